@@ -1,0 +1,55 @@
+package io.ferry.core.builtin;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.cookie.SectionProperties;
+import io.ferry.core.cookie.CookieCodec;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Component;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/**
+ * libvirt's {@code persistent} feature: the domain's persistent definition, a whole {@code <domain>}, carried
+ * from Perform to Finish so that the destination can define the VM there. It travels as XML, untouched.
+ */
+@Component(service = CookieSection.class)
+@SectionProperties(feature = "persistent", element = "domain", mandatory = Mandatory.NEVER,
+        bakes = Phase.PERFORM, eats = Phase.FINISH)
+public class PersistentSection implements CookieSection<Element> {
+
+    @Override
+    public Element parse(Element fragment) throws CookieException {
+        if (fragment.getElementsByTagName("name").getLength() == 0) {
+            throw new CookieException("missing name element in the domain definition of the migration cookie");
+        }
+        Document copy = CookieCodec.newDocument();
+        copy.appendChild(copy.importNode(fragment, true));
+        return copy.getDocumentElement();
+    }
+
+    @Override
+    public void format(Element value, Element fragment) {
+        Document target = fragment.getOwnerDocument();
+        var attributes = value.getAttributes();
+        for (int i = 0; i < attributes.getLength(); i++) {
+            fragment.setAttributeNode((org.w3c.dom.Attr) target.importNode(attributes.item(i), true));
+        }
+        for (Node child = value.getFirstChild(); child != null; child = child.getNextSibling()) {
+            fragment.appendChild(target.importNode(child, true));
+        }
+    }
+
+    @Override
+    public Optional<Element> bake(SectionContext context) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void eat(SectionContext context, Element value) {
+    }
+}

@@ -1,0 +1,163 @@
+package io.ferry.core.cookie;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.core.section.SectionHandle;
+import io.ferry.core.section.SectionSet;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/**
+ * libvirt's {@code <qemu-migration>} envelope: reads a cookie by libvirt's eating rules and error texts, and
+ * writes one in libvirt's layout. Sections are parsed here but never eaten, so that a cookie is checked whole
+ * before any section acts on it.
+ */
+public final class CookieCodec {
+    public static final String ROOT = "qemu-migration";
+    private static final String WHAT = "migration cookie";
+
+    private final HardenedXmlParser parser;
+
+    public CookieCodec(HardenedXmlParser parser) {
+        this.parser = parser;
+    }
+
+    public ParsedCookie parse(byte[] xml, EatRules rules, SectionSet sections) throws CookieException {
+        Element root = parser.parse(xml, WHAT).getDocumentElement();
+        if (!ROOT.equals(root.getTagName())) {
+            throw new CookieException("migration cookie has root element <" + root.getTagName() + ">, expected <" + ROOT + ">");
+        }
+        Map<String, List<Element>> children = childrenByName(root);
+        CookieHeader header = readHeader(children, rules);
+        List<String> features = checkFeatures(children.getOrDefault("feature", List.of()), rules, sections);
+        List<ParsedCookie.Section> parsed = new ArrayList<>();
+        for (SectionHandle handle : sections.all()) {
+            if (!rules.accepts(handle.descriptor())) {
+                continue;
+            }
+            List<Element> elements = children.get(handle.descriptor().element());
+            Object value;
+            if (elements == null) {
+                value = handle.absent();
+            } else if (elements.size() > 1) {
+                throw new CookieException("Too many " + handle.descriptor().element() + " elements in migration cookie");
+            } else {
+                value = handle.parse(elements.get(0));
+            }
+            if (value != null) {
+                parsed.add(new ParsedCookie.Section(handle, value));
+            }
+        }
+        return new ParsedCookie(header, features, parsed);
+    }
+
+    /**
+     * Writes a cookie: the header, one {@code <feature>} per mandatory feature, then the sections in canonical
+     * order (sorted here, whatever order they come in).
+     */
+    public String format(CookieHeader header, List<String> mandatoryFeatures, List<ParsedCookie.Section> sections)
+            throws CookieException {
+        Document document = newDocument();
+        Element root = document.createElement(ROOT);
+        document.appendChild(root);
+        appendText(root, "name", header.name());
+        appendText(root, "uuid", header.uuid());
+        appendText(root, "hostname", header.hostname());
+        appendText(root, "hostuuid", header.hostUuid().toString());
+        for (String feature : mandatoryFeatures) {
+            Element element = document.createElement("feature");
+            element.setAttribute("name", feature);
+            root.appendChild(element);
+        }
+        List<ParsedCookie.Section> ordered = new ArrayList<>(sections);
+        ordered.sort((a, b) -> CanonicalOrder.ELEMENTS.compare(a.handle().descriptor().element(), b.handle().descriptor().element()));
+        for (ParsedCookie.Section section : ordered) {
+            Element element = document.createElement(section.handle().descriptor().element());
+            section.handle().format(section.value(), element);
+            root.appendChild(element);
+        }
+        return CookieWriter.write(root);
+    }
+
+    private static CookieHeader readHeader(Map<String, List<Element>> children, EatRules rules) throws CookieException {
+        String name = text(children, "name");
+        if (rules.expectedName() != null && !rules.expectedName().equals(name)) {
+            throw new CookieException("Incoming cookie data had unexpected name " + name + " vs " + rules.expectedName());
+        }
+        String uuid = text(children, "uuid");
+        if (rules.expectedUuid() != null && !rules.expectedUuid().equalsIgnoreCase(uuid)) {
+            throw new CookieException("Incoming cookie data had unexpected UUID " + uuid + " vs " + rules.expectedUuid());
+        }
+        String hostname = text(children, "hostname");
+        String hostUuidText = text(children, "hostuuid");
+        UUID hostUuid;
+        try {
+            hostUuid = UUID.fromString(hostUuidText);
+        } catch (IllegalArgumentException e) {
+            throw new CookieException("malformed hostuuid element in migration data");
+        }
+        if (hostUuid.equals(rules.localHostUuid())) {
+            throw new CookieException("Attempt to migrate guest to the same host " + hostUuidText);
+        }
+        return new CookieHeader(name, uuid, hostname, hostUuid);
+    }
+
+    private static List<String> checkFeatures(List<Element> features, EatRules rules, SectionSet sections)
+            throws CookieException {
+        List<String> names = new ArrayList<>();
+        for (Element feature : features) {
+            String name = feature.getAttribute("name");
+            if (name.isEmpty()) {
+                throw new CookieException("missing feature name");
+            }
+            SectionHandle handle = sections.byFeature(name)
+                    .orElseThrow(() -> new CookieException("Unknown migration cookie feature " + name));
+            if (!rules.accepts(handle.descriptor())) {
+                throw new CookieException("Unsupported migration cookie feature " + name);
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    private static String text(Map<String, List<Element>> children, String element) throws CookieException {
+        List<Element> elements = children.get(element);
+        String value = elements == null ? "" : elements.get(0).getTextContent().trim();
+        if (value.isEmpty()) {
+            throw new CookieException("missing " + element + " element in migration data");
+        }
+        return value;
+    }
+
+    private static Map<String, List<Element>> childrenByName(Element root) {
+        Map<String, List<Element>> children = new LinkedHashMap<>();
+        for (Node node = root.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node instanceof Element element) {
+                children.computeIfAbsent(element.getTagName(), k -> new ArrayList<>()).add(element);
+            }
+        }
+        return children;
+    }
+
+    private static void appendText(Element parent, String name, String text) {
+        Element element = parent.getOwnerDocument().createElement(name);
+        element.setTextContent(text);
+        parent.appendChild(element);
+    }
+
+    /** A document to build fragments in; plain, since nothing untrusted is parsed into it. */
+    public static Document newDocument() {
+        try {
+            return DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder().newDocument();
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,56 @@
+package io.ferry.plugin.lockstate;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.cookie.SectionProperties;
+import java.util.Optional;
+import org.osgi.service.component.annotations.Component;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/**
+ * libvirt's {@code lockstate} section: the source's lease state, baked at Begin (eaten by Prepare, as libvirt
+ * does) and again at Perform after the leases were released (eaten by Finish). Mandatory whenever baked: a
+ * destination that cannot honour leases must refuse the VM rather than risk running it twice.
+ */
+@Component(service = CookieSection.class)
+@SectionProperties(feature = "lockstate", element = "lockstate", mandatory = Mandatory.WHEN_BAKED,
+        bakes = {Phase.BEGIN, Phase.PERFORM}, eats = {Phase.PREPARE, Phase.FINISH})
+public class LockstateSection implements CookieSection<LeaseState> {
+
+    @Override
+    public LeaseState parse(Element fragment) throws CookieException {
+        String driver = fragment.getAttribute("driver");
+        if (driver.isEmpty()) {
+            throw new CookieException("Missing lock driver name in migration cookie");
+        }
+        String leases = null;
+        for (Node node = fragment.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node instanceof Element element && element.getTagName().equals("leases")) {
+                leases = element.getTextContent();
+                break;
+            }
+        }
+        return new LeaseState(driver, leases == null || leases.isEmpty() ? null : leases);
+    }
+
+    @Override
+    public void format(LeaseState value, Element fragment) {
+        fragment.setAttribute("driver", value.driver());
+        Element leases = fragment.getOwnerDocument().createElement("leases");
+        leases.setTextContent(value.leases() == null ? "" : value.leases());
+        fragment.appendChild(leases);
+    }
+
+    @Override
+    public Optional<LeaseState> bake(SectionContext context) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void eat(SectionContext context, LeaseState value) {
+    }
+}
