@@ -1,0 +1,94 @@
+package io.ferry.core.control;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.ferry.core.daemon.Daemon;
+import io.ferry.core.section.SectionRegistry;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's control channel: XML over HTTP on {@code ferry.listen}. Once bound it registers a service
+ * carrying {@value #URL_PROPERTY} (the actual address, also when port 0 was asked for), which is how the
+ * launcher and tests find it.
+ */
+@Component(service = {}, immediate = true)
+public class ControlServer {
+    /** Service property: the control channel's URI, {@code ferry+tcp://HOST:PORT}. */
+    public static final String URL_PROPERTY = "ferry.control.url";
+    private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
+
+    private final HttpServer server;
+    private final ExecutorService workers;
+    private final ServiceRegistration<ControlServer> registration;
+
+    @Activate
+    public ControlServer(BundleContext context, @Reference Daemon daemon, @Reference SectionRegistry registry) throws IOException {
+        Map<String, Resource> resources = Map.of(
+                "sections", new SectionsResource(registry),
+                "cookie", new CookieToolsResource(daemon, registry));
+        InetSocketAddress listen = daemon.settings().listen();
+        server = HttpServer.create(listen, 64);
+        AtomicInteger threads = new AtomicInteger();
+        workers = Executors.newCachedThreadPool(task -> {
+            Thread thread = new Thread(task, "ferry-control-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        server.setExecutor(workers);
+        server.createContext("/v1/", exchange -> dispatch(exchange, resources));
+        server.start();
+        InetSocketAddress bound = server.getAddress();
+        String url = "ferry+tcp://" + bound.getHostString() + ":" + bound.getPort();
+        Dictionary<String, Object> properties = new Hashtable<>();
+        properties.put(URL_PROPERTY, url);
+        registration = context.registerService(ControlServer.class, this, properties);
+        LOG.info("control channel listening on {}", url);
+    }
+
+    private static void dispatch(HttpExchange exchange, Map<String, Resource> resources) throws IOException {
+        try (exchange) {
+            String path = exchange.getRequestURI().getPath().substring("/v1/".length());
+            int slash = path.indexOf('/');
+            String name = slash < 0 ? path : path.substring(0, slash);
+            Resource resource = resources.get(name);
+            try {
+                if (resource == null) {
+                    throw new Exchanges.BadRequest(404, "no such resource: /v1/" + path);
+                }
+                resource.handle(exchange, slash < 0 ? "" : path.substring(slash + 1));
+            } catch (Exchanges.BadRequest e) {
+                Exchanges.error(exchange, e.status, e.getMessage());
+            } catch (RuntimeException e) {
+                LOG.error("control request {} failed", exchange.getRequestURI(), e);
+                Exchanges.error(exchange, 500, "internal error: " + e);
+            }
+        }
+    }
+
+    @Deactivate
+    void deactivate() {
+        try {
+            registration.unregister();
+        } catch (IllegalStateException e) {
+            // already gone with the bundle
+        }
+        server.stop(0);
+        workers.shutdownNow();
+        LOG.info("control channel closed");
+    }
+}
