@@ -2,10 +2,12 @@ package io.ferry.core.control;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.section.SectionRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
@@ -24,17 +26,20 @@ import org.slf4j.LoggerFactory;
 /**
  * The daemon's control channel: XML over HTTP on {@code ferry.listen}. Once bound it registers a service
  * carrying {@value #URL_PROPERTY} (the actual address, also when port 0 was asked for), which is how the
- * launcher and tests find it.
+ * launcher finds it; the same URI is written to {@value #URL_FILE} in the state directory.
  */
 @Component(service = {}, immediate = true)
 public class ControlServer {
     /** Service property: the control channel's URI, {@code ferry+tcp://HOST:PORT}. */
     public static final String URL_PROPERTY = "ferry.control.url";
+    /** File in the state directory holding the control channel's URI while the daemon runs. */
+    public static final String URL_FILE = "control-url";
     private static final Logger LOG = LoggerFactory.getLogger(ControlServer.class);
 
     private final HttpServer server;
     private final ExecutorService workers;
     private final ServiceRegistration<ControlServer> registration;
+    private final java.nio.file.Path stateDir;
 
     @Activate
     public ControlServer(BundleContext context, @Reference Daemon daemon, @Reference SectionRegistry registry) throws IOException {
@@ -42,6 +47,7 @@ public class ControlServer {
                 "sections", new SectionsResource(registry),
                 "cookie", new CookieToolsResource(daemon, registry));
         InetSocketAddress listen = daemon.settings().listen();
+        stateDir = daemon.settings().stateDir();
         server = HttpServer.create(listen, 64);
         AtomicInteger threads = new AtomicInteger();
         workers = Executors.newCachedThreadPool(task -> {
@@ -57,6 +63,8 @@ public class ControlServer {
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(URL_PROPERTY, url);
         registration = context.registerService(ControlServer.class, this, properties);
+        // for scripts and tests that asked for port 0
+        AtomicFiles.write(daemon.settings().stateDir().resolve(URL_FILE), (url + "\n").getBytes(StandardCharsets.UTF_8));
         LOG.info("control channel listening on {}", url);
     }
 
@@ -82,6 +90,11 @@ public class ControlServer {
 
     @Deactivate
     void deactivate() {
+        try {
+            java.nio.file.Files.deleteIfExists(stateDir.resolve(URL_FILE));
+        } catch (IOException e) {
+            LOG.warn("cannot remove {}: {}", stateDir.resolve(URL_FILE), e.getMessage());
+        }
         try {
             registration.unregister();
         } catch (IllegalStateException e) {

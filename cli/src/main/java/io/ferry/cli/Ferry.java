@@ -1,0 +1,68 @@
+package io.ferry.cli;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code bin/ferry}: the command line, after virsh. {@code ferry [-c URI] COMMAND [ARGS]}. */
+public final class Ferry {
+    private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        COMMANDS.put("sections", new SectionsCommand());
+        COMMANDS.put("cookie", new CookieCommand());
+        COMMANDS.put("demo", new DemoCommand());
+        COMMANDS.put("version", new VersionCommand());
+    }
+
+    private Ferry() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(List.of(args), System.out, System.err));
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err) {
+        String connect = null;
+        List<String> rest = new ArrayList<>(args);
+        while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
+            String option = rest.remove(0);
+            if ((option.equals("-c") || option.equals("--connect")) && !rest.isEmpty()) {
+                connect = rest.remove(0);
+            } else if (option.equals("-h") || option.equals("--help")) {
+                rest.clear();
+                rest.add("help");
+            } else {
+                err.println("error: unknown option '" + option + "'");
+                return 1;
+            }
+        }
+        if (rest.isEmpty() || rest.get(0).equals("help")) {
+            usage(out);
+            return rest.isEmpty() ? 1 : 0;
+        }
+        Command command = COMMANDS.get(rest.get(0));
+        if (command == null) {
+            err.println("error: unknown command: '" + rest.get(0) + "' (see 'ferry help')");
+            return 1;
+        }
+        try (Session session = new Session(connect)) {
+            return command.run(session, rest.subList(1, rest.size()), out);
+        } catch (CliException e) {
+            out.flush();
+            err.println("error: " + e.getMessage().replaceAll("\\s*\\n\\s*", " "));
+            return 1;
+        }
+    }
+
+    private static void usage(PrintStream out) {
+        out.println("usage: ferry [-c URI] COMMAND [ARGS]");
+        out.println();
+        out.println("commands:");
+        for (Command command : COMMANDS.values()) {
+            out.println("  " + command.synopsis());
+        }
+    }
+}

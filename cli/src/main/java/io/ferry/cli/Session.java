@@ -1,0 +1,46 @@
+package io.ferry.cli;
+
+import io.ferry.launcher.FerryHome;
+import io.ferry.launcher.OfflineRuntime;
+
+/**
+ * The connection a command works through: the daemon named by {@code -c URI}, or, for the commands that can
+ * work offline, a private framework of this installation booted for the one command.
+ */
+final class Session implements AutoCloseable {
+    private final String connectUri;
+    private OfflineRuntime offline;
+    private ControlClient client;
+
+    Session(String connectUri) {
+        this.connectUri = connectUri;
+    }
+
+    /** The daemon of {@code -c}, or the installation itself booted offline. */
+    ControlClient daemonOrOffline() throws CliException {
+        if (client == null) {
+            if (connectUri != null) {
+                client = new ControlClient(connectUri);
+            } else {
+                try {
+                    offline = OfflineRuntime.start(FerryHome.fromSystemProperty());
+                } catch (Exception e) {
+                    throw new CliException("cannot start the offline runtime: " + e.getMessage(), e);
+                }
+                client = new ControlClient(offline.controlUrl());
+            }
+        }
+        return client;
+    }
+
+    boolean isOffline() {
+        return connectUri == null;
+    }
+
+    @Override
+    public void close() {
+        if (offline != null) {
+            offline.close();
+        }
+    }
+}

@@ -1,0 +1,31 @@
+package io.ferry.cli;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.util.List;
+import java.util.Properties;
+
+/** {@code ferry version}. */
+final class VersionCommand implements Command {
+    static String version() {
+        Properties properties = new Properties();
+        try (InputStream in = VersionCommand.class.getResourceAsStream("version.properties")) {
+            properties.load(in);
+        } catch (IOException | NullPointerException e) {
+            return "unknown";
+        }
+        return properties.getProperty("version", "unknown");
+    }
+
+    @Override
+    public String synopsis() {
+        return "version                        print Ferry's version";
+    }
+
+    @Override
+    public int run(Session session, List<String> args, PrintStream out) {
+        out.println("Ferry " + version());
+        return 0;
+    }
+}

@@ -1,0 +1,55 @@
+package io.ferry.launcher;
+
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ferryd}'s command line. Each flag becomes the framework property that overrides the same setting of
+ * {@code etc/}.
+ */
+record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployDir) {
+
+    static final String USAGE = """
+            usage: ferryd [--state-dir DIR] [--listen HOST:PORT] [--host-uuid UUID] [--hostname NAME]
+                          [--deploy-dir DIR] [--section-timeout SECONDS]
+            """;
+
+    private static final Map<String, String> FLAGS = Map.of(
+            "--state-dir", "ferry.state.dir",
+            "--listen", "ferry.listen",
+            "--host-uuid", "ferry.host.uuid",
+            "--hostname", "ferry.hostname",
+            "--deploy-dir", EmbeddedFramework.DEPLOY_DIR,
+            "--section-timeout", "ferry.section.timeout");
+
+    static DaemonOptions parse(List<String> args, FerryHome home) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String value = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                value = arg.substring(eq + 1);
+                arg = arg.substring(0, eq);
+            }
+            String property = FLAGS.get(arg);
+            if (property == null) {
+                throw new IllegalArgumentException("unknown option '" + args.get(i) + "'");
+            }
+            if (value == null) {
+                if (i + 1 >= args.size()) {
+                    throw new IllegalArgumentException("option " + arg + " needs a value");
+                }
+                value = args.get(++i);
+            }
+            properties.put(property, value);
+        }
+        Path stateDir = Path.of(properties.getOrDefault("ferry.state.dir", home.defaultStateDir().toString())).toAbsolutePath();
+        properties.put("ferry.state.dir", stateDir.toString());
+        Path deployDir = Path.of(properties.getOrDefault(EmbeddedFramework.DEPLOY_DIR, home.deploy().toString())).toAbsolutePath();
+        properties.put(EmbeddedFramework.DEPLOY_DIR, deployDir.toString());
+        return new DaemonOptions(properties, stateDir, deployDir);
+    }
+}
