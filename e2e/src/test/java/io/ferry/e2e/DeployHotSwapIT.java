@@ -1,0 +1,81 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Test;
+
+/**
+ * A section bundle installed, updated and removed through the deploy/ directory of a running ferryd, seen
+ * through the ferry command; the daemon is never restarted and stops gracefully on SIGTERM.
+ */
+public class DeployHotSwapIT {
+    private static final String DOMAIN_UUID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+    private static final Path TEST_SECTION = Path.of(System.getProperty("ferry.test.section"));
+
+    @Test
+    public void sectionBundleComesGoesAndUpdatesThroughDeployWhileTheDaemonRuns() throws Exception {
+        try (DaemonProcess daemon = DaemonProcess.start("hotswap")) {
+            String url = daemon.url();
+            assertFalse(sections(url).contains("probe"));
+            assertFalse(bake(url).contains("<probe"));
+
+            Jars.dropInto(TEST_SECTION, daemon.deployDir, "probe.jar");
+            Poll.until("probe to be listed", () -> sections(url).contains("io.ferry.test.section 0.1.0.SNAPSHOT"));
+            String firstCookie = bake(url);
+            assertTrue(firstCookie, firstCookie.contains("<feature name='probe'/>"));
+            assertTrue(firstCookie, firstCookie.contains("<probe bundle-version='0.1.0.SNAPSHOT' domain='hotswap-vm'/>"));
+
+            Path v2 = Jars.withVersion(TEST_SECTION, "2.0.0", Files.createTempFile(Installation.WORK, "probe-2", ".jar"));
+            Jars.dropInto(v2, daemon.deployDir, "probe.jar");
+            Poll.until("probe 2.0.0 to replace 0.1.0", () -> bake(url).contains("bundle-version='2.0.0'"));
+            assertTrue(sections(url).contains("io.ferry.test.section 2.0.0"));
+
+            Path cookie = Files.writeString(Files.createTempFile(Installation.WORK, "probe-cookie", ".xml"), firstCookie);
+            String otherHost = "00000000-0000-4000-8000-000000000001";
+            Installation.Result accepted = Installation.ferry("-c", url, "cookie", "check", "--phase", "prepare",
+                    "--local-hostuuid", otherHost, cookie.toString());
+            assertEquals(accepted.toString(), 0, accepted.exit());
+            assertTrue(accepted.out(), accepted.out().contains("probe"));
+
+            Files.delete(daemon.deployDir.resolve("probe.jar"));
+            Poll.until("probe to be removed", () -> !sections(url).contains("probe"));
+            assertFalse(bake(url).contains("<probe"));
+            Installation.Result refused = Installation.ferry("-c", url, "cookie", "check", "--phase", "prepare",
+                    "--local-hostuuid", otherHost, cookie.toString());
+            assertEquals(refused.toString(), 1, refused.exit());
+            assertEquals("error: Unknown migration cookie feature probe\n", refused.err());
+
+            assertEquals("the daemon ran throughout", url, daemon.url());
+            assertEquals(1, countOf(daemon.log(), "control channel listening"));
+            assertEquals("the JVM's status for a SIGTERM it handled", 143, daemon.terminate());
+            assertTrue("bundles were deactivated:\n" + daemon.log(), daemon.log().contains("control channel closed"));
+            assertFalse("the daemon removes its control-url file", Files.exists(daemon.stateDir.resolve("control-url")));
+        }
+    }
+
+    private static String sections(String url) throws Exception {
+        Installation.Result result = Installation.ferry("-c", url, "sections");
+        assertEquals(result.toString(), 0, result.exit());
+        return result.out();
+    }
+
+    private static String bake(String url) throws Exception {
+        Installation.Result result = Installation.ferry("-c", url, "cookie", "bake", "--phase", "begin",
+                "--name", "hotswap-vm", "--uuid", DOMAIN_UUID);
+        assertEquals(result.toString(), 0, result.exit());
+        return new String(result.out().getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
+    }
+
+    private static int countOf(String text, String needle) {
+        int count = 0;
+        for (int at = text.indexOf(needle); at >= 0; at = text.indexOf(needle, at + 1)) {
+            count++;
+        }
+        return count;
+    }
+}

@@ -1,0 +1,46 @@
+package io.ferry.e2e;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** The built distribution, run as a user runs it: {@code bin/ferry} and {@code bin/ferryd} as processes. */
+final class Installation {
+    static final Path HOME = Path.of(System.getProperty("ferry.distribution")).toAbsolutePath();
+    static final Path WORK = Path.of(System.getProperty("ferry.work")).toAbsolutePath();
+
+    private Installation() {
+    }
+
+    /** What a finished command printed and returned. */
+    record Result(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\nstdout:\n" + out + "\nstderr:\n" + err;
+        }
+    }
+
+    /** Runs {@code bin/ferry ARGS} to completion (bounded: a hung command fails the test). */
+    static Result ferry(String... args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(HOME.resolve("bin/ferry").toString());
+        command.addAll(List.of(args));
+        Files.createDirectories(WORK);
+        Path out = Files.createTempFile(WORK, "out", ".txt");
+        Path err = Files.createTempFile(WORK, "err", ".txt");
+        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(120, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("ferry " + String.join(" ", args) + " did not finish");
+        }
+        Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        Files.delete(out);
+        Files.delete(err);
+        return result;
+    }
+}

@@ -1,0 +1,43 @@
+package io.ferry.e2e;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.jar.JarEntry;
+import java.util.jar.JarInputStream;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+
+/** Bundle files for the hot-swap tests. */
+final class Jars {
+    private Jars() {
+    }
+
+    /** A copy of {@code source} whose manifest says {@code Bundle-Version: version}. */
+    static Path withVersion(Path source, String version, Path target) throws IOException {
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
+            Manifest manifest = new Manifest(in.getManifest());
+            manifest.getMainAttributes().putValue("Bundle-Version", version);
+            try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, manifest)) {
+                for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
+                    out.putNextEntry(new JarEntry(entry.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
+                }
+            }
+        }
+        return target;
+    }
+
+    /** Puts a file into a watched directory in one atomic step, as FileInstall wants. */
+    static void dropInto(Path file, Path directory, String name) throws IOException {
+        Path temp = Files.createTempFile(directory.getParent(), name, ".part");
+        try (InputStream in = Files.newInputStream(file)) {
+            Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
+        }
+        Files.move(temp, directory.resolve(name), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
