@@ -1,0 +1,44 @@
+package io.ferry.api.hypervisor;
+
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A domain definition as the core parsed it from libvirt's domain XML: what drivers and sections need, plus
+ * the whole definition for anything else.
+ *
+ * @param type the {@code <domain type='…'>}, which selects the driver
+ * @param memoryKiB {@code <memory>} in KiB
+ * @param xml the whole definition, as defined
+ */
+public record DomainSpec(String name, UUID uuid, String type, long memoryKiB, int vcpus, List<Disk> disks,
+        List<Nic> nics, List<Graphics> graphics, String xml) {
+
+    public DomainSpec {
+        disks = List.copyOf(disks);
+        nics = List.copyOf(nics);
+        graphics = List.copyOf(graphics);
+    }
+
+    /** A {@code <disk>}: its {@code <source file|dev>} and {@code <target dev>}. */
+    public record Disk(String source, String target) {
+    }
+
+    /**
+     * An {@code <interface>}, by its position among the domain's interfaces.
+     *
+     * @param bridge the {@code <source bridge>}, or null
+     * @param virtualPortType the {@code <virtualport type>}, or null
+     * @param target the {@code <target dev>} (host-side interface name), or null
+     */
+    public record Nic(int index, String type, String mac, String bridge, String virtualPortType, String target) {
+    }
+
+    /**
+     * A {@code <graphics>}.
+     *
+     * @param port the configured port, -1 with autoport
+     */
+    public record Graphics(String type, int port, String listen) {
+    }
+}

@@ -1,0 +1,30 @@
+package io.ferry.api.hypervisor;
+
+import java.util.Optional;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A driver for one domain type, registered as a service with the service property {@link #TYPE}. VMs outlive
+ * a daemon restart where the driver can make them (QEMU processes do; the embedded driver keeps memory in
+ * files), so the core re-attaches to them rather than booting anew.
+ */
+@ConsumerType
+public interface Hypervisor {
+    /** Service property: the domain type this driver runs (String), e.g. {@code sim}. */
+    String TYPE = "ferry.hypervisor.type";
+
+    /** Checks what this driver needs of a definition beyond the generic parts; the message names the problem. */
+    void validate(DomainSpec spec) throws HypervisorException;
+
+    /** Starts the VM from power-on: running. */
+    VirtualMachine boot(DomainSpec spec) throws HypervisorException;
+
+    /** Creates a VM that will receive its memory by migration: paused, memory not yet valid. */
+    VirtualMachine createIncoming(DomainSpec spec) throws HypervisorException;
+
+    /**
+     * Finds a VM that existed before this daemon started, leaving its run state as it was; empty if the VM is
+     * gone (its memory lost).
+     */
+    Optional<VirtualMachine> reattach(DomainSpec spec) throws HypervisorException;
+}

@@ -1,0 +1,11 @@
+/**
+ * The hypervisor SPI: a driver bundle registers a {@link io.ferry.api.hypervisor.Hypervisor} for one domain
+ * type ({@code <domain type='sim'>}); the core keeps definitions, state and the migration protocol, the driver
+ * runs the VMs and moves their memory over the streams the core gives it.
+ */
+@Version("1.0.0")
+@Export
+package io.ferry.api.hypervisor;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
