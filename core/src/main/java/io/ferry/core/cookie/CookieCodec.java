@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Document;
@@ -22,6 +23,7 @@ import org.w3c.dom.Node;
 public final class CookieCodec {
     public static final String ROOT = "qemu-migration";
     private static final String WHAT = "migration cookie";
+    private static final Pattern LIBVIRT_UUID = Pattern.compile("(?:[- ]*\\p{XDigit}{2}){16}");
 
     private final HardenedXmlParser parser;
 
@@ -97,12 +99,12 @@ public final class CookieCodec {
         }
         String hostname = text(children, "hostname");
         String hostUuidText = text(children, "hostuuid");
-        UUID hostUuid;
-        try {
-            hostUuid = UUID.fromString(hostUuidText);
-        } catch (IllegalArgumentException e) {
+        // virUUIDParse: exactly 32 hex digits, '-' or ' ' allowed between pairs; UUID.fromString is laxer ("1-2-3-4-5")
+        if (!LIBVIRT_UUID.matcher(hostUuidText).matches()) {
             throw new CookieException("malformed hostuuid element in migration data");
         }
+        String hex = hostUuidText.replaceAll("[- ]", "");
+        UUID hostUuid = new UUID(Long.parseUnsignedLong(hex.substring(0, 16), 16), Long.parseUnsignedLong(hex.substring(16), 16));
         if (hostUuid.equals(rules.localHostUuid())) {
             throw new CookieException("Attempt to migrate guest to the same host " + hostUuidText);
         }

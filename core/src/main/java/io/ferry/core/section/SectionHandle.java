@@ -92,7 +92,7 @@ public final class SectionHandle {
         } catch (TimeoutException e) {
             future.cancel(true);
             throw new SectionFailure("cookie section " + descriptor.feature() + " did not finish " + what + " within "
-                    + timeout.toSeconds() + " s");
+                    + describe(timeout));
         } catch (InterruptedException e) {
             future.cancel(true);
             Thread.currentThread().interrupt();
@@ -100,6 +100,11 @@ public final class SectionHandle {
         } finally {
             source.release(section);
         }
+    }
+
+    /** Whole seconds as "10 s"; anything finer in milliseconds, so that 300 ms is not shown as "0 s". */
+    private static String describe(Duration timeout) {
+        return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
     }
 
     private static String describe(Throwable cause) {

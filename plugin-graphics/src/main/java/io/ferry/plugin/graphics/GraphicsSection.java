@@ -33,7 +33,7 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
         int port = integer(fragment, "port");
         Integer tlsPort = "spice".equals(type) ? integer(fragment, "tlsPort") : null;
         String listen = fragment.getAttribute("listen");
-        if (!fragment.hasAttribute("listen")) {
+        if (listen.isEmpty()) { // libvirt's virXPathString reads an empty attribute as none
             throw new CookieException("missing listen attribute in migration data");
         }
         String subject = null;

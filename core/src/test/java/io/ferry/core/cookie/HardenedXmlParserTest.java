@@ -1,0 +1,232 @@
+package io.ferry.core.cookie;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import io.ferry.api.cookie.CookieException;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.w3c.dom.Document;
+
+/** Untrusted XML: no entity, no DTD, no nesting bomb, no oversize input; every error one quiet line. */
+public class HardenedXmlParserTest {
+    static final String SECRET = "ferry-secret-4f1c9e";
+    static final String WHAT = "migration cookie";
+
+    @Rule
+    public TemporaryFolder temp = new TemporaryFolder();
+
+    private final HardenedXmlParser parser = new HardenedXmlParser();
+
+    /** Parses with System.err captured, and asserts the parser printed nothing there. */
+    static Document parseQuietly(HardenedXmlParser parser, byte[] xml) throws CookieException {
+        PrintStream original = System.err;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            return parser.parse(xml, WHAT);
+        } finally {
+            System.setErr(original);
+            assertEquals("parser wrote to stderr", "", captured.toString(StandardCharsets.UTF_8));
+        }
+    }
+
+    /** Asserts the input is refused with a single-line message, and returns the message. */
+    static String refusal(HardenedXmlParser parser, byte[] xml) {
+        CookieException e = assertThrows(CookieException.class, () -> parseQuietly(parser, xml));
+        String message = e.getMessage();
+        assertFalse("multi-line error: " + message, message.contains("\n") || message.contains("\r"));
+        return message;
+    }
+
+    static String refusal(HardenedXmlParser parser, String xml) {
+        return refusal(parser, xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Path secretFile() throws Exception {
+        Path secret = temp.newFile("secret.txt").toPath();
+        Files.writeString(secret, SECRET);
+        return secret;
+    }
+
+    static void assertNoSecret(String message, Throwable... chain) {
+        assertFalse(message, message.contains(SECRET));
+        for (Throwable t : chain) {
+            for (Throwable c = t; c != null; c = c.getCause()) {
+                assertFalse(String.valueOf(c.getMessage()), String.valueOf(c.getMessage()).contains(SECRET));
+            }
+        }
+    }
+
+    @Test
+    public void wellFormedCookieParses() throws Exception {
+        Document document = parseQuietly(parser, "<qemu-migration><name>vm</name></qemu-migration>".getBytes(StandardCharsets.UTF_8));
+        assertEquals("qemu-migration", document.getDocumentElement().getTagName());
+        assertEquals("vm", document.getDocumentElement().getTextContent());
+    }
+
+    @Test
+    public void externalEntityIsRefusedAndFileNeverRead() throws Exception {
+        Path secret = secretFile();
+        String xml = "<?xml version='1.0'?>\n<!DOCTYPE qemu-migration [\n  <!ENTITY xxe SYSTEM '" + secret.toUri() + "'>\n]>\n"
+                + "<qemu-migration><name>&xxe;</name></qemu-migration>";
+        CookieException e = assertThrows(CookieException.class,
+                () -> parseQuietly(parser, xml.getBytes(StandardCharsets.UTF_8)));
+        assertTrue(e.getMessage(), e.getMessage().contains("DOCTYPE"));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("malformed migration cookie"));
+        assertNoSecret(e.getMessage(), e);
+    }
+
+    @Test
+    public void billionLaughsIsRefused() {
+        StringBuilder xml = new StringBuilder("<?xml version='1.0'?>\n<!DOCTYPE lolz [\n<!ENTITY lol0 'lol'>\n");
+        for (int i = 1; i <= 9; i++) {
+            xml.append("<!ENTITY lol").append(i).append(" '").append(("&lol" + (i - 1) + ";").repeat(10)).append("'>\n");
+        }
+        xml.append("]>\n<qemu-migration><name>&lol9;</name></qemu-migration>");
+        String message = refusal(parser, xml.toString());
+        assertTrue(message, message.contains("DOCTYPE"));
+    }
+
+    @Test
+    public void externalDtdIsRefused() throws Exception {
+        Path secret = secretFile();
+        Path dtd = temp.newFile("evil.dtd").toPath();
+        Files.writeString(dtd, "<!ENTITY leak SYSTEM '" + secret.toUri() + "'>");
+        String message = refusal(parser, "<!DOCTYPE qemu-migration SYSTEM '" + dtd.toUri() + "'>\n"
+                + "<qemu-migration><name>&leak;</name></qemu-migration>");
+        assertTrue(message, message.contains("DOCTYPE"));
+        assertNoSecret(message);
+    }
+
+    @Test
+    public void parameterEntitiesAreRefused() throws Exception {
+        Path secret = secretFile();
+        String message = refusal(parser, "<!DOCTYPE qemu-migration [\n<!ENTITY % file SYSTEM '" + secret.toUri() + "'>\n"
+                + "<!ENTITY % wrap \"<!ENTITY leak '%file;'>\">\n%wrap;\n]>\n<qemu-migration>&leak;</qemu-migration>");
+        assertTrue(message, message.contains("DOCTYPE"));
+        assertNoSecret(message);
+    }
+
+    @Test
+    public void undeclaredEntityReferenceIsRefused() {
+        String message = refusal(parser, "<qemu-migration><name>&xxe;</name></qemu-migration>");
+        assertTrue(message, message.contains("xxe"));
+    }
+
+    @Test
+    public void xincludeIsNotProcessed() throws Exception {
+        Path secret = secretFile();
+        Document document = parseQuietly(parser, ("<qemu-migration xmlns:xi='http://www.w3.org/2001/XInclude'>"
+                + "<xi:include href='" + secret.toUri() + "' parse='text'/></qemu-migration>").getBytes(StandardCharsets.UTF_8));
+        assertFalse(document.getDocumentElement().getTextContent().contains(SECRET));
+        assertEquals(1, document.getDocumentElement().getElementsByTagNameNS("http://www.w3.org/2001/XInclude", "include").getLength());
+    }
+
+    @Test
+    public void deepNestingIsRefusedWithoutStackOverflow() {
+        int depth = 100_000;
+        String xml = "<a>".repeat(depth) + "</a>".repeat(depth);
+        try {
+            parseQuietly(parser, xml.getBytes(StandardCharsets.UTF_8));
+            fail("100000 nested elements parsed");
+        } catch (CookieException e) {
+            assertFalse(e.getMessage().contains("\n"));
+            assertTrue(e.getMessage(), e.getMessage().contains("depth"));
+        } catch (StackOverflowError e) {
+            fail("deep nesting overflowed the stack");
+        }
+    }
+
+    @Test
+    public void depthLimitIsConfigurable() throws Exception {
+        HardenedXmlParser shallow = new HardenedXmlParser(1024, 3);
+        parseQuietly(shallow, "<a><b><c/></b></a>".getBytes(StandardCharsets.UTF_8));
+        String message = refusal(shallow, "<a><b><c><d/></c></b></a>");
+        assertTrue(message, message.contains("depth"));
+    }
+
+    @Test
+    public void defaultDepthLimitAllowsSixtyFourLevelsAndNoMore() throws Exception {
+        String xml = "<a>".repeat(HardenedXmlParser.DEFAULT_MAX_DEPTH) + "</a>".repeat(HardenedXmlParser.DEFAULT_MAX_DEPTH);
+        parseQuietly(parser, xml.getBytes(StandardCharsets.UTF_8));
+        String deeper = "<a>" + xml + "</a>";
+        assertTrue(refusal(parser, deeper).contains("depth"));
+    }
+
+    @Test
+    public void oversizeInputIsRefusedBeforeParsing() {
+        byte[] big = new byte[HardenedXmlParser.DEFAULT_MAX_BYTES + 1];
+        java.util.Arrays.fill(big, (byte) ' ');
+        assertEquals("migration cookie is " + big.length + " bytes, over the limit of "
+                + HardenedXmlParser.DEFAULT_MAX_BYTES + " bytes", refusal(parser, big));
+    }
+
+    @Test
+    public void sizeLimitIsConfigurable() throws Exception {
+        HardenedXmlParser small = new HardenedXmlParser(20, 64);
+        assertEquals(20, small.maxBytes());
+        parseQuietly(small, "<r>0123456789012</r>".getBytes(StandardCharsets.UTF_8));
+        assertEquals("migration cookie is 21 bytes, over the limit of 20 bytes", refusal(small, "<r>01234567890123</r>"));
+    }
+
+    @Test
+    public void nonPositiveLimitsAreRejected() {
+        assertThrows(IllegalArgumentException.class, () -> new HardenedXmlParser(0, 64));
+        assertThrows(IllegalArgumentException.class, () -> new HardenedXmlParser(1024, 0));
+    }
+
+    @Test
+    public void emptyInputIsRefused() {
+        assertEquals("migration cookie is empty", refusal(parser, new byte[0]));
+    }
+
+    @Test
+    public void whitespaceOnlyInputIsRefused() {
+        assertTrue(refusal(parser, "   \n ").startsWith("malformed migration cookie"));
+    }
+
+    @Test
+    public void garbageIsRefusedWithItsPosition() {
+        String message = refusal(parser, "this is not XML at all {\"json\": true}");
+        assertTrue(message, message.startsWith("malformed migration cookie (line 1, column "));
+    }
+
+    @Test
+    public void binaryGarbageIsRefused() {
+        byte[] garbage = new byte[256];
+        for (int i = 0; i < garbage.length; i++) {
+            garbage[i] = (byte) (i * 37 + 11);
+        }
+        assertTrue(refusal(parser, garbage).startsWith("malformed migration cookie"));
+    }
+
+    @Test
+    public void truncatedCookieIsRefused() {
+        String cookie = "<qemu-migration>\n  <name>upstream</name>\n  <uuid>dcf47dbd-46d1-4d5b-b442-262a806a333a</uuid>\n"
+                + "  <hostname>hostname2</hostname>\n</qemu-migration>\n";
+        String message = refusal(parser, cookie.substring(0, cookie.length() / 2));
+        assertTrue(message, message.startsWith("malformed migration cookie (line "));
+    }
+
+    @Test
+    public void mismatchedTagsAreRefused() {
+        String message = refusal(parser, "<qemu-migration><name>vm</uuid></qemu-migration>");
+        assertTrue(message, message.startsWith("malformed migration cookie (line 1, column "));
+    }
+
+    @Test
+    public void parserIsReusable() throws Exception {
+        refusal(parser, "<broken");
+        assertEquals("ok", parseQuietly(parser, "<ok/>".getBytes(StandardCharsets.UTF_8)).getDocumentElement().getTagName());
+    }
+}

@@ -1,0 +1,273 @@
+package io.ferry.core.section;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotSame;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.core.cookie.CookieCodec;
+import io.ferry.core.cookie.TestSections;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.After;
+import org.junit.Test;
+import org.w3c.dom.Element;
+
+/** A section's bug, hang or crash fails one call with a message naming it, and the section is always given back. */
+public class SectionHandleTest {
+    /** What the test section does when called; each test sets it. */
+    interface Behaviour {
+        Object run() throws Exception;
+    }
+
+    /** A section whose every call runs {@link #behaviour}. */
+    static final class ScriptedSection implements CookieSection<Object> {
+        volatile Behaviour behaviour = () -> "value";
+
+        @Override
+        public Object parse(Element fragment) throws CookieException {
+            return call();
+        }
+
+        @Override
+        public void format(Object value, Element fragment) {
+            try {
+                call();
+            } catch (CookieException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Object absent() {
+            try {
+                return call();
+            } catch (CookieException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public Optional<Object> bake(SectionContext context) throws Exception {
+            return Optional.ofNullable(behaviour.run());
+        }
+
+        @Override
+        public void eat(SectionContext context, Object value) throws Exception {
+            behaviour.run();
+        }
+
+        private Object call() throws CookieException {
+            try {
+                return behaviour.run();
+            } catch (CookieException | RuntimeException | Error e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Counts every acquire and release. */
+    static final class CountingSource implements SectionSource {
+        final ScriptedSection section = new ScriptedSection();
+        final AtomicInteger acquired = new AtomicInteger();
+        final AtomicInteger released = new AtomicInteger();
+
+        @Override
+        public CookieSection<Object> acquire() {
+            acquired.incrementAndGet();
+            return section;
+        }
+
+        @Override
+        public void release(CookieSection<Object> released) {
+            assertSame(section, released);
+            this.released.incrementAndGet();
+        }
+    }
+
+    private final CountingSource source = new CountingSource();
+    private final CountDownLatch never = new CountDownLatch(1);
+    private final Element fragment = CookieCodec.newDocument().createElement("scripted");
+
+    @After
+    public void unblockHungSections() {
+        never.countDown();
+    }
+
+    private SectionHandle handle(Duration timeout) {
+        return TestSections.handle(source, "scripted", "scripted", Mandatory.NEVER, List.of(Phase.BEGIN),
+                List.of(Phase.PREPARE), timeout);
+    }
+
+    private SectionHandle handle() {
+        return handle(TestSections.TIMEOUT);
+    }
+
+    private void assertBalanced(int calls) {
+        assertEquals("acquired", calls, source.acquired.get());
+        assertEquals("released", calls, source.released.get());
+    }
+
+    @Test
+    public void successfulCallsReturnTheSectionsValueAndGiveTheSectionBack() throws Exception {
+        assertEquals("value", handle().parse(fragment));
+        assertEquals(Optional.of("value"), handle().bake(null));
+        assertEquals("value", handle().absent());
+        handle().format("value", fragment);
+        handle().eat(null, "value");
+        assertBalanced(5);
+    }
+
+    @Test
+    public void bakeWithNothingToSayIsEmpty() throws Exception {
+        source.section.behaviour = () -> null;
+        assertEquals(Optional.empty(), handle().bake(null));
+    }
+
+    @Test
+    public void runtimeExceptionInParseIsASectionFailureNamingFeatureAndCall() {
+        IllegalStateException bug = new IllegalStateException("bad fragment");
+        source.section.behaviour = () -> {
+            throw bug;
+        };
+        SectionFailure failure = assertThrows(SectionFailure.class, () -> handle().parse(fragment));
+        assertEquals("cookie section scripted failed in parse: IllegalStateException: bad fragment", failure.getMessage());
+        assertSame(bug, failure.getCause());
+        assertBalanced(1);
+    }
+
+    @Test
+    public void runtimeExceptionInBakeNamesBake() {
+        source.section.behaviour = () -> {
+            throw new UnsupportedOperationException();
+        };
+        SectionFailure failure = assertThrows(SectionFailure.class, () -> handle().bake(null));
+        assertEquals("cookie section scripted failed in bake: UnsupportedOperationException", failure.getMessage());
+        assertBalanced(1);
+    }
+
+    @Test
+    public void checkedExceptionInEatNamesEat() {
+        source.section.behaviour = () -> {
+            throw new IOException("socket\nclosed");
+        };
+        SectionFailure failure = assertThrows(SectionFailure.class, () -> handle().eat(null, "v"));
+        assertEquals("cookie section scripted failed in eat: IOException: socket closed", failure.getMessage());
+        assertBalanced(1);
+    }
+
+    @Test
+    public void cookieExceptionFromTheSectionKeepsItsMessage() {
+        CookieException refusal = new CookieException("missing port attribute in migration data");
+        source.section.behaviour = () -> {
+            throw refusal;
+        };
+        CookieException e = assertThrows(CookieException.class, () -> handle().parse(fragment));
+        assertFalse("a section's own refusal is not a section failure", e instanceof SectionFailure);
+        assertEquals("missing port attribute in migration data", e.getMessage());
+        assertSame(refusal, e.getCause());
+        assertBalanced(1);
+    }
+
+    @Test
+    public void errorThrownBySectionIsContained() {
+        source.section.behaviour = () -> {
+            throw new NoClassDefFoundError("org/example/Gone");
+        };
+        SectionFailure failure = assertThrows(SectionFailure.class, () -> handle().parse(fragment));
+        assertEquals("cookie section scripted failed in parse: NoClassDefFoundError: org/example/Gone", failure.getMessage());
+        assertTrue(failure.getCause() instanceof NoClassDefFoundError);
+        assertBalanced(1);
+    }
+
+    @Test
+    public void stackOverflowInSectionIsContained() {
+        source.section.behaviour = () -> {
+            throw new StackOverflowError();
+        };
+        SectionFailure failure = assertThrows(SectionFailure.class, () -> handle().bake(null));
+        assertEquals("cookie section scripted failed in bake: StackOverflowError", failure.getMessage());
+        assertBalanced(1);
+    }
+
+    @Test
+    public void hungSectionTimesOutAndIsInterrupted() throws Exception {
+        CountDownLatch interrupted = new CountDownLatch(1);
+        source.section.behaviour = () -> {
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+            return "too late";
+        };
+        SectionFailure failure = assertThrows(SectionFailure.class, () -> handle(Duration.ofMillis(300)).bake(null));
+        assertEquals("cookie section scripted did not finish bake within 300 ms", failure.getMessage());
+        assertBalanced(1);
+        assertTrue("the hung worker was interrupted", interrupted.await(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    public void vanishedSectionFailsTheCallWithoutRelease() {
+        AtomicInteger released = new AtomicInteger();
+        SectionSource gone = new SectionSource() {
+            @Override
+            public CookieSection<Object> acquire() throws SectionFailure {
+                throw new SectionFailure("cookie section scripted has gone");
+            }
+
+            @Override
+            public void release(CookieSection<Object> section) {
+                released.incrementAndGet();
+            }
+        };
+        SectionHandle handle = TestSections.handle(gone, "scripted", "scripted", Mandatory.NEVER, List.of(),
+                List.of(), TestSections.TIMEOUT);
+        SectionFailure failure = assertThrows(SectionFailure.class, () -> handle.parse(fragment));
+        assertEquals("cookie section scripted has gone", failure.getMessage());
+        assertEquals(0, released.get());
+    }
+
+    @Test
+    public void sectionRunsOnAWorkerThread() throws Exception {
+        AtomicReference<Thread> thread = new AtomicReference<>();
+        source.section.behaviour = () -> {
+            thread.set(Thread.currentThread());
+            return "v";
+        };
+        handle().parse(fragment);
+        assertNotSame(Thread.currentThread(), thread.get());
+    }
+
+    @Test
+    public void failuresDoNotBreakLaterCalls() throws Exception {
+        SectionHandle handle = handle();
+        source.section.behaviour = () -> {
+            throw new IllegalArgumentException("once");
+        };
+        assertThrows(SectionFailure.class, () -> handle.parse(fragment));
+        source.section.behaviour = () -> "fine";
+        assertEquals("fine", handle.parse(fragment));
+        assertBalanced(2);
+    }
+
+    @Test
+    public void handleDescribesItsSection() {
+        assertEquals("scripted (test/scripted/0.0.0)", handle().toString());
+    }
+}

@@ -1,0 +1,95 @@
+package io.ferry.plugin.lockstate;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+
+import io.ferry.api.cookie.CookieException;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Optional;
+import javax.xml.parsers.DocumentBuilderFactory;
+import org.junit.Test;
+import org.w3c.dom.Element;
+
+/** libvirt's {@code <lockstate>} cookie section (qemuMigrationCookieXMLParse, lockstate part). */
+public class LockstateSectionTest {
+    private final LockstateSection section = new LockstateSection();
+
+    static Element xml(String text) {
+        try {
+            return DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder()
+                    .parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private Element format(LeaseState value) {
+        Element fragment = xml("<lockstate/>");
+        section.format(value, fragment);
+        return fragment;
+    }
+
+    @Test
+    public void driverAndLeasesParse() throws Exception {
+        assertEquals(new LeaseState("blurb", "leastest"),
+                section.parse(xml("<lockstate driver='blurb'><leases>leastest</leases></lockstate>")));
+    }
+
+    @Test
+    public void missingOrEmptyLeasesMeanNoState() throws Exception {
+        assertEquals(new LeaseState("sanlock", null), section.parse(xml("<lockstate driver='sanlock'/>")));
+        assertEquals(new LeaseState("sanlock", null), section.parse(xml("<lockstate driver='sanlock'><leases/></lockstate>")));
+    }
+
+    @Test
+    public void onlyTheFirstLeasesElementCounts() throws Exception {
+        assertEquals("one", section.parse(xml("<lockstate driver='d'><other>x</other><leases>one</leases>"
+                + "<leases>two</leases></lockstate>")).leases());
+    }
+
+    @Test
+    public void leasesTextIsKeptAsItIs() throws Exception {
+        String state = " lease:/var/lib/sanlock/__LIBVIRT__DISKS__:0 & <more> ";
+        Element fragment = format(new LeaseState("sanlock", state));
+        assertEquals(state, section.parse(fragment).leases());
+    }
+
+    @Test
+    public void missingDriverIsRefused() {
+        for (String fragment : List.of("<lockstate><leases>x</leases></lockstate>", "<lockstate driver=''/>")) {
+            CookieException e = assertThrows(CookieException.class, () -> section.parse(xml(fragment)));
+            assertEquals("Missing lock driver name in migration cookie", e.getMessage());
+        }
+    }
+
+    @Test
+    public void formatWritesDriverAndLeases() {
+        Element fragment = format(new LeaseState("lockd", "state"));
+        assertEquals("lockd", fragment.getAttribute("driver"));
+        assertEquals(1, fragment.getElementsByTagName("leases").getLength());
+        assertEquals("state", fragment.getElementsByTagName("leases").item(0).getTextContent());
+    }
+
+    @Test
+    public void formatThenParseIsIdentity() throws Exception {
+        for (LeaseState value : List.of(new LeaseState("sanlock", "a:b:c"), new LeaseState("lockd", null),
+                new LeaseState("d'\"<&>", "x"))) {
+            assertEquals(value, section.parse(format(value)));
+        }
+    }
+
+    @Test
+    public void noStateFormatsAsEmptyLeases() {
+        Element fragment = format(new LeaseState("lockd", null));
+        assertEquals("", fragment.getElementsByTagName("leases").item(0).getTextContent());
+        assertNull(fragment.getElementsByTagName("leases").item(0).getFirstChild());
+    }
+
+    @Test
+    public void bakeHasNothingToSayWithoutALockManager() throws Exception {
+        assertEquals(Optional.empty(), section.bake(null));
+    }
+}
