@@ -1,5 +1,6 @@
 package io.ferry.api.hypervisor;
 
+import java.nio.file.Path;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -16,15 +17,20 @@ public interface Hypervisor {
     /** Checks what this driver needs of a definition beyond the generic parts; the message names the problem. */
     void validate(DomainSpec spec) throws HypervisorException;
 
-    /** Starts the VM from power-on: running. */
-    VirtualMachine boot(DomainSpec spec) throws HypervisorException;
+    /**
+     * Starts the VM from power-on: running.
+     *
+     * @param runDir a directory of the daemon's state, the VM's own, for whatever the driver keeps while the VM
+     *        exists (memory, sockets); it is given again on {@link #reattach}
+     */
+    VirtualMachine boot(DomainSpec spec, Path runDir) throws HypervisorException;
 
     /** Creates a VM that will receive its memory by migration: paused, memory not yet valid. */
-    VirtualMachine createIncoming(DomainSpec spec) throws HypervisorException;
+    VirtualMachine createIncoming(DomainSpec spec, Path runDir) throws HypervisorException;
 
     /**
      * Finds a VM that existed before this daemon started, leaving its run state as it was; empty if the VM is
      * gone (its memory lost).
      */
-    Optional<VirtualMachine> reattach(DomainSpec spec) throws HypervisorException;
+    Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) throws HypervisorException;
 }

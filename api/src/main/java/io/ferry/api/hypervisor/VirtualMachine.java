@@ -40,4 +40,10 @@ public interface VirtualMachine {
 
     /** Where the VM's graphics servers listen on this host, port resolved. */
     List<DomainSpec.Graphics> graphicsListeners();
+
+    /**
+     * Tells the clients connected to the graphics server of {@code destination.type()} to reconnect to
+     * {@code destination} once the VM has moved (libvirt's {@code client_migrate_info}).
+     */
+    void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException;
 }
