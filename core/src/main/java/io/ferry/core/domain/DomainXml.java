@@ -1,0 +1,173 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.core.cookie.CookieWriter;
+import io.ferry.core.cookie.HardenedXmlParser;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/** libvirt's domain XML, read into a {@link DomainSpec}: the generic parts every driver shares. */
+public final class DomainXml {
+    private final HardenedXmlParser parser;
+
+    public DomainXml(HardenedXmlParser parser) {
+        this.parser = parser;
+    }
+
+    /**
+     * Parses and checks a definition. A definition without {@code <uuid>} gets one, as libvirt's define does.
+     *
+     * @throws CookieException naming what is missing or malformed
+     */
+    public DomainSpec parse(String xml) throws CookieException {
+        Document document = parser.parse(xml.getBytes(StandardCharsets.UTF_8), "domain definition");
+        Element domain = document.getDocumentElement();
+        if (!domain.getTagName().equals("domain")) {
+            throw new CookieException("domain definition has root element <" + domain.getTagName() + ">, expected <domain>");
+        }
+        String type = domain.getAttribute("type");
+        if (type.isEmpty()) {
+            throw new CookieException("missing domain type attribute");
+        }
+        String name = text(domain, "name");
+        if (name == null || name.isBlank()) {
+            throw new CookieException("missing domain name");
+        }
+        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")) {
+            throw new CookieException("invalid domain name '" + name + "': letters, digits, '.', '_', '+', '-' only");
+        }
+        String uuidText = text(domain, "uuid");
+        UUID uuid;
+        if (uuidText == null) {
+            uuid = UUID.randomUUID();
+            Element element = document.createElement("uuid");
+            element.setTextContent(uuid.toString());
+            domain.insertBefore(element, child(domain, "name").getNextSibling());
+        } else {
+            try {
+                uuid = UUID.fromString(uuidText.trim());
+            } catch (IllegalArgumentException e) {
+                throw new CookieException("malformed domain uuid '" + uuidText + "'");
+            }
+        }
+        long memoryKiB = memoryKiB(child(domain, "memory"));
+        int vcpus = vcpus(child(domain, "vcpu"));
+        Element devices = child(domain, "devices");
+        List<DomainSpec.Disk> disks = new ArrayList<>();
+        List<DomainSpec.Nic> nics = new ArrayList<>();
+        List<DomainSpec.Graphics> graphics = new ArrayList<>();
+        if (devices != null) {
+            for (Node node = devices.getFirstChild(); node != null; node = node.getNextSibling()) {
+                if (node instanceof Element device) {
+                    switch (device.getTagName()) {
+                        case "disk" -> disks.add(disk(device));
+                        case "interface" -> nics.add(nic(device, nics.size()));
+                        case "graphics" -> graphics.add(graphics(device));
+                        default -> {
+                        }
+                    }
+                }
+            }
+        }
+        return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, CookieWriter.write(domain));
+    }
+
+    /** The same definition under another name ({@code migrate --dname}). */
+    public DomainSpec rename(DomainSpec spec, String newName) throws CookieException {
+        Document document = parser.parse(spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition");
+        child(document.getDocumentElement(), "name").setTextContent(newName);
+        return parse(CookieWriter.write(document.getDocumentElement()));
+    }
+
+    private static long memoryKiB(Element memory) throws CookieException {
+        if (memory == null) {
+            throw new CookieException("missing memory element in domain definition");
+        }
+        String unit = memory.getAttribute("unit");
+        long multiplierBytes = switch (unit.isEmpty() ? "kib" : unit.toLowerCase(Locale.ROOT)) {
+            case "b", "bytes" -> 1;
+            case "k", "kib" -> 1024;
+            case "kb" -> 1000;
+            case "m", "mib" -> 1024L * 1024;
+            case "mb" -> 1000L * 1000;
+            case "g", "gib" -> 1024L * 1024 * 1024;
+            case "gb" -> 1000L * 1000 * 1000;
+            default -> throw new CookieException("unknown memory unit '" + unit + "'");
+        };
+        try {
+            long value = Long.parseLong(memory.getTextContent().trim());
+            if (value <= 0) {
+                throw new NumberFormatException();
+            }
+            return Math.multiplyExact(value, multiplierBytes) / 1024;
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new CookieException("malformed memory size '" + memory.getTextContent().trim() + "'");
+        }
+    }
+
+    private static int vcpus(Element vcpu) throws CookieException {
+        if (vcpu == null) {
+            return 1;
+        }
+        try {
+            int value = Integer.parseInt(vcpu.getTextContent().trim());
+            if (value < 1) {
+                throw new NumberFormatException();
+            }
+            return value;
+        } catch (NumberFormatException e) {
+            throw new CookieException("malformed vcpu count '" + vcpu.getTextContent().trim() + "'");
+        }
+    }
+
+    private static DomainSpec.Disk disk(Element disk) {
+        Element source = child(disk, "source");
+        Element target = child(disk, "target");
+        String path = source == null ? null : !source.getAttribute("file").isEmpty() ? source.getAttribute("file")
+                : source.getAttribute("dev");
+        return new DomainSpec.Disk(path, target == null ? null : target.getAttribute("dev"));
+    }
+
+    private static DomainSpec.Nic nic(Element nic, int index) {
+        Element mac = child(nic, "mac");
+        Element source = child(nic, "source");
+        Element virtualPort = child(nic, "virtualport");
+        Element target = child(nic, "target");
+        return new DomainSpec.Nic(index, nic.getAttribute("type"), mac == null ? null : mac.getAttribute("address"),
+                source == null || source.getAttribute("bridge").isEmpty() ? null : source.getAttribute("bridge"),
+                virtualPort == null ? null : virtualPort.getAttribute("type"),
+                target == null || target.getAttribute("dev").isEmpty() ? null : target.getAttribute("dev"));
+    }
+
+    private static DomainSpec.Graphics graphics(Element graphics) {
+        int port;
+        try {
+            port = "yes".equals(graphics.getAttribute("autoport")) ? -1 : Integer.parseInt(graphics.getAttribute("port"));
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        String listen = graphics.getAttribute("listen");
+        return new DomainSpec.Graphics(graphics.getAttribute("type"), port, listen.isEmpty() ? null : listen);
+    }
+
+    static Element child(Element parent, String name) {
+        for (Node node = parent.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node instanceof Element element && element.getTagName().equals(name)) {
+                return element;
+            }
+        }
+        return null;
+    }
+
+    private static String text(Element parent, String name) {
+        Element element = child(parent, name);
+        return element == null ? null : element.getTextContent().trim();
+    }
+}
