@@ -1,0 +1,168 @@
+package io.ferry.itest;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.Constants;
+import org.osgi.framework.FrameworkEvent;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.Version;
+import org.osgi.framework.wiring.FrameworkWiring;
+import org.w3c.dom.Element;
+
+/**
+ * A cookie section is installed, updated to a new version and removed while the daemon runs: its control channel
+ * lists it, bakes it and then refuses cookies that need it, and nothing else in the framework restarts.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class HotSwapIT extends FerryTestSupport {
+    private static final String PROBE_BSN = "io.ferry.test.section";
+    private static final String DOMAIN = "itest-guest";
+    private static final String DOMAIN_UUID = "c0ffee00-1234-4abc-8def-000000000042";
+    /** The destination host in check requests: another host than the one that baked. */
+    private static final String OTHER_HOST_UUID = "5a1e0c1d-7f3b-4e6a-9d2c-1f00d0000002";
+
+    @Test
+    public void sectionsComeAndGoWhileTheDaemonRuns() throws Exception {
+        Path work = workDir("hotswap-");
+        try (RestartWatch watch = RestartWatch.start(context, PROBE_BSN)) {
+            ServiceReference<?> control = startDaemon(work.resolve("state"));
+            Object controlId = control.getProperty(Constants.SERVICE_ID);
+            ControlClient daemon = new ControlClient((String) control.getProperty(CONTROL_URL));
+            Map<String, String> shipped = shippedSections();
+
+            // (1) the shipped sections, and no probe in a cookie
+            assertEquals(shipped, daemon.sections());
+            String plain = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
+            assertNull("probe in " + plain, probe(plain));
+            assertFalse(features(plain).contains("probe"));
+
+            // (2) a third-party section installed at run time
+            Path jar = reactorJar("testSection").toPath();
+            String firstVersion = BundleJars.version(jar);
+            Bundle section = context.installBundle(jar.toUri().toString());
+            section.start();
+            Map<String, String> listed = Await.until("the probe section listed", daemon::sections, s -> s.containsKey("probe"));
+            assertEquals(PROBE_BSN + " " + firstVersion, listed.get("probe"));
+            assertEquals(with(shipped, "probe", PROBE_BSN + " " + firstVersion), listed);
+            String firstCookie = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
+            assertProbe(firstCookie, firstVersion);
+
+            // (3) updated in place to 2.0.0, then refreshed
+            Path secondJar = BundleJars.withVersion(jar, "2.0.0", work.resolve("test-section-2.0.0.jar"));
+            long sectionId = section.getBundleId();
+            try (InputStream in = Files.newInputStream(secondJar)) {
+                section.update(in);
+            }
+            refresh(section);
+            assertEquals(sectionId, section.getBundleId());
+            assertEquals(new Version(2, 0, 0), section.getVersion());
+            assertEquals(Bundle.ACTIVE, section.getState());
+            listed = Await.until("the probe section from 2.0.0 listed", daemon::sections,
+                    s -> (PROBE_BSN + " 2.0.0").equals(s.get("probe")));
+            assertEquals(with(shipped, "probe", PROBE_BSN + " 2.0.0"), listed);
+            assertProbe(daemon.bake("begin", DOMAIN, DOMAIN_UUID), "2.0.0");
+
+            // the earlier cookie, with its <feature name='probe'/>, is eaten while a probe section is there
+            ControlClient.Reply accepted = daemon.check("prepare", OTHER_HOST_UUID, firstCookie);
+            assertEquals(accepted.body(), 200, accepted.status());
+            Element acceptance = accepted.xml();
+            assertEquals("accepted", acceptance.getTagName());
+            assertTrue(accepted.body(), Arrays.asList(acceptance.getAttribute("sections").split(",")).contains("probe"));
+
+            // (4) removed: no longer listed nor baked, and a cookie that needs it is refused
+            section.uninstall();
+            refresh(section);
+            listed = Await.until("the probe section gone", daemon::sections, s -> !s.containsKey("probe"));
+            assertEquals(shipped, listed);
+            String after = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
+            assertNull("probe in " + after, probe(after));
+            assertFalse(features(after).contains("probe"));
+            ControlClient.Reply refused = daemon.check("prepare", OTHER_HOST_UUID, firstCookie);
+            assertEquals(refused.body(), 400, refused.status());
+            Element error = refused.xml();
+            assertEquals("error", error.getTagName());
+            assertEquals("Unknown migration cookie feature probe", error.getTextContent().trim());
+
+            // the daemon and its control channel lived through all of it, and so did everything else
+            assertEquals(controlId, awaitReference("(" + CONTROL_URL + "=*)").getProperty(Constants.SERVICE_ID));
+            watch.assertNoRestart();
+        }
+    }
+
+    /** What {@code GET /v1/sections} lists with only the shipped bundles, their names read from the jars. */
+    private static Map<String, String> shippedSections() throws Exception {
+        String core = BundleJars.describe(reactorJar("core").toPath());
+        Map<String, String> sections = new LinkedHashMap<>();
+        sections.put("capabilities", core);
+        sections.put("graphics", BundleJars.describe(reactorJar("graphics").toPath()));
+        sections.put("lockstate", BundleJars.describe(reactorJar("lockstate").toPath()));
+        sections.put("network", BundleJars.describe(reactorJar("ovs").toPath()));
+        sections.put("persistent", core);
+        sections.put("snapshots", BundleJars.describe(reactorJar("snapshots").toPath()));
+        sections.put("statistics", core);
+        return sections;
+    }
+
+    /** {@code sections} plus one, in the daemon's order (by feature). */
+    private static Map<String, String> with(Map<String, String> sections, String feature, String bundle) {
+        Map<String, String> all = new TreeMap<>(sections);
+        all.put(feature, bundle);
+        return new LinkedHashMap<>(all);
+    }
+
+    private static void assertProbe(String cookie, String bundleVersion) {
+        Element probe = probe(cookie);
+        assertNotNull("no <probe> in " + cookie, probe);
+        assertEquals(cookie, bundleVersion, probe.getAttribute("bundle-version"));
+        assertEquals(cookie, DOMAIN, probe.getAttribute("domain"));
+        assertTrue(cookie, features(cookie).contains("probe"));
+        assertTrue(cookie, cookie.contains("<feature name='probe'/>"));
+    }
+
+    private static Element probe(String cookie) {
+        List<Element> probes = ControlClient.children(ControlClient.parse(cookie), "probe");
+        assertTrue(cookie, probes.size() <= 1);
+        return probes.isEmpty() ? null : probes.get(0);
+    }
+
+    private static List<String> features(String cookie) {
+        return ControlClient.children(ControlClient.parse(cookie), "feature").stream()
+                .map(feature -> feature.getAttribute("name")).collect(Collectors.toList());
+    }
+
+    /** Refreshes {@code bundle} (and what depends on it) and waits for the framework to say it is done. */
+    private void refresh(Bundle bundle) throws InterruptedException {
+        FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<FrameworkEvent> event = new AtomicReference<>();
+        wiring.refreshBundles(List.of(bundle), e -> {
+            event.set(e);
+            done.countDown();
+        });
+        assertTrue("no refresh event within " + WAIT_MILLIS + " ms", done.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        assertEquals("refresh event " + event.get(), FrameworkEvent.PACKAGES_REFRESHED, event.get().getType());
+    }
+}
