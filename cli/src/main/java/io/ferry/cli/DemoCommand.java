@@ -18,7 +18,7 @@ final class DemoCommand implements Command {
 
     @Override
     public int run(Session session, List<String> args, PrintStream out) throws CliException {
-        ControlClient client = session.daemonOrOffline();
+        DaemonChannel client = session.daemonOrOffline();
         out.println("== Installed cookie sections");
         new SectionsCommand().run(session, List.of(), out);
 

@@ -2,6 +2,7 @@ package io.ferry.cli;
 
 import io.ferry.launcher.FerryHome;
 import io.ferry.launcher.OfflineRuntime;
+import io.ferry.protocol.ControlClient;
 
 /**
  * The connection a command works through: the daemon named by {@code -c URI}, or, for the commands that can
@@ -10,24 +11,24 @@ import io.ferry.launcher.OfflineRuntime;
 final class Session implements AutoCloseable {
     private final String connectUri;
     private OfflineRuntime offline;
-    private ControlClient client;
+    private DaemonChannel client;
 
     Session(String connectUri) {
         this.connectUri = connectUri;
     }
 
     /** The daemon of {@code -c}, or the installation itself booted offline. */
-    ControlClient daemonOrOffline() throws CliException {
+    DaemonChannel daemonOrOffline() throws CliException {
         if (client == null) {
             if (connectUri != null) {
-                client = new ControlClient(connectUri);
+                client = new DaemonChannel(Cli.call(() -> new ControlClient(connectUri)));
             } else {
                 try {
                     offline = OfflineRuntime.start(FerryHome.fromSystemProperty());
                 } catch (Exception e) {
                     throw new CliException("cannot start the offline runtime: " + e.getMessage(), e);
                 }
-                client = new ControlClient(offline.controlUrl());
+                client = new DaemonChannel(Cli.call(() -> new ControlClient(offline.controlUrl())));
             }
         }
         return client;

@@ -2,7 +2,7 @@ package io.ferry.core.control;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.ferry.core.cookie.CookieCodec;
-import io.ferry.core.cookie.CookieWriter;
+import io.ferry.protocol.xml.XmlWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -84,6 +84,6 @@ final class Exchanges {
         Document document = CookieCodec.newDocument();
         Element error = document.createElement("error");
         error.setTextContent(message);
-        reply(exchange, status, CookieWriter.write(error));
+        reply(exchange, status, XmlWriter.write(error));
     }
 }

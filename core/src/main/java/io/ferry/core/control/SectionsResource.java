@@ -3,7 +3,7 @@ package io.ferry.core.control;
 import com.sun.net.httpserver.HttpExchange;
 import io.ferry.api.cookie.Phase;
 import io.ferry.core.cookie.CookieCodec;
-import io.ferry.core.cookie.CookieWriter;
+import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.core.section.SectionDescriptor;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionRegistry;
@@ -41,7 +41,7 @@ final class SectionsResource implements Resource {
             section.setAttribute("bundle", d.bundle());
             sections.appendChild(section);
         }
-        Exchanges.reply(exchange, 200, CookieWriter.write(sections));
+        Exchanges.reply(exchange, 200, XmlWriter.write(sections));
     }
 
     private static String phases(Set<Phase> phases) {

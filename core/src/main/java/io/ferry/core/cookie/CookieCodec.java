@@ -1,5 +1,8 @@
 package io.ferry.core.cookie;
 
+import io.ferry.protocol.xml.XmlWriter;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.protocol.xml.XmlException;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
@@ -32,7 +35,7 @@ public final class CookieCodec {
     }
 
     public ParsedCookie parse(byte[] xml, EatRules rules, SectionSet sections) throws CookieException {
-        Element root = parser.parse(xml, WHAT).getDocumentElement();
+        Element root = document(parser, xml, WHAT).getDocumentElement();
         if (!ROOT.equals(root.getTagName())) {
             throw new CookieException("migration cookie has root element <" + root.getTagName() + ">, expected <" + ROOT + ">");
         }
@@ -85,7 +88,7 @@ public final class CookieCodec {
             section.handle().format(section.value(), element);
             root.appendChild(element);
         }
-        return CookieWriter.write(root);
+        return XmlWriter.write(root);
     }
 
     private static CookieHeader readHeader(Map<String, List<Element>> children, EatRules rules) throws CookieException {
@@ -152,6 +155,15 @@ public final class CookieCodec {
         Element element = parent.getOwnerDocument().createElement(name);
         element.setTextContent(text);
         parent.appendChild(element);
+    }
+
+    /** Parses untrusted XML, its refusal turned into the cookie error the user sees. */
+    public static Document document(HardenedXmlParser parser, byte[] xml, String what) throws CookieException {
+        try {
+            return parser.parse(xml, what);
+        } catch (XmlException e) {
+            throw new CookieException(e.getMessage(), e);
+        }
     }
 
     /** A document to build fragments in; plain, since nothing untrusted is parsed into it. */

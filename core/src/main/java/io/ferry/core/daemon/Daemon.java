@@ -2,7 +2,7 @@ package io.ferry.core.daemon;
 
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.CookieCodec;
-import io.ferry.core.cookie.HardenedXmlParser;
+import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.IOException;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;

@@ -2,8 +2,9 @@ package io.ferry.core.domain;
 
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
-import io.ferry.core.cookie.CookieWriter;
-import io.ferry.core.cookie.HardenedXmlParser;
+import io.ferry.core.cookie.CookieCodec;
+import io.ferry.protocol.xml.XmlWriter;
+import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ public final class DomainXml {
      * @throws CookieException naming what is missing or malformed
      */
     public DomainSpec parse(String xml) throws CookieException {
-        Document document = parser.parse(xml.getBytes(StandardCharsets.UTF_8), "domain definition");
+        Document document = CookieCodec.document(parser, xml.getBytes(StandardCharsets.UTF_8), "domain definition");
         Element domain = document.getDocumentElement();
         if (!domain.getTagName().equals("domain")) {
             throw new CookieException("domain definition has root element <" + domain.getTagName() + ">, expected <domain>");
@@ -76,14 +77,14 @@ public final class DomainXml {
                 }
             }
         }
-        return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, CookieWriter.write(domain));
+        return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, XmlWriter.write(domain));
     }
 
     /** The same definition under another name ({@code migrate --dname}). */
     public DomainSpec rename(DomainSpec spec, String newName) throws CookieException {
-        Document document = parser.parse(spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition");
+        Document document = CookieCodec.document(parser, spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition");
         child(document.getDocumentElement(), "name").setTextContent(newName);
-        return parse(CookieWriter.write(document.getDocumentElement()));
+        return parse(XmlWriter.write(document.getDocumentElement()));
     }
 
     private static long memoryKiB(Element memory) throws CookieException {

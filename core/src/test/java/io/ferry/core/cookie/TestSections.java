@@ -1,5 +1,6 @@
 package io.ferry.core.cookie;
 
+import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;

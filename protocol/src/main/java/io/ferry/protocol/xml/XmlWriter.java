@@ -1,4 +1,4 @@
-package io.ferry.core.cookie;
+package io.ferry.protocol.xml;
 
 import org.w3c.dom.Attr;
 import org.w3c.dom.Element;
@@ -14,8 +14,8 @@ import org.w3c.dom.NodeList;
  * <p>DOM keeps attributes sorted by name, so attribute order is alphabetical; XML and libvirt's parser give
  * it no meaning.
  */
-public final class CookieWriter {
-    private CookieWriter() {
+public final class XmlWriter {
+    private XmlWriter() {
     }
 
     public static String write(Element root) {

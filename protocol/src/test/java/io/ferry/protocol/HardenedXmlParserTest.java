@@ -1,12 +1,13 @@
-package io.ferry.core.cookie;
+package io.ferry.protocol;
 
+import io.ferry.protocol.xml.HardenedXmlParser;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import io.ferry.api.cookie.CookieException;
+import io.ferry.protocol.xml.XmlException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -28,7 +29,7 @@ public class HardenedXmlParserTest {
     private final HardenedXmlParser parser = new HardenedXmlParser();
 
     /** Parses with System.err captured, and asserts the parser printed nothing there. */
-    static Document parseQuietly(HardenedXmlParser parser, byte[] xml) throws CookieException {
+    static Document parseQuietly(HardenedXmlParser parser, byte[] xml) throws XmlException {
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
@@ -42,7 +43,7 @@ public class HardenedXmlParserTest {
 
     /** Asserts the input is refused with a single-line message, and returns the message. */
     static String refusal(HardenedXmlParser parser, byte[] xml) {
-        CookieException e = assertThrows(CookieException.class, () -> parseQuietly(parser, xml));
+        XmlException e = assertThrows(XmlException.class, () -> parseQuietly(parser, xml));
         String message = e.getMessage();
         assertFalse("multi-line error: " + message, message.contains("\n") || message.contains("\r"));
         return message;
@@ -79,7 +80,7 @@ public class HardenedXmlParserTest {
         Path secret = secretFile();
         String xml = "<?xml version='1.0'?>\n<!DOCTYPE qemu-migration [\n  <!ENTITY xxe SYSTEM '" + secret.toUri() + "'>\n]>\n"
                 + "<qemu-migration><name>&xxe;</name></qemu-migration>";
-        CookieException e = assertThrows(CookieException.class,
+        XmlException e = assertThrows(XmlException.class,
                 () -> parseQuietly(parser, xml.getBytes(StandardCharsets.UTF_8)));
         assertTrue(e.getMessage(), e.getMessage().contains("DOCTYPE"));
         assertTrue(e.getMessage(), e.getMessage().startsWith("malformed migration cookie"));
@@ -139,7 +140,7 @@ public class HardenedXmlParserTest {
         try {
             parseQuietly(parser, xml.getBytes(StandardCharsets.UTF_8));
             fail("100000 nested elements parsed");
-        } catch (CookieException e) {
+        } catch (XmlException e) {
             assertFalse(e.getMessage().contains("\n"));
             assertTrue(e.getMessage(), e.getMessage().contains("depth"));
         } catch (StackOverflowError e) {

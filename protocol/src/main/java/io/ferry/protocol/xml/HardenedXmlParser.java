@@ -1,6 +1,5 @@
-package io.ferry.core.cookie;
+package io.ferry.protocol.xml;
 
-import io.ferry.api.cookie.CookieException;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import javax.xml.XMLConstants;
@@ -77,12 +76,12 @@ public final class HardenedXmlParser {
     /**
      * @param what names the document in errors ("migration cookie")
      */
-    public Document parse(byte[] xml, String what) throws CookieException {
+    public Document parse(byte[] xml, String what) throws XmlException {
         if (xml.length > maxBytes) {
-            throw new CookieException(what + " is " + xml.length + " bytes, over the limit of " + maxBytes + " bytes");
+            throw new XmlException(what + " is " + xml.length + " bytes, over the limit of " + maxBytes + " bytes");
         }
         if (xml.length == 0) {
-            throw new CookieException(what + " is empty");
+            throw new XmlException(what + " is empty");
         }
         try {
             DocumentBuilder builder = factory.newDocumentBuilder();
@@ -92,10 +91,10 @@ public final class HardenedXmlParser {
             });
             return builder.parse(new ByteArrayInputStream(xml));
         } catch (SAXParseException e) {
-            throw new CookieException("malformed " + what + " (line " + e.getLineNumber() + ", column "
+            throw new XmlException("malformed " + what + " (line " + e.getLineNumber() + ", column "
                     + e.getColumnNumber() + "): " + explain(e.getMessage()), e);
         } catch (SAXException | IOException e) {
-            throw new CookieException("malformed " + what + ": " + explain(e.getMessage()), e);
+            throw new XmlException("malformed " + what + ": " + explain(e.getMessage()), e);
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException(e);
         }

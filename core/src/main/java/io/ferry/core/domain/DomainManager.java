@@ -1,0 +1,281 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.core.daemon.Daemon;
+import java.io.IOException;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The domains of this host: definitions, life cycle and state, kept in the state directory so that a
+ * restarted daemon finds every domain as it was and re-attaches to its VM.
+ */
+@Component(service = DomainManager.class)
+public class DomainManager {
+    private static final Logger LOG = LoggerFactory.getLogger(DomainManager.class);
+    private static final long JOB_WAIT_SECONDS = 30;
+
+    private final DomainStore store;
+    private final DomainXml xml;
+    private final StatusXml statusXml;
+    private final Map<String, Domain> domains = new ConcurrentHashMap<>();
+    private final Map<String, Hypervisor> hypervisors = new ConcurrentHashMap<>();
+
+    @Activate
+    public DomainManager(@Reference Daemon daemon) throws IOException {
+        HardenedXmlParser parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
+        this.store = new DomainStore(daemon.settings().stateDir());
+        this.xml = new DomainXml(parser);
+        this.statusXml = new StatusXml(parser, xml);
+        load();
+    }
+
+    @Reference(service = Hypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addHypervisor(Hypervisor hypervisor, Map<String, Object> properties) {
+        String type = String.valueOf(properties.get(Hypervisor.TYPE));
+        hypervisors.put(type, hypervisor);
+        LOG.info("hypervisor driver for domain type '{}' available", type);
+        reattach(type);
+    }
+
+    void removeHypervisor(Hypervisor hypervisor, Map<String, Object> properties) {
+        hypervisors.remove(String.valueOf(properties.get(Hypervisor.TYPE)), hypervisor);
+    }
+
+    public DomainXml xml() {
+        return xml;
+    }
+
+    public DomainStore store() {
+        return store;
+    }
+
+    public List<Domain> list() {
+        return domains.values().stream().sorted(Comparator.comparing(Domain::name)).toList();
+    }
+
+    public Domain get(String name) throws DomainException {
+        Domain domain = domains.get(name);
+        if (domain == null) {
+            throw DomainException.notFound(name);
+        }
+        return domain;
+    }
+
+    public Optional<Domain> find(String name) {
+        return Optional.ofNullable(domains.get(name));
+    }
+
+    public Hypervisor hypervisor(String type) throws DomainException {
+        Hypervisor hypervisor = hypervisors.get(type);
+        if (hypervisor == null) {
+            throw new DomainException("no hypervisor driver for domain type '" + type + "' is installed");
+        }
+        return hypervisor;
+    }
+
+    /** Parses, checks with the driver and stores a persistent definition ({@code virsh define}). */
+    public Domain define(String definition) throws DomainException {
+        DomainSpec spec = parse(definition);
+        Domain domain = domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
+        if (!domain.uuid().equals(spec.uuid())) {
+            throw new DomainException("operation failed: domain '" + spec.name() + "' already exists with uuid " + domain.uuid());
+        }
+        return withJob(domain, "define", () -> {
+            store.writeDefinition(spec.name(), spec.xml());
+            domain.persistent(spec);
+            return domain;
+        });
+    }
+
+    public DomainSpec parse(String definition) throws DomainException {
+        try {
+            DomainSpec spec = xml.parse(definition);
+            hypervisor(spec.type()).validate(spec);
+            return spec;
+        } catch (CookieException | HypervisorException e) {
+            throw new DomainException(e.getMessage(), e);
+        }
+    }
+
+    /** Removes the persistent definition; an active domain goes on, transient, until it stops. */
+    public void undefine(String name) throws DomainException {
+        Domain domain = get(name);
+        withJob(domain, "undefine", () -> {
+            if (domain.persistent() == null) {
+                throw new DomainException("Requested operation is not valid: cannot undefine transient domain");
+            }
+            store.deleteDefinition(name);
+            domain.persistent(null);
+            forgetIfGone(domain);
+            return null;
+        });
+    }
+
+    public Domain start(String name) throws DomainException {
+        Domain domain = get(name);
+        return withJob(domain, "start", () -> {
+            if (domain.isActive()) {
+                throw new DomainException("Requested operation is not valid: domain is already running");
+            }
+            DomainSpec spec = domain.persistent();
+            VirtualMachine vm = hypervisor(spec.type()).boot(spec, store.runDir(spec.uuid()));
+            activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
+            LOG.info("domain {} started", name);
+            return domain;
+        });
+    }
+
+    public void destroy(String name) throws DomainException {
+        Domain domain = get(name);
+        withJob(domain, "destroy", () -> {
+            if (!domain.isActive()) {
+                throw new DomainException("Requested operation is not valid: domain is not running");
+            }
+            deactivate(domain, DomainState.Reason.DESTROYED);
+            LOG.info("domain {} destroyed", name);
+            return null;
+        });
+    }
+
+    /** A unit of work that holds a domain's job lock, as libvirt's jobs do. */
+    public interface Job<T> {
+        T run() throws Exception;
+    }
+
+    public <T> T withJob(Domain domain, String description, Job<T> job) throws DomainException {
+        try {
+            if (!domain.lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
+                        + domain.job() + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DomainException("interrupted while waiting for domain " + domain.name());
+        }
+        String outer = domain.job();
+        domain.job(outer.isEmpty() ? description : outer);
+        try {
+            return job.run();
+        } catch (DomainException e) {
+            throw e;
+        } catch (HypervisorException e) {
+            throw new DomainException(e.getMessage(), e);
+        } catch (Exception e) {
+            throw new DomainException(description + " of domain " + domain.name() + " failed: " + e.getMessage(), e);
+        } finally {
+            domain.job(outer);
+            domain.lock.unlock();
+        }
+    }
+
+    /** Records a VM as this domain's active instance. Caller holds the job. */
+    public void activate(Domain domain, DomainSpec spec, VirtualMachine vm, DomainState state, DomainState.Reason reason)
+            throws IOException {
+        domain.live(spec, vm);
+        setState(domain, state, reason);
+    }
+
+    /** Records a state change of an active domain, status file first. Caller holds the job. */
+    public void setState(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
+        store.writeStatus(domain.name(), statusXml.write(domain.live(), state, reason));
+        domain.state(state, reason);
+    }
+
+    /** Stops the VM for good and forgets the live instance. Caller holds the job. */
+    public void deactivate(Domain domain, DomainState.Reason reason) throws IOException {
+        VirtualMachine vm = domain.vm();
+        if (vm != null) {
+            vm.destroy();
+        }
+        store.deleteStatus(domain.name());
+        store.deleteRunDir(domain.uuid());
+        domain.live(null, null);
+        domain.state(DomainState.SHUTOFF, reason);
+        forgetIfGone(domain);
+    }
+
+    /** Stores a definition as persistent (migrate --persistent, offline migration). Caller holds the job. */
+    public void makePersistent(Domain domain, DomainSpec spec) throws IOException {
+        store.writeDefinition(spec.name(), spec.xml());
+        domain.persistent(spec);
+    }
+
+    /** The domain entry for an incoming domain, created if new; refused if the name belongs to another UUID. */
+    public Domain incoming(DomainSpec spec) throws DomainException {
+        Domain domain = domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
+        if (!domain.uuid().equals(spec.uuid())) {
+            throw new DomainException("operation failed: domain '" + spec.name() + "' already exists with uuid " + domain.uuid());
+        }
+        return domain;
+    }
+
+    /** Drops an entry that has neither a persistent definition nor an active instance. */
+    public void forgetIfGone(Domain domain) {
+        if (domain.persistent() == null && !domain.isActive()) {
+            domains.remove(domain.name(), domain);
+        }
+    }
+
+    private void load() {
+        for (String definition : store.definitions()) {
+            try {
+                DomainSpec spec = xml.parse(definition);
+                domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid())).persistent(spec);
+            } catch (CookieException e) {
+                LOG.error("ignoring an unreadable domain definition in {}: {}", store, e.getMessage());
+            }
+        }
+        for (String status : store.statuses()) {
+            try {
+                StatusXml.Status parsed = statusXml.read(status);
+                Domain domain = domains.computeIfAbsent(parsed.spec().name(), n -> new Domain(n, parsed.spec().uuid()));
+                domain.live(parsed.spec(), null);
+                domain.state(parsed.state(), parsed.reason());
+            } catch (CookieException e) {
+                LOG.error("ignoring an unreadable domain status: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Finds again, after a restart, the VMs of the active domains of one type. */
+    private void reattach(String type) {
+        for (Domain domain : domains.values()) {
+            if (domain.isActive() && domain.vm() == null && domain.live().type().equals(type)) {
+                try {
+                    withJob(domain, "reattach", () -> {
+                        Optional<VirtualMachine> vm = hypervisors.get(type).reattach(domain.live(), store.runDir(domain.uuid()));
+                        if (vm.isPresent()) {
+                            domain.live(domain.live(), vm.get());
+                            LOG.info("domain {} re-attached, {}", domain.name(), domain.state().display());
+                        } else {
+                            LOG.warn("domain {} was {} but its VM is gone: shut off", domain.name(), domain.state().display());
+                            deactivate(domain, DomainState.Reason.UNKNOWN);
+                        }
+                        return null;
+                    });
+                } catch (DomainException e) {
+                    LOG.error("cannot re-attach domain {}: {}", domain.name(), e.getMessage());
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,168 @@
+package io.ferry.protocol;
+
+import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.protocol.xml.XmlException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.net.URL;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.w3c.dom.Element;
+
+/** Talks to a daemon's control channel, {@code ferry+tcp://HOST:PORT}: XML over HTTP. */
+public final class ControlClient {
+    private static final HardenedXmlParser PARSER = new HardenedXmlParser(64 * 1024 * 1024, HardenedXmlParser.DEFAULT_MAX_DEPTH);
+
+    private final String uri;
+    private final String base;
+
+    public ControlClient(String uri) throws ChannelException {
+        this.uri = uri;
+        URI parsed;
+        try {
+            parsed = URI.create(uri);
+        } catch (IllegalArgumentException e) {
+            throw new ChannelException("invalid connection URI '" + uri + "'", true);
+        }
+        if (!"ferry+tcp".equals(parsed.getScheme()) || parsed.getHost() == null || parsed.getPort() < 0) {
+            throw new ChannelException("invalid connection URI '" + uri + "' (expected ferry+tcp://HOST:PORT)", true);
+        }
+        this.base = "http://" + parsed.getHost() + ":" + parsed.getPort() + "/v1/";
+    }
+
+    public String uri() {
+        return uri;
+    }
+
+    public String get(String path) throws ChannelException {
+        return exchange("GET", path, Map.of(), null);
+    }
+
+    public String post(String path, Map<String, String> query, byte[] body) throws ChannelException {
+        return exchange("POST", path, query, body);
+    }
+
+    /** Parses a reply (from a peer: untrusted). */
+    public static Element parse(String xml) throws ChannelException {
+        try {
+            return PARSER.parse(xml.getBytes(StandardCharsets.UTF_8), "reply").getDocumentElement();
+        } catch (XmlException e) {
+            throw new ChannelException("unreadable reply: " + e.getMessage(), false);
+        }
+    }
+
+    /** A streaming upload: what is written to the stream is the request body; {@link Upload#finish} ends it. */
+    public Upload upload(String path) throws ChannelException {
+        try {
+            HttpURLConnection connection = open("POST", path, Map.of());
+            connection.setDoOutput(true);
+            connection.setChunkedStreamingMode(256 * 1024);
+            connection.setRequestProperty("Content-Type", "application/octet-stream");
+            return new Upload(connection, connection.getOutputStream());
+        } catch (IOException e) {
+            throw lost(e);
+        }
+    }
+
+    /** A request body being streamed. */
+    public final class Upload {
+        private final HttpURLConnection connection;
+        private final OutputStream body;
+
+        private Upload(HttpURLConnection connection, OutputStream body) {
+            this.connection = connection;
+            this.body = body;
+        }
+
+        public OutputStream body() {
+            return body;
+        }
+
+        /** Ends the body and reads the reply. */
+        public String finish() throws ChannelException {
+            try {
+                body.close();
+                return reply(connection);
+            } catch (IOException e) {
+                throw lost(e);
+            }
+        }
+
+        /** Drops the connection without a reply. */
+        public void abort() {
+            connection.disconnect();
+        }
+    }
+
+    private String exchange(String method, String path, Map<String, String> query, byte[] body) throws ChannelException {
+        try {
+            HttpURLConnection connection = open(method, path, query);
+            if (body != null) {
+                connection.setDoOutput(true);
+                connection.setFixedLengthStreamingMode(body.length);
+                connection.setRequestProperty("Content-Type", "application/xml");
+                try (OutputStream out = connection.getOutputStream()) {
+                    out.write(body);
+                }
+            }
+            return reply(connection);
+        } catch (IOException e) {
+            throw lost(e);
+        }
+    }
+
+    private HttpURLConnection open(String method, String path, Map<String, String> query) throws IOException {
+        String target = base + path + (query.isEmpty() ? "" : "?" + query.entrySet().stream()
+                .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&")));
+        HttpURLConnection connection = (HttpURLConnection) new URL(target).openConnection();
+        connection.setRequestMethod(method);
+        connection.setConnectTimeout(10_000);
+        connection.setReadTimeout(0);
+        return connection;
+    }
+
+    private String reply(HttpURLConnection connection) throws IOException, ChannelException {
+        int status = connection.getResponseCode();
+        InputStream stream = status < 400 ? connection.getInputStream() : connection.getErrorStream();
+        String reply = stream == null ? "" : read(stream);
+        if (status >= 400) {
+            throw new ChannelException(errorText(reply, "the daemon at " + uri + " answered HTTP " + status), true);
+        }
+        return reply;
+    }
+
+    private ChannelException lost(IOException e) {
+        if (e instanceof ConnectException) {
+            return new ChannelException("cannot connect to " + uri + ": " + e.getMessage(), false, e);
+        }
+        return new ChannelException("connection to " + uri + " lost: " + e.getMessage(), false, e);
+    }
+
+    private static String errorText(String reply, String fallback) {
+        try {
+            Element root = parse(reply);
+            return root.getTagName().equals("error") && !root.getTextContent().isBlank() ? root.getTextContent().trim() : fallback;
+        } catch (ChannelException e) {
+            return fallback;
+        }
+    }
+
+    private static String enc(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+
+    private static String read(InputStream in) throws IOException {
+        try (in) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            in.transferTo(out);
+            return out.toString(StandardCharsets.UTF_8);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+package io.ferry.protocol;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The migration protocol's messages, one record per request and reply of Begin, Prepare, Perform, Finish and
+ * Confirm, each with its XML form. Cookies and domain definitions are carried as text.
+ */
+public final class Messages {
+    private Messages() {
+    }
+
+    /** A cookie section as negotiation sees it: feature and fragment version. */
+    public record SectionVersion(String feature, String version) {
+        public int major() {
+            return Integer.parseInt(version.substring(0, version.indexOf('.')));
+        }
+    }
+
+    /** What the user asked for ({@code ferry migrate}); the p2p request to the source daemon. */
+    public record Migrate(String domain, String destUri, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
+        public String toXml() {
+            return Xml.create("migrate").attr("domain", domain).attr("dest", destUri).attr("flags", flags)
+                    .attr("dname", dname).attr("bandwidth", bandwidthMiB).text("xml", xml).write();
+        }
+
+        public static Migrate fromXml(Xml x) throws ChannelException {
+            return new Migrate(x.required("domain"), x.required("dest"), MigrationFlags.parse(x.attr("flags")),
+                    x.attr("dname"), x.childText("xml"), x.number("bandwidth", 0));
+        }
+
+        public Begin begin() {
+            return new Begin(domain, flags, dname, xml, bandwidthMiB);
+        }
+    }
+
+    public record Begin(String domain, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
+        public String toXml() {
+            return Xml.create("begin").attr("domain", domain).attr("flags", flags).attr("dname", dname)
+                    .attr("bandwidth", bandwidthMiB).text("xml", xml).write();
+        }
+
+        public static Begin fromXml(Xml x) throws ChannelException {
+            return new Begin(x.required("domain"), MigrationFlags.parse(x.attr("flags")), x.attr("dname"),
+                    x.childText("xml"), x.number("bandwidth", 0));
+        }
+    }
+
+    /** Begin's reply: the migration id, the definition for the destination, the cookie, the source's sections. */
+    public record Begun(String id, String domainXml, String cookie, List<SectionVersion> sections) {
+        public String toXml() {
+            return writeSections(Xml.create("begun").attr("id", id).text("domain", domainXml).text("cookie", cookie), sections).write();
+        }
+
+        public static Begun fromXml(Xml x) throws ChannelException {
+            return new Begun(x.required("id"), x.childText("domain"), x.childText("cookie"), readSections(x));
+        }
+    }
+
+    public record Prepare(String id, MigrationFlags flags, String domainXml, String cookie, List<SectionVersion> sections,
+            String sourceUri) {
+        public String toXml() {
+            return writeSections(Xml.create("prepare").attr("id", id).attr("flags", flags).attr("source", sourceUri)
+                    .text("domain", domainXml).text("cookie", cookie), sections).write();
+        }
+
+        public static Prepare fromXml(Xml x) throws ChannelException {
+            return new Prepare(x.required("id"), MigrationFlags.parse(x.attr("flags")), x.childText("domain"),
+                    x.childText("cookie"), readSections(x), x.attr("source"));
+        }
+    }
+
+    /**
+     * Prepare's reply.
+     *
+     * @param dataUri where the memory goes: {@code tcp:HOST:PORT}, or {@code tunnel} through the daemons' channel
+     * @param token the secret the source presents on the data connection
+     */
+    public record Prepared(String id, String dataUri, String token, String cookie, List<SectionVersion> sections) {
+        public String toXml() {
+            return writeSections(Xml.create("prepared").attr("id", id).attr("uri", dataUri).attr("token", token)
+                    .text("cookie", cookie), sections).write();
+        }
+
+        public static Prepared fromXml(Xml x) throws ChannelException {
+            return new Prepared(x.required("id"), x.attr("uri"), x.attr("token"), x.childText("cookie"), readSections(x));
+        }
+    }
+
+    /** @param destUri the destination daemon, for tunnelled memory; @param peerSections the destination's sections */
+    public record Perform(String id, String dataUri, String token, String cookie, String destUri, List<SectionVersion> peerSections) {
+        public String toXml() {
+            return writeSections(Xml.create("perform").attr("id", id).attr("uri", dataUri).attr("token", token)
+                    .attr("dest", destUri).text("cookie", cookie), peerSections).write();
+        }
+
+        public static Perform fromXml(Xml x) throws ChannelException {
+            return new Perform(x.required("id"), x.attr("uri"), x.attr("token"), x.childText("cookie"), x.attr("dest"), readSections(x));
+        }
+    }
+
+    public record Performed(String id, String cookie) {
+        public String toXml() {
+            return Xml.create("performed").attr("id", id).text("cookie", cookie).write();
+        }
+
+        public static Performed fromXml(Xml x) throws ChannelException {
+            return new Performed(x.required("id"), x.childText("cookie"));
+        }
+    }
+
+    public record Finish(String id, boolean cancelled, String cookie) {
+        public String toXml() {
+            return Xml.create("finish").attr("id", id).attr("cancelled", cancelled ? "yes" : "no").text("cookie", cookie).write();
+        }
+
+        public static Finish fromXml(Xml x) throws ChannelException {
+            return new Finish(x.required("id"), "yes".equals(x.attr("cancelled")), x.childText("cookie"));
+        }
+    }
+
+    /** Finish's reply: the domain now runs on the destination. */
+    public record Finished(String id, String domain, String cookie) {
+        public String toXml() {
+            return Xml.create("finished").attr("id", id).attr("domain", domain).text("cookie", cookie).write();
+        }
+
+        public static Finished fromXml(Xml x) throws ChannelException {
+            return new Finished(x.required("id"), x.attr("domain"), x.childText("cookie"));
+        }
+    }
+
+    public record Confirm(String id, boolean cancelled, String cookie) {
+        public String toXml() {
+            return Xml.create("confirm").attr("id", id).attr("cancelled", cancelled ? "yes" : "no").text("cookie", cookie).write();
+        }
+
+        public static Confirm fromXml(Xml x) throws ChannelException {
+            return new Confirm(x.required("id"), "yes".equals(x.attr("cancelled")), x.childText("cookie"));
+        }
+    }
+
+    /** What a daemon knows of a migration it took part in: the outcome a peer asks for when a reply was lost. */
+    public enum Outcome {
+        /** Destination: the domain was committed and runs here. */
+        COMMITTED,
+        /** Not committed, and it never will be: the incoming domain is gone (or never existed). */
+        ABORTED,
+        /** Still under way. */
+        IN_PROGRESS,
+        /** This daemon has no record of it. */
+        UNKNOWN
+    }
+
+    public record Fate(String id, Outcome outcome) {
+        public String toXml() {
+            return Xml.create("fate").attr("id", id).attr("outcome", outcome.name().toLowerCase()).write();
+        }
+
+        public static Fate fromXml(Xml x) throws ChannelException {
+            try {
+                return new Fate(x.required("id"), Outcome.valueOf(x.required("outcome").toUpperCase()));
+            } catch (IllegalArgumentException e) {
+                throw new ChannelException("unknown migration outcome '" + x.attr("outcome") + "'", false);
+            }
+        }
+    }
+
+    private static Xml writeSections(Xml message, List<SectionVersion> sections) {
+        if (sections != null) {
+            Xml list = message.child("sections");
+            for (SectionVersion section : sections) {
+                list.child("section").attr("feature", section.feature()).attr("version", section.version());
+            }
+        }
+        return message;
+    }
+
+    private static List<SectionVersion> readSections(Xml message) throws ChannelException {
+        List<Xml> lists = message.children("sections");
+        if (lists.isEmpty()) {
+            return null;
+        }
+        List<SectionVersion> sections = new ArrayList<>();
+        for (Xml section : lists.get(0).children("section")) {
+            String version = section.required("version");
+            if (!version.matches("\\d+\\.\\d+")) {
+                throw new ChannelException("malformed section version '" + version + "'", false);
+            }
+            sections.add(new SectionVersion(section.required("feature"), version));
+        }
+        return sections;
+    }
+}

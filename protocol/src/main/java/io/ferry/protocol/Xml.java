@@ -1,0 +1,105 @@
+package io.ferry.protocol;
+
+import io.ferry.protocol.xml.XmlWriter;
+import java.util.ArrayList;
+import java.util.List;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+
+/** Builds and reads the protocol's small XML messages. Cookies and definitions travel as element text. */
+public final class Xml {
+    private final Element element;
+
+    private Xml(Element element) {
+        this.element = element;
+    }
+
+    public static Xml create(String name) {
+        try {
+            Document document = DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder().newDocument();
+            Element root = document.createElement(name);
+            document.appendChild(root);
+            return new Xml(root);
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public static Xml of(Element element) {
+        return new Xml(element);
+    }
+
+    public Xml attr(String name, Object value) {
+        if (value != null) {
+            element.setAttribute(name, value.toString());
+        }
+        return this;
+    }
+
+    /** A child element holding {@code text}; nothing when text is null. */
+    public Xml text(String name, String text) {
+        if (text != null) {
+            Element child = element.getOwnerDocument().createElement(name);
+            child.setTextContent(text);
+            element.appendChild(child);
+        }
+        return this;
+    }
+
+    public Xml child(String name) {
+        Element child = element.getOwnerDocument().createElement(name);
+        element.appendChild(child);
+        return new Xml(child);
+    }
+
+    public String name() {
+        return element.getTagName();
+    }
+
+    /** An attribute, or null when absent. */
+    public String attr(String name) {
+        return element.hasAttribute(name) ? element.getAttribute(name) : null;
+    }
+
+    public String required(String name) throws ChannelException {
+        String value = attr(name);
+        if (value == null || value.isEmpty()) {
+            throw new ChannelException("malformed <" + element.getTagName() + "> message: no " + name, false);
+        }
+        return value;
+    }
+
+    public long number(String name, long fallback) {
+        String value = attr(name);
+        try {
+            return value == null ? fallback : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    /** The text of the first child named {@code name}, or null. */
+    public String childText(String name) {
+        for (Xml child : children(name)) {
+            return child.element.getTextContent();
+        }
+        return null;
+    }
+
+    public List<Xml> children(String name) {
+        List<Xml> children = new ArrayList<>();
+        for (Node node = element.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node instanceof Element child && child.getTagName().equals(name)) {
+                children.add(new Xml(child));
+            }
+        }
+        return children;
+    }
+
+    public String write() {
+        return XmlWriter.write(element);
+    }
+}
