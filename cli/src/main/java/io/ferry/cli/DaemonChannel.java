@@ -23,6 +23,10 @@ final class DaemonChannel {
         return Cli.call(() -> client.get(path));
     }
 
+    String delete(String path) throws CliException {
+        return Cli.call(() -> client.delete(path));
+    }
+
     String post(String path, Map<String, String> query, byte[] body) throws CliException {
         return Cli.call(() -> client.post(path, query, body));
     }

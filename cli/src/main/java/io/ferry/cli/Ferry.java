@@ -11,6 +11,9 @@ public final class Ferry {
     private static final Map<String, Command> COMMANDS = new LinkedHashMap<>();
 
     static {
+        DomainCommands.register(COMMANDS);
+        COMMANDS.put("migrate", new MigrateCommand());
+        JobCommands.register(COMMANDS);
         COMMANDS.put("sections", new SectionsCommand());
         COMMANDS.put("cookie", new CookieCommand());
         COMMANDS.put("demo", new DemoCommand());

@@ -9,6 +9,9 @@ import io.ferry.protocol.ControlClient;
  * work offline, a private framework of this installation booted for the one command.
  */
 final class Session implements AutoCloseable {
+    /** The daemon a command talks to without -c: the one etc/io.ferry.daemon.cfg describes. */
+    static final String DEFAULT_URI = "ferry+tcp://127.0.0.1:16570";
+
     private final String connectUri;
     private OfflineRuntime offline;
     private DaemonChannel client;
@@ -32,6 +35,15 @@ final class Session implements AutoCloseable {
             }
         }
         return client;
+    }
+
+    /** The daemon of {@code -c}, else of {@code FERRY_DEFAULT_URI}, else the local default. */
+    DaemonChannel daemon() throws CliException {
+        if (connectUri != null) {
+            return daemonOrOffline();
+        }
+        String uri = System.getenv().getOrDefault("FERRY_DEFAULT_URI", DEFAULT_URI);
+        return new DaemonChannel(Cli.call(() -> new ControlClient(uri)));
     }
 
     boolean isOffline() {

@@ -14,6 +14,10 @@ final class Xml {
     private Xml() {
     }
 
+    static io.ferry.protocol.Xml of(Element element) {
+        return io.ferry.protocol.Xml.of(element);
+    }
+
     static Element parse(String xml) throws CliException {
         return Cli.call(() -> ControlClient.parse(xml));
     }

@@ -45,6 +45,10 @@ public final class ControlClient {
         return exchange("GET", path, Map.of(), null);
     }
 
+    public String delete(String path) throws ChannelException {
+        return exchange("DELETE", path, Map.of(), null);
+    }
+
     public String post(String path, Map<String, String> query, byte[] body) throws ChannelException {
         return exchange("POST", path, query, body);
     }

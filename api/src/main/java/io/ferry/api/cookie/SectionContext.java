@@ -1,5 +1,6 @@
 package io.ferry.api.cookie;
 
+import io.ferry.api.hypervisor.DomainSpec;
 import java.util.Optional;
 import java.util.UUID;
 import org.osgi.annotation.versioning.ProviderType;
@@ -18,6 +19,9 @@ public interface SectionContext {
 
     /** The UUID of the migrating domain. */
     UUID domainUuid();
+
+    /** The migrating domain's definition; empty when a cookie is baked outside a migration (the cookie tools). */
+    Optional<DomainSpec> domain();
 
     /** This host's identity. */
     Host localHost();

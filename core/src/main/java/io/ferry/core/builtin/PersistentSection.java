@@ -7,6 +7,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
 import io.ferry.core.cookie.CookieCodec;
+import io.ferry.protocol.xml.HardenedXmlParser;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
 import org.w3c.dom.Document;
@@ -45,10 +46,15 @@ public class PersistentSection implements CookieSection<Element> {
     }
 
     @Override
-    public Optional<Element> bake(SectionContext context) {
-        return Optional.empty();
+    public Optional<Element> bake(SectionContext context) throws CookieException {
+        if (context.domain().isEmpty()) {
+            return Optional.empty();
+        }
+        byte[] xml = context.domain().get().xml().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return Optional.of(CookieCodec.document(new HardenedXmlParser(), xml, "domain definition").getDocumentElement());
     }
 
+    /** The core defines the domain from the parsed value itself (it knows whether --persistent was asked). */
     @Override
     public void eat(SectionContext context, Element value) {
     }

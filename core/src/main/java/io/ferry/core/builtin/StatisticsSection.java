@@ -5,6 +5,7 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.core.section.MigrationSectionContext;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -49,10 +50,15 @@ public class StatisticsSection implements CookieSection<JobStatistics> {
 
     @Override
     public Optional<JobStatistics> bake(SectionContext context) {
+        if (context instanceof MigrationSectionContext core) {
+            return Optional.ofNullable((JobStatistics) core.coreData().get(MigrationSectionContext.STATISTICS));
+        }
         return Optional.empty();
     }
 
     @Override
     public void eat(SectionContext context, JobStatistics value) {
+        context.info("peer's job: " + value.get("time_elapsed") + " ms, " + value.get("memory_processed")
+                + " bytes processed, downtime " + value.get("downtime") + " ms");
     }
 }

@@ -4,6 +4,8 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.Daemon;
+import io.ferry.core.domain.DomainManager;
+import io.ferry.core.migration.MigrationService;
 import io.ferry.core.section.SectionRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -42,10 +44,20 @@ public class ControlServer {
     private final java.nio.file.Path stateDir;
 
     @Activate
-    public ControlServer(BundleContext context, @Reference Daemon daemon, @Reference SectionRegistry registry) throws IOException {
+    public ControlServer(BundleContext context, @Reference Daemon daemon, @Reference SectionRegistry registry,
+            @Reference DomainManager domains, @Reference MigrationService migrations) throws IOException {
+        int maxBytes = daemon.settings().cookieMaxBytes();
+        MigrationResource migration = new MigrationResource(migrations, maxBytes, daemon.settings().cookieMaxDepth());
+        String version = context.getBundle().getVersion().toString();
         Map<String, Resource> resources = Map.of(
                 "sections", new SectionsResource(registry),
-                "cookie", new CookieToolsResource(daemon, registry));
+                "cookie", new CookieToolsResource(daemon, registry),
+                "domains", new DomainsResource(domains, migrations.jobs(), maxBytes),
+                "migration", migration,
+                "migrate", (exchange, sub) -> migration.migrate(exchange),
+                "version", (exchange, sub) -> Exchanges.reply(exchange, 200, "<version ferry='" + version + "' protocols='"
+                        + migrations.protocols().stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))
+                        + "'/>\n"));
         InetSocketAddress listen = daemon.settings().listen();
         stateDir = daemon.settings().stateDir();
         server = HttpServer.create(listen, 64);

@@ -20,6 +20,7 @@ public final class Domain {
     private volatile DomainState state = DomainState.SHUTOFF;
     private volatile DomainState.Reason reason = DomainState.Reason.UNKNOWN;
     private volatile String job = "";
+    private volatile String migration;
 
     Domain(String name, UUID uuid) {
         this.name = name;
@@ -84,5 +85,14 @@ public final class Domain {
 
     void job(String description) {
         this.job = description;
+    }
+
+    /** The id of the migration that owns this domain from Begin/Prepare to Confirm/Finish, or null. */
+    public String migration() {
+        return migration;
+    }
+
+    void migration(String id) {
+        this.migration = id;
     }
 }

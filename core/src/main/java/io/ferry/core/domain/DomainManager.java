@@ -162,6 +162,15 @@ public class DomainManager {
     }
 
     public <T> T withJob(Domain domain, String description, Job<T> job) throws DomainException {
+        return withJob(domain, description, null, job);
+    }
+
+    /**
+     * Runs a job on a domain. A domain owned by a migration only takes jobs of that migration.
+     *
+     * @param migrationId the migration the job belongs to, or null
+     */
+    public <T> T withJob(Domain domain, String description, String migrationId, Job<T> job) throws DomainException {
         try {
             if (!domain.lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
@@ -174,6 +183,10 @@ public class DomainManager {
         String outer = domain.job();
         domain.job(outer.isEmpty() ? description : outer);
         try {
+            if (domain.migration() != null && !domain.migration().equals(migrationId)) {
+                throw new DomainException("Requested operation is not valid: domain " + domain.name()
+                        + " is being migrated (migration " + domain.migration() + ")");
+            }
             return job.run();
         } catch (DomainException e) {
             throw e;
@@ -185,6 +198,22 @@ public class DomainManager {
             domain.job(outer);
             domain.lock.unlock();
         }
+    }
+
+    /** Gives a migration the domain until {@link #release}; refused while another migration has it. Caller holds the job. */
+    public void claim(Domain domain, String migrationId) throws DomainException {
+        if (domain.migration() != null && !domain.migration().equals(migrationId)) {
+            throw new DomainException("Requested operation is not valid: domain " + domain.name()
+                    + " is already being migrated (migration " + domain.migration() + ")");
+        }
+        domain.migration(migrationId);
+    }
+
+    public void release(Domain domain, String migrationId) {
+        if (migrationId.equals(domain.migration())) {
+            domain.migration(null);
+        }
+        forgetIfGone(domain);
     }
 
     /** Records a VM as this domain's active instance. Caller holds the job. */
@@ -217,6 +246,12 @@ public class DomainManager {
     public void makePersistent(Domain domain, DomainSpec spec) throws IOException {
         store.writeDefinition(spec.name(), spec.xml());
         domain.persistent(spec);
+    }
+
+    /** Removes the persistent definition (migrate --undefinesource). Caller holds the job. */
+    public void dropPersistent(Domain domain) throws IOException {
+        store.deleteDefinition(domain.name());
+        domain.persistent(null);
     }
 
     /** The domain entry for an incoming domain, created if new; refused if the name belongs to another UUID. */

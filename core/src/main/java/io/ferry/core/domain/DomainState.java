@@ -13,7 +13,7 @@ public enum DomainState {
 
     /** libvirt's reasons (virDomainRunningReason, virDomainPausedReason, virDomainShutoffReason). */
     public enum Reason {
-        BOOTED, MIGRATED, UNPAUSED, USER, MIGRATION, DESTROYED, SHUTDOWN, UNKNOWN;
+        BOOTED, MIGRATED, UNPAUSED, MIGRATION_CANCELED, USER, MIGRATION, DESTROYED, SHUTDOWN, UNKNOWN;
 
         public String display() {
             return name().toLowerCase(Locale.ROOT);

@@ -160,6 +160,11 @@ public class GraphicsSectionTest {
         final List<String> warn = new ArrayList<>();
 
         @Override
+        public java.util.Optional<io.ferry.api.hypervisor.DomainSpec> domain() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
         public Phase phase() {
             return Phase.PERFORM;
         }

@@ -1,0 +1,68 @@
+package io.ferry.cli;
+
+import io.ferry.protocol.HttpPeer;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationDriver;
+import io.ferry.protocol.MigrationFlags;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * {@code ferry migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--dname N]
+ * [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI}. Without {@code --p2p} this command drives the
+ * five phases against both daemons itself; with it, the source daemon does.
+ */
+final class MigrateCommand implements Command {
+    private static final Set<String> FLAGS = Set.of("--live", "--p2p", "--tunnelled", "--offline", "--persistent",
+            "--undefinesource", "--verbose", "--v2");
+
+    @Override
+    public String synopsis() {
+        return "migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--dname N]\n"
+                + "          [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI   migrate a domain to another host";
+    }
+
+    @Override
+    public int run(Session session, List<String> arguments, PrintStream out) throws CliException {
+        Args args = new Args(arguments, Set.of("--dname", "--xml", "--bandwidth"), FLAGS);
+        List<String> positionals = args.positionals(2, "NAME DESTURI");
+        MigrationFlags flags = new MigrationFlags(args.has("--live"), args.has("--p2p"), args.has("--tunnelled"),
+                args.has("--offline"), args.has("--persistent"), args.has("--undefinesource"), args.has("--v2"));
+        if (flags.tunnelled() && !flags.p2p()) {
+            throw new CliException("migrate: --tunnelled requires --p2p");
+        }
+        String xml = args.has("--xml") ? new String(CookieFiles.read(args.required("--xml")), StandardCharsets.UTF_8) : null;
+        long bandwidth = args.has("--bandwidth") ? parseBandwidth(args.required("--bandwidth")) : 0;
+        Messages.Migrate request = new Messages.Migrate(positionals.get(0), positionals.get(1), flags, args.option("--dname"),
+                xml, bandwidth);
+        DaemonChannel source = session.daemon();
+        try (Progress progress = args.has("--verbose") ? Progress.start(source, request.domain()) : null) {
+            if (flags.p2p()) {
+                source.post("migrate", Map.of(), request.toXml().getBytes(StandardCharsets.UTF_8));
+            } else {
+                DaemonChannel destination = new DaemonChannel(Cli.call(() -> new io.ferry.protocol.ControlClient(request.destUri())));
+                Cli.call(() -> new MigrationDriver(MigrationDriver.Listener.NONE)
+                        .run(new HttpPeer(source.client()), new HttpPeer(destination.client()), request));
+            }
+            if (progress != null) {
+                progress.done();
+            }
+        }
+        return 0;
+    }
+
+    private static long parseBandwidth(String value) throws CliException {
+        try {
+            long mib = Long.parseLong(value);
+            if (mib < 0) {
+                throw new NumberFormatException();
+            }
+            return mib;
+        } catch (NumberFormatException e) {
+            throw new CliException("invalid bandwidth '" + value + "' (MiB/s)");
+        }
+    }
+}

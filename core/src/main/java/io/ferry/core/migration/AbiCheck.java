@@ -1,0 +1,55 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.DomainSpec;
+
+/**
+ * libvirt's rule for a caller-supplied destination definition ({@code migrate --xml}): it may change what the
+ * guest cannot see (name, host-side sources), never its ABI: memory size, vCPUs, devices.
+ */
+final class AbiCheck {
+    private AbiCheck() {
+    }
+
+    static void require(DomainSpec source, DomainSpec target) throws MigrationException {
+        if (!source.uuid().equals(target.uuid())) {
+            throw refused("domain uuid " + target.uuid(), source.uuid().toString());
+        }
+        if (!source.type().equals(target.type())) {
+            throw refused("domain type " + target.type(), source.type());
+        }
+        if (source.memoryKiB() != target.memoryKiB()) {
+            throw refused("memory size " + target.memoryKiB() + " KiB", source.memoryKiB() + " KiB");
+        }
+        if (source.vcpus() != target.vcpus()) {
+            throw refused("vCPU count " + target.vcpus(), Integer.toString(source.vcpus()));
+        }
+        if (source.disks().size() != target.disks().size()) {
+            throw refused("disk count " + target.disks().size(), Integer.toString(source.disks().size()));
+        }
+        for (int i = 0; i < source.disks().size(); i++) {
+            String s = source.disks().get(i).target();
+            String t = target.disks().get(i).target();
+            if (s == null ? t != null : !s.equals(t)) {
+                throw refused("disk target " + t, s);
+            }
+        }
+        if (source.nics().size() != target.nics().size()) {
+            throw refused("interface count " + target.nics().size(), Integer.toString(source.nics().size()));
+        }
+        for (int i = 0; i < source.nics().size(); i++) {
+            String s = source.nics().get(i).mac();
+            String t = target.nics().get(i).mac();
+            if (s != null && !s.equals(t)) {
+                throw refused("interface MAC " + t, s);
+            }
+        }
+        if (source.graphics().size() != target.graphics().size()) {
+            throw refused("graphics device count " + target.graphics().size(), Integer.toString(source.graphics().size()));
+        }
+    }
+
+    private static MigrationException refused(String target, String source) {
+        return new MigrationException("unsupported configuration: Target " + target + " does not match source " + source
+                + " (migrate --xml may not change the guest ABI)");
+    }
+}

@@ -1,0 +1,68 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+
+/**
+ * A migration job's live controls and figures (domjobinfo, domjobabort, migrate-setspeed,
+ * migrate-setmaxdowntime), handed to the driver as its {@link MigrationControl}.
+ */
+public final class LiveJob implements MigrationControl {
+    private final String operation;
+    private final long started = System.currentTimeMillis();
+    private volatile long maxBandwidth;
+    private volatile long maxDowntimeMillis;
+    private volatile boolean aborted;
+    private volatile MigrationStats stats = MigrationStats.NONE;
+
+    public LiveJob(String operation, long maxBandwidth, long maxDowntimeMillis) {
+        this.operation = operation;
+        this.maxBandwidth = maxBandwidth;
+        this.maxDowntimeMillis = maxDowntimeMillis;
+    }
+
+    /** "Outgoing migration" or "Incoming migration", as virsh names them. */
+    public String operation() {
+        return operation;
+    }
+
+    public long started() {
+        return started;
+    }
+
+    public MigrationStats stats() {
+        return stats;
+    }
+
+    public void abort() {
+        aborted = true;
+    }
+
+    public void setMaxBandwidth(long bytesPerSecond) {
+        maxBandwidth = bytesPerSecond;
+    }
+
+    public void setMaxDowntimeMillis(long millis) {
+        maxDowntimeMillis = millis;
+    }
+
+    @Override
+    public long maxBandwidth() {
+        return maxBandwidth;
+    }
+
+    @Override
+    public long maxDowntimeMillis() {
+        return maxDowntimeMillis;
+    }
+
+    @Override
+    public boolean aborted() {
+        return aborted;
+    }
+
+    @Override
+    public void progress(MigrationStats latest) {
+        stats = latest;
+    }
+}
