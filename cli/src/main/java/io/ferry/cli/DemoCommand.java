@@ -1,54 +1,96 @@
 package io.ferry.cli;
 
+import io.ferry.launcher.FerryHome;
+import io.ferry.protocol.HttpPeer;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationDriver;
+import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ferry demo}: shows this installation's cookie machinery: the installed sections, a cookie baked by
- * them, and a libvirt-style cookie checked by each phase and re-formatted.
+ * {@code ferry demo}: two daemons on this machine, one VM with a disk, a NIC and graphics, migrated live with
+ * every installed section; prints the phases, the cookies exchanged and the job statistics, and exits 0 only
+ * if the destination verified the VM's memory.
  */
 final class DemoCommand implements Command {
     @Override
     public String synopsis() {
-        return "demo                           show the installed sections and the cookie tools at work";
+        return "demo                           two daemons, one VM, one live migration with every section";
     }
 
     @Override
     public int run(Session session, List<String> args, PrintStream out) throws CliException {
-        DaemonChannel client = session.daemonOrOffline();
-        out.println("== Installed cookie sections");
-        new SectionsCommand().run(session, List.of(), out);
-
-        out.println();
-        out.println("== A Begin cookie baked by these sections");
-        out.print(client.post("cookie/bake", Map.of("phase", "begin", "name", "demo-vm",
-                "uuid", "8f0b4c1e-2a53-4f6e-9d3a-5b2c7e1a9f10"), new byte[0]));
-
-        byte[] sample = sample();
-        out.println();
-        out.println("== A source's cookie, as each phase would eat it");
-        for (String phase : List.of("prepare", "perform", "finish", "confirm")) {
-            try {
-                var accepted = Xml.parse(client.post("cookie/check", Map.of("phase", phase), sample));
-                out.println(phase + ": accepted, eats " + accepted.getAttribute("sections"));
-            } catch (CliException refused) {
-                out.println(phase + ": refused: " + refused.getMessage());
-            }
+        FerryHome home = FerryHome.fromSystemProperty();
+        Path work;
+        try {
+            work = Files.createTempDirectory("ferry-demo-");
+        } catch (IOException e) {
+            throw new CliException("cannot make a work directory: " + e.getMessage());
         }
-        out.println();
-        out.println("== The same cookie re-formatted (unknown elements dropped, canonical order)");
-        out.print(client.post("cookie/roundtrip", Map.of(), sample));
-        return 0;
+        try (DemoDaemon a = DemoDaemon.start(home, work, "host-a"); DemoDaemon b = DemoDaemon.start(home, work, "host-b")) {
+            out.println("== Two daemons: host-a at " + a.uri() + ", host-b at " + b.uri());
+            DaemonChannel source = a.channel();
+            DaemonChannel destination = b.channel();
+            out.println();
+            out.println("== Cookie sections installed on host-a");
+            new SectionsCommand().run(new Session(a.uri()), List.of(), out);
+
+            source.post("domains", Map.of(), sample("demo-domain.xml"));
+            source.post("domains/demo-vm/start", Map.of(), new byte[0]);
+            out.println();
+            out.println("== demo-vm (64 MiB, a guest dirtying 2000 pages/s) runs on host-a");
+
+            Messages.Migrate request = new Messages.Migrate("demo-vm", b.uri(),
+                    new MigrationFlags(true, false, false, false, true, false, false), null, null, 0);
+            MigrationDriver driver = new MigrationDriver(new MigrationDriver.Listener() {
+                @Override
+                public void step(String phase, String host, String cookie) {
+                    out.println();
+                    out.println("== " + phase.substring(0, 1).toUpperCase() + phase.substring(1) + " on " + host
+                            + (cookie == null ? " (no cookie out)" : ", cookie out:"));
+                    if (cookie != null) {
+                        out.print(cookie);
+                    }
+                }
+
+                @Override
+                public void warning(String message) {
+                    out.println("warning: " + message);
+                }
+            });
+            Cli.call(() -> driver.run(new HttpPeer(source.client()), new HttpPeer(destination.client()), request));
+
+            out.println();
+            out.println("== Completed job on host-a (source)");
+            new JobCommands.Printer(out).print(Xml.of(Xml.parse(source.get("domains/demo-vm/job?completed=yes"))));
+            out.println();
+            out.println("== Completed job on host-b (destination)");
+            var job = Xml.of(Xml.parse(destination.get("domains/demo-vm/job?completed=yes")));
+            new JobCommands.Printer(out).print(job);
+            var info = Xml.of(Xml.parse(destination.get("domains/demo-vm")));
+            out.println();
+            out.println("demo-vm on host-b: " + info.attr("state") + " (" + info.attr("reason") + ")");
+            boolean verified = "yes".equals(job.attr("verified")) && "running".equals(info.attr("state"));
+            out.println(verified ? "Migration verified: the destination's memory digest matched the source's."
+                    : "Migration NOT verified.");
+            return verified ? 0 : 1;
+        } finally {
+            DemoDaemon.delete(work);
+        }
     }
 
-    private static byte[] sample() throws CliException {
-        try (InputStream in = DemoCommand.class.getResourceAsStream("sample-cookie.xml")) {
-            return in.readAllBytes();
-        } catch (IOException e) {
-            throw new CliException("the sample cookie is missing from the CLI: " + e.getMessage());
+    private static byte[] sample(String name) throws CliException {
+        try (InputStream in = DemoCommand.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException | NullPointerException e) {
+            throw new CliException("the demo's " + name + " is missing from the CLI");
         }
     }
 }

@@ -19,7 +19,7 @@ final class JobCommands {
                     String name = parsed.positionals(1, "NAME").get(0);
                     Map<String, String> query = parsed.has("--completed") ? Map.of("completed", "yes") : Map.of();
                     String path = "domains/" + name + "/job" + (query.isEmpty() ? "" : "?completed=yes");
-                    print(Xml.of(Xml.parse(session.daemon().get(path))), out);
+                    new Printer(out).print(Xml.of(Xml.parse(session.daemon().get(path))));
                     return 0;
                 }));
         commands.put("domjobabort", new DomainCommands.Simple(
@@ -41,7 +41,9 @@ final class JobCommands {
                 }));
     }
 
-    private static void print(io.ferry.protocol.Xml job, PrintStream out) {
+    /** Prints a job as virsh's domjobinfo does. */
+    record Printer(PrintStream out) {
+    void print(io.ferry.protocol.Xml job) {
         String type = job.attr("type");
         line(out, "Job type", switch (type) {
             case "unbounded" -> "Unbounded";
@@ -68,6 +70,8 @@ final class JobCommands {
         line(out, type.equals("completed") ? "Total downtime" : "Expected downtime", job.attr("downtime") + " ms");
         line(out, "Setup time", job.attr("setup") + " ms");
         line(out, "Memory verified", job.attr("verified"));
+    }
+
     }
 
     private static String mib(String bytes) {

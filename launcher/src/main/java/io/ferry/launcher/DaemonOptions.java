@@ -13,7 +13,8 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
 
     static final String USAGE = """
             usage: ferryd [--state-dir DIR] [--listen HOST:PORT] [--host-uuid UUID] [--hostname NAME]
-                          [--deploy-dir DIR] [--section-timeout SECONDS]
+                          [--deploy-dir DIR] [--section-timeout SECONDS] [--protocols 2,3]
+                          [--confirm-wait SECONDS] [--finish-wait SECONDS]
             """;
 
     private static final Map<String, String> FLAGS = Map.of(
@@ -22,7 +23,10 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
             "--host-uuid", "ferry.host.uuid",
             "--hostname", "ferry.hostname",
             "--deploy-dir", EmbeddedFramework.DEPLOY_DIR,
-            "--section-timeout", "ferry.section.timeout");
+            "--section-timeout", "ferry.section.timeout",
+            "--protocols", "ferry.protocols",
+            "--confirm-wait", "ferry.migration.confirm.wait",
+            "--finish-wait", "ferry.migration.finish.wait");
 
     static DaemonOptions parse(List<String> args, FerryHome home) {
         Map<String, String> properties = new LinkedHashMap<>();

@@ -132,6 +132,7 @@ final class DestinationSide {
         try {
             DataChannel.expectToken(stream, in.token);
             MigrationStats stats = in.domain.vm().receiveMemory(stream, in.job);
+            in.job.progress(stats);
             in.streamEndedAt = System.currentTimeMillis();
             in.memory.complete(stats);
         } catch (Exception e) {
@@ -194,8 +195,15 @@ final class DestinationSide {
                 coreData.put(MigrationSectionContext.STATISTICS, SourceSide.statistics(in.job));
                 m.jobs.end(in.spec.name(), in.job, true);
             }
-            String cookie = in.flags.v2() ? null
-                    : m.bake(Phase.FINISH, in.id, in.spec, Negotiation.current(in.pinned, m.registry.snapshot()), coreData).xml();
+            String cookie = null;
+            if (!in.flags.v2()) {
+                try {
+                    cookie = m.bake(Phase.FINISH, in.id, in.spec, Negotiation.current(in.pinned, m.registry.snapshot()), coreData).xml();
+                } catch (Exception e) {
+                    // committed: the domain runs here whatever a section says now; Confirm does without this cookie
+                    LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
+                }
+            }
             incoming.remove(in.id);
             m.domains.release(in.domain, in.id);
             m.hooks.migrate(in.spec.name(), "end", "destination", in.spec.xml());

@@ -68,7 +68,8 @@ public class MigrationService {
         this.destination = new DestinationSide(migrations);
         this.protocols = parseProtocols(context.getProperty(PROTOCOLS));
         this.selfUri = "ferry+tcp://" + daemon.settings().listen().getHostString() + ":" + daemon.settings().listen().getPort();
-        this.recovery = new Recovery(migrations, source, destination, peers);
+        this.recovery = new Recovery(migrations, source, destination, peers,
+                seconds(context, Recovery.CONFIRM_WAIT, 60), seconds(context, Recovery.FINISH_WAIT, 120));
         recovery.load();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "ferry-migration-watchdog");
@@ -156,6 +157,11 @@ public class MigrationService {
         if (!protocols.contains(version)) {
             throw new MigrationException("this daemon does not speak migration protocol " + version);
         }
+    }
+
+    private static long seconds(BundleContext context, String property, long fallback) {
+        String value = context.getProperty(property);
+        return value == null || value.isBlank() ? fallback : Long.parseLong(value.trim());
     }
 
     private static Set<Integer> parseProtocols(String value) {

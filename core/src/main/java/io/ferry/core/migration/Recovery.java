@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
-    /** A source waits this long after Perform for Confirm before asking the destination itself. */
-    static final long CONFIRM_WAIT_MILLIS = 60_000;
-    /** A destination waits this long after the memory stream ended for Finish before giving up. */
-    static final long FINISH_WAIT_MILLIS = 120_000;
+    /** Framework property: seconds a source waits after Perform for Confirm before asking the destination itself. */
+    static final String CONFIRM_WAIT = "ferry.migration.confirm.wait";
+    /** Framework property: seconds a destination waits after the memory stream ended for Finish before giving up. */
+    static final String FINISH_WAIT = "ferry.migration.finish.wait";
     /** ... and this long for a memory stream that never came. */
     static final long STREAM_WAIT_MILLIS = 600_000;
 
@@ -31,8 +31,13 @@ final class Recovery {
     private final DestinationSide destination;
     private final PeerClients peers;
     private final List<Journal.Entry> pending = new CopyOnWriteArrayList<>();
+    private final long confirmWaitMillis;
+    private final long finishWaitMillis;
 
-    Recovery(Migrations migrations, SourceSide source, DestinationSide destination, PeerClients peers) {
+    Recovery(Migrations migrations, SourceSide source, DestinationSide destination, PeerClients peers,
+            long confirmWaitSeconds, long finishWaitSeconds) {
+        this.confirmWaitMillis = confirmWaitSeconds * 1000;
+        this.finishWaitMillis = finishWaitSeconds * 1000;
         this.m = migrations;
         this.source = source;
         this.destination = destination;
@@ -69,14 +74,14 @@ final class Recovery {
             resumeCommitted();
             long now = System.currentTimeMillis();
             for (Outgoing o : source.all()) {
-                if (o.performedAt > 0 && now - o.performedAt > CONFIRM_WAIT_MILLIS) {
+                if (o.performedAt > 0 && now - o.performedAt > confirmWaitMillis) {
                     try (var tag = MigrationLog.tag(o.id)) {
                         askDestination(o);
                     }
                 }
             }
             for (Incoming in : destination.all()) {
-                boolean streamGone = in.streamEndedAt > 0 && now - in.streamEndedAt > FINISH_WAIT_MILLIS;
+                boolean streamGone = in.streamEndedAt > 0 && now - in.streamEndedAt > finishWaitMillis;
                 boolean neverCame = in.streamEndedAt == 0 && now - in.preparedAt > STREAM_WAIT_MILLIS;
                 if ((streamGone || neverCame) && in.entry.step() == Journal.Step.PREPARED) {
                     try (var tag = MigrationLog.tag(in.id)) {

@@ -167,8 +167,13 @@ final class SourceSide {
                 rollback(o);
             } else {
                 if (request.cookie() != null) {
-                    SectionSet sections = Negotiation.current(o.pinned, m.registry.snapshot());
-                    m.eat(Phase.CONFIRM, o.id, o.domain.current(), m.parse(Phase.CONFIRM, request.cookie(), o.destination, sections));
+                    try {
+                        SectionSet sections = Negotiation.current(o.pinned, m.registry.snapshot());
+                        m.eat(Phase.CONFIRM, o.id, o.domain.current(), m.parse(Phase.CONFIRM, request.cookie(), o.destination, sections));
+                    } catch (Exception e) {
+                        // the destination committed: the domain runs there, so the source goes whatever the cookie says
+                        LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
+                    }
                 }
                 complete(o);
             }
