@@ -1,0 +1,76 @@
+package io.ferry.driver.sim;
+
+import io.ferry.api.hypervisor.HypervisorException;
+import java.io.IOException;
+import java.io.StringReader;
+import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.parsers.ParserConfigurationException;
+import org.w3c.dom.Element;
+import org.w3c.dom.Node;
+import org.xml.sax.InputSource;
+import org.xml.sax.SAXException;
+import org.xml.sax.helpers.DefaultHandler;
+
+/** What the sim driver reads of the domain XML itself: {@code <metadata><sim:workload …/></metadata>}. */
+final class DomainXml {
+    static final String NAMESPACE = "http://ferry.io/xmlns/sim/1.0";
+    static final long DEFAULT_DIRTY_PAGES_PER_SECOND = 256;
+
+    private DomainXml() {
+    }
+
+    /** The workload's {@code dirty-pages-per-second}, the default without the element. */
+    static long dirtyPagesPerSecond(String xml) throws HypervisorException {
+        if (xml == null || xml.isBlank()) {
+            return DEFAULT_DIRTY_PAGES_PER_SECOND;
+        }
+        Element workload = null;
+        for (Node metadata = parse(xml).getFirstChild(); metadata != null; metadata = metadata.getNextSibling()) {
+            if (!(metadata instanceof Element m) || m.getNamespaceURI() != null || !m.getLocalName().equals("metadata")) {
+                continue;
+            }
+            for (Node node = m.getFirstChild(); node != null; node = node.getNextSibling()) {
+                if (node instanceof Element e && NAMESPACE.equals(e.getNamespaceURI())
+                        && e.getLocalName().equals("workload")) {
+                    if (workload != null) {
+                        throw new HypervisorException("more than one sim:workload element in the domain metadata");
+                    }
+                    workload = e;
+                }
+            }
+        }
+        if (workload == null || !workload.hasAttribute("dirty-pages-per-second")) {
+            return DEFAULT_DIRTY_PAGES_PER_SECOND;
+        }
+        String value = workload.getAttribute("dirty-pages-per-second").trim();
+        try {
+            long rate = Long.parseLong(value);
+            if (rate >= 0 && rate <= Integer.MAX_VALUE) {
+                return rate;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new HypervisorException("invalid sim:workload dirty-pages-per-second '" + value
+                + "': expected a number of pages from 0 to " + Integer.MAX_VALUE);
+    }
+
+    private static Element parse(String xml) throws HypervisorException {
+        try {
+            DocumentBuilderFactory factory = DocumentBuilderFactory.newDefaultInstance();
+            factory.setNamespaceAware(true);
+            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            factory.setXIncludeAware(false);
+            factory.setExpandEntityReferences(false);
+            var builder = factory.newDocumentBuilder();
+            builder.setErrorHandler(new DefaultHandler()); // throws on fatal errors, prints nothing
+            return builder.parse(new InputSource(new StringReader(xml))).getDocumentElement();
+        } catch (SAXException | IOException e) {
+            throw new HypervisorException("invalid domain XML: " + e.getMessage(), e);
+        } catch (ParserConfigurationException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

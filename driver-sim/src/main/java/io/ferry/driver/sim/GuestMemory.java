@@ -1,0 +1,193 @@
+package io.ferry.driver.sim;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.LongBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.zip.CRC32C;
+
+/**
+ * Guest RAM: a file mapped in chunks (one mapping holds at most 2 GiB), addressed in 4 KiB pages. Every access
+ * holds the read lock so that {@link #close} never pulls the mapping from under a reader.
+ */
+final class GuestMemory {
+    static final int PAGE_SIZE = 4096;
+    static final int DEFAULT_CHUNK_BYTES = 1 << 30;
+
+    private final Path file;
+    private final long bytes;
+    private final int chunkShift;
+    private final long chunkMask;
+    private final MappedByteBuffer[] chunks;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private boolean closed; // guarded by lock
+
+    private GuestMemory(Path file, long bytes, int chunkBytes, MappedByteBuffer[] chunks) {
+        this.file = file;
+        this.bytes = bytes;
+        this.chunkShift = Integer.numberOfTrailingZeros(chunkBytes);
+        this.chunkMask = chunkBytes - 1L;
+        this.chunks = chunks;
+    }
+
+    /** A new memory file of {@code bytes} zero bytes (sparse), replacing any previous one. */
+    static GuestMemory create(Path file, long bytes, int chunkBytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(ByteBuffer.allocate(1), bytes - 1); // extends the file without writing blocks
+            return new GuestMemory(file, bytes, chunkBytes, map(channel, bytes, chunkBytes));
+        }
+    }
+
+    /** The memory file a previous daemon left; its size must be {@code bytes}. */
+    static GuestMemory open(Path file, long bytes, int chunkBytes) throws IOException {
+        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            if (channel.size() != bytes) {
+                throw new IOException("memory file " + file + " has " + channel.size() + " bytes, the domain "
+                        + bytes);
+            }
+            return new GuestMemory(file, bytes, chunkBytes, map(channel, bytes, chunkBytes));
+        }
+    }
+
+    private static MappedByteBuffer[] map(FileChannel channel, long bytes, int chunkBytes) throws IOException {
+        if (Integer.bitCount(chunkBytes) != 1 || chunkBytes < PAGE_SIZE) {
+            throw new IllegalArgumentException("chunk size must be a power of two of at least a page");
+        }
+        MappedByteBuffer[] chunks = new MappedByteBuffer[(int) ((bytes + chunkBytes - 1) / chunkBytes)];
+        for (int i = 0; i < chunks.length; i++) {
+            long position = (long) i * chunkBytes;
+            chunks[i] = channel.map(FileChannel.MapMode.READ_WRITE, position, Math.min(chunkBytes, bytes - position));
+            chunks[i].order(ByteOrder.LITTLE_ENDIAN); // same content on every host, whatever its byte order
+        }
+        return chunks;
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    long pageCount() {
+        return bytes / PAGE_SIZE;
+    }
+
+    void readPage(long page, byte[] into) {
+        lock.readLock().lock();
+        try {
+            long offset = offset(page);
+            chunks[(int) (offset >>> chunkShift)].get((int) (offset & chunkMask), into, 0, PAGE_SIZE);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    void writePage(long page, byte[] from) {
+        lock.readLock().lock();
+        try {
+            long offset = offset(page);
+            chunks[(int) (offset >>> chunkShift)].put((int) (offset & chunkMask), from, 0, PAGE_SIZE);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** What a busy guest does to a page: overwrites {@code count} random longs of it. */
+    void scribble(long page, SplittableRandom random, int count) {
+        lock.readLock().lock();
+        try {
+            long offset = offset(page);
+            MappedByteBuffer chunk = chunks[(int) (offset >>> chunkShift)];
+            int base = (int) (offset & chunkMask);
+            for (int i = 0; i < count; i++) {
+                chunk.putLong(base + random.nextInt(PAGE_SIZE / Long.BYTES) * Long.BYTES, random.nextLong());
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** Fills the whole memory with xorshift64* output from {@code seed}: the same seed, the same content. */
+    void fill(long seed) {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            long x = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
+            long[] page = new long[PAGE_SIZE / Long.BYTES];
+            for (MappedByteBuffer chunk : chunks) {
+                LongBuffer longs = chunk.asLongBuffer();
+                for (int index = 0; index < longs.capacity(); index += page.length) {
+                    for (int i = 0; i < page.length; i++) {
+                        x ^= x >>> 12;
+                        x ^= x << 25;
+                        x ^= x >>> 27;
+                        page[i] = x * 0x2545F4914F6CDD1DL;
+                    }
+                    longs.put(index, page);
+                }
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** {@code crc32c:<hex>/<pages>} over the whole memory. */
+    String digest() {
+        lock.readLock().lock();
+        try {
+            checkOpen();
+            CRC32C crc = new CRC32C();
+            for (MappedByteBuffer chunk : chunks) {
+                crc.update(chunk.duplicate());
+            }
+            return String.format("crc32c:%08x/%d", crc.getValue(), pageCount());
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Releases the mapping; with {@code delete} also the file. Java 17 cannot unmap a buffer before it is
+     * collected, so the file is truncated first: its blocks are freed at once, and nothing touches the stale
+     * mapping since every access checks {@code closed} under the lock.
+     */
+    void close(boolean delete) throws IOException {
+        lock.writeLock().lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            Arrays.fill(chunks, null);
+            if (delete && Files.exists(file)) {
+                try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+                    channel.truncate(0);
+                }
+                Files.deleteIfExists(file);
+            }
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private long offset(long page) {
+        checkOpen();
+        if (page < 0 || page >= pageCount()) {
+            throw new IndexOutOfBoundsException("page " + page + " of " + pageCount());
+        }
+        return page * PAGE_SIZE;
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("guest memory " + file + " is released");
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package io.ferry.driver.sim;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+
+/**
+ * A VM's files in the run directory the core gives it: {@code memory} (the guest RAM) and {@code state}
+ * ({@code running} or {@code paused}), both kept across a daemon restart.
+ */
+final class RunDir {
+    private static final String RUNNING = "running";
+    private static final String PAUSED = "paused";
+
+    private final Path dir;
+
+    RunDir(Path dir) {
+        this.dir = dir.toAbsolutePath().normalize();
+    }
+
+    Path path() {
+        return dir;
+    }
+
+    Path memory() {
+        return dir.resolve("memory");
+    }
+
+    Path state() {
+        return dir.resolve("state");
+    }
+
+    /** Records the run state so that a crash at any point leaves either the old or the new one. */
+    void writeState(boolean running) throws IOException {
+        Path temp = dir.resolve("state.tmp");
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            channel.write(ByteBuffer.wrap(((running ? RUNNING : PAUSED) + "\n").getBytes(StandardCharsets.US_ASCII)));
+            channel.force(true);
+        }
+        Files.move(temp, state(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true); // makes the rename durable
+        } catch (IOException | UnsupportedOperationException e) {
+            // not every platform can sync a directory; the rename is atomic all the same
+        }
+    }
+
+    /** The recorded run state: true for running; empty if none was recorded. */
+    Optional<Boolean> readState() throws IOException {
+        if (!Files.exists(state())) {
+            return Optional.empty();
+        }
+        String state = Files.readString(state(), StandardCharsets.US_ASCII).trim();
+        return switch (state) {
+            case RUNNING -> Optional.of(true);
+            case PAUSED -> Optional.of(false);
+            default -> throw new IOException("unreadable run state '" + state + "' in " + state());
+        };
+    }
+
+    void deleteState() throws IOException {
+        Files.deleteIfExists(state());
+        Files.deleteIfExists(dir.resolve("state.tmp"));
+    }
+}

@@ -1,0 +1,177 @@
+package io.ferry.driver.sim;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+
+/**
+ * Ferry's embedded hypervisor ({@code <domain type='sim'>}): VMs whose memory is a real memory-mapped file and
+ * whose guest is a thread writing into it. The files survive the daemon, so a restarted daemon re-attaches.
+ */
+@Component(service = Hypervisor.class, property = Hypervisor.TYPE + "=" + SimHypervisor.TYPE)
+public class SimHypervisor implements Hypervisor {
+    static final String TYPE = "sim";
+    static final long MAX_MEMORY_KIB = 64L * 1024 * 1024;
+
+    private final int chunkBytes;
+    /** Run directories with a VM in this daemon, or one being set up. */
+    private final Set<Path> claimed = ConcurrentHashMap.newKeySet();
+    private final Map<Path, SimVirtualMachine> vms = new ConcurrentHashMap<>();
+
+    public SimHypervisor() {
+        this(GuestMemory.DEFAULT_CHUNK_BYTES);
+    }
+
+    /** With memory mapped in chunks of {@code chunkBytes}, a power of two: tests use small ones. */
+    SimHypervisor(int chunkBytes) {
+        this.chunkBytes = chunkBytes;
+    }
+
+    @Override
+    public void validate(DomainSpec spec) throws HypervisorException {
+        dirtyPagesPerSecond(spec);
+    }
+
+    /** Checks the definition; returns the workload's rate. */
+    private static long dirtyPagesPerSecond(DomainSpec spec) throws HypervisorException {
+        if (!TYPE.equals(spec.type())) {
+            throw new HypervisorException("domain type '" + spec.type() + "' is not handled by the sim driver");
+        }
+        long kib = spec.memoryKiB();
+        if (kib <= 0) {
+            throw new HypervisorException("memory must be positive, not " + kib + " KiB");
+        }
+        if (kib % (GuestMemory.PAGE_SIZE / 1024) != 0) {
+            throw new HypervisorException("memory of " + kib + " KiB is not a multiple of the 4 KiB page size");
+        }
+        if (kib > MAX_MEMORY_KIB) {
+            throw new HypervisorException("memory of " + kib + " KiB exceeds the sim driver's limit of "
+                    + MAX_MEMORY_KIB + " KiB (64 GiB)");
+        }
+        if (spec.vcpus() < 1) {
+            throw new HypervisorException("at least one vCPU is needed, not " + spec.vcpus());
+        }
+        return DomainXml.dirtyPagesPerSecond(spec.xml());
+    }
+
+    @Override
+    public VirtualMachine boot(DomainSpec spec, Path runDir) throws HypervisorException {
+        return create(spec, runDir, true);
+    }
+
+    @Override
+    public VirtualMachine createIncoming(DomainSpec spec, Path runDir) throws HypervisorException {
+        return create(spec, runDir, false);
+    }
+
+    private VirtualMachine create(DomainSpec spec, Path runDir, boolean boot) throws HypervisorException {
+        long rate = dirtyPagesPerSecond(spec);
+        RunDir dir = claim(spec, runDir);
+        GuestMemory memory = null;
+        try {
+            Files.createDirectories(dir.path());
+            dir.deleteState(); // whatever a previous VM left here is void from now on
+            memory = GuestMemory.create(dir.memory(), spec.memoryKiB() * 1024, chunkBytes);
+            if (boot) {
+                memory.fill(seed(spec.uuid()));
+            }
+            dir.writeState(boot);
+            return register(dir, SimVirtualMachine.start(spec, dir, memory, rate, boot, () -> gone(dir)));
+        } catch (IOException | HypervisorException | RuntimeException e) {
+            claimed.remove(dir.path());
+            try {
+                if (memory != null) {
+                    memory.close(true);
+                }
+                dir.deleteState();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            if (e instanceof HypervisorException h) {
+                throw h;
+            }
+            throw new HypervisorException("cannot set up domain '" + spec.name() + "' in " + dir.path() + ": " + e, e);
+        }
+    }
+
+    @Override
+    public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) throws HypervisorException {
+        long rate = dirtyPagesPerSecond(spec);
+        SimVirtualMachine live = vms.get(new RunDir(runDir).path());
+        if (live != null && live.spec().uuid().equals(spec.uuid())) {
+            return Optional.of(live);
+        }
+        RunDir dir = claim(spec, runDir);
+        try {
+            if (!Files.exists(dir.memory())) {
+                claimed.remove(dir.path());
+                return Optional.empty();
+            }
+            // memory without a recorded state: a crash while it was being set up; do not run what may be half-made
+            boolean running = dir.readState().orElse(false);
+            GuestMemory memory = GuestMemory.open(dir.memory(), spec.memoryKiB() * 1024, chunkBytes);
+            try {
+                return Optional.of(register(dir, SimVirtualMachine.start(spec, dir, memory, rate, running,
+                        () -> gone(dir))));
+            } catch (HypervisorException | RuntimeException e) {
+                memory.close(false);
+                throw e;
+            }
+        } catch (IOException | HypervisorException | RuntimeException e) {
+            claimed.remove(dir.path());
+            if (e instanceof HypervisorException h) {
+                throw h;
+            }
+            throw new HypervisorException("cannot reattach domain '" + spec.name() + "' in " + dir.path() + ": " + e, e);
+        }
+    }
+
+    /** Stops every VM's threads and listeners; their files stay for the next daemon. */
+    @Deactivate
+    void deactivate() {
+        vms.values().forEach(SimVirtualMachine::detach);
+        vms.clear();
+        claimed.clear();
+    }
+
+    private RunDir claim(DomainSpec spec, Path runDir) throws HypervisorException {
+        RunDir dir = new RunDir(runDir);
+        if (!claimed.add(dir.path())) {
+            throw new HypervisorException("run directory " + dir.path() + " of domain '" + spec.name()
+                    + "' is in use by another domain of this daemon");
+        }
+        return dir;
+    }
+
+    private SimVirtualMachine register(RunDir dir, SimVirtualMachine vm) {
+        vms.put(dir.path(), vm);
+        return vm;
+    }
+
+    private void gone(RunDir dir) {
+        vms.remove(dir.path());
+        claimed.remove(dir.path());
+    }
+
+    /** The boot content of a domain's memory depends on its UUID only. */
+    static long seed(UUID uuid) {
+        return mix(uuid.getMostSignificantBits() ^ mix(uuid.getLeastSignificantBits()));
+    }
+
+    private static long mix(long z) { // SplitMix64's finalizer
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
+    }
+}

@@ -1,0 +1,259 @@
+package io.ferry.driver.sim;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A simulated VM: file-backed memory, a workload thread while it runs, graphics listeners while it exists. Run
+ * state changes are serialized on {@link #lock} and recorded in the run directory as they happen.
+ */
+final class SimVirtualMachine implements VirtualMachine {
+    private static final System.Logger LOG = System.getLogger(SimVirtualMachine.class.getName());
+
+    private final DomainSpec spec;
+    private final RunDir runDir;
+    private final GuestMemory memory;
+    private final long dirtyPagesPerSecond;
+    private final List<GraphicsServer> graphics;
+    private final Runnable onGone;
+    private final AtomicReference<DirtyBitmap> tracking = new AtomicReference<>();
+    private final AtomicLong pagesDirtied = new AtomicLong();
+    private final Object lock = new Object();
+    private volatile boolean running;
+    private volatile boolean gone;
+    private Workload workload; // guarded by lock
+
+    private SimVirtualMachine(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
+            List<GraphicsServer> graphics, Runnable onGone) {
+        this.spec = spec;
+        this.runDir = runDir;
+        this.memory = memory;
+        this.dirtyPagesPerSecond = dirtyPagesPerSecond;
+        this.graphics = graphics;
+        this.onGone = onGone;
+    }
+
+    /**
+     * Brings up a VM on memory already in place, in the run state already recorded. On failure the caller
+     * still owns (and cleans up) the memory.
+     */
+    static SimVirtualMachine start(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
+            boolean running, Runnable onGone) throws HypervisorException {
+        List<GraphicsServer> servers = new ArrayList<>();
+        try {
+            for (DomainSpec.Graphics g : spec.graphics()) {
+                if (GraphicsServer.serves(g)) {
+                    servers.add(GraphicsServer.open(g, spec.name()));
+                }
+            }
+        } catch (HypervisorException e) {
+            servers.forEach(GraphicsServer::close);
+            throw e;
+        }
+        SimVirtualMachine vm = new SimVirtualMachine(spec, runDir, memory, dirtyPagesPerSecond, List.copyOf(servers),
+                onGone);
+        synchronized (vm.lock) {
+            vm.running = running;
+            if (running) {
+                vm.startWorkload();
+            }
+        }
+        return vm;
+    }
+
+    @Override
+    public DomainSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public void pause() {
+        pauseIfRunning();
+    }
+
+    /** Pauses; true if this call did (the VM was running). Returns once the guest has stopped writing. */
+    boolean pauseIfRunning() {
+        synchronized (lock) {
+            checkPresent();
+            if (!running) {
+                return false;
+            }
+            stopWorkload();
+            running = false;
+            record(false);
+            return true;
+        }
+    }
+
+    @Override
+    public void resume() {
+        synchronized (lock) {
+            checkPresent();
+            if (running) {
+                return;
+            }
+            record(true);
+            running = true;
+            startWorkload();
+        }
+    }
+
+    @Override
+    public void destroy() {
+        synchronized (lock) {
+            if (gone) {
+                return;
+            }
+            release(true);
+        }
+        onGone.run();
+    }
+
+    /** The daemon goes away, the VM stays: stops threads and listeners, keeps the files for a reattach. */
+    void detach() {
+        synchronized (lock) {
+            if (!gone) {
+                release(false);
+            }
+        }
+    }
+
+    private void release(boolean delete) {
+        gone = true;
+        stopWorkload();
+        graphics.forEach(GraphicsServer::close);
+        try {
+            memory.close(delete);
+            if (delete) {
+                runDir.deleteState();
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot remove the files of domain ''{0}'' in {1}: {2}",
+                    spec.name(), runDir.path(), e.toString());
+        }
+    }
+
+    @Override
+    public String memoryDigest() {
+        return memory.digest();
+    }
+
+    @Override
+    public MigrationStats sendMemory(OutputStream out, MigrationControl control)
+            throws IOException, HypervisorException {
+        checkUsable();
+        try {
+            return new MemorySender(this, control, Throttle.system()).send(out);
+        } catch (IllegalStateException e) {
+            throw destroyedMeanwhile(e);
+        }
+    }
+
+    @Override
+    public MigrationStats receiveMemory(InputStream in, MigrationControl control)
+            throws IOException, HypervisorException {
+        checkUsable();
+        if (running) {
+            throw new HypervisorException("domain '" + spec.name() + "' is running: it cannot receive memory");
+        }
+        try {
+            return new MemoryReceiver(this, control).receive(in);
+        } catch (IllegalStateException e) {
+            throw destroyedMeanwhile(e);
+        }
+    }
+
+    @Override
+    public List<DomainSpec.Graphics> graphicsListeners() {
+        return gone ? List.of() : graphics.stream().map(GraphicsServer::listener).toList();
+    }
+
+    @Override
+    public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject)
+            throws HypervisorException {
+        checkUsable();
+        List<GraphicsServer> servers = graphics.stream().filter(s -> s.type().equals(destination.type())).toList();
+        if (servers.isEmpty()) {
+            throw new HypervisorException("domain '" + spec.name() + "' has no " + destination.type() + " graphics");
+        }
+        // a simulated client needs no certificate check: tlsSubject is not passed on
+        servers.forEach(s -> s.relocate(destination.listen(), destination.port()));
+    }
+
+    GuestMemory memory() {
+        return memory;
+    }
+
+    long pagesDirtied() {
+        return pagesDirtied.get();
+    }
+
+    /** Starts recording guest writes into {@code bitmap}; one migration at a time. */
+    void beginTracking(DirtyBitmap bitmap) throws HypervisorException {
+        if (!tracking.compareAndSet(null, bitmap)) {
+            throw new HypervisorException("a migration of domain '" + spec.name() + "' is already in progress");
+        }
+    }
+
+    void endTracking(DirtyBitmap bitmap) {
+        tracking.compareAndSet(bitmap, null);
+    }
+
+    private void startWorkload() {
+        if (dirtyPagesPerSecond > 0) {
+            workload = new Workload(memory, dirtyPagesPerSecond, tracking::get, pagesDirtied,
+                    "sim-" + spec.name() + "-workload");
+            workload.start();
+        }
+    }
+
+    private void stopWorkload() {
+        if (workload != null) {
+            workload.stop();
+            workload = null;
+        }
+    }
+
+    private void record(boolean nowRunning) {
+        try {
+            runDir.writeState(nowRunning);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot record the run state of domain '" + spec.name() + "'", e);
+        }
+    }
+
+    private RuntimeException destroyedMeanwhile(IllegalStateException e) throws HypervisorException {
+        if (gone) {
+            throw new HypervisorException("domain '" + spec.name() + "' was destroyed during the migration", e);
+        }
+        return e;
+    }
+
+    private void checkPresent() {
+        if (gone) {
+            throw new IllegalStateException("domain '" + spec.name() + "' is destroyed");
+        }
+    }
+
+    private void checkUsable() throws HypervisorException {
+        if (gone) {
+            throw new HypervisorException("domain '" + spec.name() + "' is destroyed");
+        }
+    }
+}

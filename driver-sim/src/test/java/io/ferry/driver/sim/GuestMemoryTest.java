@@ -1,0 +1,85 @@
+package io.ferry.driver.sim;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Guest memory mapped in chunks, and the dirty bitmap. */
+public class GuestMemoryTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void memoryBeyondTwoGibibytes() throws Exception {
+        Path file = tmp.getRoot().toPath().resolve("memory");
+        long bytes = 3L << 30; // sparse: only the pages written below take room
+        GuestMemory memory = GuestMemory.create(file, bytes, GuestMemory.DEFAULT_CHUNK_BYTES);
+        try {
+            assertEquals(3 << 18, memory.pageCount());
+            byte[] page = new byte[GuestMemory.PAGE_SIZE];
+            long[] pages = {0, (1L << 18) - 1, 1L << 18, (2L << 18) + 5, memory.pageCount() - 1};
+            for (long index : pages) {
+                Arrays.fill(page, (byte) index);
+                page[0] = (byte) (index >>> 8);
+                memory.writePage(index, page);
+            }
+            byte[] read = new byte[GuestMemory.PAGE_SIZE];
+            for (long index : pages) {
+                Arrays.fill(page, (byte) index);
+                page[0] = (byte) (index >>> 8);
+                memory.readPage(index, read);
+                assertArrayEquals("page " + index, page, read);
+            }
+            assertThrows(IndexOutOfBoundsException.class, () -> memory.readPage(memory.pageCount(), read));
+        } finally {
+            memory.close(true);
+        }
+        assertFalse(Files.exists(file));
+    }
+
+    @Test
+    public void fillAndDigestDoNotDependOnTheChunkSize() throws Exception {
+        GuestMemory small = GuestMemory.create(tmp.newFile().toPath(), 3 << 20, 1 << 20);
+        GuestMemory large = GuestMemory.create(tmp.newFile().toPath(), 3 << 20, 1 << 30);
+        small.fill(42);
+        large.fill(42);
+        assertEquals(large.digest(), small.digest());
+        small.scribble(300, new SplittableRandom(1), 8);
+        assertFalse(large.digest().equals(small.digest()));
+        small.close(false);
+        assertThrows(IllegalStateException.class, small::digest);
+        large.close(false);
+    }
+
+    @Test
+    public void bitmapMarksClearsAndScans() {
+        DirtyBitmap all = new DirtyBitmap(130, true);
+        assertEquals(130, all.count());
+        assertEquals(129, all.nextSet(129));
+        assertEquals(-1, all.nextSet(130));
+        DirtyBitmap bitmap = new DirtyBitmap(200, false);
+        assertEquals(-1, bitmap.nextSet(0));
+        bitmap.mark(3);
+        bitmap.mark(3);
+        bitmap.mark(64);
+        bitmap.mark(199);
+        assertEquals(3, bitmap.count());
+        assertEquals(3, bitmap.nextSet(0));
+        assertEquals(64, bitmap.nextSet(4));
+        assertEquals(199, bitmap.nextSet(65));
+        assertTrue(bitmap.testAndClear(64));
+        assertFalse(bitmap.testAndClear(64));
+        assertEquals(199, bitmap.nextSet(4));
+        assertEquals(2, bitmap.count());
+    }
+}

@@ -1,0 +1,236 @@
+package io.ferry.driver.sim;
+
+import static io.ferry.driver.sim.Sim.MIB_KIB;
+import static io.ferry.driver.sim.Sim.spec;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The driver's life cycle: validation, boot, pause/resume, destroy, reattach after a daemon restart. */
+public class SimHypervisorTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private final SimHypervisor hypervisor = new SimHypervisor(Sim.TEST_CHUNK);
+
+    @After
+    public void stop() {
+        hypervisor.deactivate();
+    }
+
+    private static String refusal(DomainSpec spec, SimHypervisor hypervisor) {
+        return assertThrows(HypervisorException.class, () -> hypervisor.validate(spec)).getMessage();
+    }
+
+    @Test
+    public void validateChecksTypeMemoryVcpusAndWorkload() throws Exception {
+        UUID uuid = UUID.randomUUID();
+        hypervisor.validate(spec("ok", uuid, 8 * MIB_KIB, 0));
+        hypervisor.validate(spec("no-xml", uuid, 8 * MIB_KIB, ""));
+        hypervisor.validate(spec("max", uuid, SimHypervisor.MAX_MEMORY_KIB, 100));
+        assertEquals("domain type 'kvm' is not handled by the sim driver", refusal(new DomainSpec("x", uuid, "kvm",
+                8 * MIB_KIB, 1, List.of(), List.of(), List.of(), "<domain/>"), hypervisor));
+        assertEquals("memory must be positive, not 0 KiB", refusal(spec("x", uuid, 0, 0), hypervisor));
+        assertEquals("memory of 1026 KiB is not a multiple of the 4 KiB page size",
+                refusal(spec("x", uuid, 1026, 0), hypervisor));
+        assertEquals("memory of 67108868 KiB exceeds the sim driver's limit of 67108864 KiB (64 GiB)",
+                refusal(spec("x", uuid, SimHypervisor.MAX_MEMORY_KIB + 4, 0), hypervisor));
+        assertEquals("at least one vCPU is needed, not 0", refusal(new DomainSpec("x", uuid, "sim", 8 * MIB_KIB, 0,
+                List.of(), List.of(), List.of(), "<domain/>"), hypervisor));
+        assertTrue(refusal(spec("x", uuid, 8 * MIB_KIB, -1), hypervisor)
+                .startsWith("invalid sim:workload dirty-pages-per-second '-1'"));
+        assertTrue(refusal(spec("x", uuid, 8 * MIB_KIB, "<domain><metadata>"), hypervisor)
+                .startsWith("invalid domain XML: "));
+        assertTrue(refusal(spec("x", uuid, 8 * MIB_KIB, "<!DOCTYPE d [<!ENTITY e 'x'>]><domain>&e;</domain>"),
+                hypervisor).startsWith("invalid domain XML: "));
+        String twice = "<domain><metadata><w:workload xmlns:w='" + DomainXml.NAMESPACE + "'/><w:workload xmlns:w='"
+                + DomainXml.NAMESPACE + "'/></metadata></domain>";
+        assertEquals("more than one sim:workload element in the domain metadata",
+                refusal(spec("x", uuid, 8 * MIB_KIB, twice), hypervisor));
+    }
+
+    @Test
+    public void workloadRateDefaultsAndIgnoresOtherNamespaces() throws Exception {
+        assertEquals(256, DomainXml.dirtyPagesPerSecond("<domain/>"));
+        assertEquals(256, DomainXml.dirtyPagesPerSecond("<domain><metadata><workload dirty-pages-per-second='9'/>"
+                + "</metadata></domain>"));
+        assertEquals(9, DomainXml.dirtyPagesPerSecond("<domain><metadata><s:workload xmlns:s='"
+                + DomainXml.NAMESPACE + "' dirty-pages-per-second=' 9 '/></metadata></domain>"));
+        assertEquals(256, DomainXml.dirtyPagesPerSecond(null));
+    }
+
+    @Test
+    public void bootFillsMemoryFromTheUuid() throws Exception {
+        UUID uuid = UUID.randomUUID();
+        VirtualMachine a = hypervisor.boot(spec("a", uuid, 8 * MIB_KIB, 0), tmp.newFolder().toPath());
+        VirtualMachine b = new SimHypervisor().boot(spec("b", uuid, 8 * MIB_KIB, 0), tmp.newFolder().toPath());
+        VirtualMachine c = hypervisor.boot(spec("c", UUID.randomUUID(), 8 * MIB_KIB, 0), tmp.newFolder().toPath());
+        assertTrue(a.isRunning());
+        assertTrue(a.memoryDigest().matches("crc32c:[0-9a-f]{8}/2048"));
+        assertEquals("same UUID, same content, whatever the chunk size", a.memoryDigest(), b.memoryDigest());
+        assertNotEquals(a.memoryDigest(), c.memoryDigest());
+        b.destroy();
+    }
+
+    @Test
+    public void incomingMemoryIsZeroAndPaused() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        VirtualMachine vm = hypervisor.createIncoming(spec("in", UUID.randomUUID(), 8 * MIB_KIB, 1000), dir);
+        assertFalse(vm.isRunning());
+        CRC32C zeros = new CRC32C();
+        zeros.update(new byte[8 << 20]);
+        assertEquals(String.format("crc32c:%08x/2048", zeros.getValue()), vm.memoryDigest());
+        assertEquals(8L << 20, Files.size(dir.resolve("memory")));
+        assertEquals("paused", Files.readString(dir.resolve("state")).trim());
+        assertEquals("no workload while paused", List.of(), Sim.threadsOf("in"));
+    }
+
+    @Test
+    public void digestHoldsStillWhilePausedAndMovesWhileRunning() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        VirtualMachine vm = hypervisor.boot(spec("busy", UUID.randomUUID(), 8 * MIB_KIB, 5000), dir);
+        assertEquals(List.of("sim-busy-workload"), Sim.threadsOf("busy"));
+        vm.pause();
+        assertFalse(vm.isRunning());
+        assertEquals("paused", Files.readString(dir.resolve("state")).trim());
+        String paused = vm.memoryDigest();
+        assertEquals(List.of(), Sim.threadsOf("busy"));
+        assertEquals(paused, vm.memoryDigest());
+        vm.pause(); // idempotent
+        vm.resume();
+        assertEquals("running", Files.readString(dir.resolve("state")).trim());
+        assertTrue(Sim.eventually(() -> !vm.memoryDigest().equals(paused)));
+    }
+
+    @Test
+    public void destroyDeletesTheFilesAndStopsEverything() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        DomainSpec spec = spec("doomed", UUID.randomUUID(), 8 * MIB_KIB, 5000, new DomainSpec.Graphics("vnc", -1, null));
+        VirtualMachine vm = hypervisor.boot(spec, dir);
+        assertTrue(Files.exists(dir.resolve("memory")));
+        assertEquals(2, Sim.threadsOf("doomed").size());
+        vm.destroy();
+        assertFalse(Files.exists(dir.resolve("memory")));
+        assertFalse(Files.exists(dir.resolve("state")));
+        assertEquals(List.of(), Sim.threadsOf("doomed"));
+        assertEquals(List.of(), vm.graphicsListeners());
+        vm.destroy(); // idempotent
+        assertThrows(IllegalStateException.class, vm::resume);
+        assertEquals(Optional.empty(), hypervisor.reattach(spec, dir));
+        // the run directory is free again
+        hypervisor.boot(spec, dir).destroy();
+    }
+
+    @Test
+    public void oneVmPerRunDirectory() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        hypervisor.boot(spec("one", UUID.randomUUID(), 8 * MIB_KIB, 0), dir);
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> hypervisor.boot(spec("two", UUID.randomUUID(), 8 * MIB_KIB, 0), dir));
+        assertTrue(e.getMessage(), e.getMessage().contains("is in use by another domain"));
+    }
+
+    @Test
+    public void reattachAfterRestartFindsAPausedVmAsItWas() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        DomainSpec spec = spec("phoenix", UUID.randomUUID(), 8 * MIB_KIB, 5000);
+        VirtualMachine before = hypervisor.boot(spec, dir);
+        before.pause();
+        String digest = before.memoryDigest();
+        hypervisor.deactivate();
+        assertEquals(List.of(), Sim.threadsOf("phoenix"));
+        assertTrue("memory stays for the next daemon", Files.exists(dir.resolve("memory")));
+
+        SimHypervisor restarted = new SimHypervisor();
+        try {
+            VirtualMachine after = restarted.reattach(spec, dir).orElseThrow();
+            assertFalse(after.isRunning());
+            assertEquals(digest, after.memoryDigest());
+            assertEquals("reattach twice: the same VM", after, restarted.reattach(spec, dir).orElseThrow());
+            after.resume();
+            assertTrue("the workload runs again", Sim.eventually(() -> !after.memoryDigest().equals(digest)));
+        } finally {
+            restarted.deactivate();
+        }
+    }
+
+    @Test
+    public void reattachAfterRestartRestartsARunningVm() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        DomainSpec spec = spec("runner", UUID.randomUUID(), 8 * MIB_KIB, 5000);
+        hypervisor.boot(spec, dir);
+        hypervisor.deactivate();
+        assertEquals(List.of(), Sim.threadsOf("runner"));
+        String stopped = new GuestMemoryView(dir).digest();
+
+        SimHypervisor restarted = new SimHypervisor(Sim.TEST_CHUNK);
+        try {
+            VirtualMachine after = restarted.reattach(spec, dir).orElseThrow();
+            assertTrue(after.isRunning());
+            assertEquals(List.of("sim-runner-workload"), Sim.threadsOf("runner"));
+            assertTrue(Sim.eventually(() -> !after.memoryDigest().equals(stopped)));
+        } finally {
+            restarted.deactivate();
+        }
+    }
+
+    @Test
+    public void reattachWithoutMemoryIsEmptyAndWithTheWrongSizeRefused() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        UUID uuid = UUID.randomUUID();
+        assertEquals(Optional.empty(), hypervisor.reattach(spec("ghost", uuid, 8 * MIB_KIB, 0), dir));
+        assertEquals(Optional.empty(), hypervisor.reattach(spec("ghost", uuid, 8 * MIB_KIB, 0), dir.resolve("none")));
+        hypervisor.boot(spec("ghost", uuid, 8 * MIB_KIB, 0), dir).pause();
+        hypervisor.deactivate();
+        SimHypervisor restarted = new SimHypervisor(Sim.TEST_CHUNK);
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> restarted.reattach(spec("ghost", uuid, 16 * MIB_KIB, 0), dir));
+        assertTrue(e.getMessage(), e.getMessage().contains("has 8388608 bytes, the domain 16777216"));
+        assertFalse(restarted.reattach(spec("ghost", uuid, 8 * MIB_KIB, 0), dir).orElseThrow().isRunning());
+        restarted.deactivate();
+    }
+
+    @Test
+    public void aFailedBootLeavesNothingBehind() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        try (var taken = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            DomainSpec spec = spec("clash", UUID.randomUUID(), 8 * MIB_KIB, 0,
+                    new DomainSpec.Graphics("vnc", taken.getLocalPort(), "127.0.0.1"));
+            HypervisorException e = assertThrows(HypervisorException.class, () -> hypervisor.boot(spec, dir));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("cannot listen on 127.0.0.1:" + taken.getLocalPort()
+                    + " for the vnc graphics of domain 'clash'"));
+        }
+        assertFalse(Files.exists(dir.resolve("memory")));
+        assertFalse(Files.exists(dir.resolve("state")));
+        hypervisor.boot(spec("clash", UUID.randomUUID(), 8 * MIB_KIB, 0), dir);
+    }
+
+    /** Reads a memory file that no VM holds. */
+    private record GuestMemoryView(Path dir) {
+        String digest() throws Exception {
+            GuestMemory memory = GuestMemory.open(dir.resolve("memory"), Files.size(dir.resolve("memory")),
+                    Sim.TEST_CHUNK);
+            try {
+                return memory.digest();
+            } finally {
+                memory.close(false);
+            }
+        }
+    }
+}
