@@ -1,0 +1,103 @@
+package io.ferry.bench;
+
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.HttpPeer;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationDriver;
+import io.ferry.protocol.MigrationFlags;
+import io.ferry.protocol.Xml;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Measures, in one run: raw loopback socket throughput; the live migration of an idle 1 GiB embedded VM
+ * between two real ferryd processes (throughput = guest memory / wall time of the whole migration); and the
+ * control-plane time, all five phases of an idle 64 MiB VM. Prints the ratio; asserts nothing.
+ */
+public final class MigrationBench {
+    private static final long GIB = 1024L * 1024 * 1024;
+
+    private MigrationBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
+        Path work = Files.createTempDirectory("ferry-bench-");
+        double raw = loopbackBytesPerSecond(GIB);
+        System.out.printf("raw loopback socket:        %8.1f MiB/s (1 GiB, one connection)%n", raw / (1 << 20));
+        try (Daemon a = Daemon.start(home, work, "bench-a"); Daemon b = Daemon.start(home, work, "bench-b")) {
+            ControlClient source = new ControlClient(a.uri());
+            ControlClient destination = new ControlClient(b.uri());
+            define(source, "big-vm", "00000000-0000-4000-8000-00000000b160", 1024);
+            define(source, "small-vm", "00000000-0000-4000-8000-00000000b064", 64);
+
+            long start = System.nanoTime();
+            migrate(source, destination, "big-vm", b.uri());
+            double seconds = (System.nanoTime() - start) / 1e9;
+            double migration = GIB / seconds;
+            System.out.printf("1 GiB live migration:       %8.1f MiB/s (%.2f s, whole migration, verified: %s)%n",
+                    migration / (1 << 20), seconds, verified(destination, "big-vm"));
+            System.out.printf("ratio migration / loopback: %8.2f%n", migration / raw);
+
+            start = System.nanoTime();
+            migrate(source, destination, "small-vm", b.uri());
+            System.out.printf("control plane, 5 phases:    %8d ms (idle 64 MiB VM, memory transfer included)%n",
+                    (System.nanoTime() - start) / 1_000_000);
+        } finally {
+            Daemon.delete(work);
+        }
+    }
+
+    private static void define(ControlClient client, String name, String uuid, int mib) throws Exception {
+        String xml = "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid><memory unit='MiB'>" + mib
+                + "</memory><vcpu>1</vcpu><metadata><sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0'"
+                + " dirty-pages-per-second='0'/></metadata></domain>";
+        client.post("domains", Map.of(), xml.getBytes(StandardCharsets.UTF_8));
+        client.post("domains/" + name + "/start", Map.of(), new byte[0]);
+    }
+
+    private static void migrate(ControlClient source, ControlClient destination, String name, String destUri) throws Exception {
+        Messages.Migrate request = new Messages.Migrate(name, destUri,
+                new MigrationFlags(true, false, false, false, false, false, false), null, null, 0);
+        new MigrationDriver(MigrationDriver.Listener.NONE).run(new HttpPeer(source), new HttpPeer(destination), request);
+    }
+
+    private static String verified(ControlClient destination, String name) throws Exception {
+        return Xml.of(ControlClient.parse(destination.get("domains/" + name + "/job?completed=yes"))).attr("verified");
+    }
+
+    /** One sender thread, one receiver thread, 256 KiB writes: the ceiling any migration stream can reach here. */
+    static double loopbackBytesPerSecond(long bytes) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Thread sender = new Thread(() -> {
+                byte[] buffer = new byte[256 * 1024];
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                        OutputStream out = socket.getOutputStream()) {
+                    for (long sent = 0; sent < bytes; sent += buffer.length) {
+                        out.write(buffer);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long start = System.nanoTime();
+            sender.start();
+            try (Socket socket = server.accept(); InputStream in = socket.getInputStream()) {
+                byte[] buffer = new byte[256 * 1024];
+                long received = 0;
+                for (int n; (n = in.read(buffer)) > 0;) {
+                    received += n;
+                }
+                sender.join();
+                return received / ((System.nanoTime() - start) / 1e9);
+            }
+        }
+    }
+}
