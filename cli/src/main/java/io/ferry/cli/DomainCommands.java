@@ -80,6 +80,21 @@ final class DomainCommands {
         }));
     }
 
+    static void registerEvents(Map<String, Command> commands) {
+        commands.put("events", new Simple("events [--domain NAME]         list the daemon's recent migration events", (session, args, out) -> {
+            Args parsed = new Args(args, Set.of("--domain"), Set.of());
+            parsed.positionals(0, "nothing");
+            String only = parsed.option("--domain");
+            for (Map<String, String> e : Xml.rows(Xml.parse(session.daemon().get("events")), "event")) {
+                if (only == null || only.equals(e.get("domain"))) {
+                    out.println(java.time.Instant.ofEpochMilli(Long.parseLong(e.get("time"))) + "  event '" + e.get("type")
+                            + "' for domain '" + e.get("domain") + "' (" + e.get("side") + ")");
+                }
+            }
+            return 0;
+        }));
+    }
+
     static String name(List<String> args) throws CliException {
         return new Args(args, Set.of(), Set.of()).positionals(1, "NAME").get(0);
     }

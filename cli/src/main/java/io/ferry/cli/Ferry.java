@@ -14,6 +14,7 @@ public final class Ferry {
         DomainCommands.register(COMMANDS);
         COMMANDS.put("migrate", new MigrateCommand());
         JobCommands.register(COMMANDS);
+        DomainCommands.registerEvents(COMMANDS);
         COMMANDS.put("sections", new SectionsCommand());
         COMMANDS.put("cookie", new CookieCommand());
         COMMANDS.put("demo", new DemoCommand());

@@ -55,6 +55,7 @@ public class ControlServer {
                 "domains", new DomainsResource(domains, migrations.jobs(), maxBytes),
                 "migration", migration,
                 "migrate", (exchange, sub) -> migration.migrate(exchange),
+                "events", (exchange, sub) -> Exchanges.reply(exchange, 200, events(migrations)),
                 "version", (exchange, sub) -> Exchanges.reply(exchange, 200, "<version ferry='" + version + "' protocols='"
                         + migrations.protocols().stream().sorted().map(String::valueOf).collect(java.util.stream.Collectors.joining(","))
                         + "'/>\n"));
@@ -78,6 +79,15 @@ public class ControlServer {
         // for scripts and tests that asked for port 0
         AtomicFiles.write(daemon.settings().stateDir().resolve(URL_FILE), (url + "\n").getBytes(StandardCharsets.UTF_8));
         LOG.info("control channel listening on {}", url);
+    }
+
+    private static String events(MigrationService migrations) {
+        io.ferry.protocol.Xml list = io.ferry.protocol.Xml.create("events");
+        for (var event : migrations.events()) {
+            list.child("event").attr("seq", event.sequence()).attr("time", event.time()).attr("domain", event.domain())
+                    .attr("type", "migration-" + event.operation()).attr("side", event.side());
+        }
+        return list.write();
     }
 
     private static void dispatch(HttpExchange exchange, Map<String, Resource> resources) throws IOException {

@@ -6,6 +6,8 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -20,15 +22,34 @@ public final class Hooks {
     private static final Logger LOG = LoggerFactory.getLogger(Hooks.class);
     private static final long TIMEOUT_SECONDS = 60;
 
+    private static final int EVENTS_KEPT = 256;
+
     private final Path script;
+    private final Deque<Event> events = new ArrayDeque<>();
+    private long sequence;
 
     public Hooks(Path hooksDir) {
         this.script = hooksDir == null ? null : hooksDir.resolve("ferry");
     }
 
-    /** Logs the event and runs the hook; {@code begin} may refuse. */
+    /** A migration event, as {@code ferry events} lists them. */
+    public record Event(long sequence, long time, String domain, String operation, String side) {
+    }
+
+    /** The most recent events, oldest first. */
+    public synchronized List<Event> events() {
+        return List.copyOf(events);
+    }
+
+    /** Records the event, logs it and runs the hook; {@code begin} may refuse. */
     public void migrate(String domain, String operation, String side, String domainXml) throws HookRefusal {
         LOG.info("event: domain {} migration {} ({})", domain, operation, side);
+        synchronized (this) {
+            events.addLast(new Event(++sequence, System.currentTimeMillis(), domain, operation, side));
+            if (events.size() > EVENTS_KEPT) {
+                events.removeFirst();
+            }
+        }
         if (script == null || !Files.isExecutable(script)) {
             return;
         }

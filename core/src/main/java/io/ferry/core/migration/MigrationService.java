@@ -88,6 +88,10 @@ public class MigrationService {
         return migrations.jobs;
     }
 
+    public java.util.List<Hooks.Event> events() {
+        return migrations.hooks.events();
+    }
+
     public Set<Integer> protocols() {
         return protocols;
     }
