@@ -1,5 +1,6 @@
 package io.ferry.bench;
 
+import io.ferry.launcher.LocalDaemon;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
@@ -14,7 +15,10 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * Measures, in one run: raw loopback socket throughput; the live migration of an idle 1 GiB embedded VM
@@ -32,7 +36,8 @@ public final class MigrationBench {
         Path work = Files.createTempDirectory("ferry-bench-");
         double raw = loopbackBytesPerSecond(GIB);
         System.out.printf("raw loopback socket:        %8.1f MiB/s (1 GiB, one connection)%n", raw / (1 << 20));
-        try (Daemon a = Daemon.start(home, work, "bench-a"); Daemon b = Daemon.start(home, work, "bench-b")) {
+        try (LocalDaemon a = LocalDaemon.start(home, work, "bench-a", List.of(), Map.of());
+                LocalDaemon b = LocalDaemon.start(home, work, "bench-b", List.of(), Map.of())) {
             ControlClient source = new ControlClient(a.uri());
             ControlClient destination = new ControlClient(b.uri());
             define(source, "big-vm", "00000000-0000-4000-8000-00000000b160", 1024);
@@ -51,7 +56,9 @@ public final class MigrationBench {
             System.out.printf("control plane, 5 phases:    %8d ms (idle 64 MiB VM, memory transfer included)%n",
                     (System.nanoTime() - start) / 1_000_000);
         } finally {
-            Daemon.delete(work);
+            try (Stream<Path> paths = Files.walk(work)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
         }
     }
 

@@ -1,6 +1,10 @@
 package io.ferry.cli;
 
 import io.ferry.launcher.FerryHome;
+import io.ferry.launcher.LocalDaemon;
+import io.ferry.protocol.ControlClient;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
@@ -34,10 +38,10 @@ final class DemoCommand implements Command {
         } catch (IOException e) {
             throw new CliException("cannot make a work directory: " + e.getMessage());
         }
-        try (DemoDaemon a = DemoDaemon.start(home, work, "host-a"); DemoDaemon b = DemoDaemon.start(home, work, "host-b")) {
+        try (LocalDaemon a = daemon(home, work, "host-a"); LocalDaemon b = daemon(home, work, "host-b")) {
             out.println("== Two daemons: host-a at " + a.uri() + ", host-b at " + b.uri());
-            DaemonChannel source = a.channel();
-            DaemonChannel destination = b.channel();
+            DaemonChannel source = new DaemonChannel(Cli.call(() -> new ControlClient(a.uri())));
+            DaemonChannel destination = new DaemonChannel(Cli.call(() -> new ControlClient(b.uri())));
             out.println();
             out.println("== Cookie sections installed on host-a");
             new SectionsCommand().run(new Session(a.uri()), List.of(), out);
@@ -81,8 +85,27 @@ final class DemoCommand implements Command {
             out.println(verified ? "Migration verified: the destination's memory digest matched the source's."
                     : "Migration NOT verified.");
             return verified ? 0 : 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CliException("interrupted");
         } finally {
-            DemoDaemon.delete(work);
+            delete(work);
+        }
+    }
+
+    private static LocalDaemon daemon(FerryHome home, Path work, String name) throws CliException, InterruptedException {
+        try {
+            return LocalDaemon.start(home.root(), work, name, List.of(), Map.of());
+        } catch (IOException e) {
+            throw new CliException("cannot start ferryd for the demo: " + e.getMessage());
+        }
+    }
+
+    private static void delete(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a temp directory left behind is harmless
         }
     }
 

@@ -98,7 +98,13 @@ public final class XmlWriter {
                 case '&' -> out.append("&amp;");
                 case '\'' -> out.append(attribute ? "&apos;" : "'");
                 case '"' -> out.append(attribute ? "&quot;" : "\"");
-                default -> out.append(c);
+                // in an attribute a parser would turn these into spaces; elsewhere they are text
+                case '\t', '\n', '\r' -> out.append(attribute ? "&#" + (int) c + ";" : String.valueOf(c));
+                default -> {
+                    if (c >= 0x20 || c == 0x09) {
+                        out.append(c);
+                    } // other control characters cannot appear in XML 1.0 at all: dropped, as libvirt does
+                }
             }
         }
     }
