@@ -82,6 +82,7 @@ final class DemoCommand implements Command {
             out.println();
             out.println("demo-vm on host-b: " + info.attr("state") + " (" + info.attr("reason") + ")");
             boolean verified = "yes".equals(job.attr("verified")) && "running".equals(info.attr("state"));
+            destination.post("domains/demo-vm/destroy", Map.of(), new byte[0]);
             out.println(verified ? "Migration verified: the destination's memory digest matched the source's."
                     : "Migration NOT verified.");
             return verified ? 0 : 1;
@@ -95,7 +96,8 @@ final class DemoCommand implements Command {
 
     private static LocalDaemon daemon(FerryHome home, Path work, String name) throws CliException, InterruptedException {
         try {
-            return LocalDaemon.start(home.root(), work, name, List.of(), Map.of());
+            // both hosts share one lease directory, as hosts share an NFS mount
+            return LocalDaemon.start(home.root(), work, name, List.of("--lease-dir", work.resolve("leases").toString()), Map.of());
         } catch (IOException e) {
             throw new CliException("cannot start ferryd for the demo: " + e.getMessage());
         }

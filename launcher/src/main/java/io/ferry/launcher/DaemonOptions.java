@@ -15,18 +15,24 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
             usage: ferryd [--state-dir DIR] [--listen HOST:PORT] [--host-uuid UUID] [--hostname NAME]
                           [--deploy-dir DIR] [--section-timeout SECONDS] [--protocols 2,3]
                           [--confirm-wait SECONDS] [--finish-wait SECONDS]
+                          [--lock-manager file|zookeeper|none] [--lease-dir DIR] [--zookeeper HOST:PORT]
+                          [--ovsdb unix:PATH]
             """;
 
-    private static final Map<String, String> FLAGS = Map.of(
-            "--state-dir", "ferry.state.dir",
-            "--listen", "ferry.listen",
-            "--host-uuid", "ferry.host.uuid",
-            "--hostname", "ferry.hostname",
-            "--deploy-dir", EmbeddedFramework.DEPLOY_DIR,
-            "--section-timeout", "ferry.section.timeout",
-            "--protocols", "ferry.protocols",
-            "--confirm-wait", "ferry.migration.confirm.wait",
-            "--finish-wait", "ferry.migration.finish.wait");
+    private static final Map<String, String> FLAGS = Map.ofEntries(
+            Map.entry("--lease-dir", "ferry.lease.dir"),
+            Map.entry("--lock-manager", "ferry.lock.manager"),
+            Map.entry("--zookeeper", "ferry.zookeeper"),
+            Map.entry("--ovsdb", "ferry.ovsdb"),
+            Map.entry("--state-dir", "ferry.state.dir"),
+            Map.entry("--listen", "ferry.listen"),
+            Map.entry("--host-uuid", "ferry.host.uuid"),
+            Map.entry("--hostname", "ferry.hostname"),
+            Map.entry("--deploy-dir", EmbeddedFramework.DEPLOY_DIR),
+            Map.entry("--section-timeout", "ferry.section.timeout"),
+            Map.entry("--protocols", "ferry.protocols"),
+            Map.entry("--confirm-wait", "ferry.migration.confirm.wait"),
+            Map.entry("--finish-wait", "ferry.migration.finish.wait"));
 
     static DaemonOptions parse(List<String> args, FerryHome home) {
         Map<String, String> properties = new LinkedHashMap<>();

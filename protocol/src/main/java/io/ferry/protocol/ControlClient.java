@@ -62,6 +62,30 @@ public final class ControlClient {
         }
     }
 
+    /** Parses XML known to be well-formed (this daemon's own files), or null. */
+    public static Element parseQuietly(String xml) {
+        try {
+            return parse(xml);
+        } catch (ChannelException e) {
+            return null;
+        }
+    }
+
+    /** A streaming download: the reply body of {@code GET path}, to be read and closed by the caller. */
+    public InputStream download(String path) throws ChannelException {
+        try {
+            HttpURLConnection connection = open("GET", path, Map.of());
+            int status = connection.getResponseCode();
+            if (status >= 400) {
+                InputStream error = connection.getErrorStream();
+                throw new ChannelException(errorText(error == null ? "" : read(error), "the daemon at " + uri + " answered HTTP " + status), true);
+            }
+            return connection.getInputStream();
+        } catch (IOException e) {
+            throw lost(e);
+        }
+    }
+
     /** A streaming upload: what is written to the stream is the request body; {@link Upload#finish} ends it. */
     public Upload upload(String path) throws ChannelException {
         try {

@@ -1,6 +1,7 @@
 package io.ferry.api.cookie;
 
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.Optional;
 import java.util.UUID;
 import org.osgi.annotation.versioning.ProviderType;
@@ -22,6 +23,15 @@ public interface SectionContext {
 
     /** The migrating domain's definition; empty when a cookie is baked outside a migration (the cookie tools). */
     Optional<DomainSpec> domain();
+
+    /** The migrating domain's VM on this host, when it has one (not in offline migrations, nor before Prepare made it). */
+    Optional<VirtualMachine> vm();
+
+    /** The domain's leases on this host, when a lock manager is configured. */
+    Optional<DomainLeases> leases();
+
+    /** The side stream of this section in this migration (see {@link SideStream}); empty outside a migration. */
+    Optional<SideStream> sideStream();
 
     /** This host's identity. */
     Host localHost();

@@ -32,6 +32,13 @@ public record DomainSpec(String name, UUID uuid, String type, long memoryKiB, in
      * @param target the {@code <target dev>} (host-side interface name), or null
      */
     public record Nic(int index, String type, String mac, String bridge, String virtualPortType, String target) {
+        /**
+         * The host-side interface name: {@code <target dev>}, else one made from the domain's UUID and the NIC's
+         * index (at most 15 characters, the kernel's limit), the same on every host.
+         */
+        public String hostInterface(UUID domain) {
+            return target != null ? target : "fe" + domain.toString().substring(0, 8) + "n" + index;
+        }
     }
 
     /**

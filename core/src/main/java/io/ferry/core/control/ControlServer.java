@@ -6,6 +6,7 @@ import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.migration.MigrationService;
+import io.ferry.core.snapshot.SnapshotFiles;
 import io.ferry.core.section.SectionRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -45,14 +46,15 @@ public class ControlServer {
 
     @Activate
     public ControlServer(BundleContext context, @Reference Daemon daemon, @Reference SectionRegistry registry,
-            @Reference DomainManager domains, @Reference MigrationService migrations) throws IOException {
+            @Reference DomainManager domains, @Reference MigrationService migrations, @Reference SnapshotFiles snapshots)
+            throws IOException {
         int maxBytes = daemon.settings().cookieMaxBytes();
         MigrationResource migration = new MigrationResource(migrations, maxBytes, daemon.settings().cookieMaxDepth());
         String version = context.getBundle().getVersion().toString();
         Map<String, Resource> resources = Map.of(
                 "sections", new SectionsResource(registry),
                 "cookie", new CookieToolsResource(daemon, registry),
-                "domains", new DomainsResource(domains, migrations.jobs(), maxBytes),
+                "domains", new DomainsResource(domains, migrations.jobs(), maxBytes, new SnapshotsResource(snapshots)),
                 "migration", migration,
                 "migrate", (exchange, sub) -> migration.migrate(exchange),
                 "events", (exchange, sub) -> Exchanges.reply(exchange, 200, events(migrations)),

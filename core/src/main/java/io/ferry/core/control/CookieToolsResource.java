@@ -72,8 +72,7 @@ final class CookieToolsResource implements Resource {
         String migrationId = "bake-" + UUID.randomUUID().toString().substring(0, 8);
         try (var tag = MigrationLog.tag(migrationId)) {
             SectionContext.Host local = new SectionContext.Host(settings.hostname(), settings.hostUuid());
-            MigrationSectionContext context = new MigrationSectionContext(phase, migrationId, name, domain,
-                    Optional.empty(), local, Optional.empty(), "", java.util.Map.of());
+            MigrationSectionContext context = MigrationSectionContext.offline(phase, migrationId, name, domain, local);
             CookieHeader header = new CookieHeader(name, domain.toString(), settings.hostname(), settings.hostUuid());
             return daemon.bakery().bake(header, registry.snapshot(), context).xml();
         }

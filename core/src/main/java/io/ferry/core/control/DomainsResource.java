@@ -25,8 +25,10 @@ final class DomainsResource implements Resource {
     private final DomainManager domains;
     private final Jobs jobs;
     private final int maxBytes;
+    private final SnapshotsResource snapshots;
 
-    DomainsResource(DomainManager domains, Jobs jobs, int maxBytes) {
+    DomainsResource(DomainManager domains, Jobs jobs, int maxBytes, SnapshotsResource snapshots) {
+        this.snapshots = snapshots;
         this.domains = domains;
         this.jobs = jobs;
         this.maxBytes = maxBytes;
@@ -58,6 +60,8 @@ final class DomainsResource implements Resource {
             } else if (parts.length == 2 && method.equals("POST") && parts[1].equals("destroy")) {
                 domains.destroy(parts[0]);
                 Exchanges.reply(exchange, 200, "<destroyed/>\n");
+            } else if (parts.length >= 2 && parts[1].equals("snapshots")) {
+                snapshots.handle(exchange, domains.get(parts[0]), parts.length == 3 ? parts[2] : "");
             } else if (parts.length >= 2 && parts[1].equals("job")) {
                 job(exchange, domains.get(parts[0]), parts.length == 3 ? parts[2] : "");
             } else {
@@ -133,6 +137,9 @@ final class DomainsResource implements Resource {
                     .attr("vcpus", domain.current().vcpus()).attr("migration", domain.migration());
             if (domain.vm() != null) {
                 element.attr("digest", domain.vm().memoryDigest());
+                for (var graphics : domain.vm().graphicsListeners()) {
+                    element.child("graphics").attr("type", graphics.type()).attr("port", graphics.port()).attr("listen", graphics.listen());
+                }
             }
         }
         return element;

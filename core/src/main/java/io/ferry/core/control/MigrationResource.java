@@ -37,6 +37,18 @@ final class MigrationResource implements Resource {
                 Exchanges.reply(exchange, 200, service.fate(path).toXml());
                 return;
             }
+            if (exchange.getRequestMethod().equals("GET") && path.matches("[A-Za-z0-9-]+/stream/[A-Za-z0-9._-]+")) {
+                String[] parts = path.split("/");
+                if (!service.hasSideStream(parts[0], parts[2])) {
+                    throw new Exchanges.BadRequest(404, "migration " + parts[0] + " offers no " + parts[2] + " stream");
+                }
+                exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
+                exchange.sendResponseHeaders(200, 0);
+                try (var out = exchange.getResponseBody()) {
+                    service.serveSideStream(parts[0], parts[2], out);
+                }
+                return;
+            }
             if (!exchange.getRequestMethod().equals("POST")) {
                 throw new Exchanges.BadRequest(405, "use POST /v1/migration/PHASE");
             }

@@ -21,6 +21,9 @@ public @interface DaemonConfig {
     @AttributeDefinition(description = "Directory of domain definitions, status and migration journals")
     String stateDir() default "var";
 
+    @AttributeDefinition(description = "Lock manager guarding disk leases: file (the default), zookeeper, or none")
+    String lockManager() default "file";
+
     @AttributeDefinition(description = "Largest accepted migration cookie or message, in bytes (libvirt's RPC cap)")
     int cookieMaxBytes() default 4 * 1024 * 1024;
 

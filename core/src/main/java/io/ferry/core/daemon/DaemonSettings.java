@@ -15,12 +15,13 @@ import java.util.function.UnaryOperator;
  * which wins over the defaults.
  */
 public record DaemonSettings(InetSocketAddress listen, String hostname, UUID hostUuid, Path stateDir,
-        int cookieMaxBytes, int cookieMaxDepth) {
+        int cookieMaxBytes, int cookieMaxDepth, String lockManager) {
 
     public static final String LISTEN = "ferry.listen";
     public static final String HOST_UUID = "ferry.host.uuid";
     public static final String HOSTNAME = "ferry.hostname";
     public static final String STATE_DIR = "ferry.state.dir";
+    public static final String LOCK_MANAGER = "ferry.lock.manager";
     private static final String HOST_UUID_FILE = "host-uuid";
 
     /**
@@ -36,7 +37,9 @@ public record DaemonSettings(InetSocketAddress listen, String hostname, UUID hos
         }
         String uuid = pick(frameworkProperty.apply(HOST_UUID), config.hostUuid());
         UUID hostUuid = uuid.isEmpty() ? persistentHostUuid(stateDir) : parseUuid(uuid);
-        return new DaemonSettings(listen, hostname, hostUuid, stateDir, config.cookieMaxBytes(), config.cookieMaxDepth());
+        String lockManager = pick(frameworkProperty.apply(LOCK_MANAGER), config.lockManager());
+        return new DaemonSettings(listen, hostname, hostUuid, stateDir, config.cookieMaxBytes(), config.cookieMaxDepth(),
+                lockManager.isEmpty() ? "none" : lockManager);
     }
 
     private static String pick(String override, String configured) {

@@ -5,6 +5,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.lock.LockManager;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.core.daemon.Daemon;
 import java.io.IOException;
@@ -37,6 +38,7 @@ public class DomainManager {
     private final StatusXml statusXml;
     private final Map<String, Domain> domains = new ConcurrentHashMap<>();
     private final Map<String, Hypervisor> hypervisors = new ConcurrentHashMap<>();
+    private final Leases leases;
 
     @Activate
     public DomainManager(@Reference Daemon daemon) throws IOException {
@@ -44,6 +46,7 @@ public class DomainManager {
         this.store = new DomainStore(daemon.settings().stateDir());
         this.xml = new DomainXml(parser);
         this.statusXml = new StatusXml(parser, xml);
+        this.leases = new Leases(daemon.settings());
         load();
     }
 
@@ -58,6 +61,20 @@ public class DomainManager {
 
     void removeHypervisor(Hypervisor hypervisor, Map<String, Object> properties) {
         hypervisors.remove(String.valueOf(properties.get(Hypervisor.TYPE)), hypervisor);
+    }
+
+    @Reference(service = LockManager.class, cardinality = ReferenceCardinality.MULTIPLE,
+            policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addLockManager(LockManager manager, Map<String, Object> properties) {
+        leases.addManager(String.valueOf(properties.get(LockManager.NAME)), manager);
+    }
+
+    void removeLockManager(LockManager manager, Map<String, Object> properties) {
+        leases.removeManager(String.valueOf(properties.get(LockManager.NAME)), manager);
+    }
+
+    public Leases leases() {
+        return leases;
     }
 
     public DomainXml xml() {
@@ -137,7 +154,15 @@ public class DomainManager {
                 throw new DomainException("Requested operation is not valid: domain is already running");
             }
             DomainSpec spec = domain.persistent();
-            VirtualMachine vm = hypervisor(spec.type()).boot(spec, store.runDir(spec.uuid()));
+            Hypervisor hypervisor = hypervisor(spec.type());
+            leases.acquire(spec, null);
+            VirtualMachine vm;
+            try {
+                vm = hypervisor.boot(spec, store.runDir(spec.uuid()));
+            } catch (HypervisorException | RuntimeException e) {
+                leases.releaseQuietly(spec.name());
+                throw e;
+            }
             activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
             LOG.info("domain {} started", name);
             return domain;
@@ -235,6 +260,7 @@ public class DomainManager {
         if (vm != null) {
             vm.destroy();
         }
+        leases.releaseQuietly(domain.name());
         store.deleteStatus(domain.name());
         store.deleteRunDir(domain.uuid());
         domain.live(null, null);
@@ -291,6 +317,17 @@ public class DomainManager {
         }
     }
 
+    /** A re-attached VM takes its leases again; if another host holds them now, it must not run here. */
+    private void retakeLeases(Domain domain) throws IOException {
+        try {
+            leases.acquire(domain.live(), null);
+        } catch (DomainException e) {
+            LOG.error("domain {} cannot retake its leases ({}): pausing it", domain.name(), e.getMessage());
+            domain.vm().pause();
+            setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
+        }
+    }
+
     /** Finds again, after a restart, the VMs of the active domains of one type. */
     private void reattach(String type) {
         for (Domain domain : domains.values()) {
@@ -301,6 +338,9 @@ public class DomainManager {
                         if (vm.isPresent()) {
                             domain.live(domain.live(), vm.get());
                             LOG.info("domain {} re-attached, {}", domain.name(), domain.state().display());
+                            if (domain.reason() != DomainState.Reason.MIGRATION) {
+                                retakeLeases(domain);
+                            }
                         } else {
                             LOG.warn("domain {} was {} but its VM is gone: shut off", domain.name(), domain.state().display());
                             deactivate(domain, DomainState.Reason.UNKNOWN);

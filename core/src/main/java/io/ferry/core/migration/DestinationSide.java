@@ -15,6 +15,7 @@ import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.XmlWriter;
 import java.io.BufferedInputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -90,9 +91,9 @@ final class DestinationSide {
                     }
                 }
                 if (begin != null) {
-                    m.eat(Phase.PREPARE, id, spec, begin);
+                    m.eat(Phase.PREPARE, local(in), begin);
                 }
-                String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, id, spec, pinned, Map.of()).xml();
+                String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, local(in), pinned, Map.of()).xml();
                 return new Prepared(id, dataUri, in.token, cookie, Negotiation.versions(local));
             } catch (Exception e) {
                 if (in != null) {
@@ -171,7 +172,7 @@ final class DestinationSide {
                 if (!in.flags.v2()) {
                     ParsedCookie performed = m.parse(Phase.FINISH, request.cookie(), in.spec,
                             Negotiation.requirePinned(in.pinned, m.registry::snapshot));
-                    m.eat(Phase.FINISH, in.id, in.spec, performed);
+                    m.eat(Phase.FINISH, local(in), performed);
                     Optional<Object> definition = performed.value("persistent");
                     if (definition.isPresent()) {
                         m.domains.makePersistent(in.domain, m.domains.parse(XmlWriter.write((Element) definition.get())));
@@ -180,12 +181,20 @@ final class DestinationSide {
                 if (in.flags.offline() && in.domain.persistent() == null) {
                     m.domains.makePersistent(in.domain, in.spec);
                 }
+                if (!in.flags.offline()) {
+                    m.domains.leases().acquire(in.spec, in.leaseState);
+                }
             } catch (Exception e) {
                 abort(in, e.getMessage());
                 throw e;
             }
             in.entry = in.entry.at(Journal.Step.COMMITTED);
             m.journal.record(in.entry); // the commit point: from here on the domain belongs to this host
+            try {
+                m.snapshots.commit(in.id);
+            } catch (IOException e) {
+                LOG.error("the snapshots of {} arrived but could not be committed: {}", in.spec.name(), e.getMessage());
+            }
             if (!in.flags.offline()) {
                 in.domain.vm().resume();
                 m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
@@ -198,7 +207,7 @@ final class DestinationSide {
             String cookie = null;
             if (!in.flags.v2()) {
                 try {
-                    cookie = m.bake(Phase.FINISH, in.id, in.spec, Negotiation.current(in.pinned, m.registry.snapshot()), coreData).xml();
+                    cookie = m.bake(Phase.FINISH, local(in), Negotiation.current(in.pinned, m.registry.snapshot()), coreData).xml();
                 } catch (Exception e) {
                     // committed: the domain runs here whatever a section says now; Confirm does without this cookie
                     LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
@@ -240,6 +249,7 @@ final class DestinationSide {
             }
             in.entry = in.entry.at(Journal.Step.ABORTED);
             m.journal.record(in.entry);
+            m.snapshots.discard(in.id);
         } catch (Exception e) {
             LOG.error("clean-up of incoming migration {} failed: {}", in.id, e.getMessage());
         } finally {
@@ -247,9 +257,16 @@ final class DestinationSide {
                 m.jobs.end(in.spec.name(), in.job, false);
             }
             incoming.remove(in.id);
+            m.streams.forget(in.id);
             m.domains.release(in.domain, in.id);
             LOG.warn("incoming migration {} of {} aborted: {}", in.id, in.spec.name(), why);
         }
+    }
+
+    private Local local(Incoming in) {
+        String name = in.spec.name();
+        return new Local(in.id, in.spec, Optional.ofNullable(in.domain.vm()),
+                m.leases(name, () -> m.domains.leases().state(name), state -> in.leaseState = state), in.entry.peer());
     }
 
     Optional<Incoming> find(String id) {

@@ -24,6 +24,8 @@ final class Incoming {
     volatile ServerSocket listener;
     /** When the memory stream ended (ms), 0 while it has not. */
     volatile long streamEndedAt;
+    /** The lease state the source sent (lockstate), to acquire the leases with at Finish; null for fresh leases. */
+    volatile String leaseState;
 
     Incoming(String id, Domain domain, DomainSpec spec, MigrationFlags flags, SectionSet pinned, String token, LiveJob job,
             Journal.Entry entry) {

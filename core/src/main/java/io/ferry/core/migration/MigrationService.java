@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.MigrationLog;
@@ -58,12 +59,12 @@ public class MigrationService {
 
     @Activate
     public MigrationService(BundleContext context, @Reference Daemon daemon, @Reference DomainManager domains,
-            @Reference SectionRegistry registry) throws IOException {
+            @Reference SectionRegistry registry, @Reference SnapshotStore snapshots) throws IOException {
         String hooks = context.getProperty("ferry.home");
+        PeerClients peers = ControlClient::new;
         this.migrations = new Migrations(daemon.settings(), daemon.bakery(), domains, registry,
                 new Journal(daemon.settings().stateDir()), new Jobs(),
-                new Hooks(hooks == null ? null : Path.of(hooks, "etc", "hooks")));
-        PeerClients peers = ControlClient::new;
+                new Hooks(hooks == null ? null : Path.of(hooks, "etc", "hooks")), new SideStreams(peers), snapshots);
         this.source = new SourceSide(migrations, peers);
         this.destination = new DestinationSide(migrations);
         this.protocols = parseProtocols(context.getProperty(PROTOCOLS));
@@ -135,6 +136,17 @@ public class MigrationService {
         try (var tag = MigrationLog.tag(id)) {
             Incoming in = destination.find(id).orElseThrow(() -> new MigrationException("no incoming migration " + id + " on this host"));
             destination.receive(in, body);
+        }
+    }
+
+    public boolean hasSideStream(String id, String feature) {
+        return migrations.streams.offers(id, feature);
+    }
+
+    /** Serves a side stream a source section offered for migration {@code id}. */
+    public void serveSideStream(String id, String feature, java.io.OutputStream out) throws IOException {
+        try (var tag = MigrationLog.tag(id)) {
+            migrations.streams.serve(id, feature, out);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.cookie.DomainLeases;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.hypervisor.DomainSpec;
@@ -26,9 +27,13 @@ final class Migrations {
     final Journal journal;
     final Jobs jobs;
     final Hooks hooks;
+    final SideStreams streams;
+    final io.ferry.api.snapshot.SnapshotStore snapshots;
 
     Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, SectionRegistry registry,
-            Journal journal, Jobs jobs, Hooks hooks) {
+            Journal journal, Jobs jobs, Hooks hooks, SideStreams streams, io.ferry.api.snapshot.SnapshotStore snapshots) {
+        this.streams = streams;
+        this.snapshots = snapshots;
         this.settings = settings;
         this.bakery = bakery;
         this.domains = domains;
@@ -42,16 +47,18 @@ final class Migrations {
         return new SectionContext.Host(settings.hostname(), settings.hostUuid());
     }
 
-    MigrationSectionContext context(Phase phase, String id, DomainSpec spec, Optional<SectionContext.Host> remote,
-            Map<String, Object> coreData) {
-        return new MigrationSectionContext(phase, id, spec.name(), spec.uuid(), Optional.of(spec), localHost(), remote, "", coreData);
+    MigrationSectionContext context(Phase phase, Local local, Map<String, Object> coreData) {
+        DomainSpec spec = local.spec();
+        return new MigrationSectionContext(phase, local.migrationId(), spec.name(), spec.uuid(), Optional.of(spec), local.vm(),
+                local.leases(), feature -> streams.of(local.migrationId(), local.peerUri(), feature), localHost(),
+                Optional.empty(), "", coreData);
     }
 
     /** Bakes this phase's cookie from the given sections. */
-    CookieBakery.Baked bake(Phase phase, String id, DomainSpec spec, SectionSet sections, Map<String, Object> coreData)
-            throws CookieException {
+    CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections, Map<String, Object> coreData) throws CookieException {
+        DomainSpec spec = local.spec();
         CookieHeader header = new CookieHeader(spec.name(), spec.uuid().toString(), settings.hostname(), settings.hostUuid());
-        return bakery.bake(header, sections, context(phase, id, spec, Optional.empty(), coreData));
+        return bakery.bake(header, sections, context(phase, local, coreData));
     }
 
     /** Parses a whole incoming cookie by this phase's rules; nothing acts on it yet. */
@@ -63,8 +70,32 @@ final class Migrations {
                 new EatRules(phase, settings.hostUuid(), null, spec.uuid().toString()), sections);
     }
 
-    void eat(Phase phase, String id, DomainSpec spec, ParsedCookie cookie) throws CookieException {
+    void eat(Phase phase, Local local, ParsedCookie cookie) throws CookieException {
         SectionContext.Host remote = new SectionContext.Host(cookie.header().hostname(), cookie.header().hostUuid());
-        bakery.eat(cookie, context(phase, id, spec, Optional.of(remote), Map.of()));
+        bakery.eat(cookie, context(phase, local, Map.of()).withRemote(remote));
+    }
+
+    /** The domain's leases as the lockstate section sees them, or empty when no lock manager is configured. */
+    Optional<DomainLeases> leases(String domain, java.util.function.Supplier<String> state,
+            java.util.function.Consumer<String> acquireWith) {
+        if (domains.leases().managerName().equals("none")) {
+            return Optional.empty();
+        }
+        return Optional.of(new DomainLeases() {
+            @Override
+            public String manager() {
+                return domains.leases().managerName();
+            }
+
+            @Override
+            public String state() {
+                return state.get();
+            }
+
+            @Override
+            public void acquireWith(String leaseState) {
+                acquireWith.accept(leaseState);
+            }
+        });
     }
 }

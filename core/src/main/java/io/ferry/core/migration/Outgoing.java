@@ -17,6 +17,8 @@ final class Outgoing {
     volatile Journal.Entry entry;
     /** When Perform completed (ms), 0 while it has not. */
     volatile long performedAt;
+    /** The lease state the switch-over's release returned: what a rollback re-acquires with. */
+    volatile String releasedLeases;
 
     Outgoing(String id, Domain domain, MigrationFlags flags, DomainSpec destination, LiveJob job, SectionSet pinned,
             Journal.Entry entry) {

@@ -8,6 +8,7 @@ import io.ferry.core.builtin.JobStatistics;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
@@ -69,18 +70,30 @@ final class SourceSide {
                     destination = m.domains.xml().rename(destination, request.dname());
                 }
                 SectionSet sections = m.registry.snapshot();
-                CookieBakery.Baked baked = m.bake(Phase.BEGIN, id, destination, sections, Map.of());
-                if (request.flags().v2() && !baked.features().isEmpty()) {
-                    throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
-                            + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
+                if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
+                    throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
-                m.hooks.migrate(domain.name(), "begin", "source", destination.xml());
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Journal.Step.BEGUN, domain.name(),
                         domain.uuid(), null, request.flags());
-                m.journal.record(entry);
                 LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
-                outgoing.put(id, new Outgoing(id, domain, request.flags(), destination, job, sections, entry));
-                return new Begun(id, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
+                Outgoing o = new Outgoing(id, domain, request.flags(), destination, job, sections, entry);
+                try {
+                    CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections, Map.of());
+                    if (request.flags().v2() && !baked.features().isEmpty()) {
+                        throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
+                                + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
+                    }
+                    m.hooks.migrate(domain.name(), "begin", "source", destination.xml());
+                    m.journal.record(entry);
+                    outgoing.put(id, o);
+                    return new Begun(id, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
+                } catch (Exception e) {
+                    if (job != null) {
+                        m.jobs.end(domain.name(), job, false);
+                    }
+                    m.streams.forget(id);
+                    throw e;
+                }
             } catch (Exception e) {
                 m.domains.release(domain, id);
                 throw e;
@@ -97,11 +110,12 @@ final class SourceSide {
                 o.pinned = Negotiation.common(m.registry.snapshot(), request.peerSections());
                 ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
                         Negotiation.current(o.pinned, m.registry.snapshot()));
-                m.eat(Phase.PERFORM, o.id, o.domain.current(), prepared);
+                m.eat(Phase.PERFORM, local(o), prepared);
             }
             if (!o.flags.offline()) {
                 MigrationStats stats = transfer(o, request);
                 m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.MIGRATION);
+                o.releasedLeases = m.domains.leases().release(o.domain.name());
                 LOG.info("memory of {} sent: {} bytes in {} ms, {} rounds, downtime {} ms", o.domain.name(),
                         stats.processed(), stats.elapsedMillis(), stats.iteration(), stats.downtimeMillis());
             }
@@ -118,7 +132,7 @@ final class SourceSide {
             if (!o.flags.persistent()) {
                 sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
             }
-            CookieBakery.Baked baked = m.bake(Phase.PERFORM, o.id, o.destination, sections, coreData);
+            CookieBakery.Baked baked = m.bake(Phase.PERFORM, local(o), sections, coreData);
             o.entry = o.entry.at(Journal.Step.PERFORMED);
             m.journal.record(o.entry);
             o.performedAt = System.currentTimeMillis();
@@ -169,7 +183,7 @@ final class SourceSide {
                 if (request.cookie() != null) {
                     try {
                         SectionSet sections = Negotiation.current(o.pinned, m.registry.snapshot());
-                        m.eat(Phase.CONFIRM, o.id, o.domain.current(), m.parse(Phase.CONFIRM, request.cookie(), o.destination, sections));
+                        m.eat(Phase.CONFIRM, local(o), m.parse(Phase.CONFIRM, request.cookie(), o.destination, sections));
                     } catch (Exception e) {
                         // the destination committed: the domain runs there, so the source goes whatever the cookie says
                         LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
@@ -200,9 +214,15 @@ final class SourceSide {
     void rollback(Outgoing o) throws Exception {
         VirtualMachine vm = o.domain.vm();
         if (vm != null && o.domain.state() == DomainState.PAUSED && o.domain.reason() == DomainState.Reason.MIGRATION) {
-            vm.resume();
-            m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
-            LOG.info("domain {} resumed on the source", o.domain.name());
+            try {
+                m.domains.leases().acquire(o.domain.live(), o.releasedLeases);
+                vm.resume();
+                m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
+                LOG.info("domain {} resumed on the source", o.domain.name());
+            } catch (DomainException e) {
+                // someone took the leases since the switch-over: running here could mean running twice
+                LOG.error("domain {} stays paused: {}", o.domain.name(), e.getMessage());
+            }
         }
         o.entry = o.entry.at(Journal.Step.ABORTED);
         m.journal.record(o.entry);
@@ -214,7 +234,15 @@ final class SourceSide {
             m.jobs.end(o.domain.name(), o.job, succeeded);
         }
         outgoing.remove(o.id);
+        m.streams.forget(o.id);
         m.domains.release(o.domain, o.id);
+    }
+
+    private Local local(Outgoing o) {
+        String name = o.domain.name();
+        return new Local(o.id, o.destination, Optional.ofNullable(o.domain.vm()),
+                m.leases(name, () -> o.releasedLeases != null ? o.releasedLeases : m.domains.leases().state(name), state -> {
+                }), o.entry.peer());
     }
 
     private Outgoing require(String id) throws MigrationException {

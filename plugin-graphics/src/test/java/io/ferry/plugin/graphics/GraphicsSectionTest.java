@@ -165,6 +165,21 @@ public class GraphicsSectionTest {
         }
 
         @Override
+        public java.util.Optional<io.ferry.api.hypervisor.VirtualMachine> vm() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public java.util.Optional<io.ferry.api.cookie.DomainLeases> leases() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public java.util.Optional<io.ferry.api.cookie.SideStream> sideStream() {
+            return java.util.Optional.empty();
+        }
+
+        @Override
         public Phase phase() {
             return Phase.PERFORM;
         }

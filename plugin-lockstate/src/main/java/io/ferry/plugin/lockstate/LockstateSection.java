@@ -2,6 +2,7 @@ package io.ferry.plugin.lockstate;
 
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.DomainLeases;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
@@ -47,10 +48,20 @@ public class LockstateSection implements CookieSection<LeaseState> {
 
     @Override
     public Optional<LeaseState> bake(SectionContext context) {
-        return Optional.empty();
+        boolean hasDisks = context.domain().map(d -> !d.disks().isEmpty()).orElse(false);
+        return context.leases().filter(leases -> hasDisks).map(leases -> new LeaseState(leases.manager(), leases.state()));
     }
 
     @Override
-    public void eat(SectionContext context, LeaseState value) {
+    public void eat(SectionContext context, LeaseState value) throws CookieException {
+        DomainLeases leases = context.leases().orElseThrow(() -> new CookieException("the source guards the disks of "
+                + context.domainName() + " with lock manager " + value.driver() + ", and this host has no lock manager"));
+        if (!leases.manager().equals(value.driver())) {
+            throw new CookieException("lock manager mismatch: the source uses " + value.driver() + ", this host "
+                    + leases.manager() + "; both hosts must use the same one");
+        }
+        if (context.phase() == Phase.FINISH) {
+            leases.acquireWith(value.leases());
+        }
     }
 }

@@ -1,0 +1,25 @@
+package io.ferry.api.cookie;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * Bulk data that does not fit a cookie (snapshot metadata of thousands of snapshots): the source section
+ * offers a writer when it bakes a small descriptor; the destination section opens the stream when it eats the
+ * descriptor, and the core carries the bytes between the two daemons.
+ */
+@ProviderType
+public interface SideStream {
+    /** Writes the section's bulk data; may be called more than once (the destination reads it once). */
+    interface Writer {
+        void writeTo(OutputStream out) throws IOException;
+    }
+
+    /** Source, while baking: makes {@code writer}'s data available to the destination for this migration. */
+    void offer(Writer writer);
+
+    /** Destination, while eating: the data the source's section offered. */
+    InputStream open() throws IOException;
+}

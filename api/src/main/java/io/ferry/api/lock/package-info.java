@@ -1,0 +1,11 @@
+/**
+ * The lock-manager SPI: disk leases that make "a VM never runs on two hosts" hold even when daemons lose
+ * each other. A manager registers {@link io.ferry.api.lock.LockManager} with its name; the core takes a
+ * domain's leases before its VM runs and releases them when it stops or pauses for switch-over.
+ */
+@Version("1.0.0")
+@Export
+package io.ferry.api.lock;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,31 @@
+package io.ferry.api.snapshot;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The core's snapshot metadata, one {@code <domainsnapshot>} XML document per snapshot, by domain UUID.
+ * Incoming snapshots are staged per migration and committed or discarded as a whole.
+ */
+@ProviderType
+public interface SnapshotStore {
+    /** A snapshot's metadata: its name, its parent's name (null for a root) and its whole XML. */
+    record Snapshot(String name, String parent, String xml) {
+    }
+
+    /** The domain's snapshots, parents before children. */
+    List<Snapshot> list(java.util.UUID domain) throws IOException;
+
+    Optional<String> current(java.util.UUID domain) throws IOException;
+
+    /** Stages a migration's incoming snapshots; nothing is visible until {@link #commit}. */
+    void stage(String migrationId, java.util.UUID domain, List<Snapshot> snapshots, String current) throws IOException;
+
+    /** Makes staged snapshots the domain's own (parents first), keeping the staged current snapshot. */
+    void commit(String migrationId) throws IOException;
+
+    /** Forgets what a migration staged. Idempotent. */
+    void discard(String migrationId) throws IOException;
+}

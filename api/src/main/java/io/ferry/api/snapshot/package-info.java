@@ -1,0 +1,10 @@
+/**
+ * Snapshot metadata of domains, kept by the core ({@code ferry snapshot-create-as} …), for the section that
+ * carries it across migrations: libvirt's {@code <domainsnapshot>} documents.
+ */
+@Version("1.0.0")
+@Export
+package io.ferry.api.snapshot;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

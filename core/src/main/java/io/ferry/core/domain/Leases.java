@@ -1,0 +1,99 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.lock.Lease;
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.api.lock.LockException;
+import io.ferry.api.lock.LockManager;
+import io.ferry.core.daemon.DaemonSettings;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The disk leases of this host's domains, through the configured lock manager ({@code lockManager},
+ * {@code ferryd --lock-manager}): taken before a VM runs, given back when it stops or pauses for a migration's
+ * switch-over.
+ */
+public final class Leases {
+    private static final Logger LOG = LoggerFactory.getLogger(Leases.class);
+
+    private final DaemonSettings settings;
+    private final Map<String, LockManager> managers = new ConcurrentHashMap<>();
+    private final Map<String, Lease> held = new ConcurrentHashMap<>();
+
+    Leases(DaemonSettings settings) {
+        this.settings = settings;
+    }
+
+    void addManager(String name, LockManager manager) {
+        managers.put(name, manager);
+    }
+
+    void removeManager(String name, LockManager manager) {
+        managers.remove(name, manager);
+    }
+
+    /** The configured manager, or empty when leases are off ({@code none}). */
+    public Optional<LockManager> manager() throws DomainException {
+        String name = settings.lockManager();
+        if (name.equals("none")) {
+            return Optional.empty();
+        }
+        LockManager manager = managers.get(name);
+        if (manager == null) {
+            throw new DomainException("lock manager '" + name + "' is not installed (is its bundle started and configured?)");
+        }
+        return Optional.of(manager);
+    }
+
+    public String managerName() {
+        return settings.lockManager();
+    }
+
+    /** Takes the domain's leases; with {@code state}, only if nobody held them since it was released. */
+    public void acquire(DomainSpec spec, String state) throws DomainException {
+        Optional<LockManager> manager = manager();
+        if (manager.isEmpty() || held.containsKey(spec.name())) {
+            return;
+        }
+        LeaseRequest request = new LeaseRequest(spec.name(), spec.uuid(),
+                spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList(),
+                settings.hostname(), settings.hostUuid());
+        try {
+            held.put(spec.name(), manager.get().acquire(request, state));
+        } catch (LockException e) {
+            throw new DomainException("Failed to acquire lock: " + e.getMessage(), e);
+        }
+    }
+
+    /** The state of the held leases, or null. */
+    public String state(String domain) {
+        Lease lease = held.get(domain);
+        return lease == null ? null : lease.state();
+    }
+
+    /** Gives the leases back; returns the state to re-acquire them with, or null when none were held. */
+    public String release(String domain) throws DomainException {
+        Lease lease = held.remove(domain);
+        if (lease == null) {
+            return null;
+        }
+        try {
+            return lease.release();
+        } catch (LockException e) {
+            throw new DomainException("Failed to release lock: " + e.getMessage(), e);
+        }
+    }
+
+    void releaseQuietly(String domain) {
+        try {
+            release(domain);
+        } catch (DomainException e) {
+            LOG.error("domain {}: {}", domain, e.getMessage());
+        }
+    }
+}

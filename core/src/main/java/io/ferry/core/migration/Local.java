@@ -1,0 +1,15 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.cookie.DomainLeases;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.util.Optional;
+
+/**
+ * This host's side of one migration, as its sections see it.
+ *
+ * @param spec the definition the cookie speaks of (the destination's: renamed, or the caller's --xml)
+ * @param peerUri the other daemon, when known (for side streams)
+ */
+record Local(String migrationId, DomainSpec spec, Optional<VirtualMachine> vm, Optional<DomainLeases> leases, String peerUri) {
+}

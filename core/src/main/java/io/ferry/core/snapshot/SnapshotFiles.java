@@ -1,0 +1,165 @@
+package io.ferry.core.snapshot;
+
+import io.ferry.api.snapshot.SnapshotStore;
+import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.core.daemon.Daemon;
+import io.ferry.protocol.Xml;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.protocol.xml.XmlException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * Snapshot metadata in the state directory: {@code snapshots/UUID/NAME.xml} ({@code <domainsnapshot>}) and
+ * {@code snapshots/UUID/current}; a migration's incoming snapshots wait in {@code snapshots/.staging/ID/}
+ * until the migration commits.
+ */
+@Component(service = {SnapshotStore.class, SnapshotFiles.class})
+public class SnapshotFiles implements SnapshotStore {
+    private static final String CURRENT = "current";
+    private static final String DOMAIN = "domain";
+
+    private final Path root;
+    private final HardenedXmlParser parser;
+
+    @Activate
+    public SnapshotFiles(@Reference Daemon daemon) throws IOException {
+        this.root = Files.createDirectories(daemon.settings().stateDir().resolve("snapshots"));
+        this.parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
+    }
+
+    @Override
+    public synchronized List<Snapshot> list(UUID domain) throws IOException {
+        return read(root.resolve(domain.toString()));
+    }
+
+    @Override
+    public synchronized Optional<String> current(UUID domain) throws IOException {
+        Path file = root.resolve(domain.toString()).resolve(CURRENT);
+        return Files.exists(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim()) : Optional.empty();
+    }
+
+    /** Adds a snapshot ({@code snapshot-create-as}); it becomes the current one. */
+    public synchronized void add(UUID domain, Snapshot snapshot) throws IOException {
+        Path dir = Files.createDirectories(root.resolve(domain.toString()));
+        if (Files.exists(dir.resolve(snapshot.name() + ".xml"))) {
+            throw new IOException("domain snapshot '" + snapshot.name() + "' already exists");
+        }
+        AtomicFiles.write(dir.resolve(snapshot.name() + ".xml"), snapshot.xml().getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.write(dir.resolve(CURRENT), snapshot.name().getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public synchronized void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) throws IOException {
+        Path dir = staging(migrationId);
+        delete(dir);
+        Files.createDirectories(dir);
+        for (Snapshot snapshot : snapshots) {
+            requireName(snapshot.name());
+            Files.writeString(dir.resolve(snapshot.name() + ".xml"), snapshot.xml(), StandardCharsets.UTF_8);
+        }
+        Files.writeString(dir.resolve(DOMAIN), domain.toString(), StandardCharsets.UTF_8);
+        if (current != null) {
+            Files.writeString(dir.resolve(CURRENT), current, StandardCharsets.UTF_8);
+        }
+    }
+
+    @Override
+    public synchronized void commit(String migrationId) throws IOException {
+        Path dir = staging(migrationId);
+        if (!Files.exists(dir.resolve(DOMAIN))) {
+            return;
+        }
+        UUID domain = UUID.fromString(Files.readString(dir.resolve(DOMAIN), StandardCharsets.UTF_8).trim());
+        Path target = Files.createDirectories(root.resolve(domain.toString()));
+        for (Snapshot snapshot : read(dir)) { // parents first: a crash midway leaves no orphan
+            AtomicFiles.write(target.resolve(snapshot.name() + ".xml"), snapshot.xml().getBytes(StandardCharsets.UTF_8));
+        }
+        if (Files.exists(dir.resolve(CURRENT))) {
+            AtomicFiles.write(target.resolve(CURRENT), Files.readAllBytes(dir.resolve(CURRENT)));
+        }
+        delete(dir);
+    }
+
+    @Override
+    public synchronized void discard(String migrationId) throws IOException {
+        delete(staging(migrationId));
+    }
+
+    private Path staging(String migrationId) {
+        if (!migrationId.matches("[A-Za-z0-9-]{1,64}")) {
+            throw new IllegalArgumentException("invalid migration id " + migrationId);
+        }
+        return root.resolve(".staging").resolve(migrationId);
+    }
+
+    private List<Snapshot> read(Path dir) throws IOException {
+        Map<String, Snapshot> byName = new HashMap<>();
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
+                for (Path file : files) {
+                    String xml = Files.readString(file, StandardCharsets.UTF_8);
+                    Xml snapshot = parse(xml, file);
+                    String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
+                    byName.put(snapshot.childText("name"), new Snapshot(snapshot.childText("name"), parent, xml));
+                }
+            }
+        }
+        List<Snapshot> ordered = new ArrayList<>();
+        byName.values().stream().sorted(Comparator.comparing(Snapshot::name)).forEach(s -> addParentFirst(s, byName, ordered));
+        return ordered;
+    }
+
+    private static void addParentFirst(Snapshot snapshot, Map<String, Snapshot> byName, List<Snapshot> ordered) {
+        if (ordered.contains(snapshot)) {
+            return;
+        }
+        Snapshot parent = snapshot.parent() == null ? null : byName.get(snapshot.parent());
+        if (parent != null && parent != snapshot) {
+            addParentFirst(parent, byName, ordered);
+        }
+        ordered.add(snapshot);
+    }
+
+    private Xml parse(String xml, Path file) throws IOException {
+        try {
+            Xml snapshot = Xml.of(parser.parse(xml.getBytes(StandardCharsets.UTF_8), "domain snapshot").getDocumentElement());
+            if (!snapshot.name().equals("domainsnapshot") || snapshot.childText("name") == null) {
+                throw new IOException(file + " is not a <domainsnapshot> with a <name>");
+            }
+            return snapshot;
+        } catch (XmlException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+    }
+
+    static void requireName(String name) throws IOException {
+        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")) {
+            throw new IOException("invalid snapshot name '" + name + "'");
+        }
+    }
+
+    private static void delete(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
+        }
+    }
+}
