@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code ferryd}'s command line. Each flag becomes the framework property that overrides the same setting of
@@ -14,6 +15,9 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
     static final String USAGE = """
             usage: ferryd [--state-dir DIR] [--listen HOST:PORT] [--host-uuid UUID] [--hostname NAME]
                           [--deploy-dir DIR] [--section-timeout SECONDS]
+                          [--tls-keystore FILE --tls-truststore FILE --tls-password-file FILE]
+              --tls-*: mutual TLS on the control channel (ferry+tls://): a PKCS12 keystore with this host's key and
+                       certificate, a PKCS12 trust store with the CA, a file whose first line is the stores' password
             """;
 
     private static final Map<String, String> FLAGS = Map.of(
@@ -22,7 +26,12 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
             "--host-uuid", "ferry.host.uuid",
             "--hostname", "ferry.hostname",
             "--deploy-dir", EmbeddedFramework.DEPLOY_DIR,
-            "--section-timeout", "ferry.section.timeout");
+            "--section-timeout", "ferry.section.timeout",
+            "--tls-keystore", "ferry.tls.keystore",
+            "--tls-truststore", "ferry.tls.truststore",
+            "--tls-password-file", "ferry.tls.password.file");
+    /** Flags naming files: made absolute here, against the directory ferryd was started in. */
+    private static final Set<String> FILES = Set.of("ferry.tls.keystore", "ferry.tls.truststore", "ferry.tls.password.file");
 
     static DaemonOptions parse(List<String> args, FerryHome home) {
         Map<String, String> properties = new LinkedHashMap<>();
@@ -44,7 +53,7 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
                 }
                 value = args.get(++i);
             }
-            properties.put(property, value);
+            properties.put(property, FILES.contains(property) && !value.isBlank() ? Path.of(value).toAbsolutePath().toString() : value);
         }
         Path stateDir = Path.of(properties.getOrDefault("ferry.state.dir", home.defaultStateDir().toString())).toAbsolutePath();
         properties.put("ferry.state.dir", stateDir.toString());
