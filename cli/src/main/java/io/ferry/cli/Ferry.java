@@ -68,5 +68,9 @@ public final class Ferry {
         for (Command command : COMMANDS.values()) {
             out.println("  " + command.synopsis());
         }
+        out.println();
+        out.println("URI: ferry+tcp://HOST:PORT, or ferry+tls://HOST:PORT (mutual TLS) with the client's PKCS12 files in");
+        out.println("  FERRY_TLS_KEYSTORE (key and certificate), FERRY_TLS_TRUSTSTORE (the CA) and FERRY_TLS_PASSWORD_FILE");
+        out.println("  (first line: the stores' password); -Dferry.tls.keystore etc. in FERRY_JAVA_OPTS win over them");
     }
 }

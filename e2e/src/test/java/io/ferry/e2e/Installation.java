@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** The built distribution, run as a user runs it: {@code bin/ferry} and {@code bin/ferryd} as processes. */
@@ -26,13 +27,21 @@ final class Installation {
 
     /** Runs {@code bin/ferry ARGS} to completion (bounded: a hung command fails the test). */
     static Result ferry(String... args) throws IOException, InterruptedException {
+        return ferry(Map.of(), args);
+    }
+
+    /** Runs {@code bin/ferry ARGS} with these environment variables and none of the test's own FERRY_TLS_*. */
+    static Result ferry(Map<String, String> environment, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();
         command.add(HOME.resolve("bin/ferry").toString());
         command.addAll(List.of(args));
         Files.createDirectories(WORK);
         Path out = Files.createTempFile(WORK, "out", ".txt");
         Path err = Files.createTempFile(WORK, "err", ".txt");
-        Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_TLS_"));
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         if (!process.waitFor(120, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new AssertionError("ferry " + String.join(" ", args) + " did not finish");

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * {@code ferryd}'s command line. Each flag becomes the framework property that overrides the same setting of
@@ -17,6 +18,9 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
                           [--confirm-wait SECONDS] [--finish-wait SECONDS]
                           [--lock-manager file|zookeeper|none] [--lease-dir DIR] [--zookeeper HOST:PORT]
                           [--ovsdb unix:PATH]
+                          [--tls-keystore FILE --tls-truststore FILE --tls-password-file FILE]
+              --tls-*: mutual TLS on the control channel (ferry+tls://): a PKCS12 keystore with this host's key and
+                       certificate, a PKCS12 trust store with the CA, a file whose first line is the stores' password
             """;
 
     private static final Map<String, String> FLAGS = Map.ofEntries(
@@ -32,7 +36,13 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
             Map.entry("--section-timeout", "ferry.section.timeout"),
             Map.entry("--protocols", "ferry.protocols"),
             Map.entry("--confirm-wait", "ferry.migration.confirm.wait"),
-            Map.entry("--finish-wait", "ferry.migration.finish.wait"));
+            Map.entry("--finish-wait", "ferry.migration.finish.wait"),
+            Map.entry("--tls-keystore", "ferry.tls.keystore"),
+            Map.entry("--tls-truststore", "ferry.tls.truststore"),
+            Map.entry("--tls-password-file", "ferry.tls.password.file"));
+    /** Flags naming files: made absolute here, against the directory ferryd was started in. */
+    private static final Set<String> FILES = Set.of("ferry.tls.keystore", "ferry.tls.truststore", "ferry.tls.password.file",
+            "ferry.lease.dir");
 
     static DaemonOptions parse(List<String> args, FerryHome home) {
         Map<String, String> properties = new LinkedHashMap<>();
@@ -54,7 +64,7 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
                 }
                 value = args.get(++i);
             }
-            properties.put(property, value);
+            properties.put(property, FILES.contains(property) && !value.isBlank() ? Path.of(value).toAbsolutePath().toString() : value);
         }
         Path stateDir = Path.of(properties.getOrDefault("ferry.state.dir", home.defaultStateDir().toString())).toAbsolutePath();
         properties.put("ferry.state.dir", stateDir.toString());

@@ -14,16 +14,36 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.stream.Collectors;
+import javax.net.ssl.HttpsURLConnection;
+import javax.net.ssl.SSLContext;
 import org.w3c.dom.Element;
 
-/** Talks to a daemon's control channel, {@code ferry+tcp://HOST:PORT}: XML over HTTP. */
+/**
+ * Talks to a daemon's control channel: XML over HTTP, {@code ferry+tcp://HOST:PORT}, or over mutual TLS,
+ * {@code ferry+tls://HOST:PORT} (see {@link TlsFiles}).
+ */
 public final class ControlClient {
     private static final HardenedXmlParser PARSER = new HardenedXmlParser(64 * 1024 * 1024, HardenedXmlParser.DEFAULT_MAX_DEPTH);
 
     private final String uri;
     private final String base;
+    private final ClientTls tls;
 
+    /** A client of the command line: for {@code ferry+tls://}, the files of {@link TlsFiles#fromEnvironment}. */
     public ControlClient(String uri) throws ChannelException {
+        this(uri, null, true);
+    }
+
+    /**
+     * A daemon calling a peer with its own identity.
+     *
+     * @param tls the daemon's context, used for {@code ferry+tls://}; null when it has none
+     */
+    public ControlClient(String uri, SSLContext tls) throws ChannelException {
+        this(uri, tls, false);
+    }
+
+    private ControlClient(String uri, SSLContext context, boolean fromEnvironment) throws ChannelException {
         this.uri = uri;
         URI parsed;
         try {
@@ -31,10 +51,12 @@ public final class ControlClient {
         } catch (IllegalArgumentException e) {
             throw new ChannelException("invalid connection URI '" + uri + "'", true);
         }
-        if (!"ferry+tcp".equals(parsed.getScheme()) || parsed.getHost() == null || parsed.getPort() < 0) {
-            throw new ChannelException("invalid connection URI '" + uri + "' (expected ferry+tcp://HOST:PORT)", true);
+        boolean secure = "ferry+tls".equals(parsed.getScheme());
+        if (!(secure || "ferry+tcp".equals(parsed.getScheme())) || parsed.getHost() == null || parsed.getPort() < 0) {
+            throw new ChannelException("invalid connection URI '" + uri + "' (expected ferry+tcp://HOST:PORT or ferry+tls://HOST:PORT)", true);
         }
-        this.base = "http://" + parsed.getHost() + ":" + parsed.getPort() + "/v1/";
+        this.base = (secure ? "https://" : "http://") + parsed.getHost() + ":" + parsed.getPort() + "/v1/";
+        this.tls = !secure ? null : fromEnvironment ? ClientTls.fromEnvironment(uri) : ClientTls.of(uri, context);
     }
 
     public String uri() {
@@ -150,6 +172,9 @@ public final class ControlClient {
         String target = base + path + (query.isEmpty() ? "" : "?" + query.entrySet().stream()
                 .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&")));
         HttpURLConnection connection = (HttpURLConnection) new URL(target).openConnection();
+        if (connection instanceof HttpsURLConnection https) {
+            https.setSSLSocketFactory(tls.sockets());
+        }
         connection.setRequestMethod(method);
         connection.setConnectTimeout(10_000);
         connection.setReadTimeout(0);
@@ -158,8 +183,13 @@ public final class ControlClient {
 
     private String reply(HttpURLConnection connection) throws IOException, ChannelException {
         int status = connection.getResponseCode();
-        InputStream stream = status < 400 ? connection.getInputStream() : connection.getErrorStream();
-        String reply = stream == null ? "" : read(stream);
+        String reply;
+        try {
+            InputStream stream = status < 400 ? connection.getInputStream() : connection.getErrorStream();
+            reply = stream == null ? "" : read(stream);
+        } catch (IOException e) {
+            throw lost(e, true);
+        }
         if (status >= 400) {
             throw new ChannelException(errorText(reply, "the daemon at " + uri + " answered HTTP " + status), true);
         }
@@ -167,10 +197,22 @@ public final class ControlClient {
     }
 
     private ChannelException lost(IOException e) {
+        return lost(e, false);
+    }
+
+    /** @param answered whether the daemon had begun to answer */
+    private ChannelException lost(IOException e, boolean answered) {
+        ChannelException tlsFailure = tls == null ? null : tls.failure(uri, e, answered);
+        if (tlsFailure != null) {
+            return tlsFailure;
+        }
         if (e instanceof ConnectException) {
             return new ChannelException("cannot connect to " + uri + ": " + e.getMessage(), false, e);
         }
-        return new ChannelException("connection to " + uri + " lost: " + e.getMessage(), false, e);
+        // what a ferry+tls:// channel does to a plain request
+        String hint = !answered && tls == null && String.valueOf(e.getMessage()).startsWith("Unexpected end of file")
+                ? " (no HTTP answer: is it a ferry+tls:// channel?)" : "";
+        return new ChannelException("connection to " + uri + " lost: " + e.getMessage() + hint, false, e);
     }
 
     private static String errorText(String reply, String fallback) {

@@ -27,13 +27,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The daemon's control channel: XML over HTTP on {@code ferry.listen}. Once bound it registers a service
- * carrying {@value #URL_PROPERTY} (the actual address, also when port 0 was asked for), which is how the
- * launcher finds it; the same URI is written to {@value #URL_FILE} in the state directory.
+ * The daemon's control channel: XML over HTTP on {@code ferry.listen}, over mutual TLS when the daemon has a
+ * TLS identity ({@link ChannelTls}). Once bound it registers a service carrying {@value #URL_PROPERTY} (the
+ * actual address, also when port 0 was asked for), which is how the launcher finds it; the same URI is written
+ * to {@value #URL_FILE} in the state directory.
  */
 @Component(service = {}, immediate = true)
 public class ControlServer {
-    /** Service property: the control channel's URI, {@code ferry+tcp://HOST:PORT}. */
+    /** Service property: the control channel's URI, {@code ferry+tcp://HOST:PORT} or {@code ferry+tls://HOST:PORT}. */
     public static final String URL_PROPERTY = "ferry.control.url";
     /** File in the state directory holding the control channel's URI while the daemon runs. */
     public static final String URL_FILE = "control-url";
@@ -63,7 +64,7 @@ public class ControlServer {
                         + "'/>\n"));
         InetSocketAddress listen = daemon.settings().listen();
         stateDir = daemon.settings().stateDir();
-        server = HttpServer.create(listen, 64);
+        server = ChannelTls.bind(listen, 64, daemon.tls());
         AtomicInteger threads = new AtomicInteger();
         workers = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "ferry-control-" + threads.incrementAndGet());
@@ -74,9 +75,10 @@ public class ControlServer {
         server.createContext("/v1/", exchange -> dispatch(exchange, resources));
         server.start();
         InetSocketAddress bound = server.getAddress();
-        String url = "ferry+tcp://" + bound.getHostString() + ":" + bound.getPort();
+        String url = ChannelTls.url(bound, daemon.tls());
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(URL_PROPERTY, url);
+        daemon.publishControlUrl(url);
         registration = context.registerService(ControlServer.class, this, properties);
         // for scripts and tests that asked for port 0
         AtomicFiles.write(daemon.settings().stateDir().resolve(URL_FILE), (url + "\n").getBytes(StandardCharsets.UTF_8));

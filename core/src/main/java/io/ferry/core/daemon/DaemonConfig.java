@@ -29,4 +29,14 @@ public @interface DaemonConfig {
 
     @AttributeDefinition(description = "Deepest accepted element nesting in a cookie or message")
     int cookieMaxDepth() default 64;
+
+    @AttributeDefinition(description = "PKCS12 keystore with this daemon's key and certificate; set: the control channel is "
+            + "ferry+tls:// (mutual TLS); empty: ferry+tcp://. Relative to the installation")
+    String tlsKeystore() default "";
+
+    @AttributeDefinition(description = "PKCS12 trust store with the CA that signs peers' and clients' certificates")
+    String tlsTruststore() default "";
+
+    @AttributeDefinition(description = "File whose first line is the password of the keystore and the trust store")
+    String tlsPasswordFile() default "";
 }

@@ -1,5 +1,6 @@
 package io.ferry.core.daemon;
 
+import io.ferry.protocol.TlsFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -13,15 +14,24 @@ import java.util.function.UnaryOperator;
 /**
  * The daemon's effective settings: a framework property ({@code ferryd}'s flags) wins over the configuration,
  * which wins over the defaults.
+ *
+ * @param tls the files of the control channel's mutual TLS; null: plain {@code ferry+tcp://}
  */
 public record DaemonSettings(InetSocketAddress listen, String hostname, UUID hostUuid, Path stateDir,
-        int cookieMaxBytes, int cookieMaxDepth, String lockManager) {
+        int cookieMaxBytes, int cookieMaxDepth, String lockManager, TlsFiles tls) {
 
     public static final String LISTEN = "ferry.listen";
     public static final String HOST_UUID = "ferry.host.uuid";
     public static final String HOSTNAME = "ferry.hostname";
     public static final String STATE_DIR = "ferry.state.dir";
     public static final String LOCK_MANAGER = "ferry.lock.manager";
+    public static final String TLS_KEYSTORE = TlsFiles.KEYSTORE_PROPERTY;
+    public static final String TLS_TRUSTSTORE = TlsFiles.TRUSTSTORE_PROPERTY;
+    public static final String TLS_PASSWORD_FILE = TlsFiles.PASSWORD_FILE_PROPERTY;
+    /** Set by the command line's private offline framework: its loopback channel stays plain. */
+    public static final String OFFLINE = "ferry.offline";
+    /** The installation's root, which relative paths of the configuration are resolved against. */
+    private static final String HOME = "ferry.home";
     private static final String HOST_UUID_FILE = "host-uuid";
 
     /**
@@ -38,8 +48,38 @@ public record DaemonSettings(InetSocketAddress listen, String hostname, UUID hos
         String uuid = pick(frameworkProperty.apply(HOST_UUID), config.hostUuid());
         UUID hostUuid = uuid.isEmpty() ? persistentHostUuid(stateDir) : parseUuid(uuid);
         String lockManager = pick(frameworkProperty.apply(LOCK_MANAGER), config.lockManager());
+        TlsFiles tls = Boolean.parseBoolean(frameworkProperty.apply(OFFLINE)) ? null : tls(config, frameworkProperty);
         return new DaemonSettings(listen, hostname, hostUuid, stateDir, config.cookieMaxBytes(), config.cookieMaxDepth(),
-                lockManager.isEmpty() ? "none" : lockManager);
+                lockManager.isEmpty() ? "none" : lockManager, tls);
+    }
+
+    /** All three files, or none. */
+    private static TlsFiles tls(DaemonConfig config, UnaryOperator<String> frameworkProperty) {
+        String home = frameworkProperty.apply(HOME);
+        Path keystore = file(frameworkProperty.apply(TLS_KEYSTORE), config.tlsKeystore(), home);
+        Path truststore = file(frameworkProperty.apply(TLS_TRUSTSTORE), config.tlsTruststore(), home);
+        Path password = file(frameworkProperty.apply(TLS_PASSWORD_FILE), config.tlsPasswordFile(), home);
+        if (keystore == null && truststore == null && password == null) {
+            return null;
+        }
+        if (keystore == null || truststore == null || password == null) {
+            throw new IllegalArgumentException("TLS needs a keystore, a trust store and a password file (tlsKeystore, "
+                    + "tlsTruststore, tlsPasswordFile; ferryd --tls-keystore, --tls-truststore, --tls-password-file); set: "
+                    + "keystore " + keystore + ", trust store " + truststore + ", password file " + password);
+        }
+        return new TlsFiles(keystore, truststore, password);
+    }
+
+    /** A framework property as given (ferryd made it absolute), else the configured path relative to the installation. */
+    private static Path file(String override, String configured, String home) {
+        if (override != null && !override.isBlank()) {
+            return Path.of(override.trim()).toAbsolutePath();
+        }
+        if (configured == null || configured.isBlank()) {
+            return null;
+        }
+        Path path = Path.of(configured.trim());
+        return (home == null || home.isBlank() ? path : Path.of(home).resolve(path)).toAbsolutePath();
     }
 
     private static String pick(String override, String configured) {

@@ -54,21 +54,23 @@ public class MigrationService {
     private final DestinationSide destination;
     private final Recovery recovery;
     private final Set<Integer> protocols;
-    private final String selfUri;
+    private final Daemon daemon;
     private final ScheduledExecutorService watchdog;
+    private final PeerClients peers;
 
     @Activate
     public MigrationService(BundleContext context, @Reference Daemon daemon, @Reference DomainManager domains,
             @Reference SectionRegistry registry, @Reference SnapshotStore snapshots) throws IOException {
         String hooks = context.getProperty("ferry.home");
-        PeerClients peers = ControlClient::new;
+        PeerClients peers = daemon::peer;
+        this.peers = peers;
         this.migrations = new Migrations(daemon.settings(), daemon.bakery(), domains, registry,
                 new Journal(daemon.settings().stateDir()), new Jobs(),
                 new Hooks(hooks == null ? null : Path.of(hooks, "etc", "hooks")), new SideStreams(peers), snapshots);
         this.source = new SourceSide(migrations, peers);
         this.destination = new DestinationSide(migrations);
         this.protocols = parseProtocols(context.getProperty(PROTOCOLS));
-        this.selfUri = "ferry+tcp://" + daemon.settings().listen().getHostString() + ":" + daemon.settings().listen().getPort();
+        this.daemon = daemon;
         this.recovery = new Recovery(migrations, source, destination, peers,
                 seconds(context, Recovery.CONFIRM_WAIT, 60), seconds(context, Recovery.FINISH_WAIT, 120));
         recovery.load();
@@ -164,8 +166,8 @@ public class MigrationService {
 
     /** Peer-to-peer: this daemon, the source, drives the whole migration against the destination daemon. */
     public Finished migrate(Messages.Migrate request, MigrationDriver.Listener listener) throws ChannelException {
-        Peer self = new LocalPeer(this, selfUri);
-        Peer peer = new HttpPeer(new ControlClient(request.destUri()));
+        Peer self = new LocalPeer(this, daemon.controlUrl());
+        Peer peer = new HttpPeer(peers.client(request.destUri()));
         return new MigrationDriver(listener).run(self, peer, request);
     }
 

@@ -1,0 +1,162 @@
+package io.ferry.core.control;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsExchange;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.TlsFiles;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.ClassRule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The control channel's mutual TLS: the daemon's server as ChannelTls makes it, against ControlClient. */
+public class ChannelTlsTest {
+    @ClassRule
+    public static final TemporaryFolder TEMP = new TemporaryFolder();
+
+    private static TestPki pki;
+    private static TestPki otherPki;
+    private static Path clientStore;
+    private static HttpServer server;
+    private static String url;
+    private static final AtomicInteger SERVED = new AtomicInteger();
+
+    @BeforeClass
+    public static void startServer() throws Exception {
+        String password = UUID.randomUUID().toString();
+        pki = new TestPki(TEMP.newFolder("ca").toPath(), password);
+        otherPki = new TestPki(TEMP.newFolder("other-ca").toPath(), password);
+        // the daemon's certificate names the loopback address only: localhost must fail hostname verification
+        Path serverStore = pki.issue("daemon", "ip:127.0.0.1");
+        clientStore = pki.issue("client", "dns:client");
+        SSLContext tls = pki.files(serverStore).load();
+        server = ChannelTls.bind(new InetSocketAddress("127.0.0.1", 0), 8, tls);
+        server.createContext("/v1/", exchange -> {
+            SERVED.incrementAndGet();
+            HttpsExchange https = (HttpsExchange) exchange;
+            byte[] body = ("<who protocol='" + https.getSSLSession().getProtocol() + "' peer='"
+                    + https.getSSLSession().getPeerPrincipal().getName() + "'/>").getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        server.start();
+        url = ChannelTls.url(server.getAddress(), tls);
+    }
+
+    @AfterClass
+    public static void stopServer() {
+        if (server != null) {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    public void aClientWithACertificateOfTheCaIsServedOverTls13() throws Exception {
+        assertTrue(url, url.startsWith("ferry+tls://127.0.0.1:"));
+        String reply = new ControlClient(url, pki.files(clientStore).load()).get("who");
+        assertEquals("<who protocol='TLSv1.3' peer='CN=client'/>", reply);
+    }
+
+    @Test
+    public void aClientWithoutCertificateIsRefusedBeforeAnyRequestIsServed() throws Exception {
+        SSLContext noCertificate = new TlsFiles(null, pki.truststore, pki.password).load();
+        assertRefusedUnserved(new ControlClient(url, noCertificate));
+    }
+
+    @Test
+    public void aClientWithTheCertificateOfAnotherCaIsRefusedBeforeAnyRequestIsServed() throws Exception {
+        Path rogue = otherPki.issue("rogue", "ip:127.0.0.1");
+        SSLContext trustsTheDaemon = new TlsFiles(rogue, pki.truststore, pki.password).load();
+        assertRefusedUnserved(new ControlClient(url, trustsTheDaemon));
+    }
+
+    private static void assertRefusedUnserved(ControlClient client) {
+        int served = SERVED.get();
+        ChannelException e = assertThrows(ChannelException.class, () -> client.get("who"));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("TLS ") && e.getMessage().contains(url) && e.getMessage().contains("certificate"));
+        assertFalse(e.getMessage(), e.getMessage().contains("\n"));
+        assertEquals("no request was served", served, SERVED.get());
+    }
+
+    @Test
+    public void theDaemonMustHoldACertificateForTheHostOfTheUri() throws Exception {
+        String byName = url.replace("127.0.0.1", "localhost");
+        ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient(byName, pki.files(clientStore).load()).get("who"));
+        assertEquals("TLS handshake with " + byName + " failed: No name matching localhost found", e.getMessage());
+        assertTrue("nothing was done", e.refused());
+    }
+
+    @Test
+    public void aDaemonSignedByAnotherCaIsNotTrusted() throws Exception {
+        SSLContext trustsOtherCa = new TlsFiles(clientStore, otherPki.truststore, pki.password).load();
+        ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient(url, trustsOtherCa).get("who"));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("TLS handshake with " + url + " failed: PKIX path"));
+        assertTrue(e.getMessage(), e.getMessage().endsWith("(the daemon's certificate is not signed by a CA of this side's trust store)"));
+    }
+
+    @Test(timeout = 30_000)
+    public void plainHttpToTheTlsChannelFailsAndSaysWhy() throws Exception {
+        String plain = url.replace("ferry+tls://", "ferry+tcp://");
+        ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient(plain).get("who"));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("connection to " + plain + " lost: ") && e.getMessage().contains("ferry+tls://"));
+    }
+
+    @Test(timeout = 60_000)
+    public void tlsToAPlainChannelFailsWithinTheHandshakeDeadline() throws Exception {
+        HttpServer plain = ChannelTls.bind(new InetSocketAddress("127.0.0.1", 0), 8, null);
+        plain.createContext("/v1/", exchange -> exchange.close());
+        plain.start();
+        try {
+            String plainUrl = ChannelTls.url(plain.getAddress(), null);
+            assertTrue(plainUrl, plainUrl.startsWith("ferry+tcp://127.0.0.1:"));
+            String asTls = plainUrl.replace("ferry+tcp://", "ferry+tls://");
+            ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient(asTls, pki.files(clientStore).load()).get("who"));
+            assertEquals("TLS handshake with " + asTls + " did not finish within 20 s (is it a ferry+tls:// channel?)", e.getMessage());
+            assertTrue(e.refused());
+        } finally {
+            plain.stop(0);
+        }
+    }
+
+    @Test
+    public void aDaemonWithoutTlsCannotCallATlsPeer() {
+        ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient(url, (SSLContext) null));
+        assertEquals("cannot reach " + url + ": this daemon has no TLS keystore configured", e.getMessage());
+    }
+
+    @Test
+    public void brokenFilesAreNamed() throws Exception {
+        Path wrongPassword = Files.writeString(TEMP.newFile().toPath(), "not-the-password\n");
+        assertSetupFails(new TlsFiles(clientStore, pki.truststore, wrongPassword),
+                "cannot read keystore " + clientStore + " (PKCS12): keystore password was incorrect");
+        Path missing = pki.dir.resolve("missing.p12");
+        assertSetupFails(pki.files(missing), "cannot read keystore " + missing + " (PKCS12): no such file");
+        assertSetupFails(pki.files(pki.truststore), "keystore " + pki.truststore + " holds no private key");
+        assertSetupFails(new TlsFiles(clientStore, clientStore, pki.password), "trust store " + clientStore + " holds no trusted certificate");
+        Path empty = TEMP.newFile().toPath();
+        assertSetupFails(new TlsFiles(clientStore, pki.truststore, empty), "password file " + empty + " is empty");
+        Path notPkcs12 = Files.writeString(TEMP.newFile().toPath(), "hello");
+        TlsFiles.TlsException e = assertThrows(TlsFiles.TlsException.class, () -> pki.files(notPkcs12).load());
+        assertTrue(e.getMessage(), e.getMessage().startsWith("cannot read keystore " + notPkcs12 + " (PKCS12): "));
+    }
+
+    private static void assertSetupFails(TlsFiles files, String message) {
+        TlsFiles.TlsException e = assertThrows(TlsFiles.TlsException.class, files::load);
+        assertEquals(message, e.getMessage());
+    }
+}
