@@ -41,12 +41,12 @@ public class FileLockManager implements LockManager {
 
     @Activate
     public FileLockManager(BundleContext context, Config config) throws IOException {
-        String configured = context.getProperty("ferry.lease.dir");
+        String configured = context == null ? null : context.getProperty("ferry.lease.dir");
         if (configured == null || configured.isBlank()) {
             configured = config.leaseDir().isBlank() ? "var/leases" : config.leaseDir();
         }
         Path path = Path.of(configured);
-        String home = context.getProperty("ferry.home");
+        String home = context == null ? null : context.getProperty("ferry.home");
         this.directory = Files.createDirectories(path.isAbsolute() || home == null ? path : Path.of(home).resolve(path));
     }
 

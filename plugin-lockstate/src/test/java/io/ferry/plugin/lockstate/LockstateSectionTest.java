@@ -1,6 +1,7 @@
 package io.ferry.plugin.lockstate;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 
@@ -8,6 +9,7 @@ import io.ferry.api.cookie.CookieException;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import io.ferry.api.cookie.Phase;
 import java.util.Optional;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.Test;
@@ -90,6 +92,33 @@ public class LockstateSectionTest {
 
     @Test
     public void bakeHasNothingToSayWithoutALockManager() throws Exception {
-        assertEquals(Optional.empty(), section.bake(null));
+        assertEquals(Optional.empty(), section.bake(FakeContext.at(Phase.BEGIN, null)));
+    }
+
+    @Test
+    public void bakeCarriesTheManagersNameAndState() throws Exception {
+        FakeContext context = FakeContext.at(Phase.PERFORM, new FakeContext.Leases("file", "abc:2"));
+        assertEquals(Optional.of(new LeaseState("file", "abc:2")), section.bake(context));
+    }
+
+    @Test
+    public void prepareRefusesAnotherLockManager() {
+        FakeContext context = FakeContext.at(Phase.PREPARE, new FakeContext.Leases("zookeeper", null));
+        CookieException e = assertThrows(CookieException.class, () -> section.eat(context, new LeaseState("file", "abc:1")));
+        assertEquals("lock manager mismatch: the source uses file, this host zookeeper; both hosts must use the same one", e.getMessage());
+    }
+
+    @Test
+    public void prepareRefusesWhenThisHostHasNoLockManager() {
+        CookieException e = assertThrows(CookieException.class,
+                () -> section.eat(FakeContext.at(Phase.PREPARE, null), new LeaseState("file", "abc:1")));
+        assertTrue(e.getMessage(), e.getMessage().contains("this host has no lock manager"));
+    }
+
+    @Test
+    public void finishHandsTheStateToTheCore() throws Exception {
+        FakeContext.Leases leases = new FakeContext.Leases("file", null);
+        section.eat(FakeContext.at(Phase.FINISH, leases), new LeaseState("file", "abc:2"));
+        assertEquals("abc:2", leases.acquiredWith);
     }
 }

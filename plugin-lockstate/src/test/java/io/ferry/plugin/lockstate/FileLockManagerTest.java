@@ -1,0 +1,100 @@
+package io.ferry.plugin.lockstate;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import io.ferry.api.lock.Lease;
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.api.lock.LockException;
+import java.lang.annotation.Annotation;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Two hosts sharing one lease directory. */
+public class FileLockManagerTest {
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    private FileLockManager manager;
+    private final UUID domain = UUID.randomUUID();
+    private final LeaseRequest hostA = request("host-a", UUID.randomUUID());
+    private final LeaseRequest hostB = request("host-b", UUID.randomUUID());
+
+    @Before
+    public void shareADirectory() throws Exception {
+        Path leases = folder.newFolder("leases").toPath();
+        manager = new FileLockManager(null, new FileLockManager.Config() {
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return FileLockManager.Config.class;
+            }
+
+            @Override
+            public String leaseDir() {
+                return leases.toString();
+            }
+        });
+    }
+
+    @Test
+    public void aSecondHostIsRefusedAndTheHolderNamed() throws Exception {
+        manager.acquire(hostA, null);
+        try {
+            manager.acquire(hostB, null);
+            fail("two hosts held the same disk");
+        } catch (LockException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("/images/disk0.img is held by host-a"));
+        }
+    }
+
+    @Test
+    public void releasedStateLetsTheNextHostContinue() throws Exception {
+        Lease lease = manager.acquire(hostA, null);
+        String released = lease.release();
+        Lease taken = manager.acquire(hostB, released);
+        assertNotEquals(released, taken.state());
+    }
+
+    @Test
+    public void stateIsRefusedWhenSomeoneUsedTheDisksInBetween() throws Exception {
+        String released = manager.acquire(hostA, null).release();
+        manager.acquire(request("host-c", UUID.randomUUID()), null).release();
+        try {
+            manager.acquire(hostB, released);
+            fail("a stale state was accepted");
+        } catch (LockException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("changed since it was released"));
+        }
+    }
+
+    @Test
+    public void aFailedAcquireLeavesNoLeaseBehind() throws Exception {
+        LeaseRequest twoDisks = new LeaseRequest("vm", domain, List.of("/images/free.img", "/images/disk0.img"), "host-b",
+                hostB.ownerUuid());
+        manager.acquire(hostA, null);
+        try {
+            manager.acquire(twoDisks, null);
+            fail();
+        } catch (LockException expected) {
+            // the first disk must have been given back
+        }
+        manager.acquire(new LeaseRequest("other", UUID.randomUUID(), List.of("/images/free.img"), "host-c", UUID.randomUUID()), null);
+    }
+
+    @Test
+    public void theSameHostTakesItsOwnLeasesAgainAfterARestart() throws Exception {
+        Lease first = manager.acquire(hostA, null);
+        assertEquals(first.state(), manager.acquire(hostA, null).state());
+    }
+
+    private LeaseRequest request(String host, UUID hostUuid) {
+        return new LeaseRequest("vm", domain, List.of("/images/disk0.img"), host, hostUuid);
+    }
+}
