@@ -17,6 +17,11 @@ final class Installation {
     private Installation() {
     }
 
+    /** The tests' work directory, created on first use. */
+    static Path work() throws IOException {
+        return Files.createDirectories(WORK);
+    }
+
     /** What a finished command printed and returned. */
     record Result(int exit, String out, String err) {
         @Override

@@ -1,0 +1,38 @@
+package io.ferry.lock.zookeeper;
+
+import io.ferry.api.lock.Lease;
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.api.lock.LockException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** A domain's leases held through the {@link ZooKeeperLockManager}. */
+final class ZooKeeperLease implements Lease {
+    private final ZooKeeperLockManager manager;
+    private final LeaseRequest request;
+    private final Map<String, Integer> versions;
+    private String released;
+
+    ZooKeeperLease(ZooKeeperLockManager manager, LeaseRequest request, Map<String, Integer> versions) {
+        this.manager = manager;
+        this.request = request;
+        this.versions = new LinkedHashMap<>(versions);
+    }
+
+    @Override
+    public synchronized String state() {
+        return released != null ? released : ZooKeeperLockManager.format(versions);
+    }
+
+    @Override
+    public synchronized String release() throws LockException {
+        if (released == null) {
+            Map<String, Integer> after = new LinkedHashMap<>();
+            for (String resource : versions.keySet()) {
+                after.put(resource, manager.giveBack(request, resource));
+            }
+            released = ZooKeeperLockManager.format(after);
+        }
+        return released;
+    }
+}
