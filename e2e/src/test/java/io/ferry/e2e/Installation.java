@@ -26,6 +26,11 @@ final class Installation {
 
     /** Runs {@code bin/ferry ARGS} to completion (bounded: a hung command fails the test). */
     static Result ferry(String... args) throws IOException, InterruptedException {
+        return launch(args).await();
+    }
+
+    /** Starts {@code bin/ferry ARGS} and returns at once: for a command a test acts on while it runs. */
+    static Running launch(String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(HOME.resolve("bin/ferry").toString());
         command.addAll(List.of(args));
@@ -33,14 +38,21 @@ final class Installation {
         Path out = Files.createTempFile(WORK, "out", ".txt");
         Path err = Files.createTempFile(WORK, "err", ".txt");
         Process process = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile()).start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("ferry " + String.join(" ", args) + " did not finish");
+        return new Running(String.join(" ", args), process, out, err);
+    }
+
+    /** A {@code bin/ferry} command under way. */
+    record Running(String args, Process process, Path out, Path err) {
+        Result await() throws IOException, InterruptedException {
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("ferry " + args + " did not finish");
+            }
+            Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+            Files.delete(out);
+            Files.delete(err);
+            return result;
         }
-        Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
-        Files.delete(out);
-        Files.delete(err);
-        return result;
     }
 }
