@@ -32,11 +32,20 @@ final class Installation {
 
     /** Runs {@code bin/ferry ARGS} to completion (bounded: a hung command fails the test). */
     static Result ferry(String... args) throws IOException, InterruptedException {
-        return ferry(Map.of(), args);
+        return launch(Map.of(), args).await();
     }
 
     /** Runs {@code bin/ferry ARGS} with these environment variables and none of the test's own FERRY_TLS_*. */
     static Result ferry(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+        return launch(environment, args).await();
+    }
+
+    /** Starts {@code bin/ferry ARGS} and returns at once: for a command a test acts on while it runs. */
+    static Running launch(String... args) throws IOException {
+        return launch(Map.of(), args);
+    }
+
+    private static Running launch(Map<String, String> environment, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(HOME.resolve("bin/ferry").toString());
         command.addAll(List.of(args));
@@ -46,15 +55,21 @@ final class Installation {
         ProcessBuilder builder = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
         builder.environment().keySet().removeIf(name -> name.startsWith("FERRY_TLS_"));
         builder.environment().putAll(environment);
-        Process process = builder.start();
-        if (!process.waitFor(120, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("ferry " + String.join(" ", args) + " did not finish");
+        return new Running(String.join(" ", args), builder.start(), out, err);
+    }
+
+    /** A {@code bin/ferry} command under way. */
+    record Running(String args, Process process, Path out, Path err) {
+        Result await() throws IOException, InterruptedException {
+            if (!process.waitFor(120, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                throw new AssertionError("ferry " + args + " did not finish");
+            }
+            Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                    Files.readString(err, StandardCharsets.UTF_8));
+            Files.delete(out);
+            Files.delete(err);
+            return result;
         }
-        Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
-                Files.readString(err, StandardCharsets.UTF_8));
-        Files.delete(out);
-        Files.delete(err);
-        return result;
     }
 }

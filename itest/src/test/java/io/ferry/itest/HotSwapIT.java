@@ -64,9 +64,10 @@ public class HotSwapIT extends FerryTestSupport {
             String firstVersion = BundleJars.version(jar);
             Bundle section = context.installBundle(jar.toUri().toString());
             section.start();
-            Map<String, String> listed = Await.until("the probe section listed", daemon::sections, s -> s.containsKey("probe"));
+            Map<String, String> listed = Await.until("the probe section listed", daemon::sections,
+                    s -> s.containsKey("probe") && s.containsKey("fault"));
             assertEquals(PROBE_BSN + " " + firstVersion, listed.get("probe"));
-            assertEquals(with(shipped, "probe", PROBE_BSN + " " + firstVersion), listed);
+            assertEquals(withTestSection(shipped, PROBE_BSN + " " + firstVersion), listed);
             String firstCookie = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
             assertProbe(firstCookie, firstVersion);
 
@@ -81,8 +82,8 @@ public class HotSwapIT extends FerryTestSupport {
             assertEquals(new Version(2, 0, 0), section.getVersion());
             assertEquals(Bundle.ACTIVE, section.getState());
             listed = Await.until("the probe section from 2.0.0 listed", daemon::sections,
-                    s -> (PROBE_BSN + " 2.0.0").equals(s.get("probe")));
-            assertEquals(with(shipped, "probe", PROBE_BSN + " 2.0.0"), listed);
+                    s -> (PROBE_BSN + " 2.0.0").equals(s.get("probe")) && (PROBE_BSN + " 2.0.0").equals(s.get("fault")));
+            assertEquals(withTestSection(shipped, PROBE_BSN + " 2.0.0"), listed);
             assertProbe(daemon.bake("begin", DOMAIN, DOMAIN_UUID), "2.0.0");
 
             // the earlier cookie, with its <feature name='probe'/>, is eaten while a probe section is there
@@ -95,7 +96,8 @@ public class HotSwapIT extends FerryTestSupport {
             // (4) removed: no longer listed nor baked, and a cookie that needs it is refused
             section.uninstall();
             refresh(section);
-            listed = Await.until("the probe section gone", daemon::sections, s -> !s.containsKey("probe"));
+            listed = Await.until("the probe section gone", daemon::sections,
+                    s -> !s.containsKey("probe") && !s.containsKey("fault"));
             assertEquals(shipped, listed);
             String after = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
             assertNull("probe in " + after, probe(after));
@@ -104,7 +106,8 @@ public class HotSwapIT extends FerryTestSupport {
             assertEquals(refused.body(), 400, refused.status());
             Element error = refused.xml();
             assertEquals("error", error.getTagName());
-            assertEquals("Unknown migration cookie feature probe", error.getTextContent().trim());
+            // the test bundle also holds the mandatory fault section (the e2e FailureMatrixIT's): either refuses
+            assertTrue(error.getTextContent(), error.getTextContent().trim().matches("Unknown migration cookie feature (probe|fault)"));
 
             // the daemon and its control channel lived through all of it, and so did everything else
             assertEquals(controlId, awaitReference("(" + CONTROL_URL + "=*)").getProperty(Constants.SERVICE_ID));
@@ -126,10 +129,11 @@ public class HotSwapIT extends FerryTestSupport {
         return sections;
     }
 
-    /** {@code sections} plus one, in the daemon's order (by feature). */
-    private static Map<String, String> with(Map<String, String> sections, String feature, String bundle) {
+    /** {@code sections} plus the test bundle's two (probe and fault), in the daemon's order (by feature). */
+    private static Map<String, String> withTestSection(Map<String, String> sections, String bundle) {
         Map<String, String> all = new TreeMap<>(sections);
-        all.put(feature, bundle);
+        all.put("probe", bundle);
+        all.put("fault", bundle);
         return new LinkedHashMap<>(all);
     }
 

@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -196,6 +197,11 @@ public class DomainManager {
      * @param migrationId the migration the job belongs to, or null
      */
     public <T> T withJob(Domain domain, String description, String migrationId, Job<T> job) throws DomainException {
+        return runJob(domain, description, owner -> owner.equals(migrationId), job);
+    }
+
+    /** @param mayRun whether the job may run while the given migration owns the domain */
+    private <T> T runJob(Domain domain, String description, Predicate<String> mayRun, Job<T> job) throws DomainException {
         try {
             if (!domain.lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
@@ -208,7 +214,7 @@ public class DomainManager {
         String outer = domain.job();
         domain.job(outer.isEmpty() ? description : outer);
         try {
-            if (domain.migration() != null && !domain.migration().equals(migrationId)) {
+            if (domain.migration() != null && !mayRun.test(domain.migration())) {
                 throw new DomainException("Requested operation is not valid: domain " + domain.name()
                         + " is being migrated (migration " + domain.migration() + ")");
             }
@@ -333,7 +339,8 @@ public class DomainManager {
         for (Domain domain : domains.values()) {
             if (domain.isActive() && domain.vm() == null && domain.live().type().equals(type)) {
                 try {
-                    withJob(domain, "reattach", () -> {
+                    // whichever migration owns the domain (one the journal left unfinished): its recovery waits for the VM
+                    runJob(domain, "reattach", owner -> true, () -> {
                         Optional<VirtualMachine> vm = hypervisors.get(type).reattach(domain.live(), store.runDir(domain.uuid()));
                         if (vm.isPresent()) {
                             domain.live(domain.live(), vm.get());

@@ -1,0 +1,111 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.Messages.Finished;
+import org.junit.Test;
+
+/**
+ * Daemons killed ({@code SIGKILL}) and restarted, and a client that vanished, in the middle of a live
+ * migration: each case ends with the guest running on exactly one host, its memory intact, settled by the
+ * daemons' journals and watchdogs rather than left paused.
+ */
+public class KillIT {
+    private static final String VM = "kill-vm";
+
+    @Test
+    public void destinationKilledDuringPerform() throws Exception {
+        try (DaemonProcess source = DaemonProcess.start("src"); DaemonProcess destination = DaemonProcess.start("dst")) {
+            String digest = Guests.startIdle(source, VM, 64);
+            Installation.Running migrate = Installation.launch("-c", source.url(), "migrate", "--live", "--bandwidth", "4",
+                    VM, destination.url());
+            Poll.until("the migration job on the source", () -> Guests.ferry(source, "domjobinfo", VM).out().contains("Unbounded"));
+            destination.kill();
+
+            Installation.Result result = migrate.await();
+            assertEquals(result.toString(), 1, result.exit());
+            assertOneLineError(result);
+            Guests.assertRunsOnlyOn(source, destination, VM, digest);
+
+            try (DaemonProcess restarted = destination.restart()) {
+                Guests.awaitState(restarted, VM, null); // recovery aborted the incoming VM, which never ran there
+                Guests.assertRunsOnlyOn(source, restarted, VM, digest);
+                assertTrue(restarted.log(), restarted.log().contains("the daemon restarted before the migration was committed"));
+            }
+        }
+    }
+
+    @Test
+    public void sourceKilledAfterPerformCompletesOnRestartWhenTheDestinationFinished() throws Exception {
+        try (DaemonProcess source = DaemonProcess.start("src"); DaemonProcess destination = DaemonProcess.start("dst")) {
+            String digest = Guests.startIdle(source, VM, 16);
+            Phases phases = Phases.throughPerform(source, destination, VM);
+            source.kill();
+
+            Finished finished = phases.finish(false);
+            assertEquals(VM, finished.domain());
+            assertEquals("running", Guests.state(destination, VM));
+
+            try (DaemonProcess restarted = source.restart("--confirm-wait", "1")) {
+                Guests.awaitState(restarted, VM, "shut off"); // it asked the destination, which runs the guest
+                Guests.assertRunsOnlyOn(destination, restarted, VM, digest);
+            }
+        }
+    }
+
+    @Test
+    public void sourceKilledAfterPerformResumesOnRestartWhenTheDestinationCancelled() throws Exception {
+        try (DaemonProcess source = DaemonProcess.start("src"); DaemonProcess destination = DaemonProcess.start("dst")) {
+            String digest = Guests.startIdle(source, VM, 16);
+            Phases phases = Phases.throughPerform(source, destination, VM);
+            source.kill();
+
+            assertEquals(null, phases.finish(true).domain());
+            assertFalse(Guests.listed(destination, VM));
+
+            try (DaemonProcess restarted = source.restart("--confirm-wait", "1")) {
+                Guests.awaitState(restarted, VM, "running");
+                Guests.assertRunsOnlyOn(restarted, destination, VM, digest);
+            }
+        }
+    }
+
+    @Test
+    public void clientGoneAfterPerformIsSettledByTheWatchdogs() throws Exception {
+        String[] shortWaits = {"--confirm-wait", "2", "--finish-wait", "2"};
+        try (DaemonProcess source = DaemonProcess.start("src", shortWaits);
+                DaemonProcess destination = DaemonProcess.start("dst", shortWaits)) {
+            String digest = Guests.startIdle(source, VM, 16);
+            Phases.throughPerform(source, destination, VM); // and then nothing: the client died
+
+            Guests.awaitState(destination, VM, null);
+            Guests.awaitState(source, VM, "running");
+            Guests.assertRunsOnlyOn(source, destination, VM, digest);
+        }
+    }
+
+    @Test
+    public void destinationKilledRightAfterItCommittedRunsTheGuestOnRestart() throws Exception {
+        try (DaemonProcess source = DaemonProcess.start("src", "--confirm-wait", "1");
+                DaemonProcess destination = DaemonProcess.start("dst")) {
+            String digest = Guests.startIdle(source, VM, 16);
+            Phases phases = Phases.throughPerform(source, destination, VM);
+            assertEquals(VM, phases.finish(false).domain());
+            destination.kill(); // before anyone called Confirm: only the source's watchdog can settle it
+
+            try (DaemonProcess restarted = destination.restart()) {
+                Guests.awaitState(restarted, VM, "running");
+                Guests.awaitState(source, VM, "shut off");
+                Guests.assertRunsOnlyOn(restarted, source, VM, digest);
+                assertTrue(restarted.log(), restarted.log().contains("re-attached"));
+            }
+        }
+    }
+
+    private static void assertOneLineError(Installation.Result result) {
+        String err = result.err();
+        assertTrue(err, err.startsWith("error: ") && err.indexOf('\n') == err.length() - 1);
+    }
+}

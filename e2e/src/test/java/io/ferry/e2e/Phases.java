@@ -1,0 +1,55 @@
+package io.ferry.e2e;
+
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.HttpPeer;
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.Messages.Begun;
+import io.ferry.protocol.Messages.Confirm;
+import io.ferry.protocol.Messages.Finish;
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Perform;
+import io.ferry.protocol.Messages.Performed;
+import io.ferry.protocol.Messages.Prepare;
+import io.ferry.protocol.Messages.Prepared;
+import io.ferry.protocol.MigrationFlags;
+
+/**
+ * A client-managed live migration driven one phase at a time over the daemons' control channels, so that a
+ * test can stop, kill or restart anything between two phases (what {@code MigrationDriver} does in one go).
+ */
+final class Phases {
+    private static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, false, false, false);
+
+    final HttpPeer source;
+    final HttpPeer destination;
+    final String id;
+    final Performed performed;
+
+    private Phases(HttpPeer source, HttpPeer destination, String id, Performed performed) {
+        this.source = source;
+        this.destination = destination;
+        this.id = id;
+        this.performed = performed;
+    }
+
+    /** Begin on the source, Prepare on the destination, Perform on the source: the VM is paused on both hosts. */
+    static Phases throughPerform(DaemonProcess from, DaemonProcess to, String domain) throws Exception {
+        HttpPeer source = new HttpPeer(new ControlClient(from.url()));
+        HttpPeer destination = new HttpPeer(new ControlClient(to.url()));
+        Begun begun = source.begin(new Begin(domain, LIVE, null, null, 0));
+        Prepared prepared = destination.prepare(new Prepare(begun.id(), LIVE, begun.domainXml(), begun.cookie(),
+                begun.sections(), source.uri()));
+        Performed performed = source.perform(new Perform(begun.id(), prepared.dataUri(), prepared.token(),
+                prepared.cookie(), destination.uri(), prepared.sections()));
+        return new Phases(source, destination, begun.id(), performed);
+    }
+
+    Finished finish(boolean cancelled) throws ChannelException {
+        return destination.finish(new Finish(id, cancelled, cancelled ? null : performed.cookie()));
+    }
+
+    void confirm(Finished finished) throws ChannelException {
+        source.confirm(new Confirm(id, false, finished.cookie()));
+    }
+}
