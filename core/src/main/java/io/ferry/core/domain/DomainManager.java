@@ -16,6 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -40,14 +42,15 @@ public class DomainManager {
     private final Map<String, Domain> domains = new ConcurrentHashMap<>();
     private final Map<String, Hypervisor> hypervisors = new ConcurrentHashMap<>();
     private final Leases leases;
+    private final java.util.Set<Domain> leasesPending = ConcurrentHashMap.newKeySet();
 
     @Activate
-    public DomainManager(@Reference Daemon daemon) throws IOException {
+    public DomainManager(BundleContext context, @Reference Daemon daemon) throws IOException {
         HardenedXmlParser parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
         this.store = new DomainStore(daemon.settings().stateDir());
         this.xml = new DomainXml(parser);
         this.statusXml = new StatusXml(parser, xml);
-        this.leases = new Leases(daemon.settings());
+        this.leases = new Leases(daemon.settings(), context);
         load();
     }
 
@@ -66,12 +69,22 @@ public class DomainManager {
 
     @Reference(service = LockManager.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void addLockManager(LockManager manager, Map<String, Object> properties) {
-        leases.addManager(String.valueOf(properties.get(LockManager.NAME)), manager);
+    void addLockManager(ServiceReference<LockManager> manager) {
+        leases.addManager(String.valueOf(manager.getProperty(LockManager.NAME)), manager);
+        for (Domain domain : List.copyOf(leasesPending)) {
+            try {
+                runJob(domain, "lease recovery", owner -> true, () -> {
+                    retakeLeases(domain);
+                    return null;
+                });
+            } catch (DomainException e) {
+                LOG.error("domain {}: {}", domain.name(), e.getMessage());
+            }
+        }
     }
 
-    void removeLockManager(LockManager manager, Map<String, Object> properties) {
-        leases.removeManager(String.valueOf(properties.get(LockManager.NAME)), manager);
+    void removeLockManager(ServiceReference<LockManager> manager) {
+        leases.removeManager(String.valueOf(manager.getProperty(LockManager.NAME)), manager);
     }
 
     public Leases leases() {
@@ -323,8 +336,19 @@ public class DomainManager {
         }
     }
 
-    /** A re-attached VM takes its leases again; if another host holds them now, it must not run here. */
+    /**
+     * A re-attached VM takes its leases again; if another host holds them now, it must not run here. The lock
+     * manager's bundle may start after the driver's: then this waits for it.
+     */
     private void retakeLeases(Domain domain) throws IOException {
+        if (!leases.ready()) {
+            leasesPending.add(domain);
+            return;
+        }
+        leasesPending.remove(domain);
+        if (!domain.isActive()) {
+            return;
+        }
         try {
             leases.acquire(domain.live(), null);
         } catch (DomainException e) {

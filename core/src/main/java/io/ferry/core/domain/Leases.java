@@ -6,6 +6,8 @@ import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import io.ferry.core.daemon.DaemonSettings;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,30 +24,41 @@ public final class Leases {
     private static final Logger LOG = LoggerFactory.getLogger(Leases.class);
 
     private final DaemonSettings settings;
-    private final Map<String, LockManager> managers = new ConcurrentHashMap<>();
+    private final BundleContext context;
+    private final Map<String, ServiceReference<LockManager>> managers = new ConcurrentHashMap<>();
     private final Map<String, Lease> held = new ConcurrentHashMap<>();
 
-    Leases(DaemonSettings settings) {
+    Leases(DaemonSettings settings, BundleContext context) {
         this.settings = settings;
+        this.context = context;
     }
 
-    void addManager(String name, LockManager manager) {
+    void addManager(String name, ServiceReference<LockManager> manager) {
         managers.put(name, manager);
     }
 
-    void removeManager(String name, LockManager manager) {
+    void removeManager(String name, ServiceReference<LockManager> manager) {
         managers.remove(name, manager);
     }
 
-    /** The configured manager, or empty when leases are off ({@code none}). */
+    /** Whether leases are on and the configured manager is registered (it may come later than the driver). */
+    boolean ready() {
+        return settings.lockManager().equals("none") || managers.containsKey(settings.lockManager());
+    }
+
+    /**
+     * The configured manager, or empty when leases are off ({@code none}). Only the configured one is ever
+     * instantiated: another installed manager may lack its settings.
+     */
     public Optional<LockManager> manager() throws DomainException {
         String name = settings.lockManager();
         if (name.equals("none")) {
             return Optional.empty();
         }
-        LockManager manager = managers.get(name);
+        ServiceReference<LockManager> reference = managers.get(name);
+        LockManager manager = reference == null ? null : context.getService(reference);
         if (manager == null) {
-            throw new DomainException("lock manager '" + name + "' is not installed (is its bundle started and configured?)");
+            throw new DomainException("lock manager '" + name + "' is not available (is its bundle started and configured? see the log)");
         }
         return Optional.of(manager);
     }
