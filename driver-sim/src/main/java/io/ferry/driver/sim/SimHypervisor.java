@@ -15,13 +15,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 
 /**
  * Ferry's embedded hypervisor ({@code <domain type='sim'>}): VMs whose memory is a real memory-mapped file and
  * whose guest is a thread writing into it. The files survive the daemon, so a restarted daemon re-attaches.
  */
-@Component(service = Hypervisor.class, property = Hypervisor.TYPE + "=" + SimHypervisor.TYPE)
+@Component(service = Hypervisor.class, property = Hypervisor.TYPE + "=" + SimHypervisor.TYPE,
+        configurationPid = "io.ferry.plugin.ovs", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public class SimHypervisor implements Hypervisor {
     private static final System.Logger LOG = System.getLogger(SimHypervisor.class.getName());
     static final String TYPE = "sim";
@@ -43,9 +46,12 @@ public class SimHypervisor implements Hypervisor {
         this.chunkBytes = chunkBytes;
     }
 
+    /** The OVSDB is the network section's (same PID, etc/io.ferry.plugin.ovs.cfg); ferryd --ovsdb wins. */
     @Activate
-    void activate(BundleContext context) {
-        ovs = OvsPorts.of(context.getProperty("ferry.ovsdb"));
+    @Modified
+    void configure(BundleContext context, Map<String, Object> properties) {
+        String db = context.getProperty("ferry.ovsdb");
+        ovs = OvsPorts.of(db != null && !db.isBlank() ? db : (String) properties.get("ovsdb"));
     }
 
     /** Tests: plug NICs with this runner. */
