@@ -6,6 +6,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -102,12 +103,15 @@ public class NetworkSection implements CookieSection<PortData> {
     /** Source, Perform (VM paused): every NIC with a virtualport, with the port data of the OVS ones. */
     @Override
     public Optional<PortData> bake(SectionContext context) {
-        if (context.domain().isEmpty()) {
+        // this host's interface names are the running VM's: domain() is the definition for the destination,
+        // which a migration's --xml may have renamed
+        Optional<DomainSpec> here = context.vm().map(VirtualMachine::spec).or(context::domain);
+        if (here.isEmpty()) {
             return Optional.empty();
         }
         OvsDb db = ovs;
         List<PortData.Interface> interfaces = new ArrayList<>();
-        for (DomainSpec.Nic nic : context.domain().get().nics()) {
+        for (DomainSpec.Nic nic : here.get().nics()) {
             String type = nic.virtualPortType();
             if (type == null || type.isBlank()) {
                 continue;

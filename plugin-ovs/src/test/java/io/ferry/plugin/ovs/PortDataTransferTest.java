@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VirtualMachine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,22 @@ public class PortDataTransferTest {
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"key=value, other\""),
                 new PortData.Interface(2, "midonet", null)))), baked);
         assertEquals(List.of(DB + "--if-exists get Interface fedcf47dbdn0 external_ids:PortData"), ovs.calls());
+    }
+
+    @Test
+    public void bakeReadsTheRunningVmsInterfaceNotTheDestinationDefinitions() throws Exception {
+        DomainSpec renamedForDestination = domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst"));
+        Context context = new Context(renamedForDestination);
+        context.vm = Optional.of((VirtualMachine) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("spec")) {
+                        return domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-src"));
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                }));
+        ovs.answer("p\n");
+        new NetworkSection(ovs.db()).bake(context);
+        assertEquals(List.of(DB + "--if-exists get Interface vnet-src external_ids:PortData"), ovs.calls());
     }
 
     @Test
@@ -104,6 +121,7 @@ public class PortDataTransferTest {
     static final class Context implements SectionContext {
         final DomainSpec domain;
         final List<String> warn = new ArrayList<>();
+        Optional<VirtualMachine> vm = Optional.empty();
 
         Context(DomainSpec domain) {
             this.domain = domain;
@@ -135,8 +153,8 @@ public class PortDataTransferTest {
         }
 
         @Override
-        public Optional<io.ferry.api.hypervisor.VirtualMachine> vm() {
-            return Optional.empty();
+        public Optional<VirtualMachine> vm() {
+            return vm;
         }
 
         @Override
