@@ -12,15 +12,21 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 
 /**
  * Ferry's embedded hypervisor ({@code <domain type='sim'>}): VMs whose memory is a real memory-mapped file and
  * whose guest is a thread writing into it. The files survive the daemon, so a restarted daemon re-attaches.
  */
-@Component(service = Hypervisor.class, property = Hypervisor.TYPE + "=" + SimHypervisor.TYPE)
+@Component(service = Hypervisor.class, property = Hypervisor.TYPE + "=" + SimHypervisor.TYPE,
+        configurationPid = "io.ferry.plugin.ovs", configurationPolicy = ConfigurationPolicy.OPTIONAL)
 public class SimHypervisor implements Hypervisor {
+    private static final System.Logger LOG = System.getLogger(SimHypervisor.class.getName());
     static final String TYPE = "sim";
     static final long MAX_MEMORY_KIB = 64L * 1024 * 1024;
 
@@ -28,6 +34,8 @@ public class SimHypervisor implements Hypervisor {
     /** Run directories with a VM in this daemon, or one being set up. */
     private final Set<Path> claimed = ConcurrentHashMap.newKeySet();
     private final Map<Path, SimVirtualMachine> vms = new ConcurrentHashMap<>();
+    /** This host's Open vSwitch (ferryd --ovsdb), where openvswitch NICs are plugged. */
+    private volatile OvsPorts ovs = OvsPorts.NONE;
 
     public SimHypervisor() {
         this(GuestMemory.DEFAULT_CHUNK_BYTES);
@@ -36,6 +44,19 @@ public class SimHypervisor implements Hypervisor {
     /** With memory mapped in chunks of {@code chunkBytes}, a power of two: tests use small ones. */
     SimHypervisor(int chunkBytes) {
         this.chunkBytes = chunkBytes;
+    }
+
+    /** The OVSDB is the network section's (same PID, etc/io.ferry.plugin.ovs.cfg); ferryd --ovsdb wins. */
+    @Activate
+    @Modified
+    void configure(BundleContext context, Map<String, Object> properties) {
+        String db = context.getProperty("ferry.ovsdb");
+        ovs = OvsPorts.of(db != null && !db.isBlank() ? db : (String) properties.get("ovsdb"));
+    }
+
+    /** Tests: plug NICs with this runner. */
+    void useOvs(OvsPorts ports) {
+        ovs = ports;
     }
 
     @Override
@@ -79,6 +100,7 @@ public class SimHypervisor implements Hypervisor {
         long rate = dirtyPagesPerSecond(spec);
         RunDir dir = claim(spec, runDir);
         GuestMemory memory = null;
+        boolean plugged = false;
         try {
             Files.createDirectories(dir.path());
             dir.deleteState(); // whatever a previous VM left here is void from now on
@@ -87,9 +109,14 @@ public class SimHypervisor implements Hypervisor {
                 memory.fill(seed(spec.uuid()));
             }
             dir.writeState(boot);
-            return register(dir, SimVirtualMachine.start(spec, dir, memory, rate, boot, () -> gone(dir)));
+            plugged = true; // before: a plug that fails half-way leaves ports to remove (del-port --if-exists)
+            ovs.plug(spec);
+            return register(dir, SimVirtualMachine.start(spec, dir, memory, rate, boot, () -> gone(dir, spec)));
         } catch (IOException | HypervisorException | RuntimeException e) {
             claimed.remove(dir.path());
+            if (plugged) {
+                unplug(spec);
+            }
             try {
                 if (memory != null) {
                     memory.close(true);
@@ -123,7 +150,7 @@ public class SimHypervisor implements Hypervisor {
             GuestMemory memory = GuestMemory.open(dir.memory(), spec.memoryKiB() * 1024, chunkBytes);
             try {
                 return Optional.of(register(dir, SimVirtualMachine.start(spec, dir, memory, rate, running,
-                        () -> gone(dir))));
+                        () -> gone(dir, spec))));
             } catch (HypervisorException | RuntimeException e) {
                 memory.close(false);
                 throw e;
@@ -159,9 +186,16 @@ public class SimHypervisor implements Hypervisor {
         return vm;
     }
 
-    private void gone(RunDir dir) {
+    private void gone(RunDir dir, DomainSpec spec) {
+        unplug(spec);
         vms.remove(dir.path());
         claimed.remove(dir.path());
+    }
+
+    private void unplug(DomainSpec spec) {
+        for (String problem : ovs.unplug(spec)) {
+            LOG.log(System.Logger.Level.WARNING, "cannot unplug a NIC of domain ''{0}'': {1}", spec.name(), problem);
+        }
     }
 
     /** The boot content of a domain's memory depends on its UUID only. */

@@ -5,21 +5,46 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.Optional;
 import java.util.Set;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /**
  * libvirt's {@code graphics} section: baked by the destination at Prepare, eaten by the source at Perform
- * before memory moves. Optional by design: without it the user reconnects by hand.
+ * before memory moves. Optional by design: without it the user reconnects by hand, so a failing relocation is
+ * logged and never fails the migration (libvirt: "unable to provide data for graphics client relocation").
  */
-@Component(service = CookieSection.class)
+@Component(service = CookieSection.class, configurationPid = "io.ferry.plugin.graphics",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @SectionProperties(feature = "graphics", element = "graphics", bakes = Phase.PREPARE, eats = Phase.PERFORM)
 public class GraphicsSection implements CookieSection<GraphicsRelocation> {
     /** libvirt's graphics types. */
     private static final Set<String> TYPES = Set.of("sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus");
+    /** The types whose clients can be told to reconnect (QEMU's client_migrate_info). */
+    private static final Set<String> RELOCATABLE = Set.of("vnc", "spice");
+    /** Listen addresses that name no host a client could reach: the peer's hostname is used instead. */
+    private static final Set<String> WILDCARDS = Set.of("", "0.0.0.0", "::", "[::]");
+
+    /** The plug-in's configuration (etc/io.ferry.plugin.graphics.cfg). */
+    public @interface Config {
+        /** The subject of this host's graphics TLS certificate, sent to the source's clients; empty: none. */
+        String tlsSubject() default "";
+    }
+
+    private volatile String tlsSubject;
+
+    @Activate
+    @Modified
+    void configure(Config config) {
+        tlsSubject = config.tlsSubject().isBlank() ? null : config.tlsSubject().trim();
+    }
 
     @Override
     public GraphicsRelocation parse(Element fragment) throws CookieException {
@@ -70,13 +95,40 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
         }
     }
 
+    /** Destination, Prepare: where the incoming VM's first VNC or SPICE server listens. */
     @Override
     public Optional<GraphicsRelocation> bake(SectionContext context) {
-        return Optional.empty();
+        Optional<DomainSpec.Graphics> listener = context.vm().stream()
+                .flatMap(vm -> vm.graphicsListeners().stream())
+                .filter(g -> RELOCATABLE.contains(g.type()))
+                .findFirst();
+        return listener.map(g -> new GraphicsRelocation(g.type(), g.port(),
+                g.listen() == null || g.listen().isBlank() ? "0.0.0.0" : g.listen(),
+                "spice".equals(g.type()) ? Integer.valueOf(-1) : null, tlsSubject));
     }
 
+    /** Source, Perform: tells the connected clients where to reconnect once the VM has moved. */
     @Override
     public void eat(SectionContext context, GraphicsRelocation value) {
-        context.info("destination graphics listen on " + value.listen() + ":" + value.port());
+        Optional<VirtualMachine> vm = context.vm();
+        if (vm.isEmpty() || !RELOCATABLE.contains(value.type())) {
+            context.info("no " + value.type() + " clients to relocate");
+            return;
+        }
+        String host = value.listen();
+        if (WILDCARDS.contains(host.trim())) {
+            Optional<SectionContext.Host> remote = context.remoteHost();
+            if (remote.isEmpty()) {
+                context.warn("destination graphics listen on " + host + " and its hostname is unknown: clients are not relocated");
+                return;
+            }
+            host = remote.get().hostname();
+        }
+        try {
+            vm.get().relocateGraphicsClients(new DomainSpec.Graphics(value.type(), value.port(), host), value.tlsSubject());
+            context.info("graphics clients told to reconnect to " + host + ":" + value.port());
+        } catch (Exception e) {
+            context.warn("unable to provide data for graphics client relocation: " + e.getMessage());
+        }
     }
 }

@@ -8,6 +8,13 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.ByteArrayInputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -144,20 +151,154 @@ public class GraphicsSectionTest {
     @Test
     public void bakeHasNothingToSayWithoutAGraphicsServer() {
         assertEquals(Optional.empty(), section.bake(new RecordingContext()));
+        RecordingContext context = new RecordingContext();
+        context.vm = Optional.of(new FakeVm(List.of(new DomainSpec.Graphics("sdl", 0, null))));
+        assertEquals(Optional.empty(), section.bake(context));
     }
 
     @Test
-    public void eatLogsWhereTheDestinationListens() {
+    public void bakeDescribesTheFirstVncOrSpiceListener() {
+        RecordingContext context = new RecordingContext();
+        context.vm = Optional.of(new FakeVm(List.of(new DomainSpec.Graphics("sdl", 0, null),
+                new DomainSpec.Graphics("vnc", 5907, "127.0.0.1"), new DomainSpec.Graphics("spice", 5908, "127.0.0.1"))));
+        assertEquals(Optional.of(new GraphicsRelocation("vnc", 5907, "127.0.0.1", null, null)), section.bake(context));
+    }
+
+    @Test
+    public void spiceGetsNoTlsPortAndTheConfiguredSubject() {
+        section.configure(config(" CN=dest.example "));
+        RecordingContext context = new RecordingContext();
+        context.vm = Optional.of(new FakeVm(List.of(new DomainSpec.Graphics("spice", 5930, null))));
+        assertEquals(Optional.of(new GraphicsRelocation("spice", 5930, "0.0.0.0", -1, "CN=dest.example")), section.bake(context));
+        section.configure(config(""));
+        assertEquals(null, section.bake(context).get().tlsSubject());
+    }
+
+    @Test
+    public void eatRelocatesClientsToTheDestinationsListener() {
+        RecordingContext context = new RecordingContext();
+        FakeVm vm = new FakeVm(List.of(new DomainSpec.Graphics("spice", 5900, "127.0.0.1")));
+        context.vm = Optional.of(vm);
+        section.eat(context, new GraphicsRelocation("spice", 5901, "192.0.2.7", 5902, "CN=b"));
+        assertEquals(List.of("spice 192.0.2.7:5901 CN=b"), vm.relocations);
+        assertTrue(context.warn.isEmpty());
+    }
+
+    @Test
+    public void eatUsesThePeersHostnameForAWildcardListen() {
+        for (String wildcard : List.of("0.0.0.0", "::")) {
+            RecordingContext context = new RecordingContext();
+            FakeVm vm = new FakeVm(List.of());
+            context.vm = Optional.of(vm);
+            context.remote = Optional.of(new SectionContext.Host("host-b.example", UUID.randomUUID()));
+            section.eat(context, new GraphicsRelocation("vnc", 5901, wildcard, null, null));
+            assertEquals(List.of("vnc host-b.example:5901 null"), vm.relocations);
+        }
+    }
+
+    @Test
+    public void aFailingRelocationIsOnlyAWarning() {
+        RecordingContext context = new RecordingContext();
+        FakeVm vm = new FakeVm(List.of());
+        vm.failure = new HypervisorException("domain 'vm' has no vnc graphics");
+        context.vm = Optional.of(vm);
+        section.eat(context, new GraphicsRelocation("vnc", 5901, "192.0.2.7", null, null));
+        assertEquals(List.of("unable to provide data for graphics client relocation: domain 'vm' has no vnc graphics"), context.warn);
+    }
+
+    @Test
+    public void eatWithoutAVmOrHostnameRelocatesNothing() {
         RecordingContext context = new RecordingContext();
         section.eat(context, new GraphicsRelocation("spice", 5900, "192.0.2.7", 5901, null));
-        assertEquals(List.of("destination graphics listen on 192.0.2.7:5900"), context.info);
         assertTrue(context.warn.isEmpty());
+        FakeVm vm = new FakeVm(List.of());
+        context.vm = Optional.of(vm);
+        section.eat(context, new GraphicsRelocation("vnc", 5900, "0.0.0.0", null, null));
+        assertTrue(vm.relocations.isEmpty());
+        assertEquals(1, context.warn.size());
+    }
+
+    private static GraphicsSection.Config config(String subject) {
+        return new GraphicsSection.Config() {
+            @Override
+            public String tlsSubject() {
+                return subject;
+            }
+
+            @Override
+            public Class<? extends java.lang.annotation.Annotation> annotationType() {
+                return GraphicsSection.Config.class;
+            }
+        };
+    }
+
+    /** A VM with given graphics listeners that records relocations. */
+    static final class FakeVm implements VirtualMachine {
+        final List<DomainSpec.Graphics> listeners;
+        final List<String> relocations = new ArrayList<>();
+        HypervisorException failure;
+
+        FakeVm(List<DomainSpec.Graphics> listeners) {
+            this.listeners = listeners;
+        }
+
+        @Override
+        public List<DomainSpec.Graphics> graphicsListeners() {
+            return listeners;
+        }
+
+        @Override
+        public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException {
+            if (failure != null) {
+                throw failure;
+            }
+            relocations.add(destination.type() + " " + destination.listen() + ":" + destination.port() + " " + tlsSubject);
+        }
+
+        @Override
+        public DomainSpec spec() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public boolean isRunning() {
+            return true;
+        }
+
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+
+        @Override
+        public void destroy() {
+        }
+
+        @Override
+        public String memoryDigest() {
+            return "0";
+        }
+
+        @Override
+        public MigrationStats sendMemory(OutputStream out, MigrationControl control) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public MigrationStats receiveMemory(InputStream in, MigrationControl control) {
+            throw new UnsupportedOperationException();
+        }
     }
 
     /** Records what a section logs. */
     static final class RecordingContext implements SectionContext {
         final List<String> info = new ArrayList<>();
         final List<String> warn = new ArrayList<>();
+        Optional<VirtualMachine> vm = Optional.empty();
+        Optional<Host> remote = Optional.empty();
 
         @Override
         public java.util.Optional<io.ferry.api.hypervisor.DomainSpec> domain() {
@@ -165,8 +306,8 @@ public class GraphicsSectionTest {
         }
 
         @Override
-        public java.util.Optional<io.ferry.api.hypervisor.VirtualMachine> vm() {
-            return java.util.Optional.empty();
+        public Optional<VirtualMachine> vm() {
+            return vm;
         }
 
         @Override
@@ -206,7 +347,7 @@ public class GraphicsSectionTest {
 
         @Override
         public Optional<Host> remoteHost() {
-            return Optional.empty();
+            return remote;
         }
 
         @Override

@@ -5,20 +5,54 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Modified;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
 /**
  * libvirt's {@code network} section: Open vSwitch port data read by the source at Perform, after the VM
- * paused, and written by the destination at Finish, before the VM resumes. Optional, as in libvirt.
+ * paused, and written by the destination at Finish, before the VM resumes. Optional, as in libvirt: a host
+ * without OVS (no {@code ovsdb} configured) or an OVSDB that refuses is logged, never a failed migration.
  */
-@Component(service = CookieSection.class)
+@Component(service = CookieSection.class, configurationPid = "io.ferry.plugin.ovs",
+        configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @SectionProperties(feature = "network", element = "network", bakes = Phase.PERFORM, eats = Phase.FINISH)
 public class NetworkSection implements CookieSection<PortData> {
+    static final String OPENVSWITCH = "openvswitch";
+
+    /** The plug-in's configuration (etc/io.ferry.plugin.ovs.cfg); ferryd --ovsdb overrides it. */
+    public @interface Config {
+        /** This host's OVSDB, {@code unix:PATH}; empty: no Open vSwitch on this host. */
+        String ovsdb() default "";
+    }
+
+    private volatile OvsDb ovs;
+
+    public NetworkSection() {
+    }
+
+    NetworkSection(OvsDb ovs) {
+        this.ovs = ovs;
+    }
+
+    @Activate
+    @Modified
+    void configure(BundleContext context, Config config) {
+        String db = context.getProperty("ferry.ovsdb");
+        if (db == null || db.isBlank()) {
+            db = config.ovsdb();
+        }
+        ovs = db == null || db.isBlank() ? null : new OvsDb(db.trim());
+    }
 
     @Override
     public PortData parse(Element fragment) throws CookieException {
@@ -66,12 +100,64 @@ public class NetworkSection implements CookieSection<PortData> {
         }
     }
 
+    /** Source, Perform (VM paused): every NIC with a virtualport, with the port data of the OVS ones. */
     @Override
     public Optional<PortData> bake(SectionContext context) {
-        return Optional.empty();
+        // this host's interface names are the running VM's: domain() is the definition for the destination,
+        // which a migration's --xml may have renamed
+        Optional<DomainSpec> here = context.vm().map(VirtualMachine::spec).or(context::domain);
+        if (here.isEmpty()) {
+            return Optional.empty();
+        }
+        OvsDb db = ovs;
+        List<PortData.Interface> interfaces = new ArrayList<>();
+        for (DomainSpec.Nic nic : here.get().nics()) {
+            String type = nic.virtualPortType();
+            if (type == null || type.isBlank()) {
+                continue;
+            }
+            String data = null;
+            if (OPENVSWITCH.equals(type)) {
+                String iface = nic.hostInterface(context.domainUuid());
+                if (db == null) {
+                    context.warn("no OVSDB configured on this host: the port data of " + iface + " stays behind");
+                } else {
+                    try {
+                        data = db.portData(iface);
+                    } catch (Exception e) {
+                        context.warn("cannot read the port data of " + iface + ": " + e.getMessage());
+                    }
+                }
+            }
+            interfaces.add(new PortData.Interface(nic.index(), type, data));
+        }
+        return interfaces.isEmpty() ? Optional.empty() : Optional.of(new PortData(interfaces));
     }
 
+    /**
+     * Destination, Finish (VM not yet resumed): writes each OVS NIC's port data on this host's interface of the
+     * NIC with the same index (the destination's definition may name its interfaces differently).
+     */
     @Override
     public void eat(SectionContext context, PortData value) {
+        List<DomainSpec.Nic> nics = context.domain().map(DomainSpec::nics).orElse(List.of());
+        for (PortData.Interface sent : value.interfaces()) {
+            if (!OPENVSWITCH.equals(sent.vportType()) || sent.portData() == null) {
+                continue;
+            }
+            DomainSpec.Nic nic = nics.stream().filter(n -> n.index() == sent.index()).findFirst().orElse(null);
+            OvsDb db = ovs;
+            if (nic == null || !OPENVSWITCH.equals(nic.virtualPortType()) || db == null) {
+                context.warn("interface " + sent.index() + " has no Open vSwitch port on this host: its port data is dropped");
+                continue;
+            }
+            String iface = nic.hostInterface(context.domainUuid());
+            try {
+                db.setPortData(iface, sent.portData());
+                context.info("port data of interface " + sent.index() + " written on " + iface);
+            } catch (Exception e) {
+                context.warn("unable to provide network data for relocation on " + iface + ": " + e.getMessage());
+            }
+        }
     }
 }

@@ -103,6 +103,6 @@ public class NetworkSectionTest {
 
     @Test
     public void bakeHasNothingToSayWithoutASwitch() throws Exception {
-        assertEquals(Optional.empty(), section.bake(null));
+        assertEquals(Optional.empty(), section.bake(new PortDataTransferTest.Context(null)));
     }
 }

@@ -1,0 +1,48 @@
+package io.ferry.plugin.ovs;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+
+/**
+ * A stand-in for {@code ovs-vsctl}: a shell script that appends its arguments to {@code calls}, prints the
+ * content of {@code get.out} for a {@code get}, and fails with {@code fail.err} on stderr when that file exists.
+ */
+final class FakeOvsVsctl {
+    final Path dir;
+    final Path program;
+
+    FakeOvsVsctl(Path dir) throws IOException {
+        this.dir = dir;
+        this.program = dir.resolve("ovs-vsctl");
+        Files.writeString(program, """
+                #!/bin/sh
+                d=$(dirname "$0")
+                echo "$*" >> "$d/calls"
+                if [ -f "$d/fail.err" ]; then cat "$d/fail.err" >&2; exit 1; fi
+                for a in "$@"; do [ "$a" = get ] && [ -f "$d/get.out" ] && cat "$d/get.out"; done
+                exit 0
+                """);
+        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
+    }
+
+    OvsDb db() {
+        return new OvsDb(program.toString(), "unix:/run/test.sock");
+    }
+
+    void answer(String getOutput) throws IOException {
+        Files.writeString(dir.resolve("get.out"), getOutput);
+    }
+
+    void fail(String stderr) throws IOException {
+        Files.writeString(dir.resolve("fail.err"), stderr);
+    }
+
+    List<String> calls() throws IOException {
+        Path calls = dir.resolve("calls");
+        return Files.exists(calls) ? Files.readAllLines(calls, StandardCharsets.UTF_8) : List.of();
+    }
+}

@@ -1,0 +1,189 @@
+package io.ferry.plugin.ovs;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** What the network section reads from and writes to OVSDB, against a fake ovs-vsctl. */
+public class PortDataTransferTest {
+    private static final UUID UUID_ = UUID.fromString("dcf47dbd-46d1-4d5b-b442-262a806a333a");
+    private static final String DB = "--db=unix:/run/test.sock --no-wait --timeout=5 ";
+
+    @Rule
+    public final TemporaryFolder folder = new TemporaryFolder();
+    private FakeOvsVsctl ovs;
+
+    @Before
+    public void setUp() throws IOException {
+        ovs = new FakeOvsVsctl(folder.getRoot().toPath());
+    }
+
+    private static DomainSpec domain(DomainSpec.Nic... nics) {
+        return new DomainSpec("vm", UUID_, "sim", 16384, 1, List.of(), List.of(nics), List.of(), "<domain/>");
+    }
+
+    private static final DomainSpec.Nic OVS0 = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", null);
+    private static final DomainSpec.Nic PLAIN1 = new DomainSpec.Nic(1, "bridge", null, "br1", null, null);
+    private static final DomainSpec.Nic MIDONET2 = new DomainSpec.Nic(2, "ethernet", null, null, "midonet", "tap7");
+
+    @Test
+    public void bakeReadsPortDataOfOvsNicsOnlyAndListsOtherVirtualPorts() throws Exception {
+        ovs.answer("\"key=value, other\"\n");
+        Optional<PortData> baked = new NetworkSection(ovs.db()).bake(new Context(domain(OVS0, PLAIN1, MIDONET2)));
+        assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"key=value, other\""),
+                new PortData.Interface(2, "midonet", null)))), baked);
+        assertEquals(List.of(DB + "--if-exists get Interface fedcf47dbdn0 external_ids:PortData"), ovs.calls());
+    }
+
+    @Test
+    public void bakeReadsTheRunningVmsInterfaceNotTheDestinationDefinitions() throws Exception {
+        DomainSpec renamedForDestination = domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst"));
+        Context context = new Context(renamedForDestination);
+        context.vm = Optional.of((VirtualMachine) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("spec")) {
+                        return domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-src"));
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                }));
+        ovs.answer("p\n");
+        new NetworkSection(ovs.db()).bake(context);
+        assertEquals(List.of(DB + "--if-exists get Interface vnet-src external_ids:PortData"), ovs.calls());
+    }
+
+    @Test
+    public void bakeWithoutVirtualPortsOrDomainHasNothingToSay() throws Exception {
+        NetworkSection section = new NetworkSection(ovs.db());
+        assertEquals(Optional.empty(), section.bake(new Context(domain(PLAIN1))));
+        assertEquals(Optional.empty(), section.bake(new Context(null)));
+        assertEquals(List.of(), ovs.calls());
+    }
+
+    @Test
+    public void noPortDataOrNoOvsOrAFailingOvsdbBakesTheNicWithoutData() throws Exception {
+        Context context = new Context(domain(OVS0));
+        PortData none = new PortData(List.of(new PortData.Interface(0, "openvswitch", null)));
+        ovs.answer("\n");
+        assertEquals(Optional.of(none), new NetworkSection(ovs.db()).bake(context));
+        assertEquals(Optional.of(none), new NetworkSection().bake(context));
+        ovs.fail("ovs-vsctl: unix:/run/test.sock: database connection failed (No such file or directory)\n");
+        assertEquals(Optional.of(none), new NetworkSection(ovs.db()).bake(context));
+        assertEquals(2, context.warn.size());
+        assertTrue(context.warn.get(1), context.warn.get(1).contains("database connection failed"));
+    }
+
+    @Test
+    public void eatWritesPortDataOnTheInterfaceOfTheSameIndex() throws Exception {
+        DomainSpec.Nic renamed = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst");
+        Context context = new Context(domain(renamed, PLAIN1, MIDONET2));
+        new NetworkSection(ovs.db()).eat(context, new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"a b\""),
+                new PortData.Interface(2, "midonet", null))));
+        assertEquals(List.of(DB + "set Interface vnet-dst external_ids:PortData=\"a b\""), ovs.calls());
+        assertEquals(List.of(), context.warn);
+    }
+
+    @Test
+    public void aDestinationWithoutOvsForTheNicWarnsAndGoesOn() throws Exception {
+        PortData sent = new PortData(List.of(new PortData.Interface(0, "openvswitch", "x"), new PortData.Interface(1, "openvswitch", "y")));
+        Context noOvs = new Context(domain(OVS0, PLAIN1));
+        new NetworkSection().eat(noOvs, sent);
+        assertEquals(2, noOvs.warn.size());
+        Context plainSecondNic = new Context(domain(OVS0, PLAIN1));
+        new NetworkSection(ovs.db()).eat(plainSecondNic, sent);
+        assertEquals(1, plainSecondNic.warn.size());
+        ovs.fail("ovs-vsctl: no row \"fedcf47dbdn0\" in table Interface\n");
+        Context refused = new Context(domain(OVS0));
+        new NetworkSection(ovs.db()).eat(refused, sent);
+        assertTrue(refused.warn.toString(), refused.warn.get(0).contains("no row"));
+    }
+
+    @Test
+    public void aMissingProgramIsAnIoError() {
+        OvsDb missing = new OvsDb(folder.getRoot().toPath().resolve("nowhere").toString(), "unix:/x");
+        assertThrows(IOException.class, () -> missing.portData("eth0"));
+    }
+
+    /** A section context for one domain that records warnings. */
+    static final class Context implements SectionContext {
+        final DomainSpec domain;
+        final List<String> warn = new ArrayList<>();
+        Optional<VirtualMachine> vm = Optional.empty();
+
+        Context(DomainSpec domain) {
+            this.domain = domain;
+        }
+
+        @Override
+        public Phase phase() {
+            return Phase.PERFORM;
+        }
+
+        @Override
+        public String migrationId() {
+            return "m1";
+        }
+
+        @Override
+        public String domainName() {
+            return "vm";
+        }
+
+        @Override
+        public UUID domainUuid() {
+            return UUID_;
+        }
+
+        @Override
+        public Optional<DomainSpec> domain() {
+            return Optional.ofNullable(domain);
+        }
+
+        @Override
+        public Optional<VirtualMachine> vm() {
+            return vm;
+        }
+
+        @Override
+        public Optional<io.ferry.api.cookie.DomainLeases> leases() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<io.ferry.api.cookie.SideStream> sideStream() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Host localHost() {
+            return new Host("here", UUID_);
+        }
+
+        @Override
+        public Optional<Host> remoteHost() {
+            return Optional.empty();
+        }
+
+        @Override
+        public void info(String message) {
+        }
+
+        @Override
+        public void warn(String message) {
+            warn.add(message);
+        }
+    }
+}
