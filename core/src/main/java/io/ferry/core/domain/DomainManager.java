@@ -42,7 +42,7 @@ public class DomainManager {
     private final Map<String, Domain> domains = new ConcurrentHashMap<>();
     private final Map<String, Hypervisor> hypervisors = new ConcurrentHashMap<>();
     private final Leases leases;
-    private final java.util.Set<Domain> leasesPending = ConcurrentHashMap.newKeySet();
+    private final Reattachment reattachment;
 
     @Activate
     public DomainManager(BundleContext context, @Reference Daemon daemon) throws IOException {
@@ -51,7 +51,8 @@ public class DomainManager {
         this.xml = new DomainXml(parser);
         this.statusXml = new StatusXml(parser, xml);
         this.leases = new Leases(daemon.settings(), context);
-        load();
+        this.reattachment = new Reattachment(this, xml, statusXml);
+        reattachment.load(domains);
     }
 
     @Reference(service = Hypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,
@@ -60,7 +61,7 @@ public class DomainManager {
         String type = String.valueOf(properties.get(Hypervisor.TYPE));
         hypervisors.put(type, hypervisor);
         LOG.info("hypervisor driver for domain type '{}' available", type);
-        reattach(type);
+        reattachment.reattach(type);
     }
 
     void removeHypervisor(Hypervisor hypervisor, Map<String, Object> properties) {
@@ -71,16 +72,7 @@ public class DomainManager {
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addLockManager(ServiceReference<LockManager> manager) {
         leases.addManager(String.valueOf(manager.getProperty(LockManager.NAME)), manager);
-        for (Domain domain : List.copyOf(leasesPending)) {
-            try {
-                runJob(domain, "lease recovery", owner -> true, () -> {
-                    retakeLeases(domain);
-                    return null;
-                });
-            } catch (DomainException e) {
-                LOG.error("domain {}: {}", domain.name(), e.getMessage());
-            }
-        }
+        reattachment.retakePendingLeases();
     }
 
     void removeLockManager(ServiceReference<LockManager> manager) {
@@ -109,6 +101,14 @@ public class DomainManager {
             throw DomainException.notFound(name);
         }
         return domain;
+    }
+
+    Optional<Hypervisor> driver(String type) {
+        return Optional.ofNullable(hypervisors.get(type));
+    }
+
+    Map<String, Domain> entries() {
+        return domains;
     }
 
     public Optional<Domain> find(String name) {
@@ -214,7 +214,7 @@ public class DomainManager {
     }
 
     /** @param mayRun whether the job may run while the given migration owns the domain */
-    private <T> T runJob(Domain domain, String description, Predicate<String> mayRun, Job<T> job) throws DomainException {
+    <T> T runJob(Domain domain, String description, Predicate<String> mayRun, Job<T> job) throws DomainException {
         try {
             if (!domain.lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS)) {
                 throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
@@ -315,73 +315,4 @@ public class DomainManager {
         }
     }
 
-    private void load() {
-        for (String definition : store.definitions()) {
-            try {
-                DomainSpec spec = xml.parse(definition);
-                domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid())).persistent(spec);
-            } catch (CookieException e) {
-                LOG.error("ignoring an unreadable domain definition in {}: {}", store, e.getMessage());
-            }
-        }
-        for (String status : store.statuses()) {
-            try {
-                StatusXml.Status parsed = statusXml.read(status);
-                Domain domain = domains.computeIfAbsent(parsed.spec().name(), n -> new Domain(n, parsed.spec().uuid()));
-                domain.live(parsed.spec(), null);
-                domain.state(parsed.state(), parsed.reason());
-            } catch (CookieException e) {
-                LOG.error("ignoring an unreadable domain status: {}", e.getMessage());
-            }
-        }
-    }
-
-    /**
-     * A re-attached VM takes its leases again; if another host holds them now, it must not run here. The lock
-     * manager's bundle may start after the driver's: then this waits for it.
-     */
-    private void retakeLeases(Domain domain) throws IOException {
-        if (!leases.ready()) {
-            leasesPending.add(domain);
-            return;
-        }
-        leasesPending.remove(domain);
-        if (!domain.isActive()) {
-            return;
-        }
-        try {
-            leases.acquire(domain.live(), null);
-        } catch (DomainException e) {
-            LOG.error("domain {} cannot retake its leases ({}): pausing it", domain.name(), e.getMessage());
-            domain.vm().pause();
-            setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
-        }
-    }
-
-    /** Finds again, after a restart, the VMs of the active domains of one type. */
-    private void reattach(String type) {
-        for (Domain domain : domains.values()) {
-            if (domain.isActive() && domain.vm() == null && domain.live().type().equals(type)) {
-                try {
-                    // whichever migration owns the domain (one the journal left unfinished): its recovery waits for the VM
-                    runJob(domain, "reattach", owner -> true, () -> {
-                        Optional<VirtualMachine> vm = hypervisors.get(type).reattach(domain.live(), store.runDir(domain.uuid()));
-                        if (vm.isPresent()) {
-                            domain.live(domain.live(), vm.get());
-                            LOG.info("domain {} re-attached, {}", domain.name(), domain.state().display());
-                            if (domain.reason() != DomainState.Reason.MIGRATION) {
-                                retakeLeases(domain);
-                            }
-                        } else {
-                            LOG.warn("domain {} was {} but its VM is gone: shut off", domain.name(), domain.state().display());
-                            deactivate(domain, DomainState.Reason.UNKNOWN);
-                        }
-                        return null;
-                    });
-                } catch (DomainException e) {
-                    LOG.error("cannot re-attach domain {}: {}", domain.name(), e.getMessage());
-                }
-            }
-        }
-    }
 }

@@ -1,0 +1,117 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A restarted daemon finding its domains again: definitions and live status from the state directory, each
+ * active domain's VM from its driver once the driver registers, and the VM's leases once the lock manager
+ * does (bundles start in any order).
+ */
+final class Reattachment {
+    private static final Logger LOG = LoggerFactory.getLogger(Reattachment.class);
+
+    private final DomainManager manager;
+    private final DomainXml xml;
+    private final StatusXml statusXml;
+    private final Set<Domain> leasesPending = ConcurrentHashMap.newKeySet();
+
+    Reattachment(DomainManager manager, DomainXml xml, StatusXml statusXml) {
+        this.manager = manager;
+        this.xml = xml;
+        this.statusXml = statusXml;
+    }
+
+    void load(Map<String, Domain> domains) {
+        DomainStore store = manager.store();
+        for (String definition : store.definitions()) {
+            try {
+                DomainSpec spec = xml.parse(definition);
+                domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid())).persistent(spec);
+            } catch (CookieException e) {
+                LOG.error("ignoring an unreadable domain definition: {}", e.getMessage());
+            }
+        }
+        for (String status : store.statuses()) {
+            try {
+                StatusXml.Status parsed = statusXml.read(status);
+                Domain domain = domains.computeIfAbsent(parsed.spec().name(), n -> new Domain(n, parsed.spec().uuid()));
+                domain.live(parsed.spec(), null);
+                domain.state(parsed.state(), parsed.reason());
+            } catch (CookieException e) {
+                LOG.error("ignoring an unreadable domain status: {}", e.getMessage());
+            }
+        }
+    }
+
+    /** Finds again the VMs of the active domains of one type, now that its driver is there. */
+    void reattach(String type) {
+        for (Domain domain : manager.entries().values()) {
+            if (!domain.isActive() || domain.vm() != null || !domain.live().type().equals(type)) {
+                continue;
+            }
+            try {
+                // whichever migration owns the domain (one the journal left unfinished): its recovery waits for the VM
+                manager.runJob(domain, "reattach", owner -> true, () -> {
+                    Optional<VirtualMachine> vm = manager.driver(type).orElseThrow()
+                            .reattach(domain.live(), manager.store().runDir(domain.uuid()));
+                    if (vm.isPresent()) {
+                        domain.live(domain.live(), vm.get());
+                        LOG.info("domain {} re-attached, {}", domain.name(), domain.state().display());
+                        if (domain.reason() != DomainState.Reason.MIGRATION) {
+                            retakeLeases(domain);
+                        }
+                    } else {
+                        LOG.warn("domain {} was {} but its VM is gone: shut off", domain.name(), domain.state().display());
+                        manager.deactivate(domain, DomainState.Reason.UNKNOWN);
+                    }
+                    return null;
+                });
+            } catch (DomainException e) {
+                LOG.error("cannot re-attach domain {}: {}", domain.name(), e.getMessage());
+            }
+        }
+    }
+
+    /** The lock manager arrived: the VMs waiting for it take their leases. */
+    void retakePendingLeases() {
+        for (Domain domain : List.copyOf(leasesPending)) {
+            try {
+                manager.runJob(domain, "lease recovery", owner -> true, () -> {
+                    retakeLeases(domain);
+                    return null;
+                });
+            } catch (DomainException e) {
+                LOG.error("domain {}: {}", domain.name(), e.getMessage());
+            }
+        }
+    }
+
+    /** A re-attached VM takes its leases again; if another host holds them now, it must not run here. */
+    private void retakeLeases(Domain domain) throws IOException {
+        if (!manager.leases().ready()) {
+            leasesPending.add(domain);
+            return;
+        }
+        leasesPending.remove(domain);
+        if (!domain.isActive()) {
+            return;
+        }
+        try {
+            manager.leases().acquire(domain.live(), null);
+        } catch (DomainException e) {
+            LOG.error("domain {} cannot retake its leases ({}): pausing it", domain.name(), e.getMessage());
+            domain.vm().pause();
+            manager.setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
+        }
+    }
+}
