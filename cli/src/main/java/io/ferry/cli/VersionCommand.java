@@ -20,12 +20,17 @@ final class VersionCommand implements Command {
 
     @Override
     public String synopsis() {
-        return "version                        print Ferry's version";
+        return "version                        print Ferry's version (and the daemon's, with -c)";
     }
 
     @Override
-    public int run(Session session, List<String> args, PrintStream out) {
-        out.println("Ferry " + version());
+    public int run(Session session, List<String> args, PrintStream out) throws CliException {
+        out.println("Compiled against library: Ferry " + version());
+        if (!session.isOffline()) {
+            var daemon = Xml.of(Xml.parse(session.daemon().get("version")));
+            out.println("Running against daemon: Ferry " + daemon.attr("ferry") + " (migration protocols "
+                    + daemon.attr("protocols") + ")");
+        }
         return 0;
     }
 }
