@@ -1,22 +1,30 @@
 package io.ferry.e2e;
 
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /** A real {@code bin/ferryd} process with its own state and deploy directories and an ephemeral port. */
 final class DaemonProcess implements AutoCloseable {
+    final String name;
     final Path stateDir;
     final Path deployDir;
     final Path log;
     private final Process process;
     private String url;
 
-    private DaemonProcess(Path stateDir, Path deployDir, Path log, Process process) {
+    private DaemonProcess(String name, Path stateDir, Path deployDir, Path log, Process process) {
+        this.name = name;
         this.stateDir = stateDir;
         this.deployDir = deployDir;
         this.log = log;
@@ -24,6 +32,11 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(String name, String... extraFlags) throws IOException {
+        return start(name, Map.of(), extraFlags);
+    }
+
+    /** A daemon whose environment (and so its hook scripts') has {@code env} added. */
+    static DaemonProcess start(String name, Map<String, String> env, String... extraFlags) throws IOException {
         Path dir = Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime()));
         Path stateDir = dir.resolve("state");
         Path deployDir = Files.createDirectories(dir.resolve("deploy"));
@@ -32,8 +45,9 @@ final class DaemonProcess implements AutoCloseable {
                 "--state-dir", stateDir.toString(), "--deploy-dir", deployDir.toString(), "--listen", "127.0.0.1:0",
                 "--hostname", name));
         command.addAll(List.of(extraFlags));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new DaemonProcess(stateDir, deployDir, log, process);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(env);
+        return new DaemonProcess(name, stateDir, deployDir, log, builder.start());
     }
 
     /** The control URI, once the daemon wrote it (bounded wait). */
@@ -47,6 +61,70 @@ final class DaemonProcess implements AutoCloseable {
             url = Files.readString(file, StandardCharsets.US_ASCII).trim();
         }
         return url;
+    }
+
+    /** {@code bin/ferry -c URI ARGS} against this daemon. */
+    Installation.Result ferry(String... args) throws Exception {
+        return Installation.ferry(connected(args));
+    }
+
+    /** {@link #ferry}, which must exit 0. */
+    Installation.Result ferryOk(String... args) throws Exception {
+        return Installation.ferryOk(connected(args));
+    }
+
+    /** {@code bin/ferry -c URI ARGS} against this daemon, left running. */
+    Installation.Running ferryInBackground(String... args) throws Exception {
+        return Installation.start(connected(args));
+    }
+
+    private String[] connected(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("-c", url()));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
+    }
+
+    /** {@code ferry define}, which must say so. */
+    void define(SimDomain domain) throws Exception {
+        Path file = domain.file();
+        assertEquals("Domain '" + domain.name() + "' defined from " + file + "\n", ferryOk("define", file.toString()).out());
+    }
+
+    /** Defines and starts {@code domain}; returns its memory digest once running. */
+    String boot(SimDomain domain) throws Exception {
+        define(domain);
+        ferryOk("start", domain.name());
+        return digest(domain.name());
+    }
+
+    /** {@code ferry dominfo NAME} as label → value ("State" → "running (booted)"). */
+    Map<String, String> dominfo(String domain) throws Exception {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String line : ferryOk("dominfo", domain).out().split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return fields;
+    }
+
+    /** The memory digest of an active domain, from {@code dominfo}. */
+    String digest(String domain) throws Exception {
+        String digest = dominfo(domain).get("Memory digest");
+        assertNotNull(domain + " on " + name + " has no memory digest: is it active?", digest);
+        return digest;
+    }
+
+    /** The domain's state as {@code list --all} shows it ("running", "shut off", …), empty when not listed. */
+    Optional<String> listedState(String domain) throws Exception {
+        for (String line : ferryOk("list", "--all").out().split("\n")) {
+            String[] cells = line.trim().split("\\s{2,}");
+            if (cells.length == 3 && cells[1].equals(domain)) {
+                return Optional.of(cells[2]);
+            }
+        }
+        return Optional.empty();
     }
 
     String log() throws IOException {
@@ -65,6 +143,11 @@ final class DaemonProcess implements AutoCloseable {
             throw new AssertionError("ferryd did not stop within 60 s of SIGTERM");
         }
         return process.exitValue();
+    }
+
+    @Override
+    public String toString() {
+        return name + " (log: " + log + ")";
     }
 
     @Override
