@@ -65,24 +65,29 @@ final class TwoHosts extends ExternalResource {
 
     /** {@code ferry -c SOURCE migrate FLAGS… NAME DESTINATION}. */
     Installation.Result migrate(String domain, String... flags) throws Exception {
-        return source.ferry(migrateArgs(domain, flags));
+        return source.ferry(migrateArgs(destination, domain, flags));
     }
 
     /** {@link #migrate}, which must exit 0. */
     Installation.Result migrateOk(String domain, String... flags) throws Exception {
-        return source.ferryOk(migrateArgs(domain, flags));
+        return migrateOk(source, domain, flags);
+    }
+
+    /** {@code ferry -c FROM migrate FLAGS… NAME OTHER}, which must exit 0: either way between the two. */
+    Installation.Result migrateOk(DaemonProcess from, String domain, String... flags) throws Exception {
+        return from.ferryOk(migrateArgs(other(from), domain, flags));
     }
 
     /** {@link #migrate}, left running. */
     Installation.Running migrateInBackground(String domain, String... flags) throws Exception {
-        return source.ferryInBackground(migrateArgs(domain, flags));
+        return source.ferryInBackground(migrateArgs(destination, domain, flags));
     }
 
-    private String[] migrateArgs(String domain, String... flags) throws Exception {
+    private static String[] migrateArgs(DaemonProcess to, String domain, String... flags) throws Exception {
         List<String> args = new ArrayList<>(List.of("migrate"));
         args.addAll(List.of(flags));
         args.add(domain);
-        args.add(destination.url());
+        args.add(to.url());
         return args.toArray(String[]::new);
     }
 
