@@ -91,7 +91,7 @@ final class TwoHosts extends ExternalResource {
         return args.toArray(String[]::new);
     }
 
-    /** The source's other host, and the destination's. */
+    /** The host that is not {@code host}. */
     DaemonProcess other(DaemonProcess host) {
         return host == source ? destination : source;
     }
