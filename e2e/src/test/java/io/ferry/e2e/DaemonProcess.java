@@ -8,11 +8,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** A real {@code bin/ferryd} process with its own state and deploy directories and an ephemeral port. */
 final class DaemonProcess implements AutoCloseable {
@@ -150,10 +152,18 @@ final class DaemonProcess implements AutoCloseable {
         return name + " (log: " + log + ")";
     }
 
+    /** Stops the daemon if it still runs and deletes its state (VM memory, framework cache); the log stays. */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
             process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        if (!process.isAlive()) {
+            try (Stream<Path> paths = Files.walk(stateDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                // a state directory left behind under target/ is harmless
+            }
         }
     }
 }
