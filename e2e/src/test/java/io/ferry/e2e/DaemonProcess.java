@@ -1,14 +1,21 @@
 package io.ferry.e2e;
 
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A real {@code bin/ferryd} process with its own state and deploy directories and an ephemeral port. It can be
@@ -22,6 +29,8 @@ final class DaemonProcess implements AutoCloseable {
     private final Map<String, String> env;
     private final Process process;
     private String url;
+    /** Set once a restart took over this daemon's directories: closing this one must not delete them. */
+    private boolean restarted;
 
     private DaemonProcess(String name, Path stateDir, Path deployDir, Path log, Map<String, String> env, Process process) {
         this.name = name;
@@ -65,6 +74,7 @@ final class DaemonProcess implements AutoCloseable {
         }
         URI uri = URI.create(url());
         Files.deleteIfExists(stateDir.resolve("control-url")); // a killed daemon leaves its file behind
+        restarted = true;
         return launch(name, stateDir, deployDir, log, env, uri.getHost() + ":" + uri.getPort(), extraFlags);
     }
 
@@ -79,6 +89,70 @@ final class DaemonProcess implements AutoCloseable {
             url = Files.readString(file, StandardCharsets.US_ASCII).trim();
         }
         return url;
+    }
+
+    /** {@code bin/ferry -c URI ARGS} against this daemon. */
+    Installation.Result ferry(String... args) throws Exception {
+        return Installation.ferry(connected(args));
+    }
+
+    /** {@link #ferry}, which must exit 0. */
+    Installation.Result ferryOk(String... args) throws Exception {
+        return Installation.ferryOk(connected(args));
+    }
+
+    /** {@code bin/ferry -c URI ARGS} against this daemon, left running. */
+    Installation.Running ferryInBackground(String... args) throws Exception {
+        return Installation.launch(connected(args));
+    }
+
+    private String[] connected(String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("-c", url()));
+        all.addAll(List.of(args));
+        return all.toArray(String[]::new);
+    }
+
+    /** {@code ferry define}, which must say so. */
+    void define(SimDomain domain) throws Exception {
+        Path file = domain.file();
+        assertEquals("Domain '" + domain.name() + "' defined from " + file + "\n", ferryOk("define", file.toString()).out());
+    }
+
+    /** Defines and starts {@code domain}; returns its memory digest once running. */
+    String boot(SimDomain domain) throws Exception {
+        define(domain);
+        ferryOk("start", domain.name());
+        return digest(domain.name());
+    }
+
+    /** {@code ferry dominfo NAME} as label → value ("State" → "running (booted)"). */
+    Map<String, String> dominfo(String domain) throws Exception {
+        Map<String, String> fields = new LinkedHashMap<>();
+        for (String line : ferryOk("dominfo", domain).out().split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon > 0) {
+                fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
+            }
+        }
+        return fields;
+    }
+
+    /** The memory digest of an active domain, from {@code dominfo}. */
+    String digest(String domain) throws Exception {
+        String digest = dominfo(domain).get("Memory digest");
+        assertNotNull(domain + " on " + name + " has no memory digest: is it active?", digest);
+        return digest;
+    }
+
+    /** The domain's state as {@code list --all} shows it ("running", "shut off", …), empty when not listed. */
+    Optional<String> listedState(String domain) throws Exception {
+        for (String line : ferryOk("list", "--all").out().split("\n")) {
+            String[] cells = line.trim().split("\\s{2,}");
+            if (cells.length == 3 && cells[1].equals(domain)) {
+                return Optional.of(cells[2]);
+            }
+        }
+        return Optional.empty();
     }
 
     String log() throws IOException {
@@ -106,15 +180,23 @@ final class DaemonProcess implements AutoCloseable {
         }
     }
 
+    /** Stops the daemon if it still runs and deletes its state (VM memory, framework cache); the log stays. */
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {
             process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
         }
+        if (!process.isAlive() && !restarted) {
+            try (Stream<Path> paths = Files.walk(stateDir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                // a state directory left behind under target/ is harmless
+            }
+        }
     }
 
     @Override
     public String toString() {
-        return name;
+        return name + " (log: " + log + ")";
     }
 }

@@ -1,5 +1,7 @@
 package io.ferry.e2e;
 
+import static org.junit.Assert.assertEquals;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -45,6 +47,18 @@ final class Installation {
         return launch(Map.of(), args);
     }
 
+    /** {@link #ferry}, which must succeed: exit 0. */
+    static Result ferryOk(String... args) throws IOException, InterruptedException {
+        Result result = ferry(args);
+        assertEquals("ferry " + String.join(" ", args) + "\n" + result, 0, result.exit());
+        return result;
+    }
+
+    /** A new file under the work directory with {@code content}, named {@code prefix…suffix}. */
+    static Path file(String prefix, String suffix, String content) throws IOException {
+        return Files.writeString(Files.createTempFile(work(), prefix + "-", suffix), content, StandardCharsets.UTF_8);
+    }
+
     private static Running launch(Map<String, String> environment, String... args) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(HOME.resolve("bin/ferry").toString());
@@ -60,6 +74,10 @@ final class Installation {
 
     /** A {@code bin/ferry} command under way. */
     record Running(String args, Process process, Path out, Path err) {
+        boolean isAlive() {
+            return process.isAlive();
+        }
+
         Result await() throws IOException, InterruptedException {
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -45,7 +45,8 @@ public final class MigrationDriver {
     }
 
     public Finished run(Peer source, Peer destination, Migrate request) throws ChannelException {
-        boolean v3 = destination.protocols().contains(3) && !request.flags().v2();
+        // as libvirt, protocol 3 only when both daemons speak it: a protocol-2 source refuses Confirm
+        boolean v3 = !request.flags().v2() && source.protocols().contains(3) && destination.protocols().contains(3);
         return v3 ? runV3(source, destination, request) : runV2(source, destination, request);
     }
 

@@ -1,0 +1,83 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.Optional;
+import org.junit.ClassRule;
+import org.junit.Test;
+
+/**
+ * {@code ferry migrate} in each of its modes between two real daemons: client-managed (the command drives the
+ * phases), peer-to-peer (the source daemon does), tunnelled (memory through the control channel), renamed.
+ */
+public class MigrationModesIT {
+    @ClassRule
+    public static final TwoHosts HOSTS = TwoHosts.standard();
+
+    @Test
+    public void clientManagedLiveMigrationWithProgressAndVerifiedMemory() throws Exception {
+        SimDomain vm = SimDomain.idle("managed-vm", 32);
+        String digest = HOSTS.source.boot(vm);
+
+        Installation.Result result = HOSTS.migrateOk(vm.name(), "--live", "--verbose");
+        assertTrue(result.toString(), result.err().contains("Migration: [100 %]"));
+
+        String arrived = HOSTS.destination.ferryOk("domjobinfo", vm.name(), "--completed").out();
+        assertTrue(arrived, arrived.contains("Job type:         Completed"));
+        assertTrue(arrived, arrived.contains("Memory verified:  yes"));
+        String left = HOSTS.source.ferryOk("domjobinfo", "--completed", vm.name()).out();
+        assertTrue(left, left.contains("Job type:         Completed"));
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    @Test
+    public void peerToPeer() throws Exception {
+        SimDomain vm = SimDomain.idle("p2p-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+
+        HOSTS.migrateOk(vm.name(), "--live", "--p2p");
+
+        assertTrue(HOSTS.destination.ferryOk("domjobinfo", vm.name(), "--completed").out().contains("Memory verified:  yes"));
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    @Test
+    public void peerToPeerTunnelled() throws Exception {
+        SimDomain vm = SimDomain.idle("tunnelled-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+
+        HOSTS.migrateOk(vm.name(), "--live", "--p2p", "--tunnelled");
+
+        assertTrue(HOSTS.destination.ferryOk("domjobinfo", vm.name(), "--completed").out().contains("Memory verified:  yes"));
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    @Test
+    public void tunnelledNeedsPeerToPeer() throws Exception {
+        SimDomain vm = SimDomain.idle("not-tunnelled-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+
+        Installation.Result result = HOSTS.migrate(vm.name(), "--live", "--tunnelled");
+
+        assertEquals(result.toString(), 1, result.exit());
+        assertEquals("", result.out());
+        assertEquals("error: migrate: --tunnelled requires --p2p\n", result.err());
+        assertEquals("untouched", "running (booted)", HOSTS.source.dominfo(vm.name()).get("State"));
+        HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
+    }
+
+    @Test
+    public void destinationNameRunsTheDomainUnderItsNewName() throws Exception {
+        SimDomain vm = SimDomain.idle("named-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+
+        HOSTS.migrateOk(vm.name(), "--live", "--dname", "renamed-vm");
+
+        assertEquals(vm.uuid().toString(), HOSTS.destination.dominfo("renamed-vm").get("UUID"));
+        assertEquals("the old name is not used on the destination", Optional.empty(), HOSTS.destination.listedState(vm.name()));
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, "renamed-vm", digest);
+        assertEquals("the source keeps its persistent definition, shut off", Optional.of("shut off"),
+                HOSTS.source.listedState(vm.name()));
+    }
+}

@@ -1,0 +1,91 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.Optional;
+import org.junit.ClassRule;
+import org.junit.Test;
+
+/** Where a domain's persistent definition ends up: {@code --offline}, {@code --persistent}, {@code --undefinesource}. */
+public class MigrationPersistenceIT {
+    @ClassRule
+    public static final TwoHosts HOSTS = TwoHosts.standard();
+
+    @Test
+    public void offlineMigrationDefinesTheDomainOnTheDestinationAndTheSourceKeepsIt() throws Exception {
+        SimDomain vm = SimDomain.idle("offline-kept-vm", 16);
+        String digest = definedAndShutOff(vm);
+
+        HOSTS.migrateOk(vm.name(), "--offline", "--persistent");
+
+        assertEquals(Optional.of("shut off"), HOSTS.destination.listedState(vm.name()));
+        assertEquals("yes", HOSTS.destination.dominfo(vm.name()).get("Persistent"));
+        assertEquals(Optional.of("shut off"), HOSTS.source.listedState(vm.name()));
+        assertEquals(vm.uuid().toString(), HOSTS.destination.dominfo(vm.name()).get("UUID"));
+        HOSTS.destination.ferryOk("start", vm.name());
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    @Test
+    public void offlineMigrationWithUndefineSourceMovesTheDefinition() throws Exception {
+        SimDomain vm = SimDomain.idle("offline-moved-vm", 16);
+        String digest = definedAndShutOff(vm);
+
+        HOSTS.migrateOk(vm.name(), "--offline", "--persistent", "--undefinesource");
+
+        assertEquals(Optional.of("shut off"), HOSTS.destination.listedState(vm.name()));
+        assertEquals(Optional.empty(), HOSTS.source.listedState(vm.name()));
+        HOSTS.destination.ferryOk("start", vm.name());
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    @Test
+    public void offlineMigrationNeedsPersistent() throws Exception {
+        SimDomain vm = SimDomain.idle("offline-refused-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+
+        Installation.Result result = HOSTS.migrate(vm.name(), "--offline");
+
+        assertEquals(result.toString(), 1, result.exit());
+        assertEquals(result.err(), 1, result.err().lines().count());
+        assertTrue(result.err(), result.err().contains("offline migration requires a persistent domain and --persistent"));
+        assertEquals(Optional.empty(), HOSTS.destination.listedState(vm.name()));
+        HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
+    }
+
+    @Test
+    public void liveMigrationWithPersistentAndUndefineSourceMovesTheDomainForGood() throws Exception {
+        SimDomain vm = SimDomain.idle("moved-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+
+        HOSTS.migrateOk(vm.name(), "--live", "--persistent", "--undefinesource");
+
+        assertEquals("yes", HOSTS.destination.dominfo(vm.name()).get("Persistent"));
+        assertEquals(Optional.empty(), HOSTS.source.listedState(vm.name()));
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    @Test
+    public void liveMigrationWithoutPersistentLeavesATransientDomain() throws Exception {
+        SimDomain vm = SimDomain.idle("transient-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+
+        HOSTS.migrateOk(vm.name(), "--live");
+
+        assertEquals("no", HOSTS.destination.dominfo(vm.name()).get("Persistent"));
+        assertEquals(Optional.of("shut off"), HOSTS.source.listedState(vm.name()));
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    /**
+     * Defines {@code vm} on the source, boots it once and destroys it: the digest it had is the one its definition
+     * boots with on any host, so the destination must show it when it starts the definition that arrived.
+     */
+    private static String definedAndShutOff(SimDomain vm) throws Exception {
+        String digest = HOSTS.source.boot(vm);
+        HOSTS.source.ferryOk("destroy", vm.name());
+        assertEquals(Optional.of("shut off"), HOSTS.source.listedState(vm.name()));
+        return digest;
+    }
+}

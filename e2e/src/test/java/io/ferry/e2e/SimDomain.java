@@ -1,0 +1,42 @@
+package io.ferry.e2e;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.UUID;
+
+/**
+ * A definition of the embedded hypervisor's domain ({@code <domain type='sim'>}): a name, a UUID of its own, a
+ * memory size and the guest's dirty rate; 0 pages/s is an idle guest, whose memory digest never changes.
+ */
+record SimDomain(String name, UUID uuid, long memoryMiB, long dirtyPagesPerSecond) {
+
+    /** An idle guest of {@code memoryMiB}: its digest must arrive unchanged. */
+    static SimDomain idle(String name, long memoryMiB) {
+        return new SimDomain(name, UUID.randomUUID(), memoryMiB, 0);
+    }
+
+    SimDomain withName(String newName) {
+        return new SimDomain(newName, uuid, memoryMiB, dirtyPagesPerSecond);
+    }
+
+    SimDomain withMemoryMiB(long newMemoryMiB) {
+        return new SimDomain(name, uuid, newMemoryMiB, dirtyPagesPerSecond);
+    }
+
+    String xml() {
+        return "<domain type='sim'>\n"
+                + "  <name>" + name + "</name>\n"
+                + "  <uuid>" + uuid + "</uuid>\n"
+                + "  <memory unit='MiB'>" + memoryMiB + "</memory>\n"
+                + "  <vcpu>1</vcpu>\n"
+                + "  <metadata>\n"
+                + "    <sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0' dirty-pages-per-second='" + dirtyPagesPerSecond + "'/>\n"
+                + "  </metadata>\n"
+                + "</domain>\n";
+    }
+
+    /** The definition in a file of its own under the work directory, as {@code define} and {@code migrate --xml} take it. */
+    Path file() throws IOException {
+        return Installation.file(name, ".xml", xml());
+    }
+}
