@@ -21,7 +21,7 @@ final class TwoHosts extends ExternalResource {
     DaemonProcess source;
     DaemonProcess destination;
 
-    private TwoHosts(String[] sourceFlags, Map<String, String> destinationEnv, String[] destinationFlags) {
+    TwoHosts(String[] sourceFlags, Map<String, String> destinationEnv, String[] destinationFlags) {
         this.sourceFlags = sourceFlags;
         this.destinationEnv = destinationEnv;
         this.destinationFlags = destinationFlags;
