@@ -55,9 +55,16 @@ final class SnapshotCommands {
                     return 0;
                 }));
         commands.put("snapshot-current", new Simple(
-                "snapshot-current NAME [--name] show the current snapshot (or its name)", (session, args, out) -> {
+                "snapshot-current NAME [--name] [SNAP]   show the current snapshot (or its name), or make SNAP current",
+                (session, args, out) -> {
                     Args parsed = new Args(args, Set.of(), Set.of("--name"));
-                    String name = parsed.positionals(1, "NAME").get(0);
+                    List<String> names = parsed.positionals().size() == 2 ? parsed.positionals() : parsed.positionals(1, "NAME");
+                    String name = names.get(0);
+                    if (names.size() == 2) {
+                        session.daemon().post(path(name) + "/" + names.get(1), Map.of("current", "yes"), new byte[0]);
+                        out.println("Snapshot " + names.get(1) + " set as current");
+                        return 0;
+                    }
                     String current = Xml.of(Xml.parse(session.daemon().get(path(name)))).attr("current");
                     if (current == null) {
                         throw new CliException("the domain does not have a current snapshot");

@@ -24,11 +24,16 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     static DaemonProcess start(String name, String... extraFlags) throws IOException {
+        return start(Installation.HOME, name, extraFlags);
+    }
+
+    /** A daemon of the installation at {@code home} (a modified copy of the built one, say). */
+    static DaemonProcess start(Path home, String name, String... extraFlags) throws IOException {
         Path dir = Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime()));
         Path stateDir = dir.resolve("state");
         Path deployDir = Files.createDirectories(dir.resolve("deploy"));
         Path log = dir.resolve("ferryd.log");
-        List<String> command = new ArrayList<>(List.of(Installation.HOME.resolve("bin/ferryd").toString(),
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ferryd").toString(),
                 "--state-dir", stateDir.toString(), "--deploy-dir", deployDir.toString(), "--listen", "127.0.0.1:0",
                 "--hostname", name));
         command.addAll(List.of(extraFlags));

@@ -63,6 +63,16 @@ public class SnapshotFiles implements SnapshotStore {
         AtomicFiles.write(dir.resolve(CURRENT), snapshot.name().getBytes(StandardCharsets.UTF_8));
     }
 
+    /** Makes an existing snapshot the current one ({@code snapshot-current NAME SNAP}). */
+    public synchronized void setCurrent(UUID domain, String name) throws IOException {
+        requireName(name);
+        Path dir = root.resolve(domain.toString());
+        if (!Files.exists(dir.resolve(name + ".xml"))) {
+            throw new IOException("Domain snapshot not found: no domain snapshot with matching name '" + name + "'");
+        }
+        AtomicFiles.write(dir.resolve(CURRENT), name.getBytes(StandardCharsets.UTF_8));
+    }
+
     @Override
     public synchronized void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) throws IOException {
         Path dir = staging(migrationId);
