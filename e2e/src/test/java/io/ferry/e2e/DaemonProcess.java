@@ -14,13 +14,15 @@ final class DaemonProcess implements AutoCloseable {
     final Path deployDir;
     final Path log;
     private final Process process;
+    private final List<String> command;
     private String url;
 
-    private DaemonProcess(Path stateDir, Path deployDir, Path log, Process process) {
+    private DaemonProcess(Path stateDir, Path deployDir, Path log, Process process, List<String> command) {
         this.stateDir = stateDir;
         this.deployDir = deployDir;
         this.log = log;
         this.process = process;
+        this.command = command;
     }
 
     static DaemonProcess start(String name, String... extraFlags) throws IOException {
@@ -38,7 +40,16 @@ final class DaemonProcess implements AutoCloseable {
                 "--hostname", name));
         command.addAll(List.of(extraFlags));
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        return new DaemonProcess(stateDir, deployDir, log, process);
+        return new DaemonProcess(stateDir, deployDir, log, process, command);
+    }
+
+    /** Stops this daemon (SIGTERM) and starts it again on the same state: a new process, a new control URI. */
+    DaemonProcess restart() throws IOException, InterruptedException {
+        terminate();
+        Files.deleteIfExists(stateDir.resolve("control-url"));
+        Process next = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+        return new DaemonProcess(stateDir, deployDir, log, next, command);
     }
 
     /** The control URI, once the daemon wrote it (bounded wait). */

@@ -146,6 +146,36 @@ public class SnapshotMigrationIT {
         assertEquals(TREE, ok(src, "snapshot-list", "snap-cancel", "--tree"));
     }
 
+    @Test
+    public void destinationRestartedAfterPrepareOfAnOfflineMigrationDropsWhatItStaged() throws Exception {
+        String src = source.url();
+        String uuid = "00000000-0000-4000-8000-00000000a005";
+        ok(src, "define", domainXml("snap-restart", uuid).toString());
+        ok(src, "snapshot-create-as", "snap-restart", "only");
+        String leases = Files.createDirectories(Installation.WORK.resolve("restart-leases-" + System.nanoTime())).toString();
+        DaemonProcess target = DaemonProcess.start("snap-restart", "--lease-dir", leases);
+        try {
+            HttpPeer from = new HttpPeer(new ControlClient(src));
+            MigrationFlags offline = new MigrationFlags(false, false, false, true, true, false, false);
+            Messages.Begun begun = from.begin(new Messages.Begin("snap-restart", offline, null, null, 0));
+            new HttpPeer(new ControlClient(target.url())).prepare(new Messages.Prepare(begun.id(), offline, begun.domainXml(),
+                    begun.cookie(), begun.sections(), from.uri()));
+            assertTrue(Files.exists(target.stateDir.resolve("snapshots/.staging").resolve(begun.id()).resolve("only.xml")));
+
+            target = target.restart();
+            String url = target.url();
+            DaemonProcess restarted = target;
+            Poll.until("the restarted destination to drop what migration " + begun.id() + " staged",
+                    () -> !Files.exists(restarted.stateDir.resolve("snapshots/.staging").resolve(begun.id())));
+            assertFalse(ok(url, "list", "--all").contains("snap-restart"));
+            assertNoStaging(target);
+            from.confirm(new Messages.Confirm(begun.id(), true, null));
+            assertEquals("only\n", ok(src, "snapshot-current", "snap-restart", "--name"));
+        } finally {
+            target.close();
+        }
+    }
+
     /** root → child → grandchild, then sibling under root; sibling is current. */
     private static void makeTree(String url, String vm) throws Exception {
         assertEquals("Domain snapshot root created\n", ok(url, "snapshot-create-as", vm, "root", "--description", "the first"));
