@@ -81,6 +81,22 @@ public class SnapshotMigrationIT {
     }
 
     @Test
+    public void peerToPeerTunnelledMigrationCarriesSnapshots() throws Exception {
+        String src = source.url();
+        startVm(src, "snap-p2p", "00000000-0000-4000-8000-00000000a006");
+        ok(src, "snapshot-create-as", "snap-p2p", "one");
+        ok(src, "snapshot-create-as", "snap-p2p", "two");
+
+        ok(src, "migrate", "--live", "--p2p", "--tunnelled", "snap-p2p", destination.url());
+
+        String dst = destination.url();
+        assertEquals("running (migrated)", field(ok(dst, "dominfo", "snap-p2p"), "State"));
+        assertEquals("one\n  |\n  +- two\n    \n", ok(dst, "snapshot-list", "snap-p2p", "--tree"));
+        assertEquals(ok(src, "snapshot-current", "snap-p2p"), ok(dst, "snapshot-current", "snap-p2p"));
+        assertNoStaging(destination);
+    }
+
+    @Test
     public void destinationWithoutThePluginRefusesUpFrontAndKeepsNothing() throws Exception {
         String src = source.url();
         startVm(src, "snap-refused", "00000000-0000-4000-8000-00000000a002");

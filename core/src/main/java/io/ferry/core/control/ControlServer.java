@@ -78,6 +78,7 @@ public class ControlServer {
         server.createContext("/v1/", exchange -> dispatch(exchange, resources));
         server.start();
         InetSocketAddress bound = server.getAddress();
+        migrations.listeningOn(bound);
         String url = "ferry+tcp://" + bound.getHostString() + ":" + bound.getPort();
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(URL_PROPERTY, url);

@@ -24,6 +24,8 @@ import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.Peer;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.Set;
@@ -54,7 +56,7 @@ public class MigrationService {
     private final DestinationSide destination;
     private final Recovery recovery;
     private final Set<Integer> protocols;
-    private final String selfUri;
+    private volatile String selfUri;
     private final ScheduledExecutorService watchdog;
 
     @Activate
@@ -160,6 +162,22 @@ public class MigrationService {
             case ABORTED -> Outcome.ABORTED;
             default -> Outcome.IN_PROGRESS;
         });
+    }
+
+    /**
+     * The control channel's bound address: the URI a peer-to-peer source gives the destination (for side
+     * streams) must be the actual one, not port 0 or a wildcard from the configuration.
+     */
+    public void listeningOn(InetSocketAddress bound) {
+        String host = bound.getHostString();
+        if (bound.getAddress() != null && bound.getAddress().isAnyLocalAddress()) {
+            try {
+                host = InetAddress.getLocalHost().getHostAddress();
+            } catch (IOException e) {
+                LOG.warn("cannot resolve this host's address for peer-to-peer migrations: {}", e.getMessage());
+            }
+        }
+        selfUri = "ferry+tcp://" + (host.contains(":") ? "[" + host + "]" : host) + ":" + bound.getPort();
     }
 
     /** Peer-to-peer: this daemon, the source, drives the whole migration against the destination daemon. */
