@@ -15,6 +15,7 @@ public final class Ferry {
         COMMANDS.put("migrate", new MigrateCommand());
         JobCommands.register(COMMANDS);
         DomainCommands.registerEvents(COMMANDS);
+        SnapshotCommands.register(COMMANDS);
         COMMANDS.put("sections", new SectionsCommand());
         COMMANDS.put("cookie", new CookieCommand());
         COMMANDS.put("demo", new DemoCommand());

@@ -27,13 +27,18 @@ final class DaemonProcess implements AutoCloseable {
     final Path deployDir;
     final Path log;
     private final Map<String, String> env;
+    private final Path home;
+    private final List<String> flags;
     private final Process process;
     private String url;
     /** Set once a restart took over this daemon's directories: closing this one must not delete them. */
     private boolean restarted;
 
-    private DaemonProcess(String name, Path stateDir, Path deployDir, Path log, Map<String, String> env, Process process) {
+    private DaemonProcess(String name, Path stateDir, Path deployDir, Path log, Map<String, String> env, Path home,
+            List<String> flags, Process process) {
         this.name = name;
+        this.home = home;
+        this.flags = flags;
         this.stateDir = stateDir;
         this.deployDir = deployDir;
         this.log = log;
@@ -47,35 +52,47 @@ final class DaemonProcess implements AutoCloseable {
 
     /** @param env extra environment, such as {@code FERRYD_JAVA_OPTS} for the daemon's JVM */
     static DaemonProcess start(String name, Map<String, String> env, String... extraFlags) throws IOException {
-        Path dir = Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime()));
-        Path deployDir = Files.createDirectories(dir.resolve("deploy"));
-        return launch(name, dir.resolve("state"), deployDir, dir.resolve("ferryd.log"), env, "127.0.0.1:0", extraFlags);
+        return start(Installation.HOME, name, env, extraFlags);
     }
 
-    private static DaemonProcess launch(String name, Path stateDir, Path deployDir, Path log, Map<String, String> env,
-            String listen, String... extraFlags) throws IOException {
-        List<String> command = new ArrayList<>(List.of(Installation.HOME.resolve("bin/ferryd").toString(),
+    /** A daemon of the installation at {@code home} (a modified copy of the built one, say). */
+    static DaemonProcess start(Path home, String name, String... extraFlags) throws IOException {
+        return start(home, name, Map.of(), extraFlags);
+    }
+
+    private static DaemonProcess start(Path home, String name, Map<String, String> env, String... extraFlags) throws IOException {
+        Path dir = Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime()));
+        Path deployDir = Files.createDirectories(dir.resolve("deploy"));
+        return launch(home, name, dir.resolve("state"), deployDir, dir.resolve("ferryd.log"), env, "127.0.0.1:0",
+                List.of(extraFlags));
+    }
+
+    private static DaemonProcess launch(Path home, String name, Path stateDir, Path deployDir, Path log,
+            Map<String, String> env, String listen, List<String> extraFlags) throws IOException {
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ferryd").toString(),
                 "--state-dir", stateDir.toString(), "--deploy-dir", deployDir.toString(), "--listen", listen,
                 "--hostname", name));
-        command.addAll(List.of(extraFlags));
+        command.addAll(extraFlags);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         builder.environment().putAll(env);
-        return new DaemonProcess(name, stateDir, deployDir, log, env, builder.start());
+        return new DaemonProcess(name, stateDir, deployDir, log, env, home, extraFlags, builder.start());
     }
 
     /**
-     * A new daemon on this one's state and deploy directories, environment and port (peers' journals know its
-     * URI), once this one is dead; {@code extraFlags} replace the first start's.
+     * A new daemon on this one's installation, state and deploy directories, environment and port (peers'
+     * journals know its URI). A daemon still running is stopped first (SIGTERM); {@code extraFlags}, when given,
+     * replace the first start's.
      */
     DaemonProcess restart(String... extraFlags) throws Exception {
-        if (process.isAlive()) {
-            throw new IllegalStateException("ferryd " + name + " still runs");
-        }
         URI uri = URI.create(url());
+        if (process.isAlive()) {
+            terminate();
+        }
         Files.deleteIfExists(stateDir.resolve("control-url")); // a killed daemon leaves its file behind
         restarted = true;
-        return launch(name, stateDir, deployDir, log, env, uri.getHost() + ":" + uri.getPort(), extraFlags);
+        return launch(home, name, stateDir, deployDir, log, env, uri.getHost() + ":" + uri.getPort(),
+                extraFlags.length == 0 ? flags : List.of(extraFlags));
     }
 
     /** The control URI, once the daemon wrote it (bounded wait). */

@@ -38,7 +38,17 @@ final class ChannelTls {
     }
 
     /** The channel's URI. */
+    /** The URI peers reach the channel at: a wildcard listen address is replaced by this host's name. */
     static String url(InetSocketAddress bound, SSLContext tls) {
-        return (tls == null ? "ferry+tcp://" : "ferry+tls://") + bound.getHostString() + ":" + bound.getPort();
+        String host = bound.getHostString();
+        if (bound.getAddress() != null && bound.getAddress().isAnyLocalAddress()) {
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.net.UnknownHostException e) {
+                host = "localhost";
+            }
+        }
+        return (tls == null ? "ferry+tcp://" : "ferry+tls://") + (host.contains(":") ? "[" + host + "]" : host) + ":"
+                + bound.getPort();
     }
 }

@@ -13,7 +13,7 @@ import java.util.Optional;
 /**
  * A domain's snapshot metadata: {@code GET /v1/domains/NAME/snapshots} (list, parents first, with the current
  * one), {@code POST …/snapshots?name=S[&description=T]} (snapshot-create-as), {@code GET …/snapshots/S}
- * (snapshot-dumpxml).
+ * (snapshot-dumpxml), {@code POST …/snapshots/S?current=yes} (snapshot-current NAME S).
  */
 final class SnapshotsResource {
     private final SnapshotFiles snapshots;
@@ -59,6 +59,13 @@ final class SnapshotsResource {
                     .orElseThrow(() -> new Exchanges.BadRequest(404, "Domain snapshot not found: no domain snapshot with matching name '"
                             + snapshot + "'"));
             Exchanges.reply(exchange, 200, found.xml());
+        } else if (method.equals("POST") && "yes".equals(Exchanges.query(exchange).get("current"))) {
+            try {
+                snapshots.setCurrent(domain.uuid(), snapshot);
+            } catch (IOException e) {
+                throw new Exchanges.BadRequest(e.getMessage().startsWith("Domain snapshot not found") ? 404 : 400, e.getMessage());
+            }
+            Exchanges.reply(exchange, 200, Xml.create("snapshot").attr("name", snapshot).attr("current", "yes").write());
         } else {
             throw new Exchanges.BadRequest(405, "use GET or POST on /v1/domains/NAME/snapshots");
         }

@@ -190,14 +190,14 @@ final class DestinationSide {
             }
             in.entry = in.entry.at(Journal.Step.COMMITTED);
             m.journal.record(in.entry); // the commit point: from here on the domain belongs to this host
-            try {
-                m.snapshots.commit(in.id);
-            } catch (IOException e) {
-                LOG.error("the snapshots of {} arrived but could not be committed: {}", in.spec.name(), e.getMessage());
-            }
             if (!in.flags.offline()) {
                 in.domain.vm().resume();
                 m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
+            }
+            try { // after the resume: writing thousands of snapshot files must not lengthen the guest's downtime
+                m.snapshots.commit(in.id);
+            } catch (IOException e) {
+                LOG.error("the snapshots of {} arrived but could not be committed: {}", in.spec.name(), e.getMessage());
             }
             Map<String, Object> coreData = new HashMap<>();
             if (in.job != null) {

@@ -50,7 +50,7 @@ final class Recovery {
             for (Journal.Entry entry : m.journal.unfinished()) {
                 Optional<Domain> domain = m.domains.find(entry.domain());
                 if (domain.isEmpty()) {
-                    m.journal.record(entry.at(Journal.Step.ABORTED));
+                    abortGone(entry);
                     continue;
                 }
                 m.domains.claim(domain.get(), entry.id());
@@ -103,7 +103,7 @@ final class Recovery {
     private boolean settleAfterRestart(Journal.Entry entry) throws Exception {
         Domain domain = m.domains.find(entry.domain()).orElse(null);
         if (domain == null) {
-            m.journal.record(entry.at(Journal.Step.ABORTED));
+            abortGone(entry);
             return true;
         }
         if (domain.isActive() && domain.vm() == null) {
@@ -129,6 +129,17 @@ final class Recovery {
             return null;
         });
         return true;
+    }
+
+    /**
+     * Settles a migration whose domain this host no longer knows (an offline one's incoming domain lives in memory
+     * until Finish): aborted, and whatever it staged goes with it.
+     */
+    private void abortGone(Journal.Entry entry) throws Exception {
+        m.journal.record(entry.at(Journal.Step.ABORTED));
+        if (entry.role() == Journal.Role.DESTINATION) {
+            m.snapshots.discard(entry.id());
+        }
     }
 
     private void askDestination(Outgoing o) {

@@ -11,12 +11,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.osgi.service.component.annotations.Activate;
@@ -61,6 +65,16 @@ public class SnapshotFiles implements SnapshotStore {
         }
         AtomicFiles.write(dir.resolve(snapshot.name() + ".xml"), snapshot.xml().getBytes(StandardCharsets.UTF_8));
         AtomicFiles.write(dir.resolve(CURRENT), snapshot.name().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Makes an existing snapshot the current one ({@code snapshot-current NAME SNAP}). */
+    public synchronized void setCurrent(UUID domain, String name) throws IOException {
+        requireName(name);
+        Path dir = root.resolve(domain.toString());
+        if (!Files.exists(dir.resolve(name + ".xml"))) {
+            throw new IOException("Domain snapshot not found: no domain snapshot with matching name '" + name + "'");
+        }
+        AtomicFiles.write(dir.resolve(CURRENT), name.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -119,20 +133,27 @@ public class SnapshotFiles implements SnapshotStore {
                 }
             }
         }
-        List<Snapshot> ordered = new ArrayList<>();
-        byName.values().stream().sorted(Comparator.comparing(Snapshot::name)).forEach(s -> addParentFirst(s, byName, ordered));
+        List<Snapshot> ordered = new ArrayList<>(byName.size());
+        Set<String> added = new HashSet<>();
+        for (Snapshot snapshot : byName.values().stream().sorted(Comparator.comparing(Snapshot::name)).toList()) {
+            addParentFirst(snapshot, byName, added, ordered);
+        }
         return ordered;
     }
 
-    private static void addParentFirst(Snapshot snapshot, Map<String, Snapshot> byName, List<Snapshot> ordered) {
-        if (ordered.contains(snapshot)) {
-            return;
+    /** Adds the not yet added ancestors of {@code snapshot}, root first, then it; iterative: chains can be 10,000 deep. */
+    private static void addParentFirst(Snapshot snapshot, Map<String, Snapshot> byName, Set<String> added, List<Snapshot> ordered) {
+        Deque<Snapshot> lineage = new ArrayDeque<>();
+        Set<String> seen = new HashSet<>(); // a cycle (a damaged store) ends the walk
+        for (Snapshot s = snapshot; s != null && !added.contains(s.name()) && seen.add(s.name());
+                s = s.parent() == null ? null : byName.get(s.parent())) {
+            lineage.push(s);
         }
-        Snapshot parent = snapshot.parent() == null ? null : byName.get(snapshot.parent());
-        if (parent != null && parent != snapshot) {
-            addParentFirst(parent, byName, ordered);
+        while (!lineage.isEmpty()) {
+            Snapshot s = lineage.pop();
+            added.add(s.name());
+            ordered.add(s);
         }
-        ordered.add(snapshot);
     }
 
     private Xml parse(String xml, Path file) throws IOException {

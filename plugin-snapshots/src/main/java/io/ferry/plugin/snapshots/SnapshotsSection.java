@@ -6,8 +6,16 @@ import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.api.cookie.SideStream;
+import io.ferry.api.snapshot.SnapshotStore;
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
 import java.util.Optional;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
 import org.w3c.dom.Element;
 
 /**
@@ -18,6 +26,12 @@ import org.w3c.dom.Element;
 @SectionProperties(feature = "snapshots", element = "snapshots", mandatory = Mandatory.WHEN_BAKED,
         bakes = Phase.BEGIN, eats = Phase.PREPARE)
 public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
+    private final SnapshotStore store;
+
+    @Activate
+    public SnapshotsSection(@Reference SnapshotStore store) {
+        this.store = store;
+    }
 
     @Override
     public SnapshotDescriptor parse(Element fragment) throws CookieException {
@@ -40,12 +54,41 @@ public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
         fragment.setAttribute("digest", value.digest());
     }
 
+    /**
+     * Source, Begin: the descriptor of the domain's snapshots as they are now, and their bodies offered on the
+     * side stream; nothing (the feature is not announced) when the domain has none.
+     */
     @Override
-    public Optional<SnapshotDescriptor> bake(SectionContext context) {
-        return Optional.empty();
+    public Optional<SnapshotDescriptor> bake(SectionContext context) throws IOException {
+        List<Snapshot> snapshots = store.list(context.domainUuid());
+        if (snapshots.isEmpty()) {
+            return Optional.empty();
+        }
+        String current = store.current(context.domainUuid()).orElse(null);
+        String digest = SnapshotStream.digest(snapshots, current);
+        context.sideStream().ifPresent(stream -> stream.offer(out -> SnapshotStream.write(out, snapshots, current)));
+        context.info("offers " + snapshots.size() + " snapshots (current: " + current + ")");
+        return Optional.of(new SnapshotDescriptor(snapshots.size(), digest));
     }
 
+    /**
+     * Destination, Prepare: reads the side stream, checks it against the descriptor and stages the snapshots;
+     * the core commits them at the migration's commit point, or discards them.
+     */
     @Override
-    public void eat(SectionContext context, SnapshotDescriptor value) {
+    public void eat(SectionContext context, SnapshotDescriptor value) throws IOException, CookieException {
+        if (value.count() > SnapshotStream.MAX_COUNT) {
+            throw new CookieException("migration cookie announces " + value.count() + " snapshots (limit "
+                    + SnapshotStream.MAX_COUNT + ")");
+        }
+        SideStream stream = context.sideStream()
+                .orElseThrow(() -> new CookieException("the snapshots of domain " + context.domainName() + " need a side stream"));
+        SnapshotStream.Contents contents;
+        try (InputStream in = stream.open()) {
+            contents = SnapshotStream.read(in, value);
+        }
+        SnapshotForest.Forest forest = SnapshotForest.of(contents);
+        store.stage(context.migrationId(), context.domainUuid(), forest.parentsFirst(), forest.current());
+        context.info("staged " + forest.parentsFirst().size() + " snapshots (current: " + forest.current() + ")");
     }
 }

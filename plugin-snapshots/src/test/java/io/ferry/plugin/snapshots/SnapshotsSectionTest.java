@@ -14,7 +14,7 @@ import org.w3c.dom.Element;
 
 /** Ferry's own {@code <snapshots>} cookie section. */
 public class SnapshotsSectionTest {
-    private final SnapshotsSection section = new SnapshotsSection();
+    private final SnapshotsSection section = new SnapshotsSection(new FakeStore());
 
     static Element xml(String text) {
         try {
@@ -72,6 +72,6 @@ public class SnapshotsSectionTest {
 
     @Test
     public void bakeHasNothingToSayWithoutSnapshots() throws Exception {
-        assertEquals(Optional.empty(), section.bake(null));
+        assertEquals(Optional.empty(), section.bake(new FakeContext()));
     }
 }

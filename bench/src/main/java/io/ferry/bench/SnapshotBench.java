@@ -1,0 +1,188 @@
+package io.ferry.bench;
+
+import io.ferry.launcher.LocalDaemon;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.HttpPeer;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationDriver;
+import io.ferry.protocol.MigrationFlags;
+import io.ferry.protocol.Xml;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Snapshot metadata migration, in one run: an idle 16 MiB VM with N snapshots (default 10,000, a chain, each
+ * created through the HTTP API) migrates live between two real ferryd processes; printed beside the time to
+ * copy the same bytes (the snapshots side stream's length) over a raw loopback socket, and beside the migration
+ * of the same VM without snapshots. Asserts nothing.
+ */
+public final class SnapshotBench {
+    private static final String WITH = "00000000-0000-4000-8000-00000000c001";
+    private static final String WITHOUT = "00000000-0000-4000-8000-00000000c002";
+
+    private SnapshotBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
+        int count = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
+        Path work = Files.createTempDirectory("ferry-snapshot-bench-");
+        List<String> flags = List.of("--lease-dir", Files.createDirectories(work.resolve("leases")).toString());
+        try (LocalDaemon a = LocalDaemon.start(home, work, "snap-a", flags, Map.of());
+                LocalDaemon b = LocalDaemon.start(home, work, "snap-b", flags, Map.of())) {
+            ControlClient source = new ControlClient(a.uri());
+            ControlClient destination = new ControlClient(b.uri());
+            define(source, "snapshots-vm", WITH);
+            define(source, "plain-vm", WITHOUT);
+
+            long start = System.nanoTime();
+            for (int i = 0; i < count; i++) {
+                source.post("domains/snapshots-vm/snapshots", Map.of("name", String.format("s%05d", i),
+                        "description", "benchmark snapshot " + i), new byte[0]);
+            }
+            System.out.printf("snapshots created:           %8d in %.1f s (HTTP API, one request each, a chain)%n", count,
+                    (System.nanoTime() - start) / 1e9);
+
+            byte[] stream = sideStream(a.stateDir().resolve("snapshots").resolve(WITH));
+            long rawNanos = rawCopyNanos(stream);
+            System.out.printf("side stream:                 %8d bytes (%.1f MiB)%n", stream.length, stream.length / 1048576.0);
+            System.out.printf("raw loopback copy:           %8.1f ms (same bytes, one connection)%n", rawNanos / 1e6);
+
+            start = System.nanoTime();
+            String phases = migrate(source, destination, "snapshots-vm", b.uri());
+            long withNanos = System.nanoTime() - start;
+            start = System.nanoTime();
+            String plainPhases = migrate(source, destination, "plain-vm", b.uri());
+            long withoutNanos = System.nanoTime() - start;
+            System.out.printf("migration with %d snapshots: %8.1f ms (live, idle 16 MiB VM, all five phases)%n", count, withNanos / 1e6);
+            System.out.printf("migration without snapshots: %8.1f ms (same VM size)%n", withoutNanos / 1e6);
+            System.out.printf("phases with snapshots:       %s%n", phases);
+            System.out.printf("phases without snapshots:    %s%n", plainPhases);
+            System.out.printf("snapshot share:              %8.1f ms, %.1fx the raw copy%n", (withNanos - withoutNanos) / 1e6,
+                    (double) (withNanos - withoutNanos) / rawNanos);
+
+            Xml arrived = Xml.of(ControlClient.parse(destination.get("domains/snapshots-vm/snapshots")));
+            System.out.printf("destination:                 %8d snapshots, current %s%n", arrived.children("snapshot").size(),
+                    arrived.attr("current"));
+        } finally {
+            try (Stream<Path> paths = Files.walk(work)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            }
+        }
+    }
+
+    private static void define(ControlClient client, String name, String uuid) throws Exception {
+        String xml = "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid><memory unit='MiB'>16</memory>"
+                + "<vcpu>1</vcpu><metadata><sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0'"
+                + " dirty-pages-per-second='0'/></metadata></domain>";
+        client.post("domains", Map.of(), xml.getBytes(StandardCharsets.UTF_8));
+        client.post("domains/" + name + "/start", Map.of(), new byte[0]);
+    }
+
+    /**
+     * Migrates live; returns the wall time of each phase ("begin 12 ms, prepare …") and how long after Perform's
+     * end (the source paused for good) the destination showed the domain running: the guest's downtime beyond
+     * the memory switch-over.
+     */
+    private static String migrate(ControlClient source, ControlClient destination, String name, String destUri) throws Exception {
+        Messages.Migrate request = new Messages.Migrate(name, destUri,
+                new MigrationFlags(true, false, false, false, false, false, false), null, null, 0);
+        StringBuilder phases = new StringBuilder();
+        long[] last = {System.nanoTime()};
+        long[] running = {0};
+        Thread[] watcher = {null};
+        new MigrationDriver(new MigrationDriver.Listener() {
+            @Override
+            public void step(String phase, String host, String cookieOut) {
+                long now = System.nanoTime();
+                phases.append(phases.length() == 0 ? "" : ", ").append(phase).append(' ').append((now - last[0]) / 1_000_000).append(" ms");
+                last[0] = now;
+                if (phase.equals("perform")) {
+                    watcher[0] = new Thread(() -> running[0] = awaitRunning(destination, name) - now);
+                    watcher[0].start();
+                }
+            }
+
+            @Override
+            public void warning(String message) {
+            }
+        }).run(new HttpPeer(source), new HttpPeer(destination), request);
+        watcher[0].join();
+        return phases + "; destination running " + running[0] / 1_000_000 + " ms after Perform";
+    }
+
+    private static long awaitRunning(ControlClient destination, String name) {
+        while (true) {
+            try {
+                if ("running".equals(Xml.of(ControlClient.parse(destination.get("domains/" + name))).attr("state"))) {
+                    return System.nanoTime();
+                }
+            } catch (Exception e) {
+                // not there yet
+            }
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                return System.nanoTime();
+            }
+        }
+    }
+
+    /** The bytes the snapshots section streams: a count, then per snapshot a flag, a length and the XML. */
+    private static byte[] sideStream(Path dir) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(bytes);
+        List<Path> files;
+        try (Stream<Path> list = Files.list(dir)) {
+            files = list.filter(p -> p.getFileName().toString().endsWith(".xml")).toList();
+        }
+        out.writeInt(files.size());
+        for (Path file : files) {
+            byte[] xml = Files.readAllBytes(file);
+            out.writeByte(0);
+            out.writeInt(xml.length);
+            out.write(xml);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** Connect, send {@code data}, receive it all on the other end: wall time. */
+    static long rawCopyNanos(byte[] data) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            long start = System.nanoTime();
+            Thread sender = new Thread(() -> {
+                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
+                        OutputStream out = socket.getOutputStream()) {
+                    out.write(data);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            sender.start();
+            try (Socket socket = server.accept(); InputStream in = socket.getInputStream()) {
+                byte[] buffer = new byte[256 * 1024];
+                long received = 0;
+                for (int n; (n = in.read(buffer)) > 0;) {
+                    received += n;
+                }
+                sender.join();
+                if (received != data.length) {
+                    throw new IllegalStateException("received " + received + " of " + data.length + " bytes");
+                }
+                return System.nanoTime() - start;
+            }
+        }
+    }
+}

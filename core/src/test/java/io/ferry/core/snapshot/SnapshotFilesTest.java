@@ -1,0 +1,72 @@
+package io.ferry.core.snapshot;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.core.daemon.Daemon;
+import io.ferry.core.daemon.DaemonConfig;
+import io.ferry.core.daemon.DaemonSettings;
+import java.lang.reflect.Proxy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.osgi.framework.BundleContext;
+
+/** The core's snapshot files: listing parents first, staging, commit and discard. */
+public class SnapshotFilesTest {
+    private static final UUID DOMAIN = UUID.fromString("00000000-0000-4000-8000-0000000000d1");
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    private SnapshotFiles store() throws Exception {
+        Map<String, String> properties = Map.of(DaemonSettings.STATE_DIR, folder.getRoot().toString(),
+                DaemonSettings.HOSTNAME, "test", DaemonSettings.HOST_UUID, "00000000-0000-4000-8000-0000000000ff");
+        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (proxy, method, args) ->
+                        method.getName().equals("getProperty") ? properties.get((String) args[0]) : null);
+        DaemonConfig config = (DaemonConfig) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {DaemonConfig.class}, (proxy, method, args) -> method.getDefaultValue());
+        return new SnapshotFiles(new Daemon(context, config));
+    }
+
+    private static Snapshot snapshot(String name, String parent) {
+        return new Snapshot(name, parent, "<domainsnapshot><name>" + name + "</name>"
+                + (parent == null ? "" : "<parent><name>" + parent + "</name></parent>") + "</domainsnapshot>");
+    }
+
+    @Test
+    public void deepChainNamedChildrenFirstListsParentsFirst() throws Exception {
+        SnapshotFiles store = store();
+        List<Snapshot> chain = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) { // z09999 is the root: name order visits the deepest snapshot first
+            chain.add(snapshot(String.format("z%05d", 9_999 - i), i == 0 ? null : String.format("z%05d", 10_000 - i)));
+        }
+        store.stage("m1", DOMAIN, chain, "z00000");
+        store.commit("m1");
+        List<Snapshot> listed = store.list(DOMAIN);
+        assertEquals(10_000, listed.size());
+        assertEquals("z09999", listed.get(0).name());
+        assertEquals("z00000", listed.get(9_999).name());
+        assertEquals("z00000", store.current(DOMAIN).orElseThrow());
+        assertFalse(Files.exists(folder.getRoot().toPath().resolve("snapshots/.staging/m1")));
+    }
+
+    @Test
+    public void discardLeavesNothing() throws Exception {
+        SnapshotFiles store = store();
+        store.stage("m2", DOMAIN, List.of(snapshot("a", null)), "a");
+        store.discard("m2");
+        store.commit("m2");
+        assertEquals(List.of(), store.list(DOMAIN));
+        Path staging = folder.getRoot().toPath().resolve("snapshots/.staging");
+        assertEquals(List.of(), Files.list(staging).toList());
+    }
+}

@@ -1,0 +1,256 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.HttpPeer;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationFlags;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * Snapshot metadata migrating between two real daemons: the whole hierarchy over the side stream, live and
+ * offline; refused up front by a destination without the plug-in; nothing left on the destination when the
+ * migration is cancelled after Prepare.
+ */
+public class SnapshotMigrationIT {
+    private static final String TREE = "root\n  |\n  +- child\n  |   |\n  |   +- grandchild\n  |     \n  +- sibling\n    \n";
+
+    private static DaemonProcess source;
+    private static DaemonProcess destination;
+    private static DaemonProcess withoutPlugin;
+
+    @BeforeClass
+    public static void startDaemons() throws Exception {
+        Path work = Files.createDirectories(Installation.WORK.resolve("snapshots-" + System.nanoTime()));
+        String leases = Files.createDirectories(work.resolve("leases")).toString();
+        Path home = copyWithoutSnapshotsPlugin(work.resolve("ferry-without-snapshots"));
+        source = DaemonProcess.start("snap-src", "--lease-dir", leases);
+        destination = DaemonProcess.start("snap-dst", "--lease-dir", leases);
+        withoutPlugin = DaemonProcess.start(home, "snap-old", "--lease-dir", leases);
+        source.url();
+        destination.url();
+        withoutPlugin.url();
+    }
+
+    @AfterClass
+    public static void stopDaemons() throws Exception {
+        for (DaemonProcess daemon : new DaemonProcess[] {source, destination, withoutPlugin}) {
+            if (daemon != null) {
+                daemon.close();
+            }
+        }
+    }
+
+    @Test
+    public void liveMigrationCarriesTheWholeTreeAndTheSourceKeepsItsOwn() throws Exception {
+        String src = source.url();
+        startVm(src, "snap-live", "00000000-0000-4000-8000-00000000a001");
+        makeTree(src, "snap-live");
+        String table = ok(src, "snapshot-list", "snap-live");
+        assertTrue(table, table.startsWith(" Name         Creation Time               State\n"));
+        assertTrue(table, table.matches("(?s).*\n grandchild   \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}   running\n.*"));
+
+        ok(src, "migrate", "--live", "snap-live", destination.url());
+
+        String dst = destination.url();
+        assertEquals("running (migrated)", field(ok(dst, "dominfo", "snap-live"), "State"));
+        for (String host : List.of(src, dst)) {
+            assertEquals(host, TREE, ok(host, "snapshot-list", "snap-live", "--tree"));
+            assertEquals(host, "sibling\n", ok(host, "snapshot-current", "snap-live", "--name"));
+            assertEquals(table, ok(host, "snapshot-list", "snap-live"));
+        }
+        assertEquals(ok(src, "snapshot-current", "snap-live"), ok(dst, "snapshot-current", "snap-live"));
+        for (String snapshot : List.of("root", "child", "grandchild", "sibling")) {
+            String xml = ok(src, "snapshot-dumpxml", "snap-live", snapshot);
+            assertTrue(xml, xml.contains("<name>" + snapshot + "</name>") && xml.contains("<domain type='sim'>"));
+            assertEquals(xml, ok(dst, "snapshot-dumpxml", "snap-live", snapshot));
+        }
+        assertNoStaging(destination);
+    }
+
+    @Test
+    public void peerToPeerTunnelledMigrationCarriesSnapshots() throws Exception {
+        String src = source.url();
+        startVm(src, "snap-p2p", "00000000-0000-4000-8000-00000000a006");
+        ok(src, "snapshot-create-as", "snap-p2p", "one");
+        ok(src, "snapshot-create-as", "snap-p2p", "two");
+
+        ok(src, "migrate", "--live", "--p2p", "--tunnelled", "snap-p2p", destination.url());
+
+        String dst = destination.url();
+        assertEquals("running (migrated)", field(ok(dst, "dominfo", "snap-p2p"), "State"));
+        assertEquals("one\n  |\n  +- two\n    \n", ok(dst, "snapshot-list", "snap-p2p", "--tree"));
+        assertEquals(ok(src, "snapshot-current", "snap-p2p"), ok(dst, "snapshot-current", "snap-p2p"));
+        assertNoStaging(destination);
+    }
+
+    @Test
+    public void destinationWithoutThePluginRefusesUpFrontAndKeepsNothing() throws Exception {
+        String src = source.url();
+        startVm(src, "snap-refused", "00000000-0000-4000-8000-00000000a002");
+        makeTree(src, "snap-refused");
+
+        Installation.Result refused = Installation.ferry("-c", src, "migrate", "--live", "snap-refused", withoutPlugin.url());
+        assertEquals(refused.toString(), 1, refused.exit());
+        assertTrue(refused.toString(), refused.err().contains("Unknown migration cookie feature snapshots"));
+
+        assertEquals("running (booted)", field(ok(src, "dominfo", "snap-refused"), "State"));
+        assertEquals(TREE, ok(src, "snapshot-list", "snap-refused", "--tree"));
+        assertFalse(ok(withoutPlugin.url(), "list", "--all").contains("snap-refused"));
+        assertNoStaging(withoutPlugin);
+        assertFalse(Files.exists(withoutPlugin.stateDir.resolve("snapshots/00000000-0000-4000-8000-00000000a002")));
+    }
+
+    @Test
+    public void offlineMigrationCarriesSnapshots() throws Exception {
+        String src = source.url();
+        String uuid = "00000000-0000-4000-8000-00000000a003";
+        ok(src, "define", domainXml("snap-offline", uuid).toString());
+        ok(src, "snapshot-create-as", "snap-offline", "before", "--description", "shut off");
+        ok(src, "snapshot-create-as", "snap-offline", "after");
+
+        ok(src, "migrate", "--offline", "--persistent", "snap-offline", destination.url());
+
+        String dst = destination.url();
+        assertTrue(ok(dst, "dominfo", "snap-offline"), field(ok(dst, "dominfo", "snap-offline"), "State").startsWith("shut off"));
+        String tree = "before\n  |\n  +- after\n    \n";
+        assertEquals(tree, ok(dst, "snapshot-list", "snap-offline", "--tree"));
+        assertEquals(tree, ok(src, "snapshot-list", "snap-offline", "--tree"));
+        assertEquals("after\n", ok(dst, "snapshot-current", "snap-offline", "--name"));
+        String before = ok(dst, "snapshot-dumpxml", "snap-offline", "before");
+        assertTrue(before, before.contains("<description>shut off</description>") && before.contains("<state>shutoff</state>"));
+        assertEquals(ok(src, "snapshot-dumpxml", "snap-offline", "before"), before);
+        assertNoStaging(destination);
+    }
+
+    @Test
+    public void cancelledAfterPrepareLeavesNothingOnTheDestination() throws Exception {
+        String src = source.url();
+        String uuid = "00000000-0000-4000-8000-00000000a004";
+        startVm(src, "snap-cancel", uuid);
+        makeTree(src, "snap-cancel");
+        HttpPeer from = new HttpPeer(new ControlClient(src));
+        HttpPeer to = new HttpPeer(new ControlClient(destination.url()));
+        MigrationFlags live = new MigrationFlags(true, false, false, false, false, false, false);
+
+        Messages.Begun begun = from.begin(new Messages.Begin("snap-cancel", live, null, null, 0));
+        assertTrue(begun.cookie(), begun.cookie().contains("<feature name='snapshots'/>"));
+        assertTrue(begun.cookie(), begun.cookie().matches("(?s).*<snapshots count='4' digest='sha256:[0-9a-f]{64}'/>.*"));
+        to.prepare(new Messages.Prepare(begun.id(), live, begun.domainXml(), begun.cookie(), begun.sections(), from.uri()));
+        Path staged = destination.stateDir.resolve("snapshots/.staging").resolve(begun.id());
+        assertTrue("Prepare staged the snapshots", Files.exists(staged.resolve("grandchild.xml")));
+
+        to.finish(new Messages.Finish(begun.id(), true, null));
+        from.confirm(new Messages.Confirm(begun.id(), true, null));
+
+        assertFalse(ok(destination.url(), "list", "--all").contains("snap-cancel"));
+        assertNoStaging(destination);
+        assertFalse(Files.exists(destination.stateDir.resolve("snapshots").resolve(uuid)));
+        assertEquals("running (booted)", field(ok(src, "dominfo", "snap-cancel"), "State"));
+        assertEquals(TREE, ok(src, "snapshot-list", "snap-cancel", "--tree"));
+    }
+
+    @Test
+    public void destinationRestartedAfterPrepareOfAnOfflineMigrationDropsWhatItStaged() throws Exception {
+        String src = source.url();
+        String uuid = "00000000-0000-4000-8000-00000000a005";
+        ok(src, "define", domainXml("snap-restart", uuid).toString());
+        ok(src, "snapshot-create-as", "snap-restart", "only");
+        String leases = Files.createDirectories(Installation.WORK.resolve("restart-leases-" + System.nanoTime())).toString();
+        DaemonProcess target = DaemonProcess.start("snap-restart", "--lease-dir", leases);
+        try {
+            HttpPeer from = new HttpPeer(new ControlClient(src));
+            MigrationFlags offline = new MigrationFlags(false, false, false, true, true, false, false);
+            Messages.Begun begun = from.begin(new Messages.Begin("snap-restart", offline, null, null, 0));
+            new HttpPeer(new ControlClient(target.url())).prepare(new Messages.Prepare(begun.id(), offline, begun.domainXml(),
+                    begun.cookie(), begun.sections(), from.uri()));
+            assertTrue(Files.exists(target.stateDir.resolve("snapshots/.staging").resolve(begun.id()).resolve("only.xml")));
+
+            target = target.restart();
+            String url = target.url();
+            DaemonProcess restarted = target;
+            Poll.until("the restarted destination to drop what migration " + begun.id() + " staged",
+                    () -> !Files.exists(restarted.stateDir.resolve("snapshots/.staging").resolve(begun.id())));
+            assertFalse(ok(url, "list", "--all").contains("snap-restart"));
+            assertNoStaging(target);
+            from.confirm(new Messages.Confirm(begun.id(), true, null));
+            assertEquals("only\n", ok(src, "snapshot-current", "snap-restart", "--name"));
+        } finally {
+            target.close();
+        }
+    }
+
+    /** root → child → grandchild, then sibling under root; sibling is current. */
+    private static void makeTree(String url, String vm) throws Exception {
+        assertEquals("Domain snapshot root created\n", ok(url, "snapshot-create-as", vm, "root", "--description", "the first"));
+        ok(url, "snapshot-create-as", vm, "child");
+        ok(url, "snapshot-create-as", vm, "grandchild");
+        assertEquals("Snapshot root set as current\n", ok(url, "snapshot-current", vm, "root"));
+        ok(url, "snapshot-create-as", vm, "sibling");
+        assertEquals(TREE, ok(url, "snapshot-list", vm, "--tree"));
+    }
+
+    private static void startVm(String url, String name, String uuid) throws Exception {
+        ok(url, "define", domainXml(name, uuid).toString());
+        ok(url, "start", name);
+    }
+
+    private static Path domainXml(String name, String uuid) throws IOException {
+        String xml = "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid><memory unit='MiB'>16</memory>"
+                + "<vcpu>1</vcpu><metadata><sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0' dirty-pages-per-second='0'/>"
+                + "</metadata></domain>";
+        return Files.writeString(Files.createTempFile(Installation.WORK, name, ".xml"), xml, StandardCharsets.UTF_8);
+    }
+
+    private static String ok(String url, String... args) throws Exception {
+        String[] all = Stream.concat(Stream.of("-c", url), Stream.of(args)).toArray(String[]::new);
+        Installation.Result result = Installation.ferry(all);
+        assertEquals(String.join(" ", args) + ": " + result, 0, result.exit());
+        return result.out();
+    }
+
+    private static String field(String dominfo, String label) {
+        return dominfo.lines().filter(l -> l.startsWith(label + ":")).map(l -> l.substring(label.length() + 1).trim())
+                .findFirst().orElseThrow(() -> new AssertionError(label + " not in\n" + dominfo));
+    }
+
+    private static void assertNoStaging(DaemonProcess daemon) throws IOException {
+        Path staging = daemon.stateDir.resolve("snapshots/.staging");
+        if (Files.exists(staging)) {
+            try (Stream<Path> left = Files.list(staging)) {
+                assertEquals("staged files left on " + daemon.stateDir, List.of(), left.toList());
+            }
+        }
+    }
+
+    private static Path copyWithoutSnapshotsPlugin(Path home) throws IOException {
+        try (Stream<Path> paths = Files.walk(Installation.HOME)) {
+            for (Path path : paths.toList()) {
+                Path target = home.resolve(Installation.HOME.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        try (Stream<Path> bundles = Files.list(home.resolve("bundle"))) {
+            for (Path jar : bundles.filter(p -> p.getFileName().toString().startsWith("ferry-plugin-snapshots-")).toList()) {
+                Files.delete(jar);
+            }
+        }
+        return home;
+    }
+}

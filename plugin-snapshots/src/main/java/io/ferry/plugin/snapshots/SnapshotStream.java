@@ -1,0 +1,126 @@
+package io.ferry.plugin.snapshots;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.DigestInputStream;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The side stream of the {@code snapshots} section: an int count, then per snapshot a flag byte (1 for the
+ * current snapshot, else 0), an int length and that many bytes of UTF-8 {@code <domainsnapshot>} XML. The
+ * descriptor's digest is {@code sha256:} and the hex SHA-256 of all of the stream's bytes.
+ */
+final class SnapshotStream {
+    /** At most this many snapshots in one migration. */
+    static final int MAX_COUNT = 1_000_000;
+    /** At most this many bytes of XML per snapshot: the cookie size cap. */
+    static final int MAX_LENGTH = 4 * 1024 * 1024;
+    /** At most this many bytes in the whole stream: the destination holds it in memory until it is staged. */
+    static final long MAX_TOTAL = 256L * 1024 * 1024;
+
+    /** What the stream carried: the XML of each snapshot in stream order, and the index of the current one (-1: none). */
+    record Contents(List<String> xmls, int current) {
+    }
+
+    private SnapshotStream() {
+    }
+
+    /** Writes {@code snapshots}, flagging {@code current}. */
+    static void write(OutputStream out, List<Snapshot> snapshots, String current) throws IOException {
+        DataOutputStream data = new DataOutputStream(new BufferedOutputStream(out, 64 * 1024));
+        data.writeInt(snapshots.size());
+        for (Snapshot snapshot : snapshots) {
+            byte[] xml = snapshot.xml().getBytes(StandardCharsets.UTF_8);
+            data.writeByte(snapshot.name().equals(current) ? 1 : 0);
+            data.writeInt(xml.length);
+            data.write(xml);
+        }
+        data.flush();
+    }
+
+    /** The descriptor's digest of what {@link #write} writes. */
+    static String digest(List<Snapshot> snapshots, String current) throws IOException {
+        MessageDigest sha = sha256();
+        try (DigestOutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), sha)) {
+            write(out, snapshots, current);
+        }
+        return "sha256:" + HexFormat.of().formatHex(sha.digest());
+    }
+
+    /**
+     * Reads a whole stream, within bounds, and checks it against the cookie's descriptor.
+     *
+     * @throws CookieException when the stream is out of bounds, truncated, too long, or does not match
+     */
+    static Contents read(InputStream in, SnapshotDescriptor expected) throws IOException, CookieException {
+        MessageDigest sha = sha256();
+        DataInputStream data = new DataInputStream(new DigestInputStream(new BufferedInputStream(in, 64 * 1024), sha));
+        try {
+            int count = data.readInt();
+            if (count < 0 || count > MAX_COUNT) {
+                throw new CookieException("snapshots stream announces " + count + " snapshots (limit " + MAX_COUNT + ")");
+            }
+            if (count != expected.count()) {
+                throw new CookieException("snapshots stream carries " + count + " snapshots but the migration cookie's"
+                        + " descriptor says " + expected.count());
+            }
+            List<String> xmls = new ArrayList<>(Math.min(count, 65_536));
+            int current = -1;
+            long total = 4;
+            for (int i = 0; i < count; i++) {
+                int flag = data.readUnsignedByte();
+                int length = data.readInt();
+                if (flag > 1 || length < 0 || length > MAX_LENGTH) {
+                    throw new CookieException("snapshots stream: snapshot " + (i + 1) + " is malformed (flag " + flag
+                            + ", length " + length + ", limit " + MAX_LENGTH + ")");
+                }
+                total += 5 + length;
+                if (total > MAX_TOTAL) {
+                    throw new CookieException("snapshots stream exceeds " + MAX_TOTAL + " bytes");
+                }
+                if (flag == 1) {
+                    if (current >= 0) {
+                        throw new CookieException("snapshots stream flags more than one current snapshot");
+                    }
+                    current = i;
+                }
+                byte[] xml = new byte[length];
+                data.readFully(xml);
+                xmls.add(new String(xml, StandardCharsets.UTF_8));
+            }
+            if (data.read() != -1) {
+                throw new CookieException("snapshots stream carries data after its " + count + " snapshots");
+            }
+            String digest = "sha256:" + HexFormat.of().formatHex(sha.digest());
+            if (!digest.equals(expected.digest())) {
+                throw new CookieException("snapshots stream digest " + digest + " does not match the migration cookie's "
+                        + expected.digest());
+            }
+            return new Contents(xmls, current);
+        } catch (EOFException e) {
+            throw new CookieException("snapshots stream ended early: expected " + expected.count() + " snapshots");
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,147 @@
+package io.ferry.plugin.snapshots;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.Test;
+
+/** The snapshots section's bake (descriptor and side stream) and eat (bounded read, checks, staging). */
+public class SnapshotSideStreamTest {
+    private final FakeStore source = new FakeStore();
+    private final FakeStore destination = new FakeStore();
+
+    static Snapshot snapshot(String name, String parent) {
+        String xml = "<domainsnapshot><name>" + name + "</name><state>running</state>"
+                + (parent == null ? "" : "<parent><name>" + parent + "</name></parent>")
+                + "<domain type='sim'><name>vm1</name></domain></domainsnapshot>";
+        return new Snapshot(name, parent, xml);
+    }
+
+    private SnapshotDescriptor bake(FakeContext context, List<Snapshot> snapshots, String current) throws Exception {
+        source.snapshots.put(FakeContext.DOMAIN, snapshots);
+        source.current.put(FakeContext.DOMAIN, current);
+        return new SnapshotsSection(source).bake(context).orElseThrow();
+    }
+
+    private void eat(FakeContext context, SnapshotDescriptor descriptor) throws Exception {
+        new SnapshotsSection(destination).eat(context, descriptor);
+    }
+
+    @Test
+    public void treeTravelsWholeAndIsStagedParentsFirstWithItsCurrentSnapshot() throws Exception {
+        List<Snapshot> tree = List.of(snapshot("root", null), snapshot("child", "root"), snapshot("grandchild", "child"),
+                snapshot("sibling", "root"));
+        FakeContext context = new FakeContext();
+        SnapshotDescriptor descriptor = bake(context, tree, "grandchild");
+        assertEquals(4, descriptor.count());
+        assertTrue(descriptor.digest(), descriptor.digest().matches("sha256:[0-9a-f]{64}"));
+        eat(context, descriptor);
+        List<Snapshot> staged = destination.staged.get("m1");
+        assertEquals(List.of("root", "child", "sibling", "grandchild"), staged.stream().map(Snapshot::name).toList());
+        assertEquals(tree.get(2), staged.get(3));
+        assertEquals("grandchild", destination.stagedCurrent.get("m1"));
+    }
+
+    @Test
+    public void tenThousandDeepChainIsFine() throws Exception {
+        List<Snapshot> chain = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            chain.add(snapshot("s" + i, i == 0 ? null : "s" + (i - 1)));
+        }
+        java.util.Collections.reverse(chain); // children before parents in the stream
+        FakeContext context = new FakeContext();
+        eat(context, bake(context, chain, "s9999"));
+        assertEquals("s0", destination.staged.get("m1").get(0).name());
+        assertEquals("s9999", destination.staged.get("m1").get(9_999).name());
+    }
+
+    @Test
+    public void noSnapshotsNoDescriptorNoStream() throws Exception {
+        FakeContext context = new FakeContext();
+        assertFalse(new SnapshotsSection(source).bake(context).isPresent());
+        assertEquals(null, context.offered);
+    }
+
+    @Test
+    public void countOrDigestMismatchIsRefusedAndNothingIsStaged() throws Exception {
+        FakeContext context = new FakeContext();
+        SnapshotDescriptor descriptor = bake(context, List.of(snapshot("a", null), snapshot("b", "a")), "b");
+        assertRefused("snapshots stream carries 2 snapshots but the migration cookie's descriptor says 3", context,
+                new SnapshotDescriptor(3, descriptor.digest()));
+        String other = "sha256:" + "0".repeat(64);
+        CookieException e = assertThrows(CookieException.class, () -> eat(context, new SnapshotDescriptor(2, other)));
+        assertEquals("snapshots stream digest " + descriptor.digest() + " does not match the migration cookie's " + other,
+                e.getMessage());
+        byte[] bytes = context.streamBytes();
+        context.bytes = Arrays.copyOf(bytes, bytes.length - 1);
+        assertRefused("snapshots stream ended early: expected 2 snapshots", context, descriptor);
+        context.bytes = Arrays.copyOf(bytes, bytes.length + 1);
+        assertRefused("snapshots stream carries data after its 2 snapshots", context, descriptor);
+        assertTrue(destination.staged.isEmpty());
+    }
+
+    @Test
+    public void boundsAreCheckedBeforeAnythingIsAllocated() throws Exception {
+        FakeContext context = new FakeContext();
+        context.bytes = stream(2_000_000);
+        assertRefused("snapshots stream announces 2000000 snapshots (limit 1000000)", context, new SnapshotDescriptor(1, "d"));
+        assertRefused("migration cookie announces 2000000 snapshots (limit 1000000)", context, new SnapshotDescriptor(2_000_000, "d"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        DataOutputStream data = new DataOutputStream(bytes);
+        data.writeInt(1);
+        data.writeByte(0);
+        data.writeInt(Integer.MAX_VALUE);
+        context.bytes = bytes.toByteArray();
+        assertRefused("snapshots stream: snapshot 1 is malformed (flag 0, length 2147483647, limit 4194304)", context,
+                new SnapshotDescriptor(1, "d"));
+    }
+
+    @Test
+    public void hierarchyMustBeAForestOfWellFormedSnapshots() throws Exception {
+        assertHierarchyRefused("snapshot 'b' has parent 'gone', which the snapshots stream does not carry",
+                snapshot("a", null), snapshot("b", "gone"));
+        assertHierarchyRefused("snapshot 'a' is part of a parent cycle in the snapshots stream",
+                snapshot("r", null), snapshot("a", "c"), snapshot("b", "a"), snapshot("c", "b"));
+        assertHierarchyRefused("snapshot 'a' is part of a parent cycle in the snapshots stream", snapshot("a", "a"));
+        assertHierarchyRefused("snapshots stream carries snapshot 'a' twice", snapshot("a", null), snapshot("a", null));
+        assertHierarchyRefused("snapshots stream carries a <domain> that is not a <domainsnapshot> with a <name>",
+                new Snapshot("x", null, "<domain><name>x</name></domain>"));
+        FakeContext context = new FakeContext();
+        SnapshotDescriptor descriptor = bake(context, List.of(new Snapshot("x", null,
+                "<!DOCTYPE d [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><domainsnapshot><name>&e;</name></domainsnapshot>")), null);
+        CookieException e = assertThrows(CookieException.class, () -> eat(context, descriptor));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("snapshots stream carries a malformed <domainsnapshot>: ")
+                && e.getMessage().contains("DOCTYPE"));
+    }
+
+    private void assertHierarchyRefused(String message, Snapshot... snapshots) throws Exception {
+        FakeContext context = new FakeContext();
+        assertRefused(message, context, bake(context, List.of(snapshots), null));
+    }
+
+    private void assertRefused(String message, FakeContext context, SnapshotDescriptor descriptor) {
+        CookieException e = assertThrows(CookieException.class, () -> eat(context, descriptor));
+        assertEquals(message, e.getMessage());
+        assertTrue(destination.staged.isEmpty());
+    }
+
+    private static byte[] stream(int count) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        new DataOutputStream(bytes).writeInt(count);
+        return bytes.toByteArray();
+    }
+
+    static byte[] utf8(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+}
