@@ -48,8 +48,11 @@ final class DemoCommand implements Command {
 
             source.post("domains", Map.of(), sample("demo-domain.xml"));
             source.post("domains/demo-vm/start", Map.of(), new byte[0]);
+            for (String snapshot : List.of("installed", "configured")) {
+                source.post("domains/demo-vm/snapshots", Map.of("name", snapshot, "description", "demo snapshot"), new byte[0]);
+            }
             out.println();
-            out.println("== demo-vm (64 MiB, a guest dirtying 2000 pages/s) runs on host-a");
+            out.println("== demo-vm (64 MiB, a guest dirtying 2000 pages/s, two disks, two snapshots) runs on host-a");
 
             Messages.Migrate request = new Messages.Migrate("demo-vm", b.uri(),
                     new MigrationFlags(true, false, false, false, true, false, false), null, null, 0);

@@ -197,6 +197,12 @@ final class SourceSide {
 
     /** The domain runs on the destination now: the source's copy goes. Caller holds the job. */
     void complete(Outgoing o) throws Exception {
+        if (o.job != null && !o.flags.v2()) {
+            // Finish succeeded, which it only does once the destination verified the memory digest
+            MigrationStats s = o.job.stats();
+            o.job.progress(new MigrationStats(s.elapsedMillis(), s.total(), s.processed(), s.remaining(), s.bandwidth(),
+                    s.dirtyRate(), s.iteration(), s.downtimeMillis(), s.setupMillis(), s.pageSize(), true));
+        }
         if (o.domain.isActive() && !o.flags.offline()) {
             m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);
         }
