@@ -6,22 +6,20 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieException;
-import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.testkit.Fragments;
+import io.ferry.testkit.TestSectionContext;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.Test;
 import org.w3c.dom.Element;
 
@@ -29,39 +27,20 @@ import org.w3c.dom.Element;
 public class GraphicsSectionTest {
     private final GraphicsSection section = new GraphicsSection();
 
-    static Element xml(String text) {
-        try {
-            return DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder()
-                    .parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    static Element emptyFragment() {
-        try {
-            var document = DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder().newDocument();
-            document.appendChild(document.createElement("graphics"));
-            return document.getDocumentElement();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private Element format(GraphicsRelocation value) {
-        Element fragment = emptyFragment();
+        Element fragment = Fragments.empty("graphics");
         section.format(value, fragment);
         return fragment;
     }
 
     private void assertRefused(String message, String fragment) {
-        CookieException e = assertThrows(CookieException.class, () -> section.parse(xml(fragment)));
+        CookieException e = assertThrows(CookieException.class, () -> section.parse(Fragments.parse(fragment)));
         assertEquals(message, e.getMessage());
     }
 
     @Test
     public void spiceWithCertificateSubjectParses() throws Exception {
-        GraphicsRelocation value = section.parse(xml(
+        GraphicsRelocation value = section.parse(Fragments.parse(
                 "<graphics type='spice' port='123' listen='test' tlsPort='321'><cert info='subject' value='testsubject'/></graphics>"));
         assertEquals(new GraphicsRelocation("spice", 123, "test", 321, "testsubject"), value);
     }
@@ -69,12 +48,12 @@ public class GraphicsSectionTest {
     @Test
     public void vncHasNoTlsPortEvenIfOneIsWritten() throws Exception {
         assertEquals(new GraphicsRelocation("vnc", 5901, "::1", null, null),
-                section.parse(xml("<graphics type='vnc' port='5901' listen='::1' tlsPort='7'/>")));
+                section.parse(Fragments.parse("<graphics type='vnc' port='5901' listen='::1' tlsPort='7'/>")));
     }
 
     @Test
     public void firstSubjectCertWinsAndOtherCertsAreIgnored() throws Exception {
-        GraphicsRelocation value = section.parse(xml("<graphics type='spice' port='1' listen='h' tlsPort='-1'>"
+        GraphicsRelocation value = section.parse(Fragments.parse("<graphics type='spice' port='1' listen='h' tlsPort='-1'>"
                 + "<cert info='issuer' value='ca'/><cert info='subject' value='first'/><cert info='subject' value='second'/>"
                 + "</graphics>"));
         assertEquals("first", value.tlsSubject());
@@ -125,7 +104,7 @@ public class GraphicsSectionTest {
     @Test
     public void everyLibvirtGraphicsTypeIsKnown() throws Exception {
         for (String type : List.of("sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus")) {
-            assertEquals(type, section.parse(xml("<graphics type='" + type + "' port='1' tlsPort='2' listen='h'/>")).type());
+            assertEquals(type, section.parse(Fragments.parse("<graphics type='" + type + "' port='1' tlsPort='2' listen='h'/>")).type());
         }
     }
 
@@ -150,16 +129,16 @@ public class GraphicsSectionTest {
 
     @Test
     public void bakeHasNothingToSayWithoutAGraphicsServer() {
-        assertEquals(Optional.empty(), section.bake(new RecordingContext()));
-        RecordingContext context = new RecordingContext();
-        context.vm = Optional.of(new FakeVm(List.of(new DomainSpec.Graphics("sdl", 0, null))));
+        assertEquals(Optional.empty(), section.bake(new TestSectionContext()));
+        TestSectionContext context = new TestSectionContext();
+        context.vm(new FakeVm(List.of(new DomainSpec.Graphics("sdl", 0, null))));
         assertEquals(Optional.empty(), section.bake(context));
     }
 
     @Test
     public void bakeDescribesTheFirstVncOrSpiceListener() {
-        RecordingContext context = new RecordingContext();
-        context.vm = Optional.of(new FakeVm(List.of(new DomainSpec.Graphics("sdl", 0, null),
+        TestSectionContext context = new TestSectionContext();
+        context.vm(new FakeVm(List.of(new DomainSpec.Graphics("sdl", 0, null),
                 new DomainSpec.Graphics("vnc", 5907, "127.0.0.1"), new DomainSpec.Graphics("spice", 5908, "127.0.0.1"))));
         assertEquals(Optional.of(new GraphicsRelocation("vnc", 5907, "127.0.0.1", null, null)), section.bake(context));
     }
@@ -167,8 +146,8 @@ public class GraphicsSectionTest {
     @Test
     public void spiceGetsNoTlsPortAndTheConfiguredSubject() {
         section.configure(config(" CN=dest.example "));
-        RecordingContext context = new RecordingContext();
-        context.vm = Optional.of(new FakeVm(List.of(new DomainSpec.Graphics("spice", 5930, null))));
+        TestSectionContext context = new TestSectionContext();
+        context.vm(new FakeVm(List.of(new DomainSpec.Graphics("spice", 5930, null))));
         assertEquals(Optional.of(new GraphicsRelocation("spice", 5930, "0.0.0.0", -1, "CN=dest.example")), section.bake(context));
         section.configure(config(""));
         assertEquals(null, section.bake(context).get().tlsSubject());
@@ -176,9 +155,9 @@ public class GraphicsSectionTest {
 
     @Test
     public void eatRelocatesClientsToTheDestinationsListener() {
-        RecordingContext context = new RecordingContext();
+        TestSectionContext context = new TestSectionContext();
         FakeVm vm = new FakeVm(List.of(new DomainSpec.Graphics("spice", 5900, "127.0.0.1")));
-        context.vm = Optional.of(vm);
+        context.vm(vm);
         section.eat(context, new GraphicsRelocation("spice", 5901, "192.0.2.7", 5902, "CN=b"));
         assertEquals(List.of("spice 192.0.2.7:5901 CN=b"), vm.relocations);
         assertTrue(context.warn.isEmpty());
@@ -187,10 +166,10 @@ public class GraphicsSectionTest {
     @Test
     public void eatUsesThePeersHostnameForAWildcardListen() {
         for (String wildcard : List.of("0.0.0.0", "::")) {
-            RecordingContext context = new RecordingContext();
+            TestSectionContext context = new TestSectionContext();
             FakeVm vm = new FakeVm(List.of());
-            context.vm = Optional.of(vm);
-            context.remote = Optional.of(new SectionContext.Host("host-b.example", UUID.randomUUID()));
+            context.vm(vm);
+            context.remoteHost(new SectionContext.Host("host-b.example", UUID.randomUUID()));
             section.eat(context, new GraphicsRelocation("vnc", 5901, wildcard, null, null));
             assertEquals(List.of("vnc host-b.example:5901 null"), vm.relocations);
         }
@@ -198,21 +177,21 @@ public class GraphicsSectionTest {
 
     @Test
     public void aFailingRelocationIsOnlyAWarning() {
-        RecordingContext context = new RecordingContext();
+        TestSectionContext context = new TestSectionContext();
         FakeVm vm = new FakeVm(List.of());
         vm.failure = new HypervisorException("domain 'vm' has no vnc graphics");
-        context.vm = Optional.of(vm);
+        context.vm(vm);
         section.eat(context, new GraphicsRelocation("vnc", 5901, "192.0.2.7", null, null));
         assertEquals(List.of("unable to provide data for graphics client relocation: domain 'vm' has no vnc graphics"), context.warn);
     }
 
     @Test
     public void eatWithoutAVmOrHostnameRelocatesNothing() {
-        RecordingContext context = new RecordingContext();
+        TestSectionContext context = new TestSectionContext();
         section.eat(context, new GraphicsRelocation("spice", 5900, "192.0.2.7", 5901, null));
         assertTrue(context.warn.isEmpty());
         FakeVm vm = new FakeVm(List.of());
-        context.vm = Optional.of(vm);
+        context.vm(vm);
         section.eat(context, new GraphicsRelocation("vnc", 5900, "0.0.0.0", null, null));
         assertTrue(vm.relocations.isEmpty());
         assertEquals(1, context.warn.size());
@@ -290,74 +269,6 @@ public class GraphicsSectionTest {
         @Override
         public MigrationStats receiveMemory(InputStream in, MigrationControl control) {
             throw new UnsupportedOperationException();
-        }
-    }
-
-    /** Records what a section logs. */
-    static final class RecordingContext implements SectionContext {
-        final List<String> info = new ArrayList<>();
-        final List<String> warn = new ArrayList<>();
-        Optional<VirtualMachine> vm = Optional.empty();
-        Optional<Host> remote = Optional.empty();
-
-        @Override
-        public java.util.Optional<io.ferry.api.hypervisor.DomainSpec> domain() {
-            return java.util.Optional.empty();
-        }
-
-        @Override
-        public Optional<VirtualMachine> vm() {
-            return vm;
-        }
-
-        @Override
-        public java.util.Optional<io.ferry.api.cookie.DomainLeases> leases() {
-            return java.util.Optional.empty();
-        }
-
-        @Override
-        public java.util.Optional<io.ferry.api.cookie.SideStream> sideStream() {
-            return java.util.Optional.empty();
-        }
-
-        @Override
-        public Phase phase() {
-            return Phase.PERFORM;
-        }
-
-        @Override
-        public String migrationId() {
-            return "m1";
-        }
-
-        @Override
-        public String domainName() {
-            return "vm";
-        }
-
-        @Override
-        public UUID domainUuid() {
-            return UUID.fromString("dcf47dbd-46d1-4d5b-b442-262a806a333a");
-        }
-
-        @Override
-        public Host localHost() {
-            return new Host("src", UUID.fromString("8b3f4dc4-6a8e-5f9b-94a5-4c35babd8d95"));
-        }
-
-        @Override
-        public Optional<Host> remoteHost() {
-            return remote;
-        }
-
-        @Override
-        public void info(String message) {
-            info.add(message);
-        }
-
-        @Override
-        public void warn(String message) {
-            warn.add(message);
         }
     }
 }

@@ -6,12 +6,13 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 
 import io.ferry.api.cookie.CookieException;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
-import java.util.List;
 import io.ferry.api.cookie.Phase;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.testkit.Fragments;
+import io.ferry.testkit.TestSectionContext;
+import java.util.List;
 import java.util.Optional;
-import javax.xml.parsers.DocumentBuilderFactory;
+import java.util.UUID;
 import org.junit.Test;
 import org.w3c.dom.Element;
 
@@ -19,17 +20,17 @@ import org.w3c.dom.Element;
 public class LockstateSectionTest {
     private final LockstateSection section = new LockstateSection();
 
-    static Element xml(String text) {
-        try {
-            return DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder()
-                    .parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+    private static final UUID DOMAIN = UUID.fromString("1b4e28ba-2fa1-11d2-883f-0016d3cca427");
+    private static final DomainSpec ONE_DISK = new DomainSpec("vm", DOMAIN, "sim", 1024, 1,
+            List.of(new DomainSpec.Disk("/images/vm.img", "vda")), List.of(), List.of(), "<domain/>");
+
+    /** A context for a domain with one disk and, unless null, leases. */
+    private static TestSectionContext at(Phase phase, RecordingLeases leases) {
+        return new TestSectionContext().phase(phase).domain(ONE_DISK).leases(leases);
     }
 
     private Element format(LeaseState value) {
-        Element fragment = xml("<lockstate/>");
+        Element fragment = Fragments.empty("lockstate");
         section.format(value, fragment);
         return fragment;
     }
@@ -37,18 +38,18 @@ public class LockstateSectionTest {
     @Test
     public void driverAndLeasesParse() throws Exception {
         assertEquals(new LeaseState("blurb", "leastest"),
-                section.parse(xml("<lockstate driver='blurb'><leases>leastest</leases></lockstate>")));
+                section.parse(Fragments.parse("<lockstate driver='blurb'><leases>leastest</leases></lockstate>")));
     }
 
     @Test
     public void missingOrEmptyLeasesMeanNoState() throws Exception {
-        assertEquals(new LeaseState("sanlock", null), section.parse(xml("<lockstate driver='sanlock'/>")));
-        assertEquals(new LeaseState("sanlock", null), section.parse(xml("<lockstate driver='sanlock'><leases/></lockstate>")));
+        assertEquals(new LeaseState("sanlock", null), section.parse(Fragments.parse("<lockstate driver='sanlock'/>")));
+        assertEquals(new LeaseState("sanlock", null), section.parse(Fragments.parse("<lockstate driver='sanlock'><leases/></lockstate>")));
     }
 
     @Test
     public void onlyTheFirstLeasesElementCounts() throws Exception {
-        assertEquals("one", section.parse(xml("<lockstate driver='d'><other>x</other><leases>one</leases>"
+        assertEquals("one", section.parse(Fragments.parse("<lockstate driver='d'><other>x</other><leases>one</leases>"
                 + "<leases>two</leases></lockstate>")).leases());
     }
 
@@ -62,7 +63,7 @@ public class LockstateSectionTest {
     @Test
     public void missingDriverIsRefused() {
         for (String fragment : List.of("<lockstate><leases>x</leases></lockstate>", "<lockstate driver=''/>")) {
-            CookieException e = assertThrows(CookieException.class, () -> section.parse(xml(fragment)));
+            CookieException e = assertThrows(CookieException.class, () -> section.parse(Fragments.parse(fragment)));
             assertEquals("Missing lock driver name in migration cookie", e.getMessage());
         }
     }
@@ -92,18 +93,18 @@ public class LockstateSectionTest {
 
     @Test
     public void bakeHasNothingToSayWithoutALockManager() throws Exception {
-        assertEquals(Optional.empty(), section.bake(FakeContext.at(Phase.BEGIN, null)));
+        assertEquals(Optional.empty(), section.bake(at(Phase.BEGIN, null)));
     }
 
     @Test
     public void bakeCarriesTheManagersNameAndState() throws Exception {
-        FakeContext context = FakeContext.at(Phase.PERFORM, new FakeContext.Leases("file", "abc:2"));
+        TestSectionContext context = at(Phase.PERFORM, new RecordingLeases("file", "abc:2"));
         assertEquals(Optional.of(new LeaseState("file", "abc:2")), section.bake(context));
     }
 
     @Test
     public void prepareRefusesAnotherLockManager() {
-        FakeContext context = FakeContext.at(Phase.PREPARE, new FakeContext.Leases("zookeeper", null));
+        TestSectionContext context = at(Phase.PREPARE, new RecordingLeases("zookeeper", null));
         CookieException e = assertThrows(CookieException.class, () -> section.eat(context, new LeaseState("file", "abc:1")));
         assertEquals("lock manager mismatch: the source uses file, this host zookeeper; both hosts must use the same one", e.getMessage());
     }
@@ -111,14 +112,14 @@ public class LockstateSectionTest {
     @Test
     public void prepareRefusesWhenThisHostHasNoLockManager() {
         CookieException e = assertThrows(CookieException.class,
-                () -> section.eat(FakeContext.at(Phase.PREPARE, null), new LeaseState("file", "abc:1")));
+                () -> section.eat(at(Phase.PREPARE, null), new LeaseState("file", "abc:1")));
         assertTrue(e.getMessage(), e.getMessage().contains("this host has no lock manager"));
     }
 
     @Test
     public void finishHandsTheStateToTheCore() throws Exception {
-        FakeContext.Leases leases = new FakeContext.Leases("file", null);
-        section.eat(FakeContext.at(Phase.FINISH, leases), new LeaseState("file", "abc:2"));
+        RecordingLeases leases = new RecordingLeases("file", null);
+        section.eat(at(Phase.FINISH, leases), new LeaseState("file", "abc:2"));
         assertEquals("abc:2", leases.acquiredWith);
     }
 }

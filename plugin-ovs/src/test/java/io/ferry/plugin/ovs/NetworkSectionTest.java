@@ -5,11 +5,10 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 
 import io.ferry.api.cookie.CookieException;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
+import io.ferry.testkit.Fragments;
+import io.ferry.testkit.TestSectionContext;
 import java.util.List;
 import java.util.Optional;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.Test;
 import org.w3c.dom.Element;
 
@@ -17,36 +16,27 @@ import org.w3c.dom.Element;
 public class NetworkSectionTest {
     private final NetworkSection section = new NetworkSection();
 
-    static Element xml(String text) {
-        try {
-            return DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder()
-                    .parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private Element format(PortData value) {
-        Element fragment = xml("<network/>");
+        Element fragment = Fragments.empty("network");
         section.format(value, fragment);
         return fragment;
     }
 
     private void assertRefused(String message, String fragment) {
-        CookieException e = assertThrows(CookieException.class, () -> section.parse(xml(fragment)));
+        CookieException e = assertThrows(CookieException.class, () -> section.parse(Fragments.parse(fragment)));
         assertEquals(message, e.getMessage());
     }
 
     @Test
     public void libvirtsInterfaceParses() throws Exception {
-        PortData value = section.parse(xml(
+        PortData value = section.parse(Fragments.parse(
                 "<network><interface index='0' vporttype='midonet'><portdata>testportdata</portdata></interface></network>"));
         assertEquals(new PortData(List.of(new PortData.Interface(0, "midonet", "testportdata"))), value);
     }
 
     @Test
     public void indexDefaultsToPositionAndPortDataIsOptional() throws Exception {
-        PortData value = section.parse(xml("<network><interface vporttype='openvswitch'/><comment/>"
+        PortData value = section.parse(Fragments.parse("<network><interface vporttype='openvswitch'/><comment/>"
                 + "<interface index='7' vporttype='openvswitch'><portdata>p</portdata></interface>"
                 + "<interface vporttype='midonet'/></network>"));
         assertEquals(List.of(new PortData.Interface(0, "openvswitch", null), new PortData.Interface(7, "openvswitch", "p"),
@@ -55,12 +45,12 @@ public class NetworkSectionTest {
 
     @Test
     public void emptyNetworkHasNoInterfaces() throws Exception {
-        assertEquals(List.of(), section.parse(xml("<network/>")).interfaces());
+        assertEquals(List.of(), section.parse(Fragments.parse("<network/>")).interfaces());
     }
 
     @Test
     public void indexIsTrimmed() throws Exception {
-        assertEquals(3, section.parse(xml("<network><interface index=' 3 ' vporttype='v'/></network>")).interfaces().get(0).index());
+        assertEquals(3, section.parse(Fragments.parse("<network><interface index=' 3 ' vporttype='v'/></network>")).interfaces().get(0).index());
     }
 
     @Test
@@ -103,6 +93,6 @@ public class NetworkSectionTest {
 
     @Test
     public void bakeHasNothingToSayWithoutASwitch() throws Exception {
-        assertEquals(Optional.empty(), section.bake(new PortDataTransferTest.Context(null)));
+        assertEquals(Optional.empty(), section.bake(new TestSectionContext()));
     }
 }

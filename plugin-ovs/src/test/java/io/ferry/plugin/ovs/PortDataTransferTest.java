@@ -4,12 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.ferry.api.cookie.Phase;
-import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.testkit.TestSectionContext;
 import java.io.IOException;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -43,7 +41,7 @@ public class PortDataTransferTest {
     @Test
     public void bakeReadsPortDataOfOvsNicsOnlyAndListsOtherVirtualPorts() throws Exception {
         ovs.answer("\"key=value, other\"\n");
-        Optional<PortData> baked = new NetworkSection(ovs.db()).bake(new Context(domain(OVS0, PLAIN1, MIDONET2)));
+        Optional<PortData> baked = new NetworkSection(ovs.db()).bake(new TestSectionContext().domain(domain(OVS0, PLAIN1, MIDONET2)));
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"key=value, other\""),
                 new PortData.Interface(2, "midonet", null)))), baked);
         assertEquals(List.of(DB + "--if-exists get Interface fedcf47dbdn0 external_ids:PortData"), ovs.calls());
@@ -52,8 +50,8 @@ public class PortDataTransferTest {
     @Test
     public void bakeReadsTheRunningVmsInterfaceNotTheDestinationDefinitions() throws Exception {
         DomainSpec renamedForDestination = domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst"));
-        Context context = new Context(renamedForDestination);
-        context.vm = Optional.of((VirtualMachine) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+        TestSectionContext context = new TestSectionContext().domain(renamedForDestination);
+        context.vm((VirtualMachine) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> {
                     if (method.getName().equals("spec")) {
                         return domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-src"));
@@ -68,14 +66,14 @@ public class PortDataTransferTest {
     @Test
     public void bakeWithoutVirtualPortsOrDomainHasNothingToSay() throws Exception {
         NetworkSection section = new NetworkSection(ovs.db());
-        assertEquals(Optional.empty(), section.bake(new Context(domain(PLAIN1))));
-        assertEquals(Optional.empty(), section.bake(new Context(null)));
+        assertEquals(Optional.empty(), section.bake(new TestSectionContext().domain(domain(PLAIN1))));
+        assertEquals(Optional.empty(), section.bake(new TestSectionContext()));
         assertEquals(List.of(), ovs.calls());
     }
 
     @Test
     public void noPortDataOrNoOvsOrAFailingOvsdbBakesTheNicWithoutData() throws Exception {
-        Context context = new Context(domain(OVS0));
+        TestSectionContext context = new TestSectionContext().domain(domain(OVS0));
         PortData none = new PortData(List.of(new PortData.Interface(0, "openvswitch", null)));
         ovs.answer("\n");
         assertEquals(Optional.of(none), new NetworkSection(ovs.db()).bake(context));
@@ -89,7 +87,7 @@ public class PortDataTransferTest {
     @Test
     public void eatWritesPortDataOnTheInterfaceOfTheSameIndex() throws Exception {
         DomainSpec.Nic renamed = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst");
-        Context context = new Context(domain(renamed, PLAIN1, MIDONET2));
+        TestSectionContext context = new TestSectionContext().domain(domain(renamed, PLAIN1, MIDONET2));
         new NetworkSection(ovs.db()).eat(context, new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"a b\""),
                 new PortData.Interface(2, "midonet", null))));
         assertEquals(List.of(DB + "set Interface vnet-dst external_ids:PortData=\"a b\""), ovs.calls());
@@ -99,14 +97,14 @@ public class PortDataTransferTest {
     @Test
     public void aDestinationWithoutOvsForTheNicWarnsAndGoesOn() throws Exception {
         PortData sent = new PortData(List.of(new PortData.Interface(0, "openvswitch", "x"), new PortData.Interface(1, "openvswitch", "y")));
-        Context noOvs = new Context(domain(OVS0, PLAIN1));
+        TestSectionContext noOvs = new TestSectionContext().domain(domain(OVS0, PLAIN1));
         new NetworkSection().eat(noOvs, sent);
         assertEquals(2, noOvs.warn.size());
-        Context plainSecondNic = new Context(domain(OVS0, PLAIN1));
+        TestSectionContext plainSecondNic = new TestSectionContext().domain(domain(OVS0, PLAIN1));
         new NetworkSection(ovs.db()).eat(plainSecondNic, sent);
         assertEquals(1, plainSecondNic.warn.size());
         ovs.fail("ovs-vsctl: no row \"fedcf47dbdn0\" in table Interface\n");
-        Context refused = new Context(domain(OVS0));
+        TestSectionContext refused = new TestSectionContext().domain(domain(OVS0));
         new NetworkSection(ovs.db()).eat(refused, sent);
         assertTrue(refused.warn.toString(), refused.warn.get(0).contains("no row"));
     }
@@ -115,75 +113,5 @@ public class PortDataTransferTest {
     public void aMissingProgramIsAnIoError() {
         OvsDb missing = new OvsDb(folder.getRoot().toPath().resolve("nowhere").toString(), "unix:/x");
         assertThrows(IOException.class, () -> missing.portData("eth0"));
-    }
-
-    /** A section context for one domain that records warnings. */
-    static final class Context implements SectionContext {
-        final DomainSpec domain;
-        final List<String> warn = new ArrayList<>();
-        Optional<VirtualMachine> vm = Optional.empty();
-
-        Context(DomainSpec domain) {
-            this.domain = domain;
-        }
-
-        @Override
-        public Phase phase() {
-            return Phase.PERFORM;
-        }
-
-        @Override
-        public String migrationId() {
-            return "m1";
-        }
-
-        @Override
-        public String domainName() {
-            return "vm";
-        }
-
-        @Override
-        public UUID domainUuid() {
-            return UUID_;
-        }
-
-        @Override
-        public Optional<DomainSpec> domain() {
-            return Optional.ofNullable(domain);
-        }
-
-        @Override
-        public Optional<VirtualMachine> vm() {
-            return vm;
-        }
-
-        @Override
-        public Optional<io.ferry.api.cookie.DomainLeases> leases() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Optional<io.ferry.api.cookie.SideStream> sideStream() {
-            return Optional.empty();
-        }
-
-        @Override
-        public Host localHost() {
-            return new Host("here", UUID_);
-        }
-
-        @Override
-        public Optional<Host> remoteHost() {
-            return Optional.empty();
-        }
-
-        @Override
-        public void info(String message) {
-        }
-
-        @Override
-        public void warn(String message) {
-            warn.add(message);
-        }
     }
 }

@@ -1,37 +1,19 @@
 package io.ferry.plugin.snapshots;
 
-import io.ferry.api.cookie.DomainLeases;
-import io.ferry.api.cookie.Phase;
-import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
-import io.ferry.api.hypervisor.DomainSpec;
-import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.testkit.TestSectionContext;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Optional;
-import java.util.UUID;
 
 /** A migration's context as the core gives it, with a side stream kept in memory (or replaced by test bytes). */
-final class FakeContext implements SectionContext {
-    static final UUID DOMAIN = UUID.fromString("00000000-0000-4000-8000-0000000000aa");
-
+final class FakeContext extends TestSectionContext {
     SideStream.Writer offered;
     byte[] bytes;
 
-    byte[] streamBytes() throws IOException {
-        if (bytes == null) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            offered.writeTo(out);
-            bytes = out.toByteArray();
-        }
-        return bytes;
-    }
-
-    @Override
-    public Optional<SideStream> sideStream() {
-        return Optional.of(new SideStream() {
+    FakeContext() {
+        migrationId("m1").sideStream(new SideStream() {
             @Override
             public void offer(Writer writer) {
                 offered = writer;
@@ -44,56 +26,12 @@ final class FakeContext implements SectionContext {
         });
     }
 
-    @Override
-    public Phase phase() {
-        return Phase.BEGIN;
-    }
-
-    @Override
-    public String migrationId() {
-        return "m1";
-    }
-
-    @Override
-    public String domainName() {
-        return "vm1";
-    }
-
-    @Override
-    public UUID domainUuid() {
-        return DOMAIN;
-    }
-
-    @Override
-    public Optional<DomainSpec> domain() {
-        return Optional.empty();
-    }
-
-    @Override
-    public Optional<VirtualMachine> vm() {
-        return Optional.empty();
-    }
-
-    @Override
-    public Optional<DomainLeases> leases() {
-        return Optional.empty();
-    }
-
-    @Override
-    public Host localHost() {
-        return new Host("here", DOMAIN);
-    }
-
-    @Override
-    public Optional<Host> remoteHost() {
-        return Optional.empty();
-    }
-
-    @Override
-    public void info(String message) {
-    }
-
-    @Override
-    public void warn(String message) {
+    byte[] streamBytes() throws IOException {
+        if (bytes == null) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            offered.writeTo(out);
+            bytes = out.toByteArray();
+        }
+        return bytes;
     }
 }

@@ -28,8 +28,8 @@ public class SnapshotSideStreamTest {
     }
 
     private SnapshotDescriptor bake(FakeContext context, List<Snapshot> snapshots, String current) throws Exception {
-        source.snapshots.put(FakeContext.DOMAIN, snapshots);
-        source.current.put(FakeContext.DOMAIN, current);
+        source.snapshots.put(context.domainUuid(), snapshots);
+        source.current.put(context.domainUuid(), current);
         return new SnapshotsSection(source).bake(context).orElseThrow();
     }
 

@@ -4,11 +4,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import io.ferry.api.cookie.CookieException;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
+import io.ferry.testkit.Fragments;
 import java.util.List;
 import java.util.Optional;
-import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.Test;
 import org.w3c.dom.Element;
 
@@ -16,17 +14,8 @@ import org.w3c.dom.Element;
 public class SnapshotsSectionTest {
     private final SnapshotsSection section = new SnapshotsSection(new FakeStore());
 
-    static Element xml(String text) {
-        try {
-            return DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder()
-                    .parse(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
-    }
-
     private Element format(SnapshotDescriptor value) {
-        Element fragment = xml("<snapshots/>");
+        Element fragment = Fragments.empty("snapshots");
         section.format(value, fragment);
         return fragment;
     }
@@ -34,8 +23,8 @@ public class SnapshotsSectionTest {
     @Test
     public void countAndDigestParse() throws Exception {
         assertEquals(new SnapshotDescriptor(3, "sha256:ab12"),
-                section.parse(xml("<snapshots count='3' digest='sha256:ab12'/>")));
-        assertEquals(new SnapshotDescriptor(0, "none"), section.parse(xml("<snapshots count=' 0 ' digest='none'/>")));
+                section.parse(Fragments.parse("<snapshots count='3' digest='sha256:ab12'/>")));
+        assertEquals(new SnapshotDescriptor(0, "none"), section.parse(Fragments.parse("<snapshots count=' 0 ' digest='none'/>")));
     }
 
     @Test
@@ -65,7 +54,7 @@ public class SnapshotsSectionTest {
                 "malformed snapshots descriptor in migration cookie: count='4294967296' digest='d'"},
         };
         for (String[] c : cases) {
-            CookieException e = assertThrows(c[0], CookieException.class, () -> section.parse(xml(c[0])));
+            CookieException e = assertThrows(c[0], CookieException.class, () -> section.parse(Fragments.parse(c[0])));
             assertEquals(c[1], e.getMessage());
         }
     }
