@@ -150,7 +150,7 @@ public class SnapshotMigrationIT {
         assertTrue(begun.cookie(), begun.cookie().matches("(?s).*<snapshots count='4' digest='sha256:[0-9a-f]{64}'/>.*"));
         to.prepare(new Messages.Prepare(begun.id(), live, begun.domainXml(), begun.cookie(), begun.sections(), from.uri()));
         Path staged = destination.stateDir.resolve("snapshots/.staging").resolve(begun.id());
-        assertTrue("Prepare staged the snapshots", Files.exists(staged.resolve("grandchild.xml")));
+        assertTrue("Prepare staged the snapshots", Files.exists(staged.resolve("snapshots.pack")));
 
         to.finish(new Messages.Finish(begun.id(), true, null));
         from.confirm(new Messages.Confirm(begun.id(), true, null));
@@ -176,7 +176,7 @@ public class SnapshotMigrationIT {
             Messages.Begun begun = from.begin(new Messages.Begin("snap-restart", offline, null, null, 0));
             new HttpPeer(new ControlClient(target.url())).prepare(new Messages.Prepare(begun.id(), offline, begun.domainXml(),
                     begun.cookie(), begun.sections(), from.uri()));
-            assertTrue(Files.exists(target.stateDir.resolve("snapshots/.staging").resolve(begun.id()).resolve("only.xml")));
+            assertTrue(Files.exists(target.stateDir.resolve("snapshots/.staging").resolve(begun.id()).resolve("snapshots.pack")));
 
             target = target.restart();
             String url = target.url();

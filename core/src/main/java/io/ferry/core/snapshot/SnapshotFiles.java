@@ -6,6 +6,10 @@ import io.ferry.core.daemon.Daemon;
 import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -28,14 +32,18 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Snapshot metadata in the state directory: {@code snapshots/UUID/NAME.xml} ({@code <domainsnapshot>}) and
- * {@code snapshots/UUID/current}; a migration's incoming snapshots wait in {@code snapshots/.staging/ID/}
- * until the migration commits.
+ * Snapshot metadata in the state directory: {@code snapshots/UUID/NAME.xml} ({@code <domainsnapshot>}) for
+ * snapshots made here, {@code snapshots/UUID/migrated-ID.pack} for the hierarchy a migration brought, and
+ * {@code snapshots/UUID/current}. A migration's snapshots wait in {@code snapshots/.staging/ID/} and are
+ * committed as one pack file: one write and one fsync however many there are, and all or nothing.
  */
 @Component(service = {SnapshotStore.class, SnapshotFiles.class})
 public class SnapshotFiles implements SnapshotStore {
     private static final String CURRENT = "current";
     private static final String DOMAIN = "domain";
+    private static final String PACK = "snapshots.pack";
+    private static final String PACK_PREFIX = "migrated-";
+    private static final String PACK_SUFFIX = ".pack";
 
     private final Path root;
     private final HardenedXmlParser parser;
@@ -60,7 +68,8 @@ public class SnapshotFiles implements SnapshotStore {
     /** Adds a snapshot ({@code snapshot-create-as}); it becomes the current one. */
     public synchronized void add(UUID domain, Snapshot snapshot) throws IOException {
         Path dir = Files.createDirectories(root.resolve(domain.toString()));
-        if (Files.exists(dir.resolve(snapshot.name() + ".xml"))) {
+        requireName(snapshot.name());
+        if (Files.exists(dir.resolve(snapshot.name() + ".xml")) || packedNames(dir).contains(snapshot.name())) {
             throw new IOException("domain snapshot '" + snapshot.name() + "' already exists");
         }
         AtomicFiles.write(dir.resolve(snapshot.name() + ".xml"), snapshot.xml().getBytes(StandardCharsets.UTF_8));
@@ -71,7 +80,7 @@ public class SnapshotFiles implements SnapshotStore {
     public synchronized void setCurrent(UUID domain, String name) throws IOException {
         requireName(name);
         Path dir = root.resolve(domain.toString());
-        if (!Files.exists(dir.resolve(name + ".xml"))) {
+        if (!Files.exists(dir.resolve(name + ".xml")) && !packedNames(dir).contains(name)) {
             throw new IOException("Domain snapshot not found: no domain snapshot with matching name '" + name + "'");
         }
         AtomicFiles.write(dir.resolve(CURRENT), name.getBytes(StandardCharsets.UTF_8));
@@ -84,8 +93,9 @@ public class SnapshotFiles implements SnapshotStore {
         Files.createDirectories(dir);
         for (Snapshot snapshot : snapshots) {
             requireName(snapshot.name());
-            Files.writeString(dir.resolve(snapshot.name() + ".xml"), snapshot.xml(), StandardCharsets.UTF_8);
         }
+        // not synced: a crash before the commit discards the staging anyway
+        Files.write(dir.resolve(PACK), pack(snapshots));
         Files.writeString(dir.resolve(DOMAIN), domain.toString(), StandardCharsets.UTF_8);
         if (current != null) {
             Files.writeString(dir.resolve(CURRENT), current, StandardCharsets.UTF_8);
@@ -100,9 +110,7 @@ public class SnapshotFiles implements SnapshotStore {
         }
         UUID domain = UUID.fromString(Files.readString(dir.resolve(DOMAIN), StandardCharsets.UTF_8).trim());
         Path target = Files.createDirectories(root.resolve(domain.toString()));
-        for (Snapshot snapshot : read(dir)) { // parents first: a crash midway leaves no orphan
-            AtomicFiles.write(target.resolve(snapshot.name() + ".xml"), snapshot.xml().getBytes(StandardCharsets.UTF_8));
-        }
+        AtomicFiles.write(target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX), Files.readAllBytes(dir.resolve(PACK)));
         if (Files.exists(dir.resolve(CURRENT))) {
             AtomicFiles.write(target.resolve(CURRENT), Files.readAllBytes(dir.resolve(CURRENT)));
         }
@@ -126,10 +134,14 @@ public class SnapshotFiles implements SnapshotStore {
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
                 for (Path file : files) {
-                    String xml = Files.readString(file, StandardCharsets.UTF_8);
-                    Xml snapshot = parse(xml, file);
-                    String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
-                    byName.put(snapshot.childText("name"), new Snapshot(snapshot.childText("name"), parent, xml));
+                    put(byName, Files.readString(file, StandardCharsets.UTF_8), file);
+                }
+            }
+            try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
+                for (Path pack : packs) {
+                    for (String xml : unpack(Files.readAllBytes(pack), pack)) {
+                        put(byName, xml, pack);
+                    }
                 }
             }
         }
@@ -139,6 +151,61 @@ public class SnapshotFiles implements SnapshotStore {
             addParentFirst(snapshot, byName, added, ordered);
         }
         return ordered;
+    }
+
+    private void put(Map<String, Snapshot> byName, String xml, Path file) throws IOException {
+        Xml snapshot = parse(xml, file);
+        String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
+        byName.put(snapshot.childText("name"), new Snapshot(snapshot.childText("name"), parent, xml));
+    }
+
+    private Set<String> packedNames(Path dir) throws IOException {
+        Set<String> names = new HashSet<>();
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
+                for (Path pack : packs) {
+                    for (String xml : unpack(Files.readAllBytes(pack), pack)) {
+                        names.add(parse(xml, pack).childText("name"));
+                    }
+                }
+            }
+        }
+        return names;
+    }
+
+    /** A pack: the count, then each snapshot's length and UTF-8 XML. */
+    private static byte[] pack(List<Snapshot> snapshots) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(snapshots.size());
+            for (Snapshot snapshot : snapshots) {
+                byte[] xml = snapshot.xml().getBytes(StandardCharsets.UTF_8);
+                out.writeInt(xml.length);
+                out.write(xml);
+            }
+        }
+        return bytes.toByteArray();
+    }
+
+    private static List<String> unpack(byte[] pack, Path file) throws IOException {
+        List<String> xmls = new ArrayList<>();
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(pack))) {
+            int count = in.readInt();
+            for (int i = 0; i < count; i++) {
+                int length = in.readInt();
+                if (length < 0 || length > pack.length) {
+                    throw new IOException(file + " is damaged: a snapshot of " + length + " bytes");
+                }
+                byte[] xml = in.readNBytes(length);
+                if (xml.length < length) {
+                    throw new java.io.EOFException();
+                }
+                xmls.add(new String(xml, StandardCharsets.UTF_8));
+            }
+        } catch (java.io.EOFException e) {
+            throw new IOException(file + " is truncated", e);
+        }
+        return xmls;
     }
 
     /** Adds the not yet added ancestors of {@code snapshot}, root first, then it; iterative: chains can be 10,000 deep. */

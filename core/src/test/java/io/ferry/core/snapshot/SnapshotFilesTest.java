@@ -2,11 +2,14 @@ package io.ferry.core.snapshot;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.DaemonConfig;
 import io.ferry.core.daemon.DaemonSettings;
+import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -68,5 +71,42 @@ public class SnapshotFilesTest {
         assertEquals(List.of(), store.list(DOMAIN));
         Path staging = folder.getRoot().toPath().resolve("snapshots/.staging");
         assertEquals(List.of(), Files.list(staging).toList());
+    }
+
+    @Test
+    public void aMigrationsSnapshotsAreCommittedAsOnePackBesideLocalOnes() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("local", null));
+        store.stage("m2", DOMAIN, List.of(snapshot("root", null), snapshot("child", "root")), "child");
+        store.commit("m2");
+        Path dir = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString());
+        assertTrue(Files.exists(dir.resolve("migrated-m2.pack")));
+        assertFalse(Files.exists(dir.resolve("root.xml")));
+        assertEquals(List.of("child", "local", "root").size(), store.list(DOMAIN).size());
+        assertEquals("child", store.current(DOMAIN).orElseThrow());
+        try {
+            store.add(DOMAIN, snapshot("root", null));
+            fail("a migrated snapshot's name was taken twice");
+        } catch (IOException e) {
+            assertEquals("domain snapshot 'root' already exists", e.getMessage());
+        }
+        store.setCurrent(DOMAIN, "root");
+        assertEquals("root", store.current(DOMAIN).orElseThrow());
+    }
+
+    @Test
+    public void aTruncatedPackIsNamed() throws Exception {
+        SnapshotFiles store = store();
+        store.stage("m3", DOMAIN, List.of(snapshot("root", null)), "root");
+        store.commit("m3");
+        Path pack = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()).resolve("migrated-m3.pack");
+        byte[] bytes = Files.readAllBytes(pack);
+        Files.write(pack, java.util.Arrays.copyOf(bytes, bytes.length - 5));
+        try {
+            store.list(DOMAIN);
+            fail("a truncated pack was read");
+        } catch (IOException e) {
+            assertTrue(e.getMessage(), e.getMessage().endsWith("migrated-m3.pack is truncated"));
+        }
     }
 }
