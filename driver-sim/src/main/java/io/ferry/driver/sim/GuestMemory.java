@@ -27,34 +27,45 @@ final class GuestMemory {
     private final int chunkShift;
     private final long chunkMask;
     private final MappedByteBuffer[] chunks;
+    /** Kept open for {@link #writePage}: writing a fresh sparse file through the mapping faults every page. */
+    private final FileChannel channel;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
     private boolean closed; // guarded by lock
 
-    private GuestMemory(Path file, long bytes, int chunkBytes, MappedByteBuffer[] chunks) {
+    private GuestMemory(Path file, long bytes, int chunkBytes, FileChannel channel) throws IOException {
+        this.channel = channel;
+        this.chunks = map(channel, bytes, chunkBytes);
         this.file = file;
         this.bytes = bytes;
         this.chunkShift = Integer.numberOfTrailingZeros(chunkBytes);
         this.chunkMask = chunkBytes - 1L;
-        this.chunks = chunks;
     }
 
     /** A new memory file of {@code bytes} zero bytes (sparse), replacing any previous one. */
     static GuestMemory create(Path file, long bytes, int chunkBytes) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        try {
             channel.write(ByteBuffer.allocate(1), bytes - 1); // extends the file without writing blocks
-            return new GuestMemory(file, bytes, chunkBytes, map(channel, bytes, chunkBytes));
+            return new GuestMemory(file, bytes, chunkBytes, channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
     }
 
     /** The memory file a previous daemon left; its size must be {@code bytes}. */
     static GuestMemory open(Path file, long bytes, int chunkBytes) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
             if (channel.size() != bytes) {
                 throw new IOException("memory file " + file + " has " + channel.size() + " bytes, the domain "
                         + bytes);
             }
-            return new GuestMemory(file, bytes, chunkBytes, map(channel, bytes, chunkBytes));
+            return new GuestMemory(file, bytes, chunkBytes, channel);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
     }
 
@@ -89,11 +100,19 @@ final class GuestMemory {
         }
     }
 
-    void writePage(long page, byte[] from) {
+    /**
+     * Writes a page through the file rather than the mapping (the page cache is the same): on a fresh sparse
+     * file a write allocates in bulk where a store through the mapping takes a page fault per page, about
+     * three times slower on a disk-backed file.
+     */
+    void writePage(long page, byte[] from) throws IOException {
         lock.readLock().lock();
         try {
             long offset = offset(page);
-            chunks[(int) (offset >>> chunkShift)].put((int) (offset & chunkMask), from, 0, PAGE_SIZE);
+            ByteBuffer buffer = ByteBuffer.wrap(from, 0, PAGE_SIZE);
+            while (buffer.hasRemaining()) {
+                offset += channel.write(buffer, offset);
+            }
         } finally {
             lock.readLock().unlock();
         }
@@ -166,6 +185,7 @@ final class GuestMemory {
             }
             closed = true;
             Arrays.fill(chunks, null);
+            channel.close();
             if (delete && Files.exists(file)) {
                 try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
                     channel.truncate(0);
