@@ -9,7 +9,7 @@ import java.util.Set;
 final class SectionsCommand implements Command {
     @Override
     public String synopsis() {
-        return "sections                      list the installed cookie sections (of the daemon with -c, else of this installation)";
+        return "sections                       list the installed cookie sections (of the daemon with -c, else of this installation)";
     }
 
     @Override
