@@ -7,18 +7,10 @@ import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.MigrationFlags;
 import io.ferry.protocol.Xml;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * Measures, in one run: raw loopback socket throughput; the live migration of an idle 1 GiB embedded VM
@@ -34,14 +26,14 @@ public final class MigrationBench {
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
         Path work = Files.createTempDirectory("ferry-bench-");
-        double raw = loopbackBytesPerSecond(GIB);
+        double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9);
         System.out.printf("raw loopback socket:        %8.1f MiB/s (1 GiB, one connection)%n", raw / (1 << 20));
         try (LocalDaemon a = LocalDaemon.start(home, work, "bench-a", List.of(), Map.of());
                 LocalDaemon b = LocalDaemon.start(home, work, "bench-b", List.of(), Map.of())) {
             ControlClient source = new ControlClient(a.uri());
             ControlClient destination = new ControlClient(b.uri());
-            define(source, "big-vm", "00000000-0000-4000-8000-00000000b160", 1024);
-            define(source, "small-vm", "00000000-0000-4000-8000-00000000b064", 64);
+            Bench.startIdle(source, "big-vm", "00000000-0000-4000-8000-00000000b160", 1024);
+            Bench.startIdle(source, "small-vm", "00000000-0000-4000-8000-00000000b064", 64);
 
             long start = System.nanoTime();
             migrate(source, destination, "big-vm", b.uri());
@@ -56,18 +48,8 @@ public final class MigrationBench {
             System.out.printf("control plane, 5 phases:    %8d ms (idle 64 MiB VM, memory transfer included)%n",
                     (System.nanoTime() - start) / 1_000_000);
         } finally {
-            try (Stream<Path> paths = Files.walk(work)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
+            Bench.deleteTree(work);
         }
-    }
-
-    private static void define(ControlClient client, String name, String uuid, int mib) throws Exception {
-        String xml = "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid><memory unit='MiB'>" + mib
-                + "</memory><vcpu>1</vcpu><metadata><sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0'"
-                + " dirty-pages-per-second='0'/></metadata></domain>";
-        client.post("domains", Map.of(), xml.getBytes(StandardCharsets.UTF_8));
-        client.post("domains/" + name + "/start", Map.of(), new byte[0]);
     }
 
     private static void migrate(ControlClient source, ControlClient destination, String name, String destUri) throws Exception {
@@ -78,33 +60,5 @@ public final class MigrationBench {
 
     private static String verified(ControlClient destination, String name) throws Exception {
         return Xml.of(ControlClient.parse(destination.get("domains/" + name + "/job?completed=yes"))).attr("verified");
-    }
-
-    /** One sender thread, one receiver thread, 256 KiB writes: the ceiling any migration stream can reach here. */
-    static double loopbackBytesPerSecond(long bytes) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            Thread sender = new Thread(() -> {
-                byte[] buffer = new byte[256 * 1024];
-                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-                        OutputStream out = socket.getOutputStream()) {
-                    for (long sent = 0; sent < bytes; sent += buffer.length) {
-                        out.write(buffer);
-                    }
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            long start = System.nanoTime();
-            sender.start();
-            try (Socket socket = server.accept(); InputStream in = socket.getInputStream()) {
-                byte[] buffer = new byte[256 * 1024];
-                long received = 0;
-                for (int n; (n = in.read(buffer)) > 0;) {
-                    received += n;
-                }
-                sender.join();
-                return received / ((System.nanoTime() - start) / 1e9);
-            }
-        }
     }
 }

@@ -9,15 +9,8 @@ import io.ferry.protocol.MigrationFlags;
 import io.ferry.protocol.Xml;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -44,8 +37,8 @@ public final class SnapshotBench {
                 LocalDaemon b = LocalDaemon.start(home, work, "snap-b", flags, Map.of())) {
             ControlClient source = new ControlClient(a.uri());
             ControlClient destination = new ControlClient(b.uri());
-            define(source, "snapshots-vm", WITH);
-            define(source, "plain-vm", WITHOUT);
+            Bench.startIdle(source, "snapshots-vm", WITH, 16);
+            Bench.startIdle(source, "plain-vm", WITHOUT, 16);
 
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
@@ -56,7 +49,7 @@ public final class SnapshotBench {
                     (System.nanoTime() - start) / 1e9);
 
             byte[] stream = sideStream(a.stateDir().resolve("snapshots").resolve(WITH));
-            long rawNanos = rawCopyNanos(stream);
+            long rawNanos = Bench.rawCopyNanos(stream, 1);
             System.out.printf("side stream:                 %8d bytes (%.1f MiB)%n", stream.length, stream.length / 1048576.0);
             System.out.printf("raw loopback copy:           %8.1f ms (same bytes, one connection)%n", rawNanos / 1e6);
 
@@ -77,18 +70,8 @@ public final class SnapshotBench {
             System.out.printf("destination:                 %8d snapshots, current %s%n", arrived.children("snapshot").size(),
                     arrived.attr("current"));
         } finally {
-            try (Stream<Path> paths = Files.walk(work)) {
-                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-            }
+            Bench.deleteTree(work);
         }
-    }
-
-    private static void define(ControlClient client, String name, String uuid) throws Exception {
-        String xml = "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid><memory unit='MiB'>16</memory>"
-                + "<vcpu>1</vcpu><metadata><sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0'"
-                + " dirty-pages-per-second='0'/></metadata></domain>";
-        client.post("domains", Map.of(), xml.getBytes(StandardCharsets.UTF_8));
-        client.post("domains/" + name + "/start", Map.of(), new byte[0]);
     }
 
     /**
@@ -156,33 +139,5 @@ public final class SnapshotBench {
             out.write(xml);
         }
         return bytes.toByteArray();
-    }
-
-    /** Connect, send {@code data}, receive it all on the other end: wall time. */
-    static long rawCopyNanos(byte[] data) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            long start = System.nanoTime();
-            Thread sender = new Thread(() -> {
-                try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
-                        OutputStream out = socket.getOutputStream()) {
-                    out.write(data);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            });
-            sender.start();
-            try (Socket socket = server.accept(); InputStream in = socket.getInputStream()) {
-                byte[] buffer = new byte[256 * 1024];
-                long received = 0;
-                for (int n; (n = in.read(buffer)) > 0;) {
-                    received += n;
-                }
-                sender.join();
-                if (received != data.length) {
-                    throw new IllegalStateException("received " + received + " of " + data.length + " bytes");
-                }
-                return System.nanoTime() - start;
-            }
-        }
     }
 }
