@@ -88,7 +88,8 @@ public abstract class FerryTestSupport {
                 reactorBundle("graphics"),
                 reactorBundle("lockstate"),
                 reactorBundle("ovs"),
-                reactorBundle("snapshots"));
+                reactorBundle("snapshots"),
+                reactorBundle("driverSim"));
     }
 
     /** One of pax-exam's runtime bundles, by the link pax-exam-link-mvn ships (a mvn: URL of the same version). */

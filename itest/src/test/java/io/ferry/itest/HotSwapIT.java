@@ -53,8 +53,9 @@ public class HotSwapIT extends FerryTestSupport {
             ControlClient daemon = new ControlClient((String) control.getProperty(CONTROL_URL));
             Map<String, String> shipped = shippedSections();
 
-            // (1) the shipped sections, and no probe in a cookie
-            assertEquals(shipped, daemon.sections());
+            // (1) the shipped sections (snapshots waits for the core's snapshot store, which waits for the daemon's
+            // configuration: it may register just after the control channel), and no probe in a cookie
+            Await.until("the shipped sections", daemon::sections, shipped::equals);
             String plain = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
             assertNull("probe in " + plain, probe(plain));
             assertFalse(features(plain).contains("probe"));
