@@ -1,5 +1,6 @@
 package io.ferry.plugin.lockstate;
 
+import io.ferry.api.host.HostSettings;
 import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
@@ -18,10 +19,10 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Reference;
 
 /**
  * The embedded lock manager, like libvirt's lockd: a lease per disk in a directory every host shares
@@ -40,14 +41,9 @@ public class FileLockManager implements LockManager {
     private final Path directory;
 
     @Activate
-    public FileLockManager(BundleContext context, Config config) throws IOException {
-        String configured = context == null ? null : context.getProperty("ferry.lease.dir");
-        if (configured == null || configured.isBlank()) {
-            configured = config.leaseDir().isBlank() ? "var/leases" : config.leaseDir();
-        }
-        Path path = Path.of(configured);
-        String home = context == null ? null : context.getProperty("ferry.home");
-        this.directory = Files.createDirectories(path.isAbsolute() || home == null ? path : Path.of(home).resolve(path));
+    public FileLockManager(@Reference HostSettings host, Config config) throws IOException {
+        String configured = host.override("lease.dir").orElse(config.leaseDir().isBlank() ? "var/leases" : config.leaseDir());
+        this.directory = Files.createDirectories(host.resolve(configured));
     }
 
     @Override

@@ -5,12 +5,14 @@ import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import io.ferry.api.host.HostSettings;
 import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import java.lang.annotation.Annotation;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.Before;
 import org.junit.Rule;
@@ -30,7 +32,17 @@ public class FileLockManagerTest {
     @Before
     public void shareADirectory() throws Exception {
         Path leases = folder.newFolder("leases").toPath();
-        manager = new FileLockManager(null, new FileLockManager.Config() {
+        manager = new FileLockManager(new HostSettings() {
+            @Override
+            public Optional<String> override(String key) {
+                return Optional.empty();
+            }
+
+            @Override
+            public Path resolve(String path) {
+                return Path.of(path);
+            }
+        }, new FileLockManager.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
                 return FileLockManager.Config.class;

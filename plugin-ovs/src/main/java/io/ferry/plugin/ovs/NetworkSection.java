@@ -5,16 +5,17 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.api.host.HostSettings;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
@@ -37,6 +38,9 @@ public class NetworkSection implements CookieSection<PortData> {
 
     private volatile OvsDb ovs;
 
+    @Reference
+    private HostSettings host;
+
     public NetworkSection() {
     }
 
@@ -46,11 +50,8 @@ public class NetworkSection implements CookieSection<PortData> {
 
     @Activate
     @Modified
-    void configure(BundleContext context, Config config) {
-        String db = context.getProperty("ferry.ovsdb");
-        if (db == null || db.isBlank()) {
-            db = config.ovsdb();
-        }
+    void configure(Config config) {
+        String db = host.override("ovsdb").orElse(config.ovsdb());
         ovs = db == null || db.isBlank() ? null : new OvsDb(db.trim());
     }
 

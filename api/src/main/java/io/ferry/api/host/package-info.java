@@ -1,0 +1,10 @@
+/**
+ * This host's settings as the core knows them, for plug-ins that depend on the api alone: what ferryd's
+ * command line overrides, and where the installation is.
+ */
+@Version("1.0.0")
+@Export
+package io.ferry.api.host;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
