@@ -89,7 +89,8 @@ public abstract class FerryTestSupport {
                 reactorBundle("lockstate"),
                 reactorBundle("ovs"),
                 reactorBundle("snapshots"),
-                reactorBundle("driverSim"));
+                reactorBundle("driverSim"),
+                reactorBundle("testkit"));
     }
 
     /** One of pax-exam's runtime bundles, by the link pax-exam-link-mvn ships (a mvn: URL of the same version). */

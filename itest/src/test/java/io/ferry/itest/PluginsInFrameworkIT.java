@@ -15,6 +15,8 @@ import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockManager;
 import io.ferry.api.snapshot.SnapshotStore;
+import io.ferry.testkit.InMemorySideStream;
+import io.ferry.testkit.TestSectionContext;
 import java.nio.file.Path;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -49,6 +51,13 @@ public class PluginsInFrameworkIT extends FerryTestSupport {
                 "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid><memory unit='MiB'>16</memory></domain>");
     }
 
+    /** The context the core would hand a section: a real VM, real leases, a side stream kept in memory. */
+    private static TestSectionContext context(Phase phase, DomainSpec spec, VirtualMachine vm, DomainLeases leases,
+            InMemorySideStream stream) {
+        return new TestSectionContext().phase(phase).migrationId("itest-" + phase.cliName()).domain(spec).vm(vm)
+                .leases(leases).sideStream(stream);
+    }
+
     private VirtualMachine boot(DomainSpec spec) throws Exception {
         Hypervisor sim = (Hypervisor) context.getService(awaitReference("(" + Hypervisor.TYPE + "=sim)"));
         return sim.boot(spec, workDir("vm-"));
@@ -71,7 +80,7 @@ public class PluginsInFrameworkIT extends FerryTestSupport {
         VirtualMachine vm = boot(spec);
         try {
             CookieSection<Object> graphics = section("graphics");
-            Object baked = graphics.bake(new ProbeContext(Phase.PREPARE, spec, vm, null, null)).orElseThrow();
+            Object baked = graphics.bake(context(Phase.PREPARE, spec, vm, null, null)).orElseThrow();
             Element fragment = formatted(graphics, "graphics", baked);
             assertEquals("vnc", fragment.getAttribute("type"));
             assertEquals(Integer.toString(vm.graphicsListeners().get(0).port()), fragment.getAttribute("port"));
@@ -97,11 +106,11 @@ public class PluginsInFrameworkIT extends FerryTestSupport {
         CookieSection<Object> lockstate = section("lockstate");
         DomainLeases leases = leases("file", lease.state());
         Element fragment = formatted(lockstate, "lockstate",
-                lockstate.bake(new ProbeContext(Phase.BEGIN, spec, null, leases, null)).orElseThrow());
+                lockstate.bake(context(Phase.BEGIN, spec, null, leases, null)).orElseThrow());
         assertEquals("file", fragment.getAttribute("driver"));
         assertEquals(lease.state(), fragment.getElementsByTagName("leases").item(0).getTextContent());
         try {
-            lockstate.eat(new ProbeContext(Phase.PREPARE, spec, null, leases("zookeeper", null), null), lockstate.parse(fragment));
+            lockstate.eat(context(Phase.PREPARE, spec, null, leases("zookeeper", null), null), lockstate.parse(fragment));
             fail("a lock manager mismatch was accepted");
         } catch (CookieException e) {
             assertTrue(e.getMessage(), e.getMessage().startsWith("lock manager mismatch: the source uses file"));
@@ -133,14 +142,14 @@ public class PluginsInFrameworkIT extends FerryTestSupport {
         VirtualMachine vm = boot(spec);
         try {
             CookieSection<Object> network = section("network");
-            ProbeContext context = new ProbeContext(Phase.PERFORM, spec, vm, null, null);
+            TestSectionContext context = context(Phase.PERFORM, spec, vm, null, null);
             Element fragment = formatted(network, "network", network.bake(context).orElseThrow());
             List<Element> nics = ControlClient.children(fragment, "interface");
             assertEquals(2, nics.size());
             assertEquals("openvswitch", nics.get(0).getAttribute("vporttype"));
             assertEquals("midonet", nics.get(1).getAttribute("vporttype"));
             assertEquals(0, nics.get(0).getElementsByTagName("portdata").getLength());
-            assertTrue(context.warnings.toString(), context.warnings.stream().anyMatch(w -> w.contains("OVSDB")));
+            assertTrue(context.warn.toString(), context.warn.stream().anyMatch(w -> w.contains("OVSDB")));
         } finally {
             vm.destroy();
         }
@@ -157,13 +166,13 @@ public class PluginsInFrameworkIT extends FerryTestSupport {
             assertEquals(200, daemon.request("POST", "domains/snap-itest/snapshots?name=" + name, "").status());
         }
         CookieSection<Object> snapshots = section("snapshots");
-        ProbeContext.InMemoryStream stream = new ProbeContext.InMemoryStream();
-        Object descriptor = snapshots.bake(new ProbeContext(Phase.BEGIN, spec, null, null, stream)).orElseThrow();
+        InMemorySideStream stream = new InMemorySideStream();
+        Object descriptor = snapshots.bake(context(Phase.BEGIN, spec, null, null, stream)).orElseThrow();
         assertEquals("2", formatted(snapshots, "snapshots", descriptor).getAttribute("count"));
 
         DomainSpec arriving = new DomainSpec("snap-itest", UUID.randomUUID(), "sim", spec.memoryKiB(), 1, List.of(),
                 List.of(), List.of(), spec.xml());
-        ProbeContext prepare = new ProbeContext(Phase.PREPARE, arriving, null, null, stream);
+        TestSectionContext prepare = context(Phase.PREPARE, arriving, null, null, stream);
         snapshots.eat(prepare, descriptor);
         SnapshotStore store = awaitService(SnapshotStore.class);
         assertEquals(List.of(), store.list(arriving.uuid()));

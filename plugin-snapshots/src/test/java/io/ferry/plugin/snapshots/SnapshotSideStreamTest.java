@@ -69,7 +69,7 @@ public class SnapshotSideStreamTest {
     public void noSnapshotsNoDescriptorNoStream() throws Exception {
         FakeContext context = new FakeContext();
         assertFalse(new SnapshotsSection(source).bake(context).isPresent());
-        assertEquals(null, context.offered);
+        assertEquals(null, context.stream.offered);
     }
 
     @Test
@@ -82,10 +82,10 @@ public class SnapshotSideStreamTest {
         CookieException e = assertThrows(CookieException.class, () -> eat(context, new SnapshotDescriptor(2, other)));
         assertEquals("snapshots stream digest " + descriptor.digest() + " does not match the migration cookie's " + other,
                 e.getMessage());
-        byte[] bytes = context.streamBytes();
-        context.bytes = Arrays.copyOf(bytes, bytes.length - 1);
+        byte[] bytes = context.stream.bytes();
+        context.stream.bytes = Arrays.copyOf(bytes, bytes.length - 1);
         assertRefused("snapshots stream ended early: expected 2 snapshots", context, descriptor);
-        context.bytes = Arrays.copyOf(bytes, bytes.length + 1);
+        context.stream.bytes = Arrays.copyOf(bytes, bytes.length + 1);
         assertRefused("snapshots stream carries data after its 2 snapshots", context, descriptor);
         assertTrue(destination.staged.isEmpty());
     }
@@ -93,7 +93,7 @@ public class SnapshotSideStreamTest {
     @Test
     public void boundsAreCheckedBeforeAnythingIsAllocated() throws Exception {
         FakeContext context = new FakeContext();
-        context.bytes = stream(2_000_000);
+        context.stream.bytes = stream(2_000_000);
         assertRefused("snapshots stream announces 2000000 snapshots (limit 1000000)", context, new SnapshotDescriptor(1, "d"));
         assertRefused("migration cookie announces 2000000 snapshots (limit 1000000)", context, new SnapshotDescriptor(2_000_000, "d"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
@@ -101,7 +101,7 @@ public class SnapshotSideStreamTest {
         data.writeInt(1);
         data.writeByte(0);
         data.writeInt(Integer.MAX_VALUE);
-        context.bytes = bytes.toByteArray();
+        context.stream.bytes = bytes.toByteArray();
         assertRefused("snapshots stream: snapshot 1 is malformed (flag 0, length 2147483647, limit 4194304)", context,
                 new SnapshotDescriptor(1, "d"));
     }
