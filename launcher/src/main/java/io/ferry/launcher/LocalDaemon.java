@@ -91,11 +91,6 @@ public final class LocalDaemon implements AutoCloseable {
         return process.exitValue();
     }
 
-    /** SIGKILL, as a crash. */
-    public void kill() throws InterruptedException {
-        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-    }
-
     @Override
     public void close() throws InterruptedException {
         if (process.isAlive()) {

@@ -43,10 +43,6 @@ public final class Jobs {
         active(domain).ifPresent(job -> job.setMaxBandwidth(bytesPerSecond));
     }
 
-    public long speed(String domain) {
-        return active(domain).map(LiveJob::maxBandwidth).orElse(speeds.getOrDefault(domain, 0L));
-    }
-
     /** migrate-setmaxdowntime: for the running job and the next ones. */
     public void setMaxDowntime(String domain, long millis) {
         downtimes.put(domain, millis);
