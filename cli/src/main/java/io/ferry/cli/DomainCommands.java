@@ -49,6 +49,15 @@ final class DomainCommands {
             out.println("Domain '" + name + "' destroyed");
             return 0;
         }));
+        commands.put("resume", new Simple("resume NAME [--force]          resume a paused domain; a migration's source only if that cannot\n"
+                + "                                 make it run on two hosts (see docs/migration.md)", (session, args, out) -> {
+            Args parsed = new Args(args, Set.of(), Set.of("--force"));
+            String name = parsed.positionals(1, "NAME").get(0);
+            var reply = Xml.of(Xml.parse(session.daemon().post("domains/" + name + "/resume",
+                    parsed.has("--force") ? Map.of("force", "yes") : Map.of(), new byte[0])));
+            printAnswer(reply.attr("message"), out);
+            return 0;
+        }));
         commands.put("list", new Simple("list [--all]                   list the running (or all) domains", (session, args, out) -> {
             boolean all = new Args(args, Set.of(), Set.of("--all")).has("--all");
             Table table = new Table("Id", "Name", "State");
@@ -93,6 +102,13 @@ final class DomainCommands {
             }
             return 0;
         }));
+    }
+
+    /** An operator action's answer: its lines on stdout, its warnings on stderr. */
+    static void printAnswer(String answer, PrintStream out) {
+        for (String line : answer.split("\n")) {
+            (line.startsWith("warning: ") ? System.err : out).println(line);
+        }
     }
 
     static String name(List<String> args) throws CliException {

@@ -23,8 +23,10 @@ final class JobCommands {
                     return 0;
                 }));
         commands.put("domjobabort", new DomainCommands.Simple(
-                "domjobabort NAME               abort the domain's migration", (session, args, out) -> {
-                    session.daemon().post("domains/" + DomainCommands.name(args) + "/job/abort", Map.of(), new byte[0]);
+                "domjobabort NAME               abort the domain's migration, saying what became of it", (session, args, out) -> {
+                    var reply = Xml.of(Xml.parse(session.daemon().post("domains/" + DomainCommands.name(args) + "/job/abort",
+                            Map.of(), new byte[0])));
+                    DomainCommands.printAnswer(reply.attr("message"), out);
                     return 0;
                 }));
         commands.put("migrate-setspeed", new DomainCommands.Simple(

@@ -24,12 +24,14 @@ final class Phases {
     final HttpPeer source;
     final HttpPeer destination;
     final String id;
+    final String key;
     final Performed performed;
 
-    private Phases(HttpPeer source, HttpPeer destination, String id, Performed performed) {
+    private Phases(HttpPeer source, HttpPeer destination, Begun begun, Performed performed) {
         this.source = source;
         this.destination = destination;
-        this.id = id;
+        this.id = begun.id();
+        this.key = begun.key();
         this.performed = performed;
     }
 
@@ -38,18 +40,18 @@ final class Phases {
         HttpPeer source = new HttpPeer(new ControlClient(from.url()));
         HttpPeer destination = new HttpPeer(new ControlClient(to.url()));
         Begun begun = source.begin(new Begin(domain, LIVE, null, null, 0));
-        Prepared prepared = destination.prepare(new Prepare(begun.id(), LIVE, begun.domainXml(), begun.cookie(),
+        Prepared prepared = destination.prepare(new Prepare(begun.id(), begun.key(), LIVE, begun.domainXml(), begun.cookie(),
                 begun.sections(), source.uri()));
-        Performed performed = source.perform(new Perform(begun.id(), prepared.dataUri(), prepared.token(),
+        Performed performed = source.perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.token(),
                 prepared.cookie(), destination.uri(), prepared.sections()));
-        return new Phases(source, destination, begun.id(), performed);
+        return new Phases(source, destination, begun, performed);
     }
 
     Finished finish(boolean cancelled) throws ChannelException {
-        return destination.finish(new Finish(id, cancelled, cancelled ? null : performed.cookie()));
+        return destination.finish(new Finish(id, key, cancelled, cancelled ? null : performed.cookie()));
     }
 
     void confirm(Finished finished) throws ChannelException {
-        source.confirm(new Confirm(id, false, finished.cookie()));
+        source.confirm(new Confirm(id, key, false, finished.cookie()));
     }
 }

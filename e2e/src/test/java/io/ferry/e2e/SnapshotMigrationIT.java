@@ -148,12 +148,12 @@ public class SnapshotMigrationIT {
         Messages.Begun begun = from.begin(new Messages.Begin("snap-cancel", live, null, null, 0));
         assertTrue(begun.cookie(), begun.cookie().contains("<feature name='snapshots'/>"));
         assertTrue(begun.cookie(), begun.cookie().matches("(?s).*<snapshots count='4' digest='sha256:[0-9a-f]{64}'/>.*"));
-        to.prepare(new Messages.Prepare(begun.id(), live, begun.domainXml(), begun.cookie(), begun.sections(), from.uri()));
+        to.prepare(new Messages.Prepare(begun.id(), begun.key(), live, begun.domainXml(), begun.cookie(), begun.sections(), from.uri()));
         Path staged = destination.stateDir.resolve("snapshots/.staging").resolve(begun.id());
         assertTrue("Prepare staged the snapshots", Files.exists(staged.resolve("snapshots.pack")));
 
-        to.finish(new Messages.Finish(begun.id(), true, null));
-        from.confirm(new Messages.Confirm(begun.id(), true, null));
+        to.finish(new Messages.Finish(begun.id(), begun.key(), true, null));
+        from.confirm(new Messages.Confirm(begun.id(), begun.key(), true, null));
 
         assertFalse(ok(destination.url(), "list", "--all").contains("snap-cancel"));
         assertNoStaging(destination);
@@ -174,7 +174,7 @@ public class SnapshotMigrationIT {
             HttpPeer from = new HttpPeer(new ControlClient(src));
             MigrationFlags offline = new MigrationFlags(false, false, false, true, true, false, false);
             Messages.Begun begun = from.begin(new Messages.Begin("snap-restart", offline, null, null, 0));
-            new HttpPeer(new ControlClient(target.url())).prepare(new Messages.Prepare(begun.id(), offline, begun.domainXml(),
+            new HttpPeer(new ControlClient(target.url())).prepare(new Messages.Prepare(begun.id(), begun.key(), offline, begun.domainXml(),
                     begun.cookie(), begun.sections(), from.uri()));
             assertTrue(Files.exists(target.stateDir.resolve("snapshots/.staging").resolve(begun.id()).resolve("snapshots.pack")));
 
@@ -185,7 +185,7 @@ public class SnapshotMigrationIT {
                     () -> !Files.exists(restarted.stateDir.resolve("snapshots/.staging").resolve(begun.id())));
             assertFalse(ok(url, "list", "--all").contains("snap-restart"));
             assertNoStaging(target);
-            from.confirm(new Messages.Confirm(begun.id(), true, null));
+            from.confirm(new Messages.Confirm(begun.id(), begun.key(), true, null));
             assertEquals("only\n", ok(src, "snapshot-current", "snap-restart", "--name"));
         } finally {
             target.close();

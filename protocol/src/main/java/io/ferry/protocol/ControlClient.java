@@ -28,6 +28,8 @@ public final class ControlClient {
     private final String uri;
     private final String base;
     private final ClientTls tls;
+    /** 0: wait as long as the call takes (a Perform moving gigabytes). */
+    private final int readTimeoutMillis;
 
     /** A client of the command line: for {@code ferry+tls://}, the files of {@link TlsFiles#fromEnvironment}. */
     public ControlClient(String uri) throws ChannelException {
@@ -57,6 +59,19 @@ public final class ControlClient {
         }
         this.base = (secure ? "https://" : "http://") + parsed.getHost() + ":" + parsed.getPort() + "/v1/";
         this.tls = !secure ? null : fromEnvironment ? ClientTls.fromEnvironment(uri) : ClientTls.of(uri, context);
+        this.readTimeoutMillis = 0;
+    }
+
+    private ControlClient(ControlClient other, int readTimeoutMillis) {
+        this.uri = other.uri;
+        this.base = other.base;
+        this.tls = other.tls;
+        this.readTimeoutMillis = readTimeoutMillis;
+    }
+
+    /** The same daemon, with calls that give up when no answer comes within {@code millis}. */
+    public ControlClient withReadTimeout(int millis) {
+        return new ControlClient(this, millis);
     }
 
     public String uri() {
@@ -94,9 +109,10 @@ public final class ControlClient {
     }
 
     /** A streaming download: the reply body of {@code GET path}, to be read and closed by the caller. */
-    public InputStream download(String path) throws ChannelException {
+    public InputStream download(String path, Map<String, String> headers) throws ChannelException {
         try {
             HttpURLConnection connection = open("GET", path, Map.of());
+            headers.forEach(connection::setRequestProperty);
             int status = connection.getResponseCode();
             if (status >= 400) {
                 InputStream error = connection.getErrorStream();
@@ -122,7 +138,7 @@ public final class ControlClient {
     }
 
     /** A request body being streamed. */
-    public final class Upload {
+    public final class Upload implements Peer.Upload {
         private final HttpURLConnection connection;
         private final OutputStream body;
 
@@ -131,21 +147,22 @@ public final class ControlClient {
             this.body = body;
         }
 
+        @Override
         public OutputStream body() {
             return body;
         }
 
-        /** Ends the body and reads the reply. */
-        public String finish() throws ChannelException {
+        @Override
+        public void finish() throws ChannelException {
             try {
                 body.close();
-                return reply(connection);
+                reply(connection);
             } catch (IOException e) {
                 throw lost(e);
             }
         }
 
-        /** Drops the connection without a reply. */
+        @Override
         public void abort() {
             connection.disconnect();
         }
@@ -177,7 +194,7 @@ public final class ControlClient {
         }
         connection.setRequestMethod(method);
         connection.setConnectTimeout(10_000);
-        connection.setReadTimeout(0);
+        connection.setReadTimeout(readTimeoutMillis);
         return connection;
     }
 

@@ -6,10 +6,13 @@ import io.ferry.protocol.Messages.Confirm;
 import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.MigrationKey;
+import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Map;
@@ -17,6 +20,9 @@ import java.util.Set;
 
 /** A daemon reached over its control channel: {@code POST /v1/migration/PHASE}. */
 public final class HttpPeer implements Peer {
+    /** Request header that carries a migration's key where the request has no XML body. */
+    public static final String KEY_HEADER = "Ferry-Migration-Key";
+
     private final ControlClient client;
 
     public HttpPeer(ControlClient client) {
@@ -70,6 +76,26 @@ public final class HttpPeer implements Peer {
     @Override
     public Fate fate(String migrationId) throws ChannelException {
         return Fate.fromXml(Xml.of(ControlClient.parse(client.get("migration/" + migrationId))));
+    }
+
+    @Override
+    public Outcome settle(String migrationId, String key) throws ChannelException {
+        return Fate.fromXml(call("settle", new MigrationKey(migrationId, key).toXml("settle"))).outcome();
+    }
+
+    @Override
+    public void keepalive(String migrationId, String key) throws ChannelException {
+        call("keepalive", new MigrationKey(migrationId, key).toXml("keepalive"));
+    }
+
+    @Override
+    public Upload tunnel(String migrationId) throws ChannelException {
+        return client.upload("migration/" + migrationId + "/tunnel");
+    }
+
+    @Override
+    public InputStream sideStream(String migrationId, String key, String feature) throws ChannelException {
+        return client.download("migration/" + migrationId + "/stream/" + feature, Map.of(KEY_HEADER, key));
     }
 
     private Xml call(String phase, String body) throws ChannelException {

@@ -47,27 +47,33 @@ public final class Messages {
         }
     }
 
-    /** Begin's reply: the migration id, the definition for the destination, the cookie, the source's sections. */
-    public record Begun(String id, String domainXml, String cookie, List<SectionVersion> sections) {
+    /**
+     * Begin's reply: the migration id, the definition for the destination, the cookie, the source's sections.
+     *
+     * @param key the migration's secret: only the party holding it (the one Begin answered) may drive the
+     *        migration further, on both daemons; the driver hands it to the destination with Prepare
+     */
+    public record Begun(String id, String key, String domainXml, String cookie, List<SectionVersion> sections) {
         public String toXml() {
-            return writeSections(Xml.create("begun").attr("id", id).text("domain", domainXml).text("cookie", cookie), sections).write();
+            return writeSections(Xml.create("begun").attr("id", id).attr("key", key).text("domain", domainXml)
+                    .text("cookie", cookie), sections).write();
         }
 
         public static Begun fromXml(Xml x) throws ChannelException {
-            return new Begun(x.required("id"), x.childText("domain"), x.childText("cookie"), readSections(x));
+            return new Begun(x.required("id"), x.required("key"), x.childText("domain"), x.childText("cookie"), readSections(x));
         }
     }
 
-    public record Prepare(String id, MigrationFlags flags, String domainXml, String cookie, List<SectionVersion> sections,
-            String sourceUri) {
+    public record Prepare(String id, String key, MigrationFlags flags, String domainXml, String cookie,
+            List<SectionVersion> sections, String sourceUri) {
         public String toXml() {
-            return writeSections(Xml.create("prepare").attr("id", id).attr("flags", flags).attr("source", sourceUri)
-                    .text("domain", domainXml).text("cookie", cookie), sections).write();
+            return writeSections(Xml.create("prepare").attr("id", id).attr("key", key).attr("flags", flags)
+                    .attr("source", sourceUri).text("domain", domainXml).text("cookie", cookie), sections).write();
         }
 
         public static Prepare fromXml(Xml x) throws ChannelException {
-            return new Prepare(x.required("id"), MigrationFlags.parse(x.attr("flags")), x.childText("domain"),
-                    x.childText("cookie"), readSections(x), x.attr("source"));
+            return new Prepare(x.required("id"), x.required("key"), MigrationFlags.parse(x.attr("flags")),
+                    x.childText("domain"), x.childText("cookie"), readSections(x), x.attr("source"));
         }
     }
 
@@ -88,15 +94,21 @@ public final class Messages {
         }
     }
 
-    /** @param destUri the destination daemon, for tunnelled memory; @param peerSections the destination's sections */
-    public record Perform(String id, String dataUri, String token, String cookie, String destUri, List<SectionVersion> peerSections) {
+    /**
+     * @param destUri the destination daemon: where tunnelled memory goes, and whom the source asks what became
+     *        of the migration
+     * @param peerSections the destination's sections
+     */
+    public record Perform(String id, String key, String dataUri, String token, String cookie, String destUri,
+            List<SectionVersion> peerSections) {
         public String toXml() {
-            return writeSections(Xml.create("perform").attr("id", id).attr("uri", dataUri).attr("token", token)
-                    .attr("dest", destUri).text("cookie", cookie), peerSections).write();
+            return writeSections(Xml.create("perform").attr("id", id).attr("key", key).attr("uri", dataUri)
+                    .attr("token", token).attr("dest", destUri).text("cookie", cookie), peerSections).write();
         }
 
         public static Perform fromXml(Xml x) throws ChannelException {
-            return new Perform(x.required("id"), x.attr("uri"), x.attr("token"), x.childText("cookie"), x.attr("dest"), readSections(x));
+            return new Perform(x.required("id"), x.required("key"), x.attr("uri"), x.attr("token"), x.childText("cookie"),
+                    x.required("dest"), readSections(x));
         }
     }
 
@@ -110,40 +122,62 @@ public final class Messages {
         }
     }
 
-    public record Finish(String id, boolean cancelled, String cookie) {
+    public record Finish(String id, String key, boolean cancelled, String cookie) {
         public String toXml() {
-            return Xml.create("finish").attr("id", id).attr("cancelled", cancelled ? "yes" : "no").text("cookie", cookie).write();
+            return Xml.create("finish").attr("id", id).attr("key", key).attr("cancelled", cancelled ? "yes" : "no")
+                    .text("cookie", cookie).write();
         }
 
         public static Finish fromXml(Xml x) throws ChannelException {
-            return new Finish(x.required("id"), "yes".equals(x.attr("cancelled")), x.childText("cookie"));
+            return new Finish(x.required("id"), x.required("key"), "yes".equals(x.attr("cancelled")), x.childText("cookie"));
         }
     }
 
-    /** Finish's reply: the domain now runs on the destination. */
-    public record Finished(String id, String domain, String cookie) {
+    /**
+     * Finish's reply. {@code domain} is set when the domain now belongs to the destination, null when the
+     * migration was cancelled.
+     *
+     * @param note what the destination has to say beyond that: for a cancelled migration, its own failure
+     *        (the memory that did not arrive, and why), for a committed one, trouble after the commit
+     */
+    public record Finished(String id, String domain, String cookie, String note) {
         public String toXml() {
-            return Xml.create("finished").attr("id", id).attr("domain", domain).text("cookie", cookie).write();
+            return Xml.create("finished").attr("id", id).attr("domain", domain).attr("note", note).text("cookie", cookie).write();
         }
 
         public static Finished fromXml(Xml x) throws ChannelException {
-            return new Finished(x.required("id"), x.attr("domain"), x.childText("cookie"));
+            return new Finished(x.required("id"), x.attr("domain"), x.childText("cookie"), x.attr("note"));
         }
     }
 
-    public record Confirm(String id, boolean cancelled, String cookie) {
+    public record Confirm(String id, String key, boolean cancelled, String cookie) {
         public String toXml() {
-            return Xml.create("confirm").attr("id", id).attr("cancelled", cancelled ? "yes" : "no").text("cookie", cookie).write();
+            return Xml.create("confirm").attr("id", id).attr("key", key).attr("cancelled", cancelled ? "yes" : "no")
+                    .text("cookie", cookie).write();
         }
 
         public static Confirm fromXml(Xml x) throws ChannelException {
-            return new Confirm(x.required("id"), "yes".equals(x.attr("cancelled")), x.childText("cookie"));
+            return new Confirm(x.required("id"), x.required("key"), "yes".equals(x.attr("cancelled")), x.childText("cookie"));
+        }
+    }
+
+    /**
+     * Asks the destination to settle a migration: abort it unless it committed, and say which it is. A Finish
+     * under way is waited for. Also the driver's keepalive ({@code keepalive}), which carries nothing else.
+     */
+    public record MigrationKey(String id, String key) {
+        public String toXml(String name) {
+            return Xml.create(name).attr("id", id).attr("key", key).write();
+        }
+
+        public static MigrationKey fromXml(Xml x) throws ChannelException {
+            return new MigrationKey(x.required("id"), x.required("key"));
         }
     }
 
     /** What a daemon knows of a migration it took part in: the outcome a peer asks for when a reply was lost. */
     public enum Outcome {
-        /** Destination: the domain was committed and runs here. */
+        /** Destination: the domain was committed and belongs to this host. */
         COMMITTED,
         /** Not committed, and it never will be: the incoming domain is gone (or never existed). */
         ABORTED,

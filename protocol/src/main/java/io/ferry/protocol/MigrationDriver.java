@@ -1,5 +1,6 @@
 package io.ferry.protocol;
 
+import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Confirm;
 import io.ferry.protocol.Messages.Finish;
@@ -10,16 +11,21 @@ import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
+import java.time.Duration;
+import java.util.List;
 
 /**
  * Runs one migration across two daemons, as libvirt's virDomainMigrateVersion3 and doPeer2PeerMigrate3 do:
  * Begin, Prepare, Perform, Finish, Confirm, or Prepare, Perform, Finish for a peer that only has protocol 2.
- * The first real error is the one reported; the clean-up calls that follow it never replace it. The CLI runs
- * it against two daemons (client-managed), a source daemon against itself and its peer (peer-to-peer).
+ * The first real error is the one reported; the clean-up calls that follow it never replace it. After any
+ * failure of Finish the driver asks the destination to settle the migration (abort it unless it committed)
+ * and follows its answer, so a Finish that failed after the commit never leads to a second running copy.
+ * While it runs it keeps both daemons told that it is alive ({@link Keepalive}). The CLI runs it against two
+ * daemons (client-managed), a source daemon against itself and its peer (peer-to-peer).
  */
 public final class MigrationDriver {
-    /** How long to keep asking a destination that did not answer Finish what became of the migration. */
-    private static final long FATE_WAIT_MILLIS = 30_000;
+    /** How long to keep asking a destination that does not answer what became of the migration. */
+    static final long SETTLE_WAIT_MILLIS = 30_000;
 
     /** Sees each step, for the demo's transcript and virsh-like verbosity. */
     public interface Listener {
@@ -39,88 +45,101 @@ public final class MigrationDriver {
     }
 
     private final Listener listener;
+    private final Duration keepalive;
+    private final long settleWaitMillis;
 
     public MigrationDriver(Listener listener) {
+        this(listener, Keepalive.INTERVAL, SETTLE_WAIT_MILLIS);
+    }
+
+    /** @param settleWaitMillis how long an unreachable destination is asked again before the driver gives up */
+    public MigrationDriver(Listener listener, Duration keepalive, long settleWaitMillis) {
         this.listener = listener;
+        this.keepalive = keepalive;
+        this.settleWaitMillis = settleWaitMillis;
     }
 
     public Finished run(Peer source, Peer destination, Migrate request) throws ChannelException {
         // as libvirt, protocol 3 only when both daemons speak it: a protocol-2 source refuses Confirm
         boolean v3 = !request.flags().v2() && source.protocols().contains(3) && destination.protocols().contains(3);
-        return v3 ? runV3(source, destination, request) : runV2(source, destination, request);
+        MigrationFlags flags = v3 ? request.flags() : request.flags().withV2();
+        Begun begun = source.begin(new Begin(request.domain(), flags, request.dname(), request.xml(), request.bandwidthMiB()));
+        listener.step("begin", source.uri(), v3 ? begun.cookie() : null);
+        try (Keepalive alive = Keepalive.start(keepalive, begun.id(), begun.key(), List.of(source, destination))) {
+            return v3 ? afterBeginV3(source, destination, request, begun) : afterBeginV2(source, destination, request, begun);
+        }
     }
 
-    private Finished runV3(Peer source, Peer destination, Migrate request) throws ChannelException {
-        Begun begun = source.begin(request.begin());
-        listener.step("begin", source.uri(), begun.cookie());
+    private Finished afterBeginV3(Peer source, Peer destination, Migrate request, Begun begun) throws ChannelException {
         String id = begun.id();
-        Prepared prepared;
-        try {
-            prepared = destination.prepare(new Prepare(id, request.flags(), begun.domainXml(), begun.cookie(),
-                    begun.sections(), source.uri()));
-        } catch (ChannelException e) {
-            confirmQuietly(source, id, e);
-            throw e;
-        }
+        String key = begun.key();
+        Prepared prepared = prepare(source, destination, new Prepare(id, key, request.flags(), begun.domainXml(),
+                begun.cookie(), begun.sections(), source.uri()));
         listener.step("prepare", destination.uri(), prepared.cookie());
-        Performed performed;
-        try {
-            performed = source.perform(new Perform(id, prepared.dataUri(), prepared.token(), prepared.cookie(),
-                    destination.uri(), prepared.sections()));
-        } catch (ChannelException e) {
-            finishCancelledQuietly(destination, id, e);
-            confirmQuietly(source, id, e);
-            throw e;
-        }
+        Performed performed = perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.token(),
+                prepared.cookie(), destination.uri(), prepared.sections()));
         listener.step("perform", source.uri(), performed.cookie());
         Finished finished;
         try {
-            finished = destination.finish(new Finish(id, false, performed.cookie()));
+            finished = destination.finish(new Finish(id, key, false, performed.cookie()));
         } catch (ChannelException e) {
-            Outcome outcome = e.refused() ? Outcome.ABORTED : awaitOutcome(destination, id);
+            Outcome outcome = settle(destination, id, key);
             if (outcome == Outcome.COMMITTED) {
-                listener.warning("the reply to Finish was lost, but the destination runs the domain: " + e.getMessage());
-                confirm(source, new Confirm(id, false, null));
-                return new Finished(id, request.dname() != null ? request.dname() : request.domain(), null);
+                listener.warning("Finish failed (" + e.getMessage() + "), but the destination committed the migration: "
+                        + "the domain runs there");
+                confirm(source, new Confirm(id, key, false, null));
+                return new Finished(id, request.dname() != null ? request.dname() : request.domain(), null, e.getMessage());
             }
             if (outcome == Outcome.ABORTED) {
-                confirmQuietly(source, id, e);
+                confirmQuietly(source, id, key, e);
                 throw e;
             }
             throw new ChannelException(e.getMessage() + "; the destination cannot say whether it runs the domain, so the"
                     + " source keeps it paused and settles it with the destination when it answers", false, e);
         }
+        if (finished.note() != null) {
+            listener.warning(finished.note());
+        }
         listener.step("finish", destination.uri(), finished.cookie());
-        confirm(source, new Confirm(id, false, finished.cookie()));
+        confirm(source, new Confirm(id, key, false, finished.cookie()));
         listener.step("confirm", source.uri(), null);
         return finished;
     }
 
-    /** Protocol 2: no cookies, and the source is killed by Perform, so a failed Finish loses the domain. */
-    private Finished runV2(Peer source, Peer destination, Migrate request) throws ChannelException {
-        Begun begun = source.begin(new Messages.Begin(request.domain(), request.flags().withV2(), request.dname(),
-                request.xml(), request.bandwidthMiB()));
-        listener.step("begin", source.uri(), null);
+    /** Protocol 2: no cookies, and the source is stopped by Perform, so a failed Finish loses the domain. */
+    private Finished afterBeginV2(Peer source, Peer destination, Migrate request, Begun begun) throws ChannelException {
         String id = begun.id();
-        Prepared prepared;
-        try {
-            prepared = destination.prepare(new Prepare(id, request.flags().withV2(), begun.domainXml(), null, null, source.uri()));
-        } catch (ChannelException e) {
-            confirmQuietly(source, id, e);
-            throw e;
-        }
+        String key = begun.key();
+        MigrationFlags flags = request.flags().withV2();
+        Prepared prepared = prepare(source, destination, new Prepare(id, key, flags, begun.domainXml(), null, null, source.uri()));
         listener.step("prepare", destination.uri(), null);
-        try {
-            source.perform(new Perform(id, prepared.dataUri(), prepared.token(), null, destination.uri(), null));
-        } catch (ChannelException e) {
-            finishCancelledQuietly(destination, id, e);
-            confirmQuietly(source, id, e);
-            throw e;
-        }
+        perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.token(), null, destination.uri(), null));
         listener.step("perform", source.uri(), null);
-        Finished finished = destination.finish(new Finish(id, false, null));
+        Finished finished = destination.finish(new Finish(id, key, false, null));
         listener.step("finish", destination.uri(), null);
         return finished;
+    }
+
+    private Prepared prepare(Peer source, Peer destination, Prepare request) throws ChannelException {
+        try {
+            return destination.prepare(request);
+        } catch (ChannelException e) {
+            if (!e.refused()) { // the destination may have prepared before the reply was lost
+                finishCancelled(destination, request.id(), request.key(), e);
+            }
+            confirmQuietly(source, request.id(), request.key(), e);
+            throw e;
+        }
+    }
+
+    private Performed perform(Peer source, Peer destination, Perform request) throws ChannelException {
+        try {
+            return source.perform(request);
+        } catch (ChannelException e) {
+            ChannelException reported = finishCancelled(destination, request.id(), request.key(), e);
+            confirmQuietly(source, request.id(), request.key(), reported);
+            throw reported;
+        }
     }
 
     private void confirm(Peer source, Confirm confirm) {
@@ -132,22 +151,24 @@ public final class MigrationDriver {
         }
     }
 
-    private Outcome awaitOutcome(Peer destination, String id) {
-        long deadline = System.currentTimeMillis() + FATE_WAIT_MILLIS;
+    /**
+     * The destination's answer to "abort unless committed", asked again while it cannot be reached; {@link
+     * Outcome#IN_PROGRESS} when it never answered. A destination with no record of the migration never prepared
+     * it, which is as good as aborted.
+     */
+    private Outcome settle(Peer destination, String id, String key) {
+        long deadline = System.currentTimeMillis() + settleWaitMillis;
         while (true) {
             try {
-                Outcome outcome = destination.fate(id).outcome();
-                if (outcome != Outcome.IN_PROGRESS) {
-                    return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
-                }
+                Outcome outcome = destination.settle(id, key);
+                return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
             } catch (ChannelException e) {
-                // not reachable yet: keep asking until the deadline
-            }
-            if (System.currentTimeMillis() > deadline) {
-                return Outcome.IN_PROGRESS;
+                if (e.refused() || System.currentTimeMillis() > deadline) {
+                    return Outcome.IN_PROGRESS;
+                }
             }
             try {
-                Thread.sleep(500);
+                Thread.sleep(Math.min(500, settleWaitMillis));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Outcome.IN_PROGRESS;
@@ -155,17 +176,27 @@ public final class MigrationDriver {
         }
     }
 
-    private static void finishCancelledQuietly(Peer destination, String id, ChannelException original) {
+    /**
+     * Cancels the incoming side. When the destination failed on its own (no space for the memory, say), its reason
+     * joins the source's error, which is often only its consequence ("Broken pipe").
+     */
+    private static ChannelException finishCancelled(Peer destination, String id, String key, ChannelException original) {
         try {
-            destination.finish(new Finish(id, true, null));
+            Finished cancelled = destination.finish(new Finish(id, key, true, null));
+            if (cancelled.note() != null && !original.getMessage().contains(cancelled.note())) {
+                ChannelException joined = new ChannelException(original.getMessage() + "; on the destination: "
+                        + cancelled.note(), original.refused(), original);
+                return joined;
+            }
         } catch (ChannelException e) {
             original.addSuppressed(e);
         }
+        return original;
     }
 
-    private static void confirmQuietly(Peer source, String id, ChannelException original) {
+    private static void confirmQuietly(Peer source, String id, String key, ChannelException original) {
         try {
-            source.confirm(new Confirm(id, true, null));
+            source.confirm(new Confirm(id, key, true, null));
         } catch (ChannelException e) {
             original.addSuppressed(e);
         }

@@ -6,13 +6,19 @@ import io.ferry.protocol.Messages.Confirm;
 import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.Set;
 
-/** One daemon's side of the migration protocol, as the {@link MigrationDriver} calls it. */
+/**
+ * One daemon's side of the migration protocol: the five phases the {@link MigrationDriver} calls, the driver's
+ * keepalive, the outcome questions, and the streams the two daemons of a migration open to each other.
+ */
 public interface Peer {
     String uri();
 
@@ -29,5 +35,33 @@ public interface Peer {
 
     void confirm(Confirm request) throws ChannelException;
 
+    /** What became of a migration, without changing anything. */
     Fate fate(String migrationId) throws ChannelException;
+
+    /**
+     * Destination: aborts the migration unless it committed, and says which it is ({@link Outcome#COMMITTED} or
+     * {@link Outcome#ABORTED}); a Finish under way is waited for. What a source asks before it resumes or stops
+     * its copy of the domain.
+     */
+    Outcome settle(String migrationId, String key) throws ChannelException;
+
+    /** The driver is alive: a daemon that hears nothing of a migration's driver for a while settles it alone. */
+    void keepalive(String migrationId, String key) throws ChannelException;
+
+    /** Source daemon to destination daemon: the tunnelled memory stream of a migration. */
+    Upload tunnel(String migrationId) throws ChannelException;
+
+    /** Destination daemon to source daemon: the side stream a source section offered. */
+    InputStream sideStream(String migrationId, String key, String feature) throws ChannelException;
+
+    /** A request body being streamed. */
+    interface Upload {
+        OutputStream body();
+
+        /** Ends the body and waits for the peer's answer. */
+        void finish() throws ChannelException;
+
+        /** Drops the stream without an answer. */
+        void abort();
+    }
 }

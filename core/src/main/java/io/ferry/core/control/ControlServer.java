@@ -5,6 +5,7 @@ import com.sun.net.httpserver.HttpServer;
 import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.domain.DomainManager;
+import io.ferry.core.migration.MigrationEngine;
 import io.ferry.core.migration.MigrationService;
 import io.ferry.core.snapshot.SnapshotFiles;
 import io.ferry.core.section.SectionRegistry;
@@ -47,15 +48,16 @@ public class ControlServer {
 
     @Activate
     public ControlServer(BundleContext context, @Reference Daemon daemon, @Reference SectionRegistry registry,
-            @Reference DomainManager domains, @Reference MigrationService migrations, @Reference SnapshotFiles snapshots)
+            @Reference DomainManager domains, @Reference MigrationService migrationService, @Reference SnapshotFiles snapshots)
             throws IOException {
+        MigrationEngine migrations = migrationService.engine();
         int maxBytes = daemon.settings().cookieMaxBytes();
         MigrationResource migration = new MigrationResource(migrations, maxBytes, daemon.settings().cookieMaxDepth());
         String version = context.getBundle().getVersion().toString();
         Map<String, Resource> resources = Map.of(
                 "sections", new SectionsResource(registry),
                 "cookie", new CookieToolsResource(daemon, registry),
-                "domains", new DomainsResource(domains, migrations.jobs(), maxBytes, new SnapshotsResource(snapshots)),
+                "domains", new DomainsResource(domains, migrations, maxBytes, new SnapshotsResource(snapshots)),
                 "migration", migration,
                 "migrate", (exchange, sub) -> migration.migrate(exchange),
                 "events", (exchange, sub) -> Exchanges.reply(exchange, 200, events(migrations)),
@@ -89,7 +91,7 @@ public class ControlServer {
         LOG.info("control channel listening on {}", url);
     }
 
-    private static String events(MigrationService migrations) {
+    private static String events(MigrationEngine migrations) {
         io.ferry.protocol.Xml list = io.ferry.protocol.Xml.create("events");
         for (var event : migrations.events()) {
             list.child("event").attr("seq", event.sequence()).attr("time", event.time()).attr("domain", event.domain())

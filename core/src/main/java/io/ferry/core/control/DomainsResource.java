@@ -6,6 +6,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.migration.Jobs;
+import io.ferry.core.migration.MigrationEngine;
 import io.ferry.core.migration.LiveJob;
 import io.ferry.protocol.Xml;
 import java.io.IOException;
@@ -15,7 +16,8 @@ import java.util.Optional;
 
 /**
  * Domains on the control channel: {@code GET|POST /v1/domains} (list, define), {@code GET|DELETE
- * /v1/domains/NAME} (info, undefine), {@code POST /v1/domains/NAME/start|destroy}, and the migration job:
+ * /v1/domains/NAME} (info, undefine), {@code POST /v1/domains/NAME/start|destroy|resume[?force=yes]}, and the
+ * migration job:
  * {@code GET /v1/domains/NAME/job[?completed=yes]}, {@code POST .../job/abort}, {@code .../job/speed?mib=N},
  * {@code .../job/maxdowntime?ms=N}.
  */
@@ -24,13 +26,15 @@ final class DomainsResource implements Resource {
 
     private final DomainManager domains;
     private final Jobs jobs;
+    private final MigrationEngine migrations;
     private final int maxBytes;
     private final SnapshotsResource snapshots;
 
-    DomainsResource(DomainManager domains, Jobs jobs, int maxBytes, SnapshotsResource snapshots) {
+    DomainsResource(DomainManager domains, MigrationEngine migrations, int maxBytes, SnapshotsResource snapshots) {
+        this.migrations = migrations;
         this.snapshots = snapshots;
         this.domains = domains;
-        this.jobs = jobs;
+        this.jobs = migrations.jobs();
         this.maxBytes = maxBytes;
     }
 
@@ -57,6 +61,9 @@ final class DomainsResource implements Resource {
             } else if (parts.length == 2 && method.equals("POST") && parts[1].equals("start")) {
                 domains.start(parts[0]);
                 Exchanges.reply(exchange, 200, "<started/>\n");
+            } else if (parts.length == 2 && method.equals("POST") && parts[1].equals("resume")) {
+                String done = operator(() -> migrations.resume(parts[0], "yes".equals(Exchanges.query(exchange).get("force"))));
+                Exchanges.reply(exchange, 200, Xml.create("resumed").attr("message", done).write());
             } else if (parts.length == 2 && method.equals("POST") && parts[1].equals("destroy")) {
                 domains.destroy(parts[0]);
                 Exchanges.reply(exchange, 200, "<destroyed/>\n");
@@ -91,10 +98,8 @@ final class DomainsResource implements Resource {
                 Exchanges.reply(exchange, 200, job.write());
             }
             case "abort" -> {
-                LiveJob live = jobs.active(domain.name())
-                        .orElseThrow(() -> new Exchanges.BadRequest(400, "Requested operation is not valid: no job is active on the domain"));
-                live.abort();
-                Exchanges.reply(exchange, 200, "<aborted/>\n");
+                String done = operator(() -> migrations.abortJob(domain.name()));
+                Exchanges.reply(exchange, 200, Xml.create("aborted").attr("message", done).write());
             }
             case "speed" -> {
                 jobs.setSpeed(domain.name(), number(query, "mib") * MIB);
@@ -105,6 +110,19 @@ final class DomainsResource implements Resource {
                 Exchanges.reply(exchange, 200, "<maxdowntime/>\n");
             }
             default -> throw new Exchanges.BadRequest(404, "no job action '" + action + "'");
+        }
+    }
+
+    private interface OperatorCall {
+        String run() throws Exception;
+    }
+
+    /** An operator's action on a migration; its refusal is the reply's error. */
+    private static String operator(OperatorCall call) throws Exchanges.BadRequest {
+        try {
+            return call.run();
+        } catch (Exception e) {
+            throw new Exchanges.BadRequest(400, String.valueOf(e.getMessage()));
         }
     }
 

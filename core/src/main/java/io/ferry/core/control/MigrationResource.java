@@ -1,8 +1,11 @@
 package io.ferry.core.control;
 
 import com.sun.net.httpserver.HttpExchange;
-import io.ferry.core.migration.MigrationService;
+import io.ferry.core.migration.MigrationEngine;
+import io.ferry.api.cookie.SideStream;
+import io.ferry.core.section.MigrationLog;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.Xml;
@@ -15,15 +18,17 @@ import java.util.List;
 
 /**
  * The migration protocol on the control channel: {@code POST /v1/migration/begin|prepare|perform|finish|confirm},
- * {@code GET /v1/migration/ID} (what became of it), {@code POST /v1/migration/ID/tunnel} (tunnelled memory),
- * and {@code POST /v1/migrate} (peer-to-peer: this daemon drives the migration).
+ * {@code POST /v1/migration/settle|keepalive}, {@code GET /v1/migration/ID} (what became of it),
+ * {@code GET /v1/migration/ID/stream/FEATURE} (a side stream, for the holder of the migration's key),
+ * {@code POST /v1/migration/ID/tunnel} (tunnelled memory), and {@code POST /v1/migrate} (peer-to-peer: this daemon
+ * drives the migration).
  */
 final class MigrationResource implements Resource {
-    private final MigrationService service;
+    private final MigrationEngine service;
     private final HardenedXmlParser parser;
     private final int maxBytes;
 
-    MigrationResource(MigrationService service, int cookieMaxBytes, int maxDepth) {
+    MigrationResource(MigrationEngine service, int cookieMaxBytes, int maxDepth) {
         this.service = service;
         // a message carries a cookie and a domain definition
         this.maxBytes = 2 * cookieMaxBytes + 64 * 1024;
@@ -39,13 +44,15 @@ final class MigrationResource implements Resource {
             }
             if (exchange.getRequestMethod().equals("GET") && path.matches("[A-Za-z0-9-]+/stream/[A-Za-z0-9._-]+")) {
                 String[] parts = path.split("/");
-                if (!service.hasSideStream(parts[0], parts[2])) {
-                    throw new Exchanges.BadRequest(404, "migration " + parts[0] + " offers no " + parts[2] + " stream");
+                SideStream.Writer writer = service.sideStream(parts[0], exchange.getRequestHeaders().getFirst(HttpPeer.KEY_HEADER),
+                        parts[2]);
+                if (writer == null) {
+                    throw new Exchanges.BadRequest(404, "migration " + parts[0] + " offers no " + parts[2] + " stream to this caller");
                 }
                 exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
                 exchange.sendResponseHeaders(200, 0);
-                try (var out = exchange.getResponseBody()) {
-                    service.serveSideStream(parts[0], parts[2], out);
+                try (var out = exchange.getResponseBody(); var tag = MigrationLog.tag(parts[0])) {
+                    writer.writeTo(out);
                 }
                 return;
             }
@@ -68,6 +75,15 @@ final class MigrationResource implements Resource {
                 case "confirm" -> {
                     service.confirm(Messages.Confirm.fromXml(request));
                     yield "<confirmed/>\n";
+                }
+                case "settle" -> {
+                    Messages.MigrationKey settle = Messages.MigrationKey.fromXml(request);
+                    yield new Messages.Fate(settle.id(), service.settle(settle.id(), settle.key())).toXml();
+                }
+                case "keepalive" -> {
+                    Messages.MigrationKey alive = Messages.MigrationKey.fromXml(request);
+                    service.keepalive(alive.id(), alive.key());
+                    yield "<alive/>\n";
                 }
                 default -> throw new Exchanges.BadRequest(404, "no migration phase '" + path + "'");
             };

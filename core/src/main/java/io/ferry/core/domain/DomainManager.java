@@ -8,6 +8,8 @@ import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.lock.LockManager;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.core.daemon.Daemon;
+import io.ferry.core.daemon.DaemonSettings;
+import java.util.function.Supplier;
 import java.io.IOException;
 import java.util.Comparator;
 import java.util.List;
@@ -44,13 +46,22 @@ public class DomainManager {
     private final Leases leases;
     private final Reattachment reattachment;
 
+    private final Map<ServiceReference<LockManager>, Supplier<LockManager>> lockManagers = new ConcurrentHashMap<>();
+    private BundleContext context;
+
     @Activate
     public DomainManager(BundleContext context, @Reference Daemon daemon) throws IOException {
-        HardenedXmlParser parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
-        this.store = new DomainStore(daemon.settings().stateDir());
+        this(daemon.settings());
+        this.context = context;
+    }
+
+    /** A manager outside a framework (tests): drivers and lock managers are added by hand. */
+    public DomainManager(DaemonSettings settings) throws IOException {
+        HardenedXmlParser parser = new HardenedXmlParser(settings.cookieMaxBytes(), settings.cookieMaxDepth());
+        this.store = new DomainStore(settings.stateDir());
         this.xml = new DomainXml(parser);
         this.statusXml = new StatusXml(parser, xml);
-        this.leases = new Leases(daemon.settings(), context);
+        this.leases = new Leases(settings);
         this.reattachment = new Reattachment(this, xml, statusXml);
         reattachment.load(domains);
     }
@@ -58,7 +69,11 @@ public class DomainManager {
     @Reference(service = Hypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addHypervisor(Hypervisor hypervisor, Map<String, Object> properties) {
-        String type = String.valueOf(properties.get(Hypervisor.TYPE));
+        addHypervisor(String.valueOf(properties.get(Hypervisor.TYPE)), hypervisor);
+    }
+
+    /** A driver for domains of {@code type}: their VMs left running before a restart are re-attached now. */
+    public void addHypervisor(String type, Hypervisor hypervisor) {
         hypervisors.put(type, hypervisor);
         LOG.info("hypervisor driver for domain type '{}' available", type);
         reattachment.reattach(type);
@@ -71,12 +86,22 @@ public class DomainManager {
     @Reference(service = LockManager.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addLockManager(ServiceReference<LockManager> manager) {
-        leases.addManager(String.valueOf(manager.getProperty(LockManager.NAME)), manager);
+        Supplier<LockManager> lazy = () -> context.getService(manager);
+        lockManagers.put(manager, lazy);
+        addLockManager(String.valueOf(manager.getProperty(LockManager.NAME)), lazy);
+    }
+
+    /** A lock manager by name: VMs waiting for it take their leases now. */
+    public void addLockManager(String name, Supplier<LockManager> manager) {
+        leases.addManager(name, manager);
         reattachment.retakePendingLeases();
     }
 
     void removeLockManager(ServiceReference<LockManager> manager) {
-        leases.removeManager(String.valueOf(manager.getProperty(LockManager.NAME)), manager);
+        Supplier<LockManager> lazy = lockManagers.remove(manager);
+        if (lazy != null) {
+            leases.removeManager(String.valueOf(manager.getProperty(LockManager.NAME)), lazy);
+        }
     }
 
     public Leases leases() {

@@ -6,12 +6,11 @@ import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import io.ferry.core.daemon.DaemonSettings;
-import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,20 +23,19 @@ public final class Leases {
     private static final Logger LOG = LoggerFactory.getLogger(Leases.class);
 
     private final DaemonSettings settings;
-    private final BundleContext context;
-    private final Map<String, ServiceReference<LockManager>> managers = new ConcurrentHashMap<>();
+    private final Map<String, Supplier<LockManager>> managers = new ConcurrentHashMap<>();
     private final Map<String, Lease> held = new ConcurrentHashMap<>();
 
-    Leases(DaemonSettings settings, BundleContext context) {
+    public Leases(DaemonSettings settings) {
         this.settings = settings;
-        this.context = context;
     }
 
-    void addManager(String name, ServiceReference<LockManager> manager) {
+    /** @param manager gets the manager when it is needed (a service object is got only then) */
+    public void addManager(String name, Supplier<LockManager> manager) {
         managers.put(name, manager);
     }
 
-    void removeManager(String name, ServiceReference<LockManager> manager) {
+    void removeManager(String name, Supplier<LockManager> manager) {
         managers.remove(name, manager);
     }
 
@@ -55,8 +53,8 @@ public final class Leases {
         if (name.equals("none")) {
             return Optional.empty();
         }
-        ServiceReference<LockManager> reference = managers.get(name);
-        LockManager manager = reference == null ? null : context.getService(reference);
+        Supplier<LockManager> reference = managers.get(name);
+        LockManager manager = reference == null ? null : reference.get();
         if (manager == null) {
             throw new DomainException("lock manager '" + name + "' is not available (is its bundle started and configured? see the log)");
         }

@@ -66,6 +66,7 @@ final class Reattachment {
                             .reattach(domain.live(), manager.store().runDir(domain.uuid()));
                     if (vm.isPresent()) {
                         domain.live(domain.live(), vm.get());
+                        recordRunState(domain, vm.get());
                         LOG.info("domain {} re-attached, {}", domain.name(), domain.state().display());
                         if (domain.reason() != DomainState.Reason.MIGRATION) {
                             retakeLeases(domain);
@@ -79,6 +80,22 @@ final class Reattachment {
             } catch (DomainException e) {
                 LOG.error("cannot re-attach domain {}: {}", domain.name(), e.getMessage());
             }
+        }
+    }
+
+    /**
+     * The state file says what the daemon last recorded; the driver says what the VM does. A daemon that died
+     * between pausing a VM and recording it (a migration's switch-over) left "running" for a paused guest: the
+     * driver's word wins, and recovery resumes the guest or reports it as it is.
+     */
+    private void recordRunState(Domain domain, VirtualMachine vm) throws IOException {
+        boolean running = vm.isRunning();
+        if (running && domain.state() == DomainState.PAUSED) {
+            LOG.warn("domain {} was recorded paused but its VM runs", domain.name());
+            manager.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
+        } else if (!running && domain.state() == DomainState.RUNNING) {
+            LOG.warn("domain {} was recorded running but its VM is paused", domain.name());
+            manager.setState(domain, DomainState.PAUSED, DomainState.Reason.UNKNOWN);
         }
     }
 

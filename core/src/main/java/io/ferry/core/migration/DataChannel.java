@@ -12,12 +12,18 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The direct data connection of a migration ({@code tcp:HOST:PORT}, libvirt's uri_out): the destination
  * listens for one connection, and the source proves with the token from Prepare that it is the source.
  */
 final class DataChannel {
+    private static final Logger LOG = LoggerFactory.getLogger(DataChannel.class);
+    /** How long a connection to the data port may take to present its token. */
+    private static final int TOKEN_WAIT_MILLIS = 5_000;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int TOKEN_BYTES = 32;
 
@@ -32,8 +38,66 @@ final class DataChannel {
 
     static ServerSocket listen(InetAddress host) throws IOException {
         ServerSocket server = new ServerSocket();
-        server.bind(new InetSocketAddress(host, 0), 1);
+        server.bind(new InetSocketAddress(host, 0), 8);
         return server;
+    }
+
+    /** What takes the memory stream once the source has proven itself. */
+    interface Receiver {
+        void receive(InputStream stream) throws Exception;
+    }
+
+    /**
+     * Accepts connections on {@code server} until one presents {@code token}, then closes the listener and hands
+     * that connection's stream to {@code receiver}, on a thread of its own. A connection that does not present
+     * the token is dropped and logged; the migration goes on waiting for its source. Closing the listener (the
+     * migration was aborted) ends the wait and reports the failure.
+     */
+    static void acceptInBackground(ServerSocket server, String token, String migrationId, Receiver receiver,
+            Consumer<Exception> failed) {
+        Thread thread = new Thread(() -> {
+            try (server) {
+                while (true) {
+                    Socket socket = server.accept();
+                    if (proves(socket, token, migrationId)) {
+                        server.close();
+                        try (socket) {
+                            socket.setSoTimeout(0);
+                            receiver.receive(new java.io.BufferedInputStream(socket.getInputStream(), 256 * 1024));
+                        }
+                        return;
+                    }
+                }
+            } catch (Exception e) {
+                failed.accept(e);
+            }
+        }, "ferry-incoming-" + migrationId.substring(0, Math.min(8, migrationId.length())));
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private static boolean proves(Socket socket, String token, String migrationId) {
+        try {
+            socket.setSoTimeout(TOKEN_WAIT_MILLIS);
+            expectToken(socket.getInputStream(), token);
+            return true;
+        } catch (IOException e) {
+            LOG.warn("migration {}: dropped a connection to its data port from {}: {}", migrationId,
+                    socket.getRemoteSocketAddress(), e.getMessage());
+            closeQuietly(socket);
+            return false;
+        }
+    }
+
+    static void closeQuietly(java.io.Closeable closeable) {
+        if (closeable == null) {
+            return;
+        }
+        try {
+            closeable.close();
+        } catch (IOException e) {
+            // nothing left to do with it
+        }
     }
 
     static String uri(ServerSocket server) {

@@ -11,15 +11,12 @@ import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.XmlWriter;
-import java.io.BufferedInputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,14 +29,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
 
-/** The destination's phases: Prepare (incoming VM paused, data endpoint) and Finish (verify, commit, resume). */
+/**
+ * The destination's phases: Prepare (incoming VM paused, data endpoint) and Finish, in three parts: before
+ * the commit (memory verified, Perform cookie eaten, leases taken; any failure drops the incoming VM), the
+ * commit (the journal's COMMITTED entry: from here on the domain belongs to this host), and after it (resume,
+ * snapshots, cookie, hooks), where nothing may throw into a rollback.
+ */
 final class DestinationSide {
     private static final Logger LOG = LoggerFactory.getLogger(DestinationSide.class);
-    private static final int ACCEPT_TIMEOUT_MILLIS = 600_000;
     private static final long MEMORY_WAIT_SECONDS = 120;
 
     private final Migrations m;
-    final Map<String, Incoming> incoming = new ConcurrentHashMap<>();
+    private final Map<String, Incoming> incoming = new ConcurrentHashMap<>();
 
     DestinationSide(Migrations migrations) {
         this.m = migrations;
@@ -47,8 +48,11 @@ final class DestinationSide {
 
     Prepared prepare(Prepare request) throws Exception {
         String id = request.id();
-        if (!id.matches("[A-Za-z0-9-]{1,64}") || incoming.containsKey(id) || m.journal.find(id).isPresent()) {
+        if (!Migrations.isValidId(id) || incoming.containsKey(id) || m.journal.find(id).isPresent()) {
             throw new MigrationException("migration id '" + id + "' is invalid or already known on this host");
+        }
+        if (request.key() == null || request.key().length() < 32) {
+            throw new MigrationException("Prepare of migration " + id + " carried no valid key");
         }
         if (request.domainXml() == null) {
             throw new MigrationException("Prepare carried no domain definition");
@@ -62,7 +66,7 @@ final class DestinationSide {
             m.domains.claim(domain, id);
             Incoming in = null;
             try {
-                SectionSet local = m.registry.snapshot();
+                SectionSet local = m.sections.get();
                 SectionSet pinned = new SectionSet(List.of());
                 ParsedCookie begin = null;
                 if (!request.flags().v2()) {
@@ -70,26 +74,15 @@ final class DestinationSide {
                     Negotiation.requireMandatory(begin.features(), local, request.sections());
                     pinned = Negotiation.common(local, request.sections());
                 }
-                m.hooks.migrate(spec.name(), "begin", "destination", spec.xml());
-                Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Journal.Step.PREPARED, spec.name(),
-                        spec.uuid(), request.sourceUri(), request.flags());
+                m.hooks.begin(spec.name(), "destination", spec.xml());
+                Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Step.PREPARED, spec.name(), spec.uuid(),
+                        request.sourceUri(), request.flags(), request.key(), null, false);
                 m.journal.record(entry);
                 boolean offline = request.flags().offline();
                 LiveJob job = offline ? null : m.jobs.start(spec.name(), "Incoming migration", 0);
-                in = new Incoming(id, domain, spec, request.flags(), pinned, DataChannel.newToken(), job, entry);
+                in = new Incoming(entry, domain, spec, pinned, DataChannel.newToken(), job, m.newWatch());
                 incoming.put(id, in);
-                String dataUri = null;
-                if (!offline) {
-                    VirtualMachine vm = m.domains.hypervisor(spec.type()).createIncoming(spec, m.domains.store().runDir(spec.uuid()));
-                    m.domains.activate(domain, spec, vm, DomainState.PAUSED, DomainState.Reason.MIGRATION);
-                    if (request.flags().tunnelled()) {
-                        dataUri = "tunnel";
-                    } else {
-                        in.listener = DataChannel.listen(dataHost());
-                        dataUri = DataChannel.uri(in.listener);
-                        receiveInBackground(in);
-                    }
-                }
+                String dataUri = offline ? null : startIncoming(in, request.flags().tunnelled());
                 if (begin != null) {
                     m.eat(Phase.PREPARE, local(in), begin);
                 }
@@ -106,120 +99,220 @@ final class DestinationSide {
         });
     }
 
+    /** Creates the paused incoming VM and the data endpoint; returns the data URI. */
+    private String startIncoming(Incoming in, boolean tunnelled) throws Exception {
+        VirtualMachine vm = m.domains.hypervisor(in.spec.type()).createIncoming(in.spec, m.domains.store().runDir(in.spec.uuid()));
+        m.domains.activate(in.domain, in.spec, vm, DomainState.PAUSED, DomainState.Reason.MIGRATION);
+        if (tunnelled) {
+            return "tunnel";
+        }
+        in.listener = DataChannel.listen(dataHost());
+        DataChannel.acceptInBackground(in.listener, in.token, in.id, stream -> receive(in, stream),
+                failure -> failed(in, failure));
+        return DataChannel.uri(in.listener);
+    }
+
     private InetAddress dataHost() throws Exception {
         InetAddress listen = m.settings.listen().getAddress();
         return listen.isAnyLocalAddress() ? InetAddress.getLocalHost() : listen;
     }
 
-    private void receiveInBackground(Incoming in) {
-        Thread receiver = new Thread(() -> {
-            try (ServerSocket server = in.listener) {
-                server.setSoTimeout(ACCEPT_TIMEOUT_MILLIS);
-                try (Socket socket = server.accept()) {
-                    server.close();
-                    receive(in, new BufferedInputStream(socket.getInputStream(), 256 * 1024));
-                }
-            } catch (Exception e) {
-                in.streamEndedAt = System.currentTimeMillis();
-                in.memory.completeExceptionally(e);
-            }
-        }, "ferry-incoming-" + in.id.substring(0, 8));
-        receiver.setDaemon(true);
-        receiver.start();
+    /** The tunnelled memory stream of a migration ({@code POST /v1/migration/ID/tunnel}). */
+    void tunnel(String id, InputStream body) throws Exception {
+        Incoming in = incoming.get(id);
+        if (in == null || in.listener != null) {
+            throw new MigrationException("no tunnelled incoming migration " + id + " on this host");
+        }
+        DataChannel.expectToken(body, in.token);
+        receive(in, body);
     }
 
-    /** Receives the memory stream of a migration (direct connection or tunnel); completes its future. */
-    void receive(Incoming in, InputStream stream) throws Exception {
+    /** Receives the memory stream (after its token was checked); completes the migration's memory future. */
+    private void receive(Incoming in, InputStream stream) throws Exception {
+        if (!in.streamTaken.compareAndSet(false, true)) {
+            throw new MigrationException("the memory of migration " + in.id + " is already arriving");
+        }
         try {
-            DataChannel.expectToken(stream, in.token);
             MigrationStats stats = in.domain.vm().receiveMemory(stream, in.job);
             in.job.progress(stats);
-            in.streamEndedAt = System.currentTimeMillis();
+            in.memoryEndedAt = m.clock.getAsLong();
             in.memory.complete(stats);
         } catch (Exception e) {
-            in.streamEndedAt = System.currentTimeMillis();
-            in.memory.completeExceptionally(e);
+            failed(in, e);
             throw e;
         }
+    }
+
+    private void failed(Incoming in, Exception failure) {
+        String reason = String.valueOf(failure.getMessage());
+        if (in.failure == null) {
+            in.failure = reason;
+        }
+        LOG.warn("the memory of migration {} did not arrive: {}", in.id, reason);
+        in.memoryEndedAt = m.clock.getAsLong();
+        in.memory.completeExceptionally(failure);
     }
 
     Finished finish(Finish request) throws Exception {
         Incoming in = incoming.get(request.id());
         if (in == null) {
-            Optional<Journal.Entry> entry = m.journal.find(request.id());
-            if (entry.isPresent() && entry.get().role() == Journal.Role.DESTINATION) {
-                if (entry.get().step() == Journal.Step.COMMITTED) {
-                    return new Finished(request.id(), entry.get().domain(), null);
+            return settledFinish(request);
+        }
+        if (!Migrations.keyMatches(in.key(), request.key())) {
+            throw new MigrationException("migration " + in.id + " belongs to another party: the key does not match");
+        }
+        try (DriverWatch.Call call = in.driver.enter()) {
+            return m.domains.withJob(in.domain, "migration finish", in.id, () -> {
+                if (!incoming.containsKey(in.id)) {
+                    return settledFinish(request);
                 }
                 if (request.cancelled()) {
-                    return new Finished(request.id(), null, null);
+                    String failure = in.failure;
+                    abort(in, "cancelled by its driver");
+                    return new Finished(in.id, null, null, failure);
                 }
-            }
-            throw new MigrationException("no incoming migration " + request.id() + " on this host");
-        }
-        return m.domains.withJob(in.domain, "migration finish", in.id, () -> {
-            if (request.cancelled()) {
-                abort(in, "cancelled by the source");
-                return new Finished(in.id, null, null);
-            }
-            in.entry = in.entry.at(Journal.Step.FINISHING);
-            m.journal.record(in.entry);
-            MigrationStats stats = null;
-            try {
-                if (!in.flags.offline()) {
-                    stats = awaitMemory(in);
+                if (in.step() != Step.PREPARED) {
+                    throw new MigrationException("Requested operation is not valid: Finish of migration " + in.id
+                            + " cannot run while it is at " + in.step().display());
                 }
-                if (!in.flags.v2()) {
-                    ParsedCookie performed = m.parse(Phase.FINISH, request.cookie(), in.spec,
-                            Negotiation.requirePinned(in.pinned, m.registry::snapshot));
-                    m.eat(Phase.FINISH, local(in), performed);
-                    Optional<Object> definition = performed.value("persistent");
-                    if (definition.isPresent()) {
-                        m.domains.makePersistent(in.domain, m.domains.parse(XmlWriter.write((Element) definition.get())));
-                    }
-                }
-                if (in.flags.offline() && in.domain.persistent() == null) {
-                    m.domains.makePersistent(in.domain, in.spec);
-                }
-                if (!in.flags.offline()) {
-                    m.domains.leases().acquire(in.spec, in.leaseState);
-                }
-            } catch (Exception e) {
-                abort(in, e.getMessage());
-                throw e;
-            }
-            in.entry = in.entry.at(Journal.Step.COMMITTED);
-            m.journal.record(in.entry); // the commit point: from here on the domain belongs to this host
-            if (!in.flags.offline()) {
-                in.domain.vm().resume();
-                m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
-            }
-            try { // after the resume: writing thousands of snapshot files must not lengthen the guest's downtime
-                m.snapshots.commit(in.id);
-            } catch (IOException e) {
-                LOG.error("the snapshots of {} arrived but could not be committed: {}", in.spec.name(), e.getMessage());
-            }
-            Map<String, Object> coreData = new HashMap<>();
-            if (in.job != null) {
-                coreData.put(MigrationSectionContext.STATISTICS, SourceSide.statistics(in.job));
-                m.jobs.end(in.spec.name(), in.job, true);
-            }
-            String cookie = null;
-            if (!in.flags.v2()) {
+                in.moveTo(Step.FINISHING, m.journal);
+                MigrationStats stats;
                 try {
-                    cookie = m.bake(Phase.FINISH, local(in), Negotiation.current(in.pinned, m.registry.snapshot()), coreData).xml();
+                    stats = beforeCommit(in, request.cookie());
+                    in.moveTo(Step.COMMITTED, m.journal); // the commit point: from here on the domain belongs to this host
                 } catch (Exception e) {
-                    // committed: the domain runs here whatever a section says now; Confirm does without this cookie
-                    LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
+                    abort(in, e.getMessage());
+                    throw e;
                 }
+                return afterCommit(in, stats);
+            });
+        }
+    }
+
+    /**
+     * Aborts the migration unless it committed, and says which it is; waits for a Finish under way. What a
+     * source asks before it resumes or stops its copy.
+     */
+    Outcome settle(String id, String key) throws Exception {
+        Incoming in = incoming.get(id);
+        if (in != null) {
+            if (!Migrations.keyMatches(in.key(), key)) {
+                throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
             }
-            incoming.remove(in.id);
-            m.domains.release(in.domain, in.id);
-            m.hooks.migrate(in.spec.name(), "end", "destination", in.spec.xml());
-            LOG.info("domain {} arrived and runs here (migration {}, memory verified: {})", in.spec.name(), in.id,
-                    stats == null ? "n/a" : stats.memoryVerified());
-            return new Finished(in.id, in.spec.name(), cookie);
-        });
+            m.domains.withJob(in.domain, "migration settlement", in.id, () -> {
+                if (incoming.containsKey(id) && !in.step().isCommitted()) {
+                    abort(in, "its source settled it before it committed");
+                }
+                return null;
+            });
+        }
+        Optional<Journal.Entry> entry = m.journal.find(id);
+        if (entry.isEmpty() || entry.get().role() != Journal.Role.DESTINATION) {
+            return Outcome.UNKNOWN;
+        }
+        if (!Migrations.keyMatches(entry.get().key(), key)) {
+            throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
+        }
+        return entry.get().step().isCommitted() ? Outcome.COMMITTED
+                : entry.get().step() == Step.ABORTED ? Outcome.ABORTED : Outcome.IN_PROGRESS;
+    }
+
+    /** A Finish for a migration this host no longer has in hand: answered from the journal. */
+    private Finished settledFinish(Finish request) throws MigrationException {
+        Optional<Journal.Entry> entry = m.journal.find(request.id());
+        if (entry.isPresent() && entry.get().role() == Journal.Role.DESTINATION
+                && Migrations.keyMatches(entry.get().key(), request.key())) {
+            if (entry.get().step().isCommitted()) {
+                return new Finished(request.id(), entry.get().domain(), null, null);
+            }
+            if (entry.get().step() == Step.ABORTED) {
+                if (request.cancelled()) {
+                    return new Finished(request.id(), null, null, null);
+                }
+                throw new MigrationException("migration " + request.id() + " was aborted on this host");
+            }
+        }
+        throw new MigrationException("no incoming migration " + request.id() + " on this host");
+    }
+
+    /** Everything that must hold before the commit; throws (and the caller aborts) if anything does not. */
+    private MigrationStats beforeCommit(Incoming in, String cookie) throws Exception {
+        MigrationStats stats = in.flags.offline() ? null : awaitMemory(in);
+        if (!in.flags.v2()) {
+            ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec, Negotiation.requirePinned(in.pinned, m.sections));
+            m.eat(Phase.FINISH, local(in), performed);
+            Optional<Object> definition = performed.value("persistent");
+            if (definition.isPresent()) {
+                m.domains.makePersistent(in.domain, m.domains.parse(XmlWriter.write((Element) definition.get())));
+            }
+        }
+        if (in.flags.offline() && in.domain.persistent() == null) {
+            m.domains.makePersistent(in.domain, in.spec);
+        }
+        if (!in.flags.offline()) {
+            m.domains.leases().acquire(in.spec, in.leaseState);
+        }
+        return stats;
+    }
+
+    /**
+     * After the commit: the domain runs here whatever happens now. Each step's trouble is logged and reported
+     * in the reply's note, never thrown.
+     */
+    private Finished afterCommit(Incoming in, MigrationStats stats) {
+        String note = resumeCommitted(in);
+        Map<String, Object> coreData = new HashMap<>();
+        if (in.job != null) {
+            coreData.put(MigrationSectionContext.STATISTICS, SourceSide.statistics(in.job));
+        }
+        String cookie = null;
+        if (!in.flags.v2()) {
+            try {
+                cookie = m.bake(Phase.FINISH, local(in), Negotiation.current(in.pinned, m.sections.get()), coreData).xml();
+            } catch (Exception e) {
+                // committed: the domain runs here whatever a section says now; Confirm does without this cookie
+                LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
+            }
+        }
+        end(in, true);
+        LOG.info("domain {} arrived and runs here (migration {}, memory verified: {})", in.spec.name(), in.id,
+                stats == null ? "n/a" : stats.memoryVerified());
+        return new Finished(in.id, in.spec.name(), cookie, note);
+    }
+
+    /**
+     * The post-commit steps that recovery also runs after a restart: resume, snapshots, journal FINISHED, end
+     * hook. Returns what went wrong, for the driver, or null.
+     */
+    String resumeCommitted(Incoming in) {
+        String note = null;
+        if (!in.flags.offline()) {
+            VirtualMachine vm = in.domain.vm();
+            try {
+                if (vm == null) {
+                    throw new MigrationException("its VM is gone");
+                }
+                m.domains.leases().acquire(in.spec, null); // held since before the commit; taken again after a restart
+                vm.resume();
+                m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
+            } catch (Exception e) {
+                note = "the destination committed domain " + in.spec.name() + " but could not resume it (" + e.getMessage()
+                        + "): it stays paused there";
+                LOG.error(note);
+            }
+        }
+        try { // after the resume: writing thousands of snapshot files must not lengthen the guest's downtime
+            m.snapshots.commit(in.id);
+        } catch (Exception e) {
+            LOG.error("the snapshots of {} arrived but could not be committed: {}", in.spec.name(), e.getMessage());
+        }
+        try {
+            in.moveTo(Step.FINISHED, m.journal);
+        } catch (Exception e) {
+            LOG.error("cannot record the end of migration {} (recovery repeats its last steps): {}", in.id, e.getMessage());
+        }
+        m.hooks.end(in.spec.name(), "destination", in.spec.xml());
+        return note;
     }
 
     private static MigrationStats awaitMemory(Incoming in) throws Exception {
@@ -237,40 +330,76 @@ final class DestinationSide {
         }
     }
 
-    /** Drops the incoming domain: it never ran here. Caller holds the job or runs before anyone could. */
+    /**
+     * Drops the incoming domain: it never ran here. Caller holds the job (or runs before anyone could), and
+     * the migration is not committed.
+     */
     void abort(Incoming in, String why) {
         try {
-            if (in.listener != null) {
-                in.listener.close();
-            }
+            DataChannel.closeQuietly(in.listener);
             in.memory.cancel(true);
             if (in.domain.isActive()) {
                 m.domains.deactivate(in.domain, DomainState.Reason.MIGRATED);
             }
-            in.entry = in.entry.at(Journal.Step.ABORTED);
-            m.journal.record(in.entry);
+            in.moveTo(Step.ABORTED, m.journal);
             m.snapshots.discard(in.id);
         } catch (Exception e) {
             LOG.error("clean-up of incoming migration {} failed: {}", in.id, e.getMessage());
         } finally {
-            if (in.job != null) {
-                m.jobs.end(in.spec.name(), in.job, false);
-            }
-            incoming.remove(in.id);
-            m.streams.forget(in.id);
-            m.domains.release(in.domain, in.id);
+            end(in, false);
             LOG.warn("incoming migration {} of {} aborted: {}", in.id, in.spec.name(), why);
         }
     }
 
+    /** {@code domjobabort} of an incoming migration; returns what was done. */
+    String abortByOperator(Incoming in) throws Exception {
+        return m.domains.withJob(in.domain, "domjobabort", in.id, () -> {
+            String name = in.spec.name();
+            boolean committed = !incoming.containsKey(in.id)
+                    ? m.journal.find(in.id).map(e -> e.step().isCommitted()).orElse(false) : in.step().isCommitted();
+            if (committed) {
+                throw new MigrationException("too late to abort migration " + in.id + ": it committed, " + name + " runs here");
+            }
+            if (incoming.containsKey(in.id)) {
+                abort(in, "aborted by the operator (domjobabort)");
+            }
+            return "Incoming migration " + in.id + " of " + name + " aborted: " + name + " goes on at its source";
+        });
+    }
+
+    /** Lets go of a migration recovery settled. */
+    void forget(Incoming in) {
+        end(in, true);
+    }
+
+    private void end(Incoming in, boolean succeeded) {
+        if (in.job != null) {
+            m.jobs.end(in.spec.name(), in.job, succeeded);
+        }
+        incoming.remove(in.id);
+        m.streams.forget(in.id);
+        m.domains.release(in.domain, in.id);
+    }
+
     private Local local(Incoming in) {
         String name = in.spec.name();
-        return new Local(in.id, in.spec, Optional.ofNullable(in.domain.vm()),
-                m.leases(name, () -> m.domains.leases().state(name), state -> in.leaseState = state), in.entry.peer());
+        return new Local(in.id, in.key(), in.spec, Optional.ofNullable(in.domain.vm()),
+                m.leases(name, () -> m.domains.leases().state(name), state -> in.leaseState = state), in.entry().peer());
     }
 
     Optional<Incoming> find(String id) {
         return Optional.ofNullable(incoming.get(id));
+    }
+
+    Optional<Incoming> ofDomain(String domain) {
+        return incoming.values().stream().filter(in -> in.spec.name().equals(domain)).findFirst();
+    }
+
+    /** A migration recovered from the journal after a restart, taken in hand again. */
+    Incoming adopt(Journal.Entry entry, Domain domain) {
+        Incoming in = new Incoming(entry, domain, domain.current(), new SectionSet(List.of()), "", null, m.newWatch());
+        incoming.put(in.id, in);
+        return in;
     }
 
     List<Incoming> all() {

@@ -41,6 +41,20 @@ public final class Hooks {
         return List.copyOf(events);
     }
 
+    /** The {@code begin} hook of a migration: it may refuse. */
+    public void begin(String domain, String side, String domainXml) throws HookRefusal {
+        migrate(domain, "begin", side, domainXml);
+    }
+
+    /** The {@code end} hook: its failure is logged, never thrown, so it cannot fail a committed migration. */
+    public void end(String domain, String side, String domainXml) {
+        try {
+            migrate(domain, "end", side, domainXml);
+        } catch (HookRefusal e) {
+            LOG.warn("the end hook of {} failed: {}", domain, e.getMessage());
+        }
+    }
+
     /** Records the event, logs it and runs the hook; {@code begin} may refuse. */
     public void migrate(String domain, String operation, String side, String domainXml) throws HookRefusal {
         LOG.info("event: domain {} migration {} ({})", domain, operation, side);

@@ -5,10 +5,12 @@ import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.MigrationFlags;
+import java.io.IOException;
 import java.net.ServerSocket;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A migration arriving on this host, between Prepare and Finish. */
+/** A migration arriving on this host, from Prepare to Finish: its step, journaled at each move. */
 final class Incoming {
     final String id;
     final Domain domain;
@@ -16,26 +18,53 @@ final class Incoming {
     final MigrationFlags flags;
     final SectionSet pinned;
     final String token;
+    /** The migration's job, null for an offline migration or one recovered after a restart. */
     final LiveJob job;
+    final DriverWatch driver;
     /** Completes when the memory has arrived and was verified, or with the reason it was not. */
     final CompletableFuture<MigrationStats> memory = new CompletableFuture<>();
-    final long preparedAt = System.currentTimeMillis();
-    volatile Journal.Entry entry;
+    /** Only one memory stream is ever taken. */
+    final AtomicBoolean streamTaken = new AtomicBoolean();
+    /** One clean-up at a time. */
+    final AtomicBoolean settling = new AtomicBoolean();
+    /** When the memory stream ended, well or not (this host's clock, ms), 0 before. */
+    volatile long memoryEndedAt;
     volatile ServerSocket listener;
-    /** When the memory stream ended (ms), 0 while it has not. */
-    volatile long streamEndedAt;
-    /** The lease state the source sent (lockstate), to acquire the leases with at Finish; null for fresh leases. */
+    /** The lease state the source sent (lockstate), to take the leases with at Finish; null for fresh leases. */
     volatile String leaseState;
+    /** Why this side failed on its own, for the driver (a full disk, say); null while it has not. */
+    volatile String failure;
+    private volatile Journal.Entry entry;
 
-    Incoming(String id, Domain domain, DomainSpec spec, MigrationFlags flags, SectionSet pinned, String token, LiveJob job,
-            Journal.Entry entry) {
-        this.id = id;
+    Incoming(Journal.Entry entry, Domain domain, DomainSpec spec, SectionSet pinned, String token, LiveJob job,
+            DriverWatch driver) {
+        this.id = entry.id();
+        this.entry = entry;
         this.domain = domain;
         this.spec = spec;
-        this.flags = flags;
+        this.flags = entry.flags();
         this.pinned = pinned;
         this.token = token;
         this.job = job;
-        this.entry = entry;
+        this.driver = driver;
+    }
+
+    Journal.Entry entry() {
+        return entry;
+    }
+
+    Step step() {
+        return entry.step();
+    }
+
+    String key() {
+        return entry.key();
+    }
+
+    synchronized void moveTo(Step next, Journal journal) throws IOException {
+        Outgoing.requireMove(entry.step(), next, id);
+        Journal.Entry moved = entry.at(next);
+        journal.record(moved);
+        entry = moved;
     }
 }

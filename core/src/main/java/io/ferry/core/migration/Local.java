@@ -9,7 +9,9 @@ import java.util.Optional;
  * This host's side of one migration, as its sections see it.
  *
  * @param spec the definition the cookie speaks of (the destination's: renamed, or the caller's --xml)
+ * @param key the migration's key, which the other daemon asks for its side streams
  * @param peerUri the other daemon, when known (for side streams)
  */
-record Local(String migrationId, DomainSpec spec, Optional<VirtualMachine> vm, Optional<DomainLeases> leases, String peerUri) {
+record Local(String migrationId, String key, DomainSpec spec, Optional<VirtualMachine> vm, Optional<DomainLeases> leases,
+        String peerUri) {
 }

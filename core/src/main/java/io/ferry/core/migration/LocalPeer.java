@@ -7,20 +7,25 @@ import io.ferry.protocol.Messages.Confirm;
 import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.Peer;
+import java.io.InputStream;
 import java.util.Set;
 
-/** This daemon as a {@link Peer} of its own peer-to-peer migrations: direct calls, refusals as definite answers. */
+/**
+ * This daemon as the source {@link Peer} of its own peer-to-peer migrations: direct calls, whose failures are
+ * definite answers. The daemon-to-daemon streams are the peer's business, never this one's.
+ */
 final class LocalPeer implements Peer {
-    private final MigrationService service;
+    private final MigrationEngine engine;
     private final String uri;
 
-    LocalPeer(MigrationService service, String uri) {
-        this.service = service;
+    LocalPeer(MigrationEngine engine, String uri) {
+        this.engine = engine;
         this.uri = uri;
     }
 
@@ -45,39 +50,62 @@ final class LocalPeer implements Peer {
 
     @Override
     public Set<Integer> protocols() {
-        return service.protocols();
+        return engine.protocols();
     }
 
     @Override
     public Begun begin(Begin request) throws ChannelException {
-        return call(() -> service.begin(request));
+        return call(() -> engine.begin(request));
     }
 
     @Override
     public Prepared prepare(Prepare request) throws ChannelException {
-        return call(() -> service.prepare(request));
+        return call(() -> engine.prepare(request));
     }
 
     @Override
     public Performed perform(Perform request) throws ChannelException {
-        return call(() -> service.perform(request));
+        return call(() -> engine.perform(request));
     }
 
     @Override
     public Finished finish(Finish request) throws ChannelException {
-        return call(() -> service.finish(request));
+        return call(() -> engine.finish(request));
     }
 
     @Override
     public void confirm(Confirm request) throws ChannelException {
         call(() -> {
-            service.confirm(request);
+            engine.confirm(request);
             return null;
         });
     }
 
     @Override
     public Fate fate(String migrationId) {
-        return service.fate(migrationId);
+        return engine.fate(migrationId);
+    }
+
+    @Override
+    public Outcome settle(String migrationId, String key) throws ChannelException {
+        return call(() -> engine.settle(migrationId, key));
+    }
+
+    @Override
+    public void keepalive(String migrationId, String key) throws ChannelException {
+        call(() -> {
+            engine.keepalive(migrationId, key);
+            return null;
+        });
+    }
+
+    @Override
+    public Upload tunnel(String migrationId) throws ChannelException {
+        throw new ChannelException("a daemon does not tunnel memory to itself", true);
+    }
+
+    @Override
+    public InputStream sideStream(String migrationId, String key, String feature) throws ChannelException {
+        throw new ChannelException("a daemon does not fetch side streams from itself", true);
     }
 }

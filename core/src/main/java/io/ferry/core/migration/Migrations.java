@@ -1,9 +1,11 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.DomainLeases;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.CookieHeader;
 import io.ferry.core.cookie.EatRules;
@@ -11,36 +13,59 @@ import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.MigrationSectionContext;
-import io.ferry.core.section.SectionRegistry;
 import io.ferry.core.section.SectionSet;
-import io.ferry.api.cookie.CookieException;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /** What both sides of a migration share on this host: the daemon's parts, and cookie baking and eating. */
 final class Migrations {
     final DaemonSettings settings;
     final CookieBakery bakery;
     final DomainManager domains;
-    final SectionRegistry registry;
+    final Supplier<SectionSet> sections;
     final Journal journal;
     final Jobs jobs;
     final Hooks hooks;
     final SideStreams streams;
-    final io.ferry.api.snapshot.SnapshotStore snapshots;
+    final SnapshotStore snapshots;
+    final Peers peers;
+    final LongSupplier clock;
+    final Timing timing;
 
-    Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, SectionRegistry registry,
-            Journal journal, Jobs jobs, Hooks hooks, SideStreams streams, io.ferry.api.snapshot.SnapshotStore snapshots) {
-        this.streams = streams;
-        this.snapshots = snapshots;
+    Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, Supplier<SectionSet> sections,
+            Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing) {
         this.settings = settings;
         this.bakery = bakery;
         this.domains = domains;
-        this.registry = registry;
+        this.sections = sections;
         this.journal = journal;
-        this.jobs = jobs;
+        this.jobs = new Jobs();
         this.hooks = hooks;
+        this.streams = new SideStreams(peers);
+        this.snapshots = snapshots;
+        this.peers = peers;
+        this.clock = clock;
+        this.timing = timing;
+    }
+
+    /** Migration ids are UUIDs made by the source; anything else is refused before it reaches a file name. */
+    static boolean isValidId(String id) {
+        return id != null && id.matches("[A-Za-z0-9-]{1,64}");
+    }
+
+    /** Whether {@code presented} is the migration's key; compared in constant time. */
+    static boolean keyMatches(String expected, String presented) {
+        return expected != null && presented != null && MessageDigest.isEqual(
+                expected.getBytes(StandardCharsets.US_ASCII), presented.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    DriverWatch newWatch() {
+        return new DriverWatch(clock);
     }
 
     SectionContext.Host localHost() {
@@ -50,7 +75,7 @@ final class Migrations {
     MigrationSectionContext context(Phase phase, Local local, Map<String, Object> coreData) {
         DomainSpec spec = local.spec();
         return new MigrationSectionContext(phase, local.migrationId(), spec.name(), spec.uuid(), Optional.of(spec), local.vm(),
-                local.leases(), feature -> streams.of(local.migrationId(), local.peerUri(), feature), localHost(),
+                local.leases(), feature -> streams.of(local.migrationId(), local.key(), local.peerUri(), feature), localHost(),
                 Optional.empty(), "", coreData);
     }
 
@@ -76,8 +101,7 @@ final class Migrations {
     }
 
     /** The domain's leases as the lockstate section sees them, or empty when no lock manager is configured. */
-    Optional<DomainLeases> leases(String domain, java.util.function.Supplier<String> state,
-            java.util.function.Consumer<String> acquireWith) {
+    Optional<DomainLeases> leases(String domain, Supplier<String> state, Consumer<String> acquireWith) {
         if (domains.leases().managerName().equals("none")) {
             return Optional.empty();
         }

@@ -4,30 +4,88 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.MigrationFlags;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** A migration leaving this host, between Begin and Confirm. */
+/** A migration leaving this host, from Begin to Confirm: its step, journaled at each move. */
 final class Outgoing {
     final String id;
     final Domain domain;
     final MigrationFlags flags;
     /** The definition sent to the destination (renamed, or the caller's --xml). */
     final DomainSpec destination;
+    /** The migration's job, null for an offline migration or one recovered after a restart. */
     final LiveJob job;
+    final DriverWatch driver;
+    /** One settlement with the destination at a time. */
+    final AtomicBoolean settling = new AtomicBoolean();
     volatile SectionSet pinned;
-    volatile Journal.Entry entry;
-    /** When Perform completed (ms), 0 while it has not. */
+    /** Protocol 2: the memory went out, so the destination could run the domain without any cookie. */
+    volatile boolean memorySent;
+    /** When Perform completed (this host's clock, ms), 0 before. */
     volatile long performedAt;
-    /** The lease state the switch-over's release returned: what a rollback re-acquires with. */
-    volatile String releasedLeases;
+    private volatile Journal.Entry entry;
 
-    Outgoing(String id, Domain domain, MigrationFlags flags, DomainSpec destination, LiveJob job, SectionSet pinned,
-            Journal.Entry entry) {
-        this.id = id;
+    Outgoing(Journal.Entry entry, Domain domain, DomainSpec destination, LiveJob job, SectionSet pinned,
+            DriverWatch driver) {
+        this.id = entry.id();
+        this.entry = entry;
         this.domain = domain;
-        this.flags = flags;
+        this.flags = entry.flags();
         this.destination = destination;
         this.job = job;
         this.pinned = pinned;
-        this.entry = entry;
+        this.driver = driver;
+    }
+
+    Journal.Entry entry() {
+        return entry;
+    }
+
+    Step step() {
+        return entry.step();
+    }
+
+    String key() {
+        return entry.key();
+    }
+
+    /** The destination daemon, known from Perform on. */
+    String peer() {
+        return entry.peer();
+    }
+
+    /**
+     * Whether this side may give up the migration without asking the destination: it can, as long as nothing
+     * that lets the destination run the domain has left (the Perform cookie in protocol 3, the memory in 2).
+     */
+    boolean mayRollBackAlone() {
+        return flags.v2() ? !memorySent && step() != Step.PERFORMED : step() != Step.PERFORMED;
+    }
+
+    /** Records {@code next} (with {@code changed} applied) in the journal, then makes it this side's step. */
+    synchronized void moveTo(Step next, Journal journal, java.util.function.UnaryOperator<Journal.Entry> changed)
+            throws IOException {
+        requireMove(entry.step(), next, id);
+        Journal.Entry moved = changed.apply(entry.at(next));
+        journal.record(moved);
+        entry = moved;
+    }
+
+    void moveTo(Step next, Journal journal) throws IOException {
+        moveTo(next, journal, e -> e);
+    }
+
+    /** Records a change of the entry that stays at its step (the lease state the switch-over released). */
+    synchronized void record(Journal journal, java.util.function.UnaryOperator<Journal.Entry> changed) throws IOException {
+        Journal.Entry updated = changed.apply(entry);
+        journal.record(updated);
+        entry = updated;
+    }
+
+    static void requireMove(Step from, Step to, String id) {
+        if (!from.next().contains(to)) {
+            throw new IllegalStateException("migration " + id + " cannot move from " + from.display() + " to " + to.display());
+        }
     }
 }

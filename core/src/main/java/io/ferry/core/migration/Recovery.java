@@ -1,47 +1,49 @@
 package io.ferry.core.migration;
 
 import io.ferry.core.domain.Domain;
-import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.MigrationLog;
-import io.ferry.core.section.SectionSet;
-import io.ferry.protocol.Messages.Outcome;
-import io.ferry.protocol.HttpPeer;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Settles migrations that nobody will drive to their end, by the failure matrix: before the destination
- * committed, the domain goes on at the source; after, it goes on at the destination; never both. Runs at start
- * for what the journal left unfinished, and every tick for migrations whose driver went away.
+ * Settles the migrations nobody will drive to their end, by the failure matrix: before the destination
+ * committed the domain goes on at the source, after it at the destination, never both. At start it takes the
+ * journal's unfinished migrations in hand again; every tick it looks for migrations whose driver went silent
+ * (no call under way, no keepalive) or that waited too long for their next phase.
+ *
+ * <pre>
+ * side         step                  after a restart            driver gone / phase overdue
+ * source       BEGUN                 roll back                  roll back
+ * source       PERFORMING (v3)       roll back (no cookie left) stop the transfer (Perform then rolls back)
+ * source       PERFORMING (v2)       ask the destination        -
+ * source       PERFORMED             ask the destination        ask the destination
+ * destination  PREPARED, FINISHING   drop the incoming VM       drop the incoming VM
+ * destination  COMMITTED             resume, finish             -
+ * </pre>
+ * "Ask the destination" ({@link Settlement}): committed, the copy here goes; aborted (or unknown there), it
+ * resumes here; no answer, it stays paused and is asked again at the next tick.
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
-    /** Framework property: seconds a source waits after Perform for Confirm before asking the destination itself. */
-    static final String CONFIRM_WAIT = "ferry.migration.confirm.wait";
-    /** Framework property: seconds a destination waits after the memory stream ended for Finish before giving up. */
-    static final String FINISH_WAIT = "ferry.migration.finish.wait";
-    /** ... and this long for a memory stream that never came. */
-    static final long STREAM_WAIT_MILLIS = 600_000;
 
     private final Migrations m;
     private final SourceSide source;
     private final DestinationSide destination;
-    private final PeerClients peers;
+    private final Settlement settlement;
+    private final Executor background;
     private final List<Journal.Entry> pending = new CopyOnWriteArrayList<>();
-    private final long confirmWaitMillis;
-    private final long finishWaitMillis;
 
-    Recovery(Migrations migrations, SourceSide source, DestinationSide destination, PeerClients peers,
-            long confirmWaitSeconds, long finishWaitSeconds) {
-        this.confirmWaitMillis = confirmWaitSeconds * 1000;
-        this.finishWaitMillis = finishWaitSeconds * 1000;
+    /** @param background where settlements run, so that one frozen peer does not hold up the others */
+    Recovery(Migrations migrations, SourceSide source, DestinationSide destination, Settlement settlement, Executor background) {
         this.m = migrations;
         this.source = source;
         this.destination = destination;
-        this.peers = peers;
+        this.settlement = settlement;
+        this.background = background;
     }
 
     /** Takes the journal's unfinished migrations; their domains are claimed at once so nothing else starts them. */
@@ -55,7 +57,7 @@ final class Recovery {
                 }
                 m.domains.claim(domain.get(), entry.id());
                 pending.add(entry);
-                LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(), entry.step());
+                LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(), entry.step().display());
             }
         } catch (Exception e) {
             LOG.error("cannot read the migration journal: {}", e.getMessage());
@@ -63,43 +65,61 @@ final class Recovery {
     }
 
     void tick() {
-        try {
-            for (Journal.Entry entry : pending) {
-                try (var tag = MigrationLog.tag(entry.id())) {
-                    if (settleAfterRestart(entry)) {
-                        pending.remove(entry);
-                    }
+        for (Journal.Entry entry : pending) {
+            try (var tag = MigrationLog.tag(entry.id())) {
+                if (settleAfterRestart(entry)) {
+                    pending.remove(entry);
                 }
+            } catch (Exception e) {
+                LOG.error("recovery of migration {}: {}", entry.id(), e.getMessage());
             }
-            resumeCommitted();
-            long now = System.currentTimeMillis();
-            for (Outgoing o : source.all()) {
-                if (o.performedAt > 0 && now - o.performedAt > confirmWaitMillis) {
-                    try (var tag = MigrationLog.tag(o.id)) {
-                        askDestination(o);
+        }
+        long now = m.clock.getAsLong();
+        for (Outgoing o : source.all()) {
+            boolean silent = o.driver.silentFor(m.timing.driverTimeoutMillis());
+            if (o.step() == Step.PERFORMING && silent && o.job != null && !o.job.aborted()) {
+                LOG.warn("the driver of migration {} is gone: stopping the transfer of {}", o.id, o.domain.name());
+                o.job.abort();
+            }
+            boolean overdue = o.step() == Step.PERFORMED && now - o.performedAt > m.timing.confirmWaitMillis();
+            if (!o.driver.inCall() && (silent || overdue)) {
+                inBackground(o.id, o.settling, () -> settlement.settle(o, silent ? "its driver is gone" : "no Confirm came"));
+            }
+        }
+        for (Incoming in : destination.all()) {
+            boolean silent = in.driver.gone(m.timing.driverTimeoutMillis());
+            boolean overdue = in.memoryEndedAt > 0 && now - in.memoryEndedAt > m.timing.finishWaitMillis();
+            if (in.step() == Step.PREPARED && !in.driver.inCall() && (silent || overdue)) {
+                inBackground(in.id, in.settling, () -> m.domains.withJob(in.domain, "migration clean-up", in.id, () -> {
+                    if (destination.find(in.id).isPresent() && in.step() == Step.PREPARED && !in.driver.inCall()) {
+                        destination.abort(in, silent ? "its driver is gone" : "no Finish came");
                     }
-                }
+                    return null;
+                }));
             }
-            for (Incoming in : destination.all()) {
-                boolean streamGone = in.streamEndedAt > 0 && now - in.streamEndedAt > finishWaitMillis;
-                boolean neverCame = in.streamEndedAt == 0 && now - in.preparedAt > STREAM_WAIT_MILLIS;
-                if ((streamGone || neverCame) && in.entry.step() == Journal.Step.PREPARED) {
-                    try (var tag = MigrationLog.tag(in.id)) {
-                        m.domains.withJob(in.domain, "migration clean-up", in.id, () -> {
-                            if (in.entry.step() == Journal.Step.PREPARED) {
-                                destination.abort(in, "no Finish came");
-                            }
-                            return null;
-                        });
-                    }
-                }
-            }
-        } catch (Exception e) {
-            LOG.error("migration watchdog: {}", e.getMessage());
         }
     }
 
-    /** @return true once the entry is settled */
+    private interface Task {
+        void run() throws Exception;
+    }
+
+    private void inBackground(String id, java.util.concurrent.atomic.AtomicBoolean busy, Task task) {
+        if (!busy.compareAndSet(false, true)) {
+            return;
+        }
+        background.execute(() -> {
+            try (var tag = MigrationLog.tag(id)) {
+                task.run();
+            } catch (Exception e) {
+                LOG.error("settling migration {}: {}", id, e.getMessage());
+            } finally {
+                busy.set(false);
+            }
+        });
+    }
+
+    /** @return true once the entry is taken in hand */
     private boolean settleAfterRestart(Journal.Entry entry) throws Exception {
         Domain domain = m.domains.find(entry.domain()).orElse(null);
         if (domain == null) {
@@ -109,23 +129,25 @@ final class Recovery {
         if (domain.isActive() && domain.vm() == null) {
             return false; // its driver has not re-attached the VM yet
         }
-        Outgoing o = new Outgoing(entry.id(), domain, entry.flags(), domain.current(), null, new SectionSet(List.of()), entry);
         if (entry.role() == Journal.Role.SOURCE) {
-            source.outgoing.put(o.id, o);
-            if (entry.step() == Journal.Step.PERFORMED) {
-                o.performedAt = 1; // only the destination knows: ask it now
-                return true;
-            }
-            // Perform never answered: the destination cannot have committed
-            m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
-                source.rollback(o);
-                return null;
-            });
+            Outgoing o = source.adopt(entry, domain);
+            if (o.mayRollBackAlone()) {
+                m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
+                    source.rollback(o);
+                    return null;
+                });
+            } // otherwise only the destination can say: the watchdog asks it when no driver claims the migration
             return true;
         }
-        Incoming in = new Incoming(entry.id(), domain, domain.current(), entry.flags(), new SectionSet(List.of()), "", null, entry);
+        Incoming in = destination.adopt(entry, domain);
         m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
-            destination.abort(in, "the daemon restarted before the migration was committed");
+            if (entry.step() == Step.COMMITTED) {
+                LOG.info("domain {} was committed here before the restart: resuming it", domain.name());
+                destination.resumeCommitted(in);
+                destination.forget(in);
+            } else {
+                destination.abort(in, "the daemon restarted before the migration was committed");
+            }
             return null;
         });
         return true;
@@ -136,57 +158,11 @@ final class Recovery {
      * until Finish): aborted, and whatever it staged goes with it.
      */
     private void abortGone(Journal.Entry entry) throws Exception {
-        m.journal.record(entry.at(Journal.Step.ABORTED));
+        if (!entry.step().isCommitted()) {
+            m.journal.record(entry.at(Step.ABORTED));
+        }
         if (entry.role() == Journal.Role.DESTINATION) {
             m.snapshots.discard(entry.id());
-        }
-    }
-
-    private void askDestination(Outgoing o) {
-        Outcome outcome;
-        try {
-            outcome = new HttpPeer(peers.client(o.entry.peer())).fate(o.id).outcome();
-        } catch (Exception e) {
-            LOG.warn("cannot ask {} about migration {} yet: {}; {} stays paused", o.entry.peer(), o.id, e.getMessage(),
-                    o.domain.name());
-            return;
-        }
-        if (outcome == Outcome.IN_PROGRESS) {
-            return;
-        }
-        try {
-            m.domains.withJob(o.domain, "migration recovery", o.id, () -> {
-                if (outcome == Outcome.COMMITTED) {
-                    LOG.info("the destination runs {}: completing the migration here", o.domain.name());
-                    source.complete(o);
-                } else {
-                    LOG.info("the destination did not commit {} ({}): resuming it here", o.domain.name(), outcome);
-                    source.rollback(o);
-                }
-                return null;
-            });
-        } catch (Exception e) {
-            LOG.error("settling migration {} failed: {}", o.id, e.getMessage());
-        }
-    }
-
-    /**
-     * A domain paused for a migration that no migration owns any more was committed here just before a restart
-     * (the journal said COMMITTED, the resume had not happened): it belongs to this host, so it runs.
-     */
-    private void resumeCommitted() throws Exception {
-        for (Domain domain : m.domains.list()) {
-            if (domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION
-                    && domain.migration() == null && domain.vm() != null) {
-                m.domains.withJob(domain, "migration recovery", () -> {
-                    if (domain.state() == DomainState.PAUSED && domain.migration() == null) {
-                        domain.vm().resume();
-                        m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
-                        LOG.info("domain {} was committed here before a restart: resumed", domain.name());
-                    }
-                    return null;
-                });
-            }
         }
     }
 }

@@ -10,23 +10,26 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The side streams of migrations: a source section offers a writer while it bakes; the destination's section
- * opens the stream while it eats, and this host fetches it from the source's
- * {@code GET /v1/migration/ID/stream/FEATURE}.
+ * opens the stream while it eats, and this host fetches it from the source daemon, presenting the migration's
+ * key ({@code GET /v1/migration/ID/stream/FEATURE}).
  */
 final class SideStreams {
-    private final Map<String, SideStream.Writer> offered = new ConcurrentHashMap<>();
-    private final PeerClients peers;
+    private record Offer(String key, SideStream.Writer writer) {
+    }
 
-    SideStreams(PeerClients peers) {
+    private final Map<String, Offer> offered = new ConcurrentHashMap<>();
+    private final Peers peers;
+
+    SideStreams(Peers peers) {
         this.peers = peers;
     }
 
     /** The side stream of {@code feature} in migration {@code id}, whose peer daemon is {@code peerUri}. */
-    SideStream of(String id, String peerUri, String feature) {
+    SideStream of(String id, String key, String peerUri, String feature) {
         return new SideStream() {
             @Override
             public void offer(Writer writer) {
-                offered.put(id + "/" + feature, writer);
+                offered.put(id + "/" + feature, new Offer(key, writer));
             }
 
             @Override
@@ -35,7 +38,7 @@ final class SideStreams {
                     throw new IOException("no peer to fetch the " + feature + " stream of migration " + id + " from");
                 }
                 try {
-                    return peers.client(peerUri).download("migration/" + id + "/stream/" + feature);
+                    return peers.peer(peerUri).sideStream(id, key, feature);
                 } catch (ChannelException e) {
                     throw new IOException("cannot fetch the " + feature + " stream of migration " + id + ": " + e.getMessage(), e);
                 }
@@ -43,21 +46,17 @@ final class SideStreams {
         };
     }
 
-    /** Serves what a section offered; false when nothing was. */
-    boolean serve(String id, String feature, OutputStream out) throws IOException {
-        SideStream.Writer writer = offered.get(id + "/" + feature);
-        if (writer == null) {
-            return false;
-        }
-        writer.writeTo(out);
-        return true;
+    /** The writer a section offered, if {@code key} is the migration's; null otherwise. */
+    SideStream.Writer offered(String id, String key, String feature) {
+        Offer offer = offered.get(id + "/" + feature);
+        return offer != null && Migrations.keyMatches(offer.key(), key) ? offer.writer() : null;
     }
 
-    boolean offers(String id, String feature) {
-        return offered.containsKey(id + "/" + feature);
+    void serve(SideStream.Writer writer, OutputStream out) throws IOException {
+        writer.writeTo(out);
     }
 
     void forget(String id) {
-        offered.keySet().removeIf(key -> key.startsWith(id + "/"));
+        offered.keySet().removeIf(entry -> entry.startsWith(id + "/"));
     }
 }

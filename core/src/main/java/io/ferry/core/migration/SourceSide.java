@@ -4,18 +4,14 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
-import io.ferry.core.builtin.JobStatistics;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
-import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
-import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
-import io.ferry.protocol.Messages.Confirm;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
 import java.io.BufferedOutputStream;
@@ -30,18 +26,21 @@ import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The source's phases: Begin, Perform (memory out, VM paused at switch-over), Confirm (kill or resume). */
+/**
+ * The source's phases: Begin (claims the domain), Perform (memory out, VM paused at switch-over, leases
+ * released), and the two ends, {@link #complete} (the destination committed: the copy here goes) and
+ * {@link #rollback} (it did not: the domain goes on here). Which end, once a Perform cookie has left, only the
+ * destination can say: {@link Settlement} asks it.
+ */
 final class SourceSide {
     private static final Logger LOG = LoggerFactory.getLogger(SourceSide.class);
     private static final long MIB = 1024 * 1024;
 
     private final Migrations m;
-    private final PeerClients peers;
-    final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
+    private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
 
-    SourceSide(Migrations migrations, PeerClients peers) {
+    SourceSide(Migrations migrations) {
         this.m = migrations;
-        this.peers = peers;
     }
 
     Begun begin(Begin request) throws Exception {
@@ -50,6 +49,7 @@ final class SourceSide {
             throw new MigrationException("cannot perform tunnelled migration without using peer2peer flag");
         }
         String id = UUID.randomUUID().toString();
+        String key = DataChannel.newToken();
         return m.domains.withJob(domain, "migration begin", () -> {
             boolean offline = request.flags().offline();
             if (offline && (domain.persistent() == null || !request.flags().persistent())) {
@@ -59,85 +59,109 @@ final class SourceSide {
                 throw new MigrationException("Requested operation is not valid: domain is not running");
             }
             m.domains.claim(domain, id);
+            LiveJob job = null;
             try {
-                DomainSpec destination = offline ? domain.persistent() : domain.live();
-                if (request.xml() != null) {
-                    DomainSpec given = m.domains.parse(request.xml());
-                    AbiCheck.require(destination, given);
-                    destination = given;
-                }
-                if (request.dname() != null && !request.dname().isBlank()) {
-                    destination = m.domains.xml().rename(destination, request.dname());
-                }
-                SectionSet sections = m.registry.snapshot();
+                DomainSpec destination = destinationSpec(domain, request);
+                SectionSet sections = m.sections.get();
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
                     throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
-                Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Journal.Step.BEGUN, domain.name(),
-                        domain.uuid(), null, request.flags());
-                LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
-                Outgoing o = new Outgoing(id, domain, request.flags(), destination, job, sections, entry);
-                try {
-                    CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections, Map.of());
-                    if (request.flags().v2() && !baked.features().isEmpty()) {
-                        throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
-                                + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
-                    }
-                    m.hooks.migrate(domain.name(), "begin", "source", destination.xml());
-                    m.journal.record(entry);
-                    outgoing.put(id, o);
-                    return new Begun(id, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
-                } catch (Exception e) {
-                    if (job != null) {
-                        m.jobs.end(domain.name(), job, false);
-                    }
-                    m.streams.forget(id);
-                    throw e;
+                boolean running = domain.vm() != null && domain.vm().isRunning();
+                Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
+                        request.flags(), key, null, running);
+                job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
+                Outgoing o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
+                CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections, Map.of());
+                if (request.flags().v2() && !baked.features().isEmpty()) {
+                    throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
+                            + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
                 }
+                m.hooks.begin(domain.name(), "source", destination.xml());
+                m.journal.record(entry);
+                outgoing.put(id, o);
+                return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
             } catch (Exception e) {
+                if (job != null) {
+                    m.jobs.end(domain.name(), job, false);
+                }
+                m.streams.forget(id);
                 m.domains.release(domain, id);
                 throw e;
             }
         });
     }
 
+    private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {
+        DomainSpec destination = request.flags().offline() ? domain.persistent() : domain.live();
+        if (request.xml() != null) {
+            DomainSpec given = m.domains.parse(request.xml());
+            AbiCheck.require(destination, given);
+            destination = given;
+        }
+        if (request.dname() != null && !request.dname().isBlank()) {
+            destination = m.domains.xml().rename(destination, request.dname());
+        }
+        return destination;
+    }
+
+    /**
+     * Sends the memory and pauses the domain at switch-over. A failure rolls the migration back here at once:
+     * without the Perform cookie (protocol 3) the destination cannot commit.
+     */
     Performed perform(Perform request) throws Exception {
-        Outgoing o = require(request.id());
-        return m.domains.withJob(o.domain, "migration perform", o.id, () -> {
-            o.entry = o.entry.withPeer(request.destUri()).at(Journal.Step.PERFORMING);
-            m.journal.record(o.entry);
-            if (!o.flags.v2()) {
-                o.pinned = Negotiation.common(m.registry.snapshot(), request.peerSections());
-                ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
-                        Negotiation.current(o.pinned, m.registry.snapshot()));
-                m.eat(Phase.PERFORM, local(o), prepared);
-            }
-            if (!o.flags.offline()) {
-                MigrationStats stats = transfer(o, request);
-                m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.MIGRATION);
-                o.releasedLeases = m.domains.leases().release(o.domain.name());
-                LOG.info("memory of {} sent: {} bytes in {} ms, {} rounds, downtime {} ms", o.domain.name(),
-                        stats.processed(), stats.elapsedMillis(), stats.iteration(), stats.downtimeMillis());
-            }
-            if (o.flags.v2()) {
-                // protocol 2 has no Confirm: the source goes now, whatever Finish will say
-                complete(o);
-                return new Performed(o.id, null);
-            }
-            Map<String, Object> coreData = new HashMap<>();
-            if (o.job != null) {
-                coreData.put(MigrationSectionContext.STATISTICS, statistics(o.job));
-            }
-            SectionSet sections = Negotiation.requirePinned(o.pinned, m.registry::snapshot);
-            if (!o.flags.persistent()) {
-                sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
-            }
-            CookieBakery.Baked baked = m.bake(Phase.PERFORM, local(o), sections, coreData);
-            o.entry = o.entry.at(Journal.Step.PERFORMED);
-            m.journal.record(o.entry);
-            o.performedAt = System.currentTimeMillis();
-            return new Performed(o.id, baked.xml());
-        });
+        Outgoing o = require(request.id(), request.key());
+        try (DriverWatch.Call call = o.driver.enter()) {
+            return m.domains.withJob(o.domain, "migration perform", o.id, () -> {
+                if (o.step() != Step.BEGUN) {
+                    throw outOfOrder("Perform", o);
+                }
+                o.moveTo(Step.PERFORMING, m.journal, e -> e.withPeer(request.destUri()));
+                try {
+                    return performInJob(o, request);
+                } catch (Exception e) {
+                    LOG.warn("Perform of {} failed: {}", o.domain.name(), e.getMessage());
+                    if (o.mayRollBackAlone()) {
+                        rollback(o);
+                    }
+                    throw e;
+                }
+            });
+        }
+    }
+
+    private Performed performInJob(Outgoing o, Perform request) throws Exception {
+        if (!o.flags.v2()) {
+            o.pinned = Negotiation.common(m.sections.get(), request.peerSections());
+            ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
+                    Negotiation.current(o.pinned, m.sections.get()));
+            m.eat(Phase.PERFORM, local(o), prepared);
+        }
+        if (!o.flags.offline()) {
+            MigrationStats stats = transfer(o, request);
+            o.memorySent = true;
+            m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.MIGRATION);
+            String released = m.domains.leases().release(o.domain.name());
+            o.record(m.journal, e -> e.withLeaseState(released));
+            LOG.info("memory of {} sent: {} bytes in {} ms, {} rounds, downtime {} ms", o.domain.name(),
+                    stats.processed(), stats.elapsedMillis(), stats.iteration(), stats.downtimeMillis());
+        }
+        if (o.flags.v2()) {
+            // protocol 2 has no Confirm: the source goes now, whatever Finish will say
+            complete(o, null);
+            return new Performed(o.id, null);
+        }
+        Map<String, Object> coreData = new HashMap<>();
+        if (o.job != null) {
+            coreData.put(MigrationSectionContext.STATISTICS, statistics(o.job));
+        }
+        SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections);
+        if (!o.flags.persistent()) {
+            sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
+        }
+        CookieBakery.Baked baked = m.bake(Phase.PERFORM, local(o), sections, coreData);
+        o.moveTo(Step.PERFORMED, m.journal);
+        o.performedAt = m.clock.getAsLong();
+        return new Performed(o.id, baked.xml());
     }
 
     private MigrationStats transfer(Outgoing o, Perform request) throws Exception {
@@ -146,7 +170,7 @@ final class SourceSide {
             throw new MigrationException("domain " + o.domain.name() + " has no running VM to migrate");
         }
         if ("tunnel".equals(request.dataUri())) {
-            ControlClient.Upload upload = peers.client(request.destUri()).upload("migration/" + o.id + "/tunnel");
+            var upload = m.peers.peer(request.destUri()).tunnel(o.id);
             try {
                 DataChannel.sendToken(upload.body(), request.token());
                 MigrationStats stats = vm.sendMemory(upload.body(), o.job);
@@ -167,38 +191,22 @@ final class SourceSide {
         }
     }
 
-    void confirm(Confirm request) throws Exception {
-        Outgoing o = outgoing.get(request.id());
-        if (o == null) {
-            Optional<Journal.Entry> entry = m.journal.find(request.id());
-            if (entry.isPresent() && entry.get().step().isFinal()) {
-                return; // settled already (by recovery, or a repeated Confirm)
+    /**
+     * The domain runs on the destination now: the copy here goes. Caller holds the job and has the destination's
+     * word that it committed (or runs protocol 2). Each step is safe to repeat after a crash.
+     */
+    void complete(Outgoing o, String finishCookie) throws Exception {
+        if (finishCookie != null) {
+            try {
+                SectionSet sections = Negotiation.current(o.pinned, m.sections.get());
+                m.eat(Phase.CONFIRM, local(o), m.parse(Phase.CONFIRM, finishCookie, o.destination, sections));
+            } catch (Exception e) {
+                // the destination committed: the domain runs there, so the source goes whatever the cookie says
+                LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
             }
-            throw new MigrationException("no migration " + request.id() + " is under way on this host");
         }
-        m.domains.withJob(o.domain, "migration confirm", o.id, () -> {
-            if (request.cancelled()) {
-                rollback(o);
-            } else {
-                if (request.cookie() != null) {
-                    try {
-                        SectionSet sections = Negotiation.current(o.pinned, m.registry.snapshot());
-                        m.eat(Phase.CONFIRM, local(o), m.parse(Phase.CONFIRM, request.cookie(), o.destination, sections));
-                    } catch (Exception e) {
-                        // the destination committed: the domain runs there, so the source goes whatever the cookie says
-                        LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
-                    }
-                }
-                complete(o);
-            }
-            return null;
-        });
-    }
-
-    /** The domain runs on the destination now: the source's copy goes. Caller holds the job. */
-    void complete(Outgoing o) throws Exception {
         if (o.job != null && !o.flags.v2()) {
-            // Finish succeeded, which it only does once the destination verified the memory digest
+            // the destination committed, which it only does once it verified the memory
             MigrationStats s = o.job.stats();
             o.job.progress(new MigrationStats(s.elapsedMillis(), s.total(), s.processed(), s.remaining(), s.bandwidth(),
                     s.dirtyRate(), s.iteration(), s.downtimeMillis(), s.setupMillis(), s.pageSize(), true));
@@ -209,30 +217,34 @@ final class SourceSide {
         if (o.flags.undefineSource() && o.domain.persistent() != null) {
             m.domains.dropPersistent(o.domain);
         }
-        o.entry = o.entry.at(Journal.Step.CONFIRMED);
-        m.journal.record(o.entry);
+        o.moveTo(Step.CONFIRMED, m.journal);
         end(o, true);
-        m.hooks.migrate(o.domain.name(), "end", "source", o.destination.xml());
+        m.hooks.end(o.domain.name(), "source", o.destination.xml());
         LOG.info("domain {} migrated away (migration {})", o.domain.name(), o.id);
     }
 
-    /** The migration failed: the domain goes on here, resumed if the migration paused it. Caller holds the job. */
+    /**
+     * The migration did not happen: the domain goes on here, resumed if the migration paused it and nobody took
+     * its leases meanwhile. Caller holds the job, and the destination cannot commit any more.
+     */
     void rollback(Outgoing o) throws Exception {
         VirtualMachine vm = o.domain.vm();
-        if (vm != null && o.domain.state() == DomainState.PAUSED && o.domain.reason() == DomainState.Reason.MIGRATION) {
+        if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
             try {
-                m.domains.leases().acquire(o.domain.live(), o.releasedLeases);
+                m.domains.leases().acquire(o.domain.live(), o.entry().leaseState());
                 vm.resume();
                 m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
                 LOG.info("domain {} resumed on the source", o.domain.name());
-            } catch (DomainException e) {
+            } catch (Exception e) {
                 // someone took the leases since the switch-over: running here could mean running twice
                 LOG.error("domain {} stays paused: {}", o.domain.name(), e.getMessage());
             }
+        } else if (vm != null && vm.isRunning() && o.domain.state() != DomainState.RUNNING) {
+            m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
         }
-        o.entry = o.entry.at(Journal.Step.ABORTED);
-        m.journal.record(o.entry);
+        o.moveTo(Step.ABORTED, m.journal);
         end(o, false);
+        LOG.info("migration {} of {} rolled back", o.id, o.domain.name());
     }
 
     private void end(Outgoing o, boolean succeeded) {
@@ -244,22 +256,53 @@ final class SourceSide {
         m.domains.release(o.domain, o.id);
     }
 
-    private Local local(Outgoing o) {
+    Local local(Outgoing o) {
         String name = o.domain.name();
-        return new Local(o.id, o.destination, Optional.ofNullable(o.domain.vm()),
-                m.leases(name, () -> o.releasedLeases != null ? o.releasedLeases : m.domains.leases().state(name), state -> {
-                }), o.entry.peer());
+        return new Local(o.id, o.key(), o.destination, Optional.ofNullable(o.domain.vm()),
+                m.leases(name, () -> o.entry().leaseState() != null ? o.entry().leaseState() : m.domains.leases().state(name),
+                        state -> {
+                        }), o.peer());
     }
 
-    private Outgoing require(String id) throws MigrationException {
+    /** The migration, if the caller presents its key; refused otherwise. */
+    Outgoing require(String id, String key) throws MigrationException {
         Outgoing o = outgoing.get(id);
         if (o == null) {
             throw new MigrationException("no migration " + id + " is under way on this host");
         }
+        if (!Migrations.keyMatches(o.key(), key)) {
+            throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
+        }
         return o;
     }
 
-    static JobStatistics statistics(LiveJob job) {
+    static MigrationException outOfOrder(String phase, Outgoing o) {
+        return new MigrationException("Requested operation is not valid: " + phase + " of migration " + o.id
+                + " cannot run while it is at " + o.step().display());
+    }
+
+    Optional<Outgoing> find(String id) {
+        return Optional.ofNullable(outgoing.get(id));
+    }
+
+    Optional<Outgoing> ofDomain(String domain) {
+        return outgoing.values().stream().filter(o -> o.domain.name().equals(domain)).findFirst();
+    }
+
+    /** A migration recovered from the journal after a restart, taken in hand again. */
+    Outgoing adopt(Journal.Entry entry, Domain domain) {
+        Outgoing o = new Outgoing(entry, domain, domain.current(), null, new SectionSet(List.of()), m.newWatch());
+        o.memorySent = entry.flags().v2(); // protocol 2 leaves no trace of it: assume the worst
+        o.performedAt = m.clock.getAsLong();
+        outgoing.put(o.id, o);
+        return o;
+    }
+
+    List<Outgoing> all() {
+        return List.copyOf(outgoing.values());
+    }
+
+    static io.ferry.core.builtin.JobStatistics statistics(LiveJob job) {
         MigrationStats s = job.stats();
         Map<String, Long> fields = new HashMap<>();
         fields.put("started", job.started());
@@ -275,10 +318,6 @@ final class SourceSide {
         fields.put("memory_dirty_rate", s.dirtyRate());
         fields.put("memory_iteration", s.iteration());
         fields.put("memory_page_size", s.pageSize());
-        return new JobStatistics(fields);
-    }
-
-    List<Outgoing> all() {
-        return List.copyOf(outgoing.values());
+        return new io.ferry.core.builtin.JobStatistics(fields);
     }
 }

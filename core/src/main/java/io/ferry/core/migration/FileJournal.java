@@ -1,0 +1,87 @@
+package io.ferry.core.migration;
+
+import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.MigrationFlags;
+import io.ferry.protocol.Xml;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.protocol.xml.XmlException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The journal in the state directory: one file per migration in {@code migrations/}, rewritten atomically
+ * with each step. The directory is the daemon's own ({@code rwx------}): entries hold the migrations' keys.
+ */
+public final class FileJournal implements Journal {
+    private static final Logger LOG = LoggerFactory.getLogger(FileJournal.class);
+
+    private final Path directory;
+    private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
+
+    public FileJournal(Path stateDir) throws IOException {
+        this.directory = Files.createDirectories(stateDir.resolve("migrations"));
+        try {
+            Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: its own access rules apply
+        }
+    }
+
+    @Override
+    public void record(Entry entry) throws IOException {
+        String xml = Xml.create("migration").attr("id", entry.id()).attr("role", entry.role().name().toLowerCase())
+                .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
+                .attr("peer", entry.peer()).attr("flags", entry.flags()).attr("key", entry.key())
+                .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null).write();
+        AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
+        LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
+                entry.step().display());
+    }
+
+    @Override
+    public Optional<Entry> find(String id) {
+        if (!Migrations.isValidId(id)) {
+            return Optional.empty();
+        }
+        Path file = file(id);
+        return Files.exists(file) ? read(file) : Optional.empty();
+    }
+
+    @Override
+    public List<Entry> unfinished() throws IOException {
+        List<Entry> entries = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
+            for (Path file : files) {
+                read(file).filter(e -> !e.step().isFinal()).ifPresent(entries::add);
+            }
+        }
+        return entries;
+    }
+
+    private Optional<Entry> read(Path file) {
+        try {
+            Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
+            return Optional.of(new Entry(x.required("id"), Role.valueOf(x.required("role").toUpperCase()),
+                    Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
+                    x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running"))));
+        } catch (IOException | XmlException | ChannelException | IllegalArgumentException e) {
+            LOG.error("unreadable migration journal {}: {}", file, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    private Path file(String id) {
+        return directory.resolve(id + ".xml");
+    }
+}

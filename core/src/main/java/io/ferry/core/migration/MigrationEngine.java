@@ -1,0 +1,217 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.cookie.SideStream;
+import io.ferry.api.snapshot.SnapshotStore;
+import io.ferry.core.cookie.CookieBakery;
+import io.ferry.core.daemon.DaemonSettings;
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainManager;
+import io.ferry.core.section.MigrationLog;
+import io.ferry.core.section.SectionSet;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.Messages.Begun;
+import io.ferry.protocol.Messages.Confirm;
+import io.ferry.protocol.Messages.Fate;
+import io.ferry.protocol.Messages.Finish;
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
+import io.ferry.protocol.Messages.Perform;
+import io.ferry.protocol.Messages.Performed;
+import io.ferry.protocol.Messages.Prepare;
+import io.ferry.protocol.Messages.Prepared;
+import io.ferry.protocol.MigrationDriver;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * This daemon's part in migrations, without OSGi: both sides of protocol v3 (and v2), the peer-to-peer driver,
+ * the answers to "what became of migration X", the operator's {@code domjobabort} and {@code resume}, and the
+ * watchdog tick that settles migrations nobody drives any more. Every call is tagged with its migration id in
+ * the log.
+ */
+public final class MigrationEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(MigrationEngine.class);
+
+    private final Migrations m;
+    private final SourceSide source;
+    private final DestinationSide destination;
+    private final Settlement settlement;
+    private final Recovery recovery;
+    private final Set<Integer> protocols;
+    private final Supplier<String> selfUri;
+
+    /**
+     * @param sections the sections registered now
+     * @param clock milliseconds, for the watchdog's waits
+     * @param background where settlements with peers run
+     * @param protocols the protocol versions this daemon speaks
+     * @param selfUri this daemon's control URI, which peers of its peer-to-peer migrations call back
+     */
+    public MigrationEngine(DaemonSettings settings, CookieBakery bakery, DomainManager domains, Supplier<SectionSet> sections,
+            Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing,
+            Executor background, Set<Integer> protocols, Supplier<String> selfUri) {
+        this.m = new Migrations(settings, bakery, domains, sections, journal, hooks, snapshots, peers, clock, timing);
+        this.source = new SourceSide(m);
+        this.destination = new DestinationSide(m);
+        this.settlement = new Settlement(m, source);
+        this.recovery = new Recovery(m, source, destination, settlement, background);
+        this.protocols = Set.copyOf(protocols);
+        this.selfUri = selfUri;
+        recovery.load();
+    }
+
+    public Jobs jobs() {
+        return m.jobs;
+    }
+
+    public List<Hooks.Event> events() {
+        return m.hooks.events();
+    }
+
+    public Set<Integer> protocols() {
+        return protocols;
+    }
+
+    public Begun begin(Begin request) throws Exception {
+        requireProtocol(request.flags().v2() ? 2 : 3);
+        try (var tag = MigrationLog.tag("begin:" + request.domain())) {
+            Begun begun = source.begin(request);
+            LOG.info("migration {} of {} begun", begun.id(), request.domain());
+            return begun;
+        }
+    }
+
+    public Prepared prepare(Prepare request) throws Exception {
+        requireProtocol(request.flags().v2() ? 2 : 3);
+        try (var tag = MigrationLog.tag(request.id())) {
+            return destination.prepare(request);
+        }
+    }
+
+    public Performed perform(Perform request) throws Exception {
+        try (var tag = MigrationLog.tag(request.id())) {
+            return source.perform(request);
+        }
+    }
+
+    public Finished finish(Finish request) throws Exception {
+        try (var tag = MigrationLog.tag(request.id())) {
+            return destination.finish(request);
+        }
+    }
+
+    public void confirm(Confirm request) throws Exception {
+        if (!request.cancelled()) {
+            requireProtocol(3);
+        }
+        try (var tag = MigrationLog.tag(request.id())) {
+            settlement.confirm(request);
+        }
+    }
+
+    /** Destination: abort unless committed, and say which. */
+    public Outcome settle(String id, String key) throws Exception {
+        try (var tag = MigrationLog.tag(id)) {
+            return destination.settle(id, key);
+        }
+    }
+
+    /** A driver's sign of life, on either side. */
+    public void keepalive(String id, String key) throws MigrationException {
+        Optional<Outgoing> out = source.find(id);
+        if (out.isPresent()) {
+            source.require(id, key).driver.heard();
+            return;
+        }
+        Incoming in = destination.find(id).orElseThrow(() -> new MigrationException("no migration " + id + " is under way on this host"));
+        if (!Migrations.keyMatches(in.key(), key)) {
+            throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
+        }
+        in.driver.heard();
+    }
+
+    public Fate fate(String id) {
+        Optional<Journal.Entry> entry = m.journal.find(id);
+        if (entry.isEmpty()) {
+            return new Fate(id, Outcome.UNKNOWN);
+        }
+        Step step = entry.get().step();
+        return new Fate(id, step.isCommitted() || step == Step.CONFIRMED ? Outcome.COMMITTED
+                : step == Step.ABORTED ? Outcome.ABORTED : Outcome.IN_PROGRESS);
+    }
+
+    /** Receives a tunnelled memory stream for an incoming migration. */
+    public void tunnel(String id, InputStream body) throws Exception {
+        try (var tag = MigrationLog.tag(id)) {
+            destination.tunnel(id, body);
+        }
+    }
+
+    /** The side stream a source section offered for migration {@code id}, for the holder of its key; or null. */
+    public SideStream.Writer sideStream(String id, String key, String feature) {
+        return m.streams.offered(id, key, feature);
+    }
+
+    /** Peer-to-peer: this daemon, the source, drives the whole migration against the destination daemon. */
+    public Finished migrate(Messages.Migrate request, MigrationDriver.Listener listener) throws ChannelException {
+        return new MigrationDriver(listener).run(new LocalPeer(this, selfUri.get()), m.peers.peer(request.destUri()), request);
+    }
+
+    /** {@code domjobabort}: stops the domain's migration, if it still can; returns what was done. */
+    public String abortJob(String domainName) throws Exception {
+        Optional<Outgoing> out = source.ofDomain(domainName);
+        if (out.isPresent()) {
+            try (var tag = MigrationLog.tag(out.get().id)) {
+                return settlement.abort(out.get());
+            }
+        }
+        Optional<Incoming> in = destination.ofDomain(domainName);
+        if (in.isPresent()) {
+            try (var tag = MigrationLog.tag(in.get().id)) {
+                return destination.abortByOperator(in.get());
+            }
+        }
+        throw new MigrationException("Requested operation is not valid: no job is active on the domain");
+    }
+
+    /** {@code ferry resume NAME}: a paused domain runs again, if that cannot make it run on two hosts. */
+    public String resume(String domainName, boolean force) throws Exception {
+        Domain domain = m.domains.get(domainName);
+        Optional<Outgoing> out = source.ofDomain(domainName);
+        if (out.isPresent()) {
+            try (var tag = MigrationLog.tag(out.get().id)) {
+                return settlement.resume(out.get(), force);
+            }
+        }
+        Optional<Incoming> in = destination.ofDomain(domainName);
+        if (in.isPresent()) {
+            throw new MigrationException("Requested operation is not valid: domain " + domainName + " is arriving by migration "
+                    + in.get().id + " and cannot run here before the migration commits");
+        }
+        return settlement.resumePlain(domain);
+    }
+
+    /** The watchdog: settles what no driver will (called every second). */
+    public void tick() {
+        try {
+            recovery.tick();
+        } catch (RuntimeException e) {
+            LOG.error("migration watchdog: {}", e.toString());
+        }
+    }
+
+    private void requireProtocol(int version) throws MigrationException {
+        if (!protocols.contains(version)) {
+            throw new MigrationException("this daemon does not speak migration protocol " + version);
+        }
+    }
+}

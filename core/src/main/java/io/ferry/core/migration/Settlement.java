@@ -1,0 +1,229 @@
+package io.ferry.core.migration;
+
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.DomainState;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Confirm;
+import io.ferry.protocol.Messages.Outcome;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How a source's migration ends. Once a Perform cookie has left (the memory, in protocol 2) only the
+ * destination knows whether it committed, so Confirm, the watchdog, recovery after a restart and the operator
+ * ({@code domjobabort}, {@code resume}) all end it here the same way: ask the destination to settle it (abort it
+ * unless it committed), then stop the copy here if it committed, resume it if it did not, and keep it paused
+ * while nobody can say.
+ */
+final class Settlement {
+    private static final Logger LOG = LoggerFactory.getLogger(Settlement.class);
+
+    private final Migrations m;
+    private final SourceSide source;
+
+    Settlement(Migrations migrations, SourceSide source) {
+        this.m = migrations;
+        this.source = source;
+    }
+
+    /** The destination's word on the migration: COMMITTED, ABORTED, or IN_PROGRESS while it cannot say. */
+    Outcome ask(Outgoing o) {
+        if (o.peer() == null) {
+            return Outcome.ABORTED; // Perform never started: no destination was ever given the memory
+        }
+        try {
+            Outcome outcome = m.peers.peer(o.peer()).settle(o.id, o.key());
+            return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
+        } catch (ChannelException e) {
+            LOG.warn("cannot learn from {} what became of migration {}: {}; {} stays paused", o.peer(), o.id, e.getMessage(),
+                    o.domain.name());
+            return Outcome.IN_PROGRESS;
+        }
+    }
+
+    /** Ends the migration by the failure matrix, if anyone can say how. Caller holds the job. */
+    Outcome settleInJob(Outgoing o) throws Exception {
+        Outcome outcome = o.mayRollBackAlone() ? Outcome.ABORTED : ask(o);
+        switch (outcome) {
+            case COMMITTED -> source.complete(o, null);
+            case ABORTED -> source.rollback(o);
+            default -> {
+            }
+        }
+        return outcome;
+    }
+
+    /** Takes the job and ends the migration, unless it ended meanwhile. */
+    void settle(Outgoing o, String why) throws DomainException {
+        m.domains.withJob(o.domain, "migration settlement", o.id, () -> {
+            if (source.find(o.id).isPresent() && !o.driver.inCall()) {
+                LOG.info("settling migration {} of {} at {}: {}", o.id, o.domain.name(), o.step().display(), why);
+                settleInJob(o);
+            }
+            return null;
+        });
+    }
+
+    void confirm(Confirm request) throws Exception {
+        Optional<Outgoing> found = source.find(request.id());
+        if (found.isEmpty()) {
+            confirmSettled(request);
+            return;
+        }
+        Outgoing o = source.require(request.id(), request.key());
+        try (DriverWatch.Call call = o.driver.enter()) {
+            m.domains.withJob(o.domain, "migration confirm", o.id, () -> {
+                if (source.find(o.id).isEmpty()) {
+                    confirmSettled(request);
+                    return null;
+                }
+                if (o.step() == Step.BEGUN && request.cancelled()) {
+                    source.rollback(o);
+                    return null;
+                }
+                if (o.step() != Step.PERFORMED) {
+                    throw SourceSide.outOfOrder("Confirm", o);
+                }
+                Outcome outcome = ask(o);
+                if (outcome == Outcome.COMMITTED) {
+                    source.complete(o, request.cookie());
+                    if (request.cancelled()) {
+                        throw new MigrationException("the destination committed migration " + o.id + ": domain "
+                                + o.domain.name() + " runs there, and its copy here was stopped");
+                    }
+                } else if (outcome == Outcome.ABORTED) {
+                    source.rollback(o);
+                    if (!request.cancelled()) {
+                        throw new MigrationException("the destination did not commit migration " + o.id + ": domain "
+                                + o.domain.name() + " goes on here");
+                    }
+                } else {
+                    throw new MigrationException(undecided(o));
+                }
+                return null;
+            });
+        }
+    }
+
+    /** Confirm of a migration that already ended here: repeated calls get the same answer. */
+    private void confirmSettled(Confirm request) throws MigrationException {
+        Optional<Journal.Entry> entry = m.journal.find(request.id()).filter(e -> e.role() == Journal.Role.SOURCE
+                && Migrations.keyMatches(e.key(), request.key()));
+        if (entry.isPresent() && entry.get().step() == Step.CONFIRMED) {
+            if (request.cancelled()) {
+                throw new MigrationException("migration " + request.id() + " already completed: domain "
+                        + entry.get().domain() + " runs on the destination");
+            }
+            return;
+        }
+        if (entry.isPresent() && entry.get().step() == Step.ABORTED) {
+            if (!request.cancelled()) {
+                throw new MigrationException("migration " + request.id() + " was aborted: domain " + entry.get().domain()
+                        + " stays on this host");
+            }
+            return;
+        }
+        throw new MigrationException("no migration " + request.id() + " is under way on this host");
+    }
+
+    /** {@code domjobabort} of an outgoing migration; returns what was done. */
+    String abort(Outgoing o) throws Exception {
+        if (o.step() == Step.PERFORMING && o.job != null) {
+            o.job.abort(); // the transfer stops; Perform fails and rolls back
+        }
+        return m.domains.withJob(o.domain, "domjobabort", o.id, () -> {
+            String name = o.domain.name();
+            if (source.find(o.id).isEmpty()) {
+                Step end = m.journal.find(o.id).map(Journal.Entry::step).orElse(Step.ABORTED);
+                if (end == Step.CONFIRMED) {
+                    throw new MigrationException("too late to abort migration " + o.id + ": it completed, domain " + name
+                            + " runs on the destination");
+                }
+                return "Migration " + o.id + " of " + name + " aborted: " + name + " runs here";
+            }
+            if (o.step() == Step.BEGUN) {
+                source.rollback(o);
+                return "Migration " + o.id + " of " + name + " aborted before any memory moved: " + name + " runs here";
+            }
+            Outcome outcome = settleInJob(o);
+            return switch (outcome) {
+                case ABORTED -> "Migration " + o.id + " of " + name + " aborted: the destination had not committed it, "
+                        + name + " runs here";
+                case COMMITTED -> throw new MigrationException("too late to abort migration " + o.id
+                        + ": the destination committed it; " + name + " runs there and its copy here was stopped");
+                default -> throw new MigrationException("cannot abort migration " + o.id + ": " + undecided(o));
+            };
+        });
+    }
+
+    /**
+     * {@code ferry resume NAME} of a source whose migration cannot be settled: the destination is asked first; if
+     * it cannot say, the domain runs here only if no other host holds its leases.
+     */
+    String resume(Outgoing o, boolean force) throws Exception {
+        return m.domains.withJob(o.domain, "resume", o.id, () -> {
+            String name = o.domain.name();
+            if (o.mayRollBackAlone()) {
+                throw new MigrationException("Requested operation is not valid: domain " + name + " is being migrated "
+                        + "(migration " + o.id + ", at " + o.step().display() + "); domjobabort stops it");
+            }
+            Outcome outcome = settleInJob(o);
+            if (outcome == Outcome.ABORTED) {
+                return "Domain '" + name + "' resumed";
+            }
+            if (outcome == Outcome.COMMITTED) {
+                throw new MigrationException("cannot resume " + name + ": the destination committed migration " + o.id
+                        + "; " + name + " runs there and its copy here was stopped");
+            }
+            return forceResume(o, force);
+        });
+    }
+
+    private String forceResume(Outgoing o, boolean force) throws Exception {
+        String name = o.domain.name();
+        String risk = "if " + name + " runs there, resuming it here runs it on two hosts at once";
+        if (m.domains.leases().managerName().equals("none") && !force) {
+            throw new MigrationException("cannot resume " + name + ": the destination " + o.peer() + " does not answer whether"
+                    + " it runs it, and no lock manager guards its disks, so nothing here can tell; " + risk
+                    + ". If you know the destination is gone for good: ferry resume --force " + name);
+        }
+        try {
+            m.domains.leases().acquire(o.domain.live(), o.entry().leaseState());
+        } catch (DomainException e) {
+            throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; it may run there, and " + risk);
+        }
+        LOG.warn("domain {} resumed by the operator while the destination {} could not say whether it runs it (migration {})",
+                name, o.peer(), o.id);
+        source.rollback(o);
+        if (o.domain.state() != DomainState.RUNNING) {
+            throw new MigrationException("domain " + name + " could not be resumed; see the log");
+        }
+        return "Domain '" + name + "' resumed\nwarning: the destination " + o.peer() + " did not say whether it runs "
+                + name + " (" + (m.domains.leases().managerName().equals("none") ? "no lock manager guards its disks"
+                : "no other host holds its leases") + "): " + risk;
+    }
+
+    /** Resume of a domain no migration holds. */
+    String resumePlain(Domain domain) throws DomainException {
+        return m.domains.withJob(domain, "resume", () -> {
+            if (domain.vm() == null) {
+                throw new MigrationException("Requested operation is not valid: domain is not running");
+            }
+            if (domain.vm().isRunning()) {
+                throw new MigrationException("Requested operation is not valid: domain is already running");
+            }
+            m.domains.leases().acquire(domain.live(), null);
+            domain.vm().resume();
+            m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
+            return "Domain '" + domain.name() + "' resumed";
+        });
+    }
+
+    private static String undecided(Outgoing o) {
+        return "the destination " + o.peer() + " does not answer whether it runs domain " + o.domain.name() + ", so it"
+                + " stays paused here until it does; once you know the destination is gone for good, ferry resume "
+                + o.domain.name() + " runs it here";
+    }
+}
