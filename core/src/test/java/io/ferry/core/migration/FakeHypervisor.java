@@ -1,0 +1,48 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** One host's driver for engine tests: its VMs outlive a daemon restart, as QEMU processes do. */
+final class FakeHypervisor implements Hypervisor {
+    static final String TYPE = "test";
+
+    private final Map<UUID, FakeVm> vms = new ConcurrentHashMap<>();
+    /** Incoming VMs fail to receive their memory with this (null: they receive it). */
+    volatile java.io.IOException receiveFailure;
+
+    @Override
+    public void validate(DomainSpec spec) {
+    }
+
+    @Override
+    public FakeVm boot(DomainSpec spec, Path runDir) {
+        FakeVm vm = new FakeVm(spec, true);
+        vms.put(spec.uuid(), vm);
+        return vm;
+    }
+
+    @Override
+    public FakeVm createIncoming(DomainSpec spec, Path runDir) {
+        FakeVm vm = new FakeVm(spec, false);
+        vm.receiveFailure = receiveFailure;
+        vms.put(spec.uuid(), vm);
+        return vm;
+    }
+
+    @Override
+    public Optional<io.ferry.api.hypervisor.VirtualMachine> reattach(DomainSpec spec, Path runDir) {
+        FakeVm vm = vms.get(spec.uuid());
+        return vm == null || vm.isDestroyed() ? Optional.empty() : Optional.of(vm);
+    }
+
+    /** The VM of a domain on this host, destroyed or not; null if it never had one. */
+    FakeVm vm(UUID uuid) {
+        return vms.get(uuid);
+    }
+}

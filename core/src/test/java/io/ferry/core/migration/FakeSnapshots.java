@@ -1,0 +1,43 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.snapshot.SnapshotStore;
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A snapshot store that records what migrations committed and discarded; its commit can fail like a full disk. */
+final class FakeSnapshots implements SnapshotStore {
+    final Set<String> committed = ConcurrentHashMap.newKeySet();
+    final Set<String> discarded = ConcurrentHashMap.newKeySet();
+    volatile boolean failCommit;
+
+    @Override
+    public List<Snapshot> list(UUID domain) {
+        return List.of();
+    }
+
+    @Override
+    public Optional<String> current(UUID domain) {
+        return Optional.empty();
+    }
+
+    @Override
+    public void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) {
+    }
+
+    @Override
+    public void commit(String migrationId) throws IOException {
+        if (failCommit) {
+            throw new IOException("No space left on device");
+        }
+        committed.add(migrationId);
+    }
+
+    @Override
+    public void discard(String migrationId) {
+        discarded.add(migrationId);
+    }
+}

@@ -1,0 +1,149 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Random;
+import java.util.zip.CRC32C;
+
+/**
+ * A VM for engine tests: 64 KiB of memory sent in one round with its digest, paused at switch-over as a real
+ * driver does, and faults on demand. The memory of a booted VM is random, an incoming VM's is zero until it
+ * arrives, so a digest says which copy a host has.
+ */
+final class FakeVm implements VirtualMachine {
+    private static final int SIZE = 64 * 1024;
+
+    private final DomainSpec spec;
+    private final byte[] memory = new byte[SIZE];
+    private volatile boolean running;
+    private volatile boolean destroyed;
+    /** Sending fails after this many bytes of memory (-1: never). */
+    volatile int failSendAfter = -1;
+    /** Receiving fails at once with this (null: never). */
+    volatile IOException receiveFailure;
+    /** Resuming fails with this (null: never). */
+    volatile RuntimeException resumeFailure;
+    /** Runs at switch-over, with the guest paused, before the last bytes go. */
+    volatile Runnable atSwitchOver;
+
+    FakeVm(DomainSpec spec, boolean booted) {
+        this.spec = spec;
+        if (booted) {
+            new Random(spec.uuid().getLeastSignificantBits()).nextBytes(memory);
+        }
+        this.running = booted;
+    }
+
+    @Override
+    public DomainSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running && !destroyed;
+    }
+
+    boolean isDestroyed() {
+        return destroyed;
+    }
+
+    @Override
+    public void pause() {
+        running = false;
+    }
+
+    @Override
+    public void resume() {
+        if (destroyed) {
+            throw new IllegalStateException("domain '" + spec.name() + "' is destroyed");
+        }
+        if (resumeFailure != null) {
+            throw resumeFailure;
+        }
+        running = true;
+    }
+
+    @Override
+    public void destroy() {
+        destroyed = true;
+        running = false;
+    }
+
+    @Override
+    public String memoryDigest() {
+        CRC32C crc = new CRC32C();
+        crc.update(memory);
+        return Long.toHexString(crc.getValue());
+    }
+
+    @Override
+    public MigrationStats sendMemory(OutputStream out, MigrationControl control) throws IOException, HypervisorException {
+        boolean wasRunning = running;
+        DataOutputStream data = new DataOutputStream(out);
+        try {
+            data.writeInt(SIZE);
+            for (int offset = 0; offset < SIZE; offset += 4096) {
+                if (control.aborted()) {
+                    throw new IOException("migration job: canceled by client");
+                }
+                if (failSendAfter >= 0 && offset >= failSendAfter) {
+                    throw new IOException("Broken pipe");
+                }
+                data.write(memory, offset, 4096);
+            }
+            running = false; // switch-over
+            if (atSwitchOver != null) {
+                atSwitchOver.run();
+            }
+            if (control.aborted()) {
+                throw new IOException("migration job: canceled by client");
+            }
+            data.writeUTF(memoryDigest());
+            data.flush();
+        } catch (IOException | RuntimeException e) {
+            running = wasRunning;
+            throw e;
+        }
+        MigrationStats stats = new MigrationStats(1, SIZE, SIZE, 0, SIZE, 0, 1, 1, 0, 4096, false);
+        control.progress(stats);
+        return stats;
+    }
+
+    @Override
+    public MigrationStats receiveMemory(InputStream in, MigrationControl control) throws IOException, HypervisorException {
+        if (receiveFailure != null) {
+            throw receiveFailure;
+        }
+        DataInputStream data = new DataInputStream(in);
+        if (data.readInt() != SIZE) {
+            throw new HypervisorException("memory size differs");
+        }
+        data.readFully(memory);
+        String digest = data.readUTF();
+        if (!digest.equals(memoryDigest())) {
+            throw new HypervisorException("memory digest differs");
+        }
+        MigrationStats stats = new MigrationStats(1, SIZE, SIZE, 0, SIZE, 0, 1, 0, 0, 4096, true);
+        control.progress(stats);
+        return stats;
+    }
+
+    @Override
+    public List<DomainSpec.Graphics> graphicsListeners() {
+        return List.of();
+    }
+
+    @Override
+    public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) {
+    }
+}

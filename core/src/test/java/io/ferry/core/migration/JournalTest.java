@@ -1,0 +1,63 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.MigrationFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.UUID;
+import org.junit.Test;
+
+/** The journal's steps and their order, and the file journal a restarted daemon reads back. */
+public class JournalTest {
+    private static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, true, false, false);
+
+    @Test
+    public void eachSideMovesOnlyForward() {
+        assertEquals(List.of(Step.PERFORMING, Step.ABORTED), List.copyOf(Step.BEGUN.next()));
+        assertTrue(Step.PERFORMED.next().contains(Step.CONFIRMED));
+        assertFalse("nothing rolls back after the commit", Step.COMMITTED.next().contains(Step.ABORTED));
+        assertFalse("a source cannot confirm before Perform", Step.BEGUN.next().contains(Step.CONFIRMED));
+        assertFalse(Step.PREPARED.next().contains(Step.COMMITTED));
+        for (Step end : List.of(Step.CONFIRMED, Step.FINISHED, Step.ABORTED)) {
+            assertTrue(end.isFinal());
+        }
+        assertThrows(IllegalStateException.class, () -> Outgoing.requireMove(Step.BEGUN, Step.CONFIRMED, "m"));
+        assertThrows(IllegalStateException.class, () -> Outgoing.requireMove(Step.COMMITTED, Step.ABORTED, "m"));
+    }
+
+    @Test
+    public void entriesSurviveARestartWithEverythingRecoveryNeeds() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        UUID uuid = UUID.randomUUID();
+        Journal.Entry entry = new Journal.Entry("m-1", Journal.Role.SOURCE, Step.PERFORMED, "vm", uuid, "ferry+tcp://h:1",
+                LIVE, "a".repeat(64), "7", true);
+        new FileJournal(state).record(entry);
+        new FileJournal(state).record(entry.at(Step.BEGUN).withPeer(null).withLeaseState(null));
+        new FileJournal(state).record(new Journal.Entry("m-2", Journal.Role.DESTINATION, Step.ABORTED, "vm", uuid, null,
+                LIVE, "b".repeat(64), null, false));
+        new FileJournal(state).record(entry);
+
+        FileJournal reread = new FileJournal(state);
+        assertEquals(entry, reread.find("m-1").orElseThrow());
+        assertEquals(List.of(entry), reread.unfinished());
+        assertEquals(Step.ABORTED, reread.find("m-2").orElseThrow().step());
+        assertEquals("keys are the daemon's own", "rwx------",
+                PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("migrations"))));
+    }
+
+    @Test
+    public void anUnreadableOrHostileEntryIsIgnored() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        FileJournal journal = new FileJournal(state);
+        Files.writeString(state.resolve("migrations/half.xml"), "<migration id='half' role='source' st");
+        assertTrue(journal.unfinished().isEmpty());
+        assertTrue(journal.find("../../etc/passwd").isEmpty());
+        assertTrue(journal.find("half").isEmpty());
+    }
+}

@@ -1,0 +1,37 @@
+package io.ferry.core.migration;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** A journal in memory, kept across a test host's restarts; it can be made to fail like a full disk. */
+final class MemoryJournal implements Journal {
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    /** Recording this step fails (null: none). */
+    volatile Step failAt;
+    /** The daemon dies right after recording this step (null: it does not). */
+    volatile Step crashAfter;
+
+    @Override
+    public void record(Entry entry) throws java.io.IOException {
+        if (entry.step() == failAt) {
+            throw new java.io.IOException("No space left on device");
+        }
+        entries.put(entry.id(), entry);
+        if (entry.step() == crashAfter) {
+            crashAfter = null;
+            throw new Crash();
+        }
+    }
+
+    @Override
+    public Optional<Entry> find(String id) {
+        return Optional.ofNullable(entries.get(id));
+    }
+
+    @Override
+    public List<Entry> unfinished() {
+        return entries.values().stream().filter(e -> !e.step().isFinal()).toList();
+    }
+}

@@ -1,0 +1,233 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.cookie.Phase;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
+import org.junit.Test;
+
+/**
+ * The safety contract at the engine, with two in-process daemons: a migration completes, or leaves the guest
+ * running on the source; never two running copies, never none. Each test is one failure or one out-of-order
+ * call, and ends with the placement check.
+ */
+public class MigrationSafetyTest {
+    private static final String VM = "vm1";
+
+    @Test
+    public void aMigrationMovesTheGuestWithItsMemory() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+
+        Finished finished = d.migrate(VM);
+
+        assertEquals(VM, finished.domain());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertEquals(Step.CONFIRMED, d.source.journal.find(finished.id()).orElseThrow().step());
+        assertEquals(Step.FINISHED, d.destination.journal.find(finished.id()).orElseThrow().step());
+    }
+
+    @Test
+    public void peerToPeerAndTunnelledMigrationsToo() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.engine().migrate(new Messages.Migrate(VM, d.destination.uri,
+                new io.ferry.protocol.MigrationFlags(true, true, true, false, false, false, false), null, null, 0),
+                io.ferry.protocol.MigrationDriver.Listener.NONE);
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    /** Finding 1: trouble after the destination's commit never rolls the source back. */
+    @Test
+    public void troubleAfterTheCommitCompletesTheMigrationAnyway() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.snapshots.failCommit = true;
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(FaultySection.failing("bake", Phase.FINISH));
+
+        d.migrate(VM);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    /** Finding 1, the other way: Finish's reply is lost after the commit; the driver asks instead of guessing. */
+    @Test
+    public void aLostFinishReplyAfterTheCommitStillEndsOnTheDestination() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.network.loseReplyOf(d.destination, "finish");
+
+        d.migrate(VM);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertTrue(d.warnings.toString(), d.warnings.stream().anyMatch(w -> w.contains("committed")));
+    }
+
+    @Test
+    public void aResumeThatFailsAfterTheCommitKeepsTheGuestPausedOnTheDestinationAndStopsTheSource() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.vm(VM).resumeFailure = new IllegalStateException("QEMU died");
+
+        Finished finished = run.finish();
+        run.confirm(false, finished.cookie());
+
+        assertTrue(finished.note(), finished.note().contains("could not resume"));
+        d.destination.assertPaused(VM);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void aFailureBeforeTheCommitLeavesTheGuestRunningOnTheSource() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(FaultySection.failing("eat", Phase.FINISH));
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().contains("fault injected"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /** Finding 2: Confirm without Perform never stops the source. */
+    @Test
+    public void confirmRightAfterBeginIsRefusedAndTheGuestGoesOn() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM);
+
+        ChannelException e = assertThrows(ChannelException.class, () -> run.confirm(false, null));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("Confirm of migration " + run.begun.id()
+                + " cannot run while it is at begun"));
+        run.confirm(true, null);
+        d.source.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void confirmOfSuccessWhileTheDestinationDidNotCommitResumesTheSource() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+
+        ChannelException e = assertThrows(ChannelException.class, () -> run.confirm(false, null));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("did not commit"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void confirmOfCancellationAfterTheCommitStopsTheSourceInsteadOfRunningTwice() throws Exception {
+        TwoDaemons d = new TwoDaemons(false); // no leases: nothing else would stop a second copy
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        run.finish();
+
+        ChannelException e = assertThrows(ChannelException.class, () -> run.confirm(true, null));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("committed"));
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void everyCallNeedsTheMigrationsKey() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        String id = run.begun.id();
+        String wrong = "0".repeat(64);
+
+        for (ThrowingCall call : new ThrowingCall[] {
+            () -> d.peer(d.source).perform(new Messages.Perform(id, wrong, run.prepared.dataUri(), run.prepared.token(),
+                    run.prepared.cookie(), d.destination.uri, run.prepared.sections())),
+            () -> d.peer(d.source).confirm(new Messages.Confirm(id, wrong, false, null)),
+            () -> d.peer(d.source).confirm(new Messages.Confirm(id, wrong, true, null)),
+            () -> d.peer(d.destination).finish(new Messages.Finish(id, wrong, true, null)),
+            () -> d.peer(d.destination).settle(id, wrong),
+            () -> d.peer(d.source).keepalive(id, wrong)}) {
+            ChannelException e = assertThrows(ChannelException.class, call::run);
+            assertTrue(e.getMessage(), e.getMessage().contains("the key does not match"));
+        }
+        assertEquals(null, d.source.engine().sideStream(id, wrong, "snapshots"));
+        assertEquals(id, d.source.domain(VM).orElseThrow().migration()); // untouched: only the holder of the key ...
+        run.cancel();                                                     // ... can end it
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void aSecondPerformIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+
+        ChannelException e = assertThrows(ChannelException.class, run::perform);
+
+        assertTrue(e.getMessage(), e.getMessage().contains("cannot run while it is at performed"));
+    }
+
+    @Test
+    public void performFailingMidStreamRollsBackAtOnceAndTheDestinationSaysWhy() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.hypervisor.receiveFailure = new java.io.IOException("No space left on device");
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().contains("No space left on device"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void aDestinationThatCannotBeReachedAfterPerformKeepsTheSourcePaused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.network.down(d.destination);
+
+        ChannelException e = assertThrows(ChannelException.class, () -> run.confirm(true, null));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("does not answer"));
+        d.source.assertPaused(VM);
+        assertNotNull(d.source.domain(VM).orElseThrow().migration());
+        d.network.up(d.destination);
+        run.confirm(true, null);
+        d.source.assertRuns(VM, null);
+        assertEquals(Outcome.ABORTED, d.destination.engine().fate(run.begun.id()).outcome());
+    }
+
+    @Test
+    public void repeatedConfirmsGetTheSameAnswer() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        Finished finished = run.finish();
+        run.confirm(false, finished.cookie());
+        run.confirm(false, finished.cookie());
+        ChannelException e = assertThrows(ChannelException.class, () -> run.confirm(true, null));
+        assertTrue(e.getMessage(), e.getMessage().contains("already completed"));
+        assertFalse(d.source.domain(VM).isPresent() && d.source.domain(VM).get().isActive());
+    }
+
+    private interface ThrowingCall {
+        void run() throws Exception;
+    }
+}

@@ -1,0 +1,67 @@
+package io.ferry.core.migration;
+
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Peer;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The test hosts and what stands between them: a host can be down (calls to it are lost before they arrive)
+ * and a call's reply can be lost after the call ran (the caller cannot tell which).
+ */
+final class Network implements Peers {
+    /** The hosts' clock, which tests move on by hand. */
+    final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000);
+    final Timing timing = new Timing(8_000, 60_000, 120_000);
+
+    private final Map<String, TestHost> hosts = new ConcurrentHashMap<>();
+    private final Set<String> down = ConcurrentHashMap.newKeySet();
+    private final Set<String> lostReplies = ConcurrentHashMap.newKeySet();
+
+    void add(TestHost host) {
+        hosts.put(host.uri, host);
+    }
+
+    /** Time passes for every host; their watchdogs look at what it left unsettled. */
+    void passes(long millis, TestHost... hosts) {
+        clock.addAndGet(millis);
+        for (TestHost host : hosts) {
+            host.engine().tick();
+        }
+    }
+
+    TestHost host(String uri) {
+        return hosts.get(uri);
+    }
+
+    @Override
+    public Peer peer(String uri) {
+        return new EnginePeer(this, uri);
+    }
+
+    void down(TestHost host) {
+        down.add(host.uri);
+    }
+
+    void up(TestHost host) {
+        down.remove(host.uri);
+    }
+
+    /** The next {@code call} ("finish", "perform", ...) to {@code host} runs, but its reply never comes back. */
+    void loseReplyOf(TestHost host, String call) {
+        lostReplies.add(host.uri + "/" + call);
+    }
+
+    void arrive(String uri, String call) throws ChannelException {
+        if (down.contains(uri) || !hosts.containsKey(uri)) {
+            throw new ChannelException("cannot connect to " + uri + ": Connection refused", false);
+        }
+    }
+
+    void answer(String uri, String call) throws ChannelException {
+        if (lostReplies.remove(uri + "/" + call)) {
+            throw new ChannelException("connection to " + uri + " lost: Connection reset", false);
+        }
+    }
+}

@@ -1,0 +1,158 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.domain.DomainState;
+import org.junit.Test;
+
+/**
+ * Finding 4, the operator's way out: {@code domjobabort} says what it did or fails saying why, and
+ * {@code ferry resume} runs a source whose destination is gone, unless another host holds its leases.
+ */
+public class OperatorTest {
+    private static final String VM = "vm1";
+
+    @Test
+    public void domjobabortBeforePerformLeavesTheGuestRunning() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare();
+
+        String done = d.source.engine().abortJob(VM);
+
+        assertTrue(done, done.contains("aborted before any memory moved"));
+        d.source.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void domjobabortAfterPerformResumesTheSourceWhenTheDestinationHadNotCommitted() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+
+        String done = d.source.engine().abortJob(VM);
+
+        assertTrue(done, done.contains("the destination had not committed it"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void domjobabortAfterTheCommitIsTooLateAndSaysSo() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform().finish();
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().abortJob(VM));
+
+        assertTrue(e.getMessage(), e.getMessage().startsWith("too late to abort"));
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void domjobabortFailsWhileTheDestinationCannotSay() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.network.down(d.destination);
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().abortJob(VM));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("does not answer") && e.getMessage().contains("ferry resume vm1"));
+        d.source.assertPaused(VM);
+    }
+
+    @Test
+    public void domjobabortOfAnIncomingMigration() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+
+        String done = d.destination.engine().abortJob(VM);
+
+        assertTrue(done, done.startsWith("Incoming migration " + run.begun.id() + " of vm1 aborted"));
+        d.destination.assertGone(VM);
+        run.confirm(true, null);
+        d.source.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void domjobabortWithoutAMigration() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().abortJob(VM));
+        assertEquals("Requested operation is not valid: no job is active on the domain", e.getMessage());
+    }
+
+    @Test
+    public void resumeAsksTheDestinationFirst() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+
+        assertEquals("Domain 'vm1' resumed", d.source.engine().resume(VM, false));
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void resumeRunsASourceWhoseDestinationIsGoneWhenNoOtherHostHoldsItsLeases() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.network.down(d.destination);
+
+        String done = d.source.engine().resume(VM, false);
+
+        assertTrue(done, done.startsWith("Domain 'vm1' resumed\nwarning: the destination test://destination did not say"));
+        assertTrue(done, done.contains("runs it on two hosts at once"));
+        d.source.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void resumeIsRefusedWhileAnotherHostHoldsTheLeases() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.byHand(VM).prepare().perform().finish(); // the destination took the leases and runs the guest
+        d.network.down(d.destination);
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("is held by destination"));
+        assertTrue(e.getMessage(), e.getMessage().contains("two hosts at once"));
+        d.source.assertPaused(VM);
+    }
+
+    @Test
+    public void withoutALockManagerResumeNeedsForce() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.network.down(d.destination);
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+        assertTrue(e.getMessage(), e.getMessage().contains("ferry resume --force vm1"));
+        d.source.assertPaused(VM);
+
+        d.source.engine().resume(VM, true);
+        d.source.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void resumeOfADomainNoMigrationHolds() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        var domain = d.source.domain(VM).orElseThrow();
+        domain.vm().pause();
+        d.source.domains().setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
+
+        assertEquals("Domain 'vm1' resumed", d.source.engine().resume(VM, false));
+        d.source.assertRuns(VM, digest);
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+        assertTrue(e.getMessage(), e.getMessage().contains("already running"));
+    }
+}

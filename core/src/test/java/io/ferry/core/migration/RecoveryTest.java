@@ -1,0 +1,149 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.domain.DomainState;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Finished;
+import org.junit.Test;
+
+/** Recovery's table: a daemon killed at each step of a migration and restarted settles its side by the failure matrix. */
+public class RecoveryTest {
+    private static final String VM = "vm1";
+    private static final long SILENCE = 9_000; // beyond the driver timeout
+
+    /** Finding 3: killed in Perform's final paused round, the source reports the guest paused, then resumes it. */
+    @Test
+    public void sourceKilledDuringTheSwitchOverResumesTheGuestOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        d.source.vm(VM).atSwitchOver = () -> {
+            throw new Crash();
+        };
+        assertThrows(Crash.class, run::perform);
+
+        d.source.restart();
+        assertEquals("the driver's word, not the stale status", DomainState.PAUSED, d.source.domain(VM).orElseThrow().state());
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+    }
+
+    @Test
+    public void sourceKilledAfterBeginReleasesTheDomainOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM);
+
+        d.source.restart();
+        d.network.passes(1_000, d.source);
+
+        d.source.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void sourceKilledAfterPerformCompletesWhenTheDestinationCommitted() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.source.restart();
+        run.finish();
+
+        d.network.passes(1_000, d.source);
+        d.source.assertPaused(VM); // its driver may still come back with Confirm
+        d.network.passes(SILENCE, d.source);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void sourceKilledAfterPerformResumesWhenTheDestinationDidNotCommit() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.source.restart();
+
+        d.network.passes(1_000, d.source); // taken in hand: its driver may still come back
+        d.network.passes(SILENCE, d.source);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void sourceKilledAfterPerformStaysPausedWhileTheDestinationIsUnreachable() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.source.restart();
+        d.network.down(d.destination);
+
+        d.network.passes(SILENCE, d.source);
+        d.network.passes(SILENCE, d.source);
+        d.source.assertPaused(VM);
+
+        d.network.up(d.destination);
+        d.network.passes(1_000, d.source);
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void destinationKilledBeforeTheCommitDropsTheIncomingGuestOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.destination.assertGone(VM);
+
+        ChannelException e = assertThrows(ChannelException.class, run::finish);
+        assertTrue(e.getMessage(), e.getMessage().contains("aborted"));
+        run.confirm(true, null);
+        d.source.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void destinationKilledRightAfterTheCommitRunsTheGuestOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.destination.assertRuns(VM, digest);
+
+        Finished again = run.finish(); // the driver, trying again, learns it committed
+        assertEquals(VM, again.domain());
+        run.confirm(false, null);
+        d.source.assertGone(VM);
+        assertEquals(Step.FINISHED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
+    }
+
+    @Test
+    public void destinationKilledAfterTheCommitIsFoundByTheSourceWatchdog() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        d.network.down(d.destination);
+
+        d.network.passes(SILENCE, d.source);
+        d.source.assertPaused(VM); // nobody can say: never resume here
+
+        d.destination.restart();
+        d.network.up(d.destination);
+        d.network.passes(1_000, d.destination, d.source);
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+}

@@ -1,0 +1,75 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.lock.Lease;
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.api.lock.LockException;
+import io.ferry.api.lock.LockManager;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * A lock manager every test host shares, as hosts share a lease directory: a lease per disk with a generation
+ * that every acquire and release advances, so a state proves nobody held the lease in between.
+ */
+final class SharedLeases implements LockManager {
+    private record Holder(String host, String hostUuid, long generation, boolean held) {
+    }
+
+    private final Map<String, Holder> leases = new HashMap<>();
+
+    @Override
+    public synchronized Lease acquire(LeaseRequest request, String state) throws LockException {
+        for (String disk : request.resources()) {
+            Holder holder = leases.getOrDefault(disk, new Holder("", "", 0, false));
+            if (holder.held() && !holder.hostUuid().equals(request.ownerUuid().toString())) {
+                throw new LockException("resource " + disk + " is held by " + holder.host());
+            }
+            if (state != null && !holder.held() && holder.generation() != Long.parseLong(state)) {
+                throw new LockException("lease of " + disk + " changed since it was released");
+            }
+        }
+        long generation = 0;
+        for (String disk : request.resources()) {
+            Holder holder = leases.getOrDefault(disk, new Holder("", "", 0, false));
+            generation = holder.held() ? holder.generation() : holder.generation() + 1;
+            leases.put(disk, new Holder(request.owner(), request.ownerUuid().toString(), generation, true));
+        }
+        long taken = generation;
+        return new Lease() {
+            @Override
+            public String state() {
+                return Long.toString(taken);
+            }
+
+            @Override
+            public String release() {
+                return Long.toString(SharedLeases.this.release(request));
+            }
+        };
+    }
+
+    private synchronized long release(LeaseRequest request) {
+        long generation = 0;
+        for (String disk : request.resources()) {
+            Holder holder = leases.get(disk);
+            if (holder != null && holder.held() && holder.hostUuid().equals(request.ownerUuid().toString())) {
+                generation = holder.generation() + 1;
+                leases.put(disk, new Holder("", "", generation, false));
+            } else if (holder != null) {
+                generation = holder.generation();
+            }
+        }
+        return generation;
+    }
+
+    /** The host holding the disk's lease, or null. */
+    synchronized String holder(String disk) {
+        Holder holder = leases.get(disk);
+        return holder == null || !holder.held() ? null : holder.host();
+    }
+
+    @Override
+    public boolean usesState() {
+        return true;
+    }
+}

@@ -1,0 +1,165 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.cookie.CookieBakery;
+import io.ferry.core.cookie.CookieCodec;
+import io.ferry.core.cookie.TestSections;
+import io.ferry.core.daemon.DaemonSettings;
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainManager;
+import io.ferry.core.domain.DomainState;
+import io.ferry.core.section.SectionHandle;
+import io.ferry.core.section.SectionSet;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * One daemon for engine tests, without OSGi: a real {@link DomainManager} and {@link MigrationEngine} over a
+ * temporary state directory, a {@link FakeHypervisor}, an in-memory journal and the {@link Network}'s clock.
+ * {@link #restart} builds the daemon anew over the same state, journal and VMs, as a crashed daemon comes back.
+ */
+final class TestHost {
+    final String name;
+    final String uri;
+    final Path stateDir;
+    final FakeHypervisor hypervisor = new FakeHypervisor();
+    final MemoryJournal journal = new MemoryJournal();
+    final FakeSnapshots snapshots = new FakeSnapshots();
+    final List<SectionHandle> extraSections = new ArrayList<>();
+    private final Network network;
+    private final SharedLeases leases;
+    private final UUID hostUuid = UUID.randomUUID();
+    private final Set<Integer> protocols;
+    private DomainManager domains;
+    private MigrationEngine engine;
+
+    /** @param leases the lock manager every host shares, or null for none */
+    TestHost(String name, Network network, SharedLeases leases, Set<Integer> protocols) throws IOException {
+        this.name = name;
+        this.uri = "test://" + name;
+        this.network = network;
+        this.leases = leases;
+        this.protocols = protocols;
+        this.stateDir = Files.createTempDirectory("ferry-engine-" + name);
+        network.add(this);
+        restart();
+    }
+
+    TestHost(String name, Network network, SharedLeases leases) throws IOException {
+        this(name, network, leases, Set.of(2, 3));
+    }
+
+    /** A new daemon over this one's state: what it left unfinished, its recovery settles. */
+    void restart() throws IOException {
+        DaemonSettings settings = new DaemonSettings(new InetSocketAddress("127.0.0.1", 0), name, hostUuid, stateDir,
+                4 * 1024 * 1024, 64, leases == null ? "none" : "shared", null);
+        domains = new DomainManager(settings);
+        if (leases != null) {
+            domains.addLockManager("shared", () -> leases);
+        }
+        domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
+        engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,
+                this::sections, journal, new Hooks(null), snapshots, network, network.clock::get, network.timing, Runnable::run,
+                protocols, () -> uri);
+    }
+
+    private SectionSet sections() {
+        List<SectionHandle> all = new ArrayList<>(List.of(TestSections.persistent(), TestSections.statistics(),
+                TestSections.capabilities()));
+        all.addAll(extraSections);
+        return new SectionSet(all);
+    }
+
+    MigrationEngine engine() {
+        return engine;
+    }
+
+    DomainManager domains() {
+        return domains;
+    }
+
+    /** Defines and starts a guest with one leased disk; returns its memory digest. */
+    String boot(String guest) throws Exception {
+        domains.define(definition(guest));
+        domains.start(guest);
+        return digest(guest);
+    }
+
+    static String definition(String guest) {
+        return "<domain type='" + FakeHypervisor.TYPE + "'><name>" + guest + "</name><uuid>" + uuid(guest) + "</uuid>"
+                + "<memory unit='KiB'>64</memory><vcpu>1</vcpu><devices><disk type='file'><source file='/disks/" + guest
+                + ".img'/><target dev='vda'/></disk></devices></domain>";
+    }
+
+    static UUID uuid(String guest) {
+        return UUID.nameUUIDFromBytes(guest.getBytes(StandardCharsets.UTF_8));
+    }
+
+    Optional<Domain> domain(String guest) {
+        return domains.find(guest);
+    }
+
+    FakeVm vm(String guest) {
+        return hypervisor.vm(uuid(guest));
+    }
+
+    String digest(String guest) {
+        return domains.find(guest).map(d -> d.vm().memoryDigest()).orElse(null);
+    }
+
+    /** The guest runs here: state and VM both say so, and it has the memory it had. */
+    void assertRuns(String guest, String digest) {
+        Domain domain = domains.find(guest).orElse(null);
+        assertNotNull(guest + " is unknown on " + name, domain);
+        assertEquals(guest + " on " + name, DomainState.RUNNING, domain.state());
+        assertTrue(guest + "'s VM runs on " + name, domain.vm() != null && domain.vm().isRunning());
+        if (digest != null) {
+            assertEquals(guest + "'s memory on " + name, digest, domain.vm().memoryDigest());
+        }
+        assertFree(domain);
+        if (leases != null) {
+            assertEquals(guest + "'s disk lease", name, leases.holder("/disks/" + guest + ".img"));
+        }
+    }
+
+    /** The guest has no live copy here: not listed, or shut off with its VM gone. */
+    void assertGone(String guest) {
+        Optional<Domain> domain = domains.find(guest);
+        if (domain.isPresent()) {
+            assertEquals(guest + " on " + name, DomainState.SHUTOFF, domain.get().state());
+            assertFree(domain.get());
+        }
+        FakeVm vm = vm(guest);
+        assertTrue(guest + " has a VM left on " + name, vm == null || vm.isDestroyed());
+    }
+
+    /** No migration claims the domain, and its job lock is free. */
+    private void assertFree(Domain domain) {
+        assertNull(domain.name() + " is still claimed by a migration on " + name, domain.migration());
+        try {
+            domains.withJob(domain, "check", () -> null);
+        } catch (Exception e) {
+            throw new AssertionError(domain.name() + "'s job lock on " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The guest is here, paused, and no VM of it runs: it waits for someone to settle it. */
+    void assertPaused(String guest) {
+        Domain domain = domains.find(guest).orElseThrow();
+        assertEquals(guest + " on " + name, DomainState.PAUSED, domain.state());
+        assertTrue(guest + "'s VM is paused on " + name, domain.vm() != null && !domain.vm().isRunning());
+    }
+}

@@ -1,0 +1,118 @@
+package io.ferry.core.migration;
+
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.Messages.Begun;
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Perform;
+import io.ferry.protocol.Messages.Performed;
+import io.ferry.protocol.Messages.Prepare;
+import io.ferry.protocol.Messages.Prepared;
+import io.ferry.protocol.MigrationDriver;
+import io.ferry.protocol.MigrationFlags;
+import io.ferry.protocol.Peer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A source and a destination daemon sharing a lease manager, and ways to drive migrations between them: the
+ * real {@link MigrationDriver}, or one phase at a time as a driver that vanishes half-way would.
+ */
+final class TwoDaemons {
+    static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, false, false, false);
+    static final MigrationFlags P2P = new MigrationFlags(true, true, false, false, false, false, false);
+
+    final Network network = new Network();
+    final SharedLeases leases = new SharedLeases();
+    final TestHost source;
+    final TestHost destination;
+    final List<String> warnings = new CopyOnWriteArrayList<>();
+
+    TwoDaemons() throws Exception {
+        this(true);
+    }
+
+    TwoDaemons(boolean withLeases) throws Exception {
+        source = new TestHost("source", network, withLeases ? leases : null);
+        destination = new TestHost("destination", network, withLeases ? leases : null);
+    }
+
+    Peer peer(TestHost host) {
+        return network.peer(host.uri);
+    }
+
+    MigrationDriver driver() {
+        return new MigrationDriver(new MigrationDriver.Listener() {
+            @Override
+            public void step(String phase, String host, String cookieOut) {
+            }
+
+            @Override
+            public void warning(String message) {
+                warnings.add(message);
+            }
+        }, Duration.ofMillis(50), 0);
+    }
+
+    /** Client-managed: the driver runs here, against both daemons. */
+    Finished migrate(String guest) throws ChannelException {
+        return migrate(guest, LIVE);
+    }
+
+    Finished migrate(String guest, MigrationFlags flags) throws ChannelException {
+        return driver().run(peer(source), peer(destination), new Messages.Migrate(guest, destination.uri, flags, null, null, 0));
+    }
+
+    /** The driver's failure, which must come. */
+    ChannelException migrationFails(String guest) {
+        try {
+            migrate(guest);
+        } catch (ChannelException e) {
+            return e;
+        }
+        throw new AssertionError("the migration of " + guest + " succeeded");
+    }
+
+    /** Begin, Prepare and Perform by hand, with no keepalive: a driver that may vanish at any point. */
+    final class ByHand {
+        final Begun begun;
+        Prepared prepared;
+        Performed performed;
+
+        ByHand(String guest) throws ChannelException {
+            begun = peer(source).begin(new Begin(guest, LIVE, null, null, 0));
+        }
+
+        ByHand prepare() throws ChannelException {
+            prepared = peer(destination).prepare(new Prepare(begun.id(), begun.key(), LIVE, begun.domainXml(), begun.cookie(),
+                    begun.sections(), source.uri));
+            return this;
+        }
+
+        ByHand perform() throws ChannelException {
+            performed = peer(source).perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.token(),
+                    prepared.cookie(), destination.uri, prepared.sections()));
+            return this;
+        }
+
+        Finished finish() throws ChannelException {
+            return peer(destination).finish(new Messages.Finish(begun.id(), begun.key(), false, performed.cookie()));
+        }
+
+        /** What a driver does after a failure: cancel on the destination, then on the source. */
+        void cancel() throws ChannelException {
+            peer(destination).finish(new Messages.Finish(begun.id(), begun.key(), true, null));
+            confirm(true, null);
+        }
+
+        void confirm(boolean cancelled, String cookie) throws ChannelException {
+            peer(source).confirm(new Messages.Confirm(begun.id(), begun.key(), cancelled, cookie));
+        }
+    }
+
+    ByHand byHand(String guest) throws ChannelException {
+        return new ByHand(guest);
+    }
+}

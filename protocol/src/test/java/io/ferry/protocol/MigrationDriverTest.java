@@ -1,0 +1,144 @@
+package io.ferry.protocol;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Migrate;
+import io.ferry.protocol.Messages.Outcome;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.Test;
+
+/** The driver's choices after each failure, against scripted daemons: what it calls next, and what it reports. */
+public class MigrationDriverTest {
+    private static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, false, false, false);
+
+    private final ScriptedPeer source = new ScriptedPeer("src", Set.of(2, 3));
+    private final ScriptedPeer destination = new ScriptedPeer("dst", Set.of(2, 3));
+    private final List<String> warnings = new ArrayList<>();
+
+    private Finished run() throws ChannelException {
+        return new MigrationDriver(new MigrationDriver.Listener() {
+            @Override
+            public void step(String phase, String host, String cookieOut) {
+            }
+
+            @Override
+            public void warning(String message) {
+                warnings.add(message);
+            }
+        }, Duration.ofMillis(10), 0).run(source, destination, new Migrate("vm", "dst", LIVE, null, null, 0));
+    }
+
+    @Test
+    public void theFivePhasesInOrder() throws Exception {
+        assertEquals("vm", run().domain());
+        assertEquals(List.of("begin", "perform", "confirm"), source.calls());
+        assertEquals(List.of("prepare", "finish"), destination.calls());
+    }
+
+    @Test
+    public void aRefusedPrepareCancelsOnTheSourceOnly() {
+        destination.refuses("prepare", "no room");
+        ChannelException e = assertThrows(ChannelException.class, this::run);
+        assertEquals("no room", e.getMessage());
+        assertEquals(List.of("begin", "confirm cancelled"), source.calls());
+        assertEquals(List.of("prepare"), destination.calls());
+    }
+
+    @Test
+    public void aLostPrepareCancelsOnBothSides() {
+        destination.loses("prepare", "connection reset");
+        assertThrows(ChannelException.class, this::run);
+        assertEquals(List.of("prepare", "finish cancelled"), destination.calls());
+        assertEquals(List.of("begin", "confirm cancelled"), source.calls());
+    }
+
+    @Test
+    public void aFailedPerformCancelsBothSidesAndReportsTheDestinationsOwnReason() {
+        source.refuses("perform", "Broken pipe");
+        destination.cancelNote = "No space left on device";
+        ChannelException e = assertThrows(ChannelException.class, this::run);
+        assertEquals("Broken pipe; on the destination: No space left on device", e.getMessage());
+        assertEquals(List.of("prepare", "finish cancelled"), destination.calls());
+        assertEquals(List.of("begin", "perform", "confirm cancelled"), source.calls());
+    }
+
+    @Test
+    public void aFailedFinishThatTheDestinationCommittedAnywayCompletes() throws Exception {
+        destination.refuses("finish", "hook script did not finish within 60 s");
+        destination.settleOutcome = Outcome.COMMITTED;
+        run();
+        assertEquals(List.of("prepare", "finish", "settle"), destination.calls());
+        assertEquals(List.of("begin", "perform", "confirm"), source.calls());
+        assertTrue(warnings.toString(), warnings.get(0).contains("the destination committed the migration"));
+    }
+
+    @Test
+    public void aFailedFinishThatTheDestinationAbortedRollsBackAndReportsTheFinishError() {
+        destination.refuses("finish", "cookie section fault failed");
+        destination.settleOutcome = Outcome.ABORTED;
+        ChannelException e = assertThrows(ChannelException.class, this::run);
+        assertEquals("cookie section fault failed", e.getMessage());
+        assertEquals(List.of("begin", "perform", "confirm cancelled"), source.calls());
+    }
+
+    @Test
+    public void aLostFinishWithADestinationThatNeverAnswersLeavesTheSourceAlone() {
+        destination.loses("finish", "connection reset");
+        destination.loses("settle", "connection refused");
+        ChannelException e = assertThrows(ChannelException.class, this::run);
+        assertTrue(e.getMessage(), e.getMessage().contains("the source keeps it paused"));
+        assertEquals(List.of("begin", "perform"), source.calls()); // no Confirm either way: only the destination knows
+    }
+
+    @Test
+    public void aFailedConfirmAfterSuccessIsOnlyAWarning() throws Exception {
+        source.loses("confirm", "connection reset");
+        assertEquals("vm", run().domain());
+        assertTrue(warnings.toString(), warnings.get(0).contains("the source daemon finishes the clean-up itself"));
+    }
+
+    @Test
+    public void cleanUpFailuresNeverReplaceTheFirstError() {
+        source.refuses("perform", "the first error");
+        destination.refuses("finish cancelled", "clean-up failed");
+        source.refuses("confirm cancelled", "clean-up failed too");
+        ChannelException e = assertThrows(ChannelException.class, this::run);
+        assertEquals("the first error", e.getMessage());
+        assertEquals(2, e.getSuppressed().length);
+    }
+
+    @Test
+    public void protocolTwoWhenOnePeerOnlySpeaksIt() throws Exception {
+        ScriptedPeer old = new ScriptedPeer("dst", Set.of(2));
+        Finished finished = new MigrationDriver(MigrationDriver.Listener.NONE, Duration.ofMillis(10), 0)
+                .run(source, old, new Migrate("vm", "dst", LIVE, null, null, 0));
+        assertEquals("vm", finished.domain());
+        assertEquals(List.of("begin", "perform"), source.calls()); // no Confirm in protocol 2
+        assertEquals(List.of("prepare", "finish"), old.calls());
+    }
+
+    @Test
+    public void bothDaemonsHearTheDriverWhileItRuns() throws Exception {
+        ScriptedPeer slowSource = new ScriptedPeer("src", Set.of(2, 3)) {
+            @Override
+            public Messages.Performed perform(Messages.Perform request) throws ChannelException {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return super.perform(request);
+            }
+        };
+        new MigrationDriver(MigrationDriver.Listener.NONE, Duration.ofMillis(10), 0)
+                .run(slowSource, destination, new Migrate("vm", "dst", LIVE, null, null, 0));
+        assertTrue("keepalives to the source: " + slowSource.keepalives, slowSource.keepalives >= 2);
+        assertTrue("keepalives to the destination: " + destination.keepalives, destination.keepalives >= 2);
+    }
+}

@@ -1,0 +1,128 @@
+package io.ferry.protocol;
+
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.Messages.Begun;
+import io.ferry.protocol.Messages.Confirm;
+import io.ferry.protocol.Messages.Fate;
+import io.ferry.protocol.Messages.Finish;
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
+import io.ferry.protocol.Messages.Perform;
+import io.ferry.protocol.Messages.Performed;
+import io.ferry.protocol.Messages.Prepare;
+import io.ferry.protocol.Messages.Prepared;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A daemon that answers what the test scripted and records every call ("finish cancelled", "confirm", ...),
+ * for the driver's choices after each failure.
+ */
+class ScriptedPeer implements Peer {
+    private final String uri;
+    private final Set<Integer> protocols;
+    final List<String> calls = new ArrayList<>();
+    final Map<String, ChannelException> failures = new HashMap<>();
+    Outcome settleOutcome = Outcome.ABORTED;
+    String cancelNote;
+    int keepalives;
+
+    ScriptedPeer(String uri, Set<Integer> protocols) {
+        this.uri = uri;
+        this.protocols = protocols;
+    }
+
+    /** The call named {@code call} is refused (the daemon ran it and said no). */
+    ScriptedPeer refuses(String call, String message) {
+        failures.put(call, new ChannelException(message, true));
+        return this;
+    }
+
+    /** The call named {@code call} is lost (no answer: the outcome is unknown). */
+    ScriptedPeer loses(String call, String message) {
+        failures.put(call, new ChannelException(message, false));
+        return this;
+    }
+
+    private synchronized void called(String call) throws ChannelException {
+        calls.add(call);
+        ChannelException failure = failures.get(call);
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    synchronized List<String> calls() {
+        return List.copyOf(calls);
+    }
+
+    @Override
+    public String uri() {
+        return uri;
+    }
+
+    @Override
+    public Set<Integer> protocols() {
+        return protocols;
+    }
+
+    @Override
+    public Begun begin(Begin request) throws ChannelException {
+        called("begin");
+        return new Begun("m1", "k".repeat(64), "<domain/>", request.flags().v2() ? null : "<qemu-migration/>", List.of());
+    }
+
+    @Override
+    public Prepared prepare(Prepare request) throws ChannelException {
+        called("prepare");
+        return new Prepared(request.id(), "tcp:127.0.0.1:1", "t", "<qemu-migration/>", List.of());
+    }
+
+    @Override
+    public Performed perform(Perform request) throws ChannelException {
+        called("perform");
+        return new Performed(request.id(), "<qemu-migration/>");
+    }
+
+    @Override
+    public Finished finish(Finish request) throws ChannelException {
+        called(request.cancelled() ? "finish cancelled" : "finish");
+        return request.cancelled() ? new Finished(request.id(), null, null, cancelNote) : new Finished(request.id(), "vm", "<c/>", null);
+    }
+
+    @Override
+    public void confirm(Confirm request) throws ChannelException {
+        called(request.cancelled() ? "confirm cancelled" : "confirm");
+    }
+
+    @Override
+    public Fate fate(String migrationId) throws ChannelException {
+        called("fate");
+        return new Fate(migrationId, settleOutcome);
+    }
+
+    @Override
+    public Outcome settle(String migrationId, String key) throws ChannelException {
+        called("settle");
+        return settleOutcome;
+    }
+
+    @Override
+    public synchronized void keepalive(String migrationId, String key) {
+        keepalives++;
+    }
+
+    @Override
+    public Upload tunnel(String migrationId) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
+    public InputStream sideStream(String migrationId, String key, String feature) {
+        throw new UnsupportedOperationException();
+    }
+}
