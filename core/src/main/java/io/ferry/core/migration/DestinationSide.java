@@ -70,7 +70,7 @@ final class DestinationSide {
                     Negotiation.requireMandatory(begin.features(), local, request.sections());
                     pinned = Negotiation.common(local, request.sections());
                 }
-                m.hooks.migrate(spec.name(), "begin", "destination", spec.xml());
+                m.hooks.begin(spec.name(), "destination", spec.xml());
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Journal.Step.PREPARED, spec.name(),
                         spec.uuid(), request.sourceUri(), request.flags());
                 m.journal.record(entry);
@@ -215,7 +215,7 @@ final class DestinationSide {
             }
             incoming.remove(in.id);
             m.domains.release(in.domain, in.id);
-            m.hooks.migrate(in.spec.name(), "end", "destination", in.spec.xml());
+            m.hooks.end(in.spec.name(), "destination", in.spec.xml());
             LOG.info("domain {} arrived and runs here (migration {}, memory verified: {})", in.spec.name(), in.id,
                     stats == null ? "n/a" : stats.memoryVerified());
             return new Finished(in.id, in.spec.name(), cookie);

@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.domain.DomainManager;
@@ -60,13 +61,13 @@ public class MigrationService {
 
     @Activate
     public MigrationService(BundleContext context, @Reference Daemon daemon, @Reference DomainManager domains,
-            @Reference SectionRegistry registry, @Reference SnapshotStore snapshots) throws IOException {
+            @Reference SectionRegistry registry, @Reference SnapshotStore snapshots, @Reference ProcessRunner processes) throws IOException {
         String hooks = context.getProperty("ferry.home");
         PeerClients peers = daemon::peer;
         this.peers = peers;
         this.migrations = new Migrations(daemon.settings(), daemon.bakery(), domains, registry,
                 new Journal(daemon.settings().stateDir()), new Jobs(),
-                new Hooks(hooks == null ? null : Path.of(hooks, "etc", "hooks")), new SideStreams(peers), snapshots);
+                new Hooks(hooks == null ? null : Path.of(hooks, "etc", "hooks"), processes), new SideStreams(peers), snapshots);
         this.source = new SourceSide(migrations, peers);
         this.destination = new DestinationSide(migrations);
         this.protocols = parseProtocols(context.getProperty(PROTOCOLS));

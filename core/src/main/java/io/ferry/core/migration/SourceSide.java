@@ -83,7 +83,7 @@ final class SourceSide {
                         throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
                                 + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
                     }
-                    m.hooks.migrate(domain.name(), "begin", "source", destination.xml());
+                    m.hooks.begin(domain.name(), "source", destination.xml());
                     m.journal.record(entry);
                     outgoing.put(id, o);
                     return new Begun(id, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
@@ -212,7 +212,7 @@ final class SourceSide {
         o.entry = o.entry.at(Journal.Step.CONFIRMED);
         m.journal.record(o.entry);
         end(o, true);
-        m.hooks.migrate(o.domain.name(), "end", "source", o.destination.xml());
+        m.hooks.end(o.domain.name(), "source", o.destination.xml());
         LOG.info("domain {} migrated away (migration {})", o.domain.name(), o.id);
     }
 
