@@ -49,7 +49,8 @@ public final class BoundedProcessRunner implements ProcessRunner, AutoCloseable 
     @Override
     public Result run(String label, List<String> command, byte[] stdin, Duration limit) throws IOException {
         if (command.isEmpty() || limit.isNegative() || limit.isZero()) {
-            throw new IllegalArgumentException("cannot run " + label + ": " + (command.isEmpty() ? "no command" : "time limit " + limit));
+            String problem = command.isEmpty() ? "no command" : "time limit " + limit;
+            throw new IllegalArgumentException("cannot run " + label + ": " + problem);
         }
         long deadline = System.nanoTime() + limit.toNanos();
         ProcessTree tree;

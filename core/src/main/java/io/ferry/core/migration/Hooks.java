@@ -56,7 +56,7 @@ public final class Hooks {
 
     /** A migration of {@code domain} begins on this {@code side}: records the event and runs the hook, which may refuse. */
     public void begin(String domain, String side, String domainXml) throws HookRefusal {
-        if (!record(domain, "begin", side)) {
+        if (!recordEvent(domain, "begin", side)) {
             return;
         }
         ProcessRunner.Result result;
@@ -67,13 +67,14 @@ public final class Hooks {
         }
         if (result.exitStatus() != 0) {
             String err = result.stderr().strip().replaceAll("\\s+", " ");
-            throw new HookRefusal("hook script " + script + " refused the migration of " + domain + (err.isEmpty() ? "" : ": " + err));
+            throw new HookRefusal("hook script " + script + " refused the migration of " + domain
+                    + (err.isEmpty() ? "" : ": " + err));
         }
     }
 
     /** A migration of {@code domain} ended on this {@code side}: records the event and runs the hook; never fails. */
     public void end(String domain, String side, String domainXml) {
-        if (!record(domain, "end", side)) {
+        if (!recordEvent(domain, "end", side)) {
             return;
         }
         try {
@@ -88,7 +89,7 @@ public final class Hooks {
     }
 
     /** Records and logs the event; true if there is a hook to run. */
-    private boolean record(String domain, String operation, String side) {
+    private boolean recordEvent(String domain, String operation, String side) {
         LOG.info("event: domain {} migration {} ({})", domain, operation, side);
         synchronized (this) {
             events.addLast(new Event(++sequence, System.currentTimeMillis(), domain, operation, side));
