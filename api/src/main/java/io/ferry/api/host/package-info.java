@@ -1,8 +1,8 @@
 /**
- * This host's settings as the core knows them, for plug-ins that depend on the api alone: what ferryd's
- * command line overrides, and where the installation is.
+ * This host, as the core offers it to plug-ins that depend on the api alone: its settings (what ferryd's command
+ * line overrides, and where the installation is) and a runner for its programs.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package io.ferry.api.host;
 

@@ -1,35 +1,48 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.host.ProcessRunner;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Migration events and hook scripts, as libvirt's {@code /etc/libvirt/hooks/qemu}: the executable
  * {@code etc/hooks/ferry} is run as {@code ferry NAME migrate begin|end -} with the domain definition on
- * stdin. A non-zero exit of the {@code begin} hook refuses the migration, its stderr is the reason.
+ * stdin, within a time limit. Only {@link #begin} may refuse a migration (a non-zero exit, its stderr is the
+ * reason, or the limit); {@link #end} comes after the migration is decided, so its failures are only logged.
  */
 public final class Hooks {
     private static final Logger LOG = LoggerFactory.getLogger(Hooks.class);
-    private static final long TIMEOUT_SECONDS = 60;
+    /** How long a hook may run, from its start to its exit and the end of its output. */
+    public static final Duration DEFAULT_LIMIT = Duration.ofSeconds(60);
 
     private static final int EVENTS_KEPT = 256;
 
     private final Path script;
+    private final ProcessRunner processes;
+    private final Duration limit;
     private final Deque<Event> events = new ArrayDeque<>();
     private long sequence;
 
-    public Hooks(Path hooksDir) {
+    public Hooks(Path hooksDir, ProcessRunner processes) {
+        this(hooksDir, processes, DEFAULT_LIMIT);
+    }
+
+    /** @param hooksDir where the script {@code ferry} may be; null: no hooks */
+    public Hooks(Path hooksDir, ProcessRunner processes, Duration limit) {
+        if (limit.isNegative() || limit.isZero()) {
+            throw new IllegalArgumentException("the hook time limit must be positive, not " + limit);
+        }
         this.script = hooksDir == null ? null : hooksDir.resolve("ferry");
+        this.processes = processes;
+        this.limit = limit;
     }
 
     /** A migration event, as {@code ferry events} lists them. */
@@ -41,22 +54,42 @@ public final class Hooks {
         return List.copyOf(events);
     }
 
-    /** The {@code begin} hook of a migration: it may refuse. */
+    /** A migration of {@code domain} begins on this {@code side}: records the event and runs the hook, which may refuse. */
     public void begin(String domain, String side, String domainXml) throws HookRefusal {
-        migrate(domain, "begin", side, domainXml);
-    }
-
-    /** The {@code end} hook: its failure is logged, never thrown, so it cannot fail a committed migration. */
-    public void end(String domain, String side, String domainXml) {
+        if (!recordEvent(domain, "begin", side)) {
+            return;
+        }
+        ProcessRunner.Result result;
         try {
-            migrate(domain, "end", side, domainXml);
-        } catch (HookRefusal e) {
-            LOG.warn("the end hook of {} failed: {}", domain, e.getMessage());
+            result = run(domain, "begin", domainXml);
+        } catch (IOException e) {
+            throw new HookRefusal(e.getMessage());
+        }
+        if (result.exitStatus() != 0) {
+            String err = result.stderr().strip().replaceAll("\\s+", " ");
+            throw new HookRefusal("hook script " + script + " refused the migration of " + domain
+                    + (err.isEmpty() ? "" : ": " + err));
         }
     }
 
-    /** Records the event, logs it and runs the hook; {@code begin} may refuse. */
-    public void migrate(String domain, String operation, String side, String domainXml) throws HookRefusal {
+    /** A migration of {@code domain} ended on this {@code side}: records the event and runs the hook; never fails. */
+    public void end(String domain, String side, String domainXml) {
+        if (!recordEvent(domain, "end", side)) {
+            return;
+        }
+        try {
+            ProcessRunner.Result result = run(domain, "end", domainXml);
+            if (result.exitStatus() != 0) {
+                LOG.warn("hook script {} failed (exit {}) at the end of the migration of {}, which stands: {}", script,
+                        result.exitStatus(), domain, result.stderr().strip().replaceAll("\\s+", " "));
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("{}, at the end of the migration of {}, which stands", e.getMessage(), domain);
+        }
+    }
+
+    /** Records and logs the event; true if there is a hook to run. */
+    private boolean recordEvent(String domain, String operation, String side) {
         LOG.info("event: domain {} migration {} ({})", domain, operation, side);
         synchronized (this) {
             events.addLast(new Event(++sequence, System.currentTimeMillis(), domain, operation, side));
@@ -64,35 +97,12 @@ public final class Hooks {
                 events.removeFirst();
             }
         }
-        if (script == null || !Files.isExecutable(script)) {
-            return;
-        }
-        try {
-            Process process = new ProcessBuilder(List.of(script.toString(), domain, "migrate", operation, "-"))
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            try (OutputStream in = process.getOutputStream()) {
-                in.write(domainXml.getBytes(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                // the hook did not read its stdin: that is its choice
-            }
-            String err;
-            try (InputStream stderr = process.getErrorStream()) {
-                err = new String(stderr.readNBytes(4096), StandardCharsets.UTF_8).trim();
-            }
-            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new HookRefusal("hook script " + script + " did not finish within " + TIMEOUT_SECONDS + " s");
-            }
-            if (process.exitValue() != 0 && operation.equals("begin")) {
-                throw new HookRefusal("hook script " + script + " refused the migration of " + domain
-                        + (err.isEmpty() ? "" : ": " + err.replaceAll("\\s+", " ")));
-            }
-        } catch (IOException e) {
-            throw new HookRefusal("cannot run hook script " + script + ": " + e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HookRefusal("interrupted while running hook script " + script);
-        }
+        return script != null && Files.isExecutable(script);
+    }
+
+    private ProcessRunner.Result run(String domain, String operation, String domainXml) throws IOException {
+        return processes.run("hook script " + script, List.of(script.toString(), domain, "migrate", operation, "-"),
+                domainXml.getBytes(StandardCharsets.UTF_8), limit);
     }
 
     /** A hook that said no. */

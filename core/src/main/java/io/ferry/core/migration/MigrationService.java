@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.domain.DomainManager;
@@ -38,7 +39,8 @@ public class MigrationService {
 
     @Activate
     public MigrationService(BundleContext context, @Reference Daemon daemon, @Reference DomainManager domains,
-            @Reference SectionRegistry registry, @Reference SnapshotStore snapshots) throws IOException {
+            @Reference SectionRegistry registry, @Reference SnapshotStore snapshots, @Reference ProcessRunner processes)
+            throws IOException {
         String home = context.getProperty("ferry.home");
         Timing timing = new Timing(Timing.DEFAULT.driverTimeoutMillis(),
                 seconds(context, CONFIRM_WAIT, Timing.DEFAULT.confirmWaitMillis() / 1000) * 1000,
@@ -46,7 +48,7 @@ public class MigrationService {
         AtomicInteger threads = new AtomicInteger();
         this.settlements = Executors.newFixedThreadPool(4, task -> daemonThread(task, "ferry-settlement-" + threads.incrementAndGet()));
         this.engine = new MigrationEngine(daemon.settings(), daemon.bakery(), domains, registry::snapshot,
-                new FileJournal(daemon.settings().stateDir()), new Hooks(home == null ? null : Path.of(home, "etc", "hooks")),
+                new FileJournal(daemon.settings().stateDir()), new Hooks(home == null ? null : Path.of(home, "etc", "hooks"), processes),
                 snapshots, uri -> new HttpPeer(daemon.peer(uri)), System::currentTimeMillis, timing, settlements,
                 parseProtocols(context.getProperty(PROTOCOLS)), daemon::controlUrl);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> daemonThread(task, "ferry-migration-watchdog"));

@@ -227,6 +227,45 @@ public class MigrationSafetyTest {
         assertFalse(d.source.domain(VM).isPresent() && d.source.domain(VM).get().isActive());
     }
 
+    @Test
+    public void onlyTheBeginHookMayRefuse() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.hook("[ \"$3\" = begin ] && { echo 'no room for it' >&2; exit 1; }; exit 0");
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().contains("refused the migration of vm1: no room for it"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /** Finding 5 and finding 1: an end hook that fails or hangs after the commit never fails the migration. */
+    @Test
+    public void endHooksThatFailOrHangAreOnlyLogged() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.hook("[ \"$3\" = end ] && exec sleep 60; exit 0");
+        d.source.hook("[ \"$3\" = end ] && exit 3; exit 0");
+
+        d.migrate(VM);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void aBeginHookThatHangsWithStderrOpenIsRefusedAtItsLimitAndFreesTheDomain() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.hook("[ \"$3\" = begin ] && { echo waiting >&2; exec sleep 60; }; exit 0");
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().contains("did not finish within 1 s"));
+        d.source.assertRuns(VM, digest);
+    }
+
     private interface ThrowingCall {
         void run() throws Exception;
     }

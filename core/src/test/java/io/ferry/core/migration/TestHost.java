@@ -14,7 +14,10 @@ import io.ferry.core.domain.DomainManager;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
+import io.ferry.process.BoundedProcessRunner;
 import io.ferry.protocol.xml.HardenedXmlParser;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +35,7 @@ import java.util.UUID;
  * {@link #restart} builds the daemon anew over the same state, journal and VMs, as a crashed daemon comes back.
  */
 final class TestHost {
+    private static final BoundedProcessRunner PROCESSES = new BoundedProcessRunner(8);
     final String name;
     final String uri;
     final Path stateDir;
@@ -72,7 +76,7 @@ final class TestHost {
         }
         domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
         engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,
-                this::sections, journal, new Hooks(null), snapshots, network, network.clock::get, network.timing, Runnable::run,
+                this::sections, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
                 protocols, () -> uri);
     }
 
@@ -81,6 +85,13 @@ final class TestHost {
                 TestSections.capabilities()));
         all.addAll(extraSections);
         return new SectionSet(all);
+    }
+
+    /** Installs the hook script {@code etc/hooks/ferry} (a shell script body); its time limit here is 1 s. */
+    void hook(String body) throws IOException {
+        Path script = Files.createDirectories(stateDir.resolve("hooks")).resolve("ferry");
+        Files.writeString(script, "#!/bin/sh\n" + body + "\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwx------"));
     }
 
     MigrationEngine engine() {

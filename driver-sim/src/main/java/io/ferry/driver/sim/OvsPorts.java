@@ -1,14 +1,12 @@
 package io.ferry.driver.sim;
 
+import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
-import java.io.File;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Plugs a VM's {@code <virtualport type='openvswitch'/>} NICs into their bridges in this host's OVSDB, as
@@ -17,20 +15,22 @@ import java.util.concurrent.TimeUnit;
  */
 final class OvsPorts {
     /** No OVSDB configured on this host: nothing is plugged. */
-    static final OvsPorts NONE = new OvsPorts(null, null);
-    private static final long WAIT_SECONDS = 10;
+    static final OvsPorts NONE = new OvsPorts(null, null, null);
+    private static final Duration LIMIT = Duration.ofSeconds(10);
 
+    private final ProcessRunner processes;
     private final String program;
     private final String db;
 
-    OvsPorts(String program, String db) {
+    OvsPorts(ProcessRunner processes, String program, String db) {
+        this.processes = processes;
         this.program = program;
         this.db = db;
     }
 
     /** {@code ovs-vsctl} against {@code db} ({@code unix:PATH}), or {@link #NONE} when db is empty. */
-    static OvsPorts of(String db) {
-        return db == null || db.isBlank() ? NONE : new OvsPorts("ovs-vsctl", db.trim());
+    static OvsPorts of(ProcessRunner processes, String db) {
+        return db == null || db.isBlank() ? NONE : new OvsPorts(processes, "ovs-vsctl", db.trim());
     }
 
     void plug(DomainSpec spec) throws HypervisorException {
@@ -65,28 +65,11 @@ final class OvsPorts {
     private void run(String... args) throws HypervisorException {
         List<String> command = new ArrayList<>(List.of(program, "--db=" + db, "--no-wait", "--timeout=5"));
         command.addAll(List.of(args));
-        File err = null;
+        String label = String.join(" ", command);
         try {
-            err = File.createTempFile("ovs-vsctl", ".err"); // a file: a chatty child cannot block on a full pipe
-            Process process = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .redirectError(err).start();
-            if (!process.waitFor(WAIT_SECONDS, TimeUnit.SECONDS)) {
-                process.destroyForcibly();
-                throw new HypervisorException(String.join(" ", command) + " did not finish within " + WAIT_SECONDS + " s");
-            }
-            if (process.exitValue() != 0) {
-                throw new HypervisorException(String.join(" ", command) + " failed (exit " + process.exitValue() + "): "
-                        + Files.readString(err.toPath(), StandardCharsets.UTF_8).strip());
-            }
+            processes.run(label, command, null, LIMIT).requireSuccess(label);
         } catch (IOException e) {
-            throw new HypervisorException("cannot run " + program + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HypervisorException("interrupted while running " + program, e);
-        } finally {
-            if (err != null && !err.delete()) {
-                err.deleteOnExit();
-            }
+            throw new HypervisorException(e.getMessage(), e);
         }
     }
 }

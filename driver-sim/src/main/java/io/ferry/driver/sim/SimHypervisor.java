@@ -1,5 +1,6 @@
 package io.ferry.driver.sim;
 
+import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
@@ -18,6 +19,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 
 /**
  * Ferry's embedded hypervisor ({@code <domain type='sim'>}): VMs whose memory is a real memory-mapped file and
@@ -36,6 +38,9 @@ public class SimHypervisor implements Hypervisor {
     private final Map<Path, SimVirtualMachine> vms = new ConcurrentHashMap<>();
     /** This host's Open vSwitch (ferryd --ovsdb), where openvswitch NICs are plugged. */
     private volatile OvsPorts ovs = OvsPorts.NONE;
+    /** The core's, for ovs-vsctl. */
+    @Reference
+    private ProcessRunner processes;
 
     public SimHypervisor() {
         this(GuestMemory.DEFAULT_CHUNK_BYTES);
@@ -51,7 +56,7 @@ public class SimHypervisor implements Hypervisor {
     @Modified
     void configure(BundleContext context, Map<String, Object> properties) {
         String db = context.getProperty("ferry.ovsdb");
-        ovs = OvsPorts.of(db != null && !db.isBlank() ? db : (String) properties.get("ovsdb"));
+        ovs = OvsPorts.of(processes, db != null && !db.isBlank() ? db : (String) properties.get("ovsdb"));
     }
 
     /** Tests: plug NICs with this runner. */

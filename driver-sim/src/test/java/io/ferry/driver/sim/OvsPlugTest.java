@@ -5,9 +5,11 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.process.BoundedProcessRunner;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +26,8 @@ import org.junit.rules.TemporaryFolder;
 public class OvsPlugTest {
     private static final UUID UUID_ = UUID.fromString("0a1b2c3d-0000-4000-8000-000000000001");
     private static final String DB = "--db=unix:/run/ovs.sock --no-wait --timeout=5 ";
+    /** What the core offers the driver in a framework; one for the whole test run, as a daemon has one. */
+    private static final ProcessRunner PROCESSES = new BoundedProcessRunner();
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
@@ -39,7 +43,7 @@ public class OvsPlugTest {
         Path program = Files.writeString(dir.resolve("ovs-vsctl"), "#!/bin/sh\necho \"$*\" >> " + calls
                 + "\nif [ -f " + fail + " ]; then echo 'ovs-vsctl: no bridge named br9' >&2; exit 1; fi\n");
         Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
-        hypervisor.useOvs(new OvsPorts(program.toString(), "unix:/run/ovs.sock"));
+        hypervisor.useOvs(new OvsPorts(PROCESSES, program.toString(), "unix:/run/ovs.sock"));
     }
 
     @After
@@ -86,7 +90,7 @@ public class OvsPlugTest {
 
     @Test
     public void withoutOvsdbNothingRuns() throws Exception {
-        hypervisor.useOvs(OvsPorts.of(" "));
+        hypervisor.useOvs(OvsPorts.of(PROCESSES, " "));
         hypervisor.boot(spec("br0"), tmp.newFolder("d").toPath()).destroy();
         assertEquals(List.of(), calls());
     }

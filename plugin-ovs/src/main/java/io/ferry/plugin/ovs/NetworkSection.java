@@ -6,6 +6,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
 import io.ferry.api.host.HostSettings;
+import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.ArrayList;
@@ -40,6 +41,8 @@ public class NetworkSection implements CookieSection<PortData> {
 
     @Reference
     private HostSettings host;
+    @Reference
+    private ProcessRunner processes;
 
     public NetworkSection() {
     }
@@ -52,7 +55,7 @@ public class NetworkSection implements CookieSection<PortData> {
     @Modified
     void configure(Config config) {
         String db = host.override("ovsdb").orElse(config.ovsdb());
-        ovs = db == null || db.isBlank() ? null : new OvsDb(db.trim());
+        ovs = db == null || db.isBlank() ? null : new OvsDb(processes, db.trim());
     }
 
     @Override

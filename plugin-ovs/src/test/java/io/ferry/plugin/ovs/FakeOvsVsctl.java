@@ -1,5 +1,7 @@
 package io.ferry.plugin.ovs;
 
+import io.ferry.api.host.ProcessRunner;
+import io.ferry.process.BoundedProcessRunner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,6 +14,9 @@ import java.util.List;
  * content of {@code get.out} for a {@code get}, and fails with {@code fail.err} on stderr when that file exists.
  */
 final class FakeOvsVsctl {
+    /** What the core offers the plug-in in a framework; one for the whole test run, as a daemon has one. */
+    static final ProcessRunner PROCESSES = new BoundedProcessRunner();
+
     final Path dir;
     final Path program;
 
@@ -30,7 +35,7 @@ final class FakeOvsVsctl {
     }
 
     OvsDb db() {
-        return new OvsDb(program.toString(), "unix:/run/test.sock");
+        return new OvsDb(PROCESSES, program.toString(), "unix:/run/test.sock");
     }
 
     void answer(String getOutput) throws IOException {

@@ -111,7 +111,10 @@ public class PortDataTransferTest {
 
     @Test
     public void aMissingProgramIsAnIoError() {
-        OvsDb missing = new OvsDb(folder.getRoot().toPath().resolve("nowhere").toString(), "unix:/x");
-        assertThrows(IOException.class, () -> missing.portData("eth0"));
+        String nowhere = folder.getRoot().toPath().resolve("nowhere").toString();
+        OvsDb missing = new OvsDb(FakeOvsVsctl.PROCESSES, nowhere, "unix:/x");
+        IOException e = assertThrows(IOException.class, () -> missing.portData("eth0"));
+        assertEquals("cannot run " + nowhere + " --db=unix:/x --no-wait --timeout=5 --if-exists get Interface eth0"
+                + " external_ids:PortData: No such file or directory", e.getMessage());
     }
 }
