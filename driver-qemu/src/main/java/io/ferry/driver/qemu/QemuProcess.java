@@ -129,7 +129,10 @@ final class QemuProcess {
         return true;
     }
 
-    /** The last non-empty line of the log, for errors: what QEMU said before it went. */
+    /**
+     * The last line of the log, for errors: what QEMU said before it went. A hint QEMU adds on lines of their own
+     * ("Use -machine help …") comes with the message line it belongs to.
+     */
     String lastLogLine() {
         return lastLine(log);
     }
@@ -142,12 +145,18 @@ final class QemuProcess {
             file.seek(length - size);
             file.readFully(tail);
             String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
-            for (int i = lines.length - 1; i >= 0; i--) {
-                if (!lines[i].isBlank()) {
-                    return lines[i].strip();
+            String message = "";
+            for (int i = lines.length - 1, taken = 0; i >= 0 && taken < 4; i--) {
+                if (lines[i].isBlank()) {
+                    continue;
+                }
+                message = message.isEmpty() ? lines[i].strip() : lines[i].strip() + " " + message;
+                taken++;
+                if (lines[i].contains("qemu") || lines[i].contains(": ")) {
+                    break; // the message line (QEMU prefixes it with its name); hints follow it
                 }
             }
-            return "(its log " + log + " is empty)";
+            return message.isEmpty() ? "(its log " + log + " is empty)" : message;
         } catch (IOException e) {
             return "(no log at " + log + ")";
         }
