@@ -6,6 +6,9 @@ import io.ferry.api.hypervisor.MigrationStats;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -30,29 +33,49 @@ final class IncomingMigration {
         this.settings = settings;
     }
 
-    /** Listens on {@code host} at the first free port of the range; returns the source's URI. */
+    /**
+     * Listens on {@code host} at the first free port of the range; returns the source's URI. As libvirt's port
+     * allocator, it finds the port by binding it, then hands it to QEMU: QEMU cannot be asked twice (a failed
+     * {@code migrate-incoming} leaves its incoming state behind).
+     */
     String listen(String host) throws HypervisorException {
         vm.execute("migrate-set-capabilities", OutgoingMigration.eventsCapability());
-        String bracketed = host.contains(":") ? "[" + host + "]" : host;
-        HypervisorException last = null;
+        int port = freePort(host);
+        String uri = "tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        vm.execute("migrate-incoming", incoming(uri));
+        start = System.nanoTime();
+        return uri;
+    }
+
+    /** QEMU stays after a failed load (exit-on-error off), so that its reason can be asked and reported. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode incoming(String uri) {
+        return Qmp.JSON.createObjectNode().put("uri", uri).put("exit-on-error", false);
+    }
+
+    private int freePort(String host) throws HypervisorException {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (IOException e) {
+            throw new HypervisorException("cannot listen for the memory of domain '" + vm.spec().name() + "' on "
+                    + host + ": " + e.getMessage(), e);
+        }
         for (int port = settings.firstPort(); port <= settings.lastPort(); port++) {
-            String uri = "tcp:" + bracketed + ":" + port;
-            try {
-                vm.execute("migrate-incoming", Qmp.JSON.createObjectNode().put("uri", uri));
-                start = System.nanoTime();
-                return uri;
-            } catch (Qmp.CommandError e) {
-                last = e; // most likely the port is taken: QEMU leaves the incoming state as it was
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(address, port));
+                return port;
+            } catch (IOException e) {
+                // taken: the next one
             }
         }
         throw new HypervisorException("domain '" + vm.spec().name() + "' cannot listen for its memory on " + host
-                + " at any port of " + settings.firstPort() + "-" + settings.lastPort() + ": " + last.getMessage(), last);
+                + ": no port of " + settings.firstPort() + "-" + settings.lastPort() + " is free");
     }
 
     /** Feeds {@code in} to QEMU through a unix socket, then waits for QEMU to have loaded it. */
     MigrationStats receive(InputStream in, MigrationControl control) throws IOException, HypervisorException {
         vm.execute("migrate-set-capabilities", OutgoingMigration.eventsCapability());
-        vm.execute("migrate-incoming", Qmp.JSON.createObjectNode().put("uri", "unix:" + vm.files().incoming()));
+        vm.execute("migrate-incoming", incoming("unix:" + vm.files().incoming()));
         start = System.nanoTime();
         long received = 0;
         try (SocketChannel qemu = SocketChannel.open(StandardProtocolFamily.UNIX)) {

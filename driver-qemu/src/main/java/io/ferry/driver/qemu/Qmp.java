@@ -147,13 +147,8 @@ final class Qmp implements Closeable {
             if (System.nanoTime() >= deadline) {
                 return null;
             }
-            try {
-                read(deadline, "an event");
-            } catch (HypervisorException e) {
-                if (System.nanoTime() >= deadline && !closed && channel.isOpen()) {
-                    return null;
-                }
-                throw e;
+            if (read(deadline, "an event", false) == null) {
+                return null;
             }
         }
     }
@@ -174,8 +169,12 @@ final class Qmp implements Closeable {
         }
     }
 
-    /** The next message; an event is also kept. */
     private JsonNode read(long deadline, String what) throws HypervisorException {
+        return read(deadline, what, true);
+    }
+
+    /** The next message (an event is also kept); at the deadline, null or a timeout error. */
+    private JsonNode read(long deadline, String what, boolean failOnTimeout) throws HypervisorException {
         try {
             while (true) {
                 while (buffer.hasRemaining()) {
@@ -201,7 +200,10 @@ final class Qmp implements Closeable {
                 }
                 long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (wait <= 0) {
-                    throw timeout(what);
+                    if (failOnTimeout) {
+                        throw timeout(what);
+                    }
+                    return null;
                 }
                 selector.select(wait);
                 selector.selectedKeys().clear();
