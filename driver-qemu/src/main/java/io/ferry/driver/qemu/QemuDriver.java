@@ -128,7 +128,7 @@ class QemuDriver implements Hypervisor {
                     new NicPlumbing(settings.ovsdb()), () -> gone(files));
             vms.put(files.dir(), vm);
             LOG.log(System.Logger.Level.INFO, "re-attached to QEMU of domain ''{0}'' (pid {1}), {2}", spec.name(),
-                    process.pid(), vm.status());
+                    Long.toString(process.pid()), vm.status());
             return Optional.of(vm);
         } catch (IOException | HypervisorException | RuntimeException e) {
             claimed.remove(files.dir());

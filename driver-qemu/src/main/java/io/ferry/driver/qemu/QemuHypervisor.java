@@ -41,8 +41,9 @@ public class QemuHypervisor extends QemuDriver {
         String ovsdb() default "";
     }
 
+    /** Package-private: SCR injects it into {@link KvmHypervisor} too, which it cannot with a private field. */
     @Reference
-    private HostSettings host;
+    HostSettings host;
 
     public QemuHypervisor() {
         super("qemu", null);

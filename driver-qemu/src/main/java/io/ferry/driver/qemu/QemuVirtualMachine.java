@@ -106,7 +106,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
                 }
                 if (!process.awaitGone(settings.quitTimeoutMillis())) {
                     LOG.log(System.Logger.Level.WARNING, "QEMU of domain ''{0}'' (pid {1}) did not quit within {2} ms: killing it",
-                            spec().name(), process.pid(), settings.quitTimeoutMillis());
+                            spec().name(), Long.toString(process.pid()), Long.toString(settings.quitTimeoutMillis()));
                     process.kill();
                     process.awaitGone(settings.quitTimeoutMillis());
                 }
