@@ -87,7 +87,7 @@ final class IncomingMigration {
                 try {
                     toQemu.write(buffer, 0, n);
                 } catch (IOException e) {
-                    throw failed("QEMU stopped taking the stream after " + received + " bytes");
+                    throw failed("QEMU stopped taking the stream after " + received + " bytes: " + reason());
                 }
                 received += n;
                 if (control.aborted()) {
@@ -123,6 +123,16 @@ final class IncomingMigration {
                 default -> vm.qmp().awaitEvent(e -> e.path("event").asText().equals("MIGRATION"),
                         OutgoingMigration.POLL_MILLIS);
             }
+        }
+    }
+
+    /** Why QEMU's incoming migration failed, as it says ({@code error-desc}), or the last line of its log. */
+    private String reason() {
+        try {
+            MigrationInfo info = MigrationInfo.of(vm.execute("query-migrate", null));
+            return info.status().equals("failed") ? info.error() : "it is " + info.status();
+        } catch (HypervisorException e) {
+            return e.getMessage();
         }
     }
 

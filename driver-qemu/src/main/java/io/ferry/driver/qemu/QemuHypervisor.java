@@ -3,7 +3,6 @@ package io.ferry.driver.qemu;
 import io.ferry.api.host.HostSettings;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
-import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -55,7 +54,7 @@ public class QemuHypervisor extends QemuDriver {
 
     @Activate
     @Modified
-    void configure(Config config, Map<String, Object> properties) throws HypervisorException {
+    void configure(Config config) throws HypervisorException {
         settings(settings(host, config));
     }
 

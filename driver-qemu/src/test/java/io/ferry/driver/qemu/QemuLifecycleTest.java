@@ -13,6 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -129,6 +132,19 @@ public class QemuLifecycleTest {
         assertFalse(vm.process().isAlive());
         vm.destroy(); // idempotent
         assertThrows(HypervisorException.class, vm::status);
+    }
+
+    @Test
+    public void aQemuThatDiesMidCommandFailsTheCallWithItsLastWords() throws Exception {
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("dies", 32, "0"), runDir());
+        Guests.signal(vm.process().pid(), "STOP"); // the command waits for a reply that never comes
+        FutureTask<String> status = Guests.async("status", vm::status);
+        Thread.sleep(200);
+        Guests.signal(vm.process().pid(), "KILL");
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> status.get(30, TimeUnit.SECONDS));
+        assertEquals("QEMU exited during query-status: " + vm.process().lastLogLine(), e.getCause().getMessage());
+        assertFalse(vm.isRunning());
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -181,7 +182,7 @@ public class QemuMigrationTest {
     public void spiceClientsAreRelocatedAndVncClientsAreNot() throws Exception {
         String graphics = "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>"
                 + "<graphics type='vnc' autoport='yes' listen='127.0.0.1'/>";
-        DomainSpec spec = Guests.spec(Guests.xml("spice", java.util.UUID.randomUUID(), 32, "1M", graphics));
+        DomainSpec spec = Guests.spec(Guests.xml("spice", UUID.randomUUID(), 32, "1M", graphics));
         QemuVirtualMachine src = (QemuVirtualMachine) source.boot(spec, tmp.newFolder().toPath());
         QemuVirtualMachine dst = (QemuVirtualMachine) destination.createIncoming(spec, tmp.newFolder().toPath());
         DomainSpec.Graphics spice = dst.graphicsListeners().stream().filter(g -> g.type().equals("spice")).findFirst()
