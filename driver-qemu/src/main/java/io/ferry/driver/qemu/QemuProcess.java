@@ -120,7 +120,7 @@ final class QemuProcess {
                 return false;
             }
             try {
-                Thread.sleep(5);
+                Thread.sleep(1);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return !isAlive();
