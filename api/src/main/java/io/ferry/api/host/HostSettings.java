@@ -15,4 +15,12 @@ public interface HostSettings {
 
     /** A path from a setting: absolute as it is, relative to the installation otherwise. */
     Path resolve(String path);
+
+    /**
+     * The daemon's state directory (ferryd {@code --state-dir}), absolute: where a plug-in keeps files that outlive
+     * its VMs and the daemon, in a subdirectory of its own (the QEMU driver's logs are in {@code qemu/}).
+     *
+     * @since 1.1
+     */
+    Path stateDir();
 }

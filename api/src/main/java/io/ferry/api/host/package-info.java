@@ -1,6 +1,7 @@
 /**
  * This host, as the core offers it to plug-ins that depend on the api alone: its settings (what ferryd's command
- * line overrides, and where the installation is) and a runner for its programs.
+ * line overrides, where the installation is, the daemon's state directory) and a runner for its programs.
+ * 1.1: {@link io.ferry.api.host.ProcessRunner}, {@link io.ferry.api.host.HostSettings#stateDir()}.
  */
 @Version("1.1.0")
 @Export

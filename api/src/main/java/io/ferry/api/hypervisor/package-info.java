@@ -1,9 +1,10 @@
 /**
  * The hypervisor SPI: a driver bundle registers a {@link io.ferry.api.hypervisor.Hypervisor} for one domain
  * type ({@code <domain type='sim'>}); the core keeps definitions, state and the migration protocol, the driver
- * runs the VMs and moves their memory over the streams the core gives it.
+ * runs the VMs and moves their memory over the streams the core gives it, or (1.1) over a connection of its own
+ * ({@link io.ferry.api.hypervisor.DirectMigration}).
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package io.ferry.api.hypervisor;
 

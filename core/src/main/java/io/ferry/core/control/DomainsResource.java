@@ -154,7 +154,9 @@ final class DomainsResource implements Resource {
             element.attr("type", domain.current().type()).attr("memory", domain.current().memoryKiB())
                     .attr("vcpus", domain.current().vcpus()).attr("migration", domain.migration());
             if (domain.vm() != null) {
-                element.attr("digest", domain.vm().memoryDigest());
+                if (domain.vm().hasMemoryDigest()) { // QEMU's VMs have none
+                    element.attr("digest", domain.vm().memoryDigest());
+                }
                 for (var graphics : domain.vm().graphicsListeners()) {
                     element.child("graphics").attr("type", graphics.type()).attr("port", graphics.port()).attr("listen", graphics.listen());
                 }

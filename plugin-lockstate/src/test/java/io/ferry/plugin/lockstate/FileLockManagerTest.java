@@ -42,6 +42,11 @@ public class FileLockManagerTest {
             public Path resolve(String path) {
                 return Path.of(path);
             }
+
+            @Override
+            public Path stateDir() {
+                return leases.getParent();
+            }
         }, new FileLockManager.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {

@@ -1,0 +1,147 @@
+package io.ferry.driver.qemu;
+
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The destination's side: QEMU was started with {@code -incoming defer}; {@code migrate-incoming} makes it
+ * listen, on a unix socket the driver feeds from the core's stream, or on a TCP port of the configured range that
+ * the source's QEMU connects to. QEMU reports no byte counts while it receives, so the figures are the stream's.
+ */
+final class IncomingMigration {
+    private static final int BUFFER_BYTES = 256 * 1024;
+    private static final long PROGRESS_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final QemuVirtualMachine vm;
+    private final QemuSettings settings;
+    private long start;
+
+    IncomingMigration(QemuVirtualMachine vm, QemuSettings settings) {
+        this.vm = vm;
+        this.settings = settings;
+    }
+
+    /**
+     * Listens on {@code host} at the first free port of the range; returns the source's URI. As libvirt's port
+     * allocator, it finds the port by binding it, then hands it to QEMU: QEMU cannot be asked twice (a failed
+     * {@code migrate-incoming} leaves its incoming state behind).
+     */
+    String listen(String host) throws HypervisorException {
+        vm.execute("migrate-set-capabilities", OutgoingMigration.eventsCapability());
+        int port = freePort(host);
+        String uri = "tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+        vm.execute("migrate-incoming", incoming(uri));
+        start = System.nanoTime();
+        return uri;
+    }
+
+    /** QEMU stays after a failed load (exit-on-error off), so that its reason can be asked and reported. */
+    private static com.fasterxml.jackson.databind.node.ObjectNode incoming(String uri) {
+        return Qmp.JSON.createObjectNode().put("uri", uri).put("exit-on-error", false);
+    }
+
+    private int freePort(String host) throws HypervisorException {
+        InetAddress address;
+        try {
+            address = InetAddress.getByName(host);
+        } catch (IOException e) {
+            throw new HypervisorException("cannot listen for the memory of domain '" + vm.spec().name() + "' on "
+                    + host + ": " + e.getMessage(), e);
+        }
+        for (int port = settings.firstPort(); port <= settings.lastPort(); port++) {
+            try (ServerSocket probe = new ServerSocket()) {
+                probe.bind(new InetSocketAddress(address, port));
+                return port;
+            } catch (IOException e) {
+                // taken: the next one
+            }
+        }
+        throw new HypervisorException("domain '" + vm.spec().name() + "' cannot listen for its memory on " + host
+                + ": no port of " + settings.firstPort() + "-" + settings.lastPort() + " is free");
+    }
+
+    /** Feeds {@code in} to QEMU through a unix socket, then waits for QEMU to have loaded it. */
+    MigrationStats receive(InputStream in, MigrationControl control) throws IOException, HypervisorException {
+        vm.execute("migrate-set-capabilities", OutgoingMigration.eventsCapability());
+        vm.execute("migrate-incoming", incoming("unix:" + vm.files().incoming()));
+        start = System.nanoTime();
+        long received = 0;
+        try (SocketChannel qemu = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+            qemu.connect(UnixDomainSocketAddress.of(vm.files().incoming()));
+            OutputStream toQemu = Channels.newOutputStream(qemu);
+            byte[] buffer = new byte[BUFFER_BYTES];
+            long nextProgress = System.nanoTime() + PROGRESS_NANOS;
+            for (int n; (n = in.read(buffer)) >= 0;) {
+                try {
+                    toQemu.write(buffer, 0, n);
+                } catch (IOException e) {
+                    throw failed("QEMU stopped taking the stream after " + received + " bytes: " + reason());
+                }
+                received += n;
+                if (control.aborted()) {
+                    throw new HypervisorException("migration aborted by user");
+                }
+                if (System.nanoTime() >= nextProgress) {
+                    control.progress(stats(received, 0));
+                    nextProgress = System.nanoTime() + PROGRESS_NANOS;
+                }
+            }
+            qemu.shutdownOutput();
+            return await(control, received);
+        }
+    }
+
+    /**
+     * Waits until QEMU has loaded the whole migration stream (status {@code completed}: the VM is paused and
+     * ready), or it failed.
+     */
+    MigrationStats await(MigrationControl control, long received) throws HypervisorException {
+        while (true) {
+            if (control.aborted()) {
+                throw new HypervisorException("migration aborted by user");
+            }
+            MigrationInfo info = MigrationInfo.of(vm.execute("query-migrate", null));
+            switch (info.status()) {
+                case "completed" -> {
+                    MigrationStats stats = stats(received, 0);
+                    control.progress(stats);
+                    return stats;
+                }
+                case "failed", "cancelled" -> throw failed("QEMU could not load the migration stream: " + info.error());
+                default -> vm.qmp().awaitEvent(e -> e.path("event").asText().equals("MIGRATION"),
+                        OutgoingMigration.POLL_MILLIS);
+            }
+        }
+    }
+
+    /** Why QEMU's incoming migration failed, as it says ({@code error-desc}), or the last line of its log. */
+    private String reason() {
+        try {
+            MigrationInfo info = MigrationInfo.of(vm.execute("query-migrate", null));
+            return info.status().equals("failed") ? info.error() : "it is " + info.status();
+        } catch (HypervisorException e) {
+            return e.getMessage();
+        }
+    }
+
+    private HypervisorException failed(String why) {
+        return new HypervisorException("incoming migration of domain '" + vm.spec().name() + "' failed: " + why);
+    }
+
+    private MigrationStats stats(long received, long remaining) {
+        return new MigrationStats(OutgoingMigration.millis(System.nanoTime() - start), vm.memoryBytes(), received,
+                remaining, 0, 0, 0, 0, 0, 4096, false);
+    }
+}

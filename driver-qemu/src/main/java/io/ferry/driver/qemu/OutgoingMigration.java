@@ -1,0 +1,142 @@
+package io.ferry.driver.qemu;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The source's migration job, as libvirt runs it: {@code migrate-set-capabilities} (events),
+ * {@code migrate-set-parameters} ({@code max-bandwidth}, {@code downtime-limit}, applied again whenever the
+ * control's values change), {@code migrate}, then progress from {@code query-migrate} (woken by MIGRATION and
+ * MIGRATION_PASS events) until QEMU completes and leaves the VM paused ({@code postmigrate}). An abort or a
+ * stall of the transferred bytes longer than the progress timeout cancels ({@code migrate_cancel}); on any failure
+ * the VM runs again if it ran before.
+ */
+final class OutgoingMigration {
+    private static final System.Logger LOG = System.getLogger(OutgoingMigration.class.getName());
+    static final long POLL_MILLIS = 50;
+    /** QEMU's largest downtime-limit, in ms. */
+    private static final long MAX_DOWNTIME_MILLIS = 2_000_000;
+    private static final long CANCEL_WAIT_MILLIS = 10_000;
+
+    private final QemuVirtualMachine vm;
+    private final MigrationControl control;
+    private final QemuSettings settings;
+    private long appliedBandwidth = -1;
+    private long appliedDowntime = -1;
+
+    OutgoingMigration(QemuVirtualMachine vm, MigrationControl control, QemuSettings settings) {
+        this.vm = vm;
+        this.control = control;
+        this.settings = settings;
+    }
+
+    /** Migrates to {@code uri}; with a pump, the bytes go through it, and the job ends when it has copied them. */
+    MigrationStats run(String uri, OutgoingPump pump) throws HypervisorException {
+        boolean wasRunning = vm.isRunning();
+        long start = System.nanoTime();
+        try {
+            Qmp qmp = vm.qmp();
+            vm.execute("migrate-set-capabilities", eventsCapability());
+            applyParameters();
+            vm.execute("migrate", Qmp.JSON.createObjectNode().put("uri", uri));
+            long progress = -1;
+            long progressAt = System.nanoTime();
+            while (true) {
+                qmp.awaitEvent(e -> e.path("event").asText().startsWith("MIGRATION"), POLL_MILLIS);
+                if (control.aborted()) {
+                    throw cancel("migration aborted by user");
+                }
+                applyParameters();
+                MigrationInfo info = MigrationInfo.of(vm.execute("query-migrate", null));
+                MigrationStats stats = info.stats(millis(System.nanoTime() - start), vm.memoryBytes());
+                if (info.status().equals("failed") || info.status().equals("cancelled")) {
+                    Throwable pumped = pump == null ? null : pump.failure();
+                    throw new HypervisorException("migration of domain '" + vm.spec().name() + "' failed: "
+                            + (pumped != null ? "the migration stream failed: " + pumped.getMessage() : info.error()));
+                }
+                long moved = info.transferred() + (pump == null ? 0 : pump.bytes());
+                if (moved > progress) {
+                    progress = moved;
+                    progressAt = System.nanoTime();
+                } else if (millis(System.nanoTime() - progressAt) >= settings.progressTimeoutMillis()) {
+                    throw cancel("migration of domain '" + vm.spec().name() + "' made no progress for "
+                            + settings.progressTimeoutMillis() / 1000.0 + " s (transferred " + info.transferred()
+                            + " bytes): cancelled");
+                }
+                if (info.status().equals("completed") && (pump == null || pump.awaitFinished(POLL_MILLIS))) {
+                    control.progress(stats);
+                    return stats;
+                }
+                control.progress(stats);
+            }
+        } catch (HypervisorException | RuntimeException e) {
+            restore(wasRunning, e);
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            HypervisorException failure = new HypervisorException("migration of domain '" + vm.spec().name()
+                    + "' interrupted", e);
+            try {
+                cancel("interrupted");
+            } catch (HypervisorException cancelled) {
+                // the failure above says it
+            }
+            restore(wasRunning, failure);
+            throw failure;
+        }
+    }
+
+    static ObjectNode eventsCapability() {
+        ObjectNode arguments = Qmp.JSON.createObjectNode();
+        arguments.putArray("capabilities").addObject().put("capability", "events").put("state", true);
+        return arguments;
+    }
+
+    /** Sends the control's bandwidth cap and downtime limit to QEMU when they differ from what it has. */
+    private void applyParameters() throws HypervisorException {
+        long bandwidth = control.maxBandwidth() <= 0 ? Long.MAX_VALUE : control.maxBandwidth();
+        long downtime = Math.max(0, Math.min(MAX_DOWNTIME_MILLIS, control.maxDowntimeMillis()));
+        if (bandwidth == appliedBandwidth && downtime == appliedDowntime) {
+            return;
+        }
+        vm.execute("migrate-set-parameters", Qmp.JSON.createObjectNode().put("max-bandwidth", bandwidth)
+                .put("downtime-limit", downtime));
+        appliedBandwidth = bandwidth;
+        appliedDowntime = downtime;
+    }
+
+    /** {@code migrate_cancel}, then waits (bounded) for QEMU to settle; returns the error to throw. */
+    private HypervisorException cancel(String why) throws HypervisorException {
+        LOG.log(System.Logger.Level.INFO, "domain ''{0}'': {1}", vm.spec().name(), why);
+        vm.execute("migrate_cancel", null);
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CANCEL_WAIT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            if (MigrationInfo.of(vm.execute("query-migrate", null)).isDone()) {
+                break;
+            }
+            vm.qmp().awaitEvent(e -> e.path("event").asText().startsWith("MIGRATION"), POLL_MILLIS);
+        }
+        return new HypervisorException(why);
+    }
+
+    /** After a failure: the VM runs again if it ran before (QEMU resumes it itself, except after completion). */
+    private void restore(boolean wasRunning, Exception failure) {
+        if (!wasRunning) {
+            return;
+        }
+        try {
+            if (!vm.isRunning()) {
+                vm.execute("cont", null);
+            }
+        } catch (HypervisorException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    static long millis(long nanos) {
+        return TimeUnit.NANOSECONDS.toMillis(nanos);
+    }
+}

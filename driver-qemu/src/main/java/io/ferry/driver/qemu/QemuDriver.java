@@ -1,0 +1,172 @@
+package io.ferry.driver.qemu;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The QEMU driver for one domain type (the {@code qemu} and {@code kvm} services are two of these): starts QEMU
+ * processes, finds them again after a daemon restart, and tracks which run directories have a VM here.
+ */
+class QemuDriver implements Hypervisor {
+    private static final System.Logger LOG = System.getLogger(QemuDriver.class.getName());
+
+    private final String type;
+    private volatile QemuSettings settings;
+    private final Set<Path> claimed = ConcurrentHashMap.newKeySet();
+    private final Map<Path, QemuVirtualMachine> vms = new ConcurrentHashMap<>();
+
+    QemuDriver(String type, QemuSettings settings) {
+        this.type = type;
+        this.settings = settings;
+    }
+
+    void settings(QemuSettings settings) {
+        this.settings = settings;
+    }
+
+    QemuSettings settings() {
+        return settings;
+    }
+
+    @Override
+    public void validate(DomainSpec spec) throws HypervisorException {
+        QemuDomain domain = domain(spec);
+        QemuCommandLine.emulator(domain, settings.emulator());
+    }
+
+    private QemuDomain domain(DomainSpec spec) throws HypervisorException {
+        if (!type.equals(spec.type())) {
+            throw new HypervisorException("domain type '" + spec.type() + "' is not handled by the " + type + " driver");
+        }
+        return QemuDomain.of(spec);
+    }
+
+    @Override
+    public VirtualMachine boot(DomainSpec spec, Path runDir) throws HypervisorException {
+        return start(spec, runDir, false);
+    }
+
+    @Override
+    public VirtualMachine createIncoming(DomainSpec spec, Path runDir) throws HypervisorException {
+        return start(spec, runDir, true);
+    }
+
+    private VirtualMachine start(DomainSpec spec, Path runDir, boolean incoming) throws HypervisorException {
+        QemuSettings current = settings;
+        QemuDomain domain = domain(spec);
+        String emulator = QemuCommandLine.emulator(domain, current.emulator());
+        RunFiles files = claim(spec, runDir);
+        QemuProcess process = null;
+        Qmp qmp = null;
+        NicPlumbing nics = new NicPlumbing(current.ovsdb());
+        boolean plugged = false;
+        try {
+            Files.createDirectories(files.dir());
+            files.delete(); // whatever a previous VM left here is void from now on
+            process = QemuProcess.start(QemuCommandLine.of(domain, emulator, files, incoming), log(spec));
+            QemuProcess started = process;
+            qmp = Qmp.connect(files.qmp(), current.commandTimeoutMillis(), started::isAlive, started::lastLogLine);
+            plugged = true; // before: a plug that fails half-way leaves ports to remove
+            nics.plug(domain);
+            QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, current, nics,
+                    () -> gone(files));
+            if (!incoming) {
+                vm.execute("cont", null);
+            }
+            vms.put(files.dir(), vm);
+            return vm;
+        } catch (IOException | HypervisorException | RuntimeException e) {
+            if (qmp != null) {
+                qmp.close();
+            }
+            if (process != null) {
+                process.kill();
+            }
+            if (plugged) {
+                nics.unplug(domain).forEach(p -> e.addSuppressed(new HypervisorException(p)));
+            }
+            claimed.remove(files.dir());
+            if (e instanceof HypervisorException h) {
+                throw new HypervisorException("cannot start domain '" + spec.name() + "': " + h.getMessage(), h);
+            }
+            throw new HypervisorException("cannot start domain '" + spec.name() + "' in " + files.dir() + ": " + e, e);
+        }
+    }
+
+    /**
+     * Finds the QEMU of a VM through the pidfile in its run directory and connects to its QMP socket; empty if
+     * that QEMU is gone. The VM keeps the run state QEMU has.
+     */
+    @Override
+    public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) throws HypervisorException {
+        QemuDomain domain = domain(spec);
+        QemuVirtualMachine live = vms.get(new RunFiles(runDir).dir());
+        if (live != null && live.spec().uuid().equals(spec.uuid())) {
+            return Optional.of(live);
+        }
+        RunFiles files = claim(spec, runDir);
+        try {
+            Optional<QemuProcess> found = QemuProcess.find(files.pidfile(), spec.uuid().toString(), log(spec));
+            if (found.isEmpty()) {
+                claimed.remove(files.dir());
+                files.delete();
+                return Optional.empty();
+            }
+            QemuProcess process = found.get();
+            Qmp qmp = Qmp.connect(files.qmp(), settings.commandTimeoutMillis(), process::isAlive, process::lastLogLine);
+            QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, settings,
+                    new NicPlumbing(settings.ovsdb()), () -> gone(files));
+            vms.put(files.dir(), vm);
+            LOG.log(System.Logger.Level.INFO, "re-attached to QEMU of domain ''{0}'' (pid {1}), {2}", spec.name(),
+                    Long.toString(process.pid()), vm.status());
+            return Optional.of(vm);
+        } catch (IOException | HypervisorException | RuntimeException e) {
+            claimed.remove(files.dir());
+            if (e instanceof HypervisorException h) {
+                throw new HypervisorException("cannot re-attach domain '" + spec.name() + "': " + h.getMessage(), h);
+            }
+            throw new HypervisorException("cannot re-attach domain '" + spec.name() + "' in " + files.dir() + ": " + e, e);
+        }
+    }
+
+    /** The daemon goes: QMP connections close, QEMU processes stay for the next daemon. */
+    void detachAll() {
+        vms.values().forEach(QemuVirtualMachine::detach);
+        vms.clear();
+        claimed.clear();
+    }
+
+    List<QemuVirtualMachine> vms() {
+        return List.copyOf(vms.values());
+    }
+
+    /** libvirt's {@code qemu/NAME.log}: in the daemon's state directory, kept after the VM is gone. */
+    private Path log(DomainSpec spec) {
+        return settings.logDir().resolve(spec.name() + ".log");
+    }
+
+    private RunFiles claim(DomainSpec spec, Path runDir) throws HypervisorException {
+        RunFiles files = new RunFiles(runDir);
+        files.check();
+        if (!claimed.add(files.dir())) {
+            throw new HypervisorException("run directory " + files.dir() + " of domain '" + spec.name()
+                    + "' is in use by another domain of this daemon");
+        }
+        return files;
+    }
+
+    private void gone(RunFiles files) {
+        vms.remove(files.dir());
+        claimed.remove(files.dir());
+    }
+}

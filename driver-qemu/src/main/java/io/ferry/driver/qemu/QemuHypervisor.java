@@ -1,0 +1,74 @@
+package io.ferry.driver.qemu;
+
+import io.ferry.api.host.HostSettings;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code <domain type='qemu'>}: QEMU guests under TCG. Settings in {@code etc/io.ferry.driver.qemu.cfg}; the OVSDB
+ * is the network section's ({@code etc/io.ferry.plugin.ovs.cfg}, {@code ferryd --ovsdb}).
+ */
+@Component(service = Hypervisor.class, property = Hypervisor.TYPE + "=qemu",
+        configurationPid = {"io.ferry.plugin.ovs", QemuHypervisor.PID}, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+public class QemuHypervisor extends QemuDriver {
+    static final String PID = "io.ferry.driver.qemu";
+
+    /** The driver's configuration. */
+    public @interface Config {
+        /** The QEMU binary of domains without {@code <emulator>}: a path, or a name looked up on PATH. */
+        String emulator() default QemuSettings.DEFAULT_EMULATOR;
+
+        /** The ports a destination listens on for a direct migration (libvirt's migration_port_min-max). */
+        String migrationPorts() default QemuSettings.DEFAULT_PORTS;
+
+        /** A migration whose transferred bytes have not grown for this long is cancelled. */
+        long progressTimeoutSeconds() default 30;
+
+        /** How long destroy lets QEMU quit before it kills it. */
+        long quitTimeoutMillis() default 3000;
+
+        /** The time limit of one QMP command. */
+        long commandTimeoutMillis() default 10_000;
+
+        /** This host's OVSDB (shared with the network section); ferryd --ovsdb overrides it. */
+        String ovsdb() default "";
+    }
+
+    /** Package-private: SCR injects it into {@link KvmHypervisor} too, which it cannot with a private field. */
+    @Reference
+    HostSettings host;
+
+    public QemuHypervisor() {
+        super("qemu", null);
+    }
+
+    QemuHypervisor(String type) {
+        super(type, null);
+    }
+
+    @Activate
+    @Modified
+    void configure(Config config) throws HypervisorException {
+        settings(settings(host, config));
+    }
+
+    static QemuSettings settings(HostSettings host, Config config) throws HypervisorException {
+        int[] ports = QemuSettings.ports(config.migrationPorts());
+        String ovsdb = host.override("ovsdb").orElse(config.ovsdb());
+        return new QemuSettings(config.emulator().isBlank() ? QemuSettings.DEFAULT_EMULATOR : config.emulator().trim(),
+                ports[0], ports[1], config.progressTimeoutSeconds() * 1000, config.quitTimeoutMillis(),
+                config.commandTimeoutMillis(), host.stateDir().resolve("qemu"),
+                ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim());
+    }
+
+    @Deactivate
+    void deactivate() {
+        detachAll();
+    }
+}

@@ -1,0 +1,164 @@
+package io.ferry.driver.qemu;
+
+import io.ferry.api.hypervisor.HypervisorException;
+import java.io.File;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One QEMU process, started by this daemon or found again through its pidfile. It runs in a session of its own
+ * ({@code setsid}), so that it outlives the daemon and a terminal's signals to it. Nothing here waits for the
+ * process to be reaped: a process counts as gone once {@code /proc} shows it dead or a zombie (a re-attached QEMU
+ * is not our child, and init reaps it late).
+ */
+final class QemuProcess {
+    private final long pid;
+    private final Path log;
+    /** Our child, or null for a re-attached process. */
+    private final Process child;
+
+    private QemuProcess(long pid, Path log, Process child) {
+        this.pid = pid;
+        this.log = log;
+        this.child = child;
+    }
+
+    /** Starts {@code argv} with its stdout and stderr appended to {@code log}. */
+    static QemuProcess start(List<String> argv, Path log) throws HypervisorException {
+        try {
+            Files.createDirectories(log.getParent());
+            Files.writeString(log, Instant.now() + ": starting " + String.join(" ", argv) + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            List<String> command = new ArrayList<>();
+            command.add("setsid");
+            command.addAll(argv);
+            Process process = new ProcessBuilder(command)
+                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                    .start();
+            return new QemuProcess(process.pid(), log, process);
+        } catch (IOException e) {
+            throw new HypervisorException("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The QEMU whose pid {@code pidfile} holds, if it still runs and its command line names {@code uuid} (a pid
+     * reused by another process is not it).
+     */
+    static Optional<QemuProcess> find(Path pidfile, String uuid, Path log) throws HypervisorException {
+        long pid;
+        try {
+            pid = Long.parseLong(Files.readString(pidfile, StandardCharsets.US_ASCII).trim());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException | NumberFormatException e) {
+            throw new HypervisorException("unreadable QEMU pidfile " + pidfile + ": " + e.getMessage(), e);
+        }
+        QemuProcess process = new QemuProcess(pid, log, null);
+        if (!process.isAlive() || !process.commandLine().contains(uuid)) {
+            return Optional.empty();
+        }
+        return Optional.of(process);
+    }
+
+    long pid() {
+        return pid;
+    }
+
+    Path log() {
+        return log;
+    }
+
+    /** Running (or stopped by a signal), not dead nor a zombie. */
+    boolean isAlive() {
+        if (child != null && !child.isAlive()) {
+            return false;
+        }
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
+            int end = stat.lastIndexOf(')'); // the command name may hold spaces and parentheses
+            char state = end < 0 || end + 2 >= stat.length() ? 'X' : stat.charAt(end + 2);
+            return state != 'Z' && state != 'X' && state != 'x';
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private String commandLine() {
+        try {
+            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8).replace('\0', ' ');
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** SIGKILL; does not wait. */
+    void kill() {
+        if (child != null) {
+            child.destroyForcibly();
+        } else {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /** Waits at most {@code millis} for the process to be gone (dead or a zombie); true if it is. */
+    boolean awaitGone(long millis) {
+        long deadline = System.nanoTime() + millis * 1_000_000;
+        while (isAlive()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return !isAlive();
+            }
+        }
+        return true;
+    }
+
+    /**
+     * The last line of the log, for errors: what QEMU said before it went. A hint QEMU adds on lines of their own
+     * ("Use -machine help …") comes with the message line it belongs to.
+     */
+    String lastLogLine() {
+        return lastLine(log);
+    }
+
+    static String lastLine(Path log) {
+        try (RandomAccessFile file = new RandomAccessFile(log.toFile(), "r")) {
+            long length = file.length();
+            int size = (int) Math.min(length, 8192);
+            byte[] tail = new byte[size];
+            file.seek(length - size);
+            file.readFully(tail);
+            String[] lines = new String(tail, StandardCharsets.UTF_8).split("\n");
+            String message = "";
+            for (int i = lines.length - 1, taken = 0; i >= 0 && taken < 4; i--) {
+                if (lines[i].isBlank()) {
+                    continue;
+                }
+                message = message.isEmpty() ? lines[i].strip() : lines[i].strip() + " " + message;
+                taken++;
+                if (lines[i].contains("qemu") || lines[i].contains(": ")) {
+                    break; // the message line (QEMU prefixes it with its name); hints follow it
+                }
+            }
+            return message.isEmpty() ? "(its log " + log + " is empty)" : message;
+        } catch (IOException e) {
+            return "(no log at " + log + ")";
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package io.ferry.driver.qemu;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ferry.api.hypervisor.DirectMigration;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A QEMU process driven over QMP. Its run state is QEMU's own ({@code query-status}), never a copy of it; the
+ * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}).
+ */
+final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
+    private static final System.Logger LOG = System.getLogger(QemuVirtualMachine.class.getName());
+
+    private final QemuDomain domain;
+    private final RunFiles files;
+    private final QemuProcess process;
+    private final Qmp qmp;
+    private final QemuSettings settings;
+    private final NicPlumbing nics;
+    private final Runnable onGone;
+    private final Object lifecycle = new Object();
+    private volatile boolean gone;
+    private volatile boolean spiceRelocated;
+    private IncomingMigration listening; // guarded by lifecycle
+
+    QemuVirtualMachine(QemuDomain domain, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
+            NicPlumbing nics, Runnable onGone) {
+        this.domain = domain;
+        this.files = files;
+        this.process = process;
+        this.qmp = qmp;
+        this.settings = settings;
+        this.nics = nics;
+        this.onGone = onGone;
+    }
+
+    @Override
+    public DomainSpec spec() {
+        return domain.spec();
+    }
+
+    /** QEMU's run state: true only while its vCPUs run ({@code query-status}); false once QEMU is gone. */
+    @Override
+    public boolean isRunning() {
+        if (gone || !process.isAlive()) {
+            return false;
+        }
+        try {
+            return execute("query-status", null).path("running").asBoolean(false);
+        } catch (HypervisorException e) {
+            return false;
+        }
+    }
+
+    /** QEMU's run state by name ({@code running}, {@code paused}, {@code inmigrate}, {@code postmigrate}, …). */
+    String status() throws HypervisorException {
+        return execute("query-status", null).path("status").asText();
+    }
+
+    @Override
+    public void pause() {
+        unchecked("stop");
+    }
+
+    @Override
+    public void resume() {
+        unchecked("cont");
+    }
+
+    private void unchecked(String command) {
+        try {
+            execute(command, null);
+        } catch (HypervisorException e) {
+            throw new IllegalStateException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Asks QEMU to quit, kills it if it has not gone within the quit timeout, and removes its run files; the
+     * log stays. Waits for the process to die, never for it to be reaped.
+     */
+    @Override
+    public void destroy() {
+        synchronized (lifecycle) {
+            if (gone) {
+                return;
+            }
+            gone = true;
+        }
+        try {
+            if (process.isAlive()) {
+                try {
+                    qmp.execute("quit", null, Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis()));
+                } catch (HypervisorException e) {
+                    // killed below if it did not go
+                }
+                if (!process.awaitGone(settings.quitTimeoutMillis())) {
+                    LOG.log(System.Logger.Level.WARNING, "QEMU of domain ''{0}'' (pid {1}) did not quit within {2} ms: killing it",
+                            spec().name(), Long.toString(process.pid()), Long.toString(settings.quitTimeoutMillis()));
+                    process.kill();
+                    process.awaitGone(settings.quitTimeoutMillis());
+                }
+            }
+        } finally {
+            qmp.close();
+            for (String problem : nics.unplug(domain)) {
+                LOG.log(System.Logger.Level.WARNING, "cannot unplug a NIC of domain ''{0}'': {1}", spec().name(), problem);
+            }
+            try {
+                files.delete();
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot remove the run files of domain ''{0}'': {1}", spec().name(), e);
+            }
+            onGone.run();
+        }
+    }
+
+    /** The daemon goes, the VM stays: closes the QMP connection only. */
+    void detach() {
+        qmp.close();
+    }
+
+    /** QEMU's stream has no end-to-end checksum and the RAM is in another process: no digest. */
+    @Override
+    public boolean hasMemoryDigest() {
+        return false;
+    }
+
+    @Override
+    public String memoryDigest() {
+        throw new UnsupportedOperationException("QEMU VMs have no memory digest (hasMemoryDigest() is false)");
+    }
+
+    @Override
+    public MigrationStats sendMemory(OutputStream out, MigrationControl control) throws IOException, HypervisorException {
+        checkPresent();
+        try (OutgoingPump pump = new OutgoingPump(files.outgoing(), out, spec().name())) {
+            return new OutgoingMigration(this, control, settings).run("unix:" + files.outgoing(), pump);
+        }
+    }
+
+    @Override
+    public MigrationStats receiveMemory(InputStream in, MigrationControl control) throws IOException, HypervisorException {
+        checkPresent();
+        return new IncomingMigration(this, settings).receive(in, control);
+    }
+
+    @Override
+    public String listenForMemory(String host) throws HypervisorException {
+        checkPresent();
+        synchronized (lifecycle) {
+            if (listening != null) {
+                throw new HypervisorException("domain '" + spec().name() + "' already listens for its memory");
+            }
+            IncomingMigration incoming = new IncomingMigration(this, settings);
+            String uri = incoming.listen(host);
+            listening = incoming;
+            return uri;
+        }
+    }
+
+    @Override
+    public MigrationStats awaitMemory(MigrationControl control) throws HypervisorException {
+        IncomingMigration incoming;
+        synchronized (lifecycle) {
+            incoming = listening;
+        }
+        if (incoming == null) {
+            throw new HypervisorException("domain '" + spec().name() + "' does not listen for its memory");
+        }
+        return incoming.await(control, 0);
+    }
+
+    @Override
+    public MigrationStats sendMemory(String dataUri, MigrationControl control) throws HypervisorException {
+        checkPresent();
+        if (!dataUri.matches("tcp:(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}")) {
+            throw new HypervisorException("unsupported data URI '" + dataUri + "' for a QEMU migration: tcp:HOST:PORT");
+        }
+        return new OutgoingMigration(this, control, settings).run(dataUri, null);
+    }
+
+    @Override
+    public List<DomainSpec.Graphics> graphicsListeners() {
+        List<DomainSpec.Graphics> listeners = new ArrayList<>();
+        for (QemuDomain.Graphics g : domain.graphics()) {
+            try {
+                JsonNode info = execute("query-" + g.type(), null);
+                int port = g.type().equals("vnc") ? Integer.parseInt(info.path("service").asText("-1"))
+                        : info.path("port").asInt(-1);
+                listeners.add(new DomainSpec.Graphics(g.type(), port, g.listen()));
+            } catch (HypervisorException | NumberFormatException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot query the {0} server of domain ''{1}'': {2}", g.type(),
+                        spec().name(), e.getMessage());
+            }
+        }
+        return listeners;
+    }
+
+    @Override
+    public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException {
+        relocateGraphicsClients(destination, -1, tlsSubject);
+    }
+
+    /** SPICE: {@code client_migrate_info}. VNC: QEMU relocates no VNC clients; said in the log. */
+    @Override
+    public void relocateGraphicsClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
+            throws HypervisorException {
+        checkPresent();
+        if (domain.graphics().stream().noneMatch(g -> g.type().equals(destination.type()))) {
+            throw new HypervisorException("domain '" + spec().name() + "' has no " + destination.type() + " graphics");
+        }
+        if (!destination.type().equals("spice")) {
+            LOG.log(System.Logger.Level.INFO, "domain ''{0}'': QEMU relocates no {1} clients (client_migrate_info"
+                    + " accepts only spice); they must reconnect to {2}:{3} themselves", spec().name(),
+                    destination.type(), destination.listen(), Integer.toString(destination.port()));
+            return;
+        }
+        ObjectNode arguments = Qmp.JSON.createObjectNode().put("protocol", "spice")
+                .put("hostname", destination.listen()).put("port", destination.port());
+        if (tlsPort > 0) {
+            arguments.put("tls-port", tlsPort);
+        }
+        if (tlsSubject != null && !tlsSubject.isBlank()) {
+            arguments.put("cert-subject", tlsSubject);
+        }
+        execute("client_migrate_info", arguments);
+        spiceRelocated = true;
+    }
+
+    /** After {@code client_migrate_info}: waits for SPICE_MIGRATE_COMPLETED, at most {@code timeoutMillis}. */
+    @Override
+    public boolean awaitGraphicsClientsMigrated(long timeoutMillis) {
+        if (!spiceRelocated || gone) {
+            return true;
+        }
+        try {
+            return qmp.awaitEvent(e -> e.path("event").asText().equals("SPICE_MIGRATE_COMPLETED"), timeoutMillis) != null;
+        } catch (HypervisorException e) {
+            return false;
+        }
+    }
+
+    /** A QMP command with the configured time limit. */
+    JsonNode execute(String command, ObjectNode arguments) throws HypervisorException {
+        if (gone && !command.equals("quit")) {
+            throw new HypervisorException("domain '" + spec().name() + "' is destroyed");
+        }
+        return qmp.execute(command, arguments, settings.commandTimeoutMillis());
+    }
+
+    Qmp qmp() {
+        return qmp;
+    }
+
+    RunFiles files() {
+        return files;
+    }
+
+    QemuProcess process() {
+        return process;
+    }
+
+    long memoryBytes() {
+        return spec().memoryKiB() * 1024;
+    }
+
+    private void checkPresent() throws HypervisorException {
+        if (gone) {
+            throw new HypervisorException("domain '" + spec().name() + "' is destroyed");
+        }
+    }
+}

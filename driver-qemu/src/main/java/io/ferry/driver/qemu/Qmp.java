@@ -1,0 +1,281 @@
+package io.ferry.driver.qemu;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.io.ByteArrayOutputStream;
+import java.io.Closeable;
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * A QMP connection: JSON through Jackson, one command at a time, each with a time limit. Whoever holds the
+ * connection reads it (no thread of its own): events that arrive between or amid replies are kept, the last
+ * {@link #MAX_EVENTS} of them, for {@link #awaitEvent}. When QEMU goes away mid-command, the call fails with
+ * what {@code lastWords} says (the last line of QEMU's log).
+ */
+final class Qmp implements Closeable {
+    static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_EVENTS = 256;
+    private static final int MAX_LINE_BYTES = 16 << 20;
+
+    /** A command QEMU refused: its error class and description. */
+    static final class CommandError extends HypervisorException {
+        private static final long serialVersionUID = 1L;
+        final String errorClass;
+
+        CommandError(String command, String errorClass, String description) {
+            super(command + " failed: " + description);
+            this.errorClass = errorClass;
+        }
+    }
+
+    private final SocketChannel channel;
+    private final Selector selector;
+    private final Supplier<String> lastWords;
+    private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private final Deque<JsonNode> events = new ArrayDeque<>();
+    private long nextId;
+    private volatile boolean closed;
+
+    private Qmp(SocketChannel channel, Supplier<String> lastWords) throws IOException {
+        this.channel = channel;
+        this.lastWords = lastWords;
+        channel.configureBlocking(false);
+        this.selector = Selector.open();
+        channel.register(selector, SelectionKey.OP_READ);
+        buffer.flip();
+    }
+
+    /**
+     * Connects to QEMU's QMP socket, retrying while it is not there yet and {@code alive} holds, until
+     * {@code timeoutMillis}; reads the greeting and leaves capabilities negotiation mode.
+     */
+    static Qmp connect(Path socket, long timeoutMillis, Supplier<Boolean> alive, Supplier<String> lastWords)
+            throws HypervisorException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            SocketChannel channel = null;
+            try {
+                channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                Qmp qmp = new Qmp(channel, lastWords);
+                try {
+                    JsonNode greeting = qmp.read(deadline, "the QMP greeting");
+                    if (!greeting.has("QMP")) {
+                        throw new HypervisorException("unexpected QMP greeting on " + socket + ": " + greeting);
+                    }
+                    qmp.execute("qmp_capabilities", null, timeoutMillis);
+                    return qmp;
+                } catch (HypervisorException | RuntimeException e) {
+                    qmp.close();
+                    throw e;
+                }
+            } catch (IOException e) {
+                closeQuietly(channel);
+                if (!alive.get()) {
+                    throw new HypervisorException("QEMU exited: " + lastWords.get());
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new HypervisorException("QEMU's QMP socket " + socket + " did not answer within "
+                            + timeoutMillis + " ms: " + e.getMessage(), e);
+                }
+                sleep(10);
+            }
+        }
+    }
+
+    /** Runs a command; returns its {@code return} value. */
+    synchronized JsonNode execute(String command, ObjectNode arguments, long timeoutMillis) throws HypervisorException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        String id = "ferry-" + ++nextId;
+        ObjectNode request = JSON.createObjectNode().put("execute", command);
+        if (arguments != null) {
+            request.set("arguments", arguments);
+        }
+        request.put("id", id);
+        try {
+            write(ByteBuffer.wrap(JSON.writeValueAsBytes(request)), deadline, command);
+            write(ByteBuffer.wrap(new byte[] {'\n'}), deadline, command);
+        } catch (IOException e) {
+            throw gone(command, e);
+        }
+        while (true) {
+            JsonNode message = read(deadline, command);
+            if (!id.equals(message.path("id").asText(null))) {
+                continue; // an event (kept by read), or the late reply of a command that timed out
+            }
+            if (message.has("error")) {
+                JsonNode error = message.get("error");
+                throw new CommandError(command, error.path("class").asText(), error.path("desc").asText());
+            }
+            return message.path("return");
+        }
+    }
+
+    /**
+     * The first kept event that {@code matches}, removed; reads for more until {@code timeoutMillis}. Null when
+     * none came in time.
+     */
+    synchronized JsonNode awaitEvent(Predicate<JsonNode> matches, long timeoutMillis) throws HypervisorException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        while (true) {
+            for (Iterator<JsonNode> it = events.iterator(); it.hasNext();) {
+                JsonNode event = it.next();
+                if (matches.test(event)) {
+                    it.remove();
+                    return event;
+                }
+            }
+            if (System.nanoTime() >= deadline) {
+                return null;
+            }
+            if (read(deadline, "an event", false) == null) {
+                return null;
+            }
+        }
+    }
+
+    /** The events kept so far, oldest first, without removing them. */
+    synchronized List<JsonNode> events() {
+        return new ArrayList<>(events);
+    }
+
+    private void write(ByteBuffer bytes, long deadline, String command) throws IOException, HypervisorException {
+        while (bytes.hasRemaining()) {
+            if (channel.write(bytes) == 0) {
+                if (System.nanoTime() > deadline) {
+                    throw timeout(command);
+                }
+                sleep(1);
+            }
+        }
+    }
+
+    private JsonNode read(long deadline, String what) throws HypervisorException {
+        return read(deadline, what, true);
+    }
+
+    /** The next message (an event is also kept); at the deadline, null or a timeout error. */
+    private JsonNode read(long deadline, String what, boolean failOnTimeout) throws HypervisorException {
+        try {
+            while (true) {
+                while (buffer.hasRemaining()) {
+                    byte b = buffer.get();
+                    if (b == '\n') {
+                        JsonNode message = parse(line.toByteArray());
+                        line.reset();
+                        if (message == null) {
+                            continue;
+                        }
+                        if (message.has("event")) {
+                            events.addLast(message);
+                            if (events.size() > MAX_EVENTS) {
+                                events.removeFirst();
+                            }
+                        }
+                        return message;
+                    }
+                    if (line.size() >= MAX_LINE_BYTES) {
+                        throw new HypervisorException("QMP message longer than " + MAX_LINE_BYTES + " bytes");
+                    }
+                    line.write(b);
+                }
+                long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (wait <= 0) {
+                    if (failOnTimeout) {
+                        throw timeout(what);
+                    }
+                    return null;
+                }
+                selector.select(wait);
+                selector.selectedKeys().clear();
+                buffer.clear();
+                int n = channel.read(buffer);
+                buffer.flip();
+                if (n < 0) {
+                    throw gone(what, null);
+                }
+            }
+        } catch (IOException e) {
+            throw gone(what, e);
+        } catch (java.nio.channels.ClosedSelectorException e) {
+            throw gone(what, null);
+        }
+    }
+
+    private static JsonNode parse(byte[] bytes) throws HypervisorException {
+        if (new String(bytes, java.nio.charset.StandardCharsets.UTF_8).isBlank()) {
+            return null;
+        }
+        try {
+            return JSON.readTree(bytes);
+        } catch (JsonProcessingException e) {
+            throw new HypervisorException("unreadable QMP message: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new HypervisorException("unreadable QMP message: " + e.getMessage(), e);
+        }
+    }
+
+    private HypervisorException timeout(String what) {
+        return new HypervisorException("QEMU did not answer " + what + " in time");
+    }
+
+    private HypervisorException gone(String what, IOException cause) {
+        if (closed) {
+            return new HypervisorException("the QMP connection was closed during " + what, cause);
+        }
+        close();
+        return new HypervisorException("QEMU exited during " + what + ": " + lastWords.get(), cause);
+    }
+
+    boolean isOpen() {
+        return !closed;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            selector.close();
+        } catch (IOException e) {
+            // closing anyway
+        }
+        closeQuietly(channel);
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException e) {
+                // nothing left to do
+            }
+        }
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,173 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
+
+/**
+ * Test fixtures: the test guest (src/guest, built by Maven), definitions of it, the driver's settings, its
+ * status block (src/guest/status.h) and a migration control.
+ */
+final class Guests {
+    static final int STATUS_ADDRESS = 0x200000;
+    static final int STATUS_MAGIC = 0x59525246;
+
+    private Guests() {
+    }
+
+    /** The guest kernel the build made; a missing one fails the test (gcc or ld missing). */
+    static Path kernel() {
+        String property = System.getProperty("ferry.guest.kernel", "target/guest/ferry-guest.elf");
+        Path kernel = Path.of(property).toAbsolutePath();
+        assertTrue("the test guest " + kernel + " was not built (gcc -m32 and ld -m elf_i386 are needed)",
+                Files.isRegularFile(kernel));
+        return kernel;
+    }
+
+    static String xml(String name, UUID uuid, int memoryMiB, String workingSet, String devices) {
+        return "<domain type='qemu'><name>" + name + "</name><uuid>" + uuid + "</uuid>"
+                + "<memory unit='MiB'>" + memoryMiB + "</memory><vcpu>1</vcpu>"
+                + "<os><type arch='x86_64' machine='pc'>hvm</type><kernel>" + kernel() + "</kernel>"
+                + "<cmdline>working-set=" + workingSet + "</cmdline></os>"
+                + "<devices>" + devices + "</devices></domain>";
+    }
+
+    static DomainSpec spec(String name, int memoryMiB, String workingSet) {
+        return spec(xml(name, UUID.randomUUID(), memoryMiB, workingSet, ""));
+    }
+
+    /** A spec as the core would make it from {@code xml} (the driver reads only name, uuid, type, memory, vcpus). */
+    static DomainSpec spec(String xml) {
+        String name = between(xml, "<name>", "</name>");
+        String uuid = between(xml, "<uuid>", "</uuid>");
+        String type = between(xml, "<domain type='", "'");
+        long memoryKiB = Long.parseLong(between(xml, "<memory unit='MiB'>", "</memory>")) * 1024;
+        return new DomainSpec(name, UUID.fromString(uuid), type, memoryKiB, 1, List.of(), List.of(), List.of(), xml);
+    }
+
+    private static String between(String text, String start, String end) {
+        int from = text.indexOf(start) + start.length();
+        return text.substring(from, text.indexOf(end, from));
+    }
+
+    static QemuSettings settings(Path state) {
+        return settings(state, 30_000);
+    }
+
+    static QemuSettings settings(Path state, long progressTimeoutMillis) {
+        return new QemuSettings(QemuSettings.DEFAULT_EMULATOR, 49152, 49215, progressTimeoutMillis, 1000, 10_000,
+                state.resolve("qemu"), null);
+    }
+
+    /** The guest's status block, read with pmemsave. */
+    record Status(int magic, long passes, long writes, int workingSetPages) {
+    }
+
+    static Status status(QemuVirtualMachine vm, Path dir) throws HypervisorException, IOException {
+        ByteBuffer block = ByteBuffer.wrap(pmemsave(vm, dir, STATUS_ADDRESS, 64)).order(ByteOrder.LITTLE_ENDIAN);
+        return new Status(block.getInt(0), block.getLong(8), block.getLong(16), block.getInt(28));
+    }
+
+    static byte[] pmemsave(QemuVirtualMachine vm, Path dir, long address, long size) throws HypervisorException, IOException {
+        Path file = Files.createTempFile(dir, "pmem", ".bin");
+        vm.execute("pmemsave", Qmp.JSON.createObjectNode().put("val", address).put("size", size)
+                .put("filename", file.toString()));
+        byte[] bytes = Files.readAllBytes(file);
+        Files.delete(file);
+        return bytes;
+    }
+
+    /** Waits at most 30 s for {@code condition}; false if it never held. */
+    static boolean eventually(Check condition) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!condition.holds()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(20);
+        }
+        return true;
+    }
+
+    interface Check {
+        boolean holds() throws Exception;
+    }
+
+    static <T> FutureTask<T> async(String name, Callable<T> task) {
+        FutureTask<T> future = new FutureTask<>(task);
+        Thread thread = new Thread(future, name);
+        thread.setDaemon(true);
+        thread.start();
+        return future;
+    }
+
+    /** Sends a signal to a process (kill -STOP, -CONT, -KILL). */
+    static void signal(long pid, String signal) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+        assertTrue(kill.waitFor(10, TimeUnit.SECONDS) && kill.exitValue() == 0);
+    }
+
+    /** A control whose figures the test sets, recording every report. */
+    static final class Control implements MigrationControl {
+        volatile long bandwidth;
+        volatile long downtime = 300;
+        volatile BooleanSupplier abort = () -> false;
+        final List<MigrationStats> reports = Collections.synchronizedList(new ArrayList<>());
+        private volatile Predicate<MigrationStats> onProgress = s -> false;
+        private volatile Runnable then = () -> { };
+
+        @Override
+        public long maxBandwidth() {
+            return bandwidth;
+        }
+
+        @Override
+        public long maxDowntimeMillis() {
+            return downtime;
+        }
+
+        @Override
+        public boolean aborted() {
+            return abort.getAsBoolean();
+        }
+
+        @Override
+        public void progress(MigrationStats stats) {
+            reports.add(stats);
+            if (onProgress.test(stats)) {
+                onProgress = s -> false;
+                then.run();
+            }
+        }
+
+        /** Runs {@code action} once, at the first report that {@code when} accepts. */
+        Control when(Predicate<MigrationStats> when, Runnable action) {
+            this.then = action;
+            this.onProgress = when;
+            return this;
+        }
+
+        long maxIteration() {
+            synchronized (reports) {
+                return reports.stream().mapToLong(MigrationStats::iteration).max().orElse(0);
+            }
+        }
+    }
+}

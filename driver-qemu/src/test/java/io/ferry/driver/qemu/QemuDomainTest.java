@@ -1,0 +1,110 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.hypervisor.HypervisorException;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.Test;
+
+/** What the driver honours of libvirt's domain XML, and what it refuses at define, by name. */
+public class QemuDomainTest {
+    private static final String UUID_TEXT = "6f1d5c0e-3a52-4f4e-9d42-1b2c3d4e5f60";
+    private final QemuDriver driver = new QemuDriver("qemu", Guests.settings(Path.of("/tmp/unused")));
+
+    private static String domain(String os, String devices) {
+        return "<domain type='qemu'><name>vm1</name><uuid>" + UUID_TEXT + "</uuid><memory unit='MiB'>64</memory>"
+                + "<vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type>" + os + "</os><devices>" + devices
+                + "</devices></domain>";
+    }
+
+    private static String full() {
+        return domain("<kernel>/boot/k</kernel><initrd>/boot/i</initrd><cmdline>console=ttyS0 a,b</cmdline>",
+                "<emulator>qemu-system-x86_64</emulator>"
+                + "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/d/a,b.qcow2'/>"
+                + "<target dev='vda' bus='virtio'/><address type='pci' domain='0x0000' bus='0x00' slot='0x05' function='0x0'/></disk>"
+                + "<disk type='file'><source file='/d/b.raw'/><target dev='vdb' bus='virtio'/><readonly/></disk>"
+                + "<interface type='bridge'><mac address='52:54:00:aa:bb:01'/><source bridge='br0'/>"
+                + "<virtualport type='openvswitch'/><target dev='vnet0'/><model type='virtio'/></interface>"
+                + "<interface type='bridge'><source bridge='br1'/><target dev='vnet1'/><model type='e1000'/></interface>"
+                + "<interface type='user'><model type='virtio'/></interface>"
+                + "<graphics type='vnc' port='5901' listen='127.0.0.1'/>"
+                + "<graphics type='spice' autoport='yes'><listen type='address' address='127.0.0.1'/></graphics>"
+                + "<video><model type='vga'/></video><controller type='usb' model='none'/><memballoon model='none'/>"
+                + "<input type='mouse' bus='ps2'/>");
+    }
+
+    @Test
+    public void readsWhatItHonoursIntoTheCommandLine() throws Exception {
+        QemuDomain domain = QemuDomain.of(Guests.spec(full()));
+        driver.validate(Guests.spec(full()));
+        String line = String.join(" ", QemuCommandLine.of(domain, "/usr/bin/qemu-system-x86_64",
+                new RunFiles(Path.of("/run/x")), true));
+        for (String expected : List.of("-machine pc -accel tcg", "-m size=65536k -smp 1",
+                "-nodefaults -no-user-config -display none",
+                "-chardev socket,id=qmp,path=/run/x/qmp.sock,server=on,wait=off -mon chardev=qmp,mode=control",
+                "-pidfile /run/x/qemu.pid -S", "-kernel /boot/k -initrd /boot/i -append console=ttyS0 a,b",
+                "-drive file=/d/a,,b.qcow2,format=qcow2,if=none,id=drive-vda -device virtio-blk-pci,drive=drive-vda,id=vda,bus=pci.0,addr=5.0",
+                "-drive file=/d/b.raw,format=raw,if=none,id=drive-vdb,readonly=on",
+                "-netdev tap,id=net0,ifname=vnet0,script=no,downscript=no -device virtio-net-pci,netdev=net0,id=net0-nic,romfile=,mac=52:54:00:aa:bb:01",
+                "-netdev tap,id=net1,ifname=vnet1,script=no,downscript=no -device e1000,netdev=net1",
+                "-netdev user,id=net2", "-device VGA", "-vnc 127.0.0.1:1", "-spice port=",
+                "addr=127.0.0.1,disable-ticketing=on,seamless-migration=on", "-incoming defer")) {
+            assertTrue("'" + expected + "' in " + line, line.contains(expected));
+        }
+        assertTrue(domain.nics().get(0).openvswitch());
+        assertEquals("kvm", QemuDomain.of(Guests.spec(full().replace("type='qemu'", "type='kvm'"))).accelerator());
+    }
+
+    @Test
+    public void refusesWhatItCannotHonourNamingIt() {
+        refused(domain("", "").replace("<vcpu>", "<cpu mode='host-passthrough'/><vcpu>"), "domain/cpu");
+        refused(domain("", "<serial type='pty'/>"), "domain/devices/serial");
+        refused(domain("", "<disk type='block'><source dev='/dev/sda'/><target dev='vda'/></disk>"),
+                "domain/devices/disk of type 'block'");
+        refused(domain("", "<disk type='file' device='cdrom'><source file='/x.iso'/><target dev='vda'/></disk>"),
+                "device 'cdrom'");
+        refused(domain("", "<disk type='file'><source file='/x'/><target dev='sda' bus='sata'/></disk>"), "target dev vdX");
+        refused(domain("", "<disk type='file'><driver name='qemu' type='vmdk'/><source file='/x'/><target dev='vda'/></disk>"),
+                "disk format 'vmdk'");
+        refused(domain("", "<disk type='file'><source file='/x'/><target dev='vda'/><iotune/></disk>"),
+                "domain/devices/disk/iotune");
+        refused(domain("", "<interface type='network'><source network='default'/></interface>"),
+                "domain/devices/interface of type 'network'");
+        refused(domain("", "<interface type='bridge'><source bridge='br0'/><virtualport type='802.1Qbh'/><target dev='t'/></interface>"),
+                "virtualport type '802.1Qbh'");
+        refused(domain("", "<interface type='bridge'><source bridge='br0'/><target dev='t'/><bandwidth/></interface>"),
+                "domain/devices/interface/bandwidth");
+        refused(domain("", "<graphics type='sdl'/>"), "graphics type 'sdl'");
+        refused(domain("", "<graphics type='spice' tlsPort='5902'/>"), "domain/devices/graphics/@tlsPort");
+        refused(domain("", "<video><model type='cirrus'/></video>"), "video model 'cirrus'");
+        refused(domain("", "<memballoon model='virtio'/>"), "domain/devices/memballoon model='virtio'");
+        refused(domain("", "<controller type='usb' model='qemu-xhci'/>"), "domain/devices/controller");
+        refused(domain("<loader>/x</loader>", ""), "domain/os/loader");
+        refused(domain("", "").replace("<devices>", "<on_reboot>destroy</on_reboot><devices>"), "domain/on_reboot 'destroy'");
+        refused(domain("", "").replace("<devices>", "<features><hyperv/></features><devices>"), "domain/features/hyperv");
+        refused(domain("", "").replace("arch='x86_64'", "arch='aarch64'"), "arch 'aarch64'");
+        refused(domain("", "").replace("<devices>", "<metadata/><sim:x xmlns:sim='urn:x'/><devices>"), "domain/sim:x");
+    }
+
+    @Test
+    public void parsesSafely() {
+        String external = "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>" + domain("<cmdline>&x;</cmdline>", "");
+        HypervisorException e = assertThrows(HypervisorException.class, () -> QemuDomain.of(Guests.spec(external)));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("invalid domain XML") && e.getMessage().contains("DOCTYPE"));
+    }
+
+    @Test
+    public void refusesAnotherDriversType() {
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> driver.validate(Guests.spec(domain("", "").replace("type='qemu'", "type='kvm'"))));
+        assertEquals("domain type 'kvm' is not handled by the qemu driver", e.getMessage());
+    }
+
+    private void refused(String xml, String named) {
+        HypervisorException e = assertThrows(xml, HypervisorException.class, () -> driver.validate(Guests.spec(xml)));
+        assertTrue("'" + named + "' in: " + e.getMessage(), e.getMessage().contains(named));
+    }
+}

@@ -1,0 +1,188 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Real QEMU processes: boot, QMP status, re-attach by a restarted daemon's driver, destroy, start failures. */
+public class QemuLifecycleTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private Path state;
+    private QemuDriver driver;
+    private QemuDriver restarted;
+
+    @Before
+    public void setUp() throws Exception {
+        state = tmp.newFolder("state").toPath();
+        driver = new QemuDriver("qemu", Guests.settings(state));
+    }
+
+    @After
+    public void tearDown() {
+        for (QemuDriver d : new QemuDriver[] {driver, restarted}) {
+            if (d != null) {
+                d.vms().forEach(QemuVirtualMachine::destroy);
+            }
+        }
+    }
+
+    private Path runDir() throws Exception {
+        return tmp.newFolder().toPath();
+    }
+
+    @Test
+    public void bootsTheGuestWhichRunsAndDirtiesItsWorkingSet() throws Exception {
+        DomainSpec spec = Guests.spec("boot1", 32, "4M");
+        long start = System.nanoTime();
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(spec, runDir());
+        System.out.printf("QEMU start to QMP ready and running: %d ms%n", (System.nanoTime() - start) / 1_000_000);
+
+        assertTrue(vm.isRunning());
+        assertEquals("running", vm.status());
+        assertTrue("the guest booted and writes its working set", Guests.eventually(() -> {
+            Guests.Status s = Guests.status(vm, state);
+            return s.magic() == Guests.STATUS_MAGIC && s.passes() > 2;
+        }));
+        assertEquals(1024, Guests.status(vm, state).workingSetPages());
+        assertTrue(Files.readString(state.resolve("qemu/boot1.log")).contains("-nodefaults -no-user-config -display none"));
+        assertFalse("no memory digest: the core must not ask for one", vm.hasMemoryDigest());
+    }
+
+    @Test
+    public void pauseAndResumeAreQemusRunState() throws Exception {
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("pause1", 32, "1M"), runDir());
+        vm.pause();
+        assertFalse(vm.isRunning());
+        assertEquals("paused", vm.status());
+        long writes = Guests.status(vm, state).writes();
+        Thread.sleep(100);
+        assertEquals("a paused guest writes nothing", writes, Guests.status(vm, state).writes());
+        vm.resume();
+        assertTrue(vm.isRunning());
+        assertTrue(Guests.eventually(() -> Guests.status(vm, state).writes() > writes));
+    }
+
+    @Test
+    public void aRestartedDaemonReattachesWithTheRealRunState() throws Exception {
+        DomainSpec running = Guests.spec("re-running", 32, "1M");
+        DomainSpec paused = Guests.spec("re-paused", 32, "1M");
+        Path runningDir = runDir();
+        Path pausedDir = runDir();
+        QemuVirtualMachine a = (QemuVirtualMachine) driver.boot(running, runningDir);
+        QemuVirtualMachine b = (QemuVirtualMachine) driver.boot(paused, pausedDir);
+        b.pause();
+        long pid = a.process().pid();
+        driver.detachAll(); // the daemon goes; its QEMUs stay
+
+        restarted = new QemuDriver("qemu", Guests.settings(state));
+        QemuVirtualMachine again = (QemuVirtualMachine) restarted.reattach(running, runningDir).orElseThrow();
+        QemuVirtualMachine pausedAgain = (QemuVirtualMachine) restarted.reattach(paused, pausedDir).orElseThrow();
+        assertEquals(pid, again.process().pid());
+        assertTrue(again.isRunning());
+        assertFalse(pausedAgain.isRunning());
+        assertEquals("paused", pausedAgain.status());
+        long writes = Guests.status(again, state).writes();
+        assertTrue("the re-attached guest still runs", Guests.eventually(() -> Guests.status(again, state).writes() > writes));
+
+        again.destroy();
+        assertFalse(again.process().isAlive());
+        assertFalse("the run files go", Files.exists(runningDir.resolve("qmp.sock")) || Files.exists(runningDir.resolve("qemu.pid")));
+        assertTrue("the log stays", Files.exists(state.resolve("qemu/re-running.log")));
+        assertEquals(Optional.empty(), restarted.reattach(running, runningDir));
+    }
+
+    @Test
+    public void aVmWhoseQemuDiedIsNotReattached() throws Exception {
+        DomainSpec spec = Guests.spec("died", 32, "0");
+        Path dir = runDir();
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(spec, dir);
+        driver.detachAll();
+        Guests.signal(vm.process().pid(), "KILL");
+        assertTrue(vm.process().awaitGone(5000));
+
+        restarted = new QemuDriver("qemu", Guests.settings(state));
+        assertEquals(Optional.empty(), restarted.reattach(spec, dir));
+    }
+
+    @Test
+    public void destroyKillsAQemuThatDoesNotQuit() throws Exception {
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("stuck", 32, "0"), runDir());
+        Guests.signal(vm.process().pid(), "STOP"); // QMP does not answer, quit is never read
+        vm.destroy();
+        assertFalse(vm.process().isAlive());
+        vm.destroy(); // idempotent
+        assertThrows(HypervisorException.class, vm::status);
+    }
+
+    @Test
+    public void aQemuThatDiesMidCommandFailsTheCallWithItsLastWords() throws Exception {
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("dies", 32, "0"), runDir());
+        Guests.signal(vm.process().pid(), "STOP"); // the command waits for a reply that never comes
+        FutureTask<String> status = Guests.async("status", vm::status);
+        Thread.sleep(200);
+        Guests.signal(vm.process().pid(), "KILL");
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> status.get(30, TimeUnit.SECONDS));
+        assertEquals("QEMU exited during query-status: " + vm.process().lastLogLine(), e.getCause().getMessage());
+        assertFalse(vm.isRunning());
+    }
+
+    @Test
+    public void aMissingQemuBinaryIsAClearErrorAtDefine() throws Exception {
+        String xml = Guests.xml("nobinary", UUID.randomUUID(), 32, "0", "<emulator>/nonexistent/qemu-system-x86_64</emulator>");
+        HypervisorException e = assertThrows(HypervisorException.class, () -> driver.validate(Guests.spec(xml)));
+        assertEquals("the QEMU binary /nonexistent/qemu-system-x86_64 of domain 'nobinary' is not an executable file",
+                e.getMessage());
+        QemuDriver none = new QemuDriver("qemu", new QemuSettings("no-such-qemu", 49152, 49215, 30_000, 1000, 10_000,
+                state.resolve("qemu"), null));
+        e = assertThrows(HypervisorException.class, () -> none.boot(Guests.spec("nobinary2", 32, "0"), runDir()));
+        assertTrue(e.getMessage(), e.getMessage().contains("'no-such-qemu'") && e.getMessage().contains("not on the PATH"));
+    }
+
+    @Test
+    public void aCrashingQemuFailsTheStartWithTheLastLineOfItsLog() throws Exception {
+        Path crashing = tmp.newFile("crashing-qemu").toPath();
+        Files.writeString(crashing, "#!/bin/sh\necho 'qemu-system-x86_64: could not load kernel: boom' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(crashing, PosixFilePermissions.fromString("rwx------"));
+        String xml = Guests.xml("crashes", UUID.randomUUID(), 32, "0", "<emulator>" + crashing + "</emulator>");
+        Path dir = runDir();
+        HypervisorException e = assertThrows(HypervisorException.class, () -> driver.boot(Guests.spec(xml), dir));
+        assertEquals("cannot start domain 'crashes': QEMU exited: qemu-system-x86_64: could not load kernel: boom",
+                e.getMessage());
+        assertTrue("nothing is left claimed", driver.vms().isEmpty());
+
+        // a real QEMU refusing its configuration: the message is QEMU's own
+        String badMachine = Guests.xml("badmachine", UUID.randomUUID(), 32, "0", "").replace("machine='pc'", "machine='nosuch'");
+        e = assertThrows(HypervisorException.class, () -> driver.boot(Guests.spec(badMachine), runDir()));
+        assertTrue(e.getMessage(), e.getMessage().contains("QEMU exited") && e.getMessage().contains("nosuch"));
+    }
+
+    @Test
+    public void aVmFromAnotherDomainInTheRunDirectoryIsRefused() throws Exception {
+        Path dir = runDir();
+        VirtualMachine vm = driver.boot(Guests.spec("first", 32, "0"), dir);
+        HypervisorException e = assertThrows(HypervisorException.class, () -> driver.boot(Guests.spec("second", 32, "0"), dir));
+        assertTrue(e.getMessage(), e.getMessage().contains("in use by another domain"));
+        assertTrue("the first one is untouched", vm.isRunning());
+    }
+}
