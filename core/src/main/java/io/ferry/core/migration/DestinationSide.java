@@ -239,7 +239,7 @@ final class DestinationSide {
     private MigrationStats beforeCommit(Incoming in, String cookie) throws Exception {
         MigrationStats stats = in.flags.offline() ? null : awaitMemory(in);
         if (!in.flags.v2()) {
-            ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec, Negotiation.requirePinned(in.pinned, m.sections));
+            ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec, Negotiation.requirePinned(in.pinned, m.sections, m.timing.sectionWaitMillis()));
             m.eat(Phase.FINISH, local(in), performed);
             Optional<Object> definition = performed.value("persistent");
             if (definition.isPresent()) {

@@ -44,7 +44,7 @@ public class MigrationService {
         String home = context.getProperty("ferry.home");
         Timing timing = new Timing(Timing.DEFAULT.driverTimeoutMillis(),
                 seconds(context, CONFIRM_WAIT, Timing.DEFAULT.confirmWaitMillis() / 1000) * 1000,
-                seconds(context, FINISH_WAIT, Timing.DEFAULT.finishWaitMillis() / 1000) * 1000);
+                seconds(context, FINISH_WAIT, Timing.DEFAULT.finishWaitMillis() / 1000) * 1000, Timing.DEFAULT.sectionWaitMillis());
         AtomicInteger threads = new AtomicInteger();
         this.settlements = Executors.newFixedThreadPool(4, task -> daemonThread(task, "ferry-settlement-" + threads.incrementAndGet()));
         this.engine = new MigrationEngine(daemon.settings(), daemon.bakery(), domains, registry::snapshot,

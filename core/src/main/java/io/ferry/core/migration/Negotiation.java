@@ -18,9 +18,6 @@ import io.ferry.api.cookie.Mandatory;
  * can eat. A section the source announced as mandatory that the peer lacks fails the migration at Prepare.
  */
 final class Negotiation {
-    /** How long a section being updated may be away before the migration gives up on it. */
-    private static final long REPLACEMENT_WAIT_MILLIS = 10_000;
-
     private Negotiation() {
     }
 
@@ -74,10 +71,10 @@ final class Negotiation {
 
     /**
      * {@link #current}, but a pinned section that can be mandatory may not vanish: its replacement is waited for
-     * a while (a bundle being updated), then the migration fails.
+     * {@code waitMillis} (a bundle being updated), then the migration fails.
      */
-    static SectionSet requirePinned(SectionSet pinned, Supplier<SectionSet> registered) throws CookieException {
-        long deadline = System.currentTimeMillis() + REPLACEMENT_WAIT_MILLIS;
+    static SectionSet requirePinned(SectionSet pinned, Supplier<SectionSet> registered, long waitMillis) throws CookieException {
+        long deadline = System.currentTimeMillis() + waitMillis;
         while (true) {
             SectionSet now = current(pinned, registered.get());
             List<String> missing = pinned.all().stream()

@@ -131,9 +131,10 @@ final class SourceSide {
 
     private Performed performInJob(Outgoing o, Perform request) throws Exception {
         if (!o.flags.v2()) {
-            o.pinned = Negotiation.common(m.sections.get(), request.peerSections());
+            // what Begin baked with, as far as the destination has it: a section that left since must come back
+            o.pinned = Negotiation.common(o.pinned, request.peerSections());
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
-                    Negotiation.current(o.pinned, m.sections.get()));
+                    Negotiation.requirePinned(o.pinned, m.sections, m.timing.sectionWaitMillis()));
             m.eat(Phase.PERFORM, local(o), prepared);
         }
         if (!o.flags.offline()) {
@@ -154,7 +155,7 @@ final class SourceSide {
         if (o.job != null) {
             coreData.put(MigrationSectionContext.STATISTICS, statistics(o.job));
         }
-        SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections);
+        SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections, m.timing.sectionWaitMillis());
         if (!o.flags.persistent()) {
             sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
         }

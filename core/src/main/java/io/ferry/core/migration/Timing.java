@@ -7,7 +7,9 @@ package io.ferry.core.migration;
  * @param confirmWaitMillis a source left after Perform this long without Confirm asks the destination itself,
  *        even while its driver still speaks up
  * @param finishWaitMillis a destination whose memory arrived this long ago without a Finish gives up
+ * @param sectionWaitMillis how long a pinned section that may be mandatory can be away (its bundle being
+ *        updated) before the migration gives up on it
  */
-public record Timing(long driverTimeoutMillis, long confirmWaitMillis, long finishWaitMillis) {
-    public static final Timing DEFAULT = new Timing(8_000, 60_000, 120_000);
+public record Timing(long driverTimeoutMillis, long confirmWaitMillis, long finishWaitMillis, long sectionWaitMillis) {
+    public static final Timing DEFAULT = new Timing(8_000, 60_000, 120_000, 10_000);
 }

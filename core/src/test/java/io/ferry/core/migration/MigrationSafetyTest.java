@@ -227,6 +227,24 @@ public class MigrationSafetyTest {
         assertFalse(d.source.domain(VM).isPresent() && d.source.domain(VM).get().isActive());
     }
 
+    /** A mandatory section Begin baked with may not silently drop out before Perform: it fails the migration. */
+    @Test
+    public void aMandatorySectionThatLeavesTheSourceAfterBeginFailsTheMigrationBeforeMemoryMoves() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(FaultySection.healthy());
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        d.source.extraSections.clear();
+
+        ChannelException e = assertThrows(ChannelException.class, run::perform);
+
+        assertTrue(e.getMessage(), e.getMessage().contains("cookie section fault was removed during the migration"));
+        run.cancel();
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
     @Test
     public void onlyTheBeginHookMayRefuse() throws Exception {
         TwoDaemons d = new TwoDaemons();
