@@ -78,6 +78,11 @@ public final class LocalDaemon implements AutoCloseable {
         return log;
     }
 
+    /** The daemon's process id, for tools that look at it from outside (jcmd, /proc). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

@@ -1,0 +1,90 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.Stream;
+
+/**
+ * The one invariant every failure must leave: exactly one running copy, with the memory it had, its disk
+ * leases held by the host that runs it, no paused orphan, its definition and snapshots intact, no migration
+ * claiming it and its job lock free.
+ */
+final class Placement {
+    private Placement() {
+    }
+
+    /** An idle guest with a leased disk and a snapshot, as the tests leave it. */
+    record Guest(String name, UUID uuid, String digest, Path definition, String disk) {
+    }
+
+    /** Defines and starts an idle 16 MiB guest with one disk and one snapshot on {@code host}. */
+    static Guest startGuest(DaemonProcess host, String name, Path leases) throws Exception {
+        UUID uuid = UUID.randomUUID();
+        String disk = "/images/" + name + ".img";
+        String xml = "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid>"
+                + "<memory unit='MiB'>16</memory><vcpu>1</vcpu><metadata>"
+                + "<sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0' dirty-pages-per-second='0'/></metadata>"
+                + "<devices><disk type='file' device='disk'><source file='" + disk + "'/><target dev='vda'/></disk></devices>"
+                + "</domain>";
+        Path definition = Installation.file(name, ".xml", xml);
+        host.ferryOk("define", definition.toString());
+        host.ferryOk("start", name);
+        host.ferryOk("snapshot-create-as", name, "s1", "--description", "before the fault");
+        return new Guest(name, uuid, host.digest(name), definition, disk);
+    }
+
+    /** Waits until both daemons have settled the guest, then checks the invariant: it runs on {@code runner} only. */
+    static void assertSettled(DaemonProcess runner, DaemonProcess other, Guest guest, Path leases) throws Exception {
+        String name = guest.name();
+        Poll.until(name + " to run on " + runner + " and nowhere else, unclaimed", () -> "running".equals(state(runner, name))
+                && !claimed(runner, name) && !active(other, name) && !claimed(other, name));
+        assertEquals("memory of " + name + " on " + runner, guest.digest(), runner.digest(name));
+        assertEquals("holder of the lease of " + guest.disk(), runner.name, leaseHolder(leases, guest.disk()));
+        assertFalse("no VM of " + name + " left on " + other, Files.exists(other.stateDir.resolve("run").resolve(guest.uuid().toString())));
+        assertEquals(name + " is persistent on " + runner, "yes", runner.dominfo(name).get("Persistent"));
+        assertTrue("snapshots of " + name + " on " + runner, runner.ferryOk("snapshot-list", name).out().contains("s1"));
+        runner.ferryOk("define", guest.definition().toString()); // takes the domain's job lock
+    }
+
+    /** Migrates the guest back, so that the next test starts on the source again. */
+    static void migrateBack(DaemonProcess from, DaemonProcess to, String name) throws Exception {
+        from.ferryOk("migrate", "--live", "--persistent", "--undefinesource", name, to.url());
+    }
+
+    private static String state(DaemonProcess host, String name) throws Exception {
+        String state = host.dominfo(name).get("State");
+        return state == null ? null : state.replaceFirst(" \\(.*\\)$", "");
+    }
+
+    private static boolean active(DaemonProcess host, String name) throws Exception {
+        Installation.Result info = host.ferry("dominfo", name);
+        return info.exit() == 0 && !info.out().contains("shut off");
+    }
+
+    private static boolean claimed(DaemonProcess host, String name) throws Exception {
+        Installation.Result info = host.ferry("dominfo", name);
+        return info.exit() == 0 && info.out().contains("Migration:");
+    }
+
+    /** The host that holds the disk's lease in the shared lease directory, or null. */
+    private static String leaseHolder(Path leases, String disk) throws IOException {
+        try (Stream<Path> files = Files.list(leases)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".lease")).toList()) {
+                Properties lease = new Properties();
+                lease.load(new StringReader(Files.readString(file)));
+                if (disk.equals(lease.getProperty("resource"))) {
+                    return Boolean.parseBoolean(lease.getProperty("held")) ? lease.getProperty("owner") : null;
+                }
+            }
+        }
+        return null;
+    }
+}
