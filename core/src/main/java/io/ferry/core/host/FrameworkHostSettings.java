@@ -7,10 +7,10 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 
-/** ferryd turns its flags into framework properties {@code ferry.KEY}; this reads them for the plug-ins. */
+/** This host's settings for the plug-ins, from the framework: where the installation is ({@code ferry.home}). */
 @Component(service = HostSettings.class)
 public class FrameworkHostSettings implements HostSettings {
-    private static final String PREFIX = "ferry.";
+    private static final String HOME = "ferry.home";
 
     private final BundleContext context;
 
@@ -19,16 +19,17 @@ public class FrameworkHostSettings implements HostSettings {
         this.context = context;
     }
 
+    /** ferryd's flags reach a plug-in through its own configuration now. */
     @Override
+    @Deprecated
     public Optional<String> override(String key) {
-        String value = context.getProperty(PREFIX + key);
-        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+        return Optional.empty();
     }
 
     @Override
     public Path resolve(String path) {
         Path given = Path.of(path);
-        String home = context.getProperty(PREFIX + "home");
+        String home = context.getProperty(HOME);
         return (given.isAbsolute() || home == null ? given : Path.of(home).resolve(given)).toAbsolutePath();
     }
 }

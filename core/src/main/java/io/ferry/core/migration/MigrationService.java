@@ -45,8 +45,6 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = MigrationService.class)
 public class MigrationService {
-    /** Framework property: the protocols this daemon speaks, "2,3" by default ("2" imitates an old peer). */
-    public static final String PROTOCOLS = "ferry.protocols";
     private static final Logger LOG = LoggerFactory.getLogger(MigrationService.class);
 
     private final Migrations migrations;
@@ -69,10 +67,10 @@ public class MigrationService {
                 new Hooks(hooks == null ? null : Path.of(hooks, "etc", "hooks")), new SideStreams(peers), snapshots);
         this.source = new SourceSide(migrations, peers);
         this.destination = new DestinationSide(migrations);
-        this.protocols = parseProtocols(context.getProperty(PROTOCOLS));
+        this.protocols = daemon.settings().protocols();
         this.daemon = daemon;
         this.recovery = new Recovery(migrations, source, destination, peers,
-                seconds(context, Recovery.CONFIRM_WAIT, 60), seconds(context, Recovery.FINISH_WAIT, 120));
+                daemon.settings().confirmWait().toSeconds(), daemon.settings().finishWait().toSeconds());
         recovery.load();
         this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> {
             Thread thread = new Thread(task, "ferry-migration-watchdog");
@@ -175,17 +173,5 @@ public class MigrationService {
         if (!protocols.contains(version)) {
             throw new MigrationException("this daemon does not speak migration protocol " + version);
         }
-    }
-
-    private static long seconds(BundleContext context, String property, long fallback) {
-        String value = context.getProperty(property);
-        return value == null || value.isBlank() ? fallback : Long.parseLong(value.trim());
-    }
-
-    private static Set<Integer> parseProtocols(String value) {
-        if (value == null || value.isBlank()) {
-            return Set.of(2, 3);
-        }
-        return Set.of(value.split(",")).stream().map(String::trim).map(Integer::valueOf).collect(java.util.stream.Collectors.toSet());
     }
 }

@@ -19,11 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
-    /** Framework property: seconds a source waits after Perform for Confirm before asking the destination itself. */
-    static final String CONFIRM_WAIT = "ferry.migration.confirm.wait";
-    /** Framework property: seconds a destination waits after the memory stream ended for Finish before giving up. */
-    static final String FINISH_WAIT = "ferry.migration.finish.wait";
-    /** ... and this long for a memory stream that never came. */
+    /** How long a destination waits for a memory stream that never came. */
     static final long STREAM_WAIT_MILLIS = 600_000;
 
     private final Migrations m;
