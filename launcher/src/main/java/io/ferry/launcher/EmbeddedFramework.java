@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -30,11 +31,9 @@ import org.osgi.util.tracker.ServiceTracker;
  * A Felix framework booted from an installation: every jar of {@code bundle/} installed at the start level
  * {@code etc/startlevels.properties} gives it (logging first: SLF4J binds once, see docs/), plus any extra
  * bundle files. The framework first rises to Config Admin's start level, gets ferryd's configurations, and only
- * then starts Ferry's bundles, which so never see a configuration move under them.
+ * then starts Ferry's bundles, so that they never see a configuration move under them.
  */
 public final class EmbeddedFramework implements AutoCloseable {
-    /** Framework property of the deploy directory that FileInstall watches ({@code etc/org.apache.felix.fileinstall-deploy.cfg}). */
-    public static final String DEPLOY_DIR = FerrydSettings.DEPLOY_DIR.key();
     private static final String CONTROL_URL = "ferry.control.url";
     /** Service property by which the core says why the daemon cannot start (io.ferry.core.daemon.StartFailure). */
     private static final String START_FAILURE = "ferry.start.failure";
@@ -98,7 +97,10 @@ public final class EmbeddedFramework implements AutoCloseable {
             }
             felix.start();
             ConfigAdmin.put(felix.getBundleContext(), options.configurations(), Duration.ofSeconds(30));
-            felix.adapt(FrameworkStartLevel.class).setStartLevel(topLevel);
+            // as Felix's start() does for its beginning level: return once every bundle has been started
+            CountDownLatch risen = new CountDownLatch(1);
+            felix.adapt(FrameworkStartLevel.class).setStartLevel(topLevel, event -> risen.countDown());
+            risen.await(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             stopQuietly(felix);
             throw e;
