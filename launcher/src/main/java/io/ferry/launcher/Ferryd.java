@@ -64,9 +64,9 @@ public final class Ferryd {
         }
     }
 
-    /** The one line, then the end (the shutdown hook stops a framework that runs). */
+    /** The one line (whatever the message holds), then the end (the shutdown hook stops a framework that runs). */
     private static void exit(PrintStream stderr, String message, int status) {
-        stderr.println("ferryd: " + message);
+        stderr.println("ferryd: " + String.valueOf(message).replaceAll("\\s*\\R\\s*", " "));
         stderr.flush();
         System.exit(status);
     }
