@@ -79,6 +79,35 @@ final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(name, stateDir, deployDir, log, env, home, extraFlags, builder.start());
     }
 
+    /** What a ferryd that did not start left: its exit status, its stderr and its log (stdout). */
+    record Refusal(int exit, String stderr, String log) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\nstderr:\n" + stderr + "\nlog:\n" + log;
+        }
+    }
+
+    /**
+     * Runs a ferryd of the installation at {@code home} that is expected not to start (on an ephemeral loopback port
+     * unless {@code flags} say otherwise) until it exits; one that keeps running fails the test.
+     */
+    static Refusal refused(Path home, String... flags) throws Exception {
+        Path dir = Files.createDirectories(Installation.WORK.resolve("refused-" + System.nanoTime()));
+        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ferryd").toString(), "--state-dir",
+                dir.resolve("state").toString(), "--deploy-dir", dir.resolve("deploy").toString(), "--listen", "127.0.0.1:0",
+                "--hostname", "refused"));
+        command.addAll(List.of(flags));
+        Path log = dir.resolve("ferryd.log");
+        Path stderr = dir.resolve("ferryd.err");
+        Process process = new ProcessBuilder(command).redirectOutput(log.toFile()).redirectError(stderr.toFile()).start();
+        if (!process.waitFor(90, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            throw new AssertionError("ferryd " + String.join(" ", flags) + " kept running without starting (log: " + log + ")");
+        }
+        return new Refusal(process.exitValue(), Files.readString(stderr, StandardCharsets.UTF_8),
+                Files.readString(log, StandardCharsets.UTF_8));
+    }
+
     /**
      * A new daemon on this one's installation, state and deploy directories, environment and port (peers'
      * journals know its URI). A daemon still running is stopped first (SIGTERM); {@code extraFlags}, when given,

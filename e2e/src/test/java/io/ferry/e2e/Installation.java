@@ -6,10 +6,12 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The built distribution, run as a user runs it: {@code bin/ferry} and {@code bin/ferryd} as processes. */
 final class Installation {
@@ -52,6 +54,21 @@ final class Installation {
         Result result = ferry(args);
         assertEquals("ferry " + String.join(" ", args) + "\n" + result, 0, result.exit());
         return result;
+    }
+
+    /** A copy of the built installation at {@code home}, to be modified by a test; returns {@code home}. */
+    static Path copyTo(Path home) throws IOException {
+        try (Stream<Path> paths = Files.walk(HOME)) {
+            for (Path path : paths.toList()) {
+                Path target = home.resolve(HOME.relativize(path).toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        return home;
     }
 
     /** A new file under the work directory with {@code content}, named {@code prefix…suffix}. */

@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.AfterClass;
@@ -236,16 +235,7 @@ public class SnapshotMigrationIT {
     }
 
     private static Path copyWithoutSnapshotsPlugin(Path home) throws IOException {
-        try (Stream<Path> paths = Files.walk(Installation.HOME)) {
-            for (Path path : paths.toList()) {
-                Path target = home.resolve(Installation.HOME.relativize(path).toString());
-                if (Files.isDirectory(path)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(path, target, StandardCopyOption.COPY_ATTRIBUTES);
-                }
-            }
-        }
+        Installation.copyTo(home);
         try (Stream<Path> bundles = Files.list(home.resolve("bundle"))) {
             for (Path jar : bundles.filter(p -> p.getFileName().toString().startsWith("ferry-plugin-snapshots-")).toList()) {
                 Files.delete(jar);

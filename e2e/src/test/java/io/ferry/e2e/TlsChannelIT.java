@@ -1,7 +1,6 @@
 package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -77,12 +76,12 @@ public class TlsChannelIT {
 
     @Test
     public void aKeystoreThatCannotBeReadStopsTheDaemonWithALineNamingIt() throws Exception {
-        try (DaemonProcess daemon = DaemonProcess.start("tls-broken", daemonFlags(otherCa.resolve("password")))) {
-            String line = "ERROR i.f.core.daemon.Daemon - TLS setup failed, the daemon does not start: cannot read keystore "
-                    + ca.resolve("host-a.p12") + " (PKCS12): keystore password was incorrect";
-            Poll.until("the TLS error in " + daemon.log, () -> daemon.log().contains(line));
-            assertFalse("no control channel", Files.exists(daemon.stateDir.resolve("control-url")));
-        }
+        DaemonProcess.Refusal refusal = DaemonProcess.refused(Installation.HOME, daemonFlags(otherCa.resolve("password")));
+        String problem = "TLS setup failed: cannot read keystore " + ca.resolve("host-a.p12") + " (PKCS12): keystore password was incorrect";
+        assertEquals(refusal.toString(), 1, refusal.exit());
+        assertEquals("ferryd: " + problem + "\n", refusal.stderr());
+        assertTrue(refusal.log(), refusal.log().contains("ERROR i.f.core.daemon.Daemon - TLS setup failed, the daemon does not start: "
+                + problem.substring("TLS setup failed: ".length())));
     }
 
     @Test

@@ -1,75 +1,166 @@
 package io.ferry.launcher;
 
+import io.ferry.settings.FerrydSettings;
+import io.ferry.settings.Layer;
+import io.ferry.settings.Setting;
+import io.ferry.settings.SettingException;
+import io.ferry.settings.SettingValues;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
- * {@code ferryd}'s command line. Each flag becomes the framework property that overrides the same setting of
- * {@code etc/}.
+ * What ferryd hands the framework, from its command line and {@code etc/}: for each configuration of
+ * {@link FerrydSettings}, the file {@code etc/PID.cfg} with the flags laid over it, every setting checked; and the
+ * framework properties the framework itself needs. ferryd alone reads these files (FileInstall skips them), so
+ * what was checked is what the daemon and the plug-ins get.
+ *
+ * @param configurations by PID, as Config Admin takes them
  */
-record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployDir) {
+record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<String, Object>> configurations, Path stateDir,
+        Path deployDir) {
 
-    static final String USAGE = """
-            usage: ferryd [--state-dir DIR] [--listen HOST:PORT] [--host-uuid UUID] [--hostname NAME]
-                          [--deploy-dir DIR] [--section-timeout SECONDS] [--protocols 2,3]
-                          [--confirm-wait SECONDS] [--finish-wait SECONDS]
-                          [--lock-manager file|zookeeper|none] [--lease-dir DIR] [--zookeeper HOST:PORT]
-                          [--ovsdb unix:PATH]
-                          [--tls-keystore FILE --tls-truststore FILE --tls-password-file FILE]
-              --tls-*: mutual TLS on the control channel (ferry+tls://): a PKCS12 keystore with this host's key and
-                       certificate, a PKCS12 trust store with the CA, a file whose first line is the stores' password
-            """;
+    /** A command line ferryd cannot read: an unknown option, a missing value. */
+    static final class UsageException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
 
-    private static final Map<String, String> FLAGS = Map.ofEntries(
-            Map.entry("--lease-dir", "ferry.lease.dir"),
-            Map.entry("--lock-manager", "ferry.lock.manager"),
-            Map.entry("--zookeeper", "ferry.zookeeper"),
-            Map.entry("--ovsdb", "ferry.ovsdb"),
-            Map.entry("--state-dir", "ferry.state.dir"),
-            Map.entry("--listen", "ferry.listen"),
-            Map.entry("--host-uuid", "ferry.host.uuid"),
-            Map.entry("--hostname", "ferry.hostname"),
-            Map.entry("--deploy-dir", EmbeddedFramework.DEPLOY_DIR),
-            Map.entry("--section-timeout", "ferry.section.timeout"),
-            Map.entry("--protocols", "ferry.protocols"),
-            Map.entry("--confirm-wait", "ferry.migration.confirm.wait"),
-            Map.entry("--finish-wait", "ferry.migration.finish.wait"),
-            Map.entry("--tls-keystore", "ferry.tls.keystore"),
-            Map.entry("--tls-truststore", "ferry.tls.truststore"),
-            Map.entry("--tls-password-file", "ferry.tls.password.file"));
-    /** Flags naming files: made absolute here, against the directory ferryd was started in. */
-    private static final Set<String> FILES = Set.of("ferry.tls.keystore", "ferry.tls.truststore", "ferry.tls.password.file",
-            "ferry.lease.dir");
+        UsageException(String message) {
+            super(message);
+        }
+    }
 
+    /**
+     * @throws UsageException for an unknown option or a missing value
+     * @throws SettingException for a value that fails its check, naming the flag or the file and key
+     */
     static DaemonOptions parse(List<String> args, FerryHome home) {
-        Map<String, String> properties = new LinkedHashMap<>();
+        Map<Setting<?>, String> flags = flags(args);
+        Layer commandLine = Layer.flags(flags);
+        Map<String, Map<String, Object>> configurations = new LinkedHashMap<>();
+        SettingValues daemon = null;
+        for (String pid : FerrydSettings.configurations()) {
+            String origin = "etc/" + pid + ".cfg";
+            Map<String, String> file = read(home.etc().resolve(pid + ".cfg"), origin);
+            if (pid.equals(FerrydSettings.DAEMON)) {
+                requireKnownKeys(origin, file.keySet());
+            }
+            SettingValues values = FerrydSettings.resolve(pid, List.of(commandLine, Layer.configuration(pid, origin, file)));
+            Map<String, Object> properties = new LinkedHashMap<>(file);
+            flags.forEach((setting, text) -> {
+                if (setting.pid().equals(pid)) {
+                    properties.put(setting.key(), text);
+                }
+            });
+            if (pid.equals(FerrydSettings.DAEMON)) {
+                daemon = values;
+                configurations.put(pid, properties);
+            } else if (!properties.isEmpty()) {
+                configurations.put(pid, properties);
+            }
+        }
+        SettingValues framework = FerrydSettings.resolve(FerrydSettings.FRAMEWORK, List.of(commandLine));
+        Path deployDir = framework.path(FerrydSettings.DEPLOY_DIR, home.root());
+        return new DaemonOptions(Map.of(FerrydSettings.DEPLOY_DIR.key(), deployDir.toString()), configurations,
+                daemon.path(FerrydSettings.STATE_DIR, home.root()), deployDir);
+    }
+
+    /** {@code ferryd --help}, from the table of settings. */
+    static String usage() {
+        StringBuilder usage = new StringBuilder("""
+                usage: ferryd [OPTION]...
+                Runs this host's Ferry daemon. Each option overrides the setting in brackets (a key of etc/io.ferry.daemon.cfg,
+                or of another file of etc/), which overrides the default. Paths given here are relative to the working
+                directory, those in etc/ to the installation.
+                """);
+        for (Setting<?> setting : FerrydSettings.all()) {
+            if (setting.flag() == null) {
+                continue;
+            }
+            String where = setting.pid().equals(FerrydSettings.DAEMON) ? setting.key()
+                    : setting.pid().equals(FerrydSettings.FRAMEWORK) ? "default: " + setting.defaultValue()
+                    : setting.pid() + ".cfg " + setting.key();
+            String defaultValue = setting.defaultValue().isEmpty() || !setting.pid().equals(FerrydSettings.DAEMON) ? ""
+                    : " = " + setting.defaultValue();
+            usage.append(String.format("  %-36s [%s%s]%n      %s%n", setting.flag() + (setting.isSwitch() ? "" : " " + setting.valueName()),
+                    where, defaultValue, setting.help()));
+        }
+        return usage.append("""
+                Give all three --tls-* files or none. ferryd exits 1, with one line on stderr that names the problem, when the
+                daemon cannot start (a bad setting, a port in use, unreadable TLS files), and 2 for an unknown option.
+                """).toString();
+    }
+
+    private static Map<Setting<?>, String> flags(List<String> args) {
+        Map<String, Setting<?>> byFlag = FerrydSettings.all().stream().filter(s -> s.flag() != null)
+                .collect(Collectors.toMap(Setting::flag, s -> s));
+        Map<Setting<?>, String> flags = new LinkedHashMap<>();
         for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
+            String name = args.get(i);
             String value = null;
-            int eq = arg.indexOf('=');
-            if (arg.startsWith("--") && eq > 0) {
-                value = arg.substring(eq + 1);
-                arg = arg.substring(0, eq);
+            int eq = name.indexOf('=');
+            if (name.startsWith("--") && eq > 0) {
+                value = name.substring(eq + 1);
+                name = name.substring(0, eq);
             }
-            String property = FLAGS.get(arg);
-            if (property == null) {
-                throw new IllegalArgumentException("unknown option '" + args.get(i) + "'");
+            Setting<?> setting = byFlag.get(name);
+            if (setting == null) {
+                throw new UsageException("unknown option '" + args.get(i) + "' (ferryd --help lists them)");
             }
-            if (value == null) {
+            if (value == null && setting.isSwitch()) {
+                value = "true";
+            } else if (value == null) {
                 if (i + 1 >= args.size()) {
-                    throw new IllegalArgumentException("option " + arg + " needs a value");
+                    throw new UsageException("option " + name + " needs a value: " + setting.valueName());
                 }
                 value = args.get(++i);
             }
-            properties.put(property, FILES.contains(property) && !value.isBlank() ? Path.of(value).toAbsolutePath().toString() : value);
+            flags.put(setting, setting.isPath() ? absolute(value) : value);
         }
-        Path stateDir = Path.of(properties.getOrDefault("ferry.state.dir", home.defaultStateDir().toString())).toAbsolutePath();
-        properties.put("ferry.state.dir", stateDir.toString());
-        Path deployDir = Path.of(properties.getOrDefault(EmbeddedFramework.DEPLOY_DIR, home.deploy().toString())).toAbsolutePath();
-        properties.put(EmbeddedFramework.DEPLOY_DIR, deployDir.toString());
-        return new DaemonOptions(properties, stateDir, deployDir);
+        return flags;
+    }
+
+    /** Against the working directory; a blank value (the default) and a malformed one (its check says so) stay as given. */
+    private static String absolute(String path) {
+        try {
+            return path.isBlank() ? path : Path.of(path.trim()).toAbsolutePath().toString();
+        } catch (InvalidPathException e) {
+            return path;
+        }
+    }
+
+    /** A {@code .cfg} file as FileInstall reads it (java.util.Properties, here in UTF-8); none: empty. */
+    private static Map<String, String> read(Path file, String origin) {
+        Properties properties = new Properties();
+        try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            properties.load(in);
+        } catch (NoSuchFileException e) {
+            return Map.of();
+        } catch (IOException | IllegalArgumentException e) {
+            throw new SettingException("cannot read " + origin + ": " + e.getMessage());
+        }
+        Map<String, String> values = new LinkedHashMap<>();
+        properties.stringPropertyNames().stream().sorted().forEach(key -> values.put(key, properties.getProperty(key)));
+        return values;
+    }
+
+    /** A misspelt key would silently leave its setting at the default. */
+    private static void requireKnownKeys(String origin, Set<String> keys) {
+        Set<String> known = FerrydSettings.all().stream().filter(s -> s.pid().equals(FerrydSettings.DAEMON)).map(Setting::key)
+                .collect(Collectors.toSet());
+        for (String key : keys) {
+            if (!known.contains(key)) {
+                throw new SettingException(origin + ": unknown key '" + key + "'");
+            }
+        }
     }
 }

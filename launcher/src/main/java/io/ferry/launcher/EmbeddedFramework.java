@@ -1,5 +1,6 @@
 package io.ferry.launcher;
 
+import io.ferry.settings.FerrydSettings;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -11,25 +12,32 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.felix.framework.Felix;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * A Felix framework booted from an installation: every jar of {@code bundle/} installed at the start level
  * {@code etc/startlevels.properties} gives it (logging first: SLF4J binds once, see docs/), plus any extra
- * bundle files, then the framework started.
+ * bundle files. The framework first rises to Config Admin's start level, gets ferryd's configurations, and only
+ * then starts Ferry's bundles, so that they never see a configuration move under them.
  */
 public final class EmbeddedFramework implements AutoCloseable {
-    /** Framework property of the deploy directory that FileInstall watches ({@code etc/org.apache.felix.fileinstall-deploy.cfg}). */
-    public static final String DEPLOY_DIR = "ferry.deploy.dir";
     private static final String CONTROL_URL = "ferry.control.url";
+    /** Service property by which the core says why the daemon cannot start (io.ferry.core.daemon.StartFailure). */
+    private static final String START_FAILURE = "ferry.start.failure";
+    private static final String CONFIG_ADMIN = "org.apache.felix.configadmin";
 
     private final Felix framework;
 
@@ -37,13 +45,21 @@ public final class EmbeddedFramework implements AutoCloseable {
         this.framework = framework;
     }
 
+    /** The daemon did not come up; the message is one line naming the problem. */
+    public static final class StartFailedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        StartFailedException(String message) {
+            super(message);
+        }
+    }
+
     /**
-     * @param properties framework properties beyond the installation's defaults (ferry.* settings)
+     * @param options the configurations to put into Config Admin and the framework properties
      * @param storage the framework's cache directory, emptied at start
      * @param extraBundles bundle files installed after {@code bundle/}
      */
-    public static EmbeddedFramework start(FerryHome home, Map<String, String> properties, Path storage,
-            List<Path> extraBundles) throws BundleException {
+    static EmbeddedFramework start(FerryHome home, DaemonOptions options, Path storage, List<Path> extraBundles) throws Exception {
         Properties startLevels = load(home.etc().resolve("startlevels.properties"));
         List<BundleJar> jars = new ArrayList<>(BundleJar.scan(home.bundles(), startLevels));
         Properties empty = new Properties();
@@ -51,22 +67,23 @@ public final class EmbeddedFramework implements AutoCloseable {
             jars.addAll(BundleJar.scan(extra.getParent(), empty).stream().filter(j -> j.file().equals(extra)).toList());
         }
         int topLevel = jars.stream().mapToInt(BundleJar::startLevel).max().orElse(BundleJar.DEFAULT_START_LEVEL);
+        int configLevel = configAdminLevel(jars);
 
         Map<String, Object> config = new HashMap<>();
         config.put("org.osgi.framework.storage", storage.toString());
         config.put("org.osgi.framework.storage.clean", "onFirstInit");
-        config.put("org.osgi.framework.startlevel.beginning", Integer.toString(topLevel));
+        config.put("org.osgi.framework.startlevel.beginning", Integer.toString(configLevel));
         config.put("felix.startlevel.bundle", Integer.toString(BundleJar.DEFAULT_START_LEVEL));
         config.put("felix.log.level", "1");
         config.put("felix.log.logger", new StderrLogger());
         config.put(FerryHome.PROPERTY, home.root().toString());
         config.put("felix.fileinstall.dir", home.etc().toString());
-        config.put("felix.fileinstall.filter", ".*\\.cfg");
+        config.put("felix.fileinstall.filter", configFilesExceptFerryds());
         config.put("felix.fileinstall.poll", "1000");
         config.put("felix.fileinstall.noInitialDelay", "true");
         config.put("felix.fileinstall.enableConfigSave", "false");
         config.put("felix.fileinstall.log.level", "1");
-        config.putAll(properties);
+        config.putAll(options.frameworkProperties());
 
         Felix felix = new Felix(config);
         felix.init();
@@ -79,18 +96,45 @@ public final class EmbeddedFramework implements AutoCloseable {
                 }
             }
             felix.start();
-        } catch (BundleException | RuntimeException e) {
+            ConfigAdmin.put(felix.getBundleContext(), options.configurations(), Duration.ofSeconds(30));
+            // as Felix's start() does for its beginning level: return once every bundle has been started
+            CountDownLatch risen = new CountDownLatch(1);
+            felix.adapt(FrameworkStartLevel.class).setStartLevel(topLevel, event -> risen.countDown());
+            risen.await(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
             stopQuietly(felix);
             throw e;
         }
         return new EmbeddedFramework(felix);
     }
 
-    /** Waits for the daemon's control channel and returns its URI. */
-    public String awaitControlUrl(Duration timeout) throws InterruptedException {
+    /** Config Admin must be active before any of Ferry's bundles, which read their configuration when they start. */
+    private static int configAdminLevel(List<BundleJar> jars) {
+        int level = jars.stream().filter(j -> j.symbolicName().equals(CONFIG_ADMIN)).mapToInt(BundleJar::startLevel).findFirst()
+                .orElseThrow(() -> new IllegalStateException("bundle/ has no Config Admin (" + CONFIG_ADMIN + ")"));
+        for (BundleJar jar : jars) {
+            if (jar.symbolicName().startsWith("io.ferry.") && jar.startLevel() <= level) {
+                throw new IllegalStateException("etc/startlevels.properties starts " + jar.symbolicName() + " at level "
+                        + jar.startLevel() + ", not after Config Admin (level " + level + ")");
+            }
+        }
+        return level;
+    }
+
+    /** FileInstall loads every other {@code etc/*.cfg}, and keeps following them; ferryd's own it reads at start only. */
+    private static String configFilesExceptFerryds() {
+        return "(?!(" + FerrydSettings.configurations().stream().map(Pattern::quote).collect(Collectors.joining("|"))
+                + ")\\.cfg$).*\\.cfg";
+    }
+
+    /**
+     * Waits for the daemon's control channel and returns its URI, or for the core to say why the daemon cannot
+     * start ({@value #START_FAILURE}).
+     */
+    public String awaitControlUrl(Duration timeout) throws InterruptedException, StartFailedException {
         Filter filter;
         try {
-            filter = framework.getBundleContext().createFilter("(" + CONTROL_URL + "=*)");
+            filter = framework.getBundleContext().createFilter("(|(" + CONTROL_URL + "=*)(" + START_FAILURE + "=*))");
         } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -98,10 +142,14 @@ public final class EmbeddedFramework implements AutoCloseable {
         tracker.open(true);
         try {
             if (tracker.waitForService(timeout.toMillis()) == null) {
-                throw new IllegalStateException("the daemon's control channel did not come up within " + timeout.toSeconds()
-                        + " s (is etc/io.ferry.daemon.cfg present and valid? see the log)");
+                throw new StartFailedException("the control channel did not come up within " + timeout.toSeconds() + " s (see the log)");
             }
-            return (String) tracker.getServiceReference().getProperty(CONTROL_URL);
+            ServiceReference<Object> reference = tracker.getServiceReference();
+            Object failure = reference.getProperty(START_FAILURE);
+            if (failure != null) {
+                throw new StartFailedException(failure.toString());
+            }
+            return (String) reference.getProperty(CONTROL_URL);
         } finally {
             tracker.close();
         }

@@ -1,42 +1,73 @@
 package io.ferry.launcher;
 
+import io.ferry.settings.SettingException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code bin/ferryd}: one host's daemon. Runs until the framework stops; SIGTERM or SIGINT stop it
- * gracefully (every bundle's deactivation runs) through a shutdown hook.
+ * {@code bin/ferryd}: one host's daemon. It checks every setting before it boots the framework, then waits for
+ * the control channel; a daemon that cannot start exits 1 with one line on stderr naming the problem (2 for an
+ * unknown option). Once up, it runs until the framework stops; SIGTERM or SIGINT stop it gracefully (every
+ * bundle's deactivation runs) through a shutdown hook. Everything but those lines is the log, on stdout.
  */
 public final class Ferryd {
+    /** Generous for a loaded machine; a start that fails says so at once and does not wait for this. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
     private Ferryd() {
     }
 
     public static void main(String[] args) {
+        PrintStream stderr = System.err;
         FerryHome home;
         DaemonOptions options;
         try {
             home = FerryHome.fromSystemProperty();
             if (args.length == 1 && (args[0].equals("--help") || args[0].equals("-h"))) {
-                System.out.print(DaemonOptions.USAGE);
+                System.out.print(DaemonOptions.usage());
                 return;
             }
             options = DaemonOptions.parse(List.of(args), home);
-            Files.createDirectories(options.stateDir());
-            Files.createDirectories(options.deployDir());
-        } catch (Exception e) {
-            System.err.println("ferryd: " + e.getMessage());
-            System.err.print(DaemonOptions.USAGE);
-            System.exit(2);
+            createDirectory("state directory", options.stateDir());
+            createDirectory("deploy directory", options.deployDir());
+        } catch (DaemonOptions.UsageException e) {
+            exit(stderr, e.getMessage(), 2);
+            return;
+        } catch (SettingException | IllegalStateException | UncheckedIOException e) {
+            exit(stderr, e.getMessage(), 1);
             return;
         }
+        // the framework's and the bundles' own messages (Felix, SCR, SPI Fly) belong to the log, not to stderr
+        System.setErr(System.out);
         try {
-            EmbeddedFramework framework = EmbeddedFramework.start(home, options.properties(),
-                    options.stateDir().resolve("felix-cache"), List.of());
+            EmbeddedFramework framework = EmbeddedFramework.start(home, options, options.stateDir().resolve("felix-cache"), List.of());
             Runtime.getRuntime().addShutdownHook(new Thread(framework::close, "ferryd-shutdown"));
+            framework.awaitControlUrl(START_TIMEOUT);
             framework.awaitStop();
+        } catch (EmbeddedFramework.StartFailedException e) {
+            exit(stderr, e.getMessage(), 1);
         } catch (Exception e) {
-            System.err.println("ferryd: cannot start: " + e.getMessage());
-            System.exit(1);
+            exit(stderr, "cannot start: " + e.getMessage(), 1);
         }
+    }
+
+    private static void createDirectory(String what, Path directory) {
+        try {
+            Files.createDirectories(directory);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the " + what + " " + directory + ": " + e, e);
+        }
+    }
+
+    /** The one line (whatever the message holds), then the end (the shutdown hook stops a framework that runs). */
+    private static void exit(PrintStream stderr, String message, int status) {
+        stderr.println("ferryd: " + String.valueOf(message).replaceAll("\\s*\\R\\s*", " "));
+        stderr.flush();
+        System.exit(status);
     }
 }

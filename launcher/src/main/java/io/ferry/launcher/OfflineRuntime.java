@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -33,15 +32,14 @@ public final class OfflineRuntime implements AutoCloseable {
         SPI_FLY.setLevel(java.util.logging.Level.WARNING);
         Path scratch = Files.createTempDirectory("ferry-offline-");
         Path noDeploy = Files.createDirectories(scratch.resolve("deploy"));
-        Map<String, String> properties = Map.of(
-                "ferry.listen", "127.0.0.1:0",
-                "ferry.state.dir", scratch.resolve("state").toString(),
-                EmbeddedFramework.DEPLOY_DIR, noDeploy.toString(),
-                "ferry.offline", "true");
         EmbeddedFramework framework = null;
         try {
+            // as ferryd would be started; its loopback channel stays plain whatever etc/ says about TLS
+            DaemonOptions options = DaemonOptions.parse(List.of("--listen", "127.0.0.1:0", "--state-dir",
+                    scratch.resolve("state").toString(), "--deploy-dir", noDeploy.toString(), "--tls-keystore", "",
+                    "--tls-truststore", "", "--tls-password-file", ""), home);
             // deploy/ jars are installed directly: FileInstall would only pick them up after its stability polls
-            framework = EmbeddedFramework.start(home, properties, scratch.resolve("felix-cache"), deployed(home.deploy()));
+            framework = EmbeddedFramework.start(home, options, scratch.resolve("felix-cache"), deployed(home.deploy()));
             return new OfflineRuntime(framework, scratch, framework.awaitControlUrl(Duration.ofSeconds(20)));
         } catch (Exception e) {
             if (framework != null) {

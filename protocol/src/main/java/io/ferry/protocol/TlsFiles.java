@@ -30,7 +30,7 @@ import javax.net.ssl.TrustManagerFactory;
  * trust store (then the JDK's default CAs are trusted).
  */
 public record TlsFiles(Path keystore, Path truststore, Path passwordFile) {
-    /** System property (client) and framework property (daemon) naming the keystore. */
+    /** System property of the command line naming the keystore. */
     public static final String KEYSTORE_PROPERTY = "ferry.tls.keystore";
     public static final String TRUSTSTORE_PROPERTY = "ferry.tls.truststore";
     public static final String PASSWORD_FILE_PROPERTY = "ferry.tls.password.file";

@@ -5,12 +5,19 @@ import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
- * ferryd's command-line overrides of plug-in settings, which win over a plug-in's configuration in {@code etc/}
- * ({@code --lease-dir DIR} is the override of {@code lease.dir}).
+ * This host's settings as the core knows them, for plug-ins that depend on the api alone. A plug-in's own
+ * settings come from its configuration (Config Admin), where ferryd also puts the flags that override them
+ * ({@code --lease-dir DIR} is {@code leaseDir} of {@code io.ferry.plugin.lockstate}).
  */
 @ProviderType
 public interface HostSettings {
-    /** The command line's value for {@code key}, if it gave one. */
+    /**
+     * The command line's value for {@code key}, if it gave one.
+     *
+     * @deprecated ferryd puts its flags into the plug-in's own configuration, which a plug-in reads anyway; this
+     *             is always empty.
+     */
+    @Deprecated
     Optional<String> override(String key);
 
     /** A path from a setting: absolute as it is, relative to the installation otherwise. */

@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.Daemon;
+import io.ferry.core.daemon.StartFailure;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.migration.MigrationEngine;
 import io.ferry.core.migration.MigrationService;
@@ -70,7 +71,14 @@ public class ControlServer {
         // ACK of the headers, which a keep-alive client delays by 40 ms: every call of a reused connection (each
         // migration phase, each snapshot-create-as) took 40 ms more. Read once, when the first server is created.
         System.setProperty("sun.net.httpserver.nodelay", "true");
-        server = ChannelTls.bind(listen, 64, daemon.tls());
+        try {
+            server = ChannelTls.bind(listen, 64, daemon.tls());
+        } catch (IOException e) {
+            String reason = "cannot listen on " + listen.getHostString() + ":" + listen.getPort() + ": " + e.getMessage();
+            LOG.error("{}, the daemon does not start", reason);
+            StartFailure.report(context, reason);
+            throw e;
+        }
         AtomicInteger threads = new AtomicInteger();
         workers = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "ferry-control-" + threads.incrementAndGet());

@@ -6,24 +6,30 @@ import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.TlsFiles;
 import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.settings.FerrydSettings;
+import io.ferry.settings.SettingException;
 import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
 import javax.net.ssl.SSLContext;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
-import org.osgi.service.metatype.annotations.Designate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * This host's daemon: its identity, state directory and cookie limits. It waits for its configuration
- * ({@code etc/io.ferry.daemon.cfg}) so that nothing starts on defaults and then moves.
+ * ({@value FerrydSettings#DAEMON}: ferryd puts it there at start, flags over {@code etc/io.ferry.daemon.cfg}) so
+ * that nothing starts on defaults and then moves. When it cannot start, it logs why and tells ferryd
+ * ({@link StartFailure}).
  */
 @Component(service = Daemon.class, configurationPid = Daemon.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
-@Designate(ocd = DaemonConfig.class)
 public class Daemon {
-    public static final String PID = "io.ferry.daemon";
+    public static final String PID = FerrydSettings.DAEMON;
+    /** Framework property: the installation's root, which relative paths of the configuration are relative to. */
+    private static final String HOME = "ferry.home";
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
     private final DaemonSettings settings;
@@ -31,29 +37,39 @@ public class Daemon {
     private final SSLContext tls;
 
     @Activate
-    public Daemon(BundleContext context, DaemonConfig config) throws IOException {
+    public Daemon(BundleContext context, Map<String, Object> configuration) throws IOException {
+        String home = context.getProperty(HOME);
         try {
-            this.settings = DaemonSettings.resolve(config, context::getProperty);
-        } catch (IllegalArgumentException e) {
-            LOG.error("invalid configuration, the daemon does not start: {}", e.getMessage());
+            this.settings = DaemonSettings.resolve(configuration, home == null ? null : Path.of(home));
+        } catch (SettingException e) {
+            refuse(context, "invalid configuration", e.getMessage());
+            throw e;
+        } catch (IOException e) {
+            refuse(context, "cannot set up the state directory", e.toString());
             throw e;
         }
-        this.tls = loadTls(settings.tls());
+        this.tls = loadTls(context, settings.tls());
         this.bakery = new CookieBakery(new CookieCodec(new HardenedXmlParser(settings.cookieMaxBytes(), settings.cookieMaxDepth())));
         LOG.info("host {} ({}), state in {}{}", settings.hostname(), settings.hostUuid(), settings.stateDir(),
                 tls == null ? "" : ", TLS identity " + settings.tls().keystore());
     }
 
-    private static SSLContext loadTls(TlsFiles files) {
+    private static SSLContext loadTls(BundleContext context, TlsFiles files) {
         if (files == null) {
             return null;
         }
         try {
             return files.load();
         } catch (TlsFiles.TlsException e) {
-            LOG.error("TLS setup failed, the daemon does not start: {}", e.getMessage());
+            refuse(context, "TLS setup failed", e.getMessage());
             throw new IllegalStateException("TLS setup failed: " + e.getMessage());
         }
+    }
+
+    /** Logs the ERROR line, and tells ferryd the same in one line. */
+    private static void refuse(BundleContext context, String problem, String detail) {
+        LOG.error("{}, the daemon does not start: {}", problem, detail);
+        StartFailure.report(context, problem + ": " + detail);
     }
 
     private volatile String controlUrl;

@@ -2,7 +2,6 @@ package io.ferry.core.host;
 
 import io.ferry.api.host.HostSettings;
 import io.ferry.core.daemon.Daemon;
-import io.ferry.core.daemon.DaemonSettings;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.osgi.framework.BundleContext;
@@ -12,10 +11,13 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
-/** ferryd turns its flags into framework properties {@code ferry.KEY}; this reads them for the plug-ins. */
+/**
+ * This host's settings for the plug-ins: where the installation is ({@code ferry.home}) and the daemon's state
+ * directory.
+ */
 @Component(service = HostSettings.class)
 public class FrameworkHostSettings implements HostSettings {
-    private static final String PREFIX = "ferry.";
+    private static final String HOME = "ferry.home";
 
     private final BundleContext context;
     /** Optional: plug-ins that need no state directory work before (or without) a configured daemon. */
@@ -27,29 +29,26 @@ public class FrameworkHostSettings implements HostSettings {
         this.context = context;
     }
 
+    /** ferryd's flags reach a plug-in through its own configuration now. */
     @Override
+    @Deprecated
     public Optional<String> override(String key) {
-        String value = context.getProperty(PREFIX + key);
-        return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.trim());
+        return Optional.empty();
     }
 
     @Override
     public Path resolve(String path) {
         Path given = Path.of(path);
-        String home = context.getProperty(PREFIX + "home");
+        String home = context.getProperty(HOME);
         return (given.isAbsolute() || home == null ? given : Path.of(home).resolve(given)).toAbsolutePath();
     }
 
     @Override
     public Path stateDir() {
         Daemon current = daemon;
-        if (current != null) {
-            return current.settings().stateDir();
-        }
-        String property = context.getProperty(DaemonSettings.STATE_DIR);
-        if (property == null || property.isBlank()) {
+        if (current == null) {
             throw new IllegalStateException("the daemon's state directory is not known yet (no daemon configured)");
         }
-        return Path.of(property.trim()).toAbsolutePath();
+        return current.settings().stateDir();
     }
 }

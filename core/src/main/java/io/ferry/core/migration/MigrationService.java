@@ -3,12 +3,12 @@ package io.ferry.core.migration;
 import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.daemon.Daemon;
+import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.SectionRegistry;
 import io.ferry.protocol.HttpPeer;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -26,13 +26,6 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = MigrationService.class)
 public class MigrationService {
-    /** Framework property: the protocols this daemon speaks, "2,3" by default ("2" imitates an old peer). */
-    public static final String PROTOCOLS = "ferry.protocols";
-    /** Framework property: seconds a source waits after Perform for Confirm before asking the destination itself. */
-    static final String CONFIRM_WAIT = "ferry.migration.confirm.wait";
-    /** Framework property: seconds a destination waits after the memory arrived for Finish before giving up. */
-    static final String FINISH_WAIT = "ferry.migration.finish.wait";
-
     private final MigrationEngine engine;
     private final ScheduledExecutorService watchdog;
     private final ExecutorService settlements;
@@ -42,15 +35,16 @@ public class MigrationService {
             @Reference SectionRegistry registry, @Reference SnapshotStore snapshots, @Reference ProcessRunner processes)
             throws IOException {
         String home = context.getProperty("ferry.home");
-        Timing timing = new Timing(Timing.DEFAULT.driverTimeoutMillis(),
-                seconds(context, CONFIRM_WAIT, Timing.DEFAULT.confirmWaitMillis() / 1000) * 1000,
-                seconds(context, FINISH_WAIT, Timing.DEFAULT.finishWaitMillis() / 1000) * 1000, Timing.DEFAULT.sectionWaitMillis());
+        DaemonSettings settings = daemon.settings();
+        Timing timing = new Timing(Timing.DEFAULT.driverTimeoutMillis(), settings.confirmWait().toMillis(),
+                settings.finishWait().toMillis(), Timing.DEFAULT.sectionWaitMillis());
         AtomicInteger threads = new AtomicInteger();
         this.settlements = Executors.newFixedThreadPool(4, task -> daemonThread(task, "ferry-settlement-" + threads.incrementAndGet()));
-        this.engine = new MigrationEngine(daemon.settings(), daemon.bakery(), domains, registry::snapshot,
-                new FileJournal(daemon.settings().stateDir()), new Hooks(home == null ? null : Path.of(home, "etc", "hooks"), processes),
+        this.engine = new MigrationEngine(settings, daemon.bakery(), domains, registry::snapshot,
+                new FileJournal(settings.stateDir()),
+                new Hooks(home == null ? null : Path.of(home, "etc", "hooks"), processes, settings.hookTimeout()),
                 snapshots, uri -> new HttpPeer(daemon.peer(uri)), System::currentTimeMillis, timing, settlements,
-                parseProtocols(context.getProperty(PROTOCOLS)), daemon::controlUrl);
+                settings.protocols(), daemon::controlUrl);
         this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> daemonThread(task, "ferry-migration-watchdog"));
         watchdog.scheduleWithFixedDelay(engine::tick, 1, 1, TimeUnit.SECONDS);
     }
@@ -69,17 +63,5 @@ public class MigrationService {
         Thread thread = new Thread(task, name);
         thread.setDaemon(true);
         return thread;
-    }
-
-    private static long seconds(BundleContext context, String property, long fallback) {
-        String value = context.getProperty(property);
-        return value == null || value.isBlank() ? fallback : Long.parseLong(value.trim());
-    }
-
-    private static Set<Integer> parseProtocols(String value) {
-        if (value == null || value.isBlank()) {
-            return Set.of(2, 3);
-        }
-        return Set.of(value.split(",")).stream().map(String::trim).map(Integer::valueOf).collect(java.util.stream.Collectors.toSet());
     }
 }

@@ -1,6 +1,7 @@
 package io.ferry.core.section;
 
 import io.ferry.api.cookie.CookieSection;
+import io.ferry.core.daemon.Daemon;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -30,8 +31,6 @@ import org.slf4j.LoggerFactory;
  */
 @Component(service = SectionRegistry.class)
 public class SectionRegistry {
-    /** Framework property: seconds one section call may take. */
-    public static final String TIMEOUT_PROPERTY = "ferry.section.timeout";
     private static final Logger LOG = LoggerFactory.getLogger(SectionRegistry.class);
 
     private final BundleContext context;
@@ -40,10 +39,9 @@ public class SectionRegistry {
     private final Map<ServiceReference<CookieSection<?>>, SectionHandle> handles = new ConcurrentHashMap<>();
 
     @Activate
-    public SectionRegistry(BundleContext context) {
+    public SectionRegistry(BundleContext context, @Reference Daemon daemon) {
         this.context = context;
-        String seconds = context.getProperty(TIMEOUT_PROPERTY);
-        this.timeout = Duration.ofSeconds(seconds == null ? 30 : Long.parseLong(seconds));
+        this.timeout = daemon.settings().sectionTimeout();
         AtomicInteger threads = new AtomicInteger();
         this.workers = Executors.newCachedThreadPool(task -> {
             Thread thread = new Thread(task, "ferry-section-" + threads.incrementAndGet());

@@ -19,12 +19,12 @@ import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -68,11 +68,12 @@ final class TestHost {
 
     /** A new daemon over this one's state: what it left unfinished, its recovery settles. */
     void restart() throws IOException {
-        DaemonSettings settings = new DaemonSettings(new InetSocketAddress("127.0.0.1", 0), name, hostUuid, stateDir,
-                4 * 1024 * 1024, 64, leases == null ? "none" : "shared", null);
+        DaemonSettings settings = DaemonSettings.resolve(Map.of("listen", "127.0.0.1:0", "hostname", name,
+                "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", leases == null ? "none" : "file"),
+                null);
         domains = new DomainManager(settings);
         if (leases != null) {
-            domains.addLockManager("shared", () -> leases);
+            domains.addLockManager("file", () -> leases); // in place of the file lock manager every host shares
         }
         domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
         engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,

@@ -7,8 +7,6 @@ import static org.junit.Assert.fail;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.daemon.Daemon;
-import io.ferry.core.daemon.DaemonConfig;
-import io.ferry.core.daemon.DaemonSettings;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
@@ -30,14 +28,10 @@ public class SnapshotFilesTest {
     public TemporaryFolder folder = new TemporaryFolder();
 
     private SnapshotFiles store() throws Exception {
-        Map<String, String> properties = Map.of(DaemonSettings.STATE_DIR, folder.getRoot().toString(),
-                DaemonSettings.HOSTNAME, "test", DaemonSettings.HOST_UUID, "00000000-0000-4000-8000-0000000000ff");
         BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {BundleContext.class}, (proxy, method, args) ->
-                        method.getName().equals("getProperty") ? properties.get((String) args[0]) : null);
-        DaemonConfig config = (DaemonConfig) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {DaemonConfig.class}, (proxy, method, args) -> method.getDefaultValue());
-        return new SnapshotFiles(new Daemon(context, config));
+                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> null);
+        return new SnapshotFiles(new Daemon(context, Map.of("stateDir", folder.getRoot().toString(), "hostname", "test",
+                "hostUuid", "00000000-0000-4000-8000-0000000000ff")));
     }
 
     private static Snapshot snapshot(String name, String parent) {

@@ -13,7 +13,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -51,12 +50,11 @@ public class SimHypervisor implements Hypervisor {
         this.chunkBytes = chunkBytes;
     }
 
-    /** The OVSDB is the network section's (same PID, etc/io.ferry.plugin.ovs.cfg); ferryd --ovsdb wins. */
+    /** The OVSDB is the network section's (same PID, etc/io.ferry.plugin.ovs.cfg, where ferryd puts --ovsdb). */
     @Activate
     @Modified
-    void configure(BundleContext context, Map<String, Object> properties) {
-        String db = context.getProperty("ferry.ovsdb");
-        ovs = OvsPorts.of(processes, db != null && !db.isBlank() ? db : (String) properties.get("ovsdb"));
+    void configure(Map<String, Object> properties) {
+        ovs = OvsPorts.of(processes, (String) properties.get("ovsdb"));
     }
 
     /** Tests: plug NICs with this runner. */

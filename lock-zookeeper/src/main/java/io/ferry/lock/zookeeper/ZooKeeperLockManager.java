@@ -19,7 +19,6 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
-import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -35,7 +34,7 @@ import org.osgi.service.component.annotations.Deactivate;
 public class ZooKeeperLockManager implements LockManager {
     /** The ZooKeeper lock manager's configuration. */
     public @interface Config {
-        /** The ensemble, HOST:PORT[,HOST:PORT…]; ferryd --zookeeper overrides it. */
+        /** The ensemble, HOST:PORT[,HOST:PORT…] (ferryd --zookeeper). */
         String connect() default "";
 
         String root() default "/ferry/leases";
@@ -47,12 +46,9 @@ public class ZooKeeperLockManager implements LockManager {
     private final String root;
 
     @Activate
-    public ZooKeeperLockManager(BundleContext context, Config config) throws InterruptedException {
-        String connect = context == null ? null : context.getProperty("ferry.zookeeper");
-        if (connect == null || connect.isBlank()) {
-            connect = config.connect();
-        }
-        if (connect.isBlank()) {
+    public ZooKeeperLockManager(Config config) throws InterruptedException {
+        String connect = config.connect().trim();
+        if (connect.isEmpty()) {
             throw new IllegalStateException("no ZooKeeper ensemble configured: set connect in etc/io.ferry.lock.zookeeper.cfg"
                     + " or start ferryd with --zookeeper HOST:PORT");
         }

@@ -69,7 +69,7 @@ public class ZooKeeperLockManagerTest {
     }
 
     private static ZooKeeperLockManager manager(String connect) throws InterruptedException {
-        return new ZooKeeperLockManager(null, new ZooKeeperLockManager.Config() {
+        return new ZooKeeperLockManager(new ZooKeeperLockManager.Config() {
             @Override
             public Class<? extends Annotation> annotationType() {
                 return ZooKeeperLockManager.Config.class;

@@ -34,7 +34,7 @@ import org.osgi.service.component.annotations.Reference;
 public class FileLockManager implements LockManager {
     /** The configuration of the file lock manager. */
     public @interface Config {
-        /** The shared lease directory; relative to the installation. Empty: var/leases of the installation. */
+        /** The shared lease directory (ferryd --lease-dir); relative to the installation. Empty: var/leases of the installation. */
         String leaseDir() default "";
     }
 
@@ -42,8 +42,7 @@ public class FileLockManager implements LockManager {
 
     @Activate
     public FileLockManager(@Reference HostSettings host, Config config) throws IOException {
-        String configured = host.override("lease.dir").orElse(config.leaseDir().isBlank() ? "var/leases" : config.leaseDir());
-        this.directory = Files.createDirectories(host.resolve(configured));
+        this.directory = Files.createDirectories(host.resolve(config.leaseDir().isBlank() ? "var/leases" : config.leaseDir().trim()));
     }
 
     @Override

@@ -5,8 +5,8 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
-import io.ferry.api.host.HostSettings;
 import io.ferry.api.host.ProcessRunner;
+import org.osgi.service.component.annotations.Reference;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.ArrayList;
@@ -16,7 +16,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
-import org.osgi.service.component.annotations.Reference;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
@@ -31,7 +30,7 @@ import org.w3c.dom.Node;
 public class NetworkSection implements CookieSection<PortData> {
     static final String OPENVSWITCH = "openvswitch";
 
-    /** The plug-in's configuration (etc/io.ferry.plugin.ovs.cfg); ferryd --ovsdb overrides it. */
+    /** The plug-in's configuration (etc/io.ferry.plugin.ovs.cfg; ferryd --ovsdb puts its value there). */
     public @interface Config {
         /** This host's OVSDB, {@code unix:PATH}; empty: no Open vSwitch on this host. */
         String ovsdb() default "";
@@ -39,8 +38,6 @@ public class NetworkSection implements CookieSection<PortData> {
 
     private volatile OvsDb ovs;
 
-    @Reference
-    private HostSettings host;
     @Reference
     private ProcessRunner processes;
 
@@ -54,7 +51,7 @@ public class NetworkSection implements CookieSection<PortData> {
     @Activate
     @Modified
     void configure(Config config) {
-        String db = host.override("ovsdb").orElse(config.ovsdb());
+        String db = config.ovsdb();
         ovs = db == null || db.isBlank() ? null : new OvsDb(processes, db.trim());
     }
 

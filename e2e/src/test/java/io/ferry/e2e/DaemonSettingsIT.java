@@ -1,0 +1,97 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * ferryd's settings, from a real ferryd: flag over etc/io.ferry.daemon.cfg over default, and a daemon that cannot
+ * start exits non-zero with one line on stderr naming the problem, instead of running without a control channel
+ * (TLS files that cannot be read: {@link TlsChannelIT}).
+ */
+public class DaemonSettingsIT {
+    private static Path home;
+
+    @BeforeClass
+    public static void copyTheInstallation() throws Exception {
+        home = Installation.copyTo(Installation.WORK.resolve("settings-" + System.nanoTime()).resolve("ferry"));
+    }
+
+    @Test
+    public void aConfiguredValueIsUsedWithoutAFlagAndAFlagBeatsIt() throws Exception {
+        configure("protocols = 3\n");
+        try (DaemonProcess configured = DaemonProcess.start(home, "cfg-protocols")) {
+            assertTrue(configured.ferryOk("version").out().contains("(migration protocols 3)"));
+        }
+        try (DaemonProcess flagged = DaemonProcess.start(home, "flag-protocols", "--protocols", "2")) {
+            assertTrue(flagged.ferryOk("version").out().contains("(migration protocols 2)"));
+        }
+    }
+
+    @Test
+    public void badValuesOnTheCommandLineAreRefusedBeforeTheFrameworkStarts() throws Exception {
+        configure("");
+        assertRefusedAtOnce("ferryd: --listen 'foo' is not HOST:PORT", "--listen", "foo");
+        assertRefusedAtOnce("ferryd: --confirm-wait 'soon' is not a whole number of seconds from 0 to 2147483647",
+                "--confirm-wait", "soon");
+        assertRefusedAtOnce("ferryd: --finish-wait '-5' is not a whole number of seconds from 0 to 2147483647", "--finish-wait", "-5");
+        assertRefusedAtOnce("ferryd: --section-timeout '0' is not a whole number of seconds from 1 to 2147483647",
+                "--section-timeout", "0");
+        assertRefusedAtOnce("ferryd: --hook-timeout 'x' is not a whole number of seconds from 1 to 2147483647", "--hook-timeout", "x");
+        assertRefusedAtOnce("ferryd: --host-uuid 'not-a-uuid' is not a UUID", "--host-uuid", "not-a-uuid");
+        assertRefusedAtOnce("ferryd: --protocols '4' names migration protocol 4, but Ferry speaks only 2 and 3", "--protocols", "4");
+        assertRefusedAtOnce("ferryd: --lock-manager 'bogus' is not one of file, zookeeper, none", "--lock-manager", "bogus");
+        assertRefusedAtOnce("ferryd: TLS needs a keystore, a trust store and a password file (tlsKeystore, tlsTruststore, "
+                + "tlsPasswordFile; ferryd --tls-keystore, --tls-truststore, --tls-password-file); set: keystore /tls/host.p12, "
+                + "trust store null, password file null", "--tls-keystore", "/tls/host.p12");
+    }
+
+    @Test
+    public void anUnknownOptionIsAUsageError() throws Exception {
+        DaemonProcess.Refusal refusal = DaemonProcess.refused(home, "--listen-on", "127.0.0.1:1");
+        assertEquals(refusal.toString(), 2, refusal.exit());
+        assertEquals("ferryd: unknown option '--listen-on' (ferryd --help lists them)\n", refusal.stderr());
+    }
+
+    @Test
+    public void aBadValueInTheConfigurationFileIsRefusedNamingTheKey() throws Exception {
+        configure("confirmWait = soon\n");
+        assertRefusedAtOnce("ferryd: etc/io.ferry.daemon.cfg: confirmWait 'soon' is not a whole number of seconds from 0 to 2147483647");
+        configure("finsihWait = 5\n");
+        assertRefusedAtOnce("ferryd: etc/io.ferry.daemon.cfg: unknown key 'finsihWait'");
+    }
+
+    @Test
+    public void aPortInUseStopsTheDaemonWithOneLineAndAnErrorInTheLog() throws Exception {
+        configure("");
+        try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String listen = "127.0.0.1:" + taken.getLocalPort();
+            DaemonProcess.Refusal refusal = DaemonProcess.refused(home, "--listen", listen);
+            assertEquals(refusal.toString(), 1, refusal.exit());
+            assertEquals("ferryd: cannot listen on " + listen + ": Address already in use\n", refusal.stderr());
+            assertTrue(refusal.log(), refusal.log().contains(
+                    "ERROR i.f.c.c.ControlServer - cannot listen on " + listen + ": Address already in use, the daemon does not start"));
+        }
+    }
+
+    /** Replaces the copy's etc/io.ferry.daemon.cfg: {@code lines}, nothing else (every other key at its default). */
+    private static void configure(String lines) throws Exception {
+        Files.writeString(home.resolve("etc/io.ferry.daemon.cfg"), lines, StandardCharsets.UTF_8);
+    }
+
+    /** Refused with status 1 and exactly this one line, before the framework booted (so the log is empty). */
+    private static void assertRefusedAtOnce(String line, String... flags) throws Exception {
+        DaemonProcess.Refusal refusal = DaemonProcess.refused(home, flags);
+        assertEquals(refusal.toString(), 1, refusal.exit());
+        assertEquals(refusal.toString(), line + "\n", refusal.stderr());
+        assertFalse("the framework started:\n" + refusal, refusal.log().contains("INFO"));
+    }
+}

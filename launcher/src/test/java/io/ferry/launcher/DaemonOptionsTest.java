@@ -1,0 +1,113 @@
+package io.ferry.launcher;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.settings.FerrydSettings;
+import io.ferry.settings.Setting;
+import io.ferry.settings.SettingException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** ferryd's command line laid over etc/: what goes into Config Admin, and what is refused before the framework boots. */
+public class DaemonOptionsTest {
+    @Rule
+    public TemporaryFolder temp = new TemporaryFolder();
+
+    private FerryHome home;
+
+    @Before
+    public void installation() throws Exception {
+        home = new FerryHome(temp.newFolder("ferry").toPath());
+        Files.createDirectories(home.etc());
+    }
+
+    @Test
+    public void flagsGoIntoTheConfigurationOfTheirSettingOverTheFile() throws Exception {
+        etc("io.ferry.daemon.cfg", "listen = 127.0.0.1:16571\nconfirmWait = 7\n");
+        etc("io.ferry.lock.zookeeper.cfg", "connect = zk1:2181\nroot = /ferry/leases\n");
+        DaemonOptions options = parse("--confirm-wait", "3", "--lease-dir", "leases", "--zookeeper=zk2:2181", "--ovsdb", "unix:/run/db");
+        assertEquals(Map.of("listen", "127.0.0.1:16571", "confirmWait", "3"), options.configurations().get(FerrydSettings.DAEMON));
+        assertEquals(Map.of("leaseDir", Path.of("leases").toAbsolutePath().toString()), options.configurations().get(FerrydSettings.LOCKSTATE));
+        assertEquals(Map.of("connect", "zk2:2181", "root", "/ferry/leases"), options.configurations().get(FerrydSettings.ZOOKEEPER));
+        assertEquals(Map.of("ovsdb", "unix:/run/db"), options.configurations().get(FerrydSettings.OVS));
+    }
+
+    @Test
+    public void theDaemonAlwaysGetsAConfigurationAndAPluginOnlyWhenSomethingSetsIt() throws Exception {
+        DaemonOptions options = parse();
+        assertEquals(Map.of(), options.configurations().get(FerrydSettings.DAEMON));
+        assertFalse(options.configurations().containsKey(FerrydSettings.OVS));
+        assertEquals(home.root().resolve("var"), options.stateDir());
+        assertEquals(home.root().resolve("deploy"), options.deployDir());
+        assertEquals(Map.of("ferry.deploy.dir", home.root().resolve("deploy").toString()), options.frameworkProperties());
+    }
+
+    @Test
+    public void pathsInTheFileAreRelativeToTheInstallationOnTheCommandLineToTheWorkingDirectory() throws Exception {
+        etc("io.ferry.daemon.cfg", "stateDir = var/host-a\n");
+        assertEquals(home.root().resolve("var/host-a"), parse().stateDir());
+        assertEquals(Path.of("state").toAbsolutePath(), parse("--state-dir", "state").stateDir());
+        assertEquals(Path.of("deployed").toAbsolutePath(), parse("--deploy-dir", "deployed").deployDir());
+    }
+
+    @Test
+    public void aBadValueIsRefusedNamingWhereItCameFrom() throws Exception {
+        assertEquals("--finish-wait '-5' is not a whole number of seconds from 0 to 2147483647",
+                assertThrows(SettingException.class, () -> parse("--finish-wait", "-5")).getMessage());
+        etc("io.ferry.daemon.cfg", "lockManager = bogus\n");
+        assertEquals("etc/io.ferry.daemon.cfg: lockManager 'bogus' is not one of file, zookeeper, none",
+                assertThrows(SettingException.class, DaemonOptionsTest.this::parse).getMessage());
+        assertEquals("zookeeper", parse("--lock-manager", "zookeeper").configurations().get(FerrydSettings.DAEMON).get("lockManager"));
+    }
+
+    @Test
+    public void anUnknownKeyOfTheDaemonsFileIsRefused() throws Exception {
+        etc("io.ferry.daemon.cfg", "finsihWait = 5\n");
+        assertEquals("etc/io.ferry.daemon.cfg: unknown key 'finsihWait'",
+                assertThrows(SettingException.class, DaemonOptionsTest.this::parse).getMessage());
+    }
+
+    @Test
+    public void anUnknownOptionOrAMissingValueIsAUsageError() {
+        assertEquals("unknown option '--bogus' (ferryd --help lists them)",
+                assertThrows(DaemonOptions.UsageException.class, () -> parse("--bogus")).getMessage());
+        assertEquals("option --listen needs a value: HOST:PORT",
+                assertThrows(DaemonOptions.UsageException.class, () -> parse("--listen")).getMessage());
+    }
+
+    @Test
+    public void blankFlagsMeanTheDefaultOverTheFile() throws Exception {
+        etc("io.ferry.daemon.cfg", "tlsKeystore = k.p12\ntlsTruststore = t.p12\ntlsPasswordFile = p\n");
+        Map<String, Object> daemon = parse("--tls-keystore", "", "--tls-truststore", "", "--tls-password-file", "")
+                .configurations().get(FerrydSettings.DAEMON);
+        assertEquals(Map.of("tlsKeystore", "", "tlsTruststore", "", "tlsPasswordFile", ""), daemon);
+    }
+
+    @Test
+    public void helpListsEveryFlag() {
+        String usage = DaemonOptions.usage();
+        for (Setting<?> setting : FerrydSettings.all()) {
+            if (setting.flag() != null) {
+                assertTrue(setting.flag(), usage.contains("  " + setting.flag() + " "));
+            }
+        }
+        assertTrue(usage, usage.contains("[io.ferry.plugin.lockstate.cfg leaseDir]"));
+    }
+
+    private DaemonOptions parse(String... args) {
+        return DaemonOptions.parse(List.of(args), home);
+    }
+
+    private void etc(String file, String content) throws Exception {
+        Files.writeString(home.etc().resolve(file), content);
+    }
+}

@@ -1,0 +1,148 @@
+package io.ferry.settings;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.Test;
+
+/** The daemon's settings: flag over configuration over default, and one line naming each bad value and where it came from. */
+public class FerrydSettingsTest {
+    private static final String FILE = "etc/io.ferry.daemon.cfg";
+
+    @Test
+    public void everyDefaultPassesItsCheck() {
+        for (String pid : List.of(FerrydSettings.DAEMON, FerrydSettings.LOCKSTATE, FerrydSettings.OVS, FerrydSettings.ZOOKEEPER,
+                FerrydSettings.FRAMEWORK)) {
+            FerrydSettings.resolve(pid, List.of());
+        }
+        SettingValues daemon = FerrydSettings.resolve(FerrydSettings.DAEMON, List.of());
+        assertEquals(new InetSocketAddress("127.0.0.1", 16570), daemon.get(FerrydSettings.LISTEN));
+        assertEquals(Set.of(2, 3), daemon.get(FerrydSettings.PROTOCOLS));
+        assertEquals(Duration.ofSeconds(30), daemon.get(FerrydSettings.SECTION_TIMEOUT));
+        assertEquals(Duration.ofSeconds(60), daemon.get(FerrydSettings.CONFIRM_WAIT));
+        assertEquals(Duration.ofSeconds(120), daemon.get(FerrydSettings.FINISH_WAIT));
+        assertEquals(Duration.ofSeconds(60), daemon.get(FerrydSettings.HOOK_TIMEOUT));
+        assertEquals("file", daemon.get(FerrydSettings.LOCK_MANAGER));
+        assertEquals(Integer.valueOf(4 * 1024 * 1024), daemon.get(FerrydSettings.COOKIE_MAX_BYTES));
+        assertNull("unset: generated", daemon.get(FerrydSettings.HOST_UUID));
+        assertNull(daemon.get(FerrydSettings.TLS_KEYSTORE));
+    }
+
+    @Test
+    public void aFlagWinsOverTheFileWhichWinsOverTheDefault() {
+        SettingValues values = resolve(Map.of(FerrydSettings.CONFIRM_WAIT, "5"),
+                Map.of("confirmWait", "7", "finishWait", "9", "protocols", "3"));
+        assertEquals(Duration.ofSeconds(5), values.get(FerrydSettings.CONFIRM_WAIT));
+        assertEquals(Duration.ofSeconds(9), values.get(FerrydSettings.FINISH_WAIT));
+        assertEquals(Set.of(3), values.get(FerrydSettings.PROTOCOLS));
+        assertEquals(Duration.ofSeconds(60), values.get(FerrydSettings.HOOK_TIMEOUT));
+    }
+
+    @Test
+    public void blankTextMeansTheDefaultEvenOverALowerLayer() {
+        SettingValues values = resolve(Map.of(FerrydSettings.TLS_KEYSTORE, "", FerrydSettings.TLS_TRUSTSTORE, " ",
+                FerrydSettings.TLS_PASSWORD_FILE, ""), Map.of("tlsKeystore", "/k.p12", "tlsTruststore", "/t.p12",
+                "tlsPasswordFile", "/p", "lockManager", " "));
+        assertNull(values.get(FerrydSettings.TLS_KEYSTORE));
+        assertEquals("file", values.get(FerrydSettings.LOCK_MANAGER));
+    }
+
+    @Test
+    public void pathsAreRelativeToTheInstallation() {
+        SettingValues values = resolve(Map.of(), Map.of("stateDir", "var/host-a"));
+        assertEquals(Path.of("/opt/ferry/var/host-a"), values.path(FerrydSettings.STATE_DIR, Path.of("/opt/ferry")));
+        assertEquals(Path.of("/srv/state"), resolve(Map.of(FerrydSettings.STATE_DIR, "/srv/state"), Map.of())
+                .path(FerrydSettings.STATE_DIR, Path.of("/opt/ferry")));
+    }
+
+    @Test
+    public void eachBadValueIsOneLineNamingTheFlag() {
+        assertFlag("--listen 'foo' is not HOST:PORT", FerrydSettings.LISTEN, "foo");
+        assertFlag("--listen '127.0.0.1:65536' has no valid port (0 to 65535)", FerrydSettings.LISTEN, "127.0.0.1:65536");
+        assertFlag("--listen '127.0.0.1:http' has no valid port (0 to 65535)", FerrydSettings.LISTEN, "127.0.0.1:http");
+        assertFlag("--confirm-wait 'soon' is not a whole number of seconds from 0 to 2147483647", FerrydSettings.CONFIRM_WAIT, "soon");
+        assertFlag("--finish-wait '-5' is not a whole number of seconds from 0 to 2147483647", FerrydSettings.FINISH_WAIT, "-5");
+        assertFlag("--finish-wait '99999999999' is not a whole number of seconds from 0 to 2147483647", FerrydSettings.FINISH_WAIT,
+                "99999999999");
+        assertFlag("--section-timeout '0' is not a whole number of seconds from 1 to 2147483647", FerrydSettings.SECTION_TIMEOUT, "0");
+        assertFlag("--hook-timeout '1.5' is not a whole number of seconds from 1 to 2147483647", FerrydSettings.HOOK_TIMEOUT, "1.5");
+        assertFlag("--protocols '4' names migration protocol 4, but Ferry speaks only 2 and 3", FerrydSettings.PROTOCOLS, "4");
+        assertFlag("--protocols '2,x' is not a comma-separated list of migration protocol versions (2,3)", FerrydSettings.PROTOCOLS, "2,x");
+        assertFlag("--lock-manager 'bogus' is not one of file, zookeeper, none", FerrydSettings.LOCK_MANAGER, "bogus");
+        assertFlag("--host-uuid 'not-a-uuid' is not a UUID", FerrydSettings.HOST_UUID, "not-a-uuid");
+        assertFlag("--host-uuid '1-1-1-1-1' is not a UUID", FerrydSettings.HOST_UUID, "1-1-1-1-1");
+    }
+
+    @Test
+    public void aBadValueInTheFileNamesTheFileAndTheKey() {
+        assertEquals("etc/io.ferry.daemon.cfg: confirmWait 'soon' is not a whole number of seconds from 0 to 2147483647",
+                assertThrows(SettingException.class, () -> resolve(Map.of(), Map.of("confirmWait", "soon"))).getMessage());
+        assertEquals("etc/io.ferry.daemon.cfg: cookieMaxBytes '0' is not a whole number from 1 to 2147483647",
+                assertThrows(SettingException.class, () -> resolve(Map.of(), Map.of("cookieMaxBytes", "0"))).getMessage());
+    }
+
+    @Test
+    public void goodValuesAreParsed() {
+        SettingValues values = resolve(Map.of(FerrydSettings.HOST_UUID, "1B4E28BA-2FA1-11D2-883F-0016D3CCA427",
+                FerrydSettings.PROTOCOLS, " 3 , 2 ", FerrydSettings.LISTEN, "[::1]:0", FerrydSettings.LOCK_MANAGER, "none"), Map.of());
+        assertEquals(UUID.fromString("1b4e28ba-2fa1-11d2-883f-0016d3cca427"), values.get(FerrydSettings.HOST_UUID));
+        assertEquals(Set.of(2, 3), values.get(FerrydSettings.PROTOCOLS));
+        assertEquals(0, values.get(FerrydSettings.LISTEN).getPort());
+        assertEquals("none", values.get(FerrydSettings.LOCK_MANAGER));
+    }
+
+    @Test
+    public void tlsNeedsAllThreeFilesOrNone() {
+        SettingException e = assertThrows(SettingException.class, () -> resolve(Map.of(FerrydSettings.TLS_KEYSTORE, "/flags/host.p12"),
+                Map.of("tlsPasswordFile", "etc/password")));
+        assertEquals("TLS needs a keystore, a trust store and a password file (tlsKeystore, tlsTruststore, tlsPasswordFile; "
+                + "ferryd --tls-keystore, --tls-truststore, --tls-password-file); set: keystore /flags/host.p12, trust store null, "
+                + "password file etc/password", e.getMessage());
+        resolve(Map.of(FerrydSettings.TLS_KEYSTORE, "/k", FerrydSettings.TLS_TRUSTSTORE, "/t"), Map.of("tlsPasswordFile", "p"));
+    }
+
+    @Test
+    public void aConfigurationFromTheFrameworkIsNamedByItsPid() {
+        Layer admin = Layer.configuration(FerrydSettings.DAEMON, "configuration io.ferry.daemon", Map.of("listen", "nowhere",
+                "service.pid", "io.ferry.daemon"));
+        assertEquals("configuration io.ferry.daemon: listen 'nowhere' is not HOST:PORT", assertThrows(SettingException.class,
+                () -> FerrydSettings.resolve(FerrydSettings.DAEMON, List.of(admin))).getMessage());
+    }
+
+    @Test
+    public void aLayerGivesOnlyTheSettingsOfItsOwnPid() {
+        Layer ovs = Layer.configuration(FerrydSettings.OVS, "etc/io.ferry.plugin.ovs.cfg", Map.of("ovsdb", "unix:/run/db.sock",
+                "listen", "not checked here"));
+        assertEquals("unix:/run/db.sock", FerrydSettings.resolve(FerrydSettings.OVS, List.of(ovs)).get(FerrydSettings.OVSDB));
+        assertEquals(new InetSocketAddress("127.0.0.1", 16570),
+                FerrydSettings.resolve(FerrydSettings.DAEMON, List.of(ovs)).get(FerrydSettings.LISTEN));
+    }
+
+    @Test
+    public void aSwitchIsABooleanSetting() {
+        Setting<Boolean> insecure = new Setting<>(FerrydSettings.DAEMON, "insecureTcp", "--insecure-tcp", null, "false",
+                Checks.BOOLEAN, "serve plain TCP off loopback");
+        Layer file = Layer.configuration(FerrydSettings.DAEMON, FILE, Map.of("insecureTcp", "yes"));
+        assertEquals(Boolean.FALSE, SettingValues.resolve(List.of(insecure), List.of()).get(insecure));
+        assertEquals(Boolean.TRUE, SettingValues.resolve(List.of(insecure), List.of(Layer.flags(Map.of(insecure, "true")))).get(insecure));
+        assertEquals("etc/io.ferry.daemon.cfg: insecureTcp 'yes' is not true or false",
+                assertThrows(SettingException.class, () -> SettingValues.resolve(List.of(insecure), List.of(file))).getMessage());
+    }
+
+    private static SettingValues resolve(Map<Setting<?>, String> flags, Map<String, String> file) {
+        return FerrydSettings.resolve(FerrydSettings.DAEMON, List.of(Layer.flags(flags),
+                Layer.configuration(FerrydSettings.DAEMON, FILE, file)));
+    }
+
+    private static void assertFlag(String message, Setting<?> setting, String text) {
+        assertEquals(message, assertThrows(SettingException.class, () -> resolve(Map.of(setting, text), Map.of())).getMessage());
+    }
+}
