@@ -76,6 +76,9 @@ final class DomainCommands {
             if (d.attr("digest") != null) {
                 field(out, "Memory digest", d.attr("digest"));
             }
+            if (d.attr("problem") != null) {
+                field(out, "Problem", d.attr("problem"));
+            }
             return 0;
         }));
     }

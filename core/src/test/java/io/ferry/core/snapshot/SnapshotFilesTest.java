@@ -2,15 +2,13 @@ package io.ferry.core.snapshot;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
-import io.ferry.core.daemon.Daemon;
-import io.ferry.core.daemon.DaemonConfig;
-import io.ferry.core.daemon.DaemonSettings;
+import io.ferry.core.daemon.TestDaemons;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,7 +18,6 @@ import java.util.UUID;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import org.osgi.framework.BundleContext;
 
 /** The core's snapshot files: listing parents first, staging, commit and discard. */
 public class SnapshotFilesTest {
@@ -30,14 +27,7 @@ public class SnapshotFilesTest {
     public TemporaryFolder folder = new TemporaryFolder();
 
     private SnapshotFiles store() throws Exception {
-        Map<String, String> properties = Map.of(DaemonSettings.STATE_DIR, folder.getRoot().toString(),
-                DaemonSettings.HOSTNAME, "test", DaemonSettings.HOST_UUID, "00000000-0000-4000-8000-0000000000ff");
-        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {BundleContext.class}, (proxy, method, args) ->
-                        method.getName().equals("getProperty") ? properties.get((String) args[0]) : null);
-        DaemonConfig config = (DaemonConfig) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {DaemonConfig.class}, (proxy, method, args) -> method.getDefaultValue());
-        return new SnapshotFiles(new Daemon(context, config));
+        return new SnapshotFiles(TestDaemons.daemon(TestDaemons.context(folder.getRoot().toPath(), Map.of(), reference -> null)));
     }
 
     private static Snapshot snapshot(String name, String parent) {
@@ -108,5 +98,38 @@ public class SnapshotFilesTest {
         } catch (IOException e) {
             assertTrue(e.getMessage(), e.getMessage().endsWith("migrated-m3.pack is truncated"));
         }
+    }
+
+    @Test
+    public void aSnapshotWhoseCurrentMarkCannotBeWrittenLeavesNoFile() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("first", null));
+        Path dir = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString());
+        Files.delete(dir.resolve("current"));
+        Files.createDirectories(dir.resolve("current").resolve("in-the-way")); // the mark cannot be replaced
+        IOException e = assertThrows(IOException.class, () -> store.add(DOMAIN, snapshot("second", "first")));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("cannot write " + dir.resolve("current") + ": "));
+        assertFalse(Files.exists(dir.resolve("second.xml")));
+        assertEquals(List.of("first"), store.list(DOMAIN).stream().map(Snapshot::name).toList());
+    }
+
+    @Test
+    public void aSnapshotThisStoreCouldNotReadBackIsRefusedBeforeAnythingIsWritten() throws Exception {
+        SnapshotFiles store = store();
+        String deep = "<domainsnapshot><name>deep</name>" + "<a>".repeat(64) + "</a>".repeat(64) + "</domainsnapshot>";
+        String domainAtTheLimit = "<domain type='sim'><name>vm</name>" + "<a>".repeat(62) + "</a>".repeat(62) + "</domain>";
+        store.add(DOMAIN, new Snapshot("fits", null, "<domainsnapshot><name>fits</name>" + domainAtTheLimit + "</domainsnapshot>"));
+        String uncarriable = "<domainsnapshot><name>odd</name><description>\uFFFF</description></domainsnapshot>";
+        IOException tooDeep = assertThrows(IOException.class, () -> store.add(DOMAIN, new Snapshot("deep", null, deep)));
+        assertTrue(tooDeep.getMessage(), tooDeep.getMessage().startsWith("snapshot 'deep': malformed domain snapshot"));
+        IOException odd = assertThrows(IOException.class, () -> store.add(DOMAIN, new Snapshot("odd", null, uncarriable)));
+        assertTrue(odd.getMessage(), odd.getMessage().startsWith("snapshot 'odd': malformed domain snapshot"));
+        assertEquals(List.of("fits"), store.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("fits", store.current(DOMAIN).orElseThrow());
+
+        IOException staged = assertThrows(IOException.class,
+                () -> store.stage("m4", DOMAIN, List.of(snapshot("fine", null), new Snapshot("deep", "fine", deep)), "deep"));
+        assertTrue(staged.getMessage(), staged.getMessage().startsWith("snapshot 'deep' of migration m4: malformed domain snapshot"));
+        assertFalse(Files.exists(folder.getRoot().toPath().resolve("snapshots/.staging/m4")));
     }
 }
