@@ -148,7 +148,7 @@ public class SimHypervisor implements Hypervisor {
 
     /** Refuses memory that the run directory's file system has no room for. */
     private static void requireSpace(RunDir dir, long bytes) throws IOException {
-        long free = Files.getFileStore(dir.path()).getUsableSpace();
+        long free = dir.path().toFile().getUsableSpace(); // statvfs; a FileStore would read the mount table first
         if (bytes > free) {
             throw new IOException("No space left on device: the memory needs " + mib(bytes) + ", " + mib(free) + " are free");
         }
