@@ -73,7 +73,7 @@ final class DomainCommands {
         commands.put("dominfo", new Simple("dominfo NAME                   show a domain's information", (session, args, out) -> {
             var d = Xml.of(Xml.parse(session.daemon().get("domains/" + name(args))));
             field(out, "Name", d.attr("name"));
-            field(out, "UUID", d.attr("uuid"));
+            field(out, "UUID", d.attr("uuid") == null ? "-" : d.attr("uuid")); // unknown: an unreadable domain's files
             field(out, "OS Type", d.attr("type") == null ? "-" : d.attr("type"));
             field(out, "State", d.attr("state") + " (" + d.attr("reason") + ")");
             field(out, "CPU(s)", d.attr("vcpus") == null ? "-" : d.attr("vcpus"));
@@ -84,6 +84,9 @@ final class DomainCommands {
             }
             if (d.attr("digest") != null) {
                 field(out, "Memory digest", d.attr("digest"));
+            }
+            if (d.attr("problem") != null) {
+                field(out, "Problem", d.attr("problem"));
             }
             return 0;
         }));

@@ -1,5 +1,6 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.xml.XmlChars;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -55,7 +56,7 @@ public final class Ferry {
         }
         try (Session session = new Session(connect)) {
             return command.run(session, rest.subList(1, rest.size()), out);
-        } catch (CliException e) {
+        } catch (CliException | XmlChars.Refused e) {
             out.flush();
             err.println("error: " + e.getMessage().replaceAll("\\s*\\n\\s*", " "));
             return 1;

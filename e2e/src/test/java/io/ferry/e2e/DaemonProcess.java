@@ -61,10 +61,20 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     private static DaemonProcess start(Path home, String name, Map<String, String> env, String... extraFlags) throws IOException {
+        return startOn(null, home, name, env, extraFlags);
+    }
+
+    /** A daemon whose state directory is {@code stateDir} (on a file system of the test's, say). */
+    static DaemonProcess startOn(Path stateDir, String name, String... extraFlags) throws IOException {
+        return startOn(stateDir, Installation.HOME, name, Map.of(), extraFlags);
+    }
+
+    private static DaemonProcess startOn(Path stateDir, Path home, String name, Map<String, String> env, String... extraFlags)
+            throws IOException {
         Path dir = Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime()));
         Path deployDir = Files.createDirectories(dir.resolve("deploy"));
-        return launch(home, name, dir.resolve("state"), deployDir, dir.resolve("ferryd.log"), env, "127.0.0.1:0",
-                List.of(extraFlags));
+        return launch(home, name, stateDir != null ? stateDir : dir.resolve("state"), deployDir, dir.resolve("ferryd.log"),
+                env, "127.0.0.1:0", List.of(extraFlags));
     }
 
     private static DaemonProcess launch(Path home, String name, Path stateDir, Path deployDir, Path log,

@@ -19,6 +19,10 @@ record SimDomain(String name, UUID uuid, long memoryMiB, long dirtyPagesPerSecon
         return new SimDomain(newName, uuid, memoryMiB, dirtyPagesPerSecond);
     }
 
+    SimDomain withUuid(UUID newUuid) {
+        return new SimDomain(name, newUuid, memoryMiB, dirtyPagesPerSecond);
+    }
+
     SimDomain withMemoryMiB(long newMemoryMiB) {
         return new SimDomain(name, uuid, newMemoryMiB, dirtyPagesPerSecond);
     }

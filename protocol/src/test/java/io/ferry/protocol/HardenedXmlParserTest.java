@@ -165,6 +165,19 @@ public class HardenedXmlParserTest {
     }
 
     @Test
+    public void oneParserStaysAsStrictFromDocumentToDocument() throws Exception {
+        String limit = "<a>".repeat(HardenedXmlParser.DEFAULT_MAX_DEPTH) + "</a>".repeat(HardenedXmlParser.DEFAULT_MAX_DEPTH);
+        for (int round = 0; round < 3; round++) { // it reuses its document builder: nothing of one parse carries over
+            assertTrue(refusal(parser, "<b>" + limit + "</b>").contains("depth"));
+            assertEquals("a", parseQuietly(parser, limit.getBytes(StandardCharsets.UTF_8)).getDocumentElement().getTagName());
+            assertTrue(refusal(parser, "<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>").contains("DOCTYPE"));
+            assertTrue(refusal(parser, "<a>&e;</a>").contains("\"e\""));
+            assertEquals("vm", parseQuietly(parser, "<name>vm</name>".getBytes(StandardCharsets.UTF_8))
+                    .getDocumentElement().getTextContent());
+        }
+    }
+
+    @Test
     public void oversizeInputIsRefusedBeforeParsing() {
         byte[] big = new byte[HardenedXmlParser.DEFAULT_MAX_BYTES + 1];
         java.util.Arrays.fill(big, (byte) ' ');

@@ -115,16 +115,30 @@ public class ControlServer {
             String name = slash < 0 ? path : path.substring(0, slash);
             Resource resource = resources.get(name);
             try {
+                Exchanges.requireXmlText(exchange);
                 if (resource == null) {
                     throw new Exchanges.BadRequest(404, "no such resource: /v1/" + path);
                 }
                 resource.handle(exchange, slash < 0 ? "" : path.substring(slash + 1));
             } catch (Exchanges.BadRequest e) {
                 Exchanges.error(exchange, e.status, e.getMessage());
+            } catch (IOException e) {
+                // a file the request needed (an unreadable snapshot, say): the client gets the reason, not silence
+                LOG.error("control request {} failed: {}", exchange.getRequestURI(), e.getMessage());
+                replyQuietly(exchange, 500, e.getMessage());
             } catch (RuntimeException e) {
                 LOG.error("control request {} failed", exchange.getRequestURI(), e);
                 Exchanges.error(exchange, 500, "internal error: " + e);
             }
+        }
+    }
+
+    /** An error reply, unless the exchange cannot take one any more (its reply begun, its client gone). */
+    private static void replyQuietly(HttpExchange exchange, int status, String message) {
+        try {
+            Exchanges.error(exchange, status, message);
+        } catch (IOException | RuntimeException e) {
+            LOG.debug("no error reply for {}: {}", exchange.getRequestURI(), e.toString());
         }
     }
 

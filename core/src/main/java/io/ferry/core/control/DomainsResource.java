@@ -149,7 +149,8 @@ final class DomainsResource implements Resource {
 
     private static Xml describe(Xml element, Domain domain, boolean details) {
         element.attr("name", domain.name()).attr("uuid", domain.uuid()).attr("state", domain.state().display())
-                .attr("reason", domain.reason().display()).attr("persistent", domain.persistent() != null ? "yes" : "no");
+                .attr("reason", domain.reason().display()).attr("persistent", domain.persistent() != null ? "yes" : "no")
+                .attr("problem", domain.problem());
         if (details && domain.current() != null) {
             element.attr("type", domain.current().type()).attr("memory", domain.current().memoryKiB())
                     .attr("vcpus", domain.current().vcpus()).attr("migration", domain.migration());

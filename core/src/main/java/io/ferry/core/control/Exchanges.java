@@ -2,6 +2,7 @@ package io.ferry.core.control;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.ferry.core.cookie.CookieCodec;
+import io.ferry.protocol.xml.XmlChars;
 import io.ferry.protocol.xml.XmlWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -63,6 +64,22 @@ final class Exchanges {
         return query;
     }
 
+    /**
+     * Refuses a request whose path or query parameters hold text XML 1.0 cannot carry: whatever the daemon would
+     * store or send of it (a snapshot's description, a name echoed in an error) could never be read back.
+     */
+    static void requireXmlText(HttpExchange exchange) throws BadRequest {
+        try {
+            XmlChars.require("request path", exchange.getRequestURI().getPath());
+            for (Map.Entry<String, String> parameter : query(exchange).entrySet()) {
+                XmlChars.require("parameter name", parameter.getKey());
+                XmlChars.require("parameter '" + parameter.getKey() + "'", parameter.getValue());
+            }
+        } catch (XmlChars.Refused e) {
+            throw new BadRequest(400, e.getMessage());
+        }
+    }
+
     static String required(Map<String, String> query, String key) throws BadRequest {
         String value = query.get(key);
         if (value == null || value.isBlank()) {
@@ -83,7 +100,7 @@ final class Exchanges {
     static void error(HttpExchange exchange, int status, String message) throws IOException {
         Document document = CookieCodec.newDocument();
         Element error = document.createElement("error");
-        error.setTextContent(message);
+        error.setTextContent(XmlChars.replaceInvalid(message)); // an error must always get out
         reply(exchange, status, XmlWriter.write(error));
     }
 }

@@ -3,6 +3,7 @@ package io.ferry.core.control;
 import com.sun.net.httpserver.HttpExchange;
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainException;
 import io.ferry.core.snapshot.SnapshotFiles;
 import io.ferry.protocol.Xml;
 import java.io.IOException;
@@ -23,6 +24,9 @@ final class SnapshotsResource {
     }
 
     void handle(HttpExchange exchange, Domain domain, String snapshot) throws IOException, Exchanges.BadRequest {
+        if (domain.problem() != null) {
+            throw new Exchanges.BadRequest(400, DomainException.unreadable(domain).getMessage());
+        }
         String method = exchange.getRequestMethod();
         if (snapshot.isEmpty() && method.equals("GET")) {
             Xml list = Xml.create("snapshots").attr("current", snapshots.current(domain.uuid()).orElse(null));

@@ -7,7 +7,7 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One domain of this host: its persistent definition (null when transient), the definition it runs (null when
- * shut off), its VM and state. Every change of state happens under {@link #lock}, held for the length of a
+ * shut off), its VM and state. The UUID is null only for an unreadable domain whose files do not tell it. Every change of state happens under {@link #lock}, held for the length of a
  * job (a start, a migration), as libvirt's job lock.
  */
 public final class Domain {
@@ -21,6 +21,7 @@ public final class Domain {
     private volatile DomainState.Reason reason = DomainState.Reason.UNKNOWN;
     private volatile String job = "";
     private volatile String migration;
+    private volatile String problem;
 
     Domain(String name, UUID uuid) {
         this.name = name;
@@ -85,6 +86,17 @@ public final class Domain {
 
     void job(String description) {
         this.job = description;
+    }
+
+    /** Why the domain is {@link DomainState#UNREADABLE}: the file and the error; null otherwise. */
+    public String problem() {
+        return problem;
+    }
+
+    /** Marks the domain unreadable for good (until a restart finds its files readable). */
+    void unreadable(String why) {
+        this.problem = why;
+        state(DomainState.UNREADABLE, DomainState.Reason.UNKNOWN);
     }
 
     /** The id of the migration that owns this domain from Begin/Prepare to Confirm/Finish, or null. */

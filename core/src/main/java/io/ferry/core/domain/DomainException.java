@@ -12,6 +12,12 @@ public class DomainException extends Exception {
         super(message, cause);
     }
 
+    /** Every job on an {@link DomainState#UNREADABLE} domain is refused with this. */
+    public static DomainException unreadable(Domain domain) {
+        return new DomainException("Requested operation is not valid: domain '" + domain.name() + "' is unreadable: "
+                + domain.problem() + "; its files are kept as they are: repair or remove that file, then restart ferryd");
+    }
+
     public static DomainException notFound(String name) {
         return new DomainException("Domain not found: no domain with matching name '" + name + "'");
     }

@@ -148,18 +148,27 @@ public class DomainManager {
         return hypervisor;
     }
 
-    /** Parses, checks with the driver and stores a persistent definition ({@code virsh define}). */
+    /**
+     * Parses, checks with the driver and stores a persistent definition ({@code virsh define}). A definition that
+     * cannot be stored leaves no trace: a new domain is not listed, a redefined one keeps its previous definition.
+     */
     public Domain define(String definition) throws DomainException {
         DomainSpec spec = parse(definition);
-        Domain domain = domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
-        if (!domain.uuid().equals(spec.uuid())) {
-            throw new DomainException("operation failed: domain '" + spec.name() + "' already exists with uuid " + domain.uuid());
+        Domain domain = admit(spec);
+        try {
+            return withJob(domain, "define", () -> {
+                if (domains.get(spec.name()) != domain) {
+                    throw new DomainException("operation failed: domain '" + spec.name() + "' changed while this "
+                            + "definition waited; define it again");
+                }
+                store.writeDefinition(spec.name(), spec.xml());
+                domain.persistent(spec);
+                return domain;
+            });
+        } catch (DomainException e) {
+            forgetIfGone(domain);
+            throw e;
         }
-        return withJob(domain, "define", () -> {
-            store.writeDefinition(spec.name(), spec.xml());
-            domain.persistent(spec);
-            return domain;
-        });
     }
 
     public DomainSpec parse(String definition) throws DomainException {
@@ -186,6 +195,10 @@ public class DomainManager {
         });
     }
 
+    /**
+     * Boots a defined domain. A start that fails leaves nothing behind: no VM, no lease, no status file, no run
+     * directory.
+     */
     public Domain start(String name) throws DomainException {
         Domain domain = get(name);
         return withJob(domain, "start", () -> {
@@ -193,19 +206,43 @@ public class DomainManager {
                 throw new DomainException("Requested operation is not valid: domain is already running");
             }
             DomainSpec spec = domain.persistent();
+            Optional<Domain> sharing = otherWithUuid(spec);
+            if (sharing.isPresent()) { // possible only in a state directory from before define refused it
+                throw sameUuid(sharing.get());
+            }
             Hypervisor hypervisor = hypervisor(spec.type());
             leases.acquire(spec, null);
-            VirtualMachine vm;
+            VirtualMachine vm = null;
             try {
                 vm = hypervisor.boot(spec, store.runDir(spec.uuid()));
-            } catch (HypervisorException | RuntimeException e) {
-                leases.releaseQuietly(spec.name());
+                activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
+            } catch (Throwable e) {
+                undoStart(domain, vm, e);
                 throw e;
             }
-            activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
             LOG.info("domain {} started", name);
             return domain;
         });
+    }
+
+    /** After a failed start: the status was not written (its write is the last step, and atomic); the rest goes. */
+    private void undoStart(Domain domain, VirtualMachine vm, Throwable failure) {
+        domain.live(null, null);
+        try {
+            if (vm != null) {
+                vm.destroy();
+            }
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+            LOG.error("domain {}: cannot destroy the VM of a failed start: {}", domain.name(), e.toString());
+        }
+        try {
+            store.deleteRunDir(domain.uuid());
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+            LOG.error("domain {}: cannot remove the run directory of a failed start: {}", domain.name(), e.toString());
+        }
+        leases.releaseQuietly(domain.name());
     }
 
     public void destroy(String name) throws DomainException {
@@ -252,6 +289,9 @@ public class DomainManager {
         String outer = domain.job();
         domain.job(outer.isEmpty() ? description : outer);
         try {
+            if (domain.problem() != null) {
+                throw DomainException.unreadable(domain);
+            }
             if (domain.migration() != null && !mayRun.test(domain.migration())) {
                 throw new DomainException("Requested operation is not valid: domain " + domain.name()
                         + " is being migrated (migration " + domain.migration() + ")");
@@ -324,13 +364,41 @@ public class DomainManager {
         domain.persistent(null);
     }
 
-    /** The domain entry for an incoming domain, created if new; refused if the name belongs to another UUID. */
+    /** The domain entry for an incoming domain, created if new; refused if its name or UUID belongs to another. */
     public Domain incoming(DomainSpec spec) throws DomainException {
-        Domain domain = domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
-        if (!domain.uuid().equals(spec.uuid())) {
-            throw new DomainException("operation failed: domain '" + spec.name() + "' already exists with uuid " + domain.uuid());
+        return admit(spec);
+    }
+
+    /**
+     * The entry of the domain {@code spec} defines, created if new. As libvirt's domain list, refused when the
+     * name belongs to another UUID or the UUID to another name: a UUID names a VM's run directory and its
+     * snapshots, which two domains must never share.
+     */
+    private Domain admit(DomainSpec spec) throws DomainException {
+        synchronized (domains) {
+            Domain existing = domains.get(spec.name());
+            if (existing != null && existing.problem() != null) {
+                throw DomainException.unreadable(existing);
+            }
+            if (existing != null && !spec.uuid().equals(existing.uuid())) {
+                throw new DomainException("operation failed: domain '" + spec.name() + "' already exists with uuid "
+                        + existing.uuid());
+            }
+            Optional<Domain> sharing = otherWithUuid(spec);
+            if (sharing.isPresent()) {
+                throw sameUuid(sharing.get());
+            }
+            return domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
         }
-        return domain;
+    }
+
+    private Optional<Domain> otherWithUuid(DomainSpec spec) {
+        return domains.values().stream()
+                .filter(d -> !d.name().equals(spec.name()) && spec.uuid().equals(d.uuid())).findFirst();
+    }
+
+    private static DomainException sameUuid(Domain other) {
+        return new DomainException("operation failed: domain '" + other.name() + "' is already defined with uuid " + other.uuid());
     }
 
     /** Drops an entry that has neither a persistent definition nor an active instance. */

@@ -2,11 +2,15 @@ package io.ferry.core.domain;
 
 import java.util.Locale;
 
-/** libvirt's domain states, with the reasons Ferry uses. */
+/**
+ * libvirt's domain states, with the reasons Ferry uses, and one of Ferry's own: {@code UNREADABLE}, a domain whose
+ * definition or status file the daemon could not read at start. Its VM may still exist, so it counts as active,
+ * takes no job and keeps its files until an operator repairs or removes the file and restarts the daemon.
+ */
 public enum DomainState {
-    RUNNING, PAUSED, SHUTOFF;
+    RUNNING, PAUSED, SHUTOFF, UNREADABLE;
 
-    /** As virsh prints it: "running", "paused", "shut off". */
+    /** As virsh prints it: "running", "paused", "shut off"; and "unreadable". */
     public String display() {
         return this == SHUTOFF ? "shut off" : name().toLowerCase(Locale.ROOT);
     }

@@ -2,7 +2,7 @@ package io.ferry.core.domain;
 
 import io.ferry.core.daemon.AtomicFiles;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -37,8 +37,8 @@ public final class DomainStore {
         Files.deleteIfExists(domains.resolve(name + ".xml"));
     }
 
-    public List<String> definitions() {
-        return read(domains);
+    public List<StoredFile> definitions() throws IOException {
+        return list(domains);
     }
 
     public void writeStatus(String name, String xml) throws IOException {
@@ -49,8 +49,8 @@ public final class DomainStore {
         Files.deleteIfExists(status.resolve(name + ".xml"));
     }
 
-    public List<String> statuses() {
-        return read(status);
+    public List<StoredFile> statuses() throws IOException {
+        return list(status);
     }
 
     public Path runDir(UUID uuid) throws IOException {
@@ -69,15 +69,29 @@ public final class DomainStore {
         }
     }
 
-    private static List<String> read(Path directory) {
-        List<String> documents = new ArrayList<>();
-        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
-            for (Path file : files) {
-                documents.add(Files.readString(file, StandardCharsets.UTF_8));
+    /** A domain's file in the state directory: the name it is stored under and where it is. */
+    public record StoredFile(String name, Path path) {
+        /** @throws IOException with the reason alone ("not UTF-8", "Permission denied") */
+        public String read() throws IOException {
+            try {
+                return Files.readString(path, StandardCharsets.UTF_8);
+            } catch (CharacterCodingException e) {
+                throw new IOException("not UTF-8", e);
+            } catch (IOException e) {
+                throw new IOException(AtomicFiles.reason(e), e);
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + directory, e);
         }
-        return documents;
+    }
+
+    private static List<StoredFile> list(Path directory) throws IOException {
+        List<StoredFile> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory, "*.xml")) {
+            for (Path file : entries) {
+                String name = file.getFileName().toString();
+                files.add(new StoredFile(name.substring(0, name.length() - ".xml".length()), file));
+            }
+        }
+        files.sort(Comparator.comparing(StoredFile::name));
+        return files;
     }
 }

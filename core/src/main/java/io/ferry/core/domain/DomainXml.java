@@ -14,8 +14,18 @@ import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
-/** libvirt's domain XML, read into a {@link DomainSpec}: the generic parts every driver shares. */
+/**
+ * libvirt's domain XML, read into a {@link DomainSpec}: the generic parts every driver shares.
+ *
+ * <p>A definition may nest one level less than the parser's limit ({@code cookieMaxDepth}): every document that
+ * carries it, the status file ({@code <domstatus>}), a snapshot ({@code <domainsnapshot>}) and the migration
+ * cookie ({@code <qemu-migration>}), wraps it in one more element, and each of them is read back, here or by a
+ * peer, under that same limit. Refusing the deeper definition at input keeps every one of them readable.
+ */
 public final class DomainXml {
+    /** Elements that the documents carrying a definition put around it. */
+    static final int WRAPPING_LEVELS = 1;
+
     private final HardenedXmlParser parser;
 
     public DomainXml(HardenedXmlParser parser) {
@@ -32,6 +42,12 @@ public final class DomainXml {
         Element domain = document.getDocumentElement();
         if (!domain.getTagName().equals("domain")) {
             throw new CookieException("domain definition has root element <" + domain.getTagName() + ">, expected <domain>");
+        }
+        int depth = depth(domain);
+        if (depth > maxDepth()) {
+            throw new CookieException("domain definition nests " + depth + " elements deep, over the limit of " + maxDepth()
+                    + " (the status file, snapshots and migration cookies that carry it add a level, and cookieMaxDepth is "
+                    + parser.maxDepth() + ")");
         }
         String type = domain.getAttribute("type");
         if (type.isEmpty()) {
@@ -78,6 +94,22 @@ public final class DomainXml {
             }
         }
         return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, XmlWriter.write(domain));
+    }
+
+    /** The deepest nesting a definition may have. */
+    public int maxDepth() {
+        return parser.maxDepth() - WRAPPING_LEVELS;
+    }
+
+    /** How deep elements nest below and including {@code element} (1 for an element without child elements). */
+    private static int depth(Element element) {
+        int deepest = 0;
+        for (Node node = element.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node instanceof Element child) {
+                deepest = Math.max(deepest, depth(child));
+            }
+        }
+        return deepest + 1;
     }
 
     /** The same definition under another name ({@code migrate --dname}). */

@@ -8,7 +8,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,6 +22,8 @@ import org.slf4j.LoggerFactory;
  */
 final class Reattachment {
     private static final Logger LOG = LoggerFactory.getLogger(Reattachment.class);
+    private static final Pattern UUID_ELEMENT = Pattern.compile("<uuid>\\s*(\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-"
+            + "\\p{XDigit}{4}-\\p{XDigit}{12})\\s*</uuid>");
 
     private final DomainManager manager;
     private final DomainXml xml;
@@ -31,32 +36,58 @@ final class Reattachment {
         this.statusXml = statusXml;
     }
 
-    void load(Map<String, Domain> domains) {
+    /**
+     * Reads the definitions and live status of the state directory. A file that cannot be read makes its domain
+     * {@link DomainState#UNREADABLE}: listed, refused every job, its files (definition, status, the VM's run
+     * directory) left exactly as they are; a VM it may describe is neither re-attached nor shut off.
+     */
+    void load(Map<String, Domain> domains) throws IOException {
         DomainStore store = manager.store();
-        for (String definition : store.definitions()) {
+        for (DomainStore.StoredFile file : store.definitions()) {
+            String text = null;
             try {
-                DomainSpec spec = xml.parse(definition);
+                text = file.read();
+                DomainSpec spec = xml.parse(text);
                 domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid())).persistent(spec);
-            } catch (CookieException e) {
-                LOG.error("ignoring an unreadable domain definition: {}", e.getMessage());
+            } catch (IOException | CookieException e) {
+                unreadable(domains, file, text, e.getMessage());
             }
         }
-        for (String status : store.statuses()) {
+        for (DomainStore.StoredFile file : store.statuses()) {
+            String text = null;
             try {
-                StatusXml.Status parsed = statusXml.read(status);
+                text = file.read();
+                StatusXml.Status parsed = statusXml.read(text);
                 Domain domain = domains.computeIfAbsent(parsed.spec().name(), n -> new Domain(n, parsed.spec().uuid()));
-                domain.live(parsed.spec(), null);
-                domain.state(parsed.state(), parsed.reason());
-            } catch (CookieException e) {
-                LOG.error("ignoring an unreadable domain status: {}", e.getMessage());
+                if (domain.problem() == null) {
+                    domain.live(parsed.spec(), null);
+                    domain.state(parsed.state(), parsed.reason());
+                }
+            } catch (IOException | CookieException e) {
+                unreadable(domains, file, text, e.getMessage());
             }
         }
+    }
+
+    private static void unreadable(Map<String, Domain> domains, DomainStore.StoredFile file, String text, String why) {
+        String problem = "cannot read " + file.path() + ": " + why;
+        LOG.error("domain {} is unreadable and takes no job; its files are kept as they are: {}", file.name(), problem);
+        Domain domain = domains.computeIfAbsent(file.name(), n -> new Domain(n, uuidIn(text)));
+        if (domain.problem() == null) {
+            domain.unreadable(problem);
+        }
+    }
+
+    /** The first {@code <uuid>} of a file that does not parse: what keeps its run directory apart; null if none. */
+    private static UUID uuidIn(String text) {
+        Matcher uuid = text == null ? null : UUID_ELEMENT.matcher(text);
+        return uuid != null && uuid.find() ? UUID.fromString(uuid.group(1)) : null;
     }
 
     /** Finds again the VMs of the active domains of one type, now that its driver is there. */
     void reattach(String type) {
         for (Domain domain : manager.entries().values()) {
-            if (!domain.isActive() || domain.vm() != null || !domain.live().type().equals(type)) {
+            if (domain.problem() != null || !domain.isActive() || domain.vm() != null || !domain.live().type().equals(type)) {
                 continue;
             }
             try {

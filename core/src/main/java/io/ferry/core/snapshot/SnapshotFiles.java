@@ -65,15 +65,25 @@ public class SnapshotFiles implements SnapshotStore {
         return Files.exists(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim()) : Optional.empty();
     }
 
-    /** Adds a snapshot ({@code snapshot-create-as}); it becomes the current one. */
+    /**
+     * Adds a snapshot ({@code snapshot-create-as}); it becomes the current one. All or nothing: a snapshot this
+     * store could not read back is refused, and one whose current mark cannot be written is removed again.
+     */
     public synchronized void add(UUID domain, Snapshot snapshot) throws IOException {
         Path dir = Files.createDirectories(root.resolve(domain.toString()));
         requireName(snapshot.name());
-        if (Files.exists(dir.resolve(snapshot.name() + ".xml")) || packedNames(dir).contains(snapshot.name())) {
+        Path file = dir.resolve(snapshot.name() + ".xml");
+        if (Files.exists(file) || packedNames(dir).contains(snapshot.name())) {
             throw new IOException("domain snapshot '" + snapshot.name() + "' already exists");
         }
-        AtomicFiles.write(dir.resolve(snapshot.name() + ".xml"), snapshot.xml().getBytes(StandardCharsets.UTF_8));
-        AtomicFiles.write(dir.resolve(CURRENT), snapshot.name().getBytes(StandardCharsets.UTF_8));
+        parse(snapshot.xml(), "snapshot '" + snapshot.name() + "'");
+        AtomicFiles.write(file, snapshot.xml().getBytes(StandardCharsets.UTF_8));
+        try {
+            AtomicFiles.write(dir.resolve(CURRENT), snapshot.name().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            Files.deleteIfExists(file);
+            throw e;
+        }
     }
 
     /** Makes an existing snapshot the current one ({@code snapshot-current NAME SNAP}). */
@@ -89,11 +99,13 @@ public class SnapshotFiles implements SnapshotStore {
     @Override
     public synchronized void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) throws IOException {
         Path dir = staging(migrationId);
-        delete(dir);
-        Files.createDirectories(dir);
         for (Snapshot snapshot : snapshots) {
             requireName(snapshot.name());
+            // what a peer sends must read back here, under this host's limits
+            parse(snapshot.xml(), "snapshot '" + snapshot.name() + "' of migration " + migrationId);
         }
+        delete(dir);
+        Files.createDirectories(dir);
         // not synced: a crash before the commit discards the staging anyway
         Files.write(dir.resolve(PACK), pack(snapshots));
         Files.writeString(dir.resolve(DOMAIN), domain.toString(), StandardCharsets.UTF_8);
@@ -134,13 +146,13 @@ public class SnapshotFiles implements SnapshotStore {
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
                 for (Path file : files) {
-                    put(byName, Files.readString(file, StandardCharsets.UTF_8), file);
+                    put(byName, Files.readString(file, StandardCharsets.UTF_8), file.toString());
                 }
             }
             try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
                 for (Path pack : packs) {
                     for (String xml : unpack(Files.readAllBytes(pack), pack)) {
-                        put(byName, xml, pack);
+                        put(byName, xml, pack.toString());
                     }
                 }
             }
@@ -153,7 +165,7 @@ public class SnapshotFiles implements SnapshotStore {
         return ordered;
     }
 
-    private void put(Map<String, Snapshot> byName, String xml, Path file) throws IOException {
+    private void put(Map<String, Snapshot> byName, String xml, String file) throws IOException {
         Xml snapshot = parse(xml, file);
         String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
         byName.put(snapshot.childText("name"), new Snapshot(snapshot.childText("name"), parent, xml));
@@ -165,7 +177,7 @@ public class SnapshotFiles implements SnapshotStore {
             try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
                 for (Path pack : packs) {
                     for (String xml : unpack(Files.readAllBytes(pack), pack)) {
-                        names.add(parse(xml, pack).childText("name"));
+                        names.add(parse(xml, pack.toString()).childText("name"));
                     }
                 }
             }
@@ -223,15 +235,16 @@ public class SnapshotFiles implements SnapshotStore {
         }
     }
 
-    private Xml parse(String xml, Path file) throws IOException {
+    /** @param where names the snapshot's file, or the snapshot on its way in, in errors */
+    private Xml parse(String xml, String where) throws IOException {
         try {
             Xml snapshot = Xml.of(parser.parse(xml.getBytes(StandardCharsets.UTF_8), "domain snapshot").getDocumentElement());
             if (!snapshot.name().equals("domainsnapshot") || snapshot.childText("name") == null) {
-                throw new IOException(file + " is not a <domainsnapshot> with a <name>");
+                throw new IOException(where + " is not a <domainsnapshot> with a <name>");
             }
             return snapshot;
         } catch (XmlException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
+            throw new IOException(where + ": " + e.getMessage(), e);
         }
     }
 

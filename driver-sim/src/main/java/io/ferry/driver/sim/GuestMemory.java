@@ -21,6 +21,8 @@ import java.util.zip.CRC32C;
 final class GuestMemory {
     static final int PAGE_SIZE = 4096;
     static final int DEFAULT_CHUNK_BYTES = 1 << 30;
+    /** Bytes per write of {@link #fill}. */
+    private static final int FILL_BLOCK_BYTES = 1 << 20;
 
     private final Path file;
     private final long bytes;
@@ -86,6 +88,10 @@ final class GuestMemory {
         return bytes;
     }
 
+    Path file() {
+        return file;
+    }
+
     long pageCount() {
         return bytes / PAGE_SIZE;
     }
@@ -133,23 +139,30 @@ final class GuestMemory {
         }
     }
 
-    /** Fills the whole memory with xorshift64* output from {@code seed}: the same seed, the same content. */
-    void fill(long seed) {
+    /**
+     * Fills the whole memory with xorshift64* output from {@code seed}: the same seed, the same content. Written
+     * through the file, not the mapping: on a full file system a write fails with "No space left on device"
+     * where a store through the mapping into a page with no block behind it kills the thread with SIGBUS. Once
+     * every block is written, the guest's stores through the mapping find their blocks in place.
+     */
+    void fill(long seed) throws IOException {
         lock.readLock().lock();
         try {
             checkOpen();
             long x = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
-            long[] page = new long[PAGE_SIZE / Long.BYTES];
-            for (MappedByteBuffer chunk : chunks) {
-                LongBuffer longs = chunk.asLongBuffer();
-                for (int index = 0; index < longs.capacity(); index += page.length) {
-                    for (int i = 0; i < page.length; i++) {
-                        x ^= x >>> 12;
-                        x ^= x << 25;
-                        x ^= x >>> 27;
-                        page[i] = x * 0x2545F4914F6CDD1DL;
-                    }
-                    longs.put(index, page);
+            ByteBuffer block = ByteBuffer.allocate((int) Math.min(FILL_BLOCK_BYTES, bytes)).order(ByteOrder.LITTLE_ENDIAN);
+            LongBuffer longs = block.asLongBuffer();
+            for (long position = 0; position < bytes; position += block.capacity()) {
+                for (int i = 0; i < longs.capacity(); i++) {
+                    x ^= x >>> 12;
+                    x ^= x << 25;
+                    x ^= x >>> 27;
+                    longs.put(i, x * 0x2545F4914F6CDD1DL);
+                }
+                block.clear().limit((int) Math.min(block.capacity(), bytes - position));
+                long offset = position;
+                while (block.hasRemaining()) {
+                    offset += channel.write(block, offset);
                 }
             }
         } finally {

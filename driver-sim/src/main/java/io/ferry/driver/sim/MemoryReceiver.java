@@ -16,6 +16,7 @@ import java.util.BitSet;
  * it touches memory, and the digest of the whole memory decides whether the transfer worked.
  */
 final class MemoryReceiver {
+    private static final System.Logger LOG = System.getLogger(MemoryReceiver.class.getName());
     private static final int BUFFER_BYTES = 64 * 1024;
     private static final long PAGE = GuestMemory.PAGE_SIZE;
 
@@ -88,7 +89,13 @@ final class MemoryReceiver {
             throw corrupt("page index " + index + " out of range (" + memory.pageCount() + " pages)");
         }
         in.readFully(page);
-        memory.writePage(index, page);
+        try {
+            memory.writePage(index, page);
+        } catch (IOException e) { // this host's own trouble (a full disk), not the stream's: said here, in its own words
+            String why = "cannot write the memory of domain '" + vm.spec().name() + "' to " + memory.file() + ": " + e.getMessage();
+            LOG.log(System.Logger.Level.ERROR, why);
+            throw new HypervisorException(why, e);
+        }
         pages++;
         received += MemoryStreamFormat.PAGE_FRAME_BYTES;
         if (!seen.get((int) index)) {

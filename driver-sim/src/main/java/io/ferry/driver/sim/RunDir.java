@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -68,5 +69,14 @@ final class RunDir {
     void deleteState() throws IOException {
         Files.deleteIfExists(state());
         Files.deleteIfExists(dir.resolve("state.tmp"));
+    }
+
+    /** Removes the directory if nothing is left in it. */
+    void deleteIfEmpty() throws IOException {
+        try {
+            Files.deleteIfExists(dir);
+        } catch (DirectoryNotEmptyException e) {
+            // something of someone else's: it stays
+        }
     }
 }

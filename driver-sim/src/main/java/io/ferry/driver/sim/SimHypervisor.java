@@ -99,6 +99,12 @@ public class SimHypervisor implements Hypervisor {
         return create(spec, runDir, false);
     }
 
+    /**
+     * A new VM in {@code runDir}. A set-up that fails leaves nothing: no memory file (its blocks freed), no state,
+     * and the run directory removed if nothing else is in it. A VM whose memory does not fit the free space is
+     * refused before anything is written ("No space left on device"); one that a concurrent writer crowds out
+     * fails on the write that finds the disk full.
+     */
     private VirtualMachine create(DomainSpec spec, Path runDir, boolean boot) throws HypervisorException {
         long rate = dirtyPagesPerSecond(spec);
         RunDir dir = claim(spec, runDir);
@@ -107,6 +113,8 @@ public class SimHypervisor implements Hypervisor {
         try {
             Files.createDirectories(dir.path());
             dir.deleteState(); // whatever a previous VM left here is void from now on
+            Files.deleteIfExists(dir.memory()); // and its memory's blocks count as free
+            requireSpace(dir, spec.memoryKiB() * 1024);
             memory = GuestMemory.create(dir.memory(), spec.memoryKiB() * 1024, chunkBytes);
             if (boot) {
                 memory.fill(seed(spec.uuid()));
@@ -115,7 +123,7 @@ public class SimHypervisor implements Hypervisor {
             plugged = true; // before: a plug that fails half-way leaves ports to remove (del-port --if-exists)
             ovs.plug(spec);
             return register(dir, SimVirtualMachine.start(spec, dir, memory, rate, boot, () -> gone(dir, spec)));
-        } catch (IOException | HypervisorException | RuntimeException e) {
+        } catch (IOException | HypervisorException | RuntimeException | Error e) {
             claimed.remove(dir.path());
             if (plugged) {
                 unplug(spec);
@@ -125,14 +133,32 @@ public class SimHypervisor implements Hypervisor {
                     memory.close(true);
                 }
                 dir.deleteState();
+                dir.deleteIfEmpty();
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
             if (e instanceof HypervisorException h) {
                 throw h;
             }
-            throw new HypervisorException("cannot set up domain '" + spec.name() + "' in " + dir.path() + ": " + e, e);
+            if (e instanceof Error error) {
+                throw error;
+            }
+            String why = e instanceof IOException ? e.getMessage() : e.toString();
+            LOG.log(System.Logger.Level.ERROR, "cannot set up domain ''{0}'' in {1}: {2}", spec.name(), dir.path(), why);
+            throw new HypervisorException("cannot set up domain '" + spec.name() + "' in " + dir.path() + ": " + why, e);
         }
+    }
+
+    /** Refuses memory that the run directory's file system has no room for. */
+    private static void requireSpace(RunDir dir, long bytes) throws IOException {
+        long free = dir.path().toFile().getUsableSpace(); // statvfs; a FileStore would read the mount table first
+        if (bytes > free) {
+            throw new IOException("No space left on device: the memory needs " + mib(bytes) + ", " + mib(free) + " are free");
+        }
+    }
+
+    private static String mib(long bytes) {
+        return (bytes >> 20) + " MiB";
     }
 
     @Override

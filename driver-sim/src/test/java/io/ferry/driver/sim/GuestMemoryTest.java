@@ -6,6 +6,8 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -59,6 +61,23 @@ public class GuestMemoryTest {
         small.close(false);
         assertThrows(IllegalStateException.class, small::digest);
         large.close(false);
+    }
+
+    @Test
+    public void fillWritesTheSeedsXorshiftSequenceToTheLastByteAndNoFurther() throws Exception {
+        long bytes = (1 << 20) + 3 * GuestMemory.PAGE_SIZE; // not a whole number of fill blocks
+        Path file = tmp.newFile().toPath();
+        GuestMemory memory = GuestMemory.create(file, bytes, 1 << 20);
+        memory.fill(42);
+        ByteBuffer expected = ByteBuffer.allocate((int) bytes).order(ByteOrder.LITTLE_ENDIAN);
+        for (long x = 42; expected.hasRemaining();) {
+            x ^= x >>> 12;
+            x ^= x << 25;
+            x ^= x >>> 27;
+            expected.putLong(x * 0x2545F4914F6CDD1DL);
+        }
+        assertArrayEquals(expected.array(), Files.readAllBytes(file));
+        memory.close(true);
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.ferry.protocol.xml;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.util.concurrent.locks.ReentrantLock;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -40,7 +41,11 @@ public final class HardenedXmlParser {
     };
 
     private final int maxBytes;
+    private final int maxDepth;
     private final DocumentBuilderFactory factory;
+    /** Guards {@link #idle}; a parse that finds it taken uses a builder of its own. */
+    private final ReentrantLock idleLock = new ReentrantLock();
+    private DocumentBuilder idle;
 
     public HardenedXmlParser() {
         this(DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH);
@@ -51,6 +56,7 @@ public final class HardenedXmlParser {
             throw new IllegalArgumentException("XML limits must be positive: maxBytes=" + maxBytes + ", maxDepth=" + maxDepth);
         }
         this.maxBytes = maxBytes;
+        this.maxDepth = maxDepth;
         // the JDK's own implementation: a provider found on some class path might ignore these settings
         factory = DocumentBuilderFactory.newDefaultInstance();
         try {
@@ -73,6 +79,11 @@ public final class HardenedXmlParser {
         return maxBytes;
     }
 
+    /** The deepest element nesting accepted; the root element is at depth 1. */
+    public int maxDepth() {
+        return maxDepth;
+    }
+
     /**
      * @param what names the document in errors ("migration cookie")
      */
@@ -83,8 +94,9 @@ public final class HardenedXmlParser {
         if (xml.length == 0) {
             throw new XmlException(what + " is empty");
         }
+        boolean reuse = idleLock.tryLock();
         try {
-            DocumentBuilder builder = factory.newDocumentBuilder();
+            DocumentBuilder builder = reuse ? idle() : factory.newDocumentBuilder();
             builder.setErrorHandler(SILENT);
             builder.setEntityResolver((publicId, systemId) -> {
                 throw new SAXException("external entity " + systemId + " refused");
@@ -97,7 +109,22 @@ public final class HardenedXmlParser {
             throw new XmlException("malformed " + what + ": " + explain(e.getMessage()), e);
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException(e);
+        } finally {
+            if (reuse) {
+                if (idle != null) {
+                    idle.reset(); // as the factory made it, whatever this parse left
+                }
+                idleLock.unlock();
+            }
         }
+    }
+
+    /** The builder kept for reuse (the caller holds {@link #idleLock}): a new builder costs more than a small parse. */
+    private DocumentBuilder idle() throws ParserConfigurationException {
+        if (idle == null) {
+            idle = factory.newDocumentBuilder();
+        }
+        return idle;
     }
 
     private static String explain(String parserMessage) {

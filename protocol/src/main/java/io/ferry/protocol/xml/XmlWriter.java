@@ -13,6 +13,9 @@ import org.w3c.dom.NodeList;
  *
  * <p>DOM keeps attributes sorted by name, so attribute order is alphabetical; XML and libvirt's parser give
  * it no meaning.
+ *
+ * <p>Text XML 1.0 cannot carry ({@link XmlChars}) is refused with {@link XmlChars.Refused}: written, it would
+ * make the whole document unreadable to whoever reads it back (a file, a peer, the command line).
  */
 public final class XmlWriter {
     private XmlWriter() {
@@ -31,7 +34,7 @@ public final class XmlWriter {
         for (int i = 0; i < attributes.getLength(); i++) {
             Attr attribute = (Attr) attributes.item(i);
             out.append(' ').append(attribute.getName()).append("='");
-            escape(attribute.getValue(), true, out);
+            escape(attribute.getValue(), element, attribute.getName(), out);
             out.append('\'');
         }
         NodeList children = element.getChildNodes();
@@ -49,13 +52,13 @@ public final class XmlWriter {
             out.append("/>\n");
         } else if (!hasElements) {
             out.append('>');
-            escape(element.getTextContent(), false, out);
+            escape(element.getTextContent(), element, null, out);
             out.append("</").append(element.getTagName()).append(">\n");
         } else if (hasText) {
             // mixed content: layout whitespace would change its meaning, so write it as it stands
             out.append('>');
             for (int i = 0; i < children.getLength(); i++) {
-                writeInline(children.item(i), out);
+                writeInline(element, children.item(i), out);
             }
             out.append("</").append(element.getTagName()).append(">\n");
         } else {
@@ -71,9 +74,9 @@ public final class XmlWriter {
         }
     }
 
-    private static void writeInline(Node node, StringBuilder out) {
+    private static void writeInline(Element parent, Node node, StringBuilder out) {
         if (isText(node)) {
-            escape(node.getNodeValue(), false, out);
+            escape(node.getNodeValue(), parent, null, out);
         } else if (node.getNodeType() == Node.ELEMENT_NODE) {
             StringBuilder nested = new StringBuilder();
             writeElement((Element) node, 0, nested);
@@ -89,22 +92,24 @@ public final class XmlWriter {
         out.append("  ".repeat(depth));
     }
 
-    private static void escape(String value, boolean attribute, StringBuilder out) {
+    /** @param attribute the attribute's name, null for the element's text */
+    private static void escape(String value, Element element, String attribute, StringBuilder out) {
+        if (XmlChars.firstInvalid(value) >= 0) {
+            XmlChars.require(attribute == null ? "<" + element.getTagName() + ">"
+                    : "attribute '" + attribute + "' of <" + element.getTagName() + ">", value);
+        }
+        boolean inAttribute = attribute != null;
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '<' -> out.append("&lt;");
                 case '>' -> out.append("&gt;");
                 case '&' -> out.append("&amp;");
-                case '\'' -> out.append(attribute ? "&apos;" : "'");
-                case '"' -> out.append(attribute ? "&quot;" : "\"");
+                case '\'' -> out.append(inAttribute ? "&apos;" : "'");
+                case '"' -> out.append(inAttribute ? "&quot;" : "\"");
                 // in an attribute a parser would turn these into spaces; elsewhere they are text
-                case '\t', '\n', '\r' -> out.append(attribute ? "&#" + (int) c + ";" : String.valueOf(c));
-                default -> {
-                    if (c >= 0x20 || c == 0x09) {
-                        out.append(c);
-                    } // other control characters cannot appear in XML 1.0 at all: dropped, as libvirt does
-                }
+                case '\t', '\n', '\r' -> out.append(inAttribute ? "&#" + (int) c + ";" : String.valueOf(c));
+                default -> out.append(c);
             }
         }
     }

@@ -1,0 +1,157 @@
+package io.ferry.core.domain;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * What a host accepts it can store and read back: a failed define or start leaves nothing, two domains never
+ * share a UUID, a definition fits the files that wrap it, and a file the restarted daemon cannot read keeps its
+ * domain listed, untouched and refused every job.
+ */
+public class DomainManagerTest {
+    private static final UUID U1 = UUID.fromString("00000000-0000-4000-8000-0000000000a1");
+    private static final UUID U2 = UUID.fromString("00000000-0000-4000-8000-0000000000a2");
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    private TestHost host;
+
+    @Before
+    public void startHost() throws Exception {
+        host = new TestHost(folder.getRoot().toPath());
+    }
+
+    /** A sim domain whose elements nest {@code depth} deep (at least 2: the domain and its metadata). */
+    private static String vm(String name, UUID uuid, int depth) {
+        return "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid><memory unit='MiB'>16</memory>"
+                + "<metadata>" + "<x>".repeat(depth - 2) + "</x>".repeat(depth - 2) + "</metadata></domain>";
+    }
+
+    private static String vm(String name, UUID uuid) {
+        return vm(name, uuid, 2);
+    }
+
+    private List<String> listed() {
+        return host.manager.list().stream().map(Domain::name).toList();
+    }
+
+    @Test
+    public void aDefineThatCannotBeStoredLeavesNoDomain() throws Exception {
+        Path file = host.file("domains", "ghost.xml");
+        Files.createDirectories(file.resolve("in-the-way")); // the definition cannot be renamed into place
+        DomainException e = assertThrows(DomainException.class, () -> host.manager.define(vm("ghost", U1)));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("define of domain ghost failed: cannot write " + file + ": "));
+        assertEquals(List.of(), listed());
+        assertEquals("Domain not found: no domain with matching name 'ghost'",
+                assertThrows(DomainException.class, () -> host.manager.get("ghost")).getMessage());
+        assertEquals(List.of("in-the-way"), Files.list(file).map(p -> p.getFileName().toString()).toList());
+    }
+
+    @Test
+    public void aUuidBelongsToOneDomainAtDefineAndOnArrival() throws Exception {
+        host.manager.define(vm("first", U1));
+        String taken = "operation failed: domain 'first' is already defined with uuid " + U1;
+        assertEquals(taken, assertThrows(DomainException.class, () -> host.manager.define(vm("second", U1))).getMessage());
+        assertEquals(taken, assertThrows(DomainException.class,
+                () -> host.manager.incoming(host.manager.parse(vm("second", U1)))).getMessage());
+        assertEquals("operation failed: domain 'first' already exists with uuid " + U1,
+                assertThrows(DomainException.class, () -> host.manager.define(vm("first", U2))).getMessage());
+        assertEquals(List.of("first"), listed());
+        assertFalse(Files.exists(host.file("domains", "second.xml")));
+        assertEquals(U1, host.manager.define(vm("first", U1)).uuid()); // redefining the same domain is fine
+    }
+
+    @Test
+    public void aStartTheDriverFailsGivesBackTheLeaseAndTheRunDirectory() throws Exception {
+        host.manager.define(vm("unlucky", U1));
+        host.driver.failBoot = "No space left on device";
+        DomainException e = assertThrows(DomainException.class, () -> host.manager.start("unlucky"));
+        assertEquals("No space left on device", e.getMessage());
+        assertEquals(Set.of(), host.locks.held);
+        assertFalse(Files.exists(host.file("run", U1.toString())));
+        assertEquals(DomainState.SHUTOFF, host.manager.get("unlucky").state());
+
+        host.driver.failBoot = null;
+        host.manager.start("unlucky");
+        assertEquals(DomainState.RUNNING, host.manager.get("unlucky").state());
+        assertEquals(Set.of("unlucky"), host.locks.held);
+    }
+
+    @Test
+    public void aStartWhoseStatusCannotBeWrittenStopsTheVmAgain() throws Exception {
+        host.manager.define(vm("stillborn", U1));
+        Path status = host.file("status", "stillborn.xml");
+        Files.createDirectories(status.resolve("in-the-way"));
+        DomainException e = assertThrows(DomainException.class, () -> host.manager.start("stillborn"));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("start of domain stillborn failed: cannot write " + status + ": "));
+        Domain domain = host.manager.get("stillborn");
+        assertEquals(DomainState.SHUTOFF, domain.state());
+        assertEquals(null, domain.vm());
+        assertEquals(Set.of(), host.locks.held);
+        assertFalse("the VM is gone with its run directory", Files.exists(host.file("run", U1.toString())));
+    }
+
+    @Test
+    public void aDefinitionOneLevelBelowTheLimitRunsOnAfterARestartAndOneDeeperIsRefused() throws Exception {
+        assertEquals("domain definition nests 64 elements deep, over the limit of 63 (the status file, snapshots and "
+                + "migration cookies that carry it add a level, and cookieMaxDepth is 64)",
+                assertThrows(DomainException.class, () -> host.manager.define(vm("deeper", U2, 64))).getMessage());
+        assertEquals(List.of(), listed());
+
+        host.manager.define(vm("deep", U1, 63));
+        host.manager.start("deep");
+        host.restart();
+        assertEquals(DomainState.RUNNING, host.manager.get("deep").state());
+        assertEquals(List.of("deep"), host.driver.reattached);
+    }
+
+    @Test
+    public void anUnreadableStatusKeepsItsDomainListedAndUntouchedAndRefusesEveryJob() throws Exception {
+        host.manager.define(vm("keeper", U1));
+        host.manager.start("keeper");
+        Path status = host.file("status", "keeper.xml");
+        Path vm = host.file("run", U1.toString(), "vm");
+        Files.writeString(status, "<domstatus state='running' reason='booted'>"); // cut short
+        // a transient domain, known by its status alone
+        Path drifter = host.file("status", "drifter.xml");
+        Files.writeString(drifter, "<domstatus state='running' reason='booted'><domain type='sim'><name>drifter</name><uuid>"
+                + U2 + "</uuid>\u0001");
+        host.restart();
+
+        Domain keeper = host.manager.get("keeper");
+        assertEquals(DomainState.UNREADABLE, keeper.state());
+        assertTrue(keeper.problem(), keeper.problem().startsWith("cannot read " + status + ": malformed domain status"));
+        assertTrue("still listed, as active", keeper.isActive());
+        assertEquals(List.of("drifter", "keeper"), listed());
+        assertEquals(U2, host.manager.get("drifter").uuid());
+        assertEquals("the driver was not asked to re-attach what cannot be read", List.of(), host.driver.reattached);
+
+        String refused = "Requested operation is not valid: domain 'keeper' is unreadable: cannot read " + status;
+        for (DomainManager.Job<?> job : List.<DomainManager.Job<?>>of(() -> host.manager.start("keeper"),
+                () -> { host.manager.destroy("keeper"); return null; }, () -> { host.manager.undefine("keeper"); return null; },
+                () -> host.manager.define(vm("keeper", U1)))) {
+            DomainException e = assertThrows(DomainException.class, job::run);
+            assertTrue(e.getMessage(), e.getMessage().startsWith(refused));
+        }
+        assertEquals("operation failed: domain 'drifter' is already defined with uuid " + U2,
+                assertThrows(DomainException.class, () -> host.manager.define(vm("newcomer", U2))).getMessage());
+
+        assertEquals("<domstatus state='running' reason='booted'>", Files.readString(status));
+        assertEquals("keeper", Files.readString(vm));
+        assertTrue(Files.exists(host.file("domains", "keeper.xml")));
+        assertTrue(Files.exists(drifter));
+    }
+}

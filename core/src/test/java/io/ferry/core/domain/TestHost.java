@@ -1,0 +1,179 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.lock.Lease;
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.api.lock.LockManager;
+import io.ferry.core.daemon.TestDaemons;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * A host's {@link DomainManager} on a state directory, with a driver of type {@code sim} whose VMs are a file in
+ * their run directory and a lock manager that records who holds leases. Both outlive {@link #restart}, as VMs and
+ * leases outlive a daemon.
+ */
+final class TestHost {
+    final Path stateDir;
+    final Driver driver = new Driver();
+    final Locks locks = new Locks();
+    DomainManager manager;
+
+    TestHost(Path stateDir) throws Exception {
+        this.stateDir = stateDir;
+        restart();
+    }
+
+    /** A new manager on the same state directory, as a restarted daemon's. */
+    void restart() throws Exception {
+        manager = new DomainManager(TestDaemons.settings(stateDir));
+        manager.addLockManager("file", () -> locks); // in the place of the configured (file) lock manager
+        manager.addHypervisor("sim", driver);
+    }
+
+    Path file(String first, String... more) {
+        return stateDir.resolve(Path.of(first, more));
+    }
+
+    /** A driver whose VM is the file {@code vm} in its run directory. */
+    static final class Driver implements Hypervisor {
+        volatile String failBoot;
+        final List<String> reattached = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void validate(DomainSpec spec) {
+        }
+
+        @Override
+        public VirtualMachine boot(DomainSpec spec, Path runDir) throws HypervisorException {
+            return create(spec, runDir);
+        }
+
+        @Override
+        public VirtualMachine createIncoming(DomainSpec spec, Path runDir) throws HypervisorException {
+            return create(spec, runDir);
+        }
+
+        private VirtualMachine create(DomainSpec spec, Path runDir) throws HypervisorException {
+            try {
+                Files.writeString(runDir.resolve("vm"), spec.name());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (failBoot != null) {
+                throw new HypervisorException(failBoot); // and leaves its file, as a driver that fails half-way
+            }
+            return new Vm(spec, runDir);
+        }
+
+        @Override
+        public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) {
+            reattached.add(spec.name());
+            return Files.exists(runDir.resolve("vm")) ? Optional.of(new Vm(spec, runDir)) : Optional.empty();
+        }
+    }
+
+    static final class Vm implements VirtualMachine {
+        private final DomainSpec spec;
+        private final Path runDir;
+        volatile boolean destroyed;
+
+        Vm(DomainSpec spec, Path runDir) {
+            this.spec = spec;
+            this.runDir = runDir;
+        }
+
+        @Override
+        public DomainSpec spec() {
+            return spec;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return !destroyed;
+        }
+
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+
+        @Override
+        public void destroy() {
+            destroyed = true;
+            try {
+                Files.deleteIfExists(runDir.resolve("vm"));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+
+        @Override
+        public String memoryDigest() {
+            return "test";
+        }
+
+        @Override
+        public MigrationStats sendMemory(OutputStream out, MigrationControl control) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public MigrationStats receiveMemory(InputStream in, MigrationControl control) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public List<DomainSpec.Graphics> graphicsListeners() {
+            return List.of();
+        }
+
+        @Override
+        public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) {
+        }
+    }
+
+    /** Leases held by domain name. */
+    static final class Locks implements LockManager {
+        final Set<String> held = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public Lease acquire(LeaseRequest request, String state) {
+            held.add(request.domainName());
+            return new Lease() {
+                @Override
+                public String state() {
+                    return "";
+                }
+
+                @Override
+                public String release() {
+                    held.remove(request.domainName());
+                    return "";
+                }
+            };
+        }
+
+        @Override
+        public boolean usesState() {
+            return false;
+        }
+    }
+}
