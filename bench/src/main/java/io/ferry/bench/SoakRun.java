@@ -130,7 +130,7 @@ public final class SoakRun {
             }
             long loaders = run("jcmd", Long.toString(pid), "GC.class_histogram").lines()
                     .filter(line -> line.contains("BundleClassLoader")).mapToLong(SoakRun::instances).sum();
-            out.append(String.format("  %-7s threads %4s  fds %5d  RSS %8s  bundle class loaders %d%n", host.log().getFileName()
+            out.append(String.format("  %-7s threads %4s  fds %5d  RSS %8s  bundle class loaders %d%n", host.logFile().getFileName()
                     .toString().replace(".log", ""), field(status, "Threads"), fds, field(status, "VmRSS"), loaders));
         }
         return out.toString();

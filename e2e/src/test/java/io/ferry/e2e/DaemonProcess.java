@@ -3,8 +3,9 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 
+import io.ferry.launcher.LocalDaemon;
+import io.ferry.protocol.ControlClient;
 import java.io.IOException;
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,12 +14,15 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A real {@code bin/ferryd} process with its own state and deploy directories and an ephemeral port. It can be
+ * A real {@code bin/ferryd} process (a {@link LocalDaemon}) with its own state and deploy directories under the
+ * tests' work directory and an ephemeral port, and what tests ask of it through {@code bin/ferry}. It can be
  * killed ({@code SIGKILL}) and restarted on the same directories and port, as a host whose daemon crashed.
  */
 final class DaemonProcess implements AutoCloseable {
@@ -26,24 +30,16 @@ final class DaemonProcess implements AutoCloseable {
     final Path stateDir;
     final Path deployDir;
     final Path log;
-    private final Map<String, String> env;
-    private final Path home;
-    private final List<String> flags;
-    private final Process process;
-    private String url;
+    private final LocalDaemon daemon;
     /** Set once a restart took over this daemon's directories: closing this one must not delete them. */
     private boolean restarted;
 
-    private DaemonProcess(String name, Path stateDir, Path deployDir, Path log, Map<String, String> env, Path home,
-            List<String> flags, Process process) {
-        this.name = name;
-        this.home = home;
-        this.flags = flags;
-        this.stateDir = stateDir;
-        this.deployDir = deployDir;
-        this.log = log;
-        this.env = env;
-        this.process = process;
+    private DaemonProcess(LocalDaemon daemon) {
+        this.daemon = daemon;
+        this.name = daemon.layout().name();
+        this.stateDir = daemon.stateDir();
+        this.deployDir = daemon.deployDir();
+        this.log = daemon.logFile();
     }
 
     static DaemonProcess start(String name, String... extraFlags) throws IOException {
@@ -52,41 +48,30 @@ final class DaemonProcess implements AutoCloseable {
 
     /** @param env extra environment, such as {@code FERRYD_JAVA_OPTS} for the daemon's JVM */
     static DaemonProcess start(String name, Map<String, String> env, String... extraFlags) throws IOException {
-        return start(Installation.HOME, name, env, extraFlags);
+        return new DaemonProcess(LocalDaemon.launch(layout(Installation.HOME, name, null, env, extraFlags), "127.0.0.1:0"));
     }
 
     /** A daemon of the installation at {@code home} (a modified copy of the built one, say). */
     static DaemonProcess start(Path home, String name, String... extraFlags) throws IOException {
-        return start(home, name, Map.of(), extraFlags);
-    }
-
-    private static DaemonProcess start(Path home, String name, Map<String, String> env, String... extraFlags) throws IOException {
-        return startOn(null, home, name, env, extraFlags);
+        return new DaemonProcess(LocalDaemon.launch(layout(home, name, null, Map.of(), extraFlags), "127.0.0.1:0"));
     }
 
     /** A daemon whose state directory is {@code stateDir} (on a file system of the test's, say). */
     static DaemonProcess startOn(Path stateDir, String name, String... extraFlags) throws IOException {
-        return startOn(stateDir, Installation.HOME, name, Map.of(), extraFlags);
+        return new DaemonProcess(LocalDaemon.launch(layout(Installation.HOME, name, stateDir, Map.of(), extraFlags), "127.0.0.1:0"));
     }
 
-    private static DaemonProcess startOn(Path stateDir, Path home, String name, Map<String, String> env, String... extraFlags)
+    private static LocalDaemon.Layout layout(Path home, String name, Path stateDir, Map<String, String> env, String... flags)
             throws IOException {
-        Path dir = Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime()));
-        Path deployDir = Files.createDirectories(dir.resolve("deploy"));
-        return launch(home, name, stateDir != null ? stateDir : dir.resolve("state"), deployDir, dir.resolve("ferryd.log"),
-                env, "127.0.0.1:0", List.of(extraFlags));
+        return layout(home, name, stateDir, false, env, flags);
     }
 
-    private static DaemonProcess launch(Path home, String name, Path stateDir, Path deployDir, Path log,
-            Map<String, String> env, String listen, List<String> extraFlags) throws IOException {
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ferryd").toString(),
-                "--state-dir", stateDir.toString(), "--deploy-dir", deployDir.toString(), "--listen", listen,
-                "--hostname", name));
-        command.addAll(extraFlags);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-        builder.environment().putAll(env);
-        return new DaemonProcess(name, stateDir, deployDir, log, env, home, extraFlags, builder.start());
+    /** @param ownStderr stderr apart from the log (the one line of a daemon that does not start) */
+    private static LocalDaemon.Layout layout(Path home, String name, Path stateDir, boolean ownStderr, Map<String, String> env,
+            String... flags) throws IOException {
+        Path dir = Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime()));
+        return new LocalDaemon.Layout(home, name, stateDir != null ? stateDir : dir.resolve("state"), dir.resolve("deploy"),
+                dir.resolve("ferryd.log"), ownStderr ? dir.resolve("ferryd.err") : null, List.of(flags), env);
     }
 
     /** What a ferryd that did not start left: its exit status, its stderr and its log (stdout). */
@@ -102,20 +87,11 @@ final class DaemonProcess implements AutoCloseable {
      * unless {@code flags} say otherwise) until it exits; one that keeps running fails the test.
      */
     static Refusal refused(Path home, String... flags) throws Exception {
-        Path dir = Files.createDirectories(Installation.WORK.resolve("refused-" + System.nanoTime()));
-        List<String> command = new ArrayList<>(List.of(home.resolve("bin/ferryd").toString(), "--state-dir",
-                dir.resolve("state").toString(), "--deploy-dir", dir.resolve("deploy").toString(), "--listen", "127.0.0.1:0",
-                "--hostname", "refused"));
-        command.addAll(List.of(flags));
-        Path log = dir.resolve("ferryd.log");
-        Path stderr = dir.resolve("ferryd.err");
-        Process process = new ProcessBuilder(command).redirectOutput(log.toFile()).redirectError(stderr.toFile()).start();
-        if (!process.waitFor(90, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-            throw new AssertionError("ferryd " + String.join(" ", flags) + " kept running without starting (log: " + log + ")");
-        }
-        return new Refusal(process.exitValue(), Files.readString(stderr, StandardCharsets.UTF_8),
-                Files.readString(log, StandardCharsets.UTF_8));
+        LocalDaemon.Layout layout = layout(home, "refused", null, true, Map.of(), flags);
+        LocalDaemon daemon = LocalDaemon.launch(layout, "127.0.0.1:0");
+        int exit = daemon.awaitExit();
+        String stderr = Files.exists(layout.stderr()) ? Files.readString(layout.stderr(), StandardCharsets.UTF_8) : "";
+        return new Refusal(exit, stderr, daemon.log());
     }
 
     /**
@@ -124,27 +100,18 @@ final class DaemonProcess implements AutoCloseable {
      * replace the first start's.
      */
     DaemonProcess restart(String... extraFlags) throws Exception {
-        URI uri = URI.create(url());
-        if (process.isAlive()) {
-            terminate();
-        }
-        Files.deleteIfExists(stateDir.resolve("control-url")); // a killed daemon leaves its file behind
+        url();
         restarted = true;
-        return launch(home, name, stateDir, deployDir, log, env, uri.getHost() + ":" + uri.getPort(),
-                extraFlags.length == 0 ? flags : List.of(extraFlags));
+        return new DaemonProcess(daemon.restart(extraFlags.length == 0 ? null : List.of(extraFlags)));
     }
 
     /** The control URI, once the daemon wrote it (bounded wait). */
     String url() throws Exception {
-        if (url == null) {
-            Path file = stateDir.resolve("control-url");
-            Poll.until("ferryd to publish its control URI (log: " + log + ")", () -> Files.exists(file) || !process.isAlive());
-            if (!process.isAlive()) {
-                throw new AssertionError("ferryd exited with " + process.exitValue() + ":\n" + log());
-            }
-            url = Files.readString(file, StandardCharsets.US_ASCII).trim();
+        try {
+            return daemon.awaitUri();
+        } catch (IOException e) {
+            throw new AssertionError(e.getMessage(), e);
         }
-        return url;
     }
 
     /** {@code bin/ferry -c URI ARGS} against this daemon. */
@@ -200,6 +167,40 @@ final class DaemonProcess implements AutoCloseable {
         return digest;
     }
 
+    /** "running", "paused", "shut off"…, or null if this host has no such domain. */
+    String state(String domain) throws Exception {
+        Installation.Result info = ferry("dominfo", domain);
+        if (info.exit() != 0) {
+            return null;
+        }
+        return info.out().lines().filter(line -> line.startsWith("State:")).map(line -> line.substring(6).trim()
+                .replaceFirst(" \\(.*\\)$", "")).findFirst().orElse(null);
+    }
+
+    /** Waits until the domain is in {@code state} here (null: gone). */
+    void awaitState(String domain, String state) throws Exception {
+        Poll.until(domain + " to be " + state + " on " + this, () -> Objects.equals(state, state(domain)));
+    }
+
+    /** The daemon's own description of a domain ({@code GET /v1/domains/NAME}): state, and an active VM's graphics. */
+    String domainXml(String domain) throws Exception {
+        return new ControlClient(url()).get("domains/" + domain);
+    }
+
+    /** The port of the domain's graphics listener of {@code type} on this host. */
+    int graphicsPort(String domain, String type) throws Exception {
+        String info = domainXml(domain);
+        Matcher m = Pattern.compile("<graphics [^>]*type=['\"]" + type + "['\"][^>]*>").matcher(info);
+        if (!m.find()) {
+            throw new AssertionError("no " + type + " graphics in " + info);
+        }
+        Matcher port = Pattern.compile("port=['\"](\\d+)['\"]").matcher(m.group());
+        if (!port.find()) {
+            throw new AssertionError("no port in " + m.group());
+        }
+        return Integer.parseInt(port.group(1));
+    }
+
     /** The domain's state as {@code list --all} shows it ("running", "shut off", …), empty when not listed. */
     Optional<String> listedState(String domain) throws Exception {
         for (String line : ferryOk("list", "--all").out().split("\n")) {
@@ -212,37 +213,30 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     String log() throws IOException {
-        return Files.readString(log, StandardCharsets.UTF_8);
+        return daemon.log();
     }
 
     boolean isAlive() {
-        return process.isAlive();
+        return daemon.isAlive();
     }
 
     /** SIGTERM, as an init system stops it; returns the exit status. */
     int terminate() throws InterruptedException {
-        process.destroy();
-        if (!process.waitFor(60, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("ferryd did not stop within 60 s of SIGTERM");
-        }
-        return process.exitValue();
+        return daemon.terminate();
     }
 
     /** SIGKILL, as a crash: nothing of the daemon runs any more when this returns. */
     void kill() throws InterruptedException {
-        if (!process.destroyForcibly().waitFor(30, TimeUnit.SECONDS)) {
-            throw new AssertionError("ferryd did not die within 30 s of SIGKILL");
-        }
+        daemon.kill();
     }
 
     /** Stops the daemon if it still runs and deletes its state (VM memory, framework cache); the log stays. */
     @Override
     public void close() throws InterruptedException {
-        if (process.isAlive()) {
-            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        if (daemon.isAlive()) {
+            daemon.kill();
         }
-        if (!process.isAlive() && !restarted) {
+        if (!restarted) {
             try (Stream<Path> paths = Files.walk(stateDir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             } catch (IOException e) {

@@ -77,23 +77,22 @@ public class GraphicsRelocationIT {
         try (DaemonProcess a = DaemonProcess.start("gfx-a", "--lease-dir", leases.toString());
                 DaemonProcess b = DaemonProcess.start("gfx-b", "--lease-dir", leases.toString())) {
             String name = "gfx-vm";
-            Domains.defineAndStart(a.url(), Domains.xml(name, UUID.randomUUID().toString(),
-                    "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>"));
-            int sourcePort = Domains.graphicsPort(a.url(), name, "vnc");
+            a.boot(SimDomain.idle(name, 16).withUuid(UUID.randomUUID().toString()).dirtying(200).withDevices("<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>"));
+            int sourcePort = a.graphicsPort(name, "vnc");
             Client client = new Client(sourcePort);
             client.start();
             Poll.until("the source's greeting", () -> ("FERRY-SIM vnc " + name).equals(client.greeting));
 
-            Domains.migrateLive(a.url(), name, b.url());
+            a.ferryOk("migrate", "--live", name, b.url());
 
-            int destinationPort = Domains.graphicsPort(b.url(), name, "vnc");
+            int destinationPort = b.graphicsPort(name, "vnc");
             assertNotEquals(sourcePort, destinationPort);
             Poll.until("the client to be greeted by the destination (now on port " + client.connectedPort + ")",
                     () -> client.connectedPort == destinationPort && ("FERRY-SIM vnc " + name).equals(client.greeting));
             assertEquals(1, client.relocations);
             assertEquals(null, client.failure);
             assertTrue(a.log(), a.log().contains("graphics clients told to reconnect to 127.0.0.1:" + destinationPort));
-            assertTrue(Domains.info(a.url(), name), Domains.info(a.url(), name).contains("shut off"));
+            assertTrue(a.domainXml(name), a.domainXml(name).contains("shut off"));
             client.close();
         }
     }

@@ -49,6 +49,13 @@ final class Installation {
         return launch(Map.of(), args);
     }
 
+    /** {@code bin/ferry -c URI ARGS}, which must succeed; its output. */
+    static String ferryOkAt(String uri, String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("-c", uri));
+        all.addAll(List.of(args));
+        return ferryOk(all.toArray(String[]::new)).out();
+    }
+
     /** {@link #ferry}, which must succeed: exit 0. */
     static Result ferryOk(String... args) throws IOException, InterruptedException {
         Result result = ferry(args);

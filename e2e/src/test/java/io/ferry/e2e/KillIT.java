@@ -18,20 +18,20 @@ public class KillIT {
     @Test
     public void destinationKilledDuringPerform() throws Exception {
         try (DaemonProcess source = DaemonProcess.start("src"); DaemonProcess destination = DaemonProcess.start("dst")) {
-            String digest = Guests.startIdle(source, VM, 64);
+            String digest = source.boot(SimDomain.idle(VM, 64));
             Installation.Running migrate = Installation.launch("-c", source.url(), "migrate", "--live", "--bandwidth", "4",
                     VM, destination.url());
-            Poll.until("the migration job on the source", () -> Guests.ferry(source, "domjobinfo", VM).out().contains("Unbounded"));
+            Poll.until("the migration job on the source", () -> source.ferry("domjobinfo", VM).out().contains("Unbounded"));
             destination.kill();
 
             Installation.Result result = migrate.await();
             assertEquals(result.toString(), 1, result.exit());
             assertOneLineError(result);
-            Guests.assertRunsOnlyOn(source, destination, VM, digest);
+            Placement.assertRunsOnlyOn(source, destination, VM, digest);
 
             try (DaemonProcess restarted = destination.restart()) {
-                Guests.awaitState(restarted, VM, null); // recovery aborted the incoming VM, which never ran there
-                Guests.assertRunsOnlyOn(source, restarted, VM, digest);
+                restarted.awaitState(VM, null); // recovery aborted the incoming VM, which never ran there
+                Placement.assertRunsOnlyOn(source, restarted, VM, digest);
                 assertTrue(restarted.log(), restarted.log().contains("the daemon restarted before the migration was committed"));
             }
         }
@@ -40,17 +40,17 @@ public class KillIT {
     @Test
     public void sourceKilledAfterPerformCompletesOnRestartWhenTheDestinationFinished() throws Exception {
         try (DaemonProcess source = DaemonProcess.start("src"); DaemonProcess destination = DaemonProcess.start("dst")) {
-            String digest = Guests.startIdle(source, VM, 16);
+            String digest = source.boot(SimDomain.idle(VM, 16));
             Phases phases = Phases.throughPerform(source, destination, VM);
             source.kill();
 
             Finished finished = phases.finish(false);
             assertEquals(VM, finished.domain());
-            assertEquals("running", Guests.state(destination, VM));
+            assertEquals("running", destination.state(VM));
 
             try (DaemonProcess restarted = source.restart("--confirm-wait", "1")) {
-                Guests.awaitState(restarted, VM, "shut off"); // it asked the destination, which runs the guest
-                Guests.assertRunsOnlyOn(destination, restarted, VM, digest);
+                restarted.awaitState(VM, "shut off"); // it asked the destination, which runs the guest
+                Placement.assertRunsOnlyOn(destination, restarted, VM, digest);
             }
         }
     }
@@ -58,16 +58,16 @@ public class KillIT {
     @Test
     public void sourceKilledAfterPerformResumesOnRestartWhenTheDestinationCancelled() throws Exception {
         try (DaemonProcess source = DaemonProcess.start("src"); DaemonProcess destination = DaemonProcess.start("dst")) {
-            String digest = Guests.startIdle(source, VM, 16);
+            String digest = source.boot(SimDomain.idle(VM, 16));
             Phases phases = Phases.throughPerform(source, destination, VM);
             source.kill();
 
             assertEquals(null, phases.finish(true).domain());
-            assertFalse(Guests.listed(destination, VM));
+            assertEquals(null, destination.state(VM));
 
             try (DaemonProcess restarted = source.restart("--confirm-wait", "1")) {
-                Guests.awaitState(restarted, VM, "running");
-                Guests.assertRunsOnlyOn(restarted, destination, VM, digest);
+                restarted.awaitState(VM, "running");
+                Placement.assertRunsOnlyOn(restarted, destination, VM, digest);
             }
         }
     }
@@ -77,12 +77,12 @@ public class KillIT {
         String[] shortWaits = {"--confirm-wait", "2", "--finish-wait", "2"};
         try (DaemonProcess source = DaemonProcess.start("src", shortWaits);
                 DaemonProcess destination = DaemonProcess.start("dst", shortWaits)) {
-            String digest = Guests.startIdle(source, VM, 16);
+            String digest = source.boot(SimDomain.idle(VM, 16));
             Phases.throughPerform(source, destination, VM); // and then nothing: the client died
 
-            Guests.awaitState(destination, VM, null);
-            Guests.awaitState(source, VM, "running");
-            Guests.assertRunsOnlyOn(source, destination, VM, digest);
+            destination.awaitState(VM, null);
+            source.awaitState(VM, "running");
+            Placement.assertRunsOnlyOn(source, destination, VM, digest);
         }
     }
 
@@ -90,15 +90,15 @@ public class KillIT {
     public void destinationKilledRightAfterItCommittedRunsTheGuestOnRestart() throws Exception {
         try (DaemonProcess source = DaemonProcess.start("src", "--confirm-wait", "1");
                 DaemonProcess destination = DaemonProcess.start("dst")) {
-            String digest = Guests.startIdle(source, VM, 16);
+            String digest = source.boot(SimDomain.idle(VM, 16));
             Phases phases = Phases.throughPerform(source, destination, VM);
             assertEquals(VM, phases.finish(false).domain());
             destination.kill(); // before anyone called Confirm: only the source's watchdog can settle it
 
             try (DaemonProcess restarted = destination.restart()) {
-                Guests.awaitState(restarted, VM, "running");
-                Guests.awaitState(source, VM, "shut off");
-                Guests.assertRunsOnlyOn(restarted, source, VM, digest);
+                restarted.awaitState(VM, "running");
+                source.awaitState(VM, "shut off");
+                Placement.assertRunsOnlyOn(restarted, source, VM, digest);
                 assertTrue(restarted.log(), restarted.log().contains("re-attached"));
             }
         }

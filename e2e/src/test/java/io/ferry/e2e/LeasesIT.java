@@ -63,11 +63,11 @@ public class LeasesIT {
                         List.of("--lock-manager", "zookeeper", "--zookeeper", zookeeper.getConnectString()), Map.of())) {
             String name = "leased-mismatch";
             define(a, name, "6c0a1f8e-0b2e-4e0f-9a51-2f3c4d5e6f03");
-            ok("-c", a.uri(), "start", name);
+            Installation.ferryOk("-c", a.uri(), "start", name);
             Installation.Result refused = Installation.ferry("-c", a.uri(), "migrate", "--live", name, b.uri());
             assertEquals(refused.toString(), 1, refused.exit());
             assertTrue(refused.err(), refused.err().contains("lock manager mismatch: the source uses file, this host zookeeper"));
-            assertTrue(ok("-c", a.uri(), "dominfo", name).out().contains("running"));
+            assertTrue(Installation.ferryOk("-c", a.uri(), "dominfo", name).out().contains("running"));
             Installation.Result v2 = Installation.ferry("-c", a.uri(), "migrate", "--live", "--v2", name, b.uri());
             assertEquals(v2.toString(), 1, v2.exit());
             assertEquals("error: Cannot use migrate v2 protocol with lock manager file\n", v2.err());
@@ -77,14 +77,14 @@ public class LeasesIT {
     private static void neverTwice(LocalDaemon a, LocalDaemon b, String name, String uuid) throws Exception {
         define(a, name, uuid);
         define(b, name, uuid);
-        ok("-c", a.uri(), "start", name);
+        Installation.ferryOk("-c", a.uri(), "start", name);
         Installation.Result second = Installation.ferry("-c", b.uri(), "start", name);
         assertEquals(second.toString(), 1, second.exit());
         assertTrue(second.err(), second.err().startsWith("error: Failed to acquire lock: resource /images/" + name)
                 && second.err().contains("is held by host-a"));
 
-        ok("-c", a.uri(), "migrate", "--live", name, b.uri());
-        assertTrue(ok("-c", b.uri(), "dominfo", name).out().contains("State:          running"));
+        Installation.ferryOk("-c", a.uri(), "migrate", "--live", name, b.uri());
+        assertTrue(Installation.ferryOk("-c", b.uri(), "dominfo", name).out().contains("State:          running"));
         Installation.Result again = Installation.ferry("-c", a.uri(), "start", name);
         assertEquals(again.toString(), 1, again.exit());
         assertTrue(again.err(), again.err().contains("is held by host-b"));
@@ -93,12 +93,7 @@ public class LeasesIT {
     private static void define(LocalDaemon daemon, String name, String uuid) throws Exception {
         Path file = Files.writeString(Files.createTempFile(Installation.work(), name, ".xml"),
                 VM.replace("NAME", name).replace("UUID", uuid));
-        ok("-c", daemon.uri(), "define", file.toString());
+        Installation.ferryOk("-c", daemon.uri(), "define", file.toString());
     }
 
-    private static Installation.Result ok(String... args) throws Exception {
-        Installation.Result result = Installation.ferry(args);
-        assertEquals(new ArrayList<>(List.of(args)) + "\n" + result, 0, result.exit());
-        return result;
-    }
 }

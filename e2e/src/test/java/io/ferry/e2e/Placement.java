@@ -44,7 +44,7 @@ final class Placement {
     /** Waits until both daemons have settled the guest, then checks the invariant: it runs on {@code runner} only. */
     static void assertSettled(DaemonProcess runner, DaemonProcess other, Guest guest, Path leases) throws Exception {
         String name = guest.name();
-        Poll.until(name + " to run on " + runner + " and nowhere else, unclaimed", () -> "running".equals(state(runner, name))
+        Poll.until(name + " to run on " + runner + " and nowhere else, unclaimed", () -> "running".equals(runner.state(name))
                 && !claimed(runner, name) && !active(other, name) && !claimed(other, name));
         assertEquals("memory of " + name + " on " + runner, guest.digest(), runner.digest(name));
         assertEquals("holder of the lease of " + guest.disk(), runner.name, leaseHolder(leases, guest.disk()));
@@ -54,14 +54,22 @@ final class Placement {
         runner.ferryOk("define", guest.definition().toString()); // takes the domain's job lock
     }
 
+    /**
+     * The guest runs on {@code runner}, with {@code digest} (unless null, for a busy guest), and has no live copy on
+     * {@code other} (absent there, or shut off): the check every migration test ends with.
+     */
+    static void assertRunsOnlyOn(DaemonProcess runner, DaemonProcess other, String name, String digest) throws Exception {
+        assertEquals(name + " on " + runner, "running", runner.state(name));
+        String there = other.state(name);
+        assertTrue(name + " on " + other + ": " + there, there == null || there.equals("shut off"));
+        if (digest != null) {
+            assertEquals("memory digest of " + name + " on " + runner, digest, runner.digest(name));
+        }
+    }
+
     /** Migrates the guest back, so that the next test starts on the source again. */
     static void migrateBack(DaemonProcess from, DaemonProcess to, String name) throws Exception {
         from.ferryOk("migrate", "--live", "--persistent", "--undefinesource", name, to.url());
-    }
-
-    private static String state(DaemonProcess host, String name) throws Exception {
-        String state = host.dominfo(name).get("State");
-        return state == null ? null : state.replaceFirst(" \\(.*\\)$", "");
     }
 
     private static boolean active(DaemonProcess host, String name) throws Exception {

@@ -5,26 +5,41 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 /**
- * A definition of the embedded hypervisor's domain ({@code <domain type='sim'>}): a name, a UUID of its own, a
- * memory size and the guest's dirty rate; 0 pages/s is an idle guest, whose memory digest never changes.
+ * A definition of the embedded hypervisor's domain ({@code <domain type='sim'>}), the one way tests make one: a
+ * name, a UUID of its own, a memory size, the guest's dirty rate (0 pages/s is an idle guest, whose memory digest
+ * never changes) and its devices.
  */
-record SimDomain(String name, UUID uuid, long memoryMiB, long dirtyPagesPerSecond) {
+record SimDomain(String name, UUID uuid, long memoryMiB, long dirtyPagesPerSecond, String devices) {
 
     /** An idle guest of {@code memoryMiB}: its digest must arrive unchanged. */
     static SimDomain idle(String name, long memoryMiB) {
-        return new SimDomain(name, UUID.randomUUID(), memoryMiB, 0);
+        return new SimDomain(name, UUID.randomUUID(), memoryMiB, 0, "");
     }
 
     SimDomain withName(String newName) {
-        return new SimDomain(newName, uuid, memoryMiB, dirtyPagesPerSecond);
+        return new SimDomain(newName, uuid, memoryMiB, dirtyPagesPerSecond, devices);
     }
 
     SimDomain withUuid(UUID newUuid) {
-        return new SimDomain(name, newUuid, memoryMiB, dirtyPagesPerSecond);
+        return new SimDomain(name, newUuid, memoryMiB, dirtyPagesPerSecond, devices);
+    }
+
+    SimDomain withUuid(String newUuid) {
+        return withUuid(UUID.fromString(newUuid));
     }
 
     SimDomain withMemoryMiB(long newMemoryMiB) {
-        return new SimDomain(name, uuid, newMemoryMiB, dirtyPagesPerSecond);
+        return new SimDomain(name, uuid, newMemoryMiB, dirtyPagesPerSecond, devices);
+    }
+
+    /** A guest that dirties this many pages a second: its memory moves while it migrates. */
+    SimDomain dirtying(long pagesPerSecond) {
+        return new SimDomain(name, uuid, memoryMiB, pagesPerSecond, devices);
+    }
+
+    /** With these elements in {@code <devices>} (disks, interfaces, graphics). */
+    SimDomain withDevices(String newDevices) {
+        return new SimDomain(name, uuid, memoryMiB, dirtyPagesPerSecond, newDevices);
     }
 
     String xml() {
@@ -36,6 +51,7 @@ record SimDomain(String name, UUID uuid, long memoryMiB, long dirtyPagesPerSecon
                 + "  <metadata>\n"
                 + "    <sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0' dirty-pages-per-second='" + dirtyPagesPerSecond + "'/>\n"
                 + "  </metadata>\n"
+                + (devices.isEmpty() ? "" : "  <devices>" + devices + "</devices>\n")
                 + "</domain>\n";
     }
 

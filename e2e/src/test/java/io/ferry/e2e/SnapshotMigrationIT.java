@@ -57,24 +57,24 @@ public class SnapshotMigrationIT {
         String src = source.url();
         startVm(src, "snap-live", "00000000-0000-4000-8000-00000000a001");
         makeTree(src, "snap-live");
-        String table = ok(src, "snapshot-list", "snap-live");
+        String table = Installation.ferryOkAt(src, "snapshot-list", "snap-live");
         assertTrue(table, table.startsWith(" Name         Creation Time               State\n"));
         assertTrue(table, table.matches("(?s).*\n grandchild   \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d [+-]\\d{4}   running\n.*"));
 
-        ok(src, "migrate", "--live", "snap-live", destination.url());
+        Installation.ferryOkAt(src, "migrate", "--live", "snap-live", destination.url());
 
         String dst = destination.url();
-        assertEquals("running (migrated)", field(ok(dst, "dominfo", "snap-live"), "State"));
+        assertEquals("running (migrated)", field(Installation.ferryOkAt(dst, "dominfo", "snap-live"), "State"));
         for (String host : List.of(src, dst)) {
-            assertEquals(host, TREE, ok(host, "snapshot-list", "snap-live", "--tree"));
-            assertEquals(host, "sibling\n", ok(host, "snapshot-current", "snap-live", "--name"));
-            assertEquals(table, ok(host, "snapshot-list", "snap-live"));
+            assertEquals(host, TREE, Installation.ferryOkAt(host, "snapshot-list", "snap-live", "--tree"));
+            assertEquals(host, "sibling\n", Installation.ferryOkAt(host, "snapshot-current", "snap-live", "--name"));
+            assertEquals(table, Installation.ferryOkAt(host, "snapshot-list", "snap-live"));
         }
-        assertEquals(ok(src, "snapshot-current", "snap-live"), ok(dst, "snapshot-current", "snap-live"));
+        assertEquals(Installation.ferryOkAt(src, "snapshot-current", "snap-live"), Installation.ferryOkAt(dst, "snapshot-current", "snap-live"));
         for (String snapshot : List.of("root", "child", "grandchild", "sibling")) {
-            String xml = ok(src, "snapshot-dumpxml", "snap-live", snapshot);
+            String xml = Installation.ferryOkAt(src, "snapshot-dumpxml", "snap-live", snapshot);
             assertTrue(xml, xml.contains("<name>" + snapshot + "</name>") && xml.contains("<domain type='sim'>"));
-            assertEquals(xml, ok(dst, "snapshot-dumpxml", "snap-live", snapshot));
+            assertEquals(xml, Installation.ferryOkAt(dst, "snapshot-dumpxml", "snap-live", snapshot));
         }
         assertNoStaging(destination);
     }
@@ -83,15 +83,15 @@ public class SnapshotMigrationIT {
     public void peerToPeerTunnelledMigrationCarriesSnapshots() throws Exception {
         String src = source.url();
         startVm(src, "snap-p2p", "00000000-0000-4000-8000-00000000a006");
-        ok(src, "snapshot-create-as", "snap-p2p", "one");
-        ok(src, "snapshot-create-as", "snap-p2p", "two");
+        Installation.ferryOkAt(src, "snapshot-create-as", "snap-p2p", "one");
+        Installation.ferryOkAt(src, "snapshot-create-as", "snap-p2p", "two");
 
-        ok(src, "migrate", "--live", "--p2p", "--tunnelled", "snap-p2p", destination.url());
+        Installation.ferryOkAt(src, "migrate", "--live", "--p2p", "--tunnelled", "snap-p2p", destination.url());
 
         String dst = destination.url();
-        assertEquals("running (migrated)", field(ok(dst, "dominfo", "snap-p2p"), "State"));
-        assertEquals("one\n  |\n  +- two\n    \n", ok(dst, "snapshot-list", "snap-p2p", "--tree"));
-        assertEquals(ok(src, "snapshot-current", "snap-p2p"), ok(dst, "snapshot-current", "snap-p2p"));
+        assertEquals("running (migrated)", field(Installation.ferryOkAt(dst, "dominfo", "snap-p2p"), "State"));
+        assertEquals("one\n  |\n  +- two\n    \n", Installation.ferryOkAt(dst, "snapshot-list", "snap-p2p", "--tree"));
+        assertEquals(Installation.ferryOkAt(src, "snapshot-current", "snap-p2p"), Installation.ferryOkAt(dst, "snapshot-current", "snap-p2p"));
         assertNoStaging(destination);
     }
 
@@ -105,9 +105,9 @@ public class SnapshotMigrationIT {
         assertEquals(refused.toString(), 1, refused.exit());
         assertTrue(refused.toString(), refused.err().contains("Unknown migration cookie feature snapshots"));
 
-        assertEquals("running (booted)", field(ok(src, "dominfo", "snap-refused"), "State"));
-        assertEquals(TREE, ok(src, "snapshot-list", "snap-refused", "--tree"));
-        assertFalse(ok(withoutPlugin.url(), "list", "--all").contains("snap-refused"));
+        assertEquals("running (booted)", field(Installation.ferryOkAt(src, "dominfo", "snap-refused"), "State"));
+        assertEquals(TREE, Installation.ferryOkAt(src, "snapshot-list", "snap-refused", "--tree"));
+        assertFalse(Installation.ferryOkAt(withoutPlugin.url(), "list", "--all").contains("snap-refused"));
         assertNoStaging(withoutPlugin);
         assertFalse(Files.exists(withoutPlugin.stateDir.resolve("snapshots/00000000-0000-4000-8000-00000000a002")));
     }
@@ -116,21 +116,21 @@ public class SnapshotMigrationIT {
     public void offlineMigrationCarriesSnapshots() throws Exception {
         String src = source.url();
         String uuid = "00000000-0000-4000-8000-00000000a003";
-        ok(src, "define", domainXml("snap-offline", uuid).toString());
-        ok(src, "snapshot-create-as", "snap-offline", "before", "--description", "shut off");
-        ok(src, "snapshot-create-as", "snap-offline", "after");
+        Installation.ferryOkAt(src, "define", domainXml("snap-offline", uuid).toString());
+        Installation.ferryOkAt(src, "snapshot-create-as", "snap-offline", "before", "--description", "shut off");
+        Installation.ferryOkAt(src, "snapshot-create-as", "snap-offline", "after");
 
-        ok(src, "migrate", "--offline", "--persistent", "snap-offline", destination.url());
+        Installation.ferryOkAt(src, "migrate", "--offline", "--persistent", "snap-offline", destination.url());
 
         String dst = destination.url();
-        assertTrue(ok(dst, "dominfo", "snap-offline"), field(ok(dst, "dominfo", "snap-offline"), "State").startsWith("shut off"));
+        assertTrue(Installation.ferryOkAt(dst, "dominfo", "snap-offline"), field(Installation.ferryOkAt(dst, "dominfo", "snap-offline"), "State").startsWith("shut off"));
         String tree = "before\n  |\n  +- after\n    \n";
-        assertEquals(tree, ok(dst, "snapshot-list", "snap-offline", "--tree"));
-        assertEquals(tree, ok(src, "snapshot-list", "snap-offline", "--tree"));
-        assertEquals("after\n", ok(dst, "snapshot-current", "snap-offline", "--name"));
-        String before = ok(dst, "snapshot-dumpxml", "snap-offline", "before");
+        assertEquals(tree, Installation.ferryOkAt(dst, "snapshot-list", "snap-offline", "--tree"));
+        assertEquals(tree, Installation.ferryOkAt(src, "snapshot-list", "snap-offline", "--tree"));
+        assertEquals("after\n", Installation.ferryOkAt(dst, "snapshot-current", "snap-offline", "--name"));
+        String before = Installation.ferryOkAt(dst, "snapshot-dumpxml", "snap-offline", "before");
         assertTrue(before, before.contains("<description>shut off</description>") && before.contains("<state>shutoff</state>"));
-        assertEquals(ok(src, "snapshot-dumpxml", "snap-offline", "before"), before);
+        assertEquals(Installation.ferryOkAt(src, "snapshot-dumpxml", "snap-offline", "before"), before);
         assertNoStaging(destination);
     }
 
@@ -154,19 +154,19 @@ public class SnapshotMigrationIT {
         to.finish(new Messages.Finish(begun.id(), begun.key(), true, null));
         from.confirm(new Messages.Confirm(begun.id(), begun.key(), true, null));
 
-        assertFalse(ok(destination.url(), "list", "--all").contains("snap-cancel"));
+        assertFalse(Installation.ferryOkAt(destination.url(), "list", "--all").contains("snap-cancel"));
         assertNoStaging(destination);
         assertFalse(Files.exists(destination.stateDir.resolve("snapshots").resolve(uuid)));
-        assertEquals("running (booted)", field(ok(src, "dominfo", "snap-cancel"), "State"));
-        assertEquals(TREE, ok(src, "snapshot-list", "snap-cancel", "--tree"));
+        assertEquals("running (booted)", field(Installation.ferryOkAt(src, "dominfo", "snap-cancel"), "State"));
+        assertEquals(TREE, Installation.ferryOkAt(src, "snapshot-list", "snap-cancel", "--tree"));
     }
 
     @Test
     public void destinationRestartedAfterPrepareOfAnOfflineMigrationDropsWhatItStaged() throws Exception {
         String src = source.url();
         String uuid = "00000000-0000-4000-8000-00000000a005";
-        ok(src, "define", domainXml("snap-restart", uuid).toString());
-        ok(src, "snapshot-create-as", "snap-restart", "only");
+        Installation.ferryOkAt(src, "define", domainXml("snap-restart", uuid).toString());
+        Installation.ferryOkAt(src, "snapshot-create-as", "snap-restart", "only");
         String leases = Files.createDirectories(Installation.WORK.resolve("restart-leases-" + System.nanoTime())).toString();
         DaemonProcess target = DaemonProcess.start("snap-restart", "--lease-dir", leases);
         try {
@@ -182,10 +182,10 @@ public class SnapshotMigrationIT {
             DaemonProcess restarted = target;
             Poll.until("the restarted destination to drop what migration " + begun.id() + " staged",
                     () -> !Files.exists(restarted.stateDir.resolve("snapshots/.staging").resolve(begun.id())));
-            assertFalse(ok(url, "list", "--all").contains("snap-restart"));
+            assertFalse(Installation.ferryOkAt(url, "list", "--all").contains("snap-restart"));
             assertNoStaging(target);
             from.confirm(new Messages.Confirm(begun.id(), begun.key(), true, null));
-            assertEquals("only\n", ok(src, "snapshot-current", "snap-restart", "--name"));
+            assertEquals("only\n", Installation.ferryOkAt(src, "snapshot-current", "snap-restart", "--name"));
         } finally {
             target.close();
         }
@@ -193,17 +193,17 @@ public class SnapshotMigrationIT {
 
     /** root → child → grandchild, then sibling under root; sibling is current. */
     private static void makeTree(String url, String vm) throws Exception {
-        assertEquals("Domain snapshot root created\n", ok(url, "snapshot-create-as", vm, "root", "--description", "the first"));
-        ok(url, "snapshot-create-as", vm, "child");
-        ok(url, "snapshot-create-as", vm, "grandchild");
-        assertEquals("Snapshot root set as current\n", ok(url, "snapshot-current", vm, "root"));
-        ok(url, "snapshot-create-as", vm, "sibling");
-        assertEquals(TREE, ok(url, "snapshot-list", vm, "--tree"));
+        assertEquals("Domain snapshot root created\n", Installation.ferryOkAt(url, "snapshot-create-as", vm, "root", "--description", "the first"));
+        Installation.ferryOkAt(url, "snapshot-create-as", vm, "child");
+        Installation.ferryOkAt(url, "snapshot-create-as", vm, "grandchild");
+        assertEquals("Snapshot root set as current\n", Installation.ferryOkAt(url, "snapshot-current", vm, "root"));
+        Installation.ferryOkAt(url, "snapshot-create-as", vm, "sibling");
+        assertEquals(TREE, Installation.ferryOkAt(url, "snapshot-list", vm, "--tree"));
     }
 
     private static void startVm(String url, String name, String uuid) throws Exception {
-        ok(url, "define", domainXml(name, uuid).toString());
-        ok(url, "start", name);
+        Installation.ferryOkAt(url, "define", domainXml(name, uuid).toString());
+        Installation.ferryOkAt(url, "start", name);
     }
 
     private static Path domainXml(String name, String uuid) throws IOException {
@@ -213,12 +213,6 @@ public class SnapshotMigrationIT {
         return Files.writeString(Files.createTempFile(Installation.WORK, name, ".xml"), xml, StandardCharsets.UTF_8);
     }
 
-    private static String ok(String url, String... args) throws Exception {
-        String[] all = Stream.concat(Stream.of("-c", url), Stream.of(args)).toArray(String[]::new);
-        Installation.Result result = Installation.ferry(all);
-        assertEquals(String.join(" ", args) + ": " + result, 0, result.exit());
-        return result.out();
-    }
 
     private static String field(String dominfo, String label) {
         return dominfo.lines().filter(l -> l.startsWith(label + ":")).map(l -> l.substring(label.length() + 1).trim())

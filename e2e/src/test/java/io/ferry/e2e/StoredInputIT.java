@@ -67,7 +67,7 @@ public class StoredInputIT {
 
     @Test
     public void aDescriptionXmlCannotCarryIsRefusedAndTheDomainsSnapshotsListAndMigrate() throws Exception {
-        Guests.startIdle(source, "described", 16);
+        source.boot(SimDomain.idle("described", 16));
         source.ferryOk("snapshot-create-as", "described", "kept", "--description", "before the upgrade");
         Installation.Result refused = source.ferry("snapshot-create-as", "described", "odd", "--description", "a\uFFFFb");
         assertEquals(refused.toString(), "error: parameter 'description' holds U+FFFF at character 2, which XML 1.0 "

@@ -96,18 +96,8 @@ final class TwoHosts extends ExternalResource {
         return host == source ? destination : source;
     }
 
-    /**
-     * {@code domain} runs on {@code host} and not on the other one (absent from its {@code list --all}, or shut
-     * off there); when {@code digest} is given (an idle guest), its memory on {@code host} is still that.
-     */
+    /** {@code domain} runs on {@code host} and has no live copy on the other one ({@link Placement#assertRunsOnlyOn}). */
     void assertRunsOnlyOn(DaemonProcess host, String domain, String digest) throws Exception {
-        Map<String, String> info = host.dominfo(domain);
-        assertTrue(domain + " on " + host + ": " + info, info.get("State").startsWith("running"));
-        if (digest != null) {
-            assertEquals("memory digest of " + domain + " on " + host, digest, info.get("Memory digest"));
-        }
-        DaemonProcess other = other(host);
-        Optional<String> there = other.listedState(domain);
-        assertTrue(domain + " on " + other + ": " + there, there.isEmpty() || there.get().equals("shut off"));
+        Placement.assertRunsOnlyOn(host, other(host), domain, digest);
     }
 }
