@@ -70,11 +70,12 @@ public class FaultMatrixIT {
     @Parameters(name = "{0} x {1}")
     public static List<Object[]> cells() {
         List<Object[]> cells = new ArrayList<>();
+        String only = System.getProperty("ferry.fault.cells", ""); // PHASE:FAULT,... to run some cells alone
         for (Phase phase : Phase.values()) {
             for (Fault fault : Fault.values()) {
                 boolean exists = !(phase == Phase.BEGIN && fault == Fault.THROW_IN_EAT)
                         && !(phase == Phase.CONFIRM && fault == Fault.THROW_IN_BAKE);
-                if (exists) {
+                if (exists && (only.isBlank() || List.of(only.split(",")).contains(phase + ":" + fault))) {
                     cells.add(new Object[] {phase, fault});
                 }
             }
@@ -118,10 +119,9 @@ public class FaultMatrixIT {
     public void endsWithOneRunningCopy() throws Exception {
         String vm = ("fm-" + phase + "-" + fault).toLowerCase().replace('_', '-');
         Placement.Guest guest = Placement.startGuest(source, vm, leases);
-        // after the commit (Finish's bake, Confirm) the guest ends on the destination, before it on the source; a
-        // section gone from the source after it baked Perform's cookie is not needed any more
-        boolean committed = fault == Fault.THROW_IN_EAT ? phase == Phase.CONFIRM
-                : phase == Phase.FINISH || phase == Phase.CONFIRM || fault == Fault.SECTION_REMOVED && phase == Phase.PERFORM;
+        // after the commit (Finish's bake, Confirm) the guest ends on the destination, before it on the source (a
+        // section removed while it bakes Perform's cookie cannot write it: the migration fails before the commit)
+        boolean committed = fault == Fault.THROW_IN_EAT ? phase == Phase.CONFIRM : phase == Phase.FINISH || phase == Phase.CONFIRM;
         Installation.Result result = switch (fault) {
             case THROW_IN_BAKE -> throwing(phase.name("bake"), vm);
             case THROW_IN_EAT -> throwing(phase.name("eat"), vm);
