@@ -38,8 +38,10 @@ final class FaultOrders {
         });
     }
 
-    void release() throws IOException {
+    /** Lets the held step go on, and waits until it did (the section removes its {@code .held} file). */
+    void release() throws Exception {
         Files.writeString(file.resolveSibling(file.getFileName() + ".release"), "go", StandardCharsets.UTF_8);
+        Poll.until("the held step to go on (" + file + ")", () -> !Files.exists(held()));
     }
 
     /** No order left behind for the next migration, whatever happened to this one. */
