@@ -126,6 +126,26 @@ public class DiskFullIT {
         }
     }
 
+    @Test
+    public void aSourceWhoseDiskIsFullKeepsItsGuestRunning() throws Exception {
+        try (DaemonProcess destination = DaemonProcess.start("roomy-destination", "--lease-dir", leases.toString())) {
+            define(host, "stuck", UUID.randomUUID(), 8);
+            host.ferryOk("start", "stuck");
+            String digest = host.digest("stuck");
+            disk.fillAllBut(0);
+
+            assertFails(host.ferry("migrate", "--live", "stuck", destination.url()));
+            assertEquals("running (booted)", host.dominfo("stuck").get("State"));
+            assertEquals(digest, host.digest("stuck"));
+            assertEquals(Optional.empty(), destination.listedState("stuck"));
+
+            disk.empty(); // with room again, nothing is left in the way
+            host.ferryOk("migrate", "--live", "stuck", destination.url());
+            Placement.assertRunsOnlyOn(destination, host, "stuck", digest);
+            destination.ferryOk("destroy", "stuck");
+        }
+    }
+
     private static void assertFails(Installation.Result result) {
         assertEquals(result.toString(), 1, result.exit());
         assertTrue(result.toString(), result.err().startsWith("error: ") && result.err().contains(NO_SPACE));
@@ -133,10 +153,7 @@ public class DiskFullIT {
 
     /** An idle sim domain of {@code mib} with a disk, whose lease the file lock manager keeps in {@link #leases}. */
     private static Path file(String name, UUID uuid, int mib) throws IOException {
-        return Installation.file(name, ".xml", "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid>"
-                + "<memory unit='MiB'>" + mib + "</memory><metadata><sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0'"
-                + " dirty-pages-per-second='0'/></metadata><devices><disk type='file' device='disk'>"
-                + "<source file='/images/" + name + ".img'/><target dev='vda'/></disk></devices></domain>");
+        return SimDomain.idle(name, mib).withUuid(uuid).withDisk("/images/" + name + ".img").file();
     }
 
     private static void define(DaemonProcess daemon, String name, UUID uuid, int mib) throws Exception {

@@ -27,18 +27,13 @@ final class Placement {
 
     /** Defines and starts an idle 16 MiB guest with one disk and one snapshot on {@code host}. */
     static Guest startGuest(DaemonProcess host, String name, Path leases) throws Exception {
-        UUID uuid = UUID.randomUUID();
         String disk = "/images/" + name + ".img";
-        String xml = "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid>"
-                + "<memory unit='MiB'>16</memory><vcpu>1</vcpu><metadata>"
-                + "<sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0' dirty-pages-per-second='0'/></metadata>"
-                + "<devices><disk type='file' device='disk'><source file='" + disk + "'/><target dev='vda'/></disk></devices>"
-                + "</domain>";
-        Path definition = Installation.file(name, ".xml", xml);
+        SimDomain domain = SimDomain.idle(name, 16).withDisk(disk);
+        Path definition = domain.file();
         host.ferryOk("define", definition.toString());
         host.ferryOk("start", name);
         host.ferryOk("snapshot-create-as", name, "s1", "--description", "before the fault");
-        return new Guest(name, uuid, host.digest(name), definition, disk);
+        return new Guest(name, domain.uuid(), host.digest(name), definition, disk);
     }
 
     /** Waits until both daemons have settled the guest, then checks the invariant: it runs on {@code runner} only. */

@@ -37,6 +37,13 @@ record SimDomain(String name, UUID uuid, long memoryMiB, long dirtyPagesPerSecon
         return new SimDomain(name, uuid, memoryMiB, pagesPerSecond, devices);
     }
 
+    /** With one more file-backed disk, whose lease the lock manager keeps under {@code source}. */
+    SimDomain withDisk(String source) {
+        String target = "vd" + (char) ('a' + devices.split("<disk ", -1).length - 1);
+        return withDevices(devices + "<disk type='file' device='disk'><source file='" + source + "'/><target dev='" + target
+                + "'/></disk>");
+    }
+
     /** With these elements in {@code <devices>} (disks, interfaces, graphics). */
     SimDomain withDevices(String newDevices) {
         return new SimDomain(name, uuid, memoryMiB, dirtyPagesPerSecond, newDevices);
