@@ -21,7 +21,9 @@ public class KillIT {
             String digest = source.boot(SimDomain.idle(VM, 64));
             Installation.Running migrate = Installation.launch("-c", source.url(), "migrate", "--live", "--bandwidth", "4",
                     VM, destination.url());
-            Poll.until("the migration job on the source", () -> source.ferry("domjobinfo", VM).out().contains("Unbounded"));
+            // memory moving: the destination has its incoming job (the source's exists from Begin on)
+            Poll.until("the memory to be moving", () -> destination.ferry("domjobinfo", VM).out().contains("Incoming migration")
+                    && source.ferry("domjobinfo", VM).out().matches("(?s).*Memory processed: +(?!0\\.000 ).*"));
             destination.kill();
 
             Installation.Result result = migrate.await();
