@@ -56,6 +56,13 @@ final class Installation {
         return ferryOk(all.toArray(String[]::new)).out();
     }
 
+    /** {@link #ferry(Map, String...)}, which must succeed: exit 0. */
+    static Result ferryOk(Map<String, String> environment, String... args) throws IOException, InterruptedException {
+        Result result = ferry(environment, args);
+        assertEquals("ferry " + String.join(" ", args) + "\n" + result, 0, result.exit());
+        return result;
+    }
+
     /** {@link #ferry}, which must succeed: exit 0. */
     static Result ferryOk(String... args) throws IOException, InterruptedException {
         Result result = ferry(args);

@@ -25,26 +25,40 @@ final class Phases {
     final HttpPeer destination;
     final String id;
     final String key;
-    final Performed performed;
+    final Prepared prepared;
+    private Performed performed;
 
-    private Phases(HttpPeer source, HttpPeer destination, Begun begun, Performed performed) {
+    private Phases(HttpPeer source, HttpPeer destination, Begun begun, Prepared prepared) {
         this.source = source;
         this.destination = destination;
         this.id = begun.id();
         this.key = begun.key();
-        this.performed = performed;
+        this.prepared = prepared;
     }
 
-    /** Begin on the source, Prepare on the destination, Perform on the source: the VM is paused on both hosts. */
-    static Phases throughPerform(DaemonProcess from, DaemonProcess to, String domain) throws Exception {
+    /** Begin on the source, Prepare on the destination: the incoming VM waits for its memory. */
+    static Phases throughPrepare(DaemonProcess from, DaemonProcess to, String domain) throws Exception {
         HttpPeer source = new HttpPeer(new ControlClient(from.url()));
         HttpPeer destination = new HttpPeer(new ControlClient(to.url()));
         Begun begun = source.begin(new Begin(domain, LIVE, null, null, 0));
         Prepared prepared = destination.prepare(new Prepare(begun.id(), begun.key(), LIVE, begun.domainXml(), begun.cookie(),
                 begun.sections(), source.uri()));
-        Performed performed = source.perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.token(),
-                prepared.cookie(), destination.uri(), prepared.sections()));
-        return new Phases(source, destination, begun, performed);
+        return new Phases(source, destination, begun, prepared);
+    }
+
+    /** ... and Perform on the source: the VM is paused on both hosts. */
+    static Phases throughPerform(DaemonProcess from, DaemonProcess to, String domain) throws Exception {
+        return throughPrepare(from, to, domain).perform();
+    }
+
+    Phases perform() throws ChannelException {
+        performed = source.perform(new Perform(id, key, prepared.dataUri(), prepared.cookie(), destination.uri(),
+                prepared.sections()));
+        return this;
+    }
+
+    Performed performed() {
+        return performed;
     }
 
     Finished finish(boolean cancelled) throws ChannelException {

@@ -89,6 +89,11 @@ public final class HttpPeer implements Peer {
     }
 
     @Override
+    public Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException {
+        return Messages.Endpoint.fromXml(call("endpoint", new MigrationKey(migrationId, key).toXml("endpoint")));
+    }
+
+    @Override
     public Upload tunnel(String migrationId) throws ChannelException {
         return client.upload("migration/" + migrationId + "/tunnel");
     }

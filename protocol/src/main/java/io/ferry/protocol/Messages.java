@@ -95,20 +95,36 @@ public final class Messages {
     }
 
     /**
-     * @param destUri the destination daemon: where tunnelled memory goes, and whom the source asks what became
-     *        of the migration
+     * @param dataUri where the driver says the memory goes; the source checks it against what the destination
+     *        itself hands out ({@link Endpoint}), so a Perform cannot send a guest's memory anywhere else
+     * @param destUri the destination daemon: whom the source asks for the data endpoint and, later, what became of
+     *        the migration
      * @param peerSections the destination's sections
      */
-    public record Perform(String id, String key, String dataUri, String token, String cookie, String destUri,
+    public record Perform(String id, String key, String dataUri, String cookie, String destUri,
             List<SectionVersion> peerSections) {
         public String toXml() {
             return writeSections(Xml.create("perform").attr("id", id).attr("key", key).attr("uri", dataUri)
-                    .attr("token", token).attr("dest", destUri).text("cookie", cookie), peerSections).write();
+                    .attr("dest", destUri).text("cookie", cookie), peerSections).write();
         }
 
         public static Perform fromXml(Xml x) throws ChannelException {
-            return new Perform(x.required("id"), x.required("key"), x.attr("uri"), x.attr("token"), x.childText("cookie"),
-                    x.required("dest"), readSections(x));
+            return new Perform(x.required("id"), x.required("key"), x.attr("uri"), x.childText("cookie"), x.required("dest"),
+                    readSections(x));
+        }
+    }
+
+    /**
+     * The destination's data endpoint of a migration, for the source daemon that presents the migration's key:
+     * the data URI it handed out at Prepare and the token the data connection must start with.
+     */
+    public record Endpoint(String id, String dataUri, String token) {
+        public String toXml() {
+            return Xml.create("endpoint").attr("id", id).attr("uri", dataUri).attr("token", token).write();
+        }
+
+        public static Endpoint fromXml(Xml x) throws ChannelException {
+            return new Endpoint(x.required("id"), x.required("uri"), x.required("token"));
         }
     }
 

@@ -76,8 +76,8 @@ public final class MigrationDriver {
         Prepared prepared = prepare(source, destination, new Prepare(id, key, request.flags(), begun.domainXml(),
                 begun.cookie(), begun.sections(), source.uri()));
         listener.step("prepare", destination.uri(), prepared.cookie());
-        Performed performed = perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.token(),
-                prepared.cookie(), destination.uri(), prepared.sections()));
+        Performed performed = perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.cookie(),
+                destination.uri(), prepared.sections()));
         listener.step("perform", source.uri(), performed.cookie());
         Finished finished;
         try {
@@ -113,7 +113,7 @@ public final class MigrationDriver {
         MigrationFlags flags = request.flags().withV2();
         Prepared prepared = prepare(source, destination, new Prepare(id, key, flags, begun.domainXml(), null, null, source.uri()));
         listener.step("prepare", destination.uri(), null);
-        perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.token(), null, destination.uri(), null));
+        perform(source, destination, new Perform(id, key, prepared.dataUri(), null, destination.uri(), null));
         listener.step("perform", source.uri(), null);
         Finished finished = destination.finish(new Finish(id, key, false, null));
         listener.step("finish", destination.uri(), null);

@@ -48,6 +48,9 @@ public interface Peer {
     /** The driver is alive: a daemon that hears nothing of a migration's driver for a while settles it alone. */
     void keepalive(String migrationId, String key) throws ChannelException;
 
+    /** Source daemon to destination daemon: where the memory of a migration goes, and the token that proves it. */
+    Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException;
+
     /** Source daemon to destination daemon: the tunnelled memory stream of a migration. */
     Upload tunnel(String migrationId) throws ChannelException;
 

@@ -117,6 +117,11 @@ class ScriptedPeer implements Peer {
     }
 
     @Override
+    public Messages.Endpoint endpoint(String migrationId, String key) {
+        throw new UnsupportedOperationException();
+    }
+
+    @Override
     public Upload tunnel(String migrationId) {
         throw new UnsupportedOperationException();
     }

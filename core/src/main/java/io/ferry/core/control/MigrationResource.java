@@ -80,6 +80,10 @@ final class MigrationResource implements Resource {
                     Messages.MigrationKey settle = Messages.MigrationKey.fromXml(request);
                     yield new Messages.Fate(settle.id(), service.settle(settle.id(), settle.key())).toXml();
                 }
+                case "endpoint" -> {
+                    Messages.MigrationKey asked = Messages.MigrationKey.fromXml(request);
+                    yield service.endpoint(asked.id(), asked.key()).toXml();
+                }
                 case "keepalive" -> {
                     Messages.MigrationKey alive = Messages.MigrationKey.fromXml(request);
                     service.keepalive(alive.id(), alive.key());

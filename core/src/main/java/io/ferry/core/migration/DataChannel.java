@@ -13,12 +13,18 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLServerSocket;
+import javax.net.ssl.SSLSocket;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The direct data connection of a migration ({@code tcp:HOST:PORT}, libvirt's uri_out): the destination
- * listens for one connection, and the source proves with the token from Prepare that it is the source.
+ * listens for one connection, and the source proves with the token from Prepare that it is the source. When
+ * the daemons' control channel is mutual TLS, so is this connection, with the same identities: guest memory
+ * never crosses a network in the clear, and the source checks it talks to the host its data URI names.
  */
 final class DataChannel {
     private static final Logger LOG = LoggerFactory.getLogger(DataChannel.class);
@@ -36,8 +42,16 @@ final class DataChannel {
         return HexFormat.of().formatHex(token);
     }
 
-    static ServerSocket listen(InetAddress host) throws IOException {
-        ServerSocket server = new ServerSocket();
+    /** @param tls the daemon's identity; null: plain TCP (the control channel is plain too) */
+    static ServerSocket listen(InetAddress host, SSLContext tls) throws IOException {
+        ServerSocket server;
+        if (tls == null) {
+            server = new ServerSocket();
+        } else {
+            SSLServerSocket secure = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket();
+            secure.setNeedClientAuth(true);
+            server = secure;
+        }
         server.bind(new InetSocketAddress(host, 0), 8);
         return server;
     }
@@ -117,16 +131,29 @@ final class DataChannel {
         out.write(token.getBytes(StandardCharsets.US_ASCII));
     }
 
-    /** Connects to {@code tcp:HOST:PORT}. */
-    static Socket connect(String uri) throws IOException {
+    /**
+     * Connects to {@code tcp:HOST:PORT}; with {@code tls}, completes the handshake and checks the certificate
+     * names {@code HOST}.
+     */
+    static Socket connect(String uri, SSLContext tls) throws IOException {
         if (uri == null || !uri.startsWith("tcp:")) {
             throw new IOException("unsupported migration URI '" + uri + "'");
         }
         String address = uri.substring(4);
         int colon = address.lastIndexOf(':');
+        String host = address.substring(0, colon);
+        int port = Integer.parseInt(address.substring(colon + 1));
         Socket socket = new Socket();
         socket.setTcpNoDelay(true);
-        socket.connect(new InetSocketAddress(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1))), 10_000);
-        return socket;
+        socket.connect(new InetSocketAddress(host, port), 10_000);
+        if (tls == null) {
+            return socket;
+        }
+        SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
+        SSLParameters parameters = secure.getSSLParameters();
+        parameters.setEndpointIdentificationAlgorithm("HTTPS");
+        secure.setSSLParameters(parameters);
+        secure.startHandshake();
+        return secure;
     }
 }

@@ -9,6 +9,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
+import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Outcome;
@@ -83,6 +84,7 @@ final class DestinationSide {
                 in = new Incoming(entry, domain, spec, pinned, DataChannel.newToken(), job, m.newWatch());
                 incoming.put(id, in);
                 String dataUri = offline ? null : startIncoming(in, request.flags().tunnelled());
+                in.dataUri = dataUri;
                 if (begin != null) {
                     m.eat(Phase.PREPARE, local(in), begin);
                 }
@@ -106,7 +108,7 @@ final class DestinationSide {
         if (tunnelled) {
             return "tunnel";
         }
-        in.listener = DataChannel.listen(dataHost());
+        in.listener = DataChannel.listen(dataHost(), m.dataTls);
         DataChannel.acceptInBackground(in.listener, in.token, in.id, stream -> receive(in, stream),
                 failure -> failed(in, failure));
         return DataChannel.uri(in.listener);
@@ -115,6 +117,18 @@ final class DestinationSide {
     private InetAddress dataHost() throws Exception {
         InetAddress listen = m.settings.listen().getAddress();
         return listen.isAnyLocalAddress() ? InetAddress.getLocalHost() : listen;
+    }
+
+    /** Where the memory of a migration goes, and its token: what the source daemon asks before it sends it. */
+    Messages.Endpoint endpoint(String id, String key) throws MigrationException {
+        Incoming in = incoming.get(id);
+        if (in == null || in.dataUri == null) {
+            throw new MigrationException("no incoming migration " + id + " is waiting for its memory on this host");
+        }
+        if (!Migrations.keyMatches(in.key(), key)) {
+            throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
+        }
+        return new Messages.Endpoint(id, in.dataUri, in.token);
     }
 
     /** The tunnelled memory stream of a migration ({@code POST /v1/migration/ID/tunnel}). */

@@ -30,6 +30,8 @@ final class Incoming {
     /** When the memory stream ended, well or not (this host's clock, ms), 0 before. */
     volatile long memoryEndedAt;
     volatile ServerSocket listener;
+    /** Where the memory goes, as Prepare handed it out ({@code tcp:HOST:PORT}, or {@code tunnel}); null offline. */
+    volatile String dataUri;
     /** The lease state the source sent (lockstate), to take the leases with at Finish; null for fresh leases. */
     volatile String leaseState;
     /** Why this side failed on its own, for the driver (a full disk, say); null while it has not. */

@@ -100,6 +100,11 @@ final class LocalPeer implements Peer {
     }
 
     @Override
+    public io.ferry.protocol.Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException {
+        throw new ChannelException("a daemon does not send memory to itself", true);
+    }
+
+    @Override
     public Upload tunnel(String migrationId) throws ChannelException {
         throw new ChannelException("a daemon does not tunnel memory to itself", true);
     }

@@ -29,6 +29,7 @@ import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,11 +56,12 @@ public final class MigrationEngine {
      * @param background where settlements with peers run
      * @param protocols the protocol versions this daemon speaks
      * @param selfUri this daemon's control URI, which peers of its peer-to-peer migrations call back
+     * @param tls the daemon's mutual TLS identity, also for the data connections; null when its channel is plain
      */
     public MigrationEngine(DaemonSettings settings, CookieBakery bakery, DomainManager domains, Supplier<SectionSet> sections,
             Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing,
-            Executor background, Set<Integer> protocols, Supplier<String> selfUri) {
-        this.m = new Migrations(settings, bakery, domains, sections, journal, hooks, snapshots, peers, clock, timing);
+            Executor background, Set<Integer> protocols, Supplier<String> selfUri, SSLContext tls) {
+        this.m = new Migrations(settings, bakery, domains, sections, journal, hooks, snapshots, peers, clock, timing, tls);
         this.source = new SourceSide(m);
         this.destination = new DestinationSide(m);
         this.settlement = new Settlement(m, source);
@@ -147,6 +149,13 @@ public final class MigrationEngine {
         Step step = entry.get().step();
         return new Fate(id, step.isCommitted() || step == Step.CONFIRMED ? Outcome.COMMITTED
                 : step == Step.ABORTED ? Outcome.ABORTED : Outcome.IN_PROGRESS);
+    }
+
+    /** Destination: where the memory of migration {@code id} goes, for the source that presents its key. */
+    public Messages.Endpoint endpoint(String id, String key) throws Exception {
+        try (var tag = MigrationLog.tag(id)) {
+            return destination.endpoint(id, key);
+        }
     }
 
     /** Receives a tunnelled memory stream for an incoming migration. */

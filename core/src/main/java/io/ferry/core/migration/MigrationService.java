@@ -44,7 +44,7 @@ public class MigrationService {
                 new FileJournal(settings.stateDir()),
                 new Hooks(home == null ? null : Path.of(home, "etc", "hooks"), processes, settings.hookTimeout()),
                 snapshots, uri -> new HttpPeer(daemon.peer(uri)), System::currentTimeMillis, timing, settlements,
-                settings.protocols(), daemon::controlUrl);
+                settings.protocols(), daemon::controlUrl, daemon.tls());
         this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> daemonThread(task, "ferry-migration-watchdog"));
         watchdog.scheduleWithFixedDelay(engine::tick, 1, 1, TimeUnit.SECONDS);
     }

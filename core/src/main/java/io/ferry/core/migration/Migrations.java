@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 
 /** What both sides of a migration share on this host: the daemon's parts, and cookie baking and eating. */
 final class Migrations {
@@ -36,9 +37,13 @@ final class Migrations {
     final Peers peers;
     final LongSupplier clock;
     final Timing timing;
+    /** The daemon's mutual TLS identity, which the data connections use too; null when the channel is plain. */
+    final SSLContext dataTls;
 
     Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, Supplier<SectionSet> sections,
-            Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing) {
+            Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing,
+            SSLContext dataTls) {
+        this.dataTls = dataTls;
         this.settings = settings;
         this.bakery = bakery;
         this.domains = domains;

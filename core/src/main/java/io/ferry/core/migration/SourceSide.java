@@ -10,6 +10,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
+import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Perform;
@@ -165,15 +166,25 @@ final class SourceSide {
         return new Performed(o.id, baked.xml());
     }
 
+    /**
+     * Sends the memory where the destination daemon says it goes, asked over the authenticated channel: the data
+     * URI of the Perform request must be that one, so no caller can send a guest's memory anywhere else.
+     */
     private MigrationStats transfer(Outgoing o, Perform request) throws Exception {
         VirtualMachine vm = o.domain.vm();
         if (vm == null) {
             throw new MigrationException("domain " + o.domain.name() + " has no running VM to migrate");
         }
-        if ("tunnel".equals(request.dataUri())) {
+        Messages.Endpoint endpoint = m.peers.peer(request.destUri()).endpoint(o.id, o.key());
+        if (!endpoint.dataUri().equals(request.dataUri())) {
+            throw new MigrationException("the data URI " + request.dataUri() + " was not handed out by the destination for"
+                    + " migration " + o.id + " (it said " + endpoint.dataUri() + "): the memory of " + o.domain.name()
+                    + " goes nowhere else");
+        }
+        if ("tunnel".equals(endpoint.dataUri())) {
             var upload = m.peers.peer(request.destUri()).tunnel(o.id);
             try {
-                DataChannel.sendToken(upload.body(), request.token());
+                DataChannel.sendToken(upload.body(), endpoint.token());
                 MigrationStats stats = vm.sendMemory(upload.body(), o.job);
                 upload.finish();
                 return stats;
@@ -182,9 +193,9 @@ final class SourceSide {
                 throw e;
             }
         }
-        try (Socket socket = DataChannel.connect(request.dataUri())) {
+        try (Socket socket = DataChannel.connect(endpoint.dataUri(), m.dataTls)) {
             OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 256 * 1024);
-            DataChannel.sendToken(out, request.token());
+            DataChannel.sendToken(out, endpoint.token());
             MigrationStats stats = vm.sendMemory(out, o.job);
             out.flush();
             socket.shutdownOutput();

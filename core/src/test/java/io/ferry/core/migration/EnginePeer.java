@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Confirm;
@@ -106,6 +107,11 @@ final class EnginePeer implements Peer {
             e.keepalive(migrationId, key);
             return null;
         });
+    }
+
+    @Override
+    public Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException {
+        return call("endpoint", e -> e.endpoint(migrationId, key));
     }
 
     @Override

@@ -155,12 +155,13 @@ public class MigrationSafetyTest {
         String wrong = "0".repeat(64);
 
         for (ThrowingCall call : new ThrowingCall[] {
-            () -> d.peer(d.source).perform(new Messages.Perform(id, wrong, run.prepared.dataUri(), run.prepared.token(),
-                    run.prepared.cookie(), d.destination.uri, run.prepared.sections())),
+            () -> d.peer(d.source).perform(new Messages.Perform(id, wrong, run.prepared.dataUri(), run.prepared.cookie(),
+                    d.destination.uri, run.prepared.sections())),
             () -> d.peer(d.source).confirm(new Messages.Confirm(id, wrong, false, null)),
             () -> d.peer(d.source).confirm(new Messages.Confirm(id, wrong, true, null)),
             () -> d.peer(d.destination).finish(new Messages.Finish(id, wrong, true, null)),
             () -> d.peer(d.destination).settle(id, wrong),
+            () -> d.peer(d.destination).endpoint(id, wrong),
             () -> d.peer(d.source).keepalive(id, wrong)}) {
             ChannelException e = assertThrows(ChannelException.class, call::run);
             assertTrue(e.getMessage(), e.getMessage().contains("the key does not match"));
@@ -168,6 +169,25 @@ public class MigrationSafetyTest {
         assertEquals(null, d.source.engine().sideStream(id, wrong, "snapshots"));
         assertEquals(id, d.source.domain(VM).orElseThrow().migration()); // untouched: only the holder of the key ...
         run.cancel();                                                     // ... can end it
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /** A Perform cannot send the memory anywhere but where the destination itself said it goes. */
+    @Test
+    public void aPerformTowardADataUriTheDestinationDidNotHandOutIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        try (java.net.ServerSocket thief = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String elsewhere = "tcp:127.0.0.1:" + thief.getLocalPort();
+
+            ChannelException e = assertThrows(ChannelException.class, () -> d.peer(d.source).perform(new Messages.Perform(
+                    run.begun.id(), run.begun.key(), elsewhere, run.prepared.cookie(), d.destination.uri, run.prepared.sections())));
+
+            assertTrue(e.getMessage(), e.getMessage().contains("data URI " + elsewhere + " was not handed out by the destination"));
+        }
+        run.cancel();
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
     }

@@ -78,7 +78,7 @@ final class TestHost {
         domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
         engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,
                 this::sections, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
-                protocols, () -> uri);
+                protocols, () -> uri, null);
     }
 
     private SectionSet sections() {

@@ -92,8 +92,7 @@ final class TwoDaemons {
         }
 
         ByHand perform() throws ChannelException {
-            performed = peer(source).perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.token(),
-                    prepared.cookie(), destination.uri, prepared.sections()));
+            performed = peer(source).perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.cookie(), destination.uri, prepared.sections()));
             return this;
         }
 
