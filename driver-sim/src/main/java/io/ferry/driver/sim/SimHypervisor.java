@@ -62,6 +62,9 @@ public class SimHypervisor implements Hypervisor {
         ovs = ports;
     }
 
+    /** Graphics devices per domain: each is a listening socket and a thread of this daemon while the VM exists. */
+    static final int MAX_GRAPHICS = 8;
+
     @Override
     public void validate(DomainSpec spec) throws HypervisorException {
         dirtyPagesPerSecond(spec);
@@ -85,6 +88,10 @@ public class SimHypervisor implements Hypervisor {
         }
         if (spec.vcpus() < 1) {
             throw new HypervisorException("at least one vCPU is needed, not " + spec.vcpus());
+        }
+        if (spec.graphics().size() > MAX_GRAPHICS) {
+            throw new HypervisorException("domain '" + spec.name() + "' has " + spec.graphics().size() + " graphics devices,"
+                    + " over the sim driver's limit of " + MAX_GRAPHICS + " (each costs this host a listener and a thread)");
         }
         return DomainXml.dirtyPagesPerSecond(spec.xml());
     }

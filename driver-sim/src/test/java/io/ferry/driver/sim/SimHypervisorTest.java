@@ -63,6 +63,11 @@ public class SimHypervisorTest {
                 + DomainXml.NAMESPACE + "'/></metadata></domain>";
         assertEquals("more than one sim:workload element in the domain metadata",
                 refusal(spec("x", uuid, 8 * MIB_KIB, twice), hypervisor));
+        DomainSpec.Graphics[] many = new DomainSpec.Graphics[SimHypervisor.MAX_GRAPHICS + 1];
+        java.util.Arrays.fill(many, new DomainSpec.Graphics("vnc", -1, "127.0.0.1"));
+        hypervisor.validate(spec("eight", uuid, 8 * MIB_KIB, "<domain/>", java.util.Arrays.copyOf(many, SimHypervisor.MAX_GRAPHICS)));
+        assertEquals("domain 'x' has 9 graphics devices, over the sim driver's limit of 8 (each costs this host a listener"
+                + " and a thread)", refusal(spec("x", uuid, 8 * MIB_KIB, "<domain/>", many), hypervisor));
     }
 
     @Test
