@@ -78,6 +78,24 @@ public class DataChannelIT {
         }
     }
 
+    @Test
+    public void aPerformTowardADataUriTheDestinationDidNotHandOutIsRefused() throws Exception {
+        try (DaemonProcess a = DaemonProcess.start("bound-a"); DaemonProcess b = DaemonProcess.start("bound-b");
+                java.net.ServerSocket thief = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            String digest = a.boot(SimDomain.idle("bound", 16));
+            Phases phases = Phases.throughPrepare(a, b, "bound");
+            String elsewhere = "tcp:127.0.0.1:" + thief.getLocalPort();
+
+            io.ferry.protocol.ChannelException e = org.junit.Assert.assertThrows(io.ferry.protocol.ChannelException.class,
+                    () -> phases.source.perform(new io.ferry.protocol.Messages.Perform(phases.id, phases.key, elsewhere,
+                            phases.prepared.cookie(), phases.destination.uri(), phases.prepared.sections())));
+
+            assertTrue(e.getMessage(), e.getMessage().contains("the data URI " + elsewhere + " was not handed out by the destination"));
+            b.awaitState("bound", null); // its driver (this test) is silent: the destination drops the incoming VM
+            Placement.assertRunsOnlyOn(a, b, "bound", digest);
+        }
+    }
+
     private static String[] tls(Path ca, String name) {
         return new String[] {"--tls-keystore", ca.resolve(name + ".p12").toString(), "--tls-truststore",
                 ca.resolve("truststore.p12").toString(), "--tls-password-file", ca.resolve("password").toString()};
