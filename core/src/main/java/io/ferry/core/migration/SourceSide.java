@@ -67,10 +67,7 @@ final class SourceSide {
             LiveJob job = null;
             try {
                 DomainSpec destination = destinationSpec(domain, request);
-                // a section the domain needed last time must be here now: waited for while its bundle re-registers
-                SectionSet sections = Negotiation.awaitFeatures(m.mandatory.of(destination), m.sections,
-                        m.timing.sectionWaitMillis(), "mandatory for domain " + domain.name()
-                                + " (its definition or its last migration says so)");
+                SectionSet sections = awaitSections(domain, destination);
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
                     throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
@@ -98,6 +95,23 @@ final class SourceSide {
                 throw e;
             }
         });
+    }
+
+    /**
+     * The sections to bake Begin's cookie with, once those the domain may need are all here: the ones it needed
+     * last time (or its definition names), and any that may be mandatory and just left (a bundle being updated:
+     * its new registration is waited for; one gone for good refuses Begins for the wait, then is forgotten).
+     */
+    private SectionSet awaitSections(Domain domain, DomainSpec destination) throws Exception {
+        long wait = m.timing.sectionWaitMillis();
+        Set<String> needed = m.mandatory.of(destination);
+        SectionSet sections = Negotiation.awaitFeatures(needed, m.sections, wait, feature -> "cookie section " + feature
+                + " is mandatory for domain " + domain.name() + " (its definition or its last migration says so), but no"
+                + " bundle on this host offers it");
+        Set<String> departed = m.sections.departedWithin(wait);
+        return departed.isEmpty() ? sections : Negotiation.awaitFeatures(departed, m.sections, wait, feature -> "cookie section "
+                + feature + " left this host moments ago (its bundle being updated?) and has not come back; domain "
+                + domain.name() + " may need it, so it does not migrate without it: try again once it is back");
     }
 
     private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {

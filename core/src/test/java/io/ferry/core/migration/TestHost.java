@@ -12,6 +12,7 @@ import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.section.SectionCatalog;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import io.ferry.process.BoundedProcessRunner;
@@ -43,6 +44,8 @@ final class TestHost {
     final MemoryJournal journal = new MemoryJournal();
     final FakeSnapshots snapshots = new FakeSnapshots();
     final List<SectionHandle> extraSections = new ArrayList<>();
+    /** What the host's section catalog says just left (a bundle being updated). */
+    volatile Set<String> departed = Set.of();
     private final Network network;
     private final SharedLeases leases;
     private final UUID hostUuid = UUID.randomUUID();
@@ -77,7 +80,17 @@ final class TestHost {
         }
         domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
         engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,
-                this::sections, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
+                new SectionCatalog() {
+                    @Override
+                    public SectionSet get() {
+                        return sections();
+                    }
+
+                    @Override
+                    public Set<String> departedWithin(long millis) {
+                        return departed;
+                    }
+                }, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
                 protocols, () -> uri, null);
     }
 
