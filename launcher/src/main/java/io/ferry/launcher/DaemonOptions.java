@@ -17,8 +17,9 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
                           [--deploy-dir DIR] [--section-timeout SECONDS] [--protocols 2,3]
                           [--confirm-wait SECONDS] [--finish-wait SECONDS]
                           [--lock-manager file|zookeeper|none] [--lease-dir DIR] [--zookeeper HOST:PORT]
-                          [--ovsdb unix:PATH]
+                          [--ovsdb unix:PATH] [--progress-timeout SECONDS]
                           [--tls-keystore FILE --tls-truststore FILE --tls-password-file FILE]
+                --progress-timeout: a QEMU migration whose transferred bytes do not grow for this long is cancelled
               --tls-*: mutual TLS on the control channel (ferry+tls://): a PKCS12 keystore with this host's key and
                        certificate, a PKCS12 trust store with the CA, a file whose first line is the stores' password
             """;
@@ -28,6 +29,7 @@ record DaemonOptions(Map<String, String> properties, Path stateDir, Path deployD
             Map.entry("--lock-manager", "ferry.lock.manager"),
             Map.entry("--zookeeper", "ferry.zookeeper"),
             Map.entry("--ovsdb", "ferry.ovsdb"),
+            Map.entry("--progress-timeout", "ferry.progress.timeout"),
             Map.entry("--state-dir", "ferry.state.dir"),
             Map.entry("--listen", "ferry.listen"),
             Map.entry("--host-uuid", "ferry.host.uuid"),

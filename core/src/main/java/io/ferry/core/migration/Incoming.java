@@ -30,6 +30,8 @@ final class Incoming {
     /** When the memory stream ended, well or not (this host's clock, ms), 0 before. */
     volatile long memoryEndedAt;
     volatile ServerSocket listener;
+    /** The incoming VM listens for its memory itself (DirectMigration): no token, no listener of the core's. */
+    volatile boolean direct;
     /** The lease state the source sent (lockstate), to take the leases with at Finish; null for fresh leases. */
     volatile String leaseState;
     /** Why this side failed on its own, for the driver (a full disk, say); null while it has not. */

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.Phase;
+import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -35,6 +36,8 @@ import org.slf4j.LoggerFactory;
 final class SourceSide {
     private static final Logger LOG = LoggerFactory.getLogger(SourceSide.class);
     private static final long MIB = 1024 * 1024;
+    /** How long Confirm waits for graphics clients to reach the destination before the copy here goes. */
+    private static final long GRAPHICS_WAIT_MILLIS = 3_000;
 
     private final Migrations m;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
@@ -169,6 +172,14 @@ final class SourceSide {
         if (vm == null) {
             throw new MigrationException("domain " + o.domain.name() + " has no running VM to migrate");
         }
+        if (!"tunnel".equals(request.dataUri()) && request.token() == null) {
+            // the destination's VM listens itself (DirectMigration, QEMU to QEMU): no token, the driver connects
+            if (!(vm instanceof DirectMigration direct)) {
+                throw new MigrationException("the destination offered its hypervisor's own data connection ("
+                        + request.dataUri() + "), which the VM of domain " + o.domain.name() + " cannot use");
+            }
+            return direct.sendMemory(request.dataUri(), o.job);
+        }
         if ("tunnel".equals(request.dataUri())) {
             var upload = m.peers.peer(request.destUri()).tunnel(o.id);
             try {
@@ -205,11 +216,18 @@ final class SourceSide {
                 LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
             }
         }
-        if (o.job != null && !o.flags.v2()) {
-            // the destination committed, which it only does once it verified the memory
+        VirtualMachine vm = o.domain.vm();
+        if (o.job != null && !o.flags.v2() && vm != null && vm.hasMemoryDigest()) {
+            // the destination committed, which it only does once it verified the memory's digest; a VM without one
+            // (QEMU) has only its hypervisor's word that the stream loaded: its memory stays "not verified"
             MigrationStats s = o.job.stats();
             o.job.progress(new MigrationStats(s.elapsedMillis(), s.total(), s.processed(), s.remaining(), s.bandwidth(),
                     s.dirtyRate(), s.iteration(), s.downtimeMillis(), s.setupMillis(), s.pageSize(), true));
+        }
+        if (vm != null && o.domain.isActive() && !o.flags.offline()
+                && !vm.awaitGraphicsClientsMigrated(GRAPHICS_WAIT_MILLIS)) {
+            LOG.warn("the graphics clients of {} did not report their move to the destination within {} ms", o.domain.name(),
+                    GRAPHICS_WAIT_MILLIS);
         }
         if (o.domain.isActive() && !o.flags.offline()) {
             m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);

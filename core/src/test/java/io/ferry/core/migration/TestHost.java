@@ -15,6 +15,7 @@ import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import io.ferry.process.BoundedProcessRunner;
+import io.ferry.protocol.TlsFiles;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
@@ -49,6 +50,8 @@ final class TestHost {
     private final Set<Integer> protocols;
     private DomainManager domains;
     private MigrationEngine engine;
+    /** Whether the daemon's control channel is TLS (the files are never read here). */
+    private boolean tls;
 
     /** @param leases the lock manager every host shares, or null for none */
     TestHost(String name, Network network, SharedLeases leases, Set<Integer> protocols) throws IOException {
@@ -69,7 +72,8 @@ final class TestHost {
     /** A new daemon over this one's state: what it left unfinished, its recovery settles. */
     void restart() throws IOException {
         DaemonSettings settings = new DaemonSettings(new InetSocketAddress("127.0.0.1", 0), name, hostUuid, stateDir,
-                4 * 1024 * 1024, 64, leases == null ? "none" : "shared", null);
+                4 * 1024 * 1024, 64, leases == null ? "none" : "shared",
+                tls ? new TlsFiles(stateDir.resolve("host.p12"), stateDir.resolve("ca.p12"), stateDir.resolve("password")) : null);
         domains = new DomainManager(settings);
         if (leases != null) {
             domains.addLockManager("shared", () -> leases);
@@ -78,6 +82,12 @@ final class TestHost {
         engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,
                 this::sections, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
                 protocols, () -> uri);
+    }
+
+    /** The daemon anew, with a TLS control channel. */
+    void withTls() throws IOException {
+        tls = true;
+        restart();
     }
 
     private SectionSet sections() {
@@ -128,7 +138,7 @@ final class TestHost {
     }
 
     String digest(String guest) {
-        return domains.find(guest).map(d -> d.vm().memoryDigest()).orElse(null);
+        return domains.find(guest).map(d -> ((FakeVm) d.vm()).contents()).orElse(null);
     }
 
     /** The guest runs here: state and VM both say so, and it has the memory it had. */
@@ -138,7 +148,7 @@ final class TestHost {
         assertEquals(guest + " on " + name, DomainState.RUNNING, domain.state());
         assertTrue(guest + "'s VM runs on " + name, domain.vm() != null && domain.vm().isRunning());
         if (digest != null) {
-            assertEquals(guest + "'s memory on " + name, digest, domain.vm().memoryDigest());
+            assertEquals(guest + "'s memory on " + name, digest, ((FakeVm) domain.vm()).contents());
         }
         assertFree(domain);
         if (leases != null) {
