@@ -61,7 +61,20 @@ final class DaemonProcess implements AutoCloseable {
     }
 
     private static DaemonProcess start(Path home, String name, Map<String, String> env, String... extraFlags) throws IOException {
-        Path dir = Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime()));
+        return start(home, Files.createDirectories(Installation.WORK.resolve(name + "-" + System.nanoTime())), name, env,
+                extraFlags);
+    }
+
+    /**
+     * A daemon whose directories are in {@code dir}: QEMU guests need a short one, as the unix sockets in the state
+     * directory's {@code run/UUID/} may hold only 107 bytes.
+     */
+    static DaemonProcess startIn(Path dir, String name, Map<String, String> env, String... extraFlags) throws IOException {
+        return start(Installation.HOME, Files.createDirectories(dir), name, env, extraFlags);
+    }
+
+    private static DaemonProcess start(Path home, Path dir, String name, Map<String, String> env, String... extraFlags)
+            throws IOException {
         Path deployDir = Files.createDirectories(dir.resolve("deploy"));
         return launch(home, name, dir.resolve("state"), deployDir, dir.resolve("ferryd.log"), env, "127.0.0.1:0",
                 List.of(extraFlags));
@@ -144,8 +157,13 @@ final class DaemonProcess implements AutoCloseable {
 
     /** {@code ferry dominfo NAME} as label → value ("State" → "running (booted)"). */
     Map<String, String> dominfo(String domain) throws Exception {
+        return fields("dominfo", domain);
+    }
+
+    /** What a command that prints "Label: value" lines ({@code dominfo}, {@code domjobinfo}) printed, as label → value. */
+    Map<String, String> fields(String... args) throws Exception {
         Map<String, String> fields = new LinkedHashMap<>();
-        for (String line : ferryOk("dominfo", domain).out().split("\n")) {
+        for (String line : ferryOk(args).out().split("\n")) {
             int colon = line.indexOf(':');
             if (colon > 0) {
                 fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
