@@ -36,6 +36,10 @@ record QemuGuest(String name, UUID uuid, int memoryMiB, String workingSet, Strin
         return new QemuGuest(name, uuid, memoryMiB, workingSet, devices, binary);
     }
 
+    boolean dirtying() {
+        return !workingSet.equals("0");
+    }
+
     long ramBytes() {
         return (long) memoryMiB << 20;
     }
@@ -75,7 +79,7 @@ record QemuGuest(String name, UUID uuid, int memoryMiB, String workingSet, Strin
         host.ferryOk("define", file().toString());
         host.ferryOk("start", name);
         QemuMonitor monitor = monitor(host);
-        monitor.awaitBooted(!workingSet.equals("0"));
+        monitor.awaitBooted(dirtying());
         return monitor;
     }
 
