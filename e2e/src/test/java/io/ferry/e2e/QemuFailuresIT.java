@@ -3,6 +3,7 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.launcher.QemuMonitor;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -50,7 +51,8 @@ public class QemuFailuresIT {
 
     @Test
     public void aQemuThatExitsAtStartOnTheDestinationSaysWhyAndNothingMoves() throws Exception {
-        Path refusing = QemuGuest.script(HOSTS.dir.resolve("qemu-refusing"), "exec qemu-system-x86_64 \"$@\" -no-such-option\n");
+        Path refusing = QemuMonitor.script(HOSTS.dir.resolve("qemu-refusing"),
+                "exec qemu-system-x86_64 \"$@\" -no-such-option\n");
         Installation.Result result = migrateWithDestinationEmulator("qemu-exits", refusing);
         assertFailedInOneLine(result, "cannot start domain 'qemu-exits': QEMU exited: ");
         assertTrue(result.err(), result.err().endsWith("qemu-system-x86_64: -no-such-option: invalid option\n"));
@@ -98,7 +100,7 @@ public class QemuFailuresIT {
     private static void assertRunsOnAtTheSourceOnly(QemuGuest guest, QemuMonitor source) throws Exception {
         assertEquals("running", source.runState());
         if (guest.dirtying()) {
-            source.awaitWritesBeyond(source.status().writes());
+            source.awaitWritesBeyond(source.guestStatus(Installation.work()).writes(), Installation.work());
         }
         assertEquals(Optional.empty(), HOSTS.destination.listedState(guest.name()));
         assertEquals(List.of(), QemuProcesses.of(guest.uuid(), HOSTS.destination.stateDir));

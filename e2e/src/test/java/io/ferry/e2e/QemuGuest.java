@@ -2,21 +2,22 @@ package io.ferry.e2e;
 
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.launcher.QemuMonitor;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.UUID;
 
 /**
  * A QEMU domain ({@code <domain type='qemu'>}) that boots the test guest, which the build makes from driver-qemu's
  * src/guest and the distribution ships: it dirties {@code workingSet} of its RAM ("0": idle) and keeps a status
  * block the tests read. Its emulator is a wrapper of {@code qemu-system-x86_64} that adds the test's monitor
- * ({@link QemuMonitor}), or whatever binary a test wants instead.
+ * ({@link QemuMonitor#wrapper}), or whatever binary a test wants instead.
  */
 record QemuGuest(String name, UUID uuid, int memoryMiB, String workingSet, String devices, Path emulator) {
     static final String QEMU = "qemu-system-x86_64";
+    /** The bound of every wait on a QEMU, as {@link Poll}'s. */
+    static final long WAIT_MILLIS = 60_000;
 
     /** 64 MiB, 16 MiB of it dirtied without pause: pre-copy needs passes until the downtime limit lets it end. */
     static QemuGuest dirtying(String name, Path emulator) {
@@ -69,9 +70,9 @@ record QemuGuest(String name, UUID uuid, int memoryMiB, String workingSet, Strin
         return host.stateDir.resolve("run").resolve(uuid.toString());
     }
 
-    /** The test's monitor of this guest's QEMU on {@code host}. */
+    /** The test's monitor of this guest's QEMU on {@code host} (its emulator is {@link QemuMonitor#wrapper}). */
     QemuMonitor monitor(DaemonProcess host) throws Exception {
-        return QemuMonitor.connect(runDir(host).resolve("test.sock"));
+        return QemuMonitor.connect(runDir(host).resolve(QemuMonitor.SOCKET), WAIT_MILLIS);
     }
 
     /** Defines the guest on {@code host} and starts it; returns the test's monitor of it, the guest booted. */
@@ -79,29 +80,7 @@ record QemuGuest(String name, UUID uuid, int memoryMiB, String workingSet, Strin
         host.ferryOk("define", file().toString());
         host.ferryOk("start", name);
         QemuMonitor monitor = monitor(host);
-        monitor.awaitBooted(dirtying());
+        monitor.awaitBooted(dirtying(), Installation.work());
         return monitor;
-    }
-
-    /**
-     * Writes, into {@code dir}, {@code qemu-system-x86_64} with a second QMP monitor for the test: {@code
-     * RUN/test.sock} beside the daemon's {@code RUN/qmp.sock}. As libvirt users wrap QEMU, so do the tests; QEMU
-     * itself (found on PATH) is what runs, with the pid the driver's pidfile names.
-     */
-    static Path wrapper(Path dir) throws IOException {
-        return script(dir.resolve("qemu-with-test-monitor"), """
-                for arg; do
-                  case $arg in socket,id=qmp,path=*) qmp=${arg#socket,id=qmp,path=}; qmp=${qmp%%,*} ;; esac
-                done
-                exec qemu-system-x86_64 "$@" -chardev "socket,id=test,path=${qmp%/qmp.sock}/test.sock,server=on,wait=off" \\
-                  -mon chardev=test,mode=control
-                """);
-    }
-
-    /** An executable shell script. */
-    static Path script(Path file, String body) throws IOException {
-        Files.writeString(file, "#!/bin/sh\n" + body, StandardCharsets.UTF_8);
-        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rwxr-xr-x"));
-        return file;
     }
 }

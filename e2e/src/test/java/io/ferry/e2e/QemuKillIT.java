@@ -3,6 +3,7 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.launcher.QemuMonitor;
 import java.util.List;
 import java.util.Optional;
 import org.junit.Rule;
@@ -63,7 +64,7 @@ public class QemuKillIT {
                 () -> QemuProcesses.of(guest.uuid(), hosts.destination.stateDir).isEmpty());
         assertEquals(Optional.empty(), hosts.destination.listedState(guest.name()));
         assertEquals("running", source.runState());
-        source.awaitWritesBeyond(source.status().writes());
+        source.awaitWritesBeyond(source.guestStatus(Installation.work()).writes(), Installation.work());
         hosts.assertRunsOnlyOn(hosts.source, guest.name(), null);
         assertEquals(List.of(QemuProcesses.theOne(guest.uuid(), hosts.source.stateDir)), QemuProcesses.of(guest.uuid()));
     }

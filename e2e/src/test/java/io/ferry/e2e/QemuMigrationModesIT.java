@@ -4,6 +4,7 @@ import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.launcher.QemuMonitor;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.ClassRule;
@@ -47,7 +48,7 @@ public class QemuMigrationModesIT {
         assertEquals("the source keeps its definition", Optional.of("shut off"), HOSTS.source.listedState(guest.name()));
         HOSTS.destination.ferryOk("start", guest.name());
         try (QemuMonitor arrived = guest.monitor(HOSTS.destination)) {
-            assertTrue(arrived.awaitBooted(false).booted());
+            assertTrue(arrived.awaitBooted(false, Installation.work()).booted());
         }
         HOSTS.assertRunsOnlyOn(HOSTS.destination, guest.name(), null);
         HOSTS.destination.ferryOk("destroy", guest.name());
@@ -61,19 +62,20 @@ public class QemuMigrationModesIT {
             QemuJob.letConverge(HOSTS.source, name);
             HOSTS.awaitHeld(name, migration);
 
-            QemuMonitor.Status last;
+            QemuMonitor.GuestStatus last;
             try (QemuMonitor destination = guest.monitor(HOSTS.destination)) {
                 assertEquals("the source after Perform", "postmigrate", source.runState());
                 assertEquals("the destination before Finish resumes it", "paused", destination.runState());
-                assertArrayEquals("the destination's RAM is the source's final RAM", source.pmemsave(0, guest.ramBytes()),
-                        destination.pmemsave(0, guest.ramBytes()));
-                last = destination.status();
+                assertArrayEquals("the destination's RAM is the source's final RAM",
+                        source.pmemsave(0, guest.ramBytes(), Installation.work()),
+                        destination.pmemsave(0, guest.ramBytes(), Installation.work()));
+                last = destination.guestStatus(Installation.work());
                 assertTrue("the guest had run before it moved: " + last, last.booted() && last.writes() > 0);
                 HOSTS.release(name);
 
                 Installation.Result result = migration.await();
                 assertEquals(result.toString(), 0, result.exit());
-                destination.awaitWritesBeyond(last.writes());
+                destination.awaitWritesBeyond(last.writes(), Installation.work());
             }
             Map<String, String> left = HOSTS.source.fields("domjobinfo", name, "--completed");
             assertTrue("at least 4 pre-copy passes: " + left, Long.parseLong(left.get("Iteration")) - 1 >= 4);

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.launcher.QemuMonitor;
 import java.io.RandomAccessFile;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.launcher.QemuMonitor;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,7 +82,7 @@ final class TwoHosts extends ExternalResource {
 
     private void startForQemu() throws Exception {
         dir = Files.createTempDirectory("ferry-q");
-        emulator = QemuGuest.wrapper(dir);
+        emulator = QemuMonitor.wrapper(dir);
         gate = Files.createDirectories(dir.resolve("gate"));
         String leases = dir.resolve("leases").toString();
         List<String> flags = new ArrayList<>(List.of("--lease-dir", leases));
