@@ -39,7 +39,7 @@ public final class QemuMonitor implements AutoCloseable {
     private final SocketChannel channel;
     private final long timeoutMillis;
     private final BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
-    private final List<String> events = new CopyOnWriteArrayList<>();
+    private final List<JsonNode> events = new CopyOnWriteArrayList<>();
     private volatile boolean open = true;
     private long nextId;
 
@@ -58,14 +58,21 @@ public final class QemuMonitor implements AutoCloseable {
      */
     public static QemuMonitor connect(Path socket, long timeoutMillis) throws IOException {
         long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (!Files.exists(socket)) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new IOException("QEMU's monitor " + socket + " did not appear within " + timeoutMillis + " ms");
+        SocketChannel channel = null;
+        while (channel == null) {
+            channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+            } catch (IOException e) { // not there yet, or not listening yet
+                channel.close();
+                channel = null;
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IOException("QEMU's monitor " + socket + " did not answer within " + timeoutMillis + " ms: "
+                            + e.getMessage(), e);
+                }
+                sleep(10);
             }
-            sleep(10);
         }
-        SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-        channel.connect(UnixDomainSocketAddress.of(socket));
         QemuMonitor monitor = new QemuMonitor(channel, timeoutMillis);
         try {
             JsonNode greeting = monitor.reply("the QMP greeting");
@@ -101,7 +108,10 @@ public final class QemuMonitor implements AutoCloseable {
                     if (!text.isBlank()) {
                         JsonNode message = JSON.readTree(text);
                         if (message.has("event")) {
-                            events.add(message.get("event").asText());
+                            synchronized (events) {
+                                events.add(message);
+                                events.notifyAll();
+                            }
                         } else {
                             replies.add(message);
                         }
@@ -114,6 +124,9 @@ public final class QemuMonitor implements AutoCloseable {
         } finally {
             open = false;
             replies.add(CLOSED);
+            synchronized (events) {
+                events.notifyAll();
+            }
         }
     }
 
@@ -218,7 +231,34 @@ public final class QemuMonitor implements AutoCloseable {
 
     /** The names of the events QEMU has sent on this connection so far, oldest first. */
     public List<String> events() {
-        return List.copyOf(events);
+        return events.stream().map(e -> e.path("event").asText()).toList();
+    }
+
+    /**
+     * The first event named {@code name} whose {@code data} has {@code field} = {@code value}, waiting for it as long
+     * as this monitor's time limit; woken by its arrival, so that the moment it is seen is the moment it came.
+     */
+    public JsonNode awaitEvent(String name, String field, String value) throws IOException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        synchronized (events) {
+            while (true) {
+                for (JsonNode event : events) {
+                    if (event.path("event").asText().equals(name) && event.path("data").path(field).asText().equals(value)) {
+                        return event;
+                    }
+                }
+                long wait = deadline - System.currentTimeMillis();
+                if (!open || wait <= 0) {
+                    throw new IOException("no " + name + " event with " + field + " " + value + (open ? " in time" : ": QEMU is gone"));
+                }
+                try {
+                    events.wait(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted waiting for " + name, e);
+                }
+            }
+        }
     }
 
     /** Waits until QEMU has closed this connection (it quit): every event it sent has been read. */
