@@ -50,7 +50,12 @@ final class TwoHosts extends ExternalResource {
      * section (the destination's gate, {@link #holdFinish}); whatever QEMU they leave is killed at the end.
      */
     static TwoHosts forQemu(String... sourceFlags) {
-        return new TwoHosts(sourceFlags, Map.of(), new String[0], true);
+        return forQemu(sourceFlags, new String[0]);
+    }
+
+    /** {@link #forQemu()} with further flags for each daemon. */
+    static TwoHosts forQemu(String[] sourceFlags, String[] destinationFlags) {
+        return new TwoHosts(sourceFlags, Map.of(), destinationFlags, true);
     }
 
     /** Two daemons as shipped. */
@@ -88,8 +93,10 @@ final class TwoHosts extends ExternalResource {
         List<String> flags = new ArrayList<>(List.of("--lease-dir", leases));
         flags.addAll(List.of(sourceFlags));
         source = DaemonProcess.startIn(dir.resolve("src"), "source", Map.of(), flags.toArray(String[]::new));
+        List<String> destinationFlags = new ArrayList<>(List.of("--lease-dir", leases));
+        destinationFlags.addAll(List.of(this.destinationFlags));
         destination = DaemonProcess.startIn(dir.resolve("dst"), "destination",
-                Map.of("FERRYD_JAVA_OPTS", "-Dferry.test.gate=" + gate), "--lease-dir", leases);
+                Map.of("FERRYD_JAVA_OPTS", "-Dferry.test.gate=" + gate), destinationFlags.toArray(String[]::new));
         for (DaemonProcess daemon : List.of(source, destination)) {
             Jars.dropInto(TEST_SECTION, daemon.deployDir, "test-section.jar");
         }
