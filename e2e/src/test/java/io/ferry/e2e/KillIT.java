@@ -22,6 +22,9 @@ public class KillIT {
             Installation.Running migrate = Installation.launch("-c", source.url(), "migrate", "--live", "--bandwidth", "4",
                     VM, destination.url());
             Poll.until("the migration job on the source", () -> Guests.ferry(source, "domjobinfo", VM).out().contains("Unbounded"));
+            // Prepared there too (under load, Begin is long done before): its recovery has something to settle
+            Poll.until("the incoming job on the destination",
+                    () -> Guests.ferry(destination, "domjobinfo", VM).out().contains("Unbounded"));
             destination.kill();
 
             Installation.Result result = migrate.await();

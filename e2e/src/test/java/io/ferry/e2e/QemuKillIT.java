@@ -50,8 +50,11 @@ public class QemuKillIT {
             assertEquals(result.toString(), 1, result.exit());
             hosts.source = hosts.source.restart();
 
-            Guests.awaitState(hosts.source, guest.name(), "running");
+            // the state file said "running" all along: the recovery's own word is what counts
+            Poll.until("the restarted source to re-attach and roll back", () -> hosts.source.log()
+                    .contains(" of " + guest.name() + " rolled back"));
             assertTrue(hosts.source.log(), hosts.source.log().contains("re-attached to QEMU of domain '" + guest.name() + "'"));
+            assertEquals("running", Guests.state(hosts.source, guest.name()));
             assertEquals("the same QEMU", pid, QemuProcesses.theOne(guest.uuid(), hosts.source.stateDir).pid());
             assertOneRunningCopyAtTheSource(guest, source);
         } finally {
