@@ -125,7 +125,8 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
             host = remote.get().hostname();
         }
         try {
-            vm.get().relocateGraphicsClients(new DomainSpec.Graphics(value.type(), value.port(), host), value.tlsSubject());
+            vm.get().relocateGraphicsClients(new DomainSpec.Graphics(value.type(), value.port(), host),
+                    value.tlsPort() == null ? -1 : value.tlsPort(), value.tlsSubject());
             context.info("graphics clients told to reconnect to " + host + ":" + value.port());
         } catch (Exception e) {
             context.warn("unable to provide data for graphics client relocation: " + e.getMessage());

@@ -159,7 +159,7 @@ public class GraphicsSectionTest {
         FakeVm vm = new FakeVm(List.of(new DomainSpec.Graphics("spice", 5900, "127.0.0.1")));
         context.vm(vm);
         section.eat(context, new GraphicsRelocation("spice", 5901, "192.0.2.7", 5902, "CN=b"));
-        assertEquals(List.of("spice 192.0.2.7:5901 CN=b"), vm.relocations);
+        assertEquals(List.of("spice 192.0.2.7:5901 tls 5902 CN=b"), vm.relocations);
         assertTrue(context.warn.isEmpty());
     }
 
@@ -227,11 +227,18 @@ public class GraphicsSectionTest {
         }
 
         @Override
-        public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException {
+        public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) {
+            throw new AssertionError("the section passes the TLS port: the overload with it is the one to call");
+        }
+
+        @Override
+        public void relocateGraphicsClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
+                throws HypervisorException {
             if (failure != null) {
                 throw failure;
             }
-            relocations.add(destination.type() + " " + destination.listen() + ":" + destination.port() + " " + tlsSubject);
+            relocations.add(destination.type() + " " + destination.listen() + ":" + destination.port()
+                    + (tlsPort >= 0 ? " tls " + tlsPort : "") + " " + tlsSubject);
         }
 
         @Override
