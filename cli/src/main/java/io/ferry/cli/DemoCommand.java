@@ -3,6 +3,8 @@ package io.ferry.cli;
 import io.ferry.launcher.FerryHome;
 import io.ferry.launcher.LocalDaemon;
 import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DomainMessages;
+import io.ferry.protocol.DomainMessages.Job;
 import java.util.Comparator;
 import java.util.stream.Stream;
 import io.ferry.protocol.HttpPeer;
@@ -46,10 +48,14 @@ final class DemoCommand implements Command {
             out.println("== Cookie sections installed on host-a");
             new SectionsCommand().run(new Session(a.uri()), List.of(), out);
 
-            source.post("domains", Map.of(), sample("demo-domain.xml"));
-            source.post("domains/demo-vm/start", Map.of(), new byte[0]);
+            byte[] definition = sample("demo-domain.xml");
+            source.call(d -> d.define(definition));
+            source.call(d -> {
+                d.start("demo-vm");
+                return null;
+            });
             for (String snapshot : List.of("installed", "configured")) {
-                source.post("domains/demo-vm/snapshots", Map.of("name", snapshot, "description", "demo snapshot"), new byte[0]);
+                source.call(d -> d.createSnapshot("demo-vm", snapshot, "demo snapshot"));
             }
             out.println();
             out.println("== demo-vm (64 MiB, a guest dirtying 2000 pages/s, two disks, two snapshots) runs on host-a");
@@ -76,16 +82,19 @@ final class DemoCommand implements Command {
 
             out.println();
             out.println("== Completed job on host-a (source)");
-            new JobCommands.Printer(out).print(Xml.of(Xml.parse(source.get("domains/demo-vm/job?completed=yes"))));
+            new JobCommands.Printer(out).print(source.call(d -> d.job("demo-vm", true)));
             out.println();
             out.println("== Completed job on host-b (destination)");
-            var job = Xml.of(Xml.parse(destination.get("domains/demo-vm/job?completed=yes")));
+            Job job = destination.call(d -> d.job("demo-vm", true));
             new JobCommands.Printer(out).print(job);
-            var info = Xml.of(Xml.parse(destination.get("domains/demo-vm")));
+            DomainMessages.Domain info = destination.call(d -> d.domain("demo-vm"));
             out.println();
-            out.println("demo-vm on host-b: " + info.attr("state") + " (" + info.attr("reason") + ")");
-            boolean verified = "yes".equals(job.attr("verified")) && "running".equals(info.attr("state"));
-            destination.post("domains/demo-vm/destroy", Map.of(), new byte[0]);
+            out.println("demo-vm on host-b: " + info.state() + " (" + info.reason() + ")");
+            boolean verified = job.stats() != null && job.stats().verified() && "running".equals(info.state());
+            destination.call(d -> {
+                d.destroy("demo-vm");
+                return null;
+            });
             out.println(verified ? "Migration verified: the destination's memory digest matched the source's."
                     : "Migration NOT verified.");
             return verified ? 0 : 1;

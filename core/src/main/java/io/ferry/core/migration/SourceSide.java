@@ -171,7 +171,7 @@ final class SourceSide {
             throw new MigrationException("domain " + o.domain.name() + " has no running VM to migrate");
         }
         if ("tunnel".equals(request.dataUri())) {
-            var upload = m.peers.peer(request.destUri()).tunnel(o.id);
+            var upload = m.peers.peer(request.destUri()).tunnel(o.id, o.key());
             try {
                 DataChannel.sendToken(upload.body(), request.token());
                 MigrationStats stats = vm.sendMemory(upload.body(), o.job);
