@@ -78,17 +78,17 @@ public class ControlServer {
         // for scripts and tests that asked for port 0
         AtomicFiles.write(stateDir.resolve(URL_FILE), (url + "\n").getBytes(StandardCharsets.UTF_8));
         LOG.info("control channel listening on {}", url);
-        logAccess(settings, daemon.tls() != null, callers);
+        logAccess(settings, url, daemon.tls() != null, callers);
     }
 
     /** Who may drive this daemon, said at every start. */
-    private static void logAccess(DaemonSettings settings, boolean tls, Callers callers) {
+    private static void logAccess(DaemonSettings settings, String url, boolean tls, Callers callers) {
         boolean loopback = settings.listen().getAddress().isLoopbackAddress();
         if (tls) {
             LOG.info("TLS clients: {}", callers.describe());
         } else if (!loopback) {
-            LOG.warn("insecure TCP (insecureTcp): the control channel is plain TCP off loopback, so anyone who reaches {}:{} may "
-                    + "drive this daemon and read its guests' memory; use TLS", settings.listen().getHostString(), settings.listen().getPort());
+            LOG.warn("insecure TCP (insecureTcp): the control channel is plain TCP off loopback, so anyone who reaches {} may drive "
+                    + "this daemon and read its guests' memory; use TLS", url);
         }
         if (settings.insecureTcp() && (tls || loopback)) {
             LOG.warn("insecureTcp is set but has no effect: the control channel is {}", tls ? "TLS" : "on loopback");
