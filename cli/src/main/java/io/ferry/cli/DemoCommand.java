@@ -3,6 +3,7 @@ package io.ferry.cli;
 import io.ferry.launcher.FerryHome;
 import io.ferry.launcher.LocalDaemon;
 import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DomainMessages.Job;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
@@ -35,7 +36,7 @@ final class DemoCommand implements Command {
         String afterPerform(LocalDaemon destinationDaemon);
 
         /** After the migration: prints the verdict; true if the check passed. */
-        boolean verify(DaemonChannel destination, io.ferry.protocol.Xml job, PrintStream out) throws CliException;
+        boolean verify(DaemonChannel destination, Job job, PrintStream out) throws CliException;
 
         /** Stops what may still run of the guest on this host (best effort). */
         void stop(DaemonChannel host);
@@ -88,10 +89,10 @@ final class DemoCommand implements Command {
 
             out.println();
             out.println("== Completed job on host-a (source)");
-            new JobCommands.Printer(out).print(Xml.of(Xml.parse(source.get("domains/" + guest.name() + "/job?completed=yes"))));
+            new JobCommands.Printer(out).print(source.call(d -> d.job(guest.name(), true)));
             out.println();
             out.println("== Completed job on host-b (destination)");
-            var job = Xml.of(Xml.parse(destination.get("domains/" + guest.name() + "/job?completed=yes")));
+            Job job = destination.call(d -> d.job(guest.name(), true));
             new JobCommands.Printer(out).print(job);
             out.println();
             return guest.verify(destination, job, out) ? 0 : 1;

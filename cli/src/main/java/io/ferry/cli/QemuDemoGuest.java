@@ -3,6 +3,8 @@ package io.ferry.cli;
 import io.ferry.launcher.FerryHome;
 import io.ferry.launcher.LocalDaemon;
 import io.ferry.launcher.QemuMonitor;
+import io.ferry.protocol.DomainMessages.Domain;
+import io.ferry.protocol.DomainMessages.Job;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -11,7 +13,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Map;
 
 /**
  * {@code ferry demo --qemu}'s guest: a real QEMU guest (the test guest the build made, which dirties 16 of its 64
@@ -68,8 +69,12 @@ final class QemuDemoGuest implements DemoCommand.Guest {
             try (RandomAccessFile image = new RandomAccessFile(disk.toFile(), "rw")) {
                 image.setLength(1 << 20);
             }
-            host.post("domains", Map.of(), xml(QemuMonitor.wrapper(work), disk).getBytes(StandardCharsets.UTF_8));
-            host.post("domains/" + NAME + "/start", Map.of(), new byte[0]);
+            byte[] definition = xml(QemuMonitor.wrapper(work), disk).getBytes(StandardCharsets.UTF_8);
+            host.call(d -> d.define(definition));
+            host.call(d -> {
+                d.start(NAME);
+                return null;
+            });
             SimDemoGuest.snapshots(host, NAME);
             source = monitor(daemon);
             QemuMonitor.GuestStatus booted = source.awaitBooted(true, work);
@@ -113,9 +118,9 @@ final class QemuDemoGuest implements DemoCommand.Guest {
     }
 
     @Override
-    public boolean verify(DaemonChannel host, io.ferry.protocol.Xml job, PrintStream out) throws CliException {
-        var info = Xml.of(Xml.parse(host.get("domains/" + NAME)));
-        out.println(NAME + " on host-b: " + info.attr("state") + " (" + info.attr("reason") + ")");
+    public boolean verify(DaemonChannel host, Job job, PrintStream out) throws CliException {
+        Domain info = host.call(d -> d.domain(NAME));
+        out.println(NAME + " on host-b: " + info.state() + " (" + info.reason() + ")");
         boolean runsOn = false;
         if (destination != null && writesAtSwitchOver >= 0) {
             try {
@@ -134,7 +139,7 @@ final class QemuDemoGuest implements DemoCommand.Guest {
         } catch (IOException e) {
             out.println("host-a's QEMU did not quit: " + e.getMessage());
         }
-        boolean verified = sameRam && runsOn && "running".equals(info.attr("state"));
+        boolean verified = sameRam && runsOn && "running".equals(info.state());
         out.println(verified ? "Migration verified: host-b resumed the guest from host-a's exact final RAM, and it runs on."
                 : "Migration NOT verified.");
         return verified;
@@ -142,11 +147,7 @@ final class QemuDemoGuest implements DemoCommand.Guest {
 
     @Override
     public void stop(DaemonChannel host) {
-        try {
-            host.post("domains/" + NAME + "/destroy", Map.of(), new byte[0]);
-        } catch (CliException e) {
-            // not running there
-        }
+        SimDemoGuest.destroy(host, NAME);
         for (QemuMonitor monitor : new QemuMonitor[] {source, destination}) {
             if (monitor != null) {
                 monitor.close();

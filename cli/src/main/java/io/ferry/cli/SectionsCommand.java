@@ -1,8 +1,9 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.DaemonMessages.Section;
 import java.io.PrintStream;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /** {@code ferry [-c URI] sections}: the installed cookie sections of a daemon, or offline of this installation. */
@@ -16,9 +17,9 @@ final class SectionsCommand implements Command {
     public int run(Session session, List<String> args, PrintStream out) throws CliException {
         new Args(args, Set.of(), Set.of()).positionals(0, "nothing");
         Table table = new Table("Feature", "Element", "Version", "Mandatory", "Bakes", "Eats", "Bundle");
-        for (Map<String, String> s : Xml.rows(Xml.parse(session.daemonOrOffline().get("sections")), "section")) {
-            table.add(s.get("feature"), s.get("element"), s.get("version"), s.get("mandatory"),
-                    dashIfEmpty(s.get("bakes")), dashIfEmpty(s.get("eats")), s.get("bundle"));
+        for (Section s : session.daemonOrOffline().call(DaemonClient::sections).sections()) {
+            table.add(s.feature(), s.element(), s.version(), s.mandatory(), dashIfEmpty(String.join(",", s.bakes())),
+                    dashIfEmpty(String.join(",", s.eats())), s.bundle());
         }
         table.print(out);
         return 0;

@@ -1,12 +1,13 @@
 package io.ferry.cli;
 
 import io.ferry.launcher.LocalDaemon;
+import io.ferry.protocol.DomainMessages.Domain;
+import io.ferry.protocol.DomainMessages.Job;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /** The plain demo's guest: a VM of the embedded hypervisor, whose memory digest the destination verifies. */
 final class SimDemoGuest implements DemoCommand.Guest {
@@ -17,8 +18,12 @@ final class SimDemoGuest implements DemoCommand.Guest {
 
     @Override
     public String start(DaemonChannel source, LocalDaemon sourceDaemon, Path work) throws CliException {
-        source.post("domains", Map.of(), resource("demo-domain.xml"));
-        source.post("domains/demo-vm/start", Map.of(), new byte[0]);
+        byte[] definition = resource("demo-domain.xml");
+        source.call(d -> d.define(definition));
+        source.call(d -> {
+            d.start(name());
+            return null;
+        });
         snapshots(source, name());
         return "demo-vm (64 MiB, a guest dirtying 2000 pages/s, two disks, two snapshots) runs on host-a";
     }
@@ -26,7 +31,7 @@ final class SimDemoGuest implements DemoCommand.Guest {
     /** Two snapshots, whose metadata the snapshots section carries. */
     static void snapshots(DaemonChannel source, String domain) throws CliException {
         for (String snapshot : List.of("installed", "configured")) {
-            source.post("domains/" + domain + "/snapshots", Map.of("name", snapshot, "description", "demo snapshot"), new byte[0]);
+            source.call(d -> d.createSnapshot(domain, snapshot, "demo snapshot"));
         }
     }
 
@@ -36,10 +41,10 @@ final class SimDemoGuest implements DemoCommand.Guest {
     }
 
     @Override
-    public boolean verify(DaemonChannel destination, io.ferry.protocol.Xml job, PrintStream out) throws CliException {
-        var info = Xml.of(Xml.parse(destination.get("domains/demo-vm")));
-        out.println("demo-vm on host-b: " + info.attr("state") + " (" + info.attr("reason") + ")");
-        boolean verified = "yes".equals(job.attr("verified")) && "running".equals(info.attr("state"));
+    public boolean verify(DaemonChannel destination, Job job, PrintStream out) throws CliException {
+        Domain info = destination.call(d -> d.domain(name()));
+        out.println("demo-vm on host-b: " + info.state() + " (" + info.reason() + ")");
+        boolean verified = job.stats() != null && job.stats().verified() && "running".equals(info.state());
         out.println(verified ? "Migration verified: the destination's memory digest matched the source's."
                 : "Migration NOT verified.");
         return verified;
@@ -47,8 +52,16 @@ final class SimDemoGuest implements DemoCommand.Guest {
 
     @Override
     public void stop(DaemonChannel host) {
+        destroy(host, name());
+    }
+
+    /** Stops the guest if it runs on this host; a guest not running there is what stop wants. */
+    static void destroy(DaemonChannel host, String domain) {
         try {
-            host.post("domains/demo-vm/destroy", Map.of(), new byte[0]);
+            host.call(d -> {
+                d.destroy(domain);
+                return null;
+            });
         } catch (CliException e) {
             // not running there
         }

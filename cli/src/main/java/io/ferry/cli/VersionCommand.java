@@ -1,5 +1,7 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.DaemonMessages.Version;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -29,9 +31,9 @@ final class VersionCommand implements Command {
         new Args(args, Set.of(), Set.of()).positionals(0, "nothing");
         out.println("Compiled against library: Ferry " + version());
         if (!session.isOffline()) {
-            var daemon = Xml.of(Xml.parse(session.daemon().get("version")));
-            out.println("Running against daemon: Ferry " + daemon.attr("ferry") + " (migration protocols "
-                    + daemon.attr("protocols") + ")");
+            Version daemon = session.daemon().call(DaemonClient::version);
+            out.println("Running against daemon: Ferry " + daemon.ferry() + " (migration protocols "
+                    + String.join(",", daemon.protocols().stream().map(String::valueOf).toList()) + ")");
         }
         return 0;
     }

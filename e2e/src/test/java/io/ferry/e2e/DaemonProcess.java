@@ -235,6 +235,11 @@ final class DaemonProcess implements AutoCloseable {
         return daemon.isAlive();
     }
 
+    /** The daemon's process id, for what /proc says of it. */
+    long pid() {
+        return daemon.pid();
+    }
+
     /** SIGTERM, as an init system stops it; returns the exit status. */
     int terminate() throws InterruptedException {
         return daemon.terminate();

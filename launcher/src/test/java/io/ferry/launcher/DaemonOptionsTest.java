@@ -93,6 +93,26 @@ public class DaemonOptionsTest {
     }
 
     @Test
+    public void aRepeatedAllowFlagAddsOnePatternEachTimeAndWinsOverTheFilesList() throws Exception {
+        etc("io.ferry.daemon.cfg", "tlsAllowOperators = CN=from-file\n");
+        Map<String, Object> daemon = parse("--tls-allow-operator", "CN=admin,O=Ferry", "--tls-allow-operator=CN=ops-*,O=Ferry",
+                "--tls-allow-peer", "CN=host-*,O=Ferry").configurations().get(FerrydSettings.DAEMON);
+        assertEquals("\"CN=admin,O=Ferry\", \"CN=ops-*,O=Ferry\"", daemon.get("tlsAllowOperators"));
+        assertEquals("\"CN=host-*,O=Ferry\"", daemon.get("tlsAllowPeers"));
+        assertEquals("--tls-allow-peer '\"CN=a\", \"host-b\"' holds a subject pattern 'host-b' that has an attribute without '=' "
+                + "('host-b')", assertThrows(SettingException.class, () -> parse("--tls-allow-peer", "CN=a", "--tls-allow-peer",
+                "host-b")).getMessage());
+    }
+
+    @Test
+    public void plainTcpOffLoopbackIsRefusedBeforeTheFrameworkBootsUnlessInsecureTcpIsGiven() {
+        assertTrue(assertThrows(SettingException.class, () -> parse("--listen", "0.0.0.0:0")).getMessage()
+                .startsWith("plain TCP serves loopback only: listening on 0.0.0.0:0 needs TLS"));
+        assertEquals("true", parse("--listen", "0.0.0.0:0", "--insecure-tcp").configurations().get(FerrydSettings.DAEMON)
+                .get("insecureTcp"));
+    }
+
+    @Test
     public void helpListsEveryFlag() {
         String usage = DaemonOptions.usage();
         for (Setting<?> setting : FerrydSettings.all()) {

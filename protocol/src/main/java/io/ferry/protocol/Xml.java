@@ -81,6 +81,11 @@ public final class Xml {
         }
     }
 
+    /** This element's text. */
+    public String text() {
+        return element.getTextContent();
+    }
+
     /** The text of the first child named {@code name}, or null. */
     public String childText(String name) {
         for (Xml child : children(name)) {

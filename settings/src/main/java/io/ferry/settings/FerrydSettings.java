@@ -63,6 +63,12 @@ public final class FerrydSettings {
             "mutual TLS: PKCS12 trust store with the CA of peers and clients");
     public static final Setting<Path> TLS_PASSWORD_FILE = add(DAEMON, "tlsPasswordFile", "--tls-password-file", "FILE", "",
             Checks.PATH, "mutual TLS: a file whose first line is the password of both stores");
+    public static final Setting<Boolean> INSECURE_TCP = add(DAEMON, "insecureTcp", "--insecure-tcp", null, "false", Checks.BOOLEAN,
+            "serve plain TCP (no TLS) on an address off loopback: anyone who reaches it may drive this daemon");
+    public static final Setting<List<SubjectPattern>> TLS_ALLOW_OPERATORS = add(DAEMON, "tlsAllowOperators", "--tls-allow-operator",
+            "PATTERN", "", Checks.SUBJECT_PATTERNS, "mutual TLS: certificate subjects (RFC 4514, * wildcards) that may do everything");
+    public static final Setting<List<SubjectPattern>> TLS_ALLOW_PEERS = add(DAEMON, "tlsAllowPeers", "--tls-allow-peer", "PATTERN", "",
+            Checks.SUBJECT_PATTERNS, "mutual TLS: certificate subjects of peer daemons, which may only take part in migrations");
     public static final Setting<Integer> COOKIE_MAX_BYTES = add(DAEMON, "cookieMaxBytes", null, null, "4194304", Checks.atLeast(1),
             "the largest accepted cookie or message, in bytes (libvirt's RPC cap)");
     public static final Setting<Integer> COOKIE_MAX_DEPTH = add(DAEMON, "cookieMaxDepth", null, null, "64", Checks.atLeast(1),
@@ -100,8 +106,19 @@ public final class FerrydSettings {
         SettingValues values = SettingValues.resolve(TABLE.stream().filter(s -> s.pid().equals(pid)).toList(), layers);
         if (pid.equals(DAEMON)) {
             requireAllOrNoTlsFiles(values);
+            requireTlsOffLoopback(values);
         }
         return values;
+    }
+
+    /** As libvirt: plain TCP serves loopback only, unless the operator says otherwise. */
+    private static void requireTlsOffLoopback(SettingValues values) {
+        InetSocketAddress listen = values.get(LISTEN);
+        if (values.get(TLS_KEYSTORE) == null && !listen.getAddress().isLoopbackAddress() && !values.get(INSECURE_TCP)) {
+            throw new SettingException("plain TCP serves loopback only: listening on " + listen.getHostString() + ":" + listen.getPort()
+                    + " needs TLS (--tls-keystore, --tls-truststore, --tls-password-file), or --insecure-tcp (insecureTcp) to let "
+                    + "anyone who reaches it drive this daemon");
+        }
     }
 
     private static void requireAllOrNoTlsFiles(SettingValues values) {

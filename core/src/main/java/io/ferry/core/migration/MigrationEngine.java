@@ -145,6 +145,15 @@ public final class MigrationEngine {
         in.driver.heard();
     }
 
+    /**
+     * Whether {@code key} may act on migration {@code id} here: it is the migration's key, or this daemon has no such
+     * migration (a Prepare makes the caller its party; the engine refuses or answers "unknown" to the rest). The
+     * control channel asks this for the calls of peer daemons.
+     */
+    public boolean admits(String id, String key) {
+        return m.journal.find(id).map(entry -> Migrations.keyMatches(entry.key(), key)).orElse(true);
+    }
+
     public Fate fate(String id) {
         Optional<Journal.Entry> entry = m.journal.find(id);
         if (entry.isEmpty()) {

@@ -216,7 +216,7 @@ final class SourceSide {
             return direct.sendMemory(endpoint.dataUri(), o.job);
         }
         if ("tunnel".equals(endpoint.dataUri())) {
-            var upload = m.peers.peer(request.destUri()).tunnel(o.id);
+            var upload = m.peers.peer(request.destUri()).tunnel(o.id, o.key());
             try {
                 DataChannel.sendToken(upload.body(), endpoint.token());
                 MigrationStats stats = vm.sendMemory(upload.body(), o.job);
