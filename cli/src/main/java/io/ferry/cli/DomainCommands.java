@@ -112,7 +112,7 @@ final class DomainCommands {
             for (DaemonMessages.Event e : session.daemon().call(DaemonClient::events).events()) {
                 if (only == null || only.equals(e.domain())) {
                     out.println(java.time.Instant.ofEpochMilli(e.time()) + "  event '" + e.type() + "' for domain '" + e.domain()
-                            + "' (" + e.side() + ")");
+                            + "' (" + e.side() + ")" + (e.reason() == null ? "" : ": " + e.reason()));
                 }
             }
             return 0;

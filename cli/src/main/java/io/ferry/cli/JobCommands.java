@@ -55,8 +55,12 @@ final class JobCommands {
         line(out, "Job type", switch (type) {
             case "unbounded" -> "Unbounded";
             case "completed" -> "Completed";
+            case "failed" -> "Failed";
             default -> "None";
         });
+        if (job.error() != null) {
+            line(out, "Error message", job.error());
+        }
         JobStats s = job.stats();
         if (type.equals("none") || s == null) {
             return;
@@ -75,7 +79,7 @@ final class JobCommands {
         line(out, "Dirty rate", s.dirtyRate() + " pages/s");
         line(out, "Page size", s.pageSize() + " bytes");
         line(out, "Iteration", Long.toString(s.iteration()));
-        line(out, type.equals("completed") ? "Total downtime" : "Expected downtime", s.downtimeMillis() + " ms");
+        line(out, type.equals("unbounded") ? "Expected downtime" : "Total downtime", s.downtimeMillis() + " ms");
         line(out, "Setup time", s.setupMillis() + " ms");
         line(out, "Memory verified", s.verified() ? "yes" : "no");
     }

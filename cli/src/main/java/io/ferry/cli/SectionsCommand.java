@@ -6,7 +6,10 @@ import java.io.PrintStream;
 import java.util.List;
 import java.util.Set;
 
-/** {@code ferry [-c URI] sections}: the installed cookie sections of a daemon, or offline of this installation. */
+/**
+ * {@code ferry [-c URI] sections}: the installed cookie sections of a daemon, or offline of this installation; where
+ * two bundles offer one feature, both are listed and the Serves column says which one migrations use and why.
+ */
 final class SectionsCommand implements Command {
     @Override
     public String synopsis() {
@@ -16,10 +19,11 @@ final class SectionsCommand implements Command {
     @Override
     public int run(Session session, List<String> args, PrintStream out) throws CliException {
         new Args(args, Set.of(), Set.of()).positionals(0, "nothing");
-        Table table = new Table("Feature", "Element", "Version", "Mandatory", "Bakes", "Eats", "Bundle");
+        Table table = new Table("Feature", "Element", "Version", "Mandatory", "Bakes", "Eats", "Bundle", "Serves");
         for (Section s : session.daemonOrOffline().call(DaemonClient::sections).sections()) {
             table.add(s.feature(), s.element(), s.version(), s.mandatory(), dashIfEmpty(String.join(",", s.bakes())),
-                    dashIfEmpty(String.join(",", s.eats())), s.bundle());
+                    dashIfEmpty(String.join(",", s.eats())), s.bundle(),
+                    (s.serving() ? "yes" : "no") + (s.why() == null ? "" : " (" + s.why() + ")"));
         }
         table.print(out);
         return 0;

@@ -78,10 +78,13 @@ public class DeployHotSwapIT {
 
             Path newer = Jars.withVersion(shipped, "0.2.0", Files.createTempFile(Installation.WORK, "graphics-0.2", ".jar"));
             Jars.dropInto(newer, daemon.deployDir, "graphics.jar");
-            Poll.until("the newer graphics section to serve", () -> sections(url).contains("io.ferry.plugin.graphics 0.2.0"));
+            Poll.until("the newer graphics section to serve", () -> serves(sections(url), "io.ferry.plugin.graphics 0.2.0"));
+            // the shipped one stays installed, listed as outranked: deleting the copy goes back to it
+            assertTrue(sections(url), sections(url).lines().anyMatch(line -> line.contains("io.ferry.plugin.graphics 0.1.0.SNAPSHOT")
+                    && line.endsWith("no (outranked by io.ferry.plugin.graphics 0.2.0: bundle version 0.2.0 over 0.1.0.SNAPSHOT)")));
             Files.delete(daemon.deployDir.resolve("graphics.jar"));
             Poll.until("the shipped graphics section back", () -> !sections(url).contains("io.ferry.plugin.graphics 0.2.0")
-                    && sections(url).contains("io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
+                    && serves(sections(url), "io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
             assertFalse(daemon.log(), daemon.log().contains("Uninstalling bundle") && !sections(url).contains(" graphics "));
         }
     }
@@ -90,6 +93,11 @@ public class DeployHotSwapIT {
         Installation.Result result = Installation.ferry("-c", url, "sections");
         assertEquals(result.toString(), 0, result.exit());
         return result.out();
+    }
+
+    /** Whether {@code sections} lists {@code bundle} as the one serving its feature. */
+    private static boolean serves(String sections, String bundle) {
+        return sections.lines().anyMatch(line -> line.matches(".* " + java.util.regex.Pattern.quote(bundle) + " +yes\\b.*"));
     }
 
     private static String bake(String url) throws Exception {

@@ -94,9 +94,13 @@ public class SectionHotSwapIT {
                         "(cookie section probe .*|Unknown migration cookie feature probe.*)"));
                 b.awaitState(failed.getKey(), null);
                 Placement.assertRunsOnlyOn(a, b, failed.getKey(), digests.get(failed.getKey()));
-                assertEquals(failed.getKey() + " moved no memory", "0.000 MiB", a.ferryOk("domjobinfo", failed.getKey(),
-                        "--completed").out().lines().filter(l -> l.startsWith("Memory processed:")).findFirst()
-                        .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse("0.000 MiB"));
+                Map<String, String> job = a.fields("domjobinfo", failed.getKey(), "--completed");
+                assertEquals(failed.getKey() + ": " + job, "Failed", job.get("Job type"));
+                assertTrue(failed.getKey() + ": " + job, job.get("Error message").contains("probe"));
+                assertEquals(failed.getKey() + " moved no memory", "0.000 MiB", job.get("Memory processed"));
+                String events = a.ferryOk("events", "--domain", failed.getKey()).out();
+                assertTrue(events, events.lines().anyMatch(line -> line.contains("event 'migration-failed' for domain '"
+                        + failed.getKey() + "' (source): ") && line.contains("probe")));
             }
         }
     }

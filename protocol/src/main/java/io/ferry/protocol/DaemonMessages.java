@@ -47,8 +47,12 @@ public final class DaemonMessages {
         }
     }
 
-    /** A migration event ({@code migration-begin}…) of {@code GET /v1/events}. */
-    public record Event(long sequence, long time, String domain, String type, String side) {
+    /**
+     * A migration event ({@code migration-begin}…) of {@code GET /v1/events}.
+     *
+     * @param reason why a {@code migration-failed} migration failed; null for the other events
+     */
+    public record Event(long sequence, long time, String domain, String type, String side, String reason) {
     }
 
     public record Events(List<Event> events) {
@@ -56,7 +60,7 @@ public final class DaemonMessages {
             Xml list = Xml.create("events");
             for (Event e : events) {
                 list.child("event").attr("seq", e.sequence()).attr("time", e.time()).attr("domain", e.domain())
-                        .attr("type", e.type()).attr("side", e.side());
+                        .attr("type", e.type()).attr("side", e.side()).attr("reason", e.reason());
             }
             return list.write();
         }
@@ -64,15 +68,19 @@ public final class DaemonMessages {
         public static Events fromXml(Xml x) throws ChannelException {
             List<Event> events = new ArrayList<>();
             for (Xml e : x.children("event")) {
-                events.add(new Event(e.number("seq", 0), e.number("time", 0), e.required("domain"), e.required("type"), e.attr("side")));
+                events.add(new Event(e.number("seq", 0), e.number("time", 0), e.required("domain"), e.required("type"), e.attr("side"),
+                        e.attr("reason")));
             }
             return new Events(List.copyOf(events));
         }
     }
 
-    /** An installed cookie section of {@code GET /v1/sections}; {@code bakes} and {@code eats} name phases. */
+    /**
+     * An installed cookie section of {@code GET /v1/sections}; {@code bakes} and {@code eats} name phases. Every
+     * registration is listed: where two bundles offer one feature, one serves migrations and {@code why} says why.
+     */
     public record Section(String feature, String element, String version, String mandatory, List<String> bakes, List<String> eats,
-            String bundle) {
+            String bundle, boolean serving, String why) {
     }
 
     public record Sections(List<Section> sections) {
@@ -81,7 +89,8 @@ public final class DaemonMessages {
             for (Section s : sections) {
                 list.child("section").attr("feature", s.feature()).attr("element", s.element()).attr("version", s.version())
                         .attr("mandatory", s.mandatory()).attr("bakes", String.join(",", s.bakes()))
-                        .attr("eats", String.join(",", s.eats())).attr("bundle", s.bundle());
+                        .attr("eats", String.join(",", s.eats())).attr("bundle", s.bundle())
+                        .attr("serving", s.serving() ? "yes" : "no").attr("why", s.why());
             }
             return list.write();
         }
@@ -90,7 +99,8 @@ public final class DaemonMessages {
             List<Section> sections = new ArrayList<>();
             for (Xml s : x.children("section")) {
                 sections.add(new Section(s.required("feature"), s.attr("element"), s.attr("version"), s.attr("mandatory"),
-                        names(s.attr("bakes")), names(s.attr("eats")), s.attr("bundle")));
+                        names(s.attr("bakes")), names(s.attr("eats")), s.attr("bundle"), !"no".equals(s.attr("serving")),
+                        s.attr("why")));
             }
             return new Sections(List.copyOf(sections));
         }

@@ -114,13 +114,14 @@ public final class DomainMessages {
     /**
      * {@code GET /v1/domains/NAME/job[?completed=yes]}.
      *
-     * @param type {@code unbounded} (a job runs), {@code completed} (the last one), {@code none}
-     * @param operation what the running job does, or null
+     * @param type {@code unbounded} (a job runs), {@code completed} or {@code failed} (the last one that ended), {@code none}
+     * @param operation what the job does or did, or null
      * @param stats null for {@code none}
+     * @param error why a {@code failed} job failed; null otherwise
      */
-    public record Job(String type, String operation, JobStats stats) {
+    public record Job(String type, String operation, JobStats stats, String error) {
         public String toXml() {
-            Xml job = Xml.create("job").attr("type", type).attr("operation", operation);
+            Xml job = Xml.create("job").attr("type", type).attr("operation", operation).attr("error", error);
             if (stats != null) {
                 job.attr("elapsed", stats.elapsedMillis()).attr("total", stats.total()).attr("processed", stats.processed())
                         .attr("remaining", stats.remaining()).attr("bandwidth", stats.bandwidth()).attr("dirty-rate", stats.dirtyRate())
@@ -137,7 +138,7 @@ public final class DomainMessages {
                     x.number("processed", 0), x.number("remaining", 0), x.number("bandwidth", 0), x.number("dirty-rate", 0),
                     x.number("iteration", 0), x.number("downtime", 0), x.number("setup", 0), x.number("page-size", 0),
                     "yes".equals(x.attr("verified")), (int) x.number("percent", 0));
-            return new Job(type, x.attr("operation"), stats);
+            return new Job(type, x.attr("operation"), stats, x.attr("error"));
         }
     }
 }

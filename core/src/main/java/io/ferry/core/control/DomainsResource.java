@@ -4,7 +4,6 @@ import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.migration.Jobs;
-import io.ferry.core.migration.LiveJob;
 import io.ferry.core.migration.MigrationEngine;
 import io.ferry.protocol.DomainMessages;
 import io.ferry.protocol.DomainMessages.Done;
@@ -12,7 +11,6 @@ import io.ferry.protocol.DomainMessages.Job;
 import io.ferry.protocol.Operation;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Domains on the control channel: list, define, info, undefine, start, destroy, resume, and the migration job
@@ -20,6 +18,7 @@ import java.util.Optional;
  */
 final class DomainsResource {
     private static final long MIB = 1024 * 1024;
+    private static final Job NO_JOB = new Job("none", null, null, null);
 
     private final DomainManager domains;
     private final Jobs jobs;
@@ -84,11 +83,12 @@ final class DomainsResource {
 
     private String job(Domain domain, boolean completed) {
         if (completed) {
-            Optional<MigrationStats> done = jobs.completed(domain.name());
-            return new Job(done.isPresent() ? "completed" : "none", null, done.map(DomainsResource::stats).orElse(null)).toXml();
+            return jobs.lastEnded(domain.name())
+                    .map(j -> new Job(j.error() == null ? "completed" : "failed", j.operation(), stats(j.stats()), j.error()))
+                    .orElse(NO_JOB).toXml();
         }
-        Optional<LiveJob> live = jobs.active(domain.name());
-        return live.map(j -> new Job("unbounded", j.operation(), stats(j.stats()))).orElse(new Job("none", null, null)).toXml();
+        return jobs.active(domain.name()).map(j -> new Job("unbounded", j.operation(), stats(j.stats()), null))
+                .orElse(NO_JOB).toXml();
     }
 
     private static long number(Call call, String key) throws BadRequest {

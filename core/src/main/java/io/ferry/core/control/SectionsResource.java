@@ -3,7 +3,6 @@ package io.ferry.core.control;
 import io.ferry.api.cookie.Phase;
 import io.ferry.core.migration.MigrationEngine;
 import io.ferry.core.section.SectionDescriptor;
-import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionRegistry;
 import io.ferry.protocol.DaemonMessages;
 import io.ferry.protocol.Operation;
@@ -35,7 +34,7 @@ final class SectionsResource {
             List<DaemonMessages.Event> events = new ArrayList<>();
             for (var event : migrations.events()) {
                 events.add(new DaemonMessages.Event(event.sequence(), event.time(), event.domain(), "migration-" + event.operation(),
-                        event.side()));
+                        event.side(), event.reason()));
             }
             return new DaemonMessages.Events(events).toXml();
         }));
@@ -43,10 +42,11 @@ final class SectionsResource {
 
     private String sections() {
         List<DaemonMessages.Section> sections = new ArrayList<>();
-        for (SectionHandle handle : registry.snapshot().all()) {
-            SectionDescriptor d = handle.descriptor();
+        for (SectionRegistry.Registration registration : registry.registrations()) {
+            SectionDescriptor d = registration.handle().descriptor();
             sections.add(new DaemonMessages.Section(d.feature(), d.element(), d.version(),
-                    d.mandatory().name().toLowerCase(Locale.ROOT).replace('_', '-'), phases(d.bakes()), phases(d.eats()), d.bundle()));
+                    d.mandatory().name().toLowerCase(Locale.ROOT).replace('_', '-'), phases(d.bakes()), phases(d.eats()), d.bundle(),
+                    registration.serving(), registration.why().isEmpty() ? null : registration.why()));
         }
         return new DaemonMessages.Sections(sections).toXml();
     }

@@ -67,7 +67,8 @@ final class SourceSide {
                 throw new MigrationException("Requested operation is not valid: domain is not running");
             }
             m.domains.claim(domain, id);
-            LiveJob job = null;
+            // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
+            LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
             try {
                 DomainSpec destination = destinationSpec(domain, request);
                 SectionSet sections = awaitSections(domain, destination);
@@ -77,7 +78,6 @@ final class SourceSide {
                 boolean running = domain.vm() != null && domain.vm().isRunning();
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags(), key, null, running);
-                job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
                 Outgoing o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
                 CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections, Map.of());
                 if (request.flags().v2() && !baked.features().isEmpty()) {
@@ -91,6 +91,7 @@ final class SourceSide {
                 return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
             } catch (Exception e) {
                 if (job != null) {
+                    job.failed(e.getMessage());
                     m.jobs.end(domain.name(), job, false);
                 }
                 m.streams.forget(id);

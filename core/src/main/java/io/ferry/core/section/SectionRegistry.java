@@ -151,8 +151,7 @@ public class SectionRegistry implements SectionCatalog {
     static final Comparator<Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> PREFERRED =
             Comparator.<Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>>comparingInt(e -> -ranking(e.getKey()))
                     .thenComparing(e -> e.getValue().descriptor(), SectionDescriptor.NEWER_FIRST)
-                    .thenComparing(e -> e.getKey().getBundle() == null ? Version.emptyVersion : e.getKey().getBundle().getVersion(),
-                            Comparator.reverseOrder())
+                    .thenComparing(e -> bundleVersion(e.getKey()), Comparator.reverseOrder())
                     .thenComparingLong(e -> (Long) e.getKey().getProperty(Constants.SERVICE_ID));
 
     private static int ranking(ServiceReference<?> reference) {
@@ -161,15 +160,34 @@ public class SectionRegistry implements SectionCatalog {
 
     private String why(Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry, SectionSet serving) {
         String feature = entry.getValue().descriptor().feature();
-        long others = handles.values().stream().filter(h -> h.descriptor().feature().equals(feature)).count() - 1;
-        if (others == 0) {
-            return "";
-        }
         SectionHandle winner = serving.byFeature(feature).orElseThrow();
-        if (winner == entry.getValue()) {
-            return ranking(entry.getKey()) != 0 ? "its service ranking" : "the highest version";
+        if (winner != entry.getValue()) {
+            var winning = handles.entrySet().stream().filter(e -> e.getValue() == winner).findFirst().orElseThrow();
+            return "outranked by " + winner.descriptor().bundle() + ": " + decidedBy(winning, entry);
         }
-        return "outranked by " + winner.descriptor().bundle();
+        List<String> others = handles.entrySet().stream().filter(e -> e.getValue() != winner
+                && e.getValue().descriptor().feature().equals(feature)).map(e -> decidedBy(entry, e)).distinct().toList();
+        return others.isEmpty() ? "" : String.join("; ", others);
+    }
+
+    /** What made the first of two registrations of one feature serve rather than the second, in words. */
+    private static String decidedBy(Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> winner,
+            Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> loser) {
+        if (ranking(winner.getKey()) != ranking(loser.getKey())) {
+            return "service ranking " + ranking(winner.getKey()) + " over " + ranking(loser.getKey());
+        }
+        SectionDescriptor w = winner.getValue().descriptor();
+        SectionDescriptor l = loser.getValue().descriptor();
+        if (SectionDescriptor.NEWER_FIRST.compare(w, l) != 0) {
+            return "section version " + w.version() + " over " + l.version();
+        }
+        Version wb = bundleVersion(winner.getKey());
+        Version lb = bundleVersion(loser.getKey());
+        return wb.equals(lb) ? "registered first" : "bundle version " + wb + " over " + lb;
+    }
+
+    private static Version bundleVersion(ServiceReference<?> reference) {
+        return reference.getBundle() == null ? Version.emptyVersion : reference.getBundle().getVersion();
     }
 
     @Deactivate

@@ -42,8 +42,8 @@ public class DirectMigrationTest {
         FakeDirectVm arrived = (FakeDirectVm) d.destination.vm(VM);
         assertEquals(List.of("listen", "await"), arrived.events);
         assertTrue(source.events.toString(), source.events.get(0).matches("send tcp:127\\.0\\.0\\.1:[0-9]+"));
-        assertFalse("no digest was checked", d.source.engine().jobs().completed(VM).orElseThrow().memoryVerified());
-        assertFalse(d.destination.engine().jobs().completed(VM).orElseThrow().memoryVerified());
+        assertFalse("no digest was checked", d.source.engine().jobs().lastEnded(VM).orElseThrow().stats().memoryVerified());
+        assertFalse(d.destination.engine().jobs().lastEnded(VM).orElseThrow().stats().memoryVerified());
     }
 
     @Test
@@ -106,7 +106,7 @@ public class DirectMigrationTest {
         d.destination.assertRuns(VM, contents);
         assertEquals(List.of("stream in"), ((FakeDirectVm) d.destination.vm(VM)).events);
         assertEquals("stream out", source.events.get(0));
-        assertFalse(d.destination.engine().jobs().completed(VM).orElseThrow().memoryVerified());
+        assertFalse(d.destination.engine().jobs().lastEnded(VM).orElseThrow().stats().memoryVerified());
     }
 
     @Test
