@@ -8,11 +8,11 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A streamed request body that gives up on a peer that stopped reading: a socket has no write timeout, so a
- * write blocked for longer than the limit makes a watchdog close the connection, which ends the write with an
- * error. One check a second per stream, shared by all of them on one thread.
+ * A stream that gives up on a peer that stopped reading (a streamed request body, a migration's data connection):
+ * a socket has no write timeout, so a write blocked for longer than the limit makes a watchdog close the
+ * connection, which ends the write with an error. One check a second per stream, shared by all of them on one thread.
  */
-final class StalledWrites extends FilterOutputStream {
+public final class StalledWrites extends FilterOutputStream {
     /** Also ends TLS handshakes that do not finish ({@link ClientTls}). */
     static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
 
@@ -30,7 +30,8 @@ final class StalledWrites extends FilterOutputStream {
         this.check = WATCHDOG.scheduleWithFixedDelay(this::check, 1, 1, TimeUnit.SECONDS);
     }
 
-    static StalledWrites guard(OutputStream out, int limitMillis, Runnable disconnect) {
+    /** Guards {@code out}: a write or flush blocked longer than {@code limitMillis} runs {@code disconnect}. */
+    public static StalledWrites guard(OutputStream out, int limitMillis, Runnable disconnect) {
         return new StalledWrites(out, limitMillis, disconnect);
     }
 
@@ -56,11 +57,11 @@ final class StalledWrites extends FilterOutputStream {
     }
 
     /** Whether the watchdog closed the connection. */
-    boolean stalled() {
+    public boolean stalled() {
         return stalled;
     }
 
-    void stopWatching() {
+    public void stopWatching() {
         check.cancel(false);
     }
 

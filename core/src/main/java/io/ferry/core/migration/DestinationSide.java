@@ -138,7 +138,7 @@ final class DestinationSide {
             return uri;
         }
         in.listener = DataChannel.listen(dataHost(), m.dataTls);
-        DataChannel.acceptInBackground(in.listener, in.token, in.id, stream -> receive(in, stream),
+        DataChannel.acceptInBackground(in.listener, in.token, in.id, m.timing.dataSilenceMillis(), stream -> receive(in, stream),
                 failure -> failed(in, failure));
         return DataChannel.uri(in.listener);
     }

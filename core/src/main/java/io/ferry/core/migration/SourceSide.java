@@ -16,7 +16,6 @@ import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
-import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.util.EnumSet;
@@ -214,7 +213,18 @@ final class SourceSide {
                 throw new MigrationException("the destination offered its hypervisor's own data connection ("
                         + endpoint.dataUri() + "), which the VM of domain " + o.domain.name() + " cannot use");
             }
-            return direct.sendMemory(endpoint.dataUri(), o.job);
+            try (DestinationWatch watch = DestinationWatch.start(m.peers.peer(request.destUri()), o,
+                    m.timing.driverTimeoutMillis() / 8)) {
+                try {
+                    return direct.sendMemory(endpoint.dataUri(), o.job);
+                } catch (Exception e) {
+                    if (watch.lost() != null) {
+                        throw new MigrationException("lost connection to the destination host's daemon (" + watch.lost()
+                                + "): the migration was canceled and " + o.domain.name() + " goes on here");
+                    }
+                    throw e;
+                }
+            }
         }
         if ("tunnel".equals(endpoint.dataUri())) {
             var upload = m.peers.peer(request.destUri()).tunnel(o.id, o.key());
@@ -228,8 +238,8 @@ final class SourceSide {
                 throw e;
             }
         }
-        try (Socket socket = DataChannel.connect(endpoint.dataUri(), m.dataTls)) {
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 256 * 1024);
+        try (Socket socket = DataChannel.connect(endpoint.dataUri(), m.dataTls);
+                OutputStream out = DataChannel.sending(socket, m.timing.dataSilenceMillis())) {
             DataChannel.sendToken(out, endpoint.token());
             MigrationStats stats = vm.sendMemory(out, o.job);
             out.flush();

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.MigrationFlags;
@@ -44,6 +45,25 @@ public class DirectMigrationTest {
         assertTrue(source.events.toString(), source.events.get(0).matches("send tcp:127\\.0\\.0\\.1:[0-9]+"));
         assertFalse("no digest was checked", d.source.engine().jobs().lastEnded(VM).orElseThrow().stats().memoryVerified());
         assertFalse(d.destination.engine().jobs().lastEnded(VM).orElseThrow().stats().memoryVerified());
+    }
+
+    @Test
+    public void aDestinationDaemonThatDiesWhileTheVmsSendTheirMemoryCancelsTheTransferAndTheGuestGoesOnAtTheSource()
+            throws Exception {
+        TwoDaemons d = direct();
+        String contents = d.source.boot(VM);
+        // the destination's VM keeps reading what the source's sends, but its daemon is gone
+        ((FakeDirectVm) d.source.vm(VM)).whileSending = () -> d.network.down(d.destination);
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().startsWith("lost connection to the destination host's daemon ("));
+        assertTrue(e.getMessage(), e.getMessage().endsWith("): the migration was canceled and direct-vm goes on here"));
+        d.source.assertRuns(VM, contents);
+        // back, the destination hears no driver and learns from the source that the migration was aborted
+        d.network.up(d.destination);
+        d.network.passes(d.network.timing.driverTimeoutMillis() + 1, d.destination);
+        d.destination.assertGone(VM);
     }
 
     @Test

@@ -25,6 +25,8 @@ final class FakeDirectVm extends FakeVm implements DirectMigration {
     /** What happened to this VM, in order: "listen", "await", "send URI", "stream out", "stream in", "graphics wait", "destroy". */
     final List<String> events = new CopyOnWriteArrayList<>();
     private volatile ServerSocket listener;
+    /** Runs once the memory started out over the VM's own connection, which then goes on until the job is aborted. */
+    volatile Runnable whileSending;
 
     FakeDirectVm(DomainSpec spec, boolean booted) {
         super(spec, booted);
@@ -69,8 +71,20 @@ final class FakeDirectVm extends FakeVm implements DirectMigration {
         int colon = address.lastIndexOf(':');
         try (Socket socket = new Socket(address.substring(0, colon), Integer.parseInt(address.substring(colon + 1)))) {
             OutputStream out = socket.getOutputStream();
-            out.write(memory);
+            out.write(memory, 0, 4096);
             out.flush();
+            if (whileSending != null) {
+                whileSending.run();
+                while (!control.aborted()) {
+                    Thread.sleep(10);
+                }
+                throw new HypervisorException("migration job: canceled by client");
+            }
+            out.write(memory, 4096, memory.length - 4096);
+            out.flush();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HypervisorException("interrupted", e);
         } catch (IOException e) {
             throw new HypervisorException("the memory could not be sent: " + e.getMessage(), e);
         }
