@@ -223,7 +223,7 @@ final class DestinationSide {
                     throw new MigrationException("Requested operation is not valid: Finish of migration " + in.id
                             + " cannot run while it is at " + in.step().display());
                 }
-                in.moveTo(Step.FINISHING, m.journal);
+                in.moveInMemory(Step.FINISHING); // recovery drops a FINISHING migration as a PREPARED one: no record
                 MigrationStats stats;
                 try {
                     stats = beforeCommit(in, request.cookie());

@@ -75,4 +75,10 @@ final class Incoming {
         journal.record(moved);
         entry = moved;
     }
+
+    /** Moves on without a journal record: for a step that recovery settles as the one before it (FINISHING). */
+    synchronized void moveInMemory(Step next) {
+        Outgoing.requireMove(entry.step(), next, id);
+        entry = entry.at(next);
+    }
 }

@@ -55,6 +55,9 @@ final class MandatorySections {
 
     /** After a migration of the domain carried {@code features} as mandatory. Failure is logged: it only weakens a check. */
     void remember(UUID domain, Collection<String> features) {
+        if (remembered(domain).equals(new TreeSet<>(features))) {
+            return; // as every migration of the domain before: nothing to write
+        }
         try {
             AtomicFiles.write(directory.resolve(domain.toString()),
                     String.join("\n", new TreeSet<>(features)).getBytes(StandardCharsets.UTF_8));
