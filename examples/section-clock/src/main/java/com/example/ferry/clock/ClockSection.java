@@ -18,15 +18,15 @@ import org.w3c.dom.NodeList;
 
 /**
  * The {@code clock} section: the source bakes the guest's clock offset at Perform, once the guest has paused; the
- * destination eats it at Finish, before the guest resumes there, and says how far the guest's clock jumps (the
- * two hosts' clocks differ) and whether its own definition keeps the offset. Optional: without it a migration
- * loses nothing but these warnings.
+ * destination eats it at Finish, before the guest resumes there, and says how far behind the guest's clock will be
+ * (the pause so far, plus any difference between the two hosts' clocks) and whether its own definition keeps the
+ * offset. Optional: without it a migration loses nothing but these lines.
  */
 @Component(service = CookieSection.class)
 @SectionProperties(feature = "clock", element = "clock", version = "1.0", bakes = Phase.PERFORM, eats = Phase.FINISH)
 public class ClockSection implements CookieSection<ClockOffset> {
-    /** A guest clock that jumps by more than this at switch-over is worth a warning. */
-    static final long JUMP_WARNING_MILLIS = 1000;
+    /** A guest clock that falls further behind than this at switch-over is worth a warning. */
+    static final long BEHIND_WARNING_MILLIS = 1000;
 
     private final LongSupplier hostClock;
 
@@ -69,13 +69,13 @@ public class ClockSection implements CookieSection<ClockOffset> {
     /** Destination, Finish (guest not yet resumed). */
     @Override
     public void eat(SectionContext context, ClockOffset sent) throws CookieException {
-        long jump = hostClock.getAsLong() - sent.sentMillis();
+        long behind = hostClock.getAsLong() - sent.sentMillis();
         String from = context.remoteHost().map(SectionContext.Host::hostname).orElse("the source");
         context.info("guest clock " + sent.offset() + " " + signed(sent.adjustmentSeconds()) + " s from " + from
-                + "; the hosts' clocks differ by " + jump + " ms");
-        if (Math.abs(jump) > JUMP_WARNING_MILLIS) {
-            context.warn("the guest's clock jumps by " + jump + " ms: the clocks of " + from + " and "
-                    + context.localHost().hostname() + " differ");
+                + ", paused there " + behind + " ms ago by this host's clock");
+        if (Math.abs(behind) > BEHIND_WARNING_MILLIS) {
+            context.warn("the guest's clock will be " + behind + " ms behind: a slow switch-over, or the clocks of "
+                    + from + " and " + context.localHost().hostname() + " differ");
         }
         Optional<DomainSpec> here = context.capability(DomainSpec.class);
         if (here.isPresent()) {

@@ -51,25 +51,25 @@ public class ClockSectionTest {
     }
 
     @Test
-    public void theDestinationLearnsTheGuestsClockAndHowFarItJumps() throws Exception {
+    public void theDestinationLearnsTheGuestsClockAndHowFarBehindItIs() throws Exception {
         TwoHosts<ClockOffset> hosts = TwoHosts.between(new ClockSection(() -> 1_000_000), SectionMetadata.of(ClockSection.class),
                 new ClockSection(() -> 1_000_250), SectionMetadata.of(ClockSection.class)).domain(VM1);
         TwoHosts.Migration<ClockOffset> migration = hosts.migrate();
         assertEquals(Optional.of(new ClockOffset("variable", 3600, 1_000_000)), migration.eaten(Phase.FINISH));
         assertTrue(migration.cookie(Phase.PERFORM).orElseThrow().contains("<clock adjustment='3600' offset='variable' sent='1000000'/>"));
-        assertEquals(List.of("guest clock variable +3600 s from source; the hosts' clocks differ by 250 ms"), hosts.destination().info);
+        assertEquals(List.of("guest clock variable +3600 s from source, paused there 250 ms ago by this host's clock"), hosts.destination().info);
         assertEquals(List.of(), hosts.destination().warn);
     }
 
     @Test
-    public void hostClocksApartOrAnotherDefinitionAreWarnedAbout() throws Exception {
+    public void aClockFarBehindOrAnotherDefinitionIsWarnedAbout() throws Exception {
         DomainSpec utc = Domains.fromXml(VM1.xml().replaceAll("<clock[^>]*/>", ""));
         TwoHosts<ClockOffset> hosts = TwoHosts.between(new ClockSection(() -> 1_000_000), SectionMetadata.of(ClockSection.class),
                 new ClockSection(() -> 1_005_000), SectionMetadata.of(ClockSection.class));
         hosts.source().domain(VM1);
         hosts.destination().domain(utc);
         hosts.migrate();
-        assertEquals(List.of("the guest's clock jumps by 5000 ms: the clocks of source and destination differ",
+        assertEquals(List.of("the guest's clock will be 5000 ms behind: a slow switch-over, or the clocks of source and destination differ",
                 "the destination's definition sets the clock utc +0 s, the guest ran with variable +3600 s"), hosts.destination().warn);
     }
 
