@@ -59,6 +59,32 @@ public class DeployHotSwapIT {
         }
     }
 
+    /**
+     * An operator updates a shipped section by dropping a newer version into deploy/ and rolls it back by deleting
+     * it: the shipped bundle is never touched. A copy of the very same version changes nothing, and deleting the
+     * copy keeps the shipped section (FileInstall would take it for an update of the shipped bundle otherwise).
+     */
+    @Test
+    public void aShippedSectionIsUpdatedAndRolledBackThroughDeployWithoutEverLosingIt() throws Exception {
+        Path shipped = Installation.HOME.resolve("bundle/ferry-plugin-graphics-0.1.0-SNAPSHOT.jar");
+        try (DaemonProcess daemon = DaemonProcess.start("shipped")) {
+            String url = daemon.url();
+            Jars.dropInto(shipped, daemon.deployDir, "graphics-copy.jar");
+            Poll.until("the copy beside the shipped bundle", () -> daemon.log().contains("cookie section graphics is offered by 2"));
+            Files.delete(daemon.deployDir.resolve("graphics-copy.jar"));
+            Poll.until("the copy gone", () -> daemon.log().contains("cookie section graphics removed"));
+            assertTrue(sections(url), sections(url).contains("io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
+            assertFalse(daemon.log(), daemon.log().contains("Updating this bundle instead"));
+
+            Path newer = Jars.withVersion(shipped, "0.2.0", Files.createTempFile(Installation.WORK, "graphics-0.2", ".jar"));
+            Jars.dropInto(newer, daemon.deployDir, "graphics.jar");
+            Poll.until("the newer graphics section to serve", () -> sections(url).contains("io.ferry.plugin.graphics 0.2.0"));
+            Files.delete(daemon.deployDir.resolve("graphics.jar"));
+            Poll.until("the shipped graphics section back", () -> !sections(url).contains("io.ferry.plugin.graphics 0.2.0")
+                    && sections(url).contains("io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
+        }
+    }
+
     private static String sections(String url) throws Exception {
         Installation.Result result = Installation.ferry("-c", url, "sections");
         assertEquals(result.toString(), 0, result.exit());

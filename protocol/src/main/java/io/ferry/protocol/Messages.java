@@ -166,14 +166,20 @@ public final class Messages {
         }
     }
 
-    public record Confirm(String id, String key, boolean cancelled, String cookie) {
+    /** @param reason for a cancelled migration, why the driver gave it up (its first error): what the source reports */
+    public record Confirm(String id, String key, boolean cancelled, String cookie, String reason) {
+        public Confirm(String id, String key, boolean cancelled, String cookie) {
+            this(id, key, cancelled, cookie, null);
+        }
+
         public String toXml() {
             return Xml.create("confirm").attr("id", id).attr("key", key).attr("cancelled", cancelled ? "yes" : "no")
-                    .text("cookie", cookie).write();
+                    .attr("reason", reason).text("cookie", cookie).write();
         }
 
         public static Confirm fromXml(Xml x) throws ChannelException {
-            return new Confirm(x.required("id"), x.required("key"), "yes".equals(x.attr("cancelled")), x.childText("cookie"));
+            return new Confirm(x.required("id"), x.required("key"), "yes".equals(x.attr("cancelled")), x.childText("cookie"),
+                    x.attr("reason"));
         }
     }
 

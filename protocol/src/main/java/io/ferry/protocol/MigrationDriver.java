@@ -196,7 +196,7 @@ public final class MigrationDriver {
 
     private static void confirmQuietly(Peer source, String id, String key, ChannelException original) {
         try {
-            source.confirm(new Confirm(id, key, true, null));
+            source.confirm(new Confirm(id, key, true, null, original.getMessage()));
         } catch (ChannelException e) {
             original.addSuppressed(e);
         }

@@ -18,7 +18,7 @@ import java.util.Optional;
  * A migration of one section between two hosts: the source's section bakes, the real cookie codec carries its
  * fragment, the destination's section eats, through the five phases in order, in each phase the section declares,
  * with a daemon's rules: the versions are compared before anything is parsed (a major mismatch fails a mandatory
- * section at Prepare, naming both versions, and drops an optional one); a failing mandatory section fails the
+ * section that baked at Begin at Prepare, naming both versions, and leaves any other out); a failing mandatory section fails the
  * migration before the destination's commit, an optional one is skipped; after the commit (Finish's bake,
  * Confirm's eat) failures are only noted. Each host has its own {@link TestSectionContext} for the test to equip
  * ({@link #source()}, {@link #destination()}); they share one in-memory side stream.
@@ -89,7 +89,8 @@ public final class TwoHosts<T> {
                     && run.bake(Phase.BEGIN, source, run.sourceHandle) != null) {
                 throw new CookieException("cookie section " + feature + " is mandatory for this domain, but " + versions);
             }
-            run.notes.add("cookie section " + feature + " dropped: " + versions);
+            run.notes.add("cookie section " + feature + ": the peer has version " + source.metadata.version() + " and this host "
+                    + destination.metadata.version() + ": not used in this migration");
             return run.result();
         }
         String incoming = null;

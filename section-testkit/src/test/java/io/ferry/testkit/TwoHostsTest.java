@@ -74,7 +74,7 @@ public class TwoHostsTest {
         TwoHosts.Migration<String> migration = TwoHosts.between(new OptionalNoteSection(),
                 SectionMetadata.of(OptionalNoteSection.class), newer,
                 SectionMetadata.of(OptionalNoteSection.class).withVersion("2.0")).migrate();
-        assertEquals(List.of("cookie section note dropped: the source has version 1.0 and this host 2.0"), migration.notes());
+        assertEquals(List.of("cookie section note: the peer has version 1.0 and this host 2.0: not used in this migration"), migration.notes());
         assertTrue(migration.eaten().isEmpty());
         assertEquals(0, newer.parsed.get());
     }

@@ -14,17 +14,20 @@ import org.w3c.dom.Element;
  * <h2>The call contract</h2>
  * <ul>
  * <li><b>Threads.</b> The core calls a section on a worker thread of its own ({@code ferry-section-N}, a bounded
- * pool), never on the thread that serves a request; the section's service object is got for each call and given
- * back when the call has ended. A {@link SideStream.Writer} the section offered runs the same way.</li>
+ * pool), never on the thread that serves a request; the section's service object is got for each call, on that
+ * thread, and given back when the call has really ended. A {@link SideStream.Writer} the section offered runs the
+ * same way.</li>
  * <li><b>Time limit.</b> Each call ({@code parse}, {@code format}, {@code absent}, {@code bake}, {@code eat}, a side
  * stream's writer) may take at most the daemon's section timeout: 30 s unless {@code ferryd --section-timeout
- * SECONDS} (or {@code sectionTimeout} in {@code etc/io.ferry.daemon.cfg}) says otherwise. At the limit the call
- * fails as if it had thrown, and its thread is interrupted: a section that blocks should answer interruption. Perform
- * bakes while the guest is paused; keep that short.</li>
- * <li><b>Concurrency.</b> Calls of one section for one migration never overlap: the next waits until the last has
- * ended. Calls for different migrations, and the cookie tools' calls, may run at the same time on different
- * threads, on the same object: a section keeps no state of a migration in fields, or keeps it thread-safe and keyed
- * by {@link SectionContext#migrationId()}.</li>
+ * SECONDS} (or {@code sectionTimeout} in {@code etc/io.ferry.daemon.cfg}) says otherwise; a side stream's writer ten
+ * times that. At the limit the call fails as if it had thrown, and its thread is interrupted: a section that blocks
+ * should answer interruption. Perform bakes while the guest is paused; keep that short.</li>
+ * <li><b>Concurrency.</b> At most one {@code bake}, {@code eat} or side-stream writer of one section runs for one
+ * migration at a time: a call that comes while an earlier one of the same migration still runs (it outlived its
+ * limit) fails at once. Calls for different migrations, the pure calls ({@code parse}, {@code format},
+ * {@code absent}) and the cookie tools' calls may run at the same time on different threads, on the same object: a
+ * section keeps no state of a migration in fields, or keeps it thread-safe and keyed by
+ * {@link SectionContext#migrationId()}.</li>
  * <li><b>Exceptions.</b> A {@link CookieException}'s message is shown as it is; any other exception is reported as
  * {@code cookie section FEATURE failed in STEP: TYPE: MESSAGE}. From {@code parse}, it refuses the whole cookie: the
  * phase fails as for any malformed cookie. From {@code bake} or {@code eat} <em>before the destination's commit</em>
@@ -36,9 +39,11 @@ import org.w3c.dom.Element;
  * <li><b>Registration.</b> A migration pins the sections both hosts have in the same major version
  * ({@link SectionProperties#version()}) at Begin and Prepare, and looks each up again in every later phase. A
  * section must therefore stay registered until the migrations that pinned it have ended, or be replaced by a bundle
- * of the same feature and major version (a bundle update), which takes over their remaining calls. A mandatory
- * section that is gone is waited for a while, then the migration fails; an optional one is skipped. Fragments of
- * another major version are never parsed: a mandatory one fails the migration at Prepare, naming both versions.</li>
+ * of the same feature and major version (a bundle update), which takes over their remaining calls. A section that
+ * is gone while it still has a phase to run is waited for while the guest runs (then, if mandatory, the migration
+ * fails), never while the guest is paused; an optional one is left out. Fragments of another major version are never
+ * parsed: a mandatory one fails the migration at Prepare, naming both versions; an optional one is left out and
+ * logged on both hosts.</li>
  * </ul>
  *
  * @param <T> the section's in-memory value, immutable

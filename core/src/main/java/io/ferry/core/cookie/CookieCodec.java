@@ -64,6 +64,22 @@ public final class CookieCodec {
     }
 
     /**
+     * The features a cookie announces as mandatory, read before any section parses anything: what negotiation
+     * checks against this host's sections and their versions first.
+     */
+    public List<String> features(byte[] xml) throws CookieException {
+        Element root = document(parser, xml, WHAT).getDocumentElement();
+        List<String> names = new ArrayList<>();
+        for (Element feature : childrenByName(root).getOrDefault("feature", List.of())) {
+            if (feature.getAttribute("name").isEmpty()) {
+                throw new CookieException("missing feature name");
+            }
+            names.add(feature.getAttribute("name"));
+        }
+        return names;
+    }
+
+    /**
      * Writes a cookie: the header, one {@code <feature>} per mandatory feature, then the sections in canonical
      * order (sorted here, whatever order they come in).
      */

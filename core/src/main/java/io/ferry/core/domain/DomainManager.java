@@ -299,8 +299,8 @@ public class DomainManager {
             return job.run();
         } catch (DomainException e) {
             throw e;
-        } catch (HypervisorException e) {
-            throw new DomainException(e.getMessage(), e);
+        } catch (HypervisorException | CookieException e) {
+            throw new DomainException(e.getMessage(), e); // they name what failed: a driver, a cookie section
         } catch (Exception e) {
             throw new DomainException(description + " of domain " + domain.name() + " failed: " + e.getMessage(), e);
         } finally {

@@ -17,6 +17,8 @@ import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.XmlWriter;
 import java.io.InputStream;
 import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -69,9 +71,12 @@ final class DestinationSide {
                 SectionSet pinned = new SectionSet(List.of());
                 ParsedCookie begin = null;
                 if (!request.flags().v2()) {
-                    begin = m.parse(Phase.PREPARE, request.cookie(), spec, local);
-                    Negotiation.requireMandatory(begin.features(), local, request.sections());
+                    // versions first: no section parses a fragment of another major version
+                    List<String> announced = request.cookie() == null ? List.of()
+                            : m.bakery.codec().features(request.cookie().getBytes(StandardCharsets.UTF_8));
+                    local = Negotiation.requireMandatory(announced, m.sections, request.sections(), m.timing.sectionWaitMillis());
                     pinned = Negotiation.common(local, request.sections());
+                    begin = m.parse(Phase.PREPARE, request.cookie(), spec, pinned);
                 }
                 m.hooks.begin(spec.name(), "destination", spec.xml());
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Step.PREPARED, spec.name(), spec.uuid(),
@@ -80,6 +85,9 @@ final class DestinationSide {
                 boolean offline = request.flags().offline();
                 LiveJob job = offline ? null : m.jobs.start(spec.name(), "Incoming migration", 0);
                 in = new Incoming(entry, domain, spec, pinned, DataChannel.newToken(), job, m.newWatch());
+                if (begin != null) {
+                    in.mandatory.addAll(begin.features());
+                }
                 incoming.put(id, in);
                 String dataUri = offline ? null : startIncoming(in, request.flags().tunnelled());
                 in.dataUri = dataUri;
@@ -251,7 +259,10 @@ final class DestinationSide {
     private MigrationStats beforeCommit(Incoming in, String cookie) throws Exception {
         MigrationStats stats = in.flags.offline() ? null : awaitMemory(in);
         if (!in.flags.v2()) {
-            ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec, Negotiation.requirePinned(in.pinned, m.sections, m.timing.sectionWaitMillis()));
+            // the source's guest is paused: no waiting on a bundle update now
+            ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec,
+                    Negotiation.requirePinned(in.pinned, m.sections, EnumSet.of(Phase.FINISH), 0));
+            in.mandatory.addAll(performed.features());
             m.eat(Phase.FINISH, local(in), performed);
             Optional<Object> definition = performed.value("persistent");
             if (definition.isPresent()) {
@@ -282,6 +293,7 @@ final class DestinationSide {
                 LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
             }
         }
+        m.mandatory.remember(in.spec.uuid(), in.mandatory);
         end(in, true);
         LOG.info("domain {} arrived and runs here (migration {}, memory verified: {})", in.spec.name(), in.id,
                 stats == null ? "n/a" : stats.memoryVerified());
@@ -354,8 +366,12 @@ final class DestinationSide {
         } catch (Exception e) {
             LOG.error("clean-up of incoming migration {} failed: {}", in.id, e.getMessage());
         } finally {
+            if (in.job != null) {
+                in.job.failed(why);
+            }
             end(in, false);
-            LOG.warn("incoming migration {} of {} aborted: {}", in.id, in.spec.name(), why);
+            m.hooks.failed(in.spec.name(), "destination", why);
+            LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
         }
     }
 

@@ -45,8 +45,19 @@ public final class Hooks {
         this.limit = limit;
     }
 
-    /** A migration event, as {@code ferry events} lists them. */
-    public record Event(long sequence, long time, String domain, String operation, String side) {
+    /**
+     * A migration event, as {@code ferry events} lists them.
+     *
+     * @param operation {@code begin}, {@code end}, or {@code failed}
+     * @param reason why a migration failed; null for the others
+     */
+    public record Event(long sequence, long time, String domain, String operation, String side, String reason) {
+    }
+
+    /** A migration of {@code domain} failed on this {@code side}: the event says why (no hook runs: libvirt has none). */
+    public void failed(String domain, String side, String reason) {
+        LOG.warn("event: domain {} migration failed ({}): {}", domain, side, reason);
+        record(new Event(0, System.currentTimeMillis(), domain, "failed", side, reason));
     }
 
     /** The most recent events, oldest first. */
@@ -91,13 +102,15 @@ public final class Hooks {
     /** Records and logs the event; true if there is a hook to run. */
     private boolean recordEvent(String domain, String operation, String side) {
         LOG.info("event: domain {} migration {} ({})", domain, operation, side);
-        synchronized (this) {
-            events.addLast(new Event(++sequence, System.currentTimeMillis(), domain, operation, side));
-            if (events.size() > EVENTS_KEPT) {
-                events.removeFirst();
-            }
-        }
+        record(new Event(0, System.currentTimeMillis(), domain, operation, side, null));
         return script != null && Files.isExecutable(script);
+    }
+
+    private synchronized void record(Event event) {
+        events.addLast(new Event(++sequence, event.time(), event.domain(), event.operation(), event.side(), event.reason()));
+        if (events.size() > EVENTS_KEPT) {
+            events.removeFirst();
+        }
     }
 
     private ProcessRunner.Result run(String domain, String operation, String domainXml) throws IOException {

@@ -7,7 +7,9 @@ import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A migration arriving on this host, from Prepare to Finish: its step, journaled at each move. */
@@ -34,6 +36,8 @@ final class Incoming {
     volatile String dataUri;
     /** The lease state the source sent (lockstate), to take the leases with at Finish; null for fresh leases. */
     volatile String leaseState;
+    /** The features this migration carried as mandatory: what the domain's next migration from here must carry. */
+    final Set<String> mandatory = ConcurrentHashMap.newKeySet();
     /** Why this side failed on its own, for the driver (a full disk, say); null while it has not. */
     volatile String failure;
     private volatile Journal.Entry entry;

@@ -12,6 +12,7 @@ public final class Jobs {
 
     private final Map<String, LiveJob> active = new ConcurrentHashMap<>();
     private final Map<String, MigrationStats> completed = new ConcurrentHashMap<>();
+    private final Map<String, LiveJob> ended = new ConcurrentHashMap<>();
     private final Map<String, Long> speeds = new ConcurrentHashMap<>();
     private final Map<String, Long> downtimes = new ConcurrentHashMap<>();
 
@@ -24,9 +25,17 @@ public final class Jobs {
     }
 
     public void end(String domain, LiveJob job, boolean succeeded) {
-        if (active.remove(domain, job) && succeeded) {
-            completed.put(domain, job.stats());
+        if (active.remove(domain, job)) {
+            ended.put(domain, job);
+            if (succeeded) {
+                completed.put(domain, job.stats());
+            }
         }
+    }
+
+    /** The domain's last job that ended, succeeded or failed ({@link LiveJob#error}): {@code domjobinfo --completed}. */
+    public Optional<LiveJob> lastEnded(String domain) {
+        return Optional.ofNullable(ended.get(domain));
     }
 
     public Optional<LiveJob> active(String domain) {

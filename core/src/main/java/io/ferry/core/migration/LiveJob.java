@@ -16,6 +16,7 @@ public final class LiveJob implements MigrationControl, MigrationJob {
     private volatile long maxDowntimeMillis;
     private volatile boolean aborted;
     private volatile MigrationStats stats = MigrationStats.NONE;
+    private volatile String error;
 
     public LiveJob(String operation, long maxBandwidth, long maxDowntimeMillis) {
         this.operation = operation;
@@ -39,6 +40,17 @@ public final class LiveJob implements MigrationControl, MigrationJob {
 
     public MigrationStats stats() {
         return stats;
+    }
+
+    /** Why the job failed, or null: what {@code domjobinfo --completed} shows of a failed job. */
+    public String error() {
+        return error;
+    }
+
+    void failed(String why) {
+        if (error == null) {
+            error = why;
+        }
     }
 
     public void abort() {

@@ -7,7 +7,10 @@ import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.MigrationLog;
+import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
+import io.ferry.api.cookie.CookieException;
+import java.io.IOException;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
@@ -165,9 +168,24 @@ public final class MigrationEngine {
         }
     }
 
-    /** The side stream a source section offered for migration {@code id}, for the holder of its key; or null. */
+    /**
+     * The side stream a source section offered for migration {@code id}, for the holder of its key; or null. The
+     * writer runs as the section's calls do: on a section worker, with a time limit, its section held meanwhile.
+     */
     public SideStream.Writer sideStream(String id, String key, String feature) {
-        return m.streams.offered(id, key, feature);
+        SideStream.Writer writer = m.streams.offered(id, key, feature);
+        if (writer == null) {
+            return null;
+        }
+        return out -> {
+            SectionHandle handle = m.sections.get().byFeature(feature)
+                    .orElseThrow(() -> new IOException("cookie section " + feature + " is no longer registered"));
+            try (var tag = MigrationLog.tag(id)) {
+                handle.stream(id, writer, out);
+            } catch (CookieException e) {
+                throw new IOException(e.getMessage(), e);
+            }
+        };
     }
 
     /** Peer-to-peer: this daemon, the source, drives the whole migration against the destination daemon. */

@@ -14,6 +14,7 @@ import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
+import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -40,11 +41,14 @@ final class Migrations {
     final Timing timing;
     /** The daemon's mutual TLS identity, which the data connections use too; null when the channel is plain. */
     final SSLContext dataTls;
+    final MandatorySections mandatory;
 
     Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, Supplier<SectionSet> sections,
             Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing,
             SSLContext dataTls) {
         this.dataTls = dataTls;
+        this.mandatory = new MandatorySections(settings.stateDir(),
+                new HardenedXmlParser(settings.cookieMaxBytes(), settings.cookieMaxDepth()));
         this.settings = settings;
         this.bakery = bakery;
         this.domains = domains;

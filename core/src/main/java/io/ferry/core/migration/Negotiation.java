@@ -1,6 +1,8 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
 import io.ferry.core.section.SectionDescriptor;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
@@ -9,15 +11,22 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Supplier;
-import io.ferry.api.cookie.Mandatory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Section negotiation, beyond libvirt: each side tells the other which sections (feature, version) it has, and
  * a migration pins the sections both have in the same major version, so later phases bake only what the peer
- * can eat. A section the source announced as mandatory that the peer lacks fails the migration at Prepare.
+ * can eat and no section ever parses a fragment of another major version. A feature the source announced as
+ * mandatory that the peer lacks, or has in another major version, fails the migration at Prepare, before any
+ * memory moves. A section that is away (its bundle being updated) is waited for while the guest runs, never while
+ * it is paused, and only if it still has a phase to run.
  */
 final class Negotiation {
+    private static final Logger LOG = LoggerFactory.getLogger(Negotiation.class);
+
     private Negotiation() {
     }
 
@@ -25,33 +34,73 @@ final class Negotiation {
         return sections.all().stream().map(h -> new SectionVersion(h.descriptor().feature(), h.descriptor().version())).toList();
     }
 
-    /** The local sections that the peer has in the same major version. */
+    /**
+     * The local sections that the peer has in the same major version. A section both have in different major
+     * versions is left out of the migration, and said so in the log.
+     */
     static SectionSet common(SectionSet local, List<SectionVersion> peer) {
         if (peer == null) {
             return new SectionSet(List.of());
         }
         List<SectionHandle> shared = new ArrayList<>();
         for (SectionHandle handle : local.all()) {
-            find(peer, handle.descriptor().feature())
-                    .filter(v -> v.major() == handle.descriptor().majorVersion())
-                    .ifPresent(v -> shared.add(handle));
+            Optional<SectionVersion> theirs = find(peer, handle.descriptor().feature());
+            if (theirs.isPresent() && theirs.get().major() == handle.descriptor().majorVersion()) {
+                shared.add(handle);
+            } else if (theirs.isPresent()) {
+                LOG.warn("cookie section {}: the peer has version {} and this host {}: not used in this migration",
+                        handle.descriptor().feature(), theirs.get().version(), handle.descriptor().version());
+            }
         }
         return new SectionSet(shared);
     }
 
-    /** Refuses when a feature announced as mandatory is missing here, or here in another major version. */
-    static void requireMandatory(Collection<String> announced, SectionSet local, List<SectionVersion> peer) throws CookieException {
-        for (String feature : announced) {
-            Optional<SectionHandle> mine = local.byFeature(feature);
-            if (mine.isEmpty()) {
-                throw new CookieException("Unknown migration cookie feature " + feature);
+    /**
+     * The registered sections once every one of {@code features} is among them, waiting up to {@code waitMillis}
+     * for those that are away (a bundle being updated); refused naming the first still missing.
+     *
+     * @param why why the features are needed, for the refusal ("mandatory for domain vm1")
+     */
+    static SectionSet awaitFeatures(Collection<String> features, Supplier<SectionSet> registered, long waitMillis, String why)
+            throws CookieException {
+        long deadline = System.currentTimeMillis() + waitMillis;
+        while (true) {
+            SectionSet now = registered.get();
+            Optional<String> missing = features.stream().filter(f -> now.byFeature(f).isEmpty()).findFirst();
+            if (missing.isEmpty()) {
+                return now;
             }
+            if (System.currentTimeMillis() >= deadline) {
+                throw new CookieException("cookie section " + missing.get() + " is " + why + ", but no bundle on this host"
+                        + " offers it");
+            }
+            pause(missing.get());
+        }
+    }
+
+    /**
+     * Prepare's check of what the Begin cookie announced as mandatory: each such feature must be here (waited for
+     * while its bundle is being updated; absent: libvirt's "Unknown migration cookie feature") in the source's
+     * major version. Returns the sections registered now.
+     */
+    static SectionSet requireMandatory(Collection<String> announced, Supplier<SectionSet> registered, List<SectionVersion> peer,
+            long waitMillis) throws CookieException {
+        SectionSet local;
+        try {
+            local = awaitFeatures(announced, registered, waitMillis, "mandatory for this domain");
+        } catch (CookieException e) {
+            String missing = announced.stream().filter(f -> registered.get().byFeature(f).isEmpty()).findFirst().orElse("?");
+            throw new CookieException("Unknown migration cookie feature " + missing, e);
+        }
+        for (String feature : announced) {
+            SectionHandle mine = local.byFeature(feature).orElseThrow();
             Optional<SectionVersion> theirs = peer == null ? Optional.empty() : find(peer, feature);
-            if (theirs.isPresent() && theirs.get().major() != mine.get().descriptor().majorVersion()) {
+            if (theirs.isPresent() && theirs.get().major() != mine.descriptor().majorVersion()) {
                 throw new CookieException("cookie section " + feature + " is mandatory for this domain, but the source has"
-                        + " version " + theirs.get().version() + " and this host " + mine.get().descriptor().version());
+                        + " version " + theirs.get().version() + " and this host " + mine.descriptor().version());
             }
         }
+        return local;
     }
 
     /**
@@ -70,30 +119,38 @@ final class Negotiation {
     }
 
     /**
-     * {@link #current}, but a pinned section that can be mandatory may not vanish: its replacement is waited for
-     * {@code waitMillis} (a bundle being updated), then the migration fails.
+     * {@link #current}, but a pinned section that can be mandatory and still has a phase to run on this host
+     * ({@code remaining}) may not be away: its replacement is waited for up to {@code waitMillis} (0 while the
+     * guest is paused: it does not wait on a bundle update), then the migration fails. A section whose phases are
+     * over may come and go as it likes.
      */
-    static SectionSet requirePinned(SectionSet pinned, Supplier<SectionSet> registered, long waitMillis) throws CookieException {
+    static SectionSet requirePinned(SectionSet pinned, Supplier<SectionSet> registered, Set<Phase> remaining, long waitMillis)
+            throws CookieException {
+        List<String> needed = pinned.all().stream().map(SectionHandle::descriptor)
+                .filter(d -> d.mandatory() != Mandatory.NEVER)
+                .filter(d -> remaining.stream().anyMatch(p -> d.bakesIn(p) || d.eatsIn(p)))
+                .map(SectionDescriptor::feature).toList();
         long deadline = System.currentTimeMillis() + waitMillis;
         while (true) {
             SectionSet now = current(pinned, registered.get());
-            List<String> missing = pinned.all().stream()
-                    .filter(h -> h.descriptor().mandatory() != Mandatory.NEVER)
-                    .map(h -> h.descriptor().feature())
-                    .filter(f -> now.byFeature(f).isEmpty()).toList();
+            Optional<String> missing = needed.stream().filter(f -> now.byFeature(f).isEmpty()).findFirst();
             if (missing.isEmpty()) {
                 return now;
             }
-            if (System.currentTimeMillis() > deadline) {
-                throw new CookieException("cookie section " + missing.get(0) + " was removed during the migration and"
+            if (System.currentTimeMillis() >= deadline) {
+                throw new CookieException("cookie section " + missing.get() + " was removed during the migration and"
                         + " no replacement registered; it is needed for this domain");
             }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new CookieException("interrupted while waiting for cookie section " + missing.get(0));
-            }
+            pause(missing.get());
+        }
+    }
+
+    private static void pause(String waitingFor) throws CookieException {
+        try {
+            Thread.sleep(50);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CookieException("interrupted while waiting for cookie section " + waitingFor);
         }
     }
 

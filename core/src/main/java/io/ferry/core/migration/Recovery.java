@@ -133,7 +133,7 @@ final class Recovery {
             Outgoing o = source.adopt(entry, domain);
             if (o.mayRollBackAlone()) {
                 m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
-                    source.rollback(o);
+                    source.rollback(o, "its source daemon restarted before its memory could have moved");
                     return null;
                 });
             } // otherwise only the destination can say: the watchdog asks it when no driver claims the migration

@@ -48,7 +48,8 @@ final class Settlement {
         Outcome outcome = o.mayRollBackAlone() ? Outcome.ABORTED : ask(o);
         switch (outcome) {
             case COMMITTED -> source.complete(o, null);
-            case ABORTED -> source.rollback(o);
+            case ABORTED -> source.rollback(o, o.mayRollBackAlone() ? "it ended before the destination could commit it"
+                    : "the destination did not commit it");
             default -> {
             }
         }
@@ -80,7 +81,7 @@ final class Settlement {
                     return null;
                 }
                 if (o.step() == Step.BEGUN && request.cancelled()) {
-                    source.rollback(o);
+                    source.rollback(o, cancelled(request));
                     return null;
                 }
                 if (o.step() != Step.PERFORMED) {
@@ -94,7 +95,7 @@ final class Settlement {
                                 + o.domain.name() + " runs there, and its copy here was stopped");
                     }
                 } else if (outcome == Outcome.ABORTED) {
-                    source.rollback(o);
+                    source.rollback(o, request.cancelled() ? cancelled(request) : "the destination did not commit it");
                     if (!request.cancelled()) {
                         throw new MigrationException("the destination did not commit migration " + o.id + ": domain "
                                 + o.domain.name() + " goes on here");
@@ -144,7 +145,7 @@ final class Settlement {
                 return "Migration " + o.id + " of " + name + " aborted: " + name + " runs here";
             }
             if (o.step() == Step.BEGUN) {
-                source.rollback(o);
+                source.rollback(o, "aborted by the operator (domjobabort)");
                 return "Migration " + o.id + " of " + name + " aborted before any memory moved: " + name + " runs here";
             }
             Outcome outcome = settleInJob(o);
@@ -196,7 +197,7 @@ final class Settlement {
         }
         LOG.warn("domain {} resumed by the operator while the destination {} could not say whether it runs it (migration {})",
                 name, o.peer(), o.id);
-        source.rollback(o);
+        source.rollback(o, "resumed by the operator while its destination " + o.peer() + " could not say whether it runs it");
         if (o.domain.state() != DomainState.RUNNING) {
             throw new MigrationException("domain " + name + " could not be resumed; see the log");
         }
@@ -219,6 +220,10 @@ final class Settlement {
             m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
             return "Domain '" + domain.name() + "' resumed";
         });
+    }
+
+    private static String cancelled(Confirm request) {
+        return request.reason() == null ? "cancelled by its driver" : request.reason();
     }
 
     private static String undecided(Outgoing o) {

@@ -4,7 +4,6 @@ import io.ferry.api.cookie.SideStream;
 import io.ferry.protocol.ChannelException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -50,10 +49,6 @@ final class SideStreams {
     SideStream.Writer offered(String id, String key, String feature) {
         Offer offer = offered.get(id + "/" + feature);
         return offer != null && Migrations.keyMatches(offer.key(), key) ? offer.writer() : null;
-    }
-
-    void serve(SideStream.Writer writer, OutputStream out) throws IOException {
-        writer.writeTo(out);
     }
 
     void forget(String id) {

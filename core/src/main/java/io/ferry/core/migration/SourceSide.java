@@ -17,9 +17,11 @@ import io.ferry.protocol.Messages.Performed;
 import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -34,6 +36,8 @@ import org.slf4j.LoggerFactory;
 final class SourceSide {
     private static final Logger LOG = LoggerFactory.getLogger(SourceSide.class);
     private static final long MIB = 1024 * 1024;
+    /** What is left of a migration on its source once Perform began. */
+    private static final Set<Phase> SOURCE_PHASES_LEFT = EnumSet.of(Phase.PERFORM, Phase.CONFIRM);
 
     private final Migrations m;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
@@ -61,7 +65,10 @@ final class SourceSide {
             LiveJob job = null;
             try {
                 DomainSpec destination = destinationSpec(domain, request);
-                SectionSet sections = m.sections.get();
+                // a section the domain needed last time must be here now: waited for while its bundle re-registers
+                SectionSet sections = Negotiation.awaitFeatures(m.mandatory.of(destination), m.sections,
+                        m.timing.sectionWaitMillis(), "mandatory for domain " + domain.name()
+                                + " (its definition or its last migration says so)");
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
                     throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
@@ -76,6 +83,7 @@ final class SourceSide {
                             + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
                 }
                 m.hooks.begin(domain.name(), "source", destination.xml());
+                m.mandatory.remember(domain.uuid(), baked.features());
                 m.journal.record(entry);
                 outgoing.put(id, o);
                 return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
@@ -120,7 +128,7 @@ final class SourceSide {
                 } catch (Exception e) {
                     LOG.warn("Perform of {} failed: {}", o.domain.name(), e.getMessage());
                     if (o.mayRollBackAlone()) {
-                        rollback(o);
+                        rollback(o, "Perform failed: " + e.getMessage());
                     }
                     throw e;
                 }
@@ -133,7 +141,7 @@ final class SourceSide {
             // what Begin baked with, as far as the destination has it: a section that left since must come back
             o.pinned = Negotiation.common(o.pinned, request.peerSections());
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
-                    Negotiation.requirePinned(o.pinned, m.sections, m.timing.sectionWaitMillis()));
+                    Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()));
             m.eat(Phase.PERFORM, local(o), prepared);
         }
         if (!o.flags.offline()) {
@@ -150,7 +158,8 @@ final class SourceSide {
             complete(o, null);
             return new Performed(o.id, null);
         }
-        SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections, m.timing.sectionWaitMillis());
+        // the guest is paused: no waiting on a bundle update now
+        SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, 0);
         if (!o.flags.persistent()) {
             sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
         }
@@ -233,7 +242,7 @@ final class SourceSide {
      * The migration did not happen: the domain goes on here, resumed if the migration paused it and nobody took
      * its leases meanwhile. Caller holds the job, and the destination cannot commit any more.
      */
-    void rollback(Outgoing o) throws Exception {
+    void rollback(Outgoing o, String why) throws Exception {
         VirtualMachine vm = o.domain.vm();
         if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
             try {
@@ -249,8 +258,12 @@ final class SourceSide {
             m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
         }
         o.moveTo(Step.ABORTED, m.journal);
+        if (o.job != null) {
+            o.job.failed(why);
+        }
         end(o, false);
-        LOG.info("migration {} of {} rolled back", o.id, o.domain.name());
+        m.hooks.failed(o.domain.name(), "source", why);
+        LOG.warn("migration {} of {} failed and was rolled back: {}", o.id, o.domain.name(), why);
     }
 
     private void end(Outgoing o, boolean succeeded) {

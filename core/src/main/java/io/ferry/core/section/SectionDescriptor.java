@@ -33,6 +33,15 @@ public record SectionDescriptor(String feature, String element, String version, 
         return eats.contains(phase);
     }
 
+    /** Orders descriptors by their section version, the higher first. */
+    public static final java.util.Comparator<SectionDescriptor> NEWER_FIRST = java.util.Comparator
+            .comparingInt(SectionDescriptor::majorVersion).thenComparingInt(SectionDescriptor::minorVersion).reversed();
+
+    /** The minor part of {@link #version}. */
+    public int minorVersion() {
+        return Integer.parseInt(version.substring(version.indexOf('.') + 1));
+    }
+
     /** The major part of {@link #version}: sections of one major version read each other's fragments. */
     public int majorVersion() {
         return Integer.parseInt(version.substring(0, version.indexOf('.')));

@@ -8,9 +8,15 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.HashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
+import org.osgi.framework.Constants;
+import org.osgi.framework.Version;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -32,6 +38,8 @@ import org.slf4j.LoggerFactory;
 @Component(service = SectionRegistry.class)
 public class SectionRegistry {
     private static final Logger LOG = LoggerFactory.getLogger(SectionRegistry.class);
+    /** Section calls under way at once, over every migration of this daemon. */
+    static final int MAX_WORKERS = 64;
 
     private final BundleContext context;
     private final Duration timeout;
@@ -43,7 +51,8 @@ public class SectionRegistry {
         this.context = context;
         this.timeout = daemon.settings().sectionTimeout();
         AtomicInteger threads = new AtomicInteger();
-        this.workers = Executors.newCachedThreadPool(task -> {
+        // bounded: sections that hang use up at most this many threads; calls beyond it fail at once, naming the section
+        this.workers = new ThreadPoolExecutor(0, MAX_WORKERS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
             Thread thread = new Thread(task, "ferry-section-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
@@ -60,8 +69,20 @@ public class SectionRegistry {
                     new ServiceObjectsSource(context, reference, descriptor.feature()), workers, timeout));
             LOG.info("cookie section {} (element <{}>, version {}) added by {}", descriptor.feature(),
                     descriptor.element(), descriptor.version(), bundle);
+            warnIfShared(descriptor.feature());
         } catch (IllegalArgumentException e) {
             LOG.error("ignoring a cookie section: {}", e.getMessage());
+        }
+    }
+
+    /** Two bundles offering one feature is a deployment mistake more often than a plan: say which one serves. */
+    private void warnIfShared(String feature) {
+        List<SectionHandle> offering = handles.values().stream().filter(h -> h.descriptor().feature().equals(feature)).toList();
+        if (offering.size() > 1) {
+            SectionHandle serving = snapshot().byFeature(feature).orElseThrow();
+            LOG.warn("cookie section {} is offered by {} bundles ({}): {} serves it", feature, offering.size(),
+                    offering.stream().map(h -> h.descriptor().bundle()).sorted().collect(Collectors.joining(", ")),
+                    serving.descriptor().bundle());
         }
     }
 
@@ -78,19 +99,57 @@ public class SectionRegistry {
     }
 
     /**
-     * The sections registered now, one per feature: where two bundles offer the same feature, the one the
-     * framework ranks first (higher service ranking, then older registration) wins.
+     * The sections registered now, one per feature: where two bundles offer the same feature, {@link #PREFERRED}
+     * chooses, the same way every time.
      */
     public SectionSet snapshot() {
-        Map<String, Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> byFeature = new ConcurrentHashMap<>();
+        Map<String, Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> byFeature = new HashMap<>();
         for (Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry : handles.entrySet()) {
-            byFeature.merge(entry.getValue().descriptor().feature(), entry,
-                    (a, b) -> a.getKey().compareTo(b.getKey()) >= 0 ? a : b);
+            byFeature.merge(entry.getValue().descriptor().feature(), entry, (a, b) -> PREFERRED.compare(a, b) <= 0 ? a : b);
         }
-        List<SectionHandle> chosen = new ArrayList<>();
-        byFeature.values().stream().sorted(Comparator.comparing(e -> e.getValue().descriptor().feature()))
-                .forEach(e -> chosen.add(e.getValue()));
-        return new SectionSet(chosen);
+        return new SectionSet(byFeature.values().stream().map(Map.Entry::getValue).toList());
+    }
+
+    /** Every registration, the one that serves its feature first: what {@code ferry sections} lists. */
+    public List<Registration> registrations() {
+        SectionSet serving = snapshot();
+        return handles.entrySet().stream().sorted(PREFERRED)
+                .map(e -> new Registration(e.getValue(), serving.all().contains(e.getValue()), why(e, serving)))
+                .sorted(Comparator.comparing((Registration r) -> r.handle().descriptor().feature())
+                        .thenComparing(r -> !r.serving()))
+                .toList();
+    }
+
+    /** One registered section, whether it serves its feature, and why (when another bundle offers it too). */
+    public record Registration(SectionHandle handle, boolean serving, String why) {
+    }
+
+    /**
+     * Which of two registrations of one feature serves: an explicit service ranking first (as the framework ranks
+     * services), then the higher section version, then the higher bundle version, then the older registration.
+     */
+    static final Comparator<Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> PREFERRED =
+            Comparator.<Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>>comparingInt(e -> -ranking(e.getKey()))
+                    .thenComparing(e -> e.getValue().descriptor(), SectionDescriptor.NEWER_FIRST)
+                    .thenComparing(e -> e.getKey().getBundle() == null ? Version.emptyVersion : e.getKey().getBundle().getVersion(),
+                            Comparator.reverseOrder())
+                    .thenComparingLong(e -> (Long) e.getKey().getProperty(Constants.SERVICE_ID));
+
+    private static int ranking(ServiceReference<?> reference) {
+        return reference.getProperty(Constants.SERVICE_RANKING) instanceof Integer ranking ? ranking : 0;
+    }
+
+    private String why(Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry, SectionSet serving) {
+        String feature = entry.getValue().descriptor().feature();
+        long others = handles.values().stream().filter(h -> h.descriptor().feature().equals(feature)).count() - 1;
+        if (others == 0) {
+            return "";
+        }
+        SectionHandle winner = serving.byFeature(feature).orElseThrow();
+        if (winner == entry.getValue()) {
+            return ranking(entry.getKey()) != 0 ? "its service ranking" : "the highest version";
+        }
+        return "outranked by " + winner.descriptor().bundle();
     }
 
     @Deactivate

@@ -92,10 +92,16 @@ public final class TestSections {
 
     public static SectionHandle handle(SectionSource source, String feature, String element, Mandatory mandatory,
             List<Phase> bakes, List<Phase> eats, Duration timeout) {
+        return handle(source, feature, element, "1.0", mandatory, bakes, eats, timeout);
+    }
+
+    /** A handle of a section in a version of its own ({@code MAJOR.MINOR}). */
+    public static SectionHandle handle(SectionSource source, String feature, String element, String version,
+            Mandatory mandatory, List<Phase> bakes, List<Phase> eats, Duration timeout) {
         Map<String, Object> properties = new HashMap<>();
         properties.put(CookieSection.FEATURE, feature);
         properties.put(CookieSection.ELEMENT, element);
-        properties.put(CookieSection.VERSION, "1.0");
+        properties.put(CookieSection.VERSION, version);
         properties.put(CookieSection.MANDATORY, mandatory.name());
         properties.put(CookieSection.BAKES, bakes.stream().map(Phase::name).toArray(String[]::new));
         properties.put(CookieSection.EATS, eats.stream().map(Phase::name).toArray(String[]::new));

@@ -84,7 +84,7 @@ public class ClockSectionTest {
     public void aDestinationOfAnotherMajorVersionDropsItWithoutParsing() throws Exception {
         TwoHosts.Migration<ClockOffset> migration = TwoHosts.between(new ClockSection(), SectionMetadata.of(ClockSection.class),
                 new ClockSection(), SectionMetadata.of(ClockSection.class).withVersion("2.0")).domain(VM1).migrate();
-        assertEquals(List.of("cookie section clock dropped: the source has version 1.0 and this host 2.0"), migration.notes());
+        assertEquals(List.of("cookie section clock: the peer has version 1.0 and this host 2.0: not used in this migration"), migration.notes());
         assertEquals(Optional.empty(), migration.eaten(Phase.FINISH));
         assertEquals(Optional.empty(), migration.cookie(Phase.PERFORM));
     }

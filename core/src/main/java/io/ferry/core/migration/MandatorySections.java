@@ -1,0 +1,76 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.core.daemon.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Collection;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+import io.ferry.api.cookie.CookieException;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.protocol.xml.XmlException;
+import org.w3c.dom.Element;
+import org.w3c.dom.NodeList;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cookie sections a domain cannot migrate without, as this host knows them: those a migration of the domain
+ * last carried as mandatory (baked here, or eaten here), kept in {@code STATE/mandatory/UUID}, and those its
+ * definition names ({@code <metadata><ferry:sections xmlns:ferry='http://ferry.io/xmlns/ferry/1.0'><ferry:mandatory
+ * feature='tpm'/></ferry:sections></metadata>}). A Begin waits for them to be registered rather than bake without
+ * one whose bundle happens to be re-registering.
+ */
+final class MandatorySections {
+    private static final Logger LOG = LoggerFactory.getLogger(MandatorySections.class);
+    static final String NAMESPACE = "http://ferry.io/xmlns/ferry/1.0";
+    private final Path directory;
+    private final HardenedXmlParser parser;
+
+    MandatorySections(Path stateDir, HardenedXmlParser parser) {
+        this.directory = stateDir.resolve("mandatory");
+        this.parser = parser;
+    }
+
+    /** What a migration of {@code spec} needs, by its last migration here and by its definition. */
+    Set<String> of(DomainSpec spec) throws CookieException {
+        Set<String> features = new TreeSet<>(remembered(spec.uuid()));
+        if (spec.xml().contains(NAMESPACE)) { // the definition was read and checked when it was defined
+            try {
+                Element domain = parser.parse(spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition").getDocumentElement();
+                NodeList declared = domain.getElementsByTagNameNS(NAMESPACE, "mandatory");
+                for (int i = 0; i < declared.getLength(); i++) {
+                    features.add(((Element) declared.item(i)).getAttribute("feature"));
+                }
+            } catch (XmlException e) {
+                throw new CookieException("the definition of domain " + spec.name() + " cannot be read: " + e.getMessage(), e);
+            }
+        }
+        return features;
+    }
+
+    /** After a migration of the domain carried {@code features} as mandatory. Failure is logged: it only weakens a check. */
+    void remember(UUID domain, Collection<String> features) {
+        try {
+            AtomicFiles.write(directory.resolve(domain.toString()),
+                    String.join("\n", new TreeSet<>(features)).getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            LOG.warn("cannot remember the mandatory sections of domain {}: {}", domain, e.getMessage());
+        }
+    }
+
+    private Set<String> remembered(UUID domain) {
+        Path file = directory.resolve(domain.toString());
+        try {
+            return Files.exists(file) ? new TreeSet<>(Files.readString(file, StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.isBlank()).toList()) : Set.of();
+        } catch (IOException e) {
+            LOG.warn("cannot read the mandatory sections of domain {}: {}", domain, e.getMessage());
+            return Set.of();
+        }
+    }
+}

@@ -1,0 +1,191 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.core.cookie.TestSections;
+import io.ferry.core.section.SectionHandle;
+import io.ferry.core.section.SectionSource;
+import io.ferry.protocol.ChannelException;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.Test;
+import org.w3c.dom.Element;
+
+/**
+ * The section contract as the engine keeps it: versions are compared before any section parses, a mandatory
+ * section a domain needed is never left out, only sections with a phase left may hold a migration up, and a
+ * failed migration says why on both hosts.
+ */
+public class SectionContractTest {
+    private static final String VM = "vm1";
+    private static final List<Phase> ALL = List.of(Phase.BEGIN, Phase.PREPARE, Phase.PERFORM, Phase.FINISH, Phase.CONFIRM);
+
+    /** A section that counts what it is asked to do, in a version of its own. */
+    static final class Counting implements CookieSection<String> {
+        final AtomicInteger parsed = new AtomicInteger();
+        final AtomicInteger eaten = new AtomicInteger();
+
+        SectionHandle handle(String version, Mandatory mandatory, List<Phase> bakes, List<Phase> eats) {
+            return TestSections.handle(SectionSource.of(this), "tpm", "tpm", version, mandatory, bakes, eats, TestSections.TIMEOUT);
+        }
+
+        @Override
+        public String parse(Element fragment) {
+            parsed.incrementAndGet();
+            return fragment.getAttribute("digest");
+        }
+
+        @Override
+        public void format(String value, Element fragment) {
+            fragment.setAttribute("digest", value);
+        }
+
+        @Override
+        public Optional<String> bake(SectionContext context) {
+            return Optional.of("sha256:42");
+        }
+
+        @Override
+        public void eat(SectionContext context, String value) {
+            eaten.incrementAndGet();
+        }
+    }
+
+    @Test
+    public void aMandatorySectionOfAnotherMajorVersionFailsPrepareBeforeAnySectionParses() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Counting v1 = new Counting();
+        Counting v2 = new Counting();
+        d.source.extraSections.add(v1.handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+        d.destination.extraSections.add(v2.handle("2.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertEquals("cookie section tpm is mandatory for this domain, but the source has version 1.0 and this host 2.0",
+                e.getMessage());
+        assertEquals("the 2.0 section never saw the 1.0 fragment", 0, v2.parsed.get());
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void anOptionalSectionOfAnotherMajorVersionIsLeftOutOfTheMigration() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Counting v1 = new Counting();
+        Counting v2 = new Counting();
+        d.source.extraSections.add(v1.handle("1.3", Mandatory.NEVER, ALL, ALL));
+        d.destination.extraSections.add(v2.handle("2.0", Mandatory.NEVER, ALL, ALL));
+
+        d.migrate(VM);
+
+        assertEquals(0, v2.parsed.get() + v2.eaten.get());
+        assertEquals("the source did not eat the destination's 2.0 fragments either", 0, v1.parsed.get() + v1.eaten.get());
+        d.destination.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void aBeginWaitsForAMandatorySectionWhoseBundleIsReRegistering() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        Counting tpm = new Counting();
+        SectionHandle section = tpm.handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE));
+        d.source.extraSections.add(section);
+        d.destination.extraSections.add(new Counting().handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+        d.migrate(VM);
+        d.destination.extraSections.clear(); // on the way back, it is the destination that needs it: remembered there
+        Thread back = new Thread(() -> {
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                return;
+            }
+            d.destination.extraSections.add(new Counting().handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN),
+                    List.of(Phase.PREPARE)));
+        });
+        back.start();
+
+        d.driver().run(d.peer(d.destination), d.peer(d.source), new io.ferry.protocol.Messages.Migrate(VM, d.source.uri,
+                TwoDaemons.LIVE, null, null, 0));
+
+        back.join();
+        assertEquals("the section was baked on the way back and eaten here", 1, tpm.eaten.get());
+        d.source.assertRuns(VM, null);
+    }
+
+    @Test
+    public void aDomainThatNeededAMandatorySectionNeverMigratesWithoutIt() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(new Counting().handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+        d.destination.extraSections.add(new Counting().handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+        d.migrate(VM);
+        d.destination.extraSections.clear(); // and it does not come back
+
+        ChannelException e = assertThrows(ChannelException.class, () -> d.driver().run(d.peer(d.destination),
+                d.peer(d.source), new io.ferry.protocol.Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0)));
+
+        assertEquals("cookie section tpm is mandatory for domain vm1 (its definition or its last migration says so), but"
+                + " no bundle on this host offers it", e.getMessage());
+        d.destination.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void aSectionWhosePhasesAreOverMayLeaveWithoutHoldingTheMigrationUp() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(new Counting().handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+        d.destination.extraSections.add(new Counting().handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        d.source.extraSections.clear();
+        d.destination.extraSections.clear();
+
+        run.confirm(false, run.perform().finish().cookie());
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void aMandatorySectionThatLeavesWhileTheGuestIsPausedFailsTheMigrationAndTheGuestResumes() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(FaultySection.healthy());
+        d.source.vm(VM).atSwitchOver = d.source.extraSections::clear;
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().contains("cookie section fault was removed during the migration"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    @Test
+    public void aFailedMigrationSaysWhyOnBothHosts() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(FaultySection.failing("eat", Phase.FINISH));
+
+        d.migrationFails(VM);
+
+        String why = "cookie section fault failed in eat: IllegalStateException: fault injected at eat:finish";
+        assertTrue(d.destination.engine().events().stream().anyMatch(ev -> ev.operation().equals("failed")
+                && ev.reason().contains(why)));
+        assertTrue(d.source.engine().events().stream().anyMatch(ev -> ev.operation().equals("failed")
+                && ev.side().equals("source")));
+        assertTrue(d.destination.engine().jobs().lastEnded(VM).orElseThrow().error().contains(why));
+        assertTrue(d.source.engine().jobs().lastEnded(VM).orElseThrow().error().contains(why));
+        assertFalse(d.source.engine().jobs().completed(VM).isPresent());
+    }
+}
