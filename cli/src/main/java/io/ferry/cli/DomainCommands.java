@@ -59,7 +59,9 @@ final class DomainCommands {
             return 0;
         }));
         commands.put("list", new Simple("list [--all]                   list the running (or all) domains", (session, args, out) -> {
-            boolean all = new Args(args, Set.of(), Set.of("--all")).has("--all");
+            Args parsed = new Args(args, Set.of(), Set.of("--all"));
+            parsed.positionals(0, "nothing");
+            boolean all = parsed.has("--all");
             Table table = new Table("Id", "Name", "State");
             for (Map<String, String> d : Xml.rows(Xml.parse(session.daemon().get("domains")), "domain")) {
                 boolean active = !d.get("state").equals("shut off");

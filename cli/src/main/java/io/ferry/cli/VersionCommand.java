@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 
 /** {@code ferry version}. */
 final class VersionCommand implements Command {
@@ -25,6 +26,7 @@ final class VersionCommand implements Command {
 
     @Override
     public int run(Session session, List<String> args, PrintStream out) throws CliException {
+        new Args(args, Set.of(), Set.of()).positionals(0, "nothing");
         out.println("Compiled against library: Ferry " + version());
         if (!session.isOffline()) {
             var daemon = Xml.of(Xml.parse(session.daemon().get("version")));

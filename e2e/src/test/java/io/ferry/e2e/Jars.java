@@ -32,6 +32,30 @@ final class Jars {
         return target;
     }
 
+    /**
+     * A copy of {@code source} without the DS component {@code component} (its descriptor and its entry in the
+     * manifest's {@code Service-Component}): one section of a bundle that has several.
+     */
+    static Path withoutComponent(Path source, String component, Path target) throws IOException {
+        String descriptor = "OSGI-INF/" + component + ".xml";
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
+            Manifest manifest = new Manifest(in.getManifest());
+            String components = manifest.getMainAttributes().getValue("Service-Component");
+            manifest.getMainAttributes().putValue("Service-Component", java.util.Arrays.stream(components.split(","))
+                    .filter(entry -> !entry.trim().equals(descriptor)).collect(java.util.stream.Collectors.joining(",")));
+            try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, manifest)) {
+                for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
+                    if (!entry.getName().equals(descriptor)) {
+                        out.putNextEntry(new JarEntry(entry.getName()));
+                        in.transferTo(out);
+                        out.closeEntry();
+                    }
+                }
+            }
+        }
+        return target;
+    }
+
     /** Puts a file into a watched directory in one atomic step, as FileInstall wants. */
     static void dropInto(Path file, Path directory, String name) throws IOException {
         Path temp = Files.createTempFile(directory.getParent(), name, ".part");

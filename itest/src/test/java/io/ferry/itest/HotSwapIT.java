@@ -66,7 +66,7 @@ public class HotSwapIT extends FerryTestSupport {
             Bundle section = context.installBundle(jar.toUri().toString());
             section.start();
             Map<String, String> listed = Await.until("the probe section listed", daemon::sections,
-                    s -> s.containsKey("probe") && s.containsKey("fault"));
+                    s -> s.containsKey("probe") && s.containsKey("fault") && s.containsKey("gate"));
             assertEquals(PROBE_BSN + " " + firstVersion, listed.get("probe"));
             assertEquals(withTestSection(shipped, PROBE_BSN + " " + firstVersion), listed);
             String firstCookie = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
@@ -83,7 +83,8 @@ public class HotSwapIT extends FerryTestSupport {
             assertEquals(new Version(2, 0, 0), section.getVersion());
             assertEquals(Bundle.ACTIVE, section.getState());
             listed = Await.until("the probe section from 2.0.0 listed", daemon::sections,
-                    s -> (PROBE_BSN + " 2.0.0").equals(s.get("probe")) && (PROBE_BSN + " 2.0.0").equals(s.get("fault")));
+                    s -> (PROBE_BSN + " 2.0.0").equals(s.get("probe")) && (PROBE_BSN + " 2.0.0").equals(s.get("fault"))
+                            && (PROBE_BSN + " 2.0.0").equals(s.get("gate")));
             assertEquals(withTestSection(shipped, PROBE_BSN + " 2.0.0"), listed);
             assertProbe(daemon.bake("begin", DOMAIN, DOMAIN_UUID), "2.0.0");
 
@@ -98,7 +99,7 @@ public class HotSwapIT extends FerryTestSupport {
             section.uninstall();
             refresh(section);
             listed = Await.until("the probe section gone", daemon::sections,
-                    s -> !s.containsKey("probe") && !s.containsKey("fault"));
+                    s -> !s.containsKey("probe") && !s.containsKey("fault") && !s.containsKey("gate"));
             assertEquals(shipped, listed);
             String after = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
             assertNull("probe in " + after, probe(after));
@@ -130,11 +131,12 @@ public class HotSwapIT extends FerryTestSupport {
         return sections;
     }
 
-    /** {@code sections} plus the test bundle's two (probe and fault), in the daemon's order (by feature). */
+    /** {@code sections} plus the test bundle's three (probe, fault and gate), in the daemon's order (by feature). */
     private static Map<String, String> withTestSection(Map<String, String> sections, String bundle) {
         Map<String, String> all = new TreeMap<>(sections);
         all.put("probe", bundle);
         all.put("fault", bundle);
+        all.put("gate", bundle);
         return new LinkedHashMap<>(all);
     }
 

@@ -116,7 +116,8 @@ public final class Messages {
 
     /**
      * The destination's data endpoint of a migration, for the source daemon that presents the migration's key:
-     * the data URI it handed out at Prepare and the token the data connection must start with.
+     * the data URI it handed out at Prepare and the token the data connection must start with (none when the
+     * destination's hypervisor listens itself, QEMU to QEMU).
      */
     public record Endpoint(String id, String dataUri, String token) {
         public String toXml() {
@@ -124,7 +125,7 @@ public final class Messages {
         }
 
         public static Endpoint fromXml(Xml x) throws ChannelException {
-            return new Endpoint(x.required("id"), x.required("uri"), x.required("token"));
+            return new Endpoint(x.required("id"), x.required("uri"), x.attr("token"));
         }
     }
 

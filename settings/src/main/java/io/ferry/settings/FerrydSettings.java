@@ -21,6 +21,7 @@ public final class FerrydSettings {
     public static final String LOCKSTATE = "io.ferry.plugin.lockstate";
     public static final String OVS = "io.ferry.plugin.ovs";
     public static final String ZOOKEEPER = "io.ferry.lock.zookeeper";
+    public static final String QEMU = "io.ferry.driver.qemu";
     /** Not a configuration: a framework property, for what the framework itself needs. */
     public static final String FRAMEWORK = "framework";
 
@@ -54,6 +55,8 @@ public final class FerrydSettings {
             "the ZooKeeper ensemble of the zookeeper lock manager");
     public static final Setting<String> OVSDB = add(OVS, "ovsdb", "--ovsdb", "unix:PATH", "", Checks.TEXT,
             "this host's Open vSwitch database");
+    public static final Setting<Duration> PROGRESS_TIMEOUT = add(QEMU, "progressTimeoutSeconds", "--progress-timeout", "SECONDS",
+            "30", Checks.seconds(1), "a QEMU migration whose transferred bytes do not grow this long is cancelled");
     public static final Setting<Path> TLS_KEYSTORE = add(DAEMON, "tlsKeystore", "--tls-keystore", "FILE", "", Checks.PATH,
             "mutual TLS (ferry+tls://): PKCS12 keystore, this host's key and certificate");
     public static final Setting<Path> TLS_TRUSTSTORE = add(DAEMON, "tlsTruststore", "--tls-truststore", "FILE", "", Checks.PATH,

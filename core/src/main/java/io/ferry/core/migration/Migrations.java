@@ -13,6 +13,7 @@ import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.MigrationSectionContext;
+import io.ferry.core.section.SectionCatalog;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.charset.StandardCharsets;
@@ -30,7 +31,7 @@ final class Migrations {
     final DaemonSettings settings;
     final CookieBakery bakery;
     final DomainManager domains;
-    final Supplier<SectionSet> sections;
+    final SectionCatalog sections;
     final Journal journal;
     final Jobs jobs;
     final Hooks hooks;
@@ -43,7 +44,7 @@ final class Migrations {
     final SSLContext dataTls;
     final MandatorySections mandatory;
 
-    Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, Supplier<SectionSet> sections,
+    Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, SectionCatalog sections,
             Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing,
             SSLContext dataTls) {
         this.dataTls = dataTls;

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.Phase;
+import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -38,6 +39,8 @@ final class SourceSide {
     private static final long MIB = 1024 * 1024;
     /** What is left of a migration on its source once Perform began. */
     private static final Set<Phase> SOURCE_PHASES_LEFT = EnumSet.of(Phase.PERFORM, Phase.CONFIRM);
+    /** How long Confirm waits for graphics clients to reach the destination before the copy here goes. */
+    private static final long GRAPHICS_WAIT_MILLIS = 3_000;
 
     private final Migrations m;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
@@ -65,10 +68,7 @@ final class SourceSide {
             LiveJob job = null;
             try {
                 DomainSpec destination = destinationSpec(domain, request);
-                // a section the domain needed last time must be here now: waited for while its bundle re-registers
-                SectionSet sections = Negotiation.awaitFeatures(m.mandatory.of(destination), m.sections,
-                        m.timing.sectionWaitMillis(), "mandatory for domain " + domain.name()
-                                + " (its definition or its last migration says so)");
+                SectionSet sections = awaitSections(domain, destination);
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
                     throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
@@ -96,6 +96,23 @@ final class SourceSide {
                 throw e;
             }
         });
+    }
+
+    /**
+     * The sections to bake Begin's cookie with, once those the domain may need are all here: the ones it needed
+     * last time (or its definition names), and any that may be mandatory and just left (a bundle being updated:
+     * its new registration is waited for; one gone for good refuses Begins for the wait, then is forgotten).
+     */
+    private SectionSet awaitSections(Domain domain, DomainSpec destination) throws Exception {
+        long wait = m.timing.sectionWaitMillis();
+        Set<String> needed = m.mandatory.of(destination);
+        SectionSet sections = Negotiation.awaitFeatures(needed, m.sections, wait, feature -> "cookie section " + feature
+                + " is mandatory for domain " + domain.name() + " (its definition or its last migration says so), but no"
+                + " bundle on this host offers it");
+        Set<String> departed = m.sections.departedWithin(wait);
+        return departed.isEmpty() ? sections : Negotiation.awaitFeatures(departed, m.sections, wait, feature -> "cookie section "
+                + feature + " left this host moments ago (its bundle being updated?) and has not come back; domain "
+                + domain.name() + " may need it, so it does not migrate without it: try again once it is back");
     }
 
     private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {
@@ -184,6 +201,14 @@ final class SourceSide {
                     + " migration " + o.id + " (it said " + endpoint.dataUri() + "): the memory of " + o.domain.name()
                     + " goes nowhere else");
         }
+        if (!"tunnel".equals(endpoint.dataUri()) && endpoint.token() == null) {
+            // the destination's VM listens itself (DirectMigration, QEMU to QEMU): no token, this VM connects
+            if (!(vm instanceof DirectMigration direct)) {
+                throw new MigrationException("the destination offered its hypervisor's own data connection ("
+                        + endpoint.dataUri() + "), which the VM of domain " + o.domain.name() + " cannot use");
+            }
+            return direct.sendMemory(endpoint.dataUri(), o.job);
+        }
         if ("tunnel".equals(endpoint.dataUri())) {
             var upload = m.peers.peer(request.destUri()).tunnel(o.id);
             try {
@@ -220,11 +245,18 @@ final class SourceSide {
                 LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
             }
         }
-        if (o.job != null && !o.flags.v2()) {
-            // the destination committed, which it only does once it verified the memory
+        VirtualMachine vm = o.domain.vm();
+        if (o.job != null && !o.flags.v2() && vm != null && vm.hasMemoryDigest()) {
+            // the destination committed, which it only does once it verified the memory's digest; a VM without one
+            // (QEMU) has only its hypervisor's word that the stream loaded: its memory stays "not verified"
             MigrationStats s = o.job.stats();
             o.job.progress(new MigrationStats(s.elapsedMillis(), s.total(), s.processed(), s.remaining(), s.bandwidth(),
                     s.dirtyRate(), s.iteration(), s.downtimeMillis(), s.setupMillis(), s.pageSize(), true));
+        }
+        if (vm != null && o.domain.isActive() && !o.flags.offline()
+                && !vm.awaitGraphicsClientsMigrated(GRAPHICS_WAIT_MILLIS)) {
+            LOG.warn("the graphics clients of {} did not report their move to the destination within {} ms", o.domain.name(),
+                    GRAPHICS_WAIT_MILLIS);
         }
         if (o.domain.isActive() && !o.flags.offline()) {
             m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashMap;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link SectionHandle}, so sections come and go freely while the daemon runs.
  */
 @Component(service = SectionRegistry.class)
-public class SectionRegistry {
+public class SectionRegistry implements SectionCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(SectionRegistry.class);
     /** Section calls under way at once, over every migration of this daemon. */
     static final int MAX_WORKERS = 64;
@@ -45,6 +46,8 @@ public class SectionRegistry {
     private final Duration timeout;
     private final ExecutorService workers;
     private final Map<ServiceReference<CookieSection<?>>, SectionHandle> handles = new ConcurrentHashMap<>();
+    /** When each feature that may be mandatory lost its last registration, until one comes back. */
+    private final Map<String, Long> departures = new ConcurrentHashMap<>();
 
     @Activate
     public SectionRegistry(BundleContext context, @Reference Daemon daemon) {
@@ -69,6 +72,7 @@ public class SectionRegistry {
                     new ServiceObjectsSource(context, reference, descriptor.feature()), workers, timeout));
             LOG.info("cookie section {} (element <{}>, version {}) added by {}", descriptor.feature(),
                     descriptor.element(), descriptor.version(), bundle);
+            departures.remove(descriptor.feature());
             warnIfShared(descriptor.feature());
         } catch (IllegalArgumentException e) {
             LOG.error("ignoring a cookie section: {}", e.getMessage());
@@ -88,6 +92,10 @@ public class SectionRegistry {
 
     void removeSection(ServiceReference<CookieSection<?>> reference) {
         SectionHandle removed = handles.remove(reference);
+        if (removed != null && removed.descriptor().mandatory() != io.ferry.api.cookie.Mandatory.NEVER
+                && handles.values().stream().noneMatch(h -> h.descriptor().feature().equals(removed.descriptor().feature()))) {
+            departures.put(removed.descriptor().feature(), System.currentTimeMillis());
+        }
         if (removed != null) {
             LOG.info("cookie section {} removed ({})", removed.descriptor().feature(), removed.descriptor().bundle());
         }
@@ -102,6 +110,18 @@ public class SectionRegistry {
      * The sections registered now, one per feature: where two bundles offer the same feature, {@link #PREFERRED}
      * chooses, the same way every time.
      */
+    @Override
+    public SectionSet get() {
+        return snapshot();
+    }
+
+    @Override
+    public Set<String> departedWithin(long millis) {
+        long since = System.currentTimeMillis() - millis;
+        return departures.entrySet().stream().filter(e -> e.getValue() >= since).map(Map.Entry::getKey)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
     public SectionSet snapshot() {
         Map<String, Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> byFeature = new HashMap<>();
         for (Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry : handles.entrySet()) {
