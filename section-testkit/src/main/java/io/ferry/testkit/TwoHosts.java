@@ -19,9 +19,8 @@ import java.util.Optional;
  * fragment, the destination's section eats, through the five phases in order, in each phase the section declares,
  * with a daemon's rules: the versions are compared before anything is parsed (on a major mismatch, Prepare fails
  * naming both versions if the section baked a mandatory fragment at Begin, and the section is left out otherwise);
- * a failing mandatory section fails the
- * migration before the destination's commit, an optional one is skipped; after the commit (Finish's bake,
- * Confirm's eat) failures are only noted. Each host has its own {@link TestSectionContext} for the test to equip
+ * a failing mandatory section fails the migration before the destination's commit, an optional one is skipped;
+ * after the commit (Finish's bake, Confirm's eat) failures are only noted. Each host has its own {@link TestSectionContext} for the test to equip
  * ({@link #source()}, {@link #destination()}); they share one in-memory side stream.
  *
  * @param <T> the section's value
