@@ -6,6 +6,7 @@ import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.cookie.CookieCodec;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.util.Optional;
@@ -47,10 +48,11 @@ public class PersistentSection implements CookieSection<Element> {
 
     @Override
     public Optional<Element> bake(SectionContext context) throws CookieException {
-        if (context.domain().isEmpty()) {
+        Optional<DomainSpec> domain = context.capability(DomainSpec.class);
+        if (domain.isEmpty()) {
             return Optional.empty();
         }
-        byte[] xml = context.domain().get().xml().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] xml = domain.get().xml().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return Optional.of(CookieCodec.document(new HardenedXmlParser(), xml, "domain definition").getDocumentElement());
     }
 

@@ -8,7 +8,6 @@ import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
-import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Finish;
@@ -21,7 +20,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -98,7 +96,7 @@ final class DestinationSide {
                 if (begin != null) {
                     m.eat(Phase.PREPARE, local(in), begin);
                 }
-                String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, local(in), pinned, Map.of()).xml();
+                String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, local(in), pinned).xml();
                 // no token: the hypervisor's own data connection carries none, and the source sees it by that
                 return new Prepared(id, dataUri, in.direct ? null : in.token, cookie, Negotiation.versions(local));
             } catch (Exception e) {
@@ -312,14 +310,10 @@ final class DestinationSide {
      */
     private Finished afterCommit(Incoming in, MigrationStats stats) {
         String note = resumeCommitted(in);
-        Map<String, Object> coreData = new HashMap<>();
-        if (in.job != null) {
-            coreData.put(MigrationSectionContext.STATISTICS, SourceSide.statistics(in.job));
-        }
         String cookie = null;
         if (!in.flags.v2()) {
             try {
-                cookie = m.bake(Phase.FINISH, local(in), Negotiation.current(in.pinned, m.sections.get()), coreData).xml();
+                cookie = m.bake(Phase.FINISH, local(in), Negotiation.current(in.pinned, m.sections.get())).xml();
             } catch (Exception e) {
                 // committed: the domain runs here whatever a section says now; Confirm does without this cookie
                 LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
@@ -441,7 +435,8 @@ final class DestinationSide {
     private Local local(Incoming in) {
         String name = in.spec.name();
         return new Local(in.id, in.key(), in.spec, Optional.ofNullable(in.domain.vm()),
-                m.leases(name, () -> m.domains.leases().state(name), state -> in.leaseState = state), in.entry().peer());
+                m.leases(name, () -> m.domains.leases().state(name), state -> in.leaseState = state), in.entry().peer(),
+                Optional.ofNullable(in.job));
     }
 
     Optional<Incoming> find(String id) {

@@ -9,7 +9,6 @@ import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
-import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
@@ -19,7 +18,6 @@ import io.ferry.protocol.Messages.Performed;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -78,7 +76,7 @@ final class SourceSide {
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags(), key, null, running);
                 Outgoing o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
-                CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections, Map.of());
+                CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections);
                 if (request.flags().v2() && !baked.features().isEmpty()) {
                     throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
                             + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
@@ -177,16 +175,12 @@ final class SourceSide {
             complete(o, null);
             return new Performed(o.id, null);
         }
-        Map<String, Object> coreData = new HashMap<>();
-        if (o.job != null) {
-            coreData.put(MigrationSectionContext.STATISTICS, statistics(o.job));
-        }
         // the guest is paused: no waiting on a bundle update now
         SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, 0);
         if (!o.flags.persistent()) {
             sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
         }
-        CookieBakery.Baked baked = m.bake(Phase.PERFORM, local(o), sections, coreData);
+        CookieBakery.Baked baked = m.bake(Phase.PERFORM, local(o), sections);
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
@@ -329,7 +323,7 @@ final class SourceSide {
         return new Local(o.id, o.key(), o.destination, Optional.ofNullable(o.domain.vm()),
                 m.leases(name, () -> o.entry().leaseState() != null ? o.entry().leaseState() : m.domains.leases().state(name),
                         state -> {
-                        }), o.peer());
+                        }), o.peer(), Optional.ofNullable(o.job));
     }
 
     /** The migration, if the caller presents its key; refused otherwise. */
@@ -368,24 +362,5 @@ final class SourceSide {
 
     List<Outgoing> all() {
         return List.copyOf(outgoing.values());
-    }
-
-    static io.ferry.core.builtin.JobStatistics statistics(LiveJob job) {
-        MigrationStats s = job.stats();
-        Map<String, Long> fields = new HashMap<>();
-        fields.put("started", job.started());
-        fields.put("stopped", System.currentTimeMillis());
-        fields.put("sent", System.currentTimeMillis());
-        fields.put("time_elapsed", s.elapsedMillis());
-        fields.put("downtime", s.downtimeMillis());
-        fields.put("setup_time", s.setupMillis());
-        fields.put("memory_total", s.total());
-        fields.put("memory_processed", s.processed());
-        fields.put("memory_remaining", s.remaining());
-        fields.put("memory_bps", s.bandwidth());
-        fields.put("memory_dirty_rate", s.dirtyRate());
-        fields.put("memory_iteration", s.iteration());
-        fields.put("memory_page_size", s.pageSize());
-        return new io.ferry.core.builtin.JobStatistics(fields);
     }
 }

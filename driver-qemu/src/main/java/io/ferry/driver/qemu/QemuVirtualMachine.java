@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
@@ -18,7 +19,7 @@ import java.util.List;
  * A QEMU process driven over QMP. Its run state is QEMU's own ({@code query-status}), never a copy of it; the
  * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}).
  */
-final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
+final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole {
     private static final System.Logger LOG = System.getLogger(QemuVirtualMachine.class.getName());
 
     private final QemuDomain domain;
@@ -191,7 +192,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
     }
 
     @Override
-    public List<DomainSpec.Graphics> graphicsListeners() {
+    public List<DomainSpec.Graphics> listeners() {
         List<DomainSpec.Graphics> listeners = new ArrayList<>();
         for (QemuDomain.Graphics g : domain.graphics()) {
             try {
@@ -207,14 +208,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
         return listeners;
     }
 
-    @Override
-    public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException {
-        relocateGraphicsClients(destination, -1, tlsSubject);
-    }
-
     /** SPICE: {@code client_migrate_info}. VNC: QEMU relocates no VNC clients; said in the log. */
     @Override
-    public void relocateGraphicsClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
+    public void relocateClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
             throws HypervisorException {
         checkPresent();
         if (domain.graphics().stream().noneMatch(g -> g.type().equals(destination.type()))) {
@@ -240,7 +236,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
 
     /** After {@code client_migrate_info}: waits for SPICE_MIGRATE_COMPLETED, at most {@code timeoutMillis}. */
     @Override
-    public boolean awaitGraphicsClientsMigrated(long timeoutMillis) {
+    public boolean awaitClientsMigrated(long timeoutMillis) {
         if (!spiceRelocated || gone) {
             return true;
         }

@@ -6,7 +6,11 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.Phase;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.testkit.SectionMetadata;
+import io.ferry.testkit.TestSectionContext;
+import io.ferry.testkit.TwoHosts;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +54,18 @@ public class SnapshotSideStreamTest {
         assertEquals(List.of("root", "child", "sibling", "grandchild"), staged.stream().map(Snapshot::name).toList());
         assertEquals(tree.get(2), staged.get(3));
         assertEquals("grandchild", destination.stagedCurrent.get("m1"));
+    }
+
+    @Test
+    public void betweenTwoHostsTheBodiesTakeTheSideStreamAndTheDescriptorTheCookie() throws Exception {
+        SnapshotsSection atSource = new SnapshotsSection(source);
+        source.snapshots.put(TestSectionContext.DOMAIN_UUID, List.of(snapshot("root", null), snapshot("child", "root")));
+        source.current.put(TestSectionContext.DOMAIN_UUID, "child");
+        TwoHosts.Migration<SnapshotDescriptor> migration = TwoHosts.between(atSource, SectionMetadata.of(SnapshotsSection.class),
+                new SnapshotsSection(destination), SectionMetadata.of(SnapshotsSection.class)).migrate();
+        assertTrue(migration.cookie(Phase.BEGIN).orElseThrow().contains("<feature name='snapshots'/>"));
+        assertEquals(List.of("root", "child"), destination.staged.get("test").stream().map(Snapshot::name).toList());
+        assertEquals("child", destination.stagedCurrent.get("test"));
     }
 
     @Test
