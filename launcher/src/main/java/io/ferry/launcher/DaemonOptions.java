@@ -65,10 +65,10 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
             });
             if (pid.equals(FerrydSettings.DAEMON)) {
                 daemon = values;
-                configurations.put(pid, properties);
-            } else if (!properties.isEmpty()) {
-                configurations.put(pid, properties);
             }
+            // every one, even empty: Felix SCR ignores all the configurations of a component with several PIDs
+            // (the QEMU driver's: its own and the OVS one) as long as one of them does not exist
+            configurations.put(pid, properties);
         }
         SettingValues framework = FerrydSettings.resolve(FerrydSettings.FRAMEWORK, List.of(commandLine));
         Path deployDir = framework.path(FerrydSettings.DEPLOY_DIR, home.root());

@@ -42,10 +42,13 @@ public class DaemonOptionsTest {
     }
 
     @Test
-    public void theDaemonAlwaysGetsAConfigurationAndAPluginOnlyWhenSomethingSetsIt() throws Exception {
-        DaemonOptions options = parse();
+    public void everyConfigurationOfTheTableExistsEvenWhenNothingSetsIt() throws Exception {
+        // Felix SCR ignores the QEMU driver's own configuration while its other one (OVS) does not exist
+        DaemonOptions options = parse("--progress-timeout", "2");
         assertEquals(Map.of(), options.configurations().get(FerrydSettings.DAEMON));
-        assertFalse(options.configurations().containsKey(FerrydSettings.OVS));
+        assertEquals(Map.of(), options.configurations().get(FerrydSettings.OVS));
+        assertEquals(Map.of("progressTimeoutSeconds", "2"), options.configurations().get(FerrydSettings.QEMU));
+        assertEquals(FerrydSettings.configurations(), options.configurations().keySet());
         assertEquals(home.root().resolve("var"), options.stateDir());
         assertEquals(home.root().resolve("deploy"), options.deployDir());
         assertEquals(Map.of("ferry.deploy.dir", home.root().resolve("deploy").toString()), options.frameworkProperties());

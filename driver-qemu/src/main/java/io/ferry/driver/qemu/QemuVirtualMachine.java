@@ -14,13 +14,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A QEMU process driven over QMP. Its run state is QEMU's own ({@code query-status}), never a copy of it; the
  * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}).
  */
 final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole {
-    private static final System.Logger LOG = System.getLogger(QemuVirtualMachine.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(QemuVirtualMachine.class);
 
     private final QemuDomain domain;
     private final RunFiles files;
@@ -106,8 +108,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
                     // killed below if it did not go
                 }
                 if (!process.awaitGone(settings.quitTimeoutMillis())) {
-                    LOG.log(System.Logger.Level.WARNING, "QEMU of domain ''{0}'' (pid {1}) did not quit within {2} ms: killing it",
-                            spec().name(), Long.toString(process.pid()), Long.toString(settings.quitTimeoutMillis()));
+                    LOG.warn("QEMU of domain '{}' (pid {}) did not quit within {} ms: killing it",
+                            spec().name(), process.pid(), settings.quitTimeoutMillis());
                     process.kill();
                     process.awaitGone(settings.quitTimeoutMillis());
                 }
@@ -115,12 +117,12 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         } finally {
             qmp.close();
             for (String problem : nics.unplug(domain)) {
-                LOG.log(System.Logger.Level.WARNING, "cannot unplug a NIC of domain ''{0}'': {1}", spec().name(), problem);
+                LOG.warn("cannot unplug a NIC of domain '{}': {}", spec().name(), problem);
             }
             try {
                 files.delete();
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot remove the run files of domain ''{0}'': {1}", spec().name(), e);
+                LOG.warn("cannot remove the run files of domain '{}': {}", spec().name(), e);
             }
             onGone.run();
         }
@@ -201,7 +203,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
                         : info.path("port").asInt(-1);
                 listeners.add(new DomainSpec.Graphics(g.type(), port, g.listen()));
             } catch (HypervisorException | NumberFormatException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot query the {0} server of domain ''{1}'': {2}", g.type(),
+                LOG.warn("cannot query the {} server of domain '{}': {}", g.type(),
                         spec().name(), e.getMessage());
             }
         }
@@ -217,9 +219,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
             throw new HypervisorException("domain '" + spec().name() + "' has no " + destination.type() + " graphics");
         }
         if (!destination.type().equals("spice")) {
-            LOG.log(System.Logger.Level.INFO, "domain ''{0}'': QEMU relocates no {1} clients (client_migrate_info"
-                    + " accepts only spice); they must reconnect to {2}:{3} themselves", spec().name(),
-                    destination.type(), destination.listen(), Integer.toString(destination.port()));
+            LOG.info("domain '{}': QEMU relocates no {} clients (client_migrate_info"
+                    + " accepts only spice); they must reconnect to {}:{} themselves", spec().name(),
+                    destination.type(), destination.listen(), destination.port());
             return;
         }
         ObjectNode arguments = Qmp.JSON.createObjectNode().put("protocol", "spice")
