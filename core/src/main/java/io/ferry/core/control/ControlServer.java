@@ -100,7 +100,7 @@ public class ControlServer {
         return list.write();
     }
 
-    private static void dispatch(HttpExchange exchange, Map<String, Resource> resources) throws IOException {
+    static void dispatch(HttpExchange exchange, Map<String, Resource> resources) throws IOException {
         try (exchange) {
             String path = exchange.getRequestURI().getPath().substring("/v1/".length());
             int slash = path.indexOf('/');

@@ -126,7 +126,7 @@ final class DomainsResource implements Resource {
         }
     }
 
-    private static long number(Map<String, String> query, String key) throws Exchanges.BadRequest {
+    static long number(Map<String, String> query, String key) throws Exchanges.BadRequest {
         String value = Exchanges.required(query, key);
         try {
             long number = Long.parseLong(value);

@@ -48,17 +48,25 @@ final class Exchanges {
         }
     }
 
-    static Map<String, String> query(HttpExchange exchange) {
+    static Map<String, String> query(HttpExchange exchange) throws BadRequest {
+        return query(exchange.getRequestURI().getRawQuery());
+    }
+
+    /** The parameters of a raw query string (null: none); a malformed %-escape is the client's error. */
+    static Map<String, String> query(String raw) throws BadRequest {
         Map<String, String> query = new HashMap<>();
-        String raw = exchange.getRequestURI().getRawQuery();
         if (raw == null) {
             return query;
         }
         for (String pair : raw.split("&")) {
             int eq = pair.indexOf('=');
-            String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            query.put(key, value);
+            try {
+                String key = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+                String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+                query.put(key, value);
+            } catch (IllegalArgumentException e) {
+                throw new BadRequest(400, "malformed query parameter '" + pair + "': " + e.getMessage());
+            }
         }
         return query;
     }

@@ -77,7 +77,13 @@ public final class DomainXml {
                 }
             }
         }
-        return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, XmlWriter.write(domain));
+        String formatted = XmlWriter.write(domain);
+        int size = formatted.getBytes(StandardCharsets.UTF_8).length;
+        if (size > parser.maxBytes()) { // it is stored formatted, and must parse again
+            throw new CookieException("domain definition is " + size + " bytes once formatted, over the limit of "
+                    + parser.maxBytes() + " bytes");
+        }
+        return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, formatted);
     }
 
     /** The same definition under another name ({@code migrate --dname}). */

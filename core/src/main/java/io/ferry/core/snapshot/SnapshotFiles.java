@@ -134,7 +134,7 @@ public class SnapshotFiles implements SnapshotStore {
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
                 for (Path file : files) {
-                    put(byName, Files.readString(file, StandardCharsets.UTF_8), file);
+                    put(byName, readUtf8(file), file);
                 }
             }
             try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
@@ -151,6 +151,14 @@ public class SnapshotFiles implements SnapshotStore {
             addParentFirst(snapshot, byName, added, ordered);
         }
         return ordered;
+    }
+
+    private static String readUtf8(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + " is not UTF-8 text", e);
+        }
     }
 
     private void put(Map<String, Snapshot> byName, String xml, Path file) throws IOException {

@@ -6,21 +6,16 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
-import io.ferry.core.daemon.Daemon;
-import io.ferry.core.daemon.DaemonConfig;
-import io.ferry.core.daemon.DaemonSettings;
+import io.ferry.core.daemon.TestDaemons;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import org.osgi.framework.BundleContext;
 
 /** The core's snapshot files: listing parents first, staging, commit and discard. */
 public class SnapshotFilesTest {
@@ -30,14 +25,7 @@ public class SnapshotFilesTest {
     public TemporaryFolder folder = new TemporaryFolder();
 
     private SnapshotFiles store() throws Exception {
-        Map<String, String> properties = Map.of(DaemonSettings.STATE_DIR, folder.getRoot().toString(),
-                DaemonSettings.HOSTNAME, "test", DaemonSettings.HOST_UUID, "00000000-0000-4000-8000-0000000000ff");
-        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {BundleContext.class}, (proxy, method, args) ->
-                        method.getName().equals("getProperty") ? properties.get((String) args[0]) : null);
-        DaemonConfig config = (DaemonConfig) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {DaemonConfig.class}, (proxy, method, args) -> method.getDefaultValue());
-        return new SnapshotFiles(new Daemon(context, config));
+        return new SnapshotFiles(TestDaemons.at(folder.getRoot().toPath()));
     }
 
     private static Snapshot snapshot(String name, String parent) {

@@ -40,6 +40,7 @@ public final class HardenedXmlParser {
     };
 
     private final int maxBytes;
+    private final int maxDepth;
     private final DocumentBuilderFactory factory;
 
     public HardenedXmlParser() {
@@ -51,6 +52,7 @@ public final class HardenedXmlParser {
             throw new IllegalArgumentException("XML limits must be positive: maxBytes=" + maxBytes + ", maxDepth=" + maxDepth);
         }
         this.maxBytes = maxBytes;
+        this.maxDepth = maxDepth;
         // the JDK's own implementation: a provider found on some class path might ignore these settings
         factory = DocumentBuilderFactory.newDefaultInstance();
         try {
@@ -71,6 +73,10 @@ public final class HardenedXmlParser {
 
     public int maxBytes() {
         return maxBytes;
+    }
+
+    public int maxDepth() {
+        return maxDepth;
     }
 
     /**

@@ -98,8 +98,9 @@ public final class XmlWriter {
                 case '&' -> out.append("&amp;");
                 case '\'' -> out.append(attribute ? "&apos;" : "'");
                 case '"' -> out.append(attribute ? "&quot;" : "\"");
-                // in an attribute a parser would turn these into spaces; elsewhere they are text
-                case '\t', '\n', '\r' -> out.append(attribute ? "&#" + (int) c + ";" : String.valueOf(c));
+                // a parser turns a raw CR into LF, and in an attribute tab and LF into spaces: kept as references
+                case '\r' -> out.append("&#13;");
+                case '\t', '\n' -> out.append(attribute ? "&#" + (int) c + ";" : String.valueOf(c));
                 default -> {
                     if (c >= 0x20 || c == 0x09) {
                         out.append(c);
