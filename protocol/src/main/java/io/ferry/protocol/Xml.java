@@ -99,6 +99,14 @@ public final class Xml {
         return children;
     }
 
+    /** {@code text} in single quotes for an error message, its control characters escaped so it stays one line. */
+    static String quote(String text) {
+        StringBuilder quoted = new StringBuilder(text.length() + 2).append('\'');
+        text.codePoints().forEach(c -> quoted.append(Character.isISOControl(c) ? String.format("\\u%04x", c)
+                : new String(Character.toChars(c))));
+        return quoted.append('\'').toString();
+    }
+
     public String write() {
         return XmlWriter.write(element);
     }

@@ -9,13 +9,25 @@ import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.core.builtin.CapabilitiesSection;
+import io.ferry.core.builtin.PersistentSection;
+import io.ferry.core.builtin.StatisticsSection;
 import io.ferry.core.section.SectionFailure;
+import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
+import io.ferry.core.section.SectionSource;
+import io.ferry.plugin.graphics.GraphicsSection;
+import io.ferry.plugin.lockstate.LockstateSection;
+import io.ferry.plugin.ovs.NetworkSection;
 import io.ferry.plugin.snapshots.SnapshotsSection;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.AbstractExecutorService;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The cookie codec on hostile bytes: every phase's eating rules and the round-trip tool's either accept a
@@ -28,11 +40,45 @@ import java.util.UUID;
 class CookieCodecFuzzTest {
     private static final UUID LOCAL_HOST = UUID.fromString("8b3f4e6c-2a1d-4f5e-9c7b-0d1e2f3a4b5c");
     private static final CookieCodec CODEC = TestSections.codec();
+    /** Runs a section's calls on the calling thread: the fuzzer wants millions of them. */
+    private static final ExecutorService INLINE = new AbstractExecutorService() {
+        @Override
+        public void execute(Runnable command) {
+            command.run();
+        }
+
+        @Override
+        public void shutdown() {
+        }
+
+        @Override
+        public List<Runnable> shutdownNow() {
+            return List.of();
+        }
+
+        @Override
+        public boolean isShutdown() {
+            return false;
+        }
+
+        @Override
+        public boolean isTerminated() {
+            return false;
+        }
+
+        @Override
+        public boolean awaitTermination(long timeout, TimeUnit unit) {
+            return true;
+        }
+    };
     /** Every section Ferry ships: the core's, graphics, lockstate, network and snapshots. */
-    private static final SectionSet SECTIONS = TestSections.of(TestSections.persistent(), TestSections.statistics(),
-            TestSections.capabilities(), TestSections.graphics(), TestSections.lockstate(), TestSections.network(),
-            TestSections.handle(new SnapshotsSection(null), "snapshots", "snapshots", Mandatory.WHEN_BAKED,
-                    List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+    private static final SectionSet SECTIONS = TestSections.of(inline(TestSections.persistent(), new PersistentSection()),
+            inline(TestSections.statistics(), new StatisticsSection()),
+            inline(TestSections.capabilities(), new CapabilitiesSection()),
+            inline(TestSections.graphics(), new GraphicsSection()), inline(TestSections.lockstate(), new LockstateSection()),
+            inline(TestSections.network(), new NetworkSection()),
+            inline(TestSections.handle(new SnapshotsSection(null), "snapshots", "snapshots", Mandatory.WHEN_BAKED,
+                    List.of(Phase.BEGIN), List.of(Phase.PREPARE)), new SnapshotsSection(null)));
 
     @DictionaryEntries({"<qemu-migration>", "</qemu-migration>", "<name>", "</name>", "<uuid>", "</uuid>", "<hostname>",
             "</hostname>", "<hostuuid>", "</hostuuid>", "<feature name='", "<graphics", "<lockstate", "<domain",
@@ -68,6 +114,11 @@ class CookieCodecFuzzTest {
             assertFalse(message.contains("\n") || message.contains("\r"), () -> "a refusal must be one line: " + message);
             return null;
         }
+    }
+
+    /** {@code handle}'s section, with its descriptor, called on the calling thread. */
+    private static SectionHandle inline(SectionHandle handle, CookieSection<?> section) {
+        return new SectionHandle(handle.descriptor(), SectionSource.of(section), INLINE, TestSections.TIMEOUT);
     }
 
     private static List<String> features(ParsedCookie cookie) {

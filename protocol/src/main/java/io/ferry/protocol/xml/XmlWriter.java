@@ -9,7 +9,8 @@ import org.w3c.dom.NodeList;
 /**
  * Writes DOM the way libvirt formats its XML: two-space indentation, attribute values in single quotes, an
  * element with nothing inside closed as {@code <x/>}, text kept on its element's line. Whitespace-only text
- * between elements is layout and is re-made; other text is kept as it is.
+ * between elements is layout and is re-made; other text, also an element's whitespace-only text, is kept as
+ * it is.
  *
  * <p>DOM keeps attributes sorted by name, so attribute order is alphabetical; XML and libvirt's parser give
  * it no meaning.
@@ -37,15 +38,18 @@ public final class XmlWriter {
         NodeList children = element.getChildNodes();
         boolean hasElements = false;
         boolean hasText = false;
+        boolean hasBlankText = false;
         for (int i = 0; i < children.getLength(); i++) {
             Node child = children.item(i);
             if (child.getNodeType() == Node.ELEMENT_NODE) {
                 hasElements = true;
             } else if (isText(child) && !child.getNodeValue().isBlank()) {
                 hasText = true;
+            } else if (isText(child) && !child.getNodeValue().isEmpty()) {
+                hasBlankText = true;
             }
         }
-        if (!hasElements && !hasText) {
+        if (!hasElements && !hasText && !hasBlankText) {
             out.append("/>\n");
         } else if (!hasElements) {
             out.append('>');
