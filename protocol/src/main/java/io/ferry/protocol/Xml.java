@@ -100,7 +100,7 @@ public final class Xml {
     }
 
     /** {@code text} in single quotes for an error message, its control characters escaped so it stays one line. */
-    static String quote(String text) {
+    public static String quote(String text) {
         StringBuilder quoted = new StringBuilder(text.length() + 2).append('\'');
         text.codePoints().forEach(c -> quoted.append(Character.isISOControl(c) ? String.format("\\u%04x", c)
                 : new String(Character.toChars(c))));

@@ -164,7 +164,18 @@ public class SnapshotFiles implements SnapshotStore {
     private void put(Map<String, Snapshot> byName, String xml, Path file) throws IOException {
         Xml snapshot = parse(xml, file);
         String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
-        byName.put(snapshot.childText("name"), new Snapshot(snapshot.childText("name"), parent, xml));
+        String name = name(snapshot.childText("name"), file);
+        byName.put(name, new Snapshot(name, parent == null ? null : name(parent, file), xml));
+    }
+
+    /** A name as the file holds it: trimmed, as a migration's destination reads it, and one the store can store. */
+    private static String name(String text, Path file) throws IOException {
+        try {
+            requireName(text.trim());
+        } catch (IOException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        return text.trim();
     }
 
     private Set<String> packedNames(Path dir) throws IOException {
@@ -173,7 +184,7 @@ public class SnapshotFiles implements SnapshotStore {
             try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
                 for (Path pack : packs) {
                     for (String xml : unpack(Files.readAllBytes(pack), pack)) {
-                        names.add(parse(xml, pack).childText("name"));
+                        names.add(name(parse(xml, pack).childText("name"), pack));
                     }
                 }
             }
@@ -245,7 +256,7 @@ public class SnapshotFiles implements SnapshotStore {
 
     static void requireName(String name) throws IOException {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")) {
-            throw new IOException("invalid snapshot name '" + name + "'");
+            throw new IOException("invalid snapshot name " + (name == null ? "(none)" : Xml.quote(name)));
         }
     }
 
