@@ -51,7 +51,8 @@ public class SnapshotFiles implements SnapshotStore {
     @Activate
     public SnapshotFiles(@Reference Daemon daemon) throws IOException {
         this.root = Files.createDirectories(daemon.settings().stateDir().resolve("snapshots"));
-        this.parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
+        // a snapshot holds a definition within those limits, one level down, beside its own few elements
+        this.parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes() + 64 * 1024, daemon.settings().cookieMaxDepth() + 1);
     }
 
     @Override
