@@ -68,7 +68,7 @@ class MessagesFuzzTest {
             " token='", " source='", " cancelled='yes'", " outcome='", " bandwidth='", " dname='", "<sections>",
             "<section feature='", " version='1.0'", "<cookie>", "<xml>", "<domain>", "live,p2p,tunnelled,offline",
             "persistent,undefinesource,v2", "&#13;", "&amp;", "<![CDATA[", "]]>", "<!DOCTYPE", "/>", "</"})
-    @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
+    @FuzzTest(maxDuration = "2h", maxExecutions = 10_000_000)
     void everyMessageIsReadOrRefusedAndWritesBackTheSame(byte[] body) throws Exception {
         Xml message;
         try {

@@ -31,7 +31,7 @@ class ControlRequestFuzzTest {
     @DictionaryEntries({"cookie/roundtrip", "cookie/check?phase=", "cookie/bake?phase=", "&name=", "&uuid=",
             "&local-hostuuid=", "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "begin", "prepare", "perform", "finish",
             "confirm", "GET sections", "mib=", "ms=", "%", "%2", "+", "&", "=", "?", "/", "<qemu-migration>"})
-    @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
+    @FuzzTest(maxDuration = "3h", maxExecutions = 10_000_000)
     void requestsAreAnsweredOrRefusedWithOneLine(byte[] request) throws IOException {
         int newline = indexOf(request, (byte) '\n');
         String target = new String(request, 0, newline < 0 ? request.length : newline, StandardCharsets.UTF_8);

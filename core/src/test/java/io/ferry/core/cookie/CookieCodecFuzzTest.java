@@ -85,7 +85,7 @@ class CookieCodecFuzzTest {
             "<network", "<statistics", "<capabilities", "<snapshots count='", " digest='sha256:", "<cap name='",
             " auto='yes'", " remote='yes'", "<interface index='", "<portdata>", "<leases>", "<started>", "&#13;",
             "&amp;", "<![CDATA[", "]]>", "<!DOCTYPE", "/>", "</", "4b3f4e6c-2a1d-4f5e-9c7b-0d1e2f3a4b5c"})
-    @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
+    @FuzzTest(maxDuration = "4h", maxExecutions = 10_000_000)
     void everyPhaseEatsOrRefusesAndTheRoundTripIsStable(byte[] cookie) throws CookieException {
         for (Phase phase : Phase.values()) {
             parseOrRefuse(cookie, new EatRules(phase, LOCAL_HOST, null, null));

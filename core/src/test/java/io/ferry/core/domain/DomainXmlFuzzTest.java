@@ -28,7 +28,7 @@ class DomainXmlFuzzTest {
             "<target dev='", "<interface type='bridge'>", "<mac address='", "<source bridge='", "<virtualport type='",
             "<graphics type='vnc' port='", " autoport='yes'", " listen='", "<description>", "GiB", "KiB", "&#13;",
             "&amp;", "<![CDATA[", "]]>", "<!DOCTYPE", "/>", "</", "\\x0A"})
-    @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
+    @FuzzTest(maxDuration = "2h", maxExecutions = 10_000_000)
     void acceptedDefinitionsAreStoredAndReadBackTheSame(byte[] definition) throws CookieException {
         DomainSpec spec;
         try {

@@ -28,7 +28,7 @@ class FileJournalFuzzTest {
             "performing", "committed", " domain='", " uuid='00000000-0000-4000-8000-000000000001'", " peer='", " flags='",
             "live,p2p,tunnelled,offline,persistent,undefinesource,v2", " key='", " leases='", " was-running='yes'",
             "&#13;", "&amp;", "<!DOCTYPE", "/>"})
-    @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
+    @FuzzTest(maxDuration = "4h", maxExecutions = 10_000_000)
     void damagedEntriesAreReadOrReportedAndWhatIsReadRecordsAgain(byte[] entry) throws IOException {
         Files.write(STATE.resolve("migrations").resolve("fuzz.xml"), entry);
         Optional<Journal.Entry> read = JOURNAL.find("fuzz");

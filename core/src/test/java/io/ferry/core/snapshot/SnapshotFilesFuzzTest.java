@@ -35,7 +35,7 @@ class SnapshotFilesFuzzTest {
     @DictionaryEntries({"<domainsnapshot>", "</domainsnapshot>", "<name>", "</name>", "<parent>", "</parent>",
             "<description>", "<state>running</state>", "<creationTime>", "<domain type='sim'>", "&#13;", "&amp;",
             "<![CDATA[", "]]>", "<!DOCTYPE", "/>", "</", " ", "\t"})
-    @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
+    @FuzzTest(maxDuration = "6h", maxExecutions = 10_000_000)
     void damagedFilesAreListedOrRefusedAndWhatIsListedStoresAgain(byte[] file) throws IOException {
         Path snapshots = STATE.resolve("snapshots");
         clear(snapshots);

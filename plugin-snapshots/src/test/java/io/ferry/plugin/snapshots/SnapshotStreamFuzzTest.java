@@ -24,7 +24,7 @@ class SnapshotStreamFuzzTest {
     @DictionaryEntries({"<domainsnapshot>", "</domainsnapshot>", "<name>", "</name>", "<parent>", "</parent>",
             "<description>", "&#13;", "&amp;", "<![CDATA[", "]]>", "<!DOCTYPE", "/>", "</", " ", "\u0000\u0000\u0000\u0001",
             "\u0000\u0000\u0000\u0002\u0001"})
-    @FuzzTest(maxDuration = "90m", maxExecutions = 10_000_000)
+    @FuzzTest(maxDuration = "30m", maxExecutions = 10_000_000)
     void streamsAreStagedOrRefusedAndWhatIsStagedMigratesAgain(byte[] stream) throws IOException {
         FakeStore destination = new FakeStore();
         FakeContext context = new FakeContext();
