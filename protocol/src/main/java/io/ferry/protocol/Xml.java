@@ -101,10 +101,15 @@ public final class Xml {
 
     /** {@code text} in single quotes for an error message, its control characters escaped so it stays one line. */
     public static String quote(String text) {
-        StringBuilder quoted = new StringBuilder(text.length() + 2).append('\'');
-        text.codePoints().forEach(c -> quoted.append(Character.isISOControl(c) ? String.format("\\u%04x", c)
+        return "'" + escapeControls(text) + "'";
+    }
+
+    /** {@code text} with its control characters (line breaks among them) written as {@code \\uXXXX}. */
+    public static String escapeControls(String text) {
+        StringBuilder escaped = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> escaped.append(Character.isISOControl(c) ? String.format("\\u%04x", c)
                 : new String(Character.toChars(c))));
-        return quoted.append('\'').toString();
+        return escaped.toString();
     }
 
     public String write() {

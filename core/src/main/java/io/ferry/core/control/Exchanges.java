@@ -2,6 +2,7 @@ package io.ferry.core.control;
 
 import com.sun.net.httpserver.HttpExchange;
 import io.ferry.core.cookie.CookieCodec;
+import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.XmlWriter;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -88,10 +89,11 @@ final class Exchanges {
         }
     }
 
+    /** An error reply: one line, whatever the message quotes from the request. */
     static void error(HttpExchange exchange, int status, String message) throws IOException {
         Document document = CookieCodec.newDocument();
         Element error = document.createElement("error");
-        error.setTextContent(message);
+        error.setTextContent(Xml.escapeControls(String.valueOf(message)));
         reply(exchange, status, XmlWriter.write(error));
     }
 }
