@@ -219,7 +219,7 @@ public final class Messages {
             try {
                 return new Fate(x.required("id"), Outcome.valueOf(x.required("outcome").toUpperCase()));
             } catch (IllegalArgumentException e) {
-                throw new ChannelException("unknown migration outcome '" + x.attr("outcome") + "'", false);
+                throw new ChannelException("unknown migration outcome " + Xml.quote(x.attr("outcome")), false);
             }
         }
     }
@@ -242,8 +242,8 @@ public final class Messages {
         List<SectionVersion> sections = new ArrayList<>();
         for (Xml section : lists.get(0).children("section")) {
             String version = section.required("version");
-            if (!version.matches("\\d+\\.\\d+")) {
-                throw new ChannelException("malformed section version '" + version + "'", false);
+            if (!version.matches("\\d{1,9}\\.\\d{1,9}")) { // major() must fit an int
+                throw new ChannelException("malformed section version " + Xml.quote(version), false);
             }
             sections.add(new SectionVersion(section.required("feature"), version));
         }

@@ -11,6 +11,7 @@ import io.ferry.core.cookie.CookieCodec;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
+import org.w3c.dom.DOMException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -30,7 +31,11 @@ public class PersistentSection implements CookieSection<Element> {
             throw new CookieException("missing name element in the domain definition of the migration cookie");
         }
         Document copy = CookieCodec.newDocument();
-        copy.appendChild(copy.importNode(fragment, true));
+        try {
+            copy.appendChild(copy.importNode(fragment, true));
+        } catch (DOMException e) { // names the parser let through that DOM cannot copy, such as ':bus'
+            throw new CookieException("malformed domain definition in the migration cookie: " + e.getMessage());
+        }
         return copy.getDocumentElement();
     }
 

@@ -80,7 +80,11 @@ public final class FileJournal implements Journal {
     private Optional<Entry> read(Path file) {
         try {
             Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
-            return Optional.of(new Entry(x.required("id"), Role.valueOf(x.required("role").toUpperCase()),
+            String id = x.required("id");
+            if (!Migrations.isValidId(id) || !file.getFileName().toString().equals(id + ".xml")) { // it could not be recorded again
+                throw new IllegalArgumentException("it names migration " + Xml.quote(id));
+            }
+            return Optional.of(new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
                     Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
                     x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running"))));
         } catch (IOException | XmlException | ChannelException | IllegalArgumentException e) {

@@ -51,7 +51,8 @@ public class SnapshotFiles implements SnapshotStore {
     @Activate
     public SnapshotFiles(@Reference Daemon daemon) throws IOException {
         this.root = Files.createDirectories(daemon.settings().stateDir().resolve("snapshots"));
-        this.parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
+        // a snapshot holds a definition within those limits, one level down, beside its own few elements
+        this.parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes() + 64 * 1024, daemon.settings().cookieMaxDepth() + 1);
     }
 
     @Override
@@ -146,7 +147,7 @@ public class SnapshotFiles implements SnapshotStore {
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
                 for (Path file : files) {
-                    put(byName, Files.readString(file, StandardCharsets.UTF_8), file.toString());
+                    put(byName, readUtf8(file), file.toString());
                 }
             }
             try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
@@ -165,10 +166,29 @@ public class SnapshotFiles implements SnapshotStore {
         return ordered;
     }
 
+    private static String readUtf8(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + " is not UTF-8 text", e);
+        }
+    }
+
     private void put(Map<String, Snapshot> byName, String xml, String file) throws IOException {
         Xml snapshot = parse(xml, file);
         String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
-        byName.put(snapshot.childText("name"), new Snapshot(snapshot.childText("name"), parent, xml));
+        String name = name(snapshot.childText("name"), file);
+        byName.put(name, new Snapshot(name, parent == null ? null : name(parent, file), xml));
+    }
+
+    /** A name as the file holds it: trimmed, as a migration's destination reads it, and one the store can store. */
+    private static String name(String text, String file) throws IOException {
+        try {
+            requireName(text.trim());
+        } catch (IOException e) {
+            throw new IOException(file + ": " + e.getMessage(), e);
+        }
+        return text.trim();
     }
 
     private Set<String> packedNames(Path dir) throws IOException {
@@ -177,7 +197,7 @@ public class SnapshotFiles implements SnapshotStore {
             try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
                 for (Path pack : packs) {
                     for (String xml : unpack(Files.readAllBytes(pack), pack)) {
-                        names.add(parse(xml, pack.toString()).childText("name"));
+                        names.add(name(parse(xml, pack.toString()).childText("name"), pack.toString()));
                     }
                 }
             }
@@ -250,7 +270,7 @@ public class SnapshotFiles implements SnapshotStore {
 
     static void requireName(String name) throws IOException {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")) {
-            throw new IOException("invalid snapshot name '" + name + "'");
+            throw new IOException("invalid snapshot name " + (name == null ? "(none)" : Xml.quote(name)));
         }
     }
 

@@ -6,19 +6,16 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
-import io.ferry.core.daemon.Daemon;
+import io.ferry.core.daemon.TestDaemons;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import org.osgi.framework.BundleContext;
 
 /** The core's snapshot files: listing parents first, staging, commit and discard. */
 public class SnapshotFilesTest {
@@ -28,10 +25,7 @@ public class SnapshotFilesTest {
     public TemporaryFolder folder = new TemporaryFolder();
 
     private SnapshotFiles store() throws Exception {
-        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> null);
-        return new SnapshotFiles(new Daemon(context, Map.of("stateDir", folder.getRoot().toString(), "hostname", "test",
-                "hostUuid", "00000000-0000-4000-8000-0000000000ff")));
+        return new SnapshotFiles(TestDaemons.at(folder.getRoot().toPath()));
     }
 
     private static Snapshot snapshot(String name, String parent) {

@@ -24,6 +24,9 @@ import org.xml.sax.helpers.DefaultHandler;
 
 /** Incoming {@code <domainsnapshot>} documents checked as a hierarchy: each parent present, no cycle. */
 final class SnapshotForest {
+    /** A {@code <domainsnapshot>} around a domain definition, which the core allows 64 levels. */
+    static final int MAX_DEPTH = 65;
+
     private SnapshotForest() {
     }
 
@@ -119,6 +122,8 @@ final class SnapshotForest {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newDefaultInstance();
             factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            // as the core's hardened parser: DOM reads text recursively, so a 10,000-deep <name> overflowed the stack
+            factory.setAttribute("http://www.oracle.com/xml/jaxp/properties/maxElementDepth", MAX_DEPTH);
             factory.setXIncludeAware(false);
             factory.setExpandEntityReferences(false);
             DocumentBuilder builder = factory.newDocumentBuilder();

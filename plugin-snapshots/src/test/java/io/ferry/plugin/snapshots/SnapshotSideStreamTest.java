@@ -140,6 +140,18 @@ public class SnapshotSideStreamTest {
                 && e.getMessage().contains("DOCTYPE"));
     }
 
+    @Test
+    public void aDeeplyNestedSnapshotIsRefusedNotOverflowingTheStack() throws Exception {
+        // 100,000 levels (0.7 MB, within the 4 MiB per snapshot) made DOM overflow the stack reading <name>
+        String deep = "<domainsnapshot><name>" + "<x>".repeat(100_000) + "a" + "</x>".repeat(100_000) + "</name></domainsnapshot>";
+        FakeContext context = new FakeContext();
+        CookieException e = assertThrows(CookieException.class,
+                () -> eat(context, bake(context, List.of(new Snapshot("a", null, deep)), null)));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("snapshots stream carries a malformed <domainsnapshot>: ")
+                && e.getMessage().contains("maxElementDepth"));
+        assertTrue(destination.staged.isEmpty());
+    }
+
     private void assertHierarchyRefused(String message, Snapshot... snapshots) throws Exception {
         FakeContext context = new FakeContext();
         assertRefused(message, context, bake(context, List.of(snapshots), null));
