@@ -32,8 +32,11 @@ public final class ControlPlaneBench {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         Path work = Files.createTempDirectory("ferry-bench-cp-");
         List<String> leases = List.of("--lease-dir", work.resolve("leases").toString());
-        try (LocalDaemon a = LocalDaemon.start(home, work, "cp-a", leases, Map.of());
-                LocalDaemon b = LocalDaemon.start(home, work, "cp-b", leases, Map.of())) {
+        // FERRYD_JAVA_OPTS reaches both daemons: a flight recording of each, say, to see where the milliseconds go
+        Map<String, String> env = System.getenv("FERRYD_JAVA_OPTS") == null ? Map.of()
+                : Map.of("FERRYD_JAVA_OPTS", System.getenv("FERRYD_JAVA_OPTS"));
+        try (LocalDaemon a = LocalDaemon.start(home, work, "cp-a", leases, env);
+                LocalDaemon b = LocalDaemon.start(home, work, "cp-b", leases, env)) {
             ControlClient[] hosts = {new ControlClient(a.uri()), new ControlClient(b.uri())};
             hosts[0].post("domains", Map.of(), domain().getBytes(StandardCharsets.UTF_8));
             hosts[0].post("domains/" + NAME + "/start", Map.of(), new byte[0]);
