@@ -1,5 +1,6 @@
 package io.ferry.e2e;
 
+import io.ferry.launcher.BundleJars;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -35,12 +36,12 @@ public class SectionHotSwapIT {
     @Test
     public void sixteenMigrationsWhileAMandatorySectionComesAndGoesOnBothHosts() throws Exception {
         Path work = Files.createTempDirectory(Installation.work(), "hot-swap");
-        Path probe = Jars.withoutComponent(Path.of(System.getProperty("ferry.test.section")), "io.ferry.testsection.FaultSection",
+        Path probe = BundleJars.withoutComponent(Path.of(System.getProperty("ferry.test.section")), "io.ferry.testsection.FaultSection",
                 work.resolve("probe-1.jar"));
-        List<Path> versions = List.of(probe, Jars.withVersion(probe, "1.1.0", work.resolve("probe-1.1.jar")));
+        List<Path> versions = List.of(probe, BundleJars.withVersion(probe, "1.1.0", work.resolve("probe-1.1.jar")));
         try (DaemonProcess a = DaemonProcess.start("swap-a"); DaemonProcess b = DaemonProcess.start("swap-b")) {
             for (DaemonProcess host : List.of(a, b)) {
-                Jars.dropInto(probe, host.deployDir, "probe.jar");
+                BundleJars.dropInto(probe, host.deployDir, "probe.jar");
             }
             for (DaemonProcess host : List.of(a, b)) {
                 Poll.until("probe on " + host, () -> host.ferryOk("sections").out().contains(" probe "));
@@ -118,7 +119,7 @@ public class SectionHotSwapIT {
                     if (step % 3 == 2) {
                         Files.deleteIfExists(jar);
                     } else {
-                        Jars.dropInto(versions.get(step % 2), host.deployDir, "probe.jar");
+                        BundleJars.dropInto(versions.get(step % 2), host.deployDir, "probe.jar");
                     }
                 }
                 swaps.incrementAndGet();

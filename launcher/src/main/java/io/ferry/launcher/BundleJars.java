@@ -1,4 +1,4 @@
-package io.ferry.e2e;
+package io.ferry.launcher;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,13 +11,16 @@ import java.util.jar.JarInputStream;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 
-/** Bundle files for the hot-swap tests. */
-final class Jars {
-    private Jars() {
+/**
+ * Bundle files for hot deployment, as an operator makes them: a copy at another version, a copy without one of its
+ * components, and the atomic drop into a watched {@code deploy/} directory. Used by the tests and the benchmarks.
+ */
+public final class BundleJars {
+    private BundleJars() {
     }
 
     /** A copy of {@code source} whose manifest says {@code Bundle-Version: version}. */
-    static Path withVersion(Path source, String version, Path target) throws IOException {
+    public static Path withVersion(Path source, String version, Path target) throws IOException {
         try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
             Manifest manifest = new Manifest(in.getManifest());
             manifest.getMainAttributes().putValue("Bundle-Version", version);
@@ -36,7 +39,7 @@ final class Jars {
      * A copy of {@code source} without the DS component {@code component} (its descriptor and its entry in the
      * manifest's {@code Service-Component}): one section of a bundle that has several.
      */
-    static Path withoutComponent(Path source, String component, Path target) throws IOException {
+    public static Path withoutComponent(Path source, String component, Path target) throws IOException {
         String descriptor = "OSGI-INF/" + component + ".xml";
         try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
             Manifest manifest = new Manifest(in.getManifest());
@@ -57,7 +60,7 @@ final class Jars {
     }
 
     /** Puts a file into a watched directory in one atomic step, as FileInstall wants. */
-    static void dropInto(Path file, Path directory, String name) throws IOException {
+    public static void dropInto(Path file, Path directory, String name) throws IOException {
         Path temp = Files.createTempFile(directory.getParent(), name, ".part");
         try (InputStream in = Files.newInputStream(file)) {
             Files.copy(in, temp, StandardCopyOption.REPLACE_EXISTING);
