@@ -41,7 +41,8 @@ public final class SectionUpdateBench {
         Path section = Path.of(args.length > 1 ? args[1] : "test-section/target/ferry-test-section-0.1.0-SNAPSHOT.jar");
         int updates = args.length > 2 ? Integer.parseInt(args[2]) : 8;
         Path work = Files.createTempDirectory("ferry-bench-update-");
-        Path probe = BundleJars.withoutComponent(section, "io.ferry.testsection.FaultSection", work.resolve("probe.jar"));
+        Path probe = BundleJars.withoutComponent(BundleJars.withoutComponent(section, "io.ferry.testsection.FaultSection",
+                work.resolve("probe-0.jar")), "io.ferry.testsection.GateSection", work.resolve("probe.jar"));
         List<String> flags = List.of("--lease-dir", work.resolve("leases").toString());
         try (LocalDaemon a = LocalDaemon.start(home, work, "upd-a", flags, Map.of());
                 LocalDaemon b = LocalDaemon.start(home, work, "upd-b", flags, Map.of())) {
