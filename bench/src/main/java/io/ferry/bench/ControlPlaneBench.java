@@ -18,7 +18,8 @@ import java.util.Map;
  * The control plane: an idle 64 MiB VM with a leased disk, an Open vSwitch NIC and graphics (every shipped section
  * bakes) migrated back and forth between two real ferryd processes; each phase timed from the migration driver,
  * as libvirt's virsh would see it. Prints the median and 90th percentile of each phase and of the five together,
- * beside the in-run baseline of one control-channel round trip ({@code version}); asserts nothing.
+ * beside the in-run baseline of one control-channel round trip ({@code version} on a kept-alive connection: a reply
+ * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing.
  */
 public final class ControlPlaneBench {
     private static final List<String> PHASES = List.of("begin", "prepare", "perform", "finish", "confirm");
