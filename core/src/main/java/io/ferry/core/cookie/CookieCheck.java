@@ -20,7 +20,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * {@code ferry cookie check}: a phase's eat of an incoming cookie, run as a migration runs it (the same parse and
@@ -92,9 +91,11 @@ public final class CookieCheck {
                 report.add(notEaten("<" + element + ">", "no section of this host reads it"));
             } else if (!reported.contains(owner.get().feature())) {
                 SectionDescriptor section = owner.get();
-                String eatenIn = section.eats().stream().sorted().map(Phase::cliName).collect(Collectors.joining(", "));
+                List<String> eaters = section.eats().stream().sorted().map(Phase::cliName).toList();
+                String others = eaters.isEmpty() ? "" : eaters.size() == 1 ? "; " + eaters.get(0) + " does"
+                        : "; " + String.join(", ", eaters.subList(0, eaters.size() - 1)) + " and " + eaters.get(eaters.size() - 1) + " do";
                 report.add(notEaten(section.feature(), section.eatsIn(phase) ? "its fragment holds nothing to eat"
-                        : phase.cliName() + " does not eat it" + (eatenIn.isEmpty() ? "" : "; " + eatenIn + " does")));
+                        : phase.cliName() + " does not eat it" + others));
             }
         }
         return report;

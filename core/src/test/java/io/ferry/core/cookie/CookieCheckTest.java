@@ -237,7 +237,7 @@ public class CookieCheckTest {
                 TestSections.capabilities()), Map.of());
         assertEquals(List.of("graphics", "capabilities"), checked.eaten());
         assertEquals(List.of("would tell the vnc clients to reconnect to src:5900"), section(checked, "graphics").notes());
-        assertEquals(new CheckedSection("lockstate", CheckedSection.NOT_EATEN, "perform does not eat it; prepare, finish does",
+        assertEquals(new CheckedSection("lockstate", CheckedSection.NOT_EATEN, "perform does not eat it; prepare and finish do",
                 List.of()), section(checked, "lockstate"));
         assertEquals(new CheckedSection("<nbd>", CheckedSection.NOT_EATEN, "no section of this host reads it", List.of()),
                 section(checked, "<nbd>"));
