@@ -24,15 +24,8 @@ public final class BundleJars {
         try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
             Manifest manifest = new Manifest(in.getManifest());
             manifest.getMainAttributes().putValue("Bundle-Version", version);
-            try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, manifest)) {
-                for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
-                    out.putNextEntry(new JarEntry(entry.getName()));
-                    in.transferTo(out);
-                    out.closeEntry();
-                }
-            }
+            return copy(in, manifest, name -> true, target);
         }
-        return target;
     }
 
     /**
@@ -46,13 +39,37 @@ public final class BundleJars {
             String components = manifest.getMainAttributes().getValue("Service-Component");
             manifest.getMainAttributes().putValue("Service-Component", java.util.Arrays.stream(components.split(","))
                     .filter(entry -> !entry.trim().equals(descriptor)).collect(java.util.stream.Collectors.joining(",")));
-            try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, manifest)) {
-                for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
-                    if (!entry.getName().equals(descriptor)) {
-                        out.putNextEntry(new JarEntry(entry.getName()));
-                        in.transferTo(out);
-                        out.closeEntry();
-                    }
+            return copy(in, manifest, name -> !name.equals(descriptor), target);
+        }
+    }
+
+    /**
+     * A copy of {@code source} that imports {@code pkg} with the version range {@code range} instead of its own: a
+     * bundle built against another version of an api package.
+     */
+    public static Path withImportRange(Path source, String pkg, String range, Path target) throws IOException {
+        try (JarInputStream in = new JarInputStream(Files.newInputStream(source))) {
+            Manifest manifest = new Manifest(in.getManifest());
+            String imports = manifest.getMainAttributes().getValue("Import-Package");
+            String changed = imports.replaceFirst(java.util.regex.Pattern.quote(pkg) + ";version=\"[^\"]*\"",
+                    java.util.regex.Matcher.quoteReplacement(pkg + ";version=\"" + range + "\""));
+            if (changed.equals(imports)) {
+                throw new IOException(source + " does not import " + pkg + " with a version: " + imports);
+            }
+            manifest.getMainAttributes().putValue("Import-Package", changed);
+            return copy(in, manifest, name -> true, target);
+        }
+    }
+
+    /** Writes {@code manifest} and the entries of {@code in} whose names {@code keep} accepts to {@code target}. */
+    private static Path copy(JarInputStream in, Manifest manifest, java.util.function.Predicate<String> keep, Path target)
+            throws IOException {
+        try (OutputStream file = Files.newOutputStream(target); JarOutputStream out = new JarOutputStream(file, manifest)) {
+            for (JarEntry entry = in.getNextJarEntry(); entry != null; entry = in.getNextJarEntry()) {
+                if (keep.test(entry.getName())) {
+                    out.putNextEntry(new JarEntry(entry.getName()));
+                    in.transferTo(out);
+                    out.closeEntry();
                 }
             }
         }
