@@ -18,7 +18,8 @@ import java.util.Map;
  * The control plane: an idle 64 MiB VM with a leased disk, an Open vSwitch NIC and graphics (every shipped section
  * bakes) migrated back and forth between two real ferryd processes; each phase timed from the migration driver,
  * as libvirt's virsh would see it. Prints the median and 90th percentile of each phase and of the five together,
- * beside the in-run baseline of one control-channel round trip ({@code version}); asserts nothing.
+ * beside the in-run baseline of one control-channel round trip ({@code version} on a kept-alive connection: a reply
+ * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing.
  */
 public final class ControlPlaneBench {
     private static final List<String> PHASES = List.of("begin", "prepare", "perform", "finish", "confirm");
@@ -32,8 +33,11 @@ public final class ControlPlaneBench {
         int runs = args.length > 1 ? Integer.parseInt(args[1]) : 40;
         Path work = Files.createTempDirectory("ferry-bench-cp-");
         List<String> leases = List.of("--lease-dir", work.resolve("leases").toString());
-        try (LocalDaemon a = LocalDaemon.start(home, work, "cp-a", leases, Map.of());
-                LocalDaemon b = LocalDaemon.start(home, work, "cp-b", leases, Map.of())) {
+        // FERRYD_JAVA_OPTS reaches both daemons: a flight recording of each, say, to see where the milliseconds go
+        Map<String, String> env = System.getenv("FERRYD_JAVA_OPTS") == null ? Map.of()
+                : Map.of("FERRYD_JAVA_OPTS", System.getenv("FERRYD_JAVA_OPTS"));
+        try (LocalDaemon a = LocalDaemon.start(home, work, "cp-a", leases, env);
+                LocalDaemon b = LocalDaemon.start(home, work, "cp-b", leases, env)) {
             ControlClient[] hosts = {new ControlClient(a.uri()), new ControlClient(b.uri())};
             hosts[0].post("domains", Map.of(), domain().getBytes(StandardCharsets.UTF_8));
             hosts[0].post("domains/" + NAME + "/start", Map.of(), new byte[0]);

@@ -104,15 +104,10 @@ final class DemoCommand implements Command {
 
     /** Prints each phase with the cookie it baked; between Perform and Finish, what the guest has to say. */
     private static MigrationDriver.Listener transcript(Guest guest, LocalDaemon destination, PrintStream out) {
-        return new MigrationDriver.Listener() {
+        return new CookieTranscript(out) {
             @Override
             public void step(String phase, String host, String cookie) {
-                out.println();
-                out.println("== " + phase.substring(0, 1).toUpperCase() + phase.substring(1) + " on " + host
-                        + (cookie == null ? " (no cookie out)" : ", cookie out:"));
-                if (cookie != null) {
-                    out.print(cookie);
-                }
+                super.step(phase, host, cookie);
                 if (phase.equals("perform")) {
                     String seen = guest.afterPerform(destination);
                     if (seen != null) {
@@ -120,11 +115,6 @@ final class DemoCommand implements Command {
                         out.println("== " + seen);
                     }
                 }
-            }
-
-            @Override
-            public void warning(String message) {
-                out.println("warning: " + message);
             }
         };
     }

@@ -1,5 +1,6 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.DaemonMessages.Migrated;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
@@ -11,17 +12,20 @@ import java.util.Set;
 
 /**
  * {@code ferry migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--dname N]
- * [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI}. Without {@code --p2p} this command drives the
- * five phases against both daemons itself; with it, the source daemon does.
+ * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] NAME DESTURI}. Without {@code --p2p} this command drives
+ * the five phases against both daemons itself; with it, the source daemon does. {@code --show-cookies} prints each
+ * phase with the cookie it baked: as they run without {@code --p2p}, from the source daemon's reply with it (which a
+ * failed migration does not send).
  */
 final class MigrateCommand implements Command {
     private static final Set<String> FLAGS = Set.of("--live", "--p2p", "--tunnelled", "--offline", "--persistent",
-            "--undefinesource", "--verbose", "--v2");
+            "--undefinesource", "--verbose", "--v2", "--show-cookies");
 
     @Override
     public String synopsis() {
         return "migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--dname N]\n"
-                + "          [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI   migrate a domain to another host";
+                + "          [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI   migrate a domain to another host\n"
+                + "          [--show-cookies]   print each phase with the cookie it baked";
     }
 
     @Override
@@ -39,11 +43,17 @@ final class MigrateCommand implements Command {
                 xml, bandwidth);
         DaemonChannel source = session.daemon();
         try (Progress progress = args.has("--verbose") ? Progress.start(source, request.domain()) : null) {
+            boolean showCookies = args.has("--show-cookies");
             if (flags.p2p()) {
-                source.call(d -> d.migrate(request));
+                Migrated migrated = p2p(source, request, showCookies);
+                if (showCookies) {
+                    CookieTranscript transcript = new CookieTranscript(out);
+                    migrated.steps().forEach(step -> transcript.step(step.phase(), step.host(), step.cookie()));
+                    migrated.warnings().forEach(transcript::warning);
+                }
             } else {
                 DaemonChannel destination = new DaemonChannel(Cli.call(() -> new io.ferry.protocol.ControlClient(request.destUri())));
-                Cli.call(() -> new MigrationDriver(MigrationDriver.Listener.NONE)
+                Cli.call(() -> new MigrationDriver(showCookies ? new CookieTranscript(out) : MigrationDriver.Listener.NONE)
                         .run(new HttpPeer(source.client()), new HttpPeer(destination.client()), request));
             }
             if (progress != null) {
@@ -51,6 +61,19 @@ final class MigrateCommand implements Command {
             }
         }
         return 0;
+    }
+
+    /** A peer-to-peer migration, which the source daemon drives; its cookies come only with its reply. */
+    private static Migrated p2p(DaemonChannel source, Messages.Migrate request, boolean showCookies) throws CliException {
+        try {
+            return source.call(d -> d.migrate(request));
+        } catch (CliException e) {
+            if (!showCookies) {
+                throw e;
+            }
+            throw new CliException(e.getMessage() + " (no cookies to show: with --p2p the source daemon drives the migration"
+                    + " and hands its cookies over only when it completes; migrate without --p2p to see them up to a failure)", e);
+        }
     }
 
     private static long parseBandwidth(String value) throws CliException {

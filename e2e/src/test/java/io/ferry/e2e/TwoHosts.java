@@ -1,5 +1,6 @@
 package io.ferry.e2e;
 
+import io.ferry.launcher.BundleJars;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -98,7 +99,7 @@ final class TwoHosts extends ExternalResource {
         destination = DaemonProcess.startIn(dir.resolve("dst"), "destination",
                 Map.of("FERRYD_JAVA_OPTS", "-Dferry.test.gate=" + gate), destinationFlags.toArray(String[]::new));
         for (DaemonProcess daemon : List.of(source, destination)) {
-            Jars.dropInto(TEST_SECTION, daemon.deployDir, "test-section.jar");
+            BundleJars.dropInto(TEST_SECTION, daemon.deployDir, "test-section.jar");
         }
         for (DaemonProcess daemon : List.of(source, destination)) {
             Poll.until("the gate section on " + daemon, () -> daemon.ferryOk("sections").out().lines()

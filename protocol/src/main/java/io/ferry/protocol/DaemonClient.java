@@ -1,6 +1,6 @@
 package io.ferry.protocol;
 
-import io.ferry.protocol.DaemonMessages.Accepted;
+import io.ferry.protocol.DaemonMessages.Checked;
 import io.ferry.protocol.DaemonMessages.Events;
 import io.ferry.protocol.DaemonMessages.Migrated;
 import io.ferry.protocol.DaemonMessages.SnapshotMade;
@@ -13,6 +13,7 @@ import io.ferry.protocol.DomainMessages.Domains;
 import io.ferry.protocol.DomainMessages.Done;
 import io.ferry.protocol.DomainMessages.Job;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -122,18 +123,55 @@ public final class DaemonClient {
         return client.exchange(Operation.COOKIE_TOOL, Map.of(), Map.of(), cookie, "roundtrip");
     }
 
-    /** {@code cookie check}: {@code query} holds {@code phase} and, if given, {@code local-hostuuid}. */
-    public Accepted check(Map<String, String> query, byte[] cookie) throws ChannelException {
-        return Accepted.fromXml(Xml.of(ControlClient.parse(client.exchange(Operation.COOKIE_TOOL, query, Map.of(), cookie, "check"))));
+    /**
+     * {@code cookie check}: {@code query} holds {@code phase} and, if given, {@code local-hostuuid}; the daemon eats the
+     * cookie as that phase would and reports each section.
+     *
+     * @param domain the domain's definition, or null
+     */
+    public Checked check(Map<String, String> query, DomainFile domain, byte[] cookie) throws ChannelException {
+        Map<String, String> full = new LinkedHashMap<>(query);
+        full.put("report", "sections");
+        byte[] body = withDomain(full, domain, cookie);
+        return Checked.fromXml(Xml.of(ControlClient.parse(client.exchange(Operation.COOKIE_TOOL, full, Map.of(), body, "check"))));
     }
 
-    /** {@code cookie bake}: this daemon's cookie for a phase. */
-    public String bake(String phase, String name, String uuid) throws ChannelException {
+    /**
+     * {@code cookie bake}: this daemon's cookie for a phase.
+     *
+     * @param name the domain's name, or null to take it from {@code domain}
+     * @param uuid the domain's UUID, or null to take it from {@code domain}
+     * @param domain the domain's definition, or null
+     */
+    public String bake(String phase, String name, String uuid, DomainFile domain) throws ChannelException {
         Map<String, String> query = new LinkedHashMap<>();
         query.put("phase", phase);
-        query.put("name", name);
-        query.put("uuid", uuid);
-        return client.exchange(Operation.COOKIE_TOOL, query, Map.of(), EMPTY, "bake");
+        if (name != null) {
+            query.put("name", name);
+        }
+        if (uuid != null) {
+            query.put("uuid", uuid);
+        }
+        return client.exchange(Operation.COOKIE_TOOL, query, Map.of(), withDomain(query, domain, EMPTY), "bake");
+    }
+
+    /** A domain definition as the cookie tools send it: its bytes, and the file's name for the daemon's errors. */
+    public record DomainFile(String name, byte[] xml) {
+    }
+
+    /**
+     * The cookie tools' body: the domain's definition ({@code domain-bytes} long, named {@code domain-file} in
+     * errors) followed by the cookie; the cookie alone without a domain.
+     */
+    private static byte[] withDomain(Map<String, String> query, DomainFile domain, byte[] rest) {
+        if (domain == null) {
+            return rest;
+        }
+        query.put("domain-file", domain.name());
+        query.put("domain-bytes", Integer.toString(domain.xml().length));
+        byte[] body = Arrays.copyOf(domain.xml(), domain.xml().length + rest.length);
+        System.arraycopy(rest, 0, body, domain.xml().length, rest.length);
+        return body;
     }
 
     /** Peer-to-peer: the source daemon drives the whole migration. */

@@ -126,14 +126,62 @@ public final class DaemonMessages {
         }
     }
 
-    /** {@code POST /v1/cookie/check}: the phase that would eat the cookie and the sections it would eat. */
-    public record Accepted(String phase, List<String> sections) {
-        public String toXml() {
-            return Xml.create("accepted").attr("phase", phase).attr("sections", String.join(",", sections)).write();
+    /**
+     * One section of a checked cookie.
+     *
+     * @param name the section's feature, or {@code <element>} for an element no section of the daemon reads
+     * @param outcome {@value #EATEN}, {@value #FAILED} (it fails the phase), {@value #SKIPPED} (an optional section
+     *        that failed: a migration goes on without it) or {@value #NOT_EATEN}
+     * @param detail the failure's message, or why it was not eaten; null when eaten
+     * @param notes what the section would have done on the host, and its warnings
+     */
+    public record CheckedSection(String name, String outcome, String detail, List<String> notes) {
+        public static final String EATEN = "eaten";
+        public static final String FAILED = "failed";
+        public static final String SKIPPED = "skipped";
+        public static final String NOT_EATEN = "not-eaten";
+
+        public CheckedSection {
+            notes = List.copyOf(notes);
+        }
+    }
+
+    /**
+     * {@code POST /v1/cookie/check}: what the phase made of the cookie. A daemon that predates the per-section report
+     * ({@code report=sections}) answers only an accepting {@code <accepted>}, and refuses with an error.
+     *
+     * @param refusal the phase's error when it would refuse the cookie; null when it would accept it
+     * @param eaten the features eaten, in order
+     */
+    public record Checked(String phase, String refusal, List<String> eaten, List<CheckedSection> sections) {
+        public Checked {
+            eaten = List.copyOf(eaten);
+            sections = List.copyOf(sections);
         }
 
-        public static Accepted fromXml(Xml x) throws ChannelException {
-            return new Accepted(x.required("phase"), names(x.attr("sections")));
+        public String toXml() {
+            Xml reply = refusal == null ? Xml.create("accepted").attr("phase", phase).attr("sections", String.join(",", eaten))
+                    : Xml.create("refused").attr("phase", phase).attr("error", Xml.escapeControls(refusal));
+            for (CheckedSection s : sections) {
+                Xml section = reply.child("section").attr("name", s.name()).attr("outcome", s.outcome())
+                        .attr("detail", s.detail() == null ? null : Xml.escapeControls(s.detail()));
+                s.notes().forEach(note -> section.text("note", Xml.escapeControls(note)));
+            }
+            return reply.write();
+        }
+
+        public static Checked fromXml(Xml x) throws ChannelException {
+            List<CheckedSection> sections = new ArrayList<>();
+            for (Xml s : x.children("section")) {
+                List<String> notes = new ArrayList<>();
+                for (Xml note : s.children("note")) {
+                    notes.add(note.text());
+                }
+                sections.add(new CheckedSection(s.required("name"), s.required("outcome"), s.attr("detail"), notes));
+            }
+            boolean refused = x.name().equals("refused");
+            return new Checked(x.required("phase"), refused ? x.required("error") : null,
+                    refused ? List.of() : names(x.attr("sections")), sections);
         }
     }
 

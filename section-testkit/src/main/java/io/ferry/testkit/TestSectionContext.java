@@ -1,5 +1,6 @@
 package io.ferry.testkit;
 
+import io.ferry.api.cookie.CheckOnly;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
@@ -24,6 +25,8 @@ public class TestSectionContext implements SectionContext {
     public final List<String> info = new ArrayList<>();
     /** The lines logged with {@link #warn}, in order. */
     public final List<String> warn = new ArrayList<>();
+    /** What the section said it would do in a {@linkplain #checkOnly check}, in order. */
+    public final List<String> wouldDo = new ArrayList<>();
 
     private final List<Object> offered = new ArrayList<>();
     private Phase phase = Phase.BEGIN;
@@ -79,6 +82,16 @@ public class TestSectionContext implements SectionContext {
     @Deprecated
     public TestSectionContext leases(io.ferry.api.cookie.DomainLeases value) {
         return offer(value);
+    }
+
+    /**
+     * Makes the call a check ({@code ferry cookie check} or {@code bake}): offers {@link CheckOnly}, which records in
+     * {@link #wouldDo}. A section must then change nothing on the host.
+     *
+     * @since 1.2
+     */
+    public TestSectionContext checkOnly() {
+        return offer((CheckOnly) wouldDo::add);
     }
 
     /** This section's side stream: the {@link SideStream} capability. */

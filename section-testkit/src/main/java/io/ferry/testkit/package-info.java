@@ -3,8 +3,9 @@
  * {@link io.ferry.testkit.TestSectionContext}, domains from XML ({@link io.ferry.testkit.Domains}), the section's
  * metadata as a daemon registers it ({@link io.ferry.testkit.SectionMetadata}), round trips through the real cookie
  * codec ({@link io.ferry.testkit.CookieRoundTrip}) and a two-host migration ({@link io.ferry.testkit.TwoHosts}).
+ * 1.2: {@link io.ferry.testkit.TestSectionContext#checkOnly()}, a check's context.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.ferry.testkit;
 

@@ -1,5 +1,6 @@
 package io.ferry.testsection;
 
+import io.ferry.api.cookie.CheckOnly;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
@@ -50,20 +51,21 @@ public class FaultSection implements CookieSection<String> {
 
     @Override
     public Optional<String> bake(SectionContext context) throws InterruptedException {
-        obey("bake", context.phase());
+        obey("bake", context);
         return Optional.of(context.phase().cliName());
     }
 
     @Override
     public void eat(SectionContext context, String bakedIn) throws InterruptedException {
-        obey("eat", context.phase());
+        obey("eat", context);
     }
 
-    private static void obey(String step, Phase phase) throws InterruptedException {
+    private static void obey(String step, SectionContext context) throws InterruptedException {
         String file = System.getProperty(PROPERTY, "");
-        if (file.isBlank()) {
-            return;
+        if (file.isBlank() || context.capability(CheckOnly.class).isPresent()) {
+            return; // a check (ferry cookie check or bake) carries out no order: it would use it up
         }
+        Phase phase = context.phase();
         Path orders = Path.of(file);
         String here = step + ":" + phase.cliName();
         try {

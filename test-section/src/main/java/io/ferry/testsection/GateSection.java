@@ -1,5 +1,6 @@
 package io.ferry.testsection;
 
+import io.ferry.api.cookie.CheckOnly;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
@@ -55,6 +56,11 @@ public class GateSection implements CookieSection<String> {
         }
         Path hold = Path.of(directory, context.domainName() + ".hold");
         if (!Files.exists(hold)) {
+            return;
+        }
+        Optional<CheckOnly> check = context.capability(CheckOnly.class);
+        if (check.isPresent()) {
+            check.get().wouldDo("hold the Finish of " + context.domainName() + " until " + hold + " goes");
             return;
         }
         Path held = Path.of(directory, context.domainName() + ".held");

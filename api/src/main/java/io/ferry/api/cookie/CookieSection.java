@@ -44,6 +44,13 @@ import org.w3c.dom.Element;
  * fails), never while the guest is paused; an optional one is left out. Fragments of another major version are never
  * parsed: a mandatory one fails the migration at Prepare, naming both versions; an optional one is left out and
  * logged on both hosts.</li>
+ * <li><b>Checks.</b> {@code ferry cookie check} runs a phase's {@code eat} of every section a cookie carries as a
+ * migration would (same order, same rules for mandatory and optional sections), and {@code ferry cookie bake} a
+ * phase's {@code bake}, both to show what a migration would do; the context then offers {@link CheckOnly}. A check
+ * must change nothing on the host: the core's capabilities are harmless stand-ins then, and a section that acts
+ * through anything of its own (a database, a file, a program) must look {@link CheckOnly} up and only say what it
+ * would do. A section built against this package before 1.2 cannot know that: the check does not eat it (it reports
+ * why), though it bakes it, {@code bake} producing a value and acting on nothing.</li>
  * </ul>
  *
  * @param <T> the section's in-memory value, immutable

@@ -34,8 +34,8 @@ public interface SectionContext {
      * <caption>Capabilities</caption>
      * <tr><th>type</th><th>what</th><th>there</th></tr>
      * <tr><td>{@link DomainSpec}</td><td>the definition the migration carries (the destination's: renamed by
-     * {@code --dname}, or the caller's {@code --xml})</td><td>in a migration; in {@code ferry cookie bake} with a
-     * domain XML</td></tr>
+     * {@code --dname}, or the caller's {@code --xml})</td><td>in a migration; in {@code ferry cookie check} and
+     * {@code bake} with {@code --domain-xml}</td></tr>
      * <tr><td>{@link VirtualMachine}</td><td>the domain's VM on this host, whose {@code spec()} is the running
      * definition here</td><td>when this host has one (not in offline migrations, nor before Prepare made it)</td></tr>
      * <tr><td>{@link GraphicsConsole}</td><td>that VM's graphics servers, and relocation of their clients</td>
@@ -45,8 +45,14 @@ public interface SectionContext {
      * <tr><td>{@link SideStream}</td><td>this section's side stream in this migration</td><td>in a migration</td></tr>
      * <tr><td>{@link MigrationJob}</td><td>the job's figures on this host</td><td>once memory moved: source
      * Perform, destination Finish</td></tr>
+     * <tr><td>{@link CheckOnly}</td><td>this call is a check that must change nothing on this host</td><td>in
+     * {@code ferry cookie check} and {@code bake} (since 1.2)</td></tr>
      * </table>
-     * A VM's other capabilities ({@link VirtualMachine#capability}) are offered too.
+     * A VM's other capabilities ({@link VirtualMachine#capability}) are offered too. In a check ({@link CheckOnly}) the
+     * core offers no VM, no graphics and no job; leases that name this host's lock manager, hand out the state of
+     * leases this host holds and acquire nothing; and a side stream that takes what a section offers and has nothing
+     * to read (the check reports a section that fails once it asked for its data as not eaten, its data coming
+     * through the migration's side stream).
      *
      * @since 1.1
      */

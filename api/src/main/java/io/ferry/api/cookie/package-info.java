@@ -6,8 +6,10 @@
  * {@link io.ferry.api.cookie.SectionContext#capability}; {@link io.ferry.api.cookie.MigrationJob}; the accessors
  * {@code domain()}, {@code vm()}, {@code leases()}, {@code sideStream()} and the type
  * {@link io.ferry.api.cookie.DomainLeases} are deprecated (now {@link io.ferry.api.lock.DomainLeases}).
+ * 1.2: {@link io.ferry.api.cookie.CheckOnly}, the capability that tells a section its call is a check
+ * ({@code ferry cookie check}, {@code ferry cookie bake}) that must change nothing on the host.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.ferry.api.cookie;
 

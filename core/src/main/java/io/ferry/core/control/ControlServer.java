@@ -84,7 +84,7 @@ public class ControlServer {
         new DomainsResource(domains, migrations).addTo(routes, settings.cookieMaxBytes());
         new SnapshotsResource(domains, snapshots).addTo(routes);
         new MigrationResource(migrations, settings.cookieMaxBytes(), settings.cookieMaxDepth()).addTo(routes);
-        new CookieToolsResource(daemon, registry).addTo(routes);
+        new CookieToolsResource(daemon, registry, domains).addTo(routes);
         new SectionsResource(registry, migrations, version).addTo(routes);
         return routes;
     }

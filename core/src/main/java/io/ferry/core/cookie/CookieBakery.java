@@ -68,18 +68,54 @@ public final class CookieBakery {
 
     /** Lets every parsed section act on its value, in canonical order. */
     public void eat(ParsedCookie cookie, MigrationSectionContext context) throws CookieException {
+        eat(cookie, context, EatListener.NONE);
+    }
+
+    /**
+     * {@link #eat(ParsedCookie, MigrationSectionContext)}, telling {@code listener} what became of each section: the
+     * cookie check's report.
+     */
+    public void eat(ParsedCookie cookie, MigrationSectionContext context, EatListener listener) throws CookieException {
         for (ParsedCookie.Section section : cookie.sections()) {
             SectionHandle handle = section.handle();
             try {
                 handle.eat(context.forSection(handle.descriptor().feature()), section.value());
+                listener.eaten(handle);
             } catch (CookieException e) {
+                if (listener.passesOver(handle, e)) {
+                    continue;
+                }
                 boolean announced = cookie.features().contains(handle.descriptor().feature());
                 if (announced || handle.descriptor().mandatory() != Mandatory.NEVER) {
+                    listener.failed(handle, e, true);
                     throw e;
                 }
+                listener.failed(handle, e, false);
                 LOG.warn("optional cookie section {} could not act on its data: {}",
                         handle.descriptor().feature(), e.getMessage());
             }
+        }
+    }
+
+    /** What became of each section of an eat; a migration needs none of it. */
+    public interface EatListener {
+        EatListener NONE = new EatListener() {
+        };
+
+        /** The section acted on its value. */
+        default void eaten(SectionHandle section) {
+        }
+
+        /**
+         * Whether a failure is none of the section's doing (in a check, it asked for data only a migration has): then
+         * the section is passed over, neither eaten nor failed.
+         */
+        default boolean passesOver(SectionHandle section, CookieException failure) {
+            return false;
+        }
+
+        /** @param fatal whether it fails the phase (a mandatory section), or is skipped and logged (an optional one) */
+        default void failed(SectionHandle section, CookieException failure, boolean fatal) {
         }
     }
 }

@@ -79,6 +79,14 @@ public final class CookieCodec {
         return names;
     }
 
+    /** The cookie's top-level elements besides its header and features, each once, in its order: what it carries. */
+    public List<String> carried(byte[] xml) throws CookieException {
+        Element root = document(parser, xml, WHAT).getDocumentElement();
+        List<String> names = new ArrayList<>(childrenByName(root).keySet());
+        names.removeAll(List.of("name", "uuid", "hostname", "hostuuid", "feature"));
+        return names;
+    }
+
     /**
      * Writes a cookie: the header, one {@code <feature>} per mandatory feature, then the sections in canonical
      * order (sorted here, whatever order they come in).
@@ -118,16 +126,24 @@ public final class CookieCodec {
         }
         String hostname = text(children, "hostname");
         String hostUuidText = text(children, "hostuuid");
-        // virUUIDParse: exactly 32 hex digits, '-' or ' ' allowed between pairs; UUID.fromString is laxer ("1-2-3-4-5")
-        if (!LIBVIRT_UUID.matcher(hostUuidText).matches()) {
+        UUID hostUuid = libvirtUuid(hostUuidText);
+        if (hostUuid == null) {
             throw new CookieException("malformed hostuuid element in migration data");
         }
-        String hex = hostUuidText.replaceAll("[- ]", "");
-        UUID hostUuid = new UUID(Long.parseUnsignedLong(hex.substring(0, 16), 16), Long.parseUnsignedLong(hex.substring(16), 16));
         if (hostUuid.equals(rules.localHostUuid())) {
             throw new CookieException("Attempt to migrate guest to the same host " + hostUuidText);
         }
         return new CookieHeader(name, uuid, hostname, hostUuid);
+    }
+
+    /** A UUID as libvirt reads one (virUUIDParse), or null when {@code text} is none. */
+    public static UUID libvirtUuid(String text) {
+        // exactly 32 hex digits, '-' or ' ' allowed between pairs; UUID.fromString is laxer ("1-2-3-4-5")
+        if (!LIBVIRT_UUID.matcher(text).matches()) {
+            return null;
+        }
+        String hex = text.replaceAll("[- ]", "");
+        return new UUID(Long.parseUnsignedLong(hex.substring(0, 16), 16), Long.parseUnsignedLong(hex.substring(16), 16));
     }
 
     private static List<String> checkFeatures(List<Element> features, EatRules rules, SectionSet sections)

@@ -90,7 +90,7 @@ final class Migrations {
         local.job().ifPresent(offered::add);
         return new MigrationSectionContext(phase, local.migrationId(), spec.name(), spec.uuid(), offered, local.vm(),
                 feature -> streams.of(local.migrationId(), local.key(), local.peerUri(), feature), localHost(),
-                Optional.empty(), "");
+                Optional.empty(), "", null);
     }
 
     /** Bakes this phase's cookie from the given sections. */

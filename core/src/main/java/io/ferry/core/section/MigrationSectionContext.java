@@ -23,10 +23,11 @@ import org.slf4j.LoggerFactory;
  *        its leases, the migration job), each found by the types it implements
  * @param vm the domain's VM on this host, whose own capabilities are offered as well
  * @param streams the side stream of each feature in this migration, or null outside one
+ * @param check in a check ({@code ferry cookie check}, {@code bake}), its stand-ins, which come first; null in a migration
  */
 public record MigrationSectionContext(Phase phase, String migrationId, String domainName, UUID domainUuid,
         List<Object> offered, Optional<VirtualMachine> vm, Function<String, SideStream> streams, Host localHost,
-        Optional<Host> remoteHost, String feature) implements SectionContext {
+        Optional<Host> remoteHost, String feature, CheckHost check) implements SectionContext {
 
     private static final Logger LOG = LoggerFactory.getLogger("io.ferry.section");
 
@@ -34,26 +35,42 @@ public record MigrationSectionContext(Phase phase, String migrationId, String do
         offered = List.copyOf(offered);
     }
 
-    /** A context outside any migration (the cookie tools). */
+    /** A context outside any migration that offers nothing. */
     public static MigrationSectionContext offline(Phase phase, String id, String name, UUID uuid, Host localHost) {
         return new MigrationSectionContext(phase, id, name, uuid, List.of(), Optional.empty(), null, localHost,
-                Optional.empty(), "");
+                Optional.empty(), "", null);
+    }
+
+    /**
+     * The context of a check (the cookie tools): {@code check}'s stand-ins, and the domain's definition when one was
+     * given; no VM.
+     */
+    public static MigrationSectionContext check(Phase phase, String id, String name, UUID uuid, Optional<DomainSpec> domain,
+            Host localHost, CheckHost check) {
+        return new MigrationSectionContext(phase, id, name, uuid, domain.<List<Object>>map(List::of).orElse(List.of()),
+                Optional.empty(), null, localHost, Optional.empty(), "", check);
     }
 
     /** The same migration and phase, for another section. */
     public MigrationSectionContext forSection(String otherFeature) {
         return new MigrationSectionContext(phase, migrationId, domainName, domainUuid, offered, vm, streams, localHost,
-                remoteHost, otherFeature);
+                remoteHost, otherFeature, check);
     }
 
     /** The same, with the peer's identity as the incoming cookie states it. */
     public MigrationSectionContext withRemote(Host remote) {
         return new MigrationSectionContext(phase, migrationId, domainName, domainUuid, offered, vm, streams, localHost,
-                Optional.of(remote), feature);
+                Optional.of(remote), feature, check);
     }
 
     @Override
     public <T> Optional<T> capability(Class<T> type) {
+        if (check != null) {
+            Optional<T> standIn = check.capability(feature, domainName, type);
+            if (standIn.isPresent()) {
+                return standIn;
+            }
+        }
         if (type == SideStream.class) {
             return streams == null ? Optional.empty() : Optional.of(type.cast(streams.apply(feature)));
         }
@@ -83,6 +100,9 @@ public record MigrationSectionContext(Phase phase, String migrationId, String do
     @Override
     public void warn(String message) {
         LOG.warn("{}: {}", feature, message);
+        if (check != null) {
+            check.warned(feature, message);
+        }
     }
 
     /** The graphics of a VM whose driver predates {@link GraphicsConsole}: its deprecated methods. */

@@ -41,6 +41,9 @@ public class SectionRegistry implements SectionCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(SectionRegistry.class);
     /** Section calls under way at once, over every migration of this daemon. */
     static final int MAX_WORKERS = 64;
+    /** The api package whose 1.2 told sections about checks ({@link io.ferry.api.cookie.CheckOnly}). */
+    private static final String CHECKED_PACKAGE = "io.ferry.api.cookie";
+    private static final Version CHECKS_SINCE = new Version(1, 2, 0);
 
     private final BundleContext context;
     private final Duration timeout;
@@ -188,6 +191,22 @@ public class SectionRegistry implements SectionCatalog {
 
     private static Version bundleVersion(ServiceReference<?> reference) {
         return reference.getBundle() == null ? Version.emptyVersion : reference.getBundle().getVersion();
+    }
+
+    /**
+     * Why a check ({@code ferry cookie check}) must not eat this section, or null when it may: a section whose bundle
+     * was built against {@code io.ferry.api.cookie} before 1.2 cannot know {@link io.ferry.api.cookie.CheckOnly}, so
+     * it might act on this host.
+     */
+    public String uncheckable(SectionHandle handle) {
+        Bundle bundle = handles.entrySet().stream().filter(e -> e.getValue() == handle).map(e -> e.getKey().getBundle())
+                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        Version built = bundle == null ? null : ApiImports.floor(bundle, CHECKED_PACKAGE);
+        if (built != null && built.compareTo(CHECKS_SINCE) >= 0) {
+            return null;
+        }
+        return "built against " + CHECKED_PACKAGE + " " + (built == null ? "of an unknown version" : built.getMajor() + "." + built.getMinor())
+                + ", before " + CHECKS_SINCE.getMajor() + "." + CHECKS_SINCE.getMinor() + ": it cannot know a check from a migration";
     }
 
     @Deactivate

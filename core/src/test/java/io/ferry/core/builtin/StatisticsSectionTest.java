@@ -30,7 +30,7 @@ public class StatisticsSectionTest {
             }
         };
         MigrationSectionContext context = new MigrationSectionContext(Phase.PERFORM, "m1", "vm", UUID.randomUUID(),
-                List.of(job), Optional.empty(), null, HERE, Optional.empty(), "statistics");
+                List.of(job), Optional.empty(), null, HERE, Optional.empty(), "statistics", null);
         JobStatistics baked = new StatisticsSection().bake(context).orElseThrow();
         assertEquals(1_000, baked.get("started"));
         assertEquals(250, baked.get("time_elapsed"));

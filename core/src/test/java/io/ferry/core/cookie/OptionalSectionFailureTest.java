@@ -5,7 +5,6 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieException;
-import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
@@ -16,7 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.Test;
-import org.w3c.dom.Element;
 
 /**
  * An optional section that throws while eating or baking (graphics relocation that cannot reach the clients)
@@ -28,23 +26,13 @@ public class OptionalSectionFailureTest {
     private final List<String> eaten = new ArrayList<>();
 
     /** A section whose bake and eat throw the given exception, or record that they ran. */
-    private final class Section implements CookieSection<String> {
+    private final class Section extends TextSection {
         private final String name;
         private final RuntimeException failure;
 
         Section(String name, RuntimeException failure) {
             this.name = name;
             this.failure = failure;
-        }
-
-        @Override
-        public String parse(Element fragment) {
-            return fragment.getTextContent();
-        }
-
-        @Override
-        public void format(String value, Element fragment) {
-            fragment.setTextContent(value);
         }
 
         @Override

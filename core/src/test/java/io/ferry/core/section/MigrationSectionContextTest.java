@@ -41,7 +41,7 @@ public class MigrationSectionContextTest {
                             return InputStream.nullInputStream();
                         }
                     };
-                }, HERE, Optional.empty(), "").forSection("clock");
+                }, HERE, Optional.empty(), "", null).forSection("clock");
     }
 
     @Test

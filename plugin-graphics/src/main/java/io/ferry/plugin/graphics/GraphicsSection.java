@@ -1,5 +1,6 @@
 package io.ferry.plugin.graphics;
 
+import io.ferry.api.cookie.CheckOnly;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Phase;
@@ -107,11 +108,15 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
                 "spice".equals(g.type()) ? Integer.valueOf(-1) : null, tlsSubject));
     }
 
-    /** Source, Perform: tells the connected clients where to reconnect once the VM has moved. */
+    /**
+     * Source, Perform: tells the connected clients where to reconnect once the VM has moved; in a check
+     * ({@link CheckOnly}), only where it would tell them to.
+     */
     @Override
     public void eat(SectionContext context, GraphicsRelocation value) {
         Optional<GraphicsConsole> graphics = context.capability(GraphicsConsole.class);
-        if (graphics.isEmpty() || !RELOCATABLE.contains(value.type())) {
+        Optional<CheckOnly> check = context.capability(CheckOnly.class);
+        if ((graphics.isEmpty() && check.isEmpty()) || !RELOCATABLE.contains(value.type())) {
             context.info("no " + value.type() + " clients to relocate");
             return;
         }
@@ -123,6 +128,10 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
                 return;
             }
             host = remote.get().hostname();
+        }
+        if (check.isPresent()) {
+            check.get().wouldDo("tell the " + value.type() + " clients to reconnect to " + host + ":" + value.port());
+            return;
         }
         try {
             graphics.get().relocateClients(new DomainSpec.Graphics(value.type(), value.port(), host),

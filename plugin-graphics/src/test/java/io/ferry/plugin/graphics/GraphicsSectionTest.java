@@ -219,6 +219,21 @@ public class GraphicsSectionTest {
         assertEquals(1, context.warn.size());
     }
 
+    @Test
+    public void aCheckRelocatesNobodyAndSaysWhereItWouldSendThem() {
+        TestSectionContext context = new TestSectionContext().checkOnly();
+        FakeConsole vm = new FakeConsole(List.of(new DomainSpec.Graphics("spice", 5900, "127.0.0.1")));
+        context.offer(vm);
+        context.remoteHost(new SectionContext.Host("host-b.example", UUID.randomUUID()));
+        section.eat(context, new GraphicsRelocation("spice", 5901, "0.0.0.0", 5902, "CN=b"));
+        assertEquals(List.of(), vm.relocations);
+        assertEquals(List.of("tell the spice clients to reconnect to host-b.example:5901"), context.wouldDo);
+        TestSectionContext withoutVm = new TestSectionContext().checkOnly();
+        section.eat(withoutVm, new GraphicsRelocation("vnc", 5901, "192.0.2.7", null, null));
+        assertEquals("a check has no VM, and says the same", List.of("tell the vnc clients to reconnect to 192.0.2.7:5901"),
+                withoutVm.wouldDo);
+    }
+
     private static GraphicsSection.Config config(String subject) {
         return new GraphicsSection.Config() {
             @Override

@@ -1,5 +1,6 @@
 package io.ferry.plugin.ovs;
 
+import io.ferry.api.cookie.CheckOnly;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Phase;
@@ -138,11 +139,13 @@ public class NetworkSection implements CookieSection<PortData> {
 
     /**
      * Destination, Finish (VM not yet resumed): writes each OVS NIC's port data on this host's interface of the
-     * NIC with the same index (the destination's definition may name its interfaces differently).
+     * NIC with the same index (the destination's definition may name its interfaces differently). In a check
+     * ({@link CheckOnly}) it writes nothing, and says what it would write where.
      */
     @Override
     public void eat(SectionContext context, PortData value) {
         List<DomainSpec.Nic> nics = context.capability(DomainSpec.class).map(DomainSpec::nics).orElse(List.of());
+        Optional<CheckOnly> check = context.capability(CheckOnly.class);
         for (PortData.Interface sent : value.interfaces()) {
             if (!OPENVSWITCH.equals(sent.vportType()) || sent.portData() == null) {
                 continue;
@@ -154,6 +157,10 @@ public class NetworkSection implements CookieSection<PortData> {
                 continue;
             }
             String iface = nic.hostInterface(context.domainUuid());
+            if (check.isPresent()) {
+                check.get().wouldDo("write the port data of interface " + sent.index() + " on " + iface + " in " + db.db());
+                continue;
+            }
             try {
                 db.setPortData(iface, sent.portData());
                 context.info("port data of interface " + sent.index() + " written on " + iface);

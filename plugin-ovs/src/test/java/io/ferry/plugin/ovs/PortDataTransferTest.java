@@ -95,6 +95,18 @@ public class PortDataTransferTest {
     }
 
     @Test
+    public void aCheckWritesNoPortDataAndSaysWhereItWould() throws Exception {
+        DomainSpec.Nic renamed = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst");
+        TestSectionContext context = new TestSectionContext().domain(domain(renamed, PLAIN1)).checkOnly();
+        new NetworkSection(ovs.db()).eat(context, new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"a b\""),
+                new PortData.Interface(1, "openvswitch", "y"))));
+        assertEquals("OVSDB not even asked", List.of(), ovs.calls());
+        assertEquals(List.of("write the port data of interface 0 on vnet-dst in unix:/run/test.sock"), context.wouldDo);
+        assertEquals("what a migration would warn about, a check warns about too",
+                List.of("interface 1 has no Open vSwitch port on this host: its port data is dropped"), context.warn);
+    }
+
+    @Test
     public void aDestinationWithoutOvsForTheNicWarnsAndGoesOn() throws Exception {
         PortData sent = new PortData(List.of(new PortData.Interface(0, "openvswitch", "x"), new PortData.Interface(1, "openvswitch", "y")));
         TestSectionContext noOvs = new TestSectionContext().domain(domain(OVS0, PLAIN1));

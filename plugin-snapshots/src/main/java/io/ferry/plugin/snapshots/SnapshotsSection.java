@@ -1,5 +1,6 @@
 package io.ferry.plugin.snapshots;
 
+import io.ferry.api.cookie.CheckOnly;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
@@ -73,7 +74,8 @@ public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
 
     /**
      * Destination, Prepare: reads the side stream, checks it against the descriptor and stages the snapshots;
-     * the core commits them at the migration's commit point, or discards them.
+     * the core commits them at the migration's commit point, or discards them. A check ({@link CheckOnly}) stages
+     * nothing; its side stream has no data anyway, so it reports this section as not eaten.
      */
     @Override
     public void eat(SectionContext context, SnapshotDescriptor value) throws IOException, CookieException {
@@ -88,6 +90,11 @@ public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
             contents = SnapshotStream.read(in, value);
         }
         SnapshotForest.Forest forest = SnapshotForest.of(contents);
+        Optional<CheckOnly> check = context.capability(CheckOnly.class);
+        if (check.isPresent()) {
+            check.get().wouldDo("stage " + forest.parentsFirst().size() + " snapshots (current: " + forest.current() + ")");
+            return;
+        }
         store.stage(context.migrationId(), context.domainUuid(), forest.parentsFirst(), forest.current());
         context.info("staged " + forest.parentsFirst().size() + " snapshots (current: " + forest.current() + ")");
     }

@@ -57,6 +57,16 @@ public class SnapshotSideStreamTest {
     }
 
     @Test
+    public void aCheckStagesNothing() throws Exception {
+        FakeContext context = new FakeContext();
+        SnapshotDescriptor descriptor = bake(context, List.of(snapshot("root", null), snapshot("child", "root")), "child");
+        context.checkOnly();
+        eat(context, descriptor);
+        assertEquals(java.util.Map.of(), destination.staged);
+        assertEquals(List.of("stage 2 snapshots (current: child)"), context.wouldDo);
+    }
+
+    @Test
     public void betweenTwoHostsTheBodiesTakeTheSideStreamAndTheDescriptorTheCookie() throws Exception {
         SnapshotsSection atSource = new SnapshotsSection(source);
         source.snapshots.put(TestSectionContext.DOMAIN_UUID, List.of(snapshot("root", null), snapshot("child", "root")));

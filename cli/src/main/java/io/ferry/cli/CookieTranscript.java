@@ -1,0 +1,28 @@
+package io.ferry.cli;
+
+import io.ferry.protocol.MigrationDriver;
+import java.io.PrintStream;
+
+/** Each phase of a migration with the cookie it baked, as {@code ferry demo} and {@code ferry migrate --show-cookies} print it. */
+class CookieTranscript implements MigrationDriver.Listener {
+    private final PrintStream out;
+
+    CookieTranscript(PrintStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void step(String phase, String host, String cookie) {
+        out.println();
+        out.println("== " + phase.substring(0, 1).toUpperCase() + phase.substring(1) + " on " + host
+                + (cookie == null ? " (no cookie out)" : ", cookie out:"));
+        if (cookie != null) {
+            out.print(cookie);
+        }
+    }
+
+    @Override
+    public void warning(String message) {
+        out.println("warning: " + message);
+    }
+}
