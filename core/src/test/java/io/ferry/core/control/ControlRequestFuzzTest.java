@@ -63,7 +63,7 @@ class ControlRequestFuzzTest {
     private static final Channel CHANNEL = Channel.start();
 
     @DictionaryEntries({"GET ", "POST ", "DELETE ", "PUT ", "HEAD ", "cookie/roundtrip", "cookie/check?phase=", "cookie/bake?phase=",
-            "&name=", "&uuid=", "&local-hostuuid=", "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "begin", "prepare", "perform", "finish",
+            "&name=", "&uuid=", "&local-hostuuid=", "&domain-bytes=", "&domain-file=", "&report=sections", "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "begin", "prepare", "perform", "finish",
             "confirm", "sections", "version", "events", "domains", "domains/vm1", "/job", "/job/speed?mib=", "/job/maxdowntime?ms=",
             "?completed=yes", "/snapshots", "migration/", "/stream/", "/tunnel", "migrate", "%", "%2F", "%0a", "%00", "%zz", "+", "&",
             "=", "?", "/", "/v1/", "..", "\nContent-Type: application/xml", "\nContent-Length: ", "\nTransfer-Encoding: chunked",

@@ -1,5 +1,9 @@
 package io.ferry.core.control;
 
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.TestDaemons;
 import io.ferry.core.domain.DomainManager;
@@ -17,12 +21,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A daemon's control channel without OSGi, over a temporary state directory holding one defined domain
  * ({@value #DOMAIN}, not running), no migration and no snapshot: the production routing table
  * ({@link ControlServer#routes}) over a real engine, domain manager, snapshot files and section registry (no
- * section installed, no peer reachable).
+ * section installed, no peer reachable, a {@code sim} driver that accepts every definition and runs none).
  */
 final class TestChannel {
     static final String DOMAIN = "vm1";
@@ -42,6 +47,7 @@ final class TestChannel {
         Daemon daemon = TestDaemons.at(stateDir);
         SectionRegistry registry = new SectionRegistry(TestDaemons.context(Map.of()), daemon);
         DomainManager domains = new DomainManager(daemon.settings());
+        domains.addHypervisor("sim", new RunsNothing());
         SnapshotFiles snapshots = new SnapshotFiles(daemon);
         MigrationEngine engine = new MigrationEngine(daemon.settings(), daemon.bakery(), domains, registry,
                 new FileJournal(stateDir), new Hooks(null, null, Duration.ofSeconds(1)), snapshots, uri -> {
@@ -55,5 +61,27 @@ final class TestChannel {
     ChannelServer server(RouteTable routes) {
         return new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
                 new ChannelHandler(routes, new Callers(List.of(), List.of()), engine::admits));
+    }
+
+    /** A {@code sim} driver that accepts every definition (as the cookie tools check one) and runs no VM. */
+    private static final class RunsNothing implements Hypervisor {
+        @Override
+        public void validate(DomainSpec spec) {
+        }
+
+        @Override
+        public VirtualMachine boot(DomainSpec spec, Path runDir) throws HypervisorException {
+            throw new HypervisorException("this test daemon runs no VM");
+        }
+
+        @Override
+        public VirtualMachine createIncoming(DomainSpec spec, Path runDir) throws HypervisorException {
+            throw new HypervisorException("this test daemon runs no VM");
+        }
+
+        @Override
+        public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) {
+            return Optional.empty();
+        }
     }
 }
