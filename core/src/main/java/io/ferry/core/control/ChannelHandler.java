@@ -14,7 +14,6 @@ import java.util.function.BiPredicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -82,7 +81,8 @@ final class ChannelHandler extends Handler.Abstract {
             if (route.operation().changesState() && route.keptAlive() && clientGone(request, response)) {
                 LOG.warn("{} of {} not run: its client is gone", route.operation().display(), call.caller());
                 Audit.record(call, "not run: the client is gone");
-                callback.failed(new EofException("client gone")); // quiet: nobody is there to tell
+                // a refusal, not a failure: a client that closed only its sending side still reads it
+                reply.error(400, route.operation().display() + " not run: the client closed its side of the connection");
                 return true;
             }
             if (route.access() == Route.Access.PARTY && caller.role() == Caller.Role.PEER) {

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.code_intelligence.jazzer.api.BugDetectors;
+import com.code_intelligence.jazzer.api.SilentCloseable;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.ferry.core.migration.LiveJob;
@@ -62,13 +64,14 @@ class ControlRequestFuzzTest {
     private static final AtomicReference<Call> RAN = new AtomicReference<>();
     private static final Channel CHANNEL = Channel.start();
 
+    // no line breaks in an entry: Jazzer 0.24 writes them unescaped into libFuzzer's dictionary file, which it then refuses
     @DictionaryEntries({"GET ", "POST ", "DELETE ", "PUT ", "HEAD ", "cookie/roundtrip", "cookie/check?phase=", "cookie/bake?phase=",
-            "&name=", "&uuid=", "&local-hostuuid=", "&domain-bytes=", "&domain-file=", "&report=sections", "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "begin", "prepare", "perform", "finish",
-            "confirm", "sections", "version", "events", "domains", "domains/vm1", "/job", "/job/speed?mib=", "/job/maxdowntime?ms=",
-            "?completed=yes", "/snapshots", "migration/", "/stream/", "/tunnel", "migrate", "%", "%2F", "%0a", "%00", "%zz", "+", "&",
-            "=", "?", "/", "/v1/", "..", "\nContent-Type: application/xml", "\nContent-Length: ", "\nTransfer-Encoding: chunked",
-            "\nFerry-Migration-Key: ", "\n\n", "<qemu-migration>", "</qemu-migration>", "<name>", "<uuid>", "<hostname>",
-            "<hostuuid>"})
+            "&name=", "&uuid=", "&local-hostuuid=", "&domain-bytes=", "&domain-file=", "&report=sections",
+            "1b4e28ba-2fa1-11d2-883f-0016d3cca427", "begin", "prepare", "perform", "finish", "confirm", "sections", "version", "events",
+            "domains", "domains/vm1", "/job", "/job/speed?mib=", "/job/maxdowntime?ms=", "?completed=yes", "/snapshots", "migration/",
+            "/stream/", "/tunnel", "migrate", "%", "%2F", "%0a", "%00", "%zz", "%ff", "+", "&", "=", "?", "/", "/v1/", "..",
+            "Content-Type: application/xml", "Content-Length: ", "Transfer-Encoding: chunked", "Ferry-Migration-Key: ",
+            "<qemu-migration>", "</qemu-migration>", "<name>", "<uuid>", "<hostname>", "<hostuuid>", "<domain type='sim'>", "</domain>"})
     @FuzzTest(maxDuration = "3h", maxExecutions = 10_000_000)
     void requestsAreAnsweredOrRefusedWithOneLine(byte[] input) throws Exception {
         RAN.set(null);
@@ -146,7 +149,8 @@ class ControlRequestFuzzTest {
          * may not wake a reader already waiting for that end (Jetty's ByteArrayEndPoint), a socket does.
          */
         HttpTester.Response overSocket(FuzzedRequest request) throws Exception {
-            try (Socket socket = new Socket(address.getAddress(), address.getPort())) {
+            try (SilentCloseable toThisChannel = BugDetectors.allowNetworkConnections((host, port) -> port == address.getPort());
+                    Socket socket = new Socket(address.getAddress(), address.getPort())) {
                 socket.setSoTimeout(10_000);
                 socket.getOutputStream().write(request.bytes);
                 socket.shutdownOutput();
