@@ -29,19 +29,7 @@ public class ChannelHandlerTest {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger busy = new AtomicInteger();
         AtomicInteger destroyed = new AtomicInteger();
-        RouteTable routes = new RouteTable()
-                .add(Route.of(Operation.LIST_DOMAINS, Route.Access.OPERATOR, call -> {
-                    busy.incrementAndGet();
-                    release.await();
-                    return Reply.xml("<domains/>");
-                }))
-                .add(Route.of(Operation.DESTROY, Route.Access.OPERATOR, call -> {
-                    destroyed.incrementAndGet();
-                    return Reply.xml(Done.of("destroyed").toXml());
-                }));
-        ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
-                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
-        server.start();
+        ChannelServer server = listingsWaitFor(release, busy, destroyed);
         String url = ChannelTls.url(server.address(), null);
         ExecutorService clients = Executors.newCachedThreadPool();
         try {
@@ -76,18 +64,7 @@ public class ChannelHandlerTest {
     public void aStateChangingRequestWhoseClientClosedItsSendingSideIsRefusedAndNotRun() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger destroyed = new AtomicInteger();
-        RouteTable routes = new RouteTable()
-                .add(Route.of(Operation.LIST_DOMAINS, Route.Access.OPERATOR, call -> {
-                    release.await();
-                    return Reply.xml("<domains/>");
-                }))
-                .add(Route.of(Operation.DESTROY, Route.Access.OPERATOR, call -> {
-                    destroyed.incrementAndGet();
-                    return Reply.xml(Done.of("destroyed").toXml());
-                }));
-        ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
-                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
-        server.start();
+        ChannelServer server = listingsWaitFor(release, new AtomicInteger(), destroyed);
         try (Socket client = new Socket("127.0.0.1", server.address().getPort())) {
             client.setSoTimeout(30_000);
             // the destroy waits behind the listing on the connection, until after the client closed its side
@@ -105,6 +82,24 @@ public class ChannelHandlerTest {
             release.countDown();
             server.stop();
         }
+    }
+
+    /** A started channel whose domain listings wait for {@code release} ({@code busy} counts them) and which counts destroys. */
+    private static ChannelServer listingsWaitFor(CountDownLatch release, AtomicInteger busy, AtomicInteger destroyed) throws Exception {
+        RouteTable routes = new RouteTable()
+                .add(Route.of(Operation.LIST_DOMAINS, Route.Access.OPERATOR, call -> {
+                    busy.incrementAndGet();
+                    release.await();
+                    return Reply.xml("<domains/>");
+                }))
+                .add(Route.of(Operation.DESTROY, Route.Access.OPERATOR, call -> {
+                    destroyed.incrementAndGet();
+                    return Reply.xml(Done.of("destroyed").toXml());
+                }));
+        ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
+                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
+        server.start();
+        return server;
     }
 
     @Test(timeout = 120_000)
