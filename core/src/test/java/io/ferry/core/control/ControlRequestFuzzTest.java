@@ -233,7 +233,8 @@ class ControlRequestFuzzTest {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             bytes.writeBytes(http.toString().getBytes(StandardCharsets.UTF_8));
             bytes.writeBytes(body);
-            return new FuzzedRequest(http + new String(body, StandardCharsets.UTF_8), bytes.toByteArray(), method.equals("HEAD"), givesUp);
+            boolean asksHead = method.replaceFirst("^:+", "").equals("HEAD"); // Jetty skips colons before a method
+            return new FuzzedRequest(http + new String(body, StandardCharsets.UTF_8), bytes.toByteArray(), asksHead, givesUp);
         }
 
         HttpTester.Response parse(ByteBuffer raw) {
