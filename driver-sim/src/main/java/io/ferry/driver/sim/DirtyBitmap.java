@@ -4,14 +4,16 @@ import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * One bit per guest page, set by the guest when it writes a page and cleared by the sender just before it
- * copies the page: a write that races with the copy leaves the bit set, so the page goes again next round.
+ * copies the page (a word of 64 at a time): a write that races with the copy leaves the bit set, so the page goes
+ * again next round.
  */
 final class DirtyBitmap {
-    private final long pages;
+    /** Pages per word of the bitmap. */
+    static final int WORD_PAGES = Long.SIZE;
+
     private final AtomicLongArray words;
 
     DirtyBitmap(long pages, boolean allDirty) {
-        this.pages = pages;
         this.words = new AtomicLongArray((int) ((pages + 63) >>> 6));
         if (allDirty) {
             for (int i = 0; i < words.length(); i++) {
@@ -30,34 +32,13 @@ final class DirtyBitmap {
         } while ((old & bit) == 0 && !words.compareAndSet(word, old, old | bit));
     }
 
-    /** Clears the page's bit; true if it was set. */
-    boolean testAndClear(long page) {
-        int word = (int) (page >>> 6);
-        long bit = 1L << page;
-        long old;
-        do {
-            old = words.get(word);
-            if ((old & bit) == 0) {
-                return false;
-            }
-        } while (!words.compareAndSet(word, old, old & ~bit));
-        return true;
+    int words() {
+        return words.length();
     }
 
-    /** The first set page at or after {@code from}, or -1. */
-    long nextSet(long from) {
-        if (from >= pages) {
-            return -1;
-        }
-        int word = (int) (from >>> 6);
-        long bits = words.get(word) & (-1L << from);
-        while (bits == 0) {
-            if (++word == words.length()) {
-                return -1;
-            }
-            bits = words.get(word);
-        }
-        return ((long) word << 6) + Long.numberOfTrailingZeros(bits);
+    /** Clears the 64 pages of {@code word} at once; returns which of them were set (bit i: page 64 word + i). */
+    long take(int word) {
+        return words.getAndSet(word, 0);
     }
 
     /** Set pages now; a snapshot while the guest writes. */

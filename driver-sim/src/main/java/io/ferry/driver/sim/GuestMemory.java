@@ -15,8 +15,9 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.zip.CRC32C;
 
 /**
- * Guest RAM: a file mapped in chunks (one mapping holds at most 2 GiB), addressed in 4 KiB pages. Every access
- * holds the read lock so that {@link #close} never pulls the mapping from under a reader.
+ * Guest RAM: a file mapped in chunks (one mapping holds at most 2 GiB), addressed in 4 KiB pages. The mapping
+ * is only read; every write goes through the file (see {@link #writePages}). Every access holds the read lock so
+ * that {@link #close} never pulls the mapping from under a reader.
  */
 final class GuestMemory {
     static final int PAGE_SIZE = 4096;
@@ -97,10 +98,22 @@ final class GuestMemory {
     }
 
     void readPage(long page, byte[] into) {
+        readPages(page, 1, into, 0);
+    }
+
+    /** Copies {@code count} pages from {@code first} on into {@code into} at {@code offset}, under one lock. */
+    void readPages(long first, int count, byte[] into, int offset) {
         lock.readLock().lock();
         try {
-            long offset = offset(page);
-            chunks[(int) (offset >>> chunkShift)].get((int) (offset & chunkMask), into, 0, PAGE_SIZE);
+            long start = offset(first);
+            offset(first + count - 1);
+            long end = start + (long) count * PAGE_SIZE;
+            for (long at = start; at < end;) {
+                int inChunk = (int) Math.min(end - at, chunkMask + 1 - (at & chunkMask));
+                chunks[(int) (at >>> chunkShift)].get((int) (at & chunkMask), into, offset, inChunk);
+                offset += inChunk;
+                at += inChunk;
+            }
         } finally {
             lock.readLock().unlock();
         }
@@ -109,34 +122,46 @@ final class GuestMemory {
     /**
      * Writes a page through the file rather than the mapping (the page cache is the same): on a fresh sparse
      * file a write allocates in bulk where a store through the mapping takes a page fault per page, about
-     * three times slower on a disk-backed file.
+     * three times slower on a disk-backed file; and a full disk is an {@code IOException}, not a SIGBUS.
      */
     void writePage(long page, byte[] from) throws IOException {
+        writePages(page, 1, from, 0);
+    }
+
+    /** Writes {@code count} pages from {@code from} at {@code offset} to the pages from {@code first} on, in one write. */
+    void writePages(long first, int count, byte[] from, int offset) throws IOException {
         lock.readLock().lock();
         try {
-            long offset = offset(page);
-            ByteBuffer buffer = ByteBuffer.wrap(from, 0, PAGE_SIZE);
-            while (buffer.hasRemaining()) {
-                offset += channel.write(buffer, offset);
-            }
+            long position = offset(first);
+            offset(first + count - 1);
+            write(ByteBuffer.wrap(from, offset, count * PAGE_SIZE), position);
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    /** What a busy guest does to a page: overwrites {@code count} random longs of it. */
-    void scribble(long page, SplittableRandom random, int count) {
-        lock.readLock().lock();
-        try {
-            long offset = offset(page);
-            MappedByteBuffer chunk = chunks[(int) (offset >>> chunkShift)];
-            int base = (int) (offset & chunkMask);
-            for (int i = 0; i < count; i++) {
-                chunk.putLong(base + random.nextInt(PAGE_SIZE / Long.BYTES) * Long.BYTES, random.nextLong());
-            }
-        } finally {
-            lock.readLock().unlock();
+    private void write(ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
         }
+    }
+
+    /**
+     * What a busy guest does to a page: overwrites {@code count} random longs of it. Written through the file
+     * as everything else, so that a guest of a sparse memory file (an idle boot, zero pages that arrived as
+     * headers) finds a full disk as an {@code IOException}; {@code page} is the caller's scratch page.
+     */
+    void scribble(long index, SplittableRandom random, int count) throws IOException {
+        scribble(index, random, count, new byte[PAGE_SIZE]);
+    }
+
+    void scribble(long index, SplittableRandom random, int count, byte[] page) throws IOException {
+        readPage(index, page);
+        ByteBuffer longs = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            longs.putLong(random.nextInt(PAGE_SIZE / Long.BYTES) * Long.BYTES, random.nextLong());
+        }
+        writePage(index, page);
     }
 
     /**
@@ -160,10 +185,7 @@ final class GuestMemory {
                     longs.put(i, x * 0x2545F4914F6CDD1DL);
                 }
                 block.clear().limit((int) Math.min(block.capacity(), bytes - position));
-                long offset = position;
-                while (block.hasRemaining()) {
-                    offset += channel.write(block, offset);
-                }
+                write(block, position);
             }
         } finally {
             lock.readLock().unlock();
@@ -179,10 +201,15 @@ final class GuestMemory {
             for (MappedByteBuffer chunk : chunks) {
                 crc.update(chunk.duplicate());
             }
-            return String.format("crc32c:%08x/%d", crc.getValue(), pageCount());
+            return digest((int) crc.getValue(), pageCount());
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** The digest's text: {@code crc32c:<hex>/<pages>}. */
+    static String digest(int crc, long pages) {
+        return String.format("crc32c:%08x/%d", crc, pages);
     }
 
     /**

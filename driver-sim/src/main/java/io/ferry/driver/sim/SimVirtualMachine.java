@@ -10,6 +10,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -33,9 +34,12 @@ final class SimVirtualMachine implements VirtualMachine {
     private volatile boolean running;
     private volatile boolean gone;
     private Workload workload; // guarded by lock
+    /** What arriving memory streams left, while the guest has not run since; null: not known without a read. */
+    private volatile Arrivals arrivals;
 
     private SimVirtualMachine(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
-            List<GraphicsServer> graphics, Runnable onGone) {
+            List<GraphicsServer> graphics, Runnable onGone, boolean zeroMemory) {
+        this.arrivals = zeroMemory ? new Arrivals(new PageCrcs(memory.pageCount()), new BitSet()) : null;
         this.spec = spec;
         this.runDir = runDir;
         this.memory = memory;
@@ -47,9 +51,11 @@ final class SimVirtualMachine implements VirtualMachine {
     /**
      * Brings up a VM on memory already in place, in the run state already recorded. On failure the caller
      * still owns (and cleans up) the memory.
+     *
+     * @param zeroMemory the memory was just made and holds nothing but zeros
      */
     static SimVirtualMachine start(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
-            boolean running, Runnable onGone) throws HypervisorException {
+            boolean running, boolean zeroMemory, Runnable onGone) throws HypervisorException {
         List<GraphicsServer> servers = new ArrayList<>();
         try {
             for (DomainSpec.Graphics g : spec.graphics()) {
@@ -62,7 +68,7 @@ final class SimVirtualMachine implements VirtualMachine {
             throw e;
         }
         SimVirtualMachine vm = new SimVirtualMachine(spec, runDir, memory, dirtyPagesPerSecond, List.copyOf(servers),
-                onGone);
+                onGone, zeroMemory);
         synchronized (vm.lock) {
             vm.running = running;
             if (running) {
@@ -215,7 +221,44 @@ final class SimVirtualMachine implements VirtualMachine {
         tracking.compareAndSet(bitmap, null);
     }
 
+    /**
+     * What the memory holds as far as streams brought it: each page's CRC and which pages may hold data. Known
+     * for fresh memory and kept while the guest does not run; otherwise read once from the memory.
+     */
+    Arrivals arrivals() {
+        Arrivals known = arrivals;
+        if (known == null) {
+            BitSet all = new BitSet();
+            all.set(0, (int) memory.pageCount());
+            known = new Arrivals(PageCrcs.of(memory), all);
+            arrivals = known;
+        }
+        return known;
+    }
+
+    void forgetArrivals() {
+        arrivals = null;
+    }
+
+    /** Each page's CRC and the pages that may hold data (those not marked are zero): a receiver's view of memory. */
+    record Arrivals(PageCrcs crcs, BitSet populated) {
+        void populated(long first, int count) {
+            populated.set((int) first, (int) first + count);
+        }
+
+        void cleared(long page) {
+            populated.clear((int) page);
+        }
+
+        /** The first page in [from, to) that may hold data, or -1. */
+        long nextPopulated(long from, long to) {
+            int next = populated.nextSetBit((int) from);
+            return next >= 0 && next < to ? next : -1;
+        }
+    }
+
     private void startWorkload() {
+        arrivals = null; // the guest writes: what arrived is no longer all there is
         if (dirtyPagesPerSecond > 0) {
             workload = new Workload(memory, dirtyPagesPerSecond, tracking::get, pagesDirtied,
                     "sim-" + spec.name() + "-workload");
