@@ -24,6 +24,7 @@ final class GuestMemory {
     static final int DEFAULT_CHUNK_BYTES = 1 << 30;
     /** Bytes per write of {@link #fill}. */
     private static final int FILL_BLOCK_BYTES = 1 << 20;
+    private static final byte[] ZERO_PAGE = new byte[PAGE_SIZE];
 
     private final Path file;
     private final long bytes;
@@ -33,9 +34,12 @@ final class GuestMemory {
     /** Kept open for {@link #writePage}: writing a fresh sparse file through the mapping faults every page. */
     private final FileChannel channel;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** Pages that may hold data: each write marks its pages first; a clear bit is a page that is zero. */
+    private final DirtyBitmap written;
     private boolean closed; // guarded by lock
 
-    private GuestMemory(Path file, long bytes, int chunkBytes, FileChannel channel) throws IOException {
+    private GuestMemory(Path file, long bytes, int chunkBytes, FileChannel channel, boolean fresh) throws IOException {
+        this.written = new DirtyBitmap(bytes / PAGE_SIZE, !fresh);
         this.channel = channel;
         this.chunks = map(channel, bytes, chunkBytes);
         this.file = file;
@@ -50,7 +54,7 @@ final class GuestMemory {
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
             channel.write(ByteBuffer.allocate(1), bytes - 1); // extends the file without writing blocks
-            return new GuestMemory(file, bytes, chunkBytes, channel);
+            return new GuestMemory(file, bytes, chunkBytes, channel, true);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -65,7 +69,7 @@ final class GuestMemory {
                 throw new IOException("memory file " + file + " has " + channel.size() + " bytes, the domain "
                         + bytes);
             }
-            return new GuestMemory(file, bytes, chunkBytes, channel);
+            return new GuestMemory(file, bytes, chunkBytes, channel, false); // what it holds is not known
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -134,10 +138,24 @@ final class GuestMemory {
         try {
             long position = offset(first);
             offset(first + count - 1);
+            written.mark(first, count);
             write(ByteBuffer.wrap(from, offset, count * PAGE_SIZE), position);
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /** Makes a page zero: nothing to do for one never written (a fresh file is zero), zeros written otherwise. */
+    void zeroPage(long page) throws IOException {
+        if ((written(page >>> 6) & (1L << page)) != 0) {
+            writePage(page, ZERO_PAGE);
+            written.clear(page);
+        }
+    }
+
+    /** Which pages of the 64 of {@code word} (bit i: page 64 word + i) may hold data; the others are zero. */
+    long written(long word) {
+        return written.peek((int) word);
     }
 
     private void write(ByteBuffer buffer, long position) throws IOException {
@@ -174,6 +192,7 @@ final class GuestMemory {
         lock.readLock().lock();
         try {
             checkOpen();
+            written.markAll();
             long x = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
             ByteBuffer block = ByteBuffer.allocate((int) Math.min(FILL_BLOCK_BYTES, bytes)).order(ByteOrder.LITTLE_ENDIAN);
             LongBuffer longs = block.asLongBuffer();

@@ -15,7 +15,7 @@ import java.util.zip.CRC32C;
 /**
  * The destination side of a memory transfer. The stream comes from the network: every frame is checked before
  * it touches memory, and the digest of the whole memory decides whether the transfer worked. That digest is
- * folded from the CRC of each page as it arrived ({@link SimVirtualMachine.Arrivals}), so checking it costs
+ * folded from the CRC of each page as it arrived ({@link SimVirtualMachine#arrivals}), so checking it costs
  * about a millisecond per GiB at switch-over instead of a read of the whole memory.
  */
 final class MemoryReceiver {
@@ -23,14 +23,13 @@ final class MemoryReceiver {
     private static final int BUFFER_BYTES = 64 * 1024;
     private static final int PAGE_BYTES = GuestMemory.PAGE_SIZE;
     private static final long PAGE = PAGE_BYTES;
-    private static final byte[] ZERO_PAGE = new byte[PAGE_BYTES];
 
     private final SimVirtualMachine vm;
     private final GuestMemory memory;
     private final MigrationControl control;
     private final byte[] run = new byte[MemoryStreamFormat.MAX_RUN_PAGES * PAGE_BYTES];
     private final CRC32C crc = new CRC32C();
-    private final SimVirtualMachine.Arrivals arrivals;
+    private final PageCrcs arrivals;
     private final BitSet seen;
 
     private long start;
@@ -111,10 +110,9 @@ final class MemoryReceiver {
     private void pages(DataInputStream in) throws IOException, HypervisorException {
         runHead(in, MemoryStreamFormat.MAX_RUN_PAGES, "a page run");
         in.readFully(run, 0, runCount * PAGE_BYTES);
-        arrivals.populated(runFirst, runCount); // before the write: one that fails half-way may have changed them
         write(runFirst, runCount, run);
         for (int i = 0; i < runCount; i++) {
-            arrivals.crcs().set(runFirst + i, PageCrcs.crc(run, i * PAGE_BYTES, crc));
+            arrivals.set(runFirst + i, PageCrcs.crc(run, i * PAGE_BYTES, crc));
         }
         arrived(MemoryStreamFormat.RUN_HEAD_BYTES + (long) runCount * PAGE_BYTES);
     }
@@ -123,23 +121,40 @@ final class MemoryReceiver {
     private void zeros(DataInputStream in) throws IOException, HypervisorException {
         runHead(in, Integer.MAX_VALUE, "a zero run");
         long end = runFirst + runCount;
-        for (long page = arrivals.nextPopulated(runFirst, end); page >= 0; page = arrivals.nextPopulated(page + 1, end)) {
-            write(page, 1, ZERO_PAGE);
-            arrivals.cleared(page);
+        for (long word = runFirst >>> 6; word <= (end - 1) >>> 6; word++) {
+            for (long bits = memory.written(word); bits != 0; bits &= bits - 1) {
+                long page = (word << 6) + Long.numberOfTrailingZeros(bits);
+                if (page >= runFirst && page < end) {
+                    zero(page);
+                }
+            }
         }
-        arrivals.crcs().setZero(runFirst, runCount);
+        arrivals.setZero(runFirst, runCount);
         arrived(MemoryStreamFormat.RUN_HEAD_BYTES);
     }
 
     private void write(long index, int count, byte[] from) throws HypervisorException {
         try {
             memory.writePages(index, count, from, 0);
-        } catch (IOException e) { // this host's own trouble (a full disk), not the stream's: said here, in its own words
-            vm.forgetArrivals(); // what the failed write left is unknown
-            String why = "cannot write the memory of domain '" + vm.spec().name() + "' to " + memory.file() + ": " + e.getMessage();
-            LOG.log(System.Logger.Level.ERROR, why);
-            throw new HypervisorException(why, e);
+        } catch (IOException e) {
+            throw cannotWrite(e);
         }
+    }
+
+    private void zero(long page) throws HypervisorException {
+        try {
+            memory.zeroPage(page);
+        } catch (IOException e) {
+            throw cannotWrite(e);
+        }
+    }
+
+    /** This host's own trouble (a full disk), not the stream's: said here, in its own words. */
+    private HypervisorException cannotWrite(IOException e) {
+        vm.forgetArrivals(); // what the failed write left is unknown
+        String why = "cannot write the memory of domain '" + vm.spec().name() + "' to " + memory.file() + ": " + e.getMessage();
+        LOG.log(System.Logger.Level.ERROR, why);
+        return new HypervisorException(why, e);
     }
 
     private void arrived(long bytes) {
@@ -166,7 +181,7 @@ final class MemoryReceiver {
             throw corrupt("digest of " + source.length() + " characters");
         }
         received += 1 + 2 + source.length();
-        String destination = arrivals.crcs().digest();
+        String destination = arrivals.digest();
         if (!destination.equals(source)) {
             throw new HypervisorException("memory digest mismatch: source " + source + " destination " + destination);
         }

@@ -120,7 +120,8 @@ final class MemorySender {
 
     /**
      * One round: a ROUND frame, then every dirty page, a bitmap word at a time: the word is cleared just before
-     * its pages are copied, so a write that races with the copy leaves its bit set and the page goes again.
+     * its pages are copied, so a write that races with the copy leaves its bit set and the page goes again. Pages
+     * the memory never had written are zero without a look at them: an idle guest's sparse file is not read.
      */
     private void sendRound() throws IOException, HypervisorException {
         MemoryStreamFormat.writeRound(out, ++round);
@@ -128,11 +129,20 @@ final class MemorySender {
         for (int word = 0; word < bitmap.words(); word++) {
             long bits = bitmap.take(word);
             boolean sentAny = bits != 0;
+            long written = memory.written(word);
             long base = (long) word * CHUNK_PAGES;
             while (bits != 0) {
                 int from = Long.numberOfTrailingZeros(bits);
-                int to = from + Long.numberOfTrailingZeros(~(bits >>> from)); // 64 when the run reaches the top bit
-                sendRun(base + from, Math.min(to, CHUNK_PAGES) - from);
+                boolean data = (written >>> from & 1) != 0;
+                long alike = bits & (data ? written : ~written);
+                int to = from + Long.numberOfTrailingZeros(~(alike >>> from)); // 64 when the run reaches the top bit
+                int count = Math.min(to, CHUNK_PAGES) - from;
+                if (data) {
+                    sendRun(base + from, count);
+                } else {
+                    crcs.setZero(base + from, count);
+                    zeros(base + from, count);
+                }
                 bits = to >= CHUNK_PAGES ? 0 : bits & (-1L << to);
             }
             if (sentAny || (word & 1023) == 1023) {
@@ -152,13 +162,7 @@ final class MemorySender {
             if (Arrays.mismatch(run, offset, offset + PAGE_BYTES, ZERO_PAGE, 0, PAGE_BYTES) < 0) {
                 pagesFrom = writePages(first, pagesFrom, i);
                 crcs.set(first + i, PageCrcs.ZERO_PAGE);
-                if (zeroCount > 0 && zeroFirst + zeroCount == first + i) {
-                    zeroCount++;
-                } else {
-                    flushZeros();
-                    zeroFirst = first + i;
-                    zeroCount = 1;
-                }
+                zeros(first + i, 1);
             } else {
                 if (pagesFrom < 0) {
                     flushZeros();
@@ -168,6 +172,17 @@ final class MemorySender {
             }
         }
         writePages(first, pagesFrom, count);
+    }
+
+    /** Adds zero pages to the ZEROS frame being gathered, which goes first if they do not follow it. */
+    private void zeros(long first, int count) throws IOException {
+        if (zeroCount > 0 && zeroFirst + zeroCount == first) {
+            zeroCount += count;
+        } else {
+            flushZeros();
+            zeroFirst = first;
+            zeroCount = count;
+        }
     }
 
     /** Writes pages {@code from} to {@code to} (excluded) of the run as one PAGES frame, if {@code from >= 0}; returns -1. */

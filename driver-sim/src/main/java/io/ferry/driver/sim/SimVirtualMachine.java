@@ -10,7 +10,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -34,12 +33,12 @@ final class SimVirtualMachine implements VirtualMachine {
     private volatile boolean running;
     private volatile boolean gone;
     private Workload workload; // guarded by lock
-    /** What arriving memory streams left, while the guest has not run since; null: not known without a read. */
-    private volatile Arrivals arrivals;
+    /** Each page's CRC as arriving streams left it, while the guest has not run since; null: not known without a read. */
+    private volatile PageCrcs arrivals;
 
     private SimVirtualMachine(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
             List<GraphicsServer> graphics, Runnable onGone, boolean zeroMemory) {
-        this.arrivals = zeroMemory ? new Arrivals(new PageCrcs(memory.pageCount()), new BitSet()) : null;
+        this.arrivals = zeroMemory ? new PageCrcs(memory.pageCount()) : null;
         this.spec = spec;
         this.runDir = runDir;
         this.memory = memory;
@@ -222,15 +221,13 @@ final class SimVirtualMachine implements VirtualMachine {
     }
 
     /**
-     * What the memory holds as far as streams brought it: each page's CRC and which pages may hold data. Known
-     * for fresh memory and kept while the guest does not run; otherwise read once from the memory.
+     * Each page's CRC as far as streams brought it: known for fresh memory and kept while the guest does not run;
+     * otherwise read once from the memory.
      */
-    Arrivals arrivals() {
-        Arrivals known = arrivals;
+    PageCrcs arrivals() {
+        PageCrcs known = arrivals;
         if (known == null) {
-            BitSet all = new BitSet();
-            all.set(0, (int) memory.pageCount());
-            known = new Arrivals(PageCrcs.of(memory), all);
+            known = PageCrcs.of(memory);
             arrivals = known;
         }
         return known;
@@ -238,23 +235,6 @@ final class SimVirtualMachine implements VirtualMachine {
 
     void forgetArrivals() {
         arrivals = null;
-    }
-
-    /** Each page's CRC and the pages that may hold data (those not marked are zero): a receiver's view of memory. */
-    record Arrivals(PageCrcs crcs, BitSet populated) {
-        void populated(long first, int count) {
-            populated.set((int) first, (int) first + count);
-        }
-
-        void cleared(long page) {
-            populated.clear((int) page);
-        }
-
-        /** The first page in [from, to) that may hold data, or -1. */
-        long nextPopulated(long from, long to) {
-            int next = populated.nextSetBit((int) from);
-            return next >= 0 && next < to ? next : -1;
-        }
     }
 
     private void startWorkload() {
