@@ -32,6 +32,35 @@ public final class SnapshotBench {
         Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 10_000;
         Path work = Files.createTempDirectory("ferry-snapshot-bench-");
+        try {
+            Result r = measure(home, work, count);
+            System.out.printf("snapshots created:           %8d in %.1f s (HTTP API, one request each, a chain)%n", count,
+                    r.createNanos() / 1e9);
+            System.out.printf("one call of the channel:     %8.2f ms (GET version, the median)%n", r.channelCallNanos() / 1e6);
+            System.out.printf("side stream:                 %8d bytes (%.1f MiB)%n", r.streamBytes(), r.streamBytes() / 1048576.0);
+            System.out.printf("raw loopback copy:           %8.1f ms (same bytes, one connection)%n", r.rawNanos() / 1e6);
+            System.out.printf("migration with %d snapshots: %8.1f ms (live, idle 16 MiB VM, all five phases)%n", count, r.withNanos() / 1e6);
+            System.out.printf("migration without snapshots: %8.1f ms (same VM size)%n", r.withoutNanos() / 1e6);
+            System.out.printf("phases with snapshots:       %s%n", r.phases());
+            System.out.printf("phases without snapshots:    %s%n", r.plainPhases());
+            System.out.printf("snapshot share:              %8.1f ms, %.1fx the raw copy%n", r.shareNanos() / 1e6,
+                    (double) r.shareNanos() / r.rawNanos());
+            System.out.printf("destination:                 %8d snapshots%n", r.arrived());
+        } finally {
+            Bench.deleteTree(work);
+        }
+    }
+
+    /** What one run measured; times in nanoseconds. */
+    record Result(int count, long createNanos, long channelCallNanos, long streamBytes, long rawNanos, long withNanos,
+            long withoutNanos, String phases, String plainPhases, int arrived) {
+        long shareNanos() {
+            return withNanos - withoutNanos;
+        }
+    }
+
+    /** Creates {@code count} snapshots of an idle VM through the API, then migrates it beside one without. */
+    static Result measure(Path home, Path work, int count) throws Exception {
         List<String> flags = List.of("--lease-dir", Files.createDirectories(work.resolve("leases")).toString());
         try (LocalDaemon a = LocalDaemon.start(home, work, "snap-a", flags, Map.of());
                 LocalDaemon b = LocalDaemon.start(home, work, "snap-b", flags, Map.of())) {
@@ -45,32 +74,26 @@ public final class SnapshotBench {
                 source.post("domains/snapshots-vm/snapshots", Map.of("name", String.format("s%05d", i),
                         "description", "benchmark snapshot " + i), new byte[0]);
             }
-            System.out.printf("snapshots created:           %8d in %.1f s (HTTP API, one request each, a chain)%n", count,
-                    (System.nanoTime() - start) / 1e9);
+            long createNanos = System.nanoTime() - start;
+            long[] calls = new long[201];
+            for (int i = 0; i < calls.length; i++) {
+                long t = System.nanoTime();
+                source.get("version");
+                calls[i] = System.nanoTime() - t;
+            }
+            java.util.Arrays.sort(calls);
 
             byte[] stream = sideStream(a.stateDir().resolve("snapshots").resolve(WITH));
             long rawNanos = Bench.rawCopyNanos(stream, 1);
-            System.out.printf("side stream:                 %8d bytes (%.1f MiB)%n", stream.length, stream.length / 1048576.0);
-            System.out.printf("raw loopback copy:           %8.1f ms (same bytes, one connection)%n", rawNanos / 1e6);
-
             start = System.nanoTime();
             String phases = migrate(source, destination, "snapshots-vm", b.uri());
             long withNanos = System.nanoTime() - start;
             start = System.nanoTime();
             String plainPhases = migrate(source, destination, "plain-vm", b.uri());
             long withoutNanos = System.nanoTime() - start;
-            System.out.printf("migration with %d snapshots: %8.1f ms (live, idle 16 MiB VM, all five phases)%n", count, withNanos / 1e6);
-            System.out.printf("migration without snapshots: %8.1f ms (same VM size)%n", withoutNanos / 1e6);
-            System.out.printf("phases with snapshots:       %s%n", phases);
-            System.out.printf("phases without snapshots:    %s%n", plainPhases);
-            System.out.printf("snapshot share:              %8.1f ms, %.1fx the raw copy%n", (withNanos - withoutNanos) / 1e6,
-                    (double) (withNanos - withoutNanos) / rawNanos);
-
             Xml arrived = Xml.of(ControlClient.parse(destination.get("domains/snapshots-vm/snapshots")));
-            System.out.printf("destination:                 %8d snapshots, current %s%n", arrived.children("snapshot").size(),
-                    arrived.attr("current"));
-        } finally {
-            Bench.deleteTree(work);
+            return new Result(count, createNanos, calls[calls.length / 2], stream.length, rawNanos, withNanos, withoutNanos, phases,
+                    plainPhases, arrived.children("snapshot").size());
         }
     }
 
