@@ -103,4 +103,73 @@ public class SnapshotFilesTest {
             assertTrue(e.getMessage(), e.getMessage().endsWith("migrated-m3.pack is truncated"));
         }
     }
+
+    @Test
+    public void snapshotsMadeHereAndTheirMarkLiveInOneLogAndSurviveARestart() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("a", null));
+        store.add(DOMAIN, snapshot("b", "a"));
+        store.add(DOMAIN, snapshot("c", "b"));
+        store.setCurrent(DOMAIN, "b");
+        Path dir = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString());
+        assertEquals(List.of(dir.resolve("local.log")), Files.list(dir).toList());
+        SnapshotFiles restarted = store();
+        assertEquals(List.of("a", "b", "c"), restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("b", restarted.current(DOMAIN).orElseThrow());
+        assertEquals(snapshot("c", "b"), restarted.list(DOMAIN).get(2));
+    }
+
+    @Test
+    public void aTornLastAppendIsLeftOutAndCutOffByTheNext() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("a", null));
+        store.add(DOMAIN, snapshot("b", "a"));
+        Path log = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()).resolve("local.log");
+        byte[] bytes = Files.readAllBytes(log);
+        Files.write(log, java.util.Arrays.copyOf(bytes, bytes.length - 3)); // a crash inside b's current mark
+        SnapshotFiles restarted = store();
+        assertEquals(List.of("a", "b"), restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("the mark before the torn one", "a", restarted.current(DOMAIN).orElseThrow());
+        restarted.add(DOMAIN, snapshot("c", "a"));
+        SnapshotFiles again = store();
+        assertEquals(List.of("a", "b", "c"), again.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("c", again.current(DOMAIN).orElseThrow());
+    }
+
+    @Test
+    public void snapshotsOfTheFormerLayoutAreStillRead() throws Exception {
+        Path dir = Files.createDirectories(folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()));
+        Files.writeString(dir.resolve("old.xml"), snapshot("old", null).xml());
+        Files.writeString(dir.resolve("current"), "old");
+        SnapshotFiles store = store();
+        assertEquals("old", store.current(DOMAIN).orElseThrow());
+        store.add(DOMAIN, snapshot("new", "old"));
+        assertEquals(List.of("old", "new"), store.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("new", store().current(DOMAIN).orElseThrow());
+        try {
+            store.add(DOMAIN, snapshot("old", null));
+            fail("a name of the former layout was taken twice");
+        } catch (IOException e) {
+            assertEquals("domain snapshot 'old' already exists", e.getMessage());
+        }
+    }
+
+    @Test
+    public void aStagedSnapshotMustNameItselfAndItsParentAsClaimed() throws Exception {
+        SnapshotFiles store = store();
+        Snapshot lying = new Snapshot("a", null, snapshot("b", null).xml());
+        try {
+            store.stage("m4", DOMAIN, List.of(lying), "a");
+            fail("a snapshot that names itself otherwise was staged");
+        } catch (IOException e) {
+            assertEquals("snapshot 'a' of migration m4 names itself 'b' with parent 'null'", e.getMessage());
+        }
+        Snapshot orphan = new Snapshot("a", null, snapshot("a", "elsewhere").xml());
+        try {
+            store.stage("m4", DOMAIN, List.of(orphan), "a");
+            fail("a snapshot with another parent was staged");
+        } catch (IOException e) {
+            assertEquals("snapshot 'a' of migration m4 names itself 'a' with parent 'elsewhere'", e.getMessage());
+        }
+    }
 }
