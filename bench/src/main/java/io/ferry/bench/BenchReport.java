@@ -79,62 +79,75 @@ public final class BenchReport {
                             + " nothing else) is measured just before each migration. CPU is each daemon's user + system time"
                             + " from `/proc/PID/stat` over the whole migration (all five phases), per GiB of guest memory."
                             + " Median of " + REPEATS + " runs, the range in brackets.");
-            table("| guest | path | memory stream | throughput | raw loopback | ratio | whole migration | CPU source | CPU destination | downtime |",
+            double[] qemu = new double[REPEATS];
+            for (int i = 0; i < REPEATS; i++) {
+                qemu[i] = QemuBaseline.idleMigrationMillis(work, 1024);
+            }
+            body.append("Idle rows: the yardstick is QEMU alone migrating an idle 1 GiB guest in the same run (TCG, never started,"
+                    + " two `qemu-system-x86_64` on this machine, QMP `total-time`): **").append(qemu[0] < 0 ? "n/a (no QEMU here)" : ms(qemu))
+                    .append("**; the ratio is QEMU's time over the memory stream's (above 1: faster than QEMU). Random rows: the"
+                            + " ratio is the throughput over raw loopback's.\n\n");
+            table("| guest | path | memory stream | throughput | yardstick | ratio | whole migration | CPU source | CPU destination | downtime |",
                     "|---|---|---|---|---|---|---|---|---|---|");
-            long qemu = QemuBaseline.idleMigrationMillis(work, 1024);
+            List<String> charts = new ArrayList<>();
             for (String guest : List.of("idle", "random")) {
                 for (boolean tunnelled : List.of(false, true)) {
-                    dataPlane(m, guest, tunnelled);
+                    charts.add(dataPlane(m, guest, tunnelled, guest.equals("idle") ? qemu : null));
                 }
             }
-            body.append("\nIdle guests against QEMU in the same run: QEMU alone migrated an idle 1 GiB guest (TCG, never started,"
-                    + " two `qemu-system-x86_64` on this machine, QMP `total-time`) in **").append(qemu < 0 ? "n/a (no QEMU here)" : qemu + " ms")
-                    .append("**.\n");
-            summary.add("QEMU alone, idle 1 GiB guest: " + (qemu < 0 ? "n/a" : qemu + " ms") + " (the yardstick for the idle rows)");
+            summary.add("QEMU alone, idle 1 GiB guest: " + (qemu[0] < 0 ? "n/a" : ms(qemu)) + " (the yardstick for the idle rows)");
+            body.append("\nThe charts come from one more run of each, its job sampled every 10 ms (the sampling costs the source daemon"
+                    + " CPU, so the figures above come from runs without it).\n");
+            charts.forEach(name -> body.append("\n![").append(name).append("](").append(name).append(".png)\n"));
 
             Migrations.Measured busy = m.migrate("busy", false, 10);
-            chart("busy", "busy 512 MiB guest (random, 20,000 dirty pages/s), direct", busy);
+            Charts.migration(out.resolve("busy.png"), "busy 512 MiB guest (random, 20,000 dirty pages/s), direct", busy.samples());
             body.append("\nA busy guest (512 MiB random, dirtying 20,000 pages/s) for the pre-copy passes: stream ")
                     .append(busy.streamMillis()).append(" ms, ").append(busy.iterations()).append(" passes, ")
                     .append(String.format("%.0f MiB sent, downtime %d ms, verified %s.%n%n", busy.processed() / MIB, busy.downtimeMillis(),
                             busy.verified())).append("![busy](busy.png)\n");
 
             controlPlane(m);
-            concurrent(m, a, b);
+            concurrent(m);
         }
     }
 
-    private void dataPlane(Migrations m, String guest, boolean tunnelled) throws Exception {
+    /** One row of the data-plane table, from unsampled runs, and a sampled run for its chart; returns the chart's name. */
+    private String dataPlane(Migrations m, String guest, boolean tunnelled, double[] qemu) throws Exception {
         double[] stream = new double[REPEATS];
         double[] throughput = new double[REPEATS];
-        double[] raw = new double[REPEATS];
+        double[] yardstick = new double[REPEATS];
         double[] ratio = new double[REPEATS];
         double[] wall = new double[REPEATS];
         double[] cpuSource = new double[REPEATS];
         double[] cpuDestination = new double[REPEATS];
         double[] downtime = new double[REPEATS];
-        Migrations.Measured last = null;
         boolean verified = true;
         for (int i = 0; i < REPEATS; i++) {
-            raw[i] = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
-            last = m.migrate(guest, tunnelled, 10);
-            verified &= last.verified();
-            stream[i] = last.streamMillis();
-            throughput[i] = 1024 / (Math.max(1, last.streamMillis()) / 1e3);
-            ratio[i] = throughput[i] / raw[i];
-            wall[i] = last.wallMillis();
-            cpuSource[i] = last.sourceCpu();
-            cpuDestination[i] = last.destinationCpu();
-            downtime[i] = last.downtimeMillis();
+            double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
+            Migrations.Measured run = m.migrate(guest, tunnelled, 0);
+            verified &= run.verified();
+            stream[i] = run.streamMillis();
+            throughput[i] = 1024 / (Math.max(1, run.streamMillis()) / 1e3);
+            yardstick[i] = qemu == null ? raw : qemu[i];
+            ratio[i] = qemu == null ? throughput[i] / raw : qemu[i] / Math.max(1, run.streamMillis());
+            wall[i] = run.wallMillis();
+            cpuSource[i] = run.sourceCpu();
+            cpuDestination[i] = run.destinationCpu();
+            downtime[i] = run.downtimeMillis();
         }
         String path = tunnelled ? "tunnelled (p2p)" : "direct";
         String name = guest + (tunnelled ? "-tunnelled" : "-direct");
-        row(guest + " 1 GiB" + (verified ? "" : " **(NOT verified)**"), path, ms(stream), mibs(throughput), mibs(raw), x(ratio), ms(wall),
+        row(guest + " 1 GiB" + (verified ? "" : " **(NOT verified)**"), path, ms(stream), mibs(throughput),
+                qemu == null ? mibs(yardstick) + " raw loopback" : ms(yardstick) + " QEMU", x(ratio), ms(wall),
                 s(cpuSource) + " s/GiB", s(cpuDestination) + " s/GiB", ms(downtime));
-        chart(name, guest + " 1 GiB guest, " + path, last);
-        summary.add(String.format("%s 1 GiB, %s: stream %.0f ms, %.0f MiB/s = %.2fx raw loopback (%.0f MiB/s); CPU %.2f / %.2f s per GiB"
-                + " (source / destination)", guest, path, median(stream), median(throughput), median(ratio), median(raw),
+        Migrations.Measured sampled = m.migrate(guest, tunnelled, 10);
+        Charts.migration(out.resolve(name + ".png"), guest + " 1 GiB guest, " + path, sampled.samples());
+        summary.add(String.format("%s 1 GiB, %s: stream %.0f ms, %.0f MiB/s, %.2fx %s; CPU %.2f / %.2f s per GiB (source / destination)",
+                guest, path, median(stream), median(throughput), median(ratio), qemu == null
+                        ? String.format("raw loopback (%.0f MiB/s)", median(yardstick)) : String.format("QEMU's time (%.0f ms)", median(yardstick)),
                 median(cpuSource), median(cpuDestination)));
+        return name;
     }
 
     private void controlPlane(Migrations m) throws Exception {
@@ -145,7 +158,7 @@ public final class BenchReport {
         double[] totals = new double[5];
         List<String> runs = new ArrayList<>();
         for (int i = 0; i < totals.length; i++) {
-            Migrations.Measured run = m.migrate("small", false, 1000);
+            Migrations.Measured run = m.migrate("small", false, 0);
             totals[i] = run.wallMillis();
             runs.add(String.join(", ", run.phases()) + " ms");
         }
@@ -154,7 +167,11 @@ public final class BenchReport {
         summary.add("control plane, idle 64 MiB guest, 5 phases: " + ms(totals) + " (the lead's target: 25 ms)");
     }
 
-    private void concurrent(Migrations m, LocalDaemon a, LocalDaemon b) throws Exception {
+    /** What a batch of concurrent migrations did. */
+    private record Batch(double seconds, int verified, long bytes, Map<String, List<JobSampler.Sample>> samples, List<String> failures) {
+    }
+
+    private void concurrent(Migrations m) throws Exception {
         int count = 16;
         int mib = 64;
         List<String> names = new ArrayList<>();
@@ -163,41 +180,50 @@ public final class BenchReport {
             m.start(names.get(i - 1), mib, 0, "random");
         }
         double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
-        ExecutorService pool = Executors.newFixedThreadPool(count);
-        long start = System.nanoTime();
-        List<Future<Migrations.Measured>> runs = new ArrayList<>();
-        for (String name : names) {
-            runs.add(pool.submit(() -> m.migrate(name, false, 50)));
-        }
-        Map<String, List<JobSampler.Sample>> samples = new LinkedHashMap<>();
-        int succeeded = 0;
-        long bytes = 0;
-        List<String> failures = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            try {
-                Migrations.Measured run = runs.get(i).get();
-                succeeded += run.verified() ? 1 : 0;
-                bytes += run.processed();
-                samples.put(names.get(i), run.samples());
-            } catch (Exception e) {
-                failures.add(names.get(i) + ": " + e.getMessage());
-            }
-        }
-        double seconds = (System.nanoTime() - start) / 1e9;
-        pool.shutdown();
-        double aggregate = count * mib / seconds;
-        Charts.concurrent(out.resolve("concurrent.png"), count + " concurrent migrations of 64 MiB random guests", samples);
+        Batch batch = batch(m, names, 0);
+        double aggregate = count * mib / batch.seconds();
+        Batch sampled = batch(m, names, 100); // back again, sampled for the chart
+        Charts.concurrent(out.resolve("concurrent.png"), count + " concurrent migrations of 64 MiB random guests", sampled.samples());
         section("16 concurrent migrations between two daemons",
                 "16 guests of 64 MiB random memory on one daemon, each migrated live and client-managed by a thread of its own,"
                         + " all at once, to the other daemon. Aggregate throughput: guest memory moved over the wall time from the"
-                        + " first Begin to the last Confirm. Raw loopback measured just before.");
+                        + " first Begin to the last Confirm. Raw loopback measured just before. The chart is of the way back, each"
+                        + " job sampled every 100 ms (" + sampled.verified() + " of 16 verified).");
         body.append(String.format("%nSucceeded and verified: **%d of %d**. Aggregate: **%.0f MiB/s** (%.0f MiB in %.2f s, %.0f MiB of"
-                + " stream) against raw loopback %.0f MiB/s: ratio **%.2f**.%n", succeeded, count, aggregate, (double) count * mib,
-                seconds, bytes / MIB, raw, aggregate / raw));
-        failures.forEach(f -> body.append("- failed: ").append(f).append('\n'));
+                + " stream) against raw loopback %.0f MiB/s: ratio **%.2f**.%n", batch.verified(), count, aggregate, (double) count * mib,
+                batch.seconds(), batch.bytes() / MIB, raw, aggregate / raw));
+        batch.failures().forEach(f -> body.append("- failed: ").append(f).append('\n'));
         body.append("\n![concurrent](concurrent.png)\n");
         summary.add(String.format("16 concurrent migrations: %d of 16 verified, aggregate %.0f MiB/s = %.2fx raw loopback (%.0f MiB/s)",
-                succeeded, aggregate, aggregate / raw, raw));
+                batch.verified(), aggregate, aggregate / raw, raw));
+    }
+
+    private static Batch batch(Migrations m, List<String> names, int samplePeriodMillis) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(names.size());
+        try {
+            long start = System.nanoTime();
+            List<Future<Migrations.Measured>> runs = new ArrayList<>();
+            for (String name : names) {
+                runs.add(pool.submit(() -> m.migrate(name, false, samplePeriodMillis)));
+            }
+            Map<String, List<JobSampler.Sample>> samples = new LinkedHashMap<>();
+            int verified = 0;
+            long bytes = 0;
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                try {
+                    Migrations.Measured run = runs.get(i).get();
+                    verified += run.verified() ? 1 : 0;
+                    bytes += run.processed();
+                    samples.put(names.get(i), run.samples());
+                } catch (Exception e) {
+                    failures.add(names.get(i) + ": " + e.getMessage());
+                }
+            }
+            return new Batch((System.nanoTime() - start) / 1e9, verified, bytes, samples, failures);
+        } finally {
+            pool.shutdown();
+        }
     }
 
     private void snapshots() throws Exception {
@@ -214,12 +240,18 @@ public final class BenchReport {
         row("snapshot creation, per snapshot", String.format("%.2f ms", perCreate), String.format("%.2f ms (one channel call)",
                 r.channelCallNanos() / 1e6), String.format("%.1fx", perCreate / (r.channelCallNanos() / 1e6)));
         row("the store's part (creation less the channel's)", String.format("%.2f ms", perCreate - r.channelCallNanos() / 1e6), "", "");
+        SnapshotBench.StoreFigures store = SnapshotBench.store(dir, count, 300);
+        row(String.format("the store alone, in this process: %d snapshot-create-as into a store of %,d", store.added(), store.before()),
+                String.format("%.2f ms", store.perAdd()), String.format("%.2f ms (one append + fdatasync of a snapshot's size)",
+                        store.perSync()), String.format("%.2fx", store.perAdd() / store.perSync()));
         row("snapshot share of the migration", String.format("%.0f ms", r.shareNanos() / 1e6), String.format("%.1f ms (raw copy of %.1f MiB)",
                 r.rawNanos() / 1e6, r.streamBytes() / MIB), String.format("%.1fx", (double) r.shareNanos() / r.rawNanos()));
         body.append("\nPhases with snapshots: ").append(r.phases()).append(".  \nWithout: ").append(r.plainPhases())
                 .append(".  \nArrived: ").append(r.arrived()).append(" snapshots.\n");
-        summary.add(String.format("snapshots: creation %.2f ms each (channel call %.2f ms); 10,000-snapshot share %.0f ms = %.1fx the raw copy",
-                perCreate, r.channelCallNanos() / 1e6, r.shareNanos() / 1e6, (double) r.shareNanos() / r.rawNanos()));
+        summary.add(String.format("snapshots: creation %.2f ms each through the API (one channel call %.2f ms; the store alone %.2f ms ="
+                + " %.2fx one fdatasync, %.2f ms here); 10,000-snapshot share %.0f ms = %.1fx the raw copy", perCreate,
+                r.channelCallNanos() / 1e6, store.perAdd(), store.perAdd() / store.perSync(), store.perSync(), r.shareNanos() / 1e6,
+                (double) r.shareNanos() / r.rawNanos()));
     }
 
     private void cookieCodec() throws Exception {
@@ -255,11 +287,6 @@ public final class BenchReport {
             summary.add(String.format("CLI: version %.0f ms, list %.0f ms, sections offline %.0f ms (JVM alone %.0f ms)", version, list,
                     sections, jvm));
         }
-    }
-
-    private void chart(String name, String title, Migrations.Measured run) throws IOException {
-        Charts.migration(out.resolve(name + ".png"), title, run.samples());
-        body.append("\n![").append(name).append("](").append(name).append(".png)\n");
     }
 
     private void section(String title, String text) {

@@ -36,9 +36,13 @@ final class Charts {
             pass.add(s.millis(), s.iteration());
         }
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(new NumberAxis("time since the migration began (ms)"));
-        plot.add(plot(collection(sent, remaining), "MiB", lines()), 3);
-        plot.add(plot(collection(dirty), "pages/s", lines()), 1);
-        plot.add(plot(collection(pass), "pass", new XYStepRenderer()), 1);
+        plot.add(plot(collection(sent, remaining), "MiB", lines(new Color(0xC0392B), new Color(0x2471A3))), 3);
+        plot.add(plot(collection(dirty), "pages/s", lines(new Color(0x1E8449))), 1);
+        XYStepRenderer steps = new XYStepRenderer();
+        steps.setSeriesPaint(0, new Color(0x7D3C98));
+        steps.setDefaultStroke(new BasicStroke(2f));
+        steps.setAutoPopulateSeriesStroke(false);
+        plot.add(plot(collection(pass), "pass", steps), 1);
         save(png, title, plot);
     }
 
@@ -63,15 +67,20 @@ final class Charts {
         return collection;
     }
 
-    private static XYLineAndShapeRenderer lines() {
+    private static XYLineAndShapeRenderer lines(Color... colors) {
         XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
+        for (int i = 0; i < colors.length; i++) {
+            renderer.setSeriesPaint(i, colors[i]);
+        }
         renderer.setDefaultStroke(new BasicStroke(2f));
         renderer.setAutoPopulateSeriesStroke(false);
         return renderer;
     }
 
     private static XYPlot plot(XYSeriesCollection data, String axis, XYLineAndShapeRenderer renderer) {
-        XYPlot plot = new XYPlot(data, null, new NumberAxis(axis), renderer);
+        NumberAxis range = new NumberAxis(axis);
+        range.setAutoRangeMinimumSize(1); // a flat zero line (an idle guest's dirty rate) without a scale of 1E-9
+        XYPlot plot = new XYPlot(data, null, range, renderer);
         plot.setBackgroundPaint(Color.WHITE);
         plot.setRangeGridlinePaint(Color.LIGHT_GRAY);
         plot.setDomainGridlinePaint(Color.LIGHT_GRAY);

@@ -25,7 +25,7 @@ final class JobSampler implements AutoCloseable {
             while (!stopping) {
                 try {
                     Xml job = Xml.of(ControlClient.parse(source.get("domains/" + domain + "/job")));
-                    if ("unbounded".equals(job.attr("type"))) {
+                    if ("unbounded".equals(job.attr("type")) && number(job, "total") > 0) { // the stream has begun
                         samples.add(new Sample((System.nanoTime() - start) / 1e6, number(job, "processed"),
                                 number(job, "remaining"), number(job, "dirty-rate"), number(job, "iteration")));
                     }

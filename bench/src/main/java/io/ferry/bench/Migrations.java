@@ -54,7 +54,7 @@ final class Migrations {
     }
 
     /**
-     * Migrates the domain live to the other host: client-managed, or peer-to-peer tunnelled through the daemons; with
+     * Migrates the domain live (its job sampled every {@code samplePeriodMillis}, 0: not sampled) to the other host: client-managed, or peer-to-peer tunnelled through the daemons; with
      * {@code --persistent}, so the definition stays behind on both and the source still has its job once it ended.
      */
     Measured migrate(String name, boolean tunnelled, int samplePeriodMillis) throws Exception {
@@ -68,7 +68,7 @@ final class Migrations {
         Messages.Migrate request = new Messages.Migrate(name, hosts[to].uri(),
                 new MigrationFlags(true, tunnelled, tunnelled, false, true, false, false), null, null, 0);
         long start = System.nanoTime();
-        try (JobSampler sampler = new JobSampler(source, name, samplePeriodMillis)) {
+        try (JobSampler sampler = samplePeriodMillis > 0 ? new JobSampler(source, name, samplePeriodMillis) : null) {
             if (tunnelled) {
                 source.post("migrate", Map.of(), request.toXml().getBytes(StandardCharsets.UTF_8));
             } else {
@@ -89,12 +89,14 @@ final class Migrations {
             double wall = (System.nanoTime() - start) / 1e6;
             double sourceCpu = ProcCpu.seconds(hosts[from].pid()) - cpuSource;
             double destinationCpu = ProcCpu.seconds(hosts[to].pid()) - cpuDestination;
-            sampler.close();
+            if (sampler != null) {
+                sampler.close();
+            }
             Xml sent = Xml.of(ControlClient.parse(source.get("domains/" + name + "/job?completed=yes")));
             Xml received = Xml.of(ControlClient.parse(destination.get("domains/" + name + "/job?completed=yes")));
             return new Measured(name, wall, Long.parseLong(sent.attr("elapsed")), Long.parseLong(sent.attr("processed")),
                     Long.parseLong(sent.attr("downtime")), Long.parseLong(sent.attr("iteration")), sourceCpu, destinationCpu,
-                    "yes".equals(received.attr("verified")), phases, sampler.samples());
+                    "yes".equals(received.attr("verified")), phases, sampler == null ? List.of() : sampler.samples());
         }
     }
 }
