@@ -12,12 +12,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.zip.CRC32C;
 
 /**
- * Guest RAM: a file mapped in chunks (one mapping holds at most 2 GiB), addressed in 4 KiB pages. The mapping
- * is only read; every write goes through the file (see {@link #writePages}). Every access holds the read lock so
- * that {@link #close} never pulls the mapping from under a reader.
+ * Guest RAM: a file mapped in chunks (one mapping holds at most 2 GiB), addressed in 4 KiB pages. A page is first
+ * written through the file (see {@link #writePages}); only then may the guest store into it through the mapping,
+ * where its block is already in place. Every access holds the read lock so that {@link #close} never pulls the
+ * mapping from under a reader.
  */
 final class GuestMemory {
     static final int PAGE_SIZE = 4096;
@@ -132,14 +132,36 @@ final class GuestMemory {
         writePages(page, 1, from, 0);
     }
 
-    /** Writes {@code count} pages from {@code from} at {@code offset} to the pages from {@code first} on, in one write. */
+    /**
+     * Writes {@code count} pages from {@code from} at {@code offset} to the pages from {@code first} on, in one write.
+     * The pages are marked written first (a page that may hold data is never taken for zero); a write that fails
+     * unmarks the pages it newly marked and did not reach, which have no block to read (a full tmpfs faults on them).
+     */
     void writePages(long first, int count, byte[] from, int offset) throws IOException {
         lock.readLock().lock();
         try {
             long position = offset(first);
             offset(first + count - 1);
-            written.mark(first, count);
-            write(ByteBuffer.wrap(from, offset, count * PAGE_SIZE), position);
+            long[] fresh = new long[count];
+            int marked = 0;
+            for (long page = first; page < first + count; page++) {
+                if ((written(page >>> 6) & (1L << page)) == 0) {
+                    written.mark(page);
+                    fresh[marked++] = page;
+                }
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(from, offset, count * PAGE_SIZE);
+            try {
+                write(buffer, position);
+            } catch (IOException e) {
+                long reached = first + (buffer.position() - offset + PAGE_SIZE - 1) / PAGE_SIZE;
+                for (int i = 0; i < marked; i++) {
+                    if (fresh[i] >= reached) {
+                        written.clear(fresh[i]);
+                    }
+                }
+                throw e;
+            }
         } finally {
             lock.readLock().unlock();
         }
@@ -165,16 +187,31 @@ final class GuestMemory {
     }
 
     /**
-     * What a busy guest does to a page: overwrites {@code count} random longs of it. Written through the file
-     * as everything else, so that a guest of a sparse memory file (an idle boot, zero pages that arrived as
-     * headers) finds a full disk as an {@code IOException}; {@code page} is the caller's scratch page.
+     * What a busy guest does to a page: overwrites {@code count} random longs of it. A page already written through
+     * the file has its block: the stores go through the mapping. A page never written (an idle boot's, a zero page
+     * that arrived as a header) is written through the file first, so that a full disk is an {@code IOException}
+     * and not a SIGBUS; {@code page} is the caller's scratch page for that.
      */
     void scribble(long index, SplittableRandom random, int count) throws IOException {
         scribble(index, random, count, new byte[PAGE_SIZE]);
     }
 
     void scribble(long index, SplittableRandom random, int count, byte[] page) throws IOException {
-        readPage(index, page);
+        lock.readLock().lock();
+        try {
+            long offset = offset(index);
+            if ((written(index >>> 6) & (1L << index)) != 0) {
+                MappedByteBuffer chunk = chunks[(int) (offset >>> chunkShift)];
+                int base = (int) (offset & chunkMask);
+                for (int i = 0; i < count; i++) {
+                    chunk.putLong(base + random.nextInt(PAGE_SIZE / Long.BYTES) * Long.BYTES, random.nextLong());
+                }
+                return;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        Arrays.fill(page, (byte) 0); // never written: zero, and not read (a hole of a full tmpfs faults when touched)
         ByteBuffer longs = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < count; i++) {
             longs.putLong(random.nextInt(PAGE_SIZE / Long.BYTES) * Long.BYTES, random.nextLong());
@@ -211,19 +248,18 @@ final class GuestMemory {
         }
     }
 
-    /** {@code crc32c:<hex>/<pages>} over the whole memory. */
+    /**
+     * {@code crc32c:<hex>/<pages>}: the CRC32C of the whole memory. Pages never written are not read (a sparse
+     * file's holes: reading them through the mapping would make a tmpfs allocate them); their CRC is a zero page's.
+     */
     String digest() {
         lock.readLock().lock();
         try {
             checkOpen();
-            CRC32C crc = new CRC32C();
-            for (MappedByteBuffer chunk : chunks) {
-                crc.update(chunk.duplicate());
-            }
-            return digest((int) crc.getValue(), pageCount());
         } finally {
             lock.readLock().unlock();
         }
+        return PageCrcs.of(this).digest();
     }
 
     /** The digest's text: {@code crc32c:<hex>/<pages>}. */
