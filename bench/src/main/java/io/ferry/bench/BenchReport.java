@@ -313,6 +313,8 @@ public final class BenchReport {
                 .append(String.format(". Load average %.1f when it began, %.1f when it ended: the cores are shared, so every figure"
                         + " stands beside a baseline measured in the same run, and the ratio is what compares across runs.%n%n",
                         loadBefore[0], loadAfter[0]))
+                .append(Files.exists(out.resolve("before/README.md")) ? "The same harness against the installation this work started"
+                        + " from: [before/](before/README.md).\n\n" : "")
                 .append("## Summary\n\n");
         summary.forEach(line -> text.append("- ").append(line).append('\n'));
         text.append(body);
