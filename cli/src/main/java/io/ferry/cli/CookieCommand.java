@@ -1,5 +1,6 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.DaemonMessages.Accepted;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,7 +30,8 @@ final class CookieCommand implements Command {
         switch (tool) {
             case "roundtrip" -> {
                 byte[] cookie = CookieFiles.read(rest.positionals(1, "FILE").get(0));
-                out.print(session.daemonOrOffline().post("cookie/roundtrip", query, cookie));
+                String formatted = session.daemonOrOffline().call(d -> d.roundtrip(cookie));
+                out.print(formatted);
             }
             case "check" -> {
                 query.put("phase", rest.required("--phase"));
@@ -37,17 +39,17 @@ final class CookieCommand implements Command {
                     query.put("local-hostuuid", rest.required("--local-hostuuid"));
                 }
                 byte[] cookie = CookieFiles.read(rest.positionals(1, "FILE").get(0));
-                var accepted = Xml.parse(session.daemonOrOffline().post("cookie/check", query, cookie));
-                String sections = accepted.getAttribute("sections");
-                out.println("cookie accepted by " + accepted.getAttribute("phase") + "; sections eaten: "
-                        + (sections.isEmpty() ? "none" : sections.replace(",", ", ")));
+                Accepted accepted = session.daemonOrOffline().call(d -> d.check(query, cookie));
+                out.println("cookie accepted by " + accepted.phase() + "; sections eaten: "
+                        + (accepted.sections().isEmpty() ? "none" : String.join(", ", accepted.sections())));
             }
             case "bake" -> {
                 rest.positionals(0, "nothing");
-                query.put("phase", rest.required("--phase"));
-                query.put("name", rest.required("--name"));
-                query.put("uuid", rest.required("--uuid"));
-                out.print(session.daemonOrOffline().post("cookie/bake", query, new byte[0]));
+                String phase = rest.required("--phase");
+                String name = rest.required("--name");
+                String uuid = rest.required("--uuid");
+                String baked = session.daemonOrOffline().call(d -> d.bake(phase, name, uuid));
+                out.print(baked);
             }
             default -> throw new CliException("unknown cookie tool '" + tool + "' (roundtrip, check, bake)");
         }

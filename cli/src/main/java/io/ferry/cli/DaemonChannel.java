@@ -1,14 +1,17 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
-import java.util.Map;
+import io.ferry.protocol.DaemonClient;
 
-/** A daemon's control channel as commands use it: failures become one-line CLI errors. */
+/** A daemon's control channel as commands use it: typed calls whose failures become one-line CLI errors. */
 final class DaemonChannel {
     private final ControlClient client;
+    private final DaemonClient daemon;
 
     DaemonChannel(ControlClient client) {
         this.client = client;
+        this.daemon = new DaemonClient(client);
     }
 
     String uri() {
@@ -19,15 +22,12 @@ final class DaemonChannel {
         return client;
     }
 
-    String get(String path) throws CliException {
-        return Cli.call(() -> client.get(path));
+    /** A call of the daemon. */
+    interface Request<T> {
+        T to(DaemonClient daemon) throws ChannelException;
     }
 
-    String delete(String path) throws CliException {
-        return Cli.call(() -> client.delete(path));
-    }
-
-    String post(String path, Map<String, String> query, byte[] body) throws CliException {
-        return Cli.call(() -> client.post(path, query, body));
+    <T> T call(Request<T> request) throws CliException {
+        return Cli.call(() -> request.to(daemon));
     }
 }

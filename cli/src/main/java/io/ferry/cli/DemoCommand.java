@@ -3,35 +3,57 @@ package io.ferry.cli;
 import io.ferry.launcher.FerryHome;
 import io.ferry.launcher.LocalDaemon;
 import io.ferry.protocol.ControlClient;
-import java.util.Comparator;
-import java.util.stream.Stream;
+import io.ferry.protocol.DomainMessages.Job;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
 
 /**
- * {@code ferry demo}: two daemons on this machine, one VM with a disk, a NIC and graphics, migrated live with
- * every installed section; prints the phases, the cookies exchanged and the job statistics, and exits 0 only
- * if the destination verified the VM's memory.
+ * {@code ferry demo [--qemu]}: two daemons on this machine, one VM with a disk, a NIC, graphics and snapshots,
+ * migrated live with every installed section; prints the phases, the cookies exchanged and the job statistics,
+ * and exits 0 only if the guest's check passed: the embedded hypervisor's memory digest, or (with {@code --qemu})
+ * a real QEMU guest's RAM compared byte for byte while both ends were paused, then running on at the destination.
  */
 final class DemoCommand implements Command {
+    /** One demo's guest: how it is started, looked at between Perform and Finish, and checked at the end. */
+    interface Guest {
+        String name();
+
+        /** Defines and starts the guest on the source, with two snapshots; returns what to say about it. */
+        String start(DaemonChannel source, LocalDaemon sourceDaemon, Path work) throws CliException;
+
+        /** Between Perform and Finish, both ends paused; what to print, or null. */
+        String afterPerform(LocalDaemon destinationDaemon);
+
+        /** After the migration: prints the verdict; true if the check passed. */
+        boolean verify(DaemonChannel destination, Job job, PrintStream out) throws CliException;
+
+        /** Stops what may still run of the guest on this host (best effort). */
+        void stop(DaemonChannel host);
+    }
+
     @Override
     public String synopsis() {
-        return "demo                           two daemons, one VM, one live migration with every section";
+        return "demo [--qemu]                  two daemons, one VM, one live migration with every section (--qemu: a real\n"
+                + "                                 QEMU guest; needs QEMU >= 9 and the guest this build made with gcc -m32)";
     }
 
     @Override
     public int run(Session session, List<String> args, PrintStream out) throws CliException {
+        Args parsed = new Args(args, Set.of(), Set.of("--qemu"));
+        parsed.positionals(0, "nothing");
         FerryHome home = FerryHome.fromSystemProperty();
+        Guest guest = parsed.has("--qemu") ? QemuDemoGuest.check(home) : new SimDemoGuest();
         Path work;
         try {
             work = Files.createTempDirectory("ferry-demo-");
@@ -39,62 +61,72 @@ final class DemoCommand implements Command {
             throw new CliException("cannot make a work directory: " + e.getMessage());
         }
         try (LocalDaemon a = daemon(home, work, "host-a"); LocalDaemon b = daemon(home, work, "host-b")) {
-            out.println("== Two daemons: host-a at " + a.uri() + ", host-b at " + b.uri());
-            DaemonChannel source = new DaemonChannel(Cli.call(() -> new ControlClient(a.uri())));
-            DaemonChannel destination = new DaemonChannel(Cli.call(() -> new ControlClient(b.uri())));
-            out.println();
-            out.println("== Cookie sections installed on host-a");
-            new SectionsCommand().run(new Session(a.uri()), List.of(), out);
-
-            source.post("domains", Map.of(), sample("demo-domain.xml"));
-            source.post("domains/demo-vm/start", Map.of(), new byte[0]);
-            for (String snapshot : List.of("installed", "configured")) {
-                source.post("domains/demo-vm/snapshots", Map.of("name", snapshot, "description", "demo snapshot"), new byte[0]);
-            }
-            out.println();
-            out.println("== demo-vm (64 MiB, a guest dirtying 2000 pages/s, two disks, two snapshots) runs on host-a");
-
-            Messages.Migrate request = new Messages.Migrate("demo-vm", b.uri(),
-                    new MigrationFlags(true, false, false, false, true, false, false), null, null, 0);
-            MigrationDriver driver = new MigrationDriver(new MigrationDriver.Listener() {
-                @Override
-                public void step(String phase, String host, String cookie) {
-                    out.println();
-                    out.println("== " + phase.substring(0, 1).toUpperCase() + phase.substring(1) + " on " + host
-                            + (cookie == null ? " (no cookie out)" : ", cookie out:"));
-                    if (cookie != null) {
-                        out.print(cookie);
-                    }
-                }
-
-                @Override
-                public void warning(String message) {
-                    out.println("warning: " + message);
-                }
-            });
-            Cli.call(() -> driver.run(new HttpPeer(source.client()), new HttpPeer(destination.client()), request));
-
-            out.println();
-            out.println("== Completed job on host-a (source)");
-            new JobCommands.Printer(out).print(Xml.of(Xml.parse(source.get("domains/demo-vm/job?completed=yes"))));
-            out.println();
-            out.println("== Completed job on host-b (destination)");
-            var job = Xml.of(Xml.parse(destination.get("domains/demo-vm/job?completed=yes")));
-            new JobCommands.Printer(out).print(job);
-            var info = Xml.of(Xml.parse(destination.get("domains/demo-vm")));
-            out.println();
-            out.println("demo-vm on host-b: " + info.attr("state") + " (" + info.attr("reason") + ")");
-            boolean verified = "yes".equals(job.attr("verified")) && "running".equals(info.attr("state"));
-            destination.post("domains/demo-vm/destroy", Map.of(), new byte[0]);
-            out.println(verified ? "Migration verified: the destination's memory digest matched the source's."
-                    : "Migration NOT verified.");
-            return verified ? 0 : 1;
+            return demo(guest, a, b, work, out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
         } finally {
             delete(work);
         }
+    }
+
+    private static int demo(Guest guest, LocalDaemon a, LocalDaemon b, Path work, PrintStream out) throws CliException {
+        out.println("== Two daemons: host-a at " + a.uri() + ", host-b at " + b.uri());
+        DaemonChannel source = new DaemonChannel(Cli.call(() -> new ControlClient(a.uri())));
+        DaemonChannel destination = new DaemonChannel(Cli.call(() -> new ControlClient(b.uri())));
+        try {
+            out.println();
+            out.println("== Cookie sections installed on host-a");
+            new SectionsCommand().run(new Session(a.uri()), List.of(), out);
+            String started = guest.start(source, a, work);
+            out.println();
+            out.println("== " + started);
+
+            Messages.Migrate request = new Messages.Migrate(guest.name(), b.uri(),
+                    new MigrationFlags(true, false, false, false, true, false, false), null, null, 0);
+            Cli.call(() -> new MigrationDriver(transcript(guest, b, out))
+                    .run(new HttpPeer(source.client()), new HttpPeer(destination.client()), request));
+
+            out.println();
+            out.println("== Completed job on host-a (source)");
+            new JobCommands.Printer(out).print(source.call(d -> d.job(guest.name(), true)));
+            out.println();
+            out.println("== Completed job on host-b (destination)");
+            Job job = destination.call(d -> d.job(guest.name(), true));
+            new JobCommands.Printer(out).print(job);
+            out.println();
+            return guest.verify(destination, job, out) ? 0 : 1;
+        } finally {
+            guest.stop(destination);
+            guest.stop(source);
+        }
+    }
+
+    /** Prints each phase with the cookie it baked; between Perform and Finish, what the guest has to say. */
+    private static MigrationDriver.Listener transcript(Guest guest, LocalDaemon destination, PrintStream out) {
+        return new MigrationDriver.Listener() {
+            @Override
+            public void step(String phase, String host, String cookie) {
+                out.println();
+                out.println("== " + phase.substring(0, 1).toUpperCase() + phase.substring(1) + " on " + host
+                        + (cookie == null ? " (no cookie out)" : ", cookie out:"));
+                if (cookie != null) {
+                    out.print(cookie);
+                }
+                if (phase.equals("perform")) {
+                    String seen = guest.afterPerform(destination);
+                    if (seen != null) {
+                        out.println();
+                        out.println("== " + seen);
+                    }
+                }
+            }
+
+            @Override
+            public void warning(String message) {
+                out.println("warning: " + message);
+            }
+        };
     }
 
     private static LocalDaemon daemon(FerryHome home, Path work, String name) throws CliException, InterruptedException {
@@ -111,14 +143,6 @@ final class DemoCommand implements Command {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException e) {
             // a temp directory left behind is harmless
-        }
-    }
-
-    private static byte[] sample(String name) throws CliException {
-        try (InputStream in = DemoCommand.class.getResourceAsStream(name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).getBytes(StandardCharsets.UTF_8);
-        } catch (IOException | NullPointerException e) {
-            throw new CliException("the demo's " + name + " is missing from the CLI");
         }
     }
 }

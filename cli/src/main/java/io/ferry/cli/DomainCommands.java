@@ -1,5 +1,8 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.DaemonMessages;
+import io.ferry.protocol.DomainMessages;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -27,25 +30,33 @@ final class DomainCommands {
         commands.put("define", new Simple("define FILE                    define a domain from its XML", (session, args, out) -> {
             String file = new Args(args, Set.of(), Set.of()).positionals(1, "FILE").get(0);
             byte[] xml = CookieFiles.read(file);
-            var reply = Xml.of(Xml.parse(session.daemon().post("domains", Map.of(), xml)));
-            out.println("Domain '" + reply.attr("name") + "' defined from " + file);
+            out.println("Domain '" + session.daemon().call(d -> d.define(xml)).name() + "' defined from " + file);
             return 0;
         }));
         commands.put("undefine", new Simple("undefine NAME                  remove a domain's persistent definition", (session, args, out) -> {
             String name = name(args);
-            session.daemon().delete("domains/" + name);
+            session.daemon().call(d -> {
+                d.undefine(name);
+                return null;
+            });
             out.println("Domain '" + name + "' has been undefined");
             return 0;
         }));
         commands.put("start", new Simple("start NAME                     start a defined domain", (session, args, out) -> {
             String name = name(args);
-            session.daemon().post("domains/" + name + "/start", Map.of(), new byte[0]);
+            session.daemon().call(d -> {
+                d.start(name);
+                return null;
+            });
             out.println("Domain '" + name + "' started");
             return 0;
         }));
         commands.put("destroy", new Simple("destroy NAME                   stop a domain at once", (session, args, out) -> {
             String name = name(args);
-            session.daemon().post("domains/" + name + "/destroy", Map.of(), new byte[0]);
+            session.daemon().call(d -> {
+                d.destroy(name);
+                return null;
+            });
             out.println("Domain '" + name + "' destroyed");
             return 0;
         }));
@@ -53,40 +64,41 @@ final class DomainCommands {
                 + "                                 make it run on two hosts (see docs/migration.md)", (session, args, out) -> {
             Args parsed = new Args(args, Set.of(), Set.of("--force"));
             String name = parsed.positionals(1, "NAME").get(0);
-            var reply = Xml.of(Xml.parse(session.daemon().post("domains/" + name + "/resume",
-                    parsed.has("--force") ? Map.of("force", "yes") : Map.of(), new byte[0])));
-            printAnswer(reply.attr("message"), out);
+            printAnswer(session.daemon().call(d -> d.resume(name, parsed.has("--force"))), out);
             return 0;
         }));
         commands.put("list", new Simple("list [--all]                   list the running (or all) domains", (session, args, out) -> {
-            boolean all = new Args(args, Set.of(), Set.of("--all")).has("--all");
+            Args parsed = new Args(args, Set.of(), Set.of("--all"));
+            parsed.positionals(0, "nothing");
+            boolean all = parsed.has("--all");
             Table table = new Table("Id", "Name", "State");
-            for (Map<String, String> d : Xml.rows(Xml.parse(session.daemon().get("domains")), "domain")) {
-                boolean active = !d.get("state").equals("shut off");
+            for (DomainMessages.Domain d : session.daemon().call(DaemonClient::domains).domains()) {
+                boolean active = !d.state().equals("shut off");
                 if (all || active) {
-                    table.add("-", d.get("name"), d.get("state"));
+                    table.add("-", d.name(), d.state());
                 }
             }
             table.print(out);
             return 0;
         }));
         commands.put("dominfo", new Simple("dominfo NAME                   show a domain's information", (session, args, out) -> {
-            var d = Xml.of(Xml.parse(session.daemon().get("domains/" + name(args))));
-            field(out, "Name", d.attr("name"));
-            field(out, "UUID", d.attr("uuid") == null ? "-" : d.attr("uuid")); // unknown: an unreadable domain's files
-            field(out, "OS Type", d.attr("type") == null ? "-" : d.attr("type"));
-            field(out, "State", d.attr("state") + " (" + d.attr("reason") + ")");
-            field(out, "CPU(s)", d.attr("vcpus") == null ? "-" : d.attr("vcpus"));
-            field(out, "Max memory", d.attr("memory") == null ? "-" : d.attr("memory") + " KiB");
-            field(out, "Persistent", d.attr("persistent"));
-            if (d.attr("migration") != null) {
-                field(out, "Migration", d.attr("migration"));
+            String name = name(args);
+            DomainMessages.Domain d = session.daemon().call(daemon -> daemon.domain(name));
+            field(out, "Name", d.name());
+            field(out, "UUID", d.uuid() == null ? "-" : d.uuid()); // unknown: an unreadable domain's files
+            field(out, "OS Type", d.type() == null ? "-" : d.type());
+            field(out, "State", d.state() + " (" + d.reason() + ")");
+            field(out, "CPU(s)", d.vcpus() == null ? "-" : d.vcpus().toString());
+            field(out, "Max memory", d.memoryKiB() == null ? "-" : d.memoryKiB() + " KiB");
+            field(out, "Persistent", d.persistent() ? "yes" : "no");
+            if (d.migration() != null) {
+                field(out, "Migration", d.migration());
             }
-            if (d.attr("digest") != null) {
-                field(out, "Memory digest", d.attr("digest"));
+            if (d.digest() != null) {
+                field(out, "Memory digest", d.digest());
             }
-            if (d.attr("problem") != null) {
-                field(out, "Problem", d.attr("problem"));
+            if (d.problem() != null) {
+                field(out, "Problem", d.problem());
             }
             return 0;
         }));
@@ -97,10 +109,10 @@ final class DomainCommands {
             Args parsed = new Args(args, Set.of("--domain"), Set.of());
             parsed.positionals(0, "nothing");
             String only = parsed.option("--domain");
-            for (Map<String, String> e : Xml.rows(Xml.parse(session.daemon().get("events")), "event")) {
-                if (only == null || only.equals(e.get("domain"))) {
-                    out.println(java.time.Instant.ofEpochMilli(Long.parseLong(e.get("time"))) + "  event '" + e.get("type")
-                            + "' for domain '" + e.get("domain") + "' (" + e.get("side") + ")");
+            for (DaemonMessages.Event e : session.daemon().call(DaemonClient::events).events()) {
+                if (only == null || only.equals(e.domain())) {
+                    out.println(java.time.Instant.ofEpochMilli(e.time()) + "  event '" + e.type() + "' for domain '" + e.domain()
+                            + "' (" + e.side() + ")" + (e.reason() == null ? "" : ": " + e.reason()));
                 }
             }
             return 0;

@@ -26,6 +26,11 @@ public final class Ferry {
     private Ferry() {
     }
 
+    /** The commands' names, in {@code ferry help}'s order. */
+    static List<String> commandNames() {
+        return List.copyOf(COMMANDS.keySet());
+    }
+
     public static void main(String[] args) {
         System.exit(run(List.of(args), System.out, System.err));
     }

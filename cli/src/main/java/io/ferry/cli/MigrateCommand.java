@@ -7,7 +7,6 @@ import io.ferry.protocol.MigrationFlags;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -41,7 +40,7 @@ final class MigrateCommand implements Command {
         DaemonChannel source = session.daemon();
         try (Progress progress = args.has("--verbose") ? Progress.start(source, request.domain()) : null) {
             if (flags.p2p()) {
-                source.post("migrate", Map.of(), request.toXml().getBytes(StandardCharsets.UTF_8));
+                source.call(d -> d.migrate(request));
             } else {
                 DaemonChannel destination = new DaemonChannel(Cli.call(() -> new io.ferry.protocol.ControlClient(request.destUri())));
                 Cli.call(() -> new MigrationDriver(MigrationDriver.Listener.NONE)

@@ -26,9 +26,9 @@ final class Progress implements AutoCloseable {
     private void poll() {
         while (running) {
             try {
-                var job = Xml.of(Xml.parse(source.get("domains/" + domain + "/job")));
-                if (job.attr("percent") != null) {
-                    err.printf("\rMigration: [%3d %%]", Math.min(99, Integer.parseInt(job.attr("percent"))));
+                var job = source.call(d -> d.job(domain, false));
+                if (job.stats() != null) {
+                    err.printf("\rMigration: [%3d %%]", Math.min(99, job.stats().percent()));
                     err.flush();
                 }
                 Thread.sleep(250);

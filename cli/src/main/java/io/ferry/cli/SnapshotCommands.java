@@ -1,6 +1,7 @@
 package io.ferry.cli;
 
 import io.ferry.cli.DomainCommands.Simple;
+import io.ferry.protocol.DaemonMessages.Snapshot;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -10,7 +11,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,26 +28,22 @@ final class SnapshotCommands {
                 "snapshot-create-as NAME SNAP [--description TEXT]   create a snapshot's metadata", (session, args, out) -> {
                     Args parsed = new Args(args, Set.of("--description"), Set.of());
                     List<String> names = parsed.positionals(2, "NAME SNAP");
-                    Map<String, String> query = new LinkedHashMap<>();
-                    query.put("name", names.get(1));
-                    if (parsed.option("--description") != null) {
-                        query.put("description", parsed.option("--description"));
-                    }
-                    var reply = Xml.of(Xml.parse(session.daemon().post(path(names.get(0)), query, new byte[0])));
-                    out.println("Domain snapshot " + reply.attr("name") + " created");
+                    String made = session.daemon().call(d -> d.createSnapshot(names.get(0), names.get(1), parsed.option("--description")))
+                            .name();
+                    out.println("Domain snapshot " + made + " created");
                     return 0;
                 }));
         commands.put("snapshot-list", new Simple(
                 "snapshot-list NAME [--tree]    list a domain's snapshots", (session, args, out) -> {
                     Args parsed = new Args(args, Set.of(), Set.of("--tree"));
                     String name = parsed.positionals(1, "NAME").get(0);
-                    List<Map<String, String>> snapshots = list(session, name);
+                    List<Snapshot> snapshots = list(session, name);
                     if (parsed.has("--tree")) {
                         tree(snapshots, out);
                     } else {
                         Table table = new Table("Name", "Creation Time", "State");
-                        for (Map<String, String> s : snapshots) {
-                            table.add(s.get("name"), time(s.get("creationTime")), s.getOrDefault("state", "-"));
+                        for (Snapshot s : snapshots) {
+                            table.add(s.name(), time(s.creationTime()), s.state() == null ? "-" : s.state());
                         }
                         table.print(out);
                         out.println();
@@ -61,33 +57,32 @@ final class SnapshotCommands {
                     List<String> names = parsed.positionals().size() == 2 ? parsed.positionals() : parsed.positionals(1, "NAME");
                     String name = names.get(0);
                     if (names.size() == 2) {
-                        session.daemon().post(path(name) + "/" + names.get(1), Map.of("current", "yes"), new byte[0]);
+                        session.daemon().call(d -> {
+                            d.setCurrentSnapshot(name, names.get(1));
+                            return null;
+                        });
                         out.println("Snapshot " + names.get(1) + " set as current");
                         return 0;
                     }
-                    String current = Xml.of(Xml.parse(session.daemon().get(path(name)))).attr("current");
+                    String current = session.daemon().call(d -> d.snapshots(name)).current();
                     if (current == null) {
                         throw new CliException("the domain does not have a current snapshot");
                     }
-                    out.print(parsed.has("--name") ? current + "\n" : withNewline(session.daemon().get(path(name) + "/" + current)));
+                    out.print(parsed.has("--name") ? current + "\n" : withNewline(session.daemon().call(d -> d.snapshotXml(name, current))));
                     return 0;
                 }));
         commands.put("snapshot-dumpxml", new Simple(
                 "snapshot-dumpxml NAME SNAP     show a snapshot's XML", (session, args, out) -> {
                     List<String> names = new Args(args, Set.of(), Set.of()).positionals(2, "NAME SNAP");
-                    out.print(withNewline(session.daemon().get(path(names.get(0)) + "/" + names.get(1))));
+                    out.print(withNewline(session.daemon().call(d -> d.snapshotXml(names.get(0), names.get(1)))));
                     return 0;
                 }));
     }
 
-    private static String path(String domain) {
-        return "domains/" + domain + "/snapshots";
-    }
-
     /** The domain's snapshots, sorted by name as virsh sorts them. */
-    private static List<Map<String, String>> list(Session session, String name) throws CliException {
-        List<Map<String, String>> snapshots = new ArrayList<>(Xml.rows(Xml.parse(session.daemon().get(path(name))), "snapshot"));
-        snapshots.sort(Comparator.comparing(s -> s.get("name")));
+    private static List<Snapshot> list(Session session, String name) throws CliException {
+        List<Snapshot> snapshots = new ArrayList<>(session.daemon().call(d -> d.snapshots(name)).snapshots());
+        snapshots.sort(Comparator.comparing(Snapshot::name));
         return snapshots;
     }
 
@@ -103,17 +98,17 @@ final class SnapshotCommands {
     }
 
     /** virsh's vshTreePrint for each root in name order; iterative, so a chain of 10,000 snapshots prints too. */
-    static void tree(List<Map<String, String>> snapshots, PrintStream out) {
+    static void tree(List<Snapshot> snapshots, PrintStream out) {
         Map<String, List<String>> children = new HashMap<>();
-        for (Map<String, String> s : snapshots) {
-            if (s.get("parent") != null) {
-                children.computeIfAbsent(s.get("parent"), p -> new ArrayList<>()).add(s.get("name"));
+        for (Snapshot s : snapshots) {
+            if (s.parent() != null) {
+                children.computeIfAbsent(s.parent(), p -> new ArrayList<>()).add(s.name());
             }
         }
-        for (Map<String, String> s : snapshots) {
-            if (s.get("parent") == null) {
+        for (Snapshot s : snapshots) {
+            if (s.parent() == null) {
                 Deque<Node> pending = new ArrayDeque<>();
-                pending.push(new Node(s.get("name"), true, true, ""));
+                pending.push(new Node(s.name(), true, true, ""));
                 while (!pending.isEmpty()) {
                     Node node = pending.pop();
                     out.println(node.indent + (node.root ? "" : "+- ") + node.name);

@@ -1,10 +1,13 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.DaemonMessages.Version;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.util.List;
 import java.util.Properties;
+import java.util.Set;
 
 /** {@code ferry version}. */
 final class VersionCommand implements Command {
@@ -25,11 +28,12 @@ final class VersionCommand implements Command {
 
     @Override
     public int run(Session session, List<String> args, PrintStream out) throws CliException {
+        new Args(args, Set.of(), Set.of()).positionals(0, "nothing");
         out.println("Compiled against library: Ferry " + version());
         if (!session.isOffline()) {
-            var daemon = Xml.of(Xml.parse(session.daemon().get("version")));
-            out.println("Running against daemon: Ferry " + daemon.attr("ferry") + " (migration protocols "
-                    + daemon.attr("protocols") + ")");
+            Version daemon = session.daemon().call(DaemonClient::version);
+            out.println("Running against daemon: Ferry " + daemon.ferry() + " (migration protocols "
+                    + String.join(",", daemon.protocols().stream().map(String::valueOf).toList()) + ")");
         }
         return 0;
     }

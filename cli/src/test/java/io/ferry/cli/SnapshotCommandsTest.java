@@ -4,25 +4,19 @@ import static org.junit.Assert.assertEquals;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import io.ferry.protocol.DaemonMessages.Snapshot;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.Test;
 
 /** snapshot-list's virsh layouts. */
 public class SnapshotCommandsTest {
-    private static Map<String, String> snapshot(String name, String parent) {
-        Map<String, String> row = new HashMap<>();
-        row.put("name", name);
-        if (parent != null) {
-            row.put("parent", parent);
-        }
-        return row;
+    private static Snapshot snapshot(String name, String parent) {
+        return new Snapshot(name, parent, null, null);
     }
 
-    private static String tree(List<Map<String, String>> snapshots) {
+    private static String tree(List<Snapshot> snapshots) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         SnapshotCommands.tree(snapshots, new PrintStream(bytes, true, StandardCharsets.UTF_8));
         return bytes.toString(StandardCharsets.UTF_8);
@@ -41,7 +35,7 @@ public class SnapshotCommandsTest {
 
     @Test
     public void deepChainPrints() {
-        List<Map<String, String>> chain = new ArrayList<>();
+        List<Snapshot> chain = new ArrayList<>();
         for (int i = 0; i < 2_000; i++) {
             chain.add(snapshot("s" + i, i == 0 ? null : "s" + (i - 1)));
         }

@@ -74,6 +74,16 @@ final class DaemonProcess implements AutoCloseable {
                 dir.resolve("ferryd.log"), ownStderr ? dir.resolve("ferryd.err") : null, List.of(flags), env);
     }
 
+    /**
+     * A daemon whose directories are in {@code dir}: QEMU guests need a short one, as the unix sockets in the state
+     * directory's {@code run/UUID/} may hold only 107 bytes.
+     */
+    static DaemonProcess startIn(Path dir, String name, Map<String, String> env, String... extraFlags) throws IOException {
+        Files.createDirectories(dir);
+        return new DaemonProcess(LocalDaemon.launch(new LocalDaemon.Layout(Installation.HOME, name, dir.resolve("state"),
+                dir.resolve("deploy"), dir.resolve("ferryd.log"), null, List.of(extraFlags), env), "127.0.0.1:0"));
+    }
+
     /** What a ferryd that did not start left: its exit status, its stderr and its log (stdout). */
     record Refusal(int exit, String stderr, String log) {
         @Override
@@ -150,8 +160,13 @@ final class DaemonProcess implements AutoCloseable {
 
     /** {@code ferry dominfo NAME} as label → value ("State" → "running (booted)"). */
     Map<String, String> dominfo(String domain) throws Exception {
+        return fields("dominfo", domain);
+    }
+
+    /** What a command that prints "Label: value" lines ({@code dominfo}, {@code domjobinfo}) printed, as label → value. */
+    Map<String, String> fields(String... args) throws Exception {
         Map<String, String> fields = new LinkedHashMap<>();
-        for (String line : ferryOk("dominfo", domain).out().split("\n")) {
+        for (String line : ferryOk(args).out().split("\n")) {
             int colon = line.indexOf(':');
             if (colon > 0) {
                 fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
@@ -218,6 +233,11 @@ final class DaemonProcess implements AutoCloseable {
 
     boolean isAlive() {
         return daemon.isAlive();
+    }
+
+    /** The daemon's process id, for what /proc says of it. */
+    long pid() {
+        return daemon.pid();
     }
 
     /** SIGTERM, as an init system stops it; returns the exit status. */

@@ -1,5 +1,6 @@
 package io.ferry.e2e;
 
+import io.ferry.launcher.BundleJars;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
@@ -24,14 +25,14 @@ public class DeployHotSwapIT {
             assertFalse(sections(url).contains("probe"));
             assertFalse(bake(url).contains("<probe"));
 
-            Jars.dropInto(TEST_SECTION, daemon.deployDir, "probe.jar");
+            BundleJars.dropInto(TEST_SECTION, daemon.deployDir, "probe.jar");
             Poll.until("probe to be listed", () -> sections(url).contains("io.ferry.test.section 0.1.0.SNAPSHOT"));
             String firstCookie = bake(url);
             assertTrue(firstCookie, firstCookie.contains("<feature name='probe'/>"));
             assertTrue(firstCookie, firstCookie.contains("<probe bundle-version='0.1.0.SNAPSHOT' domain='hotswap-vm'/>"));
 
-            Path v2 = Jars.withVersion(TEST_SECTION, "2.0.0", Files.createTempFile(Installation.WORK, "probe-2", ".jar"));
-            Jars.dropInto(v2, daemon.deployDir, "probe.jar");
+            Path v2 = BundleJars.withVersion(TEST_SECTION, "2.0.0", Files.createTempFile(Installation.WORK, "probe-2", ".jar"));
+            BundleJars.dropInto(v2, daemon.deployDir, "probe.jar");
             Poll.until("probe 2.0.0 to replace 0.1.0", () -> bake(url).contains("bundle-version='2.0.0'"));
             assertTrue(sections(url).contains("io.ferry.test.section 2.0.0"));
 
@@ -61,27 +62,31 @@ public class DeployHotSwapIT {
 
     /**
      * An operator updates a shipped section by dropping a newer version into deploy/ and rolls it back by deleting
-     * it: the shipped bundle is never touched. A copy of the very same version changes nothing, and deleting the
-     * copy keeps the shipped section (FileInstall would take it for an update of the shipped bundle otherwise).
+     * it: the shipped bundle is never touched. A copy of the very same version is refused (FileInstall would take it
+     * for an update of the shipped bundle otherwise, and deleting the copy would uninstall the shipped one).
      */
     @Test
     public void aShippedSectionIsUpdatedAndRolledBackThroughDeployWithoutEverLosingIt() throws Exception {
         Path shipped = Installation.HOME.resolve("bundle/ferry-plugin-graphics-0.1.0-SNAPSHOT.jar");
         try (DaemonProcess daemon = DaemonProcess.start("shipped")) {
             String url = daemon.url();
-            Jars.dropInto(shipped, daemon.deployDir, "graphics-copy.jar");
-            Poll.until("the copy beside the shipped bundle", () -> daemon.log().contains("cookie section graphics is offered by 2"));
+            BundleJars.dropInto(shipped, daemon.deployDir, "graphics-copy.jar");
+            // not an update of the shipped bundle: a second bundle of the same name and version, which the framework refuses
+            Poll.until("the copy to be refused", () -> daemon.log().contains(
+                    "Bundle symbolic name and version are not unique: io.ferry.plugin.graphics:0.1.0.SNAPSHOT"));
             Files.delete(daemon.deployDir.resolve("graphics-copy.jar"));
-            Poll.until("the copy gone", () -> daemon.log().contains("cookie section graphics removed"));
-            assertTrue(sections(url), sections(url).contains("io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
             assertFalse(daemon.log(), daemon.log().contains("Updating this bundle instead"));
 
-            Path newer = Jars.withVersion(shipped, "0.2.0", Files.createTempFile(Installation.WORK, "graphics-0.2", ".jar"));
-            Jars.dropInto(newer, daemon.deployDir, "graphics.jar");
-            Poll.until("the newer graphics section to serve", () -> sections(url).contains("io.ferry.plugin.graphics 0.2.0"));
+            Path newer = BundleJars.withVersion(shipped, "0.2.0", Files.createTempFile(Installation.WORK, "graphics-0.2", ".jar"));
+            BundleJars.dropInto(newer, daemon.deployDir, "graphics.jar");
+            Poll.until("the newer graphics section to serve", () -> serves(sections(url), "io.ferry.plugin.graphics 0.2.0"));
+            // the shipped one stays installed, listed as outranked: deleting the copy goes back to it
+            assertTrue(sections(url), sections(url).lines().anyMatch(line -> line.contains("io.ferry.plugin.graphics 0.1.0.SNAPSHOT")
+                    && line.endsWith("no (outranked by io.ferry.plugin.graphics 0.2.0: bundle version 0.2.0 over 0.1.0.SNAPSHOT)")));
             Files.delete(daemon.deployDir.resolve("graphics.jar"));
             Poll.until("the shipped graphics section back", () -> !sections(url).contains("io.ferry.plugin.graphics 0.2.0")
-                    && sections(url).contains("io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
+                    && serves(sections(url), "io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
+            assertFalse(daemon.log(), daemon.log().contains("Uninstalling bundle") && !sections(url).contains(" graphics "));
         }
     }
 
@@ -89,6 +94,11 @@ public class DeployHotSwapIT {
         Installation.Result result = Installation.ferry("-c", url, "sections");
         assertEquals(result.toString(), 0, result.exit());
         return result.out();
+    }
+
+    /** Whether {@code sections} lists {@code bundle} as the one serving its feature. */
+    private static boolean serves(String sections, String bundle) {
+        return sections.lines().anyMatch(line -> line.matches(".* " + java.util.regex.Pattern.quote(bundle) + " +yes\\b.*"));
     }
 
     private static String bake(String url) throws Exception {

@@ -1,5 +1,6 @@
 package io.ferry.e2e;
 
+import io.ferry.launcher.BundleJars;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -105,7 +106,7 @@ public class FaultMatrixIT {
     private static DaemonProcess withTestSection(String name, FaultOrders orders) throws Exception {
         DaemonProcess daemon = DaemonProcess.start(name, Map.of("FERRYD_JAVA_OPTS", orders.javaOption()),
                 "--lease-dir", leases.toString(), "--confirm-wait", "5", "--finish-wait", "5");
-        Jars.dropInto(TEST_SECTION, daemon.deployDir, "test-section.jar");
+        BundleJars.dropInto(TEST_SECTION, daemon.deployDir, "test-section.jar");
         awaitFaultSection(daemon, true);
         return daemon;
     }
@@ -181,7 +182,7 @@ public class FaultMatrixIT {
                 awaitFaultSection(host, false);
                 orders.release();
                 result = migration.await();
-                Jars.dropInto(TEST_SECTION, host.deployDir, "test-section.jar");
+                BundleJars.dropInto(TEST_SECTION, host.deployDir, "test-section.jar");
                 awaitFaultSection(host, true);
             }
             case OWN_DAEMON_RESTARTED -> {

@@ -170,10 +170,12 @@ public class SnapshotMigrationIT {
         String leases = Files.createDirectories(Installation.WORK.resolve("restart-leases-" + System.nanoTime())).toString();
         DaemonProcess target = DaemonProcess.start("snap-restart", "--lease-dir", leases);
         try {
+            // up before Begin: this test drives by hand, with no keepalive, and the source gives up on a silent driver
+            String targetUrl = target.url();
             HttpPeer from = new HttpPeer(new ControlClient(src));
             MigrationFlags offline = new MigrationFlags(false, false, false, true, true, false, false);
             Messages.Begun begun = from.begin(new Messages.Begin("snap-restart", offline, null, null, 0));
-            new HttpPeer(new ControlClient(target.url())).prepare(new Messages.Prepare(begun.id(), begun.key(), offline, begun.domainXml(),
+            new HttpPeer(new ControlClient(targetUrl)).prepare(new Messages.Prepare(begun.id(), begun.key(), offline, begun.domainXml(),
                     begun.cookie(), begun.sections(), from.uri()));
             assertTrue(Files.exists(target.stateDir.resolve("snapshots/.staging").resolve(begun.id()).resolve("snapshots.pack")));
 

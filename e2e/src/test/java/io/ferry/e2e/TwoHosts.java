@@ -1,12 +1,19 @@
 package io.ferry.e2e;
 
+import io.ferry.launcher.BundleJars;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.launcher.QemuMonitor;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.rules.ExternalResource;
 
 /**
@@ -15,16 +22,41 @@ import org.junit.rules.ExternalResource;
  * test ends with: the domain runs on exactly one host, with the memory it had.
  */
 final class TwoHosts extends ExternalResource {
+    private static final Path TEST_SECTION = Path.of(System.getProperty("ferry.test.section"));
+
     private final String[] sourceFlags;
     private final Map<String, String> destinationEnv;
     private final String[] destinationFlags;
+    private final boolean qemu;
     DaemonProcess source;
     DaemonProcess destination;
+    /** QEMU hosts: their short directory, the wrapper QEMU their guests run ({@link QemuGuest#wrapper}), the gate. */
+    Path dir;
+    Path emulator;
+    Path gate;
 
     TwoHosts(String[] sourceFlags, Map<String, String> destinationEnv, String[] destinationFlags) {
+        this(sourceFlags, destinationEnv, destinationFlags, false);
+    }
+
+    private TwoHosts(String[] sourceFlags, Map<String, String> destinationEnv, String[] destinationFlags, boolean qemu) {
         this.sourceFlags = sourceFlags;
         this.destinationEnv = destinationEnv;
         this.destinationFlags = destinationFlags;
+        this.qemu = qemu;
+    }
+
+    /**
+     * Two daemons for QEMU guests, in a short temporary directory, sharing a lease directory, both with the test
+     * section (the destination's gate, {@link #holdFinish}); whatever QEMU they leave is killed at the end.
+     */
+    static TwoHosts forQemu(String... sourceFlags) {
+        return forQemu(sourceFlags, new String[0]);
+    }
+
+    /** {@link #forQemu()} with further flags for each daemon. */
+    static TwoHosts forQemu(String[] sourceFlags, String[] destinationFlags) {
+        return new TwoHosts(sourceFlags, Map.of(), destinationFlags, true);
     }
 
     /** Two daemons as shipped. */
@@ -44,14 +76,42 @@ final class TwoHosts extends ExternalResource {
 
     @Override
     protected void before() throws Throwable {
+        if (qemu) {
+            startForQemu();
+            return;
+        }
         source = DaemonProcess.start("source", sourceFlags);
         destination = DaemonProcess.start("destination", destinationEnv, destinationFlags);
         source.url(); // both boot at once; wait for each
         destination.url();
     }
 
+    private void startForQemu() throws Exception {
+        dir = Files.createTempDirectory("ferry-q");
+        emulator = QemuMonitor.wrapper(dir);
+        gate = Files.createDirectories(dir.resolve("gate"));
+        String leases = dir.resolve("leases").toString();
+        List<String> flags = new ArrayList<>(List.of("--lease-dir", leases));
+        flags.addAll(List.of(sourceFlags));
+        source = DaemonProcess.startIn(dir.resolve("src"), "source", Map.of(), flags.toArray(String[]::new));
+        List<String> destinationFlags = new ArrayList<>(List.of("--lease-dir", leases));
+        destinationFlags.addAll(List.of(this.destinationFlags));
+        destination = DaemonProcess.startIn(dir.resolve("dst"), "destination",
+                Map.of("FERRYD_JAVA_OPTS", "-Dferry.test.gate=" + gate), destinationFlags.toArray(String[]::new));
+        for (DaemonProcess daemon : List.of(source, destination)) {
+            BundleJars.dropInto(TEST_SECTION, daemon.deployDir, "test-section.jar");
+        }
+        for (DaemonProcess daemon : List.of(source, destination)) {
+            Poll.until("the gate section on " + daemon, () -> daemon.ferryOk("sections").out().lines()
+                    .anyMatch(line -> line.startsWith(" gate ")));
+        }
+    }
+
     @Override
     protected void after() {
+        if (dir != null) {
+            QemuProcesses.killUnder(dir);
+        }
         for (DaemonProcess daemon : new DaemonProcess[] {destination, source}) {
             try {
                 if (daemon != null) {
@@ -61,6 +121,34 @@ final class TwoHosts extends ExternalResource {
                 Thread.currentThread().interrupt();
             }
         }
+        if (dir != null) {
+            try (Stream<Path> paths = Files.walk(dir)) {
+                paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+            } catch (IOException e) {
+                // a temporary directory left behind is harmless
+            }
+        }
+    }
+
+    /**
+     * Holds the destination's Finish of {@code domain} at the gate section: after its memory arrived, before it
+     * commits (and resumes it). {@link #awaitHeld} waits until it is there, {@link #release} lets it go on.
+     */
+    void holdFinish(String domain) throws Exception {
+        Files.writeString(gate.resolve(domain + ".hold"), "");
+    }
+
+    void awaitHeld(String domain, Installation.Running migration) throws Exception {
+        Poll.until("the Finish of " + domain + " at the gate", () -> {
+            if (!migration.isAlive()) {
+                throw new AssertionError("the migration ended before Finish was held:\n" + migration.await());
+            }
+            return Files.exists(gate.resolve(domain + ".held"));
+        });
+    }
+
+    void release(String domain) throws Exception {
+        Files.deleteIfExists(gate.resolve(domain + ".hold"));
     }
 
     /** {@code ferry -c SOURCE migrate FLAGS… NAME DESTINATION}. */

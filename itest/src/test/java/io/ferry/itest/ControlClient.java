@@ -38,15 +38,22 @@ final class ControlClient {
         this.base = "http://" + controlUrl.substring("ferry+tcp://".length()) + "/v1/";
     }
 
-    /** {@code GET /v1/sections} as feature → bundle ("BSN VERSION"), in the daemon's order. */
+    /** {@code GET /v1/sections} as feature → the bundle ("BSN VERSION") that serves it, in the daemon's order. */
     Map<String, String> sections() throws IOException {
-        Reply reply = request("GET", "sections", null);
-        assertEquals(reply.body(), 200, reply.status());
         Map<String, String> sections = new LinkedHashMap<>();
-        for (Element section : children(reply.xml(), "section")) {
-            sections.put(section.getAttribute("feature"), section.getAttribute("bundle"));
+        for (Element section : registrations()) {
+            if (!"no".equals(section.getAttribute("serving"))) {
+                sections.put(section.getAttribute("feature"), section.getAttribute("bundle"));
+            }
         }
         return sections;
+    }
+
+    /** Every {@code <section>} of {@code GET /v1/sections}: each registration, serving its feature or not. */
+    List<Element> registrations() throws IOException {
+        Reply reply = request("GET", "sections", null);
+        assertEquals(reply.body(), 200, reply.status());
+        return children(reply.xml(), "section");
     }
 
     /** Bakes this daemon's cookie for {@code phase}; fails the test unless it is baked. */

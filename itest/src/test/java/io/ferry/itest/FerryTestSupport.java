@@ -16,6 +16,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.concurrent.TimeUnit;
@@ -137,8 +138,12 @@ public abstract class FerryTestSupport {
         properties.put("stateDir", stateDir.toString());
         properties.put("hostUuid", HOST_UUID);
         properties.put("hostname", "itest-source");
+        // a daemon an earlier test of this class started goes away asynchronously: wait for one registered after
+        ServiceReference<?>[] earlier = context.getServiceReferences((String) null, "(" + CONTROL_URL + "=*)");
+        long newerThan = earlier == null ? -1 : Arrays.stream(earlier)
+                .mapToLong(r -> (Long) r.getProperty(org.osgi.framework.Constants.SERVICE_ID)).max().orElse(-1);
         configuration.update(properties);
-        return awaitReference("(" + CONTROL_URL + "=*)");
+        return awaitReference("(&(" + CONTROL_URL + "=*)(" + org.osgi.framework.Constants.SERVICE_ID + ">=" + (newerThan + 1) + "))");
     }
 
     /** Waits (bounded) for a service; the probe keeps it until the framework stops. */

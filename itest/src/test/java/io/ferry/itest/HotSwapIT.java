@@ -66,7 +66,7 @@ public class HotSwapIT extends FerryTestSupport {
             Bundle section = context.installBundle(jar.toUri().toString());
             section.start();
             Map<String, String> listed = Await.until("the probe section listed", daemon::sections,
-                    s -> s.containsKey("probe") && s.containsKey("fault"));
+                    s -> s.containsKey("probe") && s.containsKey("fault") && s.containsKey("gate"));
             assertEquals(PROBE_BSN + " " + firstVersion, listed.get("probe"));
             assertEquals(withTestSection(shipped, PROBE_BSN + " " + firstVersion), listed);
             String firstCookie = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
@@ -83,7 +83,8 @@ public class HotSwapIT extends FerryTestSupport {
             assertEquals(new Version(2, 0, 0), section.getVersion());
             assertEquals(Bundle.ACTIVE, section.getState());
             listed = Await.until("the probe section from 2.0.0 listed", daemon::sections,
-                    s -> (PROBE_BSN + " 2.0.0").equals(s.get("probe")) && (PROBE_BSN + " 2.0.0").equals(s.get("fault")));
+                    s -> (PROBE_BSN + " 2.0.0").equals(s.get("probe")) && (PROBE_BSN + " 2.0.0").equals(s.get("fault"))
+                            && (PROBE_BSN + " 2.0.0").equals(s.get("gate")));
             assertEquals(withTestSection(shipped, PROBE_BSN + " 2.0.0"), listed);
             assertProbe(daemon.bake("begin", DOMAIN, DOMAIN_UUID), "2.0.0");
 
@@ -98,7 +99,7 @@ public class HotSwapIT extends FerryTestSupport {
             section.uninstall();
             refresh(section);
             listed = Await.until("the probe section gone", daemon::sections,
-                    s -> !s.containsKey("probe") && !s.containsKey("fault"));
+                    s -> !s.containsKey("probe") && !s.containsKey("fault") && !s.containsKey("gate"));
             assertEquals(shipped, listed);
             String after = daemon.bake("begin", DOMAIN, DOMAIN_UUID);
             assertNull("probe in " + after, probe(after));
@@ -116,6 +117,51 @@ public class HotSwapIT extends FerryTestSupport {
         }
     }
 
+    /**
+     * Two bundles offer the same features: both are listed, the higher version serves the same way every time, and
+     * the listing says why; removing the one that serves hands its features to the other.
+     */
+    @Test
+    public void twoBundlesOfOneFeatureAreBothListedAndTheHigherVersionServes() throws Exception {
+        Path work = workDir("twobundles-");
+        ServiceReference<?> control = startDaemon(work.resolve("state"));
+        ControlClient daemon = new ControlClient((String) control.getProperty(CONTROL_URL));
+        Path jar = reactorJar("testSection").toPath();
+        String older = PROBE_BSN + " " + BundleJars.version(jar);
+        Bundle newer = context.installBundle(BundleJars.withVersion(jar, "1.2.0", work.resolve("test-section-1.2.0.jar"))
+                .toUri().toString());
+        Bundle first = context.installBundle(jar.toUri().toString());
+        try {
+            newer.start();
+            first.start();
+            Await.until("the newer bundle serving the probe", daemon::sections, s -> (PROBE_BSN + " 1.2.0").equals(s.get("probe")));
+            List<Element> probes = daemon.registrations().stream().filter(s -> s.getAttribute("feature").equals("probe")).toList();
+            assertEquals("both registrations of probe listed", 2, probes.size());
+            assertEquals(PROBE_BSN + " 1.2.0", probes.get(0).getAttribute("bundle"));
+            assertEquals("yes", probes.get(0).getAttribute("serving"));
+            assertEquals("bundle version 1.2.0 over " + BundleJars.version(jar), probes.get(0).getAttribute("why"));
+            assertEquals(older, probes.get(1).getAttribute("bundle"));
+            assertEquals("no", probes.get(1).getAttribute("serving"));
+            assertEquals("outranked by " + PROBE_BSN + " 1.2.0: bundle version 1.2.0 over " + BundleJars.version(jar),
+                    probes.get(1).getAttribute("why"));
+            assertProbe(daemon.bake("begin", DOMAIN, DOMAIN_UUID), "1.2.0");
+
+            newer.uninstall();
+            refresh(newer);
+            Await.until("the older bundle serving the probe alone", daemon::registrations,
+                    all -> all.stream().filter(s -> s.getAttribute("feature").equals("probe")).map(s -> s.getAttribute("bundle")
+                            + " " + s.getAttribute("serving")).toList().equals(List.of(older + " yes")));
+            assertProbe(daemon.bake("begin", DOMAIN, DOMAIN_UUID), BundleJars.version(jar));
+        } finally {
+            for (Bundle bundle : List.of(newer, first)) {
+                if (bundle.getState() != Bundle.UNINSTALLED) {
+                    bundle.uninstall();
+                }
+            }
+            refresh(first);
+        }
+    }
+
     /** What {@code GET /v1/sections} lists with only the shipped bundles, their names read from the jars. */
     private static Map<String, String> shippedSections() throws Exception {
         String core = BundleJars.describe(reactorJar("core").toPath());
@@ -130,11 +176,12 @@ public class HotSwapIT extends FerryTestSupport {
         return sections;
     }
 
-    /** {@code sections} plus the test bundle's two (probe and fault), in the daemon's order (by feature). */
+    /** {@code sections} plus the test bundle's three (probe, fault and gate), in the daemon's order (by feature). */
     private static Map<String, String> withTestSection(Map<String, String> sections, String bundle) {
         Map<String, String> all = new TreeMap<>(sections);
         all.put("probe", bundle);
         all.put("fault", bundle);
+        all.put("gate", bundle);
         return new LinkedHashMap<>(all);
     }
 

@@ -5,6 +5,7 @@ import io.ferry.settings.Layer;
 import io.ferry.settings.Setting;
 import io.ferry.settings.SettingException;
 import io.ferry.settings.SettingValues;
+import io.ferry.settings.SubjectPattern;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,10 +65,10 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
             });
             if (pid.equals(FerrydSettings.DAEMON)) {
                 daemon = values;
-                configurations.put(pid, properties);
-            } else if (!properties.isEmpty()) {
-                configurations.put(pid, properties);
             }
+            // every one, even empty: Felix SCR ignores all the configurations of a component with several PIDs
+            // (the QEMU driver's: its own and the OVS one) as long as one of them does not exist
+            configurations.put(pid, properties);
         }
         SettingValues framework = FerrydSettings.resolve(FerrydSettings.FRAMEWORK, List.of(commandLine));
         Path deployDir = framework.path(FerrydSettings.DEPLOY_DIR, home.root());
@@ -91,11 +93,14 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
                     : setting.pid() + ".cfg " + setting.key();
             String defaultValue = setting.defaultValue().isEmpty() || !setting.pid().equals(FerrydSettings.DAEMON) ? ""
                     : " = " + setting.defaultValue();
-            usage.append(String.format("  %-36s [%s%s]%n      %s%n", setting.flag() + (setting.isSwitch() ? "" : " " + setting.valueName()),
-                    where, defaultValue, setting.help()));
+            usage.append(String.format("  %-36s [%s%s]%n      %s%n", setting.flag() + (setting.isSwitch() ? "" : " " + setting.valueName())
+                    + (setting.isRepeatable() ? " ..." : ""), where, defaultValue, setting.help()));
         }
         return usage.append("""
-                Give all three --tls-* files or none. ferryd exits 1, with one line on stderr that names the problem, when the
+                Give all three --tls-* files or none. Plain TCP serves loopback only: another address needs TLS or --insecure-tcp.
+                Repeat --tls-allow-operator and --tls-allow-peer for several patterns; in etc/, quote each of several patterns
+                and separate them with commas ("CN=admin,O=Ferry", "CN=ops-*,O=Ferry"). With neither list, every certificate
+                of the trust store's CA may do everything. ferryd exits 1, with one line on stderr that names the problem, when the
                 daemon cannot start (a bad setting, a port in use, unreadable TLS files), and 2 for an unknown option.
                 """).toString();
     }
@@ -104,6 +109,7 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
         Map<String, Setting<?>> byFlag = FerrydSettings.all().stream().filter(s -> s.flag() != null)
                 .collect(Collectors.toMap(Setting::flag, s -> s));
         Map<Setting<?>, String> flags = new LinkedHashMap<>();
+        Map<Setting<?>, List<String>> repeated = new LinkedHashMap<>();
         for (int i = 0; i < args.size(); i++) {
             String name = args.get(i);
             String value = null;
@@ -124,7 +130,12 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
                 }
                 value = args.get(++i);
             }
-            flags.put(setting, setting.isPath() ? absolute(value) : value);
+            if (setting.isRepeatable()) { // one pattern each time, quoted into the list its setting holds
+                repeated.computeIfAbsent(setting, s -> new ArrayList<>()).add(value);
+                flags.put(setting, SubjectPattern.joinQuoted(repeated.get(setting)));
+            } else {
+                flags.put(setting, setting.isPath() ? absolute(value) : value);
+            }
         }
         return flags;
     }

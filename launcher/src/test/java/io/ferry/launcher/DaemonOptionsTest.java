@@ -42,10 +42,13 @@ public class DaemonOptionsTest {
     }
 
     @Test
-    public void theDaemonAlwaysGetsAConfigurationAndAPluginOnlyWhenSomethingSetsIt() throws Exception {
-        DaemonOptions options = parse();
+    public void everyConfigurationOfTheTableExistsEvenWhenNothingSetsIt() throws Exception {
+        // Felix SCR ignores the QEMU driver's own configuration while its other one (OVS) does not exist
+        DaemonOptions options = parse("--progress-timeout", "2");
         assertEquals(Map.of(), options.configurations().get(FerrydSettings.DAEMON));
-        assertFalse(options.configurations().containsKey(FerrydSettings.OVS));
+        assertEquals(Map.of(), options.configurations().get(FerrydSettings.OVS));
+        assertEquals(Map.of("progressTimeoutSeconds", "2"), options.configurations().get(FerrydSettings.QEMU));
+        assertEquals(FerrydSettings.configurations(), options.configurations().keySet());
         assertEquals(home.root().resolve("var"), options.stateDir());
         assertEquals(home.root().resolve("deploy"), options.deployDir());
         assertEquals(Map.of("ferry.deploy.dir", home.root().resolve("deploy").toString()), options.frameworkProperties());
@@ -90,6 +93,26 @@ public class DaemonOptionsTest {
         Map<String, Object> daemon = parse("--tls-keystore", "", "--tls-truststore", "", "--tls-password-file", "")
                 .configurations().get(FerrydSettings.DAEMON);
         assertEquals(Map.of("tlsKeystore", "", "tlsTruststore", "", "tlsPasswordFile", ""), daemon);
+    }
+
+    @Test
+    public void aRepeatedAllowFlagAddsOnePatternEachTimeAndWinsOverTheFilesList() throws Exception {
+        etc("io.ferry.daemon.cfg", "tlsAllowOperators = CN=from-file\n");
+        Map<String, Object> daemon = parse("--tls-allow-operator", "CN=admin,O=Ferry", "--tls-allow-operator=CN=ops-*,O=Ferry",
+                "--tls-allow-peer", "CN=host-*,O=Ferry").configurations().get(FerrydSettings.DAEMON);
+        assertEquals("\"CN=admin,O=Ferry\", \"CN=ops-*,O=Ferry\"", daemon.get("tlsAllowOperators"));
+        assertEquals("\"CN=host-*,O=Ferry\"", daemon.get("tlsAllowPeers"));
+        assertEquals("--tls-allow-peer '\"CN=a\", \"host-b\"' holds a subject pattern 'host-b' that has an attribute without '=' "
+                + "('host-b')", assertThrows(SettingException.class, () -> parse("--tls-allow-peer", "CN=a", "--tls-allow-peer",
+                "host-b")).getMessage());
+    }
+
+    @Test
+    public void plainTcpOffLoopbackIsRefusedBeforeTheFrameworkBootsUnlessInsecureTcpIsGiven() {
+        assertTrue(assertThrows(SettingException.class, () -> parse("--listen", "0.0.0.0:0")).getMessage()
+                .startsWith("plain TCP serves loopback only: listening on 0.0.0.0:0 needs TLS"));
+        assertEquals("true", parse("--listen", "0.0.0.0:0", "--insecure-tcp").configurations().get(FerrydSettings.DAEMON)
+                .get("insecureTcp"));
     }
 
     @Test

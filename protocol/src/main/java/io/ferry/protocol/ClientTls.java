@@ -30,11 +30,8 @@ final class ClientTls {
     private static final String NO_CERTIFICATE = " (no client certificate: " + TlsFiles.KEYSTORE_ENV + " is not set)";
     /** From the socket's creation to the end of its handshake (the TCP connect has 10 s of it). */
     private static final int HANDSHAKE_SECONDS = 20;
-    /**
-     * Closes the sockets whose handshake does not finish in time: the read timeout of a control call is
-     * unbounded, and a plain HTTP server would wait forever for the end of a request line that is a ClientHello.
-     */
-    private static final ScheduledThreadPoolExecutor WATCHDOG = watchdog();
+    /** Closes the sockets whose handshake does not finish in time, with the message that says what it may be. */
+    private static final ScheduledThreadPoolExecutor WATCHDOG = StalledWrites.WATCHDOG;
 
     private final SSLSocketFactory sockets;
     private final boolean presentsCertificate;
@@ -43,18 +40,6 @@ final class ClientTls {
     private ClientTls(SSLContext context, boolean presentsCertificate) {
         this.sockets = new Sockets(context.getSocketFactory(), timedOut);
         this.presentsCertificate = presentsCertificate;
-    }
-
-    private static ScheduledThreadPoolExecutor watchdog() {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1, task -> {
-            Thread thread = new Thread(task, "ferry-tls-handshake-watchdog");
-            thread.setDaemon(true);
-            return thread;
-        });
-        executor.setKeepAliveTime(30, TimeUnit.SECONDS);
-        executor.allowCoreThreadTimeOut(true);
-        executor.setRemoveOnCancelPolicy(true);
-        return executor;
     }
 
     /** A daemon calling a peer: its own context, which holds its certificate. */
@@ -103,8 +88,9 @@ final class ClientTls {
                 if (answered) {
                     return new ChannelException("TLS connection to " + uri + " lost: " + reason, false, error);
                 }
-                boolean rejected = tls instanceof SSLHandshakeException || REJECTED.matcher(reason).find();
-                String hint = !presentsCertificate ? NO_CERTIFICATE
+                boolean notTls = reason.contains("Unsupported or unrecognized SSL message"); // a plain HTTP answer
+                boolean rejected = notTls || tls instanceof SSLHandshakeException || REJECTED.matcher(reason).find();
+                String hint = notTls ? " (is it a ferry+tls:// channel?)" : !presentsCertificate ? NO_CERTIFICATE
                         : reason.contains("PKIX path") ? " (the daemon's certificate is not signed by a CA of this side's trust store)"
                         : reason.contains("fatal alert") ? " (the daemon refused this side's certificate)" : "";
                 return new ChannelException("TLS handshake with " + uri + " failed: " + reason + hint, rejected, error);

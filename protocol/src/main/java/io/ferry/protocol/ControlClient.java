@@ -21,14 +21,26 @@ import org.w3c.dom.Element;
 /**
  * Talks to a daemon's control channel: XML over HTTP, {@code ferry+tcp://HOST:PORT}, or over mutual TLS,
  * {@code ferry+tls://HOST:PORT} (see {@link TlsFiles}).
+ *
+ * <p>No call waits forever on a daemon that froze: each connects within {@value #CONNECT_MILLIS} ms and gives up
+ * when the daemon sends nothing for {@value #READ_MILLIS} ms. A call that runs longer (a Perform moving gigabytes,
+ * a Finish waiting for the memory) is kept alive by the daemon, which sends a space every
+ * {@value #HEARTBEAT_MILLIS} ms ahead of its reply; such a reply, sent under status 200, may be an
+ * {@code <error>}. A streamed upload gives up when the daemon takes no data for {@value #READ_MILLIS} ms.
  */
 public final class ControlClient {
+    /** How long a connection may take to be made. */
+    public static final int CONNECT_MILLIS = 10_000;
+    /** How long a call waits for the next byte of its reply. */
+    public static final int READ_MILLIS = 30_000;
+    /** How often a daemon tells a caller that its call still runs (a space ahead of the reply). */
+    public static final int HEARTBEAT_MILLIS = 10_000;
     private static final HardenedXmlParser PARSER = new HardenedXmlParser(64 * 1024 * 1024, HardenedXmlParser.DEFAULT_MAX_DEPTH);
 
     private final String uri;
     private final String base;
     private final ClientTls tls;
-    /** 0: wait as long as the call takes (a Perform moving gigabytes). */
+    private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
 
     /** A client of the command line: for {@code ferry+tls://}, the files of {@link TlsFiles#fromEnvironment}. */
@@ -59,19 +71,21 @@ public final class ControlClient {
         }
         this.base = (secure ? "https://" : "http://") + parsed.getHost() + ":" + parsed.getPort() + "/v1/";
         this.tls = !secure ? null : fromEnvironment ? ClientTls.fromEnvironment(uri) : ClientTls.of(uri, context);
-        this.readTimeoutMillis = 0;
+        this.connectTimeoutMillis = CONNECT_MILLIS;
+        this.readTimeoutMillis = READ_MILLIS;
     }
 
-    private ControlClient(ControlClient other, int readTimeoutMillis) {
+    private ControlClient(ControlClient other, int connectTimeoutMillis, int readTimeoutMillis) {
         this.uri = other.uri;
         this.base = other.base;
         this.tls = other.tls;
+        this.connectTimeoutMillis = connectTimeoutMillis;
         this.readTimeoutMillis = readTimeoutMillis;
     }
 
-    /** The same daemon, with calls that give up when no answer comes within {@code millis}. */
-    public ControlClient withReadTimeout(int millis) {
-        return new ControlClient(this, millis);
+    /** The same daemon, with calls that give up sooner: when the connection or the next byte takes over {@code millis}. */
+    public ControlClient withTimeout(int millis) {
+        return new ControlClient(this, Math.min(millis, connectTimeoutMillis), millis);
     }
 
     public String uri() {
@@ -79,15 +93,22 @@ public final class ControlClient {
     }
 
     public String get(String path) throws ChannelException {
-        return exchange("GET", path, Map.of(), null);
-    }
-
-    public String delete(String path) throws ChannelException {
-        return exchange("DELETE", path, Map.of(), null);
+        return exchange("GET", path, Map.of(), Map.of(), null);
     }
 
     public String post(String path, Map<String, String> query, byte[] body) throws ChannelException {
-        return exchange("POST", path, query, body);
+        return exchange("POST", path, query, Map.of(), body);
+    }
+
+    /**
+     * One call of the channel; its reply.
+     *
+     * @param body null: none
+     * @param parameters the operation's path parameters, in order
+     */
+    public String exchange(Operation operation, Map<String, String> query, Map<String, String> headers, byte[] body,
+            String... parameters) throws ChannelException {
+        return exchange(operation.method(), operation.path(parameters), query, headers, body);
     }
 
     /** Parses a reply (from a peer: untrusted). */
@@ -125,13 +146,14 @@ public final class ControlClient {
     }
 
     /** A streaming upload: what is written to the stream is the request body; {@link Upload#finish} ends it. */
-    public Upload upload(String path) throws ChannelException {
+    public Upload upload(String path, Map<String, String> headers) throws ChannelException {
         try {
             HttpURLConnection connection = open("POST", path, Map.of());
+            headers.forEach(connection::setRequestProperty);
             connection.setDoOutput(true);
             connection.setChunkedStreamingMode(256 * 1024);
             connection.setRequestProperty("Content-Type", "application/octet-stream");
-            return new Upload(connection, connection.getOutputStream());
+            return new Upload(connection, StalledWrites.guard(connection.getOutputStream(), readTimeoutMillis, connection::disconnect));
         } catch (IOException e) {
             throw lost(e);
         }
@@ -140,9 +162,9 @@ public final class ControlClient {
     /** A request body being streamed. */
     public final class Upload implements Peer.Upload {
         private final HttpURLConnection connection;
-        private final OutputStream body;
+        private final StalledWrites body;
 
-        private Upload(HttpURLConnection connection, OutputStream body) {
+        private Upload(HttpURLConnection connection, StalledWrites body) {
             this.connection = connection;
             this.body = body;
         }
@@ -164,13 +186,21 @@ public final class ControlClient {
 
         @Override
         public void abort() {
+            body.stopWatching();
             connection.disconnect();
+        }
+
+        private ChannelException lost(IOException e) {
+            return body.stalled() ? new ChannelException("connection to " + uri + " lost: the daemon took no data for "
+                    + readTimeoutMillis / 1000 + " s", false, e) : ControlClient.this.lost(e);
         }
     }
 
-    private String exchange(String method, String path, Map<String, String> query, byte[] body) throws ChannelException {
+    private String exchange(String method, String path, Map<String, String> query, Map<String, String> headers, byte[] body)
+            throws ChannelException {
         try {
             HttpURLConnection connection = open(method, path, query);
+            headers.forEach(connection::setRequestProperty);
             if (body != null) {
                 connection.setDoOutput(true);
                 connection.setFixedLengthStreamingMode(body.length);
@@ -193,7 +223,7 @@ public final class ControlClient {
             https.setSSLSocketFactory(tls.sockets());
         }
         connection.setRequestMethod(method);
-        connection.setConnectTimeout(10_000);
+        connection.setConnectTimeout(connectTimeoutMillis);
         connection.setReadTimeout(readTimeoutMillis);
         return connection;
     }
@@ -203,11 +233,11 @@ public final class ControlClient {
         String reply;
         try {
             InputStream stream = status < 400 ? connection.getInputStream() : connection.getErrorStream();
-            reply = stream == null ? "" : read(stream);
+            reply = stream == null ? "" : read(stream).stripLeading(); // the heartbeat's spaces
         } catch (IOException e) {
             throw lost(e, true);
         }
-        if (status >= 400) {
+        if (status >= 400 || reply.startsWith("<error>")) { // once the heartbeat began, the status was sent already
             throw new ChannelException(errorText(reply, "the daemon at " + uri + " answered HTTP " + status), true);
         }
         return reply;

@@ -14,14 +14,15 @@ import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** A daemon reached over its control channel: {@code POST /v1/migration/PHASE}. */
+/** A daemon reached over its control channel: {@code POST /v1/migration/PHASE} and the streams of a migration. */
 public final class HttpPeer implements Peer {
     /** Request header that carries a migration's key where the request has no XML body. */
     public static final String KEY_HEADER = "Ferry-Migration-Key";
+    /** Keepalives go every {@link Keepalive#INTERVAL}; one that takes longer is lost anyway. */
+    static final int KEEPALIVE_TIMEOUT_MILLIS = 4_000;
 
     private final ControlClient client;
 
@@ -40,70 +41,71 @@ public final class HttpPeer implements Peer {
 
     @Override
     public Set<Integer> protocols() throws ChannelException {
-        Xml version = Xml.of(ControlClient.parse(client.get("version")));
-        Set<Integer> protocols = new HashSet<>();
-        for (String number : version.required("protocols").split(",")) {
-            protocols.add(Integer.parseInt(number.trim()));
-        }
-        return protocols;
+        return Set.copyOf(new DaemonClient(client).version().protocols());
     }
 
     @Override
     public Begun begin(Begin request) throws ChannelException {
-        return Begun.fromXml(call("begin", request.toXml()));
+        return Begun.fromXml(call(Operation.BEGIN, request.toXml()));
     }
 
     @Override
     public Prepared prepare(Prepare request) throws ChannelException {
-        return Prepared.fromXml(call("prepare", request.toXml()));
+        return Prepared.fromXml(call(Operation.PREPARE, request.toXml()));
     }
 
     @Override
     public Performed perform(Perform request) throws ChannelException {
-        return Performed.fromXml(call("perform", request.toXml()));
+        return Performed.fromXml(call(Operation.PERFORM, request.toXml()));
     }
 
     @Override
     public Finished finish(Finish request) throws ChannelException {
-        return Finished.fromXml(call("finish", request.toXml()));
+        return Finished.fromXml(call(Operation.FINISH, request.toXml()));
     }
 
     @Override
     public void confirm(Confirm request) throws ChannelException {
-        call("confirm", request.toXml());
+        call(Operation.CONFIRM, request.toXml());
     }
 
     @Override
-    public Fate fate(String migrationId) throws ChannelException {
-        return Fate.fromXml(Xml.of(ControlClient.parse(client.get("migration/" + migrationId))));
+    public Fate fate(String migrationId, String key) throws ChannelException {
+        return Fate.fromXml(Xml.of(ControlClient.parse(client.exchange(Operation.FATE, Map.of(), key(key), null, migrationId))));
     }
 
     @Override
     public Outcome settle(String migrationId, String key) throws ChannelException {
-        return Fate.fromXml(call("settle", new MigrationKey(migrationId, key).toXml("settle"))).outcome();
+        return Fate.fromXml(call(Operation.SETTLE, new MigrationKey(migrationId, key).toXml("settle"))).outcome();
     }
 
+    /** Within the keepalive's own interval: a frozen daemon must not keep the other one from hearing its driver. */
     @Override
     public void keepalive(String migrationId, String key) throws ChannelException {
-        call("keepalive", new MigrationKey(migrationId, key).toXml("keepalive"));
+        byte[] body = new MigrationKey(migrationId, key).toXml("keepalive").getBytes(StandardCharsets.UTF_8);
+        client.withTimeout(KEEPALIVE_TIMEOUT_MILLIS).exchange(Operation.KEEPALIVE, Map.of(), Map.of(), body);
     }
 
     @Override
     public Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException {
-        return Messages.Endpoint.fromXml(call("endpoint", new MigrationKey(migrationId, key).toXml("endpoint")));
+        return Messages.Endpoint.fromXml(call(Operation.ENDPOINT, new MigrationKey(migrationId, key).toXml("endpoint")));
     }
 
     @Override
-    public Upload tunnel(String migrationId) throws ChannelException {
-        return client.upload("migration/" + migrationId + "/tunnel");
+    public Upload tunnel(String migrationId, String key) throws ChannelException {
+        return client.upload(Operation.TUNNEL.path(migrationId), key(key));
     }
 
     @Override
     public InputStream sideStream(String migrationId, String key, String feature) throws ChannelException {
-        return client.download("migration/" + migrationId + "/stream/" + feature, Map.of(KEY_HEADER, key));
+        return client.download(Operation.SIDE_STREAM.path(migrationId, feature), key(key));
     }
 
-    private Xml call(String phase, String body) throws ChannelException {
-        return Xml.of(ControlClient.parse(client.post("migration/" + phase, Map.of(), body.getBytes(StandardCharsets.UTF_8))));
+    private static Map<String, String> key(String key) {
+        return key == null ? Map.of() : Map.of(KEY_HEADER, key);
+    }
+
+    private Xml call(Operation operation, String body) throws ChannelException {
+        return Xml.of(ControlClient.parse(client.exchange(operation, Map.of(), Map.of(), body.getBytes(StandardCharsets.UTF_8))));
     }
 }

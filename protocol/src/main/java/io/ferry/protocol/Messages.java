@@ -116,7 +116,8 @@ public final class Messages {
 
     /**
      * The destination's data endpoint of a migration, for the source daemon that presents the migration's key:
-     * the data URI it handed out at Prepare and the token the data connection must start with.
+     * the data URI it handed out at Prepare and the token the data connection must start with (none when the
+     * destination's hypervisor listens itself, QEMU to QEMU).
      */
     public record Endpoint(String id, String dataUri, String token) {
         public String toXml() {
@@ -124,7 +125,7 @@ public final class Messages {
         }
 
         public static Endpoint fromXml(Xml x) throws ChannelException {
-            return new Endpoint(x.required("id"), x.required("uri"), x.required("token"));
+            return new Endpoint(x.required("id"), x.required("uri"), x.attr("token"));
         }
     }
 
@@ -218,7 +219,7 @@ public final class Messages {
             try {
                 return new Fate(x.required("id"), Outcome.valueOf(x.required("outcome").toUpperCase()));
             } catch (IllegalArgumentException e) {
-                throw new ChannelException("unknown migration outcome '" + x.attr("outcome") + "'", false);
+                throw new ChannelException("unknown migration outcome " + Xml.quote(x.attr("outcome")), false);
             }
         }
     }
@@ -241,8 +242,8 @@ public final class Messages {
         List<SectionVersion> sections = new ArrayList<>();
         for (Xml section : lists.get(0).children("section")) {
             String version = section.required("version");
-            if (!version.matches("\\d+\\.\\d+")) {
-                throw new ChannelException("malformed section version '" + version + "'", false);
+            if (!version.matches("\\d{1,9}\\.\\d{1,9}")) { // major() must fit an int
+                throw new ChannelException("malformed section version " + Xml.quote(version), false);
             }
             sections.add(new SectionVersion(section.required("feature"), version));
         }

@@ -1,6 +1,8 @@
 package io.ferry.protocol;
 
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -11,10 +13,11 @@ public record MigrationFlags(boolean live, boolean p2p, boolean tunnelled, boole
     public static final MigrationFlags NONE = new MigrationFlags(false, false, false, false, false, false, false);
 
     public static MigrationFlags parse(String text) throws ChannelException {
-        Set<String> names = text == null || text.isBlank() ? Set.of() : Set.of(text.split(","));
+        // a flag named twice is still that flag (Set.of would throw on it)
+        Set<String> names = text == null || text.isBlank() ? Set.of() : new HashSet<>(Arrays.asList(text.split(",")));
         for (String name : names) {
             if (!List.of("live", "p2p", "tunnelled", "offline", "persistent", "undefinesource", "v2").contains(name)) {
-                throw new ChannelException("unknown migration flag '" + name + "'", true);
+                throw new ChannelException("unknown migration flag " + Xml.quote(name), true);
             }
         }
         return new MigrationFlags(names.contains("live"), names.contains("p2p"), names.contains("tunnelled"),

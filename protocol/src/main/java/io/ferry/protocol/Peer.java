@@ -35,8 +35,8 @@ public interface Peer {
 
     void confirm(Confirm request) throws ChannelException;
 
-    /** What became of a migration, without changing anything. */
-    Fate fate(String migrationId) throws ChannelException;
+    /** What became of a migration, without changing anything; {@code key} proves a peer daemon takes part in it. */
+    Fate fate(String migrationId, String key) throws ChannelException;
 
     /**
      * Destination: aborts the migration unless it committed, and says which it is ({@link Outcome#COMMITTED} or
@@ -51,8 +51,8 @@ public interface Peer {
     /** Source daemon to destination daemon: where the memory of a migration goes, and the token that proves it. */
     Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException;
 
-    /** Source daemon to destination daemon: the tunnelled memory stream of a migration. */
-    Upload tunnel(String migrationId) throws ChannelException;
+    /** Source daemon to destination daemon: the tunnelled memory stream of a migration, for the holder of its key. */
+    Upload tunnel(String migrationId, String key) throws ChannelException;
 
     /** Destination daemon to source daemon: the side stream a source section offered. */
     InputStream sideStream(String migrationId, String key, String feature) throws ChannelException;

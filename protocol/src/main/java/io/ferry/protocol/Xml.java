@@ -81,6 +81,11 @@ public final class Xml {
         }
     }
 
+    /** This element's text. */
+    public String text() {
+        return element.getTextContent();
+    }
+
     /** The text of the first child named {@code name}, or null. */
     public String childText(String name) {
         for (Xml child : children(name)) {
@@ -97,6 +102,19 @@ public final class Xml {
             }
         }
         return children;
+    }
+
+    /** {@code text} in single quotes for an error message, its control characters escaped so it stays one line. */
+    public static String quote(String text) {
+        return "'" + escapeControls(text) + "'";
+    }
+
+    /** {@code text} with its control characters (line breaks among them) written as {@code \\uXXXX}. */
+    public static String escapeControls(String text) {
+        StringBuilder escaped = new StringBuilder(text.length());
+        text.codePoints().forEach(c -> escaped.append(Character.isISOControl(c) ? String.format("\\u%04x", c)
+                : new String(Character.toChars(c))));
+        return escaped.toString();
     }
 
     public String write() {

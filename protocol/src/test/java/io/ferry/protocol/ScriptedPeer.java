@@ -100,7 +100,7 @@ class ScriptedPeer implements Peer {
     }
 
     @Override
-    public Fate fate(String migrationId) throws ChannelException {
+    public Fate fate(String migrationId, String key) throws ChannelException {
         called("fate");
         return new Fate(migrationId, settleOutcome);
     }
@@ -122,7 +122,7 @@ class ScriptedPeer implements Peer {
     }
 
     @Override
-    public Upload tunnel(String migrationId) {
+    public Upload tunnel(String migrationId, String key) {
         throw new UnsupportedOperationException();
     }
 

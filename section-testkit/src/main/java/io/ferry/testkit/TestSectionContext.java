@@ -1,6 +1,5 @@
 package io.ferry.testkit;
 
-import io.ferry.api.cookie.DomainLeases;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
@@ -13,7 +12,9 @@ import java.util.UUID;
 
 /**
  * A section context whose every answer is set by the test (fluent setters, null for "none"), recording what the
- * section logs. Without a domain spec, the domain is {@link #DOMAIN_NAME} / {@link #DOMAIN_UUID}.
+ * section logs. Capabilities are what the test {@linkplain #offer offers}, found by the types they implement, plus
+ * those of the {@linkplain #vm VM}, as the core finds them. Without a domain spec, the domain is
+ * {@link #DOMAIN_NAME} / {@link #DOMAIN_UUID}.
  */
 public class TestSectionContext implements SectionContext {
     public static final String DOMAIN_NAME = "vm";
@@ -24,11 +25,11 @@ public class TestSectionContext implements SectionContext {
     /** The lines logged with {@link #warn}, in order. */
     public final List<String> warn = new ArrayList<>();
 
+    private final List<Object> offered = new ArrayList<>();
     private Phase phase = Phase.BEGIN;
     private String migrationId = "test";
     private DomainSpec domain;
     private VirtualMachine vm;
-    private DomainLeases leases;
     private SideStream sideStream;
     private Host localHost = new Host("here", UUID.fromString("00000000-0000-4000-8000-0000000000bb"));
     private Host remoteHost;
@@ -43,21 +44,44 @@ public class TestSectionContext implements SectionContext {
         return this;
     }
 
+    /** The migration's definition: the {@link DomainSpec} capability, and the domain's name and UUID. */
     public TestSectionContext domain(DomainSpec value) {
         domain = value;
         return this;
     }
 
+    /** The domain's VM here: the {@link VirtualMachine} capability, and the capabilities it offers. */
     public TestSectionContext vm(VirtualMachine value) {
         vm = value;
         return this;
     }
 
-    public TestSectionContext leases(DomainLeases value) {
-        leases = value;
+    /** Offers capabilities (leases, a migration job, anything a section looks up; null: none); the first of a type wins. */
+    public TestSectionContext offer(Object... capabilities) {
+        for (Object capability : capabilities) {
+            if (capability != null) {
+                offered.add(capability);
+            }
+        }
         return this;
     }
 
+    /** Offers the domain's leases. */
+    public TestSectionContext leases(io.ferry.api.lock.DomainLeases value) {
+        return offer(value);
+    }
+
+    /**
+     * Offers the domain's leases, as the 1.0 type.
+     *
+     * @deprecated use {@link #leases(io.ferry.api.lock.DomainLeases)}
+     */
+    @Deprecated
+    public TestSectionContext leases(io.ferry.api.cookie.DomainLeases value) {
+        return offer(value);
+    }
+
+    /** This section's side stream: the {@link SideStream} capability. */
     public TestSectionContext sideStream(SideStream value) {
         sideStream = value;
         return this;
@@ -94,23 +118,22 @@ public class TestSectionContext implements SectionContext {
     }
 
     @Override
-    public Optional<DomainSpec> domain() {
-        return Optional.ofNullable(domain);
-    }
-
-    @Override
-    public Optional<VirtualMachine> vm() {
-        return Optional.ofNullable(vm);
-    }
-
-    @Override
-    public Optional<DomainLeases> leases() {
-        return Optional.ofNullable(leases);
-    }
-
-    @Override
-    public Optional<SideStream> sideStream() {
-        return Optional.ofNullable(sideStream);
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == SideStream.class) {
+            return Optional.ofNullable(sideStream).map(type::cast);
+        }
+        if (type == DomainSpec.class && domain != null) {
+            return Optional.of(type.cast(domain));
+        }
+        for (Object capability : offered) {
+            if (type.isInstance(capability)) {
+                return Optional.of(type.cast(capability));
+            }
+        }
+        if (vm == null) {
+            return Optional.empty();
+        }
+        return type == VirtualMachine.class ? Optional.of(type.cast(vm)) : vm.capability(type);
     }
 
     @Override

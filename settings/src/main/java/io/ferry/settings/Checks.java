@@ -20,6 +20,11 @@ public final class Checks {
     /** The migration protocol versions Ferry speaks. */
     public static final Set<Integer> PROTOCOL_VERSIONS = Set.of(2, 3);
     public static final Setting.Check<Set<Integer>> PROTOCOLS = Checks::protocols;
+    /**
+     * Certificate subject patterns ({@link SubjectPattern#parseList}); a flag of such a setting may be repeated, each
+     * giving one pattern.
+     */
+    public static final Setting.Check<List<SubjectPattern>> SUBJECT_PATTERNS = SubjectPattern::parseList;
     private static final Pattern CANONICAL_UUID = Pattern.compile("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}");
 
     private Checks() {

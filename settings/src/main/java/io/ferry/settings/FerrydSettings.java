@@ -21,6 +21,7 @@ public final class FerrydSettings {
     public static final String LOCKSTATE = "io.ferry.plugin.lockstate";
     public static final String OVS = "io.ferry.plugin.ovs";
     public static final String ZOOKEEPER = "io.ferry.lock.zookeeper";
+    public static final String QEMU = "io.ferry.driver.qemu";
     /** Not a configuration: a framework property, for what the framework itself needs. */
     public static final String FRAMEWORK = "framework";
 
@@ -54,12 +55,20 @@ public final class FerrydSettings {
             "the ZooKeeper ensemble of the zookeeper lock manager");
     public static final Setting<String> OVSDB = add(OVS, "ovsdb", "--ovsdb", "unix:PATH", "", Checks.TEXT,
             "this host's Open vSwitch database");
+    public static final Setting<Duration> PROGRESS_TIMEOUT = add(QEMU, "progressTimeoutSeconds", "--progress-timeout", "SECONDS",
+            "30", Checks.seconds(1), "a QEMU migration whose transferred bytes do not grow this long is cancelled");
     public static final Setting<Path> TLS_KEYSTORE = add(DAEMON, "tlsKeystore", "--tls-keystore", "FILE", "", Checks.PATH,
             "mutual TLS (ferry+tls://): PKCS12 keystore, this host's key and certificate");
     public static final Setting<Path> TLS_TRUSTSTORE = add(DAEMON, "tlsTruststore", "--tls-truststore", "FILE", "", Checks.PATH,
             "mutual TLS: PKCS12 trust store with the CA of peers and clients");
     public static final Setting<Path> TLS_PASSWORD_FILE = add(DAEMON, "tlsPasswordFile", "--tls-password-file", "FILE", "",
             Checks.PATH, "mutual TLS: a file whose first line is the password of both stores");
+    public static final Setting<Boolean> INSECURE_TCP = add(DAEMON, "insecureTcp", "--insecure-tcp", null, "false", Checks.BOOLEAN,
+            "serve plain TCP (no TLS) on an address off loopback: anyone who reaches it may drive this daemon");
+    public static final Setting<List<SubjectPattern>> TLS_ALLOW_OPERATORS = add(DAEMON, "tlsAllowOperators", "--tls-allow-operator",
+            "PATTERN", "", Checks.SUBJECT_PATTERNS, "mutual TLS: certificate subjects (RFC 4514, * wildcards) that may do everything");
+    public static final Setting<List<SubjectPattern>> TLS_ALLOW_PEERS = add(DAEMON, "tlsAllowPeers", "--tls-allow-peer", "PATTERN", "",
+            Checks.SUBJECT_PATTERNS, "mutual TLS: certificate subjects of peer daemons, which may only take part in migrations");
     public static final Setting<Integer> COOKIE_MAX_BYTES = add(DAEMON, "cookieMaxBytes", null, null, "4194304", Checks.atLeast(1),
             "the largest accepted cookie or message, in bytes (libvirt's RPC cap)");
     public static final Setting<Integer> COOKIE_MAX_DEPTH = add(DAEMON, "cookieMaxDepth", null, null, "64", Checks.atLeast(1),
@@ -97,8 +106,19 @@ public final class FerrydSettings {
         SettingValues values = SettingValues.resolve(TABLE.stream().filter(s -> s.pid().equals(pid)).toList(), layers);
         if (pid.equals(DAEMON)) {
             requireAllOrNoTlsFiles(values);
+            requireTlsOffLoopback(values);
         }
         return values;
+    }
+
+    /** As libvirt: plain TCP serves loopback only, unless the operator says otherwise. */
+    private static void requireTlsOffLoopback(SettingValues values) {
+        InetSocketAddress listen = values.get(LISTEN);
+        if (values.get(TLS_KEYSTORE) == null && !listen.getAddress().isLoopbackAddress() && !values.get(INSECURE_TCP)) {
+            throw new SettingException("plain TCP serves loopback only: listening on " + listen.getHostString() + ":" + listen.getPort()
+                    + " needs TLS (--tls-keystore, --tls-truststore, --tls-password-file), or --insecure-tcp (insecureTcp) to let "
+                    + "anyone who reaches it drive this daemon");
+        }
     }
 
     private static void requireAllOrNoTlsFiles(SettingValues values) {

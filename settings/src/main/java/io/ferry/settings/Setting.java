@@ -26,6 +26,11 @@ public record Setting<T>(String pid, String key, String flag, String valueName, 
         return valueName == null;
     }
 
+    /** A list of patterns: its flag may be given more than once, each time with one pattern. */
+    public boolean isRepeatable() {
+        return check == Checks.SUBJECT_PATTERNS;
+    }
+
     /** Paths given on the command line are relative to the working directory, in a file to the installation. */
     public boolean isPath() {
         return check == Checks.PATH;

@@ -3,6 +3,7 @@ package io.ferry.settings;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -128,13 +129,41 @@ public class FerrydSettingsTest {
 
     @Test
     public void aSwitchIsABooleanSetting() {
-        Setting<Boolean> insecure = new Setting<>(FerrydSettings.DAEMON, "insecureTcp", "--insecure-tcp", null, "false",
-                Checks.BOOLEAN, "serve plain TCP off loopback");
-        Layer file = Layer.configuration(FerrydSettings.DAEMON, FILE, Map.of("insecureTcp", "yes"));
-        assertEquals(Boolean.FALSE, SettingValues.resolve(List.of(insecure), List.of()).get(insecure));
-        assertEquals(Boolean.TRUE, SettingValues.resolve(List.of(insecure), List.of(Layer.flags(Map.of(insecure, "true")))).get(insecure));
+        Setting<Boolean> insecure = FerrydSettings.INSECURE_TCP;
+        assertTrue(insecure.isSwitch());
+        assertEquals(Boolean.FALSE, resolve(Map.of(), Map.of()).get(insecure));
+        assertEquals(Boolean.TRUE, resolve(Map.of(insecure, "true"), Map.of()).get(insecure));
         assertEquals("etc/io.ferry.daemon.cfg: insecureTcp 'yes' is not true or false",
-                assertThrows(SettingException.class, () -> SettingValues.resolve(List.of(insecure), List.of(file))).getMessage());
+                assertThrows(SettingException.class, () -> resolve(Map.of(), Map.of("insecureTcp", "yes"))).getMessage());
+    }
+
+    @Test
+    public void plainTcpOffLoopbackNeedsTlsOrInsecureTcp() {
+        String refusal = "plain TCP serves loopback only: listening on 0.0.0.0:16570 needs TLS (--tls-keystore, --tls-truststore, "
+                + "--tls-password-file), or --insecure-tcp (insecureTcp) to let anyone who reaches it drive this daemon";
+        assertEquals(refusal, assertThrows(SettingException.class,
+                () -> resolve(Map.of(FerrydSettings.LISTEN, "0.0.0.0:16570"), Map.of())).getMessage());
+        assertEquals(refusal, assertThrows(SettingException.class,
+                () -> resolve(Map.of(), Map.of("listen", "0.0.0.0:16570"))).getMessage());
+        resolve(Map.of(FerrydSettings.LISTEN, "0.0.0.0:16570", FerrydSettings.INSECURE_TCP, "true"), Map.of());
+        resolve(Map.of(FerrydSettings.LISTEN, "0.0.0.0:16570"), Map.of("insecureTcp", "true"));
+        resolve(Map.of(FerrydSettings.LISTEN, "0.0.0.0:16570"), Map.of("tlsKeystore", "/k", "tlsTruststore", "/t", "tlsPasswordFile", "/p"));
+        resolve(Map.of(FerrydSettings.LISTEN, "localhost:16570"), Map.of());
+        resolve(Map.of(FerrydSettings.LISTEN, "127.0.0.2:16570"), Map.of());
+    }
+
+    @Test
+    public void allowListsAreSubjectPatternsFromTheFlagsOrTheFile() {
+        SettingValues values = resolve(Map.of(FerrydSettings.TLS_ALLOW_PEERS, SubjectPattern.joinQuoted(List.of("CN=host-*,O=Ferry",
+                "CN=spare,O=Ferry"))), Map.of("tlsAllowOperators", "CN=admin,O=Ferry", "tlsAllowPeers", "CN=ignored"));
+        assertEquals(List.of(SubjectPattern.parse("CN=admin,O=Ferry")), values.get(FerrydSettings.TLS_ALLOW_OPERATORS));
+        assertEquals(List.of(SubjectPattern.parse("CN=host-*,O=Ferry"), SubjectPattern.parse("CN=spare,O=Ferry")),
+                values.get(FerrydSettings.TLS_ALLOW_PEERS));
+        assertTrue(FerrydSettings.TLS_ALLOW_PEERS.isRepeatable());
+        assertNull(resolve(Map.of(), Map.of()).get(FerrydSettings.TLS_ALLOW_OPERATORS));
+        assertEquals("etc/io.ferry.daemon.cfg: tlsAllowOperators 'admin' holds a subject pattern 'admin' that has an attribute "
+                + "without '=' ('admin')", assertThrows(SettingException.class,
+                () -> resolve(Map.of(), Map.of("tlsAllowOperators", "admin"))).getMessage());
     }
 
     private static SettingValues resolve(Map<Setting<?>, String> flags, Map<String, String> file) {

@@ -11,6 +11,41 @@ import org.w3c.dom.Element;
  * Parsing is kept apart from eating so that the core can validate every section of a cookie before any of
  * them acts on it: a bad cookie changes nothing.
  *
+ * <h2>The call contract</h2>
+ * <ul>
+ * <li><b>Threads.</b> The core calls a section on a worker thread of its own ({@code ferry-section-N}, a bounded
+ * pool), never on the thread that serves a request; the section's service object is got for each call, on that
+ * thread, and given back when the call has really ended. A {@link SideStream.Writer} the section offered runs the
+ * same way.</li>
+ * <li><b>Time limit.</b> Each call ({@code parse}, {@code format}, {@code absent}, {@code bake}, {@code eat}, a side
+ * stream's writer) may take at most the daemon's section timeout: 30 s unless {@code ferryd --section-timeout
+ * SECONDS} (or {@code sectionTimeout} in {@code etc/io.ferry.daemon.cfg}) says otherwise; a side stream's writer ten
+ * times that. At the limit the call fails as if it had thrown, and its thread is interrupted: a section that blocks
+ * should answer interruption. Perform bakes while the guest is paused; keep that short.</li>
+ * <li><b>Concurrency.</b> At most one {@code bake}, {@code eat} or side-stream writer of one section runs for one
+ * migration at a time: a call that comes while an earlier one of the same migration still runs (it outlived its
+ * limit) fails at once. Calls for different migrations, the pure calls ({@code parse}, {@code format},
+ * {@code absent}) and the cookie tools' calls may run at the same time on different threads, on the same object: a
+ * section keeps no state of a migration in fields, or keeps it thread-safe and keyed by
+ * {@link SectionContext#migrationId()}.</li>
+ * <li><b>Exceptions.</b> A {@link CookieException}'s message is shown as it is; any other exception is reported as
+ * {@code cookie section FEATURE failed in STEP: TYPE: MESSAGE}. From {@code parse}, it refuses the whole cookie: the
+ * phase fails as for any malformed cookie. From {@code bake} or {@code eat} <em>before the destination's commit</em>
+ * (Begin, Prepare, Perform, and Finish's eat), it fails the migration if the section is mandatory for the domain
+ * ({@link Mandatory#WHEN_BAKED} and baked, or its feature announced in the incoming cookie); an optional section is
+ * skipped (its fragment left out, or its value not acted on) and the failure logged on this host. <em>After the
+ * commit</em> (Finish's bake, Confirm's eat) the domain runs on the destination whatever a section says: a failure is
+ * only logged.</li>
+ * <li><b>Registration.</b> A migration pins the sections both hosts have in the same major version
+ * ({@link SectionProperties#version()}) at Begin and Prepare, and looks each up again in every later phase. A
+ * section must therefore stay registered until the migrations that pinned it have ended, or be replaced by a bundle
+ * of the same feature and major version (a bundle update), which takes over their remaining calls. A section that
+ * is gone while it still has a phase to run is waited for while the guest runs (then, if mandatory, the migration
+ * fails), never while the guest is paused; an optional one is left out. Fragments of another major version are never
+ * parsed: a mandatory one fails the migration at Prepare, naming both versions; an optional one is left out and
+ * logged on both hosts.</li>
+ * </ul>
+ *
  * @param <T> the section's in-memory value, immutable
  */
 @ConsumerType
@@ -47,9 +82,15 @@ public interface CookieSection<T> {
         return null;
     }
 
-    /** Produces the value to send in this phase's outgoing cookie, or empty when there is nothing to say. */
+    /**
+     * Produces the value to send in this phase's outgoing cookie, or empty when there is nothing to say (then a
+     * mandatory feature is not announced either).
+     */
     Optional<T> bake(SectionContext context) throws Exception;
 
-    /** Acts on the value received in this phase's incoming cookie. */
+    /**
+     * Acts on the value received in this phase's incoming cookie (or on {@link #absent()} when the cookie has none),
+     * once every section of that cookie has parsed.
+     */
     void eat(SectionContext context, T value) throws Exception;
 }

@@ -2,15 +2,22 @@ package io.ferry.api.cookie;
 
 import org.osgi.annotation.versioning.ProviderType;
 
-/** The migrating domain's leases on this host, for the lockstate section. */
+/**
+ * The migrating domain's leases on this host.
+ *
+ * @deprecated since 1.1: lease types live in the lock package; use {@link io.ferry.api.lock.DomainLeases}, looked up
+ *             with {@code context.capability(io.ferry.api.lock.DomainLeases.class)}. The core's leases implement
+ *             both types, so a section compiled against 1.0 keeps working.
+ */
+@Deprecated
 @ProviderType
-public interface DomainLeases {
-    /** The name of this host's lock manager. */
+public interface DomainLeases extends io.ferry.api.lock.DomainLeases {
+    @Override
     String manager();
 
-    /** The lease state to send: held now (Begin), or as released at switch-over (Perform). */
+    @Override
     String state();
 
-    /** Destination: the state the leases must be acquired with when the domain starts here (Finish). */
+    @Override
     void acquireWith(String state);
 }

@@ -1,12 +1,17 @@
 package io.ferry.api.cookie;
 
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.Optional;
 import java.util.UUID;
 import org.osgi.annotation.versioning.ProviderType;
 
-/** What the core tells a section about the bake or eat it is asked to do. */
+/**
+ * What the core tells a section about the bake or eat it is asked to do: who and where (the phase, the migration,
+ * the domain, the hosts), a log, and the rest as capabilities ({@link #capability}). A context is valid for the
+ * one call it is handed to.
+ */
 @ProviderType
 public interface SectionContext {
     /** The phase being run on this host. */
@@ -21,17 +26,72 @@ public interface SectionContext {
     /** The UUID of the migrating domain. */
     UUID domainUuid();
 
-    /** The migrating domain's definition; empty when a cookie is baked outside a migration (the cookie tools). */
-    Optional<DomainSpec> domain();
+    /**
+     * What this host offers the section for this call, by type; empty when it has no such thing here. What a section
+     * needs of the VM or the host comes this way, each a narrow type, so that the api grows by new types and neither
+     * this interface nor {@link VirtualMachine} (which every driver implements) gains a method. The core offers:
+     * <table>
+     * <caption>Capabilities</caption>
+     * <tr><th>type</th><th>what</th><th>there</th></tr>
+     * <tr><td>{@link DomainSpec}</td><td>the definition the migration carries (the destination's: renamed by
+     * {@code --dname}, or the caller's {@code --xml})</td><td>in a migration; in {@code ferry cookie bake} with a
+     * domain XML</td></tr>
+     * <tr><td>{@link VirtualMachine}</td><td>the domain's VM on this host, whose {@code spec()} is the running
+     * definition here</td><td>when this host has one (not in offline migrations, nor before Prepare made it)</td></tr>
+     * <tr><td>{@link GraphicsConsole}</td><td>that VM's graphics servers, and relocation of their clients</td>
+     * <td>with the VM</td></tr>
+     * <tr><td>{@link io.ferry.api.lock.DomainLeases}</td><td>the domain's disk leases on this host</td><td>in a
+     * migration, when a lock manager is configured</td></tr>
+     * <tr><td>{@link SideStream}</td><td>this section's side stream in this migration</td><td>in a migration</td></tr>
+     * <tr><td>{@link MigrationJob}</td><td>the job's figures on this host</td><td>once memory moved: source
+     * Perform, destination Finish</td></tr>
+     * </table>
+     * A VM's other capabilities ({@link VirtualMachine#capability}) are offered too.
+     *
+     * @since 1.1
+     */
+    <T> Optional<T> capability(Class<T> type);
 
-    /** The migrating domain's VM on this host, when it has one (not in offline migrations, nor before Prepare made it). */
-    Optional<VirtualMachine> vm();
+    /**
+     * The migrating domain's definition.
+     *
+     * @deprecated since 1.1: {@code capability(DomainSpec.class)}.
+     */
+    @Deprecated
+    default Optional<DomainSpec> domain() {
+        return capability(DomainSpec.class);
+    }
 
-    /** The domain's leases on this host, when a lock manager is configured. */
-    Optional<DomainLeases> leases();
+    /**
+     * The migrating domain's VM on this host.
+     *
+     * @deprecated since 1.1: {@code capability(VirtualMachine.class)}, or the narrower capability the section needs
+     *             ({@link GraphicsConsole}).
+     */
+    @Deprecated
+    default Optional<VirtualMachine> vm() {
+        return capability(VirtualMachine.class);
+    }
 
-    /** The side stream of this section in this migration (see {@link SideStream}); empty outside a migration. */
-    Optional<SideStream> sideStream();
+    /**
+     * The domain's leases on this host.
+     *
+     * @deprecated since 1.1: {@code capability(io.ferry.api.lock.DomainLeases.class)}.
+     */
+    @Deprecated
+    default Optional<DomainLeases> leases() {
+        return capability(DomainLeases.class);
+    }
+
+    /**
+     * The side stream of this section in this migration.
+     *
+     * @deprecated since 1.1: {@code capability(SideStream.class)}.
+     */
+    @Deprecated
+    default Optional<SideStream> sideStream() {
+        return capability(SideStream.class);
+    }
 
     /** This host's identity. */
     Host localHost();

@@ -24,7 +24,12 @@ public @interface SectionProperties {
     /** The name of the section's top-level element in the cookie. */
     String element();
 
-    /** The version of the section's fragment format (major.minor); peers negotiate on it. */
+    /**
+     * The version of the section's fragment format (major.minor); peers negotiate on it. A migration carries the
+     * section only when both hosts have it in the same major version, and a fragment of another major version is
+     * never parsed. Raise the minor version for a change an older eater copes with (it ignores what it does not
+     * know), the major version for one it could misread.
+     */
     String version() default "1.0";
 
     /** When the feature is announced as mandatory. */

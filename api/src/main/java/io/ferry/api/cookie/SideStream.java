@@ -8,11 +8,15 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * Bulk data that does not fit a cookie (snapshot metadata of thousands of snapshots): the source section
  * offers a writer when it bakes a small descriptor; the destination section opens the stream when it eats the
- * descriptor, and the core carries the bytes between the two daemons.
+ * descriptor, and the core carries the bytes between the two daemons. A capability of the context:
+ * {@code context.capability(SideStream.class)}, in a migration.
  */
 @ProviderType
 public interface SideStream {
-    /** Writes the section's bulk data; may be called more than once (the destination reads it once). */
+    /**
+     * Writes the section's bulk data; may be called more than once (the destination reads it once). It runs when the
+     * destination asks for the stream, after the bake that offered it, under {@link CookieSection}'s call contract.
+     */
     interface Writer {
         void writeTo(OutputStream out) throws IOException;
     }

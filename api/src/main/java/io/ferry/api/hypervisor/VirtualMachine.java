@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Optional;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /** One VM run by a driver. Thread-safe: the core may pause it while its memory is sent. */
@@ -54,36 +55,74 @@ public interface VirtualMachine {
      */
     MigrationStats receiveMemory(InputStream in, MigrationControl control) throws IOException, HypervisorException;
 
-    /** Where the VM's graphics servers listen on this host, port resolved. */
-    List<DomainSpec.Graphics> graphicsListeners();
+    /**
+     * What this VM offers beyond this interface, for cookie sections and the core: {@code type} if the VM has it
+     * ({@link GraphicsConsole}, {@link DirectMigration}), else empty. New capabilities are new types, never new
+     * methods here. The default finds the types the VM object implements; a driver may override it to offer other
+     * objects.
+     *
+     * @since 1.2
+     */
+    default <T> Optional<T> capability(Class<T> type) {
+        return type.isInstance(this) ? Optional.of(type.cast(this)) : Optional.empty();
+    }
+
+    /**
+     * Where the VM's graphics servers listen on this host, port resolved.
+     *
+     * @deprecated since 1.2: a VM with graphics offers {@link GraphicsConsole} ({@link #capability}); this default asks
+     *             it, and lists none without it.
+     */
+    @Deprecated
+    default List<DomainSpec.Graphics> graphicsListeners() {
+        return capability(GraphicsConsole.class).map(GraphicsConsole::listeners).orElse(List.of());
+    }
 
     /**
      * Tells the clients connected to the graphics server of {@code destination.type()} to reconnect to
      * {@code destination} once the VM has moved (libvirt's {@code client_migrate_info}).
-     */
-    void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException;
-
-    /**
-     * {@link #relocateGraphicsClients(DomainSpec.Graphics, String)} with the destination's TLS port too, as
-     * libvirt's graphics cookie carries it ({@code tlsPort}) for SPICE. The default ignores the TLS port.
      *
-     * @param tlsPort the destination's TLS port, or -1 for none
-     * @since 1.1
+     * @deprecated since 1.2: use {@link GraphicsConsole#relocateClients}; this default calls it with no TLS port.
      */
-    default void relocateGraphicsClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
-            throws HypervisorException {
-        relocateGraphicsClients(destination, tlsSubject);
+    @Deprecated
+    default void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException {
+        graphics().relocateClients(destination, -1, tlsSubject);
     }
 
     /**
-     * Waits at most {@code timeoutMillis} until the graphics clients told to reconnect by
-     * {@link #relocateGraphicsClients} have moved to the destination (QEMU's {@code SPICE_MIGRATE_COMPLETED});
-     * true at once if there is nothing to wait for. Confirm, on success and before it destroys the source VM,
-     * calls it with a short bound (libvirt waits for the event before it ends the source), and logs a false.
+     * {@link #relocateGraphicsClients(DomainSpec.Graphics, String)} with the destination's TLS port too, as
+     * libvirt's graphics cookie carries it ({@code tlsPort}) for SPICE.
+     *
+     * @param tlsPort the destination's TLS port, or -1 for none
+     * @since 1.1
+     * @deprecated since 1.2: use {@link GraphicsConsole#relocateClients}, which this default calls; without it, the
+     *             two-argument method (which a 1.1 driver implements) without the TLS port.
+     */
+    @Deprecated
+    default void relocateGraphicsClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
+            throws HypervisorException {
+        Optional<GraphicsConsole> console = capability(GraphicsConsole.class);
+        if (console.isPresent()) {
+            console.get().relocateClients(destination, tlsPort, tlsSubject);
+        } else {
+            relocateGraphicsClients(destination, tlsSubject);
+        }
+    }
+
+    /**
+     * Waits at most {@code timeoutMillis} until the graphics clients told to reconnect have moved to the destination;
+     * true at once if there is nothing to wait for.
      *
      * @since 1.1
+     * @deprecated since 1.2: use {@link GraphicsConsole#awaitClientsMigrated}, which this default calls.
      */
+    @Deprecated
     default boolean awaitGraphicsClientsMigrated(long timeoutMillis) {
-        return true;
+        return capability(GraphicsConsole.class).map(g -> g.awaitClientsMigrated(timeoutMillis)).orElse(true);
+    }
+
+    private GraphicsConsole graphics() throws HypervisorException {
+        return capability(GraphicsConsole.class).orElseThrow(
+                () -> new HypervisorException("domain '" + spec().name() + "' has no graphics whose clients could be relocated"));
     }
 }

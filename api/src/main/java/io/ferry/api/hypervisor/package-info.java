@@ -3,8 +3,11 @@
  * type ({@code <domain type='sim'>}); the core keeps definitions, state and the migration protocol, the driver
  * runs the VMs and moves their memory over the streams the core gives it, or (1.1) over a connection of its own
  * ({@link io.ferry.api.hypervisor.DirectMigration}).
+ * 1.2: what a VM offers beyond {@link io.ferry.api.hypervisor.VirtualMachine} is a capability, a type looked up with
+ * {@link io.ferry.api.hypervisor.VirtualMachine#capability}; the graphics methods moved to
+ * {@link io.ferry.api.hypervisor.GraphicsConsole} (the old ones are deprecated defaults).
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.ferry.api.hypervisor;
 

@@ -2,8 +2,9 @@
  * The lock-manager SPI: disk leases that make "a VM never runs on two hosts" hold even when daemons lose
  * each other. A manager registers {@link io.ferry.api.lock.LockManager} with its name; the core takes a
  * domain's leases before its VM runs and releases them when it stops or pauses for switch-over.
+ * 1.1: {@link io.ferry.api.lock.DomainLeases}, a migrating domain's leases as a cookie section sees them.
  */
-@Version("1.0.0")
+@Version("1.1.0")
 @Export
 package io.ferry.api.lock;
 

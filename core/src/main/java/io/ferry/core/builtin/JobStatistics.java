@@ -1,5 +1,8 @@
 package io.ferry.core.builtin;
 
+import io.ferry.api.cookie.MigrationJob;
+import io.ferry.api.hypervisor.MigrationStats;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +29,26 @@ public record JobStatistics(Map<String, Long> fields) {
             }
         }
         fields = java.util.Collections.unmodifiableMap(ordered);
+    }
+
+    /** A job's figures as libvirt reports a completed job, {@code now} being when it stopped and was sent. */
+    public static JobStatistics of(MigrationJob job, long now) {
+        MigrationStats s = job.stats();
+        Map<String, Long> fields = new HashMap<>();
+        fields.put("started", job.startedMillis());
+        fields.put("stopped", now);
+        fields.put("sent", now);
+        fields.put("time_elapsed", s.elapsedMillis());
+        fields.put("downtime", s.downtimeMillis());
+        fields.put("setup_time", s.setupMillis());
+        fields.put("memory_total", s.total());
+        fields.put("memory_processed", s.processed());
+        fields.put("memory_remaining", s.remaining());
+        fields.put("memory_bps", s.bandwidth());
+        fields.put("memory_dirty_rate", s.dirtyRate());
+        fields.put("memory_iteration", s.iteration());
+        fields.put("memory_page_size", s.pageSize());
+        return new JobStatistics(fields);
     }
 
     public long get(String field) {

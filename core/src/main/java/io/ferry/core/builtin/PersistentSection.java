@@ -6,10 +6,12 @@ import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.cookie.CookieCodec;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
+import org.w3c.dom.DOMException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -29,7 +31,11 @@ public class PersistentSection implements CookieSection<Element> {
             throw new CookieException("missing name element in the domain definition of the migration cookie");
         }
         Document copy = CookieCodec.newDocument();
-        copy.appendChild(copy.importNode(fragment, true));
+        try {
+            copy.appendChild(copy.importNode(fragment, true));
+        } catch (DOMException e) { // names the parser let through that DOM cannot copy, such as ':bus'
+            throw new CookieException("malformed domain definition in the migration cookie: " + e.getMessage());
+        }
         return copy.getDocumentElement();
     }
 
@@ -47,10 +53,11 @@ public class PersistentSection implements CookieSection<Element> {
 
     @Override
     public Optional<Element> bake(SectionContext context) throws CookieException {
-        if (context.domain().isEmpty()) {
+        Optional<DomainSpec> domain = context.capability(DomainSpec.class);
+        if (domain.isEmpty()) {
             return Optional.empty();
         }
-        byte[] xml = context.domain().get().xml().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] xml = domain.get().xml().getBytes(java.nio.charset.StandardCharsets.UTF_8);
         return Optional.of(CookieCodec.document(new HardenedXmlParser(), xml, "domain definition").getDocumentElement());
     }
 

@@ -2,10 +2,10 @@ package io.ferry.core.builtin;
 
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.MigrationJob;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
-import io.ferry.core.section.MigrationSectionContext;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -48,12 +48,10 @@ public class StatisticsSection implements CookieSection<JobStatistics> {
         });
     }
 
+    /** The job of this host as it stands: none outside a migration, nor in an offline one. */
     @Override
     public Optional<JobStatistics> bake(SectionContext context) {
-        if (context instanceof MigrationSectionContext core) {
-            return Optional.ofNullable((JobStatistics) core.coreData().get(MigrationSectionContext.STATISTICS));
-        }
-        return Optional.empty();
+        return context.capability(MigrationJob.class).map(job -> JobStatistics.of(job, System.currentTimeMillis()));
     }
 
     @Override

@@ -1,14 +1,11 @@
 package io.ferry.core.control;
 
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsParameters;
-import com.sun.net.httpserver.HttpsServer;
 import io.ferry.protocol.TlsFiles;
-import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 
 /**
  * The control channel's transport: plain HTTP ({@code ferry+tcp://}), or, when the daemon has a TLS identity,
@@ -19,32 +16,24 @@ final class ChannelTls {
     private ChannelTls() {
     }
 
-    /** An unstarted server bound to {@code listen}. */
-    static HttpServer bind(InetSocketAddress listen, int backlog, SSLContext tls) throws IOException {
-        if (tls == null) {
-            return HttpServer.create(listen, backlog);
-        }
-        HttpsServer server = HttpsServer.create(listen, backlog);
-        server.setHttpsConfigurator(new HttpsConfigurator(tls) {
-            @Override
-            public void configure(HttpsParameters params) {
-                SSLParameters parameters = getSSLContext().getDefaultSSLParameters();
-                parameters.setProtocols(TlsFiles.PROTOCOLS.toArray(String[]::new));
-                parameters.setNeedClientAuth(true);
-                params.setSSLParameters(parameters);
-            }
-        });
-        return server;
+    /** Jetty's TLS of the channel, from the context the daemon loaded (its key, its trust store). */
+    static SslContextFactory.Server server(SSLContext tls) {
+        SslContextFactory.Server factory = new SslContextFactory.Server();
+        factory.setSslContext(tls);
+        factory.setIncludeProtocols(TlsFiles.PROTOCOLS.toArray(String[]::new));
+        factory.setNeedClientAuth(true);
+        factory.setRenegotiationAllowed(false);
+        factory.setEndpointIdentificationAlgorithm(null); // clients are identified by their subject, not by a host name
+        return factory;
     }
 
-    /** The channel's URI. */
     /** The URI peers reach the channel at: a wildcard listen address is replaced by this host's name. */
     static String url(InetSocketAddress bound, SSLContext tls) {
         String host = bound.getHostString();
         if (bound.getAddress() != null && bound.getAddress().isAnyLocalAddress()) {
             try {
-                host = java.net.InetAddress.getLocalHost().getHostName();
-            } catch (java.net.UnknownHostException e) {
+                host = InetAddress.getLocalHost().getHostName();
+            } catch (UnknownHostException e) {
                 host = "localhost";
             }
         }

@@ -1,6 +1,5 @@
 package io.ferry.core.control;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
@@ -13,18 +12,17 @@ import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.section.MigrationLog;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionRegistry;
-import java.io.IOException;
-import java.util.Map;
-import java.util.Optional;
+import io.ferry.protocol.DaemonMessages;
+import io.ferry.protocol.Operation;
+import java.util.List;
 import java.util.UUID;
-import java.util.stream.Collectors;
 
 /**
- * The offline cookie tools, served by a daemon: {@code POST /v1/cookie/roundtrip} (parse with every section,
- * re-format), {@code POST /v1/cookie/check?phase=P[&local-hostuuid=U]} (eat as phase P would, acting on
+ * The offline cookie tools, served by a daemon to its operators: {@code POST /v1/cookie/roundtrip} (parse with every
+ * section, re-format), {@code POST /v1/cookie/check?phase=P[&local-hostuuid=U]} (eat as phase P would, acting on
  * nothing) and {@code POST /v1/cookie/bake?phase=P&name=N&uuid=U} (bake this daemon's cookie for phase P).
  */
-final class CookieToolsResource implements Resource {
+final class CookieToolsResource {
     private final Daemon daemon;
     private final SectionRegistry registry;
 
@@ -33,41 +31,39 @@ final class CookieToolsResource implements Resource {
         this.registry = registry;
     }
 
-    @Override
-    public void handle(HttpExchange exchange, String tool) throws IOException, Exchanges.BadRequest {
-        if (!exchange.getRequestMethod().equals("POST")) {
-            throw new Exchanges.BadRequest(405, "use POST /v1/cookie/" + tool);
-        }
-        Map<String, String> query = Exchanges.query(exchange);
+    void addTo(RouteTable routes) {
+        routes.add(DomainsResource.operator(Operation.COOKIE_TOOL, this::tool).body(daemon.settings().cookieMaxBytes(), "migration cookie"));
+    }
+
+    private String tool(Call call) throws BadRequest {
         CookieBakery bakery = daemon.bakery();
         try {
-            switch (tool) {
+            switch (call.parameter(0)) {
                 case "roundtrip" -> {
-                    byte[] cookie = readCookie(exchange);
-                    ParsedCookie parsed = bakery.codec().parse(cookie, EatRules.roundTrip(), registry.snapshot());
-                    Exchanges.reply(exchange, 200, bakery.codec().format(parsed.header(), java.util.List.of(), parsed.sections()));
+                    ParsedCookie parsed = bakery.codec().parse(call.body(), EatRules.roundTrip(), registry.snapshot());
+                    return bakery.codec().format(parsed.header(), List.of(), parsed.sections());
                 }
                 case "check" -> {
-                    Phase phase = phase(query);
-                    UUID local = query.containsKey("local-hostuuid") ? uuid(query.get("local-hostuuid"), "local-hostuuid")
+                    Phase phase = phase(call);
+                    UUID local = call.query("local-hostuuid") != null ? uuid(call.query("local-hostuuid"), "local-hostuuid")
                             : daemon.settings().hostUuid();
-                    byte[] cookie = readCookie(exchange);
-                    ParsedCookie parsed = bakery.codec().parse(cookie, new EatRules(phase, local, null, null), registry.snapshot());
-                    String sections = parsed.sections().stream().map(s -> s.handle().descriptor().feature())
-                            .collect(Collectors.joining(","));
-                    Exchanges.reply(exchange, 200, "<accepted phase='" + phase.cliName() + "' sections='" + sections + "'/>\n");
+                    ParsedCookie parsed = bakery.codec().parse(call.body(), new EatRules(phase, local, null, null), registry.snapshot());
+                    return new DaemonMessages.Accepted(phase.cliName(),
+                            parsed.sections().stream().map(s -> s.handle().descriptor().feature()).toList()).toXml();
                 }
-                case "bake" -> Exchanges.reply(exchange, 200, bake(phase(query), query));
-                default -> throw new Exchanges.BadRequest(404, "no cookie tool '" + tool + "' (roundtrip, check, bake)");
+                case "bake" -> {
+                    return bake(phase(call), call);
+                }
+                default -> throw new BadRequest(404, "no cookie tool '" + call.parameter(0) + "' (roundtrip, check, bake)");
             }
         } catch (CookieException e) {
-            throw new Exchanges.BadRequest(400, e.getMessage());
+            throw new BadRequest(400, e.getMessage());
         }
     }
 
-    private String bake(Phase phase, Map<String, String> query) throws Exchanges.BadRequest, CookieException {
-        String name = Exchanges.required(query, "name");
-        UUID domain = uuid(Exchanges.required(query, "uuid"), "uuid");
+    private String bake(Phase phase, Call call) throws BadRequest, CookieException {
+        String name = call.required("name");
+        UUID domain = uuid(call.required("uuid"), "uuid");
         DaemonSettings settings = daemon.settings();
         String migrationId = "bake-" + UUID.randomUUID().toString().substring(0, 8);
         try (var tag = MigrationLog.tag(migrationId)) {
@@ -78,23 +74,19 @@ final class CookieToolsResource implements Resource {
         }
     }
 
-    private byte[] readCookie(HttpExchange exchange) throws IOException, Exchanges.BadRequest {
-        return Exchanges.body(exchange, daemon.settings().cookieMaxBytes(), "migration cookie");
-    }
-
-    private static Phase phase(Map<String, String> query) throws Exchanges.BadRequest {
+    private static Phase phase(Call call) throws BadRequest {
         try {
-            return Phase.parse(Exchanges.required(query, "phase"));
+            return Phase.parse(call.required("phase"));
         } catch (IllegalArgumentException e) {
-            throw new Exchanges.BadRequest(400, e.getMessage());
+            throw new BadRequest(400, e.getMessage());
         }
     }
 
-    private static UUID uuid(String value, String what) throws Exchanges.BadRequest {
+    private static UUID uuid(String value, String what) throws BadRequest {
         try {
             return UUID.fromString(value);
         } catch (IllegalArgumentException e) {
-            throw new Exchanges.BadRequest(400, what + " '" + value + "' is not a UUID");
+            throw new BadRequest(400, what + " '" + value + "' is not a UUID");
         }
     }
 }

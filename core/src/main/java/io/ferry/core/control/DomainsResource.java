@@ -1,133 +1,98 @@
 package io.ferry.core.control;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.core.domain.Domain;
-import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.migration.Jobs;
 import io.ferry.core.migration.MigrationEngine;
-import io.ferry.core.migration.LiveJob;
-import io.ferry.protocol.Xml;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.util.Map;
-import java.util.Optional;
+import io.ferry.protocol.DomainMessages;
+import io.ferry.protocol.DomainMessages.Done;
+import io.ferry.protocol.DomainMessages.Job;
+import io.ferry.protocol.Operation;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Domains on the control channel: {@code GET|POST /v1/domains} (list, define), {@code GET|DELETE
- * /v1/domains/NAME} (info, undefine), {@code POST /v1/domains/NAME/start|destroy|resume[?force=yes]}, and the
- * migration job:
- * {@code GET /v1/domains/NAME/job[?completed=yes]}, {@code POST .../job/abort}, {@code .../job/speed?mib=N},
- * {@code .../job/maxdowntime?ms=N}.
+ * Domains on the control channel: list, define, info, undefine, start, destroy, resume, and the migration job
+ * (info, abort, speed, max downtime). Operators only.
  */
-final class DomainsResource implements Resource {
+final class DomainsResource {
     private static final long MIB = 1024 * 1024;
+    private static final Job NO_JOB = new Job("none", null, null, null);
 
     private final DomainManager domains;
     private final Jobs jobs;
     private final MigrationEngine migrations;
-    private final int maxBytes;
-    private final SnapshotsResource snapshots;
 
-    DomainsResource(DomainManager domains, MigrationEngine migrations, int maxBytes, SnapshotsResource snapshots) {
-        this.migrations = migrations;
-        this.snapshots = snapshots;
+    DomainsResource(DomainManager domains, MigrationEngine migrations) {
         this.domains = domains;
+        this.migrations = migrations;
         this.jobs = migrations.jobs();
-        this.maxBytes = maxBytes;
     }
 
-    @Override
-    public void handle(HttpExchange exchange, String path) throws IOException, Exchanges.BadRequest {
-        String method = exchange.getRequestMethod();
-        String[] parts = path.isEmpty() ? new String[0] : path.split("/");
-        try {
-            if (parts.length == 0 && method.equals("GET")) {
-                Xml list = Xml.create("domains");
-                for (Domain domain : domains.list()) {
-                    describe(list.child("domain"), domain, false);
-                }
-                Exchanges.reply(exchange, 200, list.write());
-            } else if (parts.length == 0 && method.equals("POST")) {
-                String xml = new String(Exchanges.body(exchange, maxBytes, "domain definition"), StandardCharsets.UTF_8);
-                Domain domain = domains.define(xml);
-                Exchanges.reply(exchange, 200, Xml.create("domain").attr("name", domain.name()).attr("uuid", domain.uuid()).write());
-            } else if (parts.length == 1 && method.equals("GET")) {
-                Exchanges.reply(exchange, 200, describe(Xml.create("domain"), domains.get(parts[0]), true).write());
-            } else if (parts.length == 1 && method.equals("DELETE")) {
-                domains.undefine(parts[0]);
-                Exchanges.reply(exchange, 200, "<undefined/>\n");
-            } else if (parts.length == 2 && method.equals("POST") && parts[1].equals("start")) {
-                domains.start(parts[0]);
-                Exchanges.reply(exchange, 200, "<started/>\n");
-            } else if (parts.length == 2 && method.equals("POST") && parts[1].equals("resume")) {
-                String done = operator(() -> migrations.resume(parts[0], "yes".equals(Exchanges.query(exchange).get("force"))));
-                Exchanges.reply(exchange, 200, Xml.create("resumed").attr("message", done).write());
-            } else if (parts.length == 2 && method.equals("POST") && parts[1].equals("destroy")) {
-                domains.destroy(parts[0]);
-                Exchanges.reply(exchange, 200, "<destroyed/>\n");
-            } else if (parts.length >= 2 && parts[1].equals("snapshots")) {
-                snapshots.handle(exchange, domains.get(parts[0]), parts.length == 3 ? parts[2] : "");
-            } else if (parts.length >= 2 && parts[1].equals("job")) {
-                job(exchange, domains.get(parts[0]), parts.length == 3 ? parts[2] : "");
-            } else {
-                throw new Exchanges.BadRequest(404, "no such resource: /v1/domains/" + path);
+    void addTo(RouteTable routes, int maxBytes) {
+        routes.add(operator(Operation.LIST_DOMAINS, call -> {
+            List<DomainMessages.Domain> list = new ArrayList<>();
+            for (Domain domain : domains.list()) {
+                list.add(describe(domain, false));
             }
-        } catch (DomainException e) {
-            throw new Exchanges.BadRequest(400, e.getMessage());
+            return new DomainMessages.Domains(list).toXml();
+        }));
+        routes.add(operator(Operation.DEFINE, call -> {
+            Domain domain = domains.define(call.bodyText());
+            call.target("domain " + domain.name());
+            return new DomainMessages.Defined(domain.name(), domain.uuid() == null ? null : domain.uuid().toString()).toXml();
+        }).body(maxBytes, "domain definition"));
+        routes.add(operator(Operation.DOMAIN_INFO, call -> describe(domains.get(call.parameter(0)), true).toXml()));
+        routes.add(operator(Operation.UNDEFINE, call -> {
+            domains.undefine(call.parameter(0));
+            return Done.of("undefined").toXml();
+        }));
+        routes.add(operator(Operation.START, call -> {
+            domains.start(call.parameter(0));
+            return Done.of("started").toXml();
+        }));
+        routes.add(operator(Operation.DESTROY, call -> {
+            domains.destroy(call.parameter(0));
+            return Done.of("destroyed").toXml();
+        }));
+        routes.add(operator(Operation.RESUME, call -> new Done("resumed",
+                migrations.resume(call.parameter(0), "yes".equals(call.query("force")))).toXml()));
+        routes.add(operator(Operation.JOB_INFO, call -> job(domains.get(call.parameter(0)), "yes".equals(call.query("completed")))));
+        routes.add(operator(Operation.JOB_ABORT, call -> new Done("aborted",
+                migrations.abortJob(domains.get(call.parameter(0)).name())).toXml()));
+        routes.add(operator(Operation.JOB_SPEED, call -> {
+            jobs.setSpeed(domains.get(call.parameter(0)).name(), number(call, "mib") * MIB);
+            return Done.of("speed").toXml();
+        }));
+        routes.add(operator(Operation.JOB_MAX_DOWNTIME, call -> {
+            jobs.setMaxDowntime(domains.get(call.parameter(0)).name(), number(call, "ms"));
+            return Done.of("maxdowntime").toXml();
+        }));
+    }
+
+    /** An operator's route whose handler answers XML. */
+    static Route operator(Operation operation, XmlHandler handler) {
+        return Route.of(operation, Route.Access.OPERATOR, call -> Reply.xml(handler.handle(call)));
+    }
+
+    /** A handler that answers an XML document. */
+    interface XmlHandler {
+        String handle(Call call) throws Exception;
+    }
+
+    private String job(Domain domain, boolean completed) {
+        if (completed) {
+            return jobs.lastEnded(domain.name())
+                    .map(j -> new Job(j.error() == null ? "completed" : "failed", j.operation(), stats(j.stats()), j.error()))
+                    .orElse(NO_JOB).toXml();
         }
+        return jobs.active(domain.name()).map(j -> new Job("unbounded", j.operation(), stats(j.stats()), null))
+                .orElse(NO_JOB).toXml();
     }
 
-    private void job(HttpExchange exchange, Domain domain, String action) throws IOException, Exchanges.BadRequest {
-        Map<String, String> query = Exchanges.query(exchange);
-        switch (action) {
-            case "" -> {
-                Optional<LiveJob> live = jobs.active(domain.name());
-                Xml job = Xml.create("job");
-                if ("yes".equals(query.get("completed"))) {
-                    Optional<MigrationStats> done = jobs.completed(domain.name());
-                    job.attr("type", done.isPresent() ? "completed" : "none");
-                    done.ifPresent(s -> stats(job, s));
-                } else if (live.isPresent()) {
-                    job.attr("type", "unbounded").attr("operation", live.get().operation());
-                    stats(job, live.get().stats());
-                } else {
-                    job.attr("type", "none");
-                }
-                Exchanges.reply(exchange, 200, job.write());
-            }
-            case "abort" -> {
-                String done = operator(() -> migrations.abortJob(domain.name()));
-                Exchanges.reply(exchange, 200, Xml.create("aborted").attr("message", done).write());
-            }
-            case "speed" -> {
-                jobs.setSpeed(domain.name(), number(query, "mib") * MIB);
-                Exchanges.reply(exchange, 200, "<speed/>\n");
-            }
-            case "maxdowntime" -> {
-                jobs.setMaxDowntime(domain.name(), number(query, "ms"));
-                Exchanges.reply(exchange, 200, "<maxdowntime/>\n");
-            }
-            default -> throw new Exchanges.BadRequest(404, "no job action '" + action + "'");
-        }
-    }
-
-    private interface OperatorCall {
-        String run() throws Exception;
-    }
-
-    /** An operator's action on a migration; its refusal is the reply's error. */
-    private static String operator(OperatorCall call) throws Exchanges.BadRequest {
-        try {
-            return call.run();
-        } catch (Exception e) {
-            throw new Exchanges.BadRequest(400, String.valueOf(e.getMessage()));
-        }
-    }
-
-    private static long number(Map<String, String> query, String key) throws Exchanges.BadRequest {
-        String value = Exchanges.required(query, key);
+    private static long number(Call call, String key) throws BadRequest {
+        String value = call.required(key);
         try {
             long number = Long.parseLong(value);
             if (number < 0) {
@@ -135,34 +100,32 @@ final class DomainsResource implements Resource {
             }
             return number;
         } catch (NumberFormatException e) {
-            throw new Exchanges.BadRequest(400, "invalid " + key + " '" + value + "'");
+            throw new BadRequest(400, "invalid " + key + " '" + value + "'");
         }
     }
 
-    private static void stats(Xml job, MigrationStats s) {
-        job.attr("elapsed", s.elapsedMillis()).attr("total", s.total()).attr("processed", s.processed())
-                .attr("remaining", s.remaining()).attr("bandwidth", s.bandwidth()).attr("dirty-rate", s.dirtyRate())
-                .attr("iteration", s.iteration()).attr("downtime", s.downtimeMillis()).attr("setup", s.setupMillis())
-                .attr("page-size", s.pageSize()).attr("verified", s.memoryVerified() ? "yes" : "no")
-                .attr("percent", s.percent());
+    private static DomainMessages.JobStats stats(MigrationStats s) {
+        return new DomainMessages.JobStats(s.elapsedMillis(), s.total(), s.processed(), s.remaining(), s.bandwidth(), s.dirtyRate(),
+                s.iteration(), s.downtimeMillis(), s.setupMillis(), s.pageSize(), s.memoryVerified(), s.percent());
     }
 
-    private static Xml describe(Xml element, Domain domain, boolean details) {
-        element.attr("name", domain.name()).attr("uuid", domain.uuid()).attr("state", domain.state().display())
-                .attr("reason", domain.reason().display()).attr("persistent", domain.persistent() != null ? "yes" : "no")
-                .attr("problem", domain.problem());
-        if (details && domain.current() != null) {
-            element.attr("type", domain.current().type()).attr("memory", domain.current().memoryKiB())
-                    .attr("vcpus", domain.current().vcpus()).attr("migration", domain.migration());
-            if (domain.vm() != null) {
-                if (domain.vm().hasMemoryDigest()) { // QEMU's VMs have none
-                    element.attr("digest", domain.vm().memoryDigest());
-                }
-                for (var graphics : domain.vm().graphicsListeners()) {
-                    element.child("graphics").attr("type", graphics.type()).attr("port", graphics.port()).attr("listen", graphics.listen());
-                }
+    private static DomainMessages.Domain describe(Domain domain, boolean details) {
+        String uuid = domain.uuid() == null ? null : domain.uuid().toString();
+        DomainMessages.Domain brief = DomainMessages.Domain.brief(domain.name(), uuid, domain.state().display(),
+                domain.reason().display(), domain.persistent() != null, domain.problem());
+        if (!details || domain.current() == null) {
+            return brief;
+        }
+        List<DomainMessages.Graphics> graphics = new ArrayList<>();
+        String digest = null;
+        if (domain.vm() != null) {
+            if (domain.vm().hasMemoryDigest()) { // QEMU's VMs have none
+                digest = domain.vm().memoryDigest();
             }
+            domain.vm().graphicsListeners().forEach(g -> graphics.add(new DomainMessages.Graphics(g.type(), g.port(), g.listen())));
         }
-        return element;
+        return new DomainMessages.Domain(brief.name(), uuid, brief.state(), brief.reason(), brief.persistent(), brief.problem(),
+                domain.current().type(), domain.current().memoryKiB(), domain.current().vcpus(), domain.migration(), digest,
+                List.copyOf(graphics));
     }
 }

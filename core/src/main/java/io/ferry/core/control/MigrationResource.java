@@ -1,29 +1,28 @@
 package io.ferry.core.control;
 
-import com.sun.net.httpserver.HttpExchange;
-import io.ferry.core.migration.MigrationEngine;
 import io.ferry.api.cookie.SideStream;
+import io.ferry.core.migration.MigrationEngine;
 import io.ferry.core.section.MigrationLog;
-import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.DaemonMessages;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.MigrationKey;
 import io.ferry.protocol.MigrationDriver;
+import io.ferry.protocol.Operation;
 import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
-import io.ferry.protocol.xml.XmlException;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The migration protocol on the control channel: {@code POST /v1/migration/begin|prepare|perform|finish|confirm},
- * {@code POST /v1/migration/settle|keepalive}, {@code GET /v1/migration/ID} (what became of it),
- * {@code GET /v1/migration/ID/stream/FEATURE} (a side stream, for the holder of the migration's key),
- * {@code POST /v1/migration/ID/tunnel} (tunnelled memory), and {@code POST /v1/migrate} (peer-to-peer: this daemon
- * drives the migration).
+ * The migration protocol on the control channel. Operators begin, perform, confirm and drive peer-to-peer
+ * migrations ({@code POST /v1/migrate}); the peers of a migration (who present its key, or a fresh one with
+ * Prepare) prepare and finish it, settle it, keep it alive, ask its fate, tunnel its memory and fetch its side
+ * streams. A refusal is the engine's one-line reason.
  */
-final class MigrationResource implements Resource {
+final class MigrationResource {
+    private static final String MESSAGE = "migration message";
+
     private final MigrationEngine service;
     private final HardenedXmlParser parser;
     private final int maxBytes;
@@ -35,109 +34,101 @@ final class MigrationResource implements Resource {
         this.parser = new HardenedXmlParser(maxBytes, maxDepth);
     }
 
-    @Override
-    public void handle(HttpExchange exchange, String path) throws IOException, Exchanges.BadRequest {
-        try {
-            if (exchange.getRequestMethod().equals("GET") && path.matches("[A-Za-z0-9-]+")) {
-                Exchanges.reply(exchange, 200, service.fate(path).toXml());
-                return;
+    void addTo(RouteTable routes) {
+        Route.PartyKey inBody = call -> MigrationKey.fromXml(xml(call));
+        Route.PartyKey inHeader = call -> new MigrationKey(call.parameter(0), call.header(HttpPeer.KEY_HEADER));
+        routes.add(message(Operation.BEGIN, Route.Access.OPERATOR, call -> {
+            Messages.Begin begin = Messages.Begin.fromXml(xml(call));
+            call.target("domain " + begin.domain());
+            return service.begin(begin).toXml();
+        }));
+        routes.add(message(Operation.PREPARE, Route.Access.PARTY, call -> service.prepare(Messages.Prepare.fromXml(xml(call))).toXml())
+                .party(inBody));
+        routes.add(message(Operation.PERFORM, Route.Access.OPERATOR, call -> service.perform(Messages.Perform.fromXml(xml(call))).toXml()));
+        routes.add(message(Operation.FINISH, Route.Access.PARTY, call -> service.finish(Messages.Finish.fromXml(xml(call))).toXml())
+                .party(inBody));
+        routes.add(message(Operation.CONFIRM, Route.Access.OPERATOR, call -> {
+            service.confirm(Messages.Confirm.fromXml(xml(call)));
+            return "<confirmed/>\n";
+        }));
+        routes.add(message(Operation.SETTLE, Route.Access.PARTY, call -> {
+            MigrationKey settle = MigrationKey.fromXml(xml(call));
+            return new Messages.Fate(settle.id(), service.settle(settle.id(), settle.key())).toXml();
+        }).party(inBody));
+        routes.add(message(Operation.ENDPOINT, Route.Access.PARTY, call -> {
+            MigrationKey asked = MigrationKey.fromXml(xml(call));
+            return service.endpoint(asked.id(), asked.key()).toXml();
+        }).party(inBody));
+        routes.add(message(Operation.KEEPALIVE, Route.Access.PARTY, call -> {
+            MigrationKey alive = MigrationKey.fromXml(xml(call));
+            service.keepalive(alive.id(), alive.key());
+            return "<alive/>\n";
+        }).party(inBody));
+        routes.add(Route.of(Operation.FATE, Route.Access.PARTY, refusing(call -> service.fate(call.parameter(0)).toXml())).party(inHeader));
+        routes.add(Route.of(Operation.SIDE_STREAM, Route.Access.PARTY, this::sideStream).party(inHeader).streamed());
+        routes.add(Route.of(Operation.TUNNEL, Route.Access.PARTY, refusing(call -> {
+            service.tunnel(call.parameter(0), call.stream());
+            return "<received/>\n";
+        })).party(inHeader).streamed());
+        routes.add(message(Operation.MIGRATE, Route.Access.OPERATOR, this::migrate));
+    }
+
+    private Route message(Operation operation, Route.Access access, DomainsResource.XmlHandler handler) {
+        return Route.of(operation, access, refusing(call -> {
+            call.target("migration " + xml(call).attr("id"));
+            return handler.handle(call);
+        })).body(maxBytes, MESSAGE);
+    }
+
+    /** A handler whose every failure is a refusal (400) with the engine's reason on one line. */
+    private static Route.Handler refusing(DomainsResource.XmlHandler handler) {
+        return call -> {
+            try {
+                return Reply.xml(handler.handle(call));
+            } catch (BadRequest e) {
+                throw e;
+            } catch (Exception e) {
+                String message = e.getMessage();
+                throw new BadRequest(400, message == null ? e.toString() : message.replaceAll("\\s+", " "));
             }
-            if (exchange.getRequestMethod().equals("GET") && path.matches("[A-Za-z0-9-]+/stream/[A-Za-z0-9._-]+")) {
-                String[] parts = path.split("/");
-                SideStream.Writer writer = service.sideStream(parts[0], exchange.getRequestHeaders().getFirst(HttpPeer.KEY_HEADER),
-                        parts[2]);
-                if (writer == null) {
-                    throw new Exchanges.BadRequest(404, "migration " + parts[0] + " offers no " + parts[2] + " stream to this caller");
-                }
-                exchange.getResponseHeaders().set("Content-Type", "application/octet-stream");
-                exchange.sendResponseHeaders(200, 0);
-                try (var out = exchange.getResponseBody(); var tag = MigrationLog.tag(parts[0])) {
-                    writer.writeTo(out);
-                }
-                return;
-            }
-            if (!exchange.getRequestMethod().equals("POST")) {
-                throw new Exchanges.BadRequest(405, "use POST /v1/migration/PHASE");
-            }
-            if (path.endsWith("/tunnel")) {
-                try (InputStream body = exchange.getRequestBody()) {
-                    service.tunnel(path.substring(0, path.length() - "/tunnel".length()), body);
-                }
-                Exchanges.reply(exchange, 200, "<received/>\n");
-                return;
-            }
-            Xml request = read(exchange);
-            String reply = switch (path) {
-                case "begin" -> service.begin(Messages.Begin.fromXml(request)).toXml();
-                case "prepare" -> service.prepare(Messages.Prepare.fromXml(request)).toXml();
-                case "perform" -> service.perform(Messages.Perform.fromXml(request)).toXml();
-                case "finish" -> service.finish(Messages.Finish.fromXml(request)).toXml();
-                case "confirm" -> {
-                    service.confirm(Messages.Confirm.fromXml(request));
-                    yield "<confirmed/>\n";
-                }
-                case "settle" -> {
-                    Messages.MigrationKey settle = Messages.MigrationKey.fromXml(request);
-                    yield new Messages.Fate(settle.id(), service.settle(settle.id(), settle.key())).toXml();
-                }
-                case "endpoint" -> {
-                    Messages.MigrationKey asked = Messages.MigrationKey.fromXml(request);
-                    yield service.endpoint(asked.id(), asked.key()).toXml();
-                }
-                case "keepalive" -> {
-                    Messages.MigrationKey alive = Messages.MigrationKey.fromXml(request);
-                    service.keepalive(alive.id(), alive.key());
-                    yield "<alive/>\n";
-                }
-                default -> throw new Exchanges.BadRequest(404, "no migration phase '" + path + "'");
-            };
-            Exchanges.reply(exchange, 200, reply);
-        } catch (Exchanges.BadRequest e) {
-            throw e;
-        } catch (Exception e) {
-            throw new Exchanges.BadRequest(400, message(e));
+        };
+    }
+
+    private Reply sideStream(Call call) throws BadRequest {
+        String id = call.parameter(0);
+        String feature = call.parameter(1);
+        SideStream.Writer writer = service.sideStream(id, call.header(HttpPeer.KEY_HEADER), feature);
+        if (writer == null) {
+            throw new BadRequest(404, "migration " + id + " offers no " + feature + " stream to this caller");
         }
+        return Reply.stream(out -> {
+            try (var tag = MigrationLog.tag(id)) {
+                writer.writeTo(out);
+            }
+        });
     }
 
     /** {@code POST /v1/migrate}: runs a peer-to-peer migration from this daemon, replying with its transcript. */
-    void migrate(HttpExchange exchange) throws IOException, Exchanges.BadRequest {
-        try {
-            Messages.Migrate request = Messages.Migrate.fromXml(read(exchange));
-            List<String[]> steps = new ArrayList<>();
-            List<String> warnings = new ArrayList<>();
-            Messages.Finished finished = service.migrate(request, new MigrationDriver.Listener() {
-                @Override
-                public void step(String phase, String host, String cookie) {
-                    steps.add(new String[] {phase, host, cookie});
-                }
-
-                @Override
-                public void warning(String message) {
-                    warnings.add(message);
-                }
-            });
-            Xml reply = Xml.create("migrated").attr("id", finished.id()).attr("domain", finished.domain());
-            for (String[] step : steps) {
-                reply.child("step").attr("phase", step[0]).attr("host", step[1]).text("cookie", step[2]);
+    private String migrate(Call call) throws Exception {
+        Messages.Migrate request = Messages.Migrate.fromXml(xml(call));
+        call.target("domain " + request.domain());
+        List<DaemonMessages.Step> steps = new ArrayList<>();
+        List<String> warnings = new ArrayList<>();
+        Messages.Finished finished = service.migrate(request, new MigrationDriver.Listener() {
+            @Override
+            public void step(String phase, String host, String cookie) {
+                steps.add(new DaemonMessages.Step(phase, host, cookie));
             }
-            warnings.forEach(w -> reply.text("warning", w));
-            Exchanges.reply(exchange, 200, reply.write());
-        } catch (Exchanges.BadRequest e) {
-            throw e;
-        } catch (Exception e) {
-            throw new Exchanges.BadRequest(400, message(e));
-        }
+
+            @Override
+            public void warning(String message) {
+                warnings.add(message);
+            }
+        });
+        return new DaemonMessages.Migrated(finished.id(), finished.domain(), steps, warnings).toXml();
     }
 
-    private Xml read(HttpExchange exchange) throws IOException, Exchanges.BadRequest, XmlException {
-        return Xml.of(parser.parse(Exchanges.body(exchange, maxBytes, "migration message"), "migration message").getDocumentElement());
-    }
-
-    private static String message(Exception e) {
-        String message = e.getMessage();
-        if (e instanceof ChannelException || message != null) {
-            return message == null ? e.toString() : message.replaceAll("\\s+", " ");
-        }
-        return e.toString();
+    private Xml xml(Call call) throws Exception {
+        return call.xml(parser, MESSAGE);
     }
 }

@@ -1,77 +1,93 @@
 package io.ferry.core.control;
 
-import com.sun.net.httpserver.HttpExchange;
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.DomainManager;
 import io.ferry.core.snapshot.SnapshotFiles;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DaemonMessages.Snapshot;
+import io.ferry.protocol.DaemonMessages.SnapshotMade;
+import io.ferry.protocol.DaemonMessages.Snapshots;
+import io.ferry.protocol.Operation;
 import io.ferry.protocol.Xml;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import org.w3c.dom.Element;
 
 /**
- * A domain's snapshot metadata: {@code GET /v1/domains/NAME/snapshots} (list, parents first, with the current
- * one), {@code POST …/snapshots?name=S[&description=T]} (snapshot-create-as), {@code GET …/snapshots/S}
- * (snapshot-dumpxml), {@code POST …/snapshots/S?current=yes} (snapshot-current NAME S).
+ * A domain's snapshot metadata: list (parents first, with the current one), snapshot-create-as, snapshot-dumpxml
+ * and snapshot-current NAME S. Operators only.
  */
 final class SnapshotsResource {
+    private final DomainManager domains;
     private final SnapshotFiles snapshots;
 
-    SnapshotsResource(SnapshotFiles snapshots) {
+    SnapshotsResource(DomainManager domains, SnapshotFiles snapshots) {
+        this.domains = domains;
         this.snapshots = snapshots;
     }
 
-    void handle(HttpExchange exchange, Domain domain, String snapshot) throws IOException, Exchanges.BadRequest {
+    void addTo(RouteTable routes) {
+        routes.add(DomainsResource.operator(Operation.SNAPSHOT_LIST, call -> list(readable(call))));
+        routes.add(DomainsResource.operator(Operation.SNAPSHOT_CREATE, call -> create(readable(call), call.required("name"),
+                call.query("description"))));
+        routes.add(DomainsResource.operator(Operation.SNAPSHOT_XML, call -> {
+            String name = call.parameter(1);
+            return snapshots.list(readable(call).uuid()).stream().filter(s -> s.name().equals(name)).findFirst()
+                    .orElseThrow(() -> new BadRequest(404, "Domain snapshot not found: no domain snapshot with matching name '"
+                            + name + "'")).xml();
+        }));
+        routes.add(DomainsResource.operator(Operation.SNAPSHOT_SET_CURRENT, call -> {
+            if (!"yes".equals(call.query("current"))) {
+                throw new BadRequest(400, "missing parameter 'current'");
+            }
+            Domain domain = readable(call);
+            try {
+                snapshots.setCurrent(domain.uuid(), call.parameter(1));
+            } catch (IOException e) {
+                throw new BadRequest(e.getMessage().startsWith("Domain snapshot not found") ? 404 : 400, e.getMessage());
+            }
+            return new SnapshotMade(call.parameter(1), true).toXml();
+        }));
+    }
+
+    private Domain readable(Call call) throws DomainException, BadRequest {
+        Domain domain = domains.get(call.parameter(0));
         if (domain.problem() != null) {
-            throw new Exchanges.BadRequest(400, DomainException.unreadable(domain).getMessage());
+            throw new BadRequest(400, DomainException.unreadable(domain).getMessage());
         }
-        String method = exchange.getRequestMethod();
-        if (snapshot.isEmpty() && method.equals("GET")) {
-            Xml list = Xml.create("snapshots").attr("current", snapshots.current(domain.uuid()).orElse(null));
-            for (SnapshotStore.Snapshot s : snapshots.list(domain.uuid())) {
-                Xml parsed = Xml.of(io.ferry.protocol.ControlClient.parseQuietly(s.xml()));
-                list.child("snapshot").attr("name", s.name()).attr("parent", s.parent())
-                        .attr("state", parsed == null ? null : parsed.childText("state"))
-                        .attr("creationTime", parsed == null ? null : parsed.childText("creationTime"));
-            }
-            Exchanges.reply(exchange, 200, list.write());
-        } else if (snapshot.isEmpty() && method.equals("POST")) {
-            Map<String, String> query = Exchanges.query(exchange);
-            String name = Exchanges.required(query, "name");
-            if (domain.current() == null) {
-                throw new Exchanges.BadRequest(400, "domain " + domain.name() + " has no definition to snapshot");
-            }
-            Optional<String> parent = snapshots.current(domain.uuid());
-            Xml xml = Xml.create("domainsnapshot").text("name", name).text("description", query.get("description"))
-                    .text("state", domain.state().name().toLowerCase()).text("creationTime",
-                            Long.toString(System.currentTimeMillis() / 1000));
-            parent.ifPresent(p -> xml.child("parent").text("name", p));
-            String document = xml.write();
-            // the definition at this point, as libvirt keeps it inside the snapshot
-            String withDomain = document.replace("</domainsnapshot>", domain.current().xml().indent(2) + "</domainsnapshot>");
-            try {
-                snapshots.add(domain.uuid(), new SnapshotStore.Snapshot(name, parent.orElse(null), withDomain));
-            } catch (IOException e) {
-                throw new Exchanges.BadRequest(400, e.getMessage());
-            }
-            Exchanges.reply(exchange, 200, Xml.create("snapshot").attr("name", name).write());
-        } else if (method.equals("GET")) {
-            List<SnapshotStore.Snapshot> all = snapshots.list(domain.uuid());
-            SnapshotStore.Snapshot found = all.stream().filter(s -> s.name().equals(snapshot)).findFirst()
-                    .orElseThrow(() -> new Exchanges.BadRequest(404, "Domain snapshot not found: no domain snapshot with matching name '"
-                            + snapshot + "'"));
-            Exchanges.reply(exchange, 200, found.xml());
-        } else if (method.equals("POST") && "yes".equals(Exchanges.query(exchange).get("current"))) {
-            try {
-                snapshots.setCurrent(domain.uuid(), snapshot);
-            } catch (IOException e) {
-                throw new Exchanges.BadRequest(e.getMessage().startsWith("Domain snapshot not found") ? 404 : 400, e.getMessage());
-            }
-            Exchanges.reply(exchange, 200, Xml.create("snapshot").attr("name", snapshot).attr("current", "yes").write());
-        } else {
-            throw new Exchanges.BadRequest(405, "use GET or POST on /v1/domains/NAME/snapshots");
+        return domain;
+    }
+
+    private String list(Domain domain) throws IOException {
+        List<Snapshot> list = new ArrayList<>();
+        for (SnapshotStore.Snapshot s : snapshots.list(domain.uuid())) {
+            Element element = ControlClient.parseQuietly(s.xml());
+            Xml parsed = element == null ? null : Xml.of(element);
+            list.add(new Snapshot(s.name(), s.parent(), parsed == null ? null : parsed.childText("state"),
+                    parsed == null ? null : parsed.childText("creationTime")));
         }
+        return new Snapshots(snapshots.current(domain.uuid()).orElse(null), list).toXml();
+    }
+
+    private String create(Domain domain, String name, String description) throws BadRequest, IOException {
+        if (domain.current() == null) {
+            throw new BadRequest(400, "domain " + domain.name() + " has no definition to snapshot");
+        }
+        Optional<String> parent = snapshots.current(domain.uuid());
+        Xml xml = Xml.create("domainsnapshot").text("name", name).text("description", description)
+                .text("state", domain.state().name().toLowerCase()).text("creationTime", Long.toString(System.currentTimeMillis() / 1000));
+        parent.ifPresent(p -> xml.child("parent").text("name", p));
+        // the definition at this point, as libvirt keeps it inside the snapshot
+        String withDomain = xml.write().replace("</domainsnapshot>", domain.current().xml().indent(2) + "</domainsnapshot>");
+        try {
+            snapshots.add(domain.uuid(), new SnapshotStore.Snapshot(name, parent.orElse(null), withDomain));
+        } catch (IOException e) {
+            throw new BadRequest(400, e.getMessage());
+        }
+        return new SnapshotMade(name, false).toXml();
     }
 }

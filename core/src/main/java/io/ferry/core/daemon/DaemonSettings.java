@@ -4,6 +4,7 @@ import io.ferry.protocol.TlsFiles;
 import io.ferry.settings.FerrydSettings;
 import io.ferry.settings.Layer;
 import io.ferry.settings.SettingValues;
+import io.ferry.settings.SubjectPattern;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -90,6 +91,23 @@ public final class DaemonSettings {
     /** The files of the control channel's mutual TLS; null: plain {@code ferry+tcp://}. */
     public TlsFiles tls() {
         return tls;
+    }
+
+    /** Plain TCP may serve an address off loopback (the operator said so). */
+    public boolean insecureTcp() {
+        return values.get(FerrydSettings.INSECURE_TCP);
+    }
+
+    /** The certificate subjects that may do everything on a TLS channel; empty: none listed. */
+    public List<SubjectPattern> tlsAllowOperators() {
+        List<SubjectPattern> patterns = values.get(FerrydSettings.TLS_ALLOW_OPERATORS);
+        return patterns == null ? List.of() : patterns;
+    }
+
+    /** The certificate subjects of peer daemons, which may only take part in migrations; empty: none listed. */
+    public List<SubjectPattern> tlsAllowPeers() {
+        List<SubjectPattern> patterns = values.get(FerrydSettings.TLS_ALLOW_PEERS);
+        return patterns == null ? List.of() : patterns;
     }
 
     /** The migration protocols this daemon speaks: 2, 3 or both. */

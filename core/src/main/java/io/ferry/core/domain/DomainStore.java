@@ -42,7 +42,8 @@ public final class DomainStore {
     }
 
     public void writeStatus(String name, String xml) throws IOException {
-        AtomicFiles.write(status.resolve(name + ".xml"), xml.getBytes(StandardCharsets.UTF_8));
+        // a status only matters while the domain's VM lives, and it dies with the host
+        AtomicFiles.replace(status.resolve(name + ".xml"), xml.getBytes(StandardCharsets.UTF_8));
     }
 
     public void deleteStatus(String name) throws IOException {

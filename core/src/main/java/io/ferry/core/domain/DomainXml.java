@@ -93,7 +93,13 @@ public final class DomainXml {
                 }
             }
         }
-        return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, XmlWriter.write(domain));
+        String formatted = XmlWriter.write(domain);
+        int size = formatted.getBytes(StandardCharsets.UTF_8).length;
+        if (size > parser.maxBytes()) { // it is stored formatted, and must parse again
+            throw new CookieException("domain definition is " + size + " bytes once formatted, over the limit of "
+                    + parser.maxBytes() + " bytes");
+        }
+        return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, formatted);
     }
 
     /** The deepest nesting a definition may have. */

@@ -13,8 +13,12 @@ final class StatusXml {
     private final HardenedXmlParser parser;
     private final DomainXml domainXml;
 
+    /** The wrapper's tags: at most about 70 bytes. */
+    private static final int WRAPPER_BYTES = 256;
+
+    /** @param parser the limits of a definition; the wrapper gets the room it needs above them */
     StatusXml(HardenedXmlParser parser, DomainXml domainXml) {
-        this.parser = parser;
+        this.parser = new HardenedXmlParser(parser.maxBytes() + WRAPPER_BYTES, parser.maxDepth() + 1);
         this.domainXml = domainXml;
     }
 
@@ -23,7 +27,7 @@ final class StatusXml {
 
     String write(DomainSpec spec, DomainState state, DomainState.Reason reason) {
         return "<domstatus state='" + state.name().toLowerCase() + "' reason='" + reason.display() + "'>\n"
-                + spec.xml().indent(2) + "</domstatus>\n";
+                + spec.xml() + "</domstatus>\n"; // not indented: that would change the text of multi-line elements
     }
 
     Status read(String text) throws CookieException {

@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.protocol.StalledWrites;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -24,7 +26,9 @@ import org.slf4j.LoggerFactory;
  * The direct data connection of a migration ({@code tcp:HOST:PORT}, libvirt's uri_out): the destination
  * listens for one connection, and the source proves with the token from Prepare that it is the source. When
  * the daemons' control channel is mutual TLS, so is this connection, with the same identities: guest memory
- * never crosses a network in the clear, and the source checks it talks to the host its data URI names.
+ * never crosses a network in the clear, and the source checks it talks to the host its data URI names. A
+ * connection that moves no byte for the migration's {@link Timing#dataSilenceMillis} has lost its peer: the
+ * destination stops reading and the source stops writing, so neither waits on a host that vanished.
  */
 final class DataChannel {
     private static final Logger LOG = LoggerFactory.getLogger(DataChannel.class);
@@ -67,8 +71,8 @@ final class DataChannel {
      * the token is dropped and logged; the migration goes on waiting for its source. Closing the listener (the
      * migration was aborted) ends the wait and reports the failure.
      */
-    static void acceptInBackground(ServerSocket server, String token, String migrationId, Receiver receiver,
-            Consumer<Exception> failed) {
+    static void acceptInBackground(ServerSocket server, String token, String migrationId, long silenceMillis,
+            Receiver receiver, Consumer<Exception> failed) {
         Thread thread = new Thread(() -> {
             try (server) {
                 while (true) {
@@ -76,8 +80,8 @@ final class DataChannel {
                     if (proves(socket, token, migrationId)) {
                         server.close();
                         try (socket) {
-                            socket.setSoTimeout(0);
-                            receiver.receive(new java.io.BufferedInputStream(socket.getInputStream(), 256 * 1024));
+                            socket.setSoTimeout((int) silenceMillis);
+                            receiver.receive(new SilentSource(socket.getInputStream(), silenceMillis));
                         }
                         return;
                     }
@@ -101,6 +105,75 @@ final class DataChannel {
             closeQuietly(socket);
             return false;
         }
+    }
+
+    /** The source's stream; a read that times out says what it means. */
+    private static final class SilentSource extends java.io.BufferedInputStream {
+        private final long silenceMillis;
+
+        SilentSource(InputStream in, long silenceMillis) {
+            super(in, 256 * 1024);
+            this.silenceMillis = silenceMillis;
+        }
+
+        @Override
+        public synchronized int read() throws IOException {
+            try {
+                return super.read();
+            } catch (SocketTimeoutException e) {
+                throw silent();
+            }
+        }
+
+        @Override
+        public synchronized int read(byte[] b, int off, int len) throws IOException {
+            try {
+                return super.read(b, off, len);
+            } catch (SocketTimeoutException e) {
+                throw silent();
+            }
+        }
+
+        private IOException silent() {
+            return new IOException("the source sent nothing for " + silenceMillis + " ms: its host is taken for gone");
+        }
+    }
+
+    /**
+     * The source's side of a data connection: writes that block longer than {@code silenceMillis} (the destination
+     * stopped reading) close the socket, and the write that was under way fails saying so.
+     */
+    static OutputStream sending(Socket socket, long silenceMillis) throws IOException {
+        StalledWrites guarded = StalledWrites.guard(socket.getOutputStream(), (int) silenceMillis, () -> closeQuietly(socket));
+        return new java.io.FilterOutputStream(new java.io.BufferedOutputStream(guarded, 256 * 1024)) {
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                try {
+                    out.write(b, off, len);
+                } catch (IOException e) {
+                    throw guarded.stalled() ? stalled(silenceMillis) : e;
+                }
+            }
+
+            @Override
+            public void flush() throws IOException {
+                try {
+                    out.flush();
+                } catch (IOException e) {
+                    throw guarded.stalled() ? stalled(silenceMillis) : e;
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                guarded.stopWatching();
+                super.close();
+            }
+        };
+    }
+
+    private static IOException stalled(long silenceMillis) {
+        return new IOException("the destination read nothing for " + silenceMillis + " ms: its host is taken for gone");
     }
 
     static void closeQuietly(java.io.Closeable closeable) {

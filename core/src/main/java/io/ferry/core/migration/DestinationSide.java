@@ -1,13 +1,13 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.Phase;
+import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
-import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Finish;
@@ -20,10 +20,10 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -96,8 +96,9 @@ final class DestinationSide {
                 if (begin != null) {
                     m.eat(Phase.PREPARE, local(in), begin);
                 }
-                String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, local(in), pinned, Map.of()).xml();
-                return new Prepared(id, dataUri, in.token, cookie, Negotiation.versions(local));
+                String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, local(in), pinned).xml();
+                // no token: the hypervisor's own data connection carries none, and the source sees it by that
+                return new Prepared(id, dataUri, in.direct ? null : in.token, cookie, Negotiation.versions(local));
             } catch (Exception e) {
                 if (in != null) {
                     abort(in, e.getMessage());
@@ -109,15 +110,33 @@ final class DestinationSide {
         });
     }
 
-    /** Creates the paused incoming VM and the data endpoint; returns the data URI. */
+    /**
+     * Creates the paused incoming VM and the data endpoint; returns the data URI. A VM that moves its memory over a
+     * connection of its own ({@link DirectMigration}: QEMU to QEMU) listens itself, unless the control channel is
+     * TLS: that connection carries the memory in the clear, so such a daemon keeps to the core's own.
+     */
     private String startIncoming(Incoming in, boolean tunnelled) throws Exception {
         VirtualMachine vm = m.domains.hypervisor(in.spec.type()).createIncoming(in.spec, m.domains.store().runDir(in.spec.uuid()));
         m.domains.activate(in.domain, in.spec, vm, DomainState.PAUSED, DomainState.Reason.MIGRATION);
         if (tunnelled) {
             return "tunnel";
         }
+        if (vm instanceof DirectMigration direct && m.dataTls == null) {
+            String uri = direct.listenForMemory(dataHost().getHostAddress());
+            in.direct = true;
+            Thread receiver = new Thread(() -> {
+                try {
+                    arrive(in, () -> direct.awaitMemory(in.job));
+                } catch (Exception e) {
+                    // recorded: Finish reports it
+                }
+            }, "ferry-incoming-" + in.id.substring(0, Math.min(8, in.id.length())));
+            receiver.setDaemon(true);
+            receiver.start();
+            return uri;
+        }
         in.listener = DataChannel.listen(dataHost(), m.dataTls);
-        DataChannel.acceptInBackground(in.listener, in.token, in.id, stream -> receive(in, stream),
+        DataChannel.acceptInBackground(in.listener, in.token, in.id, m.timing.dataSilenceMillis(), stream -> receive(in, stream),
                 failure -> failed(in, failure));
         return DataChannel.uri(in.listener);
     }
@@ -136,13 +155,13 @@ final class DestinationSide {
         if (!Migrations.keyMatches(in.key(), key)) {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
         }
-        return new Messages.Endpoint(id, in.dataUri, in.token);
+        return new Messages.Endpoint(id, in.dataUri, in.direct ? null : in.token); // QEMU's own port takes no token
     }
 
     /** The tunnelled memory stream of a migration ({@code POST /v1/migration/ID/tunnel}). */
     void tunnel(String id, InputStream body) throws Exception {
         Incoming in = incoming.get(id);
-        if (in == null || in.listener != null) {
+        if (in == null || !in.flags.tunnelled()) {
             throw new MigrationException("no tunnelled incoming migration " + id + " on this host");
         }
         DataChannel.expectToken(body, in.token);
@@ -154,8 +173,13 @@ final class DestinationSide {
         if (!in.streamTaken.compareAndSet(false, true)) {
             throw new MigrationException("the memory of migration " + in.id + " is already arriving");
         }
+        arrive(in, () -> in.domain.vm().receiveMemory(stream, in.job));
+    }
+
+    /** Runs the transfer into the incoming VM and completes the migration's memory future, or records its failure. */
+    private void arrive(Incoming in, Callable<MigrationStats> transfer) throws Exception {
         try {
-            MigrationStats stats = in.domain.vm().receiveMemory(stream, in.job);
+            MigrationStats stats = transfer.call();
             in.job.progress(stats);
             in.memoryEndedAt = m.clock.getAsLong();
             in.memory.complete(stats);
@@ -197,7 +221,7 @@ final class DestinationSide {
                     throw new MigrationException("Requested operation is not valid: Finish of migration " + in.id
                             + " cannot run while it is at " + in.step().display());
                 }
-                in.moveTo(Step.FINISHING, m.journal);
+                in.moveInMemory(Step.FINISHING); // recovery drops a FINISHING migration as a PREPARED one: no record
                 MigrationStats stats;
                 try {
                     stats = beforeCommit(in, request.cookie());
@@ -286,14 +310,10 @@ final class DestinationSide {
      */
     private Finished afterCommit(Incoming in, MigrationStats stats) {
         String note = resumeCommitted(in);
-        Map<String, Object> coreData = new HashMap<>();
-        if (in.job != null) {
-            coreData.put(MigrationSectionContext.STATISTICS, SourceSide.statistics(in.job));
-        }
         String cookie = null;
         if (!in.flags.v2()) {
             try {
-                cookie = m.bake(Phase.FINISH, local(in), Negotiation.current(in.pinned, m.sections.get()), coreData).xml();
+                cookie = m.bake(Phase.FINISH, local(in), Negotiation.current(in.pinned, m.sections.get())).xml();
             } catch (Exception e) {
                 // committed: the domain runs here whatever a section says now; Confirm does without this cookie
                 LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
@@ -344,7 +364,8 @@ final class DestinationSide {
     private static MigrationStats awaitMemory(Incoming in) throws Exception {
         try {
             MigrationStats stats = in.memory.get(MEMORY_WAIT_SECONDS, TimeUnit.SECONDS);
-            if (!stats.memoryVerified()) {
+            // a VM without a digest (QEMU) has only the hypervisor's word that it loaded the memory: taken as it is
+            if (!stats.memoryVerified() && (in.domain.vm() == null || in.domain.vm().hasMemoryDigest())) {
                 throw new MigrationException("the memory of domain " + in.spec.name() + " arrived but was not verified");
             }
             return stats;
@@ -414,7 +435,8 @@ final class DestinationSide {
     private Local local(Incoming in) {
         String name = in.spec.name();
         return new Local(in.id, in.key(), in.spec, Optional.ofNullable(in.domain.vm()),
-                m.leases(name, () -> m.domains.leases().state(name), state -> in.leaseState = state), in.entry().peer());
+                m.leases(name, () -> m.domains.leases().state(name), state -> in.leaseState = state), in.entry().peer(),
+                Optional.ofNullable(in.job));
     }
 
     Optional<Incoming> find(String id) {

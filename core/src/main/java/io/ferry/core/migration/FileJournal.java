@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The journal in the state directory: one file per migration in {@code migrations/}, rewritten atomically
- * with each step. The directory is the daemon's own ({@code rwx------}): entries hold the migrations' keys.
+ * with each step; the commit point is written durably, the other steps survive the daemon's crash (see {@link
+ * AtomicFiles}). The directory is the daemon's own ({@code rwx------}): entries hold the migrations' keys.
  */
 public final class FileJournal implements Journal {
     private static final Logger LOG = LoggerFactory.getLogger(FileJournal.class);
@@ -44,7 +45,14 @@ public final class FileJournal implements Journal {
                 .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
                 .attr("peer", entry.peer()).attr("flags", entry.flags()).attr("key", entry.key())
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null).write();
-        AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
+        if (entry.step() == Step.COMMITTED) {
+            // the commit point must outlive a power cut: the destination resumes the guest right after, and a source
+            // told otherwise would resume its own older copy over disks the destination's guest wrote
+            AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
+        } else {
+            // the other steps only matter while the VMs live, and they die with the host
+            AtomicFiles.replace(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
+        }
         LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
                 entry.step().display());
     }
@@ -72,7 +80,11 @@ public final class FileJournal implements Journal {
     private Optional<Entry> read(Path file) {
         try {
             Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
-            return Optional.of(new Entry(x.required("id"), Role.valueOf(x.required("role").toUpperCase()),
+            String id = x.required("id");
+            if (!Migrations.isValidId(id) || !file.getFileName().toString().equals(id + ".xml")) { // it could not be recorded again
+                throw new IllegalArgumentException("it names migration " + Xml.quote(id));
+            }
+            return Optional.of(new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
                     Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
                     x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running"))));
         } catch (IOException | XmlException | ChannelException | IllegalArgumentException e) {

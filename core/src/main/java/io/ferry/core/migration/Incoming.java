@@ -34,6 +34,8 @@ final class Incoming {
     volatile ServerSocket listener;
     /** Where the memory goes, as Prepare handed it out ({@code tcp:HOST:PORT}, or {@code tunnel}); null offline. */
     volatile String dataUri;
+    /** The incoming VM listens for its memory itself (DirectMigration): no token, no listener of the core's. */
+    volatile boolean direct;
     /** The lease state the source sent (lockstate), to take the leases with at Finish; null for fresh leases. */
     volatile String leaseState;
     /** The features this migration carried as mandatory: what the domain's next migration from here must carry. */
@@ -72,5 +74,11 @@ final class Incoming {
         Journal.Entry moved = entry.at(next);
         journal.record(moved);
         entry = moved;
+    }
+
+    /** Moves on without a journal record: for a step that recovery settles as the one before it (FINISHING). */
+    synchronized void moveInMemory(Step next) {
+        Outgoing.requireMove(entry.step(), next, id);
+        entry = entry.at(next);
     }
 }

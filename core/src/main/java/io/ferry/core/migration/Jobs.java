@@ -1,6 +1,5 @@
 package io.ferry.core.migration;
 
-import io.ferry.api.hypervisor.MigrationStats;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,7 +10,6 @@ public final class Jobs {
     public static final long DEFAULT_MAX_DOWNTIME_MS = 300;
 
     private final Map<String, LiveJob> active = new ConcurrentHashMap<>();
-    private final Map<String, MigrationStats> completed = new ConcurrentHashMap<>();
     private final Map<String, LiveJob> ended = new ConcurrentHashMap<>();
     private final Map<String, Long> speeds = new ConcurrentHashMap<>();
     private final Map<String, Long> downtimes = new ConcurrentHashMap<>();
@@ -24,12 +22,13 @@ public final class Jobs {
         return job;
     }
 
+    /** Ends a job; one that did not succeed is recorded as failed, with its {@link LiveJob#error} or a generic one. */
     public void end(String domain, LiveJob job, boolean succeeded) {
+        if (!succeeded) {
+            job.failed("the migration failed");
+        }
         if (active.remove(domain, job)) {
             ended.put(domain, job);
-            if (succeeded) {
-                completed.put(domain, job.stats());
-            }
         }
     }
 
@@ -40,10 +39,6 @@ public final class Jobs {
 
     public Optional<LiveJob> active(String domain) {
         return Optional.ofNullable(active.get(domain));
-    }
-
-    public Optional<MigrationStats> completed(String domain) {
-        return Optional.ofNullable(completed.get(domain));
     }
 
     /** migrate-setspeed: for the running job and the next ones. */

@@ -36,7 +36,10 @@ public interface Journal {
         }
     }
 
-    /** Records the entry durably; returns only once it would survive a crash. */
+    /**
+     * Records the entry; returns once it would survive the daemon's crash, and for the commit point ({@link
+     * Step#COMMITTED}) the host's.
+     */
     void record(Entry entry) throws IOException;
 
     Optional<Entry> find(String id);

@@ -1,13 +1,15 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.cookie.MigrationJob;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 
 /**
  * A migration job's live controls and figures (domjobinfo, domjobabort, migrate-setspeed,
- * migrate-setmaxdowntime), handed to the driver as its {@link MigrationControl}.
+ * migrate-setmaxdowntime), handed to the driver as its {@link MigrationControl} and to sections as their
+ * {@link MigrationJob}.
  */
-public final class LiveJob implements MigrationControl {
+public final class LiveJob implements MigrationControl, MigrationJob {
     private final String operation;
     private final long started = System.currentTimeMillis();
     private volatile long maxBandwidth;
@@ -28,6 +30,11 @@ public final class LiveJob implements MigrationControl {
     }
 
     public long started() {
+        return started;
+    }
+
+    @Override
+    public long startedMillis() {
         return started;
     }
 

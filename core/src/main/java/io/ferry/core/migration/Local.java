@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.DomainLeases;
+import io.ferry.api.cookie.MigrationJob;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.Optional;
@@ -11,7 +12,8 @@ import java.util.Optional;
  * @param spec the definition the cookie speaks of (the destination's: renamed, or the caller's --xml)
  * @param key the migration's key, which the other daemon asks for its side streams
  * @param peerUri the other daemon, when known (for side streams)
+ * @param job this host's job of the migration; none in offline migrations
  */
 record Local(String migrationId, String key, DomainSpec spec, Optional<VirtualMachine> vm, Optional<DomainLeases> leases,
-        String peerUri) {
+        String peerUri, Optional<MigrationJob> job) {
 }

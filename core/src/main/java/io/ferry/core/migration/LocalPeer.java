@@ -82,7 +82,7 @@ final class LocalPeer implements Peer {
     }
 
     @Override
-    public Fate fate(String migrationId) {
+    public Fate fate(String migrationId, String key) {
         return engine.fate(migrationId);
     }
 
@@ -105,7 +105,7 @@ final class LocalPeer implements Peer {
     }
 
     @Override
-    public Upload tunnel(String migrationId) throws ChannelException {
+    public Upload tunnel(String migrationId, String key) throws ChannelException {
         throw new ChannelException("a daemon does not tunnel memory to itself", true);
     }
 

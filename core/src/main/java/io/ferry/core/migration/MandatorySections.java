@@ -55,8 +55,13 @@ final class MandatorySections {
 
     /** After a migration of the domain carried {@code features} as mandatory. Failure is logged: it only weakens a check. */
     void remember(UUID domain, Collection<String> features) {
+        if (remembered(domain).equals(new TreeSet<>(features))) {
+            return; // as every migration of the domain before: nothing to write
+        }
         try {
-            AtomicFiles.write(directory.resolve(domain.toString()),
+            // survives the daemon's crash; a power cut may take the last change back (the definition's metadata and
+            // the next Begin still say what is mandatory)
+            AtomicFiles.replace(directory.resolve(domain.toString()),
                     String.join("\n", new TreeSet<>(features)).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             LOG.warn("cannot remember the mandatory sections of domain {}: {}", domain, e.getMessage());

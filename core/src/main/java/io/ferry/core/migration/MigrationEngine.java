@@ -7,6 +7,7 @@ import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.MigrationLog;
+import io.ferry.core.section.SectionCatalog;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import io.ferry.api.cookie.CookieException;
@@ -61,7 +62,7 @@ public final class MigrationEngine {
      * @param selfUri this daemon's control URI, which peers of its peer-to-peer migrations call back
      * @param tls the daemon's mutual TLS identity, also for the data connections; null when its channel is plain
      */
-    public MigrationEngine(DaemonSettings settings, CookieBakery bakery, DomainManager domains, Supplier<SectionSet> sections,
+    public MigrationEngine(DaemonSettings settings, CookieBakery bakery, DomainManager domains, SectionCatalog sections,
             Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing,
             Executor background, Set<Integer> protocols, Supplier<String> selfUri, SSLContext tls) {
         this.m = new Migrations(settings, bakery, domains, sections, journal, hooks, snapshots, peers, clock, timing, tls);
@@ -142,6 +143,15 @@ public final class MigrationEngine {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
         }
         in.driver.heard();
+    }
+
+    /**
+     * Whether {@code key} may act on migration {@code id} here: it is the migration's key, or this daemon has no such
+     * migration (a Prepare makes the caller its party; the engine refuses or answers "unknown" to the rest). The
+     * control channel asks this for the calls of peer daemons.
+     */
+    public boolean admits(String id, String key) {
+        return m.journal.find(id).map(entry -> Migrations.keyMatches(entry.key(), key)).orElse(true);
     }
 
     public Fate fate(String id) {

@@ -37,10 +37,10 @@ public class MigrationService {
         String home = context.getProperty("ferry.home");
         DaemonSettings settings = daemon.settings();
         Timing timing = new Timing(Timing.DEFAULT.driverTimeoutMillis(), settings.confirmWait().toMillis(),
-                settings.finishWait().toMillis(), Timing.DEFAULT.sectionWaitMillis());
+                settings.finishWait().toMillis(), Timing.DEFAULT.sectionWaitMillis(), Timing.DEFAULT.dataSilenceMillis());
         AtomicInteger threads = new AtomicInteger();
         this.settlements = Executors.newFixedThreadPool(4, task -> daemonThread(task, "ferry-settlement-" + threads.incrementAndGet()));
-        this.engine = new MigrationEngine(settings, daemon.bakery(), domains, registry::snapshot,
+        this.engine = new MigrationEngine(settings, daemon.bakery(), domains, registry,
                 new FileJournal(settings.stateDir()),
                 new Hooks(home == null ? null : Path.of(home, "etc", "hooks"), processes, settings.hookTimeout()),
                 snapshots, uri -> new HttpPeer(daemon.peer(uri)), System::currentTimeMillis, timing, settlements,

@@ -13,11 +13,13 @@ import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.MigrationSectionContext;
+import io.ferry.core.section.SectionCatalog;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
@@ -29,7 +31,7 @@ final class Migrations {
     final DaemonSettings settings;
     final CookieBakery bakery;
     final DomainManager domains;
-    final Supplier<SectionSet> sections;
+    final SectionCatalog sections;
     final Journal journal;
     final Jobs jobs;
     final Hooks hooks;
@@ -42,7 +44,7 @@ final class Migrations {
     final SSLContext dataTls;
     final MandatorySections mandatory;
 
-    Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, Supplier<SectionSet> sections,
+    Migrations(DaemonSettings settings, CookieBakery bakery, DomainManager domains, SectionCatalog sections,
             Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing,
             SSLContext dataTls) {
         this.dataTls = dataTls;
@@ -81,18 +83,21 @@ final class Migrations {
         return new SectionContext.Host(settings.hostname(), settings.hostUuid());
     }
 
-    MigrationSectionContext context(Phase phase, Local local, Map<String, Object> coreData) {
+    MigrationSectionContext context(Phase phase, Local local) {
         DomainSpec spec = local.spec();
-        return new MigrationSectionContext(phase, local.migrationId(), spec.name(), spec.uuid(), Optional.of(spec), local.vm(),
-                local.leases(), feature -> streams.of(local.migrationId(), local.key(), local.peerUri(), feature), localHost(),
-                Optional.empty(), "", coreData);
+        List<Object> offered = new ArrayList<>(List.of(spec));
+        local.leases().ifPresent(offered::add);
+        local.job().ifPresent(offered::add);
+        return new MigrationSectionContext(phase, local.migrationId(), spec.name(), spec.uuid(), offered, local.vm(),
+                feature -> streams.of(local.migrationId(), local.key(), local.peerUri(), feature), localHost(),
+                Optional.empty(), "");
     }
 
     /** Bakes this phase's cookie from the given sections. */
-    CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections, Map<String, Object> coreData) throws CookieException {
+    CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections) throws CookieException {
         DomainSpec spec = local.spec();
         CookieHeader header = new CookieHeader(spec.name(), spec.uuid().toString(), settings.hostname(), settings.hostUuid());
-        return bakery.bake(header, sections, context(phase, local, coreData));
+        return bakery.bake(header, sections, context(phase, local));
     }
 
     /** Parses a whole incoming cookie by this phase's rules; nothing acts on it yet. */
@@ -106,7 +111,7 @@ final class Migrations {
 
     void eat(Phase phase, Local local, ParsedCookie cookie) throws CookieException {
         SectionContext.Host remote = new SectionContext.Host(cookie.header().hostname(), cookie.header().hostUuid());
-        bakery.eat(cookie, context(phase, local, Map.of()).withRemote(remote));
+        bakery.eat(cookie, context(phase, local).withRemote(remote));
     }
 
     /** The domain's leases as the lockstate section sees them, or empty when no lock manager is configured. */

@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,10 +60,10 @@ final class Negotiation {
      * The registered sections once every one of {@code features} is among them, waiting up to {@code waitMillis}
      * for those that are away (a bundle being updated); refused naming the first still missing.
      *
-     * @param why why the features are needed, for the refusal ("mandatory for domain vm1")
+     * @param refusal the refusal's text for a feature still missing
      */
-    static SectionSet awaitFeatures(Collection<String> features, Supplier<SectionSet> registered, long waitMillis, String why)
-            throws CookieException {
+    static SectionSet awaitFeatures(Collection<String> features, Supplier<SectionSet> registered, long waitMillis,
+            Function<String, String> refusal) throws CookieException {
         long deadline = System.currentTimeMillis() + waitMillis;
         while (true) {
             SectionSet now = registered.get();
@@ -71,8 +72,7 @@ final class Negotiation {
                 return now;
             }
             if (System.currentTimeMillis() >= deadline) {
-                throw new CookieException("cookie section " + missing.get() + " is " + why + ", but no bundle on this host"
-                        + " offers it");
+                throw new CookieException(refusal.apply(missing.get()));
             }
             pause(missing.get());
         }
@@ -85,13 +85,7 @@ final class Negotiation {
      */
     static SectionSet requireMandatory(Collection<String> announced, Supplier<SectionSet> registered, List<SectionVersion> peer,
             long waitMillis) throws CookieException {
-        SectionSet local;
-        try {
-            local = awaitFeatures(announced, registered, waitMillis, "mandatory for this domain");
-        } catch (CookieException e) {
-            String missing = announced.stream().filter(f -> registered.get().byFeature(f).isEmpty()).findFirst().orElse("?");
-            throw new CookieException("Unknown migration cookie feature " + missing, e);
-        }
+        SectionSet local = awaitFeatures(announced, registered, waitMillis, feature -> "Unknown migration cookie feature " + feature);
         for (String feature : announced) {
             SectionHandle mine = local.byFeature(feature).orElseThrow();
             Optional<SectionVersion> theirs = peer == null ? Optional.empty() : find(peer, feature);

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.Phase;
+import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -8,18 +9,15 @@ import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
-import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
-import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,6 +38,8 @@ final class SourceSide {
     private static final long MIB = 1024 * 1024;
     /** What is left of a migration on its source once Perform began. */
     private static final Set<Phase> SOURCE_PHASES_LEFT = EnumSet.of(Phase.PERFORM, Phase.CONFIRM);
+    /** How long Confirm waits for graphics clients to reach the destination before the copy here goes. */
+    private static final long GRAPHICS_WAIT_MILLIS = 3_000;
 
     private final Migrations m;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
@@ -64,22 +64,19 @@ final class SourceSide {
                 throw new MigrationException("Requested operation is not valid: domain is not running");
             }
             m.domains.claim(domain, id);
-            LiveJob job = null;
+            // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
+            LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
             try {
                 DomainSpec destination = destinationSpec(domain, request);
-                // a section the domain needed last time must be here now: waited for while its bundle re-registers
-                SectionSet sections = Negotiation.awaitFeatures(m.mandatory.of(destination), m.sections,
-                        m.timing.sectionWaitMillis(), "mandatory for domain " + domain.name()
-                                + " (its definition or its last migration says so)");
+                SectionSet sections = awaitSections(domain, destination);
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
                     throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
                 boolean running = domain.vm() != null && domain.vm().isRunning();
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags(), key, null, running);
-                job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
                 Outgoing o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
-                CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections, Map.of());
+                CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections);
                 if (request.flags().v2() && !baked.features().isEmpty()) {
                     throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
                             + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
@@ -91,6 +88,7 @@ final class SourceSide {
                 return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
             } catch (Exception e) {
                 if (job != null) {
+                    job.failed(e.getMessage());
                     m.jobs.end(domain.name(), job, false);
                 }
                 m.streams.forget(id);
@@ -98,6 +96,23 @@ final class SourceSide {
                 throw e;
             }
         });
+    }
+
+    /**
+     * The sections to bake Begin's cookie with, once those the domain may need are all here: the ones it needed
+     * last time (or its definition names), and any that may be mandatory and just left (a bundle being updated:
+     * its new registration is waited for; one gone for good refuses Begins for the wait, then is forgotten).
+     */
+    private SectionSet awaitSections(Domain domain, DomainSpec destination) throws Exception {
+        long wait = m.timing.sectionWaitMillis();
+        Set<String> needed = m.mandatory.of(destination);
+        SectionSet sections = Negotiation.awaitFeatures(needed, m.sections, wait, feature -> "cookie section " + feature
+                + " is mandatory for domain " + domain.name() + " (its definition or its last migration says so), but no"
+                + " bundle on this host offers it");
+        Set<String> departed = m.sections.departedWithin(wait);
+        return departed.isEmpty() ? sections : Negotiation.awaitFeatures(departed, m.sections, wait, feature -> "cookie section "
+                + feature + " left this host moments ago (its bundle being updated?) and has not come back; domain "
+                + domain.name() + " may need it, so it does not migrate without it: try again once it is back");
     }
 
     private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {
@@ -160,16 +175,12 @@ final class SourceSide {
             complete(o, null);
             return new Performed(o.id, null);
         }
-        Map<String, Object> coreData = new HashMap<>();
-        if (o.job != null) {
-            coreData.put(MigrationSectionContext.STATISTICS, statistics(o.job));
-        }
         // the guest is paused: no waiting on a bundle update now
         SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, 0);
         if (!o.flags.persistent()) {
             sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
         }
-        CookieBakery.Baked baked = m.bake(Phase.PERFORM, local(o), sections, coreData);
+        CookieBakery.Baked baked = m.bake(Phase.PERFORM, local(o), sections);
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
@@ -190,8 +201,27 @@ final class SourceSide {
                     + " migration " + o.id + " (it said " + endpoint.dataUri() + "): the memory of " + o.domain.name()
                     + " goes nowhere else");
         }
+        if (!"tunnel".equals(endpoint.dataUri()) && endpoint.token() == null) {
+            // the destination's VM listens itself (DirectMigration, QEMU to QEMU): no token, this VM connects
+            if (!(vm instanceof DirectMigration direct)) {
+                throw new MigrationException("the destination offered its hypervisor's own data connection ("
+                        + endpoint.dataUri() + "), which the VM of domain " + o.domain.name() + " cannot use");
+            }
+            try (DestinationWatch watch = DestinationWatch.start(m.peers.peer(request.destUri()), o,
+                    m.timing.driverTimeoutMillis() / 8)) {
+                try {
+                    return direct.sendMemory(endpoint.dataUri(), o.job);
+                } catch (Exception e) {
+                    if (watch.lost() != null) {
+                        throw new MigrationException("lost connection to the destination host's daemon (" + watch.lost()
+                                + "): the migration was canceled and " + o.domain.name() + " goes on here");
+                    }
+                    throw e;
+                }
+            }
+        }
         if ("tunnel".equals(endpoint.dataUri())) {
-            var upload = m.peers.peer(request.destUri()).tunnel(o.id);
+            var upload = m.peers.peer(request.destUri()).tunnel(o.id, o.key());
             try {
                 DataChannel.sendToken(upload.body(), endpoint.token());
                 MigrationStats stats = vm.sendMemory(upload.body(), o.job);
@@ -202,8 +232,8 @@ final class SourceSide {
                 throw e;
             }
         }
-        try (Socket socket = DataChannel.connect(endpoint.dataUri(), m.dataTls)) {
-            OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 256 * 1024);
+        try (Socket socket = DataChannel.connect(endpoint.dataUri(), m.dataTls);
+                OutputStream out = DataChannel.sending(socket, m.timing.dataSilenceMillis())) {
             DataChannel.sendToken(out, endpoint.token());
             MigrationStats stats = vm.sendMemory(out, o.job);
             out.flush();
@@ -226,11 +256,18 @@ final class SourceSide {
                 LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
             }
         }
-        if (o.job != null && !o.flags.v2()) {
-            // the destination committed, which it only does once it verified the memory
+        VirtualMachine vm = o.domain.vm();
+        if (o.job != null && !o.flags.v2() && vm != null && vm.hasMemoryDigest()) {
+            // the destination committed, which it only does once it verified the memory's digest; a VM without one
+            // (QEMU) has only its hypervisor's word that the stream loaded: its memory stays "not verified"
             MigrationStats s = o.job.stats();
             o.job.progress(new MigrationStats(s.elapsedMillis(), s.total(), s.processed(), s.remaining(), s.bandwidth(),
                     s.dirtyRate(), s.iteration(), s.downtimeMillis(), s.setupMillis(), s.pageSize(), true));
+        }
+        if (vm != null && o.domain.isActive() && !o.flags.offline()
+                && !vm.awaitGraphicsClientsMigrated(GRAPHICS_WAIT_MILLIS)) {
+            LOG.warn("the graphics clients of {} did not report their move to the destination within {} ms", o.domain.name(),
+                    GRAPHICS_WAIT_MILLIS);
         }
         if (o.domain.isActive() && !o.flags.offline()) {
             m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);
@@ -286,7 +323,7 @@ final class SourceSide {
         return new Local(o.id, o.key(), o.destination, Optional.ofNullable(o.domain.vm()),
                 m.leases(name, () -> o.entry().leaseState() != null ? o.entry().leaseState() : m.domains.leases().state(name),
                         state -> {
-                        }), o.peer());
+                        }), o.peer(), Optional.ofNullable(o.job));
     }
 
     /** The migration, if the caller presents its key; refused otherwise. */
@@ -325,24 +362,5 @@ final class SourceSide {
 
     List<Outgoing> all() {
         return List.copyOf(outgoing.values());
-    }
-
-    static io.ferry.core.builtin.JobStatistics statistics(LiveJob job) {
-        MigrationStats s = job.stats();
-        Map<String, Long> fields = new HashMap<>();
-        fields.put("started", job.started());
-        fields.put("stopped", System.currentTimeMillis());
-        fields.put("sent", System.currentTimeMillis());
-        fields.put("time_elapsed", s.elapsedMillis());
-        fields.put("downtime", s.downtimeMillis());
-        fields.put("setup_time", s.setupMillis());
-        fields.put("memory_total", s.total());
-        fields.put("memory_processed", s.processed());
-        fields.put("memory_remaining", s.remaining());
-        fields.put("memory_bps", s.bandwidth());
-        fields.put("memory_dirty_rate", s.dirtyRate());
-        fields.put("memory_iteration", s.iteration());
-        fields.put("memory_page_size", s.pageSize());
-        return new io.ferry.core.builtin.JobStatistics(fields);
     }
 }

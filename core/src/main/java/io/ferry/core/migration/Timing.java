@@ -9,7 +9,10 @@ package io.ferry.core.migration;
  * @param finishWaitMillis a destination whose memory arrived this long ago without a Finish gives up
  * @param sectionWaitMillis how long a pinned section that may be mandatory can be away (its bundle being
  *        updated) before the migration gives up on it
+ * @param dataSilenceMillis a direct data connection that moves no byte this long has lost its peer (a host gone
+ *        without closing it): the destination stops reading, the source stops writing, and the migration fails
  */
-public record Timing(long driverTimeoutMillis, long confirmWaitMillis, long finishWaitMillis, long sectionWaitMillis) {
-    public static final Timing DEFAULT = new Timing(8_000, 60_000, 120_000, 10_000);
+public record Timing(long driverTimeoutMillis, long confirmWaitMillis, long finishWaitMillis, long sectionWaitMillis,
+        long dataSilenceMillis) {
+    public static final Timing DEFAULT = new Timing(8_000, 60_000, 120_000, 10_000, 30_000);
 }

@@ -1,12 +1,13 @@
 package io.ferry.core.section;
 
-import io.ferry.api.cookie.DomainLeases;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.GraphicsConsole;
+import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
-import java.util.Map;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Function;
@@ -15,41 +16,63 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The context handed to one section for one bake or eat. Its log lines name the section; the migration id
- * comes from the logging context ({@link MigrationLog}), which section calls inherit.
+ * comes from the logging context ({@link MigrationLog}), which section calls inherit. Built-in sections get
+ * nothing more than plug-ins: what they need is a capability of the api too.
  *
+ * @param offered what this host offers the sections besides the VM and the side stream (the domain's definition,
+ *        its leases, the migration job), each found by the types it implements
+ * @param vm the domain's VM on this host, whose own capabilities are offered as well
  * @param streams the side stream of each feature in this migration, or null outside one
- * @param coreData what the core's built-in sections need beyond the API ({@link #STATISTICS})
  */
 public record MigrationSectionContext(Phase phase, String migrationId, String domainName, UUID domainUuid,
-        Optional<DomainSpec> domain, Optional<VirtualMachine> vm, Optional<DomainLeases> leases,
-        Function<String, SideStream> streams, Host localHost, Optional<Host> remoteHost, String feature,
-        Map<String, Object> coreData) implements SectionContext {
+        List<Object> offered, Optional<VirtualMachine> vm, Function<String, SideStream> streams, Host localHost,
+        Optional<Host> remoteHost, String feature) implements SectionContext {
 
-    /** {@link #coreData} key of the job's {@code JobStatistics}, for the built-in statistics section. */
-    public static final String STATISTICS = "statistics";
     private static final Logger LOG = LoggerFactory.getLogger("io.ferry.section");
+
+    public MigrationSectionContext {
+        offered = List.copyOf(offered);
+    }
 
     /** A context outside any migration (the cookie tools). */
     public static MigrationSectionContext offline(Phase phase, String id, String name, UUID uuid, Host localHost) {
-        return new MigrationSectionContext(phase, id, name, uuid, Optional.empty(), Optional.empty(), Optional.empty(), null,
-                localHost, Optional.empty(), "", Map.of());
+        return new MigrationSectionContext(phase, id, name, uuid, List.of(), Optional.empty(), null, localHost,
+                Optional.empty(), "");
     }
 
     /** The same migration and phase, for another section. */
     public MigrationSectionContext forSection(String otherFeature) {
-        return new MigrationSectionContext(phase, migrationId, domainName, domainUuid, domain, vm, leases, streams, localHost,
-                remoteHost, otherFeature, coreData);
+        return new MigrationSectionContext(phase, migrationId, domainName, domainUuid, offered, vm, streams, localHost,
+                remoteHost, otherFeature);
     }
 
     /** The same, with the peer's identity as the incoming cookie states it. */
     public MigrationSectionContext withRemote(Host remote) {
-        return new MigrationSectionContext(phase, migrationId, domainName, domainUuid, domain, vm, leases, streams, localHost,
-                Optional.of(remote), feature, coreData);
+        return new MigrationSectionContext(phase, migrationId, domainName, domainUuid, offered, vm, streams, localHost,
+                Optional.of(remote), feature);
     }
 
     @Override
-    public Optional<SideStream> sideStream() {
-        return streams == null ? Optional.empty() : Optional.of(streams.apply(feature));
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == SideStream.class) {
+            return streams == null ? Optional.empty() : Optional.of(type.cast(streams.apply(feature)));
+        }
+        for (Object capability : offered) {
+            if (type.isInstance(capability)) {
+                return Optional.of(type.cast(capability));
+            }
+        }
+        if (vm.isEmpty()) {
+            return Optional.empty();
+        }
+        if (type == VirtualMachine.class) {
+            return Optional.of(type.cast(vm.get()));
+        }
+        Optional<T> own = vm.get().capability(type);
+        if (own.isEmpty() && type == GraphicsConsole.class) {
+            return Optional.of(type.cast(new DeprecatedGraphics(vm.get()))); // a driver built against hypervisor 1.1
+        }
+        return own;
     }
 
     @Override
@@ -60,5 +83,25 @@ public record MigrationSectionContext(Phase phase, String migrationId, String do
     @Override
     public void warn(String message) {
         LOG.warn("{}: {}", feature, message);
+    }
+
+    /** The graphics of a VM whose driver predates {@link GraphicsConsole}: its deprecated methods. */
+    @SuppressWarnings("deprecation")
+    private record DeprecatedGraphics(VirtualMachine vm) implements GraphicsConsole {
+        @Override
+        public List<DomainSpec.Graphics> listeners() {
+            return vm.graphicsListeners();
+        }
+
+        @Override
+        public void relocateClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
+                throws HypervisorException {
+            vm.relocateGraphicsClients(destination, tlsPort, tlsSubject);
+        }
+
+        @Override
+        public boolean awaitClientsMigrated(long timeoutMillis) {
+            return vm.awaitGraphicsClientsMigrated(timeoutMillis);
+        }
     }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashMap;
 import java.util.concurrent.ExecutorService;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link SectionHandle}, so sections come and go freely while the daemon runs.
  */
 @Component(service = SectionRegistry.class)
-public class SectionRegistry {
+public class SectionRegistry implements SectionCatalog {
     private static final Logger LOG = LoggerFactory.getLogger(SectionRegistry.class);
     /** Section calls under way at once, over every migration of this daemon. */
     static final int MAX_WORKERS = 64;
@@ -45,6 +46,8 @@ public class SectionRegistry {
     private final Duration timeout;
     private final ExecutorService workers;
     private final Map<ServiceReference<CookieSection<?>>, SectionHandle> handles = new ConcurrentHashMap<>();
+    /** When each feature that may be mandatory lost its last registration, until one comes back. */
+    private final Map<String, Long> departures = new ConcurrentHashMap<>();
 
     @Activate
     public SectionRegistry(BundleContext context, @Reference Daemon daemon) {
@@ -69,6 +72,7 @@ public class SectionRegistry {
                     new ServiceObjectsSource(context, reference, descriptor.feature()), workers, timeout));
             LOG.info("cookie section {} (element <{}>, version {}) added by {}", descriptor.feature(),
                     descriptor.element(), descriptor.version(), bundle);
+            departures.remove(descriptor.feature());
             warnIfShared(descriptor.feature());
         } catch (IllegalArgumentException e) {
             LOG.error("ignoring a cookie section: {}", e.getMessage());
@@ -88,6 +92,10 @@ public class SectionRegistry {
 
     void removeSection(ServiceReference<CookieSection<?>> reference) {
         SectionHandle removed = handles.remove(reference);
+        if (removed != null && removed.descriptor().mandatory() != io.ferry.api.cookie.Mandatory.NEVER
+                && handles.values().stream().noneMatch(h -> h.descriptor().feature().equals(removed.descriptor().feature()))) {
+            departures.put(removed.descriptor().feature(), System.currentTimeMillis());
+        }
         if (removed != null) {
             LOG.info("cookie section {} removed ({})", removed.descriptor().feature(), removed.descriptor().bundle());
         }
@@ -102,6 +110,18 @@ public class SectionRegistry {
      * The sections registered now, one per feature: where two bundles offer the same feature, {@link #PREFERRED}
      * chooses, the same way every time.
      */
+    @Override
+    public SectionSet get() {
+        return snapshot();
+    }
+
+    @Override
+    public Set<String> departedWithin(long millis) {
+        long since = System.currentTimeMillis() - millis;
+        return departures.entrySet().stream().filter(e -> e.getValue() >= since).map(Map.Entry::getKey)
+                .collect(Collectors.toUnmodifiableSet());
+    }
+
     public SectionSet snapshot() {
         Map<String, Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> byFeature = new HashMap<>();
         for (Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry : handles.entrySet()) {
@@ -131,8 +151,7 @@ public class SectionRegistry {
     static final Comparator<Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> PREFERRED =
             Comparator.<Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>>comparingInt(e -> -ranking(e.getKey()))
                     .thenComparing(e -> e.getValue().descriptor(), SectionDescriptor.NEWER_FIRST)
-                    .thenComparing(e -> e.getKey().getBundle() == null ? Version.emptyVersion : e.getKey().getBundle().getVersion(),
-                            Comparator.reverseOrder())
+                    .thenComparing(e -> bundleVersion(e.getKey()), Comparator.reverseOrder())
                     .thenComparingLong(e -> (Long) e.getKey().getProperty(Constants.SERVICE_ID));
 
     private static int ranking(ServiceReference<?> reference) {
@@ -141,15 +160,34 @@ public class SectionRegistry {
 
     private String why(Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry, SectionSet serving) {
         String feature = entry.getValue().descriptor().feature();
-        long others = handles.values().stream().filter(h -> h.descriptor().feature().equals(feature)).count() - 1;
-        if (others == 0) {
-            return "";
-        }
         SectionHandle winner = serving.byFeature(feature).orElseThrow();
-        if (winner == entry.getValue()) {
-            return ranking(entry.getKey()) != 0 ? "its service ranking" : "the highest version";
+        if (winner != entry.getValue()) {
+            var winning = handles.entrySet().stream().filter(e -> e.getValue() == winner).findFirst().orElseThrow();
+            return "outranked by " + winner.descriptor().bundle() + ": " + decidedBy(winning, entry);
         }
-        return "outranked by " + winner.descriptor().bundle();
+        List<String> others = handles.entrySet().stream().filter(e -> e.getValue() != winner
+                && e.getValue().descriptor().feature().equals(feature)).map(e -> decidedBy(entry, e)).distinct().toList();
+        return others.isEmpty() ? "" : String.join("; ", others);
+    }
+
+    /** What made the first of two registrations of one feature serve rather than the second, in words. */
+    private static String decidedBy(Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> winner,
+            Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> loser) {
+        if (ranking(winner.getKey()) != ranking(loser.getKey())) {
+            return "service ranking " + ranking(winner.getKey()) + " over " + ranking(loser.getKey());
+        }
+        SectionDescriptor w = winner.getValue().descriptor();
+        SectionDescriptor l = loser.getValue().descriptor();
+        if (SectionDescriptor.NEWER_FIRST.compare(w, l) != 0) {
+            return "section version " + w.version() + " over " + l.version();
+        }
+        Version wb = bundleVersion(winner.getKey());
+        Version lb = bundleVersion(loser.getKey());
+        return wb.equals(lb) ? "registered first" : "bundle version " + wb + " over " + lb;
+    }
+
+    private static Version bundleVersion(ServiceReference<?> reference) {
+        return reference.getBundle() == null ? Version.emptyVersion : reference.getBundle().getVersion();
     }
 
     @Deactivate

@@ -62,10 +62,11 @@ public class SnapshotFiles implements SnapshotStore {
         this(daemon.settings().stateDir(), daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
     }
 
-    /** A store in {@code stateDir}, reading snapshots under these XML limits (tools and benchmarks). */
-    public SnapshotFiles(Path stateDir, int maxBytes, int maxDepth) throws IOException {
+    /** A store in {@code stateDir}, reading snapshots of definitions within these cookie limits (tools and benchmarks). */
+    public SnapshotFiles(Path stateDir, int cookieMaxBytes, int cookieMaxDepth) throws IOException {
         this.root = Files.createDirectories(stateDir.resolve("snapshots"));
-        this.parser = new HardenedXmlParser(maxBytes, maxDepth);
+        // a snapshot holds a definition within those limits, one level down, beside its own few elements
+        this.parser = new HardenedXmlParser(cookieMaxBytes + 64 * 1024, cookieMaxDepth + 1);
     }
 
     @Override
@@ -75,7 +76,7 @@ public class SnapshotFiles implements SnapshotStore {
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
                 for (Path file : files) {
-                    put(byName, parse(Files.readString(file, StandardCharsets.UTF_8), file.toString()));
+                    put(byName, parse(readUtf8(file), file.toString()));
                 }
             }
             for (Path pack : packs(dir)) {
@@ -247,6 +248,14 @@ public class SnapshotFiles implements SnapshotStore {
         byName.put(snapshot.name(), snapshot);
     }
 
+    private static String readUtf8(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IOException(file + " is not UTF-8 text", e);
+        }
+    }
+
     /** Adds the not yet added ancestors of {@code snapshot}, root first, then it; iterative: chains can be 10,000 deep. */
     private static void addParentFirst(Snapshot snapshot, Map<String, Snapshot> byName, Set<String> added, List<Snapshot> ordered) {
         Deque<Snapshot> lineage = new ArrayDeque<>();
@@ -270,15 +279,25 @@ public class SnapshotFiles implements SnapshotStore {
                 throw new IOException(where + " is not a <domainsnapshot> with a <name>");
             }
             String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
-            return new Snapshot(snapshot.childText("name"), parent, xml);
+            return new Snapshot(name(snapshot.childText("name"), where), parent == null ? null : name(parent, where), xml);
         } catch (XmlException e) {
             throw new IOException(where + ": " + e.getMessage(), e);
         }
     }
 
+    /** A name as the XML holds it: trimmed, as a migration's destination reads it, and one the store can store. */
+    static String name(String text, String where) throws IOException {
+        try {
+            requireName(text.trim());
+        } catch (IOException e) {
+            throw new IOException(where + ": " + e.getMessage(), e);
+        }
+        return text.trim();
+    }
+
     static void requireName(String name) throws IOException {
         if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")) {
-            throw new IOException("invalid snapshot name '" + name + "'");
+            throw new IOException("invalid snapshot name " + (name == null ? "(none)" : Xml.quote(name)));
         }
     }
 

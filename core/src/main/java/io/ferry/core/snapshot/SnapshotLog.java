@@ -19,8 +19,9 @@ import java.util.zip.CRC32C;
  * is one append of two records (the snapshot, then the current mark) and one {@code fdatasync}, where a file per
  * snapshot and a file for the mark took two atomic writes, four syncs. Each record is a type byte ({@code S}
  * snapshot, {@code C} current), an int length, that many bytes, and their CRC32C; a snapshot's bytes are its name
- * and its parent's (each a short length and UTF-8, "" for none) and its UTF-8 XML, so listing needs no XML parse. A crash during
- * an append leaves a torn last record: reading stops before it, and the next append cuts it off first.
+ * and its parent's (each a short length and UTF-8, "" for none) and its UTF-8 XML, so listing needs no XML parse. A crash
+ * or a full disk during an append leaves a torn append: reading leaves it out (a snapshot counts only with the mark
+ * appended with it, so a snapshot-create-as that failed left none), and the next append cuts it off first.
  */
 final class SnapshotLog {
     static final String FILE = "local.log";
@@ -36,6 +37,10 @@ final class SnapshotLog {
     private SnapshotLog() {
     }
 
+    /**
+     * What the log holds up to its first record that is not sound. A snapshot counts with the current mark appended
+     * with it (they are one append): without it (torn, or a failed write), it and what follows are left out.
+     */
     static Contents read(Path file) throws IOException {
         List<Snapshot> snapshots = new ArrayList<>();
         String current = null;
@@ -44,32 +49,36 @@ final class SnapshotLog {
         }
         ByteBuffer log = ByteBuffer.wrap(Files.readAllBytes(file));
         CRC32C crc = new CRC32C();
+        Snapshot pending = null; // a snapshot whose current mark is yet to come
+        int sound = 0;
         while (log.remaining() >= FRAMING) {
-            int start = log.position();
             byte type = log.get();
             int length = log.getInt();
-            if (length < 0 || length > log.remaining() - 4 || (type != SNAPSHOT && type != CURRENT)) {
-                log.position(start);
+            if (length < 0 || length > log.remaining() - 4 || (type != SNAPSHOT && type != CURRENT)
+                    || (type == SNAPSHOT && pending != null)) {
                 break;
             }
             crc.reset();
             crc.update(log.array(), log.position(), length);
             if (log.getInt(log.position() + length) != (int) crc.getValue()) {
-                log.position(start);
                 break;
             }
             ByteBuffer record = log.slice(log.position(), length);
             log.position(log.position() + length + 4);
-            String name = utf(record);
+            String name = utf(record, file);
             if (type == CURRENT) {
+                if (pending != null) {
+                    snapshots.add(pending);
+                    pending = null;
+                }
                 current = name;
+                sound = log.position();
             } else {
-                String parent = utf(record);
-                snapshots.add(new Snapshot(name, parent.isEmpty() ? null : parent,
-                        StandardCharsets.UTF_8.decode(record).toString()));
+                String parent = utf(record, file);
+                pending = new Snapshot(name, parent.isEmpty() ? null : parent, StandardCharsets.UTF_8.decode(record).toString());
             }
         }
-        return new Contents(snapshots, current, log.position());
+        return new Contents(snapshots, current, sound);
     }
 
     /**
@@ -96,10 +105,15 @@ final class SnapshotLog {
                 channel.truncate(soundBytes);
             }
             ByteBuffer buffer = ByteBuffer.wrap(bytes.toByteArray());
-            for (long position = soundBytes; buffer.hasRemaining();) {
-                position += channel.write(buffer, position);
+            try {
+                for (long position = soundBytes; buffer.hasRemaining();) {
+                    position += channel.write(buffer, position);
+                }
+                channel.force(false);
+            } catch (IOException e) {
+                cutOff(channel, soundBytes); // what was written of it (a full disk) is gone, not left for reading to skip
+                throw e;
             }
-            channel.force(false);
         } catch (IOException e) {
             throw new IOException("cannot write " + file + ": " + io.ferry.core.daemon.AtomicFiles.reason(e), e);
         }
@@ -109,6 +123,14 @@ final class SnapshotLog {
             } catch (IOException e) {
                 // some file systems cannot sync a directory
             }
+        }
+    }
+
+    private static void cutOff(FileChannel channel, long soundBytes) {
+        try {
+            channel.truncate(soundBytes);
+        } catch (IOException e) {
+            // reading leaves the torn append out all the same, and the next append cuts it off
         }
     }
 
@@ -129,10 +151,10 @@ final class SnapshotLog {
         out.write(bytes);
     }
 
-    private static String utf(ByteBuffer record) throws IOException {
+    private static String utf(ByteBuffer record, Path file) throws IOException {
         int length = record.remaining() < 2 ? -1 : Short.toUnsignedInt(record.getShort());
         if (length < 0 || length > record.remaining()) {
-            throw new IOException("a log record's name runs past its end");
+            throw new IOException(file + " is damaged: a record's name runs past its end");
         }
         byte[] bytes = new byte[length];
         record.get(bytes);

@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A throw-away CA in a directory, made with the JDK's keytool (what bin/ferry-make-test-ca does, with chosen SANs). */
-final class TestPki {
+public final class TestPki {
     private static final String KEYTOOL = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
     final Path dir;
     final Path password;
@@ -19,7 +19,7 @@ final class TestPki {
     private final Path caCert;
 
     /** @param password of every store, so that tests can mix the files of two CAs */
-    TestPki(Path dir, String password) throws IOException, InterruptedException {
+    public TestPki(Path dir, String password) throws IOException, InterruptedException {
         this.dir = dir;
         this.password = Files.writeString(dir.resolve("password"), password + "\n", StandardCharsets.UTF_8);
         this.caStore = dir.resolve("ca.p12");
@@ -32,7 +32,7 @@ final class TestPki {
     }
 
     /** A keystore with a key and a certificate the CA signed for these subject alternative names ({@code ip:127.0.0.1}). */
-    Path issue(String name, String san) throws IOException, InterruptedException {
+    public Path issue(String name, String san) throws IOException, InterruptedException {
         Path store = dir.resolve(name + ".p12");
         Path request = dir.resolve(name + ".csr");
         Path reply = dir.resolve(name + ".crt");
@@ -46,7 +46,7 @@ final class TestPki {
         return store;
     }
 
-    TlsFiles files(Path keystore) {
+    public TlsFiles files(Path keystore) {
         return new TlsFiles(keystore, truststore, password);
     }
 

@@ -92,7 +92,7 @@ final class EnginePeer implements Peer {
     }
 
     @Override
-    public Fate fate(String migrationId) throws ChannelException {
+    public Fate fate(String migrationId, String key) throws ChannelException {
         return call("fate", e -> e.fate(migrationId));
     }
 
@@ -115,7 +115,7 @@ final class EnginePeer implements Peer {
     }
 
     @Override
-    public Upload tunnel(String migrationId) throws ChannelException {
+    public Upload tunnel(String migrationId, String key) throws ChannelException {
         network.arrive(uri, "tunnel");
         MigrationEngine engine = network.host(uri).engine();
         PipedInputStream in = new PipedInputStream(64 * 1024);

@@ -15,6 +15,8 @@ final class FakeHypervisor implements Hypervisor {
     private final Map<UUID, FakeVm> vms = new ConcurrentHashMap<>();
     /** Incoming VMs fail to receive their memory with this (null: they receive it). */
     volatile java.io.IOException receiveFailure;
+    /** VMs made from now on move their memory over a connection of their own and have no digest, as QEMU's. */
+    volatile boolean direct;
 
     @Override
     public void validate(DomainSpec spec) {
@@ -22,14 +24,14 @@ final class FakeHypervisor implements Hypervisor {
 
     @Override
     public FakeVm boot(DomainSpec spec, Path runDir) {
-        FakeVm vm = new FakeVm(spec, true);
+        FakeVm vm = direct ? new FakeDirectVm(spec, true) : new FakeVm(spec, true);
         vms.put(spec.uuid(), vm);
         return vm;
     }
 
     @Override
     public FakeVm createIncoming(DomainSpec spec, Path runDir) {
-        FakeVm vm = new FakeVm(spec, false);
+        FakeVm vm = direct ? new FakeDirectVm(spec, false) : new FakeVm(spec, false);
         vm.receiveFailure = receiveFailure;
         vms.put(spec.uuid(), vm);
         return vm;

@@ -19,12 +19,12 @@ import java.util.zip.CRC32C;
  * driver does, and faults on demand. The memory of a booted VM is random, an incoming VM's is zero until it
  * arrives, so a digest says which copy a host has.
  */
-final class FakeVm implements VirtualMachine {
-    private static final int SIZE = 64 * 1024;
+class FakeVm implements VirtualMachine {
+    static final int SIZE = 64 * 1024;
 
     private final DomainSpec spec;
-    private final byte[] memory = new byte[SIZE];
-    private volatile boolean running;
+    final byte[] memory = new byte[SIZE];
+    volatile boolean running;
     private volatile boolean destroyed;
     /** Sending fails after this many bytes of memory (-1: never). */
     volatile int failSendAfter = -1;
@@ -81,6 +81,11 @@ final class FakeVm implements VirtualMachine {
 
     @Override
     public String memoryDigest() {
+        return contents();
+    }
+
+    /** A checksum of the memory, for the tests' eyes, whether or not the VM has a digest. */
+    String contents() {
         CRC32C crc = new CRC32C();
         crc.update(memory);
         return Long.toHexString(crc.getValue());
@@ -108,7 +113,7 @@ final class FakeVm implements VirtualMachine {
             if (control.aborted()) {
                 throw new IOException("migration job: canceled by client");
             }
-            data.writeUTF(memoryDigest());
+            data.writeUTF(contents());
             data.flush();
         } catch (IOException | RuntimeException e) {
             running = wasRunning;
@@ -130,7 +135,7 @@ final class FakeVm implements VirtualMachine {
         }
         data.readFully(memory);
         String digest = data.readUTF();
-        if (!digest.equals(memoryDigest())) {
+        if (!digest.equals(contents())) {
             throw new HypervisorException("memory digest differs");
         }
         MigrationStats stats = new MigrationStats(1, SIZE, SIZE, 0, SIZE, 0, 1, 0, 0, 4096, true);

@@ -12,6 +12,7 @@ import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.section.SectionCatalog;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import io.ferry.process.BoundedProcessRunner;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import javax.net.ssl.SSLContext;
 
 /**
  * One daemon for engine tests, without OSGi: a real {@link DomainManager} and {@link MigrationEngine} over a
@@ -43,12 +45,17 @@ final class TestHost {
     final MemoryJournal journal = new MemoryJournal();
     final FakeSnapshots snapshots = new FakeSnapshots();
     final List<SectionHandle> extraSections = new ArrayList<>();
+    /** What the host's section catalog says just left (a bundle being updated). */
+    volatile Set<String> departed = Set.of();
     private final Network network;
     private final SharedLeases leases;
     private final UUID hostUuid = UUID.randomUUID();
     private final Set<Integer> protocols;
     private DomainManager domains;
     private MigrationEngine engine;
+    /** Whether the daemon's control channel is TLS (the files are never read here). */
+    /** The daemon's mutual TLS identity, for its data connections too; null: a plain channel. */
+    private SSLContext tls;
 
     /** @param leases the lock manager every host shares, or null for none */
     TestHost(String name, Network network, SharedLeases leases, Set<Integer> protocols) throws IOException {
@@ -77,8 +84,24 @@ final class TestHost {
         }
         domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
         engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,
-                this::sections, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
-                protocols, () -> uri, null);
+                new SectionCatalog() {
+                    @Override
+                    public SectionSet get() {
+                        return sections();
+                    }
+
+                    @Override
+                    public Set<String> departedWithin(long millis) {
+                        return departed;
+                    }
+                }, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
+                protocols, () -> uri, tls);
+    }
+
+    /** The daemon anew, with a mutual TLS identity (its data connections are TLS: its peer needs one too). */
+    void withTls(SSLContext identity) throws IOException {
+        tls = identity;
+        restart();
     }
 
     private SectionSet sections() {
@@ -129,7 +152,7 @@ final class TestHost {
     }
 
     String digest(String guest) {
-        return domains.find(guest).map(d -> d.vm().memoryDigest()).orElse(null);
+        return domains.find(guest).map(d -> ((FakeVm) d.vm()).contents()).orElse(null);
     }
 
     /** The guest runs here: state and VM both say so, and it has the memory it had. */
@@ -139,7 +162,7 @@ final class TestHost {
         assertEquals(guest + " on " + name, DomainState.RUNNING, domain.state());
         assertTrue(guest + "'s VM runs on " + name, domain.vm() != null && domain.vm().isRunning());
         if (digest != null) {
-            assertEquals(guest + "'s memory on " + name, digest, domain.vm().memoryDigest());
+            assertEquals(guest + "'s memory on " + name, digest, ((FakeVm) domain.vm()).contents());
         }
         assertFree(domain);
         if (leases != null) {

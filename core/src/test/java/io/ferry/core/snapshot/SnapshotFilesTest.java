@@ -6,19 +6,17 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
-import io.ferry.core.daemon.Daemon;
+import io.ferry.core.daemon.TestDaemons;
 import java.io.IOException;
-import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
-import org.osgi.framework.BundleContext;
 
 /** The core's snapshot files: listing parents first, staging, commit and discard. */
 public class SnapshotFilesTest {
@@ -28,10 +26,7 @@ public class SnapshotFilesTest {
     public TemporaryFolder folder = new TemporaryFolder();
 
     private SnapshotFiles store() throws Exception {
-        BundleContext context = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> null);
-        return new SnapshotFiles(new Daemon(context, Map.of("stateDir", folder.getRoot().toString(), "hostname", "test",
-                "hostUuid", "00000000-0000-4000-8000-0000000000ff")));
+        return new SnapshotFiles(TestDaemons.at(folder.getRoot().toPath()));
     }
 
     private static Snapshot snapshot(String name, String parent) {
@@ -90,17 +85,34 @@ public class SnapshotFilesTest {
 
     @Test
     public void aTruncatedPackIsNamed() throws Exception {
-        SnapshotFiles store = store();
-        store.stage("m3", DOMAIN, List.of(snapshot("root", null)), "root");
-        store.commit("m3");
-        Path pack = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()).resolve("migrated-m3.pack");
+        Path pack = committedPack("m3");
         byte[] bytes = Files.readAllBytes(pack);
         Files.write(pack, java.util.Arrays.copyOf(bytes, bytes.length - 5));
+        assertListingRefused("migrated-m3.pack is truncated or damaged: its CRC does not match");
+    }
+
+    @Test
+    public void aPackDamagedInPlaceIsRefusedByItsCrc() throws Exception {
+        Path pack = committedPack("m5");
+        String bytes = Files.readString(pack, StandardCharsets.ISO_8859_1);
+        Files.writeString(pack, bytes.replace("<name>root</name>", "<name>r00t</name>"), StandardCharsets.ISO_8859_1);
+        assertListingRefused("migrated-m5.pack is truncated or damaged: its CRC does not match");
+    }
+
+    /** The pack of a migration that brought one snapshot, committed. */
+    private Path committedPack(String migrationId) throws Exception {
+        SnapshotFiles store = store();
+        store.stage(migrationId, DOMAIN, List.of(snapshot("root", null)), "root");
+        store.commit(migrationId);
+        return folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()).resolve("migrated-" + migrationId + ".pack");
+    }
+
+    private void assertListingRefused(String ending) throws Exception {
         try {
-            store.list(DOMAIN);
-            fail("a truncated pack was read");
+            store().list(DOMAIN);
+            fail("a damaged pack was read");
         } catch (IOException e) {
-            assertTrue(e.getMessage(), e.getMessage().endsWith("migrated-m3.pack is truncated"));
+            assertTrue(e.getMessage(), e.getMessage().endsWith(ending));
         }
     }
 
@@ -128,8 +140,10 @@ public class SnapshotFilesTest {
         byte[] bytes = Files.readAllBytes(log);
         Files.write(log, java.util.Arrays.copyOf(bytes, bytes.length - 3)); // a crash inside b's current mark
         SnapshotFiles restarted = store();
-        assertEquals(List.of("a", "b"), restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("a snapshot without the mark appended with it", List.of("a"),
+                restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
         assertEquals("the mark before the torn one", "a", restarted.current(DOMAIN).orElseThrow());
+        restarted.add(DOMAIN, snapshot("b", "a")); // the name is free again
         restarted.add(DOMAIN, snapshot("c", "a"));
         SnapshotFiles again = store();
         assertEquals(List.of("a", "b", "c"), again.list(DOMAIN).stream().map(Snapshot::name).toList());

@@ -5,6 +5,8 @@ import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The source's migration job, as libvirt runs it: {@code migrate-set-capabilities} (events),
@@ -15,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * the VM runs again if it ran before.
  */
 final class OutgoingMigration {
-    private static final System.Logger LOG = System.getLogger(OutgoingMigration.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(OutgoingMigration.class);
     static final long POLL_MILLIS = 50;
     /** QEMU's largest downtime-limit, in ms. */
     private static final long MAX_DOWNTIME_MILLIS = 2_000_000;
@@ -110,7 +112,7 @@ final class OutgoingMigration {
 
     /** {@code migrate_cancel}, then waits (bounded) for QEMU to settle; returns the error to throw. */
     private HypervisorException cancel(String why) throws HypervisorException {
-        LOG.log(System.Logger.Level.INFO, "domain ''{0}'': {1}", vm.spec().name(), why);
+        LOG.info("domain '{}': {}", vm.spec().name(), why);
         vm.execute("migrate_cancel", null);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CANCEL_WAIT_MILLIS);
         while (System.nanoTime() < deadline) {

@@ -12,13 +12,15 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The QEMU driver for one domain type (the {@code qemu} and {@code kvm} services are two of these): starts QEMU
  * processes, finds them again after a daemon restart, and tracks which run directories have a VM here.
  */
 class QemuDriver implements Hypervisor {
-    private static final System.Logger LOG = System.getLogger(QemuDriver.class.getName());
+    private static final Logger LOG = LoggerFactory.getLogger(QemuDriver.class);
 
     private final String type;
     private volatile QemuSettings settings;
@@ -32,6 +34,8 @@ class QemuDriver implements Hypervisor {
 
     void settings(QemuSettings settings) {
         this.settings = settings;
+        LOG.info("QEMU driver of domain type '{}': emulator {}, migration ports {}-{}, progress timeout {} s", type,
+                settings.emulator(), settings.firstPort(), settings.lastPort(), settings.progressTimeoutMillis() / 1000);
     }
 
     QemuSettings settings() {
@@ -127,8 +131,8 @@ class QemuDriver implements Hypervisor {
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, settings,
                     new NicPlumbing(settings.ovsdb()), () -> gone(files));
             vms.put(files.dir(), vm);
-            LOG.log(System.Logger.Level.INFO, "re-attached to QEMU of domain ''{0}'' (pid {1}), {2}", spec.name(),
-                    Long.toString(process.pid()), vm.status());
+            LOG.info("re-attached to QEMU of domain '{}' (pid {}), {}", spec.name(),
+                    process.pid(), vm.status());
             return Optional.of(vm);
         } catch (IOException | HypervisorException | RuntimeException e) {
             claimed.remove(files.dir());

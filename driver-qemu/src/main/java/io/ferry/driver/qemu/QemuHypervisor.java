@@ -27,7 +27,7 @@ public class QemuHypervisor extends QemuDriver {
         /** The ports a destination listens on for a direct migration (libvirt's migration_port_min-max). */
         String migrationPorts() default QemuSettings.DEFAULT_PORTS;
 
-        /** A migration whose transferred bytes have not grown for this long is cancelled. */
+        /** A migration whose transferred bytes have not grown for this long is cancelled (ferryd --progress-timeout). */
         long progressTimeoutSeconds() default 30;
 
         /** How long destroy lets QEMU quit before it kills it. */
@@ -60,9 +60,10 @@ public class QemuHypervisor extends QemuDriver {
 
     static QemuSettings settings(HostSettings host, Config config) throws HypervisorException {
         int[] ports = QemuSettings.ports(config.migrationPorts());
-        String ovsdb = host.override("ovsdb").orElse(config.ovsdb());
+        String ovsdb = config.ovsdb();
+        long progressTimeout = QemuSettings.seconds(Long.toString(config.progressTimeoutSeconds()), "progress timeout");
         return new QemuSettings(config.emulator().isBlank() ? QemuSettings.DEFAULT_EMULATOR : config.emulator().trim(),
-                ports[0], ports[1], config.progressTimeoutSeconds() * 1000, config.quitTimeoutMillis(),
+                ports[0], ports[1], progressTimeout * 1000, config.quitTimeoutMillis(),
                 config.commandTimeoutMillis(), host.stateDir().resolve("qemu"),
                 ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim());
     }

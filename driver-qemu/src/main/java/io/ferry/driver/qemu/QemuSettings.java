@@ -35,4 +35,17 @@ record QemuSettings(String emulator, int firstPort, int lastPort, long progressT
         }
         throw new HypervisorException("invalid migration port range '" + range + "': expected FIRST-LAST within 1-65535");
     }
+
+    /** Parses a positive number of seconds, the setting named {@code what}. */
+    static long seconds(String value, String what) throws HypervisorException {
+        try {
+            long seconds = Long.parseLong(value.trim());
+            if (seconds > 0) {
+                return seconds;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new HypervisorException("invalid " + what + " '" + value + "': expected a positive number of seconds");
+    }
 }

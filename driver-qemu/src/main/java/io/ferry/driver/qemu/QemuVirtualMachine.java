@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
@@ -13,13 +14,15 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A QEMU process driven over QMP. Its run state is QEMU's own ({@code query-status}), never a copy of it; the
  * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}).
  */
-final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
-    private static final System.Logger LOG = System.getLogger(QemuVirtualMachine.class.getName());
+final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole {
+    private static final Logger LOG = LoggerFactory.getLogger(QemuVirtualMachine.class);
 
     private final QemuDomain domain;
     private final RunFiles files;
@@ -105,8 +108,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
                     // killed below if it did not go
                 }
                 if (!process.awaitGone(settings.quitTimeoutMillis())) {
-                    LOG.log(System.Logger.Level.WARNING, "QEMU of domain ''{0}'' (pid {1}) did not quit within {2} ms: killing it",
-                            spec().name(), Long.toString(process.pid()), Long.toString(settings.quitTimeoutMillis()));
+                    LOG.warn("QEMU of domain '{}' (pid {}) did not quit within {} ms: killing it",
+                            spec().name(), process.pid(), settings.quitTimeoutMillis());
                     process.kill();
                     process.awaitGone(settings.quitTimeoutMillis());
                 }
@@ -114,12 +117,12 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
         } finally {
             qmp.close();
             for (String problem : nics.unplug(domain)) {
-                LOG.log(System.Logger.Level.WARNING, "cannot unplug a NIC of domain ''{0}'': {1}", spec().name(), problem);
+                LOG.warn("cannot unplug a NIC of domain '{}': {}", spec().name(), problem);
             }
             try {
                 files.delete();
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot remove the run files of domain ''{0}'': {1}", spec().name(), e);
+                LOG.warn("cannot remove the run files of domain '{}': {}", spec().name(), e);
             }
             onGone.run();
         }
@@ -191,7 +194,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
     }
 
     @Override
-    public List<DomainSpec.Graphics> graphicsListeners() {
+    public List<DomainSpec.Graphics> listeners() {
         List<DomainSpec.Graphics> listeners = new ArrayList<>();
         for (QemuDomain.Graphics g : domain.graphics()) {
             try {
@@ -200,30 +203,25 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
                         : info.path("port").asInt(-1);
                 listeners.add(new DomainSpec.Graphics(g.type(), port, g.listen()));
             } catch (HypervisorException | NumberFormatException e) {
-                LOG.log(System.Logger.Level.WARNING, "cannot query the {0} server of domain ''{1}'': {2}", g.type(),
+                LOG.warn("cannot query the {} server of domain '{}': {}", g.type(),
                         spec().name(), e.getMessage());
             }
         }
         return listeners;
     }
 
-    @Override
-    public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException {
-        relocateGraphicsClients(destination, -1, tlsSubject);
-    }
-
     /** SPICE: {@code client_migrate_info}. VNC: QEMU relocates no VNC clients; said in the log. */
     @Override
-    public void relocateGraphicsClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
+    public void relocateClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
             throws HypervisorException {
         checkPresent();
         if (domain.graphics().stream().noneMatch(g -> g.type().equals(destination.type()))) {
             throw new HypervisorException("domain '" + spec().name() + "' has no " + destination.type() + " graphics");
         }
         if (!destination.type().equals("spice")) {
-            LOG.log(System.Logger.Level.INFO, "domain ''{0}'': QEMU relocates no {1} clients (client_migrate_info"
-                    + " accepts only spice); they must reconnect to {2}:{3} themselves", spec().name(),
-                    destination.type(), destination.listen(), Integer.toString(destination.port()));
+            LOG.info("domain '{}': QEMU relocates no {} clients (client_migrate_info"
+                    + " accepts only spice); they must reconnect to {}:{} themselves", spec().name(),
+                    destination.type(), destination.listen(), destination.port());
             return;
         }
         ObjectNode arguments = Qmp.JSON.createObjectNode().put("protocol", "spice")
@@ -240,7 +238,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration {
 
     /** After {@code client_migrate_info}: waits for SPICE_MIGRATE_COMPLETED, at most {@code timeoutMillis}. */
     @Override
-    public boolean awaitGraphicsClientsMigrated(long timeoutMillis) {
+    public boolean awaitClientsMigrated(long timeoutMillis) {
         if (!spiceRelocated || gone) {
             return true;
         }

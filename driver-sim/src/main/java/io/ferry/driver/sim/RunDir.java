@@ -13,11 +13,15 @@ import java.util.Optional;
 
 /**
  * A VM's files in the run directory the core gives it: {@code memory} (the guest RAM) and {@code state}
- * ({@code running} or {@code paused}), both kept across a daemon restart.
+ * ({@code running} or {@code paused}, and the host's boot it was written in), both kept across a daemon restart.
+ * A VM outlives its daemon, not its host: after the host restarted, its files are a VM that is gone. So the state
+ * need only survive the daemon's crash and is written without an fsync.
  */
 final class RunDir {
     private static final String RUNNING = "running";
     private static final String PAUSED = "paused";
+    /** This boot of the host (Linux); empty where the system does not say, and then every boot looks the same. */
+    private static final String BOOT = bootId();
 
     private final Path dir;
 
@@ -37,20 +41,23 @@ final class RunDir {
         return dir.resolve("state");
     }
 
-    /** Records the run state so that a crash at any point leaves either the old or the new one. */
+    /** Records the run state so that a crash of the daemon at any point leaves either the old or the new one. */
     void writeState(boolean running) throws IOException {
         Path temp = dir.resolve("state.tmp");
         try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            channel.write(ByteBuffer.wrap(((running ? RUNNING : PAUSED) + "\n").getBytes(StandardCharsets.US_ASCII)));
-            channel.force(true);
+            channel.write(ByteBuffer.wrap(((running ? RUNNING : PAUSED) + " " + BOOT + "\n").getBytes(StandardCharsets.US_ASCII)));
         }
         Files.move(temp, state(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true); // makes the rename durable
-        } catch (IOException | UnsupportedOperationException e) {
-            // not every platform can sync a directory; the rename is atomic all the same
+    }
+
+    /** Whether the recorded state was written in an earlier boot of the host: its VM died with the host. */
+    boolean fromEarlierBoot() throws IOException {
+        if (!Files.exists(state())) {
+            return false;
         }
+        String[] words = Files.readString(state(), StandardCharsets.US_ASCII).trim().split(" ", 2);
+        return words.length == 2 && !BOOT.isEmpty() && !words[1].equals(BOOT);
     }
 
     /** The recorded run state: true for running; empty if none was recorded. */
@@ -58,7 +65,7 @@ final class RunDir {
         if (!Files.exists(state())) {
             return Optional.empty();
         }
-        String state = Files.readString(state(), StandardCharsets.US_ASCII).trim();
+        String state = Files.readString(state(), StandardCharsets.US_ASCII).trim().split(" ", 2)[0];
         return switch (state) {
             case RUNNING -> Optional.of(true);
             case PAUSED -> Optional.of(false);
@@ -77,6 +84,14 @@ final class RunDir {
             Files.deleteIfExists(dir);
         } catch (DirectoryNotEmptyException e) {
             // something of someone else's: it stays
+        }
+    }
+
+    private static String bootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id"), StandardCharsets.US_ASCII).trim();
+        } catch (IOException | RuntimeException e) {
+            return "";
         }
     }
 }

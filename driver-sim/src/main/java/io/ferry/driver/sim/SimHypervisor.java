@@ -179,7 +179,8 @@ public class SimHypervisor implements Hypervisor {
         }
         RunDir dir = claim(spec, runDir);
         try {
-            if (!Files.exists(dir.memory())) {
+            if (!Files.exists(dir.memory()) || dir.fromEarlierBoot()) {
+                // no VM was made here, or it died when the host restarted
                 claimed.remove(dir.path());
                 return Optional.empty();
             }

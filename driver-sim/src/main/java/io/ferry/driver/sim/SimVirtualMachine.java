@@ -1,6 +1,7 @@
 package io.ferry.driver.sim;
 
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
@@ -18,7 +19,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * A simulated VM: file-backed memory, a workload thread while it runs, graphics listeners while it exists. Run
  * state changes are serialized on {@link #lock} and recorded in the run directory as they happen.
  */
-final class SimVirtualMachine implements VirtualMachine {
+final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
     private static final System.Logger LOG = System.getLogger(SimVirtualMachine.class.getName());
 
     private final DomainSpec spec;
@@ -185,20 +186,26 @@ final class SimVirtualMachine implements VirtualMachine {
     }
 
     @Override
-    public List<DomainSpec.Graphics> graphicsListeners() {
+    public List<DomainSpec.Graphics> listeners() {
         return gone ? List.of() : graphics.stream().map(GraphicsServer::listener).toList();
     }
 
     @Override
-    public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject)
+    public void relocateClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
             throws HypervisorException {
         checkUsable();
         List<GraphicsServer> servers = graphics.stream().filter(s -> s.type().equals(destination.type())).toList();
         if (servers.isEmpty()) {
             throw new HypervisorException("domain '" + spec.name() + "' has no " + destination.type() + " graphics");
         }
-        // a simulated client needs no certificate check: tlsSubject is not passed on
+        // a simulated client needs no TLS: tlsPort and tlsSubject are not passed on
         servers.forEach(s -> s.relocate(destination.listen(), destination.port()));
+    }
+
+    /** Simulated clients reconnect at once. */
+    @Override
+    public boolean awaitClientsMigrated(long timeoutMillis) {
+        return true;
     }
 
     GuestMemory memory() {

@@ -102,7 +102,7 @@ public class SimHypervisorTest {
         zeros.update(new byte[8 << 20]);
         assertEquals(String.format("crc32c:%08x/2048", zeros.getValue()), vm.memoryDigest());
         assertEquals(8L << 20, Files.size(dir.resolve("memory")));
-        assertEquals("paused", Files.readString(dir.resolve("state")).trim());
+        assertEquals("paused", Files.readString(dir.resolve("state")).split(" ")[0]);
         assertEquals("no workload while paused", List.of(), Sim.threadsOf("in"));
     }
 
@@ -113,13 +113,13 @@ public class SimHypervisorTest {
         assertEquals(List.of("sim-busy-workload"), Sim.threadsOf("busy"));
         vm.pause();
         assertFalse(vm.isRunning());
-        assertEquals("paused", Files.readString(dir.resolve("state")).trim());
+        assertEquals("paused", Files.readString(dir.resolve("state")).split(" ")[0]);
         String paused = vm.memoryDigest();
         assertEquals(List.of(), Sim.threadsOf("busy"));
         assertEquals(paused, vm.memoryDigest());
         vm.pause(); // idempotent
         vm.resume();
-        assertEquals("running", Files.readString(dir.resolve("state")).trim());
+        assertEquals("running", Files.readString(dir.resolve("state")).split(" ")[0]);
         assertTrue(Sim.eventually(() -> !vm.memoryDigest().equals(paused)));
     }
 
@@ -172,6 +172,26 @@ public class SimHypervisorTest {
             assertTrue("the workload runs again", Sim.eventually(() -> !after.memoryDigest().equals(digest)));
         } finally {
             restarted.deactivate();
+        }
+    }
+
+    @Test
+    public void aVmDoesNotOutliveItsHostsRestart() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        DomainSpec spec = spec("rebooted", UUID.randomUUID(), 8 * MIB_KIB, 0);
+        hypervisor.boot(spec, dir);
+        hypervisor.deactivate();
+        String state = Files.readString(dir.resolve("state")).trim();
+        assertTrue(state, state.startsWith("running "));
+        // the state as an earlier boot of the host left it
+        Files.writeString(dir.resolve("state"), "running 00000000-0000-0000-0000-000000000000\n");
+
+        SimHypervisor afterReboot = new SimHypervisor();
+        try {
+            assertEquals("the VM died with the host", Optional.empty(), afterReboot.reattach(spec, dir));
+            assertEquals(List.of(), Sim.threadsOf("rebooted"));
+        } finally {
+            afterReboot.deactivate();
         }
     }
 

@@ -6,7 +6,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
 import io.ferry.api.hypervisor.DomainSpec;
-import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.GraphicsConsole;
 import java.util.Optional;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
@@ -98,8 +98,8 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
     /** Destination, Prepare: where the incoming VM's first VNC or SPICE server listens. */
     @Override
     public Optional<GraphicsRelocation> bake(SectionContext context) {
-        Optional<DomainSpec.Graphics> listener = context.vm().stream()
-                .flatMap(vm -> vm.graphicsListeners().stream())
+        Optional<DomainSpec.Graphics> listener = context.capability(GraphicsConsole.class).stream()
+                .flatMap(graphics -> graphics.listeners().stream())
                 .filter(g -> RELOCATABLE.contains(g.type()))
                 .findFirst();
         return listener.map(g -> new GraphicsRelocation(g.type(), g.port(),
@@ -110,8 +110,8 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
     /** Source, Perform: tells the connected clients where to reconnect once the VM has moved. */
     @Override
     public void eat(SectionContext context, GraphicsRelocation value) {
-        Optional<VirtualMachine> vm = context.vm();
-        if (vm.isEmpty() || !RELOCATABLE.contains(value.type())) {
+        Optional<GraphicsConsole> graphics = context.capability(GraphicsConsole.class);
+        if (graphics.isEmpty() || !RELOCATABLE.contains(value.type())) {
             context.info("no " + value.type() + " clients to relocate");
             return;
         }
@@ -125,7 +125,8 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
             host = remote.get().hostname();
         }
         try {
-            vm.get().relocateGraphicsClients(new DomainSpec.Graphics(value.type(), value.port(), host), value.tlsSubject());
+            graphics.get().relocateClients(new DomainSpec.Graphics(value.type(), value.port(), host),
+                    value.tlsPort() == null ? -1 : value.tlsPort(), value.tlsSubject());
             context.info("graphics clients told to reconnect to " + host + ":" + value.port());
         } catch (Exception e) {
             context.warn("unable to provide data for graphics client relocation: " + e.getMessage());

@@ -9,16 +9,18 @@ import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
-import io.ferry.api.hypervisor.MigrationControl;
-import io.ferry.api.hypervisor.MigrationStats;
-import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.hypervisor.GraphicsConsole;
+import io.ferry.testkit.CookieRoundTrip;
 import io.ferry.testkit.Fragments;
+import io.ferry.testkit.SectionMetadata;
 import io.ferry.testkit.TestSectionContext;
-import java.io.InputStream;
-import java.io.OutputStream;
+import io.ferry.testkit.TwoHosts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.Test;
 import org.w3c.dom.Element;
@@ -80,13 +82,33 @@ public class GraphicsSectionTest {
     }
 
     @Test
-    public void formatThenParseIsIdentity() throws Exception {
+    public void registeredAsLibvirtsOptionalSectionOfPrepareAndPerform() {
+        SectionMetadata graphics = SectionMetadata.of(GraphicsSection.class);
+        assertEquals("graphics", graphics.feature());
+        assertEquals(Mandatory.NEVER, graphics.mandatory());
+        assertEquals(Set.of(Phase.PREPARE), graphics.bakes());
+        assertEquals(Set.of(Phase.PERFORM), graphics.eats());
+    }
+
+    @Test
+    public void theDestinationsListenerReachesTheSourcesClients() throws Exception {
+        TwoHosts<GraphicsRelocation> hosts = TwoHosts.of(section);
+        FakeConsole source = new FakeConsole(List.of(new DomainSpec.Graphics("vnc", 5900, "0.0.0.0")));
+        hosts.source().offer(source);
+        hosts.destination().offer(new FakeConsole(List.of(new DomainSpec.Graphics("vnc", 5907, "0.0.0.0"))));
+        hosts.migrate();
+        assertEquals(List.of("vnc destination:5907 -1 null"), source.relocations);
+    }
+
+    @Test
+    public void formatThenParseThroughTheCookieIsIdentity() throws Exception {
+        CookieRoundTrip<GraphicsRelocation> trip = CookieRoundTrip.of(section);
         for (GraphicsRelocation value : List.of(
                 new GraphicsRelocation("spice", 5900, "it's \"<&>\"", 5901, "O=a&b, CN='x'"),
                 new GraphicsRelocation("spice", 0, "::", -1, null),
                 new GraphicsRelocation("vnc", 65535, "host.example", null, null),
                 new GraphicsRelocation("dbus", 1, "h", null, "s"))) {
-            assertEquals(value, section.parse(format(value)));
+            assertEquals(value, trip.roundTrip(value));
         }
     }
 
@@ -131,14 +153,14 @@ public class GraphicsSectionTest {
     public void bakeHasNothingToSayWithoutAGraphicsServer() {
         assertEquals(Optional.empty(), section.bake(new TestSectionContext()));
         TestSectionContext context = new TestSectionContext();
-        context.vm(new FakeVm(List.of(new DomainSpec.Graphics("sdl", 0, null))));
+        context.offer(new FakeConsole(List.of(new DomainSpec.Graphics("sdl", 0, null))));
         assertEquals(Optional.empty(), section.bake(context));
     }
 
     @Test
     public void bakeDescribesTheFirstVncOrSpiceListener() {
         TestSectionContext context = new TestSectionContext();
-        context.vm(new FakeVm(List.of(new DomainSpec.Graphics("sdl", 0, null),
+        context.offer(new FakeConsole(List.of(new DomainSpec.Graphics("sdl", 0, null),
                 new DomainSpec.Graphics("vnc", 5907, "127.0.0.1"), new DomainSpec.Graphics("spice", 5908, "127.0.0.1"))));
         assertEquals(Optional.of(new GraphicsRelocation("vnc", 5907, "127.0.0.1", null, null)), section.bake(context));
     }
@@ -147,7 +169,7 @@ public class GraphicsSectionTest {
     public void spiceGetsNoTlsPortAndTheConfiguredSubject() {
         section.configure(config(" CN=dest.example "));
         TestSectionContext context = new TestSectionContext();
-        context.vm(new FakeVm(List.of(new DomainSpec.Graphics("spice", 5930, null))));
+        context.offer(new FakeConsole(List.of(new DomainSpec.Graphics("spice", 5930, null))));
         assertEquals(Optional.of(new GraphicsRelocation("spice", 5930, "0.0.0.0", -1, "CN=dest.example")), section.bake(context));
         section.configure(config(""));
         assertEquals(null, section.bake(context).get().tlsSubject());
@@ -156,10 +178,10 @@ public class GraphicsSectionTest {
     @Test
     public void eatRelocatesClientsToTheDestinationsListener() {
         TestSectionContext context = new TestSectionContext();
-        FakeVm vm = new FakeVm(List.of(new DomainSpec.Graphics("spice", 5900, "127.0.0.1")));
-        context.vm(vm);
+        FakeConsole vm = new FakeConsole(List.of(new DomainSpec.Graphics("spice", 5900, "127.0.0.1")));
+        context.offer(vm);
         section.eat(context, new GraphicsRelocation("spice", 5901, "192.0.2.7", 5902, "CN=b"));
-        assertEquals(List.of("spice 192.0.2.7:5901 CN=b"), vm.relocations);
+        assertEquals(List.of("spice 192.0.2.7:5901 5902 CN=b"), vm.relocations);
         assertTrue(context.warn.isEmpty());
     }
 
@@ -167,20 +189,20 @@ public class GraphicsSectionTest {
     public void eatUsesThePeersHostnameForAWildcardListen() {
         for (String wildcard : List.of("0.0.0.0", "::")) {
             TestSectionContext context = new TestSectionContext();
-            FakeVm vm = new FakeVm(List.of());
-            context.vm(vm);
+            FakeConsole vm = new FakeConsole(List.of());
+            context.offer(vm);
             context.remoteHost(new SectionContext.Host("host-b.example", UUID.randomUUID()));
             section.eat(context, new GraphicsRelocation("vnc", 5901, wildcard, null, null));
-            assertEquals(List.of("vnc host-b.example:5901 null"), vm.relocations);
+            assertEquals(List.of("vnc host-b.example:5901 -1 null"), vm.relocations);
         }
     }
 
     @Test
     public void aFailingRelocationIsOnlyAWarning() {
         TestSectionContext context = new TestSectionContext();
-        FakeVm vm = new FakeVm(List.of());
+        FakeConsole vm = new FakeConsole(List.of());
         vm.failure = new HypervisorException("domain 'vm' has no vnc graphics");
-        context.vm(vm);
+        context.offer(vm);
         section.eat(context, new GraphicsRelocation("vnc", 5901, "192.0.2.7", null, null));
         assertEquals(List.of("unable to provide data for graphics client relocation: domain 'vm' has no vnc graphics"), context.warn);
     }
@@ -190,8 +212,8 @@ public class GraphicsSectionTest {
         TestSectionContext context = new TestSectionContext();
         section.eat(context, new GraphicsRelocation("spice", 5900, "192.0.2.7", 5901, null));
         assertTrue(context.warn.isEmpty());
-        FakeVm vm = new FakeVm(List.of());
-        context.vm(vm);
+        FakeConsole vm = new FakeConsole(List.of());
+        context.offer(vm);
         section.eat(context, new GraphicsRelocation("vnc", 5900, "0.0.0.0", null, null));
         assertTrue(vm.relocations.isEmpty());
         assertEquals(1, context.warn.size());
@@ -211,64 +233,32 @@ public class GraphicsSectionTest {
         };
     }
 
-    /** A VM with given graphics listeners that records relocations. */
-    static final class FakeVm implements VirtualMachine {
+    /** A VM's graphics with given listeners that records relocations. */
+    static final class FakeConsole implements GraphicsConsole {
         final List<DomainSpec.Graphics> listeners;
         final List<String> relocations = new ArrayList<>();
         HypervisorException failure;
 
-        FakeVm(List<DomainSpec.Graphics> listeners) {
+        FakeConsole(List<DomainSpec.Graphics> listeners) {
             this.listeners = listeners;
         }
 
         @Override
-        public List<DomainSpec.Graphics> graphicsListeners() {
+        public List<DomainSpec.Graphics> listeners() {
             return listeners;
         }
 
         @Override
-        public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) throws HypervisorException {
+        public void relocateClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject) throws HypervisorException {
             if (failure != null) {
                 throw failure;
             }
-            relocations.add(destination.type() + " " + destination.listen() + ":" + destination.port() + " " + tlsSubject);
+            relocations.add(destination.type() + " " + destination.listen() + ":" + destination.port() + " " + tlsPort + " " + tlsSubject);
         }
 
         @Override
-        public DomainSpec spec() {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public boolean isRunning() {
+        public boolean awaitClientsMigrated(long timeoutMillis) {
             return true;
-        }
-
-        @Override
-        public void pause() {
-        }
-
-        @Override
-        public void resume() {
-        }
-
-        @Override
-        public void destroy() {
-        }
-
-        @Override
-        public String memoryDigest() {
-            return "0";
-        }
-
-        @Override
-        public MigrationStats sendMemory(OutputStream out, MigrationControl control) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public MigrationStats receiveMemory(InputStream in, MigrationControl control) {
-            throw new UnsupportedOperationException();
         }
     }
 }

@@ -86,7 +86,7 @@ public class FileLockManager implements LockManager {
             }
             LeaseFile taken = new LeaseFile(resource, true, request.owner(), request.ownerUuid().toString(),
                     request.domainName(), lease.generation() + 1);
-            taken.write(channel);
+            taken.write(channel, true);
             return taken.generation();
         } catch (IOException e) {
             throw new LockException("cannot take the lease of " + resource + " in " + directory + ": " + e.getMessage(), e);
@@ -101,7 +101,7 @@ public class FileLockManager implements LockManager {
                 return lease.generation();
             }
             LeaseFile released = new LeaseFile(resource, false, "", "", "", lease.generation() + 1);
-            released.write(channel);
+            released.write(channel, false);
             return released.generation();
         } catch (IOException e) {
             throw new LockException("cannot release the lease of " + resource + ": " + e.getMessage(), e);

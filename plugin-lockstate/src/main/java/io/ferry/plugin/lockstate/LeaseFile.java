@@ -25,7 +25,12 @@ record LeaseFile(String resource, boolean held, String owner, String ownerUuid, 
                 p.getProperty("ownerUuid", ""), p.getProperty("domain", ""), Long.parseLong(p.getProperty("generation", "0")));
     }
 
-    void write(FileChannel channel) throws IOException {
+    /**
+     * @param durable forced to disk before it returns: an acquire must be (a host that took a lease keeps it through
+     *        a power cut); a release need not (lost, the lease stays with the host that lost power: nobody else takes
+     *        it, and a migration's switch-over does not wait for the disk)
+     */
+    void write(FileChannel channel, boolean durable) throws IOException {
         Properties p = new Properties();
         p.setProperty("resource", resource);
         p.setProperty("held", Boolean.toString(held));
@@ -37,7 +42,9 @@ record LeaseFile(String resource, boolean held, String owner, String ownerUuid, 
         p.store(out, "Ferry disk lease");
         channel.truncate(0);
         channel.write(ByteBuffer.wrap(out.toByteArray()), 0);
-        channel.force(true);
+        if (durable) {
+            channel.force(true);
+        }
     }
 
     /** Holds the file lock for the length of one read-modify-write. */

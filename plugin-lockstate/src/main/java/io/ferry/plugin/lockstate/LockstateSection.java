@@ -2,11 +2,12 @@ package io.ferry.plugin.lockstate;
 
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.CookieSection;
-import io.ferry.api.cookie.DomainLeases;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.lock.DomainLeases;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
 import org.w3c.dom.Element;
@@ -48,13 +49,13 @@ public class LockstateSection implements CookieSection<LeaseState> {
 
     @Override
     public Optional<LeaseState> bake(SectionContext context) {
-        boolean hasDisks = context.domain().map(d -> !d.disks().isEmpty()).orElse(false);
-        return context.leases().filter(leases -> hasDisks).map(leases -> new LeaseState(leases.manager(), leases.state()));
+        boolean hasDisks = context.capability(DomainSpec.class).map(d -> !d.disks().isEmpty()).orElse(false);
+        return context.capability(DomainLeases.class).filter(leases -> hasDisks).map(leases -> new LeaseState(leases.manager(), leases.state()));
     }
 
     @Override
     public void eat(SectionContext context, LeaseState value) throws CookieException {
-        DomainLeases leases = context.leases().orElseThrow(() -> new CookieException("the source guards the disks of "
+        DomainLeases leases = context.capability(DomainLeases.class).orElseThrow(() -> new CookieException("the source guards the disks of "
                 + context.domainName() + " with lock manager " + value.driver() + ", and this host has no lock manager"));
         if (!leases.manager().equals(value.driver())) {
             throw new CookieException("lock manager mismatch: the source uses " + value.driver() + ", this host "

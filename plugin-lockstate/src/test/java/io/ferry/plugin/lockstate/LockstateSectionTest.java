@@ -8,10 +8,15 @@ import static org.junit.Assert.assertThrows;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.testkit.CookieRoundTrip;
 import io.ferry.testkit.Fragments;
+import io.ferry.testkit.SectionMetadata;
 import io.ferry.testkit.TestSectionContext;
+import io.ferry.testkit.TwoHosts;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.Test;
 import org.w3c.dom.Element;
@@ -77,11 +82,40 @@ public class LockstateSectionTest {
     }
 
     @Test
-    public void formatThenParseIsIdentity() throws Exception {
+    public void formatThenParseThroughTheCookieIsIdentity() {
+        CookieRoundTrip<LeaseState> trip = CookieRoundTrip.of(section);
         for (LeaseState value : List.of(new LeaseState("sanlock", "a:b:c"), new LeaseState("lockd", null),
                 new LeaseState("d'\"<&>", "x"))) {
-            assertEquals(value, section.parse(format(value)));
+            assertEquals(value, trip.roundTrip(value));
         }
+    }
+
+    @Test
+    public void registeredAsMandatoryWhenBaked() {
+        SectionMetadata lockstate = SectionMetadata.of(LockstateSection.class);
+        assertEquals(Mandatory.WHEN_BAKED, lockstate.mandatory());
+        assertEquals(Set.of(Phase.BEGIN, Phase.PERFORM), lockstate.bakes());
+        assertEquals(Set.of(Phase.PREPARE, Phase.FINISH), lockstate.eats());
+    }
+
+    @Test
+    public void theDestinationAcquiresWithTheStateTheSourceReleased() throws Exception {
+        TwoHosts<LeaseState> hosts = TwoHosts.of(section).domain(ONE_DISK);
+        hosts.source().offer(new RecordingLeases("file", "abc:3"));
+        RecordingLeases destination = new RecordingLeases("file", null);
+        hosts.destination().offer(destination);
+        TwoHosts.Migration<LeaseState> migration = hosts.migrate();
+        assertEquals("abc:3", destination.acquiredWith);
+        assertTrue(migration.cookie(Phase.BEGIN).orElseThrow().contains("<feature name='lockstate'/>"));
+    }
+
+    @Test
+    public void aDestinationWithoutTheSectionCannotTakeTheDomain() {
+        TwoHosts<LeaseState> hosts = TwoHosts.between(section, SectionMetadata.of(LockstateSection.class), section,
+                SectionMetadata.of(LockstateSection.class).withVersion("2.0")).domain(ONE_DISK);
+        hosts.source().offer(new RecordingLeases("file", "abc:3"));
+        assertEquals("cookie section lockstate is mandatory for this domain, but the source has version 1.0 and this host 2.0",
+                assertThrows(CookieException.class, hosts::migrate).getMessage());
     }
 
     @Test

@@ -1,6 +1,6 @@
 package io.ferry.plugin.lockstate;
 
-import io.ferry.api.cookie.DomainLeases;
+import io.ferry.api.lock.DomainLeases;
 
 /** Leases that record what the section hands them. */
 final class RecordingLeases implements DomainLeases {

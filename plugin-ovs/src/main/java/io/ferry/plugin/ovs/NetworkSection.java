@@ -106,7 +106,8 @@ public class NetworkSection implements CookieSection<PortData> {
     public Optional<PortData> bake(SectionContext context) {
         // this host's interface names are the running VM's: domain() is the definition for the destination,
         // which a migration's --xml may have renamed
-        Optional<DomainSpec> here = context.vm().map(VirtualMachine::spec).or(context::domain);
+        Optional<DomainSpec> here = context.capability(VirtualMachine.class).map(VirtualMachine::spec)
+                .or(() -> context.capability(DomainSpec.class));
         if (here.isEmpty()) {
             return Optional.empty();
         }
@@ -141,7 +142,7 @@ public class NetworkSection implements CookieSection<PortData> {
      */
     @Override
     public void eat(SectionContext context, PortData value) {
-        List<DomainSpec.Nic> nics = context.domain().map(DomainSpec::nics).orElse(List.of());
+        List<DomainSpec.Nic> nics = context.capability(DomainSpec.class).map(DomainSpec::nics).orElse(List.of());
         for (PortData.Interface sent : value.interfaces()) {
             if (!OPENVSWITCH.equals(sent.vportType()) || sent.portData() == null) {
                 continue;

@@ -19,6 +19,9 @@ import javax.xml.stream.XMLStreamReader;
 
 /** Incoming {@code <domainsnapshot>} documents checked as a hierarchy: each parent present, no cycle. */
 final class SnapshotForest {
+    /** A {@code <domainsnapshot>} around a domain definition, which the core allows 64 levels. */
+    static final int MAX_DEPTH = 65;
+
     private SnapshotForest() {
     }
 
@@ -136,6 +139,8 @@ final class SnapshotForest {
         factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         factory.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, false);
+        // as the core's hardened parser: nesting is bounded (a 100,000-deep <name> overflowed DOM's stack)
+        factory.setProperty("http://www.oracle.com/xml/jaxp/properties/maxElementDepth", MAX_DEPTH);
         return factory;
     }
 }

@@ -66,7 +66,7 @@ public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
         }
         String current = store.current(context.domainUuid()).orElse(null);
         String digest = SnapshotStream.digest(snapshots, current);
-        context.sideStream().ifPresent(stream -> stream.offer(out -> SnapshotStream.write(out, snapshots, current)));
+        context.capability(SideStream.class).ifPresent(stream -> stream.offer(out -> SnapshotStream.write(out, snapshots, current)));
         context.info("offers " + snapshots.size() + " snapshots (current: " + current + ")");
         return Optional.of(new SnapshotDescriptor(snapshots.size(), digest));
     }
@@ -81,7 +81,7 @@ public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
             throw new CookieException("migration cookie announces " + value.count() + " snapshots (limit "
                     + SnapshotStream.MAX_COUNT + ")");
         }
-        SideStream stream = context.sideStream()
+        SideStream stream = context.capability(SideStream.class)
                 .orElseThrow(() -> new CookieException("the snapshots of domain " + context.domainName() + " need a side stream"));
         SnapshotStream.Contents contents;
         try (InputStream in = stream.open()) {

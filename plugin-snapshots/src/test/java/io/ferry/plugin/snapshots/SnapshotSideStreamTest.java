@@ -6,7 +6,11 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.Phase;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.testkit.SectionMetadata;
+import io.ferry.testkit.TestSectionContext;
+import io.ferry.testkit.TwoHosts;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -50,6 +54,18 @@ public class SnapshotSideStreamTest {
         assertEquals(List.of("root", "child", "sibling", "grandchild"), staged.stream().map(Snapshot::name).toList());
         assertEquals(tree.get(2), staged.get(3));
         assertEquals("grandchild", destination.stagedCurrent.get("m1"));
+    }
+
+    @Test
+    public void betweenTwoHostsTheBodiesTakeTheSideStreamAndTheDescriptorTheCookie() throws Exception {
+        SnapshotsSection atSource = new SnapshotsSection(source);
+        source.snapshots.put(TestSectionContext.DOMAIN_UUID, List.of(snapshot("root", null), snapshot("child", "root")));
+        source.current.put(TestSectionContext.DOMAIN_UUID, "child");
+        TwoHosts.Migration<SnapshotDescriptor> migration = TwoHosts.between(atSource, SectionMetadata.of(SnapshotsSection.class),
+                new SnapshotsSection(destination), SectionMetadata.of(SnapshotsSection.class)).migrate();
+        assertTrue(migration.cookie(Phase.BEGIN).orElseThrow().contains("<feature name='snapshots'/>"));
+        assertEquals(List.of("root", "child"), destination.staged.get("test").stream().map(Snapshot::name).toList());
+        assertEquals("child", destination.stagedCurrent.get("test"));
     }
 
     @Test
@@ -122,6 +138,22 @@ public class SnapshotSideStreamTest {
         CookieException e = assertThrows(CookieException.class, () -> eat(context, descriptor));
         assertTrue(e.getMessage(), e.getMessage().startsWith("snapshots stream carries a malformed <domainsnapshot>: ")
                 && e.getMessage().contains("DOCTYPE"));
+    }
+
+    @Test
+    public void aDeeplyNestedSnapshotIsRefusedNotOverflowingTheStack() throws Exception {
+        // 100,000 levels (0.7 MB, within the 4 MiB per snapshot) made DOM overflow the stack reading <name>; the
+        // streaming reader refuses elements in a <name>, and nesting anywhere past the core's limit
+        String nested = "<x>".repeat(100_000) + "a" + "</x>".repeat(100_000);
+        for (String deep : List.of("<domainsnapshot><name>" + nested + "</name></domainsnapshot>",
+                "<domainsnapshot><name>a</name><description>" + nested + "</description></domainsnapshot>")) {
+            FakeContext context = new FakeContext();
+            CookieException e = assertThrows(CookieException.class,
+                    () -> eat(context, bake(context, List.of(new Snapshot("a", null, deep)), null)));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("snapshots stream carries a malformed <domainsnapshot>: "));
+            assertTrue(e.getMessage(), deep.contains("<name><x>") || e.getMessage().contains("maxElementDepth"));
+            assertTrue(destination.staged.isEmpty());
+        }
     }
 
     private void assertHierarchyRefused(String message, Snapshot... snapshots) throws Exception {

@@ -9,7 +9,8 @@ import org.w3c.dom.NodeList;
 /**
  * Writes DOM the way libvirt formats its XML: two-space indentation, attribute values in single quotes, an
  * element with nothing inside closed as {@code <x/>}, text kept on its element's line. Whitespace-only text
- * between elements is layout and is re-made; other text is kept as it is.
+ * between elements is layout and is re-made; other text, also an element's whitespace-only text, is kept as
+ * it is.
  *
  * <p>DOM keeps attributes sorted by name, so attribute order is alphabetical; XML and libvirt's parser give
  * it no meaning.
@@ -40,15 +41,18 @@ public final class XmlWriter {
         NodeList children = element.getChildNodes();
         boolean hasElements = false;
         boolean hasText = false;
+        boolean hasBlankText = false;
         for (int i = 0; i < children.getLength(); i++) {
             Node child = children.item(i);
             if (child.getNodeType() == Node.ELEMENT_NODE) {
                 hasElements = true;
             } else if (isText(child) && !child.getNodeValue().isBlank()) {
                 hasText = true;
+            } else if (isText(child) && !child.getNodeValue().isEmpty()) {
+                hasBlankText = true;
             }
         }
-        if (!hasElements && !hasText) {
+        if (!hasElements && !hasText && !hasBlankText) {
             out.append("/>\n");
         } else if (!hasElements) {
             out.append('>');
@@ -107,8 +111,9 @@ public final class XmlWriter {
                 case '&' -> out.append("&amp;");
                 case '\'' -> out.append(inAttribute ? "&apos;" : "'");
                 case '"' -> out.append(inAttribute ? "&quot;" : "\"");
-                // in an attribute a parser would turn these into spaces; elsewhere they are text
-                case '\t', '\n', '\r' -> out.append(inAttribute ? "&#" + (int) c + ";" : String.valueOf(c));
+                // a parser turns a raw CR into LF, and in an attribute tab and LF into spaces: kept as references
+                case '\r' -> out.append("&#13;");
+                case '\t', '\n' -> out.append(inAttribute ? "&#" + (int) c + ";" : String.valueOf(c));
                 default -> out.append(c);
             }
         }

@@ -1,0 +1,125 @@
+package io.ferry.bench;
+
+import io.ferry.launcher.LocalDaemon;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.HttpPeer;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationDriver;
+import io.ferry.protocol.MigrationFlags;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The control plane: an idle 64 MiB VM with a leased disk, an Open vSwitch NIC and graphics (every shipped section
+ * bakes) migrated back and forth between two real ferryd processes; each phase timed from the migration driver,
+ * as libvirt's virsh would see it. Prints the median and 90th percentile of each phase and of the five together,
+ * beside the in-run baseline of one control-channel round trip ({@code version} on a kept-alive connection: a reply
+ * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing.
+ */
+public final class ControlPlaneBench {
+    private static final List<String> PHASES = List.of("begin", "prepare", "perform", "finish", "confirm");
+    private static final String NAME = "cp-vm";
+
+    private ControlPlaneBench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 40;
+        Path work = Files.createTempDirectory("ferry-bench-cp-");
+        List<String> leases = List.of("--lease-dir", work.resolve("leases").toString());
+        // FERRYD_JAVA_OPTS reaches both daemons: a flight recording of each, say, to see where the milliseconds go
+        Map<String, String> env = System.getenv("FERRYD_JAVA_OPTS") == null ? Map.of()
+                : Map.of("FERRYD_JAVA_OPTS", System.getenv("FERRYD_JAVA_OPTS"));
+        try (LocalDaemon a = LocalDaemon.start(home, work, "cp-a", leases, env);
+                LocalDaemon b = LocalDaemon.start(home, work, "cp-b", leases, env)) {
+            ControlClient[] hosts = {new ControlClient(a.uri()), new ControlClient(b.uri())};
+            hosts[0].post("domains", Map.of(), domain().getBytes(StandardCharsets.UTF_8));
+            hosts[0].post("domains/" + NAME + "/start", Map.of(), new byte[0]);
+
+            long roundTrip = roundTripNanos(hosts[0]);
+            Map<String, long[]> times = new LinkedHashMap<>();
+            for (String phase : PHASES) {
+                times.put(phase, new long[runs]);
+            }
+            long[] totals = new long[runs];
+            int warmUp = Math.max(5, runs / 4);
+            for (int i = -warmUp; i < runs; i++) {
+                int from = (i + warmUp) % 2;
+                Map<String, Long> phases = migrate(hosts[from], hosts[1 - from]);
+                if (i >= 0) {
+                    int run = i;
+                    phases.forEach((phase, nanos) -> times.get(phase)[run] = nanos);
+                    totals[i] = phases.values().stream().mapToLong(Long::longValue).sum();
+                }
+            }
+            System.out.printf("control plane of an idle 64 MiB VM, every shipped section, %d migrations after %d to warm up%n",
+                    runs, warmUp);
+            System.out.printf("baseline, one control-channel round trip (version): %6.2f ms%n", roundTrip / 1e6);
+            for (Map.Entry<String, long[]> phase : times.entrySet()) {
+                System.out.printf("  %-8s median %6.2f ms   p90 %6.2f ms%n", phase.getKey(), percentile(phase.getValue(), 50),
+                        percentile(phase.getValue(), 90));
+            }
+            double median = percentile(totals, 50);
+            System.out.printf("five phases: median %6.2f ms   p90 %6.2f ms   (%.1fx a round trip; target 25 ms)%n", median,
+                    percentile(totals, 90), median / (roundTrip / 1e6));
+        } finally {
+            Bench.deleteTree(work);
+        }
+    }
+
+    /** One migration; each phase's time, measured between the driver's reports of consecutive phases. */
+    private static Map<String, Long> migrate(ControlClient source, ControlClient destination) throws Exception {
+        Map<String, Long> phases = new LinkedHashMap<>();
+        long[] last = {System.nanoTime()};
+        MigrationDriver driver = new MigrationDriver(new MigrationDriver.Listener() {
+            @Override
+            public void step(String phase, String host, String cookie) {
+                long now = System.nanoTime();
+                phases.put(phase, now - last[0]);
+                last[0] = now;
+            }
+
+            @Override
+            public void warning(String message) {
+                System.err.println("warning: " + message);
+            }
+        });
+        Messages.Migrate request = new Messages.Migrate(NAME, destination.uri(),
+                new MigrationFlags(true, false, false, false, true, false, false), null, null, 0);
+        driver.run(new HttpPeer(source), new HttpPeer(destination), request);
+        return phases;
+    }
+
+    /** The median of 200 {@code GET version} on one kept-alive connection. */
+    static long roundTripNanos(ControlClient client) throws Exception {
+        long[] samples = new long[200];
+        for (int i = 0; i < samples.length; i++) {
+            long start = System.nanoTime();
+            client.get("version");
+            samples[i] = System.nanoTime() - start;
+        }
+        return (long) (percentile(samples, 50) * 1e6);
+    }
+
+    /** The {@code p}th percentile of {@code nanos}, in milliseconds. */
+    private static double percentile(long[] nanos, int p) {
+        long[] sorted = nanos.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, sorted.length * p / 100)] / 1e6;
+    }
+
+    private static String domain() {
+        return "<domain type='sim'><name>" + NAME + "</name><uuid>00000000-0000-4000-8000-0000000c0025</uuid>"
+                + "<memory unit='MiB'>64</memory><vcpu>1</vcpu><metadata><sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0'"
+                + " dirty-pages-per-second='0'/></metadata><devices>"
+                + "<disk type='file' device='disk'><source file='/var/lib/ferry/images/cp-vm.img'/><target dev='vda' bus='virtio'/></disk>"
+                + "<interface type='bridge'><mac address='52:54:00:12:34:25'/><source bridge='br0'/><virtualport type='openvswitch'/>"
+                + "</interface><graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/></devices></domain>";
+    }
+}

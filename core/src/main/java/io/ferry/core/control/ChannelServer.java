@@ -1,0 +1,88 @@
+package io.ferry.core.control;
+
+import java.net.InetSocketAddress;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.handler.ErrorHandler;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.NetworkConnectionLimit;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * The control channel's HTTP server: Jetty, embedded in the core, bound to the listen address only. What one
+ * client may hold is bounded: {@value #WORKERS} worker threads, {@value #MAX_CONNECTIONS} connections, {@value #IDLE_MILLIS} ms of silence per connection, {@value #HEADER_MILLIS}
+ * ms to complete a request's headers ({@link SlowClients}), {@value #HEADER_BYTES} bytes of headers, and the
+ * routes' own body limits.
+ */
+final class ChannelServer {
+    static final int WORKERS = 64;
+    static final int MAX_CONNECTIONS = 1024;
+    /** Room kept free for clients that send their request at once: beyond this, newcomers that do not are closed. */
+    static final int EVICT_ABOVE = MAX_CONNECTIONS - 64;
+    static final long IDLE_MILLIS = 30_000;
+    static final long HEADER_MILLIS = 10_000;
+    static final int HEADER_BYTES = 8 * 1024;
+
+    private final Server server;
+    private final ServerConnector connector;
+    private final SlowClients slowClients;
+
+    /** @param tls null: plain HTTP */
+    ChannelServer(InetSocketAddress listen, SSLContext tls, Handler handler) {
+        // the queue needs no bound of its own: each connection has at most a request or two waiting in it
+        QueuedThreadPool workers = new QueuedThreadPool(WORKERS, 2, 60_000);
+        workers.setName("ferry-control");
+        workers.setDaemon(true);
+        workers.setReservedThreads(0);
+        server = new Server(workers);
+        HttpConfiguration http = new HttpConfiguration();
+        http.setSendServerVersion(false);
+        http.setRequestHeaderSize(HEADER_BYTES);
+        HttpConnectionFactory plain = new HttpConnectionFactory(http);
+        connector = tls == null ? new ServerConnector(server, 1, 1, plain)
+                : new ServerConnector(server, 1, 1, new SslConnectionFactory(ChannelTls.server(tls), plain.getProtocol()), plain);
+        connector.setHost(listen.getAddress().getHostAddress()); // never every address by default
+        connector.setPort(listen.getPort());
+        connector.setIdleTimeout(IDLE_MILLIS);
+        connector.setAcceptQueueSize(128);
+        connector.setAcceptedTcpNoDelay(true); // a reply never waits for the client's delayed ACK
+        connector.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
+        slowClients = new SlowClients(HEADER_MILLIS, EVICT_ABOVE, server.getScheduler());
+        connector.addBean(slowClients);
+        server.addConnector(connector);
+        server.setHandler(handler);
+        server.setErrorHandler(ChannelServer::error);
+    }
+
+    /** What Jetty refuses itself (a malformed request, headers over the limit) goes out as the channel's one-line error. */
+    private static boolean error(Request request, Response response, Callback callback) {
+        Object status = request.getAttribute(ErrorHandler.ERROR_STATUS);
+        Object message = request.getAttribute(ErrorHandler.ERROR_MESSAGE);
+        new KeptAliveReply(response, callback).error(status instanceof Integer code ? code : 400,
+                message != null ? message.toString() : "bad request");
+        return true;
+    }
+
+    void start() throws Exception {
+        server.start();
+    }
+
+    InetSocketAddress address() {
+        return new InetSocketAddress(connector.getHost(), connector.getLocalPort());
+    }
+
+    void stop() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            // stopping is all it was for
+        }
+    }
+}

@@ -1,0 +1,100 @@
+package io.ferry.core.control;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.DomainMessages.Done;
+import io.ferry.protocol.Operation;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.Test;
+
+/** The channel's handling of a request beyond routing: a client that is gone, a call kept alive while it runs. */
+public class ChannelHandlerTest {
+    @Test(timeout = 120_000)
+    public void aStateChangingRequestWhoseClientLeftWhileItWaitedForAWorkerIsNotRun() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger busy = new AtomicInteger();
+        AtomicInteger destroyed = new AtomicInteger();
+        RouteTable routes = new RouteTable()
+                .add(Route.of(Operation.LIST_DOMAINS, Route.Access.OPERATOR, call -> {
+                    busy.incrementAndGet();
+                    release.await();
+                    return Reply.xml("<domains/>");
+                }))
+                .add(Route.of(Operation.DESTROY, Route.Access.OPERATOR, call -> {
+                    destroyed.incrementAndGet();
+                    return Reply.xml(Done.of("destroyed").toXml());
+                }));
+        ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
+                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
+        server.start();
+        String url = ChannelTls.url(server.address(), null);
+        ExecutorService clients = Executors.newCachedThreadPool();
+        try {
+            List<Future<?>> holding = new ArrayList<>();
+            for (int i = 0; i < ChannelServer.WORKERS; i++) { // more than the workers left by the selector and the acceptor
+                holding.add(clients.submit(() -> new DaemonClient(new ControlClient(url)).domains()));
+            }
+            while (busy.get() < ChannelServer.WORKERS - 4) {
+                Thread.sleep(50);
+            }
+            try (Socket gone = new Socket("127.0.0.1", server.address().getPort())) {
+                OutputStream out = gone.getOutputStream();
+                out.write(("POST /v1/" + Operation.DESTROY.path("vm1") + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                out.flush();
+                Thread.sleep(500); // queued behind the busy workers
+            }
+            release.countDown();
+            for (Future<?> call : holding) {
+                call.get(60, TimeUnit.SECONDS);
+            }
+            new DaemonClient(new ControlClient(url)).destroy("vm2");
+            assertEquals("only the request whose client waited for its reply ran", 1, destroyed.get());
+        } finally {
+            release.countDown();
+            clients.shutdownNow();
+            server.stop();
+        }
+    }
+
+    @Test(timeout = 120_000)
+    public void aLongCallIsKeptAliveAndItsLateErrorIsStillARefusal() throws Exception {
+        RouteTable routes = new RouteTable()
+                .add(Route.of(Operation.DESTROY, Route.Access.OPERATOR, call -> {
+                    Thread.sleep(ControlClient.HEARTBEAT_MILLIS + 2_000);
+                    throw new BadRequest(400, "Requested operation is not valid: domain is not running");
+                }))
+                .add(Route.of(Operation.START, Route.Access.OPERATOR, call -> {
+                    Thread.sleep(ControlClient.HEARTBEAT_MILLIS + 2_000);
+                    return Reply.xml(Done.of("started").toXml());
+                }));
+        ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
+                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
+        server.start();
+        try {
+            DaemonClient daemon = new DaemonClient(new ControlClient(ChannelTls.url(server.address(), null)).withTimeout(
+                    ControlClient.HEARTBEAT_MILLIS + 1_000)); // shorter than the call: only the heartbeat keeps it
+            daemon.start("vm1");
+            ChannelException refused = org.junit.Assert.assertThrows(ChannelException.class, () -> daemon.destroy("vm1"));
+            assertEquals("Requested operation is not valid: domain is not running", refused.getMessage());
+            assertTrue(refused.refused());
+        } finally {
+            server.stop();
+        }
+    }
+}

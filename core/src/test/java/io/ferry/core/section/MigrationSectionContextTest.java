@@ -1,0 +1,164 @@
+package io.ferry.core.section;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.cookie.MigrationJob;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.cookie.SideStream;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.GraphicsConsole;
+import io.ferry.api.hypervisor.MigrationControl;
+import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.Test;
+
+/** What a section finds with {@code capability}: what the core offered, the side stream of its feature, the VM's own. */
+public class MigrationSectionContextTest {
+    private static final DomainSpec SPEC = new DomainSpec("vm", UUID.randomUUID(), "sim", 1024, 1, List.of(), List.of(),
+            List.of(), "<domain/>");
+    private static final SectionContext.Host HERE = new SectionContext.Host("here", UUID.randomUUID());
+
+    private static MigrationSectionContext context(List<Object> offered, VirtualMachine vm, List<String> streamsAskedFor) {
+        return new MigrationSectionContext(Phase.PERFORM, "m1", "vm", SPEC.uuid(), offered, Optional.ofNullable(vm),
+                feature -> {
+                    streamsAskedFor.add(feature);
+                    return new SideStream() {
+                        @Override
+                        public void offer(Writer writer) {
+                        }
+
+                        @Override
+                        public InputStream open() {
+                            return InputStream.nullInputStream();
+                        }
+                    };
+                }, HERE, Optional.empty(), "").forSection("clock");
+    }
+
+    @Test
+    public void theOfferedCapabilitiesAreFoundByTheirTypes() {
+        MigrationJob job = new MigrationJob() {
+            @Override
+            public long startedMillis() {
+                return 7;
+            }
+
+            @Override
+            public MigrationStats stats() {
+                return MigrationStats.NONE;
+            }
+        };
+        List<String> streams = new ArrayList<>();
+        MigrationSectionContext context = context(List.of(SPEC, job), null, streams);
+        assertSame(SPEC, context.capability(DomainSpec.class).orElseThrow());
+        assertSame(job, context.capability(MigrationJob.class).orElseThrow());
+        assertTrue(context.capability(SideStream.class).isPresent());
+        assertEquals("the side stream is the asking section's", List.of("clock"), streams);
+        assertEquals(Optional.empty(), context.capability(VirtualMachine.class));
+        assertEquals(Optional.empty(), context.capability(GraphicsConsole.class));
+        assertEquals(Optional.empty(), MigrationSectionContext.offline(Phase.BEGIN, "b", "vm", SPEC.uuid(), HERE)
+                .capability(SideStream.class));
+    }
+
+    @Test
+    public void aVmsGraphicsAreItsOwnWhenItOffersThem() {
+        NewDriverVm vm = new NewDriverVm();
+        MigrationSectionContext context = context(List.of(SPEC), vm, new ArrayList<>());
+        assertSame(vm, context.capability(VirtualMachine.class).orElseThrow());
+        assertSame(vm, context.capability(GraphicsConsole.class).orElseThrow());
+    }
+
+    @Test
+    public void aDriverBuiltAgainstHypervisor11StillServesTheGraphicsSection() throws Exception {
+        OldDriverVm vm = new OldDriverVm();
+        GraphicsConsole graphics = context(List.of(SPEC), vm, new ArrayList<>()).capability(GraphicsConsole.class).orElseThrow();
+        assertEquals(OldDriverVm.LISTENERS, graphics.listeners());
+        graphics.relocateClients(new DomainSpec.Graphics("spice", 5901, "dst"), 5902, "CN=dst");
+        assertEquals(List.of("spice dst:5901 CN=dst"), vm.relocations);
+        assertTrue(graphics.awaitClientsMigrated(0));
+    }
+
+    /** A VM as a driver built against hypervisor 1.1 has it: the graphics methods of VirtualMachine, no GraphicsConsole. */
+    @SuppressWarnings("deprecation")
+    private static class OldDriverVm extends NewDriverVm {
+        static final List<DomainSpec.Graphics> LISTENERS = List.of(new DomainSpec.Graphics("spice", 5900, "src"));
+        final List<String> relocations = new ArrayList<>();
+
+        @Override
+        public <T> Optional<T> capability(Class<T> type) {
+            return type == GraphicsConsole.class ? Optional.empty() : super.capability(type);
+        }
+
+        @Override
+        public List<DomainSpec.Graphics> graphicsListeners() {
+            return LISTENERS;
+        }
+
+        @Override
+        public void relocateGraphicsClients(DomainSpec.Graphics destination, String tlsSubject) {
+            relocations.add(destination.type() + " " + destination.listen() + ":" + destination.port() + " " + tlsSubject);
+        }
+    }
+
+    private static class NewDriverVm implements VirtualMachine, GraphicsConsole {
+        @Override
+        public List<DomainSpec.Graphics> listeners() {
+            return List.of();
+        }
+
+        @Override
+        public void relocateClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject) {
+        }
+
+        @Override
+        public boolean awaitClientsMigrated(long timeoutMillis) {
+            return true;
+        }
+
+        @Override
+        public DomainSpec spec() {
+            return SPEC;
+        }
+
+        @Override
+        public boolean isRunning() {
+            return true;
+        }
+
+        @Override
+        public void pause() {
+        }
+
+        @Override
+        public void resume() {
+        }
+
+        @Override
+        public void destroy() {
+        }
+
+        @Override
+        public String memoryDigest() {
+            return "0";
+        }
+
+        @Override
+        public MigrationStats sendMemory(OutputStream out, MigrationControl control) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public MigrationStats receiveMemory(InputStream in, MigrationControl control) {
+            throw new UnsupportedOperationException();
+        }
+    }
+}

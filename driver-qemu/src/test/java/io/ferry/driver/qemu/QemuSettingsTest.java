@@ -1,0 +1,88 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import io.ferry.api.host.HostSettings;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.lang.annotation.Annotation;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.Test;
+
+/** The driver's settings: its configuration (etc/io.ferry.driver.qemu.cfg, and ferryd's flags through the settings table). */
+public class QemuSettingsTest {
+    @Test
+    public void theConfiguredProgressTimeoutHoldsWithoutAFlag() throws Exception {
+        assertEquals(30_000, QemuHypervisor.settings(host(Map.of()), config(30)).progressTimeoutMillis());
+    }
+
+    @Test
+    public void aProgressTimeoutThatIsNoPositiveNumberIsRefusedByName() {
+        // ferryd's --progress-timeout reaches the driver as this configuration (the settings table checks the flag)
+        for (long bad : new long[] {0, -1}) {
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> QemuHypervisor.settings(host(Map.of()), config(bad)));
+            assertEquals("invalid progress timeout '" + bad + "': expected a positive number of seconds", e.getMessage());
+        }
+    }
+
+    private static HostSettings host(Map<String, String> overrides) {
+        return new HostSettings() {
+            @Override
+            public Optional<String> override(String key) {
+                return Optional.ofNullable(overrides.get(key));
+            }
+
+            @Override
+            public Path resolve(String path) {
+                return Path.of(path);
+            }
+
+            @Override
+            public Path stateDir() {
+                return Path.of("/tmp/state");
+            }
+        };
+    }
+
+    private static QemuHypervisor.Config config(long progressTimeoutSeconds) {
+        return new QemuHypervisor.Config() {
+            @Override
+            public String emulator() {
+                return QemuSettings.DEFAULT_EMULATOR;
+            }
+
+            @Override
+            public String migrationPorts() {
+                return QemuSettings.DEFAULT_PORTS;
+            }
+
+            @Override
+            public long progressTimeoutSeconds() {
+                return progressTimeoutSeconds;
+            }
+
+            @Override
+            public long quitTimeoutMillis() {
+                return 3000;
+            }
+
+            @Override
+            public long commandTimeoutMillis() {
+                return 10_000;
+            }
+
+            @Override
+            public String ovsdb() {
+                return "";
+            }
+
+            @Override
+            public Class<? extends Annotation> annotationType() {
+                return QemuHypervisor.Config.class;
+            }
+        };
+    }
+}

@@ -1,0 +1,148 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * Who may drive a daemon, with real daemons: plain TCP only on loopback unless --insecure-tcp says otherwise; on
+ * TLS, operators and peers by certificate subject, and nobody else; two daemons that know each other as peers
+ * migrate (peer-to-peer, direct and tunnelled, with snapshots) while a peer's certificate may do nothing else.
+ */
+public class ChannelAccessIT {
+    private static Path ca;
+
+    @BeforeClass
+    public static void makeCertificates() throws Exception {
+        ca = Files.createDirectories(Installation.WORK.resolve("access-" + System.nanoTime())).resolve("ca");
+        Process process = new ProcessBuilder(Installation.HOME.resolve("bin/ferry-make-test-ca").toString(), ca.toString(), "host-a",
+                "host-b", "client", "stranger").redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(output, process.waitFor(120, TimeUnit.SECONDS) && process.exitValue() == 0);
+    }
+
+    @Test
+    public void plainTcpOffLoopbackIsRefusedWithOneLineUnlessInsecureTcpIsGiven() throws Exception {
+        DaemonProcess.Refusal refusal = DaemonProcess.refused(Installation.HOME, "--listen", "0.0.0.0:0");
+        assertEquals(refusal.toString(), 1, refusal.exit());
+        assertEquals("ferryd: plain TCP serves loopback only: listening on 0.0.0.0:0 needs TLS (--tls-keystore, --tls-truststore, "
+                + "--tls-password-file), or --insecure-tcp (insecureTcp) to let anyone who reaches it drive this daemon\n", refusal.stderr());
+
+        try (DaemonProcess open = DaemonProcess.start("insecure", "--listen", "0.0.0.0:0", "--insecure-tcp")) {
+            String url = open.url();
+            assertTrue(url, url.startsWith("ferry+tcp://") && !url.contains("127.0.0.1"));
+            open.ferryOk("list", "--all");
+            assertTrue(open.log(), open.log().contains("ControlServer - insecure TCP (insecureTcp): the control channel is plain TCP "
+                    + "off loopback, so anyone who reaches " + url + " may drive this daemon"));
+        }
+    }
+
+    @Test
+    public void aCertificateInNeitherListIsRefusedNamingItsSubject() throws Exception {
+        try (DaemonProcess daemon = DaemonProcess.start("listed", tls("host-a"))) {
+            String refusal = "certificate subject 'CN=stranger' is neither an operator nor a peer of this daemon (tlsAllowOperators, "
+                    + "tlsAllowPeers)";
+            Installation.Result stranger = Installation.ferry(client("stranger"), "-c", daemon.url(), "list", "--all");
+            assertEquals(stranger.toString(), "error: " + refusal + "\n", stranger.err());
+            assertEquals(1, stranger.exit());
+            assertTrue(daemon.log(), daemon.log().contains("Callers - " + refusal + " from 127.0.0.1:"));
+            assertTrue(daemon.log(), daemon.log().contains("ControlServer - TLS clients: operators [CN=client], peers [CN=host-*]; any "
+                    + "other certificate is refused"));
+            assertEquals(0, Installation.ferry(client("client"), "-c", daemon.url(), "list", "--all").exit());
+        }
+    }
+
+    @Test
+    public void peersMigrateButMayDoNothingElse() throws Exception {
+        try (DaemonProcess a = DaemonProcess.start("host-a", tls("host-a")); DaemonProcess b = DaemonProcess.start("host-b", tls("host-b"))) {
+            SimDomain direct = SimDomain.idle("peered", 16);
+            SimDomain tunnelled = SimDomain.idle("tunnelled", 16);
+            ok(a, "define", direct.file().toString());
+            ok(a, "start", direct.name());
+            ok(a, "snapshot-create-as", direct.name(), "before");
+            ok(a, "define", tunnelled.file().toString());
+            ok(a, "start", tunnelled.name());
+            String digest = digest(a, direct.name());
+
+            // host-b's certificate, as a command line would use it, on host-a: a peer
+            String refusal = "error: certificate subject 'CN=host-b' is a peer of this daemon: it may take part in migrations, not ";
+            assertRefused(refusal + "define", ferry("host-b", a, "define", SimDomain.idle("intruder", 16).file().toString()));
+            assertRefused(refusal + "destroy", ferry("host-b", a, "destroy", direct.name()));
+            assertRefused(refusal + "snapshot-create", ferry("host-b", a, "snapshot-create-as", direct.name(), "mine"));
+            assertRefused(refusal + "snapshot-list", ferry("host-b", a, "snapshot-list", direct.name()));
+            assertRefused(refusal + "list-domains", ferry("host-b", a, "list", "--all"));
+            assertRefused(refusal + "migrate", ferry("host-b", a, "migrate", "--live", "--p2p", direct.name(), b.url()));
+            assertEquals("running (booted)", state(a, direct.name()));
+
+            ok(a, "migrate", "--live", "--p2p", direct.name(), b.url());
+            ok(a, "migrate", "--live", "--p2p", "--tunnelled", tunnelled.name(), b.url());
+            assertEquals("running (migrated)", state(b, direct.name()));
+            assertEquals("running (migrated)", state(b, tunnelled.name()));
+            assertEquals(digest, digest(b, direct.name()));
+            assertTrue(ok(b, "snapshot-list", direct.name()).out().contains(" before "));
+            Installation.Result left = ferry("client", a, "dominfo", direct.name());
+            assertTrue(left.toString(), left.exit() != 0 || !left.out().contains("State:          running"));
+
+            assertTrue(a.log(), a.log().contains("INFO  io.ferry.audit - CN=client (operator) migrate domain " + direct.name() + ": ok"));
+            assertTrue(a.log(), a.log().contains("INFO  io.ferry.audit - CN=host-b (peer) define -: refused: " + refusal.substring(7)
+                    + "define"));
+            assertTrue(b.log(), b.log().matches("(?s).*INFO  io\\.ferry\\.audit - CN=host-a \\(peer\\) prepare migration [0-9a-f-]+: ok.*"));
+            assertTrue(b.log(), b.log().matches("(?s).*INFO  io\\.ferry\\.audit - CN=host-a \\(peer\\) tunnel migration [0-9a-f-]+: ok.*"));
+            assertTrue(b.log(), b.log().matches("(?s).*INFO  io\\.ferry\\.audit - CN=host-a \\(peer\\) finish migration [0-9a-f-]+: ok.*"));
+            ok(b, "destroy", direct.name());
+            ok(b, "destroy", tunnelled.name());
+        }
+    }
+
+    /** A daemon of TLS identity {@code name} whose operator is {@code client} and whose peers are the {@code host-*}. */
+    private static String[] tls(String name) {
+        return new String[] {"--tls-keystore", ca.resolve(name + ".p12").toString(), "--tls-truststore",
+                ca.resolve("truststore.p12").toString(), "--tls-password-file", ca.resolve("password").toString(),
+                "--tls-allow-operator", "CN=client", "--tls-allow-peer", "CN=host-*"};
+    }
+
+    private static Map<String, String> client(String name) {
+        return Map.of("FERRY_TLS_KEYSTORE", ca.resolve(name + ".p12").toString(), "FERRY_TLS_TRUSTSTORE",
+                ca.resolve("truststore.p12").toString(), "FERRY_TLS_PASSWORD_FILE", ca.resolve("password").toString());
+    }
+
+    private static Installation.Result ferry(String identity, DaemonProcess daemon, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("-c", daemon.url()));
+        all.addAll(List.of(args));
+        return Installation.ferry(client(identity), all.toArray(String[]::new));
+    }
+
+    /** {@code ferry} as the operator, which must succeed. */
+    private static Installation.Result ok(DaemonProcess daemon, String... args) throws Exception {
+        Installation.Result result = ferry("client", daemon, args);
+        assertEquals(String.join(" ", args) + "\n" + result, 0, result.exit());
+        return result;
+    }
+
+    private static String state(DaemonProcess daemon, String domain) throws Exception {
+        return field(daemon, domain, "State:");
+    }
+
+    private static String digest(DaemonProcess daemon, String domain) throws Exception {
+        return field(daemon, domain, "Memory digest:");
+    }
+
+    private static String field(DaemonProcess daemon, String domain, String label) throws Exception {
+        return ok(daemon, "dominfo", domain).out().lines().filter(line -> line.startsWith(label))
+                .map(line -> line.substring(label.length()).trim()).findFirst().orElse(null);
+    }
+
+    private static void assertRefused(String line, Installation.Result result) {
+        assertEquals(result.toString(), 1, result.exit());
+        assertEquals(result.toString(), line + "\n", result.err());
+    }
+}

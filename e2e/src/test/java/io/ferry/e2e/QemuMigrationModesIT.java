@@ -1,0 +1,94 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.launcher.QemuMonitor;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.ClassRule;
+import org.junit.Test;
+
+/**
+ * Real QEMU guests migrated between two real daemons in each mode: client-managed, peer-to-peer (QEMU to QEMU),
+ * tunnelled (through the daemons), offline. A live guest dirties 16 of its 64 MiB and needs at least 4 pre-copy
+ * passes; its destination's Finish is held at the test section's gate, when the source is paused after Perform and
+ * the destination has the memory but has not resumed: both RAMs are compared there, byte for byte. Then the guest
+ * runs on from that state on the destination (its write counter grows), and exactly one QEMU of it is left.
+ */
+public class QemuMigrationModesIT {
+    @ClassRule
+    public static final TwoHosts HOSTS = TwoHosts.forQemu();
+
+    @Test
+    public void clientManaged() throws Exception {
+        migratesFromTheExactFinalState("qemu-managed", "--live", "--verbose");
+    }
+
+    @Test
+    public void peerToPeerQemuToQemu() throws Exception {
+        migratesFromTheExactFinalState("qemu-p2p", "--live", "--p2p");
+    }
+
+    @Test
+    public void peerToPeerTunnelledThroughTheDaemons() throws Exception {
+        migratesFromTheExactFinalState("qemu-tunnelled", "--live", "--p2p", "--tunnelled");
+    }
+
+    @Test
+    public void offlineMovesThePersistentDefinitionWhichBootsThere() throws Exception {
+        QemuGuest guest = QemuGuest.idle("qemu-offline", HOSTS.emulator);
+        HOSTS.source.ferryOk("define", guest.file().toString());
+
+        HOSTS.migrateOk(guest.name(), "--offline", "--persistent");
+
+        assertEquals(Optional.of("shut off"), HOSTS.destination.listedState(guest.name()));
+        assertEquals("yes", HOSTS.destination.dominfo(guest.name()).get("Persistent"));
+        assertEquals("the source keeps its definition", Optional.of("shut off"), HOSTS.source.listedState(guest.name()));
+        HOSTS.destination.ferryOk("start", guest.name());
+        try (QemuMonitor arrived = guest.monitor(HOSTS.destination)) {
+            assertTrue(arrived.awaitBooted(false, Installation.work()).booted());
+        }
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, guest.name(), null);
+        HOSTS.destination.ferryOk("destroy", guest.name());
+    }
+
+    private static void migratesFromTheExactFinalState(String name, String... flags) throws Exception {
+        QemuGuest guest = QemuGuest.dirtying(name, HOSTS.emulator);
+        try (QemuMonitor source = guest.start(HOSTS.source)) {
+            HOSTS.holdFinish(name);
+            Installation.Running migration = QemuJob.inFlight(HOSTS.source, HOSTS.destination, name, 4, flags);
+            QemuJob.letConverge(HOSTS.source, name);
+            HOSTS.awaitHeld(name, migration);
+
+            QemuMonitor.GuestStatus last;
+            try (QemuMonitor destination = guest.monitor(HOSTS.destination)) {
+                assertEquals("the source after Perform", "postmigrate", source.runState());
+                assertEquals("the destination before Finish resumes it", "paused", destination.runState());
+                assertArrayEquals("the destination's RAM is the source's final RAM",
+                        source.pmemsave(0, guest.ramBytes(), Installation.work()),
+                        destination.pmemsave(0, guest.ramBytes(), Installation.work()));
+                last = destination.guestStatus(Installation.work());
+                assertTrue("the guest had run before it moved: " + last, last.booted() && last.writes() > 0);
+                HOSTS.release(name);
+
+                Installation.Result result = migration.await();
+                assertEquals(result.toString(), 0, result.exit());
+                destination.awaitWritesBeyond(last.writes(), Installation.work());
+            }
+            Map<String, String> left = HOSTS.source.fields("domjobinfo", name, "--completed");
+            assertTrue("at least 4 pre-copy passes: " + left, Long.parseLong(left.get("Iteration")) - 1 >= 4);
+            assertEquals("QEMU has no memory digest: nothing was verified", "no", left.get("Memory verified"));
+            assertEquals("no", HOSTS.destination.fields("domjobinfo", name, "--completed").get("Memory verified"));
+            HOSTS.assertRunsOnlyOn(HOSTS.destination, name, null);
+            source.awaitClosed(); // Confirm made the source's QEMU quit
+            Poll.until("one QEMU of " + name, () -> QemuProcesses.of(guest.uuid()).size() == 1);
+            QemuProcesses.theOne(guest.uuid(), HOSTS.destination.stateDir);
+        } finally {
+            HOSTS.release(name);
+            HOSTS.destination.ferry("destroy", name);
+            HOSTS.source.ferry("destroy", name);
+        }
+    }
+}

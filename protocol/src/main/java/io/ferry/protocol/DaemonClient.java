@@ -1,0 +1,147 @@
+package io.ferry.protocol;
+
+import io.ferry.protocol.DaemonMessages.Accepted;
+import io.ferry.protocol.DaemonMessages.Events;
+import io.ferry.protocol.DaemonMessages.Migrated;
+import io.ferry.protocol.DaemonMessages.SnapshotMade;
+import io.ferry.protocol.DaemonMessages.Snapshots;
+import io.ferry.protocol.DaemonMessages.Sections;
+import io.ferry.protocol.DaemonMessages.Version;
+import io.ferry.protocol.DomainMessages.Defined;
+import io.ferry.protocol.DomainMessages.Domain;
+import io.ferry.protocol.DomainMessages.Domains;
+import io.ferry.protocol.DomainMessages.Done;
+import io.ferry.protocol.DomainMessages.Job;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * A daemon's operations as typed calls (the migration phases are {@link HttpPeer}'s): what the command line and
+ * the tests ask of a daemon, in the records both sides share. Errors are the daemon's one-line refusals.
+ */
+public final class DaemonClient {
+    private static final byte[] EMPTY = new byte[0];
+
+    private final ControlClient client;
+
+    public DaemonClient(ControlClient client) {
+        this.client = client;
+    }
+
+    public String uri() {
+        return client.uri();
+    }
+
+    public Domains domains() throws ChannelException {
+        return Domains.fromXml(call(Operation.LIST_DOMAINS, Map.of(), null));
+    }
+
+    public Domain domain(String name) throws ChannelException {
+        return Domain.fromXml(call(Operation.DOMAIN_INFO, Map.of(), null, name));
+    }
+
+    public Defined define(byte[] xml) throws ChannelException {
+        return Defined.fromXml(call(Operation.DEFINE, Map.of(), xml));
+    }
+
+    public void undefine(String name) throws ChannelException {
+        call(Operation.UNDEFINE, Map.of(), null, name);
+    }
+
+    public void start(String name) throws ChannelException {
+        call(Operation.START, Map.of(), EMPTY, name);
+    }
+
+    public void destroy(String name) throws ChannelException {
+        call(Operation.DESTROY, Map.of(), EMPTY, name);
+    }
+
+    /** {@code ferry resume}: what was done, in lines; a line that starts with {@code warning: } is one. */
+    public String resume(String name, boolean force) throws ChannelException {
+        return Done.fromXml(call(Operation.RESUME, force ? Map.of("force", "yes") : Map.of(), EMPTY, name)).message();
+    }
+
+    /** @param completed the last job that ended, instead of the one that runs */
+    public Job job(String name, boolean completed) throws ChannelException {
+        return Job.fromXml(call(Operation.JOB_INFO, completed ? Map.of("completed", "yes") : Map.of(), null, name));
+    }
+
+    /** {@code domjobabort}: what became of the migration. */
+    public String abortJob(String name) throws ChannelException {
+        return Done.fromXml(call(Operation.JOB_ABORT, Map.of(), EMPTY, name)).message();
+    }
+
+    /** @param mib MiB/s as the user gave it: the daemon checks it */
+    public void setSpeed(String name, String mib) throws ChannelException {
+        call(Operation.JOB_SPEED, Map.of("mib", mib), EMPTY, name);
+    }
+
+    /** @param ms milliseconds as the user gave them: the daemon checks them */
+    public void setMaxDowntime(String name, String ms) throws ChannelException {
+        call(Operation.JOB_MAX_DOWNTIME, Map.of("ms", ms), EMPTY, name);
+    }
+
+    public Snapshots snapshots(String name) throws ChannelException {
+        return Snapshots.fromXml(call(Operation.SNAPSHOT_LIST, Map.of(), null, name));
+    }
+
+    /** @param description null: none */
+    public SnapshotMade createSnapshot(String name, String snapshot, String description) throws ChannelException {
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("name", snapshot);
+        if (description != null) {
+            query.put("description", description);
+        }
+        return SnapshotMade.fromXml(call(Operation.SNAPSHOT_CREATE, query, EMPTY, name));
+    }
+
+    /** A snapshot's {@code <domainsnapshot>}, as stored. */
+    public String snapshotXml(String name, String snapshot) throws ChannelException {
+        return client.exchange(Operation.SNAPSHOT_XML, Map.of(), Map.of(), null, name, snapshot);
+    }
+
+    public void setCurrentSnapshot(String name, String snapshot) throws ChannelException {
+        call(Operation.SNAPSHOT_SET_CURRENT, Map.of("current", "yes"), EMPTY, name, snapshot);
+    }
+
+    public Events events() throws ChannelException {
+        return Events.fromXml(call(Operation.EVENTS, Map.of(), null));
+    }
+
+    public Sections sections() throws ChannelException {
+        return Sections.fromXml(call(Operation.SECTIONS, Map.of(), null));
+    }
+
+    public Version version() throws ChannelException {
+        return Version.fromXml(call(Operation.VERSION, Map.of(), null));
+    }
+
+    /** {@code cookie roundtrip}: the cookie parsed with every section and formatted again. */
+    public String roundtrip(byte[] cookie) throws ChannelException {
+        return client.exchange(Operation.COOKIE_TOOL, Map.of(), Map.of(), cookie, "roundtrip");
+    }
+
+    /** {@code cookie check}: {@code query} holds {@code phase} and, if given, {@code local-hostuuid}. */
+    public Accepted check(Map<String, String> query, byte[] cookie) throws ChannelException {
+        return Accepted.fromXml(Xml.of(ControlClient.parse(client.exchange(Operation.COOKIE_TOOL, query, Map.of(), cookie, "check"))));
+    }
+
+    /** {@code cookie bake}: this daemon's cookie for a phase. */
+    public String bake(String phase, String name, String uuid) throws ChannelException {
+        Map<String, String> query = new LinkedHashMap<>();
+        query.put("phase", phase);
+        query.put("name", name);
+        query.put("uuid", uuid);
+        return client.exchange(Operation.COOKIE_TOOL, query, Map.of(), EMPTY, "bake");
+    }
+
+    /** Peer-to-peer: the source daemon drives the whole migration. */
+    public Migrated migrate(Messages.Migrate request) throws ChannelException {
+        return Migrated.fromXml(call(Operation.MIGRATE, Map.of(), request.toXml().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    private Xml call(Operation operation, Map<String, String> query, byte[] body, String... parameters) throws ChannelException {
+        return Xml.of(ControlClient.parse(client.exchange(operation, query, Map.of(), body, parameters)));
+    }
+}

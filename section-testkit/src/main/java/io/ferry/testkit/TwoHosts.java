@@ -1,0 +1,195 @@
+package io.ferry.testkit;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.core.section.SectionHandle;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A migration of one section between two hosts: the source's section bakes, the real cookie codec carries its
+ * fragment, the destination's section eats, through the five phases in order, in each phase the section declares,
+ * with a daemon's rules: the versions are compared before anything is parsed (on a major mismatch, Prepare fails
+ * naming both versions if the section baked a mandatory fragment at Begin, and the section is left out otherwise);
+ * a failing mandatory section fails the migration before the destination's commit, an optional one is skipped;
+ * after the commit (Finish's bake, Confirm's eat) failures are only noted. Each host has its own {@link TestSectionContext} for the test to equip
+ * ({@link #source()}, {@link #destination()}); they share one in-memory side stream.
+ *
+ * @param <T> the section's value
+ */
+public final class TwoHosts<T> {
+    private final Host source;
+    private final Host destination;
+    private Duration timeout = CoreParts.SECTION_TIMEOUT;
+
+    private TwoHosts(CookieSection<T> atSource, SectionMetadata sourceMetadata, CookieSection<T> atDestination,
+            SectionMetadata destinationMetadata) {
+        InMemorySideStream stream = new InMemorySideStream();
+        source = new Host(atSource, sourceMetadata, new TestSectionContext().localHost(
+                new SectionContext.Host("source", CoreParts.uuid(1))).sideStream(stream));
+        destination = new Host(atDestination, destinationMetadata, new TestSectionContext().localHost(
+                new SectionContext.Host("destination", CoreParts.uuid(2))).sideStream(stream));
+    }
+
+    /** The same section, with the metadata its class declares, on both hosts. */
+    public static <T> TwoHosts<T> of(CookieSection<T> section) {
+        SectionMetadata metadata = SectionMetadata.of(section.getClass());
+        return new TwoHosts<>(section, metadata, section, metadata);
+    }
+
+    /** Two sections, e.g. two versions of one ({@link SectionMetadata#withVersion}). */
+    public static <T> TwoHosts<T> between(CookieSection<T> atSource, SectionMetadata sourceMetadata,
+            CookieSection<T> atDestination, SectionMetadata destinationMetadata) {
+        return new TwoHosts<>(atSource, sourceMetadata, atDestination, destinationMetadata);
+    }
+
+    /** The source's context, to offer what the section looks up there. */
+    public TestSectionContext source() {
+        return source.context;
+    }
+
+    /** The destination's context. */
+    public TestSectionContext destination() {
+        return destination.context;
+    }
+
+    /** The migrating domain, on both hosts. */
+    public TwoHosts<T> domain(DomainSpec domain) {
+        source.context.domain(domain);
+        destination.context.domain(domain);
+        return this;
+    }
+
+    /** Each call's time limit, as {@code ferryd --section-timeout}; 30 s unless set. */
+    public TwoHosts<T> timeout(Duration limit) {
+        timeout = limit;
+        return this;
+    }
+
+    /**
+     * Runs Begin, Prepare, Perform, Finish and Confirm.
+     *
+     * @throws CookieException the migration's failure as a daemon would report it
+     */
+    public Migration<T> migrate() throws CookieException {
+        Run run = new Run(source.handle(timeout), destination.handle(timeout));
+        String feature = source.metadata.feature();
+        boolean pinned = source.metadata.majorVersion() == destination.metadata.majorVersion();
+        if (!pinned) {
+            String versions = "the source has version " + source.metadata.version() + " and this host " + destination.metadata.version();
+            if (source.metadata.mandatory() == Mandatory.WHEN_BAKED && source.metadata.bakes().contains(Phase.BEGIN)
+                    && run.bake(Phase.BEGIN, source, run.sourceHandle) != null) {
+                throw new CookieException("cookie section " + feature + " is mandatory for this domain, but " + versions);
+            }
+            run.notes.add("cookie section " + feature + ": the peer has version " + source.metadata.version() + " and this host "
+                    + destination.metadata.version() + ": not used in this migration");
+            return run.result();
+        }
+        String incoming = null;
+        for (Phase phase : Phase.values()) {
+            boolean atSource = phase == Phase.BEGIN || phase == Phase.PERFORM || phase == Phase.CONFIRM;
+            Host here = atSource ? source : destination;
+            SectionHandle handle = atSource ? run.sourceHandle : run.destinationHandle;
+            if (phase != Phase.BEGIN) {
+                run.eat(phase, here, handle, incoming);
+            }
+            incoming = here.metadata.bakes().contains(phase) ? run.bake(phase, here, handle) : null;
+        }
+        return run.result();
+    }
+
+    /**
+     * What a migration left.
+     *
+     * @param cookies the cookie each phase baked, by phase
+     * @param eaten the value each phase ate, by phase
+     * @param notes what the daemons would log: skipped optional sections, failures after the commit, dropped versions
+     */
+    public record Migration<T>(Map<Phase, String> cookies, Map<Phase, T> eaten, List<String> notes) {
+        public Optional<String> cookie(Phase phase) {
+            return Optional.ofNullable(cookies.get(phase));
+        }
+
+        public Optional<T> eaten(Phase phase) {
+            return Optional.ofNullable(eaten.get(phase));
+        }
+    }
+
+    private record Host(CookieSection<?> section, SectionMetadata metadata, TestSectionContext context) {
+        SectionHandle handle(Duration timeout) {
+            return CoreParts.handle(section, metadata, timeout);
+        }
+    }
+
+    /** One migration's state. */
+    private final class Run {
+        final SectionHandle sourceHandle;
+        final SectionHandle destinationHandle;
+        final Map<Phase, String> cookies = new EnumMap<>(Phase.class);
+        final Map<Phase, T> eaten = new EnumMap<>(Phase.class);
+        final List<String> notes = new ArrayList<>();
+
+        Run(SectionHandle sourceHandle, SectionHandle destinationHandle) {
+            this.sourceHandle = sourceHandle;
+            this.destinationHandle = destinationHandle;
+        }
+
+        /** Bakes {@code phase}'s cookie; null when the section had nothing to say, or failed and may be skipped. */
+        String bake(Phase phase, Host here, SectionHandle handle) throws CookieException {
+            Mandatory mandatory = here.metadata.mandatory();
+            try {
+                Optional<Object> value = handle.bake(here.context.phase(phase).remoteHost(null));
+                if (value.isEmpty()) {
+                    return null;
+                }
+                String cookie = CoreParts.cookie(handle, value.get(), mandatory == Mandatory.WHEN_BAKED, here.context);
+                cookies.put(phase, cookie);
+                return cookie;
+            } catch (CookieException e) {
+                if (mandatory != Mandatory.NEVER && phase != Phase.FINISH) {
+                    throw e;
+                }
+                notes.add((phase == Phase.FINISH ? "after the commit, " : "skipping optional ") + "cookie section "
+                        + here.metadata.feature() + " at " + phase.cliName() + ": " + e.getMessage());
+                return null;
+            }
+        }
+
+        /** Parses the incoming cookie as a daemon does (whether or not the section eats now), then eats. */
+        @SuppressWarnings("unchecked")
+        void eat(Phase phase, Host here, SectionHandle handle, String cookie) throws CookieException {
+            CoreParts.Parsed parsed = cookie == null ? null : CoreParts.parse(cookie, phase, handle, here.context);
+            if (!here.metadata.eats().contains(phase)) {
+                return;
+            }
+            Object value = parsed != null && parsed.value().isPresent() ? parsed.value().get() : handle.absent();
+            if (value == null) {
+                return;
+            }
+            here.context.phase(phase).remoteHost(parsed == null ? null : parsed.baker());
+            try {
+                handle.eat(here.context, value);
+                eaten.put(phase, (T) value);
+            } catch (CookieException e) {
+                boolean announced = parsed != null && parsed.announced();
+                if (phase != Phase.CONFIRM && (announced || here.metadata.mandatory() != Mandatory.NEVER)) {
+                    throw e;
+                }
+                notes.add((phase == Phase.CONFIRM ? "after the commit, " : "optional ") + "cookie section "
+                        + here.metadata.feature() + " could not act on its data at " + phase.cliName() + ": " + e.getMessage());
+            }
+        }
+
+        Migration<T> result() {
+            return new Migration<>(Map.copyOf(cookies), Map.copyOf(eaten), List.copyOf(notes));
+        }
+    }
+}

@@ -1,0 +1,53 @@
+package io.ferry.testkit;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.cookie.SectionProperties;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.osgi.service.component.annotations.Component;
+import org.w3c.dom.Element;
+
+/** A mandatory section that notes which domain and phase baked it, and fails where a test says. */
+@Component(service = CookieSection.class, property = "service.ranking:Integer=5")
+@SectionProperties(feature = "note", element = "note", version = "1.2", mandatory = Mandatory.WHEN_BAKED,
+        bakes = {Phase.BEGIN, Phase.PERFORM}, eats = {Phase.PREPARE, Phase.FINISH})
+public class NoteSection implements CookieSection<String> {
+    final AtomicInteger parsed = new AtomicInteger();
+    Phase failIn;
+
+    @Override
+    public String parse(Element fragment) throws CookieException {
+        parsed.incrementAndGet();
+        if (!fragment.hasAttribute("text")) {
+            throw new CookieException("missing text attribute in note section");
+        }
+        return fragment.getAttribute("text");
+    }
+
+    @Override
+    public void format(String value, Element fragment) {
+        fragment.setAttribute("text", value);
+    }
+
+    @Override
+    public Optional<String> bake(SectionContext context) {
+        failHere(context);
+        return Optional.of(context.domainName() + "@" + context.phase().cliName());
+    }
+
+    @Override
+    public void eat(SectionContext context, String value) {
+        failHere(context);
+        context.info("ate " + value + " from " + context.remoteHost().map(SectionContext.Host::hostname).orElse("?"));
+    }
+
+    private void failHere(SectionContext context) {
+        if (context.phase() == failIn) {
+            throw new IllegalStateException("told to fail at " + failIn.cliName());
+        }
+    }
+}
