@@ -96,7 +96,8 @@ public final class ControlPlaneBench {
         return phases;
     }
 
-    private static long roundTripNanos(ControlClient client) throws Exception {
+    /** The median of 200 {@code GET version} on one kept-alive connection. */
+    static long roundTripNanos(ControlClient client) throws Exception {
         long[] samples = new long[200];
         for (int i = 0; i < samples.length; i++) {
             long start = System.nanoTime();

@@ -20,10 +20,23 @@ final class DomainXml {
     private DomainXml() {
     }
 
+    /**
+     * What the guest does: dirties {@code dirty-pages-per-second} random pages, and boots with memory that is
+     * zero ({@code fill='zero'}, the default, as a fresh guest's mostly is) or random ({@code fill='random'}: a
+     * sequence seeded by the UUID, written once at boot).
+     */
+    record Workload(long dirtyPagesPerSecond, boolean randomFill) {
+    }
+
     /** The workload's {@code dirty-pages-per-second}, the default without the element. */
     static long dirtyPagesPerSecond(String xml) throws HypervisorException {
+        return workload(xml).dirtyPagesPerSecond();
+    }
+
+    /** The workload the domain XML asks for; the defaults without the element or its attributes. */
+    static Workload workload(String xml) throws HypervisorException {
         if (xml == null || xml.isBlank()) {
-            return DEFAULT_DIRTY_PAGES_PER_SECOND;
+            return new Workload(DEFAULT_DIRTY_PAGES_PER_SECOND, false);
         }
         Element workload = null;
         for (Node metadata = parse(xml).getFirstChild(); metadata != null; metadata = metadata.getNextSibling()) {
@@ -40,7 +53,18 @@ final class DomainXml {
                 }
             }
         }
-        if (workload == null || !workload.hasAttribute("dirty-pages-per-second")) {
+        if (workload == null) {
+            return new Workload(DEFAULT_DIRTY_PAGES_PER_SECOND, false);
+        }
+        String fill = workload.hasAttribute("fill") ? workload.getAttribute("fill").trim() : "zero";
+        if (!fill.equals("zero") && !fill.equals("random")) {
+            throw new HypervisorException("invalid sim:workload fill '" + fill + "': expected 'zero' or 'random'");
+        }
+        return new Workload(rate(workload), fill.equals("random"));
+    }
+
+    private static long rate(Element workload) throws HypervisorException {
+        if (!workload.hasAttribute("dirty-pages-per-second")) {
             return DEFAULT_DIRTY_PAGES_PER_SECOND;
         }
         String value = workload.getAttribute("dirty-pages-per-second").trim();
