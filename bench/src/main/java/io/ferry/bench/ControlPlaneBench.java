@@ -19,7 +19,8 @@ import java.util.Map;
  * bakes) migrated back and forth between two real ferryd processes; each phase timed from the migration driver,
  * as libvirt's virsh would see it. Prints the median and 90th percentile of each phase and of the five together,
  * beside the in-run baseline of one control-channel round trip ({@code version} on a kept-alive connection: a reply
- * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing.
+ * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing. With
+ * {@code FERRY_BENCH_KEEP} set, the daemons' directories (their logs) are kept.
  */
 public final class ControlPlaneBench {
     private static final List<String> PHASES = List.of("begin", "prepare", "perform", "finish", "confirm");
@@ -69,7 +70,11 @@ public final class ControlPlaneBench {
             System.out.printf("five phases: median %6.2f ms   p90 %6.2f ms   (%.1fx a round trip; target 25 ms)%n", median,
                     percentile(totals, 90), median / (roundTrip / 1e6));
         } finally {
-            Bench.deleteTree(work);
+            if (System.getenv("FERRY_BENCH_KEEP") == null) {
+                Bench.deleteTree(work);
+            } else { // the daemons' logs, each line timed and tagged with its migration: where a phase's milliseconds go
+                System.out.println("daemons' state and logs kept in " + work);
+            }
         }
     }
 
