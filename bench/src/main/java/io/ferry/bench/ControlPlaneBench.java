@@ -70,11 +70,7 @@ public final class ControlPlaneBench {
             System.out.printf("five phases: median %6.2f ms   p90 %6.2f ms   (%.1fx a round trip; target 25 ms)%n", median,
                     percentile(totals, 90), median / (roundTrip / 1e6));
         } finally {
-            if (System.getenv("FERRY_BENCH_KEEP") == null) {
-                Bench.deleteTree(work);
-            } else { // the daemons' logs, each line timed and tagged with its migration: where a phase's milliseconds go
-                System.out.println("daemons' state and logs kept in " + work);
-            }
+            Bench.deleteUnlessKept(work);
         }
     }
 
