@@ -17,7 +17,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -33,7 +32,9 @@ public class MemoryStreamTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private final SimHypervisor hypervisor = new SimHypervisor(Sim.TEST_CHUNK);
+    @Rule
+    public final TestHypervisor sim = new TestHypervisor();
+    private final SimHypervisor hypervisor = sim.hypervisor;
     private final UUID uuid = UUID.randomUUID();
     private final DomainSpec spec = spec("guest", uuid, 8 * MIB_KIB, 0);
     private VirtualMachine source;
@@ -50,11 +51,6 @@ public class MemoryStreamTest {
         stream = out.toByteArray();
         assertEquals(sent.processed(), stream.length);
         assertEquals(2, sent.iteration());
-    }
-
-    @After
-    public void stop() {
-        hypervisor.deactivate();
     }
 
     private String refusal(byte[] bytes) {

@@ -20,7 +20,6 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.UUID;
 import java.util.zip.CRC32C;
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -33,12 +32,9 @@ public class StreamEncodingTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private final SimHypervisor hypervisor = new SimHypervisor(Sim.TEST_CHUNK);
-
-    @After
-    public void stop() {
-        hypervisor.deactivate();
-    }
+    @Rule
+    public final TestHypervisor sim = new TestHypervisor();
+    private final SimHypervisor hypervisor = sim.hypervisor;
 
     private SimVirtualMachine boot(DomainSpec spec) throws Exception {
         return (SimVirtualMachine) hypervisor.boot(spec, tmp.newFolder().toPath());
