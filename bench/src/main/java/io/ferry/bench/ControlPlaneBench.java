@@ -50,7 +50,11 @@ public final class ControlPlaneBench {
             }
             long[] totals = new long[runs];
             int warmUp = Math.max(5, runs / 4);
+            double[] cpuBefore = new double[2];
             for (int i = -warmUp; i < runs; i++) {
+                if (i == 0) {
+                    cpuBefore = new double[] {ProcCpu.seconds(a.pid()), ProcCpu.seconds(b.pid())};
+                }
                 int from = (i + warmUp) % 2;
                 Map<String, Long> phases = migrate(hosts[from], hosts[1 - from]);
                 if (i >= 0) {
@@ -66,6 +70,8 @@ public final class ControlPlaneBench {
                 System.out.printf("  %-8s median %6.2f ms   p90 %6.2f ms%n", phase.getKey(), percentile(phase.getValue(), 50),
                         percentile(phase.getValue(), 90));
             }
+            System.out.printf("CPU per migration: %.1f ms in one daemon, %.1f ms in the other%n",
+                    (ProcCpu.seconds(a.pid()) - cpuBefore[0]) * 1000 / runs, (ProcCpu.seconds(b.pid()) - cpuBefore[1]) * 1000 / runs);
             double median = percentile(totals, 50);
             System.out.printf("five phases: median %6.2f ms   p90 %6.2f ms   (%.1fx a round trip; target 25 ms)%n", median,
                     percentile(totals, 90), median / (roundTrip / 1e6));

@@ -1,7 +1,7 @@
 package io.ferry.core.control;
 
-import io.ferry.core.cookie.CookieCodec;
 import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.XmlChars;
 import io.ferry.protocol.xml.XmlWriter;
 import java.nio.ByteBuffer;
@@ -75,7 +75,7 @@ final class KeptAliveReply {
     }
 
     void error(int status, String message) {
-        Element error = CookieCodec.newDocument().createElement("error");
+        Element error = Documents.create().createElement("error");
         error.setTextContent(XmlChars.replaceInvalid(message)); // an error must always get out
         finish(status, XmlWriter.write(error));
     }

@@ -1,5 +1,6 @@
 package io.ferry.core.cookie;
 
+import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
@@ -12,9 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import org.w3c.dom.DOMImplementation;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -28,20 +26,6 @@ public final class CookieCodec {
     public static final String ROOT = "qemu-migration";
     private static final String WHAT = "migration cookie";
     private static final Pattern LIBVIRT_UUID = Pattern.compile("(?:[- ]*\\p{XDigit}{2}){16}");
-    /**
-     * The JDK's DOM implementation, found once: a factory and a builder per document cost more than the cookie's
-     * whole format. Creating documents with it is thread-safe.
-     */
-    private static final DOMImplementation DOM;
-
-    static {
-        try {
-            DOM = DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder().getDOMImplementation();
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
     private final HardenedXmlParser parser;
 
     public CookieCodec(HardenedXmlParser parser) {
@@ -107,7 +91,7 @@ public final class CookieCodec {
      */
     public String format(CookieHeader header, List<String> mandatoryFeatures, List<ParsedCookie.Section> sections)
             throws CookieException {
-        Document document = newDocument();
+        Document document = Documents.create();
         Element root = document.createElement(ROOT);
         document.appendChild(root);
         appendText(root, "name", header.name());
@@ -210,11 +194,6 @@ public final class CookieCodec {
         } catch (XmlException e) {
             throw new CookieException(e.getMessage(), e);
         }
-    }
-
-    /** A document to build fragments in; plain, since nothing untrusted is parsed into it. */
-    public static Document newDocument() {
-        return DOM.createDocument(null, null, null);
     }
 
 }

@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
 import java.io.StringReader;
 import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Element;
@@ -80,7 +81,25 @@ final class DomainXml {
                 + "': expected a number of pages from 0 to " + Integer.MAX_VALUE);
     }
 
+    /**
+     * A hardened builder per thread, reset after each parse: one built per parse cost more than the parse (the
+     * driver reads a definition's workload at every boot and arrival).
+     */
+    private static final ThreadLocal<DocumentBuilder> BUILDERS = ThreadLocal.withInitial(DomainXml::newBuilder);
+
     private static Element parse(String xml) throws HypervisorException {
+        DocumentBuilder builder = BUILDERS.get();
+        try {
+            builder.setErrorHandler(new DefaultHandler()); // throws on fatal errors, prints nothing
+            return builder.parse(new InputSource(new StringReader(xml))).getDocumentElement();
+        } catch (SAXException | IOException e) {
+            throw new HypervisorException("invalid domain XML: " + e.getMessage(), e);
+        } finally {
+            builder.reset();
+        }
+    }
+
+    private static DocumentBuilder newBuilder() {
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newDefaultInstance();
             factory.setNamespaceAware(true);
@@ -88,11 +107,7 @@ final class DomainXml {
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             factory.setXIncludeAware(false);
             factory.setExpandEntityReferences(false);
-            var builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(new DefaultHandler()); // throws on fatal errors, prints nothing
-            return builder.parse(new InputSource(new StringReader(xml))).getDocumentElement();
-        } catch (SAXException | IOException e) {
-            throw new HypervisorException("invalid domain XML: " + e.getMessage(), e);
+            return factory.newDocumentBuilder();
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException(e);
         }
