@@ -1,6 +1,7 @@
 package io.ferry.core.control;
 
 import io.ferry.protocol.Messages.MigrationKey;
+import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.XmlChars;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -13,13 +14,13 @@ import java.util.function.BiPredicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
-import org.eclipse.jetty.io.EofException;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Fields;
+import org.eclipse.jetty.util.UrlEncoded;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -80,7 +81,8 @@ final class ChannelHandler extends Handler.Abstract {
             if (route.operation().changesState() && route.keptAlive() && clientGone(request, response)) {
                 LOG.warn("{} of {} not run: its client is gone", route.operation().display(), call.caller());
                 Audit.record(call, "not run: the client is gone");
-                callback.failed(new EofException("client gone")); // quiet: nobody is there to tell
+                // a refusal, not a failure: a client that closed only its sending side still reads it
+                reply.error(400, route.operation().display() + " not run: the client closed its side of the connection");
                 return true;
             }
             if (route.access() == Route.Access.PARTY && caller.role() == Caller.Role.PEER) {
@@ -156,13 +158,13 @@ final class ChannelHandler extends Handler.Abstract {
     }
 
     /** The body, refusing one over {@code limit} bytes without reading it all. */
-    private static byte[] body(Request request, int limit, String what) throws IOException, BadRequest {
+    private static byte[] body(Request request, int limit, String what) throws BadRequest {
         long declared = request.getLength();
         if (declared > limit) {
             throw new BadRequest(413, what + " is over the limit of " + limit + " bytes");
         }
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         try (InputStream in = Request.asInputStream(request)) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
             byte[] buffer = new byte[64 * 1024];
             int n;
             while ((n = in.read(buffer)) > 0) {
@@ -171,8 +173,10 @@ final class ChannelHandler extends Handler.Abstract {
                 }
                 out.write(buffer, 0, n);
             }
-            return out.toByteArray();
+        } catch (IOException e) { // the client's doing: it closed or went silent before the end it declared
+            throw new BadRequest(400, what + " cut short after " + out.size() + " bytes: " + message(e));
         }
+        return out.toByteArray();
     }
 
     private static void stream(Reply.Stream stream, Response response, Callback callback) {
@@ -188,13 +192,30 @@ final class ChannelHandler extends Handler.Abstract {
         callback.succeeded();
     }
 
-    private static Map<String, String> query(Request request) {
+    private static Map<String, String> query(Request request) throws BadRequest {
         Map<String, String> query = new HashMap<>();
-        Fields fields = Request.extractQueryParameters(request);
+        Fields fields;
+        try {
+            fields = Request.extractQueryParameters(request);
+        } catch (IllegalArgumentException | IllegalStateException e) { // Jetty's "400: Bad query" (of either kind) names no parameter
+            throw new BadRequest(400, malformed(request.getHttpURI().getQuery()));
+        }
         for (Fields.Field field : fields) {
             query.put(field.getName(), field.getValue());
         }
         return query;
+    }
+
+    /** Which parameter of a query Jetty cannot decode (a bad %-escape, bytes that are not UTF-8), for the refusal. */
+    private static String malformed(String query) {
+        for (String parameter : query.split("&")) {
+            try {
+                UrlEncoded.decodeUtf8To(parameter, new Fields());
+            } catch (IllegalArgumentException e) {
+                return "malformed query parameter " + Xml.quote(parameter) + ": not %-encoded UTF-8";
+            }
+        }
+        return "malformed query " + Xml.quote(query) + ": not %-encoded UTF-8";
     }
 
     /**

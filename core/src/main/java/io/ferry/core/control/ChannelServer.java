@@ -9,6 +9,7 @@ import org.eclipse.jetty.server.handler.ErrorHandler;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.LocalConnector;
 import org.eclipse.jetty.server.NetworkConnectionLimit;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
@@ -31,6 +32,7 @@ final class ChannelServer {
     static final int HEADER_BYTES = 8 * 1024;
 
     private final Server server;
+    private final HttpConfiguration http;
     private final ServerConnector connector;
     private final SlowClients slowClients;
 
@@ -42,7 +44,7 @@ final class ChannelServer {
         workers.setDaemon(true);
         workers.setReservedThreads(0);
         server = new Server(workers);
-        HttpConfiguration http = new HttpConfiguration();
+        http = new HttpConfiguration();
         http.setSendServerVersion(false);
         http.setRequestHeaderSize(HEADER_BYTES);
         HttpConnectionFactory plain = new HttpConnectionFactory(http);
@@ -68,6 +70,16 @@ final class ChannelServer {
         new KeptAliveReply(response, callback).error(status instanceof Integer code ? code : 400,
                 message != null ? message.toString() : "bad request");
         return true;
+    }
+
+    /**
+     * A connector for requests made inside this process, without a socket (the control-request fuzz target): the same
+     * HTTP settings, handler and error replies as the listening connector. Added before {@link #start}.
+     */
+    LocalConnector local() {
+        LocalConnector local = new LocalConnector(server, new HttpConnectionFactory(http));
+        server.addConnector(local);
+        return local;
     }
 
     void start() throws Exception {

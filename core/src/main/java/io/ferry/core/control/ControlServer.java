@@ -51,12 +51,7 @@ public class ControlServer {
             throws IOException {
         MigrationEngine migrations = migrationService.engine();
         DaemonSettings settings = daemon.settings();
-        RouteTable routes = new RouteTable();
-        new DomainsResource(domains, migrations).addTo(routes, settings.cookieMaxBytes());
-        new SnapshotsResource(domains, snapshots).addTo(routes);
-        new MigrationResource(migrations, settings.cookieMaxBytes(), settings.cookieMaxDepth()).addTo(routes);
-        new CookieToolsResource(daemon, registry, domains).addTo(routes);
-        new SectionsResource(registry, migrations, context.getBundle().getVersion().toString()).addTo(routes);
+        RouteTable routes = routes(daemon, registry, domains, migrations, snapshots, context.getBundle().getVersion().toString());
         Callers callers = new Callers(settings.tlsAllowOperators(), settings.tlsAllowPeers());
         InetSocketAddress listen = settings.listen();
         stateDir = settings.stateDir();
@@ -79,6 +74,19 @@ public class ControlServer {
         AtomicFiles.write(stateDir.resolve(URL_FILE), (url + "\n").getBytes(StandardCharsets.UTF_8));
         LOG.info("control channel listening on {}", url);
         logAccess(settings, url, daemon.tls() != null, callers);
+    }
+
+    /** The channel's routing table: every operation, its handler and who may call it. */
+    static RouteTable routes(Daemon daemon, SectionRegistry registry, DomainManager domains, MigrationEngine migrations,
+            SnapshotFiles snapshots, String version) {
+        DaemonSettings settings = daemon.settings();
+        RouteTable routes = new RouteTable();
+        new DomainsResource(domains, migrations).addTo(routes, settings.cookieMaxBytes());
+        new SnapshotsResource(domains, snapshots).addTo(routes);
+        new MigrationResource(migrations, settings.cookieMaxBytes(), settings.cookieMaxDepth()).addTo(routes);
+        new CookieToolsResource(daemon, registry, domains).addTo(routes);
+        new SectionsResource(registry, migrations, version).addTo(routes);
+        return routes;
     }
 
     /** Who may drive this daemon, said at every start. */

@@ -18,6 +18,8 @@ import java.util.List;
  */
 final class DomainsResource {
     private static final long MIB = 1024 * 1024;
+    /** The largest bandwidth cap in MiB/s whose bytes per second a long holds (libvirt's limit too). */
+    private static final long MAX_SPEED_MIB = Long.MAX_VALUE / MIB;
     private static final Job NO_JOB = new Job("none", null, null, null);
 
     private final DomainManager domains;
@@ -62,11 +64,11 @@ final class DomainsResource {
         routes.add(operator(Operation.JOB_ABORT, call -> new Done("aborted",
                 migrations.abortJob(domains.get(call.parameter(0)).name())).toXml()));
         routes.add(operator(Operation.JOB_SPEED, call -> {
-            jobs.setSpeed(domains.get(call.parameter(0)).name(), number(call, "mib") * MIB);
+            jobs.setSpeed(domains.get(call.parameter(0)).name(), number(call, "mib", MAX_SPEED_MIB) * MIB);
             return Done.of("speed").toXml();
         }));
         routes.add(operator(Operation.JOB_MAX_DOWNTIME, call -> {
-            jobs.setMaxDowntime(domains.get(call.parameter(0)).name(), number(call, "ms"));
+            jobs.setMaxDowntime(domains.get(call.parameter(0)).name(), number(call, "ms", Long.MAX_VALUE));
             return Done.of("maxdowntime").toXml();
         }));
     }
@@ -91,17 +93,21 @@ final class DomainsResource {
                 .orElse(NO_JOB).toXml();
     }
 
-    private static long number(Call call, String key) throws BadRequest {
+    private static long number(Call call, String key, long max) throws BadRequest {
         String value = call.required(key);
+        long number;
         try {
-            long number = Long.parseLong(value);
-            if (number < 0) {
-                throw new NumberFormatException();
-            }
-            return number;
+            number = Long.parseLong(value);
         } catch (NumberFormatException e) {
+            number = -1;
+        }
+        if (number < 0) {
             throw new BadRequest(400, "invalid " + key + " '" + value + "'");
         }
+        if (number > max) {
+            throw new BadRequest(400, "invalid " + key + " '" + value + "': at most " + max);
+        }
+        return number;
     }
 
     private static DomainMessages.JobStats stats(MigrationStats s) {

@@ -1,6 +1,7 @@
 package io.ferry.core.control;
 
 import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.XmlChars;
 import io.ferry.protocol.xml.XmlWriter;
@@ -74,9 +75,10 @@ final class KeptAliveReply {
         finish(200, xml);
     }
 
+    /** An error reply: one line whatever the message quotes from the request (control characters escaped). */
     void error(int status, String message) {
         Element error = Documents.create().createElement("error");
-        error.setTextContent(XmlChars.replaceInvalid(message)); // an error must always get out
+        error.setTextContent(XmlChars.replaceInvalid(Xml.escapeControls(String.valueOf(message)))); // an error must always get out
         finish(status, XmlWriter.write(error));
     }
 

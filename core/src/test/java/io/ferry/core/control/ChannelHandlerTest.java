@@ -29,19 +29,7 @@ public class ChannelHandlerTest {
         CountDownLatch release = new CountDownLatch(1);
         AtomicInteger busy = new AtomicInteger();
         AtomicInteger destroyed = new AtomicInteger();
-        RouteTable routes = new RouteTable()
-                .add(Route.of(Operation.LIST_DOMAINS, Route.Access.OPERATOR, call -> {
-                    busy.incrementAndGet();
-                    release.await();
-                    return Reply.xml("<domains/>");
-                }))
-                .add(Route.of(Operation.DESTROY, Route.Access.OPERATOR, call -> {
-                    destroyed.incrementAndGet();
-                    return Reply.xml(Done.of("destroyed").toXml());
-                }));
-        ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
-                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
-        server.start();
+        ChannelServer server = listingsWaitFor(release, busy, destroyed);
         String url = ChannelTls.url(server.address(), null);
         ExecutorService clients = Executors.newCachedThreadPool();
         try {
@@ -70,6 +58,48 @@ public class ChannelHandlerTest {
             clients.shutdownNow();
             server.stop();
         }
+    }
+
+    @Test(timeout = 60_000)
+    public void aStateChangingRequestWhoseClientClosedItsSendingSideIsRefusedAndNotRun() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicInteger destroyed = new AtomicInteger();
+        ChannelServer server = listingsWaitFor(release, new AtomicInteger(), destroyed);
+        try (Socket client = new Socket("127.0.0.1", server.address().getPort())) {
+            client.setSoTimeout(30_000);
+            // the destroy waits behind the listing on the connection, until after the client closed its side
+            client.getOutputStream().write(("GET /v1/" + Operation.LIST_DOMAINS.path() + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "POST /v1/" + Operation.DESTROY.path("vm1") + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            client.shutdownOutput();
+            release.countDown();
+            String replies = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            String second = replies.substring(replies.indexOf("HTTP/1.1", 1));
+            assertTrue(replies, second.startsWith("HTTP/1.1 400 "));
+            assertTrue(replies, second.endsWith("\r\n\r\n<error>destroy not run: the client closed its side of the connection</error>\n"));
+            assertEquals(0, destroyed.get());
+        } finally {
+            release.countDown();
+            server.stop();
+        }
+    }
+
+    /** A started channel whose domain listings wait for {@code release} ({@code busy} counts them) and which counts destroys. */
+    private static ChannelServer listingsWaitFor(CountDownLatch release, AtomicInteger busy, AtomicInteger destroyed) throws Exception {
+        RouteTable routes = new RouteTable()
+                .add(Route.of(Operation.LIST_DOMAINS, Route.Access.OPERATOR, call -> {
+                    busy.incrementAndGet();
+                    release.await();
+                    return Reply.xml("<domains/>");
+                }))
+                .add(Route.of(Operation.DESTROY, Route.Access.OPERATOR, call -> {
+                    destroyed.incrementAndGet();
+                    return Reply.xml(Done.of("destroyed").toXml());
+                }));
+        ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
+                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
+        server.start();
+        return server;
     }
 
     @Test(timeout = 120_000)

@@ -1,0 +1,110 @@
+package io.ferry.core.control;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.migration.LiveJob;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DaemonClient;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * Malformed requests over a real socket to the production routing table: each refused with a 4xx whose
+ * {@code <error>} is one line naming the fault (the control-request fuzz target's findings, one test each).
+ */
+public class ChannelRefusalTest {
+    private static final String COOKIE = "<qemu-migration><name>vm1</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>"
+            + "<hostname>h</hostname><hostuuid>1b4e28ba-2fa1-11d2-883f-0016d3cca428</hostuuid></qemu-migration>";
+    private static final long MIB = 1024 * 1024;
+
+    private static TestChannel channel;
+    private static ChannelServer server;
+
+    @BeforeClass
+    public static void start() throws Exception {
+        channel = TestChannel.withOneDomain();
+        server = channel.server(channel.routes);
+        server.start();
+    }
+
+    @AfterClass
+    public static void stop() {
+        server.stop();
+    }
+
+    @Test(timeout = 60_000)
+    public void aQueryParameterThatIsNotPercentEncodedUtf8IsRefusedByName() throws Exception {
+        assertRefused(400, "malformed query parameter 'name=%zz': not %-encoded UTF-8",
+                send("POST /v1/cookie/bake?phase=begin&name=%zz", "", false));
+        assertRefused(400, "malformed query parameter 'uuid=%ff': not %-encoded UTF-8",
+                send("POST /v1/cookie/bake?phase=begin&name=vm1&uuid=%ff", "", false));
+    }
+
+    @Test(timeout = 60_000)
+    public void aBodyCutShortByItsClientIsRefusedNotAFailure() throws Exception {
+        Reply reply = send("POST /v1/cookie/roundtrip HTTP/1.1\r\nContent-Length: 4000", COOKIE, true);
+        assertEquals(reply.text, 400, reply.status);
+        assertTrue(reply.text, reply.error().startsWith("migration cookie cut short after " + COOKIE.length() + " bytes: "));
+    }
+
+    @Test(timeout = 60_000)
+    public void anErrorQuotingALineBreakOfTheRequestIsOneLine() throws Exception {
+        assertRefused(400, "unknown phase 'prep\\u000are' (expected begin, prepare, perform, finish or confirm)",
+                send("POST /v1/cookie/bake?phase=prep%0Are&name=vm1", "", false));
+    }
+
+    @Test(timeout = 60_000)
+    public void aBandwidthCapWhoseBytesALongCannotHoldIsRefusedAndTheLargestThatFitsIsApplied() throws Exception {
+        DaemonClient daemon = new DaemonClient(new ControlClient(ChannelTls.url(server.address(), null)));
+        long largest = Long.MAX_VALUE / MIB;
+        ChannelException refused = assertThrows(ChannelException.class,
+                () -> daemon.setSpeed(TestChannel.DOMAIN, String.valueOf(largest + 1)));
+        assertEquals("invalid mib '" + (largest + 1) + "': at most " + largest, refused.getMessage());
+        assertTrue(refused.refused());
+        daemon.setSpeed(TestChannel.DOMAIN, String.valueOf(largest));
+        LiveJob next = channel.engine.jobs().start(TestChannel.DOMAIN, "probe", 0);
+        channel.engine.jobs().end(TestChannel.DOMAIN, next, true);
+        assertEquals(largest * MIB, next.maxBandwidth());
+    }
+
+    private static void assertRefused(int status, String error, Reply reply) {
+        assertEquals(reply.text, status, reply.status);
+        assertEquals(reply.text, error, reply.error());
+    }
+
+    /**
+     * One request on a connection of its own: {@code head} (a request target alone is an HTTP/1.1 request line), then
+     * {@code body}; {@code closes}: the client then closes its side, as one that gave up.
+     */
+    private static Reply send(String head, String body, boolean closes) throws IOException {
+        String request = (head.contains(" HTTP/") ? head : head + " HTTP/1.1") + "\r\nHost: x\r\nConnection: close\r\n\r\n" + body;
+        try (Socket socket = new Socket(server.address().getAddress(), server.address().getPort())) {
+            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+            if (closes) {
+                socket.shutdownOutput();
+            }
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Reply(Integer.parseInt(text.split(" ", 3)[1]), text);
+        }
+    }
+
+    private record Reply(int status, String text) {
+        /** The error's text, after checking that the body is one line: the {@code <error>} document. */
+        String error() {
+            String body = text.substring(text.indexOf("\r\n\r\n") + 4);
+            assertTrue(text, body.startsWith("<error>") && body.endsWith("</error>\n") && body.indexOf('\n') == body.length() - 1);
+            try {
+                return ControlClient.parse(body).getTextContent();
+            } catch (ChannelException e) {
+                throw new AssertionError(text, e);
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.ferry.core.control;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.core.daemon.Daemon;
+import io.ferry.core.daemon.TestDaemons;
+import io.ferry.core.domain.DomainManager;
+import io.ferry.core.domain.DomainStore;
+import io.ferry.core.migration.FileJournal;
+import io.ferry.core.migration.Hooks;
+import io.ferry.core.migration.MigrationEngine;
+import io.ferry.core.migration.Timing;
+import io.ferry.core.section.SectionRegistry;
+import io.ferry.core.snapshot.SnapshotFiles;
+import io.ferry.protocol.ChannelException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A daemon's control channel without OSGi, over a temporary state directory holding one defined domain
+ * ({@value #DOMAIN}, not running), no migration and no snapshot: the production routing table
+ * ({@link ControlServer#routes}) over a real engine, domain manager, snapshot files and section registry (no
+ * section installed, no peer reachable, a {@code sim} driver that accepts every definition and runs none).
+ */
+final class TestChannel {
+    static final String DOMAIN = "vm1";
+
+    final MigrationEngine engine;
+    final RouteTable routes;
+
+    private TestChannel(MigrationEngine engine, RouteTable routes) {
+        this.engine = engine;
+        this.routes = routes;
+    }
+
+    static TestChannel withOneDomain() throws Exception {
+        Path stateDir = Files.createTempDirectory("control-channel");
+        new DomainStore(stateDir).writeDefinition(DOMAIN, "<domain type='sim'><name>" + DOMAIN
+                + "</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
+        Daemon daemon = TestDaemons.at(stateDir);
+        SectionRegistry registry = new SectionRegistry(TestDaemons.context(Map.of()), daemon);
+        DomainManager domains = new DomainManager(daemon.settings());
+        domains.addHypervisor("sim", new RunsNothing());
+        SnapshotFiles snapshots = new SnapshotFiles(daemon);
+        MigrationEngine engine = new MigrationEngine(daemon.settings(), daemon.bakery(), domains, registry,
+                new FileJournal(stateDir), new Hooks(null, null, Duration.ofSeconds(1)), snapshots, uri -> {
+                    throw new ChannelException("no peers here", false);
+                }, System::currentTimeMillis, Timing.DEFAULT, Runnable::run, daemon.settings().protocols(),
+                () -> "ferry+tcp://127.0.0.1:1", null);
+        return new TestChannel(engine, ControlServer.routes(daemon, registry, domains, engine, snapshots, "1.0.0"));
+    }
+
+    /** A plain channel on a free loopback port serving {@code routes} (every caller an operator), not started yet. */
+    ChannelServer server(RouteTable routes) {
+        return new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
+                new ChannelHandler(routes, new Callers(List.of(), List.of()), engine::admits));
+    }
+
+    /** A {@code sim} driver that accepts every definition (as the cookie tools check one) and runs no VM. */
+    private static final class RunsNothing implements Hypervisor {
+        @Override
+        public void validate(DomainSpec spec) {
+        }
+
+        @Override
+        public VirtualMachine boot(DomainSpec spec, Path runDir) throws HypervisorException {
+            throw new HypervisorException("this test daemon runs no VM");
+        }
+
+        @Override
+        public VirtualMachine createIncoming(DomainSpec spec, Path runDir) throws HypervisorException {
+            throw new HypervisorException("this test daemon runs no VM");
+        }
+
+        @Override
+        public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) {
+            return Optional.empty();
+        }
+    }
+}
