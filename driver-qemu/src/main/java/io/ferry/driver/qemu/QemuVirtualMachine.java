@@ -113,7 +113,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
                     migratedAway = "postmigrate".equals(qmp.execute("query-status", null, limit).path("status").asText());
                     qmp.execute("quit", null, limit);
                 } catch (HypervisorException e) {
-                    migratedAway = false; // killed below if it did not go
+                    // no answer to query-status: waited for and killed below; none to quit: it may have gone at once
                 }
                 if (migratedAway) {
                     exits.execute(this::awaitExit);
