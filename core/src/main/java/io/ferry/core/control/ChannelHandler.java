@@ -81,7 +81,9 @@ final class ChannelHandler extends Handler.Abstract {
             if (route.operation().changesState() && route.keptAlive() && clientGone(request, response)) {
                 LOG.warn("{} of {} not run: its client is gone", route.operation().display(), call.caller());
                 Audit.record(call, "not run: the client is gone");
-                // a refusal, not a failure: a client that closed only its sending side still reads it
+                // a refusal, not a failure: a client that closed only its sending side still reads it; then the
+                // connection closes (Jetty would otherwise go on reading a connection this handler read the end of)
+                response.getHeaders().put(HttpHeader.CONNECTION, "close");
                 reply.error(400, route.operation().display() + " not run: the client closed its side of the connection");
                 return true;
             }
