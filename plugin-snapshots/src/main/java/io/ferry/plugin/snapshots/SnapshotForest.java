@@ -121,6 +121,10 @@ final class SnapshotForest {
             }
         } catch (XMLStreamException e) {
             throw new CookieException("snapshots stream carries a malformed <domainsnapshot>: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // the JDK's StAX reader throws some of its errors unchecked: a DOCTYPE with a bad character, say, fails on
+            // the missing text of its message (MissingResourceException: InvalidCharInDTD). Malformed all the same.
+            throw new CookieException("snapshots stream carries a malformed <domainsnapshot>: " + e, e);
         }
         if (!"domainsnapshot".equals(root) || name == null || name.isEmpty()) {
             throw new CookieException("snapshots stream carries a <" + root + "> that is not a <domainsnapshot> with a <name>");
