@@ -61,6 +61,18 @@ final class Bench {
         }
     }
 
+    /**
+     * Deletes a bench's work directory, unless {@code FERRY_BENCH_KEEP} is set: then its daemons' logs (each line timed
+     * and tagged with its migration) stay, to see where a phase's milliseconds go, and the bench says where.
+     */
+    static void deleteUnlessKept(Path work) throws IOException {
+        if (System.getenv("FERRY_BENCH_KEEP") == null) {
+            deleteTree(work);
+        } else {
+            System.out.println("daemons' state and logs kept in " + work);
+        }
+    }
+
     static void deleteTree(Path directory) throws IOException {
         try (Stream<Path> paths = Files.walk(directory)) {
             paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());

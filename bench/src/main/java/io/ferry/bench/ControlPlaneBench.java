@@ -19,7 +19,8 @@ import java.util.Map;
  * bakes) migrated back and forth between two real ferryd processes; each phase timed from the migration driver,
  * as libvirt's virsh would see it. Prints the median and 90th percentile of each phase and of the five together,
  * beside the in-run baseline of one control-channel round trip ({@code version} on a kept-alive connection: a reply
- * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing.
+ * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing. With
+ * {@code FERRY_BENCH_KEEP} set, the daemons' directories (their logs) are kept.
  */
 public final class ControlPlaneBench {
     private static final List<String> PHASES = List.of("begin", "prepare", "perform", "finish", "confirm");
@@ -49,7 +50,11 @@ public final class ControlPlaneBench {
             }
             long[] totals = new long[runs];
             int warmUp = Math.max(5, runs / 4);
+            double[] cpuBefore = new double[2];
             for (int i = -warmUp; i < runs; i++) {
+                if (i == 0) {
+                    cpuBefore = new double[] {ProcCpu.seconds(a.pid()), ProcCpu.seconds(b.pid())};
+                }
                 int from = (i + warmUp) % 2;
                 Map<String, Long> phases = migrate(hosts[from], hosts[1 - from]);
                 if (i >= 0) {
@@ -65,11 +70,13 @@ public final class ControlPlaneBench {
                 System.out.printf("  %-8s median %6.2f ms   p90 %6.2f ms%n", phase.getKey(), percentile(phase.getValue(), 50),
                         percentile(phase.getValue(), 90));
             }
+            System.out.printf("CPU per migration: %.1f ms in one daemon, %.1f ms in the other%n",
+                    (ProcCpu.seconds(a.pid()) - cpuBefore[0]) * 1000 / runs, (ProcCpu.seconds(b.pid()) - cpuBefore[1]) * 1000 / runs);
             double median = percentile(totals, 50);
             System.out.printf("five phases: median %6.2f ms   p90 %6.2f ms   (%.1fx a round trip; target 25 ms)%n", median,
                     percentile(totals, 90), median / (roundTrip / 1e6));
         } finally {
-            Bench.deleteTree(work);
+            Bench.deleteUnlessKept(work);
         }
     }
 
@@ -96,7 +103,8 @@ public final class ControlPlaneBench {
         return phases;
     }
 
-    private static long roundTripNanos(ControlClient client) throws Exception {
+    /** The median of 200 {@code GET version} on one kept-alive connection. */
+    static long roundTripNanos(ControlClient client) throws Exception {
         long[] samples = new long[200];
         for (int i = 0; i < samples.length; i++) {
             long start = System.nanoTime();

@@ -65,7 +65,7 @@ public final class QemuBench {
                     + " destination QEMU starts), Perform to PERFORMED, Finish to the destination's FINISHED, Confirm to"
                     + " the source's CONFIRMED, exit to the command's end.");
         } finally {
-            Bench.deleteTree(work);
+            Bench.deleteUnlessKept(work);
         }
     }
 

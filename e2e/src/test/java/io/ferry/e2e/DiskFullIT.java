@@ -87,20 +87,23 @@ public class DiskFullIT {
     }
 
     @Test
-    public void aSnapshotThatFindsTheDiskFullLeavesNoFile() throws Exception {
+    public void aSnapshotThatFindsTheDiskFullLeavesNothing() throws Exception {
         UUID uuid = UUID.randomUUID();
         define(host, "snappy", uuid, 8);
         host.ferryOk("start", "snappy");
         host.ferryOk("snapshot-create-as", "snappy", "before");
-        disk.fillAllBut(4096); // room for the snapshot's file, none for its "current" mark
+        Path log = host.stateDir.resolve("snapshots").resolve(uuid.toString()).resolve("local.log");
+        long logBytes = Files.size(log);
+        disk.fillAllBut(0); // the log's last page has room for a small snapshot, not for one with this description
+        String description = "x".repeat(5000);
 
-        assertFails(host.ferry("snapshot-create-as", "snappy", "after"));
+        assertFails(host.ferry("snapshot-create-as", "snappy", "after", "--description", description));
         assertEquals("before\n", host.ferryOk("snapshot-current", "snappy", "--name").out());
         assertFalse(host.ferryOk("snapshot-list", "snappy").out().contains("after"));
-        assertFalse(Files.exists(host.stateDir.resolve("snapshots").resolve(uuid.toString()).resolve("after.xml")));
+        assertEquals("what the failed append wrote is cut off", logBytes, Files.size(log));
 
         disk.empty();
-        host.ferryOk("snapshot-create-as", "snappy", "after");
+        host.ferryOk("snapshot-create-as", "snappy", "after", "--description", description);
         host.ferryOk("destroy", "snappy");
         host.ferryOk("undefine", "snappy");
     }

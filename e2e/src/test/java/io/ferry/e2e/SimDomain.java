@@ -7,7 +7,8 @@ import java.util.UUID;
 /**
  * A definition of the embedded hypervisor's domain ({@code <domain type='sim'>}), the one way tests make one: a
  * name, a UUID of its own, a memory size, the guest's dirty rate (0 pages/s is an idle guest, whose memory digest
- * never changes) and its devices.
+ * never changes) and its devices. Its memory boots random ({@code fill='random'}): every page has bytes to carry,
+ * so a digest that arrives unchanged says the pages did.
  */
 record SimDomain(String name, UUID uuid, long memoryMiB, long dirtyPagesPerSecond, String devices) {
 
@@ -56,7 +57,8 @@ record SimDomain(String name, UUID uuid, long memoryMiB, long dirtyPagesPerSecon
                 + "  <memory unit='MiB'>" + memoryMiB + "</memory>\n"
                 + "  <vcpu>1</vcpu>\n"
                 + "  <metadata>\n"
-                + "    <sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0' dirty-pages-per-second='" + dirtyPagesPerSecond + "'/>\n"
+                + "    <sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0' dirty-pages-per-second='" + dirtyPagesPerSecond
+                + "' fill='random'/>\n"
                 + "  </metadata>\n"
                 + (devices.isEmpty() ? "" : "  <devices>" + devices + "</devices>\n")
                 + "</domain>\n";

@@ -83,6 +83,10 @@ public final class EmbeddedFramework implements AutoCloseable {
         config.put("felix.fileinstall.noInitialDelay", "true");
         config.put("felix.fileinstall.enableConfigSave", "false");
         config.put("felix.fileinstall.log.level", "1");
+        // the core gets a section's service object for every call and gives it back after: without this, SCR would
+        // deactivate a delayed component (the sections are) each time its last user gave it back, and build it again
+        // for the next call (a tenth of a migration's CPU went there)
+        config.put("ds.delayed.keepInstances", "true");
         config.putAll(options.frameworkProperties());
 
         Felix felix = new Felix(config);

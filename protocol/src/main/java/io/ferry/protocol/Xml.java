@@ -1,10 +1,9 @@
 package io.ferry.protocol;
 
+import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.XmlWriter;
 import java.util.ArrayList;
 import java.util.List;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -18,14 +17,10 @@ public final class Xml {
     }
 
     public static Xml create(String name) {
-        try {
-            Document document = DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder().newDocument();
-            Element root = document.createElement(name);
-            document.appendChild(root);
-            return new Xml(root);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException(e);
-        }
+        Document document = Documents.create();
+        Element root = document.createElement(name);
+        document.appendChild(root);
+        return new Xml(root);
     }
 
     public static Xml of(Element element) {

@@ -8,6 +8,7 @@ import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.cookie.CookieCodec;
+import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
@@ -30,7 +31,7 @@ public class PersistentSection implements CookieSection<Element> {
         if (fragment.getElementsByTagName("name").getLength() == 0) {
             throw new CookieException("missing name element in the domain definition of the migration cookie");
         }
-        Document copy = CookieCodec.newDocument();
+        Document copy = Documents.create();
         try {
             copy.appendChild(copy.importNode(fragment, true));
         } catch (DOMException e) { // names the parser let through that DOM cannot copy, such as ':bus'

@@ -1,8 +1,8 @@
 package io.ferry.core.control;
 
-import io.ferry.core.cookie.CookieCodec;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.Xml;
+import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.XmlChars;
 import io.ferry.protocol.xml.XmlWriter;
 import java.nio.ByteBuffer;
@@ -77,7 +77,7 @@ final class KeptAliveReply {
 
     /** An error reply: one line whatever the message quotes from the request (control characters escaped). */
     void error(int status, String message) {
-        Element error = CookieCodec.newDocument().createElement("error");
+        Element error = Documents.create().createElement("error");
         error.setTextContent(XmlChars.replaceInvalid(Xml.escapeControls(String.valueOf(message)))); // an error must always get out
         finish(status, XmlWriter.write(error));
     }

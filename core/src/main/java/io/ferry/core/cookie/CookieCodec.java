@@ -1,5 +1,6 @@
 package io.ferry.core.cookie;
 
+import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
@@ -12,8 +13,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -27,7 +26,6 @@ public final class CookieCodec {
     public static final String ROOT = "qemu-migration";
     private static final String WHAT = "migration cookie";
     private static final Pattern LIBVIRT_UUID = Pattern.compile("(?:[- ]*\\p{XDigit}{2}){16}");
-
     private final HardenedXmlParser parser;
 
     public CookieCodec(HardenedXmlParser parser) {
@@ -93,7 +91,7 @@ public final class CookieCodec {
      */
     public String format(CookieHeader header, List<String> mandatoryFeatures, List<ParsedCookie.Section> sections)
             throws CookieException {
-        Document document = newDocument();
+        Document document = Documents.create();
         Element root = document.createElement(ROOT);
         document.appendChild(root);
         appendText(root, "name", header.name());
@@ -198,12 +196,4 @@ public final class CookieCodec {
         }
     }
 
-    /** A document to build fragments in; plain, since nothing untrusted is parsed into it. */
-    public static Document newDocument() {
-        try {
-            return DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder().newDocument();
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -205,8 +205,20 @@ public final class DomainXml {
         return null;
     }
 
-    private static String text(Element parent, String name) {
+    /**
+     * The text of {@code parent}'s child {@code name}, or null. Text only: elements inside it would be flattened into
+     * the value here and indented apart in the stored definition, which would then read back as another value.
+     */
+    private static String text(Element parent, String name) throws CookieException {
         Element element = child(parent, name);
-        return element == null ? null : element.getTextContent().trim();
+        if (element == null) {
+            return null;
+        }
+        for (Node node = element.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node.getNodeType() == Node.ELEMENT_NODE) {
+                throw new CookieException("domain <" + name + "> holds an element <" + node.getNodeName() + ">: text only");
+            }
+        }
+        return element.getTextContent().trim();
     }
 }

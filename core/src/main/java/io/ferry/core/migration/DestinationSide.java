@@ -104,6 +104,7 @@ final class DestinationSide {
                     abort(in, e.getMessage());
                 } else {
                     m.domains.release(domain, id);
+                    m.hooks.failed(spec.name(), "destination", e.getMessage());
                 }
                 throw e;
             }

@@ -93,6 +93,7 @@ final class SourceSide {
                 }
                 m.streams.forget(id);
                 m.domains.release(domain, id);
+                m.hooks.failed(domain.name(), "source", e.getMessage()); // ferry events shows a refused Begin too
                 throw e;
             }
         });

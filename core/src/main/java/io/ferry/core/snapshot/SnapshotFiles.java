@@ -1,20 +1,18 @@
 package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore;
-import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -32,10 +30,13 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * Snapshot metadata in the state directory: {@code snapshots/UUID/NAME.xml} ({@code <domainsnapshot>}) for
- * snapshots made here, {@code snapshots/UUID/migrated-ID.pack} for the hierarchy a migration brought, and
- * {@code snapshots/UUID/current}. A migration's snapshots wait in {@code snapshots/.staging/ID/} and are
- * committed as one pack file: one write and one fsync however many there are, and all or nothing.
+ * Snapshot metadata in the state directory, per domain {@code snapshots/UUID/}: {@code local.log} for the
+ * snapshots made on this host and the current mark ({@link SnapshotLog}), {@code migrated-ID.pack} for the
+ * hierarchy each migration brought ({@link SnapshotPack}), and, from before the log, {@code NAME.xml} per snapshot
+ * and {@code current}, still read. A migration's snapshots wait in {@code snapshots/.staging/ID/} and are committed
+ * as one pack file: one rename and one sync however many there are, and all or nothing. What the store needs to
+ * refuse a name twice or say which snapshot is current (names and the mark, not the XML) it keeps in memory per
+ * domain once read, so a snapshot-create-as reads nothing and syncs once, whatever the number of snapshots.
  */
 @Component(service = {SnapshotStore.class, SnapshotFiles.class})
 public class SnapshotFiles implements SnapshotStore {
@@ -47,74 +48,125 @@ public class SnapshotFiles implements SnapshotStore {
 
     private final Path root;
     private final HardenedXmlParser parser;
+    /** Per domain: the snapshot names, the current mark and the log's sound length, as read once. */
+    private final Map<UUID, Names> names = new HashMap<>();
+
+    private static final class Names {
+        final Set<String> all = new HashSet<>();
+        String current;
+        long logBytes;
+    }
 
     @Activate
     public SnapshotFiles(@Reference Daemon daemon) throws IOException {
-        this.root = Files.createDirectories(daemon.settings().stateDir().resolve("snapshots"));
+        this(daemon.settings().stateDir(), daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
+    }
+
+    /** A store in {@code stateDir}, reading snapshots of definitions within these cookie limits (tools and benchmarks). */
+    public SnapshotFiles(Path stateDir, int cookieMaxBytes, int cookieMaxDepth) throws IOException {
+        this.root = Files.createDirectories(stateDir.resolve("snapshots"));
         // a snapshot holds a definition within those limits, one level down, beside its own few elements
-        this.parser = new HardenedXmlParser(daemon.settings().cookieMaxBytes() + 64 * 1024, daemon.settings().cookieMaxDepth() + 1);
+        this.parser = new HardenedXmlParser(cookieMaxBytes + 64 * 1024, cookieMaxDepth + 1);
     }
 
     @Override
     public synchronized List<Snapshot> list(UUID domain) throws IOException {
-        return read(root.resolve(domain.toString()));
+        Path dir = root.resolve(domain.toString());
+        Map<String, Snapshot> byName = new HashMap<>();
+        if (Files.isDirectory(dir)) {
+            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
+                for (Path file : files) {
+                    put(byName, parse(readUtf8(file), file.toString()));
+                }
+            }
+            for (Path pack : packs(dir)) {
+                for (Snapshot snapshot : SnapshotPack.read(Files.readAllBytes(pack), pack, this::parse)) {
+                    put(byName, snapshot);
+                }
+            }
+            for (Snapshot snapshot : SnapshotLog.read(dir.resolve(SnapshotLog.FILE)).snapshots()) {
+                put(byName, snapshot);
+            }
+        }
+        List<Snapshot> ordered = new ArrayList<>(byName.size());
+        Set<String> added = new HashSet<>();
+        for (Snapshot snapshot : byName.values().stream().sorted(Comparator.comparing(Snapshot::name)).toList()) {
+            addParentFirst(snapshot, byName, added, ordered);
+        }
+        return ordered;
     }
 
     @Override
     public synchronized Optional<String> current(UUID domain) throws IOException {
-        Path file = root.resolve(domain.toString()).resolve(CURRENT);
-        return Files.exists(file) ? Optional.of(Files.readString(file, StandardCharsets.UTF_8).trim()) : Optional.empty();
+        return Optional.ofNullable(names(domain).current);
     }
 
     /**
      * Adds a snapshot ({@code snapshot-create-as}); it becomes the current one. All or nothing: a snapshot this
-     * store could not read back is refused, and one whose current mark cannot be written is removed again.
+     * store could not read back is refused, and the snapshot and its mark are one append, one sync.
      */
     public synchronized void add(UUID domain, Snapshot snapshot) throws IOException {
-        Path dir = Files.createDirectories(root.resolve(domain.toString()));
         requireName(snapshot.name());
-        Path file = dir.resolve(snapshot.name() + ".xml");
-        if (Files.exists(file) || packedNames(dir).contains(snapshot.name())) {
+        Names known = names(domain);
+        if (known.all.contains(snapshot.name())) {
             throw new IOException("domain snapshot '" + snapshot.name() + "' already exists");
         }
         parse(snapshot.xml(), "snapshot '" + snapshot.name() + "'");
-        AtomicFiles.write(file, snapshot.xml().getBytes(StandardCharsets.UTF_8));
-        try {
-            AtomicFiles.write(dir.resolve(CURRENT), snapshot.name().getBytes(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            Files.deleteIfExists(file);
-            throw e;
-        }
+        known.logBytes = append(domain, known, snapshot, snapshot.name());
+        known.all.add(snapshot.name());
+        known.current = snapshot.name();
     }
 
     /** Makes an existing snapshot the current one ({@code snapshot-current NAME SNAP}). */
     public synchronized void setCurrent(UUID domain, String name) throws IOException {
         requireName(name);
-        Path dir = root.resolve(domain.toString());
-        if (!Files.exists(dir.resolve(name + ".xml")) && !packedNames(dir).contains(name)) {
+        Names known = names(domain);
+        if (!known.all.contains(name)) {
             throw new IOException("Domain snapshot not found: no domain snapshot with matching name '" + name + "'");
         }
-        AtomicFiles.write(dir.resolve(CURRENT), name.getBytes(StandardCharsets.UTF_8));
+        known.logBytes = append(domain, known, null, name);
+        known.current = name;
     }
 
+    /** Appends to the domain's log; returns its new sound length. Forgets what it knew on failure: the log is read anew. */
+    private long append(UUID domain, Names known, Snapshot snapshot, String current) throws IOException {
+        Path dir = Files.createDirectories(root.resolve(domain.toString()));
+        try {
+            SnapshotLog.append(dir.resolve(SnapshotLog.FILE), known.logBytes, snapshot, current);
+            return Files.size(dir.resolve(SnapshotLog.FILE));
+        } catch (IOException e) {
+            names.remove(domain);
+            throw e;
+        }
+    }
+
+    /**
+     * Checks each snapshot reads back here, under this host's limits, and names itself and its parent as the
+     * caller says (the caller checked the hierarchy by those names); one parse each.
+     */
     @Override
     public synchronized void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) throws IOException {
         Path dir = staging(migrationId);
         for (Snapshot snapshot : snapshots) {
             requireName(snapshot.name());
             // what a peer sends must read back here, under this host's limits
-            parse(snapshot.xml(), "snapshot '" + snapshot.name() + "' of migration " + migrationId);
+            Snapshot read = parse(snapshot.xml(), "snapshot '" + snapshot.name() + "' of migration " + migrationId);
+            if (!read.name().equals(snapshot.name()) || !java.util.Objects.equals(read.parent(), snapshot.parent())) {
+                throw new IOException("snapshot '" + snapshot.name() + "' of migration " + migrationId + " names itself '"
+                        + read.name() + "' with parent '" + read.parent() + "'");
+            }
         }
         delete(dir);
         Files.createDirectories(dir);
         // not synced: a crash before the commit discards the staging anyway
-        Files.write(dir.resolve(PACK), pack(snapshots));
+        Files.write(dir.resolve(PACK), SnapshotPack.write(snapshots));
         Files.writeString(dir.resolve(DOMAIN), domain.toString(), StandardCharsets.UTF_8);
         if (current != null) {
             Files.writeString(dir.resolve(CURRENT), current, StandardCharsets.UTF_8);
         }
     }
 
+    /** Moves the staged pack into place (synced, then renamed, the directory synced) and marks its current snapshot. */
     @Override
     public synchronized void commit(String migrationId) throws IOException {
         Path dir = staging(migrationId);
@@ -123,9 +175,22 @@ public class SnapshotFiles implements SnapshotStore {
         }
         UUID domain = UUID.fromString(Files.readString(dir.resolve(DOMAIN), StandardCharsets.UTF_8).trim());
         Path target = Files.createDirectories(root.resolve(domain.toString()));
-        AtomicFiles.write(target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX), Files.readAllBytes(dir.resolve(PACK)));
+        try (FileChannel staged = FileChannel.open(dir.resolve(PACK), StandardOpenOption.WRITE)) {
+            staged.force(true);
+        }
+        Files.move(dir.resolve(PACK), target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX), StandardCopyOption.ATOMIC_MOVE,
+                StandardCopyOption.REPLACE_EXISTING);
+        try (FileChannel directory = FileChannel.open(target, StandardOpenOption.READ)) {
+            directory.force(true);
+        } catch (IOException e) {
+            // some file systems cannot sync a directory; the rename itself is atomic
+        }
+        names.remove(domain); // read anew, the pack's names with it
         if (Files.exists(dir.resolve(CURRENT))) {
-            AtomicFiles.write(target.resolve(CURRENT), Files.readAllBytes(dir.resolve(CURRENT)));
+            Names known = names(domain);
+            String current = Files.readString(dir.resolve(CURRENT), StandardCharsets.UTF_8).trim();
+            known.logBytes = append(domain, known, null, current);
+            known.current = current;
         }
         delete(dir);
     }
@@ -142,28 +207,45 @@ public class SnapshotFiles implements SnapshotStore {
         return root.resolve(".staging").resolve(migrationId);
     }
 
-    private List<Snapshot> read(Path dir) throws IOException {
-        Map<String, Snapshot> byName = new HashMap<>();
+    /** The domain's names and current mark, read once: file names, pack headers and the log, no XML parsed but old packs'. */
+    private Names names(UUID domain) throws IOException {
+        Names cached = names.get(domain);
+        if (cached != null) {
+            return cached;
+        }
+        Names known = new Names();
+        Path dir = root.resolve(domain.toString());
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
                 for (Path file : files) {
-                    put(byName, readUtf8(file), file.toString());
+                    String name = file.getFileName().toString();
+                    known.all.add(name.substring(0, name.length() - ".xml".length()));
                 }
             }
-            try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
-                for (Path pack : packs) {
-                    for (String xml : unpack(Files.readAllBytes(pack), pack)) {
-                        put(byName, xml, pack.toString());
-                    }
-                }
+            for (Path pack : packs(dir)) {
+                SnapshotPack.read(Files.readAllBytes(pack), pack, this::parse).forEach(s -> known.all.add(s.name()));
             }
+            SnapshotLog.Contents log = SnapshotLog.read(dir.resolve(SnapshotLog.FILE));
+            log.snapshots().forEach(s -> known.all.add(s.name()));
+            known.logBytes = log.soundBytes();
+            Path legacy = dir.resolve(CURRENT);
+            known.current = log.current() != null ? log.current()
+                    : Files.exists(legacy) ? Files.readString(legacy, StandardCharsets.UTF_8).trim() : null;
         }
-        List<Snapshot> ordered = new ArrayList<>(byName.size());
-        Set<String> added = new HashSet<>();
-        for (Snapshot snapshot : byName.values().stream().sorted(Comparator.comparing(Snapshot::name)).toList()) {
-            addParentFirst(snapshot, byName, added, ordered);
+        names.put(domain, known);
+        return known;
+    }
+
+    private static List<Path> packs(Path dir) throws IOException {
+        List<Path> packs = new ArrayList<>();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
+            files.forEach(packs::add);
         }
-        return ordered;
+        return packs;
+    }
+
+    private static void put(Map<String, Snapshot> byName, Snapshot snapshot) {
+        byName.put(snapshot.name(), snapshot);
     }
 
     private static String readUtf8(Path file) throws IOException {
@@ -172,72 +254,6 @@ public class SnapshotFiles implements SnapshotStore {
         } catch (java.nio.charset.CharacterCodingException e) {
             throw new IOException(file + " is not UTF-8 text", e);
         }
-    }
-
-    private void put(Map<String, Snapshot> byName, String xml, String file) throws IOException {
-        Xml snapshot = parse(xml, file);
-        String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
-        String name = name(snapshot.childText("name"), file);
-        byName.put(name, new Snapshot(name, parent == null ? null : name(parent, file), xml));
-    }
-
-    /** A name as the file holds it: trimmed, as a migration's destination reads it, and one the store can store. */
-    private static String name(String text, String file) throws IOException {
-        try {
-            requireName(text.trim());
-        } catch (IOException e) {
-            throw new IOException(file + ": " + e.getMessage(), e);
-        }
-        return text.trim();
-    }
-
-    private Set<String> packedNames(Path dir) throws IOException {
-        Set<String> names = new HashSet<>();
-        if (Files.isDirectory(dir)) {
-            try (DirectoryStream<Path> packs = Files.newDirectoryStream(dir, PACK_PREFIX + "*" + PACK_SUFFIX)) {
-                for (Path pack : packs) {
-                    for (String xml : unpack(Files.readAllBytes(pack), pack)) {
-                        names.add(name(parse(xml, pack.toString()).childText("name"), pack.toString()));
-                    }
-                }
-            }
-        }
-        return names;
-    }
-
-    /** A pack: the count, then each snapshot's length and UTF-8 XML. */
-    private static byte[] pack(List<Snapshot> snapshots) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        try (DataOutputStream out = new DataOutputStream(bytes)) {
-            out.writeInt(snapshots.size());
-            for (Snapshot snapshot : snapshots) {
-                byte[] xml = snapshot.xml().getBytes(StandardCharsets.UTF_8);
-                out.writeInt(xml.length);
-                out.write(xml);
-            }
-        }
-        return bytes.toByteArray();
-    }
-
-    private static List<String> unpack(byte[] pack, Path file) throws IOException {
-        List<String> xmls = new ArrayList<>();
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(pack))) {
-            int count = in.readInt();
-            for (int i = 0; i < count; i++) {
-                int length = in.readInt();
-                if (length < 0 || length > pack.length) {
-                    throw new IOException(file + " is damaged: a snapshot of " + length + " bytes");
-                }
-                byte[] xml = in.readNBytes(length);
-                if (xml.length < length) {
-                    throw new java.io.EOFException();
-                }
-                xmls.add(new String(xml, StandardCharsets.UTF_8));
-            }
-        } catch (java.io.EOFException e) {
-            throw new IOException(file + " is truncated", e);
-        }
-        return xmls;
     }
 
     /** Adds the not yet added ancestors of {@code snapshot}, root first, then it; iterative: chains can be 10,000 deep. */
@@ -255,17 +271,28 @@ public class SnapshotFiles implements SnapshotStore {
         }
     }
 
-    /** @param where names the snapshot's file, or the snapshot on its way in, in errors */
-    private Xml parse(String xml, String where) throws IOException {
+    /** @param where names the snapshot's file, or the snapshot on its way in, in errors; returns it with its name and parent */
+    private Snapshot parse(String xml, String where) throws IOException {
         try {
             Xml snapshot = Xml.of(parser.parse(xml.getBytes(StandardCharsets.UTF_8), "domain snapshot").getDocumentElement());
             if (!snapshot.name().equals("domainsnapshot") || snapshot.childText("name") == null) {
                 throw new IOException(where + " is not a <domainsnapshot> with a <name>");
             }
-            return snapshot;
+            String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
+            return new Snapshot(name(snapshot.childText("name"), where), parent == null ? null : name(parent, where), xml);
         } catch (XmlException e) {
             throw new IOException(where + ": " + e.getMessage(), e);
         }
+    }
+
+    /** A name as the XML holds it: trimmed, as a migration's destination reads it, and one the store can store. */
+    static String name(String text, String where) throws IOException {
+        try {
+            requireName(text.trim());
+        } catch (IOException e) {
+            throw new IOException(where + ": " + e.getMessage(), e);
+        }
+        return text.trim();
     }
 
     static void requireName(String name) throws IOException {

@@ -75,6 +75,8 @@ public class SectionContractTest {
         assertEquals("the 2.0 section never saw the 1.0 fragment", 0, v2.parsed.get());
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
+        assertFailedEvent(d.destination, "destination", e.getMessage());
+        assertFailedEvent(d.source, "source", e.getMessage());
     }
 
     @Test
@@ -137,6 +139,13 @@ public class SectionContractTest {
         assertEquals("cookie section tpm is mandatory for domain vm1 (its definition or its last migration says so), but"
                 + " no bundle on this host offers it", e.getMessage());
         d.destination.assertRuns(VM, digest);
+        assertFailedEvent(d.destination, "source", e.getMessage()); // a refused Begin is a failed migration in ferry events
+    }
+
+    /** {@code ferry events} on {@code host} shows the migration of {@link #VM} failed on {@code side}, saying why. */
+    private static void assertFailedEvent(TestHost host, String side, String why) {
+        assertTrue(host.engine().events().toString(), host.engine().events().stream().anyMatch(ev -> ev.domain().equals(VM)
+                && ev.operation().equals("failed") && ev.side().equals(side) && ev.reason().contains(why)));
     }
 
     /** Issue 10's first finding: a Begin that ran while the section's bundle re-registered baked nothing, silently. */

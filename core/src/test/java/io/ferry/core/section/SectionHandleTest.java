@@ -12,8 +12,8 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
-import io.ferry.core.cookie.CookieCodec;
 import io.ferry.core.cookie.TestSections;
+import io.ferry.protocol.xml.Documents;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
@@ -102,7 +102,7 @@ public class SectionHandleTest {
 
     private final CountingSource source = new CountingSource();
     private final CountDownLatch never = new CountDownLatch(1);
-    private final Element fragment = CookieCodec.newDocument().createElement("scripted");
+    private final Element fragment = Documents.create().createElement("scripted");
 
     @After
     public void unblockHungSections() {

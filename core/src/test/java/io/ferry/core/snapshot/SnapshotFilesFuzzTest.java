@@ -19,18 +19,22 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * The snapshot store's reader on a damaged state directory: a {@code NAME.xml} and a {@code migrated-ID.pack}
- * holding hostile bytes are listed or refused with a one-line {@link IOException}, and what the store lists it
- * can store again: staged and committed for another domain (what a migration's destination does) it lists
- * the same there, and each of them can be made the current one there.
+ * The snapshot store's reader on a damaged state directory: a {@code NAME.xml} (from before the log), a
+ * {@code migrated-ID.pack} (of version 1, and the bytes as a whole pack, which a version 2 pack's CRC refuses) and a
+ * {@code local.log} holding hostile bytes are listed or refused with a one-line {@link IOException} naming the file,
+ * and what the store lists it can store again: staged and committed for another domain (what a migration's
+ * destination does, a version 2 pack) it lists the same there, and each of them can be made the current one there;
+ * made one by one on a third domain (snapshot-create-as, the log) it lists the same; and a store that starts anew
+ * on those files reads the same snapshots and current marks.
  * Seeds and kept findings: {@code src/test/resources/io/ferry/core/snapshot/SnapshotFilesFuzzTestInputs/}.
  */
 class SnapshotFilesFuzzTest {
     private static final UUID AS_FILE = UUID.fromString("00000000-0000-4000-8000-0000000000f1");
     private static final UUID AS_PACK = UUID.fromString("00000000-0000-4000-8000-0000000000f2");
+    private static final UUID AS_LOG = UUID.fromString("00000000-0000-4000-8000-0000000000f4");
     private static final UUID RESTORED = UUID.fromString("00000000-0000-4000-8000-0000000000f3");
+    private static final UUID CREATED = UUID.fromString("00000000-0000-4000-8000-0000000000f5");
     private static final Path STATE = stateDir();
-    private static final SnapshotFiles STORE = store();
 
     @DictionaryEntries({"<domainsnapshot>", "</domainsnapshot>", "<name>", "</name>", "<parent>", "</parent>",
             "<description>", "<state>running</state>", "<creationTime>", "<domain type='sim'>", "&#13;", "&amp;",
@@ -44,25 +48,39 @@ class SnapshotFilesFuzzTest {
         ByteBuffer pack = ByteBuffer.allocate(8 + file.length).putInt(1).putInt(file.length).put(file);
         Files.write(Files.createDirectories(snapshots.resolve(AS_PACK.toString())).resolve("migrated-a.pack"), pack.array());
         Files.write(snapshots.resolve(AS_PACK.toString()).resolve("migrated-b.pack"), file);
-        for (UUID domain : List.of(AS_FILE, AS_PACK)) {
+        Files.write(Files.createDirectories(snapshots.resolve(AS_LOG.toString())).resolve(SnapshotLog.FILE), file);
+        for (UUID domain : List.of(AS_FILE, AS_PACK, AS_LOG)) {
+            SnapshotFiles store = store(); // a store keeps the names it read: a new one for files it did not write
             List<Snapshot> listed;
             try {
-                listed = STORE.list(domain);
+                listed = store.list(domain);
+                store.current(domain);
             } catch (IOException e) {
                 String message = e.getMessage();
                 assertTrue(message != null && !message.isBlank(), "a refusal must say why");
                 assertFalse(message.contains("\n") || message.contains("\r"), () -> "a refusal must be one line: " + message);
-                assertTrue(message.contains("fuzz.xml") || message.contains(".pack"), () -> "a refusal must name the file: " + message);
+                assertTrue(message.contains("fuzz.xml") || message.contains(".pack") || message.contains(SnapshotLog.FILE),
+                        () -> "a refusal must name the file: " + message);
                 continue;
             }
-            STORE.stage("fuzz", RESTORED, listed, null);
-            STORE.commit("fuzz");
-            assertEquals(listed, STORE.list(RESTORED), "the store lists differently what it stored itself");
+            store.stage("fuzz", RESTORED, listed, null);
+            store.commit("fuzz");
+            assertEquals(listed, store.list(RESTORED), "the store lists differently what it stored itself");
             for (Snapshot snapshot : listed) {
-                STORE.setCurrent(RESTORED, snapshot.name());
-                assertEquals(snapshot.name(), STORE.current(RESTORED).orElseThrow());
+                store.setCurrent(RESTORED, snapshot.name());
+                assertEquals(snapshot.name(), store.current(RESTORED).orElseThrow());
+            }
+            for (Snapshot snapshot : listed) {
+                store.add(CREATED, snapshot);
+            }
+            assertEquals(listed, store.list(CREATED), "the store lists differently what was made on it");
+            SnapshotFiles anew = store();
+            for (UUID stored : List.of(RESTORED, CREATED)) {
+                assertEquals(listed, anew.list(stored), "a store started anew lists differently");
+                assertEquals(store.current(stored), anew.current(stored), "a store started anew has another current snapshot");
             }
             clear(snapshots.resolve(RESTORED.toString()));
+            clear(snapshots.resolve(CREATED.toString()));
         }
     }
 

@@ -8,6 +8,7 @@ import static org.junit.Assert.fail;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.daemon.TestDaemons;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -84,17 +85,105 @@ public class SnapshotFilesTest {
 
     @Test
     public void aTruncatedPackIsNamed() throws Exception {
-        SnapshotFiles store = store();
-        store.stage("m3", DOMAIN, List.of(snapshot("root", null)), "root");
-        store.commit("m3");
-        Path pack = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()).resolve("migrated-m3.pack");
+        Path pack = committedPack("m3");
         byte[] bytes = Files.readAllBytes(pack);
         Files.write(pack, java.util.Arrays.copyOf(bytes, bytes.length - 5));
+        assertListingRefused("migrated-m3.pack is truncated or damaged: its CRC does not match");
+    }
+
+    @Test
+    public void aPackDamagedInPlaceIsRefusedByItsCrc() throws Exception {
+        Path pack = committedPack("m5");
+        String bytes = Files.readString(pack, StandardCharsets.ISO_8859_1);
+        Files.writeString(pack, bytes.replace("<name>root</name>", "<name>r00t</name>"), StandardCharsets.ISO_8859_1);
+        assertListingRefused("migrated-m5.pack is truncated or damaged: its CRC does not match");
+    }
+
+    /** The pack of a migration that brought one snapshot, committed. */
+    private Path committedPack(String migrationId) throws Exception {
+        SnapshotFiles store = store();
+        store.stage(migrationId, DOMAIN, List.of(snapshot("root", null)), "root");
+        store.commit(migrationId);
+        return folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()).resolve("migrated-" + migrationId + ".pack");
+    }
+
+    private void assertListingRefused(String ending) throws Exception {
         try {
-            store.list(DOMAIN);
-            fail("a truncated pack was read");
+            store().list(DOMAIN);
+            fail("a damaged pack was read");
         } catch (IOException e) {
-            assertTrue(e.getMessage(), e.getMessage().endsWith("migrated-m3.pack is truncated"));
+            assertTrue(e.getMessage(), e.getMessage().endsWith(ending));
+        }
+    }
+
+    @Test
+    public void snapshotsMadeHereAndTheirMarkLiveInOneLogAndSurviveARestart() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("a", null));
+        store.add(DOMAIN, snapshot("b", "a"));
+        store.add(DOMAIN, snapshot("c", "b"));
+        store.setCurrent(DOMAIN, "b");
+        Path dir = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString());
+        assertEquals(List.of(dir.resolve("local.log")), Files.list(dir).toList());
+        SnapshotFiles restarted = store();
+        assertEquals(List.of("a", "b", "c"), restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("b", restarted.current(DOMAIN).orElseThrow());
+        assertEquals(snapshot("c", "b"), restarted.list(DOMAIN).get(2));
+    }
+
+    @Test
+    public void aTornLastAppendIsLeftOutAndCutOffByTheNext() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("a", null));
+        store.add(DOMAIN, snapshot("b", "a"));
+        Path log = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()).resolve("local.log");
+        byte[] bytes = Files.readAllBytes(log);
+        Files.write(log, java.util.Arrays.copyOf(bytes, bytes.length - 3)); // a crash inside b's current mark
+        SnapshotFiles restarted = store();
+        assertEquals("a snapshot without the mark appended with it", List.of("a"),
+                restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("the mark before the torn one", "a", restarted.current(DOMAIN).orElseThrow());
+        restarted.add(DOMAIN, snapshot("b", "a")); // the name is free again
+        restarted.add(DOMAIN, snapshot("c", "a"));
+        SnapshotFiles again = store();
+        assertEquals(List.of("a", "b", "c"), again.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("c", again.current(DOMAIN).orElseThrow());
+    }
+
+    @Test
+    public void snapshotsOfTheFormerLayoutAreStillRead() throws Exception {
+        Path dir = Files.createDirectories(folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()));
+        Files.writeString(dir.resolve("old.xml"), snapshot("old", null).xml());
+        Files.writeString(dir.resolve("current"), "old");
+        SnapshotFiles store = store();
+        assertEquals("old", store.current(DOMAIN).orElseThrow());
+        store.add(DOMAIN, snapshot("new", "old"));
+        assertEquals(List.of("old", "new"), store.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("new", store().current(DOMAIN).orElseThrow());
+        try {
+            store.add(DOMAIN, snapshot("old", null));
+            fail("a name of the former layout was taken twice");
+        } catch (IOException e) {
+            assertEquals("domain snapshot 'old' already exists", e.getMessage());
+        }
+    }
+
+    @Test
+    public void aStagedSnapshotMustNameItselfAndItsParentAsClaimed() throws Exception {
+        SnapshotFiles store = store();
+        Snapshot lying = new Snapshot("a", null, snapshot("b", null).xml());
+        try {
+            store.stage("m4", DOMAIN, List.of(lying), "a");
+            fail("a snapshot that names itself otherwise was staged");
+        } catch (IOException e) {
+            assertEquals("snapshot 'a' of migration m4 names itself 'b' with parent 'null'", e.getMessage());
+        }
+        Snapshot orphan = new Snapshot("a", null, snapshot("a", "elsewhere").xml());
+        try {
+            store.stage("m4", DOMAIN, List.of(orphan), "a");
+            fail("a snapshot with another parent was staged");
+        } catch (IOException e) {
+            assertEquals("snapshot 'a' of migration m4 names itself 'a' with parent 'elsewhere'", e.getMessage());
         }
     }
 }

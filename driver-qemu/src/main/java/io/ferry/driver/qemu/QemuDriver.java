@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,10 +27,21 @@ class QemuDriver implements Hypervisor {
     private volatile QemuSettings settings;
     private final Set<Path> claimed = ConcurrentHashMap.newKeySet();
     private final Map<Path, QemuVirtualMachine> vms = new ConcurrentHashMap<>();
+    /** Where a QEMU whose guest migrated away is waited out after {@code quit}: a thread of its own each. */
+    private final Executor exits;
 
     QemuDriver(String type, QemuSettings settings) {
+        this(type, settings, task -> {
+            Thread exit = new Thread(task, "qemu-exit");
+            exit.setDaemon(true);
+            exit.start();
+        });
+    }
+
+    QemuDriver(String type, QemuSettings settings, Executor exits) {
         this.type = type;
         this.settings = settings;
+        this.exits = exits;
     }
 
     void settings(QemuSettings settings) {
@@ -83,7 +95,7 @@ class QemuDriver implements Hypervisor {
             plugged = true; // before: a plug that fails half-way leaves ports to remove
             nics.plug(domain);
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, current, nics,
-                    () -> gone(files));
+                    () -> gone(files), exits);
             if (!incoming) {
                 vm.execute("cont", null);
             }
@@ -129,7 +141,7 @@ class QemuDriver implements Hypervisor {
             QemuProcess process = found.get();
             Qmp qmp = Qmp.connect(files.qmp(), settings.commandTimeoutMillis(), process::isAlive, process::lastLogLine);
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, settings,
-                    new NicPlumbing(settings.ovsdb()), () -> gone(files));
+                    new NicPlumbing(settings.ovsdb()), () -> gone(files), exits);
             vms.put(files.dir(), vm);
             LOG.info("re-attached to QEMU of domain '{}' (pid {}), {}", spec.name(),
                     process.pid(), vm.status());

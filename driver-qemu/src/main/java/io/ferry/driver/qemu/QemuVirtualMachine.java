@@ -14,6 +14,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Executor;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,13 +32,14 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private final QemuSettings settings;
     private final NicPlumbing nics;
     private final Runnable onGone;
+    private final Executor exits;
     private final Object lifecycle = new Object();
     private volatile boolean gone;
     private volatile boolean spiceRelocated;
     private IncomingMigration listening; // guarded by lifecycle
 
     QemuVirtualMachine(QemuDomain domain, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
-            NicPlumbing nics, Runnable onGone) {
+            NicPlumbing nics, Runnable onGone, Executor exits) {
         this.domain = domain;
         this.files = files;
         this.process = process;
@@ -45,6 +47,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         this.settings = settings;
         this.nics = nics;
         this.onGone = onGone;
+        this.exits = exits;
     }
 
     @Override
@@ -90,7 +93,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
 
     /**
      * Asks QEMU to quit, kills it if it has not gone within the quit timeout, and removes its run files; the
-     * log stays. Waits for the process to die, never for it to be reaped.
+     * log stays. Waits for the process to die, never for it to be reaped, unless the guest has already left
+     * ({@code postmigrate}: a completed outgoing migration, Confirm's case): then nothing of the guest is left to
+     * lose, and a thread of its own waits out the process (and kills it after the quit timeout) while Confirm goes on.
      */
     @Override
     public void destroy() {
@@ -102,16 +107,18 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         }
         try {
             if (process.isAlive()) {
+                boolean migratedAway = false;
                 try {
-                    qmp.execute("quit", null, Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis()));
+                    long limit = Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis());
+                    migratedAway = "postmigrate".equals(qmp.execute("query-status", null, limit).path("status").asText());
+                    qmp.execute("quit", null, limit);
                 } catch (HypervisorException e) {
-                    // killed below if it did not go
+                    // no answer to query-status: waited for and killed below; none to quit: it may have gone at once
                 }
-                if (!process.awaitGone(settings.quitTimeoutMillis())) {
-                    LOG.warn("QEMU of domain '{}' (pid {}) did not quit within {} ms: killing it",
-                            spec().name(), process.pid(), settings.quitTimeoutMillis());
-                    process.kill();
-                    process.awaitGone(settings.quitTimeoutMillis());
+                if (migratedAway) {
+                    exits.execute(this::awaitExit);
+                } else {
+                    awaitExit();
                 }
             }
         } finally {
@@ -125,6 +132,16 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
                 LOG.warn("cannot remove the run files of domain '{}': {}", spec().name(), e);
             }
             onGone.run();
+        }
+    }
+
+    /** Waits for the process to exit after {@code quit}, and kills it if it has not within the quit timeout. */
+    private void awaitExit() {
+        if (!process.awaitGone(settings.quitTimeoutMillis())) {
+            LOG.warn("QEMU of domain '{}' (pid {}) did not quit within {} ms: killing it",
+                    spec().name(), process.pid(), settings.quitTimeoutMillis());
+            process.kill();
+            process.awaitGone(settings.quitTimeoutMillis());
         }
     }
 

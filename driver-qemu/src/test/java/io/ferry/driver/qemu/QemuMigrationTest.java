@@ -16,6 +16,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
@@ -95,6 +97,29 @@ public class QemuMigrationTest {
         MigrationStats sent = direct(vms[0], vms[1], control);
         report("direct, dirtying 16 MiB", start, sent);
         assertResumedFromTheFinalState(vms[0], vms[1], sent);
+    }
+
+    /**
+     * Confirm's case: the QEMU of a guest that migrated away is told to quit and its exit is waited out elsewhere,
+     * so Confirm does not wait for it; the QEMU of a guest that has not left is waited for, as before.
+     */
+    @Test
+    public void aQemuWhoseGuestLeftIsNotWaitedForWhenDestroyed() throws Exception {
+        List<Runnable> exits = new ArrayList<>();
+        source = new QemuDriver("qemu", Guests.settings(state, 2000), exits::add);
+        QemuVirtualMachine[] vms = pair("leaves", "0");
+        direct(vms[0], vms[1], new Guests.Control());
+        assertEquals("postmigrate", vms[0].status());
+
+        vms[0].destroy();
+        assertEquals("the wait for the source QEMU's exit is handed off", 1, exits.size());
+        exits.get(0).run();
+        assertFalse("it quit", vms[0].process().isAlive());
+
+        QemuVirtualMachine stays = (QemuVirtualMachine) source.boot(Guests.spec("stays", 32, "0"), tmp.newFolder().toPath());
+        stays.destroy();
+        assertEquals("a guest that did not leave: its QEMU is waited for", 1, exits.size());
+        assertFalse(stays.process().isAlive());
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
 import java.io.StringReader;
 import javax.xml.XMLConstants;
+import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import javax.xml.parsers.ParserConfigurationException;
 import org.w3c.dom.Element;
@@ -20,10 +21,23 @@ final class DomainXml {
     private DomainXml() {
     }
 
+    /**
+     * What the guest does: dirties {@code dirty-pages-per-second} random pages, and boots with memory that is
+     * zero ({@code fill='zero'}, the default, as a fresh guest's mostly is) or random ({@code fill='random'}: a
+     * sequence seeded by the UUID, written once at boot).
+     */
+    record Workload(long dirtyPagesPerSecond, boolean randomFill) {
+    }
+
     /** The workload's {@code dirty-pages-per-second}, the default without the element. */
     static long dirtyPagesPerSecond(String xml) throws HypervisorException {
+        return workload(xml).dirtyPagesPerSecond();
+    }
+
+    /** The workload the domain XML asks for; the defaults without the element or its attributes. */
+    static Workload workload(String xml) throws HypervisorException {
         if (xml == null || xml.isBlank()) {
-            return DEFAULT_DIRTY_PAGES_PER_SECOND;
+            return new Workload(DEFAULT_DIRTY_PAGES_PER_SECOND, false);
         }
         Element workload = null;
         for (Node metadata = parse(xml).getFirstChild(); metadata != null; metadata = metadata.getNextSibling()) {
@@ -40,7 +54,18 @@ final class DomainXml {
                 }
             }
         }
-        if (workload == null || !workload.hasAttribute("dirty-pages-per-second")) {
+        if (workload == null) {
+            return new Workload(DEFAULT_DIRTY_PAGES_PER_SECOND, false);
+        }
+        String fill = workload.hasAttribute("fill") ? workload.getAttribute("fill").trim() : "zero";
+        if (!fill.equals("zero") && !fill.equals("random")) {
+            throw new HypervisorException("invalid sim:workload fill '" + fill + "': expected 'zero' or 'random'");
+        }
+        return new Workload(rate(workload), fill.equals("random"));
+    }
+
+    private static long rate(Element workload) throws HypervisorException {
+        if (!workload.hasAttribute("dirty-pages-per-second")) {
             return DEFAULT_DIRTY_PAGES_PER_SECOND;
         }
         String value = workload.getAttribute("dirty-pages-per-second").trim();
@@ -56,7 +81,25 @@ final class DomainXml {
                 + "': expected a number of pages from 0 to " + Integer.MAX_VALUE);
     }
 
+    /**
+     * A hardened builder per thread, reset after each parse: one built per parse cost more than the parse (the
+     * driver reads a definition's workload at every boot and arrival).
+     */
+    private static final ThreadLocal<DocumentBuilder> BUILDERS = ThreadLocal.withInitial(DomainXml::newBuilder);
+
     private static Element parse(String xml) throws HypervisorException {
+        DocumentBuilder builder = BUILDERS.get();
+        try {
+            builder.setErrorHandler(new DefaultHandler()); // throws on fatal errors, prints nothing
+            return builder.parse(new InputSource(new StringReader(xml))).getDocumentElement();
+        } catch (SAXException | IOException e) {
+            throw new HypervisorException("invalid domain XML: " + e.getMessage(), e);
+        } finally {
+            builder.reset();
+        }
+    }
+
+    private static DocumentBuilder newBuilder() {
         try {
             DocumentBuilderFactory factory = DocumentBuilderFactory.newDefaultInstance();
             factory.setNamespaceAware(true);
@@ -64,11 +107,7 @@ final class DomainXml {
             factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
             factory.setXIncludeAware(false);
             factory.setExpandEntityReferences(false);
-            var builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(new DefaultHandler()); // throws on fatal errors, prints nothing
-            return builder.parse(new InputSource(new StringReader(xml))).getDocumentElement();
-        } catch (SAXException | IOException e) {
-            throw new HypervisorException("invalid domain XML: " + e.getMessage(), e);
+            return factory.newDocumentBuilder();
         } catch (ParserConfigurationException e) {
             throw new IllegalStateException(e);
         }

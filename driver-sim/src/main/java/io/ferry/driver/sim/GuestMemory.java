@@ -12,17 +12,19 @@ import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.zip.CRC32C;
 
 /**
- * Guest RAM: a file mapped in chunks (one mapping holds at most 2 GiB), addressed in 4 KiB pages. Every access
- * holds the read lock so that {@link #close} never pulls the mapping from under a reader.
+ * Guest RAM: a file mapped in chunks (one mapping holds at most 2 GiB), addressed in 4 KiB pages. A page is first
+ * written through the file (see {@link #writePages}); only then may the guest store into it through the mapping,
+ * where its block is already in place. Every access holds the read lock so that {@link #close} never pulls the
+ * mapping from under a reader.
  */
 final class GuestMemory {
     static final int PAGE_SIZE = 4096;
     static final int DEFAULT_CHUNK_BYTES = 1 << 30;
     /** Bytes per write of {@link #fill}. */
     private static final int FILL_BLOCK_BYTES = 1 << 20;
+    private static final byte[] ZERO_PAGE = new byte[PAGE_SIZE];
 
     private final Path file;
     private final long bytes;
@@ -32,9 +34,12 @@ final class GuestMemory {
     /** Kept open for {@link #writePage}: writing a fresh sparse file through the mapping faults every page. */
     private final FileChannel channel;
     private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    /** Pages that may hold data: each write marks its pages first; a clear bit is a page that is zero. */
+    private final DirtyBitmap written;
     private boolean closed; // guarded by lock
 
-    private GuestMemory(Path file, long bytes, int chunkBytes, FileChannel channel) throws IOException {
+    private GuestMemory(Path file, long bytes, int chunkBytes, FileChannel channel, boolean fresh) throws IOException {
+        this.written = new DirtyBitmap(bytes / PAGE_SIZE, !fresh);
         this.channel = channel;
         this.chunks = map(channel, bytes, chunkBytes);
         this.file = file;
@@ -49,7 +54,7 @@ final class GuestMemory {
                 StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
         try {
             channel.write(ByteBuffer.allocate(1), bytes - 1); // extends the file without writing blocks
-            return new GuestMemory(file, bytes, chunkBytes, channel);
+            return new GuestMemory(file, bytes, chunkBytes, channel, true);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -64,7 +69,7 @@ final class GuestMemory {
                 throw new IOException("memory file " + file + " has " + channel.size() + " bytes, the domain "
                         + bytes);
             }
-            return new GuestMemory(file, bytes, chunkBytes, channel);
+            return new GuestMemory(file, bytes, chunkBytes, channel, false); // what it holds is not known
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -97,10 +102,22 @@ final class GuestMemory {
     }
 
     void readPage(long page, byte[] into) {
+        readPages(page, 1, into, 0);
+    }
+
+    /** Copies {@code count} pages from {@code first} on into {@code into} at {@code offset}, under one lock. */
+    void readPages(long first, int count, byte[] into, int offset) {
         lock.readLock().lock();
         try {
-            long offset = offset(page);
-            chunks[(int) (offset >>> chunkShift)].get((int) (offset & chunkMask), into, 0, PAGE_SIZE);
+            long start = offset(first);
+            offset(first + count - 1);
+            long end = start + (long) count * PAGE_SIZE;
+            for (long at = start; at < end;) {
+                int inChunk = (int) Math.min(end - at, chunkMask + 1 - (at & chunkMask));
+                chunks[(int) (at >>> chunkShift)].get((int) (at & chunkMask), into, offset, inChunk);
+                offset += inChunk;
+                at += inChunk;
+            }
         } finally {
             lock.readLock().unlock();
         }
@@ -109,34 +126,97 @@ final class GuestMemory {
     /**
      * Writes a page through the file rather than the mapping (the page cache is the same): on a fresh sparse
      * file a write allocates in bulk where a store through the mapping takes a page fault per page, about
-     * three times slower on a disk-backed file.
+     * three times slower on a disk-backed file; and a full disk is an {@code IOException}, not a SIGBUS.
      */
     void writePage(long page, byte[] from) throws IOException {
+        writePages(page, 1, from, 0);
+    }
+
+    /**
+     * Writes {@code count} pages from {@code from} at {@code offset} to the pages from {@code first} on, in one write.
+     * The pages are marked written first (a page that may hold data is never taken for zero); a write that fails
+     * unmarks the pages it newly marked and did not reach, which have no block to read (a full tmpfs faults on them).
+     */
+    void writePages(long first, int count, byte[] from, int offset) throws IOException {
         lock.readLock().lock();
         try {
-            long offset = offset(page);
-            ByteBuffer buffer = ByteBuffer.wrap(from, 0, PAGE_SIZE);
-            while (buffer.hasRemaining()) {
-                offset += channel.write(buffer, offset);
+            long position = offset(first);
+            offset(first + count - 1);
+            long[] fresh = new long[count];
+            int marked = 0;
+            for (long page = first; page < first + count; page++) {
+                if ((written(page >>> 6) & (1L << page)) == 0) {
+                    written.mark(page);
+                    fresh[marked++] = page;
+                }
+            }
+            ByteBuffer buffer = ByteBuffer.wrap(from, offset, count * PAGE_SIZE);
+            try {
+                write(buffer, position);
+            } catch (IOException e) {
+                long reached = first + (buffer.position() - offset + PAGE_SIZE - 1) / PAGE_SIZE;
+                for (int i = 0; i < marked; i++) {
+                    if (fresh[i] >= reached) {
+                        written.clear(fresh[i]);
+                    }
+                }
+                throw e;
             }
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    /** What a busy guest does to a page: overwrites {@code count} random longs of it. */
-    void scribble(long page, SplittableRandom random, int count) {
+    /** Makes a page zero: nothing to do for one never written (a fresh file is zero), zeros written otherwise. */
+    void zeroPage(long page) throws IOException {
+        if ((written(page >>> 6) & (1L << page)) != 0) {
+            writePage(page, ZERO_PAGE);
+            written.clear(page);
+        }
+    }
+
+    /** Which pages of the 64 of {@code word} (bit i: page 64 word + i) may hold data; the others are zero. */
+    long written(long word) {
+        return written.peek((int) word);
+    }
+
+    private void write(ByteBuffer buffer, long position) throws IOException {
+        while (buffer.hasRemaining()) {
+            position += channel.write(buffer, position);
+        }
+    }
+
+    /**
+     * What a busy guest does to a page: overwrites {@code count} random longs of it. A page already written through
+     * the file has its block: the stores go through the mapping. A page never written (an idle boot's, a zero page
+     * that arrived as a header) is written through the file first, so that a full disk is an {@code IOException}
+     * and not a SIGBUS; {@code page} is the caller's scratch page for that.
+     */
+    void scribble(long index, SplittableRandom random, int count) throws IOException {
+        scribble(index, random, count, new byte[PAGE_SIZE]);
+    }
+
+    void scribble(long index, SplittableRandom random, int count, byte[] page) throws IOException {
         lock.readLock().lock();
         try {
-            long offset = offset(page);
-            MappedByteBuffer chunk = chunks[(int) (offset >>> chunkShift)];
-            int base = (int) (offset & chunkMask);
-            for (int i = 0; i < count; i++) {
-                chunk.putLong(base + random.nextInt(PAGE_SIZE / Long.BYTES) * Long.BYTES, random.nextLong());
+            long offset = offset(index);
+            if ((written(index >>> 6) & (1L << index)) != 0) {
+                MappedByteBuffer chunk = chunks[(int) (offset >>> chunkShift)];
+                int base = (int) (offset & chunkMask);
+                for (int i = 0; i < count; i++) {
+                    chunk.putLong(base + random.nextInt(PAGE_SIZE / Long.BYTES) * Long.BYTES, random.nextLong());
+                }
+                return;
             }
         } finally {
             lock.readLock().unlock();
         }
+        Arrays.fill(page, (byte) 0); // never written: zero, and not read (a hole of a full tmpfs faults when touched)
+        ByteBuffer longs = ByteBuffer.wrap(page).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < count; i++) {
+            longs.putLong(random.nextInt(PAGE_SIZE / Long.BYTES) * Long.BYTES, random.nextLong());
+        }
+        writePage(index, page);
     }
 
     /**
@@ -149,6 +229,7 @@ final class GuestMemory {
         lock.readLock().lock();
         try {
             checkOpen();
+            written.markAll();
             long x = seed == 0 ? 0x9E3779B97F4A7C15L : seed;
             ByteBuffer block = ByteBuffer.allocate((int) Math.min(FILL_BLOCK_BYTES, bytes)).order(ByteOrder.LITTLE_ENDIAN);
             LongBuffer longs = block.asLongBuffer();
@@ -160,29 +241,30 @@ final class GuestMemory {
                     longs.put(i, x * 0x2545F4914F6CDD1DL);
                 }
                 block.clear().limit((int) Math.min(block.capacity(), bytes - position));
-                long offset = position;
-                while (block.hasRemaining()) {
-                    offset += channel.write(block, offset);
-                }
+                write(block, position);
             }
         } finally {
             lock.readLock().unlock();
         }
     }
 
-    /** {@code crc32c:<hex>/<pages>} over the whole memory. */
+    /**
+     * {@code crc32c:<hex>/<pages>}: the CRC32C of the whole memory. Pages never written are not read (a sparse
+     * file's holes: reading them through the mapping would make a tmpfs allocate them); their CRC is a zero page's.
+     */
     String digest() {
         lock.readLock().lock();
         try {
             checkOpen();
-            CRC32C crc = new CRC32C();
-            for (MappedByteBuffer chunk : chunks) {
-                crc.update(chunk.duplicate());
-            }
-            return String.format("crc32c:%08x/%d", crc.getValue(), pageCount());
         } finally {
             lock.readLock().unlock();
         }
+        return PageCrcs.of(this).digest();
+    }
+
+    /** The digest's text: {@code crc32c:<hex>/<pages>}. */
+    static String digest(int crc, long pages) {
+        return String.format("crc32c:%08x/%d", crc, pages);
     }
 
     /**

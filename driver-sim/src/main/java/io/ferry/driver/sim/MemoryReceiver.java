@@ -10,37 +10,46 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UTFDataFormatException;
 import java.util.BitSet;
+import java.util.zip.CRC32C;
 
 /**
  * The destination side of a memory transfer. The stream comes from the network: every frame is checked before
- * it touches memory, and the digest of the whole memory decides whether the transfer worked.
+ * it touches memory, and the digest of the whole memory decides whether the transfer worked. That digest is
+ * folded from the CRC of each page as it arrived ({@link SimVirtualMachine#arrivals}), so checking it costs
+ * about a millisecond per GiB at switch-over instead of a read of the whole memory.
  */
 final class MemoryReceiver {
     private static final System.Logger LOG = System.getLogger(MemoryReceiver.class.getName());
     private static final int BUFFER_BYTES = 64 * 1024;
-    private static final long PAGE = GuestMemory.PAGE_SIZE;
+    private static final int PAGE_BYTES = GuestMemory.PAGE_SIZE;
+    private static final long PAGE = PAGE_BYTES;
 
     private final SimVirtualMachine vm;
     private final GuestMemory memory;
     private final MigrationControl control;
-    private final byte[] page = new byte[GuestMemory.PAGE_SIZE];
+    private final byte[] run = new byte[MemoryStreamFormat.MAX_RUN_PAGES * PAGE_BYTES];
+    private final CRC32C crc = new CRC32C();
+    private final PageCrcs arrivals;
     private final BitSet seen;
 
     private long start;
     private long setupNanos;
     private long received; // stream bytes
-    private long pages; // page frames, resent ones included
+    private long pages; // pages in PAGES and ZEROS frames, resent ones included
     private long distinct;
     private int round;
     private long nextProgress;
     private long sampleAt;
     private long sampleReceived;
     private long bandwidth;
+    private long runFirst; // the frame being read
+    private int runCount;
 
     MemoryReceiver(SimVirtualMachine vm, MigrationControl control) {
         this.vm = vm;
         this.memory = vm.memory();
         this.control = control;
+        this.arrivals = vm.arrivals();
         this.seen = new BitSet((int) memory.pageCount()); // at most 64 GiB: 16 Mi pages
     }
 
@@ -53,24 +62,23 @@ final class MemoryReceiver {
             setupNanos = System.nanoTime() - start;
             sampleAt = System.nanoTime();
             nextProgress = sampleAt + MemorySender.PROGRESS_NANOS;
-            for (long frames = 1;; frames++) {
+            while (true) {
                 int type = in.read();
                 switch (type) {
                     case -1 -> throw new EOFException();
-                    case MemoryStreamFormat.PAGE -> page(in);
+                    case MemoryStreamFormat.PAGES -> pages(in);
+                    case MemoryStreamFormat.ZEROS -> zeros(in);
                     case MemoryStreamFormat.ROUND -> round(in.readInt());
                     case MemoryStreamFormat.DONE -> {
                         return done(in);
                     }
                     default -> throw corrupt(String.format("unknown frame type 0x%02x", type));
                 }
-                if (frames % MemorySender.CHUNK_PAGES == 0) {
-                    if (control.aborted()) {
-                        throw new HypervisorException("migration aborted by user");
-                    }
-                    if (System.nanoTime() >= nextProgress) {
-                        report();
-                    }
+                if (control.aborted()) {
+                    throw new HypervisorException("migration aborted by user");
+                }
+                if (System.nanoTime() >= nextProgress) {
+                    report();
                 }
             }
         } catch (UTFDataFormatException e) {
@@ -80,28 +88,82 @@ final class MemoryReceiver {
         }
     }
 
-    private void page(DataInputStream in) throws IOException, HypervisorException {
+    /** Reads and checks the head of a PAGES or ZEROS frame into {@link #runFirst} and {@link #runCount}. */
+    private void runHead(DataInputStream in, int maxCount, String what) throws IOException, HypervisorException {
         long index = in.readLong();
+        int count = in.readInt();
         if (round == 0) {
-            throw corrupt("page before the first round");
+            throw corrupt(what + " before the first round");
         }
         if (index < 0 || index >= memory.pageCount()) {
             throw corrupt("page index " + index + " out of range (" + memory.pageCount() + " pages)");
         }
-        in.readFully(page);
+        long most = Math.min(maxCount, memory.pageCount() - index);
+        if (count < 1 || count > most) {
+            throw corrupt(what + " of " + Integer.toUnsignedString(count) + " pages from page " + index + " (at most "
+                    + most + ")");
+        }
+        runFirst = index;
+        runCount = count;
+    }
+
+    private void pages(DataInputStream in) throws IOException, HypervisorException {
+        runHead(in, MemoryStreamFormat.MAX_RUN_PAGES, "a page run");
+        in.readFully(run, 0, runCount * PAGE_BYTES);
+        write(runFirst, runCount, run);
+        for (int i = 0; i < runCount; i++) {
+            arrivals.set(runFirst + i, PageCrcs.crc(run, i * PAGE_BYTES, crc));
+        }
+        arrived(MemoryStreamFormat.RUN_HEAD_BYTES + (long) runCount * PAGE_BYTES);
+    }
+
+    /** Zero pages: nothing to write where the memory never got data (a fresh file is zero), zeros elsewhere. */
+    private void zeros(DataInputStream in) throws IOException, HypervisorException {
+        runHead(in, Integer.MAX_VALUE, "a zero run");
+        long end = runFirst + runCount;
+        for (long word = runFirst >>> 6; word <= (end - 1) >>> 6; word++) {
+            for (long bits = memory.written(word); bits != 0; bits &= bits - 1) {
+                long page = (word << 6) + Long.numberOfTrailingZeros(bits);
+                if (page >= runFirst && page < end) {
+                    zero(page);
+                }
+            }
+        }
+        arrivals.setZero(runFirst, runCount);
+        arrived(MemoryStreamFormat.RUN_HEAD_BYTES);
+    }
+
+    private void write(long index, int count, byte[] from) throws HypervisorException {
         try {
-            memory.writePage(index, page);
-        } catch (IOException e) { // this host's own trouble (a full disk), not the stream's: said here, in its own words
-            String why = "cannot write the memory of domain '" + vm.spec().name() + "' to " + memory.file() + ": " + e.getMessage();
-            LOG.log(System.Logger.Level.ERROR, why);
-            throw new HypervisorException(why, e);
+            memory.writePages(index, count, from, 0);
+        } catch (IOException e) {
+            throw cannotWrite(e);
         }
-        pages++;
-        received += MemoryStreamFormat.PAGE_FRAME_BYTES;
-        if (!seen.get((int) index)) {
-            seen.set((int) index);
-            distinct++;
+    }
+
+    private void zero(long page) throws HypervisorException {
+        try {
+            memory.zeroPage(page);
+        } catch (IOException e) {
+            throw cannotWrite(e);
         }
+    }
+
+    /** This host's own trouble (a full disk), not the stream's: said here, in its own words. */
+    private HypervisorException cannotWrite(IOException e) {
+        vm.forgetArrivals(); // what the failed write left is unknown
+        String why = "cannot write the memory of domain '" + vm.spec().name() + "' to " + memory.file() + ": " + e.getMessage();
+        LOG.log(System.Logger.Level.ERROR, why);
+        return new HypervisorException(why, e);
+    }
+
+    private void arrived(long bytes) {
+        pages += runCount;
+        received += bytes;
+        int from = (int) runFirst;
+        int to = from + runCount;
+        distinct += runCount - seen.get(from, to).cardinality();
+        seen.set(from, to);
     }
 
     private void round(int next) throws HypervisorException {
@@ -119,7 +181,7 @@ final class MemoryReceiver {
             throw corrupt("digest of " + source.length() + " characters");
         }
         received += 1 + 2 + source.length();
-        String destination = vm.memoryDigest();
+        String destination = arrivals.digest();
         if (!destination.equals(source)) {
             throw new HypervisorException("memory digest mismatch: source " + source + " destination " + destination);
         }

@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.HypervisorException;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
@@ -12,21 +13,28 @@ import java.util.UUID;
  * The memory stream, big-endian ({@link DataOutputStream}):
  *
  * <pre>
- * header  "FERRYMEM" u32 version=1, u32 page size, u64 page count, u64+u64 domain UUID
- * ROUND   0x02 u32 round (1, 2, …: the pages that follow belong to it)
- * PAGE    0x01 u64 page index, page-size bytes
+ * header  "FERRYMEM" u32 version=2, u32 page size, u64 page count, u64+u64 domain UUID
+ * ROUND   0x02 u32 round (1, 2, …: the frames that follow belong to it)
+ * PAGES   0x01 u64 first page, u32 count (1 to 64), count × page-size bytes: consecutive pages
+ * ZEROS   0x04 u64 first page, u32 count (1 to the pages left): consecutive pages that are all zero, no bytes
  * DONE    0x03 modified-UTF-8 digest of the whole memory ({@code crc32c:…/pages}); the last frame
  * </pre>
+ *
+ * Version 1 had a frame per page ({@code 0x01 u64 index, page}) and no ZEROS: an idle guest cost its whole size.
  */
 final class MemoryStreamFormat {
     static final byte[] MAGIC = "FERRYMEM".getBytes(StandardCharsets.US_ASCII);
-    static final int VERSION = 1;
-    static final int PAGE = 0x01;
+    static final int VERSION = 2;
+    static final int PAGES = 0x01;
     static final int ROUND = 0x02;
     static final int DONE = 0x03;
+    static final int ZEROS = 0x04;
     static final int HEADER_BYTES = MAGIC.length + 4 + 4 + 8 + 16;
     static final int ROUND_FRAME_BYTES = 1 + 4;
-    static final int PAGE_FRAME_BYTES = 1 + 8 + GuestMemory.PAGE_SIZE;
+    /** The head of a PAGES or ZEROS frame: type, first page, count. */
+    static final int RUN_HEAD_BYTES = 1 + 8 + 4;
+    /** Pages in one PAGES frame at most: what the receiver buffers. */
+    static final int MAX_RUN_PAGES = 64;
     static final int MAX_DIGEST_CHARS = 64;
 
     record Header(int pageSize, long pageCount, UUID uuid) {
@@ -79,10 +87,9 @@ final class MemoryStreamFormat {
         out.writeInt(round);
     }
 
-    static void writePage(DataOutputStream out, long index, byte[] page) throws IOException {
-        out.writeByte(PAGE);
-        out.writeLong(index);
-        out.write(page, 0, GuestMemory.PAGE_SIZE);
+    /** Writes the head of a PAGES or ZEROS frame into {@code into} at {@code offset}. */
+    static void putRunHead(byte[] into, int offset, int type, long first, int count) {
+        ByteBuffer.wrap(into, offset, RUN_HEAD_BYTES).put((byte) type).putLong(first).putInt(count);
     }
 
     static void writeDone(DataOutputStream out, String digest) throws IOException {

@@ -67,11 +67,11 @@ public class SimHypervisor implements Hypervisor {
 
     @Override
     public void validate(DomainSpec spec) throws HypervisorException {
-        dirtyPagesPerSecond(spec);
+        workload(spec);
     }
 
-    /** Checks the definition; returns the workload's rate. */
-    private static long dirtyPagesPerSecond(DomainSpec spec) throws HypervisorException {
+    /** Checks the definition; returns its workload. */
+    private static DomainXml.Workload workload(DomainSpec spec) throws HypervisorException {
         if (!TYPE.equals(spec.type())) {
             throw new HypervisorException("domain type '" + spec.type() + "' is not handled by the sim driver");
         }
@@ -93,7 +93,7 @@ public class SimHypervisor implements Hypervisor {
             throw new HypervisorException("domain '" + spec.name() + "' has " + spec.graphics().size() + " graphics devices,"
                     + " over the sim driver's limit of " + MAX_GRAPHICS + " (each costs this host a listener and a thread)");
         }
-        return DomainXml.dirtyPagesPerSecond(spec.xml());
+        return DomainXml.workload(spec.xml());
     }
 
     @Override
@@ -113,7 +113,7 @@ public class SimHypervisor implements Hypervisor {
      * fails on the write that finds the disk full.
      */
     private VirtualMachine create(DomainSpec spec, Path runDir, boolean boot) throws HypervisorException {
-        long rate = dirtyPagesPerSecond(spec);
+        DomainXml.Workload workload = workload(spec);
         RunDir dir = claim(spec, runDir);
         GuestMemory memory = null;
         boolean plugged = false;
@@ -123,13 +123,15 @@ public class SimHypervisor implements Hypervisor {
             Files.deleteIfExists(dir.memory()); // and its memory's blocks count as free
             requireSpace(dir, spec.memoryKiB() * 1024);
             memory = GuestMemory.create(dir.memory(), spec.memoryKiB() * 1024, chunkBytes);
-            if (boot) {
+            boolean random = boot && workload.randomFill();
+            if (random) {
                 memory.fill(seed(spec.uuid()));
             }
             dir.writeState(boot);
             plugged = true; // before: a plug that fails half-way leaves ports to remove (del-port --if-exists)
             ovs.plug(spec);
-            return register(dir, SimVirtualMachine.start(spec, dir, memory, rate, boot, () -> gone(dir, spec)));
+            return register(dir, SimVirtualMachine.start(spec, dir, memory, workload.dirtyPagesPerSecond(), boot, !random,
+                    () -> gone(dir, spec)));
         } catch (IOException | HypervisorException | RuntimeException | Error e) {
             claimed.remove(dir.path());
             if (plugged) {
@@ -170,7 +172,7 @@ public class SimHypervisor implements Hypervisor {
 
     @Override
     public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) throws HypervisorException {
-        long rate = dirtyPagesPerSecond(spec);
+        long rate = workload(spec).dirtyPagesPerSecond();
         SimVirtualMachine live = vms.get(new RunDir(runDir).path());
         if (live != null && live.spec().uuid().equals(spec.uuid())) {
             return Optional.of(live);
@@ -186,7 +188,7 @@ public class SimHypervisor implements Hypervisor {
             boolean running = dir.readState().orElse(false);
             GuestMemory memory = GuestMemory.open(dir.memory(), spec.memoryKiB() * 1024, chunkBytes);
             try {
-                return Optional.of(register(dir, SimVirtualMachine.start(spec, dir, memory, rate, running,
+                return Optional.of(register(dir, SimVirtualMachine.start(spec, dir, memory, rate, running, false,
                         () -> gone(dir, spec))));
             } catch (HypervisorException | RuntimeException e) {
                 memory.close(false);
@@ -235,7 +237,7 @@ public class SimHypervisor implements Hypervisor {
         }
     }
 
-    /** The boot content of a domain's memory depends on its UUID only. */
+    /** The boot content of a domain's memory with {@code fill='random'} depends on its UUID only. */
     static long seed(UUID uuid) {
         return mix(uuid.getMostSignificantBits() ^ mix(uuid.getLeastSignificantBits()));
     }

@@ -34,9 +34,12 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
     private volatile boolean running;
     private volatile boolean gone;
     private Workload workload; // guarded by lock
+    /** Each page's CRC as arriving streams left it, while the guest has not run since; null: not known without a read. */
+    private volatile PageCrcs arrivals;
 
     private SimVirtualMachine(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
-            List<GraphicsServer> graphics, Runnable onGone) {
+            List<GraphicsServer> graphics, Runnable onGone, boolean zeroMemory) {
+        this.arrivals = zeroMemory ? new PageCrcs(memory.pageCount()) : null;
         this.spec = spec;
         this.runDir = runDir;
         this.memory = memory;
@@ -48,9 +51,11 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
     /**
      * Brings up a VM on memory already in place, in the run state already recorded. On failure the caller
      * still owns (and cleans up) the memory.
+     *
+     * @param zeroMemory the memory was just made and holds nothing but zeros
      */
     static SimVirtualMachine start(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
-            boolean running, Runnable onGone) throws HypervisorException {
+            boolean running, boolean zeroMemory, Runnable onGone) throws HypervisorException {
         List<GraphicsServer> servers = new ArrayList<>();
         try {
             for (DomainSpec.Graphics g : spec.graphics()) {
@@ -63,7 +68,7 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
             throw e;
         }
         SimVirtualMachine vm = new SimVirtualMachine(spec, runDir, memory, dirtyPagesPerSecond, List.copyOf(servers),
-                onGone);
+                onGone, zeroMemory);
         synchronized (vm.lock) {
             vm.running = running;
             if (running) {
@@ -222,7 +227,25 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
         tracking.compareAndSet(bitmap, null);
     }
 
+    /**
+     * Each page's CRC as far as streams brought it: known for fresh memory and kept while the guest does not run;
+     * otherwise read once from the memory.
+     */
+    PageCrcs arrivals() {
+        PageCrcs known = arrivals;
+        if (known == null) {
+            known = PageCrcs.of(memory);
+            arrivals = known;
+        }
+        return known;
+    }
+
+    void forgetArrivals() {
+        arrivals = null;
+    }
+
     private void startWorkload() {
+        arrivals = null; // the guest writes: what arrived is no longer all there is
         if (dirtyPagesPerSecond > 0) {
             workload = new Workload(memory, dirtyPagesPerSecond, tracking::get, pagesDirtied,
                     "sim-" + spec.name() + "-workload");

@@ -18,8 +18,8 @@ final class Throttle {
     }
 
     static final long BURST_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
-    /** At least two chunks of the sender, or a writer slower than the cap would still wait on every chunk. */
-    static final long MIN_BURST_BYTES = 128 * 1024;
+    /** At least two chunks of the sender (64 pages each), or a writer slower than the cap would still wait on every chunk. */
+    static final long MIN_BURST_BYTES = 2L * MemorySender.CHUNK_PAGES * GuestMemory.PAGE_SIZE;
     static final long MAX_SLEEP_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final LongSupplier clock;

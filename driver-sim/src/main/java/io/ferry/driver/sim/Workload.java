@@ -1,5 +1,6 @@
 package io.ferry.driver.sim;
 
+import java.io.IOException;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -11,6 +12,7 @@ import java.util.function.Supplier;
  * writes the page first and marks it in the migration's dirty bitmap (if one is active) after.
  */
 final class Workload {
+    private static final System.Logger LOG = System.getLogger(Workload.class.getName());
     private static final long TICK_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     private static final int LONGS_PER_DIRTYING = 8;
 
@@ -54,6 +56,7 @@ final class Workload {
 
     private void run() {
         SplittableRandom random = new SplittableRandom();
+        byte[] scratch = new byte[GuestMemory.PAGE_SIZE];
         long pages = memory.pageCount();
         long start = System.nanoTime();
         long done = 0;
@@ -65,7 +68,7 @@ final class Workload {
                 }
                 while (done < due && !stopping) {
                     long page = random.nextLong(pages);
-                    memory.scribble(page, random, LONGS_PER_DIRTYING);
+                    memory.scribble(page, random, LONGS_PER_DIRTYING, scratch);
                     DirtyBitmap bitmap = tracking.get();
                     if (bitmap != null) {
                         bitmap.mark(page);
@@ -77,6 +80,9 @@ final class Workload {
             }
         } catch (IllegalStateException released) {
             // the memory went away under a VM that is being torn down
+        } catch (IOException e) { // a full disk under a sparse memory file: the guest stops writing, the host says why
+            LOG.log(System.Logger.Level.ERROR, "the guest of {0} stopped writing its memory {1}: {2}", thread.getName(),
+                    memory.file(), e.getMessage());
         }
     }
 }

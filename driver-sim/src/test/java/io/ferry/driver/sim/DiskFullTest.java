@@ -16,7 +16,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-import org.junit.After;
+import java.util.zip.CRC32C;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -30,12 +30,10 @@ public class DiskFullTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private final SimHypervisor hypervisor = new SimHypervisor(Sim.TEST_CHUNK);
-
-    @After
-    public void stop() {
-        hypervisor.deactivate();
-    }
+    /** Inside the disk's rule: the VMs' memory files are closed before the small disk goes. */
+    @Rule(order = 1)
+    public final TestHypervisor sim = new TestHypervisor();
+    private final SimHypervisor hypervisor = sim.hypervisor;
 
     @Test
     public void aBootLargerThanTheFreeSpaceIsRefusedAndLeavesNothing() throws Exception {
@@ -87,5 +85,27 @@ public class DiskFullTest {
                 e.getMessage());
         destination.destroy();
         assertFalse(Files.exists(dir.resolve("memory")));
+    }
+
+    @Test
+    public void aZeroGuestWhoseDiskFillsStopsWritingWithAnErrorInsteadOfABusError() throws Exception {
+        Path dir = disk.path().resolve("run-sparse");
+        SimVirtualMachine vm = (SimVirtualMachine) hypervisor.boot(Sim.spec("sparse", UUID.randomUUID(), 4 * MIB_KIB, 0, "zero"), dir);
+        disk.fillAllBut(0); // the sparse memory file has no page of its own but its last
+        try (java.nio.channels.FileChannel last = java.nio.channels.FileChannel.open(disk.path().resolve("last"),
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE)) {
+            while (true) { // what the size's rounding left
+                last.write(java.nio.ByteBuffer.allocate(GuestMemory.PAGE_SIZE));
+            }
+        } catch (IOException full) {
+            // full now
+        }
+        IOException e = assertThrows(IOException.class, () -> vm.memory().scribble(7, new java.util.SplittableRandom(1), 8));
+        assertEquals("No space left on device", e.getMessage());
+        CRC32C zeros = new CRC32C();
+        zeros.update(new byte[4 << 20]);
+        assertEquals("the digest reads no hole (a tmpfs would have to find it a page)",
+                String.format("crc32c:%08x/1024", zeros.getValue()), vm.memoryDigest());
+        vm.destroy();
     }
 }

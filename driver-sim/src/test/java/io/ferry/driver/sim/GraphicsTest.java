@@ -16,7 +16,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -26,12 +25,9 @@ public class GraphicsTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private final SimHypervisor hypervisor = new SimHypervisor(Sim.TEST_CHUNK);
-
-    @After
-    public void stop() {
-        hypervisor.deactivate();
-    }
+    @Rule
+    public final TestHypervisor sim = new TestHypervisor();
+    private final SimHypervisor hypervisor = sim.hypervisor;
 
     private static BufferedReader reader(Socket socket) throws Exception {
         socket.setSoTimeout(10_000);

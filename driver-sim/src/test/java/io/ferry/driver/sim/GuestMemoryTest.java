@@ -81,24 +81,24 @@ public class GuestMemoryTest {
     }
 
     @Test
-    public void bitmapMarksClearsAndScans() {
+    public void bitmapMarksAndTakesWordsAtOnce() {
         DirtyBitmap all = new DirtyBitmap(130, true);
         assertEquals(130, all.count());
-        assertEquals(129, all.nextSet(129));
-        assertEquals(-1, all.nextSet(130));
+        assertEquals(3, all.words());
+        assertEquals(-1L, all.take(0));
+        assertEquals(0b11, all.take(2)); // pages 128 and 129, nothing beyond the last page
+        assertEquals(64, all.count());
         DirtyBitmap bitmap = new DirtyBitmap(200, false);
-        assertEquals(-1, bitmap.nextSet(0));
+        assertEquals(0, bitmap.count());
         bitmap.mark(3);
         bitmap.mark(3);
         bitmap.mark(64);
         bitmap.mark(199);
         assertEquals(3, bitmap.count());
-        assertEquals(3, bitmap.nextSet(0));
-        assertEquals(64, bitmap.nextSet(4));
-        assertEquals(199, bitmap.nextSet(65));
-        assertTrue(bitmap.testAndClear(64));
-        assertFalse(bitmap.testAndClear(64));
-        assertEquals(199, bitmap.nextSet(4));
-        assertEquals(2, bitmap.count());
+        assertEquals(1L << 3, bitmap.take(0));
+        assertEquals(0, bitmap.take(0));
+        assertEquals(1L, bitmap.take(1));
+        assertEquals(1L << (199 - 192), bitmap.take(3));
+        assertEquals(0, bitmap.count());
     }
 }

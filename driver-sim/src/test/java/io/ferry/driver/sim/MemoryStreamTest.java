@@ -17,7 +17,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.UUID;
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -25,17 +24,22 @@ import org.junit.rules.TemporaryFolder;
 
 /** What the destination makes of a stream that is cut, corrupted or meant for another VM. */
 public class MemoryStreamTest {
+    /** Where the first frame of round 1 starts. */
     private static final int FIRST_PAGE = MemoryStreamFormat.HEADER_BYTES + MemoryStreamFormat.ROUND_FRAME_BYTES;
+    /** A full PAGES frame: 64 pages. */
+    private static final int RUN_FRAME = MemoryStreamFormat.RUN_HEAD_BYTES + 64 * GuestMemory.PAGE_SIZE;
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private final SimHypervisor hypervisor = new SimHypervisor(Sim.TEST_CHUNK);
+    @Rule
+    public final TestHypervisor sim = new TestHypervisor();
+    private final SimHypervisor hypervisor = sim.hypervisor;
     private final UUID uuid = UUID.randomUUID();
     private final DomainSpec spec = spec("guest", uuid, 8 * MIB_KIB, 0);
     private VirtualMachine source;
     private VirtualMachine destination;
-    /** What an idle source sends: header, round 1 with every page, round 2 with none, DONE. */
+    /** What an idle source of random memory sends: header, round 1 with every page (32 runs), round 2 with none, DONE. */
     private byte[] stream;
 
     @Before
@@ -47,11 +51,6 @@ public class MemoryStreamTest {
         stream = out.toByteArray();
         assertEquals(sent.processed(), stream.length);
         assertEquals(2, sent.iteration());
-    }
-
-    @After
-    public void stop() {
-        hypervisor.deactivate();
     }
 
     private String refusal(byte[] bytes) {
@@ -67,7 +66,7 @@ public class MemoryStreamTest {
     public void theIntactStreamIsAccepted() throws Exception {
         assertArrayEquals(MemoryStreamFormat.MAGIC, Arrays.copyOf(stream, 8));
         assertEquals(MemoryStreamFormat.HEADER_BYTES + 2 * MemoryStreamFormat.ROUND_FRAME_BYTES
-                + 2048 * MemoryStreamFormat.PAGE_FRAME_BYTES + 3 + source.memoryDigest().length(), stream.length);
+                + 32 * RUN_FRAME + 3 + source.memoryDigest().length(), stream.length);
         MigrationStats received = destination.receiveMemory(new ByteArrayInputStream(stream), new Sim.Control());
         assertTrue(received.memoryVerified());
         assertEquals(stream.length, received.processed());
@@ -78,15 +77,15 @@ public class MemoryStreamTest {
     public void aTruncatedStreamIsRefused() {
         assertEquals("migration stream ended early after 0 pages", refusal(new byte[0]));
         assertEquals("migration stream ended early after 0 pages", refusal(Arrays.copyOf(stream, 20)));
-        assertEquals("migration stream ended early after 10 pages",
-                refusal(Arrays.copyOf(stream, FIRST_PAGE + 10 * MemoryStreamFormat.PAGE_FRAME_BYTES + 100)));
+        assertEquals("migration stream ended early after 640 pages",
+                refusal(Arrays.copyOf(stream, FIRST_PAGE + 10 * RUN_FRAME + 100)));
         assertEquals("migration stream ended early after 2048 pages", refusal(Arrays.copyOf(stream, stream.length - 1)));
     }
 
     @Test
     public void aCorruptedPageFailsTheDigest() throws Exception {
         byte[] bad = stream.clone();
-        bad[FIRST_PAGE + 1000 * MemoryStreamFormat.PAGE_FRAME_BYTES + 9 + 123] ^= 0x40;
+        bad[FIRST_PAGE + 15 * RUN_FRAME + MemoryStreamFormat.RUN_HEAD_BYTES + 40 * GuestMemory.PAGE_SIZE + 123] ^= 0x40; // page 1000
         String message = refusal(bad);
         assertTrue(message, message.matches("memory digest mismatch: source " + source.memoryDigest()
                 + " destination crc32c:[0-9a-f]{8}/2048"));
@@ -121,8 +120,8 @@ public class MemoryStreamTest {
         assertEquals("not a Ferry memory stream", refusal(bad));
         assertEquals("not a Ferry memory stream", refusal("GET / HTTP/1.1\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
         byte[] version = stream.clone();
-        ByteBuffer.wrap(version).putInt(8, 2);
-        assertEquals("unsupported Ferry memory stream version 2 (this host speaks 1)", refusal(version));
+        ByteBuffer.wrap(version).putInt(8, 1);
+        assertEquals("unsupported Ferry memory stream version 1 (this host speaks 2)", refusal(version));
         byte[] pageSize = stream.clone();
         ByteBuffer.wrap(pageSize).putInt(12, 65536);
         assertEquals("unsupported page size 65536 in the memory stream (expected 4096)", refusal(pageSize));
@@ -142,8 +141,8 @@ public class MemoryStreamTest {
         ByteBuffer.wrap(round).putInt(MemoryStreamFormat.HEADER_BYTES + 1, 3);
         assertEquals("corrupt migration stream: round 3 after round 0", refusal(round));
         byte[] noRound = stream.clone();
-        noRound[MemoryStreamFormat.HEADER_BYTES] = MemoryStreamFormat.PAGE;
-        assertEquals("corrupt migration stream: page before the first round", refusal(noRound));
+        noRound[MemoryStreamFormat.HEADER_BYTES] = MemoryStreamFormat.PAGES;
+        assertEquals("corrupt migration stream: a page run before the first round", refusal(noRound));
         byte[] longDigest = Arrays.copyOf(stream, stream.length + 100);
         int done = stream.length - source.memoryDigest().length() - 2;
         ByteBuffer.wrap(longDigest).putShort(done, (short) (source.memoryDigest().length() + 100));

@@ -136,7 +136,7 @@ public class MigrationTest {
         FutureTask<MigrationStats> received = Sim.async("receiver", () -> dst.receiveMemory(in, new Sim.Control()));
         try (out) {
             HypervisorException e = assertThrows(HypervisorException.class,
-                    () -> src.sendMemory(out, new Sim.Control().abortAfter(100)));
+                    () -> src.sendMemory(out, new Sim.Control().abortAfter(20))); // in round 1: 32 runs of 64 pages
             assertEquals("migration aborted by user", e.getMessage());
         }
         assertTrue(src.isRunning());

@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
-import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -31,7 +30,9 @@ public class OvsPlugTest {
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
-    private final SimHypervisor hypervisor = new SimHypervisor(Sim.TEST_CHUNK);
+    @Rule
+    public final TestHypervisor sim = new TestHypervisor();
+    private final SimHypervisor hypervisor = sim.hypervisor;
     private Path calls;
     private Path fail;
 
@@ -44,11 +45,6 @@ public class OvsPlugTest {
                 + "\nif [ -f " + fail + " ]; then echo 'ovs-vsctl: no bridge named br9' >&2; exit 1; fi\n");
         Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
         hypervisor.useOvs(new OvsPorts(PROCESSES, program.toString(), "unix:/run/ovs.sock"));
-    }
-
-    @After
-    public void stop() {
-        hypervisor.deactivate();
     }
 
     private static DomainSpec spec(String bridge) {

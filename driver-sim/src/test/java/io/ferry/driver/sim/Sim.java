@@ -22,12 +22,19 @@ final class Sim {
     private Sim() {
     }
 
+    /** A guest that boots with random memory, so that every page it sends has bytes to check. */
     static DomainSpec spec(String name, UUID uuid, long memoryKiB, long dirtyPagesPerSecond,
+            DomainSpec.Graphics... graphics) {
+        return spec(name, uuid, memoryKiB, dirtyPagesPerSecond, "random", graphics);
+    }
+
+    /** @param fill {@code zero} or {@code random} */
+    static DomainSpec spec(String name, UUID uuid, long memoryKiB, long dirtyPagesPerSecond, String fill,
             DomainSpec.Graphics... graphics) {
         String xml = "<domain type='sim'><name>" + name + "</name><uuid>" + uuid + "</uuid><memory unit='KiB'>"
                 + memoryKiB + "</memory><vcpu>1</vcpu><metadata>"
                 + "<sim:workload xmlns:sim='http://ferry.io/xmlns/sim/1.0' dirty-pages-per-second='"
-                + dirtyPagesPerSecond + "'/></metadata></domain>";
+                + dirtyPagesPerSecond + "' fill='" + fill + "'/></metadata></domain>";
         return spec(name, uuid, memoryKiB, xml, graphics);
     }
 

@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.zip.CRC32C;
-import org.junit.After;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -27,12 +26,9 @@ public class SimHypervisorTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
-    private final SimHypervisor hypervisor = new SimHypervisor(Sim.TEST_CHUNK);
-
-    @After
-    public void stop() {
-        hypervisor.deactivate();
-    }
+    @Rule
+    public final TestHypervisor sim = new TestHypervisor();
+    private final SimHypervisor hypervisor = sim.hypervisor;
 
     private static String refusal(DomainSpec spec, SimHypervisor hypervisor) {
         return assertThrows(HypervisorException.class, () -> hypervisor.validate(spec)).getMessage();

@@ -2,8 +2,7 @@ package io.ferry.plugin.snapshots;
 
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
+import java.io.StringReader;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -13,14 +12,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.xml.XMLConstants;
-import javax.xml.parsers.DocumentBuilder;
-import javax.xml.parsers.DocumentBuilderFactory;
-import javax.xml.parsers.ParserConfigurationException;
-import org.w3c.dom.Element;
-import org.w3c.dom.Node;
-import org.xml.sax.SAXParseException;
-import org.xml.sax.helpers.DefaultHandler;
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+import javax.xml.stream.XMLStreamReader;
 
 /** Incoming {@code <domainsnapshot>} documents checked as a hierarchy: each parent present, no cycle. */
 final class SnapshotForest {
@@ -36,7 +31,7 @@ final class SnapshotForest {
 
     /** The hierarchy of what the stream carried. */
     static Forest of(SnapshotStream.Contents contents) throws CookieException {
-        DocumentBuilder parser = parser();
+        XMLInputFactory parser = factory();
         Map<String, Snapshot> byName = new LinkedHashMap<>();
         String current = null;
         for (int i = 0; i < contents.xmls().size(); i++) {
@@ -81,20 +76,60 @@ final class SnapshotForest {
         return ordered;
     }
 
-    private static Snapshot parse(DocumentBuilder parser, String xml) throws CookieException {
-        Element root;
+    /**
+     * The snapshot's name and parent, read with a streaming parser (no DTD, no external entity) to the end of the
+     * document, so a malformed one is refused here; the core's store parses it once more under this host's limits
+     * when it stages it, and checks it names itself and its parent as read here.
+     */
+    private static Snapshot parse(XMLInputFactory factory, String xml) throws CookieException {
+        String root = null;
+        String name = null;
+        String parentName = null;
+        boolean hasParent = false;
         try {
-            root = parser.parse(new ByteArrayInputStream(xml.getBytes(StandardCharsets.UTF_8))).getDocumentElement();
-        } catch (Exception e) {
+            XMLStreamReader reader = factory.createXMLStreamReader(new StringReader(xml));
+            try {
+                int depth = 0;
+                String under = null; // the element of depth 2 we are in
+                while (reader.hasNext()) {
+                    int event = reader.next();
+                    if (event == XMLStreamConstants.START_ELEMENT) {
+                        depth++;
+                        String tag = reader.getLocalName();
+                        if (depth == 1) {
+                            root = tag;
+                        } else if (depth == 2 && tag.equals("name") && name == null) {
+                            name = reader.getElementText().trim();
+                            depth--;
+                        } else if (depth == 2) {
+                            under = tag;
+                            hasParent |= tag.equals("parent");
+                        } else if (depth == 3 && "parent".equals(under) && tag.equals("name") && parentName == null) {
+                            parentName = reader.getElementText().trim();
+                            depth--;
+                        }
+                    } else if (event == XMLStreamConstants.END_ELEMENT) {
+                        if (depth-- == 2) {
+                            under = null;
+                        }
+                    } else if (event == XMLStreamConstants.DTD) {
+                        throw new XMLStreamException("a DOCTYPE is not allowed");
+                    }
+                }
+            } finally {
+                reader.close();
+            }
+        } catch (XMLStreamException e) {
             throw new CookieException("snapshots stream carries a malformed <domainsnapshot>: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            // the JDK's StAX reader throws some of its errors unchecked: a DOCTYPE with a bad character, say, fails on
+            // the missing text of its message (MissingResourceException: InvalidCharInDTD). Malformed all the same.
+            throw new CookieException("snapshots stream carries a malformed <domainsnapshot>: " + e, e);
         }
-        String name = childText(root, "name");
-        if (!root.getTagName().equals("domainsnapshot") || name == null || name.isEmpty()) {
-            throw new CookieException("snapshots stream carries a <" + root.getTagName() + "> that is not a <domainsnapshot> with a <name>");
+        if (!"domainsnapshot".equals(root) || name == null || name.isEmpty()) {
+            throw new CookieException("snapshots stream carries a <" + root + "> that is not a <domainsnapshot> with a <name>");
         }
-        Element parent = child(root, "parent");
-        String parentName = parent == null ? null : childText(parent, "name");
-        if (parent != null && (parentName == null || parentName.isEmpty())) {
+        if (hasParent && (parentName == null || parentName.isEmpty())) {
             throw new CookieException("snapshot '" + name + "' has a <parent> without a <name>");
         }
         if (name.equals(parentName)) {
@@ -103,39 +138,13 @@ final class SnapshotForest {
         return new Snapshot(name, parentName, xml);
     }
 
-    private static Element child(Element parent, String name) {
-        for (Node node = parent.getFirstChild(); node != null; node = node.getNextSibling()) {
-            if (node instanceof Element element && element.getTagName().equals(name)) {
-                return element;
-            }
-        }
-        return null;
-    }
-
-    private static String childText(Element parent, String name) {
-        Element child = child(parent, name);
-        return child == null ? null : child.getTextContent().trim();
-    }
-
-    private static DocumentBuilder parser() throws CookieException {
-        try {
-            DocumentBuilderFactory factory = DocumentBuilderFactory.newDefaultInstance();
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-            // as the core's hardened parser: DOM reads text recursively, so a 10,000-deep <name> overflowed the stack
-            factory.setAttribute("http://www.oracle.com/xml/jaxp/properties/maxElementDepth", MAX_DEPTH);
-            factory.setXIncludeAware(false);
-            factory.setExpandEntityReferences(false);
-            DocumentBuilder builder = factory.newDocumentBuilder();
-            builder.setErrorHandler(new DefaultHandler() {
-                @Override
-                public void error(SAXParseException e) throws SAXParseException {
-                    throw e;
-                }
-            });
-            return builder;
-        } catch (ParserConfigurationException e) {
-            throw new CookieException("no XML parser for the snapshots stream: " + e.getMessage(), e);
-        }
+    private static XMLInputFactory factory() {
+        XMLInputFactory factory = XMLInputFactory.newDefaultFactory();
+        factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+        factory.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, false);
+        // as the core's hardened parser: nesting is bounded (a 100,000-deep <name> overflowed DOM's stack)
+        factory.setProperty("http://www.oracle.com/xml/jaxp/properties/maxElementDepth", MAX_DEPTH);
+        return factory;
     }
 }

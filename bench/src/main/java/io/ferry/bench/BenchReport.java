@@ -1,0 +1,374 @@
+package io.ferry.bench;
+
+import io.ferry.launcher.LocalDaemon;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * {@code bench/run}: every benchmark, each figure beside a baseline measured in the same run, written as
+ * {@code bench/report/README.md} with a chart per migration. Asserts nothing: a person reads it.
+ */
+public final class BenchReport {
+    private static final double MIB = 1 << 20;
+    private static final long GIB = 1L << 30;
+    private static final int REPEATS = 5;
+
+    private final Path home;
+    private final Path out;
+    private final Path work;
+    private final StringBuilder body = new StringBuilder();
+    private final List<String> summary = new ArrayList<>();
+
+    private BenchReport(Path home, Path out, Path work) {
+        this.home = home;
+        this.out = out;
+        this.work = work;
+    }
+
+    /** @param args the installation (default distribution/target/ferry), the report's directory (default bench/report) */
+    public static void main(String[] args) throws Exception {
+        System.setProperty("java.awt.headless", "true");
+        Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
+        Path out = Path.of(args.length > 1 ? args[1] : "bench/report");
+        Files.createDirectories(out);
+        Path work = Files.createTempDirectory("ferry-bench-");
+        BenchReport report = new BenchReport(home, out, work);
+        String started = ZonedDateTime.now().format(DateTimeFormatter.RFC_1123_DATE_TIME);
+        double[] loadBefore = load();
+        try {
+            report.migrations();
+            report.snapshots();
+            report.cookieCodec();
+            report.commandLine();
+        } finally {
+            Bench.deleteTree(work);
+        }
+        report.write(started, loadBefore, load());
+        System.out.println("wrote " + out.resolve("README.md"));
+    }
+
+    private void migrations() throws Exception {
+        try (LocalDaemon a = LocalDaemon.start(home, work, "bench-a", List.of(), Map.of());
+                LocalDaemon b = LocalDaemon.start(home, work, "bench-b", List.of(), Map.of())) {
+            Migrations m = new Migrations(a, b);
+            m.start("idle", 1024, 0, "zero");
+            m.start("random", 1024, 0, "random");
+            m.start("small", 64, 0, "zero");
+
+            section("Data plane: 1 GiB guests between two daemons",
+                    "Each migration is live and verified (the destination checked the digest of the whole memory). Throughput is"
+                            + " guest memory over the time the memory stream took (the source's job `elapsed`); the raw"
+                            + " loopback yardstick (`Bench.rawCopyNanos`: 1 GiB over one loopback connection in 256 KiB writes,"
+                            + " nothing else) is measured just before each migration. CPU is each daemon's user + system time"
+                            + " from `/proc/PID/stat` over the whole migration (all five phases), per GiB of guest memory."
+                            + " Median of " + REPEATS + " runs, the range in brackets.");
+            double[] qemu = new double[REPEATS];
+            for (int i = 0; i < REPEATS; i++) {
+                qemu[i] = QemuBaseline.idleMigrationMillis(work, 1024);
+            }
+            body.append("Idle rows: the yardstick is QEMU alone migrating an idle 1 GiB guest in the same run (TCG, never started,"
+                    + " two `qemu-system-x86_64` on this machine, QMP `total-time`): **").append(qemu[0] < 0 ? "n/a (no QEMU here)" : ms(qemu))
+                    .append("**; the ratio is QEMU's time over the memory stream's (above 1: faster than QEMU). Random rows: the"
+                            + " ratio is the throughput over raw loopback's.\n\n");
+            table("| guest | path | memory stream | throughput | yardstick | ratio | whole migration | CPU source | CPU destination | downtime |",
+                    "|---|---|---|---|---|---|---|---|---|---|");
+            List<String> charts = new ArrayList<>();
+            for (String guest : List.of("idle", "random")) {
+                for (boolean tunnelled : List.of(false, true)) {
+                    charts.add(dataPlane(m, guest, tunnelled, guest.equals("idle") ? qemu : null));
+                }
+            }
+            summary.add("QEMU alone, idle 1 GiB guest: " + (qemu[0] < 0 ? "n/a" : ms(qemu)) + " (the yardstick for the idle rows)");
+            body.append("\nThe charts come from one more run of each, its job sampled every 10 ms (the sampling costs the source daemon"
+                    + " CPU, so the figures above come from runs without it).\n");
+            charts.forEach(name -> body.append("\n![").append(name).append("](").append(name).append(".png)\n"));
+
+            m.start("busy", 512, 20_000, "random"); // only now: its guest's writes cost its daemon CPU all along
+            Migrations.Measured busy = m.migrate("busy", false, 10);
+            m.client(m.where("busy")).post("domains/busy/destroy", Map.of(), new byte[0]);
+            Charts.migration(out.resolve("busy.png"), "busy 512 MiB guest (random, 20,000 dirty pages/s), direct", busy.samples());
+            body.append("\nA busy guest (512 MiB random, dirtying 20,000 pages/s) for the pre-copy passes: stream ")
+                    .append(busy.streamMillis()).append(" ms, ").append(busy.iterations()).append(" passes, ")
+                    .append(String.format("%.0f MiB sent, downtime %d ms, verified %s.%n%n", busy.processed() / MIB, busy.downtimeMillis(),
+                            busy.verified())).append("![busy](busy.png)\n");
+
+            controlPlane(m);
+            concurrent(m);
+        }
+    }
+
+    /** One row of the data-plane table, from unsampled runs, and a sampled run for its chart; returns the chart's name. */
+    private String dataPlane(Migrations m, String guest, boolean tunnelled, double[] qemu) throws Exception {
+        double[] stream = new double[REPEATS];
+        double[] throughput = new double[REPEATS];
+        double[] yardstick = new double[REPEATS];
+        double[] ratio = new double[REPEATS];
+        double[] wall = new double[REPEATS];
+        double[] cpuSource = new double[REPEATS];
+        double[] cpuDestination = new double[REPEATS];
+        double[] downtime = new double[REPEATS];
+        boolean verified = true;
+        for (int i = 0; i < REPEATS; i++) {
+            double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
+            Migrations.Measured run = m.migrate(guest, tunnelled, 0);
+            verified &= run.verified();
+            stream[i] = run.streamMillis();
+            throughput[i] = 1024 / (Math.max(1, run.streamMillis()) / 1e3);
+            yardstick[i] = qemu == null ? raw : qemu[i];
+            ratio[i] = qemu == null ? throughput[i] / raw : qemu[i] / Math.max(1, run.streamMillis());
+            wall[i] = run.wallMillis();
+            cpuSource[i] = run.sourceCpu();
+            cpuDestination[i] = run.destinationCpu();
+            downtime[i] = run.downtimeMillis();
+        }
+        String path = tunnelled ? "tunnelled (p2p)" : "direct";
+        String name = guest + (tunnelled ? "-tunnelled" : "-direct");
+        row(guest + " 1 GiB" + (verified ? "" : " **(NOT verified)**"), path, ms(stream), mibs(throughput),
+                qemu == null ? mibs(yardstick) + " raw loopback" : ms(yardstick) + " QEMU", x(ratio), ms(wall),
+                s(cpuSource) + " s/GiB", s(cpuDestination) + " s/GiB", ms(downtime));
+        Migrations.Measured sampled = m.migrate(guest, tunnelled, 10);
+        Charts.migration(out.resolve(name + ".png"), guest + " 1 GiB guest, " + path, sampled.samples());
+        summary.add(String.format("%s 1 GiB, %s: stream %.0f ms, %.0f MiB/s, %.2fx %s; CPU %.2f / %.2f s per GiB (source / destination)",
+                guest, path, median(stream), median(throughput), median(ratio), qemu == null
+                        ? String.format("raw loopback (%.0f MiB/s)", median(yardstick)) : String.format("QEMU's time (%.0f ms)", median(yardstick)),
+                median(cpuSource), median(cpuDestination)));
+        return name;
+    }
+
+    private void controlPlane(Migrations m) throws Exception {
+        section("Control plane: an idle 64 MiB guest, all five phases",
+                "Client-managed, every shipped section, measured from the migration driver (this JVM); the memory stream"
+                        + " of an idle guest is a few dozen bytes. Five runs back and forth. A baseline for the lead's target"
+                        + " (five phases in at most 25 ms); not changed here. Beside it, one control-channel round trip in the"
+                        + " same run (the median of 200 `GET /v1/version` on a kept-alive connection, as `bench/run-control-plane`,"
+                        + " which runs 40 migrations of a guest with a leased disk, an Open vSwitch NIC and graphics, measures it).");
+        double roundTrip = ControlPlaneBench.roundTripNanos(m.client(m.where("small"))) / 1e6;
+        double[] totals = new double[5];
+        List<String> runs = new ArrayList<>();
+        for (int i = 0; i < totals.length; i++) {
+            Migrations.Measured run = m.migrate("small", false, 0);
+            totals[i] = run.wallMillis();
+            runs.add(String.join(", ", run.phases()) + " ms");
+        }
+        body.append("\nFive phases: **").append(ms(totals)).append(String.format("**, %.0fx one control-channel round trip"
+                + " (%.2f ms). Per phase, each run: %n%n", median(totals) / roundTrip, roundTrip));
+        runs.forEach(r -> body.append("- ").append(r).append('\n'));
+        summary.add(String.format("control plane, idle 64 MiB guest, 5 phases: %s = %.0fx one control-channel round trip (%.2f ms);"
+                + " the lead's target: 25 ms", ms(totals), median(totals) / roundTrip, roundTrip));
+    }
+
+    /** What a batch of concurrent migrations did. */
+    private record Batch(double seconds, int verified, long bytes, Map<String, List<JobSampler.Sample>> samples, List<String> failures) {
+    }
+
+    private void concurrent(Migrations m) throws Exception {
+        int count = 16;
+        int mib = 64;
+        List<String> names = new ArrayList<>();
+        for (int i = 1; i <= count; i++) {
+            names.add(String.format("c%02d", i));
+            m.start(names.get(i - 1), mib, 0, "random");
+        }
+        double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
+        Batch batch = batch(m, names, 0);
+        double aggregate = count * mib / batch.seconds();
+        Batch sampled = batch(m, names, 100); // back again, sampled for the chart
+        Charts.concurrent(out.resolve("concurrent.png"), count + " concurrent migrations of 64 MiB random guests", sampled.samples());
+        section("16 concurrent migrations between two daemons",
+                "16 guests of 64 MiB random memory on one daemon, each migrated live and client-managed by a thread of its own,"
+                        + " all at once, to the other daemon. Aggregate throughput: guest memory moved over the wall time from the"
+                        + " first Begin to the last Confirm. Raw loopback measured just before. The chart is of the way back, each"
+                        + " job sampled every 100 ms (" + sampled.verified() + " of 16 verified).");
+        body.append(String.format("%nSucceeded and verified: **%d of %d**. Aggregate: **%.0f MiB/s** (%.0f MiB in %.2f s, %.0f MiB of"
+                + " stream) against raw loopback %.0f MiB/s: ratio **%.2f**.%n", batch.verified(), count, aggregate, (double) count * mib,
+                batch.seconds(), batch.bytes() / MIB, raw, aggregate / raw));
+        batch.failures().forEach(f -> body.append("- failed: ").append(f).append('\n'));
+        body.append("\n![concurrent](concurrent.png)\n");
+        summary.add(String.format("16 concurrent migrations: %d of 16 verified, aggregate %.0f MiB/s = %.2fx raw loopback (%.0f MiB/s)",
+                batch.verified(), aggregate, aggregate / raw, raw));
+    }
+
+    private static Batch batch(Migrations m, List<String> names, int samplePeriodMillis) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(names.size());
+        try {
+            long start = System.nanoTime();
+            List<Future<Migrations.Measured>> runs = new ArrayList<>();
+            for (String name : names) {
+                runs.add(pool.submit(() -> m.migrate(name, false, samplePeriodMillis)));
+            }
+            Map<String, List<JobSampler.Sample>> samples = new LinkedHashMap<>();
+            int verified = 0;
+            long bytes = 0;
+            List<String> failures = new ArrayList<>();
+            for (int i = 0; i < names.size(); i++) {
+                try {
+                    Migrations.Measured run = runs.get(i).get();
+                    verified += run.verified() ? 1 : 0;
+                    bytes += run.processed();
+                    samples.put(names.get(i), run.samples());
+                } catch (Exception e) {
+                    failures.add(names.get(i) + ": " + e.getMessage());
+                }
+            }
+            return new Batch((System.nanoTime() - start) / 1e9, verified, bytes, samples, failures);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    private void snapshots() throws Exception {
+        int count = 10_000;
+        Path dir = Files.createDirectories(work.resolve("snapshots"));
+        SnapshotBench.Result r = SnapshotBench.measure(home, dir, count);
+        section("Snapshots: 10,000 through the API, then migrated",
+                "An idle 16 MiB guest gets 10,000 snapshots (a chain), one `POST /v1/domains/NAME/snapshots` each, then migrates"
+                        + " live beside the same guest without snapshots; the snapshot share is the difference, against a raw"
+                        + " loopback copy of the side stream's bytes (the median of 11 copies). The channel's part of a creation is the median round trip of"
+                        + " a POST that does next to nothing on the same daemon (`POST …/job/maxdowntime?ms=300`, libvirt's"
+                        + " default); the store alone is measured in this process, on the same file system.");
+        double perCreate = r.createNanos() / 1e6 / count;
+        table("| figure | value | baseline | ratio |", "|---|---|---|---|");
+        row("snapshot creation, per snapshot", String.format("%.2f ms", perCreate), String.format("%.2f ms (one POST of the channel)",
+                r.channelCallNanos() / 1e6), String.format("%.1fx", perCreate / (r.channelCallNanos() / 1e6)));
+        row("the store's part (creation less the channel's)", String.format("%.2f ms", perCreate - r.channelCallNanos() / 1e6), "", "");
+        SnapshotBench.StoreFigures store = SnapshotBench.store(dir, count, 300);
+        row(String.format("the store alone, in this process: %d snapshot-create-as into a store of %,d", store.added(), store.before()),
+                String.format("%.2f ms", store.perAdd()), String.format("%.2f ms (one append + fdatasync of a snapshot's size)",
+                        store.perSync()), String.format("%.2fx", store.perAdd() / store.perSync()));
+        row("snapshot share of the migration", String.format("%.0f ms", r.shareNanos() / 1e6), String.format("%.1f ms (raw copy of %.1f MiB)",
+                r.rawNanos() / 1e6, r.streamBytes() / MIB), String.format("%.1fx", (double) r.shareNanos() / r.rawNanos()));
+        body.append("\nPhases with snapshots: ").append(r.phases()).append(".  \nWithout: ").append(r.plainPhases())
+                .append(".  \nArrived: ").append(r.arrived()).append(" snapshots.\n");
+        summary.add(String.format("snapshots: creation %.2f ms each through the API (one POST of the channel %.2f ms; the store alone %.2f ms ="
+                + " %.2fx one fdatasync, %.2f ms here); 10,000-snapshot share %.0f ms = %.1fx the raw copy", perCreate,
+                r.channelCallNanos() / 1e6, store.perAdd(), store.perAdd() / store.perSync(), store.perSync(), r.shareNanos() / 1e6,
+                (double) r.shareNanos() / r.rawNanos()));
+    }
+
+    private void cookieCodec() throws Exception {
+        Map<String, Double> scores = new LinkedHashMap<>();
+        for (RunResult result : new Runner(new OptionsBuilder().include("CookieCodecBench").forks(1).threads(1)
+                .warmupIterations(3).warmupTime(TimeValue.seconds(2)).measurementIterations(5).measurementTime(TimeValue.seconds(2))
+                .build()).run()) {
+            scores.put(result.getParams().getBenchmark().replaceAll(".*\\.", ""), result.getPrimaryResult().getScore());
+        }
+        double codec = scores.getOrDefault("parseAndFormat", 0.0);
+        double parse = scores.getOrDefault("hardenedParseOnly", 0.0);
+        section("Cookie codec (JMH)", "`CookieCodecBench`, JMH 1.37, one thread, one fork, 3 warm-up and 5 measured iterations of 2 s:"
+                + " libvirt's fullest corpus cookie (`full-xml2xml-in.xml`, less its two libvirt-only features) parsed and"
+                + " formatted with the six shipped sections; the baseline is the hardened DOM parse of the same bytes alone.");
+        table("| benchmark | ops/s | baseline | ratio |", "|---|---|---|---|");
+        row("parse + format", String.format("%,.0f", codec), String.format("%,.0f (DOM parse only)", parse), String.format("%.2f", codec / parse));
+        summary.add(String.format("cookie codec: %,.0f parse+format/s (DOM parse alone %,.0f/s; target 50,000)", codec, parse));
+    }
+
+    private void commandLine() throws Exception {
+        try (LocalDaemon a = LocalDaemon.start(home, work, "cli-a", List.of(), Map.of())) {
+            double jvm = CliTimes.medianMillis(7, CliTimes.bareJvm());
+            double version = CliTimes.medianMillis(7, CliTimes.ferry(home, "version", "-c", a.uri()));
+            double list = CliTimes.medianMillis(7, CliTimes.ferry(home, "-c", a.uri(), "list"));
+            double sections = CliTimes.medianMillis(7, CliTimes.ferry(home, "sections"));
+            section("Command line", "Wall time of the `ferry` command (`bin/ferry`), the median of 7 runs, beside the JVM alone"
+                    + " (`java -Xshare:auto -version`) in the same run.");
+            table("| command | wall | JVM alone | ratio |", "|---|---|---|---|");
+            for (Map.Entry<String, Double> e : Map.of("`ferry version -c URI`", version, "`ferry list`", list, "`ferry sections` (offline)",
+                    sections).entrySet().stream().sorted(Map.Entry.comparingByKey()).toList()) {
+                row(e.getKey(), String.format("%.0f ms", e.getValue()), String.format("%.0f ms", jvm), String.format("%.1fx", e.getValue() / jvm));
+            }
+            summary.add(String.format("CLI: version %.0f ms, list %.0f ms, sections offline %.0f ms (JVM alone %.0f ms)", version, list,
+                    sections, jvm));
+        }
+    }
+
+    private void section(String title, String text) {
+        body.append("\n## ").append(title).append("\n\n").append(text).append("\n\n");
+    }
+
+    private void table(String header, String rule) {
+        body.append(header).append('\n').append(rule).append('\n');
+    }
+
+    private void row(String... cells) {
+        body.append("| ").append(String.join(" | ", cells)).append(" |\n");
+    }
+
+    private void write(String started, double[] loadBefore, double[] loadAfter) throws IOException {
+        StringBuilder text = new StringBuilder();
+        text.append("# Ferry bench report\n\n")
+                .append("Written by `bench/run` (`io.ferry.bench.BenchReport`); measured ").append(started).append(" on ")
+                .append(Runtime.getRuntime().availableProcessors()).append(" cores (").append(cpuModel()).append("), ")
+                .append(System.getProperty("java.vm.name")).append(' ').append(System.getProperty("java.runtime.version"))
+                .append(", ").append(System.getProperty("os.name")).append(' ').append(System.getProperty("os.version"))
+                .append(String.format(". Load average %.1f when it began, %.1f when it ended: the cores are shared, so every figure"
+                        + " stands beside a baseline measured in the same run, and the ratio is what compares across runs.%n%n",
+                        loadBefore[0], loadAfter[0]))
+                .append(Files.exists(out.resolve("before/README.md")) ? "The same harness against the installation this work started"
+                        + " from: [before/](before/README.md).\n\n" : "")
+                .append("## Summary\n\n");
+        summary.forEach(line -> text.append("- ").append(line).append('\n'));
+        text.append(body);
+        Files.writeString(out.resolve("README.md"), text.toString(), StandardCharsets.UTF_8);
+    }
+
+    private static String cpuModel() {
+        try {
+            return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).findFirst().orElse("unknown CPU");
+        } catch (IOException e) {
+            return "unknown CPU";
+        }
+    }
+
+    private static double[] load() {
+        try {
+            String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+            return new double[] {Double.parseDouble(fields[0])};
+        } catch (IOException e) {
+            return new double[] {-1};
+        }
+    }
+
+    static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static String range(double[] values, String format) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return String.format(format + " [" + format + "–" + format + "]", sorted[sorted.length / 2], sorted[0], sorted[sorted.length - 1]);
+    }
+
+    private static String ms(double[] values) {
+        return range(values, "%.0f") + " ms";
+    }
+
+    private static String mibs(double[] values) {
+        return range(values, "%.0f") + " MiB/s";
+    }
+
+    private static String x(double[] values) {
+        return range(values, "%.2f");
+    }
+
+    private static String s(double[] values) {
+        return range(values, "%.2f");
+    }
+}

@@ -1,0 +1,98 @@
+package io.ferry.core.snapshot;
+
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.UTFDataFormatException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.CRC32C;
+
+/**
+ * The snapshots a migration brought, in one file ({@code migrated-ID.pack}). Version 2: an int marker, the count,
+ * then per snapshot its name and its parent's ({@link DataOutputStream#writeUTF}, "" for none), an int length and
+ * the UTF-8 XML, and last the CRC32C of all before it, so that reading a pack parses no XML: the store parsed each
+ * snapshot when it staged the pack, and a pack that is not as the store wrote it (damaged) is refused by its CRC.
+ * Version 1 (written before) had the count, then length and XML only: its names come from parsing each snapshot.
+ */
+final class SnapshotPack {
+    /** Negative: a version 1 pack starts with its count. */
+    private static final int VERSION_2 = 0xFE5A0002;
+
+    /** Reads a version 1 pack's snapshot: its name and parent from the XML. */
+    interface Parser {
+        Snapshot parse(String xml, String where) throws IOException;
+    }
+
+    private SnapshotPack() {
+    }
+
+    static byte[] write(List<Snapshot> snapshots) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            out.writeInt(VERSION_2);
+            out.writeInt(snapshots.size());
+            for (Snapshot snapshot : snapshots) {
+                byte[] xml = snapshot.xml().getBytes(StandardCharsets.UTF_8);
+                out.writeUTF(snapshot.name());
+                out.writeUTF(snapshot.parent() == null ? "" : snapshot.parent());
+                out.writeInt(xml.length);
+                out.write(xml);
+            }
+            CRC32C crc = new CRC32C();
+            crc.update(bytes.toByteArray());
+            out.writeInt((int) crc.getValue());
+        }
+        return bytes.toByteArray();
+    }
+
+    static List<Snapshot> read(byte[] pack, Path file, Parser version1) throws IOException {
+        List<Snapshot> snapshots = new ArrayList<>();
+        boolean named = pack.length >= 4 && ByteBuffer.wrap(pack).getInt() == VERSION_2;
+        if (named && !soundCrc(pack)) {
+            throw new IOException(file + " is truncated or damaged: its CRC does not match");
+        }
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(pack, 0, named ? pack.length - 4 : pack.length))) {
+            int first = in.readInt();
+            int count = named ? in.readInt() : first;
+            if (count < 0) {
+                throw new IOException(file + " is damaged: " + count + " snapshots");
+            }
+            for (int i = 0; i < count; i++) {
+                String name = named ? in.readUTF() : null;
+                String parent = named ? in.readUTF() : null;
+                int length = in.readInt();
+                if (length < 0 || length > pack.length) {
+                    throw new IOException(file + " is damaged: a snapshot of " + length + " bytes");
+                }
+                byte[] xml = in.readNBytes(length);
+                if (xml.length < length) {
+                    throw new EOFException();
+                }
+                String text = new String(xml, StandardCharsets.UTF_8);
+                snapshots.add(named ? new Snapshot(name, parent.isEmpty() ? null : parent, text) : version1.parse(text, file.toString()));
+            }
+        } catch (EOFException e) {
+            throw new IOException(file + " is truncated", e);
+        } catch (UTFDataFormatException e) {
+            throw new IOException(file + " is damaged: a name is not modified UTF-8", e);
+        }
+        return snapshots;
+    }
+
+    private static boolean soundCrc(byte[] pack) {
+        if (pack.length < 12) {
+            return false;
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(pack, 0, pack.length - 4);
+        return ByteBuffer.wrap(pack, pack.length - 4, 4).getInt() == (int) crc.getValue();
+    }
+}
