@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -71,6 +72,13 @@ final class Bench {
         } else {
             System.out.println("daemons' state and logs kept in " + work);
         }
+    }
+
+    /** The {@code p}th percentile of {@code values} (the median at 50): the value below which {@code p}% of them lie. */
+    static long percentile(long[] values, int p) {
+        long[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[Math.min(sorted.length - 1, sorted.length * p / 100)];
     }
 
     static void deleteTree(Path directory) throws IOException {

@@ -9,7 +9,6 @@ import io.ferry.protocol.MigrationFlags;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -116,9 +115,7 @@ public final class ControlPlaneBench {
 
     /** The {@code p}th percentile of {@code nanos}, in milliseconds. */
     private static double percentile(long[] nanos, int p) {
-        long[] sorted = nanos.clone();
-        Arrays.sort(sorted);
-        return sorted[Math.min(sorted.length - 1, sorted.length * p / 100)] / 1e6;
+        return Bench.percentile(nanos, p) / 1e6;
     }
 
     private static String domain() {

@@ -86,9 +86,7 @@ public final class SectionUpdateBench {
     }
 
     private static long median(List<Long> values) {
-        List<Long> sorted = new ArrayList<>(values);
-        sorted.sort(null);
-        return sorted.get(sorted.size() / 2);
+        return Bench.percentile(values.stream().mapToLong(Long::longValue).toArray(), 50);
     }
 
     private static void deploy(Path probe, String version, Path work, LocalDaemon... daemons) throws Exception {
