@@ -82,6 +82,12 @@ final class ChannelServer {
         return local;
     }
 
+    /** Whether every worker is taken and work waits for one: what a request arriving now would do (tests). */
+    boolean saturated() {
+        QueuedThreadPool workers = (QueuedThreadPool) server.getThreadPool();
+        return workers.getIdleThreads() == 0 && workers.getThreads() == workers.getMaxThreads() && workers.getQueueSize() > 0;
+    }
+
     void start() throws Exception {
         server.start();
     }

@@ -37,7 +37,7 @@ public class ChannelHandlerTest {
             for (int i = 0; i < ChannelServer.WORKERS; i++) { // more than the workers left by the selector and the acceptor
                 holding.add(clients.submit(() -> new DaemonClient(new ControlClient(url)).domains()));
             }
-            while (busy.get() < ChannelServer.WORKERS - 4) {
+            while (!server.saturated()) { // every worker held by a listing, and listings still waiting for one
                 Thread.sleep(50);
             }
             try (Socket gone = new Socket("127.0.0.1", server.address().getPort())) {
