@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.TestDaemons;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -35,6 +36,8 @@ class SnapshotFilesFuzzTest {
     private static final UUID RESTORED = UUID.fromString("00000000-0000-4000-8000-0000000000f3");
     private static final UUID CREATED = UUID.fromString("00000000-0000-4000-8000-0000000000f5");
     private static final Path STATE = stateDir();
+    /** One daemon for the whole run: it only gives the stores their settings (a daemon per store logged per input). */
+    private static final Daemon DAEMON = daemon();
 
     @DictionaryEntries({"<domainsnapshot>", "</domainsnapshot>", "<name>", "</name>", "<parent>", "</parent>",
             "<description>", "<state>running</state>", "<creationTime>", "<domain type='sim'>", "&#13;", "&amp;",
@@ -94,9 +97,17 @@ class SnapshotFilesFuzzTest {
         }
     }
 
+    private static Daemon daemon() {
+        try {
+            return TestDaemons.at(STATE);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     private static SnapshotFiles store() {
         try {
-            return new SnapshotFiles(TestDaemons.at(STATE));
+            return new SnapshotFiles(DAEMON);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -2,7 +2,10 @@ package io.ferry.protocol.xml;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.util.concurrent.locks.ReentrantLock;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ConcurrentMap;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -40,12 +43,15 @@ public final class HardenedXmlParser {
         }
     };
 
+    /**
+     * Builders between parses, per depth limit (the only setting a builder holds: the size is checked before), shared
+     * by every parser of that limit: a builder costs more than a small parse, and parsers are made per store or tool.
+     */
+    private static final ConcurrentMap<Integer, Builders> BUILDERS = new ConcurrentHashMap<>();
+
     private final int maxBytes;
     private final int maxDepth;
-    private final DocumentBuilderFactory factory;
-    /** Guards {@link #idle}; a parse that finds it taken uses a builder of its own. */
-    private final ReentrantLock idleLock = new ReentrantLock();
-    private DocumentBuilder idle;
+    private final Builders builders;
 
     public HardenedXmlParser() {
         this(DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH);
@@ -57,22 +63,7 @@ public final class HardenedXmlParser {
         }
         this.maxBytes = maxBytes;
         this.maxDepth = maxDepth;
-        // the JDK's own implementation: a provider found on some class path might ignore these settings
-        factory = DocumentBuilderFactory.newDefaultInstance();
-        try {
-            factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-            factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
-            factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
-            factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException("the JDK's XML parser cannot be hardened", e);
-        }
-        factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
-        factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
-        factory.setAttribute(JDK_MAX_ELEMENT_DEPTH, maxDepth);
-        factory.setNamespaceAware(true);
-        factory.setXIncludeAware(false);
-        factory.setExpandEntityReferences(false);
+        this.builders = BUILDERS.computeIfAbsent(maxDepth, Builders::new);
     }
 
     public int maxBytes() {
@@ -94,9 +85,8 @@ public final class HardenedXmlParser {
         if (xml.length == 0) {
             throw new XmlException(what + " is empty");
         }
-        boolean reuse = idleLock.tryLock();
+        DocumentBuilder builder = builders.take();
         try {
-            DocumentBuilder builder = reuse ? idle() : factory.newDocumentBuilder();
             builder.setErrorHandler(SILENT);
             builder.setEntityResolver((publicId, systemId) -> {
                 throw new SAXException("external entity " + systemId + " refused");
@@ -107,24 +97,50 @@ public final class HardenedXmlParser {
                     + e.getColumnNumber() + "): " + explain(e.getMessage()), e);
         } catch (SAXException | IOException e) {
             throw new XmlException("malformed " + what + ": " + explain(e.getMessage()), e);
-        } catch (ParserConfigurationException e) {
-            throw new IllegalStateException(e);
         } finally {
-            if (reuse) {
-                if (idle != null) {
-                    idle.reset(); // as the factory made it, whatever this parse left
-                }
-                idleLock.unlock();
-            }
+            builders.give(builder);
         }
     }
 
-    /** The builder kept for reuse (the caller holds {@link #idleLock}): a new builder costs more than a small parse. */
-    private DocumentBuilder idle() throws ParserConfigurationException {
-        if (idle == null) {
-            idle = factory.newDocumentBuilder();
+    /** The hardened factory of one depth limit and its idle builders (as many as parses ran at once). */
+    private static final class Builders {
+        private final DocumentBuilderFactory factory = DocumentBuilderFactory.newDefaultInstance();
+        private final Queue<DocumentBuilder> idle = new ConcurrentLinkedQueue<>();
+
+        Builders(int maxDepth) {
+            // the JDK's own implementation: a provider found on some class path might ignore these settings
+            try {
+                factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
+                factory.setFeature("http://xml.org/sax/features/external-general-entities", false);
+                factory.setFeature("http://xml.org/sax/features/external-parameter-entities", false);
+                factory.setFeature(XMLConstants.FEATURE_SECURE_PROCESSING, true);
+            } catch (ParserConfigurationException e) {
+                throw new IllegalStateException("the JDK's XML parser cannot be hardened", e);
+            }
+            factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_DTD, "");
+            factory.setAttribute(XMLConstants.ACCESS_EXTERNAL_SCHEMA, "");
+            factory.setAttribute(JDK_MAX_ELEMENT_DEPTH, maxDepth);
+            factory.setNamespaceAware(true);
+            factory.setXIncludeAware(false);
+            factory.setExpandEntityReferences(false);
         }
-        return idle;
+
+        DocumentBuilder take() {
+            DocumentBuilder builder = idle.poll();
+            if (builder != null) {
+                return builder;
+            }
+            try {
+                return factory.newDocumentBuilder();
+            } catch (ParserConfigurationException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        void give(DocumentBuilder builder) {
+            builder.reset(); // as the factory made it, whatever this parse left
+            idle.add(builder);
+        }
     }
 
     private static String explain(String parserMessage) {
