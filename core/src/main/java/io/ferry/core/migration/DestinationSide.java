@@ -1,7 +1,6 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.Phase;
-import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -17,17 +16,12 @@ import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.XmlWriter;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.w3c.dom.Element;
@@ -40,13 +34,14 @@ import org.w3c.dom.Element;
  */
 final class DestinationSide {
     private static final Logger LOG = LoggerFactory.getLogger(DestinationSide.class);
-    private static final long MEMORY_WAIT_SECONDS = 120;
 
     private final Migrations m;
+    private final IncomingMemory memory;
     private final Map<String, Incoming> incoming = new ConcurrentHashMap<>();
 
     DestinationSide(Migrations migrations) {
         this.m = migrations;
+        this.memory = new IncomingMemory(migrations);
     }
 
     Prepared prepare(Prepare request) throws Exception {
@@ -111,40 +106,11 @@ final class DestinationSide {
         });
     }
 
-    /**
-     * Creates the paused incoming VM and the data endpoint; returns the data URI. A VM that moves its memory over a
-     * connection of its own ({@link DirectMigration}: QEMU to QEMU) listens itself, unless the control channel is
-     * TLS: that connection carries the memory in the clear, so such a daemon keeps to the core's own.
-     */
+    /** Creates the paused incoming VM and where its memory arrives; returns the data URI. */
     private String startIncoming(Incoming in, boolean tunnelled) throws Exception {
         VirtualMachine vm = m.domains.hypervisor(in.spec.type()).createIncoming(in.spec, m.domains.store().runDir(in.spec.uuid()));
         m.domains.activate(in.domain, in.spec, vm, DomainState.PAUSED, DomainState.Reason.MIGRATION);
-        if (tunnelled) {
-            return "tunnel";
-        }
-        if (vm instanceof DirectMigration direct && m.dataTls == null) {
-            String uri = direct.listenForMemory(dataHost().getHostAddress());
-            in.direct = true;
-            Thread receiver = new Thread(() -> {
-                try {
-                    arrive(in, () -> direct.awaitMemory(in.job));
-                } catch (Exception e) {
-                    // recorded: Finish reports it
-                }
-            }, "ferry-incoming-" + in.id.substring(0, Math.min(8, in.id.length())));
-            receiver.setDaemon(true);
-            receiver.start();
-            return uri;
-        }
-        in.listener = DataChannel.listen(dataHost(), m.dataTls);
-        DataChannel.acceptInBackground(in.listener, in.token, in.id, m.timing.dataSilenceMillis(), stream -> receive(in, stream),
-                failure -> failed(in, failure));
-        return DataChannel.uri(in.listener);
-    }
-
-    private InetAddress dataHost() throws Exception {
-        InetAddress listen = m.settings.listen().getAddress();
-        return listen.isAnyLocalAddress() ? InetAddress.getLocalHost() : listen;
+        return memory.listen(in, vm, tunnelled);
     }
 
     /** Where the memory of a migration goes, and its token: what the source daemon asks before it sends it. */
@@ -166,38 +132,7 @@ final class DestinationSide {
             throw new MigrationException("no tunnelled incoming migration " + id + " on this host");
         }
         DataChannel.expectToken(body, in.token);
-        receive(in, body);
-    }
-
-    /** Receives the memory stream (after its token was checked); completes the migration's memory future. */
-    private void receive(Incoming in, InputStream stream) throws Exception {
-        if (!in.streamTaken.compareAndSet(false, true)) {
-            throw new MigrationException("the memory of migration " + in.id + " is already arriving");
-        }
-        arrive(in, () -> in.domain.vm().receiveMemory(stream, in.job));
-    }
-
-    /** Runs the transfer into the incoming VM and completes the migration's memory future, or records its failure. */
-    private void arrive(Incoming in, Callable<MigrationStats> transfer) throws Exception {
-        try {
-            MigrationStats stats = transfer.call();
-            in.job.progress(stats);
-            in.memoryEndedAt = m.clock.getAsLong();
-            in.memory.complete(stats);
-        } catch (Exception e) {
-            failed(in, e);
-            throw e;
-        }
-    }
-
-    private void failed(Incoming in, Exception failure) {
-        String reason = String.valueOf(failure.getMessage());
-        if (in.failure == null) {
-            in.failure = reason;
-        }
-        LOG.warn("the memory of migration {} did not arrive: {}", in.id, reason);
-        in.memoryEndedAt = m.clock.getAsLong();
-        in.memory.completeExceptionally(failure);
+        memory.receive(in, body);
     }
 
     Finished finish(Finish request) throws Exception {
@@ -284,7 +219,7 @@ final class DestinationSide {
 
     /** Everything that must hold before the commit; throws (and the caller aborts) if anything does not. */
     private MigrationStats beforeCommit(Incoming in, String cookie) throws Exception {
-        MigrationStats stats = in.flags.offline() ? null : awaitMemory(in);
+        MigrationStats stats = in.flags.offline() ? null : IncomingMemory.await(in);
         if (!in.flags.v2()) {
             // the source's guest is paused: no waiting on a bundle update now
             ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec,
@@ -360,22 +295,6 @@ final class DestinationSide {
         }
         m.hooks.end(in.spec.name(), "destination", in.spec.xml());
         return note;
-    }
-
-    private static MigrationStats awaitMemory(Incoming in) throws Exception {
-        try {
-            MigrationStats stats = in.memory.get(MEMORY_WAIT_SECONDS, TimeUnit.SECONDS);
-            // a VM without a digest (QEMU) has only the hypervisor's word that it loaded the memory: taken as it is
-            if (!stats.memoryVerified() && (in.domain.vm() == null || in.domain.vm().hasMemoryDigest())) {
-                throw new MigrationException("the memory of domain " + in.spec.name() + " arrived but was not verified");
-            }
-            return stats;
-        } catch (ExecutionException e) {
-            throw new MigrationException("migration of " + in.spec.name() + " failed on the destination: "
-                    + e.getCause().getMessage(), e.getCause());
-        } catch (TimeoutException e) {
-            throw new MigrationException("the memory of domain " + in.spec.name() + " did not arrive within " + MEMORY_WAIT_SECONDS + " s");
-        }
     }
 
     /**
