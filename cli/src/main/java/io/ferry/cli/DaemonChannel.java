@@ -12,6 +12,7 @@ final class DaemonChannel {
     DaemonChannel(ControlClient client) {
         this.client = client;
         this.daemon = new DaemonClient(client);
+        ControlClient.warmUp();
     }
 
     String uri() {

@@ -13,6 +13,7 @@ import java.net.URL;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import javax.net.ssl.HttpsURLConnection;
 import javax.net.ssl.SSLContext;
@@ -36,6 +37,7 @@ public final class ControlClient {
     /** How often a daemon tells a caller that its call still runs (a space ahead of the reply). */
     public static final int HEARTBEAT_MILLIS = 10_000;
     private static final HardenedXmlParser PARSER = new HardenedXmlParser(64 * 1024 * 1024, HardenedXmlParser.DEFAULT_MAX_DEPTH);
+    private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
 
     private final String uri;
     private final String base;
@@ -109,6 +111,18 @@ public final class ControlClient {
     public String exchange(Operation operation, Map<String, String> query, Map<String, String> headers, byte[] body,
             String... parameters) throws ChannelException {
         return exchange(operation.method(), operation.path(parameters), query, headers, body);
+    }
+
+    /**
+     * Readies the reply parser on a thread of its own, once per JVM, while the first call is in flight: a command
+     * line's JVM would otherwise initialise the JDK's XML parser (20-40 ms here) only once its reply has arrived.
+     */
+    public static void warmUp() {
+        if (WARMED_UP.compareAndSet(false, true)) {
+            Thread thread = new Thread(() -> parseQuietly("<ready/>"), "ferry-xml-warm-up");
+            thread.setDaemon(true);
+            thread.start();
+        }
     }
 
     /** Parses a reply (from a peer: untrusted). */
