@@ -1,7 +1,6 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.Phase;
-import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -10,13 +9,10 @@ import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.SectionSet;
-import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
-import java.io.OutputStream;
-import java.net.Socket;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
@@ -42,10 +38,12 @@ final class SourceSide {
     private static final long GRAPHICS_WAIT_MILLIS = 3_000;
 
     private final Migrations m;
+    private final OutgoingMemory memory;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
 
     SourceSide(Migrations migrations) {
         this.m = migrations;
+        this.memory = new OutgoingMemory(migrations);
     }
 
     Begun begin(Begin request) throws Exception {
@@ -163,7 +161,7 @@ final class SourceSide {
             m.eat(Phase.PERFORM, local(o), prepared);
         }
         if (!o.flags.offline()) {
-            MigrationStats stats = transfer(o, request);
+            MigrationStats stats = memory.send(o, request);
             o.memorySent = true;
             m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.MIGRATION);
             String released = m.domains.leases().release(o.domain.name());
@@ -185,62 +183,6 @@ final class SourceSide {
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
-    }
-
-    /**
-     * Sends the memory where the destination daemon says it goes, asked over the authenticated channel: the data
-     * URI of the Perform request must be that one, so no caller can send a guest's memory anywhere else.
-     */
-    private MigrationStats transfer(Outgoing o, Perform request) throws Exception {
-        VirtualMachine vm = o.domain.vm();
-        if (vm == null) {
-            throw new MigrationException("domain " + o.domain.name() + " has no running VM to migrate");
-        }
-        Messages.Endpoint endpoint = m.peers.peer(request.destUri()).endpoint(o.id, o.key());
-        if (!endpoint.dataUri().equals(request.dataUri())) {
-            throw new MigrationException("the data URI " + request.dataUri() + " was not handed out by the destination for"
-                    + " migration " + o.id + " (it said " + endpoint.dataUri() + "): the memory of " + o.domain.name()
-                    + " goes nowhere else");
-        }
-        if (!"tunnel".equals(endpoint.dataUri()) && endpoint.token() == null) {
-            // the destination's VM listens itself (DirectMigration, QEMU to QEMU): no token, this VM connects
-            if (!(vm instanceof DirectMigration direct)) {
-                throw new MigrationException("the destination offered its hypervisor's own data connection ("
-                        + endpoint.dataUri() + "), which the VM of domain " + o.domain.name() + " cannot use");
-            }
-            try (DestinationWatch watch = DestinationWatch.start(m.peers.peer(request.destUri()), o,
-                    m.timing.driverTimeoutMillis() / 8)) {
-                try {
-                    return direct.sendMemory(endpoint.dataUri(), o.job);
-                } catch (Exception e) {
-                    if (watch.lost() != null) {
-                        throw new MigrationException("lost connection to the destination host's daemon (" + watch.lost()
-                                + "): the migration was canceled and " + o.domain.name() + " goes on here");
-                    }
-                    throw e;
-                }
-            }
-        }
-        if ("tunnel".equals(endpoint.dataUri())) {
-            var upload = m.peers.peer(request.destUri()).tunnel(o.id, o.key());
-            try {
-                DataChannel.sendToken(upload.body(), endpoint.token());
-                MigrationStats stats = vm.sendMemory(upload.body(), o.job);
-                upload.finish();
-                return stats;
-            } catch (Exception e) {
-                upload.abort();
-                throw e;
-            }
-        }
-        try (Socket socket = DataChannel.connect(endpoint.dataUri(), m.dataTls);
-                OutputStream out = DataChannel.sending(socket, m.timing.dataSilenceMillis())) {
-            DataChannel.sendToken(out, endpoint.token());
-            MigrationStats stats = vm.sendMemory(out, o.job);
-            out.flush();
-            socket.shutdownOutput();
-            return stats;
-        }
     }
 
     /**

@@ -1,0 +1,77 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.DirectMigration;
+import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.Perform;
+import java.io.OutputStream;
+import java.net.Socket;
+
+/**
+ * How an outgoing migration's memory leaves: by the VM's own connection (QEMU to QEMU), the core's data channel or
+ * the control channel's tunnel, always to where the destination daemon said, never to where the caller says.
+ */
+final class OutgoingMemory {
+    private final Migrations m;
+
+    OutgoingMemory(Migrations migrations) {
+        this.m = migrations;
+    }
+
+    /**
+     * Sends the memory where the destination daemon says it goes, asked over the authenticated channel: the data
+     * URI of the Perform request must be that one, so no caller can send a guest's memory anywhere else.
+     */
+    MigrationStats send(Outgoing o, Perform request) throws Exception {
+        VirtualMachine vm = o.domain.vm();
+        if (vm == null) {
+            throw new MigrationException("domain " + o.domain.name() + " has no running VM to migrate");
+        }
+        Messages.Endpoint endpoint = m.peers.peer(request.destUri()).endpoint(o.id, o.key());
+        if (!endpoint.dataUri().equals(request.dataUri())) {
+            throw new MigrationException("the data URI " + request.dataUri() + " was not handed out by the destination for"
+                    + " migration " + o.id + " (it said " + endpoint.dataUri() + "): the memory of " + o.domain.name()
+                    + " goes nowhere else");
+        }
+        if (!"tunnel".equals(endpoint.dataUri()) && endpoint.token() == null) {
+            // the destination's VM listens itself (DirectMigration, QEMU to QEMU): no token, this VM connects
+            if (!(vm instanceof DirectMigration direct)) {
+                throw new MigrationException("the destination offered its hypervisor's own data connection ("
+                        + endpoint.dataUri() + "), which the VM of domain " + o.domain.name() + " cannot use");
+            }
+            try (DestinationWatch watch = DestinationWatch.start(m.peers.peer(request.destUri()), o,
+                    m.timing.driverTimeoutMillis() / 8)) {
+                try {
+                    return direct.sendMemory(endpoint.dataUri(), o.job);
+                } catch (Exception e) {
+                    if (watch.lost() != null) {
+                        throw new MigrationException("lost connection to the destination host's daemon (" + watch.lost()
+                                + "): the migration was canceled and " + o.domain.name() + " goes on here");
+                    }
+                    throw e;
+                }
+            }
+        }
+        if ("tunnel".equals(endpoint.dataUri())) {
+            var upload = m.peers.peer(request.destUri()).tunnel(o.id, o.key());
+            try {
+                DataChannel.sendToken(upload.body(), endpoint.token());
+                MigrationStats stats = vm.sendMemory(upload.body(), o.job);
+                upload.finish();
+                return stats;
+            } catch (Exception e) {
+                upload.abort();
+                throw e;
+            }
+        }
+        try (Socket socket = DataChannel.connect(endpoint.dataUri(), m.dataTls);
+                OutputStream out = DataChannel.sending(socket, m.timing.dataSilenceMillis())) {
+            DataChannel.sendToken(out, endpoint.token());
+            MigrationStats stats = vm.sendMemory(out, o.job);
+            out.flush();
+            socket.shutdownOutput();
+            return stats;
+        }
+    }
+}
