@@ -1,9 +1,13 @@
 package io.ferry.core.domain;
 
+import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * One domain of this host: its persistent definition (null when transient), the definition it runs (null when
@@ -11,6 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * job (a start, a migration), as libvirt's job lock.
  */
 public final class Domain {
+    private static final long JOB_WAIT_SECONDS = 30;
+
     final ReentrantLock lock = new ReentrantLock();
     private final String name;
     private final UUID uuid;
@@ -106,5 +112,44 @@ public final class Domain {
 
     void migration(String id) {
         this.migration = id;
+    }
+
+    /**
+     * Runs a job under this domain's job lock (waiting for it at most {@value #JOB_WAIT_SECONDS} s); a job of
+     * another party is refused while a migration owns the domain.
+     *
+     * @param mayRun whether the job may run while the given migration owns the domain
+     */
+    <T> T runJob(String description, Predicate<String> mayRun, DomainManager.Job<T> job) throws DomainException {
+        try {
+            if (!lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
+                        + job() + ")");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DomainException("interrupted while waiting for domain " + name());
+        }
+        String outer = job();
+        job(outer.isEmpty() ? description : outer);
+        try {
+            if (problem() != null) {
+                throw DomainException.unreadable(this);
+            }
+            if (migration() != null && !mayRun.test(migration())) {
+                throw new DomainException("Requested operation is not valid: domain " + name()
+                        + " is being migrated (migration " + migration() + ")");
+            }
+            return job.run();
+        } catch (DomainException e) {
+            throw e;
+        } catch (HypervisorException | CookieException e) {
+            throw new DomainException(e.getMessage(), e); // they name what failed: a driver, a cookie section
+        } catch (Exception e) {
+            throw new DomainException(description + " of domain " + name() + " failed: " + e.getMessage(), e);
+        } finally {
+            job(outer);
+            lock.unlock();
+        }
     }
 }

@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
@@ -36,7 +34,6 @@ import org.slf4j.LoggerFactory;
 @Component(service = DomainManager.class)
 public class DomainManager {
     private static final Logger LOG = LoggerFactory.getLogger(DomainManager.class);
-    private static final long JOB_WAIT_SECONDS = 30;
 
     private final DomainStore store;
     private final DomainXml xml;
@@ -272,41 +269,7 @@ public class DomainManager {
      * @param migrationId the migration the job belongs to, or null
      */
     public <T> T withJob(Domain domain, String description, String migrationId, Job<T> job) throws DomainException {
-        return runJob(domain, description, owner -> owner.equals(migrationId), job);
-    }
-
-    /** @param mayRun whether the job may run while the given migration owns the domain */
-    <T> T runJob(Domain domain, String description, Predicate<String> mayRun, Job<T> job) throws DomainException {
-        try {
-            if (!domain.lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS)) {
-                throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
-                        + domain.job() + ")");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new DomainException("interrupted while waiting for domain " + domain.name());
-        }
-        String outer = domain.job();
-        domain.job(outer.isEmpty() ? description : outer);
-        try {
-            if (domain.problem() != null) {
-                throw DomainException.unreadable(domain);
-            }
-            if (domain.migration() != null && !mayRun.test(domain.migration())) {
-                throw new DomainException("Requested operation is not valid: domain " + domain.name()
-                        + " is being migrated (migration " + domain.migration() + ")");
-            }
-            return job.run();
-        } catch (DomainException e) {
-            throw e;
-        } catch (HypervisorException | CookieException e) {
-            throw new DomainException(e.getMessage(), e); // they name what failed: a driver, a cookie section
-        } catch (Exception e) {
-            throw new DomainException(description + " of domain " + domain.name() + " failed: " + e.getMessage(), e);
-        } finally {
-            domain.job(outer);
-            domain.lock.unlock();
-        }
+        return domain.runJob(description, owner -> owner.equals(migrationId), job);
     }
 
     /** Gives a migration the domain until {@link #release}; refused while another migration has it. Caller holds the job. */

@@ -92,7 +92,7 @@ final class Reattachment {
             }
             try {
                 // whichever migration owns the domain (one the journal left unfinished): its recovery waits for the VM
-                manager.runJob(domain, "reattach", owner -> true, () -> {
+                domain.runJob("reattach", owner -> true, () -> {
                     Optional<VirtualMachine> vm = manager.driver(type).orElseThrow()
                             .reattach(domain.live(), manager.store().runDir(domain.uuid()));
                     if (vm.isPresent()) {
@@ -134,7 +134,7 @@ final class Reattachment {
     void retakePendingLeases() {
         for (Domain domain : List.copyOf(leasesPending)) {
             try {
-                manager.runJob(domain, "lease recovery", owner -> true, () -> {
+                domain.runJob("lease recovery", owner -> true, () -> {
                     retakeLeases(domain);
                     return null;
                 });
