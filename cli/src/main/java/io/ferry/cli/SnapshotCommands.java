@@ -18,7 +18,6 @@ import java.util.Set;
 /** virsh's snapshot metadata commands: snapshot-create-as, snapshot-list, snapshot-current, snapshot-dumpxml. */
 final class SnapshotCommands {
     /** virsh prints creation times in local time as "%Y-%m-%d %H:%M:%S %z". */
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xx");
 
     private SnapshotCommands() {
     }
@@ -86,12 +85,17 @@ final class SnapshotCommands {
         return snapshots;
     }
 
+    /** The time column's format, in a holder: the JDK's formatters cost a command that prints no time at its start. */
+    private static final class Times {
+        static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xx");
+    }
+
     static String time(String epochSeconds) {
         if (epochSeconds == null) {
             return "-";
         }
         try {
-            return TIME.format(Instant.ofEpochSecond(Long.parseLong(epochSeconds.trim())).atZone(ZoneId.systemDefault()));
+            return Times.FORMAT.format(Instant.ofEpochSecond(Long.parseLong(epochSeconds.trim())).atZone(ZoneId.systemDefault()));
         } catch (NumberFormatException | java.time.DateTimeException e) {
             return epochSeconds;
         }
