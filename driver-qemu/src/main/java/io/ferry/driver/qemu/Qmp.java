@@ -97,7 +97,7 @@ final class Qmp implements Closeable {
                     throw new HypervisorException("QEMU's QMP socket " + socket + " did not answer within "
                             + timeoutMillis + " ms: " + e.getMessage(), e);
                 }
-                sleep(10);
+                sleep(1); // QEMU makes its socket 30-40 ms after it starts: a coarser retry would add half its period to Prepare
             }
         }
     }
