@@ -216,8 +216,10 @@ public final class ControlClient {
             HttpURLConnection connection = open(method, path, query);
             headers.forEach(connection::setRequestProperty);
             if (body != null) {
+                // buffered, not streamed: before a streamed body the JDK probes its kept-alive connection (a read with a
+                // 1 ms timeout: 1-3 ms a call). A buffered one whose connection fails before the reply is sent once more on
+                // a new one; a call that had reached the daemon is then refused as out of order or already done
                 connection.setDoOutput(true);
-                connection.setFixedLengthStreamingMode(body.length);
                 connection.setRequestProperty("Content-Type", "application/xml");
                 try (OutputStream out = connection.getOutputStream()) {
                     out.write(body);
