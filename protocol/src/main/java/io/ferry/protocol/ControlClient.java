@@ -217,8 +217,8 @@ public final class ControlClient {
             headers.forEach(connection::setRequestProperty);
             if (body != null) {
                 // buffered, not streamed: before a streamed body the JDK probes its kept-alive connection (a read with a
-                // 1 ms timeout: 1-3 ms a call). A buffered one whose connection fails before the reply is sent once more on
-                // a new one; a call that had reached the daemon is then refused as out of order or already done
+                // 1 ms timeout: 1-3 ms a call). A buffered call may be sent once more on a new connection when its kept-alive
+                // one fails before the reply (ControlClientConnectionTest); one the daemon had taken is then refused as done
                 connection.setDoOutput(true);
                 connection.setRequestProperty("Content-Type", "application/xml");
                 try (OutputStream out = connection.getOutputStream()) {

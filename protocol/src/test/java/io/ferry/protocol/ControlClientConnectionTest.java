@@ -1,0 +1,81 @@
+package io.ferry.protocol;
+
+import static org.junit.Assert.assertEquals;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.Test;
+
+/** A call whose kept-alive connection the daemon closed in the meantime (an idle timeout, a restart) still gets through. */
+public class ControlClientConnectionTest {
+
+    @Test
+    public void aCallOnAConnectionTheDaemonClosedIsSentOnANewOneOnce() throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        AtomicInteger requests = new AtomicInteger();
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread daemon = new Thread(() -> {
+                // each connection: one request answered as kept alive, then closed, as an idle timeout would
+                while (!server.isClosed()) {
+                    try (Socket socket = server.accept()) {
+                        connections.incrementAndGet();
+                        if (readRequest(socket.getInputStream())) {
+                            requests.incrementAndGet();
+                            answer(socket.getOutputStream(), "<done n='" + requests.get() + "'/>");
+                        }
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            }, "closing-daemon");
+            daemon.setDaemon(true);
+            daemon.start();
+            ControlClient client = new ControlClient("ferry+tcp://127.0.0.1:" + server.getLocalPort());
+            byte[] body = "<settle id='m-1' key='k'/>".getBytes(StandardCharsets.UTF_8);
+
+            assertEquals("<done n='1'/>", client.post("migration/settle", Map.of(), body));
+            // the daemon closed that connection once it answered; the client keeps it for the next call
+            assertEquals("<done n='2'/>", client.post("migration/settle", Map.of(), body));
+            assertEquals("each call reached the daemon once", 2, requests.get());
+            assertEquals("the second call went over a new connection", 2, connections.get());
+        }
+    }
+
+    /** Reads one request's headers and its Content-Length body; false when the connection ended first. */
+    private static boolean readRequest(InputStream raw) throws IOException {
+        InputStream in = new BufferedInputStream(raw);
+        StringBuilder line = new StringBuilder();
+        int length = 0;
+        for (int c = in.read(); c != -1; c = in.read()) {
+            if (c != '\n') {
+                line.append((char) c);
+                continue;
+            }
+            String header = line.toString().trim();
+            line.setLength(0);
+            if (header.isEmpty()) {
+                return in.readNBytes(length).length == length;
+            }
+            if (header.toLowerCase().startsWith("content-length:")) {
+                length = Integer.parseInt(header.substring("content-length:".length()).trim());
+            }
+        }
+        return false;
+    }
+
+    private static void answer(OutputStream out, String xml) throws IOException {
+        byte[] body = xml.getBytes(StandardCharsets.UTF_8);
+        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\nContent-Length: " + body.length + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.write(body);
+        out.flush();
+    }
+}
