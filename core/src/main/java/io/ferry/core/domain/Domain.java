@@ -17,7 +17,7 @@ import java.util.function.Predicate;
 public final class Domain {
     private static final long JOB_WAIT_SECONDS = 30;
 
-    final ReentrantLock lock = new ReentrantLock();
+    private final ReentrantLock lock = new ReentrantLock();
     private final String name;
     private final UUID uuid;
     private volatile DomainSpec persistent;
