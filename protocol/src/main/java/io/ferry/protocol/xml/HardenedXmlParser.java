@@ -131,7 +131,9 @@ public final class HardenedXmlParser {
                 return builder;
             }
             try {
-                return factory.newDocumentBuilder();
+                synchronized (factory) { // a factory is not promised to be thread-safe; a builder is made rarely
+                    return factory.newDocumentBuilder();
+                }
             } catch (ParserConfigurationException e) {
                 throw new IllegalStateException(e);
             }
