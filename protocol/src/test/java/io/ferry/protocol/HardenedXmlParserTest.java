@@ -13,6 +13,11 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -242,5 +247,31 @@ public class HardenedXmlParserTest {
     public void parserIsReusable() throws Exception {
         refusal(parser, "<broken");
         assertEquals("ok", parseQuietly(parser, "<ok/>".getBytes(StandardCharsets.UTF_8)).getDocumentElement().getTagName());
+    }
+
+    @Test
+    public void parsersOfOneLimitShareBuildersAndParsesAtOnceKeepTheirOwnDocuments() throws Exception {
+        HardenedXmlParser shallow = new HardenedXmlParser(1024, 2); // shares builders with no parser of a deeper limit
+        ExecutorService threads = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<String>> results = new ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                int n = i;
+                HardenedXmlParser each = n % 2 == 0 ? parser : new HardenedXmlParser(); // a parser made per call, as tools do
+                results.add(threads.submit(() -> n % 7 == 0
+                        ? refusal(each, "<broken n='" + n + "'")
+                        : each.parse(("<a><b n='" + n + "'/></a>").getBytes(StandardCharsets.UTF_8), WHAT)
+                                .getDocumentElement().getFirstChild().getAttributes().getNamedItem("n").getNodeValue()));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                String result = results.get(i).get();
+                assertTrue(result, i % 7 == 0 ? result.startsWith("malformed migration cookie") : result.equals(String.valueOf(i)));
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+        String deep = refusal(shallow, "<a><b><c/></b></a>");
+        assertTrue("the depth limit of its own builders: " + deep, deep.contains("deeper than allowed"));
+        assertEquals("a", parseQuietly(shallow, "<a><b/></a>".getBytes(StandardCharsets.UTF_8)).getDocumentElement().getTagName());
     }
 }
