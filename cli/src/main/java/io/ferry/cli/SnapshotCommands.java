@@ -17,8 +17,6 @@ import java.util.Set;
 
 /** virsh's snapshot metadata commands: snapshot-create-as, snapshot-list, snapshot-current, snapshot-dumpxml. */
 final class SnapshotCommands {
-    /** virsh prints creation times in local time as "%Y-%m-%d %H:%M:%S %z". */
-
     private SnapshotCommands() {
     }
 
@@ -85,7 +83,10 @@ final class SnapshotCommands {
         return snapshots;
     }
 
-    /** The time column's format, in a holder: the JDK's formatters cost a command that prints no time at its start. */
+    /**
+     * virsh prints creation times in local time as "%Y-%m-%d %H:%M:%S %z". In a holder: the JDK's formatters would
+     * cost every command's start, most of which print no time.
+     */
     private static final class Times {
         static final DateTimeFormatter FORMAT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss xx");
     }

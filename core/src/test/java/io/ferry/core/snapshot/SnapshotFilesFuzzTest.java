@@ -60,9 +60,7 @@ class SnapshotFilesFuzzTest {
                 listed = store.list(domain);
                 store.current(domain);
             } catch (IOException e) {
-                String message = e.getMessage();
-                assertTrue(message != null && !message.isBlank(), "a refusal must say why");
-                assertFalse(message.contains("\n") || message.contains("\r"), () -> "a refusal must be one line: " + message);
+                String message = oneLine(e);
                 assertTrue(message.contains("fuzz.xml") || message.contains(".pack") || message.contains(SnapshotLog.FILE),
                         () -> "a refusal must name the file: " + message);
                 continue;
@@ -72,11 +70,10 @@ class SnapshotFilesFuzzTest {
             } catch (IOException e) {
                 // the log is listed without parsing its records' XML (each was read back before it was appended, and
                 // its CRC32C guards it since): a record forged to pass its CRC is refused where a destination reads it
-                String message = e.getMessage();
+                String message = oneLine(e);
                 assertEquals(AS_LOG, domain, () -> "only the log's records are listed unparsed: " + message);
                 assertTrue(message.startsWith("snapshot '") && message.contains("of migration fuzz"),
                         () -> "a refused snapshot must be named: " + message);
-                assertFalse(message.contains("\n") || message.contains("\r"), () -> "a refusal must be one line: " + message);
                 continue;
             }
             store.commit("fuzz");
@@ -107,6 +104,14 @@ class SnapshotFilesFuzzTest {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A refusal's message, which must say why on one line. */
+    private static String oneLine(IOException refusal) {
+        String message = refusal.getMessage();
+        assertTrue(message != null && !message.isBlank(), "a refusal must say why");
+        assertFalse(message.contains("\n") || message.contains("\r"), () -> "a refusal must be one line: " + message);
+        return message;
     }
 
     private static Daemon daemon() {
