@@ -5,6 +5,7 @@ import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
 import io.ferry.api.cookie.CookieException;
+import io.ferry.core.section.SectionCalls;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import java.util.ArrayList;
@@ -40,22 +41,27 @@ public final class CookieCodec {
         Map<String, List<Element>> children = childrenByName(root);
         CookieHeader header = readHeader(children, rules);
         List<String> features = checkFeatures(children.getOrDefault("feature", List.of()), rules, sections);
-        List<ParsedCookie.Section> parsed = new ArrayList<>();
+        List<SectionHandle> read = new ArrayList<>();
+        SectionCalls calls = new SectionCalls();
         for (SectionHandle handle : sections.all()) {
             if (!rules.accepts(handle.descriptor())) {
                 continue;
             }
             List<Element> elements = children.get(handle.descriptor().element());
-            Object value;
             if (elements == null) {
-                value = handle.absent();
+                calls.absent(handle);
             } else if (elements.size() > 1) {
                 throw new CookieException("Too many " + handle.descriptor().element() + " elements in migration cookie");
             } else {
-                value = handle.parse(elements.get(0));
+                calls.parse(handle, elements.get(0));
             }
-            if (value != null) {
-                parsed.add(new ParsedCookie.Section(handle, value));
+            read.add(handle);
+        }
+        List<Object> values = calls.run();
+        List<ParsedCookie.Section> parsed = new ArrayList<>();
+        for (int i = 0; i < read.size(); i++) {
+            if (values.get(i) != null) {
+                parsed.add(new ParsedCookie.Section(read.get(i), values.get(i)));
             }
         }
         return new ParsedCookie(header, features, parsed);
@@ -105,11 +111,13 @@ public final class CookieCodec {
         }
         List<ParsedCookie.Section> ordered = new ArrayList<>(sections);
         ordered.sort((a, b) -> CanonicalOrder.ELEMENTS.compare(a.handle().descriptor().element(), b.handle().descriptor().element()));
+        SectionCalls calls = new SectionCalls();
         for (ParsedCookie.Section section : ordered) {
             Element element = document.createElement(section.handle().descriptor().element());
-            section.handle().format(section.value(), element);
+            calls.format(section.handle(), section.value(), element);
             root.appendChild(element);
         }
+        calls.run();
         return XmlWriter.write(root);
     }
 

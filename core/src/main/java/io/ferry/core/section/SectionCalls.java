@@ -1,0 +1,189 @@
+package io.ferry.core.section;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.CookieSection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.MDC;
+import org.w3c.dom.Element;
+
+/**
+ * Section calls run one after another on one section worker, the way every section call runs: one call (a bake,
+ * an eat, a stream) or all the pure calls of one cookie (each section's parse or absent, or each one's format),
+ * which then cost one hand-off to a worker instead of one each (a hand-off costs tens of microseconds here, a
+ * section's parse a few). Each call keeps its own section's time limit, counted from its start (the first one's
+ * from the hand-off), holds its section object until it really ends, and fails naming its section and what it
+ * was doing; the first failure ends the run.
+ */
+public final class SectionCalls {
+    /** What a call does with its section object. */
+    interface Call {
+        Object apply(CookieSection<Object> section) throws Exception;
+    }
+
+    private record Step(SectionHandle handle, String what, Duration limit, Call call) {
+    }
+
+    /** A call that threw: which one, and what it threw. */
+    private static final class StepFailed extends Exception {
+        private static final long serialVersionUID = 1L;
+        private final int step;
+
+        StepFailed(int step, Throwable cause) {
+            super(cause);
+            this.step = step;
+        }
+    }
+
+    private final List<Step> steps = new ArrayList<>();
+    /** The running step and when it started, read by the caller to tell which call overran its limit. */
+    private volatile int current;
+    private volatile long startedNanos;
+    /** Set when the caller stopped waiting: the calls after the one running must not start. */
+    private volatile boolean abandoned;
+
+    public SectionCalls parse(SectionHandle handle, Element fragment) {
+        return add(handle, "parse", handle.timeout(), section -> section.parse(fragment));
+    }
+
+    public SectionCalls format(SectionHandle handle, Object value, Element fragment) {
+        return add(handle, "format", handle.timeout(), section -> {
+            section.format(value, fragment);
+            return null;
+        });
+    }
+
+    /** The value an eater assumes when the cookie lacks {@code handle}'s section, or null. */
+    public SectionCalls absent(SectionHandle handle) {
+        return add(handle, "absent", handle.timeout(), CookieSection::absent);
+    }
+
+    SectionCalls add(SectionHandle handle, String what, Duration limit, Call call) {
+        steps.add(new Step(handle, what, limit, call));
+        return this;
+    }
+
+    /** Runs the calls on the first one's workers (a daemon has one pool): their results, in order. */
+    public List<Object> run() throws CookieException {
+        return run(() -> { });
+    }
+
+    /** As {@link #run()}, then {@code ended} once the last call has really ended (or none could start). */
+    List<Object> run(Runnable ended) throws CookieException {
+        if (steps.isEmpty()) {
+            ended.run();
+            return List.of();
+        }
+        Map<String, String> logContext = MDC.getCopyOfContextMap();
+        current = 0;
+        startedNanos = System.nanoTime();
+        Future<Object[]> future;
+        try {
+            future = steps.get(0).handle().workers().submit(() -> runSteps(logContext, ended));
+        } catch (RejectedExecutionException e) {
+            ended.run();
+            Step first = steps.get(0);
+            throw new SectionFailure("cookie section " + first.handle().descriptor().feature() + " cannot run " + first.what()
+                    + ": every section worker of this daemon is busy");
+        }
+        return Arrays.asList(await(future));
+    }
+
+    private Object[] runSteps(Map<String, String> logContext, Runnable ended) throws StepFailed {
+        if (logContext != null) {
+            MDC.setContextMap(logContext);
+        }
+        try {
+            Object[] results = new Object[steps.size()];
+            for (int i = 0; i < results.length && !abandoned; i++) {
+                if (i > 0) {
+                    startedNanos = System.nanoTime();
+                    current = i;
+                }
+                Step step = steps.get(i);
+                try {
+                    CookieSection<Object> section = step.handle().source().acquire();
+                    try {
+                        results[i] = step.call().apply(section);
+                    } finally {
+                        step.handle().source().release(section); // only now: a timed-out call keeps its object until it ends
+                    }
+                } catch (Throwable t) { // a section's Error (stack overflow, say) must fail its call, not the worker
+                    throw new StepFailed(i, t);
+                }
+            }
+            return results;
+        } finally {
+            MDC.clear();
+            ended.run();
+        }
+    }
+
+    private Object[] await(Future<Object[]> future) throws CookieException {
+        while (true) {
+            int step = current;
+            long started = startedNanos;
+            long left = started + steps.get(step).limit().toNanos() - System.nanoTime();
+            try {
+                if (left <= 0 && !future.isDone()) {
+                    if (step == current && started == startedNanos) {
+                        abandoned = true;
+                        future.cancel(true);
+                        throw new SectionFailure("cookie section " + feature(step) + " did not finish " + steps.get(step).what()
+                                + " within " + describe(steps.get(step).limit()));
+                    }
+                    continue; // the next call started meanwhile: its own limit counts now
+                }
+                return future.get(Math.max(left, 0), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // loop: either this call overran its limit or the next one started
+            } catch (ExecutionException e) {
+                throw failure(e.getCause());
+            } catch (InterruptedException e) {
+                abandoned = true;
+                future.cancel(true);
+                Thread.currentThread().interrupt();
+                throw new SectionFailure("interrupted while cookie section " + feature(current) + " ran " + steps.get(current).what());
+            }
+        }
+    }
+
+    private CookieException failure(Throwable thrown) {
+        if (!(thrown instanceof StepFailed failed)) {
+            return new SectionFailure("section worker failed: " + describe(thrown), thrown);
+        }
+        Throwable cause = failed.getCause();
+        if (cause instanceof SectionFailure failure) {
+            return failure;
+        }
+        if (cause instanceof CookieException cookie) {
+            return new CookieException(cookie.getMessage(), cookie);
+        }
+        return new SectionFailure("cookie section " + feature(failed.step) + " failed in " + steps.get(failed.step).what() + ": "
+                + describe(cause), cause);
+    }
+
+    private String feature(int step) {
+        return steps.get(step).handle().descriptor().feature();
+    }
+
+    /** Whole seconds as "10 s"; anything finer in milliseconds, so that 300 ms is not shown as "0 s". */
+    private static String describe(Duration timeout) {
+        return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + " s" : timeout.toMillis() + " ms";
+    }
+
+    private static String describe(Throwable cause) {
+        String message = cause.getMessage();
+        String type = cause.getClass().getSimpleName();
+        return message == null || message.isBlank() ? type : type + ": " + message.replaceAll("\\s+", " ");
+    }
+}
