@@ -28,6 +28,8 @@ public final class BenchReport {
     private static final double MIB = 1 << 20;
     private static final long GIB = 1L << 30;
     private static final int REPEATS = 5;
+    private static final int CONTROL_PLANE_WARM_UP = 1000;
+    private static final int CONTROL_PLANE_RUNS = 200;
 
     private final Path home;
     private final Path out;
@@ -53,6 +55,7 @@ public final class BenchReport {
         double[] loadBefore = load();
         try {
             report.migrations();
+            report.controlPlane();
             report.snapshots();
             report.cookieCodec();
             report.commandLine();
@@ -69,7 +72,6 @@ public final class BenchReport {
             Migrations m = new Migrations(a, b);
             m.start("idle", 1024, 0, "zero");
             m.start("random", 1024, 0, "random");
-            m.start("small", 64, 0, "zero");
 
             section("Data plane: 1 GiB guests between two daemons",
                     "Each migration is live and verified (the destination checked the digest of the whole memory). Throughput is"
@@ -108,7 +110,6 @@ public final class BenchReport {
                     .append(String.format("%.0f MiB sent, downtime %d ms, verified %s.%n%n", busy.processed() / MIB, busy.downtimeMillis(),
                             busy.verified())).append("![busy](busy.png)\n");
 
-            controlPlane(m);
             concurrent(m);
         }
     }
@@ -151,26 +152,27 @@ public final class BenchReport {
         return name;
     }
 
-    private void controlPlane(Migrations m) throws Exception {
+    private void controlPlane() throws Exception {
+        ControlPlaneBench.Result r = ControlPlaneBench.measure(home, CONTROL_PLANE_WARM_UP, CONTROL_PLANE_RUNS, Map.of());
         section("Control plane: an idle 64 MiB guest, all five phases",
-                "Client-managed, every shipped section, measured from the migration driver (this JVM); the memory stream"
-                        + " of an idle guest is a few dozen bytes. Five runs back and forth. A baseline for the lead's target"
-                        + " (five phases in at most 25 ms); not changed here. Beside it, one control-channel round trip in the"
-                        + " same run (the median of 200 `GET /v1/version` on a kept-alive connection, as `bench/run-control-plane`,"
-                        + " which runs 40 migrations of a guest with a leased disk, an Open vSwitch NIC and graphics, measures it).");
-        double roundTrip = ControlPlaneBench.roundTripNanos(m.client(m.where("small"))) / 1e6;
-        double[] totals = new double[5];
-        List<String> runs = new ArrayList<>();
-        for (int i = 0; i < totals.length; i++) {
-            Migrations.Measured run = m.migrate("small", false, 0);
-            totals[i] = run.wallMillis();
-            runs.add(String.join(", ", run.phases()) + " ms");
-        }
-        body.append("\nFive phases: **").append(ms(totals)).append(String.format("**, %.0fx one control-channel round trip"
-                + " (%.2f ms). Per phase, each run: %n%n", median(totals) / roundTrip, roundTrip));
-        runs.forEach(r -> body.append("- ").append(r).append('\n'));
-        summary.add(String.format("control plane, idle 64 MiB guest, 5 phases: %s = %.0fx one control-channel round trip (%.2f ms);"
-                + " the lead's target: 25 ms", ms(totals), median(totals) / roundTrip, roundTrip));
+                "`ControlPlaneBench` (as `bench/run-control-plane`): a guest with a leased disk, an Open vSwitch NIC and graphics, so"
+                        + " that every shipped section bakes, migrated live and client-managed back and forth between two fresh daemons,"
+                        + " each phase timed from the migration driver (this JVM); the memory stream of an idle guest is a few dozen"
+                        + " bytes. " + r.warmUp() + " migrations warm the daemons up (the JIT compiles a hot path after some"
+                        + " thousand calls of it; a daemon runs for weeks), then " + r.runs() + " are measured; the first "
+                        + r.fresh().length + " migrations of the fresh daemons are shown apart. Beside them, one control-channel"
+                        + " round trip in the same run (the median of 200 `GET /v1/version` on a kept-alive connection).");
+        table("| figure | median | p90 |", "|---|---|---|");
+        row("five phases, warmed daemons", String.format("%.1f ms", r.median()), String.format("%.1f ms", r.p90()));
+        r.phases().forEach((phase, nanos) -> row("- " + phase, String.format("%.1f ms", ControlPlaneBench.percentile(nanos, 50)),
+                String.format("%.1f ms", ControlPlaneBench.percentile(nanos, 90))));
+        row("five phases, fresh daemons' first " + r.fresh().length, String.format("%.1f ms", r.freshMedian()), "");
+        row("one control-channel round trip (baseline)", String.format("%.2f ms", r.roundTripMillis()), "");
+        body.append(String.format("%nWarmed: %.1fx one round trip; CPU per migration %.1f ms in one daemon, %.1f ms in the other.%n",
+                r.median() / r.roundTripMillis(), r.cpuMillisA(), r.cpuMillisB()));
+        summary.add(String.format("control plane, idle 64 MiB guest, 5 phases: %.1f ms warmed (p90 %.1f; the lead's target: 25 ms),"
+                + " %.1f ms for fresh daemons' first %d; %.0fx one control-channel round trip (%.2f ms)", r.median(), r.p90(),
+                r.freshMedian(), r.fresh().length, r.median() / r.roundTripMillis(), r.roundTripMillis()));
     }
 
     /** What a batch of concurrent migrations did. */

@@ -16,7 +16,8 @@ import java.util.Map;
 /**
  * The control plane: an idle 64 MiB VM with a leased disk, an Open vSwitch NIC and graphics (every shipped section
  * bakes) migrated back and forth between two real ferryd processes; each phase timed from the migration driver,
- * as libvirt's virsh would see it. Prints the median and 90th percentile of each phase and of the five together,
+ * as libvirt's virsh would see it. Prints the median and 90th percentile of each phase and of the five together once
+ * the daemons have warmed up (a daemon runs for weeks), the median of the fresh daemons' first migrations apart,
  * beside the in-run baseline of one control-channel round trip ({@code version} on a kept-alive connection: a reply
  * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing. With
  * {@code FERRY_BENCH_KEEP} set, the daemons' directories (their logs) are kept.
@@ -24,31 +25,68 @@ import java.util.Map;
 public final class ControlPlaneBench {
     private static final List<String> PHASES = List.of("begin", "prepare", "perform", "finish", "confirm");
     private static final String NAME = "cp-vm";
+    /** How many of a fresh pair's first migrations stand for a daemon that has not warmed up. */
+    private static final int FRESH = 5;
 
     private ControlPlaneBench() {
     }
 
+    /** The figures of one run: phases and totals of the measured migrations, the fresh daemons' first ones apart. */
+    record Result(int warmUp, int runs, double roundTripMillis, long[] fresh, Map<String, long[]> phases, long[] totals,
+            double cpuMillisA, double cpuMillisB) {
+        double median() {
+            return percentile(totals, 50);
+        }
+
+        double p90() {
+            return percentile(totals, 90);
+        }
+
+        double freshMedian() {
+            return percentile(fresh, 50);
+        }
+    }
+
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
-        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 40;
-        Path work = Files.createTempDirectory("ferry-bench-cp-");
-        List<String> leases = List.of("--lease-dir", work.resolve("leases").toString());
+        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+        int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
         // FERRYD_JAVA_OPTS reaches both daemons: a flight recording of each, say, to see where the milliseconds go
         Map<String, String> env = System.getenv("FERRYD_JAVA_OPTS") == null ? Map.of()
                 : Map.of("FERRYD_JAVA_OPTS", System.getenv("FERRYD_JAVA_OPTS"));
+        Result r = measure(home, warmUp, runs, env);
+        System.out.printf("control plane of an idle 64 MiB VM, every shipped section, %d migrations after %d to warm up%n", r.runs(),
+                r.warmUp());
+        System.out.printf("baseline, one control-channel round trip (version): %6.2f ms%n", r.roundTripMillis());
+        System.out.printf("fresh daemons, their first %d migrations: median %6.2f ms%n", r.fresh().length, r.freshMedian());
+        for (Map.Entry<String, long[]> phase : r.phases().entrySet()) {
+            System.out.printf("  %-8s median %6.2f ms   p90 %6.2f ms%n", phase.getKey(), percentile(phase.getValue(), 50),
+                    percentile(phase.getValue(), 90));
+        }
+        System.out.printf("CPU per migration: %.1f ms in one daemon, %.1f ms in the other%n", r.cpuMillisA(), r.cpuMillisB());
+        System.out.printf("five phases, warmed: median %6.2f ms   p90 %6.2f ms   (%.1fx a round trip; target 25 ms)%n", r.median(), r.p90(),
+                r.median() / r.roundTripMillis());
+    }
+
+    /**
+     * Two fresh daemons, {@code warmUp} migrations back and forth (a daemon's JIT compiles its hot paths only after
+     * some thousand calls of each: the first migrations of a fresh daemon run mostly interpreted), then {@code runs}
+     * measured ones.
+     */
+    static Result measure(Path home, int warmUp, int runs, Map<String, String> env) throws Exception {
+        Path work = Files.createTempDirectory("ferry-bench-cp-");
+        List<String> leases = List.of("--lease-dir", work.resolve("leases").toString());
         try (LocalDaemon a = LocalDaemon.start(home, work, "cp-a", leases, env);
                 LocalDaemon b = LocalDaemon.start(home, work, "cp-b", leases, env)) {
             ControlClient[] hosts = {new ControlClient(a.uri()), new ControlClient(b.uri())};
             hosts[0].post("domains", Map.of(), domain().getBytes(StandardCharsets.UTF_8));
             hosts[0].post("domains/" + NAME + "/start", Map.of(), new byte[0]);
-
-            long roundTrip = roundTripNanos(hosts[0]);
             Map<String, long[]> times = new LinkedHashMap<>();
             for (String phase : PHASES) {
                 times.put(phase, new long[runs]);
             }
             long[] totals = new long[runs];
-            int warmUp = Math.max(5, runs / 4);
+            long[] fresh = new long[Math.min(FRESH, warmUp)];
             double[] cpuBefore = new double[2];
             for (int i = -warmUp; i < runs; i++) {
                 if (i == 0) {
@@ -56,24 +94,19 @@ public final class ControlPlaneBench {
                 }
                 int from = (i + warmUp) % 2;
                 Map<String, Long> phases = migrate(hosts[from], hosts[1 - from]);
+                long total = phases.values().stream().mapToLong(Long::longValue).sum();
+                if (i + warmUp < fresh.length) {
+                    fresh[i + warmUp] = total;
+                }
                 if (i >= 0) {
                     int run = i;
                     phases.forEach((phase, nanos) -> times.get(phase)[run] = nanos);
-                    totals[i] = phases.values().stream().mapToLong(Long::longValue).sum();
+                    totals[i] = total;
                 }
             }
-            System.out.printf("control plane of an idle 64 MiB VM, every shipped section, %d migrations after %d to warm up%n",
-                    runs, warmUp);
-            System.out.printf("baseline, one control-channel round trip (version): %6.2f ms%n", roundTrip / 1e6);
-            for (Map.Entry<String, long[]> phase : times.entrySet()) {
-                System.out.printf("  %-8s median %6.2f ms   p90 %6.2f ms%n", phase.getKey(), percentile(phase.getValue(), 50),
-                        percentile(phase.getValue(), 90));
-            }
-            System.out.printf("CPU per migration: %.1f ms in one daemon, %.1f ms in the other%n",
-                    (ProcCpu.seconds(a.pid()) - cpuBefore[0]) * 1000 / runs, (ProcCpu.seconds(b.pid()) - cpuBefore[1]) * 1000 / runs);
-            double median = percentile(totals, 50);
-            System.out.printf("five phases: median %6.2f ms   p90 %6.2f ms   (%.1fx a round trip; target 25 ms)%n", median,
-                    percentile(totals, 90), median / (roundTrip / 1e6));
+            double roundTrip = roundTripNanos(hosts[0]) / 1e6; // warmed too, like the migrations it stands beside
+            return new Result(warmUp, runs, roundTrip, fresh, times, totals, (ProcCpu.seconds(a.pid()) - cpuBefore[0]) * 1000 / runs,
+                    (ProcCpu.seconds(b.pid()) - cpuBefore[1]) * 1000 / runs);
         } finally {
             Bench.deleteUnlessKept(work);
         }
@@ -114,7 +147,7 @@ public final class ControlPlaneBench {
     }
 
     /** The {@code p}th percentile of {@code nanos}, in milliseconds. */
-    private static double percentile(long[] nanos, int p) {
+    static double percentile(long[] nanos, int p) {
         return Bench.percentile(nanos, p) / 1e6;
     }
 

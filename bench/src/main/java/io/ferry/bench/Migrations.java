@@ -8,7 +8,6 @@ import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.MigrationFlags;
 import io.ferry.protocol.Xml;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -19,7 +18,7 @@ import java.util.Map;
 final class Migrations {
     /** What one migration measured. */
     record Measured(String domain, double wallMillis, long streamMillis, long processed, long downtimeMillis, long iterations,
-            double sourceCpu, double destinationCpu, boolean verified, List<String> phases, List<JobSampler.Sample> samples) {
+            double sourceCpu, double destinationCpu, boolean verified, List<JobSampler.Sample> samples) {
     }
 
     private final LocalDaemon[] hosts;
@@ -64,7 +63,6 @@ final class Migrations {
         ControlClient destination = clients[to];
         double cpuSource = ProcCpu.seconds(hosts[from].pid());
         double cpuDestination = ProcCpu.seconds(hosts[to].pid());
-        List<String> phases = new ArrayList<>();
         Messages.Migrate request = new Messages.Migrate(name, hosts[to].uri(),
                 new MigrationFlags(true, tunnelled, tunnelled, false, true, false, false), null, null, 0);
         long start = System.nanoTime();
@@ -72,19 +70,7 @@ final class Migrations {
             if (tunnelled) {
                 source.post("migrate", Map.of(), request.toXml().getBytes(StandardCharsets.UTF_8));
             } else {
-                long[] last = {start};
-                new MigrationDriver(new MigrationDriver.Listener() {
-                    @Override
-                    public void step(String phase, String host, String cookieOut) {
-                        long now = System.nanoTime();
-                        phases.add(phase + " " + Math.round((now - last[0]) / 1e6));
-                        last[0] = now;
-                    }
-
-                    @Override
-                    public void warning(String message) {
-                    }
-                }).run(new HttpPeer(source), new HttpPeer(destination), request);
+                new MigrationDriver(MigrationDriver.Listener.NONE).run(new HttpPeer(source), new HttpPeer(destination), request);
             }
             double wall = (System.nanoTime() - start) / 1e6;
             double sourceCpu = ProcCpu.seconds(hosts[from].pid()) - cpuSource;
@@ -96,7 +82,7 @@ final class Migrations {
             Xml received = Xml.of(ControlClient.parse(destination.get("domains/" + name + "/job?completed=yes")));
             return new Measured(name, wall, Long.parseLong(sent.attr("elapsed")), Long.parseLong(sent.attr("processed")),
                     Long.parseLong(sent.attr("downtime")), Long.parseLong(sent.attr("iteration")), sourceCpu, destinationCpu,
-                    "yes".equals(received.attr("verified")), phases, sampler == null ? List.of() : sampler.samples());
+                    "yes".equals(received.attr("verified")), sampler == null ? List.of() : sampler.samples());
         }
     }
 }
