@@ -59,8 +59,15 @@ public final class Ferry {
             err.println("error: unknown command: '" + rest.get(0) + "' (see 'ferry help')");
             return 1;
         }
+        List<String> arguments = new ArrayList<>(rest.subList(1, rest.size()));
+        try {
+            connect = connectAfterCommand(arguments, connect);
+        } catch (CliException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
         try (Session session = new Session(connect)) {
-            return command.run(session, rest.subList(1, rest.size()), out);
+            return command.run(session, arguments, out);
         } catch (CliException | XmlChars.Refused e) {
             out.flush();
             err.println("error: " + e.getMessage().replaceAll("\\s*\\n\\s*", " "));
@@ -68,8 +75,34 @@ public final class Ferry {
         }
     }
 
+    /**
+     * Takes {@code -c URI} (or {@code --connect URI}) out of a command's arguments, up to a {@code --}: the connection
+     * may also follow the command ({@code ferry version -c URI}), as scripts write it. No command has a {@code -c} of
+     * its own. Returns the connection, {@code given} if none follows the command.
+     */
+    private static String connectAfterCommand(List<String> arguments, String given) throws CliException {
+        String connect = given;
+        for (int i = 0; i < arguments.size() && !arguments.get(i).equals("--");) {
+            String option = arguments.get(i);
+            if (!option.equals("-c") && !option.equals("--connect")) {
+                i++;
+                continue;
+            }
+            if (i + 1 >= arguments.size()) {
+                throw new CliException("option '" + option + "' needs a URI");
+            }
+            String uri = arguments.get(i + 1);
+            if (connect != null && !connect.equals(uri)) {
+                throw new CliException("two connections given: '" + connect + "' and '" + uri + "'");
+            }
+            connect = uri;
+            arguments.subList(i, i + 2).clear();
+        }
+        return connect;
+    }
+
     private static void usage(PrintStream out) {
-        out.println("usage: ferry [-c URI] COMMAND [ARGS]");
+        out.println("usage: ferry [-c URI] COMMAND [ARGS] (-c URI may also follow the command)");
         out.println();
         out.println("commands:");
         for (Command command : COMMANDS.values()) {

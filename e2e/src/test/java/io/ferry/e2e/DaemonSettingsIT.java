@@ -33,6 +33,8 @@ public class DaemonSettingsIT {
         }
         try (DaemonProcess flagged = DaemonProcess.start(home, "flag-protocols", "--protocols", "2")) {
             assertTrue(flagged.ferryOk("version").out().contains("(migration protocols 2)"));
+            // the connection after the command, as issue 11 writes the command
+            assertTrue(Installation.ferryOk("version", "-c", flagged.url()).out().contains("(migration protocols 2)"));
         }
     }
 
