@@ -13,12 +13,12 @@ import java.util.concurrent.ExecutorService;
 import org.w3c.dom.Element;
 
 /**
- * The only way the core calls a section (with {@link SectionCalls}, which runs them): each call runs on a worker
- * of the registry's bounded pool with a time limit, gets the section object on that worker and gives it back only when the call has really ended (also when
- * the caller stopped waiting), and turns anything the section throws into a {@link SectionFailure} naming it. A
- * section runs at most one bake, eat or side stream of a migration at a time: a call that timed out and still
- * runs holds the next one of the same migration off. A plug-in's bug or hang therefore fails one call, never the
- * daemon.
+ * The only way the core calls a section (with {@link SectionCalls}, which runs the calls): each call runs on a
+ * worker of the registry's bounded pool with a time limit, gets the section object on that worker and gives it
+ * back only when the call has really ended (also when the caller stopped waiting), and turns anything the section
+ * throws into a {@link SectionFailure} naming it. A section runs at most one bake, eat or side stream of a
+ * migration at a time: a call that timed out and still runs holds the next one of the same migration off. A
+ * plug-in's bug or hang therefore fails one call, never the daemon.
  */
 public final class SectionHandle {
     private final SectionDescriptor descriptor;
