@@ -36,13 +36,17 @@ public final class Ferry {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
-        String connect = null;
         List<String> rest = new ArrayList<>(args);
+        String connect;
+        try {
+            connect = takeConnection(rest);
+        } catch (CliException e) {
+            err.println("error: " + e.getMessage());
+            return 1;
+        }
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
             String option = rest.remove(0);
-            if ((option.equals("-c") || option.equals("--connect")) && !rest.isEmpty()) {
-                connect = rest.remove(0);
-            } else if (option.equals("-h") || option.equals("--help")) {
+            if (option.equals("-h") || option.equals("--help")) {
                 rest.clear();
                 rest.add("help");
             } else {
@@ -59,15 +63,8 @@ public final class Ferry {
             err.println("error: unknown command: '" + rest.get(0) + "' (see 'ferry help')");
             return 1;
         }
-        List<String> arguments = new ArrayList<>(rest.subList(1, rest.size()));
-        try {
-            connect = connectAfterCommand(arguments, connect);
-        } catch (CliException e) {
-            err.println("error: " + e.getMessage());
-            return 1;
-        }
         try (Session session = new Session(connect)) {
-            return command.run(session, arguments, out);
+            return command.run(session, rest.subList(1, rest.size()), out);
         } catch (CliException | XmlChars.Refused e) {
             out.flush();
             err.println("error: " + e.getMessage().replaceAll("\\s*\\n\\s*", " "));
@@ -76,12 +73,12 @@ public final class Ferry {
     }
 
     /**
-     * Takes {@code -c URI} (or {@code --connect URI}) out of a command's arguments, up to a {@code --}: the connection
-     * may also follow the command ({@code ferry version -c URI}), as scripts write it. No command has a {@code -c} of
-     * its own. Returns the connection, {@code given} if none follows the command.
+     * Takes {@code -c URI} (or {@code --connect URI}) out of the arguments, up to a {@code --}: the connection may stand
+     * before the command or after it ({@code ferry version -c URI}, as scripts write it); no command has a {@code -c}
+     * of its own. Returns the connection, or null if none is given.
      */
-    private static String connectAfterCommand(List<String> arguments, String given) throws CliException {
-        String connect = given;
+    private static String takeConnection(List<String> arguments) throws CliException {
+        String connect = null;
         for (int i = 0; i < arguments.size() && !arguments.get(i).equals("--");) {
             String option = arguments.get(i);
             if (!option.equals("-c") && !option.equals("--connect")) {

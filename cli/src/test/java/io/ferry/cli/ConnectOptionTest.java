@@ -46,10 +46,13 @@ public class ConnectOptionTest {
     public void twoDifferentConnectionsAreRefusedBeforeAnyCall() {
         assertEquals(new Outcome(1, "", "error: two connections given: 'ferry+tcp://a:1' and 'ferry+tcp://b:2'\n"),
                 ferry("-c", "ferry+tcp://a:1", "list", "-c", "ferry+tcp://b:2"));
+        assertEquals(new Outcome(1, "", "error: two connections given: 'ferry+tcp://a:1' and 'ferry+tcp://b:2'\n"),
+                ferry("-c", "ferry+tcp://a:1", "--connect", "ferry+tcp://b:2", "list"));
     }
 
     @Test
     public void aConnectOptionWithoutItsUriIsRefused() {
         assertEquals(new Outcome(1, "", "error: option '-c' needs a URI\n"), ferry("list", "-c"));
+        assertEquals(new Outcome(1, "", "error: option '--connect' needs a URI\n"), ferry("--connect"));
     }
 }
