@@ -1,7 +1,6 @@
 package io.ferry.core.section;
 
 import io.ferry.api.cookie.CookieException;
-import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
 import java.io.OutputStream;

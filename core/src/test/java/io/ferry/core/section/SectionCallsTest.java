@@ -84,14 +84,7 @@ public class SectionCallsTest {
     @Test
     public void aHungCallTimesOutNamingItsSectionNotTheOneBefore() throws Exception {
         CountDownLatch interrupted = new CountDownLatch(1);
-        second.section.behaviour = () -> {
-            try {
-                never.await();
-            } catch (InterruptedException e) {
-                interrupted.countDown();
-            }
-            return "too late";
-        };
+        second.section.behaviour = SectionHandleTest.hangUntilInterrupted(never, interrupted);
         CountDownLatch ended = new CountDownLatch(1);
         SectionFailure failure = assertThrows(SectionFailure.class, () -> threeCalls(Duration.ofMillis(300)).run(ended::countDown));
         assertEquals("cookie section second did not finish absent within 300 ms", failure.getMessage());

@@ -81,6 +81,18 @@ public class SectionHandleTest {
         }
     }
 
+    /** Waits for {@code never} and, interrupted, counts {@code interrupted} down and returns late. */
+    static Behaviour hangUntilInterrupted(CountDownLatch never, CountDownLatch interrupted) {
+        return () -> {
+            try {
+                never.await();
+            } catch (InterruptedException e) {
+                interrupted.countDown();
+            }
+            return "too late";
+        };
+    }
+
     /** Counts every acquire and release. */
     static final class CountingSource implements SectionSource {
         final ScriptedSection section = new ScriptedSection();
@@ -208,14 +220,7 @@ public class SectionHandleTest {
     @Test
     public void hungSectionTimesOutAndIsInterrupted() throws Exception {
         CountDownLatch interrupted = new CountDownLatch(1);
-        source.section.behaviour = () -> {
-            try {
-                never.await();
-            } catch (InterruptedException e) {
-                interrupted.countDown();
-            }
-            return "too late";
-        };
+        source.section.behaviour = hangUntilInterrupted(never, interrupted);
         SectionFailure failure = assertThrows(SectionFailure.class, () -> handle(Duration.ofMillis(300)).bake(null));
         assertEquals("cookie section scripted did not finish bake within 300 ms", failure.getMessage());
         assertTrue("the hung worker was interrupted", interrupted.await(10, TimeUnit.SECONDS));
