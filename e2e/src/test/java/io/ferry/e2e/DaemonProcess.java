@@ -104,6 +104,11 @@ final class DaemonProcess implements AutoCloseable {
         return new Refusal(exit, stderr, daemon.log());
     }
 
+    /** This daemon (a restart, say) expected not to start: its exit status, and its log, where its stderr went too. */
+    Refusal awaitRefusal() throws Exception {
+        return new Refusal(daemon.awaitExit(), "", daemon.log());
+    }
+
     /**
      * A new daemon on this one's installation, state and deploy directories, environment and port (peers'
      * journals know its URI). A daemon still running is stopped first (SIGTERM); {@code extraFlags}, when given,

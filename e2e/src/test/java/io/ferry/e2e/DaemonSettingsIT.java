@@ -84,6 +84,49 @@ public class DaemonSettingsIT {
         }
     }
 
+    /**
+     * {@code --run-dir}: each VM's files go there (its memory on tmpfs, say), the directory is one daemon's alone (a
+     * second daemon given it does not start: it would create its incoming VMs over the first one's), and a daemon
+     * restarted with another run directory while domains are active refuses to start rather than lose sight of them.
+     */
+    @Test
+    public void theRunDirectoryHoldsEachVmAndServesOneDaemon() throws Exception {
+        configure("");
+        Path work = Files.createTempDirectory(Installation.work(), "run-dirs");
+        Path runA = work.resolve("run-a");
+        Path runB = work.resolve("run-b");
+        SimDomain guest = SimDomain.idle("guest", 16);
+        try (DaemonProcess a = DaemonProcess.start(home, "run-dir-a", "--run-dir", runA.toString());
+                DaemonProcess b = DaemonProcess.start(home, "run-dir-b", "--run-dir", runB.toString())) {
+            String digest = a.boot(guest);
+            assertTrue("memory in the run directory", Files.exists(runA.resolve(guest.uuid().toString()).resolve("memory")));
+            assertFalse("nothing in the state directory's run/", Files.exists(a.stateDir.resolve("run").resolve(guest.uuid().toString())));
+
+            DaemonProcess.Refusal second = DaemonProcess.refused(home, "--run-dir", runA.toString());
+            assertEquals(second.toString(), 1, second.exit());
+            assertTrue(second.toString(), second.stderr().startsWith("ferryd: cannot hold the run directory: the run directory " + runA
+                    + " is in use by another daemon (process "));
+            assertTrue(second.toString(), second.stderr().endsWith("): give each daemon its own --run-dir (runDir)\n"));
+            assertEquals("the first daemon's VM untouched", digest, a.digest("guest"));
+
+            a.ferryOk("migrate", "--live", "guest", b.url());
+            assertEquals(digest, b.digest("guest"));
+            assertTrue("memory in the destination's run directory", Files.exists(runB.resolve(guest.uuid().toString()).resolve("memory")));
+            assertFalse("the source's VM gone", Files.exists(runA.resolve(guest.uuid().toString())));
+
+            DaemonProcess moved = b.restart("--run-dir", work.resolve("elsewhere").toString());
+            DaemonProcess.Refusal refusal = moved.awaitRefusal();
+            assertEquals(refusal.toString(), 1, refusal.exit());
+            assertTrue(refusal.toString(), refusal.log().contains("ferryd: cannot load the domains: the run directory is "
+                    + work.resolve("elsewhere") + " but the active domains (guest) run from " + runB + ": start the daemon with"
+                    + " --run-dir " + runB + " (runDir) until they are shut off\n"));
+            try (DaemonProcess back = b.restart("--run-dir", runB.toString())) {
+                assertEquals("the VM re-attached", digest, back.digest("guest"));
+                back.ferryOk("destroy", "guest");
+            }
+        }
+    }
+
     /** Replaces the copy's etc/io.ferry.daemon.cfg: {@code lines}, nothing else (every other key at its default). */
     private static void configure(String lines) throws Exception {
         Files.writeString(home.resolve("etc/io.ferry.daemon.cfg"), lines, StandardCharsets.UTF_8);

@@ -29,6 +29,8 @@ public final class FerrydSettings {
 
     public static final Setting<Path> STATE_DIR = add(DAEMON, "stateDir", "--state-dir", "DIR", "var", Checks.PATH,
             "domain definitions, status and migration journals");
+    public static final Setting<Path> RUN_DIR = add(DAEMON, "runDir", "--run-dir", "DIR", "", Checks.PATH,
+            "what each running VM keeps (its memory, its monitor's socket), this daemon's alone; unset: STATE_DIR/run");
     public static final Setting<InetSocketAddress> LISTEN = add(DAEMON, "listen", "--listen", "HOST:PORT", "127.0.0.1:16570",
             Checks.LISTEN, "the control channel's address (port 0: any free port)");
     public static final Setting<UUID> HOST_UUID = add(DAEMON, "hostUuid", "--host-uuid", "UUID", "", Checks.UUID,

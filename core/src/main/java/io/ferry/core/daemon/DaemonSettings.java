@@ -28,13 +28,15 @@ public final class DaemonSettings {
 
     private final SettingValues values;
     private final Path stateDir;
+    private final Path runDir;
     private final String hostname;
     private final UUID hostUuid;
     private final TlsFiles tls;
 
-    private DaemonSettings(SettingValues values, Path stateDir, String hostname, UUID hostUuid, TlsFiles tls) {
+    private DaemonSettings(SettingValues values, Path stateDir, Path runDir, String hostname, UUID hostUuid, TlsFiles tls) {
         this.values = values;
         this.stateDir = stateDir;
+        this.runDir = runDir;
         this.hostname = hostname;
         this.hostUuid = hostUuid;
         this.tls = tls;
@@ -50,10 +52,11 @@ public final class DaemonSettings {
         SettingValues values = FerrydSettings.resolve(FerrydSettings.DAEMON,
                 List.of(Layer.configuration(FerrydSettings.DAEMON, "configuration " + FerrydSettings.DAEMON, configuration)));
         Path stateDir = Files.createDirectories(values.path(FerrydSettings.STATE_DIR, home));
+        Path runDir = values.path(FerrydSettings.RUN_DIR, home);
         String hostname = values.get(FerrydSettings.HOSTNAME);
         UUID hostUuid = values.get(FerrydSettings.HOST_UUID);
         Path keystore = values.path(FerrydSettings.TLS_KEYSTORE, home);
-        return new DaemonSettings(values, stateDir, hostname == null ? localHostName() : hostname,
+        return new DaemonSettings(values, stateDir, runDir == null ? stateDir.resolve("run") : runDir, hostname == null ? localHostName() : hostname,
                 hostUuid == null ? persistentHostUuid(stateDir) : hostUuid,
                 keystore == null ? null : new TlsFiles(keystore, values.path(FerrydSettings.TLS_TRUSTSTORE, home),
                         values.path(FerrydSettings.TLS_PASSWORD_FILE, home)));
@@ -73,6 +76,11 @@ public final class DaemonSettings {
 
     public Path stateDir() {
         return stateDir;
+    }
+
+    /** Where each running VM's files are ({@code UUID/}); only this daemon's (see {@code RunDirLock}). */
+    public Path runDir() {
+        return runDir;
     }
 
     public int cookieMaxBytes() {

@@ -9,6 +9,7 @@ import io.ferry.api.lock.LockManager;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.DaemonSettings;
+import io.ferry.core.daemon.StartFailure;
 import java.util.function.Supplier;
 import java.io.IOException;
 import java.util.Comparator;
@@ -20,6 +21,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -44,23 +46,59 @@ public class DomainManager {
     private final Reattachment reattachment;
 
     private final Map<ServiceReference<LockManager>, Supplier<LockManager>> lockManagers = new ConcurrentHashMap<>();
-    private BundleContext context;
+    private final BundleContext context;
+
+    /** The daemon's run directory, held from before the first VM is re-attached until the manager goes. */
+    private final RunDirLock runDirLock;
 
     @Activate
     public DomainManager(BundleContext context, @Reference Daemon daemon) throws IOException {
-        this(daemon.settings());
-        this.context = context;
+        this(daemon.settings(), context, hold(context, daemon.settings()));
     }
 
-    /** A manager outside a framework (tests): drivers and lock managers are added by hand. */
+    private static RunDirLock hold(BundleContext context, DaemonSettings settings) throws IOException {
+        try {
+            return RunDirLock.take(settings.runDir());
+        } catch (IOException e) {
+            StartFailure.report(context, "cannot hold the run directory: " + e.getMessage());
+            throw e;
+        }
+    }
+
+    /** A manager outside a framework (tests): drivers and lock managers are added by hand; no hold on the run directory. */
     public DomainManager(DaemonSettings settings) throws IOException {
-        HardenedXmlParser parser = new HardenedXmlParser(settings.cookieMaxBytes(), settings.cookieMaxDepth());
-        this.store = new DomainStore(settings.stateDir());
-        this.xml = new DomainXml(parser);
-        this.statusXml = new StatusXml(parser, xml);
-        this.leases = new Leases(settings);
-        this.reattachment = new Reattachment(this, xml, statusXml);
-        reattachment.load(domains);
+        this(settings, null, null);
+    }
+
+    private DomainManager(DaemonSettings settings, BundleContext context, RunDirLock runDirLock) throws IOException {
+        this.context = context;
+        this.runDirLock = runDirLock;
+        try {
+            HardenedXmlParser parser = new HardenedXmlParser(settings.cookieMaxBytes(), settings.cookieMaxDepth());
+            this.store = new DomainStore(settings.stateDir(), settings.runDir());
+            this.xml = new DomainXml(parser);
+            this.statusXml = new StatusXml(parser, xml);
+            this.leases = new Leases(settings);
+            this.reattachment = new Reattachment(this, xml, statusXml);
+            reattachment.load(domains);
+        } catch (IOException | RuntimeException e) {
+            releaseRunDir();
+            if (context != null) {
+                StartFailure.report(context, "cannot load the domains: " + e.getMessage());
+            }
+            throw e;
+        }
+    }
+
+    @Deactivate
+    void releaseRunDir() {
+        if (runDirLock != null) {
+            try {
+                runDirLock.close();
+            } catch (IOException e) {
+                LOG.warn("cannot release the run directory's lock: {}", e.toString());
+            }
+        }
     }
 
     @Reference(service = Hypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,

@@ -16,17 +16,38 @@ import java.util.stream.Stream;
 /**
  * The domain files of the state directory, each written atomically: {@code domains/NAME.xml} the persistent
  * definitions, {@code status/NAME.xml} the live status of active domains (the definition they run and their
- * state), {@code run/UUID/} what the driver keeps for a VM.
+ * state), and {@code run-dir}, the run directory whose {@code UUID/} holds what the driver keeps for each VM
+ * ({@code --run-dir}, by default the state directory's {@code run/}).
  */
 public final class DomainStore {
+    private static final String RUN_DIR_RECORD = "run-dir";
+
     private final Path domains;
     private final Path status;
     private final Path run;
 
-    public DomainStore(Path stateDir) throws IOException {
+    /**
+     * @throws IOException when the run directory is not the one the active domains were started in: their VMs
+     *         (their memory, a QEMU's monitor) are in the other, and a daemon looking here would take them for gone
+     */
+    public DomainStore(Path stateDir, Path runDir) throws IOException {
         this.domains = Files.createDirectories(stateDir.resolve("domains"));
         this.status = Files.createDirectories(stateDir.resolve("status"));
-        this.run = Files.createDirectories(stateDir.resolve("run"));
+        this.run = Files.createDirectories(runDir).toAbsolutePath().normalize();
+        Path record = stateDir.resolve(RUN_DIR_RECORD);
+        Path before = Files.exists(record) ? Path.of(Files.readString(record, StandardCharsets.UTF_8).trim())
+                : stateDir.resolve("run").toAbsolutePath().normalize(); // the only place before the setting
+        if (!before.equals(run)) {
+            List<StoredFile> active = statuses();
+            if (!active.isEmpty()) {
+                throw new IOException("the run directory is " + run + " but the active domains ("
+                        + String.join(", ", active.stream().map(StoredFile::name).toList()) + ") run from " + before
+                        + ": start the daemon with --run-dir " + before + " (runDir) until they are shut off");
+            }
+        }
+        if (!Files.exists(record) || !before.equals(run)) {
+            AtomicFiles.write(record, (run + "\n").getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     public void writeDefinition(String name, String xml) throws IOException {

@@ -42,7 +42,7 @@ final class TestChannel {
 
     static TestChannel withOneDomain() throws Exception {
         Path stateDir = Files.createTempDirectory("control-channel");
-        new DomainStore(stateDir).writeDefinition(DOMAIN, "<domain type='sim'><name>" + DOMAIN
+        new DomainStore(stateDir, stateDir.resolve("run")).writeDefinition(DOMAIN, "<domain type='sim'><name>" + DOMAIN
                 + "</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
         Daemon daemon = TestDaemons.at(stateDir);
         SectionRegistry registry = new SectionRegistry(TestDaemons.context(Map.of()), daemon);

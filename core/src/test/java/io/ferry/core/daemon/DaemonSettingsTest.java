@@ -65,6 +65,10 @@ public class DaemonSettingsTest {
                 settings.tls());
         assertEquals(home.resolve("var/host-a"), settings.stateDir());
         assertTrue("made", Files.isDirectory(home.resolve("var/host-a")));
+        assertEquals("unset: the state directory's", home.resolve("var/host-a/run"), settings.runDir());
+
+        configuration.put("runDir", "run/host-a");
+        assertEquals(home.resolve("run/host-a"), resolve(home).runDir());
     }
 
     @Test
