@@ -97,7 +97,12 @@ final class DaemonProcess implements AutoCloseable {
      * unless {@code flags} say otherwise) until it exits; one that keeps running fails the test.
      */
     static Refusal refused(Path home, String... flags) throws Exception {
-        LocalDaemon.Layout layout = layout(home, "refused", null, true, Map.of(), flags);
+        return refusedOn(home, null, flags);
+    }
+
+    /** {@link #refused}, on the state directory {@code stateDir} (another daemon's, say); null: one of its own. */
+    static Refusal refusedOn(Path home, Path stateDir, String... flags) throws Exception {
+        LocalDaemon.Layout layout = layout(home, "refused", stateDir, true, Map.of(), flags);
         LocalDaemon daemon = LocalDaemon.launch(layout, "127.0.0.1:0");
         int exit = daemon.awaitExit();
         String stderr = Files.exists(layout.stderr()) ? Files.readString(layout.stderr(), StandardCharsets.UTF_8) : "";

@@ -85,9 +85,10 @@ public class DaemonSettingsIT {
     }
 
     /**
-     * {@code --run-dir}: each VM's files go there (its memory on tmpfs, say), the directory is one daemon's alone (a
-     * second daemon given it does not start: it would create its incoming VMs over the first one's), and a daemon
-     * restarted with another run directory while domains are active refuses to start rather than lose sight of them.
+     * {@code --run-dir}: each VM's files go there (its memory on tmpfs, say); the run and state directories are one
+     * daemon's alone (a second daemon given either does not start: on the run directory it would create its incoming
+     * VMs over the first one's); and a daemon restarted with another run directory while domains are active refuses
+     * to start rather than lose sight of them.
      */
     @Test
     public void theRunDirectoryHoldsEachVmAndServesOneDaemon() throws Exception {
@@ -102,11 +103,12 @@ public class DaemonSettingsIT {
             assertTrue("memory in the run directory", Files.exists(runA.resolve(guest.uuid().toString()).resolve("memory")));
             assertFalse("nothing in the state directory's run/", Files.exists(a.stateDir.resolve("run").resolve(guest.uuid().toString())));
 
-            DaemonProcess.Refusal second = DaemonProcess.refused(home, "--run-dir", runA.toString());
-            assertEquals(second.toString(), 1, second.exit());
-            assertTrue(second.toString(), second.stderr().startsWith("ferryd: cannot hold the run directory: the run directory " + runA
-                    + " is in use by another daemon (process "));
-            assertTrue(second.toString(), second.stderr().endsWith("): give each daemon its own --run-dir (runDir)\n"));
+            assertRefusedAtOnce("ferryd: the run directory " + runA + " is in use by another ferryd (process " + a.pid()
+                    + "): give each daemon its own --run-dir (runDir)", "--run-dir", runA.toString());
+            DaemonProcess.Refusal sameState = DaemonProcess.refusedOn(home, a.stateDir, "--run-dir", work.resolve("run-c").toString());
+            assertEquals(sameState.toString(), 1, sameState.exit());
+            assertEquals(sameState.toString(), "ferryd: the state directory " + a.stateDir + " is in use by another ferryd (process "
+                    + a.pid() + "): give each daemon its own --state-dir (stateDir)\n", sameState.stderr());
             assertEquals("the first daemon's VM untouched", digest, a.digest("guest"));
 
             a.ferryOk("migrate", "--live", "guest", b.url());

@@ -30,7 +30,7 @@ import java.util.stream.Collectors;
  * @param configurations by PID, as Config Admin takes them
  */
 record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<String, Object>> configurations, Path stateDir,
-        Path deployDir) {
+        Path runDir, Path deployDir) {
 
     /** A command line ferryd cannot read: an unknown option, a missing value. */
     static final class UsageException extends IllegalArgumentException {
@@ -73,7 +73,7 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
         SettingValues framework = FerrydSettings.resolve(FerrydSettings.FRAMEWORK, List.of(commandLine));
         Path deployDir = framework.path(FerrydSettings.DEPLOY_DIR, home.root());
         return new DaemonOptions(Map.of(FerrydSettings.DEPLOY_DIR.key(), deployDir.toString()), configurations,
-                daemon.path(FerrydSettings.STATE_DIR, home.root()), deployDir);
+                daemon.path(FerrydSettings.STATE_DIR, home.root()), FerrydSettings.runDir(daemon, home.root()), deployDir);
     }
 
     /** {@code ferryd --help}, from the table of settings. */

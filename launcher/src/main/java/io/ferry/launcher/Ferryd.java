@@ -18,6 +18,8 @@ import java.util.List;
 public final class Ferryd {
     /** Generous for a loaded machine; a start that fails says so at once and does not wait for this. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    /** Held until the process ends (a static field: a lock whose channel were collected would be given back). */
+    private static List<DirectoryLock> held;
 
     private Ferryd() {
     }
@@ -34,11 +36,17 @@ public final class Ferryd {
             }
             options = DaemonOptions.parse(List.of(args), home);
             createDirectory("state directory", options.stateDir());
+            createDirectory("run directory", options.runDir());
             createDirectory("deploy directory", options.deployDir());
+            held = List.of(DirectoryLock.take(options.stateDir(), "state directory", "--state-dir (stateDir)"),
+                    DirectoryLock.take(options.runDir(), "run directory", "--run-dir (runDir)"));
         } catch (DaemonOptions.UsageException e) {
             exit(stderr, e.getMessage(), 2);
             return;
         } catch (SettingException | IllegalStateException | UncheckedIOException e) {
+            exit(stderr, e.getMessage(), 1);
+            return;
+        } catch (IOException e) {
             exit(stderr, e.getMessage(), 1);
             return;
         }

@@ -50,6 +50,7 @@ public class DaemonOptionsTest {
         assertEquals(Map.of("progressTimeoutSeconds", "2"), options.configurations().get(FerrydSettings.QEMU));
         assertEquals(FerrydSettings.configurations(), options.configurations().keySet());
         assertEquals(home.root().resolve("var"), options.stateDir());
+        assertEquals(home.root().resolve("var/run"), options.runDir());
         assertEquals(home.root().resolve("deploy"), options.deployDir());
         assertEquals(Map.of("ferry.deploy.dir", home.root().resolve("deploy").toString()), options.frameworkProperties());
     }
@@ -60,6 +61,10 @@ public class DaemonOptionsTest {
         assertEquals(home.root().resolve("var/host-a"), parse().stateDir());
         assertEquals(Path.of("state").toAbsolutePath(), parse("--state-dir", "state").stateDir());
         assertEquals(Path.of("deployed").toAbsolutePath(), parse("--deploy-dir", "deployed").deployDir());
+        assertEquals(home.root().resolve("var/host-a/run"), parse().runDir());
+        assertEquals(Path.of("running").toAbsolutePath(), parse("--run-dir", "running").runDir());
+        etc("io.ferry.daemon.cfg", "runDir = run/host-a\n");
+        assertEquals(home.root().resolve("run/host-a"), parse().runDir());
     }
 
     @Test

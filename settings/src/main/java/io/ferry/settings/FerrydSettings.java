@@ -86,6 +86,12 @@ public final class FerrydSettings {
         return setting;
     }
 
+    /** The run directory of {@code daemon}'s settings ({@value #DAEMON}): {@link #RUN_DIR}, else the state directory's {@code run/}. */
+    public static Path runDir(SettingValues daemon, Path home) {
+        Path runDir = daemon.path(RUN_DIR, home);
+        return runDir != null ? runDir : daemon.path(STATE_DIR, home).resolve("run");
+    }
+
     /** Every setting, in the order of {@code ferryd --help}. */
     public static List<Setting<?>> all() {
         return Collections.unmodifiableList(TABLE);

@@ -52,11 +52,10 @@ public final class DaemonSettings {
         SettingValues values = FerrydSettings.resolve(FerrydSettings.DAEMON,
                 List.of(Layer.configuration(FerrydSettings.DAEMON, "configuration " + FerrydSettings.DAEMON, configuration)));
         Path stateDir = Files.createDirectories(values.path(FerrydSettings.STATE_DIR, home));
-        Path runDir = values.path(FerrydSettings.RUN_DIR, home);
         String hostname = values.get(FerrydSettings.HOSTNAME);
         UUID hostUuid = values.get(FerrydSettings.HOST_UUID);
         Path keystore = values.path(FerrydSettings.TLS_KEYSTORE, home);
-        return new DaemonSettings(values, stateDir, runDir == null ? stateDir.resolve("run") : runDir, hostname == null ? localHostName() : hostname,
+        return new DaemonSettings(values, stateDir, FerrydSettings.runDir(values, home), hostname == null ? localHostName() : hostname,
                 hostUuid == null ? persistentHostUuid(stateDir) : hostUuid,
                 keystore == null ? null : new TlsFiles(keystore, values.path(FerrydSettings.TLS_TRUSTSTORE, home),
                         values.path(FerrydSettings.TLS_PASSWORD_FILE, home)));
@@ -78,7 +77,7 @@ public final class DaemonSettings {
         return stateDir;
     }
 
-    /** Where each running VM's files are ({@code UUID/}); only this daemon's (see {@code RunDirLock}). */
+    /** Where each running VM's files are ({@code UUID/}); ferryd holds it for this daemon alone. */
     public Path runDir() {
         return runDir;
     }

@@ -21,7 +21,6 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -48,31 +47,19 @@ public class DomainManager {
     private final Map<ServiceReference<LockManager>, Supplier<LockManager>> lockManagers = new ConcurrentHashMap<>();
     private final BundleContext context;
 
-    /** The daemon's run directory, held from before the first VM is re-attached until the manager goes. */
-    private final RunDirLock runDirLock;
-
     @Activate
     public DomainManager(BundleContext context, @Reference Daemon daemon) throws IOException {
-        this(daemon.settings(), context, hold(context, daemon.settings()));
+        this(daemon.settings(), context);
     }
 
-    private static RunDirLock hold(BundleContext context, DaemonSettings settings) throws IOException {
-        try {
-            return RunDirLock.take(settings.runDir());
-        } catch (IOException e) {
-            StartFailure.report(context, "cannot hold the run directory: " + e.getMessage());
-            throw e;
-        }
-    }
-
-    /** A manager outside a framework (tests): drivers and lock managers are added by hand; no hold on the run directory. */
+    /** A manager outside a framework (tests): drivers and lock managers are added by hand. */
     public DomainManager(DaemonSettings settings) throws IOException {
-        this(settings, null, null);
+        this(settings, null);
     }
 
-    private DomainManager(DaemonSettings settings, BundleContext context, RunDirLock runDirLock) throws IOException {
+    /** @param context null outside a framework; within one, a manager that cannot load the domains tells ferryd why */
+    private DomainManager(DaemonSettings settings, BundleContext context) throws IOException {
         this.context = context;
-        this.runDirLock = runDirLock;
         try {
             HardenedXmlParser parser = new HardenedXmlParser(settings.cookieMaxBytes(), settings.cookieMaxDepth());
             this.store = new DomainStore(settings.stateDir(), settings.runDir());
@@ -82,7 +69,6 @@ public class DomainManager {
             this.reattachment = new Reattachment(this, xml, statusXml);
             reattachment.load(domains);
         } catch (IOException | RuntimeException e) {
-            releaseRunDir();
             if (context != null) {
                 StartFailure.report(context, "cannot load the domains: " + e.getMessage());
             }
@@ -90,16 +76,6 @@ public class DomainManager {
         }
     }
 
-    @Deactivate
-    void releaseRunDir() {
-        if (runDirLock != null) {
-            try {
-                runDirLock.close();
-            } catch (IOException e) {
-                LOG.warn("cannot release the run directory's lock: {}", e.toString());
-            }
-        }
-    }
 
     @Reference(service = Hypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
