@@ -66,12 +66,21 @@ public final class BenchReport {
         System.out.println("wrote " + out.resolve("README.md"));
     }
 
+    /**
+     * The data plane, with guest memory in the state directory (the default run directory, here on the work
+     * directory's file system) and, beside it, on tmpfs ({@code --run-dir} under /dev/shm).
+     */
     private void migrations() throws Exception {
+        Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "ferry-bench-");
         try (LocalDaemon a = LocalDaemon.start(home, work, "bench-a", List.of(), Map.of());
-                LocalDaemon b = LocalDaemon.start(home, work, "bench-b", List.of(), Map.of())) {
+                LocalDaemon b = LocalDaemon.start(home, work, "bench-b", List.of(), Map.of());
+                LocalDaemon ta = LocalDaemon.start(home, work, "bench-tmpfs-a", List.of("--run-dir", shm.resolve("a").toString()), Map.of());
+                LocalDaemon tb = LocalDaemon.start(home, work, "bench-tmpfs-b", List.of("--run-dir", shm.resolve("b").toString()), Map.of())) {
             Migrations m = new Migrations(a, b);
+            Migrations onTmpfs = new Migrations(ta, tb);
             m.start("idle", 1024, 0, "zero");
             m.start("random", 1024, 0, "random");
+            onTmpfs.start("random", 1024, 0, "random");
 
             section("Data plane: 1 GiB guests between two daemons",
                     "Each migration is live and verified (the destination checked the digest of the whole memory). Throughput is"
@@ -79,7 +88,9 @@ public final class BenchReport {
                             + " loopback yardstick (`Bench.rawCopyNanos`: 1 GiB over one loopback connection in 256 KiB writes,"
                             + " nothing else) is measured just before each migration. CPU is each daemon's user + system time"
                             + " from `/proc/PID/stat` over the whole migration (all five phases), per GiB of guest memory."
-                            + " Median of " + REPEATS + " runs, the range in brackets.");
+                            + " Median of " + REPEATS + " runs, the range in brackets. Guest memory is a file in each VM's run"
+                            + " directory: by default the state directory's `run/` (here on " + fileSystem(work) + "); the rows"
+                            + " \"memory on tmpfs\" are two more daemons started with `--run-dir` under `/dev/shm`.");
             double[] qemu = new double[REPEATS];
             for (int i = 0; i < REPEATS; i++) {
                 qemu[i] = QemuBaseline.idleMigrationMillis(work, 1024);
@@ -93,8 +104,11 @@ public final class BenchReport {
             List<String> charts = new ArrayList<>();
             for (String guest : List.of("idle", "random")) {
                 for (boolean tunnelled : List.of(false, true)) {
-                    charts.add(dataPlane(m, guest, tunnelled, guest.equals("idle") ? qemu : null));
+                    charts.add(dataPlane(m, guest, tunnelled, guest.equals("idle") ? qemu : null, false));
                 }
+            }
+            for (boolean tunnelled : List.of(false, true)) {
+                charts.add(dataPlane(onTmpfs, "random", tunnelled, null, true));
             }
             summary.add("QEMU alone, idle 1 GiB guest: " + (qemu[0] < 0 ? "n/a" : ms(qemu)) + " (the yardstick for the idle rows)");
             body.append("\nThe charts come from one more run of each, its job sampled every 10 ms (the sampling costs the source daemon"
@@ -110,12 +124,28 @@ public final class BenchReport {
                     .append(String.format("%.0f MiB sent, downtime %d ms, verified %s.%n%n", busy.processed() / MIB, busy.downtimeMillis(),
                             busy.verified())).append("![busy](busy.png)\n");
 
-            concurrent(m);
+            concurrent(m, onTmpfs);
+        } finally {
+            Bench.deleteTree(shm);
         }
     }
 
+    /** The type of the file system {@code path} is on ("ext4"), from /proc/self/mounts: the longest mount point over it. */
+    private static String fileSystem(Path path) throws IOException {
+        String type = "an unknown file system";
+        int longest = -1;
+        for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+            String[] fields = line.split(" ");
+            if (fields.length > 2 && path.toAbsolutePath().startsWith(fields[1]) && fields[1].length() > longest) {
+                longest = fields[1].length();
+                type = fields[2];
+            }
+        }
+        return type;
+    }
+
     /** One row of the data-plane table, from unsampled runs, and a sampled run for its chart; returns the chart's name. */
-    private String dataPlane(Migrations m, String guest, boolean tunnelled, double[] qemu) throws Exception {
+    private String dataPlane(Migrations m, String guest, boolean tunnelled, double[] qemu, boolean tmpfs) throws Exception {
         double[] stream = new double[REPEATS];
         double[] throughput = new double[REPEATS];
         double[] yardstick = new double[REPEATS];
@@ -139,14 +169,15 @@ public final class BenchReport {
             downtime[i] = run.downtimeMillis();
         }
         String path = tunnelled ? "tunnelled (p2p)" : "direct";
-        String name = guest + (tunnelled ? "-tunnelled" : "-direct");
-        row(guest + " 1 GiB" + (verified ? "" : " **(NOT verified)**"), path, ms(stream), mibs(throughput),
+        String name = guest + (tunnelled ? "-tunnelled" : "-direct") + (tmpfs ? "-tmpfs" : "");
+        String label = guest + " 1 GiB" + (tmpfs ? ", memory on tmpfs" : "");
+        row(label + (verified ? "" : " **(NOT verified)**"), path, ms(stream), mibs(throughput),
                 qemu == null ? mibs(yardstick) + " raw loopback" : ms(yardstick) + " QEMU", x(ratio), ms(wall),
                 s(cpuSource) + " s/GiB", s(cpuDestination) + " s/GiB", ms(downtime));
         Migrations.Measured sampled = m.migrate(guest, tunnelled, 10);
-        Charts.migration(out.resolve(name + ".png"), guest + " 1 GiB guest, " + path, sampled.samples());
-        summary.add(String.format("%s 1 GiB, %s: stream %.0f ms, %.0f MiB/s, %.2fx %s; CPU %.2f / %.2f s per GiB (source / destination)",
-                guest, path, median(stream), median(throughput), median(ratio), qemu == null
+        Charts.migration(out.resolve(name + ".png"), label + " guest, " + path, sampled.samples());
+        summary.add(String.format("%s, %s: stream %.0f ms, %.0f MiB/s, %.2fx %s; CPU %.2f / %.2f s per GiB (source / destination)",
+                label, path, median(stream), median(throughput), median(ratio), qemu == null
                         ? String.format("raw loopback (%.0f MiB/s)", median(yardstick)) : String.format("QEMU's time (%.0f ms)", median(yardstick)),
                 median(cpuSource), median(cpuDestination)));
         return name;
@@ -179,31 +210,42 @@ public final class BenchReport {
     private record Batch(double seconds, int verified, long bytes, Map<String, List<JobSampler.Sample>> samples, List<String> failures) {
     }
 
-    private void concurrent(Migrations m) throws Exception {
+    private void concurrent(Migrations onDisk, Migrations onTmpfs) throws Exception {
         int count = 16;
         int mib = 64;
         List<String> names = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
             names.add(String.format("c%02d", i));
-            m.start(names.get(i - 1), mib, 0, "random");
+            onDisk.start(names.get(i - 1), mib, 0, "random");
+            onTmpfs.start(names.get(i - 1), mib, 0, "random");
         }
-        double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
-        Batch batch = batch(m, names, 0);
-        double aggregate = count * mib / batch.seconds();
-        Batch sampled = batch(m, names, 100); // back again, sampled for the chart
-        Charts.concurrent(out.resolve("concurrent.png"), count + " concurrent migrations of 64 MiB random guests", sampled.samples());
         section("16 concurrent migrations between two daemons",
                 "16 guests of 64 MiB random memory on one daemon, each migrated live and client-managed by a thread of its own,"
-                        + " all at once, to the other daemon. Aggregate throughput: guest memory moved over the wall time from the"
-                        + " first Begin to the last Confirm. Raw loopback measured just before. The chart is of the way back, each"
-                        + " job sampled every 100 ms (" + sampled.verified() + " of 16 verified).");
-        body.append(String.format("%nSucceeded and verified: **%d of %d**. Aggregate: **%.0f MiB/s** (%.0f MiB in %.2f s, %.0f MiB of"
-                + " stream) against raw loopback %.0f MiB/s: ratio **%.2f**.%n", batch.verified(), count, aggregate, (double) count * mib,
-                batch.seconds(), batch.bytes() / MIB, raw, aggregate / raw));
-        batch.failures().forEach(f -> body.append("- failed: ").append(f).append('\n'));
+                        + " all at once, to the other daemon; once with the guests' memory in the state directory, once on tmpfs"
+                        + " (`--run-dir`). Aggregate throughput: guest memory moved over the wall time from the first Begin to the"
+                        + " last Confirm. Raw loopback measured just before each batch. The chart is of the guests in the state"
+                        + " directory going back, each job sampled every 100 ms.");
+        table("| guest memory | succeeded and verified | aggregate | moved | raw loopback | ratio |", "|---|---|---|---|---|---|");
+        List<String> failures = new ArrayList<>();
+        for (Migrations m : List.of(onDisk, onTmpfs)) {
+            String where = m == onDisk ? "in the state directory" : "on tmpfs";
+            double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
+            Batch batch = batch(m, names, 0);
+            double aggregate = count * mib / batch.seconds();
+            row(where, batch.verified() + " of " + count, String.format("**%.0f MiB/s**", aggregate), String.format(
+                    "%.0f MiB in %.2f s (%.0f MiB of stream)", (double) count * mib, batch.seconds(), batch.bytes() / MIB),
+                    String.format("%.0f MiB/s", raw), String.format("**%.2f**", aggregate / raw));
+            batch.failures().forEach(f -> failures.add("- failed (memory " + where + "): " + f + "\n"));
+            summary.add(String.format("16 concurrent migrations, memory %s: %d of 16 verified, aggregate %.0f MiB/s = %.2fx raw"
+                    + " loopback (%.0f MiB/s)", where, batch.verified(), aggregate, aggregate / raw, raw));
+        }
+        if (!failures.isEmpty()) {
+            body.append('\n');
+            failures.forEach(body::append);
+        }
+        Batch sampled = batch(onDisk, names, 100); // back again, sampled for the chart
+        Charts.concurrent(out.resolve("concurrent.png"), count + " concurrent migrations of 64 MiB random guests", sampled.samples());
         body.append("\n![concurrent](concurrent.png)\n");
-        summary.add(String.format("16 concurrent migrations: %d of 16 verified, aggregate %.0f MiB/s = %.2fx raw loopback (%.0f MiB/s)",
-                batch.verified(), aggregate, aggregate / raw, raw));
     }
 
     private static Batch batch(Migrations m, List<String> names, int samplePeriodMillis) throws Exception {
