@@ -127,6 +127,10 @@ public class DaemonSettingsIT {
                 back.ferryOk("destroy", "guest");
             }
         }
+        Path state = work.resolve("state-as-run");
+        try (DaemonProcess own = DaemonProcess.startOn(state, "state-as-run", "--run-dir", state.toString())) {
+            assertTrue("one directory for both is one daemon's", own.url().startsWith("ferry+tcp://"));
+        }
     }
 
     /** Replaces the copy's etc/io.ferry.daemon.cfg: {@code lines}, nothing else (every other key at its default). */

@@ -38,8 +38,9 @@ public final class Ferryd {
             createDirectory("state directory", options.stateDir());
             createDirectory("run directory", options.runDir());
             createDirectory("deploy directory", options.deployDir());
-            held = List.of(DirectoryLock.take(options.stateDir(), "state directory", "--state-dir (stateDir)"),
-                    DirectoryLock.take(options.runDir(), "run directory", "--run-dir (runDir)"));
+            DirectoryLock state = DirectoryLock.take(options.stateDir(), "state directory", "--state-dir (stateDir)");
+            held = options.runDir().equals(options.stateDir()) ? List.of(state)
+                    : List.of(state, DirectoryLock.take(options.runDir(), "run directory", "--run-dir (runDir)"));
         } catch (DaemonOptions.UsageException e) {
             exit(stderr, e.getMessage(), 2);
             return;
