@@ -75,7 +75,8 @@ public class SectionRegistry implements SectionCatalog {
                     new ServiceObjectsSource(context, reference, descriptor.feature()), workers, timeout));
             LOG.info("cookie section {} (element <{}>, version {}) added by {}", descriptor.feature(),
                     descriptor.element(), descriptor.version(), bundle);
-            departures.remove(descriptor.feature());
+            // the departure stays for its wait: a Begin that took its sections while this one was away must still
+            // learn that it left, and take them again (it finds it back at once)
             warnIfShared(descriptor.feature());
         } catch (IllegalArgumentException e) {
             LOG.error("ignoring a cookie section: {}", e.getMessage());
@@ -94,11 +95,14 @@ public class SectionRegistry implements SectionCatalog {
     }
 
     void removeSection(ServiceReference<CookieSection<?>> reference) {
-        SectionHandle removed = handles.remove(reference);
-        if (removed != null && removed.descriptor().mandatory() != io.ferry.api.cookie.Mandatory.NEVER
-                && handles.values().stream().noneMatch(h -> h.descriptor().feature().equals(removed.descriptor().feature()))) {
-            departures.put(removed.descriptor().feature(), System.currentTimeMillis());
+        SectionHandle leaving = handles.get(reference);
+        // the departure before the handle goes: whoever no longer finds the section sees that it left
+        if (leaving != null && leaving.descriptor().mandatory() != io.ferry.api.cookie.Mandatory.NEVER
+                && handles.entrySet().stream().noneMatch(e -> !e.getKey().equals(reference)
+                        && e.getValue().descriptor().feature().equals(leaving.descriptor().feature()))) {
+            departures.put(leaving.descriptor().feature(), System.currentTimeMillis());
         }
+        SectionHandle removed = handles.remove(reference);
         if (removed != null) {
             LOG.info("cookie section {} removed ({})", removed.descriptor().feature(), removed.descriptor().bundle());
         }

@@ -1,0 +1,83 @@
+package io.ferry.core.section;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.core.daemon.TestDaemons;
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
+
+/**
+ * Which sections left moments ago: what a Begin waits for before it bakes without a section that may be mandatory
+ * (its bundle being updated), so that the domain's first migration does not go without the section's state.
+ */
+public class SectionRegistryTest {
+    private static final long WAIT = 60_000;
+    private static final AtomicLong NEXT_ID = new AtomicLong();
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    private SectionRegistry registry;
+
+    @Before
+    public void registry() throws Exception {
+        registry = new SectionRegistry(TestDaemons.context(Map.of()), TestDaemons.at(folder.getRoot().toPath()));
+    }
+
+    @Test
+    public void aSectionThatLeftStaysDepartedForTheWaitEvenOnceItIsBack() {
+        ServiceReference<CookieSection<?>> before = reference("probe", Mandatory.WHEN_BAKED);
+        registry.addSection(before);
+        assertEquals(Set.of(), registry.departedWithin(WAIT));
+
+        registry.removeSection(before); // the bundle being updated
+        assertEquals(Set.of("probe"), registry.departedWithin(WAIT));
+        registry.addSection(reference("probe", Mandatory.WHEN_BAKED)); // its new registration
+        // a Begin that took its sections while the probe was away learns here that it left, and takes them again
+        assertEquals(Set.of("probe"), registry.departedWithin(WAIT));
+        assertTrue(registry.get().byFeature("probe").isPresent());
+        assertEquals("forgotten after the wait", Set.of(), registry.departedWithin(-1));
+    }
+
+    @Test
+    public void aSectionNeverMandatoryOrStillOfferedByAnotherBundleDoesNotDepart() {
+        ServiceReference<CookieSection<?>> never = reference("clock", Mandatory.NEVER);
+        registry.addSection(never);
+        registry.removeSection(never);
+
+        ServiceReference<CookieSection<?>> one = reference("tpm", Mandatory.WHEN_BAKED);
+        registry.addSection(one);
+        registry.addSection(reference("tpm", Mandatory.WHEN_BAKED));
+        registry.removeSection(one);
+        assertEquals(Set.of(), registry.departedWithin(WAIT));
+        assertTrue(registry.get().byFeature("tpm").isPresent());
+    }
+
+    /** A service registration of a section of no bundle, with these properties. */
+    @SuppressWarnings("unchecked")
+    private static ServiceReference<CookieSection<?>> reference(String feature, Mandatory mandatory) {
+        Map<String, Object> properties = Map.of(CookieSection.FEATURE, feature, CookieSection.ELEMENT, feature,
+                CookieSection.MANDATORY, mandatory.name(), Constants.SERVICE_ID, NEXT_ID.incrementAndGet());
+        return (ServiceReference<CookieSection<?>>) Proxy.newProxyInstance(SectionRegistryTest.class.getClassLoader(),
+                new Class<?>[] {ServiceReference.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getPropertyKeys" -> properties.keySet().toArray(String[]::new);
+                    case "getProperty" -> properties.get((String) args[0]);
+                    case "equals" -> proxy == args[0];
+                    case "hashCode" -> System.identityHashCode(proxy);
+                    case "toString" -> "reference to " + feature;
+                    case "compareTo" -> Integer.compare(System.identityHashCode(proxy), System.identityHashCode(args[0]));
+                    default -> null;
+                });
+    }
+}
