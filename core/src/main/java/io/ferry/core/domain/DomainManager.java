@@ -76,7 +76,6 @@ public class DomainManager {
         }
     }
 
-
     @Reference(service = Hypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,
             policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addHypervisor(Hypervisor hypervisor, Map<String, Object> properties) {
