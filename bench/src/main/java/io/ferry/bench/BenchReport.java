@@ -130,6 +130,11 @@ public final class BenchReport {
         }
     }
 
+    /** Raw loopback now: MiB/s of 1 GiB over one loopback connection in 256 KiB writes ({@link Bench#rawCopyNanos}). */
+    private static double rawLoopbackMiBs() throws Exception {
+        return GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
+    }
+
     /** The type of the file system {@code path} is on ("ext4"), from /proc/self/mounts: the longest mount point over it. */
     private static String fileSystem(Path path) throws IOException {
         String type = "an unknown file system";
@@ -156,7 +161,7 @@ public final class BenchReport {
         double[] downtime = new double[REPEATS];
         boolean verified = true;
         for (int i = 0; i < REPEATS; i++) {
-            double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
+            double raw = rawLoopbackMiBs();
             Migrations.Measured run = m.migrate(guest, tunnelled, 0);
             verified &= run.verified();
             stream[i] = run.streamMillis();
@@ -229,7 +234,7 @@ public final class BenchReport {
         List<String> failures = new ArrayList<>();
         for (Migrations m : List.of(onDisk, onTmpfs)) {
             String where = m == onDisk ? "in the state directory" : "on tmpfs";
-            double raw = GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
+            double raw = rawLoopbackMiBs();
             Batch batch = batch(m, names, 0);
             double aggregate = count * mib / batch.seconds();
             row(where, batch.verified() + " of " + count, String.format("**%.0f MiB/s**", aggregate), String.format(

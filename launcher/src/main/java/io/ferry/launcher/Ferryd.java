@@ -44,10 +44,7 @@ public final class Ferryd {
         } catch (DaemonOptions.UsageException e) {
             exit(stderr, e.getMessage(), 2);
             return;
-        } catch (SettingException | IllegalStateException | UncheckedIOException e) {
-            exit(stderr, e.getMessage(), 1);
-            return;
-        } catch (IOException e) {
+        } catch (SettingException | IllegalStateException | UncheckedIOException | IOException e) {
             exit(stderr, e.getMessage(), 1);
             return;
         }

@@ -35,17 +35,15 @@ public final class DomainStore {
         this.status = Files.createDirectories(stateDir.resolve("status"));
         this.run = Files.createDirectories(runDir).toAbsolutePath().normalize();
         Path record = stateDir.resolve(RUN_DIR_RECORD);
-        Path before = Files.exists(record) ? Path.of(Files.readString(record, StandardCharsets.UTF_8).trim())
+        boolean recorded = Files.exists(record);
+        Path before = recorded ? Path.of(Files.readString(record, StandardCharsets.UTF_8).trim())
                 : stateDir.resolve("run").toAbsolutePath().normalize(); // the only place before the setting
-        if (!before.equals(run)) {
-            List<StoredFile> active = statuses();
-            if (!active.isEmpty()) {
-                throw new IOException("the run directory is " + run + " but the active domains ("
-                        + String.join(", ", active.stream().map(StoredFile::name).toList()) + ") run from " + before
-                        + ": start the daemon with --run-dir " + before + " (runDir) until they are shut off");
-            }
+        List<String> active = before.equals(run) ? List.of() : statuses().stream().map(StoredFile::name).toList();
+        if (!active.isEmpty()) {
+            throw new IOException("the run directory is " + run + " but the active domains (" + String.join(", ", active)
+                    + ") run from " + before + ": start the daemon with --run-dir " + before + " (runDir) until they are shut off");
         }
-        if (!Files.exists(record) || !before.equals(run)) {
+        if (!recorded || !before.equals(run)) {
             AtomicFiles.write(record, (run + "\n").getBytes(StandardCharsets.UTF_8));
         }
     }

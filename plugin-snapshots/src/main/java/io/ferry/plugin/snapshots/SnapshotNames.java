@@ -22,7 +22,7 @@ import org.xml.sax.helpers.DefaultHandler;
  */
 final class SnapshotNames extends DefaultHandler {
     /** A {@code <domainsnapshot>} around a domain definition, which the core allows 64 levels. */
-    static final int MAX_DEPTH = 65;
+    private static final int MAX_DEPTH = 65;
 
     private final SAXParser parser;
     private int depth;
