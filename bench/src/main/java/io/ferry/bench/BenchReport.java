@@ -303,7 +303,9 @@ public final class BenchReport {
         row("snapshot share of the migration", String.format("%.0f ms", r.shareNanos() / 1e6), String.format("%.1f ms (raw copy of %.1f MiB)",
                 r.rawNanos() / 1e6, r.streamBytes() / MIB), String.format("%.1fx", (double) r.shareNanos() / r.rawNanos()));
         body.append("\nPhases with snapshots: ").append(r.phases()).append(".  \nWithout: ").append(r.plainPhases())
-                .append(".  \nArrived: ").append(r.arrived()).append(" snapshots.\n");
+                .append(String.format(".  \nThe daemons' CPU over the migration: source %.0f ms, destination %.0f ms (without snapshots: %.0f"
+                        + " and %.0f ms).", r.cpuMillis()[0], r.cpuMillis()[1], r.plainCpuMillis()[0], r.plainCpuMillis()[1]))
+                .append("  \nArrived: ").append(r.arrived()).append(" snapshots.\n");
         summary.add(String.format("snapshots: creation %.2f ms each through the API (one POST of the channel %.2f ms; the store alone %.2f ms ="
                 + " %.2fx one fdatasync, %.2f ms here); 10,000-snapshot share %.0f ms = %.1fx the raw copy", perCreate,
                 r.channelCallNanos() / 1e6, store.perAdd(), store.perAdd() / store.perSync(), store.perSync(), r.shareNanos() / 1e6,

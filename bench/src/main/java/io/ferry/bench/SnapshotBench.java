@@ -12,6 +12,7 @@ import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,17 +49,19 @@ public final class SnapshotBench {
             System.out.printf("migration without snapshots: %8.1f ms (same VM size)%n", r.withoutNanos() / 1e6);
             System.out.printf("phases with snapshots:       %s%n", r.phases());
             System.out.printf("phases without snapshots:    %s%n", r.plainPhases());
+            System.out.printf("daemons' CPU, migration:     %8.0f ms source, %.0f ms destination (without snapshots: %.0f, %.0f)%n",
+                    r.cpuMillis()[0], r.cpuMillis()[1], r.plainCpuMillis()[0], r.plainCpuMillis()[1]);
             System.out.printf("snapshot share:              %8.1f ms, %.1fx the raw copy%n", r.shareNanos() / 1e6,
                     (double) r.shareNanos() / r.rawNanos());
             System.out.printf("destination:                 %8d snapshots%n", r.arrived());
         } finally {
-            Bench.deleteTree(work);
+            Bench.deleteUnlessKept(work);
         }
     }
 
     /** What one run measured; times in nanoseconds. */
     record Result(int count, long createNanos, long channelCallNanos, long streamBytes, long rawNanos, long withNanos,
-            long withoutNanos, String phases, String plainPhases, int arrived) {
+            long withoutNanos, String phases, String plainPhases, int arrived, double[] cpuMillis, double[] plainCpuMillis) {
         long shareNanos() {
             return withNanos - withoutNanos;
         }
@@ -95,16 +98,25 @@ public final class SnapshotBench {
             }
             java.util.Arrays.sort(raw);
             long rawNanos = raw[raw.length / 2];
+            double[] cpu = {ProcCpu.seconds(a.pid()), ProcCpu.seconds(b.pid())};
             start = System.nanoTime();
             String phases = migrate(source, destination, "snapshots-vm", b.uri());
             long withNanos = System.nanoTime() - start;
+            double[] cpuMillis = cpuSince(cpu, a, b);
+            cpu = new double[] {ProcCpu.seconds(a.pid()), ProcCpu.seconds(b.pid())};
             start = System.nanoTime();
             String plainPhases = migrate(source, destination, "plain-vm", b.uri());
             long withoutNanos = System.nanoTime() - start;
+            double[] plainCpuMillis = cpuSince(cpu, a, b);
             Xml arrived = Xml.of(ControlClient.parse(destination.get("domains/snapshots-vm/snapshots")));
             return new Result(count, createNanos, calls[calls.length / 2], stream.length, rawNanos, withNanos, withoutNanos, phases,
-                    plainPhases, arrived.children("snapshot").size());
+                    plainPhases, arrived.children("snapshot").size(), cpuMillis, plainCpuMillis);
         }
+    }
+
+    /** The CPU milliseconds each daemon (source, destination) spent since {@code before} (their seconds then). */
+    private static double[] cpuSince(double[] before, LocalDaemon source, LocalDaemon destination) throws IOException {
+        return new double[] {(ProcCpu.seconds(source.pid()) - before[0]) * 1000, (ProcCpu.seconds(destination.pid()) - before[1]) * 1000};
     }
 
     /**

@@ -22,6 +22,7 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 import org.w3c.dom.Document;
+import org.xml.sax.helpers.DefaultHandler;
 
 /** Untrusted XML: no entity, no DTD, no nesting bomb, no oversize input; every error one quiet line. */
 public class HardenedXmlParserTest {
@@ -33,13 +34,29 @@ public class HardenedXmlParserTest {
 
     private final HardenedXmlParser parser = new HardenedXmlParser();
 
-    /** Parses with System.err captured, and asserts the parser printed nothing there. */
+    /**
+     * Parses with System.err captured, and asserts the parser printed nothing there; reads the same input as SAX
+     * events too, and asserts that the read refuses exactly what the parse refuses, in the same words.
+     */
     static Document parseQuietly(HardenedXmlParser parser, byte[] xml) throws XmlException {
         PrintStream original = System.err;
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
         try {
-            return parser.parse(xml, WHAT);
+            String readRefusal = null;
+            try {
+                parser.read(xml, WHAT, new DefaultHandler());
+            } catch (XmlException e) {
+                readRefusal = e.getMessage();
+            }
+            try {
+                Document document = parser.parse(xml, WHAT);
+                assertEquals("the SAX read refused what the DOM parse took", null, readRefusal);
+                return document;
+            } catch (XmlException e) {
+                assertEquals("the SAX read and the DOM parse disagree", e.getMessage(), readRefusal);
+                throw e;
+            }
         } finally {
             System.setErr(original);
             assertEquals("parser wrote to stderr", "", captured.toString(StandardCharsets.UTF_8));

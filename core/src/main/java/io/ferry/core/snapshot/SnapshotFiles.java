@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -45,6 +46,7 @@ public class SnapshotFiles implements SnapshotStore {
     private static final String PACK = "snapshots.pack";
     private static final String PACK_PREFIX = "migrated-";
     private static final String PACK_SUFFIX = ".pack";
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
 
     private final Path root;
     private final HardenedXmlParser parser;
@@ -273,16 +275,17 @@ public class SnapshotFiles implements SnapshotStore {
 
     /** @param where names the snapshot's file, or the snapshot on its way in, in errors; returns it with its name and parent */
     private Snapshot parse(String xml, String where) throws IOException {
+        SnapshotHead head = new SnapshotHead();
         try {
-            Xml snapshot = Xml.of(parser.parse(xml.getBytes(StandardCharsets.UTF_8), "domain snapshot").getDocumentElement());
-            if (!snapshot.name().equals("domainsnapshot") || snapshot.childText("name") == null) {
-                throw new IOException(where + " is not a <domainsnapshot> with a <name>");
-            }
-            String parent = snapshot.children("parent").isEmpty() ? null : snapshot.children("parent").get(0).childText("name");
-            return new Snapshot(name(snapshot.childText("name"), where), parent == null ? null : name(parent, where), xml);
+            parser.read(xml.getBytes(StandardCharsets.UTF_8), "domain snapshot", head);
         } catch (XmlException e) {
             throw new IOException(where + ": " + e.getMessage(), e);
         }
+        if (!"domainsnapshot".equals(head.root()) || head.name() == null) {
+            throw new IOException(where + " is not a <domainsnapshot> with a <name>");
+        }
+        String parent = head.parentName();
+        return new Snapshot(name(head.name(), where), parent == null ? null : name(parent, where), xml);
     }
 
     /** A name as the XML holds it: trimmed, as a migration's destination reads it, and one the store can store. */
@@ -296,7 +299,7 @@ public class SnapshotFiles implements SnapshotStore {
     }
 
     static void requireName(String name) throws IOException {
-        if (name == null || !name.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}")) {
+        if (name == null || !NAME.matcher(name).matches()) {
             throw new IOException("invalid snapshot name " + (name == null ? "(none)" : Xml.quote(name)));
         }
     }

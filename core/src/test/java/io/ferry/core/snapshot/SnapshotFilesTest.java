@@ -186,4 +186,43 @@ public class SnapshotFilesTest {
             assertEquals("snapshot 'a' of migration m4 names itself 'a' with parent 'elsewhere'", e.getMessage());
         }
     }
+
+    /** The store reads a snapshot's first name and its first parent's first name, all their text, trimmed. */
+    @Test
+    public void aSnapshotIsNamedByItsFirstNameAndItsFirstParentsFirstName() throws Exception {
+        Path dir = Files.createDirectories(folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()));
+        Files.writeString(dir.resolve("a.xml"), "<domainsnapshot><description><name>not this</name></description>"
+                + "<name> a<!-- a comment --><![CDATA[-1]]>\n</name><name>nor this</name></domainsnapshot>");
+        Files.writeString(dir.resolve("b.xml"), "<domainsnapshot><parent><uuid/><name>a<b>-</b>1</name><name>x</name></parent>"
+                + "<parent><name>y</name></parent><name>b</name></domainsnapshot>");
+        Files.writeString(dir.resolve("c.xml"), "<domainsnapshot><name>c</name><parent><description><name>z</name>"
+                + "</description></parent><parent><name>b</name></parent></domainsnapshot>");
+        List<Snapshot> listed = store().list(DOMAIN);
+        assertEquals(List.of("a-1", "b", "c"), listed.stream().map(Snapshot::name).toList());
+        assertEquals(java.util.Arrays.asList(null, "a-1", null), listed.stream().map(Snapshot::parent).toList());
+    }
+
+    @Test
+    public void aSnapshotTheStoreCannotReadIsRefusedNamingWhy() throws Exception {
+        SnapshotFiles store = store();
+        assertRefused(store, "<snapshot><name>a</name></snapshot>", "snapshot 'a' is not a <domainsnapshot> with a <name>");
+        assertRefused(store, "<domainsnapshot><parent><name>b</name></parent></domainsnapshot>",
+                "snapshot 'a' is not a <domainsnapshot> with a <name>");
+        assertRefused(store, "<domainsnapshot><name>a</name>", "snapshot 'a': malformed domain snapshot (line 1, column 31):"
+                + " XML document structures must start and end within the same entity.");
+        assertRefused(store, "<!DOCTYPE d [<!ENTITY e 'a'>]><domainsnapshot><name>&e;</name></domainsnapshot>",
+                "snapshot 'a': malformed domain snapshot (line 1, column 10): a DOCTYPE is not allowed (DTDs and entities are refused)");
+        assertRefused(store, "<domainsnapshot><name>a</name><parent><name>../b</name></parent></domainsnapshot>",
+                "snapshot 'a': invalid snapshot name '../b'");
+        assertEquals(List.of(), store.list(DOMAIN));
+    }
+
+    private static void assertRefused(SnapshotFiles store, String xml, String why) {
+        try {
+            store.add(DOMAIN, new Snapshot("a", null, xml));
+            fail("the store took " + xml);
+        } catch (IOException e) {
+            assertEquals(why, e.getMessage());
+        }
+    }
 }
