@@ -46,7 +46,30 @@ public class XmlCharsTest {
     }
 
     @Test
+    public void theWriterRefusesEveryCharacterXmlCannotCarryAsRequireDoes() {
+        for (String bad : UNCARRIABLE) {
+            String value = "ok <&> " + bad + " rest";
+            String expected = assertThrows(XmlChars.Refused.class, () -> XmlChars.require("x", value)).getMessage().substring(1);
+            assertEquals(escaped(bad), "<description>" + expected, assertThrows(XmlChars.Refused.class,
+                    () -> Xml.create("snapshot").text("description", value).write()).getMessage());
+            assertEquals(escaped(bad), "attribute 'note' of <snapshot>" + expected, assertThrows(XmlChars.Refused.class,
+                    () -> Xml.create("snapshot").attr("note", value).write()).getMessage());
+        }
+    }
+
+    @Test
     public void whatTheWriterWritesReadsBackUnchanged() throws Exception {
+        for (String good : List.of("", "plain", "tab\tline\nreturn\r", "\u0020\uD7FF\uE000\uFFFD", "emoji \uD83D\uDE80 pair",
+                "\uDBFF\uDFFF", "<&>'\"\r\n\t")) {
+            String xml = Xml.create("snapshot").attr("note", good).text("description", "[" + good + "]").write();
+            Xml read = Xml.of(new HardenedXmlParser().parse(xml.getBytes(StandardCharsets.UTF_8), "test").getDocumentElement());
+            assertEquals(escaped(good), good, read.attr("note"));
+            assertEquals(escaped(good), "[" + good + "]", read.childText("description"));
+        }
+    }
+
+    @Test
+    public void oneValueWithEverySpecialCharacterReadsBackUnchanged() throws Exception {
         String text = "tab\tand line\nand emoji \uD83D\uDE80 and \uFFFD <&>'\"";
         String xml = Xml.create("snapshot").attr("note", text).text("description", text).write();
         Xml read = Xml.of(new HardenedXmlParser().parse(xml.getBytes(StandardCharsets.UTF_8), "test").getDocumentElement());

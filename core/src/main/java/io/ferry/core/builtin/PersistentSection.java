@@ -28,7 +28,7 @@ public class PersistentSection implements CookieSection<Element> {
 
     @Override
     public Element parse(Element fragment) throws CookieException {
-        if (fragment.getElementsByTagName("name").getLength() == 0) {
+        if (fragment.getElementsByTagName("name").item(0) == null) { // stops at the first, where getLength walks them all
             throw new CookieException("missing name element in the domain definition of the migration cookie");
         }
         Document copy = Documents.create();

@@ -23,10 +23,11 @@ public final class XmlChars {
     public static int firstInvalid(CharSequence text) {
         for (int i = 0; i < text.length(); i++) {
             char c = text.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
-                i++; // a pair: a character beyond U+FFFF, which XML carries
-            } else if (!allowed(c)) {
+            if (!allowedAt(text, i)) {
                 return i;
+            }
+            if (Character.isHighSurrogate(c)) {
+                i++; // a pair: a character beyond U+FFFF, which XML carries
             }
         }
         return -1;
@@ -36,9 +37,23 @@ public final class XmlChars {
     public static void require(String what, CharSequence text) {
         int at = firstInvalid(text);
         if (at >= 0) {
-            throw new Refused(what + " holds " + String.format("U+%04X", (int) text.charAt(at)) + " at character "
-                    + (at + 1) + ", which XML 1.0 cannot carry");
+            throw refused(what, text, at);
         }
+    }
+
+    /** The refusal of {@code text} for its character at {@code at}. */
+    static Refused refused(String what, CharSequence text, int at) {
+        return new Refused(what + " holds " + String.format("U+%04X", (int) text.charAt(at)) + " at character "
+                + (at + 1) + ", which XML 1.0 cannot carry");
+    }
+
+    /** Whether XML carries the character at {@code i}: a surrogate only as the high half of a pair. */
+    static boolean allowedAt(CharSequence text, int i) {
+        char c = text.charAt(i);
+        if (Character.isHighSurrogate(c)) {
+            return i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1));
+        }
+        return allowed(c);
     }
 
     /** For messages to humans only (an error echoing a request): every character XML cannot carry becomes U+FFFD. */

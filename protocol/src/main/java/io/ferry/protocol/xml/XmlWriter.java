@@ -29,8 +29,9 @@ public final class XmlWriter {
     }
 
     private static void writeElement(Element element, int depth, StringBuilder out) {
+        String tag = element.getTagName();
         indent(depth, out);
-        out.append('<').append(element.getTagName());
+        out.append('<').append(tag);
         NamedNodeMap attributes = element.getAttributes();
         for (int i = 0; i < attributes.getLength(); i++) {
             Attr attribute = (Attr) attributes.item(i);
@@ -38,12 +39,12 @@ public final class XmlWriter {
             escape(attribute.getValue(), element, attribute.getName(), out);
             out.append('\'');
         }
-        NodeList children = element.getChildNodes();
         boolean hasElements = false;
         boolean hasText = false;
         boolean hasBlankText = false;
-        for (int i = 0; i < children.getLength(); i++) {
-            Node child = children.item(i);
+        // siblings, not NodeList.item: the JDK's DOM shares one child-list cache per document, which the children's
+        // own lists evict, so item(i) and getLength() walked the children again and again
+        for (Node child = element.getFirstChild(); child != null; child = child.getNextSibling()) {
             if (child.getNodeType() == Node.ELEMENT_NODE) {
                 hasElements = true;
             } else if (isText(child) && !child.getNodeValue().isBlank()) {
@@ -57,24 +58,23 @@ public final class XmlWriter {
         } else if (!hasElements) {
             out.append('>');
             escape(element.getTextContent(), element, null, out);
-            out.append("</").append(element.getTagName()).append(">\n");
+            out.append("</").append(tag).append(">\n");
         } else if (hasText) {
             // mixed content: layout whitespace would change its meaning, so write it as it stands
             out.append('>');
-            for (int i = 0; i < children.getLength(); i++) {
-                writeInline(element, children.item(i), out);
+            for (Node child = element.getFirstChild(); child != null; child = child.getNextSibling()) {
+                writeInline(element, child, out);
             }
-            out.append("</").append(element.getTagName()).append(">\n");
+            out.append("</").append(tag).append(">\n");
         } else {
             out.append(">\n");
-            for (int i = 0; i < children.getLength(); i++) {
-                Node child = children.item(i);
+            for (Node child = element.getFirstChild(); child != null; child = child.getNextSibling()) {
                 if (child.getNodeType() == Node.ELEMENT_NODE) {
                     writeElement((Element) child, depth + 1, out);
                 }
             }
             indent(depth, out);
-            out.append("</").append(element.getTagName()).append(">\n");
+            out.append("</").append(tag).append(">\n");
         }
     }
 
@@ -93,29 +93,49 @@ public final class XmlWriter {
     }
 
     private static void indent(int depth, StringBuilder out) {
-        out.append("  ".repeat(depth));
+        for (int i = 0; i < depth; i++) {
+            out.append("  ");
+        }
     }
 
-    /** @param attribute the attribute's name, null for the element's text */
+    /**
+     * Appends {@code value} escaped, in runs: most text has no character to escape or check beyond the plain range.
+     * Refuses a character XML 1.0 cannot carry, the first one, before anything of the document is returned.
+     *
+     * @param attribute the attribute's name, null for the element's text
+     */
     private static void escape(String value, Element element, String attribute, StringBuilder out) {
-        if (XmlChars.firstInvalid(value) >= 0) {
-            XmlChars.require(attribute == null ? "<" + element.getTagName() + ">"
-                    : "attribute '" + attribute + "' of <" + element.getTagName() + ">", value);
-        }
         boolean inAttribute = attribute != null;
+        int written = 0;
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
+            String replacement;
             switch (c) {
-                case '<' -> out.append("&lt;");
-                case '>' -> out.append("&gt;");
-                case '&' -> out.append("&amp;");
-                case '\'' -> out.append(inAttribute ? "&apos;" : "'");
-                case '"' -> out.append(inAttribute ? "&quot;" : "\"");
+                case '<' -> replacement = "&lt;";
+                case '>' -> replacement = "&gt;";
+                case '&' -> replacement = "&amp;";
+                case '\'' -> replacement = inAttribute ? "&apos;" : null;
+                case '"' -> replacement = inAttribute ? "&quot;" : null;
                 // a parser turns a raw CR into LF, and in an attribute tab and LF into spaces: kept as references
-                case '\r' -> out.append("&#13;");
-                case '\t', '\n' -> out.append(inAttribute ? "&#" + (int) c + ";" : String.valueOf(c));
-                default -> out.append(c);
+                case '\r' -> replacement = "&#13;";
+                case '\t' -> replacement = inAttribute ? "&#9;" : null;
+                case '\n' -> replacement = inAttribute ? "&#10;" : null;
+                default -> {
+                    if (c < 0x20 || c >= 0xD800 && !XmlChars.allowedAt(value, i)) {
+                        throw XmlChars.refused(attribute == null ? "<" + element.getTagName() + ">"
+                                : "attribute '" + attribute + "' of <" + element.getTagName() + ">", value, i);
+                    }
+                    if (Character.isHighSurrogate(c)) {
+                        i++; // the low half of a pair, which XML carries
+                    }
+                    replacement = null;
+                }
+            }
+            if (replacement != null) {
+                out.append(value, written, i).append(replacement);
+                written = i + 1;
             }
         }
+        out.append(value, written, value.length());
     }
 }
