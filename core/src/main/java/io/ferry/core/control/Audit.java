@@ -1,5 +1,6 @@
 package io.ferry.core.control;
 
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,6 +11,7 @@ import org.slf4j.LoggerFactory;
 final class Audit {
     static final String LOGGER = "io.ferry.audit";
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
+    private static final Pattern LINE_BREAK = Pattern.compile("\\s*\\R\\s*");
 
     private Audit() {
     }
@@ -21,6 +23,6 @@ final class Audit {
     }
 
     private static String oneLine(String text) {
-        return String.valueOf(text).replaceAll("\\s*\\R\\s*", " ");
+        return LINE_BREAK.matcher(String.valueOf(text)).replaceAll(" ");
     }
 }

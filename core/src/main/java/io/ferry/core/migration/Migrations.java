@@ -24,10 +24,13 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /** What both sides of a migration share on this host: the daemon's parts, and cookie baking and eating. */
 final class Migrations {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
+
     final DaemonSettings settings;
     final CookieBakery bakery;
     final DomainManager domains;
@@ -66,7 +69,7 @@ final class Migrations {
 
     /** Migration ids are UUIDs made by the source; anything else is refused before it reaches a file name. */
     static boolean isValidId(String id) {
-        return id != null && id.matches("[A-Za-z0-9-]{1,64}");
+        return id != null && ID.matcher(id).matches();
     }
 
     /** Whether {@code presented} is the migration's key; compared in constant time. */
