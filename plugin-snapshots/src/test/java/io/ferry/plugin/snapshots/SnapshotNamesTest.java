@@ -46,4 +46,20 @@ public class SnapshotNamesTest {
         }
         assertEquals("a sound document after refused ones", "b", names.read("<domainsnapshot><name>b</name></domainsnapshot>").name());
     }
+
+    /** A domain definition nests 64 levels at most, one more under {@code <domainsnapshot>}: deeper is an attack. */
+    @Test
+    public void nestingIsBoundedFromDocumentToDocument() throws Exception {
+        String deepest = "<domainsnapshot><name>a</name>" + "<d>".repeat(64) + "</d>".repeat(64) + "</domainsnapshot>";
+        String deeper = "<domainsnapshot><name>a</name>" + "<d>".repeat(65) + "</d>".repeat(65) + "</domainsnapshot>";
+        String bomb = "<domainsnapshot><name>a</name>" + "<d>".repeat(100_000) + "</d>".repeat(100_000) + "</domainsnapshot>";
+        for (int round = 0; round < 2; round++) { // the parser is reset between documents: its limit must stay
+            assertEquals("a", names.read(deepest).name());
+            for (String xml : new String[] {deeper, bomb}) {
+                CookieException e = assertThrows(CookieException.class, () -> names.read(xml));
+                assertTrue(e.getMessage(), e.getMessage().startsWith("snapshots stream carries a malformed <domainsnapshot>: "));
+                assertTrue(e.getMessage(), e.getMessage().contains("maxElementDepth"));
+            }
+        }
+    }
 }
