@@ -98,12 +98,12 @@ public final class SnapshotBench {
             }
             java.util.Arrays.sort(raw);
             long rawNanos = raw[raw.length / 2];
-            double[] cpu = {ProcCpu.seconds(a.pid()), ProcCpu.seconds(b.pid())};
+            double[] cpu = cpuSeconds(a, b);
             start = System.nanoTime();
             String phases = migrate(source, destination, "snapshots-vm", b.uri());
             long withNanos = System.nanoTime() - start;
             double[] cpuMillis = cpuSince(cpu, a, b);
-            cpu = new double[] {ProcCpu.seconds(a.pid()), ProcCpu.seconds(b.pid())};
+            cpu = cpuSeconds(a, b);
             start = System.nanoTime();
             String plainPhases = migrate(source, destination, "plain-vm", b.uri());
             long withoutNanos = System.nanoTime() - start;
@@ -114,9 +114,15 @@ public final class SnapshotBench {
         }
     }
 
-    /** The CPU milliseconds each daemon (source, destination) spent since {@code before} (their seconds then). */
+    /** The CPU seconds each daemon (source, destination) has used so far. */
+    private static double[] cpuSeconds(LocalDaemon source, LocalDaemon destination) throws IOException {
+        return new double[] {ProcCpu.seconds(source.pid()), ProcCpu.seconds(destination.pid())};
+    }
+
+    /** The CPU milliseconds each daemon spent since {@code before} ({@link #cpuSeconds} then). */
     private static double[] cpuSince(double[] before, LocalDaemon source, LocalDaemon destination) throws IOException {
-        return new double[] {(ProcCpu.seconds(source.pid()) - before[0]) * 1000, (ProcCpu.seconds(destination.pid()) - before[1]) * 1000};
+        double[] now = cpuSeconds(source, destination);
+        return new double[] {(now[0] - before[0]) * 1000, (now[1] - before[1]) * 1000};
     }
 
     /**
