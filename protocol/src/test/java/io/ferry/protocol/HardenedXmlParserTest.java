@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.Collectors;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -59,7 +60,10 @@ public class HardenedXmlParserTest {
             }
         } finally {
             System.setErr(original);
-            assertEquals("parser wrote to stderr", "", captured.toString(StandardCharsets.UTF_8));
+            // the fuzz tests' agent (Jazzer, in this JVM) reports what it instruments and counts as "INFO: " lines
+            String written = captured.toString(StandardCharsets.UTF_8).lines()
+                    .filter(line -> !line.startsWith("INFO: ")).collect(Collectors.joining("\n"));
+            assertEquals("parser wrote to stderr", "", written);
         }
     }
 
@@ -189,7 +193,7 @@ public class HardenedXmlParserTest {
     @Test
     public void oneParserStaysAsStrictFromDocumentToDocument() throws Exception {
         String limit = "<a>".repeat(HardenedXmlParser.DEFAULT_MAX_DEPTH) + "</a>".repeat(HardenedXmlParser.DEFAULT_MAX_DEPTH);
-        for (int round = 0; round < 3; round++) { // it reuses its document builder: nothing of one parse carries over
+        for (int round = 0; round < 3; round++) { // nothing of one parse carries over to the next
             assertTrue(refusal(parser, "<b>" + limit + "</b>").contains("depth"));
             assertEquals("a", parseQuietly(parser, limit.getBytes(StandardCharsets.UTF_8)).getDocumentElement().getTagName());
             assertTrue(refusal(parser, "<!DOCTYPE a [<!ENTITY e 'x'>]><a>&e;</a>").contains("DOCTYPE"));
@@ -267,8 +271,8 @@ public class HardenedXmlParserTest {
     }
 
     @Test
-    public void parsersOfOneLimitShareBuildersAndParsesAtOnceKeepTheirOwnDocuments() throws Exception {
-        HardenedXmlParser shallow = new HardenedXmlParser(1024, 2); // shares builders with no parser of a deeper limit
+    public void parsesAtOnceKeepTheirOwnDocumentsAndLimits() throws Exception {
+        HardenedXmlParser shallow = new HardenedXmlParser(1024, 2);
         ExecutorService threads = Executors.newFixedThreadPool(8);
         try {
             List<Future<String>> results = new ArrayList<>();
@@ -288,7 +292,7 @@ public class HardenedXmlParserTest {
             threads.shutdownNow();
         }
         String deep = refusal(shallow, "<a><b><c/></b></a>");
-        assertTrue("the depth limit of its own builders: " + deep, deep.contains("deeper than allowed"));
+        assertTrue("its own depth limit: " + deep, deep.contains("deeper than allowed"));
         assertEquals("a", parseQuietly(shallow, "<a><b/></a>".getBytes(StandardCharsets.UTF_8)).getDocumentElement().getTagName());
     }
 }

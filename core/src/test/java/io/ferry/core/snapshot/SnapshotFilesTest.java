@@ -209,9 +209,9 @@ public class SnapshotFilesTest {
         assertRefused(store, "<domainsnapshot><parent><name>b</name></parent></domainsnapshot>",
                 "snapshot 'a' is not a <domainsnapshot> with a <name>");
         assertRefused(store, "<domainsnapshot><name>a</name>", "snapshot 'a': malformed domain snapshot (line 1, column 31):"
-                + " XML document structures must start and end within the same entity.");
+                + " the document ends inside <domainsnapshot>");
         assertRefused(store, "<!DOCTYPE d [<!ENTITY e 'a'>]><domainsnapshot><name>&e;</name></domainsnapshot>",
-                "snapshot 'a': malformed domain snapshot (line 1, column 10): a DOCTYPE is not allowed (DTDs and entities are refused)");
+                "snapshot 'a': malformed domain snapshot (line 1, column 1): a DOCTYPE is not allowed (DTDs and entities are refused)");
         assertRefused(store, "<domainsnapshot><name>a</name><parent><name>../b</name></parent></domainsnapshot>",
                 "snapshot 'a': invalid snapshot name '../b'");
         assertEquals(List.of(), store.list(DOMAIN));

@@ -68,4 +68,54 @@ public final class XmlChars {
     private static boolean allowed(char c) {
         return c >= 0x20 && c <= 0xD7FF || c == 0x9 || c == 0xA || c == 0xD || c >= 0xE000 && c <= 0xFFFD;
     }
+
+    /** Whether XML carries the code point {@code c}. */
+    static boolean allowed(int c) {
+        return c <= 0xFFFF ? allowed((char) c) : c <= 0x10FFFF;
+    }
+
+    /**
+     * How many chars the name character at {@code at} takes (XML 1.0 fifth edition, as libxml2 reads names): 1, 2
+     * for one beyond U+FFFF, 0 if there is none there; {@code first} asks for a character that may start a name.
+     */
+    static int nameLength(char[] in, int at, boolean first) {
+        char c = in[at];
+        if (c < 0x80) {
+            return (ASCII_NAME[c] & (first ? NAME_START : IN_NAME)) != 0 ? 1 : 0;
+        }
+        if (Character.isHighSurrogate(c)) {
+            return at + 1 < in.length && Character.isLowSurrogate(in[at + 1])
+                    && Character.toCodePoint(c, in[at + 1]) <= 0xEFFFF ? 2 : 0;
+        }
+        if (nameStart(c)) {
+            return 1;
+        }
+        boolean inName = c == '-' || c == '.' || c >= '0' && c <= '9' || c == 0xB7 || c >= 0x300 && c <= 0x36F
+                || c == 0x203F || c == 0x2040;
+        return !first && inName ? 1 : 0;
+    }
+
+    private static final byte NAME_START = 1;
+    private static final byte IN_NAME = 2;
+    /** What each ASCII character may be in a name: most names are ASCII, and read a character at a time. */
+    private static final byte[] ASCII_NAME = new byte[0x80];
+
+    static {
+        for (char c = 0; c < 0x80; c++) {
+            boolean start = nameStart(c);
+            boolean inName = start || c == '-' || c == '.' || c >= '0' && c <= '9';
+            ASCII_NAME[c] = (byte) ((start ? NAME_START : 0) | (inName ? IN_NAME : 0));
+        }
+    }
+
+    /** Whether {@code c} (not a surrogate) may start an XML name. */
+    static boolean nameStart(char c) {
+        if (c < 0x80) {
+            return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || c == ':';
+        }
+        return c >= 0xC0 && c <= 0xD6 || c >= 0xD8 && c <= 0xF6 || c >= 0xF8 && c <= 0x2FF || c >= 0x370 && c <= 0x37D
+                || c >= 0x37F && c <= 0x1FFF || c == 0x200C || c == 0x200D || c >= 0x2070 && c <= 0x218F
+                || c >= 0x2C00 && c <= 0x2FEF || c >= 0x3001 && c <= 0xD7FF || c >= 0xF900 && c <= 0xFDCF
+                || c >= 0xFDF0 && c <= 0xFFFD;
+    }
 }
