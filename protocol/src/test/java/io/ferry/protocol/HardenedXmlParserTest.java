@@ -204,6 +204,27 @@ public class HardenedXmlParserTest {
     }
 
     @Test
+    public void aTagOfThousandsOfAttributesIsCheckedWholeAndOneOfMoreThanTenThousandRefused() throws Exception {
+        StringBuilder plain = new StringBuilder("<r");
+        StringBuilder prefixed = new StringBuilder("<r");
+        for (int i = 0; i < 4_000; i++) { // past the few looked through one by one: duplicates are found in a set
+            plain.append(" a").append(i).append("='").append(i).append('\'');
+            prefixed.append(" xmlns:p").append(i).append("='urn:").append(i).append("' p").append(i).append(":x='").append(i).append('\'');
+        }
+        assertEquals("3999", parseQuietly(parser, (plain + "/>").getBytes(StandardCharsets.UTF_8)).getDocumentElement().getAttribute("a3999"));
+        assertEquals("3999", parseQuietly(parser, (prefixed + "/>").getBytes(StandardCharsets.UTF_8)).getDocumentElement()
+                .getAttributeNS("urn:3999", "x"));
+        assertTrue(refusal(parser, plain + " a17='again'/>").endsWith("<r> has attribute a17 twice"));
+        assertTrue(refusal(parser, prefixed + " xmlns:q='urn:17' q:x='again'/>")
+                .endsWith("<r> has attributes p17:x and q:x, the same name in urn:17"));
+        StringBuilder many = new StringBuilder("<r");
+        for (int i = 0; i <= 10_000; i++) {
+            many.append(" a").append(i).append("=''");
+        }
+        assertTrue(refusal(parser, many + "/>").endsWith("<r> has more than 10000 attributes"));
+    }
+
+    @Test
     public void oversizeInputIsRefusedBeforeParsing() {
         byte[] big = new byte[HardenedXmlParser.DEFAULT_MAX_BYTES + 1];
         java.util.Arrays.fill(big, (byte) ' ');

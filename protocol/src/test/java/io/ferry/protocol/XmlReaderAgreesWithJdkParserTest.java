@@ -32,6 +32,7 @@ public class XmlReaderAgreesWithJdkParserTest {
                     + "<a xmlns=''><b/></a><c xml:lang='en' xmlns:p='urn:p'><p:d p:e='1' e='2'/></c></domain>",
             "<a><b><c><d><e><f><g><h>deep</h></g></f></e></d></c></b></a>",
             "<r xmlns:a='urn:1' xmlns:b='urn:1'><x a:k='1' b:j='2'/></r>",
+            "<r xmlns:p='urn:1' xmlns='urn:d'><a xmlns:p='urn:2' xmlns=''><p:x/><y/></a><p:y/><z/></r>",
             "<r>\u00e9\u4e2d\ud83d\ude00 mixed <b>bold</b> tail &amp; more</r>",
             "<r  a = '1'\n\tb=\"x'y\" ></r >");
 

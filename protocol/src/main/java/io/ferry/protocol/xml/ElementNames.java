@@ -1,5 +1,8 @@
 package io.ferry.protocol.xml;
 
+import java.util.HashMap;
+import java.util.Map;
+
 /**
  * Resolves a start tag's names (Namespaces in XML 1.0): declares its {@code xmlns} attributes, then finds the
  * namespace of the element and of each prefixed attribute. Refusals are returned as messages, null when all is well.
@@ -7,6 +10,7 @@ package io.ferry.protocol.xml;
 final class ElementNames {
     private String uri;
     private String localName;
+    private final Map<String, String> expandedNames = new HashMap<>(); // of the tag being resolved, if it has many
 
     /** The namespace of the element last resolved, null for none. */
     String uri() {
@@ -18,6 +22,9 @@ final class ElementNames {
     }
 
     String resolve(String qName, ScannedAttributes attributes, NamespaceScope scope) {
+        if (!expandedNames.isEmpty()) {
+            expandedNames.clear();
+        }
         for (int i = 0; i < attributes.count(); i++) {
             String name = attributes.qName(i);
             if (name.startsWith("xmlns") && (name.length() == 5 || name.charAt(5) == ':')) {
@@ -56,15 +63,29 @@ final class ElementNames {
                             + "> is not bound to a namespace";
                 }
                 attributes.resolve(i, attributeUri, name.substring(at + 1));
-                for (int j = 0; j < i; j++) {
-                    if (attributeUri.equals(attributes.uri(j)) && attributes.localName(j).equals(attributes.localName(i))) {
-                        return "<" + qName + "> has attributes " + attributes.qName(j) + " and " + name + ", the same name in "
-                                + attributeUri;
-                    }
+                String twice = sameExpandedName(attributes, i);
+                if (twice != null) {
+                    return "<" + qName + "> has attributes " + twice + " and " + name + ", the same name in " + attributeUri;
                 }
             }
         }
         return null;
+    }
+
+    /**
+     * The attribute before {@code i} with {@code i}'s namespace and local name, or null: one by one for a few, in a set
+     * beyond (a hostile tag may have thousands).
+     */
+    private String sameExpandedName(ScannedAttributes attributes, int i) {
+        if (attributes.count() <= ScannedAttributes.SCANNED) {
+            for (int j = 0; j < i; j++) {
+                if (attributes.uri(i).equals(attributes.uri(j)) && attributes.localName(i).equals(attributes.localName(j))) {
+                    return attributes.qName(j);
+                }
+            }
+            return null;
+        }
+        return expandedNames.putIfAbsent("{" + attributes.uri(i) + "}" + attributes.localName(i), attributes.qName(i));
     }
 
     /**

@@ -1,17 +1,20 @@
 package io.ferry.protocol.xml;
 
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The namespace bindings in scope at the element {@link XmlScanner} is at (Namespaces in XML 1.0): each element's
- * declarations are pushed with it and popped with it. Refusals are returned as messages, null when all is well.
+ * declarations are made with it and undone with it. A map, not a list searched: a hostile tag may declare thousands
+ * of prefixes and use each. Refusals are returned as messages, null when all is well.
  */
 final class NamespaceScope {
     static final String XML_URI = "http://www.w3.org/XML/1998/namespace";
-
-    private String[] prefixes = new String[16]; // "" for the default namespace
-    private String[] uris = new String[16]; // null where a default declaration undeclares
-    private int count;
+    private final Map<String, String> bound = new HashMap<>(); // prefix ("" for the default) to namespace, "" for none
+    private String[] undoPrefixes = new String[16];
+    private String[] undoUris = new String[16]; // what each declaration replaced, null if it replaced nothing
+    private int undoCount;
     private int[] marks = new int[16];
     private int depth;
 
@@ -19,11 +22,20 @@ final class NamespaceScope {
         if (depth == marks.length) {
             marks = Arrays.copyOf(marks, depth * 2);
         }
-        marks[depth++] = count;
+        marks[depth++] = undoCount;
     }
 
     void pop() {
-        count = marks[--depth];
+        int mark = marks[--depth];
+        while (undoCount > mark) {
+            undoCount--;
+            String previous = undoUris[undoCount];
+            if (previous == null) {
+                bound.remove(undoPrefixes[undoCount]);
+            } else {
+                bound.put(undoPrefixes[undoCount], previous);
+            }
+        }
     }
 
     /** Declares {@code prefix} ("" for {@code xmlns=}) as {@code uri} on the element just pushed. */
@@ -40,13 +52,14 @@ final class NamespaceScope {
         if (uri.isEmpty() && !prefix.isEmpty()) {
             return "the prefix " + prefix + " cannot be undeclared in XML 1.0";
         }
-        if (count == prefixes.length) {
-            prefixes = Arrays.copyOf(prefixes, count * 2);
-            uris = Arrays.copyOf(uris, count * 2);
+        if (undoCount == undoPrefixes.length) {
+            undoPrefixes = Arrays.copyOf(undoPrefixes, undoCount * 2);
+            undoUris = Arrays.copyOf(undoUris, undoCount * 2);
         }
-        prefixes[count] = prefix;
-        uris[count] = uri.isEmpty() ? null : uri;
-        count++;
+        String previous = bound.put(prefix, uri);
+        undoPrefixes[undoCount] = prefix;
+        undoUris[undoCount] = previous;
+        undoCount++;
         return null;
     }
 
@@ -58,11 +71,7 @@ final class NamespaceScope {
         if (prefix.equals("xml")) {
             return XML_URI;
         }
-        for (int i = count - 1; i >= 0; i--) {
-            if (prefixes[i].equals(prefix)) {
-                return uris[i];
-            }
-        }
-        return null;
+        String uri = bound.get(prefix);
+        return uri == null || uri.isEmpty() ? null : uri;
     }
 }

@@ -137,6 +137,9 @@ final class XmlScanner extends XmlCursor {
             if (!spaced) {
                 throw fail("the attributes of <" + qName + "> must be separated by white space");
             }
+            if (attributes.count() == ScannedAttributes.MAX_COUNT) {
+                throw fail("<" + qName + "> has more than " + ScannedAttributes.MAX_COUNT + " attributes");
+            }
             int attributeAt = pos;
             String name = name("an attribute name in <", qName);
             skipSpaces();
