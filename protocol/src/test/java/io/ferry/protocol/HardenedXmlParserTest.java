@@ -225,6 +225,16 @@ public class HardenedXmlParserTest {
     }
 
     @Test
+    public void aRefusalIsOneLineWhateverCharacterIsAtFault() {
+        assertTrue(refusal(parser, "<\n/>").endsWith("expected an element name, found U+000A"));
+        assertTrue(refusal(parser, "<a \u0085='1'/>").endsWith("expected an attribute name in <a>, found U+0085"));
+        assertTrue(refusal(parser, "<?xml version='1.0\n'?><a/>").endsWith("not closed or holds U+000A"));
+        assertTrue(refusal(parser, "<a>&\u2028;</a>").endsWith("found U+2028")); // a line separator to some readers
+        assertTrue(refusal(parser, "<a>\u0001</a>").endsWith("U+0001 is not a character XML 1.0 can carry"));
+        assertTrue(refusal(parser, "<=/>").endsWith("expected an element name, found '='"));
+    }
+
+    @Test
     public void oversizeInputIsRefusedBeforeParsing() {
         byte[] big = new byte[HardenedXmlParser.DEFAULT_MAX_BYTES + 1];
         java.util.Arrays.fill(big, (byte) ' ');

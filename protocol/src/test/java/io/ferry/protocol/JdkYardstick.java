@@ -1,6 +1,7 @@
 package io.ferry.protocol;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.fail;
 
 import io.ferry.protocol.xml.HardenedXmlParser;
@@ -77,6 +78,7 @@ final class JdkYardstick {
         try {
             actual = HardenedXmlParserTest.parseQuietly(ferry, xml);
         } catch (XmlException e) {
+            assertFalse("a refusal of more than one line: " + e.getMessage(), e.getMessage().contains("\n") || e.getMessage().contains("\r"));
             if (expected != null && (LEADING_COLON.matcher(e.getMessage()).find() || !ascii)) {
                 return false;
             }

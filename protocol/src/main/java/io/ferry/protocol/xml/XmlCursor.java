@@ -149,7 +149,7 @@ abstract class XmlCursor {
         int length = pos < end ? XmlChars.nameLength(in, pos, true) : 0;
         if (length == 0) {
             throw fail("expected " + what + (element == null ? "" : element + ">")
-                    + (pos < end ? ", found '" + in[pos] + "'" : ", found the end of the document"));
+                    + (pos < end ? ", found " + shown(in[pos]) : ", found the end of the document"));
         }
         int hash = length == 2 ? 31 * in[pos] + in[pos + 1] : in[pos];
         pos += length;
@@ -214,6 +214,13 @@ abstract class XmlCursor {
 
     Malformed failAt(int offset, String message) {
         return new Malformed(message, in, Math.min(offset, end));
+    }
+
+    /** {@code c} for a one-line message: quoted if it prints, else as U+XXXX. */
+    static String shown(char c) {
+        boolean prints = c > 0x20 && c < 0x7F || c > 0xA0 && Character.isDefined(c) && !Character.isSurrogate(c)
+                && !Character.isISOControl(c) && !Character.isSpaceChar(c) && Character.getType(c) != Character.FORMAT;
+        return prints ? "'" + c + "'" : String.format("U+%04X", (int) c);
     }
 
     static String invalid(int c) {

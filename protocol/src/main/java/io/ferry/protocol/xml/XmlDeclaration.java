@@ -53,7 +53,7 @@ final class XmlDeclaration {
         for (char c = scanner.at(scanner.pos()); c != quote; c = scanner.at(scanner.pos())) {
             boolean plain = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_';
             if (!plain) {
-                throw scanner.fail("the " + name + " in the XML declaration is not closed or holds '" + c + "'");
+                throw scanner.fail("the " + name + " in the XML declaration is not closed or holds " + XmlCursor.shown(c));
             }
             value.append(c);
             scanner.advance(1);

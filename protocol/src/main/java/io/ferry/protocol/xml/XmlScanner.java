@@ -236,7 +236,6 @@ final class XmlScanner extends XmlCursor {
         }
     }
 
-
     private void comment() throws Malformed, SAXException {
         int at = pos;
         pos += 4;
@@ -293,5 +292,4 @@ final class XmlScanner extends XmlCursor {
         pos = close + 2;
         sink.instruction(target, data);
     }
-
 }
