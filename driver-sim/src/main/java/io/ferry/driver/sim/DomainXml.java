@@ -3,6 +3,9 @@ package io.ferry.driver.sim;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
 import java.io.StringReader;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import javax.xml.XMLConstants;
 import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
@@ -34,11 +37,37 @@ final class DomainXml {
         return workload(xml).dirtyPagesPerSecond();
     }
 
+    /**
+     * The workloads of the definitions read last, by their whole text: the driver reads a definition's workload at
+     * every check, boot and arrival, and a parse of it was a twentieth of a daemon's CPU over a migration. Only
+     * definitions that were read are kept (and only small ones); one that is refused is parsed, and refused, each time.
+     */
+    private static final Map<String, Workload> READ = Collections.synchronizedMap(new LinkedHashMap<>(16, 0.75f, true) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Workload> eldest) {
+            return size() > 64;
+        }
+    });
+
     /** The workload the domain XML asks for; the defaults without the element or its attributes. */
     static Workload workload(String xml) throws HypervisorException {
         if (xml == null || xml.isBlank()) {
             return new Workload(DEFAULT_DIRTY_PAGES_PER_SECOND, false);
         }
+        Workload known = READ.get(xml);
+        if (known != null) {
+            return known;
+        }
+        Workload read = read(xml);
+        if (xml.length() <= 64 * 1024) { // 64 of them, at most 8 MiB kept
+            READ.put(xml, read);
+        }
+        return read;
+    }
+
+    private static Workload read(String xml) throws HypervisorException {
         Element workload = null;
         for (Node metadata = parse(xml).getFirstChild(); metadata != null; metadata = metadata.getNextSibling()) {
             if (!(metadata instanceof Element m) || m.getNamespaceURI() != null || !m.getLocalName().equals("metadata")) {

@@ -77,6 +77,21 @@ public class SimHypervisorTest {
     }
 
     @Test
+    public void eachDefinitionKeepsItsOwnWorkloadAndARefusedOneIsRefusedEveryTime() throws Exception {
+        for (int round = 0; round < 3; round++) { // read again and again, alternately, from what was read before
+            for (int rate = 1; rate <= 100; rate++) {
+                assertEquals(rate, DomainXml.dirtyPagesPerSecond("<domain><metadata><s:workload xmlns:s='"
+                        + DomainXml.NAMESPACE + "' dirty-pages-per-second='" + rate + "'/></metadata></domain>"));
+            }
+            assertTrue(DomainXml.workload("<domain><metadata><s:workload xmlns:s='" + DomainXml.NAMESPACE
+                    + "' fill='random'/></metadata></domain>").randomFill());
+            HypervisorException e = assertThrows(HypervisorException.class, () -> DomainXml.workload("<domain><metadata><s:workload"
+                    + " xmlns:s='" + DomainXml.NAMESPACE + "' fill='ones'/></metadata></domain>"));
+            assertEquals("invalid sim:workload fill 'ones': expected 'zero' or 'random'", e.getMessage());
+        }
+    }
+
+    @Test
     public void bootFillsMemoryFromTheUuid() throws Exception {
         UUID uuid = UUID.randomUUID();
         VirtualMachine a = hypervisor.boot(spec("a", uuid, 8 * MIB_KIB, 0), tmp.newFolder().toPath());
