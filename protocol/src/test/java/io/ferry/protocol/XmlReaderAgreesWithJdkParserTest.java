@@ -34,7 +34,9 @@ public class XmlReaderAgreesWithJdkParserTest {
             "<r xmlns:a='urn:1' xmlns:b='urn:1'><x a:k='1' b:j='2'/></r>",
             "<r xmlns:p='urn:1' xmlns='urn:d'><a xmlns:p='urn:2' xmlns=''><p:x/><y/></a><p:y/><z/></r>",
             "<r>\u00e9\u4e2d\ud83d\ude00 mixed <b>bold</b> tail &amp; more</r>",
-            "<r  a = '1'\n\tb=\"x'y\" ></r >");
+            "<r  a = '1'\n\tb=\"x'y\" ></r >",
+            "<?xml version='1.0' encoding='ISO-8859-1'?><r>ASCII alone</r>",
+            "<?xml version='1.0' encoding='UTF-16'?><r>not UTF-16</r>");
 
     private final JdkYardstick yardstick = new JdkYardstick();
     private final HardenedXmlParser ferry = new HardenedXmlParser(1 << 20, JdkYardstick.DEPTH);
@@ -85,6 +87,14 @@ public class XmlReaderAgreesWithJdkParserTest {
             XmlException e = assertThrows(XmlException.class, () -> ferry.parse(bad.getBytes(StandardCharsets.UTF_8), "c"));
             assertTrue(e.getMessage(), e.getMessage().endsWith("is not a qualified name"));
         }
+    }
+
+    @Test
+    public void aDocumentNotAllAsciiInAnotherEncodingIsRefusedNamingIt() {
+        byte[] latin1 = "<?xml version='1.0' encoding='ISO-8859-1'?><a>caf\u00e9</a>".getBytes(StandardCharsets.UTF_8);
+        XmlException e = assertThrows(XmlException.class, () -> ferry.parse(latin1, "definition"));
+        assertEquals("malformed definition (line 1, column 42): the document declares encoding ISO-8859-1; only UTF-8 is"
+                + " read, or a document all ASCII in an encoding that extends ASCII", e.getMessage());
     }
 
     @Test

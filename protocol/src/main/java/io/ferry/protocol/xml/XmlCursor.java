@@ -196,6 +196,16 @@ abstract class XmlCursor {
         return -1;
     }
 
+    /** Whether every character of the document is ASCII. */
+    boolean allAscii() {
+        for (int i = 0; i < end; i++) {
+            if (in[i] >= 0x80) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     char at(int offset) {
         return offset < end ? in[offset] : 0;
     }

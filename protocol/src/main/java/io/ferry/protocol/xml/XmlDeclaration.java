@@ -1,5 +1,9 @@
 package io.ferry.protocol.xml;
 
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /** The XML declaration, {@code <?xml version="1.0" encoding="UTF-8" standalone="yes"?>}: read, checked, dropped. */
 final class XmlDeclaration {
     private XmlDeclaration() {
@@ -16,8 +20,10 @@ final class XmlDeclaration {
             throw scanner.fail("XML version " + version + " is not read here, only 1.0");
         }
         String encoding = pseudoAttribute(scanner, "encoding");
-        if (encoding != null && !encoding.equalsIgnoreCase("UTF-8") && !encoding.equalsIgnoreCase("UTF8")) {
-            throw scanner.fail("the document declares encoding " + encoding + "; only UTF-8 is read");
+        if (encoding != null && !encoding.equalsIgnoreCase("UTF-8") && !encoding.equalsIgnoreCase("UTF8")
+                && !(asciiCompatible(encoding) && scanner.allAscii())) {
+            throw scanner.fail("the document declares encoding " + encoding
+                    + "; only UTF-8 is read, or a document all ASCII in an encoding that extends ASCII");
         }
         String standalone = pseudoAttribute(scanner, "standalone");
         if (standalone != null && !standalone.equals("yes") && !standalone.equals("no")) {
@@ -28,6 +34,29 @@ final class XmlDeclaration {
             throw scanner.fail("the XML declaration must end with '?>'");
         }
         scanner.advance(2);
+    }
+
+    /**
+     * Whether {@code encoding} writes ASCII as ASCII (ISO-8859-1, windows-1252, US-ASCII...): a document of ASCII
+     * characters alone reads the same in it as in UTF-8, as the JDK's parser and libxml2 read it.
+     */
+    private static boolean asciiCompatible(String encoding) {
+        try {
+            return Charset.isSupported(encoding) && Arrays.equals(ASCII.getBytes(Charset.forName(encoding)),
+                    ASCII.getBytes(StandardCharsets.US_ASCII));
+        } catch (IllegalArgumentException e) { // an illegal charset name
+            return false;
+        }
+    }
+
+    private static final String ASCII;
+
+    static {
+        StringBuilder ascii = new StringBuilder("\t\n\r");
+        for (char c = 0x20; c < 0x7F; c++) {
+            ascii.append(c);
+        }
+        ASCII = ascii.toString();
     }
 
     /** The value of {@code name} if it comes next, after white space; else null, nothing read. */
