@@ -134,11 +134,16 @@ public class DataChannelIT {
         void run() throws Exception;
     }
 
-    /** Every byte that crossed loopback over TCP while {@code action} ran, as tcpdump captured it. */
+    /**
+     * Every byte that crossed loopback over TCP while {@code action} ran, as tcpdump captured it: all of it, or the
+     * test fails (a capture that lost packets on a busy machine saw fewer pages in the plain migration, and would
+     * prove little in the encrypted one). The kernel's buffer holds a whole 16 MiB migration, and tcpdump is stopped
+     * only once it has written its backlog.
+     */
     private static byte[] captured(Action action) throws Exception {
         Path file = Files.createTempFile(Installation.work(), "capture", ".pcap");
         Path log = Files.createTempFile(Installation.work(), "tcpdump", ".log");
-        Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-U", "-s", "0", "-w", file.toString(), "tcp")
+        Process tcpdump = new ProcessBuilder("tcpdump", "-i", "lo", "-U", "-B", "65536", "-s", "0", "-w", file.toString(), "tcp")
                 .redirectErrorStream(true).redirectOutput(log.toFile()).start();
         try {
             Poll.until("tcpdump to listen", () -> {
@@ -148,10 +153,20 @@ public class DataChannelIT {
                 return Files.readString(log).contains("listening on lo");
             });
             action.run();
+            long[] size = {-1};
+            Poll.until("tcpdump to write the last of its backlog", () -> { // stopped early, it drops what it holds
+                long now = Files.size(file);
+                boolean still = now == size[0];
+                size[0] = now;
+                Thread.sleep(500);
+                return still && Files.size(file) == now;
+            });
         } finally {
-            tcpdump.destroy();
+            tcpdump.destroy(); // SIGTERM: it writes its counts
             tcpdump.waitFor(30, TimeUnit.SECONDS);
         }
+        String counts = Files.readString(log);
+        assertTrue("the capture lost packets:\n" + counts, counts.contains("\n0 packets dropped by kernel"));
         return Files.readAllBytes(file);
     }
 
