@@ -56,14 +56,7 @@ public final class HardenedXmlParser {
      * {@code SAXException} the handler throws refuses the document too.
      */
     public void read(byte[] xml, String what, ContentHandler handler) throws XmlException {
-        SaxEvents events = new SaxEvents(handler);
-        try {
-            events.startDocument();
-            scan(xml, what, events);
-            events.endDocument();
-        } catch (SAXException e) {
-            throw new XmlException("malformed " + what + ": " + oneLine(e.getMessage()), e);
-        }
+        scan(xml, what, new SaxEvents(handler));
     }
 
     private void scan(byte[] xml, String what, XmlSink sink) throws XmlException {

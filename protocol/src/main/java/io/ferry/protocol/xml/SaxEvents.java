@@ -21,11 +21,13 @@ final class SaxEvents implements XmlSink {
         this.handler = handler;
     }
 
-    void startDocument() throws SAXException {
+    @Override
+    public void startDocument() throws SAXException {
         handler.startDocument();
     }
 
-    void endDocument() throws SAXException {
+    @Override
+    public void endDocument() throws SAXException {
         handler.endDocument();
     }
 

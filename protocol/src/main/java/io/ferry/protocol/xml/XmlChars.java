@@ -87,12 +87,13 @@ public final class XmlChars {
             return at + 1 < in.length && Character.isLowSurrogate(in[at + 1])
                     && Character.toCodePoint(c, in[at + 1]) <= 0xEFFFF ? 2 : 0;
         }
-        if (nameStart(c)) {
-            return 1;
-        }
-        boolean inName = c == '-' || c == '.' || c >= '0' && c <= '9' || c == 0xB7 || c >= 0x300 && c <= 0x36F
+        return (first ? nameStart(c) : inName(c)) ? 1 : 0;
+    }
+
+    /** Whether {@code c} (not a surrogate) may stand in an XML name after its first character. */
+    private static boolean inName(char c) {
+        return nameStart(c) || c == '-' || c == '.' || c >= '0' && c <= '9' || c == 0xB7 || c >= 0x300 && c <= 0x36F
                 || c == 0x203F || c == 0x2040;
-        return !first && inName ? 1 : 0;
     }
 
     private static final byte NAME_START = 1;
@@ -102,9 +103,7 @@ public final class XmlChars {
 
     static {
         for (char c = 0; c < 0x80; c++) {
-            boolean start = nameStart(c);
-            boolean inName = start || c == '-' || c == '.' || c >= '0' && c <= '9';
-            ASCII_NAME[c] = (byte) ((start ? NAME_START : 0) | (inName ? IN_NAME : 0));
+            ASCII_NAME[c] = (byte) ((nameStart(c) ? NAME_START : 0) | (inName(c) ? IN_NAME : 0));
         }
     }
 

@@ -34,6 +34,7 @@ final class XmlScanner extends XmlCursor {
     }
 
     private void document() throws Malformed, SAXException {
+        sink.startDocument();
         if (end > 0 && in[0] == '\uFEFF') {
             pos = 1; // a byte order mark
         }
@@ -52,6 +53,7 @@ final class XmlScanner extends XmlCursor {
         if (pos < end) {
             throw fail((in[pos] == '<' ? "markup" : "text") + " is not allowed after the root element");
         }
+        sink.endDocument();
     }
 
     /** Comments, processing instructions and white space around the root element. */

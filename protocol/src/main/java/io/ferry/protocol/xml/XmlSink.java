@@ -7,6 +7,12 @@ import org.xml.sax.SAXException;
  * resolved against their namespaces. Text is reported whole between two pieces of markup, references replaced.
  */
 interface XmlSink {
+    default void startDocument() throws SAXException {
+    }
+
+    default void endDocument() throws SAXException {
+    }
+
     void startElement(String uri, String localName, String qName, ScannedAttributes attributes) throws SAXException;
 
     void endElement(String uri, String localName, String qName) throws SAXException;
