@@ -4,8 +4,9 @@
  * metadata as a daemon registers it ({@link io.ferry.testkit.SectionMetadata}), round trips through the real cookie
  * codec ({@link io.ferry.testkit.CookieRoundTrip}) and a two-host migration ({@link io.ferry.testkit.TwoHosts}).
  * 1.2: {@link io.ferry.testkit.TestSectionContext#checkOnly()}, a check's context.
+ * 1.3: {@link io.ferry.testkit.InMemorySnapshotStore}, a snapshot store that reads snapshots as a daemon's does.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package io.ferry.testkit;
 

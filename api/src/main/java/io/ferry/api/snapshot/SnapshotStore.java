@@ -20,6 +20,16 @@ public interface SnapshotStore {
 
     Optional<String> current(java.util.UUID domain) throws IOException;
 
+    /**
+     * Reads an incoming snapshot document as {@link #stage} checks it, under this host's limits: its name and its
+     * parent's (null for a root) as its XML says them. Refuses, on one line, a document that is malformed, not a
+     * {@code <domainsnapshot>} with a {@code <name>}, with a {@code <parent>} without one, or with a name this
+     * store cannot keep. Thread-safe; {@link #stage} does not parse again what this returned.
+     *
+     * @since 1.1
+     */
+    Snapshot read(String xml) throws IOException;
+
     /** Stages a migration's incoming snapshots; nothing is visible until {@link #commit}. */
     void stage(String migrationId, java.util.UUID domain, List<Snapshot> snapshots, String current) throws IOException;
 

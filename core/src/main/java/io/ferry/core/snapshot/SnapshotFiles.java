@@ -2,9 +2,6 @@ package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.daemon.Daemon;
-import io.ferry.protocol.Xml;
-import io.ferry.protocol.xml.HardenedXmlParser;
-import io.ferry.protocol.xml.XmlException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +12,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
@@ -24,7 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
+import java.util.WeakHashMap;
 import java.util.stream.Stream;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -46,10 +44,15 @@ public class SnapshotFiles implements SnapshotStore {
     private static final String PACK = "snapshots.pack";
     private static final String PACK_PREFIX = "migrated-";
     private static final String PACK_SUFFIX = ".pack";
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
 
     private final Path root;
-    private final HardenedXmlParser parser;
+    private final SnapshotReader reader;
+    /**
+     * What {@link #read} returned, by value, while its caller holds it: {@link #stage} does not parse those again
+     * (a record is equal only to one with the same name, parent and XML, so a snapshot that names itself other than
+     * its XML does is still read and refused).
+     */
+    private final Set<Snapshot> readHere = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     /** Per domain: the snapshot names, the current mark and the log's sound length, as read once. */
     private final Map<UUID, Names> names = new HashMap<>();
 
@@ -67,8 +70,15 @@ public class SnapshotFiles implements SnapshotStore {
     /** A store in {@code stateDir}, reading snapshots of definitions within these cookie limits (tools and benchmarks). */
     public SnapshotFiles(Path stateDir, int cookieMaxBytes, int cookieMaxDepth) throws IOException {
         this.root = Files.createDirectories(stateDir.resolve("snapshots"));
-        // a snapshot holds a definition within those limits, one level down, beside its own few elements
-        this.parser = new HardenedXmlParser(cookieMaxBytes + 64 * 1024, cookieMaxDepth + 1);
+        this.reader = new SnapshotReader(cookieMaxBytes, cookieMaxDepth);
+    }
+
+    /** Not synchronized: migrations read their snapshots at once, each parse on its own. */
+    @Override
+    public Snapshot read(String xml) throws IOException {
+        Snapshot snapshot = reader.read(xml);
+        readHere.add(snapshot);
+        return snapshot;
     }
 
     @Override
@@ -78,11 +88,11 @@ public class SnapshotFiles implements SnapshotStore {
         if (Files.isDirectory(dir)) {
             try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
                 for (Path file : files) {
-                    put(byName, parse(readUtf8(file), file.toString()));
+                    put(byName, reader.readBack(readUtf8(file), file.toString()));
                 }
             }
             for (Path pack : packs(dir)) {
-                for (Snapshot snapshot : SnapshotPack.read(Files.readAllBytes(pack), pack, this::parse)) {
+                for (Snapshot snapshot : SnapshotPack.read(Files.readAllBytes(pack), pack, reader::readBack)) {
                     put(byName, snapshot);
                 }
             }
@@ -108,12 +118,12 @@ public class SnapshotFiles implements SnapshotStore {
      * store could not read back is refused, and the snapshot and its mark are one append, one sync.
      */
     public synchronized void add(UUID domain, Snapshot snapshot) throws IOException {
-        requireName(snapshot.name());
+        SnapshotReader.requireName(snapshot.name());
         Names known = names(domain);
         if (known.all.contains(snapshot.name())) {
             throw new IOException("domain snapshot '" + snapshot.name() + "' already exists");
         }
-        parse(snapshot.xml(), "snapshot '" + snapshot.name() + "'");
+        reader.readBack(snapshot.xml(), "snapshot '" + snapshot.name() + "'");
         known.logBytes = append(domain, known, snapshot, snapshot.name());
         known.all.add(snapshot.name());
         known.current = snapshot.name();
@@ -121,7 +131,7 @@ public class SnapshotFiles implements SnapshotStore {
 
     /** Makes an existing snapshot the current one ({@code snapshot-current NAME SNAP}). */
     public synchronized void setCurrent(UUID domain, String name) throws IOException {
-        requireName(name);
+        SnapshotReader.requireName(name);
         Names known = names(domain);
         if (!known.all.contains(name)) {
             throw new IOException("Domain snapshot not found: no domain snapshot with matching name '" + name + "'");
@@ -144,18 +154,14 @@ public class SnapshotFiles implements SnapshotStore {
 
     /**
      * Checks each snapshot reads back here, under this host's limits, and names itself and its parent as the
-     * caller says (the caller checked the hierarchy by those names); one parse each.
+     * caller says (the caller checked the hierarchy by those names): read again unless {@link #read} gave it.
      */
     @Override
     public synchronized void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) throws IOException {
         Path dir = staging(migrationId);
         for (Snapshot snapshot : snapshots) {
-            requireName(snapshot.name());
-            // what a peer sends must read back here, under this host's limits
-            Snapshot read = parse(snapshot.xml(), "snapshot '" + snapshot.name() + "' of migration " + migrationId);
-            if (!read.name().equals(snapshot.name()) || !java.util.Objects.equals(read.parent(), snapshot.parent())) {
-                throw new IOException("snapshot '" + snapshot.name() + "' of migration " + migrationId + " names itself '"
-                        + read.name() + "' with parent '" + read.parent() + "'");
+            if (!readHere.contains(snapshot)) { // what a peer sends must read back here, under this host's limits
+                reader.requireAsClaimed(snapshot, "snapshot '" + snapshot.name() + "' of migration " + migrationId);
             }
         }
         delete(dir);
@@ -225,7 +231,7 @@ public class SnapshotFiles implements SnapshotStore {
                 }
             }
             for (Path pack : packs(dir)) {
-                SnapshotPack.read(Files.readAllBytes(pack), pack, this::parse).forEach(s -> known.all.add(s.name()));
+                SnapshotPack.read(Files.readAllBytes(pack), pack, reader::readBack).forEach(s -> known.all.add(s.name()));
             }
             SnapshotLog.Contents log = SnapshotLog.read(dir.resolve(SnapshotLog.FILE));
             log.snapshots().forEach(s -> known.all.add(s.name()));
@@ -270,37 +276,6 @@ public class SnapshotFiles implements SnapshotStore {
             Snapshot s = lineage.pop();
             added.add(s.name());
             ordered.add(s);
-        }
-    }
-
-    /** @param where names the snapshot's file, or the snapshot on its way in, in errors; returns it with its name and parent */
-    private Snapshot parse(String xml, String where) throws IOException {
-        SnapshotHead head = new SnapshotHead();
-        try {
-            parser.read(xml.getBytes(StandardCharsets.UTF_8), "domain snapshot", head);
-        } catch (XmlException e) {
-            throw new IOException(where + ": " + e.getMessage(), e);
-        }
-        if (!"domainsnapshot".equals(head.root()) || head.name() == null) {
-            throw new IOException(where + " is not a <domainsnapshot> with a <name>");
-        }
-        String parent = head.parentName();
-        return new Snapshot(name(head.name(), where), parent == null ? null : name(parent, where), xml);
-    }
-
-    /** A name as the XML holds it: trimmed, as a migration's destination reads it, and one the store can store. */
-    static String name(String text, String where) throws IOException {
-        try {
-            requireName(text.trim());
-        } catch (IOException e) {
-            throw new IOException(where + ": " + e.getMessage(), e);
-        }
-        return text.trim();
-    }
-
-    static void requireName(String name) throws IOException {
-        if (name == null || !NAME.matcher(name).matches()) {
-            throw new IOException("invalid snapshot name " + (name == null ? "(none)" : Xml.quote(name)));
         }
     }
 

@@ -29,6 +29,11 @@ final class SnapshotHead extends DefaultHandler {
         return name == null ? null : name.toString();
     }
 
+    /** Whether the root has a {@code <parent>}. */
+    boolean parentSeen() {
+        return parentSeen;
+    }
+
     /** The text of the first {@code <name>} of the root's first {@code <parent>}, or null if it has none. */
     String parentName() {
         return parentName == null ? null : parentName.toString();

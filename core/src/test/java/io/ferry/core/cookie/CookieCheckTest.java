@@ -18,9 +18,12 @@ import io.ferry.core.section.CheckHost;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
+import io.ferry.core.snapshot.SnapshotReader;
 import io.ferry.plugin.snapshots.SnapshotsSection;
 import io.ferry.protocol.DaemonMessages.Checked;
 import io.ferry.protocol.DaemonMessages.CheckedSection;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -84,6 +87,11 @@ public class CookieCheckTest {
         @Override
         public Optional<String> current(UUID domain) {
             return Optional.of("s1");
+        }
+
+        @Override
+        public Snapshot read(String xml) throws IOException {
+            return new SnapshotReader(HardenedXmlParser.DEFAULT_MAX_BYTES, HardenedXmlParser.DEFAULT_MAX_DEPTH).read(xml);
         }
 
         @Override

@@ -25,6 +25,11 @@ final class FakeSnapshots implements SnapshotStore {
     }
 
     @Override
+    public Snapshot read(String xml) {
+        throw new UnsupportedOperationException("the engine reads no snapshot");
+    }
+
+    @Override
     public void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) {
     }
 

@@ -187,6 +187,55 @@ public class SnapshotFilesTest {
         }
     }
 
+    /**
+     * What {@code read} gave is staged without a second parse; anything else, one equal in name and parent but not in
+     * XML among it, is read again and refused if it lies.
+     */
+    @Test
+    public void whatTheStoreReadIsStagedAndALieBesideItIsStillRefused() throws Exception {
+        SnapshotFiles store = store();
+        Snapshot root = store.read(snapshot("r", null).xml());
+        Snapshot child = store.read(" <domainsnapshot><parent><name> r </name></parent><name>c</name></domainsnapshot>");
+        assertEquals(new Snapshot("c", "r", child.xml()), child);
+        Snapshot lying = new Snapshot("c", "r", snapshot("d", "r").xml());
+        try {
+            store.stage("m5", DOMAIN, List.of(root, lying), "c");
+            fail("a snapshot that names itself otherwise was staged beside read ones");
+        } catch (IOException e) {
+            assertEquals("snapshot 'c' of migration m5 names itself 'd' with parent 'r'", e.getMessage());
+        }
+        store.stage("m5", DOMAIN, List.of(root, child), "c");
+        store.commit("m5");
+        assertEquals(List.of(root, child), store.list(DOMAIN));
+    }
+
+    /** An incoming snapshot is refused on one line naming what is wrong, and a {@code <parent>} must name one. */
+    @Test
+    public void anIncomingSnapshotIsReadAsTheStoreReadsOrRefused() throws Exception {
+        SnapshotFiles store = store();
+        assertEquals(new Snapshot("a-bc", null, "<domainsnapshot><name>a<!-- x -->&#45;<![CDATA[b]]>&#99;</name></domainsnapshot>"),
+                store.read("<domainsnapshot><name>a<!-- x -->&#45;<![CDATA[b]]>&#99;</name></domainsnapshot>"));
+        String[][] refused = {
+            {"<domainsnapshot><name>b</name><parent/></domainsnapshot>", "snapshot 'b' has a <parent> without a <name>"},
+            {"<domain><name>b</name></domain>", "a <domain> is not a <domainsnapshot> with a <name>"},
+            {"<domainsnapshot><parent><name>b</name></parent></domainsnapshot>", "a <domainsnapshot> is not a <domainsnapshot> with a <name>"},
+            {"<domainsnapshot><name>a b</name></domainsnapshot>", "invalid snapshot name 'a b'"},
+            {"<domainsnapshot><name>a</name>", "malformed domain snapshot (line 1, column 31): the document ends inside <domainsnapshot>"},
+            {"<domainsnapshot><name>a</name>" + "<d>".repeat(65) + "</d>".repeat(65) + "</domainsnapshot>",
+                "malformed domain snapshot (line 1, column 223): elements nest deeper than allowed: <d> is at depth 66, over the limit of 65"},
+        };
+        for (String[] xmlAndWhy : refused) {
+            try {
+                store.read(xmlAndWhy[0]);
+                fail("the store read " + xmlAndWhy[0]);
+            } catch (IOException e) {
+                assertEquals(xmlAndWhy[1], e.getMessage());
+            }
+        }
+        assertEquals("a definition 64 deep", "a", store.read("<domainsnapshot><name>a</name>" + "<d>".repeat(64) + "</d>".repeat(64)
+                + "</domainsnapshot>").name());
+    }
+
     /** The store reads a snapshot's first name and its first parent's first name, all their text, trimmed. */
     @Test
     public void aSnapshotIsNamedByItsFirstNameAndItsFirstParentsFirstName() throws Exception {

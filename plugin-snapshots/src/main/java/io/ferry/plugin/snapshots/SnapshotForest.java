@@ -1,7 +1,9 @@
 package io.ferry.plugin.snapshots;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -13,9 +15,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Incoming {@code <domainsnapshot>} documents checked as a hierarchy: each parent present, no cycle. The core's store
- * parses each once more under this host's limits when it stages it, and checks it names itself and its parent as
- * read here ({@link SnapshotNames}).
+ * Incoming {@code <domainsnapshot>} documents checked as a hierarchy: each parent present, no cycle. Each is read by
+ * the core's store ({@link SnapshotStore#read}: this host's limits, its name and its parent's), which then stages
+ * what it read without parsing it again.
  */
 final class SnapshotForest {
     private SnapshotForest() {
@@ -26,12 +28,16 @@ final class SnapshotForest {
     }
 
     /** The hierarchy of what the stream carried. */
-    static Forest of(SnapshotStream.Contents contents) throws CookieException {
-        SnapshotNames parser = new SnapshotNames();
+    static Forest of(SnapshotStream.Contents contents, SnapshotStore reader) throws CookieException {
         Map<String, Snapshot> byName = new LinkedHashMap<>();
         String current = null;
         for (int i = 0; i < contents.xmls().size(); i++) {
-            Snapshot snapshot = parser.read(contents.xmls().get(i));
+            Snapshot snapshot;
+            try {
+                snapshot = reader.read(contents.xmls().get(i));
+            } catch (IOException e) { // the store reads from memory: what it refuses is the peer's
+                throw new CookieException("snapshots stream: snapshot " + (i + 1) + ": " + e.getMessage(), e);
+            }
             if (byName.put(snapshot.name(), snapshot) != null) {
                 throw new CookieException("snapshots stream carries snapshot '" + snapshot.name() + "' twice");
             }

@@ -89,7 +89,7 @@ public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
         try (InputStream in = stream.open()) {
             contents = SnapshotStream.read(in, value);
         }
-        SnapshotForest.Forest forest = SnapshotForest.of(contents);
+        SnapshotForest.Forest forest = SnapshotForest.of(contents, store);
         Optional<CheckOnly> check = context.capability(CheckOnly.class);
         if (check.isPresent()) {
             check.get().wouldDo("stage " + forest.parentsFirst().size() + " snapshots (current: " + forest.current() + ")");

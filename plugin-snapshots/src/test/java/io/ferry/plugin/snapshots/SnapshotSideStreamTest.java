@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.testkit.InMemorySnapshotStore;
 import io.ferry.testkit.SectionMetadata;
 import io.ferry.testkit.TestSectionContext;
 import io.ferry.testkit.TwoHosts;
@@ -21,8 +22,8 @@ import org.junit.Test;
 
 /** The snapshots section's bake (descriptor and side stream) and eat (bounded read, checks, staging). */
 public class SnapshotSideStreamTest {
-    private final FakeStore source = new FakeStore();
-    private final FakeStore destination = new FakeStore();
+    private final InMemorySnapshotStore source = new InMemorySnapshotStore();
+    private final InMemorySnapshotStore destination = new InMemorySnapshotStore();
 
     static Snapshot snapshot(String name, String parent) {
         String xml = "<domainsnapshot><name>" + name + "</name><state>running</state>"
@@ -140,28 +141,32 @@ public class SnapshotSideStreamTest {
                 snapshot("r", null), snapshot("a", "c"), snapshot("b", "a"), snapshot("c", "b"));
         assertHierarchyRefused("snapshot 'a' is part of a parent cycle in the snapshots stream", snapshot("a", "a"));
         assertHierarchyRefused("snapshots stream carries snapshot 'a' twice", snapshot("a", null), snapshot("a", null));
-        assertHierarchyRefused("snapshots stream carries a <domain> that is not a <domainsnapshot> with a <name>",
-                new Snapshot("x", null, "<domain><name>x</name></domain>"));
+        assertHierarchyRefused("snapshots stream: snapshot 2: a <domain> is not a <domainsnapshot> with a <name>",
+                snapshot("a", null), new Snapshot("x", null, "<domain><name>x</name></domain>"));
+        assertHierarchyRefused("snapshots stream: snapshot 1: snapshot 'b' has a <parent> without a <name>",
+                new Snapshot("b", null, "<domainsnapshot><name>b</name><parent/></domainsnapshot>"));
+        assertHierarchyRefused("snapshots stream: snapshot 1: invalid snapshot name '../b'",
+                new Snapshot("b", null, "<domainsnapshot><name>../b</name></domainsnapshot>"));
         FakeContext context = new FakeContext();
         SnapshotDescriptor descriptor = bake(context, List.of(new Snapshot("x", null,
                 "<!DOCTYPE d [<!ENTITY e SYSTEM 'file:///etc/passwd'>]><domainsnapshot><name>&e;</name></domainsnapshot>")), null);
         CookieException e = assertThrows(CookieException.class, () -> eat(context, descriptor));
-        assertTrue(e.getMessage(), e.getMessage().startsWith("snapshots stream carries a malformed <domainsnapshot>: ")
-                && e.getMessage().contains("DOCTYPE"));
+        assertEquals("snapshots stream: snapshot 1: malformed domain snapshot (line 1, column 1): a DOCTYPE is not allowed"
+                + " (DTDs and entities are refused)", e.getMessage());
     }
 
     @Test
     public void aDeeplyNestedSnapshotIsRefusedNotOverflowingTheStack() throws Exception {
         // 100,000 levels (0.7 MB, within the 4 MiB per snapshot) made DOM overflow the stack reading <name>; the
-        // streaming reader refuses elements in a <name>, and nesting anywhere past the core's limit
+        // store's reader refuses nesting anywhere past the core's limit, where it starts
         String nested = "<x>".repeat(100_000) + "a" + "</x>".repeat(100_000);
         for (String deep : List.of("<domainsnapshot><name>" + nested + "</name></domainsnapshot>",
                 "<domainsnapshot><name>a</name><description>" + nested + "</description></domainsnapshot>")) {
             FakeContext context = new FakeContext();
             CookieException e = assertThrows(CookieException.class,
                     () -> eat(context, bake(context, List.of(new Snapshot("a", null, deep)), null)));
-            assertTrue(e.getMessage(), e.getMessage().startsWith("snapshots stream carries a malformed <domainsnapshot>: "));
-            assertTrue(e.getMessage(), deep.contains("<name><x>") || e.getMessage().contains("maxElementDepth"));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("snapshots stream: snapshot 1: malformed domain snapshot (line 1, column "));
+            assertTrue(e.getMessage(), e.getMessage().endsWith("elements nest deeper than allowed: <x> is at depth 66, over the limit of 65"));
             assertTrue(destination.staged.isEmpty());
         }
     }

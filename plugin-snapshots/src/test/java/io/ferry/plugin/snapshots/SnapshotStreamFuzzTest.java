@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.ferry.api.cookie.CookieException;
+import io.ferry.testkit.InMemorySnapshotStore;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -26,7 +27,7 @@ class SnapshotStreamFuzzTest {
             "\u0000\u0000\u0000\u0002\u0001"})
     @FuzzTest(maxDuration = "30m", maxExecutions = 10_000_000)
     void streamsAreStagedOrRefusedAndWhatIsStagedMigratesAgain(byte[] stream) throws IOException {
-        FakeStore destination = new FakeStore();
+        InMemorySnapshotStore destination = new InMemorySnapshotStore();
         FakeContext context = new FakeContext();
         context.stream.bytes = stream;
         int count = stream.length < 4 ? 0 : ByteBuffer.wrap(stream).getInt();
@@ -38,13 +39,13 @@ class SnapshotStreamFuzzTest {
             assertFalse(message.contains("\n") || message.contains("\r"), () -> "a refusal must be one line: " + message);
             return;
         }
-        FakeStore source = new FakeStore();
+        InMemorySnapshotStore source = new InMemorySnapshotStore();
         source.snapshots.put(context.domainUuid(), destination.staged.get("m1"));
         if (destination.stagedCurrent.get("m1") != null) {
             source.current.put(context.domainUuid(), destination.stagedCurrent.get("m1"));
         }
         FakeContext again = new FakeContext();
-        FakeStore next = new FakeStore();
+        InMemorySnapshotStore next = new InMemorySnapshotStore();
         var descriptor = new SnapshotsSection(source).bake(again);
         if (descriptor.isPresent()) {
             try {

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertThrows;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.testkit.CookieRoundTrip;
 import io.ferry.testkit.Fragments;
+import io.ferry.testkit.InMemorySnapshotStore;
 import java.util.List;
 import java.util.Optional;
 import org.junit.Test;
@@ -13,7 +14,7 @@ import org.w3c.dom.Element;
 
 /** Ferry's own {@code <snapshots>} cookie section. */
 public class SnapshotsSectionTest {
-    private final SnapshotsSection section = new SnapshotsSection(new FakeStore());
+    private final SnapshotsSection section = new SnapshotsSection(new InMemorySnapshotStore());
 
     private Element format(SnapshotDescriptor value) {
         Element fragment = Fragments.empty("snapshots");

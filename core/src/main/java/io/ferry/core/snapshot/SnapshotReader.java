@@ -1,0 +1,95 @@
+package io.ferry.core.snapshot;
+
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.protocol.Xml;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.protocol.xml.XmlException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+import java.util.regex.Pattern;
+
+/**
+ * Reads a {@code <domainsnapshot>} under this host's limits: its name and its parent's, as the store keeps them.
+ * Thread-safe. The store reads what it keeps and what migrations bring with it, and the section test kit compiles it
+ * in, so that a section's tests read snapshots as a daemon does.
+ */
+public final class SnapshotReader {
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,127}");
+
+    private final HardenedXmlParser parser;
+
+    /** Reads snapshots of definitions within these cookie limits ({@code ferryd --cookie-max-bytes}, depth). */
+    public SnapshotReader(int cookieMaxBytes, int cookieMaxDepth) {
+        // a snapshot holds a definition within those limits, one level down, beside its own few elements
+        this.parser = new HardenedXmlParser(cookieMaxBytes + 64 * 1024, cookieMaxDepth + 1);
+    }
+
+    /**
+     * A snapshot on its way in ({@link io.ferry.api.snapshot.SnapshotStore#read}): as {@link #readBack}, and a
+     * {@code <parent>} must name its snapshot. Refusals are one line and name no file.
+     */
+    public Snapshot read(String xml) throws IOException {
+        SnapshotHead head = head(xml, "");
+        if (!"domainsnapshot".equals(head.root()) || head.name() == null) {
+            throw new IOException("a <" + head.root() + "> is not a <domainsnapshot> with a <name>");
+        }
+        String name = requireName(head.name().trim());
+        if (head.parentSeen() && head.parentName() == null) {
+            throw new IOException("snapshot '" + name + "' has a <parent> without a <name>");
+        }
+        return new Snapshot(name, head.parentName() == null ? null : requireName(head.parentName().trim()), xml);
+    }
+
+    /**
+     * A snapshot the store keeps or stages, read back: a {@code <parent>} without a {@code <name>} is a root, as
+     * the store has always read it. {@code where} names the file, or the snapshot, in refusals.
+     */
+    Snapshot readBack(String xml, String where) throws IOException {
+        SnapshotHead head = head(xml, where + ": ");
+        if (!"domainsnapshot".equals(head.root()) || head.name() == null) {
+            throw new IOException(where + " is not a <domainsnapshot> with a <name>");
+        }
+        String parent = head.parentName();
+        return new Snapshot(name(head.name(), where), parent == null ? null : name(parent, where), xml);
+    }
+
+    /**
+     * Checks a snapshot to be staged reads back here and names itself and its parent as {@code claimed} says (its
+     * stager checked the hierarchy by those names). {@code where} names it in refusals.
+     */
+    public void requireAsClaimed(Snapshot claimed, String where) throws IOException {
+        requireName(claimed.name());
+        Snapshot read = readBack(claimed.xml(), where);
+        if (!read.name().equals(claimed.name()) || !Objects.equals(read.parent(), claimed.parent())) {
+            throw new IOException(where + " names itself '" + read.name() + "' with parent '" + read.parent() + "'");
+        }
+    }
+
+    /** @param where what refusals start with */
+    private SnapshotHead head(String xml, String where) throws IOException {
+        SnapshotHead head = new SnapshotHead();
+        try {
+            parser.read(xml.getBytes(StandardCharsets.UTF_8), "domain snapshot", head);
+        } catch (XmlException e) {
+            throw new IOException(where + e.getMessage(), e);
+        }
+        return head;
+    }
+
+    private static String name(String text, String where) throws IOException {
+        try {
+            return requireName(text.trim());
+        } catch (IOException e) {
+            throw new IOException(where + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** {@code name} if the store can keep it (it names files and log records). */
+    static String requireName(String name) throws IOException {
+        if (name == null || !NAME.matcher(name).matches()) {
+            throw new IOException("invalid snapshot name " + (name == null ? "(none)" : Xml.quote(name)));
+        }
+        return name;
+    }
+}

@@ -1,0 +1,80 @@
+package io.ferry.testkit;
+
+import io.ferry.api.snapshot.SnapshotStore;
+import io.ferry.core.snapshot.SnapshotReader;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * A snapshot store kept in memory that reads snapshots as a daemon's store does (the core's reader, the daemon's
+ * default limits): what a domain has and what each migration staged, for a test to set and look at. Staging checks
+ * each snapshot reads back and names itself and its parent as the caller says, as the daemon's store does; nothing
+ * is the domain's before {@link #commit}. Not thread-safe.
+ */
+public class InMemorySnapshotStore implements SnapshotStore {
+    private static final SnapshotReader READER = new SnapshotReader(HardenedXmlParser.DEFAULT_MAX_BYTES,
+            HardenedXmlParser.DEFAULT_MAX_DEPTH);
+
+    /** Each domain's snapshots, parents first, as {@link #list} gives them. */
+    public final Map<UUID, List<Snapshot>> snapshots = new HashMap<>();
+    /** Each domain's current snapshot. */
+    public final Map<UUID, String> current = new HashMap<>();
+    /** What each migration staged and not discarded, by migration id. */
+    public final Map<String, List<Snapshot>> staged = new HashMap<>();
+    /** The current snapshot each migration staged, by migration id. */
+    public final Map<String, String> stagedCurrent = new HashMap<>();
+    private final Map<String, UUID> stagedDomain = new HashMap<>();
+
+    @Override
+    public List<Snapshot> list(UUID domain) {
+        return snapshots.getOrDefault(domain, List.of());
+    }
+
+    @Override
+    public Optional<String> current(UUID domain) {
+        return Optional.ofNullable(current.get(domain));
+    }
+
+    @Override
+    public Snapshot read(String xml) throws IOException {
+        return READER.read(xml);
+    }
+
+    @Override
+    public void stage(String migrationId, UUID domain, List<Snapshot> list, String currentName) throws IOException {
+        for (Snapshot snapshot : list) {
+            READER.requireAsClaimed(snapshot, "snapshot '" + snapshot.name() + "' of migration " + migrationId);
+        }
+        staged.put(migrationId, new ArrayList<>(list));
+        stagedCurrent.put(migrationId, currentName);
+        stagedDomain.put(migrationId, domain);
+    }
+
+    /** The domain that staged the snapshots gets them, after those it had, and their current one if there is one. */
+    @Override
+    public void commit(String migrationId) {
+        UUID domain = stagedDomain.remove(migrationId);
+        if (domain != null) {
+            List<Snapshot> all = new ArrayList<>(list(domain));
+            all.addAll(staged.remove(migrationId));
+            snapshots.put(domain, all);
+            String mark = stagedCurrent.remove(migrationId);
+            if (mark != null) {
+                current.put(domain, mark);
+            }
+        }
+    }
+
+    @Override
+    public void discard(String migrationId) {
+        staged.remove(migrationId);
+        stagedCurrent.remove(migrationId);
+        stagedDomain.remove(migrationId);
+    }
+}
