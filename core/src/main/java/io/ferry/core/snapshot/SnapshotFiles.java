@@ -174,7 +174,10 @@ public class SnapshotFiles implements SnapshotStore {
         }
     }
 
-    /** Moves the staged pack into place (synced, then renamed, the directory synced) and marks its current snapshot. */
+    /**
+     * Moves the staged pack into place (synced, then renamed, the directory synced), drops the domain's older packs
+     * it supersedes and marks its current snapshot. Safe to repeat after a crash (recovery does).
+     */
     @Override
     public synchronized void commit(String migrationId) throws IOException {
         Path dir = staging(migrationId);
@@ -183,16 +186,15 @@ public class SnapshotFiles implements SnapshotStore {
         }
         UUID domain = UUID.fromString(Files.readString(dir.resolve(DOMAIN), StandardCharsets.UTF_8).trim());
         Path target = Files.createDirectories(root.resolve(domain.toString()));
-        try (FileChannel staged = FileChannel.open(dir.resolve(PACK), StandardOpenOption.WRITE)) {
-            staged.force(true);
+        Path pack = target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX);
+        if (Files.exists(dir.resolve(PACK))) { // else moved before a crash
+            try (FileChannel staged = FileChannel.open(dir.resolve(PACK), StandardOpenOption.WRITE)) {
+                staged.force(true);
+            }
+            Files.move(dir.resolve(PACK), pack, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            syncDirectory(target);
         }
-        Files.move(dir.resolve(PACK), target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX), StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-        try (FileChannel directory = FileChannel.open(target, StandardOpenOption.READ)) {
-            directory.force(true);
-        } catch (IOException e) {
-            // some file systems cannot sync a directory; the rename itself is atomic
-        }
+        dropSupersededPacks(target, pack);
         names.remove(domain); // read anew, the pack's names with it
         if (Files.exists(dir.resolve(CURRENT))) {
             Names known = names(domain);
@@ -201,6 +203,37 @@ public class SnapshotFiles implements SnapshotStore {
             known.current = current;
         }
         delete(dir);
+    }
+
+    /**
+     * Deletes the domain's older packs whose every snapshot {@code newest} holds too (the source's hierarchy as it is
+     * now): a VM migrating back and forth would otherwise leave a pack on a host at each arrival, each read again to
+     * list. Called once {@code newest} is durable; a pack that cannot be read is left as it is.
+     */
+    private void dropSupersededPacks(Path dir, Path newest) throws IOException {
+        Set<String> arrived = new HashSet<>(SnapshotPack.names(Files.readAllBytes(newest), newest, reader::readBack));
+        boolean dropped = false;
+        for (Path pack : packs(dir)) {
+            try {
+                if (!pack.equals(newest) && arrived.containsAll(SnapshotPack.names(Files.readAllBytes(pack), pack, reader::readBack))) {
+                    Files.delete(pack);
+                    dropped = true;
+                }
+            } catch (IOException e) {
+                // a damaged pack is listed as an error, as before; nothing of it is lost here
+            }
+        }
+        if (dropped) {
+            syncDirectory(dir);
+        }
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
+            directory.force(true);
+        } catch (IOException e) {
+            // some file systems cannot sync a directory; a rename or a delete is atomic all the same
+        }
     }
 
     @Override
@@ -231,7 +264,7 @@ public class SnapshotFiles implements SnapshotStore {
                 }
             }
             for (Path pack : packs(dir)) {
-                SnapshotPack.read(Files.readAllBytes(pack), pack, reader::readBack).forEach(s -> known.all.add(s.name()));
+                known.all.addAll(SnapshotPack.names(Files.readAllBytes(pack), pack, reader::readBack));
             }
             SnapshotLog.Contents log = SnapshotLog.read(dir.resolve(SnapshotLog.FILE));
             log.snapshots().forEach(s -> known.all.add(s.name()));

@@ -58,6 +58,19 @@ final class SnapshotPack {
     }
 
     static List<Snapshot> read(byte[] pack, Path file, Parser version1) throws IOException {
+        return records(pack, file, version1, true);
+    }
+
+    /**
+     * The names in a pack, in its order: a version 2 pack's from its records, its XML skipped (checked by its CRC
+     * all the same, not decoded); a version 1 pack's from parsing each snapshot.
+     */
+    static List<String> names(byte[] pack, Path file, Parser version1) throws IOException {
+        return records(pack, file, version1, false).stream().map(Snapshot::name).toList();
+    }
+
+    /** With {@code withXml} false, a version 2 pack's snapshots come without their XML (null). */
+    private static List<Snapshot> records(byte[] pack, Path file, Parser version1, boolean withXml) throws IOException {
         List<Snapshot> snapshots = new ArrayList<>();
         boolean named = pack.length >= 4 && ByteBuffer.wrap(pack).getInt() == VERSION_2;
         if (named && !soundCrc(pack)) {
@@ -75,6 +88,13 @@ final class SnapshotPack {
                 int length = in.readInt();
                 if (length < 0 || length > pack.length) {
                     throw new IOException(file + " is damaged: a snapshot of " + length + " bytes");
+                }
+                if (named && !withXml) {
+                    if (in.skipBytes(length) < length) {
+                        throw new EOFException();
+                    }
+                    snapshots.add(new Snapshot(name, parent.isEmpty() ? null : parent, null));
+                    continue;
                 }
                 byte[] xml = in.readNBytes(length);
                 if (xml.length < length) {

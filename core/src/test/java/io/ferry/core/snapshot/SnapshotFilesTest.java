@@ -236,6 +236,48 @@ public class SnapshotFilesTest {
                 + "</domainsnapshot>").name());
     }
 
+    /** A domain that comes back keeps one pack of what it brought, not one per arrival; a pack with others stays. */
+    @Test
+    public void anArrivingHierarchyDropsTheOlderPacksItHoldsWhole() throws Exception {
+        SnapshotFiles store = store();
+        Path dir = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString());
+        store.stage("m1", DOMAIN, List.of(snapshot("a", null)), "a");
+        store.commit("m1");
+        store.stage("m2", DOMAIN, List.of(snapshot("x", null)), "x");
+        store.commit("m2");
+        store.stage("m3", DOMAIN, List.of(snapshot("a", null), snapshot("b", "a")), "b");
+        store.commit("m3");
+        assertEquals(List.of("migrated-m2.pack", "migrated-m3.pack"), packFiles(dir));
+        assertEquals(List.of("a", "b", "x"), store.list(DOMAIN).stream().map(Snapshot::name).sorted().toList());
+        assertEquals("b", store.current(DOMAIN).orElseThrow());
+        store.stage("m4", DOMAIN, List.of(snapshot("a", null), snapshot("b", "a"), snapshot("x", null)), "x");
+        store.commit("m4");
+        assertEquals(List.of("migrated-m4.pack"), packFiles(dir));
+        assertEquals(List.of("a", "b", "x"), store().list(DOMAIN).stream().map(Snapshot::name).sorted().toList());
+        assertEquals("x", store().current(DOMAIN).orElseThrow());
+    }
+
+    /** Recovery repeats a commit that a crash cut after the pack's move: the rest is done, nothing refused. */
+    @Test
+    public void aCommitCutAfterThePacksMoveIsCompletedWhenRepeated() throws Exception {
+        SnapshotFiles store = store();
+        store.stage("m6", DOMAIN, List.of(snapshot("a", null), snapshot("b", "a")), "b");
+        Path staging = folder.getRoot().toPath().resolve("snapshots/.staging/m6");
+        Path dir = Files.createDirectories(folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()));
+        Files.move(staging.resolve("snapshots.pack"), dir.resolve("migrated-m6.pack")); // what the crash left
+        SnapshotFiles restarted = store();
+        restarted.commit("m6");
+        assertEquals(List.of("a", "b"), restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("b", restarted.current(DOMAIN).orElseThrow());
+        assertFalse(Files.exists(staging));
+    }
+
+    private static List<String> packFiles(Path dir) throws IOException {
+        try (var files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".pack")).sorted().toList();
+        }
+    }
+
     /** The store reads a snapshot's first name and its first parent's first name, all their text, trimmed. */
     @Test
     public void aSnapshotIsNamedByItsFirstNameAndItsFirstParentsFirstName() throws Exception {
