@@ -237,6 +237,11 @@ public final class MigrationEngine {
         return settlement.resumePlain(domain);
     }
 
+    /** The incoming migration {@code id} while this host has it in hand (the engine's tests wait on its memory). */
+    Optional<Incoming> incoming(String id) {
+        return destination.find(id);
+    }
+
     /** The watchdog: settles what no driver will (called every second). */
     public void tick() {
         try {

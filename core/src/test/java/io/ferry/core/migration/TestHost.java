@@ -122,6 +122,22 @@ final class TestHost {
         return engine;
     }
 
+    /** Waits until the incoming migration {@code id}'s memory has ended here (arrived or failed), or it is gone. */
+    void awaitMemoryEnded(String id) {
+        for (int i = 0; i < 30_000; i++) {
+            if (engine.incoming(id).map(in -> in.memoryEndedAt > 0).orElse(true)) {
+                return;
+            }
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        throw new AssertionError("the memory of migration " + id + " has not ended on " + name + " after 30 s");
+    }
+
     DomainManager domains() {
         return domains;
     }

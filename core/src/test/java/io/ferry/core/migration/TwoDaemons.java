@@ -91,8 +91,14 @@ final class TwoDaemons {
             return this;
         }
 
+        /**
+         * Perform, and then the wait until the destination has taken the memory in: its reply can come back before
+         * the destination's receiving thread has noted the end (the start of its wait for Finish), and a test that
+         * moves the clock on at once would leave that wait to start in its future.
+         */
         ByHand perform() throws ChannelException {
             performed = peer(source).perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.cookie(), destination.uri, prepared.sections()));
+            destination.awaitMemoryEnded(begun.id());
             return this;
         }
 
