@@ -37,7 +37,8 @@ public class HardenedXmlParserTest {
 
     /**
      * Parses with System.err captured, and asserts the parser printed nothing there; reads the same input as SAX
-     * events too, and asserts that the read refuses exactly what the parse refuses, in the same words.
+     * events too, and asserts that the read refuses exactly what the parse refuses, in the same words, and so does the
+     * read of the decoded text where the input is UTF-8.
      */
     static Document parseQuietly(HardenedXmlParser parser, byte[] xml) throws XmlException {
         PrintStream original = System.err;
@@ -49,6 +50,16 @@ public class HardenedXmlParserTest {
                 parser.read(xml, WHAT, new DefaultHandler());
             } catch (XmlException e) {
                 readRefusal = e.getMessage();
+            }
+            String text = utf8(xml);
+            if (text != null) {
+                String textRefusal = null;
+                try {
+                    parser.read(text, WHAT, new DefaultHandler());
+                } catch (XmlException e) {
+                    textRefusal = e.getMessage();
+                }
+                assertEquals("the read of the decoded text and the read of the bytes disagree", readRefusal, textRefusal);
             }
             try {
                 Document document = parser.parse(xml, WHAT);
@@ -64,6 +75,15 @@ public class HardenedXmlParserTest {
             String written = captured.toString(StandardCharsets.UTF_8).lines()
                     .filter(line -> !line.startsWith("INFO: ")).collect(Collectors.joining("\n"));
             assertEquals("parser wrote to stderr", "", written);
+        }
+    }
+
+    /** The bytes as text if they are UTF-8, else null. */
+    private static String utf8(byte[] xml) {
+        try {
+            return StandardCharsets.UTF_8.newDecoder().decode(java.nio.ByteBuffer.wrap(xml)).toString();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            return null;
         }
     }
 
@@ -248,6 +268,17 @@ public class HardenedXmlParserTest {
         assertEquals(20, small.maxBytes());
         parseQuietly(small, "<r>0123456789012</r>".getBytes(StandardCharsets.UTF_8));
         assertEquals("migration cookie is 21 bytes, over the limit of 20 bytes", refusal(small, "<r>01234567890123</r>"));
+    }
+
+    /** Text is held to the byte limit by its UTF-8 length, not its count of characters. */
+    @Test
+    public void decodedTextIsHeldToTheByteLimitAsItsUtf8() throws Exception {
+        HardenedXmlParser small = new HardenedXmlParser(20, 64);
+        small.read("<r>\u00e9\u00e9\u00e9\u00e9\u00e9\u00e9</r>", "migration cookie", new DefaultHandler()); // 19 bytes
+        XmlException e = assertThrows(XmlException.class,
+                () -> small.read("<r>\u00e9\u00e9\u00e9\u00e9\u00e9\ud83d\ude00</r>", "migration cookie", new DefaultHandler()));
+        assertEquals("migration cookie is 21 bytes, over the limit of 20 bytes", e.getMessage());
+        assertEquals("the same from its bytes", e.getMessage(), refusal(small, "<r>\u00e9\u00e9\u00e9\u00e9\u00e9\ud83d\ude00</r>"));
     }
 
     @Test

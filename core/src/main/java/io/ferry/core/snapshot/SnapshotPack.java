@@ -76,7 +76,8 @@ final class SnapshotPack {
         if (named && !soundCrc(pack)) {
             throw new IOException(file + " is truncated or damaged: its CRC does not match");
         }
-        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(pack, 0, named ? pack.length - 4 : pack.length))) {
+        PackInput bytes = new PackInput(pack, named ? pack.length - 4 : pack.length);
+        try (DataInputStream in = new DataInputStream(bytes)) {
             int first = in.readInt();
             int count = named ? in.readInt() : first;
             if (count < 0) {
@@ -89,18 +90,7 @@ final class SnapshotPack {
                 if (length < 0 || length > pack.length) {
                     throw new IOException(file + " is damaged: a snapshot of " + length + " bytes");
                 }
-                if (named && !withXml) {
-                    if (in.skipBytes(length) < length) {
-                        throw new EOFException();
-                    }
-                    snapshots.add(new Snapshot(name, parent.isEmpty() ? null : parent, null));
-                    continue;
-                }
-                byte[] xml = in.readNBytes(length);
-                if (xml.length < length) {
-                    throw new EOFException();
-                }
-                String text = new String(xml, StandardCharsets.UTF_8);
+                String text = bytes.utf8(length, !named || withXml);
                 snapshots.add(named ? new Snapshot(name, parent.isEmpty() ? null : parent, text) : version1.parse(text, file.toString()));
             }
         } catch (EOFException e) {
@@ -109,6 +99,23 @@ final class SnapshotPack {
             throw new IOException(file + " is damaged: a name is not modified UTF-8", e);
         }
         return snapshots;
+    }
+
+    /** The pack's bytes in order: the XML is decoded straight from the array (a copy of each cost listing a third of its time). */
+    private static final class PackInput extends ByteArrayInputStream {
+        PackInput(byte[] pack, int length) {
+            super(pack, 0, length);
+        }
+
+        /** The next {@code length} bytes as UTF-8 text, or skipped (null) unless {@code decode}. */
+        String utf8(int length, boolean decode) throws EOFException {
+            if (length > count - pos) {
+                throw new EOFException();
+            }
+            String text = decode ? new String(buf, pos, length, StandardCharsets.UTF_8) : null;
+            pos += length;
+            return text;
+        }
     }
 
     private static boolean soundCrc(byte[] pack) {

@@ -5,7 +5,6 @@ import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 import java.util.regex.Pattern;
 
@@ -70,7 +69,7 @@ public final class SnapshotReader {
     private SnapshotHead head(String xml, String where) throws IOException {
         SnapshotHead head = new SnapshotHead();
         try {
-            parser.read(xml.getBytes(StandardCharsets.UTF_8), "domain snapshot", head);
+            parser.read(xml, "domain snapshot", head);
         } catch (XmlException e) {
             throw new IOException(where + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package io.ferry.protocol.xml;
 
+import java.nio.CharBuffer;
 import org.w3c.dom.Document;
 import org.xml.sax.ContentHandler;
 import org.xml.sax.SAXException;
@@ -59,20 +60,57 @@ public final class HardenedXmlParser {
         scan(xml, what, new SaxEvents(handler));
     }
 
+    /**
+     * Reads a document already decoded, as {@link #read(byte[], String, ContentHandler)} reads its UTF-8 bytes (the
+     * byte limit counts those), without encoding it to read it back.
+     */
+    public void read(String xml, String what, ContentHandler handler) throws XmlException {
+        checkSize(xml.length() * 3L <= maxBytes ? xml.length() : utf8Length(xml), what);
+        scan(CharBuffer.wrap(xml.toCharArray()), what, new SaxEvents(handler));
+    }
+
     private void scan(byte[] xml, String what, XmlSink sink) throws XmlException {
-        if (xml.length > maxBytes) {
-            throw new XmlException(what + " is " + xml.length + " bytes, over the limit of " + maxBytes + " bytes");
+        checkSize(xml.length, what);
+        CharBuffer chars;
+        try {
+            chars = XmlCursor.decode(xml);
+        } catch (XmlCursor.Malformed e) {
+            throw malformed(what, e);
         }
-        if (xml.length == 0) {
+        scan(chars, what, sink);
+    }
+
+    private void checkSize(long bytes, String what) throws XmlException {
+        if (bytes > maxBytes) {
+            throw new XmlException(what + " is " + bytes + " bytes, over the limit of " + maxBytes + " bytes");
+        }
+        if (bytes == 0) {
             throw new XmlException(what + " is empty");
         }
+    }
+
+    /** The length of {@code text} in UTF-8 (a surrogate pair is 4 bytes; a lone surrogate, which no reader takes, 2). */
+    private static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+        }
+        return bytes;
+    }
+
+    private void scan(CharBuffer chars, String what, XmlSink sink) throws XmlException {
         try {
-            XmlScanner.scan(XmlCursor.decode(xml), maxDepth, sink);
+            XmlScanner.scan(chars, maxDepth, sink);
         } catch (XmlCursor.Malformed e) {
-            throw new XmlException("malformed " + what + " (" + e.where + "): " + e.getMessage(), e);
+            throw malformed(what, e);
         } catch (SAXException e) {
             throw new XmlException("malformed " + what + ": " + oneLine(e.getMessage()), e);
         }
+    }
+
+    private static XmlException malformed(String what, XmlCursor.Malformed e) {
+        return new XmlException("malformed " + what + " (" + e.where + "): " + e.getMessage(), e);
     }
 
     private static String oneLine(String message) {
