@@ -270,6 +270,16 @@ public class HardenedXmlParserTest {
         assertEquals("migration cookie is 21 bytes, over the limit of 20 bytes", refusal(small, "<r>01234567890123</r>"));
     }
 
+    /** A refusal naming a megabyte-long name keeps the start of it: it goes to logs and back to the peer. */
+    @Test
+    public void aRefusalNamingAHugeNameIsCut() throws Exception {
+        String name = "n".repeat(1_000_000);
+        String message = refusal(parser, "<r><" + name + "></r>");
+        assertTrue(message, message.startsWith("malformed migration cookie (line 1, column 1000006): <nnnn"));
+        assertTrue(message, message.contains("n [999608 characters cut] nnnn"));
+        assertTrue(message, message.length() < 600);
+    }
+
     /** Text is held to the byte limit by its UTF-8 length, not its count of characters. */
     @Test
     public void decodedTextIsHeldToTheByteLimitAsItsUtf8() throws Exception {

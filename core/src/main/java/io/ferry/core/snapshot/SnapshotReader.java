@@ -87,7 +87,8 @@ public final class SnapshotReader {
     /** {@code name} if the store can keep it (it names files and log records). */
     static String requireName(String name) throws IOException {
         if (name == null || !NAME.matcher(name).matches()) {
-            throw new IOException("invalid snapshot name " + (name == null ? "(none)" : Xml.quote(name)));
+            throw new IOException("invalid snapshot name " + (name == null ? "(none)" : name.length() <= 140 ? Xml.quote(name)
+                    : Xml.quote(name.substring(0, 128)) + "... (" + name.length() + " characters)")); // a peer's, maybe megabytes
         }
         return name;
     }

@@ -220,6 +220,8 @@ public class SnapshotFilesTest {
             {"<domain><name>b</name></domain>", "a <domain> is not a <domainsnapshot> with a <name>"},
             {"<domainsnapshot><parent><name>b</name></parent></domainsnapshot>", "a <domainsnapshot> is not a <domainsnapshot> with a <name>"},
             {"<domainsnapshot><name>a b</name></domainsnapshot>", "invalid snapshot name 'a b'"},
+            {"<domainsnapshot><name>" + "n".repeat(1_000_000) + "</name></domainsnapshot>",
+                "invalid snapshot name '" + "n".repeat(128) + "'... (1000000 characters)"},
             {"<domainsnapshot><name>a</name>", "malformed domain snapshot (line 1, column 31): the document ends inside <domainsnapshot>"},
             {"<domainsnapshot><name>a</name>" + "<d>".repeat(65) + "</d>".repeat(65) + "</domainsnapshot>",
                 "malformed domain snapshot (line 1, column 223): elements nest deeper than allowed: <d> is at depth 66, over the limit of 65"},

@@ -19,6 +19,9 @@ public final class HardenedXmlParser {
     /** Deeper than any domain definition nests, far shallower than a nesting attack. */
     public static final int DEFAULT_MAX_DEPTH = 64;
 
+    /** The longest refusal message past its "malformed WHAT (line L, column C): ". */
+    static final int MAX_MESSAGE = 512;
+
     private final int maxBytes;
     private final int maxDepth;
 
@@ -110,10 +113,19 @@ public final class HardenedXmlParser {
     }
 
     private static XmlException malformed(String what, XmlCursor.Malformed e) {
-        return new XmlException("malformed " + what + " (" + e.where + "): " + e.getMessage(), e);
+        return new XmlException("malformed " + what + " (" + e.where + "): " + cut(e.getMessage()), e);
     }
 
     private static String oneLine(String message) {
-        return message == null ? "unreadable XML" : message.replaceAll("\\s+", " ").trim();
+        return message == null ? "unreadable XML" : cut(message.replaceAll("\\s+", " ").trim());
+    }
+
+    /**
+     * A refusal names what it found, which a hostile document can make megabytes long: logs and the peer get its start
+     * and its end (where the reason often is), the middle cut out.
+     */
+    private static String cut(String message) {
+        return message.length() <= MAX_MESSAGE ? message : message.substring(0, MAX_MESSAGE - 160) + " [" + (message.length()
+                - MAX_MESSAGE + 100) + " characters cut] " + message.substring(message.length() - 100);
     }
 }
