@@ -6,9 +6,11 @@ import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -56,13 +58,19 @@ public class InMemorySnapshotStore implements SnapshotStore {
         stagedDomain.put(migrationId, domain);
     }
 
-    /** The domain that staged the snapshots gets them, after those it had, and their current one if there is one. */
+    /**
+     * The domain that staged the snapshots gets them, after those it had (one it had by the same name gives way), and
+     * their current one if there is one.
+     */
     @Override
     public void commit(String migrationId) {
         UUID domain = stagedDomain.remove(migrationId);
         if (domain != null) {
-            List<Snapshot> all = new ArrayList<>(list(domain));
-            all.addAll(staged.remove(migrationId));
+            List<Snapshot> arriving = staged.remove(migrationId);
+            Set<String> names = new HashSet<>();
+            arriving.forEach(s -> names.add(s.name()));
+            List<Snapshot> all = new ArrayList<>(list(domain).stream().filter(s -> !names.contains(s.name())).toList());
+            all.addAll(arriving);
             snapshots.put(domain, all);
             String mark = stagedCurrent.remove(migrationId);
             if (mark != null) {
