@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
@@ -89,7 +90,7 @@ public class ChannelLimitsIT {
     public void aFrozenPeerCostsACallItsReadTimeoutWhileTheDaemonsOtherCallsGoOn() throws Exception {
         DaemonProcess source = HOSTS.source;
         String digest = source.boot(SimDomain.idle("patient", 16));
-        List<Socket> held = new ArrayList<>();
+        List<Socket> held = new CopyOnWriteArrayList<>();
         try (ServerSocket frozen = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread acceptor = new Thread(() -> {
                 while (!frozen.isClosed()) {
@@ -105,11 +106,14 @@ public class ChannelLimitsIT {
             String frozenUri = "ferry+tcp://127.0.0.1:" + frozen.getLocalPort();
 
             Installation.Running migrate = source.ferryInBackground("migrate", "--live", "--p2p", "patient", frozenUri);
-            Installation.Result cli = Installation.ferry("-c", frozenUri, "list");
-            assertEquals(cli.toString(), "error: connection to " + frozenUri + " lost: Read timed out\n", cli.err());
-            assertTrue("the migration's call to the frozen peer still waits", migrate.isAlive());
+            // the source daemon's call has reached the frozen peer: it waits out its read timeout (30 s) from now on
+            Poll.until("the migration's call to reach the frozen peer", () -> !held.isEmpty());
             assertTrue(source.ferryOk("list", "--all").out().contains(" patient "));
             assertEquals("running (booted)", source.dominfo("patient").get("State"));
+            assertTrue("the migration's call to the frozen peer still waits", migrate.isAlive());
+            // a command line's own call to the frozen peer costs it the same read timeout, and says so
+            Installation.Result cli = Installation.ferry("-c", frozenUri, "list");
+            assertEquals(cli.toString(), "error: connection to " + frozenUri + " lost: Read timed out\n", cli.err());
 
             Installation.Result migrated = migrate.await();
             assertEquals(migrated.toString(), 1, migrated.exit());
