@@ -24,9 +24,10 @@ import java.util.UUID;
  * Snapshot metadata migration, in one run: an idle 16 MiB VM with N snapshots (default 10,000, a chain, each
  * created through the HTTP API) migrates live between two real ferryd processes; printed beside the time to
  * copy the same bytes (the snapshots side stream's length) over a raw loopback socket, and beside the migration
- * of the same VM without snapshots (after that VM went there and back once: a daemon's first migration is slower). Then both VMs go back and come again, a few round trips, and the share of the
- * later arrivals is printed apart: a daemon's first migration of thousands of snapshots pays for compiling the code
- * that reads them, and a daemon lives long. Asserts nothing.
+ * of the same VM without snapshots (after that VM went there and back once: a daemon's first migration is
+ * slower). Then both VMs go back and come again, a few round trips, and the share of the later arrivals is printed
+ * apart: a daemon's first migration of thousands of snapshots pays for compiling the code that reads them, and a
+ * daemon lives long. Asserts nothing.
  */
 public final class SnapshotBench {
     private static final String WITH = "00000000-0000-4000-8000-00000000c001";

@@ -211,11 +211,15 @@ public class SnapshotFiles implements SnapshotStore {
      * list. Called once {@code newest} is durable; a pack that cannot be read is left as it is.
      */
     private void dropSupersededPacks(Path dir, Path newest) throws IOException {
+        List<Path> older = packs(dir).stream().filter(pack -> !pack.equals(newest)).toList();
+        if (older.isEmpty()) { // a first arrival: nothing to read
+            return;
+        }
         Set<String> arrived = new HashSet<>(SnapshotPack.names(Files.readAllBytes(newest), newest, reader::readBack));
         boolean dropped = false;
-        for (Path pack : packs(dir)) {
+        for (Path pack : older) {
             try {
-                if (!pack.equals(newest) && arrived.containsAll(SnapshotPack.names(Files.readAllBytes(pack), pack, reader::readBack))) {
+                if (arrived.containsAll(SnapshotPack.names(Files.readAllBytes(pack), pack, reader::readBack))) {
                     Files.delete(pack);
                     dropped = true;
                 }

@@ -29,15 +29,7 @@ public final class SnapshotReader {
      * {@code <parent>} must name its snapshot. Refusals are one line and name no file.
      */
     public Snapshot read(String xml) throws IOException {
-        SnapshotHead head = head(xml, "");
-        if (!"domainsnapshot".equals(head.root()) || head.name() == null) {
-            throw new IOException("a <" + head.root() + "> is not a <domainsnapshot> with a <name>");
-        }
-        String name = requireName(head.name().trim());
-        if (head.parentSeen() && head.parentName() == null) {
-            throw new IOException("snapshot '" + name + "' has a <parent> without a <name>");
-        }
-        return new Snapshot(name, head.parentName() == null ? null : requireName(head.parentName().trim()), xml);
+        return read(xml, null, true);
     }
 
     /**
@@ -45,12 +37,21 @@ public final class SnapshotReader {
      * the store has always read it. {@code where} names the file, or the snapshot, in refusals.
      */
     Snapshot readBack(String xml, String where) throws IOException {
-        SnapshotHead head = head(xml, where + ": ");
+        return read(xml, where, false);
+    }
+
+    /** @param where what refusals start with, or null (the root element names the document then) */
+    private Snapshot read(String xml, String where, boolean parentNamed) throws IOException {
+        String prefix = where == null ? "" : where + ": ";
+        SnapshotHead head = head(xml, prefix);
         if (!"domainsnapshot".equals(head.root()) || head.name() == null) {
-            throw new IOException(where + " is not a <domainsnapshot> with a <name>");
+            throw new IOException((where == null ? "a <" + head.root() + ">" : where) + " is not a <domainsnapshot> with a <name>");
         }
-        String parent = head.parentName();
-        return new Snapshot(name(head.name(), where), parent == null ? null : name(parent, where), xml);
+        String name = name(head.name(), prefix);
+        if (parentNamed && head.parentSeen() && head.parentName() == null) {
+            throw new IOException("snapshot '" + name + "' has a <parent> without a <name>");
+        }
+        return new Snapshot(name, head.parentName() == null ? null : name(head.parentName(), prefix), xml);
     }
 
     /**
@@ -65,22 +66,21 @@ public final class SnapshotReader {
         }
     }
 
-    /** @param where what refusals start with */
-    private SnapshotHead head(String xml, String where) throws IOException {
+    private SnapshotHead head(String xml, String prefix) throws IOException {
         SnapshotHead head = new SnapshotHead();
         try {
             parser.read(xml, "domain snapshot", head);
         } catch (XmlException e) {
-            throw new IOException(where + e.getMessage(), e);
+            throw new IOException(prefix + e.getMessage(), e);
         }
         return head;
     }
 
-    private static String name(String text, String where) throws IOException {
+    private static String name(String text, String prefix) throws IOException {
         try {
             return requireName(text.trim());
         } catch (IOException e) {
-            throw new IOException(where + ": " + e.getMessage(), e);
+            throw prefix.isEmpty() ? e : new IOException(prefix + e.getMessage(), e);
         }
     }
 
