@@ -62,6 +62,12 @@ final class Bench {
         }
     }
 
+    /** Raw loopback now: MiB/s of 1 GiB over one loopback connection in 256 KiB writes ({@link #rawCopyNanos}). */
+    static double rawLoopbackMiBs() throws Exception {
+        long gib = 1L << 30;
+        return gib / (rawCopyNanos(new byte[256 * 1024], gib / (256 * 1024)) / 1e9) / (1 << 20);
+    }
+
     /**
      * Deletes a bench's work directory, unless {@code FERRY_BENCH_KEEP} is set: then its daemons' logs (each line timed
      * and tagged with its migration) stay, to see where a phase's milliseconds go, and the bench says where.

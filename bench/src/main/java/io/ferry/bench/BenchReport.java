@@ -12,9 +12,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
@@ -130,10 +127,6 @@ public final class BenchReport {
         }
     }
 
-    /** Raw loopback now: MiB/s of 1 GiB over one loopback connection in 256 KiB writes ({@link Bench#rawCopyNanos}). */
-    private static double rawLoopbackMiBs() throws Exception {
-        return GIB / (Bench.rawCopyNanos(new byte[256 * 1024], GIB / (256 * 1024)) / 1e9) / MIB;
-    }
 
     /** The type of the file system {@code path} is on ("ext4"), from /proc/self/mounts: the longest mount point over it. */
     private static String fileSystem(Path path) throws IOException {
@@ -161,7 +154,7 @@ public final class BenchReport {
         double[] downtime = new double[REPEATS];
         boolean verified = true;
         for (int i = 0; i < REPEATS; i++) {
-            double raw = rawLoopbackMiBs();
+            double raw = Bench.rawLoopbackMiBs();
             Migrations.Measured run = m.migrate(guest, tunnelled, 0);
             verified &= run.verified();
             stream[i] = run.streamMillis();
@@ -211,10 +204,6 @@ public final class BenchReport {
                 r.freshMedian(), r.fresh().length, r.median() / r.roundTripMillis(), r.roundTripMillis()));
     }
 
-    /** What a batch of concurrent migrations did. */
-    private record Batch(double seconds, int verified, long bytes, Map<String, List<JobSampler.Sample>> samples, List<String> failures) {
-    }
-
     private void concurrent(Migrations onDisk, Migrations onTmpfs) throws Exception {
         int count = 16;
         int mib = 64;
@@ -234,8 +223,8 @@ public final class BenchReport {
         List<String> failures = new ArrayList<>();
         for (Migrations m : List.of(onDisk, onTmpfs)) {
             String where = m == onDisk ? "in the state directory" : "on tmpfs";
-            double raw = rawLoopbackMiBs();
-            Batch batch = batch(m, names, 0);
+            double raw = Bench.rawLoopbackMiBs();
+            ConcurrentBench.Batch batch = ConcurrentBench.run(m, names, 0);
             double aggregate = count * mib / batch.seconds();
             row(where, batch.verified() + " of " + count, String.format("**%.0f MiB/s**", aggregate), String.format(
                     "%.0f MiB in %.2f s (%.0f MiB of stream)", (double) count * mib, batch.seconds(), batch.bytes() / MIB),
@@ -248,37 +237,9 @@ public final class BenchReport {
             body.append('\n');
             failures.forEach(body::append);
         }
-        Batch sampled = batch(onDisk, names, 100); // back again, sampled for the chart
+        ConcurrentBench.Batch sampled = ConcurrentBench.run(onDisk, names, 100); // back again, sampled for the chart
         Charts.concurrent(out.resolve("concurrent.png"), count + " concurrent migrations of 64 MiB random guests", sampled.samples());
         body.append("\n![concurrent](concurrent.png)\n");
-    }
-
-    private static Batch batch(Migrations m, List<String> names, int samplePeriodMillis) throws Exception {
-        ExecutorService pool = Executors.newFixedThreadPool(names.size());
-        try {
-            long start = System.nanoTime();
-            List<Future<Migrations.Measured>> runs = new ArrayList<>();
-            for (String name : names) {
-                runs.add(pool.submit(() -> m.migrate(name, false, samplePeriodMillis)));
-            }
-            Map<String, List<JobSampler.Sample>> samples = new LinkedHashMap<>();
-            int verified = 0;
-            long bytes = 0;
-            List<String> failures = new ArrayList<>();
-            for (int i = 0; i < names.size(); i++) {
-                try {
-                    Migrations.Measured run = runs.get(i).get();
-                    verified += run.verified() ? 1 : 0;
-                    bytes += run.processed();
-                    samples.put(names.get(i), run.samples());
-                } catch (Exception e) {
-                    failures.add(names.get(i) + ": " + e.getMessage());
-                }
-            }
-            return new Batch((System.nanoTime() - start) / 1e9, verified, bytes, samples, failures);
-        } finally {
-            pool.shutdown();
-        }
     }
 
     private void snapshots() throws Exception {

@@ -29,6 +29,11 @@ final class Migrations {
         clients = new ControlClient[] {new ControlClient(a.uri()), new ControlClient(b.uri())};
     }
 
+    /** The daemon process of a host, 0 or 1. */
+    long pid(int host) {
+        return hosts[host].pid();
+    }
+
     ControlClient client(int host) {
         return clients[host];
     }

@@ -3,6 +3,9 @@ package io.ferry.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /** A process's CPU time (user + system), read from {@code /proc/PID/stat}. */
 final class ProcCpu {
@@ -17,5 +20,28 @@ final class ProcCpu {
         String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // after "pid (comm) ": state is field 3
         return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND; // utime, stime: fields 14, 15
+    }
+
+    /**
+     * Seconds of user and system CPU of the process's live threads, summed by thread name with its digits and hex
+     * ids made one ("ferry-control-12" and "ferry-control-7" are "ferry-control-#"; Linux keeps 15 characters).
+     */
+    static Map<String, double[]> byThread(long pid) throws IOException {
+        Map<String, double[]> byName = new TreeMap<>();
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9a-f]*[0-9][0-9a-f]*$", "#");
+                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double[] sum = byName.computeIfAbsent(name, n -> new double[2]);
+                    sum[0] += Long.parseLong(fields[11]) / TICKS_PER_SECOND;
+                    sum[1] += Long.parseLong(fields[12]) / TICKS_PER_SECOND;
+                } catch (IOException ended) {
+                    // the thread ended meanwhile
+                }
+            }
+        }
+        return byName;
     }
 }

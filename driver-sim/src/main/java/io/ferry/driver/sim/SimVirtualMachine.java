@@ -34,7 +34,11 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
     private volatile boolean running;
     private volatile boolean gone;
     private Workload workload; // guarded by lock
-    /** Each page's CRC as arriving streams left it, while the guest has not run since; null: not known without a read. */
+    private long workloadStarts; // guarded by lock
+    /**
+     * Each page's CRC as boot, arriving streams or a read left the memory, while the guest has not written since;
+     * null: not known without a read.
+     */
     private volatile PageCrcs arrivals;
 
     private SimVirtualMachine(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
@@ -155,9 +159,17 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
         }
     }
 
+    /**
+     * The fold of the pages' CRCs while the guest does not write (an idle guest's, a paused one's): a read of the
+     * whole memory once, not at each call (a domain's description asks for it). A guest that writes is read each time.
+     */
     @Override
     public String memoryDigest() {
-        return memory.digest();
+        String digest = arrivals().digest();
+        if (gone) {
+            throw new IllegalStateException("guest memory " + memory.file() + " is released");
+        }
+        return digest;
     }
 
     @Override
@@ -228,16 +240,28 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
     }
 
     /**
-     * Each page's CRC as far as streams brought it: known for fresh memory and kept while the guest does not run;
-     * otherwise read once from the memory.
+     * Each page's CRC as far as streams brought it: known for fresh memory and kept while the guest does not write;
+     * otherwise read from the memory, and kept only if no workload wrote while it was read (nor an incoming stream
+     * began meanwhile, which keeps its own).
      */
     PageCrcs arrivals() {
         PageCrcs known = arrivals;
-        if (known == null) {
-            known = PageCrcs.of(memory);
-            arrivals = known;
+        if (known != null) {
+            return known;
         }
-        return known;
+        boolean quiet;
+        long starts;
+        synchronized (lock) {
+            quiet = workload == null;
+            starts = workloadStarts;
+        }
+        known = PageCrcs.of(memory);
+        synchronized (lock) {
+            if (quiet && workload == null && workloadStarts == starts && arrivals == null) {
+                arrivals = known;
+            }
+            return arrivals != null ? arrivals : known;
+        }
     }
 
     void forgetArrivals() {
@@ -245,8 +269,9 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
     }
 
     private void startWorkload() {
-        arrivals = null; // the guest writes: what arrived is no longer all there is
         if (dirtyPagesPerSecond > 0) {
+            arrivals = null; // the guest writes: what arrived is no longer all there is
+            workloadStarts++;
             workload = new Workload(memory, dirtyPagesPerSecond, tracking::get, pagesDirtied,
                     "sim-" + spec.name() + "-workload");
             workload.start();

@@ -15,6 +15,7 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.UUID;
 import org.junit.Before;
@@ -39,13 +40,15 @@ public class MemoryStreamTest {
     private final DomainSpec spec = spec("guest", uuid, 8 * MIB_KIB, 0);
     private VirtualMachine source;
     private VirtualMachine destination;
+    private Path destinationDir;
     /** What an idle source of random memory sends: header, round 1 with every page (32 runs), round 2 with none, DONE. */
     private byte[] stream;
 
     @Before
     public void capture() throws Exception {
         source = hypervisor.boot(spec, tmp.newFolder().toPath());
-        destination = hypervisor.createIncoming(spec, tmp.newFolder().toPath());
+        destinationDir = tmp.newFolder().toPath();
+        destination = hypervisor.createIncoming(spec, destinationDir);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         MigrationStats sent = source.sendMemory(out, new Sim.Control());
         stream = out.toByteArray();
@@ -71,6 +74,7 @@ public class MemoryStreamTest {
         assertTrue(received.memoryVerified());
         assertEquals(stream.length, received.processed());
         assertEquals(source.memoryDigest(), destination.memoryDigest());
+        assertEquals("what the memory file holds", source.memoryDigest(), Sim.fileDigest(destinationDir));
     }
 
     @Test

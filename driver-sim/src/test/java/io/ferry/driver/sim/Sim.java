@@ -3,6 +3,9 @@ package io.ferry.driver.sim;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -96,6 +99,17 @@ final class Sim {
             Thread.sleep(5);
         }
         return true;
+    }
+
+    /** The digest of what the memory file in a VM's run directory holds, read afresh (not what the VM knows of it). */
+    static String fileDigest(Path runDir) throws IOException {
+        Path file = runDir.resolve("memory");
+        GuestMemory memory = GuestMemory.open(file, Files.size(file), TEST_CHUNK);
+        try {
+            return memory.digest();
+        } finally {
+            memory.close(false);
+        }
     }
 
     static List<String> threadsOf(String domain) {

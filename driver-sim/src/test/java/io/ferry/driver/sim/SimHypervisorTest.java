@@ -11,8 +11,11 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -135,6 +138,19 @@ public class SimHypervisorTest {
     }
 
     @Test
+    public void aGuestThatDoesNotWriteHasItsMemoryReadForItsDigestOnce() throws Exception {
+        Path dir = tmp.newFolder().toPath();
+        VirtualMachine vm = hypervisor.boot(spec("still", UUID.randomUUID(), 8 * MIB_KIB, 0), dir);
+        String digest = vm.memoryDigest();
+        assertEquals(Sim.fileDigest(dir), digest);
+        try (FileChannel file = FileChannel.open(dir.resolve("memory"), StandardOpenOption.WRITE)) {
+            file.write(ByteBuffer.wrap(new byte[] {1, 2, 3}), 4096); // behind the guest's back: seen only by a read
+        }
+        assertNotEquals(digest, Sim.fileDigest(dir));
+        assertEquals("the digest is not read again (a domain's description asks for it)", digest, vm.memoryDigest());
+    }
+
+    @Test
     public void destroyDeletesTheFilesAndStopsEverything() throws Exception {
         Path dir = tmp.newFolder().toPath();
         DomainSpec spec = spec("doomed", UUID.randomUUID(), 8 * MIB_KIB, 5000, new DomainSpec.Graphics("vnc", -1, null));
@@ -213,7 +229,7 @@ public class SimHypervisorTest {
         hypervisor.boot(spec, dir);
         hypervisor.deactivate();
         assertEquals(List.of(), Sim.threadsOf("runner"));
-        String stopped = new GuestMemoryView(dir).digest();
+        String stopped = Sim.fileDigest(dir);
 
         SimHypervisor restarted = new SimHypervisor(Sim.TEST_CHUNK);
         try {
@@ -255,18 +271,5 @@ public class SimHypervisorTest {
         assertFalse(Files.exists(dir.resolve("memory")));
         assertFalse(Files.exists(dir.resolve("state")));
         hypervisor.boot(spec("clash", UUID.randomUUID(), 8 * MIB_KIB, 0), dir);
-    }
-
-    /** Reads a memory file that no VM holds. */
-    private record GuestMemoryView(Path dir) {
-        String digest() throws Exception {
-            GuestMemory memory = GuestMemory.open(dir.resolve("memory"), Files.size(dir.resolve("memory")),
-                    Sim.TEST_CHUNK);
-            try {
-                return memory.digest();
-            } finally {
-                memory.close(false);
-            }
-        }
     }
 }
