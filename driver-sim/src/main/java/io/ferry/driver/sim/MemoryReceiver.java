@@ -45,7 +45,7 @@ final class MemoryReceiver {
     private long runFirst; // the frame being read
     private int runCount;
 
-    MemoryReceiver(SimVirtualMachine vm, MigrationControl control) {
+    MemoryReceiver(SimVirtualMachine vm, MigrationControl control) throws IOException {
         this.vm = vm;
         this.memory = vm.memory();
         this.control = control;

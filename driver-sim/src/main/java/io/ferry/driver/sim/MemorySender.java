@@ -45,6 +45,7 @@ final class MemorySender {
     private final PageCrcs crcs;
 
     private DirtyBitmap bitmap;
+    private GuestMemory.PageReader pages;
     private DataOutputStream out;
     private long start;
     private long setupNanos;
@@ -75,6 +76,7 @@ final class MemorySender {
         vm.beginTracking(bitmap);
         boolean pausedHere = false;
         try {
+            pages = memory.reader();
             out = new DataOutputStream(new BufferedOutputStream(stream, BUFFER_BYTES));
             MemoryStreamFormat.writeHeader(out, new MemoryStreamFormat.Header(GuestMemory.PAGE_SIZE,
                     memory.pageCount(), vm.spec().uuid()));
@@ -115,6 +117,9 @@ final class MemorySender {
             throw e;
         } finally {
             vm.endTracking(bitmap);
+            if (pages != null) {
+                pages.close();
+            }
         }
     }
 
@@ -155,7 +160,7 @@ final class MemorySender {
 
     /** Sends consecutive pages: the zero ones join the ZEROS frame being gathered, the others go in PAGES frames. */
     private void sendRun(long first, int count) throws IOException {
-        memory.readPages(first, count, run, HEAD);
+        pages.read(first, count, run, HEAD);
         int pagesFrom = -1; // the first page of the PAGES frame being gathered in run
         for (int i = 0; i < count; i++) {
             int offset = HEAD + i * PAGE_BYTES;

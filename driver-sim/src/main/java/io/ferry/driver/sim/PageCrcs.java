@@ -1,11 +1,12 @@
 package io.ferry.driver.sim;
 
+import java.io.IOException;
 import java.util.Arrays;
 import java.util.zip.CRC32C;
 
 /**
  * The CRC32C of each page, kept as pages stream, and the memory digest folded from them: the CRC32C of the
- * whole memory, the same value {@link GuestMemory#digest} computes by reading it all. Pages move out of order
+ * whole memory, the same value {@link #of} gives by reading it all. Pages move out of order
  * and more than once, so each page keeps its own CRC; at the end they are combined in page order as zlib's
  * {@code crc32_combine} does, {@code crc(A+B) = crc(A) * x^(8 |B|) mod P xor crc(B)}, with the multiplication by
  * the constant {@code x^(8 * page size)} done by four table look-ups: about a millisecond per GiB of memory,
@@ -43,24 +44,26 @@ final class PageCrcs {
         Arrays.fill(crcs, ZERO_PAGE);
     }
 
-    /** The CRCs of what {@code memory} holds now: reads every page it ever wrote; the others are zero. */
-    static PageCrcs of(GuestMemory memory) {
+    /** The CRCs of what {@code memory} holds now: reads every page it ever wrote; the others are zero, and not read. */
+    static PageCrcs of(GuestMemory memory) throws IOException {
         PageCrcs crcs = new PageCrcs(memory.pageCount());
         byte[] pages = new byte[DirtyBitmap.WORD_PAGES * PAGE];
         CRC32C crc = new CRC32C();
-        for (long word = 0; word << 6 < memory.pageCount(); word++) {
-            long written = memory.written(word);
-            while (written != 0) { // runs of written pages, read at once
-                int from = Long.numberOfTrailingZeros(written);
-                int to = from + Long.numberOfTrailingZeros(~(written >>> from));
-                int count = Math.min(to, DirtyBitmap.WORD_PAGES) - from;
-                long first = (word << 6) + from;
-                count = (int) Math.min(count, memory.pageCount() - first);
-                memory.readPages(first, count, pages, 0);
-                for (int i = 0; i < count; i++) {
-                    crcs.set(first + i, crc(pages, i * PAGE, crc));
+        try (GuestMemory.PageReader reader = memory.reader()) {
+            for (long word = 0; word << 6 < memory.pageCount(); word++) {
+                long written = memory.written(word);
+                while (written != 0) { // runs of written pages, read at once
+                    int from = Long.numberOfTrailingZeros(written);
+                    int to = from + Long.numberOfTrailingZeros(~(written >>> from));
+                    int count = Math.min(to, DirtyBitmap.WORD_PAGES) - from;
+                    long first = (word << 6) + from;
+                    count = (int) Math.min(count, memory.pageCount() - first);
+                    reader.read(first, count, pages, 0);
+                    for (int i = 0; i < count; i++) {
+                        crcs.set(first + i, crc(pages, i * PAGE, crc));
+                    }
+                    written = to >= DirtyBitmap.WORD_PAGES ? 0 : written & (-1L << to);
                 }
-                written = to >= DirtyBitmap.WORD_PAGES ? 0 : written & (-1L << to);
             }
         }
         return crcs;

@@ -165,7 +165,12 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
      */
     @Override
     public String memoryDigest() {
-        String digest = arrivals().digest();
+        String digest;
+        try {
+            digest = arrivals().digest();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the memory of domain '" + spec.name() + "': " + e.getMessage(), e);
+        }
         if (gone) {
             throw new IllegalStateException("guest memory " + memory.file() + " is released");
         }
@@ -244,7 +249,7 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
      * otherwise read from the memory, and kept only if no workload wrote while it was read (nor an incoming stream
      * began meanwhile, which keeps its own).
      */
-    PageCrcs arrivals() {
+    PageCrcs arrivals() throws IOException {
         PageCrcs known = arrivals;
         if (known != null) {
             return known;

@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,13 +37,15 @@ public class GuestMemoryTest {
                 memory.writePage(index, page);
             }
             byte[] read = new byte[GuestMemory.PAGE_SIZE];
-            for (long index : pages) {
-                Arrays.fill(page, (byte) index);
-                page[0] = (byte) (index >>> 8);
-                memory.readPage(index, read);
-                assertArrayEquals("page " + index, page, read);
+            try (GuestMemory.PageReader reader = memory.reader()) {
+                for (long index : pages) {
+                    Arrays.fill(page, (byte) index);
+                    page[0] = (byte) (index >>> 8);
+                    reader.read(index, 1, read, 0);
+                    assertArrayEquals("page " + index, page, read);
+                }
+                assertThrows(IndexOutOfBoundsException.class, () -> reader.read(memory.pageCount(), 1, read, 0));
             }
-            assertThrows(IndexOutOfBoundsException.class, () -> memory.readPage(memory.pageCount(), read));
         } finally {
             memory.close(true);
         }
@@ -55,12 +58,39 @@ public class GuestMemoryTest {
         GuestMemory large = GuestMemory.create(tmp.newFile().toPath(), 3 << 20, 1 << 30);
         small.fill(42);
         large.fill(42);
-        assertEquals(large.digest(), small.digest());
+        assertEquals(PageCrcs.of(large).digest(), PageCrcs.of(small).digest());
         small.scribble(300, new SplittableRandom(1), 8);
-        assertFalse(large.digest().equals(small.digest()));
+        assertFalse(PageCrcs.of(large).digest().equals(PageCrcs.of(small).digest()));
         small.close(false);
-        assertThrows(IllegalStateException.class, small::digest);
+        assertThrows(IllegalStateException.class, () -> PageCrcs.of(small));
         large.close(false);
+    }
+
+    @Test
+    public void aReaderInterruptedClosesOnlyItsOwnChannelAndTheGuestsWritesGoOn() throws Exception {
+        GuestMemory memory = GuestMemory.create(tmp.newFile().toPath(), 1 << 20, 1 << 20);
+        try {
+            byte[] page = new byte[GuestMemory.PAGE_SIZE];
+            Arrays.fill(page, (byte) 7);
+            memory.writePage(3, page);
+            GuestMemory.PageReader interrupted = memory.reader();
+            Thread.currentThread().interrupt();
+            try {
+                assertThrows(ClosedByInterruptException.class, () -> interrupted.read(3, 1, new byte[GuestMemory.PAGE_SIZE], 0));
+            } finally {
+                Thread.interrupted();
+                interrupted.close();
+            }
+            Arrays.fill(page, (byte) 9);
+            memory.writePage(4, page); // through the memory's own channel, still open
+            byte[] read = new byte[GuestMemory.PAGE_SIZE];
+            try (GuestMemory.PageReader reader = memory.reader()) {
+                reader.read(4, 1, read, 0);
+            }
+            assertArrayEquals(page, read);
+        } finally {
+            memory.close(true);
+        }
     }
 
     @Test

@@ -106,7 +106,7 @@ final class Sim {
         Path file = runDir.resolve("memory");
         GuestMemory memory = GuestMemory.open(file, Files.size(file), TEST_CHUNK);
         try {
-            return memory.digest();
+            return PageCrcs.of(memory).digest();
         } finally {
             memory.close(false);
         }
