@@ -248,7 +248,7 @@ public final class BenchReport {
         for (Migrations m : List.of(onDisk, onTmpfs)) {
             String where = m == onDisk ? "in the state directory" : "on tmpfs";
             double raw = Bench.rawLoopbackMiBs();
-            ConcurrentBench.Batch batch = ConcurrentBench.run(m, names, 0);
+            ConcurrentBench.Batch batch = ConcurrentBench.run(m, names, false, 0);
             double aggregate = count * mib / batch.seconds();
             row(where, batch.verified() + " of " + count, String.format("**%.0f MiB/s**", aggregate), String.format(
                     "%.0f MiB in %.2f s (%.0f MiB of stream)", (double) count * mib, batch.seconds(), batch.bytes() / MIB),
@@ -261,7 +261,7 @@ public final class BenchReport {
             body.append('\n');
             failures.forEach(body::append);
         }
-        ConcurrentBench.Batch sampled = ConcurrentBench.run(onDisk, names, 100); // back again, sampled for the chart
+        ConcurrentBench.Batch sampled = ConcurrentBench.run(onDisk, names, false, 100); // back again, sampled for the chart
         Charts.concurrent(out.resolve("concurrent.png"), count + " concurrent migrations of 64 MiB random guests", sampled.samples());
         body.append("\n![concurrent](concurrent.png)\n");
     }

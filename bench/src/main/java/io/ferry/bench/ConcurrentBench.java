@@ -37,13 +37,15 @@ public final class ConcurrentBench {
         }
     }
 
-    /** @param args the installation, then optionally COUNT (16), MIB (64), BATCHES (5) and "tmpfs" */
+    /** @param args the installation, then optionally COUNT (16), MIB (64), BATCHES (5) and options: "tmpfs", "tunnelled" or both, comma-separated */
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
         int count = args.length > 1 ? Integer.parseInt(args[1]) : 16;
         int mib = args.length > 2 ? Integer.parseInt(args[2]) : 64;
         int batches = args.length > 3 ? Integer.parseInt(args[3]) : 5;
-        boolean tmpfs = args.length > 4 && args[4].equals("tmpfs");
+        List<String> options = args.length > 4 ? List.of(args[4].split(",")) : List.of();
+        boolean tmpfs = options.contains("tmpfs");
+        boolean tunnelled = options.contains("tunnelled");
         Path work = Files.createTempDirectory("ferry-concurrent-bench-");
         Path shm = Files.createTempDirectory(Path.of("/dev/shm"), "ferry-concurrent-bench-");
         try (LocalDaemon a = LocalDaemon.start(home, work, "bench-a", runDir(tmpfs, shm, "a"), Map.of());
@@ -54,13 +56,13 @@ public final class ConcurrentBench {
                 names.add(String.format("c%02d", i));
                 m.start(names.get(i - 1), mib, 0, "random");
             }
-            System.out.printf("%d guests of %d MiB random memory, run directories %s; the first batch warms the daemons up%n",
-                    count, mib, tmpfs ? "on tmpfs" : "in the state directories");
+            System.out.printf("%d guests of %d MiB random memory, run directories %s, %s; the first batch warms the daemons up%n",
+                    count, mib, tmpfs ? "on tmpfs" : "in the state directories", tunnelled ? "tunnelled" : "direct");
             for (int i = 0; i <= batches; i++) {
                 double raw = Bench.rawLoopbackMiBs();
                 Map<String, double[]> threadsA = ProcCpu.byThread(a.pid());
                 Map<String, double[]> threadsB = ProcCpu.byThread(b.pid());
-                Batch batch = run(m, names, 0);
+                Batch batch = run(m, names, tunnelled, 0);
                 if (System.getenv("FERRY_BENCH_THREADS") != null) {
                     printThreads("a", threadsA, ProcCpu.byThread(a.pid()));
                     printThreads("b", threadsB, ProcCpu.byThread(b.pid()));
@@ -83,7 +85,7 @@ public final class ConcurrentBench {
     }
 
     /** Migrates every named guest at once, each on a thread of its own, to the other host (jobs sampled every period, 0: not). */
-    static Batch run(Migrations m, List<String> names, int samplePeriodMillis) throws Exception {
+    static Batch run(Migrations m, List<String> names, boolean tunnelled, int samplePeriodMillis) throws Exception {
         long[] pids = {m.pid(0), m.pid(1)};
         ExecutorService pool = Executors.newFixedThreadPool(names.size());
         try {
@@ -91,7 +93,7 @@ public final class ConcurrentBench {
             long start = System.nanoTime();
             List<Future<Migrations.Measured>> futures = new ArrayList<>();
             for (String name : names) {
-                futures.add(pool.submit(() -> m.migrate(name, false, samplePeriodMillis)));
+                futures.add(pool.submit(() -> m.migrate(name, tunnelled, samplePeriodMillis)));
             }
             List<Migrations.Measured> runs = new ArrayList<>();
             Map<String, List<JobSampler.Sample>> samples = new LinkedHashMap<>();

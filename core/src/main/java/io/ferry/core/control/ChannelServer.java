@@ -30,6 +30,13 @@ final class ChannelServer {
     static final long IDLE_MILLIS = 30_000;
     static final long HEADER_MILLIS = 10_000;
     static final int HEADER_BYTES = 8 * 1024;
+    /**
+     * Each connection's read buffer while it has bytes waiting (Jetty's default is 8 KiB): a tunnelled migration's
+     * memory arrives as one request body, and 8 KiB reads cost a system call and a pass through Jetty's parser each
+     * (a 1 GiB random guest's stream on tmpfs, alternated: 1,155-1,317 ms with 8 KiB, 759-1,054 ms with 64 KiB, no
+     * better with 256 KiB).
+     */
+    static final int INPUT_BUFFER_BYTES = 64 * 1024;
 
     private final Server server;
     private final HttpConfiguration http;
@@ -48,6 +55,7 @@ final class ChannelServer {
         http.setSendServerVersion(false);
         http.setRequestHeaderSize(HEADER_BYTES);
         HttpConnectionFactory plain = new HttpConnectionFactory(http);
+        plain.setInputBufferSize(INPUT_BUFFER_BYTES);
         connector = tls == null ? new ServerConnector(server, 1, 1, plain)
                 : new ServerConnector(server, 1, 1, new SslConnectionFactory(ChannelTls.server(tls), plain.getProtocol()), plain);
         connector.setHost(listen.getAddress().getHostAddress()); // never every address by default
