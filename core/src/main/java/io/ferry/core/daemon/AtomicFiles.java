@@ -39,7 +39,9 @@ public final class AtomicFiles {
     private static void write(Path target, byte[] content, boolean durable) throws IOException {
         Path directory = target.toAbsolutePath().getParent();
         try {
-            Files.createDirectories(directory);
+            if (!Files.isDirectory(directory)) { // createDirectories throws and catches an exception when it exists
+                Files.createDirectories(directory);
+            }
             Path temp = Files.createTempFile(directory, "." + target.getFileName(), ".tmp");
             try {
                 try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {

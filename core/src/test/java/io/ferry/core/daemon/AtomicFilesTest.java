@@ -1,0 +1,51 @@
+package io.ferry.core.daemon;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Whole files or none: the directory made when missing, the old content replaced, nothing left of a failed write. */
+public class AtomicFilesTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void aWriteMakesTheMissingDirectoriesAndAnotherReplacesTheContent() throws Exception {
+        Path target = tmp.getRoot().toPath().resolve("state/journal/entry.xml");
+        AtomicFiles.write(target, bytes("one"));
+        assertEquals("one", Files.readString(target));
+        AtomicFiles.replace(target, bytes("two"));
+        AtomicFiles.write(target, bytes("three"));
+        assertEquals("three", Files.readString(target));
+        assertEquals("no temporary file is left", List.of(target), list(target.getParent()));
+    }
+
+    @Test
+    public void aWriteThatCannotHappenNamesTheFileAndLeavesNothing() throws Exception {
+        Path notADirectory = tmp.newFile("plain").toPath();
+        Path target = notADirectory.resolve("entry.xml");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(target, bytes("one")));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("cannot write " + target + ": "));
+        assertEquals(List.of(notADirectory), list(tmp.getRoot().toPath()));
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<Path> list(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.toList();
+        }
+    }
+}
