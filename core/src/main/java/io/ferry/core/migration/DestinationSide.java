@@ -5,15 +5,16 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.cookie.ParsedCookie;
+import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.SectionSet;
-import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
+import io.ferry.protocol.Messages;
 import io.ferry.protocol.xml.XmlWriter;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -46,7 +47,7 @@ final class DestinationSide {
 
     Prepared prepare(Prepare request) throws Exception {
         String id = request.id();
-        if (!Migrations.isValidId(id) || incoming.containsKey(id) || m.journal.find(id).isPresent()) {
+        if (!MigrationIds.isValid(id) || incoming.containsKey(id) || m.journal.find(id).isPresent()) {
             throw new MigrationException("migration id '" + id + "' is invalid or already known on this host");
         }
         if (request.key() == null || request.key().length() < 32) {

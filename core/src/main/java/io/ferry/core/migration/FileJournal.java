@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.core.daemon.MigrationIds;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.MigrationFlags;
 import io.ferry.protocol.Xml;
@@ -59,7 +60,7 @@ public final class FileJournal implements Journal {
 
     @Override
     public Optional<Entry> find(String id) {
-        if (!Migrations.isValidId(id)) {
+        if (!MigrationIds.isValid(id)) {
             return Optional.empty();
         }
         Path file = file(id);
@@ -81,7 +82,7 @@ public final class FileJournal implements Journal {
         try {
             Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
             String id = x.required("id");
-            if (!Migrations.isValidId(id) || !file.getFileName().toString().equals(id + ".xml")) { // it could not be recorded again
+            if (!MigrationIds.isValid(id) || !file.getFileName().toString().equals(id + ".xml")) { // it could not be recorded again
                 throw new IllegalArgumentException("it names migration " + Xml.quote(id));
             }
             return Optional.of(new Entry(id, Role.valueOf(x.required("role").toUpperCase()),

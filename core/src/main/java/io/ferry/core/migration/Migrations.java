@@ -24,13 +24,10 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 
 /** What both sides of a migration share on this host: the daemon's parts, and cookie baking and eating. */
 final class Migrations {
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9-]{1,64}");
-
     final DaemonSettings settings;
     final CookieBakery bakery;
     final DomainManager domains;
@@ -65,11 +62,6 @@ final class Migrations {
         this.peers = peers;
         this.clock = clock;
         this.timing = timing;
-    }
-
-    /** Migration ids are UUIDs made by the source; anything else is refused before it reaches a file name. */
-    static boolean isValidId(String id) {
-        return id != null && ID.matcher(id).matches();
     }
 
     /** Whether {@code presented} is the migration's key; compared in constant time. */

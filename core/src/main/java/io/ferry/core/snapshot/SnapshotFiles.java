@@ -2,6 +2,7 @@ package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.daemon.Daemon;
+import io.ferry.core.daemon.MigrationIds;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -246,7 +247,7 @@ public class SnapshotFiles implements SnapshotStore {
     }
 
     private Path staging(String migrationId) {
-        if (!migrationId.matches("[A-Za-z0-9-]{1,64}")) {
+        if (!MigrationIds.isValid(migrationId)) {
             throw new IllegalArgumentException("invalid migration id " + migrationId);
         }
         return root.resolve(".staging").resolve(migrationId);

@@ -2,6 +2,7 @@ package io.ferry.core.snapshot;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -49,6 +50,20 @@ public class SnapshotFilesTest {
         assertEquals("z00000", listed.get(9_999).name());
         assertEquals("z00000", store.current(DOMAIN).orElseThrow());
         assertFalse(Files.exists(folder.getRoot().toPath().resolve("snapshots/.staging/m1")));
+    }
+
+    @Test
+    public void aMigrationIdThatIsNoFileNameIsRefusedBeforeAnyFileIsTouched() throws Exception {
+        SnapshotFiles store = store();
+        for (String id : new String[] {"../../domains", "m/1", "", "m".repeat(65)}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> store.stage(id, DOMAIN, List.of(snapshot("a", null)), "a"));
+            assertEquals("invalid migration id " + id, e.getMessage());
+            assertThrows(IllegalArgumentException.class, () -> store.commit(id));
+            assertThrows(IllegalArgumentException.class, () -> store.discard(id));
+        }
+        assertEquals(List.of(), store.list(DOMAIN));
+        assertFalse(Files.exists(folder.getRoot().toPath().resolve("domains")));
     }
 
     @Test
