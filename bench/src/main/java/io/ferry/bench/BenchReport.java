@@ -23,7 +23,6 @@ import org.openjdk.jmh.runner.options.TimeValue;
  */
 public final class BenchReport {
     private static final double MIB = 1 << 20;
-    private static final long GIB = 1L << 30;
     private static final int REPEATS = 5;
     private static final int CONTROL_PLANE_WARM_UP = 1000;
     private static final int CONTROL_PLANE_RUNS = 200;
@@ -129,7 +128,6 @@ public final class BenchReport {
             Bench.deleteTree(shm);
         }
     }
-
 
     /** The type of the file system {@code path} is on ("ext4"), from /proc/self/mounts: the longest mount point over it. */
     private static String fileSystem(Path path) throws IOException {

@@ -4,7 +4,6 @@ import io.ferry.launcher.LocalDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +19,6 @@ import java.util.concurrent.Future;
  * batches. Asserts nothing.
  */
 public final class ConcurrentBench {
-    private static final double MIB = 1 << 20;
-
     private ConcurrentBench() {
     }
 
@@ -29,11 +26,11 @@ public final class ConcurrentBench {
     record Batch(double seconds, int verified, long bytes, double[] cpuSeconds, List<Migrations.Measured> runs,
             Map<String, List<JobSampler.Sample>> samples, List<String> failures) {
         double medianWallMillis() {
-            return median(runs.stream().mapToDouble(Migrations.Measured::wallMillis).toArray());
+            return runs.isEmpty() ? Double.NaN : BenchReport.median(runs.stream().mapToDouble(Migrations.Measured::wallMillis).toArray());
         }
 
         double medianStreamMillis() {
-            return median(runs.stream().mapToDouble(Migrations.Measured::streamMillis).toArray());
+            return runs.isEmpty() ? Double.NaN : BenchReport.median(runs.stream().mapToDouble(Migrations.Measured::streamMillis).toArray());
         }
     }
 
@@ -60,10 +57,11 @@ public final class ConcurrentBench {
                     count, mib, tmpfs ? "on tmpfs" : "in the state directories", tunnelled ? "tunnelled" : "direct");
             for (int i = 0; i <= batches; i++) {
                 double raw = Bench.rawLoopbackMiBs();
-                Map<String, double[]> threadsA = ProcCpu.byThread(a.pid());
-                Map<String, double[]> threadsB = ProcCpu.byThread(b.pid());
+                boolean threads = System.getenv("FERRY_BENCH_THREADS") != null;
+                Map<String, double[]> threadsA = threads ? ProcCpu.byThread(a.pid()) : Map.of();
+                Map<String, double[]> threadsB = threads ? ProcCpu.byThread(b.pid()) : Map.of();
                 Batch batch = run(m, names, tunnelled, 0);
-                if (System.getenv("FERRY_BENCH_THREADS") != null) {
+                if (threads) {
                     printThreads("a", threadsA, ProcCpu.byThread(a.pid()));
                     printThreads("b", threadsB, ProcCpu.byThread(b.pid()));
                 }
@@ -132,14 +130,5 @@ public final class ConcurrentBench {
             }
         });
         System.out.println(line);
-    }
-
-    private static double median(double[] values) {
-        if (values.length == 0) {
-            return Double.NaN;
-        }
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 }

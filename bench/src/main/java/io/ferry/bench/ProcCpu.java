@@ -17,9 +17,14 @@ final class ProcCpu {
 
     /** Seconds of CPU the process has used so far; its threads and those already ended included. */
     static double seconds(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        double[] cpu = userAndSystem(Files.readString(Path.of("/proc/" + pid + "/stat")));
+        return cpu[0] + cpu[1];
+    }
+
+    /** User and system seconds from a {@code stat} line of {@code /proc}. */
+    private static double[] userAndSystem(String stat) {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // after "pid (comm) ": state is field 3
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND; // utime, stime: fields 14, 15
+        return new double[] {Long.parseLong(fields[11]) / TICKS_PER_SECOND, Long.parseLong(fields[12]) / TICKS_PER_SECOND}; // utime, stime: fields 14, 15
     }
 
     /**
@@ -33,10 +38,10 @@ final class ProcCpu {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
                     String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9a-f]*[0-9][0-9a-f]*$", "#");
-                    String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    double[] cpu = userAndSystem(stat);
                     double[] sum = byName.computeIfAbsent(name, n -> new double[2]);
-                    sum[0] += Long.parseLong(fields[11]) / TICKS_PER_SECOND;
-                    sum[1] += Long.parseLong(fields[12]) / TICKS_PER_SECOND;
+                    sum[0] += cpu[0];
+                    sum[1] += cpu[1];
                 } catch (IOException ended) {
                     // the thread ended meanwhile
                 }

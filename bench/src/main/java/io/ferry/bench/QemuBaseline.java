@@ -31,11 +31,11 @@ final class QemuBaseline {
     private static final Pattern RAM_TOTAL = Pattern.compile("\"ram\": *\\{[^}]*\"total\": *(\\d+)");
     private static final Pattern STATUS = Pattern.compile("\"status\": *\"([a-z-]+)\"");
 
-    private QemuBaseline() {
-    }
-
     /** Where a random guest's bytes start in its RAM: above the first MiB (the BIOS and VGA areas). */
     private static final long RANDOM_AT = 1 << 20;
+
+    private QemuBaseline() {
+    }
 
     /** Milliseconds QEMU took to migrate an idle guest of {@code mib}, or -1 when there is no QEMU here. */
     static long idleMigrationMillis(Path work, int mib) throws Exception {
