@@ -3,6 +3,7 @@ package io.ferry.protocol;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
 import java.io.ByteArrayOutputStream;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -153,9 +154,26 @@ public final class ControlClient {
                 InputStream error = connection.getErrorStream();
                 throw new ChannelException(errorText(error == null ? "" : read(error), "the daemon at " + uri + " answered HTTP " + status), true);
             }
-            return connection.getInputStream();
+            return new WithoutReadAhead(connection.getInputStream());
         } catch (IOException e) {
             throw lost(e);
+        }
+    }
+
+    /**
+     * A download's body, whose {@code available()} is always 0 (InputStream's own answer). The JDK's decoding of a
+     * chunked body answers it by reading ahead into arrays it allocates afresh at each call, and a
+     * {@code BufferedInputStream} asks after every read it could not fill: reading a 5 MiB side stream so allocated
+     * 0.5-1.3 GB and took up to 1.9 s of CPU instead of 0.1 MB and 10 ms.
+     */
+    private static final class WithoutReadAhead extends FilterInputStream {
+        WithoutReadAhead(InputStream body) {
+            super(body);
+        }
+
+        @Override
+        public int available() {
+            return 0;
         }
     }
 
