@@ -75,7 +75,9 @@ final class SnapshotLog {
                 sound = log.position();
             } else {
                 String parent = utf(record, file);
-                pending = new Snapshot(name, parent.isEmpty() ? null : parent, StandardCharsets.UTF_8.decode(record).toString());
+                // straight from the bytes: Charset.decode's general decoder took a third of a 10,000-snapshot Begin
+                String xml = new String(record.array(), record.arrayOffset() + record.position(), record.remaining(), StandardCharsets.UTF_8);
+                pending = new Snapshot(name, parent.isEmpty() ? null : parent, xml);
             }
         }
         return new Contents(snapshots, current, sound);

@@ -136,14 +136,16 @@ public class SnapshotFilesTest {
         SnapshotFiles store = store();
         store.add(DOMAIN, snapshot("a", null));
         store.add(DOMAIN, snapshot("b", "a"));
-        store.add(DOMAIN, snapshot("c", "b"));
+        Snapshot described = new Snapshot("c", "b", "<domainsnapshot><name>c</name><description>avant la mise à jour, 更新前 \uD83D\uDCBE"
+                + "</description><parent><name>b</name></parent></domainsnapshot>");
+        store.add(DOMAIN, described);
         store.setCurrent(DOMAIN, "b");
         Path dir = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString());
         assertEquals(List.of(dir.resolve("local.log")), Files.list(dir).toList());
         SnapshotFiles restarted = store();
         assertEquals(List.of("a", "b", "c"), restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
         assertEquals("b", restarted.current(DOMAIN).orElseThrow());
-        assertEquals(snapshot("c", "b"), restarted.list(DOMAIN).get(2));
+        assertEquals("the XML as it was made, every character", described, restarted.list(DOMAIN).get(2));
     }
 
     @Test
