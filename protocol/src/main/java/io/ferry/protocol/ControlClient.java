@@ -2,7 +2,6 @@ package io.ferry.protocol;
 
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
-import java.io.ByteArrayOutputStream;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +36,9 @@ public final class ControlClient {
     public static final int READ_MILLIS = 30_000;
     /** How often a daemon tells a caller that its call still runs (a space ahead of the reply). */
     public static final int HEARTBEAT_MILLIS = 10_000;
-    private static final HardenedXmlParser PARSER = new HardenedXmlParser(64 * 1024 * 1024, HardenedXmlParser.DEFAULT_MAX_DEPTH);
+    /** The largest reply read: what the parser would take (a daemon's replies are a few kilobytes). */
+    private static final int MAX_REPLY_BYTES = 64 * 1024 * 1024;
+    private static final HardenedXmlParser PARSER = new HardenedXmlParser(MAX_REPLY_BYTES, HardenedXmlParser.DEFAULT_MAX_DEPTH);
     private static final AtomicBoolean WARMED_UP = new AtomicBoolean();
 
     private final String uri;
@@ -309,11 +310,15 @@ public final class ControlClient {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
-    private static String read(InputStream in) throws IOException {
+    /** A whole reply, up to its limit: a peer that answers without end must not fill this process's memory. */
+    private String read(InputStream in) throws IOException, ChannelException {
         try (in) {
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
-            in.transferTo(out);
-            return out.toString(StandardCharsets.UTF_8);
+            byte[] reply = in.readNBytes(MAX_REPLY_BYTES + 1);
+            if (reply.length > MAX_REPLY_BYTES) { // what the call did there is unknown: lost, not refused
+                throw new ChannelException("the daemon at " + uri + " answered more than " + MAX_REPLY_BYTES / (1024 * 1024)
+                        + " MiB; its reply was dropped", false);
+            }
+            return new String(reply, StandardCharsets.UTF_8);
         }
     }
 }
