@@ -292,7 +292,9 @@ public final class BenchReport {
                 r.rawNanos() / 1e6), String.format("%.1fx", (double) r.againShareNanos() / r.rawNanos()));
         body.append("\nPhases with snapshots: ").append(r.phases()).append(".  \nWithout: ").append(r.plainPhases())
                 .append(String.format(".  \nThe daemons' CPU over the migration: source %.0f ms, destination %.0f ms (without snapshots: %.0f"
-                        + " and %.0f ms).", r.cpuMillis()[0], r.cpuMillis()[1], r.plainCpuMillis()[0], r.plainCpuMillis()[1]))
+                        + " and %.0f ms); the snapshots' share of it in the later arrivals: source %.0f ms, destination %.0f ms.",
+                        r.cpuMillis()[0], r.cpuMillis()[1], r.plainCpuMillis()[0], r.plainCpuMillis()[1], r.againCpuMillis()[0],
+                        r.againCpuMillis()[1]))
                 .append("  \nArrived: ").append(r.arrived()).append(" snapshots.  \nPhases of the last later arrival: ")
                 .append(r.againPhases()).append(".\n");
         summary.add(String.format("snapshots: creation %.2f ms each through the API (one POST of the channel %.2f ms; the store alone %.2f ms ="

@@ -61,6 +61,8 @@ public final class SnapshotBench {
             System.out.printf("snapshot share, again:       %8.1f ms, %.1fx the raw copy (median of %d later arrivals at the"
                     + " destination; the last: %s)%n", r.againShareNanos() / 1e6, (double) r.againShareNanos() / r.rawNanos(),
                     ROUND_TRIPS, r.againPhases());
+            System.out.printf("daemons' CPU share, again:   %8.0f ms source, %.0f ms destination (each the median of the later arrivals,"
+                    + " less the migration without snapshots after each)%n", r.againCpuMillis()[0], r.againCpuMillis()[1]);
             System.out.printf("destination:                 %8d snapshots%n", r.arrived());
         } finally {
             Bench.deleteUnlessKept(work);
@@ -70,7 +72,7 @@ public final class SnapshotBench {
     /** What one run measured; times in nanoseconds. */
     record Result(int count, long createNanos, long channelCallNanos, long streamBytes, long rawNanos, long withNanos,
             long withoutNanos, String phases, String plainPhases, int arrived, double[] cpuMillis, double[] plainCpuMillis,
-            long againShareNanos, String againPhases) {
+            long againShareNanos, String againPhases, double[] againCpuMillis) {
         long shareNanos() {
             return withNanos - withoutNanos;
         }
@@ -123,20 +125,30 @@ public final class SnapshotBench {
             double[] plainCpuMillis = cpuSince(cpu, a, b);
             Xml arrived = Xml.of(ControlClient.parse(destination.get("domains/snapshots-vm/snapshots")));
             long[] again = new long[ROUND_TRIPS];
+            double[][] againCpu = new double[2][ROUND_TRIPS]; // source's, destination's: on a busy machine steadier than time
             String againPhases = "";
             for (int i = 0; i < ROUND_TRIPS; i++) {
                 migrate(destination, source, "snapshots-vm", a.uri());
                 migrate(destination, source, "plain-vm", a.uri());
+                cpu = cpuSeconds(a, b);
                 start = System.nanoTime();
                 againPhases = migrate(source, destination, "snapshots-vm", b.uri());
                 long with = System.nanoTime() - start;
+                double[] withCpu = cpuSince(cpu, a, b);
+                cpu = cpuSeconds(a, b);
                 start = System.nanoTime();
                 migrate(source, destination, "plain-vm", b.uri());
                 again[i] = with - (System.nanoTime() - start);
+                double[] plainCpu = cpuSince(cpu, a, b);
+                againCpu[0][i] = withCpu[0] - plainCpu[0];
+                againCpu[1][i] = withCpu[1] - plainCpu[1];
             }
             java.util.Arrays.sort(again);
+            java.util.Arrays.sort(againCpu[0]);
+            java.util.Arrays.sort(againCpu[1]);
             return new Result(count, createNanos, calls[calls.length / 2], stream.length, rawNanos, withNanos, withoutNanos, phases,
-                    plainPhases, arrived.children("snapshot").size(), cpuMillis, plainCpuMillis, again[ROUND_TRIPS / 2], againPhases);
+                    plainPhases, arrived.children("snapshot").size(), cpuMillis, plainCpuMillis, again[ROUND_TRIPS / 2], againPhases,
+                    new double[] {againCpu[0][ROUND_TRIPS / 2], againCpu[1][ROUND_TRIPS / 2]});
         }
     }
 
