@@ -2,12 +2,15 @@ package io.ferry.protocol;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * The migration protocol's messages, one record per request and reply of Begin, Prepare, Perform, Finish and
  * Confirm, each with its XML form. Cookies and domain definitions are carried as text.
  */
 public final class Messages {
+    private static final Pattern SECTION_VERSION = Pattern.compile("\\d{1,9}\\.\\d{1,9}");
+
     private Messages() {
     }
 
@@ -242,7 +245,7 @@ public final class Messages {
         List<SectionVersion> sections = new ArrayList<>();
         for (Xml section : lists.get(0).children("section")) {
             String version = section.required("version");
-            if (!version.matches("\\d{1,9}\\.\\d{1,9}")) { // major() must fit an int
+            if (!SECTION_VERSION.matcher(version).matches()) { // major() must fit an int
                 throw new ChannelException("malformed section version " + Xml.quote(version), false);
             }
             sections.add(new SectionVersion(section.required("feature"), version));

@@ -27,6 +27,7 @@ public final class CookieCodec {
     public static final String ROOT = "qemu-migration";
     private static final String WHAT = "migration cookie";
     private static final Pattern LIBVIRT_UUID = Pattern.compile("(?:[- ]*\\p{XDigit}{2}){16}");
+    private static final Pattern UUID_SEPARATORS = Pattern.compile("[- ]");
     private final HardenedXmlParser parser;
 
     public CookieCodec(HardenedXmlParser parser) {
@@ -148,7 +149,7 @@ public final class CookieCodec {
         if (!LIBVIRT_UUID.matcher(text).matches()) {
             return null;
         }
-        String hex = text.replaceAll("[- ]", "");
+        String hex = UUID_SEPARATORS.matcher(text).replaceAll("");
         return new UUID(Long.parseUnsignedLong(hex.substring(0, 16), 16), Long.parseUnsignedLong(hex.substring(16), 16));
     }
 

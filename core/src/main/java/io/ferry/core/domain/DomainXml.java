@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -25,6 +26,7 @@ import org.w3c.dom.Node;
 public final class DomainXml {
     /** Elements that the documents carrying a definition put around it. */
     static final int WRAPPING_LEVELS = 1;
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
 
     private final HardenedXmlParser parser;
 
@@ -57,7 +59,7 @@ public final class DomainXml {
         if (name == null || name.isBlank()) {
             throw new CookieException("missing domain name");
         }
-        if (!name.matches("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}")) {
+        if (!NAME.matcher(name).matches()) {
             throw new CookieException("invalid domain name '" + name + "': letters, digits, '.', '_', '+', '-' only");
         }
         String uuidText = text(domain, "uuid");
