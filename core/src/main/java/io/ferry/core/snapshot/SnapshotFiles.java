@@ -18,6 +18,7 @@ import java.util.Comparator;
 import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -56,6 +57,18 @@ public class SnapshotFiles implements SnapshotStore {
     private final Set<Snapshot> readHere = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
     /** Per domain: the snapshot names, the current mark and the log's sound length, as read once. */
     private final Map<UUID, Names> names = new HashMap<>();
+    /**
+     * The latest migrations whose staging was discarded: a section call that outlived its time limit may stage after
+     * its migration failed and was cleaned up, which would leave a pack no commit ever takes. Ids are never reused.
+     */
+    private final Set<String> discarded = Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 4096;
+        }
+    });
 
     private static final class Names {
         final Set<String> all = new HashSet<>();
@@ -160,6 +173,9 @@ public class SnapshotFiles implements SnapshotStore {
     @Override
     public synchronized void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) throws IOException {
         Path dir = staging(migrationId);
+        if (discarded.contains(migrationId)) {
+            throw new IOException("migration " + migrationId + " has ended and its staging was discarded: its snapshots are not staged");
+        }
         for (Snapshot snapshot : snapshots) {
             if (!readHere.contains(snapshot)) { // what a peer sends must read back here, under this host's limits
                 reader.requireAsClaimed(snapshot, "snapshot '" + snapshot.name() + "' of migration " + migrationId);
@@ -243,7 +259,9 @@ public class SnapshotFiles implements SnapshotStore {
 
     @Override
     public synchronized void discard(String migrationId) throws IOException {
-        delete(staging(migrationId));
+        Path dir = staging(migrationId);
+        discarded.add(migrationId);
+        delete(dir);
     }
 
     private Path staging(String migrationId) {

@@ -67,6 +67,26 @@ public class SnapshotFilesTest {
     }
 
     @Test
+    public void aStageThatComesAfterItsMigrationWasDiscardedIsRefusedAndLeavesNothing() throws Exception {
+        SnapshotFiles store = store();
+        store.discard("m3"); // the migration failed while its section's eat still ran past its time limit
+        try {
+            store.stage("m3", DOMAIN, List.of(snapshot("a", null)), "a");
+            fail("a late stage was taken");
+        } catch (IOException e) {
+            assertEquals("migration m3 has ended and its staging was discarded: its snapshots are not staged", e.getMessage());
+        }
+        store.commit("m3");
+        assertEquals(List.of(), store.list(DOMAIN));
+        Path staging = folder.getRoot().toPath().resolve("snapshots/.staging");
+        assertEquals("no pack left behind for a commit that never comes", List.of(),
+                Files.exists(staging) ? Files.list(staging).toList() : List.of());
+        store.stage("m4", DOMAIN, List.of(snapshot("a", null)), "a"); // another migration stages as ever
+        store.commit("m4");
+        assertEquals(List.of("a"), store.list(DOMAIN).stream().map(Snapshot::name).toList());
+    }
+
+    @Test
     public void discardLeavesNothing() throws Exception {
         SnapshotFiles store = store();
         store.stage("m2", DOMAIN, List.of(snapshot("a", null)), "a");
