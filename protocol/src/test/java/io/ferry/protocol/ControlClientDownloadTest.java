@@ -64,8 +64,9 @@ public class ControlClientDownloadTest {
             long allocated = threads.getCurrentThreadAllocatedBytes() - allocatedBefore;
 
             assertArrayEquals("the body, byte for byte", body, Arrays.copyOf(received, length));
-            // the JDK's chunked decoding, asked available() after each short read, allocated 100-250 times the body
-            assertTrue("reading " + BODY_BYTES + " bytes allocated " + allocated + " bytes", allocated < 2L * BODY_BYTES);
+            // reading allocates the copy above and, as the chunks vary, the JDK's own buffers: 1-4 times the body in all;
+            // asked available() after each short read, the JDK's chunked decoding allocated 85-250 times the body
+            assertTrue("reading " + BODY_BYTES + " bytes allocated " + allocated + " bytes", allocated < 10L * BODY_BYTES);
         } finally {
             server.stop(0);
         }
