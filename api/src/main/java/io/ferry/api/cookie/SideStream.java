@@ -24,6 +24,10 @@ public interface SideStream {
     /** Source, while baking: makes {@code writer}'s data available to the destination for this migration. */
     void offer(Writer writer);
 
-    /** Destination, while eating: the data the source's section offered. */
+    /**
+     * Destination, while eating: the data the source's section offered. A read by an interrupted thread (the call
+     * past its time limit) throws {@link java.io.InterruptedIOException}; a read already waiting ends when the next
+     * bytes come or at the daemon's read timeout.
+     */
     InputStream open() throws IOException;
 }
