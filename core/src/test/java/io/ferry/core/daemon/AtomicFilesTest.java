@@ -25,6 +25,7 @@ public class AtomicFilesTest {
         AtomicFiles.write(target, bytes("one"));
         assertEquals("one", Files.readString(target));
         AtomicFiles.replace(target, bytes("two"));
+        assertEquals("two", Files.readString(target));
         AtomicFiles.write(target, bytes("three"));
         assertEquals("three", Files.readString(target));
         assertEquals("no temporary file is left", List.of(target), list(target.getParent()));

@@ -70,12 +70,8 @@ public class SnapshotFilesTest {
     public void aStageThatComesAfterItsMigrationWasDiscardedIsRefusedAndLeavesNothing() throws Exception {
         SnapshotFiles store = store();
         store.discard("m3"); // the migration failed while its section's eat still ran past its time limit
-        try {
-            store.stage("m3", DOMAIN, List.of(snapshot("a", null)), "a");
-            fail("a late stage was taken");
-        } catch (IOException e) {
-            assertEquals("migration m3 has ended and its staging was discarded: its snapshots are not staged", e.getMessage());
-        }
+        IOException late = assertThrows(IOException.class, () -> store.stage("m3", DOMAIN, List.of(snapshot("a", null)), "a"));
+        assertEquals("migration m3 has ended and its staging was discarded: its snapshots are not staged", late.getMessage());
         store.commit("m3");
         assertEquals(List.of(), store.list(DOMAIN));
         Path staging = folder.getRoot().toPath().resolve("snapshots/.staging");
