@@ -15,7 +15,7 @@ import java.util.Set;
  * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] NAME DESTURI}. Without {@code --p2p} this command drives
  * the five phases against both daemons itself; with it, the source daemon does. {@code --show-cookies} prints each
  * phase with the cookie it baked: as they run without {@code --p2p}, from the source daemon's reply with it (which a
- * failed migration does not send).
+ * failed migration does not send). Ctrl-C aborts the migration, as in virsh ({@link AbortOnInterrupt}).
  */
 final class MigrateCommand implements Command {
     private static final Set<String> FLAGS = Set.of("--live", "--p2p", "--tunnelled", "--offline", "--persistent",
@@ -42,7 +42,8 @@ final class MigrateCommand implements Command {
         Messages.Migrate request = new Messages.Migrate(positionals.get(0), positionals.get(1), flags, args.option("--dname"),
                 xml, bandwidth);
         DaemonChannel source = session.daemon();
-        try (Progress progress = args.has("--verbose") ? Progress.start(source, request.domain()) : null) {
+        try (AbortOnInterrupt interrupt = AbortOnInterrupt.install(source, request.domain(), System.err);
+                Progress progress = args.has("--verbose") ? Progress.start(source, request.domain()) : null) {
             boolean showCookies = args.has("--show-cookies");
             if (flags.p2p()) {
                 Migrated migrated = p2p(source, request, showCookies);

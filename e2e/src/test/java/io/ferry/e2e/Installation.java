@@ -109,6 +109,12 @@ final class Installation {
             return process.isAlive();
         }
 
+        /** Sends the command signal {@code name} ({@code INT}: Ctrl-C), as a terminal would. */
+        void signal(String name) throws IOException, InterruptedException {
+            Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+            assertEquals("kill -" + name + " " + process.pid(), 0, kill.waitFor());
+        }
+
         Result await() throws IOException, InterruptedException {
             if (!process.waitFor(120, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -3,6 +3,8 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -55,6 +57,45 @@ public class MigrationJobControlIT {
         HOSTS.migrateOk(vm.name(), "--live", "--p2p");
         assertEquals(Optional.of("shut off"), HOSTS.source.listedState(vm.name()));
         HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    @Test
+    public void ctrlCAbortsAPeerToPeerMigrationAndTheDomainRunsOnTheSource() throws Exception {
+        interruptedMigrationStaysOnTheSource("interrupted-p2p-vm", "--live", "--p2p");
+    }
+
+    @Test
+    public void ctrlCAbortsAMigrationTheCommandDrivesAndTheDomainRunsOnTheSource() throws Exception {
+        interruptedMigrationStaysOnTheSource("interrupted-vm", "--live");
+    }
+
+    /** As virsh: Ctrl-C while {@code ferry migrate} runs aborts the migration, and the command says so. */
+    private static void interruptedMigrationStaysOnTheSource(String name, String... flags) throws Exception {
+        SimDomain vm = SimDomain.idle(name, 64);
+        String digest = HOSTS.source.boot(vm);
+        List<String> throttled = new ArrayList<>(List.of(flags));
+        throttled.addAll(List.of("--bandwidth", "1"));
+        Installation.Running migration = HOSTS.migrateInBackground(vm.name(), throttled.toArray(String[]::new));
+        Poll.until("the incoming job of " + vm.name(), () -> {
+            if (!migration.isAlive()) {
+                throw new AssertionError("the migration ended before it could be interrupted:\n" + migration.await());
+            }
+            // the destination knows the domain from Prepare on
+            Installation.Result incoming = HOSTS.destination.ferry("domjobinfo", vm.name());
+            return incoming.exit() == 0 && incoming.out().contains("Operation:        Incoming migration");
+        });
+
+        migration.signal("INT");
+        Installation.Result interrupted = migration.await();
+
+        assertEquals(interrupted.toString(), 1, interrupted.exit());
+        assertTrue(interrupted.err(), interrupted.err().contains("interrupted: aborting the migration of " + name));
+        assertTrue(interrupted.err(), interrupted.err().matches(
+                "(?s).*\nMigration [0-9a-f-]+ of " + name + " aborted[^\n]*: " + name + " runs here\n.*"));
+        assertTrue(interrupted.err(), interrupted.err().contains("error: "));
+        Poll.until("the job to end", () -> jobInfo(HOSTS.source, vm.name()).contains("Job type:         None"));
+        assertEquals(Optional.empty(), HOSTS.destination.listedState(vm.name()));
+        HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
     }
 
     private static String jobInfo(DaemonProcess host, String domain) throws Exception {

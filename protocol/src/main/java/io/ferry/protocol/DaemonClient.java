@@ -68,7 +68,10 @@ public final class DaemonClient {
         return Job.fromXml(call(Operation.JOB_INFO, completed ? Map.of("completed", "yes") : Map.of(), null, name));
     }
 
-    /** {@code domjobabort}: what became of the migration. */
+    /** How a daemon refuses {@link #abortJob} of a domain with no job, in libvirt's words. */
+    public static final String NO_ACTIVE_JOB = "Requested operation is not valid: no job is active on the domain";
+
+    /** {@code domjobabort}: what became of the migration; refused with {@link #NO_ACTIVE_JOB} when there is none. */
     public String abortJob(String name) throws ChannelException {
         return Done.fromXml(call(Operation.JOB_ABORT, Map.of(), EMPTY, name)).message();
     }

@@ -13,6 +13,7 @@ import io.ferry.core.section.SectionSet;
 import io.ferry.api.cookie.CookieException;
 import java.io.IOException;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
@@ -217,7 +218,7 @@ public final class MigrationEngine {
                 return destination.abortByOperator(in.get());
             }
         }
-        throw new MigrationException("Requested operation is not valid: no job is active on the domain");
+        throw new MigrationException(DaemonClient.NO_ACTIVE_JOB);
     }
 
     /** {@code ferry resume NAME}: a paused domain runs again, if that cannot make it run on two hosts. */

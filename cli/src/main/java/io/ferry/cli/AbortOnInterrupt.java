@@ -1,0 +1,91 @@
+package io.ferry.cli;
+
+import io.ferry.protocol.DaemonClient;
+import java.io.PrintStream;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * Ctrl-C while {@code ferry migrate} runs, as in virsh: the first asks the source daemon to abort the domain's
+ * migration ({@code domjobabort}), and the command then ends with the migration's own answer (an error when it
+ * was aborted; success when it was too late to abort); a second ends the command at once and leaves the migration
+ * to the daemons. A plain JVM would exit at the first, leaving a peer-to-peer migration to go on without the
+ * operator who stopped it. {@code sun.misc.Signal} because a shutdown hook cannot let the command end on its own.
+ */
+final class AbortOnInterrupt implements AutoCloseable {
+    private static final Signal INT = new Signal("INT");
+    private static final long RETRY_MILLIS = 100;
+    /** How long the command, ending, waits for the abort's answer to print it before its own. */
+    private static final long ANSWER_WAIT_MILLIS = 10_000;
+
+    private final DaemonChannel source;
+    private final String domain;
+    private final PrintStream err;
+    private final SignalHandler previous;
+    private volatile Thread abort;
+    private volatile boolean closed;
+
+    private AbortOnInterrupt(DaemonChannel source, String domain, PrintStream err) {
+        this.source = source;
+        this.domain = domain;
+        this.err = err;
+        this.previous = Signal.handle(INT, this::interrupted);
+    }
+
+    /** Until {@link #close()}, Ctrl-C aborts the migration of {@code domain} that {@code source} runs. */
+    static AbortOnInterrupt install(DaemonChannel source, String domain, PrintStream err) {
+        return new AbortOnInterrupt(source, domain, err);
+    }
+
+    private void interrupted(Signal signal) {
+        Signal.handle(INT, previous);
+        Thread thread = new Thread(this::abort, "ferry-abort");
+        thread.setDaemon(true);
+        abort = thread;
+        thread.start();
+    }
+
+    private void abort() {
+        err.println();
+        err.println("interrupted: aborting the migration of " + domain + " (Ctrl-C again leaves it to the daemons)");
+        while (true) {
+            try {
+                String answer = source.call(d -> d.abortJob(domain));
+                err.println(answer);
+                return;
+            } catch (CliException e) {
+                if (!e.getMessage().contains(DaemonClient.NO_ACTIVE_JOB)) {
+                    err.println("error: " + e.getMessage());
+                    return;
+                }
+                // Begin may still be on its way; once the command has ended, its own answer says what became of it
+                if (closed || !pause()) {
+                    return;
+                }
+            }
+        }
+    }
+
+    private static boolean pause() {
+        try {
+            Thread.sleep(RETRY_MILLIS);
+            return true;
+        } catch (InterruptedException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        Signal.handle(INT, previous);
+        closed = true;
+        Thread thread = abort;
+        if (thread != null) {
+            try {
+                thread.join(ANSWER_WAIT_MILLIS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
