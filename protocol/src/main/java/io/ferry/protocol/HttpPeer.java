@@ -7,7 +7,6 @@ import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.MigrationKey;
-import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
 import io.ferry.protocol.Messages.Prepare;
@@ -75,8 +74,8 @@ public final class HttpPeer implements Peer {
     }
 
     @Override
-    public Outcome settle(String migrationId, String key) throws ChannelException {
-        return Fate.fromXml(call(Operation.SETTLE, new MigrationKey(migrationId, key).toXml("settle"))).outcome();
+    public Fate settle(String migrationId, String key) throws ChannelException {
+        return Fate.fromXml(call(Operation.SETTLE, new MigrationKey(migrationId, key).toXml("settle")));
     }
 
     /** Within the keepalive's own interval: a frozen daemon must not keep the other one from hearing its driver. */

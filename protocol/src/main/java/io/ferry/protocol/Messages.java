@@ -213,14 +213,24 @@ public final class Messages {
         UNKNOWN
     }
 
-    public record Fate(String id, Outcome outcome) {
+    /**
+     * @param leaseState with {@link Outcome#ABORTED} from a destination that took the domain's leases and gave them
+     *        back when it aborted: the state that release returned, which the source takes them back with (the state
+     *        its own switch-over released is stale by then); null otherwise
+     */
+    public record Fate(String id, Outcome outcome, String leaseState) {
+        public Fate(String id, Outcome outcome) {
+            this(id, outcome, null);
+        }
+
         public String toXml() {
-            return Xml.create("fate").attr("id", id).attr("outcome", outcome.name().toLowerCase()).write();
+            return Xml.create("fate").attr("id", id).attr("outcome", outcome.name().toLowerCase())
+                    .attr("lease-state", leaseState).write();
         }
 
         public static Fate fromXml(Xml x) throws ChannelException {
             try {
-                return new Fate(x.required("id"), Outcome.valueOf(x.required("outcome").toUpperCase()));
+                return new Fate(x.required("id"), Outcome.valueOf(x.required("outcome").toUpperCase()), x.attr("lease-state"));
             } catch (IllegalArgumentException e) {
                 throw new ChannelException("unknown migration outcome " + Xml.quote(x.attr("outcome")), false);
             }

@@ -160,7 +160,7 @@ public final class MigrationDriver {
         long deadline = System.currentTimeMillis() + settleWaitMillis;
         while (true) {
             try {
-                Outcome outcome = destination.settle(id, key);
+                Outcome outcome = destination.settle(id, key).outcome();
                 return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
             } catch (ChannelException e) {
                 if (e.refused() || System.currentTimeMillis() > deadline) {

@@ -41,9 +41,10 @@ public interface Peer {
     /**
      * Destination: aborts the migration unless it committed, and says which it is ({@link Outcome#COMMITTED} or
      * {@link Outcome#ABORTED}); a Finish under way is waited for. What a source asks before it resumes or stops
-     * its copy of the domain.
+     * its copy of the domain, with the lease state to take the domain's leases back with when the destination held
+     * them ({@link Fate#leaseState()}).
      */
-    Outcome settle(String migrationId, String key) throws ChannelException;
+    Fate settle(String migrationId, String key) throws ChannelException;
 
     /** The driver is alive: a daemon that hears nothing of a migration's driver for a while settles it alone. */
     void keepalive(String migrationId, String key) throws ChannelException;

@@ -106,9 +106,9 @@ class ScriptedPeer implements Peer {
     }
 
     @Override
-    public Outcome settle(String migrationId, String key) throws ChannelException {
+    public Fate settle(String migrationId, String key) throws ChannelException {
         called("settle");
-        return settleOutcome;
+        return new Fate(migrationId, settleOutcome);
     }
 
     @Override

@@ -53,7 +53,7 @@ final class MigrationResource {
         }));
         routes.add(message(Operation.SETTLE, Route.Access.PARTY, call -> {
             MigrationKey settle = MigrationKey.fromXml(xml(call));
-            return new Messages.Fate(settle.id(), service.settle(settle.id(), settle.key())).toXml();
+            return service.settle(settle.id(), settle.key()).toXml();
         }).party(inBody));
         routes.add(message(Operation.ENDPOINT, Route.Access.PARTY, call -> {
             MigrationKey asked = MigrationKey.fromXml(xml(call));

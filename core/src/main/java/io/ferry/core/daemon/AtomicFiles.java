@@ -64,9 +64,22 @@ public final class AtomicFiles {
         } catch (IOException e) {
             throw new IOException("cannot write " + target + ": " + reason(e), e);
         }
-        if (!durable) {
-            return;
+        if (durable) {
+            syncDirectory(directory);
         }
+    }
+
+    /** Renames {@code source} over {@code target} in one step (same file system) and syncs the target's directory. */
+    public static void move(Path source, Path target) throws IOException {
+        try {
+            Files.move(source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new IOException("cannot move " + source + " to " + target + ": " + reason(e), e);
+        }
+        syncDirectory(target.toAbsolutePath().getParent());
+    }
+
+    private static void syncDirectory(Path directory) {
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);
         } catch (IOException e) {

@@ -314,24 +314,60 @@ public class DomainManager {
         domain.state(state, reason);
     }
 
-    /** Stops the VM for good and forgets the live instance. Caller holds the job. */
-    public void deactivate(Domain domain, DomainState.Reason reason) throws IOException {
+    /**
+     * Stops the VM for good and forgets the live instance. Caller holds the job. Returns the state the release of
+     * its leases returned, or null when it held none (or their release failed, which is logged).
+     */
+    public String deactivate(Domain domain, DomainState.Reason reason) throws IOException {
         VirtualMachine vm = domain.vm();
         if (vm != null) {
             vm.destroy();
         }
-        leases.releaseQuietly(domain.name());
+        String released = leases.releaseQuietly(domain.name());
         store.deleteStatus(domain.name());
         store.deleteRunDir(domain.uuid());
         domain.live(null, null);
         domain.state(DomainState.SHUTOFF, reason);
         forgetIfGone(domain);
+        return released;
     }
 
     /** Stores a definition as persistent (migrate --persistent, offline migration). Caller holds the job. */
     public void makePersistent(Domain domain, DomainSpec spec) throws IOException {
         store.writeDefinition(spec.name(), spec.xml());
         domain.persistent(spec);
+    }
+
+    /**
+     * Keeps the persistent definition an incoming migration brings (migrate --persistent, offline migration) aside
+     * until it commits: a migration that aborts must leave this host's definitions as they were.
+     */
+    public void stageIncomingDefinition(String migrationId, DomainSpec spec) throws IOException {
+        store.stageDefinition(migrationId, spec.xml());
+    }
+
+    /**
+     * After the commit: the definition migration {@code migrationId} staged, if any, becomes the domain's persistent
+     * one (its entry made if an offline migration's was lost with a restart). Caller holds the job, or recovery runs.
+     */
+    public void installIncomingDefinition(String migrationId) throws IOException, DomainException {
+        Optional<DomainStore.StoredFile> staged = store.stagedDefinition(migrationId);
+        if (staged.isEmpty()) {
+            return;
+        }
+        DomainSpec spec;
+        try {
+            spec = xml.parse(staged.get().read());
+        } catch (CookieException e) {
+            throw new DomainException("the definition migration " + migrationId + " brought is unreadable: " + e.getMessage(), e);
+        }
+        Domain domain = admit(spec);
+        store.installStagedDefinition(migrationId, spec.name());
+        domain.persistent(spec);
+    }
+
+    public void discardIncomingDefinition(String migrationId) throws IOException {
+        store.discardStagedDefinition(migrationId);
     }
 
     /** Removes the persistent definition (migrate --undefinesource). Caller holds the job. */

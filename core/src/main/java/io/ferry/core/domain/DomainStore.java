@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -17,7 +18,8 @@ import java.util.stream.Stream;
  * The domain files of the state directory, each written atomically: {@code domains/NAME.xml} the persistent
  * definitions, {@code status/NAME.xml} the live status of active domains (the definition they run and their
  * state), and {@code run-dir}, the run directory whose {@code UUID/} holds what the driver keeps for each VM
- * ({@code --run-dir}, by default the state directory's {@code run/}).
+ * ({@code --run-dir}, by default the state directory's {@code run/}), and {@code incoming/ID.xml} the definition an
+ * incoming migration brings, until it commits.
  */
 public final class DomainStore {
     private static final String RUN_DIR_RECORD = "run-dir";
@@ -25,6 +27,7 @@ public final class DomainStore {
     private final Path domains;
     private final Path status;
     private final Path run;
+    private final Path incoming;
 
     /**
      * @throws IOException when the run directory is not the one the active domains were started in: their VMs
@@ -33,6 +36,7 @@ public final class DomainStore {
     public DomainStore(Path stateDir, Path runDir) throws IOException {
         this.domains = Files.createDirectories(stateDir.resolve("domains"));
         this.status = Files.createDirectories(stateDir.resolve("status"));
+        this.incoming = Files.createDirectories(stateDir.resolve("incoming"));
         this.run = Files.createDirectories(runDir).toAbsolutePath().normalize();
         Path record = stateDir.resolve(RUN_DIR_RECORD);
         boolean recorded = Files.exists(record);
@@ -50,6 +54,26 @@ public final class DomainStore {
 
     public void writeDefinition(String name, String xml) throws IOException {
         AtomicFiles.write(domains.resolve(name + ".xml"), xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Keeps, durably, the definition migration {@code migrationId} brings, until it commits or aborts. */
+    public void stageDefinition(String migrationId, String xml) throws IOException {
+        AtomicFiles.write(incoming.resolve(migrationId + ".xml"), xml.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The definition staged for migration {@code migrationId}, if any. */
+    public Optional<StoredFile> stagedDefinition(String migrationId) {
+        Path staged = incoming.resolve(migrationId + ".xml");
+        return Files.exists(staged) ? Optional.of(new StoredFile(migrationId, staged)) : Optional.empty();
+    }
+
+    /** Makes the staged definition {@code name}'s persistent one, in one rename. */
+    public void installStagedDefinition(String migrationId, String name) throws IOException {
+        AtomicFiles.move(incoming.resolve(migrationId + ".xml"), domains.resolve(name + ".xml"));
+    }
+
+    public void discardStagedDefinition(String migrationId) throws IOException {
+        Files.deleteIfExists(incoming.resolve(migrationId + ".xml"));
     }
 
     public void deleteDefinition(String name) throws IOException {

@@ -100,11 +100,27 @@ public final class Leases {
         }
     }
 
-    void releaseQuietly(String domain) {
+    String releaseQuietly(String domain) {
         try {
-            release(domain);
+            return release(domain);
         } catch (DomainException e) {
             LOG.error("domain {}: {}", domain, e.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * Gives back the leases this host may still hold for {@code spec} from before its daemon restarted (it no longer
+     * knows whether it took them): they are taken, free or still this host's, and released. Returns the state the
+     * release returned, or null when leases are off or another host holds them.
+     */
+    public String releaseAfterRestart(DomainSpec spec) {
+        try {
+            acquire(spec, null);
+            return release(spec.name());
+        } catch (DomainException e) {
+            LOG.info("domain {}: no lease of this host's to give back ({})", spec.name(), e.getMessage());
+            return null;
         }
     }
 }

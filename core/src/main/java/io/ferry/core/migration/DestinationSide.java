@@ -10,12 +10,14 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.XmlWriter;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
@@ -39,6 +41,11 @@ final class DestinationSide {
     private final Migrations m;
     private final IncomingMemory memory;
     private final Map<String, Incoming> incoming = new ConcurrentHashMap<>();
+    /**
+     * Migrations dropped here whose ABORTED entry could not be written (a full disk): the journal still says
+     * PREPARED, but they are aborted, and a source that asks must hear so. Recorded again when asked.
+     */
+    private final Map<String, Journal.Entry> abortedUnrecorded = new ConcurrentHashMap<>();
 
     DestinationSide(Migrations migrations) {
         this.m = migrations;
@@ -59,6 +66,12 @@ final class DestinationSide {
         DomainSpec spec = m.domains.parse(request.domainXml());
         Domain domain = m.domains.incoming(spec);
         return m.domains.withJob(domain, "migration prepare", () -> {
+            if (m.domains.find(spec.name()).orElse(null) != domain) {
+                // dropped while this Prepare waited for its job (undefined, an earlier migration's clean-up): a VM on
+                // it would run unlisted, and the host would boot a second one of the domain beside it
+                throw new MigrationException("operation failed: domain '" + spec.name() + "' changed while migration "
+                        + id + " waited for it; migrate it again");
+            }
             if (domain.isActive()) {
                 throw new MigrationException("Requested operation is not valid: domain '" + spec.name() + "' is already active on this host");
             }
@@ -176,7 +189,7 @@ final class DestinationSide {
      * Aborts the migration unless it committed, and says which it is; waits for a Finish under way. What a
      * source asks before it resumes or stops its copy.
      */
-    Outcome settle(String id, String key) throws Exception {
+    Fate settle(String id, String key) throws Exception {
         Incoming in = incoming.get(id);
         if (in != null) {
             if (!Migrations.keyMatches(in.key(), key)) {
@@ -189,15 +202,31 @@ final class DestinationSide {
                 return null;
             });
         }
-        Optional<Journal.Entry> entry = m.journal.find(id);
+        Optional<Journal.Entry> entry = recordAgain(id).or(() -> m.journal.find(id));
         if (entry.isEmpty() || entry.get().role() != Journal.Role.DESTINATION) {
-            return Outcome.UNKNOWN;
+            return new Fate(id, Outcome.UNKNOWN);
         }
         if (!Migrations.keyMatches(entry.get().key(), key)) {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
         }
-        return entry.get().step().isCommitted() ? Outcome.COMMITTED
-                : entry.get().step() == Step.ABORTED ? Outcome.ABORTED : Outcome.IN_PROGRESS;
+        Step step = entry.get().step();
+        return step.isCommitted() ? new Fate(id, Outcome.COMMITTED)
+                : step == Step.ABORTED ? new Fate(id, Outcome.ABORTED, entry.get().leaseState()) : new Fate(id, Outcome.IN_PROGRESS);
+    }
+
+    /** The ABORTED entry of a migration dropped here that its journal does not have yet, written again if it can be. */
+    private Optional<Journal.Entry> recordAgain(String id) {
+        Journal.Entry aborted = abortedUnrecorded.get(id);
+        if (aborted == null) {
+            return Optional.empty();
+        }
+        try {
+            m.journal.record(aborted);
+            abortedUnrecorded.remove(id, aborted);
+        } catch (IOException e) {
+            LOG.error("cannot record the abort of migration {} yet: {}", id, e.getMessage());
+        }
+        return Optional.of(aborted); // dropped either way: after a restart, recovery drops it as PREPARED
     }
 
     /** A Finish for a migration this host no longer has in hand: answered from the journal. */
@@ -221,19 +250,23 @@ final class DestinationSide {
     /** Everything that must hold before the commit; throws (and the caller aborts) if anything does not. */
     private MigrationStats beforeCommit(Incoming in, String cookie) throws Exception {
         MigrationStats stats = in.flags.offline() ? null : IncomingMemory.await(in);
+        DomainSpec definition = null;
         if (!in.flags.v2()) {
             // the source's guest is paused: no waiting on a bundle update now
             ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec,
                     Negotiation.requirePinned(in.pinned, m.sections, EnumSet.of(Phase.FINISH), 0));
             in.mandatory.addAll(performed.features());
             m.eat(Phase.FINISH, local(in), performed);
-            Optional<Object> definition = performed.value("persistent");
-            if (definition.isPresent()) {
-                m.domains.makePersistent(in.domain, m.domains.parse(XmlWriter.write((Element) definition.get())));
+            Optional<Object> persistent = performed.value("persistent");
+            if (persistent.isPresent()) {
+                definition = m.domains.parse(XmlWriter.write((Element) persistent.get()));
             }
         }
-        if (in.flags.offline() && in.domain.persistent() == null) {
-            m.domains.makePersistent(in.domain, in.spec);
+        if (definition == null && in.flags.offline() && in.domain.persistent() == null) {
+            definition = in.spec;
+        }
+        if (definition != null) { // stored before the commit, installed after it: an abort leaves the definitions as they were
+            m.domains.stageIncomingDefinition(in.id, definition);
         }
         if (!in.flags.offline()) {
             m.domains.leases().acquire(in.spec, in.leaseState);
@@ -264,8 +297,8 @@ final class DestinationSide {
     }
 
     /**
-     * The post-commit steps that recovery also runs after a restart: resume, snapshots, journal FINISHED, end
-     * hook. Returns what went wrong, for the driver, or null.
+     * The post-commit steps that recovery also runs after a restart: resume, definition, snapshots, journal
+     * FINISHED, end hook. Returns what went wrong, for the driver, or null.
      */
     String resumeCommitted(Incoming in) {
         String note = null;
@@ -283,6 +316,14 @@ final class DestinationSide {
                         + "): it stays paused there";
                 LOG.error(note);
             }
+        }
+        try { // after the resume, as the snapshots: the guest's downtime does not wait for a rename and its sync
+            m.domains.installIncomingDefinition(in.id);
+        } catch (Exception e) {
+            String trouble = "the destination could not store the definition of " + in.spec.name() + " (" + e.getMessage()
+                    + "): it stays staged there and is stored again when the daemon restarts";
+            note = note == null ? trouble : note + "; " + trouble;
+            LOG.error(trouble);
         }
         try { // after the resume: writing thousands of snapshot files must not lengthen the guest's downtime
             m.snapshots.commit(in.id);
@@ -306,10 +347,12 @@ final class DestinationSide {
         try {
             DataChannel.closeQuietly(in.listener);
             in.memory.cancel(true);
-            if (in.domain.isActive()) {
-                m.domains.deactivate(in.domain, DomainState.Reason.MIGRATED);
+            String released = in.domain.isActive() ? m.domains.deactivate(in.domain, DomainState.Reason.MIGRATED) : null;
+            if (in.recovered && !in.flags.offline()) {
+                released = m.domains.leases().releaseAfterRestart(in.spec);
             }
-            in.moveTo(Step.ABORTED, m.journal);
+            recordAborted(in, released);
+            m.domains.discardIncomingDefinition(in.id);
             m.snapshots.discard(in.id);
         } catch (Exception e) {
             LOG.error("clean-up of incoming migration {} failed: {}", in.id, e.getMessage());
@@ -320,6 +363,22 @@ final class DestinationSide {
             end(in, false);
             m.hooks.failed(in.spec.name(), "destination", why);
             LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
+        }
+    }
+
+    /**
+     * Records the abort with the state the release of the leases returned: Finish may have taken them with the
+     * state the source's switch-over released, which this release made stale, so the source takes them back with
+     * this one. An abort that cannot be recorded is kept in memory and answered from there.
+     */
+    private void recordAborted(Incoming in, String releasedLeases) {
+        Journal.Entry aborted = in.aborted(releasedLeases);
+        in.moved(aborted);
+        try {
+            m.journal.record(aborted);
+        } catch (IOException e) {
+            abortedUnrecorded.put(in.id, aborted);
+            LOG.error("cannot record the abort of migration {} (its source is told when it asks): {}", in.id, e.getMessage());
         }
     }
 
@@ -371,6 +430,7 @@ final class DestinationSide {
     /** A migration recovered from the journal after a restart, taken in hand again. */
     Incoming adopt(Journal.Entry entry, Domain domain) {
         Incoming in = new Incoming(entry, domain, domain.current(), new SectionSet(List.of()), "", null, m.newWatch());
+        in.recovered = true;
         incoming.put(in.id, in);
         return in;
     }

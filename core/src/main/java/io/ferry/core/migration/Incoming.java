@@ -42,6 +42,8 @@ final class Incoming {
     final Set<String> mandatory = ConcurrentHashMap.newKeySet();
     /** Why this side failed on its own, for the driver (a full disk, say); null while it has not. */
     volatile String failure;
+    /** Taken in hand again after a restart: whether its Finish took the leases before the daemon died is not known. */
+    volatile boolean recovered;
     private volatile Journal.Entry entry;
 
     Incoming(Journal.Entry entry, Domain domain, DomainSpec spec, SectionSet pinned, String token, LiveJob job,
@@ -80,5 +82,19 @@ final class Incoming {
     synchronized void moveInMemory(Step next) {
         Outgoing.requireMove(entry.step(), next, id);
         entry = entry.at(next);
+    }
+
+    /**
+     * The ABORTED entry, with the state the release of the leases returned (null: this host held none): what the
+     * source takes them back with. Recorded by the caller.
+     */
+    synchronized Journal.Entry aborted(String releasedLeases) {
+        Outgoing.requireMove(entry.step(), Step.ABORTED, id);
+        return entry.withLeaseState(releasedLeases).at(Step.ABORTED);
+    }
+
+    /** Moves to an entry the caller recorded (or could not: it stays in hand only in memory). */
+    synchronized void moved(Journal.Entry recorded) {
+        entry = recorded;
     }
 }

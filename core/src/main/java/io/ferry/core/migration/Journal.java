@@ -17,8 +17,9 @@ public interface Journal {
      * @param domain the domain's name on this host
      * @param peer the other daemon's URI, once known
      * @param key the migration's secret, which every call of the migration must present
-     * @param leaseState the lease state the source's switch-over released (what a rollback takes the leases
-     *        back with); null when none
+     * @param leaseState source: the lease state its switch-over released (what a rollback takes the leases back
+     *        with); destination, ABORTED: the state its release of the leases Finish took returned (what the source
+     *        takes them back with instead); null when none
      * @param wasRunning source: the domain ran when the migration began, so a rollback resumes it
      */
     record Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,

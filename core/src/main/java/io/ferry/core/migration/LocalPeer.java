@@ -87,7 +87,7 @@ final class LocalPeer implements Peer {
     }
 
     @Override
-    public Outcome settle(String migrationId, String key) throws ChannelException {
+    public Fate settle(String migrationId, String key) throws ChannelException {
         return call(() -> engine.settle(migrationId, key));
     }
 

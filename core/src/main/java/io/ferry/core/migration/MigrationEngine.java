@@ -126,7 +126,7 @@ public final class MigrationEngine {
     }
 
     /** Destination: abort unless committed, and say which. */
-    public Outcome settle(String id, String key) throws Exception {
+    public Fate settle(String id, String key) throws Exception {
         try (var tag = MigrationLog.tag(id)) {
             return destination.settle(id, key);
         }

@@ -50,6 +50,9 @@ final class Recovery {
     void load() {
         try {
             for (Journal.Entry entry : m.journal.unfinished()) {
+                if (entry.role() == Journal.Role.DESTINATION && entry.step() == Step.COMMITTED) {
+                    installDefinition(entry);
+                }
                 Optional<Domain> domain = m.domains.find(entry.domain());
                 if (domain.isEmpty()) {
                     abortGone(entry);
@@ -61,6 +64,15 @@ final class Recovery {
             }
         } catch (Exception e) {
             LOG.error("cannot read the migration journal: {}", e.getMessage());
+        }
+    }
+
+    /** An offline migration's domain lived in memory only, until the definition it brought was installed. */
+    private void installDefinition(Journal.Entry entry) {
+        try {
+            m.domains.installIncomingDefinition(entry.id());
+        } catch (Exception e) {
+            LOG.error("the definition migration {} brought for {} stays staged: {}", entry.id(), entry.domain(), e.getMessage());
         }
     }
 
@@ -162,6 +174,7 @@ final class Recovery {
             m.journal.record(entry.at(Step.ABORTED));
         }
         if (entry.role() == Journal.Role.DESTINATION) {
+            m.domains.discardIncomingDefinition(entry.id());
             m.snapshots.discard(entry.id());
         }
     }

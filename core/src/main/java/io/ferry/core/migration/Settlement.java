@@ -5,6 +5,7 @@ import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Confirm;
+import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Outcome;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -28,32 +29,35 @@ final class Settlement {
         this.source = source;
     }
 
-    /** The destination's word on the migration: COMMITTED, ABORTED, or IN_PROGRESS while it cannot say. */
-    Outcome ask(Outgoing o) {
+    /**
+     * The destination's word on the migration: COMMITTED, ABORTED (with the lease state to take the leases back
+     * with, when it held them), or IN_PROGRESS while it cannot say.
+     */
+    Fate ask(Outgoing o) {
         if (o.peer() == null) {
-            return Outcome.ABORTED; // Perform never started: no destination was ever given the memory
+            return new Fate(o.id, Outcome.ABORTED); // Perform never started: no destination was ever given the memory
         }
         try {
-            Outcome outcome = m.peers.peer(o.peer()).settle(o.id, o.key());
-            return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
+            Fate fate = m.peers.peer(o.peer()).settle(o.id, o.key());
+            return fate.outcome() == Outcome.UNKNOWN ? new Fate(o.id, Outcome.ABORTED) : fate;
         } catch (ChannelException e) {
             LOG.warn("cannot learn from {} what became of migration {}: {}; {} stays paused", o.peer(), o.id, e.getMessage(),
                     o.domain.name());
-            return Outcome.IN_PROGRESS;
+            return new Fate(o.id, Outcome.IN_PROGRESS);
         }
     }
 
     /** Ends the migration by the failure matrix, if anyone can say how. Caller holds the job. */
     Outcome settleInJob(Outgoing o) throws Exception {
-        Outcome outcome = o.mayRollBackAlone() ? Outcome.ABORTED : ask(o);
-        switch (outcome) {
+        Fate fate = o.mayRollBackAlone() ? new Fate(o.id, Outcome.ABORTED) : ask(o);
+        switch (fate.outcome()) {
             case COMMITTED -> source.complete(o, null);
             case ABORTED -> source.rollback(o, o.mayRollBackAlone() ? "it ended before the destination could commit it"
-                    : "the destination did not commit it");
+                    : "the destination did not commit it", fate.leaseState());
             default -> {
             }
         }
-        return outcome;
+        return fate.outcome();
     }
 
     /** Takes the job and ends the migration, unless it ended meanwhile. */
@@ -87,7 +91,8 @@ final class Settlement {
                 if (o.step() != Step.PERFORMED) {
                     throw SourceSide.outOfOrder("Confirm", o);
                 }
-                Outcome outcome = ask(o);
+                Fate fate = ask(o);
+                Outcome outcome = fate.outcome();
                 if (outcome == Outcome.COMMITTED) {
                     source.complete(o, request.cookie());
                     if (request.cancelled()) {
@@ -95,7 +100,8 @@ final class Settlement {
                                 + o.domain.name() + " runs there, and its copy here was stopped");
                     }
                 } else if (outcome == Outcome.ABORTED) {
-                    source.rollback(o, request.cancelled() ? cancelled(request) : "the destination did not commit it");
+                    source.rollback(o, request.cancelled() ? cancelled(request) : "the destination did not commit it",
+                            fate.leaseState());
                     if (!request.cancelled()) {
                         throw new MigrationException("the destination did not commit migration " + o.id + ": domain "
                                 + o.domain.name() + " goes on here");

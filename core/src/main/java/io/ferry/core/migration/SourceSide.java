@@ -229,10 +229,18 @@ final class SourceSide {
      * its leases meanwhile. Caller holds the job, and the destination cannot commit any more.
      */
     void rollback(Outgoing o, String why) throws Exception {
+        rollback(o, why, null);
+    }
+
+    /**
+     * @param destinationLeases the lease state the destination's release returned when it took the leases at Finish
+     *        and gave them back as it aborted (the switch-over's is stale then); null when it held none
+     */
+    void rollback(Outgoing o, String why, String destinationLeases) throws Exception {
         VirtualMachine vm = o.domain.vm();
         if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
             try {
-                m.domains.leases().acquire(o.domain.live(), o.entry().leaseState());
+                m.domains.leases().acquire(o.domain.live(), destinationLeases != null ? destinationLeases : o.entry().leaseState());
                 vm.resume();
                 m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
                 LOG.info("domain {} resumed on the source", o.domain.name());

@@ -97,7 +97,7 @@ final class EnginePeer implements Peer {
     }
 
     @Override
-    public Outcome settle(String migrationId, String key) throws ChannelException {
+    public Fate settle(String migrationId, String key) throws ChannelException {
         return call("settle", e -> e.settle(migrationId, key));
     }
 

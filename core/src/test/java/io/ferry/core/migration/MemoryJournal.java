@@ -1,5 +1,7 @@
 package io.ferry.core.migration;
 
+import static org.junit.Assert.assertEquals;
+
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,9 +14,15 @@ final class MemoryJournal implements Journal {
     volatile Step failAt;
     /** The daemon dies right after recording this step (null: it does not). */
     volatile Step crashAfter;
+    /** The daemon dies right before recording this step (null: it does not). */
+    volatile Step crashBefore;
 
     @Override
     public void record(Entry entry) throws java.io.IOException {
+        if (entry.step() == crashBefore) {
+            crashBefore = null;
+            throw new Crash();
+        }
         if (entry.step() == failAt) {
             throw new java.io.IOException("No space left on device");
         }
@@ -28,6 +36,12 @@ final class MemoryJournal implements Journal {
     @Override
     public Optional<Entry> find(String id) {
         return Optional.ofNullable(entries.get(id));
+    }
+
+    /** The one migration recorded here. */
+    Entry only() {
+        assertEquals(1, entries.size());
+        return entries.values().iterator().next();
     }
 
     @Override

@@ -7,12 +7,14 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.MigrationFlags;
 import org.junit.Test;
 
 /** Recovery's table: a daemon killed at each step of a migration and restarted settles its side by the failure matrix. */
 public class RecoveryTest {
     private static final String VM = "vm1";
     private static final long SILENCE = 9_000; // beyond the driver timeout
+    private static final MigrationFlags OFFLINE = new MigrationFlags(false, false, false, true, true, false, false);
 
     /** Finding 3: killed in Perform's final paused round, the source reports the guest paused, then resumes it. */
     @Test
@@ -145,5 +147,84 @@ public class RecoveryTest {
         d.network.passes(1_000, d.destination, d.source);
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
+    }
+    /**
+     * Killed after Finish took the leases, before its commit record: the restarted destination no longer knows it
+     * holds them, and gives them back all the same (the lease file still names it), so the source can run.
+     */
+    @Test
+    public void destinationKilledBetweenTakingTheLeasesAndCommittingLeavesTheGuestRunningOnTheSource() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.journal.crashBefore = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        assertEquals("the destination took the leases", "destination", d.leases.holder("/disks/" + VM + ".img"));
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.destination.assertGone(VM);
+        d.network.passes(SILENCE, d.source, d.destination); // the source's watchdog asks: aborted
+
+        d.source.assertRuns(VM, digest);
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+    }
+
+    /** --persistent, killed right after the commit: the definition it brought is stored when it restarts. */
+    @Test
+    public void aPersistentMigrationWhoseDestinationIsKilledRightAfterTheCommitKeepsItsDefinition() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, TwoDaemons.PERSISTENT).prepare().perform();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+        d.destination.restart(); // and it was stored, not only known
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+    }
+
+    /** --persistent, killed before the commit: the definition it brought is not left behind. */
+    @Test
+    public void aPersistentMigrationWhoseDestinationIsKilledBeforeTheCommitLeavesNoDefinition() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, TwoDaemons.PERSISTENT).prepare().perform();
+        d.destination.journal.crashBefore = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        assertTrue("vm1 is known on the destination, where it never arrived", d.destination.domain(VM).isEmpty());
+        d.destination.restart();
+        assertTrue("vm1 is defined on the destination, where it never arrived", d.destination.domain(VM).isEmpty());
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * Offline, killed right after the commit: the domain, which lived only in the destination's memory until its
+     * definition was stored, is defined there when it restarts.
+     */
+    @Test
+    public void anOfflineMigrationWhoseDestinationIsKilledRightAfterTheCommitIsDefinedThereOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.domains().define(TestHost.definition(VM));
+        TwoDaemons.ByHand run = d.byHand(VM, OFFLINE).prepare().perform();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+        assertEquals(Step.FINISHED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
+        d.destination.restart();
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
     }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 final class TwoDaemons {
     static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, false, false, false);
     static final MigrationFlags P2P = new MigrationFlags(true, true, false, false, false, false, false);
+    static final MigrationFlags PERSISTENT = new MigrationFlags(true, false, false, false, true, false, false);
 
     final Network network = new Network();
     final SharedLeases leases = new SharedLeases();
@@ -77,16 +78,18 @@ final class TwoDaemons {
 
     /** Begin, Prepare and Perform by hand, with no keepalive: a driver that may vanish at any point. */
     final class ByHand {
+        final MigrationFlags flags;
         final Begun begun;
         Prepared prepared;
         Performed performed;
 
-        ByHand(String guest) throws ChannelException {
-            begun = peer(source).begin(new Begin(guest, LIVE, null, null, 0));
+        ByHand(String guest, MigrationFlags flags) throws ChannelException {
+            this.flags = flags;
+            begun = peer(source).begin(new Begin(guest, flags, null, null, 0));
         }
 
         ByHand prepare() throws ChannelException {
-            prepared = peer(destination).prepare(new Prepare(begun.id(), begun.key(), LIVE, begun.domainXml(), begun.cookie(),
+            prepared = peer(destination).prepare(new Prepare(begun.id(), begun.key(), flags, begun.domainXml(), begun.cookie(),
                     begun.sections(), source.uri));
             return this;
         }
@@ -98,7 +101,9 @@ final class TwoDaemons {
          */
         ByHand perform() throws ChannelException {
             performed = peer(source).perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.cookie(), destination.uri, prepared.sections()));
-            destination.awaitMemoryEnded(begun.id());
+            if (!flags.offline()) {
+                destination.awaitMemoryEnded(begun.id());
+            }
             return this;
         }
 
@@ -118,6 +123,10 @@ final class TwoDaemons {
     }
 
     ByHand byHand(String guest) throws ChannelException {
-        return new ByHand(guest);
+        return new ByHand(guest, LIVE);
+    }
+
+    ByHand byHand(String guest, MigrationFlags flags) throws ChannelException {
+        return new ByHand(guest, flags);
     }
 }

@@ -1,0 +1,123 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.cookie.Phase;
+import io.ferry.core.domain.Domain;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.Test;
+
+/**
+ * A destination that fails before its commit point, in the parts of Finish that come last (the leases taken, the
+ * commit record) and in its clean-up: the guest runs on the source again, and the destination keeps nothing of it.
+ */
+public class FailureBeforeTheCommitTest {
+    private static final String VM = "vm1";
+
+    /**
+     * Finish took the leases with the state the source's switch-over released, then could not write its commit
+     * record (a full disk): its release made that state stale, so the source takes them back with the state the
+     * destination's release returned.
+     */
+    @Test
+    public void aCommitRecordThatCannotBeWrittenLeavesTheGuestRunningOnTheSource() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.journal.failAt = Step.COMMITTED;
+
+        d.migrationFails(VM);
+
+        d.destination.assertGone(VM);
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * The disk that failed Finish is full for the abort's record too: the journal still says PREPARED, but the
+     * destination dropped the guest and says so when the source asks, then records it once it can.
+     */
+    @Test
+    public void aDestinationThatCannotRecordItsAbortStillLetsTheSourceRun() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(FaultySection.failing("eat", Phase.FINISH));
+        d.destination.journal.failAt = Step.ABORTED;
+
+        d.migrationFails(VM);
+        d.destination.assertGone(VM);
+        d.source.assertRuns(VM, digest);
+        Journal.Entry migration = d.source.journal.only();
+        assertEquals(Step.PREPARED, d.destination.journal.find(migration.id()).orElseThrow().step());
+
+        d.destination.journal.failAt = null; // room again: the next question records it
+        assertEquals(Outcome.ABORTED, d.destination.engine().settle(migration.id(), migration.key()).outcome());
+        assertEquals(Step.ABORTED, d.destination.journal.find(migration.id()).orElseThrow().step());
+    }
+
+    /** --persistent: the definition a failed Finish brought is not left behind, and the one there before stays. */
+    @Test
+    public void aFailedPersistentFinishLeavesTheDestinationsDefinitionsAsTheyWere() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        d.source.boot(VM);
+        d.source.boot("vm2");
+        String before = TestHost.definition("vm2").replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>");
+        d.destination.domains().define(before); // it lived there once, with two vCPUs
+        d.destination.journal.failAt = Step.COMMITTED;
+
+        assertThrows(ChannelException.class, () -> d.migrate(VM, TwoDaemons.PERSISTENT));
+        assertThrows(ChannelException.class, () -> d.migrate("vm2", TwoDaemons.PERSISTENT));
+
+        d.destination.assertGone(VM);
+        Domain vm1 = d.destination.domain(VM).orElse(null);
+        assertNull("vm1 is defined on the destination, where it never arrived", vm1 == null ? null : vm1.persistent());
+        assertEquals(2, d.destination.domain("vm2").orElseThrow().persistent().vcpus());
+        d.destination.restart();
+        assertEquals("the stored definition", 2, d.destination.domain("vm2").orElseThrow().persistent().vcpus());
+        assertTrue(d.destination.domain(VM).isEmpty());
+    }
+
+    /**
+     * Prepare finds the domain's entry, then waits for its job; the operator's job under way drops the entry
+     * (undefine). Prepare must not start the guest on an entry the host no longer lists: it would run unlisted,
+     * and a define and start of the domain would boot a second one beside it.
+     */
+    @Test
+    public void aPrepareThatWaitedForADomainTheHostThenDroppedIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        d.source.boot(VM);
+        d.destination.domains().define(TestHost.definition(VM)); // defined, inactive there
+        Domain stale = d.destination.domain(VM).orElseThrow();
+        TwoDaemons.ByHand run = d.byHand(VM);
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        Thread prepare = new Thread(() -> {
+            try {
+                run.prepare();
+            } catch (Throwable e) {
+                failure.set(e);
+            }
+        });
+        d.destination.domains().withJob(stale, "operator", () -> {
+            prepare.start();
+            while (prepare.getState() != Thread.State.TIMED_WAITING && prepare.getState() != Thread.State.WAITING) {
+                Thread.sleep(1); // Prepare waits for the job
+            }
+            d.destination.domains().undefine(VM);
+            return null;
+        });
+        prepare.join();
+
+        assertTrue("Prepare went on with an entry the host dropped", failure.get() instanceof ChannelException);
+        assertTrue(failure.get().getMessage(), failure.get().getMessage().contains("changed while migration"));
+        assertTrue(d.destination.domain(VM).isEmpty());
+        assertTrue("no VM of vm1 on the destination", d.destination.vm(VM) == null || d.destination.vm(VM).isDestroyed());
+        run.confirm(true, null); // the driver gives up at the source, then migrates again: the guest arrives
+        Finished again = d.migrate(VM);
+        assertEquals(VM, again.domain());
+    }
+}
