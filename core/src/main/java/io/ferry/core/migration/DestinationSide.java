@@ -259,11 +259,11 @@ final class DestinationSide {
             m.eat(Phase.FINISH, local(in), performed);
             Optional<Object> persistent = performed.value("persistent");
             if (persistent.isPresent()) {
-                definition = m.domains.parse(XmlWriter.write((Element) persistent.get()));
+                definition = sameDomain(in, m.domains.parse(XmlWriter.write((Element) persistent.get())));
             }
         }
-        if (definition == null && in.flags.offline() && in.domain.persistent() == null) {
-            definition = in.spec;
+        if (definition == null && (in.flags.persistent() || in.flags.offline() && in.domain.persistent() == null)) {
+            definition = in.spec; // as libvirt: without a definition in the cookie, the one the domain runs
         }
         if (definition != null) { // stored before the commit, installed after it: an abort leaves the definitions as they were
             m.domains.stageIncomingDefinition(in.id, definition);
@@ -272,6 +272,19 @@ final class DestinationSide {
             m.domains.leases().acquire(in.spec, in.leaseState);
         }
         return stats;
+    }
+
+    /**
+     * The definition a Perform cookie brought, if it is the migrating domain's: one of another name or UUID would
+     * replace another domain's definition on this host.
+     */
+    private static DomainSpec sameDomain(Incoming in, DomainSpec brought) throws MigrationException {
+        if (!brought.name().equals(in.spec.name()) || !brought.uuid().equals(in.spec.uuid())) {
+            throw new MigrationException("the persistent definition in the Perform cookie of migration " + in.id
+                    + " is of domain '" + brought.name() + "' (" + brought.uuid() + "), not of the migrating domain '"
+                    + in.spec.name() + "' (" + in.spec.uuid() + ")");
+        }
+        return brought;
     }
 
     /**

@@ -45,6 +45,8 @@ final class TestHost {
     final MemoryJournal journal = new MemoryJournal();
     final FakeSnapshots snapshots = new FakeSnapshots();
     final List<SectionHandle> extraSections = new ArrayList<>();
+    /** Whether the built-in persistent section is registered (without it no definition travels in the cookie). */
+    volatile boolean persistentSection = true;
     /** What the host's section catalog says just left (a bundle being updated). */
     volatile Set<String> departed = Set.of();
     private final Network network;
@@ -105,8 +107,10 @@ final class TestHost {
     }
 
     private SectionSet sections() {
-        List<SectionHandle> all = new ArrayList<>(List.of(TestSections.persistent(), TestSections.statistics(),
-                TestSections.capabilities()));
+        List<SectionHandle> all = new ArrayList<>(List.of(TestSections.statistics(), TestSections.capabilities()));
+        if (persistentSection) {
+            all.add(TestSections.persistent());
+        }
         all.addAll(extraSections);
         return new SectionSet(all);
     }

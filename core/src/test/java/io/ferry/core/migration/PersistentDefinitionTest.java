@@ -1,0 +1,65 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.Test;
+
+/** The persistent definition a migration brings ({@code --persistent}, offline): which one, and only the domain's. */
+public class PersistentDefinitionTest {
+    private static final String VM = "vm1";
+
+    /**
+     * --persistent --undefinesource with no definition in the cookie (the source's persistent section is gone, or
+     * its bake failed): as libvirt, the destination defines the domain by the definition it runs, so that the
+     * definition the source drops at Confirm is not lost on both hosts.
+     */
+    @Test
+    public void withoutADefinitionInTheCookieTheDestinationDefinesTheOneTheDomainRuns() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.persistentSection = false;
+
+        d.migrate(VM, new MigrationFlags(true, false, false, false, true, true, false));
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+        assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
+        d.destination.restart();
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+    }
+
+    /**
+     * A peer that prepares an offline migration of its own ("x") and puts another domain's definition ("victim",
+     * disk /etc/shadow) in its Finish cookie: Finish is refused, and the victim's stored definition stays its own.
+     */
+    @Test
+    public void aFinishCookieCannotRedefineAnotherDomain() throws Exception {
+        TestHost host = new TestHost("destination", new Network(), null);
+        host.boot("victim");
+        Path victim = host.stateDir.resolve("domains/victim.xml");
+        String before = Files.readString(victim);
+        String id = UUID.randomUUID().toString();
+        String key = "k".repeat(40);
+        String header = "<qemu-migration><name>x</name><uuid>" + TestHost.uuid("x") + "</uuid><hostname>peer</hostname>"
+                + "<hostuuid>" + UUID.randomUUID() + "</hostuuid>";
+        host.engine().prepare(new Messages.Prepare(id, key, MigrationFlags.parse("offline,persistent"), TestHost.definition("x"),
+                header + "</qemu-migration>", List.of(new Messages.SectionVersion("persistent", "1.0")), null));
+        String other = TestHost.definition("victim").replace("/disks/victim.img", "/etc/shadow");
+
+        MigrationException refused = assertThrows(MigrationException.class,
+                () -> host.engine().finish(new Messages.Finish(id, key, false, header + other + "</qemu-migration>")));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("is of domain 'victim'"));
+        assertEquals(before, Files.readString(victim));
+        assertEquals("/disks/victim.img", host.domain("victim").orElseThrow().persistent().disks().get(0).source());
+        assertTrue("x is not defined", host.domain("x").isEmpty());
+    }
+}
