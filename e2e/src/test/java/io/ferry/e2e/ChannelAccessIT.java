@@ -46,6 +46,31 @@ public class ChannelAccessIT {
         }
     }
 
+    /**
+     * Plain TCP on loopback: another local user reaches the port but cannot read the operator token the daemon wrote
+     * for its own user (here: a command that looks for it elsewhere), and may do nothing, not even define a domain.
+     */
+    @Test
+    public void onPlainTcpALocalClientWithoutTheDaemonsOperatorTokenDrivesNothing() throws Exception {
+        try (DaemonProcess daemon = DaemonProcess.start("token")) {
+            Path elsewhere = Files.createDirectories(Installation.WORK.resolve("tokens-" + System.nanoTime()));
+            Map<String, String> otherUser = Map.of("FERRY_TOKEN_DIR", elsewhere.toString());
+            SimDomain vm = SimDomain.idle("intruder", 16);
+
+            Installation.Result list = Installation.ferry(otherUser, "-c", daemon.url(), "list", "--all");
+            Installation.Result define = Installation.ferry(otherUser, "-c", daemon.url(), "define", vm.file().toString());
+
+            String refusal = "error: no operator token (Ferry-Operator-Token): on plain TCP only the user this daemon runs as may"
+                    + " drive it, with the token the daemon wrote for that user when it started (run ferry as that user), or use TLS\n";
+            assertEquals(list.toString(), refusal, list.err());
+            assertEquals(define.toString(), refusal, define.err());
+            assertEquals(1, define.exit());
+            assertTrue(daemon.log(), daemon.log().contains("operator token for plain TCP written to "));
+            String listed = daemon.ferryOk("list", "--all").out(); // its own user drives it
+            assertTrue(listed, !listed.contains("intruder"));
+        }
+    }
+
     @Test
     public void aCertificateInNeitherListIsRefusedNamingItsSubject() throws Exception {
         try (DaemonProcess daemon = DaemonProcess.start("listed", tls("host-a"))) {

@@ -11,6 +11,8 @@ import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,11 +33,17 @@ final class ControlClient {
     }
 
     private final String base;
+    private final Path tokenFile;
 
     /** @param controlUrl the {@code ferry+tcp://HOST:PORT} the daemon registered */
     ControlClient(String controlUrl) {
         assertTrue("not a control URL: " + controlUrl, controlUrl.startsWith("ferry+tcp://"));
-        this.base = "http://" + controlUrl.substring("ferry+tcp://".length()) + "/v1/";
+        String address = controlUrl.substring("ferry+tcp://".length());
+        this.base = "http://" + address + "/v1/";
+        // the operator token the daemon wrote for this user (io.ferry.protocol.OperatorTokens), as bin/ferry presents it
+        String tokens = System.getProperty("ferry.token.dir", System.getenv("FERRY_TOKEN_DIR"));
+        this.tokenFile = (tokens != null && !tokens.isBlank() ? Path.of(tokens) : Path.of(System.getProperty("user.home"), ".ferry", "tokens"))
+                .resolve(address.replace(':', '_'));
     }
 
     /** {@code GET /v1/sections} as feature → the bundle ("BSN VERSION") that serves it, in the daemon's order. */
@@ -71,6 +79,7 @@ final class ControlClient {
     Reply request(String method, String path, String body) throws IOException {
         HttpURLConnection connection = (HttpURLConnection) URI.create(base + path).toURL().openConnection();
         connection.setRequestMethod(method);
+        connection.setRequestProperty("Ferry-Operator-Token", Files.readString(tokenFile, StandardCharsets.US_ASCII).trim());
         connection.setConnectTimeout(10_000);
         connection.setReadTimeout(30_000);
         try {

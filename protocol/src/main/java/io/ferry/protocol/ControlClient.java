@@ -13,6 +13,8 @@ import java.net.URI;
 import java.net.URL;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
@@ -45,6 +47,8 @@ public final class ControlClient {
     private final String uri;
     private final String base;
     private final ClientTls tls;
+    /** Plain TCP: where this user would find the daemon's operator token ({@link OperatorTokens}); read at each call. */
+    private final List<Path> tokenFiles;
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
 
@@ -76,6 +80,7 @@ public final class ControlClient {
         }
         this.base = (secure ? "https://" : "http://") + parsed.getHost() + ":" + parsed.getPort() + "/v1/";
         this.tls = !secure ? null : fromEnvironment ? ClientTls.fromEnvironment(uri) : ClientTls.of(uri, context);
+        this.tokenFiles = secure ? List.of() : OperatorTokens.files(parsed.getHost(), parsed.getPort());
         this.connectTimeoutMillis = CONNECT_MILLIS;
         this.readTimeoutMillis = READ_MILLIS;
     }
@@ -84,6 +89,7 @@ public final class ControlClient {
         this.uri = other.uri;
         this.base = other.base;
         this.tls = other.tls;
+        this.tokenFiles = other.tokenFiles;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.readTimeoutMillis = readTimeoutMillis;
     }
@@ -283,6 +289,8 @@ public final class ControlClient {
         connection.setRequestMethod(method);
         connection.setConnectTimeout(connectTimeoutMillis);
         connection.setReadTimeout(readTimeoutMillis);
+        // read at each call: a daemon that restarted has a new one
+        OperatorTokens.read(tokenFiles).ifPresent(token -> connection.setRequestProperty(OperatorTokens.HEADER, token));
         return connection;
     }
 

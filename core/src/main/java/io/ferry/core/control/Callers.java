@@ -1,12 +1,16 @@
 package io.ferry.core.control;
 
+import io.ferry.protocol.OperatorTokens;
 import io.ferry.settings.SubjectPattern;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.server.ConnectionMetaData;
+import org.eclipse.jetty.server.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,8 +18,9 @@ import org.slf4j.LoggerFactory;
  * Tells who a connection's client is and what it may do, as libvirt's {@code tls_allowed_dn_list} does: on TLS, a
  * certificate whose subject matches {@code tlsAllowOperators} is an operator, one that matches {@code tlsAllowPeers}
  * a peer, any other is refused; with neither list, every certificate the trust store's CA signed is an operator.
- * Plain TCP serves loopback (or, with {@code --insecure-tcp}, whoever reaches it): its clients are operators.
- * Worked out once per connection.
+ * Plain TCP on loopback serves whoever presents the daemon's operator token ({@link OperatorTokens}: its own user),
+ * off loopback ({@code --insecure-tcp}) whoever reaches it. Worked out once per TLS connection, for each request on
+ * plain TCP (the token is a header).
  */
 final class Callers {
     private static final Logger LOG = LoggerFactory.getLogger(Callers.class);
@@ -23,11 +28,17 @@ final class Callers {
 
     private final List<SubjectPattern> operators;
     private final List<SubjectPattern> peers;
+    private final byte[] operatorToken;
 
-    /** @param operators null or empty: none listed */
-    Callers(List<SubjectPattern> operators, List<SubjectPattern> peers) {
+    /**
+     * @param operators null or empty: none listed
+     * @param operatorToken what a plain-TCP client must present to be an operator; null: every plain-TCP client is one
+     *        ({@code --insecure-tcp} off loopback)
+     */
+    Callers(List<SubjectPattern> operators, List<SubjectPattern> peers, String operatorToken) {
         this.operators = operators == null ? List.of() : operators;
         this.peers = peers == null ? List.of() : peers;
+        this.operatorToken = operatorToken == null ? null : operatorToken.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** What the start log says of TLS clients. */
@@ -39,7 +50,11 @@ final class Callers {
                 + "; any other certificate is refused";
     }
 
-    Caller of(ConnectionMetaData connection) {
+    Caller of(Request request) {
+        ConnectionMetaData connection = request.getConnectionMetaData();
+        if (operatorToken != null && connection.getConnection().getEndPoint().getSslSessionData() == null) {
+            return byToken(request.getHeaders().get(OperatorTokens.HEADER), connection);
+        }
         Caller caller = (Caller) connection.getAttribute(ATTRIBUTE);
         if (caller == null) {
             caller = identify(connection);
@@ -49,6 +64,21 @@ final class Callers {
             }
         }
         return caller;
+    }
+
+    private Caller byToken(String presented, ConnectionMetaData connection) {
+        String who = address(connection.getRemoteSocketAddress());
+        if (presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.US_ASCII), operatorToken)) {
+            return Caller.operator(who);
+        }
+        Caller refused = new Caller(who, Caller.Role.PEER, (presented == null ? "no" : "a wrong") + " operator token ("
+                + OperatorTokens.HEADER + "): on plain TCP only the user this daemon runs as may drive it, with the token"
+                + " the daemon wrote for that user when it started (run ferry as that user), or use TLS");
+        if (connection.getAttribute(ATTRIBUTE) == null) { // once per connection
+            connection.setAttribute(ATTRIBUTE, refused);
+            LOG.warn("{} from {}", refused.refusal(), who);
+        }
+        return refused;
     }
 
     private Caller identify(ConnectionMetaData connection) {

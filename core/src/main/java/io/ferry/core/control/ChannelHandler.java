@@ -47,7 +47,7 @@ final class ChannelHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) {
         KeptAliveReply reply = new KeptAliveReply(response, callback);
-        Caller caller = callers.of(request.getConnectionMetaData());
+        Caller caller = callers.of(request);
         Call call = null;
         try {
             RouteTable.Match match;

@@ -9,6 +9,7 @@ import io.ferry.core.migration.MigrationEngine;
 import io.ferry.core.migration.MigrationService;
 import io.ferry.core.section.SectionRegistry;
 import io.ferry.core.snapshot.SnapshotFiles;
+import io.ferry.protocol.OperatorTokens;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetSocketAddress;
@@ -44,6 +45,9 @@ public class ControlServer {
     private final ChannelServer server;
     private final ServiceRegistration<ControlServer> registration;
     private final Path stateDir;
+    private final String token;
+    /** Where the operator token is, for this daemon's user only; null on TLS or off loopback. */
+    private final Path tokenFile;
 
     @Activate
     public ControlServer(BundleContext context, @Reference Daemon daemon, @Reference SectionRegistry registry,
@@ -52,8 +56,10 @@ public class ControlServer {
         MigrationEngine migrations = migrationService.engine();
         DaemonSettings settings = daemon.settings();
         RouteTable routes = routes(daemon, registry, domains, migrations, snapshots, context.getBundle().getVersion().toString());
-        Callers callers = new Callers(settings.tlsAllowOperators(), settings.tlsAllowPeers());
         InetSocketAddress listen = settings.listen();
+        boolean plainOnLoopback = daemon.tls() == null && listen.getAddress().isLoopbackAddress();
+        token = plainOnLoopback ? OperatorTokens.generate() : null;
+        Callers callers = new Callers(settings.tlsAllowOperators(), settings.tlsAllowPeers(), token);
         stateDir = settings.stateDir();
         server = new ChannelServer(listen, daemon.tls(), new ChannelHandler(routes, callers, migrations::admits));
         try {
@@ -65,6 +71,7 @@ public class ControlServer {
             StartFailure.report(context, reason);
             throw e instanceof IOException io ? io : new IOException(reason, e);
         }
+        tokenFile = token == null ? null : publish(context, token);
         String url = ChannelTls.url(server.address(), daemon.tls());
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(URL_PROPERTY, url);
@@ -74,6 +81,21 @@ public class ControlServer {
         AtomicFiles.write(stateDir.resolve(URL_FILE), (url + "\n").getBytes(StandardCharsets.UTF_8));
         LOG.info("control channel listening on {}", url);
         logAccess(settings, url, daemon.tls() != null, callers);
+    }
+
+    /** Writes the operator token where this daemon's user, and only that user, finds it; the daemon does not start without. */
+    private Path publish(BundleContext context, String operatorToken) throws IOException {
+        try {
+            Path file = OperatorTokens.publish(server.address(), operatorToken);
+            LOG.info("operator token for plain TCP written to {} (readable by this daemon's user only)", file);
+            return file;
+        } catch (IOException e) {
+            server.stop();
+            String reason = "cannot write the operator token of the plain-TCP control channel: " + e.getMessage();
+            LOG.error("{}, the daemon does not start", reason);
+            StartFailure.report(context, reason);
+            throw new IOException(reason, e);
+        }
     }
 
     /** The channel's routing table: every operation, its handler and who may call it. */
@@ -117,6 +139,9 @@ public class ControlServer {
             Files.deleteIfExists(stateDir.resolve(URL_FILE));
         } catch (IOException e) {
             LOG.warn("cannot remove {}: {}", stateDir.resolve(URL_FILE), e.getMessage());
+        }
+        if (tokenFile != null) {
+            OperatorTokens.withdraw(tokenFile, token);
         }
         try {
             registration.unregister();

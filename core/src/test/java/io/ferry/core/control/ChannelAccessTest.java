@@ -47,9 +47,9 @@ public class ChannelAccessTest {
     public static void start() throws Exception {
         pki = new TestPki(TEMP.newFolder("ca").toPath(), UUID.randomUUID().toString());
         SSLContext daemon = pki.files(pki.issue("daemon", "ip:127.0.0.1")).load();
-        Callers callers = new Callers(List.of(SubjectPattern.parse("CN=admin")), List.of(SubjectPattern.parse("CN=host-*")));
+        Callers callers = new Callers(List.of(SubjectPattern.parse("CN=admin")), List.of(SubjectPattern.parse("CN=host-*")), null);
         listed = server(daemon, callers);
-        unlisted = server(daemon, new Callers(List.of(), List.of()));
+        unlisted = server(daemon, new Callers(List.of(), List.of(), null));
         listedUrl = ChannelTls.url(listed.address(), daemon);
         unlistedUrl = ChannelTls.url(unlisted.address(), daemon);
     }

@@ -97,7 +97,7 @@ public class ChannelHandlerTest {
                     return Reply.xml(Done.of("destroyed").toXml());
                 }));
         ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
-                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
+                new ChannelHandler(routes, new Callers(List.of(), List.of(), null), (id, key) -> true));
         server.start();
         return server;
     }
@@ -114,7 +114,7 @@ public class ChannelHandlerTest {
                     return Reply.xml(Done.of("started").toXml());
                 }));
         ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
-                new ChannelHandler(routes, new Callers(List.of(), List.of()), (id, key) -> true));
+                new ChannelHandler(routes, new Callers(List.of(), List.of(), null), (id, key) -> true));
         server.start();
         try {
             DaemonClient daemon = new DaemonClient(new ControlClient(ChannelTls.url(server.address(), null)).withTimeout(

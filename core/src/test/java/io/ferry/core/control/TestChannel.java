@@ -60,7 +60,7 @@ final class TestChannel {
     /** A plain channel on a free loopback port serving {@code routes} (every caller an operator), not started yet. */
     ChannelServer server(RouteTable routes) {
         return new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
-                new ChannelHandler(routes, new Callers(List.of(), List.of()), engine::admits));
+                new ChannelHandler(routes, new Callers(List.of(), List.of(), null), engine::admits));
     }
 
     /** A {@code sim} driver that accepts every definition (as the cookie tools check one) and runs no VM. */
