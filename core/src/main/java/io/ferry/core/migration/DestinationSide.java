@@ -302,7 +302,7 @@ final class DestinationSide {
                 LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
             }
         }
-        m.mandatory.remember(in.spec.uuid(), in.mandatory);
+        m.mandatory.replace(in.spec.uuid(), in.mandatory);
         end(in, true);
         LOG.info("domain {} arrived and runs here (migration {}, memory verified: {})", in.spec.name(), in.id,
                 stats == null ? "n/a" : stats.memoryVerified());

@@ -19,11 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The cookie sections a domain cannot migrate without, as this host knows them: those a migration of the domain
- * last carried as mandatory (baked here, or eaten here), kept in {@code STATE/mandatory/UUID}, and those its
- * definition names ({@code <metadata><ferry:sections xmlns:ferry='http://ferry.io/xmlns/ferry/1.0'><ferry:mandatory
- * feature='tpm'/></ferry:sections></metadata>}). A Begin waits for them to be registered rather than bake without
- * one whose bundle happens to be re-registering.
+ * The cookie sections a domain cannot migrate without, as this host knows them: those the last migration that
+ * brought it here carried as mandatory, and any a Begin here baked as mandatory since, kept in
+ * {@code STATE/mandatory/UUID}; and those its definition names ({@code <metadata><ferry:sections
+ * xmlns:ferry='http://ferry.io/xmlns/ferry/1.0'><ferry:mandatory feature='tpm'/></ferry:sections></metadata>}).
+ * A Begin waits for them to be registered rather than bake without one whose bundle happens to be re-registering.
  */
 final class MandatorySections {
     private static final Logger LOG = LoggerFactory.getLogger(MandatorySections.class);
@@ -53,16 +53,34 @@ final class MandatorySections {
         return features;
     }
 
-    /** After a migration of the domain carried {@code features} as mandatory. Failure is logged: it only weakens a check. */
-    void remember(UUID domain, Collection<String> features) {
-        if (remembered(domain).equals(new TreeSet<>(features))) {
+    /**
+     * A Begin of the domain baked {@code features} as mandatory: added to what is remembered, never in place of it.
+     * A Begin bakes only its own phase's sections, and one that goes no further proves nothing about the others (a
+     * section baked at Perform). Failure is logged: it only weakens a check.
+     */
+    void add(UUID domain, Collection<String> features) {
+        Set<String> grown = new TreeSet<>(remembered(domain));
+        grown.addAll(features);
+        write(domain, grown);
+    }
+
+    /**
+     * A migration of the domain committed here carrying {@code features} as all its mandatory sections (its Begin's
+     * and its Perform's): what the domain needs from now on, so a section it no longer carries is forgotten.
+     * Failure is logged: it only weakens a check.
+     */
+    void replace(UUID domain, Collection<String> features) {
+        write(domain, new TreeSet<>(features));
+    }
+
+    private void write(UUID domain, Set<String> features) {
+        if (remembered(domain).equals(features)) {
             return; // as every migration of the domain before: nothing to write
         }
         try {
             // survives the daemon's crash; a power cut may take the last change back (the definition's metadata and
             // the next Begin still say what is mandatory)
-            AtomicFiles.replace(directory.resolve(domain.toString()),
-                    String.join("\n", new TreeSet<>(features)).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.replace(directory.resolve(domain.toString()), String.join("\n", features).getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             LOG.warn("cannot remember the mandatory sections of domain {}: {}", domain, e.getMessage());
         }

@@ -80,7 +80,7 @@ final class SourceSide {
                             + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
                 }
                 m.hooks.begin(domain.name(), "source", destination.xml());
-                m.mandatory.remember(domain.uuid(), baked.features());
+                m.mandatory.add(domain.uuid(), baked.features());
                 m.journal.record(entry);
                 outgoing.put(id, o);
                 return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));

@@ -13,6 +13,7 @@ import io.ferry.core.cookie.TestSections;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSource;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,6 +141,27 @@ public class SectionContractTest {
                 + " no bundle on this host offers it", e.getMessage());
         d.destination.assertRuns(VM, digest);
         assertFailedEvent(d.destination, "source", e.getMessage()); // a refused Begin is a failed migration in ferry events
+    }
+
+    /** A Begin bakes only Begin's sections: one that went no further must not make the host forget a Perform-phase one. */
+    @Test
+    public void aCancelledBeginDoesNotForgetAMandatorySectionBakedAtPerform() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        // vTPM state, say: baked with the guest paused, eaten before the commit
+        d.source.extraSections.add(new Counting().handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.PERFORM), List.of(Phase.FINISH)));
+        d.destination.extraSections.add(new Counting().handle("1.0", Mandatory.WHEN_BAKED, List.of(Phase.PERFORM), List.of(Phase.FINISH)));
+        d.migrate(VM);
+        Messages.Begun begun = d.peer(d.destination).begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0));
+        d.peer(d.destination).confirm(new Messages.Confirm(begun.id(), begun.key(), true, null)); // its driver gave up
+        d.destination.extraSections.clear(); // and the section's bundle leaves for good
+
+        ChannelException e = assertThrows("vm1 left without its tpm state", ChannelException.class, () -> d.driver().run(
+                d.peer(d.destination), d.peer(d.source), new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0)));
+
+        assertEquals("cookie section tpm is mandatory for domain vm1 (its definition or its last migration says so), but"
+                + " no bundle on this host offers it", e.getMessage());
+        d.destination.assertRuns(VM, digest);
     }
 
     /** {@code ferry events} on {@code host} shows the migration of {@link #VM} failed on {@code side}, saying why. */
