@@ -32,8 +32,11 @@ final class SnapshotsResource {
 
     void addTo(RouteTable routes) {
         routes.add(DomainsResource.operator(Operation.SNAPSHOT_LIST, call -> list(readable(call))));
-        routes.add(DomainsResource.operator(Operation.SNAPSHOT_CREATE, call -> create(readable(call), call.required("name"),
-                call.query("description"))));
+        routes.add(DomainsResource.operator(Operation.SNAPSHOT_CREATE, call -> {
+            Domain domain = readable(call);
+            String name = call.required("name");
+            return changing(domain, "snapshot-create", () -> create(domain, name, call.query("description")));
+        }));
         routes.add(DomainsResource.operator(Operation.SNAPSHOT_XML, call -> {
             String name = call.parameter(1);
             return snapshots.list(readable(call).uuid()).stream().filter(s -> s.name().equals(name)).findFirst()
@@ -45,13 +48,31 @@ final class SnapshotsResource {
                 throw new BadRequest(400, "missing parameter 'current'");
             }
             Domain domain = readable(call);
-            try {
-                snapshots.setCurrent(domain.uuid(), call.parameter(1));
-            } catch (IOException e) {
-                throw new BadRequest(e.getMessage().startsWith("Domain snapshot not found") ? 404 : 400, e.getMessage());
-            }
-            return new SnapshotMade(call.parameter(1), true).toXml();
+            return changing(domain, "snapshot-current", () -> {
+                try {
+                    snapshots.setCurrent(domain.uuid(), call.parameter(1));
+                } catch (IOException e) {
+                    throw new BadRequest(e.getMessage().startsWith("Domain snapshot not found") ? 404 : 400, e.getMessage());
+                }
+                return new SnapshotMade(call.parameter(1), true).toXml();
+            });
         }));
+    }
+
+    /**
+     * Changes the domain's snapshots under its job, as libvirt's job lock: refused while a migration has claimed the
+     * domain (a source's change after Begin would never reach the destination, a destination's would land before the
+     * migrated snapshots commit), and never in the middle of a Begin that reads them.
+     */
+    private String changing(Domain domain, String what, DomainManager.Job<String> change) throws Exception {
+        try {
+            return domains.withJob(domain, what, change);
+        } catch (DomainException e) {
+            if (e.getCause() instanceof BadRequest || e.getCause() instanceof IOException) {
+                throw (Exception) e.getCause(); // the change's own refusal or failure, with its status
+            }
+            throw e;
+        }
     }
 
     private Domain readable(Call call) throws DomainException, BadRequest {

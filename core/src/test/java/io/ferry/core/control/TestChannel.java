@@ -33,10 +33,12 @@ final class TestChannel {
     static final String DOMAIN = "vm1";
 
     final MigrationEngine engine;
+    final DomainManager domains;
     final RouteTable routes;
 
-    private TestChannel(MigrationEngine engine, RouteTable routes) {
+    private TestChannel(MigrationEngine engine, DomainManager domains, RouteTable routes) {
         this.engine = engine;
+        this.domains = domains;
         this.routes = routes;
     }
 
@@ -54,7 +56,7 @@ final class TestChannel {
                     throw new ChannelException("no peers here", false);
                 }, System::currentTimeMillis, Timing.DEFAULT, Runnable::run, daemon.settings().protocols(),
                 () -> "ferry+tcp://127.0.0.1:1", null);
-        return new TestChannel(engine, ControlServer.routes(daemon, registry, domains, engine, snapshots, "1.0.0"));
+        return new TestChannel(engine, domains, ControlServer.routes(daemon, registry, domains, engine, snapshots, "1.0.0"));
     }
 
     /** A plain channel on a free loopback port serving {@code routes} (every caller an operator), not started yet. */

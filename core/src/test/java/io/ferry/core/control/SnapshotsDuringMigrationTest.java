@@ -1,0 +1,96 @@
+package io.ferry.core.control;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import io.ferry.core.domain.Domain;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DaemonMessages.Snapshot;
+import io.ferry.protocol.DaemonMessages.Snapshots;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationFlags;
+import io.ferry.protocol.Operation;
+import io.ferry.protocol.Xml;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.Test;
+
+/**
+ * A domain's snapshots change only under its job, as libvirt's job lock has it: not while a migration has claimed
+ * the domain (the change would miss the destination, or land before the migrated snapshots commit), and not in the
+ * middle of a Begin that reads them.
+ */
+public class SnapshotsDuringMigrationTest {
+    private static final String VM = TestChannel.DOMAIN;
+
+    @Test
+    public void snapshotsDoNotChangeOnceABeginHasClaimedTheDomain() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain();
+        call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s1"));
+        call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s2"));
+        String id = channel.engine.begin(new Messages.Begin(VM, MigrationFlags.parse("offline,persistent"), null, null, 0)).id();
+
+        String refusal = "Requested operation is not valid: domain vm1 is being migrated (migration " + id + ")";
+        assertEquals(refusal, assertThrows(Exception.class,
+                () -> call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s3"))).getMessage());
+        assertEquals(refusal, assertThrows(Exception.class,
+                () -> call(channel, Operation.SNAPSHOT_SET_CURRENT, Map.of("current", "yes"), "s1")).getMessage());
+
+        Snapshots after = snapshots(channel);
+        assertEquals("the snapshots as the Begin found them", List.of("s1", "s2"), after.snapshots().stream()
+                .map(Snapshot::name).toList());
+        assertEquals("s2", after.current());
+    }
+
+    @Test
+    public void aSnapshotAskedForWhileABeginRunsWaitsForItAndIsRefused() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain();
+        Domain domain = channel.domains.get(VM);
+        CompletableFuture<Object> create = new CompletableFuture<>();
+        Thread creating = new Thread(() -> {
+            try {
+                create.complete(call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s1")));
+            } catch (Exception e) {
+                create.completeExceptionally(e);
+            }
+        });
+
+        channel.domains.withJob(domain, "migration begin", () -> { // as a Begin: its job, then the claim
+            creating.start();
+            awaitWaitingOrEnded(creating);
+            channel.domains.claim(domain, "m-1");
+            return null;
+        });
+
+        ExecutionException refused = assertThrows("the snapshot was made in the middle of the Begin", ExecutionException.class,
+                create::get);
+        assertEquals("Requested operation is not valid: domain vm1 is being migrated (migration m-1)",
+                refused.getCause().getMessage());
+        assertEquals(List.of(), snapshots(channel).snapshots());
+    }
+
+    /** Until {@code thread} waits (for the domain's job) or has ended (it did not wait). */
+    private static void awaitWaitingOrEnded(Thread thread) throws InterruptedException {
+        for (int i = 0; i < 10_000; i++) {
+            Thread.State state = thread.getState();
+            if (state == Thread.State.TIMED_WAITING || state == Thread.State.TERMINATED) {
+                return;
+            }
+            Thread.sleep(1);
+        }
+        throw new AssertionError("the snapshot-create neither waited nor ended in 10 s: " + thread.getState());
+    }
+
+    private static Snapshots snapshots(TestChannel channel) throws Exception {
+        return Snapshots.fromXml(Xml.of(ControlClient.parseQuietly(call(channel, Operation.SNAPSHOT_LIST, Map.of()).xml())));
+    }
+
+    private static Reply call(TestChannel channel, Operation operation, Map<String, String> query, String... more) throws Exception {
+        List<String> parameters = new ArrayList<>(List.of(VM));
+        parameters.addAll(List.of(more));
+        return channel.routes.route(operation).handler().handle(new Call(operation, Caller.operator("test"), parameters, query, null));
+    }
+}
