@@ -49,6 +49,7 @@ public class SnapshotFiles implements SnapshotStore {
 
     private final Path root;
     private final SnapshotReader reader;
+    private final Sync sync;
     /**
      * What {@link #read} returned, by value, while its caller holds it: {@link #stage} does not parse those again
      * (a record is equal only to one with the same name, parent and XML, so a snapshot that names itself other than
@@ -76,6 +77,11 @@ public class SnapshotFiles implements SnapshotStore {
         long logBytes;
     }
 
+    /** Makes a file's content, or a directory's entries, durable: fsync (a test sees what is synced, and when). */
+    interface Sync {
+        void force(Path path) throws IOException;
+    }
+
     @Activate
     public SnapshotFiles(@Reference Daemon daemon) throws IOException {
         this(daemon.settings().stateDir(), daemon.settings().cookieMaxBytes(), daemon.settings().cookieMaxDepth());
@@ -83,8 +89,13 @@ public class SnapshotFiles implements SnapshotStore {
 
     /** A store in {@code stateDir}, reading snapshots of definitions within these cookie limits (tools and benchmarks). */
     public SnapshotFiles(Path stateDir, int cookieMaxBytes, int cookieMaxDepth) throws IOException {
+        this(stateDir, cookieMaxBytes, cookieMaxDepth, SnapshotFiles::fsync);
+    }
+
+    SnapshotFiles(Path stateDir, int cookieMaxBytes, int cookieMaxDepth, Sync sync) throws IOException {
         this.root = Files.createDirectories(stateDir.resolve("snapshots"));
         this.reader = new SnapshotReader(cookieMaxBytes, cookieMaxDepth);
+        this.sync = sync;
     }
 
     /** Not synchronized: migrations read their snapshots at once, each parse on its own. */
@@ -183,56 +194,126 @@ public class SnapshotFiles implements SnapshotStore {
         }
         delete(dir);
         Files.createDirectories(dir);
-        // not synced: a crash before the commit discards the staging anyway
-        Files.write(dir.resolve(PACK), SnapshotPack.write(snapshots));
-        Files.writeString(dir.resolve(DOMAIN), domain.toString(), StandardCharsets.UTF_8);
+        // synced, files then directories: the destination's commit point comes before the snapshots' commit, and a
+        // power cut between them must find the staging whole (staged at Prepare: the guest's downtime does not wait)
+        writeSynced(dir.resolve(PACK), SnapshotPack.write(snapshots));
+        writeSynced(dir.resolve(DOMAIN), domain.toString().getBytes(StandardCharsets.UTF_8));
         if (current != null) {
-            Files.writeString(dir.resolve(CURRENT), current, StandardCharsets.UTF_8);
+            writeSynced(dir.resolve(CURRENT), current.getBytes(StandardCharsets.UTF_8));
         }
+        sync.force(dir);
+        sync.force(dir.getParent());
+        sync.force(root); // which holds .staging, new at a host's first staging
+    }
+
+    private void writeSynced(Path file, byte[] content) throws IOException {
+        Files.write(file, content);
+        sync.force(file);
     }
 
     /**
      * Moves the staged pack into place (synced, then renamed, the directory synced), drops the domain's older packs
-     * it supersedes and marks its current snapshot. Safe to repeat after a crash (recovery does).
+     * it supersedes and marks its current snapshot. Safe to repeat after a crash (recovery does). Nothing staged
+     * (a migration without snapshots) commits nothing; a staging with a file missing or cut short fails, naming
+     * what, and commits nothing of it.
      */
     @Override
     public synchronized void commit(String migrationId) throws IOException {
         Path dir = staging(migrationId);
-        if (!Files.exists(dir.resolve(DOMAIN))) {
+        if (!Files.exists(dir.resolve(DOMAIN)) && isEmptyOrAbsent(dir)) {
+            delete(dir); // nothing staged, or a commit cut after it deleted the domain file, its last: done
             return;
         }
-        UUID domain = UUID.fromString(Files.readString(dir.resolve(DOMAIN), StandardCharsets.UTF_8).trim());
+        UUID domain = stagedDomain(migrationId, dir);
+        String current = stagedCurrent(migrationId, dir);
         Path target = Files.createDirectories(root.resolve(domain.toString()));
         Path pack = target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX);
+        List<String> arrived = null;
         if (Files.exists(dir.resolve(PACK))) { // else moved before a crash
+            arrived = requireWhole(migrationId, dir.resolve(PACK));
             try (FileChannel staged = FileChannel.open(dir.resolve(PACK), StandardOpenOption.WRITE)) {
                 staged.force(true);
             }
             Files.move(dir.resolve(PACK), pack, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             syncDirectory(target);
+        } else if (!Files.exists(pack)) {
+            throw incomplete(migrationId, dir.resolve(PACK) + " is missing");
         }
-        dropSupersededPacks(target, pack);
+        dropSupersededPacks(target, pack, arrived);
         names.remove(domain); // read anew, the pack's names with it
-        if (Files.exists(dir.resolve(CURRENT))) {
+        if (current != null) {
             Names known = names(domain);
-            String current = Files.readString(dir.resolve(CURRENT), StandardCharsets.UTF_8).trim();
             known.logBytes = append(domain, known, null, current);
             known.current = current;
         }
+        Files.deleteIfExists(dir.resolve(CURRENT));
+        Files.deleteIfExists(dir.resolve(DOMAIN)); // the last of the files: a repeat finds it, or nothing left to do
         delete(dir);
+    }
+
+    private static UUID stagedDomain(String migrationId, Path dir) throws IOException {
+        Path file = dir.resolve(DOMAIN);
+        if (!Files.exists(file)) {
+            throw incomplete(migrationId, file + " is missing");
+        }
+        String text = Files.readString(file, StandardCharsets.UTF_8).trim();
+        try {
+            return UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            throw incomplete(migrationId, file + " names no domain ('" + text + "')");
+        }
+    }
+
+    /** The staged current snapshot's name; null when none was staged (or a repeated commit marked it already). */
+    private static String stagedCurrent(String migrationId, Path dir) throws IOException {
+        Path file = dir.resolve(CURRENT);
+        if (!Files.exists(file)) {
+            return null;
+        }
+        String current = Files.readString(file, StandardCharsets.UTF_8).trim();
+        if (current.isEmpty()) {
+            throw incomplete(migrationId, file + " is empty");
+        }
+        return current;
+    }
+
+    /** The staged pack's names, its CRC checked: a pack cut short would commit part of a hierarchy. */
+    private List<String> requireWhole(String migrationId, Path staged) throws IOException {
+        try {
+            return SnapshotPack.names(Files.readAllBytes(staged), staged, reader::readBack);
+        } catch (IOException e) {
+            throw incomplete(migrationId, e.getMessage());
+        }
+    }
+
+    private static IOException incomplete(String migrationId, String what) {
+        return new IOException("the staged snapshots of migration " + migrationId + " are incomplete, none of them is"
+                + " committed: " + what);
+    }
+
+    private static boolean isEmptyOrAbsent(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return true;
+        }
+        try (Stream<Path> entries = Files.list(dir)) {
+            return entries.findAny().isEmpty();
+        }
     }
 
     /**
      * Deletes the domain's older packs whose every snapshot {@code newest} holds too (the source's hierarchy as it is
      * now): a VM migrating back and forth would otherwise leave a pack on a host at each arrival, each read again to
      * list. Called once {@code newest} is durable; a pack that cannot be read is left as it is.
+     *
+     * @param newestNames the names in {@code newest} if read already, else null
      */
-    private void dropSupersededPacks(Path dir, Path newest) throws IOException {
+    private void dropSupersededPacks(Path dir, Path newest, List<String> newestNames) throws IOException {
         List<Path> older = packs(dir).stream().filter(pack -> !pack.equals(newest)).toList();
         if (older.isEmpty()) { // a first arrival: nothing to read
             return;
         }
-        Set<String> arrived = new HashSet<>(SnapshotPack.names(Files.readAllBytes(newest), newest, reader::readBack));
+        Set<String> arrived = new HashSet<>(newestNames != null ? newestNames
+                : SnapshotPack.names(Files.readAllBytes(newest), newest, reader::readBack));
         boolean dropped = false;
         for (Path pack : older) {
             try {
@@ -254,6 +335,16 @@ public class SnapshotFiles implements SnapshotStore {
             directory.force(true);
         } catch (IOException e) {
             // some file systems cannot sync a directory; a rename or a delete is atomic all the same
+        }
+    }
+
+    private static void fsync(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            syncDirectory(path);
+        } else {
+            try (FileChannel file = FileChannel.open(path, StandardOpenOption.WRITE)) {
+                file.force(true);
+            }
         }
     }
 

@@ -8,12 +8,15 @@ import static org.junit.Assert.fail;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.daemon.TestDaemons;
+import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.Rule;
 import org.junit.Test;
@@ -304,6 +307,71 @@ public class SnapshotFilesTest {
         restarted.commit("m6");
         assertEquals(List.of("a", "b"), restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
         assertEquals("b", restarted.current(DOMAIN).orElseThrow());
+        assertFalse(Files.exists(staging));
+    }
+
+    /** A power cut between the destination's commit point and the snapshots' commit finds the staging whole. */
+    @Test
+    public void aStagingIsSyncedFileByFileOnceWrittenThenTheDirectoriesThatHoldIt() throws Exception {
+        Path snapshots = folder.getRoot().toPath().resolve("snapshots");
+        List<String> synced = new ArrayList<>();
+        SnapshotFiles store = new SnapshotFiles(folder.getRoot().toPath(), HardenedXmlParser.DEFAULT_MAX_BYTES,
+                HardenedXmlParser.DEFAULT_MAX_DEPTH, path -> synced.add(snapshots.relativize(path)
+                        + (Files.isDirectory(path) ? "/" : " " + Files.size(path) + " bytes")));
+
+        store.stage("m7", DOMAIN, List.of(snapshot("a", null), snapshot("b", "a")), "b");
+
+        Path staging = snapshots.resolve(".staging/m7");
+        assertEquals(List.of(".staging/m7/snapshots.pack " + Files.size(staging.resolve("snapshots.pack")) + " bytes",
+                ".staging/m7/domain 36 bytes", ".staging/m7/current 1 bytes", ".staging/m7/", ".staging/", "/"), synced);
+    }
+
+    /** What a power cut may leave of an unsynced staging is refused at its commit, not committed as no snapshots. */
+    @Test
+    public void aStagingMissingAFileFailsItsCommitNamingTheFileAndCommitsNothing() throws Exception {
+        SnapshotFiles store = store();
+        for (String file : List.of("domain", "snapshots.pack")) {
+            String id = "m-" + file.replace('.', '-');
+            store.stage(id, DOMAIN, List.of(snapshot("a", null)), "a");
+            Path missing = folder.getRoot().toPath().resolve("snapshots/.staging").resolve(id).resolve(file);
+            Files.delete(missing);
+
+            IOException e = assertThrows(IOException.class, () -> store.commit(id));
+
+            assertEquals("the staged snapshots of migration " + id + " are incomplete, none of them is committed: " + missing
+                    + " is missing", e.getMessage());
+            assertEquals(List.of(), store.list(DOMAIN));
+            assertEquals(Optional.empty(), store.current(DOMAIN));
+        }
+    }
+
+    @Test
+    public void aStagedPackCutShortFailsItsCommitNamingItAndCommitsNothing() throws Exception {
+        SnapshotFiles store = store();
+        store.stage("m8", DOMAIN, List.of(snapshot("a", null), snapshot("b", "a")), "b");
+        Path pack = folder.getRoot().toPath().resolve("snapshots/.staging/m8/snapshots.pack");
+        byte[] bytes = Files.readAllBytes(pack);
+        Files.write(pack, Arrays.copyOf(bytes, bytes.length / 2));
+
+        IOException e = assertThrows(IOException.class, () -> store.commit("m8"));
+
+        assertEquals("the staged snapshots of migration m8 are incomplete, none of them is committed: " + pack
+                + " is truncated or damaged: its CRC does not match", e.getMessage());
+        assertEquals(List.of(), store.list(DOMAIN));
+        assertEquals(Optional.empty(), store.current(DOMAIN));
+    }
+
+    /** Recovery repeats a commit that a crash cut as it deleted its staging (the domain file last): nothing is refused. */
+    @Test
+    public void aCommitCutAsItDeletedItsStagingIsDoneWhenRepeated() throws Exception {
+        SnapshotFiles store = store();
+        store.stage("m9", DOMAIN, List.of(snapshot("a", null)), "a");
+        store.commit("m9");
+        Path staging = Files.createDirectories(folder.getRoot().toPath().resolve("snapshots/.staging/m9")); // what the crash left
+
+        store().commit("m9");
+
+        assertEquals(List.of("a"), store().list(DOMAIN).stream().map(Snapshot::name).toList());
         assertFalse(Files.exists(staging));
     }
 
