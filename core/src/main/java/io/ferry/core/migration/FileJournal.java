@@ -46,9 +46,7 @@ public final class FileJournal implements Journal {
                 .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
                 .attr("peer", entry.peer()).attr("flags", entry.flags()).attr("key", entry.key())
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null).write();
-        if (entry.step() == Step.COMMITTED) {
-            // the commit point must outlive a power cut: the destination resumes the guest right after, and a source
-            // told otherwise would resume its own older copy over disks the destination's guest wrote
+        if (outlivesThePower(entry.step())) {
             AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
         } else {
             // the other steps only matter while the VMs live, and they die with the host
@@ -56,6 +54,15 @@ public final class FileJournal implements Journal {
         }
         LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
                 entry.step().display());
+    }
+
+    /**
+     * The commit point must outlive a power cut: the destination resumes the guest right after, and a source told
+     * otherwise would resume its own older copy over disks the destination's guest wrote. So must the step written
+     * over it (FINISHED): a rename whose data a power cut lost leaves an empty file, which reads as no record at all.
+     */
+    static boolean outlivesThePower(Step step) {
+        return step.isCommitted();
     }
 
     @Override

@@ -60,4 +60,11 @@ public class JournalTest {
         assertTrue(journal.find("../../etc/passwd").isEmpty());
         assertTrue(journal.find("half").isEmpty());
     }
+
+    @Test
+    public void theCommitPointAndWhatIsWrittenOverItOutliveAPowerCut() {
+        assertTrue(FileJournal.outlivesThePower(Step.COMMITTED));
+        assertTrue("FINISHED replaces COMMITTED's file", FileJournal.outlivesThePower(Step.FINISHED));
+        assertFalse(FileJournal.outlivesThePower(Step.PREPARED));
+    }
 }
