@@ -29,8 +29,6 @@ final class SnapshotStream {
     static final int MAX_COUNT = 1_000_000;
     /** At most this many bytes of XML per snapshot: the cookie size cap. */
     static final int MAX_LENGTH = 4 * 1024 * 1024;
-    /** At most this many bytes in the whole stream: the destination holds it in memory until it is staged. */
-    static final long MAX_TOTAL = 256L * 1024 * 1024;
 
     /** What the stream carried: the XML of each snapshot in stream order, and the index of the current one (-1: none). */
     record Contents(List<String> xmls, int current) {
@@ -64,9 +62,10 @@ final class SnapshotStream {
     /**
      * Reads a whole stream, within bounds, and checks it against the cookie's descriptor.
      *
-     * @throws CookieException when the stream is out of bounds, truncated, too long, or does not match
+     * @param share the daemon's budget for incoming streams, taken as the bytes arrive (they are held until staged)
+     * @throws CookieException when the stream is out of bounds or over the budget, truncated, too long, or does not match
      */
-    static Contents read(InputStream in, SnapshotDescriptor expected) throws IOException, CookieException {
+    static Contents read(InputStream in, SnapshotDescriptor expected, IncomingBudget.Share share) throws IOException, CookieException {
         MessageDigest sha = sha256();
         DataInputStream data = new DataInputStream(new DigestInputStream(new BufferedInputStream(in, 64 * 1024), sha));
         try {
@@ -80,7 +79,6 @@ final class SnapshotStream {
             }
             List<String> xmls = new ArrayList<>(Math.min(count, 65_536));
             int current = -1;
-            long total = 4;
             for (int i = 0; i < count; i++) {
                 int flag = data.readUnsignedByte();
                 int length = data.readInt();
@@ -88,10 +86,7 @@ final class SnapshotStream {
                     throw new CookieException("snapshots stream: snapshot " + (i + 1) + " is malformed (flag " + flag
                             + ", length " + length + ", limit " + MAX_LENGTH + ")");
                 }
-                total += 5 + length;
-                if (total > MAX_TOTAL) {
-                    throw new CookieException("snapshots stream exceeds " + MAX_TOTAL + " bytes");
-                }
+                share.take(5L + length);
                 if (flag == 1) {
                     if (current >= 0) {
                         throw new CookieException("snapshots stream flags more than one current snapshot");

@@ -28,6 +28,7 @@ import org.w3c.dom.Element;
         bakes = Phase.BEGIN, eats = Phase.PREPARE)
 public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
     private final SnapshotStore store;
+    private final IncomingBudget budget = new IncomingBudget(IncomingBudget.BYTES);
 
     @Activate
     public SnapshotsSection(@Reference SnapshotStore store) {
@@ -85,17 +86,19 @@ public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
         }
         SideStream stream = context.capability(SideStream.class)
                 .orElseThrow(() -> new CookieException("the snapshots of domain " + context.domainName() + " need a side stream"));
-        SnapshotStream.Contents contents;
-        try (InputStream in = stream.open()) {
-            contents = SnapshotStream.read(in, value);
+        try (IncomingBudget.Share share = budget.open()) {
+            SnapshotStream.Contents contents;
+            try (InputStream in = stream.open()) {
+                contents = SnapshotStream.read(in, value, share);
+            }
+            SnapshotForest.Forest forest = SnapshotForest.of(contents, store);
+            Optional<CheckOnly> check = context.capability(CheckOnly.class);
+            if (check.isPresent()) {
+                check.get().wouldDo("stage " + forest.parentsFirst().size() + " snapshots (current: " + forest.current() + ")");
+                return;
+            }
+            store.stage(context.migrationId(), context.domainUuid(), forest.parentsFirst(), forest.current());
+            context.info("staged " + forest.parentsFirst().size() + " snapshots (current: " + forest.current() + ")");
         }
-        SnapshotForest.Forest forest = SnapshotForest.of(contents, store);
-        Optional<CheckOnly> check = context.capability(CheckOnly.class);
-        if (check.isPresent()) {
-            check.get().wouldDo("stage " + forest.parentsFirst().size() + " snapshots (current: " + forest.current() + ")");
-            return;
-        }
-        store.stage(context.migrationId(), context.domainUuid(), forest.parentsFirst(), forest.current());
-        context.info("staged " + forest.parentsFirst().size() + " snapshots (current: " + forest.current() + ")");
     }
 }
