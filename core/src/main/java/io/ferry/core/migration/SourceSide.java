@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 final class SourceSide {
     private static final Logger LOG = LoggerFactory.getLogger(SourceSide.class);
     private static final long MIB = 1024 * 1024;
+    /** The feature of the section that carries a domain's snapshots (plugin-snapshots). */
+    private static final String SNAPSHOTS_FEATURE = "snapshots";
     /** What is left of a migration on its source once Perform began. */
     private static final Set<Phase> SOURCE_PHASES_LEFT = EnumSet.of(Phase.PERFORM, Phase.CONFIRM);
     /** How long Confirm waits for graphics clients to reach the destination before the copy here goes. */
@@ -67,6 +69,7 @@ final class SourceSide {
             try {
                 DomainSpec destination = destinationSpec(domain, request);
                 SectionSet sections = awaitSections(domain, destination);
+                requireSnapshotsCarried(domain, sections);
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
                     throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
@@ -112,6 +115,21 @@ final class SourceSide {
         return departed.isEmpty() ? sections : Negotiation.awaitFeatures(departed, m.sections, wait, feature -> "cookie section "
                 + feature + " left this host moments ago (its bundle being updated?) and has not come back; domain "
                 + domain.name() + " may need it, so it does not migrate without it: try again once it is back");
+    }
+
+    /**
+     * A domain with snapshots here migrates only with the section that carries them: without it they would stay
+     * behind (orphaned by --undefinesource) while the migration succeeds. libvirt refuses such a migration too.
+     */
+    private void requireSnapshotsCarried(Domain domain, SectionSet sections) throws Exception {
+        if (sections.byFeature(SNAPSHOTS_FEATURE).isEmpty()) {
+            int count = m.snapshots.list(domain.uuid()).size();
+            if (count > 0) {
+                throw new MigrationException("Requested operation is not valid: cannot migrate domain " + domain.name()
+                        + " with " + count + " snapshots: no cookie section on this host carries them (is the bundle of"
+                        + " section " + SNAPSHOTS_FEATURE + " installed and started?)");
+            }
+        }
     }
 
     private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {

@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import io.ferry.api.snapshot.SnapshotStore;
 import java.io.IOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -13,10 +14,12 @@ final class FakeSnapshots implements SnapshotStore {
     final Set<String> committed = ConcurrentHashMap.newKeySet();
     final Set<String> discarded = ConcurrentHashMap.newKeySet();
     volatile boolean failCommit;
+    /** The snapshots each domain has here (none unless a test says). */
+    final Map<UUID, List<Snapshot>> domains = new ConcurrentHashMap<>();
 
     @Override
     public List<Snapshot> list(UUID domain) {
-        return List.of();
+        return domains.getOrDefault(domain, List.of());
     }
 
     @Override

@@ -9,6 +9,7 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSource;
@@ -260,5 +261,24 @@ public class SectionContractTest {
                 && ev.side().equals("source")));
         assertTrue(d.destination.engine().jobs().lastEnded(VM).orElseThrow().error().contains(why));
         assertTrue(d.source.engine().jobs().lastEnded(VM).orElseThrow().error().contains(why));
+    }
+
+    /**
+     * A domain with snapshots on a source where no section carries them (the snapshots bundle is gone): Begin is
+     * refused, saying so, rather than a migration that succeeds and leaves the snapshots behind.
+     */
+    @Test
+    public void aDomainWithSnapshotsDoesNotMigrateWithoutTheSectionThatCarriesThem() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.snapshots.domains.put(TestHost.uuid(VM), List.of(new SnapshotStore.Snapshot("before", null,
+                "<domainsnapshot><name>before</name></domainsnapshot>")));
+
+        ChannelException refused = d.migrationFails(VM);
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot migrate domain vm1 with 1 snapshots: no cookie"
+                + " section on this host carries them"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 }
