@@ -170,7 +170,11 @@ final class Recovery {
      * until Finish): aborted, and whatever it staged goes with it.
      */
     private void abortGone(Journal.Entry entry) throws Exception {
-        if (!entry.step().isCommitted()) {
+        if (entry.role() == Journal.Role.SOURCE && entry.step() == Step.PERFORMED) {
+            // a source stops and forgets its domain only once the destination committed (Confirm's clean-up, cut
+            // short before its record): the migration completed, whatever its driver asks later
+            m.journal.record(entry.at(Step.CONFIRMED));
+        } else if (!entry.step().isCommitted()) {
             m.journal.record(entry.at(Step.ABORTED));
         }
         if (entry.role() == Journal.Role.DESTINATION) {

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.MigrationFlags;
 import org.junit.Test;
 
@@ -226,5 +227,29 @@ public class RecoveryTest {
         assertEquals(Step.FINISHED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
         d.destination.restart();
         assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+    }
+
+    /**
+     * --undefinesource, the source killed in Confirm's clean-up after it stopped and undefined the domain, before
+     * its record: the domain is gone when it restarts, and the migration completed (the destination committed it),
+     * which is what the journal says and a repeated Confirm is told, not "aborted".
+     */
+    @Test
+    public void sourceKilledAfterConfirmUndefinedTheDomainRecordsTheMigrationCompleted() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, new MigrationFlags(true, false, false, false, false, true, false)).prepare().perform();
+        Finished finished = run.finish();
+        d.source.journal.crashBefore = Step.CONFIRMED;
+        assertThrows(Crash.class, () -> run.confirm(false, finished.cookie()));
+
+        d.source.restart();
+        d.network.passes(1_000, d.source);
+
+        assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
+        assertEquals(Step.CONFIRMED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+        assertEquals(Outcome.COMMITTED, d.source.engine().fate(run.begun.id()).outcome());
+        run.confirm(false, finished.cookie()); // the driver, trying again, is told it completed
+        d.destination.assertRuns(VM, digest);
     }
 }
