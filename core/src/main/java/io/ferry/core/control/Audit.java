@@ -1,6 +1,5 @@
 package io.ferry.core.control;
 
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -11,18 +10,51 @@ import org.slf4j.LoggerFactory;
 final class Audit {
     static final String LOGGER = "io.ferry.audit";
     private static final Logger LOG = LoggerFactory.getLogger(LOGGER);
-    private static final Pattern LINE_BREAK = Pattern.compile("\\s*\\R\\s*");
 
     private Audit() {
     }
 
     static void record(Call call, String outcome) {
         if (call.operation().changesState()) {
-            LOG.info("{} {} {}: {}", call.caller(), call.operation().display(), call.target(), oneLine(outcome));
+            LOG.info("{}", line(call, outcome));
         }
     }
 
-    private static String oneLine(String text) {
-        return LINE_BREAK.matcher(String.valueOf(text)).replaceAll(" ");
+    /**
+     * The line as logged. A request chooses much of it (a name in its path, a migration id in its body, the error
+     * that echoes them), and the log writes it as it is: each part keeps to the one line.
+     */
+    static String line(Call call, String outcome) {
+        return oneLine(call.caller()) + " " + oneLine(call.operation().display()) + " " + oneLine(call.target()) + ": "
+                + oneLine(outcome);
+    }
+
+    /** The part with its line breaks and other control characters escaped as in a Java string literal. */
+    private static String oneLine(Object part) {
+        String text = String.valueOf(part);
+        if (text.chars().noneMatch(Audit::breaksTheLine)) {
+            return text;
+        }
+        StringBuilder escaped = new StringBuilder(text.length() + 16);
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '\n' -> escaped.append("\\n");
+                case '\r' -> escaped.append("\\r");
+                case '\t' -> escaped.append("\\t");
+                default -> {
+                    if (breaksTheLine(c)) {
+                        escaped.append(String.format("\\u%04x", (int) c));
+                    } else {
+                        escaped.append(c);
+                    }
+                }
+            }
+        }
+        return escaped.toString();
+    }
+
+    /** A control character (C0, DEL, C1: NEL among them) or a Unicode line or paragraph separator. */
+    private static boolean breaksTheLine(int c) {
+        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
     }
 }
