@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -97,8 +98,17 @@ public final class DomainStore {
         return list(status);
     }
 
+    /**
+     * The run directory of VM {@code uuid}, created so that only the daemon's user may enter it: what a driver keeps
+     * there is the guest's (its memory, a QEMU's monitor).
+     */
     public Path runDir(UUID uuid) throws IOException {
-        return Files.createDirectories(run.resolve(uuid.toString()));
+        Path dir = run.resolve(uuid.toString());
+        if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            return Files.createDirectories(dir);
+        }
+        return Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(
+                PosixFilePermissions.fromString("rwx------")));
     }
 
     /** Removes what a driver left of a VM that no longer exists. */

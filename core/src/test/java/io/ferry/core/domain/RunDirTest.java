@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.UUID;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -43,6 +45,12 @@ public class RunDirTest {
         new DomainStore(state, first).deleteStatus("web");
         new DomainStore(state, second);
         assertEquals(second + "\n", Files.readString(state.resolve("run-dir"), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    public void onlyTheDaemonsUserMayEnterAVmsRunDirectory() throws Exception {
+        Path vm = new DomainStore(state, first).runDir(UUID.randomUUID());
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(vm)));
     }
 
     @Test

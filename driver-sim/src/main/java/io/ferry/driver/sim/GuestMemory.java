@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 
@@ -49,10 +50,14 @@ final class GuestMemory {
         this.chunkMask = chunkBytes - 1L;
     }
 
-    /** A new memory file of {@code bytes} zero bytes (sparse), replacing any previous one. */
+    /**
+     * A new memory file of {@code bytes} zero bytes (sparse), replacing any previous one, that only its owner may
+     * read ({@link OwnerOnly}).
+     */
     static GuestMemory create(Path file, long bytes, int chunkBytes) throws IOException {
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+        Files.deleteIfExists(file); // a previous one keeps its permissions: this one is new, with its own
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), OwnerOnly.file(file));
         try {
             channel.write(ByteBuffer.allocate(1), bytes - 1); // extends the file without writing blocks
             return new GuestMemory(file, bytes, chunkBytes, channel, true);

@@ -118,7 +118,7 @@ public class SimHypervisor implements Hypervisor {
         GuestMemory memory = null;
         boolean plugged = false;
         try {
-            Files.createDirectories(dir.path());
+            Files.createDirectories(dir.path(), OwnerOnly.directory(dir.path()));
             dir.deleteState(); // whatever a previous VM left here is void from now on
             Files.deleteIfExists(dir.memory()); // and its memory's blocks count as free
             requireSpace(dir, spec.memoryKiB() * 1024);

@@ -11,6 +11,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.Rule;
@@ -50,6 +51,18 @@ public class GuestMemoryTest {
             memory.close(true);
         }
         assertFalse(Files.exists(file));
+    }
+
+    @Test
+    public void aNewMemoryOverAFileReadableByAllIsItsOwnersAlone() throws Exception {
+        Path file = tmp.newFile().toPath();
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        GuestMemory memory = GuestMemory.create(file, 1 << 20, 1 << 20);
+        try {
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        } finally {
+            memory.close(true);
+        }
     }
 
     @Test

@@ -16,6 +16,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -167,6 +168,18 @@ public class SimHypervisorTest {
         assertEquals(Optional.empty(), hypervisor.reattach(spec, dir));
         // the run directory is free again
         hypervisor.boot(spec, dir).destroy();
+    }
+
+    @Test
+    public void onlyTheDaemonsUserMayReadAGuestsMemoryOrEnterItsRunDirectory() throws Exception {
+        Path booted = tmp.getRoot().toPath().resolve("run").resolve("booted"); // made by the driver
+        hypervisor.boot(spec("secret", UUID.randomUUID(), 8 * MIB_KIB, 0), booted);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(booted)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(booted.resolve("memory"))));
+        Path arriving = tmp.getRoot().toPath().resolve("run").resolve("arriving");
+        hypervisor.createIncoming(spec("arriving", UUID.randomUUID(), 8 * MIB_KIB, 0), arriving);
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(arriving)));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(arriving.resolve("memory"))));
     }
 
     @Test
