@@ -159,14 +159,15 @@ final class ChannelHandler extends Handler.Abstract {
         }
     }
 
-    /** The body, refusing one over {@code limit} bytes without reading it all. */
+    /** The body, refusing one over {@code limit} bytes without reading it all, or one that trickles in. */
     private static byte[] body(Request request, int limit, String what) throws BadRequest {
         long declared = request.getLength();
         if (declared > limit) {
             throw new BadRequest(413, what + " is over the limit of " + limit + " bytes");
         }
+        MinimumBodyRate timed = new MinimumBodyRate(request);
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (InputStream in = Request.asInputStream(request)) {
+        try (InputStream in = Request.asInputStream(timed)) {
             byte[] buffer = new byte[64 * 1024];
             int n;
             while ((n = in.read(buffer)) > 0) {
@@ -175,7 +176,11 @@ final class ChannelHandler extends Handler.Abstract {
                 }
                 out.write(buffer, 0, n);
             }
-        } catch (IOException e) { // the client's doing: it closed or went silent before the end it declared
+        } catch (IOException e) { // the client's doing: it closed, went silent or trickled before the end it declared
+            if (timed.tooSlow()) {
+                throw new BadRequest(408, what + " arrived slower than " + MinimumBodyRate.BYTES_PER_SECOND
+                        + " bytes a second: refused after " + out.size() + " bytes");
+            }
             throw new BadRequest(400, what + " cut short after " + out.size() + " bytes: " + message(e));
         }
         return out.toByteArray();

@@ -19,8 +19,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The control channel's HTTP server: Jetty, embedded in the core, bound to the listen address only. What one
  * client may hold is bounded: {@value #WORKERS} worker threads, {@value #MAX_CONNECTIONS} connections, {@value #IDLE_MILLIS} ms of silence per connection, {@value #HEADER_MILLIS}
- * ms to complete a request's headers ({@link SlowClients}), {@value #HEADER_BYTES} bytes of headers, and the
- * routes' own body limits.
+ * ms to complete a request's headers ({@link SlowClients}), {@value #HEADER_BYTES} bytes of headers, the routes' own
+ * body limits, and the slowest a body read before its handler may arrive ({@link MinimumBodyRate}).
  */
 final class ChannelServer {
     static final int WORKERS = 64;

@@ -8,7 +8,10 @@ import io.ferry.core.migration.LiveJob;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.Operation;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import org.junit.AfterClass;
@@ -72,6 +75,33 @@ public class ChannelRefusalTest {
         LiveJob next = channel.engine.jobs().start(TestChannel.DOMAIN, "probe", 0);
         channel.engine.jobs().end(TestChannel.DOMAIN, next, true);
         assertEquals(largest * MIB, next.maxBandwidth());
+    }
+
+    @Test(timeout = 120_000)
+    public void aBodyThatTricklesInIsRefusedAndItsWorkerFreedWhileOtherRequestsAreAnswered() throws Exception {
+        try (Socket trickling = new Socket(server.address().getAddress(), server.address().getPort())) {
+            OutputStream out = trickling.getOutputStream();
+            out.write(("POST /v1/" + Operation.PREPARE.path() + " HTTP/1.1\r\nHost: x\r\nContent-Length: 100000\r\n\r\n<")
+                    .getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+            DaemonClient daemon = new DaemonClient(new ControlClient(ChannelTls.url(server.address(), null)));
+            assertEquals(TestChannel.DOMAIN, daemon.domains().domains().get(0).name());
+            // a byte a second, each of which starts Jetty's idle timeout again: until the daemon answers
+            InputStream in = trickling.getInputStream();
+            for (int seconds = 0; in.available() == 0; seconds++) {
+                assertTrue("the body is still being read after " + seconds + " s", seconds < 60);
+                out.write(' ');
+                out.flush();
+                Thread.sleep(1_000);
+            }
+            trickling.setSoTimeout(10_000);
+            String text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            Reply reply = new Reply(Integer.parseInt(text.split(" ", 3)[1]), text);
+            assertEquals(text, 408, reply.status);
+            assertTrue(text, reply.error().startsWith("migration message arrived slower than " + MinimumBodyRate.BYTES_PER_SECOND
+                    + " bytes a second: refused after "));
+            assertEquals(TestChannel.DOMAIN, daemon.domains().domains().get(0).name());
+        }
     }
 
     private static void assertRefused(int status, String error, Reply reply) {
