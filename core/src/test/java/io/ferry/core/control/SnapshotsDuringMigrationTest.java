@@ -7,8 +7,6 @@ import io.ferry.core.domain.Domain;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonMessages.Snapshot;
 import io.ferry.protocol.DaemonMessages.Snapshots;
-import io.ferry.protocol.Messages;
-import io.ferry.protocol.MigrationFlags;
 import io.ferry.protocol.Operation;
 import io.ferry.protocol.Xml;
 import java.util.ArrayList;
@@ -31,9 +29,14 @@ public class SnapshotsDuringMigrationTest {
         TestChannel channel = TestChannel.withOneDomain();
         call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s1"));
         call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s2"));
-        String id = channel.engine.begin(new Messages.Begin(VM, MigrationFlags.parse("offline,persistent"), null, null, 0)).id();
+        Domain domain = channel.domains.get(VM);
+        // claimed as a Begin claims it (a real Begin of a domain with snapshots needs the snapshots section, not here)
+        channel.domains.withJob(domain, "migration begin", () -> {
+            channel.domains.claim(domain, "m-1");
+            return null;
+        });
 
-        String refusal = "Requested operation is not valid: domain vm1 is being migrated (migration " + id + ")";
+        String refusal = "Requested operation is not valid: domain vm1 is being migrated (migration m-1)";
         assertEquals(refusal, assertThrows(Exception.class,
                 () -> call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s3"))).getMessage());
         assertEquals(refusal, assertThrows(Exception.class,
