@@ -39,8 +39,8 @@ public final class Leases {
         managers.remove(name, manager);
     }
 
-    /** Whether leases are on and the configured manager is registered (it may come later than the driver). */
-    boolean ready() {
+    /** Whether leases are off, or the configured manager is registered (it may come later than the driver). */
+    public boolean ready() {
         return settings.lockManager().equals("none") || managers.containsKey(settings.lockManager());
     }
 

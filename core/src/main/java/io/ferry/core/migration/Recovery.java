@@ -141,6 +141,9 @@ final class Recovery {
         if (domain.isActive() && domain.vm() == null) {
             return false; // its driver has not re-attached the VM yet
         }
+        if (!m.domains.leases().ready()) {
+            return false; // a rollback takes the leases back, an abort gives back what Finish took: not without the manager
+        }
         if (entry.role() == Journal.Role.SOURCE) {
             Outgoing o = source.adopt(entry, domain);
             if (o.mayRollBackAlone()) {

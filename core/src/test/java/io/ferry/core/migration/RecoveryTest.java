@@ -252,4 +252,29 @@ public class RecoveryTest {
         run.confirm(false, finished.cookie()); // the driver, trying again, is told it completed
         d.destination.assertRuns(VM, digest);
     }
+
+    /**
+     * As above, with the lock manager's bundle registering after the restart: recovery waits for it, since the
+     * leases Finish took can only be given back through it, and the source could not take them back otherwise.
+     */
+    @Test
+    public void aDestinationRestartedBeforeItsLockManagerWaitsForItToGiveTheLeasesBack() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.journal.crashBefore = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+
+        d.destination.lockManagerLate = true;
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        assertEquals("not settled without its lock manager", Step.PREPARED,
+                d.destination.journal.find(run.begun.id()).orElseThrow().step());
+        d.destination.registerLockManager();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        d.destination.assertGone(VM);
+        d.source.assertRuns(VM, digest);
+    }
 }

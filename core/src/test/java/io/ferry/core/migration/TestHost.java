@@ -45,6 +45,8 @@ final class TestHost {
     final MemoryJournal journal = new MemoryJournal();
     final FakeSnapshots snapshots = new FakeSnapshots();
     final List<SectionHandle> extraSections = new ArrayList<>();
+    /** The shared lock manager registers with the next {@link #restart} only when this is false (a bundle that comes late). */
+    volatile boolean lockManagerLate;
     /** Whether the built-in persistent section is registered (without it no definition travels in the cookie). */
     volatile boolean persistentSection = true;
     /** What the host's section catalog says just left (a bundle being updated). */
@@ -81,8 +83,8 @@ final class TestHost {
                 "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", leases == null ? "none" : "file"),
                 null);
         domains = new DomainManager(settings);
-        if (leases != null) {
-            domains.addLockManager("file", () -> leases); // in place of the file lock manager every host shares
+        if (leases != null && !lockManagerLate) {
+            registerLockManager();
         }
         domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
         engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,
@@ -98,6 +100,11 @@ final class TestHost {
                     }
                 }, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
                 protocols, () -> uri, tls);
+    }
+
+    /** The shared lock manager, in place of the file lock manager every host shares. */
+    void registerLockManager() {
+        domains.addLockManager("file", () -> leases);
     }
 
     /** The daemon anew, with a mutual TLS identity (its data connections are TLS: its peer needs one too). */
