@@ -13,11 +13,9 @@ import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
-import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.XmlWriter;
-import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
@@ -41,15 +39,12 @@ final class DestinationSide {
     private final Migrations m;
     private final IncomingMemory memory;
     private final Map<String, Incoming> incoming = new ConcurrentHashMap<>();
-    /**
-     * Migrations dropped here whose ABORTED entry could not be written (a full disk): the journal still says
-     * PREPARED, but they are aborted, and a source that asks must hear so. Recorded again when asked.
-     */
-    private final Map<String, Journal.Entry> abortedUnrecorded = new ConcurrentHashMap<>();
+    private final IncomingRecords records;
 
     DestinationSide(Migrations migrations) {
         this.m = migrations;
         this.memory = new IncomingMemory(migrations);
+        this.records = new IncomingRecords(migrations.journal);
     }
 
     Prepared prepare(Prepare request) throws Exception {
@@ -152,7 +147,7 @@ final class DestinationSide {
     Finished finish(Finish request) throws Exception {
         Incoming in = incoming.get(request.id());
         if (in == null) {
-            return settledFinish(request);
+            return records.settledFinish(request);
         }
         if (!Migrations.keyMatches(in.key(), request.key())) {
             throw new MigrationException("migration " + in.id + " belongs to another party: the key does not match");
@@ -160,7 +155,7 @@ final class DestinationSide {
         try (DriverWatch.Call call = in.driver.enter()) {
             return m.domains.withJob(in.domain, "migration finish", in.id, () -> {
                 if (!incoming.containsKey(in.id)) {
-                    return settledFinish(request);
+                    return records.settledFinish(request);
                 }
                 if (request.cancelled()) {
                     String failure = in.failure;
@@ -202,49 +197,7 @@ final class DestinationSide {
                 return null;
             });
         }
-        Optional<Journal.Entry> entry = recordAgain(id).or(() -> m.journal.find(id));
-        if (entry.isEmpty() || entry.get().role() != Journal.Role.DESTINATION) {
-            return new Fate(id, Outcome.UNKNOWN);
-        }
-        if (!Migrations.keyMatches(entry.get().key(), key)) {
-            throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
-        }
-        Step step = entry.get().step();
-        return step.isCommitted() ? new Fate(id, Outcome.COMMITTED)
-                : step == Step.ABORTED ? new Fate(id, Outcome.ABORTED, entry.get().leaseState()) : new Fate(id, Outcome.IN_PROGRESS);
-    }
-
-    /** The ABORTED entry of a migration dropped here that its journal does not have yet, written again if it can be. */
-    private Optional<Journal.Entry> recordAgain(String id) {
-        Journal.Entry aborted = abortedUnrecorded.get(id);
-        if (aborted == null) {
-            return Optional.empty();
-        }
-        try {
-            m.journal.record(aborted);
-            abortedUnrecorded.remove(id, aborted);
-        } catch (IOException e) {
-            LOG.error("cannot record the abort of migration {} yet: {}", id, e.getMessage());
-        }
-        return Optional.of(aborted); // dropped either way: after a restart, recovery drops it as PREPARED
-    }
-
-    /** A Finish for a migration this host no longer has in hand: answered from the journal. */
-    private Finished settledFinish(Finish request) throws MigrationException {
-        Optional<Journal.Entry> entry = m.journal.find(request.id());
-        if (entry.isPresent() && entry.get().role() == Journal.Role.DESTINATION
-                && Migrations.keyMatches(entry.get().key(), request.key())) {
-            if (entry.get().step().isCommitted()) {
-                return new Finished(request.id(), entry.get().domain(), null, null);
-            }
-            if (entry.get().step() == Step.ABORTED) {
-                if (request.cancelled()) {
-                    return new Finished(request.id(), null, null, null);
-                }
-                throw new MigrationException("migration " + request.id() + " was aborted on this host");
-            }
-        }
-        throw new MigrationException("no incoming migration " + request.id() + " on this host");
+        return records.fate(id, key);
     }
 
     /** Everything that must hold before the commit; throws (and the caller aborts) if anything does not. */
@@ -364,7 +317,7 @@ final class DestinationSide {
             if (in.recovered && !in.flags.offline()) {
                 released = m.domains.leases().releaseAfterRestart(in.spec);
             }
-            recordAborted(in, released);
+            records.aborted(in, released);
             m.domains.discardIncomingDefinition(in.id);
             m.snapshots.discard(in.id);
         } catch (Exception e) {
@@ -376,22 +329,6 @@ final class DestinationSide {
             end(in, false);
             m.hooks.failed(in.spec.name(), "destination", why);
             LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
-        }
-    }
-
-    /**
-     * Records the abort with the state the release of the leases returned: Finish may have taken them with the
-     * state the source's switch-over released, which this release made stale, so the source takes them back with
-     * this one. An abort that cannot be recorded is kept in memory and answered from there.
-     */
-    private void recordAborted(Incoming in, String releasedLeases) {
-        Journal.Entry aborted = in.aborted(releasedLeases);
-        in.moved(aborted);
-        try {
-            m.journal.record(aborted);
-        } catch (IOException e) {
-            abortedUnrecorded.put(in.id, aborted);
-            LOG.error("cannot record the abort of migration {} (its source is told when it asks): {}", in.id, e.getMessage());
         }
     }
 
