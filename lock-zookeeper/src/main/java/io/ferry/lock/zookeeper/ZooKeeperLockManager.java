@@ -106,7 +106,9 @@ public class ZooKeeperLockManager implements LockManager {
             Stat stat = new Stat();
             if (client.checkExists().forPath(holder) != null) {
                 String[] current = new String(client.getData().forPath(holder), StandardCharsets.UTF_8).split("\\|", 3);
-                if (!current[1].equals(request.ownerUuid().toString())) {
+                // this host's for this domain: another domain of this host on the same disk is another writer
+                if (!current[1].equals(request.ownerUuid().toString()) || current.length < 3
+                        || !current[2].equals(request.domainName())) {
                     throw new LockException("resource " + resource + " is held by " + current[0] + " (" + current[1]
                             + ") for domain " + (current.length > 2 ? current[2] : "?"));
                 }

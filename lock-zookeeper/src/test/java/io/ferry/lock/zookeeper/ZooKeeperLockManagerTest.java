@@ -68,6 +68,27 @@ public class ZooKeeperLockManagerTest {
         }
     }
 
+    /** Two domains of one host on one disk are two writers: the second is refused; the first's own daemon takes it again. */
+    @Test
+    public void aSecondDomainOfTheSameHostOnTheSameDiskIsRefused() throws Exception {
+        hostA.acquire(requestA, null);
+        LeaseRequest clone = new LeaseRequest("vm-clone", UUID.randomUUID(), List.of("/images/a.img"), "host-a",
+                requestA.ownerUuid());
+        try {
+            hostA.acquire(clone, null);
+            fail("two domains of host-a held the same disk");
+        } catch (LockException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("/images/a.img is held by host-a (" + requestA.ownerUuid()
+                    + ") for domain vm"));
+        }
+        ZooKeeperLockManager restarted = manager(server.getConnectString()); // its daemon, restarted
+        try {
+            restarted.acquire(requestA, null);
+        } finally {
+            restarted.close();
+        }
+    }
+
     private static ZooKeeperLockManager manager(String connect) throws InterruptedException {
         return new ZooKeeperLockManager(new ZooKeeperLockManager.Config() {
             @Override

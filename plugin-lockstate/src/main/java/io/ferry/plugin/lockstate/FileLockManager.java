@@ -60,11 +60,14 @@ public class FileLockManager implements LockManager {
                 generations.put(resource, take(request, resource, expected.get(key(resource))));
                 taken.add(resource);
             }
-        } catch (LockException e) {
+        } catch (LockException | RuntimeException e) {
+            // unchecked too (another thread of this daemon locking the same lease file): a lease taken and not given
+            // back would stay this host's with no Lease to release it
             for (String resource : taken) {
                 giveBack(request, resource);
             }
-            throw e;
+            throw e instanceof LockException lock ? lock : new LockException("cannot take the leases of domain "
+                    + request.domainName() + ": " + e, e);
         }
         return new FileLease(this, request, generations);
     }
@@ -72,7 +75,8 @@ public class FileLockManager implements LockManager {
     private long take(LeaseRequest request, String resource, Long expectedGeneration) throws LockException {
         try (FileChannel channel = open(resource); FileLock lock = LeaseFile.lock(channel)) {
             LeaseFile lease = LeaseFile.read(channel, resource);
-            boolean mine = lease.ownerUuid().equals(request.ownerUuid().toString());
+            // this host's for this domain: another domain of this host on the same disk is another writer, as lockd has it
+            boolean mine = lease.ownerUuid().equals(request.ownerUuid().toString()) && lease.domain().equals(request.domainName());
             if (lease.held() && !mine) {
                 throw new LockException("resource " + resource + " is held by " + lease.owner() + " (" + lease.ownerUuid()
                         + ") for domain " + lease.domain());

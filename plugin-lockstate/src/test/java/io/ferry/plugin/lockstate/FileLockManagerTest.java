@@ -2,6 +2,7 @@ package io.ferry.plugin.lockstate;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -10,7 +11,10 @@ import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import java.lang.annotation.Annotation;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -25,6 +29,7 @@ public class FileLockManagerTest {
     public TemporaryFolder folder = new TemporaryFolder();
 
     private FileLockManager manager;
+    private Path directory;
     private final UUID domain = UUID.randomUUID();
     private final LeaseRequest hostA = request("host-a", UUID.randomUUID());
     private final LeaseRequest hostB = request("host-b", UUID.randomUUID());
@@ -32,6 +37,7 @@ public class FileLockManagerTest {
     @Before
     public void shareADirectory() throws Exception {
         Path leases = folder.newFolder("leases").toPath();
+        directory = leases;
         manager = new FileLockManager(new HostSettings() {
             @Override
             public Optional<String> override(String key) {
@@ -109,6 +115,40 @@ public class FileLockManagerTest {
     public void theSameHostTakesItsOwnLeasesAgainAfterARestart() throws Exception {
         Lease first = manager.acquire(hostA, null);
         assertEquals(first.state(), manager.acquire(hostA, null).state());
+    }
+
+    /**
+     * Two domains of one host on one disk (a clone defined without a copy of its disk) are two writers: the second
+     * is refused, as libvirt's lockd refuses it; otherwise stopping either would free the disk the other runs on.
+     */
+    @Test
+    public void aSecondDomainOfTheSameHostOnTheSameDiskIsRefused() throws Exception {
+        manager.acquire(hostA, null);
+        LeaseRequest clone = new LeaseRequest("vm-clone", UUID.randomUUID(), List.of("/images/disk0.img"), "host-a",
+                hostA.ownerUuid());
+
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(clone, null));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("/images/disk0.img is held by host-a (" + hostA.ownerUuid()
+                + ") for domain vm"));
+        assertEquals("its own domain takes it again", manager.acquire(hostA, null).state(), manager.acquire(hostA, null).state());
+    }
+
+    /**
+     * The second disk's lease file is locked by another thread of this daemon (an unchecked exception of the JDK):
+     * the first disk's lease is given back all the same, and the failure is a LockException that names the domain.
+     */
+    @Test
+    public void anUncheckedFailureHalfWayGivesBackTheLeasesAlreadyTaken() throws Exception {
+        LeaseRequest twoDisks = new LeaseRequest("vm", domain, List.of("/images/a.img", "/images/b.img"), "host-a",
+                hostA.ownerUuid());
+        Path second = directory.resolve(FileLockManager.key("/images/b.img") + ".lease");
+        try (FileChannel other = FileChannel.open(second, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE); FileLock held = other.lock()) {
+            LockException failed = assertThrows(LockException.class, () -> manager.acquire(twoDisks, null));
+            assertTrue(failed.getMessage(), failed.getMessage().startsWith("cannot take the leases of domain vm: "));
+        }
+        manager.acquire(new LeaseRequest("vm", domain, List.of("/images/a.img"), "host-b", hostB.ownerUuid()), null);
     }
 
     private LeaseRequest request(String host, UUID hostUuid) {
