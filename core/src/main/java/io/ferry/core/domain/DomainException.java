@@ -15,7 +15,7 @@ public class DomainException extends Exception {
     /** Every job on an {@link DomainState#UNREADABLE} domain is refused with this. */
     public static DomainException unreadable(Domain domain) {
         return new DomainException("Requested operation is not valid: domain '" + domain.name() + "' is unreadable: "
-                + domain.problem() + "; its files are kept as they are: repair or remove that file, then restart ferryd");
+                + domain.problem() + "; its files are kept as they are: repair what is named, then restart ferryd");
     }
 
     public static DomainException notFound(String name) {

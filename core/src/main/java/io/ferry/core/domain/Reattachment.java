@@ -109,7 +109,11 @@ final class Reattachment {
                     return null;
                 });
             } catch (DomainException e) {
+                // its VM may still run (a QEMU that did not answer in time): nothing here may destroy its files or
+                // start a second one, so every job is refused, its files kept, until a restart re-attaches it
                 LOG.error("cannot re-attach domain {}: {}", domain.name(), e.getMessage());
+                domain.unreadable("its VM could not be re-attached (" + e.getMessage() + ") and may still run; stop it"
+                        + " by hand if it must not");
             }
         }
     }

@@ -154,4 +154,29 @@ public class DomainManagerTest {
         assertTrue(Files.exists(host.file("domains", "keeper.xml")));
         assertTrue(Files.exists(drifter));
     }
+
+    /**
+     * A restarted daemon whose driver cannot re-attach a VM (a QEMU that did not answer its monitor in time): the VM
+     * may still run, so the domain refuses every job, destroy included (which would delete its monitor socket and
+     * pidfile, and free its leases, while it ran on), and start most of all (a second VM of it beside the first).
+     */
+    @Test
+    public void aVmThatCouldNotBeReattachedIsNeitherForgottenNorBootedTwice() throws Exception {
+        host.manager.define(vm("hung", UUID.fromString("00000000-0000-4000-8000-0000000000a1")));
+        host.manager.start("hung");
+        Path vm = host.file("run", "00000000-0000-4000-8000-0000000000a1", "vm");
+        host.driver.failReattach = "QEMU did not answer the QMP greeting in time";
+        host.restart();
+        host.driver.failReattach = null;
+
+        DomainException destroy = assertThrows(DomainException.class, () -> host.manager.destroy("hung"));
+        assertThrows(DomainException.class, () -> host.manager.start("hung"));
+
+        assertTrue(destroy.getMessage(), destroy.getMessage().contains("its VM could not be re-attached (QEMU did not answer"
+                + " the QMP greeting in time) and may still run"));
+        assertTrue("its run directory is kept", Files.exists(vm));
+        assertEquals(DomainState.UNREADABLE, host.manager.get("hung").state());
+        host.restart(); // the next restart re-attaches it
+        assertEquals(DomainState.RUNNING, host.manager.get("hung").state());
+    }
 }

@@ -53,6 +53,8 @@ final class TestHost {
     static final class Driver implements Hypervisor {
         volatile String failBoot;
         final List<String> reattached = new CopyOnWriteArrayList<>();
+        /** A re-attach that fails with this (a QEMU that did not answer in time), the VM still there; null: none. */
+        volatile String failReattach;
 
         @Override
         public void validate(DomainSpec spec) {
@@ -81,8 +83,11 @@ final class TestHost {
         }
 
         @Override
-        public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) {
+        public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) throws HypervisorException {
             reattached.add(spec.name());
+            if (failReattach != null) {
+                throw new HypervisorException(failReattach);
+            }
             return Files.exists(runDir.resolve("vm")) ? Optional.of(new Vm(spec, runDir)) : Optional.empty();
         }
     }
