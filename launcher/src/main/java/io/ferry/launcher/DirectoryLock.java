@@ -6,9 +6,13 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * A ferryd's hold on one of its directories ({@code ferryd.lock} in it, locked for as long as the process runs).
@@ -19,6 +23,7 @@ import java.nio.file.StandardOpenOption;
  */
 final class DirectoryLock implements AutoCloseable {
     static final String FILE = "ferryd.lock";
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final FileChannel channel;
     private final FileLock lock;
@@ -38,7 +43,7 @@ final class DirectoryLock implements AutoCloseable {
         Path file = dir.resolve(FILE);
         FileChannel channel;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            channel = open(file);
         } catch (IOException e) {
             throw new IOException("cannot lock the " + what + " " + dir + ": " + e, e);
         }
@@ -60,6 +65,20 @@ final class DirectoryLock implements AutoCloseable {
             channel.close();
             throw e;
         }
+    }
+
+    /**
+     * The lock file, its owner's alone: anyone who could open it could hold a shared lock on it and keep every later
+     * ferryd from starting. One left readable by an older version is closed to others now.
+     */
+    private static FileChannel open(Path file) throws IOException {
+        if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+            return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        }
+        FileChannel channel = FileChannel.open(file, Set.of(StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+        Files.setPosixFilePermissions(file, OWNER_ONLY);
+        return channel;
     }
 
     private static String holder(Path file) {

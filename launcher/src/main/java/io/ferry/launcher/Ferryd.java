@@ -4,7 +4,6 @@ import io.ferry.settings.SettingException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -64,7 +63,7 @@ public final class Ferryd {
 
     private static void createDirectory(String what, Path directory) {
         try {
-            Files.createDirectories(directory);
+            PrivateDirectories.create(directory);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the " + what + " " + directory + ": " + e, e);
         }

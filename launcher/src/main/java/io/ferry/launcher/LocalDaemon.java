@@ -71,8 +71,8 @@ public final class LocalDaemon implements AutoCloseable {
 
     /** Starts a daemon listening on {@code listen} and returns at once; {@link #awaitUri} waits for it. */
     public static LocalDaemon launch(Layout layout, String listen) throws IOException {
-        Files.createDirectories(layout.stateDir());
-        Files.createDirectories(layout.deployDir());
+        PrivateDirectories.create(layout.stateDir());
+        PrivateDirectories.create(layout.deployDir());
         Files.deleteIfExists(layout.stateDir().resolve("control-url")); // a killed daemon leaves its file behind
         ProcessBuilder builder = new ProcessBuilder(layout.command(listen))
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(layout.log().toFile()));
