@@ -29,6 +29,8 @@ final class Reattachment {
     private final DomainXml xml;
     private final StatusXml statusXml;
     private final Set<Domain> leasesPending = ConcurrentHashMap.newKeySet();
+    /** The definitions of VMs found gone whose leases wait for the lock manager to be given back. */
+    private final Set<DomainSpec> releasesPending = ConcurrentHashMap.newKeySet();
 
     Reattachment(DomainManager manager, DomainXml xml, StatusXml statusXml) {
         this.manager = manager;
@@ -104,6 +106,9 @@ final class Reattachment {
                         }
                     } else {
                         LOG.warn("domain {} was {} but its VM is gone: shut off", domain.name(), domain.state().display());
+                        if (domain.reason() != DomainState.Reason.MIGRATION) { // a migration's recovery settles its leases
+                            giveBackLeases(domain.live());
+                        }
                         manager.deactivate(domain, DomainState.Reason.UNKNOWN);
                     }
                     return null;
@@ -134,8 +139,22 @@ final class Reattachment {
         }
     }
 
-    /** The lock manager arrived: the VMs waiting for it take their leases. */
+    /**
+     * A VM gone with its host (a reboot) leaves its leases held by this host in the lease store, which this daemon,
+     * restarted, does not know it holds: given back, or no host could start the domain again.
+     */
+    private void giveBackLeases(DomainSpec spec) {
+        if (!manager.leases().ready()) {
+            releasesPending.add(spec);
+            return;
+        }
+        releasesPending.remove(spec);
+        manager.leases().releaseAfterRestart(spec);
+    }
+
+    /** The lock manager arrived: the VMs waiting for it take their leases, those found gone give theirs back. */
     void retakePendingLeases() {
+        releasesPending.forEach(this::giveBackLeases);
         for (Domain domain : List.copyOf(leasesPending)) {
             try {
                 domain.runJob("lease recovery", owner -> true, () -> {

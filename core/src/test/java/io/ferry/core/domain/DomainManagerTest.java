@@ -179,4 +179,21 @@ public class DomainManagerTest {
         host.restart(); // the next restart re-attaches it
         assertEquals(DomainState.RUNNING, host.manager.get("hung").state());
     }
+
+    /**
+     * A VM gone with its host (a reboot): its leases, still this host's in the lease store though the restarted
+     * daemon does not hold them, are given back as its domain is shut off; otherwise no host could start it again.
+     */
+    @Test
+    public void aVmGoneWithItsHostGivesBackItsLeases() throws Exception {
+        host.manager.define(vm("lost", U1));
+        host.manager.start("lost");
+        assertEquals(Set.of("lost"), host.locks.held);
+        Files.delete(host.file("run", U1.toString(), "vm")); // the host rebooted: the VM is gone
+
+        host.restart();
+
+        assertEquals(DomainState.SHUTOFF, host.manager.get("lost").state());
+        assertEquals("given back", Set.of(), host.locks.held);
+    }
 }
