@@ -24,11 +24,18 @@ final class QemuProcess {
     private final Path log;
     /** Our child, or null for a re-attached process. */
     private final Process child;
+    /**
+     * A re-attached process as it was when found: the JDK's handle keeps its start time and neither calls it alive
+     * nor kills it once the pid names another process (the QEMU exited on its own and its pid was reused). Null if
+     * it had gone already.
+     */
+    private final ProcessHandle found;
 
     private QemuProcess(long pid, Path log, Process child) {
         this.pid = pid;
         this.log = log;
         this.child = child;
+        this.found = child != null ? null : ProcessHandle.of(pid).orElse(null);
     }
 
     /** Starts {@code argv} with its stdout and stderr appended to {@code log}. */
@@ -81,7 +88,7 @@ final class QemuProcess {
 
     /** Running (or stopped by a signal), not dead nor a zombie. */
     boolean isAlive() {
-        if (child != null && !child.isAlive()) {
+        if (child != null && !child.isAlive() || child == null && (found == null || !found.isAlive())) {
             return false;
         }
         try {
@@ -103,12 +110,12 @@ final class QemuProcess {
         }
     }
 
-    /** SIGKILL; does not wait. */
+    /** SIGKILL; does not wait. Never a process that merely reused a re-attached QEMU's pid. */
     void kill() {
         if (child != null) {
             child.destroyForcibly();
-        } else {
-            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        } else if (found != null) {
+            found.destroyForcibly();
         }
     }
 
