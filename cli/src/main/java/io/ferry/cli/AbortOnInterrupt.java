@@ -29,7 +29,16 @@ final class AbortOnInterrupt implements AutoCloseable {
         this.source = source;
         this.domain = domain;
         this.err = err;
-        this.previous = Signal.handle(INT, this::interrupted);
+        this.previous = handle(this::interrupted);
+    }
+
+    /** Installs {@code handler}; returns the one before, or null where the JVM keeps SIGINT to itself ({@code -Xrs}). */
+    private static SignalHandler handle(SignalHandler handler) {
+        try {
+            return Signal.handle(INT, handler);
+        } catch (IllegalArgumentException e) {
+            return null; // Ctrl-C then ends the command as it always did
+        }
     }
 
     /** Until {@link #close()}, Ctrl-C aborts the migration of {@code domain} that {@code source} runs. */
@@ -38,7 +47,7 @@ final class AbortOnInterrupt implements AutoCloseable {
     }
 
     private void interrupted(Signal signal) {
-        Signal.handle(INT, previous);
+        handle(previous);
         Thread thread = new Thread(this::abort, "ferry-abort");
         thread.setDaemon(true);
         abort = thread;
@@ -77,7 +86,9 @@ final class AbortOnInterrupt implements AutoCloseable {
 
     @Override
     public void close() {
-        Signal.handle(INT, previous);
+        if (previous != null) {
+            handle(previous);
+        }
         closed = true;
         Thread thread = abort;
         if (thread != null) {

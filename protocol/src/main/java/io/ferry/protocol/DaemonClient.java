@@ -22,6 +22,8 @@ import java.util.Map;
  * the tests ask of a daemon, in the records both sides share. Errors are the daemon's one-line refusals.
  */
 public final class DaemonClient {
+    /** How a daemon refuses {@link #abortJob} of a domain with no job, in libvirt's words. */
+    public static final String NO_ACTIVE_JOB = "Requested operation is not valid: no job is active on the domain";
     private static final byte[] EMPTY = new byte[0];
 
     private final ControlClient client;
@@ -67,9 +69,6 @@ public final class DaemonClient {
     public Job job(String name, boolean completed) throws ChannelException {
         return Job.fromXml(call(Operation.JOB_INFO, completed ? Map.of("completed", "yes") : Map.of(), null, name));
     }
-
-    /** How a daemon refuses {@link #abortJob} of a domain with no job, in libvirt's words. */
-    public static final String NO_ACTIVE_JOB = "Requested operation is not valid: no job is active on the domain";
 
     /** {@code domjobabort}: what became of the migration; refused with {@link #NO_ACTIVE_JOB} when there is none. */
     public String abortJob(String name) throws ChannelException {
