@@ -85,16 +85,12 @@ final class Incoming {
     }
 
     /**
-     * The ABORTED entry, with the state the release of the leases returned (null: this host held none): what the
-     * source takes them back with. Recorded by the caller.
+     * Moves to ABORTED in memory, with the state the release of the leases returned (null: this host held none):
+     * what the source takes them back with. Returns the entry, which the caller records (or, on a full disk, keeps).
      */
-    synchronized Journal.Entry aborted(String releasedLeases) {
+    synchronized Journal.Entry abortInMemory(String releasedLeases) {
         Outgoing.requireMove(entry.step(), Step.ABORTED, id);
-        return entry.withLeaseState(releasedLeases).at(Step.ABORTED);
-    }
-
-    /** Moves to an entry the caller recorded (or could not: it stays in hand only in memory). */
-    synchronized void moved(Journal.Entry recorded) {
-        entry = recorded;
+        entry = entry.withLeaseState(releasedLeases).at(Step.ABORTED);
+        return entry;
     }
 }

@@ -33,8 +33,7 @@ final class IncomingRecords {
      * this one.
      */
     void aborted(Incoming in, String releasedLeases) {
-        Journal.Entry aborted = in.aborted(releasedLeases);
-        in.moved(aborted);
+        Journal.Entry aborted = in.abortInMemory(releasedLeases);
         try {
             journal.record(aborted);
         } catch (IOException e) {

@@ -230,10 +230,7 @@ public class SnapshotFiles implements SnapshotStore {
         Path pack = target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX);
         List<String> arrived = null;
         if (Files.exists(dir.resolve(PACK))) { // else moved before a crash
-            arrived = requireWhole(migrationId, dir.resolve(PACK));
-            try (FileChannel staged = FileChannel.open(dir.resolve(PACK), StandardOpenOption.WRITE)) {
-                staged.force(true);
-            }
+            arrived = requireWhole(migrationId, dir.resolve(PACK)); // synced when staged
             Files.move(dir.resolve(PACK), pack, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             syncDirectory(target);
         } else if (!Files.exists(pack)) {

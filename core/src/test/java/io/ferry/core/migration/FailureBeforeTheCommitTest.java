@@ -104,8 +104,10 @@ public class FailureBeforeTheCommitTest {
         });
         d.destination.domains().withJob(stale, "operator", () -> {
             prepare.start();
-            while (prepare.getState() != Thread.State.TIMED_WAITING && prepare.getState() != Thread.State.WAITING) {
-                Thread.sleep(1); // Prepare waits for the job
+            Thread.State state;
+            while ((state = prepare.getState()) != Thread.State.TIMED_WAITING && state != Thread.State.WAITING
+                    && state != Thread.State.TERMINATED) {
+                Thread.sleep(1); // Prepare waits for the job (or failed without waiting: the assertions say so)
             }
             d.destination.domains().undefine(VM);
             return null;
