@@ -8,13 +8,13 @@ import java.util.Map;
 
 /** A domain's leases held through the {@link ZooKeeperLockManager}. */
 final class ZooKeeperLease implements Lease {
-    private final ZooKeeperLockManager manager;
+    private final LeaseNodes nodes;
     private final LeaseRequest request;
     private final Map<String, Integer> versions;
     private String released;
 
-    ZooKeeperLease(ZooKeeperLockManager manager, LeaseRequest request, Map<String, Integer> versions) {
-        this.manager = manager;
+    ZooKeeperLease(LeaseNodes nodes, LeaseRequest request, Map<String, Integer> versions) {
+        this.nodes = nodes;
         this.request = request;
         this.versions = new LinkedHashMap<>(versions);
     }
@@ -27,11 +27,7 @@ final class ZooKeeperLease implements Lease {
     @Override
     public synchronized String release() throws LockException {
         if (released == null) {
-            Map<String, Integer> after = new LinkedHashMap<>();
-            for (String resource : versions.keySet()) {
-                after.put(resource, manager.giveBack(request, resource));
-            }
-            released = ZooKeeperLockManager.format(after);
+            released = ZooKeeperLockManager.format(nodes.giveBack(request, versions));
         }
         return released;
     }

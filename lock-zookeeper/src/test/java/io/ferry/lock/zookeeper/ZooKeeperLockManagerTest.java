@@ -1,5 +1,6 @@
 package io.ferry.lock.zookeeper;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -8,9 +9,14 @@ import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import java.lang.annotation.Annotation;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.CreateMode;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -86,6 +92,59 @@ public class ZooKeeperLockManagerTest {
             restarted.acquire(requestA, null);
         } finally {
             restarted.close();
+        }
+    }
+
+    /** A daemon that stops (its session ends) while its VM runs on still holds the VM's disks. */
+    @Test
+    public void aStoppedDaemonsLeasesStayItsOwn() throws Exception {
+        hostA.acquire(requestA, null);
+        hostA.close();
+        hostA = manager(server.getConnectString());
+        try {
+            hostB.acquire(requestB, null);
+            fail("host-b took the disk of a VM that runs on host-a, whose daemon stopped");
+        } catch (LockException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("/images/a.img is held by host-a"));
+        }
+        hostA.acquire(requestA, null).release(); // its daemon, restarted, still has them
+        hostB.acquire(requestB, null);
+    }
+
+    /** A refused acquire of two disks leaves the first as it was: the state the source released stays good. */
+    @Test
+    public void aRefusedAcquireChangesNothing() throws Exception {
+        UUID hostC = UUID.randomUUID();
+        LeaseRequest twoDisksA = new LeaseRequest("vm", domain, List.of("/images/a.img", "/images/b.img"), "host-a",
+                requestA.ownerUuid());
+        String released = hostA.acquire(twoDisksA, null).release();
+        hostB.acquire(new LeaseRequest("other", UUID.randomUUID(), List.of("/images/b.img"), "host-c", hostC), null);
+        try {
+            hostB.acquire(new LeaseRequest("vm", domain, twoDisksA.resources(), "host-b", requestB.ownerUuid()), released);
+            fail("a disk held by host-c was taken");
+        } catch (LockException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("/images/b.img is held by host-c"));
+        }
+        hostA.acquire(requestA, released); // a.img only: untouched by the refused acquire
+    }
+
+    /** A lease an earlier version of Ferry held for this host (an ephemeral holder) is taken over for good. */
+    @Test
+    public void anEarlierVersionsHolderOfThisHostIsTakenOver() throws Exception {
+        try (CuratorFramework old = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100))) {
+            old.start();
+            String node = "/ferry/leases/" + ZooKeeperLockManager.key("/images/a.img");
+            old.create().creatingParentsIfNeeded().forPath(node, "/images/a.img".getBytes(StandardCharsets.UTF_8));
+            old.create().withMode(CreateMode.EPHEMERAL).forPath(node + "/holder",
+                    ("host-a|" + requestA.ownerUuid() + "|vm").getBytes(StandardCharsets.UTF_8));
+            try {
+                hostB.acquire(requestB, null);
+                fail("host-b took a disk an earlier version held for host-a");
+            } catch (LockException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains("held by host-a (" + requestA.ownerUuid() + ") for domain vm"));
+            }
+            hostA.acquire(requestA, null);
+            assertEquals(0, old.checkExists().forPath(node + "/holder").getEphemeralOwner());
         }
     }
 

@@ -1,0 +1,237 @@
+package io.ferry.lock.zookeeper;
+
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.api.lock.LockException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.HashSet;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.api.transaction.CuratorOp;
+import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
+import org.apache.curator.framework.api.transaction.OperationType;
+import org.apache.zookeeper.CreateMode;
+import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.data.Stat;
+
+/**
+ * The lease nodes of one ensemble. A lease is the node {@code ROOT/KEY} (its data, the disk's source; its data
+ * version, the lease's state); its holder, the child {@code holder}: {@code HOST|HOST-UUID|ATTEMPT|DOMAIN}.
+ * <p>
+ * The holder is persistent, not ephemeral: an ephemeral holder vanishes with its daemon's session (the daemon
+ * stopped, a partition longer than the session timeout) while the VM runs on, and another host could then start
+ * it. A host gone for good keeps its leases until an operator deletes its holders. Every take and give-back of a
+ * domain's leases is one transaction: all of them or, refused, nothing changed.
+ */
+final class LeaseNodes {
+    private final CuratorFramework client;
+    private final String root;
+
+    LeaseNodes(CuratorFramework client, String root) {
+        this.client = client;
+        this.root = root;
+    }
+
+    /**
+     * Takes every lease of the request; returns each resource's version once taken.
+     *
+     * @param expected the versions a release returned, by key (empty: take free leases)
+     * @param attempt unique to this call: Curator repeats a transaction whose answer a lost connection swallowed, and
+     *        the repeat fails; holders naming this attempt then show the first one committed
+     */
+    Map<String, Integer> take(LeaseRequest request, Map<String, Integer> expected, String attempt) throws LockException {
+        List<String> resources = request.resources().stream().distinct().toList();
+        byte[] me = String.join("|", request.owner(), request.ownerUuid().toString(), attempt, request.domainName())
+                .getBytes(StandardCharsets.UTF_8);
+        List<CuratorOp> ops = new ArrayList<>();
+        Map<String, Integer> versions = new LinkedHashMap<>();
+        Set<String> creating = new HashSet<>();
+        try {
+            for (String resource : resources) {
+                String node = node(resource);
+                createIfMissing(node, resource);
+                Stat stat = new Stat();
+                client.getData().storingStatIn(stat).forPath(node);
+                Holder holder = holder(node);
+                if (holder != null && !holder.holds(request)) {
+                    throw new LockException("resource " + resource + " is held by " + holder.describe());
+                }
+                Integer want = expected.get(ZooKeeperLockManager.key(resource));
+                if (want != null && stat.getVersion() != want) {
+                    throw new LockException("lease of " + resource + " changed since it was released (version "
+                            + stat.getVersion() + ", expected " + want + "): another host used it meanwhile");
+                }
+                if (holder != null && !holder.ephemeral()) { // already ours (a restarted daemon, its VM still running)
+                    ops.add(client.transactionOp().check().withVersion(holder.version()).forPath(node + "/holder"));
+                    ops.add(client.transactionOp().check().withVersion(stat.getVersion()).forPath(node));
+                    versions.put(resource, stat.getVersion());
+                    continue;
+                }
+                if (holder != null) { // ours, from a version of Ferry whose holders were ephemeral
+                    ops.add(client.transactionOp().delete().withVersion(holder.version()).forPath(node + "/holder"));
+                }
+                ops.add(client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(node + "/holder", me));
+                ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(node, data(resource)));
+                creating.add(resource);
+            }
+            versionsSet(client.transaction().forOperations(ops), resources, versions);
+            return versions;
+        } catch (LockException e) {
+            throw e;
+        } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException | KeeperException.NoNodeException e) {
+            Map<String, Integer> taken = takenOnce(attempt, creating, resources);
+            if (taken != null) {
+                return taken;
+            }
+            throw new LockException("the leases of domain " + request.domainName() + " changed while they were being"
+                    + " taken (another host at the same moment): none was taken");
+        } catch (Exception e) {
+            throw new LockException("cannot take the leases of domain " + request.domainName() + " in ZooKeeper: "
+                    + e.getMessage() + "; none was taken", e);
+        }
+    }
+
+    /**
+     * Gives back the request's leases that this host holds; returns each resource's version after.
+     *
+     * @param held the versions they were taken at: a lease whose holder an operator deleted is given back only if
+     *        nobody took it since, so the state handed on still proves that nobody did
+     */
+    Map<String, Integer> giveBack(LeaseRequest request, Map<String, Integer> held) throws LockException {
+        List<CuratorOp> ops = new ArrayList<>();
+        Map<String, Integer> before = new LinkedHashMap<>();
+        try {
+            for (String resource : held.keySet()) {
+                String node = node(resource);
+                Stat stat = new Stat();
+                client.getData().storingStatIn(stat).forPath(node);
+                Holder holder = holder(node);
+                if (holder != null && holder.holds(request)) {
+                    ops.add(client.transactionOp().delete().withVersion(holder.version()).forPath(node + "/holder"));
+                } else if (holder != null || stat.getVersion() != held.get(resource)) {
+                    throw new LockException("lease of " + resource + " is no longer this host's ("
+                            + (holder != null ? "held by " + holder.describe() : "used by another host since") + ")");
+                }
+                ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(node, data(resource)));
+                before.put(resource, stat.getVersion());
+            }
+            Map<String, Integer> after = new LinkedHashMap<>();
+            versionsSet(client.transaction().forOperations(ops), held.keySet(), after);
+            return after;
+        } catch (LockException e) {
+            throw e;
+        } catch (Exception e) {
+            Map<String, Integer> after = givenBackOnce(request, before);
+            if (after != null) {
+                return after;
+            }
+            throw new LockException("cannot release the leases of domain " + request.domainName() + " in ZooKeeper: "
+                    + e.getMessage(), e);
+        }
+    }
+
+    /** After a failed give-back: the versions if a first, swallowed transaction gave every lease back, else null. */
+    private Map<String, Integer> givenBackOnce(LeaseRequest request, Map<String, Integer> before) {
+        try {
+            Map<String, Integer> after = currentVersions(before.keySet());
+            for (Map.Entry<String, Integer> lease : before.entrySet()) {
+                Holder holder = holder(node(lease.getKey()));
+                if ((holder != null && holder.holds(request)) || after.get(lease.getKey()) != lease.getValue() + 1) {
+                    return null;
+                }
+            }
+            return before.isEmpty() ? null : after;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    /** After a failed take: the versions if a first, swallowed transaction of this attempt took them, else null. */
+    private Map<String, Integer> takenOnce(String attempt, Set<String> creating, List<String> resources) {
+        try {
+            for (String resource : creating) {
+                Holder holder = holder(node(resource));
+                if (holder == null || !holder.attempt().equals(attempt)) {
+                    return null;
+                }
+            }
+            return creating.isEmpty() ? null : currentVersions(resources);
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private Map<String, Integer> currentVersions(Iterable<String> resources) throws Exception {
+        Map<String, Integer> versions = new LinkedHashMap<>();
+        for (String resource : resources) {
+            versions.put(resource, client.checkExists().forPath(node(resource)).getVersion());
+        }
+        return versions;
+    }
+
+    private void versionsSet(List<CuratorTransactionResult> results, Iterable<String> resources, Map<String, Integer> into) {
+        Map<String, Integer> set = new LinkedHashMap<>();
+        for (CuratorTransactionResult result : results) {
+            if (result.getType() == OperationType.SET_DATA) {
+                set.put(result.getForPath(), result.getResultStat().getVersion());
+            }
+        }
+        for (String resource : resources) {
+            Integer version = set.get(node(resource));
+            if (version != null) {
+                into.put(resource, version);
+            }
+        }
+    }
+
+    private void createIfMissing(String node, String resource) throws Exception {
+        if (client.checkExists().forPath(node) == null) {
+            try {
+                client.create().creatingParentsIfNeeded().forPath(node, data(resource));
+            } catch (KeeperException.NodeExistsException raced) {
+                // another host created it first: fine
+            }
+        }
+    }
+
+    private Holder holder(String node) throws Exception {
+        Stat stat = new Stat();
+        try {
+            String text = new String(client.getData().storingStatIn(stat).forPath(node + "/holder"), StandardCharsets.UTF_8);
+            boolean ephemeral = stat.getEphemeralOwner() != 0;
+            // an earlier version's holders were ephemeral and named no attempt: HOST|HOST-UUID|DOMAIN
+            List<String> parts = new ArrayList<>(List.of(text.split("\\|", ephemeral ? 3 : 4)));
+            if (ephemeral) {
+                parts.add(2, "");
+            }
+            while (parts.size() < 4) {
+                parts.add("?");
+            }
+            return new Holder(parts.get(0), parts.get(1), parts.get(3), parts.get(2), stat.getVersion(), ephemeral);
+        } catch (KeeperException.NoNodeException e) {
+            return null;
+        }
+    }
+
+    String node(String resource) {
+        return root + "/" + ZooKeeperLockManager.key(resource);
+    }
+
+    private static byte[] data(String resource) {
+        return resource.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** A lease's holder: one domain of one host (another domain of the same host on the disk is another writer). */
+    private record Holder(String host, String hostUuid, String domain, String attempt, int version, boolean ephemeral) {
+        boolean holds(LeaseRequest request) {
+            return hostUuid.equals(request.ownerUuid().toString()) && domain.equals(request.domainName());
+        }
+
+        String describe() {
+            return host + " (" + hostUuid + ") for domain " + domain;
+        }
+    }
+}

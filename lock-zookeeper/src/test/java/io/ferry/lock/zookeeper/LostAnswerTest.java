@@ -1,0 +1,86 @@
+package io.ferry.lock.zookeeper;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.api.lock.LockException;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryNTimes;
+import org.apache.curator.test.TestingServer;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * A transaction the server committed but whose answer a lost connection swallowed: Curator repeats it, the repeat
+ * fails, and the leases must still count as taken (or given back), not be left this host's with nothing to
+ * release them, or their state advanced behind the migration's back.
+ */
+public class LostAnswerTest {
+    private final UUID domain = UUID.randomUUID();
+    private final LeaseRequest hostA = new LeaseRequest("vm", domain, List.of("/images/a.img", "/images/b.img"), "host-a", UUID.randomUUID());
+    private final LeaseRequest hostB = new LeaseRequest("vm", domain, hostA.resources(), "host-b", UUID.randomUUID());
+    private TestingServer server;
+    private AnswerDroppingProxy proxy;
+    private CuratorFramework throughProxy;
+    private CuratorFramework direct;
+
+    @Before
+    public void start() throws Exception {
+        server = new TestingServer(true);
+        proxy = new AnswerDroppingProxy(server.getPort());
+        throughProxy = connected(proxy.connectString());
+        direct = connected(server.getConnectString());
+    }
+
+    @After
+    public void stop() throws Exception {
+        throughProxy.close();
+        direct.close();
+        proxy.close();
+        server.close();
+    }
+
+    @Test
+    public void aTakeWhoseAnswerWasLostHoldsTheLeases() throws Exception {
+        LeaseNodes a = new LeaseNodes(throughProxy, "/ferry/leases");
+        LeaseNodes b = new LeaseNodes(direct, "/ferry/leases");
+        proxy.dropTheNextTransactionsAnswer();
+        Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
+        assertEquals(1, proxy.dropped());
+        assertEquals(hostA.resources(), List.copyOf(taken.keySet()));
+        try {
+            b.take(hostB, Map.of(), "attempt-2");
+            fail("host-b took leases host-a holds");
+        } catch (LockException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("is held by host-a"));
+        }
+        Map<String, Integer> released = a.giveBack(hostA, taken);
+        b.take(hostB, released, "attempt-3"); // the state handed on is good: nothing moved behind it
+    }
+
+    @Test
+    public void aGiveBackWhoseAnswerWasLostHandsOnItsState() throws Exception {
+        LeaseNodes a = new LeaseNodes(throughProxy, "/ferry/leases");
+        LeaseNodes b = new LeaseNodes(direct, "/ferry/leases");
+        Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
+        proxy.dropTheNextTransactionsAnswer();
+        Map<String, Integer> released = a.giveBack(hostA, taken);
+        assertEquals(1, proxy.dropped());
+        b.take(hostB, released, "attempt-2");
+    }
+
+    private static CuratorFramework connected(String connect) throws InterruptedException {
+        CuratorFramework client = CuratorFrameworkFactory.newClient(connect, 15_000, 10_000, new RetryNTimes(10, 100));
+        client.start();
+        assertTrue("cannot reach ZooKeeper at " + connect, client.blockUntilConnected(30, TimeUnit.SECONDS));
+        return client;
+    }
+}
