@@ -66,37 +66,26 @@ final class DataChannel {
     }
 
     /**
-     * Accepts connections on {@code server} until one presents {@code token}, then closes the listener and hands
-     * that connection's stream to {@code receiver}, on a thread of its own. A connection that does not present
-     * the token is dropped and logged; the migration goes on waiting for its source. Closing the listener (the
-     * migration was aborted) ends the wait and reports the failure.
+     * Accepts connections on {@code server} until one presents {@code token} ({@link DataPortAcceptor}), then closes
+     * the listener and hands that connection's stream to {@code receiver}, on a thread of its own. A connection that
+     * does not present the token is dropped and logged; the migration goes on waiting for its source. Closing the
+     * listener (the migration was aborted) ends the wait and reports the failure.
      */
     static void acceptInBackground(ServerSocket server, String token, String migrationId, long silenceMillis,
             Receiver receiver, Consumer<Exception> failed) {
-        Thread thread = new Thread(() -> {
-            try (server) {
-                while (true) {
-                    Socket socket = server.accept();
-                    if (proves(socket, token, migrationId)) {
-                        server.close();
-                        try (socket) {
-                            socket.setSoTimeout((int) silenceMillis);
-                            receiver.receive(new SilentSource(socket.getInputStream(), silenceMillis));
-                        }
-                        return;
-                    }
-                }
-            } catch (Exception e) {
-                failed.accept(e);
-            }
-        }, "ferry-incoming-" + migrationId.substring(0, Math.min(8, migrationId.length())));
+        DataPortAcceptor acceptor = new DataPortAcceptor(server, token, migrationId, TOKEN_WAIT_MILLIS);
+        Thread thread = new Thread(() -> acceptor.run(socket -> {
+            socket.setSoTimeout((int) silenceMillis);
+            receiver.receive(new SilentSource(socket.getInputStream(), silenceMillis));
+        }, failed), "ferry-data-port-" + migrationId.substring(0, Math.min(8, migrationId.length())));
         thread.setDaemon(true);
         thread.start();
     }
 
-    private static boolean proves(Socket socket, String token, String migrationId) {
+    /** Whether the connection presents the token in time; closes it if not. */
+    static boolean proves(Socket socket, String token, String migrationId, int waitMillis) {
         try {
-            socket.setSoTimeout(TOKEN_WAIT_MILLIS);
+            socket.setSoTimeout(waitMillis);
             expectToken(socket.getInputStream(), token);
             return true;
         } catch (IOException e) {

@@ -1,0 +1,112 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.After;
+import org.junit.Test;
+
+/** Whoever reaches a migration's data port cannot hold its source back by connecting and saying nothing. */
+public class DataPortAcceptorTest {
+    /** Far longer than the test waits: a connection proven in turn behind a silent one would never be reached. */
+    private static final int TOKEN_WAIT_MILLIS = 600_000;
+    private final String token = DataChannel.newToken();
+    private final List<Socket> silent = new ArrayList<>();
+    private final CompletableFuture<byte[]> received = new CompletableFuture<>();
+    private final CompletableFuture<Exception> failed = new CompletableFuture<>();
+    private ServerSocket port;
+
+    @After
+    public void close() {
+        silent.forEach(DataChannel::closeQuietly);
+        DataChannel.closeQuietly(port);
+    }
+
+    @Test
+    public void theSourceIsTakenWhileSilentConnectionsWait() throws Exception {
+        listen();
+        connectSilently(DataPortAcceptor.MAX_WAITING + 4); // more than may wait: the oldest are dropped
+        byte[] memory = "guest memory".getBytes();
+        try (Socket source = DataChannel.connect(DataChannel.uri(port), null)) {
+            OutputStream out = source.getOutputStream();
+            DataChannel.sendToken(out, token);
+            out.write(memory);
+            out.flush();
+            source.shutdownOutput();
+            assertArrayEquals(memory, awaitReceived());
+        }
+        silent.forEach(DataPortAcceptorTest::assertDropped); // too many waited, or the source proved itself
+        assertTrue("the port stays open after the source proved itself", port.isClosed());
+        assertTrue("a failure was reported: " + failed.getNow(null), !failed.isDone());
+    }
+
+    @Test
+    public void closingThePortEndsTheWaitAndDropsWhoWaits() throws Exception {
+        listen();
+        connectSilently(3);
+        port.close(); // the migration was aborted
+        assertTrue(failed.get(30, TimeUnit.SECONDS).getMessage(), failed.isDone());
+        silent.forEach(DataPortAcceptorTest::assertDropped);
+        assertTrue(!received.isDone());
+    }
+
+    /** Closed by the port's end: an end of stream, or a reset for one it never accepted. */
+    private static void assertDropped(Socket connection) {
+        try {
+            connection.setSoTimeout(30_000);
+            assertEquals(-1, connection.getInputStream().read());
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("a connection that said nothing was kept waiting", e);
+        } catch (IOException reset) {
+            assertTrue(reset.getMessage(), reset.getMessage().contains("reset"));
+        }
+    }
+
+    private void listen() throws Exception {
+        port = DataChannel.listen(InetAddress.getLoopbackAddress(), null);
+        DataPortAcceptor acceptor = new DataPortAcceptor(port, token, "crowded-port", TOKEN_WAIT_MILLIS);
+        Thread thread = new Thread(() -> acceptor.run(socket -> {
+            try (InputStream in = socket.getInputStream()) {
+                received.complete(in.readAllBytes());
+            }
+        }, failed::complete));
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void connectSilently(int connections) throws Exception {
+        for (int i = 0; i < connections; i++) {
+            Socket socket = new Socket();
+            try {
+                socket.connect(new InetSocketAddress(port.getInetAddress(), port.getLocalPort()), 30_000);
+            } catch (SocketTimeoutException e) {
+                throw new AssertionError("the port stopped taking connections while " + silent.size()
+                        + " that said nothing waited on it", e);
+            }
+            silent.add(socket);
+        }
+    }
+
+    private byte[] awaitReceived() throws Exception {
+        try {
+            return received.get(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError("the source's connection was not taken while " + silent.size()
+                    + " connections that said nothing waited on the port", e);
+        }
+    }
+}
