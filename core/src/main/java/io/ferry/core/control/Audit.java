@@ -29,10 +29,13 @@ final class Audit {
                 + oneLine(outcome);
     }
 
-    /** The part with its line breaks and other control characters escaped as in a Java string literal. */
+    /**
+     * The part with its line breaks, other control characters and bidirectional formatting characters escaped as in
+     * a Java string literal: the latter would show a reader the line's text in another order than it is.
+     */
     private static String oneLine(Object part) {
         String text = String.valueOf(part);
-        if (text.chars().noneMatch(Audit::breaksTheLine)) {
+        if (text.chars().noneMatch(Audit::misleads)) {
             return text;
         }
         StringBuilder escaped = new StringBuilder(text.length() + 16);
@@ -42,7 +45,7 @@ final class Audit {
                 case '\r' -> escaped.append("\\r");
                 case '\t' -> escaped.append("\\t");
                 default -> {
-                    if (breaksTheLine(c)) {
+                    if (misleads(c)) {
                         escaped.append(String.format("\\u%04x", (int) c));
                     } else {
                         escaped.append(c);
@@ -53,8 +56,12 @@ final class Audit {
         return escaped.toString();
     }
 
-    /** A control character (C0, DEL, C1: NEL among them) or a Unicode line or paragraph separator. */
-    private static boolean breaksTheLine(int c) {
-        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029';
+    /**
+     * A control character (C0, DEL, C1: NEL among them), a Unicode line or paragraph separator, or a bidirectional
+     * mark, embedding, override or isolate (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069).
+     */
+    private static boolean misleads(int c) {
+        return Character.isISOControl(c) || c == '\u2028' || c == '\u2029' || c == '\u061c' || c == '\u200e'
+                || c == '\u200f' || (c >= '\u202a' && c <= '\u202e') || (c >= '\u2066' && c <= '\u2069');
     }
 }

@@ -28,6 +28,15 @@ public class AuditTest {
         assertFalse(line, BREAKS.matcher(line).find());
     }
 
+    /** A right-to-left override shows "destroy domain prod: ok" for a refusal it turns around: escaped. */
+    @Test
+    public void bidirectionalFormattingCharactersAreEscaped() {
+        Call destroy = new Call(Operation.DESTROY, new Caller("CN=admin", Caller.Role.OPERATOR, null),
+                List.of("\u202edorp\u2066x\u2069\u200e\u061c"), Map.of(), null);
+        String line = Audit.line(destroy, "refused");
+        assertEquals("CN=admin (operator) destroy domain \\u202edorp\\u2066x\\u2069\\u200e\\u061c: refused", line);
+    }
+
     @Test
     public void aPeersPrepareWithALineFeedInItsIdIsAuditedOnOneLine() throws Exception {
         RouteTable routes = TestChannel.withOneDomain().routes;
