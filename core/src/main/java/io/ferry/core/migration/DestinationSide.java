@@ -264,11 +264,12 @@ final class DestinationSide {
 
     /**
      * The post-commit steps that recovery also runs after a restart: resume, definition, snapshots, journal
-     * FINISHED, end hook. Returns what went wrong, for the driver, or null.
+     * FINISHED, end hook. Returns what went wrong, for the driver, or null. A definition or snapshots that could not
+     * be stored stay staged and the migration COMMITTED, so that the next start of the daemon stores them.
      */
     String resumeCommitted(Incoming in) {
         String note = null;
-        if (!in.flags.offline()) {
+        if (!in.flags.offline() && !pausedSinceBy(in.domain)) {
             VirtualMachine vm = in.domain.vm();
             try {
                 if (vm == null) {
@@ -283,26 +284,40 @@ final class DestinationSide {
                 LOG.error(note);
             }
         }
+        String staged = null;
         try { // after the resume, as the snapshots: the guest's downtime does not wait for a rename and its sync
             m.domains.installIncomingDefinition(in.id);
         } catch (Exception e) {
-            String trouble = "the destination could not store the definition of " + in.spec.name() + " (" + e.getMessage()
+            staged = "the destination could not store the definition of " + in.spec.name() + " (" + e.getMessage()
                     + "): it stays staged there and is stored again when the daemon restarts";
-            note = note == null ? trouble : note + "; " + trouble;
-            LOG.error(trouble);
         }
         try { // after the resume: writing thousands of snapshot files must not lengthen the guest's downtime
             m.snapshots.commit(in.id);
         } catch (Exception e) {
-            LOG.error("the snapshots of {} arrived but could not be committed: {}", in.spec.name(), e.getMessage());
+            String trouble = "the snapshots of " + in.spec.name() + " arrived but could not be committed (" + e.getMessage()
+                    + "): they stay staged there and are committed again when the daemon restarts";
+            staged = staged == null ? trouble : staged + "; " + trouble;
         }
-        try {
-            in.moveTo(Step.FINISHED, m.journal);
-        } catch (Exception e) {
-            LOG.error("cannot record the end of migration {} (recovery repeats its last steps): {}", in.id, e.getMessage());
+        if (staged != null) {
+            LOG.error(staged);
+            note = note == null ? staged : note + "; " + staged;
+        } else {
+            try {
+                in.moveTo(Step.FINISHED, m.journal);
+            } catch (Exception e) {
+                LOG.error("cannot record the end of migration {} (recovery repeats its last steps): {}", in.id, e.getMessage());
+            }
         }
         m.hooks.end(in.spec.name(), "destination", in.spec.xml());
         return note;
+    }
+
+    /**
+     * Whether someone paused the arrived domain since its resume (recovery repeating the post-commit steps at a
+     * restart, long after the migration): not the migration's to resume.
+     */
+    private static boolean pausedSinceBy(Domain domain) {
+        return domain.state() == DomainState.PAUSED && domain.reason() != DomainState.Reason.MIGRATION;
     }
 
     /**

@@ -170,7 +170,7 @@ final class Recovery {
 
     /**
      * Settles a migration whose domain this host no longer knows (an offline one's incoming domain lives in memory
-     * until Finish): aborted, and whatever it staged goes with it.
+     * until Finish): aborted, and whatever it staged goes with it, unless it was committed here.
      */
     private void abortGone(Journal.Entry entry) throws Exception {
         if (entry.role() == Journal.Role.SOURCE && entry.step() == Step.PERFORMED) {
@@ -180,7 +180,11 @@ final class Recovery {
         } else if (!entry.step().isCommitted()) {
             m.journal.record(entry.at(Step.ABORTED));
         }
-        if (entry.role() == Journal.Role.DESTINATION) {
+        if (entry.role() == Journal.Role.DESTINATION && entry.step().isCommitted()) {
+            // its definition could not be installed (again): what it brought stays staged for the next start
+            LOG.error("migration {} of {} was committed here, but its domain is not defined: its definition and"
+                    + " snapshots stay staged for the next start of the daemon", entry.id(), entry.domain());
+        } else if (entry.role() == Journal.Role.DESTINATION) {
             m.domains.discardIncomingDefinition(entry.id());
             m.snapshots.discard(entry.id());
         }

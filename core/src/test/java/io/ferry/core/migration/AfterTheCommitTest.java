@@ -1,0 +1,102 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.domain.DomainState;
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.MigrationFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Test;
+
+/**
+ * What the destination stores after the commit point (the definition, the snapshots) when it cannot store it:
+ * the domain runs there all the same, the driver is told, and nothing it brought is lost; it is stored at the
+ * next start of the daemon.
+ */
+public class AfterTheCommitTest {
+    private static final String VM = "vm1";
+    private static final MigrationFlags OFFLINE = new MigrationFlags(false, false, false, true, true, false, false);
+
+    @Test
+    public void snapshotsThatCannotBeCommittedAreNamedInFinishAndCommittedAtTheNextStart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.snapshots.failCommit = true;
+
+        Finished finished = d.migrate(VM);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertNotNull("Finish said nothing of the snapshots", finished.note());
+        assertTrue(finished.note(), finished.note().contains("the snapshots of vm1 arrived but could not be committed"
+                + " (No space left on device): they stay staged there and are committed again when the daemon restarts"));
+        assertFalse(d.destination.snapshots.discarded.contains(finished.id()));
+
+        d.destination.snapshots.failCommit = false;
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertTrue("the staged snapshots were not committed at the next start",
+                d.destination.snapshots.committed.contains(finished.id()));
+        assertEquals(Step.FINISHED, d.destination.journal.find(finished.id()).orElseThrow().step());
+        d.destination.assertRuns(VM, digest);
+    }
+
+    /**
+     * A guest paused since it arrived (a restarted daemon pauses one whose leases it cannot take back) is not
+     * resumed by the next start's post-commit steps.
+     */
+    @Test
+    public void theNextStartDoesNotResumeAGuestPausedSince() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.destination.snapshots.failCommit = true;
+        Finished finished = d.migrate(VM);
+        var arrived = d.destination.domain(VM).orElseThrow();
+        arrived.vm().pause();
+        d.destination.domains().setState(arrived, DomainState.PAUSED, DomainState.Reason.USER);
+
+        d.destination.snapshots.failCommit = false;
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertEquals(Step.FINISHED, d.destination.journal.find(finished.id()).orElseThrow().step());
+        assertEquals(DomainState.PAUSED, d.destination.domain(VM).orElseThrow().state());
+    }
+
+    /**
+     * Offline, the destination killed right after the commit, its staged definition unreadable at the next start:
+     * the domain cannot be defined, and the definition stays staged for a start that can read it, where it was
+     * deleted (an offline migration with --undefinesource had then lost the domain's only definition).
+     */
+    @Test
+    public void aCommittedDefinitionThatCannotBeInstalledAtTheNextStartStaysStaged() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.domains().define(TestHost.definition(VM));
+        TwoDaemons.ByHand run = d.byHand(VM, OFFLINE).prepare().perform();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        Path staged = d.destination.stateDir.resolve("incoming").resolve(run.begun.id() + ".xml");
+        byte[] definition = Files.readAllBytes(staged);
+        Files.writeString(staged, "<domain"); // cut short
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertTrue("vm1 was defined from an unreadable definition", d.destination.domain(VM).isEmpty());
+        assertTrue("the committed definition was deleted", Files.exists(staged));
+        assertFalse(d.destination.snapshots.discarded.contains(run.begun.id()));
+
+        Files.write(staged, definition); // the operator mended it
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+        assertEquals(Step.FINISHED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
+    }
+}
