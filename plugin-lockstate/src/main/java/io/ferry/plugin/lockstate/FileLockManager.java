@@ -73,8 +73,9 @@ public class FileLockManager implements LockManager {
     }
 
     private long take(LeaseRequest request, String resource, Long expectedGeneration) throws LockException {
-        try (FileChannel channel = open(resource); FileLock lock = LeaseFile.lock(channel)) {
-            LeaseFile lease = LeaseFile.read(channel, resource);
+        Path file = file(resource);
+        try (FileChannel channel = open(file); FileLock lock = channel.lock()) {
+            LeaseFile lease = LeaseFile.read(channel, file, resource);
             // this host's for this domain: another domain of this host on the same disk is another writer, as lockd has it
             boolean mine = lease.ownerUuid().equals(request.ownerUuid().toString()) && lease.domain().equals(request.domainName());
             if (lease.held() && !mine) {
@@ -90,7 +91,8 @@ public class FileLockManager implements LockManager {
             }
             LeaseFile taken = new LeaseFile(resource, true, request.owner(), request.ownerUuid().toString(),
                     request.domainName(), lease.generation() + 1);
-            taken.write(channel, true);
+            taken.write(channel);
+            channel.force(true); // a host that took a lease keeps it through a power cut
             return taken.generation();
         } catch (IOException e) {
             throw new LockException("cannot take the lease of " + resource + " in " + directory + ": " + e.getMessage(), e);
@@ -99,22 +101,26 @@ public class FileLockManager implements LockManager {
 
     /** Releases one lease of ours; returns its new generation. */
     long giveBack(LeaseRequest request, String resource) throws LockException {
-        try (FileChannel channel = open(resource); FileLock lock = LeaseFile.lock(channel)) {
-            LeaseFile lease = LeaseFile.read(channel, resource);
+        Path file = file(resource);
+        try (FileChannel channel = open(file); FileLock lock = channel.lock()) {
+            LeaseFile lease = LeaseFile.read(channel, file, resource);
             if (!lease.held() || !lease.ownerUuid().equals(request.ownerUuid().toString())) {
                 return lease.generation();
             }
             LeaseFile released = new LeaseFile(resource, false, "", "", "", lease.generation() + 1);
-            released.write(channel, false);
+            released.write(channel); // not forced: lost in a power cut, the lease stays with the host that lost power
             return released.generation();
         } catch (IOException e) {
             throw new LockException("cannot release the lease of " + resource + ": " + e.getMessage(), e);
         }
     }
 
-    private FileChannel open(String resource) throws IOException {
-        return FileChannel.open(directory.resolve(key(resource) + ".lease"), StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE);
+    private Path file(String resource) {
+        return directory.resolve(key(resource) + ".lease");
+    }
+
+    private static FileChannel open(Path file) throws IOException {
+        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     static String key(String resource) {

@@ -6,17 +6,14 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import io.ferry.api.host.HostSettings;
 import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
-import java.lang.annotation.Annotation;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.Before;
 import org.junit.Rule;
@@ -36,34 +33,8 @@ public class FileLockManagerTest {
 
     @Before
     public void shareADirectory() throws Exception {
-        Path leases = folder.newFolder("leases").toPath();
-        directory = leases;
-        manager = new FileLockManager(new HostSettings() {
-            @Override
-            public Optional<String> override(String key) {
-                return Optional.empty();
-            }
-
-            @Override
-            public Path resolve(String path) {
-                return Path.of(path);
-            }
-
-            @Override
-            public Path stateDir() {
-                return leases.getParent();
-            }
-        }, new FileLockManager.Config() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return FileLockManager.Config.class;
-            }
-
-            @Override
-            public String leaseDir() {
-                return leases.toString();
-            }
-        });
+        directory = folder.newFolder("leases").toPath();
+        manager = LeaseDirectory.manager(directory);
     }
 
     @Test
