@@ -27,11 +27,7 @@ final class FileLease implements Lease {
     @Override
     public synchronized String release() throws LockException {
         if (released == null) {
-            Map<String, Long> after = new LinkedHashMap<>();
-            for (String resource : generations.keySet()) {
-                after.put(resource, manager.giveBack(request, resource));
-            }
-            released = FileLockManager.format(after);
+            released = FileLockManager.format(manager.giveBack(request));
         }
         return released;
     }

@@ -6,18 +6,14 @@ import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -39,10 +35,17 @@ public class FileLockManager implements LockManager {
     }
 
     private final Path directory;
+    private final LockedLeaseFiles.Opener files;
 
     @Activate
     public FileLockManager(@Reference HostSettings host, Config config) throws IOException {
-        this.directory = Files.createDirectories(host.resolve(config.leaseDir().isBlank() ? "var/leases" : config.leaseDir().trim()));
+        this(Files.createDirectories(host.resolve(config.leaseDir().isBlank() ? "var/leases" : config.leaseDir().trim())),
+                LockedLeaseFiles.FILES);
+    }
+
+    FileLockManager(Path directory, LockedLeaseFiles.Opener files) {
+        this.directory = directory;
+        this.files = files;
     }
 
     @Override
@@ -50,77 +53,62 @@ public class FileLockManager implements LockManager {
         return true;
     }
 
+    /** All or nothing: a lease refused, or a write failed, leaves every lease file of the request as it was. */
     @Override
     public Lease acquire(LeaseRequest request, String state) throws LockException {
         Map<String, Long> expected = state == null ? Map.of() : parse(state);
-        Map<String, Long> generations = new LinkedHashMap<>();
-        List<String> taken = new ArrayList<>();
-        try {
-            for (String resource : request.resources()) {
-                generations.put(resource, take(request, resource, expected.get(key(resource))));
-                taken.add(resource);
-            }
-        } catch (LockException | RuntimeException e) {
-            // unchecked too (another thread of this daemon locking the same lease file): a lease taken and not given
-            // back would stay this host's with no Lease to release it
-            for (String resource : taken) {
-                giveBack(request, resource);
-            }
-            throw e instanceof LockException lock ? lock : new LockException("cannot take the leases of domain "
-                    + request.domainName() + ": " + e, e);
+        return new FileLease(this, request, change(request, "take", true,
+                lease -> take(request, lease, expected.get(key(lease.resource())))));
+    }
+
+    private static LeaseFile take(LeaseRequest request, LeaseFile lease, Long expectedGeneration) throws LockException {
+        // this host's for this domain: another domain of this host on the same disk is another writer, as lockd has it
+        boolean mine = lease.ownerUuid().equals(request.ownerUuid().toString()) && lease.domain().equals(request.domainName());
+        if (lease.held() && !mine) {
+            throw new LockException("resource " + lease.resource() + " is held by " + lease.owner() + " (" + lease.ownerUuid()
+                    + ") for domain " + lease.domain());
         }
-        return new FileLease(this, request, generations);
-    }
-
-    private long take(LeaseRequest request, String resource, Long expectedGeneration) throws LockException {
-        Path file = file(resource);
-        try (FileChannel channel = open(file); FileLock lock = channel.lock()) {
-            LeaseFile lease = LeaseFile.read(channel, file, resource);
-            // this host's for this domain: another domain of this host on the same disk is another writer, as lockd has it
-            boolean mine = lease.ownerUuid().equals(request.ownerUuid().toString()) && lease.domain().equals(request.domainName());
-            if (lease.held() && !mine) {
-                throw new LockException("resource " + resource + " is held by " + lease.owner() + " (" + lease.ownerUuid()
-                        + ") for domain " + lease.domain());
-            }
-            if (expectedGeneration != null && lease.generation() != expectedGeneration) {
-                throw new LockException("lease of " + resource + " changed since it was released (generation "
-                        + lease.generation() + ", expected " + expectedGeneration + "): another host used it meanwhile");
-            }
-            if (lease.held()) {
-                return lease.generation(); // already ours (a restarted daemon taking its running VM's leases again)
-            }
-            LeaseFile taken = new LeaseFile(resource, true, request.owner(), request.ownerUuid().toString(),
-                    request.domainName(), lease.generation() + 1);
-            taken.write(channel);
-            channel.force(true); // a host that took a lease keeps it through a power cut
-            return taken.generation();
-        } catch (IOException e) {
-            throw new LockException("cannot take the lease of " + resource + " in " + directory + ": " + e.getMessage(), e);
+        if (expectedGeneration != null && lease.generation() != expectedGeneration) {
+            throw new LockException("lease of " + lease.resource() + " changed since it was released (generation "
+                    + lease.generation() + ", expected " + expectedGeneration + "): another host used it meanwhile");
         }
-    }
-
-    /** Releases one lease of ours; returns its new generation. */
-    long giveBack(LeaseRequest request, String resource) throws LockException {
-        Path file = file(resource);
-        try (FileChannel channel = open(file); FileLock lock = channel.lock()) {
-            LeaseFile lease = LeaseFile.read(channel, file, resource);
-            if (!lease.held() || !lease.ownerUuid().equals(request.ownerUuid().toString())) {
-                return lease.generation();
-            }
-            LeaseFile released = new LeaseFile(resource, false, "", "", "", lease.generation() + 1);
-            released.write(channel); // not forced: lost in a power cut, the lease stays with the host that lost power
-            return released.generation();
-        } catch (IOException e) {
-            throw new LockException("cannot release the lease of " + resource + ": " + e.getMessage(), e);
+        if (lease.held()) {
+            return lease; // already ours (a restarted daemon taking its running VM's leases again)
         }
+        return new LeaseFile(lease.resource(), true, request.owner(), request.ownerUuid().toString(), request.domainName(),
+                lease.generation() + 1);
     }
 
-    private Path file(String resource) {
-        return directory.resolve(key(resource) + ".lease");
+    /**
+     * Releases the request's leases that are this host's, all or none, not forced to disk (lost in a power cut, a
+     * release leaves the lease with the host that lost power: nobody else takes it, and a migration's switch-over does
+     * not wait for the disk). Returns each lease's generation after it.
+     */
+    Map<String, Long> giveBack(LeaseRequest request) throws LockException {
+        return change(request, "give back", false, lease -> lease.held() && lease.ownerUuid().equals(request.ownerUuid().toString())
+                ? new LeaseFile(lease.resource(), false, "", "", "", lease.generation() + 1) : lease);
     }
 
-    private static FileChannel open(Path file) throws IOException {
-        return FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+    private interface Change {
+        LeaseFile apply(LeaseFile lease) throws LockException;
+    }
+
+    /** Changes each lease of the request, or none; returns each one's generation after, in the request's order. */
+    private Map<String, Long> change(LeaseRequest request, String what, boolean durable, Change change) throws LockException {
+        try (LockedLeaseFiles locked = LockedLeaseFiles.lock(directory, request.resources(), files)) {
+            Map<String, LeaseFile> after = new HashMap<>();
+            for (LeaseFile lease : locked.read().values()) {
+                after.put(lease.resource(), change.apply(lease));
+            }
+            locked.write(after, durable);
+            Map<String, Long> generations = new LinkedHashMap<>();
+            request.resources().forEach(resource -> generations.put(resource, after.get(resource).generation()));
+            return generations;
+        } catch (IOException | RuntimeException e) {
+            // unchecked too (another thread of this daemon locking the same lease file)
+            throw new LockException("cannot " + what + " the leases of domain " + request.domainName() + " in " + directory
+                    + ": " + e, e);
+        }
     }
 
     static String key(String resource) {

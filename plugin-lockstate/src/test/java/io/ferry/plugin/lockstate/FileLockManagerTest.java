@@ -9,12 +9,18 @@ import static org.junit.Assert.fail;
 import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -106,20 +112,59 @@ public class FileLockManagerTest {
     }
 
     /**
-     * The second disk's lease file is locked by another thread of this daemon (an unchecked exception of the JDK):
-     * the first disk's lease is given back all the same, and the failure is a LockException that names the domain.
+     * The destination's definition of a two-disk domain names as its second disk one that another host holds for
+     * another domain: the destination's acquire with the state the source's switch-over released is refused, and
+     * must change no lease file, or the source's rollback, presenting that same state, would be refused in turn and
+     * its VM stay paused for good.
      */
     @Test
-    public void anUncheckedFailureHalfWayGivesBackTheLeasesAlreadyTaken() throws Exception {
-        LeaseRequest twoDisks = new LeaseRequest("vm", domain, List.of("/images/a.img", "/images/b.img"), "host-a",
-                hostA.ownerUuid());
+    public void aRefusedAcquireChangesNoLeaseFile() throws Exception {
+        LeaseRequest source = twoDisks("host-a", hostA.ownerUuid(), "/images/disk0.img", "/images/disk1.img");
+        String released = manager.acquire(source, null).release();
+        manager.acquire(new LeaseRequest("other", UUID.randomUUID(), List.of("/images/other.img"), "host-c", UUID.randomUUID()), null);
+        Map<String, String> before = leaseFiles();
+        LeaseRequest destination = twoDisks("host-b", hostB.ownerUuid(), "/images/disk0.img", "/images/other.img");
+
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(destination, released));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("/images/other.img is held by host-c"));
+        assertEquals(before, leaseFiles());
+        manager.acquire(source, released); // the source's rollback
+    }
+
+    /**
+     * The second disk's lease file is locked by another thread of this daemon (an unchecked exception of the JDK):
+     * the failure is a LockException that names the domain, no lease file changed, and once the file is free the
+     * state the source released is still good.
+     */
+    @Test
+    public void anAcquireThatFailsWhileLockingChangesNoLeaseFile() throws Exception {
+        String released = manager.acquire(twoDisks("host-a", hostA.ownerUuid(), "/images/a.img", "/images/b.img"), null).release();
+        Map<String, String> before = leaseFiles();
+        LeaseRequest destination = twoDisks("host-b", hostB.ownerUuid(), "/images/a.img", "/images/b.img");
         Path second = directory.resolve(FileLockManager.key("/images/b.img") + ".lease");
-        try (FileChannel other = FileChannel.open(second, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE); FileLock held = other.lock()) {
-            LockException failed = assertThrows(LockException.class, () -> manager.acquire(twoDisks, null));
-            assertTrue(failed.getMessage(), failed.getMessage().startsWith("cannot take the leases of domain vm: "));
+        try (FileChannel other = FileChannel.open(second, StandardOpenOption.READ, StandardOpenOption.WRITE);
+                FileLock held = other.lock()) {
+            LockException failed = assertThrows(LockException.class, () -> manager.acquire(destination, released));
+            assertTrue(failed.getMessage(), failed.getMessage().startsWith("cannot take the leases of domain vm"));
         }
-        manager.acquire(new LeaseRequest("vm", domain, List.of("/images/a.img"), "host-b", hostB.ownerUuid()), null);
+        assertEquals(before, leaseFiles());
+        manager.acquire(destination, released);
+    }
+
+    private LeaseRequest twoDisks(String host, UUID hostUuid, String first, String second) {
+        return new LeaseRequest("vm", domain, List.of(first, second), host, hostUuid);
+    }
+
+    /** Each lease file's content, by name. */
+    private Map<String, String> leaseFiles() throws IOException {
+        Map<String, String> files = new TreeMap<>();
+        try (Stream<Path> list = Files.list(directory)) {
+            for (Path file : list.toList()) {
+                files.put(file.getFileName().toString(), Files.readString(file, StandardCharsets.ISO_8859_1));
+            }
+        }
+        return files;
     }
 
     private LeaseRequest request(String host, UUID hostUuid) {
