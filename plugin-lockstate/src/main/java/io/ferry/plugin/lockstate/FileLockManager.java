@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -33,6 +34,13 @@ public class FileLockManager implements LockManager {
         /** The shared lease directory (ferryd --lease-dir); relative to the installation. Empty: var/leases of the installation. */
         String leaseDir() default "";
     }
+
+    /**
+     * One change of lease files at a time in this JVM, whose file locks are the JVM's, not a thread's: a second lock of
+     * a file it has locked already fails at once (OverlappingFileLockException) instead of waiting, and closing any
+     * channel of a file may drop every lock the JVM holds on it.
+     */
+    private static final ReentrantLock CHANGES = new ReentrantLock();
 
     private final Path directory;
     private final LockedLeaseFiles.Opener files;
@@ -95,6 +103,7 @@ public class FileLockManager implements LockManager {
 
     /** Changes each lease of the request, or none; returns each one's generation after, in the request's order. */
     private Map<String, Long> change(LeaseRequest request, String what, boolean durable, Change change) throws LockException {
+        CHANGES.lock();
         try (LockedLeaseFiles locked = LockedLeaseFiles.lock(directory, request.resources(), files)) {
             Map<String, LeaseFile> after = new HashMap<>();
             for (LeaseFile lease : locked.read().values()) {
@@ -105,9 +114,11 @@ public class FileLockManager implements LockManager {
             request.resources().forEach(resource -> generations.put(resource, after.get(resource).generation()));
             return generations;
         } catch (IOException | RuntimeException e) {
-            // unchecked too (another thread of this daemon locking the same lease file)
+            // unchecked too (a lease file locked through a channel of this JVM other than the manager's)
             throw new LockException("cannot " + what + " the leases of domain " + request.domainName() + " in " + directory
                     + ": " + e, e);
+        } finally {
+            CHANGES.unlock();
         }
     }
 

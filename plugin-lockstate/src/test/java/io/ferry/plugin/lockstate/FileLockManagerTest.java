@@ -20,6 +20,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Stream;
 import org.junit.Before;
 import org.junit.Rule;
@@ -150,6 +155,30 @@ public class FileLockManagerTest {
         }
         assertEquals(before, leaseFiles());
         manager.acquire(destination, released);
+    }
+
+    /**
+     * Two threads of one daemon taking and giving back the same lease (two domains on one disk started at once): each
+     * waits for the other, where the JDK refused the second lock of a lease file this JVM had locked already.
+     */
+    @Test
+    public void twoThreadsOfOneDaemonWaitForEachOther() throws Exception {
+        CyclicBarrier together = new CyclicBarrier(2);
+        Callable<Void> takeAndGiveBack = () -> {
+            together.await();
+            for (int i = 0; i < 100; i++) {
+                manager.acquire(hostA, null).release();
+            }
+            return null;
+        };
+        ExecutorService threads = Executors.newFixedThreadPool(2);
+        try {
+            for (Future<Void> thread : threads.invokeAll(List.of(takeAndGiveBack, takeAndGiveBack))) {
+                thread.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
     }
 
     private LeaseRequest twoDisks(String host, UUID hostUuid, String first, String second) {
