@@ -45,17 +45,15 @@ final class MigrateCommand implements Command {
         try (AbortOnInterrupt interrupt = AbortOnInterrupt.install(source, request.domain(), System.err);
                 Progress progress = args.has("--verbose") ? Progress.start(source, request.domain()) : null) {
             boolean showCookies = args.has("--show-cookies");
+            MigrationDriver.Listener listener = new MigrateListener(showCookies ? new CookieTranscript(out) : null, System.err);
             if (flags.p2p()) {
                 Migrated migrated = p2p(source, request, showCookies);
-                if (showCookies) {
-                    CookieTranscript transcript = new CookieTranscript(out);
-                    migrated.steps().forEach(step -> transcript.step(step.phase(), step.host(), step.cookie()));
-                    migrated.warnings().forEach(transcript::warning);
-                }
+                migrated.steps().forEach(step -> listener.step(step.phase(), step.host(), step.cookie()));
+                migrated.warnings().forEach(listener::warning);
             } else {
                 DaemonChannel destination = new DaemonChannel(Cli.call(() -> new io.ferry.protocol.ControlClient(request.destUri())));
-                Cli.call(() -> new MigrationDriver(showCookies ? new CookieTranscript(out) : MigrationDriver.Listener.NONE)
-                        .run(new HttpPeer(source.client()), new HttpPeer(destination.client()), request));
+                Cli.call(() -> new MigrationDriver(listener).run(new HttpPeer(source.client()), new HttpPeer(destination.client()),
+                        request));
             }
             if (progress != null) {
                 progress.done();

@@ -56,6 +56,25 @@ public class CookieCommandTest {
         assertEquals("1 error: option --domain-xml needs a value\n", ferry("cookie", "bake", "--phase", "perform", "--domain-xml"));
     }
 
+    /** ferry migrate's warnings reach stderr with or without --show-cookies; its cookies only with it. */
+    @Test
+    public void migrateWarnsOnStderrWhetherItShowsCookiesOrNot() {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        MigrateListener quiet = new MigrateListener(null, new PrintStream(err, true, StandardCharsets.UTF_8));
+        quiet.step("begin", "ferry+tcp://127.0.0.1:1", "<qemu-migration/>\n");
+        quiet.warning("the destination committed domain vm but could not resume it");
+        assertEquals("warning: the destination committed domain vm but could not resume it\n", err.toString(StandardCharsets.UTF_8));
+
+        err.reset();
+        MigrateListener showing = new MigrateListener(new CookieTranscript(new PrintStream(out, true, StandardCharsets.UTF_8)),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        showing.step("begin", "ferry+tcp://127.0.0.1:1", "<qemu-migration/>\n");
+        showing.warning("Confirm failed");
+        assertEquals("\n== Begin on ferry+tcp://127.0.0.1:1, cookie out:\n<qemu-migration/>\n", out.toString(StandardCharsets.UTF_8));
+        assertEquals("warning: Confirm failed\n", err.toString(StandardCharsets.UTF_8));
+    }
+
     @Test
     public void theCookieTranscriptNamesEachPhaseItsHostAndItsCookie() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -6,8 +6,9 @@
  * 1.2: what a VM offers beyond {@link io.ferry.api.hypervisor.VirtualMachine} is a capability, a type looked up with
  * {@link io.ferry.api.hypervisor.VirtualMachine#capability}; the graphics methods moved to
  * {@link io.ferry.api.hypervisor.GraphicsConsole} (the old ones are deprecated defaults).
+ * 1.3: {@link io.ferry.api.hypervisor.VmProcess}, the capability of a VM whose process can end on its own.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package io.ferry.api.hypervisor;
 

@@ -4,6 +4,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
@@ -223,8 +224,22 @@ final class DestinationSide {
         }
         if (!in.flags.offline()) {
             m.domains.leases().acquire(in.spec, in.leaseState);
+            requireResponding(in);
         }
         return stats;
+    }
+
+    /**
+     * The last check before the commit: a VM whose process ended or stopped answering since its memory arrived (a
+     * QEMU killed while Finish was on its way) would be committed to and resumed nowhere, the source's copy stopped
+     * by Confirm. libvirt fails Finish for a guest that quit; so does this, and the source resumes its copy.
+     */
+    private static void requireResponding(Incoming in) throws MigrationException {
+        VirtualMachine vm = in.domain.vm();
+        if (vm == null || !vm.capability(VmProcess.class).map(VmProcess::responds).orElse(true)) {
+            throw new MigrationException("the incoming VM of domain " + in.spec.name() + " quit or does not answer"
+                    + " since its memory arrived: migration " + in.id + " is not committed");
+        }
     }
 
     /**

@@ -38,6 +38,27 @@ public class FailureBeforeTheCommitTest {
     }
 
     /**
+     * The incoming VM's process ended after its memory arrived, before Finish (a QEMU the OOM killer took): committed
+     * to, it would be resumed nowhere and Confirm would stop the source's copy. Finish fails; the source resumes.
+     */
+    @Test
+    public void anIncomingVmThatQuitBeforeFinishIsNotCommittedTo() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.vm(VM).exitOnItsOwn();
+
+        ChannelException refused = assertThrows(ChannelException.class, run::finish);
+        assertTrue(refused.getMessage(), refused.getMessage().contains("the incoming VM of domain vm1 quit or does not"
+                + " answer since its memory arrived"));
+        run.confirm(true, null);
+
+        d.destination.assertGone(VM);
+        d.source.assertRuns(VM, digest);
+        assertEquals(Step.ABORTED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
+    }
+
+    /**
      * The disk that failed Finish is full for the abort's record too: the journal still says PREPARED, but the
      * destination dropped the guest and says so when the source asks, then records it once it can.
      */

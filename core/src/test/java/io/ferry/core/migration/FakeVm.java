@@ -5,12 +5,14 @@ import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Random;
 import java.util.zip.CRC32C;
 
@@ -19,7 +21,7 @@ import java.util.zip.CRC32C;
  * driver does, and faults on demand. The memory of a booted VM is random, an incoming VM's is zero until it
  * arrives, so a digest says which copy a host has.
  */
-class FakeVm implements VirtualMachine {
+class FakeVm implements VirtualMachine, VmProcess {
     static final int SIZE = 64 * 1024;
 
     private final DomainSpec spec;
@@ -34,6 +36,9 @@ class FakeVm implements VirtualMachine {
     volatile RuntimeException resumeFailure;
     /** Runs at switch-over, with the guest paused, before the last bytes go. */
     volatile Runnable atSwitchOver;
+    /** Its process ended on its own (killed, crashed): it answers nothing. */
+    private volatile boolean exited;
+    private final List<Runnable> exitActions = new CopyOnWriteArrayList<>();
 
     FakeVm(DomainSpec spec, boolean booted) {
         this.spec = spec;
@@ -55,6 +60,27 @@ class FakeVm implements VirtualMachine {
 
     boolean isDestroyed() {
         return destroyed;
+    }
+
+    /** Its process ends on its own, as a QEMU the OOM killer took. */
+    void exitOnItsOwn() {
+        exited = true;
+        running = false;
+        exitActions.forEach(Runnable::run);
+    }
+
+    @Override
+    public boolean responds() {
+        return !exited && !destroyed;
+    }
+
+    @Override
+    public void onExit(Runnable action) {
+        if (exited) {
+            action.run();
+        } else {
+            exitActions.add(action);
+        }
     }
 
     @Override

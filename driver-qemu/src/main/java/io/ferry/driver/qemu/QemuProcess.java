@@ -78,6 +78,16 @@ final class QemuProcess {
         return Optional.of(process);
     }
 
+    /** Runs {@code action} once the process has ended (at once if it had when found), on a thread of the JDK's. */
+    void onExit(Runnable action) {
+        ProcessHandle handle = child != null ? child.toHandle() : found;
+        if (handle == null) {
+            action.run();
+        } else {
+            handle.onExit().thenRun(action);
+        }
+    }
+
     long pid() {
         return pid;
     }

@@ -9,6 +9,7 @@ import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * A QEMU process driven over QMP. Its run state is QEMU's own ({@code query-status}), never a copy of it; the
  * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}).
  */
-final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole {
+final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole, VmProcess {
     private static final Logger LOG = LoggerFactory.getLogger(QemuVirtualMachine.class);
 
     private final QemuDomain domain;
@@ -66,6 +67,28 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         } catch (HypervisorException e) {
             return false;
         }
+    }
+
+    @Override
+    public boolean responds() {
+        if (gone || !process.isAlive()) {
+            return false;
+        }
+        try {
+            status();
+            return true;
+        } catch (HypervisorException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void onExit(Runnable action) {
+        process.onExit(() -> {
+            if (!gone) {
+                action.run();
+            }
+        });
     }
 
     /** QEMU's run state by name ({@code running}, {@code paused}, {@code inmigrate}, {@code postmigrate}, …). */

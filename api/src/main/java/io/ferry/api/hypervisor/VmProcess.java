@@ -1,0 +1,26 @@
+package io.ferry.api.hypervisor;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+/**
+ * A VM that lives in a process of its own, which can end or stop answering without the core asking (killed by
+ * the OOM killer, crashed, stopped): a capability, looked up with {@link VirtualMachine#capability}. A VM without
+ * it (the embedded hypervisor's, which lives in the daemon) never goes on its own.
+ *
+ * @since 1.3
+ */
+@ConsumerType
+public interface VmProcess {
+    /**
+     * Whether the process is there and answers its hypervisor's commands now; asked by a destination as the last
+     * thing before it commits to the VM (libvirt fails Finish for a guest that quit). Bounded by the driver's
+     * command timeout.
+     */
+    boolean responds();
+
+    /**
+     * Runs {@code action} once, on a thread of the driver's, when the process ends without {@link VirtualMachine#destroy}
+     * (at once if it has ended already); not after {@code destroy}.
+     */
+    void onExit(Runnable action);
+}
