@@ -28,6 +28,7 @@ public final class Domain {
     private volatile String job = "";
     private volatile String migration;
     private volatile String problem;
+    private volatile ReleasedLeases releasedLeases;
 
     Domain(String name, UUID uuid) {
         this.name = name;
@@ -88,6 +89,15 @@ public final class Domain {
     void state(DomainState newState, DomainState.Reason newReason) {
         this.state = newState;
         this.reason = newReason;
+    }
+
+    /** The leases this domain's paused VM gave back while it stays here, or null when it holds them (or is shut off). */
+    public ReleasedLeases releasedLeases() {
+        return releasedLeases;
+    }
+
+    void releasedLeases(ReleasedLeases kept) {
+        this.releasedLeases = kept;
     }
 
     void job(String description) {

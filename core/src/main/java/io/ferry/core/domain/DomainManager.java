@@ -42,6 +42,7 @@ public class DomainManager {
     private final Map<String, Domain> domains = new ConcurrentHashMap<>();
     private final Map<String, Hypervisor> hypervisors = new ConcurrentHashMap<>();
     private final Leases leases;
+    private final PausedLeases pausedLeases;
     private final Reattachment reattachment;
 
     private final Map<ServiceReference<LockManager>, Supplier<LockManager>> lockManagers = new ConcurrentHashMap<>();
@@ -66,6 +67,7 @@ public class DomainManager {
             this.xml = new DomainXml(parser);
             this.statusXml = new StatusXml(parser, xml);
             this.leases = new Leases(settings);
+            this.pausedLeases = new PausedLeases(this, leases);
             this.reattachment = new Reattachment(this, xml, statusXml);
             reattachment.load(domains);
         } catch (IOException | RuntimeException e) {
@@ -116,6 +118,11 @@ public class DomainManager {
 
     public Leases leases() {
         return leases;
+    }
+
+    /** The leases of paused VMs that stay here without them: given back at a switch-over, taken back to resume. */
+    public PausedLeases pausedLeases() {
+        return pausedLeases;
     }
 
     public DomainXml xml() {
@@ -308,10 +315,15 @@ public class DomainManager {
         setState(domain, state, reason);
     }
 
-    /** Records a state change of an active domain, status file first. Caller holds the job. */
+    /**
+     * Records a state change of an active domain, status file first. A VM that runs holds its leases: the state
+     * its paused VM kept of released ones is forgotten. Caller holds the job.
+     */
     public void setState(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
-        store.writeStatus(domain.name(), statusXml.write(domain.live(), state, reason));
+        ReleasedLeases released = state == DomainState.RUNNING ? null : domain.releasedLeases();
+        store.writeStatus(domain.name(), statusXml.write(domain.live(), state, reason, released));
         domain.state(state, reason);
+        domain.releasedLeases(released);
     }
 
     /**
@@ -327,6 +339,7 @@ public class DomainManager {
         store.deleteStatus(domain.name());
         store.deleteRunDir(domain.uuid());
         domain.live(null, null);
+        domain.releasedLeases(null);
         domain.state(DomainState.SHUTOFF, reason);
         forgetIfGone(domain);
         return released;

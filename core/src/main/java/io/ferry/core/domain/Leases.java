@@ -81,6 +81,10 @@ public final class Leases {
         }
     }
 
+    boolean holds(String domain) {
+        return held.containsKey(domain);
+    }
+
     /** The state of the held leases, or null. */
     public String state(String domain) {
         Lease lease = held.get(domain);

@@ -64,6 +64,7 @@ final class Reattachment {
                 if (domain.problem() == null) {
                     domain.live(parsed.spec(), null);
                     domain.state(parsed.state(), parsed.reason());
+                    domain.releasedLeases(parsed.releasedLeases());
                 }
             } catch (IOException | CookieException e) {
                 unreadable(domains, file, text, e.getMessage());
@@ -100,7 +101,8 @@ final class Reattachment {
                     if (vm.isPresent()) {
                         domain.live(domain.live(), vm.get());
                         recordRunState(domain, vm.get());
-                        LOG.info("domain {} re-attached, {}", domain.name(), domain.state().display());
+                        LOG.info("domain {} re-attached, {}{}", domain.name(), domain.state().display(),
+                                domain.releasedLeases() == null ? "" : ", without its disk leases");
                         if (domain.reason() != DomainState.Reason.MIGRATION) {
                             retakeLeases(domain);
                         }
@@ -167,8 +169,16 @@ final class Reattachment {
         }
     }
 
-    /** A re-attached VM takes its leases again; if another host holds them now, it must not run here. */
+    /**
+     * A re-attached VM takes its leases again; if another host holds them now, it must not run here, nor ever on
+     * their word that they are free again. A paused VM that gave them back takes none: its resume presents the
+     * state they were released with.
+     */
     private void retakeLeases(Domain domain) throws IOException {
+        if (domain.releasedLeases() != null) {
+            leasesPending.remove(domain);
+            return;
+        }
         if (!manager.leases().ready()) {
             leasesPending.add(domain);
             return;

@@ -3,31 +3,40 @@ package io.ferry.core.domain;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.cookie.CookieCodec;
+import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.charset.StandardCharsets;
 import org.w3c.dom.Element;
 
-/** The live status file of an active domain: {@code <domstatus state reason><domain …/></domstatus>}. */
+/**
+ * The live status file of an active domain: {@code <domstatus state reason><domain …/></domstatus>}, with
+ * {@code <released-leases state|lost/>} before the domain while its paused VM stays here without its leases.
+ */
 final class StatusXml {
     private final HardenedXmlParser parser;
     private final DomainXml domainXml;
 
     /** The wrapper's tags: at most about 70 bytes. */
     private static final int WRAPPER_BYTES = 256;
+    /** A released lease state: as large as the migration journal, which keeps one too, can read back. */
+    private static final int RELEASED_LEASES_BYTES = 64 * 1024;
 
     /** @param parser the limits of a definition; the wrapper gets the room it needs above them */
     StatusXml(HardenedXmlParser parser, DomainXml domainXml) {
-        this.parser = new HardenedXmlParser(parser.maxBytes() + WRAPPER_BYTES, parser.maxDepth() + 1);
+        this.parser = new HardenedXmlParser(parser.maxBytes() + WRAPPER_BYTES + RELEASED_LEASES_BYTES, parser.maxDepth() + 1);
         this.domainXml = domainXml;
     }
 
-    record Status(DomainSpec spec, DomainState state, DomainState.Reason reason) {
+    /** @param releasedLeases null while the VM holds its leases */
+    record Status(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases releasedLeases) {
     }
 
-    String write(DomainSpec spec, DomainState state, DomainState.Reason reason) {
+    String write(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases released) {
+        String leases = released == null ? "" : Xml.create("released-leases").attr("state", released.state())
+                .attr("lost", released.lost()).write();
         return "<domstatus state='" + state.name().toLowerCase() + "' reason='" + reason.display() + "'>\n"
-                + spec.xml() + "</domstatus>\n"; // not indented: that would change the text of multi-line elements
+                + leases + spec.xml() + "</domstatus>\n"; // not indented: that would change the text of multi-line elements
     }
 
     Status read(String text) throws CookieException {
@@ -36,12 +45,18 @@ final class StatusXml {
         if (!root.getTagName().equals("domstatus") || domain == null) {
             throw new CookieException("not a domain status file");
         }
+        Element leases = DomainXml.child(root, "released-leases");
+        ReleasedLeases released = leases == null ? null : new ReleasedLeases(attribute(leases, "state"), attribute(leases, "lost"));
         try {
             return new Status(domainXml.parse(XmlWriter.write(domain)),
                     DomainState.valueOf(root.getAttribute("state").toUpperCase()),
-                    DomainState.Reason.valueOf(root.getAttribute("reason").toUpperCase()));
+                    DomainState.Reason.valueOf(root.getAttribute("reason").toUpperCase()), released);
         } catch (IllegalArgumentException e) {
             throw new CookieException("unknown state in domain status: " + root.getAttribute("state") + "/" + root.getAttribute("reason"));
         }
+    }
+
+    private static String attribute(Element element, String name) {
+        return element.hasAttribute(name) ? element.getAttribute(name) : null;
     }
 }

@@ -197,7 +197,7 @@ final class Settlement {
                     + ". If you know the destination is gone for good: ferry resume --force " + name);
         }
         try {
-            m.domains.leases().acquire(o.domain.live(), o.entry().leaseState());
+            m.domains.pausedLeases().takeBack(o.domain, o.entry().leaseState());
         } catch (DomainException e) {
             throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; it may run there, and " + risk);
         }
@@ -214,18 +214,34 @@ final class Settlement {
 
     /** Resume of a domain no migration holds. */
     String resumePlain(Domain domain) throws DomainException {
-        return m.domains.withJob(domain, "resume", () -> {
-            if (domain.vm() == null) {
-                throw new MigrationException("Requested operation is not valid: domain is not running");
+        return m.domains.withJob(domain, "resume", () -> resumePaused(domain));
+    }
+
+    /**
+     * A paused VM that gave its leases back (a migration's switch-over) runs again only if they are taken back with
+     * the state they were released with: refused once another host held them, as they may have written its disks.
+     */
+    private String resumePaused(Domain domain) throws Exception {
+        String name = domain.name();
+        if (domain.vm() == null) {
+            throw new MigrationException("Requested operation is not valid: domain is not running");
+        }
+        if (domain.vm().isRunning()) {
+            throw new MigrationException("Requested operation is not valid: domain is already running");
+        }
+        try {
+            m.domains.pausedLeases().takeBack(domain, null);
+        } catch (DomainException e) {
+            if (domain.releasedLeases() == null) {
+                throw e;
             }
-            if (domain.vm().isRunning()) {
-                throw new MigrationException("Requested operation is not valid: domain is already running");
-            }
-            m.domains.leases().acquire(domain.live(), null);
-            domain.vm().resume();
-            m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
-            return "Domain '" + domain.name() + "' resumed";
-        });
+            LOG.error("domain {} stays paused: {}", name, e.getMessage());
+            throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; its copy here must not run: destroy"
+                    + " it, and start it again once no other host runs it", e);
+        }
+        domain.vm().resume();
+        m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
+        return "Domain '" + name + "' resumed";
     }
 
     private static String cancelled(Confirm request) {

@@ -181,8 +181,7 @@ final class SourceSide {
         if (!o.flags.offline()) {
             MigrationStats stats = memory.send(o, request);
             o.memorySent = true;
-            m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.MIGRATION);
-            String released = m.domains.leases().release(o.domain.name());
+            String released = m.domains.pausedLeases().release(o.domain, DomainState.Reason.MIGRATION);
             o.record(m.journal, e -> e.withLeaseState(released));
             LOG.info("memory of {} sent: {} bytes in {} ms, {} rounds, downtime {} ms", o.domain.name(),
                     stats.processed(), stats.elapsedMillis(), stats.iteration(), stats.downtimeMillis());
@@ -258,12 +257,13 @@ final class SourceSide {
         VirtualMachine vm = o.domain.vm();
         if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
             try {
-                m.domains.leases().acquire(o.domain.live(), destinationLeases != null ? destinationLeases : o.entry().leaseState());
+                m.domains.pausedLeases().takeBack(o.domain, destinationLeases != null ? destinationLeases : o.entry().leaseState());
                 vm.resume();
                 m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
                 LOG.info("domain {} resumed on the source", o.domain.name());
             } catch (Exception e) {
-                // someone took the leases since the switch-over: running here could mean running twice
+                // someone took the leases since the switch-over: running here could mean running twice, or over disks
+                // another host wrote; the domain keeps the state they were released with, and a resume presents it
                 LOG.error("domain {} stays paused: {}", o.domain.name(), e.getMessage());
             }
         } else if (vm != null && vm.isRunning() && o.domain.state() != DomainState.RUNNING) {

@@ -43,8 +43,13 @@ class DomainXmlFuzzTest {
         // the input picks the state, so that every state and reason gets written
         DomainState state = DomainState.values()[Math.floorMod(definition.length, DomainState.values().length)];
         DomainState.Reason reason = DomainState.Reason.values()[Math.floorMod(definition.length, DomainState.Reason.values().length)];
-        String status = STATUS_XML.write(spec, state, reason);
-        assertEquals(new StatusXml.Status(spec, state, reason), STATUS_XML.read(status),
+        ReleasedLeases released = switch (definition.length % 3) {
+            case 0 -> null;
+            case 1 -> ReleasedLeases.withState(spec.name());
+            default -> ReleasedLeases.lostTo(spec.name());
+        };
+        String status = STATUS_XML.write(spec, state, reason, released);
+        assertEquals(new StatusXml.Status(spec, state, reason, released), STATUS_XML.read(status),
                 () -> "the status file reads back differently:\n" + status);
     }
 }

@@ -24,12 +24,24 @@ public class DomainXmlTest {
 
     @Test
     public void theStatusFileOfADefinitionAtTheDepthLimitReadsBack() throws CookieException {
+        assertStatusReadsBack(null);
+    }
+
+    /** A paused VM's released leases, their state or why they are lost, read back as written, whatever they say. */
+    @Test
+    public void theReleasedLeasesOfAPausedVmReadBack() throws CookieException {
+        assertStatusReadsBack(ReleasedLeases.withState("3f2a:7,<b>&'c':8"));
+        assertStatusReadsBack(ReleasedLeases.withState(""));
+        assertStatusReadsBack(ReleasedLeases.lostTo("resource /disks/a'b\".img is held by <other> & co"));
+    }
+
+    private static void assertStatusReadsBack(ReleasedLeases released) throws CookieException {
         // domain, devices, disk: the deepest definition a limit of 4 accepts, its status file one level deeper
         HardenedXmlParser parser = new HardenedXmlParser(4096, 4);
         DomainXml domains = new DomainXml(parser);
         StatusXml status = new StatusXml(parser, domains);
         DomainSpec spec = domains.parse(ONE_LINE);
-        assertEquals(new StatusXml.Status(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION),
-                status.read(status.write(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION)));
+        assertEquals(new StatusXml.Status(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION, released),
+                status.read(status.write(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION, released)));
     }
 }

@@ -5,7 +5,9 @@ import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * A lock manager every test host shares, as hosts share a lease directory: a lease per disk with a generation
@@ -16,6 +18,10 @@ final class SharedLeases implements LockManager {
     }
 
     private final Map<String, Holder> leases = new HashMap<>();
+    /** The daemon giving back a lease dies before the release takes effect. */
+    volatile boolean crashBeforeRelease;
+    /** The daemon giving back a lease dies right after the release took effect, before it learns the state. */
+    volatile boolean crashAfterRelease;
 
     @Override
     public synchronized Lease acquire(LeaseRequest request, String state) throws LockException {
@@ -43,7 +49,16 @@ final class SharedLeases implements LockManager {
 
             @Override
             public String release() {
-                return Long.toString(SharedLeases.this.release(request));
+                if (crashBeforeRelease) {
+                    crashBeforeRelease = false;
+                    throw new Crash();
+                }
+                String released = Long.toString(SharedLeases.this.release(request));
+                if (crashAfterRelease) {
+                    crashAfterRelease = false;
+                    throw new Crash();
+                }
+                return released;
             }
         };
     }
@@ -60,6 +75,19 @@ final class SharedLeases implements LockManager {
             }
         }
         return generation;
+    }
+
+    /** Another host takes the disk's lease, as it does to run a VM on the disk; it gives it back with release(). */
+    Lease takenBy(String host, String disk) throws LockException {
+        return acquire(new LeaseRequest("other-" + host, UUID.randomUUID(), List.of(disk), host, UUID.randomUUID()), null);
+    }
+
+    /** The store forgets who holds the disk's lease, as ZooKeeper forgets a holder whose daemon's session ended. */
+    synchronized void forgetHolder(String disk) {
+        Holder holder = leases.get(disk);
+        if (holder != null) {
+            leases.put(disk, new Holder("", "", holder.generation(), false));
+        }
     }
 
     /** The host holding the disk's lease, or null. */

@@ -1,0 +1,91 @@
+package io.ferry.core.domain;
+
+import java.io.IOException;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The disk leases of paused VMs that stay on this host without them, kept as libvirt keeps a paused domain's lock
+ * state: a migration's switch-over gives them back, and the state their release returned stays with the domain,
+ * in its status file too, so that a restarted daemon has it. The VM runs again only once its leases are taken
+ * back with that state, which the lock manager refuses if another host held them meanwhile (and may have written
+ * the disks): nothing here takes free leases for such a VM. Resuming the VM forgets the state, and so does
+ * stopping it ({@link DomainManager#setState}, {@link DomainManager#deactivate}).
+ */
+public final class PausedLeases {
+    private static final Logger LOG = LoggerFactory.getLogger(PausedLeases.class);
+
+    private final DomainManager manager;
+    private final Leases leases;
+
+    PausedLeases(DomainManager manager, Leases leases) {
+        this.manager = manager;
+        this.leases = leases;
+    }
+
+    /**
+     * Records the VM paused for {@code reason} and gives its leases back; returns the state their release returned,
+     * or null when it held none. The status says they are away before they go, with the state they are held with,
+     * which takes them back only while they are still this host's: a daemon killed anywhere after that never lets
+     * the VM take free leases (one killed between the release and the record of its state leaves the VM paused
+     * for good, which is safe). Caller holds the job.
+     */
+    public String release(Domain domain, DomainState.Reason reason) throws IOException, DomainException {
+        boolean holds = leases.holds(domain.name());
+        if (holds) {
+            domain.releasedLeases(ReleasedLeases.withState(leases.state(domain.name())));
+        }
+        manager.setState(domain, DomainState.PAUSED, reason);
+        if (!holds) {
+            return null; // leases are off
+        }
+        String released = leases.release(domain.name());
+        domain.releasedLeases(ReleasedLeases.withState(released)); // before its record: what a rollback presents if that fails
+        manager.setState(domain, DomainState.PAUSED, reason);
+        LOG.info("domain {}: disk leases given back while it stays paused here; their state is kept to take them back with",
+                domain.name());
+        return released;
+    }
+
+    /**
+     * Takes the leases of a paused VM back, before it resumes: with {@code state} when given (one a later release
+     * returned: the destination's, which held them at Finish), otherwise with the kept one; with none when the VM
+     * keeps none (it holds them, or leases are off). A refusal (another host held them since) keeps the state
+     * presented, in the status file too, and says what happened; the caller says what the operator may do.
+     * Caller holds the job.
+     */
+    public void takeBack(Domain domain, String state) throws DomainException {
+        ReleasedLeases kept = domain.releasedLeases();
+        if (kept != null && kept.isLost()) {
+            throw new DomainException("another host held the disk leases of " + domain.name() + " when this daemon re-attached"
+                    + " its paused VM (" + kept.lost() + "), and may have written its disks since");
+        }
+        String presented = state != null ? state : kept == null ? null : kept.state();
+        try {
+            leases.acquire(domain.live(), presented);
+        } catch (DomainException e) {
+            if (kept == null && state == null) {
+                throw e; // the VM gave none back: a plain refusal
+            }
+            keep(domain, presented, e);
+            throw new DomainException("the disk leases of " + domain.name() + ", given back while it stayed paused here, cannot"
+                    + " be taken back as they were released (" + e.getMessage() + "): another host may have used its disks"
+                    + " meanwhile", e);
+        }
+    }
+
+    private void keep(Domain domain, String state, DomainException refusal) {
+        ReleasedLeases kept = domain.releasedLeases();
+        if (kept != null && Objects.equals(kept.state(), state)) {
+            return;
+        }
+        domain.releasedLeases(ReleasedLeases.withState(state));
+        try {
+            manager.setState(domain, domain.state(), domain.reason());
+        } catch (IOException e) {
+            refusal.addSuppressed(e);
+            LOG.error("domain {}: cannot record the state its disk leases were released with: {}", domain.name(), e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,30 @@
+package io.ferry.core.domain;
+
+import io.ferry.protocol.xml.XmlChars;
+
+/**
+ * What a paused VM that stays on this host without its disk leases keeps of them (libvirt's {@code lockState}):
+ * the state their release returned, which its resume presents so that the lock manager refuses if another host
+ * held them since; or, when another host held them as this daemon re-attached the VM, why they are lost (it
+ * never resumes then).
+ *
+ * @param state what the release returned (null if the manager returned none); unused when lost
+ * @param lost the lock manager's refusal at re-attach, or null
+ */
+public record ReleasedLeases(String state, String lost) {
+    private static final int MAX_REFUSAL = 1000;
+
+    static ReleasedLeases withState(String state) {
+        return new ReleasedLeases(state, null);
+    }
+
+    /** @param refusal the lock manager's words, kept in the status file: what XML cannot carry replaced, and cut short */
+    static ReleasedLeases lostTo(String refusal) {
+        String text = XmlChars.replaceInvalid(refusal);
+        return new ReleasedLeases(null, text.length() <= MAX_REFUSAL ? text : text.substring(0, MAX_REFUSAL) + "…");
+    }
+
+    public boolean isLost() {
+        return lost != null;
+    }
+}

@@ -1,0 +1,145 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainState;
+import org.junit.Test;
+
+/**
+ * A paused VM that gave its disk leases back at a migration's switch-over keeps the state they were released
+ * with, across daemon restarts, and runs again only if they are taken back with it: never once another host held
+ * them (and may have written its disks), however free they are by then.
+ */
+public class ReleasedLeasesTest {
+    private static final String VM = "vm1";
+    private static final String DISK = "/disks/" + VM + ".img";
+    private static final long SILENCE = 9_000; // beyond the driver timeout
+
+    /** Switch-over, then another host runs a VM on the disk and stops it, then the migration is cancelled. */
+    private static TwoDaemons.ByHand rollbackRefusedAfterAnotherHostUsedTheDisk(TwoDaemons d) throws Exception {
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.leases.takenBy("intruder", DISK).release();
+        run.cancel();
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+        d.source.assertPaused(VM);
+        return run;
+    }
+
+    private static void assertResumeRefused(TwoDaemons d) {
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("cannot resume vm1: "));
+        assertTrue(e.getMessage(), e.getMessage().contains(DISK) && e.getMessage().contains("another host may have used its disks"));
+        d.source.assertPaused(VM);
+        assertNull("no lease was taken", d.leases.holder(DISK));
+    }
+
+    @Test
+    public void aResumeAfterARollbackThatCouldNotTakeTheLeasesBackIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        rollbackRefusedAfterAnotherHostUsedTheDisk(d);
+
+        assertResumeRefused(d);
+        assertResumeRefused(d); // and again: the state is kept
+    }
+
+    @Test
+    public void aRestartedDaemonTakesNoLeasesForAVmThatGaveThemBackAndItsResumeIsStillRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        rollbackRefusedAfterAnotherHostUsedTheDisk(d);
+
+        d.source.restart();
+        d.network.passes(SILENCE, d.source);
+
+        d.source.assertPaused(VM);
+        assertNull("no lease taken at re-attach", d.leases.holder(DISK));
+        assertNull(d.source.domains().leases().state(VM));
+        assertResumeRefused(d);
+        d.source.restart(); // a refused resume keeps it so
+        assertResumeRefused(d);
+    }
+
+    @Test
+    public void aRollbackThatTakesTheLeasesBackForgetsTheirStateAndARestartRetakesThem() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform().cancel();
+        d.source.assertRuns(VM, digest);
+
+        d.source.restart();
+        d.source.assertRuns(VM, digest);
+        assertNotNull("the running VM's leases are held again", d.source.domains().leases().state(VM));
+        pause(d.source);
+        assertEquals("Domain 'vm1' resumed", d.source.engine().resume(VM, false));
+        d.source.assertRuns(VM, digest);
+    }
+
+    /** A domain paused with its leases (they are held while it is paused) resumes, after a restart too. */
+    @Test
+    public void aPausedDomainThatKeptItsLeasesResumesAfterARestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        pause(d.source);
+
+        d.source.restart();
+        d.source.assertPaused(VM);
+        assertNotNull("its leases are held again", d.source.domains().leases().state(VM));
+
+        assertEquals("Domain 'vm1' resumed", d.source.engine().resume(VM, false));
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * Killed as the switch-over gives the leases back, before the release took effect: its status already says
+     * they are away, with the state they were held with, which takes them back since they are still this host's.
+     */
+    @Test
+    public void aSourceKilledJustBeforeTheSwitchOverReleaseTakesItsLeasesBackOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.leases.crashBeforeRelease = true;
+        killedGivingTheLeasesBackThenRestarted(d);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /**
+     * Killed right after the switch-over gave the leases back, before it knew their state: nothing proves nobody
+     * held them since, so the guest stays paused rather than take them free (the operator destroys it).
+     */
+    @Test
+    public void aSourceKilledBetweenTheReleaseAndItsRecordStaysPausedRatherThanTakeFreeLeases() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.crashAfterRelease = true;
+        TwoDaemons.ByHand run = killedGivingTheLeasesBackThenRestarted(d);
+
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+        d.source.assertPaused(VM);
+        assertResumeRefused(d);
+        d.source.domains().destroy(VM);
+        d.source.domains().start(VM);
+        assertEquals("source", d.leases.holder(DISK));
+    }
+
+    /** Perform, the source daemon killed as its switch-over gives the leases back; restarted, it settles. */
+    private static TwoDaemons.ByHand killedGivingTheLeasesBackThenRestarted(TwoDaemons d) throws Exception {
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        assertThrows(Crash.class, run::perform);
+        d.source.restart();
+        d.network.passes(SILENCE, d.source, d.destination);
+        return run;
+    }
+
+    private static void pause(TestHost host) throws Exception {
+        Domain domain = host.domain(VM).orElseThrow();
+        domain.vm().pause();
+        host.domains().setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
+    }
+}
