@@ -1,5 +1,6 @@
 package io.ferry.core.domain;
 
+import io.ferry.api.lock.LockException;
 import java.io.IOException;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -72,6 +73,13 @@ public final class PausedLeases {
             throw new DomainException("the disk leases of " + domain.name() + ", given back while it stayed paused here, cannot"
                     + " be taken back as they were released (" + e.getMessage() + "): another host may have used its disks"
                     + " meanwhile", e);
+        }
+    }
+
+    /** Another host holds the leases of a re-attached VM, which was paused for it: it must never take them free. */
+    void lost(Domain domain, DomainException refusal) {
+        if (refusal.getCause() instanceof LockException) { // not a lock manager that is away: that says nothing of the disks
+            domain.releasedLeases(ReleasedLeases.lostTo(refusal.getMessage()));
         }
     }
 

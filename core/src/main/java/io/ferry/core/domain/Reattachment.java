@@ -192,6 +192,7 @@ final class Reattachment {
         } catch (DomainException e) {
             LOG.error("domain {} cannot retake its leases ({}): pausing it", domain.name(), e.getMessage());
             domain.vm().pause();
+            manager.pausedLeases().lost(domain, e);
             manager.setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
         }
     }

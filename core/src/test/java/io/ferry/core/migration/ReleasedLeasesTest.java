@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.lock.Lease;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import org.junit.Test;
@@ -32,9 +33,13 @@ public class ReleasedLeasesTest {
     }
 
     private static void assertResumeRefused(TwoDaemons d) {
+        assertResumeRefused(d, "another host may have used its disks");
+    }
+
+    private static void assertResumeRefused(TwoDaemons d, String says) {
         Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
         assertTrue(e.getMessage(), e.getMessage().startsWith("cannot resume vm1: "));
-        assertTrue(e.getMessage(), e.getMessage().contains(DISK) && e.getMessage().contains("another host may have used its disks"));
+        assertTrue(e.getMessage(), e.getMessage().contains(DISK) && e.getMessage().contains(says));
         d.source.assertPaused(VM);
         assertNull("no lease was taken", d.leases.holder(DISK));
     }
@@ -124,6 +129,31 @@ public class ReleasedLeasesTest {
         d.source.assertPaused(VM);
         assertResumeRefused(d);
         d.source.domains().destroy(VM);
+        d.source.domains().start(VM);
+        assertEquals("source", d.leases.holder(DISK));
+    }
+
+    /**
+     * Another host took the leases while the source's daemon was down (an operator who took the host for gone gave
+     * its leases back): the re-attached VM is paused, and stays so once they are free again, after another restart too.
+     */
+    @Test
+    public void aVmWhoseLeasesAnotherHostHeldWhenItsDaemonRestartedNeverTakesThemFree() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.forgetHolder(DISK);
+        Lease other = d.leases.takenBy("intruder", DISK);
+
+        d.source.restart();
+        d.source.assertPaused(VM);
+        other.release();
+
+        String says = "another host held the disk leases of vm1 when this daemon re-attached its paused VM";
+        assertResumeRefused(d, says);
+        d.source.restart();
+        assertNull("no lease taken at re-attach", d.source.domains().leases().state(VM));
+        assertResumeRefused(d, says);
+        d.source.domains().destroy(VM); // the way out: its copy here goes, and a fresh boot takes free leases
         d.source.domains().start(VM);
         assertEquals("source", d.leases.holder(DISK));
     }

@@ -82,7 +82,7 @@ final class SharedLeases implements LockManager {
         return acquire(new LeaseRequest("other-" + host, UUID.randomUUID(), List.of(disk), host, UUID.randomUUID()), null);
     }
 
-    /** The store forgets who holds the disk's lease, as ZooKeeper forgets a holder whose daemon's session ended. */
+    /** The store forgets who holds the disk's lease, as when an operator gives back the leases of a host taken for gone. */
     synchronized void forgetHolder(String disk) {
         Holder holder = leases.get(disk);
         if (holder != null) {
