@@ -178,7 +178,8 @@ final class Settlement {
             }
             Outcome outcome = settleInJob(o);
             if (outcome == Outcome.ABORTED) {
-                return "Domain '" + name + "' resumed";
+                // a rollback that could not take the leases back left it paused: the plain resume says why
+                return o.domain.state() == DomainState.RUNNING ? "Domain '" + name + "' resumed" : resumePaused(o.domain);
             }
             if (outcome == Outcome.COMMITTED) {
                 throw new MigrationException("cannot resume " + name + ": the destination committed migration " + o.id

@@ -53,6 +53,18 @@ public class ReleasedLeasesTest {
         assertResumeRefused(d); // and again: the state is kept
     }
 
+    /** The destination, asked first, did not commit; the rollback could not take the leases back: said, not "resumed". */
+    @Test
+    public void resumeOfAnUnsettledSourceSaysWhenItsRollbackCouldNotTakeTheLeasesBack() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.leases.takenBy("intruder", DISK).release();
+
+        assertResumeRefused(d);
+        d.destination.assertGone(VM);
+    }
+
     @Test
     public void aRestartedDaemonTakesNoLeasesForAVmThatGaveThemBackAndItsResumeIsStillRefused() throws Exception {
         TwoDaemons d = new TwoDaemons();
