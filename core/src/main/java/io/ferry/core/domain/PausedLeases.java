@@ -60,7 +60,7 @@ public final class PausedLeases {
         ReleasedLeases kept = domain.releasedLeases();
         if (kept != null && kept.isLost()) {
             throw new DomainException("another host held the disk leases of " + domain.name() + " when this daemon re-attached"
-                    + " its paused VM (" + kept.lost() + "), and may have written its disks since");
+                    + " its VM, which it paused (" + kept.lost() + "): its disks may have been written by another host since");
         }
         String presented = state != null ? state : kept == null ? null : kept.state();
         try {
@@ -71,8 +71,8 @@ public final class PausedLeases {
             }
             keep(domain, presented, e);
             throw new DomainException("the disk leases of " + domain.name() + ", given back while it stayed paused here, cannot"
-                    + " be taken back as they were released (" + e.getMessage() + "): another host may have used its disks"
-                    + " meanwhile", e);
+                    + " be taken back as they were released (" + e.getMessage() + "): its disks may have been written by"
+                    + " another host since", e);
         }
     }
 

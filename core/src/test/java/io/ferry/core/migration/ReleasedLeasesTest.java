@@ -33,7 +33,7 @@ public class ReleasedLeasesTest {
     }
 
     private static void assertResumeRefused(TwoDaemons d) {
-        assertResumeRefused(d, "another host may have used its disks");
+        assertResumeRefused(d, "its disks may have been written by another host since");
     }
 
     private static void assertResumeRefused(TwoDaemons d, String says) {
@@ -160,7 +160,7 @@ public class ReleasedLeasesTest {
         d.source.assertPaused(VM);
         other.release();
 
-        String says = "another host held the disk leases of vm1 when this daemon re-attached its paused VM";
+        String says = "another host held the disk leases of vm1 when this daemon re-attached its VM, which it paused";
         assertResumeRefused(d, says);
         d.source.restart();
         assertNull("no lease taken at re-attach", d.source.domains().leases().state(VM));
