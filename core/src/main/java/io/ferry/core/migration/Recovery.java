@@ -158,7 +158,7 @@ final class Recovery {
         m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
             if (entry.step() == Step.COMMITTED) {
                 LOG.info("domain {} was committed here before the restart: resuming it", domain.name());
-                destination.resumeCommitted(in);
+                destination.committed.complete(in);
                 destination.forget(in);
             } else {
                 destination.abort(in, "the daemon restarted before the migration was committed");

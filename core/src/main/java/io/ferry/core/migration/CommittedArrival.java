@@ -1,0 +1,80 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What a destination does once a migration is committed: the domain runs here whatever happens now, so nothing
+ * here throws; each step's trouble is logged and reported in Finish's note. Recovery repeats these steps after a
+ * restart for a migration the journal still has COMMITTED.
+ */
+final class CommittedArrival {
+    private static final Logger LOG = LoggerFactory.getLogger(CommittedArrival.class);
+
+    private final Migrations m;
+
+    CommittedArrival(Migrations migrations) {
+        this.m = migrations;
+    }
+
+    /**
+     * The post-commit steps that recovery also runs after a restart: resume, definition, snapshots, journal
+     * FINISHED, end hook. Returns what went wrong, for the driver, or null. A definition or snapshots that could not
+     * be stored stay staged and the migration COMMITTED, so that the next start of the daemon stores them.
+     */
+    String complete(Incoming in) {
+        String note = null;
+        if (!in.flags.offline() && !pausedSinceBy(in.domain)) {
+            VirtualMachine vm = in.domain.vm();
+            try {
+                if (vm == null) {
+                    throw new MigrationException("its VM is gone");
+                }
+                m.domains.leases().acquire(in.spec, null); // held since before the commit; taken again after a restart
+                vm.resume();
+                m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
+            } catch (Exception e) {
+                note = "the destination committed domain " + in.spec.name() + " but could not resume it (" + e.getMessage()
+                        + "): it stays paused there";
+                LOG.error(note);
+            }
+        }
+        String staged = null;
+        try { // after the resume, as the snapshots: the guest's downtime does not wait for a rename and its sync
+            m.domains.installIncomingDefinition(in.id);
+        } catch (Exception e) {
+            staged = "the destination could not store the definition of " + in.spec.name() + " (" + e.getMessage()
+                    + "): it stays staged there and is stored again when the daemon restarts";
+        }
+        try { // after the resume: writing thousands of snapshot files must not lengthen the guest's downtime
+            m.snapshots.commit(in.id);
+        } catch (Exception e) {
+            String trouble = "the snapshots of " + in.spec.name() + " arrived but could not be committed (" + e.getMessage()
+                    + "): they stay staged there and are committed again when the daemon restarts";
+            staged = staged == null ? trouble : staged + "; " + trouble;
+        }
+        if (staged != null) {
+            LOG.error(staged);
+            note = note == null ? staged : note + "; " + staged;
+        } else {
+            try {
+                in.moveTo(Step.FINISHED, m.journal);
+            } catch (Exception e) {
+                LOG.error("cannot record the end of migration {} (recovery repeats its last steps): {}", in.id, e.getMessage());
+            }
+        }
+        m.hooks.end(in.spec.name(), "destination", in.spec.xml());
+        return note;
+    }
+
+    /**
+     * Whether someone paused the arrived domain since its resume (recovery repeating the post-commit steps at a
+     * restart, long after the migration): not the migration's to resume.
+     */
+    private static boolean pausedSinceBy(Domain domain) {
+        return domain.state() == DomainState.PAUSED && domain.reason() != DomainState.Reason.MIGRATION;
+    }
+}
