@@ -28,6 +28,9 @@ final class IncomingMigration {
     private final QemuSettings settings;
     private long start;
 
+    /** Held while a port of the range is found and handed to QEMU, by every incoming migration of this JVM. */
+    private static final Object PORTS = new Object();
+
     IncomingMigration(QemuVirtualMachine vm, QemuSettings settings) {
         this.vm = vm;
         this.settings = settings;
@@ -40,9 +43,12 @@ final class IncomingMigration {
      */
     String listen(String host) throws HypervisorException {
         vm.execute("migrate-set-capabilities", OutgoingMigration.eventsCapability());
-        int port = freePort(host);
-        String uri = "tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-        vm.execute("migrate-incoming", incoming(uri));
+        String uri;
+        synchronized (PORTS) { // from the probe until QEMU holds the port: two Prepares at once found the same one
+            int port = freePort(host);
+            uri = "tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+            vm.execute("migrate-incoming", incoming(uri));
+        }
         start = System.nanoTime();
         return uri;
     }

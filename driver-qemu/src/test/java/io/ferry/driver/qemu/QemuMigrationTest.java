@@ -17,8 +17,11 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -143,6 +146,30 @@ public class QemuMigrationTest {
         start = System.nanoTime();
         report("direct, " + what, start, direct(b[0], b[1], new Guests.Control()));
         assertArrayEquals(Guests.pmemsave(b[0], state, 0, RAM_BYTES), Guests.pmemsave(b[1], state, 0, RAM_BYTES));
+    }
+
+    /** Prepares at once each get a port of their own: each found the first free one, and QEMU could bind only one. */
+    @Test
+    public void incomingMigrationsListeningAtOnceEachGetAPort() throws Exception {
+        List<QemuVirtualMachine> incoming = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            incoming.add((QemuVirtualMachine) destination.createIncoming(Guests.spec("at-once-" + i, 32, "0"),
+                    tmp.newFolder().toPath()));
+        }
+        CountDownLatch go = new CountDownLatch(1);
+        List<FutureTask<String>> listening = new ArrayList<>();
+        for (QemuVirtualMachine vm : incoming) {
+            listening.add(Guests.async("listen-" + vm.spec().name(), () -> {
+                go.await();
+                return vm.listenForMemory("127.0.0.1");
+            }));
+        }
+        go.countDown();
+        Set<String> uris = new HashSet<>();
+        for (FutureTask<String> uri : listening) {
+            uris.add(uri.get(60, TimeUnit.SECONDS));
+        }
+        assertEquals(uris.toString(), 4, uris.size());
     }
 
     @Test
