@@ -13,8 +13,9 @@ import org.slf4j.LoggerFactory;
  * {@code migrate-set-parameters} ({@code max-bandwidth}, {@code downtime-limit}, applied again whenever the
  * control's values change), {@code migrate}, then progress from {@code query-migrate} (woken by MIGRATION and
  * MIGRATION_PASS events) until QEMU completes and leaves the VM paused ({@code postmigrate}). An abort or a
- * stall of the transferred bytes longer than the progress timeout cancels ({@code migrate_cancel}); on any failure
- * the VM runs again if it ran before.
+ * stall of the transferred bytes longer than the progress timeout cancels ({@code migrate_cancel}), and so does
+ * any other failure (a QMP command that timed out): a migration left to run would pause the guest whenever it
+ * converged, after the core had rolled back. Then the VM runs again if it ran before.
  */
 final class OutgoingMigration {
     private static final Logger LOG = LoggerFactory.getLogger(OutgoingMigration.class);
@@ -75,17 +76,14 @@ final class OutgoingMigration {
                 control.progress(stats);
             }
         } catch (HypervisorException | RuntimeException e) {
+            cancelQuietly(e);
             restore(wasRunning, e);
             throw e;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             HypervisorException failure = new HypervisorException("migration of domain '" + vm.spec().name()
                     + "' interrupted", e);
-            try {
-                cancel("interrupted");
-            } catch (HypervisorException cancelled) {
-                // the failure above says it
-            }
+            cancelQuietly(failure);
             restore(wasRunning, failure);
             throw failure;
         }
@@ -113,6 +111,24 @@ final class OutgoingMigration {
     /** {@code migrate_cancel}, then waits (bounded) for QEMU to settle; returns the error to throw. */
     private HypervisorException cancel(String why) throws HypervisorException {
         LOG.info("domain '{}': {}", vm.spec().name(), why);
+        cancel(vm);
+        return new HypervisorException(why);
+    }
+
+    /**
+     * After a failure: cancels what QEMU may still be migrating (nothing if it is over, or QEMU is gone). A failure
+     * to cancel goes with the failure being thrown.
+     */
+    private void cancelQuietly(Exception failure) {
+        try {
+            cancel(vm);
+        } catch (HypervisorException | RuntimeException e) {
+            failure.addSuppressed(e);
+        }
+    }
+
+    /** {@code migrate_cancel}, then waits (bounded) until QEMU's migration is over (a no-op on one that is). */
+    static void cancel(QemuVirtualMachine vm) throws HypervisorException {
         vm.execute("migrate_cancel", null);
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CANCEL_WAIT_MILLIS);
         while (System.nanoTime() < deadline) {
@@ -121,7 +137,26 @@ final class OutgoingMigration {
             }
             vm.qmp().awaitEvent(e -> e.path("event").asText().startsWith("MIGRATION"), POLL_MILLIS);
         }
-        return new HypervisorException(why);
+    }
+
+    /**
+     * At re-attach: an outgoing migration QEMU still runs belongs to a daemon that died in Perform, whose reply (the
+     * cookie a destination needs to commit) died with it. Nobody can commit it, and left running it would pause the
+     * guest ({@code postmigrate}) whenever it converged, whatever recovery decided: cancelled before the core sees
+     * the VM, as libvirt's qemuProcessRecoverMigrationOut does. A migration that completed is left as it is: the
+     * core settles it. An incoming QEMU ({@code inmigrate}) has no outgoing migration.
+     */
+    static void cancelLeftOver(QemuVirtualMachine vm, String runState) throws HypervisorException {
+        if (runState.equals("inmigrate")) {
+            return;
+        }
+        MigrationInfo info = MigrationInfo.of(vm.execute("query-migrate", null));
+        if (info.status().equals("none") || info.isDone()) {
+            return;
+        }
+        LOG.warn("domain '{}': QEMU still migrates out ({}) for a daemon that is gone: cancelling it", vm.spec().name(),
+                info.status());
+        cancel(vm);
     }
 
     /** After a failure: the VM runs again if it ran before (QEMU resumes it itself, except after completion). */

@@ -131,6 +131,7 @@ class QemuDriver implements Hypervisor {
             return Optional.of(live);
         }
         RunFiles files = claim(spec, runDir);
+        Qmp qmp = null;
         try {
             Optional<QemuProcess> found = QemuProcess.find(files.pidfile(), spec.uuid().toString(), log(spec));
             if (found.isEmpty()) {
@@ -139,14 +140,18 @@ class QemuDriver implements Hypervisor {
                 return Optional.empty();
             }
             QemuProcess process = found.get();
-            Qmp qmp = Qmp.connect(files.qmp(), settings.commandTimeoutMillis(), process::isAlive, process::lastLogLine);
+            qmp = Qmp.connect(files.qmp(), settings.commandTimeoutMillis(), process::isAlive, process::lastLogLine);
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, settings,
                     new NicPlumbing(settings.ovsdb()), () -> gone(files), exits);
+            OutgoingMigration.cancelLeftOver(vm, vm.status());
+            String status = vm.status();
             vms.put(files.dir(), vm);
-            LOG.info("re-attached to QEMU of domain '{}' (pid {}), {}", spec.name(),
-                    process.pid(), vm.status());
+            LOG.info("re-attached to QEMU of domain '{}' (pid {}), {}", spec.name(), process.pid(), status);
             return Optional.of(vm);
         } catch (IOException | HypervisorException | RuntimeException e) {
+            if (qmp != null) {
+                qmp.close(); // QEMU serves one monitor client: the next attempt needs this one gone
+            }
             claimed.remove(files.dir());
             if (e instanceof HypervisorException h) {
                 throw new HypervisorException("cannot re-attach domain '" + spec.name() + "': " + h.getMessage(), h);

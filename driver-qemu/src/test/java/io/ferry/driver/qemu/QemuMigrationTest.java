@@ -211,6 +211,72 @@ public class QemuMigrationTest {
         assertFalse(vms[1].process().isAlive());
     }
 
+    /**
+     * A QMP command of the job that times out (a QEMU stopped for a moment, a loaded host) fails the migration: QEMU's
+     * own migration is cancelled too, or it would go on and pause the guest whenever it converged, after the core
+     * had rolled back and let the guest run on here.
+     */
+    @Test
+    public void aMigrationFailedByAQmpTimeoutIsCancelledInQemu() throws Exception {
+        QemuDriver impatient = new QemuDriver("qemu", new QemuSettings(QemuSettings.DEFAULT_EMULATOR, 49152, 49215,
+                30_000, 1000, 1000, state.resolve("qemu"), null));
+        DomainSpec spec = Guests.spec("timeout", MEMORY_MIB, "16M");
+        QemuVirtualMachine src = (QemuVirtualMachine) impatient.boot(spec, tmp.newFolder().toPath());
+        try {
+            QemuVirtualMachine dst = (QemuVirtualMachine) destination.createIncoming(spec, tmp.newFolder().toPath());
+            assertTrue(Guests.eventually(() -> Guests.status(src, state).passes() > 0));
+            Guests.Control control = new Guests.Control();
+            control.downtime = 1; // never converges by itself
+            control.bandwidth = 32L << 20;
+            FutureTask<Void> stopped = new FutureTask<>(() -> {
+                Guests.signal(src.process().pid(), "STOP"); // longer than the 1 s QMP limit, shorter than two
+                Thread.sleep(1500);
+                Guests.signal(src.process().pid(), "CONT");
+                return null;
+            });
+            control.when(s -> s.processed() > (8L << 20), () -> new Thread(stopped, "stopper").start());
+            String uri = dst.listenForMemory("127.0.0.1");
+
+            HypervisorException e = assertThrows(HypervisorException.class, () -> src.sendMemory(uri, control));
+            assertTrue(e.getMessage(), e.getMessage().contains("did not answer"));
+            stopped.get(30, TimeUnit.SECONDS);
+            assertEquals("QEMU's migration after the failure", "cancelled",
+                    MigrationInfo.of(src.execute("query-migrate", null)).status());
+            assertSourceRunsOn(src);
+        } finally {
+            src.destroy();
+        }
+    }
+
+    /**
+     * The daemon dies in Perform while its QEMU migrates (QEMU outlives it). Nobody can commit that migration any
+     * more (its Perform reply died with the daemon): the restarted daemon's re-attach cancels it, so that it never
+     * pauses the guest later, whatever the core's recovery decides.
+     */
+    @Test
+    public void aReattachCancelsTheOutgoingMigrationQemuStillRuns() throws Exception {
+        DomainSpec spec = Guests.spec("orphan", MEMORY_MIB, "16M");
+        Path dir = tmp.newFolder().toPath();
+        QemuVirtualMachine src = (QemuVirtualMachine) source.boot(spec, dir);
+        QemuVirtualMachine dst = (QemuVirtualMachine) destination.createIncoming(spec, tmp.newFolder().toPath());
+        String uri = dst.listenForMemory("127.0.0.1");
+        src.execute("migrate-set-parameters", Qmp.JSON.createObjectNode().put("max-bandwidth", 32L << 20)
+                .put("downtime-limit", 1)); // never converges by itself
+        src.execute("migrate", Qmp.JSON.createObjectNode().put("uri", uri));
+        assertTrue(Guests.eventually(() -> MigrationInfo.of(src.execute("query-migrate", null)).transferred() > 0));
+        source.detachAll(); // the daemon dies; QEMU migrates on
+
+        QemuDriver restarted = new QemuDriver("qemu", Guests.settings(state, 2000));
+        QemuVirtualMachine again = (QemuVirtualMachine) restarted.reattach(spec, dir).orElseThrow();
+        try {
+            assertEquals("QEMU's migration after the re-attach", "cancelled",
+                    MigrationInfo.of(again.execute("query-migrate", null)).status());
+            assertSourceRunsOn(again);
+        } finally {
+            again.destroy();
+        }
+    }
+
     @Test
     public void aDestinationThatDiesFailsTheStreamWithQemusReason() throws Exception {
         QemuVirtualMachine[] vms = pair("dies", "16M");
