@@ -21,6 +21,7 @@ import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -44,6 +45,7 @@ public class DomainManager {
     private final Leases leases;
     private final PausedLeases pausedLeases;
     private final Reattachment reattachment;
+    private final VmExits exits = new VmExits(this);
 
     private final Map<ServiceReference<LockManager>, Supplier<LockManager>> lockManagers = new ConcurrentHashMap<>();
     private final BundleContext context;
@@ -68,7 +70,7 @@ public class DomainManager {
             this.statusXml = new StatusXml(parser, xml);
             this.leases = new Leases(settings);
             this.pausedLeases = new PausedLeases(this, leases);
-            this.reattachment = new Reattachment(this, xml, statusXml);
+            this.reattachment = new Reattachment(this, xml, statusXml, exits);
             reattachment.load(domains);
         } catch (IOException | RuntimeException e) {
             if (context != null) {
@@ -76,6 +78,12 @@ public class DomainManager {
             }
             throw e;
         }
+    }
+
+    /** The bundle stops (or, in tests, the daemon dies): the VMs it watched for their end are the next manager's. */
+    @Deactivate
+    public void close() {
+        exits.close();
     }
 
     @Reference(service = Hypervisor.class, cardinality = ReferenceCardinality.MULTIPLE,
@@ -306,13 +314,15 @@ public class DomainManager {
             domain.migration(null);
         }
         forgetIfGone(domain);
+        exits.migrationEnded(domain);
     }
 
-    /** Records a VM as this domain's active instance. Caller holds the job. */
+    /** Records a VM as this domain's active instance, watched for its end. Caller holds the job. */
     public void activate(Domain domain, DomainSpec spec, VirtualMachine vm, DomainState state, DomainState.Reason reason)
             throws IOException {
         domain.live(spec, vm);
         setState(domain, state, reason);
+        exits.watch(domain, vm);
     }
 
     /**

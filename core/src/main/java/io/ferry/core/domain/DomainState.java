@@ -17,7 +17,9 @@ public enum DomainState {
 
     /** libvirt's reasons (virDomainRunningReason, virDomainPausedReason, virDomainShutoffReason). */
     public enum Reason {
-        BOOTED, MIGRATED, UNPAUSED, MIGRATION_CANCELED, USER, MIGRATION, DESTROYED, SHUTDOWN, UNKNOWN;
+        BOOTED, MIGRATED, UNPAUSED, MIGRATION_CANCELED, USER, MIGRATION, DESTROYED, SHUTDOWN, UNKNOWN,
+        /** Shut off: its VM's process ended without being asked (killed, crashed), as libvirt's "shut off (crashed)". */
+        CRASHED;
 
         public String display() {
             return name().toLowerCase(Locale.ROOT);

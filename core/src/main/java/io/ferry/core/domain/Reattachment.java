@@ -28,14 +28,16 @@ final class Reattachment {
     private final DomainManager manager;
     private final DomainXml xml;
     private final StatusXml statusXml;
+    private final VmExits exits;
     private final Set<Domain> leasesPending = ConcurrentHashMap.newKeySet();
     /** The definitions of VMs found gone whose leases wait for the lock manager to be given back. */
     private final Set<DomainSpec> releasesPending = ConcurrentHashMap.newKeySet();
 
-    Reattachment(DomainManager manager, DomainXml xml, StatusXml statusXml) {
+    Reattachment(DomainManager manager, DomainXml xml, StatusXml statusXml, VmExits exits) {
         this.manager = manager;
         this.xml = xml;
         this.statusXml = statusXml;
+        this.exits = exits;
     }
 
     /**
@@ -101,6 +103,7 @@ final class Reattachment {
                     if (vm.isPresent()) {
                         domain.live(domain.live(), vm.get());
                         recordRunState(domain, vm.get());
+                        exits.watch(domain, vm.get());
                         LOG.info("domain {} re-attached, {}{}", domain.name(), domain.state().display(),
                                 domain.releasedLeases() == null ? "" : ", without its disk leases");
                         if (domain.reason() != DomainState.Reason.MIGRATION) {

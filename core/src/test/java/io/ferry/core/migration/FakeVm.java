@@ -93,6 +93,9 @@ class FakeVm implements VirtualMachine, VmProcess {
         if (destroyed) {
             throw new IllegalStateException("domain '" + spec.name() + "' is destroyed");
         }
+        if (exited) {
+            throw new IllegalStateException("the process of domain '" + spec.name() + "' is gone");
+        }
         if (resumeFailure != null) {
             throw resumeFailure;
         }

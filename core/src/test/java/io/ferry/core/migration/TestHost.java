@@ -82,6 +82,9 @@ final class TestHost {
         DaemonSettings settings = DaemonSettings.resolve(Map.of("listen", "127.0.0.1:0", "hostname", name,
                 "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", leases == null ? "none" : "file"),
                 null);
+        if (domains != null) {
+            domains.close(); // a daemon that dies watches its VMs no more
+        }
         domains = new DomainManager(settings);
         if (leases != null && !lockManagerLate) {
             registerLockManager();

@@ -1,0 +1,123 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertSame;
+
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainState;
+import java.nio.file.Files;
+import org.junit.Test;
+
+/**
+ * A VM whose process ends on its own (a QEMU killed or crashed): its domain is shut off (crashed), its leases go
+ * back and it can start again, as libvirt's monitor EOF handler does; a migration that holds the domain ends first.
+ */
+public class VmExitTest {
+    private static final String VM = "vm1";
+    private static final String DISK = "/disks/vm1.img";
+
+    @Test
+    public void aRunningDomainWhoseVmEndsIsShutOffCrashedAndStartsAgain() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        Domain domain = d.source.domain(VM).orElseThrow();
+        FakeVm vm = d.source.vm(VM);
+
+        d.source.domains().withJob(domain, "operator", () -> {
+            vm.exitOnItsOwn(); // the driver's callback runs inside the job: it must not take it on this thread
+            Thread.sleep(100);
+            assertEquals("a domain whose job is held is left to that job", DomainState.RUNNING, domain.state());
+            return null;
+        });
+        awaitShutOff(d.source, VM);
+
+        assertEquals(DomainState.Reason.CRASHED, domain.reason());
+        assertNull("the disk lease of the VM that ended", d.leases.holder(DISK));
+        assertFalse("its status file", Files.exists(d.source.stateDir.resolve("status/" + VM + ".xml")));
+        d.source.domains().start(VM);
+        d.source.assertRuns(VM, null);
+    }
+
+    /** A VM a restarted daemon re-attached is watched as one it started. */
+    @Test
+    public void aReattachedVmThatEndsIsShutOffCrashed() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.restart();
+        d.source.assertRuns(VM, null);
+
+        d.source.vm(VM).exitOnItsOwn();
+
+        awaitShutOff(d.source, VM);
+        assertEquals(DomainState.Reason.CRASHED, d.source.domain(VM).orElseThrow().reason());
+        assertNull("the disk lease of the VM that ended", d.leases.holder(DISK));
+    }
+
+    /**
+     * The source's VM ends after Perform paused it: the migration owns the domain, and its outcome is its own. Here the
+     * destination had not committed: the rollback cannot resume a VM that is gone, the migration ends ABORTED, then
+     * the domain is shut off and its leases (taken back by the rollback) go.
+     */
+    @Test
+    public void aVmEndingWhileAMigrationHoldsTheDomainIsShutOffOnceItRolledBack() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.source.vm(VM).exitOnItsOwn();
+        Thread.sleep(100);
+        d.source.assertPaused(VM);
+        assertEquals(run.begun.id(), d.source.domain(VM).orElseThrow().migration());
+
+        run.cancel();
+
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+        awaitShutOff(d.source, VM);
+        assertEquals(DomainState.Reason.CRASHED, d.source.domain(VM).orElseThrow().reason());
+        assertNull("the disk lease of the VM that ended", d.leases.holder(DISK));
+        d.destination.assertGone(VM);
+        d.source.domains().start(VM);
+        d.source.assertRuns(VM, null);
+    }
+
+    /** The same, but the destination committed: the guest runs there, and the source's end is Confirm's (migrated). */
+    @Test
+    public void aVmEndingAfterItsMemoryLeftIsMigratedAwayNotCrashed() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.source.vm(VM).exitOnItsOwn();
+
+        run.confirm(false, run.finish().cookie());
+
+        d.destination.assertRuns(VM, digest);
+        Thread.sleep(100);
+        Domain domain = d.source.domain(VM).orElseThrow();
+        assertEquals(DomainState.SHUTOFF, domain.state());
+        assertEquals(DomainState.Reason.MIGRATED, domain.reason());
+    }
+
+    /** A VM whose domain was destroyed and started anew ends late: the new VM is not its concern. */
+    @Test
+    public void aVmThatEndsAfterItsDomainStartedAnewChangesNothing() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        FakeVm old = d.source.vm(VM);
+        d.source.domains().destroy(VM);
+        d.source.domains().start(VM);
+
+        old.exitOnItsOwn();
+        Thread.sleep(100);
+
+        d.source.assertRuns(VM, null);
+        assertSame(d.source.vm(VM), d.source.domain(VM).orElseThrow().vm());
+    }
+
+    private static void awaitShutOff(TestHost host, String guest) throws InterruptedException {
+        for (int i = 0; i < 10_000 && host.domain(guest).orElseThrow().state() != DomainState.SHUTOFF; i++) {
+            Thread.sleep(1);
+        }
+        assertEquals(guest + " on " + host.name, DomainState.SHUTOFF, host.domain(guest).orElseThrow().state());
+    }
+}
