@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code ferry migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--dname N]
+ * {@code ferry migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--unsafe] [--dname N]
  * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] NAME DESTURI}. Without {@code --p2p} this command drives
  * the five phases against both daemons itself; with it, the source daemon does. {@code --show-cookies} prints each
  * phase with the cookie it baked: as they run without {@code --p2p}, from the source daemon's reply with it (which a
@@ -19,12 +19,13 @@ import java.util.Set;
  */
 final class MigrateCommand implements Command {
     private static final Set<String> FLAGS = Set.of("--live", "--p2p", "--tunnelled", "--offline", "--persistent",
-            "--undefinesource", "--verbose", "--v2", "--show-cookies");
+            "--undefinesource", "--unsafe", "--verbose", "--v2", "--show-cookies");
 
     @Override
     public String synopsis() {
         return "migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--dname N]\n"
                 + "          [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI   migrate a domain to another host\n"
+                + "          [--unsafe]   even with a writable disk on storage the hosts may not share (a local file system)\n"
                 + "          [--show-cookies]   print each phase with the cookie it baked";
     }
 
@@ -33,7 +34,8 @@ final class MigrateCommand implements Command {
         Args args = new Args(arguments, Set.of("--dname", "--xml", "--bandwidth"), FLAGS);
         List<String> positionals = args.positionals(2, "NAME DESTURI");
         MigrationFlags flags = new MigrationFlags(args.has("--live"), args.has("--p2p"), args.has("--tunnelled"),
-                args.has("--offline"), args.has("--persistent"), args.has("--undefinesource"), args.has("--v2"));
+                args.has("--offline"), args.has("--persistent"), args.has("--undefinesource"), args.has("--v2"),
+                args.has("--unsafe"));
         if (flags.tunnelled() && !flags.p2p()) {
             throw new CliException("migrate: --tunnelled requires --p2p");
         }

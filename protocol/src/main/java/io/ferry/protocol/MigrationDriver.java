@@ -73,7 +73,8 @@ public final class MigrationDriver {
     private Finished afterBeginV3(Peer source, Peer destination, Migrate request, Begun begun) throws ChannelException {
         String id = begun.id();
         String key = begun.key();
-        Prepared prepared = prepare(source, destination, new Prepare(id, key, request.flags(), begun.domainXml(),
+        // --unsafe is the source's Begin's alone: the destination gets the flags as they were before it
+        Prepared prepared = prepare(source, destination, new Prepare(id, key, request.flags().withoutUnsafe(), begun.domainXml(),
                 begun.cookie(), begun.sections(), source.uri()));
         listener.step("prepare", destination.uri(), prepared.cookie());
         Performed performed = perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.cookie(),
@@ -110,7 +111,7 @@ public final class MigrationDriver {
     private Finished afterBeginV2(Peer source, Peer destination, Migrate request, Begun begun) throws ChannelException {
         String id = begun.id();
         String key = begun.key();
-        MigrationFlags flags = request.flags().withV2();
+        MigrationFlags flags = request.flags().withV2().withoutUnsafe();
         Prepared prepared = prepare(source, destination, new Prepare(id, key, flags, begun.domainXml(), null, null, source.uri()));
         listener.step("prepare", destination.uri(), null);
         perform(source, destination, new Perform(id, key, prepared.dataUri(), null, destination.uri(), null));

@@ -34,6 +34,28 @@ public class MigrationDriverTest {
         }, Duration.ofMillis(10), 0).run(source, destination, new Migrate("vm", "dst", LIVE, null, null, 0));
     }
 
+    /** --unsafe goes to the source's Begin; the destination's Prepare never sees it (an older one would refuse it). */
+    @Test
+    public void unsafeGoesToTheSourceOnly() throws Exception {
+        migrateUnsafely(destination);
+        assertEquals(List.of("begin live,unsafe"), source.flags);
+        assertEquals(List.of("prepare live"), destination.flags);
+    }
+
+    @Test
+    public void unsafeGoesToTheSourceOnlyWithProtocolTwo() throws Exception {
+        ScriptedPeer old = new ScriptedPeer("dst", Set.of(2));
+        migrateUnsafely(old);
+        assertEquals(List.of("begin live,v2,unsafe"), source.flags);
+        assertEquals(List.of("prepare live,v2"), old.flags);
+    }
+
+    private void migrateUnsafely(ScriptedPeer to) throws ChannelException {
+        MigrationFlags unsafe = new MigrationFlags(true, false, false, false, false, false, false, true);
+        new MigrationDriver(MigrationDriver.Listener.NONE, Duration.ofMillis(10), 0).run(source, to,
+                new Migrate("vm", "dst", unsafe, null, null, 0));
+    }
+
     @Test
     public void theFivePhasesInOrder() throws Exception {
         assertEquals("vm", run().domain());

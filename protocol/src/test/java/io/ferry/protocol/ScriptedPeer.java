@@ -30,6 +30,8 @@ class ScriptedPeer implements Peer {
     Outcome settleOutcome = Outcome.ABORTED;
     String cancelNote;
     int keepalives;
+    /** The flags of each Begin and Prepare as their messages write them ("begin live,unsafe"). */
+    final List<String> flags = new ArrayList<>();
 
     ScriptedPeer(String uri, Set<Integer> protocols) {
         this.uri = uri;
@@ -73,12 +75,14 @@ class ScriptedPeer implements Peer {
     @Override
     public Begun begin(Begin request) throws ChannelException {
         called("begin");
+        flags.add("begin " + request.flags());
         return new Begun("m1", "k".repeat(64), "<domain/>", request.flags().v2() ? null : "<qemu-migration/>", List.of());
     }
 
     @Override
     public Prepared prepare(Prepare request) throws ChannelException {
         called("prepare");
+        flags.add("prepare " + request.flags());
         return new Prepared(request.id(), "tcp:127.0.0.1:1", "t", "<qemu-migration/>", List.of());
     }
 
