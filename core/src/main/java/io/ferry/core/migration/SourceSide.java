@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.Phase;
+import io.ferry.api.hypervisor.DiskStorage;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -20,6 +21,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,6 +69,9 @@ final class SourceSide {
             // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
             LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
             try {
+                if (!offline && !request.flags().unsafe()) {
+                    requireSharedStorage(domain);
+                }
                 DomainSpec destination = destinationSpec(domain, request);
                 SectionSet sections = awaitSections(domain, destination);
                 requireSnapshotsCarried(domain, sections);
@@ -74,8 +79,9 @@ final class SourceSide {
                     throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
                 boolean running = domain.vm() != null && domain.vm().isRunning();
+                // --unsafe was Begin's alone: the journal keeps the flags as they were before it
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
-                        request.flags(), key, null, running);
+                        request.flags().withoutUnsafe(), key, null, running);
                 Outgoing o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
                 CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections);
                 if (request.flags().v2() && !baked.features().isEmpty()) {
@@ -129,6 +135,26 @@ final class SourceSide {
                         + " with " + count + " snapshots: no cookie section on this host carries them (is the bundle of"
                         + " section " + SNAPSHOTS_FEATURE + " installed and started?)");
             }
+        }
+    }
+
+    /**
+     * A live migration moves memory only: the destination opens each disk at the same path, so a writable disk on
+     * storage only this host has would leave the guest's writes here behind (the guest goes on with another disk
+     * there). Refused unless the caller asked for {@code --unsafe}, with libvirt's words (qemuMigrationSrcIsSafe,
+     * VIR_ERR_MIGRATE_UNSAFE), naming each such disk; a VM without {@link DiskStorage} (the embedded hypervisor's) has
+     * no disks of the host.
+     */
+    private static void requireSharedStorage(Domain domain) throws Exception {
+        Optional<DiskStorage> storage = Optional.ofNullable(domain.vm()).flatMap(vm -> vm.capability(DiskStorage.class));
+        if (storage.isEmpty()) {
+            return;
+        }
+        List<DiskStorage.Unshared> unshared = storage.get().unsharedDisks();
+        if (!unshared.isEmpty()) {
+            throw new MigrationException("Unsafe migration: Migration without shared storage is unsafe ("
+                    + unshared.stream().map(d -> "disk " + d.source() + " is on " + d.storage()).collect(Collectors.joining(", "))
+                    + ")");
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.hypervisor.DiskStorage;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
@@ -12,6 +13,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.Random;
 import java.util.zip.CRC32C;
@@ -39,6 +41,12 @@ class FakeVm implements VirtualMachine, VmProcess {
     /** Its process ended on its own (killed, crashed): it answers nothing. */
     private volatile boolean exited;
     private final List<Runnable> exitActions = new CopyOnWriteArrayList<>();
+    /**
+     * Its disks on storage other hosts may not share, as {@link DiskStorage} lists them (null: it offers no
+     * {@link DiskStorage}, as the embedded hypervisor's VMs); {@link #storageFailure} instead when set.
+     */
+    volatile List<DiskStorage.Unshared> unsharedDisks;
+    volatile HypervisorException storageFailure;
 
     FakeVm(DomainSpec spec, boolean booted) {
         this.spec = spec;
@@ -81,6 +89,23 @@ class FakeVm implements VirtualMachine, VmProcess {
         } else {
             exitActions.add(action);
         }
+    }
+
+    @Override
+    public <T> Optional<T> capability(Class<T> type) {
+        if (type == DiskStorage.class) {
+            if (unsharedDisks == null && storageFailure == null) {
+                return Optional.empty();
+            }
+            DiskStorage storage = () -> {
+                if (storageFailure != null) {
+                    throw storageFailure;
+                }
+                return unsharedDisks;
+            };
+            return Optional.of(type.cast(storage));
+        }
+        return VirtualMachine.super.capability(type);
     }
 
     @Override

@@ -38,6 +38,11 @@ final class MemoryJournal implements Journal {
         return Optional.ofNullable(entries.get(id));
     }
 
+    /** Every migration recorded here, finished or not. */
+    List<Entry> all() {
+        return List.copyOf(entries.values());
+    }
+
     /** The one migration recorded here. */
     Entry only() {
         assertEquals(1, entries.size());
