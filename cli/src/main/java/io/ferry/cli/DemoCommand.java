@@ -40,6 +40,14 @@ final class DemoCommand implements Command {
 
         /** Stops what may still run of the guest on this host (best effort). */
         void stop(DaemonChannel host);
+
+        /**
+         * Whether its disk is a file of this machine's local file system, which both daemons see but two hosts would
+         * not: the demo then migrates with --unsafe, as a libvirt user on one machine would.
+         */
+        default boolean localDisk() {
+            return false;
+        }
     }
 
     @Override
@@ -83,7 +91,7 @@ final class DemoCommand implements Command {
             out.println("== " + started);
 
             Messages.Migrate request = new Messages.Migrate(guest.name(), b.uri(),
-                    new MigrationFlags(true, false, false, false, true, false, false), null, null, 0);
+                    new MigrationFlags(true, false, false, false, true, false, false, guest.localDisk()), null, null, 0);
             Cli.call(() -> new MigrationDriver(transcript(guest, b, out))
                     .run(new HttpPeer(source.client()), new HttpPeer(destination.client()), request));
 

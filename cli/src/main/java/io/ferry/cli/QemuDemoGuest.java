@@ -61,6 +61,12 @@ final class QemuDemoGuest implements DemoCommand.Guest {
         return NAME;
     }
 
+    /** Its disk is a file of the demo's work directory, on this machine's own file system: host-b sees it, as one machine. */
+    @Override
+    public boolean localDisk() {
+        return true;
+    }
+
     @Override
     public String start(DaemonChannel host, LocalDaemon daemon, Path work) throws CliException {
         this.work = work;

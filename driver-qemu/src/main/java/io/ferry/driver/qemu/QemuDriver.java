@@ -46,8 +46,9 @@ class QemuDriver implements Hypervisor {
 
     void settings(QemuSettings settings) {
         this.settings = settings;
-        LOG.info("QEMU driver of domain type '{}': emulator {}, migration ports {}-{}, progress timeout {} s", type,
-                settings.emulator(), settings.firstPort(), settings.lastPort(), settings.progressTimeoutMillis() / 1000);
+        LOG.info("QEMU driver of domain type '{}': emulator {}, migration ports {}-{}, progress timeout {} s{}", type,
+                settings.emulator(), settings.firstPort(), settings.lastPort(), settings.progressTimeoutMillis() / 1000,
+                settings.sharedPaths().isEmpty() ? "" : ", shared paths " + settings.sharedPaths());
     }
 
     QemuSettings settings() {
@@ -95,7 +96,7 @@ class QemuDriver implements Hypervisor {
             plugged = true; // before: a plug that fails half-way leaves ports to remove
             nics.plug(domain);
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, current, nics,
-                    () -> gone(files), exits);
+                    () -> gone(files), exits, () -> settings().sharedPaths());
             if (!incoming) {
                 vm.execute("cont", null);
             }
@@ -142,7 +143,7 @@ class QemuDriver implements Hypervisor {
             QemuProcess process = found.get();
             qmp = Qmp.connect(files.qmp(), settings.commandTimeoutMillis(), process::isAlive, process::lastLogLine);
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, settings,
-                    new NicPlumbing(settings.ovsdb()), () -> gone(files), exits);
+                    new NicPlumbing(settings.ovsdb()), () -> gone(files), exits, () -> settings().sharedPaths());
             OutgoingMigration.cancelLeftOver(vm, vm.status());
             String status = vm.status();
             vms.put(files.dir(), vm);

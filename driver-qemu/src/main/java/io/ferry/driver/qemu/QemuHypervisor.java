@@ -38,6 +38,13 @@ public class QemuHypervisor extends QemuDriver {
 
         /** This host's OVSDB (shared with the network section); ferryd --ovsdb overrides it. */
         String ovsdb() default "";
+
+        /**
+         * Absolute directories, separated by commas, whose files count as shared storage whatever their file system's
+         * type: a live migration of a guest with a writable disk elsewhere on a file system not known to be shared
+         * (ext4, xfs…) is refused without --unsafe.
+         */
+        String sharedPaths() default "";
     }
 
     /** Package-private: SCR injects it into {@link KvmHypervisor} too, which it cannot with a private field. */
@@ -65,7 +72,7 @@ public class QemuHypervisor extends QemuDriver {
         return new QemuSettings(config.emulator().isBlank() ? QemuSettings.DEFAULT_EMULATOR : config.emulator().trim(),
                 ports[0], ports[1], progressTimeout * 1000, config.quitTimeoutMillis(),
                 config.commandTimeoutMillis(), host.stateDir().resolve("qemu"),
-                ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim());
+                ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim(), QemuSettings.sharedPaths(config.sharedPaths()));
     }
 
     @Deactivate

@@ -1,7 +1,10 @@
 package io.ferry.driver.qemu;
 
 import io.ferry.api.hypervisor.HypervisorException;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The driver's settings ({@code etc/io.ferry.driver.qemu.cfg}, see {@link QemuHypervisor.Config}).
@@ -15,11 +18,44 @@ import java.nio.file.Path;
  * @param commandTimeoutMillis the time limit of one QMP command
  * @param logDir where each VM's QEMU log goes ({@code NAME.log}, kept after the VM is gone)
  * @param ovsdb this host's OVSDB for openvswitch NICs ({@code unix:PATH}), or null for none
+ * @param sharedPaths directories whose files count as shared storage whatever their file system ({@link SharedStorage})
  */
 record QemuSettings(String emulator, int firstPort, int lastPort, long progressTimeoutMillis, long quitTimeoutMillis,
-        long commandTimeoutMillis, Path logDir, String ovsdb) {
+        long commandTimeoutMillis, Path logDir, String ovsdb, List<Path> sharedPaths) {
     static final String DEFAULT_EMULATOR = "qemu-system-x86_64";
     static final String DEFAULT_PORTS = "49152-49215";
+
+    QemuSettings {
+        sharedPaths = List.copyOf(sharedPaths);
+    }
+
+    /** Settings without shared paths. */
+    QemuSettings(String emulator, int firstPort, int lastPort, long progressTimeoutMillis, long quitTimeoutMillis,
+            long commandTimeoutMillis, Path logDir, String ovsdb) {
+        this(emulator, firstPort, lastPort, progressTimeoutMillis, quitTimeoutMillis, commandTimeoutMillis, logDir, ovsdb,
+                List.of());
+    }
+
+    /** Parses {@code sharedPaths}: absolute directories, separated by commas; blank: none. */
+    static List<Path> sharedPaths(String value) throws HypervisorException {
+        List<Path> paths = new ArrayList<>();
+        for (String item : value == null ? new String[0] : value.split(",")) {
+            if (item.isBlank()) {
+                continue;
+            }
+            Path path;
+            try {
+                path = Path.of(item.trim());
+            } catch (InvalidPathException e) {
+                throw new HypervisorException("invalid shared path '" + item.trim() + "': " + e.getReason());
+            }
+            if (!path.isAbsolute()) {
+                throw new HypervisorException("invalid shared path '" + item.trim() + "': not an absolute path");
+            }
+            paths.add(path.normalize());
+        }
+        return paths;
+    }
 
     /** Parses a port range {@code FIRST-LAST}. */
     static int[] ports(String range) throws HypervisorException {

@@ -3,6 +3,7 @@ package io.ferry.driver.qemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ferry.api.hypervisor.DirectMigration;
+import io.ferry.api.hypervisor.DiskStorage;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.HypervisorException;
@@ -13,9 +14,11 @@ import io.ferry.api.hypervisor.VmProcess;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * A QEMU process driven over QMP. Its run state is QEMU's own ({@code query-status}), never a copy of it; the
  * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}).
  */
-final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole, VmProcess {
+final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole, VmProcess, DiskStorage {
     private static final Logger LOG = LoggerFactory.getLogger(QemuVirtualMachine.class);
 
     private final QemuDomain domain;
@@ -34,13 +37,15 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private final NicPlumbing nics;
     private final Runnable onGone;
     private final Executor exits;
+    /** The driver's {@code sharedPaths} now: a change of the setting counts for the VMs that run already. */
+    private final Supplier<List<Path>> sharedPaths;
     private final Object lifecycle = new Object();
     private volatile boolean gone;
     private volatile boolean spiceRelocated;
     private IncomingMigration listening; // guarded by lifecycle
 
     QemuVirtualMachine(QemuDomain domain, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
-            NicPlumbing nics, Runnable onGone, Executor exits) {
+            NicPlumbing nics, Runnable onGone, Executor exits, Supplier<List<Path>> sharedPaths) {
         this.domain = domain;
         this.files = files;
         this.process = process;
@@ -49,6 +54,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         this.nics = nics;
         this.onGone = onGone;
         this.exits = exits;
+        this.sharedPaths = sharedPaths;
     }
 
     @Override
@@ -80,6 +86,12 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         } catch (HypervisorException e) {
             return false;
         }
+    }
+
+    /** Its writable disks on a file system not known to be shared ({@link SharedStorage}), asked at each Begin. */
+    @Override
+    public List<DiskStorage.Unshared> unsharedDisks() throws HypervisorException {
+        return new SharedStorage(sharedPaths.get(), SharedStorage.FileSystemType.OF_THIS_HOST).unshared(domain.disks());
     }
 
     @Override

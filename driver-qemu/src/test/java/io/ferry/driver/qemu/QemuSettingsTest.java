@@ -7,6 +7,7 @@ import io.ferry.api.host.HostSettings;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.lang.annotation.Annotation;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.Test;
@@ -26,6 +27,16 @@ public class QemuSettingsTest {
                     () -> QemuHypervisor.settings(host(Map.of()), config(bad)));
             assertEquals("invalid progress timeout '" + bad + "': expected a positive number of seconds", e.getMessage());
         }
+    }
+
+    @Test
+    public void sharedPathsAreAbsoluteDirectoriesSeparatedByCommas() throws Exception {
+        assertEquals(List.of(), QemuHypervisor.settings(host(Map.of()), config(30)).sharedPaths());
+        assertEquals(List.of(Path.of("/srv/images"), Path.of("/mnt/san/vm")),
+                QemuHypervisor.settings(host(Map.of()), config(30, " /srv/images/ , /mnt/san/./vm,")).sharedPaths());
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> QemuHypervisor.settings(host(Map.of()), config(30, "/srv/images,images")));
+        assertEquals("invalid shared path 'images': not an absolute path", e.getMessage());
     }
 
     private static HostSettings host(Map<String, String> overrides) {
@@ -48,6 +59,10 @@ public class QemuSettingsTest {
     }
 
     private static QemuHypervisor.Config config(long progressTimeoutSeconds) {
+        return config(progressTimeoutSeconds, "");
+    }
+
+    private static QemuHypervisor.Config config(long progressTimeoutSeconds, String sharedPaths) {
         return new QemuHypervisor.Config() {
             @Override
             public String emulator() {
@@ -77,6 +92,11 @@ public class QemuSettingsTest {
             @Override
             public String ovsdb() {
                 return "";
+            }
+
+            @Override
+            public String sharedPaths() {
+                return sharedPaths;
             }
 
             @Override

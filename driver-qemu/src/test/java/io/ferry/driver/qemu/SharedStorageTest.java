@@ -1,0 +1,161 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.hypervisor.DiskStorage.Unshared;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * Which disks a live migration would leave behind (libvirt's qemuMigrationSrcIsSafe with virFileIsSharedFS): writable
+ * file disks on a file system not known to be shared, against a mount table the test makes up over real directories.
+ */
+public class SharedStorageTest {
+    @Rule
+    public final TemporaryFolder tmp = new TemporaryFolder();
+
+    /** Mount points (real paths) and their file system types; the longest that holds a path decides, as the kernel's. */
+    private final Map<Path, String> mounts = new HashMap<>();
+    private Path root;
+
+    @Before
+    public void mountTable() throws IOException {
+        root = tmp.getRoot().toPath().toRealPath();
+        mounts.put(root, "ext4");
+    }
+
+    private String typeOf(Path existing) throws IOException {
+        Path real = existing.toRealPath();
+        Path best = null;
+        for (Path mount : mounts.keySet()) {
+            if (real.startsWith(mount) && (best == null || mount.getNameCount() > best.getNameCount())) {
+                best = mount;
+            }
+        }
+        return mounts.get(best);
+    }
+
+    private Path mount(String dir, String type) throws IOException {
+        Path path = Files.createDirectories(root.resolve(dir));
+        mounts.put(path, type);
+        return path;
+    }
+
+    private Path file(Path dir, String name) throws IOException {
+        return Files.write(dir.resolve(name), new byte[512]);
+    }
+
+    private static QemuDomain.Disk disk(Path file, boolean readOnly) {
+        return new QemuDomain.Disk(file.toString(), "raw", "vda", readOnly, null);
+    }
+
+    private List<Unshared> unshared(List<Path> sharedPaths, QemuDomain.Disk... disks) throws HypervisorException {
+        return new SharedStorage(sharedPaths, this::typeOf).unshared(List.of(disks));
+    }
+
+    @Test
+    public void aWritableDiskOnALocalFileSystemIsNamedWithItsType() throws Exception {
+        Path local = file(root, "local.img");
+        Path xfs = file(mount("xfs", "xfs"), "data.img");
+        assertEquals(List.of(new Unshared(local.toString(), "ext4"), new Unshared(xfs.toString(), "xfs")),
+                unshared(List.of(), disk(local, false), disk(xfs, false)));
+    }
+
+    @Test
+    public void everyFileSystemLibvirtCountsAsSharedIsShared() throws Exception {
+        for (String type : List.of("nfs", "nfs4", "gfs2", "ocfs2", "afs", "smbfs", "cifs", "smb3", "ceph", "gpfs", "acfs",
+                "beegfs", "fhgfs", "fuse.glusterfs", "fuse.quobyte")) {
+            Path disk = file(mount(type, type), "vm.img");
+            assertEquals(type, List.of(), unshared(List.of(), disk(disk, false)));
+        }
+    }
+
+    @Test
+    public void otherFileSystemsAreNot() throws Exception {
+        // FUSE other than gluster and Quobyte (sshfs, ceph-fuse), tmpfs, overlay, zfs, btrfs: libvirt counts none of them
+        for (String type : List.of("fuse.sshfs", "fuse.ceph-fuse", "fuse", "tmpfs", "overlay", "zfs", "btrfs", "xfs", "NFS")) {
+            Path disk = file(mount(type.replace('.', '-'), type), "vm.img");
+            assertEquals(type, List.of(new Unshared(disk.toString(), type)), unshared(List.of(), disk(disk, false)));
+        }
+    }
+
+    @Test
+    public void readOnlyDisksAreSkipped() throws Exception {
+        Path image = file(root, "base.img");
+        Path writable = file(root, "vm.img");
+        assertEquals(List.of(new Unshared(writable.toString(), "ext4")),
+                unshared(List.of(), disk(image, true), disk(writable, false)));
+        assertEquals(List.of(), unshared(List.of(), disk(image, true)));
+    }
+
+    /** A disk file that does not exist is judged by the nearest directory above it that does, as libvirt's statfs walk. */
+    @Test
+    public void aMissingDiskFileIsJudgedByTheDirectoryAboveIt() throws Exception {
+        Path nfs = mount("nfs", "nfs4");
+        assertEquals(List.of(), unshared(List.of(), disk(nfs.resolve("gone/deeper/vm.img"), false)));
+        Path missing = root.resolve("images/vm.img");
+        assertEquals(List.of(new Unshared(missing.toString(), "ext4")), unshared(List.of(), disk(missing, false)));
+    }
+
+    @Test
+    public void aDiskUnderASharedPathIsSharedWhateverItsType() throws Exception {
+        Path san = mount("san", "xfs");
+        Path disk = file(Files.createDirectories(san.resolve("vms")), "vm.img");
+        assertEquals(List.of(), unshared(List.of(san), disk(disk, false)));
+        assertEquals(List.of(), unshared(List.of(san.resolve("vms/")), disk(disk, false)));
+        assertEquals(List.of(), unshared(List.of(san), disk(san.resolve("not-yet.img"), false)));
+        // a path is a directory, not a prefix of names: /…/san2 is not under /…/san
+        Path sibling = file(mount("san2", "xfs"), "vm.img");
+        assertEquals(List.of(new Unshared(sibling.toString(), "xfs")), unshared(List.of(san), disk(sibling, false)));
+    }
+
+    /** Through symbolic links, as QEMU opens the file: a link into NFS is on NFS, a shared path's link names its target. */
+    @Test
+    public void symbolicLinksAreFollowed() throws Exception {
+        Path nfs = file(mount("nfs", "nfs"), "vm.img");
+        Path link = Files.createSymbolicLink(root.resolve("link.img"), nfs);
+        assertEquals(List.of(), unshared(List.of(), disk(link, false)));
+
+        Path san = mount("san", "xfs");
+        Path sanLink = Files.createSymbolicLink(root.resolve("san-link"), san);
+        Path disk = file(san, "vm.img");
+        assertEquals(List.of(), unshared(List.of(sanLink), disk(disk, false)));
+        assertEquals(List.of(), unshared(List.of(san), disk(sanLink.resolve("vm.img"), false)));
+    }
+
+    @Test
+    public void aDiskWhoseFileSystemCannotBeToldIsNamed() throws Exception {
+        Path disk = file(root, "vm.img");
+        HypervisorException e = assertThrows(HypervisorException.class, () -> new SharedStorage(List.of(), path -> {
+            throw new IOException("Permission denied");
+        }).unshared(List.of(disk(disk, false))));
+        assertEquals("cannot tell whether disk " + disk + " is on shared storage: java.io.IOException: Permission denied",
+                e.getMessage());
+        e = assertThrows(HypervisorException.class, () -> unshared(List.of(),
+                new QemuDomain.Disk("images/vm.img", "raw", "vda", false, null)));
+        assertEquals("cannot tell whether disk images/vm.img is on shared storage: its path is relative", e.getMessage());
+    }
+
+    /** This host's own answer: the type the kernel gives the test's directory, whatever it is. */
+    @Test
+    public void thisHostsFileSystemTypeIsTheKernels() throws Exception {
+        Path disk = file(root, "vm.img");
+        String type = Files.getFileStore(root).type();
+        List<Unshared> unshared = new SharedStorage(List.of(), SharedStorage.FileSystemType.OF_THIS_HOST)
+                .unshared(List.of(disk(disk, false)));
+        assertEquals(SharedStorage.SHARED_TYPES.contains(type) ? List.of() : List.of(new Unshared(disk.toString(), type)),
+                unshared);
+        assertTrue(type, !type.isBlank());
+    }
+}
