@@ -5,7 +5,6 @@ import io.ferry.settings.Layer;
 import io.ferry.settings.Setting;
 import io.ferry.settings.SettingException;
 import io.ferry.settings.SettingValues;
-import io.ferry.settings.SubjectPattern;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -100,7 +99,8 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
                 Give all three --tls-* files or none. Plain TCP serves loopback only: another address needs TLS or --insecure-tcp.
                 Repeat --tls-allow-operator and --tls-allow-peer for several patterns; in etc/, quote each of several patterns
                 and separate them with commas ("CN=admin,O=Ferry", "CN=ops-*,O=Ferry"). With neither list, every certificate
-                of the trust store's CA may do everything. ferryd exits 1, with one line on stderr that names the problem, when the
+                of the trust store's CA may do everything. Repeat --shared-path for several directories; in etc/, absolute paths
+                separated by commas. ferryd exits 1, with one line on stderr that names the problem, when the
                 daemon cannot start (a bad setting, a port in use, unreadable TLS files), and 2 for an unknown option.
                 """).toString();
     }
@@ -130,9 +130,9 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
                 }
                 value = args.get(++i);
             }
-            if (setting.isRepeatable()) { // one pattern each time, quoted into the list its setting holds
-                repeated.computeIfAbsent(setting, s -> new ArrayList<>()).add(value);
-                flags.put(setting, SubjectPattern.joinQuoted(repeated.get(setting)));
+            if (setting.isRepeatable()) { // one pattern or path each time, into the list its setting holds
+                repeated.computeIfAbsent(setting, s -> new ArrayList<>()).add(setting.isRepeatedPath() ? absolute(value) : value);
+                flags.put(setting, setting.joinRepeated(repeated.get(setting)));
             } else {
                 flags.put(setting, setting.isPath() ? absolute(value) : value);
             }

@@ -113,6 +113,18 @@ public class DaemonOptionsTest {
     }
 
     @Test
+    public void aRepeatedSharedPathAddsOneDirectoryEachTimeAndARelativeOneInTheFileIsRefused() throws Exception {
+        etc("io.ferry.driver.qemu.cfg", "sharedPaths = /from/file\n");
+        Map<String, Object> qemu = parse("--shared-path", "/srv/images", "--shared-path=rel").configurations()
+                .get(FerrydSettings.QEMU);
+        assertEquals("/srv/images," + Path.of("rel").toAbsolutePath(), qemu.get("sharedPaths"));
+        assertEquals("/from/file", parse().configurations().get(FerrydSettings.QEMU).get("sharedPaths"));
+        etc("io.ferry.driver.qemu.cfg", "sharedPaths = /srv/images, images\n");
+        assertEquals("etc/io.ferry.driver.qemu.cfg: sharedPaths '/srv/images, images' holds 'images', which is not an absolute"
+                + " path", assertThrows(SettingException.class, () -> parse()).getMessage());
+    }
+
+    @Test
     public void plainTcpOffLoopbackIsRefusedBeforeTheFrameworkBootsUnlessInsecureTcpIsGiven() {
         assertTrue(assertThrows(SettingException.class, () -> parse("--listen", "0.0.0.0:0")).getMessage()
                 .startsWith("plain TCP serves loopback only: listening on 0.0.0.0:0 needs TLS"));

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -25,6 +26,8 @@ public final class Checks {
      * giving one pattern.
      */
     public static final Setting.Check<List<SubjectPattern>> SUBJECT_PATTERNS = SubjectPattern::parseList;
+    /** Absolute paths separated by commas; a flag of such a setting may be repeated, each giving one path. */
+    public static final Setting.Check<List<Path>> ABSOLUTE_PATHS = Checks::absolutePaths;
     private static final Pattern CANONICAL_UUID = Pattern.compile("\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}");
 
     private Checks() {
@@ -69,6 +72,21 @@ public final class Checks {
         } catch (InvalidPathException e) {
             throw new IllegalArgumentException("is not a path: " + e.getReason());
         }
+    }
+
+    private static List<Path> absolutePaths(String text) {
+        List<Path> paths = new ArrayList<>();
+        for (String item : text.split(",")) {
+            if (item.isBlank()) {
+                continue;
+            }
+            Path path = path(item.trim());
+            if (!path.isAbsolute()) {
+                throw new IllegalArgumentException("holds '" + item.trim() + "', which is not an absolute path");
+            }
+            paths.add(path.normalize());
+        }
+        return List.copyOf(paths);
     }
 
     /** HOST:PORT, {@code [v6]:PORT} for IPv6; the host must resolve. */

@@ -59,6 +59,9 @@ public final class FerrydSettings {
             "this host's Open vSwitch database");
     public static final Setting<Duration> PROGRESS_TIMEOUT = add(QEMU, "progressTimeoutSeconds", "--progress-timeout", "SECONDS",
             "30", Checks.seconds(1), "a QEMU migration whose transferred bytes do not grow this long is cancelled");
+    public static final Setting<List<Path>> SHARED_PATHS = add(QEMU, "sharedPaths", "--shared-path", "DIR", "",
+            Checks.ABSOLUTE_PATHS, "a directory whose files count as shared storage whatever their file system (a live "
+            + "migration with a writable disk on a file system not known to be shared needs --unsafe)");
     public static final Setting<Path> TLS_KEYSTORE = add(DAEMON, "tlsKeystore", "--tls-keystore", "FILE", "", Checks.PATH,
             "mutual TLS (ferry+tls://): PKCS12 keystore, this host's key and certificate");
     public static final Setting<Path> TLS_TRUSTSTORE = add(DAEMON, "tlsTruststore", "--tls-truststore", "FILE", "", Checks.PATH,

@@ -1,5 +1,7 @@
 package io.ferry.settings;
 
+import java.util.List;
+
 /**
  * One of ferryd's settings: the configuration it lives in (a Config Admin PID and key, the file
  * {@code etc/PID.cfg}), the ferryd flag that overrides it, its default and the check that turns its text into a
@@ -26,9 +28,19 @@ public record Setting<T>(String pid, String key, String flag, String valueName, 
         return valueName == null;
     }
 
-    /** A list of patterns: its flag may be given more than once, each time with one pattern. */
+    /** A list of patterns or paths: its flag may be given more than once, each time with one of them. */
     public boolean isRepeatable() {
-        return check == Checks.SUBJECT_PATTERNS;
+        return check == Checks.SUBJECT_PATTERNS || check == Checks.ABSOLUTE_PATHS;
+    }
+
+    /** The values of a repeated flag as the setting's one text holds them: paths with commas, patterns each quoted. */
+    public String joinRepeated(List<String> values) {
+        return check == Checks.ABSOLUTE_PATHS ? String.join(",", values) : SubjectPattern.joinQuoted(values);
+    }
+
+    /** Each value of a repeated flag of paths is a path, relative to the working directory like {@link #isPath}'s. */
+    public boolean isRepeatedPath() {
+        return check == Checks.ABSOLUTE_PATHS;
     }
 
     /** Paths given on the command line are relative to the working directory, in a file to the installation. */

@@ -166,6 +166,16 @@ public class FerrydSettingsTest {
                 () -> resolve(Map.of(), Map.of("tlsAllowOperators", "admin"))).getMessage());
     }
 
+    @Test
+    public void sharedPathsAreAbsoluteDirectoriesSeparatedByCommas() {
+        assertEquals(List.of(Path.of("/srv/images"), Path.of("/mnt/san")),
+                FerrydSettings.SHARED_PATHS.check().parse("/srv/images/, /mnt/./san,"));
+        assertEquals("holds 'images', which is not an absolute path", assertThrows(IllegalArgumentException.class,
+                () -> FerrydSettings.SHARED_PATHS.check().parse("/srv,images")).getMessage());
+        assertTrue(FerrydSettings.SHARED_PATHS.isRepeatable());
+        assertEquals("/a,/b", FerrydSettings.SHARED_PATHS.joinRepeated(List.of("/a", "/b")));
+    }
+
     private static SettingValues resolve(Map<Setting<?>, String> flags, Map<String, String> file) {
         return FerrydSettings.resolve(FerrydSettings.DAEMON, List.of(Layer.flags(flags),
                 Layer.configuration(FerrydSettings.DAEMON, FILE, file)));
