@@ -11,7 +11,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  * ({@code ferry migrate --unsafe}), as libvirt's qemuMigrationSrcIsSafe refuses without VIR_MIGRATE_UNSAFE. A VM
  * without this capability (the embedded hypervisor's) has no disks of the host to check.
  *
- * @since 1.4
+ * @since 1.3
  */
 @ConsumerType
 public interface DiskStorage {

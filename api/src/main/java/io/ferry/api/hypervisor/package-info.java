@@ -6,11 +6,11 @@
  * 1.2: what a VM offers beyond {@link io.ferry.api.hypervisor.VirtualMachine} is a capability, a type looked up with
  * {@link io.ferry.api.hypervisor.VirtualMachine#capability}; the graphics methods moved to
  * {@link io.ferry.api.hypervisor.GraphicsConsole} (the old ones are deprecated defaults).
- * 1.3: {@link io.ferry.api.hypervisor.VmProcess}, the capability of a VM whose process can end on its own.
- * 1.4: {@link io.ferry.api.hypervisor.DiskStorage}, the capability of a VM whose disks are files of its host: which of
+ * 1.3: {@link io.ferry.api.hypervisor.VmProcess}, the capability of a VM whose process can end on its own, and
+ * {@link io.ferry.api.hypervisor.DiskStorage}, the capability of a VM whose disks are files of its host: which of
  * them are on storage other hosts may not share (a live migration refuses those without --unsafe).
  */
-@Version("1.4.0")
+@Version("1.3.0")
 @Export
 package io.ferry.api.hypervisor;
 
