@@ -73,13 +73,10 @@ final class DataChannel {
      */
     static void acceptInBackground(ServerSocket server, String token, String migrationId, long silenceMillis,
             Receiver receiver, Consumer<Exception> failed) {
-        DataPortAcceptor acceptor = new DataPortAcceptor(server, token, migrationId, TOKEN_WAIT_MILLIS);
-        Thread thread = new Thread(() -> acceptor.run(socket -> {
+        new DataPortAcceptor(server, token, migrationId, TOKEN_WAIT_MILLIS).runInBackground(socket -> {
             socket.setSoTimeout((int) silenceMillis);
             receiver.receive(new SilentSource(socket.getInputStream(), silenceMillis));
-        }, failed), "ferry-data-port-" + migrationId.substring(0, Math.min(8, migrationId.length())));
-        thread.setDaemon(true);
-        thread.start();
+        }, failed);
     }
 
     /** Whether the connection presents the token in time; closes it if not. */

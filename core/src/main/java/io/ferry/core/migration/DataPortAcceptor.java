@@ -42,8 +42,15 @@ final class DataPortAcceptor {
         this.tokenWaitMillis = tokenWaitMillis;
     }
 
+    /** {@link #run} on a thread of its own. */
+    void runInBackground(Proven proven, Consumer<Exception> failed) {
+        Thread thread = new Thread(() -> run(proven, failed), "ferry-data-port-" + shortId());
+        thread.setDaemon(true);
+        thread.start();
+    }
+
     /** Accepts until one connection proves itself or the port is closed (the migration was aborted): then {@code failed}. */
-    void run(Proven proven, Consumer<Exception> failed) {
+    private void run(Proven proven, Consumer<Exception> failed) {
         try {
             while (true) {
                 admit(server.accept(), proven, failed);

@@ -17,6 +17,7 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -65,26 +66,23 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     /** QEMU's run state: true only while its vCPUs run ({@code query-status}); false once QEMU is gone. */
     @Override
     public boolean isRunning() {
-        if (gone || !process.isAlive()) {
-            return false;
-        }
-        try {
-            return execute("query-status", null).path("running").asBoolean(false);
-        } catch (HypervisorException e) {
-            return false;
-        }
+        return answeredStatus().map(status -> status.path("running").asBoolean(false)).orElse(false);
     }
 
     @Override
     public boolean responds() {
+        return answeredStatus().isPresent();
+    }
+
+    /** QEMU's {@code query-status} answer; empty once it is gone or when it does not answer. */
+    private Optional<JsonNode> answeredStatus() {
         if (gone || !process.isAlive()) {
-            return false;
+            return Optional.empty();
         }
         try {
-            status();
-            return true;
+            return Optional.of(execute("query-status", null));
         } catch (HypervisorException e) {
-            return false;
+            return Optional.empty();
         }
     }
 
