@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Collectors;
 import javax.net.ssl.HttpsURLConnection;
@@ -258,10 +259,29 @@ public final class ControlClient {
         }
     }
 
+    /**
+     * On plain TCP, a call the daemon refused for its operator token is sent once more when the token file changed
+     * meanwhile: the daemon restarted between this read of its token and its answer (a new daemon, a new token), and
+     * refused the call without running it.
+     */
     private String exchange(String method, String path, Map<String, String> query, Map<String, String> headers, byte[] body)
             throws ChannelException {
+        Optional<String> token = OperatorTokens.read(tokenFiles);
         try {
-            HttpURLConnection connection = open(method, path, query);
+            return exchange(method, path, query, headers, body, token);
+        } catch (TokenRefused e) {
+            Optional<String> now = OperatorTokens.read(tokenFiles);
+            if (now.equals(token)) {
+                throw e;
+            }
+            return exchange(method, path, query, headers, body, now);
+        }
+    }
+
+    private String exchange(String method, String path, Map<String, String> query, Map<String, String> headers, byte[] body,
+            Optional<String> token) throws ChannelException {
+        try {
+            HttpURLConnection connection = open(method, path, query, token);
             headers.forEach(connection::setRequestProperty);
             if (body != null) {
                 // buffered, not streamed: before a streamed body the JDK probes its kept-alive connection (a read with a
@@ -280,6 +300,11 @@ public final class ControlClient {
     }
 
     private HttpURLConnection open(String method, String path, Map<String, String> query) throws IOException {
+        return open(method, path, query, OperatorTokens.read(tokenFiles)); // read at each call: a daemon that restarted has a new one
+    }
+
+    private HttpURLConnection open(String method, String path, Map<String, String> query, Optional<String> token)
+            throws IOException {
         String target = base + path + (query.isEmpty() ? "" : "?" + query.entrySet().stream()
                 .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&")));
         HttpURLConnection connection = (HttpURLConnection) new URL(target).openConnection();
@@ -289,8 +314,7 @@ public final class ControlClient {
         connection.setRequestMethod(method);
         connection.setConnectTimeout(connectTimeoutMillis);
         connection.setReadTimeout(readTimeoutMillis);
-        // read at each call: a daemon that restarted has a new one
-        OperatorTokens.read(tokenFiles).ifPresent(token -> connection.setRequestProperty(OperatorTokens.HEADER, token));
+        token.ifPresent(value -> connection.setRequestProperty(OperatorTokens.HEADER, value));
         return connection;
     }
 
@@ -302,6 +326,9 @@ public final class ControlClient {
             reply = stream == null ? "" : read(stream).stripLeading(); // the heartbeat's spaces
         } catch (IOException e) {
             throw lost(e, true);
+        }
+        if (status == 403 && !tokenFiles.isEmpty()) { // on plain TCP, only the operator token is refused so
+            throw new TokenRefused(errorText(reply, "the daemon at " + uri + " answered HTTP " + status));
         }
         if (status >= 400 || reply.startsWith("<error>")) { // once the heartbeat began, the status was sent already
             throw new ChannelException(errorText(reply, "the daemon at " + uri + " answered HTTP " + status), true);
@@ -350,6 +377,15 @@ public final class ControlClient {
                         + " MiB; its reply was dropped", false);
             }
             return new String(reply, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A plain-TCP call refused for its operator token: it did not run. */
+    private static final class TokenRefused extends ChannelException {
+        private static final long serialVersionUID = 1L;
+
+        TokenRefused(String message) {
+            super(message, true);
         }
     }
 }
