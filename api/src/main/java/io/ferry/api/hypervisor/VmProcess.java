@@ -23,4 +23,16 @@ public interface VmProcess {
      * (at once if it has ended already); not after {@code destroy}.
      */
     void onExit(Runnable action);
+
+    /**
+     * Once the process ended on its own ({@link #onExit}'s action runs): whether it shut down as asked (the guest
+     * powered itself off, or its hypervisor was told to quit or signalled to end) rather than crashed or was killed.
+     * libvirt shows the first {@code shut off (shutdown)} and the second {@code shut off (crashed)}; a driver that
+     * cannot tell says false.
+     *
+     * @since 1.4
+     */
+    default boolean shutDown() {
+        return false;
+    }
 }

@@ -9,8 +9,9 @@
  * 1.3: {@link io.ferry.api.hypervisor.VmProcess}, the capability of a VM whose process can end on its own, and
  * {@link io.ferry.api.hypervisor.DiskStorage}, the capability of a VM whose disks are files of its host: which of
  * them are on storage other hosts may not share (a live migration refuses those without --unsafe).
+ * 1.4: {@link io.ferry.api.hypervisor.VmProcess#shutDown}, whether a process that ended had shut down or crashed.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package io.ferry.api.hypervisor;
 

@@ -9,8 +9,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A VM whose process ended on its own (killed, crashed, the OOM killer): its domain is shut off, reason
- * {@link DomainState.Reason#CRASHED}, as libvirt's monitor EOF handler stops a domain whose QEMU quit. Without it
+ * A VM whose process ended on its own: its domain is shut off, as libvirt's monitor EOF handler stops a domain whose
+ * QEMU quit, reason {@link DomainState.Reason#SHUTDOWN} when the process had shut down (the guest powered off, QEMU
+ * was signalled to end) and {@link DomainState.Reason#CRASHED} otherwise (killed, crashed, the OOM killer). Without it
  * the domain stayed listed running with no process behind it, {@code start} refused it as already active and its
  * leases stayed held. The domain's job is taken first: a migration that holds the domain decides its own outcome
  * (a Confirm after the commit stops the copy here anyway), then what is left of the dead VM is shut off, unless
@@ -21,7 +22,7 @@ final class VmExits {
 
     private final DomainManager manager;
     /** Exits noticed while a migration owned the domain: handled when it lets the domain go. */
-    private final Map<Domain, VirtualMachine> waiting = new ConcurrentHashMap<>();
+    private final Map<Domain, Exit> waiting = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
     VmExits(DomainManager manager) {
@@ -30,14 +31,14 @@ final class VmExits {
 
     /** Watches the process of {@code domain}'s VM, if it has one of its own (a VM without one never ends by itself). */
     void watch(Domain domain, VirtualMachine vm) {
-        vm.capability(VmProcess.class).ifPresent(process -> process.onExit(() -> handleLater(domain, vm)));
+        vm.capability(VmProcess.class).ifPresent(process -> process.onExit(() -> handleLater(domain, vm, process)));
     }
 
     /** A migration let the domain go: an exit noticed meanwhile is handled now. */
     void migrationEnded(Domain domain) {
-        VirtualMachine vm = waiting.remove(domain);
-        if (vm != null) {
-            handleLater(domain, vm);
+        Exit exit = waiting.remove(domain);
+        if (exit != null) {
+            handleLater(domain, exit.vm(), exit.process());
         }
     }
 
@@ -48,20 +49,20 @@ final class VmExits {
     }
 
     /** On a thread of its own: the driver's callback must not wait for a domain's job. */
-    private void handleLater(Domain domain, VirtualMachine vm) {
-        Thread thread = new Thread(() -> handle(domain, vm), "vm-exit-" + domain.name());
+    private void handleLater(Domain domain, VirtualMachine vm, VmProcess process) {
+        Thread thread = new Thread(() -> handle(domain, new Exit(vm, process)), "vm-exit-" + domain.name());
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void handle(Domain domain, VirtualMachine vm) {
-        while (!closed && domain.vm() == vm) {
-            if (domain.migration() != null && parked(domain, vm)) {
+    private void handle(Domain domain, Exit exit) {
+        while (!closed && domain.vm() == exit.vm()) {
+            if (domain.migration() != null && parked(domain, exit)) {
                 return;
             }
             try {
                 domain.runJob("VM exit", owner -> false, () -> {
-                    shutOff(domain, vm);
+                    shutOff(domain, exit);
                     return null;
                 });
                 return;
@@ -79,23 +80,29 @@ final class VmExits {
      * Keeps the exit for {@link #migrationEnded}; false when the migration let the domain go meanwhile (its release
      * may have looked before this exit was kept): then it is handled now.
      */
-    private boolean parked(Domain domain, VirtualMachine vm) {
+    private boolean parked(Domain domain, Exit exit) {
         LOG.warn("domain {}: its VM ended on its own while migration {} holds the domain: shut off once it ends",
                 domain.name(), domain.migration());
-        waiting.put(domain, vm);
-        return domain.migration() != null || !waiting.remove(domain, vm);
+        waiting.put(domain, exit);
+        return domain.migration() != null || !waiting.remove(domain, exit);
     }
 
     /** Caller holds the job. Its process is gone, so its disks are not written: the leases go back. */
-    private void shutOff(Domain domain, VirtualMachine vm) {
-        if (domain.vm() != vm) {
+    private void shutOff(Domain domain, Exit exit) {
+        if (domain.vm() != exit.vm()) {
             return; // destroyed, migrated away or started anew while this waited
         }
-        LOG.warn("domain {}: its VM ended on its own (killed or crashed): shut off (crashed)", domain.name());
+        DomainState.Reason reason = exit.process().shutDown() ? DomainState.Reason.SHUTDOWN : DomainState.Reason.CRASHED;
+        LOG.warn("domain {}: its VM ended on its own ({}): shut off ({})", domain.name(),
+                reason == DomainState.Reason.SHUTDOWN ? "shut down" : "killed or crashed", reason.display());
         try {
-            manager.deactivate(domain, DomainState.Reason.CRASHED);
+            manager.deactivate(domain, reason);
         } catch (IOException | RuntimeException e) {
             LOG.error("domain {}: cannot shut off the domain whose VM ended: {}", domain.name(), e.getMessage());
         }
+    }
+
+    /** A VM that ended, and its process capability, which says how. */
+    private record Exit(VirtualMachine vm, VmProcess process) {
     }
 }

@@ -40,6 +40,8 @@ class FakeVm implements VirtualMachine, VmProcess {
     volatile Runnable atSwitchOver;
     /** Its process ended on its own (killed, crashed): it answers nothing. */
     private volatile boolean exited;
+    /** It ended by shutting down (the guest powered off), not by a crash. */
+    private volatile boolean shutDown;
     private final List<Runnable> exitActions = new CopyOnWriteArrayList<>();
     /**
      * Its disks on storage other hosts may not share, as {@link DiskStorage} lists them (null: it offers no
@@ -75,6 +77,17 @@ class FakeVm implements VirtualMachine, VmProcess {
         exited = true;
         running = false;
         exitActions.forEach(Runnable::run);
+    }
+
+    /** Its process ends on its own by shutting down, as a QEMU whose guest powered off. */
+    void shutDownOnItsOwn() {
+        shutDown = true;
+        exitOnItsOwn();
+    }
+
+    @Override
+    public boolean shutDown() {
+        return shutDown;
     }
 
     @Override

@@ -11,8 +11,8 @@ import java.nio.file.Files;
 import org.junit.Test;
 
 /**
- * A VM whose process ends on its own (a QEMU killed or crashed): its domain is shut off (crashed), its leases go
- * back and it can start again, as libvirt's monitor EOF handler does; a migration that holds the domain ends first.
+ * A VM whose process ends on its own: its domain is shut off (crashed when killed or crashed, shutdown when it shut
+ * down), its leases go back and it can start again, as libvirt's monitor EOF handler does; a migration that holds the domain ends first.
  */
 public class VmExitTest {
     private static final String VM = "vm1";
@@ -36,6 +36,22 @@ public class VmExitTest {
         assertEquals(DomainState.Reason.CRASHED, domain.reason());
         assertNull("the disk lease of the VM that ended", d.leases.holder(DISK));
         assertFalse("its status file", Files.exists(d.source.stateDir.resolve("status/" + VM + ".xml")));
+        d.source.domains().start(VM);
+        d.source.assertRuns(VM, null);
+    }
+
+    /** A guest that powered itself off is shut off (shutdown), as libvirt tells a SHUTDOWN event from a crash. */
+    @Test
+    public void aDomainWhoseVmShutDownIsShutOffShutdownNotCrashed() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        Domain domain = d.source.domain(VM).orElseThrow();
+
+        d.source.vm(VM).shutDownOnItsOwn();
+
+        awaitShutOff(d.source, VM);
+        assertEquals(DomainState.Reason.SHUTDOWN, domain.reason());
+        assertNull("the disk lease of the VM that ended", d.leases.holder(DISK));
         d.source.domains().start(VM);
         d.source.assertRuns(VM, null);
     }

@@ -43,6 +43,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private final Object lifecycle = new Object();
     private volatile boolean gone;
     private volatile boolean spiceRelocated;
+    /** QEMU announced SHUTDOWN before it ended on its own (read once it had). */
+    private volatile boolean shutDown;
     private IncomingMigration listening; // guarded by lifecycle
 
     QemuVirtualMachine(QemuDomain domain, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
@@ -96,9 +98,15 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     public void onExit(Runnable action) {
         process.onExit(() -> {
             if (!gone) {
+                shutDown = qmp.announcedShutdown(settings.commandTimeoutMillis());
                 action.run();
             }
         });
+    }
+
+    @Override
+    public boolean shutDown() {
+        return shutDown;
     }
 
     /** QEMU's run state by name ({@code running}, {@code paused}, {@code inmigrate}, {@code postmigrate}, …). */

@@ -153,6 +153,22 @@ final class Qmp implements Closeable {
         }
     }
 
+    /**
+     * After QEMU ended: whether it announced {@code SHUTDOWN} before it closed its end (what it wrote is read here to
+     * that end, at most {@code timeoutMillis}), as libvirt's end-of-monitor handler tells a shutdown from a crash.
+     */
+    synchronized boolean announcedShutdown(long timeoutMillis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        try {
+            while (!closed && read(deadline, "the end of QMP", false) != null) {
+                // each event read is kept
+            }
+        } catch (HypervisorException e) {
+            // the end of the connection, or what QEMU wrote last was cut: the events kept so far tell
+        }
+        return events.stream().anyMatch(event -> "SHUTDOWN".equals(event.path("event").asText()));
+    }
+
     /** The events kept so far, oldest first, without removing them. */
     synchronized List<JsonNode> events() {
         return new ArrayList<>(events);

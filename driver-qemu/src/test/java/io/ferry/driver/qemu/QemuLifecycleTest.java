@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
@@ -122,6 +123,26 @@ public class QemuLifecycleTest {
 
         restarted = new QemuDriver("qemu", Guests.settings(state));
         assertEquals(Optional.empty(), restarted.reattach(spec, dir));
+    }
+
+    /**
+     * As libvirt's end-of-monitor handler: a QEMU that announced SHUTDOWN before it ended (SIGTERM: QEMU's "host-signal"
+     * shutdown, as for a guest that powered off) shut down; one that ended without a word (SIGKILL) crashed.
+     */
+    @Test
+    public void aQemuThatEndedOnItsOwnSaysWhetherItShutDown() throws Exception {
+        QemuVirtualMachine terminated = (QemuVirtualMachine) driver.boot(Guests.spec("terminated", 32, "0"), runDir());
+        QemuVirtualMachine killed = (QemuVirtualMachine) driver.boot(Guests.spec("killed", 32, "0"), runDir());
+        CompletableFuture<Boolean> terminatedShutDown = new CompletableFuture<>();
+        CompletableFuture<Boolean> killedShutDown = new CompletableFuture<>();
+        terminated.onExit(() -> terminatedShutDown.complete(terminated.shutDown()));
+        killed.onExit(() -> killedShutDown.complete(killed.shutDown()));
+
+        Guests.signal(terminated.process().pid(), "TERM");
+        Guests.signal(killed.process().pid(), "KILL");
+
+        assertTrue("SIGTERM: QEMU announced SHUTDOWN before it ended", terminatedShutDown.get(60, TimeUnit.SECONDS));
+        assertFalse("SIGKILL: QEMU ended without a word", killedShutDown.get(60, TimeUnit.SECONDS));
     }
 
     @Test
