@@ -69,9 +69,15 @@ final class OutgoingMigration {
                             + settings.progressTimeoutMillis() / 1000.0 + " s (transferred " + info.transferred()
                             + " bytes): cancelled");
                 }
-                if (info.status().equals("completed") && (pump == null || pump.awaitFinished(POLL_MILLIS))) {
-                    control.progress(stats);
-                    return stats;
+                if (info.status().equals("completed")) {
+                    if (pump == null || pump.awaitFinished(POLL_MILLIS)) {
+                        control.progress(stats);
+                        return stats;
+                    }
+                    if (!pump.isAlive()) { // QEMU is done, its bytes did not all go: nothing more will come
+                        throw new HypervisorException("migration of domain '" + vm.spec().name()
+                                + "' failed: the migration stream failed after QEMU completed: " + describe(pump.failure()));
+                    }
                 }
                 control.progress(stats);
             }
@@ -171,6 +177,10 @@ final class OutgoingMigration {
         } catch (HypervisorException | RuntimeException e) {
             failure.addSuppressed(e);
         }
+    }
+
+    private static String describe(Throwable failure) {
+        return failure == null ? "it ended early" : failure.getMessage() == null ? failure.toString() : failure.getMessage();
     }
 
     static long millis(long nanos) {

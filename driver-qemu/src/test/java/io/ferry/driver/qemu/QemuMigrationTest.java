@@ -11,6 +11,7 @@ import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationStats;
 import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -294,6 +295,35 @@ public class QemuMigrationTest {
                 () -> viaStreams(vms[0], vms[1], control, new Guests.Control()));
         assertTrue(e.getMessage(), e.getMessage().startsWith("migration of domain 'dies' failed"));
         assertSourceRunsOn(vms[0]);
+    }
+
+    /**
+     * Tunnelled, the pump's last write to the destination fails after QEMU reported completion (the guest paused,
+     * postmigrate): the job fails at once with the stream's error, not when the progress watchdog gives up, and
+     * the guest runs again.
+     */
+    @Test
+    public void aStreamFailingAfterQemuCompletedFailsAtOnceAndTheGuestRunsAgain() throws Exception {
+        QemuVirtualMachine src = (QemuVirtualMachine) source.boot(Guests.spec("lastwrite", MEMORY_MIB, "1M"),
+                tmp.newFolder().toPath());
+        OutputStream failsAtTheEnd = new OutputStream() {
+            @Override
+            public void write(int b) {
+            }
+
+            @Override
+            public void write(byte[] bytes, int offset, int length) {
+            }
+
+            @Override
+            public void flush() throws IOException {
+                throw new IOException("connection reset by the destination");
+            }
+        };
+        HypervisorException e = assertThrows(HypervisorException.class, () -> src.sendMemory(failsAtTheEnd, new Guests.Control()));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("migration of domain 'lastwrite' failed: the migration stream failed"));
+        assertTrue(e.getMessage(), e.getMessage().contains("connection reset by the destination"));
+        assertSourceRunsOn(src);
     }
 
     @Test
