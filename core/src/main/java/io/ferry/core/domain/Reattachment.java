@@ -29,7 +29,8 @@ final class Reattachment {
     private final DomainXml xml;
     private final StatusXml statusXml;
     private final VmExits exits;
-    private final Set<Domain> leasesPending = ConcurrentHashMap.newKeySet();
+    /** The re-attached domains waiting for the lock manager to take their leases, with the definition they ran. */
+    private final Map<Domain, DomainSpec> leasesPending = new ConcurrentHashMap<>();
     /** The definitions of VMs found gone whose leases wait for the lock manager to be given back. */
     private final Set<DomainSpec> releasesPending = ConcurrentHashMap.newKeySet();
 
@@ -160,7 +161,7 @@ final class Reattachment {
     /** The lock manager arrived: the VMs waiting for it take their leases, those found gone give theirs back. */
     void retakePendingLeases() {
         releasesPending.forEach(this::giveBackLeases);
-        for (Domain domain : List.copyOf(leasesPending)) {
+        for (Domain domain : List.copyOf(leasesPending.keySet())) {
             try {
                 domain.runJob("lease recovery", owner -> true, () -> {
                     retakeLeases(domain);
@@ -175,7 +176,9 @@ final class Reattachment {
     /**
      * A re-attached VM takes its leases again; if another host holds them now, it must not run here, nor ever on
      * their word that they are free again. A paused VM that gave them back takes none: its resume presents the
-     * state they were released with.
+     * state they were released with. One that ended or was destroyed before the lock manager came gives back what
+     * this host held for it from before the restart (nothing could start a domain here meanwhile: a start needs
+     * the lock manager).
      */
     private void retakeLeases(Domain domain) throws IOException {
         if (domain.releasedLeases() != null) {
@@ -183,11 +186,14 @@ final class Reattachment {
             return;
         }
         if (!manager.leases().ready()) {
-            leasesPending.add(domain);
+            leasesPending.put(domain, domain.live());
             return;
         }
-        leasesPending.remove(domain);
+        DomainSpec ran = leasesPending.remove(domain);
         if (!domain.isActive()) {
+            if (ran != null) {
+                giveBackLeases(ran);
+            }
             return;
         }
         try {

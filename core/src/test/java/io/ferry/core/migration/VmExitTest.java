@@ -72,6 +72,41 @@ public class VmExitTest {
     }
 
     /**
+     * A VM re-attached before the lock manager's bundle registered ends (or is destroyed) meanwhile: the leases its
+     * host held from before the restart go back once the lock manager comes; no host could take them otherwise.
+     */
+    @Test
+    public void aReattachedVmThatEndsBeforeTheLockManagerCameGivesItsLeasesBackWhenItComes() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.lockManagerLate = true;
+        d.source.restart();
+        d.source.assertRuns(VM, null);
+
+        d.source.vm(VM).exitOnItsOwn();
+        awaitShutOff(d.source, VM);
+        assertEquals("still held: only the lock manager can give it back", "source", d.leases.holder(DISK));
+        d.source.registerLockManager();
+
+        assertNull("the disk lease of the VM that ended", d.leases.holder(DISK));
+        d.destination.boot(VM); // another host can start it now
+        d.destination.assertRuns(VM, null);
+    }
+
+    @Test
+    public void aReattachedVmDestroyedBeforeTheLockManagerCameGivesItsLeasesBackWhenItComes() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.lockManagerLate = true;
+        d.source.restart();
+
+        d.source.domains().destroy(VM);
+        d.source.registerLockManager();
+
+        assertNull("the disk lease of the destroyed VM", d.leases.holder(DISK));
+    }
+
+    /**
      * The source's VM ends after Perform paused it: the migration owns the domain, and its outcome is its own. Here the
      * destination had not committed: the rollback cannot resume a VM that is gone, the migration ends ABORTED, then
      * the domain is shut off and its leases (taken back by the rollback) go.
