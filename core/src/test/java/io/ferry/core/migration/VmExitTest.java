@@ -77,11 +77,7 @@ public class VmExitTest {
      */
     @Test
     public void aReattachedVmThatEndsBeforeTheLockManagerCameGivesItsLeasesBackWhenItComes() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        d.source.boot(VM);
-        d.source.lockManagerLate = true;
-        d.source.restart();
-        d.source.assertRuns(VM, null);
+        TwoDaemons d = restartedBeforeItsLockManager();
 
         d.source.vm(VM).exitOnItsOwn();
         awaitShutOff(d.source, VM);
@@ -95,10 +91,7 @@ public class VmExitTest {
 
     @Test
     public void aReattachedVmDestroyedBeforeTheLockManagerCameGivesItsLeasesBackWhenItComes() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        d.source.boot(VM);
-        d.source.lockManagerLate = true;
-        d.source.restart();
+        TwoDaemons d = restartedBeforeItsLockManager();
 
         d.source.domains().destroy(VM);
         d.source.registerLockManager();
@@ -163,6 +156,16 @@ public class VmExitTest {
 
         d.source.assertRuns(VM, null);
         assertSame(d.source.vm(VM), d.source.domain(VM).orElseThrow().vm());
+    }
+
+    /** The source runs vm1, then restarts and re-attaches it before its lock manager registers. */
+    private static TwoDaemons restartedBeforeItsLockManager() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.lockManagerLate = true;
+        d.source.restart();
+        d.source.assertRuns(VM, null);
+        return d;
     }
 
     private static void awaitShutOff(TestHost host, String guest) throws InterruptedException {
