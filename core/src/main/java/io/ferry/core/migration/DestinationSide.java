@@ -214,11 +214,12 @@ final class DestinationSide {
             ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec,
                     Negotiation.requirePinned(in.pinned, m.sections, EnumSet.of(Phase.FINISH), 0));
             in.mandatory.addAll(performed.features());
-            m.eat(Phase.FINISH, local(in), performed);
+            // the definition is part of checking the cookie whole: refused, no section may have acted on the cookie
             Optional<Object> persistent = performed.value("persistent");
             if (persistent.isPresent()) {
                 definition = sameDomain(in, m.domains.parse(XmlWriter.write((Element) persistent.get())));
             }
+            m.eat(Phase.FINISH, local(in), performed);
         }
         if (definition == null && (in.flags.persistent() || in.flags.offline() && in.domain.persistent() == null)) {
             definition = in.spec; // as libvirt: without a definition in the cookie, the one the domain runs

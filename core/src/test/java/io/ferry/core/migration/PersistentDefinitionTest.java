@@ -4,12 +4,19 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.core.cookie.TestSections;
+import io.ferry.core.cookie.TextSection;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.Test;
 
 /** The persistent definition a migration brings ({@code --persistent}, offline): which one, and only the domain's. */
@@ -61,5 +68,54 @@ public class PersistentDefinitionTest {
         assertEquals(before, Files.readString(victim));
         assertEquals("/disks/victim.img", host.domain("victim").orElseThrow().persistent().disks().get(0).source());
         assertTrue("x is not defined", host.domain("x").isEmpty());
+    }
+
+    /**
+     * A Finish cookie whose definition is another domain's, or no domain definition at all, is refused before any
+     * section acts on it: a cookie is checked whole first (libvirt parses its {@code <domain>} with the rest of it),
+     * or the network section would write the port data of a migration Finish then refuses into this host's OVSDB.
+     */
+    @Test
+    public void aFinishCookieWithABadDefinitionIsRefusedBeforeAnySectionEatsIt() throws Exception {
+        TestHost host = new TestHost("destination", new Network(), null);
+        host.boot("victim");
+        List<String> eaten = new CopyOnWriteArrayList<>();
+        host.extraSections.add(TestSections.handle(new RecordingSection(eaten), "recorder", "recorder", Mandatory.NEVER,
+                List.of(Phase.PERFORM), List.of(Phase.FINISH)));
+        String header = "<qemu-migration><name>x</name><uuid>" + TestHost.uuid("x") + "</uuid><hostname>peer</hostname>"
+                + "<hostuuid>" + UUID.randomUUID() + "</hostuuid>";
+        String victims = TestHost.definition("victim");
+        String malformed = "<domain type='" + FakeHypervisor.TYPE + "'><name>x</name></domain>";
+        for (String definition : List.of(victims, malformed)) {
+            String id = UUID.randomUUID().toString();
+            String key = "k".repeat(40);
+            host.engine().prepare(new Messages.Prepare(id, key, MigrationFlags.parse("offline,persistent"), TestHost.definition("x"),
+                    header + "</qemu-migration>", List.of(new Messages.SectionVersion("persistent", "1.0"),
+                            new Messages.SectionVersion("recorder", "1.0")), null));
+
+            assertThrows(Exception.class, () -> host.engine().finish(new Messages.Finish(id, key, false,
+                    header + definition + "<recorder>port data</recorder></qemu-migration>")));
+
+            assertEquals("sections that ate the cookie of a Finish refused for " + definition, List.of(), eaten);
+        }
+    }
+
+    /** A section that notes each value it eats. */
+    private static final class RecordingSection extends TextSection {
+        private final List<String> eaten;
+
+        RecordingSection(List<String> eaten) {
+            this.eaten = eaten;
+        }
+
+        @Override
+        public Optional<String> bake(SectionContext context) {
+            return Optional.empty();
+        }
+
+        @Override
+        public void eat(SectionContext context, String value) {
+            eaten.add(value);
+        }
     }
 }
