@@ -11,8 +11,10 @@ import org.osgi.service.component.annotations.Reference;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -59,6 +61,7 @@ public class NetworkSection implements CookieSection<PortData> {
     @Override
     public PortData parse(Element fragment) throws CookieException {
         List<PortData.Interface> interfaces = new ArrayList<>();
+        Set<Integer> indexes = new HashSet<>();
         for (Node node = fragment.getFirstChild(); node != null; node = node.getNextSibling()) {
             if (!(node instanceof Element nic) || !nic.getTagName().equals("interface")) {
                 continue;
@@ -74,6 +77,10 @@ public class NetworkSection implements CookieSection<PortData> {
                 } catch (NumberFormatException e) {
                     throw new CookieException("malformed interface index '" + nic.getAttribute("index") + "' in migration data");
                 }
+            }
+            // each NIC once (libvirt writes each once): a NIC named over and over would cost an ovs-vsctl run each time
+            if (!indexes.add(index)) {
+                throw new CookieException("duplicate interface index " + index + " in migration data");
             }
             String portData = null;
             for (Node child = nic.getFirstChild(); child != null; child = child.getNextSibling()) {

@@ -68,6 +68,19 @@ public class NetworkSectionTest {
                 "<network><interface index='' vporttype='openvswitch'/></network>");
     }
 
+    /**
+     * Each NIC's port data comes once: a peer's cookie that names one NIC 50,000 times (about 3 MiB) would otherwise
+     * have the destination run ovs-vsctl 50,000 times on that NIC's port, on past the section's time limit.
+     */
+    @Test
+    public void anInterfaceIndexGivenTwiceIsRefused() {
+        String same = "<interface index='0' vporttype='openvswitch'><portdata>p</portdata></interface>";
+        assertRefused("duplicate interface index 0 in migration data", "<network>" + same.repeat(50_000) + "</network>");
+        assertRefused("duplicate interface index 1 in migration data",
+                "<network><interface vporttype='midonet'/><interface vporttype='openvswitch'/>"
+                        + "<interface index='1' vporttype='openvswitch'/></network>");
+    }
+
     @Test
     public void formatWritesIndexVportTypeAndPortData() {
         Element fragment = format(new PortData(List.of(new PortData.Interface(4, "openvswitch", "data"),

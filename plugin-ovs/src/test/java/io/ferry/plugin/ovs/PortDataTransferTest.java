@@ -4,8 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.testkit.Fragments;
 import io.ferry.testkit.TestSectionContext;
 import java.io.IOException;
 import java.util.List;
@@ -92,6 +94,19 @@ public class PortDataTransferTest {
                 new PortData.Interface(2, "midonet", null))));
         assertEquals(List.of(DB + "set Interface vnet-dst external_ids:PortData=\"a b\""), ovs.calls());
         assertEquals(List.of(), context.warn);
+    }
+
+    @Test
+    public void aCookieNamingOneNicOverAndOverRunsNoOvsVsctl() throws Exception {
+        NetworkSection section = new NetworkSection(ovs.db());
+        String fragment = "<network>" + "<interface index='0' vporttype='openvswitch'><portdata>p</portdata></interface>".repeat(100)
+                + "</network>";
+        try {
+            section.eat(new TestSectionContext().domain(domain(OVS0)), section.parse(Fragments.parse(fragment)));
+        } catch (CookieException refused) {
+            // refused whole, as it should be
+        }
+        assertEquals("ovs-vsctl runs", 0, ovs.calls().size());
     }
 
     @Test
