@@ -145,17 +145,24 @@ public class NetworkSection implements CookieSection<PortData> {
     }
 
     /**
-     * Destination, Finish (VM not yet resumed): writes each OVS NIC's port data on this host's interface of the
-     * NIC with the same index (the destination's definition may name its interfaces differently). In a check
-     * ({@link CheckOnly}) it writes nothing, and says what it would write where.
+     * Destination, Finish (VM not yet resumed): writes each OVS NIC's port data on the incoming VM's interface of the
+     * NIC with the same index (the destination's definition may name its interfaces differently). Without that VM
+     * (an offline migration) the domain has no port here, and nothing is written. In a check ({@link CheckOnly}),
+     * which has no VM, it writes nothing, and says what it would write where by the definition.
      */
     @Override
     public void eat(SectionContext context, PortData value) {
-        List<DomainSpec.Nic> nics = context.capability(DomainSpec.class).map(DomainSpec::nics).orElse(List.of());
         Optional<CheckOnly> check = context.capability(CheckOnly.class);
+        Optional<DomainSpec> here = check.isPresent() ? context.capability(DomainSpec.class)
+                : context.capability(VirtualMachine.class).map(VirtualMachine::spec);
+        List<DomainSpec.Nic> nics = here.map(DomainSpec::nics).orElse(List.of());
         for (PortData.Interface sent : value.interfaces()) {
             if (!OPENVSWITCH.equals(sent.vportType()) || sent.portData() == null) {
                 continue;
+            }
+            if (here.isEmpty() && check.isEmpty()) { // a port named by a definition alone may be another VM's, or the host's
+                context.warn("domain " + context.domainName() + " has no VM on this host: the port data of its interfaces is dropped");
+                return;
             }
             DomainSpec.Nic nic = nics.stream().filter(n -> n.index() == sent.index()).findFirst().orElse(null);
             OvsDb db = ovs;

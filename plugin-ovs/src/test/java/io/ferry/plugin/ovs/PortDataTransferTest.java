@@ -10,6 +10,7 @@ import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.testkit.Fragments;
 import io.ferry.testkit.TestSectionContext;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -36,6 +37,21 @@ public class PortDataTransferTest {
         return new DomainSpec("vm", UUID_, "sim", 16384, 1, List.of(), List.of(nics), List.of(), "<domain/>");
     }
 
+    /** The domain's VM on this host, running by {@code spec}. */
+    private static VirtualMachine running(DomainSpec spec) {
+        return (VirtualMachine) Proxy.newProxyInstance(PortDataTransferTest.class.getClassLoader(),
+                new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "spec" -> spec;
+                    case "capability" -> Optional.empty();
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    /** Finish's context on the destination of a live migration: the definition, and the incoming VM running by it. */
+    private static TestSectionContext arrived(DomainSpec spec) {
+        return new TestSectionContext().domain(spec).vm(running(spec));
+    }
+
     private static final DomainSpec.Nic OVS0 = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", null);
     private static final DomainSpec.Nic PLAIN1 = new DomainSpec.Nic(1, "bridge", null, "br1", null, null);
     private static final DomainSpec.Nic MIDONET2 = new DomainSpec.Nic(2, "ethernet", null, null, "midonet", "tap7");
@@ -53,13 +69,7 @@ public class PortDataTransferTest {
     public void bakeReadsTheRunningVmsInterfaceNotTheDestinationDefinitions() throws Exception {
         DomainSpec renamedForDestination = domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst"));
         TestSectionContext context = new TestSectionContext().domain(renamedForDestination);
-        context.vm((VirtualMachine) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("spec")) {
-                        return domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-src"));
-                    }
-                    throw new UnsupportedOperationException(method.getName());
-                }));
+        context.vm(running(domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-src"))));
         ovs.answer("p\n");
         new NetworkSection(ovs.db()).bake(context);
         assertEquals(List.of(DB + "--if-exists get Interface vnet-src external_ids:PortData"), ovs.calls());
@@ -89,7 +99,7 @@ public class PortDataTransferTest {
     @Test
     public void eatWritesPortDataOnTheInterfaceOfTheSameIndex() throws Exception {
         DomainSpec.Nic renamed = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst");
-        TestSectionContext context = new TestSectionContext().domain(domain(renamed, PLAIN1, MIDONET2));
+        TestSectionContext context = arrived(domain(renamed, PLAIN1, MIDONET2));
         new NetworkSection(ovs.db()).eat(context, new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"a b\""),
                 new PortData.Interface(2, "midonet", null))));
         assertEquals(List.of(DB + "set Interface vnet-dst external_ids:PortData=\"a b\""), ovs.calls());
@@ -102,11 +112,25 @@ public class PortDataTransferTest {
         String fragment = "<network>" + "<interface index='0' vporttype='openvswitch'><portdata>p</portdata></interface>".repeat(100)
                 + "</network>";
         try {
-            section.eat(new TestSectionContext().domain(domain(OVS0)), section.parse(Fragments.parse(fragment)));
+            section.eat(arrived(domain(OVS0)), section.parse(Fragments.parse(fragment)));
         } catch (CookieException refused) {
             // refused whole, as it should be
         }
         assertEquals("ovs-vsctl runs", 0, ovs.calls().size());
+    }
+
+    /**
+     * An offline migration has no VM here, so no port of its own: its definition's NIC names a port that is another
+     * VM's or nobody's (vnet-b, a running VM's), and a peer's port data must not be written there. libvirt relocates
+     * port data only for a VM that arrived live.
+     */
+    @Test
+    public void withoutTheDomainsVmHereNoPortDataIsWritten() throws Exception {
+        DomainSpec.Nic othersPort = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-b");
+        TestSectionContext offline = new TestSectionContext().domain(domain(othersPort));
+        new NetworkSection(ovs.db()).eat(offline, new PortData(List.of(new PortData.Interface(0, "openvswitch", "evil"))));
+        assertEquals("ovs-vsctl runs", List.of(), ovs.calls());
+        assertEquals(List.of("domain vm has no VM on this host: the port data of its interfaces is dropped"), offline.warn);
     }
 
     @Test
@@ -124,14 +148,14 @@ public class PortDataTransferTest {
     @Test
     public void aDestinationWithoutOvsForTheNicWarnsAndGoesOn() throws Exception {
         PortData sent = new PortData(List.of(new PortData.Interface(0, "openvswitch", "x"), new PortData.Interface(1, "openvswitch", "y")));
-        TestSectionContext noOvs = new TestSectionContext().domain(domain(OVS0, PLAIN1));
+        TestSectionContext noOvs = arrived(domain(OVS0, PLAIN1));
         new NetworkSection().eat(noOvs, sent);
         assertEquals(2, noOvs.warn.size());
-        TestSectionContext plainSecondNic = new TestSectionContext().domain(domain(OVS0, PLAIN1));
+        TestSectionContext plainSecondNic = arrived(domain(OVS0, PLAIN1));
         new NetworkSection(ovs.db()).eat(plainSecondNic, sent);
         assertEquals(1, plainSecondNic.warn.size());
         ovs.fail("ovs-vsctl: no row \"fedcf47dbdn0\" in table Interface\n");
-        TestSectionContext refused = new TestSectionContext().domain(domain(OVS0));
+        TestSectionContext refused = arrived(domain(OVS0));
         new NetworkSection(ovs.db()).eat(refused, sent);
         assertTrue(refused.warn.toString(), refused.warn.get(0).contains("no row"));
     }
