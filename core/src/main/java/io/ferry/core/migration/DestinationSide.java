@@ -217,7 +217,9 @@ final class DestinationSide {
             // the definition is part of checking the cookie whole: refused, no section may have acted on the cookie
             Optional<Object> persistent = performed.value("persistent");
             if (persistent.isPresent()) {
-                definition = sameDomain(in, m.domains.parse(XmlWriter.write((Element) persistent.get())));
+                DomainSpec brought = sameDomain(in, m.domains.parse(XmlWriter.write((Element) persistent.get())));
+                // as libvirt: checked always (older sources always send it), kept only if --persistent asked for it
+                definition = in.flags.persistent() ? brought : null;
             }
             m.eat(Phase.FINISH, local(in), performed);
         }

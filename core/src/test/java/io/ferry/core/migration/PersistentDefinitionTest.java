@@ -100,6 +100,30 @@ public class PersistentDefinitionTest {
         }
     }
 
+    /**
+     * A live migration without --persistent leaves the destination's own definition of the domain as it was, though
+     * the Perform cookie carries a {@code <domain>} (a source that always sends one, as older libvirt does, or a
+     * hostile one, here with another disk): libvirt keeps the cookie's definition only with VIR_MIGRATE_PERSIST_DEST.
+     */
+    @Test
+    public void withoutPersistentTheCookiesDefinitionDoesNotReplaceTheDestinations() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.domains().define(TestHost.definition(VM));
+        Path stored = d.destination.stateDir.resolve("domains/" + VM + ".xml");
+        String before = Files.readString(stored);
+        TwoDaemons.ByHand m = d.byHand(VM).prepare().perform();
+        String otherDisk = TestHost.definition(VM).replace("/disks/" + VM + ".img", "/etc/shadow");
+        m.performed = new Messages.Performed(m.performed.id(), m.performed.cookie().replace("</qemu-migration>",
+                otherDisk + "</qemu-migration>"));
+
+        m.confirm(false, m.finish().cookie());
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals(before, Files.readString(stored));
+        assertEquals("/disks/" + VM + ".img", d.destination.domain(VM).orElseThrow().persistent().disks().get(0).source());
+    }
+
     /** A section that notes each value it eats. */
     private static final class RecordingSection extends TextSection {
         private final List<String> eaten;
