@@ -162,6 +162,10 @@ final class DestinationSide {
                 if (!incoming.containsKey(in.id)) {
                     return records.settledFinish(request);
                 }
+                if (in.step().isCommitted()) {
+                    // recovery has it in hand (a restart after the commit): it runs here, whatever this Finish asks
+                    return new Finished(in.id, in.spec.name(), null, null);
+                }
                 if (request.cancelled()) {
                     String failure = in.failure;
                     abort(in, "cancelled by its driver");

@@ -4,8 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.MigrationFlags;
@@ -116,11 +118,7 @@ public class RecoveryTest {
     public void destinationKilledRightAfterTheCommitRunsTheGuestOnRestart() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
-        d.destination.journal.crashAfter = Step.COMMITTED;
-        assertThrows(Crash.class, run::finish);
-
-        d.destination.restart();
+        TwoDaemons.ByHand run = destinationKilledRightAfterTheCommit(d, TwoDaemons.LIVE);
         d.network.passes(1_000, d.destination);
         d.destination.assertRuns(VM, digest);
 
@@ -176,11 +174,7 @@ public class RecoveryTest {
     public void aPersistentMigrationWhoseDestinationIsKilledRightAfterTheCommitKeepsItsDefinition() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM, TwoDaemons.PERSISTENT).prepare().perform();
-        d.destination.journal.crashAfter = Step.COMMITTED;
-        assertThrows(Crash.class, run::finish);
-
-        d.destination.restart();
+        destinationKilledRightAfterTheCommit(d, TwoDaemons.PERSISTENT);
         d.network.passes(1_000, d.destination);
 
         d.destination.assertRuns(VM, digest);
@@ -276,5 +270,43 @@ public class RecoveryTest {
 
         d.destination.assertGone(VM);
         d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * Killed right after the commit: its recovery takes the migration in hand, and a cancelling Finish (a buggy or
+     * hostile driver's, out of order) gets the domain's job before recovery does (here: the test holds the job, and
+     * the Finish runs in it). The guest committed there runs there: its source stops its copy on that word.
+     */
+    @Test
+    public void aCancellingFinishThatOvertakesRecoveryLeavesTheCommittedGuestRunning() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = destinationKilledRightAfterTheCommit(d, TwoDaemons.PERSISTENT);
+        String id = run.begun.id();
+        Domain domain = d.destination.domain(VM).orElseThrow();
+
+        Thread recovery = new Thread(() -> d.network.passes(1_000, d.destination));
+        Finished cancelled = d.destination.domains().withJob(domain, "a job recovery waits for", id, () -> {
+            recovery.start();
+            while (d.destination.engine().incoming(id).isEmpty() && recovery.isAlive()) {
+                Thread.sleep(1); // until recovery has taken the migration in hand and waits for the job
+            }
+            return d.peer(d.destination).finish(new Finish(id, run.begun.key(), true, null));
+        });
+        recovery.join();
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals("the cancelling Finish is told the migration committed", VM, cancelled.domain());
+        assertTrue("the definition it brought is kept", d.destination.domain(VM).orElseThrow().persistent() != null);
+        assertEquals(Step.FINISHED, d.destination.journal.find(id).orElseThrow().step());
+    }
+
+    /** Begin, Prepare and Perform; the destination killed right after its commit record, and restarted. */
+    private static TwoDaemons.ByHand destinationKilledRightAfterTheCommit(TwoDaemons d, MigrationFlags flags) throws Exception {
+        TwoDaemons.ByHand run = d.byHand(VM, flags).prepare().perform();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        d.destination.restart();
+        return run;
     }
 }
