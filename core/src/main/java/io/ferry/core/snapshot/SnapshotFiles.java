@@ -167,7 +167,7 @@ public class SnapshotFiles implements SnapshotStore {
 
     /** Appends to the domain's log; returns its new sound length. Forgets what it knew on failure: the log is read anew. */
     private long append(UUID domain, Names known, Snapshot snapshot, String current) throws IOException {
-        Path dir = Files.createDirectories(root.resolve(domain.toString()));
+        Path dir = domainDirectory(domain);
         try {
             SnapshotLog.append(dir.resolve(SnapshotLog.FILE), known.logBytes, snapshot, current);
             return Files.size(dir.resolve(SnapshotLog.FILE));
@@ -226,13 +226,13 @@ public class SnapshotFiles implements SnapshotStore {
         }
         UUID domain = stagedDomain(migrationId, dir);
         String current = stagedCurrent(migrationId, dir);
-        Path target = Files.createDirectories(root.resolve(domain.toString()));
+        Path target = domainDirectory(domain);
         Path pack = target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX);
         List<String> arrived = null;
         if (Files.exists(dir.resolve(PACK))) { // else moved before a crash
             arrived = requireWhole(migrationId, dir.resolve(PACK)); // synced when staged
             Files.move(dir.resolve(PACK), pack, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            syncDirectory(target);
+            sync.force(target);
         } else if (!Files.exists(pack)) {
             throw incomplete(migrationId, dir.resolve(PACK) + " is missing");
         }
@@ -246,6 +246,19 @@ public class SnapshotFiles implements SnapshotStore {
         Files.deleteIfExists(dir.resolve(CURRENT));
         Files.deleteIfExists(dir.resolve(DOMAIN)); // the last of the files: a repeat finds it, or nothing left to do
         delete(dir);
+    }
+
+    /**
+     * The domain's directory, made if it is new, and then its name synced into the store: what is synced inside it
+     * (a first snapshot's log, a first arrival's pack) would not outlive a power cut that took the directory's name.
+     */
+    private Path domainDirectory(UUID domain) throws IOException {
+        Path dir = root.resolve(domain.toString());
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir);
+            sync.force(root);
+        }
+        return dir;
     }
 
     private static UUID stagedDomain(String migrationId, Path dir) throws IOException {

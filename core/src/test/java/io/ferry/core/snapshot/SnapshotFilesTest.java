@@ -326,6 +326,32 @@ public class SnapshotFilesTest {
                 ".staging/m7/domain 36 bytes", ".staging/m7/current 1 bytes", ".staging/m7/", ".staging/", "/"), synced);
     }
 
+    /**
+     * A domain's first snapshot made here, or its first arrival, lands in a directory new to the store: its name is
+     * synced into the store before the journal or the operator is told the snapshots are stored.
+     */
+    @Test
+    public void aDomainsNewSnapshotDirectoryIsSyncedIntoTheStoreOnce() throws Exception {
+        Path snapshots = folder.getRoot().toPath().resolve("snapshots");
+        List<String> synced = new ArrayList<>();
+        SnapshotFiles store = new SnapshotFiles(folder.getRoot().toPath(), HardenedXmlParser.DEFAULT_MAX_BYTES,
+                HardenedXmlParser.DEFAULT_MAX_DEPTH, path -> synced.add(snapshots.relativize(path) + (Files.isDirectory(path) ? "/" : "")));
+        store.stage("m10", DOMAIN, List.of(snapshot("a", null)), "a");
+        synced.clear();
+
+        store.commit("m10");
+        assertEquals("the store, which gained the domain's directory, then the directory, which gained the pack",
+                List.of("/", DOMAIN + "/"), synced);
+
+        UUID other = UUID.fromString("00000000-0000-4000-8000-0000000000d2");
+        synced.clear();
+        store.add(other, snapshot("b", null));
+        assertEquals("the store, which gained the domain's directory", List.of("/"), synced);
+        synced.clear();
+        store.add(other, snapshot("c", "b"));
+        assertEquals("nothing new in the store", List.of(), synced);
+    }
+
     /** What a power cut may leave of an unsynced staging is refused at its commit, not committed as no snapshots. */
     @Test
     public void aStagingMissingAFileFailsItsCommitNamingTheFileAndCommitsNothing() throws Exception {
