@@ -3,6 +3,9 @@ package io.ferry.core.migration;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,6 +18,8 @@ final class CommittedArrival {
     private static final Logger LOG = LoggerFactory.getLogger(CommittedArrival.class);
 
     private final Migrations m;
+    /** By domain UUID: the arrivals committed here whose definition or snapshots could not be stored yet. */
+    private final Map<UUID, Incoming> unstored = new ConcurrentHashMap<>();
 
     CommittedArrival(Migrations migrations) {
         this.m = migrations;
@@ -42,14 +47,46 @@ final class CommittedArrival {
                 LOG.error(note);
             }
         }
+        String staged = store(in);
+        if (staged != null) {
+            LOG.error(staged);
+            note = note == null ? staged : note + "; " + staged;
+        }
+        m.hooks.end(in.spec.name(), "destination", in.spec.xml());
+        return note;
+    }
+
+    /**
+     * Before {@code domain} migrates on (its Begin, under its job): what its arrival here could not store is stored
+     * now. Refused while it cannot be: snapshots still staged would not travel with the guest, and would be
+     * committed here at the next start, for a guest gone.
+     */
+    void requireStored(Domain domain) throws MigrationException {
+        Incoming in = unstored.get(domain.uuid());
+        if (in == null) {
+            return;
+        }
+        String staged = store(in);
+        if (staged != null) {
+            throw new MigrationException("cannot migrate domain " + domain.name() + " on before what migration " + in.id
+                    + " brought is stored: " + staged);
+        }
+    }
+
+    /**
+     * Moves the staged definition and snapshots into place and records FINISHED; returns what could not be stored
+     * (it stays staged, the migration COMMITTED), or null. After the resume: the guest's downtime does not wait for
+     * a rename and its sync, nor for writing thousands of snapshots.
+     */
+    private String store(Incoming in) {
         String staged = null;
-        try { // after the resume, as the snapshots: the guest's downtime does not wait for a rename and its sync
+        try {
             m.domains.installIncomingDefinition(in.id);
         } catch (Exception e) {
             staged = "the destination could not store the definition of " + in.spec.name() + " (" + e.getMessage()
                     + "): it stays staged there and is stored again when the daemon restarts";
         }
-        try { // after the resume: writing thousands of snapshot files must not lengthen the guest's downtime
+        try {
             m.snapshots.commit(in.id);
         } catch (Exception e) {
             String trouble = "the snapshots of " + in.spec.name() + " arrived but could not be committed (" + e.getMessage()
@@ -57,17 +94,16 @@ final class CommittedArrival {
             staged = staged == null ? trouble : staged + "; " + trouble;
         }
         if (staged != null) {
-            LOG.error(staged);
-            note = note == null ? staged : note + "; " + staged;
-        } else {
-            try {
-                in.moveTo(Step.FINISHED, m.journal);
-            } catch (Exception e) {
-                LOG.error("cannot record the end of migration {} (recovery repeats its last steps): {}", in.id, e.getMessage());
-            }
+            unstored.put(in.spec.uuid(), in);
+            return staged;
         }
-        m.hooks.end(in.spec.name(), "destination", in.spec.xml());
-        return note;
+        unstored.remove(in.spec.uuid(), in);
+        try {
+            in.moveTo(Step.FINISHED, m.journal);
+        } catch (Exception e) {
+            LOG.error("cannot record the end of migration {} (recovery repeats its last steps): {}", in.id, e.getMessage());
+        }
+        return null;
     }
 
     /**

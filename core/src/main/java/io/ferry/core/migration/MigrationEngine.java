@@ -67,8 +67,8 @@ public final class MigrationEngine {
             Journal journal, Hooks hooks, SnapshotStore snapshots, Peers peers, LongSupplier clock, Timing timing,
             Executor background, Set<Integer> protocols, Supplier<String> selfUri, SSLContext tls) {
         this.m = new Migrations(settings, bakery, domains, sections, journal, hooks, snapshots, peers, clock, timing, tls);
-        this.source = new SourceSide(m);
         this.destination = new DestinationSide(m);
+        this.source = new SourceSide(m, destination.committed);
         this.settlement = new Settlement(m, source);
         this.recovery = new Recovery(m, source, destination, settlement, background);
         this.protocols = Set.copyOf(protocols);

@@ -44,10 +44,13 @@ final class SourceSide {
     private final Migrations m;
     private final OutgoingMemory memory;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
+    /** What the domains' arrivals here could not store yet, stored before they migrate on. */
+    private final CommittedArrival arrivals;
 
-    SourceSide(Migrations migrations) {
+    SourceSide(Migrations migrations, CommittedArrival arrivals) {
         this.m = migrations;
         this.memory = new OutgoingMemory(migrations);
+        this.arrivals = arrivals;
     }
 
     Begun begin(Begin request) throws Exception {
@@ -58,6 +61,7 @@ final class SourceSide {
         String id = UUID.randomUUID().toString();
         String key = DataChannel.newToken();
         return m.domains.withJob(domain, "migration begin", () -> {
+            arrivals.requireStored(domain); // first: the definition it brought, and its snapshots, go along
             boolean offline = request.flags().offline();
             if (offline && (domain.persistent() == null || !request.flags().persistent())) {
                 throw new MigrationException("offline migration requires a persistent domain and --persistent");

@@ -7,6 +7,8 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.domain.DomainState;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
@@ -26,9 +28,7 @@ public class AfterTheCommitTest {
     public void snapshotsThatCannotBeCommittedAreNamedInFinishAndCommittedAtTheNextStart() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        d.destination.snapshots.failCommit = true;
-
-        Finished finished = d.migrate(VM);
+        Finished finished = migrateWithSnapshotsThatCannotBeCommitted(d);
 
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
@@ -48,6 +48,33 @@ public class AfterTheCommitTest {
     }
 
     /**
+     * A guest whose arrived snapshots could not be committed migrates on before the daemon restarts: its Begin stores
+     * them first, and is refused while it cannot; else they stayed behind, staged on a host the guest left, missing
+     * from the hierarchy it takes along (and committed there at the next start, for a guest long gone).
+     */
+    @Test
+    public void aGuestMigratesOnOnlyOnceTheSnapshotsItsArrivalLeftStagedAreCommitted() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Finished arrived = migrateWithSnapshotsThatCannotBeCommitted(d);
+        Messages.Migrate back = new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0);
+
+        ChannelException refused = assertThrows(ChannelException.class,
+                () -> d.driver().run(d.peer(d.destination), d.peer(d.source), back));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot migrate domain vm1 on before what migration "
+                + arrived.id() + " brought is stored: the snapshots of vm1 arrived but could not be committed (No space left on device)"));
+        d.destination.assertRuns(VM, digest);
+
+        d.destination.snapshots.failCommit = false; // room again
+        d.driver().run(d.peer(d.destination), d.peer(d.source), back);
+
+        assertTrue("the guest migrated on without the snapshots its arrival left staged",
+                d.destination.snapshots.committed.contains(arrived.id()));
+        assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
      * A guest paused since it arrived (a restarted daemon pauses one whose leases it cannot take back) is not
      * resumed by the next start's post-commit steps.
      */
@@ -55,8 +82,7 @@ public class AfterTheCommitTest {
     public void theNextStartDoesNotResumeAGuestPausedSince() throws Exception {
         TwoDaemons d = new TwoDaemons();
         d.source.boot(VM);
-        d.destination.snapshots.failCommit = true;
-        Finished finished = d.migrate(VM);
+        Finished finished = migrateWithSnapshotsThatCannotBeCommitted(d);
         var arrived = d.destination.domain(VM).orElseThrow();
         arrived.vm().pause();
         d.destination.domains().setState(arrived, DomainState.PAUSED, DomainState.Reason.USER);
@@ -98,5 +124,11 @@ public class AfterTheCommitTest {
 
         assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
         assertEquals(Step.FINISHED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
+    }
+
+    /** Migrates the guest to a destination whose snapshot commit fails like a full disk. */
+    private static Finished migrateWithSnapshotsThatCannotBeCommitted(TwoDaemons d) throws Exception {
+        d.destination.snapshots.failCommit = true;
+        return d.migrate(VM);
     }
 }
