@@ -1,4 +1,7 @@
-/* Ferry's test guest: records its status at a fixed address and dirties a working set forever (status.h). */
+/*
+ * Ferry's test guest: records its status at a fixed address and dirties a working set until its power button is
+ * pressed (status.h).
+ */
 #include "status.h"
 
 #define MULTIBOOT_BOOTLOADER_MAGIC 0x2BADB002u
@@ -40,6 +43,51 @@ static unsigned int working_set_kib(const char *cmdline) {
     return 0;
 }
 
+static void outw(unsigned short port, unsigned short value) {
+    __asm__ volatile("outw %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static unsigned short inw(unsigned short port) {
+    unsigned short value;
+    __asm__ volatile("inw %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+static void outl(unsigned short port, unsigned int value) {
+    __asm__ volatile("outl %0, %1" : : "a"(value), "Nd"(port));
+}
+
+static unsigned int inl(unsigned short port) {
+    unsigned int value;
+    __asm__ volatile("inl %1, %0" : "=a"(value) : "Nd"(port));
+    return value;
+}
+
+#define PIIX4_PM_CONFIG 0x80000B00u /* PCI configuration of 00:01.3, the PIIX4 power management function */
+#define PIIX4_PM_ID 0x71138086u
+#define ACPI_POWER_BUTTON 0x0100u /* PM1 status and enable: PWRBTN */
+#define ACPI_SLEEP_ENABLE 0x2000u /* PM1 control: SLP_EN; sleep type 0 is soft off (S5) on QEMU's PIIX4 */
+
+static unsigned int pci_config(unsigned int function, unsigned int reg) {
+    outl(0xCF8, function | reg);
+    return inl(0xCFC);
+}
+
+/* The ACPI PM1 event block's I/O base, which the firmware set (0 without a PIIX4: no power button then). */
+static unsigned short acpi_pm_base(void) {
+    if (pci_config(PIIX4_PM_CONFIG, 0x00) != PIIX4_PM_ID) {
+        return 0;
+    }
+    return (unsigned short) (pci_config(PIIX4_PM_CONFIG, 0x40) & 0xFFC0u);
+}
+
+/* The power button was pressed (QMP system_powerdown): the guest turns itself off, as an OS's ACPI handler does. */
+static void power_off_if_asked(unsigned short pm_base) {
+    if (pm_base != 0 && (inw(pm_base) & ACPI_POWER_BUTTON)) {
+        outw(pm_base + 4, ACPI_SLEEP_ENABLE);
+    }
+}
+
 void guest_main(unsigned int magic, const struct multiboot_info *info) {
     volatile struct ferry_status *status = (volatile struct ferry_status *) FERRY_STATUS_ADDR;
     unsigned int ram_kib = 0;
@@ -70,6 +118,10 @@ void guest_main(unsigned int magic, const struct multiboot_info *info) {
     if (pages == 0) {
         return; /* idle: halts with interrupts off */
     }
+    unsigned short pm_base = acpi_pm_base();
+    if (pm_base != 0) {
+        outw(pm_base + 2, ACPI_POWER_BUTTON); /* PM1 enable: the button sets its status bit */
+    }
     unsigned long long writes = 0;
     for (unsigned long long pass = 0;; pass++) {
         unsigned int offset = (unsigned int) (pass % 512) * 8;
@@ -80,5 +132,6 @@ void guest_main(unsigned int magic, const struct multiboot_info *info) {
             status->writes = writes;
         }
         status->passes = pass + 1;
+        power_off_if_asked(pm_base);
     }
 }

@@ -15,6 +15,8 @@
  * byte offset ((P % 512) * 8) of the page, so after 512 sweeps every page is full of distinct values.
  * The kernel command line (-append) sets the working set: "working-set=N" with N in KiB, or with a
  * K, M or G suffix; it is capped to the RAM above FERRY_WORKING_SET_ADDR.
+ * A guest with a working set powers itself off (ACPI S5) at the end of the sweep during which its power button was
+ * pressed (QMP system_powerdown), as an OS does; an idle guest halts and never reads the button.
  */
 #ifndef FERRY_GUEST_STATUS_H
 #define FERRY_GUEST_STATUS_H

@@ -145,6 +145,20 @@ public class QemuLifecycleTest {
         assertFalse("SIGKILL: QEMU ended without a word", killedShutDown.get(60, TimeUnit.SECONDS));
     }
 
+    /** The guest powers itself off when its power button is pressed (ACPI): QEMU announced SHUTDOWN, then ended. */
+    @Test
+    public void aGuestThatPoweredOffShutDown() throws Exception {
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("poweroff", 32, "1M"), runDir());
+        assertTrue("the guest booted and writes its working set", Guests.eventually(() -> Guests.status(vm, state).passes() > 0));
+        CompletableFuture<Boolean> shutDown = new CompletableFuture<>();
+        vm.onExit(() -> shutDown.complete(vm.shutDown()));
+
+        vm.execute("system_powerdown", null);
+
+        assertTrue("QEMU announced the guest's shutdown before it ended", shutDown.get(60, TimeUnit.SECONDS));
+        assertFalse(vm.process().isAlive());
+    }
+
     @Test
     public void destroyKillsAQemuThatDoesNotQuit() throws Exception {
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("stuck", 32, "0"), runDir());
