@@ -88,6 +88,18 @@ final class QemuProcess {
         }
     }
 
+    /**
+     * Once our child has ended: whether it exited as QEMU does after an orderly shutdown (status 0: the guest powered
+     * off, or QEMU was told to quit or got SIGTERM), not killed by a signal or failing. Empty for a re-attached
+     * process, whose status only init sees.
+     */
+    Optional<Boolean> exitedCleanly() {
+        if (child == null || child.isAlive()) {
+            return Optional.empty();
+        }
+        return Optional.of(child.exitValue() == 0);
+    }
+
     long pid() {
         return pid;
     }

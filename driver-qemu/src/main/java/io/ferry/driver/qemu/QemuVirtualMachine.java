@@ -94,14 +94,19 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         return new SharedStorage(sharedPaths.get(), SharedStorage.FileSystemType.OF_THIS_HOST).unshared(domain.disks());
     }
 
+    /**
+     * How QEMU ended is told by its exit status when it is this daemon's child (QEMU may exit before its monitor sent
+     * the SHUTDOWN event), else by that event if it came. On a thread of the driver's: reading what QEMU wrote last
+     * must not hold the JDK's process reaper.
+     */
     @Override
     public void onExit(Runnable action) {
-        process.onExit(() -> {
+        process.onExit(() -> exits.execute(() -> {
             if (!gone) {
-                shutDown = qmp.announcedShutdown(settings.commandTimeoutMillis());
+                shutDown = process.exitedCleanly().orElseGet(() -> qmp.announcedShutdown(settings.commandTimeoutMillis()));
                 action.run();
             }
-        });
+        }));
     }
 
     @Override
