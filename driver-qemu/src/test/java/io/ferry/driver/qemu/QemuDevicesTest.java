@@ -2,9 +2,11 @@ package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,13 +27,11 @@ import org.junit.rules.TemporaryFolder;
  * NIC, disks (raw and qcow2), and graphics servers whose ports the VM reports.
  */
 public class QemuDevicesTest {
-    private static final Path SCHEMA = Path.of("/usr/share/openvswitch/vswitch.ovsschema");
-
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
     private final String suffix = Integer.toString(ThreadLocalRandom.current().nextInt(1000, 9999));
-    private final List<Process> servers = new ArrayList<>();
+    private TestOvsdb ovsdb;
     private final List<String> links = new ArrayList<>();
     private Path state;
     private QemuDriver driver;
@@ -49,29 +49,46 @@ public class QemuDevicesTest {
         for (String link : links) {
             run("ip", "link", "del", link);
         }
-        for (Process server : servers) {
-            server.destroy();
-            server.waitFor(10, TimeUnit.SECONDS);
+        if (ovsdb != null) {
+            ovsdb.close();
         }
     }
 
     @Test
     public void anOpenvswitchNicIsAPortOfItsBridgeWhileTheVmExists() throws Exception {
-        String db = ovsdbServer();
-        run("ovs-vsctl", "--db=" + db, "--no-wait", "add-br", "br0");
-        driver = new QemuDriver("qemu", settings(db));
+        ovsdb = TestOvsdb.start(tmp.newFolder("ovs").toPath());
+        ovsdb.vsctl("add-br", "br0");
+        driver = new QemuDriver("qemu", settings(ovsdb.db()));
         String tap = "fqovs" + suffix;
         String nic = "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/>"
                 + "<target dev='" + tap + "'/><model type='virtio'/></interface>";
         DomainSpec spec = Guests.spec(Guests.xml("ovs", UUID.randomUUID(), 32, "0", nic));
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(spec, tmp.newFolder().toPath());
 
-        assertEquals(tap, run("ovs-vsctl", "--db=" + db, "--no-wait", "list-ports", "br0"));
-        assertEquals("\"" + spec.uuid() + "\"", run("ovs-vsctl", "--db=" + db, "--no-wait", "get", "Interface", tap,
-                "external_ids:vm-uuid"));
+        assertEquals(tap, ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + spec.uuid() + "\"", ovsdb.vsctl("get", "Interface", tap, "external_ids:vm-uuid"));
         assertTrue("QEMU made the tap", run("ip", "link", "show", tap).contains(tap));
         vm.destroy();
-        assertEquals("", run("ovs-vsctl", "--db=" + db, "--no-wait", "list-ports", "br0"));
+        assertEquals("", ovsdb.vsctl("list-ports", "br0"));
+    }
+
+    @Test
+    public void aVmNamingAnotherVmsPortFailsToStartAndLeavesThePortToItsOwner() throws Exception {
+        ovsdb = TestOvsdb.start(tmp.newFolder("ovs").toPath());
+        String tap = "fqown" + suffix;
+        UUID owner = UUID.randomUUID();
+        ovsdb.vsctl("add-br", "br0", "--", "add-port", "br0", tap, "--", "set", "Interface", tap,
+                "external_ids:vm-uuid=" + owner); // a VM of another daemon on this host, or whose tap has gone
+        driver = new QemuDriver("qemu", settings(ovsdb.db()));
+        String nic = "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/>"
+                + "<target dev='" + tap + "'/><model type='virtio'/></interface>";
+        DomainSpec spec = Guests.spec(Guests.xml("intruder", UUID.randomUUID(), 32, "0", nic));
+
+        HypervisorException e = assertThrows(HypervisorException.class, () -> driver.boot(spec, tmp.newFolder().toPath()));
+        assertTrue(e.getMessage(), e.getMessage().contains(tap) && e.getMessage().contains(owner.toString()));
+        assertEquals(List.of(), driver.vms());
+        assertEquals(tap, ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + owner + "\"", ovsdb.vsctl("get", "Interface", tap, "external_ids:vm-uuid"));
     }
 
     @Test
@@ -121,25 +138,10 @@ public class QemuDevicesTest {
         assertTrue(listeners.get(1).port() > 0);
     }
 
-    private QemuSettings settings(String ovsdb) {
+    private QemuSettings settings(String db) {
         QemuSettings base = Guests.settings(state);
         return new QemuSettings(base.emulator(), base.firstPort(), base.lastPort(), base.progressTimeoutMillis(),
-                base.quitTimeoutMillis(), base.commandTimeoutMillis(), base.logDir(), ovsdb);
-    }
-
-    /** A real ovsdb-server on a fresh database; returns its {@code unix:} address. */
-    private String ovsdbServer() throws Exception {
-        assertTrue("Open vSwitch's schema " + SCHEMA + " is missing (apt-get install openvswitch-switch)",
-                Files.isReadable(SCHEMA));
-        Path dir = tmp.newFolder("ovs").toPath();
-        run("ovsdb-tool", "create", dir.resolve("conf.db").toString(), SCHEMA.toString());
-        Path socket = dir.resolve("db.sock");
-        servers.add(new ProcessBuilder("ovsdb-server", dir.resolve("conf.db").toString(), "--remote=punix:" + socket,
-                "--unixctl=" + dir.resolve("ctl"), "--pidfile=" + dir.resolve("pid"))
-                .redirectErrorStream(true).redirectOutput(dir.resolve("out").toFile()).start());
-        assertTrue("ovsdb-server listens", Guests.eventually(() -> Files.exists(socket)));
-        run("ovs-vsctl", "--db=unix:" + socket, "--no-wait", "init");
-        return "unix:" + socket;
+                base.quitTimeoutMillis(), base.commandTimeoutMillis(), base.logDir(), db);
     }
 
     /** Runs a host command to its end; returns its output without the final line end. */

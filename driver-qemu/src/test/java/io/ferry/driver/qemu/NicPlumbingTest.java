@@ -1,0 +1,92 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.util.List;
+import java.util.UUID;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * An openvswitch NIC's port is its VM's ({@code external_ids:vm-uuid}) in a real ovsdb-server: a VM whose
+ * definition names another VM's interface (a peer's Prepare can) neither takes the port over nor removes it.
+ */
+public class NicPlumbingTest {
+    private static final String TAP = "vnet-a";
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+    private TestOvsdb ovsdb;
+    private NicPlumbing plumbing;
+    private final QemuDomain vmA = domain("a", UUID.randomUUID());
+    private final QemuDomain vmB = domain("b", UUID.randomUUID());
+
+    @Before
+    public void plugA() throws Exception {
+        ovsdb = TestOvsdb.start(tmp.newFolder("ovs").toPath());
+        ovsdb.vsctl("add-br", "br0");
+        plumbing = new NicPlumbing(ovsdb.db());
+        plumbing.plug(vmA);
+    }
+
+    @After
+    public void stopOvsdb() throws Exception {
+        ovsdb.close();
+    }
+
+    private static QemuDomain domain(String name, UUID uuid) {
+        DomainSpec spec = new DomainSpec(name, uuid, "qemu", 32 * 1024, 1, List.of(), List.of(), List.of(), "<domain/>");
+        QemuDomain.Nic nic = new QemuDomain.Nic(0, "bridge", null, "br0", true, TAP, "virtio", null);
+        return new QemuDomain(spec, "x86_64", "pc", null, null, null, null, null, List.of(), List.of(nic), List.of(), null);
+    }
+
+    private String owner() throws Exception {
+        return ovsdb.vsctl("get", "Interface", TAP, "external_ids:vm-uuid");
+    }
+
+    @Test
+    public void anotherVmsInterfaceIsRefusedAndKeepsItsOwner() throws Exception {
+        HypervisorException e = assertThrows(HypervisorException.class, () -> plumbing.plug(vmB));
+        assertEquals("cannot plug interface 0 of domain 'b' into bridge br0: Open vSwitch interface " + TAP
+                + " exists and is another VM's (external_ids:vm-uuid=" + vmA.spec().uuid() + ")", e.getMessage());
+        assertEquals(TAP, ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + vmA.spec().uuid() + "\"", owner());
+    }
+
+    @Test
+    public void theUnplugOfAVmThatDidNotStartLeavesAnotherVmsPort() throws Exception {
+        List<String> problems = plumbing.unplug(vmB); // as after B's QEMU failed: its tap was busy
+        assertEquals(TAP, ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + vmA.spec().uuid() + "\"", owner());
+        assertEquals(problems.toString(), 1, problems.size());
+        assertTrue(problems.get(0), problems.get(0).contains(TAP) && problems.get(0).contains(vmA.spec().uuid().toString()));
+
+        assertEquals(List.of(), plumbing.unplug(vmA));
+        assertEquals("", ovsdb.vsctl("list-ports", "br0"));
+    }
+
+    @Test
+    public void aPortOfNoVmIsRefusedAndLeftInPlace() throws Exception {
+        ovsdb.vsctl("remove", "Interface", TAP, "external_ids", "vm-uuid"); // as if the host's own port
+        HypervisorException e = assertThrows(HypervisorException.class, () -> plumbing.plug(vmA));
+        assertTrue(e.getMessage(), e.getMessage().endsWith("exists and is no VM's (no external_ids:vm-uuid: a port of the"
+                + " host or an operator)"));
+        assertEquals(1, plumbing.unplug(vmA).size());
+        assertEquals(TAP, ovsdb.vsctl("list-ports", "br0"));
+    }
+
+    @Test
+    public void theVmsOwnPortIsPluggedAgain() throws Exception {
+        plumbing.plug(vmA); // a re-plug: a restarted start, a re-attach
+        assertEquals("\"" + vmA.spec().uuid() + "\"", owner());
+        assertEquals(List.of(), plumbing.unplug(vmA));
+        assertEquals(List.of(), plumbing.unplug(vmA)); // a port already gone is no problem
+    }
+}
