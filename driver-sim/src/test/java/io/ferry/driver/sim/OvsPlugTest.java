@@ -10,21 +10,24 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.process.BoundedProcessRunner;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.UUID;
+import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** openvswitch NICs are plugged into their bridge when a VM starts or arrives, and unplugged when it goes. */
+/**
+ * openvswitch NICs are plugged into their bridge in a real ovsdb-server when a VM starts or arrives, and
+ * unplugged when it goes; a port is its VM's ({@code external_ids:vm-uuid}): a VM whose definition names another
+ * VM's interface (a peer's Prepare can) neither takes the port over nor removes it.
+ */
 public class OvsPlugTest {
-    private static final UUID UUID_ = UUID.fromString("0a1b2c3d-0000-4000-8000-000000000001");
-    private static final String DB = "--db=unix:/run/ovs.sock --no-wait --timeout=5 ";
+    private static final UUID UUID_A = UUID.fromString("0a1b2c3d-0000-4000-8000-000000000001");
+    private static final UUID UUID_B = UUID.fromString("0b1b2c3d-0000-4000-8000-000000000002");
     /** What the core offers the driver in a framework; one for the whole test run, as a daemon has one. */
     private static final ProcessRunner PROCESSES = new BoundedProcessRunner();
 
@@ -33,61 +36,103 @@ public class OvsPlugTest {
     @Rule
     public final TestHypervisor sim = new TestHypervisor();
     private final SimHypervisor hypervisor = sim.hypervisor;
-    private Path calls;
-    private Path fail;
+    private TestOvsdb ovsdb;
 
     @Before
-    public void fakeOvsVsctl() throws Exception {
-        Path dir = tmp.newFolder("bin").toPath();
-        calls = dir.resolve("calls");
-        fail = dir.resolve("fail");
-        Path program = Files.writeString(dir.resolve("ovs-vsctl"), "#!/bin/sh\necho \"$*\" >> " + calls
-                + "\nif [ -f " + fail + " ]; then echo 'ovs-vsctl: no bridge named br9' >&2; exit 1; fi\n");
-        Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
-        hypervisor.useOvs(new OvsPorts(PROCESSES, program.toString(), "unix:/run/ovs.sock"));
+    public void startOvsdb() throws Exception {
+        ovsdb = TestOvsdb.start(PROCESSES, tmp.newFolder("ovs").toPath());
+        ovsdb.vsctl("add-br", "br0");
+        hypervisor.useOvs(OvsPorts.of(PROCESSES, ovsdb.db()));
     }
 
-    private static DomainSpec spec(String bridge) {
-        return new DomainSpec("net", UUID_, "sim", 4 * Sim.MIB_KIB, 1, List.of(), List.of(
-                new DomainSpec.Nic(0, "bridge", null, bridge, "openvswitch", null),
+    @After
+    public void stopOvsdb() throws Exception {
+        ovsdb.close();
+    }
+
+    /** NIC 0 on br0 with a generated name, NIC 1 on a Linux bridge, NIC 2 named {@code target} on {@code bridge}. */
+    private static DomainSpec spec(String name, UUID uuid, String bridge, String target) {
+        return new DomainSpec(name, uuid, "sim", 4 * Sim.MIB_KIB, 1, List.of(), List.of(
+                new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", null),
                 new DomainSpec.Nic(1, "bridge", null, "br1", null, null),
-                new DomainSpec.Nic(2, "bridge", null, bridge, "openvswitch", "vnet7")), List.of(), "<domain/>");
+                new DomainSpec.Nic(2, "bridge", null, bridge, "openvswitch", target)), List.of(), "<domain/>");
     }
 
-    private List<String> calls() throws Exception {
-        return Files.exists(calls) ? Files.readAllLines(calls, StandardCharsets.UTF_8) : List.of();
+    private static DomainSpec vmA() {
+        return spec("a", UUID_A, "br0", "vnet7");
+    }
+
+    private String owner(String iface) throws Exception {
+        return ovsdb.vsctl("get", "Interface", iface, "external_ids:vm-uuid");
     }
 
     @Test
     public void bootAndIncomingPlugDestroyUnplugs() throws Exception {
-        VirtualMachine vm = hypervisor.boot(spec("br0"), tmp.newFolder("a").toPath());
-        assertEquals(List.of(
-                DB + "-- --may-exist add-port br0 fe0a1b2c3dn0 -- set Interface fe0a1b2c3dn0 external_ids:vm-uuid=" + UUID_,
-                DB + "-- --may-exist add-port br0 vnet7 -- set Interface vnet7 external_ids:vm-uuid=" + UUID_), calls());
+        VirtualMachine vm = hypervisor.boot(vmA(), tmp.newFolder("a").toPath());
+        assertEquals("fe0a1b2c3dn0\nvnet7", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + UUID_A + "\"", owner("fe0a1b2c3dn0"));
+        assertEquals("\"" + UUID_A + "\"", owner("vnet7"));
         vm.destroy();
-        assertEquals(List.of(DB + "-- --if-exists del-port fe0a1b2c3dn0", DB + "-- --if-exists del-port vnet7"),
-                calls().subList(2, 4));
-        Files.delete(calls);
-        hypervisor.createIncoming(spec("br0"), tmp.newFolder("b").toPath()).destroy();
-        assertEquals(4, calls().size());
+        assertEquals("", ovsdb.vsctl("list-ports", "br0"));
+
+        vm = hypervisor.createIncoming(vmA(), tmp.newFolder("b").toPath());
+        assertEquals("fe0a1b2c3dn0\nvnet7", ovsdb.vsctl("list-ports", "br0"));
+        vm.destroy();
+        assertEquals("", ovsdb.vsctl("list-ports", "br0"));
     }
 
     @Test
     public void aFailedPlugFailsTheStartAndLeavesNoPortNorFiles() throws Exception {
-        Files.writeString(fail, "");
         Path runDir = tmp.newFolder("c").toPath();
-        HypervisorException e = assertThrows(HypervisorException.class, () -> hypervisor.boot(spec("br9"), runDir));
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> hypervisor.boot(spec("a", UUID_A, "br9", "vnet7"), runDir));
         assertTrue(e.getMessage(), e.getMessage().endsWith("failed (exit 1): ovs-vsctl: no bridge named br9"));
-        assertTrue(calls().toString(), calls().get(calls().size() - 1).endsWith("del-port vnet7"));
+        assertEquals("NIC 0's port was removed", "", ovsdb.vsctl("list-ports", "br0"));
         assertFalse(Files.exists(runDir.resolve("memory")));
-        Files.delete(fail);
-        hypervisor.boot(spec("br0"), runDir).destroy(); // the run directory was released
+        hypervisor.boot(vmA(), runDir).destroy(); // the run directory was released
+    }
+
+    @Test
+    public void anotherVmsInterfaceFailsTheStartAndIncomingAndKeepsItsOwner() throws Exception {
+        VirtualMachine a = hypervisor.boot(vmA(), tmp.newFolder("a").toPath());
+        DomainSpec intruder = spec("b", UUID_B, "br0", "vnet7");
+
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> hypervisor.boot(intruder, tmp.newFolder("b").toPath()));
+        assertEquals("cannot plug interface 2 of domain 'b' into bridge br0: Open vSwitch interface vnet7 exists and is"
+                + " another VM's (external_ids:vm-uuid=" + UUID_A + ")", e.getMessage());
+        assertThrows(HypervisorException.class, () -> hypervisor.createIncoming(intruder, tmp.newFolder("c").toPath()));
+        assertEquals("nothing of b's is left, all of a's is there", "fe0a1b2c3dn0\nvnet7", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + UUID_A + "\"", owner("vnet7"));
+        a.destroy();
+        assertEquals("", ovsdb.vsctl("list-ports", "br0"));
+    }
+
+    @Test
+    public void theUnplugOfAVmThatDidNotStartLeavesAnotherVmsPort() throws Exception {
+        hypervisor.boot(vmA(), tmp.newFolder("a").toPath());
+        List<String> problems = OvsPorts.of(PROCESSES, ovsdb.db()).unplug(spec("b", UUID_B, "br0", "vnet7"));
+        assertEquals("fe0a1b2c3dn0\nvnet7", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + UUID_A + "\"", owner("vnet7"));
+        assertEquals(List.of("Open vSwitch port vnet7 of interface 2 of domain 'b' is left in place: it is another VM's"
+                + " (external_ids:vm-uuid=" + UUID_A + ")"), problems);
+    }
+
+    @Test
+    public void aPortOfNoVmIsRefusedAndLeftInPlace() throws Exception {
+        ovsdb.vsctl("add-port", "br0", "vnet7"); // the host's own, or an operator's
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> hypervisor.boot(vmA(), tmp.newFolder("a").toPath()));
+        assertTrue(e.getMessage(), e.getMessage().endsWith("Open vSwitch interface vnet7 exists and is no VM's"
+                + " (no external_ids:vm-uuid: a port of the host or an operator)"));
+        assertEquals("vnet7", ovsdb.vsctl("list-ports", "br0"));
     }
 
     @Test
     public void withoutOvsdbNothingRuns() throws Exception {
-        hypervisor.useOvs(OvsPorts.of(PROCESSES, " "));
-        hypervisor.boot(spec("br0"), tmp.newFolder("d").toPath()).destroy();
-        assertEquals(List.of(), calls());
+        hypervisor.useOvs(OvsPorts.of((label, command, stdin, limit) -> {
+            throw new AssertionError("ran " + label);
+        }, " "));
+        hypervisor.boot(vmA(), tmp.newFolder("d").toPath()).destroy();
     }
 }
