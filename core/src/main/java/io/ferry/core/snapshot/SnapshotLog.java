@@ -21,7 +21,8 @@ import java.util.zip.CRC32C;
  * snapshot, {@code C} current), an int length, that many bytes, and their CRC32C; a snapshot's bytes are its name
  * and its parent's (each a short length and UTF-8, "" for none) and its UTF-8 XML, so listing needs no XML parse. A crash
  * or a full disk during an append leaves a torn append: reading leaves it out (a snapshot counts only with the mark
- * appended with it, so a snapshot-create-as that failed left none), and the next append cuts it off first.
+ * appended with it, so a snapshot-create-as that failed left none), and the next append cuts it off first. A record
+ * damaged with sound ones after it is no torn append: the log is refused, naming where, and nothing is cut off.
  */
 final class SnapshotLog {
     static final String FILE = "local.log";
@@ -51,7 +52,10 @@ final class SnapshotLog {
         CRC32C crc = new CRC32C();
         Snapshot pending = null; // a snapshot whose current mark is yet to come
         int sound = 0;
+        int unsound = -1; // where the first record that is not sound starts, if one does
         while (log.remaining() >= FRAMING) {
+            int start = log.position();
+            unsound = start;
             byte type = log.get();
             int length = log.getInt();
             if (length < 0 || length > log.remaining() - 4 || (type != SNAPSHOT && type != CURRENT)
@@ -65,6 +69,7 @@ final class SnapshotLog {
             }
             ByteBuffer record = log.slice(log.position(), length);
             log.position(log.position() + length + 4);
+            unsound = -1;
             String name = utf(record, file);
             if (type == CURRENT) {
                 if (pending != null) {
@@ -80,7 +85,36 @@ final class SnapshotLog {
                 pending = new Snapshot(name, parent.isEmpty() ? null : parent, xml);
             }
         }
+        if (unsound >= 0 && soundRecordAfter(log.array(), unsound)) {
+            throw new IOException(file + " is damaged at byte " + unsound + ": sound records follow, so it is no torn append;"
+                    + " nothing of it was cut off (move it aside or repair it, then restart the daemon)");
+        }
         return new Contents(snapshots, current, sound);
+    }
+
+    /**
+     * Whether a whole record with its CRC right starts after {@code bad}. A torn append (a crash or a full disk during
+     * the last append) leaves a cut record, or garbage, at the end of the log and nothing sound after it; damage in the
+     * middle (a bad block, a stray write) leaves the appends after it whole. Those must not be cut off by the next
+     * append nor left out of the listing without a word.
+     */
+    private static boolean soundRecordAfter(byte[] log, int bad) {
+        CRC32C crc = new CRC32C();
+        for (int start = bad + 1; start + FRAMING <= log.length; start++) {
+            if (log[start] != SNAPSHOT && log[start] != CURRENT) {
+                continue;
+            }
+            int length = ByteBuffer.wrap(log, start + 1, 4).getInt();
+            if (length < 0 || length > log.length - start - FRAMING) {
+                continue;
+            }
+            crc.reset();
+            crc.update(log, start + 5, length);
+            if (ByteBuffer.wrap(log, start + 5 + length, 4).getInt() == (int) crc.getValue()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.ferry.core.snapshot;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
@@ -184,6 +185,30 @@ public class SnapshotFilesTest {
         SnapshotFiles again = store();
         assertEquals(List.of("a", "b", "c"), again.list(DOMAIN).stream().map(Snapshot::name).toList());
         assertEquals("c", again.current(DOMAIN).orElseThrow());
+    }
+
+    /**
+     * A record damaged in the middle of the log (a bad block), with sound appends after it, is no torn append: the
+     * log is refused naming where, and nothing is cut off (the next append cut every snapshot after it).
+     */
+    @Test
+    public void aRecordDamagedInTheMiddleOfTheLogRefusesItAndCutsNothingOff() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("a", null));
+        store.add(DOMAIN, snapshot("b", "a"));
+        store.add(DOMAIN, snapshot("c", "b"));
+        Path log = folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()).resolve("local.log");
+        String text = Files.readString(log, StandardCharsets.ISO_8859_1);
+        Files.writeString(log, text.replace("<name>b</name>", "<name>x</name>"), StandardCharsets.ISO_8859_1);
+        byte[] damaged = Files.readAllBytes(log);
+
+        SnapshotFiles restarted = store();
+        IOException listing = assertThrows(IOException.class, () -> restarted.list(DOMAIN));
+        IOException adding = assertThrows(IOException.class, () -> restarted.add(DOMAIN, snapshot("d", "c")));
+
+        assertTrue(listing.getMessage(), listing.getMessage().startsWith(log + " is damaged at byte "));
+        assertEquals(listing.getMessage(), adding.getMessage());
+        assertArrayEquals("nothing of the log was cut off", damaged, Files.readAllBytes(log));
     }
 
     @Test
