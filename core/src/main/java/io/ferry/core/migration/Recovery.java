@@ -1,7 +1,9 @@
 package io.ferry.core.migration;
 
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.MigrationLog;
+import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -58,6 +60,9 @@ final class Recovery {
                     abortGone(entry);
                     continue;
                 }
+                if (outlivedBy(entry, domain.get())) {
+                    continue;
+                }
                 m.domains.claim(domain.get(), entry.id());
                 pending.add(entry);
                 LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(), entry.step().display());
@@ -65,6 +70,28 @@ final class Recovery {
         } catch (Exception e) {
             LOG.error("cannot read the migration journal: {}", e.getMessage());
         }
+    }
+
+    /**
+     * Whether an uncommitted arrival's entry is stale: its abort could not be recorded (a full disk) and the domain
+     * has lived on here since (it arrived again, or was started). An incoming VM is paused for the migration until
+     * the commit, so a domain that runs, or was paused for another reason, is not this migration's: it is left alone
+     * and the abort recorded now. Dropping it as the incoming VM would destroy a guest whose source let it go.
+     */
+    private boolean outlivedBy(Journal.Entry entry, Domain domain) {
+        if (entry.role() != Journal.Role.DESTINATION || entry.step().isCommitted() || !domain.isActive()
+                || domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION) {
+            return false;
+        }
+        LOG.warn("migration {} of {} was left at {}, but the domain is {} ({}) here since: not its incoming VM, which"
+                + " was dropped when it aborted", entry.id(), entry.domain(), entry.step().display(), domain.state().display(),
+                domain.reason().display());
+        try {
+            m.journal.record(entry.at(Step.ABORTED));
+        } catch (IOException e) {
+            LOG.error("cannot record the abort of migration {} yet: {}", entry.id(), e.getMessage());
+        }
+        return true;
     }
 
     /** An offline migration's domain lived in memory only, until the definition it brought was installed. */

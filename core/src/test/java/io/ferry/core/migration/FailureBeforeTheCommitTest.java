@@ -81,6 +81,34 @@ public class FailureBeforeTheCommitTest {
         assertEquals(Step.ABORTED, d.destination.journal.find(migration.id()).orElseThrow().step());
     }
 
+    /**
+     * The abort that could not be recorded leaves the journal at PREPARED; nobody asks of it again, and the guest
+     * arrives by its next migration. A restart must not take that guest, whose source let it go, for the incoming
+     * VM of the first migration and drop it: that lost the guest on both hosts.
+     */
+    @Test
+    public void anAbortNeverRecordedDoesNotDropTheGuestThatArrivedSinceAtTheNextStart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        var failing = FaultySection.failing("eat", Phase.FINISH);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(failing);
+        d.destination.journal.failAt = Step.ABORTED;
+        d.migrationFails(VM);
+        d.destination.journal.failAt = null;
+        d.destination.extraSections.remove(failing);
+        d.destination.extraSections.add(FaultySection.healthy());
+        Journal.Entry first = d.source.journal.only();
+        d.migrate(VM);
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertEquals(Step.ABORTED, d.destination.journal.find(first.id()).orElseThrow().step());
+    }
+
     /** --persistent: the definition a failed Finish brought is not left behind, and the one there before stays. */
     @Test
     public void aFailedPersistentFinishLeavesTheDestinationsDefinitionsAsTheyWere() throws Exception {
