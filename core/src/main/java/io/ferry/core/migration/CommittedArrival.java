@@ -18,7 +18,10 @@ final class CommittedArrival {
     private static final Logger LOG = LoggerFactory.getLogger(CommittedArrival.class);
 
     private final Migrations m;
-    /** By domain UUID: the arrivals committed here whose definition or snapshots could not be stored yet. */
+    /**
+     * By domain UUID: the arrivals committed here whose definition or snapshots could not be stored yet, or whose
+     * end could not be recorded.
+     */
     private final Map<UUID, Incoming> unstored = new ConcurrentHashMap<>();
 
     CommittedArrival(Migrations migrations) {
@@ -75,8 +78,8 @@ final class CommittedArrival {
 
     /**
      * Moves the staged definition and snapshots into place and records FINISHED; returns what could not be stored
-     * (it stays staged, the migration COMMITTED), or null. After the resume: the guest's downtime does not wait for
-     * a rename and its sync, nor for writing thousands of snapshots.
+     * or recorded (it stays staged, the migration COMMITTED), or null. After the resume: the guest's downtime does
+     * not wait for a rename and its sync, nor for writing thousands of snapshots.
      */
     private String store(Incoming in) {
         String staged = null;
@@ -93,16 +96,21 @@ final class CommittedArrival {
                     + "): they stay staged there and are committed again when the daemon restarts";
             staged = staged == null ? trouble : staged + "; " + trouble;
         }
+        if (staged == null) {
+            try {
+                in.moveTo(Step.FINISHED, m.journal);
+            } catch (Exception e) {
+                // still COMMITTED, a restart would repeat these steps on whatever the domain is by then: a guest that
+                // migrated on since, paused by its switch-over, would be resumed here
+                staged = "the end of migration " + in.id + " could not be recorded (" + e.getMessage() + "): it is"
+                        + " recorded again before " + in.spec.name() + " migrates on, and when the daemon restarts";
+            }
+        }
         if (staged != null) {
             unstored.put(in.spec.uuid(), in);
             return staged;
         }
         unstored.remove(in.spec.uuid(), in);
-        try {
-            in.moveTo(Step.FINISHED, m.journal);
-        } catch (Exception e) {
-            LOG.error("cannot record the end of migration {} (recovery repeats its last steps): {}", in.id, e.getMessage());
-        }
         return null;
     }
 

@@ -75,6 +75,35 @@ public class AfterTheCommitTest {
     }
 
     /**
+     * The arrival's FINISHED record could not be written (a full disk), so the journal kept it COMMITTED; the guest
+     * migrates on, and this daemon restarts once that migration committed at its destination, before Confirm.
+     * Recovery took the old arrival for the one that owns the domain: it repeated its post-commit steps and resumed
+     * the guest here, paused by the migration under way, which it never settled: the guest ran on both hosts.
+     */
+    @Test
+    public void anArrivalThatCouldNotRecordItsEndIsRecordedBeforeTheGuestMigratesOn() throws Exception {
+        TwoDaemons d = new TwoDaemons(false); // no leases: nothing else would stop a second copy
+        String digest = d.source.boot(VM);
+        d.destination.journal.failAt = Step.FINISHED;
+        d.migrate(VM);
+        d.destination.journal.failAt = null; // room again
+
+        Messages.Begun back = d.peer(d.destination).begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0));
+        Messages.Prepared prepared = d.peer(d.source).prepare(new Messages.Prepare(back.id(), back.key(), TwoDaemons.LIVE,
+                back.domainXml(), back.cookie(), back.sections(), d.destination.uri));
+        Messages.Performed performed = d.peer(d.destination).perform(new Messages.Perform(back.id(), back.key(),
+                prepared.dataUri(), prepared.cookie(), d.source.uri, prepared.sections()));
+        d.source.awaitMemoryEnded(back.id());
+        d.peer(d.source).finish(new Messages.Finish(back.id(), back.key(), false, performed.cookie()));
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(9_000, d.destination); // beyond the driver timeout: the watchdog settles it
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /**
      * A guest paused since it arrived (a restarted daemon pauses one whose leases it cannot take back) is not
      * resumed by the next start's post-commit steps.
      */

@@ -2,14 +2,18 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
-/** A journal in memory, kept across a test host's restarts; it can be made to fail like a full disk. */
+/**
+ * A journal in memory, kept across a test host's restarts; it can be made to fail like a full disk. It lists its
+ * migrations in the order they were first recorded, so a restart takes them in hand in a known order.
+ */
 final class MemoryJournal implements Journal {
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final Map<String, Entry> entries = Collections.synchronizedMap(new LinkedHashMap<>());
     /** Recording this step fails (null: none). */
     volatile Step failAt;
     /** The daemon dies right after recording this step (null: it does not). */
@@ -40,17 +44,22 @@ final class MemoryJournal implements Journal {
 
     /** Every migration recorded here, finished or not. */
     List<Entry> all() {
-        return List.copyOf(entries.values());
+        synchronized (entries) {
+            return List.copyOf(entries.values());
+        }
     }
 
     /** The one migration recorded here. */
     Entry only() {
-        assertEquals(1, entries.size());
-        return entries.values().iterator().next();
+        List<Entry> all = all();
+        assertEquals(1, all.size());
+        return all.get(0);
     }
 
     @Override
     public List<Entry> unfinished() {
-        return entries.values().stream().filter(e -> !e.step().isFinal()).toList();
+        synchronized (entries) {
+            return entries.values().stream().filter(e -> !e.step().isFinal()).toList();
+        }
     }
 }
