@@ -50,26 +50,44 @@ final class Recovery {
 
     /** Takes the journal's unfinished migrations; their domains are claimed at once so nothing else starts them. */
     void load() {
+        List<Journal.Entry> unfinished;
         try {
-            for (Journal.Entry entry : m.journal.unfinished()) {
-                if (entry.role() == Journal.Role.DESTINATION && entry.step() == Step.COMMITTED) {
-                    installDefinition(entry);
-                }
-                Optional<Domain> domain = m.domains.find(entry.domain());
-                if (domain.isEmpty()) {
-                    abortGone(entry);
-                    continue;
-                }
-                if (outlivedBy(entry, domain.get())) {
-                    continue;
-                }
-                m.domains.claim(domain.get(), entry.id());
-                pending.add(entry);
-                LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(), entry.step().display());
-            }
+            unfinished = m.journal.unfinished();
         } catch (Exception e) {
             LOG.error("cannot read the migration journal: {}", e.getMessage());
+            return;
         }
+        for (Journal.Entry entry : unfinished) {
+            try {
+                take(entry);
+            } catch (Exception e) {
+                // one entry's trouble must not leave the migrations after it unsettled
+                LOG.error("migration {} of {} left at {} is not taken in hand: {}", entry.id(), entry.domain(),
+                        entry.step().display(), e.getMessage());
+            }
+        }
+    }
+
+    private void take(Journal.Entry entry) throws Exception {
+        if (entry.role() == Journal.Role.DESTINATION && entry.step() == Step.COMMITTED) {
+            installDefinition(entry);
+        }
+        Optional<Domain> domain = m.domains.find(entry.domain());
+        if (domain.isEmpty()) {
+            try {
+                abortGone(entry);
+            } catch (IOException e) {
+                LOG.error("cannot record the end of migration {} of {} yet: {}", entry.id(), entry.domain(), e.getMessage());
+                pending.add(entry); // the watchdog records it once it can
+            }
+            return;
+        }
+        if (outlivedBy(entry, domain.get())) {
+            return;
+        }
+        m.domains.claim(domain.get(), entry.id());
+        pending.add(entry);
+        LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(), entry.step().display());
     }
 
     /**

@@ -301,6 +301,29 @@ public class RecoveryTest {
         assertEquals(Step.FINISHED, d.destination.journal.find(id).orElseThrow().step());
     }
 
+    /**
+     * A destination restarted on a full disk: the abort of an offline arrival whose domain is gone cannot be
+     * recorded. That one failure ended the reading of the whole journal, so the migrations after it were never taken
+     * in hand: vm2's incoming VM was never dropped and its source, told "in progress" for ever, kept the guest paused:
+     * it ran on neither host.
+     */
+    @Test
+    public void anAbortThatCannotBeRecordedAtTheRestartDoesNotKeepTheOtherMigrationsFromBeingSettled() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        String digest = d.source.boot("vm2");
+        d.byHand(VM, OFFLINE).prepare(); // its domain lives in the destination's memory only
+        d.byHand("vm2").prepare().perform();
+        d.destination.journal.failAt = Step.ABORTED;
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(SILENCE, d.source); // the driver is gone: the source settles with the destination
+
+        d.source.assertRuns("vm2", digest);
+        d.destination.assertGone("vm2");
+    }
+
     /** Begin, Prepare and Perform; the destination killed right after its commit record, and restarted. */
     private static TwoDaemons.ByHand destinationKilledRightAfterTheCommit(TwoDaemons d, MigrationFlags flags) throws Exception {
         TwoDaemons.ByHand run = d.byHand(VM, flags).prepare().perform();
