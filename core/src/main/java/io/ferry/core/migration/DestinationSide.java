@@ -44,6 +44,13 @@ final class DestinationSide {
 
     /** The steps after the commit, which recovery repeats after a restart. */
     final CommittedArrival committed;
+    /** What the domain's earlier arrivals here left to write, written before it migrates again (its Begin, its Prepare). */
+    final MigratesAgain migratesAgain = this::beforeMigratingAgain;
+
+    /** A check run, under the domain's job, before a migration of it starts here. */
+    interface MigratesAgain {
+        void check(Domain domain) throws MigrationException;
+    }
 
     DestinationSide(Migrations migrations) {
         this.m = migrations;
@@ -75,6 +82,7 @@ final class DestinationSide {
             if (domain.isActive()) {
                 throw new MigrationException("Requested operation is not valid: domain '" + spec.name() + "' is already active on this host");
             }
+            beforeMigratingAgain(domain);
             m.domains.claim(domain, id);
             Incoming in = null;
             try {
@@ -313,6 +321,15 @@ final class DestinationSide {
             m.hooks.failed(in.spec.name(), "destination", why);
             LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
         }
+    }
+
+    /**
+     * What an earlier arrival of the domain could not write (its definition, snapshots or end; an abort's record) is
+     * written first; the migration is refused while it cannot be.
+     */
+    private void beforeMigratingAgain(Domain domain) throws MigrationException {
+        committed.requireStored(domain);
+        records.requireAbortsRecorded(domain.name());
     }
 
     /** {@code domjobabort} of an incoming migration; returns what was done. */

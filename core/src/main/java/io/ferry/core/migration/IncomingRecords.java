@@ -42,6 +42,27 @@ final class IncomingRecords {
         }
     }
 
+    /**
+     * Before the domain migrates again (a Begin or a Prepare of it here): the aborts of its earlier arrivals that could
+     * not be recorded are written now, and the migration is refused while they cannot be. Left PREPARED in the
+     * journal, such an arrival would be taken for unfinished by a restart, which would drop whatever VM of the domain
+     * a later migration left here as its incoming VM (a source's copy paused at its switch-over among them).
+     */
+    void requireAbortsRecorded(String domain) throws MigrationException {
+        for (Journal.Entry aborted : abortedUnrecorded.values()) {
+            if (!aborted.domain().equals(domain)) {
+                continue;
+            }
+            try {
+                journal.record(aborted);
+                abortedUnrecorded.remove(aborted.id(), aborted);
+            } catch (IOException e) {
+                throw new MigrationException("cannot migrate domain " + domain + " before the abort of migration "
+                        + aborted.id() + " is recorded on this host: " + e.getMessage());
+            }
+        }
+    }
+
     /** The migration's fate, for the party that presents its key; with the leases' state when it was aborted. */
     Fate fate(String id, String key) throws MigrationException {
         Optional<Journal.Entry> entry = find(id);

@@ -68,7 +68,7 @@ public final class MigrationEngine {
             Executor background, Set<Integer> protocols, Supplier<String> selfUri, SSLContext tls) {
         this.m = new Migrations(settings, bakery, domains, sections, journal, hooks, snapshots, peers, clock, timing, tls);
         this.destination = new DestinationSide(m);
-        this.source = new SourceSide(m, destination.committed);
+        this.source = new SourceSide(m, destination.migratesAgain);
         this.settlement = new Settlement(m, source);
         this.recovery = new Recovery(m, source, destination, settlement, background);
         this.protocols = Set.copyOf(protocols);

@@ -44,10 +44,10 @@ final class SourceSide {
     private final Migrations m;
     private final OutgoingMemory memory;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
-    /** What the domains' arrivals here could not store yet, stored before they migrate on. */
-    private final CommittedArrival arrivals;
+    /** What the domains' arrivals here could not write yet, written before they migrate on. */
+    private final DestinationSide.MigratesAgain arrivals;
 
-    SourceSide(Migrations migrations, CommittedArrival arrivals) {
+    SourceSide(Migrations migrations, DestinationSide.MigratesAgain arrivals) {
         this.m = migrations;
         this.memory = new OutgoingMemory(migrations);
         this.arrivals = arrivals;
@@ -61,7 +61,7 @@ final class SourceSide {
         String id = UUID.randomUUID().toString();
         String key = DataChannel.newToken();
         return m.domains.withJob(domain, "migration begin", () -> {
-            arrivals.requireStored(domain); // first: the definition it brought, and its snapshots, go along
+            arrivals.check(domain); // first: the definition it brought, its snapshots and its records go along
             boolean offline = request.flags().offline();
             if (offline && (domain.persistent() == null || !request.flags().persistent())) {
                 throw new MigrationException("offline migration requires a persistent domain and --persistent");

@@ -109,6 +109,33 @@ public class FailureBeforeTheCommitTest {
         assertEquals(Step.ABORTED, d.destination.journal.find(first.id()).orElseThrow().step());
     }
 
+    /**
+     * Before the domain migrates again here, the abort its earlier arrival could not record is written, and the
+     * migration is refused while it cannot be: left PREPARED, a restart would drop whatever VM of the domain a later
+     * migration left here for that arrival's incoming VM (a source's copy paused at its switch-over among them).
+     */
+    @Test
+    public void anAbortNeverRecordedIsRecordedBeforeTheDomainMigratesAgain() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        var failing = FaultySection.failing("eat", Phase.FINISH);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(failing);
+        d.destination.journal.failAt = Step.ABORTED;
+        d.migrationFails(VM);
+        d.destination.extraSections.remove(failing);
+        d.destination.extraSections.add(FaultySection.healthy());
+        Journal.Entry first = d.source.journal.only();
+
+        ChannelException refused = d.migrationFails(VM); // the disk is still full
+        assertTrue(refused.getMessage(), refused.getMessage().contains("abort of migration " + first.id()));
+        d.source.assertRuns(VM, null);
+
+        d.destination.journal.failAt = null;
+        d.migrate(VM);
+        assertEquals(Step.ABORTED, d.destination.journal.find(first.id()).orElseThrow().step());
+    }
+
     /** --persistent: the definition a failed Finish brought is not left behind, and the one there before stays. */
     @Test
     public void aFailedPersistentFinishLeavesTheDestinationsDefinitionsAsTheyWere() throws Exception {
