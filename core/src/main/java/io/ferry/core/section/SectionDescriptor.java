@@ -19,6 +19,8 @@ public record SectionDescriptor(String feature, String element, String version, 
 
     private static final Pattern XML_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9._-]*");
     private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+");
+    /** The cookie's own elements: a section's fragment of one of these names would be read as, or break, the envelope. */
+    private static final Set<String> ENVELOPE = Set.of("qemu-migration", "name", "uuid", "hostname", "hostuuid", "feature");
 
     public SectionDescriptor {
         bakes = Set.copyOf(bakes);
@@ -58,6 +60,10 @@ public record SectionDescriptor(String feature, String element, String version, 
         if (!XML_NAME.matcher(feature).matches() || !XML_NAME.matcher(element).matches()) {
             throw new IllegalArgumentException("cookie section from " + bundle + " has an invalid feature or element name: "
                     + feature + ", " + element);
+        }
+        if (ENVELOPE.contains(element)) {
+            throw new IllegalArgumentException("cookie section " + feature + " from " + bundle + " has element <" + element
+                    + ">, which is the migration cookie's own");
         }
         Object rawVersion = properties.get(CookieSection.VERSION);
         String version = rawVersion == null ? "1.0" : rawVersion.toString();

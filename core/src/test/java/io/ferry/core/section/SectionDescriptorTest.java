@@ -82,6 +82,14 @@ public class SectionDescriptorTest {
                 + "(expected begin, prepare, perform, finish or confirm)", refusal(p));
     }
 
+    @Test
+    public void anElementOfTheCookiesOwnIsRefused() {
+        for (String envelope : List.of("qemu-migration", "name", "uuid", "hostname", "hostuuid", "feature")) {
+            assertEquals("cookie section f from org.example.bundle 1.0.0 has element <" + envelope
+                    + ">, which is the migration cookie's own", refusal(properties("f", envelope)));
+        }
+    }
+
     /**
      * The plug-in jars on the test class path carry the component descriptions bnd generated from
      * {@code @SectionProperties}; the properties {@link TestSections} writes by hand must match them.
