@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashMap;
@@ -77,20 +78,29 @@ public class SectionRegistry implements SectionCatalog {
                     descriptor.element(), descriptor.version(), bundle);
             // the departure stays for its wait: a Begin that took its sections while this one was away must still
             // learn that it left, and take them again (it finds it back at once)
-            warnIfShared(descriptor.feature());
+            warnIfShared(descriptor);
         } catch (IllegalArgumentException e) {
             LOG.error("ignoring a cookie section: {}", e.getMessage());
         }
     }
 
-    /** Two bundles offering one feature is a deployment mistake more often than a plan: say which one serves. */
-    private void warnIfShared(String feature) {
+    /**
+     * Two bundles offering one feature, or two features one element, is a deployment mistake more often than a plan:
+     * say which one serves.
+     */
+    private void warnIfShared(SectionDescriptor added) {
+        String feature = added.feature();
         List<SectionHandle> offering = handles.values().stream().filter(h -> h.descriptor().feature().equals(feature)).toList();
-        if (offering.size() > 1) {
-            SectionHandle serving = snapshot().byFeature(feature).orElseThrow();
+        SectionSet now = snapshot();
+        Optional<SectionHandle> serving = now.byFeature(feature);
+        Optional<SectionHandle> owner = now.byElement(added.element());
+        if (serving.isEmpty() && owner.isPresent()) {
+            LOG.warn("cookie section {} is not served: its element <{}> is served by section {} of {}", feature,
+                    added.element(), owner.get().descriptor().feature(), owner.get().descriptor().bundle());
+        } else if (serving.isPresent() && offering.size() > 1) {
             LOG.warn("cookie section {} is offered by {} bundles ({}): {} serves it", feature, offering.size(),
                     offering.stream().map(h -> h.descriptor().bundle()).sorted().collect(Collectors.joining(", ")),
-                    serving.descriptor().bundle());
+                    serving.get().descriptor().bundle());
         }
     }
 
@@ -129,12 +139,20 @@ public class SectionRegistry implements SectionCatalog {
                 .collect(Collectors.toUnmodifiableSet());
     }
 
+    /**
+     * One section per feature, and one per element: of two features with one element (a plug-in naming the element of
+     * a built-in, {@code domain}), the one first registered serves, unless the other has a higher service ranking.
+     */
     public SectionSet snapshot() {
         Map<String, Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> byFeature = new HashMap<>();
         for (Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry : handles.entrySet()) {
             byFeature.merge(entry.getValue().descriptor().feature(), entry, (a, b) -> PREFERRED.compare(a, b) <= 0 ? a : b);
         }
-        return new SectionSet(byFeature.values().stream().map(Map.Entry::getValue).toList());
+        Map<String, Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> byElement = new HashMap<>();
+        for (Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry : byFeature.values()) {
+            byElement.merge(entry.getValue().descriptor().element(), entry, (a, b) -> FIRST_CLAIM.compare(a, b) <= 0 ? a : b);
+        }
+        return new SectionSet(byElement.values().stream().map(Map.Entry::getValue).toList());
     }
 
     /** Every registration, the one that serves its feature first: what {@code ferry sections} lists. */
@@ -161,13 +179,23 @@ public class SectionRegistry implements SectionCatalog {
                     .thenComparing(e -> bundleVersion(e.getKey()), Comparator.reverseOrder())
                     .thenComparingLong(e -> (Long) e.getKey().getProperty(Constants.SERVICE_ID));
 
+    /** Which of two features with one element serves: an explicit service ranking first, then the older registration. */
+    private static final Comparator<Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> FIRST_CLAIM =
+            Comparator.<Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>>comparingInt(e -> -ranking(e.getKey()))
+                    .thenComparingLong(e -> (Long) e.getKey().getProperty(Constants.SERVICE_ID));
+
     private static int ranking(ServiceReference<?> reference) {
         return reference.getProperty(Constants.SERVICE_RANKING) instanceof Integer ranking ? ranking : 0;
     }
 
     private String why(Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry, SectionSet serving) {
         String feature = entry.getValue().descriptor().feature();
-        SectionHandle winner = serving.byFeature(feature).orElseThrow();
+        SectionHandle winner = serving.byFeature(feature).orElse(null);
+        if (winner == null) {
+            return serving.byElement(entry.getValue().descriptor().element()).map(owner -> "its element <"
+                    + owner.descriptor().element() + "> is served by section " + owner.descriptor().feature() + " of "
+                    + owner.descriptor().bundle()).orElse("");
+        }
         if (winner != entry.getValue()) {
             var winning = handles.entrySet().stream().filter(e -> e.getValue() == winner).findFirst().orElseThrow();
             return "outranked by " + winner.descriptor().bundle() + ": " + decidedBy(winning, entry);

@@ -7,6 +7,7 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.core.daemon.TestDaemons;
 import java.lang.reflect.Proxy;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
@@ -64,10 +65,23 @@ public class SectionRegistryTest {
         assertTrue(registry.get().byFeature("tpm").isPresent());
     }
 
+    @Test
+    public void ofTwoFeaturesWithOneElementTheFirstRegisteredServesAndTheOtherSaysWhyNot() {
+        registry.addSection(reference("persistent", "domain", Mandatory.NEVER));
+        registry.addSection(reference("mydomain", "domain", Mandatory.NEVER));
+        assertEquals(List.of("persistent"), registry.get().all().stream().map(h -> h.descriptor().feature()).toList());
+        assertEquals(List.of("mydomain: its element <domain> is served by section persistent of an unregistered bundle",
+                "persistent: "), registry.registrations().stream().map(r -> r.handle().descriptor().feature() + ": " + r.why()).toList());
+    }
+
+    private static ServiceReference<CookieSection<?>> reference(String feature, Mandatory mandatory) {
+        return reference(feature, feature, mandatory);
+    }
+
     /** A service registration of a section of no bundle, with these properties. */
     @SuppressWarnings("unchecked")
-    private static ServiceReference<CookieSection<?>> reference(String feature, Mandatory mandatory) {
-        Map<String, Object> properties = Map.of(CookieSection.FEATURE, feature, CookieSection.ELEMENT, feature,
+    private static ServiceReference<CookieSection<?>> reference(String feature, String element, Mandatory mandatory) {
+        Map<String, Object> properties = Map.of(CookieSection.FEATURE, feature, CookieSection.ELEMENT, element,
                 CookieSection.MANDATORY, mandatory.name(), Constants.SERVICE_ID, NEXT_ID.incrementAndGet());
         return (ServiceReference<CookieSection<?>>) Proxy.newProxyInstance(SectionRegistryTest.class.getClassLoader(),
                 new Class<?>[] {ServiceReference.class}, (proxy, method, args) -> switch (method.getName()) {
