@@ -110,11 +110,16 @@ public final class SectionCalls {
                 }
                 Step step = steps.get(i);
                 try {
-                    CookieSection<Object> section = step.handle().source().acquire();
+                    step.handle().enter(step.what());
                     try {
-                        results[i] = step.call().apply(section);
+                        CookieSection<Object> section = step.handle().source().acquire();
+                        try {
+                            results[i] = step.call().apply(section);
+                        } finally {
+                            step.handle().source().release(section); // only now: a timed-out call keeps its object until it ends
+                        }
                     } finally {
-                        step.handle().source().release(section); // only now: a timed-out call keeps its object until it ends
+                        step.handle().leave();
                     }
                 } catch (Throwable t) { // a section's Error (stack overflow, say) must fail its call, not the worker
                     throw new StepFailed(i, t);

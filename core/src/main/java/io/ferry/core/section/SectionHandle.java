@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.w3c.dom.Element;
 
 /**
@@ -20,12 +21,21 @@ import org.w3c.dom.Element;
  * plug-in's bug or hang therefore fails one call, never the daemon.
  */
 public final class SectionHandle {
+    /**
+     * The calls of one section that may be under way at once, on all the daemon's workers: a section that hangs deaf to
+     * interruption holds at most this many workers, its further calls failing at once, and leaves the others to the
+     * other sections.
+     */
+    public static final int MAX_CALLS_AT_ONCE = 16; // a quarter of the registry's workers (the testkit embeds this class alone)
+
     private final SectionDescriptor descriptor;
     private final SectionSource source;
     private final ExecutorService workers;
     private final Duration timeout;
     /** The migrations that have a bake, eat or stream of this section under way. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
+    /** This section's calls running on a worker, also those whose caller stopped waiting. */
+    private final AtomicInteger running = new AtomicInteger();
 
     public SectionHandle(SectionDescriptor descriptor, SectionSource source, ExecutorService workers, Duration timeout) {
         this.descriptor = descriptor;
@@ -48,6 +58,20 @@ public final class SectionHandle {
 
     SectionSource source() {
         return source;
+    }
+
+    /** Takes one of this section's {@link #MAX_CALLS_AT_ONCE} places for a call starting on a worker, or refuses. */
+    void enter(String what) throws SectionFailure {
+        if (running.incrementAndGet() > MAX_CALLS_AT_ONCE) {
+            running.decrementAndGet();
+            throw new SectionFailure("cookie section " + descriptor.feature() + " already has " + MAX_CALLS_AT_ONCE
+                    + " calls under way (calls that outlived their limit and do not end): " + what + " refused");
+        }
+    }
+
+    /** Gives back the place of a call that has really ended. */
+    void leave() {
+        running.decrementAndGet();
     }
 
     /** One pure call: {@link SectionCalls} runs a cookie's together. */

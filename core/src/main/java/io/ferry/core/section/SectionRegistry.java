@@ -57,9 +57,16 @@ public class SectionRegistry implements SectionCatalog {
     public SectionRegistry(BundleContext context, @Reference Daemon daemon) {
         this.context = context;
         this.timeout = daemon.settings().sectionTimeout();
+        this.workers = newWorkers();
+    }
+
+    /**
+     * The daemon's section workers, bounded: sections that hang use up at most this many threads (one section at most
+     * {@link SectionHandle#MAX_CALLS_AT_ONCE}); calls beyond it fail at once, naming the section.
+     */
+    static ExecutorService newWorkers() {
         AtomicInteger threads = new AtomicInteger();
-        // bounded: sections that hang use up at most this many threads; calls beyond it fail at once, naming the section
-        this.workers = new ThreadPoolExecutor(0, MAX_WORKERS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+        return new ThreadPoolExecutor(0, MAX_WORKERS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
             Thread thread = new Thread(task, "ferry-section-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
