@@ -12,6 +12,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.MDC;
 import org.w3c.dom.Element;
 
@@ -49,6 +50,9 @@ public final class SectionCalls {
     private volatile long startedNanos;
     /** Set when the caller stopped waiting: the calls after the one running must not start. */
     private volatile boolean abandoned;
+    /** Null while the calls run; the section whose call outlived its limit, until they end; then {@link #ENDED}. */
+    private final AtomicReference<Object> overrun = new AtomicReference<>();
+    private static final Object ENDED = new Object();
 
     public SectionCalls parse(SectionHandle handle, Element fragment) {
         return add(handle, "parse", handle.timeout(), section -> section.parse(fragment));
@@ -110,16 +114,12 @@ public final class SectionCalls {
                 }
                 Step step = steps.get(i);
                 try {
-                    step.handle().enter(step.what());
+                    step.handle().requireWorkersLeft(step.what());
+                    CookieSection<Object> section = step.handle().source().acquire();
                     try {
-                        CookieSection<Object> section = step.handle().source().acquire();
-                        try {
-                            results[i] = step.call().apply(section);
-                        } finally {
-                            step.handle().source().release(section); // only now: a timed-out call keeps its object until it ends
-                        }
+                        results[i] = step.call().apply(section);
                     } finally {
-                        step.handle().leave();
+                        step.handle().source().release(section); // only now: a timed-out call keeps its object until it ends
                     }
                 } catch (Throwable t) { // a section's Error (stack overflow, say) must fail its call, not the worker
                     throw new StepFailed(i, t);
@@ -127,6 +127,9 @@ public final class SectionCalls {
             }
             return results;
         } finally {
+            if (overrun.getAndSet(ENDED) instanceof SectionHandle overran) {
+                overran.overrunEnded();
+            }
             MDC.clear();
             ended.run();
         }
@@ -141,6 +144,10 @@ public final class SectionCalls {
                 if (left <= 0 && !future.isDone()) {
                     if (step == current && started == startedNanos) {
                         abandoned = true;
+                        SectionHandle overran = steps.get(step).handle();
+                        if (overrun.compareAndSet(null, overran)) { // not ended meanwhile: it holds its worker still
+                            overran.overran();
+                        }
                         future.cancel(true);
                         throw new SectionFailure("cookie section " + feature(step) + " did not finish " + steps.get(step).what()
                                 + " within " + describe(steps.get(step).limit()));

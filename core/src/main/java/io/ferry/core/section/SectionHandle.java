@@ -22,11 +22,10 @@ import org.w3c.dom.Element;
  */
 public final class SectionHandle {
     /**
-     * The calls of one section that may be under way at once, on all the daemon's workers: a section that hangs deaf to
-     * interruption holds at most this many workers, its further calls failing at once, and leaves the others to the
-     * other sections.
+     * The calls of one section that may outlive their limit at once (deaf to interruption, they still hold a worker):
+     * beyond this many, its further calls fail at once, and the daemon's other workers stay with the other sections.
      */
-    public static final int MAX_CALLS_AT_ONCE = 16; // a quarter of the registry's workers (the testkit embeds this class alone)
+    public static final int MAX_OVERRUNNING = 16; // a quarter of the registry's workers (the testkit embeds this class alone)
 
     private final SectionDescriptor descriptor;
     private final SectionSource source;
@@ -34,8 +33,8 @@ public final class SectionHandle {
     private final Duration timeout;
     /** The migrations that have a bake, eat or stream of this section under way. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
-    /** This section's calls running on a worker, also those whose caller stopped waiting. */
-    private final AtomicInteger running = new AtomicInteger();
+    /** This section's calls whose caller stopped waiting at their limit and that have not ended yet. */
+    private final AtomicInteger overrunning = new AtomicInteger();
 
     public SectionHandle(SectionDescriptor descriptor, SectionSource source, ExecutorService workers, Duration timeout) {
         this.descriptor = descriptor;
@@ -60,18 +59,22 @@ public final class SectionHandle {
         return source;
     }
 
-    /** Takes one of this section's {@link #MAX_CALLS_AT_ONCE} places for a call starting on a worker, or refuses. */
-    void enter(String what) throws SectionFailure {
-        if (running.incrementAndGet() > MAX_CALLS_AT_ONCE) {
-            running.decrementAndGet();
-            throw new SectionFailure("cookie section " + descriptor.feature() + " already has " + MAX_CALLS_AT_ONCE
-                    + " calls under way (calls that outlived their limit and do not end): " + what + " refused");
+    /** Refuses a call of a section that already holds {@link #MAX_OVERRUNNING} workers with calls past their limit. */
+    void requireWorkersLeft(String what) throws SectionFailure {
+        if (overrunning.get() >= MAX_OVERRUNNING) {
+            throw new SectionFailure("cookie section " + descriptor.feature() + " still runs " + MAX_OVERRUNNING
+                    + " calls past their limit (deaf to interruption): " + what + " refused");
         }
     }
 
-    /** Gives back the place of a call that has really ended. */
-    void leave() {
-        running.decrementAndGet();
+    /** A call of this section outlived its limit and still runs. */
+    void overran() {
+        overrunning.incrementAndGet();
+    }
+
+    /** A call that had outlived its limit has ended. */
+    void overrunEnded() {
+        overrunning.decrementAndGet();
     }
 
     /** One pure call: {@link SectionCalls} runs a cookie's together. */

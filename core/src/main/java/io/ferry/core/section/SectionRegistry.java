@@ -62,7 +62,7 @@ public class SectionRegistry implements SectionCatalog {
 
     /**
      * The daemon's section workers, bounded: sections that hang use up at most this many threads (one section at most
-     * {@link SectionHandle#MAX_CALLS_AT_ONCE}); calls beyond it fail at once, naming the section.
+     * {@link SectionHandle#MAX_OVERRUNNING} with calls past their limit); calls beyond it fail at once, naming the section.
      */
     static ExecutorService newWorkers() {
         AtomicInteger threads = new AtomicInteger();

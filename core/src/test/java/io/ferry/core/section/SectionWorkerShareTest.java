@@ -9,9 +9,12 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.protocol.xml.Documents;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.After;
 import org.junit.Test;
 import org.w3c.dom.Element;
@@ -29,10 +32,14 @@ public class SectionWorkerShareTest {
     }
 
     private SectionHandle handle(String feature, SectionHandleTest.Behaviour behaviour) {
+        return handle(feature, behaviour, Duration.ofMillis(20));
+    }
+
+    private SectionHandle handle(String feature, SectionHandleTest.Behaviour behaviour, Duration limit) {
         SectionHandleTest.ScriptedSection section = new SectionHandleTest.ScriptedSection();
         section.behaviour = behaviour;
         SectionHandle fixture = TestSections.handle(SectionSource.of(section), feature, feature, Mandatory.NEVER,
-                List.of(Phase.BEGIN), List.of(Phase.PREPARE), Duration.ofMillis(20));
+                List.of(Phase.BEGIN), List.of(Phase.PREPARE), limit);
         return new SectionHandle(fixture.descriptor(), fixture.source(), workers, fixture.timeout());
     }
 
@@ -55,5 +62,29 @@ public class SectionWorkerShareTest {
         }
         assertTrue(last.getMessage(), last.getMessage().startsWith("cookie section hung "));
         assertEquals("value", healthy.parse(fragment));
+    }
+
+    /** Only calls past their limit count: a busy section's calls within it are never refused, however many at once. */
+    @Test
+    public void manyCallsOfOneSectionWithinTheirLimitAllRun() throws Exception {
+        int calls = SectionHandle.MAX_OVERRUNNING + 8;
+        CountDownLatch allStarted = new CountDownLatch(calls);
+        SectionHandle busy = handle("busy", () -> {
+            allStarted.countDown();
+            allStarted.await(); // every call under way at once
+            return "value";
+        }, Duration.ofSeconds(30));
+        ExecutorService callers = Executors.newFixedThreadPool(calls);
+        try {
+            List<Future<Object>> results = new ArrayList<>();
+            for (int i = 0; i < calls; i++) {
+                results.add(callers.submit(() -> busy.parse(fragment)));
+            }
+            for (Future<Object> result : results) {
+                assertEquals("value", result.get());
+            }
+        } finally {
+            callers.shutdownNow();
+        }
     }
 }
