@@ -3,6 +3,7 @@ package io.ferry.core.cookie;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.core.section.MigrationSectionContext;
+import io.ferry.core.section.SectionFailure;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import java.util.ArrayList;
@@ -63,7 +64,18 @@ public final class CookieBakery {
                 }
             }
         }
-        return new Baked(codec.format(header, features, baked), features, baked);
+        while (true) {
+            try {
+                return new Baked(codec.format(header, features, baked), features, baked);
+            } catch (SectionFailure e) {
+                // a format that fails is the section's bake failing: an optional section is left out, as above
+                SectionHandle failed = e.section().filter(h -> h.descriptor().mandatory() == Mandatory.NEVER).orElseThrow(() -> e);
+                LOG.warn("skipping optional cookie section {}: {}", failed.descriptor().feature(), e.getMessage());
+                if (!baked.removeIf(section -> section.handle() == failed)) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Lets every parsed section act on its value, in canonical order. */

@@ -1,11 +1,13 @@
 package io.ferry.core.cookie;
 
 import io.ferry.protocol.xml.Documents;
+import io.ferry.protocol.xml.XmlChars;
 import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.core.section.SectionCalls;
+import io.ferry.core.section.SectionFailure;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import java.util.ArrayList;
@@ -119,7 +121,34 @@ public final class CookieCodec {
             root.appendChild(element);
         }
         calls.run();
-        return XmlWriter.write(root);
+        try {
+            return XmlWriter.write(root);
+        } catch (XmlChars.Refused e) {
+            throw unwritable(ordered, root, e);
+        }
+    }
+
+    /**
+     * A section wrote text XML 1.0 cannot carry: the section is found by writing each fragment alone (only now, when
+     * the cookie was refused), so that its failure is its own (an optional one is left out) and names it.
+     */
+    private static CookieException unwritable(List<ParsedCookie.Section> ordered, Element root, XmlChars.Refused refused) {
+        List<Element> fragments = new ArrayList<>();
+        for (Node node = root.getFirstChild(); node != null; node = node.getNextSibling()) {
+            if (node instanceof Element element) {
+                fragments.add(element);
+            }
+        }
+        List<Element> sections = fragments.subList(fragments.size() - ordered.size(), fragments.size());
+        for (int i = 0; i < ordered.size(); i++) {
+            try {
+                XmlWriter.write(sections.get(i));
+            } catch (XmlChars.Refused e) {
+                SectionHandle handle = ordered.get(i).handle();
+                return new SectionFailure("cookie section " + handle.descriptor().feature() + " formatted " + e.getMessage(), e, handle);
+            }
+        }
+        return new CookieException("cannot write the migration cookie: " + refused.getMessage(), refused);
     }
 
     private static CookieHeader readHeader(Map<String, List<Element>> children, EatRules rules) throws CookieException {

@@ -150,7 +150,7 @@ public final class SectionCalls {
                         }
                         future.cancel(true);
                         throw new SectionFailure("cookie section " + feature(step) + " did not finish " + steps.get(step).what()
-                                + " within " + describe(steps.get(step).limit()));
+                                + " within " + describe(steps.get(step).limit()), null, steps.get(step).handle());
                     }
                     continue; // the next call started meanwhile: its own limit counts now
                 }
@@ -173,14 +173,15 @@ public final class SectionCalls {
             return new SectionFailure("section worker failed: " + describe(thrown), thrown);
         }
         Throwable cause = failed.getCause();
-        if (cause instanceof SectionFailure failure) {
-            return failure;
+        SectionHandle handle = steps.get(failed.step).handle();
+        if (cause instanceof SectionFailure failure) { // the section was gone, or holds too many workers: its own failure too
+            return new SectionFailure(failure.getMessage(), failure, handle);
         }
         if (cause instanceof CookieException cookie) {
             return new CookieException(cookie.getMessage(), cookie);
         }
         return new SectionFailure("cookie section " + feature(failed.step) + " failed in " + steps.get(failed.step).what() + ": "
-                + describe(cause), cause);
+                + describe(cause), cause, handle);
     }
 
     private String feature(int step) {

@@ -26,7 +26,7 @@ public class OptionalSectionFailureTest {
     private final List<String> eaten = new ArrayList<>();
 
     /** A section whose bake and eat throw the given exception, or record that they ran. */
-    private final class Section extends TextSection {
+    private class Section extends TextSection {
         private final String name;
         private final RuntimeException failure;
 
@@ -85,6 +85,53 @@ public class OptionalSectionFailureTest {
                 context(Phase.PREPARE));
         assertTrue(baked.xml(), baked.xml().contains("<other>other</other>"));
         assertTrue(baked.xml(), !baked.xml().contains("graphics"));
+    }
+
+    /** A section that bakes fine and whose format fails: it throws, gets a value of another type, or writes text XML cannot carry. */
+    private final class BadFormat extends Section {
+        private final Object baked;
+
+        BadFormat(Object baked) {
+            super("bad", null);
+            this.baked = baked;
+        }
+
+        @Override
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        public Optional<String> bake(SectionContext context) {
+            return (Optional) Optional.of(baked);
+        }
+
+        @Override
+        public void format(String value, org.w3c.dom.Element fragment) {
+            if (value.equals("throw")) {
+                throw new IllegalStateException("no format today");
+            }
+            super.format(value, fragment);
+        }
+    }
+
+    @Test
+    public void anOptionalSectionWhoseFormatFailsIsLeftOutOfTheCookie() throws Exception {
+        SectionHandle other = handle("other", Mandatory.NEVER, null);
+        for (Object baked : List.of("throw", 42, "bell \u0007")) {
+            SectionHandle bad = TestSections.handle(new BadFormat(baked), "alpha", "alpha", Mandatory.NEVER, List.of(Phase.PREPARE),
+                    List.of(Phase.PERFORM));
+            CookieBakery.Baked cookie = new CookieBakery(TestSections.codec()).bake(
+                    new CookieHeader("vm", UUID.randomUUID().toString(), "dst", HOST), TestSections.of(bad, other),
+                    context(Phase.PREPARE));
+            assertTrue(cookie.xml(), cookie.xml().contains("<other>other</other>") && !cookie.xml().contains("alpha"));
+            assertEquals(List.of("other"), cookie.sections().stream().map(s -> s.handle().descriptor().feature()).toList());
+        }
+    }
+
+    @Test
+    public void aMandatorySectionWhoseFormatFailsFailsThePhase() {
+        SectionHandle bad = TestSections.handle(new BadFormat("throw"), "alpha", "alpha", Mandatory.WHEN_BAKED,
+                List.of(Phase.PREPARE), List.of(Phase.PERFORM));
+        CookieException e = assertThrows(CookieException.class, () -> new CookieBakery(TestSections.codec()).bake(
+                new CookieHeader("vm", UUID.randomUUID().toString(), "dst", HOST), TestSections.of(bad), context(Phase.PREPARE)));
+        assertEquals("cookie section alpha failed in format: IllegalStateException: no format today", e.getMessage());
     }
 
     @Test
