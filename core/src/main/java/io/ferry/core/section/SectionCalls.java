@@ -50,8 +50,12 @@ public final class SectionCalls {
     private volatile long startedNanos;
     /** Set when the caller stopped waiting: the calls after the one running must not start. */
     private volatile boolean abandoned;
-    /** Null while the calls run; the section whose call outlived its limit, until they end; then {@link #ENDED}. */
+    /**
+     * Null until a worker runs the calls, then {@link #STARTED}; the section whose call outlived its limit, until they
+     * end; then {@link #ENDED}. A run that never started (cancelled first) never counts as holding a worker.
+     */
     private final AtomicReference<Object> overrun = new AtomicReference<>();
+    private static final Object STARTED = new Object();
     private static final Object ENDED = new Object();
 
     public SectionCalls parse(SectionHandle handle, Element fragment) {
@@ -102,6 +106,7 @@ public final class SectionCalls {
     }
 
     private Object[] runSteps(Map<String, String> logContext, Runnable ended) throws StepFailed {
+        overrun.compareAndSet(null, STARTED);
         if (logContext != null) {
             MDC.setContextMap(logContext);
         }
@@ -145,7 +150,7 @@ public final class SectionCalls {
                     if (step == current && started == startedNanos) {
                         abandoned = true;
                         SectionHandle overran = steps.get(step).handle();
-                        if (overrun.compareAndSet(null, overran)) { // not ended meanwhile: it holds its worker still
+                        if (overrun.compareAndSet(STARTED, overran)) { // running, not ended meanwhile: it holds its worker
                             overran.overran();
                         }
                         future.cancel(true);
