@@ -63,6 +63,7 @@ public class QemuMigrationModesIT {
             HOSTS.awaitHeld(name, migration);
 
             QemuMonitor.GuestStatus last;
+            Installation.Result result;
             try (QemuMonitor destination = guest.monitor(HOSTS.destination)) {
                 assertEquals("the source after Perform", "postmigrate", source.runState());
                 assertEquals("the destination before Finish resumes it", "paused", destination.runState());
@@ -73,11 +74,12 @@ public class QemuMigrationModesIT {
                 assertTrue("the guest had run before it moved: " + last, last.booted() && last.writes() > 0);
                 HOSTS.release(name);
 
-                Installation.Result result = migration.await();
+                result = migration.await();
                 assertEquals(result.toString(), 0, result.exit());
                 destination.awaitWritesBeyond(last.writes(), Installation.work());
             }
             Map<String, String> left = HOSTS.source.fields("domjobinfo", name, "--completed");
+            assertEquals("the source's job completed, as ferry migrate said:\n" + result, "Completed", left.get("Job type"));
             assertTrue("at least 4 pre-copy passes: " + left, Long.parseLong(left.get("Iteration")) - 1 >= 4);
             assertEquals("QEMU has no memory digest: nothing was verified", "no", left.get("Memory verified"));
             assertEquals("no", HOSTS.destination.fields("domjobinfo", name, "--completed").get("Memory verified"));

@@ -74,7 +74,7 @@ final class OutgoingMigration {
                         control.progress(stats);
                         return stats;
                     }
-                    if (!pump.isAlive()) { // QEMU is done, its bytes did not all go: nothing more will come
+                    if (pump.failed()) { // QEMU is done, its bytes did not all go: nothing more will come
                         throw new HypervisorException("migration of domain '" + vm.spec().name()
                                 + "' failed: the migration stream failed after QEMU completed: " + describe(pump.failure()));
                     }

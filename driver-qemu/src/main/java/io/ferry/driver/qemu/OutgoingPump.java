@@ -71,8 +71,9 @@ final class OutgoingPump implements AutoCloseable {
         return finished;
     }
 
-    boolean isAlive() {
-        return thread.isAlive();
+    /** Whether the pump has stopped without copying QEMU's stream to its end (read after its thread ended). */
+    boolean failed() {
+        return !thread.isAlive() && !finished; // in this order: a pump that ended has set finished, or never will
     }
 
     /** Stops taking QEMU's bytes (QEMU's side fails); a write blocked on the stream ends when its owner closes it. */
