@@ -115,16 +115,18 @@ public final class CookieCodec {
         List<ParsedCookie.Section> ordered = new ArrayList<>(sections);
         ordered.sort((a, b) -> CanonicalOrder.ELEMENTS.compare(a.handle().descriptor().element(), b.handle().descriptor().element()));
         SectionCalls calls = new SectionCalls();
+        List<Element> fragments = new ArrayList<>();
         for (ParsedCookie.Section section : ordered) {
             Element element = document.createElement(section.handle().descriptor().element());
             calls.format(section.handle(), section.value(), element);
             root.appendChild(element);
+            fragments.add(element);
         }
         calls.run();
         try {
             return XmlWriter.write(root);
         } catch (XmlChars.Refused e) {
-            throw unwritable(ordered, root, e);
+            throw unwritable(ordered, fragments, e);
         }
     }
 
@@ -132,14 +134,8 @@ public final class CookieCodec {
      * A section wrote text XML 1.0 cannot carry: the section is found by writing each fragment alone (only now, when
      * the cookie was refused), so that its failure is its own (an optional one is left out) and names it.
      */
-    private static CookieException unwritable(List<ParsedCookie.Section> ordered, Element root, XmlChars.Refused refused) {
-        List<Element> fragments = new ArrayList<>();
-        for (Node node = root.getFirstChild(); node != null; node = node.getNextSibling()) {
-            if (node instanceof Element element) {
-                fragments.add(element);
-            }
-        }
-        List<Element> sections = fragments.subList(fragments.size() - ordered.size(), fragments.size());
+    private static CookieException unwritable(List<ParsedCookie.Section> ordered, List<Element> sections,
+            XmlChars.Refused refused) {
         for (int i = 0; i < ordered.size(); i++) {
             try {
                 XmlWriter.write(sections.get(i));
