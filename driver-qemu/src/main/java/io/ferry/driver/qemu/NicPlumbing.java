@@ -19,10 +19,21 @@ final class NicPlumbing {
      */
     private static final Object OVSDB_WRITES = new Object();
 
+    /** Runs a host command to its end; returns its stdout. */
+    interface Commands {
+        String run(List<String> command) throws HypervisorException;
+    }
+
     private final String ovsdb;
+    private final Commands commands;
 
     NicPlumbing(String ovsdb) {
+        this(ovsdb, HostCommand::run);
+    }
+
+    NicPlumbing(String ovsdb, Commands commands) {
         this.ovsdb = ovsdb;
+        this.commands = commands;
     }
 
     /** Plugs every bridge NIC; a refused OVS interface fails the call before any OVS port is added. */
@@ -32,26 +43,47 @@ final class NicPlumbing {
             throw new HypervisorException("interface " + ovsNics.get(0).index() + " of domain '" + domain.spec().name()
                     + "' has an openvswitch virtualport but this host has no OVSDB (setting ovsdb, ferryd --ovsdb)");
         }
+        if (!ovsNics.isEmpty()) {
+            plugOvs(domain, ovsNics);
+        }
+        for (QemuDomain.Nic nic : domain.nics()) {
+            if (!nic.openvswitch() && nic.bridge() != null) {
+                commands.run(List.of("ip", "link", "set", "dev", nic.tap(), "master", nic.bridge(), "up"));
+            }
+        }
+    }
+
+    private void plugOvs(QemuDomain domain, List<QemuDomain.Nic> nics) throws HypervisorException {
         String uuid = domain.spec().uuid().toString();
         synchronized (OVSDB_WRITES) {
-            for (QemuDomain.Nic nic : ovsNics) {
-                Optional<String> owner = owner(nic.tap());
+            // one transaction, which OVSDB refuses whole if any port exists: the common case is one run, no owner read
+            try {
+                ovsVsctl(addPorts(nics, uuid, false));
+                return;
+            } catch (HypervisorException refused) {
+                // a port exists (the VM's own, plugged again, or not its own), or the add failed for another reason
+            }
+            List<Optional<String>> owners = owners(nics);
+            for (int i = 0; i < nics.size(); i++) {
+                Optional<String> owner = owners.get(i);
                 if (owner.isPresent() && !owner.get().equals(uuid)) {
+                    QemuDomain.Nic nic = nics.get(i);
                     throw new HypervisorException("cannot plug interface " + nic.index() + " of domain '"
                             + domain.spec().name() + "' into bridge " + nic.bridge() + ": Open vSwitch interface "
                             + nic.tap() + " exists and is " + ownerText(owner.get()));
                 }
             }
-            for (QemuDomain.Nic nic : ovsNics) {
-                ovsVsctl("--", "--may-exist", "add-port", nic.bridge(), nic.tap(),
-                        "--", "set", "Interface", nic.tap(), "external_ids:vm-uuid=" + uuid);
-            }
+            ovsVsctl(addPorts(nics, uuid, true));
         }
-        for (QemuDomain.Nic nic : domain.nics()) {
-            if (!nic.openvswitch() && nic.bridge() != null) {
-                HostCommand.run(List.of("ip", "link", "set", "dev", nic.tap(), "master", nic.bridge(), "up"));
-            }
+    }
+
+    private static List<String> addPorts(List<QemuDomain.Nic> nics, String uuid, boolean mayExist) {
+        List<String> args = new ArrayList<>();
+        for (QemuDomain.Nic nic : nics) {
+            args.addAll(mayExist ? List.of("--", "--may-exist", "add-port") : List.of("--", "add-port"));
+            args.addAll(List.of(nic.bridge(), nic.tap(), "--", "set", "Interface", nic.tap(), "external_ids:vm-uuid=" + uuid));
         }
+        return args;
     }
 
     /**
@@ -59,43 +91,61 @@ final class NicPlumbing {
      * ports left alone because they are not the VM's.
      */
     List<String> unplug(QemuDomain domain) {
-        List<String> problems = new ArrayList<>();
-        if (ovsdb == null) {
-            return problems;
+        List<QemuDomain.Nic> nics = domain.nics().stream().filter(QemuDomain.Nic::openvswitch).toList();
+        if (ovsdb == null || nics.isEmpty()) {
+            return List.of();
         }
+        List<String> problems = new ArrayList<>();
         String uuid = domain.spec().uuid().toString();
         synchronized (OVSDB_WRITES) {
-            for (QemuDomain.Nic nic : domain.nics()) {
-                if (!nic.openvswitch()) {
-                    continue;
-                }
-                try {
-                    Optional<String> owner = owner(nic.tap());
+            List<String> delete = new ArrayList<>();
+            try {
+                List<Optional<String>> owners = owners(nics);
+                for (int i = 0; i < nics.size(); i++) {
+                    Optional<String> owner = owners.get(i);
+                    QemuDomain.Nic nic = nics.get(i);
                     if (owner.isPresent() && owner.get().equals(uuid)) {
-                        ovsVsctl("--", "--if-exists", "del-port", nic.tap());
+                        delete.addAll(List.of("--", "--if-exists", "del-port", nic.tap()));
                     } else if (owner.isPresent()) {
                         problems.add("Open vSwitch port " + nic.tap() + " of interface " + nic.index() + " of domain '"
                                 + domain.spec().name() + "' is left in place: it is " + ownerText(owner.get()));
                     }
-                } catch (HypervisorException e) {
-                    problems.add(e.getMessage());
                 }
+                if (!delete.isEmpty()) {
+                    ovsVsctl(delete);
+                }
+            } catch (HypervisorException e) {
+                problems.add(e.getMessage());
             }
         }
         return problems;
     }
 
-    /** The {@code external_ids:vm-uuid} of the OVS interface {@code iface}, "" if it has none; empty if no such interface. */
-    private Optional<String> owner(String iface) throws HypervisorException {
-        // one line for the name, one for the key (empty when the key is missing); no output without the record
-        List<String> lines = ovsVsctl("--", "--if-exists", "get", "Interface", iface, "name", "external_ids:vm-uuid")
-                .lines().toList();
-        if (lines.isEmpty()) {
-            return Optional.empty();
+    /**
+     * The {@code external_ids:vm-uuid} of each NIC's OVS interface, read in one {@code ovs-vsctl} run: "" if it has
+     * none, empty if no such interface.
+     */
+    private List<Optional<String>> owners(List<QemuDomain.Nic> nics) throws HypervisorException {
+        List<String> args = new ArrayList<>();
+        for (QemuDomain.Nic nic : nics) {
+            args.addAll(List.of("--", "--if-exists", "get", "Interface", nic.tap(), "name", "external_ids:vm-uuid"));
         }
-        String owner = lines.size() < 2 ? "" : lines.get(1).strip();
-        boolean quoted = owner.length() >= 2 && owner.startsWith("\"") && owner.endsWith("\"");
-        return Optional.of(quoted ? owner.substring(1, owner.length() - 1) : owner);
+        // per interface that exists, in order: a line for its name, one for the key (empty when the key is missing)
+        List<String> lines = ovsVsctl(args).lines().map(NicPlumbing::unquoted).toList();
+        List<Optional<String>> owners = new ArrayList<>();
+        int next = 0;
+        for (QemuDomain.Nic nic : nics) {
+            boolean exists = next < lines.size() && lines.get(next).equals(nic.tap());
+            owners.add(exists ? Optional.of(next + 1 < lines.size() ? lines.get(next + 1) : "") : Optional.empty());
+            next += exists ? 2 : 0;
+        }
+        return owners;
+    }
+
+    private static String unquoted(String value) {
+        String stripped = value.strip();
+        boolean quoted = stripped.length() >= 2 && stripped.startsWith("\"") && stripped.endsWith("\"");
+        return quoted ? stripped.substring(1, stripped.length() - 1) : stripped;
     }
 
     private static String ownerText(String owner) {
@@ -103,9 +153,9 @@ final class NicPlumbing {
                 : "another VM's (external_ids:vm-uuid=" + owner + ")";
     }
 
-    private String ovsVsctl(String... args) throws HypervisorException {
+    private String ovsVsctl(List<String> args) throws HypervisorException {
         List<String> command = new ArrayList<>(List.of("ovs-vsctl", "--db=" + ovsdb, "--no-wait", "--timeout=5"));
-        command.addAll(List.of(args));
-        return HostCommand.run(command);
+        command.addAll(args);
+        return commands.run(command);
     }
 }

@@ -8,6 +8,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -79,6 +80,24 @@ public class NicPlumbingTest {
         assertTrue(e.getMessage(), e.getMessage().endsWith("exists and is no VM's (no external_ids:vm-uuid: a port of the"
                 + " host or an operator)"));
         assertEquals(1, plumbing.unplug(vmA).size());
+        assertEquals(TAP, ovsdb.vsctl("list-ports", "br0"));
+    }
+
+    @Test
+    public void aVmsPortsArePluggedInOneOvsVsctlRunAndUnpluggedInTwo() throws Exception {
+        List<String> runs = new CopyOnWriteArrayList<>();
+        NicPlumbing counted = new NicPlumbing(ovsdb.db(), command -> {
+            runs.add(String.join(" ", command));
+            return HostCommand.run(command);
+        });
+        QemuDomain.Nic second = new QemuDomain.Nic(1, "bridge", null, "br0", true, "vnet-c", "virtio", null);
+        QemuDomain vmC = new QemuDomain(vmB.spec(), "x86_64", "pc", null, null, null, null, null, List.of(),
+                List.of(new QemuDomain.Nic(0, "bridge", null, "br0", true, "vnet-b", "virtio", null), second), List.of(), null);
+        counted.plug(vmC);
+        assertEquals(runs.toString(), 1, runs.size());
+        assertEquals(TAP + "\nvnet-b\nvnet-c", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals(List.of(), counted.unplug(vmC));
+        assertEquals(runs.toString(), 3, runs.size());
         assertEquals(TAP, ovsdb.vsctl("list-ports", "br0"));
     }
 

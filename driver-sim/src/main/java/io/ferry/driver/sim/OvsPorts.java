@@ -47,23 +47,40 @@ final class OvsPorts {
                         + "' has an openvswitch virtualport but no source bridge");
             }
         }
+        if (nics.isEmpty()) {
+            return;
+        }
         String uuid = spec.uuid().toString();
+        List<String> ifaces = nics.stream().map(nic -> nic.hostInterface(spec.uuid())).toList();
         synchronized (OVSDB_WRITES) {
-            for (DomainSpec.Nic nic : nics) {
-                String iface = nic.hostInterface(spec.uuid());
-                Optional<String> owner = owner(iface);
+            // one transaction, which OVSDB refuses whole if any port exists: the common case is one run, no owner read
+            try {
+                run(addPorts(nics, ifaces, uuid, false));
+                return;
+            } catch (HypervisorException refused) {
+                // a port exists (the VM's own, plugged again, or not its own), or the add failed for another reason
+            }
+            List<Optional<String>> owners = owners(ifaces);
+            for (int i = 0; i < nics.size(); i++) {
+                Optional<String> owner = owners.get(i);
                 if (owner.isPresent() && !owner.get().equals(uuid)) {
-                    throw new HypervisorException("cannot plug interface " + nic.index() + " of domain '" + spec.name()
-                            + "' into bridge " + nic.bridge() + ": Open vSwitch interface " + iface + " exists and is "
-                            + ownerText(owner.get()));
+                    throw new HypervisorException("cannot plug interface " + nics.get(i).index() + " of domain '"
+                            + spec.name() + "' into bridge " + nics.get(i).bridge() + ": Open vSwitch interface "
+                            + ifaces.get(i) + " exists and is " + ownerText(owner.get()));
                 }
             }
-            for (DomainSpec.Nic nic : nics) {
-                String iface = nic.hostInterface(spec.uuid());
-                run("--", "--may-exist", "add-port", nic.bridge(), iface,
-                        "--", "set", "Interface", iface, "external_ids:vm-uuid=" + uuid);
-            }
+            run(addPorts(nics, ifaces, uuid, true));
         }
+    }
+
+    private static String[] addPorts(List<DomainSpec.Nic> nics, List<String> ifaces, String uuid, boolean mayExist) {
+        List<String> args = new ArrayList<>();
+        for (int i = 0; i < nics.size(); i++) {
+            args.addAll(mayExist ? List.of("--", "--may-exist", "add-port") : List.of("--", "add-port"));
+            args.addAll(List.of(nics.get(i).bridge(), ifaces.get(i),
+                    "--", "set", "Interface", ifaces.get(i), "external_ids:vm-uuid=" + uuid));
+        }
+        return args.toArray(String[]::new);
     }
 
     /**
@@ -71,22 +88,31 @@ final class OvsPorts {
      * the caller to log (a gone VM cannot fail).
      */
     List<String> unplug(DomainSpec spec) {
+        List<DomainSpec.Nic> nics = ovsNics(spec);
+        if (nics.isEmpty()) {
+            return List.of();
+        }
         List<String> problems = new ArrayList<>();
         String uuid = spec.uuid().toString();
         synchronized (OVSDB_WRITES) {
-            for (DomainSpec.Nic nic : ovsNics(spec)) {
-                String iface = nic.hostInterface(spec.uuid());
-                try {
-                    Optional<String> owner = owner(iface);
+            List<String> ifaces = nics.stream().map(nic -> nic.hostInterface(spec.uuid())).toList();
+            List<String> delete = new ArrayList<>();
+            try {
+                List<Optional<String>> owners = owners(ifaces);
+                for (int i = 0; i < nics.size(); i++) {
+                    Optional<String> owner = owners.get(i);
                     if (owner.isPresent() && owner.get().equals(uuid)) {
-                        run("--", "--if-exists", "del-port", iface);
+                        delete.addAll(List.of("--", "--if-exists", "del-port", ifaces.get(i)));
                     } else if (owner.isPresent()) {
-                        problems.add("Open vSwitch port " + iface + " of interface " + nic.index() + " of domain '" + spec.name()
-                                + "' is left in place: it is " + ownerText(owner.get()));
+                        problems.add("Open vSwitch port " + ifaces.get(i) + " of interface " + nics.get(i).index()
+                                + " of domain '" + spec.name() + "' is left in place: it is " + ownerText(owner.get()));
                     }
-                } catch (HypervisorException e) {
-                    problems.add(e.getMessage());
                 }
+                if (!delete.isEmpty()) {
+                    run(delete.toArray(String[]::new));
+                }
+            } catch (HypervisorException e) {
+                problems.add(e.getMessage());
             }
         }
         return problems;
@@ -96,17 +122,31 @@ final class OvsPorts {
         return db == null ? List.of() : spec.nics().stream().filter(n -> "openvswitch".equals(n.virtualPortType())).toList();
     }
 
-    /** The {@code external_ids:vm-uuid} of the interface {@code iface}, "" if it has none; empty if no such interface. */
-    private Optional<String> owner(String iface) throws HypervisorException {
-        // one line for the name, one for the key (empty when the key is missing); no output without the record
-        List<String> lines = run("--", "--if-exists", "get", "Interface", iface, "name", "external_ids:vm-uuid")
-                .lines().toList();
-        if (lines.isEmpty()) {
-            return Optional.empty();
+    /**
+     * The {@code external_ids:vm-uuid} of each interface, read in one {@code ovs-vsctl} run: "" if it has none, empty
+     * if no such interface.
+     */
+    private List<Optional<String>> owners(List<String> ifaces) throws HypervisorException {
+        List<String> args = new ArrayList<>();
+        for (String iface : ifaces) {
+            args.addAll(List.of("--", "--if-exists", "get", "Interface", iface, "name", "external_ids:vm-uuid"));
         }
-        String owner = lines.size() < 2 ? "" : lines.get(1).strip();
-        boolean quoted = owner.length() >= 2 && owner.startsWith("\"") && owner.endsWith("\"");
-        return Optional.of(quoted ? owner.substring(1, owner.length() - 1) : owner);
+        // per interface that exists, in order: a line for its name, one for the key (empty when the key is missing)
+        List<String> lines = run(args.toArray(String[]::new)).lines().map(OvsPorts::unquoted).toList();
+        List<Optional<String>> owners = new ArrayList<>();
+        int next = 0;
+        for (String iface : ifaces) {
+            boolean exists = next < lines.size() && lines.get(next).equals(iface);
+            owners.add(exists ? Optional.of(next + 1 < lines.size() ? lines.get(next + 1) : "") : Optional.empty());
+            next += exists ? 2 : 0;
+        }
+        return owners;
+    }
+
+    private static String unquoted(String value) {
+        String stripped = value.strip();
+        boolean quoted = stripped.length() >= 2 && stripped.startsWith("\"") && stripped.endsWith("\"");
+        return quoted ? stripped.substring(1, stripped.length() - 1) : stripped;
     }
 
     private static String ownerText(String owner) {

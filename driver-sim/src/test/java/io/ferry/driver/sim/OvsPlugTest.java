@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -126,6 +127,32 @@ public class OvsPlugTest {
         assertTrue(e.getMessage(), e.getMessage().endsWith("Open vSwitch interface vnet7 exists and is no VM's"
                 + " (no external_ids:vm-uuid: a port of the host or an operator)"));
         assertEquals("vnet7", ovsdb.vsctl("list-ports", "br0"));
+    }
+
+    @Test
+    public void aVmsPortsArePluggedInOneOvsVsctlRunAndUnpluggedInTwo() throws Exception {
+        List<String> runs = new CopyOnWriteArrayList<>();
+        OvsPorts ports = OvsPorts.of((label, command, stdin, limit) -> {
+            runs.add(label);
+            return PROCESSES.run(label, command, stdin, limit);
+        }, ovsdb.db());
+        ports.plug(vmA());
+        assertEquals(runs.toString(), 1, runs.size());
+        assertEquals("fe0a1b2c3dn0\nvnet7", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals(List.of(), ports.unplug(vmA()));
+        assertEquals(runs.toString(), 3, runs.size());
+        assertEquals("", ovsdb.vsctl("list-ports", "br0"));
+    }
+
+    @Test
+    public void theVmsOwnPortsArePluggedAgainBesideANewOne() throws Exception {
+        OvsPorts ports = OvsPorts.of(PROCESSES, ovsdb.db());
+        ports.plug(vmA());
+        ovsdb.vsctl("del-port", "fe0a1b2c3dn0");
+        ports.plug(vmA()); // as after a restart: vnet7 is still there and the VM's, NIC 0's is not
+        assertEquals("fe0a1b2c3dn0\nvnet7", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + UUID_A + "\"", owner("fe0a1b2c3dn0"));
+        assertEquals("\"" + UUID_A + "\"", owner("vnet7"));
     }
 
     @Test
