@@ -13,7 +13,8 @@ import org.junit.Test;
 /**
  * Open vSwitch port data follows the VM (libvirt's network cookie section): each host has its own OVSDB, the
  * embedded driver plugs the VM's openvswitch NIC into br0 when it starts, the source reads the port's
- * external_ids:PortData after the VM paused, and the destination writes it on its own port before the VM resumes.
+ * external_ids:PortData after the VM paused, and the destination writes it on its own port before the VM resumes,
+ * for every openvswitch NIC.
  */
 public class OvsPortDataIT {
     /** As ovs-vsctl prints it: quoted, since the value has a space. */
@@ -31,7 +32,14 @@ public class OvsPortDataIT {
                 "<interface type='bridge'><mac address='52:54:00:12:34:56'/><source bridge='br0'/>"
                         + "<virtualport type='openvswitch'/></interface>"
                         + "<interface type='bridge'><mac address='52:54:00:12:34:57'/><source bridge='br1'/>"
-                        + "<virtualport type='midonet'/></interface>");
+                        + "<virtualport type='midonet'/></interface>"
+                        + "<interface type='bridge'><mac address='52:54:00:12:34:58'/><source bridge='br0'/>"
+                        + "<virtualport type='openvswitch'/><target dev='" + namedIface(uuid) + "'/></interface>");
+    }
+
+    /** The third NIC's interface, which its definition names. */
+    private static String namedIface(String uuid) {
+        return "vo" + uuid.substring(0, 8);
     }
 
     /** The host-side name of the domain's first NIC, as DomainSpec.Nic#hostInterface makes it on every host. */
@@ -53,16 +61,19 @@ public class OvsPortDataIT {
             try (DaemonProcess a = DaemonProcess.start("ovs-a", "--lease-dir", leases, "--ovsdb", ovsA.db());
                     DaemonProcess b = DaemonProcess.start("ovs-b", "--lease-dir", leases, "--ovsdb", ovsB.db())) {
                 a.boot(domain("ovs-vm", uuid));
-                assertEquals("plugged on start", iface(uuid), ovsA.vsctl("list-ports", "br0"));
+                assertEquals("plugged on start", iface(uuid) + "\n" + namedIface(uuid), ovsA.vsctl("list-ports", "br0"));
                 assertEquals("\"" + uuid + "\"", ovsA.vsctl("get", "Interface", iface(uuid), "external_ids:vm-uuid"));
                 ovsA.vsctl("set", "Interface", iface(uuid), "external_ids:PortData=" + PORT_DATA);
+                ovsA.vsctl("set", "Interface", namedIface(uuid), "external_ids:PortData=second");
 
                 a.ferryOk("migrate", "--live", "ovs-vm", b.url());
 
                 assertEquals(PORT_DATA, ovsB.vsctl("get", "Interface", iface(uuid), "external_ids:PortData"));
+                assertEquals("second", ovsB.vsctl("get", "Interface", namedIface(uuid), "external_ids:PortData"));
                 assertEquals("\"" + uuid + "\"", ovsB.vsctl("get", "Interface", iface(uuid), "external_ids:vm-uuid"));
                 assertEquals("unplugged when the source's VM went", "", ovsA.vsctl("list-ports", "br0"));
                 assertTrue(b.log(), b.log().contains("port data of interface 0 written on " + iface(uuid)));
+                assertTrue(b.log(), b.log().contains("port data of interface 2 written on " + namedIface(uuid)));
                 assertFalse(b.log(), b.log().contains("WARN  io.ferry.section"));
             }
         }

@@ -7,18 +7,20 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
 import io.ferry.api.host.ProcessRunner;
-import org.osgi.service.component.annotations.Reference;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 
@@ -119,29 +121,35 @@ public class NetworkSection implements CookieSection<PortData> {
         if (here.isEmpty()) {
             return Optional.empty();
         }
-        OvsDb db = ovs;
+        List<DomainSpec.Nic> nics = here.get().nics().stream()
+                .filter(nic -> nic.virtualPortType() != null && !nic.virtualPortType().isBlank()).toList();
+        Map<String, String> portData = ovsPortData(context, nics);
         List<PortData.Interface> interfaces = new ArrayList<>();
-        for (DomainSpec.Nic nic : here.get().nics()) {
-            String type = nic.virtualPortType();
-            if (type == null || type.isBlank()) {
-                continue;
-            }
-            String data = null;
-            if (OPENVSWITCH.equals(type)) {
-                String iface = nic.hostInterface(context.domainUuid());
-                if (db == null) {
-                    context.warn("no OVSDB configured on this host: the port data of " + iface + " stays behind");
-                } else {
-                    try {
-                        data = db.portData(iface);
-                    } catch (Exception e) {
-                        context.warn("cannot read the port data of " + iface + ": " + e.getMessage());
-                    }
-                }
-            }
-            interfaces.add(new PortData.Interface(nic.index(), type, data));
+        for (DomainSpec.Nic nic : nics) {
+            String data = OPENVSWITCH.equals(nic.virtualPortType()) ? portData.get(nic.hostInterface(context.domainUuid())) : null;
+            interfaces.add(new PortData.Interface(nic.index(), nic.virtualPortType(), data));
         }
         return interfaces.isEmpty() ? Optional.empty() : Optional.of(new PortData(interfaces));
+    }
+
+    /** The port data of the OVS NICs' interfaces, by interface; none (a warning said why) when it cannot be read. */
+    private Map<String, String> ovsPortData(SectionContext context, List<DomainSpec.Nic> nics) {
+        List<String> ifaces = nics.stream().filter(nic -> OPENVSWITCH.equals(nic.virtualPortType()))
+                .map(nic -> nic.hostInterface(context.domainUuid())).toList();
+        if (ifaces.isEmpty()) {
+            return Map.of();
+        }
+        OvsDb db = ovs;
+        if (db == null) {
+            context.warn("no OVSDB configured on this host: the port data of " + String.join(", ", ifaces) + " stays behind");
+            return Map.of();
+        }
+        try {
+            return db.portData(ifaces);
+        } catch (Exception e) {
+            context.warn("cannot read the port data of " + String.join(", ", ifaces) + ": " + e.getMessage());
+            return Map.of();
+        }
     }
 
     /**
@@ -156,6 +164,9 @@ public class NetworkSection implements CookieSection<PortData> {
         Optional<DomainSpec> here = check.isPresent() ? context.capability(DomainSpec.class)
                 : context.capability(VirtualMachine.class).map(VirtualMachine::spec);
         List<DomainSpec.Nic> nics = here.map(DomainSpec::nics).orElse(List.of());
+        OvsDb db = ovs;
+        Map<String, String> writes = new LinkedHashMap<>();
+        Map<String, Integer> nicOf = new LinkedHashMap<>();
         for (PortData.Interface sent : value.interfaces()) {
             if (!OPENVSWITCH.equals(sent.vportType()) || sent.portData() == null) {
                 continue;
@@ -165,7 +176,6 @@ public class NetworkSection implements CookieSection<PortData> {
                 return;
             }
             DomainSpec.Nic nic = nics.stream().filter(n -> n.index() == sent.index()).findFirst().orElse(null);
-            OvsDb db = ovs;
             if (nic == null || !OPENVSWITCH.equals(nic.virtualPortType()) || db == null) {
                 context.warn("interface " + sent.index() + " has no Open vSwitch port on this host: its port data is dropped");
                 continue;
@@ -175,12 +185,18 @@ public class NetworkSection implements CookieSection<PortData> {
                 check.get().wouldDo("write the port data of interface " + sent.index() + " on " + iface + " in " + db.db());
                 continue;
             }
-            try {
-                db.setPortData(iface, sent.portData());
-                context.info("port data of interface " + sent.index() + " written on " + iface);
-            } catch (Exception e) {
-                context.warn("unable to provide network data for relocation on " + iface + ": " + e.getMessage());
-            }
+            writes.put(iface, sent.portData());
+            nicOf.put(iface, sent.index());
+        }
+        if (writes.isEmpty()) {
+            return;
+        }
+        try {
+            db.setPortData(writes); // one transaction: the guest stays paused until Finish ends
+            nicOf.forEach((iface, index) -> context.info("port data of interface " + index + " written on " + iface));
+        } catch (Exception e) {
+            context.warn("unable to provide network data for relocation on " + String.join(", ", writes.keySet()) + ": "
+                    + e.getMessage());
         }
     }
 }

@@ -11,7 +11,7 @@ import java.util.List;
 
 /**
  * A stand-in for {@code ovs-vsctl}: a shell script that appends its arguments to {@code calls}, prints the
- * content of {@code get.out} for a {@code get}, and fails with {@code fail.err} on stderr when that file exists.
+ * content of {@code get.out} for a run with any {@code get}, and fails with {@code fail.err} on stderr when that file exists.
  */
 final class FakeOvsVsctl {
     /** What the core offers the plug-in in a framework; one for the whole test run, as a daemon has one. */
@@ -28,7 +28,7 @@ final class FakeOvsVsctl {
                 d=$(dirname "$0")
                 echo "$*" >> "$d/calls"
                 if [ -f "$d/fail.err" ]; then cat "$d/fail.err" >&2; exit 1; fi
-                for a in "$@"; do [ "$a" = get ] && [ -f "$d/get.out" ] && cat "$d/get.out"; done
+                for a in "$@"; do [ "$a" = get ] && [ -f "$d/get.out" ] && cat "$d/get.out" && break; done
                 exit 0
                 """);
         Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
