@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -42,10 +41,10 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private final Supplier<List<Path>> sharedPaths;
     private final Object lifecycle = new Object();
     private volatile boolean gone;
-    private volatile boolean spiceRelocated;
     /** QEMU announced SHUTDOWN before it ended on its own (read once it had). */
     private volatile boolean shutDown;
     private IncomingMigration listening; // guarded by lifecycle
+    private final QemuGraphics graphics;
 
     QemuVirtualMachine(QemuDomain domain, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
             NicPlumbing nics, Runnable onGone, Executor exits, Supplier<List<Path>> sharedPaths) {
@@ -58,6 +57,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         this.onGone = onGone;
         this.exits = exits;
         this.sharedPaths = sharedPaths;
+        this.graphics = new QemuGraphics(this, domain);
     }
 
     @Override
@@ -258,58 +258,19 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
 
     @Override
     public List<DomainSpec.Graphics> listeners() {
-        List<DomainSpec.Graphics> listeners = new ArrayList<>();
-        for (QemuDomain.Graphics g : domain.graphics()) {
-            try {
-                JsonNode info = execute("query-" + g.type(), null);
-                int port = g.type().equals("vnc") ? Integer.parseInt(info.path("service").asText("-1"))
-                        : info.path("port").asInt(-1);
-                listeners.add(new DomainSpec.Graphics(g.type(), port, g.listen()));
-            } catch (HypervisorException | NumberFormatException e) {
-                LOG.warn("cannot query the {} server of domain '{}': {}", g.type(),
-                        spec().name(), e.getMessage());
-            }
-        }
-        return listeners;
+        return graphics.listeners();
     }
 
-    /** SPICE: {@code client_migrate_info}. VNC: QEMU relocates no VNC clients; said in the log. */
     @Override
     public void relocateClients(DomainSpec.Graphics destination, int tlsPort, String tlsSubject)
             throws HypervisorException {
         checkPresent();
-        if (domain.graphics().stream().noneMatch(g -> g.type().equals(destination.type()))) {
-            throw new HypervisorException("domain '" + spec().name() + "' has no " + destination.type() + " graphics");
-        }
-        if (!destination.type().equals("spice")) {
-            LOG.info("domain '{}': QEMU relocates no {} clients (client_migrate_info"
-                    + " accepts only spice); they must reconnect to {}:{} themselves", spec().name(),
-                    destination.type(), destination.listen(), destination.port());
-            return;
-        }
-        ObjectNode arguments = Qmp.JSON.createObjectNode().put("protocol", "spice")
-                .put("hostname", destination.listen()).put("port", destination.port());
-        if (tlsPort > 0) {
-            arguments.put("tls-port", tlsPort);
-        }
-        if (tlsSubject != null && !tlsSubject.isBlank()) {
-            arguments.put("cert-subject", tlsSubject);
-        }
-        execute("client_migrate_info", arguments);
-        spiceRelocated = true;
+        graphics.relocateClients(destination, tlsPort, tlsSubject);
     }
 
-    /** After {@code client_migrate_info}: waits for SPICE_MIGRATE_COMPLETED, at most {@code timeoutMillis}. */
     @Override
     public boolean awaitClientsMigrated(long timeoutMillis) {
-        if (!spiceRelocated || gone) {
-            return true;
-        }
-        try {
-            return qmp.awaitEvent(e -> e.path("event").asText().equals("SPICE_MIGRATE_COMPLETED"), timeoutMillis) != null;
-        } catch (HypervisorException e) {
-            return false;
-        }
+        return gone || graphics.awaitClientsMigrated(timeoutMillis);
     }
 
     /** A QMP command with the configured time limit. */
