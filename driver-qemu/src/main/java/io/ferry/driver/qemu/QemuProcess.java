@@ -38,10 +38,11 @@ final class QemuProcess {
         this.found = child != null ? null : ProcessHandle.of(pid).orElse(null);
     }
 
-    /** Starts {@code argv} with its stdout and stderr appended to {@code log}. */
+    /** Starts {@code argv} with its stdout and stderr appended to {@code log} ({@link QemuLog}). */
     static QemuProcess start(List<String> argv, Path log) throws HypervisorException {
         try {
             Files.createDirectories(log.getParent());
+            QemuLog.rotateIfFull(log);
             Files.writeString(log, Instant.now() + ": starting " + String.join(" ", argv) + "\n", StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
             List<String> command = new ArrayList<>();

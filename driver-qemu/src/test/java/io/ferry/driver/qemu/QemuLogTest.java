@@ -1,0 +1,61 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** A domain's QEMU log is bounded across its starts: past 2 MiB it is moved aside, with at most three older ones. */
+public class QemuLogTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private static void write(Path file, String mark, long bytes) throws Exception {
+        Files.writeString(file, mark + "x".repeat((int) bytes - mark.length()));
+    }
+
+    private static String mark(Path file) throws Exception {
+        return Files.readString(file).substring(0, 1);
+    }
+
+    @Test
+    public void aStartRotatesAFullLogBeforeItWritesItsOwn() throws Exception {
+        Path log = tmp.getRoot().toPath().resolve("logs/vm.log");
+        Files.createDirectories(log.getParent());
+        write(log, "a", QemuLog.MAX_BYTES + 1);
+        QemuProcess.start(List.of("true"), log).awaitGone(10_000);
+        assertEquals("a", mark(QemuLog.backup(log, 1)));
+        assertTrue(Files.readString(log), Files.readString(log).contains(": starting true"));
+        assertTrue(Files.size(log) < 1000);
+    }
+
+    @Test
+    public void aLogWithinItsLimitIsLeftAsItIs() throws Exception {
+        Path log = tmp.getRoot().toPath().resolve("vm.log");
+        QemuLog.rotateIfFull(log); // none yet
+        write(log, "a", QemuLog.MAX_BYTES);
+        QemuLog.rotateIfFull(log);
+        assertEquals("a", mark(log));
+        assertFalse(Files.exists(QemuLog.backup(log, 1)));
+    }
+
+    @Test
+    public void aFullLogIsMovedAsideAndTheOldestOfThreeBackupsDropped() throws Exception {
+        Path log = tmp.getRoot().toPath().resolve("vm.log");
+        for (String start : new String[] {"a", "b", "c", "d", "e"}) {
+            write(log, start, QemuLog.MAX_BYTES + 1);
+            QemuLog.rotateIfFull(log);
+            assertFalse(start, Files.exists(log));
+        }
+        assertEquals("e", mark(QemuLog.backup(log, 1)));
+        assertEquals("d", mark(QemuLog.backup(log, 2)));
+        assertEquals("c", mark(QemuLog.backup(log, 3)));
+        assertFalse(Files.exists(QemuLog.backup(log, 4)));
+    }
+}
