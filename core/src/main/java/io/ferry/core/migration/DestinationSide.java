@@ -23,6 +23,7 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,8 @@ final class DestinationSide {
     private final Migrations m;
     private final IncomingMemory memory;
     private final Map<String, Incoming> incoming = new ConcurrentHashMap<>();
+    /** The ids of the Prepares under way, before their migration is in {@link #incoming}. */
+    private final Set<String> preparing = ConcurrentHashMap.newKeySet();
     private final IncomingRecords records;
 
     /** The steps after the commit, which recovery repeats after a restart. */
@@ -59,11 +62,32 @@ final class DestinationSide {
         this.committed = new CommittedArrival(migrations);
     }
 
+    /**
+     * Prepares an incoming migration. Its id is reserved first: a second Prepare of the id (another domain's, say)
+     * arriving while this one waits for its job would otherwise pass the checks too, and the one recorded last would
+     * leave the other's incoming VM out of the journal and out of reach of Finish, paused here for good.
+     */
     Prepared prepare(Prepare request) throws Exception {
         String id = request.id();
-        if (!MigrationIds.isValid(id) || incoming.containsKey(id) || m.journal.find(id).isPresent()) {
-            throw new MigrationException("migration id '" + id + "' is invalid or already known on this host");
+        if (!MigrationIds.isValid(id) || !preparing.add(id)) {
+            throw alreadyKnown(id);
         }
+        try {
+            if (incoming.containsKey(id) || m.journal.find(id).isPresent()) {
+                throw alreadyKnown(id);
+            }
+            return prepareReserved(request);
+        } finally {
+            preparing.remove(id);
+        }
+    }
+
+    private static MigrationException alreadyKnown(String id) {
+        return new MigrationException("migration id '" + id + "' is invalid or already known on this host");
+    }
+
+    private Prepared prepareReserved(Prepare request) throws Exception {
+        String id = request.id();
         if (request.key() == null || request.key().length() < 32) {
             throw new MigrationException("Prepare of migration " + id + " carried no valid key");
         }

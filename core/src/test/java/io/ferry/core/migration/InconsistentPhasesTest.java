@@ -1,0 +1,83 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.domain.Domain;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.Messages.Begun;
+import io.ferry.protocol.Messages.Prepare;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.Test;
+
+/**
+ * The phases of a migration called by a driver (or a key-holding peer) inconsistently: one id for two domains,
+ * cookies and flags that do not belong to the migration. Each is refused before it acts, and no guest is left
+ * paused, claimed or running on two hosts.
+ */
+public class InconsistentPhasesTest {
+    private static final String VM = "vm1";
+    private static final String OTHER = "vm2";
+
+    /**
+     * A Prepare of migration X waits for its domain's job (an operator's job under way) while a second Prepare with
+     * the same id, of another domain, arrives. The second must be refused: taken, it left an incoming VM of its domain
+     * that the id's journal record and Finish no longer reached, paused and claimed on the destination for good.
+     */
+    @Test
+    public void aSecondPrepareOfOneIdForAnotherDomainIsRefusedWhileTheFirstWaits() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.source.boot(OTHER);
+        d.destination.domains().define(TestHost.definition(VM)); // defined, inactive there: the operator has a job on it
+        Domain waiting = d.destination.domain(VM).orElseThrow();
+        TwoDaemons.ByHand run = d.byHand(VM);
+        Begun other = d.peer(d.source).begin(new Begin(OTHER, TwoDaemons.LIVE, null, null, 0));
+        AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+        Thread first = new Thread(() -> {
+            try {
+                run.prepare();
+            } catch (Throwable e) {
+                firstFailure.set(e);
+            }
+        });
+        AtomicReference<ChannelException> secondRefusal = new AtomicReference<>();
+        d.destination.domains().withJob(waiting, "operator", () -> {
+            first.start();
+            awaitWaitingForAJob(first);
+            try {
+                d.peer(d.destination).prepare(new Prepare(run.begun.id(), run.begun.key(), TwoDaemons.LIVE, other.domainXml(),
+                        other.cookie(), other.sections(), d.source.uri));
+            } catch (ChannelException e) {
+                secondRefusal.set(e);
+            }
+            return null;
+        });
+        first.join();
+
+        assertTrue("a second Prepare of migration " + run.begun.id() + " for " + OTHER + " was taken",
+                secondRefusal.get() != null);
+        assertTrue(secondRefusal.get().getMessage(), secondRefusal.get().getMessage().contains(run.begun.id()));
+        assertNull(String.valueOf(firstFailure.get()), firstFailure.get());
+        run.cancel();
+        d.peer(d.source).confirm(new Messages.Confirm(other.id(), other.key(), true, null));
+        d.destination.assertGone(VM);
+        d.destination.assertGone(OTHER);
+        d.destination.domain(OTHER).ifPresent(domain -> assertNull(OTHER + " is still claimed", domain.migration()));
+        d.source.assertRuns(VM, digest);
+        d.source.assertRuns(OTHER, null);
+        assertEquals(VM, d.destination.journal.find(run.begun.id()).orElseThrow().domain());
+    }
+
+    /** Waits until {@code thread} waits for a domain's job, or ended (the assertions then say why). */
+    private static void awaitWaitingForAJob(Thread thread) throws InterruptedException {
+        while (thread.getState() != Thread.State.TERMINATED && !(thread.getState() == Thread.State.TIMED_WAITING
+                && java.util.Arrays.stream(thread.getStackTrace()).anyMatch(f -> f.getMethodName().equals("runJob")))) {
+            Thread.sleep(1);
+        }
+    }
+}
