@@ -217,23 +217,34 @@ public final class Messages {
      * @param leaseState with {@link Outcome#ABORTED} from a destination that took the domain's leases and gave them
      *        back when it aborted: the state that release returned, which the source takes them back with (the state
      *        its own switch-over released is stale by then); null otherwise
+     * @param keepsDefinition with {@link Outcome#COMMITTED}: whether the destination keeps the definition the migration
+     *        brought (it was prepared with {@code --persistent}, or offline), which a driver that gave Prepare other
+     *        flags than Begin makes differ from what the source began with; null when the destination did not say
      */
-    public record Fate(String id, Outcome outcome, String leaseState) {
+    public record Fate(String id, Outcome outcome, String leaseState, Boolean keepsDefinition) {
         public Fate(String id, Outcome outcome) {
-            this(id, outcome, null);
+            this(id, outcome, null, null);
+        }
+
+        public Fate(String id, Outcome outcome, String leaseState) {
+            this(id, outcome, leaseState, null);
         }
 
         public String toXml() {
             return Xml.create("fate").attr("id", id).attr("outcome", outcome.name().toLowerCase())
-                    .attr("lease-state", leaseState).write();
+                    .attr("lease-state", leaseState)
+                    .attr("keeps-definition", keepsDefinition == null ? null : keepsDefinition ? "yes" : "no").write();
         }
 
         public static Fate fromXml(Xml x) throws ChannelException {
+            Outcome outcome;
             try {
-                return new Fate(x.required("id"), Outcome.valueOf(x.required("outcome").toUpperCase()), x.attr("lease-state"));
+                outcome = Outcome.valueOf(x.required("outcome").toUpperCase());
             } catch (IllegalArgumentException e) {
                 throw new ChannelException("unknown migration outcome " + Xml.quote(x.attr("outcome")), false);
             }
+            String keeps = x.attr("keeps-definition");
+            return new Fate(x.required("id"), outcome, x.attr("lease-state"), keeps == null ? null : keeps.equals("yes"));
         }
     }
 

@@ -65,7 +65,7 @@ class MessagesFuzzTest {
 
     @DictionaryEntries({"<migrate", "<begin", "<begun", "<prepare", "<prepared", "<perform", "<performed", "<finish",
             "<finished", "<confirm", "<settle", "<fate", " id='", " key='", " flags='", " domain='", " dest='", " uri='",
-            " token='", " source='", " cancelled='yes'", " outcome='", " bandwidth='", " dname='", "<sections>",
+            " token='", " source='", " keeps-definition='yes'", " cancelled='yes'", " outcome='", " bandwidth='", " dname='", "<sections>",
             "<section feature='", " version='1.0'", "<cookie>", "<xml>", "<domain>", "live,p2p,tunnelled,offline",
             "persistent,undefinesource,v2", "&#13;", "&amp;", "<![CDATA[", "]]>", "<!DOCTYPE", "/>", "</"})
     @FuzzTest(maxDuration = "2h", maxExecutions = 10_000_000)

@@ -4,6 +4,7 @@ import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Outcome;
+import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -73,8 +74,13 @@ final class IncomingRecords {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
         }
         Step step = entry.get().step();
-        return step.isCommitted() ? new Fate(id, Outcome.COMMITTED)
+        return step.isCommitted() ? new Fate(id, Outcome.COMMITTED, null, keepsDefinition(entry.get().flags()))
                 : step == Step.ABORTED ? new Fate(id, Outcome.ABORTED, entry.get().leaseState()) : new Fate(id, Outcome.IN_PROGRESS);
+    }
+
+    /** Whether the definition a migration brought stays here once it committed: what its source may undefine. */
+    private static boolean keepsDefinition(MigrationFlags flags) {
+        return flags.persistent() || flags.offline();
     }
 
     /** A Finish for a migration this host no longer has in hand. */

@@ -51,7 +51,7 @@ final class Settlement {
     Outcome settleInJob(Outgoing o) throws Exception {
         Fate fate = o.mayRollBackAlone() ? new Fate(o.id, Outcome.ABORTED) : ask(o);
         switch (fate.outcome()) {
-            case COMMITTED -> source.complete(o, null);
+            case COMMITTED -> source.complete(o, null, fate.keepsDefinition());
             case ABORTED -> source.rollback(o, o.mayRollBackAlone() ? "it ended before the destination could commit it"
                     : "the destination did not commit it", fate.leaseState());
             default -> {
@@ -94,7 +94,7 @@ final class Settlement {
                 Fate fate = ask(o);
                 Outcome outcome = fate.outcome();
                 if (outcome == Outcome.COMMITTED) {
-                    source.complete(o, request.cookie());
+                    source.complete(o, request.cookie(), fate.keepsDefinition());
                     if (request.cancelled()) {
                         throw new MigrationException("the destination committed migration " + o.id + ": domain "
                                 + o.domain.name() + " runs there, and its copy here was stopped");

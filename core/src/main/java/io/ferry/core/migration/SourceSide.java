@@ -218,7 +218,7 @@ final class SourceSide {
         }
         if (o.flags.v2()) {
             // protocol 2 has no Confirm: the source goes now, whatever Finish will say
-            complete(o, null);
+            complete(o, null, null);
             return new Performed(o.id, null);
         }
         // the guest is paused: no waiting on a bundle update now
@@ -235,8 +235,11 @@ final class SourceSide {
     /**
      * The domain runs on the destination now: the copy here goes. Caller holds the job and has the destination's
      * word that it committed (or runs protocol 2). Each step is safe to repeat after a crash.
+     *
+     * @param destinationKeepsDefinition whether the destination keeps the definition the migration brought, as it
+     *        says when it settles; null when it did not say
      */
-    void complete(Outgoing o, String finishCookie) throws Exception {
+    void complete(Outgoing o, String finishCookie, Boolean destinationKeepsDefinition) throws Exception {
         if (finishCookie != null) {
             try {
                 SectionSet sections = Negotiation.current(o.pinned, m.sections.get());
@@ -263,7 +266,13 @@ final class SourceSide {
             m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);
         }
         if (o.flags.undefineSource() && o.domain.persistent() != null) {
-            m.domains.dropPersistent(o.domain);
+            if (o.flags.persistent() && Boolean.FALSE.equals(destinationKeepsDefinition)) {
+                // its driver prepared the destination without --persistent: undefined, the definition would be nowhere
+                LOG.warn("domain {} keeps its definition here despite --undefinesource: the destination of migration {}"
+                        + " was prepared without --persistent and keeps none", o.domain.name(), o.id);
+            } else {
+                m.domains.dropPersistent(o.domain);
+            }
         }
         o.moveTo(Step.CONFIRMED, m.journal);
         end(o, true);

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -10,7 +11,9 @@ import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
+import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Prepare;
+import io.ferry.protocol.MigrationFlags;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.Test;
 
@@ -71,6 +74,26 @@ public class InconsistentPhasesTest {
         d.source.assertRuns(VM, digest);
         d.source.assertRuns(OTHER, null);
         assertEquals(VM, d.destination.journal.find(run.begun.id()).orElseThrow().domain());
+    }
+
+    /**
+     * Begin asked for --persistent --undefinesource, Prepare for neither: the destination keeps no definition of the
+     * guest, so the source must not undefine its own. Undefined, the definition was gone from both hosts.
+     */
+    @Test
+    public void undefineSourceKeepsTheDefinitionWhenTheDestinationWasPreparedToKeepNone() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, new MigrationFlags(true, false, false, false, true, true, false))
+                .prepare(TwoDaemons.LIVE).perform();
+        Finished finished = run.finish();
+        run.confirm(false, finished.cookie());
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertNull("the destination was prepared to keep no definition", d.destination.domain(VM).orElseThrow().persistent());
+        assertNotNull("the definition of vm1 is gone from both hosts",
+                d.source.domain(VM).map(Domain::persistent).orElse(null));
     }
 
     /** Waits until {@code thread} waits for a domain's job, or ended (the assertions then say why). */

@@ -89,8 +89,13 @@ final class TwoDaemons {
         }
 
         ByHand prepare() throws ChannelException {
-            prepared = peer(destination).prepare(new Prepare(begun.id(), begun.key(), flags, begun.domainXml(), begun.cookie(),
-                    begun.sections(), source.uri));
+            return prepare(flags);
+        }
+
+        /** Prepare with flags of its own: a driver that gives Prepare other flags than it gave Begin. */
+        ByHand prepare(MigrationFlags prepareFlags) throws ChannelException {
+            prepared = peer(destination).prepare(new Prepare(begun.id(), begun.key(), prepareFlags, begun.domainXml(),
+                    begun.cookie(), begun.sections(), source.uri));
             return this;
         }
 
