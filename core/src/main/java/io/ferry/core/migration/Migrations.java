@@ -101,7 +101,7 @@ final class Migrations {
             throw new CookieException("the peer sent no migration cookie");
         }
         return bakery.codec().parse(cookie.getBytes(StandardCharsets.UTF_8),
-                new EatRules(phase, settings.hostUuid(), null, spec.uuid().toString()), sections);
+                new EatRules(phase, settings.hostUuid(), spec.name(), spec.uuid().toString()), sections);
     }
 
     void eat(Phase phase, Local local, ParsedCookie cookie) throws CookieException {

@@ -96,6 +96,28 @@ public class InconsistentPhasesTest {
                 d.source.domain(VM).map(Domain::persistent).orElse(null));
     }
 
+    /**
+     * A Perform cookie that names another domain (its UUID the migrating one's) is refused at Finish, as libvirt refuses
+     * it, before any section eats it; the guest goes on at its source.
+     */
+    @Test
+    public void aFinishCookieNamingAnotherDomainIsRefusedBeforeAnythingActsOnIt() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        String renamed = run.performed.cookie().replace("<name>" + VM + "</name>", "<name>" + OTHER + "</name>");
+        assertTrue("the cookie names its domain", !renamed.equals(run.performed.cookie()));
+
+        ChannelException refused = assertThrows(ChannelException.class, () -> d.peer(d.destination).finish(
+                new Messages.Finish(run.begun.id(), run.begun.key(), false, renamed)));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("Incoming cookie data had unexpected name " + OTHER
+                + " vs " + VM));
+        run.confirm(true, null);
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
     /** Waits until {@code thread} waits for a domain's job, or ended (the assertions then say why). */
     private static void awaitWaitingForAJob(Thread thread) throws InterruptedException {
         while (thread.getState() != Thread.State.TERMINATED && !(thread.getState() == Thread.State.TIMED_WAITING
