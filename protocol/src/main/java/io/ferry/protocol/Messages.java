@@ -121,14 +121,19 @@ public final class Messages {
      * The destination's data endpoint of a migration, for the source daemon that presents the migration's key:
      * the data URI it handed out at Prepare and the token the data connection must start with (none when the
      * destination's hypervisor listens itself, QEMU to QEMU).
+     *
+     * @param domain the name of the domain the destination prepared under this id; null from a destination that does
+     *        not say
+     * @param uuid that domain's UUID, which the source checks against the domain it migrates; null likewise
      */
-    public record Endpoint(String id, String dataUri, String token) {
+    public record Endpoint(String id, String dataUri, String token, String domain, String uuid) {
         public String toXml() {
-            return Xml.create("endpoint").attr("id", id).attr("uri", dataUri).attr("token", token).write();
+            return Xml.create("endpoint").attr("id", id).attr("uri", dataUri).attr("token", token).attr("domain", domain)
+                    .attr("uuid", uuid).write();
         }
 
         public static Endpoint fromXml(Xml x) throws ChannelException {
-            return new Endpoint(x.required("id"), x.required("uri"), x.attr("token"));
+            return new Endpoint(x.required("id"), x.required("uri"), x.attr("token"), x.attr("domain"), x.attr("uuid"));
         }
     }
 

@@ -168,7 +168,8 @@ final class DestinationSide {
         if (!Migrations.keyMatches(in.key(), key)) {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
         }
-        return new Messages.Endpoint(id, in.dataUri, in.direct ? null : in.token); // QEMU's own port takes no token
+        return new Messages.Endpoint(id, in.dataUri, in.direct ? null : in.token, // QEMU's own port takes no token
+                in.spec.name(), in.spec.uuid().toString());
     }
 
     /** The tunnelled memory stream of a migration ({@code POST /v1/migration/ID/tunnel}). */

@@ -29,6 +29,12 @@ final class OutgoingMemory {
             throw new MigrationException("domain " + o.domain.name() + " has no running VM to migrate");
         }
         Messages.Endpoint endpoint = m.peers.peer(request.destUri()).endpoint(o.id, o.key());
+        if (endpoint.uuid() != null && !endpoint.uuid().equalsIgnoreCase(o.destination.uuid().toString())) {
+            // a driver that crossed two migrations' wires: protocol 2 has no cookie whose UUID would have told
+            throw new MigrationException("the destination prepared domain " + endpoint.domain() + " (" + endpoint.uuid()
+                    + ") under migration " + o.id + ", not " + o.destination.name() + " (" + o.destination.uuid()
+                    + "): the memory of " + o.domain.name() + " goes nowhere else");
+        }
         if (!endpoint.dataUri().equals(request.dataUri())) {
             throw new MigrationException("the data URI " + request.dataUri() + " was not handed out by the destination for"
                     + " migration " + o.id + " (it said " + endpoint.dataUri() + "): the memory of " + o.domain.name()

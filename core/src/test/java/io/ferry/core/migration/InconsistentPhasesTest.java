@@ -118,6 +118,33 @@ public class InconsistentPhasesTest {
         d.destination.assertGone(VM);
     }
 
+    /**
+     * Protocol 2 has no cookies to tie a Prepare to its Begin: a driver that crossed the wires of two migrations
+     * prepared vm2 under vm1's migration id. Perform must not stream vm1's memory into vm2's incoming VM: protocol 2
+     * stops the source's copy in Perform, and Finish would run vm1's guest over vm2's disks.
+     */
+    @Test
+    public void aPerformIsRefusedWhenTheDestinationPreparedAnotherDomainUnderItsId() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.source.boot(OTHER);
+        MigrationFlags v2 = TwoDaemons.LIVE.withV2();
+        Begun begun = d.peer(d.source).begin(new Begin(VM, v2, null, null, 0));
+        Begun other = d.peer(d.source).begin(new Begin(OTHER, v2, null, null, 0));
+        Messages.Prepared prepared = d.peer(d.destination).prepare(new Prepare(begun.id(), begun.key(), v2, other.domainXml(),
+                null, other.sections(), d.source.uri));
+
+        ChannelException refused = assertThrows(ChannelException.class, () -> d.peer(d.source).perform(new Messages.Perform(
+                begun.id(), begun.key(), prepared.dataUri(), null, d.destination.uri, prepared.sections())));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("prepared domain " + OTHER));
+        d.peer(d.destination).finish(new Messages.Finish(begun.id(), begun.key(), true, null));
+        d.peer(d.source).confirm(new Messages.Confirm(other.id(), other.key(), true, null));
+        d.source.assertRuns(VM, digest);
+        d.source.assertRuns(OTHER, null);
+        d.destination.assertGone(OTHER);
+    }
+
     /** Waits until {@code thread} waits for a domain's job, or ended (the assertions then say why). */
     private static void awaitWaitingForAJob(Thread thread) throws InterruptedException {
         while (thread.getState() != Thread.State.TERMINATED && !(thread.getState() == Thread.State.TIMED_WAITING
