@@ -5,6 +5,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /** A migration leaving this host, from Begin to Confirm: its step, journaled at each move. */
@@ -20,6 +21,8 @@ final class Outgoing {
     /** One settlement with the destination at a time. */
     final AtomicBoolean settling = new AtomicBoolean();
     volatile SectionSet pinned;
+    /** The features Begin's cookie carried as mandatory, which the destination accepted at Prepare. */
+    volatile List<String> mandatoryAtBegin = List.of();
     /** Protocol 2: the memory went out, so the destination could run the domain without any cookie. */
     volatile boolean memorySent;
     /** When Perform completed (this host's clock, ms), 0 before. */

@@ -94,6 +94,7 @@ final class SourceSide {
                 }
                 m.hooks.begin(domain.name(), "source", destination.xml());
                 m.mandatory.add(domain.uuid(), baked.features());
+                o.mandatoryAtBegin = List.copyOf(baked.features());
                 m.journal.record(entry);
                 outgoing.put(id, o);
                 return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
@@ -204,6 +205,7 @@ final class SourceSide {
         if (!o.flags.v2()) {
             // what Begin baked with, as far as the destination has it: a section that left since must come back
             o.pinned = Negotiation.common(o.pinned, request.peerSections());
+            requireMandatoryKept(o);
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
                     Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()));
             m.eat(Phase.PERFORM, local(o), prepared);
@@ -230,6 +232,20 @@ final class SourceSide {
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
+    }
+
+    /**
+     * The sections Begin's cookie carried as mandatory stay in the migration: the destination accepted them at Prepare,
+     * so a Perform whose peer sections lack one was given them wrong, and its cookie must not go without it (without
+     * lockstate, say, the destination would take the leases fresh, with no proof nobody held them since).
+     */
+    private static void requireMandatoryKept(Outgoing o) throws MigrationException {
+        for (String feature : o.mandatoryAtBegin) {
+            if (o.pinned.byFeature(feature).isEmpty()) {
+                throw new MigrationException("cookie section " + feature + " is mandatory for domain " + o.domain.name()
+                        + " (migration " + o.id + " began with it), but the destination's sections given to Perform lack it");
+            }
+        }
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.cookie.TestSections;
 import io.ferry.core.domain.Domain;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
@@ -14,6 +15,7 @@ import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.MigrationFlags;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.Test;
 
@@ -143,6 +145,33 @@ public class InconsistentPhasesTest {
         d.source.assertRuns(VM, digest);
         d.source.assertRuns(OTHER, null);
         d.destination.assertGone(OTHER);
+    }
+
+    /**
+     * The Begin cookie carried the mandatory lockstate section and the destination took it at Prepare; a Perform whose
+     * driver says the destination has no such section must be refused, not bake a cookie without it: the destination
+     * would take the leases fresh at Finish, with no proof that no other host held them (and wrote the disks) since
+     * the switch-over released them.
+     */
+    @Test
+    public void aPerformWhoseDriverDropsAMandatorySectionOfTheBeginCookieIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.extraSections.add(TestSections.lockstate());
+        d.destination.extraSections.add(TestSections.lockstate());
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        assertTrue(run.begun.cookie(), run.begun.cookie().contains("<feature name='lockstate'/>"));
+        List<Messages.SectionVersion> withoutLockstate = run.prepared.sections().stream()
+                .filter(section -> !section.feature().equals("lockstate")).toList();
+
+        ChannelException refused = assertThrows(ChannelException.class, () -> d.peer(d.source).perform(new Messages.Perform(
+                run.begun.id(), run.begun.key(), run.prepared.dataUri(), run.prepared.cookie(), d.destination.uri,
+                withoutLockstate)));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cookie section lockstate"));
+        run.cancel();
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 
     /** Waits until {@code thread} waits for a domain's job, or ended (the assertions then say why). */
