@@ -57,6 +57,8 @@ public final class SectionCalls {
     private final AtomicReference<Object> overrun = new AtomicReference<>();
     private static final Object STARTED = new Object();
     private static final Object ENDED = new Object();
+    /** Run once the calls have really ended, by the worker; by the caller when it gave up before they started. */
+    private Runnable ended = () -> { };
 
     public SectionCalls parse(SectionHandle handle, Element fragment) {
         return add(handle, "parse", handle.timeout(), section -> section.parse(fragment));
@@ -91,11 +93,12 @@ public final class SectionCalls {
             return List.of();
         }
         Map<String, String> logContext = MDC.getCopyOfContextMap();
+        this.ended = ended;
         current = 0;
         startedNanos = System.nanoTime();
         Future<Object[]> future;
         try {
-            future = steps.get(0).handle().workers().submit(() -> runSteps(logContext, ended));
+            future = steps.get(0).handle().workers().submit(() -> runSteps(logContext));
         } catch (RejectedExecutionException e) {
             ended.run();
             Step first = steps.get(0);
@@ -105,8 +108,10 @@ public final class SectionCalls {
         return Arrays.asList(await(future));
     }
 
-    private Object[] runSteps(Map<String, String> logContext, Runnable ended) throws StepFailed {
-        overrun.compareAndSet(null, STARTED);
+    private Object[] runSteps(Map<String, String> logContext) throws StepFailed {
+        if (!overrun.compareAndSet(null, STARTED)) {
+            return null; // the caller gave up before this started, and has ended the run itself
+        }
         if (logContext != null) {
             MDC.setContextMap(logContext);
         }
@@ -153,7 +158,7 @@ public final class SectionCalls {
                         if (overrun.compareAndSet(STARTED, overran)) { // running, not ended meanwhile: it holds its worker
                             overran.overran();
                         }
-                        future.cancel(true);
+                        giveUp(future);
                         throw new SectionFailure("cookie section " + feature(step) + " did not finish " + steps.get(step).what()
                                 + " within " + describe(steps.get(step).limit()), null, steps.get(step).handle());
                     }
@@ -166,10 +171,18 @@ public final class SectionCalls {
                 throw failure(e.getCause());
             } catch (InterruptedException e) {
                 abandoned = true;
-                future.cancel(true);
+                giveUp(future);
                 Thread.currentThread().interrupt();
                 throw new SectionFailure("interrupted while cookie section " + feature(current) + " ran " + steps.get(current).what());
             }
+        }
+    }
+
+    /** Stops the run; if no worker started it, it never will, and its end is now (a section's busy mark, say). */
+    private void giveUp(Future<Object[]> future) {
+        future.cancel(true);
+        if (overrun.compareAndSet(null, ENDED)) {
+            ended.run();
         }
     }
 
