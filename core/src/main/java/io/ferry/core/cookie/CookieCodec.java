@@ -65,6 +65,14 @@ public final class CookieCodec {
         for (int i = 0; i < read.size(); i++) {
             if (values.get(i) != null) {
                 parsed.add(new ParsedCookie.Section(read.get(i), values.get(i)));
+            } else if (features.contains(read.get(i).descriptor().feature())
+                    && children.containsKey(read.get(i).descriptor().element())) {
+                // a mandatory fragment its section made nothing of would be passed over; an announced feature without
+                // its element is libvirt's (a lock driver with no state to carry), and eaten as absent
+                SectionHandle handle = read.get(i);
+                throw new SectionFailure("cookie section " + handle.descriptor().feature() + " read its <"
+                        + handle.descriptor().element() + "> element as nothing, but the migration cookie announces feature "
+                        + handle.descriptor().feature() + " as mandatory", null, handle);
             }
         }
         return new ParsedCookie(header, features, parsed);
