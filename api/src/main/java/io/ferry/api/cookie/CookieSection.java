@@ -39,7 +39,8 @@ import org.w3c.dom.Element;
  * <li><b>Registration.</b> A migration pins the sections both hosts have in the same major version
  * ({@link SectionProperties#version()}) at Begin and Prepare, and looks each up again in every later phase. A
  * section must therefore stay registered until the migrations that pinned it have ended, or be replaced by a bundle
- * of the same feature and major version (a bundle update), which takes over their remaining calls. A section that
+ * of the same feature, major version, element and mandatory policy (a bundle update), which takes over their
+ * remaining calls; a registration that changed the element or the policy is not a replacement for them. A section that
  * is gone while it still has a phase to run is waited for while the guest runs (then, if mandatory, the migration
  * fails), never while the guest is paused; an optional one is left out. Fragments of another major version are never
  * parsed: a mandatory one fails the migration at Prepare, naming both versions; an optional one is left out and

@@ -99,17 +99,35 @@ final class Negotiation {
 
     /**
      * The pinned sections as registered now: a section whose bundle was updated is replaced by the new
-     * registration of the same feature and major version; one that is gone is dropped (the caller decides
-     * whether that is fatal).
+     * registration that {@linkplain #replaces replaces} it; one that is gone, or changed, is dropped (the caller
+     * decides whether that is fatal).
      */
     static SectionSet current(SectionSet pinned, SectionSet registered) {
         List<SectionHandle> now = new ArrayList<>();
         for (SectionHandle handle : pinned.all()) {
             SectionDescriptor wanted = handle.descriptor();
-            registered.byFeature(wanted.feature()).filter(h -> h.descriptor().majorVersion() == wanted.majorVersion())
-                    .ifPresent(now::add);
+            Optional<SectionHandle> registration = registered.byFeature(wanted.feature());
+            registration.filter(h -> replaces(h.descriptor(), wanted)).ifPresentOrElse(now::add, () -> registration
+                    .filter(h -> h.descriptor().majorVersion() == wanted.majorVersion())
+                    .ifPresent(changed -> LOG.warn("{}: left out of this migration", changedMidway(changed.descriptor(), wanted))));
         }
         return new SectionSet(now);
+    }
+
+    /**
+     * Whether a registration can take over a pinned section's remaining calls: its fragment is read the same way (same
+     * major version and element) and it is as mandatory. A section whose update renamed its element would look for
+     * a fragment the peer never writes, and one made optional would leave out what the peer's mandatory one needs.
+     */
+    private static boolean replaces(SectionDescriptor registered, SectionDescriptor pinned) {
+        return registered.majorVersion() == pinned.majorVersion() && registered.element().equals(pinned.element())
+                && registered.mandatory() == pinned.mandatory();
+    }
+
+    private static String changedMidway(SectionDescriptor registered, SectionDescriptor pinned) {
+        return "cookie section " + pinned.feature() + " was updated during the migration to element <" + registered.element()
+                + "> and policy " + registered.mandatory() + ", where the migration pinned element <" + pinned.element()
+                + "> and policy " + pinned.mandatory();
     }
 
     /**
@@ -132,8 +150,11 @@ final class Negotiation {
                 return now;
             }
             if (System.currentTimeMillis() >= deadline) {
-                throw new CookieException("cookie section " + missing.get() + " was removed during the migration and"
-                        + " no replacement registered; it is needed for this domain");
+                SectionDescriptor wanted = pinned.byFeature(missing.get()).orElseThrow().descriptor();
+                Optional<SectionDescriptor> changed = registered.get().byFeature(missing.get()).map(SectionHandle::descriptor)
+                        .filter(d -> d.majorVersion() == wanted.majorVersion());
+                throw new CookieException(changed.map(d -> changedMidway(d, wanted)).orElse("cookie section " + missing.get()
+                        + " was removed during the migration and no replacement registered") + "; it is needed for this domain");
             }
             pause(missing.get());
         }

@@ -23,7 +23,11 @@ final class FaultySection implements CookieSection<String> {
     }
 
     static SectionHandle failing(String step, Phase phase) {
-        return TestSections.handle(new FaultySection(step, phase), "fault", "fault", Mandatory.WHEN_BAKED, ALL, ALL);
+        return failing(step, phase, Mandatory.WHEN_BAKED);
+    }
+
+    static SectionHandle failing(String step, Phase phase, Mandatory mandatory) {
+        return TestSections.handle(new FaultySection(step, phase), "fault", "fault", mandatory, ALL, ALL);
     }
 
     /** The same section, failing nowhere: what the other host has. */
