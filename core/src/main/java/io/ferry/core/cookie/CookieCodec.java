@@ -104,7 +104,8 @@ public final class CookieCodec {
 
     /**
      * Writes a cookie: the header, one {@code <feature>} per mandatory feature, then the sections in canonical
-     * order (sorted here, whatever order they come in).
+     * order (sorted here, whatever order they come in). A cookie past the limits its peer reads it with (this codec's)
+     * fails naming the section that made it so ({@link CookieLimits}).
      */
     public String format(CookieHeader header, List<String> mandatoryFeatures, List<ParsedCookie.Section> sections)
             throws CookieException {
@@ -131,11 +132,16 @@ public final class CookieCodec {
             fragments.add(element);
         }
         calls.run();
+        List<SectionHandle> handles = ordered.stream().map(ParsedCookie.Section::handle).toList();
+        CookieLimits.checkDepth(parser, handles, fragments);
+        String xml;
         try {
-            return XmlWriter.write(root);
+            xml = XmlWriter.write(root);
         } catch (XmlChars.Refused e) {
             throw unwritable(ordered, fragments, e);
         }
+        CookieLimits.checkSize(parser, xml, handles, fragments);
+        return xml;
     }
 
     /**
