@@ -56,7 +56,7 @@ public final class CookieCodec {
             } else if (elements.size() > 1) {
                 throw new CookieException("Too many " + handle.descriptor().element() + " elements in migration cookie");
             } else {
-                calls.parse(handle, elements.get(0));
+                calls.parse(handle, detached(elements.get(0)));
             }
             read.add(handle);
         }
@@ -126,12 +126,12 @@ public final class CookieCodec {
         SectionCalls calls = new SectionCalls();
         List<Element> fragments = new ArrayList<>();
         for (ParsedCookie.Section section : ordered) {
-            Element element = document.createElement(section.handle().descriptor().element());
+            Element element = detached(document.createElement(section.handle().descriptor().element()));
             calls.format(section.handle(), section.value(), element);
-            root.appendChild(element);
             fragments.add(element);
         }
         calls.run();
+        fragments.replaceAll(fragment -> (Element) root.appendChild(document.adoptNode(fragment)));
         List<SectionHandle> handles = ordered.stream().map(ParsedCookie.Section::handle).toList();
         CookieLimits.checkDepth(parser, handles, fragments);
         String xml;
@@ -159,6 +159,15 @@ public final class CookieCodec {
             }
         }
         return new CookieException("cannot write the migration cookie: " + refused.getMessage(), refused);
+    }
+
+    /**
+     * {@code element} alone in a document of its own: what a section reads or writes, so that one that walks out of
+     * its fragment finds neither the cookie nor the other sections' fragments.
+     */
+    private static Element detached(Element element) {
+        Document own = Documents.create();
+        return (Element) own.appendChild(own.adoptNode(element));
     }
 
     private static CookieHeader readHeader(Map<String, List<Element>> children, EatRules rules) throws CookieException {
