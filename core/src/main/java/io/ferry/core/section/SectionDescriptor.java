@@ -18,7 +18,8 @@ public record SectionDescriptor(String feature, String element, String version, 
         Set<Phase> bakes, Set<Phase> eats, String bundle) {
 
     private static final Pattern XML_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9._-]*");
-    private static final Pattern VERSION = Pattern.compile("\\d+\\.\\d+");
+    /** Each part fits an int, as a peer requires of the versions it is sent. */
+    private static final Pattern VERSION = Pattern.compile("\\d{1,9}\\.\\d{1,9}");
     /** The cookie's own elements: a section's fragment of one of these names would be read as, or break, the envelope. */
     private static final Set<String> ENVELOPE = Set.of("qemu-migration", "name", "uuid", "hostname", "hostuuid", "feature");
 

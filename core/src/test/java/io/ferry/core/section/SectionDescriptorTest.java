@@ -82,6 +82,20 @@ public class SectionDescriptorTest {
                 + "(expected begin, prepare, perform, finish or confirm)", refusal(p));
     }
 
+    /**
+     * A version whose parts do not fit an int: its comparisons would throw wherever versions are compared, and a peer
+     * refuses it in the section list of every migration message ("malformed section version").
+     */
+    @Test
+    public void aVersionWhosePartsDoNotFitAnIntIsRefused() {
+        Map<String, Object> p = properties("f", "e");
+        for (String huge : List.of("1.99999999999", "99999999999.0")) {
+            p.put(CookieSection.VERSION, huge);
+            assertEquals("cookie section f from org.example.bundle 1.0.0 has version '" + huge + "', expected MAJOR.MINOR",
+                    refusal(p));
+        }
+    }
+
     @Test
     public void anElementOfTheCookiesOwnIsRefused() {
         for (String envelope : List.of("qemu-migration", "name", "uuid", "hostname", "hostuuid", "feature")) {
