@@ -33,14 +33,22 @@ public final class SectionCalls {
     private record Step(SectionHandle handle, String what, Duration limit, Call call) {
     }
 
-    /** A call that threw: which one, and what it threw. */
+    /**
+     * A call that threw: which one, and what it threw, read on the worker within the call's limit (an exception's
+     * message is the section's code too: it may throw, or hang).
+     */
     private static final class StepFailed extends Exception {
         private static final long serialVersionUID = 1L;
         private final int step;
+        /** The thrown exception's own message, or null if it has none or it could not be read. */
+        private final String message;
+        private final String described;
 
         StepFailed(int step, Throwable cause) {
-            super(cause);
+            super(null, cause, false, false); // Exception(cause) would read the cause's message here, unguarded
             this.step = step;
+            this.message = messageOf(cause);
+            this.described = describe(cause);
         }
     }
 
@@ -195,11 +203,11 @@ public final class SectionCalls {
         if (cause instanceof SectionFailure failure) { // the section was gone, or holds too many workers: its own failure too
             return new SectionFailure(failure.getMessage(), failure, handle);
         }
-        if (cause instanceof CookieException cookie) {
-            return new CookieException(cookie.getMessage(), cookie);
+        if (cause instanceof CookieException cookie && failed.message != null) {
+            return new CookieException(failed.message, cookie);
         }
         return new SectionFailure("cookie section " + feature(failed.step) + " failed in " + steps.get(failed.step).what() + ": "
-                + describe(cause), cause, handle);
+                + failed.described, cause, handle);
     }
 
     private String feature(int step) {
@@ -212,8 +220,22 @@ public final class SectionCalls {
     }
 
     private static String describe(Throwable cause) {
-        String message = cause.getMessage();
         String type = cause.getClass().getSimpleName();
+        String message;
+        try {
+            message = cause.getMessage();
+        } catch (Throwable unreadable) { // a section's exception whose getMessage fails
+            return type + " (its message could not be read: " + unreadable.getClass().getSimpleName() + ")";
+        }
         return message == null || message.isBlank() ? type : type + ": " + message.replaceAll("\\s+", " ");
+    }
+
+    /** The message of a section's exception, or null if it has none or reading it failed. */
+    private static String messageOf(Throwable cause) {
+        try {
+            return cause.getMessage();
+        } catch (Throwable unreadable) {
+            return null;
+        }
     }
 }
