@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
+import java.util.Deque;
 
 /**
  * Writes files so that a crash leaves either the old content or the new, never half of one. Two strengths: {@link
@@ -18,6 +20,35 @@ import java.nio.file.StandardOpenOption;
  */
 public final class AtomicFiles {
     private AtomicFiles() {
+    }
+
+    /** Makes a directory's entries durable (a test sees which directories are synced). */
+    public interface DirectorySync {
+        void force(Path directory) throws IOException;
+    }
+
+    /** fsync, skipped where the file system cannot sync a directory. */
+    public static final DirectorySync FSYNC = AtomicFiles::syncDirectory;
+
+    /**
+     * As {@link Files#createDirectories}, and each directory it made synced into its parent: what is then written
+     * durably inside a new directory would not outlive a power cut that took the directory's name.
+     */
+    public static Path createDirectories(Path dir) throws IOException {
+        return createDirectories(dir, FSYNC);
+    }
+
+    /** As {@link #createDirectories(Path)}, syncing with {@code sync}. */
+    public static Path createDirectories(Path dir, DirectorySync sync) throws IOException {
+        Deque<Path> missing = new ArrayDeque<>();
+        for (Path d = dir.toAbsolutePath().normalize(); d != null && !Files.isDirectory(d); d = d.getParent()) {
+            missing.push(d);
+        }
+        Files.createDirectories(dir);
+        for (Path made : missing) { // outermost first
+            sync.force(made.getParent());
+        }
+        return dir;
     }
 
     /**

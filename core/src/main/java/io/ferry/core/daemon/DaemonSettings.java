@@ -49,9 +49,13 @@ public final class DaemonSettings {
      * @throws IOException when the state directory or its host UUID cannot be made
      */
     public static DaemonSettings resolve(Map<String, ?> configuration, Path home) throws IOException {
+        return resolve(configuration, home, AtomicFiles.FSYNC);
+    }
+
+    static DaemonSettings resolve(Map<String, ?> configuration, Path home, AtomicFiles.DirectorySync sync) throws IOException {
         SettingValues values = FerrydSettings.resolve(FerrydSettings.DAEMON,
                 List.of(Layer.configuration(FerrydSettings.DAEMON, "configuration " + FerrydSettings.DAEMON, configuration)));
-        Path stateDir = Files.createDirectories(values.path(FerrydSettings.STATE_DIR, home));
+        Path stateDir = AtomicFiles.createDirectories(values.path(FerrydSettings.STATE_DIR, home), sync);
         String hostname = values.get(FerrydSettings.HOSTNAME);
         UUID hostUuid = values.get(FerrydSettings.HOST_UUID);
         Path keystore = values.path(FerrydSettings.TLS_KEYSTORE, home);

@@ -35,9 +35,13 @@ public final class DomainStore {
      *         (their memory, a QEMU's monitor) are in the other, and a daemon looking here would take them for gone
      */
     public DomainStore(Path stateDir, Path runDir) throws IOException {
-        this.domains = Files.createDirectories(stateDir.resolve("domains"));
-        this.status = Files.createDirectories(stateDir.resolve("status"));
-        this.incoming = Files.createDirectories(stateDir.resolve("incoming"));
+        this(stateDir, runDir, AtomicFiles.FSYNC);
+    }
+
+    DomainStore(Path stateDir, Path runDir, AtomicFiles.DirectorySync sync) throws IOException {
+        this.domains = AtomicFiles.createDirectories(stateDir.resolve("domains"), sync);
+        this.status = Files.createDirectories(stateDir.resolve("status")); // replaced, never synced: see writeStatus
+        this.incoming = AtomicFiles.createDirectories(stateDir.resolve("incoming"), sync);
         this.run = Files.createDirectories(runDir).toAbsolutePath().normalize();
         Path record = stateDir.resolve(RUN_DIR_RECORD);
         boolean recorded = Files.exists(record);

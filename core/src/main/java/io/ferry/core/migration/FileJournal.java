@@ -32,7 +32,12 @@ public final class FileJournal implements Journal {
     private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
 
     public FileJournal(Path stateDir) throws IOException {
-        this.directory = Files.createDirectories(stateDir.resolve("migrations"));
+        this(stateDir, AtomicFiles.FSYNC);
+    }
+
+    /** @param sync syncs a new journal directory into the state directory: the commit point is written in it */
+    FileJournal(Path stateDir, AtomicFiles.DirectorySync sync) throws IOException {
+        this.directory = AtomicFiles.createDirectories(stateDir.resolve("migrations"), sync);
         try {
             Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
         } catch (UnsupportedOperationException e) {

@@ -1,6 +1,7 @@
 package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore;
+import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.MigrationIds;
 import java.io.IOException;
@@ -93,7 +94,7 @@ public class SnapshotFiles implements SnapshotStore {
     }
 
     SnapshotFiles(Path stateDir, int cookieMaxBytes, int cookieMaxDepth, Sync sync) throws IOException {
-        this.root = Files.createDirectories(stateDir.resolve("snapshots"));
+        this.root = AtomicFiles.createDirectories(stateDir.resolve("snapshots"), sync::force);
         this.reader = new SnapshotReader(cookieMaxBytes, cookieMaxDepth);
         this.sync = sync;
     }

@@ -103,6 +103,24 @@ public class DaemonSettingsTest {
                 + "but Ferry speaks only 2 and 3", registered.get(0).get(StartFailure.PROPERTY));
     }
 
+    /**
+     * A state directory made at the first start is synced into its parent, and so is each parent made with it: the
+     * definitions and the journal synced inside it would not outlive a power cut that took its name.
+     */
+    @Test
+    public void aNewStateDirectoryIsSyncedIntoTheDirectoriesThatHoldIt() throws Exception {
+        Path root = temp.getRoot().toPath();
+        configuration.put("stateDir", root.resolve("var/ferry").toString());
+        configuration.put("hostname", "test");
+        List<Path> synced = new ArrayList<>();
+        DaemonSettings.resolve(configuration, null, synced::add);
+        assertEquals(List.of(root, root.resolve("var")), synced);
+
+        synced.clear();
+        DaemonSettings.resolve(configuration, null, synced::add);
+        assertEquals("nothing new", List.of(), synced);
+    }
+
     private DaemonSettings resolve(Path home) throws Exception {
         configuration.putIfAbsent("stateDir", temp.getRoot().toString());
         configuration.putIfAbsent("hostname", "test");

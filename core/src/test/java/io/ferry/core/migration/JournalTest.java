@@ -9,6 +9,7 @@ import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import org.junit.Test;
@@ -49,6 +50,19 @@ public class JournalTest {
         assertEquals(Step.ABORTED, reread.find("m-2").orElseThrow().step());
         assertEquals("keys are the daemon's own", "rwx------",
                 PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("migrations"))));
+    }
+
+    /** The journal's directory, new at a host's first start, is synced into the state directory: the commit point is in it. */
+    @Test
+    public void theJournalsNewDirectoryIsSyncedIntoTheStateDirectoryOnce() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        List<Path> synced = new ArrayList<>();
+        new FileJournal(state, synced::add);
+        assertEquals(List.of(state), synced);
+
+        synced.clear();
+        new FileJournal(state, synced::add);
+        assertEquals("nothing new in the state directory", List.of(), synced);
     }
 
     @Test

@@ -343,6 +343,7 @@ public class SnapshotFilesTest {
         SnapshotFiles store = new SnapshotFiles(folder.getRoot().toPath(), HardenedXmlParser.DEFAULT_MAX_BYTES,
                 HardenedXmlParser.DEFAULT_MAX_DEPTH, path -> synced.add(snapshots.relativize(path)
                         + (Files.isDirectory(path) ? "/" : " " + Files.size(path) + " bytes")));
+        synced.clear(); // the store's own directory, new in this state directory
 
         store.stage("m7", DOMAIN, List.of(snapshot("a", null), snapshot("b", "a")), "b");
 
@@ -375,6 +376,22 @@ public class SnapshotFilesTest {
         synced.clear();
         store.add(other, snapshot("c", "b"));
         assertEquals("nothing new in the store", List.of(), synced);
+    }
+
+    /**
+     * The store's directory, new at a host's first start, is synced into the state directory: the snapshots synced
+     * inside it later would not outlive a power cut that took its name.
+     */
+    @Test
+    public void theStoresNewDirectoryIsSyncedIntoTheStateDirectoryOnce() throws Exception {
+        Path state = folder.getRoot().toPath();
+        List<Path> synced = new ArrayList<>();
+        new SnapshotFiles(state, HardenedXmlParser.DEFAULT_MAX_BYTES, HardenedXmlParser.DEFAULT_MAX_DEPTH, synced::add);
+        assertEquals(List.of(state), synced);
+
+        synced.clear();
+        new SnapshotFiles(state, HardenedXmlParser.DEFAULT_MAX_BYTES, HardenedXmlParser.DEFAULT_MAX_DEPTH, synced::add);
+        assertEquals("nothing new in the state directory", List.of(), synced);
     }
 
     /** What a power cut may leave of an unsynced staging is refused at its commit, not committed as no snapshots. */

@@ -1,0 +1,36 @@
+package io.ferry.core.domain;
+
+import static org.junit.Assert.assertEquals;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** The domain files' directories outlive a power cut. */
+public class DomainStoreTest {
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    /**
+     * A state directory of an earlier version (its run directory recorded, so nothing is written into it at this
+     * start) gains the directories it lacks, synced into it: a definition then synced inside one would not outlive a
+     * power cut that took the directory's name.
+     */
+    @Test
+    public void theDirectoriesAStartAddsAreSyncedIntoTheStateDirectory() throws Exception {
+        Path state = folder.getRoot().toPath();
+        Files.writeString(state.resolve("run-dir"), state.resolve("run") + "\n", StandardCharsets.UTF_8);
+        List<Path> synced = new ArrayList<>();
+        new DomainStore(state, state.resolve("run"), synced::add);
+        assertEquals("domains/ then incoming/", List.of(state, state), synced);
+
+        synced.clear();
+        new DomainStore(state, state.resolve("run"), synced::add);
+        assertEquals("nothing new", List.of(), synced);
+    }
+}
