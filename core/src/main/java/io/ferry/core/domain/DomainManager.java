@@ -188,11 +188,33 @@ public class DomainManager {
                 }
                 store.writeDefinition(spec.name(), spec.xml());
                 domain.persistent(spec);
+                discardStagedDefinitions(spec.name());
                 return domain;
             });
         } catch (DomainException e) {
             forgetIfGone(domain);
             throw e;
+        }
+    }
+
+    /**
+     * The operator's word on domain {@code name} is newer than a definition an arrival committed here left staged
+     * (it could not be stored): that one must not replace it at the next start, nor at the domain's next Begin. The
+     * domain is in no migration (the caller holds its job), so no staged definition of it is still to be committed.
+     */
+    private void discardStagedDefinitions(String name) throws IOException {
+        for (DomainStore.StoredFile staged : store.stagedDefinitions()) {
+            String stagedName;
+            try {
+                stagedName = xml.parse(staged.read()).name();
+            } catch (CookieException | IOException e) {
+                continue; // not this host's to judge: an unreadable one stays for the operator to mend
+            }
+            if (stagedName.equals(name)) {
+                store.discardStagedDefinitionDurably(staged.name());
+                LOG.warn("domain {}: the definition migration {} brought and could not store is discarded, the domain"
+                        + " being defined or undefined since", name, staged.name());
+            }
         }
     }
 
@@ -215,6 +237,7 @@ public class DomainManager {
             }
             store.deleteDefinition(name);
             domain.persistent(null);
+            discardStagedDefinitions(name);
             forgetIfGone(domain);
             return null;
         });

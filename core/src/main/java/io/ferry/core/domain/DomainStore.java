@@ -29,6 +29,7 @@ public final class DomainStore {
     private final Path status;
     private final Path run;
     private final Path incoming;
+    private final AtomicFiles.DirectorySync sync;
 
     /**
      * @throws IOException when the run directory is not the one the active domains were started in: their VMs
@@ -42,6 +43,7 @@ public final class DomainStore {
         this.domains = AtomicFiles.createDirectories(stateDir.resolve("domains"), sync);
         this.status = Files.createDirectories(stateDir.resolve("status")); // replaced, never synced: see writeStatus
         this.incoming = AtomicFiles.createDirectories(stateDir.resolve("incoming"), sync);
+        this.sync = sync;
         this.run = Files.createDirectories(runDir).toAbsolutePath().normalize();
         Path record = stateDir.resolve(RUN_DIR_RECORD);
         boolean recorded = Files.exists(record);
@@ -72,6 +74,11 @@ public final class DomainStore {
         return Files.exists(staged) ? Optional.of(new StoredFile(migrationId, staged)) : Optional.empty();
     }
 
+    /** Every staged definition, named by its migration's id. */
+    public List<StoredFile> stagedDefinitions() throws IOException {
+        return list(incoming);
+    }
+
     /** Makes the staged definition {@code name}'s persistent one, in one rename. */
     public void installStagedDefinition(String migrationId, String name) throws IOException {
         AtomicFiles.move(incoming.resolve(migrationId + ".xml"), domains.resolve(name + ".xml"));
@@ -79,6 +86,13 @@ public final class DomainStore {
 
     public void discardStagedDefinition(String migrationId) throws IOException {
         Files.deleteIfExists(incoming.resolve(migrationId + ".xml"));
+    }
+
+    /** As {@link #discardStagedDefinition}, and durably: a power cut must not bring it back. */
+    public void discardStagedDefinitionDurably(String migrationId) throws IOException {
+        if (Files.deleteIfExists(incoming.resolve(migrationId + ".xml"))) {
+            sync.force(incoming);
+        }
     }
 
     public void deleteDefinition(String name) throws IOException {

@@ -155,6 +155,34 @@ public class AfterTheCommitTest {
         assertEquals(Step.FINISHED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
     }
 
+    /**
+     * The arrival's definition could not be stored (its rename into place failed, as on a full disk), so it stayed
+     * staged; the operator then defined the domain anew. The next start installed the staged definition over the
+     * operator's, which was lost.
+     */
+    @Test
+    public void aDefinitionTheOperatorStoresSinceIsNotReplacedByTheOneTheArrivalLeftStaged() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Path stored = d.destination.stateDir.resolve("domains").resolve(VM + ".xml");
+        Path inTheWay = Files.createDirectories(stored.resolve("in-the-way"));
+        Finished finished = d.migrate(VM, TwoDaemons.PERSISTENT);
+        assertNotNull("Finish said nothing of the definition", finished.note());
+        assertTrue(finished.note(), finished.note().contains("the destination could not store the definition of vm1"));
+        Files.delete(inTheWay);
+        Files.delete(stored);
+
+        d.destination.domains().define(TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>"));
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertEquals("the operator's definition", 2, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+        d.destination.restart();
+        assertEquals("the operator's definition, stored", 2, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+        assertEquals(Step.FINISHED, d.destination.journal.find(finished.id()).orElseThrow().step());
+        d.destination.assertRuns(VM, digest);
+    }
+
     /** Migrates the guest to a destination whose snapshot commit fails like a full disk. */
     private static Finished migrateWithSnapshotsThatCannotBeCommitted(TwoDaemons d) throws Exception {
         d.destination.snapshots.failCommit = true;
