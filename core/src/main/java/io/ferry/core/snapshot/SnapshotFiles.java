@@ -193,6 +193,7 @@ public class SnapshotFiles implements SnapshotStore {
                 reader.requireAsClaimed(snapshot, "snapshot '" + snapshot.name() + "' of migration " + migrationId);
             }
         }
+        requireNoneUnlikeHere(migrationId, domain, snapshots);
         delete(dir);
         Files.createDirectories(dir);
         // synced, files then directories: the destination's commit point comes before the snapshots' commit, and a
@@ -205,6 +206,27 @@ public class SnapshotFiles implements SnapshotStore {
         sync.force(dir);
         sync.force(dir.getParent());
         sync.force(root); // which holds .staging, new at a host's first staging
+    }
+
+    /**
+     * Refuses a snapshot that has a name this host's snapshots of the domain have, but is not that snapshot (made on
+     * each host while the domain was defined on both): listed by one name, one of them would be lost. The same
+     * snapshot coming back is none. What is here is read only when a name is shared.
+     */
+    private void requireNoneUnlikeHere(String migrationId, UUID domain, List<Snapshot> arriving) throws IOException {
+        Set<String> here = names(domain).all;
+        if (arriving.stream().noneMatch(s -> here.contains(s.name()))) {
+            return;
+        }
+        Map<String, Snapshot> byName = new HashMap<>();
+        list(domain).forEach(s -> byName.put(s.name(), s));
+        for (Snapshot snapshot : arriving) {
+            Snapshot mine = byName.get(snapshot.name());
+            if (mine != null && !mine.equals(snapshot)) {
+                throw new IOException("domain snapshot '" + snapshot.name() + "' that migration " + migrationId + " brings is"
+                        + " not the snapshot '" + snapshot.name() + "' this host has of the domain: committing it would lose one of them");
+            }
+        }
     }
 
     private void writeSynced(Path file, byte[] content) throws IOException {

@@ -394,6 +394,39 @@ public class SnapshotFilesTest {
         assertEquals("nothing new in the state directory", List.of(), synced);
     }
 
+    /**
+     * The domain stayed defined here after it migrated away, and a snapshot was made here with a name it was given
+     * there too. Its return brought the other one: the commit kept both under one name and listed this host's alone,
+     * so the migrated snapshot was lost without a word. Its staging (Prepare) is refused instead, naming it.
+     */
+    @Test
+    public void anArrivingSnapshotUnlikeThisHostsOfTheSameNameIsRefusedAtItsStaging() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("a", null));
+        Snapshot here = new Snapshot("b", "a", "<domainsnapshot><name>b</name><description>made here</description>"
+                + "<parent><name>a</name></parent></domainsnapshot>");
+        store.add(DOMAIN, here);
+        Snapshot there = snapshot("b", "a");
+
+        IOException refused = assertThrows(IOException.class, () -> store.stage("m21", DOMAIN, List.of(snapshot("a", null), there), "b"));
+        assertEquals("domain snapshot 'b' that migration m21 brings is not the snapshot 'b' this host has of the domain:"
+                + " committing it would lose one of them", refused.getMessage());
+        assertFalse(Files.exists(folder.getRoot().toPath().resolve("snapshots/.staging/m21")));
+        assertEquals(List.of(snapshot("a", null), here), store.list(DOMAIN));
+        assertEquals("b", store.current(DOMAIN).orElseThrow());
+    }
+
+    /** The same snapshots coming back (a guest migrating to and fro) are no conflict. */
+    @Test
+    public void snapshotsThatComeBackAsTheyLeftAreStagedAndCommitted() throws Exception {
+        SnapshotFiles store = store();
+        store.add(DOMAIN, snapshot("a", null));
+        store.stage("m22", DOMAIN, List.of(snapshot("a", null), snapshot("b", "a")), "b");
+        store.commit("m22");
+        assertEquals(List.of(snapshot("a", null), snapshot("b", "a")), store.list(DOMAIN));
+        assertEquals("b", store.current(DOMAIN).orElseThrow());
+    }
+
     /** What a power cut may leave of an unsynced staging is refused at its commit, not committed as no snapshots. */
     @Test
     public void aStagingMissingAFileFailsItsCommitNamingTheFileAndCommitsNothing() throws Exception {
