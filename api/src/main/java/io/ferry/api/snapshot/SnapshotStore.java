@@ -38,4 +38,14 @@ public interface SnapshotStore {
 
     /** Forgets what a migration staged. Idempotent. */
     void discard(String migrationId) throws IOException;
+
+    /**
+     * The migrations whose snapshots are staged, neither committed nor discarded: at a start, the core discards
+     * those its journal has no record of (a power cut took it).
+     *
+     * @since 1.2
+     */
+    default List<String> staged() throws IOException {
+        return List.of();
+    }
 }

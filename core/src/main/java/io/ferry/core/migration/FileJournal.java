@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -77,6 +78,26 @@ public final class FileJournal implements Journal {
         }
         Path file = file(id);
         return Files.exists(file) ? read(file) : Optional.empty();
+    }
+
+    /** No file, or one of nothing but NUL bytes (a file system may keep a renamed file's length and not its data). */
+    @Override
+    public boolean lost(String id) {
+        if (!MigrationIds.isValid(id)) {
+            return false;
+        }
+        try {
+            for (byte b : Files.readAllBytes(file(id))) {
+                if (b != 0) {
+                    return false; // a record, readable or damaged: the operator's to judge
+                }
+            }
+            return true;
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

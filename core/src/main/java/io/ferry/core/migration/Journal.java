@@ -45,6 +45,12 @@ public interface Journal {
 
     Optional<Entry> find(String id);
 
+    /**
+     * Whether this journal has no record of migration {@code id}, or one a power cut emptied: a step recorded without
+     * a sync, so never the commit point. What such a migration staged is never to be committed.
+     */
+    boolean lost(String id);
+
     /** Every migration that had not reached its end when the daemon stopped. */
     List<Entry> unfinished() throws IOException;
 }

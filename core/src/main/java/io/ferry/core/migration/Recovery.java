@@ -6,6 +6,8 @@ import io.ferry.core.section.MigrationLog;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import org.slf4j.Logger;
@@ -64,6 +66,33 @@ final class Recovery {
                 // one entry's trouble must not leave the migrations after it unsettled
                 LOG.error("migration {} of {} left at {} is not taken in hand: {}", entry.id(), entry.domain(),
                         entry.step().display(), e.getMessage());
+            }
+        }
+        discardStagingOfTheUnknown();
+    }
+
+    /**
+     * What arrivals staged (synced) that the journal does not know, or knows ended: a power cut can take a record
+     * written without a sync (PREPARED, ABORTED) and keep the staging, or undo the staging's unsynced removal. None of
+     * it is ever to be committed (the commit point is synced), and nothing else would remove it.
+     */
+    private void discardStagingOfTheUnknown() {
+        Set<String> staged = new TreeSet<>();
+        try {
+            m.domains.store().stagedDefinitions().forEach(file -> staged.add(file.name()));
+            staged.addAll(m.snapshots.staged());
+        } catch (Exception e) {
+            LOG.error("cannot list what arrivals staged: {}", e.getMessage());
+        }
+        for (String id : staged) {
+            if (m.journal.lost(id) || m.journal.find(id).map(entry -> entry.step().isFinal()).orElse(false)) {
+                try {
+                    m.domains.discardIncomingDefinition(id);
+                    m.snapshots.discard(id);
+                    LOG.warn("migration {} is unknown to the journal, or ended, but left what it staged here: discarded", id);
+                } catch (Exception e) {
+                    LOG.error("cannot discard what migration {} staged: {}", id, e.getMessage());
+                }
             }
         }
     }

@@ -388,6 +388,17 @@ public class SnapshotFiles implements SnapshotStore {
         delete(dir);
     }
 
+    @Override
+    public synchronized List<String> staged() throws IOException {
+        Path stagings = root.resolve(".staging");
+        if (!Files.isDirectory(stagings)) {
+            return List.of();
+        }
+        try (Stream<Path> dirs = Files.list(stagings)) {
+            return dirs.map(dir -> dir.getFileName().toString()).filter(MigrationIds::isValid).sorted().toList();
+        }
+    }
+
     private Path staging(String migrationId) {
         if (!MigrationIds.isValid(migrationId)) {
             throw new IllegalArgumentException("invalid migration id " + migrationId);

@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 final class FakeSnapshots implements SnapshotStore {
     final Set<String> committed = ConcurrentHashMap.newKeySet();
     final Set<String> discarded = ConcurrentHashMap.newKeySet();
+    /** The migrations whose snapshots are staged, neither committed nor discarded. */
+    final Set<String> staged = ConcurrentHashMap.newKeySet();
     volatile boolean failCommit;
     /** The snapshots each domain has here (none unless a test says). */
     final Map<UUID, List<Snapshot>> domains = new ConcurrentHashMap<>();
@@ -34,6 +36,12 @@ final class FakeSnapshots implements SnapshotStore {
 
     @Override
     public void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) {
+        staged.add(migrationId);
+    }
+
+    @Override
+    public List<String> staged() {
+        return List.copyOf(staged);
     }
 
     @Override
@@ -42,10 +50,12 @@ final class FakeSnapshots implements SnapshotStore {
             throw new IOException("No space left on device");
         }
         committed.add(migrationId);
+        staged.remove(migrationId);
     }
 
     @Override
     public void discard(String migrationId) {
         discarded.add(migrationId);
+        staged.remove(migrationId);
     }
 }

@@ -65,6 +65,28 @@ public class JournalTest {
         assertEquals("nothing new in the state directory", List.of(), synced);
     }
 
+    /**
+     * A record a power cut emptied, or kept the length of but not the data, is lost: recorded without a sync, it was
+     * no commit point. A damaged one is not the journal's to judge, and one it reads is not lost.
+     */
+    @Test
+    public void aRecordAPowerCutEmptiedIsLostAndADamagedOneIsNot() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        FileJournal journal = new FileJournal(state);
+        journal.record(new Journal.Entry("m-1", Journal.Role.DESTINATION, Step.PREPARED, "vm", UUID.randomUUID(), null,
+                LIVE, "a".repeat(64), null, false));
+        Files.write(state.resolve("migrations/m-empty.xml"), new byte[0]);
+        Files.write(state.resolve("migrations/m-zeros.xml"), new byte[180]);
+        Files.writeString(state.resolve("migrations/m-half.xml"), "<migration id='m-half' role='destination' st");
+
+        assertTrue(journal.lost("m-none"));
+        assertTrue(journal.lost("m-empty"));
+        assertTrue(journal.lost("m-zeros"));
+        assertFalse(journal.lost("m-half"));
+        assertFalse(journal.lost("m-1"));
+        assertFalse("no file name", journal.lost("../m-1"));
+    }
+
     @Test
     public void anUnreadableOrHostileEntryIsIgnored() throws Exception {
         Path state = Files.createTempDirectory("journal");

@@ -37,6 +37,16 @@ final class MemoryJournal implements Journal {
         }
     }
 
+    /** A power cut took the record of {@code id}: written without a sync, it is gone (or empty, which reads as none). */
+    void lose(String id) {
+        entries.remove(id);
+    }
+
+    @Override
+    public boolean lost(String id) {
+        return !entries.containsKey(id);
+    }
+
     @Override
     public Optional<Entry> find(String id) {
         return Optional.ofNullable(entries.get(id));

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -11,6 +12,10 @@ import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.MigrationFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
 import org.junit.Test;
 
 /** Recovery's table: a daemon killed at each step of a migration and restarted settles its side by the failure matrix. */
@@ -199,6 +204,35 @@ public class RecoveryTest {
         assertTrue("vm1 is known on the destination, where it never arrived", d.destination.domain(VM).isEmpty());
         d.destination.restart();
         assertTrue("vm1 is defined on the destination, where it never arrived", d.destination.domain(VM).isEmpty());
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * --persistent, the destination's power cut before the commit, after it staged the definition and the snapshots
+     * (each synced) but while its PREPARED record, written without a sync, was not yet on disk: the next start found
+     * no record of the migration, so nothing ever discarded what it had staged, kept for good.
+     */
+    @Test
+    public void whatAnArrivalStagedIsDiscardedAtTheNextStartWhenAPowerCutLostItsRecord() throws Exception {
+        TwoDaemons d = new TwoDaemons(false); // the leases Finish took die with the host's lock manager: none here
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, TwoDaemons.PERSISTENT).prepare().perform();
+        String id = run.begun.id();
+        d.destination.snapshots.stage(id, TestHost.uuid(VM), List.of(), null); // as the snapshots section does at Prepare
+        d.destination.journal.crashBefore = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        Path staged = d.destination.stateDir.resolve("incoming").resolve(id + ".xml");
+        assertTrue(Files.exists(staged));
+        d.destination.journal.lose(id);
+        d.destination.vm(VM).destroy(); // the power cut took the incoming VM too
+
+        d.destination.restart();
+
+        assertFalse("the staged definition is left", Files.exists(staged));
+        assertEquals("the staged snapshots are left", Set.of(), d.destination.snapshots.staged);
+        assertTrue(d.destination.domain(VM).isEmpty());
+        d.network.passes(1_000, d.destination);
+        d.network.passes(SILENCE, d.source, d.destination);
         d.source.assertRuns(VM, digest);
     }
 

@@ -416,6 +416,19 @@ public class SnapshotFilesTest {
         assertEquals("b", store.current(DOMAIN).orElseThrow());
     }
 
+    /** What is staged is listed by its migration until it is committed or discarded (a start discards what no journal knows). */
+    @Test
+    public void theStagedMigrationsAreListedUntilCommittedOrDiscarded() throws Exception {
+        SnapshotFiles store = store();
+        assertEquals(List.of(), store.staged());
+        store.stage("m31", DOMAIN, List.of(snapshot("a", null)), "a");
+        store.stage("m32", DOMAIN, List.of(snapshot("a", null)), "a");
+        assertEquals(List.of("m31", "m32"), store.staged());
+        store.commit("m31");
+        store.discard("m32");
+        assertEquals(List.of(), store.staged());
+    }
+
     /** The same snapshots coming back (a guest migrating to and fro) are no conflict. */
     @Test
     public void snapshotsThatComeBackAsTheyLeftAreStagedAndCommitted() throws Exception {
