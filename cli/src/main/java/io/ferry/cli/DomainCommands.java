@@ -33,10 +33,12 @@ final class DomainCommands {
             out.println("Domain '" + session.daemon().call(d -> d.define(xml)).name() + "' defined from " + file);
             return 0;
         }));
-        commands.put("undefine", new Simple("undefine NAME                  remove a domain's persistent definition", (session, args, out) -> {
-            String name = name(args);
+        commands.put("undefine", new Simple("undefine NAME [--snapshots-metadata]\n"
+                + "                                 remove a domain's persistent definition (and a shut-off one's snapshots)", (session, args, out) -> {
+            Args parsed = new Args(args, Set.of(), Set.of("--snapshots-metadata"));
+            String name = parsed.positionals(1, "NAME").get(0);
             session.daemon().call(d -> {
-                d.undefine(name);
+                d.undefine(name, parsed.has("--snapshots-metadata"));
                 return null;
             });
             out.println("Domain '" + name + "' has been undefined");

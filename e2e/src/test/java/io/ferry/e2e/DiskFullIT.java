@@ -105,7 +105,7 @@ public class DiskFullIT {
         disk.empty();
         host.ferryOk("snapshot-create-as", "snappy", "after", "--description", description);
         host.ferryOk("destroy", "snappy");
-        host.ferryOk("undefine", "snappy");
+        host.ferryOk("undefine", "snappy", "--snapshots-metadata");
     }
 
     @Test

@@ -49,7 +49,12 @@ public final class DaemonClient {
     }
 
     public void undefine(String name) throws ChannelException {
-        call(Operation.UNDEFINE, Map.of(), null, name);
+        undefine(name, false);
+    }
+
+    /** @param snapshotsMetadata a shut-off domain's snapshots go too (else its undefine is refused while it has some) */
+    public void undefine(String name, boolean snapshotsMetadata) throws ChannelException {
+        call(Operation.UNDEFINE, snapshotsMetadata ? Map.of("snapshots-metadata", "yes") : Map.of(), null, name);
     }
 
     public void start(String name) throws ChannelException {

@@ -103,7 +103,7 @@ public class ControlServer {
             SnapshotFiles snapshots, String version) {
         DaemonSettings settings = daemon.settings();
         RouteTable routes = new RouteTable();
-        new DomainsResource(domains, migrations).addTo(routes, settings.cookieMaxBytes());
+        new DomainsResource(domains, migrations, snapshots).addTo(routes, settings.cookieMaxBytes());
         new SnapshotsResource(domains, snapshots).addTo(routes);
         new MigrationResource(migrations, settings.cookieMaxBytes(), settings.cookieMaxDepth()).addTo(routes);
         new CookieToolsResource(daemon, registry, domains).addTo(routes);

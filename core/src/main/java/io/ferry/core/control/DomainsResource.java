@@ -2,9 +2,11 @@ package io.ferry.core.control;
 
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.migration.Jobs;
 import io.ferry.core.migration.MigrationEngine;
+import io.ferry.core.snapshot.SnapshotFiles;
 import io.ferry.protocol.DomainMessages;
 import io.ferry.protocol.DomainMessages.Done;
 import io.ferry.protocol.DomainMessages.Job;
@@ -25,9 +27,11 @@ final class DomainsResource {
     private final DomainManager domains;
     private final Jobs jobs;
     private final MigrationEngine migrations;
+    private final SnapshotFiles snapshots;
 
-    DomainsResource(DomainManager domains, MigrationEngine migrations) {
+    DomainsResource(DomainManager domains, MigrationEngine migrations, SnapshotFiles snapshots) {
         this.domains = domains;
+        this.snapshots = snapshots;
         this.migrations = migrations;
         this.jobs = migrations.jobs();
     }
@@ -47,7 +51,8 @@ final class DomainsResource {
         }).body(maxBytes, "domain definition"));
         routes.add(operator(Operation.DOMAIN_INFO, call -> describe(domains.get(call.parameter(0)), true).toXml()));
         routes.add(operator(Operation.UNDEFINE, call -> {
-            domains.undefine(call.parameter(0));
+            boolean withSnapshots = "yes".equals(call.query("snapshots-metadata"));
+            domains.undefine(call.parameter(0), domain -> snapshotsGo(domain, withSnapshots));
             return Done.of("undefined").toXml();
         }));
         routes.add(operator(Operation.START, call -> {
@@ -108,6 +113,22 @@ final class DomainsResource {
             throw new BadRequest(400, "invalid " + key + " '" + value + "': at most " + max);
         }
         return number;
+    }
+
+    /**
+     * As libvirt: a shut-off domain's snapshots go with its definition, when asked to ({@code --snapshots-metadata});
+     * else its undefine is refused, since left behind they would be the snapshots of the next domain given its UUID.
+     * An active domain's stay with it, transient, as the guest runs on.
+     */
+    private void snapshotsGo(Domain domain, boolean withSnapshots) throws Exception {
+        if (domain.isActive()) {
+            return;
+        }
+        int count = snapshots.count(domain.uuid());
+        if (count > 0 && !withSnapshots) {
+            throw new DomainException("Requested operation is not valid: cannot delete inactive domain with " + count + " snapshots");
+        }
+        snapshots.forget(domain.uuid());
     }
 
     private static DomainMessages.JobStats stats(MigrationStats s) {

@@ -230,11 +230,23 @@ public class DomainManager {
 
     /** Removes the persistent definition; an active domain goes on, transient, until it stops. */
     public void undefine(String name) throws DomainException {
+        undefine(name, domain -> {
+        });
+    }
+
+    /** What goes with a definition, under the domain's job, before it goes (it may refuse, and nothing goes). */
+    public interface Undefining {
+        void before(Domain domain) throws Exception;
+    }
+
+    /** As {@link #undefine(String)}, {@code first} run before the definition goes. */
+    public void undefine(String name, Undefining first) throws DomainException {
         Domain domain = get(name);
         withJob(domain, "undefine", () -> {
             if (domain.persistent() == null) {
                 throw new DomainException("Requested operation is not valid: cannot undefine transient domain");
             }
+            first.before(domain);
             store.deleteDefinition(name);
             domain.persistent(null);
             discardStagedDefinitions(name);

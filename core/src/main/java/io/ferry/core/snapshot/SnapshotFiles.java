@@ -155,6 +155,21 @@ public class SnapshotFiles implements SnapshotStore {
         known.current = snapshot.name();
     }
 
+    /** How many snapshots the domain has here. */
+    public synchronized int count(UUID domain) throws IOException {
+        return names(domain).all.size();
+    }
+
+    /** Removes the domain's snapshots ({@code undefine --snapshots-metadata}), durably. */
+    public synchronized void forget(UUID domain) throws IOException {
+        Path dir = root.resolve(domain.toString());
+        names.remove(domain);
+        if (Files.exists(dir)) {
+            delete(dir);
+            sync.force(root);
+        }
+    }
+
     /** Makes an existing snapshot the current one ({@code snapshot-current NAME SNAP}). */
     public synchronized void setCurrent(UUID domain, String name) throws IOException {
         SnapshotReader.requireName(name);

@@ -1,0 +1,59 @@
+package io.ferry.core.control;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DaemonMessages.Snapshot;
+import io.ferry.protocol.DaemonMessages.Snapshots;
+import io.ferry.protocol.Operation;
+import io.ferry.protocol.Xml;
+import java.util.List;
+import java.util.Map;
+import org.junit.Test;
+
+/**
+ * As libvirt: a shut-off domain with snapshots is undefined only with {@code --snapshots-metadata}, which removes
+ * them. Else they stayed on disk under its UUID, and became the snapshots of the next domain defined with it.
+ */
+public class UndefineWithSnapshotsTest {
+    private static final String VM = TestChannel.DOMAIN;
+    private static final String UUID = "1b4e28ba-2fa1-11d2-883f-0016d3cca427";
+
+    @Test
+    public void aShutOffDomainWithSnapshotsIsUndefinedOnlyWithItsSnapshots() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain();
+        call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
+
+        Exception refused = assertThrows(Exception.class, () -> call(channel, Operation.UNDEFINE, Map.of(), VM));
+        assertEquals("Requested operation is not valid: cannot delete inactive domain with 1 snapshots", refused.getMessage());
+        assertEquals("vm1 is still defined", VM, channel.domains.get(VM).persistent().name());
+        assertEquals(List.of("s1"), names(channel, VM));
+
+        call(channel, Operation.UNDEFINE, Map.of("snapshots-metadata", "yes"), VM);
+        assertTrue(channel.domains.find(VM).isEmpty());
+        channel.domains.define("<domain type='sim'><name>other</name><uuid>" + UUID
+                + "</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
+        assertEquals("another domain with vm1's UUID has vm1's snapshots", List.of(), names(channel, "other"));
+    }
+
+    @Test
+    public void aShutOffDomainWithoutSnapshotsIsUndefinedAsBefore() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain();
+        call(channel, Operation.UNDEFINE, Map.of(), VM);
+        assertTrue(channel.domains.find(VM).isEmpty());
+    }
+
+    private static List<String> names(TestChannel channel, String domain) throws Exception {
+        Snapshots snapshots = Snapshots.fromXml(Xml.of(ControlClient.parseQuietly(
+                call(channel, Operation.SNAPSHOT_LIST, Map.of(), domain).xml())));
+        return snapshots.snapshots().stream().map(Snapshot::name).toList();
+    }
+
+    private static Reply call(TestChannel channel, Operation operation, Map<String, String> query, String... parameters)
+            throws Exception {
+        return channel.routes.route(operation).handler().handle(new Call(operation, Caller.operator("test"), List.of(parameters),
+                query, null));
+    }
+}
