@@ -72,6 +72,12 @@ public class SnapshotFiles implements SnapshotStore {
         }
     });
 
+    /**
+     * By domain, the migration whose commit failed (a full disk): committed past its commit point, its snapshots come
+     * before any change made here, which would otherwise take a name, or the current mark, from under them.
+     */
+    private final Map<UUID, String> committing = new HashMap<>();
+
     private static final class Names {
         final Set<String> all = new HashSet<>();
         String current;
@@ -145,6 +151,7 @@ public class SnapshotFiles implements SnapshotStore {
      */
     public synchronized void add(UUID domain, Snapshot snapshot) throws IOException {
         SnapshotReader.requireName(snapshot.name());
+        commitFirst(domain);
         Names known = names(domain);
         if (known.all.contains(snapshot.name())) {
             throw new IOException("domain snapshot '" + snapshot.name() + "' already exists");
@@ -173,12 +180,26 @@ public class SnapshotFiles implements SnapshotStore {
     /** Makes an existing snapshot the current one ({@code snapshot-current NAME SNAP}). */
     public synchronized void setCurrent(UUID domain, String name) throws IOException {
         SnapshotReader.requireName(name);
+        commitFirst(domain);
         Names known = names(domain);
         if (!known.all.contains(name)) {
             throw new IOException("Domain snapshot not found: no domain snapshot with matching name '" + name + "'");
         }
         known.logBytes = append(domain, known, null, name);
         known.current = name;
+    }
+
+    private void commitFirst(UUID domain) throws IOException {
+        String pending = committing.get(domain);
+        if (pending == null) {
+            return;
+        }
+        try {
+            commit(pending);
+        } catch (IOException e) {
+            throw new IOException("the snapshots migration " + pending + " brought are not committed yet, and come first: "
+                    + e.getMessage(), e);
+        }
     }
 
     /** Appends to the domain's log; returns its new sound length. Forgets what it knew on failure: the log is read anew. */
@@ -263,6 +284,7 @@ public class SnapshotFiles implements SnapshotStore {
             return;
         }
         UUID domain = stagedDomain(migrationId, dir);
+        committing.put(domain, migrationId); // until it is done
         String current = stagedCurrent(migrationId, dir);
         Path target = domainDirectory(domain);
         Path pack = target.resolve(PACK_PREFIX + migrationId + PACK_SUFFIX);
@@ -284,6 +306,7 @@ public class SnapshotFiles implements SnapshotStore {
         Files.deleteIfExists(dir.resolve(CURRENT));
         Files.deleteIfExists(dir.resolve(DOMAIN)); // the last of the files: a repeat finds it, or nothing left to do
         delete(dir);
+        committing.remove(domain, migrationId);
     }
 
     /**
@@ -400,6 +423,7 @@ public class SnapshotFiles implements SnapshotStore {
     public synchronized void discard(String migrationId) throws IOException {
         Path dir = staging(migrationId);
         discarded.add(migrationId);
+        committing.values().remove(migrationId);
         delete(dir);
     }
 

@@ -429,6 +429,35 @@ public class SnapshotFilesTest {
         assertEquals(List.of(), store.staged());
     }
 
+    /**
+     * An arrival's snapshots could not be committed (a sync failed, as on a full disk; they stay staged for the next
+     * try), and a snapshot was then made here under the name of a migrated one: the next commit kept both under one
+     * name and listed this host's, so the migrated snapshot was lost. A change of the domain's snapshots commits the
+     * arrival's first.
+     */
+    @Test
+    public void aSnapshotIsMadeOnlyAfterTheArrivalsSnapshotsThatFailedToCommit() throws Exception {
+        Path snapshots = folder.getRoot().toPath().resolve("snapshots");
+        boolean[] full = {false};
+        SnapshotFiles store = new SnapshotFiles(folder.getRoot().toPath(), HardenedXmlParser.DEFAULT_MAX_BYTES,
+                HardenedXmlParser.DEFAULT_MAX_DEPTH, path -> {
+                    if (full[0] && path.equals(snapshots)) {
+                        throw new IOException("No space left on device");
+                    }
+                });
+        store.stage("m40", DOMAIN, List.of(snapshot("a", null)), "a");
+        full[0] = true;
+        assertThrows(IOException.class, () -> store.commit("m40"));
+        full[0] = false;
+
+        Snapshot here = new Snapshot("a", null, "<domainsnapshot><name>a</name><description>made here</description></domainsnapshot>");
+        IOException exists = assertThrows(IOException.class, () -> store.add(DOMAIN, here));
+        assertEquals("domain snapshot 'a' already exists", exists.getMessage());
+        store.commit("m40"); // as the next start repeats it: nothing left to do
+        assertEquals(List.of(snapshot("a", null)), store.list(DOMAIN));
+        assertEquals(List.of(), store.staged());
+    }
+
     /** The same snapshots coming back (a guest migrating to and fro) are no conflict. */
     @Test
     public void snapshotsThatComeBackAsTheyLeftAreStagedAndCommitted() throws Exception {
