@@ -1,8 +1,6 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.Phase;
-import io.ferry.api.hypervisor.DiskStorage;
-import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.cookie.CookieBakery;
@@ -16,26 +14,19 @@ import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The source's phases: Begin (claims the domain), Perform (memory out, VM paused at switch-over, leases
- * released), and the two ends, {@link #complete} (the destination committed: the copy here goes) and
+ * The source's phases: Begin ({@link SourceBegin}: claims the domain), Perform (memory out, VM paused at switch-over,
+ * leases released), and the two ends, {@link #complete} (the destination committed: the copy here goes) and
  * {@link #rollback} (it did not: the domain goes on here). Which end, once a Perform cookie has left, only the
  * destination can say: {@link Settlement} asks it.
  */
 final class SourceSide {
     private static final Logger LOG = LoggerFactory.getLogger(SourceSide.class);
-    private static final long MIB = 1024 * 1024;
-    /** The feature of the section that carries a domain's snapshots (plugin-snapshots). */
-    private static final String SNAPSHOTS_FEATURE = "snapshots";
     /** What is left of a migration on its source once Perform began. */
     private static final Set<Phase> SOURCE_PHASES_LEFT = EnumSet.of(Phase.PERFORM, Phase.CONFIRM);
     /** How long Confirm waits for graphics clients to reach the destination before the copy here goes. */
@@ -43,137 +34,18 @@ final class SourceSide {
 
     private final Migrations m;
     private final OutgoingMemory memory;
-    private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
-    /** What the domains' arrivals here could not write yet, written before they migrate on. */
-    private final DestinationSide.MigratesAgain arrivals;
+    private final OutgoingMigrations outgoing;
+    private final SourceBegin beginning;
 
     SourceSide(Migrations migrations, DestinationSide.MigratesAgain arrivals) {
         this.m = migrations;
         this.memory = new OutgoingMemory(migrations);
-        this.arrivals = arrivals;
+        this.outgoing = new OutgoingMigrations(migrations);
+        this.beginning = new SourceBegin(migrations, outgoing, arrivals);
     }
 
     Begun begin(Begin request) throws Exception {
-        Domain domain = m.domains.get(request.domain());
-        if (request.flags().tunnelled() && !request.flags().p2p()) {
-            throw new MigrationException("cannot perform tunnelled migration without using peer2peer flag");
-        }
-        String id = UUID.randomUUID().toString();
-        String key = DataChannel.newToken();
-        return m.domains.withJob(domain, "migration begin", () -> {
-            arrivals.check(domain); // first: the definition it brought, its snapshots and its records go along
-            boolean offline = request.flags().offline();
-            if (offline && (domain.persistent() == null || !request.flags().persistent())) {
-                throw new MigrationException("offline migration requires a persistent domain and --persistent");
-            }
-            if (!offline && !domain.isActive()) {
-                throw new MigrationException("Requested operation is not valid: domain is not running");
-            }
-            m.domains.claim(domain, id);
-            // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
-            LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
-            try {
-                if (!offline && !request.flags().unsafe()) {
-                    requireSharedStorage(domain);
-                }
-                DomainSpec destination = destinationSpec(domain, request);
-                SectionSet sections = awaitSections(domain, destination);
-                requireSnapshotsCarried(domain, sections);
-                if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
-                    throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
-                }
-                boolean running = domain.vm() != null && domain.vm().isRunning();
-                // --unsafe was Begin's alone: the journal keeps the flags as they were before it
-                Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
-                        request.flags().withoutUnsafe(), key, null, running);
-                Outgoing o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
-                CookieBakery.Baked baked = m.bake(Phase.BEGIN, local(o), sections);
-                if (request.flags().v2() && !baked.features().isEmpty()) {
-                    throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
-                            + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
-                }
-                m.hooks.begin(domain.name(), "source", destination.xml());
-                m.mandatory.add(domain.uuid(), baked.features());
-                o.mandatoryAtBegin = List.copyOf(baked.features());
-                m.journal.record(entry);
-                outgoing.put(id, o);
-                return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
-            } catch (Exception e) {
-                if (job != null) {
-                    job.failed(e.getMessage());
-                    m.jobs.end(domain.name(), job, false);
-                }
-                m.streams.forget(id);
-                m.domains.release(domain, id);
-                m.hooks.failed(domain.name(), "source", e.getMessage()); // ferry events shows a refused Begin too
-                throw e;
-            }
-        });
-    }
-
-    /**
-     * The sections to bake Begin's cookie with, once those the domain may need are all here: the ones it needed
-     * last time (or its definition names), and any that may be mandatory and just left (a bundle being updated:
-     * its new registration is waited for; one gone for good refuses Begins for the wait, then is forgotten).
-     */
-    private SectionSet awaitSections(Domain domain, DomainSpec destination) throws Exception {
-        long wait = m.timing.sectionWaitMillis();
-        Set<String> needed = m.mandatory.of(destination);
-        SectionSet sections = Negotiation.awaitFeatures(needed, m.sections, wait, feature -> "cookie section " + feature
-                + " is mandatory for domain " + domain.name() + " (its definition or its last migration says so), but no"
-                + " bundle on this host offers it");
-        Set<String> departed = m.sections.departedWithin(wait);
-        return departed.isEmpty() ? sections : Negotiation.awaitFeatures(departed, m.sections, wait, feature -> "cookie section "
-                + feature + " left this host moments ago (its bundle being updated?) and has not come back; domain "
-                + domain.name() + " may need it, so it does not migrate without it: try again once it is back");
-    }
-
-    /**
-     * A domain with snapshots here migrates only with the section that carries them: without it they would stay
-     * behind (orphaned by --undefinesource) while the migration succeeds. libvirt refuses such a migration too.
-     */
-    private void requireSnapshotsCarried(Domain domain, SectionSet sections) throws Exception {
-        if (sections.byFeature(SNAPSHOTS_FEATURE).isEmpty()) {
-            int count = m.snapshots.list(domain.uuid()).size();
-            if (count > 0) {
-                throw new MigrationException("Requested operation is not valid: cannot migrate domain " + domain.name()
-                        + " with " + count + " snapshots: no cookie section on this host carries them (is the bundle of"
-                        + " section " + SNAPSHOTS_FEATURE + " installed and started?)");
-            }
-        }
-    }
-
-    /**
-     * A live migration moves memory only: the destination opens each disk at the same path, so a writable disk on
-     * storage only this host has would leave the guest's writes here behind (the guest goes on with another disk
-     * there). Refused unless the caller asked for {@code --unsafe}, with libvirt's words (qemuMigrationSrcIsSafe,
-     * VIR_ERR_MIGRATE_UNSAFE), naming each such disk; a VM without {@link DiskStorage} (the embedded hypervisor's) has
-     * no disks of the host.
-     */
-    private static void requireSharedStorage(Domain domain) throws Exception {
-        Optional<DiskStorage> storage = Optional.ofNullable(domain.vm()).flatMap(vm -> vm.capability(DiskStorage.class));
-        if (storage.isEmpty()) {
-            return;
-        }
-        List<DiskStorage.Unshared> unshared = storage.get().unsharedDisks();
-        if (!unshared.isEmpty()) {
-            throw new MigrationException("Unsafe migration: Migration without shared storage is unsafe ("
-                    + unshared.stream().map(d -> "disk " + d.source() + " is on " + d.storage()).collect(Collectors.joining(", "))
-                    + ")");
-        }
-    }
-
-    private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {
-        DomainSpec destination = request.flags().offline() ? domain.persistent() : domain.live();
-        if (request.xml() != null) {
-            DomainSpec given = m.domains.parse(request.xml());
-            AbiCheck.require(destination, given);
-            destination = given;
-        }
-        if (request.dname() != null && !request.dname().isBlank()) {
-            destination = m.domains.xml().rename(destination, request.dname());
-        }
-        return destination;
+        return beginning.begin(request);
     }
 
     /**
@@ -208,7 +80,7 @@ final class SourceSide {
             requireMandatoryKept(o);
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
                     Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()));
-            m.eat(Phase.PERFORM, local(o), prepared);
+            m.eat(Phase.PERFORM, outgoing.local(o), prepared);
         }
         if (!o.flags.offline()) {
             MigrationStats stats = memory.send(o, request);
@@ -228,7 +100,7 @@ final class SourceSide {
         if (!o.flags.persistent()) {
             sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
         }
-        CookieBakery.Baked baked = m.bake(Phase.PERFORM, local(o), sections);
+        CookieBakery.Baked baked = m.bake(Phase.PERFORM, outgoing.local(o), sections);
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
@@ -259,7 +131,7 @@ final class SourceSide {
         if (finishCookie != null) {
             try {
                 SectionSet sections = Negotiation.current(o.pinned, m.sections.get());
-                m.eat(Phase.CONFIRM, local(o), m.parse(Phase.CONFIRM, finishCookie, o.destination, sections));
+                m.eat(Phase.CONFIRM, outgoing.local(o), m.parse(Phase.CONFIRM, finishCookie, o.destination, sections));
             } catch (Exception e) {
                 // the destination committed: the domain runs there, so the source goes whatever the cookie says
                 LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
@@ -291,7 +163,7 @@ final class SourceSide {
             }
         }
         o.moveTo(Step.CONFIRMED, m.journal);
-        end(o, true);
+        outgoing.end(o, true);
         m.hooks.end(o.domain.name(), "source", o.destination.xml());
         LOG.info("domain {} migrated away (migration {})", o.domain.name(), o.id);
     }
@@ -328,38 +200,14 @@ final class SourceSide {
         if (o.job != null) {
             o.job.failed(why);
         }
-        end(o, false);
+        outgoing.end(o, false);
         m.hooks.failed(o.domain.name(), "source", why);
         LOG.warn("migration {} of {} failed and was rolled back: {}", o.id, o.domain.name(), why);
     }
 
-    private void end(Outgoing o, boolean succeeded) {
-        if (o.job != null) {
-            m.jobs.end(o.domain.name(), o.job, succeeded);
-        }
-        outgoing.remove(o.id);
-        m.streams.forget(o.id);
-        m.domains.release(o.domain, o.id);
-    }
-
-    Local local(Outgoing o) {
-        String name = o.domain.name();
-        return new Local(o.id, o.key(), o.destination, Optional.ofNullable(o.domain.vm()),
-                m.leases(name, () -> o.entry().leaseState() != null ? o.entry().leaseState() : m.domains.leases().state(name),
-                        state -> {
-                        }), o.peer(), Optional.ofNullable(o.job));
-    }
-
     /** The migration, if the caller presents its key; refused otherwise. */
     Outgoing require(String id, String key) throws MigrationException {
-        Outgoing o = outgoing.get(id);
-        if (o == null) {
-            throw new MigrationException("no migration " + id + " is under way on this host");
-        }
-        if (!Migrations.keyMatches(o.key(), key)) {
-            throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
-        }
-        return o;
+        return outgoing.require(id, key);
     }
 
     static MigrationException outOfOrder(String phase, Outgoing o) {
@@ -368,23 +216,19 @@ final class SourceSide {
     }
 
     Optional<Outgoing> find(String id) {
-        return Optional.ofNullable(outgoing.get(id));
+        return outgoing.find(id);
     }
 
     Optional<Outgoing> ofDomain(String domain) {
-        return outgoing.values().stream().filter(o -> o.domain.name().equals(domain)).findFirst();
+        return outgoing.ofDomain(domain);
     }
 
     /** A migration recovered from the journal after a restart, taken in hand again. */
     Outgoing adopt(Journal.Entry entry, Domain domain) {
-        Outgoing o = new Outgoing(entry, domain, domain.current(), null, new SectionSet(List.of()), m.newWatch());
-        o.memorySent = entry.flags().v2(); // protocol 2 leaves no trace of it: assume the worst
-        o.performedAt = m.clock.getAsLong();
-        outgoing.put(o.id, o);
-        return o;
+        return outgoing.adopt(entry, domain);
     }
 
     List<Outgoing> all() {
-        return List.copyOf(outgoing.values());
+        return outgoing.all();
     }
 }

@@ -1,0 +1,159 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.hypervisor.DiskStorage;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.core.cookie.CookieBakery;
+import io.ferry.core.domain.Domain;
+import io.ferry.core.section.SectionSet;
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.Messages.Begun;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.stream.Collectors;
+
+/**
+ * The source's Begin: checks the domain may migrate (its storage, the sections it needs, its snapshots), claims it,
+ * bakes Begin's cookie and journals the migration BEGUN.
+ */
+final class SourceBegin {
+    private static final long MIB = 1024 * 1024;
+    /** The feature of the section that carries a domain's snapshots (plugin-snapshots). */
+    private static final String SNAPSHOTS_FEATURE = "snapshots";
+
+    private final Migrations m;
+    private final OutgoingMigrations outgoing;
+    /** What the domains' arrivals here could not write yet, written before they migrate on. */
+    private final DestinationSide.MigratesAgain arrivals;
+
+    SourceBegin(Migrations migrations, OutgoingMigrations outgoing, DestinationSide.MigratesAgain arrivals) {
+        this.m = migrations;
+        this.outgoing = outgoing;
+        this.arrivals = arrivals;
+    }
+
+    Begun begin(Begin request) throws Exception {
+        Domain domain = m.domains.get(request.domain());
+        if (request.flags().tunnelled() && !request.flags().p2p()) {
+            throw new MigrationException("cannot perform tunnelled migration without using peer2peer flag");
+        }
+        String id = UUID.randomUUID().toString();
+        String key = DataChannel.newToken();
+        return m.domains.withJob(domain, "migration begin", () -> {
+            arrivals.check(domain); // first: the definition it brought, its snapshots and its records go along
+            boolean offline = request.flags().offline();
+            if (offline && (domain.persistent() == null || !request.flags().persistent())) {
+                throw new MigrationException("offline migration requires a persistent domain and --persistent");
+            }
+            if (!offline && !domain.isActive()) {
+                throw new MigrationException("Requested operation is not valid: domain is not running");
+            }
+            m.domains.claim(domain, id);
+            // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
+            LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
+            try {
+                if (!offline && !request.flags().unsafe()) {
+                    requireSharedStorage(domain);
+                }
+                DomainSpec destination = destinationSpec(domain, request);
+                SectionSet sections = awaitSections(domain, destination);
+                requireSnapshotsCarried(domain, sections);
+                if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
+                    throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
+                }
+                boolean running = domain.vm() != null && domain.vm().isRunning();
+                // --unsafe was Begin's alone: the journal keeps the flags as they were before it
+                Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
+                        request.flags().withoutUnsafe(), key, null, running);
+                Outgoing o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
+                CookieBakery.Baked baked = m.bake(Phase.BEGIN, outgoing.local(o), sections);
+                if (request.flags().v2() && !baked.features().isEmpty()) {
+                    throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
+                            + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
+                }
+                m.hooks.begin(domain.name(), "source", destination.xml());
+                m.mandatory.add(domain.uuid(), baked.features());
+                o.mandatoryAtBegin = List.copyOf(baked.features());
+                m.journal.record(entry);
+                outgoing.add(o);
+                return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
+            } catch (Exception e) {
+                if (job != null) {
+                    job.failed(e.getMessage());
+                    m.jobs.end(domain.name(), job, false);
+                }
+                m.streams.forget(id);
+                m.domains.release(domain, id);
+                m.hooks.failed(domain.name(), "source", e.getMessage()); // ferry events shows a refused Begin too
+                throw e;
+            }
+        });
+    }
+
+    /**
+     * The sections to bake Begin's cookie with, once those the domain may need are all here: the ones it needed
+     * last time (or its definition names), and any that may be mandatory and just left (a bundle being updated:
+     * its new registration is waited for; one gone for good refuses Begins for the wait, then is forgotten).
+     */
+    private SectionSet awaitSections(Domain domain, DomainSpec destination) throws Exception {
+        long wait = m.timing.sectionWaitMillis();
+        Set<String> needed = m.mandatory.of(destination);
+        SectionSet sections = Negotiation.awaitFeatures(needed, m.sections, wait, feature -> "cookie section " + feature
+                + " is mandatory for domain " + domain.name() + " (its definition or its last migration says so), but no"
+                + " bundle on this host offers it");
+        Set<String> departed = m.sections.departedWithin(wait);
+        return departed.isEmpty() ? sections : Negotiation.awaitFeatures(departed, m.sections, wait, feature -> "cookie section "
+                + feature + " left this host moments ago (its bundle being updated?) and has not come back; domain "
+                + domain.name() + " may need it, so it does not migrate without it: try again once it is back");
+    }
+
+    /**
+     * A domain with snapshots here migrates only with the section that carries them: without it they would stay
+     * behind (orphaned by --undefinesource) while the migration succeeds. libvirt refuses such a migration too.
+     */
+    private void requireSnapshotsCarried(Domain domain, SectionSet sections) throws Exception {
+        if (sections.byFeature(SNAPSHOTS_FEATURE).isEmpty()) {
+            int count = m.snapshots.list(domain.uuid()).size();
+            if (count > 0) {
+                throw new MigrationException("Requested operation is not valid: cannot migrate domain " + domain.name()
+                        + " with " + count + " snapshots: no cookie section on this host carries them (is the bundle of"
+                        + " section " + SNAPSHOTS_FEATURE + " installed and started?)");
+            }
+        }
+    }
+
+    /**
+     * A live migration moves memory only: the destination opens each disk at the same path, so a writable disk on
+     * storage only this host has would leave the guest's writes here behind (the guest goes on with another disk
+     * there). Refused unless the caller asked for {@code --unsafe}, with libvirt's words (qemuMigrationSrcIsSafe,
+     * VIR_ERR_MIGRATE_UNSAFE), naming each such disk; a VM without {@link DiskStorage} (the embedded hypervisor's) has
+     * no disks of the host.
+     */
+    private static void requireSharedStorage(Domain domain) throws Exception {
+        Optional<DiskStorage> storage = Optional.ofNullable(domain.vm()).flatMap(vm -> vm.capability(DiskStorage.class));
+        if (storage.isEmpty()) {
+            return;
+        }
+        List<DiskStorage.Unshared> unshared = storage.get().unsharedDisks();
+        if (!unshared.isEmpty()) {
+            throw new MigrationException("Unsafe migration: Migration without shared storage is unsafe ("
+                    + unshared.stream().map(d -> "disk " + d.source() + " is on " + d.storage()).collect(Collectors.joining(", "))
+                    + ")");
+        }
+    }
+
+    private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {
+        DomainSpec destination = request.flags().offline() ? domain.persistent() : domain.live();
+        if (request.xml() != null) {
+            DomainSpec given = m.domains.parse(request.xml());
+            AbiCheck.require(destination, given);
+            destination = given;
+        }
+        if (request.dname() != null && !request.dname().isBlank()) {
+            destination = m.domains.xml().rename(destination, request.dname());
+        }
+        return destination;
+    }
+}
