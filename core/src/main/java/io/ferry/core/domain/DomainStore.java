@@ -95,8 +95,11 @@ public final class DomainStore {
         }
     }
 
+    /** Durably: a power cut must not bring back a definition the operator removed (or a migration's source dropped). */
     public void deleteDefinition(String name) throws IOException {
-        Files.deleteIfExists(domains.resolve(name + ".xml"));
+        if (Files.deleteIfExists(domains.resolve(name + ".xml"))) {
+            sync.force(domains);
+        }
     }
 
     public List<StoredFile> definitions() throws IOException {

@@ -33,4 +33,21 @@ public class DomainStoreTest {
         new DomainStore(state, state.resolve("run"), synced::add);
         assertEquals("nothing new", List.of(), synced);
     }
+
+    /** An undefine must outlive a power cut: otherwise the definition the operator removed comes back at the next start. */
+    @Test
+    public void anUndefinedDefinitionStaysGoneAfterAPowerCut() throws Exception {
+        Path state = folder.getRoot().toPath();
+        List<Path> synced = new ArrayList<>();
+        DomainStore store = new DomainStore(state, state.resolve("run"), synced::add);
+        store.writeDefinition("web", "<domain/>");
+        synced.clear();
+
+        store.deleteDefinition("web");
+        assertEquals("the removal is synced into domains/", List.of(state.resolve("domains")), synced);
+
+        synced.clear();
+        store.deleteDefinition("web");
+        assertEquals("nothing removed, nothing synced", List.of(), synced);
+    }
 }
