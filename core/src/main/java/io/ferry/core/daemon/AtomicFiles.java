@@ -56,7 +56,7 @@ public final class AtomicFiles {
      * the new content is left, and the error names the file and the cause ("No space left on device").
      */
     public static void write(Path target, byte[] content) throws IOException {
-        write(target, content, true);
+        write(target, content, FSYNC);
     }
 
     /**
@@ -64,14 +64,20 @@ public final class AtomicFiles {
      * or the new; a crash of the host may leave the old.
      */
     public static void replace(Path target, byte[] content) throws IOException {
-        write(target, content, false);
+        write(target, content, null);
     }
 
-    private static void write(Path target, byte[] content, boolean durable) throws IOException {
+    /** As {@link #write}, syncing directories with {@code sync}; null: as {@link #replace}. */
+    static void write(Path target, byte[] content, DirectorySync sync) throws IOException {
+        boolean durable = sync != null;
         Path directory = target.toAbsolutePath().getParent();
         try {
             if (!Files.isDirectory(directory)) { // createDirectories throws and catches an exception when it exists
-                Files.createDirectories(directory);
+                if (durable) {
+                    createDirectories(directory, sync);
+                } else {
+                    Files.createDirectories(directory);
+                }
             }
             Path temp = Files.createTempFile(directory, "." + target.getFileName(), ".tmp");
             try {
@@ -96,7 +102,7 @@ public final class AtomicFiles {
             throw new IOException("cannot write " + target + ": " + reason(e), e);
         }
         if (durable) {
-            syncDirectory(directory);
+            sync.force(directory);
         }
     }
 

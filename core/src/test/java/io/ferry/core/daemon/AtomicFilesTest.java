@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.Rule;
@@ -29,6 +30,20 @@ public class AtomicFilesTest {
         AtomicFiles.write(target, bytes("three"));
         assertEquals("three", Files.readString(target));
         assertEquals("no temporary file is left", List.of(target), list(target.getParent()));
+    }
+
+    /** A durable write into a directory it had to make: the new directories' names must outlive a power cut too. */
+    @Test
+    public void aDurableWriteSyncsTheDirectoriesItMadeIntoTheirParents() throws Exception {
+        Path root = tmp.getRoot().toPath();
+        Path target = root.resolve("state/journal/entry.xml");
+        List<Path> synced = new ArrayList<>();
+        AtomicFiles.write(target, bytes("one"), synced::add);
+        assertEquals(List.of(root, root.resolve("state"), root.resolve("state/journal")), synced);
+
+        synced.clear();
+        AtomicFiles.write(target, bytes("two"), synced::add);
+        assertEquals("the directory exists: only the rename is synced", List.of(root.resolve("state/journal")), synced);
     }
 
     @Test
