@@ -86,13 +86,11 @@ public final class FileJournal implements Journal {
         if (!MigrationIds.isValid(id)) {
             return false;
         }
+        if (Files.exists(setAside(file(id)))) {
+            return false; // a damaged record: the operator's to judge
+        }
         try {
-            for (byte b : Files.readAllBytes(file(id))) {
-                if (b != 0) {
-                    return false; // a record, readable or damaged: the operator's to judge
-                }
-            }
-            return true;
+            return blank(Files.readAllBytes(file(id))); // otherwise a record, readable or damaged
         } catch (NoSuchFileException e) {
             return true;
         } catch (IOException e) {
@@ -100,31 +98,76 @@ public final class FileJournal implements Journal {
         }
     }
 
+    private static boolean blank(byte[] content) {
+        for (byte b : content) {
+            if (b != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     @Override
     public List<Entry> unfinished() throws IOException {
         List<Entry> entries = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
             for (Path file : files) {
-                read(file).filter(e -> !e.step().isFinal()).ifPresent(entries::add);
+                try {
+                    Entry entry = parse(file);
+                    if (!entry.step().isFinal()) {
+                        entries.add(entry);
+                    }
+                } catch (XmlException | ChannelException | IllegalArgumentException e) {
+                    setAside(file, e.getMessage());
+                } catch (IOException e) {
+                    LOG.error("unreadable migration journal {}: {}", file, AtomicFiles.reason(e));
+                }
             }
         }
         return entries;
     }
 
+    /**
+     * A record no start can read: one a power cut emptied goes (it was written without a sync, so no commit point);
+     * a damaged one is reported once and kept for the operator under another name, not reported at every start.
+     */
+    private void setAside(Path file, String reason) {
+        try {
+            if (blank(Files.readAllBytes(file))) {
+                Files.delete(file);
+                LOG.warn("migration journal {} was emptied by a power cut (a step recorded without a sync): removed", file);
+            } else {
+                Files.move(file, setAside(file));
+                LOG.error("damaged migration journal {} ({}): its migration is not settled here; the record is kept as {}"
+                        + " for the operator", file, reason, setAside(file));
+            }
+        } catch (IOException e) {
+            LOG.error("unreadable migration journal {} ({}), and it cannot be set aside: {}", file, reason, AtomicFiles.reason(e));
+        }
+    }
+
+    private static Path setAside(Path file) {
+        return file.resolveSibling(file.getFileName() + ".damaged");
+    }
+
     private Optional<Entry> read(Path file) {
         try {
-            Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
-            String id = x.required("id");
-            if (!MigrationIds.isValid(id) || !file.getFileName().toString().equals(id + ".xml")) { // it could not be recorded again
-                throw new IllegalArgumentException("it names migration " + Xml.quote(id));
-            }
-            return Optional.of(new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
-                    Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
-                    x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running"))));
+            return Optional.of(parse(file));
         } catch (IOException | XmlException | ChannelException | IllegalArgumentException e) {
             LOG.error("unreadable migration journal {}: {}", file, e.getMessage());
             return Optional.empty();
         }
+    }
+
+    private Entry parse(Path file) throws IOException, XmlException, ChannelException {
+        Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
+        String id = x.required("id");
+        if (!MigrationIds.isValid(id) || !file.getFileName().toString().equals(id + ".xml")) { // it could not be recorded again
+            throw new IllegalArgumentException("it names migration " + Xml.quote(id));
+        }
+        return new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
+                Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
+                x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")));
     }
 
     private Path file(String id) {

@@ -87,6 +87,28 @@ public class JournalTest {
         assertFalse("no file name", journal.lost("../m-1"));
     }
 
+    /**
+     * A start reports a damaged record once and sets it aside for the operator, rather than reporting it at every
+     * start for good; it stays "not lost" (what its migration staged is kept). A record a power cut emptied goes.
+     */
+    @Test
+    public void aStartSetsADamagedRecordAsideOnceAndDropsAnEmptiedOne() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        FileJournal journal = new FileJournal(state);
+        Path migrations = state.resolve("migrations");
+        Files.writeString(migrations.resolve("m-half.xml"), "<migration id='m-half' role='destination' st");
+        Files.write(migrations.resolve("m-zeros.xml"), new byte[180]);
+
+        assertTrue(journal.unfinished().isEmpty());
+        try (var files = Files.list(migrations)) {
+            assertEquals(List.of(migrations.resolve("m-half.xml.damaged")), files.toList());
+        }
+        assertEquals("<migration id='m-half' role='destination' st", Files.readString(migrations.resolve("m-half.xml.damaged")));
+        assertFalse(journal.lost("m-half"));
+        assertTrue(journal.lost("m-zeros"));
+        assertTrue(journal.find("m-half").isEmpty());
+    }
+
     @Test
     public void anUnreadableOrHostileEntryIsIgnored() throws Exception {
         Path state = Files.createTempDirectory("journal");
