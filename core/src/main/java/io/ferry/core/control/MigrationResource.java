@@ -61,7 +61,7 @@ final class MigrationResource {
         }).party(inBody));
         routes.add(message(Operation.KEEPALIVE, Route.Access.PARTY, call -> {
             MigrationKey alive = MigrationKey.fromXml(xml(call));
-            service.keepalive(alive.id(), alive.key());
+            service.keepalive(alive.id(), alive.key(), call.caller().role() == Caller.Role.OPERATOR);
             return "<alive/>\n";
         }).party(inBody));
         routes.add(Route.of(Operation.FATE, Route.Access.PARTY, refusing(call -> service.fate(call.parameter(0)).toXml())).party(inHeader));

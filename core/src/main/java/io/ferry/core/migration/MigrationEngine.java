@@ -132,11 +132,25 @@ public final class MigrationEngine {
         }
     }
 
-    /** A driver's sign of life, on either side. */
+    /** A driver's sign of life, on either side: an operator's, or this daemon's own (peer to peer). */
     public void keepalive(String id, String key) throws MigrationException {
+        keepalive(id, key, true);
+    }
+
+    /**
+     * As {@link #keepalive(String, String)}, from a caller that may be no operator. A source's driver is one (Begin,
+     * Perform and Confirm are theirs); a peer holding the key is the destination, whose keepalive would keep a
+     * migration its driver left claiming the domain here for as long as that peer pleases.
+     */
+    public void keepalive(String id, String key, boolean byAnOperator) throws MigrationException {
         Optional<Outgoing> out = source.find(id);
         if (out.isPresent()) {
-            source.require(id, key).driver.heard();
+            Outgoing o = source.require(id, key);
+            if (!byAnOperator) {
+                throw new MigrationException("migration " + id + " leaves this host: only its driver, an operator, keeps it"
+                        + " alive here, not a peer");
+            }
+            o.driver.heard();
             return;
         }
         Incoming in = destination.find(id).orElseThrow(() -> new MigrationException("no migration " + id + " is under way on this host"));
