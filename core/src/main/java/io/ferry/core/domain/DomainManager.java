@@ -1,9 +1,7 @@
 package io.ferry.core.domain;
 
-import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
-import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.lock.LockManager;
 import io.ferry.protocol.xml.HardenedXmlParser;
@@ -12,7 +10,6 @@ import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.daemon.StartFailure;
 import java.util.function.Supplier;
 import java.io.IOException;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,7 +28,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The domains of this host: definitions, life cycle and state, kept in the state directory so that a
- * restarted daemon finds every domain as it was and re-attaches to its VM.
+ * restarted daemon finds every domain as it was and re-attaches to its VM. This class is the service, with the
+ * drivers, lock managers and jobs; {@link DomainEntries} holds the entries, {@link DomainDefinitions} the
+ * definitions, and {@link DomainLifecycle} starts, records and stops the VMs.
  */
 @Component(service = DomainManager.class)
 public class DomainManager {
@@ -40,12 +39,14 @@ public class DomainManager {
     private final DomainStore store;
     private final DomainXml xml;
     private final StatusXml statusXml;
-    private final Map<String, Domain> domains = new ConcurrentHashMap<>();
+    private final DomainEntries entries = new DomainEntries();
     private final Map<String, Hypervisor> hypervisors = new ConcurrentHashMap<>();
     private final Leases leases;
     private final PausedLeases pausedLeases;
     private final Reattachment reattachment;
     private final VmExits exits = new VmExits(this);
+    private final DomainDefinitions definitions;
+    private final DomainLifecycle lifecycle;
 
     private final Map<ServiceReference<LockManager>, Supplier<LockManager>> lockManagers = new ConcurrentHashMap<>();
     private final BundleContext context;
@@ -70,8 +71,10 @@ public class DomainManager {
             this.statusXml = new StatusXml(parser, xml);
             this.leases = new Leases(settings);
             this.pausedLeases = new PausedLeases(this, leases);
+            this.definitions = new DomainDefinitions(this, entries, store, xml);
+            this.lifecycle = new DomainLifecycle(this, entries, store, statusXml, leases, exits);
             this.reattachment = new Reattachment(this, xml, statusXml, exits);
-            reattachment.load(domains);
+            reattachment.load(entries.map());
         } catch (IOException | RuntimeException e) {
             if (context != null) {
                 StartFailure.report(context, "cannot load the domains: " + e.getMessage());
@@ -142,15 +145,11 @@ public class DomainManager {
     }
 
     public List<Domain> list() {
-        return domains.values().stream().sorted(Comparator.comparing(Domain::name)).toList();
+        return entries.list();
     }
 
     public Domain get(String name) throws DomainException {
-        Domain domain = domains.get(name);
-        if (domain == null) {
-            throw DomainException.notFound(name);
-        }
-        return domain;
+        return entries.get(name);
     }
 
     Optional<Hypervisor> driver(String type) {
@@ -158,11 +157,11 @@ public class DomainManager {
     }
 
     Map<String, Domain> entries() {
-        return domains;
+        return entries.map();
     }
 
     public Optional<Domain> find(String name) {
-        return Optional.ofNullable(domains.get(name));
+        return entries.find(name);
     }
 
     public Hypervisor hypervisor(String type) throws DomainException {
@@ -178,54 +177,11 @@ public class DomainManager {
      * cannot be stored leaves no trace: a new domain is not listed, a redefined one keeps its previous definition.
      */
     public Domain define(String definition) throws DomainException {
-        DomainSpec spec = parse(definition);
-        Domain domain = admit(spec);
-        try {
-            return withJob(domain, "define", () -> {
-                if (domains.get(spec.name()) != domain) {
-                    throw new DomainException("operation failed: domain '" + spec.name() + "' changed while this "
-                            + "definition waited; define it again");
-                }
-                store.writeDefinition(spec.name(), spec.xml());
-                domain.persistent(spec);
-                discardStagedDefinitions(spec.name());
-                return domain;
-            });
-        } catch (DomainException e) {
-            forgetIfGone(domain);
-            throw e;
-        }
-    }
-
-    /**
-     * The operator's word on domain {@code name} is newer than a definition an arrival committed here left staged
-     * (it could not be stored): that one must not replace it at the next start, nor at the domain's next Begin. The
-     * domain is in no migration (the caller holds its job), so no staged definition of it is still to be committed.
-     */
-    private void discardStagedDefinitions(String name) throws IOException {
-        for (DomainStore.StoredFile staged : store.stagedDefinitions()) {
-            String stagedName;
-            try {
-                stagedName = xml.parse(staged.read()).name();
-            } catch (CookieException | IOException e) {
-                continue; // not this host's to judge: an unreadable one stays for the operator to mend
-            }
-            if (stagedName.equals(name)) {
-                store.discardStagedDefinitionDurably(staged.name());
-                LOG.warn("domain {}: the definition migration {} brought and could not store is discarded, the domain"
-                        + " being defined or undefined since", name, staged.name());
-            }
-        }
+        return definitions.define(definition);
     }
 
     public DomainSpec parse(String definition) throws DomainException {
-        try {
-            DomainSpec spec = xml.parse(definition);
-            hypervisor(spec.type()).validate(spec);
-            return spec;
-        } catch (CookieException | HypervisorException e) {
-            throw new DomainException(e.getMessage(), e);
-        }
+        return definitions.parse(definition);
     }
 
     /** Removes the persistent definition; an active domain goes on, transient, until it stops. */
@@ -241,18 +197,7 @@ public class DomainManager {
 
     /** As {@link #undefine(String)}, {@code first} run before the definition goes. */
     public void undefine(String name, Undefining first) throws DomainException {
-        Domain domain = get(name);
-        withJob(domain, "undefine", () -> {
-            if (domain.persistent() == null) {
-                throw new DomainException("Requested operation is not valid: cannot undefine transient domain");
-            }
-            first.before(domain);
-            store.deleteDefinition(name);
-            domain.persistent(null);
-            discardStagedDefinitions(name);
-            forgetIfGone(domain);
-            return null;
-        });
+        definitions.undefine(name, first);
     }
 
     /**
@@ -260,61 +205,11 @@ public class DomainManager {
      * directory.
      */
     public Domain start(String name) throws DomainException {
-        Domain domain = get(name);
-        return withJob(domain, "start", () -> {
-            if (domain.isActive()) {
-                throw new DomainException("Requested operation is not valid: domain is already running");
-            }
-            DomainSpec spec = domain.persistent();
-            Optional<Domain> sharing = otherWithUuid(spec);
-            if (sharing.isPresent()) { // possible only in a state directory from before define refused it
-                throw sameUuid(sharing.get());
-            }
-            Hypervisor hypervisor = hypervisor(spec.type());
-            leases.acquire(spec, null);
-            VirtualMachine vm = null;
-            try {
-                vm = hypervisor.boot(spec, store.runDir(spec.uuid()));
-                activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
-            } catch (Throwable e) {
-                undoStart(domain, vm, e);
-                throw e;
-            }
-            LOG.info("domain {} started", name);
-            return domain;
-        });
-    }
-
-    /** After a failed start: the status was not written (its write is the last step, and atomic); the rest goes. */
-    private void undoStart(Domain domain, VirtualMachine vm, Throwable failure) {
-        domain.live(null, null);
-        try {
-            if (vm != null) {
-                vm.destroy();
-            }
-        } catch (RuntimeException e) {
-            failure.addSuppressed(e);
-            LOG.error("domain {}: cannot destroy the VM of a failed start: {}", domain.name(), e.toString());
-        }
-        try {
-            store.deleteRunDir(domain.uuid());
-        } catch (IOException e) {
-            failure.addSuppressed(e);
-            LOG.error("domain {}: cannot remove the run directory of a failed start: {}", domain.name(), e.toString());
-        }
-        leases.releaseQuietly(domain.name());
+        return lifecycle.start(name);
     }
 
     public void destroy(String name) throws DomainException {
-        Domain domain = get(name);
-        withJob(domain, "destroy", () -> {
-            if (!domain.isActive()) {
-                throw new DomainException("Requested operation is not valid: domain is not running");
-            }
-            deactivate(domain, DomainState.Reason.DESTROYED);
-            LOG.info("domain {} destroyed", name);
-            return null;
-        });
+        lifecycle.destroy(name);
     }
 
     /** A unit of work that holds a domain's job lock, as libvirt's jobs do. */
@@ -355,9 +250,7 @@ public class DomainManager {
     /** Records a VM as this domain's active instance, watched for its end. Caller holds the job. */
     public void activate(Domain domain, DomainSpec spec, VirtualMachine vm, DomainState state, DomainState.Reason reason)
             throws IOException {
-        domain.live(spec, vm);
-        setState(domain, state, reason);
-        exits.watch(domain, vm);
+        lifecycle.activate(domain, spec, vm, state, reason);
     }
 
     /**
@@ -365,10 +258,7 @@ public class DomainManager {
      * its paused VM kept of released ones is forgotten. Caller holds the job.
      */
     public void setState(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
-        ReleasedLeases released = state == DomainState.RUNNING ? null : domain.releasedLeases();
-        store.writeStatus(domain.name(), statusXml.write(domain.live(), state, reason, released));
-        domain.state(state, reason);
-        domain.releasedLeases(released);
+        lifecycle.setState(domain, state, reason);
     }
 
     /**
@@ -376,18 +266,7 @@ public class DomainManager {
      * its leases returned, or null when it held none (or their release failed, which is logged).
      */
     public String deactivate(Domain domain, DomainState.Reason reason) throws IOException {
-        VirtualMachine vm = domain.vm();
-        if (vm != null) {
-            vm.destroy();
-        }
-        String released = leases.releaseQuietly(domain.name());
-        store.deleteStatus(domain.name());
-        store.deleteRunDir(domain.uuid());
-        domain.live(null, null);
-        domain.releasedLeases(null);
-        domain.state(DomainState.SHUTOFF, reason);
-        forgetIfGone(domain);
-        return released;
+        return lifecycle.deactivate(domain, reason);
     }
 
     /** Stores a definition as persistent (migrate --persistent, offline migration). Caller holds the job. */
@@ -409,19 +288,7 @@ public class DomainManager {
      * one (its entry made if an offline migration's was lost with a restart). Caller holds the job, or recovery runs.
      */
     public void installIncomingDefinition(String migrationId) throws IOException, DomainException {
-        Optional<DomainStore.StoredFile> staged = store.stagedDefinition(migrationId);
-        if (staged.isEmpty()) {
-            return;
-        }
-        DomainSpec spec;
-        try {
-            spec = xml.parse(staged.get().read());
-        } catch (CookieException e) {
-            throw new DomainException("the definition migration " + migrationId + " brought is unreadable: " + e.getMessage(), e);
-        }
-        Domain domain = admit(spec);
-        store.installStagedDefinition(migrationId, spec.name());
-        domain.persistent(spec);
+        definitions.installIncomingDefinition(migrationId);
     }
 
     public void discardIncomingDefinition(String migrationId) throws IOException {
@@ -436,46 +303,11 @@ public class DomainManager {
 
     /** The domain entry for an incoming domain, created if new; refused if its name or UUID belongs to another. */
     public Domain incoming(DomainSpec spec) throws DomainException {
-        return admit(spec);
-    }
-
-    /**
-     * The entry of the domain {@code spec} defines, created if new. As libvirt's domain list, refused when the
-     * name belongs to another UUID or the UUID to another name: a UUID names a VM's run directory and its
-     * snapshots, which two domains must never share.
-     */
-    private Domain admit(DomainSpec spec) throws DomainException {
-        synchronized (domains) {
-            Domain existing = domains.get(spec.name());
-            if (existing != null && existing.problem() != null) {
-                throw DomainException.unreadable(existing);
-            }
-            if (existing != null && !spec.uuid().equals(existing.uuid())) {
-                throw new DomainException("operation failed: domain '" + spec.name() + "' already exists with uuid "
-                        + existing.uuid());
-            }
-            Optional<Domain> sharing = otherWithUuid(spec);
-            if (sharing.isPresent()) {
-                throw sameUuid(sharing.get());
-            }
-            return domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
-        }
-    }
-
-    private Optional<Domain> otherWithUuid(DomainSpec spec) {
-        return domains.values().stream()
-                .filter(d -> !d.name().equals(spec.name()) && spec.uuid().equals(d.uuid())).findFirst();
-    }
-
-    private static DomainException sameUuid(Domain other) {
-        return new DomainException("operation failed: domain '" + other.name() + "' is already defined with uuid " + other.uuid());
+        return entries.admit(spec);
     }
 
     /** Drops an entry that has neither a persistent definition nor an active instance. */
     public void forgetIfGone(Domain domain) {
-        if (domain.persistent() == null && !domain.isActive()) {
-            domains.remove(domain.name(), domain);
-        }
+        entries.forgetIfGone(domain);
     }
-
 }

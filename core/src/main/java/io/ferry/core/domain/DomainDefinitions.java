@@ -1,0 +1,109 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.cookie.CookieException;
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.io.IOException;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Persistent definitions: defined and undefined by the operator, and those incoming migrations install. */
+final class DomainDefinitions {
+    /** The manager's logger: operators' log settings name it. */
+    private static final Logger LOG = LoggerFactory.getLogger(DomainManager.class);
+
+    private final DomainManager manager;
+    private final DomainEntries entries;
+    private final DomainStore store;
+    private final DomainXml xml;
+
+    DomainDefinitions(DomainManager manager, DomainEntries entries, DomainStore store, DomainXml xml) {
+        this.manager = manager;
+        this.entries = entries;
+        this.store = store;
+        this.xml = xml;
+    }
+
+    Domain define(String definition) throws DomainException {
+        DomainSpec spec = parse(definition);
+        Domain domain = entries.admit(spec);
+        try {
+            return manager.withJob(domain, "define", () -> {
+                if (entries.map().get(spec.name()) != domain) {
+                    throw new DomainException("operation failed: domain '" + spec.name() + "' changed while this "
+                            + "definition waited; define it again");
+                }
+                store.writeDefinition(spec.name(), spec.xml());
+                domain.persistent(spec);
+                discardStagedDefinitions(spec.name());
+                return domain;
+            });
+        } catch (DomainException e) {
+            entries.forgetIfGone(domain);
+            throw e;
+        }
+    }
+
+    /**
+     * The operator's word on domain {@code name} is newer than a definition an arrival committed here left staged
+     * (it could not be stored): that one must not replace it at the next start, nor at the domain's next Begin. The
+     * domain is in no migration (the caller holds its job), so no staged definition of it is still to be committed.
+     */
+    private void discardStagedDefinitions(String name) throws IOException {
+        for (DomainStore.StoredFile staged : store.stagedDefinitions()) {
+            String stagedName;
+            try {
+                stagedName = xml.parse(staged.read()).name();
+            } catch (CookieException | IOException e) {
+                continue; // not this host's to judge: an unreadable one stays for the operator to mend
+            }
+            if (stagedName.equals(name)) {
+                store.discardStagedDefinitionDurably(staged.name());
+                LOG.warn("domain {}: the definition migration {} brought and could not store is discarded, the domain"
+                        + " being defined or undefined since", name, staged.name());
+            }
+        }
+    }
+
+    DomainSpec parse(String definition) throws DomainException {
+        try {
+            DomainSpec spec = xml.parse(definition);
+            manager.hypervisor(spec.type()).validate(spec);
+            return spec;
+        } catch (CookieException | HypervisorException e) {
+            throw new DomainException(e.getMessage(), e);
+        }
+    }
+
+    void undefine(String name, DomainManager.Undefining first) throws DomainException {
+        Domain domain = entries.get(name);
+        manager.withJob(domain, "undefine", () -> {
+            if (domain.persistent() == null) {
+                throw new DomainException("Requested operation is not valid: cannot undefine transient domain");
+            }
+            first.before(domain);
+            store.deleteDefinition(name);
+            domain.persistent(null);
+            discardStagedDefinitions(name);
+            entries.forgetIfGone(domain);
+            return null;
+        });
+    }
+
+    void installIncomingDefinition(String migrationId) throws IOException, DomainException {
+        Optional<DomainStore.StoredFile> staged = store.stagedDefinition(migrationId);
+        if (staged.isEmpty()) {
+            return;
+        }
+        DomainSpec spec;
+        try {
+            spec = xml.parse(staged.get().read());
+        } catch (CookieException e) {
+            throw new DomainException("the definition migration " + migrationId + " brought is unreadable: " + e.getMessage(), e);
+        }
+        Domain domain = entries.admit(spec);
+        store.installStagedDefinition(migrationId, spec.name());
+        domain.persistent(spec);
+    }
+}

@@ -1,0 +1,72 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/** The domain entries by name: looked up, admitted (one name, one UUID) and dropped once gone. */
+final class DomainEntries {
+    private final Map<String, Domain> domains = new ConcurrentHashMap<>();
+
+    Map<String, Domain> map() {
+        return domains;
+    }
+
+    List<Domain> list() {
+        return domains.values().stream().sorted(Comparator.comparing(Domain::name)).toList();
+    }
+
+    Domain get(String name) throws DomainException {
+        Domain domain = domains.get(name);
+        if (domain == null) {
+            throw DomainException.notFound(name);
+        }
+        return domain;
+    }
+
+    Optional<Domain> find(String name) {
+        return Optional.ofNullable(domains.get(name));
+    }
+
+    /**
+     * The entry of the domain {@code spec} defines, created if new. As libvirt's domain list, refused when the
+     * name belongs to another UUID or the UUID to another name: a UUID names a VM's run directory and its
+     * snapshots, which two domains must never share.
+     */
+    Domain admit(DomainSpec spec) throws DomainException {
+        synchronized (domains) {
+            Domain existing = domains.get(spec.name());
+            if (existing != null && existing.problem() != null) {
+                throw DomainException.unreadable(existing);
+            }
+            if (existing != null && !spec.uuid().equals(existing.uuid())) {
+                throw new DomainException("operation failed: domain '" + spec.name() + "' already exists with uuid "
+                        + existing.uuid());
+            }
+            Optional<Domain> sharing = otherWithUuid(spec);
+            if (sharing.isPresent()) {
+                throw sameUuid(sharing.get());
+            }
+            return domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
+        }
+    }
+
+    Optional<Domain> otherWithUuid(DomainSpec spec) {
+        return domains.values().stream()
+                .filter(d -> !d.name().equals(spec.name()) && spec.uuid().equals(d.uuid())).findFirst();
+    }
+
+    static DomainException sameUuid(Domain other) {
+        return new DomainException("operation failed: domain '" + other.name() + "' is already defined with uuid " + other.uuid());
+    }
+
+    /** Drops an entry that has neither a persistent definition nor an active instance. */
+    void forgetIfGone(Domain domain) {
+        if (domain.persistent() == null && !domain.isActive()) {
+            domains.remove(domain.name(), domain);
+        }
+    }
+}

@@ -1,0 +1,119 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.IOException;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Domains' VMs booted, recorded as active with their state in the status file, and stopped for good. */
+final class DomainLifecycle {
+    /** The manager's logger: operators' log settings name it. */
+    private static final Logger LOG = LoggerFactory.getLogger(DomainManager.class);
+
+    private final DomainManager manager;
+    private final DomainEntries entries;
+    private final DomainStore store;
+    private final StatusXml statusXml;
+    private final Leases leases;
+    private final VmExits exits;
+
+    DomainLifecycle(DomainManager manager, DomainEntries entries, DomainStore store, StatusXml statusXml, Leases leases,
+            VmExits exits) {
+        this.manager = manager;
+        this.entries = entries;
+        this.store = store;
+        this.statusXml = statusXml;
+        this.leases = leases;
+        this.exits = exits;
+    }
+
+    Domain start(String name) throws DomainException {
+        Domain domain = entries.get(name);
+        return manager.withJob(domain, "start", () -> {
+            if (domain.isActive()) {
+                throw new DomainException("Requested operation is not valid: domain is already running");
+            }
+            DomainSpec spec = domain.persistent();
+            Optional<Domain> sharing = entries.otherWithUuid(spec);
+            if (sharing.isPresent()) { // possible only in a state directory from before define refused it
+                throw DomainEntries.sameUuid(sharing.get());
+            }
+            Hypervisor hypervisor = manager.hypervisor(spec.type());
+            leases.acquire(spec, null);
+            VirtualMachine vm = null;
+            try {
+                vm = hypervisor.boot(spec, store.runDir(spec.uuid()));
+                activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
+            } catch (Throwable e) {
+                undoStart(domain, vm, e);
+                throw e;
+            }
+            LOG.info("domain {} started", name);
+            return domain;
+        });
+    }
+
+    /** After a failed start: the status was not written (its write is the last step, and atomic); the rest goes. */
+    private void undoStart(Domain domain, VirtualMachine vm, Throwable failure) {
+        domain.live(null, null);
+        try {
+            if (vm != null) {
+                vm.destroy();
+            }
+        } catch (RuntimeException e) {
+            failure.addSuppressed(e);
+            LOG.error("domain {}: cannot destroy the VM of a failed start: {}", domain.name(), e.toString());
+        }
+        try {
+            store.deleteRunDir(domain.uuid());
+        } catch (IOException e) {
+            failure.addSuppressed(e);
+            LOG.error("domain {}: cannot remove the run directory of a failed start: {}", domain.name(), e.toString());
+        }
+        leases.releaseQuietly(domain.name());
+    }
+
+    void destroy(String name) throws DomainException {
+        Domain domain = entries.get(name);
+        manager.withJob(domain, "destroy", () -> {
+            if (!domain.isActive()) {
+                throw new DomainException("Requested operation is not valid: domain is not running");
+            }
+            deactivate(domain, DomainState.Reason.DESTROYED);
+            LOG.info("domain {} destroyed", name);
+            return null;
+        });
+    }
+
+    void activate(Domain domain, DomainSpec spec, VirtualMachine vm, DomainState state, DomainState.Reason reason)
+            throws IOException {
+        domain.live(spec, vm);
+        setState(domain, state, reason);
+        exits.watch(domain, vm);
+    }
+
+    void setState(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
+        ReleasedLeases released = state == DomainState.RUNNING ? null : domain.releasedLeases();
+        store.writeStatus(domain.name(), statusXml.write(domain.live(), state, reason, released));
+        domain.state(state, reason);
+        domain.releasedLeases(released);
+    }
+
+    String deactivate(Domain domain, DomainState.Reason reason) throws IOException {
+        VirtualMachine vm = domain.vm();
+        if (vm != null) {
+            vm.destroy();
+        }
+        String released = leases.releaseQuietly(domain.name());
+        store.deleteStatus(domain.name());
+        store.deleteRunDir(domain.uuid());
+        domain.live(null, null);
+        domain.releasedLeases(null);
+        domain.state(DomainState.SHUTOFF, reason);
+        entries.forgetIfGone(domain);
+        return released;
+    }
+}
