@@ -60,11 +60,11 @@ final class AbortOnInterrupt implements AutoCloseable {
         while (true) {
             try {
                 String answer = source.call(d -> d.abortJob(domain));
-                err.println(answer);
+                answer.lines().map(TerminalText::line).forEach(err::println);
                 return;
             } catch (CliException e) {
                 if (!e.getMessage().contains(DaemonClient.NO_ACTIVE_JOB)) {
-                    err.println("error: " + e.getMessage());
+                    err.println("error: " + TerminalText.line(e.getMessage()));
                     return;
                 }
                 // Begin may still be on its way; once the command has ended, its own answer says what became of it

@@ -37,7 +37,7 @@ final class CookieCommand implements Command {
             case "roundtrip" -> {
                 byte[] cookie = CookieFiles.read(rest.positionals(1, "FILE").get(0));
                 String formatted = session.daemonOrOffline().call(d -> d.roundtrip(cookie));
-                out.print(formatted);
+                out.print(TerminalText.xml(formatted));
             }
             case "check" -> {
                 query.put("phase", rest.required("--phase"));
@@ -47,12 +47,12 @@ final class CookieCommand implements Command {
                 byte[] cookie = CookieFiles.read(rest.positionals(1, "FILE").get(0));
                 DomainFile domain = domain(rest);
                 Checked checked = session.daemonOrOffline().call(d -> d.check(query, domain, cookie));
-                report(checked).forEach(out::println);
+                report(checked).forEach(line -> out.println(TerminalText.line(line)));
                 if (checked.refusal() != null) {
                     throw new CliException(checked.refusal());
                 }
                 out.println("cookie accepted by " + checked.phase() + "; sections eaten: "
-                        + (checked.eaten().isEmpty() ? "none" : String.join(", ", checked.eaten())));
+                        + (checked.eaten().isEmpty() ? "none" : TerminalText.line(String.join(", ", checked.eaten()))));
             }
             case "bake" -> {
                 rest.positionals(0, "nothing");
@@ -62,7 +62,7 @@ final class CookieCommand implements Command {
                 String name = domain == null || rest.has("--name") ? rest.required("--name") : null;
                 String uuid = domain == null || rest.has("--uuid") ? rest.required("--uuid") : null;
                 String baked = session.daemonOrOffline().call(d -> d.bake(phase, name, uuid, domain));
-                out.print(baked);
+                out.print(TerminalText.xml(baked));
             }
             default -> throw new CliException("unknown cookie tool '" + tool + "' (roundtrip, check, bake)");
         }

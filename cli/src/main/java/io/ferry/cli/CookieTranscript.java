@@ -14,15 +14,15 @@ class CookieTranscript implements MigrationDriver.Listener {
     @Override
     public void step(String phase, String host, String cookie) {
         out.println();
-        out.println("== " + phase.substring(0, 1).toUpperCase() + phase.substring(1) + " on " + host
+        out.println("== " + phase.substring(0, 1).toUpperCase() + phase.substring(1) + " on " + TerminalText.line(host)
                 + (cookie == null ? " (no cookie out)" : ", cookie out:"));
         if (cookie != null) {
-            out.print(cookie);
+            out.print(TerminalText.xml(cookie));
         }
     }
 
     @Override
     public void warning(String message) {
-        out.println("warning: " + message);
+        out.println("warning: " + TerminalText.line(message));
     }
 }

@@ -30,7 +30,7 @@ final class DomainCommands {
         commands.put("define", new Simple("define FILE                    define a domain from its XML", (session, args, out) -> {
             String file = new Args(args, Set.of(), Set.of()).positionals(1, "FILE").get(0);
             byte[] xml = CookieFiles.read(file);
-            out.println("Domain '" + session.daemon().call(d -> d.define(xml)).name() + "' defined from " + file);
+            out.println("Domain '" + TerminalText.line(session.daemon().call(d -> d.define(xml)).name()) + "' defined from " + file);
             return 0;
         }));
         commands.put("undefine", new Simple("undefine NAME [--snapshots-metadata]\n"
@@ -113,8 +113,8 @@ final class DomainCommands {
             String only = parsed.option("--domain");
             for (DaemonMessages.Event e : session.daemon().call(DaemonClient::events).events()) {
                 if (only == null || only.equals(e.domain())) {
-                    out.println(java.time.Instant.ofEpochMilli(e.time()) + "  event '" + e.type() + "' for domain '" + e.domain()
-                            + "' (" + e.side() + ")" + (e.reason() == null ? "" : ": " + e.reason()));
+                    out.println(TerminalText.line(java.time.Instant.ofEpochMilli(e.time()) + "  event '" + e.type() + "' for domain '"
+                            + e.domain() + "' (" + e.side() + ")" + (e.reason() == null ? "" : ": " + e.reason())));
                 }
             }
             return 0;
@@ -124,7 +124,7 @@ final class DomainCommands {
     /** An operator action's answer: its lines on stdout, its warnings on stderr. */
     static void printAnswer(String answer, PrintStream out) {
         for (String line : answer.split("\n")) {
-            (line.startsWith("warning: ") ? System.err : out).println(line);
+            (line.startsWith("warning: ") ? System.err : out).println(TerminalText.line(line));
         }
     }
 
@@ -133,7 +133,7 @@ final class DomainCommands {
     }
 
     static void field(PrintStream out, String label, String value) {
-        out.printf("%-16s%s%n", label + ":", value);
+        out.printf("%-16s%s%n", label + ":", TerminalText.line(value));
     }
 
     static byte[] utf8(String text) {

@@ -67,7 +67,7 @@ public final class Ferry {
             return command.run(session, rest.subList(1, rest.size()), out);
         } catch (CliException | XmlChars.Refused e) {
             out.flush();
-            err.println("error: " + e.getMessage().replaceAll("\\s*\\n\\s*", " "));
+            err.println("error: " + TerminalText.line(e.getMessage().replaceAll("\\s*\\n\\s*", " ")));
             return 1;
         }
     }

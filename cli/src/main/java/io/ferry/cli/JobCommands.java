@@ -91,6 +91,6 @@ final class JobCommands {
     }
 
     private static void line(PrintStream out, String label, String value) {
-        out.printf("%-18s%s%n", label + ":", value);
+        out.printf("%-18s%s%n", label + ":", TerminalText.line(value));
     }
 }

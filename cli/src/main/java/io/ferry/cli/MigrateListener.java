@@ -19,6 +19,6 @@ record MigrateListener(CookieTranscript transcript, PrintStream err) implements 
 
     @Override
     public void warning(String message) {
-        err.println("warning: " + message);
+        err.println("warning: " + TerminalText.line(message));
     }
 }

@@ -27,7 +27,7 @@ final class SnapshotCommands {
                     List<String> names = parsed.positionals(2, "NAME SNAP");
                     String made = session.daemon().call(d -> d.createSnapshot(names.get(0), names.get(1), parsed.option("--description")))
                             .name();
-                    out.println("Domain snapshot " + made + " created");
+                    out.println("Domain snapshot " + TerminalText.line(made) + " created");
                     return 0;
                 }));
         commands.put("snapshot-list", new Simple(
@@ -65,13 +65,14 @@ final class SnapshotCommands {
                     if (current == null) {
                         throw new CliException("the domain does not have a current snapshot");
                     }
-                    out.print(parsed.has("--name") ? current + "\n" : withNewline(session.daemon().call(d -> d.snapshotXml(name, current))));
+                    out.print(parsed.has("--name") ? TerminalText.line(current) + "\n"
+                            : TerminalText.xml(withNewline(session.daemon().call(d -> d.snapshotXml(name, current)))));
                     return 0;
                 }));
         commands.put("snapshot-dumpxml", new Simple(
                 "snapshot-dumpxml NAME SNAP     show a snapshot's XML", (session, args, out) -> {
                     List<String> names = new Args(args, Set.of(), Set.of()).positionals(2, "NAME SNAP");
-                    out.print(withNewline(session.daemon().call(d -> d.snapshotXml(names.get(0), names.get(1)))));
+                    out.print(TerminalText.xml(withNewline(session.daemon().call(d -> d.snapshotXml(names.get(0), names.get(1))))));
                     return 0;
                 }));
     }
@@ -116,7 +117,7 @@ final class SnapshotCommands {
                 pending.push(new Node(s.name(), true, true, ""));
                 while (!pending.isEmpty()) {
                     Node node = pending.pop();
-                    out.println(node.indent + (node.root ? "" : "+- ") + node.name);
+                    out.println(node.indent + (node.root ? "" : "+- ") + TerminalText.line(node.name));
                     String inner = node.root ? node.indent : node.indent + (node.last ? "  " : "| ");
                     List<String> mine = children.getOrDefault(node.name, List.of());
                     if (!mine.isEmpty()) {

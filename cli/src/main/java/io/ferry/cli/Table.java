@@ -2,6 +2,7 @@ package io.ferry.cli;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** A virsh-style table: a header, a rule, left-aligned columns. */
@@ -14,7 +15,7 @@ final class Table {
     }
 
     void add(String... row) {
-        rows.add(row);
+        rows.add(Arrays.stream(row).map(TerminalText::line).toArray(String[]::new));
     }
 
     void print(PrintStream out) {

@@ -32,7 +32,7 @@ final class VersionCommand implements Command {
         out.println("Compiled against library: Ferry " + version());
         if (!session.isOffline()) {
             Version daemon = session.daemon().call(DaemonClient::version);
-            out.println("Running against daemon: Ferry " + daemon.ferry() + " (migration protocols "
+            out.println("Running against daemon: Ferry " + TerminalText.line(daemon.ferry()) + " (migration protocols "
                     + String.join(",", daemon.protocols().stream().map(String::valueOf).toList()) + ")");
         }
         return 0;

@@ -1,0 +1,78 @@
+package io.ferry.cli;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Test;
+
+/**
+ * What a daemon (or, through it, a migration's peer) says reaches the operator's terminal as text, never as terminal
+ * control: a carriage return that would overwrite the line, a CSI (U+009B, which XML 1.0 lets through) that would
+ * clear the screen or retitle the window; nor an escape sequence in a reply printed as it came (a snapshot's XML).
+ */
+public class HostileReplyTest {
+    private static final String CONTROLS = "&#13;Domain vm1 destroyed&#x9b;2J&#x85;";
+    private HttpServer daemon;
+    private String uri;
+
+    @Before
+    public void start() throws Exception {
+        daemon = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        daemon.createContext("/v1/domains/vm1/snapshots/s1", exchange -> answer(exchange, 200,
+                "<domainsnapshot><name>s1</name>\u001b]0;owned\u0007\r<description>\u009b2J</description></domainsnapshot>"));
+        daemon.createContext("/v1/domains/vm1", exchange -> answer(exchange, 400, "<error>no such domain" + CONTROLS + "</error>"));
+        daemon.createContext("/v1/domains", exchange -> answer(exchange, 200,
+                "<domains><domain name='vm" + CONTROLS + "' state='running" + CONTROLS + "'/></domains>"));
+        daemon.start();
+        uri = "ferry+tcp://127.0.0.1:" + daemon.getAddress().getPort();
+    }
+
+    @After
+    public void stop() {
+        daemon.stop(0);
+    }
+
+    private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String reply) throws java.io.IOException {
+        byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    @Test
+    public void anErrorsControlCharactersArePrintedEscaped() {
+        CliRun run = CliRun.ferry("-c", uri, "dominfo", "vm1");
+        assertEquals(1, run.exit());
+        assertTrue(run.err(), run.err().startsWith("error: no such domain"));
+        assertNoControls(run.err());
+    }
+
+    @Test
+    public void aListsControlCharactersArePrintedEscaped() {
+        CliRun run = CliRun.ferry("-c", uri, "list");
+        assertEquals(run.err(), 0, run.exit());
+        assertTrue(run.out(), run.out().contains("vm\\u000dDomain vm1 destroyed\\u009b2J\\u0085"));
+        assertNoControls(run.out());
+    }
+
+    @Test
+    public void aRawXmlReplysControlCharactersArePrintedAsCharacterReferences() {
+        CliRun run = CliRun.ferry("-c", uri, "snapshot-dumpxml", "vm1", "s1");
+        assertEquals(run.err(), 0, run.exit());
+        assertEquals("<domainsnapshot><name>s1</name>&#x1b;]0;owned&#x7;&#xd;<description>&#x9b;2J</description></domainsnapshot>\n",
+                run.out());
+    }
+
+    private static void assertNoControls(String printed) {
+        printed.codePoints().filter(c -> c != '\n').forEach(c -> assertTrue("printed U+" + Integer.toHexString(c)
+                + " to the terminal: " + printed.replace("\u001b", "ESC"), !Character.isISOControl(c)));
+    }
+}
