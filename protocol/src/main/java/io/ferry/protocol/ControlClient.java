@@ -9,6 +9,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.net.Proxy;
 import java.net.URI;
 import java.net.URL;
 import java.net.URLEncoder;
@@ -307,7 +308,10 @@ public final class ControlClient {
             throws IOException {
         String target = base + path + (query.isEmpty() ? "" : "?" + query.entrySet().stream()
                 .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&")));
-        HttpURLConnection connection = (HttpURLConnection) new URL(target).openConnection();
+        // plain TCP goes to the daemon itself, never through a proxy this JVM is set up with (http.proxyHost): it would be
+        // given the operator token
+        URL url = new URL(target);
+        HttpURLConnection connection = (HttpURLConnection) (tls == null ? url.openConnection(Proxy.NO_PROXY) : url.openConnection());
         if (connection instanceof HttpsURLConnection https) {
             https.setSSLSocketFactory(tls.sockets());
         }

@@ -95,4 +95,34 @@ public class ControlClientTokenTest {
         assertTrue(refused.refused());
         assertEquals(List.of("someone-elses-token"), presented);
     }
+
+    @Test
+    public void theTokenGoesToTheDaemonEvenWhenThisJvmHasAnHttpProxy() throws Exception {
+        Files.writeString(tokenFile, daemonsToken + "\n");
+        List<String> proxied = new CopyOnWriteArrayList<>();
+        HttpServer proxy = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        proxy.createContext("/", exchange -> { // what a proxy would be given, the token among it
+            proxied.add(String.valueOf(exchange.getRequestHeaders().getFirst(OperatorTokens.HEADER)));
+            byte[] reply = "<version daemon='proxy'/>".getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, reply.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(reply);
+            }
+        });
+        proxy.start();
+        System.setProperty("http.proxyHost", "127.0.0.1"); // as JAVA_TOOL_OPTIONS or FERRY_JAVA_OPTS may set them
+        System.setProperty("http.proxyPort", String.valueOf(proxy.getAddress().getPort()));
+        System.setProperty("http.nonProxyHosts", ""); // loopback too
+        try {
+            ControlClient client = new ControlClient("ferry+tcp://localhost:" + daemon.getAddress().getPort());
+            assertEquals("<version daemon='test'/>", client.get("version"));
+        } finally {
+            System.clearProperty("http.proxyHost");
+            System.clearProperty("http.proxyPort");
+            System.clearProperty("http.nonProxyHosts");
+            proxy.stop(0);
+        }
+        assertEquals("the proxy was given the daemon's operator token", List.of(), proxied);
+        assertEquals(List.of(daemonsToken), presented);
+    }
 }
