@@ -1,6 +1,7 @@
 package io.ferry.protocol;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -8,10 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -91,16 +96,43 @@ public final class OperatorTokens {
         }
     }
 
-    /** The token in the first of {@code files} this user can read: what a client presents. */
+    /**
+     * The token in the first of {@code files} that is this user's own, as a daemon of this user writes it: what a client
+     * presents. Not a link, nor another user's file: in a shared directory another user could plant either (a link to
+     * one of this user's secrets, say) and listen on the port for what is sent.
+     */
     public static Optional<String> read(List<Path> files) {
         for (Path file : files) {
-            try {
-                return Optional.of(Files.readString(file, StandardCharsets.US_ASCII).trim());
+            if (!isOwn(file)) {
+                continue;
+            }
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.of(new String(in.readAllBytes(), StandardCharsets.US_ASCII).trim());
             } catch (IOException e) {
                 // not there, or not this user's: the next address, or none to present (the daemon says what it wants)
             }
         }
         return Optional.empty();
+    }
+
+    private static boolean isOwn(Path file) {
+        try {
+            if (!Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
+                return false;
+            }
+            if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+                return true;
+            }
+            UserPrincipal me;
+            try {
+                me = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(System.getProperty("user.name"));
+            } catch (UserPrincipalNotFoundException e) {
+                return true; // a user without a name here: the link and the file type are checked
+            }
+            return Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).equals(me);
+        } catch (IOException e) {
+            return false; // not there
+        }
     }
 
     private static Path file(Path directory, InetAddress address, int port) {
