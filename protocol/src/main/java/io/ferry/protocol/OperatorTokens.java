@@ -18,7 +18,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.SecureRandom;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -86,11 +85,14 @@ public final class OperatorTokens {
         }
     }
 
-    /** Where the token of the daemon at {@code host:port} would be, for each of the host's addresses. */
+    /**
+     * Where the token of the daemon at {@code host:port} would be: for the host's first address, the one a connection
+     * goes to. Not for its others: who listens at the first may not be the daemon at another ({@code localhost}, a
+     * daemon on ::1, another user on 127.0.0.1), and would be given its token.
+     */
     public static List<Path> files(String host, int port) {
         try {
-            Path directory = directory();
-            return Arrays.stream(InetAddress.getAllByName(host)).map(address -> file(directory, address, port)).toList();
+            return List.of(file(directory(), InetAddress.getByName(host), port));
         } catch (UnknownHostException | SecurityException e) {
             return List.of(); // the connection fails and says why
         }
