@@ -34,6 +34,8 @@ final class Qmp implements Closeable {
     static final ObjectMapper JSON = new ObjectMapper();
     private static final int MAX_EVENTS = 256;
     private static final int MAX_LINE_BYTES = 16 << 20;
+    /** QEMU's events are a few hundred bytes: a larger one is kept by its name only, not {@link #MAX_EVENTS} × 16 MiB. */
+    static final int MAX_EVENT_BYTES = 64 << 10;
 
     /** A command QEMU refused: its error class and description. */
     static final class CommandError extends HypervisorException {
@@ -197,12 +199,14 @@ final class Qmp implements Closeable {
                     byte b = buffer.get();
                     if (b == '\n') {
                         JsonNode message = parse(line.toByteArray());
+                        boolean oversized = line.size() > MAX_EVENT_BYTES;
                         line.reset();
                         if (message == null) {
                             continue;
                         }
                         if (message.has("event")) {
-                            events.addLast(message);
+                            events.addLast(oversized ? JSON.createObjectNode().put("event",
+                                    message.path("event").asText()) : message);
                             if (events.size() > MAX_EVENTS) {
                                 events.removeFirst();
                             }

@@ -1,0 +1,70 @@
+package io.ferry.driver.qemu;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.function.BiConsumer;
+
+/**
+ * A QMP server on a unix socket that plays a hostile QEMU: it greets, accepts {@code qmp_capabilities}, then hands
+ * every further command line to {@code answer}, which writes whatever it likes.
+ */
+final class FakeQmp implements AutoCloseable {
+    private final ServerSocketChannel server;
+    private final Thread thread;
+
+    FakeQmp(Path socket, BiConsumer<String, OutputStream> answer) throws IOException {
+        server = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket));
+        thread = new Thread(() -> serve(answer), "fake-qmp");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void serve(BiConsumer<String, OutputStream> answer) {
+        try (SocketChannel client = server.accept()) {
+            OutputStream out = Channels.newOutputStream(client);
+            BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(client),
+                    StandardCharsets.UTF_8));
+            write(out, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\n");
+            for (String line; (line = in.readLine()) != null;) {
+                if (line.contains("qmp_capabilities")) {
+                    write(out, "{\"return\": {}, \"id\": \"" + id(line) + "\"}\n");
+                } else {
+                    answer.accept(line, out);
+                }
+            }
+        } catch (IOException e) {
+            // the client went
+        }
+    }
+
+    static String id(String command) {
+        try {
+            return Qmp.JSON.readTree(command).path("id").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void write(OutputStream out, String text) {
+        try {
+            out.write(text.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.close();
+    }
+}

@@ -1,0 +1,36 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** A QEMU that a guest took over, facing the daemon through QMP: it must not exhaust the daemon's memory. */
+public class QmpHostileTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void eventsOfMegabytesAreNotKeptWhole() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        String padding = "x".repeat(1 << 20);
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> {
+            for (int i = 0; i < 20; i++) { // 256 of them of 16 MiB each would be 4 GiB of one VM's events kept
+                FakeQmp.write(out, "{\"event\": \"SHUTDOWN\", \"data\": {\"pad\": \"" + padding + "\"}}\n");
+            }
+            FakeQmp.write(out, "{\"return\": {\"status\": \"running\"}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+        }); Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            assertEquals("running", qmp.execute("query-status", null, 10_000).path("status").asText());
+            assertEquals(20, qmp.events().size());
+            for (JsonNode event : qmp.events()) {
+                assertEquals("the event's name is kept", "SHUTDOWN", event.path("event").asText());
+                int size = Qmp.JSON.writeValueAsBytes(event).length;
+                assertTrue("an event of " + size + " bytes was kept whole", size <= Qmp.MAX_EVENT_BYTES);
+            }
+        }
+    }
+}
