@@ -3,9 +3,11 @@ package io.ferry.driver.qemu;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.File;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -20,6 +22,7 @@ import java.util.Optional;
  * is not our child, and init reaps it late).
  */
 final class QemuProcess {
+    private static final int MAX_PIDFILE_BYTES = 32;
     private final long pid;
     private final Path log;
     /** Our child, or null for a re-attached process. */
@@ -60,23 +63,55 @@ final class QemuProcess {
     }
 
     /**
-     * The QEMU whose pid {@code pidfile} holds, if it still runs and its command line names {@code uuid} (a pid
-     * reused by another process is not it).
+     * The QEMU whose pid {@code pidfile} holds, if it still runs and its command line is the one this driver gave it
+     * ({@code -uuid UUID}, {@code -pidfile PIDFILE}): a pid reused by another process, or one a hostile QEMU wrote
+     * there, is not it. The pidfile is QEMU's writing: read only if a regular file, and at most a few bytes of it.
      */
     static Optional<QemuProcess> find(Path pidfile, String uuid, Path log) throws HypervisorException {
-        long pid;
-        try {
-            pid = Long.parseLong(Files.readString(pidfile, StandardCharsets.US_ASCII).trim());
-        } catch (NoSuchFileException e) {
+        long pid = readPid(pidfile);
+        if (pid < 0) {
             return Optional.empty();
-        } catch (IOException | NumberFormatException e) {
-            throw new HypervisorException("unreadable QEMU pidfile " + pidfile + ": " + e.getMessage(), e);
         }
         QemuProcess process = new QemuProcess(pid, log, null);
-        if (!process.isAlive() || !process.commandLine().contains(uuid)) {
+        List<String> argv = process.commandLine();
+        if (pid <= 1 || pid == ProcessHandle.current().pid() || !process.isAlive()
+                || !hasOption(argv, "-uuid", uuid) || !hasOption(argv, "-pidfile", pidfile.toString())) {
             return Optional.empty();
         }
         return Optional.of(process);
+    }
+
+    /** The pid in {@code pidfile}; -1 if there is none. */
+    private static long readPid(Path pidfile) throws HypervisorException {
+        if (!Files.isRegularFile(pidfile, LinkOption.NOFOLLOW_LINKS)) { // a FIFO would block, /dev/zero never end
+            if (!Files.exists(pidfile, LinkOption.NOFOLLOW_LINKS)) {
+                return -1;
+            }
+            throw new HypervisorException("QEMU pidfile " + pidfile + " is not a regular file");
+        }
+        byte[] head;
+        try (InputStream in = Files.newInputStream(pidfile, LinkOption.NOFOLLOW_LINKS)) {
+            head = in.readNBytes(MAX_PIDFILE_BYTES + 1);
+        } catch (NoSuchFileException e) {
+            return -1;
+        } catch (IOException e) {
+            throw new HypervisorException("unreadable QEMU pidfile " + pidfile + ": " + e.getMessage(), e);
+        }
+        String text = new String(head, StandardCharsets.US_ASCII).trim();
+        if (head.length > MAX_PIDFILE_BYTES || !text.matches("[0-9]{1,18}")) {
+            throw new HypervisorException("QEMU pidfile " + pidfile + " holds no pid: '"
+                    + text.substring(0, Math.min(text.length(), MAX_PIDFILE_BYTES)).replaceAll("[^ -~]", "?") + "'");
+        }
+        return Long.parseLong(text);
+    }
+
+    private static boolean hasOption(List<String> argv, String option, String value) {
+        for (int i = 0; i + 1 < argv.size(); i++) {
+            if (argv.get(i).equals(option) && argv.get(i + 1).equals(value)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Runs {@code action} once the process has ended (at once if it had when found), on a thread of the JDK's. */
@@ -124,12 +159,12 @@ final class QemuProcess {
         }
     }
 
-    private String commandLine() {
+    private List<String> commandLine() {
         try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-                    StandardCharsets.UTF_8).replace('\0', ' ');
+            return List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
+                    StandardCharsets.UTF_8).split("\0"));
         } catch (IOException e) {
-            return "";
+            return List.of();
         }
     }
 
