@@ -142,6 +142,7 @@ class QemuDriver implements Hypervisor {
             }
             QemuProcess process = found.get();
             qmp = Qmp.connect(files.qmp(), settings.commandTimeoutMillis(), process::isAlive, process::lastLogLine);
+            checkIdentity(qmp, spec, files);
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, settings,
                     new NicPlumbing(settings.ovsdb()), () -> gone(files), exits, () -> settings().sharedPaths());
             OutgoingMigration.cancelLeftOver(vm, vm.status());
@@ -158,6 +159,18 @@ class QemuDriver implements Hypervisor {
                 throw new HypervisorException("cannot re-attach domain '" + spec.name() + "': " + h.getMessage(), h);
             }
             throw new HypervisorException("cannot re-attach domain '" + spec.name() + "' in " + files.dir() + ": " + e, e);
+        }
+    }
+
+    /**
+     * The QEMU behind the run directory's socket is this domain's: QEMU made that socket, and one a guest took over
+     * may have replaced it with a link to another VM's monitor, which is free while the daemon is down.
+     */
+    private void checkIdentity(Qmp qmp, DomainSpec spec, RunFiles files) throws HypervisorException {
+        String uuid = qmp.execute("query-uuid", null, settings.commandTimeoutMillis()).path("UUID").asText();
+        if (!uuid.equalsIgnoreCase(spec.uuid().toString())) {
+            throw new HypervisorException("the QMP socket " + files.qmp() + " answers for the VM with UUID '"
+                    + uuid.substring(0, Math.min(uuid.length(), 36)).replaceAll("[^0-9a-fA-F-]", "?") + "', not this domain's " + spec.uuid());
         }
     }
 

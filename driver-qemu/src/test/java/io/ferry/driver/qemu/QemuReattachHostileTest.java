@@ -1,0 +1,50 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A QEMU a guest took over, while the daemon is down, replaces its {@code qmp.sock} with a link to another VM's:
+ * the restarted daemon must not drive that other VM as this one.
+ */
+public class QemuReattachHostileTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void aQmpSocketLinkedToAnotherVmsIsRefused() throws Exception {
+        DomainSpec spec = Guests.spec("hostile", 32, "0");
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        Path otherSocket = tmp.newFolder("other").toPath().resolve("qmp.sock");
+        String otherUuid = UUID.randomUUID().toString();
+        // the hostile QEMU itself: a live process with the command line this driver gave it
+        Process hostile = new ProcessBuilder("sh", "-c", "sleep 600; :", "qemu", "-uuid", spec.uuid().toString(),
+                "-pidfile", files.pidfile().toString()).start();
+        try (FakeQmp other = new FakeQmp(otherSocket, (command, out) -> FakeQmp.write(out, "{\"return\": "
+                + (command.contains("query-uuid") ? "{\"UUID\": \"" + otherUuid + "\"}"
+                        : command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}"
+                        : "{}")
+                + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n"))) {
+            Files.writeString(files.pidfile(), hostile.pid() + "\n");
+            Files.createSymbolicLink(files.qmp(), otherSocket);
+            QemuDriver driver = new QemuDriver("qemu", Guests.settings(tmp.newFolder("state").toPath()));
+            try {
+                driver.reattach(spec, files.dir());
+                fail("re-attached domain '" + spec.name() + "' to the QEMU of VM " + otherUuid);
+            } catch (HypervisorException e) {
+                assertTrue(e.getMessage(), e.getMessage().contains(otherUuid));
+            }
+        } finally {
+            hostile.destroyForcibly();
+        }
+    }
+}
