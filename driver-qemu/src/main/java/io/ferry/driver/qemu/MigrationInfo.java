@@ -24,7 +24,7 @@ record MigrationInfo(String status, JsonNode raw) {
     }
 
     String error() {
-        return raw.path("error-desc").asText("QEMU gave no reason");
+        return UntrustedText.of(raw.path("error-desc").asText("QEMU gave no reason"));
     }
 
     MigrationStats stats(long fallbackElapsedMillis, long memoryBytes) {

@@ -170,7 +170,8 @@ class QemuDriver implements Hypervisor {
         String uuid = qmp.execute("query-uuid", null, settings.commandTimeoutMillis()).path("UUID").asText();
         if (!uuid.equalsIgnoreCase(spec.uuid().toString())) {
             throw new HypervisorException("the QMP socket " + files.qmp() + " answers for the VM with UUID '"
-                    + uuid.substring(0, Math.min(uuid.length(), 36)).replaceAll("[^0-9a-fA-F-]", "?") + "', not this domain's " + spec.uuid());
+                    + uuid.substring(0, Math.min(uuid.length(), 36)).replaceAll("[^0-9a-fA-F-]", "?")
+                    + "', not this domain's " + spec.uuid());
         }
     }
 

@@ -221,7 +221,7 @@ final class QemuProcess {
                     break; // the message line (QEMU prefixes it with its name); hints follow it
                 }
             }
-            return message.isEmpty() ? "(its log " + log + " is empty)" : message;
+            return message.isEmpty() ? "(its log " + log + " is empty)" : UntrustedText.of(message);
         } catch (IOException e) {
             return "(no log at " + log + ")";
         }

@@ -43,7 +43,7 @@ final class Qmp implements Closeable {
         final String errorClass;
 
         CommandError(String command, String errorClass, String description) {
-            super(command + " failed: " + description);
+            super(command + " failed: " + UntrustedText.of(description));
             this.errorClass = errorClass;
         }
     }
@@ -82,7 +82,8 @@ final class Qmp implements Closeable {
                 try {
                     JsonNode greeting = qmp.read(deadline, "the QMP greeting");
                     if (!greeting.has("QMP")) {
-                        throw new HypervisorException("unexpected QMP greeting on " + socket + ": " + greeting);
+                        throw new HypervisorException("unexpected QMP greeting on " + socket + ": "
+                                + UntrustedText.of(greeting.toString()));
                     }
                     qmp.execute("qmp_capabilities", null, timeoutMillis);
                     return qmp;

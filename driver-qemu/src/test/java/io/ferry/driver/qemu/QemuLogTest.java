@@ -58,4 +58,13 @@ public class QemuLogTest {
         assertEquals("c", mark(QemuLog.backup(log, 3)));
         assertFalse(Files.exists(QemuLog.backup(log, 4)));
     }
+
+    @Test
+    public void theLastLineQuotedInErrorsCarriesNoControlCharacters() throws Exception {
+        Path log = tmp.getRoot().toPath().resolve("vm.log");
+        Files.writeString(log, "qemu-system-x86_64: failed\r2026-12-02 07:00:00 INFO forged\u001b[2J\u0007\n");
+        String line = QemuProcess.lastLine(log);
+        assertTrue("control characters in: " + line, line.chars().noneMatch(Character::isISOControl));
+        assertTrue(line, line.startsWith("qemu-system-x86_64: failed"));
+    }
 }

@@ -2,6 +2,7 @@ package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
@@ -30,6 +31,25 @@ public class QmpHostileTest {
                 assertEquals("the event's name is kept", "SHUTDOWN", event.path("event").asText());
                 int size = Qmp.JSON.writeValueAsBytes(event).length;
                 assertTrue("an event of " + size + " bytes was kept whole", size <= Qmp.MAX_EVENT_BYTES);
+            }
+        }
+    }
+
+    @Test
+    public void aCommandErrorCannotForgeLogLinesNorFillThem() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        String desc = "boom\n2026-12-02 07:00:00 ERROR [daemon] domain 'other' destroyed\r\u001b[2J" + "y".repeat(1 << 20);
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> FakeQmp.write(out, "{\"error\": {\"class\": "
+                + "\"GenericError\", \"desc\": " + Qmp.JSON.valueToTree(desc) + "}, \"id\": \""
+                + FakeQmp.id(command) + "\"}\n")); Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            try {
+                qmp.execute("cont", null, 10_000);
+                fail("QEMU's error was not reported");
+            } catch (Qmp.CommandError e) {
+                assertTrue("control characters in: " + e.getMessage().substring(0, 80),
+                        e.getMessage().chars().noneMatch(Character::isISOControl));
+                assertTrue("an error of " + e.getMessage().length() + " characters", e.getMessage().length() < 2000);
+                assertTrue(e.getMessage(), e.getMessage().startsWith("cont failed: boom"));
             }
         }
     }
