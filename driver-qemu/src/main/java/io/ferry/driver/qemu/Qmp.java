@@ -77,7 +77,15 @@ final class Qmp implements Closeable {
             SocketChannel channel = null;
             try {
                 channel = SocketChannel.open(StandardProtocolFamily.UNIX);
-                channel.connect(UnixDomainSocketAddress.of(socket));
+                channel.configureBlocking(false); // a backlog QEMU never accepts from fails here, not blocks for good
+                if (!channel.connect(UnixDomainSocketAddress.of(socket))) {
+                    while (!channel.finishConnect()) {
+                        if (System.nanoTime() > deadline) {
+                            throw new IOException("the connection was not accepted");
+                        }
+                        sleep(1);
+                    }
+                }
                 Qmp qmp = new Qmp(channel, lastWords);
                 try {
                     JsonNode greeting = qmp.read(deadline, "the QMP greeting");

@@ -5,6 +5,11 @@ import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import org.junit.Rule;
 import org.junit.Test;
@@ -51,6 +56,21 @@ public class QmpHostileTest {
                 assertTrue("an error of " + e.getMessage().length() + " characters", e.getMessage().length() < 2000);
                 assertTrue(e.getMessage(), e.getMessage().startsWith("cont failed: boom"));
             }
+        }
+    }
+
+    @Test(timeout = 20_000) // a hang guard: the old code's connect blocked for good, and re-attach of every VM after
+    public void aMonitorThatNeverAcceptsTimesOut() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)
+                .bind(UnixDomainSocketAddress.of(socket), 1);
+                SocketChannel first = SocketChannel.open(UnixDomainSocketAddress.of(socket));
+                SocketChannel second = SocketChannel.open(UnixDomainSocketAddress.of(socket))) {
+            // its backlog full and never accepted, as a QEMU a guest took over may leave it
+            Qmp.connect(socket, 500, () -> true, () -> "").close();
+            fail("connected to a monitor that never accepts");
+        } catch (HypervisorException e) {
+            assertTrue(e.getMessage(), e.getMessage().contains("did not answer"));
         }
     }
 }
