@@ -1,6 +1,8 @@
 package io.ferry.driver.qemu;
 
+import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -31,11 +33,17 @@ import java.util.function.Supplier;
  * what {@code lastWords} says (the last line of QEMU's log).
  */
 final class Qmp implements Closeable {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * A message of more JSON values is refused: 3 bytes of JSON make a node of some 80 bytes, so that a 16 MiB
+     * message would cost the daemon 450 MB (QEMU's largest answer, its QMP schema, has some 36 000).
+     */
+    private static final long MAX_TOKENS = 1_000_000;
+    static final ObjectMapper JSON = new ObjectMapper(JsonFactory.builder()
+            .streamReadConstraints(StreamReadConstraints.builder().maxTokenCount(MAX_TOKENS).build()).build());
     private static final int MAX_EVENTS = 256;
     private static final int MAX_LINE_BYTES = 16 << 20;
     /** QEMU's events are a few hundred bytes: a larger one is kept by its name only, not {@link #MAX_EVENTS} × 16 MiB. */
-    static final int MAX_EVENT_BYTES = 64 << 10;
+    static final int MAX_EVENT_BYTES = 4 << 10;
 
     /** A command QEMU refused: its error class and description. */
     static final class CommandError extends HypervisorException {

@@ -73,4 +73,19 @@ public class QmpHostileTest {
             assertTrue(e.getMessage(), e.getMessage().contains("did not answer"));
         }
     }
+
+    @Test
+    public void aReplyOfMillionsOfValuesIsRefused() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        // 3 bytes of JSON make an object node of some 80 bytes: 16 MiB of this would be 450 MB of the daemon's heap
+        String empties = "{}," .repeat(1_500_000) + "{}";
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> FakeQmp.write(out, "{\"return\": [" + empties
+                + "], \"id\": \"" + FakeQmp.id(command) + "\"}\n"));
+                Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            JsonNode reply = qmp.execute("query-status", null, 10_000);
+            fail("a reply of " + reply.size() + " values was taken");
+        } catch (HypervisorException e) {
+            assertTrue(e.getMessage(), e.getMessage().startsWith("unreadable QMP message"));
+        }
+    }
 }
