@@ -5,13 +5,14 @@ import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.util.concurrent.TimeUnit;
 
@@ -84,17 +85,14 @@ final class IncomingMigration {
         vm.execute("migrate-incoming", incoming("unix:" + vm.files().incoming()));
         start = System.nanoTime();
         long received = 0;
-        try (SocketChannel qemu = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+        try (SocketChannel qemu = SocketChannel.open(StandardProtocolFamily.UNIX); Selector writable = Selector.open()) {
             qemu.connect(UnixDomainSocketAddress.of(vm.files().incoming()));
-            OutputStream toQemu = Channels.newOutputStream(qemu);
+            qemu.configureBlocking(false); // a QEMU that stops reading must not keep the feed from seeing an abort
+            qemu.register(writable, SelectionKey.OP_WRITE);
             byte[] buffer = new byte[BUFFER_BYTES];
             long nextProgress = System.nanoTime() + PROGRESS_NANOS;
             for (int n; (n = in.read(buffer)) >= 0;) {
-                try {
-                    toQemu.write(buffer, 0, n);
-                } catch (IOException e) {
-                    throw failed("QEMU stopped taking the stream after " + received + " bytes: " + reason());
-                }
+                write(qemu, writable, ByteBuffer.wrap(buffer, 0, n), control, received);
                 received += n;
                 if (control.aborted()) {
                     throw new HypervisorException("migration aborted by user");
@@ -106,6 +104,33 @@ final class IncomingMigration {
             }
             qemu.shutdownOutput();
             return await(control, received);
+        }
+    }
+
+    /** Writes {@code bytes} to QEMU, seeing an abort, and a QEMU that takes nothing for the progress timeout, meanwhile. */
+    private void write(SocketChannel qemu, Selector writable, ByteBuffer bytes, MigrationControl control, long received)
+            throws IOException, HypervisorException {
+        long tookAt = System.nanoTime();
+        while (bytes.hasRemaining()) {
+            int n;
+            try {
+                n = qemu.write(bytes);
+            } catch (IOException e) {
+                throw failed("QEMU stopped taking the stream after " + received + " bytes: " + reason());
+            }
+            if (n > 0) {
+                tookAt = System.nanoTime();
+                continue;
+            }
+            if (control.aborted()) {
+                throw new HypervisorException("migration aborted by user");
+            }
+            if (OutgoingMigration.millis(System.nanoTime() - tookAt) >= settings.progressTimeoutMillis()) {
+                throw failed("QEMU took nothing of the stream for " + settings.progressTimeoutMillis() / 1000.0
+                        + " s after " + received + " bytes");
+            }
+            writable.select(OutgoingMigration.POLL_MILLIS);
+            writable.selectedKeys().clear();
         }
     }
 
