@@ -33,6 +33,8 @@ final class QemuCommandLine {
                 "-smp", Integer.toString(spec.vcpus()),
                 "-nodefaults", "-no-user-config", "-display", "none",
                 "-msg", "timestamp=on",
+                // libvirt's seccomp_sandbox: QEMU runs guest-controlled code, here as the daemon's own user
+                "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
                 "-chardev", "socket,id=qmp,path=" + escape(files.qmp().toString()) + ",server=on,wait=off",
                 "-mon", "chardev=qmp,mode=control",
                 "-pidfile", files.pidfile().toString(),

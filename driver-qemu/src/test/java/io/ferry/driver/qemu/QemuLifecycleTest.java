@@ -70,6 +70,16 @@ public class QemuLifecycleTest {
     }
 
     @Test
+    public void qemuRunsUnderASeccompSandboxThatForbidsSpawningProcesses() throws Exception {
+        // as libvirt's seccomp_sandbox: a guest that escaped into QEMU must not exec what it likes as the daemon's user
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("sandboxed", 32, "0"), runDir());
+        String status = Files.readString(Path.of("/proc", Long.toString(vm.process().pid()), "status"));
+        assertTrue("QEMU runs without a seccomp filter: " + status.lines().filter(l -> l.startsWith("Seccomp"))
+                .toList(), status.contains("Seccomp:\t2"));
+        assertTrue(Files.readString(state.resolve("qemu/sandboxed.log")).contains("spawn=deny"));
+    }
+
+    @Test
     public void pauseAndResumeAreQemusRunState() throws Exception {
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("pause1", 32, "1M"), runDir());
         vm.pause();
