@@ -60,7 +60,9 @@ final class Qmp implements Closeable {
     private final Selector selector;
     private final Supplier<String> lastWords;
     private final ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    private ByteArrayOutputStream line = new ByteArrayOutputStream();
+    /** Past a message over {@link #MAX_LINE_BYTES}: its bytes are dropped up to its end. */
+    private boolean skippingLine;
     private final Deque<JsonNode> events = new ArrayDeque<>();
     private long nextId;
     private volatile boolean closed;
@@ -214,10 +216,15 @@ final class Qmp implements Closeable {
             while (true) {
                 while (buffer.hasRemaining()) {
                     byte b = buffer.get();
+                    if (skippingLine) {
+                        skippingLine = b != '\n';
+                        continue;
+                    }
                     if (b == '\n') {
-                        JsonNode message = parse(line.toByteArray());
-                        boolean oversized = line.size() > MAX_EVENT_BYTES;
-                        line.reset();
+                        byte[] bytes = line.toByteArray();
+                        boolean oversized = bytes.length > MAX_EVENT_BYTES;
+                        dropLine(); // before parsing: an unreadable message must not stick to the next one
+                        JsonNode message = parse(bytes);
                         if (message == null) {
                             continue;
                         }
@@ -231,6 +238,8 @@ final class Qmp implements Closeable {
                         return message;
                     }
                     if (line.size() >= MAX_LINE_BYTES) {
+                        dropLine();
+                        skippingLine = true; // its rest up to its newline: the next message is read whole
                         throw new HypervisorException("QMP message longer than " + MAX_LINE_BYTES + " bytes");
                     }
                     line.write(b);
@@ -255,6 +264,14 @@ final class Qmp implements Closeable {
             throw gone(what, e);
         } catch (java.nio.channels.ClosedSelectorException e) {
             throw gone(what, null);
+        }
+    }
+
+    private void dropLine() {
+        if (line.size() > MAX_EVENT_BYTES) {
+            line = new ByteArrayOutputStream(); // not a large buffer kept for good
+        } else {
+            line.reset();
         }
     }
 

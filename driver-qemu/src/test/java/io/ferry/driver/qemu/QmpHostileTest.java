@@ -88,4 +88,29 @@ public class QmpHostileTest {
             assertTrue(e.getMessage(), e.getMessage().startsWith("unreadable QMP message"));
         }
     }
+
+    @Test
+    public void anUnreadableOrOversizedMessageFailsOnlyTheCommandItAnswers() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        java.util.concurrent.atomic.AtomicInteger commands = new java.util.concurrent.atomic.AtomicInteger();
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> {
+            switch (commands.incrementAndGet()) {
+                case 1 -> FakeQmp.write(out, "{not json\n");
+                case 3 -> FakeQmp.write(out, "[\"" + "z".repeat(17 << 20) + "\"]\n");
+                default -> FakeQmp.write(out, "{\"return\": {\"status\": \"running\"}, \"id\": \""
+                        + FakeQmp.id(command) + "\"}\n");
+            }
+        }); Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            for (String broken : new String[] {"unreadable QMP message", "QMP message longer than"}) {
+                try {
+                    qmp.execute("query-status", null, 10_000);
+                    fail("QEMU's broken answer was taken");
+                } catch (HypervisorException e) {
+                    assertTrue(e.getMessage(), e.getMessage().startsWith(broken));
+                }
+                assertEquals("after: " + broken, "running",
+                        qmp.execute("query-status", null, 10_000).path("status").asText());
+            }
+        }
+    }
 }
