@@ -70,6 +70,7 @@ public class QemuPidfileTest {
                     found.map(QemuProcess::pid));
             assertTrue(other.isAlive());
         } finally {
+            other.descendants().forEach(ProcessHandle::destroyForcibly); // the sleep sh started
             other.destroyForcibly();
         }
     }

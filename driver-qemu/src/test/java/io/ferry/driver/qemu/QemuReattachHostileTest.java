@@ -44,6 +44,7 @@ public class QemuReattachHostileTest {
                 assertTrue(e.getMessage(), e.getMessage().contains(otherUuid));
             }
         } finally {
+            hostile.descendants().forEach(ProcessHandle::destroyForcibly); // the sleep sh started
             hostile.destroyForcibly();
         }
     }
