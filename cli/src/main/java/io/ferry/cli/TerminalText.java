@@ -19,8 +19,13 @@ final class TerminalText {
     /** An XML document, its lines kept: other control characters as character references, which read back the same. */
     static String xml(String document) {
         StringBuilder safe = new StringBuilder(document.length());
-        document.codePoints().forEach(c -> safe.append(c != '\n' && c != '\t' && Character.isISOControl(c)
-                ? "&#x" + Integer.toHexString(c) + ";" : new String(Character.toChars(c))));
+        document.codePoints().forEach(c -> {
+            if (c != '\n' && c != '\t' && Character.isISOControl(c)) {
+                safe.append("&#x").append(Integer.toHexString(c)).append(';');
+            } else {
+                safe.appendCodePoint(c);
+            }
+        });
         return safe.toString();
     }
 }

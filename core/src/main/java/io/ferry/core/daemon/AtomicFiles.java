@@ -116,11 +116,12 @@ public final class AtomicFiles {
         syncDirectory(target.toAbsolutePath().getParent());
     }
 
-    private static void syncDirectory(Path directory) {
+    /** fsync of a directory's entries, skipped where the file system cannot sync a directory. */
+    public static void syncDirectory(Path directory) {
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);
         } catch (IOException e) {
-            // some file systems cannot sync a directory; the rename itself is still atomic
+            // some file systems cannot sync a directory; a rename or a delete is atomic all the same
         }
     }
 

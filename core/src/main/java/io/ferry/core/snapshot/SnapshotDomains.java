@@ -1,6 +1,7 @@
 package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.core.daemon.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -104,8 +105,7 @@ final class SnapshotDomains {
     Path domainDirectory(UUID domain) throws IOException {
         Path dir = root.resolve(domain.toString());
         if (!Files.isDirectory(dir)) {
-            Files.createDirectories(dir);
-            sync.force(root);
+            AtomicFiles.createDirectories(dir, sync::force);
         }
         return dir;
     }

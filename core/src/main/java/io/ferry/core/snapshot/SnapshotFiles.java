@@ -152,17 +152,9 @@ public class SnapshotFiles implements SnapshotStore {
         return staging.staged();
     }
 
-    static void syncDirectory(Path dir) {
-        try (FileChannel directory = FileChannel.open(dir, StandardOpenOption.READ)) {
-            directory.force(true);
-        } catch (IOException e) {
-            // some file systems cannot sync a directory; a rename or a delete is atomic all the same
-        }
-    }
-
     private static void fsync(Path path) throws IOException {
         if (Files.isDirectory(path)) {
-            syncDirectory(path);
+            AtomicFiles.syncDirectory(path);
         } else {
             try (FileChannel file = FileChannel.open(path, StandardOpenOption.WRITE)) {
                 file.force(true);

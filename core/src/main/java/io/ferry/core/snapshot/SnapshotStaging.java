@@ -1,6 +1,7 @@
 package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.MigrationIds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -230,7 +231,7 @@ final class SnapshotStaging {
             }
         }
         if (dropped) {
-            SnapshotFiles.syncDirectory(dir);
+            AtomicFiles.syncDirectory(dir);
         }
     }
 
