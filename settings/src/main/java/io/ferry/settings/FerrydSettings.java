@@ -62,6 +62,9 @@ public final class FerrydSettings {
     public static final Setting<List<Path>> SHARED_PATHS = add(QEMU, "sharedPaths", "--shared-path", "DIR", "",
             Checks.ABSOLUTE_PATHS, "a directory whose files count as shared storage whatever their file system (a live "
             + "migration with a writable disk on a file system not known to be shared needs --unsafe)");
+    public static final Setting<String> QEMU_USER = add(QEMU, "user", "--qemu-user", "NAME", "", Checks.TEXT,
+            "the user QEMU drops to once started (libvirt's qemu.conf user): ferryd must run as root, with a --run-dir "
+            + "that user can reach");
     public static final Setting<Path> TLS_KEYSTORE = add(DAEMON, "tlsKeystore", "--tls-keystore", "FILE", "", Checks.PATH,
             "mutual TLS (ferry+tls://): PKCS12 keystore, this host's key and certificate");
     public static final Setting<Path> TLS_TRUSTSTORE = add(DAEMON, "tlsTruststore", "--tls-truststore", "FILE", "", Checks.PATH,

@@ -20,7 +20,8 @@ final class QemuCommandLine {
     private QemuCommandLine() {
     }
 
-    static List<String> of(QemuDomain domain, String emulator, RunFiles files, boolean incoming)
+    /** The command line; with a {@code user}, QEMU drops to it before the guest runs ({@link QemuUser}). */
+    static List<String> of(QemuDomain domain, String emulator, RunFiles files, boolean incoming, QemuUser user)
             throws HypervisorException {
         var spec = domain.spec();
         List<String> argv = new ArrayList<>(List.of(emulator,
@@ -33,8 +34,11 @@ final class QemuCommandLine {
                 "-smp", Integer.toString(spec.vcpus()),
                 "-nodefaults", "-no-user-config", "-display", "none",
                 "-msg", "timestamp=on",
-                // libvirt's seccomp_sandbox: QEMU runs guest-controlled code, here as the daemon's own user
-                "-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny",
+                // libvirt's seccomp_sandbox: QEMU runs guest-controlled code. QEMU's own drop to a user is a setuid,
+                // which elevateprivileges=deny would kill it for; once dropped, the filter's no_new_privs and the
+                // user's ids leave nothing to regain
+                "-sandbox", "on,obsolete=deny,elevateprivileges=" + (user == null ? "deny" : "allow")
+                        + ",spawn=deny,resourcecontrol=deny",
                 "-chardev", "socket,id=qmp,path=" + escape(files.qmp().toString()) + ",server=on,wait=off",
                 "-mon", "chardev=qmp,mode=control",
                 "-pidfile", files.pidfile().toString(),
@@ -85,6 +89,9 @@ final class QemuCommandLine {
         }
         if (incoming) {
             argv.addAll(List.of("-incoming", "defer"));
+        }
+        if (user != null) {
+            argv.addAll(List.of("-run-with", "user=" + user.name()));
         }
         return argv;
     }

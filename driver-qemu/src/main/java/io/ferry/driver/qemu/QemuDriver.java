@@ -5,7 +5,6 @@ import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -88,9 +87,8 @@ class QemuDriver implements Hypervisor {
         NicPlumbing nics = new NicPlumbing(current.ovsdb());
         boolean plugged = false;
         try {
-            Files.createDirectories(files.dir());
-            files.delete(); // whatever a previous VM left here is void from now on
-            process = QemuProcess.start(QemuCommandLine.of(domain, emulator, files, incoming), log(spec));
+            files.prepare(current.user()); // whatever a previous VM left here is void from now on
+            process = QemuProcess.start(QemuCommandLine.of(domain, emulator, files, incoming, current.user()), log(spec));
             QemuProcess started = process;
             qmp = Qmp.connect(files.qmp(), current.commandTimeoutMillis(), started::isAlive, started::lastLogLine);
             plugged = true; // before: a plug that fails half-way leaves ports to remove

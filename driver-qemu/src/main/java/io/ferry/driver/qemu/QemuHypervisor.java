@@ -45,6 +45,12 @@ public class QemuHypervisor extends QemuDriver {
          * (ext4, xfs…) is refused without --unsafe.
          */
         String sharedPaths() default "";
+
+        /**
+         * The user QEMU runs as once it has opened what its command line names (libvirt's qemu.conf user): blank, the
+         * daemon's own user. Needs a daemon running as root, and a run directory that user can reach.
+         */
+        String user() default "";
     }
 
     /** Package-private: SCR injects it into {@link KvmHypervisor} too, which it cannot with a private field. */
@@ -72,7 +78,8 @@ public class QemuHypervisor extends QemuDriver {
         return new QemuSettings(config.emulator().isBlank() ? QemuSettings.DEFAULT_EMULATOR : config.emulator().trim(),
                 ports[0], ports[1], progressTimeout * 1000, config.quitTimeoutMillis(),
                 config.commandTimeoutMillis(), host.stateDir().resolve("qemu"),
-                ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim(), QemuSettings.sharedPaths(config.sharedPaths()));
+                ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim(), QemuSettings.sharedPaths(config.sharedPaths()),
+                config.user().isBlank() ? null : QemuUser.lookup(config.user().strip()));
     }
 
     @Deactivate

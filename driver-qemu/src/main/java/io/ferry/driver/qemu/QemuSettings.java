@@ -19,9 +19,10 @@ import java.util.List;
  * @param logDir where each VM's QEMU log goes ({@code NAME.log}, kept after the VM is gone)
  * @param ovsdb this host's OVSDB for openvswitch NICs ({@code unix:PATH}), or null for none
  * @param sharedPaths directories whose files count as shared storage whatever their file system ({@link SharedStorage})
+ * @param user the user QEMU drops to once started, or null: it stays the daemon's user
  */
 record QemuSettings(String emulator, int firstPort, int lastPort, long progressTimeoutMillis, long quitTimeoutMillis,
-        long commandTimeoutMillis, Path logDir, String ovsdb, List<Path> sharedPaths) {
+        long commandTimeoutMillis, Path logDir, String ovsdb, List<Path> sharedPaths, QemuUser user) {
     static final String DEFAULT_EMULATOR = "qemu-system-x86_64";
     static final String DEFAULT_PORTS = "49152-49215";
 
@@ -29,11 +30,17 @@ record QemuSettings(String emulator, int firstPort, int lastPort, long progressT
         sharedPaths = List.copyOf(sharedPaths);
     }
 
-    /** Settings without shared paths. */
+    /** Settings without shared paths, QEMU running as the daemon's user. */
     QemuSettings(String emulator, int firstPort, int lastPort, long progressTimeoutMillis, long quitTimeoutMillis,
             long commandTimeoutMillis, Path logDir, String ovsdb) {
         this(emulator, firstPort, lastPort, progressTimeoutMillis, quitTimeoutMillis, commandTimeoutMillis, logDir, ovsdb,
-                List.of());
+                List.of(), null);
+    }
+
+    /** These settings with QEMU dropping to {@code qemuUser} (null: the daemon's user). */
+    QemuSettings withUser(QemuUser qemuUser) {
+        return new QemuSettings(emulator, firstPort, lastPort, progressTimeoutMillis, quitTimeoutMillis, commandTimeoutMillis,
+                logDir, ovsdb, sharedPaths, qemuUser);
     }
 
     /** Parses {@code sharedPaths}: absolute directories, separated by commas; blank: none. */

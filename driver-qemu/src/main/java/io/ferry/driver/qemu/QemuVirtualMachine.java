@@ -211,6 +211,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     public MigrationStats sendMemory(OutputStream out, MigrationControl control) throws IOException, HypervisorException {
         checkPresent();
         try (OutgoingPump pump = new OutgoingPump(files.outgoing(), out, spec().name())) {
+            files.openOutgoingTo(settings.user());
             return new OutgoingMigration(this, control, settings).run("unix:" + files.outgoing(), pump);
         }
     }

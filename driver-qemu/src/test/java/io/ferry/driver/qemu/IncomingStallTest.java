@@ -24,6 +24,7 @@ public class IncomingStallTest {
     public void anAbortStopsAFeedQemuNoLongerTakes() throws Exception {
         DomainSpec spec = Guests.spec("stalled", 32, "0");
         RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        files.prepare(null);
         QemuSettings settings = Guests.settings(tmp.newFolder("state").toPath());
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out,

@@ -1,6 +1,7 @@
 package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -41,7 +42,7 @@ public class QemuDomainTest {
         QemuDomain domain = QemuDomain.of(Guests.spec(full()));
         driver.validate(Guests.spec(full()));
         String line = String.join(" ", QemuCommandLine.of(domain, "/usr/bin/qemu-system-x86_64",
-                new RunFiles(Path.of("/run/x")), true));
+                new RunFiles(Path.of("/run/x")), true, null));
         for (String expected : List.of("-machine pc -accel tcg", "-m size=65536k -smp 1",
                 "-nodefaults -no-user-config -display none",
                 "-chardev socket,id=qmp,path=/run/x/qmp.sock,server=on,wait=off -mon chardev=qmp,mode=control",
@@ -54,8 +55,20 @@ public class QemuDomainTest {
                 "addr=127.0.0.1,disable-ticketing=on,seamless-migration=on", "-incoming defer")) {
             assertTrue("'" + expected + "' in " + line, line.contains(expected));
         }
+        assertTrue(line, line.contains("-sandbox on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"));
+        assertFalse(line, line.contains("-run-with"));
         assertTrue(domain.nics().get(0).openvswitch());
         assertEquals("kvm", QemuDomain.of(Guests.spec(full().replace("type='qemu'", "type='kvm'"))).accelerator());
+    }
+
+    /** QEMU's own drop to the user is a setuid: the sandbox must let it make that call (QEMU dies of SIGSYS if not). */
+    @Test
+    public void aQemuUserIsDroppedToAfterStartWithTheSandboxAllowingThatDrop() throws Exception {
+        QemuUser nobody = QemuUser.lookup("nobody");
+        String line = String.join(" ", QemuCommandLine.of(QemuDomain.of(Guests.spec(full())), "/usr/bin/qemu-system-x86_64",
+                new RunFiles(Path.of("/run/x")), false, nobody));
+        assertTrue(line, line.endsWith(" -run-with user=nobody"));
+        assertTrue(line, line.contains("-sandbox on,obsolete=deny,elevateprivileges=allow,spawn=deny,resourcecontrol=deny"));
     }
 
     @Test

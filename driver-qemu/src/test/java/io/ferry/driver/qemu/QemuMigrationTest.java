@@ -9,13 +9,8 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationStats;
-import java.io.BufferedInputStream;
-import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -88,7 +83,7 @@ public class QemuMigrationTest {
         QemuVirtualMachine[] vms = pair("stream", "16M");
         Guests.Control control = needsFourPasses();
         long start = System.nanoTime();
-        MigrationStats sent = viaStreams(vms[0], vms[1], control, new Guests.Control());
+        MigrationStats sent = Guests.viaStreams(vms[0], vms[1], control, new Guests.Control());
         report("stream, dirtying 16 MiB", start, sent);
         assertResumedFromTheFinalState(vms[0], vms[1], sent);
     }
@@ -98,7 +93,7 @@ public class QemuMigrationTest {
         QemuVirtualMachine[] vms = pair("direct", "16M");
         Guests.Control control = needsFourPasses();
         long start = System.nanoTime();
-        MigrationStats sent = direct(vms[0], vms[1], control);
+        MigrationStats sent = Guests.direct(vms[0], vms[1], control);
         report("direct, dirtying 16 MiB", start, sent);
         assertResumedFromTheFinalState(vms[0], vms[1], sent);
     }
@@ -112,7 +107,7 @@ public class QemuMigrationTest {
         List<Runnable> exits = new ArrayList<>();
         source = new QemuDriver("qemu", Guests.settings(state, 2000), exits::add);
         QemuVirtualMachine[] vms = pair("leaves", "0");
-        direct(vms[0], vms[1], new Guests.Control());
+        Guests.direct(vms[0], vms[1], new Guests.Control());
         assertEquals("postmigrate", vms[0].status());
 
         vms[0].destroy();
@@ -140,12 +135,12 @@ public class QemuMigrationTest {
     private void migrateBothWays(String name, String workingSet, String what) throws Exception {
         QemuVirtualMachine[] a = pair(name + "-stream", workingSet);
         long start = System.nanoTime();
-        report("stream, " + what, start, viaStreams(a[0], a[1], new Guests.Control(), new Guests.Control()));
+        report("stream, " + what, start, Guests.viaStreams(a[0], a[1], new Guests.Control(), new Guests.Control()));
         assertArrayEquals(Guests.pmemsave(a[0], state, 0, RAM_BYTES), Guests.pmemsave(a[1], state, 0, RAM_BYTES));
 
         QemuVirtualMachine[] b = pair(name + "-direct", workingSet);
         start = System.nanoTime();
-        report("direct, " + what, start, direct(b[0], b[1], new Guests.Control()));
+        report("direct, " + what, start, Guests.direct(b[0], b[1], new Guests.Control()));
         assertArrayEquals(Guests.pmemsave(b[0], state, 0, RAM_BYTES), Guests.pmemsave(b[1], state, 0, RAM_BYTES));
     }
 
@@ -292,7 +287,7 @@ public class QemuMigrationTest {
             }
         });
         HypervisorException e = assertThrows(HypervisorException.class,
-                () -> viaStreams(vms[0], vms[1], control, new Guests.Control()));
+                () -> Guests.viaStreams(vms[0], vms[1], control, new Guests.Control()));
         assertTrue(e.getMessage(), e.getMessage().startsWith("migration of domain 'dies' failed"));
         assertSourceRunsOn(vms[0]);
     }
@@ -341,7 +336,7 @@ public class QemuMigrationTest {
 
         src.relocateGraphicsClients(spice, spice.port() + 1, "C=XX,O=Ferry,CN=destination");
         src.relocateGraphicsClients(vnc, -1, null); // QEMU cannot: logged, not failed
-        direct(src, dst, new Guests.Control());
+        Guests.direct(src, dst, new Guests.Control());
         assertTrue("SPICE_MIGRATE_COMPLETED", src.awaitGraphicsClientsMigrated(10_000));
         HypervisorException e = assertThrows(HypervisorException.class,
                 () -> dst.relocateGraphicsClients(new DomainSpec.Graphics("rdp", 3389, "x"), -1, null));
@@ -368,41 +363,6 @@ public class QemuMigrationTest {
         dst.resume();
         assertTrue("the destination guest goes on counting from the source's last write",
                 Guests.eventually(() -> Guests.status(dst, state).writes() > last.writes()));
-    }
-
-    private static MigrationStats viaStreams(QemuVirtualMachine src, QemuVirtualMachine dst, Guests.Control sending,
-            Guests.Control receiving) throws Exception {
-        try (ServerSocket server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            FutureTask<MigrationStats> received = Guests.async("receiver", () -> {
-                try (Socket socket = server.accept()) {
-                    return dst.receiveMemory(new BufferedInputStream(socket.getInputStream()), receiving);
-                }
-            });
-            MigrationStats sent;
-            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort())) {
-                OutputStream out = new BufferedOutputStream(socket.getOutputStream(), 256 * 1024);
-                sent = src.sendMemory(out, sending);
-                out.flush();
-                socket.shutdownOutput();
-            } catch (HypervisorException e) {
-                assertThrows(ExecutionException.class, () -> received.get(30, TimeUnit.SECONDS));
-                throw e;
-            }
-            MigrationStats in = received.get(60, TimeUnit.SECONDS);
-            assertTrue("the destination counted the stream", in.processed() > 0);
-            assertFalse(in.memoryVerified());
-            return sent;
-        }
-    }
-
-    private static MigrationStats direct(QemuVirtualMachine src, QemuVirtualMachine dst, Guests.Control control)
-            throws Exception {
-        String uri = dst.listenForMemory("127.0.0.1");
-        assertTrue(uri, uri.matches("tcp:127\\.0\\.0\\.1:(49(1[5-9][0-9]|2[01][0-9]))"));
-        FutureTask<MigrationStats> received = Guests.async("receiver", () -> dst.awaitMemory(new Guests.Control()));
-        MigrationStats sent = src.sendMemory(uri, control);
-        received.get(60, TimeUnit.SECONDS);
-        return sent;
     }
 
     private static void report(String what, long startNanos, MigrationStats sent) {

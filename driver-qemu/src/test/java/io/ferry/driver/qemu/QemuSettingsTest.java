@@ -1,7 +1,9 @@
 package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.host.HostSettings;
 import io.ferry.api.hypervisor.HypervisorException;
@@ -39,6 +41,31 @@ public class QemuSettingsTest {
         assertEquals("invalid shared path 'images': not an absolute path", e.getMessage());
     }
 
+    @Test
+    public void qemuStaysTheDaemonsUserUnlessAUserIsSet() throws Exception {
+        assertNull(QemuHypervisor.settings(host(Map.of()), config(30, "", " ")).user());
+        QemuUser nobody = QemuHypervisor.settings(host(Map.of()), config(30, "", " nobody ")).user();
+        assertEquals("nobody", nobody.name());
+        assertEquals("nobody", nobody.user().getName());
+    }
+
+    @Test
+    public void aQemuUserThisHostDoesNotKnowIsRefusedByName() {
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> QemuHypervisor.settings(host(Map.of()), config(30, "", "no-such-ferry-user")));
+        assertEquals("the QEMU user 'no-such-ferry-user' does not exist on this host", e.getMessage());
+    }
+
+    /** The name goes into QEMU's -run-with user=NAME: a comma there would add options of the caller's choosing. */
+    @Test
+    public void aQemuUserThatIsNoUserNameIsRefused() {
+        for (String bad : new String[] {"nobody,chroot=/tmp", "-g", "ro ot", "../x"}) {
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> QemuHypervisor.settings(host(Map.of()), config(30, "", bad)));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("invalid QEMU user '") && e.getMessage().endsWith("': not a user name"));
+        }
+    }
+
     private static HostSettings host(Map<String, String> overrides) {
         return new HostSettings() {
             @Override
@@ -63,6 +90,10 @@ public class QemuSettingsTest {
     }
 
     private static QemuHypervisor.Config config(long progressTimeoutSeconds, String sharedPaths) {
+        return config(progressTimeoutSeconds, sharedPaths, "");
+    }
+
+    private static QemuHypervisor.Config config(long progressTimeoutSeconds, String sharedPaths, String user) {
         return new QemuHypervisor.Config() {
             @Override
             public String emulator() {
@@ -97,6 +128,11 @@ public class QemuSettingsTest {
             @Override
             public String sharedPaths() {
                 return sharedPaths;
+            }
+
+            @Override
+            public String user() {
+                return user;
             }
 
             @Override

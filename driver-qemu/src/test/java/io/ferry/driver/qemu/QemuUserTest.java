@@ -1,0 +1,154 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertArrayEquals;
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Map;
+import org.junit.After;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * QEMU dropping to the driver's {@code user} once started, as libvirt runs it as {@code qemu.conf}'s user: what a
+ * guest that took its QEMU over may then touch, and migrations through both of the driver's paths, whose sockets
+ * that QEMU must reach. The user is {@code ferry-qemu}, which {@code .ci/run} creates; the tests run as root.
+ */
+public class QemuUserTest {
+    static final String USER = "ferry-qemu";
+    private static final int MEMORY_MIB = 32;
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private QemuUser user;
+    private Path state;
+    /** Where the QEMU user may write: the guests' memory is saved there to be compared. */
+    private Path shared;
+    private QemuDriver source;
+    private QemuDriver destination;
+
+    @Before
+    public void setUp() throws Exception {
+        user = QemuUser.lookup(USER); // fails, naming the user, where .ci/run has not made it
+        Files.setPosixFilePermissions(tmp.getRoot().toPath(), PosixFilePermissions.fromString("rwx--x--x"));
+        state = tmp.newFolder("state").toPath();
+        shared = tmp.newFolder("shared").toPath();
+        user.own(shared);
+        QemuSettings settings = Guests.settings(state).withUser(user);
+        source = new QemuDriver("qemu", settings);
+        destination = new QemuDriver("qemu", settings);
+    }
+
+    @After
+    public void tearDown() {
+        source.vms().forEach(QemuVirtualMachine::destroy);
+        destination.vms().forEach(QemuVirtualMachine::destroy);
+    }
+
+    @Test
+    public void theGuestsQemuRunsAsTheUserAndCanNoLongerWriteWhereOnlyTheDaemonMay() throws Exception {
+        QemuVirtualMachine vm = (QemuVirtualMachine) source.boot(Guests.spec("confined", MEMORY_MIB, "0"), runDir("confined"));
+        Map<String, String> status = processStatus(vm.process().pid());
+        String uid = Integer.toString((Integer) Files.getAttribute(shared, "unix:uid"));
+        assertEquals("real, effective, saved and file-system uid", String.join("\t", uid, uid, uid, uid), status.get("Uid"));
+        assertEquals("no set-uid program gives root back", "1", status.get("NoNewPrivs"));
+
+        Path daemonsOwn = Files.createDirectory(tmp.getRoot().toPath().resolve("daemons-own"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path file = daemonsOwn.resolve("memory.bin");
+        HypervisorException refused = assertThrows(HypervisorException.class, () -> vm.execute("pmemsave",
+                Qmp.JSON.createObjectNode().put("val", 0).put("size", 4096).put("filename", file.toString())));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("Permission denied"));
+        assertFalse("QEMU wrote nothing there", Files.exists(file));
+        assertTrue("it still writes where its user may", Guests.eventually(
+                () -> Guests.status(vm, shared).magic() == Guests.STATUS_MAGIC));
+    }
+
+    /**
+     * The run directory: the daemon's, entered by the user's group and listed by nobody else; QEMU's own directory,
+     * where it makes its incoming socket, the user's alone. A QEMU cannot put a link where the daemon writes.
+     */
+    @Test
+    public void theRunDirectoryStaysTheDaemonsAndOnlyQemusOwnDirectoryIsTheUsers() throws Exception {
+        Path runDir = runDir("layout");
+        source.boot(Guests.spec("layout", MEMORY_MIB, "0"), runDir);
+        PosixFileAttributes dir = Files.readAttributes(runDir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        assertEquals("rwx--x---", PosixFilePermissions.toString(dir.permissions()));
+        assertEquals(user.group(), dir.group());
+        assertFalse("owned by the daemon's user", dir.owner().equals(user.user()));
+        PosixFileAttributes own = Files.readAttributes(runDir.resolve("qemu"), PosixFileAttributes.class,
+                LinkOption.NOFOLLOW_LINKS);
+        assertEquals("rwx------", PosixFilePermissions.toString(own.permissions()));
+        assertEquals(user.user(), own.owner());
+        assertFalse("the monitor socket QEMU made before it dropped is not the user's",
+                Files.getOwner(runDir.resolve("qmp.sock"), LinkOption.NOFOLLOW_LINKS).equals(user.user()));
+    }
+
+    @Test
+    public void aGuestRunningAsTheUserMigratesThroughTheStreamsAndDirect() throws Exception {
+        for (String path : List.of("stream", "direct")) {
+            DomainSpec spec = Guests.spec("moves-" + path, MEMORY_MIB, "4M");
+            QemuVirtualMachine src = (QemuVirtualMachine) source.boot(spec, runDir("src-" + path));
+            QemuVirtualMachine dst = (QemuVirtualMachine) destination.createIncoming(spec, runDir("dst-" + path));
+            assertTrue(Guests.eventually(() -> Guests.status(src, shared).passes() > 0));
+            if (path.equals("stream")) {
+                Guests.viaStreams(src, dst, new Guests.Control(), new Guests.Control());
+            } else {
+                Guests.direct(src, dst, new Guests.Control());
+            }
+            assertEquals(path, "postmigrate", src.status());
+            byte[] ram = Guests.pmemsave(src, shared, 0, (long) MEMORY_MIB << 20);
+            assertArrayEquals(path + ": the destination's RAM is the source's", ram,
+                    Guests.pmemsave(dst, shared, 0, (long) MEMORY_MIB << 20));
+            long writes = Guests.status(dst, shared).writes();
+            dst.resume();
+            assertTrue(path + ": the guest runs on", Guests.eventually(() -> Guests.status(dst, shared).writes() > writes));
+            assertEquals(path, processStatus(src.process().pid()).get("Uid"), processStatus(dst.process().pid()).get("Uid"));
+        }
+    }
+
+    /** Found at boot, not at the first migration, whose sockets QEMU could not reach. */
+    @Test
+    public void aRunDirectoryTheUserCannotReachIsRefusedBeforeQemuStarts() throws Exception {
+        Path closed = Files.createDirectory(tmp.getRoot().toPath().resolve("closed"),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        Path runDir = Files.createDirectories(closed.resolve("run").resolve("vm"));
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> source.boot(Guests.spec("unreachable", MEMORY_MIB, "0"), runDir));
+        assertEquals("cannot start domain 'unreachable': the QEMU user '" + USER + "' cannot reach the run directory "
+                + runDir + ": " + closed + " denies it search (chmod o+x " + closed
+                + ", or start ferryd with a --run-dir it can reach)", e.getMessage());
+        assertFalse("no QEMU was started", Files.exists(runDir.resolve("qemu.pid")));
+        assertTrue(source.vms().isEmpty());
+    }
+
+    private Path runDir(String name) throws IOException {
+        return Files.createDirectory(tmp.getRoot().toPath().resolve("run-" + name),
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    /** The fields of /proc/PID/status, each with its value. */
+    private static Map<String, String> processStatus(long pid) throws IOException {
+        Map<String, String> fields = new java.util.HashMap<>();
+        for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.US_ASCII)) {
+            int colon = line.indexOf(':');
+            fields.put(line.substring(0, colon), line.substring(colon + 1).strip());
+        }
+        return fields;
+    }
+}
