@@ -120,8 +120,13 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
             context.info("no " + value.type() + " clients to relocate");
             return;
         }
-        String host = value.listen();
-        if (WILDCARDS.contains(host.trim())) {
+        Optional<String> refusal = ReconnectTarget.refusal(value);
+        if (refusal.isPresent()) { // the peer's text would reach every client: see ReconnectTarget
+            context.warn(refusal.get());
+            return;
+        }
+        String host = value.listen().trim();
+        if (WILDCARDS.contains(host)) {
             Optional<SectionContext.Host> remote = context.remoteHost();
             if (remote.isEmpty()) {
                 context.warn("destination graphics listen on " + host + " and its hostname is unknown: clients are not relocated");
