@@ -30,8 +30,6 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
     private static final Set<String> TYPES = Set.of("sdl", "vnc", "rdp", "desktop", "spice", "egl-headless", "dbus");
     /** The types whose clients can be told to reconnect (QEMU's client_migrate_info). */
     private static final Set<String> RELOCATABLE = Set.of("vnc", "spice");
-    /** Listen addresses that name no host a client could reach: the peer's hostname is used instead. */
-    private static final Set<String> WILDCARDS = Set.of("", "0.0.0.0", "::", "[::]");
 
     /** The plug-in's configuration (etc/io.ferry.plugin.graphics.cfg). */
     public @interface Config {
@@ -126,7 +124,7 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
             return;
         }
         String host = value.listen().trim();
-        if (WILDCARDS.contains(host)) {
+        if (ReconnectTarget.isWildcard(host)) {
             Optional<SectionContext.Host> remote = context.remoteHost();
             if (remote.isEmpty()) {
                 context.warn("destination graphics listen on " + host + " and its hostname is unknown: clients are not relocated");

@@ -1,5 +1,7 @@
 package io.ferry.plugin.graphics;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -23,7 +25,7 @@ final class ReconnectTarget {
     /** Why {@code relocation} cannot be passed on to clients, or empty if it can. */
     static Optional<String> refusal(GraphicsRelocation relocation) {
         String listen = relocation.listen().trim();
-        if (!isHost(listen)) {
+        if (!isWildcard(listen) && !isHost(listen)) {
             return Optional.of("destination graphics listen on " + printable(relocation.listen())
                     + ", which is no host name or IP address: clients are not relocated");
         }
@@ -36,13 +38,30 @@ final class ReconnectTarget {
         return Optional.empty();
     }
 
+    /**
+     * Whether {@code listen} names no host a client could reach, in any spelling (libvirt's virSocketAddrIsWildcard):
+     * the peer's hostname stands for it.
+     */
+    static boolean isWildcard(String listen) {
+        String text = listen.trim();
+        if (text.isEmpty()) {
+            return true;
+        }
+        if (IPV4_SHAPE.matcher(text).matches()) {
+            return isIpv4(text) && text.chars().allMatch(c -> c == '0' || c == '.');
+        }
+        var ipv6 = IPV6.matcher(text);
+        return ipv6.matches() && text.startsWith("[") == text.endsWith("]")
+                && ipv6Literal(ipv6.group(1)).map(InetAddress::isAnyLocalAddress).orElse(false);
+    }
+
     private static boolean isHost(String text) {
         if (IPV4_SHAPE.matcher(text).matches()) {
             return isIpv4(text);
         }
         var ipv6 = IPV6.matcher(text);
         if (ipv6.matches()) {
-            return (text.startsWith("[") == text.endsWith("]")) && isIpv6(ipv6.group(1));
+            return text.startsWith("[") == text.endsWith("]") && ipv6Literal(ipv6.group(1)).isPresent();
         }
         return HOST_NAME.matcher(text).matches();
     }
@@ -60,11 +79,12 @@ final class ReconnectTarget {
         return true;
     }
 
-    private static boolean isIpv6(String text) {
+    /** The address {@code text} spells (an IPv4-mapped one as IPv4), or empty if it spells none. */
+    private static Optional<InetAddress> ipv6Literal(String text) {
         try {
-            return java.net.InetAddress.getByName(text) != null; // a literal: no lookup (see IPV6)
-        } catch (java.net.UnknownHostException e) {
-            return false;
+            return Optional.of(InetAddress.getByName(text)); // a literal: no lookup (see IPV6)
+        } catch (UnknownHostException e) {
+            return Optional.empty();
         }
     }
 

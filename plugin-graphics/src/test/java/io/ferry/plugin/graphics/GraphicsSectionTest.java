@@ -197,6 +197,22 @@ public class GraphicsSectionTest {
         }
     }
 
+    /**
+     * Every spelling of the wildcard address is one (libvirt's virSocketAddrIsWildcard): a client sent to "::0" or
+     * "0:0:0:0:0:0:0:0" would connect to its own host, whatever listens there.
+     */
+    @Test
+    public void everySpellingOfTheWildcardUsesThePeersHostname() {
+        for (String wildcard : List.of("0:0:0:0:0:0:0:0", "::0", "[::]", "[0::0]", "0000::", "::ffff:0.0.0.0", " :: ")) {
+            TestSectionContext context = new TestSectionContext();
+            FakeConsole vm = new FakeConsole(List.of());
+            context.offer(vm);
+            context.remoteHost(new SectionContext.Host("host-b.example", UUID.randomUUID()));
+            section.eat(context, new GraphicsRelocation("spice", 5901, wildcard, -1, null));
+            assertEquals(wildcard, List.of("spice host-b.example:5901 -1 null"), vm.relocations);
+        }
+    }
+
     @Test
     public void aFailingRelocationIsOnlyAWarning() {
         TestSectionContext context = new TestSectionContext();
