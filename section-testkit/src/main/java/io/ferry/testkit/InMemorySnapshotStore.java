@@ -16,8 +16,8 @@ import java.util.UUID;
 /**
  * A snapshot store kept in memory that reads snapshots as a daemon's store does (the core's reader, the daemon's
  * default limits): what a domain has and what each migration staged, for a test to set and look at. Staging checks
- * each snapshot reads back and names itself and its parent as the caller says, as the daemon's store does; nothing
- * is the domain's before {@link #commit}. Not thread-safe.
+ * each snapshot reads back, names itself and its parent as the caller says and holds no other domain's definition, as
+ * the daemon's store does; nothing is the domain's before {@link #commit}. Not thread-safe.
  */
 public class InMemorySnapshotStore implements SnapshotStore {
     private static final SnapshotReader READER = new SnapshotReader(HardenedXmlParser.DEFAULT_MAX_BYTES,
@@ -51,7 +51,7 @@ public class InMemorySnapshotStore implements SnapshotStore {
     @Override
     public void stage(String migrationId, UUID domain, List<Snapshot> list, String currentName) throws IOException {
         for (Snapshot snapshot : list) {
-            READER.requireAsClaimed(snapshot, "snapshot '" + snapshot.name() + "' of migration " + migrationId);
+            READER.requireAsClaimed(snapshot, domain, "snapshot '" + snapshot.name() + "' of migration " + migrationId);
         }
         staged.put(migrationId, new ArrayList<>(list));
         stagedCurrent.put(migrationId, currentName);

@@ -11,8 +11,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 import java.util.WeakHashMap;
 import java.util.stream.Stream;
@@ -35,11 +35,11 @@ import org.osgi.service.component.annotations.Reference;
 public class SnapshotFiles implements SnapshotStore {
     private final SnapshotReader reader;
     /**
-     * What {@link #read} returned, by value, while its caller holds it: {@link #stage} does not parse those again
-     * (a record is equal only to one with the same name, parent and XML, so a snapshot that names itself other than
-     * its XML does is still read and refused).
+     * What {@link #read} returned, by value, while its caller holds it, with the UUID text of the definition it holds:
+     * {@link #stage} does not parse those again (a record is equal only to one with the same name, parent and XML, so
+     * a snapshot that names itself other than its XML does is still read and refused).
      */
-    private final Set<Snapshot> readHere = Collections.synchronizedSet(Collections.newSetFromMap(new WeakHashMap<>()));
+    private final Map<Snapshot, Optional<String>> readHere = Collections.synchronizedMap(new WeakHashMap<>());
     private final SnapshotDomains domains;
     private final SnapshotStaging staging;
 
@@ -68,9 +68,9 @@ public class SnapshotFiles implements SnapshotStore {
     /** Not synchronized: migrations read their snapshots at once, each parse on its own. */
     @Override
     public Snapshot read(String xml) throws IOException {
-        Snapshot snapshot = reader.read(xml);
-        readHere.add(snapshot);
-        return snapshot;
+        SnapshotReader.Read read = reader.readIncoming(xml);
+        readHere.put(read.snapshot(), read.domainUuid());
+        return read.snapshot();
     }
 
     @Override

@@ -4,8 +4,9 @@ import org.xml.sax.Attributes;
 import org.xml.sax.helpers.DefaultHandler;
 
 /**
- * What the store reads of a {@code <domainsnapshot>}: its root element, the text of its first {@code <name>} and
- * of the first {@code <name>} in its first {@code <parent>} (each all the text inside, as DOM's text content),
+ * What the store reads of a {@code <domainsnapshot>}: its root element, the text of its first {@code <name>}, of
+ * the first {@code <name>} in its first {@code <parent>} and of the first {@code <uuid>} in its first {@code <domain>}
+ * (each all the text inside, as DOM's text content),
  * from SAX events: the store reads every snapshot a migration brings, and a tree of each cost it about half of
  * Prepare's time with 10,000 of them. One per document.
  */
@@ -16,6 +17,9 @@ final class SnapshotHead extends DefaultHandler {
     private StringBuilder parentName;
     private boolean parentSeen;
     private boolean inFirstParent;
+    private StringBuilder domainUuid;
+    private boolean domainSeen;
+    private boolean inFirstDomain;
     private StringBuilder reading; // the name being read, if any
     private int readingDepth;
 
@@ -39,6 +43,11 @@ final class SnapshotHead extends DefaultHandler {
         return parentName == null ? null : parentName.toString();
     }
 
+    /** The text of the first {@code <uuid>} of the root's first {@code <domain>}, or null if it has none. */
+    String domainUuid() {
+        return domainUuid == null ? null : domainUuid.toString();
+    }
+
     @Override
     public void startElement(String uri, String localName, String tag, Attributes attributes) {
         depth++;
@@ -53,6 +62,11 @@ final class SnapshotHead extends DefaultHandler {
             inFirstParent = true;
         } else if (depth == 3 && inFirstParent && tag.equals("name") && parentName == null) {
             parentName = startReading();
+        } else if (depth == 2 && tag.equals("domain") && !domainSeen) {
+            domainSeen = true;
+            inFirstDomain = true;
+        } else if (depth == 3 && inFirstDomain && tag.equals("uuid") && domainUuid == null) {
+            domainUuid = startReading();
         }
     }
 
@@ -75,6 +89,7 @@ final class SnapshotHead extends DefaultHandler {
             reading = null;
         } else if (depth == 2) {
             inFirstParent = false;
+            inFirstDomain = false;
         }
         depth--;
     }

@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -31,8 +32,8 @@ final class SnapshotStaging {
     private final SnapshotReader reader;
     private final SnapshotFiles.Sync sync;
     private final SnapshotDomains domains;
-    /** What {@link SnapshotFiles#read} returned, kept by {@link SnapshotFiles}. */
-    private final Set<Snapshot> readHere;
+    /** What {@link SnapshotFiles#read} returned, and the UUID text of its definition, kept by {@link SnapshotFiles}. */
+    private final Map<Snapshot, Optional<String>> readHere;
     /**
      * The latest migrations whose staging was discarded: a section call that outlived its time limit may stage after
      * its migration failed and was cleaned up, which would leave a pack no commit ever takes. Ids are never reused.
@@ -52,7 +53,8 @@ final class SnapshotStaging {
      */
     private final Map<UUID, String> committing = new HashMap<>();
 
-    SnapshotStaging(Path root, SnapshotReader reader, SnapshotFiles.Sync sync, SnapshotDomains domains, Set<Snapshot> readHere) {
+    SnapshotStaging(Path root, SnapshotReader reader, SnapshotFiles.Sync sync, SnapshotDomains domains,
+            Map<Snapshot, Optional<String>> readHere) {
         this.root = root;
         this.reader = reader;
         this.sync = sync;
@@ -79,8 +81,12 @@ final class SnapshotStaging {
             throw new IOException("migration " + migrationId + " has ended and its staging was discarded: its snapshots are not staged");
         }
         for (Snapshot snapshot : snapshots) {
-            if (!readHere.contains(snapshot)) { // what a peer sends must read back here, under this host's limits
-                reader.requireAsClaimed(snapshot, "snapshot '" + snapshot.name() + "' of migration " + migrationId);
+            String where = "snapshot '" + snapshot.name() + "' of migration " + migrationId;
+            Optional<String> definitionOf = readHere.get(snapshot);
+            if (definitionOf == null) { // what a peer sends must read back here, under this host's limits
+                reader.requireAsClaimed(snapshot, domain, where);
+            } else {
+                SnapshotReader.requireOfDomain(definitionOf, domain, where);
             }
         }
         requireNoneUnlikeHere(migrationId, domain, snapshots);
