@@ -1,6 +1,7 @@
 package io.ferry.core.section;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.protocol.Xml;
 import io.ferry.api.cookie.CookieSection;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -51,6 +52,9 @@ public final class SectionCalls {
             this.described = describe(cause);
         }
     }
+
+    /** The most of a section's message kept: enough for any reason, not a cookie quoted whole. */
+    static final int MAX_MESSAGE_CHARS = 1000;
 
     private final List<Step> steps = new ArrayList<>();
     /** The running step and when it started, read by the caller to tell which call overran its limit. */
@@ -227,15 +231,25 @@ public final class SectionCalls {
         } catch (Throwable unreadable) { // a section's exception whose getMessage fails
             return type + " (its message could not be read: " + unreadable.getClass().getSimpleName() + ")";
         }
-        return message == null || message.isBlank() ? type : type + ": " + message.replaceAll("\\s+", " ");
+        return message == null || message.isBlank() ? type : type + ": " + oneLine(message.replaceAll("\\s+", " "));
     }
 
     /** The message of a section's exception, or null if it has none or reading it failed. */
     private static String messageOf(Throwable cause) {
         try {
-            return cause.getMessage();
+            String message = cause.getMessage();
+            return message == null ? null : oneLine(message);
         } catch (Throwable unreadable) {
             return null;
         }
+    }
+
+    /**
+     * A section's message as the daemon logs and replies it: it may quote what a peer sent (a cookie's text), so a
+     * line break in it would forge log lines, and its length is the section's choice.
+     */
+    static String oneLine(String message) {
+        String shown = message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "…" : message;
+        return Xml.escapeControls(shown);
     }
 }
