@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Properties;
 import java.util.zip.CRC32;
@@ -19,16 +20,24 @@ import java.util.zip.CRC32;
  * <p>The file is a properties file whose first line is a checksum of the lease's keys (first, so that a write cut
  * short anywhere past it is caught). A lease is written over the previous one in place, never truncated, and padded
  * with a comment to at least the previous length: a write cut short reads as damaged (its holder unknown, so it is
- * refused), never as free. An empty file was never written, and is free. A file without a checksum was written by an
- * earlier version, and is read as it is.
+ * refused), never as free. An empty file was never written (or was removed and made anew), and is free. A file
+ * without a checksum was written by an earlier version, and is read as it is.
  */
 record LeaseFile(String resource, boolean held, String owner, String ownerUuid, String domain, long generation) {
     private static final String CHECKSUM = "checksum";
     private static final List<String> KEYS = List.of("resource", "held", "owner", "ownerUuid", "domain", "generation");
     private static final int MAX_BYTES = 64 * 1024;
+    /** Below it, a new file's first generation: leaves room for 9 * 10^17 changes within a generation's 18 digits. */
+    private static final long FIRST_GENERATION_BOUND = 100_000_000_000_000_000L;
+    private static final SecureRandom FIRST_GENERATIONS = new SecureRandom();
 
+    /**
+     * A lease file never written, or removed (how an operator gives back the leases of a host gone for good): its
+     * generations start anywhere, not at 0, so that a file made anew never reaches a generation that a state of
+     * the removed one names, and that stale state stays refused.
+     */
     static LeaseFile free(String resource) {
-        return new LeaseFile(resource, false, "", "", "", 0);
+        return new LeaseFile(resource, false, "", "", "", FIRST_GENERATIONS.nextLong(FIRST_GENERATION_BOUND));
     }
 
     /** @throws LockException the file is damaged: nobody knows who holds the lease */

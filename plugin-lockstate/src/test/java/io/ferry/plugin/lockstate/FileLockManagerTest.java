@@ -79,6 +79,23 @@ public class FileLockManagerTest {
         }
     }
 
+    /**
+     * The documented way to give back the leases of a host gone for good is to remove its lease files. A lease file
+     * made anew must not count its generations from where the removed one did: a domain booted and stopped on the
+     * disk since would bring the generation back to the one the old state names, and a host presenting that stale
+     * state (a paused source's resume) would take the lease as if nobody had used the disk in between.
+     */
+    @Test
+    public void aStateFromBeforeTheLeaseFileWasRemovedIsRefused() throws Exception {
+        String released = manager.acquire(hostA, null).release();
+        Files.delete(directory.resolve(FileLockManager.key("/images/disk0.img") + ".lease"));
+        manager.acquire(request("host-c", UUID.randomUUID()), null).release();
+
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(hostA, released));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("changed since it was released"));
+    }
+
     @Test
     public void aFailedAcquireLeavesNoLeaseBehind() throws Exception {
         LeaseRequest twoDisks = new LeaseRequest("vm", domain, List.of("/images/free.img", "/images/disk0.img"), "host-b",
