@@ -29,6 +29,7 @@ public final class Domain {
     private volatile String migration;
     private volatile String problem;
     private volatile ReleasedLeases releasedLeases;
+    private volatile String heldLeases;
 
     Domain(String name, UUID uuid) {
         this.name = name;
@@ -98,6 +99,18 @@ public final class Domain {
 
     void releasedLeases(ReleasedLeases kept) {
         this.releasedLeases = kept;
+    }
+
+    /**
+     * The state of the leases its VM holds, as its status file last recorded it: what a restarted daemon presents to
+     * take them again; null when it holds none or it is not known (a status file of an earlier version).
+     */
+    String heldLeases() {
+        return heldLeases;
+    }
+
+    void heldLeases(String state) {
+        this.heldLeases = state;
     }
 
     void job(String description) {

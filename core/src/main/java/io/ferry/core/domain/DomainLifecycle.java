@@ -97,9 +97,13 @@ final class DomainLifecycle {
 
     void setState(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
         ReleasedLeases released = state == DomainState.RUNNING ? null : domain.releasedLeases();
-        store.writeStatus(domain.name(), statusXml.write(domain.live(), state, reason, released));
+        // leases not taken again yet since a restart (the lock manager comes later) keep the state recorded before
+        String taken = leases.state(domain.name());
+        String held = released != null ? null : taken != null ? taken : domain.heldLeases();
+        store.writeStatus(domain.name(), statusXml.write(domain.live(), state, reason, released, held));
         domain.state(state, reason);
         domain.releasedLeases(released);
+        domain.heldLeases(held);
     }
 
     String deactivate(Domain domain, DomainState.Reason reason) throws IOException {
@@ -112,6 +116,7 @@ final class DomainLifecycle {
         store.deleteRunDir(domain.uuid());
         domain.live(null, null);
         domain.releasedLeases(null);
+        domain.heldLeases(null);
         domain.state(DomainState.SHUTOFF, reason);
         entries.forgetIfGone(domain);
         return released;

@@ -68,6 +68,7 @@ final class Reattachment {
                     domain.live(parsed.spec(), null);
                     domain.state(parsed.state(), parsed.reason());
                     domain.releasedLeases(parsed.releasedLeases());
+                    domain.heldLeases(parsed.heldLeases());
                 }
             } catch (IOException | CookieException e) {
                 unreadable(domains, file, text, e.getMessage());
@@ -174,8 +175,9 @@ final class Reattachment {
     }
 
     /**
-     * A re-attached VM takes its leases again; if another host holds them now, it must not run here, nor ever on
-     * their word that they are free again. A paused VM that gave them back takes none: its resume presents the
+     * A re-attached VM takes its leases again, with the state its status file recorded them held with: if another
+     * host holds them now, or held them since (an operator gave them back while this daemon was down, and another
+     * host ran the domain), it must not run here, nor ever on their word that they are free again. A paused VM that gave them back takes none: its resume presents the
      * state they were released with. One that ended or was destroyed before the lock manager came gives back what
      * this host held for it from before the restart (nothing could start a domain here meanwhile: a start needs
      * the lock manager).
@@ -197,7 +199,7 @@ final class Reattachment {
             return;
         }
         try {
-            manager.leases().acquire(domain.live(), null);
+            manager.leases().acquire(domain.live(), domain.heldLeases());
         } catch (DomainException e) {
             LOG.error("domain {} cannot retake its leases ({}): pausing it", domain.name(), e.getMessage());
             domain.vm().pause();

@@ -11,7 +11,8 @@ import org.w3c.dom.Element;
 
 /**
  * The live status file of an active domain: {@code <domstatus state reason><domain …/></domstatus>}, with
- * {@code <released-leases state|lost/>} before the domain while its paused VM stays here without its leases.
+ * {@code <released-leases state|lost/>} before the domain while its paused VM stays here without its leases, and
+ * {@code <held-leases state/>} while it holds them: the state a restarted daemon presents to take them again.
  */
 final class StatusXml {
     private final HardenedXmlParser parser;
@@ -19,22 +20,34 @@ final class StatusXml {
 
     /** The wrapper's tags: at most about 70 bytes. */
     private static final int WRAPPER_BYTES = 256;
-    /** A released lease state: as large as the migration journal, which keeps one too, can read back. */
+    /** A released (or held) lease state: as large as the migration journal, which keeps one too, can read back. */
     private static final int RELEASED_LEASES_BYTES = 64 * 1024;
 
     /** @param parser the limits of a definition; the wrapper gets the room it needs above them */
     StatusXml(HardenedXmlParser parser, DomainXml domainXml) {
-        this.parser = new HardenedXmlParser(parser.maxBytes() + WRAPPER_BYTES + RELEASED_LEASES_BYTES, parser.maxDepth() + 1);
+        this.parser = new HardenedXmlParser(parser.maxBytes() + WRAPPER_BYTES + 2 * RELEASED_LEASES_BYTES, parser.maxDepth() + 1);
         this.domainXml = domainXml;
     }
 
-    /** @param releasedLeases null while the VM holds its leases */
-    record Status(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases releasedLeases) {
+    /**
+     * @param releasedLeases null while the VM holds its leases
+     * @param heldLeases the state of the leases the VM holds; null when it holds none, or the file is older
+     */
+    record Status(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases releasedLeases,
+            String heldLeases) {
+        Status(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases releasedLeases) {
+            this(spec, state, reason, releasedLeases, null);
+        }
     }
 
     String write(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases released) {
-        String leases = released == null ? "" : Xml.create("released-leases").attr("state", released.state())
-                .attr("lost", released.lost()).write();
+        return write(spec, state, reason, released, null);
+    }
+
+    String write(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases released, String held) {
+        String leases = released != null ? Xml.create("released-leases").attr("state", released.state())
+                .attr("lost", released.lost()).write()
+                : held != null ? Xml.create("held-leases").attr("state", held).write() : "";
         return "<domstatus state='" + state.name().toLowerCase() + "' reason='" + reason.display() + "'>\n"
                 + leases + spec.xml() + "</domstatus>\n"; // not indented: that would change the text of multi-line elements
     }
@@ -47,10 +60,12 @@ final class StatusXml {
         }
         Element leases = DomainXml.child(root, "released-leases");
         ReleasedLeases released = leases == null ? null : new ReleasedLeases(attribute(leases, "state"), attribute(leases, "lost"));
+        Element held = released != null ? null : DomainXml.child(root, "held-leases");
         try {
             return new Status(domainXml.parse(XmlWriter.write(domain)),
                     DomainState.valueOf(root.getAttribute("state").toUpperCase()),
-                    DomainState.Reason.valueOf(root.getAttribute("reason").toUpperCase()), released);
+                    DomainState.Reason.valueOf(root.getAttribute("reason").toUpperCase()), released,
+                    held == null ? null : attribute(held, "state"));
         } catch (IllegalArgumentException e) {
             throw new CookieException("unknown state in domain status: " + root.getAttribute("state") + "/" + root.getAttribute("reason"));
         }

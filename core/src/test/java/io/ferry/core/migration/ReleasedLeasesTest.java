@@ -170,6 +170,24 @@ public class ReleasedLeasesTest {
         assertEquals("source", d.leases.holder(DISK));
     }
 
+    /**
+     * As above, but the other host gave the leases back before the source's daemon restarted: free again, they say
+     * nothing of the disks, which it may have written. The re-attached VM presents the state its leases were held
+     * with, which the lock manager refuses, and it is paused: never does it run on over disks another host wrote.
+     */
+    @Test
+    public void aVmWhoseLeasesAnotherHostHeldAndGaveBackWhileItsDaemonWasDownIsPausedAtReattach() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.forgetHolder(DISK);
+        d.leases.takenBy("intruder", DISK).release();
+
+        d.source.restart();
+
+        d.source.assertPaused(VM);
+        assertResumeRefused(d, "another host held the disk leases of vm1 when this daemon re-attached its VM, which it paused");
+    }
+
     /** Perform, the source daemon killed as its switch-over gives the leases back; restarted, it settles. */
     private static TwoDaemons.ByHand killedGivingTheLeasesBackThenRestarted(TwoDaemons d) throws Exception {
         TwoDaemons.ByHand run = d.byHand(VM).prepare();
