@@ -119,8 +119,13 @@ public final class Leases {
      * release returned, or null when leases are off or another host holds them.
      */
     public String releaseAfterRestart(DomainSpec spec) {
+        return releaseAfterRestart(spec, null);
+    }
+
+    /** @param heldState the state they were recorded held with: given back only if nobody held them since; null: any */
+    String releaseAfterRestart(DomainSpec spec, String heldState) {
         try {
-            acquire(spec, null);
+            acquire(spec, heldState);
             return release(spec.name());
         } catch (DomainException e) {
             LOG.info("domain {}: no lease of this host's to give back ({})", spec.name(), e.getMessage());

@@ -29,10 +29,17 @@ final class Reattachment {
     private final DomainXml xml;
     private final StatusXml statusXml;
     private final VmExits exits;
-    /** The re-attached domains waiting for the lock manager to take their leases, with the definition they ran. */
-    private final Map<Domain, DomainSpec> leasesPending = new ConcurrentHashMap<>();
-    /** The definitions of VMs found gone whose leases wait for the lock manager to be given back. */
-    private final Set<DomainSpec> releasesPending = ConcurrentHashMap.newKeySet();
+    /** The re-attached domains waiting for the lock manager to take their leases, with what they ran and held. */
+    private final Map<Domain, HeldLeases> leasesPending = new ConcurrentHashMap<>();
+    /** The VMs found gone whose leases wait for the lock manager to be given back. */
+    private final Set<HeldLeases> releasesPending = ConcurrentHashMap.newKeySet();
+
+    /**
+     * The leases a VM held before the restart: its definition, and the state its status file recorded them held with
+     * (null if it recorded none).
+     */
+    private record HeldLeases(DomainSpec spec, String state) {
+    }
 
     Reattachment(DomainManager manager, DomainXml xml, StatusXml statusXml, VmExits exits) {
         this.manager = manager;
@@ -113,8 +120,9 @@ final class Reattachment {
                         }
                     } else {
                         LOG.warn("domain {} was {} but its VM is gone: shut off", domain.name(), domain.state().display());
-                        if (domain.reason() != DomainState.Reason.MIGRATION) { // a migration's recovery settles its leases
-                            giveBackLeases(domain.live());
+                        // a migration's recovery settles its leases; a VM that gave them back, or lost them, holds none
+                        if (domain.reason() != DomainState.Reason.MIGRATION && domain.releasedLeases() == null) {
+                            giveBackLeases(new HeldLeases(domain.live(), domain.heldLeases()));
                         }
                         manager.deactivate(domain, DomainState.Reason.UNKNOWN);
                     }
@@ -148,15 +156,17 @@ final class Reattachment {
 
     /**
      * A VM gone with its host (a reboot) leaves its leases held by this host in the lease store, which this daemon,
-     * restarted, does not know it holds: given back, or no host could start the domain again.
+     * restarted, does not know it holds: given back, or no host could start the domain again. Only while they are
+     * still as it recorded them held: free leases another host held since (an operator gave them back) may carry a
+     * migration's switch-over state, which taking and releasing them again would make stale.
      */
-    private void giveBackLeases(DomainSpec spec) {
+    private void giveBackLeases(HeldLeases held) {
         if (!manager.leases().ready()) {
-            releasesPending.add(spec);
+            releasesPending.add(held);
             return;
         }
-        releasesPending.remove(spec);
-        manager.leases().releaseAfterRestart(spec);
+        releasesPending.remove(held);
+        manager.leases().releaseAfterRestart(held.spec(), held.state());
     }
 
     /** The lock manager arrived: the VMs waiting for it take their leases, those found gone give theirs back. */
@@ -177,10 +187,10 @@ final class Reattachment {
     /**
      * A re-attached VM takes its leases again, with the state its status file recorded them held with: if another
      * host holds them now, or held them since (an operator gave them back while this daemon was down, and another
-     * host ran the domain), it must not run here, nor ever on their word that they are free again. A paused VM that gave them back takes none: its resume presents the
-     * state they were released with. One that ended or was destroyed before the lock manager came gives back what
-     * this host held for it from before the restart (nothing could start a domain here meanwhile: a start needs
-     * the lock manager).
+     * host ran the domain), it must not run here, nor ever on their word that they are free again. A paused VM that
+     * gave them back takes none: its resume presents the state they were released with. One that ended or was
+     * destroyed before the lock manager came gives back what this host held for it from before the restart (nothing
+     * could start a domain here meanwhile: a start needs the lock manager).
      */
     private void retakeLeases(Domain domain) throws IOException {
         if (domain.releasedLeases() != null) {
@@ -188,10 +198,10 @@ final class Reattachment {
             return;
         }
         if (!manager.leases().ready()) {
-            leasesPending.put(domain, domain.live());
+            leasesPending.put(domain, new HeldLeases(domain.live(), domain.heldLeases()));
             return;
         }
-        DomainSpec ran = leasesPending.remove(domain);
+        HeldLeases ran = leasesPending.remove(domain);
         if (!domain.isActive()) {
             if (ran != null) {
                 giveBackLeases(ran);

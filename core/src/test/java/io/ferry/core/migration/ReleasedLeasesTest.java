@@ -7,8 +7,11 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.lock.Lease;
+import io.ferry.api.lock.LeaseRequest;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import java.util.List;
+import java.util.UUID;
 import org.junit.Test;
 
 /**
@@ -152,13 +155,7 @@ public class ReleasedLeasesTest {
     @Test
     public void aVmWhoseLeasesAnotherHostHeldWhenItsDaemonRestartedNeverTakesThemFree() throws Exception {
         TwoDaemons d = new TwoDaemons();
-        d.source.boot(VM);
-        d.leases.forgetHolder(DISK);
-        Lease other = d.leases.takenBy("intruder", DISK);
-
-        d.source.restart();
-        d.source.assertPaused(VM);
-        other.release();
+        pausedAtRestartWhileAnotherHostHoldsTheLeases(d).release();
 
         String says = "another host held the disk leases of vm1 when this daemon re-attached its VM, which it paused";
         assertResumeRefused(d, says);
@@ -186,6 +183,58 @@ public class ReleasedLeasesTest {
 
         d.source.assertPaused(VM);
         assertResumeRefused(d, "another host held the disk leases of vm1 when this daemon re-attached its VM, which it paused");
+    }
+
+    /**
+     * The source's host went down with its VM; an operator gave its leases back and the domain ran on elsewhere, whose
+     * migration's switch-over has just given them back. Restarted, the source's daemon finds its VM gone: it may give
+     * back only what its host still holds. Taking the free lease to release it again would make the state that
+     * migration's destination (or its rollback) presents stale, and leave the guest paused there for good.
+     */
+    @Test
+    public void aRestartedDaemonWhoseVmIsGoneLeavesAFreeLeaseOfAnotherHostsSwitchOverAsItIs() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.vm(VM).destroy(); // the host went down with it
+        d.leases.forgetHolder(DISK);
+        String switchedOver = d.leases.takenBy("elsewhere", DISK).release();
+
+        d.source.restart();
+
+        assertNull(d.source.domain(VM).map(Domain::vm).orElse(null));
+        assertSwitchOverStateStillGood(d, switchedOver);
+    }
+
+    /** As above, for a VM paused at an earlier re-attach because another host held its leases: it holds none to give back. */
+    @Test
+    public void aRestartedDaemonWhoseVmThatLostItsLeasesIsGoneLeavesAFreeLeaseOfAnotherHostsSwitchOverAsItIs() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        Lease elsewhere = pausedAtRestartWhileAnotherHostHoldsTheLeases(d);
+        d.source.vm(VM).destroy(); // then the host went down with it
+        String switchedOver = elsewhere.release();
+
+        d.source.restart();
+
+        assertSwitchOverStateStillGood(d, switchedOver);
+    }
+
+    /**
+     * An operator who took the source's host for gone gave its leases back and another host took them; the source's
+     * daemon, restarted, paused its VM. Returns the other host's leases.
+     */
+    private static Lease pausedAtRestartWhileAnotherHostHoldsTheLeases(TwoDaemons d) throws Exception {
+        d.source.boot(VM);
+        d.leases.forgetHolder(DISK);
+        Lease other = d.leases.takenBy("intruder", DISK);
+        d.source.restart();
+        d.source.assertPaused(VM);
+        return other;
+    }
+
+    /** The destination of the other host's migration takes the leases with the state its switch-over released. */
+    private static void assertSwitchOverStateStillGood(TwoDaemons d, String switchedOver) throws Exception {
+        d.leases.acquire(new LeaseRequest(VM, TestHost.uuid(VM), List.of(DISK), "elsewhere-destination", UUID.randomUUID()),
+                switchedOver);
     }
 
     /** Perform, the source daemon killed as its switch-over gives the leases back; restarted, it settles. */
