@@ -1,5 +1,6 @@
 package io.ferry.core.domain;
 
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.lock.LockException;
 import java.io.IOException;
 import java.util.Objects;
@@ -73,6 +74,25 @@ public final class PausedLeases {
             throw new DomainException("the disk leases of " + domain.name() + ", given back while it stayed paused here, cannot"
                     + " be taken back as they were released (" + e.getMessage() + "): its disks may have been written by"
                     + " another host since", e);
+        }
+    }
+
+    /**
+     * Takes again the leases a paused VM held before the daemon restarted (an arrival committed, not yet resumed),
+     * with the state they were recorded held with. Refused because another host held them since, they are marked
+     * lost, in the status file too: the VM never runs here, not even once they are free. Caller holds the job.
+     */
+    public void retake(Domain domain, DomainSpec spec, String heldState) throws DomainException {
+        try {
+            leases.acquire(spec, heldState);
+        } catch (DomainException e) {
+            lost(domain, e);
+            try {
+                manager.setState(domain, domain.state(), domain.reason());
+            } catch (IOException written) {
+                e.addSuppressed(written);
+            }
+            throw e;
         }
     }
 

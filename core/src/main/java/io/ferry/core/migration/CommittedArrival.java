@@ -41,7 +41,8 @@ final class CommittedArrival {
                 if (vm == null) {
                     throw new MigrationException("its VM is gone");
                 }
-                m.domains.leases().acquire(in.spec, null); // held since before the commit; taken again after a restart
+                // held since before the commit; after a restart, taken again with the state the commit recorded
+                m.domains.pausedLeases().retake(in.domain, in.spec, in.entry().leaseState());
                 vm.resume();
                 m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
             } catch (Exception e) {

@@ -66,7 +66,8 @@ final class DestinationFinish {
                 MigrationStats stats;
                 try {
                     stats = beforeCommit(in, request.cookie());
-                    in.moveTo(Step.COMMITTED, m.journal); // the commit point: from here on the domain belongs to this host
+                    // the commit point: from here on the domain belongs to this host
+                    in.commit(m.journal, m.domains.leases().state(in.spec.name()));
                 } catch (Exception e) {
                     incoming.abort(in, e.getMessage());
                     throw e;

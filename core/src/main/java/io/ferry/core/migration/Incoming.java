@@ -78,6 +78,17 @@ final class Incoming {
         entry = moved;
     }
 
+    /**
+     * Records the commit point, with the state of the leases Finish took (null: none): what a restarted daemon takes
+     * them again with, refused if another host held them meanwhile.
+     */
+    synchronized void commit(Journal journal, String heldLeases) throws IOException {
+        Outgoing.requireMove(entry.step(), Step.COMMITTED, id);
+        Journal.Entry committed = entry.withLeaseState(heldLeases).at(Step.COMMITTED);
+        journal.record(committed);
+        entry = committed;
+    }
+
     /** Moves on without a journal record: for a step that recovery settles as the one before it (FINISHING). */
     synchronized void moveInMemory(Step next) {
         Outgoing.requireMove(entry.step(), next, id);

@@ -19,7 +19,8 @@ public interface Journal {
      * @param key the migration's secret, which every call of the migration must present
      * @param leaseState source: the lease state its switch-over released (what a rollback takes the leases back
      *        with); destination, ABORTED: the state its release of the leases Finish took returned (what the source
-     *        takes them back with instead); null when none
+     *        takes them back with instead); destination, COMMITTED and after: the state Finish took them with (what
+     *        a restarted daemon takes them again with); null when none
      * @param wasRunning source: the domain ran when the migration began, so a rollback resumes it
      */
     record Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,

@@ -237,6 +237,32 @@ public class ReleasedLeasesTest {
                 switchedOver);
     }
 
+    /**
+     * The destination killed right after its commit record, before it resumed the guest; while its daemon is down an
+     * operator gives its leases back, and another host runs the domain and stops it. Restarted, the destination takes
+     * the leases with the state its Finish took them with, which the lock manager refuses: the guest stays paused,
+     * never resumed over disks another host wrote.
+     */
+    @Test
+    public void aDestinationKilledAfterTheCommitDoesNotResumeOverDisksAnotherHostUsedMeanwhile() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        d.leases.forgetHolder(DISK);
+        d.leases.takenBy("elsewhere", DISK).release();
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        d.destination.assertPaused(VM);
+        Exception refused = assertThrows(Exception.class, () -> d.destination.engine().resume(VM, false));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("its disks may have been written by another host since"));
+        d.destination.assertPaused(VM);
+        assertNull("no lease taken", d.leases.holder(DISK));
+    }
+
     /** Perform, the source daemon killed as its switch-over gives the leases back; restarted, it settles. */
     private static TwoDaemons.ByHand killedGivingTheLeasesBackThenRestarted(TwoDaemons d) throws Exception {
         TwoDaemons.ByHand run = d.byHand(VM).prepare();
