@@ -174,7 +174,7 @@ public class CookieToolsIT {
 
                 // peer-to-peer: the source daemon hands its transcript over when the migration completes
                 String back = b.ferryOk("migrate", "--live", "--p2p", "--show-cookies", vm.name(), a.url()).out();
-                assertTrue(back, back.contains("== Begin on ") && back.contains("== Finish on " + a.url() + ", cookie out:\n<qemu-migration>"));
+                assertTrue(back, back.contains("== Begin on ") && back.contains("== Finish on " + a.url() + ", cookie out:\n<qemu-migration migration="));
                 assertTrue(back, cookieOf(back, "Perform").contains("<portdata>changed-since</portdata>"));
                 Installation.Result failed = a.ferry("migrate", "--live", "--p2p", "--show-cookies", "no-such-vm", b.url());
                 assertEquals(1, failed.exit());

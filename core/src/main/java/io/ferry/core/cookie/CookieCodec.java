@@ -6,6 +6,7 @@ import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.Phase;
 import io.ferry.core.section.SectionCalls;
 import io.ferry.core.section.SectionFailure;
 import io.ferry.core.section.SectionHandle;
@@ -28,6 +29,9 @@ import org.w3c.dom.Node;
 public final class CookieCodec {
     public static final String ROOT = "qemu-migration";
     private static final String WHAT = "migration cookie";
+    /** The root's attributes that say which migration and phase the cookie was baked for ({@link CookieHeader.Origin}). */
+    private static final String MIGRATION = "migration";
+    private static final String PHASE = "phase";
     private static final Pattern LIBVIRT_UUID = Pattern.compile("(?:[- ]*\\p{XDigit}{2}){16}");
     private static final Pattern UUID_SEPARATORS = Pattern.compile("[- ]");
     private final HardenedXmlParser parser;
@@ -42,7 +46,7 @@ public final class CookieCodec {
             throw new CookieException("migration cookie has root element <" + root.getTagName() + ">, expected <" + ROOT + ">");
         }
         Map<String, List<Element>> children = childrenByName(root);
-        CookieHeader header = readHeader(children, rules);
+        CookieHeader header = readHeader(children, rules, origin(root));
         List<String> features = checkFeatures(children.getOrDefault("feature", List.of()), rules, sections);
         List<SectionHandle> read = new ArrayList<>();
         SectionCalls calls = new SectionCalls();
@@ -112,6 +116,10 @@ public final class CookieCodec {
         Document document = Documents.create();
         Element root = document.createElement(ROOT);
         document.appendChild(root);
+        if (header.origin() != null) {
+            root.setAttribute(MIGRATION, header.origin().migration());
+            root.setAttribute(PHASE, header.origin().phase().cliName());
+        }
         appendText(root, "name", header.name());
         appendText(root, "uuid", header.uuid());
         appendText(root, "hostname", header.hostname());
@@ -170,7 +178,26 @@ public final class CookieCodec {
         return (Element) own.appendChild(own.adoptNode(element));
     }
 
-    private static CookieHeader readHeader(Map<String, List<Element>> children, EatRules rules) throws CookieException {
+    /** The migration and phase the root names, or null when it names none (libvirt's cookies). */
+    private static CookieHeader.Origin origin(Element root) throws CookieException {
+        if (!root.hasAttribute(MIGRATION) && !root.hasAttribute(PHASE)) {
+            return null;
+        }
+        String migration = root.getAttribute(MIGRATION);
+        String phase = root.getAttribute(PHASE);
+        try {
+            if (migration.isEmpty()) {
+                throw new IllegalArgumentException("no migration");
+            }
+            return new CookieHeader.Origin(migration, Phase.parse(phase));
+        } catch (IllegalArgumentException e) {
+            throw new CookieException("malformed origin of the migration cookie: migration '" + migration + "', phase '"
+                    + phase + "'");
+        }
+    }
+
+    private static CookieHeader readHeader(Map<String, List<Element>> children, EatRules rules, CookieHeader.Origin origin)
+            throws CookieException {
         String name = text(children, "name");
         if (rules.expectedName() != null && !rules.expectedName().equals(name)) {
             throw new CookieException("Incoming cookie data had unexpected name " + name + " vs " + rules.expectedName());
@@ -188,7 +215,7 @@ public final class CookieCodec {
         if (hostUuid.equals(rules.localHostUuid())) {
             throw new CookieException("Attempt to migrate guest to the same host " + hostUuidText);
         }
-        return new CookieHeader(name, uuid, hostname, hostUuid);
+        return new CookieHeader(name, uuid, hostname, hostUuid, origin);
     }
 
     /** A UUID as libvirt reads one (virUUIDParse), or null when {@code text} is none. */

@@ -111,7 +111,7 @@ final class DestinationSide {
                             : m.bakery.codec().features(request.cookie().getBytes(StandardCharsets.UTF_8));
                     local = Negotiation.requireMandatory(announced, m.sections, request.sections(), m.timing.sectionWaitMillis());
                     pinned = Negotiation.common(local, request.sections());
-                    begin = m.parse(Phase.PREPARE, request.cookie(), spec, pinned);
+                    begin = m.parse(Phase.PREPARE, request.cookie(), spec, pinned, id, false);
                 }
                 m.hooks.begin(spec.name(), "destination", spec.xml());
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Step.PREPARED, spec.name(), spec.uuid(),
@@ -122,6 +122,7 @@ final class DestinationSide {
                 in = new Incoming(entry, domain, spec, pinned, DataChannel.newToken(), job, m.newWatch());
                 if (begin != null) {
                     in.mandatory.addAll(begin.features());
+                    in.sourceNamesOrigins = begin.header().origin() != null;
                 }
                 incoming.add(in);
                 String dataUri = offline ? null : startIncoming(in, request.flags().tunnelled());

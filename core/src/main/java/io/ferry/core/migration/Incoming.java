@@ -40,6 +40,11 @@ final class Incoming {
     volatile String leaseState;
     /** The features this migration carried as mandatory: what the domain's next migration from here must carry. */
     final Set<String> mandatory = ConcurrentHashMap.newKeySet();
+    /**
+     * Whether the source named each cookie's migration and phase (its Begin cookie did): then Finish takes only a cookie
+     * that says it is this migration's Perform cookie.
+     */
+    volatile boolean sourceNamesOrigins;
     /** Why this side failed on its own, for the driver (a full disk, say); null while it has not. */
     volatile String failure;
     /** Taken in hand again after a restart: whether its Finish took the leases before the daemon died is not known. */

@@ -91,17 +91,41 @@ final class Migrations {
     /** Bakes this phase's cookie from the given sections. */
     CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections) throws CookieException {
         DomainSpec spec = local.spec();
-        CookieHeader header = new CookieHeader(spec.name(), spec.uuid().toString(), settings.hostname(), settings.hostUuid());
+        CookieHeader header = new CookieHeader(spec.name(), spec.uuid().toString(), settings.hostname(), settings.hostUuid(),
+                new CookieHeader.Origin(local.migrationId(), phase));
         return bakery.bake(header, sections, context(phase, local));
     }
 
-    /** Parses a whole incoming cookie by this phase's rules; nothing acts on it yet. */
-    ParsedCookie parse(Phase phase, String cookie, DomainSpec spec, SectionSet sections) throws CookieException {
+    /**
+     * Parses a whole incoming cookie by this phase's rules; nothing acts on it yet. A cookie that names its origin must
+     * be the one the phase before baked for this migration: its name and UUID are those of every migration of the
+     * guest, and an earlier migration's Perform cookie (or this one's Begin cookie) would commit a Finish whose source
+     * never gave the guest up.
+     *
+     * @param originRequired whether a cookie that names no origin is refused: its peer names it in every cookie
+     */
+    ParsedCookie parse(Phase phase, String cookie, DomainSpec spec, SectionSet sections, String migrationId,
+            boolean originRequired) throws CookieException {
         if (cookie == null) {
             throw new CookieException("the peer sent no migration cookie");
         }
-        return bakery.codec().parse(cookie.getBytes(StandardCharsets.UTF_8),
+        ParsedCookie parsed = bakery.codec().parse(cookie.getBytes(StandardCharsets.UTF_8),
                 new EatRules(phase, settings.hostUuid(), spec.name(), spec.uuid().toString()), sections);
+        Phase expected = Phase.values()[phase.ordinal() - 1];
+        CookieHeader.Origin origin = parsed.header().origin();
+        if (origin == null) {
+            if (originRequired) {
+                throw new CookieException("the migration cookie does not say which migration it was baked for, where every"
+                        + " other cookie of migration " + migrationId + " from its peer did: not taken as its "
+                        + CookieHeader.display(expected) + " cookie");
+            }
+        } else if (!origin.migration().equals(migrationId)) {
+            throw new CookieException("the migration cookie is " + origin.describe() + ", not of migration " + migrationId);
+        } else if (origin.phase() != expected) {
+            throw new CookieException("the migration cookie is " + origin.describe() + ", not its "
+                    + CookieHeader.display(expected) + " cookie");
+        }
+        return parsed;
     }
 
     void eat(Phase phase, Local local, ParsedCookie cookie) throws CookieException {

@@ -79,7 +79,7 @@ final class SourceSide {
             o.pinned = Negotiation.common(o.pinned, request.peerSections());
             requireMandatoryKept(o);
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
-                    Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()));
+                    Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()), o.id, false);
             m.eat(Phase.PERFORM, outgoing.local(o), prepared);
         }
         if (!o.flags.offline()) {
@@ -131,7 +131,7 @@ final class SourceSide {
         if (finishCookie != null) {
             try {
                 SectionSet sections = Negotiation.current(o.pinned, m.sections.get());
-                m.eat(Phase.CONFIRM, outgoing.local(o), m.parse(Phase.CONFIRM, finishCookie, o.destination, sections));
+                m.eat(Phase.CONFIRM, outgoing.local(o), m.parse(Phase.CONFIRM, finishCookie, o.destination, sections, o.id, false));
             } catch (Exception e) {
                 // the destination committed: the domain runs there, so the source goes whatever the cookie says
                 LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
