@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves each request by the routing table: who calls ({@link Callers}), which route, whether that caller may call
- * it, the body within its limit, whether its client is still there (a state-changing call is not run for a client
+ * it, how many calls a peer has under way ({@link PeerCalls}), the body within its limit, whether its client is still there (a state-changing call is not run for a client
  * that gave up), then the handler, kept alive while it runs, and the audit line.
  */
 final class ChannelHandler extends Handler.Abstract {
@@ -37,6 +37,7 @@ final class ChannelHandler extends Handler.Abstract {
     private final Callers callers;
     /** Whether a migration's key admits a peer: it is its key, or this daemon has no such migration. */
     private final BiPredicate<String, String> admits;
+    private final PeerCalls peerCalls = new PeerCalls();
 
     ChannelHandler(RouteTable routes, Callers callers, BiPredicate<String, String> admits) {
         this.routes = routes;
@@ -49,6 +50,7 @@ final class ChannelHandler extends Handler.Abstract {
         KeptAliveReply reply = new KeptAliveReply(response, callback);
         Caller caller = callers.of(request);
         Call call = null;
+        boolean counted = false;
         try {
             RouteTable.Match match;
             Map<String, String> query;
@@ -74,6 +76,13 @@ final class ChannelHandler extends Handler.Abstract {
             if (route.access() == Route.Access.OPERATOR && caller.role() != Caller.Role.OPERATOR) {
                 throw new BadRequest(403, "certificate subject '" + caller.who() + "' is a peer of this daemon: it may take part in "
                         + "migrations, not " + route.operation().display());
+            }
+            if (caller.role() == Caller.Role.PEER) { // before its body: a peer's trickling body holds a worker too
+                String busy = peerCalls.enter(caller.who());
+                if (busy != null) {
+                    throw new BadRequest(503, busy);
+                }
+                counted = true;
             }
             if (route.bodyLimit() > 0) {
                 call.body(body(request, route.bodyLimit(), route.bodyName()));
@@ -113,6 +122,10 @@ final class ChannelHandler extends Handler.Abstract {
             fail(reply, call, 500, "internal error: " + e, "failed: ");
         } catch (Exception e) {
             fail(reply, call, 400, message(e), "failed: ");
+        } finally {
+            if (counted) {
+                peerCalls.leave(caller.who());
+            }
         }
         return true;
     }
