@@ -42,8 +42,8 @@ final class MigrationResource {
             call.target("domain " + begin.domain());
             return service.begin(begin).toXml();
         }));
-        routes.add(message(Operation.PREPARE, Route.Access.PARTY, call -> service.prepare(Messages.Prepare.fromXml(xml(call))).toXml())
-                .party(inBody));
+        routes.add(message(Operation.PREPARE, Route.Access.PARTY, call -> service.prepare(Messages.Prepare.fromXml(xml(call)),
+                peer(call)).toXml()).party(inBody));
         routes.add(message(Operation.PERFORM, Route.Access.OPERATOR, call -> service.perform(Messages.Perform.fromXml(xml(call))).toXml()));
         routes.add(message(Operation.FINISH, Route.Access.PARTY, call -> service.finish(Messages.Finish.fromXml(xml(call))).toXml())
                 .party(inBody));
@@ -61,7 +61,7 @@ final class MigrationResource {
         }).party(inBody));
         routes.add(message(Operation.KEEPALIVE, Route.Access.PARTY, call -> {
             MigrationKey alive = MigrationKey.fromXml(xml(call));
-            service.keepalive(alive.id(), alive.key(), call.caller().role() == Caller.Role.OPERATOR);
+            service.keepalive(alive.id(), alive.key(), peer(call));
             return "<alive/>\n";
         }).party(inBody));
         routes.add(Route.of(Operation.FATE, Route.Access.PARTY, refusing(call -> service.fate(call.parameter(0)).toXml())).party(inHeader));
@@ -126,6 +126,11 @@ final class MigrationResource {
             }
         });
         return new DaemonMessages.Migrated(finished.id(), finished.domain(), steps, warnings).toXml();
+    }
+
+    /** The certificate subject of a peer's call; null for an operator's. */
+    private static String peer(Call call) {
+        return call.caller().role() == Caller.Role.PEER ? call.caller().who() : null;
     }
 
     private Xml xml(Call call) throws Exception {

@@ -59,7 +59,8 @@ final class DestinationSide {
      * arriving while this one waits for its job would otherwise pass the checks too, and the one recorded last would
      * leave the other's incoming VM out of the journal and out of reach of Finish, paused here for good.
      */
-    Prepared prepare(Prepare request) throws Exception {
+    /** @param peer the certificate subject of the peer daemon that drives it; null: an operator does */
+    Prepared prepare(Prepare request, String peer) throws Exception {
         String id = request.id();
         if (!MigrationIds.isValid(id) || !preparing.add(id)) {
             throw alreadyKnown(id);
@@ -68,7 +69,7 @@ final class DestinationSide {
             if (incoming.holds(id) || m.journal.find(id).isPresent()) {
                 throw alreadyKnown(id);
             }
-            return prepareReserved(request);
+            return prepareReserved(request, peer);
         } finally {
             preparing.remove(id);
         }
@@ -78,7 +79,7 @@ final class DestinationSide {
         return new MigrationException("migration id '" + id + "' is invalid or already known on this host");
     }
 
-    private Prepared prepareReserved(Prepare request) throws Exception {
+    private Prepared prepareReserved(Prepare request, String peer) throws Exception {
         String id = request.id();
         if (request.key() == null || request.key().length() < 32) {
             throw new MigrationException("Prepare of migration " + id + " carried no valid key");
@@ -120,6 +121,7 @@ final class DestinationSide {
                 boolean offline = request.flags().offline();
                 LiveJob job = offline ? null : m.jobs.start(spec.name(), "Incoming migration", 0);
                 in = new Incoming(entry, domain, spec, pinned, DataChannel.newToken(), job, m.newWatch());
+                in.preparedBy = peer;
                 if (begin != null) {
                     in.mandatory.addAll(begin.features());
                     in.sourceNamesOrigins = begin.header().origin() != null;

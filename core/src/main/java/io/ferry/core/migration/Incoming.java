@@ -45,6 +45,8 @@ final class Incoming {
      * that says it is this migration's Perform cookie.
      */
     volatile boolean sourceNamesOrigins;
+    /** The certificate subject of the peer daemon that prepared it, its driver; null: an operator did. */
+    volatile String preparedBy;
     /** Why this side failed on its own, for the driver (a full disk, say); null while it has not. */
     volatile String failure;
     /** Taken in hand again after a restart: whether its Finish took the leases before the daemon died is not known. */

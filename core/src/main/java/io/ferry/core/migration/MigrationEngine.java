@@ -98,9 +98,17 @@ public final class MigrationEngine {
     }
 
     public Prepared prepare(Prepare request) throws Exception {
+        return prepare(request, null);
+    }
+
+    /**
+     * As {@link #prepare(Prepare)}, from its driver: an operator (null), or the certificate subject of a peer daemon (a
+     * source that drives it peer to peer), which alone of the peers keeps it alive then.
+     */
+    public Prepared prepare(Prepare request, String peer) throws Exception {
         requireProtocol(request.flags().v2() ? 2 : 3);
         try (var tag = MigrationLog.tag(request.id())) {
-            return destination.prepare(request);
+            return destination.prepare(request, peer);
         }
     }
 
@@ -134,19 +142,21 @@ public final class MigrationEngine {
 
     /** A driver's sign of life, on either side: an operator's, or this daemon's own (peer to peer). */
     public void keepalive(String id, String key) throws MigrationException {
-        keepalive(id, key, true);
+        keepalive(id, key, null);
     }
 
     /**
-     * As {@link #keepalive(String, String)}, from a caller that may be no operator. A source's driver is one (Begin,
-     * Perform and Confirm are theirs); a peer holding the key is the destination, whose keepalive would keep a
-     * migration its driver left claiming the domain here for as long as that peer pleases.
+     * As {@link #keepalive(String, String)}, from an operator (null) or the peer daemon of certificate subject
+     * {@code peer}. Only a migration's driver keeps it alive, or an operator: a source's driver is one (Begin, Perform
+     * and Confirm are theirs), a destination's is whoever prepared it. A peer that holds the key and drives nothing (the
+     * destination of a source's, the source of a destination's the command line drives) would keep a migration its
+     * driver left claiming the domain here, and an arriving one its paused VM and data port, for as long as it pleased.
      */
-    public void keepalive(String id, String key, boolean byAnOperator) throws MigrationException {
+    public void keepalive(String id, String key, String peer) throws MigrationException {
         Optional<Outgoing> out = source.find(id);
         if (out.isPresent()) {
             Outgoing o = source.require(id, key);
-            if (!byAnOperator) {
+            if (peer != null) {
                 throw new MigrationException("migration " + id + " leaves this host: only its driver, an operator, keeps it"
                         + " alive here, not a peer");
             }
@@ -156,6 +166,10 @@ public final class MigrationEngine {
         Incoming in = destination.find(id).orElseThrow(() -> new MigrationException("no migration " + id + " is under way on this host"));
         if (!Migrations.keyMatches(in.key(), key)) {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
+        }
+        if (peer != null && !peer.equals(in.preparedBy)) {
+            throw new MigrationException("migration " + id + " arrives here driven by " + (in.preparedBy == null ? "an operator"
+                    : "certificate subject '" + in.preparedBy + "'") + ": only its driver, or an operator, keeps it alive here");
         }
         in.driver.heard();
     }

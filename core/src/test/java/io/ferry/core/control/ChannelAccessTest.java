@@ -173,11 +173,13 @@ public class ChannelAccessTest {
         return new ControlClient(url, pki.files(store).load());
     }
 
-    private interface Call0 {
+    /** A call of the channel, for {@link #assertRefused}. */
+    interface Call0 {
         Object call() throws ChannelException;
     }
 
-    private static void assertRefused(String message, Call0 call) {
+    /** The call is refused with {@code message}: a definite answer. */
+    static void assertRefused(String message, Call0 call) {
         ChannelException e = assertThrows(ChannelException.class, call::call);
         assertEquals(message, e.getMessage());
         assertTrue("a definite answer", e.refused());
