@@ -16,10 +16,10 @@ import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The destination's phases: Prepare (incoming VM paused, data endpoint) and Finish ({@link DestinationFinish}: before
@@ -27,11 +27,21 @@ import java.util.concurrent.ConcurrentHashMap;
  * tunnelled memory, its fate, domjobabort).
  */
 final class DestinationSide {
+    /**
+     * The most migrations one peer daemon may have arriving here at once: each holds the domain's claim and, live, a
+     * paused VM (a QEMU process), a data port and the thread that waits on it until its driver finishes it or goes
+     * silent, and a peer keeps alive those it prepared. Those an operator prepares are not counted.
+     */
+    static final int MAX_ARRIVING_PER_PEER = 32;
     private final Migrations m;
     private final IncomingMemory memory;
     private final IncomingMigrations incoming;
-    /** The ids of the Prepares under way, before their migration is in {@link #incoming}. */
-    private final Set<String> preparing = ConcurrentHashMap.newKeySet();
+    /**
+     * The Prepares under way, before their migration is in {@link #incoming}: their ids, and who drives each (a peer's
+     * certificate subject, {@link #BY_AN_OPERATOR}).
+     */
+    private final Map<String, String> preparing = new HashMap<>(); // guarded by itself
+    private static final String BY_AN_OPERATOR = "";
     private final IncomingRecords records;
     private final DestinationFinish finishing;
 
@@ -62,8 +72,14 @@ final class DestinationSide {
     /** @param peer the certificate subject of the peer daemon that drives it; null: an operator does */
     Prepared prepare(Prepare request, String peer) throws Exception {
         String id = request.id();
-        if (!MigrationIds.isValid(id) || !preparing.add(id)) {
-            throw alreadyKnown(id);
+        synchronized (preparing) {
+            if (!MigrationIds.isValid(id) || preparing.containsKey(id)) {
+                throw alreadyKnown(id);
+            }
+            if (peer != null) {
+                requireRoomFor(peer, id);
+            }
+            preparing.put(id, peer == null ? BY_AN_OPERATOR : peer);
         }
         try {
             if (incoming.holds(id) || m.journal.find(id).isPresent()) {
@@ -71,7 +87,19 @@ final class DestinationSide {
             }
             return prepareReserved(request, peer);
         } finally {
-            preparing.remove(id);
+            synchronized (preparing) {
+                preparing.remove(id);
+            }
+        }
+    }
+
+    /** Refuses a Prepare of {@code peer} that would take it past {@link #MAX_ARRIVING_PER_PEER}. Caller holds preparing. */
+    private void requireRoomFor(String peer, String id) throws MigrationException {
+        long arriving = incoming.all().stream().filter(in -> peer.equals(in.preparedBy)).count()
+                + preparing.values().stream().filter(peer::equals).count(); // one in both for a moment: counted twice, refused sooner
+        if (arriving >= MAX_ARRIVING_PER_PEER) {
+            throw new MigrationException("certificate subject '" + peer + "' has " + arriving + " migrations arriving here, the"
+                    + " most one peer may have at once: migration " + id + " refused");
         }
     }
 
