@@ -280,12 +280,13 @@ public final class QemuMonitor implements AutoCloseable {
     }
 
     /**
-     * Writes, into {@code dir}, an executable {@code qemu-system-x86_64} with a second QMP monitor, {@value #SOCKET}
-     * beside the daemon's {@code qmp.sock} in the VM's run directory: a domain whose {@code <emulator>} is this
-     * script runs QEMU itself (found on PATH, with the pid the driver's pidfile names), as libvirt users wrap it.
+     * Writes, into {@code dir/monitored}, an executable {@code qemu-system-x86_64} with a second QMP monitor,
+     * {@value #SOCKET} beside the daemon's {@code qmp.sock} in the VM's run directory: a domain whose {@code <emulator>}
+     * is this script runs QEMU itself (found on PATH, with the pid the driver's pidfile names), as libvirt users wrap
+     * it. Named as QEMU is: a peer daemon's definition may name no other program.
      */
     public static Path wrapper(Path dir) throws IOException {
-        return script(dir.resolve("qemu-with-monitor"), """
+        return script(Files.createDirectories(dir.resolve("monitored")).resolve("qemu-system-x86_64"), """
                 for arg; do
                   case $arg in socket,id=qmp,path=*) qmp=${arg#socket,id=qmp,path=}; qmp=${qmp%%,*} ;; esac
                 done

@@ -14,6 +14,7 @@ import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
+import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
@@ -44,6 +45,8 @@ final class DestinationSide {
     private static final String BY_AN_OPERATOR = "";
     private final IncomingRecords records;
     private final DestinationFinish finishing;
+    /** Reads what a peer's definition names ({@link PeerDefinitions}). */
+    private final HardenedXmlParser definitions;
 
     /** The steps after the commit, which recovery repeats after a restart. */
     final CommittedArrival committed;
@@ -57,6 +60,7 @@ final class DestinationSide {
 
     DestinationSide(Migrations migrations) {
         this.m = migrations;
+        this.definitions = new HardenedXmlParser(migrations.settings.cookieMaxBytes(), migrations.settings.cookieMaxDepth());
         this.memory = new IncomingMemory(migrations);
         this.records = new IncomingRecords(migrations.journal);
         this.committed = new CommittedArrival(migrations);
@@ -116,6 +120,9 @@ final class DestinationSide {
             throw new MigrationException("Prepare carried no domain definition");
         }
         DomainSpec spec = m.domains.parse(request.domainXml());
+        if (peer != null) {
+            PeerDefinitions.check(spec.xml(), peer, definitions);
+        }
         Domain domain = m.domains.incoming(spec);
         return m.domains.withJob(domain, "migration prepare", () -> {
             if (m.domains.find(spec.name()).orElse(null) != domain) {
