@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class FileJournal implements Journal {
     private static final Logger LOG = LoggerFactory.getLogger(FileJournal.class);
+    /**
+     * How long the record of an ended migration stays: a source that settles late (its daemon was down, the network
+     * split) still learns its fate; without a limit a host that migrates daily keeps every record for good.
+     */
+    static final Duration ENDED_RECORDS_KEPT = Duration.ofDays(30);
 
     private final Path directory;
     private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
@@ -60,6 +66,39 @@ public final class FileJournal implements Journal {
         }
         LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
                 entry.step().display());
+        if (entry.step().isFinal()) {
+            removeLongEnded(); // a file's date per record, and parsing only the old ones: cheap next to a migration
+        }
+    }
+
+    /** Removes the records of the migrations that ended more than {@link #ENDED_RECORDS_KEPT} ago. */
+    private void removeLongEnded() {
+        long now = System.currentTimeMillis();
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
+            for (Path file : files) {
+                removeIfLongEnded(file, now - ENDED_RECORDS_KEPT.toMillis());
+            }
+        } catch (IOException e) {
+            LOG.warn("cannot list the migration journal {} for records of long-ended migrations: {}", directory,
+                    AtomicFiles.reason(e));
+        }
+    }
+
+    /** A record last written before {@code cutoffMillis} (its end, if it ended) of a migration that ended. */
+    private void removeIfLongEnded(Path file, long cutoffMillis) {
+        try {
+            if (Files.getLastModifiedTime(file).toMillis() >= cutoffMillis) {
+                return;
+            }
+            Entry entry = parse(file);
+            if (entry.step().isFinal()) {
+                Files.delete(file);
+                LOG.info("journal: record of {} {} of {}, {} more than {} days ago, removed", entry.role().name().toLowerCase(),
+                        entry.id(), entry.domain(), entry.step().display(), ENDED_RECORDS_KEPT.toDays());
+            }
+        } catch (IOException | XmlException | ChannelException | IllegalArgumentException e) {
+            // unreadable or gone: a start sets an unreadable one aside, and it is not this pass's to judge
+        }
     }
 
     /**
@@ -109,6 +148,7 @@ public final class FileJournal implements Journal {
 
     @Override
     public List<Entry> unfinished() throws IOException {
+        removeLongEnded();
         List<Entry> entries = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
             for (Path file : files) {

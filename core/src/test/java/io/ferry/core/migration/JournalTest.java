@@ -8,7 +8,10 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -124,5 +127,48 @@ public class JournalTest {
         assertTrue(FileJournal.outlivesThePower(Step.COMMITTED));
         assertTrue("FINISHED replaces COMMITTED's file", FileJournal.outlivesThePower(Step.FINISHED));
         assertFalse(FileJournal.outlivesThePower(Step.PREPARED));
+    }
+
+    /**
+     * A host that migrates every day for months must not keep every migration's record for good (each start reads them
+     * all): a record of a migration that ended more than 30 days ago goes, at a start
+     * or when another migration ends; unfinished ones, and recently ended ones (a late source still asks their fate),
+     * stay.
+     */
+    @Test
+    public void recordsOfMigrationsThatEndedLongAgoAreRemoved() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        FileJournal journal = new FileJournal(state);
+        UUID uuid = UUID.randomUUID();
+        String key = "a".repeat(64);
+        for (Step end : List.of(Step.CONFIRMED, Step.ABORTED)) {
+            journal.record(new Journal.Entry("old-" + end.display(), Journal.Role.SOURCE, end, "vm", uuid, null, LIVE, key, null, true));
+        }
+        journal.record(new Journal.Entry("old-finished", Journal.Role.DESTINATION, Step.FINISHED, "vm", uuid, null, LIVE, key, null, false));
+        Journal.Entry stuck = new Journal.Entry("old-performed", Journal.Role.SOURCE, Step.PERFORMED, "vm", uuid, "ferry+tcp://h:1",
+                LIVE, key, "7", true);
+        journal.record(stuck);
+        journal.record(new Journal.Entry("recent", Journal.Role.SOURCE, Step.CONFIRMED, "vm", uuid, null, LIVE, key, null, true));
+        Path migrations = state.resolve("migrations");
+        FileTime longAgo = FileTime.from(Instant.now().minus(Duration.ofDays(31))); // records of ended migrations are kept 30 days
+        for (String id : List.of("old-confirmed", "old-aborted", "old-finished", "old-performed")) {
+            Files.setLastModifiedTime(migrations.resolve(id + ".xml"), longAgo);
+        }
+
+        FileJournal restarted = new FileJournal(state);
+        assertEquals(List.of(stuck), restarted.unfinished());
+        assertEquals(List.of("old-performed.xml", "recent.xml"), names(migrations));
+
+        // a daemon that runs for months: a migration that ends removes what ended long before it
+        Files.setLastModifiedTime(migrations.resolve("recent.xml"), longAgo);
+        restarted.record(new Journal.Entry("newest", Journal.Role.SOURCE, Step.ABORTED, "vm", uuid, null, LIVE, key, null, true));
+        assertEquals(List.of("newest.xml", "old-performed.xml"), names(migrations));
+        assertEquals(Step.PERFORMED, restarted.find("old-performed").orElseThrow().step());
+    }
+
+    private static List<String> names(Path directory) throws Exception {
+        try (var files = Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString()).sorted().toList();
+        }
     }
 }
