@@ -108,6 +108,10 @@ public final class MigrationEngine {
     public Prepared prepare(Prepare request, String peer) throws Exception {
         requireProtocol(request.flags().v2() ? 2 : 3);
         try (var tag = MigrationLog.tag(request.id())) {
+            if (source.find(request.id()).isPresent()) {
+                // the destination URI names this daemon: as libvirt, say so (the cookie's check says the same)
+                throw new MigrationException("Attempt to migrate guest to the same host " + m.settings.hostUuid());
+            }
             return destination.prepare(request, peer);
         }
     }

@@ -5,6 +5,8 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.domain.DomainState;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationDriver;
 import org.junit.Test;
 
 /**
@@ -154,5 +156,26 @@ public class OperatorTest {
         d.source.assertRuns(VM, digest);
         Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
         assertTrue(e.getMessage(), e.getMessage().contains("already running"));
+    }
+
+    /**
+     * {@code ferry migrate vm1 URI} naming the source daemon itself (a wrong -c, a copied URI) is refused, as virsh
+     * refuses it, saying so, not with an id the operator never gave; the guest runs on.
+     */
+    @Test
+    public void migratingToTheSameDaemonIsRefusedSayingSoAndTheGuestRunsOn() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String sameHost = "Attempt to migrate guest to the same host " + d.source.hostUuid;
+
+        Exception driven = assertThrows(Exception.class, () -> d.driver().run(d.peer(d.source), d.peer(d.source),
+                new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0)));
+        assertEquals(sameHost, driven.getMessage());
+        d.source.assertRuns(VM, digest);
+
+        Exception p2p = assertThrows(Exception.class, () -> d.source.engine().migrate(
+                new Messages.Migrate(VM, d.source.uri, TwoDaemons.P2P, null, null, 0), MigrationDriver.Listener.NONE));
+        assertEquals(sameHost, p2p.getMessage());
+        d.source.assertRuns(VM, digest);
     }
 }

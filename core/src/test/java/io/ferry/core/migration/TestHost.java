@@ -53,7 +53,7 @@ final class TestHost {
     volatile Set<String> departed = Set.of();
     private final Network network;
     private final SharedLeases leases;
-    private final UUID hostUuid = UUID.randomUUID();
+    final UUID hostUuid = UUID.randomUUID();
     private final Set<Integer> protocols;
     private DomainManager domains;
     private MigrationEngine engine;
