@@ -178,4 +178,29 @@ public class OperatorTest {
         assertEquals(sameHost, p2p.getMessage());
         d.source.assertRuns(VM, digest);
     }
+
+    /**
+     * A source restarted while its guest waits, paused, on a migration whose destination does not answer: domjobinfo
+     * shows the job that domjobabort then acts on, as before the restart, not "None".
+     */
+    @Test
+    public void aMigrationTakenInHandAfterARestartIsTheDomainsJob() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.network.down(d.destination);
+
+        d.source.restart();
+        d.network.passes(1_000, d.source); // its recovery takes the migration in hand
+
+        d.source.assertPaused(VM);
+        LiveJob job = d.source.engine().jobs().active(VM).orElseThrow(() -> new AssertionError("domjobinfo says None"));
+        assertEquals("Outgoing migration", job.operation());
+        d.network.up(d.destination);
+        String done = d.source.engine().abortJob(VM);
+        assertTrue(done, done.contains("the destination had not committed it"));
+        d.source.assertRuns(VM, digest);
+        assertEquals(java.util.Optional.empty(), d.source.engine().jobs().active(VM));
+        assertEquals("Outgoing migration", d.source.engine().jobs().lastEnded(VM).orElseThrow().operation());
+    }
 }
