@@ -83,6 +83,7 @@ final class SourceSide {
             m.eat(Phase.PERFORM, outgoing.local(o), prepared);
         }
         if (!o.flags.offline()) {
+            pauseUnlessLive(o);
             MigrationStats stats = memory.send(o, request);
             o.memorySent = true;
             String released = m.domains.pausedLeases().release(o.domain, DomainState.Reason.MIGRATION);
@@ -104,6 +105,19 @@ final class SourceSide {
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
+    }
+
+    /**
+     * Without {@code --live}, as libvirt: the guest stops before its memory moves (one pass, nothing dirtied meanwhile),
+     * not only at the switch-over. A rollback resumes it (it ran when the migration began).
+     */
+    private void pauseUnlessLive(Outgoing o) throws Exception {
+        VirtualMachine vm = o.domain.vm();
+        if (!o.flags.live() && vm != null && vm.isRunning()) {
+            vm.pause();
+            m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.MIGRATION);
+            LOG.info("domain {} paused for its migration (not --live)", o.domain.name());
+        }
     }
 
     /**

@@ -38,6 +38,8 @@ class FakeVm implements VirtualMachine, VmProcess {
     volatile RuntimeException resumeFailure;
     /** Runs at switch-over, with the guest paused, before the last bytes go. */
     volatile Runnable atSwitchOver;
+    /** Whether the guest ran as its memory began to leave (a live migration's), or null before any. */
+    volatile Boolean runningWhenMemoryLeft;
     /** Its process ended on its own (killed, crashed): it answers nothing. */
     private volatile boolean exited;
     /** It ended by shutting down (the guest powered off), not by a crash. */
@@ -161,6 +163,7 @@ class FakeVm implements VirtualMachine, VmProcess {
     @Override
     public MigrationStats sendMemory(OutputStream out, MigrationControl control) throws IOException, HypervisorException {
         boolean wasRunning = running;
+        runningWhenMemoryLeft = running;
         DataOutputStream data = new DataOutputStream(out);
         try {
             data.writeInt(SIZE);
