@@ -55,7 +55,7 @@ final class Migrations {
         this.domains = domains;
         this.sections = sections;
         this.journal = journal;
-        this.jobs = new Jobs();
+        this.jobs = new Jobs(domains::find);
         this.hooks = hooks;
         this.streams = new SideStreams(peers);
         this.snapshots = snapshots;

@@ -1,0 +1,61 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.Test;
+
+/**
+ * What virsh's job commands leave on a domain (migrate-setspeed, migrate-setmaxdowntime, the last job that
+ * domjobinfo --completed shows) is the domain's, as libvirt keeps it on its domain object: not a later domain's that
+ * happens to have its name, and not kept for good by a daemon once the domain is gone from its host.
+ */
+public class JobMemoryTest {
+    private static final String VM = "vm1";
+    private static final long MIB = 1024 * 1024;
+
+    @Test
+    public void aNewDomainOfTheNameMigratesWithoutItsPredecessorsSpeedCap() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        Jobs jobs = d.source.engine().jobs();
+        jobs.setSpeed(VM, MIB); // 1 MiB/s for this domain's migrations
+        jobs.setMaxDowntime(VM, 5);
+        d.migrate(VM);
+        assertEquals(MIB, jobs.lastEnded(VM).orElseThrow().maxBandwidth());
+
+        // another guest under the old name: undefined, defined anew with its own UUID, booted
+        d.source.domains().undefine(VM);
+        d.destination.domains().destroy(VM);
+        d.source.domains().define(TestHost.definition(VM).replace(TestHost.uuid(VM).toString(), UUID.randomUUID().toString()));
+        d.source.domains().start(VM);
+        assertEquals("domjobinfo --completed of the new domain", Optional.empty(), jobs.lastEnded(VM));
+
+        d.migrate(VM);
+
+        LiveJob job = jobs.lastEnded(VM).orElseThrow();
+        assertEquals("no migrate-setspeed was given for this domain", 0, job.maxBandwidth());
+        assertEquals(Jobs.DEFAULT_MAX_DOWNTIME_MS, job.maxDowntimeMillis());
+    }
+
+    @Test
+    public void whatADomainGoneFromTheHostLeftIsDropped() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        Jobs jobs = d.destination.engine().jobs();
+        for (int i = 0; i < 5; i++) {
+            String name = "guest" + i;
+            d.source.boot(name);
+            d.migrate(name); // transient on the destination
+            jobs.setSpeed(name, MIB);
+            d.destination.domains().destroy(name); // and gone from it
+        }
+        d.source.boot(VM);
+
+        d.migrate(VM);
+
+        assertEquals("the names kept: " + jobs.namesKept(), 1, jobs.namesKept());
+        assertTrue(jobs.lastEnded(VM).isPresent());
+    }
+}
