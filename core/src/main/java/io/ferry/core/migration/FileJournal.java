@@ -71,7 +71,12 @@ public final class FileJournal implements Journal {
         }
     }
 
-    /** Removes the records of the migrations that ended more than {@link #ENDED_RECORDS_KEPT} ago. */
+    /**
+     * Removes the records of the migrations that ended more than {@link #ENDED_RECORDS_KEPT} ago, but for committed
+     * arrivals ({@link Step#FINISHED}): a source asks a destination the fate of a migration it has not settled, however
+     * late (its daemon down, its guest paused), and takes "unknown" for aborted, which would resume its copy of a
+     * guest that runs here. Every other ended record answers as "unknown" does.
+     */
     private void removeLongEnded() {
         long now = System.currentTimeMillis();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
@@ -91,7 +96,7 @@ public final class FileJournal implements Journal {
                 return;
             }
             Entry entry = parse(file);
-            if (entry.step().isFinal()) {
+            if (entry.step().isFinal() && entry.step() != Step.FINISHED) {
                 Files.delete(file);
                 LOG.info("journal: record of {} {} of {}, {} more than {} days ago, removed", entry.role().name().toLowerCase(),
                         entry.id(), entry.domain(), entry.step().display(), ENDED_RECORDS_KEPT.toDays());

@@ -132,8 +132,8 @@ public class JournalTest {
     /**
      * A host that migrates every day for months must not keep every migration's record for good (each start reads them
      * all): a record of a migration that ended more than 30 days ago goes, at a start
-     * or when another migration ends; unfinished ones, and recently ended ones (a late source still asks their fate),
-     * stay.
+     * or when another migration ends; unfinished ones, recently ended ones and committed arrivals (a source that
+     * comes back late still asks their fate, and takes "unknown" for aborted) stay.
      */
     @Test
     public void recordsOfMigrationsThatEndedLongAgoAreRemoved() throws Exception {
@@ -157,12 +157,13 @@ public class JournalTest {
 
         FileJournal restarted = new FileJournal(state);
         assertEquals(List.of(stuck), restarted.unfinished());
-        assertEquals(List.of("old-performed.xml", "recent.xml"), names(migrations));
+        assertEquals("a committed arrival stays: its source may ask its fate whenever it comes back",
+                List.of("old-finished.xml", "old-performed.xml", "recent.xml"), names(migrations));
 
         // a daemon that runs for months: a migration that ends removes what ended long before it
         Files.setLastModifiedTime(migrations.resolve("recent.xml"), longAgo);
         restarted.record(new Journal.Entry("newest", Journal.Role.SOURCE, Step.ABORTED, "vm", uuid, null, LIVE, key, null, true));
-        assertEquals(List.of("newest.xml", "old-performed.xml"), names(migrations));
+        assertEquals(List.of("newest.xml", "old-finished.xml", "old-performed.xml"), names(migrations));
         assertEquals(Step.PERFORMED, restarted.find("old-performed").orElseThrow().step());
     }
 
