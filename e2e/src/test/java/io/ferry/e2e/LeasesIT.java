@@ -1,15 +1,21 @@
 package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.launcher.LocalDaemon;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
+import org.apache.zookeeper.KeeperException;
 import org.junit.Test;
 
 /**
@@ -49,6 +55,38 @@ public class LeasesIT {
             try (LocalDaemon a = LocalDaemon.start(Installation.HOME, work, "host-a", flags, Map.of());
                     LocalDaemon b = LocalDaemon.start(Installation.HOME, work, "host-b", flags, Map.of())) {
                 neverTwice(a, b, "leased-zk", "6c0a1f8e-0b2e-4e0f-9a51-2f3c4d5e6f02");
+            }
+        }
+    }
+
+    /** With credentials, the hosts hand leases over as before, and no other client of the ensemble can free one. */
+    @Test
+    public void zooKeeperLeasesWithCredentialsAreTheHostsAlone() throws Exception {
+        Path work = Files.createTempDirectory(Installation.work(), "leases-zk-auth");
+        Path auth = Files.writeString(work.resolve("zookeeper.auth"), "ferry:s3cret\n");
+        Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-------"));
+        try (TestingServer zookeeper = new TestingServer(true);
+                CuratorFramework stranger = CuratorFrameworkFactory.newClient(zookeeper.getConnectString(), new RetryOneTime(100))) {
+            stranger.start();
+            List<String> flags = List.of("--lock-manager", "zookeeper", "--zookeeper", zookeeper.getConnectString(),
+                    "--zookeeper-auth-file", auth.toString());
+            try (LocalDaemon a = LocalDaemon.start(Installation.HOME, work, "host-a", flags, Map.of());
+                    LocalDaemon b = LocalDaemon.start(Installation.HOME, work, "host-b", flags, Map.of())) {
+                neverTwice(a, b, "leased-zk-auth", "6c0a1f8e-0b2e-4e0f-9a51-2f3c4d5e6f04");
+                String leases = "/ferry/leases";
+                for (String lease : stranger.getChildren().forPath(leases)) {
+                    assertThrows(KeeperException.NoAuthException.class, () -> stranger.delete().forPath(leases + "/" + lease + "/holder"));
+                }
+                Installation.Result again = Installation.ferry("-c", a.uri(), "start", "leased-zk-auth");
+                assertTrue(again.err(), again.err().contains("is held by host-b"));
+            }
+            Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-r--r--"));
+            try (LocalDaemon c = LocalDaemon.start(Installation.HOME, work, "host-c", flags, Map.of())) {
+                define(c, "leased-zk-open", "6c0a1f8e-0b2e-4e0f-9a51-2f3c4d5e6f05");
+                Installation.Result refused = Installation.ferry("-c", c.uri(), "start", "leased-zk-open");
+                assertEquals(refused.toString(), 1, refused.exit());
+                assertTrue(c.log(), c.log().contains("the zookeeper lock manager cannot start: " + auth
+                        + " holds a secret but is open to its group or others (rw-r--r--): chmod 600 " + auth));
             }
         }
     }

@@ -12,11 +12,8 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
-import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
@@ -119,21 +116,10 @@ public final class OperatorTokens {
 
     private static boolean isOwn(Path file) {
         try {
-            if (!Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isRegularFile()) {
-                return false;
-            }
-            if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-                return true;
-            }
-            UserPrincipal me;
-            try {
-                me = FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName(System.getProperty("user.name"));
-            } catch (UserPrincipalNotFoundException e) {
-                return true; // a user without a name here: the link and the file type are checked
-            }
-            return Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).equals(me);
+            OwnFiles.requireOwn(file);
+            return true;
         } catch (IOException e) {
-            return false; // not there
+            return false; // not there, or not to be trusted
         }
     }
 

@@ -55,6 +55,9 @@ public final class FerrydSettings {
             "the file lock manager's leases, shared by all hosts");
     public static final Setting<String> ZOOKEEPER_CONNECT = add(ZOOKEEPER, "connect", "--zookeeper", "HOST:PORT", "", Checks.TEXT,
             "the ZooKeeper ensemble of the zookeeper lock manager");
+    public static final Setting<Path> ZOOKEEPER_AUTH_FILE = add(ZOOKEEPER, "authFile", "--zookeeper-auth-file", "FILE", "",
+            Checks.PATH, "the zookeeper lock manager's credentials, user:password, the same on every host (a file only "
+            + "ferryd's user may read); unset: any client of the ensemble can take or free leases");
     public static final Setting<String> OVSDB = add(OVS, "ovsdb", "--ovsdb", "unix:PATH", "", Checks.TEXT,
             "this host's Open vSwitch database");
     public static final Setting<Duration> PROGRESS_TIMEOUT = add(QEMU, "progressTimeoutSeconds", "--progress-timeout", "SECONDS",

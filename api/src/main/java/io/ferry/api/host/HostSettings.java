@@ -1,5 +1,6 @@
 package io.ferry.api.host;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.osgi.annotation.versioning.ProviderType;
@@ -30,4 +31,16 @@ public interface HostSettings {
      * @since 1.1
      */
     Path stateDir();
+
+    /**
+     * The first line of a file holding a secret (a password), named by a setting and resolved as {@link #resolve}
+     * does: read only from a regular file (not a link) of the daemon's user's own that neither its group nor others
+     * may read or write.
+     *
+     * @throws IOException whose message names the file and what is wrong with it
+     * @since 1.2
+     */
+    default String readSecret(String path) throws IOException {
+        throw new IOException("this host cannot check secret files: " + path + " not read");
+    }
 }

@@ -2,6 +2,8 @@ package io.ferry.core.host;
 
 import io.ferry.api.host.HostSettings;
 import io.ferry.core.daemon.Daemon;
+import io.ferry.protocol.OwnFiles;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.osgi.framework.BundleContext;
@@ -12,8 +14,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 /**
- * This host's settings for the plug-ins: where the installation is ({@code ferry.home}) and the daemon's state
- * directory.
+ * This host's settings for the plug-ins: where the installation is ({@code ferry.home}), the daemon's state
+ * directory, and its secret files' check.
  */
 @Component(service = HostSettings.class)
 public class FrameworkHostSettings implements HostSettings {
@@ -41,6 +43,12 @@ public class FrameworkHostSettings implements HostSettings {
         Path given = Path.of(path);
         String home = context.getProperty(HOME);
         return (given.isAbsolute() || home == null ? given : Path.of(home).resolve(given)).toAbsolutePath();
+    }
+
+    /** The check ferry makes of its token files ({@link OwnFiles}), and closed to group and others. */
+    @Override
+    public String readSecret(String path) throws IOException {
+        return OwnFiles.readSecret(resolve(path));
     }
 
     @Override

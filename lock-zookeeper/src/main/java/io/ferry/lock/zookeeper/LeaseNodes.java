@@ -29,10 +29,13 @@ import org.apache.zookeeper.data.Stat;
 final class LeaseNodes {
     private final CuratorFramework client;
     private final String root;
+    /** This host's credentials, for a refusal's message. */
+    private final String credentials;
 
-    LeaseNodes(CuratorFramework client, String root) {
+    LeaseNodes(CuratorFramework client, String root, String credentials) {
         this.client = client;
         this.root = root;
+        this.credentials = credentials;
     }
 
     /**
@@ -90,7 +93,7 @@ final class LeaseNodes {
                     + " taken (another host at the same moment): none was taken");
         } catch (Exception e) {
             throw new LockException("cannot take the leases of domain " + request.domainName() + " in ZooKeeper: "
-                    + e.getMessage() + "; none was taken", e);
+                    + reason(e) + "; none was taken", e);
         }
     }
 
@@ -129,8 +132,18 @@ final class LeaseNodes {
                 return after;
             }
             throw new LockException("cannot release the leases of domain " + request.domainName() + " in ZooKeeper: "
-                    + e.getMessage(), e);
+                    + reason(e), e);
         }
+    }
+
+    /** A refusal of this host's credentials said as such: every host must share them, none may go without. */
+    private String reason(Exception e) {
+        if (e instanceof KeeperException.NoAuthException refused) {
+            return "ZooKeeper refuses " + credentials + " for " + (refused.getPath() != null ? refused.getPath() : root)
+                    + " (NoAuth): the lease nodes are writable only with the credentials Ferry's hosts share"
+                    + " (authFile, ferryd --zookeeper-auth-file); every host needs the same";
+        }
+        return e.getMessage();
     }
 
     /** After a failed give-back: the versions if a first, swallowed transaction gave every lease back, else null. */

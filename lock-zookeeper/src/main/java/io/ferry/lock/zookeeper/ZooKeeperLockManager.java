@@ -1,9 +1,11 @@
 package io.ferry.lock.zookeeper;
 
+import io.ferry.api.host.HostSettings;
 import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -19,10 +21,14 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Disk leases in ZooKeeper, for hosts that share no file system. A lease's state is its node's data version,
- * which every acquire and release advances; its holder outlives the daemon's session ({@link LeaseNodes}).
+ * which every acquire and release advances; its holder outlives the daemon's session ({@link LeaseNodes}). With
+ * credentials, only the hosts may change the nodes ({@link LeaseAcls}).
  */
 @Component(service = LockManager.class, property = LockManager.NAME + "=zookeeper",
         configurationPid = "io.ferry.lock.zookeeper", configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -35,31 +41,74 @@ public class ZooKeeperLockManager implements LockManager {
         String root() default "/ferry/leases";
 
         int sessionTimeoutSeconds() default 15;
+
+        /**
+         * A file holding {@code user:password}, the same on every host, that only ferryd's user may read (ferryd
+         * --zookeeper-auth-file); relative to the installation. Empty: the lease nodes are open to every client.
+         */
+        String authFile() default "";
     }
+
+    private static final Logger LOG = LoggerFactory.getLogger(ZooKeeperLockManager.class);
 
     private final CuratorFramework client;
     private final LeaseNodes nodes;
 
     @Activate
-    public ZooKeeperLockManager(Config config) throws InterruptedException {
+    public ZooKeeperLockManager(@Reference HostSettings host, Config config) throws Exception {
         String connect = config.connect().trim();
         if (connect.isEmpty()) {
             throw new IllegalStateException("no ZooKeeper ensemble configured: set connect in etc/io.ferry.lock.zookeeper.cfg"
                     + " or start ferryd with --zookeeper HOST:PORT");
         }
-        this.client = CuratorFrameworkFactory.newClient(connect, config.sessionTimeoutSeconds() * 1000, 10_000,
-                new ExponentialBackoffRetry(200, 5));
-        client.start();
-        if (!client.blockUntilConnected(30, TimeUnit.SECONDS)) {
-            client.close();
-            throw new IllegalStateException("cannot reach ZooKeeper at " + connect);
+        LeaseAcls.Credentials credentials = credentials(host, config.authFile().trim());
+        CuratorFrameworkFactory.Builder builder = CuratorFrameworkFactory.builder().connectString(connect)
+                .sessionTimeoutMs(config.sessionTimeoutSeconds() * 1000).connectionTimeoutMs(10_000)
+                .retryPolicy(new ExponentialBackoffRetry(200, 5));
+        if (credentials != null) {
+            // Curator adds them to every ZooKeeper client it makes: a new session (the old one expired) has them too
+            builder.authorization("digest", credentials.userAndPassword()).aclProvider(LeaseAcls.PROVIDER);
         }
-        this.nodes = new LeaseNodes(client, config.root());
+        this.client = builder.build();
+        client.start();
+        try {
+            if (!client.blockUntilConnected(30, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("cannot reach ZooKeeper at " + connect);
+            }
+            if (credentials != null) {
+                LeaseAcls.secure(client, config.root(), credentials);
+            }
+        } catch (Exception e) {
+            client.close();
+            LOG.error("the zookeeper lock manager cannot start: {}", e.getMessage());
+            throw e;
+        }
+        this.nodes = new LeaseNodes(client, config.root(), credentials == null ? "no credentials (authFile is unset)"
+                : credentials.description());
+    }
+
+    private static LeaseAcls.Credentials credentials(HostSettings host, String authFile) {
+        if (authFile.isEmpty()) {
+            LOG.warn("the zookeeper lock manager has no credentials (authFile in etc/io.ferry.lock.zookeeper.cfg, ferryd"
+                    + " --zookeeper-auth-file): any client that reaches the ensemble can delete a lease's holder and let a"
+                    + " second host start a VM that runs");
+            return null;
+        }
+        try {
+            return LeaseAcls.Credentials.parse(host.readSecret(authFile), authFile);
+        } catch (IOException | IllegalStateException e) {
+            LOG.error("the zookeeper lock manager cannot start: {}", e.getMessage());
+            throw new IllegalStateException("cannot read the ZooKeeper credentials file: " + e.getMessage(), e);
+        }
     }
 
     @Deactivate
     void close() {
         client.close();
+    }
+
+    CuratorFramework client() {
+        return client;
     }
 
     @Override

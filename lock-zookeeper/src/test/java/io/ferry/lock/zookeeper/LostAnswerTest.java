@@ -50,8 +50,8 @@ public class LostAnswerTest {
 
     @Test
     public void aTakeWhoseAnswerWasLostHoldsTheLeases() throws Exception {
-        LeaseNodes a = new LeaseNodes(throughProxy, "/ferry/leases");
-        LeaseNodes b = new LeaseNodes(direct, "/ferry/leases");
+        LeaseNodes a = new LeaseNodes(throughProxy, "/ferry/leases", "no credentials");
+        LeaseNodes b = new LeaseNodes(direct, "/ferry/leases", "no credentials");
         proxy.dropTheNextTransactionsAnswer();
         Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
         assertEquals(1, proxy.dropped());
@@ -68,8 +68,8 @@ public class LostAnswerTest {
 
     @Test
     public void aGiveBackWhoseAnswerWasLostHandsOnItsState() throws Exception {
-        LeaseNodes a = new LeaseNodes(throughProxy, "/ferry/leases");
-        LeaseNodes b = new LeaseNodes(direct, "/ferry/leases");
+        LeaseNodes a = new LeaseNodes(throughProxy, "/ferry/leases", "no credentials");
+        LeaseNodes b = new LeaseNodes(direct, "/ferry/leases", "no credentials");
         Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
         proxy.dropTheNextTransactionsAnswer();
         Map<String, Integer> released = a.giveBack(hostA, taken);

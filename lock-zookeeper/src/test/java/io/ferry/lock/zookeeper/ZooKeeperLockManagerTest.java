@@ -1,5 +1,6 @@
 package io.ferry.lock.zookeeper;
 
+import static io.ferry.lock.zookeeper.Managers.manager;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
@@ -8,7 +9,6 @@ import static org.junit.Assert.fail;
 import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
-import java.lang.annotation.Annotation;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
@@ -146,29 +146,5 @@ public class ZooKeeperLockManagerTest {
             hostA.acquire(requestA, null);
             assertEquals(0, old.checkExists().forPath(node + "/holder").getEphemeralOwner());
         }
-    }
-
-    private static ZooKeeperLockManager manager(String connect) throws InterruptedException {
-        return new ZooKeeperLockManager(new ZooKeeperLockManager.Config() {
-            @Override
-            public Class<? extends Annotation> annotationType() {
-                return ZooKeeperLockManager.Config.class;
-            }
-
-            @Override
-            public String connect() {
-                return connect;
-            }
-
-            @Override
-            public String root() {
-                return "/ferry/leases";
-            }
-
-            @Override
-            public int sessionTimeoutSeconds() {
-                return 15;
-            }
-        });
     }
 }
