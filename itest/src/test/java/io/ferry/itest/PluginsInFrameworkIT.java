@@ -170,8 +170,10 @@ public class PluginsInFrameworkIT extends FerryTestSupport {
         Object descriptor = snapshots.bake(context(Phase.BEGIN, spec, null, null, stream)).orElseThrow();
         assertEquals("2", formatted(snapshots, "snapshots", descriptor).getAttribute("count"));
 
-        DomainSpec arriving = new DomainSpec("snap-itest", UUID.randomUUID(), "sim", spec.memoryKiB(), 1, List.of(),
-                List.of(), List.of(), spec.xml());
+        stream.bytes(); // what a source sends; then the domain goes from this host, to arrive here as from another
+        assertEquals(200, daemon.request("DELETE", "domains/snap-itest?snapshots-metadata=yes", null).status());
+        assertEquals(List.of(), awaitService(SnapshotStore.class).list(spec.uuid()));
+        DomainSpec arriving = spec;
         TestSectionContext prepare = context(Phase.PREPARE, arriving, null, null, stream);
         snapshots.eat(prepare, descriptor);
         SnapshotStore store = awaitService(SnapshotStore.class);
