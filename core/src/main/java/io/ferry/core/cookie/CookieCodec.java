@@ -2,6 +2,7 @@ package io.ferry.core.cookie;
 
 import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.XmlChars;
+import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
@@ -191,8 +192,10 @@ public final class CookieCodec {
             }
             return new CookieHeader.Origin(migration, Phase.parse(phase));
         } catch (IllegalArgumentException e) {
-            throw new CookieException("malformed origin of the migration cookie: migration '" + migration + "', phase '"
-                    + phase + "'");
+            // the peer's text: at most a line of it, its control characters escaped
+            throw new CookieException("malformed origin of the migration cookie: migration "
+                    + Xml.quote(migration.substring(0, Math.min(migration.length(), 64))) + ", phase "
+                    + Xml.quote(phase.substring(0, Math.min(phase.length(), 64))));
         }
     }
 
