@@ -59,9 +59,7 @@ record RunFiles(Path dir) {
      */
     void prepare(QemuUser user) throws IOException, HypervisorException {
         Files.createDirectories(dir);
-        for (Path file : new Path[] {qmp(), pidfile(), outgoing(), incoming()}) {
-            Files.deleteIfExists(file);
-        }
+        delete();
         deleteQemuDir(); // made afresh: its user may have changed, and what a QEMU left there is not read
         Files.createDirectory(qemuDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         if (user == null) {

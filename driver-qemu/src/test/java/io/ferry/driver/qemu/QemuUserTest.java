@@ -15,6 +15,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.After;
@@ -144,7 +145,7 @@ public class QemuUserTest {
 
     /** The fields of /proc/PID/status, each with its value. */
     private static Map<String, String> processStatus(long pid) throws IOException {
-        Map<String, String> fields = new java.util.HashMap<>();
+        Map<String, String> fields = new HashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"), StandardCharsets.US_ASCII)) {
             int colon = line.indexOf(':');
             fields.put(line.substring(0, colon), line.substring(colon + 1).strip());
