@@ -3,13 +3,9 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -19,15 +15,11 @@ import org.junit.Test;
  * migrate (peer-to-peer, direct and tunnelled, with snapshots) while a peer's certificate may do nothing else.
  */
 public class ChannelAccessIT {
-    private static Path ca;
+    private static TestCa ca;
 
     @BeforeClass
     public static void makeCertificates() throws Exception {
-        ca = Files.createDirectories(Installation.WORK.resolve("access-" + System.nanoTime())).resolve("ca");
-        Process process = new ProcessBuilder(Installation.HOME.resolve("bin/ferry-make-test-ca").toString(), ca.toString(), "host-a",
-                "host-b", "client", "stranger").redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(output, process.waitFor(120, TimeUnit.SECONDS) && process.exitValue() == 0);
+        ca = TestCa.make("access", "host-a", "host-b", "client", "stranger");
     }
 
     @Test
@@ -76,13 +68,13 @@ public class ChannelAccessIT {
         try (DaemonProcess daemon = DaemonProcess.start("listed", tls("host-a"))) {
             String refusal = "certificate subject 'CN=stranger' is neither an operator nor a peer of this daemon (tlsAllowOperators, "
                     + "tlsAllowPeers)";
-            Installation.Result stranger = Installation.ferry(client("stranger"), "-c", daemon.url(), "list", "--all");
+            Installation.Result stranger = ca.ferry("stranger", daemon, "list", "--all");
             assertEquals(stranger.toString(), "error: " + refusal + "\n", stranger.err());
             assertEquals(1, stranger.exit());
             assertTrue(daemon.log(), daemon.log().contains("Callers - " + refusal + " from 127.0.0.1:"));
             assertTrue(daemon.log(), daemon.log().contains("ControlServer - TLS clients: operators [CN=client], peers [CN=host-*]; any "
                     + "other certificate is refused"));
-            assertEquals(0, Installation.ferry(client("client"), "-c", daemon.url(), "list", "--all").exit());
+            assertEquals(0, ca.ferry("client", daemon, "list", "--all").exit());
         }
     }
 
@@ -128,42 +120,24 @@ public class ChannelAccessIT {
         }
     }
 
-    /** A daemon of TLS identity {@code name} whose operator is {@code client} and whose peers are the {@code host-*}. */
     private static String[] tls(String name) {
-        return new String[] {"--tls-keystore", ca.resolve(name + ".p12").toString(), "--tls-truststore",
-                ca.resolve("truststore.p12").toString(), "--tls-password-file", ca.resolve("password").toString(),
-                "--tls-allow-operator", "CN=client", "--tls-allow-peer", "CN=host-*"};
-    }
-
-    private static Map<String, String> client(String name) {
-        return Map.of("FERRY_TLS_KEYSTORE", ca.resolve(name + ".p12").toString(), "FERRY_TLS_TRUSTSTORE",
-                ca.resolve("truststore.p12").toString(), "FERRY_TLS_PASSWORD_FILE", ca.resolve("password").toString());
+        return ca.daemonFlags(name);
     }
 
     private static Installation.Result ferry(String identity, DaemonProcess daemon, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("-c", daemon.url()));
-        all.addAll(List.of(args));
-        return Installation.ferry(client(identity), all.toArray(String[]::new));
+        return ca.ferry(identity, daemon, args);
     }
 
-    /** {@code ferry} as the operator, which must succeed. */
     private static Installation.Result ok(DaemonProcess daemon, String... args) throws Exception {
-        Installation.Result result = ferry("client", daemon, args);
-        assertEquals(String.join(" ", args) + "\n" + result, 0, result.exit());
-        return result;
+        return ca.ok(daemon, args);
     }
 
     private static String state(DaemonProcess daemon, String domain) throws Exception {
-        return field(daemon, domain, "State:");
+        return ca.field(daemon, domain, "State:");
     }
 
     private static String digest(DaemonProcess daemon, String domain) throws Exception {
-        return field(daemon, domain, "Memory digest:");
-    }
-
-    private static String field(DaemonProcess daemon, String domain, String label) throws Exception {
-        return ok(daemon, "dominfo", domain).out().lines().filter(line -> line.startsWith(label))
-                .map(line -> line.substring(label.length()).trim()).findFirst().orElse(null);
+        return ca.field(daemon, domain, "Memory digest:");
     }
 
     private static void assertRefused(String line, Installation.Result result) {

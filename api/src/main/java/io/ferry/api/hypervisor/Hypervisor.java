@@ -18,6 +18,18 @@ public interface Hypervisor {
     void validate(DomainSpec spec) throws HypervisorException;
 
     /**
+     * Checks, after {@link #validate}, a definition another host's daemon brought: the one a migration's Prepare
+     * carries, or the persistent one of its Perform cookie, when a peer daemon (not an operator) drives it. A peer
+     * takes part in migrations, it does not operate this host, yet what the definition names of this host (disk
+     * images, kernels) is what this host's VM will open: a driver refuses what a peer may not choose, the message
+     * naming it. The default refuses nothing, for a driver whose VMs open no host file a definition names.
+     *
+     * @since 1.5
+     */
+    default void validatePeerDefinition(DomainSpec spec) throws HypervisorException {
+    }
+
+    /**
      * Starts the VM from power-on: running.
      *
      * @param runDir a directory of the daemon's state, the VM's own, for whatever the driver keeps while the VM

@@ -10,8 +10,10 @@
  * {@link io.ferry.api.hypervisor.DiskStorage}, the capability of a VM whose disks are files of its host: which of
  * them are on storage other hosts may not share (a live migration refuses those without --unsafe).
  * 1.4: {@link io.ferry.api.hypervisor.VmProcess#shutDown}, whether a process that ended had shut down or crashed.
+ * 1.5: {@link io.ferry.api.hypervisor.Hypervisor#validatePeerDefinition}, what a peer daemon's definition may not
+ * have this host open.
  */
-@Version("1.4.0")
+@Version("1.5.0")
 @Export
 package io.ferry.api.hypervisor;
 

@@ -28,9 +28,12 @@ final class DestinationFinish {
     private final IncomingMigrations incoming;
     private final IncomingRecords records;
     private final CommittedArrival committed;
+    private final PeerDefinitions peerDefinitions;
 
-    DestinationFinish(Migrations migrations, IncomingMigrations incoming, IncomingRecords records, CommittedArrival committed) {
+    DestinationFinish(Migrations migrations, IncomingMigrations incoming, IncomingRecords records, CommittedArrival committed,
+            PeerDefinitions peerDefinitions) {
         this.m = migrations;
+        this.peerDefinitions = peerDefinitions;
         this.incoming = incoming;
         this.records = records;
         this.committed = committed;
@@ -90,6 +93,7 @@ final class DestinationFinish {
             Optional<Object> persistent = performed.value("persistent");
             if (persistent.isPresent()) {
                 DomainSpec brought = sameDomain(in, m.domains.parse(XmlWriter.write((Element) persistent.get())));
+                peerDefinitions.check(brought, in.preparedBy); // what a peer brought, whoever relays it now
                 // as libvirt: checked always (older sources always send it), kept only if --persistent asked for it
                 definition = in.flags.persistent() ? brought : null;
             }

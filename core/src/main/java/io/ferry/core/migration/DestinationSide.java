@@ -45,8 +45,8 @@ final class DestinationSide {
     private static final String BY_AN_OPERATOR = "";
     private final IncomingRecords records;
     private final DestinationFinish finishing;
-    /** Reads what a peer's definition names ({@link PeerDefinitions}). */
-    private final HardenedXmlParser definitions;
+    /** What a peer's definition may name. */
+    private final PeerDefinitions peerDefinitions;
 
     /** The steps after the commit, which recovery repeats after a restart. */
     final CommittedArrival committed;
@@ -60,12 +60,13 @@ final class DestinationSide {
 
     DestinationSide(Migrations migrations) {
         this.m = migrations;
-        this.definitions = new HardenedXmlParser(migrations.settings.cookieMaxBytes(), migrations.settings.cookieMaxDepth());
+        this.peerDefinitions = new PeerDefinitions(new HardenedXmlParser(migrations.settings.cookieMaxBytes(),
+                migrations.settings.cookieMaxDepth()), migrations.domains);
         this.memory = new IncomingMemory(migrations);
         this.records = new IncomingRecords(migrations.journal);
         this.committed = new CommittedArrival(migrations);
         this.incoming = new IncomingMigrations(migrations, records);
-        this.finishing = new DestinationFinish(migrations, incoming, records, committed);
+        this.finishing = new DestinationFinish(migrations, incoming, records, committed, peerDefinitions);
     }
 
     /**
@@ -120,9 +121,7 @@ final class DestinationSide {
             throw new MigrationException("Prepare carried no domain definition");
         }
         DomainSpec spec = m.domains.parse(request.domainXml());
-        if (peer != null) {
-            PeerDefinitions.check(spec.xml(), peer, definitions);
-        }
+        peerDefinitions.check(spec, peer);
         Domain domain = m.domains.incoming(spec);
         return m.domains.withJob(domain, "migration prepare", () -> {
             if (m.domains.find(spec.name()).orElse(null) != domain) {

@@ -1,5 +1,10 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.DomainManager;
 import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
@@ -7,25 +12,38 @@ import java.nio.charset.StandardCharsets;
 import java.util.regex.Pattern;
 
 /**
- * What a peer daemon's Prepare may bring in its definition, beyond what an operator's may: a peer takes part in
- * migrations, it is not an operator of this host, yet the definition's {@code <emulator>} is the program the
- * destination starts. So a peer's definition names no emulator (the driver's own) or a QEMU binary
- * ({@code qemu-system-*}, {@code qemu-kvm}, {@code kvm}, wherever it is); any other program is an operator's
- * choice, made by migrating client-managed.
+ * What a peer daemon's definition may name, beyond what an operator's may: a peer takes part in migrations, it is
+ * not an operator of this host, yet the definition's {@code <emulator>} is the program the destination starts, and
+ * its disks and kernel the files this host's VM opens. So a peer's definition names no emulator (the driver's own)
+ * or a QEMU binary ({@code qemu-system-*}, {@code qemu-kvm}, {@code kvm}, wherever it is), and only host files its
+ * driver lets a peer name ({@link Hypervisor#validatePeerDefinition}); anything else is an operator's choice, made by
+ * migrating client-managed. Checked on the definition of Prepare and on the persistent one of Finish alike.
  */
 final class PeerDefinitions {
     private static final Pattern QEMU = Pattern.compile("qemu-system-[A-Za-z0-9_.-]+|qemu-kvm|kvm");
+    private static final String OPERATOR = "; an operator may migrate it client-managed";
 
-    private PeerDefinitions() {
+    private final HardenedXmlParser parser;
+    private final DomainManager domains;
+
+    PeerDefinitions(HardenedXmlParser parser, DomainManager domains) {
+        this.parser = parser;
+        this.domains = domains;
     }
 
-    /** Refuses {@code xml}, brought by {@code peer}, if it names an emulator that is not QEMU. */
-    static void check(String xml, String peer, HardenedXmlParser parser) throws MigrationException {
+    /**
+     * Refuses {@code spec}, brought by {@code peer}, if it names an emulator that is not QEMU or host files its driver
+     * does not let a peer name; a null {@code peer} (an operator drives the migration) may bring anything.
+     */
+    void check(DomainSpec spec, String peer) throws MigrationException {
+        if (peer == null) {
+            return;
+        }
         Xml domain;
         try {
-            domain = Xml.of(parser.parse(xml.getBytes(StandardCharsets.UTF_8), "domain definition").getDocumentElement());
+            domain = Xml.of(parser.parse(spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition").getDocumentElement());
         } catch (XmlException e) {
-            throw new MigrationException("Prepare carried a domain definition that is not well-formed XML: " + e.getMessage());
+            throw new MigrationException("the definition of domain '" + spec.name() + "' is not well-formed XML: " + e.getMessage());
         }
         for (Xml devices : domain.children("devices")) {
             for (Xml emulator : devices.children("emulator")) {
@@ -34,9 +52,15 @@ final class PeerDefinitions {
                 if (!QEMU.matcher(name).matches()) {
                     throw new MigrationException("certificate subject '" + peer + "' may not have this host start emulator "
                             + Xml.quote(path) + ": a peer's definition names a QEMU binary (qemu-system-*, qemu-kvm) or"
-                            + " none; an operator may migrate it client-managed");
+                            + " none" + OPERATOR);
                 }
             }
+        }
+        try {
+            domains.hypervisor(spec.type()).validatePeerDefinition(spec);
+        } catch (HypervisorException | DomainException e) {
+            throw new MigrationException("certificate subject '" + peer + "' may not bring the definition of domain '"
+                    + spec.name() + "': " + e.getMessage() + OPERATOR, e);
         }
     }
 }

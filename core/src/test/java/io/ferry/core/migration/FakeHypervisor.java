@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
+import io.ferry.api.hypervisor.HypervisorException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -18,8 +19,19 @@ final class FakeHypervisor implements Hypervisor {
     /** VMs made from now on move their memory over a connection of their own and have no digest, as QEMU's. */
     volatile boolean direct;
 
+    /** A peer's definition that names this is refused, as a driver refuses a host file a peer may not name (null: none). */
+    volatile String peerMayNotName;
+
     @Override
     public void validate(DomainSpec spec) {
+    }
+
+    @Override
+    public void validatePeerDefinition(DomainSpec spec) throws HypervisorException {
+        String refused = peerMayNotName;
+        if (refused != null && spec.xml().contains(refused)) {
+            throw new HypervisorException("'" + refused + "' is no file a peer may name");
+        }
     }
 
     @Override

@@ -42,6 +42,58 @@ public class PeerDefinitionTest {
         }
     }
 
+    /** The driver's word on the host files a definition names (the QEMU driver's PeerFiles): a peer's is refused. */
+    @Test
+    public void aPeersDefinitionNamingHostFilesItsDriverRefusesIsRefusedAndAnOperatorsIsNot() throws Exception {
+        TestHost host = new TestHost("destination", new Network(), null);
+        host.hypervisor.peerMayNotName = "/disks/vm.img";
+        MigrationException refused = assertThrows(MigrationException.class, () -> host.engine().prepare(prepare("vm", null), PEER));
+        assertEquals("certificate subject '" + PEER + "' may not bring the definition of domain 'vm': '/disks/vm.img' is no file a"
+                + " peer may name; an operator may migrate it client-managed", refused.getMessage());
+        assertTrue("nothing claimed", host.domain("vm").isEmpty());
+        host.engine().prepare(prepare("vm", null), null);
+        assertTrue("an operator's is prepared", host.domain("vm").isPresent());
+    }
+
+    /**
+     * The persistent definition a Perform cookie carries is what the destination defines, and starts at the next
+     * {@code start}: the peer that prepared the migration brought it, whoever calls Finish, and it is checked as
+     * Prepare's. A peer that prepared a harmless definition and put {@code /bin/sh}, or a file its driver refuses, in
+     * its Finish cookie had it defined here.
+     */
+    @Test
+    public void aPeersPersistentDefinitionInFinishIsCheckedAsItsPrepareIs() throws Exception {
+        TestHost host = new TestHost("destination", new Network(), null);
+        host.hypervisor.peerMayNotName = "/etc/shadow";
+        String shell = TestHost.definition("x").replace("<devices>", "<devices><emulator>/bin/sh</emulator>");
+        String shadow = TestHost.definition("x").replace("/disks/x.img", "/etc/shadow");
+
+        MigrationException refused = assertThrows(MigrationException.class, () -> finishWith(host, PEER, shell));
+        assertEquals("certificate subject '" + PEER + "' may not have this host start emulator '/bin/sh': a peer's definition"
+                + " names a QEMU binary (qemu-system-*, qemu-kvm) or none; an operator may migrate it client-managed",
+                refused.getMessage());
+        assertTrue("x is not defined", host.domain("x").isEmpty());
+        refused = assertThrows(MigrationException.class, () -> finishWith(host, PEER, shadow));
+        assertEquals("certificate subject '" + PEER + "' may not bring the definition of domain 'x': '/etc/shadow' is no file a"
+                + " peer may name; an operator may migrate it client-managed", refused.getMessage());
+        assertTrue("x is not defined", host.domain("x").isEmpty());
+
+        finishWith(host, null, shadow);
+        assertEquals("an operator's migration defines what it brings", "/etc/shadow",
+                host.domain("x").orElseThrow().persistent().disks().get(0).source());
+    }
+
+    /** An offline --persistent migration of a new domain "x", prepared by {@code peer}, finished with {@code definition}. */
+    private static void finishWith(TestHost host, String peer, String definition) throws Exception {
+        String id = UUID.randomUUID().toString();
+        String key = "k".repeat(40);
+        String header = "<qemu-migration><name>x</name><uuid>" + TestHost.uuid("x") + "</uuid><hostname>peer</hostname>"
+                + "<hostuuid>" + UUID.randomUUID() + "</hostuuid>";
+        host.engine().prepare(new Messages.Prepare(id, key, MigrationFlags.parse("offline,persistent"), TestHost.definition("x"),
+                header + "</qemu-migration>", List.of(new Messages.SectionVersion("persistent", "1.0")), null), peer);
+        host.engine().finish(new Messages.Finish(id, key, false, header + definition + "</qemu-migration>"));
+    }
+
     /** An offline Prepare of protocol 2 of a domain new here, whose devices name {@code emulator} (null: none). */
     private static Messages.Prepare prepare(String domain, String emulator) throws Exception {
         String definition = TestHost.definition(domain);

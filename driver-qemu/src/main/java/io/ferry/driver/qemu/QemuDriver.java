@@ -60,6 +60,11 @@ class QemuDriver implements Hypervisor {
         QemuCommandLine.emulator(domain, settings.emulator());
     }
 
+    @Override
+    public void validatePeerDefinition(DomainSpec spec) throws HypervisorException {
+        new PeerFiles(new SharedStorage(settings.sharedPaths(), SharedStorage.FileSystemType.OF_THIS_HOST)).check(domain(spec));
+    }
+
     private QemuDomain domain(DomainSpec spec) throws HypervisorException {
         if (!type.equals(spec.type())) {
             throw new HypervisorException("domain type '" + spec.type() + "' is not handled by the " + type + " driver");

@@ -105,6 +105,20 @@ final class SharedStorage {
         }
     }
 
+    /**
+     * The type of the file system of {@code real}, a path whose links are all resolved, if it is not shared storage;
+     * null if it is. Only where the path leads counts here: a link under a shared path may lead anywhere.
+     */
+    String unsharedTypeOf(Path real) throws IOException {
+        for (Path shared : sharedPaths) {
+            if (Files.exists(shared) && real.startsWith(shared.toRealPath())) {
+                return null;
+            }
+        }
+        String type = types.of(real);
+        return SHARED_TYPES.contains(type) ? null : type;
+    }
+
     private boolean underSharedPath(Path path) {
         for (Path shared : sharedPaths) {
             if (path.startsWith(shared)) {

@@ -1,0 +1,106 @@
+package io.ferry.driver.qemu;
+
+import io.ferry.api.hypervisor.HypervisorException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
+
+/**
+ * Which files of this host a peer daemon's definition may have QEMU open ({@code Hypervisor.validatePeerDefinition}).
+ * QEMU opens its disks, kernel and initrd as root, before it drops to its user, and the peer sends the memory of the
+ * guest that reads them: a peer naming {@code /etc/shadow} as a read-only disk would have it read out. So a peer may
+ * name, judged where its links lead (as QEMU opens it), a regular file:
+ * <ul>
+ * <li>on shared storage ({@link SharedStorage}: a shared file system, or under {@code sharedPaths}), which the peer's
+ * host reaches anyway: a writable disk must be there;</li>
+ * <li>or, read only (a read-only disk, the kernel, the initrd), one that every user of this host may read (readable by
+ * others, in directories others may enter): no secret of this host.</li>
+ * </ul>
+ * Whoever may write where such a file is could swap it for a link between this check and QEMU's open: on shared
+ * storage, the hosts that share it (docs/qemu.md).
+ */
+final class PeerFiles {
+    private final SharedStorage storage;
+
+    PeerFiles(SharedStorage storage) {
+        this.storage = storage;
+    }
+
+    /** Refuses {@code domain} unless each file it names is one a peer may name. */
+    void check(QemuDomain domain) throws HypervisorException {
+        for (QemuDomain.Disk disk : domain.disks()) {
+            require("disk " + disk.target() + "'s source", disk.file(), !disk.readOnly());
+        }
+        if (domain.kernel() != null) {
+            require("kernel", domain.kernel(), false);
+        }
+        if (domain.initrd() != null) {
+            require("initrd", domain.initrd(), false);
+        }
+    }
+
+    private void require(String what, String file, boolean written) throws HypervisorException {
+        String named = what + " '" + UntrustedText.of(file) + "'";
+        Path real;
+        PosixFileAttributes attributes;
+        try {
+            Path path = Path.of(file);
+            if (!path.isAbsolute()) {
+                throw new HypervisorException(named + " is not an absolute path");
+            }
+            real = path.toRealPath();
+            attributes = Files.readAttributes(real, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (InvalidPathException e) {
+            throw new HypervisorException(named + " is not a path: " + e.getReason());
+        } catch (NoSuchFileException e) {
+            throw new HypervisorException(named + " does not exist on this host");
+        } catch (IOException e) {
+            throw new HypervisorException(named + " cannot be read: " + e, e);
+        }
+        String where = real.toString().equals(file) ? named : named + " (" + real + ")";
+        if (!attributes.isRegularFile()) {
+            throw new HypervisorException(where + " is not a regular file: a peer's definition names regular files only");
+        }
+        String type;
+        try {
+            type = storage.unsharedTypeOf(real);
+        } catch (IOException e) {
+            throw new HypervisorException("cannot tell whether " + where + " is on shared storage: " + e, e);
+        }
+        if (type == null) {
+            return;
+        }
+        if (written) {
+            throw new HypervisorException(where + " is on a file system not known to be shared (" + type + "): a peer's"
+                    + " definition may have this host write only files on shared storage (a shared file system, or under"
+                    + " sharedPaths)");
+        }
+        if (!readableByEveryone(real, attributes)) {
+            throw new HypervisorException(where + " is on a file system not known to be shared (" + type + ") and not"
+                    + " readable by every user of this host: a peer's definition may have this host read only files on"
+                    + " shared storage (a shared file system, or under sharedPaths) or readable by everyone");
+        }
+    }
+
+    /** Whether any user of this host may read {@code real}: readable by others, each directory above it searchable by them. */
+    private static boolean readableByEveryone(Path real, PosixFileAttributes attributes) throws HypervisorException {
+        if (!attributes.permissions().contains(PosixFilePermission.OTHERS_READ)) {
+            return false;
+        }
+        try {
+            for (Path dir = real.getParent(); dir != null; dir = dir.getParent()) {
+                if (!Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS).contains(PosixFilePermission.OTHERS_EXECUTE)) {
+                    return false;
+                }
+            }
+        } catch (IOException e) {
+            throw new HypervisorException("cannot read the permissions of the directories above " + real + ": " + e, e);
+        }
+        return true;
+    }
+}

@@ -1,0 +1,132 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import io.ferry.api.hypervisor.HypervisorException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * What a peer daemon's definition may have this host's QEMU open, which QEMU does as root: regular files, judged where
+ * their links lead, on shared storage, or read only and readable by every user of this host; nothing else, whatever
+ * the path as written says. The file system types come from a mount table the test makes up over real directories.
+ */
+public class PeerFilesTest {
+    @Rule
+    public final TemporaryFolder tmp = new TemporaryFolder();
+
+    private Path local;
+    private Path nfs;
+    private Path sharedPath;
+
+    @Before
+    public void directories() throws IOException {
+        Path root = tmp.getRoot().toPath().toRealPath();
+        Files.setPosixFilePermissions(root, PosixFilePermissions.fromString("rwxr-xr-x")); // /tmp and above are others' to enter
+        local = Files.createDirectories(root.resolve("local"));
+        nfs = Files.createDirectories(root.resolve("nfs"));
+        sharedPath = Files.createDirectories(root.resolve("san"));
+    }
+
+    private PeerFiles peerFiles() {
+        return new PeerFiles(new SharedStorage(List.of(sharedPath), path -> path.startsWith(nfs) ? "nfs4" : "ext4"));
+    }
+
+    private static Path file(Path dir, String name, String permissions) throws IOException {
+        Path file = Files.write(dir.resolve(name), new byte[512]);
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString(permissions));
+        return file;
+    }
+
+    private static QemuDomain domain(String kernel, String initrd, QemuDomain.Disk... disks) {
+        return new QemuDomain(null, "x86_64", "pc", kernel, initrd, null, null, null, List.of(disks), List.of(), List.of(), null);
+    }
+
+    private static QemuDomain.Disk disk(Path file, boolean readOnly) {
+        return new QemuDomain.Disk(file.toString(), "raw", "vda", readOnly, null);
+    }
+
+    private String refusal(QemuDomain domain) {
+        return assertThrows(HypervisorException.class, () -> peerFiles().check(domain)).getMessage();
+    }
+
+    @Test
+    public void aRootOnlyFileOfThisHostIsRefusedWhateverItIsNamedAs() throws Exception {
+        Path secret = file(local, "shadow", "rw-r-----");
+        String readOnly = "' is on a file system not known to be shared (ext4) and not readable by every user of this host: a"
+                + " peer's definition may have this host read only files on shared storage (a shared file system, or under"
+                + " sharedPaths) or readable by everyone";
+        assertEquals("disk vda's source '" + secret + readOnly, refusal(domain(null, null, disk(secret, true))));
+        assertEquals("kernel '" + secret + readOnly, refusal(domain(secret.toString(), null)));
+        assertEquals("initrd '" + secret + readOnly, refusal(domain(nfsKernel(), secret.toString())));
+        assertEquals("disk vda's source '" + secret + "' is on a file system not known to be shared (ext4): a peer's definition"
+                + " may have this host write only files on shared storage (a shared file system, or under sharedPaths)",
+                refusal(domain(null, null, disk(secret, false))));
+    }
+
+    @Test
+    public void aFileEveryoneMayReadMayBeReadButNotWritten() throws Exception {
+        Path kernel = file(local, "vmlinuz", "rw-r--r--");
+        Path image = file(local, "base.img", "rw-r--r--");
+        peerFiles().check(domain(kernel.toString(), kernel.toString(), disk(image, true)));
+        assertEquals("disk vda's source '" + image + "' is on a file system not known to be shared (ext4): a peer's definition"
+                + " may have this host write only files on shared storage (a shared file system, or under sharedPaths)",
+                refusal(domain(null, null, disk(image, false))));
+        // readable by others, in a directory they may not enter: no more everyone's than the directory
+        Path closed = Files.createDirectories(local.resolve("closed"));
+        Path inside = file(closed, "vmlinuz", "rw-r--r--");
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwxr-x---"));
+        assertEquals("kernel '" + inside + "' is on a file system not known to be shared (ext4) and not readable by every"
+                + " user of this host: a peer's definition may have this host read only files on shared storage (a shared"
+                + " file system, or under sharedPaths) or readable by everyone", refusal(domain(inside.toString(), null)));
+    }
+
+    @Test
+    public void filesOnSharedStorageMayBeWrittenWhateverTheirPermissions() throws Exception {
+        Path onNfs = file(nfs, "vm.img", "rw-------");
+        Path underSharedPath = file(sharedPath, "vm.img", "rw-------");
+        peerFiles().check(domain(null, null, disk(onNfs, false), disk(underSharedPath, false)));
+        peerFiles().check(domain(underSharedPath.toString(), onNfs.toString()));
+    }
+
+    /** QEMU opens where a link leads: a link on shared storage to a file of this host is that file. */
+    @Test
+    public void linksAreJudgedWhereTheyLead() throws Exception {
+        Path secret = file(local, "key", "rw-------");
+        Path link = Files.createSymbolicLink(sharedPath.resolve("vm.img"), secret);
+        assertEquals("disk vda's source '" + link + "' (" + secret + ") is on a file system not known to be shared (ext4): a"
+                + " peer's definition may have this host write only files on shared storage (a shared file system, or under"
+                + " sharedPaths)", refusal(domain(null, null, disk(link, false))));
+        Path dirLink = Files.createSymbolicLink(nfs.resolve("etc"), local);
+        assertEquals("kernel '" + dirLink.resolve("key") + "' (" + secret + ") is on a file system not known to be shared"
+                + " (ext4) and not readable by every user of this host: a peer's definition may have this host read only files"
+                + " on shared storage (a shared file system, or under sharedPaths) or readable by everyone",
+                refusal(domain(dirLink.resolve("key").toString(), null)));
+        Path toShared = Files.createSymbolicLink(local.resolve("vm.img"), file(nfs, "real.img", "rw-------"));
+        peerFiles().check(domain(null, null, disk(toShared, false)));
+    }
+
+    @Test
+    public void onlyRegularFilesThatExistAndAbsolutePaths() throws Exception {
+        assertEquals("disk vda's source '/dev/null' is not a regular file: a peer's definition names regular files only",
+                refusal(domain(null, null, new QemuDomain.Disk("/dev/null", "raw", "vda", true, null))));
+        assertEquals("kernel '" + nfs + "' is not a regular file: a peer's definition names regular files only",
+                refusal(domain(nfs.toString(), null)));
+        assertEquals("kernel '" + nfs.resolve("gone") + "' does not exist on this host", refusal(domain(nfs.resolve("gone").toString(), null)));
+        assertEquals("initrd 'boot/initrd' is not an absolute path", refusal(domain(nfsKernel(), "boot/initrd")));
+        assertEquals("kernel '/tmp/a?b' is not a path: Nul character not allowed", refusal(domain("/tmp/a\0b", null)));
+    }
+
+    private String nfsKernel() throws IOException {
+        Path kernel = nfs.resolve("vmlinuz");
+        return (Files.exists(kernel) ? kernel : file(nfs, "vmlinuz", "rw-------")).toString();
+    }
+}

@@ -1,0 +1,56 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.launcher.QemuMonitor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import org.junit.Test;
+
+/**
+ * What a peer daemon's definition may have a destination's QEMU open, which QEMU does as root: two real daemons that
+ * know each other as TLS peers, a real QEMU guest with a read-only disk only root may read (a stand-in for
+ * {@code /etc/shadow}). Peer to peer, the destination refuses the Prepare naming the disk and the guest runs on at the
+ * source; an operator who drives the migration (client-managed) chose the file and moves the guest.
+ */
+public class QemuPeerFilesIT {
+    @Test
+    public void aPeerCannotHaveTheDestinationOpenAFileOnlyRootMayRead() throws Exception {
+        TestCa ca = TestCa.make("peer-files", "host-a", "host-b", "client");
+        Path dir = Files.createTempDirectory("ferry-q");
+        try {
+            Path secret = Files.write(dir.resolve("secret.img"), new byte[1 << 20]);
+            Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+            QemuGuest guest = QemuGuest.idle("peer-files", QemuMonitor.wrapper(dir)).withDevices("    <disk type='file'"
+                    + " device='disk'><driver name='qemu' type='raw'/><source file='" + secret + "'/><target dev='vda'"
+                    + " bus='virtio'/><readonly/></disk>\n");
+            // the guest's kernel is a file of the installation: the destination counts its directory as shared
+            String kernels = QemuGuest.kernel().getParent().toString();
+            try (DaemonProcess a = DaemonProcess.startIn(dir.resolve("a"), "host-a", Map.of(), ca.daemonFlags("host-a"));
+                    DaemonProcess b = DaemonProcess.startIn(dir.resolve("b"), "host-b", Map.of(),
+                            ca.daemonFlags("host-b", "--shared-path", kernels))) {
+                ca.ok(a, "define", guest.file().toString());
+                ca.ok(a, "start", guest.name());
+
+                Installation.Result refused = ca.ferry("client", a, "migrate", "--live", "--p2p", guest.name(), b.url());
+                assertEquals(refused.toString(), 1, refused.exit());
+                assertTrue(refused.err(), refused.err().contains("certificate subject 'CN=host-a' may not bring the definition"
+                        + " of domain 'peer-files': disk vda's source '" + secret + "' is on a file system not known to be"
+                        + " shared (" + Files.getFileStore(dir).type() + ") and not readable by every user of this host: a peer's"
+                        + " definition may have this host read only files on shared storage (a shared file system, or under"
+                        + " sharedPaths) or readable by everyone; an operator may migrate it client-managed"));
+                assertEquals("running (booted)", ca.field(a, guest.name(), "State:"));
+                assertTrue("nothing of it on the destination", !ca.ok(b, "list", "--all").out().contains(guest.name()));
+
+                ca.ok(a, "migrate", "--live", guest.name(), b.url());
+                assertEquals("running (migrated)", ca.field(b, guest.name(), "State:"));
+                ca.ok(b, "destroy", guest.name());
+            }
+        } finally {
+            QemuProcesses.killUnder(dir);
+        }
+    }
+}
