@@ -22,7 +22,10 @@ import java.nio.file.attribute.PosixFilePermission;
  * others, in directories others may enter): no secret of this host.</li>
  * </ul>
  * Whoever may write where such a file is could swap it for a link between this check and QEMU's open: on shared
- * storage, the hosts that share it (docs/qemu.md).
+ * storage, the hosts that share it (docs/qemu.md). The program itself, the definition's {@code <emulator>} (which the
+ * core has already held to a QEMU binary's name), runs as root: it must be one only this host's root or ferryd's user
+ * could have put there, owned by one of them in directories only they may write, on a file system that is not shared:
+ * a peer host that writes a shared file system could put a program of its own named {@code qemu-system-x86_64} there.
  */
 final class PeerFiles {
     private final SharedStorage storage;
@@ -31,8 +34,15 @@ final class PeerFiles {
         this.storage = storage;
     }
 
-    /** Refuses {@code domain} unless each file it names is one a peer may name. */
-    void check(QemuDomain domain) throws HypervisorException {
+    /**
+     * Refuses {@code domain} unless each file it names is one a peer may name.
+     *
+     * @param emulator the program the domain's {@code <emulator>} names, found as the driver runs it; null: none named
+     */
+    void check(QemuDomain domain, String emulator) throws HypervisorException {
+        if (emulator != null) {
+            requireOwnProgram(emulator);
+        }
         for (QemuDomain.Disk disk : domain.disks()) {
             require("disk " + disk.target() + "'s source", disk.file(), !disk.readOnly());
         }
@@ -85,6 +95,52 @@ final class PeerFiles {
                     + " readable by every user of this host: a peer's definition may have this host read only files on"
                     + " shared storage (a shared file system, or under sharedPaths) or readable by everyone");
         }
+    }
+
+    private void requireOwnProgram(String file) throws HypervisorException {
+        String named = "emulator '" + UntrustedText.of(file) + "'";
+        Path real;
+        try {
+            real = Path.of(file).toRealPath();
+        } catch (IOException | InvalidPathException e) {
+            throw new HypervisorException("cannot find where " + named + " leads: " + e, e);
+        }
+        String where = real.toString().equals(file) ? named : named + " (" + real + ")";
+        String whyNot;
+        try {
+            whyNot = storage.unsharedTypeOf(real) == null ? "it is on shared storage" : writableByOthers(real);
+        } catch (IOException e) {
+            throw new HypervisorException("cannot tell who may write " + where + ": " + e, e);
+        }
+        if (whyNot != null) {
+            throw new HypervisorException(where + " is not a program of this host's own (" + whyNot + "): a peer's definition"
+                    + " may have this host run only a program owned by root or ferryd's user, in directories only they may"
+                    + " write, on a file system that is not shared");
+        }
+    }
+
+    /** What lets others than root and ferryd's user write {@code real} or a directory above it; null: nothing. */
+    private static String writableByOthers(Path real) throws IOException {
+        String self = System.getProperty("user.name");
+        for (Path path = real; path != null; path = path.getParent()) {
+            PosixFileAttributes attributes = Files.readAttributes(path, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+            String owner = attributes.owner().getName();
+            if (!owner.equals("root") && !owner.equals(self)) {
+                return path + " belongs to " + owner;
+            }
+            boolean sticky = !path.equals(real) && sticky(path); // others may add there, not replace what the owner owns
+            if (attributes.permissions().contains(PosixFilePermission.GROUP_WRITE) && !sticky) {
+                return path + " is writable by its group";
+            }
+            if (attributes.permissions().contains(PosixFilePermission.OTHERS_WRITE) && !sticky) {
+                return path + " is writable by others";
+            }
+        }
+        return null;
+    }
+
+    private static boolean sticky(Path dir) throws IOException {
+        return (((Integer) Files.getAttribute(dir, "unix:mode", LinkOption.NOFOLLOW_LINKS)) & 01000) != 0;
     }
 
     /** Whether any user of this host may read {@code real}: readable by others, each directory above it searchable by them. */

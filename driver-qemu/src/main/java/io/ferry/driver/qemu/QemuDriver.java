@@ -62,7 +62,10 @@ class QemuDriver implements Hypervisor {
 
     @Override
     public void validatePeerDefinition(DomainSpec spec) throws HypervisorException {
-        new PeerFiles(new SharedStorage(settings.sharedPaths(), SharedStorage.FileSystemType.OF_THIS_HOST)).check(domain(spec));
+        QemuSettings current = settings;
+        QemuDomain domain = domain(spec);
+        String emulator = domain.emulator() == null ? null : QemuCommandLine.emulator(domain, current.emulator());
+        new PeerFiles(new SharedStorage(current.sharedPaths(), SharedStorage.FileSystemType.OF_THIS_HOST)).check(domain, emulator);
     }
 
     private QemuDomain domain(DomainSpec spec) throws HypervisorException {

@@ -55,7 +55,7 @@ public class PeerFilesTest {
     }
 
     private String refusal(QemuDomain domain) {
-        return assertThrows(HypervisorException.class, () -> peerFiles().check(domain)).getMessage();
+        return assertThrows(HypervisorException.class, () -> peerFiles().check(domain, null)).getMessage();
     }
 
     @Test
@@ -76,7 +76,7 @@ public class PeerFilesTest {
     public void aFileEveryoneMayReadMayBeReadButNotWritten() throws Exception {
         Path kernel = file(local, "vmlinuz", "rw-r--r--");
         Path image = file(local, "base.img", "rw-r--r--");
-        peerFiles().check(domain(kernel.toString(), kernel.toString(), disk(image, true)));
+        peerFiles().check(domain(kernel.toString(), kernel.toString(), disk(image, true)), null);
         assertEquals("disk vda's source '" + image + "' is on a file system not known to be shared (ext4): a peer's definition"
                 + " may have this host write only files on shared storage (a shared file system, or under sharedPaths)",
                 refusal(domain(null, null, disk(image, false))));
@@ -93,8 +93,8 @@ public class PeerFilesTest {
     public void filesOnSharedStorageMayBeWrittenWhateverTheirPermissions() throws Exception {
         Path onNfs = file(nfs, "vm.img", "rw-------");
         Path underSharedPath = file(sharedPath, "vm.img", "rw-------");
-        peerFiles().check(domain(null, null, disk(onNfs, false), disk(underSharedPath, false)));
-        peerFiles().check(domain(underSharedPath.toString(), onNfs.toString()));
+        peerFiles().check(domain(null, null, disk(onNfs, false), disk(underSharedPath, false)), null);
+        peerFiles().check(domain(underSharedPath.toString(), onNfs.toString()), null);
     }
 
     /** QEMU opens where a link leads: a link on shared storage to a file of this host is that file. */
@@ -111,7 +111,7 @@ public class PeerFilesTest {
                 + " on shared storage (a shared file system, or under sharedPaths) or readable by everyone",
                 refusal(domain(dirLink.resolve("key").toString(), null)));
         Path toShared = Files.createSymbolicLink(local.resolve("vm.img"), file(nfs, "real.img", "rw-------"));
-        peerFiles().check(domain(null, null, disk(toShared, false)));
+        peerFiles().check(domain(null, null, disk(toShared, false)), null);
     }
 
     @Test
@@ -123,6 +123,55 @@ public class PeerFilesTest {
         assertEquals("kernel '" + nfs.resolve("gone") + "' does not exist on this host", refusal(domain(nfs.resolve("gone").toString(), null)));
         assertEquals("initrd 'boot/initrd' is not an absolute path", refusal(domain(nfsKernel(), "boot/initrd")));
         assertEquals("kernel '/tmp/a?b' is not a path: Nul character not allowed", refusal(domain("/tmp/a\0b", null)));
+    }
+
+    /**
+     * The program a peer's definition names runs as root: one a peer host could have written (on shared storage, or
+     * where another user may write) would be the peer's own program running here.
+     */
+    @Test
+    public void anEmulatorMustBeAProgramOnlyRootOrFerrydsUserCouldHavePutThere() throws Exception {
+        Path bin = Files.createDirectories(local.resolve("bin"));
+        Path qemu = file(bin, "qemu-system-x86_64", "rwxr-xr-x");
+        peerFiles().check(domain(null, null), qemu.toString());
+
+        String rule = ": a peer's definition may have this host run only a program owned by root or ferryd's user, in"
+                + " directories only they may write, on a file system that is not shared";
+        Path planted = file(nfs, "qemu-system-x86_64", "rwxr-xr-x");
+        assertEquals("emulator '" + planted + "' is not a program of this host's own (it is on shared storage)" + rule,
+                emulatorRefusal(planted.toString()));
+        Path link = Files.createSymbolicLink(local.resolve("qemu-kvm"), planted);
+        assertEquals("emulator '" + link + "' (" + planted + ") is not a program of this host's own (it is on shared storage)"
+                + rule, emulatorRefusal(link.toString()));
+
+        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxrwxr-x"));
+        assertEquals("emulator '" + qemu + "' is not a program of this host's own (" + bin + " is writable by its group)" + rule,
+                emulatorRefusal(qemu.toString()));
+        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(qemu, PosixFilePermissions.fromString("rwxr-xrwx"));
+        assertEquals("emulator '" + qemu + "' is not a program of this host's own (" + qemu + " is writable by others)" + rule,
+                emulatorRefusal(qemu.toString()));
+        Files.setPosixFilePermissions(qemu, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setOwner(qemu, qemu.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        assertEquals("emulator '" + qemu + "' is not a program of this host's own (" + qemu + " belongs to nobody)" + rule,
+                emulatorRefusal(qemu.toString()));
+    }
+
+    /** /tmp is everyone's to add to, sticky: nobody else may replace what root made there. */
+    @Test
+    public void aStickyDirectoryEveryoneWritesDoesNotMakeAProgramOthers() throws Exception {
+        Path sticky = Files.createDirectories(local.resolve("sticky"));
+        Files.setPosixFilePermissions(sticky, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path qemu = file(sticky, "qemu-system-x86_64", "rwxr-xr-x");
+        assertEquals("emulator '" + qemu + "' is not a program of this host's own (" + sticky + " is writable by its group)"
+                + ": a peer's definition may have this host run only a program owned by root or ferryd's user, in"
+                + " directories only they may write, on a file system that is not shared", emulatorRefusal(qemu.toString()));
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        peerFiles().check(domain(null, null), qemu.toString());
+    }
+
+    private String emulatorRefusal(String emulator) {
+        return assertThrows(HypervisorException.class, () -> peerFiles().check(domain(null, null), emulator)).getMessage();
     }
 
     private String nfsKernel() throws IOException {
