@@ -1,9 +1,7 @@
 package io.ferry.protocol;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -136,13 +134,13 @@ public record TlsFiles(Path keystore, Path truststore, Path passwordFile) {
         }
     }
 
+    /**
+     * The password, read as every secret of this user's is ({@link OwnFiles#readSecret}): a password file its group or
+     * others may read gives away the key the keystore holds to any local user who can read the keystore.
+     */
     private char[] readPassword() throws TlsException {
-        try (BufferedReader reader = Files.newBufferedReader(passwordFile, StandardCharsets.UTF_8)) {
-            String line = reader.readLine();
-            if (line == null || line.isEmpty()) {
-                throw new TlsException("password file " + passwordFile + " is empty");
-            }
-            return line.toCharArray();
+        try {
+            return OwnFiles.readSecret(passwordFile).toCharArray();
         } catch (IOException e) {
             throw new TlsException("cannot read password file " + passwordFile + ": " + reason(e));
         }

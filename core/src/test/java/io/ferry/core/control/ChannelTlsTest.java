@@ -8,9 +8,12 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.TlsFiles;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
@@ -152,18 +155,43 @@ public class ChannelTlsTest {
 
     @Test
     public void brokenFilesAreNamed() throws Exception {
-        Path wrongPassword = Files.writeString(TEMP.newFile().toPath(), "not-the-password\n");
+        Path wrongPassword = secret(Files.writeString(TEMP.newFile().toPath(), "not-the-password\n"));
         assertSetupFails(new TlsFiles(clientStore, pki.truststore, wrongPassword),
                 "cannot read keystore " + clientStore + " (PKCS12): keystore password was incorrect");
         Path missing = pki.dir.resolve("missing.p12");
         assertSetupFails(pki.files(missing), "cannot read keystore " + missing + " (PKCS12): no such file");
         assertSetupFails(pki.files(pki.truststore), "keystore " + pki.truststore + " holds no private key");
         assertSetupFails(new TlsFiles(clientStore, clientStore, pki.password), "trust store " + clientStore + " holds no trusted certificate");
-        Path empty = TEMP.newFile().toPath();
-        assertSetupFails(new TlsFiles(clientStore, pki.truststore, empty), "password file " + empty + " is empty");
+        Path empty = secret(TEMP.newFile().toPath());
+        assertSetupFails(new TlsFiles(clientStore, pki.truststore, empty), "cannot read password file " + empty + ": " + empty
+                + " is empty: its first line must hold the secret");
         Path notPkcs12 = Files.writeString(TEMP.newFile().toPath(), "hello");
         TlsFiles.TlsException e = assertThrows(TlsFiles.TlsException.class, () -> pki.files(notPkcs12).load());
         assertTrue(e.getMessage(), e.getMessage().startsWith("cannot read keystore " + notPkcs12 + " (PKCS12): "));
+    }
+
+    /**
+     * A password file its group or others may read gives the keystore's key away to any local user who can read the
+     * keystore: refused, as ssh refuses a private key open to others, naming the file and the mend.
+     */
+    @Test
+    public void aPasswordFileOthersMayReadIsRefused() throws Exception {
+        Path open = Files.copy(pki.password, TEMP.getRoot().toPath().resolve("open-password"));
+        for (String permissions : List.of("rw-r--r--", "rw-r-----", "rw-----w-")) {
+            Files.setPosixFilePermissions(open, PosixFilePermissions.fromString(permissions));
+            assertSetupFails(new TlsFiles(clientStore, pki.truststore, open), "cannot read password file " + open + ": " + open
+                    + " holds a secret but is open to its group or others (" + permissions + "): chmod 600 " + open);
+        }
+        Path link = Files.createSymbolicLink(TEMP.getRoot().toPath().resolve("linked-password"), pki.password);
+        assertSetupFails(new TlsFiles(clientStore, pki.truststore, link), "cannot read password file " + link + ": " + link
+                + " is a symbolic link: name the file itself");
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rw-------"));
+        new TlsFiles(clientStore, pki.truststore, open).load();
+    }
+
+    private static Path secret(Path file) throws IOException {
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
     }
 
     private static void assertSetupFails(TlsFiles files, String message) {

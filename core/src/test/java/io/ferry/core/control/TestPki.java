@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -22,6 +23,7 @@ public final class TestPki {
     public TestPki(Path dir, String password) throws IOException, InterruptedException {
         this.dir = dir;
         this.password = Files.writeString(dir.resolve("password"), password + "\n", StandardCharsets.UTF_8);
+        Files.setPosixFilePermissions(this.password, PosixFilePermissions.fromString("rw-------"));
         this.caStore = dir.resolve("ca.p12");
         this.caCert = dir.resolve("ca.crt");
         this.truststore = dir.resolve("truststore.p12");
