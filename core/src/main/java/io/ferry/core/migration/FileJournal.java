@@ -19,6 +19,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,16 +36,28 @@ public final class FileJournal implements Journal {
      * split) still learns its fate; without a limit a host that migrates daily keeps every record for good.
      */
     static final Duration ENDED_RECORDS_KEPT = Duration.ofDays(30);
+    /**
+     * How often a migration's end looks for long-ended records: the look lists the whole directory, and committed
+     * arrivals' records stay for good, so at every end it would cost a migration more with each one a host ever had.
+     */
+    static final Duration CLEAN_UP_EVERY = Duration.ofHours(1);
 
     private final Path directory;
     private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
+    private final LongSupplier clock;
+    /** When a migration's end next looks for long-ended records (the clock's milliseconds). */
+    private final AtomicLong nextCleanUp = new AtomicLong(Long.MIN_VALUE);
 
     public FileJournal(Path stateDir) throws IOException {
-        this(stateDir, AtomicFiles.FSYNC);
+        this(stateDir, AtomicFiles.FSYNC, System::currentTimeMillis);
     }
 
-    /** @param sync syncs a new journal directory into the state directory: the commit point is written in it */
-    FileJournal(Path stateDir, AtomicFiles.DirectorySync sync) throws IOException {
+    /**
+     * @param sync syncs a new journal directory into the state directory: the commit point is written in it
+     * @param clock the wall clock, in milliseconds
+     */
+    FileJournal(Path stateDir, AtomicFiles.DirectorySync sync, LongSupplier clock) throws IOException {
+        this.clock = clock;
         this.directory = AtomicFiles.createDirectories(stateDir.resolve("migrations"), sync);
         try {
             Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
@@ -66,8 +80,10 @@ public final class FileJournal implements Journal {
         }
         LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
                 entry.step().display());
-        if (entry.step().isFinal()) {
-            removeLongEnded(); // a file's date per record, and parsing only the old ones: cheap next to a migration
+        long now = clock.getAsLong();
+        long due = nextCleanUp.get();
+        if (entry.step().isFinal() && now >= due && nextCleanUp.compareAndSet(due, now + CLEAN_UP_EVERY.toMillis())) {
+            removeLongEnded(now); // a file's date per record, and parsing only the old ones
         }
     }
 
@@ -77,8 +93,7 @@ public final class FileJournal implements Journal {
      * late (its daemon down, its guest paused), and takes "unknown" for aborted, which would resume its copy of a
      * guest that runs here. Every other ended record answers as "unknown" does.
      */
-    private void removeLongEnded() {
-        long now = System.currentTimeMillis();
+    private void removeLongEnded(long now) {
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
             for (Path file : files) {
                 removeIfLongEnded(file, now - ENDED_RECORDS_KEPT.toMillis());
@@ -153,7 +168,9 @@ public final class FileJournal implements Journal {
 
     @Override
     public List<Entry> unfinished() throws IOException {
-        removeLongEnded();
+        long now = clock.getAsLong();
+        nextCleanUp.set(now + CLEAN_UP_EVERY.toMillis());
+        removeLongEnded(now);
         List<Entry> entries = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
             for (Path file : files) {

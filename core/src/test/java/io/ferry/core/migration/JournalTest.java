@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,6 +16,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.Test;
 
 /** The journal's steps and their order, and the file journal a restarted daemon reads back. */
@@ -60,11 +62,11 @@ public class JournalTest {
     public void theJournalsNewDirectoryIsSyncedIntoTheStateDirectoryOnce() throws Exception {
         Path state = Files.createTempDirectory("journal");
         List<Path> synced = new ArrayList<>();
-        new FileJournal(state, synced::add);
+        new FileJournal(state, synced::add, System::currentTimeMillis);
         assertEquals(List.of(state), synced);
 
         synced.clear();
-        new FileJournal(state, synced::add);
+        new FileJournal(state, synced::add, System::currentTimeMillis);
         assertEquals("nothing new in the state directory", List.of(), synced);
     }
 
@@ -155,15 +157,20 @@ public class JournalTest {
             Files.setLastModifiedTime(migrations.resolve(id + ".xml"), longAgo);
         }
 
-        FileJournal restarted = new FileJournal(state);
+        AtomicLong clock = new AtomicLong(System.currentTimeMillis());
+        FileJournal restarted = new FileJournal(state, AtomicFiles.FSYNC, clock::get);
         assertEquals(List.of(stuck), restarted.unfinished());
         assertEquals("a committed arrival stays: its source may ask its fate whenever it comes back",
                 List.of("old-finished.xml", "old-performed.xml", "recent.xml"), names(migrations));
 
-        // a daemon that runs for months: a migration that ends removes what ended long before it
+        // a daemon that runs for months: a migration that ends removes what ended long before it, an hour after the last look
         Files.setLastModifiedTime(migrations.resolve("recent.xml"), longAgo);
+        restarted.record(new Journal.Entry("newer", Journal.Role.SOURCE, Step.ABORTED, "vm", uuid, null, LIVE, key, null, true));
+        assertEquals("within the hour of the start's look, not listed again",
+                List.of("newer.xml", "old-finished.xml", "old-performed.xml", "recent.xml"), names(migrations));
+        clock.addAndGet(FileJournal.CLEAN_UP_EVERY.toMillis());
         restarted.record(new Journal.Entry("newest", Journal.Role.SOURCE, Step.ABORTED, "vm", uuid, null, LIVE, key, null, true));
-        assertEquals(List.of("newest.xml", "old-finished.xml", "old-performed.xml"), names(migrations));
+        assertEquals(List.of("newer.xml", "newest.xml", "old-finished.xml", "old-performed.xml"), names(migrations));
         assertEquals(Step.PERFORMED, restarted.find("old-performed").orElseThrow().step());
     }
 
