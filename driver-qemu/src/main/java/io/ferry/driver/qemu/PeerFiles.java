@@ -72,7 +72,7 @@ final class PeerFiles {
         } catch (IOException e) {
             throw new HypervisorException(named + " cannot be read: " + e, e);
         }
-        String where = real.toString().equals(file) ? named : named + " (" + real + ")";
+        String where = real.toString().equals(file) ? named : named + " (" + UntrustedText.of(real.toString()) + ")";
         if (!attributes.isRegularFile()) {
             throw new HypervisorException(where + " is not a regular file: a peer's definition names regular files only");
         }
@@ -105,7 +105,7 @@ final class PeerFiles {
         } catch (IOException | InvalidPathException e) {
             throw new HypervisorException("cannot find where " + named + " leads: " + e, e);
         }
-        String where = real.toString().equals(file) ? named : named + " (" + real + ")";
+        String where = real.toString().equals(file) ? named : named + " (" + UntrustedText.of(real.toString()) + ")";
         String whyNot;
         try {
             whyNot = storage.unsharedTypeOf(real) == null ? "it is on shared storage" : writableByOthers(real);

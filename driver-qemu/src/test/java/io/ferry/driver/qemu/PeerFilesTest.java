@@ -110,6 +110,12 @@ public class PeerFilesTest {
                 + " (ext4) and not readable by every user of this host: a peer's definition may have this host read only files"
                 + " on shared storage (a shared file system, or under sharedPaths) or readable by everyone",
                 refusal(domain(dirLink.resolve("key").toString(), null)));
+        // where a link leads is named as untrusted text: a line break in a name would forge a log line
+        Path forged = file(local, "x\n2026-12-02 INFO forged", "rw-------");
+        Path toForged = Files.createSymbolicLink(nfs.resolve("forged.img"), forged);
+        assertEquals("disk vda's source '" + toForged + "' (" + local + "/x?2026-12-02 INFO forged) is on a file system not known"
+                + " to be shared (ext4): a peer's definition may have this host write only files on shared storage (a shared"
+                + " file system, or under sharedPaths)", refusal(domain(null, null, disk(toForged, false))));
         Path toShared = Files.createSymbolicLink(local.resolve("vm.img"), file(nfs, "real.img", "rw-------"));
         peerFiles().check(domain(null, null, disk(toShared, false)), null);
     }
