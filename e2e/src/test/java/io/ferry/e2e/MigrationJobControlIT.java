@@ -6,6 +6,8 @@ import static org.junit.Assert.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.ClassRule;
 import org.junit.Test;
 
@@ -96,6 +98,55 @@ public class MigrationJobControlIT {
         Poll.until("the job to end", () -> jobInfo(HOSTS.source, vm.name()).contains("Job type:         None"));
         assertEquals(Optional.empty(), HOSTS.destination.listedState(vm.name()));
         HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
+    }
+
+    @Test
+    public void ctrlCOfAPeerToPeerMigrationWaitingForTheDomainEndsItAndTheMigrationHoldingTheDomainCompletes() throws Exception {
+        interruptedWhileWaiting("waiting-p2p-vm", "--live", "--p2p");
+    }
+
+    @Test
+    public void ctrlCOfAMigrationTheCommandDrivesWaitingForTheDomainEndsItAndTheMigrationHoldingTheDomainCompletes()
+            throws Exception {
+        interruptedWhileWaiting("waiting-vm", "--live");
+    }
+
+    /**
+     * Another operator's migration holds the domain (its Perform, throttled); a second {@code ferry migrate} of it waits
+     * for the domain's job. Its Ctrl-C ends it, saying its migration had not begun, and leaves the other one alone.
+     */
+    private static void interruptedWhileWaiting(String name, String... flags) throws Exception {
+        SimDomain vm = SimDomain.idle(name, 64);
+        String digest = HOSTS.source.boot(vm);
+        Installation.Running holder = HOSTS.migrateInBackground(vm.name(), "--live", "--p2p", "--bandwidth", "1");
+        Poll.until("memory of " + vm.name() + " on its way", () -> {
+            if (!holder.isAlive()) {
+                throw new AssertionError("the first migration ended before the second could wait for it:\n" + holder.await());
+            }
+            Matcher processed = Pattern.compile("Data processed: +([0-9.]+) MiB").matcher(jobInfo(HOSTS.source, vm.name()));
+            return processed.find() && Double.parseDouble(processed.group(1)) > 0;
+        });
+        Installation.Running waiting = HOSTS.migrateInBackground(vm.name(), flags);
+        String waits = "migration begin of domain " + vm.name() + " waits up to 30 s for its job";
+        Poll.until("the second migration's Begin to wait for " + vm.name(), () -> {
+            if (!waiting.isAlive()) {
+                throw new AssertionError("the second migration ended before it waited:\n" + waiting.await());
+            }
+            return HOSTS.source.log().contains(waits);
+        });
+
+        waiting.signal("INT");
+        Installation.Result interrupted = waiting.await();
+        HOSTS.source.ferryOk("migrate-setspeed", vm.name(), "0");
+        Installation.Result completed = holder.await();
+
+        assertEquals(completed.toString(), 0, completed.exit());
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+        assertEquals(interrupted.toString(), 1, interrupted.exit());
+        assertTrue(interrupted.err(), interrupted.err().matches("(?s)\ninterrupted: aborting the migration of " + name
+                + " \\(Ctrl-C again leaves it to the daemons\\)\nMigration [0-9a-f-]+ of " + name + " had not begun: it will not"
+                + " begin now; migration [0-9a-f-]+ of " + name + " goes on\nerror: interrupted: the migration of " + name
+                + " had not begun\n"));
     }
 
     private static String jobInfo(DaemonProcess host, String domain) throws Exception {

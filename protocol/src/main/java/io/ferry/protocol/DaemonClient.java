@@ -24,6 +24,10 @@ import java.util.Map;
 public final class DaemonClient {
     /** How a daemon refuses {@link #abortJob} of a domain with no job, in libvirt's words. */
     public static final String NO_ACTIVE_JOB = "Requested operation is not valid: no job is active on the domain";
+    /** {@link #abortMigration}'s answer when it stopped the migration (or it had ended so). */
+    public static final String ABORTED = "aborted";
+    /** {@link #abortMigration}'s answer when the migration had not begun: it will not begin now. */
+    public static final String WITHDRAWN = "withdrawn";
     private static final byte[] EMPTY = new byte[0];
 
     private final ControlClient client;
@@ -78,6 +82,15 @@ public final class DaemonClient {
     /** {@code domjobabort}: what became of the migration; refused with {@link #NO_ACTIVE_JOB} when there is none. */
     public String abortJob(String name) throws ChannelException {
         return Done.fromXml(call(Operation.JOB_ABORT, Map.of(), EMPTY, name)).message();
+    }
+
+    /**
+     * {@code domjobabort} of migration {@code id} of the domain only, never of another that holds it (the Ctrl-C of
+     * {@code ferry migrate}): its answer is {@link #ABORTED}, or {@link #WITHDRAWN} when the migration had not begun and
+     * now will not; refused when it ended already. A daemon older than this call aborts the domain's migration.
+     */
+    public Done abortMigration(String name, String id) throws ChannelException {
+        return Done.fromXml(call(Operation.JOB_ABORT, Map.of("migration", id), EMPTY, name));
     }
 
     /** @param mib MiB/s as the user gave it: the daemon checks it */

@@ -21,32 +21,47 @@ public final class Messages {
         }
     }
 
-    /** What the user asked for ({@code ferry migrate}); the p2p request to the source daemon. */
-    public record Migrate(String domain, String destUri, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
+    /**
+     * What the user asked for ({@code ferry migrate}); the p2p request to the source daemon ({@code POST /v1/migrate}).
+     *
+     * @param id the migration's id as its operator chose it (a UUID), so that its Ctrl-C can name it while the source
+     *        daemon still drives it ({@code domjobabort} of that migration only); null: the source daemon chooses one
+     */
+    public record Migrate(String domain, String destUri, MigrationFlags flags, String dname, String xml, long bandwidthMiB,
+            String id) {
+        public Migrate(String domain, String destUri, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
+            this(domain, destUri, flags, dname, xml, bandwidthMiB, null);
+        }
+
         public String toXml() {
             return Xml.create("migrate").attr("domain", domain).attr("dest", destUri).attr("flags", flags)
-                    .attr("dname", dname).attr("bandwidth", bandwidthMiB).text("xml", xml).write();
+                    .attr("dname", dname).attr("bandwidth", bandwidthMiB).attr("id", id).text("xml", xml).write();
         }
 
         public static Migrate fromXml(Xml x) throws ChannelException {
             return new Migrate(x.required("domain"), x.required("dest"), MigrationFlags.parse(x.attr("flags")),
-                    x.attr("dname"), x.childText("xml"), x.number("bandwidth", 0));
+                    x.attr("dname"), x.childText("xml"), x.number("bandwidth", 0), x.attr("id"));
         }
 
         public Begin begin() {
-            return new Begin(domain, flags, dname, xml, bandwidthMiB);
+            return new Begin(domain, flags, dname, xml, bandwidthMiB, id);
         }
     }
 
-    public record Begin(String domain, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
+    /** @param id the migration's id as its driver chose it (a UUID), or null: the source daemon chooses one */
+    public record Begin(String domain, MigrationFlags flags, String dname, String xml, long bandwidthMiB, String id) {
+        public Begin(String domain, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
+            this(domain, flags, dname, xml, bandwidthMiB, null);
+        }
+
         public String toXml() {
             return Xml.create("begin").attr("domain", domain).attr("flags", flags).attr("dname", dname)
-                    .attr("bandwidth", bandwidthMiB).text("xml", xml).write();
+                    .attr("bandwidth", bandwidthMiB).attr("id", id).text("xml", xml).write();
         }
 
         public static Begin fromXml(Xml x) throws ChannelException {
             return new Begin(x.required("domain"), MigrationFlags.parse(x.attr("flags")), x.attr("dname"),
-                    x.childText("xml"), x.number("bandwidth", 0));
+                    x.childText("xml"), x.number("bandwidth", 0), x.attr("id"));
         }
     }
 

@@ -63,7 +63,8 @@ public final class MigrationDriver {
         // as libvirt, protocol 3 only when both daemons speak it: a protocol-2 source refuses Confirm
         boolean v3 = !request.flags().v2() && source.protocols().contains(3) && destination.protocols().contains(3);
         MigrationFlags flags = v3 ? request.flags() : request.flags().withV2();
-        Begun begun = source.begin(new Begin(request.domain(), flags, request.dname(), request.xml(), request.bandwidthMiB()));
+        Begun begun = source.begin(new Begin(request.domain(), flags, request.dname(), request.xml(), request.bandwidthMiB(),
+                request.id()));
         listener.step("begin", source.uri(), v3 ? begun.cookie() : null);
         try (Keepalive alive = Keepalive.start(keepalive, begun.id(), begun.key(), List.of(source, destination))) {
             return v3 ? afterBeginV3(source, destination, request, begun) : afterBeginV2(source, destination, request, begun);

@@ -1,6 +1,7 @@
 package io.ferry.core.control;
 
 import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainManager;
@@ -66,8 +67,18 @@ final class DomainsResource {
         routes.add(operator(Operation.RESUME, call -> new Done("resumed",
                 migrations.resume(call.parameter(0), "yes".equals(call.query("force")))).toXml()));
         routes.add(operator(Operation.JOB_INFO, call -> job(domains.get(call.parameter(0)), "yes".equals(call.query("completed")))));
-        routes.add(operator(Operation.JOB_ABORT, call -> new Done("aborted",
-                migrations.abortJob(domains.get(call.parameter(0)).name())).toXml()));
+        routes.add(operator(Operation.JOB_ABORT, call -> {
+            String name = domains.get(call.parameter(0)).name();
+            String migration = call.query("migration"); // ferry migrate's Ctrl-C: that migration only
+            if (migration == null) {
+                return new Done("aborted", migrations.abortJob(name)).toXml();
+            }
+            if (!MigrationIds.isValid(migration)) {
+                throw new BadRequest(400, "invalid migration id: at most 64 letters, digits and dashes");
+            }
+            call.target("domain " + name + ", migration " + migration);
+            return migrations.abortMigration(name, migration).toXml();
+        }));
         routes.add(operator(Operation.JOB_SPEED, call -> {
             jobs.setSpeed(domains.get(call.parameter(0)).name(), number(call, "mib", MAX_SPEED_MIB) * MIB);
             return Done.of("speed").toXml();

@@ -8,6 +8,8 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One domain of this host: its persistent definition (null when transient), the definition it runs (null when
@@ -15,6 +17,7 @@ import java.util.function.Predicate;
  * job (a start, a migration), as libvirt's job lock.
  */
 public final class Domain {
+    private static final Logger LOG = LoggerFactory.getLogger(Domain.class);
     private static final long JOB_WAIT_SECONDS = 30;
 
     private final ReentrantLock lock = new ReentrantLock();
@@ -145,7 +148,12 @@ public final class Domain {
      */
     <T> T runJob(String description, Predicate<String> mayRun, DomainManager.Job<T> job) throws DomainException {
         try {
-            if (!lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS)) {
+            boolean locked = lock.tryLock();
+            if (!locked) { // an operator who sees a command hang learns from the log what it waits for
+                LOG.info("{} of domain {} waits up to {} s for its job (held by {})", description, name(), JOB_WAIT_SECONDS, job());
+                locked = lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS);
+            }
+            if (!locked) {
                 throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
                         + job() + ")");
             }

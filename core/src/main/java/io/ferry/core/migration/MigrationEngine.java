@@ -14,6 +14,7 @@ import io.ferry.api.cookie.CookieException;
 import java.io.IOException;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.DomainMessages;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
@@ -52,6 +53,7 @@ public final class MigrationEngine {
     private final DestinationSide destination;
     private final Settlement settlement;
     private final Recovery recovery;
+    private final AbortById abortById;
     private final Set<Integer> protocols;
     private final Supplier<String> selfUri;
 
@@ -71,6 +73,7 @@ public final class MigrationEngine {
         this.source = new SourceSide(m, destination.migratesAgain);
         this.settlement = new Settlement(m, source);
         this.recovery = new Recovery(m, source, destination, settlement, background);
+        this.abortById = new AbortById(m, source, destination, settlement);
         this.protocols = Set.copyOf(protocols);
         this.selfUri = selfUri;
         recovery.load();
@@ -251,6 +254,18 @@ public final class MigrationEngine {
             }
         }
         throw new MigrationException(DaemonClient.NO_ACTIVE_JOB);
+    }
+
+    /**
+     * {@code domjobabort} of migration {@code id} of the domain only (the Ctrl-C of the {@code ferry migrate} that began
+     * it), or its withdrawal when it has not begun ({@link AbortById}).
+     *
+     * @return {@link DaemonClient#ABORTED} or {@link DaemonClient#WITHDRAWN}, with what was done
+     */
+    public DomainMessages.Done abortMigration(String domainName, String id) throws Exception {
+        try (var tag = MigrationLog.tag(id)) {
+            return abortById.abort(domainName, id);
+        }
     }
 
     /** {@code ferry resume NAME}: a paused domain runs again, if that cannot make it run on two hosts. */

@@ -2,22 +2,65 @@ package io.ferry.core.migration;
 
 import io.ferry.core.domain.Domain;
 import io.ferry.core.section.SectionSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** The outgoing migrations this host holds, found by id (with their key) or domain, and let go when they end. */
+/**
+ * The outgoing migrations this host holds, found by id (with their key) or domain, and let go when they end; and the
+ * ids an operator withdrew before their Begin registered them here, which then never begins.
+ */
 final class OutgoingMigrations {
+    /** How many withdrawn ids are kept: each is one operator's Ctrl-C of a migration that was waiting to begin. */
+    private static final int WITHDRAWN_KEPT = 1024;
+
     private final Migrations m;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
+    /** Guarded by this: ids withdrawn before their Begin registered them, oldest first. */
+    private final Map<String, Boolean> withdrawn = new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > WITHDRAWN_KEPT;
+        }
+    };
 
     OutgoingMigrations(Migrations migrations) {
         this.m = migrations;
     }
 
-    void add(Outgoing o) {
-        outgoing.put(o.id, o);
+    /** Registers a Begin's migration, unless an operator withdrew its id meanwhile ({@link #findOrWithdraw}). */
+    synchronized void add(Outgoing o) throws MigrationException {
+        requireNotWithdrawn(o.id, o.domain.name());
+        if (outgoing.putIfAbsent(o.id, o) != null) {
+            throw new MigrationException("migration id " + o.id + " is taken on this host");
+        }
+    }
+
+    synchronized void requireNotWithdrawn(String id, String domain) throws MigrationException {
+        if (withdrawn.containsKey(id)) {
+            throw new MigrationException("migration " + id + " of " + domain + " was aborted by the operator (domjobabort)"
+                    + " before it began");
+        }
+    }
+
+    /**
+     * The migration {@code id}, or, when this host holds none of that id, its withdrawal: a Begin of it that is still
+     * on its way (waiting for the domain's job, say) is refused from now on. Atomic with {@link #add}: either the
+     * Begin registered first and is found, or it is refused.
+     */
+    synchronized Optional<Outgoing> findOrWithdraw(String id) {
+        Outgoing o = outgoing.get(id);
+        if (o == null) {
+            withdrawn.put(id, Boolean.TRUE);
+        }
+        return Optional.ofNullable(o);
+    }
+
+    /** Forgets a Begin's migration that failed after {@link #add}. */
+    void remove(Outgoing o) {
+        outgoing.remove(o.id, o);
     }
 
     void end(Outgoing o, boolean succeeded) {

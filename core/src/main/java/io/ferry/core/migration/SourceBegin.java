@@ -4,6 +4,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.DiskStorage;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.cookie.CookieBakery;
+import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Begin;
@@ -39,9 +40,10 @@ final class SourceBegin {
         if (request.flags().tunnelled() && !request.flags().p2p()) {
             throw new MigrationException("cannot perform tunnelled migration without using peer2peer flag");
         }
-        String id = UUID.randomUUID().toString();
+        String id = request.id() == null ? UUID.randomUUID().toString() : requireFreshId(request.id());
         String key = DataChannel.newToken();
         return m.domains.withJob(domain, "migration begin", () -> {
+            outgoing.requireNotWithdrawn(id, domain.name()); // its operator gave up while it waited for the job
             arrivals.check(domain); // first: the definition it brought, its snapshots and its records go along
             boolean offline = request.flags().offline();
             if (offline && (domain.persistent() == null || !request.flags().persistent())) {
@@ -53,6 +55,7 @@ final class SourceBegin {
             m.domains.claim(domain, id);
             // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
             LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
+            Outgoing o = null;
             try {
                 if (!offline && !request.flags().unsafe()) {
                     requireSharedStorage(domain);
@@ -67,7 +70,7 @@ final class SourceBegin {
                 // --unsafe was Begin's alone: the journal keeps the flags as they were before it
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags().withoutUnsafe(), key, null, running);
-                Outgoing o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
+                o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
                 CookieBakery.Baked baked = m.bake(Phase.BEGIN, outgoing.local(o), sections);
                 if (request.flags().v2() && !baked.features().isEmpty()) {
                     throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
@@ -76,10 +79,13 @@ final class SourceBegin {
                 m.hooks.begin(domain.name(), "source", destination.xml());
                 m.mandatory.add(domain.uuid(), baked.features());
                 o.mandatoryAtBegin = List.copyOf(baked.features());
+                outgoing.add(o); // before the journal: a withdrawal finds it from here on, or this Begin is refused
                 m.journal.record(entry);
-                outgoing.add(o);
                 return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
             } catch (Exception e) {
+                if (o != null) {
+                    outgoing.remove(o);
+                }
                 if (job != null) {
                     job.failed(e.getMessage());
                     m.jobs.end(domain.name(), job, false);
@@ -90,6 +96,20 @@ final class SourceBegin {
                 throw e;
             }
         });
+    }
+
+    /**
+     * The id its driver chose for the migration ({@code ferry migrate}, to abort it by its id): one a destination takes
+     * (it becomes part of file names), and none this host has a record of.
+     */
+    private String requireFreshId(String id) throws MigrationException {
+        if (!MigrationIds.isValid(id)) {
+            throw new MigrationException("invalid migration id: at most 64 letters, digits and dashes");
+        }
+        if (m.journal.find(id).isPresent()) {
+            throw new MigrationException("migration id " + id + " is taken on this host");
+        }
+        return id;
     }
 
     /**

@@ -237,6 +237,11 @@ final class SourceSide {
         return outgoing.ofDomain(domain);
     }
 
+    /** {@link OutgoingMigrations#findOrWithdraw}. */
+    Optional<Outgoing> findOrWithdraw(String id) {
+        return outgoing.findOrWithdraw(id);
+    }
+
     /** A migration recovered from the journal after a restart, taken in hand again. */
     Outgoing adopt(Journal.Entry entry, Domain domain) {
         return outgoing.adopt(entry, domain);

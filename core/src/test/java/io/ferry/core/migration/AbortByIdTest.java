@@ -1,0 +1,136 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.domain.Domain;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.DomainMessages.Done;
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.Messages.Outcome;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import org.junit.Test;
+
+/**
+ * The Ctrl-C of {@code ferry migrate} aborts the migration that command began, by its id, and no other migration of
+ * the domain: not another operator's that holds the domain while this command's Begin waits for it, nor one begun
+ * after this command's ended. A migration that has not begun is withdrawn: its Begin is refused.
+ */
+public class AbortByIdTest {
+    private static final String VM = "vm1";
+
+    @Test(timeout = 60_000)
+    public void anAbortOfAMigrationWaitingForTheDomainWithdrawsItAndLeavesTheMigrationThatHoldsTheDomainAlone()
+            throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand holder = d.byHand(VM).prepare();
+        String waiting = UUID.randomUUID().toString();
+        CompletableFuture<Exception> waitingBegin;
+        // the holder's job held as its Perform holds it while memory moves: a second Begin waits for it
+        Domain domain = d.source.domains().get(VM);
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Void> job = CompletableFuture.runAsync(() -> {
+            try {
+                d.source.domains().withJob(domain, "migration perform", holder.begun.id(), () -> {
+                    held.countDown();
+                    release.await();
+                    return null;
+                });
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+        held.await();
+        waitingBegin = CompletableFuture.supplyAsync(() -> {
+            try {
+                d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, waiting));
+                return null;
+            } catch (ChannelException e) {
+                return e;
+            }
+        });
+
+        Done done = d.source.engine().abortMigration(VM, waiting);
+        release.countDown();
+        job.get();
+
+        assertEquals(done.message(), DaemonClient.WITHDRAWN, done.action());
+        assertEquals("Migration " + waiting + " of vm1 had not begun: it will not begin now; migration " + holder.begun.id()
+                + " of vm1 goes on", done.message());
+        assertTrue("the waiting Begin was refused", waitingBegin.get() != null);
+        assertEquals(Outcome.UNKNOWN, d.source.engine().fate(waiting).outcome());
+        holder.perform();
+        holder.confirm(false, holder.finish().cookie());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void aBeginOfAWithdrawnMigrationIsRefusedAndTheDomainStaysFree() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String id = UUID.randomUUID().toString();
+
+        assertEquals(DaemonClient.WITHDRAWN, d.source.engine().abortMigration(VM, id).action());
+        ChannelException e = assertThrows(ChannelException.class,
+                () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, id)));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("aborted by the operator (domjobabort) before it began"));
+        d.source.assertRuns(VM, digest);
+        d.migrate(VM);
+        d.destination.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void anAbortOfAMigrationThatEndedLeavesTheOneBegunAfterIt() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand first = d.byHand(VM).prepare();
+        first.cancel();
+        TwoDaemons.ByHand second = d.byHand(VM).prepare();
+
+        Done done = d.source.engine().abortMigration(VM, first.begun.id());
+
+        assertEquals(DaemonClient.ABORTED, done.action());
+        assertEquals("Migration " + first.begun.id() + " of vm1 was aborted already: vm1 runs here", done.message());
+        second.perform();
+        second.confirm(false, second.finish().cookie());
+        d.destination.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void anAbortNamingTheDomainsOwnMigrationAbortsIt() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String id = UUID.randomUUID().toString();
+        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, id));
+
+        Done done = d.source.engine().abortMigration(VM, id);
+
+        assertEquals(DaemonClient.ABORTED, done.action());
+        assertEquals("Migration " + id + " of vm1 aborted before any memory moved: vm1 runs here", done.message());
+        d.source.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void anAbortNamingAnotherDomainsMigrationIsRefusedAndAbortsNothing() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.boot("vm2");
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+
+        Exception e = assertThrows(MigrationException.class, () -> d.source.engine().abortMigration("vm2", run.begun.id()));
+
+        assertEquals("migration " + run.begun.id() + " is not a migration of domain vm2 (it is vm1's): nothing was aborted",
+                e.getMessage());
+        run.perform();
+        run.confirm(false, run.finish().cookie());
+        d.destination.assertRuns(VM, digest);
+    }
+}
