@@ -1,6 +1,7 @@
 package io.ferry.core.control;
 
 import io.ferry.protocol.Messages.MigrationKey;
+import io.ferry.protocol.Operation;
 import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.XmlChars;
 import java.io.ByteArrayOutputStream;
@@ -26,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Serves each request by the routing table: who calls ({@link Callers}), which route, whether that caller may call
- * it, how many calls a peer has under way ({@link PeerCalls}), the body within its limit, whether its client is still there (a state-changing call is not run for a client
+ * it, how many calls and streams a peer has under way ({@link PeerCalls}), the body within its limit, whether its client is still there (a state-changing call is not run for a client
  * that gave up), then the handler, kept alive while it runs, and the audit line.
  */
 final class ChannelHandler extends Handler.Abstract {
@@ -51,6 +52,7 @@ final class ChannelHandler extends Handler.Abstract {
         Caller caller = callers.of(request);
         Call call = null;
         boolean counted = false;
+        String stream = null; // a peer's stream, counted apart from its calls
         try {
             RouteTable.Match match;
             Map<String, String> query;
@@ -78,11 +80,13 @@ final class ChannelHandler extends Handler.Abstract {
                         + "migrations, not " + route.operation().display());
             }
             if (caller.role() == Caller.Role.PEER) { // before its body: a peer's trickling body holds a worker too
-                String busy = peerCalls.enter(caller.who());
+                String name = route.stream() ? streamName(call) : null;
+                String busy = name != null ? peerCalls.enterStream(caller.who(), name) : peerCalls.enter(caller.who());
                 if (busy != null) {
                     throw new BadRequest(503, busy);
                 }
                 counted = true;
+                stream = name;
             }
             if (route.bodyLimit() > 0) {
                 call.body(body(request, route.bodyLimit(), route.bodyName()));
@@ -123,11 +127,19 @@ final class ChannelHandler extends Handler.Abstract {
         } catch (Exception e) {
             fail(reply, call, 400, message(e), "failed: ");
         } finally {
-            if (counted) {
+            if (stream != null) {
+                peerCalls.leaveStream(caller.who(), stream);
+            } else if (counted) {
                 peerCalls.leave(caller.who());
             }
         }
         return true;
+    }
+
+    /** Which stream of which migration a call is: {@code tunnel of migration ID}, {@code side-stream snapshots of migration ID}. */
+    private static String streamName(Call call) {
+        Operation operation = call.operation();
+        return operation.display() + (operation == Operation.SIDE_STREAM ? " " + call.parameter(1) : "") + " of " + call.target();
     }
 
     private void requireParty(Route route, Call call) throws Exception {

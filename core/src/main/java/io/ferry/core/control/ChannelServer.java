@@ -23,7 +23,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * body limits, and the slowest a body read before its handler may arrive ({@link MinimumBodyRate}).
  */
 final class ChannelServer {
-    static final int WORKERS = 64;
+    /** The workers Jetty's acceptor and selector take for good. */
+    private static final int JETTY_OWN = 2;
+    /** The workers left to operators whatever the peers hold. */
+    static final int OPERATOR_WORKERS = 24;
+    /**
+     * All that the peers may hold ({@link PeerCalls}: their calls and, apart, their streams) and the operators' share: a
+     * peer's sixteen tunnelled migrations hold sixteen workers for their memory beside their other calls.
+     */
+    static final int WORKERS = PeerCalls.ALL_PEERS + PeerCalls.STREAMS_ALL_PEERS + OPERATOR_WORKERS + JETTY_OWN;
     static final int MAX_CONNECTIONS = 1024;
     /** Room kept free for clients that send their request at once: beyond this, newcomers that do not are closed. */
     static final int EVICT_ABOVE = MAX_CONNECTIONS - 64;

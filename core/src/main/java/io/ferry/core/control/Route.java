@@ -49,6 +49,11 @@ record Route(Operation operation, Access access, Handler handler, PartyKey party
         return new Route(operation, Access.PARTY, handler, key, bodyLimit, bodyName, keptAlive);
     }
 
+    /** Whether the call is a stream (its data keeps it alive), which a peer's limits count apart from its other calls. */
+    boolean stream() {
+        return !keptAlive;
+    }
+
     /** The same route without the heartbeat: a stream. */
     Route streamed() {
         return new Route(operation, access, handler, party, bodyLimit, bodyName, false);
