@@ -25,6 +25,13 @@ public final class Leases {
     private final DaemonSettings settings;
     private final Map<String, Supplier<LockManager>> managers = new ConcurrentHashMap<>();
     private final Map<String, Lease> held = new ConcurrentHashMap<>();
+    /**
+     * The leases of VMs that are gone whose release failed (ZooKeeper unreachable, the lease directory unwritable): still
+     * this host's in the lock manager, so they are given back later ({@link #giveBackOwed}), never forgotten.
+     */
+    private final Map<String, Lease> owed = new ConcurrentHashMap<>();
+    /** One change of a domain's leases at a time: a late give-back must not release leases an acquire took again. */
+    private final Map<String, Object> changing = new ConcurrentHashMap<>();
 
     public Leases(DaemonSettings settings) {
         this.settings = settings;
@@ -74,11 +81,20 @@ public final class Leases {
         LeaseRequest request = new LeaseRequest(spec.name(), spec.uuid(),
                 spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList(),
                 settings.hostname(), settings.hostUuid());
-        try {
-            held.put(spec.name(), manager.get().acquire(request, state));
-        } catch (LockException e) {
-            throw new DomainException("Failed to acquire lock: " + e.getMessage(), e);
+        synchronized (changing(spec.name())) {
+            try {
+                held.put(spec.name(), manager.get().acquire(request, state));
+            } catch (LockException e) {
+                throw new DomainException("Failed to acquire lock: " + e.getMessage(), e);
+            }
+            if (owed.remove(spec.name()) != null) { // this host's still: taken again, they are the new VM's now
+                LOG.info("domain {}: the disk leases its earlier VM could not give back are held again", spec.name());
+            }
         }
+    }
+
+    private Object changing(String domain) {
+        return changing.computeIfAbsent(domain, name -> new Object());
     }
 
     boolean holds(String domain) {
@@ -104,12 +120,48 @@ public final class Leases {
         }
     }
 
+    /**
+     * Gives back the leases of a VM that is gone. A release that fails leaves them owed: they are still this host's in
+     * the lock manager, which no other host would take them from, so {@link #giveBackOwed} tries again.
+     */
     String releaseQuietly(String domain) {
-        try {
-            return release(domain);
-        } catch (DomainException e) {
-            LOG.error("domain {}: {}", domain, e.getMessage());
-            return null;
+        synchronized (changing(domain)) {
+            Lease lease = held.get(domain);
+            try {
+                return release(domain);
+            } catch (DomainException e) {
+                owed.put(domain, lease);
+                LOG.error("domain {}: {}; its VM is gone, and this host gives them back once it can", domain, e.getMessage());
+                return null;
+            }
+        }
+    }
+
+    /** Whether the leases of a gone VM of the domain could not be given back yet. */
+    public boolean owes(String domain) {
+        return owed.containsKey(domain);
+    }
+
+    /**
+     * Tries again to give back the leases a gone VM of the domain could not. Returns the state their release returned,
+     * or empty when none are owed (any more: given back, or taken again by this host for a new VM of the domain).
+     *
+     * @throws DomainException they still cannot be given back; they stay owed
+     */
+    public Optional<String> giveBackOwed(String domain) throws DomainException {
+        synchronized (changing(domain)) {
+            Lease lease = owed.get(domain);
+            if (lease == null) {
+                return Optional.empty();
+            }
+            try {
+                String released = lease.release(); // idempotent: a release that took effect before answers its state
+                owed.remove(domain, lease);
+                LOG.info("domain {}: the disk leases its VM could not give back when it went are given back now", domain);
+                return Optional.of(released);
+            } catch (LockException e) {
+                throw new DomainException("Failed to release lock: " + e.getMessage(), e);
+            }
         }
     }
 

@@ -63,7 +63,7 @@ final class DestinationSide {
         this.peerDefinitions = new PeerDefinitions(new HardenedXmlParser(migrations.settings.cookieMaxBytes(),
                 migrations.settings.cookieMaxDepth()), migrations.domains);
         this.memory = new IncomingMemory(migrations);
-        this.records = new IncomingRecords(migrations.journal);
+        this.records = new IncomingRecords(migrations.journal, migrations.domains.leases());
         this.committed = new CommittedArrival(migrations);
         this.incoming = new IncomingMigrations(migrations, records);
         this.finishing = new DestinationFinish(migrations, incoming, records, committed, peerDefinitions);
@@ -263,6 +263,15 @@ final class DestinationSide {
             }
             return "Incoming migration " + in.id + " of " + name + " aborted: " + name + " goes on at its source";
         });
+    }
+
+    /** Gives back, if it can now, the leases aborted migrations could not give back when they ended. */
+    void giveBackOwedLeases() {
+        records.giveBackOwedLeases();
+    }
+
+    boolean owesLeases() {
+        return records.owesLeases();
     }
 
     /** Lets go of a migration recovery settled. */

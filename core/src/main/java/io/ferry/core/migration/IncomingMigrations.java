@@ -44,7 +44,11 @@ final class IncomingMigrations {
             if (in.recovered && !in.flags.offline()) {
                 released = m.domains.leases().releaseAfterRestart(in.spec);
             }
-            records.aborted(in, released);
+            if (m.domains.leases().owes(in.spec.name())) {
+                records.abortedOwingLeases(in);
+            } else {
+                records.aborted(in, released);
+            }
             m.domains.discardIncomingDefinition(in.id);
             m.snapshots.discard(in.id);
         } catch (Exception e) {

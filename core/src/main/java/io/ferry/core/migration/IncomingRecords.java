@@ -1,5 +1,8 @@
 package io.ferry.core.migration;
 
+import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.Leases;
+import io.ferry.core.section.MigrationLog;
 import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
@@ -16,16 +19,21 @@ import org.slf4j.LoggerFactory;
  * What a destination answers of the migrations it no longer has in hand, from its journal: their fate for a source
  * that settles, a repeated or late Finish. An abort that could not be recorded (a full disk) is kept here and
  * answered as recorded, since the incoming guest was dropped all the same; it is written at the next question that
- * finds room, and a restart drops it as PREPARED anyway.
+ * finds room, and a restart drops it as PREPARED anyway. An abort whose leases could not be given back is answered
+ * "in progress" until they are ({@link #abortedOwingLeases}).
  */
 final class IncomingRecords {
     private static final Logger LOG = LoggerFactory.getLogger(IncomingRecords.class);
 
     private final Journal journal;
+    private final Leases leases;
     private final Map<String, Journal.Entry> abortedUnrecorded = new ConcurrentHashMap<>();
+    /** Aborts whose incoming VM went, but whose leases (taken at Finish) could not be given back yet. */
+    private final Map<String, Journal.Entry> leasesOwed = new ConcurrentHashMap<>();
 
-    IncomingRecords(Journal journal) {
+    IncomingRecords(Journal journal, Leases leases) {
         this.journal = journal;
+        this.leases = leases;
     }
 
     /**
@@ -40,6 +48,65 @@ final class IncomingRecords {
         } catch (IOException e) {
             abortedUnrecorded.put(in.id, aborted);
             LOG.error("cannot record the abort of migration {} (its source is told when it asks): {}", in.id, e.getMessage());
+        }
+    }
+
+    /**
+     * Records the abort of a migration whose leases, taken at Finish, could not be given back (ZooKeeper unreachable,
+     * the lease directory unwritable). They stay this host's, and the state the source's switch-over released is stale:
+     * told "aborted" now, the source's rollback would be refused and its guest stay paused for good. So its source hears
+     * "in progress" (it keeps the guest paused and asks again) until they are given back, at its question or at the
+     * watchdog's next try, and then "aborted" with the state their release returned.
+     */
+    void abortedOwingLeases(Incoming in) {
+        aborted(in, null);
+        leasesOwed.put(in.id, in.entry());
+        LOG.warn("migration {} aborted, but the leases its Finish took for {} could not be given back yet: its source keeps"
+                + " the guest paused until they are", in.id, in.spec.name());
+    }
+
+    /** Tries again to give back the leases of aborted migrations that could not: the watchdog's part. */
+    void giveBackOwedLeases() {
+        for (String id : leasesOwed.keySet()) {
+            try (var tag = MigrationLog.tag(id)) {
+                stillOwes(id);
+            }
+        }
+    }
+
+    boolean owesLeases() {
+        return !leasesOwed.isEmpty();
+    }
+
+    /** Whether the migration's leases are still to be given back; once they are, its abort is recorded with their state. */
+    private boolean stillOwes(String id) {
+        Journal.Entry aborted = leasesOwed.get(id);
+        if (aborted == null) {
+            return false;
+        }
+        synchronized (aborted) {
+            if (leasesOwed.get(id) != aborted) {
+                return false; // settled by another caller meanwhile
+            }
+            Optional<String> released;
+            try {
+                released = leases.giveBackOwed(aborted.domain());
+            } catch (DomainException e) {
+                // asked every second by the watchdog and by the source: the first failure was logged as an error
+                LOG.debug("the leases of {} that aborted migration {} took still cannot be given back: {}", aborted.domain(), id,
+                        e.getMessage());
+                return true;
+            }
+            // none left to give back: this host took them again for a new VM of the domain, so the source must not take them
+            Journal.Entry settled = aborted.withLeaseState(released.orElse(null));
+            try {
+                journal.record(settled);
+            } catch (IOException e) {
+                abortedUnrecorded.put(id, settled);
+                LOG.error("cannot record the abort of migration {} (its source is told when it asks): {}", id, e.getMessage());
+            }
+            leasesOwed.remove(id, aborted);
+            return false;
         }
     }
 
@@ -66,6 +133,10 @@ final class IncomingRecords {
 
     /** The migration's fate, for the party that presents its key; with the leases' state when it was aborted. */
     Fate fate(String id, String key) throws MigrationException {
+        Journal.Entry owing = leasesOwed.get(id);
+        if (owing != null && Migrations.keyMatches(owing.key(), key) && stillOwes(id)) {
+            return new Fate(id, Outcome.IN_PROGRESS);
+        }
         Optional<Journal.Entry> entry = find(id);
         if (entry.isEmpty() || entry.get().role() != Journal.Role.DESTINATION) {
             return new Fate(id, Outcome.UNKNOWN);

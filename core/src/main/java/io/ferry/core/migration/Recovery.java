@@ -10,6 +10,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,8 @@ final class Recovery {
     private final Settlement settlement;
     private final Executor background;
     private final List<Journal.Entry> pending = new CopyOnWriteArrayList<>();
+    /** A give-back of aborted migrations' leases is under way (a lock manager out of reach may take its time to say so). */
+    private final AtomicBoolean givingBack = new AtomicBoolean();
 
     /** @param background where settlements run, so that one frozen peer does not hold up the others */
     Recovery(Migrations migrations, SourceSide source, DestinationSide destination, Settlement settlement, Executor background) {
@@ -184,13 +187,22 @@ final class Recovery {
                 }));
             }
         }
+        if (destination.owesLeases() && givingBack.compareAndSet(false, true)) {
+            background.execute(() -> {
+                try {
+                    destination.giveBackOwedLeases();
+                } finally {
+                    givingBack.set(false);
+                }
+            });
+        }
     }
 
     private interface Task {
         void run() throws Exception;
     }
 
-    private void inBackground(String id, java.util.concurrent.atomic.AtomicBoolean busy, Task task) {
+    private void inBackground(String id, AtomicBoolean busy, Task task) {
         if (!busy.compareAndSet(false, true)) {
             return;
         }

@@ -19,6 +19,7 @@ import org.junit.Test;
  */
 public class FailureBeforeTheCommitTest {
     private static final String VM = "vm1";
+    private static final String DISK = "/disks/" + VM + ".img";
 
     /**
      * Finish took the leases with the state the source's switch-over released, then could not write its commit
@@ -35,6 +36,37 @@ public class FailureBeforeTheCommitTest {
 
         d.destination.assertGone(VM);
         d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * Finish took the leases, then could not write its commit record, and its abort could not give them back (ZooKeeper
+     * unreachable for a while, the lease directory unwritable). The destination must not keep them for a guest it
+     * dropped, nor tell the source "aborted" before they are back: with the switch-over's state, made stale by the
+     * destination's acquire, the source's rollback was refused and the guest stayed paused for good. It stays paused
+     * while the leases cannot be given back, and runs on at the source once they are.
+     */
+    @Test
+    public void aDestinationWhoseAbortCannotGiveTheLeasesBackLetsTheSourceRunOnceItCan() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.journal.failAt = Step.COMMITTED;
+        d.leases.releasesFailOn = "destination";
+
+        d.migrationFails(VM);
+        d.network.passes(9_000, d.source, d.destination); // beyond the driver timeout: the source settles it
+
+        d.destination.assertGone(VM);
+        d.source.assertPaused(VM); // the destination still holds the leases: the guest must not run here yet
+        assertEquals("destination", d.leases.holder(DISK));
+
+        d.leases.releasesFailOn = null; // it reaches the lease store again
+        d.network.passes(1_000, d.destination, d.source);
+
+        d.source.assertRuns(VM, digest); // its leases taken back with the state the destination's release returned
+        d.destination.assertGone(VM);
+        Journal.Entry migration = d.source.journal.only();
+        assertEquals(Step.ABORTED, migration.step());
+        assertEquals(Step.ABORTED, d.destination.journal.find(migration.id()).orElseThrow().step());
     }
 
     /**

@@ -22,6 +22,11 @@ final class SharedLeases implements LockManager {
     volatile boolean crashBeforeRelease;
     /** The daemon giving back a lease dies right after the release took effect, before it learns the state. */
     volatile boolean crashAfterRelease;
+    /**
+     * The host whose releases fail and change nothing, as when it cannot reach ZooKeeper or write the lease directory;
+     * null: none.
+     */
+    volatile String releasesFailOn;
 
     @Override
     public synchronized Lease acquire(LeaseRequest request, String state) throws LockException {
@@ -48,7 +53,11 @@ final class SharedLeases implements LockManager {
             }
 
             @Override
-            public String release() {
+            public String release() throws LockException {
+                if (request.owner().equals(releasesFailOn)) {
+                    throw new LockException("cannot release the leases of domain " + request.domainName() + ": the lease"
+                            + " store is unreachable");
+                }
                 if (crashBeforeRelease) {
                     crashBeforeRelease = false;
                     throw new Crash();
