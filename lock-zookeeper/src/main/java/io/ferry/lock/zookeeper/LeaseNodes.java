@@ -18,8 +18,10 @@ import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.data.Stat;
 
 /**
- * The lease nodes of one ensemble. A lease is the node {@code ROOT/KEY} (its data, the disk's source; its data
- * version, the lease's state); its holder, the child {@code holder}: {@code HOST|HOST-UUID|ATTEMPT|DOMAIN}.
+ * The lease nodes of one ensemble. A lease is the node {@code ROOT/KEY}; its holder, the child {@code holder}:
+ * {@code HOST|HOST-UUID|ATTEMPT|DOMAIN}. The node's data is the disk's source and, on a second line, {@code base=N}:
+ * the lease's state is N plus the node's data version ({@link LeaseNode}), so a node deleted whole and made anew
+ * (its version back at 0) gives out none of the states of the one before.
  * <p>
  * The holder is persistent, not ephemeral: an ephemeral holder vanishes with its daemon's session (the daemon
  * stopped, a partition longer than the session timeout) while the VM runs on, and another host could then start
@@ -53,34 +55,35 @@ final class LeaseNodes {
         Map<String, Integer> versions = new LinkedHashMap<>();
         Set<String> creating = new HashSet<>();
         try {
+            Map<String, LeaseNode> read = new LinkedHashMap<>();
             for (String resource : resources) {
                 String node = node(resource);
                 createIfMissing(node, resource);
-                Stat stat = new Stat();
-                client.getData().storingStatIn(stat).forPath(node);
+                LeaseNode lease = LeaseNode.read(client, node);
+                read.put(resource, lease);
                 Holder holder = holder(node);
                 if (holder != null && !holder.holds(request)) {
                     throw new LockException("resource " + resource + " is held by " + holder.describe());
                 }
                 Integer want = expected.get(ZooKeeperLockManager.key(resource));
-                if (want != null && stat.getVersion() != want) {
+                if (want != null && lease.state() != want) {
                     throw new LockException("lease of " + resource + " changed since it was released (version "
-                            + stat.getVersion() + ", expected " + want + "): another host used it meanwhile");
+                            + lease.state() + ", expected " + want + "): another host used it meanwhile");
                 }
                 if (holder != null && !holder.ephemeral()) { // already ours (a restarted daemon, its VM still running)
                     ops.add(client.transactionOp().check().withVersion(holder.version()).forPath(node + "/holder"));
-                    ops.add(client.transactionOp().check().withVersion(stat.getVersion()).forPath(node));
-                    versions.put(resource, stat.getVersion());
+                    ops.add(client.transactionOp().check().withVersion(lease.version()).forPath(node));
+                    versions.put(resource, lease.state());
                     continue;
                 }
                 if (holder != null) { // ours, from a version of Ferry whose holders were ephemeral
                     ops.add(client.transactionOp().delete().withVersion(holder.version()).forPath(node + "/holder"));
                 }
                 ops.add(client.transactionOp().create().withMode(CreateMode.PERSISTENT).forPath(node + "/holder", me));
-                ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(node, data(resource)));
+                ops.add(client.transactionOp().setData().withVersion(lease.version()).forPath(node, lease.data()));
                 creating.add(resource);
             }
-            versionsSet(client.transaction().forOperations(ops), resources, versions);
+            statesSet(client.transaction().forOperations(ops), read, versions);
             return versions;
         } catch (LockException e) {
             throw e;
@@ -107,22 +110,23 @@ final class LeaseNodes {
         List<CuratorOp> ops = new ArrayList<>();
         Map<String, Integer> before = new LinkedHashMap<>();
         try {
+            Map<String, LeaseNode> read = new LinkedHashMap<>();
             for (String resource : held.keySet()) {
                 String node = node(resource);
-                Stat stat = new Stat();
-                client.getData().storingStatIn(stat).forPath(node);
+                LeaseNode lease = LeaseNode.read(client, node);
+                read.put(resource, lease);
                 Holder holder = holder(node);
                 if (holder != null && holder.holds(request)) {
                     ops.add(client.transactionOp().delete().withVersion(holder.version()).forPath(node + "/holder"));
-                } else if (holder != null || stat.getVersion() != held.get(resource)) {
+                } else if (holder != null || lease.state() != held.get(resource)) {
                     throw new LockException("lease of " + resource + " is no longer this host's ("
                             + (holder != null ? "held by " + holder.describe() : "used by another host since") + ")");
                 }
-                ops.add(client.transactionOp().setData().withVersion(stat.getVersion()).forPath(node, data(resource)));
-                before.put(resource, stat.getVersion());
+                ops.add(client.transactionOp().setData().withVersion(lease.version()).forPath(node, lease.data()));
+                before.put(resource, lease.state());
             }
             Map<String, Integer> after = new LinkedHashMap<>();
-            versionsSet(client.transaction().forOperations(ops), held.keySet(), after);
+            statesSet(client.transaction().forOperations(ops), read, after);
             return after;
         } catch (LockException e) {
             throw e;
@@ -180,30 +184,31 @@ final class LeaseNodes {
     private Map<String, Integer> currentVersions(Iterable<String> resources) throws Exception {
         Map<String, Integer> versions = new LinkedHashMap<>();
         for (String resource : resources) {
-            versions.put(resource, client.checkExists().forPath(node(resource)).getVersion());
+            versions.put(resource, LeaseNode.read(client, node(resource)).state());
         }
         return versions;
     }
 
-    private void versionsSet(List<CuratorTransactionResult> results, Iterable<String> resources, Map<String, Integer> into) {
+    /** Puts into {@code into} the state of each lease the transaction changed, by resource. */
+    private void statesSet(List<CuratorTransactionResult> results, Map<String, LeaseNode> read, Map<String, Integer> into) {
         Map<String, Integer> set = new LinkedHashMap<>();
         for (CuratorTransactionResult result : results) {
             if (result.getType() == OperationType.SET_DATA) {
                 set.put(result.getForPath(), result.getResultStat().getVersion());
             }
         }
-        for (String resource : resources) {
+        read.forEach((resource, lease) -> {
             Integer version = set.get(node(resource));
             if (version != null) {
-                into.put(resource, version);
+                into.put(resource, lease.stateAt(version));
             }
-        }
+        });
     }
 
     private void createIfMissing(String node, String resource) throws Exception {
         if (client.checkExists().forPath(node) == null) {
             try {
-                client.create().creatingParentsIfNeeded().forPath(node, data(resource));
+                client.create().creatingParentsIfNeeded().forPath(node, LeaseNode.newData(resource));
             } catch (KeeperException.NodeExistsException raced) {
                 // another host created it first: fine
             }
@@ -231,10 +236,6 @@ final class LeaseNodes {
 
     String node(String resource) {
         return root + "/" + ZooKeeperLockManager.key(resource);
-    }
-
-    private static byte[] data(String resource) {
-        return resource.getBytes(StandardCharsets.UTF_8);
     }
 
     /** A lease's holder: one domain of one host (another domain of the same host on the disk is another writer). */

@@ -26,8 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Disk leases in ZooKeeper, for hosts that share no file system. A lease's state is its node's data version,
- * which every acquire and release advances; its holder outlives the daemon's session ({@link LeaseNodes}). With
+ * Disk leases in ZooKeeper, for hosts that share no file system. A lease's state is its node's data version, which
+ * every acquire and release advances, counted from a random base the node was made with ({@link LeaseNode}); its
+ * holder outlives the daemon's session ({@link LeaseNodes}). With
  * credentials, only the hosts may change the nodes ({@link LeaseAcls}).
  */
 @Component(service = LockManager.class, property = LockManager.NAME + "=zookeeper",

@@ -3,6 +3,7 @@ package io.ferry.lock.zookeeper;
 import static io.ferry.lock.zookeeper.Managers.manager;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -72,6 +73,37 @@ public class ZooKeeperLockManagerTest {
         } catch (LockException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("changed since it was released"));
         }
+    }
+
+    /**
+     * An operator giving back the leases of a host gone for good may delete a whole lease node (zkCli deleteall, or the
+     * lease root), not only its holder. The node made anew must not count its states from where the deleted one did: a
+     * domain booted and stopped on the disk since would bring its version back to the one an old switch-over state
+     * names, and a paused source presenting that stale state would take the lease as if nobody had used the disk.
+     */
+    @Test
+    public void aStateFromBeforeTheLeaseNodeWasDeletedIsRefused() throws Exception {
+        String released = hostA.acquire(requestA, null).release();
+        hostA.client().delete().deletingChildrenIfNeeded().forPath("/ferry/leases");
+        hostB.acquire(requestB, null).release(); // the domain booted and stopped on host-b
+
+        LockException refused = assertThrows(LockException.class, () -> hostA.acquire(requestA, released));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("changed since it was released"));
+    }
+
+    /** A lease node an earlier version made (its data, the disk's source alone) keeps the states it gave out. */
+    @Test
+    public void aLeaseNodeOfAnEarlierVersionKeepsItsStates() throws Exception {
+        String node = "/ferry/leases/" + ZooKeeperLockManager.key("/images/a.img");
+        hostA.client().create().creatingParentsIfNeeded().forPath(node, "/images/a.img".getBytes(StandardCharsets.UTF_8));
+        hostA.client().setData().forPath(node, "/images/a.img".getBytes(StandardCharsets.UTF_8)); // an earlier acquire...
+        hostA.client().setData().forPath(node, "/images/a.img".getBytes(StandardCharsets.UTF_8)); // ...and its release
+
+        Lease taken = hostB.acquire(requestB, ZooKeeperLockManager.key("/images/a.img") + ":2");
+
+        assertEquals(ZooKeeperLockManager.key("/images/a.img") + ":3", taken.state());
+        assertEquals("/images/a.img", new String(hostA.client().getData().forPath(node), StandardCharsets.UTF_8));
     }
 
     /** Two domains of one host on one disk are two writers: the second is refused; the first's own daemon takes it again. */
