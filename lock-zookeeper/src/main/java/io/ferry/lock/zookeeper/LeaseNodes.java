@@ -101,7 +101,8 @@ final class LeaseNodes {
     }
 
     /**
-     * Gives back the request's leases that this host holds; returns each resource's version after.
+     * Gives back the request's leases that this host holds; returns each resource's version after. Repeated after a
+     * give-back that went through but could not be confirmed (ZooKeeper out of reach), it hands on that one's versions.
      *
      * @param held the versions they were taken at: a lease whose holder an operator deleted is given back only if
      *        nobody took it since, so the state handed on still proves that nobody did
@@ -109,13 +110,20 @@ final class LeaseNodes {
     Map<String, Integer> giveBack(LeaseRequest request, Map<String, Integer> held) throws LockException {
         List<CuratorOp> ops = new ArrayList<>();
         Map<String, Integer> before = new LinkedHashMap<>();
+        Map<String, Integer> after = new LinkedHashMap<>();
         try {
             Map<String, LeaseNode> read = new LinkedHashMap<>();
             for (String resource : held.keySet()) {
                 String node = node(resource);
                 LeaseNode lease = LeaseNode.read(client, node);
-                read.put(resource, lease);
                 Holder holder = holder(node);
+                if (holder == null && lease.state() == held.get(resource) + 1) {
+                    // a give-back of this host's went through unanswered (ZooKeeper out of reach, so unconfirmed): its
+                    // transaction is the only write that frees the lease and advances it once; nobody wrote since
+                    after.put(resource, lease.state());
+                    continue;
+                }
+                read.put(resource, lease);
                 if (holder != null && holder.holds(request)) {
                     ops.add(client.transactionOp().delete().withVersion(holder.version()).forPath(node + "/holder"));
                 } else if (holder != null || lease.state() != held.get(resource)) {
@@ -125,14 +133,16 @@ final class LeaseNodes {
                 ops.add(client.transactionOp().setData().withVersion(lease.version()).forPath(node, lease.data()));
                 before.put(resource, lease.state());
             }
-            Map<String, Integer> after = new LinkedHashMap<>();
-            statesSet(client.transaction().forOperations(ops), read, after);
+            if (!ops.isEmpty()) {
+                statesSet(client.transaction().forOperations(ops), read, after);
+            }
             return after;
         } catch (LockException e) {
             throw e;
         } catch (Exception e) {
-            Map<String, Integer> after = givenBackOnce(request, before);
-            if (after != null) {
+            Map<String, Integer> confirmed = givenBackOnce(request, before);
+            if (confirmed != null) {
+                after.putAll(confirmed);
                 return after;
             }
             throw new LockException("cannot release the leases of domain " + request.domainName() + " in ZooKeeper: "

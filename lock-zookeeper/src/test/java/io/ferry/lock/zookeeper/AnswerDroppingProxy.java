@@ -21,6 +21,9 @@ final class AnswerDroppingProxy implements AutoCloseable {
     private final int serverPort;
     private final AtomicBoolean armed = new AtomicBoolean();
     private final AtomicInteger dropped = new AtomicInteger();
+    /** Whether it stays down (refuses every connection) once it dropped an answer, until {@link #up}. */
+    private volatile boolean staysDown;
+    private volatile boolean down;
 
     AnswerDroppingProxy(int serverPort) throws IOException {
         this.serverPort = serverPort;
@@ -38,6 +41,17 @@ final class AnswerDroppingProxy implements AutoCloseable {
         armed.set(true);
     }
 
+    /** Drops the next transaction's answer, then lets no connection through until {@link #up}: ZooKeeper out of reach. */
+    void dropTheNextTransactionsAnswerAndStayDown() {
+        staysDown = true;
+        armed.set(true);
+    }
+
+    void up() {
+        staysDown = false;
+        down = false;
+    }
+
     /** How many answers it dropped. */
     int dropped() {
         return dropped.get();
@@ -47,6 +61,10 @@ final class AnswerDroppingProxy implements AutoCloseable {
         while (!listener.isClosed()) {
             try {
                 Socket client = listener.accept();
+                if (down) {
+                    client.close();
+                    continue;
+                }
                 Socket server = new Socket(InetAddress.getLoopbackAddress(), serverPort);
                 AtomicInteger dropXid = new AtomicInteger(Integer.MIN_VALUE);
                 pump("zk-proxy-requests", client, server, (xid, op) -> {
@@ -57,6 +75,7 @@ final class AnswerDroppingProxy implements AutoCloseable {
                 });
                 pump("zk-proxy-answers", server, client, (xid, op) -> {
                     if (xid == dropXid.get()) {
+                        down = staysDown;
                         dropped.incrementAndGet();
                         return false;
                     }

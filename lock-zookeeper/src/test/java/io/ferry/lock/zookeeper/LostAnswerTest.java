@@ -1,6 +1,7 @@
 package io.ferry.lock.zookeeper;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -77,8 +78,36 @@ public class LostAnswerTest {
         b.take(hostB, released, "attempt-2");
     }
 
+    /**
+     * The give-back's answer lost, and ZooKeeper out of reach long enough for the client's repeat and its check to fail
+     * too: the host does not know whether its leases went back, and tries again once ZooKeeper answers (its daemon keeps
+     * them owed). The retry must see that the first one went through and hand on its state: refused ("no longer this
+     * host's"), the leases would stay owed for good, and the source of an aborted migration paused with them.
+     */
+    @Test
+    public void aGiveBackRetriedAfterOneThatWentThroughUnansweredHandsOnItsState() throws Exception {
+        try (CuratorFramework impatient = connected(proxy.connectString(), 1_000, new RetryNTimes(1, 100))) {
+            LeaseNodes a = new LeaseNodes(impatient, "/ferry/leases", "no credentials");
+            LeaseNodes b = new LeaseNodes(direct, "/ferry/leases", "no credentials");
+            Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
+            proxy.dropTheNextTransactionsAnswerAndStayDown();
+            assertThrows(LockException.class, () -> a.giveBack(hostA, taken));
+            assertEquals(1, proxy.dropped());
+            proxy.up();
+
+            Map<String, Integer> released = a.giveBack(hostA, taken);
+
+            b.take(hostB, released, "attempt-2");
+        }
+    }
+
     private static CuratorFramework connected(String connect) throws InterruptedException {
-        CuratorFramework client = CuratorFrameworkFactory.newClient(connect, 15_000, 10_000, new RetryNTimes(10, 100));
+        return connected(connect, 10_000, new RetryNTimes(10, 100));
+    }
+
+    private static CuratorFramework connected(String connect, int connectionTimeoutMillis, RetryNTimes retries)
+            throws InterruptedException {
+        CuratorFramework client = CuratorFrameworkFactory.newClient(connect, 15_000, connectionTimeoutMillis, retries);
         client.start();
         assertTrue("cannot reach ZooKeeper at " + connect, client.blockUntilConnected(30, TimeUnit.SECONDS));
         return client;
