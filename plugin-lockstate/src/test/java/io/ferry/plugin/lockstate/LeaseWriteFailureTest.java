@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import java.io.IOException;
@@ -23,7 +24,7 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * An acquire whose write of its second lease file stops half-way: the lease files already written get their previous
- * lease back, so the state the source released is still good.
+ * lease back, so the state the source released is still good; a release that fails so can be tried again.
  */
 public class LeaseWriteFailureTest {
     private static final List<String> DISKS = List.of("/images/a.img", "/images/b.img");
@@ -73,6 +74,22 @@ public class LeaseWriteFailureTest {
         assertTrue("the interrupt is kept", Thread.interrupted());
         assertEquals(before, leaseFiles());
         manager.acquire(request("host-b"), released);
+    }
+
+    /**
+     * A release that fails (a full disk, the lease directory gone read-only) leaves the leases held, and a daemon that
+     * tries again later (the core keeps a gone VM's leases owed) gives them back and hands on a state that is good.
+     */
+    @Test
+    public void aReleaseThatFailedIsGivenBackWhenTriedAgain() throws Exception {
+        Lease held = manager.acquire(request("host-b"), released);
+        failTheLastWrite(FailingWrites.Failure.FULL_DISK);
+
+        assertThrows(LockException.class, held::release);
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(request("host-c"), null));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("is held by host-b"));
+
+        manager.acquire(request("host-c"), held.release());
     }
 
     /** Arms a failure for the lease file written last (they are written in the order of their names). */
