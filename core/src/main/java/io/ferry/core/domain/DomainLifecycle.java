@@ -73,7 +73,7 @@ final class DomainLifecycle {
             failure.addSuppressed(e);
             LOG.error("domain {}: cannot remove the run directory of a failed start: {}", domain.name(), e.toString());
         }
-        leases.releaseQuietly(domain.name());
+        leases.releaseQuietly(domain.name(), null);
     }
 
     void destroy(String name) throws DomainException {
@@ -82,7 +82,7 @@ final class DomainLifecycle {
             if (!domain.isActive()) {
                 throw new DomainException("Requested operation is not valid: domain is not running");
             }
-            deactivate(domain, DomainState.Reason.DESTROYED);
+            deactivate(domain, DomainState.Reason.DESTROYED, null);
             LOG.info("domain {} destroyed", name);
             return null;
         });
@@ -106,12 +106,13 @@ final class DomainLifecycle {
         domain.heldLeases(held);
     }
 
-    String deactivate(Domain domain, DomainState.Reason reason) throws IOException {
+    /** @param migration the aborted migration whose source waits for the leases of this incoming VM, or null */
+    String deactivate(Domain domain, DomainState.Reason reason, String migration) throws IOException {
         VirtualMachine vm = domain.vm();
         if (vm != null) {
             vm.destroy();
         }
-        String released = leases.releaseQuietly(domain.name());
+        String released = leases.releaseQuietly(domain.name(), migration);
         store.deleteStatus(domain.name());
         store.deleteRunDir(domain.uuid());
         domain.live(null, null);

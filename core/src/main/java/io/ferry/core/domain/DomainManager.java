@@ -266,7 +266,15 @@ public class DomainManager {
      * its leases returned, or null when it held none (or their release failed, which is logged).
      */
     public String deactivate(Domain domain, DomainState.Reason reason) throws IOException {
-        return lifecycle.deactivate(domain, reason);
+        return lifecycle.deactivate(domain, reason, null);
+    }
+
+    /**
+     * As {@link #deactivate(Domain, DomainState.Reason)}, for the incoming VM of an aborted migration: leases whose
+     * release fails stay owed for {@code migration}, whose source waits for the state their release returns.
+     */
+    public String deactivate(Domain domain, DomainState.Reason reason, String migration) throws IOException {
+        return lifecycle.deactivate(domain, reason, migration);
     }
 
     /** Stores a definition as persistent (migrate --persistent, offline migration). Caller holds the job. */

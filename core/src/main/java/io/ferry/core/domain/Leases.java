@@ -6,10 +6,12 @@ import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import io.ferry.core.daemon.DaemonSettings;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,16 +27,16 @@ public final class Leases {
     private final DaemonSettings settings;
     private final Map<String, Supplier<LockManager>> managers = new ConcurrentHashMap<>();
     private final Map<String, Lease> held = new ConcurrentHashMap<>();
-    /**
-     * The leases of VMs that are gone whose release failed (ZooKeeper unreachable, the lease directory unwritable): still
-     * this host's in the lock manager, so they are given back later ({@link #giveBackOwed}), never forgotten.
-     */
-    private final Map<String, Lease> owed = new ConcurrentHashMap<>();
+    /** What each held lease was taken for: what a release that fails leaves owed. */
+    private final Map<String, LeaseRequest> requests = new ConcurrentHashMap<>();
+    /** The leases of gone VMs whose release failed: given back later ({@link #giveBackOwed}), never forgotten. */
+    private final OwedLeases owed;
     /** One change of a domain's leases at a time: a late give-back must not release leases an acquire took again. */
     private final Map<String, Object> changing = new ConcurrentHashMap<>();
 
     public Leases(DaemonSettings settings) {
         this.settings = settings;
+        this.owed = new OwedLeases(settings.stateDir(), settings.hostname(), settings.hostUuid());
     }
 
     /** @param manager gets the manager when it is needed (a service object is got only then) */
@@ -78,19 +80,26 @@ public final class Leases {
         if (manager.isEmpty() || held.containsKey(spec.name())) {
             return;
         }
-        LeaseRequest request = new LeaseRequest(spec.name(), spec.uuid(),
-                spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList(),
-                settings.hostname(), settings.hostUuid());
+        LeaseRequest request = request(spec);
         synchronized (changing(spec.name())) {
             try {
                 held.put(spec.name(), manager.get().acquire(request, state));
             } catch (LockException e) {
                 throw new DomainException("Failed to acquire lock: " + e.getMessage(), e);
             }
-            if (owed.remove(spec.name()) != null) { // this host's still: taken again, they are the new VM's now
+            requests.put(spec.name(), request);
+            Optional<OwedLeases.Owed> before = owed.of(spec.name());
+            if (before.isPresent()) { // this host's still: taken again, they are the new VM's now
+                owed.remove(before.get());
                 LOG.info("domain {}: the disk leases its earlier VM could not give back are held again", spec.name());
             }
         }
+    }
+
+    private LeaseRequest request(DomainSpec spec) {
+        return new LeaseRequest(spec.name(), spec.uuid(),
+                spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList(),
+                settings.hostname(), settings.hostUuid());
     }
 
     private Object changing(String domain) {
@@ -109,6 +118,7 @@ public final class Leases {
 
     /** Gives the leases back; returns the state to re-acquire them with, or null when none were held. */
     public String release(String domain) throws DomainException {
+        requests.remove(domain);
         Lease lease = held.remove(domain);
         if (lease == null) {
             return null;
@@ -121,46 +131,111 @@ public final class Leases {
     }
 
     /**
-     * Gives back the leases of a VM that is gone. A release that fails leaves them owed: they are still this host's in
-     * the lock manager, which no other host would take them from, so {@link #giveBackOwed} tries again.
+     * Gives back the leases of a VM that is gone ({@code migration}: the aborted migration whose source waits for them,
+     * or null). A release that fails because the lock manager cannot reach or write its store leaves them owed: they
+     * are still this host's there, where no other host takes them, so {@link #giveBackOwed} tries again, after a
+     * restart too.
      */
-    String releaseQuietly(String domain) {
+    String releaseQuietly(String domain, String migration) {
         synchronized (changing(domain)) {
             Lease lease = held.get(domain);
+            LeaseRequest request = requests.get(domain);
+            String heldState = lease == null ? null : lease.state();
             try {
                 return release(domain);
             } catch (DomainException e) {
-                owed.put(domain, lease);
-                LOG.error("domain {}: {}; its VM is gone, and this host gives them back once it can", domain, e.getMessage());
+                if (request != null && unreachable(e.getCause())) {
+                    owed.put(new OwedLeases.Owed(request, heldState, lease, migration));
+                    LOG.error("domain {}: {}; its VM is gone, and this host gives them back once it can", domain, e.getMessage());
+                } else {
+                    LOG.error("domain {}: {}", domain, e.getMessage());
+                }
                 return null;
             }
         }
     }
 
+    /**
+     * Whether a lock manager's failure says it could not reach or write its store (it gives that failure as the cause,
+     * {@link LockException}), not that it refused: a refusal (another host holds the leases, or held them since) leaves
+     * nothing of this host's to give back.
+     */
+    private static boolean unreachable(Throwable failure) {
+        return failure instanceof LockException refused && refused.getCause() != null;
+    }
+
     /** Whether the leases of a gone VM of the domain could not be given back yet. */
     public boolean owes(String domain) {
-        return owed.containsKey(domain);
+        return owed.of(domain).isPresent();
+    }
+
+    /** The domains whose owed leases an aborted migration owes its source, with that migration's id. */
+    public Map<String, String> owedForMigrations() {
+        Map<String, String> migrations = new HashMap<>();
+        owed.all().stream().filter(o -> o.migration() != null)
+                .forEach(o -> migrations.put(o.request().domainName(), o.migration()));
+        return migrations;
     }
 
     /**
      * Tries again to give back the leases a gone VM of the domain could not. Returns the state their release returned,
-     * or empty when none are owed (any more: given back, or taken again by this host for a new VM of the domain).
+     * or empty when none are owed any more: given back, taken again by this host for a new VM of the domain, or (after
+     * a restart, which took them again to release them) refused, as another host held them since.
      *
-     * @throws DomainException they still cannot be given back; they stay owed
+     * @throws DomainException they still cannot be given back (the lock manager cannot reach its store); they stay owed
      */
     public Optional<String> giveBackOwed(String domain) throws DomainException {
         synchronized (changing(domain)) {
-            Lease lease = owed.get(domain);
-            if (lease == null) {
+            OwedLeases.Owed o = owed.of(domain).orElse(null);
+            if (o == null) {
+                return Optional.empty();
+            }
+            Optional<LockManager> manager = manager();
+            if (manager.isEmpty()) { // leases are off now: nothing holds them for anyone
+                owed.remove(o);
                 return Optional.empty();
             }
             try {
-                String released = lease.release(); // idempotent: a release that took effect before answers its state
-                owed.remove(domain, lease);
+                if (o.lease() == null) { // after a restart: take them again as this host's, to release them
+                    o = o.withLease(manager.get().acquire(o.request(), o.heldState()));
+                    owed.put(o);
+                }
+                String released = o.lease().release(); // idempotent: a release that took effect before answers its state
+                owed.remove(o);
                 LOG.info("domain {}: the disk leases its VM could not give back when it went are given back now", domain);
                 return Optional.of(released);
             } catch (LockException e) {
-                throw new DomainException("Failed to release lock: " + e.getMessage(), e);
+                if (unreachable(e)) {
+                    throw new DomainException("Failed to release lock: " + e.getMessage(), e);
+                }
+                owed.remove(o);
+                LOG.warn("domain {}: the disk leases its VM could not give back are no longer this host's: {}", domain,
+                        e.getMessage());
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** Whether any gone VM's leases could not be given back yet. */
+    public boolean owesAny() {
+        return !owed.all().isEmpty();
+    }
+
+    /**
+     * Tries again to give back every owed lease no migration waits for: those, the migration engine gives back, to
+     * answer their source with the state.
+     *
+     * @param awaited whether the migration of this id waits for its leases (its record is still there)
+     */
+    public void giveBackOwed(Predicate<String> awaited) {
+        for (OwedLeases.Owed o : owed.all()) {
+            if (o.migration() == null || !awaited.test(o.migration())) {
+                try {
+                    giveBackOwed(o.request().domainName());
+                } catch (DomainException e) {
+                    LOG.debug("domain {}: its owed disk leases still cannot be given back: {}", o.request().domainName(),
+                            e.getMessage());
+                }
             }
         }
     }
@@ -170,18 +245,29 @@ public final class Leases {
      * knows whether it took them): they are taken, free or still this host's, and released. Returns the state the
      * release returned, or null when leases are off or another host holds them.
      */
-    public String releaseAfterRestart(DomainSpec spec) {
-        return releaseAfterRestart(spec, null);
+    public String releaseAfterRestart(DomainSpec spec, String migration) {
+        return releaseAfterRestart(spec, null, migration);
     }
 
-    /** @param heldState the state they were recorded held with: given back only if nobody held them since; null: any */
-    String releaseAfterRestart(DomainSpec spec, String heldState) {
+    /**
+     * @param heldState the state they were recorded held with: given back only if nobody held them since; null: any
+     * @param migration the aborted migration whose source waits for them, or null
+     */
+    String releaseAfterRestart(DomainSpec spec, String heldState, String migration) {
         try {
             acquire(spec, heldState);
-            return release(spec.name());
         } catch (DomainException e) {
-            LOG.info("domain {}: no lease of this host's to give back ({})", spec.name(), e.getMessage());
+            if (unreachable(e.getCause())) { // this host may hold them: tried again until the lock manager answers
+                synchronized (changing(spec.name())) {
+                    owed.put(new OwedLeases.Owed(request(spec), heldState, null, migration));
+                }
+                LOG.error("domain {}: its VM is gone, and this host gives back what leases it may hold once it can: {}",
+                        spec.name(), e.getMessage());
+            } else {
+                LOG.info("domain {}: no lease of this host's to give back ({})", spec.name(), e.getMessage());
+            }
             return null;
         }
+        return releaseQuietly(spec.name(), migration);
     }
 }

@@ -166,7 +166,7 @@ final class Reattachment {
             return;
         }
         releasesPending.remove(held);
-        manager.leases().releaseAfterRestart(held.spec(), held.state());
+        manager.leases().releaseAfterRestart(held.spec(), held.state(), null);
     }
 
     /** The lock manager arrived: the VMs waiting for it take their leases, those found gone give theirs back. */

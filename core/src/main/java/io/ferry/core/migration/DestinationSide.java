@@ -270,8 +270,9 @@ final class DestinationSide {
         records.giveBackOwedLeases();
     }
 
-    boolean owesLeases() {
-        return records.owesLeases();
+    /** After a restart: the aborted migrations whose leases this host still owes, as its lease records say. */
+    void adoptOwedLeases() {
+        records.adoptOwedLeases();
     }
 
     /** Lets go of a migration recovery settled. */

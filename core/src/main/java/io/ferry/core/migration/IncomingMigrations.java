@@ -40,9 +40,9 @@ final class IncomingMigrations {
         try {
             DataChannel.closeQuietly(in.listener);
             in.memory.cancel(true);
-            String released = in.domain.isActive() ? m.domains.deactivate(in.domain, DomainState.Reason.MIGRATED) : null;
+            String released = in.domain.isActive() ? m.domains.deactivate(in.domain, DomainState.Reason.MIGRATED, in.id) : null;
             if (in.recovered && !in.flags.offline()) {
-                released = m.domains.leases().releaseAfterRestart(in.spec);
+                released = m.domains.leases().releaseAfterRestart(in.spec, in.id);
             }
             if (m.domains.leases().owes(in.spec.name())) {
                 records.abortedOwingLeases(in);

@@ -74,8 +74,15 @@ final class IncomingRecords {
         }
     }
 
-    boolean owesLeases() {
-        return !leasesOwed.isEmpty();
+    /**
+     * After a restart: the aborts whose leases this host still owes (its lease records name their migrations) are
+     * answered "in progress" again until they are given back. A record left at an earlier step (the daemon died before
+     * the abort's) is settled as aborted all the same.
+     */
+    void adoptOwedLeases() {
+        leases.owedForMigrations().forEach((domain, id) -> journal.find(id)
+                .filter(e -> e.role() == Journal.Role.DESTINATION && !e.step().isCommitted())
+                .ifPresent(e -> leasesOwed.put(id, e.at(Step.ABORTED))));
     }
 
     /** Whether the migration's leases are still to be given back; once they are, its abort is recorded with their state. */

@@ -41,7 +41,7 @@ final class Recovery {
     private final Settlement settlement;
     private final Executor background;
     private final List<Journal.Entry> pending = new CopyOnWriteArrayList<>();
-    /** A give-back of aborted migrations' leases is under way (a lock manager out of reach may take its time to say so). */
+    /** A give-back of owed leases is under way (a lock manager out of reach may take its time to say so). */
     private final AtomicBoolean givingBack = new AtomicBoolean();
 
     /** @param background where settlements run, so that one frozen peer does not hold up the others */
@@ -55,6 +55,7 @@ final class Recovery {
 
     /** Takes the journal's unfinished migrations; their domains are claimed at once so nothing else starts them. */
     void load() {
+        destination.adoptOwedLeases(); // before the watchdog's first look, and before any source asks
         List<Journal.Entry> unfinished;
         try {
             unfinished = m.journal.unfinished();
@@ -187,10 +188,11 @@ final class Recovery {
                 }));
             }
         }
-        if (destination.owesLeases() && givingBack.compareAndSet(false, true)) {
+        if (m.domains.leases().owesAny() && givingBack.compareAndSet(false, true)) {
             background.execute(() -> {
                 try {
                     destination.giveBackOwedLeases();
+                    m.domains.leases().giveBackOwed(id -> m.journal.find(id).isPresent()); // a destroyed or ended VM's
                 } finally {
                     givingBack.set(false);
                 }

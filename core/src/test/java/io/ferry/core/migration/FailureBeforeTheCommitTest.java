@@ -48,17 +48,11 @@ public class FailureBeforeTheCommitTest {
     @Test
     public void aDestinationWhoseAbortCannotGiveTheLeasesBackLetsTheSourceRunOnceItCan() throws Exception {
         TwoDaemons d = new TwoDaemons();
-        String digest = d.source.boot(VM);
-        d.destination.journal.failAt = Step.COMMITTED;
-        d.leases.releasesFailOn = "destination";
+        String digest = abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
 
-        d.migrationFails(VM);
         d.network.passes(9_000, d.source, d.destination); // beyond the driver timeout: the source settles it
 
-        d.destination.assertGone(VM);
-        d.source.assertPaused(VM); // the destination still holds the leases: the guest must not run here yet
-        assertEquals("destination", d.leases.holder(DISK));
-
+        assertPausedWhileTheDestinationHoldsTheLeases(d);
         d.leases.releasesFailOn = null; // it reaches the lease store again
         d.network.passes(1_000, d.destination, d.source);
 
@@ -67,6 +61,48 @@ public class FailureBeforeTheCommitTest {
         Journal.Entry migration = d.source.journal.only();
         assertEquals(Step.ABORTED, migration.step());
         assertEquals(Step.ABORTED, d.destination.journal.find(migration.id()).orElseThrow().step());
+    }
+
+    /**
+     * As above, and the destination's daemon is restarted before it could give the leases back (an operator restarting
+     * it while ZooKeeper is away): it must still know it holds them, give them back once it can and tell the source so.
+     * It forgot them: the source's rollback was refused and the leases stayed the destination's for good.
+     */
+    @Test
+    public void aDestinationRestartedBeforeItCouldGiveTheLeasesBackStillGivesThemBack() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+
+        d.destination.restart();
+        d.network.passes(9_000, d.destination, d.source);
+
+        assertPausedWhileTheDestinationHoldsTheLeases(d);
+        d.leases.releasesFailOn = null;
+        d.network.passes(1_000, d.destination, d.source);
+        d.source.assertRuns(VM, digest);
+        d.destination.restart(); // nothing left owed
+        d.network.passes(1_000, d.destination);
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * A migration whose Finish takes the leases, then cannot write its commit record (a full disk), and whose abort
+     * cannot give the leases back: the destination cannot reach the lease store. Returns the guest's memory digest.
+     */
+    private static String abortedWhileTheDestinationCannotGiveTheLeasesBack(TwoDaemons d) throws Exception {
+        String digest = d.source.boot(VM);
+        d.destination.journal.failAt = Step.COMMITTED;
+        d.leases.releasesFailOn = "destination";
+        d.migrationFails(VM);
+        d.destination.journal.failAt = null;
+        return digest;
+    }
+
+    /** The destination dropped the guest but still holds its leases: the guest must not run at the source yet. */
+    private static void assertPausedWhileTheDestinationHoldsTheLeases(TwoDaemons d) {
+        d.destination.assertGone(VM);
+        d.source.assertPaused(VM);
+        assertEquals("destination", d.leases.holder(DISK));
     }
 
     /**

@@ -263,6 +263,30 @@ public class ReleasedLeasesTest {
         assertNull("no lease taken", d.leases.holder(DISK));
     }
 
+    /**
+     * A VM destroyed while its host cannot reach the lease store (ZooKeeper away, the lease directory not writable):
+     * its leases stay its host's, as the store says, and are given back once the store answers, after a restart of the
+     * daemon too. They were forgotten: no host could start the domain until an operator gave them back by hand.
+     */
+    @Test
+    public void theLeasesOfAVmDestroyedWhileTheLockManagerIsAwayAreGivenBackOnceItIsBack() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.releasesFailOn = "source";
+        d.source.domains().destroy(VM);
+        d.source.restart();
+        d.network.passes(1_000, d.source);
+        assertEquals("source", d.leases.holder(DISK));
+
+        d.leases.releasesFailOn = null;
+        d.network.passes(1_000, d.source);
+
+        assertNull(d.leases.holder(DISK));
+        d.destination.domains().define(TestHost.definition(VM));
+        d.destination.domains().start(VM);
+        assertEquals("destination", d.leases.holder(DISK));
+    }
+
     /** Perform, the source daemon killed as its switch-over gives the leases back; restarted, it settles. */
     private static TwoDaemons.ByHand killedGivingTheLeasesBackThenRestarted(TwoDaemons d) throws Exception {
         TwoDaemons.ByHand run = d.byHand(VM).prepare();

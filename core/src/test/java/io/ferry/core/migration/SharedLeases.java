@@ -56,7 +56,7 @@ final class SharedLeases implements LockManager {
             public String release() throws LockException {
                 if (request.owner().equals(releasesFailOn)) {
                     throw new LockException("cannot release the leases of domain " + request.domainName() + ": the lease"
-                            + " store is unreachable");
+                            + " store is unreachable", new java.net.ConnectException("Connection refused"));
                 }
                 if (crashBeforeRelease) {
                     crashBeforeRelease = false;

@@ -1,0 +1,115 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.lock.Lease;
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.protocol.Xml;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leases of gone VMs that this host could not give back (ZooKeeper out of reach, the lease directory not
+ * writable): still this host's in the lock manager, where no other host takes them, so they are given back later.
+ * Each is kept in {@code STATE/leases-owed/DOMAIN-UUID.xml} too, so that a restarted daemon still gives them back: the
+ * disks, the state they were held with, and the migration whose abort owes them, if one does (its source waits for
+ * the state their release returns).
+ */
+final class OwedLeases {
+    private static final Logger LOG = LoggerFactory.getLogger(OwedLeases.class);
+
+    /**
+     * @param lease the held leases as the lock manager handed them, or null after a restart (then given back by
+     *        taking them with {@code heldState} and releasing them)
+     * @param migration the id of the aborted migration whose source waits for them, or null
+     */
+    record Owed(LeaseRequest request, String heldState, Lease lease, String migration) {
+        Owed withLease(Lease taken) {
+            return new Owed(request, heldState, taken, migration);
+        }
+    }
+
+    private final Path directory;
+    private final HardenedXmlParser parser = new HardenedXmlParser(1024 * 1024, 8);
+    private final Map<String, Owed> byDomain = new ConcurrentHashMap<>();
+
+    /** Reads what an earlier run of the daemon left owed. */
+    OwedLeases(Path stateDir, String host, UUID hostUuid) {
+        this.directory = stateDir.resolve("leases-owed");
+        if (!Files.isDirectory(directory)) {
+            return;
+        }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
+            for (Path file : files) {
+                try {
+                    Owed owed = read(file, host, hostUuid);
+                    byDomain.put(owed.request().domainName(), owed);
+                } catch (Exception e) {
+                    LOG.error("unreadable record of disk leases to give back {}: {}", file, e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.error("cannot list the disk leases to give back in {}: {}", directory, AtomicFiles.reason(e));
+        }
+    }
+
+    Optional<Owed> of(String domain) {
+        return Optional.ofNullable(byDomain.get(domain));
+    }
+
+    List<Owed> all() {
+        return List.copyOf(byDomain.values());
+    }
+
+    /** Keeps them owed, in memory at least: a record that cannot be written (a full disk) is logged. */
+    void put(Owed owed) {
+        byDomain.put(owed.request().domainName(), owed);
+        Xml xml = Xml.create("owed-leases").attr("domain", owed.request().domainName())
+                .attr("uuid", owed.request().domainUuid()).attr("state", owed.heldState()).attr("migration", owed.migration());
+        owed.request().resources().forEach(disk -> xml.child("disk").attr("source", disk));
+        try {
+            AtomicFiles.createDirectories(directory);
+            AtomicFiles.write(file(owed.request()), xml.write().getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            LOG.error("domain {}: cannot record the disk leases it owes (a restart would forget them): {}",
+                    owed.request().domainName(), AtomicFiles.reason(e));
+        }
+    }
+
+    void remove(Owed owed) {
+        if (!byDomain.remove(owed.request().domainName(), owed)) {
+            return;
+        }
+        try {
+            Files.deleteIfExists(file(owed.request()));
+        } catch (IOException e) {
+            LOG.error("domain {}: cannot delete its record of disk leases to give back: {}", owed.request().domainName(),
+                    AtomicFiles.reason(e));
+        }
+    }
+
+    private Path file(LeaseRequest request) {
+        return directory.resolve(request.domainUuid() + ".xml");
+    }
+
+    private Owed read(Path file, String host, UUID hostUuid) throws Exception {
+        Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "owed leases").getDocumentElement());
+        List<String> disks = new ArrayList<>();
+        for (Xml disk : x.children("disk")) {
+            disks.add(disk.required("source"));
+        }
+        LeaseRequest request = new LeaseRequest(x.required("domain"), UUID.fromString(x.required("uuid")), disks, host, hostUuid);
+        return new Owed(request, x.attr("state"), null, x.attr("migration"));
+    }
+}
