@@ -144,7 +144,7 @@ public final class Leases {
             try {
                 return release(domain);
             } catch (DomainException e) {
-                if (request != null && unreachable(e.getCause())) {
+                if (request != null && unreachable(e)) {
                     owed.put(new OwedLeases.Owed(request, heldState, lease, migration));
                     LOG.error("domain {}: {}; its VM is gone, and this host gives them back once it can", domain, e.getMessage());
                 } else {
@@ -156,12 +156,17 @@ public final class Leases {
     }
 
     /**
-     * Whether a lock manager's failure says it could not reach or write its store (it gives that failure as the cause,
-     * {@link LockException}), not that it refused: a refusal (another host holds the leases, or held them since) leaves
-     * nothing of this host's to give back.
+     * Whether a failure (or the failure it wraps) is a lock manager's that could not reach or write its store (it gives
+     * that failure as the cause, {@link LockException}), not its refusal: a refusal (another host holds the leases, or
+     * held them since) says something of the disks and leaves nothing of this host's to give back; this says nothing.
      */
-    private static boolean unreachable(Throwable failure) {
-        return failure instanceof LockException refused && refused.getCause() != null;
+    public static boolean unreachable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof LockException refused) {
+                return refused.getCause() != null;
+            }
+        }
+        return false;
     }
 
     /** Whether the leases of a gone VM of the domain could not be given back yet. */
@@ -257,7 +262,7 @@ public final class Leases {
         try {
             acquire(spec, heldState);
         } catch (DomainException e) {
-            if (unreachable(e.getCause())) { // this host may hold them: tried again until the lock manager answers
+            if (unreachable(e)) { // this host may hold them: tried again until the lock manager answers
                 synchronized (changing(spec.name())) {
                     owed.put(new OwedLeases.Owed(request(spec), heldState, null, migration));
                 }

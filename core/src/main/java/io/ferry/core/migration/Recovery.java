@@ -43,6 +43,8 @@ final class Recovery {
     private final List<Journal.Entry> pending = new CopyOnWriteArrayList<>();
     /** A give-back of owed leases is under way (a lock manager out of reach may take its time to say so). */
     private final AtomicBoolean givingBack = new AtomicBoolean();
+    /** Rolled back guests are being resumed (their leases taken back). */
+    private final AtomicBoolean resuming = new AtomicBoolean();
 
     /** @param background where settlements run, so that one frozen peer does not hold up the others */
     Recovery(Migrations migrations, SourceSide source, DestinationSide destination, Settlement settlement, Executor background) {
@@ -187,6 +189,15 @@ final class Recovery {
                     return null;
                 }));
             }
+        }
+        if (source.hasRolledBackToResume() && resuming.compareAndSet(false, true)) {
+            background.execute(() -> {
+                try {
+                    source.resumeRolledBack();
+                } finally {
+                    resuming.set(false);
+                }
+            });
         }
         if (m.domains.leases().owesAny() && givingBack.compareAndSet(false, true)) {
             background.execute(() -> {

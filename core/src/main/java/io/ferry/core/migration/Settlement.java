@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.Leases;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Confirm;
 import io.ferry.protocol.Messages.Fate;
@@ -235,6 +236,10 @@ final class Settlement {
         } catch (DomainException e) {
             if (domain.releasedLeases() == null) {
                 throw e;
+            }
+            if (Leases.unreachable(e)) {
+                throw new MigrationException("cannot resume " + name + " now: " + e.getMessage() + "; it stays paused: resume it"
+                        + " once the lock manager reaches its store (a rolled back migration's guest resumes by itself then)", e);
             }
             LOG.error("domain {} stays paused: {}", name, e.getMessage());
             throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; its copy here must not run: destroy"

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
@@ -285,6 +286,34 @@ public class ReleasedLeasesTest {
         d.destination.domains().define(TestHost.definition(VM));
         d.destination.domains().start(VM);
         assertEquals("destination", d.leases.holder(DISK));
+    }
+
+    /**
+     * The destination did not commit, and the source's rollback cannot take the leases back because its host cannot
+     * reach the lease store just then: the guest stays paused (nothing proves yet that nobody took them), a resume
+     * says why without telling the operator to destroy a guest nothing is wrong with, and the guest runs on by itself
+     * once the store answers. It stayed paused until someone resumed it, told its copy must not run.
+     */
+    @Test
+    public void aRollbackThatCannotReachTheLeaseStoreResumesTheGuestOnceItCan() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.leases.unreachableFrom = "source";
+        run.cancel();
+        d.source.assertPaused(VM);
+
+        Exception refused = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot reach its lease store"));
+        assertFalse(refused.getMessage(), refused.getMessage().contains("destroy"));
+        d.network.passes(1_000, d.source);
+        d.source.assertPaused(VM);
+
+        d.leases.unreachableFrom = null;
+        d.network.passes(1_000, d.source);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 
     /** Perform, the source daemon killed as its switch-over gives the leases back; restarted, it settles. */

@@ -27,9 +27,15 @@ final class SharedLeases implements LockManager {
      * null: none.
      */
     volatile String releasesFailOn;
+    /** The host that cannot reach the store at all: its acquires fail too, and change nothing; null: none. */
+    volatile String unreachableFrom;
 
     @Override
     public synchronized Lease acquire(LeaseRequest request, String state) throws LockException {
+        if (request.owner().equals(unreachableFrom)) {
+            throw new LockException("cannot take the leases of domain " + request.domainName() + ": the lease store is"
+                    + " unreachable", new java.net.ConnectException("Connection refused"));
+        }
         for (String disk : request.resources()) {
             Holder holder = leases.getOrDefault(disk, new Holder("", "", 0, false));
             if (holder.held() && !holder.hostUuid().equals(request.ownerUuid().toString())) {
@@ -54,7 +60,7 @@ final class SharedLeases implements LockManager {
 
             @Override
             public String release() throws LockException {
-                if (request.owner().equals(releasesFailOn)) {
+                if (request.owner().equals(releasesFailOn) || request.owner().equals(unreachableFrom)) {
                     throw new LockException("cannot release the leases of domain " + request.domainName() + ": the lease"
                             + " store is unreachable", new java.net.ConnectException("Connection refused"));
                 }
