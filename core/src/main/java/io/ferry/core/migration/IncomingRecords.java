@@ -55,8 +55,8 @@ final class IncomingRecords {
      * Records the abort of a migration whose leases, taken at Finish, could not be given back (ZooKeeper unreachable,
      * the lease directory unwritable). They stay this host's, and the state the source's switch-over released is stale:
      * told "aborted" now, the source's rollback would be refused and its guest stay paused for good. So its source hears
-     * "in progress" (it keeps the guest paused and asks again) until they are given back, at its question or at the
-     * watchdog's next try, and then "aborted" with the state their release returned.
+     * "in progress" (it keeps the guest paused and asks again) until the watchdog, trying every second, has given them
+     * back, and then "aborted" with the state their release returned.
      */
     void abortedOwingLeases(Incoming in) {
         aborted(in, null);
@@ -69,7 +69,7 @@ final class IncomingRecords {
     void giveBackOwedLeases() {
         for (String id : leasesOwed.keySet()) {
             try (var tag = MigrationLog.tag(id)) {
-                stillOwes(id);
+                giveBackOwed(id);
             }
         }
     }
@@ -85,26 +85,27 @@ final class IncomingRecords {
                 .ifPresent(e -> leasesOwed.put(id, e.at(Step.ABORTED))));
     }
 
-    /** Whether the migration's leases are still to be given back; once they are, its abort is recorded with their state. */
-    private boolean stillOwes(String id) {
+    /** Gives back the migration's owed leases if it can now, then records its abort with the state their release returned. */
+    private void giveBackOwed(String id) {
         Journal.Entry aborted = leasesOwed.get(id);
         if (aborted == null) {
-            return false;
+            return;
         }
         synchronized (aborted) {
             if (leasesOwed.get(id) != aborted) {
-                return false; // settled by another caller meanwhile
+                return; // settled by another caller meanwhile
             }
             Optional<String> released;
             try {
                 released = leases.giveBackOwed(aborted.domain());
             } catch (DomainException e) {
-                // asked every second by the watchdog and by the source: the first failure was logged as an error
+                // tried every second by the watchdog: the first failure was logged as an error
                 LOG.debug("the leases of {} that aborted migration {} took still cannot be given back: {}", aborted.domain(), id,
                         e.getMessage());
-                return true;
+                return;
             }
-            // none left to give back: this host took them again for a new VM of the domain, so the source must not take them
+            // empty, none left to give back (this host took them again for a new VM of the domain, or another host holds
+            // them): the source must not take them, and presents the switch-over's state, which the lock manager refuses
             Journal.Entry settled = aborted.withLeaseState(released.orElse(null));
             try {
                 journal.record(settled);
@@ -113,7 +114,6 @@ final class IncomingRecords {
                 LOG.error("cannot record the abort of migration {} (its source is told when it asks): {}", id, e.getMessage());
             }
             leasesOwed.remove(id, aborted);
-            return false;
         }
     }
 
@@ -141,7 +141,9 @@ final class IncomingRecords {
     /** The migration's fate, for the party that presents its key; with the leases' state when it was aborted. */
     Fate fate(String id, String key) throws MigrationException {
         Journal.Entry owing = leasesOwed.get(id);
-        if (owing != null && Migrations.keyMatches(owing.key(), key) && stillOwes(id)) {
+        if (owing != null && Migrations.keyMatches(owing.key(), key)) {
+            // the watchdog tries to give them back every second; a try here could hold the caller for as long as the
+            // lock manager's client takes to give up on its store
             return new Fate(id, Outcome.IN_PROGRESS);
         }
         Optional<Journal.Entry> entry = find(id);
