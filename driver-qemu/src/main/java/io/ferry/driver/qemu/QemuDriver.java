@@ -60,10 +60,21 @@ class QemuDriver implements Hypervisor {
         QemuCommandLine.emulator(domain, settings.emulator());
     }
 
+    /**
+     * A peer's definition ({@link PeerFiles}) names no user-mode NIC either: QEMU's user network takes the guest's
+     * connections to its gateway (10.0.2.2) to this host's loopback, where services that trust local clients listen.
+     */
     @Override
     public void validatePeerDefinition(DomainSpec spec) throws HypervisorException {
         QemuSettings current = settings;
         QemuDomain domain = domain(spec);
+        for (QemuDomain.Nic nic : domain.nics()) {
+            if (nic.type().equals("user")) {
+                throw new HypervisorException("interface net" + nic.index() + " (type 'user') is QEMU's user-mode network,"
+                        + " whose guest reaches this host's loopback services: a peer's definition connects its guests to"
+                        + " bridges only");
+            }
+        }
         String emulator = domain.emulator() == null ? null : QemuCommandLine.emulator(domain, current.emulator());
         new PeerFiles(new SharedStorage(current.sharedPaths(), SharedStorage.FileSystemType.OF_THIS_HOST)).check(domain, emulator);
     }
