@@ -16,7 +16,8 @@ import java.util.UUID;
  * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] NAME DESTURI}. Without {@code --p2p} this command drives
  * the five phases against both daemons itself; with it, the source daemon does. {@code --show-cookies} prints each
  * phase with the cookie it baked: as they run without {@code --p2p}, from the source daemon's reply with it (which a
- * failed migration does not send). Ctrl-C aborts the migration, as in virsh, this command's only ({@link AbortOnInterrupt}).
+ * failed migration does not send). Ctrl-C aborts the migration, as in virsh, this command's only ({@link AbortOnInterrupt});
+ * {@code --verbose} shows its progress, and no other migration's of the domain ({@link Progress}).
  */
 final class MigrateCommand implements Command {
     private static final Set<String> FLAGS = Set.of("--live", "--p2p", "--tunnelled", "--offline", "--persistent",
@@ -42,12 +43,12 @@ final class MigrateCommand implements Command {
         }
         String xml = args.has("--xml") ? new String(CookieFiles.read(args.required("--xml")), StandardCharsets.UTF_8) : null;
         long bandwidth = args.has("--bandwidth") ? parseBandwidth(args.required("--bandwidth")) : 0;
-        // the command names its migration itself, so that its Ctrl-C aborts that one and no other of the domain
+        // the command names its migration itself: its Ctrl-C aborts, and --verbose shows, that one and no other of the domain
         Messages.Migrate request = new Messages.Migrate(positionals.get(0), positionals.get(1), flags, args.option("--dname"),
                 xml, bandwidth, UUID.randomUUID().toString());
         DaemonChannel source = session.daemon();
         try (AbortOnInterrupt interrupt = AbortOnInterrupt.install(source, request.domain(), request.id(), System.err);
-                Progress progress = args.has("--verbose") ? Progress.start(source, request.domain()) : null) {
+                Progress progress = args.has("--verbose") ? Progress.start(source, request.domain(), request.id()) : null) {
             boolean showCookies = args.has("--show-cookies");
             MigrationDriver.Listener listener = new MigrateListener(showCookies ? new CookieTranscript(out) : null, System.err);
             if (flags.p2p()) {

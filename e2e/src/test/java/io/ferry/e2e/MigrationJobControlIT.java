@@ -3,6 +3,7 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -118,22 +119,9 @@ public class MigrationJobControlIT {
     private static void interruptedWhileWaiting(String name, String... flags) throws Exception {
         SimDomain vm = SimDomain.idle(name, 64);
         String digest = HOSTS.source.boot(vm);
-        Installation.Running holder = HOSTS.migrateInBackground(vm.name(), "--live", "--p2p", "--bandwidth", "1");
-        Poll.until("memory of " + vm.name() + " on its way", () -> {
-            if (!holder.isAlive()) {
-                throw new AssertionError("the first migration ended before the second could wait for it:\n" + holder.await());
-            }
-            Matcher processed = Pattern.compile("Data processed: +([0-9.]+) MiB").matcher(jobInfo(HOSTS.source, vm.name()));
-            return processed.find() && Double.parseDouble(processed.group(1)) > 0;
-        });
+        Installation.Running holder = holdWithAThrottledMigration(vm.name());
         Installation.Running waiting = HOSTS.migrateInBackground(vm.name(), flags);
-        String waits = "migration begin of domain " + vm.name() + " waits up to 30 s for its job";
-        Poll.until("the second migration's Begin to wait for " + vm.name(), () -> {
-            if (!waiting.isAlive()) {
-                throw new AssertionError("the second migration ended before it waited:\n" + waiting.await());
-            }
-            return HOSTS.source.log().contains(waits);
-        });
+        awaitBeginWaitingForTheDomain(waiting, vm.name());
 
         waiting.signal("INT");
         Installation.Result interrupted = waiting.await();
@@ -147,6 +135,56 @@ public class MigrationJobControlIT {
                 + " \\(Ctrl-C again leaves it to the daemons\\)\nMigration [0-9a-f-]+ of " + name + " had not begun: it will not"
                 + " begin now; migration [0-9a-f-]+ of " + name + " goes on\nerror: interrupted: the migration of " + name
                 + " had not begun\n"));
+    }
+
+    /**
+     * Another operator's migration holds the domain (its Perform, throttled) while a second {@code ferry migrate --verbose}
+     * of it waits for the domain's job: the second shows none of the first's progress while the first runs to its end,
+     * only that it waits for it, and then its own failure (the domain left the host).
+     */
+    @Test
+    public void aVerboseMigrationWaitingForTheDomainShowsNoProgressOfTheMigrationHoldingIt() throws Exception {
+        SimDomain vm = SimDomain.idle("verbose-waiting-vm", 64);
+        String digest = HOSTS.source.boot(vm);
+        Installation.Running holder = holdWithAThrottledMigration(vm.name());
+        Installation.Running waiting = HOSTS.migrateInBackground(vm.name(), "--live", "--verbose");
+        awaitBeginWaitingForTheDomain(waiting, vm.name());
+        // what it shows of the domain's job while another migration holds it (it polls four times a second)
+        Poll.until("the second migration to show the domain's job", () -> Files.readString(waiting.err()).contains("Migration:"));
+
+        HOSTS.source.ferryOk("migrate-setspeed", vm.name(), "0");
+        Installation.Result completed = holder.await();
+        Installation.Result refused = waiting.await();
+
+        assertEquals(completed.toString(), 0, completed.exit());
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+        assertEquals(refused.toString(), 1, refused.exit());
+        assertTrue(refused.err(), refused.err().matches("Migration: waiting for the job of domain verbose-waiting-vm \\(held by"
+                + " migration [0-9a-f-]+, Outgoing migration\\)\nerror: [^\n]*\n"));
+    }
+
+    /** A peer-to-peer migration of {@code domain} at 1 MiB/s, once its memory is on its way: it holds the domain's job. */
+    private static Installation.Running holdWithAThrottledMigration(String domain) throws Exception {
+        Installation.Running holder = HOSTS.migrateInBackground(domain, "--live", "--p2p", "--bandwidth", "1");
+        Poll.until("memory of " + domain + " on its way", () -> {
+            if (!holder.isAlive()) {
+                throw new AssertionError("the first migration ended before the second could wait for it:\n" + holder.await());
+            }
+            Matcher processed = Pattern.compile("Data processed: +([0-9.]+) MiB").matcher(jobInfo(HOSTS.source, domain));
+            return processed.find() && Double.parseDouble(processed.group(1)) > 0;
+        });
+        return holder;
+    }
+
+    /** Until the Begin of {@code waiting}, a second migration of {@code domain}, waits for the domain's job. */
+    private static void awaitBeginWaitingForTheDomain(Installation.Running waiting, String domain) throws Exception {
+        String waits = "migration begin of domain " + domain + " waits up to 30 s for its job";
+        Poll.until("the second migration's Begin to wait for " + domain, () -> {
+            if (!waiting.isAlive()) {
+                throw new AssertionError("the second migration ended before it waited:\n" + waiting.await());
+            }
+            return HOSTS.source.log().contains(waits);
+        });
     }
 
     private static String jobInfo(DaemonProcess host, String domain) throws Exception {

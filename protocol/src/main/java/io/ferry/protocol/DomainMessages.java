@@ -118,10 +118,17 @@ public final class DomainMessages {
      * @param operation what the job does or did, or null
      * @param stats null for {@code none}
      * @param error why a {@code failed} job failed; null otherwise
+     * @param migration the id of the migration the job is, or null (none, or a daemon that does not say): what tells
+     *        a {@code ferry migrate --verbose} its own migration's progress from another's of the domain
      */
-    public record Job(String type, String operation, JobStats stats, String error) {
+    public record Job(String type, String operation, JobStats stats, String error, String migration) {
+        public Job(String type, String operation, JobStats stats, String error) {
+            this(type, operation, stats, error, null);
+        }
+
         public String toXml() {
-            Xml job = Xml.create("job").attr("type", type).attr("operation", operation).attr("error", error);
+            Xml job = Xml.create("job").attr("type", type).attr("operation", operation).attr("error", error)
+                    .attr("migration", migration);
             if (stats != null) {
                 job.attr("elapsed", stats.elapsedMillis()).attr("total", stats.total()).attr("processed", stats.processed())
                         .attr("remaining", stats.remaining()).attr("bandwidth", stats.bandwidth()).attr("dirty-rate", stats.dirtyRate())
@@ -138,7 +145,7 @@ public final class DomainMessages {
                     x.number("processed", 0), x.number("remaining", 0), x.number("bandwidth", 0), x.number("dirty-rate", 0),
                     x.number("iteration", 0), x.number("downtime", 0), x.number("setup", 0), x.number("page-size", 0),
                     "yes".equals(x.attr("verified")), (int) x.number("percent", 0));
-            return new Job(type, x.attr("operation"), stats, x.attr("error"));
+            return new Job(type, x.attr("operation"), stats, x.attr("error"), x.attr("migration"));
         }
     }
 }

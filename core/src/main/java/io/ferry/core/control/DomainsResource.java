@@ -102,10 +102,11 @@ final class DomainsResource {
     private String job(Domain domain, boolean completed) {
         if (completed) {
             return jobs.lastEnded(domain.name())
-                    .map(j -> new Job(j.error() == null ? "completed" : "failed", j.operation(), stats(j.stats()), j.error()))
+                    .map(j -> new Job(j.error() == null ? "completed" : "failed", j.operation(), stats(j.stats()), j.error(),
+                            j.migration()))
                     .orElse(NO_JOB).toXml();
         }
-        return jobs.active(domain.name()).map(j -> new Job("unbounded", j.operation(), stats(j.stats()), null))
+        return jobs.active(domain.name()).map(j -> new Job("unbounded", j.operation(), stats(j.stats()), null, j.migration()))
                 .orElse(NO_JOB).toXml();
     }
 

@@ -153,7 +153,7 @@ final class DestinationSide {
                         request.sourceUri(), request.flags(), request.key(), null, false);
                 m.journal.record(entry);
                 boolean offline = request.flags().offline();
-                LiveJob job = offline ? null : m.jobs.start(spec.name(), "Incoming migration", 0);
+                LiveJob job = offline ? null : m.jobs.start(spec.name(), "Incoming migration", id, 0);
                 in = new Incoming(entry, domain, spec, pinned, DataChannel.newToken(), job, m.newWatch());
                 in.preparedBy = peer;
                 if (begin != null) {

@@ -29,11 +29,14 @@ public final class Jobs {
         this.entries = entries;
     }
 
-    /** Starts a job; bandwidth in bytes per second (0: the domain's migrate-setspeed value, if any). */
-    public LiveJob start(String domain, String operation, long bandwidth) {
+    /**
+     * Starts the job of migration {@code migration}; bandwidth in bytes per second (0: the domain's migrate-setspeed
+     * value, if any).
+     */
+    public LiveJob start(String domain, String operation, String migration, long bandwidth) {
         forgetTheGone();
         current(domain);
-        LiveJob job = new LiveJob(operation, bandwidth > 0 ? bandwidth : speeds.getOrDefault(domain, 0L),
+        LiveJob job = new LiveJob(operation, migration, bandwidth > 0 ? bandwidth : speeds.getOrDefault(domain, 0L),
                 downtimes.getOrDefault(domain, DEFAULT_MAX_DOWNTIME_MS));
         active.put(domain, job);
         return job;

@@ -11,6 +11,7 @@ import io.ferry.api.hypervisor.MigrationStats;
  */
 public final class LiveJob implements MigrationControl, MigrationJob {
     private final String operation;
+    private final String migration;
     private final long started = System.currentTimeMillis();
     private volatile long maxBandwidth;
     private volatile long maxDowntimeMillis;
@@ -18,8 +19,10 @@ public final class LiveJob implements MigrationControl, MigrationJob {
     private volatile MigrationStats stats = MigrationStats.NONE;
     private volatile String error;
 
-    public LiveJob(String operation, long maxBandwidth, long maxDowntimeMillis) {
+    /** @param migration the id of the migration this job is, or null (a probe) */
+    public LiveJob(String operation, String migration, long maxBandwidth, long maxDowntimeMillis) {
         this.operation = operation;
+        this.migration = migration;
         this.maxBandwidth = maxBandwidth;
         this.maxDowntimeMillis = maxDowntimeMillis;
     }
@@ -27,6 +30,14 @@ public final class LiveJob implements MigrationControl, MigrationJob {
     /** "Outgoing migration" or "Incoming migration", as virsh names them. */
     public String operation() {
         return operation;
+    }
+
+    /**
+     * The id of the migration this job is: what tells a {@code ferry migrate} waiting for the domain's job its own
+     * migration's progress from another's (an operator's who holds the domain, or one begun after its own ended).
+     */
+    public String migration() {
+        return migration;
     }
 
     public long started() {

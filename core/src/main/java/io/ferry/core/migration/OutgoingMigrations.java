@@ -103,7 +103,7 @@ final class OutgoingMigrations {
     /** A migration recovered from the journal after a restart, taken in hand again. */
     Outgoing adopt(Journal.Entry entry, Domain domain) {
         // its job again: domjobinfo shows what domjobabort acts on while the guest waits, paused, for its settlement
-        LiveJob job = entry.flags().offline() ? null : m.jobs.start(domain.name(), "Outgoing migration", 0);
+        LiveJob job = entry.flags().offline() ? null : m.jobs.start(domain.name(), "Outgoing migration", entry.id(), 0);
         Outgoing o = new Outgoing(entry, domain, domain.current(), job, new SectionSet(List.of()), m.newWatch());
         o.memorySent = entry.flags().v2(); // protocol 2 leaves no trace of it: assume the worst
         o.performedAt = m.clock.getAsLong();

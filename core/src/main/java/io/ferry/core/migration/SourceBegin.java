@@ -54,7 +54,7 @@ final class SourceBegin {
             }
             m.domains.claim(domain, id);
             // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
-            LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", request.bandwidthMiB() * MIB);
+            LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", id, request.bandwidthMiB() * MIB);
             Outgoing o = null;
             try {
                 if (!offline && !request.flags().unsafe()) {

@@ -72,7 +72,7 @@ public class ChannelRefusalTest {
         assertEquals("invalid mib '" + (largest + 1) + "': at most " + largest, refused.getMessage());
         assertTrue(refused.refused());
         daemon.setSpeed(TestChannel.DOMAIN, String.valueOf(largest));
-        LiveJob next = channel.engine.jobs().start(TestChannel.DOMAIN, "probe", 0);
+        LiveJob next = channel.engine.jobs().start(TestChannel.DOMAIN, "probe", null, 0);
         channel.engine.jobs().end(TestChannel.DOMAIN, next, true);
         assertEquals(largest * MIB, next.maxBandwidth());
     }

@@ -117,7 +117,7 @@ class ControlRequestFuzzTest {
             return;
         }
         var jobs = CHANNEL.engine.jobs();
-        LiveJob probe = jobs.start(DOMAIN, "probe", 0);
+        LiveJob probe = jobs.start(DOMAIN, "probe", null, 0);
         jobs.end(DOMAIN, probe, true);
         if (operation == Operation.JOB_SPEED) {
             long mib = Long.parseLong(call.query("mib"));
