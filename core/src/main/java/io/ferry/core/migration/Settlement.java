@@ -141,29 +141,46 @@ final class Settlement {
         if (o.step() == Step.PERFORMING && o.job != null) {
             o.job.abort(); // the transfer stops; Perform fails and rolls back
         }
-        return m.domains.withJob(o.domain, "domjobabort", o.id, () -> {
-            String name = o.domain.name();
-            if (source.find(o.id).isEmpty()) {
-                Step end = m.journal.find(o.id).map(Journal.Entry::step).orElse(Step.ABORTED);
-                if (end == Step.CONFIRMED) {
-                    throw new MigrationException("too late to abort migration " + o.id + ": it completed, domain " + name
-                            + " runs on the destination");
-                }
-                return "Migration " + o.id + " of " + name + " aborted: " + name + " runs here";
+        try {
+            return m.domains.withJob(o.domain, "domjobabort", o.id, () -> abortInJob(o));
+        } catch (DomainException e) {
+            if (source.find(o.id).isPresent()) {
+                throw e;
             }
-            if (o.step() == Step.BEGUN) {
-                source.rollback(o, "aborted by the operator (domjobabort)");
-                return "Migration " + o.id + " of " + name + " aborted before any memory moved: " + name + " runs here";
-            }
-            Outcome outcome = settleInJob(o);
-            return switch (outcome) {
-                case ABORTED -> "Migration " + o.id + " of " + name + " aborted: the destination had not committed it, "
-                        + name + " runs here";
-                case COMMITTED -> throw new MigrationException("too late to abort migration " + o.id
-                        + ": the destination committed it; " + name + " runs there and its copy here was stopped");
-                default -> throw new MigrationException("cannot abort migration " + o.id + ": " + undecided(o));
-            };
-        });
+            // it ended while this waited for the job (its transfer stopped, it rolled back), and a migration that
+            // waited for the domain took it: refused as that one's, yet this abort did what it was asked
+            return ended(o);
+        }
+    }
+
+    private String abortInJob(Outgoing o) throws Exception {
+        String name = o.domain.name();
+        if (source.find(o.id).isEmpty()) {
+            return ended(o);
+        }
+        if (o.step() == Step.BEGUN) {
+            source.rollback(o, "aborted by the operator (domjobabort)");
+            return "Migration " + o.id + " of " + name + " aborted before any memory moved: " + name + " runs here";
+        }
+        Outcome outcome = settleInJob(o);
+        return switch (outcome) {
+            case ABORTED -> "Migration " + o.id + " of " + name + " aborted: the destination had not committed it, "
+                    + name + " runs here";
+            case COMMITTED -> throw new MigrationException("too late to abort migration " + o.id
+                    + ": the destination committed it; " + name + " runs there and its copy here was stopped");
+            default -> throw new MigrationException("cannot abort migration " + o.id + ": " + undecided(o));
+        };
+    }
+
+    /** The answer of an abort of a migration that has ended here: aborted, or too late. */
+    private String ended(Outgoing o) throws MigrationException {
+        String name = o.domain.name();
+        Step end = m.journal.find(o.id).map(Journal.Entry::step).orElse(Step.ABORTED);
+        if (end == Step.CONFIRMED) {
+            throw new MigrationException("too late to abort migration " + o.id + ": it completed, domain " + name
+                    + " runs on the destination");
+        }
+        return "Migration " + o.id + " of " + name + " aborted: " + name + " runs here";
     }
 
     /**

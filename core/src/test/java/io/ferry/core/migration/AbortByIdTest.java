@@ -13,6 +13,7 @@ import io.ferry.protocol.Messages.Outcome;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 import org.junit.Test;
 
 /**
@@ -69,6 +70,35 @@ public class AbortByIdTest {
         holder.confirm(false, holder.finish().cookie());
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
+    }
+
+    /**
+     * {@code domjobabort NAME} stops the migration's transfer and waits for the domain's job; the migration rolls back
+     * and a Begin that waited for the domain takes it first: the abort, refused as the new migration's, told the
+     * operator it failed although it had done what it was asked. Here the first migration ends, and the second
+     * begins, under the job the abort waits for, as its Perform's rollback and the waiting Begin would.
+     */
+    @Test(timeout = 60_000)
+    public void anAbortWhoseMigrationEndedWhileItWaitedForTheJobSaysSoThoughAnotherTookTheDomain() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand first = d.byHand(VM).prepare();
+        Domain domain = d.source.domains().get(VM);
+        String second = UUID.randomUUID().toString();
+        FutureTask<String> abort = new FutureTask<>(() -> d.source.engine().abortJob(VM));
+        Thread aborting = new Thread(abort, "domjobabort");
+        d.source.domains().withJob(domain, "migration perform", first.begun.id(), () -> {
+            aborting.start();
+            while (aborting.getState() != Thread.State.TIMED_WAITING) { // waiting for this job
+                Thread.sleep(5);
+            }
+            d.source.engine().abortMigration(VM, first.begun.id());
+            d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, second));
+            return null;
+        });
+
+        assertEquals("Migration " + first.begun.id() + " of vm1 aborted: vm1 runs here", abort.get());
+        assertEquals("the second migration has the domain", second, domain.migration());
     }
 
     @Test
