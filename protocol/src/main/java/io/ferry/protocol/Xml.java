@@ -104,6 +104,14 @@ public final class Xml {
         return "'" + escapeControls(text) + "'";
     }
 
+    /**
+     * A message that may quote a peer's text, as a log line or a reply carries it: one line (control characters escaped),
+     * cut after {@code max} characters.
+     */
+    public static String oneLine(String text, int max) {
+        return escapeControls(text.length() > max ? text.substring(0, max) + "…" : text);
+    }
+
     /** {@code text} with its control characters (line breaks among them) written as {@code \\uXXXX}. */
     public static String escapeControls(String text) {
         StringBuilder escaped = new StringBuilder(text.length());

@@ -6,6 +6,7 @@ import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import io.ferry.core.daemon.DaemonSettings;
+import io.ferry.protocol.Xml;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
@@ -23,6 +24,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Leases {
     private static final Logger LOG = LoggerFactory.getLogger(Leases.class);
+    /** How much of a lock manager's refusal a message keeps. */
+    private static final int MAX_REFUSAL_CHARS = 1000;
 
     private final DaemonSettings settings;
     private final Map<String, Supplier<LockManager>> managers = new ConcurrentHashMap<>();
@@ -85,7 +88,9 @@ public final class Leases {
             try {
                 held.put(spec.name(), manager.get().acquire(request, state));
             } catch (LockException e) {
-                throw new DomainException("Failed to acquire lock: " + e.getMessage(), e);
+                // the state may be a peer's (a Perform cookie's, a destination's answer), which the refusal may quote
+                throw new DomainException("Failed to acquire lock: " + Xml.oneLine(String.valueOf(e.getMessage()),
+                        MAX_REFUSAL_CHARS), e);
             }
             requests.put(spec.name(), request);
             Optional<OwedLeases.Owed> before = owed.of(spec.name());

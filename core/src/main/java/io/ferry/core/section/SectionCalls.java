@@ -249,7 +249,6 @@ public final class SectionCalls {
      * line break in it would forge log lines, and its length is the section's choice.
      */
     static String oneLine(String message) {
-        String shown = message.length() > MAX_MESSAGE_CHARS ? message.substring(0, MAX_MESSAGE_CHARS) + "…" : message;
-        return Xml.escapeControls(shown);
+        return Xml.oneLine(message, MAX_MESSAGE_CHARS);
     }
 }

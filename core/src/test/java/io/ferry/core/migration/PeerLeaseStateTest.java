@@ -1,0 +1,86 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.host.HostSettings;
+import io.ferry.core.cookie.TestSections;
+import io.ferry.plugin.lockstate.FileLockManager;
+import io.ferry.protocol.ChannelException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Function;
+import org.junit.Test;
+
+/**
+ * The lease state a Perform cookie brings is the source's text: a hostile peer's, as much of it as a cookie holds.
+ * The destination hands it to its lock manager, whose refusal may quote it; what the destination then logs, records
+ * among its events ({@code ferry events}) and keeps as the job's error must stay one line of bounded length.
+ */
+public class PeerLeaseStateTest {
+    private static final String VM = "vm1";
+    private static final String FORGED = "2026-12-02 14:00:00 INFO io.ferry.audit - operator root: undefine domain db1 ok";
+
+    @Test
+    public void aPeersLeaseStateCannotForgeLogLinesNorFillTheDestinationsEvents() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        Path leases = Files.createTempDirectory("ferry-leases");
+        for (TestHost host : new TestHost[] {d.source, d.destination}) {
+            FileLockManager manager = fileLockManager(leases);
+            host.domains().addLockManager("file", () -> manager);
+            host.extraSections.add(TestSections.lockstate());
+        }
+        d.source.boot(VM);
+        TwoDaemons.ByHand m = d.byHand(VM).prepare().perform();
+        String hostile = "x\n" + FORGED + "\n" + "A".repeat(2_000_000);
+        String cookie = m.performed.cookie();
+        int start = cookie.indexOf("<leases>") + "<leases>".length();
+        assertTrue(cookie, start > "<leases>".length());
+        m.performed = new io.ferry.protocol.Messages.Performed(m.performed.id(),
+                cookie.substring(0, start) + hostile + cookie.substring(cookie.indexOf("</leases>")));
+
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream stderr = System.err;
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8)); // slf4j-simple logs there
+        try {
+            assertThrows(ChannelException.class, m::finish);
+        } finally {
+            System.setErr(stderr);
+        }
+
+        String logged = log.toString(StandardCharsets.UTF_8);
+        assertTrue(logged, logged.contains("malformed lease state"));
+        assertFalse("a line of the peer's own in the log", logged.lines().anyMatch(line -> line.startsWith(FORGED)));
+        assertTrue("the log holds " + logged.length() + " characters", logged.length() < 20_000);
+        Hooks.Event failed = d.destination.engine().events().stream().filter(e -> e.operation().equals("failed"))
+                .reduce((a, b) -> b).orElseThrow();
+        assertFalse(failed.reason(), failed.reason().contains("\n"));
+        assertTrue("the event's reason holds " + failed.reason().length() + " characters", failed.reason().length() < 2_000);
+        String jobError = d.destination.engine().jobs().lastEnded(VM).orElseThrow().error();
+        assertTrue("the job's error holds " + jobError.length() + " characters", jobError.length() < 2_000);
+        assertEquals("the VM stays on its source", 1, d.source.domains().list().stream()
+                .filter(domain -> domain.name().equals(VM)).count());
+    }
+
+    /**
+     * The file lock manager on a shared lease directory: its settings name the directory by its absolute path, which
+     * the host resolves to itself.
+     */
+    private static FileLockManager fileLockManager(Path leases) throws IOException {
+        HostSettings host = proxy(HostSettings.class, args -> Path.of((String) args[0]));
+        return new FileLockManager(host, proxy(FileLockManager.Config.class, args -> leases.toString()));
+    }
+
+    /** An instance of {@code type} whose one method in use answers {@code answer}. */
+    private static <T> T proxy(Class<T> type, Function<Object[], Object> answer) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (instance, method, args) -> answer.apply(args)));
+    }
+}
