@@ -165,6 +165,13 @@ public class NetworkSection implements CookieSection<PortData> {
                 : context.capability(VirtualMachine.class).map(VirtualMachine::spec);
         List<DomainSpec.Nic> nics = here.map(DomainSpec::nics).orElse(List.of());
         OvsDb db = ovs;
+        long carried = value.interfaces().stream().filter(nic -> nic.portData() != null)
+                .mapToLong(nic -> nic.portData().length()).sum();
+        if (carried > ProcessRunner.OUTPUT_LIMIT) { // a source reads all of it in one ovs-vsctl run, kept up to that
+            context.warn("the cookie carries " + carried + " characters of port data, more than a source reads ("
+                    + ProcessRunner.OUTPUT_LIMIT + "): none of it is written");
+            return;
+        }
         Map<String, String> writes = new LinkedHashMap<>();
         Map<String, Integer> nicOf = new LinkedHashMap<>();
         for (PortData.Interface sent : value.interfaces()) {

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.testkit.Fragments;
@@ -136,6 +137,23 @@ public class PortDataTransferTest {
             // refused whole, as it should be
         }
         assertEquals("ovs-vsctl runs", 0, ovs.calls().size());
+    }
+
+    /**
+     * A source reads the port data of all its NICs in one ovs-vsctl run, whose output is kept up to 64 KiB: a cookie
+     * that carries more is no source's reading, and a peer's megabytes would go into this host's OVSDB, which every
+     * OVSDB client of the host (ovs-vswitchd, a controller) holds a copy of.
+     */
+    @Test
+    public void portDataBeyondWhatASourceCanReadIsNotWritten() throws Exception {
+        DomainSpec.Nic ovs1 = new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", "vnet-b");
+        TestSectionContext context = arrived(domain(OVS0, ovs1));
+        String half = "p".repeat(ProcessRunner.OUTPUT_LIMIT / 2 + 1);
+        new NetworkSection(ovs.db()).eat(context, new PortData(List.of(new PortData.Interface(0, "openvswitch", half),
+                new PortData.Interface(1, "openvswitch", half))));
+        assertEquals("ovs-vsctl runs", 0, ovs.calls().size());
+        assertEquals(List.of("the cookie carries 65538 characters of port data, more than a source reads (65536): none of"
+                + " it is written"), context.warn);
     }
 
     /**
