@@ -17,11 +17,19 @@ import java.util.regex.Pattern;
  * its disks and kernel the files this host's VM opens. So a peer's definition names no emulator (the driver's own)
  * or a QEMU binary ({@code qemu-system-*}, {@code qemu-kvm}, {@code kvm}; where it may be is the driver's word), and
  * only host files its driver lets a peer name ({@link Hypervisor#validatePeerDefinition}); anything else is an operator's choice, made by
- * migrating client-managed. Checked on the definition of Prepare and on the persistent one of Finish alike.
+ * migrating client-managed; nor more than {@link #MAX_DISKS} disks. Checked on the definition of Prepare and on the
+ * persistent one of Finish alike.
  */
 final class PeerDefinitions {
     private static final Pattern QEMU = Pattern.compile("qemu-system-[A-Za-z0-9_.-]+|qemu-kvm|kvm");
     private static final String OPERATOR = "; an operator may migrate it client-managed";
+    /**
+     * The disks a peer's guest may have: each is a lease its Finish takes here, a file the file lock manager creates in
+     * the lease directory every host shares (kept for good: it holds the lease's generation) and holds open with the
+     * others while it takes them, so thousands of made-up disks left thousands of files there and ran the daemon out
+     * of file descriptors.
+     */
+    static final int MAX_DISKS = 256;
 
     private final HardenedXmlParser parser;
     private final DomainManager domains;
@@ -38,6 +46,11 @@ final class PeerDefinitions {
     void check(DomainSpec spec, String peer) throws MigrationException {
         if (peer == null) {
             return;
+        }
+        if (spec.disks().size() > MAX_DISKS) {
+            throw new MigrationException("certificate subject '" + peer + "' may not bring domain '" + spec.name() + "' with "
+                    + spec.disks().size() + " disks: a peer's guest has at most " + MAX_DISKS + ", each a lease taken here"
+                    + OPERATOR);
         }
         Xml domain;
         try {

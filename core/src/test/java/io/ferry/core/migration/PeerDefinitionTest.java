@@ -83,6 +83,32 @@ public class PeerDefinitionTest {
                 host.domain("x").orElseThrow().persistent().disks().get(0).source());
     }
 
+    /**
+     * Each disk of a definition is a lease the destination's Finish takes: with the file lock manager, a file made in
+     * the lease directory every host shares, kept for good, and held open with the others while they are taken. A
+     * peer's guest with thousands of made-up disks left thousands of files there at each Finish, and held as many file
+     * descriptors of the daemon at once; its Prepare is refused now, an operator's is not.
+     */
+    @Test
+    public void aPeersDefinitionWithMoreThan256DisksIsRefusedAndAnOperatorsIsNot() throws Exception {
+        TestHost host = new TestHost("destination", new Network(), null);
+        StringBuilder disks = new StringBuilder();
+        for (int i = 0; i < PeerDefinitions.MAX_DISKS + 1; i++) {
+            disks.append("<disk type='file'><source file='/disks/made-up-").append(i).append(".img'/></disk>");
+        }
+        String definition = TestHost.definition("vm").replace("</devices>", disks + "</devices>");
+        Messages.Prepare prepare = new Messages.Prepare(UUID.randomUUID().toString(), "k".repeat(40),
+                MigrationFlags.parse("offline,v2"), definition, null, List.of(), "ferry+tls://host-a:16514");
+
+        MigrationException refused = assertThrows(MigrationException.class, () -> host.engine().prepare(prepare, PEER));
+
+        assertEquals("certificate subject '" + PEER + "' may not bring domain 'vm' with 258 disks: a peer's guest has at"
+                + " most 256, each a lease taken here; an operator may migrate it client-managed", refused.getMessage());
+        assertTrue("nothing claimed", host.domain("vm").isEmpty());
+        host.engine().prepare(prepare, null);
+        assertTrue("an operator's is prepared", host.domain("vm").isPresent());
+    }
+
     /** An offline --persistent migration of a new domain "x", prepared by {@code peer}, finished with {@code definition}. */
     private static void finishWith(TestHost host, String peer, String definition) throws Exception {
         String id = UUID.randomUUID().toString();
