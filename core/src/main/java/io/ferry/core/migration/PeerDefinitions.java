@@ -15,10 +15,10 @@ import java.util.regex.Pattern;
  * What a peer daemon's definition may name, beyond what an operator's may: a peer takes part in migrations, it is
  * not an operator of this host, yet the definition's {@code <emulator>} is the program the destination starts, and
  * its disks and kernel the files this host's VM opens. So a peer's definition names no emulator (the driver's own)
- * or a QEMU binary ({@code qemu-system-*}, {@code qemu-kvm}, {@code kvm}; where it may be is the driver's word), and
- * only host files its driver lets a peer name ({@link Hypervisor#validatePeerDefinition}); anything else is an operator's choice, made by
- * migrating client-managed; nor more than {@link #MAX_DISKS} disks. Checked on the definition of Prepare and on the
- * persistent one of Finish alike.
+ * or a QEMU binary ({@code qemu-system-*}, {@code qemu-kvm}, {@code kvm}; where it may be is the driver's word),
+ * only host files its driver lets a peer name ({@link Hypervisor#validatePeerDefinition}), and at most
+ * {@link #MAX_DISKS} disks; anything else is an operator's choice, made by migrating client-managed. Checked on the
+ * definition of Prepare and on the persistent one of Finish alike.
  */
 final class PeerDefinitions {
     private static final Pattern QEMU = Pattern.compile("qemu-system-[A-Za-z0-9_.-]+|qemu-kvm|kvm");
