@@ -28,22 +28,23 @@ public final class PausedLeases {
 
     /**
      * Records the VM paused for {@code reason} and gives its leases back; returns the state their release returned,
-     * or null when it held none. The status says they are away before they go, with the state they are held with,
+     * or null when it held none; {@code migration}, the migration whose switch-over gives them back (or null), is kept
+     * with the state. The status says they are away before they go, with the state they are held with,
      * which takes them back only while they are still this host's: a daemon killed anywhere after that never lets
      * the VM take free leases (one killed between the release and the record of its state leaves the VM paused
      * for good, which is safe). Caller holds the job.
      */
-    public String release(Domain domain, DomainState.Reason reason) throws IOException, DomainException {
+    public String release(Domain domain, DomainState.Reason reason, String migration) throws IOException, DomainException {
         boolean holds = leases.holds(domain.name());
         if (holds) {
-            domain.releasedLeases(ReleasedLeases.withState(leases.state(domain.name())));
+            domain.releasedLeases(ReleasedLeases.withState(leases.state(domain.name()), migration));
         }
         manager.setState(domain, DomainState.PAUSED, reason);
         if (!holds) {
             return null; // leases are off
         }
         String released = leases.release(domain.name());
-        domain.releasedLeases(ReleasedLeases.withState(released)); // before its record: what a rollback presents if that fails
+        domain.releasedLeases(ReleasedLeases.withState(released, migration)); // before its record: what a rollback presents if that fails
         manager.setState(domain, DomainState.PAUSED, reason);
         LOG.info("domain {}: disk leases given back while it stays paused here; their state is kept to take them back with",
                 domain.name());
@@ -113,7 +114,7 @@ public final class PausedLeases {
         if (kept != null && Objects.equals(kept.state(), state)) {
             return;
         }
-        domain.releasedLeases(ReleasedLeases.withState(state));
+        domain.releasedLeases(ReleasedLeases.withState(state, kept == null ? null : kept.migration()));
         try {
             manager.setState(domain, domain.state(), domain.reason());
         } catch (IOException e) {

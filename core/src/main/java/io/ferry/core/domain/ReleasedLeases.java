@@ -10,18 +10,20 @@ import io.ferry.protocol.xml.XmlChars;
  *
  * @param state what the release returned (null if the manager returned none); unused when lost
  * @param lost the lock manager's refusal at re-attach, or null
+ * @param migration the migration whose switch-over gave them back, or null (none, or a status file of an earlier
+ *        version): a restarted daemon learns from its journal whether that migration rolled back here
  */
-public record ReleasedLeases(String state, String lost) {
+public record ReleasedLeases(String state, String lost, String migration) {
     private static final int MAX_REFUSAL = 1000;
 
-    static ReleasedLeases withState(String state) {
-        return new ReleasedLeases(state, null);
+    static ReleasedLeases withState(String state, String migration) {
+        return new ReleasedLeases(state, null, migration);
     }
 
     /** @param refusal the lock manager's words, kept in the status file: what XML cannot carry replaced, and cut short */
     static ReleasedLeases lostTo(String refusal) {
         String text = XmlChars.replaceInvalid(refusal);
-        return new ReleasedLeases(null, text.length() <= MAX_REFUSAL ? text : text.substring(0, MAX_REFUSAL) + "…");
+        return new ReleasedLeases(null, text.length() <= MAX_REFUSAL ? text : text.substring(0, MAX_REFUSAL) + "…", null);
     }
 
     public boolean isLost() {

@@ -75,6 +75,7 @@ final class Recovery {
             }
         }
         discardStagingOfTheUnknown();
+        source.rolledBack.findAfterRestart(); // once the unfinished ones are claimed: recovery settles those first
     }
 
     /**
@@ -190,10 +191,10 @@ final class Recovery {
                 }));
             }
         }
-        if (source.hasRolledBackToResume() && resuming.compareAndSet(false, true)) {
+        if (source.rolledBack.any() && resuming.compareAndSet(false, true)) {
             background.execute(() -> {
                 try {
-                    source.resumeRolledBack();
+                    source.rolledBack.retry();
                 } finally {
                     resuming.set(false);
                 }

@@ -7,7 +7,6 @@ import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
-import io.ferry.core.domain.Leases;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
@@ -15,10 +14,8 @@ import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
 import java.util.EnumSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,14 +36,15 @@ final class SourceSide {
     private final OutgoingMemory memory;
     private final OutgoingMigrations outgoing;
     private final SourceBegin beginning;
-    /** Guests left paused by a rollback that could not reach the lock manager's store, by name: resumed once it can. */
-    private final Map<String, Domain> toResume = new ConcurrentHashMap<>();
+    /** What rollbacks resume, at once or once the lock manager reaches its store. */
+    final RolledBackGuests rolledBack;
 
     SourceSide(Migrations migrations, DestinationSide.MigratesAgain arrivals) {
         this.m = migrations;
         this.memory = new OutgoingMemory(migrations);
         this.outgoing = new OutgoingMigrations(migrations);
         this.beginning = new SourceBegin(migrations, outgoing, arrivals);
+        this.rolledBack = new RolledBackGuests(migrations);
     }
 
     Begun begin(Begin request) throws Exception {
@@ -91,7 +89,7 @@ final class SourceSide {
             pauseUnlessLive(o);
             MigrationStats stats = memory.send(o, request);
             o.memorySent = true;
-            String released = m.domains.pausedLeases().release(o.domain, DomainState.Reason.MIGRATION);
+            String released = m.domains.pausedLeases().release(o.domain, DomainState.Reason.MIGRATION, o.id);
             o.record(m.journal, e -> e.withLeaseState(released));
             LOG.info("memory of {} sent: {} bytes in {} ms, {} rounds, downtime {} ms", o.domain.name(),
                     stats.processed(), stats.elapsedMillis(), stats.iteration(), stats.downtimeMillis());
@@ -202,19 +200,7 @@ final class SourceSide {
     void rollback(Outgoing o, String why, String destinationLeases) throws Exception {
         VirtualMachine vm = o.domain.vm();
         if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
-            try {
-                resumeWithLeases(o.domain, destinationLeases != null ? destinationLeases : o.entry().leaseState());
-            } catch (Exception e) {
-                if (Leases.unreachable(e)) { // the kept state is presented again until the lock manager answers
-                    toResume.put(o.domain.name(), o.domain);
-                    LOG.error("domain {} stays paused until its leases can be taken back (tried every second): {}",
-                            o.domain.name(), e.getMessage());
-                } else {
-                    // someone took the leases since the switch-over: running here could mean running twice, or over disks
-                    // another host wrote; the domain keeps the state they were released with, and a resume presents it
-                    LOG.error("domain {} stays paused: {}", o.domain.name(), e.getMessage());
-                }
-            }
+            rolledBack.resume(o.domain, destinationLeases != null ? destinationLeases : o.entry().leaseState());
         } else if (vm != null && vm.isRunning() && o.domain.state() != DomainState.RUNNING) {
             m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
         }
@@ -225,44 +211,6 @@ final class SourceSide {
         outgoing.end(o, false);
         m.hooks.failed(o.domain.name(), "source", why);
         LOG.warn("migration {} of {} failed and was rolled back: {}", o.id, o.domain.name(), why);
-    }
-
-    /** Takes the paused guest's leases back with {@code state} (null: the kept one) and resumes it. Caller holds the job. */
-    private void resumeWithLeases(Domain domain, String state) throws Exception {
-        m.domains.pausedLeases().takeBack(domain, state);
-        domain.vm().resume();
-        m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
-        LOG.info("domain {} resumed on the source", domain.name());
-    }
-
-    /**
-     * Resumes the guests whose rollback could not take their leases back because the lock manager could not reach
-     * its store, now that it can: the watchdog's part. One resumed by the operator meanwhile, or migrating again, is
-     * left as it is; one whose leases another host took meanwhile stays paused for good.
-     */
-    void resumeRolledBack() {
-        for (Domain domain : toResume.values()) {
-            try {
-                m.domains.withJob(domain, "migration rollback", () -> {
-                    VirtualMachine vm = domain.vm();
-                    if (vm != null && !vm.isRunning() && domain.state() == DomainState.PAUSED
-                            && domain.reason() == DomainState.Reason.MIGRATION && domain.migration() == null) {
-                        resumeWithLeases(domain, null);
-                    }
-                    return null;
-                });
-                toResume.remove(domain.name(), domain);
-            } catch (Exception e) {
-                if (!Leases.unreachable(e)) {
-                    toResume.remove(domain.name(), domain);
-                    LOG.error("domain {} stays paused: {}", domain.name(), e.getMessage());
-                }
-            }
-        }
-    }
-
-    boolean hasRolledBackToResume() {
-        return !toResume.isEmpty();
     }
 
     /** The migration, if the caller presents its key; refused otherwise. */

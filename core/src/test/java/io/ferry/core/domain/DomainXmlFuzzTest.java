@@ -45,7 +45,7 @@ class DomainXmlFuzzTest {
         DomainState.Reason reason = DomainState.Reason.values()[Math.floorMod(definition.length, DomainState.Reason.values().length)];
         ReleasedLeases released = switch (definition.length % 3) {
             case 0 -> null;
-            case 1 -> ReleasedLeases.withState(spec.name());
+            case 1 -> ReleasedLeases.withState(spec.name(), null);
             default -> ReleasedLeases.lostTo(spec.name());
         };
         String status = STATUS_XML.write(spec, state, reason, released);

@@ -30,8 +30,8 @@ public class DomainXmlTest {
     /** A paused VM's released leases, their state or why they are lost, read back as written, whatever they say. */
     @Test
     public void theReleasedLeasesOfAPausedVmReadBack() throws CookieException {
-        assertStatusReadsBack(ReleasedLeases.withState("3f2a:7,<b>&'c':8"));
-        assertStatusReadsBack(ReleasedLeases.withState(""));
+        assertStatusReadsBack(ReleasedLeases.withState("3f2a:7,<b>&'c':8", "m-1"));
+        assertStatusReadsBack(ReleasedLeases.withState("", null));
         assertStatusReadsBack(ReleasedLeases.lostTo("resource /disks/a'b\".img is held by <other> & co"));
     }
 

@@ -298,9 +298,7 @@ public class ReleasedLeasesTest {
     public void aRollbackThatCannotReachTheLeaseStoreResumesTheGuestOnceItCan() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
-        d.leases.unreachableFrom = "source";
-        run.cancel();
+        cancelledWhileTheSourceCannotReachTheLeaseStore(d);
         d.source.assertPaused(VM);
 
         Exception refused = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
@@ -314,6 +312,59 @@ public class ReleasedLeasesTest {
 
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
+    }
+
+    /**
+     * As above, and the source's daemon is restarted while its rollback waits for the lease store (an operator trying to
+     * unstick things): the restarted daemon finds the guest its rolled back migration left paused without its leases
+     * and goes on trying, resuming it once the store answers. It forgot the retry: the guest stayed paused until
+     * someone ran ferry resume.
+     */
+    @Test
+    public void aRollbackWaitingForTheLeaseStoreStillResumesTheGuestAfterItsDaemonRestarts() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = cancelledWhileTheSourceCannotReachTheLeaseStore(d);
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+
+        d.source.restart();
+        d.network.passes(1_000, d.source);
+        d.source.assertPaused(VM);
+        assertNull("no lease taken", d.leases.holder(DISK));
+
+        d.leases.unreachableFrom = null;
+        d.network.passes(1_000, d.source);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /**
+     * A guest its operator paused before migrating it is not resumed by the rollback, nor by a restarted daemon
+     * that finds it paused by that migration without its leases: it was not running when the migration began.
+     */
+    @Test
+    public void aGuestPausedBeforeItsRolledBackMigrationStaysPausedAfterARestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        pause(d.source);
+        cancelledWhileTheSourceCannotReachTheLeaseStore(d);
+
+        d.source.restart();
+        d.leases.unreachableFrom = null;
+        d.network.passes(1_000, d.source);
+        d.network.passes(1_000, d.source);
+
+        d.source.assertPaused(VM);
+        assertNull("no lease taken", d.leases.holder(DISK));
+    }
+
+    /** Switch-over, then the driver cancels while the source's host cannot reach the lease store. */
+    private static TwoDaemons.ByHand cancelledWhileTheSourceCannotReachTheLeaseStore(TwoDaemons d) throws Exception {
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.leases.unreachableFrom = "source";
+        run.cancel();
+        return run;
     }
 
     /** Perform, the source daemon killed as its switch-over gives the leases back; restarted, it settles. */

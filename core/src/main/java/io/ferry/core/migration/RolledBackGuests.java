@@ -1,0 +1,125 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.Leases;
+import io.ferry.core.domain.ReleasedLeases;
+import io.ferry.core.section.MigrationLog;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The guests a source's rollback resumes: their leases, given back at the switch-over, are taken back first. One whose
+ * leases cannot be taken back because the lock manager cannot reach its store (which says nothing of the disks) stays
+ * paused, and the watchdog tries again every second with the same state until it resumes it. A restarted daemon finds
+ * such guests again ({@link #findAfterRestart}): paused for the migration their released leases name, which its
+ * journal says rolled back here and found them running.
+ */
+final class RolledBackGuests {
+    private static final Logger LOG = LoggerFactory.getLogger(RolledBackGuests.class);
+
+    private final Migrations m;
+    /** Guests left paused by a rollback that could not reach the lock manager's store, by name: resumed once it can. */
+    private final Map<String, Domain> toResume = new ConcurrentHashMap<>();
+
+    RolledBackGuests(Migrations migrations) {
+        this.m = migrations;
+    }
+
+    /**
+     * Takes the paused guest's leases back with {@code state} (null: the kept one) and resumes it; one the lock manager
+     * cannot answer for now is tried again every second. Caller holds the job.
+     */
+    void resume(Domain domain, String state) {
+        try {
+            resumeWithLeases(domain, state);
+        } catch (Exception e) {
+            if (Leases.unreachable(e)) { // the kept state is presented again until the lock manager answers
+                toResume.put(domain.name(), domain);
+                LOG.error("domain {} stays paused until its leases can be taken back (tried every second): {}",
+                        domain.name(), e.getMessage());
+            } else {
+                // someone took the leases since the switch-over: running here could mean running twice, or over disks
+                // another host wrote; the domain keeps the state they were released with, and a resume presents it
+                LOG.error("domain {} stays paused: {}", domain.name(), e.getMessage());
+            }
+        }
+    }
+
+    private void resumeWithLeases(Domain domain, String state) throws Exception {
+        m.domains.pausedLeases().takeBack(domain, state);
+        domain.vm().resume();
+        m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
+        LOG.info("domain {} resumed on the source", domain.name());
+    }
+
+    /**
+     * After a restart, before the watchdog's first look: the guests a rollback left paused without their leases, as
+     * their status files say (paused for a migration, with the state their release returned and its id), whose
+     * migration the journal records as rolled back here from a guest that ran. Not one whose migration is unsettled (the
+     * destination may run it: recovery settles it first), nor one its operator paused, nor one whose status names no
+     * migration (written by an earlier version): those wait for ferry resume, as before.
+     */
+    void findAfterRestart() {
+        for (Domain domain : m.domains.list()) {
+            ReleasedLeases released = domain.releasedLeases();
+            if (released == null || released.isLost() || released.migration() == null || domain.migration() != null
+                    || !pausedForAMigration(domain)) {
+                continue;
+            }
+            boolean rolledBack = m.journal.find(released.migration())
+                    .filter(e -> e.role() == Journal.Role.SOURCE && e.step() == Step.ABORTED && e.wasRunning()
+                            && e.domain().equals(domain.name()) && e.uuid().equals(domain.uuid()))
+                    .isPresent();
+            if (rolledBack) {
+                toResume.put(domain.name(), domain);
+                try (var tag = MigrationLog.tag(released.migration())) {
+                    LOG.warn("domain {} was left paused without its disk leases by migration {}, rolled back here: it"
+                            + " resumes once they are taken back (tried every second)", domain.name(), released.migration());
+                }
+            }
+        }
+    }
+
+    private static boolean pausedForAMigration(Domain domain) {
+        return domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION;
+    }
+
+    /**
+     * Resumes the guests whose leases can be taken back now: the watchdog's part. One resumed by the operator
+     * meanwhile, migrating again, or gone is left as it is; one whose leases another host took meanwhile stays paused
+     * for good. After a restart, tries none before the lock manager is there, nor one whose VM is not re-attached yet.
+     */
+    void retry() {
+        if (!m.domains.leases().ready()) {
+            return;
+        }
+        for (Domain domain : toResume.values()) {
+            if (domain.isActive() && domain.vm() == null) {
+                continue; // its driver has not re-attached the VM yet
+            }
+            try {
+                m.domains.withJob(domain, "migration rollback", () -> {
+                    VirtualMachine vm = domain.vm();
+                    if (vm != null && !vm.isRunning() && pausedForAMigration(domain) && domain.migration() == null) {
+                        resumeWithLeases(domain, null);
+                    }
+                    return null;
+                });
+                toResume.remove(domain.name(), domain);
+            } catch (Exception e) {
+                if (!Leases.unreachable(e)) {
+                    toResume.remove(domain.name(), domain);
+                    LOG.error("domain {} stays paused: {}", domain.name(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    boolean any() {
+        return !toResume.isEmpty();
+    }
+}
