@@ -18,6 +18,20 @@ public interface LockManager {
      */
     Lease acquire(LeaseRequest request, String state) throws LockException;
 
+    /**
+     * The leases this host held with {@code heldState} (what {@link Lease#state} said while they were held) before its
+     * daemon restarted, as a lease to give back. Its {@link Lease#release} gives them back if they are still this
+     * host's; if a release of this host's already went through (its answer lost with the store, before the restart), it
+     * hands on that release's state; refused (a {@link LockException} without a cause) if another host held them since.
+     * The default takes them with {@code heldState}, which a release that went through has made stale: a manager that
+     * can tell its own release from another host's use should override it.
+     *
+     * @since 1.2
+     */
+    default Lease held(LeaseRequest request, String heldState) throws LockException {
+        return acquire(request, heldState);
+    }
+
     /** Whether leases carry state across release and acquire; such a manager rules out migration protocol 2. */
     boolean usesState();
 }

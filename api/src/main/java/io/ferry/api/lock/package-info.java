@@ -3,8 +3,9 @@
  * each other. A manager registers {@link io.ferry.api.lock.LockManager} with its name; the core takes a
  * domain's leases before its VM runs and releases them when it stops or pauses for switch-over.
  * 1.1: {@link io.ferry.api.lock.DomainLeases}, a migrating domain's leases as a cookie section sees them.
+ * 1.2: {@link io.ferry.api.lock.LockManager#held}, leases a restarted daemon gives back.
  */
-@Version("1.1.0")
+@Version("1.2.0")
 @Export
 package io.ferry.api.lock;
 

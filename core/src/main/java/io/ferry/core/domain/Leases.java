@@ -189,8 +189,9 @@ public final class Leases {
 
     /**
      * Tries again to give back the leases a gone VM of the domain could not. Returns the state their release returned,
-     * or empty when none are owed any more: given back, taken again by this host for a new VM of the domain, or (after
-     * a restart, which took them again to release them) refused, as another host held them since.
+     * or empty when none are owed any more: given back, taken again by this host for a new VM of the domain, or refused,
+     * as another host held them since. After a restart they are given back as this host held them ({@link
+     * LockManager#held}): a release that went through before it, its answer lost, hands on its state.
      *
      * @throws DomainException they still cannot be given back (the lock manager cannot reach its store); they stay owed
      */
@@ -206,8 +207,8 @@ public final class Leases {
                 return Optional.empty();
             }
             try {
-                if (o.lease() == null) { // after a restart: take them again as this host's, to release them
-                    o = o.withLease(manager.get().acquire(o.request(), o.heldState()));
+                if (o.lease() == null) { // after a restart: as this host held them (its release may have gone through)
+                    o = o.withLease(manager.get().held(o.request(), o.heldState()));
                     owed.put(o);
                 }
                 String released = o.lease().release(); // idempotent: a release that took effect before answers its state

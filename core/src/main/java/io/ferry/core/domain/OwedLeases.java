@@ -30,8 +30,8 @@ final class OwedLeases {
     private static final Logger LOG = LoggerFactory.getLogger(OwedLeases.class);
 
     /**
-     * @param lease the held leases as the lock manager handed them, or null after a restart (then given back by
-     *        taking them with {@code heldState} and releasing them)
+     * @param lease the held leases as the lock manager handed them, or null after a restart (then given back as
+     *        the lock manager finds them from {@code heldState}: {@link io.ferry.api.lock.LockManager#held})
      * @param migration the id of the aborted migration whose source waits for them, or null
      */
     record Owed(LeaseRequest request, String heldState, Lease lease, String migration) {

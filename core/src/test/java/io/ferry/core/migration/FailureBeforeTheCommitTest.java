@@ -86,6 +86,34 @@ public class FailureBeforeTheCommitTest {
     }
 
     /**
+     * As above, but the destination's give-back went through and only its answer was lost (ZooKeeper out of reach right
+     * after it committed it), and the daemon was restarted before the store answered again: it must see its own
+     * give-back and hand on its state. It took them again with the state they were held with, was refused, told the
+     * source "aborted" with none, and the source's rollback, presenting the switch-over's state, was refused: the guest
+     * stayed paused for good, though no other host ever held its leases.
+     */
+    @Test
+    public void aDestinationRestartedAfterItsUnansweredGiveBackWentThroughLetsTheSourceRun() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.journal.failAt = Step.COMMITTED;
+        d.leases.releaseAnswersLostOn = "destination";
+        d.migrationFails(VM);
+        d.destination.journal.failAt = null;
+        d.network.passes(1_000, d.destination, d.source);
+        assertNull("the give-back went through", d.leases.holder(DISK));
+
+        d.destination.restart();
+        d.network.passes(9_000, d.destination, d.source);
+        d.source.assertPaused(VM);
+        d.leases.releaseAnswersLostOn = null; // the store answers again
+        d.network.passes(1_000, d.destination, d.source);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /**
      * A migration whose Finish takes the leases, then cannot write its commit record (a full disk), and whose abort
      * cannot give the leases back: the destination cannot reach the lease store. Returns the guest's memory digest.
      */

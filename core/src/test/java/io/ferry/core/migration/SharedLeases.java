@@ -29,6 +29,11 @@ final class SharedLeases implements LockManager {
     volatile String releasesFailOn;
     /** The host that cannot reach the store at all: its acquires fail too, and change nothing; null: none. */
     volatile String unreachableFrom;
+    /**
+     * The host whose releases go through but fail all the same, as when ZooKeeper commits a give-back and goes out of
+     * reach before its answer (and the client's check) comes back; null: none.
+     */
+    volatile String releaseAnswersLostOn;
 
     @Override
     public synchronized Lease acquire(LeaseRequest request, String state) throws LockException {
@@ -64,6 +69,11 @@ final class SharedLeases implements LockManager {
                     throw new LockException("cannot release the leases of domain " + request.domainName() + ": the lease"
                             + " store is unreachable", new java.net.ConnectException("Connection refused"));
                 }
+                if (request.owner().equals(releaseAnswersLostOn)) {
+                    SharedLeases.this.release(request);
+                    throw new LockException("cannot release the leases of domain " + request.domainName() + ": connection"
+                            + " lost before the answer", new java.net.SocketException("Connection reset"));
+                }
                 if (crashBeforeRelease) {
                     crashBeforeRelease = false;
                     throw new Crash();
@@ -74,6 +84,43 @@ final class SharedLeases implements LockManager {
                     throw new Crash();
                 }
                 return released;
+            }
+        };
+    }
+
+    /**
+     * As the ZooKeeper lock manager: given back if still this host's; free and advanced exactly once since held, this
+     * host's own release went through unanswered, and its generation is handed on; otherwise refused.
+     */
+    @Override
+    public Lease held(LeaseRequest request, String heldState) {
+        return new Lease() {
+            @Override
+            public String state() {
+                return heldState;
+            }
+
+            @Override
+            public String release() throws LockException {
+                if (request.owner().equals(releasesFailOn) || request.owner().equals(unreachableFrom)) {
+                    throw new LockException("cannot release the leases of domain " + request.domainName() + ": the lease"
+                            + " store is unreachable", new java.net.ConnectException("Connection refused"));
+                }
+                synchronized (SharedLeases.this) {
+                    for (String disk : request.resources()) {
+                        Holder holder = leases.getOrDefault(disk, new Holder("", "", 0, false));
+                        boolean mine = holder.held() && holder.hostUuid().equals(request.ownerUuid().toString());
+                        if (!mine && (holder.held() || holder.generation() != Long.parseLong(heldState) + 1)) {
+                            throw new LockException("lease of " + disk + " is no longer this host's");
+                        }
+                    }
+                    long released = SharedLeases.this.release(request);
+                    if (request.owner().equals(releaseAnswersLostOn)) {
+                        throw new LockException("cannot release the leases of domain " + request.domainName() + ":"
+                                + " connection lost before the answer", new java.net.SocketException("Connection reset"));
+                    }
+                    return Long.toString(released);
+                }
             }
         };
     }

@@ -115,7 +115,7 @@ final class LeaseNodes {
             Map<String, LeaseNode> read = new LinkedHashMap<>();
             for (String resource : held.keySet()) {
                 String node = node(resource);
-                LeaseNode lease = LeaseNode.read(client, node);
+                LeaseNode lease = existing(node, resource);
                 Holder holder = holder(node);
                 if (holder == null && lease.state() == held.get(resource) + 1) {
                     // a give-back of this host's went through unanswered (ZooKeeper out of reach, so unconfirmed): its
@@ -147,6 +147,15 @@ final class LeaseNodes {
             }
             throw new LockException("cannot release the leases of domain " + request.domainName() + " in ZooKeeper: "
                     + reason(e), e);
+        }
+    }
+
+    /** A lease node deleted whole (an operator's deleteall) holds nothing of this host's any more: a refusal. */
+    private LeaseNode existing(String node, String resource) throws Exception {
+        try {
+            return LeaseNode.read(client, node);
+        } catch (KeeperException.NoNodeException e) {
+            throw new LockException("lease of " + resource + " is no longer this host's (its node " + node + " was deleted)");
         }
     }
 

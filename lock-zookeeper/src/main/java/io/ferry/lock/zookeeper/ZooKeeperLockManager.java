@@ -123,6 +123,28 @@ public class ZooKeeperLockManager implements LockManager {
         return new ZooKeeperLease(nodes, request, nodes.take(request, expected, UUID.randomUUID().toString()));
     }
 
+    /**
+     * Gives back as {@link ZooKeeperLease#release} does, from the versions they were held at: a lease free and advanced
+     * exactly once since is this host's own give-back, gone through unanswered before the restart (the only write that
+     * frees a lease and advances it once), and its state is handed on; one another host held since is refused.
+     */
+    @Override
+    public Lease held(LeaseRequest request, String heldState) throws LockException {
+        if (heldState == null) {
+            return acquire(request, null);
+        }
+        Map<String, Integer> byKey = parse(heldState);
+        Map<String, Integer> versions = new LinkedHashMap<>();
+        for (String resource : request.resources().stream().distinct().toList()) {
+            Integer version = byKey.get(key(resource));
+            if (version == null) {
+                throw new LockException("lease state '" + heldState + "' names no lease of " + resource);
+            }
+            versions.put(resource, version);
+        }
+        return new ZooKeeperLease(nodes, request, versions);
+    }
+
     static String key(String resource) {
         try {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(resource.getBytes(StandardCharsets.UTF_8)), 0, 16);

@@ -101,6 +101,34 @@ public class LostAnswerTest {
         }
     }
 
+    /**
+     * As above, but the daemon restarted before ZooKeeper answered again: all it kept is the state the leases were held
+     * with. Its give-back must still see that its first one went through and hand on that one's state: taking them again
+     * with the held state, as the core did, was refused, and the source of the aborted migration paused for good.
+     */
+    @Test
+    public void aRestartedDaemonsGiveBackAfterOneThatWentThroughUnansweredHandsOnItsState() throws Exception {
+        Map<String, Integer> taken;
+        try (CuratorFramework impatient = connected(proxy.connectString(), 1_000, new RetryNTimes(1, 100))) {
+            LeaseNodes a = new LeaseNodes(impatient, "/ferry/leases", "no credentials");
+            taken = a.take(hostA, Map.of(), "attempt-1");
+            proxy.dropTheNextTransactionsAnswerAndStayDown();
+            assertThrows(LockException.class, () -> a.giveBack(hostA, taken));
+            assertEquals(1, proxy.dropped());
+        }
+        proxy.up();
+        ZooKeeperLockManager restartedA = Managers.manager(server.getConnectString());
+        ZooKeeperLockManager b = Managers.manager(server.getConnectString());
+        try {
+            String released = restartedA.held(hostA, ZooKeeperLockManager.format(taken)).release();
+
+            b.acquire(hostB, released);
+        } finally {
+            restartedA.close();
+            b.close();
+        }
+    }
+
     private static CuratorFramework connected(String connect) throws InterruptedException {
         return connected(connect, 10_000, new RetryNTimes(10, 100));
     }

@@ -92,6 +92,41 @@ public class ZooKeeperLockManagerTest {
         assertTrue(refused.getMessage(), refused.getMessage().contains("changed since it was released"));
     }
 
+    /** A restarted daemon gives back the leases it still holds as it held them, and hands the lease over. */
+    @Test
+    public void leasesHeldBeforeARestartAreGivenBackAndHandedOver() throws Exception {
+        String held = hostA.acquire(requestA, null).state();
+
+        String released = hostA.held(requestA, held).release();
+
+        hostB.acquire(requestB, released);
+    }
+
+    /** Leases another host held since (an operator gave them back by hand) are no longer this host's to give back. */
+    @Test
+    public void leasesAnotherHostHeldSinceARestartAreNotGivenBack() throws Exception {
+        String held = hostA.acquire(requestA, null).state();
+        hostA.client().delete().forPath("/ferry/leases/" + ZooKeeperLockManager.key("/images/a.img") + "/holder");
+        hostB.acquire(requestB, null).release();
+
+        LockException refused = assertThrows(LockException.class, () -> hostA.held(requestA, held).release());
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("no longer this host's"));
+        assertEquals("a refusal, not a store out of reach", null, refused.getCause());
+    }
+
+    /** A lease node deleted whole holds nothing of this host's: a refusal, not a store out of reach tried for good. */
+    @Test
+    public void leasesWhoseNodeWasDeletedAreNotGivenBack() throws Exception {
+        String held = hostA.acquire(requestA, null).state();
+        hostA.client().delete().deletingChildrenIfNeeded().forPath("/ferry/leases");
+
+        LockException refused = assertThrows(LockException.class, () -> hostA.held(requestA, held).release());
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("was deleted"));
+        assertEquals(null, refused.getCause());
+    }
+
     /** A lease node an earlier version made (its data, the disk's source alone) keeps the states it gave out. */
     @Test
     public void aLeaseNodeOfAnEarlierVersionKeepsItsStates() throws Exception {
