@@ -136,6 +136,27 @@ public final class Leases {
     }
 
     /**
+     * Gives back leases this host held with {@code heldState} and no longer has in hand (their release was not
+     * confirmed): returns the state their release returned, or the one a release of this host's that went through
+     * unanswered returned ({@link LockManager#held}); null when leases are off.
+     *
+     * @throws DomainException refused (another host held them since), or the lock manager cannot reach its store
+     */
+    public String giveBackAsHeld(DomainSpec spec, String heldState) throws DomainException {
+        Optional<LockManager> manager = manager();
+        if (manager.isEmpty()) {
+            return null;
+        }
+        synchronized (changing(spec.name())) {
+            try {
+                return manager.get().held(request(spec), heldState).release();
+            } catch (LockException e) {
+                throw new DomainException("Failed to release lock: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /**
      * Gives back the leases of a VM that is gone ({@code migration}: the aborted migration whose source waits for them,
      * or null). A release that fails because the lock manager cannot reach or write its store leaves them owed: they
      * are still this host's there, where no other host takes them, so {@link #giveBackOwed} tries again, after a

@@ -29,15 +29,18 @@ public final class PausedLeases {
     /**
      * Records the VM paused for {@code reason} and gives its leases back; returns the state their release returned,
      * or null when it held none; {@code migration}, the migration whose switch-over gives them back (or null), is kept
-     * with the state. The status says they are away before they go, with the state they are held with,
-     * which takes them back only while they are still this host's: a daemon killed anywhere after that never lets
-     * the VM take free leases (one killed between the release and the record of its state leaves the VM paused
-     * for good, which is safe). Caller holds the job.
+     * with the state. The status says they are away before they go, with the state they are held with and their
+     * release unconfirmed, until the state it returned replaces it: a daemon killed anywhere after that never lets the
+     * VM take free leases. Unconfirmed (killed between the release and that record, or the lock manager lost its store's
+     * answer), the release is confirmed before they are taken back: the lock manager gives them back as held, or sees
+     * its own release went through and hands on its state, or refuses if another host held them since; one that
+     * cannot tell takes them with the held state, and a release that went through leaves the VM paused for good, which
+     * is safe. Caller holds the job.
      */
     public String release(Domain domain, DomainState.Reason reason, String migration) throws IOException, DomainException {
         boolean holds = leases.holds(domain.name());
         if (holds) {
-            domain.releasedLeases(ReleasedLeases.withState(leases.state(domain.name()), migration));
+            domain.releasedLeases(ReleasedLeases.releasing(leases.state(domain.name()), migration));
         }
         manager.setState(domain, DomainState.PAUSED, reason);
         if (!holds) {
@@ -67,6 +70,9 @@ public final class PausedLeases {
         }
         String presented = state != null ? state : kept == null ? null : kept.state();
         try {
+            if (state == null && kept != null && kept.unconfirmed()) {
+                presented = confirmRelease(domain, kept);
+            }
             leases.acquire(domain.live(), presented);
         } catch (DomainException e) {
             if (kept == null && state == null) {
@@ -81,6 +87,23 @@ public final class PausedLeases {
                     + " be taken back as they were released (" + e.getMessage() + "): its disks may have been written by"
                     + " another host since", e);
         }
+    }
+
+    /**
+     * Gives back leases whose release was not confirmed, as they were held (still this host's, or their release went
+     * through unanswered: the lock manager hands on its state), and keeps the state that returns, which they are taken
+     * back with: taken with the state they were held with, a release that went through was refused as another host's use.
+     */
+    private String confirmRelease(Domain domain, ReleasedLeases kept) throws DomainException {
+        String released = leases.giveBackAsHeld(domain.live(), kept.state());
+        domain.releasedLeases(ReleasedLeases.withState(released, kept.migration()));
+        try {
+            manager.setState(domain, domain.state(), domain.reason());
+        } catch (IOException e) {
+            LOG.error("domain {}: cannot record the state its disk leases were released with: {}", domain.name(), e.getMessage());
+        }
+        LOG.info("domain {}: the release of its disk leases, unconfirmed, is confirmed now", domain.name());
+        return released;
     }
 
     /**

@@ -12,18 +12,26 @@ import io.ferry.protocol.xml.XmlChars;
  * @param lost the lock manager's refusal at re-attach, or null
  * @param migration the migration whose switch-over gave them back, or null (none, or a status file of an earlier
  *        version): a restarted daemon learns from its journal whether that migration rolled back here
+ * @param unconfirmed whether {@code state} is the one they were held with, their release under way and not confirmed
+ *        (the daemon stopped, or the lock manager lost its store's answer): it may have gone through, so they are given
+ *        back as held ({@link io.ferry.api.lock.LockManager#held}) before they are taken back with the state that returns
  */
-public record ReleasedLeases(String state, String lost, String migration) {
+public record ReleasedLeases(String state, String lost, String migration, boolean unconfirmed) {
     private static final int MAX_REFUSAL = 1000;
 
     static ReleasedLeases withState(String state, String migration) {
-        return new ReleasedLeases(state, null, migration);
+        return new ReleasedLeases(state, null, migration, false);
+    }
+
+    /** Before their release: held with {@code state}. */
+    static ReleasedLeases releasing(String state, String migration) {
+        return new ReleasedLeases(state, null, migration, true);
     }
 
     /** @param refusal the lock manager's words, kept in the status file: what XML cannot carry replaced, and cut short */
     static ReleasedLeases lostTo(String refusal) {
         String text = XmlChars.replaceInvalid(refusal);
-        return new ReleasedLeases(null, text.length() <= MAX_REFUSAL ? text : text.substring(0, MAX_REFUSAL) + "…", null);
+        return new ReleasedLeases(null, text.length() <= MAX_REFUSAL ? text : text.substring(0, MAX_REFUSAL) + "…", null, false);
     }
 
     public boolean isLost() {

@@ -11,7 +11,7 @@ import org.w3c.dom.Element;
 
 /**
  * The live status file of an active domain: {@code <domstatus state reason><domain …/></domstatus>}, with
- * {@code <released-leases state|lost [migration]/>} before the domain while its paused VM stays here without its leases, and
+ * {@code <released-leases state|lost [migration] [release='unconfirmed']/>} before the domain while its paused VM stays here without its leases, and
  * {@code <held-leases state/>} while it holds them: the state a restarted daemon presents to take them again.
  */
 final class StatusXml {
@@ -46,7 +46,8 @@ final class StatusXml {
 
     String write(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases released, String held) {
         String leases = released != null ? Xml.create("released-leases").attr("state", released.state())
-                .attr("lost", released.lost()).attr("migration", released.migration()).write()
+                .attr("lost", released.lost()).attr("migration", released.migration())
+                .attr("release", released.unconfirmed() ? "unconfirmed" : null).write()
                 : held != null ? Xml.create("held-leases").attr("state", held).write() : "";
         return "<domstatus state='" + state.name().toLowerCase() + "' reason='" + reason.display() + "'>\n"
                 + leases + spec.xml() + "</domstatus>\n"; // not indented: that would change the text of multi-line elements
@@ -60,7 +61,7 @@ final class StatusXml {
         }
         Element leases = DomainXml.child(root, "released-leases");
         ReleasedLeases released = leases == null ? null : new ReleasedLeases(attribute(leases, "state"), attribute(leases, "lost"),
-                attribute(leases, "migration"));
+                attribute(leases, "migration"), "unconfirmed".equals(attribute(leases, "release")));
         Element held = released != null ? null : DomainXml.child(root, "held-leases");
         try {
             return new Status(domainXml.parse(XmlWriter.write(domain)),

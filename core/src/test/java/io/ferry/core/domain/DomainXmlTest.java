@@ -32,6 +32,7 @@ public class DomainXmlTest {
     public void theReleasedLeasesOfAPausedVmReadBack() throws CookieException {
         assertStatusReadsBack(ReleasedLeases.withState("3f2a:7,<b>&'c':8", "m-1"));
         assertStatusReadsBack(ReleasedLeases.withState("", null));
+        assertStatusReadsBack(ReleasedLeases.releasing("3f2a:7", "m-2"));
         assertStatusReadsBack(ReleasedLeases.lostTo("resource /disks/a'b\".img is held by <other> & co"));
     }
 

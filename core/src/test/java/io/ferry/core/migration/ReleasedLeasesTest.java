@@ -122,8 +122,24 @@ public class ReleasedLeasesTest {
     @Test
     public void aSourceKilledJustBeforeTheSwitchOverReleaseTakesItsLeasesBackOnRestart() throws Exception {
         TwoDaemons d = new TwoDaemons();
-        String digest = d.source.boot(VM);
         d.leases.crashBeforeRelease = true;
+        assertResumedAfterItsDaemonWasKilledGivingTheLeasesBack(d);
+    }
+
+    /**
+     * Killed right after the switch-over gave the leases back, before it knew their state: the lock manager finds them
+     * free and advanced exactly once since the state they were held with, by this host's own release, so nobody held
+     * them since and the rollback takes them back with the state that release returned.
+     */
+    @Test
+    public void aSourceKilledBetweenTheReleaseAndItsRecordTakesItsLeasesBackOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.leases.crashAfterRelease = true;
+        assertResumedAfterItsDaemonWasKilledGivingTheLeasesBack(d);
+    }
+
+    private static void assertResumedAfterItsDaemonWasKilledGivingTheLeasesBack(TwoDaemons d) throws Exception {
+        String digest = d.source.boot(VM);
         killedGivingTheLeasesBackThenRestarted(d);
 
         d.source.assertRuns(VM, digest);
@@ -131,15 +147,19 @@ public class ReleasedLeasesTest {
     }
 
     /**
-     * Killed right after the switch-over gave the leases back, before it knew their state: nothing proves nobody
-     * held them since, so the guest stays paused rather than take them free (the operator destroys it).
+     * As above, and another host ran a VM on the disk before the source's daemon came back: nothing proves the guest's
+     * disks are as it left them, so it stays paused rather than take free leases (the operator destroys it).
      */
     @Test
     public void aSourceKilledBetweenTheReleaseAndItsRecordStaysPausedRatherThanTakeFreeLeases() throws Exception {
         TwoDaemons d = new TwoDaemons();
         d.source.boot(VM);
         d.leases.crashAfterRelease = true;
-        TwoDaemons.ByHand run = killedGivingTheLeasesBackThenRestarted(d);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        assertThrows(Crash.class, run::perform);
+        d.leases.takenBy("intruder", DISK).release();
+        d.source.restart();
+        d.network.passes(SILENCE, d.source, d.destination);
 
         assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
         d.source.assertPaused(VM);
@@ -357,6 +377,25 @@ public class ReleasedLeasesTest {
 
         d.source.assertPaused(VM);
         assertNull("no lease taken", d.leases.holder(DISK));
+    }
+
+    /**
+     * The switch-over's give-back of the leases went through, but its answer was lost (ZooKeeper out of reach right
+     * after it committed it): Perform fails and rolls back, and the leases, free since this host's own give-back and
+     * held by nobody since, are taken back and the guest resumed.
+     */
+    @Test
+    public void aSwitchOverWhoseGiveBackWentThroughUnansweredRollsBackAndResumesTheGuest() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        d.leases.releaseAnswersLostOn = "source";
+        assertThrows(Exception.class, run::perform);
+        d.leases.releaseAnswersLostOn = null;
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 
     /** Switch-over, then the driver cancels while the source's host cannot reach the lease store. */
