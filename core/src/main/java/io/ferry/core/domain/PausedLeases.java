@@ -47,7 +47,8 @@ public final class PausedLeases {
             return null; // leases are off
         }
         String released = leases.release(domain.name());
-        domain.releasedLeases(ReleasedLeases.withState(released, migration)); // before its record: what a rollback presents if that fails
+        // before its record: what a rollback presents if that fails
+        domain.releasedLeases(ReleasedLeases.withState(released, migration));
         manager.setState(domain, DomainState.PAUSED, reason);
         LOG.info("domain {}: disk leases given back while it stays paused here; their state is kept to take them back with",
                 domain.name());
@@ -100,7 +101,8 @@ public final class PausedLeases {
         try {
             manager.setState(domain, domain.state(), domain.reason());
         } catch (IOException e) {
-            LOG.error("domain {}: cannot record the state its disk leases were released with: {}", domain.name(), e.getMessage());
+            LOG.error("domain {}: cannot record the state its disk leases were released with: {}", domain.name(),
+                    e.getMessage());
         }
         LOG.info("domain {}: the release of its disk leases, unconfirmed, is confirmed now", domain.name());
         return released;

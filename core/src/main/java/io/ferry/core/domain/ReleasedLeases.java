@@ -31,7 +31,8 @@ public record ReleasedLeases(String state, String lost, String migration, boolea
     /** @param refusal the lock manager's words, kept in the status file: what XML cannot carry replaced, and cut short */
     static ReleasedLeases lostTo(String refusal) {
         String text = XmlChars.replaceInvalid(refusal);
-        return new ReleasedLeases(null, text.length() <= MAX_REFUSAL ? text : text.substring(0, MAX_REFUSAL) + "…", null, false);
+        String lost = text.length() <= MAX_REFUSAL ? text : text.substring(0, MAX_REFUSAL) + "…";
+        return new ReleasedLeases(null, lost, null, false);
     }
 
     public boolean isLost() {

@@ -11,7 +11,8 @@ import org.w3c.dom.Element;
 
 /**
  * The live status file of an active domain: {@code <domstatus state reason><domain …/></domstatus>}, with
- * {@code <released-leases state|lost [migration] [release='unconfirmed']/>} before the domain while its paused VM stays here without its leases, and
+ * {@code <released-leases state|lost [migration] [release='unconfirmed']/>} before the domain while its paused VM
+ * stays here without its leases, and
  * {@code <held-leases state/>} while it holds them: the state a restarted daemon presents to take them again.
  */
 final class StatusXml {
@@ -60,8 +61,8 @@ final class StatusXml {
             throw new CookieException("not a domain status file");
         }
         Element leases = DomainXml.child(root, "released-leases");
-        ReleasedLeases released = leases == null ? null : new ReleasedLeases(attribute(leases, "state"), attribute(leases, "lost"),
-                attribute(leases, "migration"), "unconfirmed".equals(attribute(leases, "release")));
+        ReleasedLeases released = leases == null ? null : new ReleasedLeases(attribute(leases, "state"),
+                attribute(leases, "lost"), attribute(leases, "migration"), "unconfirmed".equals(attribute(leases, "release")));
         Element held = released != null ? null : DomainXml.child(root, "held-leases");
         try {
             return new Status(domainXml.parse(XmlWriter.write(domain)),

@@ -78,7 +78,8 @@ final class RolledBackGuests {
                 toResume.put(domain.name(), domain);
                 try (var tag = MigrationLog.tag(released.migration())) {
                     LOG.warn("domain {} was left paused without its disk leases by migration {}, rolled back here: it"
-                            + " resumes once they are taken back (tried every second)", domain.name(), released.migration());
+                            + " resumes once they are taken back (tried every second)", domain.name(),
+                            released.migration());
                 }
             }
         }

@@ -155,7 +155,8 @@ final class LeaseNodes {
         try {
             return LeaseNode.read(client, node);
         } catch (KeeperException.NoNodeException e) {
-            throw new LockException("lease of " + resource + " is no longer this host's (its node " + node + " was deleted)");
+            throw new LockException("lease of " + resource + " is no longer this host's (its node " + node
+                    + " was deleted)");
         }
     }
 
