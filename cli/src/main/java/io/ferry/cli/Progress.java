@@ -51,8 +51,18 @@ final class Progress implements AutoCloseable {
         }
     }
 
-    /** Shows the domain's job as the source reported it: its progress if it is this command's migration. */
-    void show(Job job) {
+    /**
+     * Shows the domain's job as the source reported it: its progress if it is this command's migration. Not after
+     * {@link #done} or {@link #close}: a poll still in flight then (an interrupt does not stop a call under way) would
+     * print over the command's last line.
+     */
+    synchronized void show(Job job) {
+        if (running) {
+            print(job);
+        }
+    }
+
+    private void print(Job job) {
         if (job.stats() == null) {
             return;
         }
@@ -68,12 +78,12 @@ final class Progress implements AutoCloseable {
         }
     }
 
-    void done() {
+    synchronized void done() {
         stop();
         err.println("\rMigration: [100 %]");
     }
 
-    private void stop() {
+    private synchronized void stop() {
         running = false;
         poller.interrupt();
     }

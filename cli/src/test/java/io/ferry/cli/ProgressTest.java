@@ -44,6 +44,16 @@ public class ProgressTest {
                 + "\rMigration: [  3 %]\rMigration: [100 %]\n", printed());
     }
 
+    /** A poll still in flight when the migration ended (an interrupt does not stop a call) prints nothing after it. */
+    @Test
+    public void aPollAnsweredAfterTheEndPrintsNothing() throws Exception {
+        reported(OWN, 90);
+        progress.done();
+        reported(OWN, 99);
+
+        assertEquals("\rMigration: [ 90 %]\rMigration: [100 %]\n", printed());
+    }
+
     @Test
     public void aMigrationBegunAfterItsOwnIsNotShown() throws Exception {
         reported(OWN, 50);
