@@ -29,13 +29,15 @@ public final class Leases {
 
     private final DaemonSettings settings;
     private final Map<String, Supplier<LockManager>> managers = new ConcurrentHashMap<>();
-    private final Map<String, Lease> held = new ConcurrentHashMap<>();
-    /** What each held lease was taken for: what a release that fails leaves owed. */
-    private final Map<String, LeaseRequest> requests = new ConcurrentHashMap<>();
+    private final Map<String, Held> held = new ConcurrentHashMap<>();
     /** The leases of gone VMs whose release failed: given back later ({@link #giveBackOwed}), never forgotten. */
     private final OwedLeases owed;
     /** One change of a domain's leases at a time: a late give-back must not release leases an acquire took again. */
     private final Map<String, Object> changing = new ConcurrentHashMap<>();
+
+    /** A domain's held leases, and what they were taken for: what a release that fails leaves owed. */
+    private record Held(Lease lease, LeaseRequest request) {
+    }
 
     public Leases(DaemonSettings settings) {
         this.settings = settings;
@@ -86,13 +88,12 @@ public final class Leases {
         LeaseRequest request = request(spec);
         synchronized (changing(spec.name())) {
             try {
-                held.put(spec.name(), manager.get().acquire(request, state));
+                held.put(spec.name(), new Held(manager.get().acquire(request, state), request));
             } catch (LockException e) {
                 // the state may be a peer's (a Perform cookie's, a destination's answer), which the refusal may quote
                 throw new DomainException("Failed to acquire lock: " + Xml.oneLine(String.valueOf(e.getMessage()),
                         MAX_REFUSAL_CHARS), e);
             }
-            requests.put(spec.name(), request);
             Optional<OwedLeases.Owed> before = owed.of(spec.name());
             if (before.isPresent()) { // this host's still: taken again, they are the new VM's now
                 owed.remove(before.get());
@@ -117,19 +118,18 @@ public final class Leases {
 
     /** The state of the held leases, or null. */
     public String state(String domain) {
-        Lease lease = held.get(domain);
-        return lease == null ? null : lease.state();
+        Held leases = held.get(domain);
+        return leases == null ? null : leases.lease().state();
     }
 
     /** Gives the leases back; returns the state to re-acquire them with, or null when none were held. */
     public String release(String domain) throws DomainException {
-        requests.remove(domain);
-        Lease lease = held.remove(domain);
-        if (lease == null) {
+        Held leases = held.remove(domain);
+        if (leases == null) {
             return null;
         }
         try {
-            return lease.release();
+            return leases.lease().release();
         } catch (LockException e) {
             throw new DomainException("Failed to release lock: " + e.getMessage(), e);
         }
@@ -164,14 +164,13 @@ public final class Leases {
      */
     String releaseQuietly(String domain, String migration) {
         synchronized (changing(domain)) {
-            Lease lease = held.get(domain);
-            LeaseRequest request = requests.get(domain);
-            String heldState = lease == null ? null : lease.state();
+            Held leases = held.get(domain);
+            String heldState = leases == null ? null : leases.lease().state();
             try {
                 return release(domain);
             } catch (DomainException e) {
-                if (request != null && unreachable(e)) {
-                    owed.put(new OwedLeases.Owed(request, heldState, lease, migration));
+                if (leases != null && unreachable(e)) {
+                    owed.put(new OwedLeases.Owed(leases.request(), heldState, leases.lease(), migration));
                     LOG.error("domain {}: {}; its VM is gone, and this host gives them back once it can", domain, e.getMessage());
                 } else {
                     LOG.error("domain {}: {}", domain, e.getMessage());

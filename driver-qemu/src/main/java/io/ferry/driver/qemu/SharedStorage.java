@@ -110,10 +110,8 @@ final class SharedStorage {
      * null if it is. Only where the path leads counts here: a link under a shared path may lead anywhere.
      */
     String unsharedTypeOf(Path real) throws IOException {
-        for (Path shared : sharedPaths) {
-            if (Files.exists(shared) && real.startsWith(shared.toRealPath())) {
-                return null;
-            }
+        if (underSharedPath(real)) { // a path without links starts with a shared path only as that path's real one
+            return null;
         }
         String type = types.of(real);
         return SHARED_TYPES.contains(type) ? null : type;
