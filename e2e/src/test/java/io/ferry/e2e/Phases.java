@@ -38,9 +38,14 @@ final class Phases {
 
     /** Begin on the source, Prepare on the destination: the incoming VM waits for its memory. */
     static Phases throughPrepare(DaemonProcess from, DaemonProcess to, String domain) throws Exception {
+        return throughPrepare(from, to, domain, 0);
+    }
+
+    /** ... with the memory's bandwidth capped at {@code bandwidthMiB} MiB/s (0: none). */
+    static Phases throughPrepare(DaemonProcess from, DaemonProcess to, String domain, long bandwidthMiB) throws Exception {
         HttpPeer source = new HttpPeer(new ControlClient(from.url()));
         HttpPeer destination = new HttpPeer(new ControlClient(to.url()));
-        Begun begun = source.begin(new Begin(domain, LIVE, null, null, 0));
+        Begun begun = source.begin(new Begin(domain, LIVE, null, null, bandwidthMiB));
         Prepared prepared = destination.prepare(new Prepare(begun.id(), begun.key(), LIVE, begun.domainXml(), begun.cookie(),
                 begun.sections(), source.uri()));
         return new Phases(source, destination, begun, prepared);

@@ -89,9 +89,9 @@ public final class LocalDaemon implements AutoCloseable {
     public String awaitUri() throws IOException, InterruptedException {
         if (uri == null) {
             Path urlFile = layout.stateDir().resolve("control-url");
-            long deadline = System.currentTimeMillis() + START_MILLIS;
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_MILLIS);
             while (!Files.exists(urlFile)) {
-                if (!process.isAlive() || System.currentTimeMillis() > deadline) {
+                if (!process.isAlive() || System.nanoTime() - deadline > 0) {
                     process.destroyForcibly();
                     throw new IOException("ferryd " + layout.name() + " did not start:\n" + log());
                 }

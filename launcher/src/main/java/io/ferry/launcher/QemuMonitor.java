@@ -57,7 +57,7 @@ public final class QemuMonitor implements AutoCloseable {
      * @param timeoutMillis how long to wait for the socket, and then for each reply and condition
      */
     public static QemuMonitor connect(Path socket, long timeoutMillis) throws IOException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         SocketChannel channel = null;
         while (channel == null) {
             channel = SocketChannel.open(StandardProtocolFamily.UNIX);
@@ -66,7 +66,7 @@ public final class QemuMonitor implements AutoCloseable {
             } catch (IOException e) { // not there yet, or not listening yet
                 channel.close();
                 channel = null;
-                if (System.currentTimeMillis() > deadline) {
+                if (System.nanoTime() - deadline > 0) {
                     throw new IOException("QEMU's monitor " + socket + " did not answer within " + timeoutMillis + " ms: "
                             + e.getMessage(), e);
                 }
@@ -205,9 +205,9 @@ public final class QemuMonitor implements AutoCloseable {
 
     /** Waits, within this monitor's time limit, until {@code condition} holds; throws naming {@code what} if not. */
     public void await(String what, Condition condition) throws IOException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         while (!condition.holds()) {
-            if (System.currentTimeMillis() > deadline) {
+            if (System.nanoTime() - deadline > 0) {
                 throw new IOException("gave up waiting for " + what + " after " + timeoutMillis + " ms");
             }
             sleep(20);
@@ -239,7 +239,7 @@ public final class QemuMonitor implements AutoCloseable {
      * as this monitor's time limit; woken by its arrival, so that the moment it is seen is the moment it came.
      */
     public JsonNode awaitEvent(String name, String field, String value) throws IOException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         synchronized (events) {
             while (true) {
                 for (JsonNode event : events) {
@@ -247,7 +247,7 @@ public final class QemuMonitor implements AutoCloseable {
                         return event;
                     }
                 }
-                long wait = deadline - System.currentTimeMillis();
+                long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
                 if (!open || wait <= 0) {
                     throw new IOException("no " + name + " event with " + field + " " + value + (open ? " in time" : ": QEMU is gone"));
                 }

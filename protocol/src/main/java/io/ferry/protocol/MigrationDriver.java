@@ -13,6 +13,7 @@ import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Runs one migration across two daemons, as libvirt's virDomainMigrateVersion3 and doPeer2PeerMigrate3 do:
@@ -159,13 +160,13 @@ public final class MigrationDriver {
      * it, which is as good as aborted.
      */
     private Outcome settle(Peer destination, String id, String key) {
-        long deadline = System.currentTimeMillis() + settleWaitMillis;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settleWaitMillis);
         while (true) {
             try {
                 Outcome outcome = destination.settle(id, key).outcome();
                 return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
             } catch (ChannelException e) {
-                if (e.refused() || System.currentTimeMillis() > deadline) {
+                if (e.refused() || System.nanoTime() - deadline > 0) {
                     return Outcome.IN_PROGRESS;
                 }
             }

@@ -43,10 +43,19 @@ public class MigrationService {
         this.engine = new MigrationEngine(settings, daemon.bakery(), domains, registry,
                 new FileJournal(settings.stateDir()),
                 new Hooks(home == null ? null : Path.of(home, "etc", "hooks"), processes, settings.hookTimeout()),
-                snapshots, uri -> new HttpPeer(daemon.peer(uri)), System::currentTimeMillis, timing, settlements,
+                snapshots, uri -> new HttpPeer(daemon.peer(uri)), MigrationService::monotonicMillis, timing, settlements,
                 settings.protocols(), daemon::controlUrl, daemon.tls());
         this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> daemonThread(task, "ferry-migration-watchdog"));
         watchdog.scheduleWithFixedDelay(engine::tick, 1, 1, TimeUnit.SECONDS);
+    }
+
+    /**
+     * The engine's waits are measured on the monotonic clock: the wall clock steps (NTP, an operator's {@code date
+     * -s}), and a step back would keep a paused guest waiting that long for its settlement, a step forward would
+     * abort migrations under way as if their drivers were gone.
+     */
+    private static long monotonicMillis() {
+        return System.nanoTime() / 1_000_000;
     }
 
     @Deactivate

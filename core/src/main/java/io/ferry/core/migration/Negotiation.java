@@ -12,6 +12,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -64,14 +65,14 @@ final class Negotiation {
      */
     static SectionSet awaitFeatures(Collection<String> features, Supplier<SectionSet> registered, long waitMillis,
             Function<String, String> refusal) throws CookieException {
-        long deadline = System.currentTimeMillis() + waitMillis;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (true) {
             SectionSet now = registered.get();
             Optional<String> missing = features.stream().filter(f -> now.byFeature(f).isEmpty()).findFirst();
             if (missing.isEmpty()) {
                 return now;
             }
-            if (System.currentTimeMillis() >= deadline) {
+            if (System.nanoTime() - deadline >= 0) {
                 throw new CookieException(refusal.apply(missing.get()));
             }
             pause(missing.get());
@@ -142,14 +143,14 @@ final class Negotiation {
                 .filter(d -> d.mandatory() != Mandatory.NEVER)
                 .filter(d -> remaining.stream().anyMatch(p -> d.bakesIn(p) || d.eatsIn(p)))
                 .map(SectionDescriptor::feature).toList();
-        long deadline = System.currentTimeMillis() + waitMillis;
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (true) {
             SectionSet now = current(pinned, registered.get());
             Optional<String> missing = needed.stream().filter(f -> now.byFeature(f).isEmpty()).findFirst();
             if (missing.isEmpty()) {
                 return now;
             }
-            if (System.currentTimeMillis() >= deadline) {
+            if (System.nanoTime() - deadline >= 0) {
                 SectionDescriptor wanted = pinned.byFeature(missing.get()).orElseThrow().descriptor();
                 Optional<SectionDescriptor> changed = registered.get().byFeature(missing.get()).map(SectionHandle::descriptor)
                         .filter(d -> d.majorVersion() == wanted.majorVersion());

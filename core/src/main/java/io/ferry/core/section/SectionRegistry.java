@@ -50,7 +50,7 @@ public class SectionRegistry implements SectionCatalog {
     private final Duration timeout;
     private final ExecutorService workers;
     private final Map<ServiceReference<CookieSection<?>>, SectionHandle> handles = new ConcurrentHashMap<>();
-    /** When each feature that may be mandatory lost its last registration, until one comes back. */
+    /** When each feature that may be mandatory lost its last registration (System.nanoTime), until one comes back. */
     private final Map<String, Long> departures = new ConcurrentHashMap<>();
 
     @Activate
@@ -117,7 +117,7 @@ public class SectionRegistry implements SectionCatalog {
         if (leaving != null && leaving.descriptor().mandatory() != io.ferry.api.cookie.Mandatory.NEVER
                 && handles.entrySet().stream().noneMatch(e -> !e.getKey().equals(reference)
                         && e.getValue().descriptor().feature().equals(leaving.descriptor().feature()))) {
-            departures.put(leaving.descriptor().feature(), System.currentTimeMillis());
+            departures.put(leaving.descriptor().feature(), System.nanoTime());
         }
         SectionHandle removed = handles.remove(reference);
         if (removed != null) {
@@ -141,8 +141,8 @@ public class SectionRegistry implements SectionCatalog {
 
     @Override
     public Set<String> departedWithin(long millis) {
-        long since = System.currentTimeMillis() - millis;
-        return departures.entrySet().stream().filter(e -> e.getValue() >= since).map(Map.Entry::getKey)
+        long since = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(millis);
+        return departures.entrySet().stream().filter(e -> e.getValue() - since >= 0).map(Map.Entry::getKey)
                 .collect(Collectors.toUnmodifiableSet());
     }
 
