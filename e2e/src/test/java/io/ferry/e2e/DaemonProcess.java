@@ -125,6 +125,15 @@ final class DaemonProcess implements AutoCloseable {
         return new DaemonProcess(daemon.restart(extraFlags.length == 0 ? null : List.of(extraFlags)));
     }
 
+    /**
+     * Another daemon, with directories of its own, listening where this one (stopped) did: a host whose state
+     * directory was replaced, or another host given this one's address.
+     */
+    DaemonProcess another(String otherName) throws Exception {
+        String listen = java.net.URI.create(url()).getAuthority();
+        return new DaemonProcess(LocalDaemon.launch(layout(Installation.HOME, otherName, null, Map.of()), listen));
+    }
+
     /** The control URI, once the daemon wrote it (bounded wait). */
     String url() throws Exception {
         try {

@@ -141,14 +141,18 @@ public final class Messages {
      *        not say
      * @param uuid that domain's UUID, which the source checks against the domain it migrates; null likewise
      */
-    public record Endpoint(String id, String dataUri, String token, String domain, String uuid) {
+    /**
+     * @param journal the destination's journal ({@link Fate#journal}); null from a daemon before it said
+     */
+    public record Endpoint(String id, String dataUri, String token, String domain, String uuid, String journal) {
         public String toXml() {
             return Xml.create("endpoint").attr("id", id).attr("uri", dataUri).attr("token", token).attr("domain", domain)
-                    .attr("uuid", uuid).write();
+                    .attr("uuid", uuid).attr("journal", journal).write();
         }
 
         public static Endpoint fromXml(Xml x) throws ChannelException {
-            return new Endpoint(x.required("id"), x.required("uri"), x.attr("token"), x.attr("domain"), x.attr("uuid"));
+            return new Endpoint(x.required("id"), x.required("uri"), x.attr("token"), x.attr("domain"), x.attr("uuid"),
+                    x.attr("journal"));
         }
     }
 
@@ -240,20 +244,33 @@ public final class Messages {
      * @param keepsDefinition with {@link Outcome#COMMITTED}: whether the destination keeps the definition the migration
      *        brought (it was prepared with {@code --persistent}, or offline), which a driver that gave Prepare other
      *        flags than Begin makes differ from what the source began with; null when the destination did not say
+     * @param journal the identity of the journal the answer comes from, made with it: a daemon whose state directory
+     *        was wiped or replaced, or another daemon at the destination's address, answers from another journal, and
+     *        its "unknown" says nothing of the migration; null from a daemon before it said
      */
-    public record Fate(String id, Outcome outcome, String leaseState, Boolean keepsDefinition) {
+    public record Fate(String id, Outcome outcome, String leaseState, Boolean keepsDefinition, String journal) {
         public Fate(String id, Outcome outcome) {
-            this(id, outcome, null, null);
+            this(id, outcome, null, null, null);
         }
 
         public Fate(String id, Outcome outcome, String leaseState) {
-            this(id, outcome, leaseState, null);
+            this(id, outcome, leaseState, null, null);
+        }
+
+        public Fate(String id, Outcome outcome, String leaseState, Boolean keepsDefinition) {
+            this(id, outcome, leaseState, keepsDefinition, null);
+        }
+
+        /** The same answer, said from the journal {@code journalId}. */
+        public Fate from(String journalId) {
+            return new Fate(id, outcome, leaseState, keepsDefinition, journalId);
         }
 
         public String toXml() {
             return Xml.create("fate").attr("id", id).attr("outcome", outcome.name().toLowerCase())
                     .attr("lease-state", leaseState)
-                    .attr("keeps-definition", keepsDefinition == null ? null : keepsDefinition ? "yes" : "no").write();
+                    .attr("keeps-definition", keepsDefinition == null ? null : keepsDefinition ? "yes" : "no")
+                    .attr("journal", journal).write();
         }
 
         public static Fate fromXml(Xml x) throws ChannelException {
@@ -264,7 +281,8 @@ public final class Messages {
                 throw new ChannelException("unknown migration outcome " + Xml.quote(x.attr("outcome")), false);
             }
             String keeps = x.attr("keeps-definition");
-            return new Fate(x.required("id"), outcome, x.attr("lease-state"), keeps == null ? null : keeps.equals("yes"));
+            return new Fate(x.required("id"), outcome, x.attr("lease-state"), keeps == null ? null : keeps.equals("yes"),
+                    x.attr("journal"));
         }
     }
 

@@ -41,12 +41,15 @@ public final class FileJournal implements Journal {
      * arrivals' records stay for good, so at every end it would cost a migration more with each one a host ever had.
      */
     static final Duration CLEAN_UP_EVERY = Duration.ofHours(1);
+    /** The journal's identity ({@link #id()}), beside its records. */
+    static final String ID_FILE = "journal-id";
 
     private final Path directory;
     private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
     private final LongSupplier clock;
     /** When a migration's end next looks for long-ended records (the clock's milliseconds). */
     private final AtomicLong nextCleanUp = new AtomicLong(Long.MIN_VALUE);
+    private final String id;
 
     public FileJournal(Path stateDir) throws IOException {
         this(stateDir, AtomicFiles.FSYNC, System::currentTimeMillis);
@@ -64,6 +67,32 @@ public final class FileJournal implements Journal {
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: its own access rules apply
         }
+        this.id = identity(directory.resolve(ID_FILE));
+    }
+
+    /**
+     * The journal's identity, made once: written durably, as the commit points it speaks for are. One that cannot
+     * be read is made afresh: the sources of the migrations it recorded then keep their guests paused (they cannot
+     * tell this journal from another) rather than resume them on its "unknown".
+     */
+    private static String identity(Path file) throws IOException {
+        try {
+            String id = Files.readString(file, StandardCharsets.US_ASCII).trim();
+            return UUID.fromString(id).toString();
+        } catch (NoSuchFileException e) {
+            // a new journal
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.error("the migration journal's identity {} is unreadable ({}): made afresh; sources of the migrations it"
+                    + " recorded keep their guests paused until their operators resume them", file, e.getMessage());
+        }
+        String id = UUID.randomUUID().toString();
+        AtomicFiles.write(file, (id + "\n").getBytes(StandardCharsets.US_ASCII));
+        return id;
+    }
+
+    @Override
+    public String id() {
+        return id;
     }
 
     @Override
@@ -71,7 +100,8 @@ public final class FileJournal implements Journal {
         String xml = Xml.create("migration").attr("id", entry.id()).attr("role", entry.role().name().toLowerCase())
                 .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
                 .attr("peer", entry.peer()).attr("flags", entry.flags()).attr("key", entry.key())
-                .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null).write();
+                .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
+                .attr("peer-journal", entry.peerJournal()).write();
         if (outlivesThePower(entry.step())) {
             AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
         } else {
@@ -229,7 +259,8 @@ public final class FileJournal implements Journal {
         }
         return new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
                 Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
-                x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")));
+                x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")),
+                x.attr("peer-journal"));
     }
 
     private Path file(String id) {

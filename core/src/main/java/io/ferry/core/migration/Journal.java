@@ -22,21 +22,39 @@ public interface Journal {
      *        takes them back with instead); destination, COMMITTED and after: the state Finish took them with (what
      *        a restarted daemon takes them again with); null when none
      * @param wasRunning source: the domain ran when the migration began, so a rollback resumes it
+     * @param peerJournal source: the destination's journal ({@link #id()}) as it said when it asked for the memory;
+     *        null before, for an offline migration, or from a destination before it said
      */
     record Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
-            String key, String leaseState, boolean wasRunning) {
+            String key, String leaseState, boolean wasRunning, String peerJournal) {
+        public Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
+                String key, String leaseState, boolean wasRunning) {
+            this(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, null);
+        }
+
         public Entry at(Step next) {
-            return new Entry(id, role, next, domain, uuid, peer, flags, key, leaseState, wasRunning);
+            return new Entry(id, role, next, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal);
         }
 
         public Entry withPeer(String uri) {
-            return new Entry(id, role, step, domain, uuid, uri, flags, key, leaseState, wasRunning);
+            return new Entry(id, role, step, domain, uuid, uri, flags, key, leaseState, wasRunning, peerJournal);
         }
 
         public Entry withLeaseState(String state) {
-            return new Entry(id, role, step, domain, uuid, peer, flags, key, state, wasRunning);
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, state, wasRunning, peerJournal);
+        }
+
+        public Entry withPeerJournal(String journal) {
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, journal);
         }
     }
+
+    /**
+     * This journal's identity, random, made with it: it tells a source that the daemon answering for its migration's
+     * destination is the one that recorded it, not one whose state directory was wiped or replaced since, nor
+     * another daemon at that address, whose "no record of it" says nothing.
+     */
+    String id();
 
     /**
      * Records the entry; returns once it would survive the daemon's crash, and for the commit point ({@link

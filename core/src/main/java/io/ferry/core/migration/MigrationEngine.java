@@ -143,7 +143,7 @@ public final class MigrationEngine {
     /** Destination: abort unless committed, and say which. */
     public Fate settle(String id, String key) throws Exception {
         try (var tag = MigrationLog.tag(id)) {
-            return destination.settle(id, key);
+            return destination.settle(id, key).from(m.journal.id());
         }
     }
 
@@ -193,11 +193,11 @@ public final class MigrationEngine {
     public Fate fate(String id) {
         Optional<Journal.Entry> entry = m.journal.find(id);
         if (entry.isEmpty()) {
-            return new Fate(id, Outcome.UNKNOWN);
+            return new Fate(id, Outcome.UNKNOWN).from(m.journal.id());
         }
         Step step = entry.get().step();
         return new Fate(id, step.isCommitted() || step == Step.CONFIRMED ? Outcome.COMMITTED
-                : step == Step.ABORTED ? Outcome.ABORTED : Outcome.IN_PROGRESS);
+                : step == Step.ABORTED ? Outcome.ABORTED : Outcome.IN_PROGRESS).from(m.journal.id());
     }
 
     /** Destination: where the memory of migration {@code id} goes, for the source that presents its key. */

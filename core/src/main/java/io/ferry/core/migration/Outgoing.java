@@ -20,6 +20,8 @@ final class Outgoing {
     final DriverWatch driver;
     /** One settlement with the destination at a time. */
     final AtomicBoolean settling = new AtomicBoolean();
+    /** The daemon at the destination's address answered from another journal than the one that prepared it. */
+    final AtomicBoolean forgotten = new AtomicBoolean();
     volatile SectionSet pinned;
     /** The features Begin's cookie carried as mandatory, which the destination accepted at Prepare. */
     volatile List<String> mandatoryAtBegin = List.of();

@@ -35,6 +35,10 @@ final class OutgoingMemory {
                     + ") under migration " + o.id + ", not " + o.destination.name() + " (" + o.destination.uuid()
                     + "): the memory of " + o.domain.name() + " goes nowhere else");
         }
+        if (endpoint.journal() != null) {
+            // before any memory leaves: from then on only that journal's "no record of it" means "never prepared"
+            o.record(m.journal, e -> e.withPeerJournal(endpoint.journal()));
+        }
         if (!endpoint.dataUri().equals(request.dataUri())) {
             throw new MigrationException("the data URI " + request.dataUri() + " was not handed out by the destination for"
                     + " migration " + o.id + " (it said " + endpoint.dataUri() + "): the memory of " + o.domain.name()

@@ -40,7 +40,17 @@ final class Settlement {
         }
         try {
             Fate fate = m.peers.peer(o.peer()).settle(o.id, o.key());
-            return fate.outcome() == Outcome.UNKNOWN ? new Fate(o.id, Outcome.ABORTED) : fate;
+            if (fate.outcome() != Outcome.UNKNOWN) {
+                return fate;
+            }
+            String prepared = o.entry().peerJournal();
+            if (prepared != null && !prepared.equals(fate.journal())) {
+                if (o.forgotten.compareAndSet(false, true)) {
+                    LOG.error("{}; {} stays paused", forgotten(o, fate), o.domain.name());
+                }
+                return new Fate(o.id, Outcome.IN_PROGRESS);
+            }
+            return new Fate(o.id, Outcome.ABORTED);
         } catch (ChannelException e) {
             LOG.warn("cannot learn from {} what became of migration {}: {}; {} stays paused", o.peer(), o.id, e.getMessage(),
                     o.domain.name());
@@ -211,8 +221,10 @@ final class Settlement {
         String name = o.domain.name();
         String risk = "if " + name + " runs there, resuming it here runs it on two hosts at once";
         if (m.domains.leases().managerName().equals("none") && !force) {
-            throw new MigrationException("cannot resume " + name + ": the destination " + o.peer() + " does not answer whether"
-                    + " it runs it, and no lock manager guards its disks, so nothing here can tell; " + risk
+            String unsaid = o.forgotten.get() ? "the daemon at " + o.peer() + " no longer knows migration " + o.id + " (its"
+                    + " journal is not the one that prepared it)" : "the destination " + o.peer() + " does not answer whether it runs it";
+            throw new MigrationException("cannot resume " + name + ": " + unsaid
+                    + ", and no lock manager guards its disks, so nothing here can tell; " + risk
                     + ". If you know the destination is gone for good: ferry resume --force " + name);
         }
         try {
@@ -271,7 +283,20 @@ final class Settlement {
         return request.reason() == null ? "cancelled by its driver" : request.reason();
     }
 
+    /** The daemon answering at the destination's address has no record of the migration, and is not the one that had. */
+    private static String forgotten(Outgoing o, Fate fate) {
+        return "the daemon at " + o.peer() + " has no record of migration " + o.id + ", but it answers from journal "
+                + (fate.journal() == null ? "(none named)" : fate.journal()) + ", not " + o.entry().peerJournal()
+                + ", which prepared it: its state directory was wiped or replaced, or another daemon listens there, and"
+                + " the guest may run on the destination host all the same";
+    }
+
     private static String undecided(Outgoing o) {
+        if (o.forgotten.get()) {
+            return "the destination " + o.peer() + " no longer knows migration " + o.id + " (its journal is not the one that"
+                    + " prepared it), so domain " + o.domain.name() + " stays paused here; once you know it does not run on"
+                    + " the destination host, ferry resume " + o.domain.name() + " runs it here";
+        }
         return "the destination " + o.peer() + " does not answer whether it runs domain " + o.domain.name() + ", so it"
                 + " stays paused here until it does; once you know the destination is gone for good, ferry resume "
                 + o.domain.name() + " runs it here";

@@ -42,7 +42,7 @@ public class JournalTest {
         Path state = Files.createTempDirectory("journal");
         UUID uuid = UUID.randomUUID();
         Journal.Entry entry = new Journal.Entry("m-1", Journal.Role.SOURCE, Step.PERFORMED, "vm", uuid, "ferry+tcp://h:1",
-                LIVE, "a".repeat(64), "7", true);
+                LIVE, "a".repeat(64), "7", true).withPeerJournal(UUID.randomUUID().toString());
         new FileJournal(state).record(entry);
         new FileJournal(state).record(entry.at(Step.BEGUN).withPeer(null).withLeaseState(null));
         new FileJournal(state).record(new Journal.Entry("m-2", Journal.Role.DESTINATION, Step.ABORTED, "vm", uuid, null,
@@ -55,6 +55,24 @@ public class JournalTest {
         assertEquals(Step.ABORTED, reread.find("m-2").orElseThrow().step());
         assertEquals("keys are the daemon's own", "rwx------",
                 PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("migrations"))));
+    }
+
+    /**
+     * A journal keeps its identity across restarts (a source tells by it that the daemon answering for its destination
+     * is the one that recorded the migration); another state directory's is another, and so is one made afresh when
+     * its file cannot be read.
+     */
+    @Test
+    public void aJournalKeepsItsIdentityAndAnotherHasAnother() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        String id = new FileJournal(state).id();
+        assertEquals(id, new FileJournal(state).id());
+        assertFalse(id.equals(new FileJournal(Files.createTempDirectory("journal")).id()));
+
+        Files.writeString(state.resolve("migrations").resolve(FileJournal.ID_FILE), "not an id");
+        String made = new FileJournal(state).id();
+        assertFalse(id.equals(made));
+        assertEquals(made, new FileJournal(state).id());
     }
 
     /** The journal's directory, new at a host's first start, is synced into the state directory: the commit point is in it. */
@@ -105,9 +123,7 @@ public class JournalTest {
         Files.write(migrations.resolve("m-zeros.xml"), new byte[180]);
 
         assertTrue(journal.unfinished().isEmpty());
-        try (var files = Files.list(migrations)) {
-            assertEquals(List.of(migrations.resolve("m-half.xml.damaged")), files.toList());
-        }
+        assertEquals(List.of("m-half.xml.damaged"), names(migrations));
         assertEquals("<migration id='m-half' role='destination' st", Files.readString(migrations.resolve("m-half.xml.damaged")));
         assertFalse(journal.lost("m-half"));
         assertTrue(journal.lost("m-zeros"));
@@ -174,9 +190,11 @@ public class JournalTest {
         assertEquals(Step.PERFORMED, restarted.find("old-performed").orElseThrow().step());
     }
 
+    /** The records in the journal's directory, beside its identity. */
     private static List<String> names(Path directory) throws Exception {
         try (var files = Files.list(directory)) {
-            return files.map(file -> file.getFileName().toString()).sorted().toList();
+            return files.map(file -> file.getFileName().toString()).filter(name -> !name.equals(FileJournal.ID_FILE))
+                    .sorted().toList();
         }
     }
 }

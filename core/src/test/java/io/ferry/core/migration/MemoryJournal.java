@@ -14,12 +14,18 @@ import java.util.Optional;
  */
 final class MemoryJournal implements Journal {
     private final Map<String, Entry> entries = Collections.synchronizedMap(new LinkedHashMap<>());
+    private final String id = java.util.UUID.randomUUID().toString();
     /** Recording this step fails (null: none). */
     volatile Step failAt;
     /** The daemon dies right after recording this step (null: it does not). */
     volatile Step crashAfter;
     /** The daemon dies right before recording this step (null: it does not). */
     volatile Step crashBefore;
+
+    @Override
+    public String id() {
+        return id;
+    }
 
     @Override
     public void record(Entry entry) throws java.io.IOException {

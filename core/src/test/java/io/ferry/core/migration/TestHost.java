@@ -42,7 +42,8 @@ final class TestHost {
     final String uri;
     final Path stateDir;
     final FakeHypervisor hypervisor = new FakeHypervisor();
-    final MemoryJournal journal = new MemoryJournal();
+    /** The host's journal; {@link #restartWithAnotherJournal} replaces it. */
+    MemoryJournal journal = new MemoryJournal();
     final FakeSnapshots snapshots = new FakeSnapshots();
     final List<SectionHandle> extraSections = new ArrayList<>();
     /** The shared lock manager registers with the next {@link #restart} only when this is false (a bundle that comes late). */
@@ -103,6 +104,15 @@ final class TestHost {
                     }
                 }, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
                 protocols, () -> uri, tls);
+    }
+
+    /**
+     * The daemon anew over the same domains and VMs, but another journal: its state directory's journal wiped or
+     * replaced (an operator's mistake, a restore of another host's files) while its guests ran on.
+     */
+    void restartWithAnotherJournal() throws IOException {
+        journal = new MemoryJournal();
+        restart();
     }
 
     /** The shared lock manager, in place of the file lock manager every host shares. */

@@ -1,0 +1,57 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import org.junit.Test;
+
+/**
+ * A source takes a destination's "no record of that migration" for "never prepared, so aborted", and resumes its
+ * copy. Only the journal that prepared the migration may say so: a daemon at the destination's address whose
+ * journal is another (its state directory wiped or replaced while the guest it committed runs on, another daemon
+ * listening there) has forgotten, and its word would run the guest on two hosts.
+ */
+public class ForgetfulDestinationTest {
+    private static final String VM = "vm1";
+    private static final long SILENCE = 9_000; // beyond the 8 s driver timeout
+
+    @Test
+    public void aDestinationThatLostItsJournalAfterItCommittedDoesNotHaveTheSourcesCopyResumed() throws Exception {
+        TwoDaemons d = new TwoDaemons(false); // no lock manager: nothing else keeps the source's copy from running
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform().finish(); // committed: the guest runs on the destination; no Confirm comes
+        d.destination.restartWithAnotherJournal();
+
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertPaused(VM);
+    }
+
+    @Test
+    public void resumeOfASourceWhoseDestinationForgotSaysSoAndNeedsForce() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform().finish();
+        d.destination.restartWithAnotherJournal();
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+        assertTrue(e.getMessage(), e.getMessage().contains("no longer knows migration"));
+        assertTrue(e.getMessage(), e.getMessage().contains("ferry resume --force vm1"));
+        d.source.assertPaused(VM);
+        d.destination.assertRuns(VM, digest);
+    }
+
+    @Test
+    public void aDestinationRestartedWithItsJournalStillSaysItCommitted() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform().finish();
+        d.destination.restart();
+
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+}
