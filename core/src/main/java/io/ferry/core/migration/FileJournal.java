@@ -187,6 +187,29 @@ public final class FileJournal implements Journal {
         }
     }
 
+    @Override
+    public boolean damaged(String id) {
+        if (!MigrationIds.isValid(id)) {
+            return false;
+        }
+        Path file = file(id);
+        if (Files.exists(setAside(file))) {
+            return true;
+        }
+        try {
+            byte[] content = Files.readAllBytes(file);
+            if (blank(content)) {
+                return false; // emptied by a power cut: written without a sync, never the commit point
+            }
+            parse(file);
+            return false;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException | XmlException | ChannelException | IllegalArgumentException e) {
+            return true;
+        }
+    }
+
     private static boolean blank(byte[] content) {
         for (byte b : content) {
             if (b != 0) {

@@ -11,6 +11,7 @@ import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +31,8 @@ final class IncomingRecords {
     private final Map<String, Journal.Entry> abortedUnrecorded = new ConcurrentHashMap<>();
     /** Aborts whose incoming VM went, but whose leases (taken at Finish) could not be given back yet. */
     private final Map<String, Journal.Entry> leasesOwed = new ConcurrentHashMap<>();
+    /** Migrations whose damaged record a fate call found: each reported once. */
+    private final Set<String> reportedDamaged = ConcurrentHashMap.newKeySet();
 
     IncomingRecords(Journal journal, Leases leases) {
         this.journal = journal;
@@ -147,6 +150,13 @@ final class IncomingRecords {
             return new Fate(id, Outcome.IN_PROGRESS);
         }
         Optional<Journal.Entry> entry = find(id);
+        if (entry.isEmpty() && journal.damaged(id)) {
+            if (reportedDamaged.add(id)) {
+                LOG.error("the record of migration {} is damaged: its source is told nothing (it keeps its copy paused)"
+                        + " until the operator decides where the guest runs", id);
+            }
+            return new Fate(id, Outcome.IN_PROGRESS);
+        }
         if (entry.isEmpty() || entry.get().role() != Journal.Role.DESTINATION) {
             return new Fate(id, Outcome.UNKNOWN);
         }

@@ -70,6 +70,12 @@ public interface Journal {
      */
     boolean lost(String id);
 
+    /**
+     * Whether this journal has a record of migration {@code id} it cannot read (damaged, or set aside as damaged at a
+     * start): it may have been the commit point, so nobody may be told there is no record of it.
+     */
+    boolean damaged(String id);
+
     /** Every migration that had not reached its end when the daemon stopped. */
     List<Entry> unfinished() throws IOException;
 }

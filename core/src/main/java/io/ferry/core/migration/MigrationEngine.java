@@ -193,7 +193,8 @@ public final class MigrationEngine {
     public Fate fate(String id) {
         Optional<Journal.Entry> entry = m.journal.find(id);
         if (entry.isEmpty()) {
-            return new Fate(id, Outcome.UNKNOWN).from(m.journal.id());
+            // a damaged record may have been the commit point: "no record" would have its source resume its copy
+            return new Fate(id, m.journal.damaged(id) ? Outcome.IN_PROGRESS : Outcome.UNKNOWN).from(m.journal.id());
         }
         Step step = entry.get().step();
         return new Fate(id, step.isCommitted() || step == Step.CONFIRMED ? Outcome.COMMITTED

@@ -42,6 +42,21 @@ public class ForgetfulDestinationTest {
         d.destination.assertRuns(VM, digest);
     }
 
+    /** Nor may a journal whose record of the migration is damaged: it may have been the commit point. */
+    @Test
+    public void aDestinationWhoseRecordIsDamagedDoesNotHaveTheSourcesCopyResumed() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        run.finish();
+        d.destination.journal.damage(run.begun.id());
+
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertPaused(VM);
+    }
+
     @Test
     public void aDestinationRestartedWithItsJournalStillSaysItCommitted() throws Exception {
         TwoDaemons d = new TwoDaemons(false);

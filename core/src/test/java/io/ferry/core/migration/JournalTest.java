@@ -108,6 +108,12 @@ public class JournalTest {
         assertFalse(journal.lost("m-half"));
         assertFalse(journal.lost("m-1"));
         assertFalse("no file name", journal.lost("../m-1"));
+
+        assertTrue("a record it cannot read", journal.damaged("m-half"));
+        assertFalse(journal.damaged("m-1"));
+        assertFalse(journal.damaged("m-none"));
+        assertFalse("a power cut's, never the commit point", journal.damaged("m-zeros"));
+        assertFalse("no file name", journal.damaged("../m-half"));
     }
 
     /**
@@ -126,6 +132,7 @@ public class JournalTest {
         assertEquals(List.of("m-half.xml.damaged"), names(migrations));
         assertEquals("<migration id='m-half' role='destination' st", Files.readString(migrations.resolve("m-half.xml.damaged")));
         assertFalse(journal.lost("m-half"));
+        assertTrue("set aside, still damaged", journal.damaged("m-half"));
         assertTrue(journal.lost("m-zeros"));
         assertTrue(journal.find("m-half").isEmpty());
     }

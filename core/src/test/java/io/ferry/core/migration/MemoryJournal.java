@@ -15,6 +15,7 @@ import java.util.Optional;
 final class MemoryJournal implements Journal {
     private final Map<String, Entry> entries = Collections.synchronizedMap(new LinkedHashMap<>());
     private final String id = java.util.UUID.randomUUID().toString();
+    private final java.util.Set<String> damaged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Recording this step fails (null: none). */
     volatile Step failAt;
     /** The daemon dies right after recording this step (null: it does not). */
@@ -50,7 +51,17 @@ final class MemoryJournal implements Journal {
 
     @Override
     public boolean lost(String id) {
-        return !entries.containsKey(id);
+        return !entries.containsKey(id) && !damaged.contains(id);
+    }
+
+    /** The record of {@code id} is damaged (a disk's error, an edit): it is there and cannot be read. */
+    void damage(String id) {
+        damaged.add(id);
+        entries.remove(id);
+    }
+
+    public boolean damaged(String id) {
+        return damaged.contains(id);
     }
 
     @Override
