@@ -142,7 +142,8 @@ public final class Messages {
      * @param uuid that domain's UUID, which the source checks against the domain it migrates; null likewise
      */
     /**
-     * @param journal the destination's journal ({@link Fate#journal}); null from a daemon before it said
+     * @param journal the destination journal's word for the migration ({@link Fate#journal}); null from a daemon
+     *        before it said
      */
     public record Endpoint(String id, String dataUri, String token, String domain, String uuid, String journal) {
         public String toXml() {
@@ -244,9 +245,10 @@ public final class Messages {
      * @param keepsDefinition with {@link Outcome#COMMITTED}: whether the destination keeps the definition the migration
      *        brought (it was prepared with {@code --persistent}, or offline), which a driver that gave Prepare other
      *        flags than Begin makes differ from what the source began with; null when the destination did not say
-     * @param journal the identity of the journal the answer comes from, made with it: a daemon whose state directory
-     *        was wiped or replaced, or another daemon at the destination's address, answers from another journal, and
-     *        its "unknown" says nothing of the migration; null from a daemon before it said
+     * @param journal the word for this migration of the journal the answer comes from (a MAC of its id under the
+     *        journal's own key): a daemon whose state directory was wiped or replaced, or another daemon at the
+     *        destination's address, answers from another journal, and its "unknown" says nothing of the migration;
+     *        null from a daemon before it said
      */
     public record Fate(String id, Outcome outcome, String leaseState, Boolean keepsDefinition, String journal) {
         public Fate(String id, Outcome outcome) {

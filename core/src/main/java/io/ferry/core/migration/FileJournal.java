@@ -14,13 +14,18 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,15 +46,17 @@ public final class FileJournal implements Journal {
      * arrivals' records stay for good, so at every end it would cost a migration more with each one a host ever had.
      */
     static final Duration CLEAN_UP_EVERY = Duration.ofHours(1);
-    /** The journal's identity ({@link #id()}), beside its records. */
-    static final String ID_FILE = "journal-id";
+    /** The key of the journal's {@link #identity}, beside its records. */
+    static final String KEY_FILE = "journal-key";
+    private static final String MAC = "HmacSHA256";
+    private static final int KEY_BYTES = 32;
 
     private final Path directory;
     private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
     private final LongSupplier clock;
     /** When a migration's end next looks for long-ended records (the clock's milliseconds). */
     private final AtomicLong nextCleanUp = new AtomicLong(Long.MIN_VALUE);
-    private final String id;
+    private final SecretKeySpec key;
 
     public FileJournal(Path stateDir) throws IOException {
         this(stateDir, AtomicFiles.FSYNC, System::currentTimeMillis);
@@ -67,32 +74,43 @@ public final class FileJournal implements Journal {
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: its own access rules apply
         }
-        this.id = identity(directory.resolve(ID_FILE));
+        this.key = new SecretKeySpec(identityKey(directory.resolve(KEY_FILE)), MAC);
     }
 
     /**
-     * The journal's identity, made once: written durably, as the commit points it speaks for are. One that cannot
-     * be read is made afresh: the sources of the migrations it recorded then keep their guests paused (they cannot
-     * tell this journal from another) rather than resume them on its "unknown".
+     * The key of the journal's identity, made once: written durably, as the commit points it speaks for are. One that
+     * cannot be read is made afresh: the sources of the migrations it recorded then keep their guests paused (they
+     * cannot tell this journal from another) rather than resume them on its "unknown".
      */
-    private static String identity(Path file) throws IOException {
+    private static byte[] identityKey(Path file) throws IOException {
         try {
-            String id = Files.readString(file, StandardCharsets.US_ASCII).trim();
-            return UUID.fromString(id).toString();
+            byte[] key = HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).strip());
+            if (key.length == KEY_BYTES) {
+                return key;
+            }
+            LOG.error("the migration journal's key {} has {} bytes, not {}: made afresh; sources of the migrations it recorded"
+                    + " keep their guests paused until their operators resume them", file, key.length, KEY_BYTES);
         } catch (NoSuchFileException e) {
             // a new journal
         } catch (IOException | IllegalArgumentException e) {
-            LOG.error("the migration journal's identity {} is unreadable ({}): made afresh; sources of the migrations it"
-                    + " recorded keep their guests paused until their operators resume them", file, e.getMessage());
+            LOG.error("the migration journal's key {} is unreadable ({}): made afresh; sources of the migrations it recorded"
+                    + " keep their guests paused until their operators resume them", file, e.getMessage());
         }
-        String id = UUID.randomUUID().toString();
-        AtomicFiles.write(file, (id + "\n").getBytes(StandardCharsets.US_ASCII));
-        return id;
+        byte[] key = new byte[KEY_BYTES];
+        new SecureRandom().nextBytes(key);
+        AtomicFiles.write(file, (HexFormat.of().formatHex(key) + "\n").getBytes(StandardCharsets.US_ASCII));
+        return key;
     }
 
     @Override
-    public String id() {
-        return id;
+    public String identity(String migrationId) {
+        try {
+            Mac mac = Mac.getInstance(MAC);
+            mac.init(key);
+            return HexFormat.of().formatHex(mac.doFinal(migrationId.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("the JDK has no " + MAC, e);
+        }
     }
 
     @Override

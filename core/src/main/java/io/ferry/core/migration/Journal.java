@@ -22,7 +22,8 @@ public interface Journal {
      *        takes them back with instead); destination, COMMITTED and after: the state Finish took them with (what
      *        a restarted daemon takes them again with); null when none
      * @param wasRunning source: the domain ran when the migration began, so a rollback resumes it
-     * @param peerJournal source: the destination's journal ({@link #id()}) as it said when it asked for the memory;
+     * @param peerJournal source: the destination journal's word for the migration ({@link #identity}), as it said when
+     *        this side asked where the memory goes;
      *        null before, for an offline migration, or from a destination before it said
      */
     record Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
@@ -50,11 +51,12 @@ public interface Journal {
     }
 
     /**
-     * This journal's identity, random, made with it: it tells a source that the daemon answering for its migration's
-     * destination is the one that recorded it, not one whose state directory was wiped or replaced since, nor
-     * another daemon at that address, whose "no record of it" says nothing.
+     * This journal's word for migration {@code migrationId}: a MAC of the id under a random key made with the journal,
+     * which tells a source that the daemon answering for its migration's destination is the one that recorded it,
+     * not one whose state directory was wiped or replaced since, nor another daemon at that address, whose "no record
+     * of it" says nothing; and which nobody without the key can make for a migration it was not told of.
      */
-    String id();
+    String identity(String migrationId);
 
     /**
      * Records the entry; returns once it would survive the daemon's crash, and for the commit point ({@link

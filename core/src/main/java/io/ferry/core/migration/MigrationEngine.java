@@ -143,7 +143,7 @@ public final class MigrationEngine {
     /** Destination: abort unless committed, and say which. */
     public Fate settle(String id, String key) throws Exception {
         try (var tag = MigrationLog.tag(id)) {
-            return destination.settle(id, key).from(m.journal.id());
+            return destination.settle(id, key).from(m.journal.identity(id));
         }
     }
 
@@ -194,11 +194,11 @@ public final class MigrationEngine {
         Optional<Journal.Entry> entry = m.journal.find(id);
         if (entry.isEmpty()) {
             // a damaged record may have been the commit point: "no record" would have its source resume its copy
-            return new Fate(id, m.journal.damaged(id) ? Outcome.IN_PROGRESS : Outcome.UNKNOWN).from(m.journal.id());
+            return new Fate(id, m.journal.damaged(id) ? Outcome.IN_PROGRESS : Outcome.UNKNOWN).from(m.journal.identity(id));
         }
         Step step = entry.get().step();
         return new Fate(id, step.isCommitted() || step == Step.CONFIRMED ? Outcome.COMMITTED
-                : step == Step.ABORTED ? Outcome.ABORTED : Outcome.IN_PROGRESS).from(m.journal.id());
+                : step == Step.ABORTED ? Outcome.ABORTED : Outcome.IN_PROGRESS).from(m.journal.identity(id));
     }
 
     /** Destination: where the memory of migration {@code id} goes, for the source that presents its key. */

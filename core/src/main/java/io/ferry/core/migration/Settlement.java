@@ -285,10 +285,10 @@ final class Settlement {
 
     /** The daemon answering at the destination's address has no record of the migration, and is not the one that had. */
     private static String forgotten(Outgoing o, Fate fate) {
-        return "the daemon at " + o.peer() + " has no record of migration " + o.id + ", but it answers from journal "
-                + (fate.journal() == null ? "(none named)" : fate.journal()) + ", not " + o.entry().peerJournal()
-                + ", which prepared it: its state directory was wiped or replaced, or another daemon listens there, and"
-                + " the guest may run on the destination host all the same";
+        return "the daemon at " + o.peer() + " has no record of migration " + o.id + ", but it does not answer from the"
+                + " journal that prepared it" + (fate.journal() == null ? " (it names none)" : "") + ": its state directory"
+                + " was wiped or replaced, or another daemon listens there, and the guest may run on the destination host"
+                + " all the same";
     }
 
     private static String undecided(Outgoing o) {

@@ -58,21 +58,24 @@ public class JournalTest {
     }
 
     /**
-     * A journal keeps its identity across restarts (a source tells by it that the daemon answering for its destination
-     * is the one that recorded the migration); another state directory's is another, and so is one made afresh when
-     * its file cannot be read.
+     * A journal keeps its word for a migration across restarts (a source tells by it that the daemon answering for its
+     * destination is the one that recorded the migration); its word for another migration is another, another state
+     * directory's journal has another, and so has one whose key was made afresh when its file could not be read.
      */
     @Test
     public void aJournalKeepsItsIdentityAndAnotherHasAnother() throws Exception {
         Path state = Files.createTempDirectory("journal");
-        String id = new FileJournal(state).id();
-        assertEquals(id, new FileJournal(state).id());
-        assertFalse(id.equals(new FileJournal(Files.createTempDirectory("journal")).id()));
+        String word = new FileJournal(state).identity("m-1");
+        assertEquals(word, new FileJournal(state).identity("m-1"));
+        assertFalse(word.equals(new FileJournal(state).identity("m-2")));
+        assertFalse(word.equals(new FileJournal(Files.createTempDirectory("journal")).identity("m-1")));
+        assertEquals("the key is the daemon's own", "rw-------", PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(state.resolve("migrations").resolve(FileJournal.KEY_FILE))));
 
-        Files.writeString(state.resolve("migrations").resolve(FileJournal.ID_FILE), "not an id");
-        String made = new FileJournal(state).id();
-        assertFalse(id.equals(made));
-        assertEquals(made, new FileJournal(state).id());
+        Files.writeString(state.resolve("migrations").resolve(FileJournal.KEY_FILE), "not a key");
+        String made = new FileJournal(state).identity("m-1");
+        assertFalse(word.equals(made));
+        assertEquals(made, new FileJournal(state).identity("m-1"));
     }
 
     /** The journal's directory, new at a host's first start, is synced into the state directory: the commit point is in it. */
@@ -200,7 +203,7 @@ public class JournalTest {
     /** The records in the journal's directory, beside its identity. */
     private static List<String> names(Path directory) throws Exception {
         try (var files = Files.list(directory)) {
-            return files.map(file -> file.getFileName().toString()).filter(name -> !name.equals(FileJournal.ID_FILE))
+            return files.map(file -> file.getFileName().toString()).filter(name -> !name.equals(FileJournal.KEY_FILE))
                     .sorted().toList();
         }
     }

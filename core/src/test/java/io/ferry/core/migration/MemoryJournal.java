@@ -14,7 +14,7 @@ import java.util.Optional;
  */
 final class MemoryJournal implements Journal {
     private final Map<String, Entry> entries = Collections.synchronizedMap(new LinkedHashMap<>());
-    private final String id = java.util.UUID.randomUUID().toString();
+    private final String key = java.util.UUID.randomUUID().toString();
     private final java.util.Set<String> damaged = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Recording this step fails (null: none). */
     volatile Step failAt;
@@ -24,8 +24,8 @@ final class MemoryJournal implements Journal {
     volatile Step crashBefore;
 
     @Override
-    public String id() {
-        return id;
+    public String identity(String migrationId) {
+        return key + "/" + migrationId;
     }
 
     @Override
