@@ -13,7 +13,7 @@ import java.util.UUID;
 
 /**
  * {@code ferry migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--unsafe] [--dname N]
- * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] NAME DESTURI}. Without {@code --p2p} this command drives
+ * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] [--suspend] NAME DESTURI}. Without {@code --p2p} this command drives
  * the five phases against both daemons itself; with it, the source daemon does. {@code --show-cookies} prints each
  * phase with the cookie it baked: as they run without {@code --p2p}, from the source daemon's reply with it (which a
  * failed migration does not send). Ctrl-C aborts the migration, as in virsh, this command's only ({@link AbortOnInterrupt});
@@ -21,14 +21,15 @@ import java.util.UUID;
  */
 final class MigrateCommand implements Command {
     private static final Set<String> FLAGS = Set.of("--live", "--p2p", "--tunnelled", "--offline", "--persistent",
-            "--undefinesource", "--unsafe", "--verbose", "--v2", "--show-cookies");
+            "--undefinesource", "--unsafe", "--verbose", "--v2", "--show-cookies", "--suspend");
 
     @Override
     public String synopsis() {
         return "migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--dname N]\n"
                 + "          [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI   migrate a domain to another host\n"
                 + "          [--unsafe]   even with a writable disk on storage the hosts may not share (a local file system)\n"
-                + "          [--show-cookies]   print each phase with the cookie it baked";
+                + "          [--show-cookies]   print each phase with the cookie it baked\n"
+                + "          [--suspend]   do not resume the domain on the destination: it arrives paused (as one paused here does)";
     }
 
     @Override
@@ -37,7 +38,7 @@ final class MigrateCommand implements Command {
         List<String> positionals = args.positionals(2, "NAME DESTURI");
         MigrationFlags flags = new MigrationFlags(args.has("--live"), args.has("--p2p"), args.has("--tunnelled"),
                 args.has("--offline"), args.has("--persistent"), args.has("--undefinesource"), args.has("--v2"),
-                args.has("--unsafe"));
+                args.has("--unsafe"), args.has("--suspend"));
         if (flags.tunnelled() && !flags.p2p()) {
             throw new CliException("migrate: --tunnelled requires --p2p");
         }

@@ -67,6 +67,23 @@ public class MigrationModesIT {
         HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
     }
 
+    /** --suspend: the guest arrives paused and stays so, as its operator's (paused (user)), with or without --p2p. */
+    @Test
+    public void suspendLeavesTheGuestPausedOnTheDestination() throws Exception {
+        for (String mode : new String[] {"--live", "--p2p"}) {
+            SimDomain vm = SimDomain.idle(mode.equals("--p2p") ? "suspend-p2p-vm" : "suspend-vm", 16);
+            String digest = HOSTS.source.boot(vm);
+
+            HOSTS.migrateOk(vm.name(), "--live", mode, "--suspend");
+
+            assertEquals("paused (user)", HOSTS.destination.dominfo(vm.name()).get("State"));
+            String there = HOSTS.source.state(vm.name());
+            assertTrue(vm.name() + " on the source: " + there, there == null || there.equals("shut off"));
+            assertEquals("Domain '" + vm.name() + "' resumed\n", HOSTS.destination.ferryOk("resume", vm.name()).out());
+            HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+        }
+    }
+
     @Test
     public void destinationNameRunsTheDomainUnderItsNewName() throws Exception {
         SimDomain vm = SimDomain.idle("named-vm", 16);

@@ -46,6 +46,10 @@ public final class Messages {
         public Begin begin() {
             return new Begin(domain, flags, dname, xml, bandwidthMiB, id);
         }
+
+        public Migrate withFlags(MigrationFlags changed) {
+            return new Migrate(domain, destUri, changed, dname, xml, bandwidthMiB, id);
+        }
     }
 
     /** @param id the migration's id as its driver chose it (a UUID), or null: the source daemon chooses one */
@@ -71,14 +75,25 @@ public final class Messages {
      * @param key the migration's secret: only the party holding it (the one Begin answered) may drive the
      *        migration further, on both daemons; the driver hands it to the destination with Prepare
      */
-    public record Begun(String id, String key, String domainXml, String cookie, List<SectionVersion> sections) {
+    /**
+     * Begin's reply.
+     *
+     * @param paused the domain was paused when the migration began: as libvirt's drivers do, the driver migrates it with
+     *        {@code paused} so that it arrives paused (a source before this says nothing: false)
+     */
+    public record Begun(String id, String key, String domainXml, String cookie, List<SectionVersion> sections, boolean paused) {
+        public Begun(String id, String key, String domainXml, String cookie, List<SectionVersion> sections) {
+            this(id, key, domainXml, cookie, sections, false);
+        }
+
         public String toXml() {
-            return writeSections(Xml.create("begun").attr("id", id).attr("key", key).text("domain", domainXml)
-                    .text("cookie", cookie), sections).write();
+            return writeSections(Xml.create("begun").attr("id", id).attr("key", key).attr("paused", paused ? "yes" : null)
+                    .text("domain", domainXml).text("cookie", cookie), sections).write();
         }
 
         public static Begun fromXml(Xml x) throws ChannelException {
-            return new Begun(x.required("id"), x.required("key"), x.childText("domain"), x.childText("cookie"), readSections(x));
+            return new Begun(x.required("id"), x.required("key"), x.childText("domain"), x.childText("cookie"), readSections(x),
+                    "yes".equals(x.attr("paused")));
         }
     }
 

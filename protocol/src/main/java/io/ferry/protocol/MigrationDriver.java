@@ -67,8 +67,10 @@ public final class MigrationDriver {
         Begun begun = source.begin(new Begin(request.domain(), flags, request.dname(), request.xml(), request.bandwidthMiB(),
                 request.id()));
         listener.step("begin", source.uri(), v3 ? begun.cookie() : null);
+        // as libvirt's drivers: a domain its source had paused arrives paused (VIR_MIGRATE_PAUSED)
+        Migrate migrating = begun.paused() && !request.flags().paused() ? request.withFlags(request.flags().withPaused()) : request;
         try (Keepalive alive = Keepalive.start(keepalive, begun.id(), begun.key(), List.of(source, destination))) {
-            return v3 ? afterBeginV3(source, destination, request, begun) : afterBeginV2(source, destination, request, begun);
+            return v3 ? afterBeginV3(source, destination, migrating, begun) : afterBeginV2(source, destination, migrating, begun);
         }
     }
 

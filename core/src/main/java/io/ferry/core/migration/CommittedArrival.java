@@ -43,8 +43,15 @@ final class CommittedArrival {
                 }
                 // held since before the commit; after a restart, taken again with the state the commit recorded
                 m.domains.pausedLeases().retake(in.domain, in.spec, in.entry().leaseState());
-                vm.resume();
-                m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
+                if (in.flags.paused()) {
+                    // --suspend, or paused on its source before it migrated: its operator's to resume, as libvirt's
+                    // paused (user), which no restart resumes
+                    m.domains.setState(in.domain, DomainState.PAUSED, DomainState.Reason.USER);
+                    LOG.info("domain {} arrived and stays paused, as its migration asked", in.spec.name());
+                } else {
+                    vm.resume();
+                    m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
+                }
             } catch (Exception e) {
                 note = "the destination committed domain " + in.spec.name() + " but could not resume it (" + e.getMessage()
                         + "): it stays paused there";

@@ -155,8 +155,8 @@ final class DestinationFinish {
         }
         m.mandatory.replace(in.spec.uuid(), in.mandatory);
         incoming.end(in, true);
-        LOG.info("domain {} arrived and runs here (migration {}, memory verified: {})", in.spec.name(), in.id,
-                stats == null ? "n/a" : stats.memoryVerified());
+        LOG.info("domain {} arrived and {} here (migration {}, memory verified: {})", in.spec.name(),
+                in.flags.paused() ? "stays paused" : "runs", in.id, stats == null ? "n/a" : stats.memoryVerified());
         return new Finished(in.id, in.spec.name(), cookie, note);
     }
 }

@@ -81,7 +81,9 @@ final class SourceBegin {
                 o.mandatoryAtBegin = List.copyOf(baked.features());
                 outgoing.add(o); // before the journal: a withdrawal finds it from here on, or this Begin is refused
                 m.journal.record(entry);
-                return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections));
+                // a guest paused here before its migration arrives paused, as libvirt's drivers have it (VIR_MIGRATE_PAUSED)
+                return new Begun(id, key, destination.xml(), request.flags().v2() ? null : baked.xml(), Negotiation.versions(sections),
+                        !offline && !running);
             } catch (Exception e) {
                 if (o != null) {
                     outgoing.remove(o);

@@ -198,12 +198,8 @@ final class SourceSide {
      *        and gave them back as it aborted (the switch-over's is stale then); null when it held none
      */
     void rollback(Outgoing o, String why, String destinationLeases) throws Exception {
-        VirtualMachine vm = o.domain.vm();
-        if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
-            rolledBack.resume(o.domain, destinationLeases != null ? destinationLeases : o.entry().leaseState());
-        } else if (vm != null && vm.isRunning() && o.domain.state() != DomainState.RUNNING) {
-            m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
-        }
+        // as libvirt's qemuMigrationSrcRestoreDomainState: the state from before Begin, whoever paused it since
+        restoreRunState(o, destinationLeases);
         o.moveTo(Step.ABORTED, m.journal);
         if (o.job != null) {
             o.job.failed(why);
@@ -211,6 +207,20 @@ final class SourceSide {
         outgoing.end(o, false);
         m.hooks.failed(o.domain.name(), "source", why);
         LOG.warn("migration {} of {} failed and was rolled back: {}", o.id, o.domain.name(), why);
+    }
+
+    private void restoreRunState(Outgoing o, String destinationLeases) throws Exception {
+        VirtualMachine vm = o.domain.vm();
+        if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
+            rolledBack.resume(o.domain, destinationLeases != null ? destinationLeases : o.entry().leaseState());
+        } else if (vm != null && vm.isRunning() && o.domain.state() != DomainState.RUNNING) {
+            m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
+        } else if (vm != null && !o.entry().wasRunning() && o.domain.isActive() && o.domain.state() == DomainState.PAUSED
+                && o.domain.reason() == DomainState.Reason.MIGRATION) {
+            // paused before Begin: its operator's again, paused (user), resumed by nobody but them; leases its
+            // switch-over gave back stay with it, taken back by that resume
+            m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.USER);
+        }
     }
 
     /** The migration, if the caller presents its key; refused otherwise. */

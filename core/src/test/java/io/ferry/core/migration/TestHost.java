@@ -231,6 +231,12 @@ final class TestHost {
         }
     }
 
+    /** The guest is here as libvirt's paused (user): its VM paused, and nothing resumes it but its operator. */
+    void assertPausedByItsOperator(String guest) {
+        assertPaused(guest);
+        assertEquals(guest + "'s reason on " + name, DomainState.Reason.USER, domains.find(guest).orElseThrow().reason());
+    }
+
     /** The guest is here, paused, and no VM of it runs: it waits for someone to settle it. */
     void assertPaused(String guest) {
         Domain domain = domains.find(guest).orElseThrow();
