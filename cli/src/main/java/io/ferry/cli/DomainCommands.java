@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** virsh's domain life-cycle commands: define, undefine, start, destroy, list, dominfo. */
+/** virsh's domain life-cycle commands: define, undefine, start, destroy, resume, suspend, list, dominfo. */
 final class DomainCommands {
     private DomainCommands() {
     }
@@ -67,6 +67,12 @@ final class DomainCommands {
             Args parsed = new Args(args, Set.of(), Set.of("--force"));
             String name = parsed.positionals(1, "NAME").get(0);
             printAnswer(session.daemon().call(d -> d.resume(name, parsed.has("--force"))), out);
+            return 0;
+        }));
+        commands.put("suspend", new Simple("suspend NAME                   pause a running domain, until ferry resume (a restart does not resume\n"
+                + "                                 it); also while it migrates out, to make it converge", (session, args, out) -> {
+            String name = name(args);
+            printAnswer(session.daemon().call(d -> d.suspend(name)), out);
             return 0;
         }));
         commands.put("list", new Simple("list [--all]                   list the running (or all) domains", (session, args, out) -> {

@@ -84,6 +84,22 @@ public class MigrationModesIT {
         }
     }
 
+    /** ferry suspend: paused (user) until ferry resume; a shut-off domain is refused by name. */
+    @Test
+    public void suspendAndResume() throws Exception {
+        SimDomain vm = SimDomain.idle("suspended-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+
+        assertEquals("Domain 'suspended-vm' suspended\n", HOSTS.source.ferryOk("suspend", vm.name()).out());
+        assertEquals("paused (user)", HOSTS.source.dominfo(vm.name()).get("State"));
+        assertEquals("Domain 'suspended-vm' resumed\n", HOSTS.source.ferryOk("resume", vm.name()).out());
+        HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
+        HOSTS.source.ferryOk("destroy", vm.name());
+        Installation.Result refused = HOSTS.source.ferry("suspend", vm.name());
+        assertEquals(refused.toString(), "error: Requested operation is not valid: domain suspended-vm is not running (shut off)\n",
+                refused.err());
+    }
+
     @Test
     public void destinationNameRunsTheDomainUnderItsNewName() throws Exception {
         SimDomain vm = SimDomain.idle("named-vm", 16);

@@ -28,6 +28,12 @@ public final class DaemonClient {
     public static final String ABORTED = "aborted";
     /** {@link #abortMigration}'s answer when the migration had not begun: it will not begin now. */
     public static final String WITHDRAWN = "withdrawn";
+    /** {@link #suspend}'s status when it paused the domain. */
+    public static final String SUSPENDED = "suspended";
+    /** {@link #suspend}'s status when the domain was paused already: nothing changed. */
+    public static final String PAUSED_ALREADY = "paused";
+    /** {@link #suspendForMigration}'s status when the migration is not under way on the daemon: nothing changed. */
+    public static final String NOT_UNDER_WAY = "not-under-way";
     private static final byte[] EMPTY = new byte[0];
 
     private final ControlClient client;
@@ -72,6 +78,20 @@ public final class DaemonClient {
     /** {@code ferry resume}: what was done, in lines; a line that starts with {@code warning: } is one. */
     public String resume(String name, boolean force) throws ChannelException {
         return Done.fromXml(call(Operation.RESUME, force ? Map.of("force", "yes") : Map.of(), EMPTY, name)).message();
+    }
+
+    /** {@code ferry suspend}: what was done ({@code Domain 'NAME' suspended}, or that it was paused already). */
+    public String suspend(String name) throws ChannelException {
+        return Done.fromXml(call(Operation.SUSPEND, Map.of(), EMPTY, name)).message();
+    }
+
+    /**
+     * {@code ferry migrate --timeout}: suspends the domain only while migration {@code id} of it is under way on this
+     * daemon (its source), so that it converges; {@link #SUSPENDED} or {@link #PAUSED_ALREADY}, or {@link #NOT_UNDER_WAY}
+     * when that migration has not begun here yet or has ended (nothing was done).
+     */
+    public Done suspendForMigration(String name, String id) throws ChannelException {
+        return Done.fromXml(call(Operation.SUSPEND, Map.of("migration", id), EMPTY, name));
     }
 
     /** @param completed the last job that ended, instead of the one that runs */

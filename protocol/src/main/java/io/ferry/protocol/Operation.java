@@ -20,6 +20,7 @@ public enum Operation {
     START("POST", "domains/{domain}/start", true),
     DESTROY("POST", "domains/{domain}/destroy", true),
     RESUME("POST", "domains/{domain}/resume", true),
+    SUSPEND("POST", "domains/{domain}/suspend", true),
     JOB_INFO("GET", "domains/{domain}/job", false),
     JOB_ABORT("POST", "domains/{domain}/job/abort", true),
     JOB_SPEED("POST", "domains/{domain}/job/speed", true),

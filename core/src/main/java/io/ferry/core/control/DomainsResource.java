@@ -16,7 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Domains on the control channel: list, define, info, undefine, start, destroy, resume, and the migration job
+ * Domains on the control channel: list, define, info, undefine, start, destroy, resume, suspend, and the migration job
  * (info, abort, speed, max downtime). Operators only.
  */
 final class DomainsResource {
@@ -66,15 +66,19 @@ final class DomainsResource {
         }));
         routes.add(operator(Operation.RESUME, call -> new Done("resumed",
                 migrations.resume(call.parameter(0), "yes".equals(call.query("force")))).toXml()));
+        routes.add(operator(Operation.SUSPEND, call -> {
+            String migration = migrationOf(call); // ferry migrate --timeout: while that migration is under way only
+            if (migration != null) {
+                call.target("domain " + call.parameter(0) + ", migration " + migration);
+            }
+            return migrations.suspend(call.parameter(0), migration).toXml();
+        }));
         routes.add(operator(Operation.JOB_INFO, call -> job(domains.get(call.parameter(0)), "yes".equals(call.query("completed")))));
         routes.add(operator(Operation.JOB_ABORT, call -> {
             String name = domains.get(call.parameter(0)).name();
-            String migration = call.query("migration"); // ferry migrate's Ctrl-C: that migration only
+            String migration = migrationOf(call); // ferry migrate's Ctrl-C: that migration only
             if (migration == null) {
                 return new Done("aborted", migrations.abortJob(name)).toXml();
-            }
-            if (!MigrationIds.isValid(migration)) {
-                throw new BadRequest(400, "invalid migration id: at most 64 letters, digits and dashes");
             }
             call.target("domain " + name + ", migration " + migration);
             return migrations.abortMigration(name, migration).toXml();
@@ -108,6 +112,15 @@ final class DomainsResource {
         }
         return jobs.active(domain.name()).map(j -> new Job("unbounded", j.operation(), stats(j.stats()), null, j.migration()))
                 .orElse(NO_JOB).toXml();
+    }
+
+    /** The migration a call names ({@code ?migration=ID}), or null; refused unless it is an id a migration may have. */
+    private static String migrationOf(Call call) throws BadRequest {
+        String migration = call.query("migration");
+        if (migration != null && !MigrationIds.isValid(migration)) {
+            throw new BadRequest(400, "invalid migration id: at most 64 letters, digits and dashes");
+        }
+        return migration;
     }
 
     private static long number(Call call, String key, long max) throws BadRequest {

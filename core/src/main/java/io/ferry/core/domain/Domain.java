@@ -21,6 +21,11 @@ public final class Domain {
     private static final long JOB_WAIT_SECONDS = 30;
 
     private final ReentrantLock lock = new ReentrantLock();
+    /**
+     * Held while the VM's run state and its record change together: {@code ferry suspend} of a migrating domain pauses
+     * it without the job (its Perform holds that), so a resume and its record must not take turns with it.
+     */
+    private final Object runState = new Object();
     private final String name;
     private final UUID uuid;
     private volatile DomainSpec persistent;
@@ -114,6 +119,10 @@ public final class Domain {
 
     void heldLeases(String state) {
         this.heldLeases = state;
+    }
+
+    Object runState() {
+        return runState;
     }
 
     void job(String description) {

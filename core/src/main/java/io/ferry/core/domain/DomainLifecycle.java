@@ -95,7 +95,35 @@ final class DomainLifecycle {
         exits.watch(domain, vm);
     }
 
+    /**
+     * {@code ferry suspend}: pauses the running VM, recorded paused (user), which nothing resumes but its operator;
+     * returns false when it was paused already (nothing changes, as libvirt's suspend of a paused domain). Runs with
+     * the job, or without it while the domain's own migration holds it ({@link Domain#runState}).
+     */
+    boolean suspend(Domain domain) throws IOException, DomainException {
+        synchronized (domain.runState()) {
+            VirtualMachine vm = domain.vm();
+            if (!domain.isActive() || vm == null) {
+                throw new DomainException("Requested operation is not valid: domain " + domain.name() + " is not running ("
+                        + domain.state().display() + ")");
+            }
+            if (!vm.isRunning()) {
+                return false;
+            }
+            vm.pause();
+            setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
+            LOG.info("domain {} suspended by its operator", domain.name());
+            return true;
+        }
+    }
+
     void setState(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
+        synchronized (domain.runState()) {
+            record(domain, state, reason);
+        }
+    }
+
+    private void record(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
         ReleasedLeases released = state == DomainState.RUNNING ? null : domain.releasedLeases();
         // leases not taken again yet since a restart (the lock manager comes later) keep the state recorded before
         String taken = leases.state(domain.name());
@@ -108,6 +136,12 @@ final class DomainLifecycle {
 
     /** @param migration the aborted migration whose source waits for the leases of this incoming VM, or null */
     String deactivate(Domain domain, DomainState.Reason reason, String migration) throws IOException {
+        synchronized (domain.runState()) {
+            return stop(domain, reason, migration);
+        }
+    }
+
+    private String stop(Domain domain, DomainState.Reason reason, String migration) throws IOException {
         VirtualMachine vm = domain.vm();
         if (vm != null) {
             vm.destroy();

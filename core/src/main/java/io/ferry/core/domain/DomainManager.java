@@ -254,6 +254,24 @@ public class DomainManager {
     }
 
     /**
+     * {@code ferry suspend}: pauses a running domain for its operator, recorded paused (user); false when it was paused
+     * already. Caller holds the job, or the domain's own migration does (it takes turns with {@link #changingRunState}).
+     */
+    public boolean suspend(Domain domain) throws IOException, DomainException {
+        return lifecycle.suspend(domain);
+    }
+
+    /**
+     * Runs a change of the VM's run state with its record ({@code vm.resume()}, then {@link #setState}) as one step
+     * for {@link #suspend}, which may run without the job while a migration holds it. Caller holds the job.
+     */
+    public <T> T changingRunState(Domain domain, Job<T> change) throws Exception {
+        synchronized (domain.runState()) {
+            return change.run();
+        }
+    }
+
+    /**
      * Records a state change of an active domain, status file first. A VM that runs holds its leases: the state
      * its paused VM kept of released ones is forgotten. Caller holds the job.
      */

@@ -54,6 +54,7 @@ public final class MigrationEngine {
     private final Settlement settlement;
     private final Recovery recovery;
     private final AbortById abortById;
+    private final Suspension suspension;
     private final Set<Integer> protocols;
     private final Supplier<String> selfUri;
 
@@ -74,6 +75,7 @@ public final class MigrationEngine {
         this.settlement = new Settlement(m, source);
         this.recovery = new Recovery(m, source, destination, settlement, background);
         this.abortById = new AbortById(m, source, destination, settlement);
+        this.suspension = new Suspension(m, source, destination);
         this.protocols = Set.copyOf(protocols);
         this.selfUri = selfUri;
         recovery.load();
@@ -284,6 +286,16 @@ public final class MigrationEngine {
                     + in.get().id + " and cannot run here before the migration commits");
         }
         return settlement.resumePlain(domain);
+    }
+
+    /**
+     * {@code ferry suspend NAME} ({@link Suspension}): also of a domain that migrates out, whose migration goes on.
+     *
+     * @param migrationId only while this migration of the domain is under way here ({@code ferry migrate --timeout});
+     *        null: whatever the domain does
+     */
+    public DomainMessages.Done suspend(String domainName, String migrationId) throws Exception {
+        return suspension.suspend(domainName, migrationId);
     }
 
     /** The incoming migration {@code id} while this host has it in hand (the engine's tests wait on its memory). */

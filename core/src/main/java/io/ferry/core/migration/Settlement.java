@@ -274,8 +274,11 @@ final class Settlement {
             throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; its copy here must not run: destroy"
                     + " it, and start it again once no other host runs it", e);
         }
-        domain.vm().resume();
-        m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
+        m.domains.changingRunState(domain, () -> {
+            domain.vm().resume();
+            m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
+            return null;
+        });
         return "Domain '" + name + "' resumed";
     }
 

@@ -198,8 +198,12 @@ final class SourceSide {
      *        and gave them back as it aborted (the switch-over's is stale then); null when it held none
      */
     void rollback(Outgoing o, String why, String destinationLeases) throws Exception {
-        // as libvirt's qemuMigrationSrcRestoreDomainState: the state from before Begin, whoever paused it since
-        restoreRunState(o, destinationLeases);
+        // as libvirt's qemuMigrationSrcRestoreDomainState: the state from before Begin, whoever paused it since (the
+        // switch-over, or its operator's suspend to make it converge); one step for a suspend that runs meanwhile
+        m.domains.changingRunState(o.domain, () -> {
+            restoreRunState(o, destinationLeases);
+            return null;
+        });
         o.moveTo(Step.ABORTED, m.journal);
         if (o.job != null) {
             o.job.failed(why);

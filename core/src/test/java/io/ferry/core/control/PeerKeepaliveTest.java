@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationFlags;
@@ -58,6 +59,19 @@ public class PeerKeepaliveTest {
         if (server != null) {
             server.stop();
         }
+    }
+
+    /** Nor may a peer suspend a domain, not even one that migrates out (migrate --timeout's suspend is its operator's). */
+    @Test(timeout = 120_000)
+    public void aPeerMayNotSuspendADomain() throws Exception {
+        DaemonClient peer = new DaemonClient(hostA.client());
+        Messages.Begun begun = admin.begin(new Messages.Begin(TestChannel.DOMAIN, MigrationFlags.parse("offline,persistent"),
+                null, null, 0));
+        String refusal = "certificate subject 'CN=host-a' is a peer of this daemon: it may take part in migrations, not ";
+
+        assertRefused(refusal + "suspend", () -> peer.suspend(TestChannel.DOMAIN));
+        assertRefused(refusal + "suspend", () -> peer.suspendForMigration(TestChannel.DOMAIN, begun.id()));
+        admin.confirm(new Messages.Confirm(begun.id(), begun.key(), true, null));
     }
 
     @Test(timeout = 120_000)

@@ -36,6 +36,8 @@ class FakeVm implements VirtualMachine, VmProcess {
     volatile IOException receiveFailure;
     /** Resuming fails with this (null: never). */
     volatile RuntimeException resumeFailure;
+    /** Runs once while the memory leaves, the guest as it was (an operator's call during Perform). */
+    volatile Runnable duringSend;
     /** Runs at switch-over, with the guest paused, before the last bytes go. */
     volatile Runnable atSwitchOver;
     /** Whether the guest ran as its memory began to leave (a live migration's), or null before any. */
@@ -175,6 +177,9 @@ class FakeVm implements VirtualMachine, VmProcess {
                     throw new IOException("Broken pipe");
                 }
                 data.write(memory, offset, 4096);
+                if (offset == 0 && duringSend != null) {
+                    duringSend.run();
+                }
             }
             running = false; // switch-over
             if (atSwitchOver != null) {
