@@ -13,15 +13,17 @@ import java.util.UUID;
 
 /**
  * {@code ferry migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--unsafe] [--dname N]
- * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] [--suspend] NAME DESTURI}. Without {@code --p2p} this command drives
+ * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] [--suspend] [--timeout SECONDS [--timeout-suspend]] NAME
+ * DESTURI}. Without {@code --p2p} this command drives
  * the five phases against both daemons itself; with it, the source daemon does. {@code --show-cookies} prints each
  * phase with the cookie it baked: as they run without {@code --p2p}, from the source daemon's reply with it (which a
  * failed migration does not send). Ctrl-C aborts the migration, as in virsh, this command's only ({@link AbortOnInterrupt});
- * {@code --verbose} shows its progress, and no other migration's of the domain ({@link Progress}).
+ * {@code --verbose} shows its progress, and no other migration's of the domain ({@link Progress}); {@code --timeout}
+ * suspends the domain once it ran that long, while this command's migration is under way ({@link TimeoutSuspend}).
  */
 final class MigrateCommand implements Command {
     private static final Set<String> FLAGS = Set.of("--live", "--p2p", "--tunnelled", "--offline", "--persistent",
-            "--undefinesource", "--unsafe", "--verbose", "--v2", "--show-cookies", "--suspend");
+            "--undefinesource", "--unsafe", "--verbose", "--v2", "--show-cookies", "--suspend", "--timeout-suspend");
 
     @Override
     public String synopsis() {
@@ -29,18 +31,28 @@ final class MigrateCommand implements Command {
                 + "          [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI   migrate a domain to another host\n"
                 + "          [--unsafe]   even with a writable disk on storage the hosts may not share (a local file system)\n"
                 + "          [--show-cookies]   print each phase with the cookie it baked\n"
-                + "          [--suspend]   do not resume the domain on the destination: it arrives paused (as one paused here does)";
+                + "          [--suspend]   do not resume the domain on the destination: it arrives paused (as one paused here does)\n"
+                + "          [--timeout SECONDS [--timeout-suspend]]   with --live: suspend the domain here once the migration has\n"
+                + "                        run that long, so that it converges (it resumes on the destination if it ran here)";
     }
 
     @Override
     public int run(Session session, List<String> arguments, PrintStream out) throws CliException {
-        Args args = new Args(arguments, Set.of("--dname", "--xml", "--bandwidth"), FLAGS);
+        Args args = new Args(arguments, Set.of("--dname", "--xml", "--bandwidth", "--timeout"), FLAGS);
         List<String> positionals = args.positionals(2, "NAME DESTURI");
         MigrationFlags flags = new MigrationFlags(args.has("--live"), args.has("--p2p"), args.has("--tunnelled"),
                 args.has("--offline"), args.has("--persistent"), args.has("--undefinesource"), args.has("--v2"),
                 args.has("--unsafe"), args.has("--suspend"));
         if (flags.tunnelled() && !flags.p2p()) {
             throw new CliException("migrate: --tunnelled requires --p2p");
+        }
+        long timeout = args.has("--timeout") ? parseTimeout(args.required("--timeout")) : 0;
+        // virsh's words (cmdMigrate): a timeout suspends a guest whose live migration does not converge
+        if (timeout > 0 && (!flags.live() || flags.offline())) {
+            throw new CliException("migrate: Unexpected timeout for offline migration");
+        }
+        if (args.has("--timeout-suspend") && timeout == 0) {
+            throw new CliException("migrate: Unexpected --timeout-* option without --timeout");
         }
         String xml = args.has("--xml") ? new String(CookieFiles.read(args.required("--xml")), StandardCharsets.UTF_8) : null;
         long bandwidth = args.has("--bandwidth") ? parseBandwidth(args.required("--bandwidth")) : 0;
@@ -49,7 +61,9 @@ final class MigrateCommand implements Command {
                 xml, bandwidth, UUID.randomUUID().toString());
         DaemonChannel source = session.daemon();
         try (AbortOnInterrupt interrupt = AbortOnInterrupt.install(source, request.domain(), request.id(), System.err);
-                Progress progress = args.has("--verbose") ? Progress.start(source, request.domain(), request.id()) : null) {
+                Progress progress = args.has("--verbose") ? Progress.start(source, request.domain(), request.id()) : null;
+                TimeoutSuspend timer = timeout > 0 ? TimeoutSuspend.start(source, request.domain(), request.id(), timeout,
+                        progress == null ? line -> { } : progress::note) : null) {
             boolean showCookies = args.has("--show-cookies");
             MigrationDriver.Listener listener = new MigrateListener(showCookies ? new CookieTranscript(out) : null, System.err);
             if (flags.p2p()) {
@@ -78,6 +92,18 @@ final class MigrateCommand implements Command {
             }
             throw new CliException(e.getMessage() + " (no cookies to show: with --p2p the source daemon drives the migration"
                     + " and hands its cookies over only when it completes; migrate without --p2p to see them up to a failure)", e);
+        }
+    }
+
+    private static long parseTimeout(String value) throws CliException {
+        try {
+            long seconds = Long.parseLong(value);
+            if (seconds < 1 || seconds > Integer.MAX_VALUE / 1000) {
+                throw new NumberFormatException();
+            }
+            return seconds;
+        } catch (NumberFormatException e) {
+            throw new CliException("invalid timeout '" + value + "' (seconds, at least 1)");
         }
     }
 

@@ -78,6 +78,13 @@ final class Progress implements AutoCloseable {
         }
     }
 
+    /** A line of its own between progress lines ({@code --timeout}'s suspend); nothing once the command ended. */
+    synchronized void note(String line) {
+        if (running) {
+            err.println("\r" + TerminalText.line(line));
+        }
+    }
+
     synchronized void done() {
         stop();
         err.println("\rMigration: [100 %]");

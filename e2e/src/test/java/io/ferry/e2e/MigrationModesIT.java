@@ -3,6 +3,9 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -65,6 +68,33 @@ public class MigrationModesIT {
         assertEquals("error: migrate: --tunnelled requires --p2p\n", result.err());
         assertEquals("untouched", "running (booted)", HOSTS.source.dominfo(vm.name()).get("State"));
         HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
+    }
+
+    /**
+     * A guest that dirties 16 MiB/s against a 4 MiB/s cap never converges: --timeout suspends it here so that it
+     * does, and it runs on the destination, where it ran before. Its last round was not the sender's cap on rounds
+     * (30), which ends a migration that never converges by pausing it anyway.
+     */
+    @Test
+    public void timeoutSuspendsAGuestThatNeverConvergesAndItRunsOnTheDestination() throws Exception {
+        for (boolean p2p : new boolean[] {false, true}) {
+            SimDomain vm = SimDomain.idle(p2p ? "timeout-p2p-vm" : "timeout-vm", 8).dirtying(4000);
+            HOSTS.source.boot(vm);
+            List<String> flags = new ArrayList<>(List.of("--live", "--bandwidth", "4", "--timeout", "2", "--verbose"));
+            if (p2p) {
+                flags.add("--p2p");
+            } else {
+                flags.add("--timeout-suspend");
+            }
+
+            Installation.Result result = HOSTS.migrateOk(vm.name(), flags.toArray(String[]::new));
+
+            assertTrue(result.toString(), result.err().contains("Migration: timed out after 2 s; domain " + vm.name()
+                    + " suspended so that it converges"));
+            HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), null);
+            Map<String, String> job = HOSTS.destination.fields("domjobinfo", vm.name(), "--completed");
+            assertTrue(job.toString(), Integer.parseInt(job.get("Iteration")) < 30);
+        }
     }
 
     /** --suspend: the guest arrives paused and stays so, as its operator's (paused (user)), with or without --p2p. */

@@ -54,6 +54,33 @@ public class QemuMigrationModesIT {
         HOSTS.destination.ferryOk("destroy", guest.name());
     }
 
+    /**
+     * With a downtime limit of 1 ms the dirtying guest never converges while it runs; --timeout suspends it on its
+     * source (QEMU's "stop"), the migration completes, and the guest runs on the destination, as it ran before.
+     */
+    @Test
+    public void timeoutSuspendsAGuestThatNeverConverges() throws Exception {
+        String name = "qemu-timeout";
+        QemuGuest guest = QemuGuest.dirtying(name, HOSTS.emulator);
+        try (QemuMonitor source = guest.start(HOSTS.source)) {
+            HOSTS.source.ferryOk("migrate-setmaxdowntime", name, "1");
+
+            Installation.Result result = HOSTS.migrateOk(name, "--live", "--bandwidth", QemuJob.BANDWIDTH, "--timeout", "3",
+                    "--verbose");
+
+            assertTrue(result.toString(), result.err().contains("Migration: timed out after 3 s; domain " + name
+                    + " suspended so that it converges"));
+            HOSTS.assertRunsOnlyOn(HOSTS.destination, name, null);
+            try (QemuMonitor destination = guest.monitor(HOSTS.destination)) {
+                assertEquals("running", destination.runState());
+                destination.awaitWritesBeyond(destination.guestStatus(Installation.work()).writes(), Installation.work());
+            }
+        } finally {
+            HOSTS.destination.ferry("destroy", name);
+            HOSTS.source.ferry("destroy", name);
+        }
+    }
+
     private static void migratesFromTheExactFinalState(String name, String... flags) throws Exception {
         QemuGuest guest = QemuGuest.dirtying(name, HOSTS.emulator);
         try (QemuMonitor source = guest.start(HOSTS.source)) {
