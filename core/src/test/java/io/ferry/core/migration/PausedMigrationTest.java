@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
@@ -42,6 +43,28 @@ public class PausedMigrationTest {
         d.network.passes(20_000, d.source);
         d.source.assertPausedByItsOperator(VM);
         d.source.engine().resume(VM, false); // takes back the leases its switch-over gave back
+        d.source.assertRuns(VM, digest);
+    }
+
+    /** Killed mid-Perform: recovery rolls the migration back, and the guest stays paused, as it was at Begin. */
+    @Test
+    public void aSourceKilledDuringPerformKeepsAGuestPausedBeforeBeginPausedOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        pause(d.source);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        d.source.vm(VM).duringSend = () -> {
+            throw new Crash();
+        };
+        assertThrows(Crash.class, run::perform);
+
+        d.source.restart();
+        d.network.passes(20_000, d.source, d.destination);
+
+        d.source.assertPausedByItsOperator(VM);
+        d.destination.assertGone(VM);
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+        d.source.engine().resume(VM, false);
         d.source.assertRuns(VM, digest);
     }
 

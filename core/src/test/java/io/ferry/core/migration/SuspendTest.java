@@ -72,6 +72,26 @@ public class SuspendTest {
         d.destination.assertGone(VM);
     }
 
+    /** Killed after the suspend, mid-Perform: recovery rolls the migration back and resumes the guest, which ran at Begin. */
+    @Test
+    public void aSourceKilledAfterASuspendDuringPerformResumesTheGuestOnRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        AtomicReference<Done> suspended = suspendDuringPerform(d, () -> {
+            throw new Crash();
+        });
+        assertThrows(Crash.class, run::perform);
+        assertEquals(DaemonClient.SUSPENDED, suspended.get().action());
+
+        d.source.restart();
+        d.source.assertPausedByItsOperator(VM);
+        d.network.passes(20_000, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
     /** migrate --timeout's suspend: of its own migration only, while it is under way; it arrives running, as it ran. */
     @Test
     public void aSuspendForAMigrationActsOnlyWhileThatOneIsUnderWay() throws Exception {
@@ -93,6 +113,11 @@ public class SuspendTest {
 
     /** The operator suspends the guest, from a thread of its own, as its memory leaves; its answer lands in the result. */
     private static AtomicReference<Done> suspendDuringPerform(TwoDaemons d) {
+        return suspendDuringPerform(d, () -> { });
+    }
+
+    /** @param then what happens next on Perform's thread (the daemon dies) */
+    private static AtomicReference<Done> suspendDuringPerform(TwoDaemons d, Runnable then) {
         AtomicReference<Done> answer = new AtomicReference<>();
         FakeVm vm = d.source.vm(VM);
         vm.duringSend = () -> {
@@ -105,6 +130,7 @@ public class SuspendTest {
                 }
             }).join());
             assertTrue("the guest is paused once the suspend answered", !vm.isRunning());
+            then.run();
         };
         return answer;
     }
