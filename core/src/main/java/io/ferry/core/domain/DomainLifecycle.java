@@ -97,7 +97,8 @@ final class DomainLifecycle {
 
     /**
      * {@code ferry suspend}: pauses the running VM, recorded paused (user), which nothing resumes but its operator;
-     * returns false when it was paused already (nothing changes, as libvirt's suspend of a paused domain). Runs with
+     * returns false when it was paused already (nothing changes, as libvirt's suspend of a paused domain), except a rolled
+     * back migration's guest that waits to resume once its leases can be taken back, which then stays paused. Runs with
      * the job, or without it while the domain's own migration holds it ({@link Domain#runState}).
      */
     boolean suspend(Domain domain) throws IOException, DomainException {
@@ -108,6 +109,13 @@ final class DomainLifecycle {
                         + domain.state().display() + ")");
             }
             if (!vm.isRunning()) {
+                if (domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION
+                        && domain.migration() == null) {
+                    // a rolled back migration's guest waiting for its leases to resume by itself: its operator's now
+                    setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
+                    LOG.info("domain {} suspended by its operator: its rolled back migration no longer resumes it", domain.name());
+                    return true;
+                }
                 return false;
             }
             vm.pause();

@@ -92,6 +92,25 @@ public class SuspendTest {
         d.destination.assertGone(VM);
     }
 
+    /** A rolled back guest that waits for its leases to resume by itself stays paused once its operator suspends it. */
+    @Test
+    public void aGuestSuspendedWhileItsRollbackWaitsForItsLeasesIsNotResumedWhenTheyCome() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.leases.unreachableFrom = "source";
+        run.cancel();
+        d.source.assertPaused(VM);
+
+        assertEquals(DaemonClient.SUSPENDED, d.source.engine().suspend(VM, null).action());
+        d.leases.unreachableFrom = null;
+        d.network.passes(1_000, d.source);
+
+        d.source.assertPausedByItsOperator(VM);
+        d.source.engine().resume(VM, false);
+        d.source.assertRuns(VM, digest);
+    }
+
     /** migrate --timeout's suspend: of its own migration only, while it is under way; it arrives running, as it ran. */
     @Test
     public void aSuspendForAMigrationActsOnlyWhileThatOneIsUnderWay() throws Exception {
