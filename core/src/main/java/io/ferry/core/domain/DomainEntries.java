@@ -63,9 +63,12 @@ final class DomainEntries {
         return new DomainException("operation failed: domain '" + other.name() + "' is already defined with uuid " + other.uuid());
     }
 
-    /** Drops an entry that has neither a persistent definition nor an active instance. */
+    /**
+     * Drops an entry that has neither a persistent definition nor an active instance, unless a migration claims it (an
+     * offline arrival has neither until it commits): its end drops it ({@link DomainManager#release}).
+     */
     void forgetIfGone(Domain domain) {
-        if (domain.persistent() == null && !domain.isActive()) {
+        if (domain.persistent() == null && !domain.isActive() && domain.migration() == null) {
             domains.remove(domain.name(), domain);
         }
     }

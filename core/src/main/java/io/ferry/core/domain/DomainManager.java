@@ -332,7 +332,7 @@ public class DomainManager {
         return entries.admit(spec);
     }
 
-    /** Drops an entry that has neither a persistent definition nor an active instance. */
+    /** Drops an entry that has neither a persistent definition nor an active instance, and that no migration claims. */
     public void forgetIfGone(Domain domain) {
         entries.forgetIfGone(domain);
     }
