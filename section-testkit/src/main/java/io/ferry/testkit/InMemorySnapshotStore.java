@@ -80,6 +80,12 @@ public class InMemorySnapshotStore implements SnapshotStore {
     }
 
     @Override
+    public void forget(UUID domain) {
+        snapshots.remove(domain);
+        current.remove(domain);
+    }
+
+    @Override
     public void discard(String migrationId) {
         staged.remove(migrationId);
         stagedCurrent.remove(migrationId);

@@ -48,4 +48,15 @@ public interface SnapshotStore {
     default List<String> staged() throws IOException {
         return List.of();
     }
+
+    /**
+     * Removes the domain's snapshots, durably: the domain left this host for good (a migration that undefined it
+     * here, or a transient one's), and its snapshots went with it. Left behind, they would be those of the next
+     * domain given its UUID here, and refuse its own when it comes back with others of the same names. A store that
+     * does not override this keeps them, as before.
+     *
+     * @since 1.3
+     */
+    default void forget(java.util.UUID domain) throws IOException {
+    }
 }

@@ -12,6 +12,7 @@ import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
+import java.io.IOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -167,22 +168,41 @@ final class SourceSide {
             LOG.warn("the graphics clients of {} did not report their move to the destination within {} ms", o.domain.name(),
                     GRAPHICS_WAIT_MILLIS);
         }
+        boolean undefine = o.flags.undefineSource() && o.domain.persistent() != null;
+        if (undefine && o.flags.persistent() && Boolean.FALSE.equals(destinationKeepsDefinition)) {
+            // its driver prepared the destination without --persistent: undefined, the definition would be nowhere
+            LOG.warn("domain {} keeps its definition here despite --undefinesource: the destination of migration {}"
+                    + " was prepared without --persistent and keeps none", o.domain.name(), o.id);
+            undefine = false;
+        }
+        boolean staysActive = o.flags.offline() && o.domain.isActive(); // an offline migration leaves the guest running
+        if ((undefine || o.domain.persistent() == null) && !staysActive) {
+            forgetSnapshots(o); // first: a daemon killed after it finds the domain still here, and repeats this
+        }
         if (o.domain.isActive() && !o.flags.offline()) {
             m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);
         }
-        if (o.flags.undefineSource() && o.domain.persistent() != null) {
-            if (o.flags.persistent() && Boolean.FALSE.equals(destinationKeepsDefinition)) {
-                // its driver prepared the destination without --persistent: undefined, the definition would be nowhere
-                LOG.warn("domain {} keeps its definition here despite --undefinesource: the destination of migration {}"
-                        + " was prepared without --persistent and keeps none", o.domain.name(), o.id);
-            } else {
-                m.domains.dropPersistent(o.domain);
-            }
+        if (undefine) {
+            m.domains.dropPersistent(o.domain);
         }
         o.moveTo(Step.CONFIRMED, m.journal);
         outgoing.end(o, true);
         m.hooks.end(o.domain.name(), "source", o.destination.xml());
         LOG.info("domain {} migrated away (migration {})", o.domain.name(), o.id);
+    }
+
+    /**
+     * The domain leaves this host for good (undefined here, or transient): its snapshots went with it, as libvirt drops
+     * them with the domain. Left behind, they would be the next domain's given its UUID, and would refuse the domain's
+     * own when it comes back with another snapshot of one of their names. A failure leaves them, as before.
+     */
+    private void forgetSnapshots(Outgoing o) {
+        try {
+            m.snapshots.forget(o.domain.uuid());
+        } catch (IOException e) {
+            LOG.error("domain {} left this host (migration {}), but its snapshots here could not be removed: {}",
+                    o.domain.name(), o.id, e.getMessage());
+        }
     }
 
     /**

@@ -105,7 +105,8 @@ public class SnapshotFiles implements SnapshotStore {
         return domains.names(domain).all.size();
     }
 
-    /** Removes the domain's snapshots ({@code undefine --snapshots-metadata}), durably. */
+    /** Removes the domain's snapshots ({@code undefine --snapshots-metadata}, a domain that migrated away), durably. */
+    @Override
     public synchronized void forget(UUID domain) throws IOException {
         domains.forget(domain);
     }

@@ -54,6 +54,11 @@ final class FakeSnapshots implements SnapshotStore {
     }
 
     @Override
+    public void forget(UUID domain) {
+        domains.remove(domain);
+    }
+
+    @Override
     public void discard(String migrationId) {
         discarded.add(migrationId);
         staged.remove(migrationId);

@@ -4,10 +4,18 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.api.snapshot.SnapshotStore;
+import io.ferry.core.cookie.TestSections;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
 import io.ferry.protocol.MigrationFlags;
+import java.util.List;
+import java.util.Optional;
 import org.junit.Test;
+import org.w3c.dom.Element;
 
 /** An unlucky operator's commands on either host while a migration of the domain is under way. */
 public class OperatorRacesTest {
@@ -35,5 +43,87 @@ public class OperatorRacesTest {
         run.confirm(false, null);
         assertEquals(TestHost.uuid(VM), d.destination.domain(VM).orElseThrow().persistent().uuid());
         assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
+    }
+
+    /**
+     * A domain that left its source for good (--undefinesource, or a transient one) leaves no snapshots there: they
+     * went with it. Left behind, they were those of the next domain given its UUID on the source, and, once the domain
+     * was given another snapshot of one of their names on the destination (its snapshots undefined with it and made
+     * anew), they refused its every migration back ("… is not the snapshot 's1' this host has of the domain").
+     */
+    @Test
+    public void aDomainUndefinedOnItsSourceByItsMigrationLeavesNoSnapshotsThere() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        carrySnapshots(d);
+        String digest = d.source.boot(VM);
+        d.source.snapshots.domains.put(TestHost.uuid(VM), List.of(new SnapshotStore.Snapshot("s1", null,
+                "<domainsnapshot><name>s1</name></domainsnapshot>")));
+
+        d.migrate(VM, MigrationFlags.parse("live,persistent,undefinesource"));
+
+        d.destination.assertRuns(VM, digest);
+        assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
+        assertEquals(List.of(), d.source.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    /** Without --undefinesource the source keeps the domain's definition, and its snapshots with it, as libvirt. */
+    @Test
+    public void aDomainStillDefinedOnItsSourceKeepsItsSnapshotsThere() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        carrySnapshots(d);
+        d.source.boot(VM);
+        List<SnapshotStore.Snapshot> snapshots = List.of(new SnapshotStore.Snapshot("s1", null,
+                "<domainsnapshot><name>s1</name></domainsnapshot>"));
+        d.source.snapshots.domains.put(TestHost.uuid(VM), snapshots);
+
+        d.migrate(VM, MigrationFlags.parse("live,persistent"));
+
+        assertEquals(snapshots, d.source.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    /**
+     * An offline migration leaves the guest running on its source: undefined there by --undefinesource, it runs on
+     * transient, with its snapshots, as libvirt keeps a domain's snapshots while it is active.
+     */
+    @Test
+    public void aGuestRunningOnAfterItsOfflineMigrationKeepsItsSnapshots() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        carrySnapshots(d);
+        d.source.boot(VM);
+        List<SnapshotStore.Snapshot> snapshots = List.of(new SnapshotStore.Snapshot("s1", null,
+                "<domainsnapshot><name>s1</name></domainsnapshot>"));
+        d.source.snapshots.domains.put(TestHost.uuid(VM), snapshots);
+
+        d.migrate(VM, MigrationFlags.parse("offline,persistent,undefinesource"));
+
+        assertTrue("runs on, transient", d.source.domain(VM).orElseThrow().isActive()
+                && d.source.domain(VM).orElseThrow().persistent() == null);
+        assertEquals(snapshots, d.source.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    /** Both hosts have a section of the feature that carries snapshots (it bakes nothing here: the fakes stage none). */
+    private static void carrySnapshots(TwoDaemons d) {
+        CookieSection<String> none = new CookieSection<>() {
+            @Override
+            public String parse(Element fragment) {
+                return "";
+            }
+
+            @Override
+            public void format(String value, Element fragment) {
+            }
+
+            @Override
+            public Optional<String> bake(SectionContext context) {
+                return Optional.empty();
+            }
+
+            @Override
+            public void eat(SectionContext context, String value) {
+            }
+        };
+        for (TestHost host : List.of(d.source, d.destination)) {
+            host.extraSections.add(TestSections.handle(none, "snapshots", "snapshots", Mandatory.NEVER, List.of(), List.of()));
+        }
     }
 }
