@@ -6,6 +6,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.ReleasedLeases;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
@@ -51,6 +52,9 @@ final class SourceBegin {
             }
             if (!offline && !domain.isActive()) {
                 throw new MigrationException("Requested operation is not valid: domain is not running");
+            }
+            if (!offline) {
+                requireLeasesHeld(domain);
             }
             m.domains.claim(domain, id);
             // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
@@ -98,6 +102,22 @@ final class SourceBegin {
                 throw e;
             }
         });
+    }
+
+    /**
+     * A VM paused here without its disk leases (a switch-over gave them back and its rollback could not take them back,
+     * or another host held them when it was re-attached) would take them free at the destination's Finish, as its
+     * Perform cookie has no state of them to present, and run there over disks another host may have written since:
+     * what {@code ferry resume} refuses here. It migrates once a resume took them back with the state they were
+     * released with.
+     */
+    private static void requireLeasesHeld(Domain domain) throws MigrationException {
+        ReleasedLeases released = domain.releasedLeases();
+        if (released != null) {
+            throw new MigrationException("Requested operation is not valid: domain " + domain.name() + " is paused without"
+                    + " its disk leases" + (released.migration() == null ? "" : ", given back by migration " + released.migration())
+                    + ": it migrates only once ferry resume " + domain.name() + " took them back (or says why it cannot)");
+        }
     }
 
     /**

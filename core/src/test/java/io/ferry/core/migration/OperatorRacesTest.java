@@ -11,6 +11,7 @@ import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.MigrationFlags;
 import java.util.List;
 import java.util.Optional;
@@ -43,6 +44,34 @@ public class OperatorRacesTest {
         run.confirm(false, null);
         assertEquals(TestHost.uuid(VM), d.destination.domain(VM).orElseThrow().persistent().uuid());
         assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
+    }
+
+    /**
+     * A guest left paused on its source without its disk leases, because another host held them since (here the
+     * destination's operator booted the domain there while the source waited for its word, then destroyed it): its
+     * rollback and ferry resume refuse to run it, its memory no longer matching the disks. A migration of it took the
+     * leases free at the destination's Finish (its Perform cookie had no state of them) and resumed it there; Begin now
+     * refuses it.
+     */
+    @Test
+    public void aGuestPausedWithoutItsLeasesDoesNotMigrate() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.engine().abortJob(VM);
+        d.destination.domains().define(TestHost.definition(VM));
+        d.destination.domains().start(VM);
+        assertThrows(Exception.class, () -> run.confirm(false, null));
+        d.source.assertPaused(VM);
+        d.destination.domains().destroy(VM);
+        d.destination.domains().undefine(VM);
+
+        ChannelException refused = d.migrationFails(VM);
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("is paused without its disk leases"));
+        d.source.assertPaused(VM);
+        d.destination.assertGone(VM);
+        assertEquals(null, d.leases.holder("/disks/vm1.img"));
     }
 
     /**
