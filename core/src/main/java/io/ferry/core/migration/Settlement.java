@@ -219,6 +219,9 @@ final class Settlement {
 
     private String forceResume(Outgoing o, boolean force) throws Exception {
         String name = o.domain.name();
+        if (o.domain.vm() == null) {
+            return giveUp(o, force);
+        }
         String risk = "if " + name + " runs there, resuming it here runs it on two hosts at once";
         if (m.domains.leases().managerName().equals("none") && !force) {
             String unsaid = o.forgotten.get() ? "the daemon at " + o.peer() + " no longer knows migration " + o.id + " (its"
@@ -241,6 +244,32 @@ final class Settlement {
         return "Domain '" + name + "' resumed\nwarning: the destination " + o.peer() + " did not say whether it runs "
                 + name + " (" + (m.domains.leases().managerName().equals("none") ? "no lock manager guards its disks"
                 : "no other host holds its leases") + "): " + risk;
+    }
+
+    /**
+     * {@code ferry resume} of a source whose VM is gone (its Confirm stopped it before a restart, the destination having
+     * committed; or its host went down) while the destination cannot say: nothing runs here to resume, and the domain,
+     * claimed until the destination answers, could be neither started nor undefined. The migration is given up here: a
+     * later {@code ferry start} takes the disk leases anew, refused while another host holds them; without a lock
+     * manager nothing guards them, so that takes {@code --force}.
+     */
+    private String giveUp(Outgoing o, boolean force) throws Exception {
+        String name = o.domain.name();
+        boolean unguarded = m.domains.leases().managerName().equals("none");
+        if (unguarded && !force) {
+            throw new MigrationException("cannot resume " + name + ": it has no VM here, and the destination " + o.peer()
+                    + " does not answer whether it runs it; no lock manager guards its disks, so a start here could run it"
+                    + " on two hosts at once. If you know the destination is gone for good: ferry resume --force " + name
+                    + " gives migration " + o.id + " up, and ferry start " + name + " boots it here");
+        }
+        LOG.warn("migration {} of {} given up by the operator: no VM here, and the destination {} could not say whether it"
+                + " runs it", o.id, name, o.peer());
+        source.rollback(o, "given up by the operator while its destination " + o.peer() + " could not say whether it runs it,"
+                + " and no VM of it was left here");
+        return "Migration " + o.id + " of " + name + " given up: " + name + " has no VM here to resume; ferry start " + name
+                + " boots it here" + (unguarded ? "\nwarning: no lock manager guards its disks: if the destination " + o.peer()
+                + " runs it, a start here runs it on two hosts at once" : ", which its disk leases refuse while another host"
+                + " runs it");
     }
 
     /** Resume of a domain no migration holds. */
@@ -295,13 +324,17 @@ final class Settlement {
     }
 
     private static String undecided(Outgoing o) {
+        String name = o.domain.name();
         if (o.forgotten.get()) {
             return "the destination " + o.peer() + " no longer knows migration " + o.id + " (its journal is not the one that"
-                    + " prepared it), so domain " + o.domain.name() + " stays paused here; once you know it does not run on"
-                    + " the destination host, ferry resume " + o.domain.name() + " runs it here";
+                    + " prepared it), so domain " + name + (o.domain.vm() == null ? " has no VM left here and stays claimed; once"
+                    + " you know it does not run on the destination host, ferry resume " + name + " gives the migration up"
+                    : " stays paused here; once you know it does not run on the destination host, ferry resume " + name
+                    + " runs it here");
         }
-        return "the destination " + o.peer() + " does not answer whether it runs domain " + o.domain.name() + ", so it"
-                + " stays paused here until it does; once you know the destination is gone for good, ferry resume "
-                + o.domain.name() + " runs it here";
+        String here = o.domain.vm() == null ? ", and no VM of it is left here; once you know the destination is gone for"
+                + " good, ferry resume " + name + " gives the migration up" : ", so it stays paused here until it does; once"
+                + " you know the destination is gone for good, ferry resume " + name + " runs it here";
+        return "the destination " + o.peer() + " does not answer whether it runs domain " + name + here;
     }
 }

@@ -75,6 +75,36 @@ public class OperatorRacesTest {
     }
 
     /**
+     * A source killed in Confirm's clean-up, its VM stopped (the destination committed) but CONFIRMED not recorded, and
+     * restarted while the destination does not answer: the domain, shut off and claimed by the migration, could be
+     * neither started nor undefined, domjobabort said it "stays paused here ... ferry resume runs it here", and ferry
+     * resume failed with a NullPointerException's text. Resume now gives the migration up; the guest still runs on one
+     * host only, as the start that follows is refused its disk leases, which the destination holds.
+     */
+    @Test
+    public void aSourceWithNoVmLeftGivesItsUnansweredMigrationUpOnResume() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, MigrationFlags.parse("live,persistent")).prepare().perform();
+        run.finish();
+        d.source.journal.crashBefore = Step.CONFIRMED;
+        assertThrows(Crash.class, () -> run.confirm(false, null));
+        d.source.restart();
+        d.network.down(d.destination);
+        d.source.engine().tick();
+        Exception undecided = assertThrows(Exception.class, () -> d.source.engine().abortJob(VM));
+        assertTrue(undecided.getMessage(), undecided.getMessage().contains("no VM of it is left here"));
+
+        String done = d.source.engine().resume(VM, false);
+
+        assertTrue(done, done.startsWith("Migration " + run.begun.id() + " of vm1 given up: vm1 has no VM here to resume"));
+        DomainException start = assertThrows(DomainException.class, () -> d.source.domains().start(VM));
+        assertTrue(start.getMessage(), start.getMessage().startsWith("Failed to acquire lock"));
+        d.source.assertGone(VM);
+        d.destination.assertRuns(VM, digest);
+    }
+
+    /**
      * A domain that left its source for good (--undefinesource, or a transient one) leaves no snapshots there: they
      * went with it. Left behind, they were those of the next domain given its UUID on the source, and, once the domain
      * was given another snapshot of one of their names on the destination (its snapshots undefined with it and made
