@@ -256,6 +256,12 @@ public final class MigrationEngine {
                 return destination.abortByOperator(in.get());
             }
         }
+        String claimed = m.domains.find(domainName).map(Domain::migration).orElse(null);
+        if (claimed != null) { // recovery claimed it at the start, and takes it in hand once it can
+            throw new MigrationException("Requested operation is not valid: migration " + claimed + " of " + domainName
+                    + " is taken in hand again after the daemon's restart once its VM is re-attached and its lock manager is"
+                    + " there (see the log): abort it then");
+        }
         throw new MigrationException(DaemonClient.NO_ACTIVE_JOB);
     }
 

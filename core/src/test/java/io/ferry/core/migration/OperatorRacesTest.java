@@ -105,6 +105,27 @@ public class OperatorRacesTest {
     }
 
     /**
+     * A source restarted at PERFORMED whose lock manager comes late: recovery claims the domain at once (every command
+     * says it is being migrated) but takes the migration in hand only with the lock manager; domjobabort meanwhile said
+     * "no job is active on the domain". It now says which migration holds the domain and what it waits for.
+     */
+    @Test
+    public void domjobabortBeforeRecoveryTookAMigrationInHandSaysWhatHoldsTheDomain() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.source.lockManagerLate = true;
+        d.source.restart();
+        d.source.engine().tick();
+
+        Exception e = assertThrows(MigrationException.class, () -> d.source.engine().abortJob(VM));
+
+        assertTrue(e.getMessage(), e.getMessage().startsWith("Requested operation is not valid: migration " + run.begun.id()
+                + " of vm1 is taken in hand again after the daemon's restart"));
+        d.source.assertPaused(VM);
+    }
+
+    /**
      * A domain that left its source for good (--undefinesource, or a transient one) leaves no snapshots there: they
      * went with it. Left behind, they were those of the next domain given its UUID on the source, and, once the domain
      * was given another snapshot of one of their names on the destination (its snapshots undefined with it and made
