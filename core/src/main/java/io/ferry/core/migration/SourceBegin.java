@@ -105,18 +105,19 @@ final class SourceBegin {
     }
 
     /**
-     * A VM paused here without its disk leases (a switch-over gave them back and its rollback could not take them back,
-     * or another host held them when it was re-attached) would take them free at the destination's Finish, as its
-     * Perform cookie has no state of them to present, and run there over disks another host may have written since:
-     * what {@code ferry resume} refuses here. It migrates once a resume took them back with the state they were
-     * released with.
+     * A VM paused here without its disk leases (a switch-over gave them back and nothing took them back since) migrates
+     * with the state they were released with, which the destination's Finish presents: refused if another host held
+     * them since. One with no such state (lost to another host at re-attach, or its release unconfirmed) would take
+     * them free at the destination and run there over disks another host may have written: what {@code ferry resume}
+     * refuses here. It migrates once a resume took them back.
      */
     private static void requireLeasesHeld(Domain domain) throws MigrationException {
         ReleasedLeases released = domain.releasedLeases();
-        if (released != null) {
+        if (released != null && (released.isLost() || released.unconfirmed() || released.state() == null)) {
             throw new MigrationException("Requested operation is not valid: domain " + domain.name() + " is paused without"
                     + " its disk leases" + (released.migration() == null ? "" : ", given back by migration " + released.migration())
-                    + ": it migrates only once ferry resume " + domain.name() + " took them back (or says why it cannot)");
+                    + ", and nothing here proves no other host held them since: it migrates only once ferry resume "
+                    + domain.name() + " took them back (or says why it cannot)");
         }
     }
 

@@ -7,6 +7,7 @@ import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.ReleasedLeases;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
@@ -90,7 +91,7 @@ final class SourceSide {
             pauseUnlessLive(o);
             MigrationStats stats = memory.send(o, request);
             o.memorySent = true;
-            String released = m.domains.pausedLeases().release(o.domain, DomainState.Reason.MIGRATION, o.id);
+            String released = switchOver(o);
             o.record(m.journal, e -> e.withLeaseState(released));
             LOG.info("memory of {} sent: {} bytes in {} ms, {} rounds, downtime {} ms", o.domain.name(),
                     stats.processed(), stats.elapsedMillis(), stats.iteration(), stats.downtimeMillis());
@@ -109,6 +110,17 @@ final class SourceSide {
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
+    }
+
+    /**
+     * Gives the leases back at the switch-over; returns the state the destination takes them with. A guest paused
+     * without them (an earlier migration's switch-over gave them back) hands on the state they were released with
+     * (Begin refused one without): taken free, they would prove nothing of who held them since.
+     */
+    private String switchOver(Outgoing o) throws Exception {
+        String released = m.domains.pausedLeases().release(o.domain, DomainState.Reason.MIGRATION, o.id);
+        ReleasedLeases kept = o.domain.releasedLeases();
+        return released == null && kept != null ? kept.state() : released;
     }
 
     /**

@@ -50,12 +50,14 @@ public class OperatorRacesTest {
      * A guest left paused on its source without its disk leases, because another host held them since (here the
      * destination's operator booted the domain there while the source waited for its word, then destroyed it): its
      * rollback and ferry resume refuse to run it, its memory no longer matching the disks. A migration of it took the
-     * leases free at the destination's Finish (its Perform cookie had no state of them) and resumed it there; Begin now
-     * refuses it.
+     * leases free at the destination's Finish (its Perform cookie had no state of them) and resumed it there; it now
+     * hands on the state they were released with, which the destination's lock manager refuses.
      */
     @Test
-    public void aGuestPausedWithoutItsLeasesDoesNotMigrate() throws Exception {
+    public void aGuestPausedWithoutItsLeasesDoesNotRunAtItsNextDestination() throws Exception {
         TwoDaemons d = new TwoDaemons();
+        d.source.extraSections.add(TestSections.lockstate());
+        d.destination.extraSections.add(TestSections.lockstate());
         d.source.boot(VM);
         TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
         d.destination.engine().abortJob(VM);
@@ -68,10 +70,26 @@ public class OperatorRacesTest {
 
         ChannelException refused = d.migrationFails(VM);
 
-        assertTrue(refused.getMessage(), refused.getMessage().contains("is paused without its disk leases"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("Failed to acquire lock"));
         d.source.assertPaused(VM);
         d.destination.assertGone(VM);
         assertEquals(null, d.leases.holder("/disks/vm1.img"));
+    }
+
+    /** One whose leases were lost to another host when its VM was re-attached has no state to hand on: Begin refuses it. */
+    @Test
+    public void aGuestWhoseLeasesWereLostAtReattachDoesNotMigrate() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.forgetHolder("/disks/vm1.img");
+        d.leases.takenBy("intruder", "/disks/vm1.img").release();
+        d.source.restart();
+        d.source.assertPaused(VM);
+
+        ChannelException refused = d.migrationFails(VM);
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("is paused without its disk leases"));
+        d.destination.assertGone(VM);
     }
 
     /**
