@@ -109,6 +109,20 @@ public final class PausedLeases {
     }
 
     /**
+     * The state a later release of the kept leases returned (a destination that took them at Finish, then gave them
+     * back as it aborted) replaces the one kept, which that release made stale: what a resume presents. Caller holds
+     * the job.
+     */
+    public void handOn(Domain domain, String state) throws IOException {
+        ReleasedLeases kept = domain.releasedLeases();
+        if (kept == null || kept.isLost() || state == null) {
+            return;
+        }
+        domain.releasedLeases(ReleasedLeases.withState(state, kept.migration()));
+        manager.setState(domain, domain.state(), domain.reason());
+    }
+
+    /**
      * Takes again the leases a paused VM held before the daemon restarted (an arrival committed, not yet resumed),
      * with the state they were recorded held with. Refused because another host held them since, they are marked
      * lost, in the status file too: the VM never runs here, not even once they are free. Caller holds the job.

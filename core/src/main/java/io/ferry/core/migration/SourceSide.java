@@ -254,7 +254,9 @@ final class SourceSide {
         } else if (vm != null && !o.entry().wasRunning() && o.domain.isActive() && o.domain.state() == DomainState.PAUSED
                 && o.domain.reason() == DomainState.Reason.MIGRATION) {
             // paused before Begin: its operator's again, paused (user), resumed by nobody but them; leases its
-            // switch-over gave back stay with it, taken back by that resume
+            // switch-over gave back stay with it, taken back by that resume, with the state the destination's release
+            // returned if it took them at Finish (the switch-over's is stale then)
+            m.domains.pausedLeases().handOn(o.domain, destinationLeases);
             m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.USER);
         }
     }

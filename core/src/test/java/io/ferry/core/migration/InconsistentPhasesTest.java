@@ -6,7 +6,6 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.ferry.core.cookie.TestSections;
 import io.ferry.core.domain.Domain;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
@@ -155,9 +154,7 @@ public class InconsistentPhasesTest {
      */
     @Test
     public void aPerformWhoseDriverDropsAMandatorySectionOfTheBeginCookieIsRefused() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        d.source.extraSections.add(TestSections.lockstate());
-        d.destination.extraSections.add(TestSections.lockstate());
+        TwoDaemons d = new TwoDaemons().carryingLeaseState();
         String digest = d.source.boot(VM);
         TwoDaemons.ByHand run = d.byHand(VM).prepare();
         assertTrue(run.begun.cookie(), run.begun.cookie().contains("<feature name='lockstate'/>"));

@@ -11,6 +11,7 @@ import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.MigrationFlags;
 import java.util.List;
@@ -55,9 +56,7 @@ public class OperatorRacesTest {
      */
     @Test
     public void aGuestPausedWithoutItsLeasesDoesNotRunAtItsNextDestination() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        d.source.extraSections.add(TestSections.lockstate());
-        d.destination.extraSections.add(TestSections.lockstate());
+        TwoDaemons d = new TwoDaemons().carryingLeaseState();
         d.source.boot(VM);
         TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
         d.destination.engine().abortJob(VM);
@@ -141,6 +140,27 @@ public class OperatorRacesTest {
         assertTrue(e.getMessage(), e.getMessage().startsWith("Requested operation is not valid: migration " + run.begun.id()
                 + " of vm1 is taken in hand again after the daemon's restart"));
         d.source.assertPaused(VM);
+    }
+
+    /**
+     * A guest its operator suspended before migrating it, whose destination's Finish took its leases and then failed (its
+     * commit record could not be written), is rolled back paused (user) with its leases given back. It kept the state the
+     * switch-over released, which the destination's take and release had made stale: ferry resume was refused for good
+     * ("its copy here must not run: destroy it"), though no other host had held them. It keeps the destination's now.
+     */
+    @Test
+    public void aSuspendedGuestWhoseDestinationTookItsLeasesAtFinishResumesAfterTheRollback() throws Exception {
+        TwoDaemons d = new TwoDaemons().carryingLeaseState();
+        String digest = d.source.boot(VM);
+        d.source.engine().suspend(VM, null);
+        d.destination.journal.failAt = Step.COMMITTED;
+        d.migrationFails(VM);
+        assertEquals(DomainState.Reason.USER, d.source.domain(VM).orElseThrow().reason());
+
+        assertEquals("Domain 'vm1' resumed", d.source.engine().resume(VM, false));
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 
     /**

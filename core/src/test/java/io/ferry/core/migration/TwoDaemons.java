@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.core.cookie.TestSections;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
@@ -38,6 +39,13 @@ final class TwoDaemons {
     TwoDaemons(boolean withLeases) throws Exception {
         source = new TestHost("source", network, withLeases ? leases : null);
         destination = new TestHost("destination", network, withLeases ? leases : null);
+    }
+
+    /** Both hosts have the lockstate section: the lease state goes in the cookies, and Finish presents it. */
+    TwoDaemons carryingLeaseState() {
+        source.extraSections.add(TestSections.lockstate());
+        destination.extraSections.add(TestSections.lockstate());
+        return this;
     }
 
     Peer peer(TestHost host) {
