@@ -52,6 +52,7 @@ public final class MigrationEngine {
     private final SourceSide source;
     private final DestinationSide destination;
     private final Settlement settlement;
+    private final SourceResume resumes;
     private final Recovery recovery;
     private final AbortById abortById;
     private final Suspension suspension;
@@ -73,6 +74,7 @@ public final class MigrationEngine {
         this.destination = new DestinationSide(m);
         this.source = new SourceSide(m, destination.migratesAgain);
         this.settlement = new Settlement(m, source);
+        this.resumes = new SourceResume(m, source, settlement);
         this.recovery = new Recovery(m, source, destination, settlement, background);
         this.abortById = new AbortById(m, source, destination, settlement);
         this.suspension = new Suspension(m, source, destination);
@@ -283,7 +285,7 @@ public final class MigrationEngine {
         Optional<Outgoing> out = source.ofDomain(domainName);
         if (out.isPresent()) {
             try (var tag = MigrationLog.tag(out.get().id)) {
-                return settlement.resume(out.get(), force);
+                return resumes.resume(out.get(), force);
             }
         }
         Optional<Incoming> in = destination.ofDomain(domainName);
@@ -291,7 +293,7 @@ public final class MigrationEngine {
             throw new MigrationException("Requested operation is not valid: domain " + domainName + " is arriving by migration "
                     + in.get().id + " and cannot run here before the migration commits");
         }
-        return settlement.resumePlain(domain);
+        return resumes.resumePlain(domain);
     }
 
     /**

@@ -1,0 +1,146 @@
+package io.ferry.core.migration;
+
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.Leases;
+import io.ferry.protocol.Messages.Outcome;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ferry resume NAME}: a paused domain runs again only if that cannot make it run on two hosts. A migration's
+ * source is settled with its destination first ({@link Settlement}); while the destination cannot say, the guest runs
+ * here only if no other host holds its leases (with no lock manager, on the operator's {@code --force}).
+ */
+final class SourceResume {
+    private static final Logger LOG = LoggerFactory.getLogger(SourceResume.class);
+
+    private final Migrations m;
+    private final SourceSide source;
+    private final Settlement settlement;
+
+    SourceResume(Migrations migrations, SourceSide source, Settlement settlement) {
+        this.m = migrations;
+        this.source = source;
+        this.settlement = settlement;
+    }
+
+    /**
+     * {@code ferry resume NAME} of a source whose migration cannot be settled: the destination is asked first; if
+     * it cannot say, the domain runs here only if no other host holds its leases.
+     */
+    String resume(Outgoing o, boolean force) throws Exception {
+        return m.domains.withJob(o.domain, "resume", o.id, () -> {
+            String name = o.domain.name();
+            if (o.mayRollBackAlone()) {
+                throw new MigrationException("Requested operation is not valid: domain " + name + " is being migrated "
+                        + "(migration " + o.id + ", at " + o.step().display() + "); domjobabort stops it");
+            }
+            Outcome outcome = settlement.settleInJob(o);
+            if (outcome == Outcome.ABORTED) {
+                // a rollback that could not take the leases back left it paused: the plain resume says why
+                return o.domain.state() == DomainState.RUNNING ? "Domain '" + name + "' resumed" : resumePaused(o.domain);
+            }
+            if (outcome == Outcome.COMMITTED) {
+                throw new MigrationException("cannot resume " + name + ": the destination committed migration " + o.id
+                        + "; " + name + " runs there and its copy here was stopped");
+            }
+            return forceResume(o, force);
+        });
+    }
+
+    private String forceResume(Outgoing o, boolean force) throws Exception {
+        String name = o.domain.name();
+        if (o.domain.vm() == null) {
+            return giveUp(o, force);
+        }
+        String risk = "if " + name + " runs there, resuming it here runs it on two hosts at once";
+        if (m.domains.leases().managerName().equals("none") && !force) {
+            String unsaid = o.forgotten.get() ? "the daemon at " + o.peer() + " no longer knows migration " + o.id + " (its"
+                    + " journal is not the one that prepared it)" : "the destination " + o.peer() + " does not answer whether it runs it";
+            throw new MigrationException("cannot resume " + name + ": " + unsaid
+                    + ", and no lock manager guards its disks, so nothing here can tell; " + risk
+                    + ". If you know the destination is gone for good: ferry resume --force " + name);
+        }
+        try {
+            m.domains.pausedLeases().takeBack(o.domain, o.entry().leaseState());
+        } catch (DomainException e) {
+            throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; it may run there, and " + risk);
+        }
+        LOG.warn("domain {} resumed by the operator while the destination {} could not say whether it runs it (migration {})",
+                name, o.peer(), o.id);
+        source.rollback(o, "resumed by the operator while its destination " + o.peer() + " could not say whether it runs it");
+        if (o.domain.state() != DomainState.RUNNING) {
+            throw new MigrationException("domain " + name + " could not be resumed; see the log");
+        }
+        return "Domain '" + name + "' resumed\nwarning: the destination " + o.peer() + " did not say whether it runs "
+                + name + " (" + (m.domains.leases().managerName().equals("none") ? "no lock manager guards its disks"
+                : "no other host holds its leases") + "): " + risk;
+    }
+
+    /**
+     * {@code ferry resume} of a source whose VM is gone (its Confirm stopped it before a restart, the destination having
+     * committed; or its host went down) while the destination cannot say: nothing runs here to resume, and the domain,
+     * claimed until the destination answers, could be neither started nor undefined. The migration is given up here: a
+     * later {@code ferry start} takes the disk leases anew, refused while another host holds them; without a lock
+     * manager nothing guards them, so that takes {@code --force}.
+     */
+    private String giveUp(Outgoing o, boolean force) throws Exception {
+        String name = o.domain.name();
+        boolean unguarded = m.domains.leases().managerName().equals("none");
+        if (unguarded && !force) {
+            throw new MigrationException("cannot resume " + name + ": it has no VM here, and the destination " + o.peer()
+                    + " does not answer whether it runs it; no lock manager guards its disks, so a start here could run it"
+                    + " on two hosts at once. If you know the destination is gone for good: ferry resume --force " + name
+                    + " gives migration " + o.id + " up, and ferry start " + name + " boots it here");
+        }
+        LOG.warn("migration {} of {} given up by the operator: no VM here, and the destination {} could not say whether it"
+                + " runs it", o.id, name, o.peer());
+        source.rollback(o, "given up by the operator while its destination " + o.peer() + " could not say whether it runs it,"
+                + " and no VM of it was left here");
+        return "Migration " + o.id + " of " + name + " given up: " + name + " has no VM here to resume; ferry start " + name
+                + " boots it here" + (unguarded ? "\nwarning: no lock manager guards its disks: if the destination " + o.peer()
+                + " runs it, a start here runs it on two hosts at once" : ", which its disk leases refuse while another host"
+                + " runs it");
+    }
+
+    /** Resume of a domain no migration holds. */
+    String resumePlain(Domain domain) throws DomainException {
+        return m.domains.withJob(domain, "resume", () -> resumePaused(domain));
+    }
+
+    /**
+     * A paused VM that gave its leases back (a migration's switch-over) runs again only if they are taken back with
+     * the state they were released with: refused once another host held them, as they may have written its disks.
+     */
+    private String resumePaused(Domain domain) throws Exception {
+        String name = domain.name();
+        if (domain.vm() == null) {
+            throw new MigrationException("Requested operation is not valid: domain is not running");
+        }
+        if (domain.vm().isRunning()) {
+            throw new MigrationException("Requested operation is not valid: domain is already running");
+        }
+        try {
+            m.domains.pausedLeases().takeBack(domain, null);
+        } catch (DomainException e) {
+            if (domain.releasedLeases() == null) {
+                throw e;
+            }
+            if (Leases.unreachable(e)) {
+                throw new MigrationException("cannot resume " + name + " now: " + e.getMessage() + "; it stays paused: resume it"
+                        + " once the lock manager reaches its store (a rolled back migration's guest resumes by itself then)", e);
+            }
+            LOG.error("domain {} stays paused: {}", name, e.getMessage());
+            throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; its copy here must not run: destroy"
+                    + " it, and start it again once no other host runs it", e);
+        }
+        m.domains.changingRunState(domain, () -> {
+            domain.vm().resume();
+            m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
+            return null;
+        });
+        return "Domain '" + name + "' resumed";
+    }
+}
