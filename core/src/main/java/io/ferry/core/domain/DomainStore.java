@@ -1,10 +1,12 @@
 package io.ferry.core.domain;
 
 import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.protocol.Xml;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
+import java.nio.file.InvalidPathException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -13,7 +15,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The domain files of the state directory, each written atomically: {@code domains/NAME.xml} the persistent
@@ -23,7 +29,10 @@ import java.util.stream.Stream;
  * incoming migration brings, until it commits.
  */
 public final class DomainStore {
+    private static final Logger LOG = LoggerFactory.getLogger(DomainStore.class);
     private static final String RUN_DIR_RECORD = "run-dir";
+    private static final Pattern UUID_ELEMENT = Pattern.compile("<uuid>\\s*(\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-"
+            + "\\p{XDigit}{4}-\\p{XDigit}{12})\\s*</uuid>");
 
     private final Path domains;
     private final Path status;
@@ -46,17 +55,70 @@ public final class DomainStore {
         this.sync = sync;
         this.run = Files.createDirectories(runDir).toAbsolutePath().normalize();
         Path record = stateDir.resolve(RUN_DIR_RECORD);
+        Path legacy = stateDir.resolve("run").toAbsolutePath().normalize(); // the only place before the setting
         boolean recorded = Files.exists(record);
-        Path before = recorded ? Path.of(Files.readString(record, StandardCharsets.UTF_8).trim())
-                : stateDir.resolve("run").toAbsolutePath().normalize(); // the only place before the setting
-        List<String> active = before.equals(run) ? List.of() : statuses().stream().map(StoredFile::name).toList();
-        if (!active.isEmpty()) {
-            throw new IOException("the run directory is " + run + " but the active domains (" + String.join(", ", active)
-                    + ") run from " + before + ": start the daemon with --run-dir " + before + " (runDir) until they are shut off");
+        Path before = recorded ? null : legacy;
+        String unknown = recorded ? null : "missing";
+        if (recorded) {
+            try {
+                before = recordedRunDir(record);
+            } catch (IOException | InvalidPathException e) {
+                unknown = "damaged (" + (e instanceof IOException io ? AtomicFiles.reason(io) : e.getMessage()) + ")";
+            }
         }
-        if (!recorded || !before.equals(run)) {
+        if (!recorded || before == null || !before.equals(run)) {
+            List<StoredFile> active = before != null && before.equals(run) ? List.of() : statuses();
+            if (!active.isEmpty()) {
+                // a record an operator deleted or a disk damaged does not say where the VMs are: their directories do
+                if (unknown == null || !holdsTheirVms(run, active)) {
+                    throw runDirRefused(record, before, unknown, active);
+                }
+                LOG.warn("the run directory record {} was {}: the active domains' VMs are in {}, recorded anew", record,
+                        unknown, run);
+            }
             AtomicFiles.write(record, (run + "\n").getBytes(StandardCharsets.UTF_8));
         }
+    }
+
+    /** The run directory {@code record} names: an absolute path, or the record is damaged. */
+    private static Path recordedRunDir(Path record) throws IOException {
+        String text = Files.readString(record, StandardCharsets.UTF_8).trim();
+        Path recorded = Path.of(text);
+        if (text.isEmpty() || !recorded.isAbsolute()) {
+            throw new IOException("it holds " + Xml.quote(text) + ", not a directory's absolute path");
+        }
+        return recorded.normalize();
+    }
+
+    /**
+     * Whether {@code runDir} holds the run directory of every active domain: what decides where their VMs are when
+     * the record does not say (it was damaged). One whose status names no UUID cannot be looked for, so it holds none.
+     */
+    private static boolean holdsTheirVms(Path runDir, List<StoredFile> active) {
+        for (StoredFile file : active) {
+            Matcher uuid;
+            try {
+                uuid = UUID_ELEMENT.matcher(file.read());
+            } catch (IOException e) {
+                return false;
+            }
+            if (!uuid.find() || !Files.isDirectory(runDir.resolve(uuid.group(1)))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** @param before where the record says the VMs are; with {@code unknown}, what the record says when missing */
+    private IOException runDirRefused(Path record, Path before, String unknown, List<StoredFile> active) {
+        String names = String.join(", ", active.stream().map(StoredFile::name).toList());
+        if (before != null && (unknown == null || holdsTheirVms(before, active))) {
+            return new IOException("the run directory is " + run + " but the active domains (" + names + ") run from "
+                    + before + ": start the daemon with --run-dir " + before + " (runDir) until they are shut off");
+        }
+        return new IOException("the run directory record " + record + " is " + unknown + " and the run directory " + run
+                + " does not hold the VMs of the active domains (" + names + "): start the daemon with --run-dir naming"
+                + " the one that does (runDir) until they are shut off");
     }
 
     public void writeDefinition(String name, String xml) throws IOException {

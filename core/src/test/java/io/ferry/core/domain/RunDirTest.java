@@ -62,4 +62,48 @@ public class RunDirTest {
         new DomainStore(state, state.resolve("run"));
         assertTrue(Files.exists(state.resolve("run-dir")));
     }
+
+    /**
+     * An operator who deleted the record (cleaning up) was told to start the daemon with the state directory's run/,
+     * where the VMs are not: started so, it took them for gone and gave their leases back while they ran.
+     */
+    @Test
+    public void aDeletedRecordIsFoundAgainFromTheVmsRunDirectories() throws Exception {
+        activeDomainRunningFrom(first);
+        Files.delete(state.resolve("run-dir"));
+
+        new DomainStore(state, first);
+        assertEquals(first + "\n", Files.readString(state.resolve("run-dir"), StandardCharsets.UTF_8));
+
+        Files.delete(state.resolve("run-dir"));
+        IOException refused = assertThrows(IOException.class, () -> new DomainStore(state, second));
+        assertEquals("the run directory record " + state.resolve("run-dir") + " is missing and the run directory " + second
+                + " does not hold the VMs of the active domains (web): start the daemon with --run-dir naming the one that"
+                + " does (runDir) until they are shut off", refused.getMessage());
+    }
+
+    /** A record a disk emptied (NUL bytes) stopped the daemon's start with "Nul character not allowed". */
+    @Test
+    public void aDamagedRecordIsFoundAgainFromTheVmsRunDirectories() throws Exception {
+        activeDomainRunningFrom(first);
+        Files.write(state.resolve("run-dir"), new byte[first.toString().length() + 1]);
+
+        IOException refused = assertThrows(IOException.class, () -> new DomainStore(state, second));
+        assertTrue(refused.getMessage(), refused.getMessage().startsWith("the run directory record "
+                + state.resolve("run-dir") + " is damaged ("));
+        new DomainStore(state, first);
+        assertEquals(first + "\n", Files.readString(state.resolve("run-dir"), StandardCharsets.UTF_8));
+
+        Files.writeString(state.resolve("run-dir"), "", StandardCharsets.UTF_8);
+        new DomainStore(state, first);
+        assertEquals(first + "\n", Files.readString(state.resolve("run-dir"), StandardCharsets.UTF_8));
+    }
+
+    private void activeDomainRunningFrom(Path runDir) throws IOException {
+        DomainStore store = new DomainStore(state, runDir);
+        UUID uuid = UUID.randomUUID();
+        store.runDir(uuid);
+        store.writeStatus("web", "<domstatus state='running' reason='booted'><domain type='sim'><name>web</name><uuid>"
+                + uuid + "</uuid></domain></domstatus>");
+    }
 }
