@@ -10,11 +10,14 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -146,7 +149,11 @@ public final class DaemonSettings {
         return values.get(FerrydSettings.HOOK_TIMEOUT);
     }
 
-    /** Like libvirt's host_uuid: made once, then the same for every start of this host's daemon. */
+    /**
+     * Like libvirt's host_uuid: made once, then the same for every start of this host's daemon. The leases this host
+     * holds name it (a lease file's owner, a ZooKeeper holder): made afresh for a state directory in use, it would have
+     * every running guest refused its own leases at re-attach, paused for good. So only a new state directory gets one.
+     */
     private static UUID persistentHostUuid(Path stateDir) throws IOException {
         Path file = stateDir.resolve(HOST_UUID_FILE);
         if (Files.exists(file)) {
@@ -154,12 +161,37 @@ public final class DaemonSettings {
             try {
                 return UUID.fromString(text);
             } catch (IllegalArgumentException e) {
-                throw new IOException(file + " holds '" + text + "', which is not a UUID");
+                throw new IOException(file + " holds '" + text + "', which is not a UUID: " + RESTORE_HOST_UUID);
             }
+        }
+        Optional<Path> inUse = stateInUse(stateDir);
+        if (inUse.isPresent()) {
+            throw new IOException(file + " is missing, but the state directory is in use (" + inUse.get() + "): "
+                    + RESTORE_HOST_UUID);
         }
         UUID generated = UUID.randomUUID();
         AtomicFiles.write(file, (generated + "\n").getBytes(StandardCharsets.US_ASCII));
         return generated;
+    }
+
+    private static final String RESTORE_HOST_UUID = "the disk leases this host holds name its UUID, and one made anew would"
+            + " have its guests refused them; write the host's UUID into it (the ownerUuid of a lease file this host holds,"
+            + " or its ZooKeeper holders, name it) or give it with --host-uuid (hostUuid)";
+
+    /** A file the daemon keeps for a domain or a migration, if the state directory has one. */
+    private static Optional<Path> stateInUse(Path stateDir) throws IOException {
+        for (String kept : List.of("domains", "status", "incoming", "migrations", "leases-owed")) {
+            Path dir = stateDir.resolve(kept);
+            if (Files.isDirectory(dir)) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
+                    Iterator<Path> first = files.iterator();
+                    if (first.hasNext()) {
+                        return Optional.of(first.next());
+                    }
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private static String localHostName() {

@@ -17,6 +17,13 @@ public final class TestDaemons {
         return DaemonSettings.resolve(configuration(stateDir), null);
     }
 
+    /** As {@link #settings}, the host UUID the state directory keeps ({@code host-uuid}) instead of the test's. */
+    public static DaemonSettings settingsOfTheStateDirectorysHost(Path stateDir) throws IOException {
+        Map<String, Object> configuration = configuration(stateDir);
+        configuration.remove("hostUuid");
+        return DaemonSettings.resolve(configuration, null);
+    }
+
     /** A {@link Daemon} with its state in {@code stateDir}. */
     public static Daemon at(Path stateDir) throws IOException {
         return new Daemon(context(Map.of()), configuration(stateDir));

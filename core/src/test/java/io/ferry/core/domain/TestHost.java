@@ -31,6 +31,10 @@ final class TestHost {
     final Path stateDir;
     final Driver driver = new Driver();
     final Locks locks = new Locks();
+    /** The lock manager each restart is given: {@link #locks} unless a test sets a real one. */
+    volatile LockManager lockManager = locks;
+    /** Whether each restart takes the host UUID the state directory keeps rather than the test's. */
+    volatile boolean hostUuidOfTheStateDirectory;
     DomainManager manager;
 
     TestHost(Path stateDir) throws Exception {
@@ -40,8 +44,10 @@ final class TestHost {
 
     /** A new manager on the same state directory, as a restarted daemon's. */
     void restart() throws Exception {
-        manager = new DomainManager(TestDaemons.settings(stateDir));
-        manager.addLockManager("file", () -> locks); // in the place of the configured (file) lock manager
+        manager = new DomainManager(hostUuidOfTheStateDirectory ? TestDaemons.settingsOfTheStateDirectorysHost(stateDir)
+                : TestDaemons.settings(stateDir));
+        LockManager given = lockManager;
+        manager.addLockManager("file", () -> given); // in the place of the configured (file) lock manager
         manager.addHypervisor("sim", driver);
     }
 
