@@ -69,16 +69,33 @@ final class QemuProcess {
      */
     static Optional<QemuProcess> find(Path pidfile, String uuid, Path log) throws HypervisorException {
         long pid = readPid(pidfile);
-        if (pid < 0) {
-            return Optional.empty();
-        }
-        QemuProcess process = new QemuProcess(pid, log, null);
-        List<String> argv = process.commandLine();
-        if (pid <= 1 || pid == ProcessHandle.current().pid() || !process.isAlive()
-                || !hasOption(argv, "-uuid", uuid) || !hasOption(argv, "-pidfile", pidfile.toString())) {
+        QemuProcess process = pid < 0 ? null : new QemuProcess(pid, log, null);
+        if (process == null || pid <= 1 || pid == ProcessHandle.current().pid() || !process.isAlive()
+                || !isThisVms(commandLine(pid), uuid, pidfile)) {
+            refuseIfStillRunning(pidfile, uuid);
             return Optional.empty();
         }
         return Optional.of(process);
+    }
+
+    /**
+     * A pidfile deleted (an operator cleaning up) or naming another pid while the VM's QEMU runs on must not have it
+     * taken for gone: its run files would be deleted and its disk leases given back while the guest runs. So a live
+     * process with this VM's command line is looked for; found, the re-attach fails, naming it.
+     */
+    private static void refuseIfStillRunning(Path pidfile, String uuid) throws HypervisorException {
+        long self = ProcessHandle.current().pid();
+        Optional<ProcessHandle> running = ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self && p.isAlive() && isThisVms(commandLine(p.pid()), uuid, pidfile)).findFirst();
+        if (running.isPresent()) {
+            throw new HypervisorException("QEMU pidfile " + pidfile + " does not name a QEMU of this VM, but process "
+                    + running.get().pid() + " runs with its command line (-uuid " + uuid + "): write its pid into the"
+                    + " pidfile and restart the daemon to re-attach it, or stop it");
+        }
+    }
+
+    private static boolean isThisVms(List<String> argv, String uuid, Path pidfile) {
+        return hasOption(argv, "-uuid", uuid) && hasOption(argv, "-pidfile", pidfile.toString());
     }
 
     /** The pid in {@code pidfile}; -1 if there is none. */
@@ -159,7 +176,8 @@ final class QemuProcess {
         }
     }
 
-    private List<String> commandLine() {
+    /** The command line of process {@code pid}; empty if it cannot be read (gone, another user's hidden /proc). */
+    private static List<String> commandLine(long pid) {
         try {
             return List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
                     StandardCharsets.UTF_8).split("\0"));

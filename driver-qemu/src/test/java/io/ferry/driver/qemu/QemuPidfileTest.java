@@ -1,9 +1,11 @@
 package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.FileOutputStream;
 import java.nio.file.Files;
@@ -72,6 +74,53 @@ public class QemuPidfileTest {
         } finally {
             other.descendants().forEach(ProcessHandle::destroyForcibly); // the sleep sh started
             other.destroyForcibly();
+        }
+    }
+
+    /**
+     * A pidfile an operator deleted (cleaning up the run directory) while the guest ran: the re-attach took the QEMU for
+     * gone, deleted its run files (its QMP socket) and the daemon gave the guest's disk leases back while it ran on.
+     */
+    @Test
+    public void aQemuWhosePidfileWasDeletedIsNotTakenForGone() throws Exception {
+        DomainSpec spec = Guests.spec("unlisted", 32, "0");
+        QemuSettings settings = Guests.settings(tmp.newFolder("state").toPath());
+        RunFiles files = new RunFiles(tmp.newFolder().toPath());
+        Path dir = files.dir();
+        QemuDriver driver = new QemuDriver("qemu", settings);
+        long pid = ((QemuVirtualMachine) driver.boot(spec, dir)).process().pid();
+        driver.detachAll(); // the daemon restarts
+        Files.delete(files.pidfile());
+        QemuDriver restarted = new QemuDriver("qemu", settings);
+        try {
+            HypervisorException refused = assertThrows(HypervisorException.class, () -> restarted.reattach(spec, dir));
+            assertEquals("cannot re-attach domain 'unlisted': QEMU pidfile " + files.pidfile() + " does not name a QEMU of"
+                    + " this VM, but process " + pid + " runs with its command line (-uuid " + spec.uuid() + "): write its"
+                    + " pid into the pidfile and restart the daemon to re-attach it, or stop it", refused.getMessage());
+            assertTrue("its monitor's socket is kept", Files.exists(files.qmp()));
+
+            Files.writeString(files.pidfile(), pid + "\n");
+            restarted.reattach(spec, dir).orElseThrow().destroy();
+        } finally {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly); // gone already unless the test failed
+        }
+    }
+
+    /** A process with the VM's command line is not taken for gone whatever the pidfile names. */
+    @Test
+    public void aProcessWithTheVmsCommandLineRefusesTheReattachWhenThePidfileNamesAnother() throws Exception {
+        String uuid = UUID.randomUUID().toString();
+        Path pidfile = tmp.getRoot().toPath().resolve("qemu.pid");
+        Process running = new ProcessBuilder("sh", "-c", "sleep 600; :", "qemu", "-uuid", uuid, "-pidfile", pidfile.toString())
+                .start();
+        try {
+            Files.writeString(pidfile, "1\n");
+            HypervisorException refused = assertThrows(HypervisorException.class,
+                    () -> QemuProcess.find(pidfile, uuid, tmp.getRoot().toPath().resolve("log")));
+            assertTrue(refused.getMessage(), refused.getMessage().contains("but process " + running.pid() + " runs"));
+        } finally {
+            running.descendants().forEach(ProcessHandle::destroyForcibly);
+            running.destroyForcibly();
         }
     }
 }
