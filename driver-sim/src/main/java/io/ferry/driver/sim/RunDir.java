@@ -51,12 +51,20 @@ final class RunDir {
         Files.move(temp, state(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** Whether the recorded state was written in an earlier boot of the host: its VM died with the host. */
+    /**
+     * Whether the recorded state was written in an earlier boot of the host: its VM died with the host. So did that of
+     * a state a power cut emptied (nothing, or NUL bytes: its rename outlived its data, which was not synced), which a
+     * crash of the daemon alone never leaves.
+     */
     boolean fromEarlierBoot() throws IOException {
         if (!Files.exists(state())) {
             return false;
         }
-        String[] words = Files.readString(state(), StandardCharsets.US_ASCII).trim().split(" ", 2);
+        String text = Files.readString(state(), StandardCharsets.US_ASCII);
+        if (text.chars().allMatch(c -> c == 0)) {
+            return true;
+        }
+        String[] words = text.trim().split(" ", 2);
         return words.length == 2 && !BOOT.isEmpty() && !words[1].equals(BOOT);
     }
 
