@@ -68,7 +68,7 @@ public final class AtomicFiles {
     }
 
     /** As {@link #write}, syncing directories with {@code sync}; null: as {@link #replace}. */
-    static void write(Path target, byte[] content, DirectorySync sync) throws IOException {
+    public static void write(Path target, byte[] content, DirectorySync sync) throws IOException {
         boolean durable = sync != null;
         Path directory = target.toAbsolutePath().getParent();
         try {

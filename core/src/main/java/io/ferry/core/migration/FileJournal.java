@@ -54,6 +54,8 @@ public final class FileJournal implements Journal {
     private final Path directory;
     private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
     private final LongSupplier clock;
+    /** Syncs the directory of a record that must outlive a power cut (a test sees which). */
+    private final AtomicFiles.DirectorySync sync;
     /** When a migration's end next looks for long-ended records (the clock's milliseconds). */
     private final AtomicLong nextCleanUp = new AtomicLong(Long.MIN_VALUE);
     private final SecretKeySpec key;
@@ -68,6 +70,7 @@ public final class FileJournal implements Journal {
      */
     FileJournal(Path stateDir, AtomicFiles.DirectorySync sync, LongSupplier clock) throws IOException {
         this.clock = clock;
+        this.sync = sync;
         this.directory = AtomicFiles.createDirectories(stateDir.resolve("migrations"), sync);
         try {
             Files.setPosixFilePermissions(directory, PosixFilePermissions.fromString("rwx------"));
@@ -121,7 +124,7 @@ public final class FileJournal implements Journal {
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
                 .attr("peer-journal", entry.peerJournal()).write();
         if (outlivesThePower(entry.step())) {
-            AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8), sync);
         } else {
             // the other steps only matter while the VMs live, and they die with the host
             AtomicFiles.replace(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
@@ -173,9 +176,12 @@ public final class FileJournal implements Journal {
      * The commit point must outlive a power cut: the destination resumes the guest right after, and a source told
      * otherwise would resume its own older copy over disks the destination's guest wrote. So must the step written
      * over it (FINISHED): a rename whose data a power cut lost leaves an empty file, which reads as no record at all.
+     * And so must a destination's PREPARED, on which its Finish takes the disk leases, durably: emptied, it was removed
+     * at the next start, nothing gave back the leases the incoming VM (gone with the host) held, and the source, told
+     * "unknown", presented the leases' released state, was refused and kept its guest paused for good.
      */
     static boolean outlivesThePower(Step step) {
-        return step.isCommitted();
+        return step.isCommitted() || step == Step.PREPARED;
     }
 
     @Override

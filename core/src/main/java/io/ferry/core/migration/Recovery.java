@@ -80,7 +80,8 @@ final class Recovery {
 
     /**
      * What arrivals staged (synced) that the journal does not know, or knows ended: a power cut can take a record
-     * written without a sync (PREPARED, ABORTED) and keep the staging, or undo the staging's unsynced removal. None of
+     * written without a sync (ABORTED; an earlier version's PREPARED) and keep the staging, or undo the staging's
+     * unsynced removal. None of
      * it is ever to be committed (the commit point is synced), and nothing else would remove it.
      */
     private void discardStagingOfTheUnknown() {

@@ -154,7 +154,23 @@ public class JournalTest {
     public void theCommitPointAndWhatIsWrittenOverItOutliveAPowerCut() {
         assertTrue(FileJournal.outlivesThePower(Step.COMMITTED));
         assertTrue("FINISHED replaces COMMITTED's file", FileJournal.outlivesThePower(Step.FINISHED));
-        assertFalse(FileJournal.outlivesThePower(Step.PREPARED));
+        assertFalse("the source's guest dies with its host", FileJournal.outlivesThePower(Step.PERFORMED));
+    }
+
+    /**
+     * A destination's Finish takes the disk leases durably on its PREPARED record: recorded without a sync, a power
+     * cut could empty it (removed at the next start), and nothing gave back the leases of the incoming VM gone with the
+     * host; its source, told "unknown", presented the switch-over's state, was refused and kept the guest paused for good.
+     */
+    @Test
+    public void aPreparedRecordOutlivesAPowerCut() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        List<Path> synced = new ArrayList<>();
+        FileJournal journal = new FileJournal(state, synced::add, System::currentTimeMillis);
+        synced.clear();
+        journal.record(new Journal.Entry("m-1", Journal.Role.DESTINATION, Step.PREPARED, "vm", UUID.randomUUID(), null,
+                LIVE, "a".repeat(64), null, false));
+        assertEquals(List.of(state.resolve("migrations")), synced);
     }
 
     /**
