@@ -33,6 +33,8 @@ final class Reattachment {
     private final Map<Domain, HeldLeases> leasesPending = new ConcurrentHashMap<>();
     /** The VMs found gone whose leases wait for the lock manager to be given back. */
     private final Set<HeldLeases> releasesPending = ConcurrentHashMap.newKeySet();
+    /** The domains whose status a power cut emptied: what leases their VMs held is unknown. */
+    private final Set<Domain> statusEmptied = ConcurrentHashMap.newKeySet();
 
     /**
      * The leases a VM held before the restart: its definition, and the state its status file recorded them held with
@@ -69,6 +71,10 @@ final class Reattachment {
             String text = null;
             try {
                 text = file.read();
+                if (text.chars().allMatch(c -> c == 0)) {
+                    emptied(domains, file);
+                    continue;
+                }
                 StatusXml.Status parsed = statusXml.read(text);
                 Domain domain = domains.computeIfAbsent(parsed.spec().name(), n -> new Domain(n, parsed.spec().uuid()));
                 if (domain.problem() == null) {
@@ -81,6 +87,28 @@ final class Reattachment {
                 unreadable(domains, file, text, e.getMessage());
             }
         }
+    }
+
+    /**
+     * A status a power cut emptied (nothing, or NUL bytes: it is written without a sync, and a crash of the daemon alone
+     * never leaves one so): its VM most likely died with the host, but only the driver can say. A persistent domain is
+     * looked for by its definition, as running (the driver's word on its run state wins), and shut off if its VM is gone,
+     * its leases left as they are: what it held or had released is unknown, and taking free ones to give them back
+     * could make a migration's released state stale. A transient one, whose definition was in its status alone, stays
+     * unreadable.
+     */
+    private void emptied(Map<String, Domain> domains, DomainStore.StoredFile file) {
+        Domain domain = domains.get(file.name());
+        if (domain == null || domain.problem() != null || domain.persistent() == null) {
+            unreadable(domains, file, null, "emptied, as a power cut leaves a status written without a sync; its domain has"
+                    + " no definition to find its VM by: remove the file once it is known not to run");
+            return;
+        }
+        LOG.warn("the status {} of domain {} was emptied, as a power cut leaves it: its VM is looked for by its definition",
+                file.path(), domain.name());
+        domain.live(domain.persistent(), null);
+        domain.state(DomainState.RUNNING, DomainState.Reason.UNKNOWN);
+        statusEmptied.add(domain);
     }
 
     private static void unreadable(Map<String, Domain> domains, DomainStore.StoredFile file, String text, String why) {
@@ -110,6 +138,7 @@ final class Reattachment {
                     Optional<VirtualMachine> vm = manager.driver(type).orElseThrow()
                             .reattach(domain.live(), manager.store().runDir(domain.uuid()));
                     if (vm.isPresent()) {
+                        statusEmptied.remove(domain);
                         domain.live(domain.live(), vm.get());
                         recordRunState(domain, vm.get());
                         exits.watch(domain, vm.get());
@@ -121,7 +150,10 @@ final class Reattachment {
                     } else {
                         LOG.warn("domain {} was {} but its VM is gone: shut off", domain.name(), domain.state().display());
                         // a migration's recovery settles its leases; a VM that gave them back, or lost them, holds none
-                        if (domain.reason() != DomainState.Reason.MIGRATION && domain.releasedLeases() == null) {
+                        if (statusEmptied.remove(domain)) {
+                            LOG.warn("domain {}: the disk leases its VM held, if any, stay this host's until it starts here"
+                                    + " again or an operator gives them back", domain.name());
+                        } else if (domain.reason() != DomainState.Reason.MIGRATION && domain.releasedLeases() == null) {
                             giveBackLeases(new HeldLeases(domain.live(), domain.heldLeases()));
                         }
                         manager.deactivate(domain, DomainState.Reason.UNKNOWN);

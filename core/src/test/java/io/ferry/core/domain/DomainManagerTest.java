@@ -118,6 +118,42 @@ public class DomainManagerTest {
         assertEquals(List.of("deep"), host.driver.reattached);
     }
 
+    /**
+     * A status is written without a sync, so a power cut may leave it empty or NUL bytes: its domain was unreadable at
+     * every start, every job refused (start too, though its VM had died with the host) until an operator removed it.
+     */
+    @Test
+    public void aStatusAPowerCutEmptiedHasItsVmLookedForByTheDefinition() throws Exception {
+        host.manager.define(vm("rebooted", U1));
+        host.manager.start("rebooted");
+        host.manager.define(vm("survivor", U2));
+        host.manager.start("survivor");
+        Files.write(host.file("status", "rebooted.xml"), new byte[0]);
+        Files.write(host.file("status", "survivor.xml"), new byte[300]);
+        Files.delete(host.file("run", U1.toString(), "vm")); // its VM died with the host
+        host.restart();
+
+        assertEquals("its VM is gone: shut off", DomainState.SHUTOFF, host.manager.get("rebooted").state());
+        assertEquals(null, host.manager.get("rebooted").problem());
+        assertFalse(Files.exists(host.file("status", "rebooted.xml")));
+        assertEquals("its VM is found and re-attached", DomainState.RUNNING, host.manager.get("survivor").state());
+        assertTrue(host.manager.get("survivor").vm() != null);
+
+        host.manager.start("rebooted");
+        assertEquals(DomainState.RUNNING, host.manager.get("rebooted").state());
+    }
+
+    /** A transient domain's definition was in its status alone: emptied, nothing is known to look for its VM by. */
+    @Test
+    public void anEmptiedStatusOfATransientDomainKeepsItUnreadable() throws Exception {
+        Files.createDirectories(host.file("status"));
+        Files.write(host.file("status", "drifter.xml"), new byte[0]);
+        host.restart();
+        Domain drifter = host.manager.get("drifter");
+        assertEquals(DomainState.UNREADABLE, drifter.state());
+        assertTrue(drifter.problem(), drifter.problem().contains("emptied, as a power cut leaves a status written without a sync"));
+    }
+
     @Test
     public void anUnreadableStatusKeepsItsDomainListedAndUntouchedAndRefusesEveryJob() throws Exception {
         host.manager.define(vm("keeper", U1));
