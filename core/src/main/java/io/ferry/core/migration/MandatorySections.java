@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.protocol.Xml;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,6 +11,7 @@ import java.util.Collection;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.regex.Pattern;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
@@ -28,6 +30,8 @@ import org.slf4j.LoggerFactory;
 final class MandatorySections {
     private static final Logger LOG = LoggerFactory.getLogger(MandatorySections.class);
     static final String NAMESPACE = "http://ferry.io/xmlns/ferry/1.0";
+    /** What a section's feature may be (SectionDescriptor checks each registration's). */
+    private static final Pattern FEATURE_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9._-]*");
     private final Path directory;
     private final HardenedXmlParser parser;
 
@@ -86,11 +90,26 @@ final class MandatorySections {
         }
     }
 
+    /**
+     * What {@link #write} kept: a line that is no feature name (NUL bytes a power cut left, a disk's garbage) names no
+     * section that could be waited for, and every Begin of the domain would fail waiting for it: left out, logged.
+     */
     private Set<String> remembered(UUID domain) {
         Path file = directory.resolve(domain.toString());
         try {
-            return Files.exists(file) ? new TreeSet<>(Files.readString(file, StandardCharsets.UTF_8).lines()
-                    .filter(line -> !line.isBlank()).toList()) : Set.of();
+            if (!Files.exists(file)) {
+                return Set.of();
+            }
+            Set<String> features = new TreeSet<>();
+            for (String line : Files.readString(file, StandardCharsets.ISO_8859_1).lines().filter(l -> !l.isBlank()).toList()) {
+                if (FEATURE_NAME.matcher(line).matches()) {
+                    features.add(line);
+                } else {
+                    LOG.warn("the mandatory sections of domain {} in {} hold {}, which names no section: left out", domain,
+                            file, "'" + Xml.oneLine(line, 100) + "'");
+                }
+            }
+            return features;
         } catch (IOException e) {
             LOG.warn("cannot read the mandatory sections of domain {}: {}", domain, e.getMessage());
             return Set.of();

@@ -15,6 +15,8 @@ import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSource;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -142,6 +144,23 @@ public class SectionContractTest {
                 + " no bundle on this host offers it", e.getMessage());
         d.destination.assertRuns(VM, digest);
         assertFailedEvent(d.destination, "source", e.getMessage()); // a refused Begin is a failed migration in ferry events
+    }
+
+    /**
+     * The record of a domain's mandatory sections is written without a sync: a power cut may leave NUL bytes in it, or a
+     * disk garbage, which no section's feature can be. Read as a feature, every Begin of the domain failed for good
+     * ("cookie section \0\0… is mandatory for domain vm1 …, but no bundle on this host offers it").
+     */
+    @Test
+    public void aDomainWhoseMandatorySectionsRecordAPowerCutEmptiedStillMigrates() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Path record = Files.createDirectories(d.source.stateDir.resolve("mandatory"))
+                .resolve(d.source.domains().get(VM).uuid().toString());
+        Files.write(record, new byte[12]);
+
+        d.migrate(VM);
+        d.destination.assertRuns(VM, digest);
     }
 
     /** A Begin bakes only Begin's sections: one that went no further must not make the host forget a Perform-phase one. */
