@@ -136,4 +136,25 @@ public class StoredInputIT {
         assertFalse(source.dominfo("keeper").containsKey("Problem"));
         source.ferryOk("destroy", "keeper");
     }
+
+    /**
+     * A power cut leaves a status file and the VM's run state (both renamed into place without a sync) empty or NUL
+     * bytes, while its definition (synced) is whole: the domain was unreadable at every start, start refused, though
+     * its VM had died with the host. It is shut off, and starts again.
+     */
+    @Test
+    public void aDomainWhoseFilesAPowerCutEmptiedIsShutOffAndStartsAgain() throws Exception {
+        SimDomain vm = SimDomain.idle("unlucky", 16);
+        source.boot(vm);
+        source.terminate();
+        Files.write(source.stateDir.resolve("status/unlucky.xml"), new byte[0]);
+        Files.write(source.stateDir.resolve("run").resolve(vm.uuid().toString()).resolve("state"), new byte[46]);
+
+        source = source.restart();
+        assertEquals(Optional.of("shut off"), source.listedState("unlucky"));
+        assertFalse(source.dominfo("unlucky").containsKey("Problem"));
+        source.ferryOk("start", "unlucky");
+        assertEquals("running (booted)", source.dominfo("unlucky").get("State"));
+        source.ferryOk("destroy", "unlucky");
+    }
 }
