@@ -9,6 +9,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -139,6 +140,27 @@ public class DaemonSettingsIT {
     }
 
     /** Refused with status 1 and exactly this one line, before the framework booted (so the log is empty). */
+    /**
+     * Whoever may write where ferryd takes its bundles from runs code as ferryd: an installation whose bundle/ its
+     * group may write does not start, and the one line says what to change.
+     */
+    @Test
+    public void aBundleDirectoryOthersMayWriteIsRefusedBeforeTheFrameworkStarts() throws Exception {
+        Path bundles = home.resolve("bundle");
+        Files.setPosixFilePermissions(bundles, PosixFilePermissions.fromString("rwxrwxr-x"));
+        try {
+            DaemonProcess.Refusal refusal = DaemonProcess.refused(home);
+            assertEquals(refusal.toString(), 1, refusal.exit());
+            String line = refusal.stderr();
+            assertTrue(line, line.startsWith("ferryd: the bundle directory ") && line.indexOf('\n') == line.length() - 1);
+            assertTrue(line, line.contains(" may be written by its group or others (mode 775)"));
+            assertTrue(line, line.contains("; chmod go-w " + bundles.toRealPath()));
+            assertFalse("the framework started:\n" + refusal, refusal.log().contains("INFO"));
+        } finally {
+            Files.setPosixFilePermissions(bundles, PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+    }
+
     private static void assertRefusedAtOnce(String line, String... flags) throws Exception {
         DaemonProcess.Refusal refusal = DaemonProcess.refused(home, flags);
         assertEquals(refusal.toString(), 1, refusal.exit());

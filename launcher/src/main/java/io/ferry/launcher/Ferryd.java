@@ -4,6 +4,7 @@ import io.ferry.settings.SettingException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,6 +38,7 @@ public final class Ferryd {
             createDirectory("state directory", options.stateDir());
             createDirectory("run directory", options.runDir());
             createDirectory("deploy directory", options.deployDir());
+            requireTrusted(home, options);
             DirectoryLock state = DirectoryLock.take(options.stateDir(), "state directory", "--state-dir (stateDir)");
             held = options.runDir().equals(options.stateDir()) ? List.of(state)
                     : List.of(state, DirectoryLock.take(options.runDir(), "run directory", "--run-dir (runDir)"));
@@ -59,6 +61,20 @@ public final class Ferryd {
         } catch (Exception e) {
             exit(stderr, "cannot start: " + e.getMessage(), 1);
         }
+    }
+
+    /** Where ferryd takes code and settings from, and keeps its state: none another user may write. */
+    private static void requireTrusted(FerryHome home, DaemonOptions options) throws IOException {
+        TrustedDirectories.check("library directory", home.root().resolve("lib"), true);
+        TrustedDirectories.check("bundle directory", home.bundles(), true);
+        TrustedDirectories.check("settings directory", home.etc(), true);
+        Path hooks = home.etc().resolve("hooks");
+        if (Files.isDirectory(hooks)) {
+            TrustedDirectories.check("hook directory", hooks, true);
+        }
+        TrustedDirectories.check("deploy directory", options.deployDir(), true);
+        TrustedDirectories.check("state directory", options.stateDir(), false);
+        TrustedDirectories.check("run directory", options.runDir(), false);
     }
 
     private static void createDirectory(String what, Path directory) {

@@ -1,0 +1,80 @@
+package io.ferry.launcher;
+
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** What ferryd takes code and settings from must be closed to other users' writes, up to the root. */
+public class TrustedDirectoriesTest {
+    @Rule
+    public TemporaryFolder temp = new TemporaryFolder();
+
+    @Test
+    public void aDirectoryOnlyItsOwnerWritesIsTrusted() throws Exception {
+        Path deploy = directory("deploy", "rwxr-xr-x");
+        Files.writeString(deploy.resolve("section.jar"), "jar");
+        TrustedDirectories.check("deploy directory", deploy, true);
+    }
+
+    @Test
+    public void aDirectoryItsGroupMayWriteIsRefusedNamingTheFix() throws Exception {
+        Path deploy = directory("deploy", "rwxrwxr-x");
+        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("deploy directory", deploy, true));
+        assertTrue(e.getMessage(), e.getMessage().contains("may be written by its group or others (mode 775)"));
+        assertTrue(e.getMessage(), e.getMessage().contains("chmod go-w " + deploy.toRealPath()));
+    }
+
+    @Test
+    public void aBundleOthersMayRewriteIsRefused() throws Exception {
+        Path deploy = directory("deploy", "rwxr-xr-x");
+        Path jar = Files.writeString(deploy.resolve("section.jar"), "jar");
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-rw-rw-"));
+        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("deploy directory", deploy, true));
+        assertTrue(e.getMessage(), e.getMessage().contains(jar.toRealPath() + " may be written"));
+    }
+
+    /** Whoever may write a directory above may rename the trusted one away and put their own in its place. */
+    @Test
+    public void aDirectoryAboveOthersMayWriteIsRefusedUnlessSticky() throws Exception {
+        Path above = directory("shared", "rwxrwxrwx");
+        Path deploy = Files.createDirectory(above.resolve("deploy"));
+        Files.setPosixFilePermissions(deploy, PosixFilePermissions.fromString("rwx------"));
+        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("deploy directory", deploy, false));
+        assertTrue(e.getMessage(), e.getMessage().contains(above.toRealPath() + " may be written"));
+
+        Files.setAttribute(above, "unix:mode", 01777); // as /tmp: nobody renames what is not theirs
+        TrustedDirectories.check("deploy directory", deploy, false);
+    }
+
+    @Test
+    public void aLinkToADirectoryOthersMayWriteIsRefused() throws Exception {
+        Path open = directory("open", "rwxrwxrwx");
+        Path etc = directory("etc", "rwxr-xr-x");
+        Files.createSymbolicLink(etc.resolve("hooks"), open);
+        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("settings directory", etc, true));
+        assertTrue(e.getMessage(), e.getMessage().contains(open.toRealPath() + " may be written"));
+    }
+
+    @Test
+    public void aDirectoryOfAnotherUserIsRefused() throws Exception {
+        Path deploy = directory("deploy", "rwxr-xr-x");
+        UserPrincipal nobody = deploy.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Files.setOwner(deploy, nobody);
+        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("deploy directory", deploy, false));
+        assertTrue(e.getMessage(), e.getMessage().contains("neither root nor ferryd's user"));
+    }
+
+    private Path directory(String name, String permissions) throws IOException {
+        Path dir = temp.newFolder(name).toPath();
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(permissions));
+        return dir;
+    }
+}
