@@ -21,8 +21,11 @@ final class WallClock {
 
     /** The environment that puts a daemon's process on this clock. */
     Map<String, String> env() throws IOException {
+        // the monotonic clock left alone, and the JVM's timed waits on it too: libfaketime's "monotonic fix" of
+        // pthread_cond_timedwait made every one of them return at once (a daemon spun for half a minute to start)
         return Map.of("LD_PRELOAD", library().toString(), "FAKETIME_TIMESTAMP_FILE", offsetFile.toString(),
-                "FAKETIME_CACHE_DURATION", "1", "DONT_FAKE_MONOTONIC", "1");
+                "FAKETIME_CACHE_DURATION", "1", "FAKETIME_DONT_FAKE_MONOTONIC", "1", "FAKETIME_FORCE_MONOTONIC_FIX", "0",
+                "NO_FAKE_STAT", "1");
     }
 
     /** Steps the clock to {@code offset} from the real time ({@code +2h}, {@code -2h}), in one rename. */
