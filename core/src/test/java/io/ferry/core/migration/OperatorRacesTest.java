@@ -174,8 +174,7 @@ public class OperatorRacesTest {
         TwoDaemons d = new TwoDaemons();
         carrySnapshots(d);
         String digest = d.source.boot(VM);
-        d.source.snapshots.domains.put(TestHost.uuid(VM), List.of(new SnapshotStore.Snapshot("s1", null,
-                "<domainsnapshot><name>s1</name></domainsnapshot>")));
+        snapshotOnTheSource(d);
 
         d.migrate(VM, MigrationFlags.parse("live,persistent,undefinesource"));
 
@@ -190,9 +189,7 @@ public class OperatorRacesTest {
         TwoDaemons d = new TwoDaemons();
         carrySnapshots(d);
         d.source.boot(VM);
-        List<SnapshotStore.Snapshot> snapshots = List.of(new SnapshotStore.Snapshot("s1", null,
-                "<domainsnapshot><name>s1</name></domainsnapshot>"));
-        d.source.snapshots.domains.put(TestHost.uuid(VM), snapshots);
+        List<SnapshotStore.Snapshot> snapshots = snapshotOnTheSource(d);
 
         d.migrate(VM, MigrationFlags.parse("live,persistent"));
 
@@ -208,9 +205,7 @@ public class OperatorRacesTest {
         TwoDaemons d = new TwoDaemons();
         carrySnapshots(d);
         d.source.boot(VM);
-        List<SnapshotStore.Snapshot> snapshots = List.of(new SnapshotStore.Snapshot("s1", null,
-                "<domainsnapshot><name>s1</name></domainsnapshot>"));
-        d.source.snapshots.domains.put(TestHost.uuid(VM), snapshots);
+        List<SnapshotStore.Snapshot> snapshots = snapshotOnTheSource(d);
 
         d.migrate(VM, MigrationFlags.parse("offline,persistent,undefinesource"));
 
@@ -220,6 +215,14 @@ public class OperatorRacesTest {
     }
 
     /** Both hosts have a section of the feature that carries snapshots (it bakes nothing here: the fakes stage none). */
+    /** The domain has one snapshot on the source, s1. */
+    private static List<SnapshotStore.Snapshot> snapshotOnTheSource(TwoDaemons d) {
+        List<SnapshotStore.Snapshot> snapshots = List.of(new SnapshotStore.Snapshot("s1", null,
+                "<domainsnapshot><name>s1</name></domainsnapshot>"));
+        d.source.snapshots.domains.put(TestHost.uuid(VM), snapshots);
+        return snapshots;
+    }
+
     private static void carrySnapshots(TwoDaemons d) {
         CookieSection<String> none = new CookieSection<>() {
             @Override
