@@ -8,17 +8,12 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.core.cookie.TestSections;
-import java.io.InputStream;
 import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import javax.xml.parsers.DocumentBuilderFactory;
-import org.junit.Assume;
 import org.junit.Test;
-import org.w3c.dom.Element;
-import org.w3c.dom.NodeList;
 
 /** Reading a section's service properties, and the hand-written properties of {@link TestSections}. */
 public class SectionDescriptorTest {
@@ -102,33 +97,5 @@ public class SectionDescriptorTest {
             assertEquals("cookie section f from org.example.bundle 1.0.0 has element <" + envelope
                     + ">, which is the migration cookie's own", refusal(properties("f", envelope)));
         }
-    }
-
-    /**
-     * The plug-in jars on the test class path carry the component descriptions bnd generated from
-     * {@code @SectionProperties}; the properties {@link TestSections} writes by hand must match them.
-     * (The core's own description is only made when its jar is, after the tests, so built-ins are not checked.)
-     */
-    @Test
-    public void testSectionsMirrorThePluginsAnnotations() throws Exception {
-        checkMirror("io.ferry.plugin.graphics.GraphicsSection", TestSections.graphics().descriptor());
-        checkMirror("io.ferry.plugin.lockstate.LockstateSection", TestSections.lockstate().descriptor());
-        checkMirror("io.ferry.plugin.ovs.NetworkSection", TestSections.network().descriptor());
-    }
-
-    private static void checkMirror(String component, SectionDescriptor handWritten) throws Exception {
-        Map<String, Object> generated = new HashMap<>();
-        try (InputStream in = SectionDescriptorTest.class.getResourceAsStream("/OSGI-INF/" + component + ".xml")) {
-            Assume.assumeNotNull(in);
-            NodeList properties = DocumentBuilderFactory.newDefaultInstance().newDocumentBuilder().parse(in)
-                    .getElementsByTagName("property");
-            for (int i = 0; i < properties.getLength(); i++) {
-                Element property = (Element) properties.item(i);
-                String value = property.hasAttribute("value") ? property.getAttribute("value") : property.getTextContent();
-                generated.put(property.getAttribute("name"), List.of(value.trim().split("\\s+")));
-            }
-        }
-        generated.replaceAll((k, v) -> k.endsWith("bakes") || k.endsWith("eats") ? v : ((List<?>) v).get(0));
-        assertEquals(component, SectionDescriptor.fromProperties(generated, handWritten.bundle()), handWritten);
     }
 }
