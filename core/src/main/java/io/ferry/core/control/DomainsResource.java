@@ -149,9 +149,11 @@ final class DomainsResource {
         if (domain.isActive()) {
             return;
         }
-        int count = snapshots.count(domain.uuid());
-        if (count > 0 && !withSnapshots) {
-            throw new DomainException("Requested operation is not valid: cannot delete inactive domain with " + count + " snapshots");
+        if (!withSnapshots) {
+            int count = snapshots.count(domain.uuid());
+            if (count > 0) {
+                throw new DomainException("Requested operation is not valid: cannot delete inactive domain with " + count + " snapshots");
+            }
         }
         snapshots.forget(domain.uuid());
     }

@@ -100,14 +100,22 @@ public class SnapshotFiles implements SnapshotStore {
         known.current = snapshot.name();
     }
 
-    /** How many snapshots the domain has here. */
+    /**
+     * How many snapshots the domain has here, those an arrival could not commit yet (a full disk) committed first: they
+     * are the domain's too. Fails, naming the migration, while they cannot be.
+     */
     public synchronized int count(UUID domain) throws IOException {
+        staging.commitFirst(domain);
         return domains.names(domain).all.size();
     }
 
-    /** Removes the domain's snapshots ({@code undefine --snapshots-metadata}, a domain that migrated away), durably. */
+    /**
+     * Removes the domain's snapshots ({@code undefine --snapshots-metadata}, a domain that left this host), durably,
+     * with those an arrival could not commit yet.
+     */
     @Override
     public synchronized void forget(UUID domain) throws IOException {
+        staging.discardPendingOf(domain);
         domains.forget(domain);
     }
 

@@ -241,6 +241,19 @@ final class SnapshotStaging {
         }
     }
 
+    /**
+     * Discards, durably, what an arrival of {@code domain} committed past its commit point could not commit yet (a full
+     * disk): the domain leaves this host with its snapshots, and those would be committed under its UUID later, for the
+     * next domain given it (its first snapshot-create-as, its Begin, the next start).
+     */
+    void discardPendingOf(UUID domain) throws IOException {
+        String pending = committing.get(domain);
+        if (pending != null) {
+            discard(pending);
+            sync.force(root.resolve(".staging"));
+        }
+    }
+
     void discard(String migrationId) throws IOException {
         Path dir = staging(migrationId);
         discarded.add(migrationId);
