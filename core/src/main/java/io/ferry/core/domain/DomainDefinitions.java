@@ -66,6 +66,27 @@ final class DomainDefinitions {
         }
     }
 
+    /**
+     * Whether an arrival committed here left a definition of domain {@code name} staged, to be installed at its next
+     * try (it could not be stored): the domain, transient until then, is not gone for good.
+     */
+    boolean installsLater(String name) {
+        try {
+            for (DomainStore.StoredFile staged : store.stagedDefinitions()) {
+                try {
+                    if (xml.parse(staged.read()).name().equals(name)) {
+                        return true;
+                    }
+                } catch (CookieException | IOException e) {
+                    // not this host's to judge: an unreadable one stays for the operator to mend
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true; // unknown: kept
+        }
+    }
+
     DomainSpec parse(String definition) throws DomainException {
         try {
             DomainSpec spec = xml.parse(definition);

@@ -155,6 +155,9 @@ final class DomainLifecycle {
             vm.destroy();
         }
         String released = leases.releaseQuietly(domain.name(), migration);
+        if (domain.persistent() == null) {
+            manager.snapshotsGoWith(domain); // before its status: a daemon killed between finds it and repeats this
+        }
         store.deleteStatus(domain.name());
         store.deleteRunDir(domain.uuid());
         domain.live(null, null);

@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.lock.LockManager;
+import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.DaemonSettings;
@@ -47,23 +48,31 @@ public class DomainManager {
     private final VmExits exits = new VmExits(this);
     private final DomainDefinitions definitions;
     private final DomainLifecycle lifecycle;
+    /** Where a transient domain's snapshot metadata goes when it does; null: kept (managers built without a store). */
+    private final SnapshotStore snapshots;
 
     private final Map<ServiceReference<LockManager>, Supplier<LockManager>> lockManagers = new ConcurrentHashMap<>();
     private final BundleContext context;
 
     @Activate
-    public DomainManager(BundleContext context, @Reference Daemon daemon) throws IOException {
-        this(daemon.settings(), context);
+    public DomainManager(BundleContext context, @Reference Daemon daemon, @Reference SnapshotStore snapshots) throws IOException {
+        this(daemon.settings(), snapshots, context);
     }
 
-    /** A manager outside a framework (tests): drivers and lock managers are added by hand. */
+    /** A manager outside a framework (tests): drivers and lock managers are added by hand; snapshots are kept. */
     public DomainManager(DaemonSettings settings) throws IOException {
-        this(settings, null);
+        this(settings, null, null);
+    }
+
+    /** As {@link #DomainManager(DaemonSettings)}, a transient domain's snapshots going with it from {@code snapshots}. */
+    public DomainManager(DaemonSettings settings, SnapshotStore snapshots) throws IOException {
+        this(settings, snapshots, null);
     }
 
     /** @param context null outside a framework; within one, a manager that cannot load the domains tells ferryd why */
-    private DomainManager(DaemonSettings settings, BundleContext context) throws IOException {
+    private DomainManager(DaemonSettings settings, SnapshotStore snapshots, BundleContext context) throws IOException {
         this.context = context;
+        this.snapshots = snapshots;
         try {
             HardenedXmlParser parser = new HardenedXmlParser(settings.cookieMaxBytes(), settings.cookieMaxDepth());
             this.store = new DomainStore(settings.stateDir(), settings.runDir());
@@ -330,6 +339,24 @@ public class DomainManager {
     /** The domain entry for an incoming domain, created if new; refused if its name or UUID belongs to another. */
     public Domain incoming(DomainSpec spec) throws DomainException {
         return entries.admit(spec);
+    }
+
+    /**
+     * A transient domain's VM stopped for good (destroyed, ended, found gone at a start, an aborted arrival's): the
+     * domain leaves this host, and its snapshot metadata with it, as libvirt's qemuDomainRemoveInactive discards it.
+     * Left behind, it was the snapshots of the next domain given the UUID here (listed, migrated, its names taken). A
+     * domain whose arrival's definition is still to be installed is not gone: it comes back defined. A failure is
+     * logged and leaves them, as before.
+     */
+    void snapshotsGoWith(Domain domain) {
+        if (snapshots == null || definitions.installsLater(domain.name())) {
+            return;
+        }
+        try {
+            snapshots.forget(domain.uuid());
+        } catch (IOException | RuntimeException e) {
+            LOG.error("domain {} left this host, but its snapshots here could not be removed: {}", domain.name(), e.getMessage());
+        }
     }
 
     /** Drops an entry that has neither a persistent definition nor an active instance, and that no migration claims. */

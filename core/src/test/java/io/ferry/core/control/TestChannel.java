@@ -48,9 +48,9 @@ final class TestChannel {
                 + "</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
         Daemon daemon = TestDaemons.at(stateDir);
         SectionRegistry registry = new SectionRegistry(TestDaemons.context(Map.of()), daemon);
-        DomainManager domains = new DomainManager(daemon.settings());
-        domains.addHypervisor("sim", new RunsNothing());
         SnapshotFiles snapshots = new SnapshotFiles(daemon);
+        DomainManager domains = new DomainManager(daemon.settings(), snapshots);
+        domains.addHypervisor("sim", new RunsNothing());
         MigrationEngine engine = new MigrationEngine(daemon.settings(), daemon.bakery(), domains, registry,
                 new FileJournal(stateDir), new Hooks(null, null, Duration.ofSeconds(1)), snapshots, uri -> {
                     throw new ChannelException("no peers here", false);

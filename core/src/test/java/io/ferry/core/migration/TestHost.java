@@ -86,7 +86,7 @@ final class TestHost {
         if (domains != null) {
             domains.close(); // a daemon that dies watches its VMs no more
         }
-        domains = new DomainManager(settings);
+        domains = new DomainManager(settings, snapshots);
         if (leases != null && !lockManagerLate) {
             registerLockManager();
         }

@@ -1,0 +1,101 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.protocol.Messages.Finished;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.Test;
+
+/**
+ * A transient domain's snapshot metadata goes with it when its VM stops for good (destroyed, ended on its own), as
+ * libvirt's qemuDomainRemoveInactive discards it; a persistent domain keeps its snapshots. Left behind, they were the
+ * snapshots of the next domain defined here with its UUID: listed, carried by its migrations, their names taken.
+ */
+public class TransientDomainSnapshotsTest {
+    private static final String VM = "vm1";
+    private static final List<Snapshot> SNAPSHOTS = List.of(new Snapshot("s1", null, "<domainsnapshot><name>s1</name></domainsnapshot>"));
+
+    @Test
+    public void aTransientDomainDestroyedTakesItsSnapshotsWithIt() throws Exception {
+        TestHost host = runningWithSnapshots();
+        host.domains().undefine(VM); // it runs on, transient, with its snapshots
+
+        assertEquals(SNAPSHOTS, host.snapshots.list(TestHost.uuid(VM)));
+        host.domains().destroy(VM);
+
+        assertTrue(host.domain(VM).isEmpty());
+        host.domains().define(TestHost.definition(VM));
+        assertEquals("the next domain of its name and UUID has no snapshots", List.of(), host.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    @Test
+    public void aTransientGuestThatEndsOnItsOwnTakesItsSnapshotsWithIt() throws Exception {
+        TestHost host = runningWithSnapshots();
+        host.domains().undefine(VM);
+
+        host.vm(VM).exitOnItsOwn();
+        for (int i = 0; i < 10_000 && host.domain(VM).isPresent(); i++) {
+            Thread.sleep(1);
+        }
+
+        assertTrue("still listed", host.domain(VM).isEmpty());
+        assertEquals(List.of(), host.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    /** A guest that arrived without --persistent is transient on its destination: destroyed there, it is gone there. */
+    @Test
+    public void aTransientArrivalDestroyedOnItsDestinationLeavesNoSnapshotsThere() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.migrate(VM, TwoDaemons.LIVE);
+        d.destination.snapshots.domains.put(TestHost.uuid(VM), SNAPSHOTS); // as its migration committed them
+
+        d.destination.domains().destroy(VM);
+
+        assertEquals(List.of(), d.destination.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    @Test
+    public void aPersistentDomainDestroyedKeepsItsSnapshots() throws Exception {
+        TestHost host = runningWithSnapshots();
+
+        host.domains().destroy(VM);
+
+        assertEquals(SNAPSHOTS, host.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    /**
+     * An arrival with --persistent whose definition could not be stored (it stays staged for the next try) leaves the
+     * domain transient until then; destroyed meanwhile, it comes back defined at the next start, its snapshots with it.
+     */
+    @Test
+    public void aDomainWhoseArrivedDefinitionIsStillToBeStoredKeepsItsSnapshots() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        Path inTheWay = Files.createDirectories(d.destination.stateDir.resolve("domains").resolve(VM + ".xml").resolve("x"));
+        Finished finished = d.migrate(VM, TwoDaemons.PERSISTENT);
+        assertTrue(finished.note(), finished.note().contains("the destination could not store the definition of vm1"));
+        d.destination.snapshots.domains.put(TestHost.uuid(VM), SNAPSHOTS);
+
+        d.destination.domains().destroy(VM);
+        Files.delete(inTheWay);
+        Files.delete(inTheWay.getParent());
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertTrue("defined at the next start", d.destination.domain(VM).orElseThrow().persistent() != null);
+        assertEquals(SNAPSHOTS, d.destination.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    /** A host running the guest, which has snapshots there. */
+    private static TestHost runningWithSnapshots() throws Exception {
+        TestHost host = new TwoDaemons().source;
+        host.boot(VM);
+        host.snapshots.domains.put(TestHost.uuid(VM), SNAPSHOTS);
+        return host;
+    }
+}
