@@ -281,7 +281,16 @@ final class Recovery {
         } else if (!entry.step().isCommitted()) {
             m.journal.record(entry.at(Step.ABORTED));
         }
-        if (entry.role() == Journal.Role.DESTINATION && entry.step().isCommitted()) {
+        if (entry.role() == Journal.Role.DESTINATION && entry.step().isCommitted()
+                && m.domains.store().stagedDefinition(entry.id()).isEmpty()) {
+            // no definition to come: the domain left for good since (a transient guest that ended while the daemon was
+            // down, one undefined), and the snapshots it could not store go with it, as a transient domain's do; kept,
+            // they were committed as those of the next domain of its name here
+            m.snapshots.discard(entry.id());
+            m.journal.record(entry.at(Step.FINISHED));
+            LOG.warn("migration {} of {} was committed here, and its domain has left this host since: the snapshots it"
+                    + " could not store are discarded with it", entry.id(), entry.domain());
+        } else if (entry.role() == Journal.Role.DESTINATION && entry.step().isCommitted()) {
             // its definition could not be installed (again): what it brought stays staged for the next start
             LOG.error("migration {} of {} was committed here, but its domain is not defined: its definition and"
                     + " snapshots stay staged for the next start of the daemon", entry.id(), entry.domain());

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
@@ -89,6 +90,33 @@ public class TransientDomainSnapshotsTest {
 
         assertTrue("defined at the next start", d.destination.domain(VM).orElseThrow().persistent() != null);
         assertEquals(SNAPSHOTS, d.destination.snapshots.list(TestHost.uuid(VM)));
+    }
+
+    /**
+     * A guest arrived without --persistent, its snapshots committed past the commit point but not stored (a full disk:
+     * staged for the next start), and its VM ended while the daemon was down. The next start found the domain gone and
+     * kept the migration COMMITTED and its snapshots staged for good; once a domain of that name was defined there
+     * again, the start after committed them as that domain's (and tried to resume its VM).
+     */
+    @Test
+    public void theSnapshotsOfAnArrivalWhoseTransientGuestEndedBeforeTheNextStartGoWithIt() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.destination.snapshots.failCommit = true;
+        Finished arrived = d.migrate(VM, TwoDaemons.LIVE);
+        d.destination.snapshots.failCommit = false;
+
+        d.destination.vm(VM).destroy(); // while the daemon is down
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertTrue("gone", d.destination.domain(VM).isEmpty());
+        assertTrue("still staged", d.destination.snapshots.discarded.contains(arrived.id()));
+        assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+        d.destination.domains().define(TestHost.definition(VM));
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        assertFalse("committed as the snapshots of the domain defined since", d.destination.snapshots.committed.contains(arrived.id()));
     }
 
     /** A host running the guest, which has snapshots there. */
