@@ -21,7 +21,7 @@ import org.junit.Test;
 /**
  * Snapshot metadata migrating between two real daemons: the whole hierarchy over the side stream, live and
  * offline; refused up front by a destination without the plug-in; nothing left on the destination when the
- * migration is cancelled after Prepare.
+ * migration is cancelled after Prepare; none left by a transient arrival destroyed there.
  */
 public class SnapshotMigrationIT {
     private static final String TREE = "root\n  |\n  +- child\n  |   |\n  |   +- grandchild\n  |     \n  +- sibling\n    \n";
@@ -191,6 +191,30 @@ public class SnapshotMigrationIT {
         } finally {
             target.close();
         }
+    }
+
+    /**
+     * A guest that arrived without --persistent is transient on its destination: destroyed there, it leaves no
+     * snapshot metadata behind, as libvirt. Kept, they were the snapshots of the domain defined there next with its
+     * name and UUID: listed, and their names refused ("domain snapshot 'one' already exists").
+     */
+    @Test
+    public void aTransientArrivalDestroyedOnItsDestinationLeavesNoSnapshotsThere() throws Exception {
+        String src = source.url();
+        String uuid = "00000000-0000-4000-8000-00000000a007";
+        startVm(src, "snap-transient", uuid);
+        Installation.ferryOkAt(src, "snapshot-create-as", "snap-transient", "one");
+        Installation.ferryOkAt(src, "migrate", "--live", "snap-transient", destination.url());
+        String dst = destination.url();
+        assertEquals("one\n", Installation.ferryOkAt(dst, "snapshot-current", "snap-transient", "--name"));
+
+        Installation.ferryOkAt(dst, "destroy", "snap-transient");
+
+        assertFalse(Installation.ferryOkAt(dst, "list", "--all").contains("snap-transient"));
+        assertFalse("its snapshots stayed on the destination", Files.exists(destination.stateDir.resolve("snapshots").resolve(uuid)));
+        Installation.ferryOkAt(dst, "define", domainXml("snap-transient", uuid).toString());
+        assertEquals("Domain snapshot one created\n", Installation.ferryOkAt(dst, "snapshot-create-as", "snap-transient", "one"));
+        assertEquals("one\n\n", Installation.ferryOkAt(dst, "snapshot-list", "snap-transient", "--tree"));
     }
 
     /** root → child → grandchild, then sibling under root; sibling is current. */
