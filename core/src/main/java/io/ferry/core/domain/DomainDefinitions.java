@@ -4,6 +4,7 @@ import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -112,7 +113,12 @@ final class DomainDefinitions {
         });
     }
 
-    void installIncomingDefinition(String migrationId) throws IOException, DomainException {
+    /**
+     * @param known the definition the domain is known by here (the one its VM runs, or the one Prepare was given), kept
+     *        in place of a staged one that cannot be read; null when none is known (an offline arrival's, whose domain
+     *        lived in memory only, after a restart)
+     */
+    void installIncomingDefinition(String migrationId, DomainSpec known) throws IOException, DomainException {
         Optional<DomainStore.StoredFile> staged = store.stagedDefinition(migrationId);
         if (staged.isEmpty()) {
             return;
@@ -120,11 +126,32 @@ final class DomainDefinitions {
         DomainSpec spec;
         try {
             spec = xml.parse(staged.get().read());
-        } catch (CookieException e) {
-            throw new DomainException("the definition migration " + migrationId + " brought is unreadable: " + e.getMessage(), e);
+        } catch (CookieException | IOException e) {
+            if (known == null) {
+                throw new DomainException("the definition migration " + migrationId + " brought, " + staged.get().path()
+                        + ", is unreadable (" + e.getMessage() + ") and no other definition of the domain is known here", e);
+            }
+            keepKnownDefinition(migrationId, staged.get(), known, e.getMessage());
+            return;
         }
         Domain domain = entries.admit(spec);
         store.installStagedDefinition(migrationId, spec.name());
         domain.persistent(spec);
+    }
+
+    /**
+     * A committed arrival whose staged definition a disk's error or a power cut damaged: the domain belongs to this host
+     * now, and its source may have undefined it, so it keeps the definition known here, as libvirt's Finish defines a
+     * domain by the one it runs when the cookie brought none. The damaged file is set aside for the operator.
+     */
+    private void keepKnownDefinition(String migrationId, DomainStore.StoredFile staged, DomainSpec known, String why)
+            throws IOException, DomainException {
+        Domain domain = entries.admit(known);
+        store.writeDefinition(known.name(), known.xml());
+        domain.persistent(known);
+        Path aside = store.setAsideStagedDefinition(migrationId);
+        LOG.error("domain {}: the definition migration {} brought, {}, is unreadable ({}): the domain is defined by the"
+                + " definition it is known by here instead (the one it runs); the damaged file is kept as {}", known.name(),
+                migrationId, staged.path(), why, aside);
     }
 }

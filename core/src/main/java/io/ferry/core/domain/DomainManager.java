@@ -320,10 +320,12 @@ public class DomainManager {
 
     /**
      * After the commit: the definition migration {@code migrationId} staged, if any, becomes the domain's persistent
-     * one (its entry made if an offline migration's was lost with a restart). Caller holds the job, or recovery runs.
+     * one (its entry made if an offline migration's was lost with a restart); one that cannot be read is replaced by
+     * {@code known}, the definition the domain is known by here (null: none, and it stays staged). Caller holds the job,
+     * or recovery runs.
      */
-    public void installIncomingDefinition(String migrationId) throws IOException, DomainException {
-        definitions.installIncomingDefinition(migrationId);
+    public void installIncomingDefinition(String migrationId, DomainSpec known) throws IOException, DomainException {
+        definitions.installIncomingDefinition(migrationId, known);
     }
 
     public void discardIncomingDefinition(String migrationId) throws IOException {

@@ -146,6 +146,13 @@ public final class DomainStore {
         AtomicFiles.move(incoming.resolve(migrationId + ".xml"), domains.resolve(name + ".xml"));
     }
 
+    /** Renames a damaged staged definition aside ({@code ID.xml.damaged}), durably; returns its new path. */
+    public Path setAsideStagedDefinition(String migrationId) throws IOException {
+        Path aside = incoming.resolve(migrationId + ".xml.damaged");
+        AtomicFiles.move(incoming.resolve(migrationId + ".xml"), aside);
+        return aside;
+    }
+
     public void discardStagedDefinition(String migrationId) throws IOException {
         Files.deleteIfExists(incoming.resolve(migrationId + ".xml"));
     }

@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.MigrationLog;
@@ -149,10 +150,15 @@ final class Recovery {
         return true;
     }
 
-    /** An offline migration's domain lived in memory only, until the definition it brought was installed. */
+    /**
+     * An offline migration's domain lived in memory only, until the definition it brought was installed. A live one's
+     * runs here, and the definition it runs stands in for a staged one that cannot be read.
+     */
     private void installDefinition(Journal.Entry entry) {
+        DomainSpec known = m.domains.find(entry.domain()).filter(d -> d.uuid().equals(entry.uuid())).map(Domain::current)
+                .orElse(null);
         try {
-            m.domains.installIncomingDefinition(entry.id());
+            m.domains.installIncomingDefinition(entry.id(), known);
         } catch (Exception e) {
             LOG.error("the definition migration {} brought for {} stays staged: {}", entry.id(), entry.domain(), e.getMessage());
         }

@@ -1,0 +1,60 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationFlags;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.Test;
+
+/**
+ * The definition a committed arrival staged ({@code incoming/ID.xml}) found damaged or emptied (a disk's error, a power
+ * cut that a file system's lying cache let through) when recovery finishes the migration: the guest runs here, and it
+ * keeps a definition, the one it runs, never none.
+ */
+public class DamagedStagingTest {
+    private static final String VM = "vm1";
+    private static final MigrationFlags PERSISTENT_UNDEFINE_SOURCE = new MigrationFlags(true, false, false, false, true, true,
+            false);
+
+    @Test
+    public void aCommittedArrivalWhoseStagedDefinitionIsEmptiedKeepsTheDefinitionItRuns() throws Exception {
+        committedArrivalKeepsItsDefinition(new byte[512]);
+    }
+
+    @Test
+    public void aCommittedArrivalWhoseStagedDefinitionIsDamagedKeepsTheDefinitionItRuns() throws Exception {
+        committedArrivalKeepsItsDefinition("<domain type='fake'><name>vm1</name><uu".getBytes());
+    }
+
+    private static void committedArrivalKeepsItsDefinition(byte[] damage) throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, PERSISTENT_UNDEFINE_SOURCE).prepare().perform();
+        String id = run.begun.id();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        Path staged = d.destination.stateDir.resolve("incoming").resolve(id + ".xml");
+        Files.write(staged, damage);
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        run.confirm(false, run.finish().cookie());
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+        assertEquals(Step.FINISHED, d.destination.journal.find(id).orElseThrow().step());
+        assertFalse("the damaged staging is left for the next start", Files.exists(staged));
+        assertTrue("the damaged staging is kept for the operator", Files.exists(staged.resolveSibling(id + ".xml.damaged")));
+        d.destination.restart();
+        d.destination.assertRuns(VM, digest);
+        assertEquals("the definition is stored", VM, d.destination.domain(VM).orElseThrow().persistent().name());
+        d.destination.engine().begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0)); // may migrate on
+    }
+}
