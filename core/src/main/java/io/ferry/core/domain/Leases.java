@@ -7,10 +7,12 @@ import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.protocol.Xml;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -87,6 +89,7 @@ public final class Leases {
         }
         LeaseRequest request = request(spec);
         synchronized (changing(spec.name())) {
+            requireNoneOwedByAnother(request);
             try {
                 held.put(spec.name(), new Held(manager.get().acquire(request, state), request));
             } catch (LockException e) {
@@ -94,10 +97,30 @@ public final class Leases {
                 throw new DomainException("Failed to acquire lock: " + Xml.oneLine(String.valueOf(e.getMessage()),
                         MAX_REFUSAL_CHARS), e);
             }
-            Optional<OwedLeases.Owed> before = owed.of(spec.name());
-            if (before.isPresent()) { // this host's still: taken again, they are the new VM's now
+            Optional<OwedLeases.Owed> before = owed.of(spec.uuid());
+            if (before.isPresent()) { // this host's still: taken again, they are the domain's new VM's now
                 owed.remove(before.get());
                 LOG.info("domain {}: the disk leases its earlier VM could not give back are held again", spec.name());
+            }
+        }
+    }
+
+    /**
+     * A disk whose lease another domain of this host (another UUID: one undefined since, whose name this one may have)
+     * still owes: taken now, the lock manager could hand it over as this host's, and the give-back of the debt would
+     * then release the lease of a VM that runs. Refused until it is given back (tried every second).
+     */
+    private void requireNoneOwedByAnother(LeaseRequest request) throws DomainException {
+        for (OwedLeases.Owed o : owed.all()) {
+            if (o.request().domainUuid().equals(request.domainUuid())) {
+                continue;
+            }
+            for (String disk : o.request().resources()) {
+                if (request.resources().contains(disk)) {
+                    throw new DomainException("Failed to acquire lock: the lease of disk " + disk + " is still owed by"
+                            + " domain " + o.request().domainName() + " (" + o.request().domainUuid() + ") of this host, whose"
+                            + " VM is gone and could not give it back: try again once it is given back (tried every second)");
+                }
             }
         }
     }
@@ -194,16 +217,15 @@ public final class Leases {
         return false;
     }
 
-    /** Whether the leases of a gone VM of the domain could not be given back yet. */
-    public boolean owes(String domain) {
+    /** Whether the leases of a gone VM of the domain (by its UUID) could not be given back yet. */
+    public boolean owes(UUID domain) {
         return owed.of(domain).isPresent();
     }
 
-    /** The domains whose owed leases an aborted migration owes its source, with that migration's id. */
-    public Map<String, String> owedForMigrations() {
-        Map<String, String> migrations = new HashMap<>();
-        owed.all().stream().filter(o -> o.migration() != null)
-                .forEach(o -> migrations.put(o.request().domainName(), o.migration()));
+    /** The aborted migrations whose sources wait for owed leases. */
+    public Set<String> owedForMigrations() {
+        Set<String> migrations = new HashSet<>();
+        owed.all().stream().filter(o -> o.migration() != null).forEach(o -> migrations.add(o.migration()));
         return migrations;
     }
 
@@ -215,9 +237,14 @@ public final class Leases {
      *
      * @throws DomainException they still cannot be given back (the lock manager cannot reach its store); they stay owed
      */
-    public Optional<String> giveBackOwed(String domain) throws DomainException {
+    public Optional<String> giveBackOwed(UUID uuid) throws DomainException {
+        OwedLeases.Owed first = owed.of(uuid).orElse(null);
+        if (first == null) {
+            return Optional.empty();
+        }
+        String domain = first.request().domainName();
         synchronized (changing(domain)) {
-            OwedLeases.Owed o = owed.of(domain).orElse(null);
+            OwedLeases.Owed o = owed.of(uuid).orElse(null);
             if (o == null) {
                 return Optional.empty();
             }
@@ -262,7 +289,7 @@ public final class Leases {
         for (OwedLeases.Owed o : owed.all()) {
             if (o.migration() == null || !awaited.test(o.migration())) {
                 try {
-                    giveBackOwed(o.request().domainName());
+                    giveBackOwed(o.request().domainUuid());
                 } catch (DomainException e) {
                     LOG.debug("domain {}: its owed disk leases still cannot be given back: {}", o.request().domainName(),
                             e.getMessage());

@@ -42,7 +42,11 @@ final class OwedLeases {
 
     private final Path directory;
     private final HardenedXmlParser parser = new HardenedXmlParser(1024 * 1024, 8);
-    private final Map<String, Owed> byDomain = new ConcurrentHashMap<>();
+    /**
+     * By domain UUID, as their records: a domain undefined and another defined under its name (another UUID) while they
+     * are owed is another domain, which must neither take them over nor make them be forgotten.
+     */
+    private final Map<UUID, Owed> byDomain = new ConcurrentHashMap<>();
 
     /** Reads what an earlier run of the daemon left owed. */
     OwedLeases(Path stateDir, String host, UUID hostUuid) {
@@ -54,7 +58,7 @@ final class OwedLeases {
             for (Path file : files) {
                 try {
                     Owed owed = read(file, host, hostUuid);
-                    byDomain.put(owed.request().domainName(), owed);
+                    byDomain.put(owed.request().domainUuid(), owed);
                 } catch (Exception e) {
                     LOG.error("unreadable record of disk leases to give back {}: {}", file, e.getMessage());
                 }
@@ -64,7 +68,7 @@ final class OwedLeases {
         }
     }
 
-    Optional<Owed> of(String domain) {
+    Optional<Owed> of(UUID domain) {
         return Optional.ofNullable(byDomain.get(domain));
     }
 
@@ -74,7 +78,7 @@ final class OwedLeases {
 
     /** Keeps them owed, in memory at least: a record that cannot be written (a full disk) is logged. */
     void put(Owed owed) {
-        byDomain.put(owed.request().domainName(), owed);
+        byDomain.put(owed.request().domainUuid(), owed);
         Xml xml = Xml.create("owed-leases").attr("domain", owed.request().domainName())
                 .attr("uuid", owed.request().domainUuid()).attr("state", owed.heldState()).attr("migration", owed.migration());
         owed.request().resources().forEach(disk -> xml.child("disk").attr("source", disk));
@@ -88,7 +92,7 @@ final class OwedLeases {
     }
 
     void remove(Owed owed) {
-        if (!byDomain.remove(owed.request().domainName(), owed)) {
+        if (!byDomain.remove(owed.request().domainUuid(), owed)) {
             return;
         }
         try {

@@ -83,7 +83,7 @@ final class IncomingRecords {
      * the abort's) is settled as aborted all the same.
      */
     void adoptOwedLeases() {
-        leases.owedForMigrations().forEach((domain, id) -> journal.find(id)
+        leases.owedForMigrations().forEach(id -> journal.find(id)
                 .filter(e -> e.role() == Journal.Role.DESTINATION && !e.step().isCommitted())
                 .ifPresent(e -> leasesOwed.put(id, e.at(Step.ABORTED))));
     }
@@ -100,7 +100,7 @@ final class IncomingRecords {
             }
             Optional<String> released;
             try {
-                released = leases.giveBackOwed(aborted.domain());
+                released = leases.giveBackOwed(aborted.uuid());
             } catch (DomainException e) {
                 // tried every second by the watchdog: the first failure was logged as an error
                 LOG.debug("the leases of {} that aborted migration {} took still cannot be given back: {}", aborted.domain(), id,

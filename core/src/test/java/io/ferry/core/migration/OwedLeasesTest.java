@@ -1,0 +1,78 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.domain.DomainException;
+import java.util.UUID;
+import org.junit.Test;
+
+/**
+ * The disk leases a destination owes (its abort could not give back what Finish took) belong to the domain that took
+ * them, by its UUID: another domain given its name, and the records of what is owed, must not make them be forgotten.
+ */
+public class OwedLeasesTest {
+    private static final String VM = "vm1";
+    private static final String DISK = "/disks/" + VM + ".img";
+
+    /**
+     * While the destination owes vm1's leases, vm1 is defined anew there with another UUID and another disk, and started
+     * once the lease store answers, before the watchdog's next try: its start took the debt for its own and dropped it,
+     * so the old disk's lease stayed the destination's for good and the source, told "aborted" with no state, kept its
+     * guest paused for good.
+     */
+    @Test
+    public void aDomainDefinedAnewUnderTheNameDoesNotTakeOverTheLeasesItsNamesakeOwes() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+        d.destination.domains().define(definition(VM, UUID.randomUUID(), "/disks/other.img"));
+        d.leases.releasesFailOn = null; // the store answers again
+
+        d.destination.domains().start(VM);
+        d.network.passes(1_000, d.destination, d.source);
+        d.network.passes(9_000, d.destination, d.source);
+
+        d.source.assertRuns(VM, digest);
+        assertEquals("the new vm1's disk", "destination", d.leases.holder("/disks/other.img"));
+    }
+
+    /**
+     * As above, the new vm1 on the same disk: its start took the owed lease over as this host's (the lock manager's
+     * "already mine"), so a second guest ran on the source guest's disk and that guest stayed paused for good. It is
+     * refused while the lease is owed, and once it is given back the source's guest runs and holds it.
+     */
+    @Test
+    public void aDomainDefinedAnewOnTheSameDiskIsRefusedWhileItsNamesakeOwesTheLease() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+        d.destination.domains().define(definition(VM, UUID.randomUUID(), DISK));
+        d.leases.releasesFailOn = null;
+
+        DomainException refused = assertThrows(DomainException.class, () -> d.destination.domains().start(VM));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("is still owed by domain " + VM));
+        d.network.passes(1_000, d.destination, d.source);
+        d.network.passes(9_000, d.destination, d.source);
+
+        d.source.assertRuns(VM, digest);
+        assertThrows(DomainException.class, () -> d.destination.domains().start(VM)); // the source's guest holds it
+    }
+
+    static String abortedWhileTheDestinationCannotGiveTheLeasesBack(TwoDaemons d) throws Exception {
+        String digest = d.source.boot(VM);
+        d.destination.journal.failAt = Step.COMMITTED;
+        d.leases.releasesFailOn = "destination";
+        d.migrationFails(VM);
+        d.destination.journal.failAt = null;
+        d.destination.assertGone(VM);
+        d.source.assertPaused(VM);
+        assertEquals("destination", d.leases.holder(DISK));
+        return digest;
+    }
+
+    private static String definition(String name, UUID uuid, String disk) {
+        return "<domain type='" + FakeHypervisor.TYPE + "'><name>" + name + "</name><uuid>" + uuid + "</uuid>"
+                + "<memory unit='KiB'>64</memory><vcpu>1</vcpu><devices><disk type='file'><source file='" + disk
+                + "'/><target dev='vda'/></disk></devices></domain>";
+    }
+}
