@@ -15,11 +15,13 @@ import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.HardenedXmlParser;
+import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -150,7 +152,8 @@ final class DestinationSide {
                 }
                 m.hooks.begin(spec.name(), "destination", spec.xml());
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Step.PREPARED, spec.name(), spec.uuid(),
-                        request.sourceUri(), request.flags(), request.key(), null, false);
+                        request.sourceUri(), request.flags(), request.key(), null, false, null,
+                        spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList());
                 m.journal.record(entry);
                 boolean offline = request.flags().offline();
                 LiveJob job = offline ? null : m.jobs.start(spec.name(), "Incoming migration", id, 0);
@@ -273,6 +276,16 @@ final class DestinationSide {
     /** After a restart: the aborted migrations whose leases this host still owes, as its lease records say. */
     void adoptOwedLeases() {
         records.adoptOwedLeases();
+    }
+
+    /**
+     * After a restart: an uncommitted arrival whose domain this host no longer knows gives back the leases its Finish
+     * may have taken, by the disks its record names ({@link IncomingRecords#abortedGone}).
+     */
+    void abortedGone(Journal.Entry entry) throws IOException {
+        DomainSpec leased = new DomainSpec(entry.domain(), entry.uuid(), "", 0, 0,
+                entry.disks().stream().map(disk -> new DomainSpec.Disk(disk, null)).toList(), List.of(), List.of(), "");
+        records.abortedGone(entry, () -> m.domains.leases().releaseAfterRestart(leased, entry.id()));
     }
 
     /** Lets go of a migration recovery settled. */

@@ -118,11 +118,13 @@ public final class FileJournal implements Journal {
 
     @Override
     public void record(Entry entry) throws IOException {
-        String xml = Xml.create("migration").attr("id", entry.id()).attr("role", entry.role().name().toLowerCase())
+        Xml record = Xml.create("migration").attr("id", entry.id()).attr("role", entry.role().name().toLowerCase())
                 .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
                 .attr("peer", entry.peer()).attr("flags", entry.flags()).attr("key", entry.key())
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
-                .attr("peer-journal", entry.peerJournal()).write();
+                .attr("peer-journal", entry.peerJournal());
+        entry.disks().forEach(disk -> record.child("disk").attr("source", disk));
+        String xml = record.write();
         if (outlivesThePower(entry.step())) {
             AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8), sync);
         } else {
@@ -307,7 +309,15 @@ public final class FileJournal implements Journal {
         return new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
                 Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
                 x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")),
-                x.attr("peer-journal"));
+                x.attr("peer-journal"), disks(x));
+    }
+
+    private static List<String> disks(Xml record) throws ChannelException {
+        List<String> disks = new ArrayList<>();
+        for (Xml disk : record.children("disk")) {
+            disks.add(disk.required("source"));
+        }
+        return disks;
     }
 
     private Path file(String id) {

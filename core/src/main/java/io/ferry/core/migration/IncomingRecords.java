@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -86,6 +87,29 @@ final class IncomingRecords {
         leases.owedForMigrations().forEach(id -> journal.find(id)
                 .filter(e -> e.role() == Journal.Role.DESTINATION && !e.step().isCommitted())
                 .ifPresent(e -> leasesOwed.put(id, e.at(Step.ABORTED))));
+    }
+
+    /**
+     * After a restart: an arrival that had not committed and whose domain this host no longer knows (its incoming VM
+     * went, and its status with it). The leases its Finish may have taken are given back by the disks its record names,
+     * free or still this host's: nothing else may name them (a power cut kept the PREPARED record, synced, and not the
+     * abort's), and unreturned, its source, told "aborted" with no state, was refused them and kept its guest paused for
+     * good. The abort is recorded with the state their release
+     * returned; while they cannot be given back (the lock manager cannot reach its store) its source hears "in
+     * progress", as for any owed leases.
+     */
+    void abortedGone(Journal.Entry entry, Supplier<String> giveBack) throws IOException {
+        if (leasesOwed.containsKey(entry.id())) {
+            return; // their record names them: the watchdog gives them back
+        }
+        String released = entry.disks().isEmpty() ? null : giveBack.get();
+        if (leases.owes(entry.uuid())) {
+            leasesOwed.put(entry.id(), entry.at(Step.ABORTED));
+            LOG.warn("migration {} aborted, but the leases its Finish may have taken for {} cannot be given back yet: its"
+                    + " source keeps the guest paused until they are", entry.id(), entry.domain());
+            return;
+        }
+        journal.record(entry.withLeaseState(released).at(Step.ABORTED));
     }
 
     /** Gives back the migration's owed leases if it can now, then records its abort with the state their release returned. */

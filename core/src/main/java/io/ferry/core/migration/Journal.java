@@ -25,28 +25,40 @@ public interface Journal {
      * @param peerJournal source: the destination journal's word for the migration ({@link #identity}), as it said when
      *        this side asked where the memory goes;
      *        null before, for an offline migration, or from a destination before it said
+     * @param disks destination: the sources of the incoming domain's disks, whose leases its Finish takes: what a
+     *        restarted daemon gives back by when nothing else names them (the incoming domain's status went with it, its
+     *        record of owed leases was lost); empty otherwise
      */
     record Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
-            String key, String leaseState, boolean wasRunning, String peerJournal) {
+            String key, String leaseState, boolean wasRunning, String peerJournal, List<String> disks) {
+        public Entry {
+            disks = disks == null ? List.of() : List.copyOf(disks);
+        }
+
+        public Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
+                String key, String leaseState, boolean wasRunning, String peerJournal) {
+            this(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, List.of());
+        }
+
         public Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
                 String key, String leaseState, boolean wasRunning) {
             this(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, null);
         }
 
         public Entry at(Step next) {
-            return new Entry(id, role, next, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal);
+            return new Entry(id, role, next, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks);
         }
 
         public Entry withPeer(String uri) {
-            return new Entry(id, role, step, domain, uuid, uri, flags, key, leaseState, wasRunning, peerJournal);
+            return new Entry(id, role, step, domain, uuid, uri, flags, key, leaseState, wasRunning, peerJournal, disks);
         }
 
         public Entry withLeaseState(String state) {
-            return new Entry(id, role, step, domain, uuid, peer, flags, key, state, wasRunning, peerJournal);
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, state, wasRunning, peerJournal, disks);
         }
 
         public Entry withPeerJournal(String journal) {
-            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, journal);
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, journal, disks);
         }
     }
 

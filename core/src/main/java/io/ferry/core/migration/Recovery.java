@@ -111,6 +111,10 @@ final class Recovery {
             installDefinition(entry);
         }
         Optional<Domain> domain = m.domains.find(entry.domain());
+        if (domain.isEmpty() && givesBackLeases(entry) && !m.domains.leases().ready()) {
+            pending.add(entry); // its Finish's leases are given back once the lock manager is there
+            return;
+        }
         if (domain.isEmpty()) {
             try {
                 abortGone(entry);
@@ -241,6 +245,9 @@ final class Recovery {
     /** @return true once the entry is taken in hand */
     private boolean settleAfterRestart(Journal.Entry entry) throws Exception {
         Domain domain = m.domains.find(entry.domain()).orElse(null);
+        if (domain == null && givesBackLeases(entry) && !m.domains.leases().ready()) {
+            return false;
+        }
         if (domain == null) {
             abortGone(entry);
             return true;
@@ -275,6 +282,11 @@ final class Recovery {
         return true;
     }
 
+    /** An uncommitted arrival whose record names the disks whose leases its Finish may have taken. */
+    private static boolean givesBackLeases(Journal.Entry entry) {
+        return entry.role() == Journal.Role.DESTINATION && !entry.step().isCommitted() && !entry.disks().isEmpty();
+    }
+
     /**
      * Settles a migration whose domain this host no longer knows (an offline one's incoming domain lives in memory
      * until Finish): aborted, and whatever it staged goes with it, unless it was committed here.
@@ -284,6 +296,8 @@ final class Recovery {
             // a source stops and forgets its domain only once the destination committed (Confirm's clean-up, cut
             // short before its record): the migration completed, whatever its driver asks later
             m.journal.record(entry.at(Step.CONFIRMED));
+        } else if (givesBackLeases(entry)) {
+            destination.abortedGone(entry);
         } else if (!entry.step().isCommitted()) {
             m.journal.record(entry.at(Step.ABORTED));
         }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.Test;
@@ -47,11 +48,15 @@ public class JournalTest {
         new FileJournal(state).record(entry.at(Step.BEGUN).withPeer(null).withLeaseState(null));
         new FileJournal(state).record(new Journal.Entry("m-2", Journal.Role.DESTINATION, Step.ABORTED, "vm", uuid, null,
                 LIVE, "b".repeat(64), null, false));
+        Journal.Entry arrival = new Journal.Entry("m-3", Journal.Role.DESTINATION, Step.PREPARED, "vm", uuid, null, LIVE,
+                "c".repeat(64), null, false, null, List.of("/disks/a.img", "/dev/vg/b"));
+        new FileJournal(state).record(arrival);
         new FileJournal(state).record(entry);
 
         FileJournal reread = new FileJournal(state);
         assertEquals(entry, reread.find("m-1").orElseThrow());
-        assertEquals(List.of(entry), reread.unfinished());
+        assertEquals(Set.of(entry, arrival), Set.copyOf(reread.unfinished()));
+        assertEquals("the disks whose leases a restart gives back", arrival, reread.find("m-3").orElseThrow());
         assertEquals(Step.ABORTED, reread.find("m-2").orElseThrow().step());
         assertEquals("keys are the daemon's own", "rwx------",
                 PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("migrations"))));
