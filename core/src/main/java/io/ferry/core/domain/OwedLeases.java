@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -60,12 +61,30 @@ final class OwedLeases {
                     Owed owed = read(file, host, hostUuid);
                     byDomain.put(owed.request().domainUuid(), owed);
                 } catch (Exception e) {
-                    LOG.error("unreadable record of disk leases to give back {}: {}", file, e.getMessage());
+                    setAside(file, e.getMessage());
                 }
             }
         } catch (IOException e) {
             LOG.error("cannot list the disk leases to give back in {}: {}", directory, AtomicFiles.reason(e));
         }
+    }
+
+    /**
+     * A record that cannot be read (a disk's error) is reported once and kept for the operator under another name. An
+     * aborted arrival's leases are given back all the same (its journal record names the disks, and stays unfinished
+     * until they are); a gone VM's stay this host's until its domain starts here again or an operator gives them back.
+     */
+    private static void setAside(Path file, String reason) {
+        Path aside = file.resolveSibling(file.getFileName() + ".damaged");
+        try {
+            Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            aside = file;
+        }
+        LOG.error("unreadable record of disk leases to give back {} ({}), kept as {}: this host may still hold the disk leases"
+                + " of domain {}; those an aborted migration took are given back by the disks its record names, those of a gone"
+                + " VM stay this host's until the domain starts here again or an operator gives them back", file, reason, aside,
+                file.getFileName().toString().replace(".xml", ""));
     }
 
     Optional<Owed> of(UUID domain) {

@@ -63,8 +63,9 @@ final class IncomingRecords {
      * back, and then "aborted" with the state their release returned.
      */
     void abortedOwingLeases(Incoming in) {
-        aborted(in, null);
-        leasesOwed.put(in.id, in.entry());
+        // its record stays PREPARED (synced), naming the disks, until they are given back: should their record in
+        // leases-owed/ be lost (deleted, damaged), a restart still gives them back ({@link #abortedGone})
+        leasesOwed.put(in.id, in.abortInMemory(null));
         LOG.warn("migration {} aborted, but the leases its Finish took for {} could not be given back yet: its source keeps"
                 + " the guest paused until they are", in.id, in.spec.name());
     }
@@ -93,8 +94,8 @@ final class IncomingRecords {
      * After a restart: an arrival that had not committed and whose domain this host no longer knows (its incoming VM
      * went, and its status with it). The leases its Finish may have taken are given back by the disks its record names,
      * free or still this host's: nothing else may name them (a power cut kept the PREPARED record, synced, and not the
-     * abort's), and unreturned, its source, told "aborted" with no state, was refused them and kept its guest paused for
-     * good. The abort is recorded with the state their release
+     * abort's; or their record in leases-owed/ was deleted or damaged), and unreturned, its source, told "aborted" with
+     * no state, was refused them and kept its guest paused for good. The abort is recorded with the state their release
      * returned; while they cannot be given back (the lock manager cannot reach its store) its source hears "in
      * progress", as for any owed leases.
      */
@@ -151,6 +152,12 @@ final class IncomingRecords {
      * a later migration left here as its incoming VM (a source's copy paused at its switch-over among them).
      */
     void requireAbortsRecorded(String domain) throws MigrationException {
+        for (Journal.Entry owing : leasesOwed.values()) {
+            if (owing.domain().equals(domain)) {
+                throw new MigrationException("cannot migrate domain " + domain + " before the disk leases that aborted"
+                        + " migration " + owing.id() + " took on this host are given back (tried every second)");
+            }
+        }
         for (Journal.Entry aborted : abortedUnrecorded.values()) {
             if (!aborted.domain().equals(domain)) {
                 continue;
@@ -217,6 +224,10 @@ final class IncomingRecords {
 
     /** The journal's entry, or the abort it does not have yet (written again now if it can be). */
     private Optional<Journal.Entry> find(String id) {
+        Journal.Entry owing = leasesOwed.get(id);
+        if (owing != null) {
+            return Optional.of(owing); // aborted; its record stays PREPARED until the leases are given back
+        }
         Journal.Entry aborted = abortedUnrecorded.get(id);
         if (aborted == null) {
             return journal.find(id);

@@ -5,6 +5,8 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.domain.DomainException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.UUID;
 import org.junit.Test;
 
@@ -56,6 +58,47 @@ public class OwedLeasesTest {
 
         d.source.assertRuns(VM, digest);
         assertThrows(DomainException.class, () -> d.destination.domains().start(VM)); // the source's guest holds it
+    }
+
+    /**
+     * The destination's record of the leases its abort owes (STATE/leases-owed/UUID.xml) deleted before it restarts (an
+     * operator cleaning up): it forgot them, told the source "aborted" with no state, the source's rollback was refused
+     * and its guest stayed paused for good, the leases the destination's for good. Its PREPARED record names the disks.
+     */
+    @Test
+    public void aDestinationWhoseRecordOfOwedLeasesWasDeletedStillGivesThemBack() throws Exception {
+        destinationRestartedWithItsRecordOfOwedLeases(null);
+    }
+
+    /** As above, the record damaged (a disk's error): it was logged as unreadable, and forgotten. */
+    @Test
+    public void aDestinationWhoseRecordOfOwedLeasesIsDamagedStillGivesThemBack() throws Exception {
+        destinationRestartedWithItsRecordOfOwedLeases("<owed-leases domain='vm1' uu");
+    }
+
+    private static void destinationRestartedWithItsRecordOfOwedLeases(String damage) throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+        Path record = d.destination.stateDir.resolve("leases-owed").resolve(TestHost.uuid(VM) + ".xml");
+        assertTrue(Files.exists(record));
+        if (damage == null) {
+            Files.delete(record);
+        } else {
+            Files.writeString(record, damage);
+        }
+
+        d.destination.restart();
+        if (damage != null) {
+            assertTrue("kept for the operator", Files.exists(record.resolveSibling(record.getFileName() + ".damaged")));
+        }
+        d.network.passes(9_000, d.destination, d.source);
+        d.source.assertPaused(VM); // the destination still holds them
+        assertEquals("destination", d.leases.holder(DISK));
+        d.leases.releasesFailOn = null;
+        d.network.passes(1_000, d.destination, d.source);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 
     static String abortedWhileTheDestinationCannotGiveTheLeasesBack(TwoDaemons d) throws Exception {
