@@ -3,8 +3,10 @@ package io.ferry.core.migration;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.lock.LeaseRequest;
+import io.ferry.core.domain.DomainException;
 import io.ferry.protocol.ChannelException;
 import java.util.List;
 import org.junit.Test;
@@ -35,6 +37,41 @@ public class PowerCutTest {
     @Test
     public void aDestinationPowerCutThatLostItsAbortAndItsReleaseLetsTheSourceRun() throws Exception {
         destinationPowerCutAfterItsAbort(true);
+    }
+
+    /**
+     * The source's records after Begin are written without a sync, the destination journal's word for the migration
+     * among them (one file, rewritten whole: a PERFORMED record always carries it). A power cut after the Perform cookie
+     * left, the destination then committing, may take the source back to PERFORMING without the word, and the
+     * destination may forget the migration since (another journal). Nothing runs twice: the source's guest died with its
+     * host, recovery rolls back alone and leaves the domain shut off, and its start is refused while the destination,
+     * which runs it, holds its leases. So the word needs no sync: it only decides whether a paused copy resumes, and
+     * after a power cut there is none.
+     */
+    @Test
+    public void aSourcePowerCutThatLostItsPerformedRecordNeverRunsTheGuestTwice() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        String id = run.begun.id();
+        Journal.Entry performed = d.source.journal.find(id).orElseThrow();
+        assertNotNull("the PERFORMED record carries the destination's word", performed.peerJournal());
+        d.source.vm(VM).destroy(); // the power cut
+        d.network.down(d.source);
+        run.finish();
+        d.destination.assertRuns(VM, digest);
+        d.source.journal.record(performed.at(Step.PERFORMING).withPeerJournal(null).withLeaseState(null));
+        d.destination.restartWithAnotherJournal();
+
+        d.source.restart();
+        d.network.up(d.source);
+        d.network.passes(9_000, d.source, d.destination);
+
+        d.source.assertGone(VM);
+        assertEquals(Step.ABORTED, d.source.journal.find(id).orElseThrow().step());
+        DomainException refused = assertThrows(DomainException.class, () -> d.source.domains().start(VM));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("held by destination"));
+        d.destination.assertRuns(VM, digest);
     }
 
     private static void destinationPowerCutAfterItsAbort(boolean releaseLost) throws Exception {
