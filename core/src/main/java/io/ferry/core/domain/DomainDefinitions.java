@@ -139,6 +139,20 @@ final class DomainDefinitions {
         domain.persistent(spec);
     }
 
+    /** Whether migration {@code migrationId} staged a definition that can be read. */
+    boolean stagedDefinitionReadable(String migrationId) {
+        Optional<DomainStore.StoredFile> staged = store.stagedDefinition(migrationId);
+        if (staged.isEmpty()) {
+            return false;
+        }
+        try {
+            xml.parse(staged.get().read());
+            return true;
+        } catch (CookieException | IOException e) {
+            return false;
+        }
+    }
+
     /**
      * A committed arrival whose staged definition a disk's error or a power cut damaged: the domain belongs to this host
      * now, and its source may have undefined it, so it keeps the definition known here, as libvirt's Finish defines a

@@ -328,6 +328,11 @@ public class DomainManager {
         definitions.installIncomingDefinition(migrationId, known);
     }
 
+    /** Whether migration {@code migrationId} staged a definition that can be read (and so can be installed). */
+    public boolean stagedDefinitionReadable(String migrationId) {
+        return definitions.stagedDefinitionReadable(migrationId);
+    }
+
     public void discardIncomingDefinition(String migrationId) throws IOException {
         store.discardStagedDefinition(migrationId);
     }

@@ -65,7 +65,7 @@ final class DestinationSide {
         this.peerDefinitions = new PeerDefinitions(new HardenedXmlParser(migrations.settings.cookieMaxBytes(),
                 migrations.settings.cookieMaxDepth()), migrations.domains);
         this.memory = new IncomingMemory(migrations);
-        this.records = new IncomingRecords(migrations.journal, migrations.domains.leases());
+        this.records = new IncomingRecords(migrations.journal, migrations.domains.leases(), this::definitionLost);
         this.committed = new CommittedArrival(migrations);
         this.incoming = new IncomingMigrations(migrations, records);
         this.finishing = new DestinationFinish(migrations, incoming, records, committed, peerDefinitions);
@@ -236,6 +236,16 @@ final class DestinationSide {
             });
         }
         return records.fate(id, key);
+    }
+
+    /**
+     * Whether the definition a committed arrival brought is lost here: the migration still COMMITTED (not stored yet),
+     * its domain defined by no definition here, and what it staged gone or unreadable (a disk's error; an offline
+     * arrival's domain, known by nothing else after a restart). Its source must keep its own then, --undefinesource or not.
+     */
+    private boolean definitionLost(Journal.Entry entry) {
+        return entry.step() == Step.COMMITTED && m.domains.find(entry.domain()).map(d -> d.persistent() == null).orElse(true)
+                && !m.domains.stagedDefinitionReadable(entry.id());
     }
 
     /** Drops the incoming domain, not committed: {@link IncomingMigrations#abort}. */

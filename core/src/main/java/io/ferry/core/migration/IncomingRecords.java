@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,10 +35,13 @@ final class IncomingRecords {
     private final Map<String, Journal.Entry> leasesOwed = new ConcurrentHashMap<>();
     /** Migrations whose damaged record a fate call found: each reported once. */
     private final Set<String> reportedDamaged = ConcurrentHashMap.newKeySet();
+    private final Predicate<Journal.Entry> definitionLost;
 
-    IncomingRecords(Journal journal, Leases leases) {
+    /** @param definitionLost whether a committed arrival's definition is lost here ({@link #keepsDefinition}) */
+    IncomingRecords(Journal journal, Leases leases, Predicate<Journal.Entry> definitionLost) {
         this.journal = journal;
         this.leases = leases;
+        this.definitionLost = definitionLost;
     }
 
     /**
@@ -195,13 +199,25 @@ final class IncomingRecords {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
         }
         Step step = entry.get().step();
-        return step.isCommitted() ? new Fate(id, Outcome.COMMITTED, null, keepsDefinition(entry.get().flags()))
+        return step.isCommitted() ? new Fate(id, Outcome.COMMITTED, null, keepsDefinition(entry.get()))
                 : step == Step.ABORTED ? new Fate(id, Outcome.ABORTED, entry.get().leaseState()) : new Fate(id, Outcome.IN_PROGRESS);
     }
 
-    /** Whether the definition a migration brought stays here once it committed: what its source may undefine. */
-    private static boolean keepsDefinition(MigrationFlags flags) {
-        return flags.persistent() || flags.offline();
+    /**
+     * Whether the definition a migration brought stays here once it committed: what its source may undefine. Not one
+     * whose staged definition was lost here (a disk's error) with nothing else to define the domain by.
+     */
+    private boolean keepsDefinition(Journal.Entry entry) {
+        MigrationFlags flags = entry.flags();
+        if (!(flags.persistent() || flags.offline())) {
+            return false;
+        }
+        if (definitionLost.test(entry)) {
+            LOG.error("migration {} committed here, but the definition it brought for {} is lost here (see above): its source"
+                    + " is told to keep its own", entry.id(), entry.domain());
+            return false;
+        }
+        return true;
     }
 
     /** A Finish for a migration this host no longer has in hand. */

@@ -31,6 +31,31 @@ public class DamagedStagingTest {
         committedArrivalKeepsItsDefinition("<domain type='fake'><name>vm1</name><uu".getBytes());
     }
 
+    /**
+     * Offline, --undefinesource, the destination killed right after the commit and its staged definition damaged: the
+     * domain lived in its memory only, so nothing there defines it after the restart. It still told the source it keeps
+     * the definition, and the source undefined its own: the domain was defined on neither host. Now it says it keeps
+     * none, and the source keeps its definition.
+     */
+    @Test
+    public void anOfflineArrivalWhoseStagedDefinitionIsLostLetsTheSourceKeepItsOwn() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.domains().define(TestHost.definition(VM));
+        TwoDaemons.ByHand run = d.byHand(VM, new MigrationFlags(false, false, false, true, true, true, false)).prepare()
+                .perform();
+        String id = run.begun.id();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        Files.write(d.destination.stateDir.resolve("incoming").resolve(id + ".xml"), new byte[64]);
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        run.confirm(false, null);
+
+        assertEquals(Step.CONFIRMED, d.source.journal.find(id).orElseThrow().step());
+        assertEquals("the source keeps its definition", VM, d.source.domain(VM).orElseThrow().persistent().name());
+    }
+
     private static void committedArrivalKeepsItsDefinition(byte[] damage) throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
