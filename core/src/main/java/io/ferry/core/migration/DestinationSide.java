@@ -259,7 +259,7 @@ final class DestinationSide {
      */
     private void beforeMigratingAgain(Domain domain) throws MigrationException {
         committed.requireStored(domain);
-        records.requireAbortsRecorded(domain.name());
+        records.requireAbortsRecorded(domain.name(), domain.uuid());
     }
 
     /** {@code domjobabort} of an incoming migration; returns what was done. */

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -155,9 +156,9 @@ final class IncomingRecords {
      * journal, such an arrival would be taken for unfinished by a restart, which would drop whatever VM of the domain
      * a later migration left here as its incoming VM (a source's copy paused at its switch-over among them).
      */
-    void requireAbortsRecorded(String domain) throws MigrationException {
+    void requireAbortsRecorded(String domain, UUID uuid) throws MigrationException {
         for (Journal.Entry owing : leasesOwed.values()) {
-            if (owing.domain().equals(domain)) {
+            if (owing.uuid().equals(uuid)) {
                 throw new MigrationException("cannot migrate domain " + domain + " before the disk leases that aborted"
                         + " migration " + owing.id() + " took on this host are given back (tried every second)");
             }

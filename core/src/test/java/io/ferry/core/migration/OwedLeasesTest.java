@@ -5,8 +5,11 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.domain.DomainException;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.UUID;
 import org.junit.Test;
 
@@ -99,6 +102,24 @@ public class OwedLeasesTest {
 
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
+    }
+
+    /**
+     * While an aborted arrival's leases are owed its record stays PREPARED, so a later arrival of the domain must wait:
+     * a restart would otherwise take that arrival's incoming VM for the old one's and drop it.
+     */
+    @Test
+    public void aDomainWhoseArrivalStillOwesItsLeasesCannotArriveAgain() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+        String header = "<qemu-migration><name>" + VM + "</name><uuid>" + TestHost.uuid(VM) + "</uuid><hostname>third</hostname>"
+                + "<hostuuid>" + UUID.randomUUID() + "</hostuuid></qemu-migration>";
+
+        MigrationException refused = assertThrows(MigrationException.class, () -> d.destination.engine().prepare(
+                new Messages.Prepare(UUID.randomUUID().toString(), "k".repeat(40), MigrationFlags.parse("offline,persistent"),
+                        TestHost.definition(VM), header, List.of(new Messages.SectionVersion("persistent", "1.0")), null)));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("before the disk leases that aborted migration"));
     }
 
     static String abortedWhileTheDestinationCannotGiveTheLeasesBack(TwoDaemons d) throws Exception {
