@@ -14,6 +14,7 @@ import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
+import io.ferry.protocol.MigrationFlags;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.IOException;
 import java.io.InputStream;
@@ -152,8 +153,7 @@ final class DestinationSide {
                 }
                 m.hooks.begin(spec.name(), "destination", spec.xml());
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Step.PREPARED, spec.name(), spec.uuid(),
-                        request.sourceUri(), request.flags(), request.key(), null, false, null,
-                        spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList());
+                        request.sourceUri(), request.flags(), request.key(), null, false, null, leasedDisks(spec, request.flags()));
                 m.journal.record(entry);
                 boolean offline = request.flags().offline();
                 LiveJob job = offline ? null : m.jobs.start(spec.name(), "Incoming migration", id, 0);
@@ -236,6 +236,11 @@ final class DestinationSide {
             });
         }
         return records.fate(id, key);
+    }
+
+    /** The disks whose leases the arrival's Finish takes (none offline): what a restart gives back by. */
+    private static List<String> leasedDisks(DomainSpec spec, MigrationFlags flags) {
+        return flags.offline() ? List.of() : spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList();
     }
 
     /**
