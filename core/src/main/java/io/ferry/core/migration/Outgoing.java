@@ -22,6 +22,8 @@ final class Outgoing {
     final AtomicBoolean settling = new AtomicBoolean();
     /** The daemon at the destination's address answered from another journal than the one that prepared it. */
     final AtomicBoolean forgotten = new AtomicBoolean();
+    /** When the watchdog asks the destination again while no answer settled the migration. */
+    final PeerBackoff asks = new PeerBackoff();
     volatile SectionSet pinned;
     /** The features Begin's cookie carried as mandatory, which the destination accepted at Prepare. */
     volatile List<String> mandatoryAtBegin = List.of();

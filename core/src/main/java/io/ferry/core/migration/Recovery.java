@@ -31,7 +31,8 @@ import org.slf4j.LoggerFactory;
  * destination  COMMITTED             resume, finish             -
  * </pre>
  * "Ask the destination" ({@link Settlement}): committed, the copy here goes; aborted (or unknown there), it
- * resumes here; no answer, it stays paused and is asked again at the next tick.
+ * resumes here; no answer, it stays paused and is asked again later, at intervals growing from 1 s to 30 s
+ * ({@link PeerBackoff}).
  */
 final class Recovery {
     private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
@@ -186,7 +187,7 @@ final class Recovery {
                 o.job.abort();
             }
             boolean overdue = o.step() == Step.PERFORMED && now - o.performedAt > m.timing.confirmWaitMillis();
-            if (!o.driver.inCall() && (silent || overdue)) {
+            if (!o.driver.inCall() && (silent || overdue) && o.asks.due(now)) {
                 inBackground(o.id, o.settling, () -> settlement.settle(o, silent ? "its driver is gone" : "no Confirm came"));
             }
         }

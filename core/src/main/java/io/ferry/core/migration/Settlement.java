@@ -35,24 +35,35 @@ final class Settlement {
         if (o.peer() == null) {
             return new Fate(o.id, Outcome.ABORTED); // Perform never started: no destination was ever given the memory
         }
+        Fate fate;
         try {
-            Fate fate = m.peers.peer(o.peer()).settle(o.id, o.key());
-            if (fate.outcome() != Outcome.UNKNOWN) {
-                return fate;
-            }
-            String prepared = o.entry().peerJournal();
-            if (prepared != null && !prepared.equals(fate.journal())) {
-                if (o.forgotten.compareAndSet(false, true)) {
-                    LOG.error("{}; {} stays paused", forgotten(o, fate), o.domain.name());
-                }
-                return new Fate(o.id, Outcome.IN_PROGRESS);
-            }
-            return new Fate(o.id, Outcome.ABORTED);
+            fate = m.peers.peer(o.peer()).settle(o.id, o.key());
         } catch (ChannelException e) {
-            LOG.warn("cannot learn from {} what became of migration {}: {}; {} stays paused", o.peer(), o.id, e.getMessage(),
-                    o.domain.name());
+            if (o.asks.changed("unreachable: " + e.getMessage())) {
+                LOG.warn("cannot learn from {} what became of migration {}: {}; {} stays paused (asked again after {} s, then"
+                        + " at intervals doubling up to {} s)", o.peer(), o.id, e.getMessage(), o.domain.name(),
+                        PeerBackoff.FIRST_MILLIS / 1000, PeerBackoff.MOST_MILLIS / 1000);
+            }
             return new Fate(o.id, Outcome.IN_PROGRESS);
         }
+        if (fate.outcome() == Outcome.IN_PROGRESS) {
+            if (o.asks.changed("in progress")) {
+                LOG.info("the destination {} cannot say yet what became of migration {}: {} stays paused until it does",
+                        o.peer(), o.id, o.domain.name());
+            }
+            return fate;
+        }
+        if (fate.outcome() != Outcome.UNKNOWN) {
+            return fate;
+        }
+        String prepared = o.entry().peerJournal();
+        if (prepared != null && !prepared.equals(fate.journal())) {
+            if (o.forgotten.compareAndSet(false, true)) {
+                LOG.error("{}; {} stays paused", forgotten(o, fate), o.domain.name());
+            }
+            return new Fate(o.id, Outcome.IN_PROGRESS);
+        }
+        return new Fate(o.id, Outcome.ABORTED);
     }
 
     /** Ends the migration by the failure matrix, if anyone can say how. Caller holds the job. */
@@ -68,12 +79,19 @@ final class Settlement {
         return fate.outcome();
     }
 
-    /** Takes the job and ends the migration, unless it ended meanwhile. */
+    /**
+     * The watchdog's settlement: takes the job and ends the migration, unless it ended meanwhile. Only its asks space
+     * themselves out ({@link PeerBackoff}); the driver's Confirm and the operator's ask at once and leave them be.
+     */
     void settle(Outgoing o, String why) throws DomainException {
         m.domains.withJob(o.domain, "migration settlement", o.id, () -> {
             if (source.find(o.id).isPresent() && !o.driver.inCall()) {
-                LOG.info("settling migration {} of {} at {}: {}", o.id, o.domain.name(), o.step().display(), why);
-                settleInJob(o);
+                if (o.asks.fresh()) { // its repeats, while the destination cannot say, are not worth a line each
+                    LOG.info("settling migration {} of {} at {}: {}", o.id, o.domain.name(), o.step().display(), why);
+                }
+                if (settleInJob(o) == Outcome.IN_PROGRESS) {
+                    o.asks.undecided(m.clock.getAsLong()); // nobody can say yet: asked again later, each time later still
+                }
             }
             return null;
         });

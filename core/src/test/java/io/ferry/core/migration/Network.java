@@ -18,6 +18,7 @@ final class Network implements Peers {
     private final Map<String, TestHost> hosts = new ConcurrentHashMap<>();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
     private final Set<String> lostReplies = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> calls = new ConcurrentHashMap<>();
 
     void add(TestHost host) {
         hosts.put(host.uri, host);
@@ -53,7 +54,13 @@ final class Network implements Peers {
         lostReplies.add(host.uri + "/" + call);
     }
 
+    /** How many {@code call}s ("settle", ...) were made to {@code host}, whether it was up or not. */
+    int calls(TestHost host, String call) {
+        return calls.getOrDefault(host.uri + "/" + call, 0);
+    }
+
     void arrive(String uri, String call) throws ChannelException {
+        calls.merge(uri + "/" + call, 1, Integer::sum);
         if (down.contains(uri) || !hosts.containsKey(uri)) {
             throw new ChannelException("cannot connect to " + uri + ": Connection refused", false);
         }
