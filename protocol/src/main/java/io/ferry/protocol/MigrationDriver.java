@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * Begin, Prepare, Perform, Finish, Confirm, or Prepare, Perform, Finish for a peer that only has protocol 2.
  * The first real error is the one reported; the clean-up calls that follow it never replace it. After any
  * failure of Finish the driver asks the destination to settle the migration (abort it unless it committed)
- * and follows its answer, so a Finish that failed after the commit never leads to a second running copy.
+ * and follows its answer, so a Finish that failed after the commit never leads to a second running copy; unless it
+ * committed, Confirm with cancelled=1 follows, as in libvirt, and the source settles it with the destination itself.
  * While it runs it keeps both daemons told that it is alive ({@link Keepalive}). The CLI runs it against two
  * daemons (client-managed), a source daemon against itself and its peer (peer-to-peer).
  */
@@ -88,19 +89,10 @@ public final class MigrationDriver {
         try {
             finished = destination.finish(new Finish(id, key, false, performed.cookie()));
         } catch (ChannelException e) {
-            Outcome outcome = settle(destination, id, key);
-            if (outcome == Outcome.COMMITTED) {
-                listener.warning("Finish failed (" + e.getMessage() + "), but the destination committed the migration: "
-                        + "the domain runs there");
-                confirm(source, new Confirm(id, key, false, null));
-                return new Finished(id, request.dname() != null ? request.dname() : request.domain(), null, e.getMessage());
+            if (settle(destination, id, key) == Outcome.COMMITTED) {
+                return committedDespite(e, source, request, id, key);
             }
-            if (outcome == Outcome.ABORTED) {
-                confirmQuietly(source, id, key, e);
-                throw e;
-            }
-            throw new ChannelException(e.getMessage() + "; the destination cannot say whether it runs the domain, so the"
-                    + " source keeps it paused and settles it with the destination when it answers", false, e);
+            return afterFailedFinish(e, source, request, id, key);
         }
         if (finished.note() != null) {
             listener.warning(finished.note());
@@ -109,6 +101,47 @@ public final class MigrationDriver {
         confirm(source, new Confirm(id, key, false, finished.cookie()));
         listener.step("confirm", source.uri(), null);
         return finished;
+    }
+
+    private Finished committedDespite(ChannelException e, Peer source, Migrate request, String id, String key) {
+        listener.warning("Finish failed (" + e.getMessage() + "), but the destination committed the migration: "
+                + "the domain runs there");
+        confirm(source, new Confirm(id, key, false, null));
+        return new Finished(id, request.dname() != null ? request.dname() : request.domain(), null, e.getMessage());
+    }
+
+    /**
+     * As libvirt's virDomainMigrateVersion3Full, a Finish that did not report success is followed by Confirm with
+     * cancelled=1, whatever the destination told the driver: the source settles it with the destination itself (it may
+     * reach it where the driver did not) and rolls back only on its word. Its answer says where the guest is: rolled
+     * back to the source, run on the destination after all, or kept paused on the source while nobody can say, which
+     * its refusal explains (and how to resume it there).
+     */
+    private Finished afterFailedFinish(ChannelException e, Peer source, Migrate request, String id, String key)
+            throws ChannelException {
+        String name = request.domain();
+        try {
+            source.confirm(new Confirm(id, key, true, null, e.getMessage()));
+        } catch (ChannelException refused) {
+            if (sourceSays(source, id, key) == Outcome.COMMITTED) { // the source reached the destination, which committed
+                return committedDespite(e, source, request, id, key);
+            }
+            ChannelException reported = new ChannelException(e.getMessage() + "; on the source " + source.uri() + ": "
+                    + refused.getMessage(), e.refused(), e);
+            reported.addSuppressed(refused);
+            throw reported;
+        }
+        throw new ChannelException(e.getMessage() + "; the destination did not commit migration " + id + ": domain " + name
+                + " stays on its source " + source.uri(), e.refused(), e);
+    }
+
+    /** The source's record of the migration once its Confirm was refused; IN_PROGRESS when it cannot say. */
+    private static Outcome sourceSays(Peer source, String id, String key) {
+        try {
+            return source.fate(id, key).outcome();
+        } catch (ChannelException e) {
+            return Outcome.IN_PROGRESS;
+        }
     }
 
     /** Protocol 2: no cookies, and the source is stopped by Perform, so a failed Finish loses the domain. */

@@ -105,17 +105,52 @@ public class MigrationDriverTest {
         destination.refuses("finish", "cookie section fault failed");
         destination.settleOutcome = Outcome.ABORTED;
         ChannelException e = assertThrows(ChannelException.class, this::run);
-        assertEquals("cookie section fault failed", e.getMessage());
+        assertEquals("cookie section fault failed; the destination did not commit migration m1: domain vm stays on its"
+                + " source src", e.getMessage());
         assertEquals(List.of("begin", "perform", "confirm cancelled"), source.calls());
     }
 
+    /**
+     * As libvirt, a Finish that did not report success is followed by Confirm with cancelled=1 even when the driver
+     * could not learn the destination's word: the source asks it itself (it reached it here, which had not committed)
+     * and the command says the guest stays there. The driver used to leave the source alone, paused until its watchdog
+     * noticed the driver's silence, and said only that the destination could not say.
+     */
     @Test
-    public void aLostFinishWithADestinationThatNeverAnswersLeavesTheSourceAlone() {
+    public void aLostFinishTheDriverCannotSettleIsConfirmedCancelledAndTheSourceSettlesIt() {
         destination.loses("finish", "connection reset");
         destination.loses("settle", "connection refused");
         ChannelException e = assertThrows(ChannelException.class, this::run);
-        assertTrue(e.getMessage(), e.getMessage().contains("the source keeps it paused"));
-        assertEquals(List.of("begin", "perform"), source.calls()); // no Confirm either way: only the destination knows
+        assertEquals(List.of("begin", "perform", "confirm cancelled"), source.calls());
+        assertEquals("connection reset; the destination did not commit migration m1: domain vm stays on its source src",
+                e.getMessage());
+    }
+
+    /** Nobody can say: the source keeps the guest paused, and its refusal, which says so and how to resume it, is shown. */
+    @Test
+    public void aLostFinishThatNobodyCanSettleReportsWhatTheSourceSaysOfItsGuest() {
+        destination.loses("finish", "connection reset");
+        destination.loses("settle", "connection refused");
+        source.refuses("confirm cancelled", "the destination dst does not answer whether it runs domain vm, so it stays"
+                + " paused here until it does");
+        source.settleOutcome = Outcome.IN_PROGRESS; // its record: neither committed nor aborted
+        ChannelException e = assertThrows(ChannelException.class, this::run);
+        assertEquals(List.of("begin", "perform", "confirm cancelled", "fate"), source.calls());
+        assertEquals("connection reset; on the source src: the destination dst does not answer whether it runs domain vm, so"
+                + " it stays paused here until it does", e.getMessage());
+    }
+
+    /** The source reached the destination, which had committed: the domain runs there, and the command succeeds. */
+    @Test
+    public void aLostFinishTheSourceLearnsWasCommittedCompletes() throws Exception {
+        destination.loses("finish", "connection reset");
+        destination.loses("settle", "connection refused");
+        source.refuses("confirm cancelled", "the destination committed migration m1: domain vm runs there, and its copy"
+                + " here was stopped");
+        source.settleOutcome = Outcome.COMMITTED; // its record: CONFIRMED
+        assertEquals("vm", run().domain());
+        assertEquals(List.of("begin", "perform", "confirm cancelled", "fate", "confirm"), source.calls());
+        assertTrue(warnings.toString(), warnings.get(0).contains("the destination committed the migration"));
     }
 
     @Test

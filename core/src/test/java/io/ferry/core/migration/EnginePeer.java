@@ -30,9 +30,22 @@ final class EnginePeer implements Peer {
     private final Network network;
     private final String uri;
 
+    /** Calls this caller cannot get through to the daemon (its own path to it is down), though other hosts can. */
+    private final Set<String> cutOff;
+
     EnginePeer(Network network, String uri) {
+        this(network, uri, Set.of());
+    }
+
+    private EnginePeer(Network network, String uri, Set<String> cutOff) {
         this.network = network;
         this.uri = uri;
+        this.cutOff = cutOff;
+    }
+
+    /** This daemon as seen by a caller whose {@code calls} ("finish", "settle") never reach it, where other hosts' do. */
+    EnginePeer cutOffFor(String... calls) {
+        return new EnginePeer(network, uri, Set.of(calls));
     }
 
     private interface Call<T> {
@@ -40,6 +53,9 @@ final class EnginePeer implements Peer {
     }
 
     private <T> T call(String name, Call<T> call) throws ChannelException {
+        if (cutOff.contains(name)) {
+            throw new ChannelException("cannot connect to " + uri + ": No route to host", false);
+        }
         network.arrive(uri, name);
         T result;
         try {

@@ -9,7 +9,9 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.core.domain.Domain;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Migrate;
 import io.ferry.protocol.Messages.Outcome;
+import io.ferry.protocol.Peer;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.Test;
 
@@ -293,5 +295,26 @@ public class FailureBeforeTheCommitTest {
         run.confirm(true, null); // the driver gives up at the source, then migrates again: the guest arrives
         Finished again = d.migrate(VM);
         assertEquals(VM, again.domain());
+    }
+
+    /**
+     * The driver (ferry migrate on an operator's machine) cannot reach the destination for Finish nor for its settle,
+     * while the source can. As libvirt, a Finish that did not report success is followed by Confirm with cancelled=1:
+     * the source settles it with the destination itself, which had not committed, and runs the guest again at once; the
+     * command says where it is. The driver used to send no Confirm: the guest stayed paused until the source noticed
+     * the driver's silence (8 s after the command ended), and the command said only that the destination could not say.
+     */
+    @Test
+    public void aFinishItsDriverCouldNotDeliverIsSettledByTheSourceAtOnce() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Peer unreachable = d.network.peer(d.destination.uri).cutOffFor("finish", "settle");
+
+        ChannelException e = assertThrows(ChannelException.class, () -> d.driver().run(d.peer(d.source), unreachable,
+                new Migrate(VM, d.destination.uri, TwoDaemons.LIVE, null, null, 0)));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("domain " + VM + " stays on its source " + d.source.uri));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 }

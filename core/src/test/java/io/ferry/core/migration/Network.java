@@ -37,7 +37,7 @@ final class Network implements Peers {
     }
 
     @Override
-    public Peer peer(String uri) {
+    public EnginePeer peer(String uri) {
         return new EnginePeer(this, uri);
     }
 
