@@ -1,5 +1,6 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.DaemonMessages.Migrated;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
@@ -85,7 +86,14 @@ final class MigrateCommand implements Command {
     /** A peer-to-peer migration, which the source daemon drives; its cookies come only with its reply. */
     private static Migrated p2p(DaemonChannel source, Messages.Migrate request, boolean showCookies) throws CliException {
         try {
-            return source.call(d -> d.migrate(request));
+            // a source daemon from before the flag paused refuses --suspend by the flag's bare name
+            return source.call(d -> {
+                try {
+                    return d.migrate(request);
+                } catch (ChannelException e) {
+                    throw MigrationDriver.withoutPaused(e, "source", source.uri(), request.domain(), false);
+                }
+            });
         } catch (CliException e) {
             if (!showCookies) {
                 throw e;

@@ -28,6 +28,8 @@ import java.util.concurrent.TimeUnit;
 public final class MigrationDriver {
     /** How long to keep asking a destination that does not answer what became of the migration. */
     static final long SETTLE_WAIT_MILLIS = 30_000;
+    /** What a daemon from before the migration flag {@code paused} answers when it is given it. */
+    private static final String PAUSED_UNKNOWN = "unknown migration flag 'paused'";
 
     /** Sees each step, for the demo's transcript and virsh-like verbosity. */
     public interface Listener {
@@ -65,22 +67,31 @@ public final class MigrationDriver {
         // as libvirt, protocol 3 only when both daemons speak it: a protocol-2 source refuses Confirm
         boolean v3 = !request.flags().v2() && source.protocols().contains(3) && destination.protocols().contains(3);
         MigrationFlags flags = v3 ? request.flags() : request.flags().withV2();
-        Begun begun = source.begin(new Begin(request.domain(), flags, request.dname(), request.xml(), request.bandwidthMiB(),
-                request.id()));
+        Begun begun;
+        try {
+            begun = source.begin(new Begin(request.domain(), flags, request.dname(), request.xml(), request.bandwidthMiB(),
+                    request.id()));
+        } catch (ChannelException e) {
+            throw withoutPaused(e, "source", source.uri(), request.domain(), false);
+        }
         listener.step("begin", source.uri(), v3 ? begun.cookie() : null);
         // as libvirt's drivers: a domain its source had paused arrives paused (VIR_MIGRATE_PAUSED)
         Migrate migrating = begun.paused() && !request.flags().paused() ? request.withFlags(request.flags().withPaused()) : request;
         try (Keepalive alive = Keepalive.start(keepalive, begun.id(), begun.key(), List.of(source, destination))) {
-            return v3 ? afterBeginV3(source, destination, migrating, begun) : afterBeginV2(source, destination, migrating, begun);
+            // the flag came of the guest being paused, not of --suspend: a refusal of it says so
+            boolean pausedHere = migrating != request;
+            return v3 ? afterBeginV3(source, destination, migrating, begun, pausedHere)
+                    : afterBeginV2(source, destination, migrating, begun, pausedHere);
         }
     }
 
-    private Finished afterBeginV3(Peer source, Peer destination, Migrate request, Begun begun) throws ChannelException {
+    private Finished afterBeginV3(Peer source, Peer destination, Migrate request, Begun begun, boolean pausedHere)
+            throws ChannelException {
         String id = begun.id();
         String key = begun.key();
         // --unsafe is the source's Begin's alone: the destination gets the flags as they were before it
         Prepared prepared = prepare(source, destination, new Prepare(id, key, request.flags().withoutUnsafe(), begun.domainXml(),
-                begun.cookie(), begun.sections(), source.uri()));
+                begun.cookie(), begun.sections(), source.uri()), request.domain(), pausedHere);
         listener.step("prepare", destination.uri(), prepared.cookie());
         Performed performed = perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.cookie(),
                 destination.uri(), prepared.sections()));
@@ -145,11 +156,13 @@ public final class MigrationDriver {
     }
 
     /** Protocol 2: no cookies, and the source is stopped by Perform, so a failed Finish loses the domain. */
-    private Finished afterBeginV2(Peer source, Peer destination, Migrate request, Begun begun) throws ChannelException {
+    private Finished afterBeginV2(Peer source, Peer destination, Migrate request, Begun begun, boolean pausedHere)
+            throws ChannelException {
         String id = begun.id();
         String key = begun.key();
         MigrationFlags flags = request.flags().withV2().withoutUnsafe();
-        Prepared prepared = prepare(source, destination, new Prepare(id, key, flags, begun.domainXml(), null, null, source.uri()));
+        Prepared prepared = prepare(source, destination, new Prepare(id, key, flags, begun.domainXml(), null, null, source.uri()),
+                request.domain(), pausedHere);
         listener.step("prepare", destination.uri(), null);
         perform(source, destination, new Perform(id, key, prepared.dataUri(), null, destination.uri(), null));
         listener.step("perform", source.uri(), null);
@@ -158,7 +171,9 @@ public final class MigrationDriver {
         return finished;
     }
 
-    private Prepared prepare(Peer source, Peer destination, Prepare request) throws ChannelException {
+    /** @param pausedHere whether the driver added the flag paused because the source said the guest was paused */
+    private Prepared prepare(Peer source, Peer destination, Prepare request, String domain, boolean pausedHere)
+            throws ChannelException {
         try {
             return destination.prepare(request);
         } catch (ChannelException e) {
@@ -166,8 +181,37 @@ public final class MigrationDriver {
                 finishCancelled(destination, request.id(), request.key(), e);
             }
             confirmQuietly(source, request.id(), request.key(), e);
-            throw e;
+            throw withoutPaused(e, "destination", destination.uri(), domain, pausedHere);
         }
+    }
+
+    /**
+     * A daemon from before the migration flag {@code paused} (VIR_MIGRATE_PAUSED) refuses it by its bare name ("unknown
+     * migration flag 'paused'"), which tells an operator neither which host is at fault nor that the guest stayed on its
+     * source, nor, when the flag came of the guest being paused there and not of {@code --suspend}, why it was sent:
+     * said as what it is, with what to do. Any other failure is {@code e} itself.
+     *
+     * @param role "source" or "destination": the daemon that refused
+     * @param pausedHere whether the guest was paused on its source, which is what had the driver add the flag
+     */
+    public static ChannelException withoutPaused(ChannelException e, String role, String uri, String domain,
+            boolean pausedHere) {
+        String message = e.getMessage();
+        if (message == null || !message.contains(PAUSED_UNKNOWN)) {
+            return e;
+        }
+        String refuses = "the " + role + " daemon at " + uri + " is of an earlier version, which refuses the migration flag"
+                + " 'paused' (an arriving guest left paused)";
+        String explained = pausedHere
+                ? refuses + ", and domain " + domain + " needs it as it is paused on its source, where it stays; ferry"
+                        + " resume " + domain + " first to migrate it running, or migrate it once that daemon is upgraded"
+                : refuses + " that ferry migrate --suspend asks for: domain " + domain + " stays on its source; migrate it"
+                        + " without --suspend, or once that daemon is upgraded";
+        ChannelException said = new ChannelException(explained + " (" + message + ")", e.refused(), e);
+        for (Throwable suppressed : e.getSuppressed()) {
+            said.addSuppressed(suppressed);
+        }
+        return said;
     }
 
     private Performed perform(Peer source, Peer destination, Perform request) throws ChannelException {

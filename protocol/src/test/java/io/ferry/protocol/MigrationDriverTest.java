@@ -198,4 +198,93 @@ public class MigrationDriverTest {
         assertTrue("keepalives to the source: " + slowSource.keepalives, slowSource.keepalives >= 2);
         assertTrue("keepalives to the destination: " + destination.keepalives, destination.keepalives >= 2);
     }
+
+    /**
+     * A daemon from before the migration flag 'paused' (1daf737^): it reads Begin's and Prepare's messages as they
+     * travel, and refuses a flag it does not know as that version's MigrationFlags.parse did.
+     */
+    private static final class EarlierDaemon extends ScriptedPeer {
+        private static final List<String> KNOWN = List.of("live", "p2p", "tunnelled", "offline", "persistent",
+                "undefinesource", "v2", "unsafe");
+
+        EarlierDaemon(String uri) {
+            super(uri, Set.of(2, 3));
+        }
+
+        private static void read(String messageXml) throws ChannelException {
+            String flags = Xml.of(ControlClient.parse(messageXml)).attr("flags");
+            for (String name : flags == null || flags.isBlank() ? new String[0] : flags.split(",")) {
+                if (!KNOWN.contains(name)) {
+                    throw new ChannelException("unknown migration flag " + Xml.quote(name), true);
+                }
+            }
+        }
+
+        @Override
+        public Messages.Begun begin(Messages.Begin request) throws ChannelException {
+            read(request.toXml());
+            return super.begin(request);
+        }
+
+        @Override
+        public Messages.Prepared prepare(Messages.Prepare request) throws ChannelException {
+            read(request.toXml());
+            return super.prepare(request);
+        }
+    }
+
+    private static final MigrationFlags SUSPEND = LIVE.withPaused();
+
+    private static ChannelException fails(Peer from, Peer to, MigrationFlags flags) {
+        return assertThrows(ChannelException.class, () -> new MigrationDriver(MigrationDriver.Listener.NONE,
+                Duration.ofMillis(10), 0).run(from, to, new Migrate("vm", "dst", flags, null, null, 0)));
+    }
+
+    /** A running guest migrated without --suspend: no flag 'paused' travels, and an earlier destination takes it. */
+    @Test
+    public void aMigrationWithoutSuspendGoesToAnEarlierDestination() throws Exception {
+        EarlierDaemon earlier = new EarlierDaemon("dst");
+        new MigrationDriver(MigrationDriver.Listener.NONE, Duration.ofMillis(10), 0).run(source, earlier,
+                new Migrate("vm", "dst", LIVE, null, null, 0));
+        assertEquals(List.of("prepare live"), earlier.flags);
+        assertEquals(List.of("prepare", "finish"), earlier.calls());
+        assertEquals(List.of("begin", "perform", "confirm"), source.calls());
+    }
+
+    /**
+     * --suspend towards an earlier destination: refused at Prepare, the guest stays on its source, and the error names
+     * the daemon at fault and what to do, not only the flag's bare name.
+     */
+    @Test
+    public void aSuspendAnEarlierDestinationRefusesNamesItAndLeavesTheGuestOnItsSource() {
+        EarlierDaemon earlier = new EarlierDaemon("dst");
+        ChannelException e = fails(source, earlier, SUSPEND);
+        assertEquals("the destination daemon at dst is of an earlier version, which refuses the migration flag 'paused' (an"
+                + " arriving guest left paused) that ferry migrate --suspend asks for: domain vm stays on its source; migrate"
+                + " it without --suspend, or once that daemon is upgraded (unknown migration flag 'paused')", e.getMessage());
+        assertEquals(List.of("begin", "confirm cancelled"), source.calls());
+    }
+
+    /** A guest paused on its source has the driver add the flag itself: the refusal says so, and how to migrate it. */
+    @Test
+    public void aPausedGuestAnEarlierDestinationRefusesIsToldWhy() {
+        EarlierDaemon earlier = new EarlierDaemon("dst");
+        source.beginsPaused = true;
+        ChannelException e = fails(source, earlier, LIVE);
+        assertEquals("the destination daemon at dst is of an earlier version, which refuses the migration flag 'paused' (an"
+                + " arriving guest left paused), and domain vm needs it as it is paused on its source, where it stays; ferry"
+                + " resume vm first to migrate it running, or migrate it once that daemon is upgraded (unknown migration"
+                + " flag 'paused')", e.getMessage());
+        assertEquals(List.of("begin", "confirm cancelled"), source.calls());
+    }
+
+    /** --suspend from an earlier source's Begin: nothing began, and the error names that daemon. */
+    @Test
+    public void aSuspendAnEarlierSourceRefusesNamesIt() {
+        EarlierDaemon earlier = new EarlierDaemon("src");
+        ChannelException e = fails(earlier, destination, SUSPEND);
+        assertTrue(e.getMessage(), e.getMessage().startsWith("the source daemon at src is of an earlier version, which"
+                + " refuses the migration flag 'paused'"));
+        assertEquals(List.of(), destination.calls());
+    }
 }

@@ -30,6 +30,8 @@ class ScriptedPeer implements Peer {
     Outcome settleOutcome = Outcome.ABORTED;
     String cancelNote;
     int keepalives;
+    /** Whether Begin answers that the guest was paused before its migration began. */
+    boolean beginsPaused;
     /** The flags of each Begin and Prepare as their messages write them ("begin live,unsafe"). */
     final List<String> flags = new ArrayList<>();
 
@@ -76,7 +78,8 @@ class ScriptedPeer implements Peer {
     public Begun begin(Begin request) throws ChannelException {
         called("begin");
         flags.add("begin " + request.flags());
-        return new Begun("m1", "k".repeat(64), "<domain/>", request.flags().v2() ? null : "<qemu-migration/>", List.of());
+        return new Begun("m1", "k".repeat(64), "<domain/>", request.flags().v2() ? null : "<qemu-migration/>", List.of(),
+                beginsPaused);
     }
 
     @Override
