@@ -293,6 +293,10 @@ public final class MigrationEngine {
             throw new MigrationException("Requested operation is not valid: domain " + domainName + " is arriving by migration "
                     + in.get().id + " and cannot run here before the migration commits");
         }
+        Optional<Journal.Entry> claimed = Optional.ofNullable(domain.migration()).flatMap(m.journal::find);
+        if (claimed.isPresent() && !claimed.get().step().isFinal()) { // recovery claimed it, and takes it in hand once it can
+            throw new MigrationException(SourceResume.awaitingRecovery(domainName, claimed.get()));
+        }
         return resumes.resumePlain(domain);
     }
 

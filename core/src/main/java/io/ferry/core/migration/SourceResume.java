@@ -35,7 +35,7 @@ final class SourceResume {
             String name = o.domain.name();
             if (o.mayRollBackAlone()) {
                 throw new MigrationException("Requested operation is not valid: domain " + name + " is being migrated "
-                        + "(migration " + o.id + ", at " + o.step().display() + "); domjobabort stops it");
+                        + "(migration " + o.id + ", at " + o.step().display() + "); domjobabort stops it" + endsAlone(o));
             }
             Outcome outcome = settlement.settleInJob(o);
             if (outcome == Outcome.ABORTED) {
@@ -48,6 +48,38 @@ final class SourceResume {
             }
             return forceResume(o, force);
         });
+    }
+
+    /**
+     * What a resume refused while the migration may still roll back alone has to wait for, and what becomes of the
+     * guest: no cookie that lets the destination run it has left, so the engine ends the migration itself when it
+     * fails or its driver goes silent (the watchdog), and restores the state from before Begin.
+     */
+    private String endsAlone(Outgoing o) {
+        String name = o.domain.name();
+        String failure = o.step() == Step.PERFORMING ? "a failure of its transfer" : "a failure of its Prepare";
+        String rollback = ", and so does " + failure + " or its driver's silence for " + m.timing.driverTimeoutMillis() / 1000
+                + " s: it then rolls back here at once and ";
+        return o.entry().wasRunning()
+                ? rollback + name + " runs here again by itself; if it completes, " + name + " runs on the destination"
+                : rollback + name + ", paused before the migration began, stays paused here (ferry resume " + name
+                        + " runs it then); if it completes, " + name + " arrives paused on the destination";
+    }
+
+    /**
+     * {@code ferry resume} of a domain a migration claimed at the daemon's start, which recovery takes in hand only once
+     * its VM is re-attached and its lock manager is there: refused as any command the claim refuses, saying what it waits
+     * for and that the migration then ends by itself.
+     */
+    static String awaitingRecovery(String domain, Journal.Entry entry) {
+        String then = entry.role() == Journal.Role.SOURCE && entry.step() == Step.PERFORMED
+                ? "it is then settled with its destination by itself, which says where " + domain + " runs"
+                : entry.role() == Journal.Role.SOURCE ? "it then rolls back by itself, and " + domain + (entry.wasRunning()
+                        ? " runs here again" : " stays paused here as it was before the migration began (ferry resume "
+                        + domain + " runs it then)") : "it then ends by itself";
+        return "Requested operation is not valid: domain " + domain + " is being migrated (migration " + entry.id() + "),"
+                + " which is taken in hand again after the daemon's restart once its VM is re-attached and its lock"
+                + " manager is there (see the log): " + then;
     }
 
     private String forceResume(Outgoing o, boolean force) throws Exception {

@@ -203,4 +203,74 @@ public class OperatorTest {
         assertEquals(java.util.Optional.empty(), d.source.engine().jobs().active(VM));
         assertEquals("Outgoing migration", d.source.engine().jobs().lastEnded(VM).orElseThrow().operation());
     }
+
+    /**
+     * ferry resume while the migration may still roll back alone (at Begin; a Perform holds the domain's job, so a
+     * resume waits for it) is refused: here its operator suspended the guest after Begin. The refusal said only
+     * "domjobabort stops it"; it now says the migration rolls back by itself, when, and that the guest then runs here
+     * again. And it does, with no operator: its driver falls silent and the watchdog rolls it back.
+     */
+    @Test
+    public void aResumeRefusedBeforePerformSaysTheRollbackComesByItselfAndItComes() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare();
+        d.source.engine().suspend(VM, null);
+
+        Exception refused = assertThrows(MigrationException.class, () -> d.source.engine().resume(VM, false));
+
+        assertTrue(refused.getMessage(), refused.getMessage().endsWith("; domjobabort stops it, and so does a failure of its"
+                + " Prepare or its driver's silence for 8 s: it then rolls back here at once and vm1 runs here again by"
+                + " itself; if it completes, vm1 runs on the destination"));
+        d.network.passes(9_000, d.source, d.destination);
+        d.source.assertRuns(VM, digest);
+    }
+
+    /** A guest paused before its migration began stays paused when it rolls back: the refusal says so, and who runs it. */
+    @Test
+    public void aResumeRefusedOfAGuestPausedBeforeBeginSaysItStaysPausedAfterTheRollback() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.engine().suspend(VM, null);
+        d.byHand(VM).prepare();
+
+        Exception refused = assertThrows(MigrationException.class, () -> d.source.engine().resume(VM, false));
+
+        assertTrue(refused.getMessage(), refused.getMessage().endsWith("it then rolls back here at once and vm1, paused"
+                + " before the migration began, stays paused here (ferry resume vm1 runs it then); if it completes, vm1"
+                + " arrives paused on the destination"));
+        d.network.passes(9_000, d.source, d.destination);
+        d.source.assertPausedByItsOperator(VM);
+        assertEquals("Domain 'vm1' resumed", d.source.engine().resume(VM, false));
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * A source restarted mid-Perform (the guest paused at its switch-over) whose lock manager comes late: recovery claims
+     * the domain but takes the migration in hand only with it. ferry resume said only "is being migrated (migration ID)";
+     * it now says what the migration waits for and that it then rolls back by itself, which it does once the lock
+     * manager is there.
+     */
+    @Test
+    public void aResumeRefusedBeforeRecoveryTookTheMigrationInHandSaysWhatItWaitsFor() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        d.source.vm(VM).atSwitchOver = () -> {
+            throw new Crash();
+        };
+        assertThrows(Crash.class, run::perform);
+        d.source.lockManagerLate = true;
+        d.source.restart();
+        d.source.engine().tick();
+
+        Exception refused = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+
+        assertEquals("Requested operation is not valid: domain vm1 is being migrated (migration " + run.begun.id() + "),"
+                + " which is taken in hand again after the daemon's restart once its VM is re-attached and its lock manager"
+                + " is there (see the log): it then rolls back by itself, and vm1 runs here again", refused.getMessage());
+        d.source.registerLockManager();
+        d.source.engine().tick();
+        d.source.assertRuns(VM, digest);
+    }
 }
