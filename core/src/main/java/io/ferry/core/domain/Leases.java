@@ -7,14 +7,10 @@ import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.protocol.Xml;
-import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,8 +28,9 @@ public final class Leases {
     private final DaemonSettings settings;
     private final Map<String, Supplier<LockManager>> managers = new ConcurrentHashMap<>();
     private final Map<String, Held> held = new ConcurrentHashMap<>();
-    /** The leases of gone VMs whose release failed: given back later ({@link #giveBackOwed}), never forgotten. */
+    /** The leases of gone VMs whose release failed: given back later ({@link OwedLeaseGiveBack}), never forgotten. */
     private final OwedLeases owed;
+    private final OwedLeaseGiveBack owedGiveBack;
     /** One change of a domain's leases at a time: a late give-back must not release leases an acquire took again. */
     private final Map<String, Object> changing = new ConcurrentHashMap<>();
 
@@ -44,6 +41,12 @@ public final class Leases {
     public Leases(DaemonSettings settings) {
         this.settings = settings;
         this.owed = new OwedLeases(settings.stateDir(), settings.hostname(), settings.hostUuid());
+        this.owedGiveBack = new OwedLeaseGiveBack(this, owed);
+    }
+
+    /** The leases gone VMs of this host could not give back yet, and their give-back. */
+    public OwedLeaseGiveBack owed() {
+        return owedGiveBack;
     }
 
     /** @param manager gets the manager when it is needed (a service object is got only then) */
@@ -89,7 +92,7 @@ public final class Leases {
         }
         LeaseRequest request = request(spec);
         synchronized (changing(spec.name())) {
-            requireNoneOwedByAnother(request);
+            owedGiveBack.requireNoneOwedByAnother(request);
             try {
                 held.put(spec.name(), new Held(manager.get().acquire(request, state), request));
             } catch (LockException e) {
@@ -105,33 +108,14 @@ public final class Leases {
         }
     }
 
-    /**
-     * A disk whose lease another domain of this host (another UUID: one undefined since, whose name this one may have)
-     * still owes: taken now, the lock manager could hand it over as this host's, and the give-back of the debt would
-     * then release the lease of a VM that runs. Refused until it is given back (tried every second).
-     */
-    private void requireNoneOwedByAnother(LeaseRequest request) throws DomainException {
-        for (OwedLeases.Owed o : owed.all()) {
-            if (o.request().domainUuid().equals(request.domainUuid())) {
-                continue;
-            }
-            for (String disk : o.request().resources()) {
-                if (request.resources().contains(disk)) {
-                    throw new DomainException("Failed to acquire lock: the lease of disk " + disk + " is still owed by"
-                            + " domain " + o.request().domainName() + " (" + o.request().domainUuid() + ") of this host, whose"
-                            + " VM is gone and could not give it back: try again once it is given back (tried every second)");
-                }
-            }
-        }
-    }
-
     private LeaseRequest request(DomainSpec spec) {
         return new LeaseRequest(spec.name(), spec.uuid(),
                 spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList(),
                 settings.hostname(), settings.hostUuid());
     }
 
-    private Object changing(String domain) {
+    /** The lock of a domain's changes of leases. */
+    Object changing(String domain) {
         return changing.computeIfAbsent(domain, name -> new Object());
     }
 
@@ -182,8 +166,8 @@ public final class Leases {
     /**
      * Gives back the leases of a VM that is gone ({@code migration}: the aborted migration whose source waits for them,
      * or null). A release that fails because the lock manager cannot reach or write its store leaves them owed: they
-     * are still this host's there, where no other host takes them, so {@link #giveBackOwed} tries again, after a
-     * restart too.
+     * are still this host's there, where no other host takes them, so {@link OwedLeaseGiveBack#giveBackOwed} tries
+     * again, after a restart too.
      */
     String releaseQuietly(String domain, String migration) {
         synchronized (changing(domain)) {
@@ -215,87 +199,6 @@ public final class Leases {
             }
         }
         return false;
-    }
-
-    /** Whether the leases of a gone VM of the domain (by its UUID) could not be given back yet. */
-    public boolean owes(UUID domain) {
-        return owed.of(domain).isPresent();
-    }
-
-    /** The aborted migrations whose sources wait for owed leases. */
-    public Set<String> owedForMigrations() {
-        Set<String> migrations = new HashSet<>();
-        owed.all().stream().filter(o -> o.migration() != null).forEach(o -> migrations.add(o.migration()));
-        return migrations;
-    }
-
-    /**
-     * Tries again to give back the leases a gone VM of the domain could not. Returns the state their release returned,
-     * or empty when none are owed any more: given back, taken again by this host for a new VM of the domain, or refused,
-     * as another host held them since. After a restart they are given back as this host held them ({@link
-     * LockManager#held}): a release that went through before it, its answer lost, hands on its state.
-     *
-     * @throws DomainException they still cannot be given back (the lock manager cannot reach its store); they stay owed
-     */
-    public Optional<String> giveBackOwed(UUID uuid) throws DomainException {
-        OwedLeases.Owed first = owed.of(uuid).orElse(null);
-        if (first == null) {
-            return Optional.empty();
-        }
-        String domain = first.request().domainName();
-        synchronized (changing(domain)) {
-            OwedLeases.Owed o = owed.of(uuid).orElse(null);
-            if (o == null) {
-                return Optional.empty();
-            }
-            Optional<LockManager> manager = manager();
-            if (manager.isEmpty()) { // leases are off now: nothing holds them for anyone
-                owed.remove(o);
-                return Optional.empty();
-            }
-            try {
-                if (o.lease() == null) { // after a restart: as this host held them (its release may have gone through)
-                    o = o.withLease(manager.get().held(o.request(), o.heldState()));
-                    owed.put(o);
-                }
-                String released = o.lease().release(); // idempotent: a release that took effect before answers its state
-                owed.remove(o);
-                LOG.info("domain {}: the disk leases its VM could not give back when it went are given back now", domain);
-                return Optional.of(released);
-            } catch (LockException e) {
-                if (unreachable(e)) {
-                    throw new DomainException("Failed to release lock: " + e.getMessage(), e);
-                }
-                owed.remove(o);
-                LOG.warn("domain {}: the disk leases its VM could not give back are no longer this host's: {}", domain,
-                        e.getMessage());
-                return Optional.empty();
-            }
-        }
-    }
-
-    /** Whether any gone VM's leases could not be given back yet. */
-    public boolean owesAny() {
-        return !owed.all().isEmpty();
-    }
-
-    /**
-     * Tries again to give back every owed lease no migration waits for: those, the migration engine gives back, to
-     * answer their source with the state.
-     *
-     * @param awaited whether the migration of this id waits for its leases (its record is still there)
-     */
-    public void giveBackOwed(Predicate<String> awaited) {
-        for (OwedLeases.Owed o : owed.all()) {
-            if (o.migration() == null || !awaited.test(o.migration())) {
-                try {
-                    giveBackOwed(o.request().domainUuid());
-                } catch (DomainException e) {
-                    LOG.debug("domain {}: its owed disk leases still cannot be given back: {}", o.request().domainName(),
-                            e.getMessage());
-                }
-            }
-        }
     }
 
     /**

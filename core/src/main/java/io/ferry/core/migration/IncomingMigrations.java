@@ -44,7 +44,7 @@ final class IncomingMigrations {
             if (in.recovered && !in.flags.offline()) {
                 released = m.domains.leases().releaseAfterRestart(in.spec, in.id);
             }
-            if (m.domains.leases().owes(in.spec.uuid())) {
+            if (m.domains.leases().owed().owes(in.spec.uuid())) {
                 records.abortedOwingLeases(in);
             } else {
                 records.aborted(in, released);

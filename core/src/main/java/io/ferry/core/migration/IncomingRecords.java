@@ -90,7 +90,7 @@ final class IncomingRecords {
      * the abort's) is settled as aborted all the same.
      */
     void adoptOwedLeases() {
-        leases.owedForMigrations().forEach(id -> journal.find(id)
+        leases.owed().owedForMigrations().forEach(id -> journal.find(id)
                 .filter(e -> e.role() == Journal.Role.DESTINATION && !e.step().isCommitted())
                 .ifPresent(e -> leasesOwed.put(id, e.at(Step.ABORTED))));
     }
@@ -109,7 +109,7 @@ final class IncomingRecords {
             return; // their record names them: the watchdog gives them back
         }
         String released = entry.disks().isEmpty() ? null : giveBack.get();
-        if (leases.owes(entry.uuid())) {
+        if (leases.owed().owes(entry.uuid())) {
             leasesOwed.put(entry.id(), entry.at(Step.ABORTED));
             LOG.warn("migration {} aborted, but the leases its Finish may have taken for {} cannot be given back yet: its"
                     + " source keeps the guest paused until they are", entry.id(), entry.domain());
@@ -130,7 +130,7 @@ final class IncomingRecords {
             }
             Optional<String> released;
             try {
-                released = leases.giveBackOwed(aborted.uuid());
+                released = leases.owed().giveBackOwed(aborted.uuid());
             } catch (DomainException e) {
                 // tried every second by the watchdog: the first failure was logged as an error
                 LOG.debug("the leases of {} that aborted migration {} took still cannot be given back: {}", aborted.domain(), id,

@@ -212,11 +212,12 @@ final class Recovery {
                 }
             });
         }
-        if (m.domains.leases().owesAny() && givingBack.compareAndSet(false, true)) {
+        if (m.domains.leases().owed().owesAny() && givingBack.compareAndSet(false, true)) {
             background.execute(() -> {
                 try {
                     destination.giveBackOwedLeases();
-                    m.domains.leases().giveBackOwed(id -> m.journal.find(id).isPresent()); // a destroyed or ended VM's
+                    // a destroyed or ended VM's
+                    m.domains.leases().owed().giveBackOwed(id -> m.journal.find(id).isPresent());
                 } finally {
                     givingBack.set(false);
                 }
