@@ -1,0 +1,141 @@
+package io.ferry.core.migration;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainState;
+import java.io.IOException;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recovery's part for the arrivals the journal left unfinished at a restart ({@link Recovery}): a committed one's
+ * definition is installed and its domain resumed; an uncommitted one's incoming VM is dropped, and the leases its Finish
+ * may have taken given back; what arrivals staged that no unfinished migration will commit is discarded.
+ */
+final class ArrivalRecovery {
+    private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
+
+    private final Migrations m;
+    private final DestinationSide destination;
+
+    ArrivalRecovery(Migrations migrations, DestinationSide destination) {
+        this.m = migrations;
+        this.destination = destination;
+    }
+
+    /**
+     * What arrivals staged (synced) that the journal does not know, or knows ended: a power cut can take a record
+     * written without a sync (ABORTED; an earlier version's PREPARED) and keep the staging, or undo the staging's
+     * unsynced removal. None of
+     * it is ever to be committed (the commit point is synced), and nothing else would remove it.
+     */
+    void discardStagingOfTheUnknown() {
+        Set<String> staged = new TreeSet<>();
+        try {
+            m.domains.store().stagedDefinitions().forEach(file -> staged.add(file.name()));
+            staged.addAll(m.snapshots.staged());
+        } catch (Exception e) {
+            LOG.error("cannot list what arrivals staged: {}", e.getMessage());
+        }
+        for (String id : staged) {
+            if (m.journal.lost(id) || m.journal.find(id).map(entry -> entry.step().isFinal()).orElse(false)) {
+                try {
+                    m.domains.discardIncomingDefinition(id);
+                    m.snapshots.discard(id);
+                    LOG.warn("migration {} is unknown to the journal, or ended, but left what it staged here: discarded", id);
+                } catch (Exception e) {
+                    LOG.error("cannot discard what migration {} staged: {}", id, e.getMessage());
+                }
+            }
+        }
+    }
+
+    /**
+     * Whether an uncommitted arrival's entry is stale: its abort could not be recorded (a full disk) and the domain
+     * has lived on here since (it arrived again, or was started). An incoming VM is paused for the migration until
+     * the commit, so a domain that runs, or was paused for another reason, is not this migration's: it is left alone
+     * and the abort recorded now. Dropping it as the incoming VM would destroy a guest whose source let it go.
+     */
+    boolean outlivedBy(Journal.Entry entry, Domain domain) {
+        if (entry.role() != Journal.Role.DESTINATION || entry.step().isCommitted() || !domain.isActive()
+                || domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION) {
+            return false;
+        }
+        LOG.warn("migration {} of {} was left at {}, but the domain is {} ({}) here since: not its incoming VM, which"
+                + " was dropped when it aborted", entry.id(), entry.domain(), entry.step().display(), domain.state().display(),
+                domain.reason().display());
+        try {
+            m.journal.record(entry.at(Step.ABORTED));
+        } catch (IOException e) {
+            LOG.error("cannot record the abort of migration {} yet: {}", entry.id(), e.getMessage());
+        }
+        return true;
+    }
+
+    /**
+     * An offline migration's domain lived in memory only, until the definition it brought was installed. A live one's
+     * runs here, and the definition it runs stands in for a staged one that cannot be read.
+     */
+    void installDefinition(Journal.Entry entry) {
+        DomainSpec known = m.domains.find(entry.domain()).filter(d -> d.uuid().equals(entry.uuid())).map(Domain::current)
+                .orElse(null);
+        try {
+            m.domains.installIncomingDefinition(entry.id(), known);
+        } catch (Exception e) {
+            LOG.error("the definition migration {} brought for {} stays staged: {}", entry.id(), entry.domain(), e.getMessage());
+        }
+    }
+
+    /**
+     * Settles an arrival the journal left unfinished, its domain here: committed, it is resumed and finished; otherwise
+     * its incoming VM is dropped.
+     */
+    void settle(Journal.Entry entry, Domain domain) throws Exception {
+        Incoming in = destination.adopt(entry, domain);
+        m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
+            if (entry.step() == Step.COMMITTED) {
+                LOG.info("domain {} was committed here before the restart: resuming it", domain.name());
+                destination.committed.complete(in);
+                destination.forget(in);
+            } else {
+                destination.abort(in, "the daemon restarted before the migration was committed");
+            }
+            return null;
+        });
+    }
+
+    /** An uncommitted arrival whose record names the disks whose leases its Finish may have taken. */
+    static boolean givesBackLeases(Journal.Entry entry) {
+        return entry.role() == Journal.Role.DESTINATION && !entry.step().isCommitted() && !entry.disks().isEmpty();
+    }
+
+    /**
+     * Settles an arrival whose domain this host no longer knows (an offline one's incoming domain lives in memory until
+     * Finish): aborted, and whatever it staged goes with it, unless it was committed here.
+     */
+    void abortGone(Journal.Entry entry) throws Exception {
+        if (givesBackLeases(entry)) {
+            destination.abortedGone(entry);
+        } else if (!entry.step().isCommitted()) {
+            m.journal.record(entry.at(Step.ABORTED));
+        }
+        if (entry.step().isCommitted() && m.domains.store().stagedDefinition(entry.id()).isEmpty()) {
+            // no definition to come: the domain left for good since (a transient guest that ended while the daemon was
+            // down, one undefined), and the snapshots it could not store go with it, as a transient domain's do; kept,
+            // they were committed as those of the next domain of its name here
+            m.snapshots.discard(entry.id());
+            m.journal.record(entry.at(Step.FINISHED));
+            LOG.warn("migration {} of {} was committed here, and its domain has left this host since: the snapshots it"
+                    + " could not store are discarded with it", entry.id(), entry.domain());
+        } else if (entry.step().isCommitted()) {
+            // its definition could not be installed (again): what it brought stays staged for the next start
+            LOG.error("migration {} of {} was committed here, but its domain is not defined: its definition and"
+                    + " snapshots stay staged for the next start of the daemon", entry.id(), entry.domain());
+        } else {
+            m.domains.discardIncomingDefinition(entry.id());
+            m.snapshots.discard(entry.id());
+        }
+    }
+}
