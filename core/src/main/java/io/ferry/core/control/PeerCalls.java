@@ -17,7 +17,7 @@ import java.util.Set;
  * source has one stream per migration here beside at most a phase call and a keepalive, so its streams would leave
  * sixteen migrations no room for those calls. A stream names its migration (whose key it presents), and a peer may
  * have one of each stream of a migration under way, so its streams are as many as the migrations it has here (at most
- * {@code DestinationSide.MAX_ARRIVING_PER_PEER} arriving) or this host sends to it: {@value #STREAMS_PER_PEER} at most
+ * {@code DestinationPrepare.MAX_ARRIVING_PER_PEER} arriving) or this host sends to it: {@value #STREAMS_PER_PEER} at most
  * from one peer, {@value #STREAMS_ALL_PEERS} from all. The worker pool is sized from these limits
  * ({@link ChannelServer#WORKERS}).
  */

@@ -21,14 +21,14 @@ public class ArrivalLimitTest {
     @Test
     public void aPeerHasAtMostItsShareOfArrivingMigrationsHereAndOthersAreNotHeldBack() throws Exception {
         TestHost host = new TestHost("destination", new Network(), null);
-        for (int i = 0; i < DestinationSide.MAX_ARRIVING_PER_PEER; i++) {
+        for (int i = 0; i < DestinationPrepare.MAX_ARRIVING_PER_PEER; i++) {
             host.engine().prepare(prepare("a" + i), HOST_A);
         }
         Messages.Prepare oneMore = prepare("a-more");
 
         MigrationException refused = assertThrows(MigrationException.class, () -> host.engine().prepare(oneMore, HOST_A));
 
-        assertEquals("certificate subject '" + HOST_A + "' has " + DestinationSide.MAX_ARRIVING_PER_PEER + " migrations arriving"
+        assertEquals("certificate subject '" + HOST_A + "' has " + DestinationPrepare.MAX_ARRIVING_PER_PEER + " migrations arriving"
                 + " here, the most one peer may have at once: migration " + oneMore.id() + " refused",
                 refused.getMessage());
         assertTrue("a-more is not claimed here", host.domain("a-more").isEmpty());
