@@ -65,7 +65,7 @@ final class DomainEntries {
 
     /**
      * Drops an entry that has neither a persistent definition nor an active instance, unless a migration claims it (an
-     * offline arrival has neither until it commits): its end drops it ({@link DomainManager#release}).
+     * offline arrival has neither until it commits): its end drops it ({@link MigratingDomains#release}).
      */
     void forgetIfGone(Domain domain) {
         if (domain.persistent() == null && !domain.isActive() && domain.migration() == null) {

@@ -2,7 +2,6 @@ package io.ferry.core.domain;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
-import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.lock.LockManager;
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.protocol.xml.HardenedXmlParser;
@@ -48,6 +47,7 @@ public class DomainManager {
     private final VmExits exits = new VmExits(this);
     private final DomainDefinitions definitions;
     private final DomainLifecycle lifecycle;
+    private final MigratingDomains migrating;
     /** Where a transient domain's snapshot metadata goes when it does; null: kept (managers built without a store). */
     private final SnapshotStore snapshots;
 
@@ -82,6 +82,7 @@ public class DomainManager {
             this.pausedLeases = new PausedLeases(this, leases);
             this.definitions = new DomainDefinitions(this, entries, store, xml);
             this.lifecycle = new DomainLifecycle(this, entries, store, statusXml, leases, exits);
+            this.migrating = new MigratingDomains(entries, store, definitions, lifecycle, exits);
             this.reattachment = new Reattachment(this, xml, statusXml, exits);
             reattachment.load(entries.map());
         } catch (IOException | RuntimeException e) {
@@ -143,6 +144,11 @@ public class DomainManager {
     /** The leases of paused VMs that stay here without them: given back at a switch-over, taken back to resume. */
     public PausedLeases pausedLeases() {
         return pausedLeases;
+    }
+
+    /** What migrations do with the domains: claim one, admit an arriving one, stage and install its definition. */
+    public MigratingDomains migrating() {
+        return migrating;
     }
 
     public DomainXml xml() {
@@ -239,45 +245,12 @@ public class DomainManager {
         return domain.runJob(description, owner -> owner.equals(migrationId), job);
     }
 
-    /** Gives a migration the domain until {@link #release}; refused while another migration has it. Caller holds the job. */
-    public void claim(Domain domain, String migrationId) throws DomainException {
-        if (domain.migration() != null && !domain.migration().equals(migrationId)) {
-            throw new DomainException("Requested operation is not valid: domain " + domain.name()
-                    + " is already being migrated (migration " + domain.migration() + ")");
-        }
-        domain.migration(migrationId);
-    }
-
-    public void release(Domain domain, String migrationId) {
-        if (migrationId.equals(domain.migration())) {
-            domain.migration(null);
-        }
-        forgetIfGone(domain);
-        exits.migrationEnded(domain);
-    }
-
-    /** Records a VM as this domain's active instance, watched for its end. Caller holds the job. */
-    public void activate(Domain domain, DomainSpec spec, VirtualMachine vm, DomainState state, DomainState.Reason reason)
-            throws IOException {
-        lifecycle.activate(domain, spec, vm, state, reason);
-    }
-
     /**
      * {@code ferry suspend}: pauses a running domain for its operator, recorded paused (user); false when it was paused
-     * already. Caller holds the job, or the domain's own migration does (it takes turns with {@link #changingRunState}).
+     * already. Caller holds the job, or the domain's own migration does (it takes turns with {@link MigratingDomains#changingRunState}).
      */
     public boolean suspend(Domain domain) throws IOException, DomainException {
         return lifecycle.suspend(domain);
-    }
-
-    /**
-     * Runs a change of the VM's run state with its record ({@code vm.resume()}, then {@link #setState}) as one step
-     * for {@link #suspend}, which may run without the job while a migration holds it. Caller holds the job.
-     */
-    public <T> T changingRunState(Domain domain, Job<T> change) throws Exception {
-        synchronized (domain.runState()) {
-            return change.run();
-        }
     }
 
     /**
@@ -294,58 +267,6 @@ public class DomainManager {
      */
     public String deactivate(Domain domain, DomainState.Reason reason) throws IOException {
         return lifecycle.deactivate(domain, reason, null);
-    }
-
-    /**
-     * As {@link #deactivate(Domain, DomainState.Reason)}, for the incoming VM of an aborted migration: leases whose
-     * release fails stay owed for {@code migration}, whose source waits for the state their release returns.
-     */
-    public String deactivate(Domain domain, DomainState.Reason reason, String migration) throws IOException {
-        return lifecycle.deactivate(domain, reason, migration);
-    }
-
-    /** Stores a definition as persistent (migrate --persistent, offline migration). Caller holds the job. */
-    public void makePersistent(Domain domain, DomainSpec spec) throws IOException {
-        store.writeDefinition(spec.name(), spec.xml());
-        domain.persistent(spec);
-    }
-
-    /**
-     * Keeps the persistent definition an incoming migration brings (migrate --persistent, offline migration) aside
-     * until it commits: a migration that aborts must leave this host's definitions as they were.
-     */
-    public void stageIncomingDefinition(String migrationId, DomainSpec spec) throws IOException {
-        store.stageDefinition(migrationId, spec.xml());
-    }
-
-    /**
-     * After the commit: the definition migration {@code migrationId} staged, if any, becomes the domain's persistent
-     * one (its entry made if an offline migration's was lost with a restart); one that cannot be read is replaced by
-     * {@code known}, the definition the domain is known by here (null: none, and it stays staged). Caller holds the job,
-     * or recovery runs.
-     */
-    public void installIncomingDefinition(String migrationId, DomainSpec known) throws IOException, DomainException {
-        definitions.installIncomingDefinition(migrationId, known);
-    }
-
-    /** Whether migration {@code migrationId} staged a definition that can be read (and so can be installed). */
-    public boolean stagedDefinitionReadable(String migrationId) {
-        return definitions.stagedDefinitionReadable(migrationId);
-    }
-
-    public void discardIncomingDefinition(String migrationId) throws IOException {
-        store.discardStagedDefinition(migrationId);
-    }
-
-    /** Removes the persistent definition (migrate --undefinesource). Caller holds the job. */
-    public void dropPersistent(Domain domain) throws IOException {
-        store.deleteDefinition(domain.name());
-        domain.persistent(null);
-    }
-
-    /** The domain entry for an incoming domain, created if new; refused if its name or UUID belongs to another. */
-    public Domain incoming(DomainSpec spec) throws DomainException {
-        return entries.admit(spec);
     }
 
     /**

@@ -42,7 +42,7 @@ final class ArrivalRecovery {
         for (String id : staged) {
             if (m.journal.lost(id) || m.journal.find(id).map(entry -> entry.step().isFinal()).orElse(false)) {
                 try {
-                    m.domains.discardIncomingDefinition(id);
+                    m.domains.migrating().discardIncomingDefinition(id);
                     m.snapshots.discard(id);
                     LOG.warn("migration {} is unknown to the journal, or ended, but left what it staged here: discarded", id);
                 } catch (Exception e) {
@@ -82,7 +82,7 @@ final class ArrivalRecovery {
         DomainSpec known = m.domains.find(entry.domain()).filter(d -> d.uuid().equals(entry.uuid())).map(Domain::current)
                 .orElse(null);
         try {
-            m.domains.installIncomingDefinition(entry.id(), known);
+            m.domains.migrating().installIncomingDefinition(entry.id(), known);
         } catch (Exception e) {
             LOG.error("the definition migration {} brought for {} stays staged: {}", entry.id(), entry.domain(), e.getMessage());
         }
@@ -134,7 +134,7 @@ final class ArrivalRecovery {
             LOG.error("migration {} of {} was committed here, but its domain is not defined: its definition and"
                     + " snapshots stay staged for the next start of the daemon", entry.id(), entry.domain());
         } else {
-            m.domains.discardIncomingDefinition(entry.id());
+            m.domains.migrating().discardIncomingDefinition(entry.id());
             m.snapshots.discard(entry.id());
         }
     }

@@ -92,7 +92,7 @@ final class CommittedArrival {
     private String store(Incoming in) {
         String staged = null;
         try {
-            m.domains.installIncomingDefinition(in.id, in.spec);
+            m.domains.migrating().installIncomingDefinition(in.id, in.spec);
         } catch (Exception e) {
             staged = "the destination could not store the definition of " + in.spec.name() + " (" + e.getMessage()
                     + "): it stays staged there and is stored again when the daemon restarts";

@@ -103,7 +103,7 @@ final class DestinationFinish {
             definition = in.spec; // as libvirt: without a definition in the cookie, the one the domain runs
         }
         if (definition != null) { // stored before the commit, installed after it: an abort leaves the definitions as they were
-            m.domains.stageIncomingDefinition(in.id, definition);
+            m.domains.migrating().stageIncomingDefinition(in.id, definition);
         }
         if (!in.flags.offline()) {
             m.domains.leases().acquire(in.spec, in.leaseState);

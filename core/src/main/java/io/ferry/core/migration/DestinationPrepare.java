@@ -104,7 +104,7 @@ final class DestinationPrepare {
         }
         DomainSpec spec = m.domains.parse(request.domainXml());
         peerDefinitions.check(spec, peer);
-        Domain domain = m.domains.incoming(spec);
+        Domain domain = m.domains.migrating().incoming(spec);
         return m.domains.withJob(domain, "migration prepare", () -> {
             if (m.domains.find(spec.name()).orElse(null) != domain) {
                 // dropped while this Prepare waited for its job (undefined, an earlier migration's clean-up): a VM on
@@ -116,7 +116,7 @@ final class DestinationPrepare {
                 throw new MigrationException("Requested operation is not valid: domain '" + spec.name() + "' is already active on this host");
             }
             migratesAgain.check(domain);
-            m.domains.claim(domain, id);
+            m.domains.migrating().claim(domain, id);
             Incoming in = null;
             try {
                 SectionSet local = m.sections.get();
@@ -155,7 +155,7 @@ final class DestinationPrepare {
                 if (in != null) {
                     incoming.abort(in, e.getMessage());
                 } else {
-                    m.domains.release(domain, id);
+                    m.domains.migrating().release(domain, id);
                     m.hooks.failed(spec.name(), "destination", e.getMessage());
                 }
                 throw e;
@@ -166,7 +166,7 @@ final class DestinationPrepare {
     /** Creates the paused incoming VM and where its memory arrives; returns the data URI. */
     private String startIncoming(Incoming in, boolean tunnelled) throws Exception {
         VirtualMachine vm = m.domains.hypervisor(in.spec.type()).createIncoming(in.spec, m.domains.store().runDir(in.spec.uuid()));
-        m.domains.activate(in.domain, in.spec, vm, DomainState.PAUSED, DomainState.Reason.MIGRATION);
+        m.domains.migrating().activate(in.domain, in.spec, vm, DomainState.PAUSED, DomainState.Reason.MIGRATION);
         return memory.listen(in, vm, tunnelled);
     }
 

@@ -109,7 +109,7 @@ final class DestinationSide {
      */
     private boolean definitionLost(Journal.Entry entry) {
         return entry.step() == Step.COMMITTED && m.domains.find(entry.domain()).map(d -> d.persistent() == null).orElse(true)
-                && !m.domains.stagedDefinitionReadable(entry.id());
+                && !m.domains.migrating().stagedDefinitionReadable(entry.id());
     }
 
     /** Drops the incoming domain, not committed: {@link IncomingMigrations#abort}. */

@@ -40,7 +40,8 @@ final class IncomingMigrations {
         try {
             DataChannel.closeQuietly(in.listener);
             in.memory.cancel(true);
-            String released = in.domain.isActive() ? m.domains.deactivate(in.domain, DomainState.Reason.MIGRATED, in.id) : null;
+            String released = in.domain.isActive()
+                    ? m.domains.migrating().deactivate(in.domain, DomainState.Reason.MIGRATED, in.id) : null;
             if (in.recovered && !in.flags.offline()) {
                 released = m.domains.leases().releaseAfterRestart(in.spec, in.id);
             }
@@ -49,7 +50,7 @@ final class IncomingMigrations {
             } else {
                 records.aborted(in, released);
             }
-            m.domains.discardIncomingDefinition(in.id);
+            m.domains.migrating().discardIncomingDefinition(in.id);
             m.snapshots.discard(in.id);
         } catch (Exception e) {
             LOG.error("clean-up of incoming migration {} failed: {}", in.id, e.getMessage());
@@ -69,7 +70,7 @@ final class IncomingMigrations {
         }
         incoming.remove(in.id);
         m.streams.forget(in.id);
-        m.domains.release(in.domain, in.id);
+        m.domains.migrating().release(in.domain, in.id);
     }
 
     Local local(Incoming in) {

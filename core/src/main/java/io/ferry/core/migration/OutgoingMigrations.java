@@ -69,7 +69,7 @@ final class OutgoingMigrations {
         }
         outgoing.remove(o.id);
         m.streams.forget(o.id);
-        m.domains.release(o.domain, o.id);
+        m.domains.migrating().release(o.domain, o.id);
     }
 
     Local local(Outgoing o) {

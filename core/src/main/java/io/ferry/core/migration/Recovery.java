@@ -99,7 +99,7 @@ final class Recovery {
         if (arrivals.outlivedBy(entry, domain.get())) {
             return;
         }
-        m.domains.claim(domain.get(), entry.id());
+        m.domains.migrating().claim(domain.get(), entry.id());
         pending.add(entry);
         LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(), entry.step().display());
     }

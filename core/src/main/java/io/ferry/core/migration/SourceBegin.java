@@ -56,7 +56,7 @@ final class SourceBegin {
             if (!offline) {
                 requireLeasesHeld(domain);
             }
-            m.domains.claim(domain, id);
+            m.domains.migrating().claim(domain, id);
             // the job first: a Begin refused from here on shows as a failed job (domjobinfo --completed), with its error
             LiveJob job = offline ? null : m.jobs.start(domain.name(), "Outgoing migration", id, request.bandwidthMiB() * MIB);
             Outgoing o = null;
@@ -97,7 +97,7 @@ final class SourceBegin {
                     m.jobs.end(domain.name(), job, false);
                 }
                 m.streams.forget(id);
-                m.domains.release(domain, id);
+                m.domains.migrating().release(domain, id);
                 m.hooks.failed(domain.name(), "source", e.getMessage()); // ferry events shows a refused Begin too
                 throw e;
             }

@@ -168,7 +168,7 @@ final class SourceResume {
             throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; its copy here must not run: destroy"
                     + " it, and start it again once no other host runs it", e);
         }
-        m.domains.changingRunState(domain, () -> {
+        m.domains.migrating().changingRunState(domain, () -> {
             domain.vm().resume();
             m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
             return null;

@@ -195,7 +195,7 @@ final class SourceSide {
             m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);
         }
         if (undefine) {
-            m.domains.dropPersistent(o.domain);
+            m.domains.migrating().dropPersistent(o.domain);
         }
         o.moveTo(Step.CONFIRMED, m.journal);
         outgoing.end(o, true);
@@ -232,7 +232,7 @@ final class SourceSide {
     void rollback(Outgoing o, String why, String destinationLeases) throws Exception {
         // as libvirt's qemuMigrationSrcRestoreDomainState: the state from before Begin, whoever paused it since (the
         // switch-over, or its operator's suspend to make it converge); one step for a suspend that runs meanwhile
-        m.domains.changingRunState(o.domain, () -> {
+        m.domains.migrating().changingRunState(o.domain, () -> {
             restoreRunState(o, destinationLeases);
             return null;
         });

@@ -32,7 +32,7 @@ public class SnapshotsDuringMigrationTest {
         Domain domain = channel.domains.get(VM);
         // claimed as a Begin claims it (a real Begin of a domain with snapshots needs the snapshots section, not here)
         channel.domains.withJob(domain, "migration begin", () -> {
-            channel.domains.claim(domain, "m-1");
+            channel.domains.migrating().claim(domain, "m-1");
             return null;
         });
 
@@ -64,7 +64,7 @@ public class SnapshotsDuringMigrationTest {
         channel.domains.withJob(domain, "migration begin", () -> { // as a Begin: its job, then the claim
             creating.start();
             awaitWaitingOrEnded(creating);
-            channel.domains.claim(domain, "m-1");
+            channel.domains.migrating().claim(domain, "m-1");
             return null;
         });
 

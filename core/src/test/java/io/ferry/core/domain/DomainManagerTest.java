@@ -66,7 +66,7 @@ public class DomainManagerTest {
         String taken = "operation failed: domain 'first' is already defined with uuid " + U1;
         assertEquals(taken, assertThrows(DomainException.class, () -> host.manager.define(vm("second", U1))).getMessage());
         assertEquals(taken, assertThrows(DomainException.class,
-                () -> host.manager.incoming(host.manager.parse(vm("second", U1)))).getMessage());
+                () -> host.manager.migrating().incoming(host.manager.parse(vm("second", U1)))).getMessage());
         assertEquals("operation failed: domain 'first' already exists with uuid " + U1,
                 assertThrows(DomainException.class, () -> host.manager.define(vm("first", U2))).getMessage());
         assertEquals(List.of("first"), listed());
