@@ -43,12 +43,6 @@ public final class MigratingDomains {
         exits.migrationEnded(domain);
     }
 
-    /** Stores a definition as persistent (migrate --persistent, offline migration). Caller holds the job. */
-    public void makePersistent(Domain domain, DomainSpec spec) throws IOException {
-        store.writeDefinition(spec.name(), spec.xml());
-        domain.persistent(spec);
-    }
-
     /**
      * Keeps the persistent definition an incoming migration brings (migrate --persistent, offline migration) aside
      * until it commits: a migration that aborts must leave this host's definitions as they were.
