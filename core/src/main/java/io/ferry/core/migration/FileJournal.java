@@ -49,6 +49,11 @@ public final class FileJournal implements Journal {
     /** The key of the journal's {@link #identity}, beside its records. */
     static final String KEY_FILE = "journal-key";
     private static final String MAC = "HmacSHA256";
+    /**
+     * The migration flag {@code paused} (the guest is not resumed on the destination), kept beside the flags, where an
+     * earlier build's reader passes over it: it then resumes the arrival, as that build resumed every arrival.
+     */
+    static final String ARRIVES_PAUSED = "arrives-paused";
     private static final int KEY_BYTES = 32;
 
     private final Path directory;
@@ -120,9 +125,9 @@ public final class FileJournal implements Journal {
     public void record(Entry entry) throws IOException {
         Xml record = Xml.create("migration").attr("id", entry.id()).attr("role", entry.role().name().toLowerCase())
                 .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
-                .attr("peer", entry.peer()).attr("flags", entry.flags()).attr("key", entry.key())
+                .attr("peer", entry.peer()).attr("flags", flagsAnEarlierBuildReads(entry.flags())).attr("key", entry.key())
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
-                .attr("peer-journal", entry.peerJournal());
+                .attr("peer-journal", entry.peerJournal()).attr(ARRIVES_PAUSED, entry.flags().paused() ? "yes" : null);
         entry.disks().forEach(disk -> record.child("disk").attr("source", disk));
         String xml = record.write();
         if (outlivesThePower(entry.step())) {
@@ -308,8 +313,24 @@ public final class FileJournal implements Journal {
         }
         return new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
                 Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
-                x.attr("peer"), MigrationFlags.parse(x.attr("flags")), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")),
+                x.attr("peer"), flags(x), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")),
                 x.attr("peer-journal"), disks(x));
+    }
+
+    /**
+     * The flags without {@code paused}, which {@link #ARRIVES_PAUSED} records instead: a daemon rolled back to a build
+     * before that flag refuses the whole record for it, sets it aside as damaged and never settles its migration (a
+     * committed arrival left paused and unfinished, answered "in progress" for good; a source's left unclaimed).
+     */
+    private static MigrationFlags flagsAnEarlierBuildReads(MigrationFlags flags) {
+        return new MigrationFlags(flags.live(), flags.p2p(), flags.tunnelled(), flags.offline(), flags.persistent(),
+                flags.undefineSource(), flags.v2(), flags.unsafe(), false);
+    }
+
+    /** Also the records of the builds that kept {@code paused} among the flags. */
+    private static MigrationFlags flags(Xml record) throws ChannelException {
+        MigrationFlags flags = MigrationFlags.parse(record.attr("flags"));
+        return "yes".equals(record.attr(ARRIVES_PAUSED)) ? flags.withPaused() : flags;
     }
 
     private static List<String> disks(Xml record) throws ChannelException {
