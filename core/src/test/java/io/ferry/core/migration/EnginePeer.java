@@ -109,12 +109,12 @@ final class EnginePeer implements Peer {
 
     @Override
     public Fate fate(String migrationId, String key) throws ChannelException {
-        return call("fate", e -> e.fate(migrationId));
+        return asAnswered(call("fate", e -> e.fate(migrationId)));
     }
 
     @Override
     public Fate settle(String migrationId, String key) throws ChannelException {
-        return call("settle", e -> e.settle(migrationId, key));
+        return asAnswered(call("settle", e -> e.settle(migrationId, key)));
     }
 
     @Override
@@ -127,7 +127,14 @@ final class EnginePeer implements Peer {
 
     @Override
     public Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException {
-        return call("endpoint", e -> e.endpoint(migrationId, key));
+        Messages.Endpoint endpoint = call("endpoint", e -> e.endpoint(migrationId, key));
+        return network.namesNoJournal(uri) ? new Messages.Endpoint(endpoint.id(), endpoint.dataUri(), endpoint.token(),
+                endpoint.domain(), endpoint.uuid(), null) : endpoint;
+    }
+
+    /** A build before journal words says the same with none ({@link Network#namesNoJournal}). */
+    private Fate asAnswered(Fate fate) {
+        return network.namesNoJournal(uri) ? fate.from(null) : fate;
     }
 
     @Override

@@ -17,6 +17,7 @@ final class Network implements Peers {
 
     private final Map<String, TestHost> hosts = new ConcurrentHashMap<>();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
+    private final Set<String> namingNoJournal = ConcurrentHashMap.newKeySet();
     private final Set<String> lostReplies = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> calls = new ConcurrentHashMap<>();
 
@@ -39,6 +40,22 @@ final class Network implements Peers {
     @Override
     public EnginePeer peer(String uri) {
         return new EnginePeer(this, uri);
+    }
+
+    /**
+     * The daemon at {@code host}'s address answers as a build before journal words (139c5f6^) does: its endpoint, fate
+     * and settle replies name no journal (an upgrade of it, or a rollback, is its {@link TestHost#restart} beside this).
+     */
+    void namesNoJournal(TestHost host, boolean earlier) {
+        if (earlier) {
+            namingNoJournal.add(host.uri);
+        } else {
+            namingNoJournal.remove(host.uri);
+        }
+    }
+
+    boolean namesNoJournal(String uri) {
+        return namingNoJournal.contains(uri);
     }
 
     void down(TestHost host) {
