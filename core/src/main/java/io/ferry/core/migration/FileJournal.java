@@ -13,11 +13,13 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
@@ -129,19 +131,45 @@ public final class FileJournal implements Journal {
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
                 .attr("peer-journal", entry.peerJournal()).attr(ARRIVES_PAUSED, entry.flags().paused() ? "yes" : null);
         entry.disks().forEach(disk -> record.child("disk").attr("source", disk));
-        String xml = record.write();
-        if (outlivesThePower(entry.step())) {
-            AtomicFiles.write(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8), sync);
-        } else {
-            // the other steps only matter while the VMs live, and they die with the host
-            AtomicFiles.replace(file(entry.id()), xml.getBytes(StandardCharsets.UTF_8));
-        }
+        write(entry.step(), file(entry.id()), record.write());
         LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
                 entry.step().display());
         long now = clock.getAsLong();
         long due = nextCleanUp.get();
         if (entry.step().isFinal() && now >= due && nextCleanUp.compareAndSet(due, now + CLEAN_UP_EVERY.toMillis())) {
             removeLongEnded(now); // a file's date per record, and parsing only the old ones
+        }
+    }
+
+    private void write(Step step, Path file, String xml) throws IOException {
+        if (outlivesThePower(step)) {
+            AtomicFiles.write(file, xml.getBytes(StandardCharsets.UTF_8), sync);
+        } else {
+            // the other steps only matter while the VMs live, and they die with the host
+            AtomicFiles.replace(file, xml.getBytes(StandardCharsets.UTF_8));
+        }
+    }
+
+    /**
+     * A record that the builds from 1daf737 until this one wrote with {@code paused} among its flags, rewritten with the
+     * flag beside them ({@link #ARRIVES_PAUSED}), so that a daemon rolled back to a build before the flag reads it rather
+     * than set it aside unsettled. Its date stays: it is when the migration ended, for {@link #removeLongEnded}.
+     */
+    private void rewriteForEarlierBuilds(Path file, Entry entry) {
+        try {
+            Xml record = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
+            if (!Arrays.asList(String.valueOf(record.attr("flags")).split(",")).contains("paused")) {
+                return;
+            }
+            FileTime ended = Files.getLastModifiedTime(file);
+            record.attr("flags", flagsAnEarlierBuildReads(entry.flags())).attr(ARRIVES_PAUSED, "yes");
+            write(entry.step(), file, record.write());
+            Files.setLastModifiedTime(file, ended);
+            LOG.info("journal: record of {} {} rewritten with its flag 'paused' where earlier builds read it",
+                    entry.role().name().toLowerCase(), entry.id());
+        } catch (IOException | XmlException e) {
+            LOG.warn("cannot rewrite migration journal {} with its flag 'paused' where earlier builds read it: {}", file,
+                    e.getMessage());
         }
     }
 
@@ -260,6 +288,9 @@ public final class FileJournal implements Journal {
             for (Path file : files) {
                 try {
                     Entry entry = parse(file);
+                    if (entry.flags().paused()) {
+                        rewriteForEarlierBuilds(file, entry);
+                    }
                     if (!entry.step().isFinal()) {
                         entries.add(entry);
                     }

@@ -76,15 +76,47 @@ public class JournalTest {
                 null, LIVE.withPaused(), "c".repeat(64), "8", false, null, List.of("/disks/a.img"));
         new FileJournal(state).record(arrival);
 
-        String record = Files.readString(state.resolve("migrations").resolve("m-1.xml"));
+        assertFlagsTheBuildBeforeThePausedFlagReads(Files.readString(state.resolve("migrations").resolve("m-1.xml")));
+        assertEquals("this build reads the flag back", arrival, new FileJournal(state).find("m-1").orElseThrow());
+    }
+
+    /**
+     * The records the builds from 1daf737 until the flag moved wrote with 'paused' among the flags are rewritten at the
+     * next start, their date (their end, for the clean-up) kept, ended ones too: left so, a rollback set them aside.
+     */
+    @Test
+    public void aRecordWithThePausedFlagAmongItsFlagsIsRewrittenWhereTheBuildBeforeItReadsIt() throws Exception {
+        Path state = Files.createTempDirectory("journal");
+        Path migrations = Files.createDirectories(state.resolve("migrations"));
+        String written;
+        try (var in = JournalTest.class.getResourceAsStream("earlier-records/cec2632/destination-committed-paused.xml")) {
+            written = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Files.writeString(migrations.resolve("m-upgrade.xml"), written);
+        Files.writeString(migrations.resolve("m-ended.xml"), written.replace("m-upgrade", "m-ended")
+                .replace("step='committed'", "step='finished'"));
+        FileTime ended = FileTime.from(Instant.now().minus(Duration.ofDays(3)));
+        Files.setLastModifiedTime(migrations.resolve("m-ended.xml"), ended);
+
+        Journal.Entry committed = new FileJournal(state).unfinished().get(0);
+
+        assertTrue(committed.flags().paused());
+        assertEquals(List.of("/disks/vm1.img"), committed.disks());
+        assertFlagsTheBuildBeforeThePausedFlagReads(Files.readString(migrations.resolve("m-upgrade.xml")));
+        assertFlagsTheBuildBeforeThePausedFlagReads(Files.readString(migrations.resolve("m-ended.xml")));
+        assertEquals(committed, new FileJournal(state).find("m-upgrade").orElseThrow());
+        assertTrue(new FileJournal(state).find("m-ended").orElseThrow().flags().paused());
+        assertEquals("its end's date", ended, Files.getLastModifiedTime(migrations.resolve("m-ended.xml")));
+    }
+
+    /** 87ad4d9's MigrationFlags.parse accepted these flags and refused any other, and the record with it. */
+    private static void assertFlagsTheBuildBeforeThePausedFlagReads(String record) {
         java.util.regex.Matcher flags = java.util.regex.Pattern.compile(" flags='([^']*)'").matcher(record);
         assertTrue(record, flags.find());
-        // 87ad4d9's MigrationFlags.parse accepted these and refused any other
         List<String> known = List.of("live", "p2p", "tunnelled", "offline", "persistent", "undefinesource", "v2", "unsafe");
         for (String flag : flags.group(1).split(",")) {
             assertTrue("flag '" + flag + "' in " + record, known.contains(flag));
         }
-        assertEquals("this build reads the flag back", arrival, new FileJournal(state).find("m-1").orElseThrow());
     }
 
     /**
