@@ -1,13 +1,11 @@
 package io.ferry.driver.qemu;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -29,54 +27,48 @@ final class IncomingMigration {
     private final QemuSettings settings;
     private long start;
 
-    /** Held while a port of the range is found and handed to QEMU, by every incoming migration of this JVM. */
-    private static final Object PORTS = new Object();
-
     IncomingMigration(QemuVirtualMachine vm, QemuSettings settings) {
         this.vm = vm;
         this.settings = settings;
     }
 
     /**
-     * Listens on {@code host} at the first free port of the range; returns the source's URI. As libvirt's port
-     * allocator, it finds the port by binding it, then hands it to QEMU: QEMU cannot be asked twice (a failed
-     * {@code migrate-incoming} leaves its incoming state behind).
+     * Listens on {@code host} at the first free port of the range; returns the source's URI. QEMU itself binds the
+     * first port of the range it can ({@code tcp:HOST:FIRST,to=LAST}) and says which in {@code query-migrate}: a port
+     * found free beforehand could be taken by another program or another daemon sharing the range before QEMU's
+     * listen, and a failed {@code migrate-incoming} cannot be retried (QEMU's incoming state stays behind).
      */
     String listen(String host) throws HypervisorException {
         vm.execute("migrate-set-capabilities", OutgoingMigration.eventsCapability());
-        String uri;
-        synchronized (PORTS) { // from the probe until QEMU holds the port: two Prepares at once found the same one
-            int port = freePort(host);
-            uri = "tcp:" + (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-            vm.execute("migrate-incoming", incoming(uri));
+        String address = host.contains(":") ? "[" + host + "]" : host;
+        try {
+            vm.execute("migrate-incoming", incoming("tcp:" + address + ":" + settings.firstPort() + ",to="
+                    + settings.lastPort()));
+        } catch (Qmp.CommandError e) {
+            throw new HypervisorException("domain '" + vm.spec().name() + "' cannot listen for its memory on " + host
+                    + ": " + (e.getMessage().contains("Address already in use") ? "no port of " + settings.firstPort()
+                    + "-" + settings.lastPort() + " is free" : e.getMessage()), e);
         }
         start = System.nanoTime();
-        return uri;
+        return "tcp:" + address + ":" + boundPort(host);
+    }
+
+    /** The port QEMU listens on, from {@code query-migrate}'s {@code socket-address}, checked against the range. */
+    private int boundPort(String host) throws HypervisorException {
+        for (JsonNode socket : vm.execute("query-migrate", null).path("socket-address")) {
+            int port = socket.path("port").asInt(-1); // QEMU gives it as a string
+            if (socket.path("type").asText().equals("inet") && port >= settings.firstPort()
+                    && port <= settings.lastPort()) {
+                return port;
+            }
+        }
+        throw new HypervisorException("domain '" + vm.spec().name() + "' listens for its memory on " + host
+                + ", but QEMU did not say at which port of " + settings.firstPort() + "-" + settings.lastPort());
     }
 
     /** QEMU stays after a failed load (exit-on-error off), so that its reason can be asked and reported. */
     private static com.fasterxml.jackson.databind.node.ObjectNode incoming(String uri) {
         return Qmp.JSON.createObjectNode().put("uri", uri).put("exit-on-error", false);
-    }
-
-    private int freePort(String host) throws HypervisorException {
-        InetAddress address;
-        try {
-            address = InetAddress.getByName(host);
-        } catch (IOException e) {
-            throw new HypervisorException("cannot listen for the memory of domain '" + vm.spec().name() + "' on "
-                    + host + ": " + e.getMessage(), e);
-        }
-        for (int port = settings.firstPort(); port <= settings.lastPort(); port++) {
-            try (ServerSocket probe = new ServerSocket()) {
-                probe.bind(new InetSocketAddress(address, port));
-                return port;
-            } catch (IOException e) {
-                // taken: the next one
-            }
-        }
-        throw new HypervisorException("domain '" + vm.spec().name() + "' cannot listen for its memory on " + host
-                + ": no port of " + settings.firstPort() + "-" + settings.lastPort() + " is free");
     }
 
     /** Feeds {@code in} to QEMU through a unix socket, then waits for QEMU to have loaded it. */
