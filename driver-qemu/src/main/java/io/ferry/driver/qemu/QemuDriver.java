@@ -12,6 +12,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +31,13 @@ class QemuDriver implements Hypervisor {
     private final Map<Path, QemuVirtualMachine> vms = new ConcurrentHashMap<>();
     /** Where a QEMU whose guest migrated away is waited out after {@code quit}: a thread of its own each. */
     private final Executor exits;
+    /** Bounds the logs of the running QEMUs ({@link QemuLog#truncateIfFull}) every {@link #LOG_CHECK_SECONDS}. */
+    private final ScheduledExecutorService logs = Executors.newSingleThreadScheduledExecutor(task -> {
+        Thread thread = new Thread(task, "qemu-logs");
+        thread.setDaemon(true);
+        return thread;
+    });
+    static final long LOG_CHECK_SECONDS = 1;
 
     QemuDriver(String type, QemuSettings settings) {
         this(type, settings, task -> {
@@ -41,6 +51,27 @@ class QemuDriver implements Hypervisor {
         this.type = type;
         this.settings = settings;
         this.exits = exits;
+        logs.scheduleWithFixedDelay(this::boundLogs, LOG_CHECK_SECONDS, LOG_CHECK_SECONDS, TimeUnit.SECONDS);
+    }
+
+    /** A QEMU writes its log itself for as long as it runs: one that writes without end must not fill the disk. */
+    private void boundLogs() {
+        for (QemuVirtualMachine vm : vms.values()) {
+            Path log = vm.process().log();
+            try {
+                if (QemuLog.truncateIfFull(log)) {
+                    LOG.warn("QEMU of domain '{}' wrote more than {} bytes to its log {}: kept in {}, the log emptied",
+                            vm.spec().name(), QemuLog.MAX_BYTES, log, QemuLog.backup(log, 1));
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("cannot bound the log {} of domain '{}': {}", log, vm.spec().name(), e.toString());
+            }
+        }
+    }
+
+    /** The daemon stops: no more log checks. */
+    void stopWatchingLogs() {
+        logs.shutdownNow();
     }
 
     void settings(QemuSettings settings) {

@@ -85,5 +85,6 @@ public class QemuHypervisor extends QemuDriver {
     @Deactivate
     void deactivate() {
         detachAll();
+        stopWatchingLogs();
     }
 }
