@@ -44,10 +44,7 @@ final class QemuProcess {
     /** Starts {@code argv} with its stdout and stderr appended to {@code log} ({@link QemuLog}). */
     static QemuProcess start(List<String> argv, Path log) throws HypervisorException {
         try {
-            Files.createDirectories(log.getParent());
-            QemuLog.rotateIfFull(log);
-            Files.writeString(log, Instant.now() + ": starting " + String.join(" ", argv) + "\n", StandardCharsets.UTF_8,
-                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+            writeHeader(log, argv);
             List<String> command = new ArrayList<>();
             command.add("setsid");
             command.addAll(argv);
@@ -59,6 +56,21 @@ final class QemuProcess {
             return new QemuProcess(process.pid(), log, process);
         } catch (IOException e) {
             throw new HypervisorException("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Rotates the log if full and notes the start in it; fails naming the log (a full disk's write errors name no
+     * file): QEMU's last words, quoted in errors, would be lost.
+     */
+    private static void writeHeader(Path log, List<String> argv) throws HypervisorException {
+        try {
+            Files.createDirectories(log.getParent());
+            QemuLog.rotateIfFull(log);
+            Files.writeString(log, Instant.now() + ": starting " + String.join(" ", argv) + "\n", StandardCharsets.UTF_8,
+                    java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            throw new HypervisorException("cannot write QEMU's log " + log + ": " + e.getMessage(), e);
         }
     }
 

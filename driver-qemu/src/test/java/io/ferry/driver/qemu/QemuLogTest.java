@@ -2,8 +2,10 @@ package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.hypervisor.HypervisorException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -33,6 +35,14 @@ public class QemuLogTest {
         assertEquals("a", mark(QemuLog.backup(log, 1)));
         assertTrue(Files.readString(log), Files.readString(log).contains(": starting true"));
         assertTrue(Files.size(log) < 1000);
+    }
+
+    /** A full disk's write errors name no file: the operator must learn which disk is full. */
+    @Test
+    public void aStartOnAFullDiskFailsNamingTheLog() throws Exception {
+        Path log = Files.createSymbolicLink(tmp.getRoot().toPath().resolve("vm.log"), Path.of("/dev/full"));
+        HypervisorException e = assertThrows(HypervisorException.class, () -> QemuProcess.start(List.of("true"), log));
+        assertEquals("cannot write QEMU's log " + log + ": No space left on device", e.getMessage());
     }
 
     @Test
