@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * One QEMU process, started by this daemon or found again through its pidfile. It runs in a session of its own
@@ -23,6 +24,8 @@ import java.util.Optional;
  */
 final class QemuProcess {
     private static final int MAX_PIDFILE_BYTES = 32;
+    /** The line {@link #writeHeader} writes before each start: the daemon's, never QEMU's last words. */
+    private static final Pattern HEADER = Pattern.compile("\\d{4}-\\d{2}-\\d{2}T[0-9:.]+Z: starting ");
     private final long pid;
     private final Path log;
     /** Our child, or null for a re-attached process. */
@@ -244,6 +247,12 @@ final class QemuProcess {
             for (int i = lines.length - 1, taken = 0; i >= 0 && taken < 4; i--) {
                 if (lines[i].isBlank()) {
                     continue;
+                }
+                if (HEADER.matcher(lines[i]).lookingAt()) {
+                    if (message.isEmpty()) {
+                        return "(it wrote nothing to its log " + log + " since it started)";
+                    }
+                    break; // the daemon's line before QEMU's, not QEMU's words
                 }
                 message = message.isEmpty() ? lines[i].strip() : lines[i].strip() + " " + message;
                 taken++;

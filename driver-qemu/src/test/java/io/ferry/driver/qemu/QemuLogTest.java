@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.Rule;
 import org.junit.Test;
@@ -67,6 +68,20 @@ public class QemuLogTest {
         assertEquals("d", mark(QemuLog.backup(log, 2)));
         assertEquals("c", mark(QemuLog.backup(log, 3)));
         assertFalse(Files.exists(QemuLog.backup(log, 4)));
+    }
+
+    /**
+     * A QEMU killed (SIGKILL, the OOM killer) or whose guest powered off writes nothing: the daemon's line before its
+     * start, with the whole command line, is not what it said on its way out.
+     */
+    @Test
+    public void aQemuThatWroteNothingSinceItStartedIsSaidToHaveWrittenNothing() throws Exception {
+        Path log = tmp.getRoot().toPath().resolve("vm.log");
+        QemuProcess.start(List.of("true", "-name", "guest=vm"), log).awaitGone(10_000);
+        assertEquals("(it wrote nothing to its log " + log + " since it started)", QemuProcess.lastLine(log));
+        Files.writeString(log, "2026-12-02T07:00:00.000001Z qemu-system-x86_64: terminating on signal 15\n",
+                StandardOpenOption.APPEND);
+        assertEquals("2026-12-02T07:00:00.000001Z qemu-system-x86_64: terminating on signal 15", QemuProcess.lastLine(log));
     }
 
     @Test
