@@ -38,6 +38,8 @@ class QemuDriver implements Hypervisor {
         return thread;
     });
     static final long LOG_CHECK_SECONDS = 1;
+    /** The logs emptied while their QEMU runs, so far: said once each. */
+    private final Set<Path> chattyLogs = ConcurrentHashMap.newKeySet();
 
     QemuDriver(String type, QemuSettings settings) {
         this(type, settings, task -> {
@@ -59,8 +61,9 @@ class QemuDriver implements Hypervisor {
         for (QemuVirtualMachine vm : vms.values()) {
             Path log = vm.process().log();
             try {
-                if (QemuLog.truncateIfFull(log)) {
-                    LOG.warn("QEMU of domain '{}' wrote more than {} bytes to its log {}: kept in {}, the log emptied",
+                if (QemuLog.truncateIfFull(log) && chattyLogs.add(log)) { // once a run: not a line a second
+                    LOG.warn("QEMU of domain '{}' wrote more than {} bytes to its log {}: its last ones kept in {}, the"
+                            + " log emptied (and again whenever it is full)",
                             vm.spec().name(), QemuLog.MAX_BYTES, log, QemuLog.backup(log, 1));
                 }
             } catch (IOException | RuntimeException e) {
@@ -250,7 +253,10 @@ class QemuDriver implements Hypervisor {
     }
 
     private void gone(RunFiles files) {
-        vms.remove(files.dir());
+        QemuVirtualMachine vm = vms.remove(files.dir());
+        if (vm != null) {
+            chattyLogs.remove(vm.process().log());
+        }
         claimed.remove(files.dir());
     }
 }
