@@ -42,7 +42,8 @@ final class QemuLog {
      * The log of a running QEMU past {@link #MAX_BYTES}: its last {@link #MAX_BYTES} are copied to {@code NAME.log.1}
      * (the older ones shifted) and the file is emptied in place. QEMU holds it open for appending ({@code O_APPEND}),
      * so it writes on at the new end; what it writes between the copy and the truncation is lost, as with
-     * logrotate's {@code copytruncate}. Returns whether it did.
+     * logrotate's {@code copytruncate}. Emptied even when the copy cannot be written (a full disk, which the log
+     * may have filled), and then fails saying so. Returns whether it did.
      */
     static boolean truncateIfFull(Path log) throws IOException {
         if (!Files.isRegularFile(log, LinkOption.NOFOLLOW_LINKS) || Files.size(log) <= MAX_BYTES) {
@@ -50,14 +51,22 @@ final class QemuLog {
         }
         shiftBackups(log);
         try (FileChannel live = FileChannel.open(log, StandardOpenOption.READ, StandardOpenOption.WRITE,
-                LinkOption.NOFOLLOW_LINKS);
-                FileChannel kept = FileChannel.open(backup(log, 1), StandardOpenOption.WRITE,
-                        StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS)) {
-            long end = live.size();
-            for (long at = Math.max(0, end - MAX_BYTES); at < end;) {
-                at += live.transferTo(at, end - at, kept);
+                LinkOption.NOFOLLOW_LINKS)) {
+            IOException notKept = null;
+            try (FileChannel kept = FileChannel.open(backup(log, 1), StandardOpenOption.WRITE,
+                    StandardOpenOption.CREATE_NEW, LinkOption.NOFOLLOW_LINKS)) {
+                long end = live.size();
+                for (long at = Math.max(0, end - MAX_BYTES); at < end;) {
+                    at += live.transferTo(at, end - at, kept);
+                }
+            } catch (IOException e) {
+                notKept = e;
             }
-            live.truncate(0);
+            live.truncate(0); // even uncopied: a log that filled the disk must not keep it full
+            if (notKept != null) {
+                throw new IOException("emptied without a copy, as " + backup(log, 1) + " could not be written: "
+                        + notKept, notKept);
+            }
         }
         return true;
     }

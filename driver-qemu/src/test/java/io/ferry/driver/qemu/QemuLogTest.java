@@ -6,6 +6,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.HypervisorException;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -44,6 +45,20 @@ public class QemuLogTest {
         Path log = Files.createSymbolicLink(tmp.getRoot().toPath().resolve("vm.log"), Path.of("/dev/full"));
         HypervisorException e = assertThrows(HypervisorException.class, () -> QemuProcess.start(List.of("true"), log));
         assertEquals("cannot write QEMU's log " + log + ": No space left on device", e.getMessage());
+    }
+
+    /**
+     * A running QEMU's full log whose copy cannot be written (a full disk, the log's own doing; here a link in the
+     * way of NAME.log.1) is emptied all the same: left full, it kept the disk full, and was tried again every second.
+     */
+    @Test
+    public void aRunningQemusFullLogIsEmptiedEvenWhenItsCopyCannotBeWritten() throws Exception {
+        Path log = tmp.getRoot().toPath().resolve("vm.log");
+        write(log, "a", QemuLog.MAX_BYTES + 1);
+        Files.createSymbolicLink(QemuLog.backup(log, 1), tmp.getRoot().toPath().resolve("nowhere"));
+        IOException e = assertThrows(IOException.class, () -> QemuLog.truncateIfFull(log));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("emptied without a copy, as " + QemuLog.backup(log, 1)));
+        assertEquals(0, Files.size(log));
     }
 
     @Test
