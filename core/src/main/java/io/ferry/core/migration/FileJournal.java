@@ -3,7 +3,6 @@ package io.ferry.core.migration;
 import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.protocol.ChannelException;
-import io.ferry.protocol.MigrationFlags;
 import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
@@ -15,19 +14,12 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,13 +42,6 @@ public final class FileJournal implements Journal {
     static final Duration CLEAN_UP_EVERY = Duration.ofHours(1);
     /** The key of the journal's {@link #identity}, beside its records. */
     static final String KEY_FILE = "journal-key";
-    private static final String MAC = "HmacSHA256";
-    /**
-     * The migration flag {@code paused} (the guest is not resumed on the destination), kept beside the flags, where an
-     * earlier build's reader passes over it: it then resumes the arrival, as that build resumed every arrival.
-     */
-    static final String ARRIVES_PAUSED = "arrives-paused";
-    private static final int KEY_BYTES = 32;
 
     private final Path directory;
     private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
@@ -65,7 +50,7 @@ public final class FileJournal implements Journal {
     private final AtomicFiles.DirectorySync sync;
     /** When a migration's end next looks for long-ended records (the clock's milliseconds). */
     private final AtomicLong nextCleanUp = new AtomicLong(Long.MIN_VALUE);
-    private final SecretKeySpec key;
+    private final JournalKey key;
 
     public FileJournal(Path stateDir) throws IOException {
         this(stateDir, AtomicFiles.FSYNC, System::currentTimeMillis);
@@ -84,54 +69,17 @@ public final class FileJournal implements Journal {
         } catch (UnsupportedOperationException e) {
             // not a POSIX file system: its own access rules apply
         }
-        this.key = new SecretKeySpec(identityKey(directory.resolve(KEY_FILE)), MAC);
-    }
-
-    /**
-     * The key of the journal's identity, made once: written durably, as the commit points it speaks for are. One that
-     * cannot be read is made afresh: the sources of the migrations it recorded then keep their guests paused (they
-     * cannot tell this journal from another) rather than resume them on its "unknown".
-     */
-    private static byte[] identityKey(Path file) throws IOException {
-        try {
-            byte[] key = HexFormat.of().parseHex(Files.readString(file, StandardCharsets.US_ASCII).strip());
-            if (key.length == KEY_BYTES) {
-                return key;
-            }
-            LOG.error("the migration journal's key {} has {} bytes, not {}: made afresh; sources of the migrations it recorded"
-                    + " keep their guests paused until their operators resume them", file, key.length, KEY_BYTES);
-        } catch (NoSuchFileException e) {
-            // a new journal
-        } catch (IOException | IllegalArgumentException e) {
-            LOG.error("the migration journal's key {} is unreadable ({}): made afresh; sources of the migrations it recorded"
-                    + " keep their guests paused until their operators resume them", file, e.getMessage());
-        }
-        byte[] key = new byte[KEY_BYTES];
-        new SecureRandom().nextBytes(key);
-        AtomicFiles.write(file, (HexFormat.of().formatHex(key) + "\n").getBytes(StandardCharsets.US_ASCII));
-        return key;
+        this.key = JournalKey.load(directory.resolve(KEY_FILE));
     }
 
     @Override
     public String identity(String migrationId) {
-        try {
-            Mac mac = Mac.getInstance(MAC);
-            mac.init(key);
-            return HexFormat.of().formatHex(mac.doFinal(migrationId.getBytes(StandardCharsets.UTF_8)));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("the JDK has no " + MAC, e);
-        }
+        return key.identity(migrationId);
     }
 
     @Override
     public void record(Entry entry) throws IOException {
-        Xml record = Xml.create("migration").attr("id", entry.id()).attr("role", entry.role().name().toLowerCase())
-                .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
-                .attr("peer", entry.peer()).attr("flags", flagsAnEarlierBuildReads(entry.flags())).attr("key", entry.key())
-                .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
-                .attr("peer-journal", entry.peerJournal()).attr(ARRIVES_PAUSED, entry.flags().paused() ? "yes" : null);
-        entry.disks().forEach(disk -> record.child("disk").attr("source", disk));
-        write(entry.step(), file(entry.id()), record.write());
+        write(entry.step(), file(entry.id()), JournalRecordXml.write(entry));
         LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
                 entry.step().display());
         long now = clock.getAsLong();
@@ -152,18 +100,17 @@ public final class FileJournal implements Journal {
 
     /**
      * A record that the builds from 1daf737 until this one wrote with {@code paused} among its flags, rewritten with the
-     * flag beside them ({@link #ARRIVES_PAUSED}), so that a daemon rolled back to a build before the flag reads it rather
+     * flag beside them ({@link JournalRecordXml#ARRIVES_PAUSED}), so that a daemon rolled back to a build before the flag reads it rather
      * than set it aside unsettled. Its date stays: it is when the migration ended, for {@link #removeLongEnded}.
      */
     private void rewriteForEarlierBuilds(Path file, Entry entry) {
         try {
             Xml record = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
-            if (!Arrays.asList(String.valueOf(record.attr("flags")).split(",")).contains("paused")) {
+            if (!JournalRecordXml.keepsPausedAmongFlags(record)) {
                 return;
             }
             FileTime ended = Files.getLastModifiedTime(file);
-            record.attr("flags", flagsAnEarlierBuildReads(entry.flags())).attr(ARRIVES_PAUSED, "yes");
-            write(entry.step(), file, record.write());
+            write(entry.step(), file, JournalRecordXml.write(entry));
             Files.setLastModifiedTime(file, ended);
             LOG.info("journal: record of {} {} rewritten with its flag 'paused' where earlier builds read it",
                     entry.role().name().toLowerCase(), entry.id());
@@ -338,38 +285,7 @@ public final class FileJournal implements Journal {
 
     private Entry parse(Path file) throws IOException, XmlException, ChannelException {
         Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
-        String id = x.required("id");
-        if (!MigrationIds.isValid(id) || !file.getFileName().toString().equals(id + ".xml")) { // it could not be recorded again
-            throw new IllegalArgumentException("it names migration " + Xml.quote(id));
-        }
-        return new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
-                Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
-                x.attr("peer"), flags(x), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")),
-                x.attr("peer-journal"), disks(x));
-    }
-
-    /**
-     * The flags without {@code paused}, which {@link #ARRIVES_PAUSED} records instead: a daemon rolled back to a build
-     * before that flag refuses the whole record for it, sets it aside as damaged and never settles its migration (a
-     * committed arrival left paused and unfinished, answered "in progress" for good; a source's left unclaimed).
-     */
-    private static MigrationFlags flagsAnEarlierBuildReads(MigrationFlags flags) {
-        return new MigrationFlags(flags.live(), flags.p2p(), flags.tunnelled(), flags.offline(), flags.persistent(),
-                flags.undefineSource(), flags.v2(), flags.unsafe(), false);
-    }
-
-    /** Also the records of the builds that kept {@code paused} among the flags. */
-    private static MigrationFlags flags(Xml record) throws ChannelException {
-        MigrationFlags flags = MigrationFlags.parse(record.attr("flags"));
-        return "yes".equals(record.attr(ARRIVES_PAUSED)) ? flags.withPaused() : flags;
-    }
-
-    private static List<String> disks(Xml record) throws ChannelException {
-        List<String> disks = new ArrayList<>();
-        for (Xml disk : record.children("disk")) {
-            disks.add(disk.required("source"));
-        }
-        return disks;
+        return JournalRecordXml.read(x, file);
     }
 
     private Path file(String id) {
