@@ -11,6 +11,9 @@ final class PeerBackoff {
     static final long FIRST_MILLIS = 1_000;
     static final long MOST_MILLIS = 30_000;
 
+    /** What {@link #changed} is given when the destination answers that the migration is still under way. */
+    static final String IN_PROGRESS = "in progress";
+
     private long delay;
     private long nextAt;
     private String said;
@@ -41,6 +44,11 @@ final class PeerBackoff {
         }
         said = state;
         return true;
+    }
+
+    /** Whether the destination's last word was that the migration is still under way there (not silence). */
+    synchronized boolean saidInProgress() {
+        return IN_PROGRESS.equals(said);
     }
 
     /** The delay before the next ask, 0 while none was left undecided. */

@@ -47,7 +47,7 @@ final class Settlement {
             return new Fate(o.id, Outcome.IN_PROGRESS);
         }
         if (fate.outcome() == Outcome.IN_PROGRESS) {
-            if (o.asks.changed("in progress")) {
+            if (o.asks.changed(PeerBackoff.IN_PROGRESS)) {
                 LOG.info("the destination {} cannot say yet what became of migration {}: {} stays paused until it does",
                         o.peer(), o.id, o.domain.name());
             }
@@ -232,6 +232,16 @@ final class Settlement {
         String here = o.domain.vm() == null ? ", and no VM of it is left here; once you know the destination is gone for"
                 + " good, ferry resume " + name + " gives the migration up" : ", so it stays paused here until it does; once"
                 + " you know the destination is gone for good, ferry resume " + name + " runs it here";
-        return "the destination " + o.peer() + " does not answer whether it runs domain " + name + here;
+        return unsaid(o, "domain " + name) + here;
+    }
+
+    /**
+     * Why the destination's word is missing: it does not answer, or it answered that the migration is still under way
+     * there (a record it cannot read, leases it still has to give back), which an operator must not take for a host gone.
+     */
+    static String unsaid(Outgoing o, String what) {
+        return o.asks.saidInProgress() ? "the destination " + o.peer() + " answers that migration " + o.id + " is still under"
+                + " way there and cannot say yet whether it runs " + what : "the destination " + o.peer()
+                + " does not answer whether it runs " + what;
     }
 }

@@ -90,7 +90,7 @@ final class SourceResume {
         String risk = "if " + name + " runs there, resuming it here runs it on two hosts at once";
         if (m.domains.leases().managerName().equals("none") && !force) {
             String unsaid = o.forgotten.get() ? "the daemon at " + o.peer() + " no longer knows migration " + o.id + " (its"
-                    + " journal is not the one that prepared it)" : "the destination " + o.peer() + " does not answer whether it runs it";
+                    + " journal is not the one that prepared it)" : Settlement.unsaid(o, "it");
             throw new MigrationException("cannot resume " + name + ": " + unsaid
                     + ", and no lock manager guards its disks, so nothing here can tell; " + risk
                     + ". If you know the destination is gone for good: ferry resume --force " + name);
@@ -122,8 +122,8 @@ final class SourceResume {
         String name = o.domain.name();
         boolean unguarded = m.domains.leases().managerName().equals("none");
         if (unguarded && !force) {
-            throw new MigrationException("cannot resume " + name + ": it has no VM here, and the destination " + o.peer()
-                    + " does not answer whether it runs it; no lock manager guards its disks, so a start here could run it"
+            throw new MigrationException("cannot resume " + name + ": it has no VM here, and " + Settlement.unsaid(o, "it")
+                    + "; no lock manager guards its disks, so a start here could run it"
                     + " on two hosts at once. If you know the destination is gone for good: ferry resume --force " + name
                     + " gives migration " + o.id + " up, and ferry start " + name + " boots it here");
         }

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import org.junit.Test;
@@ -42,7 +43,11 @@ public class ForgetfulDestinationTest {
         d.destination.assertRuns(VM, digest);
     }
 
-    /** Nor may a journal whose record of the migration is damaged: it may have been the commit point. */
+    /**
+     * Nor may a journal whose record of the migration is damaged: it may have been the commit point. It answers "in
+     * progress", and the source's operator is told so by domjobabort and resume, not that the destination "does not
+     * answer", the words of a host gone for good (the case for resume --force).
+     */
     @Test
     public void aDestinationWhoseRecordIsDamagedDoesNotHaveTheSourcesCopyResumed() throws Exception {
         TwoDaemons d = new TwoDaemons(false);
@@ -52,9 +57,16 @@ public class ForgetfulDestinationTest {
         d.destination.journal.damage(run.begun.id());
 
         d.network.passes(SILENCE, d.source, d.destination);
+        Exception abort = assertThrows(Exception.class, () -> d.source.engine().abortJob(VM));
+        Exception resume = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
 
         d.destination.assertRuns(VM, digest);
         d.source.assertPaused(VM);
+        String said = "the destination " + d.destination.uri + " answers that migration " + run.begun.id()
+                + " is still under way there and cannot say yet whether it runs ";
+        assertTrue(abort.getMessage(), abort.getMessage().contains(said + "domain vm1"));
+        assertTrue(resume.getMessage(), resume.getMessage().contains(said + "it"));
+        assertFalse(resume.getMessage(), resume.getMessage().contains("does not answer"));
     }
 
     @Test
