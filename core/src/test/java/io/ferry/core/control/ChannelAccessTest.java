@@ -19,6 +19,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
@@ -42,6 +43,8 @@ public class ChannelAccessTest {
     private static ChannelServer unlisted;
     private static String listedUrl;
     private static String unlistedUrl;
+    /** The operator calls the servers' handlers ran: a call refused at the channel never counts. */
+    private static final AtomicInteger OPERATOR_CALLS_RUN = new AtomicInteger();
 
     @BeforeClass
     public static void start() throws Exception {
@@ -60,7 +63,10 @@ public class ChannelAccessTest {
         RouteTable routes = new RouteTable();
         for (Operation operation : List.of(Operation.LIST_DOMAINS, Operation.DEFINE, Operation.DESTROY, Operation.SNAPSHOT_CREATE,
                 Operation.BEGIN, Operation.MIGRATE, Operation.JOB_ABORT)) {
-            routes.add(Route.of(operation, Route.Access.OPERATOR, call -> Reply.xml(Done.of("done").toXml())).body(64 * 1024, "body"));
+            routes.add(Route.of(operation, Route.Access.OPERATOR, call -> {
+                OPERATOR_CALLS_RUN.incrementAndGet();
+                return Reply.xml(Done.of("done").toXml());
+            }).body(64 * 1024, "body"));
         }
         routes.add(Route.of(Operation.VERSION, Route.Access.ANY, call -> Reply.xml("<version ferry='1' protocols='3'/>")));
         for (Operation operation : List.of(Operation.PREPARE, Operation.FINISH, Operation.KEEPALIVE)) {
@@ -142,8 +148,10 @@ public class ChannelAccessTest {
 
     @Test
     public void withoutListsEveryCertificateOfTheCaIsAnOperator() throws Exception {
+        int before = OPERATOR_CALLS_RUN.get();
         new DaemonClient(client(unlistedUrl, "stranger")).domains();
         new DaemonClient(client(unlistedUrl, "host-c")).destroy("vm1");
+        assertEquals(before + 2, OPERATOR_CALLS_RUN.get());
     }
 
     @Test

@@ -164,7 +164,9 @@ public class CookieEatingRulesTest {
 
     @Test
     public void duplicateSectionElementNotEatenInThePhaseIsIgnored() throws Exception {
-        parse(cookie(HEADER, GRAPHICS, GRAPHICS), at(Phase.PREPARE));
+        ParsedCookie parsed = parse(cookie(HEADER, GRAPHICS, GRAPHICS), at(Phase.PREPARE));
+        assertTrue(parsed.value("graphics").isEmpty());
+        assertEquals("upstream", parsed.header().name());
     }
 
     @Test

@@ -99,7 +99,9 @@ public class ZooKeeperLockManagerTest {
 
         String released = hostA.held(requestA, held).release();
 
-        hostB.acquire(requestB, released);
+        Lease taken = hostB.acquire(requestB, released);
+        assertNotEquals(released, taken.state());
+        assertThrows(LockException.class, () -> hostA.acquire(requestA, released)); // handed over once, to host-b
     }
 
     /** Leases another host held since (an operator gave them back by hand) are no longer this host's to give back. */
