@@ -19,7 +19,12 @@ public interface VirtualMachine {
 
     void resume();
 
-    /** Stops the VM for good and frees what it holds (memory, listeners). Idempotent. */
+    /**
+     * Stops the VM for good and frees what it holds (memory, listeners). Idempotent.
+     *
+     * @throws VmNotStoppedException if the VM may still run (its process outlived being killed): it then frees
+     *         nothing and is not destroyed; a later call tries again. Since 1.6; before, a driver had no way to say so.
+     */
     void destroy();
 
     /**

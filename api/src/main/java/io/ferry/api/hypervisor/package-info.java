@@ -12,8 +12,10 @@
  * 1.4: {@link io.ferry.api.hypervisor.VmProcess#shutDown}, whether a process that ended had shut down or crashed.
  * 1.5: {@link io.ferry.api.hypervisor.Hypervisor#validatePeerDefinition}, what a peer daemon's definition may not
  * have this host open.
+ * 1.6: {@link io.ferry.api.hypervisor.VmNotStoppedException}, how {@link io.ferry.api.hypervisor.VirtualMachine#destroy}
+ * says that the VM's process outlived being killed and may still write its disks.
  */
-@Version("1.5.0")
+@Version("1.6.0")
 @Export
 package io.ferry.api.hypervisor;
 

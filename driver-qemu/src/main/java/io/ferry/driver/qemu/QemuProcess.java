@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
 /**
@@ -36,12 +37,27 @@ final class QemuProcess {
      * it had gone already.
      */
     private final ProcessHandle found;
+    /** What {@link #kill} does: SIGKILL, or a test's stand-in for a process that outlives it. */
+    private final Consumer<QemuProcess> killer;
 
     private QemuProcess(long pid, Path log, Process child) {
+        this(pid, log, child, child != null ? null : ProcessHandle.of(pid).orElse(null), QemuProcess::sigkill);
+    }
+
+    private QemuProcess(long pid, Path log, Process child, ProcessHandle found, Consumer<QemuProcess> killer) {
         this.pid = pid;
         this.log = log;
         this.child = child;
-        this.found = child != null ? null : ProcessHandle.of(pid).orElse(null);
+        this.found = found;
+        this.killer = killer;
+    }
+
+    /**
+     * This process with {@code killer} in place of SIGKILL: how a test holds a QEMU that outlives it (one in
+     * uninterruptible sleep on hung storage), which no signal a test may send can make of a process.
+     */
+    QemuProcess killedBy(Consumer<QemuProcess> killer) {
+        return new QemuProcess(pid, log, child, found, killer);
     }
 
     /** Starts {@code argv} with its stdout and stderr appended to {@code log} ({@link QemuLog}). */
@@ -203,10 +219,14 @@ final class QemuProcess {
 
     /** SIGKILL; does not wait. Never a process that merely reused a re-attached QEMU's pid. */
     void kill() {
-        if (child != null) {
-            child.destroyForcibly();
-        } else if (found != null) {
-            found.destroyForcibly();
+        killer.accept(this);
+    }
+
+    private static void sigkill(QemuProcess process) {
+        if (process.child != null) {
+            process.child.destroyForcibly();
+        } else if (process.found != null) {
+            process.found.destroyForcibly();
         }
     }
 

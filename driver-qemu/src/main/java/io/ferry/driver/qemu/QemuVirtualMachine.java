@@ -10,6 +10,7 @@ import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import io.ferry.api.hypervisor.VmProcess;
 import java.io.IOException;
 import java.io.InputStream;
@@ -142,6 +143,12 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
      * log stays. Waits for the process to die, never for it to be reaped, unless the guest has already left
      * ({@code postmigrate}: a completed outgoing migration, Confirm's case): then nothing of the guest is left to
      * lose, and a thread of its own waits out the process (and kills it after the quit timeout) while Confirm goes on.
+     * A QEMU still there a quit timeout after SIGKILL (in uninterruptible sleep: hung NFS, a stuck device) may write the
+     * guest's disks when it wakes: as libvirt's {@code virProcessKillPainfully} fails with EBUSY, so does this, and the
+     * VM stays as it is (run files, NICs, QMP), not gone. A later destroy tries again; should the process end first,
+     * {@link #onExit} reports it.
+     *
+     * @throws VmNotStoppedException naming the domain and the pid, if the process outlived SIGKILL
      */
     @Override
     public void destroy() {
@@ -149,46 +156,76 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
             if (gone) {
                 return;
             }
-            gone = true;
+            gone = true; // other commands are refused while it goes
         }
+        boolean survived = false;
         try {
-            if (process.isAlive()) {
-                boolean migratedAway = false;
-                try {
-                    long limit = Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis());
-                    migratedAway = "postmigrate".equals(qmp.execute("query-status", null, limit).path("status").asText());
-                    qmp.execute("quit", null, limit);
-                } catch (HypervisorException e) {
-                    // no answer to query-status: waited for and killed below; none to quit: it may have gone at once
-                }
-                if (migratedAway) {
-                    exits.execute(this::awaitExit);
-                } else {
-                    awaitExit();
-                }
-            }
+            survived = process.isAlive() && !quitOrKill();
         } finally {
-            qmp.close();
-            for (String problem : nics.unplug(domain)) {
-                LOG.warn("cannot unplug a NIC of domain '{}': {}", spec().name(), problem);
+            if (!survived) {
+                release();
             }
-            try {
-                files.delete();
-            } catch (IOException e) {
-                LOG.warn("cannot remove the run files of domain '{}': {}", spec().name(), e);
-            }
-            onGone.run();
+        }
+        if (survived) {
+            gone = false;
+            throw new VmNotStoppedException(notDead() + ": it may be in uninterruptible sleep (hung storage, a stuck"
+                    + " device) and write the guest's disks when it wakes, so the domain stays, and its run files and"
+                    + " disk leases stay held; destroy it again once the process is gone");
         }
     }
 
-    /** Waits for the process to exit after {@code quit}, and kills it if it has not within the quit timeout. */
-    private void awaitExit() {
-        if (!process.awaitGone(settings.quitTimeoutMillis())) {
-            LOG.warn("QEMU of domain '{}' (pid {}) did not quit within {} ms: killing it",
-                    spec().name(), process.pid(), settings.quitTimeoutMillis());
-            process.kill();
-            process.awaitGone(settings.quitTimeoutMillis());
+    /** Asks QEMU to quit and waits for it, killing it after the quit timeout; false if it outlived that too. */
+    private boolean quitOrKill() {
+        boolean migratedAway = false;
+        try {
+            long limit = Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis());
+            migratedAway = "postmigrate".equals(qmp.execute("query-status", null, limit).path("status").asText());
+            qmp.execute("quit", null, limit);
+        } catch (HypervisorException e) {
+            // no answer to query-status: waited for and killed below; none to quit: it may have gone at once
         }
+        if (!migratedAway) {
+            return awaitExit();
+        }
+        exits.execute(() -> {
+            if (!awaitExit()) { // its block devices were handed over at the switch-over: it writes no disk of the guest
+                LOG.error("{}; its guest had migrated away", notDead());
+            }
+        });
+        return true;
+    }
+
+    /** The VM is gone: its QMP connection, NICs and run files go, and the driver forgets it. */
+    private void release() {
+        qmp.close();
+        for (String problem : nics.unplug(domain)) {
+            LOG.warn("cannot unplug a NIC of domain '{}': {}", spec().name(), problem);
+        }
+        try {
+            files.delete();
+        } catch (IOException e) {
+            LOG.warn("cannot remove the run files of domain '{}': {}", spec().name(), e);
+        }
+        onGone.run();
+    }
+
+    /**
+     * Waits for the process to exit after {@code quit}, and kills it if it has not within the quit timeout; false if
+     * it is still there a quit timeout after that.
+     */
+    private boolean awaitExit() {
+        if (process.awaitGone(settings.quitTimeoutMillis())) {
+            return true;
+        }
+        LOG.warn("QEMU of domain '{}' (pid {}) did not quit within {} ms: killing it",
+                spec().name(), process.pid(), settings.quitTimeoutMillis());
+        process.kill();
+        return process.awaitGone(settings.quitTimeoutMillis());
+    }
+
+    private String notDead() {
+        return "QEMU of domain '" + spec().name() + "' (pid " + process.pid() + ") did not die after SIGKILL within "
+                + settings.quitTimeoutMillis() + " ms";
     }
 
     /** The daemon goes, the VM stays: closes the QMP connection only. */

@@ -1,0 +1,70 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.VmNotStoppedException;
+import java.nio.file.Files;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A QEMU that outlives SIGKILL (uninterruptible sleep on hung storage) may write the guest's disks when it wakes: its
+ * destroy must fail, as libvirt's does, and leave the VM as it is, never report it gone. No signal makes a test's
+ * process unkillable, so the process's kill is a stand-in that does nothing while the QEMU "hangs".
+ */
+public class QemuUnkillableTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void aQemuThatOutlivesSigkillIsNotDestroyedUntilItDies() throws Exception {
+        DomainSpec spec = Guests.spec("stuck", 32, "0");
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        files.prepare(null);
+        Files.writeString(files.pidfile(), "1\n");
+        QemuProcess real = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
+        AtomicBoolean hung = new AtomicBoolean(true);
+        QemuProcess process = real.killedBy(p -> {
+            if (!hung.get()) {
+                real.kill();
+            }
+        });
+        AtomicInteger gone = new AtomicInteger();
+        // a QEMU that takes quit and does not go: its quit waits on the same hung storage
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out, "{\"return\": "
+                + (command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}" : "{}")
+                + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n"));
+                Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
+            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
+                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), gone::incrementAndGet,
+                    Runnable::run, List::of);
+            try {
+                vm.destroy();
+                fail("destroy of a QEMU that outlived SIGKILL reported it gone");
+            } catch (VmNotStoppedException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith("QEMU of domain 'stuck' (pid " + real.pid()
+                        + ") did not die after SIGKILL within 1000 ms"));
+                assertTrue(e.getMessage(), e.getMessage().contains("disk leases stay held"));
+            }
+            assertEquals("the driver was told the VM is gone", 0, gone.get());
+            assertTrue("its run files were removed", Files.exists(files.pidfile()));
+            assertTrue("the VM no longer answers, as if destroyed", vm.responds());
+
+            hung.set(false); // the storage came back: the next destroy kills it
+            vm.destroy();
+            assertEquals(1, gone.get());
+            assertFalse(Files.exists(files.pidfile()));
+            assertFalse(real.isAlive());
+        } finally {
+            real.kill();
+        }
+    }
+}
