@@ -4,6 +4,7 @@ import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -183,7 +184,7 @@ public final class Domain {
             return job.run();
         } catch (DomainException e) {
             throw e;
-        } catch (HypervisorException | CookieException e) {
+        } catch (HypervisorException | VmNotStoppedException | CookieException e) {
             throw new DomainException(e.getMessage(), e); // they name what failed: a driver, a cookie section
         } catch (Exception e) {
             throw new DomainException(description + " of domain " + name() + " failed: " + e.getMessage(), e);

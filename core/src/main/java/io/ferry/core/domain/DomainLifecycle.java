@@ -3,6 +3,7 @@ package io.ferry.core.domain;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import java.io.IOException;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -48,7 +49,11 @@ final class DomainLifecycle {
                 vm = hypervisor.boot(spec, store.runDir(spec.uuid()));
                 activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
             } catch (Throwable e) {
-                undoStart(domain, vm, e);
+                VmNotStoppedException unstopped = undoStart(domain, spec, vm, e);
+                if (unstopped != null) {
+                    throw new DomainException("start of domain " + name + " failed: " + e.getMessage() + "; and "
+                            + unstopped.getMessage(), e);
+                }
                 throw e;
             }
             LOG.info("domain {} started", name);
@@ -56,13 +61,19 @@ final class DomainLifecycle {
         });
     }
 
-    /** After a failed start: the status was not written (its write is the last step, and atomic); the rest goes. */
-    private void undoStart(Domain domain, VirtualMachine vm, Throwable failure) {
-        domain.live(null, null);
+    /**
+     * After a failed start: the status was not written (its write is the last step, and atomic); the rest goes, unless the
+     * VM cannot be stopped: then returns why, and the domain stays active ({@link #keepUnstopped}).
+     */
+    private VmNotStoppedException undoStart(Domain domain, DomainSpec spec, VirtualMachine vm, Throwable failure) {
         try {
             if (vm != null) {
                 vm.destroy();
             }
+        } catch (VmNotStoppedException e) {
+            failure.addSuppressed(e);
+            keepUnstopped(domain, spec, vm, e);
+            return e;
         } catch (RuntimeException e) {
             failure.addSuppressed(e);
             LOG.error("domain {}: cannot destroy the VM of a failed start: {}", domain.name(), e.toString());
@@ -73,7 +84,28 @@ final class DomainLifecycle {
             failure.addSuppressed(e);
             LOG.error("domain {}: cannot remove the run directory of a failed start: {}", domain.name(), e.toString());
         }
+        domain.live(null, null);
         leases.releaseQuietly(domain.name(), null);
+        return null;
+    }
+
+    /**
+     * A failed start's VM outlived its kill and may write the disks when it wakes: the domain stays active with it, its
+     * leases and run directory kept, so that a start refuses and a destroy tries again (libvirt's leases, held by the
+     * QEMU process itself, stay held as long as it lives). Recorded in its status if it can be.
+     */
+    private void keepUnstopped(Domain domain, DomainSpec spec, VirtualMachine vm, VmNotStoppedException e) {
+        LOG.error("domain {}: the VM of a failed start could not be stopped; the domain stays active with its disk leases: {}",
+                domain.name(), e.getMessage());
+        domain.live(spec, vm);
+        DomainState state = vm.isRunning() ? DomainState.RUNNING : DomainState.PAUSED;
+        try {
+            setState(domain, state, DomainState.Reason.UNKNOWN);
+        } catch (IOException | RuntimeException notRecorded) {
+            e.addSuppressed(notRecorded);
+            domain.state(state, DomainState.Reason.UNKNOWN);
+        }
+        exits.watch(domain, vm); // the end of its process, when it comes at last, shuts the domain off
     }
 
     void destroy(String name) throws DomainException {

@@ -105,6 +105,33 @@ public class DomainManagerTest {
     }
 
     @Test
+    public void aFailedStartWhoseVmCannotBeStoppedKeepsTheDomainActiveWithItsLeases() throws Exception {
+        host.manager.define(vm("stuck", U1));
+        Path status = host.file("status", "stuck.xml");
+        Files.createDirectories(status.resolve("in-the-way"));
+        host.driver.unkillable = true; // its QEMU hangs on its storage: SIGKILL does not end it
+        DomainException e = assertThrows(DomainException.class, () -> host.manager.start("stuck"));
+        assertEquals("the leases of a VM that may still write its disks", Set.of("stuck"), host.locks.held);
+        assertTrue(e.getMessage(), e.getMessage().startsWith("start of domain stuck failed: cannot write " + status + ": "));
+        assertTrue(e.getMessage(), e.getMessage().endsWith("; and VM of domain 'stuck' did not die"));
+        assertTrue(Files.exists(host.file("run", U1.toString(), "vm")));
+        Domain domain = host.manager.get("stuck");
+        assertTrue(domain.state().display(), domain.isActive());
+        assertEquals("Requested operation is not valid: domain is already running",
+                assertThrows(DomainException.class, () -> host.manager.start("stuck")).getMessage());
+
+        assertEquals("VM of domain 'stuck' did not die",
+                assertThrows(DomainException.class, () -> host.manager.destroy("stuck")).getMessage());
+        assertEquals(Set.of("stuck"), host.locks.held);
+        host.driver.unkillable = false; // it died at last
+        Files.delete(status.resolve("in-the-way"));
+        Files.delete(status);
+        host.manager.destroy("stuck");
+        assertEquals(DomainState.SHUTOFF, domain.state());
+        assertEquals(Set.of(), host.locks.held);
+    }
+
+    @Test
     public void aDefinitionOneLevelBelowTheLimitRunsOnAfterARestartAndOneDeeperIsRefused() throws Exception {
         assertEquals("domain definition nests 64 elements deep, over the limit of 63 (the status file, snapshots and "
                 + "migration cookies that carry it add a level, and cookieMaxDepth is 64)",

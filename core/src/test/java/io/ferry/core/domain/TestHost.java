@@ -6,6 +6,7 @@ import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockManager;
@@ -61,6 +62,8 @@ final class TestHost {
         final List<String> reattached = new CopyOnWriteArrayList<>();
         /** A re-attach that fails with this (a QEMU that did not answer in time), the VM still there; null: none. */
         volatile String failReattach;
+        /** While set, a destroy fails and leaves the VM, as a QEMU in uninterruptible sleep outlives SIGKILL. */
+        volatile boolean unkillable;
 
         @Override
         public void validate(DomainSpec spec) {
@@ -85,7 +88,7 @@ final class TestHost {
             if (failBoot != null) {
                 throw new HypervisorException(failBoot); // and leaves its file, as a driver that fails half-way
             }
-            return new Vm(spec, runDir);
+            return new Vm(spec, runDir, this);
         }
 
         @Override
@@ -94,18 +97,20 @@ final class TestHost {
             if (failReattach != null) {
                 throw new HypervisorException(failReattach);
             }
-            return Files.exists(runDir.resolve("vm")) ? Optional.of(new Vm(spec, runDir)) : Optional.empty();
+            return Files.exists(runDir.resolve("vm")) ? Optional.of(new Vm(spec, runDir, this)) : Optional.empty();
         }
     }
 
     static final class Vm implements VirtualMachine {
         private final DomainSpec spec;
         private final Path runDir;
+        private final Driver driver;
         volatile boolean destroyed;
 
-        Vm(DomainSpec spec, Path runDir) {
+        Vm(DomainSpec spec, Path runDir, Driver driver) {
             this.spec = spec;
             this.runDir = runDir;
+            this.driver = driver;
         }
 
         @Override
@@ -128,6 +133,9 @@ final class TestHost {
 
         @Override
         public void destroy() {
+            if (driver.unkillable) {
+                throw new VmNotStoppedException("VM of domain '" + spec.name() + "' did not die");
+            }
             destroyed = true;
             try {
                 Files.deleteIfExists(runDir.resolve("vm"));
