@@ -138,6 +138,10 @@ final class DestinationSide {
             if (incoming.holds(in.id)) {
                 abort(in, "aborted by the operator (domjobabort)");
             }
+            if (incoming.holds(in.id)) {
+                throw new MigrationException("cannot abort migration " + in.id + " yet: " + in.vmNotStopped
+                        + "; the abort is tried again, and until it goes through the source does not resume " + name);
+            }
             return "Incoming migration " + in.id + " of " + name + " aborted: " + name + " goes on at its source";
         });
     }

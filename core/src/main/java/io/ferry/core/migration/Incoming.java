@@ -51,6 +51,12 @@ final class Incoming {
     volatile String failure;
     /** Taken in hand again after a restart: whether its Finish took the leases before the daemon died is not known. */
     volatile boolean recovered;
+    /** Why it was aborted, while its incoming VM outlived its kill and the abort waits to be tried again; else null. */
+    volatile String abortPending;
+    /** When the watchdog tries that abort again (the engine's clock). */
+    volatile long retryAbortAt;
+    /** The driver's words on the VM that outlived its kill, while {@link #abortPending}. */
+    volatile String vmNotStopped;
     private volatile Journal.Entry entry;
 
     Incoming(Journal.Entry entry, Domain domain, DomainSpec spec, SectionSet pinned, String token, LiveJob job,

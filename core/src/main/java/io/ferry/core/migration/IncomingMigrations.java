@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.SectionSet;
@@ -18,6 +19,8 @@ final class IncomingMigrations {
     private final Migrations m;
     private final IncomingRecords records;
     private final Map<String, Incoming> incoming = new ConcurrentHashMap<>();
+    /** How long the watchdog waits between tries to abort a migration whose incoming VM outlived its kill. */
+    static final long RETRY_STOP_MILLIS = 5_000;
 
     IncomingMigrations(Migrations migrations, IncomingRecords records) {
         this.m = migrations;
@@ -34,9 +37,10 @@ final class IncomingMigrations {
 
     /**
      * Drops the incoming domain: it never ran here. Caller holds the job (or runs before anyone could), and
-     * the migration is not committed.
+     * the migration is not committed. An incoming VM that outlives its kill is not dropped ({@link #keepUntilItsVmStops}).
      */
     void abort(Incoming in, String why) {
+        boolean dropped = true;
         try {
             DataChannel.closeQuietly(in.listener);
             in.memory.cancel(true);
@@ -52,15 +56,40 @@ final class IncomingMigrations {
             }
             m.domains.migrating().discardIncomingDefinition(in.id);
             m.snapshots.discard(in.id);
+        } catch (VmNotStoppedException e) {
+            dropped = false;
+            keepUntilItsVmStops(in, why, e);
         } catch (Exception e) {
             LOG.error("clean-up of incoming migration {} failed: {}", in.id, e.getMessage());
         } finally {
-            if (in.job != null) {
-                in.job.failed(why);
+            if (dropped) {
+                if (in.job != null) {
+                    in.job.failed(why);
+                }
+                end(in, false);
+                m.hooks.failed(in.spec.name(), "destination", why);
+                LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
             }
-            end(in, false);
-            m.hooks.failed(in.spec.name(), "destination", why);
-            LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
+        }
+    }
+
+    /**
+     * The incoming VM outlived its kill (a QEMU in uninterruptible sleep) and may write the disks when it wakes: the
+     * migration stays in hand, not aborted, its domain, leases and record as they were, so its source hears "in
+     * progress" and keeps its copy paused, where told "aborted" it took the leases back and resumed the guest (libvirt's
+     * leases, held by the QEMU process itself, stay held as long as it lives). The abort is tried again: the watchdog
+     * every {@link #RETRY_STOP_MILLIS}, the source's settle, an operator's domjobabort.
+     */
+    private void keepUntilItsVmStops(Incoming in, String why, VmNotStoppedException e) {
+        boolean first = in.abortPending == null;
+        in.abortPending = why;
+        in.vmNotStopped = e.getMessage();
+        in.retryAbortAt = m.clock.getAsLong() + RETRY_STOP_MILLIS;
+        if (first) {
+            LOG.error("incoming migration {} of {} failed ({}), but its VM cannot be stopped: {}; its source keeps its"
+                    + " copy paused until it is, the abort is tried again", in.id, in.spec.name(), why, e.getMessage());
+        } else {
+            LOG.debug("the incoming VM of migration {} still cannot be stopped: {}", in.id, e.getMessage());
         }
     }
 

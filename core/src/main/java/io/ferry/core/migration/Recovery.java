@@ -127,12 +127,12 @@ final class Recovery {
             }
         }
         for (Incoming in : destination.all()) {
-            boolean silent = in.driver.gone(m.timing.driverTimeoutMillis());
-            boolean overdue = in.memoryEndedAt > 0 && now - in.memoryEndedAt > m.timing.finishWaitMillis();
-            if (in.step() == Step.PREPARED && !in.driver.inCall() && (silent || overdue)) {
+            String why = abortDue(in, now);
+            if (why != null) {
                 inBackground(in.id, in.settling, () -> m.domains.withJob(in.domain, "migration clean-up", in.id, () -> {
-                    if (destination.find(in.id).isPresent() && in.step() == Step.PREPARED && !in.driver.inCall()) {
-                        destination.abort(in, silent ? "its driver is gone" : "no Finish came");
+                    if (destination.find(in.id).isPresent() && !in.driver.inCall()
+                            && (in.step() == Step.PREPARED || in.abortPending != null)) {
+                        destination.abort(in, why);
                     }
                     return null;
                 }));
@@ -162,6 +162,22 @@ final class Recovery {
 
     private interface Task {
         void run() throws Exception;
+    }
+
+    /**
+     * Why the watchdog drops an incoming migration now: its driver is gone or no Finish came, or an abort whose incoming
+     * VM outlived its kill is due to be tried again (the VM may have died at last); null if none.
+     */
+    private String abortDue(Incoming in, long now) {
+        if (in.driver.inCall()) {
+            return null;
+        }
+        if (in.abortPending != null) {
+            return now >= in.retryAbortAt ? in.abortPending : null;
+        }
+        boolean silent = in.driver.gone(m.timing.driverTimeoutMillis());
+        boolean overdue = in.memoryEndedAt > 0 && now - in.memoryEndedAt > m.timing.finishWaitMillis();
+        return in.step() != Step.PREPARED ? null : silent ? "its driver is gone" : overdue ? "no Finish came" : null;
     }
 
     private void inBackground(String id, AtomicBoolean busy, Task task) {

@@ -6,6 +6,7 @@ import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import io.ferry.api.hypervisor.VmProcess;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -36,6 +37,8 @@ class FakeVm implements VirtualMachine, VmProcess {
     volatile IOException receiveFailure;
     /** Resuming fails with this (null: never). */
     volatile RuntimeException resumeFailure;
+    /** While set, destroy fails and leaves the VM as it is, as a QEMU in uninterruptible sleep outlives SIGKILL. */
+    volatile boolean unkillable;
     /** Runs once while the memory leaves, the guest as it was (an operator's call during Perform). */
     volatile Runnable duringSend;
     /** Runs at switch-over, with the guest paused, before the last bytes go. */
@@ -146,6 +149,9 @@ class FakeVm implements VirtualMachine, VmProcess {
 
     @Override
     public void destroy() {
+        if (unkillable && !exited) {
+            throw new VmNotStoppedException("QEMU of domain '" + spec.name() + "' (pid 4242) did not die after SIGKILL");
+        }
         destroyed = true;
         running = false;
     }

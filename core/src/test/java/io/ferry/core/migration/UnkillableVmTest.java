@@ -1,0 +1,72 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.ChannelException;
+import org.junit.Test;
+
+/**
+ * A VM whose destroy fails because its process outlived SIGKILL (a QEMU in uninterruptible sleep on hung storage) may
+ * still write the guest's disks when it wakes: whoever destroys it must keep its disk leases and must not let another
+ * copy of the guest run, as libvirt's leases, held by the QEMU process itself, stay held as long as it lives.
+ */
+public class UnkillableVmTest {
+    private static final String VM = "vm1";
+    private static final String DISK = "/disks/" + VM + ".img";
+
+    /**
+     * Finish took the leases, then failed (its commit record could not be written), and the incoming VM outlived its
+     * kill: the destination keeps the leases and the source its copy paused, told "in progress", until that VM is gone;
+     * then the abort goes through and the guest runs on at the source. The abort was given up after one try: the
+     * journal stayed PREPARED, so the source's copy stayed paused for as long as the destination ran.
+     */
+    @Test
+    public void anIncomingVmThatOutlivesItsKillKeepsTheSourcesCopyPausedUntilItIsGone() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        FakeVm incoming = d.destination.vm(VM);
+        incoming.unkillable = true;
+        d.destination.journal.failAt = Step.COMMITTED;
+        assertThrows(ChannelException.class, run::finish);
+        d.destination.journal.failAt = null;
+        ChannelException undecided = assertThrows(ChannelException.class, () -> run.confirm(true, null));
+        assertTrue(undecided.getMessage(), undecided.getMessage().contains("in progress")
+                || undecided.getMessage().contains("under way"));
+
+        d.network.passes(9_000, d.source, d.destination); // beyond the driver timeout: both settle it
+        d.network.passes(9_000, d.source, d.destination);
+        d.source.assertPaused(VM);
+        assertEquals("the leases of a VM that may still write the disks", "destination", d.leases.holder(DISK));
+        assertTrue(d.destination.domains().find(VM).orElseThrow().isActive());
+
+        incoming.unkillable = false; // its storage came back: it dies
+        d.network.passes(9_000, d.destination, d.source);
+        d.network.passes(9_000, d.source, d.destination);
+
+        d.destination.assertGone(VM);
+        d.source.assertRuns(VM, digest);
+        Journal.Entry migration = d.source.journal.only();
+        assertEquals(Step.ABORTED, d.destination.journal.find(migration.id()).orElseThrow().step());
+    }
+
+    /** An operator's domjobabort on the destination is told that the arrival cannot be dropped yet, and why. */
+    @Test
+    public void aDomjobabortOfAnArrivalWhoseVmOutlivesItsKillSaysSo() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.byHand(VM).prepare();
+        d.destination.vm(VM).unkillable = true;
+
+        Exception refused = assertThrows(MigrationException.class, () -> d.destination.engine().abortJob(VM));
+        assertTrue(refused.getMessage(), refused.getMessage().matches("cannot abort migration [-0-9a-f]+ yet: QEMU of"
+                + " domain 'vm1' \\(pid 4242\\) did not die after SIGKILL; the abort is tried again, and until it goes"
+                + " through the source does not resume vm1"));
+        assertTrue("the source's copy never paused", d.source.vm(VM).isRunning());
+        d.destination.vm(VM).unkillable = false;
+        d.destination.engine().abortJob(VM);
+        d.destination.assertGone(VM);
+    }
+}
