@@ -1,10 +1,16 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.core.domain.DomainException;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Finished;
+import java.util.List;
 import org.junit.Test;
 
 /**
@@ -68,5 +74,87 @@ public class UnkillableVmTest {
         d.destination.vm(VM).unkillable = false;
         d.destination.engine().abortJob(VM);
         d.destination.assertGone(VM);
+    }
+
+    /**
+     * A destination restarted while an arrival was under way drops its incoming VM at its start; one that outlives its
+     * kill keeps the migration in hand and the source's copy paused until it is gone. The restart's abort was given up
+     * after one try, and the source's copy stayed paused until the next restart.
+     */
+    @Test
+    public void aDestinationRestartedWithAnIncomingVmThatOutlivesItsKillKeepsTheSourcesCopyPaused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.destination.vm(VM).unkillable = true;
+
+        d.destination.restart();
+        d.network.passes(9_000, d.destination, d.source);
+        d.network.passes(9_000, d.source, d.destination);
+        d.source.assertPaused(VM);
+        assertTrue(d.destination.domain(VM).orElseThrow().isActive());
+
+        d.destination.vm(VM).unkillable = false;
+        d.network.passes(9_000, d.destination, d.source);
+        d.network.passes(9_000, d.source, d.destination);
+        d.destination.assertGone(VM);
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * The source's copy at Confirm after a success: the guest runs on the destination, and the copy here, paused with
+     * its leases released at the switch-over, is never resumed. Its destroy failing fails the Confirm, naming it; it
+     * stays listed until a later settle of the migration stops it (libvirt's Confirm ignores the failure).
+     */
+    @Test
+    public void aSourceCopyThatOutlivesItsKillAtConfirmIsNeverResumedAndGoesOnceItDies() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.source.vm(VM).unkillable = true;
+        Finished finished = run.finish();
+
+        ChannelException failed = assertThrows(ChannelException.class, () -> run.confirm(false, finished.cookie()));
+        assertTrue(failed.getMessage(), failed.getMessage().contains("QEMU of domain 'vm1' (pid 4242) did not die"));
+        d.destination.assertRuns(VM, digest);
+        assertFalse(d.source.vm(VM).isRunning());
+        d.network.passes(9_000, d.source, d.destination);
+        assertFalse("the source's copy was resumed", d.source.vm(VM).isRunning());
+        d.destination.assertRuns(VM, digest);
+
+        d.source.vm(VM).unkillable = false;
+        d.network.passes(9_000, d.source, d.destination);
+        d.source.assertGone(VM);
+        assertEquals(Step.CONFIRMED, d.source.journal.only().step());
+        d.destination.assertRuns(VM, digest);
+    }
+
+    /**
+     * {@code ferry destroy} of a transient domain whose VM outlives its kill: the destroy fails with the driver's words,
+     * and the domain stays active with its leases and its snapshots (the transient domain's end discards them); once
+     * the VM dies on its own the domain is shut off and its leases given back, as for any VM that ends.
+     */
+    @Test
+    public void aDestroyedTransientDomainWhoseVmOutlivesItsKillKeepsItsLeasesAndSnapshots() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        TestHost host = d.source;
+        host.boot(VM);
+        List<Snapshot> snapshots = List.of(new Snapshot("s1", null, "<domainsnapshot><name>s1</name></domainsnapshot>"));
+        host.snapshots.domains.put(TestHost.uuid(VM), snapshots);
+        host.domains().undefine(VM);
+        host.vm(VM).unkillable = true;
+
+        DomainException failed = assertThrows(DomainException.class, () -> host.domains().destroy(VM));
+        assertEquals("QEMU of domain 'vm1' (pid 4242) did not die after SIGKILL", failed.getMessage());
+        assertEquals(snapshots, host.snapshots.list(TestHost.uuid(VM)));
+        host.assertRuns(VM, null); // listed, running, its lease held
+
+        host.vm(VM).exitOnItsOwn(); // it died at last
+        for (int i = 0; i < 10_000 && host.domain(VM).isPresent(); i++) {
+            Thread.sleep(1);
+        }
+        assertTrue("still listed", host.domain(VM).isEmpty());
+        assertNull(d.leases.holder(DISK));
+        assertEquals(List.of(), host.snapshots.list(TestHost.uuid(VM)));
     }
 }
