@@ -158,9 +158,10 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
             }
             gone = true; // other commands are refused while it goes
         }
+        QemuQuit quit = new QemuQuit(spec().name(), process, qmp, settings, exits);
         boolean survived = false;
         try {
-            survived = process.isAlive() && !quitOrKill();
+            survived = process.isAlive() && !quit.run();
         } finally {
             if (!survived) {
                 release();
@@ -168,31 +169,10 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         }
         if (survived) {
             gone = false;
-            throw new VmNotStoppedException(notDead() + ": it may be in uninterruptible sleep (hung storage, a stuck"
+            throw new VmNotStoppedException(quit.notDead() + ": it may be in uninterruptible sleep (hung storage, a stuck"
                     + " device) and write the guest's disks when it wakes, so the domain stays, and its run files and"
                     + " disk leases stay held; destroy it again once the process is gone");
         }
-    }
-
-    /** Asks QEMU to quit and waits for it, killing it after the quit timeout; false if it outlived that too. */
-    private boolean quitOrKill() {
-        boolean migratedAway = false;
-        try {
-            long limit = Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis());
-            migratedAway = "postmigrate".equals(qmp.execute("query-status", null, limit).path("status").asText());
-            qmp.execute("quit", null, limit);
-        } catch (HypervisorException e) {
-            // no answer to query-status: waited for and killed below; none to quit: it may have gone at once
-        }
-        if (!migratedAway) {
-            return awaitExit();
-        }
-        exits.execute(() -> {
-            if (!awaitExit()) { // its block devices were handed over at the switch-over: it writes no disk of the guest
-                LOG.error("{}; its guest had migrated away", notDead());
-            }
-        });
-        return true;
     }
 
     /** The VM is gone: its QMP connection, NICs and run files go, and the driver forgets it. */
@@ -207,25 +187,6 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
             LOG.warn("cannot remove the run files of domain '{}': {}", spec().name(), e);
         }
         onGone.run();
-    }
-
-    /**
-     * Waits for the process to exit after {@code quit}, and kills it if it has not within the quit timeout; false if
-     * it is still there a quit timeout after that.
-     */
-    private boolean awaitExit() {
-        if (process.awaitGone(settings.quitTimeoutMillis())) {
-            return true;
-        }
-        LOG.warn("QEMU of domain '{}' (pid {}) did not quit within {} ms: killing it",
-                spec().name(), process.pid(), settings.quitTimeoutMillis());
-        process.kill();
-        return process.awaitGone(settings.quitTimeoutMillis());
-    }
-
-    private String notDead() {
-        return "QEMU of domain '" + spec().name() + "' (pid " + process.pid() + ") did not die after SIGKILL within "
-                + settings.quitTimeoutMillis() + " ms";
     }
 
     /** The daemon goes, the VM stays: closes the QMP connection only. */

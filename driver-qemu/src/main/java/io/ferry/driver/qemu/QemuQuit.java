@@ -1,0 +1,73 @@
+package io.ferry.driver.qemu;
+
+import io.ferry.api.hypervisor.HypervisorException;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * How {@link QemuVirtualMachine#destroy} ends a QEMU: {@code quit}, then SIGKILL after the quit timeout, then another
+ * quit timeout for the process to die, as libvirt's {@code virProcessKillPainfully} waits after SIGTERM and SIGKILL.
+ */
+final class QemuQuit {
+    /** The VM's logger: operators' log settings name it. */
+    private static final Logger LOG = LoggerFactory.getLogger(QemuVirtualMachine.class);
+
+    private final String domain;
+    private final QemuProcess process;
+    private final Qmp qmp;
+    private final QemuSettings settings;
+    private final Executor exits;
+
+    /** @param exits where the QEMU of a guest that migrated away is waited out */
+    QemuQuit(String domain, QemuProcess process, Qmp qmp, QemuSettings settings, Executor exits) {
+        this.domain = domain;
+        this.process = process;
+        this.qmp = qmp;
+        this.settings = settings;
+        this.exits = exits;
+    }
+
+    /**
+     * Asks QEMU to quit and waits for it, killing it after the quit timeout; false if it outlived that too. The QEMU of
+     * a guest that migrated away ({@code postmigrate}) is waited out on {@code exits}: true at once.
+     */
+    boolean run() {
+        boolean migratedAway = false;
+        try {
+            long limit = Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis());
+            migratedAway = "postmigrate".equals(qmp.execute("query-status", null, limit).path("status").asText());
+            qmp.execute("quit", null, limit);
+        } catch (HypervisorException e) {
+            // no answer to query-status: waited for and killed below; none to quit: it may have gone at once
+        }
+        if (!migratedAway) {
+            return awaitExit();
+        }
+        exits.execute(() -> {
+            if (!awaitExit()) { // its block devices were handed over at the switch-over: it writes no disk of the guest
+                LOG.error("{}; its guest had migrated away", notDead());
+            }
+        });
+        return true;
+    }
+
+    /**
+     * Waits for the process to exit after {@code quit}, and kills it if it has not within the quit timeout; false if
+     * it is still there a quit timeout after that.
+     */
+    private boolean awaitExit() {
+        if (process.awaitGone(settings.quitTimeoutMillis())) {
+            return true;
+        }
+        LOG.warn("QEMU of domain '{}' (pid {}) did not quit within {} ms: killing it",
+                domain, process.pid(), settings.quitTimeoutMillis());
+        process.kill();
+        return process.awaitGone(settings.quitTimeoutMillis());
+    }
+
+    String notDead() {
+        return "QEMU of domain '" + domain + "' (pid " + process.pid() + ") did not die after SIGKILL within "
+                + settings.quitTimeoutMillis() + " ms";
+    }
+}
