@@ -157,4 +157,27 @@ public class UnkillableVmTest {
         assertNull(d.leases.holder(DISK));
         assertEquals(List.of(), host.snapshots.list(TestHost.uuid(VM)));
     }
+
+    /**
+     * Protocol 2 stops the source's copy in Perform, once its memory has left: a copy that outlives its kill must not
+     * fail Perform, whose failure had the destination drop the guest and the source resume a copy whose process was
+     * killed (a QEMU with its SIGKILL pending dies when it wakes). The destination runs the guest, as with libvirt, and
+     * the copy here goes at the migration's settle once it can.
+     */
+    @Test
+    public void aProtocolTwoSourceCopyThatOutlivesItsKillStillLetsTheDestinationRunTheGuest() throws Exception {
+        TwoDaemons d = new TwoDaemons(false); // protocol 2 is refused with a lock manager that carries state
+        String digest = d.source.boot(VM);
+        d.source.vm(VM).unkillable = true;
+
+        d.migrate(VM, TwoDaemons.LIVE.withV2());
+
+        d.destination.assertRuns(VM, digest);
+        assertFalse("the source's copy runs too", d.source.vm(VM).isRunning());
+        d.source.vm(VM).unkillable = false;
+        d.network.passes(9_000, d.source, d.destination);
+        d.network.passes(9_000, d.source, d.destination);
+        d.source.assertGone(VM);
+        d.destination.assertRuns(VM, digest);
+    }
 }
