@@ -47,4 +47,38 @@ public class QemuUnkillableIT {
             hosts.source.ferry("destroy", guest.name());
         }
     }
+
+    /**
+     * The incoming QEMU of a migration that fails outlives its kill: the destination keeps the arrival (its domain
+     * listed, the migration not aborted) instead of dropping it; the source's guest, which never switched over, runs on;
+     * once that QEMU died, the destination's watchdog drops the arrival.
+     */
+    @Test
+    public void anIncomingQemuThatOutlivesSigkillKeepsItsArrivalUntilItDies() throws Exception {
+        assumeTrue("needs root and the cgroup v1 freezer to hold a process unkillable", Freezer.available());
+        QemuGuest guest = QemuGuest.dirtying("qemu-stuck-in", hosts.emulator);
+        try (QemuMonitor source = guest.start(hosts.source)) {
+            Installation.Running migration = QemuJob.inFlight(hosts.source, hosts.destination, guest.name(), 2, "--live");
+            long pid = QemuProcesses.theOne(guest.uuid(), hosts.destination.stateDir).pid();
+            try (Freezer frozen = Freezer.freeze(pid)) {
+                hosts.source.ferryOk("domjobabort", guest.name());
+                Installation.Result result = migration.await();
+                assertEquals(result.toString(), 1, result.exit());
+                Poll.until("the destination to find its incoming QEMU unkillable", () -> hosts.destination.log()
+                        .contains("of " + guest.name() + " failed (cancelled by its driver), but its VM cannot be stopped"));
+                assertTrue("the arrival was dropped", hosts.destination.listedState(guest.name()).isPresent());
+                assertEquals(pid, QemuProcesses.theOne(guest.uuid(), hosts.destination.stateDir).pid());
+                assertEquals("running", hosts.source.state(guest.name()));
+                frozen.thaw();
+            }
+            Poll.until("the destination to drop the arrival once its QEMU died",
+                    () -> QemuProcesses.of(guest.uuid(), hosts.destination.stateDir).isEmpty()
+                            && !Optional.of("paused").equals(hosts.destination.listedState(guest.name())));
+            assertTrue(hosts.destination.log(), hosts.destination.log()
+                    .contains(" of " + guest.name() + " failed and was dropped: cancelled by its driver"));
+            assertEquals("running", hosts.source.state(guest.name()));
+        } finally {
+            hosts.source.ferry("destroy", guest.name());
+        }
+    }
 }
