@@ -8,7 +8,8 @@ import java.util.UUID;
 /**
  * A cgroup v1 freezer group holding one process: frozen, the process sleeps uninterruptibly (state D) and a SIGKILL
  * stays pending until it is thawed, as a QEMU stuck on a hung NFS server outlives SIGKILL. Needs root and the v1
- * freezer hierarchy ({@link #available}); cgroup v2's freezer lets SIGKILL through.
+ * freezer hierarchy ({@link #available}: the tests that need it fail without it, as with any missing component);
+ * cgroup v2's freezer lets SIGKILL through.
  */
 final class Freezer implements AutoCloseable {
     private static final Path HIERARCHY = Path.of("/sys/fs/cgroup/freezer");

@@ -2,7 +2,6 @@ package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.junit.Assume.assumeTrue;
 
 import io.ferry.launcher.QemuMonitor;
 import java.nio.file.Files;
@@ -22,7 +21,8 @@ public class QemuUnkillableIT {
 
     @Test
     public void aQemuThatOutlivesSigkillIsNotDestroyedAndShutOffOnceItDies() throws Exception {
-        assumeTrue("needs root and the cgroup v1 freezer to hold a process unkillable", Freezer.available());
+        assertTrue("this test needs root and the cgroup v1 freezer (/sys/fs/cgroup/freezer) to hold a process unkillable",
+                Freezer.available());
         QemuGuest guest = QemuGuest.idle("qemu-stuck", hosts.emulator);
         try {
             try (QemuMonitor monitor = guest.start(hosts.source)) {
@@ -55,7 +55,8 @@ public class QemuUnkillableIT {
      */
     @Test
     public void anIncomingQemuThatOutlivesSigkillKeepsItsArrivalUntilItDies() throws Exception {
-        assumeTrue("needs root and the cgroup v1 freezer to hold a process unkillable", Freezer.available());
+        assertTrue("this test needs root and the cgroup v1 freezer (/sys/fs/cgroup/freezer) to hold a process unkillable",
+                Freezer.available());
         QemuGuest guest = QemuGuest.dirtying("qemu-stuck-in", hosts.emulator);
         try (QemuMonitor source = guest.start(hosts.source)) {
             Installation.Running migration = QemuJob.inFlight(hosts.source, hosts.destination, guest.name(), 2, "--live");
