@@ -14,8 +14,10 @@
  * have this host open.
  * 1.6: {@link io.ferry.api.hypervisor.VmNotStoppedException}, how {@link io.ferry.api.hypervisor.VirtualMachine#destroy}
  * says that the VM's process outlived being killed and may still write its disks.
+ * 1.7: {@link io.ferry.api.hypervisor.GuestState}, the guest's run state as its hypervisor has it, and whether the
+ * hypervisor paused it by itself (an I/O error, a panic).
  */
-@Version("1.6.0")
+@Version("1.7.0")
 @Export
 package io.ferry.api.hypervisor;
 

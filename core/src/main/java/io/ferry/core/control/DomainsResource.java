@@ -5,6 +5,7 @@ import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainManager;
+import io.ferry.core.domain.ShownState;
 import io.ferry.core.migration.Jobs;
 import io.ferry.core.migration.MigrationEngine;
 import io.ferry.core.snapshot.SnapshotFiles;
@@ -165,8 +166,9 @@ final class DomainsResource {
 
     private static DomainMessages.Domain describe(Domain domain, boolean details) {
         String uuid = domain.uuid() == null ? null : domain.uuid().toString();
-        DomainMessages.Domain brief = DomainMessages.Domain.brief(domain.name(), uuid, domain.state().display(),
-                domain.reason().display(), domain.persistent() != null, domain.problem());
+        ShownState shown = ShownState.of(domain);
+        DomainMessages.Domain brief = DomainMessages.Domain.brief(domain.name(), uuid, shown.state().display(),
+                shown.reason().display(), domain.persistent() != null, domain.problem());
         if (!details || domain.current() == null) {
             return brief;
         }

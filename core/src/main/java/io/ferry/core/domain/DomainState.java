@@ -18,11 +18,20 @@ public enum DomainState {
     /** libvirt's reasons (virDomainRunningReason, virDomainPausedReason, virDomainShutoffReason). */
     public enum Reason {
         BOOTED, MIGRATED, UNPAUSED, MIGRATION_CANCELED, USER, MIGRATION, DESTROYED, SHUTDOWN, UNKNOWN,
-        /** Shut off: its VM's process ended without being asked (killed, crashed), as libvirt's "shut off (crashed)". */
-        CRASHED;
+        /**
+         * Shut off: its VM's process ended without being asked (killed, crashed), as libvirt's "shut off (crashed)".
+         * Paused: its hypervisor paused the guest for a panic, as libvirt's "paused (crashed)" ({@link ShownState}).
+         */
+        CRASHED,
+        /**
+         * Paused: its hypervisor paused the guest for a disk's I/O error, as libvirt's "paused (I/O error)". Shown from
+         * the hypervisor's word ({@link ShownState}), never recorded: a status file records such a guest paused
+         * (unknown), which a daemon of an earlier version reads too.
+         */
+        IOERROR;
 
         public String display() {
-            return name().toLowerCase(Locale.ROOT);
+            return this == IOERROR ? "I/O error" : name().toLowerCase(Locale.ROOT);
         }
     }
 }

@@ -43,6 +43,11 @@ final class TestChannel {
     }
 
     static TestChannel withOneDomain() throws Exception {
+        return withOneDomain(new RunsNothing());
+    }
+
+    /** The same, with {@code sim} domains run by {@code driver}. */
+    static TestChannel withOneDomain(Hypervisor driver) throws Exception {
         Path stateDir = Files.createTempDirectory("control-channel");
         new DomainStore(stateDir, stateDir.resolve("run")).writeDefinition(DOMAIN, "<domain type='sim'><name>" + DOMAIN
                 + "</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
@@ -50,7 +55,7 @@ final class TestChannel {
         SectionRegistry registry = new SectionRegistry(TestDaemons.context(Map.of()), daemon);
         SnapshotFiles snapshots = new SnapshotFiles(daemon);
         DomainManager domains = new DomainManager(daemon.settings(), snapshots);
-        domains.addHypervisor("sim", new RunsNothing());
+        domains.addHypervisor("sim", driver);
         MigrationEngine engine = new MigrationEngine(daemon.settings(), daemon.bakery(), domains, registry,
                 new FileJournal(stateDir), new Hooks(null, null, Duration.ofSeconds(1)), snapshots, uri -> {
                     throw new ChannelException("no peers here", false);

@@ -6,6 +6,7 @@ import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DiskStorage;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GraphicsConsole;
+import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
  * A QEMU process driven over QMP. Its run state is QEMU's own ({@code query-status}), never a copy of it; the
  * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}).
  */
-final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole, VmProcess, DiskStorage {
+final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole, VmProcess, DiskStorage,
+        GuestState {
     private static final Logger LOG = LoggerFactory.getLogger(QemuVirtualMachine.class);
 
     private final QemuDomain domain;
@@ -45,6 +47,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     /** QEMU announced SHUTDOWN before it ended on its own (read once it had). */
     private volatile boolean shutDown;
     private IncomingMigration listening; // guarded by lifecycle
+    private final SelfPause selfPause = new SelfPause();
     private final QemuGraphics graphics;
 
     QemuVirtualMachine(QemuDomain domain, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
@@ -69,12 +72,18 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     /** QEMU's run state: true only while its vCPUs run ({@code query-status}); false once QEMU is gone. */
     @Override
     public boolean isRunning() {
-        return answeredStatus().map(status -> status.path("running").asBoolean(false)).orElse(false);
+        return observe().map(GuestState.Observed::running).orElse(false);
     }
 
     @Override
     public boolean responds() {
         return answeredStatus().isPresent();
+    }
+
+    /** QEMU's run state, and whether QEMU paused the guest by itself ({@link SelfPause}). */
+    @Override
+    public Optional<GuestState.Observed> observe() {
+        return answeredStatus().map(status -> selfPause.observed(status, qmp.events()));
     }
 
     /** QEMU's {@code query-status} answer; empty once it is gone or when it does not answer. */

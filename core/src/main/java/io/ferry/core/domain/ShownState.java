@@ -1,0 +1,40 @@
+package io.ferry.core.domain;
+
+import io.ferry.api.hypervisor.GuestState;
+import io.ferry.api.hypervisor.VirtualMachine;
+import java.util.Optional;
+
+/**
+ * The state {@code ferry list} and {@code dominfo} show: the recorded one, unless the VM's hypervisor says otherwise
+ * now ({@link GuestState}). A QEMU pauses a guest by itself (a disk whose error policy stops it, a panic), and a pause
+ * or resume whose reply timed out may take effect later; the record, written by the daemon's own jobs, knows neither,
+ * and showed such a guest running (or paused while it ran). libvirt learns both from QEMU's events; Ferry asks QEMU
+ * when it shows the domain. A VM that does not answer, or offers no {@link GuestState}, shows its record.
+ */
+public record ShownState(DomainState state, DomainState.Reason reason) {
+    public static ShownState of(Domain domain) {
+        ShownState recorded = new ShownState(domain.state(), domain.reason());
+        VirtualMachine vm = domain.vm();
+        if (vm == null || recorded.state != DomainState.RUNNING && recorded.state != DomainState.PAUSED) {
+            return recorded;
+        }
+        Optional<GuestState.Observed> now = vm.capability(GuestState.class).flatMap(GuestState::observe);
+        if (now.isEmpty()) {
+            return recorded;
+        }
+        Optional<DomainState.Reason> pausedBy = now.get().pausedByHypervisor().map(ShownState::reason);
+        if (pausedBy.isPresent()) {
+            return new ShownState(DomainState.PAUSED, pausedBy.get());
+        }
+        if (now.get().running() != (recorded.state == DomainState.RUNNING)) {
+            DomainState state = now.get().running() ? DomainState.RUNNING : DomainState.PAUSED;
+            return new ShownState(state, DomainState.Reason.UNKNOWN);
+        }
+        return recorded;
+    }
+
+    /** libvirt's paused reason for what paused the guest: {@code I/O error}, {@code crashed}. */
+    public static DomainState.Reason reason(GuestState.PausedBy pausedBy) {
+        return pausedBy == GuestState.PausedBy.IO_ERROR ? DomainState.Reason.IOERROR : DomainState.Reason.CRASHED;
+    }
+}

@@ -1,0 +1,100 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.GuestState;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiConsumer;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A guest QEMU paused by itself (a disk whose error policy stops the guest: BLOCK_IO_ERROR, then STOP, run state
+ * {@code io-error}): the driver says so, and a failed migration does not resume it, as QEMU itself leaves it.
+ */
+public class QemuSelfPauseTest {
+    private static final String IO_ERROR = "{\"event\": \"BLOCK_IO_ERROR\", \"data\": {\"device\": \"\", \"node-name\":"
+            + " \"drive-vda\", \"operation\": \"write\", \"action\": \"stop\", \"nospace\": true, \"reason\": \"No space left"
+            + " on device\"}, \"timestamp\": {\"seconds\": 1, \"microseconds\": 0}}\n"
+            + "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 1, \"microseconds\": 1}}\n";
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    /** The commands the fake QEMU was sent, by name. */
+    private final List<String> sent = new CopyOnWriteArrayList<>();
+
+    @Test
+    public void aGuestQemuPausedForAnIoErrorIsSeenPausedByIt() throws Exception {
+        withVm((command, out) -> reply(out, command, command.contains("query-status")
+                ? "{\"status\": \"io-error\", \"running\": false}" : "{}"), vm -> {
+            GuestState.Observed now = vm.observe().orElseThrow();
+            assertFalse(now.running());
+            assertEquals(GuestState.PausedBy.IO_ERROR, now.pausedBy());
+        });
+    }
+
+    /** After a switch-over QEMU's run state is {@code postmigrate}; its BLOCK_IO_ERROR since the guest last ran still tells. */
+    @Test
+    public void theIoErrorIsStillSeenOnceTheSwitchOverMadeItPostmigrate() throws Exception {
+        withVm((command, out) -> {
+            if (command.contains("query-status")) {
+                FakeQmp.write(out, IO_ERROR);
+                reply(out, command, "{\"status\": \"postmigrate\", \"running\": false}");
+            } else {
+                reply(out, command, "{}");
+            }
+        }, vm -> assertEquals(GuestState.PausedBy.IO_ERROR, vm.observe().orElseThrow().pausedBy()));
+    }
+
+    /** A guest that QEMU paused for an error and that ran again since ({@code RESUME}) is no longer paused by it. */
+    @Test
+    public void aGuestThatRanSinceItsIoErrorIsNoLongerPausedByIt() throws Exception {
+        withVm((command, out) -> {
+            if (command.contains("query-status")) {
+                FakeQmp.write(out, IO_ERROR + "{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 2, \"microseconds\": 0}}\n"
+                        + "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": 3, \"microseconds\": 0}}\n");
+                reply(out, command, "{\"status\": \"paused\", \"running\": false}");
+            } else {
+                reply(out, command, "{}");
+            }
+        }, vm -> assertEquals(null, vm.observe().orElseThrow().pausedBy()));
+    }
+
+    private void reply(OutputStream out, String command, String value) {
+        sent.add(name(command));
+        FakeQmp.write(out, "{\"return\": " + value + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+    }
+
+    private static String name(String command) {
+        try {
+            return Qmp.JSON.readTree(command).path("execute").asText();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    interface VmCheck {
+        void check(QemuVirtualMachine vm) throws Exception;
+    }
+
+    private void withVm(BiConsumer<String, OutputStream> qemuAnswers, VmCheck check) throws Exception {
+        DomainSpec spec = Guests.spec("paused-by-qemu", 32, "0");
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        files.prepare(null);
+        QemuSettings settings = Guests.settings(tmp.newFolder("state").toPath());
+        QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), qemuAnswers);
+                Qmp qmp = Qmp.connect(files.qmp(), 10_000, () -> true, () -> "")) {
+            check.check(new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp, settings, new NicPlumbing(null),
+                    () -> { }, Runnable::run, List::of));
+        } finally {
+            process.kill();
+        }
+    }
+}
