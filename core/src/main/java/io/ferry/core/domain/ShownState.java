@@ -33,6 +33,11 @@ public record ShownState(DomainState state, DomainState.Reason reason) {
         return recorded;
     }
 
+    /** What paused the guest of {@code vm} by itself, as its hypervisor says now; empty if nothing did or it cannot say. */
+    public static Optional<GuestState.PausedBy> pausedByHypervisor(VirtualMachine vm) {
+        return vm.capability(GuestState.class).flatMap(GuestState::observe).flatMap(GuestState.Observed::pausedByHypervisor);
+    }
+
     /** libvirt's paused reason for what paused the guest: {@code I/O error}, {@code crashed}. */
     public static DomainState.Reason reason(GuestState.PausedBy pausedBy) {
         return pausedBy == GuestState.PausedBy.IO_ERROR ? DomainState.Reason.IOERROR : DomainState.Reason.CRASHED;

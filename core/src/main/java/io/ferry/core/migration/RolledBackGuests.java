@@ -1,12 +1,15 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.Leases;
 import io.ferry.core.domain.ReleasedLeases;
+import io.ferry.core.domain.ShownState;
 import io.ferry.core.section.MigrationLog;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -47,6 +50,26 @@ final class RolledBackGuests {
                 LOG.error("domain {} stays paused: {}", domain.name(), e.getMessage());
             }
         }
+    }
+
+    /**
+     * A rolled back guest that its hypervisor paused by itself (a disk's I/O error) stays paused: not the migration's
+     * pause to undo, its operator's to resume once the cause is dealt with, which takes back leases its switch-over gave
+     * back (with the state the destination's release returned, if it took them). Returns whether it was such a guest.
+     * Caller holds the job.
+     */
+    boolean keptPausedByItsHypervisor(Domain domain, String migration, String destinationLeases) throws Exception {
+        VirtualMachine vm = domain.vm();
+        Optional<GuestState.PausedBy> pausedBy = vm == null || !domain.isActive() ? Optional.empty()
+                : ShownState.pausedByHypervisor(vm);
+        if (pausedBy.isEmpty()) {
+            return false;
+        }
+        m.domains.pausedLeases().handOn(domain, destinationLeases);
+        m.domains.setState(domain, DomainState.PAUSED, DomainState.Reason.UNKNOWN);
+        LOG.warn("domain {} stays paused after migration {} failed: its hypervisor paused it by itself ({}); ferry resume {}"
+                + " runs it again", domain.name(), migration, ShownState.reason(pausedBy.get()).display(), domain.name());
+        return true;
     }
 
     private void resumeWithLeases(Domain domain, String state) throws Exception {

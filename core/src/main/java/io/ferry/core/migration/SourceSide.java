@@ -254,6 +254,9 @@ final class SourceSide {
 
     private void restoreRunState(Outgoing o, String destinationLeases) throws Exception {
         VirtualMachine vm = o.domain.vm();
+        if (rolledBack.keptPausedByItsHypervisor(o.domain, o.id, destinationLeases)) {
+            return; // not the migration's pause to undo
+        }
         if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
             rolledBack.resume(o.domain, destinationLeases != null ? destinationLeases : o.entry().leaseState());
         } else if (vm != null && vm.isRunning() && o.domain.state() != DomainState.RUNNING) {

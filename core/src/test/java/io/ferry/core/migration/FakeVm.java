@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import io.ferry.api.hypervisor.DiskStorage;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
@@ -24,12 +25,14 @@ import java.util.zip.CRC32C;
  * driver does, and faults on demand. The memory of a booted VM is random, an incoming VM's is zero until it
  * arrives, so a digest says which copy a host has.
  */
-class FakeVm implements VirtualMachine, VmProcess {
+class FakeVm implements VirtualMachine, VmProcess, GuestState {
     static final int SIZE = 64 * 1024;
 
     private final DomainSpec spec;
     final byte[] memory = new byte[SIZE];
     volatile boolean running;
+    /** What paused the guest by itself (a QEMU's disk I/O error), as {@link GuestState} says: null for nothing. */
+    volatile GuestState.PausedBy pausedBy;
     private volatile boolean destroyed;
     /** Sending fails after this many bytes of memory (-1: never). */
     volatile int failSendAfter = -1;
@@ -92,6 +95,17 @@ class FakeVm implements VirtualMachine, VmProcess {
         exitOnItsOwn();
     }
 
+    /** Its hypervisor pauses the guest by itself, as QEMU does for a disk write that fails with werror=stop. */
+    void pauseBy(GuestState.PausedBy cause) {
+        pausedBy = cause;
+        running = false;
+    }
+
+    @Override
+    public Optional<Observed> observe() {
+        return responds() ? Optional.of(new Observed(isRunning(), isRunning() ? null : pausedBy)) : Optional.empty();
+    }
+
     @Override
     public boolean shutDown() {
         return shutDown;
@@ -145,6 +159,7 @@ class FakeVm implements VirtualMachine, VmProcess {
             throw resumeFailure;
         }
         running = true;
+        pausedBy = null;
     }
 
     @Override
@@ -197,7 +212,7 @@ class FakeVm implements VirtualMachine, VmProcess {
             data.writeUTF(contents());
             data.flush();
         } catch (IOException | RuntimeException e) {
-            running = wasRunning;
+            running = wasRunning && pausedBy == null; // a guest its hypervisor paused meanwhile stays paused
             throw e;
         }
         MigrationStats stats = new MigrationStats(1, SIZE, SIZE, 0, SIZE, 0, 1, 1, 0, 4096, false);

@@ -1,9 +1,11 @@
 package io.ferry.driver.qemu;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -165,13 +167,22 @@ final class OutgoingMigration {
         cancel(vm);
     }
 
-    /** After a failure: the VM runs again if it ran before (QEMU resumes it itself, except after completion). */
+    /**
+     * After a failure: the VM runs again if it ran before (QEMU resumes it itself, except after completion), unless QEMU
+     * paused it by itself meanwhile (a disk's I/O error): that pause is not the migration's to undo, and stays for its
+     * operator, as QEMU leaves it when a migration fails before its completion.
+     */
     private void restore(boolean wasRunning, Exception failure) {
         if (!wasRunning) {
             return;
         }
         try {
-            if (!vm.isRunning()) {
+            Optional<GuestState.Observed> now = vm.observe();
+            Optional<GuestState.PausedBy> pausedBy = now.flatMap(GuestState.Observed::pausedByHypervisor);
+            if (pausedBy.isPresent()) {
+                LOG.warn("domain '{}' stays paused: QEMU paused it by itself during its migration ({})", vm.spec().name(),
+                        pausedBy.get());
+            } else if (now.map(observed -> !observed.running()).orElse(true)) {
                 vm.execute("cont", null);
             }
         } catch (HypervisorException | RuntimeException e) {

@@ -2,9 +2,12 @@ package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GuestState;
+import io.ferry.api.hypervisor.HypervisorException;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -50,6 +53,34 @@ public class QemuSelfPauseTest {
                 reply(out, command, "{}");
             }
         }, vm -> assertEquals(GuestState.PausedBy.IO_ERROR, vm.observe().orElseThrow().pausedBy()));
+    }
+
+    /**
+     * The guest ran when its migration began, then a write failed (werror=stop): QEMU paused it. A migration that fails
+     * then must not {@code cont} it (the old code did: it ran before the migration), as libvirt's operator sees it paused
+     * (I/O error) until they resume it.
+     */
+    @Test
+    public void aFailedMigrationDoesNotResumeAGuestQemuPausedForAnIoErrorMeanwhile() throws Exception {
+        boolean[] failed = {false};
+        withVm((command, out) -> {
+            if (command.contains("query-status")) {
+                reply(out, command, failed[0] ? "{\"status\": \"io-error\", \"running\": false}"
+                        : "{\"status\": \"running\", \"running\": true}");
+            } else if (command.contains("query-migrate")) {
+                FakeQmp.write(out, IO_ERROR);
+                failed[0] = true;
+                reply(out, command, "{\"status\": \"failed\", \"error-desc\": \"Unable to write to socket: Broken pipe\"}");
+            } else {
+                reply(out, command, "{}");
+            }
+        }, vm -> {
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> vm.sendMemory("tcp:127.0.0.1:1", new Guests.Control()));
+            assertTrue(e.getMessage(), e.getMessage().contains("Broken pipe"));
+            assertFalse("commands sent: " + sent, sent.contains("cont"));
+            assertEquals(GuestState.PausedBy.IO_ERROR, vm.observe().orElseThrow().pausedBy());
+        });
     }
 
     /** A guest that QEMU paused for an error and that ran again since ({@code RESUME}) is no longer paused by it. */
