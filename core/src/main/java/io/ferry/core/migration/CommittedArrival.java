@@ -1,9 +1,12 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.ShownState;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -37,6 +40,8 @@ final class CommittedArrival {
         String note = null;
         if (!in.flags.offline() && !pausedSinceBy(in.domain)) {
             VirtualMachine vm = in.domain.vm();
+            Optional<GuestState.PausedBy> pausedBy = vm == null || in.flags.paused() ? Optional.empty()
+                    : ShownState.pausedByHypervisor(vm);
             try {
                 if (vm == null) {
                     throw new MigrationException("its VM is gone");
@@ -48,6 +53,14 @@ final class CommittedArrival {
                     // paused (user), which no restart resumes
                     m.domains.setState(in.domain, DomainState.PAUSED, DomainState.Reason.USER);
                     LOG.info("domain {} arrived and stays paused, as its migration asked", in.spec.name());
+                } else if (pausedBy.isPresent()) {
+                    // paused by its hypervisor on the source during Perform (QEMU carries the run state, io-error, in
+                    // the stream): not the migration's pause, so not its to undo here either
+                    m.domains.setState(in.domain, DomainState.PAUSED, DomainState.Reason.UNKNOWN);
+                    note = "domain " + in.spec.name() + " arrived paused: its hypervisor had paused it by itself ("
+                            + ShownState.reason(pausedBy.get()).display() + ") during the migration; ferry resume "
+                            + in.spec.name() + " runs it once that is dealt with";
+                    LOG.warn(note);
                 } else {
                     vm.resume();
                     m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);

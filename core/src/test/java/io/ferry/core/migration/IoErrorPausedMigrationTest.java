@@ -9,6 +9,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.ShownState;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Finished;
 import org.junit.Test;
 
 /**
@@ -47,6 +48,34 @@ public class IoErrorPausedMigrationTest {
         assertThrows(ChannelException.class, run::perform);
 
         assertPausedForAnIoError(d.source, vm);
+    }
+
+    /**
+     * The guest paused for an I/O error on the source during Perform, after Begin found it running: QEMU carries the
+     * run state in its stream (the destination's is io-error), and the old Finish sent cont all the same, retrying the
+     * failed write on the destination. It now arrives paused, as it was, and the migration's answer says so.
+     */
+    @Test
+    public void aGuestPausedForAnIoErrorDuringPerformArrivesPausedNotResumed() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        FakeVm vm = d.source.vm(VM);
+        vm.duringSend = () -> vm.pauseBy(GuestState.PausedBy.IO_ERROR);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.vm(VM).pauseBy(GuestState.PausedBy.IO_ERROR); // QEMU's run state, as the stream brought it
+
+        Finished finished = run.finish();
+        run.confirm(false, finished.cookie());
+
+        assertPausedForAnIoError(d.destination, d.destination.vm(VM));
+        assertEquals("domain vm1 arrived paused: its hypervisor had paused it by itself (I/O error) during the migration;"
+                + " ferry resume vm1 runs it once that is dealt with", finished.note());
+        d.source.assertGone(VM);
+        d.destination.restart();
+        d.network.passes(20_000, d.destination);
+        assertFalse("a restart resumed " + VM, d.destination.vm(VM).isRunning());
+        d.destination.engine().resume(VM, false);
+        d.destination.assertRuns(VM, digest);
     }
 
     private static void assertPausedForAnIoError(TestHost host, FakeVm vm) {
