@@ -62,9 +62,12 @@ final class CommittedArrival {
                             + in.spec.name() + " runs it once that is dealt with";
                     LOG.warn(note);
                 } else {
-                    vm.resume();
+                    GuestResume.resume(in.domain);
                     m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
                 }
+            } catch (GuestResume.Unanswered e) {
+                note = "the destination committed domain " + in.spec.name() + ", but " + e.getMessage();
+                LOG.error(note);
             } catch (Exception e) {
                 note = "the destination committed domain " + in.spec.name() + " but could not resume it (" + e.getMessage()
                         + "): it stays paused there";

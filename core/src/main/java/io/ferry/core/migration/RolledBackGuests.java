@@ -44,6 +44,8 @@ final class RolledBackGuests {
                 toResume.put(domain.name(), domain);
                 LOG.error("domain {} stays paused until its leases can be taken back (tried every second): {}",
                         domain.name(), e.getMessage());
+            } else if (e instanceof GuestResume.Unanswered) {
+                LOG.error("migration rolled back: {}", e.getMessage()); // not "stays paused": it may run
             } else {
                 // someone took the leases since the switch-over: running here could mean running twice, or over disks
                 // another host wrote; the domain keeps the state they were released with, and a resume presents it
@@ -74,7 +76,7 @@ final class RolledBackGuests {
 
     private void resumeWithLeases(Domain domain, String state) throws Exception {
         m.domains.pausedLeases().takeBack(domain, state);
-        domain.vm().resume();
+        GuestResume.resume(domain);
         m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
         LOG.info("domain {} resumed on the source", domain.name());
     }

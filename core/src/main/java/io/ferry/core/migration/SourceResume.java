@@ -169,7 +169,7 @@ final class SourceResume {
                     + " it, and start it again once no other host runs it", e);
         }
         m.domains.migrating().changingRunState(domain, () -> {
-            domain.vm().resume();
+            GuestResume.resume(domain);
             m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
             return null;
         });

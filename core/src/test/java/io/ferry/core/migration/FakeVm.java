@@ -42,6 +42,10 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     volatile RuntimeException resumeFailure;
     /** While set, destroy fails and leaves the VM as it is, as a QEMU in uninterruptible sleep outlives SIGKILL. */
     volatile boolean unkillable;
+    /** A failed resume takes effect all the same, as a QEMU's cont whose reply timed out runs when QEMU gets to it. */
+    volatile boolean failedResumeRunsLate;
+    /** It answers nothing while its process lives on (a QEMU too busy or stopped), as {@link GuestState} says. */
+    volatile boolean silent;
     /** Runs once while the memory leaves, the guest as it was (an operator's call during Perform). */
     volatile Runnable duringSend;
     /** Runs at switch-over, with the guest paused, before the last bytes go. */
@@ -103,7 +107,7 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
 
     @Override
     public Optional<Observed> observe() {
-        return responds() ? Optional.of(new Observed(isRunning(), isRunning() ? null : pausedBy)) : Optional.empty();
+        return responds() && !silent ? Optional.of(new Observed(isRunning(), isRunning() ? null : pausedBy)) : Optional.empty();
     }
 
     @Override
@@ -156,6 +160,10 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
             throw new IllegalStateException("the process of domain '" + spec.name() + "' is gone");
         }
         if (resumeFailure != null) {
+            if (failedResumeRunsLate) {
+                running = true;
+                pausedBy = null;
+            }
             throw resumeFailure;
         }
         running = true;

@@ -9,6 +9,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.OutputStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
@@ -28,6 +29,8 @@ public class QemuSelfPauseTest {
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
+
+    private long commandTimeoutMillis = 10_000;
 
     /** The commands the fake QEMU was sent, by name. */
     private final List<String> sent = new CopyOnWriteArrayList<>();
@@ -97,6 +100,35 @@ public class QemuSelfPauseTest {
         }, vm -> assertEquals(null, vm.observe().orElseThrow().pausedBy()));
     }
 
+    /**
+     * A {@code cont} QEMU answers after the command timeout (it runs it when it gets to it): the resume fails, and the
+     * guest runs all the same, which the driver says when asked next (the core then records it running, LateResumeTest).
+     */
+    @Test
+    public void aContAnsweredAfterItsTimeoutLeavesTheGuestSeenRunning() throws Exception {
+        String[] unanswered = {null};
+        commandTimeoutMillis = 200;
+        withVm((command, out) -> {
+            if (command.contains("\"cont\"")) {
+                unanswered[0] = FakeQmp.id(command); // answered only with the next command: after its timeout
+            } else if (command.contains("query-status")) {
+                if (unanswered[0] != null) {
+                    FakeQmp.write(out, "{\"return\": {}, \"id\": \"" + unanswered[0] + "\"}\n"
+                            + "{\"event\": \"RESUME\", \"timestamp\": {\"seconds\": 2, \"microseconds\": 0}}\n");
+                }
+                reply(out, command, unanswered[0] != null ? "{\"status\": \"running\", \"running\": true}"
+                        : "{\"status\": \"paused\", \"running\": false}");
+            } else {
+                reply(out, command, "{}");
+            }
+        }, vm -> {
+            assertThrows(IllegalStateException.class, vm::resume);
+            GuestState.Observed now = vm.observe().orElseThrow();
+            assertTrue(now.running());
+            assertEquals(null, now.pausedBy());
+        });
+    }
+
     private void reply(OutputStream out, String command, String value) {
         sent.add(name(command));
         FakeQmp.write(out, "{\"return\": " + value + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
@@ -118,7 +150,9 @@ public class QemuSelfPauseTest {
         DomainSpec spec = Guests.spec("paused-by-qemu", 32, "0");
         RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
         files.prepare(null);
-        QemuSettings settings = Guests.settings(tmp.newFolder("state").toPath());
+        Path state = tmp.newFolder("state").toPath();
+        QemuSettings settings = new QemuSettings(QemuSettings.DEFAULT_EMULATOR, 49152, 49215, 30_000, 1000,
+                commandTimeoutMillis, state.resolve("qemu"), null);
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), qemuAnswers);
                 Qmp qmp = Qmp.connect(files.qmp(), 10_000, () -> true, () -> "")) {
