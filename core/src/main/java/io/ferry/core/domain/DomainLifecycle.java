@@ -150,7 +150,7 @@ final class DomainLifecycle {
                 }
                 return false;
             }
-            vm.pause();
+            GuestCalls.pause(domain);
             setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
             LOG.info("domain {} suspended by its operator", domain.name());
             return true;

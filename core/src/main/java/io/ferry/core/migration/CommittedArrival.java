@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.ShownState;
 import java.util.Map;
 import java.util.Optional;
@@ -62,10 +63,10 @@ final class CommittedArrival {
                             + in.spec.name() + " runs it once that is dealt with";
                     LOG.warn(note);
                 } else {
-                    GuestResume.resume(in.domain);
+                    GuestCalls.resume(in.domain);
                     m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
                 }
-            } catch (GuestResume.Unanswered e) {
+            } catch (GuestCalls.Unanswered e) {
                 note = "the destination committed domain " + in.spec.name() + ", but " + e.getMessage();
                 LOG.error(note);
             } catch (Exception e) {

@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.Leases;
 import io.ferry.core.domain.ReleasedLeases;
 import io.ferry.core.domain.ShownState;
@@ -44,7 +45,7 @@ final class RolledBackGuests {
                 toResume.put(domain.name(), domain);
                 LOG.error("domain {} stays paused until its leases can be taken back (tried every second): {}",
                         domain.name(), e.getMessage());
-            } else if (e instanceof GuestResume.Unanswered) {
+            } else if (e instanceof GuestCalls.Unanswered) {
                 LOG.error("migration rolled back: {}", e.getMessage()); // not "stays paused": it may run
             } else {
                 // someone took the leases since the switch-over: running here could mean running twice, or over disks
@@ -76,7 +77,7 @@ final class RolledBackGuests {
 
     private void resumeWithLeases(Domain domain, String state) throws Exception {
         m.domains.pausedLeases().takeBack(domain, state);
-        GuestResume.resume(domain);
+        GuestCalls.resume(domain);
         m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
         LOG.info("domain {} resumed on the source", domain.name());
     }

@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.Leases;
 import io.ferry.protocol.Messages.Outcome;
@@ -169,7 +170,7 @@ final class SourceResume {
                     + " it, and start it again once no other host runs it", e);
         }
         m.domains.migrating().changingRunState(domain, () -> {
-            GuestResume.resume(domain);
+            GuestCalls.resume(domain);
             m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);
             return null;
         });

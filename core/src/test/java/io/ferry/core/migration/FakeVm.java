@@ -42,8 +42,10 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     volatile RuntimeException resumeFailure;
     /** While set, destroy fails and leaves the VM as it is, as a QEMU in uninterruptible sleep outlives SIGKILL. */
     volatile boolean unkillable;
-    /** A failed resume takes effect all the same, as a QEMU's cont whose reply timed out runs when QEMU gets to it. */
-    volatile boolean failedResumeRunsLate;
+    /** A failed resume or pause takes effect all the same, as QEMU runs a command whose reply timed out later. */
+    volatile boolean failedCallsTakeEffect;
+    /** Pausing fails with this (null: never); with {@link #failedCallsTakeEffect}, the guest is paused all the same. */
+    volatile RuntimeException pauseFailure;
     /** It answers nothing while its process lives on (a QEMU too busy or stopped), as {@link GuestState} says. */
     volatile boolean silent;
     /** Runs once while the memory leaves, the guest as it was (an operator's call during Perform). */
@@ -148,6 +150,10 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
 
     @Override
     public void pause() {
+        if (pauseFailure != null) {
+            running = running && !failedCallsTakeEffect;
+            throw pauseFailure;
+        }
         running = false;
     }
 
@@ -160,7 +166,7 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
             throw new IllegalStateException("the process of domain '" + spec.name() + "' is gone");
         }
         if (resumeFailure != null) {
-            if (failedResumeRunsLate) {
+            if (failedCallsTakeEffect) {
                 running = true;
                 pausedBy = null;
             }

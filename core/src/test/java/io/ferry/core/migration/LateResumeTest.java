@@ -10,9 +10,9 @@ import io.ferry.protocol.Messages.Finished;
 import org.junit.Test;
 
 /**
- * A resume whose reply timed out and that ran later (QEMU's {@code cont}, answered after the command timeout): the
- * record and the answer said the guest stayed paused while it ran. They now say it runs, or, when the hypervisor does
- * not answer whether it does, that this is not known, naming the domain.
+ * A resume or pause whose reply timed out and that ran later (QEMU's {@code cont} or {@code stop}, answered after the
+ * command timeout): the record and the answer said the guest stayed as it was while it had changed. They now say what
+ * QEMU did, or, when the hypervisor does not answer whether the guest runs, that this is not known, naming the domain.
  */
 public class LateResumeTest {
     private static final String VM = "vm1";
@@ -25,7 +25,7 @@ public class LateResumeTest {
         TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
         FakeVm arrived = d.destination.vm(VM);
         arrived.resumeFailure = new IllegalStateException(TIMED_OUT);
-        arrived.failedResumeRunsLate = true;
+        arrived.failedCallsTakeEffect = true;
 
         Finished finished = run.finish();
         run.confirm(false, finished.cookie());
@@ -58,7 +58,7 @@ public class LateResumeTest {
         TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
         FakeVm source = d.source.vm(VM);
         source.resumeFailure = new IllegalStateException(TIMED_OUT);
-        source.failedResumeRunsLate = true;
+        source.failedCallsTakeEffect = true;
 
         run.cancel();
 
@@ -74,10 +74,38 @@ public class LateResumeTest {
         d.source.domains().suspend(d.source.domain(VM).orElseThrow());
         FakeVm vm = d.source.vm(VM);
         vm.resumeFailure = new IllegalStateException(TIMED_OUT);
-        vm.failedResumeRunsLate = true;
+        vm.failedCallsTakeEffect = true;
 
         assertEquals("Domain 'vm1' resumed", d.source.engine().resume(VM, false));
         d.source.assertRuns(VM, digest);
+    }
+
+    /** ferry suspend whose stop timed out and ran later: it said the suspend failed and kept the guest recorded running. */
+    @Test
+    public void aSuspendThatTimedOutButRanSaysItSuspendedAndRecordsItPaused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        FakeVm vm = d.source.vm(VM);
+        vm.pauseFailure = new IllegalStateException("stop: QEMU did not answer within 10000 ms");
+        vm.failedCallsTakeEffect = true;
+
+        assertEquals("Domain 'vm1' suspended", d.source.engine().suspend(VM, null).message());
+        d.source.assertPausedByItsOperator(VM);
+    }
+
+    @Test
+    public void aSuspendThatIsNotAnsweredSaysItIsNotKnownWhetherTheGuestIsPaused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        FakeVm vm = d.source.vm(VM);
+        vm.pauseFailure = new IllegalStateException("stop: QEMU did not answer within 10000 ms");
+        vm.silent = true;
+
+        Exception e = org.junit.Assert.assertThrows(Exception.class, () -> d.source.engine().suspend(VM, null));
+
+        assertEquals("the hypervisor of domain vm1 did not answer its pause (stop: QEMU did not answer within 10000 ms),"
+                + " nor since whether it runs: vm1 may be paused, or be paused once its hypervisor gets to the pause;"
+                + " ferry dominfo vm1 shows its state as the hypervisor has it once it answers", e.getMessage());
     }
 
     @Test
