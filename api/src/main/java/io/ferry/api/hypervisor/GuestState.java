@@ -22,9 +22,11 @@ public interface GuestState {
     }
 
     /**
-     * What the hypervisor says now, bounded by the driver's command timeout; empty when it does not answer (in time).
+     * What the hypervisor says now; empty when it does not answer within {@code timeoutMillis} (at most the driver's
+     * command timeout: {@link Long#MAX_VALUE} asks for that). Showing a domain asks briefly, so that a hung hypervisor
+     * does not hold {@code ferry list} for the command timeout of each of its domains.
      */
-    Optional<Observed> observe();
+    Optional<Observed> observe(long timeoutMillis);
 
     /**
      * @param running whether the guest's CPUs run

@@ -58,7 +58,7 @@ public final class GuestCalls {
     private static void requireRunning(Domain domain, VirtualMachine vm, boolean running, String call, String then,
             RuntimeException failure) throws Unanswered {
         Optional<GuestState> guest = vm.capability(GuestState.class);
-        Optional<Boolean> runs = guest.isPresent() ? guest.get().observe().map(GuestState.Observed::running)
+        Optional<Boolean> runs = guest.isPresent() ? guest.get().observe(Long.MAX_VALUE).map(GuestState.Observed::running)
                 : Optional.of(vm.isRunning());
         if (runs.isEmpty()) {
             throw new Unanswered(domain.name(), call, then, failure);

@@ -12,13 +12,19 @@ import java.util.Optional;
  * when it shows the domain. A VM that does not answer, or offers no {@link GuestState}, shows its record.
  */
 public record ShownState(DomainState state, DomainState.Reason reason) {
+    /**
+     * How long showing a domain waits for its hypervisor's word: a hung QEMU (stopped, or stuck on its storage) answers
+     * nothing, and {@code ferry list} asks each domain's in turn; it then shows the record.
+     */
+    static final long ASK_MILLIS = 1_000;
+
     public static ShownState of(Domain domain) {
         ShownState recorded = new ShownState(domain.state(), domain.reason());
         VirtualMachine vm = domain.vm();
         if (vm == null || recorded.state != DomainState.RUNNING && recorded.state != DomainState.PAUSED) {
             return recorded;
         }
-        Optional<GuestState.Observed> now = vm.capability(GuestState.class).flatMap(GuestState::observe);
+        Optional<GuestState.Observed> now = vm.capability(GuestState.class).flatMap(guest -> guest.observe(ASK_MILLIS));
         if (now.isEmpty()) {
             return recorded;
         }
@@ -35,7 +41,8 @@ public record ShownState(DomainState state, DomainState.Reason reason) {
 
     /** What paused the guest of {@code vm} by itself, as its hypervisor says now; empty if nothing did or it cannot say. */
     public static Optional<GuestState.PausedBy> pausedByHypervisor(VirtualMachine vm) {
-        return vm.capability(GuestState.class).flatMap(GuestState::observe).flatMap(GuestState.Observed::pausedByHypervisor);
+        return vm.capability(GuestState.class).flatMap(guest -> guest.observe(Long.MAX_VALUE))
+                .flatMap(GuestState.Observed::pausedByHypervisor);
     }
 
     /** libvirt's paused reason for what paused the guest: {@code I/O error}, {@code crashed}. */

@@ -79,6 +79,19 @@ public class ShownStateTest {
         assertEquals("running (unknown)", info.state() + " (" + info.reason() + ")");
     }
 
+    /**
+     * A hung QEMU answers nothing: showing its domain waited the driver's command timeout (10 s), and {@code ferry list}
+     * that long for each such domain in turn. It asks for a second at most, then shows the record.
+     */
+    @Test(timeout = 60_000)
+    public void showingADomainWaitsBrieflyForItsHypervisor() throws Exception {
+        daemon.domains();
+        assertEquals(1_000, vm.asked);
+        vm.asked = 0;
+        daemon.domain(TestChannel.DOMAIN);
+        assertEquals(1_000, vm.asked);
+    }
+
     @Test(timeout = 60_000)
     public void aGuestWhoseHypervisorDoesNotAnswerShowsItsRecord() throws Exception {
         vm.now = null;
@@ -91,9 +104,12 @@ public class ShownStateTest {
     private static final class GuestVm implements VirtualMachine, GuestState {
         volatile DomainSpec spec;
         volatile GuestState.Observed now = new GuestState.Observed(true, null);
+        /** How long the last caller would wait for the hypervisor's word. */
+        volatile long asked;
 
         @Override
-        public Optional<Observed> observe() {
+        public Optional<Observed> observe(long timeoutMillis) {
+            asked = timeoutMillis;
             return Optional.ofNullable(now);
         }
 

@@ -108,7 +108,7 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     }
 
     @Override
-    public Optional<Observed> observe() {
+    public Optional<Observed> observe(long timeoutMillis) {
         return responds() && !silent ? Optional.of(new Observed(isRunning(), isRunning() ? null : pausedBy)) : Optional.empty();
     }
 

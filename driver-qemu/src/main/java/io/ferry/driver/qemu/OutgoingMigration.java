@@ -177,7 +177,7 @@ final class OutgoingMigration {
             return;
         }
         try {
-            Optional<GuestState.Observed> now = vm.observe();
+            Optional<GuestState.Observed> now = vm.observe(Long.MAX_VALUE);
             Optional<GuestState.PausedBy> pausedBy = now.flatMap(GuestState.Observed::pausedByHypervisor);
             if (pausedBy.isPresent()) {
                 LOG.warn("domain '{}' stays paused: QEMU paused it by itself during its migration ({})", vm.spec().name(),

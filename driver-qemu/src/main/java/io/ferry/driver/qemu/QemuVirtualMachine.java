@@ -72,27 +72,28 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     /** QEMU's run state: true only while its vCPUs run ({@code query-status}); false once QEMU is gone. */
     @Override
     public boolean isRunning() {
-        return observe().map(GuestState.Observed::running).orElse(false);
+        return observe(Long.MAX_VALUE).map(GuestState.Observed::running).orElse(false);
     }
 
     @Override
     public boolean responds() {
-        return answeredStatus().isPresent();
+        return answeredStatus(settings.commandTimeoutMillis()).isPresent();
     }
 
     /** QEMU's run state, and whether QEMU paused the guest by itself ({@link SelfPause}). */
     @Override
-    public Optional<GuestState.Observed> observe() {
-        return answeredStatus().map(status -> selfPause.observed(status, qmp.events()));
+    public Optional<GuestState.Observed> observe(long timeoutMillis) {
+        return answeredStatus(Math.min(timeoutMillis, settings.commandTimeoutMillis()))
+                .map(status -> selfPause.observed(status, qmp.events()));
     }
 
-    /** QEMU's {@code query-status} answer; empty once it is gone or when it does not answer. */
-    private Optional<JsonNode> answeredStatus() {
+    /** QEMU's {@code query-status} answer; empty once it is gone or when it does not answer within the time given. */
+    private Optional<JsonNode> answeredStatus(long timeoutMillis) {
         if (gone || !process.isAlive()) {
             return Optional.empty();
         }
         try {
-            return Optional.of(execute("query-status", null));
+            return Optional.of(qmp.execute("query-status", null, timeoutMillis));
         } catch (HypervisorException e) {
             return Optional.empty();
         }

@@ -39,7 +39,7 @@ public class QemuSelfPauseTest {
     public void aGuestQemuPausedForAnIoErrorIsSeenPausedByIt() throws Exception {
         withVm((command, out) -> reply(out, command, command.contains("query-status")
                 ? "{\"status\": \"io-error\", \"running\": false}" : "{}"), vm -> {
-            GuestState.Observed now = vm.observe().orElseThrow();
+            GuestState.Observed now = vm.observe(Long.MAX_VALUE).orElseThrow();
             assertFalse(now.running());
             assertEquals(GuestState.PausedBy.IO_ERROR, now.pausedBy());
         });
@@ -55,7 +55,7 @@ public class QemuSelfPauseTest {
             } else {
                 reply(out, command, "{}");
             }
-        }, vm -> assertEquals(GuestState.PausedBy.IO_ERROR, vm.observe().orElseThrow().pausedBy()));
+        }, vm -> assertEquals(GuestState.PausedBy.IO_ERROR, vm.observe(Long.MAX_VALUE).orElseThrow().pausedBy()));
     }
 
     /**
@@ -82,7 +82,7 @@ public class QemuSelfPauseTest {
                     () -> vm.sendMemory("tcp:127.0.0.1:1", new Guests.Control()));
             assertTrue(e.getMessage(), e.getMessage().contains("Broken pipe"));
             assertFalse("commands sent: " + sent, sent.contains("cont"));
-            assertEquals(GuestState.PausedBy.IO_ERROR, vm.observe().orElseThrow().pausedBy());
+            assertEquals(GuestState.PausedBy.IO_ERROR, vm.observe(Long.MAX_VALUE).orElseThrow().pausedBy());
         });
     }
 
@@ -97,7 +97,7 @@ public class QemuSelfPauseTest {
             } else {
                 reply(out, command, "{}");
             }
-        }, vm -> assertEquals(null, vm.observe().orElseThrow().pausedBy()));
+        }, vm -> assertEquals(null, vm.observe(Long.MAX_VALUE).orElseThrow().pausedBy()));
     }
 
     /**
@@ -123,10 +123,30 @@ public class QemuSelfPauseTest {
             }
         }, vm -> {
             assertThrows(IllegalStateException.class, vm::resume);
-            GuestState.Observed now = vm.observe().orElseThrow();
+            GuestState.Observed now = vm.observe(Long.MAX_VALUE).orElseThrow();
             assertTrue(now.running());
             assertEquals(null, now.pausedBy());
         });
+    }
+
+    /**
+     * Showing a domain asks QEMU briefly (ferry list asks each domain's QEMU in turn): an answer that comes later than
+     * the caller's bound is not waited for, even with a long command timeout. The old code waited the command timeout,
+     * and so took this late answer.
+     */
+    @Test
+    public void anObservationWaitsNoLongerThanItsCallerAsks() throws Exception {
+        commandTimeoutMillis = 60_000;
+        withVm((command, out) -> {
+            if (command.contains("query-status")) {
+                try {
+                    Thread.sleep(5_000); // a QEMU stuck for a while, far beyond the bound asked for
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            reply(out, command, "{\"status\": \"running\", \"running\": true}");
+        }, vm -> assertTrue("the late answer was waited for", vm.observe(100).isEmpty()));
     }
 
     private void reply(OutputStream out, String command, String value) {
