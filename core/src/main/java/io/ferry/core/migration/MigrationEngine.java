@@ -4,7 +4,6 @@ import io.ferry.api.cookie.SideStream;
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.daemon.DaemonSettings;
-import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainManager;
 import io.ferry.core.section.MigrationLog;
 import io.ferry.core.section.SectionCatalog;
@@ -55,6 +54,7 @@ public final class MigrationEngine {
     private final SourceResume resumes;
     private final Recovery recovery;
     private final AbortById abortById;
+    private final AbortByDomain abortByDomain;
     private final Suspension suspension;
     private final Set<Integer> protocols;
     private final Supplier<String> selfUri;
@@ -74,9 +74,10 @@ public final class MigrationEngine {
         this.destination = new DestinationSide(m);
         this.source = new SourceSide(m, destination.migratesAgain);
         this.settlement = new Settlement(m, source);
-        this.resumes = new SourceResume(m, source, settlement);
+        this.resumes = new SourceResume(m, source, destination, settlement);
         this.recovery = new Recovery(m, source, destination, settlement, background);
         this.abortById = new AbortById(m, source, destination, settlement);
+        this.abortByDomain = new AbortByDomain(m, source, destination, settlement);
         this.suspension = new Suspension(m, source, destination);
         this.protocols = Set.copyOf(protocols);
         this.selfUri = selfUri;
@@ -246,25 +247,7 @@ public final class MigrationEngine {
 
     /** {@code domjobabort}: stops the domain's migration, if it still can; returns what was done. */
     public String abortJob(String domainName) throws Exception {
-        Optional<Outgoing> out = source.ofDomain(domainName);
-        if (out.isPresent()) {
-            try (var tag = MigrationLog.tag(out.get().id)) {
-                return settlement.abort(out.get());
-            }
-        }
-        Optional<Incoming> in = destination.ofDomain(domainName);
-        if (in.isPresent()) {
-            try (var tag = MigrationLog.tag(in.get().id)) {
-                return destination.abortByOperator(in.get());
-            }
-        }
-        String claimed = m.domains.find(domainName).map(Domain::migration).orElse(null);
-        if (claimed != null) { // recovery claimed it at the start, and takes it in hand once it can
-            throw new MigrationException("Requested operation is not valid: migration " + claimed + " of " + domainName
-                    + " is taken in hand again after the daemon's restart once its VM is re-attached and its lock manager is"
-                    + " there (see the log): abort it then");
-        }
-        throw new MigrationException(DaemonClient.NO_ACTIVE_JOB);
+        return abortByDomain.abort(domainName);
     }
 
     /**
@@ -281,23 +264,7 @@ public final class MigrationEngine {
 
     /** {@code ferry resume NAME}: a paused domain runs again, if that cannot make it run on two hosts. */
     public String resume(String domainName, boolean force) throws Exception {
-        Domain domain = m.domains.get(domainName);
-        Optional<Outgoing> out = source.ofDomain(domainName);
-        if (out.isPresent()) {
-            try (var tag = MigrationLog.tag(out.get().id)) {
-                return resumes.resume(out.get(), force);
-            }
-        }
-        Optional<Incoming> in = destination.ofDomain(domainName);
-        if (in.isPresent()) {
-            throw new MigrationException("Requested operation is not valid: domain " + domainName + " is arriving by migration "
-                    + in.get().id + " and cannot run here before the migration commits");
-        }
-        Optional<Journal.Entry> claimed = Optional.ofNullable(domain.migration()).flatMap(m.journal::find);
-        if (claimed.isPresent() && !claimed.get().step().isFinal()) { // recovery claimed it, and takes it in hand once it can
-            throw new MigrationException(SourceResume.awaitingRecovery(domainName, claimed.get()));
-        }
-        return resumes.resumePlain(domain);
+        return resumes.resume(domainName, force);
     }
 
     /**

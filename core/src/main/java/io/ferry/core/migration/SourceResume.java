@@ -2,10 +2,12 @@ package io.ferry.core.migration;
 
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
-import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.Leases;
+import io.ferry.core.section.MigrationLog;
 import io.ferry.protocol.Messages.Outcome;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,19 +21,42 @@ final class SourceResume {
 
     private final Migrations m;
     private final SourceSide source;
+    private final DestinationSide destination;
     private final Settlement settlement;
 
-    SourceResume(Migrations migrations, SourceSide source, Settlement settlement) {
+    SourceResume(Migrations migrations, SourceSide source, DestinationSide destination, Settlement settlement) {
         this.m = migrations;
         this.source = source;
+        this.destination = destination;
         this.settlement = settlement;
+    }
+
+    /** {@code ferry resume NAME}: of a migration's source, of a domain recovery has yet to take in hand, or plain. */
+    String resume(String domainName, boolean force) throws Exception {
+        Domain domain = m.domains.get(domainName);
+        Optional<Outgoing> out = source.ofDomain(domainName);
+        if (out.isPresent()) {
+            try (var tag = MigrationLog.tag(out.get().id)) {
+                return resume(out.get(), force);
+            }
+        }
+        Optional<Incoming> in = destination.ofDomain(domainName);
+        if (in.isPresent()) {
+            throw new MigrationException("Requested operation is not valid: domain " + domainName + " is arriving by migration "
+                    + in.get().id + " and cannot run here before the migration commits");
+        }
+        Optional<Journal.Entry> claimed = Optional.ofNullable(domain.migration()).flatMap(m.journal::find);
+        if (claimed.isPresent() && !claimed.get().step().isFinal()) { // recovery claimed it, and takes it in hand once it can
+            throw new MigrationException(awaitingRecovery(domainName, claimed.get()));
+        }
+        return resumePlain(domain);
     }
 
     /**
      * {@code ferry resume NAME} of a source whose migration cannot be settled: the destination is asked first; if
      * it cannot say, the domain runs here only if no other host holds its leases.
      */
-    String resume(Outgoing o, boolean force) throws Exception {
+    private String resume(Outgoing o, boolean force) throws Exception {
         return m.domains.withJob(o.domain, "resume", o.id, () -> {
             String name = o.domain.name();
             if (o.mayRollBackAlone()) {
@@ -72,7 +97,7 @@ final class SourceResume {
      * its VM is re-attached and its lock manager is there: refused as any command the claim refuses, saying what it waits
      * for and that the migration then ends by itself.
      */
-    static String awaitingRecovery(String domain, Journal.Entry entry) {
+    private static String awaitingRecovery(String domain, Journal.Entry entry) {
         String then = entry.role() == Journal.Role.SOURCE && entry.step() == Step.PERFORMED
                 ? "it is then settled with its destination by itself, which says where " + domain + " runs"
                 : entry.role() == Journal.Role.SOURCE ? "it then rolls back by itself, and " + domain + (entry.wasRunning()
@@ -139,7 +164,7 @@ final class SourceResume {
     }
 
     /** Resume of a domain no migration holds. */
-    String resumePlain(Domain domain) throws DomainException {
+    private String resumePlain(Domain domain) throws DomainException {
         return m.domains.withJob(domain, "resume", () -> resumePaused(domain));
     }
 
