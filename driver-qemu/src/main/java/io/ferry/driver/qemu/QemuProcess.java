@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 
@@ -182,6 +183,18 @@ final class QemuProcess {
             return Optional.empty();
         }
         return Optional.of(child.exitValue() == 0);
+    }
+
+    /** {@link #exitedCleanly()}, once our child is reaped, waiting at most {@code millis} for that. */
+    Optional<Boolean> exitedCleanly(long millis) {
+        try {
+            if (child != null) {
+                child.waitFor(millis, TimeUnit.MILLISECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return exitedCleanly();
     }
 
     long pid() {
