@@ -91,7 +91,7 @@ final class CommittedArrival {
      */
     void requireStored(Domain domain) throws MigrationException {
         Incoming in = unstored.get(domain.uuid());
-        if (in == null) {
+        if (in == null || dropIfLeftForGood(in)) {
             return;
         }
         String staged = store(in);
@@ -99,6 +99,36 @@ final class CommittedArrival {
             throw new MigrationException("cannot migrate domain " + domain.name() + " on before what migration " + in.id
                     + " brought is stored: " + staged);
         }
+    }
+
+    /** The watchdog's part: {@link #dropIfLeftForGood} for each arrival whose storing waits. */
+    void dropLeftForGood() {
+        unstored.values().forEach(this::dropIfLeftForGood);
+    }
+
+    /**
+     * An arrival whose domain left this host for good while what it brought waited to be stored (a transient guest
+     * that powered off or was destroyed; no definition of it is staged): the snapshots it staged go with the domain,
+     * as a transient domain's do, and the migration is FINISHED. Kept, the next store (a Begin of the domain defined
+     * here again, the next start) committed them as the snapshots of that other domain of its name and UUID. Returns
+     * whether it was such an arrival.
+     */
+    private boolean dropIfLeftForGood(Incoming in) {
+        if (m.domains.find(in.spec.name()).filter(domain -> domain == in.domain).isPresent()
+                || m.domains.store().stagedDefinition(in.id).isPresent() || !unstored.remove(in.spec.uuid(), in)) {
+            return false;
+        }
+        try {
+            m.snapshots.discard(in.id);
+            in.moveTo(Step.FINISHED, m.journal);
+            LOG.warn("domain {} left this host after migration {} brought it: the snapshots the migration could not"
+                    + " store are discarded with it", in.spec.name(), in.id);
+        } catch (Exception e) {
+            unstored.putIfAbsent(in.spec.uuid(), in); // tried again at the watchdog's next look
+            LOG.error("domain {} left this host after migration {} brought it, but what the migration staged could not"
+                    + " be discarded: {}", in.spec.name(), in.id, e.getMessage());
+        }
+        return true;
     }
 
     /**

@@ -138,6 +138,7 @@ final class Recovery {
                 }));
             }
         }
+        destination.committed.dropLeftForGood();
         if (source.rolledBack.any() && resuming.compareAndSet(false, true)) {
             background.execute(() -> {
                 try {

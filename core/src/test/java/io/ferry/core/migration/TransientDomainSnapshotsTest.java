@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Finished;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -120,6 +121,57 @@ public class TransientDomainSnapshotsTest {
     }
 
     /** A host running the guest, which has snapshots there. */
+    /**
+     * A guest arrived without --persistent, its snapshots not stored (a full disk: staged for a later try), and it
+     * powers itself off on its destination while the daemon runs: the domain leaves, and the snapshots it staged go
+     * with it. Kept, the Begin of the next domain of its name and UUID defined there committed them as that domain's.
+     */
+    @Test
+    public void theUnstoredSnapshotsOfATransientArrivalThatPoweredOffAreNotTheNextDomainsWhenItMigrates() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        Finished arrived = arrivedWithItsSnapshotsUnstoredThenPoweredOff(d);
+
+        d.source.domains().undefine(VM);
+        d.destination.boot(VM); // another domain of its name and UUID, defined there since
+        d.driver().run(d.peer(d.destination), d.peer(d.source),
+                new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0));
+
+        assertFalse("committed as the snapshots of the domain defined since", d.destination.snapshots.committed.contains(arrived.id()));
+        assertTrue("discarded with the guest that left", d.destination.snapshots.discarded.contains(arrived.id()));
+        assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+    }
+
+    /** The same, the domain defined there again and the daemon restarted: its start committed them as that domain's. */
+    @Test
+    public void theUnstoredSnapshotsOfATransientArrivalThatPoweredOffAreNotTheNextDomainsAfterARestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        Finished arrived = arrivedWithItsSnapshotsUnstoredThenPoweredOff(d);
+        d.network.passes(1_000, d.destination); // the watchdog's look
+
+        d.destination.domains().define(TestHost.definition(VM));
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertFalse("committed as the snapshots of the domain defined since", d.destination.snapshots.committed.contains(arrived.id()));
+        assertTrue("discarded with the guest that left", d.destination.snapshots.discarded.contains(arrived.id()));
+        assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+    }
+
+    private static Finished arrivedWithItsSnapshotsUnstoredThenPoweredOff(TwoDaemons d) throws Exception {
+        d.source.boot(VM);
+        d.destination.snapshots.failCommit = true;
+        Finished arrived = d.migrate(VM, TwoDaemons.LIVE);
+        assertTrue(arrived.note(), arrived.note().contains("the snapshots of vm1 arrived but could not be committed"));
+        d.destination.snapshots.failCommit = false;
+
+        d.destination.vm(VM).shutDownOnItsOwn();
+        for (int i = 0; i < 10_000 && d.destination.domain(VM).isPresent(); i++) {
+            Thread.sleep(1);
+        }
+        assertTrue("a transient guest that powered off is gone", d.destination.domain(VM).isEmpty());
+        return arrived;
+    }
+
     private static TestHost runningWithSnapshots() throws Exception {
         TestHost host = new TwoDaemons().source;
         host.boot(VM);
