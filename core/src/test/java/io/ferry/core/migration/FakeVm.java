@@ -52,6 +52,8 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     volatile Runnable duringSend;
     /** Runs at switch-over, with the guest paused, before the last bytes go. */
     volatile Runnable atSwitchOver;
+    /** Runs after each resume that succeeded (a guest that powers off as soon as it runs again). */
+    volatile Runnable afterResume;
     /** Whether the guest ran as its memory began to leave (a live migration's), or null before any. */
     volatile Boolean runningWhenMemoryLeft;
     /** Its process ended on its own (killed, crashed): it answers nothing. */
@@ -174,6 +176,10 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
         }
         running = true;
         pausedBy = null;
+        Runnable after = afterResume;
+        if (after != null) {
+            after.run();
+        }
     }
 
     @Override
