@@ -7,14 +7,9 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
-import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.After;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * A guest that powers off or reboots while its memory leaves (real QEMUs, the dirtying test guest, which powers off
@@ -22,26 +17,7 @@ import org.junit.rules.TemporaryFolder;
  * migration fails saying so, as libvirt's "domain is not running", where it said "QEMU exited during query-migrate"
  * and QEMU's last words (a crash, to whoever read it). A reset is QEMU's own business: the migration completes.
  */
-public class QemuGuestEndTest {
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-    private Path state;
-    private QemuDriver source;
-    private QemuDriver destination;
-
-    @Before
-    public void setUp() throws Exception {
-        state = tmp.newFolder("state").toPath();
-        source = new QemuDriver("qemu", Guests.settings(state, 2000));
-        destination = new QemuDriver("qemu", Guests.settings(state, 2000));
-    }
-
-    @After
-    public void tearDown() {
-        source.vms().forEach(QemuVirtualMachine::destroy);
-        destination.vms().forEach(QemuVirtualMachine::destroy);
-    }
-
+public class QemuGuestEndTest extends TwoQemuDrivers {
     @Test
     public void aGuestThatPowersOffMidMigrationFailsItNamingTheShutdownQemuToQemu() throws Exception {
         QemuVirtualMachine[] vms = pair("off-direct");

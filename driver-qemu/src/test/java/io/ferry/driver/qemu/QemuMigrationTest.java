@@ -21,40 +21,16 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
-import org.junit.After;
-import org.junit.Before;
-import org.junit.Rule;
 import org.junit.Test;
-import org.junit.rules.TemporaryFolder;
 
 /**
  * Live migration between two real QEMU processes of a guest that dirties 16 of its 64 MiB: through the api's
  * streams (as a tunnelled migration: the driver pumps QEMU's bytes) and through a connection the destination
  * QEMU listens on (native). The destination resumes from the source's exact final state.
  */
-public class QemuMigrationTest {
+public class QemuMigrationTest extends TwoQemuDrivers {
     private static final int MEMORY_MIB = 64;
     private static final long RAM_BYTES = MEMORY_MIB << 20;
-
-    @Rule
-    public TemporaryFolder tmp = new TemporaryFolder();
-
-    private Path state;
-    private QemuDriver source;
-    private QemuDriver destination;
-
-    @Before
-    public void setUp() throws Exception {
-        state = tmp.newFolder("state").toPath();
-        source = new QemuDriver("qemu", Guests.settings(state, 2000));
-        destination = new QemuDriver("qemu", Guests.settings(state, 2000));
-    }
-
-    @After
-    public void tearDown() {
-        source.vms().forEach(QemuVirtualMachine::destroy);
-        destination.vms().forEach(QemuVirtualMachine::destroy);
-    }
 
     private QemuVirtualMachine[] pair(String name, String workingSet) throws Exception {
         DomainSpec spec = Guests.spec(name, MEMORY_MIB, workingSet);
