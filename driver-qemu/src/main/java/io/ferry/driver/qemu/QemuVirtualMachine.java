@@ -44,6 +44,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private final Supplier<List<Path>> sharedPaths;
     private final Object lifecycle = new Object();
     private volatile boolean gone;
+    /** Its process outlived a destroy's SIGKILL: a later destroy only looks whether it has died since. */
+    private volatile boolean outlivedSigkill;
     /** QEMU announced SHUTDOWN before it ended on its own (read once it had). */
     private volatile boolean shutDown;
     private IncomingMigration listening; // guarded by lifecycle
@@ -155,7 +157,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
      * lose, and a thread of its own waits out the process (and kills it after the quit timeout) while Confirm goes on.
      * A QEMU still there a quit timeout after SIGKILL (in uninterruptible sleep: hung NFS, a stuck device) may write the
      * guest's disks when it wakes: as libvirt's {@code virProcessKillPainfully} fails with EBUSY, so does this, and the
-     * VM stays as it is (run files, NICs, QMP), not gone. A later destroy tries again; should the process end first,
+     * VM stays as it is (run files, NICs, QMP), not gone. A later destroy (the core retries an aborted arrival's every
+     * few seconds) only looks whether the process has died since, the SIGKILL being pending, and fails again at once:
+     * no second quit, kill and waits holding its caller, no second warning in the log. Should the process end first,
      * {@link #onExit} reports it.
      *
      * @throws VmNotStoppedException naming the domain and the pid, if the process outlived SIGKILL
@@ -171,13 +175,14 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         QemuQuit quit = new QemuQuit(spec().name(), process, qmp, settings, exits);
         boolean survived = false;
         try {
-            survived = process.isAlive() && !quit.run();
+            survived = process.isAlive() && (outlivedSigkill || !quit.run());
         } finally {
             if (!survived) {
                 release();
             }
         }
         if (survived) {
+            outlivedSigkill = true;
             gone = false;
             throw new VmNotStoppedException(quit.notDead() + ": it may be in uninterruptible sleep (hung storage, a stuck"
                     + " device) and write the guest's disks when it wakes, so the domain stays, and its run files and"

@@ -9,6 +9,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VmNotStoppedException;
 import java.nio.file.Files;
 import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Rule;
@@ -27,9 +28,7 @@ public class QemuUnkillableTest {
     @Test
     public void aQemuThatOutlivesSigkillIsNotDestroyedUntilItDies() throws Exception {
         DomainSpec spec = Guests.spec("stuck", 32, "0");
-        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
-        files.prepare(null);
-        Files.writeString(files.pidfile(), "1\n");
+        RunFiles files = runFiles();
         QemuProcess real = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
         AtomicBoolean hung = new AtomicBoolean(true);
         QemuProcess process = real.killedBy(p -> {
@@ -58,13 +57,83 @@ public class QemuUnkillableTest {
             assertTrue("its run files were removed", Files.exists(files.pidfile()));
             assertTrue("the VM no longer answers, as if destroyed", vm.responds());
 
-            hung.set(false); // the storage came back: the next destroy kills it
+            hung.set(false); // the storage came back: its pending SIGKILL takes it
+            real.kill();
+            assertTrue(real.awaitGone(10_000));
             vm.destroy();
             assertEquals(1, gone.get());
             assertFalse(Files.exists(files.pidfile()));
             assertFalse(real.isAlive());
         } finally {
             real.kill();
+        }
+    }
+
+    /**
+     * The core tries an aborted arrival's destroy again every 5 s while its QEMU outlives SIGKILL: each try must only
+     * look whether the process has died since, not send quit and SIGKILL again and wait out two quit timeouts, holding
+     * a thread and warning "did not quit ...: killing it" in the log every time.
+     */
+    @Test
+    public void aLaterDestroyOfAQemuThatOutlivedSigkillOnlyLooksWhetherItDied() throws Exception {
+        DomainSpec spec = Guests.spec("stuck", 32, "0");
+        RunFiles files = runFiles();
+        QemuProcess real = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
+        AtomicInteger kills = new AtomicInteger();
+        QemuProcess process = real.killedBy(p -> kills.incrementAndGet()); // hung: SIGKILL pending, not taken
+        ConcurrentLinkedQueue<String> commands = new ConcurrentLinkedQueue<>();
+        AtomicInteger gone = new AtomicInteger();
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
+            commands.add(execute(command));
+            FakeQmp.write(out, "{\"return\": " + (command.contains("query-status")
+                    ? "{\"status\": \"running\", \"running\": true}" : "{}") + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
+            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
+                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), gone::incrementAndGet,
+                    Runnable::run, List::of);
+            String first = destroyFailure(vm);
+            assertEquals(List.of("query-status", "quit"), List.copyOf(commands));
+            assertEquals(1, kills.get());
+
+            for (int retry = 0; retry < 3; retry++) {
+                assertEquals("a retry says so again", first, destroyFailure(vm));
+            }
+            assertEquals("a retry asked QEMU to quit again", List.of("query-status", "quit"), List.copyOf(commands));
+            assertEquals("a retry killed it and waited again", 1, kills.get());
+            assertEquals(0, gone.get());
+            assertTrue(Files.exists(files.pidfile()));
+
+            real.kill(); // it woke: the pending SIGKILL takes it
+            assertTrue(real.awaitGone(10_000));
+            vm.destroy();
+            assertEquals(1, gone.get());
+            assertFalse(Files.exists(files.pidfile()));
+        } finally {
+            real.kill();
+        }
+    }
+
+    private RunFiles runFiles() throws Exception {
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        files.prepare(null);
+        Files.writeString(files.pidfile(), "1\n");
+        return files;
+    }
+
+    private static String execute(String command) {
+        try {
+            return Qmp.JSON.readTree(command).path("execute").asText();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String destroyFailure(QemuVirtualMachine vm) {
+        try {
+            vm.destroy();
+            throw new AssertionError("destroy of a QEMU that outlived SIGKILL reported it gone");
+        } catch (VmNotStoppedException e) {
+            return e.getMessage();
         }
     }
 }
