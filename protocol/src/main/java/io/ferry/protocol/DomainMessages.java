@@ -117,7 +117,8 @@ public final class DomainMessages {
      * @param type {@code unbounded} (a job runs), {@code completed} or {@code failed} (the last one that ended), {@code none}
      * @param operation what the job does or did, or null
      * @param stats null for {@code none}
-     * @param error why a {@code failed} job failed; null otherwise
+     * @param error why a {@code failed} job failed; for an {@code unbounded} one, what keeps it from ending though it
+     *        failed (an arrival whose abort waits for its incoming VM to die); null otherwise
      * @param migration the id of the migration the job is, or null (none, or a daemon that does not say): what tells
      *        a {@code ferry migrate --verbose} its own migration's progress from another's of the domain
      */

@@ -67,7 +67,9 @@ final class IncomingMigrations {
                     in.job.failed(why);
                 }
                 end(in, false);
-                m.hooks.failed(in.spec.name(), "destination", why);
+                if (in.abortPending == null) { // else its failed event came when its VM first outlived its kill
+                    m.hooks.failed(in.spec.name(), "destination", why);
+                }
                 LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
             }
         }
@@ -85,9 +87,16 @@ final class IncomingMigrations {
         in.abortPending = why;
         in.vmNotStopped = e.getMessage();
         in.retryAbortAt = m.clock.getAsLong() + RETRY_STOP_MILLIS;
+        String held = "the migration failed (" + why + "), but its incoming VM cannot be stopped: " + e.getMessage()
+                + "; the abort is tried again every " + RETRY_STOP_MILLIS / 1000 + " s, and until it goes through the"
+                + " source keeps " + in.spec.name() + " paused";
+        if (in.job != null) {
+            in.job.heldUp(held); // domjobinfo on this host
+        }
         if (first) {
             LOG.error("incoming migration {} of {} failed ({}), but its VM cannot be stopped: {}; its source keeps its"
                     + " copy paused until it is, the abort is tried again", in.id, in.spec.name(), why, e.getMessage());
+            m.hooks.failed(in.spec.name(), "destination", held); // ferry events: now, not once the VM has died
         } else {
             LOG.debug("the incoming VM of migration {} still cannot be stopped: {}", in.id, e.getMessage());
         }

@@ -18,6 +18,7 @@ public final class LiveJob implements MigrationControl, MigrationJob {
     private volatile boolean aborted;
     private volatile MigrationStats stats = MigrationStats.NONE;
     private volatile String error;
+    private volatile String holdup;
 
     /** @param migration the id of the migration this job is, or null (a probe) */
     public LiveJob(String operation, String migration, long maxBandwidth, long maxDowntimeMillis) {
@@ -56,6 +57,18 @@ public final class LiveJob implements MigrationControl, MigrationJob {
     /** Why the job failed, or null: what {@code domjobinfo --completed} shows of a failed job. */
     public String error() {
         return error;
+    }
+
+    /**
+     * What keeps this job, which has failed, from ending, or null: what {@code domjobinfo} shows of a running job (an
+     * arrival whose abort waits for its incoming VM to die).
+     */
+    public String holdup() {
+        return holdup;
+    }
+
+    void heldUp(String what) {
+        holdup = what;
     }
 
     void failed(String why) {

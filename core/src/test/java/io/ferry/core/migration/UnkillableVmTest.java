@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -32,12 +33,8 @@ public class UnkillableVmTest {
     public void anIncomingVmThatOutlivesItsKillKeepsTheSourcesCopyPausedUntilItIsGone() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        TwoDaemons.ByHand run = finishFailsWithAnUnkillableVm(d);
         FakeVm incoming = d.destination.vm(VM);
-        incoming.unkillable = true;
-        d.destination.journal.failAt = Step.COMMITTED;
-        assertThrows(ChannelException.class, run::finish);
-        d.destination.journal.failAt = null;
         ChannelException undecided = assertThrows(ChannelException.class, () -> run.confirm(true, null));
         assertTrue(undecided.getMessage(), undecided.getMessage().contains("in progress")
                 || undecided.getMessage().contains("under way"));
@@ -56,6 +53,51 @@ public class UnkillableVmTest {
         d.source.assertRuns(VM, digest);
         Journal.Entry migration = d.source.journal.only();
         assertEquals(Step.ABORTED, d.destination.journal.find(migration.id()).orElseThrow().step());
+    }
+
+    /**
+     * While the arrival waits for its VM to die, an operator at the destination sees why: domjobinfo's running job
+     * names the VM that outlived its kill, and ferry events has the migration's failure then, once, not when it is
+     * dropped. domjobinfo showed the job as if it ran, and the failed event came only once the VM had died, hours later.
+     */
+    @Test
+    public void anArrivalWaitingForItsVmToDieSaysSoInItsJobAndEvents() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = finishFailsWithAnUnkillableVm(d);
+        FakeVm incoming = d.destination.vm(VM);
+
+        LiveJob job = d.destination.engine().jobs().active(VM).orElseThrow();
+        assertNotNull("domjobinfo shows the job as if it ran", job.holdup());
+        assertTrue(job.holdup(), job.holdup().matches("the migration failed \\(.+\\), but its incoming VM cannot be"
+                + " stopped: QEMU of domain 'vm1' \\(pid 4242\\) did not die after SIGKILL; the abort is tried again"
+                + " every 5 s, and until it goes through the source keeps vm1 paused"));
+        assertEquals(List.of(job.holdup()), destinationFailures(d));
+
+        d.network.passes(9_000, d.source, d.destination); // tries again
+        assertEquals("one failed event per migration", 1, destinationFailures(d).size());
+        incoming.unkillable = false;
+        d.network.passes(9_000, d.destination, d.source);
+        d.destination.assertGone(VM);
+        assertEquals("one failed event per migration", 1, destinationFailures(d).size());
+        LiveJob ended = d.destination.engine().jobs().lastEnded(VM).orElseThrow();
+        assertNotNull(ended.error());
+        assertFalse("the completed job says why it failed, not that it waited", ended.error().contains("SIGKILL"));
+    }
+
+    /** Finish took the leases, then failed (its commit record could not be written): its incoming VM outlives its kill. */
+    private static TwoDaemons.ByHand finishFailsWithAnUnkillableVm(TwoDaemons d) throws Exception {
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.vm(VM).unkillable = true;
+        d.destination.journal.failAt = Step.COMMITTED;
+        assertThrows(ChannelException.class, run::finish);
+        d.destination.journal.failAt = null;
+        return run;
+    }
+
+    private static List<String> destinationFailures(TwoDaemons d) {
+        return d.destination.engine().events().stream().filter(e -> e.operation().equals("failed")
+                && e.side().equals("destination")).map(Hooks.Event::reason).toList();
     }
 
     /** An operator's domjobabort on the destination is told that the arrival cannot be dropped yet, and why. */
