@@ -36,10 +36,13 @@ final class RolledBackGuests {
     /**
      * Takes the paused guest's leases back with {@code state} (null: the kept one) and resumes it; one the lock manager
      * cannot answer for now is tried again every second. Caller holds the job.
+     *
+     * @return why it does not run (logged), for a caller with someone to tell; null if it runs
      */
-    void resume(Domain domain, String state) {
+    Exception resume(Domain domain, String state) {
         try {
             resumeWithLeases(domain, state);
+            return null;
         } catch (Exception e) {
             if (Leases.unreachable(e)) { // the kept state is presented again until the lock manager answers
                 toResume.put(domain.name(), domain);
@@ -52,6 +55,7 @@ final class RolledBackGuests {
                 // another host wrote; the domain keeps the state they were released with, and a resume presents it
                 LOG.error("domain {} stays paused: {}", domain.name(), e.getMessage());
             }
+            return e;
         }
     }
 

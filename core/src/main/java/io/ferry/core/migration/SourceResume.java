@@ -128,9 +128,14 @@ final class SourceResume {
         }
         LOG.warn("domain {} resumed by the operator while the destination {} could not say whether it runs it (migration {})",
                 name, o.peer(), o.id);
-        source.rollback(o, "resumed by the operator while its destination " + o.peer() + " could not say whether it runs it");
+        Exception notResumed = source.rollback(o, "resumed by the operator while its destination " + o.peer()
+                + " could not say whether it runs it");
+        if (notResumed instanceof GuestCalls.Unanswered) {
+            throw notResumed; // it may run: not "could not be resumed"
+        }
         if (o.domain.state() != DomainState.RUNNING) {
-            throw new MigrationException("domain " + name + " could not be resumed; see the log");
+            throw new MigrationException("domain " + name + " could not be resumed"
+                    + (notResumed == null ? "; see the log" : ": " + notResumed.getMessage()));
         }
         return "Domain '" + name + "' resumed\nwarning: the destination " + o.peer() + " did not say whether it runs "
                 + name + " (" + (m.domains.leases().managerName().equals("none") ? "no lock manager guards its disks"

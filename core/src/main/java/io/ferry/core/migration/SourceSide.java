@@ -228,21 +228,19 @@ final class SourceSide {
      * The migration did not happen: the domain goes on here, resumed if the migration paused it and nobody took
      * its leases meanwhile. Caller holds the job, and the destination cannot commit any more.
      */
-    void rollback(Outgoing o, String why) throws Exception {
-        rollback(o, why, null);
+    Exception rollback(Outgoing o, String why) throws Exception {
+        return rollback(o, why, null);
     }
 
     /**
      * @param destinationLeases the lease state the destination's release returned when it took the leases at Finish
      *        and gave them back as it aborted (the switch-over's is stale then); null when it held none
+     * @return why the guest that ran before Begin was not resumed (logged); null if it was, or needed not be
      */
-    void rollback(Outgoing o, String why, String destinationLeases) throws Exception {
+    Exception rollback(Outgoing o, String why, String destinationLeases) throws Exception {
         // as libvirt's qemuMigrationSrcRestoreDomainState: the state from before Begin, whoever paused it since (the
         // switch-over, or its operator's suspend to make it converge); one step for a suspend that runs meanwhile
-        m.domains.migrating().changingRunState(o.domain, () -> {
-            restoreRunState(o, destinationLeases);
-            return null;
-        });
+        Exception notResumed = m.domains.migrating().changingRunState(o.domain, () -> restoreRunState(o, destinationLeases));
         o.moveTo(Step.ABORTED, m.journal);
         if (o.job != null) {
             o.job.failed(why);
@@ -250,15 +248,16 @@ final class SourceSide {
         outgoing.end(o, false);
         m.hooks.failed(o.domain.name(), "source", why);
         LOG.warn("migration {} of {} failed and was rolled back: {}", o.id, o.domain.name(), why);
+        return notResumed;
     }
 
-    private void restoreRunState(Outgoing o, String destinationLeases) throws Exception {
+    private Exception restoreRunState(Outgoing o, String destinationLeases) throws Exception {
         VirtualMachine vm = o.domain.vm();
         if (rolledBack.keptPausedByItsHypervisor(o.domain, o.id, destinationLeases)) {
-            return; // not the migration's pause to undo
+            return null; // not the migration's pause to undo
         }
         if (vm != null && o.entry().wasRunning() && !vm.isRunning()) {
-            rolledBack.resume(o.domain, destinationLeases != null ? destinationLeases : o.entry().leaseState());
+            return rolledBack.resume(o.domain, destinationLeases != null ? destinationLeases : o.entry().leaseState());
         } else if (vm != null && vm.isRunning() && o.domain.state() != DomainState.RUNNING) {
             m.domains.setState(o.domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);
         } else if (vm != null && !o.entry().wasRunning() && o.domain.isActive() && o.domain.state() == DomainState.PAUSED
@@ -269,6 +268,7 @@ final class SourceSide {
             m.domains.pausedLeases().handOn(o.domain, destinationLeases);
             m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.USER);
         }
+        return null;
     }
 
     /** The migration, if the caller presents its key; refused otherwise. */

@@ -123,4 +123,25 @@ public class LateResumeTest {
         assertFalse(e.getMessage(), e.getMessage().contains("failed"));
         assertEquals(DomainState.PAUSED, d.source.domain(VM).orElseThrow().state());
     }
+
+    /**
+     * ferry resume --force of a source whose destination cannot say, whose cont QEMU never answered: the guest may
+     * run, and the operator is told so. It said "domain vm1 could not be resumed; see the log".
+     */
+    @Test
+    public void aForcedResumeThatIsNotAnsweredSaysItIsNotKnownWhetherTheGuestRuns() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.network.down(d.destination);
+        FakeVm vm = d.source.vm(VM);
+        vm.resumeFailure = new IllegalStateException(TIMED_OUT);
+        vm.silent = true;
+
+        Exception e = org.junit.Assert.assertThrows(Exception.class, () -> d.source.engine().resume(VM, true));
+
+        assertEquals("the hypervisor of domain vm1 did not answer its resume (" + TIMED_OUT + "), nor since whether it"
+                + " runs: vm1 may run, or run once its hypervisor gets to the resume; ferry dominfo vm1 shows its state as"
+                + " the hypervisor has it once it answers", e.getMessage());
+    }
 }
