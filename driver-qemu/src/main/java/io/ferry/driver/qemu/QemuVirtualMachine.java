@@ -85,8 +85,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     /** QEMU's run state, and whether QEMU paused the guest by itself ({@link SelfPause}). */
     @Override
     public Optional<GuestState.Observed> observe(long timeoutMillis) {
-        return answeredStatus(Math.min(timeoutMillis, settings.commandTimeoutMillis()))
-                .map(status -> selfPause.observed(status, qmp.events()));
+        long limit = Math.min(timeoutMillis, settings.commandTimeoutMillis());
+        return answeredStatus(limit)
+                .map(status -> selfPause.observed(status, qmp.events(), () -> SelfPause.aDiskFailed(qmp, limit)));
     }
 
     /** QEMU's {@code query-status} answer; empty once it is gone or when it does not answer within the time given. */

@@ -59,6 +59,24 @@ public class QemuSelfPauseTest {
     }
 
     /**
+     * A daemon restarted since the switch-over has none of the events: the disks' I/O status, which QEMU keeps until a
+     * {@code cont}, still tells (as libvirt, restarted, shows paused (I/O error) from the status it saved). It showed
+     * paused (unknown).
+     */
+    @Test
+    public void theIoErrorIsStillSeenOncePostmigrateAfterARestartFromTheDisksIoStatus() throws Exception {
+        for (String ioStatus : List.of("failed", "nospace", "ok")) {
+            withVm((command, out) -> reply(out, command, command.contains("query-status")
+                    ? "{\"status\": \"postmigrate\", \"running\": false}" : command.contains("query-block")
+                    ? "[{\"device\": \"\", \"qdev\": \"vda\", \"io-status\": \"" + ioStatus + "\"}]" : "{}"), vm -> {
+                GuestState.Observed now = vm.observe(Long.MAX_VALUE).orElseThrow();
+                assertFalse(now.running());
+                assertEquals(ioStatus, ioStatus.equals("ok") ? null : GuestState.PausedBy.IO_ERROR, now.pausedBy());
+            });
+        }
+    }
+
+    /**
      * The guest ran when its migration began, then a write failed (werror=stop): QEMU paused it. A migration that fails
      * then must not {@code cont} it (the old code did: it ran before the migration), as libvirt's operator sees it paused
      * (I/O error) until they resume it.
@@ -168,9 +186,9 @@ public class QemuSelfPauseTest {
 
     private void withVm(BiConsumer<String, OutputStream> qemuAnswers, VmCheck check) throws Exception {
         DomainSpec spec = Guests.spec("paused-by-qemu", 32, "0");
-        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        RunFiles files = new RunFiles(tmp.newFolder().toPath());
         files.prepare(null);
-        Path state = tmp.newFolder("state").toPath();
+        Path state = tmp.newFolder().toPath();
         QemuSettings settings = new QemuSettings(QemuSettings.DEFAULT_EMULATOR, 49152, 49215, 30_000, 1000,
                 commandTimeoutMillis, state.resolve("qemu"), null);
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
