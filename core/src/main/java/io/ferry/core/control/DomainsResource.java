@@ -111,7 +111,8 @@ final class DomainsResource {
                             j.migration()))
                     .orElse(NO_JOB).toXml();
         }
-        return jobs.active(domain.name()).map(j -> new Job("unbounded", j.operation(), stats(j.stats()), j.holdup(), j.migration()))
+        return jobs.active(domain.name())
+                .map(j -> new Job("unbounded", j.operation(), stats(j.stats()), j.holdup(), j.migration()))
                 .orElse(NO_JOB).toXml();
     }
 
