@@ -110,6 +110,15 @@ public class QemuIoErrorIT {
 
             assertEquals(result.toString(), 1, result.exit());
             assertStaysPaused(source, name);
+
+            // a restarted daemon has none of the events; QEMU's disks still say why (it showed paused (unknown))
+            hosts.source.kill();
+            hosts.source = hosts.source.restart();
+            Poll.until("the restarted source to re-attach the guest", () -> hosts.source.log()
+                    .contains("re-attached to QEMU of domain '" + name + "'"));
+            String info = hosts.source.ferryOk("dominfo", name).out();
+            assertTrue(info, info.contains("paused (I/O error)"));
+            assertEquals("postmigrate", source.runState());
         } finally {
             hosts.release(name);
             hosts.source.ferry("destroy", name);
