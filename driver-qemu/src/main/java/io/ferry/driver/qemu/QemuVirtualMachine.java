@@ -71,10 +71,14 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         return domain.spec();
     }
 
-    /** QEMU's run state: true only while its vCPUs run ({@code query-status}); false once QEMU is gone. */
+    /**
+     * QEMU's run state: true only while its vCPUs run ({@code query-status}); false once QEMU is gone. Read as
+     * {@link #observe} reads it, without asking the disks why a guest is paused: only whether it runs is wanted here.
+     */
     @Override
     public boolean isRunning() {
-        return observe(Long.MAX_VALUE).map(GuestState.Observed::running).orElse(false);
+        return answeredStatus(settings.commandTimeoutMillis())
+                .map(status -> selfPause.observed(status, qmp.events(), () -> false).running()).orElse(false);
     }
 
     @Override

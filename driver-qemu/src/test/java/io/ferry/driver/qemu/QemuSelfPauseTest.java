@@ -76,6 +76,16 @@ public class QemuSelfPauseTest {
         }
     }
 
+    /** Whether a postmigrate guest runs is its run state alone: the engine asks that often, the disks are not asked. */
+    @Test
+    public void whetherAGuestRunsDoesNotAskItsDisks() throws Exception {
+        withVm((command, out) -> reply(out, command, command.contains("query-status")
+                ? "{\"status\": \"postmigrate\", \"running\": false}" : "{}"), vm -> {
+            assertFalse(vm.isRunning());
+            assertEquals(List.of("query-status"), sent);
+        });
+    }
+
     /**
      * The guest ran when its migration began, then a write failed (werror=stop): QEMU paused it. A migration that fails
      * then must not {@code cont} it (the old code did: it ran before the migration), as libvirt's operator sees it paused
