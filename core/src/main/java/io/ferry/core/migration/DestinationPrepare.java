@@ -11,6 +11,7 @@ import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.MigrationFlags;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -163,9 +164,23 @@ final class DestinationPrepare {
         });
     }
 
-    /** Creates the paused incoming VM and where its memory arrives; returns the data URI. */
+    /**
+     * Creates the paused incoming VM and where its memory arrives; returns the data URI. A VM that could not be made
+     * leaves no run directory: the domain is not active, so the abort's stop, which removes it, does not run, and each
+     * failed arrival of another guest left one for good.
+     */
     private String startIncoming(Incoming in, boolean tunnelled) throws Exception {
-        VirtualMachine vm = m.domains.hypervisor(in.spec.type()).createIncoming(in.spec, m.domains.store().runDir(in.spec.uuid()));
+        VirtualMachine vm;
+        try {
+            vm = m.domains.hypervisor(in.spec.type()).createIncoming(in.spec, m.domains.store().runDir(in.spec.uuid()));
+        } catch (Exception e) {
+            try {
+                m.domains.store().deleteRunDir(in.spec.uuid()); // the domain is not active: the directory is nobody's
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
         m.domains.migrating().activate(in.domain, in.spec, vm, DomainState.PAUSED, DomainState.Reason.MIGRATION);
         return memory.listen(in, vm, tunnelled);
     }

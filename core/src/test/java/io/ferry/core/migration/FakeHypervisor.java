@@ -19,6 +19,9 @@ final class FakeHypervisor implements Hypervisor {
     /** VMs made from now on move their memory over a connection of their own and have no digest, as QEMU's. */
     volatile boolean direct;
 
+    /** Incoming VMs fail to be made with this, as a QEMU that cannot start (null: they are made). */
+    volatile HypervisorException createFailure;
+
     /** A peer's definition that names this is refused, as a driver refuses a host file a peer may not name (null: none). */
     volatile String peerMayNotName;
 
@@ -42,7 +45,10 @@ final class FakeHypervisor implements Hypervisor {
     }
 
     @Override
-    public FakeVm createIncoming(DomainSpec spec, Path runDir) {
+    public FakeVm createIncoming(DomainSpec spec, Path runDir) throws HypervisorException {
+        if (createFailure != null) {
+            throw createFailure;
+        }
         FakeVm vm = direct ? new FakeDirectVm(spec, false) : new FakeVm(spec, false);
         vm.receiveFailure = receiveFailure;
         vms.put(spec.uuid(), vm);
