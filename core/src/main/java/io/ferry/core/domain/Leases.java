@@ -32,7 +32,7 @@ public final class Leases {
     private final OwedLeases owed;
     private final OwedLeaseGiveBack owedGiveBack;
     /** One change of a domain's leases at a time: a late give-back must not release leases an acquire took again. */
-    private final Map<String, Object> changing = new ConcurrentHashMap<>();
+    private final DomainLocks changing = new DomainLocks();
 
     /** A domain's held leases, and what they were taken for: what a release that fails leaves owed. */
     private record Held(Lease lease, LeaseRequest request) {
@@ -91,7 +91,7 @@ public final class Leases {
             return;
         }
         LeaseRequest request = request(spec);
-        synchronized (changing(spec.name())) {
+        try (DomainLocks.Held lock = changing(spec.name())) {
             owedGiveBack.requireNoneOwedByAnother(request);
             try {
                 held.put(spec.name(), new Held(manager.get().acquire(request, state), request));
@@ -114,9 +114,14 @@ public final class Leases {
                 settings.hostname(), settings.hostUuid());
     }
 
-    /** The lock of a domain's changes of leases. */
-    Object changing(String domain) {
-        return changing.computeIfAbsent(domain, name -> new Object());
+    /** Holds the lock of a domain's changes of leases until closed. */
+    DomainLocks.Held changing(String domain) {
+        return changing.lock(domain);
+    }
+
+    /** How many domains have a lock of their changes of leases now (held or waited for): what a long-running daemon keeps. */
+    int domainsChanging() {
+        return changing.size();
     }
 
     boolean holds(String domain) {
@@ -154,7 +159,7 @@ public final class Leases {
         if (manager.isEmpty()) {
             return null;
         }
-        synchronized (changing(spec.name())) {
+        try (DomainLocks.Held lock = changing(spec.name())) {
             try {
                 return manager.get().held(request(spec), heldState).release();
             } catch (LockException e) {
@@ -170,7 +175,7 @@ public final class Leases {
      * again, after a restart too.
      */
     String releaseQuietly(String domain, String migration) {
-        synchronized (changing(domain)) {
+        try (DomainLocks.Held lock = changing(domain)) {
             Held leases = held.get(domain);
             String heldState = leases == null ? null : leases.lease().state();
             try {
@@ -219,7 +224,7 @@ public final class Leases {
             acquire(spec, heldState);
         } catch (DomainException e) {
             if (unreachable(e)) { // this host may hold them: tried again until the lock manager answers
-                synchronized (changing(spec.name())) {
+                try (DomainLocks.Held lock = changing(spec.name())) {
                     owed.put(new OwedLeases.Owed(request(spec), heldState, null, migration));
                 }
                 LOG.error("domain {}: its VM is gone, and this host gives back what leases it may hold once it can: {}",

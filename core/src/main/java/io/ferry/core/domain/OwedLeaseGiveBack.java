@@ -73,7 +73,7 @@ public final class OwedLeaseGiveBack {
             return Optional.empty();
         }
         String domain = first.request().domainName();
-        synchronized (leases.changing(domain)) {
+        try (DomainLocks.Held lock = leases.changing(domain)) {
             OwedLeases.Owed o = owed.of(uuid).orElse(null);
             if (o == null) {
                 return Optional.empty();
