@@ -110,7 +110,11 @@ final class SnapshotDomains {
         return dir;
     }
 
-    /** The domain's names and current mark, read once: file names, pack headers and the log, no XML parsed but old packs'. */
+    /**
+     * The domain's names and current mark, read once: file names, pack headers and the log, no XML parsed but old packs'.
+     * Kept only for a domain that has a directory here: each arrival whose snapshots were checked against this host's
+     * (of a domain with none here) and that failed left its domain's empty names in memory for good.
+     */
     Names names(UUID domain) throws IOException {
         Names cached = names.get(domain);
         if (cached != null) {
@@ -118,25 +122,31 @@ final class SnapshotDomains {
         }
         Names known = new Names();
         Path dir = root.resolve(domain.toString());
-        if (Files.isDirectory(dir)) {
-            try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
-                for (Path file : files) {
-                    String name = file.getFileName().toString();
-                    known.all.add(name.substring(0, name.length() - ".xml".length()));
-                }
-            }
-            for (Path pack : packs(dir)) {
-                known.all.addAll(SnapshotPack.names(Files.readAllBytes(pack), pack, reader::readBack));
-            }
-            SnapshotLog.Contents log = SnapshotLog.read(dir.resolve(SnapshotLog.FILE));
-            log.snapshots().forEach(s -> known.all.add(s.name()));
-            known.logBytes = log.soundBytes();
-            Path legacy = dir.resolve(CURRENT);
-            known.current = log.current() != null ? log.current()
-                    : Files.exists(legacy) ? Files.readString(legacy, StandardCharsets.UTF_8).trim() : null;
+        if (!Files.isDirectory(dir)) {
+            return known; // nothing to read: what is added makes the directory, and is read from it next time
         }
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(dir, "*.xml")) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                known.all.add(name.substring(0, name.length() - ".xml".length()));
+            }
+        }
+        for (Path pack : packs(dir)) {
+            known.all.addAll(SnapshotPack.names(Files.readAllBytes(pack), pack, reader::readBack));
+        }
+        SnapshotLog.Contents log = SnapshotLog.read(dir.resolve(SnapshotLog.FILE));
+        log.snapshots().forEach(s -> known.all.add(s.name()));
+        known.logBytes = log.soundBytes();
+        Path legacy = dir.resolve(CURRENT);
+        known.current = log.current() != null ? log.current()
+                : Files.exists(legacy) ? Files.readString(legacy, StandardCharsets.UTF_8).trim() : null;
         names.put(domain, known);
         return known;
+    }
+
+    /** How many domains' names are kept. */
+    int known() {
+        return names.size();
     }
 
     static List<Path> packs(Path dir) throws IOException {

@@ -156,6 +156,11 @@ public class SnapshotFiles implements SnapshotStore {
         staging.discard(migrationId);
     }
 
+    /** How many domains' names are kept in memory: what a long-running daemon holds. */
+    synchronized int domainsKnown() {
+        return domains.known();
+    }
+
     @Override
     public synchronized List<String> staged() throws IOException {
         return staging.staged();

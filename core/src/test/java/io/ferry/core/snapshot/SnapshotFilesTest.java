@@ -56,6 +56,22 @@ public class SnapshotFilesTest {
         assertFalse(Files.exists(folder.getRoot().toPath().resolve("snapshots/.staging/m1")));
     }
 
+    /**
+     * Each failed arrival of a guest with snapshots (checked against this host's, of which it had none, then discarded)
+     * left its domain's names in the daemon's memory for good: one entry per guest a host ever failed to receive.
+     */
+    @Test
+    public void failedArrivalsLeaveNothingOfTheirDomainsInMemory() throws Exception {
+        SnapshotFiles store = store();
+        for (int i = 0; i < 200; i++) {
+            String migration = UUID.randomUUID().toString();
+            store.stage(migration, UUID.randomUUID(), List.of(snapshot("a", null), snapshot("b", "a")), "b");
+            store.discard(migration); // the migration failed
+        }
+
+        assertEquals("domains whose snapshot names are kept after 200 failed arrivals", 0, store.domainsKnown());
+    }
+
     @Test
     public void aMigrationIdThatIsNoFileNameIsRefusedBeforeAnyFileIsTouched() throws Exception {
         SnapshotFiles store = store();
