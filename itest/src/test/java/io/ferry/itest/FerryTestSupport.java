@@ -1,5 +1,6 @@
 package io.ferry.itest;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 import static org.ops4j.pax.exam.CoreOptions.bootDelegationPackage;
@@ -19,16 +20,22 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.inject.Inject;
 import org.ops4j.pax.exam.Configuration;
 import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.options.MavenArtifactProvisionOption;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkUtil;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
+import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
 
@@ -165,5 +172,18 @@ public abstract class FerryTestSupport {
         } finally {
             tracker.close();
         }
+    }
+
+    /** Refreshes {@code bundle} (and what depends on it) and waits for the framework to say it is done. */
+    protected void refresh(Bundle bundle) throws InterruptedException {
+        FrameworkWiring wiring = context.getBundle(org.osgi.framework.Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
+        CountDownLatch done = new CountDownLatch(1);
+        AtomicReference<FrameworkEvent> event = new AtomicReference<>();
+        wiring.refreshBundles(List.of(bundle), e -> {
+            event.set(e);
+            done.countDown();
+        });
+        assertTrue("no refresh event within " + WAIT_MILLIS + " ms", done.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
+        assertEquals("refresh event " + event.get(), FrameworkEvent.PACKAGES_REFRESHED, event.get().getType());
     }
 }

@@ -14,9 +14,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.junit.Test;
 import org.junit.runner.RunWith;
@@ -25,10 +22,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.Constants;
-import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.Version;
-import org.osgi.framework.wiring.FrameworkWiring;
 import org.w3c.dom.Element;
 
 /**
@@ -203,18 +198,5 @@ public class HotSwapIT extends FerryTestSupport {
     private static List<String> features(String cookie) {
         return ControlClient.children(ControlClient.parse(cookie), "feature").stream()
                 .map(feature -> feature.getAttribute("name")).collect(Collectors.toList());
-    }
-
-    /** Refreshes {@code bundle} (and what depends on it) and waits for the framework to say it is done. */
-    private void refresh(Bundle bundle) throws InterruptedException {
-        FrameworkWiring wiring = context.getBundle(Constants.SYSTEM_BUNDLE_ID).adapt(FrameworkWiring.class);
-        CountDownLatch done = new CountDownLatch(1);
-        AtomicReference<FrameworkEvent> event = new AtomicReference<>();
-        wiring.refreshBundles(List.of(bundle), e -> {
-            event.set(e);
-            done.countDown();
-        });
-        assertTrue("no refresh event within " + WAIT_MILLIS + " ms", done.await(WAIT_MILLIS, TimeUnit.MILLISECONDS));
-        assertEquals("refresh event " + event.get(), FrameworkEvent.PACKAGES_REFRESHED, event.get().getType());
     }
 }
