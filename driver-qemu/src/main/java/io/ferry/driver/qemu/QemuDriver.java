@@ -31,12 +31,13 @@ class QemuDriver implements Hypervisor {
     private final Map<Path, QemuVirtualMachine> vms = new ConcurrentHashMap<>();
     /** Where a QEMU whose guest migrated away is waited out after {@code quit}: a thread of its own each. */
     private final Executor exits;
-    /** Bounds the logs of the running QEMUs ({@link QemuLog#truncateIfFull}) every {@link #LOG_CHECK_SECONDS}. */
-    private final ScheduledExecutorService logs = Executors.newSingleThreadScheduledExecutor(task -> {
-        Thread thread = new Thread(task, "qemu-logs");
-        thread.setDaemon(true);
-        return thread;
-    });
+    /**
+     * Bounds the logs of the running QEMUs ({@link QemuLog#truncateIfFull}) every {@link #LOG_CHECK_SECONDS}, once the
+     * driver has its settings ({@link #watchLogs}): started at construction, the thread of each instance whose activation
+     * SCR refused (a bad setting in its configuration) ran, and kept that instance and the bundle's class loader, for
+     * as long as the daemon did, as nothing deactivates an instance that never activated. Null until then.
+     */
+    private ScheduledExecutorService logs; // guarded by this
     static final long LOG_CHECK_SECONDS = 1;
     /** The logs emptied while their QEMU runs, so far: said once each. */
     private final Set<Path> chattyLogs = ConcurrentHashMap.newKeySet();
@@ -53,7 +54,21 @@ class QemuDriver implements Hypervisor {
         this.type = type;
         this.settings = settings;
         this.exits = exits;
-        logs.scheduleWithFixedDelay(this::boundLogs, LOG_CHECK_SECONDS, LOG_CHECK_SECONDS, TimeUnit.SECONDS);
+        if (settings != null) {
+            watchLogs();
+        }
+    }
+
+    /** Starts bounding the logs, once: an activation with its settings (not before: it may still be refused). */
+    synchronized void watchLogs() {
+        if (logs == null) {
+            logs = Executors.newSingleThreadScheduledExecutor(task -> {
+                Thread thread = new Thread(task, "qemu-logs");
+                thread.setDaemon(true);
+                return thread;
+            });
+            logs.scheduleWithFixedDelay(this::boundLogs, LOG_CHECK_SECONDS, LOG_CHECK_SECONDS, TimeUnit.SECONDS);
+        }
     }
 
     /** A QEMU writes its log itself for as long as it runs: one that writes without end must not fill the disk. */
@@ -73,8 +88,10 @@ class QemuDriver implements Hypervisor {
     }
 
     /** The daemon stops: no more log checks. */
-    void stopWatchingLogs() {
-        logs.shutdownNow();
+    synchronized void stopWatchingLogs() {
+        if (logs != null) {
+            logs.shutdownNow();
+        }
     }
 
     void settings(QemuSettings settings) {

@@ -69,6 +69,7 @@ public class QemuHypervisor extends QemuDriver {
     @Modified
     void configure(Config config) throws HypervisorException {
         settings(settings(host, config));
+        watchLogs();
     }
 
     static QemuSettings settings(HostSettings host, Config config) throws HypervisorException {

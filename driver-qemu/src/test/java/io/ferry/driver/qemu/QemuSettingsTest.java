@@ -66,6 +66,26 @@ public class QemuSettingsTest {
         }
     }
 
+    /**
+     * A configuration the driver refuses fails its activation, and SCR tries again at each change of it or of what the
+     * driver references; nothing deactivates an instance that never activated. Each refused activation left a thread
+     * bounding the QEMU logs, and with it the driver instance and its bundle's class loader, for as long as the daemon ran.
+     */
+    @Test
+    public void aRefusedActivationLeavesNoThread() {
+        long before = logThreads();
+        for (int i = 0; i < 20; i++) {
+            QemuHypervisor driver = new QemuHypervisor();
+            driver.host = host(Map.of());
+            assertThrows(HypervisorException.class, () -> driver.configure(config(0)));
+        }
+        assertEquals("threads bounding QEMU logs after 20 refused activations", before, logThreads());
+    }
+
+    private static long logThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.isAlive() && t.getName().equals("qemu-logs")).count();
+    }
+
     private static HostSettings host(Map<String, String> overrides) {
         return new HostSettings() {
             @Override
