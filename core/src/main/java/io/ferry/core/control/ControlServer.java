@@ -73,12 +73,11 @@ public class ControlServer {
         }
         tokenFile = token == null ? null : publish(context, token);
         String url = ChannelTls.url(server.address(), daemon.tls());
+        writeUrlFile(context, url);
         Dictionary<String, Object> properties = new Hashtable<>();
         properties.put(URL_PROPERTY, url);
         daemon.publishControlUrl(url);
         registration = context.registerService(ControlServer.class, this, properties);
-        // for scripts and tests that asked for port 0
-        AtomicFiles.write(stateDir.resolve(URL_FILE), (url + "\n").getBytes(StandardCharsets.UTF_8));
         LOG.info("control channel listening on {}", url);
         logAccess(settings, url, daemon.tls() != null, callers);
     }
@@ -92,6 +91,26 @@ public class ControlServer {
         } catch (IOException e) {
             server.stop();
             String reason = "cannot write the operator token of the plain-TCP control channel: " + e.getMessage();
+            LOG.error("{}, the daemon does not start", reason);
+            StartFailure.report(context, reason);
+            throw new IOException(reason, e);
+        }
+    }
+
+    /**
+     * Writes the channel's URL beside the state, for scripts and tests that asked for port 0, before the channel is
+     * published. A failure ends the start, and takes back what it started: nothing deactivates a component whose
+     * activation failed, so its listening port and token stayed for good (a later start on the port found it taken).
+     */
+    private void writeUrlFile(BundleContext context, String url) throws IOException {
+        try {
+            AtomicFiles.write(stateDir.resolve(URL_FILE), (url + "\n").getBytes(StandardCharsets.UTF_8));
+        } catch (IOException | RuntimeException e) {
+            if (tokenFile != null) {
+                OperatorTokens.withdraw(tokenFile, token);
+            }
+            server.stop();
+            String reason = "cannot write " + stateDir.resolve(URL_FILE) + ": " + e.getMessage();
             LOG.error("{}, the daemon does not start", reason);
             StartFailure.report(context, reason);
             throw new IOException(reason, e);
