@@ -4,35 +4,48 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.Closeable;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * A stand-in for a VNC or SPICE server: a real listening socket that greets each client with
- * {@code FERRY-SIM <type> <domain>} and keeps it, so that it can later be told where the VM went.
+ * {@code FERRY-SIM <type> <domain>} and keeps it, so that it can later be told where the VM went. One thread per
+ * server watches the port and its clients: a client that leaves is closed and dropped at once (unwatched, each one
+ * that came and went held a descriptor for as long as the guest ran), and at most {@link #MAX_CLIENTS} are kept, as
+ * QEMU's VNC server keeps 32 by default: a client beyond is closed.
  */
 final class GraphicsServer {
     static final String DEFAULT_LISTEN = "127.0.0.1";
+    /** The clients one server keeps at once. */
+    static final int MAX_CLIENTS = 32;
 
     private final String type;
     private final String domain;
     private final String listen;
-    private final ServerSocket server;
-    private final List<Socket> clients = new CopyOnWriteArrayList<>();
+    private final int port;
+    private final ServerSocketChannel server;
+    private final Selector selector;
+    private final List<SocketChannel> clients = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
-    private GraphicsServer(String type, String domain, String listen, ServerSocket server) {
+    private GraphicsServer(String type, String domain, String listen, ServerSocketChannel server, Selector selector)
+            throws IOException {
         this.type = type;
         this.domain = domain;
         this.listen = listen;
+        this.port = ((InetSocketAddress) server.getLocalAddress()).getPort();
         this.server = server;
-        this.acceptor = new Thread(this::accept, "sim-" + domain + "-" + type);
+        this.selector = selector;
+        this.acceptor = new Thread(this::serve, "sim-" + domain + "-" + type);
         acceptor.setDaemon(true);
     }
 
@@ -44,19 +57,24 @@ final class GraphicsServer {
     static GraphicsServer open(DomainSpec.Graphics graphics, String domain) throws HypervisorException {
         String listen = graphics.listen() == null || graphics.listen().isBlank() ? DEFAULT_LISTEN : graphics.listen();
         int port = graphics.port() > 0 ? graphics.port() : 0;
-        ServerSocket server = null;
+        ServerSocketChannel server = null;
+        Selector selector = null;
         try {
-            server = new ServerSocket();
-            server.setReuseAddress(true);
+            server = ServerSocketChannel.open();
+            server.setOption(StandardSocketOptions.SO_REUSEADDR, true);
             server.bind(new InetSocketAddress(InetAddress.getByName(listen), port));
+            server.configureBlocking(false);
+            selector = Selector.open();
+            server.register(selector, SelectionKey.OP_ACCEPT);
+            GraphicsServer result = new GraphicsServer(graphics.type(), domain, listen, server, selector);
+            result.acceptor.start();
+            return result;
         } catch (IOException | IllegalArgumentException e) {
+            closeQuietly(selector);
             closeQuietly(server);
             throw new HypervisorException("cannot listen on " + listen + ":" + port + " for the " + graphics.type()
                     + " graphics of domain '" + domain + "': " + e.getMessage(), e);
         }
-        GraphicsServer result = new GraphicsServer(graphics.type(), domain, listen, server);
-        result.acceptor.start();
-        return result;
     }
 
     String type() {
@@ -64,22 +82,22 @@ final class GraphicsServer {
     }
 
     DomainSpec.Graphics listener() {
-        return new DomainSpec.Graphics(type, server.getLocalPort(), listen);
+        return new DomainSpec.Graphics(type, port, listen);
     }
 
     /** Tells every connected client to reconnect to {@code host:port}; clients that are gone are dropped. */
     void relocate(String host, int port) {
         byte[] line = ("RELOCATE " + host + " " + port + "\n").getBytes(StandardCharsets.UTF_8);
-        for (Socket client : clients) {
+        for (SocketChannel client : clients) {
             if (!send(client, line)) {
-                clients.remove(client);
-                closeQuietly(client);
+                drop(client);
             }
         }
     }
 
     void close() {
         closeQuietly(server);
+        selector.wakeup();
         boolean interrupted = false;
         while (acceptor.isAlive()) {
             try {
@@ -90,39 +108,84 @@ final class GraphicsServer {
         }
         clients.forEach(GraphicsServer::closeQuietly);
         clients.clear();
+        closeQuietly(selector);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
 
-    private void accept() {
+    /** Accepts clients and watches them for their end, until the server is closed. */
+    private void serve() {
         byte[] greeting = ("FERRY-SIM " + type + " " + domain + "\n").getBytes(StandardCharsets.UTF_8);
-        while (!server.isClosed()) {
+        ByteBuffer ignored = ByteBuffer.allocate(1024);
+        while (server.isOpen()) {
             try {
-                Socket client = server.accept();
-                client.setTcpNoDelay(true);
-                clients.add(client); // before the greeting: a client that has read it can be relocated
-                if (!send(client, greeting)) {
-                    clients.remove(client);
-                    closeQuietly(client);
+                selector.select();
+                for (SelectionKey key : selector.selectedKeys()) {
+                    if (!key.isValid()) {
+                        continue;
+                    }
+                    if (key.isAcceptable()) {
+                        admit(server.accept(), greeting);
+                    } else if (key.isReadable() && !readsOn((SocketChannel) key.channel(), ignored)) {
+                        drop((SocketChannel) key.channel());
+                    }
                 }
+                selector.selectedKeys().clear();
             } catch (IOException e) {
                 // closed: the loop ends; anything else (a client that vanished mid-accept): go on
             }
         }
     }
 
-    private static boolean send(Socket client, byte[] line) {
+    private void admit(SocketChannel client, byte[] greeting) throws IOException {
+        if (client == null) {
+            return;
+        }
+        if (clients.size() >= MAX_CLIENTS) {
+            closeQuietly(client);
+            return;
+        }
+        client.configureBlocking(false);
+        client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        clients.add(client); // before the greeting: a client that has read it can be relocated
+        client.register(selector, SelectionKey.OP_READ);
+        if (!send(client, greeting)) {
+            drop(client);
+        }
+    }
+
+    /** Reads what a client sent (nothing a stand-in acts on); false once it has left. */
+    private static boolean readsOn(SocketChannel client, ByteBuffer buffer) {
         try {
-            OutputStream out = client.getOutputStream();
+            buffer.clear();
+            return client.read(buffer) >= 0;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    /** Writes a line whole; false if the client is gone or takes none of it (a line is far below a socket's buffer). */
+    private static boolean send(SocketChannel client, byte[] line) {
+        ByteBuffer bytes = ByteBuffer.wrap(line);
+        try {
             synchronized (client) {
-                out.write(line);
-                out.flush();
+                while (bytes.hasRemaining()) {
+                    if (client.write(bytes) == 0) {
+                        return false;
+                    }
+                }
             }
             return true;
         } catch (IOException e) {
             return false;
         }
+    }
+
+    private void drop(SocketChannel client) {
+        clients.remove(client);
+        closeQuietly(client); // cancels its key: its descriptor goes at the selector's next turn
+        selector.wakeup();
     }
 
     private static void closeQuietly(Closeable closeable) {

@@ -90,4 +90,68 @@ public class GraphicsTest {
             assertEquals("RELOCATE h 5900", lines.readLine());
         }
     }
+
+    /**
+     * A client that connected and left (a viewer reconnecting, a port scan, anyone who reaches the port) kept its
+     * connection open in the daemon for as long as the guest ran: the server never read from it, so it never saw it
+     * go, and dropped it only at a migration's relocation. 200 such clients: 200 descriptors held.
+     */
+    @Test
+    public void clientsThatLeftHoldNoDescriptor() throws Exception {
+        VirtualMachine vm = hypervisor.boot(spec("viewed", UUID.randomUUID(), 8 * MIB_KIB, 0,
+                new DomainSpec.Graphics("vnc", -1, null)), tmp.newFolder().toPath());
+        DomainSpec.Graphics vnc = vm.graphicsListeners().get(0);
+        long before = descriptors();
+        for (int i = 0; i < 200; i++) {
+            try (Socket client = new Socket(vnc.listen(), vnc.port())) {
+                assertEquals("FERRY-SIM vnc viewed", reader(client).readLine());
+            }
+        }
+        assertTrue("descriptors held after 200 clients came and went: " + (descriptors() - before),
+                eventually(() -> descriptors() <= before + 2));
+    }
+
+    /** Clients that stay connected are a guest's {@value GraphicsServer#MAX_CLIENTS} at most, as QEMU's VNC server's. */
+    @Test
+    public void aFloodOfClientsHoldsAtMostTheLimit() throws Exception {
+        VirtualMachine vm = hypervisor.boot(spec("flooded", UUID.randomUUID(), 8 * MIB_KIB, 0,
+                new DomainSpec.Graphics("vnc", -1, null)), tmp.newFolder().toPath());
+        DomainSpec.Graphics vnc = vm.graphicsListeners().get(0);
+        long before = descriptors();
+        List<Socket> flood = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 100; i++) {
+                flood.add(new Socket(vnc.listen(), vnc.port()));
+            }
+            assertTrue("descriptors the server holds for 100 clients: " + (descriptors() - before - flood.size()),
+                    eventually(() -> descriptors() - before - flood.size() <= GraphicsServer.MAX_CLIENTS + 2));
+            vm.relocateGraphicsClients(new DomainSpec.Graphics("vnc", 5900, "h"), null);
+            BufferedReader first = reader(flood.get(0)); // the first ones are served
+            assertEquals("FERRY-SIM vnc flooded", first.readLine());
+            assertEquals("RELOCATE h 5900", first.readLine());
+        } finally {
+            for (Socket client : flood) {
+                client.close();
+            }
+        }
+    }
+
+    private static long descriptors() {
+        try (var fds = java.nio.file.Files.list(java.nio.file.Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Whether {@code condition} holds within 30 s: the server sees a client leave on its own thread. */
+    private static boolean eventually(java.util.function.BooleanSupplier condition) throws InterruptedException {
+        for (int i = 0; i < 3000; i++) {
+            if (condition.getAsBoolean()) {
+                return true;
+            }
+            Thread.sleep(10);
+        }
+        return false;
+    }
 }
