@@ -20,8 +20,11 @@ final class Incoming {
     final MigrationFlags flags;
     final SectionSet pinned;
     final String token;
-    /** The migration's job, null for an offline migration or one recovered after a restart. */
-    final LiveJob job;
+    /**
+     * The migration's job, null for an offline migration or one recovered after a restart until its incoming VM outlives
+     * its kill ({@link IncomingMigrations}): then domjobinfo shows why the arrival is held.
+     */
+    volatile LiveJob job;
     final DriverWatch driver;
     /** Completes when the memory has arrived and was verified, or with the reason it was not. */
     final CompletableFuture<MigrationStats> memory = new CompletableFuture<>();

@@ -90,6 +90,9 @@ final class IncomingMigrations {
         String held = "the migration failed (" + why + "), but its incoming VM cannot be stopped: " + e.getMessage()
                 + "; the abort is tried again every " + RETRY_STOP_MILLIS / 1000 + " s, and until it goes through the"
                 + " source keeps " + in.spec.name() + " paused";
+        if (in.job == null && !in.flags.offline()) { // recovered after a restart: its job died with the daemon
+            in.job = m.jobs.start(in.spec.name(), "Incoming migration", in.id, 0);
+        }
         if (in.job != null) {
             in.job.heldUp(held); // domjobinfo on this host
         }

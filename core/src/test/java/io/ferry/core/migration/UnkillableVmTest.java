@@ -144,6 +144,35 @@ public class UnkillableVmTest {
     }
 
     /**
+     * An arrival recovered after a restart has no job of its own (it died with the daemon before): while its incoming
+     * VM outlives its kill, domjobinfo at the destination showed no job at all, only the log and the failed event named
+     * the VM. It now shows a job held up by it, ended as failed once the VM died and the arrival was dropped.
+     */
+    @Test
+    public void anArrivalRecoveredAfterARestartWhoseVmOutlivesItsKillSaysSoInItsJob() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.byHand(VM).prepare().perform();
+        d.destination.vm(VM).unkillable = true;
+
+        d.destination.restart();
+        d.network.passes(9_000, d.destination, d.source);
+
+        LiveJob job = d.destination.engine().jobs().active(VM).orElse(null);
+        assertNotNull("domjobinfo shows no job while the arrival waits for its VM to die", job);
+        assertTrue(job.holdup(), job.holdup().matches("the migration failed \\(.+\\), but its incoming VM cannot be"
+                + " stopped: QEMU of domain 'vm1' \\(pid 4242\\) did not die after SIGKILL; the abort is tried again"
+                + " every 5 s, and until it goes through the source keeps vm1 paused"));
+        assertEquals("one failed event per migration", 1, destinationFailures(d).size());
+
+        d.destination.vm(VM).unkillable = false;
+        d.network.passes(9_000, d.destination, d.source);
+        d.destination.assertGone(VM);
+        assertTrue(d.destination.engine().jobs().active(VM).isEmpty());
+        assertNotNull(d.destination.engine().jobs().lastEnded(VM).orElseThrow().error());
+    }
+
+    /**
      * The source's copy at Confirm after a success: the guest runs on the destination, and the copy here, paused with
      * its leases released at the switch-over, is never resumed. Its destroy failing fails the Confirm, naming it; it
      * stays listed until a later settle of the migration stops it (libvirt's Confirm ignores the failure).
