@@ -163,9 +163,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
      * A QEMU still there a quit timeout after SIGKILL (in uninterruptible sleep: hung NFS, a stuck device) may write the
      * guest's disks when it wakes: as libvirt's {@code virProcessKillPainfully} fails with EBUSY, so does this, and the
      * VM stays as it is (run files, NICs, QMP), not gone. A later destroy (the core retries an aborted arrival's every
-     * few seconds) only looks whether the process has died since, the SIGKILL being pending, and fails again at once:
-     * no second quit, kill and waits holding its caller, no second warning in the log. Should the process end first,
-     * {@link #onExit} reports it.
+     * few seconds) sends SIGKILL again, as libvirt's does on every destroy (should the first not have reached it), and
+     * fails again at once unless the process has died: no second quit nor waits holding its caller, no second warning
+     * in the log. Should the process end first, {@link #onExit} reports it.
      *
      * @throws VmNotStoppedException naming the domain and the pid, if the process outlived SIGKILL
      */
@@ -180,7 +180,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         QemuQuit quit = new QemuQuit(spec().name(), process, qmp, settings, exits);
         boolean survived = false;
         try {
-            survived = process.isAlive() && (outlivedSigkill || !quit.run());
+            survived = process.isAlive() && (outlivedSigkill ? !killedAgain() : !quit.run());
         } finally {
             if (!survived) {
                 release();
@@ -193,6 +193,12 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
                     + " device) and write the guest's disks when it wakes, so the domain stays, and its run files and"
                     + " disk leases stay held; destroy it again once the process is gone");
         }
+    }
+
+    /** SIGKILL once more to a process that outlived one; true if it is gone now (it woke since), without waiting. */
+    private boolean killedAgain() {
+        process.kill();
+        return !process.isAlive();
     }
 
     /** The VM is gone: its QMP connection, NICs and run files go, and the driver forgets it. */
