@@ -5,6 +5,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.hypervisor.VmNotStoppedException;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
@@ -39,6 +40,8 @@ public final class Domain {
     private volatile String problem;
     private volatile ReleasedLeases releasedLeases;
     private volatile String heldLeases;
+    /** A VM of this domain whose process ended on its own, and how; it counts while it is still the domain's VM. */
+    private volatile EndedVm ended;
 
     Domain(String name, UUID uuid) {
         this.name = name;
@@ -80,6 +83,23 @@ public final class Domain {
 
     public boolean isActive() {
         return state != DomainState.SHUTOFF;
+    }
+
+    /**
+     * How its VM ended ({@code SHUTDOWN} or {@code CRASHED}), when the process ended on its own and the domain waits to
+     * be shut off for it ({@link VmExits}: a migration that holds the domain ends first); empty otherwise.
+     */
+    public Optional<DomainState.Reason> vmEnded() {
+        EndedVm last = ended;
+        VirtualMachine now = vm;
+        return last != null && now != null && last.vm() == now ? Optional.of(last.reason()) : Optional.empty();
+    }
+
+    void vmEnded(VirtualMachine ended, DomainState.Reason reason) {
+        this.ended = new EndedVm(ended, reason);
+    }
+
+    private record EndedVm(VirtualMachine vm, DomainState.Reason reason) {
     }
 
     /** The running job's description ("migration out"), empty when none. */

@@ -9,7 +9,10 @@ import java.util.Optional;
  * now ({@link GuestState}). A QEMU pauses a guest by itself (a disk whose error policy stops it, a panic), and a pause
  * or resume whose reply timed out may take effect later; the record, written by the daemon's own jobs, knows neither,
  * and showed such a guest running (or paused while it ran). libvirt learns both from QEMU's events; Ferry asks QEMU
- * when it shows the domain. A VM that does not answer, or offers no {@link GuestState}, shows its record.
+ * when it shows the domain. A VM that does not answer, or offers no {@link GuestState}, shows its record. A VM whose
+ * process ended on its own shows shut off (shutdown or crashed) at once, as libvirt's does, while its domain's record
+ * waits for the migration that holds it: listed running, a guest that runs nowhere any more could pass for one that
+ * runs on two hosts.
  */
 public record ShownState(DomainState state, DomainState.Reason reason) {
     /**
@@ -19,6 +22,10 @@ public record ShownState(DomainState state, DomainState.Reason reason) {
     static final long ASK_MILLIS = 1_000;
 
     public static ShownState of(Domain domain) {
+        Optional<DomainState.Reason> ended = domain.vmEnded();
+        if (ended.isPresent()) { // its record waits for the migration that holds the domain: the VM is gone now
+            return new ShownState(DomainState.SHUTOFF, ended.get());
+        }
         ShownState recorded = new ShownState(domain.state(), domain.reason());
         VirtualMachine vm = domain.vm();
         if (vm == null || recorded.state != DomainState.RUNNING && recorded.state != DomainState.PAUSED) {

@@ -31,7 +31,10 @@ final class VmExits {
 
     /** Watches the process of {@code domain}'s VM, if it has one of its own (a VM without one never ends by itself). */
     void watch(Domain domain, VirtualMachine vm) {
-        vm.capability(VmProcess.class).ifPresent(process -> process.onExit(() -> handleLater(domain, vm, process)));
+        vm.capability(VmProcess.class).ifPresent(process -> process.onExit(() -> {
+            domain.vmEnded(vm, reason(process)); // shown at once, while a migration may hold the domain for long
+            handleLater(domain, vm, process);
+        }));
     }
 
     /** A migration let the domain go: an exit noticed meanwhile is handled now. */
@@ -92,7 +95,7 @@ final class VmExits {
         if (domain.vm() != exit.vm()) {
             return; // destroyed, migrated away or started anew while this waited
         }
-        DomainState.Reason reason = exit.process().shutDown() ? DomainState.Reason.SHUTDOWN : DomainState.Reason.CRASHED;
+        DomainState.Reason reason = reason(exit.process());
         LOG.warn("domain {}: its VM ended on its own ({}): shut off ({})", domain.name(),
                 reason == DomainState.Reason.SHUTDOWN ? "shut down" : "killed or crashed", reason.display());
         try {
@@ -100,6 +103,10 @@ final class VmExits {
         } catch (IOException | RuntimeException e) {
             LOG.error("domain {}: cannot shut off the domain whose VM ended: {}", domain.name(), e.getMessage());
         }
+    }
+
+    private static DomainState.Reason reason(VmProcess process) {
+        return process.shutDown() ? DomainState.Reason.SHUTDOWN : DomainState.Reason.CRASHED;
     }
 
     /** A VM that ended, and its process capability, which says how. */

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertSame;
 
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.ShownState;
 import java.nio.file.Files;
 import org.junit.Test;
 
@@ -123,6 +124,36 @@ public class VmExitTest {
         d.destination.assertGone(VM);
         d.source.domains().start(VM);
         d.source.assertRuns(VM, null);
+    }
+
+    /**
+     * While a migration holds the domain, its VM's end waits for the migration to end before the domain is shut off;
+     * ferry list and dominfo showed the record meanwhile (running, or paused for the migration), a guest that runs
+     * nowhere listed as running, as if it ran on both hosts once it arrived. They show it shut off at once, as libvirt
+     * does; the engine's record still waits.
+     */
+    @Test
+    public void aVmEndingWhileAMigrationHoldsTheDomainIsShownShutOffAtOnce() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        Domain domain = d.source.domain(VM).orElseThrow();
+        assertEquals("running (booted)", shown(domain));
+
+        d.source.vm(VM).shutDownOnItsOwn();
+
+        assertEquals("shut off (shutdown)", shown(domain));
+        Thread.sleep(100);
+        assertEquals("the engine still holds the exit", DomainState.RUNNING, domain.state());
+        assertEquals(run.begun.id(), domain.migration());
+        run.cancel();
+        awaitShutOff(d.source, VM);
+        assertEquals("shut off (shutdown)", shown(domain));
+    }
+
+    private static String shown(Domain domain) {
+        ShownState shown = ShownState.of(domain);
+        return shown.state().display() + " (" + shown.reason().display() + ")";
     }
 
     /** The same, but the destination committed: the guest runs there, and the source's end is Confirm's (migrated). */
