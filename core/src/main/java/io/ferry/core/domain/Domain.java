@@ -42,6 +42,7 @@ public final class Domain {
     private volatile String heldLeases;
     /** A VM of this domain whose process ended on its own, and how; it counts while it is still the domain's VM. */
     private volatile EndedVm ended;
+    private final Object endedNotice = new Object();
 
     Domain(String name, UUID uuid) {
         this.name = name;
@@ -96,7 +97,30 @@ public final class Domain {
     }
 
     void vmEnded(VirtualMachine ended, DomainState.Reason reason) {
-        this.ended = new EndedVm(ended, reason);
+        synchronized (endedNotice) {
+            this.ended = new EndedVm(ended, reason);
+            endedNotice.notifyAll();
+        }
+    }
+
+    /** {@link #vmEnded()}, waiting at most {@code millis} for the notice of a process that is ending. */
+    Optional<DomainState.Reason> awaitVmEnded(long millis) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (endedNotice) {
+            while (vmEnded().isEmpty()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    break;
+                }
+                try {
+                    endedNotice.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            return vmEnded();
+        }
     }
 
     private record EndedVm(VirtualMachine vm, DomainState.Reason reason) {

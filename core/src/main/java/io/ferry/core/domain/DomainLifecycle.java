@@ -140,6 +140,7 @@ final class DomainLifecycle {
                 throw new DomainException("Requested operation is not valid: domain " + domain.name() + " is not running ("
                         + domain.state().display() + ")");
             }
+            GuestCalls.requireNotEnded(domain); // else taken for paused already
             if (!vm.isRunning()) {
                 if (domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION
                         && domain.migration() == null) {

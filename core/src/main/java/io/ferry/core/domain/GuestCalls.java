@@ -2,6 +2,7 @@ package io.ferry.core.domain;
 
 import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,9 +12,16 @@ import org.slf4j.LoggerFactory;
  * whose reply timed out when it gets to it. Before a failed call is taken for a guest left as it was, the VM is asked
  * whether it runs: it is as asked (the call succeeded late), it is not (the failure stands), or it does not answer, and
  * then nobody here can say: {@link Unanswered} says so, naming the domain, where the caller said it stayed as it was.
+ * Unless its process has ended (the guest powered off, QEMU was killed): then nothing runs or will, and
+ * {@link NotRunning} says what happened, as virsh's "domain is not running", where it said the domain "may run".
  */
 public final class GuestCalls {
     private static final Logger LOG = LoggerFactory.getLogger(GuestCalls.class);
+    /**
+     * How long an unanswered call waits for the notice that the VM's process ended ({@link VmProcess#onExit}): a QEMU
+     * closes its monitor as it exits, and the notice follows once the process is reaped.
+     */
+    static final long EXIT_NOTICE_MILLIS = 1_000;
 
     /** The hypervisor answered neither the call nor whether the guest runs since. */
     public static final class Unanswered extends DomainException {
@@ -27,7 +35,38 @@ public final class GuestCalls {
         }
     }
 
+    /** The VM's process ended on its own: the guest runs nowhere, and no call can make it. */
+    public static final class NotRunning extends DomainException {
+        private static final long serialVersionUID = 1L;
+        private final String what;
+
+        NotRunning(String domain, DomainState.Reason ended, Exception failure) {
+            this(domain, ended == DomainState.Reason.SHUTDOWN
+                    ? "its guest shut down (it powered off, or its hypervisor was told to quit)" // nothing more to tell
+                    : "its VM's process ended (killed or crashed)"
+                            + (failure == null ? "" : " (" + failure.getMessage() + ")"), failure);
+        }
+
+        private NotRunning(String domain, String what, Exception failure) {
+            super("Requested operation is not valid: domain " + domain + " is not running: " + what, failure);
+            this.what = what;
+        }
+
+        /** What became of the VM, without the domain's name: "its guest shut down (...)". */
+        public String what() {
+            return what;
+        }
+    }
+
     private GuestCalls() {
+    }
+
+    /** Refuses a call on a domain whose VM's process ended on its own (not shut off yet: a migration holds it). */
+    public static void requireNotEnded(Domain domain) throws NotRunning {
+        Optional<DomainState.Reason> ended = domain.vmEnded();
+        if (ended.isPresent()) {
+            throw new NotRunning(domain.name(), ended.get(), null);
+        }
     }
 
     /**
@@ -35,8 +74,9 @@ public final class GuestCalls {
      *
      * @throws RuntimeException the resume's failure, when the VM answers that it does not run
      * @throws Unanswered when it does not answer
+     * @throws NotRunning when its process has ended
      */
-    public static void resume(Domain domain) throws Unanswered {
+    public static void resume(Domain domain) throws Unanswered, NotRunning {
         VirtualMachine vm = domain.vm();
         try {
             vm.resume();
@@ -46,7 +86,7 @@ public final class GuestCalls {
     }
 
     /** Pauses the domain's VM; as {@link #resume}, for a VM that answers it is paused after its pause call failed. */
-    static void pause(Domain domain) throws Unanswered {
+    static void pause(Domain domain) throws Unanswered, NotRunning {
         VirtualMachine vm = domain.vm();
         try {
             vm.pause();
@@ -56,11 +96,16 @@ public final class GuestCalls {
     }
 
     private static void requireRunning(Domain domain, VirtualMachine vm, boolean running, String call, String then,
-            RuntimeException failure) throws Unanswered {
+            RuntimeException failure) throws Unanswered, NotRunning {
         Optional<GuestState> guest = vm.capability(GuestState.class);
         Optional<Boolean> runs = guest.isPresent() ? guest.get().observe(Long.MAX_VALUE).map(GuestState.Observed::running)
                 : Optional.of(vm.isRunning());
         if (runs.isEmpty()) {
+            Optional<DomainState.Reason> ended = vm.capability(VmProcess.class).isPresent()
+                    ? domain.awaitVmEnded(EXIT_NOTICE_MILLIS) : Optional.empty();
+            if (ended.isPresent()) {
+                throw new NotRunning(domain.name(), ended.get(), failure);
+            }
             throw new Unanswered(domain.name(), call, then, failure);
         }
         if (runs.get() != running) {

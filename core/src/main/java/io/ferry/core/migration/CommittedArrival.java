@@ -66,6 +66,10 @@ final class CommittedArrival {
                     GuestCalls.resume(in.domain);
                     m.domains.setState(in.domain, DomainState.RUNNING, DomainState.Reason.MIGRATED);
                 }
+            } catch (GuestCalls.NotRunning e) {
+                note = "the destination committed domain " + in.spec.name() + ", but it is not running there: " + e.what()
+                        + "; it is shut off";
+                LOG.error(note);
             } catch (GuestCalls.Unanswered e) {
                 note = "the destination committed domain " + in.spec.name() + ", but " + e.getMessage();
                 LOG.error(note);

@@ -50,6 +50,8 @@ final class RolledBackGuests {
                         domain.name(), e.getMessage());
             } else if (e instanceof GuestCalls.Unanswered) {
                 LOG.error("migration rolled back: {}", e.getMessage()); // not "stays paused": it may run
+            } else if (e instanceof GuestCalls.NotRunning) {
+                LOG.warn("migration rolled back: {}; it is shut off as the migration ends", e.getMessage());
             } else {
                 // someone took the leases since the switch-over: running here could mean running twice, or over disks
                 // another host wrote; the domain keeps the state they were released with, and a resume presents it
@@ -80,6 +82,7 @@ final class RolledBackGuests {
     }
 
     private void resumeWithLeases(Domain domain, String state) throws Exception {
+        GuestCalls.requireNotEnded(domain); // nothing to run: its leases go back once it is shut off
         m.domains.pausedLeases().takeBack(domain, state);
         GuestCalls.resume(domain);
         m.domains.setState(domain, DomainState.RUNNING, DomainState.Reason.MIGRATION_CANCELED);

@@ -110,7 +110,7 @@ final class SourceResume {
 
     private String forceResume(Outgoing o, boolean force) throws Exception {
         String name = o.domain.name();
-        if (o.domain.vm() == null) {
+        if (o.domain.vm() == null || o.domain.vmEnded().isPresent()) { // its process ended: nothing here to resume
             return giveUp(o, force);
         }
         String risk = "if " + name + " runs there, resuming it here runs it on two hosts at once";
@@ -182,6 +182,7 @@ final class SourceResume {
         if (domain.vm() == null) {
             throw new MigrationException("Requested operation is not valid: domain is not running");
         }
+        GuestCalls.requireNotEnded(domain);
         if (domain.vm().isRunning()) {
             throw new MigrationException("Requested operation is not valid: domain is already running");
         }

@@ -52,6 +52,8 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     volatile Runnable duringSend;
     /** Runs at switch-over, with the guest paused, before the last bytes go. */
     volatile Runnable atSwitchOver;
+    /** Runs once as a resume begins (a guest that powers off as it is resumed). */
+    volatile Runnable beforeResume;
     /** Runs after each resume that succeeded (a guest that powers off as soon as it runs again). */
     volatile Runnable afterResume;
     /** Whether the guest ran as its memory began to leave (a live migration's), or null before any. */
@@ -161,6 +163,11 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
 
     @Override
     public void resume() {
+        Runnable before = beforeResume;
+        beforeResume = null;
+        if (before != null) {
+            before.run();
+        }
         if (destroyed) {
             throw new IllegalStateException("domain '" + spec.name() + "' is destroyed");
         }
