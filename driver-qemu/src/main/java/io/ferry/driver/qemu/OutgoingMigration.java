@@ -25,8 +25,6 @@ final class OutgoingMigration {
     /** QEMU's largest downtime-limit, in ms. */
     private static final long MAX_DOWNTIME_MILLIS = 2_000_000;
     private static final long CANCEL_WAIT_MILLIS = 10_000;
-    /** How long a QEMU whose monitor closed (or that announced SHUTDOWN) is given to end before it counts as there. */
-    private static final long END_WAIT_MILLIS = 1_000;
 
     private final QemuVirtualMachine vm;
     private final MigrationControl control;
@@ -88,11 +86,12 @@ final class OutgoingMigration {
         } catch (HypervisorException | RuntimeException e) {
             cancelQuietly(e);
             restore(wasRunning, e);
-            if (shutDownMeanwhile()) {
+            if (e instanceof GuestShutDown || GuestShutDown.happened(vm.process(), vm.qmp())) {
                 // libvirt's "domain is not running": not a QEMU that crashed, nor a stream that broke by itself
                 throw new HypervisorException("migration of domain '" + vm.spec().name() + "' failed: domain is not"
                         + " running: its guest shut down during the migration (it powered off, or QEMU was told to"
-                        + " quit), and QEMU exited (" + e.getMessage() + ")", e);
+                        + " quit), and QEMU exited (" + (e instanceof GuestShutDown s ? s.exited() : e.getMessage())
+                        + ")", e);
             }
             throw e;
         } catch (InterruptedException e) {
@@ -196,20 +195,6 @@ final class OutgoingMigration {
         } catch (HypervisorException | RuntimeException e) {
             failure.addSuppressed(e);
         }
-    }
-
-    /**
-     * After a failure: whether QEMU ended meanwhile by shutting down (its guest powered off, or QEMU was told to quit),
-     * told as {@link QemuVirtualMachine#onExit} tells it. False while its monitor is open and it announced no SHUTDOWN
-     * (QEMU exits after one: Ferry starts it without {@code -no-shutdown}), and for a QEMU killed or crashed.
-     */
-    private boolean shutDownMeanwhile() {
-        Qmp qmp = vm.qmp();
-        boolean ending = !qmp.isOpen() || qmp.events().stream().anyMatch(e -> "SHUTDOWN".equals(e.path("event").asText()));
-        if (!ending || !vm.process().awaitGone(END_WAIT_MILLIS)) {
-            return false;
-        }
-        return vm.process().exitedCleanly(END_WAIT_MILLIS).orElseGet(() -> qmp.announcedShutdown(0));
     }
 
     private static String describe(Throwable failure) {

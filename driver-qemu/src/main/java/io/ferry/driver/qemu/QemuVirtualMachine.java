@@ -298,12 +298,21 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         return gone || graphics.awaitClientsMigrated(timeoutMillis);
     }
 
-    /** A QMP command with the configured time limit. */
+    /** A QMP command with the configured time limit; one that QEMU's exit after its guest shut down fails says so. */
     JsonNode execute(String command, ObjectNode arguments) throws HypervisorException {
         if (gone && !command.equals("quit")) {
             throw new HypervisorException("domain '" + spec().name() + "' is destroyed");
         }
-        return qmp.execute(command, arguments, settings.commandTimeoutMillis());
+        try {
+            return qmp.execute(command, arguments, settings.commandTimeoutMillis());
+        } catch (Qmp.CommandError e) {
+            throw e; // QEMU answered
+        } catch (HypervisorException e) {
+            if (!gone && !qmp.isOpen() && GuestShutDown.happened(process, qmp)) {
+                throw new GuestShutDown(spec().name(), e);
+            }
+            throw e;
+        }
     }
 
     Qmp qmp() {
