@@ -14,7 +14,6 @@ import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Performed;
-import java.io.IOException;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
@@ -24,7 +23,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The source's phases: Begin ({@link SourceBegin}: claims the domain), Perform (memory out, VM paused at switch-over,
- * leases released), and the two ends, {@link #complete} (the destination committed: the copy here goes) and
+ * leases released), and the two ends, {@link #complete} ({@link SourceCompletion}: the destination committed, the copy
+ * here goes) and
  * {@link #rollback} (it did not: the domain goes on here). Which end, once a Perform cookie has left, only the
  * destination can say: {@link Settlement} asks it.
  */
@@ -32,13 +32,12 @@ final class SourceSide {
     private static final Logger LOG = LoggerFactory.getLogger(SourceSide.class);
     /** What is left of a migration on its source once Perform began. */
     private static final Set<Phase> SOURCE_PHASES_LEFT = EnumSet.of(Phase.PERFORM, Phase.CONFIRM);
-    /** How long Confirm waits for graphics clients to reach the destination before the copy here goes. */
-    private static final long GRAPHICS_WAIT_MILLIS = 3_000;
 
     private final Migrations m;
     private final OutgoingMemory memory;
     private final OutgoingMigrations outgoing;
     private final SourceBegin beginning;
+    private final SourceCompletion completion;
     /** What rollbacks resume, at once or once the lock manager reaches its store. */
     final RolledBackGuests rolledBack;
 
@@ -47,6 +46,7 @@ final class SourceSide {
         this.memory = new OutgoingMemory(migrations);
         this.outgoing = new OutgoingMigrations(migrations);
         this.beginning = new SourceBegin(migrations, outgoing, arrivals);
+        this.completion = new SourceCompletion(migrations, outgoing);
         this.rolledBack = new RolledBackGuests(migrations);
     }
 
@@ -157,71 +157,9 @@ final class SourceSide {
         }
     }
 
-    /**
-     * The domain runs on the destination now: the copy here goes. Caller holds the job and has the destination's
-     * word that it committed (or runs protocol 2). Each step is safe to repeat after a crash.
-     *
-     * @param destinationKeepsDefinition whether the destination keeps the definition the migration brought, as it
-     *        says when it settles; null when it did not say
-     */
+    /** {@link SourceCompletion#complete}: the destination committed, the copy here goes. */
     void complete(Outgoing o, String finishCookie, Boolean destinationKeepsDefinition) throws Exception {
-        if (finishCookie != null) {
-            try {
-                SectionSet sections = Negotiation.current(o.pinned, m.sections.get());
-                m.eat(Phase.CONFIRM, outgoing.local(o), m.parse(Phase.CONFIRM, finishCookie, o.destination, sections, o.id, false));
-            } catch (Exception e) {
-                // the destination committed: the domain runs there, so the source goes whatever the cookie says
-                LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());
-            }
-        }
-        VirtualMachine vm = o.domain.vm();
-        if (o.job != null && !o.flags.v2() && vm != null && vm.hasMemoryDigest()) {
-            // the destination committed, which it only does once it verified the memory's digest; a VM without one
-            // (QEMU) has only its hypervisor's word that the stream loaded: its memory stays "not verified"
-            MigrationStats s = o.job.stats();
-            o.job.progress(new MigrationStats(s.elapsedMillis(), s.total(), s.processed(), s.remaining(), s.bandwidth(),
-                    s.dirtyRate(), s.iteration(), s.downtimeMillis(), s.setupMillis(), s.pageSize(), true));
-        }
-        if (vm != null && o.domain.isActive() && !o.flags.offline()
-                && !vm.awaitGraphicsClientsMigrated(GRAPHICS_WAIT_MILLIS)) {
-            LOG.warn("the graphics clients of {} did not report their move to the destination within {} ms", o.domain.name(),
-                    GRAPHICS_WAIT_MILLIS);
-        }
-        boolean undefine = o.flags.undefineSource() && o.domain.persistent() != null;
-        if (undefine && o.flags.persistent() && Boolean.FALSE.equals(destinationKeepsDefinition)) {
-            // its driver prepared the destination without --persistent: undefined, the definition would be nowhere
-            LOG.warn("domain {} keeps its definition here despite --undefinesource: the destination of migration {}"
-                    + " was prepared without --persistent and keeps none", o.domain.name(), o.id);
-            undefine = false;
-        }
-        boolean staysActive = o.flags.offline() && o.domain.isActive(); // an offline migration leaves the guest running
-        if ((undefine || o.domain.persistent() == null) && !staysActive) {
-            forgetSnapshots(o); // first: a daemon killed after it finds the domain still here, and repeats this
-        }
-        if (o.domain.isActive() && !o.flags.offline()) {
-            m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);
-        }
-        if (undefine) {
-            m.domains.migrating().dropPersistent(o.domain);
-        }
-        o.moveTo(Step.CONFIRMED, m.journal);
-        outgoing.end(o, true);
-        m.hooks.end(o.domain.name(), "source", o.destination.xml());
-        LOG.info("domain {} migrated away (migration {})", o.domain.name(), o.id);
-    }
-
-    /**
-     * The domain leaves this host for good (undefined here, or transient): its snapshots went with it, as libvirt drops
-     * them with the domain. Left behind, they would be the next domain's given its UUID, and would refuse the domain's
-     * own when it comes back with another snapshot of one of their names. A failure leaves them, as before.
-     */
-    private void forgetSnapshots(Outgoing o) {
-        try {
-            m.snapshots.forget(o.domain.uuid());
-        } catch (IOException e) {
-            LOG.error("domain {} left this host (migration {}), but its snapshots here could not be removed: {}",
-                    o.domain.name(), o.id, e.getMessage());
-        }
+        completion.complete(o, finishCookie, destinationKeepsDefinition);
     }
 
     /**
