@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A QEMU process driven over QMP. Its run state is QEMU's own ({@code query-status}), never a copy of it; the
- * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}).
+ * process outlives the daemon, which re-attaches to it ({@link QemuDriver#reattach}). Its run state is read by
+ * {@link QemuRunState}, its memory's migrations are {@link QemuMemory}'s, its graphics clients' {@link QemuGraphics}'s.
  */
 final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole, VmProcess, DiskStorage,
         GuestState {
@@ -48,9 +49,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private volatile boolean outlivedSigkill;
     /** QEMU announced SHUTDOWN before it ended on its own (read once it had). */
     private volatile boolean shutDown;
-    private IncomingMigration listening; // guarded by lifecycle
-    private final SelfPause selfPause = new SelfPause();
+    private final QemuRunState runState;
     private final QemuGraphics graphics;
+    private final QemuMemory memory;
 
     QemuVirtualMachine(QemuDomain domain, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
             NicPlumbing nics, Runnable onGone, Executor exits, Supplier<List<Path>> sharedPaths) {
@@ -64,6 +65,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         this.exits = exits;
         this.sharedPaths = sharedPaths;
         this.graphics = new QemuGraphics(this, domain);
+        this.memory = new QemuMemory(this, files, settings);
+        this.runState = new QemuRunState(qmp, process, settings, () -> gone);
     }
 
     @Override
@@ -71,39 +74,21 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         return domain.spec();
     }
 
-    /**
-     * QEMU's run state: true only while its vCPUs run ({@code query-status}); false once QEMU is gone. Read as
-     * {@link #observe} reads it, without asking the disks why a guest is paused: only whether it runs is wanted here.
-     */
+    /** {@link QemuRunState#isRunning}. */
     @Override
     public boolean isRunning() {
-        return answeredStatus(settings.commandTimeoutMillis())
-                .map(status -> selfPause.observed(status, qmp.events(), () -> false).running()).orElse(false);
+        return runState.isRunning();
     }
 
     @Override
     public boolean responds() {
-        return answeredStatus(settings.commandTimeoutMillis()).isPresent();
+        return runState.responds();
     }
 
-    /** QEMU's run state, and whether QEMU paused the guest by itself ({@link SelfPause}). */
+    /** {@link QemuRunState#observe}. */
     @Override
     public Optional<GuestState.Observed> observe(long timeoutMillis) {
-        long limit = Math.min(timeoutMillis, settings.commandTimeoutMillis());
-        return answeredStatus(limit)
-                .map(status -> selfPause.observed(status, qmp.events(), () -> SelfPause.aDiskFailed(qmp, limit)));
-    }
-
-    /** QEMU's {@code query-status} answer; empty once it is gone or when it does not answer within the time given. */
-    private Optional<JsonNode> answeredStatus(long timeoutMillis) {
-        if (gone || !process.isAlive()) {
-            return Optional.empty();
-        }
-        try {
-            return Optional.of(qmp.execute("query-status", null, timeoutMillis));
-        } catch (HypervisorException e) {
-            return Optional.empty();
-        }
+        return runState.observe(timeoutMillis);
     }
 
     /** Its writable disks on a file system not known to be shared ({@link SharedStorage}), asked at each Begin. */
@@ -234,51 +219,30 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     @Override
     public MigrationStats sendMemory(OutputStream out, MigrationControl control) throws IOException, HypervisorException {
         checkPresent();
-        try (OutgoingPump pump = new OutgoingPump(files.outgoing(), out, spec().name())) {
-            files.openOutgoingTo(settings.user());
-            return new OutgoingMigration(this, control, settings).run("unix:" + files.outgoing(), pump);
-        }
+        return memory.send(out, control);
     }
 
     @Override
     public MigrationStats receiveMemory(InputStream in, MigrationControl control) throws IOException, HypervisorException {
         checkPresent();
-        return new IncomingMigration(this, settings).receive(in, control);
+        return memory.receive(in, control);
     }
 
     @Override
     public String listenForMemory(String host) throws HypervisorException {
         checkPresent();
-        synchronized (lifecycle) {
-            if (listening != null) {
-                throw new HypervisorException("domain '" + spec().name() + "' already listens for its memory");
-            }
-            IncomingMigration incoming = new IncomingMigration(this, settings);
-            String uri = incoming.listen(host);
-            listening = incoming;
-            return uri;
-        }
+        return memory.listen(host);
     }
 
     @Override
     public MigrationStats awaitMemory(MigrationControl control) throws HypervisorException {
-        IncomingMigration incoming;
-        synchronized (lifecycle) {
-            incoming = listening;
-        }
-        if (incoming == null) {
-            throw new HypervisorException("domain '" + spec().name() + "' does not listen for its memory");
-        }
-        return incoming.await(control, 0);
+        return memory.await(control);
     }
 
     @Override
     public MigrationStats sendMemory(String dataUri, MigrationControl control) throws HypervisorException {
         checkPresent();
-        if (!dataUri.matches("tcp:(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}")) {
-            throw new HypervisorException("unsupported data URI '" + dataUri + "' for a QEMU migration: tcp:HOST:PORT");
-        }
-        return new OutgoingMigration(this, control, settings).run(dataUri, null);
+        return memory.send(dataUri, control);
     }
 
     @Override
@@ -300,8 +264,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
 
     /** A QMP command with the configured time limit; one that QEMU's exit after its guest shut down fails says so. */
     JsonNode execute(String command, ObjectNode arguments) throws HypervisorException {
-        if (gone && !command.equals("quit")) {
-            throw new HypervisorException("domain '" + spec().name() + "' is destroyed");
+        if (!command.equals("quit")) {
+            checkPresent();
         }
         try {
             return qmp.execute(command, arguments, settings.commandTimeoutMillis());
