@@ -202,7 +202,7 @@ class QemuDriver implements Hypervisor {
         RunFiles files = claim(spec, runDir);
         Qmp qmp = null;
         try {
-            Optional<QemuProcess> found = QemuProcess.find(files.pidfile(), spec.uuid().toString(), log(spec));
+            Optional<QemuProcess> found = QemuPidfile.find(files.pidfile(), spec.uuid().toString(), log(spec));
             if (found.isEmpty()) {
                 claimed.remove(files.dir());
                 files.delete();

@@ -29,7 +29,7 @@ public class QemuPidfileTest {
         Path pidfile = tmp.getRoot().toPath().resolve("qemu.pid");
         Files.writeString(pidfile, "x".repeat(8 << 20));
         try {
-            QemuProcess.find(pidfile, UUID.randomUUID().toString(), tmp.getRoot().toPath().resolve("log"));
+            QemuPidfile.find(pidfile, UUID.randomUUID().toString(), tmp.getRoot().toPath().resolve("log"));
             fail("a garbage pidfile was taken");
         } catch (HypervisorException e) {
             assertTrue("an error of " + e.getMessage().length() + " characters", e.getMessage().length() < 1000);
@@ -42,7 +42,7 @@ public class QemuPidfileTest {
         Path pidfile = tmp.getRoot().toPath().resolve("qemu.pid");
         assertEquals(0, new ProcessBuilder("mkfifo", pidfile.toString()).start().waitFor());
         try {
-            QemuProcess.find(pidfile, UUID.randomUUID().toString(), tmp.getRoot().toPath().resolve("log"));
+            QemuPidfile.find(pidfile, UUID.randomUUID().toString(), tmp.getRoot().toPath().resolve("log"));
             fail("a FIFO was taken as a pidfile");
         } catch (HypervisorException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("not a regular file"));
@@ -67,7 +67,7 @@ public class QemuPidfileTest {
         Process other = new ProcessBuilder("sh", "-c", "sleep 600; :", "qemu", "/images/" + uuid + ".qcow2").start();
         try {
             Files.writeString(pidfile, other.pid() + "\n");
-            Optional<QemuProcess> found = QemuProcess.find(pidfile, uuid, tmp.getRoot().toPath().resolve("log"));
+            Optional<QemuProcess> found = QemuPidfile.find(pidfile, uuid, tmp.getRoot().toPath().resolve("log"));
             assertEquals("process " + other.pid() + " was adopted as the VM's QEMU", Optional.empty(),
                     found.map(QemuProcess::pid));
             assertTrue(other.isAlive());
@@ -116,7 +116,7 @@ public class QemuPidfileTest {
         try {
             Files.writeString(pidfile, "1\n");
             HypervisorException refused = assertThrows(HypervisorException.class,
-                    () -> QemuProcess.find(pidfile, uuid, tmp.getRoot().toPath().resolve("log")));
+                    () -> QemuPidfile.find(pidfile, uuid, tmp.getRoot().toPath().resolve("log")));
             assertTrue(refused.getMessage(), refused.getMessage().contains("but process " + running.pid() + " runs"));
         } finally {
             running.descendants().forEach(ProcessHandle::destroyForcibly);
