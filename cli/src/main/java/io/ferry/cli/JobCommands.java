@@ -90,7 +90,8 @@ final class JobCommands {
         return String.format("%.3f MiB", bytes / MIB);
     }
 
+    /** virsh's {@code %-17s } : the value in column 19, and a space after a label as long as "Expected downtime:". */
     private static void line(PrintStream out, String label, String value) {
-        out.printf("%-18s%s%n", label + ":", TerminalText.line(value));
+        out.printf("%-17s %s%n", label + ":", TerminalText.line(value));
     }
 }

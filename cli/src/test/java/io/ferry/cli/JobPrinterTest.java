@@ -41,4 +41,13 @@ public class JobPrinterTest {
         assertEquals(text, -1, text.indexOf("Error message"));
         assertTrue(text, text.contains("Memory verified:  yes\n"));
     }
+
+    @Test
+    public void aRunningJobsExpectedDowntimeIsSetOffFromItsLabel() throws Exception {
+        JobStats running = new JobStats(2901, 64 << 20, 14 << 20, 50 << 20, 5 << 20, 2124, 1, 0, 0, 4096, false, 22);
+        String text = printed(new Job("unbounded", "Outgoing migration", running, null));
+        assertTrue(text, text.startsWith("Job type:         Unbounded\n"));
+        assertTrue(text, text.contains("\nExpected downtime: 0 ms\n"));
+        assertTrue(text, text.contains("\nSetup time:       0 ms\n"));
+    }
 }
