@@ -63,6 +63,12 @@ public final class Ferry {
             err.println("error: unknown command: '" + rest.get(0) + "' (see 'ferry help')");
             return 1;
         }
+        if (asksForHelp(rest.subList(1, rest.size()))) {
+            // as virsh's COMMAND --help: the command's usage, and nothing done
+            out.println("usage: ferry [-c URI] " + command.synopsis());
+            out.println("(ferry help lists every command)");
+            return 0;
+        }
         try (Session session = new Session(connect)) {
             return command.run(session, rest.subList(1, rest.size()), out);
         } catch (CliException | XmlChars.Refused e) {
@@ -70,6 +76,19 @@ public final class Ferry {
             err.println("error: " + TerminalText.line(e.getMessage().replaceAll("\\s*\\n\\s*", " ")));
             return 1;
         }
+    }
+
+    /** Whether a command's arguments hold {@code --help} or {@code -h} (before a {@code --}); no command has them. */
+    private static boolean asksForHelp(List<String> arguments) {
+        for (String argument : arguments) {
+            if (argument.equals("--")) {
+                return false;
+            }
+            if (argument.equals("--help") || argument.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
