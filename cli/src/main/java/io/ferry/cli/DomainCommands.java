@@ -9,7 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** virsh's domain life-cycle commands: define, undefine, start, destroy, resume, suspend, list, dominfo. */
+/** virsh's domain life-cycle commands: define, undefine, start, destroy, resume, suspend, list, dominfo, domstate. */
 final class DomainCommands {
     private DomainCommands() {
     }
@@ -108,6 +108,18 @@ final class DomainCommands {
             if (d.problem() != null) {
                 field(out, "Problem", d.problem());
             }
+            return 0;
+        }));
+    }
+
+    /** virsh's domstate: the state alone, with {@code --reason} also why, as dominfo's "State:" line has it. */
+    static void registerState(Map<String, Command> commands) {
+        commands.put("domstate", new Simple("domstate NAME [--reason]       show a domain's state (and its reason)", (session, args, out) -> {
+            Args parsed = new Args(args, Set.of(), Set.of("--reason"));
+            String name = parsed.positionals(1, "NAME").get(0);
+            DomainMessages.Domain d = session.daemon().call(daemon -> daemon.domain(name));
+            boolean why = parsed.has("--reason") && d.reason() != null;
+            out.println(TerminalText.line(why ? d.state() + " (" + d.reason() + ")" : d.state()));
             return 0;
         }));
     }

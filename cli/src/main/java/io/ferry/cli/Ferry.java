@@ -13,6 +13,7 @@ public final class Ferry {
 
     static {
         DomainCommands.register(COMMANDS);
+        DomainCommands.registerState(COMMANDS);
         COMMANDS.put("migrate", new MigrateCommand());
         JobCommands.register(COMMANDS);
         DomainCommands.registerEvents(COMMANDS);

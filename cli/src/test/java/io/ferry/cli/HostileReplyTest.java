@@ -3,11 +3,6 @@ package io.ferry.cli;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -19,32 +14,22 @@ import org.junit.Test;
  */
 public class HostileReplyTest {
     private static final String CONTROLS = "&#13;Domain vm1 destroyed&#x9b;2J&#x85;";
-    private HttpServer daemon;
+    private FakeDaemon daemon;
     private String uri;
 
     @Before
     public void start() throws Exception {
-        daemon = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        daemon.createContext("/v1/domains/vm1/snapshots/s1", exchange -> answer(exchange, 200,
-                "<domainsnapshot><name>s1</name>\u001b]0;owned\u0007\r<description>\u009b2J</description></domainsnapshot>"));
-        daemon.createContext("/v1/domains/vm1", exchange -> answer(exchange, 400, "<error>no such domain" + CONTROLS + "</error>"));
-        daemon.createContext("/v1/domains", exchange -> answer(exchange, 200,
-                "<domains><domain name='vm" + CONTROLS + "' state='running" + CONTROLS + "'/></domains>"));
-        daemon.start();
-        uri = "ferry+tcp://127.0.0.1:" + daemon.getAddress().getPort();
+        daemon = new FakeDaemon()
+                .answer("/v1/domains/vm1/snapshots/s1", 200,
+                        "<domainsnapshot><name>s1</name>\u001b]0;owned\u0007\r<description>\u009b2J</description></domainsnapshot>")
+                .answer("/v1/domains/vm1", 400, "<error>no such domain" + CONTROLS + "</error>")
+                .answer("/v1/domains", 200, "<domains><domain name='vm" + CONTROLS + "' state='running" + CONTROLS + "'/></domains>");
+        uri = daemon.uri();
     }
 
     @After
     public void stop() {
-        daemon.stop(0);
-    }
-
-    private static void answer(com.sun.net.httpserver.HttpExchange exchange, int status, String reply) throws java.io.IOException {
-        byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
+        daemon.close();
     }
 
     @Test

@@ -1,0 +1,39 @@
+package io.ferry.cli;
+
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+
+/** A control channel on loopback that gives fixed replies by path, to see what the command line makes of them. */
+final class FakeDaemon implements AutoCloseable {
+    private final HttpServer server;
+
+    FakeDaemon() throws IOException {
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        server.start();
+    }
+
+    /** Answers every request under {@code path} (the longest path registered wins) with {@code status} and {@code reply}. */
+    FakeDaemon answer(String path, int status, String reply) {
+        server.createContext(path, exchange -> {
+            byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(status, bytes.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(bytes);
+            }
+        });
+        return this;
+    }
+
+    String uri() {
+        return "ferry+tcp://127.0.0.1:" + server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
