@@ -43,6 +43,36 @@ public class SystemdUnitIT {
         assertTrue(refused.toString(), refused.err.startsWith("ferryd-systemd-unit: an argument holds a line break"));
     }
 
+    @Test
+    public void helpPrintsTheUsageAndNoUnit() throws Exception {
+        Run help = run(List.of(Installation.HOME.resolve("bin/ferryd-systemd-unit").toString(), "--help"));
+        assertEquals(help.toString(), 0, help.exit);
+        assertTrue(help.toString(), help.out.startsWith("usage: ferryd-systemd-unit [FERRYD OPTION]...\n"));
+        assertTrue(help.toString(), !help.out.contains("ExecStart="));
+    }
+
+    @Test
+    public void anOptionFerrydWouldRefuseIsRefusedWhenTheUnitIsPrintedNotAtEachRestart() throws Exception {
+        String printer = Installation.HOME.resolve("bin/ferryd-systemd-unit").toString();
+        Run misspelt = run(List.of(printer, "--state-dir", "/var/lib/ferry", "--finsh-wait", "5"));
+        assertEquals(misspelt.toString(), new Run(2, "", "ferryd-systemd-unit: unknown option '--finsh-wait' (ferryd --help lists them)\n"),
+                misspelt);
+        Run bad = run(List.of(printer, "--finish-wait", "-5"));
+        assertEquals(bad.toString(), new Run(1, "", "ferryd-systemd-unit: --finish-wait '-5' is not a whole number of seconds from 0 to "
+                + "2147483647\n"), bad);
+    }
+
+    @Test
+    public void aRelativePathIsTheOneTheOperatorMeantNotOneUnderRoot() throws Exception {
+        Path here = Files.createDirectories(Installation.work().resolve("unit-cwd " + System.nanoTime()));
+        Run printed = run(List.of(Installation.HOME.resolve("bin/ferryd-systemd-unit").toString(), "--state-dir", "var",
+                "--shared-path=images", "--hostname", "host-a"), here);
+        assertEquals(printed.toString(), 0, printed.exit);
+        String absolute = here.toRealPath().toString();
+        assertTrue(printed.out, printed.out.lines().toList().contains("ExecStart=\"" + Installation.HOME.toRealPath().resolve("bin/ferryd")
+                + "\" \"--state-dir\" \"" + absolute + "/var\" \"--shared-path=" + absolute + "/images\" \"--hostname\" \"host-a\""));
+    }
+
     private record Run(int exit, String out, String err) {
         @Override
         public String toString() {
@@ -51,8 +81,13 @@ public class SystemdUnitIT {
     }
 
     private static Run run(List<String> command) throws Exception {
+        return run(command, null);
+    }
+
+    private static Run run(List<String> command, Path directory) throws Exception {
         Path err = Files.createTempFile(Installation.work(), "unit-err", ".txt");
-        Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
+        Process process = new ProcessBuilder(command).directory(directory == null ? null : directory.toFile()).redirectError(err.toFile())
+                .start();
         String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(String.join(" ", command) + " did not finish", process.waitFor(60, TimeUnit.SECONDS));
         return new Run(process.exitValue(), out, Files.readString(err, StandardCharsets.UTF_8));

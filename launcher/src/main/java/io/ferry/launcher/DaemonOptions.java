@@ -105,7 +105,26 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
                 """).toString();
     }
 
+    /**
+     * The command line as a ferryd started in another directory must get it (a systemd unit runs ferryd in /): every
+     * setting checked as {@link #parse} checks it, each path made absolute against this working directory.
+     *
+     * @throws UsageException for an unknown option or a missing value
+     * @throws SettingException for a value that fails its check
+     */
+    static List<String> absoluteCommandLine(List<String> args, FerryHome home) {
+        parse(args, home);
+        List<String> absolute = new ArrayList<>();
+        flags(args, absolute);
+        return absolute;
+    }
+
     private static Map<Setting<?>, String> flags(List<String> args) {
+        return flags(args, new ArrayList<>());
+    }
+
+    /** @param given gets each option as given, its path value made absolute */
+    private static Map<Setting<?>, String> flags(List<String> args, List<String> given) {
         Map<String, Setting<?>> byFlag = FerrydSettings.all().stream().filter(s -> s.flag() != null)
                 .collect(Collectors.toMap(Setting::flag, s -> s));
         Map<Setting<?>, String> flags = new LinkedHashMap<>();
@@ -130,11 +149,22 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
                 }
                 value = args.get(++i);
             }
+            boolean inline = eq > 0 && args.get(i).startsWith("--");
             if (setting.isRepeatable()) { // one pattern or path each time, into the list its setting holds
-                repeated.computeIfAbsent(setting, s -> new ArrayList<>()).add(setting.isRepeatedPath() ? absolute(value) : value);
+                value = setting.isRepeatedPath() ? absolute(value) : value;
+                repeated.computeIfAbsent(setting, s -> new ArrayList<>()).add(value);
                 flags.put(setting, setting.joinRepeated(repeated.get(setting)));
             } else {
-                flags.put(setting, setting.isPath() ? absolute(value) : value);
+                value = setting.isPath() ? absolute(value) : value;
+                flags.put(setting, value);
+            }
+            if (inline) {
+                given.add(name + "=" + value);
+            } else {
+                given.add(name);
+                if (!setting.isSwitch()) {
+                    given.add(value);
+                }
             }
         }
         return flags;
