@@ -174,6 +174,10 @@ final class SourceBegin {
      * VIR_ERR_MIGRATE_UNSAFE), naming each such disk; a VM without {@link DiskStorage} (the embedded hypervisor's) has
      * no disks of the host.
      */
+    /** What the operator can do about the refusal: libvirt's words alone leave them to find --unsafe. */
+    static final String UNSAFE_WAY_OUT = "migrate with --unsafe if the hosts share that storage anyway, or name it with"
+            + " ferryd --shared-path DIR";
+
     private static void requireSharedStorage(Domain domain) throws Exception {
         Optional<DiskStorage> storage = Optional.ofNullable(domain.vm()).flatMap(vm -> vm.capability(DiskStorage.class));
         if (storage.isEmpty()) {
@@ -183,7 +187,7 @@ final class SourceBegin {
         if (!unshared.isEmpty()) {
             throw new MigrationException("Unsafe migration: Migration without shared storage is unsafe ("
                     + unshared.stream().map(d -> "disk " + d.source() + " is on " + d.storage()).collect(Collectors.joining(", "))
-                    + ")");
+                    + "): " + UNSAFE_WAY_OUT);
         }
     }
 

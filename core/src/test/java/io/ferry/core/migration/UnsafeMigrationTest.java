@@ -31,7 +31,8 @@ public class UnsafeMigrationTest {
         ChannelException refused = d.migrationFails(VM);
 
         assertEquals("Unsafe migration: Migration without shared storage is unsafe (disk /disks/vm1.img is on ext4, disk"
-                + " /disks/vm1-data.img is on xfs)", refused.getMessage());
+                + " /disks/vm1-data.img is on xfs): migrate with --unsafe if the hosts share that storage anyway, or name it with ferryd"
+                + " --shared-path DIR", refused.getMessage());
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
         assertTrue("Begin journaled the refused migration", d.source.journal.all().isEmpty());
