@@ -3,15 +3,23 @@ package io.ferry.cli;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonClient;
+import java.net.ConnectException;
 
 /** A daemon's control channel as commands use it: typed calls whose failures become one-line CLI errors. */
 final class DaemonChannel {
     private final ControlClient client;
     private final DaemonClient daemon;
+    /** Added to "cannot connect to URI: …" when the operator did not name the daemon: where its URI came from. */
+    private final String unreachable;
 
     DaemonChannel(ControlClient client) {
+        this(client, "");
+    }
+
+    DaemonChannel(ControlClient client, String unreachable) {
         this.client = client;
         this.daemon = new DaemonClient(client);
+        this.unreachable = unreachable;
         ControlClient.warmUp();
     }
 
@@ -29,6 +37,10 @@ final class DaemonChannel {
     }
 
     <T> T call(Request<T> request) throws CliException {
-        return Cli.call(() -> request.to(daemon));
+        try {
+            return request.to(daemon);
+        } catch (ChannelException e) {
+            throw new CliException(e.getMessage() + (e.getCause() instanceof ConnectException ? unreachable : ""), e);
+        }
     }
 }

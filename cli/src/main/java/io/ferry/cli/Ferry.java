@@ -37,6 +37,11 @@ public final class Ferry {
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
+        return run(args, System.getenv(), out, err);
+    }
+
+    /** @param environment where the commands look up {@code FERRY_DEFAULT_URI} */
+    static int run(List<String> args, Map<String, String> environment, PrintStream out, PrintStream err) {
         List<String> rest = new ArrayList<>(args);
         String connect;
         try {
@@ -70,7 +75,7 @@ public final class Ferry {
             out.println("(ferry help lists every command)");
             return 0;
         }
-        try (Session session = new Session(connect)) {
+        try (Session session = new Session(connect, environment)) {
             return command.run(session, rest.subList(1, rest.size()), out);
         } catch (CliException | XmlChars.Refused e) {
             out.flush();

@@ -3,6 +3,7 @@ package io.ferry.cli;
 import io.ferry.launcher.FerryHome;
 import io.ferry.launcher.OfflineRuntime;
 import io.ferry.protocol.ControlClient;
+import java.util.Map;
 
 /**
  * The connection a command works through: the daemon named by {@code -c URI}, or, for the commands that can
@@ -13,11 +14,18 @@ final class Session implements AutoCloseable {
     static final String DEFAULT_URI = "ferry+tcp://127.0.0.1:16570";
 
     private final String connectUri;
+    private final Map<String, String> environment;
     private OfflineRuntime offline;
     private DaemonChannel client;
 
     Session(String connectUri) {
+        this(connectUri, System.getenv());
+    }
+
+    /** @param environment where {@code FERRY_DEFAULT_URI} is looked up */
+    Session(String connectUri, Map<String, String> environment) {
         this.connectUri = connectUri;
+        this.environment = environment;
     }
 
     /** The daemon of {@code -c}, or the installation itself booted offline. */
@@ -42,8 +50,14 @@ final class Session implements AutoCloseable {
         if (connectUri != null) {
             return daemonOrOffline();
         }
-        String uri = System.getenv().getOrDefault("FERRY_DEFAULT_URI", DEFAULT_URI);
-        return new DaemonChannel(Cli.call(() -> new ControlClient(uri)));
+        String named = environment.get("FERRY_DEFAULT_URI");
+        String uri = named == null ? DEFAULT_URI : named;
+        // a shell without the export, or a daemon not started yet: say where the URI came from and how to give another
+        String unreachable = named == null
+                ? " (neither -c URI nor FERRY_DEFAULT_URI given, so this host's default daemon: is ferryd running there? name"
+                        + " another with -c URI or FERRY_DEFAULT_URI)"
+                : " (the daemon FERRY_DEFAULT_URI names: is ferryd running there? -c URI names another)";
+        return new DaemonChannel(Cli.call(() -> new ControlClient(uri)), unreachable);
     }
 
     boolean isOffline() {
