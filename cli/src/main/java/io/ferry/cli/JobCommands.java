@@ -38,8 +38,14 @@ final class JobCommands {
                     return 0;
                 }));
         commands.put("migrate-setmaxdowntime", new DomainCommands.Simple(
-                "migrate-setmaxdowntime NAME MS set the longest pause allowed at switch-over", (session, args, out) -> {
+                "migrate-setmaxdowntime NAME MS set the longest pause allowed at switch-over (ms, at least 1)", (session, args, out) -> {
                     List<String> p = new Args(args, Set.of(), Set.of()).positionals(2, "NAME MS");
+                    if (p.get(1).strip().matches("[+]?0+")) {
+                        // as virsh ("migrate: Invalid downtime"): 0 is no "none" as setspeed's is, but no pause at all, which QEMU
+                        // never finds for a guest that writes memory
+                        throw new CliException("invalid downtime '" + p.get(1) + "': the longest pause allowed at switch-over, in"
+                                + " milliseconds, is at least 1 (0 would allow no pause at all)");
+                    }
                     session.daemon().call(d -> {
                         d.setMaxDowntime(p.get(0), p.get(1));
                         return null;
