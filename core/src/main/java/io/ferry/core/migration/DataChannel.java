@@ -16,6 +16,7 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
@@ -212,7 +213,15 @@ final class DataChannel {
         SSLParameters parameters = secure.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         secure.setSSLParameters(parameters);
-        secure.startHandshake();
+        try {
+            secure.startHandshake();
+        } catch (SSLException e) {
+            secure.close();
+            // a plain-TCP destination reads the ClientHello as a wrong token and hangs up: "Remote host terminated the handshake"
+            throw new IOException("TLS handshake with the destination's data port " + uri + " failed: " + e.getMessage() + " (a daemon"
+                    + " whose control channel is TLS streams memory over TLS: the destination must be a ferry+tls:// daemon too,"
+                    + " with a certificate of a CA this host trusts)", e);
+        }
         return secure;
     }
 }
