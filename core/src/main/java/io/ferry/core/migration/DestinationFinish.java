@@ -39,10 +39,24 @@ final class DestinationFinish {
         this.committed = committed;
     }
 
+    /**
+     * A Finish of a migration this host no longer has in hand. A cancelled one (its source's Perform failed, often only
+     * with "Broken pipe") is told why the arrival ended here when its job says so ("aborted by the operator
+     * (domjobabort)"), which the driver joins to the source's error.
+     */
+    private Finished settled(Finish request) throws MigrationException {
+        Finished settled = records.settledFinish(request);
+        if (!request.cancelled() || settled.domain() != null || settled.note() != null) {
+            return settled;
+        }
+        return records.domainOf(request.id()).flatMap(m.jobs::lastEnded).filter(job -> request.id().equals(job.migration()))
+                .map(LiveJob::error).map(why -> new Finished(request.id(), null, null, why)).orElse(settled);
+    }
+
     Finished finish(Finish request) throws Exception {
         Incoming in = incoming.find(request.id()).orElse(null);
         if (in == null) {
-            return records.settledFinish(request);
+            return settled(request);
         }
         if (!Migrations.keyMatches(in.key(), request.key())) {
             throw new MigrationException("migration " + in.id + " belongs to another party: the key does not match");
@@ -50,7 +64,7 @@ final class DestinationFinish {
         try (DriverWatch.Call call = in.driver.enter()) {
             return m.domains.withJob(in.domain, "migration finish", in.id, () -> {
                 if (!incoming.holds(in.id)) {
-                    return records.settledFinish(request);
+                    return settled(request);
                 }
                 if (in.step().isCommitted()) {
                     // recovery has it in hand (a restart after the commit): it runs here, whatever this Finish asks

@@ -239,6 +239,11 @@ final class IncomingRecords {
         throw new MigrationException("no incoming migration " + request.id() + " on this host");
     }
 
+    /** The domain of the migration {@code id} as this host's journal has it. */
+    Optional<String> domainOf(String id) {
+        return find(id).map(Journal.Entry::domain);
+    }
+
     /** The journal's entry, or the abort it does not have yet (written again now if it can be). */
     private Optional<Journal.Entry> find(String id) {
         Journal.Entry owing = leasesOwed.get(id);

@@ -82,6 +82,20 @@ public class OperatorTest {
     }
 
     @Test
+    public void theSourcesCancelledFinishOfAnArrivalTheOperatorAbortedIsToldWhy() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        d.destination.engine().abortJob(VM);
+
+        // what the driver asks once the source's Perform failed, to join the destination's reason to "Broken pipe"
+        Messages.Finished cancelled = d.peer(d.destination).finish(new Messages.Finish(run.begun.id(), run.begun.key(), true, null));
+
+        assertEquals("aborted by the operator (domjobabort)", cancelled.note());
+        assertEquals(null, cancelled.domain());
+    }
+
+    @Test
     public void domjobabortWithoutAMigration() throws Exception {
         TwoDaemons d = new TwoDaemons();
         d.source.boot(VM);
