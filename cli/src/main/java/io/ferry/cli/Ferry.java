@@ -60,17 +60,19 @@ public final class Ferry {
                 return 1;
             }
         }
-        if (rest.isEmpty() || rest.get(0).equals("help")) {
+        boolean help = !rest.isEmpty() && rest.get(0).equals("help");
+        if (rest.isEmpty() || help && rest.size() == 1) {
             usage(out);
             return rest.isEmpty() ? 1 : 0;
         }
-        Command command = COMMANDS.get(rest.get(0));
+        String name = help ? rest.get(1) : rest.get(0);
+        Command command = COMMANDS.get(name);
         if (command == null) {
-            err.println("error: unknown command: '" + rest.get(0) + "' (see 'ferry help')");
+            err.println("error: unknown command: '" + name + "' (see 'ferry help')");
             return 1;
         }
-        if (asksForHelp(rest.subList(1, rest.size()))) {
-            // as virsh's COMMAND --help: the command's usage, and nothing done
+        if (help || asksForHelp(rest.subList(1, rest.size()))) {
+            // as virsh's help COMMAND and COMMAND --help: the command's usage, and nothing done
             out.println("usage: ferry [-c URI] " + command.synopsis());
             out.println("(ferry help lists every command)");
             return 0;

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.Test;
 
-/** As virsh's {@code virsh migrate --help}: every command's {@code --help} (or {@code -h}) prints its usage and does nothing. */
+/** As virsh's {@code virsh migrate --help} and {@code virsh help migrate}: every command's {@code --help} (or {@code -h}) prints its usage and does nothing. */
 public class CommandHelpTest {
     @Test
     public void everyCommandPrintsItsUsageForHelp() {
@@ -33,5 +33,13 @@ public class CommandHelpTest {
         assertEquals(outcome.err(), 0, outcome.exit());
         assertTrue(outcome.out(), outcome.out().startsWith("usage: ferry [-c URI] migrate [--live] [--p2p]"));
         assertTrue(outcome.out(), outcome.out().contains("[--timeout SECONDS [--timeout-suspend]]"));
+    }
+
+    @Test
+    public void helpOfACommandPrintsItsUsageAsItsHelpOptionDoes() {
+        for (String command : Ferry.commandNames()) {
+            assertEquals(command, CliRun.ferry(command, "--help"), CliRun.ferry("help", command));
+        }
+        assertEquals(new CliRun(1, "", "error: unknown command: 'migrat' (see 'ferry help')\n"), CliRun.ferry("help", "migrat"));
     }
 }
