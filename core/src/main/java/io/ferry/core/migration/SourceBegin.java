@@ -6,6 +6,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.ReleasedLeases;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Begin;
@@ -51,7 +52,10 @@ final class SourceBegin {
                 throw new MigrationException("offline migration requires a persistent domain and --persistent");
             }
             if (!offline && !domain.isActive()) {
-                throw new MigrationException("Requested operation is not valid: domain is not running");
+                throw new MigrationException(NOT_RUNNING);
+            }
+            if (!offline) {
+                requireVmNotEnded(domain);
             }
             if (!offline) {
                 requireLeasesHeld(domain);
@@ -102,6 +106,20 @@ final class SourceBegin {
                 throw e;
             }
         });
+    }
+
+    private static final String NOT_RUNNING = "Requested operation is not valid: domain is not running";
+
+    /**
+     * A VM whose process ended while another job held the domain is not shut off until its exit gets the job; a Begin
+     * that got it first would migrate the dead VM as paused until Perform failed. Refused as a shut-off domain is.
+     */
+    private static void requireVmNotEnded(Domain domain) throws MigrationException {
+        try {
+            GuestCalls.requireNotEnded(domain);
+        } catch (GuestCalls.NotRunning e) {
+            throw new MigrationException(NOT_RUNNING + ": " + e.what());
+        }
     }
 
     /**

@@ -9,6 +9,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.GuestCalls;
+import io.ferry.protocol.MigrationFlags;
 import org.junit.Test;
 
 /**
@@ -117,6 +118,32 @@ public class EndedVmCallsTest {
         });
         ending.join();
         assertEquals(SHUT_DOWN, e.getMessage());
+    }
+
+    /**
+     * A migration (client-managed, or --p2p) whose Begin gets the domain's job before the end of its VM does (that VM
+     * ended while another job held the domain) was begun, the dead VM migrating as paused until Perform failed. It is
+     * refused at Begin, as virsh refuses a domain that is not running, and nothing is journaled on either host.
+     */
+    @Test
+    public void aMigrationOfADomainWhoseVmEndedWhileAnotherJobHeldItIsRefusedAtBegin() throws Exception {
+        for (MigrationFlags flags : new MigrationFlags[] {TwoDaemons.LIVE, TwoDaemons.P2P}) {
+            TwoDaemons d = new TwoDaemons();
+            d.source.boot(VM);
+            Domain domain = d.source.domain(VM).orElseThrow();
+            FakeVm vm = d.source.vm(VM);
+
+            Exception refused = d.source.domains().withJob(domain, "operator", () -> { // the exit waits for this job
+                vm.shutDownOnItsOwn();
+                return assertThrows(Exception.class, () -> d.migrate(VM, flags)); // its Begin comes before the exit
+            });
+
+            assertEquals(flags.p2p() ? "--p2p" : "client-managed", "Requested operation is not valid: domain is not running:"
+                    + " its guest shut down (it powered off, or its hypervisor was told to quit)", refused.getMessage());
+            assertTrue("the source journaled it", d.source.journal.all().isEmpty());
+            assertTrue("the destination heard of it", d.destination.journal.all().isEmpty());
+            d.destination.assertGone(VM);
+        }
     }
 
     /** Its VM's end waits for the migration to end before the domain is shut off (a transient one goes then). */
