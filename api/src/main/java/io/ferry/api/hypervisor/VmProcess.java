@@ -20,7 +20,9 @@ public interface VmProcess {
 
     /**
      * Runs {@code action} once, on a thread of the driver's, when the process ends without {@link VirtualMachine#destroy}
-     * (at once if it has ended already); not after {@code destroy}.
+     * (at once if it has ended already); not after {@code destroy}. A later call replaces the action of an earlier one
+     * that has not run: each core that re-attaches to a running VM (its bundle restarted or updated) gives its own, and
+     * the driver must not keep the earlier cores' (and their class loaders) until the VM ends.
      */
     void onExit(Runnable action);
 

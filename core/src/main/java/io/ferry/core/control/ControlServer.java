@@ -78,6 +78,7 @@ public class ControlServer {
         properties.put(URL_PROPERTY, url);
         daemon.publishControlUrl(url);
         registration = context.registerService(ControlServer.class, this, properties);
+        StartFailure.withdraw(context); // the daemon started: an earlier start's failure no longer stands
         LOG.info("control channel listening on {}", url);
         logAccess(settings, url, daemon.tls() != null, callers);
     }

@@ -52,6 +52,7 @@ public class Daemon {
         this.bakery = new CookieBakery(new CookieCodec(new HardenedXmlParser(settings.cookieMaxBytes(), settings.cookieMaxDepth())));
         LOG.info("host {} ({}), state in {}{}", settings.hostname(), settings.hostUuid(), settings.stateDir(),
                 tls == null ? "" : ", TLS identity " + settings.tls().keystore());
+        StartFailure.withdraw(context); // its configuration was fixed: an earlier start's failure no longer stands
     }
 
     private static SSLContext loadTls(BundleContext context, TlsFiles files) {

@@ -16,7 +16,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.Random;
 import java.util.zip.CRC32C;
 
@@ -62,7 +62,8 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     private volatile boolean exited;
     /** It ended by shutting down (the guest powered off), not by a crash. */
     private volatile boolean shutDown;
-    private final List<Runnable> exitActions = new CopyOnWriteArrayList<>();
+    /** The one exit action: a later onExit replaces it, as VmProcess says. */
+    private final AtomicReference<Runnable> exitAction = new AtomicReference<>();
     /**
      * Its disks on storage other hosts may not share, as {@link DiskStorage} lists them (null: it offers no
      * {@link DiskStorage}, as the embedded hypervisor's VMs); {@link #storageFailure} instead when set.
@@ -96,7 +97,10 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     void exitOnItsOwn() {
         exited = true;
         running = false;
-        exitActions.forEach(Runnable::run);
+        Runnable action = exitAction.getAndSet(null);
+        if (action != null) {
+            action.run();
+        }
     }
 
     /** Its process ends on its own by shutting down, as a QEMU whose guest powered off. */
@@ -131,7 +135,7 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
         if (exited) {
             action.run();
         } else {
-            exitActions.add(action);
+            exitAction.set(action);
         }
     }
 

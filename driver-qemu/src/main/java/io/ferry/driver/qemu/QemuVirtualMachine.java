@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +51,10 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private volatile boolean outlivedSigkill;
     /** QEMU announced SHUTDOWN before it ended on its own (read once it had). */
     private volatile boolean shutDown;
+    /** What {@link #onExit} runs: the last one given, held by this VM's one watch of its process. */
+    private final AtomicReference<Runnable> exitAction = new AtomicReference<>();
+    private final AtomicBoolean exitWatched = new AtomicBoolean();
+    private volatile boolean exited;
     private final QemuRunState runState;
     private final QemuGraphics graphics;
     private final QemuMemory memory;
@@ -104,12 +110,26 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
      */
     @Override
     public void onExit(Runnable action) {
-        process.onExit(() -> exits.execute(() -> {
-            if (!gone) {
-                shutDown = process.exitedCleanly().orElseGet(() -> qmp.announcedShutdown(settings.commandTimeoutMillis()));
-                action.run();
-            }
-        }));
+        exitAction.set(action); // a new core's manager replaces the old one's, which kept that core's classes alive
+        if (exitWatched.compareAndSet(false, true)) {
+            process.onExit(() -> exits.execute(() -> {
+                if (!gone) {
+                    shutDown = process.exitedCleanly().orElseGet(() -> qmp.announcedShutdown(settings.commandTimeoutMillis()));
+                }
+                exited = true;
+                runExitAction();
+            }));
+        } else if (exited) {
+            exits.execute(this::runExitAction); // it ended before this manager came
+        }
+    }
+
+    /** Each action at most once; none after a destroy. */
+    private void runExitAction() {
+        Runnable action = exitAction.getAndSet(null);
+        if (action != null && !gone) {
+            action.run();
+        }
     }
 
     @Override
