@@ -53,8 +53,9 @@ public class DaemonSettingsIT {
         assertRefusedAtOnce("ferryd: --protocols '4' names migration protocol 4, but Ferry speaks only 2 and 3", "--protocols", "4");
         assertRefusedAtOnce("ferryd: --lock-manager 'bogus' is not one of file, zookeeper, none", "--lock-manager", "bogus");
         assertRefusedAtOnce("ferryd: TLS needs a keystore, a trust store and a password file (tlsKeystore, tlsTruststore, "
-                + "tlsPasswordFile; ferryd --tls-keystore, --tls-truststore, --tls-password-file); set: keystore /tls/host.p12, "
-                + "trust store null, password file null", "--tls-keystore", "/tls/host.p12");
+                + "tlsPasswordFile; ferryd --tls-keystore, --tls-truststore, --tls-password-file); missing: the trust store "
+                + "(--tls-truststore, tlsTruststore), the password file (--tls-password-file, tlsPasswordFile); given: keystore "
+                + "/tls/host.p12", "--tls-keystore", "/tls/host.p12");
     }
 
     @Test

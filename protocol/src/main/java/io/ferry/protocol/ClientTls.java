@@ -90,7 +90,7 @@ final class ClientTls {
                 }
                 boolean notTls = reason.contains("Unsupported or unrecognized SSL message"); // a plain HTTP answer
                 boolean rejected = notTls || tls instanceof SSLHandshakeException || REJECTED.matcher(reason).find();
-                String hint = notTls ? " (is it a ferry+tls:// channel?)" : !presentsCertificate ? NO_CERTIFICATE
+                String hint = notTls ? plainAnswer(uri) : !presentsCertificate ? NO_CERTIFICATE
                         : reason.contains("PKIX path") ? " (the daemon's certificate is not signed by a CA of this side's trust store)"
                         : reason.contains("fatal alert") ? " (the daemon refused this side's certificate)" : "";
                 return new ChannelException("TLS handshake with " + uri + " failed: " + reason + hint, rejected, error);
@@ -101,6 +101,16 @@ final class ClientTls {
         }
         return new ChannelException("TLS connection to " + uri + " closed by the daemon before it answered: " + error.getMessage()
                 + (presentsCertificate ? " (does it refuse this side's certificate?)" : NO_CERTIFICATE), false, error);
+    }
+
+    /**
+     * The daemon answered the ClientHello with plain HTTP: it serves plain TCP there. "is it a ferry+tls:// channel?"
+     * asked the operator who had just named one, and did not say what answered.
+     */
+    private static String plainAnswer(String uri) {
+        String plain = uri.startsWith("ferry+tls://") ? "ferry+tcp://" + uri.substring("ferry+tls://".length()) : null;
+        return " (the daemon there answered in plain TCP, not TLS: its channel is " + (plain == null ? "plain TCP" : plain)
+                + "; give that daemon --tls-* files to serve TLS)";
     }
 
     /** Every socket: the allowed protocols, hostname verification by the endpoint's certificate, the handshake's deadline. */

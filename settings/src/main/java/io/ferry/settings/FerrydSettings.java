@@ -142,11 +142,23 @@ public final class FerrydSettings {
         Path keystore = values.get(TLS_KEYSTORE);
         Path truststore = values.get(TLS_TRUSTSTORE);
         Path password = values.get(TLS_PASSWORD_FILE);
-        int given = (keystore == null ? 0 : 1) + (truststore == null ? 0 : 1) + (password == null ? 0 : 1);
-        if (given != 0 && given != 3) {
+        List<String> missing = new ArrayList<>();
+        List<String> given = new ArrayList<>();
+        tlsFile("keystore", "--tls-keystore", "tlsKeystore", keystore, missing, given);
+        tlsFile("trust store", "--tls-truststore", "tlsTruststore", truststore, missing, given);
+        tlsFile("password file", "--tls-password-file", "tlsPasswordFile", password, missing, given);
+        if (!given.isEmpty() && !missing.isEmpty()) { // "trust store null" said which was missing only to a Java reader
             throw new SettingException("TLS needs a keystore, a trust store and a password file (tlsKeystore, "
-                    + "tlsTruststore, tlsPasswordFile; ferryd --tls-keystore, --tls-truststore, --tls-password-file); set: "
-                    + "keystore " + keystore + ", trust store " + truststore + ", password file " + password);
+                    + "tlsTruststore, tlsPasswordFile; ferryd --tls-keystore, --tls-truststore, --tls-password-file); "
+                    + "missing: " + String.join(", ", missing) + "; given: " + String.join(", ", given));
+        }
+    }
+
+    private static void tlsFile(String what, String flag, String key, Path file, List<String> missing, List<String> given) {
+        if (file == null) {
+            missing.add("the " + what + " (" + flag + ", " + key + ")");
+        } else {
+            given.add(what + " " + file);
         }
     }
 }

@@ -105,8 +105,8 @@ public class FerrydSettingsTest {
         SettingException e = assertThrows(SettingException.class, () -> resolve(Map.of(FerrydSettings.TLS_KEYSTORE, "/flags/host.p12"),
                 Map.of("tlsPasswordFile", "etc/password")));
         assertEquals("TLS needs a keystore, a trust store and a password file (tlsKeystore, tlsTruststore, tlsPasswordFile; "
-                + "ferryd --tls-keystore, --tls-truststore, --tls-password-file); set: keystore /flags/host.p12, trust store null, "
-                + "password file etc/password", e.getMessage());
+                + "ferryd --tls-keystore, --tls-truststore, --tls-password-file); missing: the trust store (--tls-truststore, "
+                + "tlsTruststore); given: keystore /flags/host.p12, password file etc/password", e.getMessage());
         resolve(Map.of(FerrydSettings.TLS_KEYSTORE, "/k", FerrydSettings.TLS_TRUSTSTORE, "/t"), Map.of("tlsPasswordFile", "p"));
     }
 

@@ -139,8 +139,9 @@ public class ChannelTlsTest {
             String asTls = plainUrl.replace("ferry+tcp://", "ferry+tls://");
             ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient(asTls, pki.files(clientStore).load()).get("who"));
             // a plain HTTP server answers the ClientHello with an HTTP error at once
-            assertEquals("TLS handshake with " + asTls + " failed: Unsupported or unrecognized SSL message (is it a ferry+tls:// "
-                    + "channel?)", e.getMessage());
+            assertEquals("TLS handshake with " + asTls + " failed: Unsupported or unrecognized SSL message (the daemon there"
+                    + " answered in plain TCP, not TLS: its channel is " + plainUrl + "; give that daemon --tls-* files to serve"
+                    + " TLS)", e.getMessage());
             assertTrue(e.refused());
         } finally {
             plain.stop();
