@@ -1,5 +1,7 @@
 package io.ferry.cli;
 
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.DomainMessages.Job;
 import io.ferry.protocol.DomainMessages.JobStats;
 import java.io.PrintStream;
@@ -7,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** virsh's job commands: domjobinfo, domjobabort, migrate-setspeed, migrate-setmaxdowntime. */
+/**
+ * virsh's job commands: domjobinfo, domjobabort, migrate-setspeed, migrate-getspeed, migrate-setmaxdowntime,
+ * migrate-getmaxdowntime.
+ */
 final class JobCommands {
     private static final double MIB = 1024.0 * 1024.0;
 
@@ -37,6 +42,8 @@ final class JobCommands {
                     });
                     return 0;
                 }));
+        commands.put("migrate-getspeed", getter("migrate-getspeed NAME          show the migration bandwidth cap (MiB/s, 0: none)",
+                DaemonClient::speed));
         commands.put("migrate-setmaxdowntime", new DomainCommands.Simple(
                 "migrate-setmaxdowntime NAME MS set the longest pause allowed at switch-over (ms, at least 1)", (session, args, out) -> {
                     List<String> p = new Args(args, Set.of(), Set.of()).positionals(2, "NAME MS");
@@ -52,6 +59,22 @@ final class JobCommands {
                     });
                     return 0;
                 }));
+        commands.put("migrate-getmaxdowntime", getter("migrate-getmaxdowntime NAME    show the longest pause allowed at switch-over (ms)",
+                DaemonClient::maxDowntime));
+    }
+
+    /** A setting of the domain's migrations: the daemon's value alone on a line, as virsh prints it. */
+    private static Command getter(String synopsis, Setting setting) {
+        return new DomainCommands.Simple(synopsis, (session, args, out) -> {
+            String name = DomainCommands.name(args);
+            long value = session.daemon().call(d -> setting.of(d, name));
+            out.println(value);
+            return 0;
+        });
+    }
+
+    private interface Setting {
+        long of(DaemonClient daemon, String domain) throws ChannelException;
     }
 
     /** Prints a job as virsh's domjobinfo does. */

@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 /** A control channel on loopback that gives fixed replies by path, to see what the command line makes of them. */
 final class FakeDaemon implements AutoCloseable {
     private final HttpServer server;
+    /** The method and path of the last request answered. */
+    private volatile String lastRequest;
 
     FakeDaemon() throws IOException {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -19,6 +21,7 @@ final class FakeDaemon implements AutoCloseable {
     /** Answers every request under {@code path} (the longest path registered wins) with {@code status} and {@code reply}. */
     FakeDaemon answer(String path, int status, String reply) {
         server.createContext(path, exchange -> {
+            lastRequest = exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
             byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -26,6 +29,11 @@ final class FakeDaemon implements AutoCloseable {
             }
         });
         return this;
+    }
+
+    /** "GET /v1/domains/vm1", or null before any. */
+    String lastRequest() {
+        return lastRequest;
     }
 
     String uri() {

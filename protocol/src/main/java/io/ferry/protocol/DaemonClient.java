@@ -12,6 +12,7 @@ import io.ferry.protocol.DomainMessages.Domain;
 import io.ferry.protocol.DomainMessages.Domains;
 import io.ferry.protocol.DomainMessages.Done;
 import io.ferry.protocol.DomainMessages.Job;
+import io.ferry.protocol.DomainMessages.JobSetting;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -121,6 +122,16 @@ public final class DaemonClient {
     /** @param ms milliseconds as the user gave them: the daemon checks them */
     public void setMaxDowntime(String name, String ms) throws ChannelException {
         call(Operation.JOB_MAX_DOWNTIME, Map.of("ms", ms), EMPTY, name);
+    }
+
+    /** {@code migrate-getspeed}: the domain's migration bandwidth cap, MiB/s, 0 for none. */
+    public long speed(String name) throws ChannelException {
+        return JobSetting.fromXml(call(Operation.JOB_GET_SPEED, Map.of(), null, name)).value();
+    }
+
+    /** {@code migrate-getmaxdowntime}: the longest pause the domain's migration allows at switch-over, ms. */
+    public long maxDowntime(String name) throws ChannelException {
+        return JobSetting.fromXml(call(Operation.JOB_GET_MAX_DOWNTIME, Map.of(), null, name)).value();
     }
 
     public Snapshots snapshots(String name) throws ChannelException {

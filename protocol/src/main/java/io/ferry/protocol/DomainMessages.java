@@ -106,6 +106,25 @@ public final class DomainMessages {
         }
     }
 
+    /**
+     * {@code GET /v1/domains/NAME/job/speed} ({@code <speed value='MiB/s'/>}) and {@code …/job/maxdowntime}
+     * ({@code <maxdowntime value='ms'/>}): a migration setting of the domain as its migrations get it now.
+     */
+    public record JobSetting(String setting, long value) {
+        public String toXml() {
+            return Xml.create(setting).attr("value", value).write();
+        }
+
+        public static JobSetting fromXml(Xml x) throws ChannelException {
+            String value = x.required("value");
+            try {
+                return new JobSetting(x.name(), Long.parseLong(value));
+            } catch (NumberFormatException e) {
+                throw new ChannelException("malformed <" + x.name() + "> message: value '" + value + "' is not a number", false);
+            }
+        }
+    }
+
     /** A transfer's figures as libvirt's job info has them (the api's {@code MigrationStats}). */
     public record JobStats(long elapsedMillis, long total, long processed, long remaining, long bandwidth, long dirtyRate,
             long iteration, long downtimeMillis, long setupMillis, long pageSize, boolean verified, int percent) {

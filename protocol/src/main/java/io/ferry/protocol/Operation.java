@@ -25,6 +25,8 @@ public enum Operation {
     JOB_ABORT("POST", "domains/{domain}/job/abort", true),
     JOB_SPEED("POST", "domains/{domain}/job/speed", true),
     JOB_MAX_DOWNTIME("POST", "domains/{domain}/job/maxdowntime", true),
+    JOB_GET_SPEED("GET", "domains/{domain}/job/speed", false),
+    JOB_GET_MAX_DOWNTIME("GET", "domains/{domain}/job/maxdowntime", false),
     SNAPSHOT_LIST("GET", "domains/{domain}/snapshots", false),
     SNAPSHOT_CREATE("POST", "domains/{domain}/snapshots", true),
     SNAPSHOT_XML("GET", "domains/{domain}/snapshots/{snapshot}", false),

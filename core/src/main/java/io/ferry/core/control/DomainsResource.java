@@ -12,6 +12,7 @@ import io.ferry.core.snapshot.SnapshotFiles;
 import io.ferry.protocol.DomainMessages;
 import io.ferry.protocol.DomainMessages.Done;
 import io.ferry.protocol.DomainMessages.Job;
+import io.ferry.protocol.DomainMessages.JobSetting;
 import io.ferry.protocol.Operation;
 import java.util.ArrayList;
 import java.util.List;
@@ -92,6 +93,10 @@ final class DomainsResource {
             jobs.setMaxDowntime(domains.get(call.parameter(0)).name(), number(call, "ms", Long.MAX_VALUE));
             return Done.of("maxdowntime").toXml();
         }));
+        routes.add(operator(Operation.JOB_GET_SPEED, call ->
+                new JobSetting("speed", jobs.speed(domains.get(call.parameter(0)).name()) / MIB).toXml()));
+        routes.add(operator(Operation.JOB_GET_MAX_DOWNTIME, call ->
+                new JobSetting("maxdowntime", jobs.maxDowntime(domains.get(call.parameter(0)).name())).toXml()));
     }
 
     /** An operator's route whose handler answers XML. */

@@ -76,6 +76,21 @@ public final class Jobs {
         active(domain).ifPresent(job -> job.setMaxDowntimeMillis(millis));
     }
 
+    /**
+     * migrate-getspeed: the running job's cap (a {@code migrate --bandwidth} of its own, or the last migrate-setspeed),
+     * else what the next job starts with; bytes per second, 0 for none.
+     */
+    public long speed(String domain) {
+        current(domain);
+        return active(domain).map(LiveJob::maxBandwidth).orElseGet(() -> speeds.getOrDefault(domain, 0L));
+    }
+
+    /** migrate-getmaxdowntime: the running job's, else what the next job starts with ({@value #DEFAULT_MAX_DOWNTIME_MS} ms unless set). */
+    public long maxDowntime(String domain) {
+        current(domain);
+        return active(domain).map(LiveJob::maxDowntimeMillis).orElseGet(() -> downtimes.getOrDefault(domain, DEFAULT_MAX_DOWNTIME_MS));
+    }
+
     /** How many names this keeps anything of: what a long-running daemon holds. */
     int namesKept() {
         return owners.size();
