@@ -1,6 +1,7 @@
 package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import java.nio.file.Files;
@@ -60,6 +61,24 @@ public class ChannelAccessIT {
             assertTrue(daemon.log(), daemon.log().contains("operator token for plain TCP written to "));
             String listed = daemon.ferryOk("list", "--all").out(); // its own user drives it
             assertTrue(listed, !listed.contains("intruder"));
+        }
+    }
+
+    /**
+     * A daemon a test starts writes its operator token under the build (FERRY_TOKEN_DIR, set for every test JVM), where
+     * the bin/ferry the test runs finds it: test runs wrote theirs to ~/.ferry/tokens, and each daemon a test killed
+     * (which removes nothing) left its file there, some 2,000 of them.
+     */
+    @Test
+    public void aTestDaemonsTokenIsWrittenUnderTheBuildNotTheUsersHome() throws Exception {
+        Path build = Installation.WORK.getParent(); // target/
+        try (DaemonProcess daemon = DaemonProcess.start("tokens")) {
+            String port = daemon.url().substring(daemon.url().lastIndexOf(':') + 1);
+            Path token = build.resolve("ferry-tokens").resolve("127.0.0.1_" + port);
+            assertTrue(daemon.log(), daemon.log().contains("operator token for plain TCP written to " + token + " "));
+            daemon.ferryOk("list", "--all"); // bin/ferry found it there
+            assertFalse("a token in the user's home", Files.exists(Path.of(System.getProperty("user.home"), ".ferry", "tokens",
+                    token.getFileName().toString())));
         }
     }
 
