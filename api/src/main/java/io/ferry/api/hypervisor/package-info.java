@@ -16,8 +16,10 @@
  * says that the VM's process outlived being killed and may still write its disks.
  * 1.7: {@link io.ferry.api.hypervisor.GuestState}, the guest's run state as its hypervisor has it, and whether the
  * hypervisor paused it by itself (an I/O error, a panic).
+ * 1.8: {@link io.ferry.api.hypervisor.VmProcess#onExit} replaces the action an earlier call gave (the contract, not the
+ * signature, changed): a core that re-attaches to a running VM must not leave the earlier cores' actions held.
  */
-@Version("1.7.0")
+@Version("1.8.0")
 @Export
 package io.ferry.api.hypervisor;
 
