@@ -10,6 +10,7 @@ import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.GuestCalls;
 import io.ferry.protocol.MigrationFlags;
+import java.util.concurrent.TimeUnit;
 import org.junit.Test;
 
 /**
@@ -103,20 +104,22 @@ public class EndedVmCallsTest {
         FakeVm vm = d.source.vm(VM);
         vm.silent = true;
         vm.resumeFailure = new IllegalStateException("QEMU exited during cont: (it wrote nothing to its log)");
-        Thread ending = new Thread(() -> {
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                return;
-            }
-            vm.shutDownOnItsOwn();
-        });
-
         DomainException e = d.source.domains().withJob(domain, "operator", () -> {
+            Thread caller = Thread.currentThread();
+            Thread ending = new Thread(() -> { // the VM ends once the failed resume waits for the notice of its end
+                long giveUpAt = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                while (caller.getState() != Thread.State.TIMED_WAITING && System.nanoTime() < giveUpAt) {
+                    Thread.onSpinWait();
+                }
+                vm.shutDownOnItsOwn();
+            });
             ending.start();
-            return assertThrows(DomainException.class, () -> GuestCalls.resume(domain));
+            try {
+                return assertThrows(DomainException.class, () -> GuestCalls.resume(domain));
+            } finally {
+                ending.join();
+            }
         });
-        ending.join();
         assertEquals(SHUT_DOWN, e.getMessage());
     }
 
