@@ -25,6 +25,10 @@ final class SourceBegin {
     private static final long MIB = 1024 * 1024;
     /** The feature of the section that carries a domain's snapshots (plugin-snapshots). */
     private static final String SNAPSHOTS_FEATURE = "snapshots";
+    private static final String NOT_RUNNING = "Requested operation is not valid: domain is not running";
+    /** What the operator can do about the refusal: libvirt's words alone leave them to find --unsafe. */
+    static final String UNSAFE_WAY_OUT = "migrate with --unsafe if the hosts share that storage anyway, or name it with"
+            + " ferryd --shared-path DIR";
 
     private final Migrations m;
     private final OutgoingMigrations outgoing;
@@ -56,8 +60,6 @@ final class SourceBegin {
             }
             if (!offline) {
                 requireVmNotEnded(domain);
-            }
-            if (!offline) {
                 requireLeasesHeld(domain);
             }
             m.domains.migrating().claim(domain, id);
@@ -107,8 +109,6 @@ final class SourceBegin {
             }
         });
     }
-
-    private static final String NOT_RUNNING = "Requested operation is not valid: domain is not running";
 
     /**
      * A VM whose process ended while another job held the domain is not shut off until its exit gets the job; a Begin
@@ -192,10 +192,6 @@ final class SourceBegin {
      * VIR_ERR_MIGRATE_UNSAFE), naming each such disk; a VM without {@link DiskStorage} (the embedded hypervisor's) has
      * no disks of the host.
      */
-    /** What the operator can do about the refusal: libvirt's words alone leave them to find --unsafe. */
-    static final String UNSAFE_WAY_OUT = "migrate with --unsafe if the hosts share that storage anyway, or name it with"
-            + " ferryd --shared-path DIR";
-
     private static void requireSharedStorage(Domain domain) throws Exception {
         Optional<DiskStorage> storage = Optional.ofNullable(domain.vm()).flatMap(vm -> vm.capability(DiskStorage.class));
         if (storage.isEmpty()) {
