@@ -8,6 +8,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.ServerSocketChannel;
@@ -132,8 +133,10 @@ final class GraphicsServer {
                     }
                 }
                 selector.selectedKeys().clear();
-            } catch (IOException e) {
-                // closed: the loop ends; anything else (a client that vanished mid-accept): go on
+            } catch (IOException | CancelledKeyException e) {
+                // closed: the loop ends; anything else (a client that vanished mid-accept, or that relocate dropped on
+                // another thread between the key's check and its use): go on, as a thread that ended would leave the
+                // port listening with nobody to accept
             }
         }
     }
@@ -146,10 +149,15 @@ final class GraphicsServer {
             closeQuietly(client);
             return;
         }
-        client.configureBlocking(false);
-        client.setOption(StandardSocketOptions.TCP_NODELAY, true);
-        clients.add(client); // before the greeting: a client that has read it can be relocated
-        client.register(selector, SelectionKey.OP_READ);
+        try {
+            client.configureBlocking(false);
+            client.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            clients.add(client); // before the greeting: a client that has read it can be relocated
+            client.register(selector, SelectionKey.OP_READ);
+        } catch (IOException e) {
+            drop(client); // gone as it came: it keeps no descriptor
+            return;
+        }
         if (!send(client, greeting)) {
             drop(client);
         }
