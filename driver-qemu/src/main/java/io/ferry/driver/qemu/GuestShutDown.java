@@ -9,8 +9,14 @@ import io.ferry.api.hypervisor.HypervisorException;
  */
 final class GuestShutDown extends HypervisorException {
     private static final long serialVersionUID = 1L;
-    /** How long a QEMU whose monitor closed (or that announced SHUTDOWN) is given to end before it counts as there. */
+    /** How long a QEMU whose monitor closed is given to end before it counts as there. */
     private static final long END_WAIT_MILLIS = 1_000;
+    /**
+     * How long a QEMU that announced SHUTDOWN is given to end: it exits once its clean-up is done, and with a migration
+     * under way that clean-up cancels it and waits for its thread; on a loaded host that took longer than its monitor's
+     * answer to query-migrate (10 s) and then longer than a second, and the power-off read as QEMU not answering.
+     */
+    static final long ANNOUNCED_END_WAIT_MILLIS = 30_000;
     private final String exited;
 
     GuestShutDown(String domain, HypervisorException exited) {
@@ -30,8 +36,8 @@ final class GuestShutDown extends HypervisorException {
      * killed or crashed.
      */
     static boolean happened(QemuProcess process, Qmp qmp) {
-        boolean ending = !qmp.isOpen() || qmp.events().stream().anyMatch(e -> "SHUTDOWN".equals(e.path("event").asText()));
-        if (!ending || !process.awaitGone(END_WAIT_MILLIS)) {
+        boolean announced = qmp.events().stream().anyMatch(e -> "SHUTDOWN".equals(e.path("event").asText()));
+        if (!announced && qmp.isOpen() || !process.awaitGone(announced ? ANNOUNCED_END_WAIT_MILLIS : END_WAIT_MILLIS)) {
             return false;
         }
         return process.exitedCleanly(END_WAIT_MILLIS).orElseGet(() -> qmp.announcedShutdown(0));

@@ -2,8 +2,10 @@ package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -34,6 +36,30 @@ public class QemuShutDownCallTest {
     public void aPauseThatQemuCrashesDuringSaysItExitedWithItsLastWords() throws Exception {
         assertEquals("QEMU exited during stop: (it wrote nothing to its log " + tmp.getRoot().toPath().resolve("vm.log")
                 + " since it started)", pauseEndingQemuWith(1, false));
+    }
+
+    /**
+     * A guest powered off mid-migration: QEMU announces SHUTDOWN, then cancels the migration and waits for its thread
+     * before it exits, answering nothing meanwhile. On a loaded host query-migrate timed out and QEMU was still there a
+     * second later, so the power-off read as "QEMU did not answer query-migrate in time" (CI, 2026-12-03). Here QEMU
+     * takes 3 s to end after its announcement.
+     */
+    @Test
+    public void aQemuThatAnnouncedItsShutdownIsWaitedForWhileItCleansUp() throws Exception {
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        files.prepare(null);
+        QemuProcess process = QemuProcess.start(List.of("sh", "-c", "sleep 3; exit 0"), tmp.getRoot().toPath().resolve("vm.log"));
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> { // announces, then answers nothing
+            FakeQmp.write(out, "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n");
+        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
+            HypervisorException unanswered = assertThrows(HypervisorException.class,
+                    () -> qmp.execute("query-migrate", null, 200));
+            assertEquals("QEMU did not answer query-migrate in time", unanswered.getMessage());
+            assertTrue("a QEMU that announced SHUTDOWN and then ended with status 0 shut down",
+                    GuestShutDown.happened(process, qmp));
+        } finally {
+            process.kill();
+        }
     }
 
     /** A QEMU that exits with {@code status} as it is told to stop, after a SHUTDOWN event if {@code announced}. */
