@@ -133,7 +133,7 @@ final class DestinationPrepare {
                 }
                 m.hooks.begin(spec.name(), "destination", spec.xml());
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Step.PREPARED, spec.name(), spec.uuid(),
-                        request.sourceUri(), request.flags(), request.key(), null, false, null, leasedDisks(spec, request.flags()));
+                        request.sourceUri(), request.flags(), request.key(), null, false, null, leasedDisks(spec, request.flags()), peer);
                 m.journal.record(entry);
                 boolean offline = request.flags().offline();
                 LiveJob job = offline ? null : m.jobs.start(spec.name(), "Incoming migration", id, 0);

@@ -40,6 +40,14 @@ public final class FileJournal implements Journal {
      * arrivals' records stay for good, so at every end it would cost a migration more with each one a host ever had.
      */
     static final Duration CLEAN_UP_EVERY = Duration.ofHours(1);
+    /**
+     * The most aborted arrivals of one peer daemon (by its certificate subject) whose records are kept, the oldest removed
+     * first: each of a peer's Prepares, aborted, left a record for {@link #ENDED_RECORDS_KEPT}, so a peer that prepared
+     * and aborted in a loop filled the state directory at its own rate, until no migration of any host could be recorded
+     * here. Only aborted ones go: a removed one answers its source "unknown", which it takes for aborted, as it was. A
+     * source that has not settled with this host while its own daemon prepared this many later ones is not expected.
+     */
+    static final int ABORTED_ARRIVALS_KEPT_PER_PEER = 2000;
     /** The key of the journal's {@link #identity}, beside its records. */
     static final String KEY_FILE = "journal-key";
 
@@ -51,6 +59,7 @@ public final class FileJournal implements Journal {
     /** When a migration's end next looks for long-ended records (the clock's milliseconds). */
     private final AtomicLong nextCleanUp = new AtomicLong(Long.MIN_VALUE);
     private final JournalKey key;
+    private final AbortedArrivals abortedArrivals;
 
     public FileJournal(Path stateDir) throws IOException {
         this(stateDir, AtomicFiles.FSYNC, System::currentTimeMillis);
@@ -70,6 +79,7 @@ public final class FileJournal implements Journal {
             // not a POSIX file system: its own access rules apply
         }
         this.key = JournalKey.load(directory.resolve(KEY_FILE));
+        this.abortedArrivals = new AbortedArrivals(directory, ABORTED_ARRIVALS_KEPT_PER_PEER, this::parse);
     }
 
     @Override
@@ -82,6 +92,9 @@ public final class FileJournal implements Journal {
         write(entry.step(), file(entry.id()), JournalRecordXml.write(entry));
         LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
                 entry.step().display());
+        if (AbortedArrivals.counted(entry)) {
+            abortedArrivals.recorded(entry);
+        }
         long now = clock.getAsLong();
         long due = nextCleanUp.get();
         if (entry.step().isFinal() && now >= due && nextCleanUp.compareAndSet(due, now + CLEAN_UP_EVERY.toMillis())) {
@@ -146,6 +159,7 @@ public final class FileJournal implements Journal {
             Entry entry = parse(file);
             if (entry.step().isFinal() && entry.step() != Step.FINISHED) {
                 Files.delete(file);
+                abortedArrivals.removed(entry);
                 LOG.info("journal: record of {} {} of {}, {} more than {} days ago, removed", entry.role().name().toLowerCase(),
                         entry.id(), entry.domain(), entry.step().display(), ENDED_RECORDS_KEPT.toDays());
             }

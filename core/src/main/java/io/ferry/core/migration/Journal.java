@@ -28,11 +28,19 @@ public interface Journal {
      * @param disks destination: the sources of the incoming domain's disks, whose leases its Finish takes: what a
      *        restarted daemon gives back by when nothing else names them (the incoming domain's status went with it, its
      *        record of owed leases was lost); empty otherwise
+     * @param preparedBy destination: the certificate subject of the peer daemon whose Prepare began it (what its journal
+     *        keeps of that peer's aborted arrivals is bounded, {@link FileJournal#ABORTED_ARRIVALS_KEPT_PER_PEER}); null
+     *        for an operator's, on a source, or in a record written before
      */
     record Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
-            String key, String leaseState, boolean wasRunning, String peerJournal, List<String> disks) {
+            String key, String leaseState, boolean wasRunning, String peerJournal, List<String> disks, String preparedBy) {
         public Entry {
             disks = disks == null ? List.of() : List.copyOf(disks);
+        }
+
+        public Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
+                String key, String leaseState, boolean wasRunning, String peerJournal, List<String> disks) {
+            this(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks, null);
         }
 
         public Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
@@ -46,19 +54,23 @@ public interface Journal {
         }
 
         public Entry at(Step next) {
-            return new Entry(id, role, next, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks);
+            return new Entry(id, role, next, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks, preparedBy);
         }
 
         public Entry withPeer(String uri) {
-            return new Entry(id, role, step, domain, uuid, uri, flags, key, leaseState, wasRunning, peerJournal, disks);
+            return new Entry(id, role, step, domain, uuid, uri, flags, key, leaseState, wasRunning, peerJournal, disks, preparedBy);
         }
 
         public Entry withLeaseState(String state) {
-            return new Entry(id, role, step, domain, uuid, peer, flags, key, state, wasRunning, peerJournal, disks);
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, state, wasRunning, peerJournal, disks, preparedBy);
+        }
+
+        public Entry withPreparedBy(String subject) {
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks, subject);
         }
 
         public Entry withPeerJournal(String journal) {
-            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, journal, disks);
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, journal, disks, preparedBy);
         }
     }
 

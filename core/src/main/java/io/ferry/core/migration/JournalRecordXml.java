@@ -31,7 +31,8 @@ final class JournalRecordXml {
                 .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
                 .attr("peer", entry.peer()).attr("flags", flagsAnEarlierBuildReads(entry.flags())).attr("key", entry.key())
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
-                .attr("peer-journal", entry.peerJournal()).attr(ARRIVES_PAUSED, entry.flags().paused() ? "yes" : null);
+                .attr("peer-journal", entry.peerJournal()).attr(ARRIVES_PAUSED, entry.flags().paused() ? "yes" : null)
+                .attr("prepared-by", entry.preparedBy());
         entry.disks().forEach(disk -> record.child("disk").attr("source", disk));
         return record.write();
     }
@@ -45,7 +46,7 @@ final class JournalRecordXml {
         return new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
                 Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
                 x.attr("peer"), flags(x), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")),
-                x.attr("peer-journal"), disks(x));
+                x.attr("peer-journal"), disks(x), x.attr("prepared-by"));
     }
 
     /** Whether a record keeps {@code paused} among its flags, as the builds from 1daf737 until 8cfc380 wrote it. */

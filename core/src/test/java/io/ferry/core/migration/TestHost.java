@@ -44,6 +44,8 @@ final class TestHost {
     final FakeHypervisor hypervisor = new FakeHypervisor();
     /** The host's journal; {@link #restartWithAnotherJournal} replaces it. */
     MemoryJournal journal = new MemoryJournal();
+    /** The journal the daemon keeps in its state directory, in place of {@link #journal}, once {@link #useFileJournal}. */
+    private FileJournal fileJournal;
     final FakeSnapshots snapshots = new FakeSnapshots();
     final List<SectionHandle> extraSections = new ArrayList<>();
     /** The shared lock manager registers with the next {@link #restart} only when this is false (a bundle that comes late). */
@@ -102,7 +104,7 @@ final class TestHost {
                     public Set<String> departedWithin(long millis) {
                         return departed;
                     }
-                }, journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
+                }, fileJournal != null ? fileJournal : journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
                 protocols, () -> uri, tls);
     }
 
@@ -112,6 +114,12 @@ final class TestHost {
      */
     void restartWithAnotherJournal() throws IOException {
         journal = new MemoryJournal();
+        restart();
+    }
+
+    /** The daemon anew with its journal in its state directory, as ferryd keeps it. */
+    void useFileJournal() throws IOException {
+        fileJournal = new FileJournal(stateDir);
         restart();
     }
 
