@@ -40,7 +40,10 @@ public final class Domain {
     private volatile String problem;
     private volatile ReleasedLeases releasedLeases;
     private volatile String heldLeases;
-    /** A VM of this domain whose process ended on its own, and how; it counts while it is still the domain's VM. */
+    /**
+     * The domain's VM, if its process ended on its own, and how; dropped once the domain has another VM or none (then it
+     * no longer counts, and it held the ended VM, its process and monitor state, until the next VM of the domain ended).
+     */
     private volatile EndedVm ended;
     private final Object endedNotice = new Object();
 
@@ -98,7 +101,9 @@ public final class Domain {
 
     void vmEnded(VirtualMachine ended, DomainState.Reason reason) {
         synchronized (endedNotice) {
-            this.ended = new EndedVm(ended, reason);
+            if (ended == vm) { // one the domain no longer has does not count
+                this.ended = new EndedVm(ended, reason);
+            }
             endedNotice.notifyAll();
         }
     }
@@ -137,7 +142,12 @@ public final class Domain {
 
     void live(DomainSpec spec, VirtualMachine machine) {
         this.live = spec;
-        this.vm = machine;
+        synchronized (endedNotice) {
+            this.vm = machine;
+            if (ended != null && ended.vm() != machine) {
+                ended = null;
+            }
+        }
     }
 
     void state(DomainState newState, DomainState.Reason newReason) {

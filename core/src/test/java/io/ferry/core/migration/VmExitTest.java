@@ -8,6 +8,7 @@ import static org.junit.Assert.assertSame;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.ShownState;
+import java.lang.reflect.Field;
 import java.nio.file.Files;
 import org.junit.Test;
 
@@ -52,6 +53,7 @@ public class VmExitTest {
 
         awaitShutOff(d.source, VM);
         assertEquals(DomainState.Reason.SHUTDOWN, domain.reason());
+        assertNull("the ended VM its domain, shut off, holds", endedVmHeld(domain));
         assertNull("the disk lease of the VM that ended", d.leases.holder(DISK));
         d.source.domains().start(VM);
         d.source.assertRuns(VM, null);
@@ -173,7 +175,7 @@ public class VmExitTest {
         assertEquals(DomainState.Reason.MIGRATED, domain.reason());
     }
 
-    /** A VM whose domain was destroyed and started anew ends late: the new VM is not its concern. */
+    /** A VM whose domain was destroyed and started anew ends late: the new VM is not its concern, nor is it held. */
     @Test
     public void aVmThatEndsAfterItsDomainStartedAnewChangesNothing() throws Exception {
         TwoDaemons d = new TwoDaemons();
@@ -187,6 +189,14 @@ public class VmExitTest {
 
         d.source.assertRuns(VM, null);
         assertSame(d.source.vm(VM), d.source.domain(VM).orElseThrow().vm());
+        assertNull("the ended VM its domain holds, until its next VM ends", endedVmHeld(d.source.domain(VM).orElseThrow()));
+    }
+
+    /** What the domain keeps of an ended VM of its own (private: nothing else should see it). */
+    private static Object endedVmHeld(Domain domain) throws ReflectiveOperationException {
+        Field ended = Domain.class.getDeclaredField("ended");
+        ended.setAccessible(true);
+        return ended.get(domain);
     }
 
     /** The source runs vm1, then restarts and re-attaches it before its lock manager registers. */
