@@ -180,6 +180,11 @@ final class MemoryReceiver {
         if (source.length() > MemoryStreamFormat.MAX_DIGEST_CHARS) {
             throw corrupt("digest of " + source.length() + " characters");
         }
+        // the peer's text goes into the refusal, the daemon's log and the job's error: a line break would forge lines
+        int unprintable = source.chars().filter(c -> c < 0x20 || c > 0x7e).findFirst().orElse(-1);
+        if (unprintable >= 0) {
+            throw corrupt(String.format("digest holds the character U+%04X (printable ASCII only)", unprintable));
+        }
         received += 1 + 2 + source.length();
         String destination = arrivals.digest();
         if (!destination.equals(source)) {

@@ -108,6 +108,19 @@ public class MemoryStreamTest {
     }
 
     @Test
+    public void aDigestCannotForgeALineOfTheRefusal() {
+        byte[] bad = stream.clone();
+        int at = stream.length - source.memoryDigest().length() + "crc32c:".length();
+        bad[at] = '\n';
+        assertEquals("corrupt migration stream: digest holds the character U+000A (printable ASCII only)", refusal(bad));
+        bad[at] = (byte) 0xc3; // two bytes of modified UTF-8 make one character: 0xc3 0x81 is U+00C1
+        bad[at + 1] = (byte) 0x81;
+        ByteBuffer.wrap(bad).putShort(stream.length - source.memoryDigest().length() - 2,
+                (short) source.memoryDigest().length());
+        assertEquals("corrupt migration stream: digest holds the character U+00C1 (printable ASCII only)", refusal(bad));
+    }
+
+    @Test
     public void aStreamOfAnotherSizeOrVmIsRefused() throws Exception {
         VirtualMachine bigger = hypervisor.createIncoming(spec("guest", uuid, 16 * MIB_KIB, 0),
                 tmp.newFolder().toPath());
