@@ -113,4 +113,71 @@ public class QmpHostileTest {
             }
         }
     }
+    @Test
+    public void aMessageNestedAHundredThousandDeepFailsOnlyTheCommandItAnswers() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        java.util.concurrent.atomic.AtomicInteger commands = new java.util.concurrent.atomic.AtomicInteger();
+        String deep = "[".repeat(100_000) + "]".repeat(100_000); // a recursive reader would overflow the stack
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> {
+            if (commands.incrementAndGet() == 1) {
+                FakeQmp.write(out, "{\"return\": " + deep + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+                FakeQmp.write(out, "{\"event\": \"STOP\", \"data\": " + deep + "}\n");
+            } else {
+                FakeQmp.write(out, "{\"return\": {\"status\": \"running\"}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+            }
+        }); Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            try {
+                qmp.execute("query-status", null, 10_000);
+                fail("a reply nested 100,000 deep was taken");
+            } catch (HypervisorException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith("unreadable QMP message"));
+            }
+            try {
+                qmp.awaitEvent(event -> true, 10_000);
+                fail("an event nested 100,000 deep was taken");
+            } catch (HypervisorException e) {
+                assertTrue(e.getMessage(), e.getMessage().startsWith("unreadable QMP message"));
+            }
+            assertEquals("running", qmp.execute("query-status", null, 10_000).path("status").asText());
+            assertEquals(0, qmp.events().size());
+        }
+    }
+
+    @Test
+    public void aFloodOfEventsKeepsTheLastOnesOnly() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> {
+            StringBuilder flood = new StringBuilder();
+            for (int i = 0; i < 100_000; i++) {
+                flood.append("{\"event\": \"RTC_CHANGE\", \"data\": {\"offset\": ").append(i).append("}}\n");
+            }
+            FakeQmp.write(out, flood + "{\"return\": {}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+        }); Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            qmp.execute("query-status", null, 10_000);
+            assertEquals("events kept", 256, qmp.events().size());
+            assertEquals("the newest kept", 99_999, qmp.events().get(255).path("data").path("offset").asInt());
+        }
+    }
+
+    @Test
+    public void repliesWithAnotherIdOrNoneAnswerNoCommand() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        java.util.concurrent.atomic.AtomicInteger commands = new java.util.concurrent.atomic.AtomicInteger();
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> {
+            FakeQmp.write(out, "{\"return\": {\"status\": \"forged\"}, \"id\": \"ferry-99\"}\n"
+                    + "{\"return\": {\"status\": \"forged\"}}\n{\"return\": {\"status\": \"forged\"}, \"id\": 2}\n"
+                    + "{\"error\": {\"class\": \"GenericError\", \"desc\": \"forged\"}}\n");
+            if (commands.incrementAndGet() == 1) {
+                FakeQmp.write(out, "{\"return\": {\"status\": \"running\"}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+            }
+        }); Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            assertEquals("running", qmp.execute("query-status", null, 10_000).path("status").asText());
+            try {
+                JsonNode taken = qmp.execute("query-status", null, 500);
+                fail("a reply to no command was taken: " + taken);
+            } catch (HypervisorException e) {
+                assertEquals("QEMU did not answer query-status in time", e.getMessage());
+            }
+        }
+    }
 }
