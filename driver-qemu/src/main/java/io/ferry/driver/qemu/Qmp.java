@@ -44,6 +44,11 @@ final class Qmp implements Closeable {
     private static final int MAX_LINE_BYTES = 16 << 20;
     /** QEMU's events are a few hundred bytes: a larger one is kept by its name only, not {@link #MAX_EVENTS} × 16 MiB. */
     static final int MAX_EVENT_BYTES = 4 << 10;
+    /**
+     * QEMU's events hold a few dozen JSON values: one of more is kept by its name only, as 4 KiB of {@code {},} are
+     * 1,360 nodes, 117 KB of heap, and {@link #MAX_EVENTS} of them 30 MB of the daemon's 512 MB for each VM.
+     */
+    static final int MAX_EVENT_NODES = 128;
 
     /** A command QEMU refused: its error class and description. */
     static final class CommandError extends HypervisorException {
@@ -229,8 +234,8 @@ final class Qmp implements Closeable {
                             continue;
                         }
                         if (message.has("event")) {
-                            events.addLast(oversized ? JSON.createObjectNode().put("event",
-                                    message.path("event").asText()) : message);
+                            events.addLast(oversized || exceedsNodes(message, MAX_EVENT_NODES)
+                                    ? JSON.createObjectNode().put("event", message.path("event").asText()) : message);
                             if (events.size() > MAX_EVENTS) {
                                 events.removeFirst();
                             }
@@ -265,6 +270,19 @@ final class Qmp implements Closeable {
         } catch (java.nio.channels.ClosedSelectorException e) {
             throw gone(what, null);
         }
+    }
+
+    /** Whether {@code root} holds more than {@code limit} nodes, itself included; counted without recursion. */
+    static boolean exceedsNodes(JsonNode root, int limit) {
+        Deque<JsonNode> pending = new ArrayDeque<>(List.of(root));
+        int counted = 0;
+        while (!pending.isEmpty()) {
+            if (++counted > limit) {
+                return true;
+            }
+            pending.pop().forEach(pending::push);
+        }
+        return false;
     }
 
     private void dropLine() {

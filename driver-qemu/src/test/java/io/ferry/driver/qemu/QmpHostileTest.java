@@ -41,6 +41,26 @@ public class QmpHostileTest {
     }
 
     @Test
+    public void eventsOfThousandsOfSmallValuesAreNotKeptWhole() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        String empties = "{}," .repeat(1_300) + "{}"; // under 4 KiB, yet some 117 KB of nodes: 256 of them 30 MB
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> {
+            for (int i = 0; i < 300; i++) {
+                FakeQmp.write(out, "{\"event\": \"STOP\", \"data\": [" + empties + "]}\n");
+            }
+            FakeQmp.write(out, "{\"return\": {}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+        }); Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            qmp.execute("query-status", null, 10_000);
+            assertEquals("the last 256 kept", 256, qmp.events().size());
+            for (JsonNode event : qmp.events()) {
+                assertEquals("the event's name is kept", "STOP", event.path("event").asText());
+                assertTrue("an event of " + event.path("data").size() + " values was kept whole",
+                        event.path("data").isMissingNode());
+            }
+        }
+    }
+
+    @Test
     public void aCommandErrorCannotForgeLogLinesNorFillThem() throws Exception {
         Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
         String desc = "boom\n2026-12-02 07:00:00 ERROR [daemon] domain 'other' destroyed\r\u001b[2J" + "y".repeat(1 << 20);
