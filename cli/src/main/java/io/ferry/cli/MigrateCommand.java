@@ -66,7 +66,8 @@ final class MigrateCommand implements Command {
                 TimeoutSuspend timer = timeout > 0 ? TimeoutSuspend.start(source, request.domain(), request.id(), timeout,
                         progress == null ? line -> { } : progress::note) : null) {
             boolean showCookies = args.has("--show-cookies");
-            MigrationDriver.Listener listener = new MigrateListener(showCookies ? new CookieTranscript(out) : null, System.err);
+            MigrationDriver.Listener listener = new MigrateListener(showCookies ? new CookieTranscript(out) : null,
+                    progress == null ? System.err::println : progress::line);
             if (flags.p2p()) {
                 Migrated migrated = p2p(source, request, showCookies);
                 migrated.steps().forEach(step -> listener.step(step.phase(), step.host(), step.cookie()));

@@ -1,15 +1,15 @@
 package io.ferry.cli;
 
 import io.ferry.protocol.MigrationDriver;
-import java.io.PrintStream;
+import java.util.function.Consumer;
 
 /**
  * What {@code ferry migrate} says while it drives a migration: each phase with its cookie when asked
  * ({@code --show-cookies}), and a warning always, on stderr: the domain moved but something after the commit went
  * wrong (it could not resume there, its snapshots or definition wait to be stored, a step of Confirm failed), which a
- * script reading only the exit status would otherwise never learn.
+ * script reading only the exit status would otherwise never learn. Each line of its own, never a progress line's tail.
  */
-record MigrateListener(CookieTranscript transcript, PrintStream err) implements MigrationDriver.Listener {
+record MigrateListener(CookieTranscript transcript, Consumer<String> lines) implements MigrationDriver.Listener {
     @Override
     public void step(String phase, String host, String cookieOut) {
         if (transcript != null) {
@@ -19,6 +19,6 @@ record MigrateListener(CookieTranscript transcript, PrintStream err) implements 
 
     @Override
     public void warning(String message) {
-        err.println("warning: " + TerminalText.line(message));
+        lines.accept("warning: " + TerminalText.line(message));
     }
 }

@@ -21,6 +21,8 @@ final class Progress implements AutoCloseable {
     private boolean ownSeen;
     /** The migration this command's was last said to wait for. */
     private String waitedFor;
+    /** Whether a progress line was printed without its line break: what else is printed starts a line of its own. */
+    private boolean lineOpen;
 
     Progress(DaemonChannel source, String domain, String migration, PrintStream err) {
         this.source = source;
@@ -71,6 +73,7 @@ final class Progress implements AutoCloseable {
             ownSeen = true;
             err.printf("\rMigration: [%3d %%]", Math.min(99, job.stats().percent()));
             err.flush();
+            lineOpen = true;
         } else if (!ownSeen && !holder.equals(waitedFor)) {
             waitedFor = holder;
             err.println(TerminalText.line("Migration: waiting for the job of domain " + domain + " (held by migration " + holder
@@ -82,6 +85,20 @@ final class Progress implements AutoCloseable {
     synchronized void note(String line) {
         if (running) {
             err.println("\r" + TerminalText.line(line));
+            lineOpen = false;
+        }
+    }
+
+    /** A printable line the command must print whatever the progress (a warning), on a line of its own. */
+    synchronized void line(String line) {
+        endLine();
+        err.println(line);
+    }
+
+    private void endLine() {
+        if (lineOpen) {
+            err.println();
+            lineOpen = false;
         }
     }
 
@@ -95,8 +112,12 @@ final class Progress implements AutoCloseable {
         poller.interrupt();
     }
 
+    /** Ends the progress line of a command that failed, so that its error is a line of its own, not the line's tail. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (running) {
+            endLine();
+        }
         stop();
     }
 }

@@ -61,14 +61,14 @@ public class CookieCommandTest {
     public void migrateWarnsOnStderrWhetherItShowsCookiesOrNot() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        MigrateListener quiet = new MigrateListener(null, new PrintStream(err, true, StandardCharsets.UTF_8));
+        MigrateListener quiet = new MigrateListener(null, new PrintStream(err, true, StandardCharsets.UTF_8)::println);
         quiet.step("begin", "ferry+tcp://127.0.0.1:1", "<qemu-migration/>\n");
         quiet.warning("the destination committed domain vm but could not resume it");
         assertEquals("warning: the destination committed domain vm but could not resume it\n", err.toString(StandardCharsets.UTF_8));
 
         err.reset();
         MigrateListener showing = new MigrateListener(new CookieTranscript(new PrintStream(out, true, StandardCharsets.UTF_8)),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
+                new PrintStream(err, true, StandardCharsets.UTF_8)::println);
         showing.step("begin", "ferry+tcp://127.0.0.1:1", "<qemu-migration/>\n");
         showing.warning("Confirm failed");
         assertEquals("\n== Begin on ferry+tcp://127.0.0.1:1, cookie out:\n<qemu-migration/>\n", out.toString(StandardCharsets.UTF_8));

@@ -75,4 +75,30 @@ public class ProgressTest {
 
         assertEquals("\rMigration: [ 12 %]", printed());
     }
+
+    /** A command that fails ends its progress line: its error is a line of its own, not the progress line's tail. */
+    @Test
+    public void aFailedMigrationEndsItsProgressLine() throws Exception {
+        reported(OWN, 45);
+        progress.close();
+
+        assertEquals("\rMigration: [ 45 %]\n", printed());
+    }
+
+    /** A warning while the progress shows (the destination could not resume the guest) starts a line of its own. */
+    @Test
+    public void aWarningStartsALineOfItsOwn() throws Exception {
+        reported(OWN, 97);
+        progress.line("warning: Confirm failed");
+        progress.done();
+
+        assertEquals("\rMigration: [ 97 %]\nwarning: Confirm failed\n\rMigration: [100 %]\n", printed());
+    }
+
+    @Test
+    public void aCommandThatShowedNoProgressPrintsNoEmptyLine() throws Exception {
+        progress.close();
+
+        assertEquals("", printed());
+    }
 }
