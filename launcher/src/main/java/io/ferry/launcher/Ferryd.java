@@ -13,7 +13,8 @@ import java.util.List;
  * {@code bin/ferryd}: one host's daemon. It checks every setting before it boots the framework, then waits for
  * the control channel; a daemon that cannot start exits 1 with one line on stderr naming the problem (2 for an
  * unknown option). Once up, it runs until the framework stops; SIGTERM or SIGINT stop it gracefully (every
- * bundle's deactivation runs) through a shutdown hook. Everything but those lines is the log, on stdout.
+ * bundle's deactivation runs) through a shutdown hook. Everything but those lines is the log, on stdout. Its
+ * temporary files go to the state directory's {@code tmp/} ({@link TemporaryDirectory}), never the system's.
  */
 public final class Ferryd {
     /** Generous for a loaded machine; a start that fails says so at once and does not wait for this. */
@@ -42,6 +43,7 @@ public final class Ferryd {
             DirectoryLock state = DirectoryLock.take(options.stateDir(), "state directory", "--state-dir (stateDir)");
             held = options.runDir().equals(options.stateDir()) ? List.of(state)
                     : List.of(state, DirectoryLock.take(options.runDir(), "run directory", "--run-dir (runDir)"));
+            TemporaryDirectory.claim(options.stateDir(), options.runDir());
         } catch (DaemonOptions.UsageException e) {
             exit(stderr, e.getMessage(), 2);
             return;

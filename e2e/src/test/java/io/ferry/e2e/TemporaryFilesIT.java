@@ -1,0 +1,55 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.Test;
+
+/**
+ * ferryd's temporary files (FileInstall's directories among them) live in its state directory's {@code tmp/}, which
+ * each start empties: a daemon stopped or killed leaves nothing in the system's temporary directory.
+ */
+public class TemporaryFilesIT {
+    @Test
+    public void aDaemonKilledOrStoppedLeavesNothingInTheSystemsTemporaryDirectory() throws Exception {
+        Path systemTmp = Files.createDirectories(Installation.WORK.resolve("system-tmp-" + System.nanoTime()));
+        Map<String, String> env = Map.of("FERRYD_JAVA_OPTS", "-Djava.io.tmpdir=" + systemTmp);
+        try (DaemonProcess daemon = DaemonProcess.start("tmp", env)) {
+            daemon.url();
+            daemon.kill();
+            assertEquals("left in java.io.tmpdir by a daemon killed", List.of(), names(systemTmp));
+            List<String> leftByTheKilled = names(daemon.stateDir.resolve("tmp"));
+            assertFalse("the daemon made no temporary file at all: this test proves nothing", leftByTheKilled.isEmpty());
+
+            try (DaemonProcess restarted = daemon.restart()) {
+                restarted.url();
+                List<String> now = names(restarted.stateDir.resolve("tmp"));
+                assertTrue("the restart did not empty tmp/: " + now, now.stream().noneMatch(leftByTheKilled::contains));
+                restarted.terminate();
+            }
+            assertEquals("left in java.io.tmpdir by a daemon stopped", List.of(), names(systemTmp));
+        }
+    }
+
+    @Test
+    public void aRunDirectoryInTheTemporaryDirectoryIsRefused() throws Exception {
+        Path state = Files.createDirectories(Installation.WORK.resolve("tmp-run-" + System.nanoTime()).resolve("state"));
+        DaemonProcess.Refusal refusal = DaemonProcess.refusedOn(Installation.HOME, state, "--run-dir", state.resolve("tmp/run").toString());
+        assertEquals(refusal.toString(), 1, refusal.exit());
+        assertEquals("ferryd: the run directory " + state.resolve("tmp/run") + " is in the state directory's tmp/, which ferryd"
+                + " empties at every start: choose another --run-dir (runDir)\n", refusal.stderr());
+    }
+
+    private static List<String> names(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(file -> file.getFileName().toString()).sorted().toList();
+        }
+    }
+}
