@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.core.TestDirectories;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.TestDaemons;
 import io.ferry.core.domain.DomainManager;
@@ -16,7 +17,6 @@ import io.ferry.core.section.SectionRegistry;
 import io.ferry.core.snapshot.SnapshotFiles;
 import io.ferry.protocol.ChannelException;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -48,7 +48,7 @@ final class TestChannel {
 
     /** The same, with {@code sim} domains run by {@code driver}. */
     static TestChannel withOneDomain(Hypervisor driver) throws Exception {
-        Path stateDir = Files.createTempDirectory("control-channel");
+        Path stateDir = TestDirectories.create("control-channel");
         new DomainStore(stateDir, stateDir.resolve("run")).writeDefinition(DOMAIN, "<domain type='sim'><name>" + DOMAIN
                 + "</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
         Daemon daemon = TestDaemons.at(stateDir);

@@ -3,11 +3,11 @@ package io.ferry.core.migration;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.TestDirectories;
 import io.ferry.core.control.TestPki;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import javax.net.ssl.SSLContext;
 import org.junit.Test;
 
@@ -19,7 +19,7 @@ import org.junit.Test;
 public class DataChannelTlsMismatchTest {
     @Test
     public void aTlsSourceAndAPlainDestinationAreSaidNotToMatch() throws Exception {
-        TestPki pki = new TestPki(Files.createTempDirectory("data-tls-mismatch"), "secret");
+        TestPki pki = new TestPki(TestDirectories.create("data-tls-mismatch"), "secret");
         SSLContext source = pki.files(pki.issue("host-a", "ip:127.0.0.1")).load();
         ServerSocket plainDestination = DataChannel.listen(InetAddress.getLoopbackAddress(), null);
         DataChannel.acceptInBackground(plainDestination, DataChannel.newToken(), "plain-destination", 10_000, in -> in.readAllBytes(),

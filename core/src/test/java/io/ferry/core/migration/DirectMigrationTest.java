@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.TestDirectories;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
@@ -110,7 +111,7 @@ public class DirectMigrationTest {
     @Test
     public void aDestinationWithATlsControlChannelKeepsTheCoresTokenAndStream() throws Exception {
         TwoDaemons d = direct();
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("direct-tls");
+        java.nio.file.Path dir = TestDirectories.create("direct-tls");
         io.ferry.core.control.TestPki pki = new io.ferry.core.control.TestPki(dir, "secret");
         javax.net.ssl.SSLContext identity = pki.files(pki.issue("daemon", "ip:127.0.0.1")).load();
         d.source.withTls(identity);

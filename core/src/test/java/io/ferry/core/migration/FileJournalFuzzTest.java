@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import io.ferry.core.TestDirectories;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -41,7 +42,7 @@ class FileJournalFuzzTest {
 
     private static Path stateDir() {
         try {
-            return Files.createTempDirectory("journal-fuzz");
+            return TestDirectories.create("journal-fuzz");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

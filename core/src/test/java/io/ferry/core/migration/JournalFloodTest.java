@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.TestDirectories;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.MigrationFlags;
@@ -52,7 +53,7 @@ public class JournalFloodTest {
 
     @Test
     public void theBoundHoldsAcrossARestartAndRemovesNoRecordThatIsNotAnAbortedArrival() throws Exception {
-        Path state = Files.createTempDirectory("ferry-flood");
+        Path state = TestDirectories.create("ferry-flood");
         FileJournal journal = new FileJournal(state);
         journal.record(arrival("committed", Step.FINISHED));
         journal.record(arrival("under-way", Step.PREPARED));

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.TestDirectories;
 import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
@@ -40,7 +41,7 @@ public class JournalTest {
 
     @Test
     public void entriesSurviveARestartWithEverythingRecoveryNeeds() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         UUID uuid = UUID.randomUUID();
         Journal.Entry entry = new Journal.Entry("m-1", Journal.Role.SOURCE, Step.PERFORMED, "vm", uuid, "ferry+tcp://h:1",
                 LIVE, "a".repeat(64), "7", true).withPeerJournal(UUID.randomUUID().toString());
@@ -71,7 +72,7 @@ public class JournalTest {
      */
     @Test
     public void aPausedMigrationsRecordHasOnlyFlagsTheBuildBeforeThePausedFlagReads() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         Journal.Entry arrival = new Journal.Entry("m-1", Journal.Role.DESTINATION, Step.COMMITTED, "vm", UUID.randomUUID(),
                 null, LIVE.withPaused(), "c".repeat(64), "8", false, null, List.of("/disks/a.img"));
         new FileJournal(state).record(arrival);
@@ -86,7 +87,7 @@ public class JournalTest {
      */
     @Test
     public void aRecordWithThePausedFlagAmongItsFlagsIsRewrittenWhereTheBuildBeforeItReadsIt() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         Path migrations = Files.createDirectories(state.resolve("migrations"));
         String written;
         try (var in = JournalTest.class.getResourceAsStream("earlier-records/cec2632/destination-committed-paused.xml")) {
@@ -126,11 +127,11 @@ public class JournalTest {
      */
     @Test
     public void aJournalKeepsItsIdentityAndAnotherHasAnother() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         String word = new FileJournal(state).identity("m-1");
         assertEquals(word, new FileJournal(state).identity("m-1"));
         assertFalse(word.equals(new FileJournal(state).identity("m-2")));
-        assertFalse(word.equals(new FileJournal(Files.createTempDirectory("journal")).identity("m-1")));
+        assertFalse(word.equals(new FileJournal(TestDirectories.create("journal")).identity("m-1")));
         assertEquals("the key is the daemon's own", "rw-------", PosixFilePermissions.toString(
                 Files.getPosixFilePermissions(state.resolve("migrations").resolve(FileJournal.KEY_FILE))));
 
@@ -143,7 +144,7 @@ public class JournalTest {
     /** The journal's directory, new at a host's first start, is synced into the state directory: the commit point is in it. */
     @Test
     public void theJournalsNewDirectoryIsSyncedIntoTheStateDirectoryOnce() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         List<Path> synced = new ArrayList<>();
         new FileJournal(state, synced::add, System::currentTimeMillis);
         assertEquals(List.of(state), synced);
@@ -159,7 +160,7 @@ public class JournalTest {
      */
     @Test
     public void aRecordAPowerCutEmptiedIsLostAndADamagedOneIsNot() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         FileJournal journal = new FileJournal(state);
         journal.record(new Journal.Entry("m-1", Journal.Role.DESTINATION, Step.PREPARED, "vm", UUID.randomUUID(), null,
                 LIVE, "a".repeat(64), null, false));
@@ -187,7 +188,7 @@ public class JournalTest {
      */
     @Test
     public void aStartSetsADamagedRecordAsideOnceAndDropsAnEmptiedOne() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         FileJournal journal = new FileJournal(state);
         Path migrations = state.resolve("migrations");
         Files.writeString(migrations.resolve("m-half.xml"), "<migration id='m-half' role='destination' st");
@@ -204,7 +205,7 @@ public class JournalTest {
 
     @Test
     public void anUnreadableOrHostileEntryIsIgnored() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         FileJournal journal = new FileJournal(state);
         Files.writeString(state.resolve("migrations/half.xml"), "<migration id='half' role='source' st");
         assertTrue(journal.unfinished().isEmpty());
@@ -226,7 +227,7 @@ public class JournalTest {
      */
     @Test
     public void aPreparedRecordOutlivesAPowerCut() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         List<Path> synced = new ArrayList<>();
         FileJournal journal = new FileJournal(state, synced::add, System::currentTimeMillis);
         synced.clear();
@@ -243,7 +244,7 @@ public class JournalTest {
      */
     @Test
     public void recordsOfMigrationsThatEndedLongAgoAreRemoved() throws Exception {
-        Path state = Files.createTempDirectory("journal");
+        Path state = TestDirectories.create("journal");
         FileJournal journal = new FileJournal(state);
         UUID uuid = UUID.randomUUID();
         String key = "a".repeat(64);

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.host.HostSettings;
+import io.ferry.core.TestDirectories;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.plugin.lockstate.FileLockManager;
 import io.ferry.protocol.ChannelException;
@@ -14,7 +15,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Function;
 import org.junit.Test;
@@ -31,7 +31,7 @@ public class PeerLeaseStateTest {
     @Test
     public void aPeersLeaseStateCannotForgeLogLinesNorFillTheDestinationsEvents() throws Exception {
         TwoDaemons d = new TwoDaemons();
-        Path leases = Files.createTempDirectory("ferry-leases");
+        Path leases = TestDirectories.create("ferry-leases");
         for (TestHost host : new TestHost[] {d.source, d.destination}) {
             FileLockManager manager = fileLockManager(leases);
             host.domains().addLockManager("file", () -> manager);

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.TestDirectories;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.CookieCodec;
 import io.ferry.core.cookie.TestSections;
@@ -71,7 +72,7 @@ final class TestHost {
         this.network = network;
         this.leases = leases;
         this.protocols = protocols;
-        this.stateDir = Files.createTempDirectory("ferry-engine-" + name);
+        this.stateDir = TestDirectories.create("ferry-engine-" + name);
         network.add(this);
         restart();
     }

@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.TestDirectories;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
@@ -32,7 +33,7 @@ public class UpgradeRecordsTest {
     public void everyRecordOfTheBuildBeforeThePausedFlagReadsAsItWasWritten() throws Exception {
         for (String step : List.of("source-begun", "source-performing", "source-performed", "destination-prepared",
                 "destination-committed")) {
-            Path state = Files.createTempDirectory("journal");
+            Path state = TestDirectories.create("journal");
             Files.createDirectories(state.resolve("migrations"));
             Files.writeString(state.resolve("migrations").resolve("m-upgrade.xml"), fixture(BEFORE_PAUSED, step));
             Journal.Entry entry = new FileJournal(state).unfinished().get(0);
@@ -166,7 +167,7 @@ public class UpgradeRecordsTest {
             xml = attr.replaceAll(value.getValue() == null ? "" : Matcher.quoteReplacement(" " + value.getKey() + "='"
                     + value.getValue() + "'"));
         }
-        Path state = Files.createTempDirectory("earlier-journal");
+        Path state = TestDirectories.create("earlier-journal");
         Files.createDirectories(state.resolve("migrations"));
         Files.writeString(state.resolve("migrations").resolve(id + ".xml"), xml);
         Journal.Entry read = new FileJournal(state).find(id).orElseThrow();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.core.TestDirectories;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.TestDaemons;
 import java.io.IOException;
@@ -98,7 +99,7 @@ class SnapshotFilesFuzzTest {
 
     private static Path stateDir() {
         try {
-            Path dir = Files.createTempDirectory("snapshot-files-fuzz");
+            Path dir = TestDirectories.create("snapshot-files-fuzz");
             dir.toFile().deleteOnExit();
             return dir;
         } catch (IOException e) {
