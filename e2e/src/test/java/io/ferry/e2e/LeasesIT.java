@@ -14,6 +14,7 @@ import java.util.Map;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
 import org.junit.Test;
@@ -50,7 +51,7 @@ public class LeasesIT {
     @Test
     public void zooKeeperLeasesKeepADomainOnOneHost() throws Exception {
         Path work = Files.createTempDirectory(Installation.work(), "leases-zk");
-        try (TestingServer zookeeper = new TestingServer(true)) {
+        try (TestingServer zookeeper = zooKeeper(work)) {
             List<String> flags = List.of("--lock-manager", "zookeeper", "--zookeeper", zookeeper.getConnectString());
             try (LocalDaemon a = LocalDaemon.start(Installation.HOME, work, "host-a", flags, Map.of());
                     LocalDaemon b = LocalDaemon.start(Installation.HOME, work, "host-b", flags, Map.of())) {
@@ -65,7 +66,7 @@ public class LeasesIT {
         Path work = Files.createTempDirectory(Installation.work(), "leases-zk-auth");
         Path auth = Files.writeString(work.resolve("zookeeper.auth"), "ferry:s3cret\n");
         Files.setPosixFilePermissions(auth, PosixFilePermissions.fromString("rw-------"));
-        try (TestingServer zookeeper = new TestingServer(true);
+        try (TestingServer zookeeper = zooKeeper(work);
                 CuratorFramework stranger = CuratorFrameworkFactory.newClient(zookeeper.getConnectString(), new RetryOneTime(100))) {
             stranger.start();
             List<String> flags = List.of("--lock-manager", "zookeeper", "--zookeeper", zookeeper.getConnectString(),
@@ -94,7 +95,7 @@ public class LeasesIT {
     @Test
     public void differentLockManagersRefuseTheMigrationAtPrepare() throws Exception {
         Path work = Files.createTempDirectory(Installation.work(), "leases-mismatch");
-        try (TestingServer zookeeper = new TestingServer(true);
+        try (TestingServer zookeeper = zooKeeper(work);
                 LocalDaemon a = LocalDaemon.start(Installation.HOME, work, "host-a",
                         List.of("--lease-dir", work.resolve("leases").toString()), Map.of());
                 LocalDaemon b = LocalDaemon.start(Installation.HOME, work, "host-b",
@@ -134,4 +135,13 @@ public class LeasesIT {
         Installation.ferryOk("-c", daemon.uri(), "define", file.toString());
     }
 
+    /**
+     * A ZooKeeper server on loopback whose files are all in {@code work}: ZooKeeper writes its configuration
+     * ({@code zookeeper.configuration*.properties}) beside its data directory, which Curator's default puts in
+     * java.io.tmpdir, and nobody deletes it.
+     */
+    private static TestingServer zooKeeper(Path work) throws Exception {
+        return new TestingServer(new InstanceSpec(Files.createDirectories(work.resolve("zookeeper")).toFile(), -1, -1, -1, true, -1),
+                true);
+    }
 }

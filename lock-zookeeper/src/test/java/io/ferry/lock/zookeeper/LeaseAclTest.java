@@ -45,7 +45,7 @@ public class LeaseAclTest {
 
     @Before
     public void start() throws Exception {
-        server = new TestingServer(true);
+        server = Managers.zooKeeper(folder);
         stranger = CuratorFrameworkFactory.newClient(server.getConnectString(), new RetryOneTime(100));
         stranger.start();
     }

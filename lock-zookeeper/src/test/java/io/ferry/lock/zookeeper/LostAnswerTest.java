@@ -17,7 +17,9 @@ import org.apache.curator.retry.RetryNTimes;
 import org.apache.curator.test.TestingServer;
 import org.junit.After;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /**
  * A transaction the server committed but whose answer a lost connection swallowed: Curator repeats it, the repeat
@@ -28,6 +30,8 @@ public class LostAnswerTest {
     private final UUID domain = UUID.randomUUID();
     private final LeaseRequest hostA = new LeaseRequest("vm", domain, List.of("/images/a.img", "/images/b.img"), "host-a", UUID.randomUUID());
     private final LeaseRequest hostB = new LeaseRequest("vm", domain, hostA.resources(), "host-b", UUID.randomUUID());
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
     private TestingServer server;
     private AnswerDroppingProxy proxy;
     private CuratorFramework throughProxy;
@@ -35,7 +39,7 @@ public class LostAnswerTest {
 
     @Before
     public void start() throws Exception {
-        server = new TestingServer(true);
+        server = Managers.zooKeeper(folder);
         proxy = new AnswerDroppingProxy(server.getPort());
         throughProxy = connected(proxy.connectString());
         direct = connected(server.getConnectString());

@@ -6,10 +6,22 @@ import java.lang.annotation.Annotation;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import org.apache.curator.test.InstanceSpec;
+import org.apache.curator.test.TestingServer;
+import org.junit.rules.TemporaryFolder;
 
 /** ZooKeeper lock managers as ferryd makes them, on a host whose secret files are read as they are. */
 final class Managers {
     private Managers() {
+    }
+
+    /**
+     * A ZooKeeper server on loopback whose files are all in {@code folder}: ZooKeeper writes its configuration
+     * ({@code zookeeper.configuration*.properties}) beside its data directory, which Curator's default puts in
+     * java.io.tmpdir, and nobody deletes it.
+     */
+    static TestingServer zooKeeper(TemporaryFolder folder) throws Exception {
+        return new TestingServer(new InstanceSpec(folder.newFolder("zookeeper"), -1, -1, -1, true, -1), true);
     }
 
     static ZooKeeperLockManager manager(String connect) throws Exception {

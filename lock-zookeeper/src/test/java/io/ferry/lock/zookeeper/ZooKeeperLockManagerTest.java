@@ -20,10 +20,14 @@ import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.CreateMode;
 import org.junit.After;
 import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /** Two hosts' managers against a real ZooKeeper server (Curator's TestingServer, on loopback). */
 public class ZooKeeperLockManagerTest {
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
     private TestingServer server;
     private ZooKeeperLockManager hostA;
     private ZooKeeperLockManager hostB;
@@ -33,7 +37,7 @@ public class ZooKeeperLockManagerTest {
 
     @Before
     public void start() throws Exception {
-        server = new TestingServer(true);
+        server = Managers.zooKeeper(folder);
         hostA = manager(server.getConnectString());
         hostB = manager(server.getConnectString());
     }
