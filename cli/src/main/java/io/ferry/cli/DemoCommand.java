@@ -2,6 +2,7 @@ package io.ferry.cli;
 
 import io.ferry.launcher.FerryHome;
 import io.ferry.launcher.LocalDaemon;
+import io.ferry.launcher.ScratchDirectory;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DomainMessages.Job;
 import io.ferry.protocol.HttpPeer;
@@ -10,13 +11,10 @@ import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 
 /**
  * {@code ferry demo [--qemu]}: two daemons on this machine, one VM with a disk, a NIC, graphics and snapshots,
@@ -62,19 +60,18 @@ final class DemoCommand implements Command {
         parsed.positionals(0, "nothing");
         FerryHome home = FerryHome.fromSystemProperty();
         Guest guest = parsed.has("--qemu") ? QemuDemoGuest.check(home) : new SimDemoGuest();
-        Path work;
+        ScratchDirectory scratch;
         try {
-            work = Files.createTempDirectory("ferry-demo-");
+            scratch = ScratchDirectory.create("ferry-demo-");
         } catch (IOException e) {
             throw new CliException("cannot make a work directory: " + e.getMessage());
         }
-        try (LocalDaemon a = daemon(home, work, "host-a"); LocalDaemon b = daemon(home, work, "host-b")) {
+        Path work = scratch.path();
+        try (scratch; LocalDaemon a = daemon(home, work, "host-a"); LocalDaemon b = daemon(home, work, "host-b")) {
             return demo(guest, a, b, work, out);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new CliException("interrupted");
-        } finally {
-            delete(work);
         }
     }
 
@@ -133,14 +130,6 @@ final class DemoCommand implements Command {
             return LocalDaemon.start(home.root(), work, name, List.of("--lease-dir", work.resolve("leases").toString()), Map.of());
         } catch (IOException e) {
             throw new CliException("cannot start ferryd for the demo: " + e.getMessage());
-        }
-    }
-
-    private static void delete(Path directory) {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            // a temp directory left behind is harmless
         }
     }
 }

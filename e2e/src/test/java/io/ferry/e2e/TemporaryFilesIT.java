@@ -47,6 +47,21 @@ public class TemporaryFilesIT {
                 + " empties at every start: choose another --run-dir (runDir)\n", refusal.stderr());
     }
 
+    @Test
+    public void anOfflineCommandDeletesWhatOneKilledLeftAndLeavesNothingItself() throws Exception {
+        Path systemTmp = Files.createDirectories(Installation.WORK.resolve("cli-tmp-" + System.nanoTime()));
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        Path leftByAKilledCommand = Files.createDirectories(systemTmp.resolve("ferry-offline-" + gone.pid() + "-1").resolve("state"));
+        Files.writeString(leftByAKilledCommand.resolve("host-uuid"), "9d3b8d2b-8f5e-4b34-a7c5-0f6bb1e0a4d1\n");
+        Path anotherUsersOrAnEarlierVersions = Files.createDirectories(systemTmp.resolve("ferry-offline-1234567"));
+
+        Installation.ferryOk(Map.of("FERRY_JAVA_OPTS", "-Djava.io.tmpdir=" + systemTmp), "cookie", "bake", "--phase", "begin",
+                "--name", "vm", "--uuid", "9d3b8d2b-8f5e-4b34-a7c5-0f6bb1e0a4d1");
+        assertEquals("left in java.io.tmpdir by offline commands", List.of(anotherUsersOrAnEarlierVersions.getFileName().toString()),
+                names(systemTmp));
+    }
+
     private static List<String> names(Path directory) throws IOException {
         try (Stream<Path> files = Files.list(directory)) {
             return files.map(file -> file.getFileName().toString()).sorted().toList();

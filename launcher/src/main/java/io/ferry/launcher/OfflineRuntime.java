@@ -1,28 +1,26 @@
 package io.ferry.launcher;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * A private, short-lived framework of the installation for the CLI's offline commands: the same bundles as a
- * daemon (bundle/ and deploy/), a control channel on an ephemeral loopback port, and throw-away state.
+ * daemon (bundle/ and deploy/), a control channel on an ephemeral loopback port, and throw-away state (a
+ * {@link ScratchDirectory}).
  */
 public final class OfflineRuntime implements AutoCloseable {
     /** SPI Fly reports through java.util.logging; a command's stderr is for errors only. Strong reference: JUL keeps weak ones. */
     private static final java.util.logging.Logger SPI_FLY = java.util.logging.Logger.getLogger("org.apache.aries.spifly");
     private final EmbeddedFramework framework;
-    private final Path scratch;
+    private final ScratchDirectory scratch;
     private final String controlUrl;
 
-    private OfflineRuntime(EmbeddedFramework framework, Path scratch, String controlUrl) {
+    private OfflineRuntime(EmbeddedFramework framework, ScratchDirectory scratch, String controlUrl) {
         this.framework = framework;
         this.scratch = scratch;
         this.controlUrl = controlUrl;
@@ -30,22 +28,22 @@ public final class OfflineRuntime implements AutoCloseable {
 
     public static OfflineRuntime start(FerryHome home) throws Exception {
         SPI_FLY.setLevel(java.util.logging.Level.WARNING);
-        Path scratch = Files.createTempDirectory("ferry-offline-");
-        Path noDeploy = Files.createDirectories(scratch.resolve("deploy"));
+        ScratchDirectory scratch = ScratchDirectory.create("ferry-offline-");
+        Path noDeploy = Files.createDirectories(scratch.path().resolve("deploy"));
         EmbeddedFramework framework = null;
         try {
             // as ferryd would be started; its loopback channel stays plain whatever etc/ says about TLS
             DaemonOptions options = DaemonOptions.parse(List.of("--listen", "127.0.0.1:0", "--state-dir",
-                    scratch.resolve("state").toString(), "--deploy-dir", noDeploy.toString(), "--tls-keystore", "",
+                    scratch.path().resolve("state").toString(), "--deploy-dir", noDeploy.toString(), "--tls-keystore", "",
                     "--tls-truststore", "", "--tls-password-file", ""), home);
             // deploy/ jars are installed directly: FileInstall would only pick them up after its stability polls
-            framework = EmbeddedFramework.start(home, options, scratch.resolve("felix-cache"), deployed(home.deploy()));
+            framework = EmbeddedFramework.start(home, options, scratch.path().resolve("felix-cache"), deployed(home.deploy()));
             return new OfflineRuntime(framework, scratch, framework.awaitControlUrl(Duration.ofSeconds(20)));
         } catch (Exception e) {
             if (framework != null) {
                 framework.close();
             }
-            delete(scratch);
+            scratch.close();
             throw e;
         }
     }
@@ -57,7 +55,7 @@ public final class OfflineRuntime implements AutoCloseable {
     @Override
     public void close() {
         framework.close();
-        delete(scratch);
+        scratch.close();
     }
 
     private static List<Path> deployed(Path deploy) throws IOException {
@@ -68,13 +66,5 @@ public final class OfflineRuntime implements AutoCloseable {
             }
         }
         return jars;
-    }
-
-    private static void delete(Path directory) {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }

@@ -1,0 +1,76 @@
+package io.ferry.launcher;
+
+import java.io.IOException;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.UserPrincipal;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/**
+ * A command's throw-away directory in the system's temporary directory, {@code PREFIX<pid>-<random>}: deleted when
+ * closed or, should the JVM end first (Ctrl-C, SIGTERM), by a shutdown hook. What a command killed outright
+ * (SIGKILL, a power cut) left, the next one of the same prefix deletes, its process being gone: so a host does not
+ * collect them, command after command.
+ */
+public final class ScratchDirectory implements AutoCloseable {
+    private final Path path;
+    private final Thread hook;
+
+    private ScratchDirectory(Path path) {
+        this.path = path;
+        this.hook = new Thread(() -> delete(path), "delete " + path);
+        Runtime.getRuntime().addShutdownHook(hook);
+    }
+
+    /** @param prefix such as {@code ferry-offline-}: the process id and a random part follow it */
+    public static ScratchDirectory create(String prefix) throws IOException {
+        Path path = Files.createTempDirectory(prefix + ProcessHandle.current().pid() + "-");
+        deleteLeftBehind(path.getParent(), prefix, Files.getOwner(path));
+        return new ScratchDirectory(path);
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    @Override
+    public void close() {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            return; // the JVM is ending: the hook deletes it
+        }
+        delete(path);
+    }
+
+    /** This user's directories of {@code prefix} whose process is gone; in a shared /tmp, others' are not ours. */
+    private static void deleteLeftBehind(Path tmp, String prefix, UserPrincipal user) {
+        try (DirectoryStream<Path> directories = Files.newDirectoryStream(tmp, prefix + "*")) {
+            for (Path directory : directories) {
+                String rest = directory.getFileName().toString().substring(prefix.length());
+                int dash = rest.indexOf('-');
+                if (dash > 0 && rest.substring(0, dash).chars().allMatch(Character::isDigit)
+                        && ProcessHandle.of(Long.parseLong(rest.substring(0, dash))).isEmpty()
+                        && Files.isDirectory(directory, LinkOption.NOFOLLOW_LINKS)
+                        && user.equals(Files.getOwner(directory, LinkOption.NOFOLLOW_LINKS))) {
+                    delete(directory);
+                }
+            }
+        } catch (IOException | DirectoryIteratorException | NumberFormatException e) {
+            // what is left stays for the next command; this one's own directory is fine
+        }
+    }
+
+    /** Links themselves, never what they point to. */
+    private static void delete(Path directory) {
+        try (Stream<Path> paths = Files.walk(directory)) {
+            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        } catch (IOException e) {
+            // a directory left behind: the next command of its prefix deletes it
+        }
+    }
+}
