@@ -9,9 +9,11 @@ import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * ferryd's temporary files: the state directory's {@code tmp/}, emptied at every start and made the JVM's
- * {@code java.io.tmpdir}. FileInstall makes a directory there per watched directory at each start, and the JDK and
- * the bundles put theirs there too; in the system's temporary directory, a daemon killed (SIGKILL, a power cut) left
- * them for good, start after start. Nothing here holds a socket, so a deep state directory is no harm.
+ * {@code java.io.tmpdir}. FileInstall makes a directory there per watched directory at each start (through
+ * {@code File.createTempFile}, which reads the property at its first use, as do the bundles that use it); in the
+ * system's temporary directory, a daemon killed (SIGKILL, a power cut) left them for good, start after start. NIO's
+ * {@code Files.createTempFile} without a directory took the property when the JVM started (JDK 17): Ferry's code
+ * names its directory. Nothing here holds a socket, so a deep state directory is no harm.
  */
 final class TemporaryDirectory {
     static final String NAME = "tmp";
@@ -20,8 +22,8 @@ final class TemporaryDirectory {
     }
 
     /**
-     * Call with the state directory held ({@link DirectoryLock}) and before anything has made a temporary file: the
-     * JDK reads {@code java.io.tmpdir} once, at its first temporary file.
+     * Call with the state directory held ({@link DirectoryLock}) and before anything has made a temporary file:
+     * {@code java.io.File} reads {@code java.io.tmpdir} once, at its first temporary file.
      *
      * @return the directory, empty
      * @throws IllegalStateException when the run directory is in it: emptying it would delete running VMs' memory
