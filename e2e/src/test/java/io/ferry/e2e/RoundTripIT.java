@@ -1,0 +1,259 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.Messages.Finished;
+import java.io.IOException;
+import java.io.StringReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.AfterClass;
+import org.junit.BeforeClass;
+import org.junit.Test;
+
+/**
+ * A VM that comes back (A to B to A) and one that moves on (A to B to C, then C to A), as an operator draining hosts
+ * moves them, with every shipped section installed: VNC graphics with a connected client, two leased disks, an Open
+ * vSwitch port with port data on each host's own OVSDB, and snapshots made on each host it passes. After each hop the
+ * safety contract holds: the VM runs on one host only, with its memory, its leases held there with a state that moved
+ * on, its port data the one that came with it, its snapshots all there once each, and what the hosts it left keep of it
+ * (a definition without --undefinesource) is shut off and cannot start while it runs elsewhere.
+ */
+public class RoundTripIT {
+    private static OvsdbServer ovsA;
+    private static OvsdbServer ovsB;
+    private static OvsdbServer ovsC;
+    private static DaemonProcess a;
+    private static DaemonProcess b;
+    private static DaemonProcess c;
+    private static Path leases;
+
+    @BeforeClass
+    public static void threeHosts() throws Exception {
+        // a test whose component is missing fails, never skips: .ci/run installs Open vSwitch
+        assertTrue("ovsdb-server, ovsdb-tool and ovs-vsctl are not installed (.ci/run installs them)", OvsdbServer.available());
+        leases = Files.createDirectories(Installation.WORK.resolve("leases-roundtrip-" + System.nanoTime()));
+        ovsA = OvsdbServer.start("rta");
+        ovsB = OvsdbServer.start("rtb");
+        ovsC = OvsdbServer.start("rtc");
+        for (OvsdbServer ovs : List.of(ovsA, ovsB, ovsC)) {
+            ovs.vsctl("add-br", "br0");
+        }
+        a = DaemonProcess.start("rt-a", "--lease-dir", leases.toString(), "--ovsdb", ovsA.db());
+        b = DaemonProcess.start("rt-b", "--lease-dir", leases.toString(), "--ovsdb", ovsB.db());
+        c = DaemonProcess.start("rt-c", "--lease-dir", leases.toString(), "--ovsdb", ovsC.db());
+    }
+
+    @AfterClass
+    public static void stop() throws Exception {
+        for (AutoCloseable closeable : new AutoCloseable[] {a, b, c, ovsA, ovsB, ovsC}) {
+            if (closeable != null) {
+                closeable.close();
+            }
+        }
+    }
+
+    /** A guest with two leased disks, an Open vSwitch port and VNC graphics. */
+    private static SimDomain guest(String name) {
+        UUID uuid = UUID.randomUUID();
+        return SimDomain.idle(name, 16).withUuid(uuid).withDevices(
+                "<disk type='file' device='disk'><source file='/images/" + uuid + "-0.img'/><target dev='vda'/></disk>"
+                        + "<disk type='file' device='disk'><source file='/images/" + uuid + "-1.img'/><target dev='vdb'/></disk>"
+                        + "<interface type='bridge'><mac address='52:54:00:aa:01:01'/><source bridge='br0'/>"
+                        + "<virtualport type='openvswitch'/></interface>"
+                        + "<graphics type='vnc' port='-1' autoport='yes' listen='127.0.0.1'/>");
+    }
+
+    private static String nic(SimDomain domain) {
+        return "fe" + domain.uuid().toString().substring(0, 8) + "n0";
+    }
+
+    /** The port data of the guest's port on that host's switch, unquoted. */
+    private static String portData(OvsdbServer ovs, SimDomain domain) throws Exception {
+        return ovs.vsctl("get", "Interface", nic(domain), "external_ids:PortData").replace("\"", "");
+    }
+
+    private static String disk(SimDomain domain, int index) {
+        return "/images/" + domain.uuid() + "-" + index + ".img";
+    }
+
+    @Test
+    public void aVmComesBackWithWhatItGainedAwayAndTheDefinitionLeftBehindIsItsOwn() throws Exception {
+        SimDomain domain = guest("rt-back");
+        String name = domain.name();
+        String digest = a.boot(domain);
+        ovsA.vsctl("set", "Interface", nic(domain), "external_ids:PortData=from-a");
+        a.ferryOk("snapshot-create-as", name, "on-a");
+        GraphicsRelocationIT.Client client = new GraphicsRelocationIT.Client(a.graphicsPort(name, "vnc"));
+        client.start();
+        long generation = generation(disk(domain, 0));
+
+        a.ferryOk("migrate", "--live", "--persistent", name, b.url()); // A keeps its definition
+        assertRunsOnlyOn(b, name, digest, a, c);
+        assertEquals("shut off", a.state(name));
+        generation = assertHeldBy(b, domain, generation);
+        assertEquals("from-a", portData(ovsB, domain));
+        Installation.Result second = a.ferry("start", name);
+        assertEquals(second.toString(), 1, second.exit());
+        assertTrue(second.err(), second.err().contains(disk(domain, 0)) && second.err().contains("is held by rt-b"));
+        assertEquals("shut off", a.state(name));
+
+        b.ferryOk("snapshot-create-as", name, "on-b");
+        ovsB.vsctl("set", "Interface", nic(domain), "external_ids:PortData=from-b");
+        b.ferryOk("migrate", "--live", "--persistent", name, a.url()); // back, B keeps a definition too
+        assertRunsOnlyOn(a, name, digest, b, c);
+        generation = assertHeldBy(a, domain, generation);
+        assertEquals("the port data that came back", "from-b", portData(ovsA, domain));
+        assertEquals("one definition on A, the one that came back", domain.uuid().toString(), a.dominfo(name).get("UUID"));
+        assertEquals("yes", a.dominfo(name).get("Persistent"));
+        assertEquals(List.of("on-a", "on-b"), snapshots(a, name));
+        assertEquals("on-b\n", a.ferryOk("snapshot-current", name, "--name").out());
+        int portOnA = a.graphicsPort(name, "vnc");
+        Poll.until("the client back on A's graphics", () -> client.connectedPort == portOnA && client.greeting != null);
+
+        // and away and back once more, the source's definition undefined, then a guest paused by its operator
+        a.ferryOk("migrate", "--live", "--persistent", "--undefinesource", name, b.url());
+        assertRunsOnlyOn(b, name, digest, a, c);
+        assertEquals("A undefined it", null, a.state(name));
+        generation = assertHeldBy(b, domain, generation);
+        b.ferryOk("suspend", name);
+        b.ferryOk("migrate", "--live", "--persistent", "--undefinesource", "--suspend", name, a.url());
+        assertEquals("paused", a.state(name));
+        assertEquals(null, b.state(name));
+        a.ferryOk("resume", name);
+        assertRunsOnlyOn(a, name, digest, b, c);
+        assertHeldBy(a, domain, generation);
+        assertEquals(List.of("on-a", "on-b"), snapshots(a, name));
+        client.close();
+    }
+
+    @Test
+    public void aVmDrainedFromHostToHostReachesItsFirstHostAgainWithEverySnapshotOnce() throws Exception {
+        SimDomain domain = guest("rt-drain");
+        String name = domain.name();
+        String digest = a.boot(domain);
+        a.ferryOk("snapshot-create-as", name, "s-a");
+        ovsA.vsctl("set", "Interface", nic(domain), "external_ids:PortData=port-a");
+        long generation = generation(disk(domain, 1));
+
+        a.ferryOk("migrate", "--live", "--persistent", name, b.url()); // A keeps a definition and its snapshot
+        b.ferryOk("snapshot-create-as", name, "s-b");
+        b.ferryOk("migrate", "--live", "--persistent", "--undefinesource", name, c.url());
+        assertRunsOnlyOn(c, name, digest, a, b);
+        assertEquals(null, b.state(name));
+        generation = assertHeldBy(c, domain, generation);
+        assertEquals(List.of("s-a", "s-b"), snapshots(c, name));
+        c.ferryOk("snapshot-create-as", name, "s-c");
+        ovsC.vsctl("set", "Interface", nic(domain), "external_ids:PortData=port-c");
+        Installation.Result start = a.ferry("start", name);
+        assertEquals(start.toString(), 1, start.exit());
+        assertTrue(start.err(), start.err().contains("is held by rt-c"));
+
+        c.ferryOk("migrate", "--live", "--persistent", "--undefinesource", name, a.url());
+        assertRunsOnlyOn(a, name, digest, b, c);
+        assertEquals(null, c.state(name));
+        assertHeldBy(a, domain, generation);
+        assertEquals(List.of("s-a", "s-b", "s-c"), snapshots(a, name));
+        assertEquals("s-c\n", a.ferryOk("snapshot-current", name, "--name").out());
+        assertEquals("port-c", portData(ovsA, domain));
+        assertTrue(a.ferryOk("snapshot-dumpxml", name, "s-c").out().contains("<name>s-b</name>"));
+    }
+
+    /**
+     * Back while the host it left has not settled the first migration (its Confirm never came, and its daemon was
+     * killed and started again): the way back is refused while that host still holds the paused copy, and works once
+     * it settled; the journal there holds the first migration confirmed, the second finished.
+     */
+    @Test
+    public void backBeforeTheSourceSettledItsLeaving() throws Exception {
+        SimDomain domain = guest("rt-early");
+        String name = domain.name();
+        String digest = a.boot(domain);
+        Phases away = Phases.throughPerform(a, b, name);
+        Finished finished = away.finish(false);
+        assertEquals(finished.toString(), name, finished.domain());
+        assertEquals("paused", a.state(name));
+        a.kill();
+        a = a.restart();
+        Installation.Result early = b.ferry("migrate", "--live", name, a.url());
+        if (early.exit() != 0) {
+            assertTrue(early.err(), early.err().contains(name));
+            assertRunsOnlyOrPausedCopy(b, name, digest);
+            Poll.until("A to settle migration " + away.id, () -> !"paused".equals(a.state(name)));
+            b.ferryOk("migrate", "--live", name, a.url());
+        }
+        assertRunsOnlyOn(a, name, digest, b, c);
+        assertTrue(journal(a, away.id), journal(a, away.id).contains("step='confirmed'"));
+    }
+
+    private static void assertRunsOnlyOrPausedCopy(DaemonProcess runner, String name, String digest) throws Exception {
+        assertEquals("running", runner.state(name));
+        assertEquals(digest, runner.digest(name));
+    }
+
+    private static String journal(DaemonProcess host, String id) throws IOException {
+        return Files.readString(host.stateDir.resolve("migrations").resolve(id + ".xml"));
+    }
+
+    /** The guest runs on {@code runner} with its memory and has no live copy nor VM directory on the others. */
+    private static void assertRunsOnlyOn(DaemonProcess runner, String name, String digest, DaemonProcess... others) throws Exception {
+        assertEquals(name + " on " + runner, "running", runner.state(name));
+        assertEquals("memory of " + name + " on " + runner, digest, runner.digest(name));
+        assertFalse(runner.dominfo(name).toString(), runner.dominfo(name).containsKey("Migration"));
+        for (DaemonProcess other : others) {
+            String there = other.state(name);
+            assertTrue(name + " on " + other + ": " + there, there == null || there.equals("shut off"));
+            try (Stream<Path> runs = Files.list(Files.createDirectories(other.stateDir.resolve("run")))) {
+                assertEquals("VM directories on " + other, List.of(), runs.filter(Files::isDirectory)
+                        .filter(d -> !d.getFileName().toString().startsWith(".")).filter(d -> {
+                            try {
+                                return runner.dominfo(name).get("UUID").equals(d.getFileName().toString());
+                            } catch (Exception e) {
+                                throw new AssertionError(e);
+                            }
+                        }).toList());
+            }
+        }
+    }
+
+    /** Both disks' leases are held by {@code host}, with a generation past {@code before}; returns the first's. */
+    private static long assertHeldBy(DaemonProcess host, SimDomain domain, long before) throws IOException {
+        for (int i = 0; i < 2; i++) {
+            Properties lease = lease(disk(domain, i));
+            assertEquals("lease of " + disk(domain, i) + ": " + lease, "true", lease.getProperty("held"));
+            assertEquals("holder of " + disk(domain, i), host.name, lease.getProperty("owner"));
+        }
+        long now = generation(disk(domain, 0));
+        assertNotEquals("the lease state moved on", before, now);
+        return now;
+    }
+
+    private static long generation(String disk) throws IOException {
+        return Long.parseLong(lease(disk).getProperty("generation"));
+    }
+
+    private static Properties lease(String disk) throws IOException {
+        try (Stream<Path> files = Files.list(leases)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".lease")).toList()) {
+                Properties lease = new Properties();
+                lease.load(new StringReader(Files.readString(file)));
+                if (disk.equals(lease.getProperty("resource"))) {
+                    return lease;
+                }
+            }
+        }
+        throw new AssertionError("no lease of " + disk + " in " + leases);
+    }
+
+    private static List<String> snapshots(DaemonProcess host, String name) throws Exception {
+        return host.ferryOk("snapshot-list", name).out().lines().skip(2).map(String::trim).filter(l -> !l.isEmpty())
+                .map(l -> l.split("\\s+")[0]).sorted().toList();
+    }
+}
