@@ -167,6 +167,56 @@ public class RoundTripIT {
     }
 
     /**
+     * Peer-to-peer away and tunnelled back at once, then both daemons killed and started again: their journals hold
+     * the domain's earlier migrations as source and as destination, and neither takes them for the guest as it is now.
+     * Then offline, shut off with its snapshots, away and back.
+     */
+    @Test
+    public void backAtOnceByEveryModeAndAfterTheHostsRestart() throws Exception {
+        SimDomain domain = guest("rt-modes");
+        String name = domain.name();
+        String digest = a.boot(domain);
+        a.ferryOk("snapshot-create-as", name, "m-a");
+        long generation = generation(disk(domain, 0));
+        a.ferryOk("migrate", "--live", "--p2p", "--persistent", name, b.url());
+        assertRunsOnlyOn(b, name, digest, a, c);
+        generation = assertHeldBy(b, domain, generation);
+        b.ferryOk("migrate", "--live", "--p2p", "--tunnelled", "--persistent", name, a.url());
+        assertRunsOnlyOn(a, name, digest, b, c);
+        generation = assertHeldBy(a, domain, generation);
+
+        a.kill();
+        b.kill();
+        a = a.restart();
+        b = b.restart();
+        a.url();
+        b.url();
+        Poll.until(name + " re-attached on A", () -> "running".equals(a.state(name)));
+        assertRunsOnlyOn(a, name, digest, b, c);
+        assertEquals("shut off", b.state(name));
+        Properties held = lease(disk(domain, 0));
+        assertEquals(held.toString(), a.name, held.getProperty("owner"));
+        Installation.Result start = b.ferry("start", name);
+        assertEquals(start.toString(), 1, start.exit());
+        assertTrue(start.err(), start.err().contains("is held by rt-a"));
+        assertEquals(List.of("m-a"), snapshots(a, name));
+
+        a.ferryOk("migrate", "--live", "--persistent", "--undefinesource", name, b.url());
+        assertRunsOnlyOn(b, name, digest, a, c);
+        b.ferryOk("destroy", name);
+        b.ferryOk("snapshot-create-as", name, "m-b-off");
+        b.ferryOk("migrate", "--offline", "--persistent", name, a.url());
+        assertEquals("shut off", a.state(name));
+        assertEquals(List.of("m-a", "m-b-off"), snapshots(a, name));
+        a.ferryOk("migrate", "--offline", "--persistent", "--undefinesource", name, b.url());
+        assertEquals(null, a.state(name));
+        b.ferryOk("start", name);
+        assertEquals("running", b.state(name));
+        assertEquals(List.of("m-a", "m-b-off"), snapshots(b, name));
+        assertHeldBy(b, domain, generation);
+    }
+
+    /**
      * Back while the host it left has not settled the first migration (its Confirm never came, and its daemon was
      * killed and started again): the way back is refused while that host still holds the paused copy, and works once
      * it settled; the journal there holds the first migration confirmed, the second finished.
