@@ -95,6 +95,19 @@ final class OvsdbServer implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the server keeps its socket but answers nobody (a hung OVSDB); {@link #thaw} lets it go on. */
+    void freeze() throws Exception {
+        signal("STOP");
+    }
+
+    void thaw() throws Exception {
+        signal("CONT");
+    }
+
+    private void signal(String signal) throws Exception {
+        run(List.of("kill", "-" + signal, Long.toString(process.pid())));
+    }
+
     @Override
     public void close() throws IOException, InterruptedException {
         process.destroy(); // SIGTERM: ovsdb-server removes its socket and pidfile

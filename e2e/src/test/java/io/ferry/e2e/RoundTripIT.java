@@ -217,6 +217,35 @@ public class RoundTripIT {
     }
 
     /**
+     * The port the guest had on A outlives its leaving (A's OVSDB did not answer when the copy there stopped); B's
+     * controller clears the port data there, and the guest comes back: its port on A is plugged afresh, without the
+     * data A kept.
+     */
+    @Test
+    public void aPortLeftOnTheHostItLeftDoesNotGiveTheReturningVmItsOldData() throws Exception {
+        SimDomain domain = guest("rt-port");
+        String name = domain.name();
+        String digest = a.boot(domain);
+        ovsA.vsctl("set", "Interface", nic(domain), "external_ids:PortData=from-a");
+        Phases away = Phases.throughPerform(a, b, name);
+        Finished finished = away.finish(false);
+        ovsA.freeze();
+        try {
+            away.confirm(finished);
+        } finally {
+            ovsA.thaw();
+        }
+        assertRunsOnlyOn(b, name, digest, a, c);
+        assertEquals("left on A: its unplug found no OVSDB answering", "from-a", portData(ovsA, domain));
+        assertTrue(a.log(), a.log().contains("cannot unplug a NIC of domain '" + name + "'"));
+        ovsB.vsctl("remove", "Interface", nic(domain), "external_ids", "PortData");
+
+        b.ferryOk("migrate", "--live", name, a.url());
+        assertRunsOnlyOn(a, name, digest, b, c);
+        assertEquals("{vm-uuid=\"" + domain.uuid() + "\"}", ovsA.vsctl("get", "Interface", nic(domain), "external_ids"));
+    }
+
+    /**
      * Back while the host it left has not settled the first migration (its Confirm never came, and its daemon was
      * killed and started again): the way back is refused while that host still holds the paused copy, and works once
      * it settled; the journal there holds the first migration confirmed, the second finished.

@@ -61,7 +61,7 @@ final class NicPlumbing {
                 ovsVsctl(addPorts(nics, uuid, false));
                 return;
             } catch (HypervisorException refused) {
-                // a port exists (the VM's own, plugged again, or not its own), or the add failed for another reason
+                // a port exists (the VM's own, left by its earlier run, or not its own), or the add failed for another reason
             }
             List<Optional<String>> owners = owners(nics);
             for (int i = 0; i < nics.size(); i++) {
@@ -77,10 +77,17 @@ final class NicPlumbing {
         }
     }
 
-    private static List<String> addPorts(List<QemuDomain.Nic> nics, String uuid, boolean mayExist) {
+    /**
+     * @param replaceOwn the VM's own ports may exist: each is removed and added afresh in the same transaction: a port
+     *        its earlier run left keeps what was set on it then, which libvirt's --may-exist add-port keeps too
+     */
+    private static List<String> addPorts(List<QemuDomain.Nic> nics, String uuid, boolean replaceOwn) {
         List<String> args = new ArrayList<>();
         for (QemuDomain.Nic nic : nics) {
-            args.addAll(mayExist ? List.of("--", "--may-exist", "add-port") : List.of("--", "add-port"));
+            if (replaceOwn) {
+                args.addAll(List.of("--", "--if-exists", "del-port", nic.tap()));
+            }
+            args.addAll(List.of("--", "add-port"));
             args.addAll(List.of(nic.bridge(), nic.tap(), "--", "set", "Interface", nic.tap(), "external_ids:vm-uuid=" + uuid));
         }
         return args;

@@ -108,4 +108,13 @@ public class NicPlumbingTest {
         assertEquals(List.of(), plumbing.unplug(vmA));
         assertEquals(List.of(), plumbing.unplug(vmA)); // a port already gone is no problem
     }
+
+    /** A port the VM's earlier run left (its unplug failed) is plugged afresh: what was kept on it is not the VM's now. */
+    @Test
+    public void aPortTheVmLeftBehindIsPluggedAfreshWithoutWhatItKept() throws Exception {
+        ovsdb.vsctl("set", "Interface", TAP, "external_ids:PortData=left-behind");
+        plumbing.plug(vmA); // its next start, or its arrival back on this host
+        assertEquals(TAP, ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("{vm-uuid=\"" + vmA.spec().uuid() + "\"}", ovsdb.vsctl("get", "Interface", TAP, "external_ids"));
+    }
 }

@@ -58,7 +58,7 @@ final class OvsPorts {
                 run(addPorts(nics, ifaces, uuid, false));
                 return;
             } catch (HypervisorException refused) {
-                // a port exists (the VM's own, plugged again, or not its own), or the add failed for another reason
+                // a port exists (the VM's own, left by its earlier run, or not its own), or the add failed for another reason
             }
             List<Optional<String>> owners = owners(ifaces);
             for (int i = 0; i < nics.size(); i++) {
@@ -73,10 +73,19 @@ final class OvsPorts {
         }
     }
 
-    private static String[] addPorts(List<DomainSpec.Nic> nics, List<String> ifaces, String uuid, boolean mayExist) {
+    /**
+     * @param replaceOwn the VM's own ports may exist: each is removed and added afresh in the same transaction, since
+     *        a port its earlier run left (an unplug that failed, a daemon that died first) keeps what was set on it
+     *        then: the port data of a VM that has been elsewhere since, which the network section would not overwrite
+     *        when the VM brings none. libvirt's virNetDevOpenvswitchAddPort takes such a port as it is (--may-exist)
+     */
+    private static String[] addPorts(List<DomainSpec.Nic> nics, List<String> ifaces, String uuid, boolean replaceOwn) {
         List<String> args = new ArrayList<>();
         for (int i = 0; i < nics.size(); i++) {
-            args.addAll(mayExist ? List.of("--", "--may-exist", "add-port") : List.of("--", "add-port"));
+            if (replaceOwn) {
+                args.addAll(List.of("--", "--if-exists", "del-port", ifaces.get(i)));
+            }
+            args.addAll(List.of("--", "add-port"));
             args.addAll(List.of(nics.get(i).bridge(), ifaces.get(i),
                     "--", "set", "Interface", ifaces.get(i), "external_ids:vm-uuid=" + uuid));
         }

@@ -155,6 +155,21 @@ public class OvsPlugTest {
         assertEquals("\"" + UUID_A + "\"", owner("vnet7"));
     }
 
+    /**
+     * A port the VM's earlier run left (its unplug failed: the OVSDB did not answer, the daemon died first) is plugged
+     * afresh when the VM starts or arrives again: what was kept on it (port data the VM had then) is not the VM's now.
+     */
+    @Test
+    public void aPortTheVmLeftBehindIsPluggedAfreshWithoutWhatItKept() throws Exception {
+        OvsPorts ports = OvsPorts.of(PROCESSES, ovsdb.db());
+        ports.plug(vmA());
+        ovsdb.vsctl("set", "Interface", "fe0a1b2c3dn0", "external_ids:PortData=left-behind");
+        hypervisor.createIncoming(vmA(), tmp.newFolder("back").toPath()); // the VM comes back to this host
+        assertEquals("fe0a1b2c3dn0\nvnet7", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("\"" + UUID_A + "\"", owner("fe0a1b2c3dn0"));
+        assertEquals("{vm-uuid=\"" + UUID_A + "\"}", ovsdb.vsctl("get", "Interface", "fe0a1b2c3dn0", "external_ids"));
+    }
+
     @Test
     public void withoutOvsdbNothingRuns() throws Exception {
         hypervisor.useOvs(OvsPorts.of((label, command, stdin, limit) -> {
