@@ -246,6 +246,27 @@ public class RoundTripIT {
     }
 
     /**
+     * Redefined on B while it runs there (more memory at its next boot), the guest goes back to A --persistent
+     * --undefinesource: A keeps the definition B had stored, so the change survives B's undefine.
+     */
+    @Test
+    public void aDefinitionChangedAwayComesBackWithTheGuest() throws Exception {
+        SimDomain domain = guest("rt-redefined");
+        String name = domain.name();
+        String digest = a.boot(domain);
+        a.ferryOk("migrate", "--live", "--persistent", name, b.url());
+        b.define(domain.withMemoryMiB(32));
+        assertEquals("the guest runs on as it was", "16384 KiB", b.dominfo(name).get("Max memory"));
+
+        b.ferryOk("migrate", "--live", "--persistent", "--undefinesource", name, a.url());
+        assertRunsOnlyOn(a, name, digest, b, c);
+        assertEquals(null, b.state(name));
+        a.ferryOk("destroy", name);
+        a.ferryOk("start", name);
+        assertEquals("the definition B had stored", "32768 KiB", a.dominfo(name).get("Max memory"));
+    }
+
+    /**
      * Back while the host it left has not settled the first migration (its Confirm never came, and its daemon was
      * killed and started again): the way back is refused while that host still holds the paused copy, and works once
      * it settled; the journal there holds the first migration confirmed, the second finished.

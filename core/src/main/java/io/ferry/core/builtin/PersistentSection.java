@@ -54,7 +54,9 @@ public class PersistentSection implements CookieSection<Element> {
 
     @Override
     public Optional<Element> bake(SectionContext context) throws CookieException {
-        Optional<DomainSpec> domain = context.capability(DomainSpec.class);
+        // the stored definition, when the source offers it (a domain redefined while it ran), else the one it runs
+        Optional<DomainSpec> domain = context.capability(PersistentDefinition.class).map(PersistentDefinition::spec)
+                .or(() -> context.capability(DomainSpec.class));
         if (domain.isEmpty()) {
             return Optional.empty();
         }

@@ -118,7 +118,7 @@ final class IncomingMigrations {
         String name = in.spec.name();
         return new Local(in.id, in.key(), in.spec, Optional.ofNullable(in.domain.vm()),
                 m.leases(name, () -> m.domains.leases().state(name), state -> in.leaseState = state), in.entry().peer(),
-                Optional.ofNullable(in.job));
+                Optional.ofNullable(in.job), Optional.empty());
     }
 
     Optional<Incoming> find(String id) {

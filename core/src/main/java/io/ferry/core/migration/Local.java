@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param key the migration's key, which the other daemon asks for its side streams
  * @param peerUri the other daemon, when known (for side streams)
  * @param job this host's job of the migration; none in offline migrations
+ * @param persistent source: the definition its --persistent migration carries, when not {@code spec}
  */
 record Local(String migrationId, String key, DomainSpec spec, Optional<VirtualMachine> vm, Optional<DomainLeases> leases,
-        String peerUri, Optional<MigrationJob> job) {
+        String peerUri, Optional<MigrationJob> job, Optional<DomainSpec> persistent) {
 }

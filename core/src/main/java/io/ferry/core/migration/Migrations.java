@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.DomainLeases;
 import io.ferry.api.cookie.Phase;
+import io.ferry.core.builtin.PersistentDefinition;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.snapshot.SnapshotStore;
@@ -83,6 +84,7 @@ final class Migrations {
         List<Object> offered = new ArrayList<>(List.of(spec));
         local.leases().ifPresent(offered::add);
         local.job().ifPresent(offered::add);
+        local.persistent().map(PersistentDefinition::new).ifPresent(offered::add);
         return new MigrationSectionContext(phase, local.migrationId(), spec.name(), spec.uuid(), offered, local.vm(),
                 feature -> streams.of(local.migrationId(), local.key(), local.peerUri(), feature), localHost(),
                 Optional.empty(), "", null);

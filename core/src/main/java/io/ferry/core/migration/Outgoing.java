@@ -15,6 +15,11 @@ final class Outgoing {
     final MigrationFlags flags;
     /** The definition sent to the destination (renamed, or the caller's --xml). */
     final DomainSpec destination;
+    /**
+     * The definition --persistent carries for the destination to keep when it is not {@link #destination}: the domain's
+     * stored one, changed while the guest ran; null otherwise.
+     */
+    final DomainSpec persistent;
     /** The migration's job, null for an offline migration or one recovered after a restart. */
     final LiveJob job;
     final DriverWatch driver;
@@ -33,13 +38,14 @@ final class Outgoing {
     volatile long performedAt;
     private volatile Journal.Entry entry;
 
-    Outgoing(Journal.Entry entry, Domain domain, DomainSpec destination, LiveJob job, SectionSet pinned,
+    Outgoing(Journal.Entry entry, Domain domain, DomainSpec destination, DomainSpec persistent, LiveJob job, SectionSet pinned,
             DriverWatch driver) {
         this.id = entry.id();
         this.entry = entry;
         this.domain = domain;
         this.flags = entry.flags();
         this.destination = destination;
+        this.persistent = persistent;
         this.job = job;
         this.pinned = pinned;
         this.driver = driver;

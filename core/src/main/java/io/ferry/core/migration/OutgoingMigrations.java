@@ -77,7 +77,7 @@ final class OutgoingMigrations {
         return new Local(o.id, o.key(), o.destination, Optional.ofNullable(o.domain.vm()),
                 m.leases(name, () -> o.entry().leaseState() != null ? o.entry().leaseState() : m.domains.leases().state(name),
                         state -> {
-                        }), o.peer(), Optional.ofNullable(o.job));
+                        }), o.peer(), Optional.ofNullable(o.job), Optional.ofNullable(o.persistent));
     }
 
     /** The migration, if the caller presents its key; refused otherwise. */
@@ -104,7 +104,7 @@ final class OutgoingMigrations {
     Outgoing adopt(Journal.Entry entry, Domain domain) {
         // its job again: domjobinfo shows what domjobabort acts on while the guest waits, paused, for its settlement
         LiveJob job = entry.flags().offline() ? null : m.jobs.start(domain.name(), "Outgoing migration", entry.id(), 0);
-        Outgoing o = new Outgoing(entry, domain, domain.current(), job, new SectionSet(List.of()), m.newWatch());
+        Outgoing o = new Outgoing(entry, domain, domain.current(), null, job, new SectionSet(List.of()), m.newWatch());
         o.memorySent = entry.flags().v2(); // protocol 2 leaves no trace of it: assume the worst
         o.performedAt = m.clock.getAsLong();
         outgoing.put(o.id, o);

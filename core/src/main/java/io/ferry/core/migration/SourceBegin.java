@@ -80,7 +80,7 @@ final class SourceBegin {
                 // --unsafe was Begin's alone: the journal keeps the flags as they were before it
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags().withoutUnsafe(), key, null, running);
-                o = new Outgoing(entry, domain, destination, job, sections, m.newWatch());
+                o = new Outgoing(entry, domain, destination, persistentDefinition(domain, request), job, sections, m.newWatch());
                 CookieBakery.Baked baked = m.bake(Phase.BEGIN, outgoing.local(o), sections);
                 if (request.flags().v2() && !baked.features().isEmpty()) {
                     throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
@@ -203,6 +203,22 @@ final class SourceBegin {
                     + unshared.stream().map(d -> "disk " + d.source() + " is on " + d.storage()).collect(Collectors.joining(", "))
                     + "): " + UNSAFE_WAY_OUT);
         }
+    }
+
+    /**
+     * The definition a live --persistent migration carries for the destination to keep, when it is not the one the guest
+     * runs: the domain's stored definition, redefined while it ran (libvirt's Perform carries vm->newDef). Carried as it
+     * ran, the change was lost, and with --undefinesource on both hosts. A caller's --xml stays what is carried. Null:
+     * the definition sent to the destination.
+     */
+    private DomainSpec persistentDefinition(Domain domain, Begin request) throws Exception {
+        DomainSpec stored = domain.persistent();
+        if (!request.flags().persistent() || request.flags().offline() || request.xml() != null || stored == null
+                || stored.equals(domain.live())) {
+            return null;
+        }
+        boolean renamed = request.dname() != null && !request.dname().isBlank();
+        return renamed ? m.domains.xml().rename(stored, request.dname()) : stored;
     }
 
     private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {

@@ -44,6 +44,33 @@ public class PersistentDefinitionTest {
     }
 
     /**
+     * A domain redefined while it runs (its next boot's definition, libvirt's newDef) migrates --persistent
+     * --undefinesource: the destination keeps the definition its source had stored, not the one the guest ran, as
+     * libvirt's Perform puts vm->newDef in the cookie. The one the guest ran went, and with it the operator's change, on
+     * both hosts. With --dname, under the new name.
+     */
+    @Test
+    public void aDefinitionChangedWhileTheDomainRanIsTheOneTheDestinationKeeps() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String changed = TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>4</vcpu>");
+        d.source.domains().define(changed);
+        assertEquals("the guest runs on as it was", 1, d.source.domain(VM).orElseThrow().live().vcpus());
+
+        d.migrate(VM, new MigrationFlags(true, false, false, false, true, true, false));
+
+        d.destination.assertRuns(VM, digest);
+        assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
+        assertEquals(1, d.destination.domain(VM).orElseThrow().live().vcpus());
+        assertEquals("the definition stored on the source", 4, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+
+        d.driver().run(d.peer(d.destination), d.peer(d.source), new Messages.Migrate(VM, d.source.uri,
+                new MigrationFlags(true, false, false, false, true, true, false), "vm2", null, 0));
+        assertEquals(4, d.source.domain("vm2").orElseThrow().persistent().vcpus());
+        assertEquals("vm2", d.source.domain("vm2").orElseThrow().persistent().name());
+    }
+
+    /**
      * A peer that prepares an offline migration of its own ("x") and puts another domain's definition ("victim",
      * disk /etc/shadow) in its Finish cookie: Finish is refused, and the victim's stored definition stays its own.
      */
