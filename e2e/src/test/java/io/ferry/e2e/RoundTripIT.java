@@ -267,6 +267,39 @@ public class RoundTripIT {
     }
 
     /**
+     * What the host it left may do to the definition it kept while the guest runs on B: snapshots, which would join the
+     * ones the guest brings back (one of a name made on both hosts refused its return here), are refused naming the disk
+     * and its holder; a redefinition is A's own, and the definition the guest brings back with --persistent wins.
+     */
+    @Test
+    public void theDefinitionLeftBehindTakesNoSnapshotWhileTheGuestRunsElsewhere() throws Exception {
+        SimDomain domain = guest("rt-left");
+        String name = domain.name();
+        String digest = a.boot(domain);
+        a.ferryOk("snapshot-create-as", name, "l-a");
+        a.ferryOk("migrate", "--live", "--persistent", name, b.url());
+        assertRunsOnlyOn(b, name, digest, a, c);
+
+        Installation.Result made = a.ferry("snapshot-create-as", name, "before-upgrade");
+        assertEquals(made.toString(), 1, made.exit());
+        assertTrue(made.err(), made.err().matches("(?s).*cannot create a snapshot of domain " + name + " here while its disks"
+                + " are in use elsewhere: resource /images/" + domain.uuid() + "-[01].img is held by rt-b.*"));
+        Installation.Result marked = a.ferry("snapshot-current", name, "l-a");
+        assertEquals(marked.toString(), 1, marked.exit());
+        assertTrue(marked.err(), marked.err().contains("is held by rt-b"));
+        assertEquals(List.of("l-a"), snapshots(a, name));
+        a.define(domain.withMemoryMiB(32)); // A's own inactive definition: allowed
+
+        b.ferryOk("snapshot-create-as", name, "before-upgrade");
+        b.ferryOk("migrate", "--live", "--persistent", name, a.url());
+        assertRunsOnlyOn(a, name, digest, b, c);
+        assertEquals(List.of("before-upgrade", "l-a"), snapshots(a, name));
+        assertEquals("before-upgrade\n", a.ferryOk("snapshot-current", name, "--name").out());
+        a.ferryOk("destroy", name);
+        assertEquals("the definition that came back", "16384 KiB", a.dominfo(name).get("Max memory"));
+    }
+
+    /**
      * Back while the host it left has not settled the first migration (its Confirm never came, and its daemon was
      * killed and started again): the way back is refused while that host still holds the paused copy, and works once
      * it settled; the journal there holds the first migration confirmed, the second finished.

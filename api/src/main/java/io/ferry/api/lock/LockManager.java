@@ -1,5 +1,6 @@
 package io.ferry.api.lock;
 
+import java.util.Optional;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /** A lock manager, registered with the service property {@link #NAME} (e.g. {@code file}, {@code zookeeper}). */
@@ -30,6 +31,20 @@ public interface LockManager {
      */
     default Lease held(LeaseRequest request, String heldState) throws LockException {
         return acquire(request, heldState);
+    }
+
+    /**
+     * Why {@link #acquire} of free leases would be refused now, as its refusal words it ("resource R is held by HOST
+     * ..."), or empty when no lease of the request is held by another host or another domain; reads only, and changes
+     * no lease nor its state. What may be done to a domain's definition while its VM runs on another host (snapshot
+     * metadata that would come back with it) is refused on this answer. The default knows of no holder: a manager that
+     * can read its leases without taking them should override it.
+     *
+     * @throws LockException the manager cannot reach or read its store
+     * @since 1.3
+     */
+    default Optional<String> heldElsewhere(LeaseRequest request) throws LockException {
+        return Optional.empty();
     }
 
     /** Whether leases carry state across release and acquire; such a manager rules out migration protocol 2. */

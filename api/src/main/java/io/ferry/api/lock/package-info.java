@@ -4,8 +4,9 @@
  * domain's leases before its VM runs and releases them when it stops or pauses for switch-over.
  * 1.1: {@link io.ferry.api.lock.DomainLeases}, a migrating domain's leases as a cookie section sees them.
  * 1.2: {@link io.ferry.api.lock.LockManager#held}, leases a restarted daemon gives back.
+ * 1.3: {@link io.ferry.api.lock.LockManager#heldElsewhere}, who holds a domain's leases, read without taking them.
  */
-@Version("1.2.0")
+@Version("1.3.0")
 @Export
 package io.ferry.api.lock;
 

@@ -49,6 +49,7 @@ final class SnapshotsResource {
             }
             Domain domain = readable(call);
             return changing(domain, "snapshot-current", () -> {
+                requireNotRunningElsewhere(domain, "make a snapshot current");
                 try {
                     snapshots.setCurrent(domain.uuid(), call.parameter(1));
                 } catch (IOException e) {
@@ -75,6 +76,24 @@ final class SnapshotsResource {
         }
     }
 
+    /**
+     * A shut-off domain whose disks another host's VM holds (the definition a live migration left on its source without
+     * --undefinesource) has its snapshots where it runs: those made or marked here would join the ones it brings back
+     * (a name made on both hosts then refused its return here), and a snapshot of disks in use is none. Refused as a
+     * start is, naming the disk and its holder, before anything changes.
+     */
+    private void requireNotRunningElsewhere(Domain domain, String what) throws DomainException {
+        if (domain.isActive() || domain.current() == null) {
+            return; // an active domain's leases are this host's
+        }
+        Optional<String> holder = domains.leases().heldElsewhere(domain.current());
+        if (holder.isPresent()) {
+            throw new DomainException("Requested operation is not valid: cannot " + what + " of domain " + domain.name()
+                    + " here while its disks are in use elsewhere: " + holder.get()
+                    + " (its snapshots are changed where it runs)");
+        }
+    }
+
     private Domain readable(Call call) throws DomainException, BadRequest {
         Domain domain = domains.get(call.parameter(0));
         if (domain.problem() != null) {
@@ -94,10 +113,11 @@ final class SnapshotsResource {
         return new Snapshots(snapshots.current(domain.uuid()).orElse(null), list).toXml();
     }
 
-    private String create(Domain domain, String name, String description) throws BadRequest, IOException {
+    private String create(Domain domain, String name, String description) throws BadRequest, IOException, DomainException {
         if (domain.current() == null) {
             throw new BadRequest(400, "domain " + domain.name() + " has no definition to snapshot");
         }
+        requireNotRunningElsewhere(domain, "create a snapshot");
         Optional<String> parent = snapshots.current(domain.uuid());
         Xml xml = Xml.create("domainsnapshot").text("name", name).text("description", description)
                 .text("state", domain.state().name().toLowerCase()).text("creationTime", Long.toString(System.currentTimeMillis() / 1000));

@@ -108,6 +108,29 @@ public final class Leases {
         }
     }
 
+    /**
+     * Why a start of the domain here would be refused by its leases now ("resource R is held by HOST (UUID) for domain
+     * D"), read without taking them (a take and give-back would advance their state under a migration that released
+     * them at its switch-over), or empty: none held by another host or domain, leases off, held here, or no disk to
+     * lease (then the lock manager is not asked, and need not be there yet).
+     */
+    public Optional<String> heldElsewhere(DomainSpec spec) throws DomainException {
+        LeaseRequest request = request(spec);
+        if (request.resources().isEmpty() || held.containsKey(spec.name())) {
+            return Optional.empty();
+        }
+        Optional<LockManager> manager = manager();
+        if (manager.isEmpty()) {
+            return Optional.empty();
+        }
+        try {
+            return manager.get().heldElsewhere(request).map(holder -> Xml.oneLine(holder, MAX_REFUSAL_CHARS));
+        } catch (LockException e) {
+            throw new DomainException("cannot tell whether another host runs domain " + spec.name() + ": "
+                    + Xml.oneLine(String.valueOf(e.getMessage()), MAX_REFUSAL_CHARS), e);
+        }
+    }
+
     private LeaseRequest request(DomainSpec spec) {
         return new LeaseRequest(spec.name(), spec.uuid(),
                 spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList(),

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.HashSet;
 import org.apache.curator.framework.CuratorFramework;
@@ -146,6 +147,22 @@ final class LeaseNodes {
                 return after;
             }
             throw new LockException("cannot release the leases of domain " + request.domainName() + " in ZooKeeper: "
+                    + reason(e), e);
+        }
+    }
+
+    /** The first lease of the request held by another host or domain, as {@link #take} refuses it; reads only. */
+    Optional<String> heldElsewhere(LeaseRequest request) throws LockException {
+        try {
+            for (String resource : request.resources().stream().distinct().toList()) {
+                Holder holder = holder(node(resource)); // a node that does not exist has no holder
+                if (holder != null && !holder.holds(request)) {
+                    return Optional.of("resource " + resource + " is held by " + holder.describe());
+                }
+            }
+            return Optional.empty();
+        } catch (Exception e) {
+            throw new LockException("cannot read the leases of domain " + request.domainName() + " in ZooKeeper: "
                     + reason(e), e);
         }
     }

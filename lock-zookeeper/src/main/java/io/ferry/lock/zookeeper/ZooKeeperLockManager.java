@@ -12,6 +12,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
@@ -121,6 +122,11 @@ public class ZooKeeperLockManager implements LockManager {
     public Lease acquire(LeaseRequest request, String state) throws LockException {
         Map<String, Integer> expected = state == null ? Map.of() : parse(state);
         return new ZooKeeperLease(nodes, request, nodes.take(request, expected, UUID.randomUUID().toString()));
+    }
+
+    @Override
+    public Optional<String> heldElsewhere(LeaseRequest request) throws LockException {
+        return nodes.heldElsewhere(request);
     }
 
     /**

@@ -12,6 +12,7 @@ import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -58,6 +59,21 @@ public class ZooKeeperLockManagerTest {
         } catch (LockException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("/images/a.img is held by host-a"));
         }
+    }
+
+    /** Read as a take would refuse them, and nothing written: a take and give-back would advance a migration's state. */
+    @Test
+    public void whoHoldsTheLeasesIsReadWithoutChangingThem() throws Exception {
+        assertEquals("no node yet", Optional.empty(), hostB.heldElsewhere(requestB));
+        Lease lease = hostA.acquire(requestA, null);
+
+        Optional<String> holder = hostB.heldElsewhere(requestB);
+        assertTrue(holder.toString(), holder.orElseThrow().startsWith("resource /images/a.img is held by host-a ("));
+        assertEquals("its own", Optional.empty(), hostA.heldElsewhere(requestA));
+
+        String released = lease.release();
+        assertEquals(Optional.empty(), hostB.heldElsewhere(requestB));
+        hostB.acquire(requestB, released); // the state the release returned still takes them: nothing advanced it
     }
 
     @Test

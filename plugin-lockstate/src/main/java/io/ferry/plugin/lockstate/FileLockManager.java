@@ -15,6 +15,8 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -70,11 +72,8 @@ public class FileLockManager implements LockManager {
     }
 
     private static LeaseFile take(LeaseRequest request, LeaseFile lease, Long expectedGeneration) throws LockException {
-        // this host's for this domain: another domain of this host on the same disk is another writer, as lockd has it
-        boolean mine = lease.ownerUuid().equals(request.ownerUuid().toString()) && lease.domain().equals(request.domainName());
-        if (lease.held() && !mine) {
-            throw new LockException("resource " + lease.resource() + " is held by " + lease.owner() + " (" + lease.ownerUuid()
-                    + ") for domain " + lease.domain());
+        if (heldByAnother(request, lease)) {
+            throw new LockException(refusal(lease));
         }
         if (expectedGeneration != null && lease.generation() != expectedGeneration) {
             throw new LockException("lease of " + lease.resource() + " changed since it was released (generation "
@@ -85,6 +84,29 @@ public class FileLockManager implements LockManager {
         }
         return new LeaseFile(lease.resource(), true, request.owner(), request.ownerUuid().toString(), request.domainName(),
                 lease.generation() + 1);
+    }
+
+    /** Held, and not this host's for this domain: another domain of this host on the same disk is another writer, as lockd has it. */
+    private static boolean heldByAnother(LeaseRequest request, LeaseFile lease) {
+        return lease.held() && !(lease.ownerUuid().equals(request.ownerUuid().toString()) && lease.domain().equals(request.domainName()));
+    }
+
+    private static String refusal(LeaseFile lease) {
+        return "resource " + lease.resource() + " is held by " + lease.owner() + " (" + lease.ownerUuid() + ") for domain "
+                + lease.domain();
+    }
+
+    /** Reads the leases under their file locks and writes none: the first of the request's held by another, as a refusal. */
+    @Override
+    public Optional<String> heldElsewhere(LeaseRequest request) throws LockException {
+        Map<String, String> refusals = new HashMap<>();
+        change(request, "read", false, lease -> {
+            if (heldByAnother(request, lease)) {
+                refusals.put(lease.resource(), refusal(lease));
+            }
+            return lease; // unchanged: nothing is written
+        });
+        return request.resources().stream().map(refusals::get).filter(Objects::nonNull).findFirst();
     }
 
     /**

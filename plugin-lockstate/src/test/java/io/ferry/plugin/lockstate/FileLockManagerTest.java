@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -57,6 +58,23 @@ public class FileLockManagerTest {
         } catch (LockException e) {
             assertTrue(e.getMessage(), e.getMessage().contains("/images/disk0.img is held by host-a"));
         }
+    }
+
+    /** Read as a take would refuse them, and nothing written: a take and give-back would advance a migration's state. */
+    @Test
+    public void whoHoldsTheLeasesIsReadWithoutChangingThem() throws Exception {
+        assertEquals(Optional.empty(), manager.heldElsewhere(hostB));
+        Lease lease = manager.acquire(hostA, null);
+        Map<String, String> held = leaseFiles();
+
+        Optional<String> holder = manager.heldElsewhere(hostB);
+        assertTrue(holder.toString(), holder.orElseThrow().startsWith("resource /images/disk0.img is held by host-a ("));
+        assertEquals("its own", Optional.empty(), manager.heldElsewhere(hostA));
+        assertEquals("nothing written", held, leaseFiles());
+
+        String released = lease.release();
+        assertEquals(Optional.empty(), manager.heldElsewhere(hostB));
+        manager.acquire(hostB, released); // the state the release returned still takes them
     }
 
     @Test
