@@ -78,7 +78,7 @@ final class Placement {
     }
 
     /** The host that holds the disk's lease in the shared lease directory, or null. */
-    private static String leaseHolder(Path leases, String disk) throws IOException {
+    static String leaseHolder(Path leases, String disk) throws IOException {
         try (Stream<Path> files = Files.list(leases)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".lease")).toList()) {
                 Properties lease = new Properties();

@@ -1,0 +1,151 @@
+package io.ferry.e2e;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.launcher.BundleJars;
+import io.ferry.launcher.QemuMonitor;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.ClassRule;
+import org.junit.Test;
+
+/**
+ * Real QEMU guests that come back (A to B to A at once, live, client-managed and {@code --p2p --tunnelled}, with
+ * {@code --persistent} with and without {@code --undefinesource}) and move on (A to B to C to A), as
+ * {@link RoundTripIT} does with the embedded driver. After each hop: one live QEMU of the guest on the machine, on the
+ * host it went to, whose pidfile and QMP socket are its own; the guest running on with its memory (its write counter
+ * went on from where it was); its disk's lease held there; nothing left in the run directory of the host it left that a
+ * returning QEMU could trip on; and a daemon restarted on the host it came back to re-attaches that QEMU.
+ */
+public class QemuRoundTripIT {
+    @ClassRule
+    public static final TwoHosts HOSTS = TwoHosts.forQemu();
+
+    /** The run files of a stay (docs/qemu.md), the test monitor's socket among them. */
+    private static final List<String> RUN_FILES = List.of("qemu.pid", "qmp.sock", "out.sock", "qemu/in.sock",
+            QemuMonitor.SOCKET);
+
+    @Test
+    public void aGuestComesBackAtOnceDirectAndTunnelledAndIsReattachedAfterARestart() throws Exception {
+        QemuGuest guest = leasedGuest("qemu-back");
+        DaemonProcess a = HOSTS.source;
+        DaemonProcess b = HOSTS.destination;
+        try (QemuMonitor first = guest.start(a)) {
+            long writes = first.guestStatus(Installation.work()).writes();
+            first.close();
+            writes = hop(guest, a, b, writes, "--live", "--persistent", "--unsafe");
+            writes = hop(guest, b, a, writes, "--live", "--persistent", "--unsafe");
+            assertEquals("what B keeps of it, without --undefinesource", Optional.of("shut off"), b.listedState(guest.name()));
+            writes = hop(guest, a, b, writes, "--live", "--p2p", "--tunnelled", "--persistent", "--undefinesource", "--unsafe");
+            writes = hop(guest, b, a, writes, "--live", "--p2p", "--tunnelled", "--persistent", "--undefinesource", "--unsafe");
+            assertEquals("B no longer knows it", Optional.empty(), b.listedState(guest.name()));
+
+            long pid = QemuProcesses.theOne(guest.uuid(), a.stateDir).pid();
+            HOSTS.source = a.restart();
+            a = HOSTS.source;
+            DaemonProcess restarted = a;
+            Poll.until("the restarted daemon to re-attach " + guest.name(), () -> restarted.log()
+                    .contains("re-attached to QEMU of domain '" + guest.name() + "'"));
+            assertEquals("the QEMU the restarted daemon re-attached", pid, QemuProcesses.theOne(guest.uuid(), a.stateDir).pid());
+            assertLandedOn(guest, a, b, writes);
+            a.ferryOk("suspend", guest.name()); // its QMP is the re-attached QEMU's
+            a.ferryOk("resume", guest.name());
+        } finally {
+            HOSTS.source.ferry("destroy", guest.name());
+            HOSTS.destination.ferry("destroy", guest.name());
+        }
+    }
+
+    @Test
+    public void aGuestMovesOnToAThirdHostAndBack() throws Exception {
+        QemuGuest guest = leasedGuest("qemu-chain");
+        DaemonProcess a = HOSTS.source;
+        DaemonProcess b = HOSTS.destination;
+        try (DaemonProcess c = DaemonProcess.startIn(HOSTS.dir.resolve("c"), "third", Map.of(),
+                "--lease-dir", HOSTS.dir.resolve("leases").toString());
+                QemuMonitor first = guest.start(a)) {
+            // the hosts' sections alike: the test section's feature is mandatory
+            BundleJars.dropInto(Path.of(System.getProperty("ferry.test.section")), c.deployDir, "test-section.jar");
+            Poll.until("the gate section on " + c, () -> c.ferryOk("sections").out().lines()
+                    .anyMatch(line -> line.startsWith(" gate ")));
+            long writes = first.guestStatus(Installation.work()).writes();
+            first.close();
+            writes = hop(guest, a, b, writes, "--live", "--persistent", "--undefinesource", "--unsafe");
+            writes = hop(guest, b, c, writes, "--live", "--p2p", "--tunnelled", "--persistent", "--undefinesource", "--unsafe");
+            writes = hop(guest, c, a, writes, "--live", "--p2p", "--persistent", "--undefinesource", "--unsafe");
+            for (DaemonProcess left : List.of(b, c)) {
+                assertEquals(guest.name() + " on " + left, Optional.empty(), left.listedState(guest.name()));
+                assertEquals(List.of(), QemuProcesses.of(guest.uuid(), left.stateDir));
+            }
+        } finally {
+            HOSTS.source.ferry("destroy", guest.name());
+        }
+    }
+
+    /** A dirtying guest (1 MiB: it converges at once) with a disk leased in the lease directory the hosts share. */
+    private static QemuGuest leasedGuest(String name) throws Exception {
+        Path disk = HOSTS.dir.resolve(name + ".img");
+        try (RandomAccessFile image = new RandomAccessFile(disk.toFile(), "rw")) {
+            image.setLength(1 << 20);
+        }
+        return new QemuGuest(name, UUID.randomUUID(), 32, "1M", "", HOSTS.emulator).withDevices(
+                "    <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='" + disk
+                        + "'/><target dev='vda' bus='virtio'/></disk>\n");
+    }
+
+    /** Migrates the guest from {@code from} to {@code to} with {@code flags}; returns its write counter there. */
+    static long hop(QemuGuest guest, DaemonProcess from, DaemonProcess to, long writesBefore, String... flags)
+            throws Exception {
+        List<String> args = new ArrayList<>(List.of("migrate"));
+        args.addAll(List.of(flags));
+        args.add(guest.name());
+        args.add(to.url());
+        from.ferryOk(args.toArray(String[]::new));
+        return assertLandedOn(guest, to, from, writesBefore);
+    }
+
+    /**
+     * The guest runs on {@code host} alone, with its memory, in a QEMU whose run files are its own, its disk's lease
+     * held there; {@code left} has no copy of it running and nothing of its stay in the run directory. Returns the
+     * guest's write counter.
+     */
+    static long assertLandedOn(QemuGuest guest, DaemonProcess host, DaemonProcess left, long writesBefore) throws Exception {
+        String name = guest.name();
+        Poll.until(name + " to run on " + host, () -> "running".equals(host.state(name)));
+        Optional<String> there = left.listedState(name);
+        assertTrue(name + " on " + left + ": " + there, there.isEmpty() || there.get().equals("shut off"));
+        Poll.until("one QEMU of " + name + " on the machine", () -> QemuProcesses.of(guest.uuid()).size() == 1);
+        long pid = QemuProcesses.theOne(guest.uuid(), host.stateDir).pid();
+        Path runDir = guest.runDir(host);
+        for (String file : List.of("qemu.pid", "qmp.sock", QemuMonitor.SOCKET)) {
+            assertTrue(file + " of " + name + " on " + host, Files.exists(runDir.resolve(file), LinkOption.NOFOLLOW_LINKS));
+        }
+        assertEquals("the pidfile of " + name + " on " + host, Long.toString(pid),
+                Files.readString(runDir.resolve("qemu.pid")).trim());
+        Path leftDir = guest.runDir(left);
+        for (String file : RUN_FILES) {
+            assertFalse(file + " of the stay on " + left + " is left", Files.exists(leftDir.resolve(file), LinkOption.NOFOLLOW_LINKS));
+        }
+        for (String disk : guest.devices().lines().filter(l -> l.contains("<source file='")).map(
+                l -> l.replaceAll(".*<source file='([^']*)'.*", "$1")).toList()) {
+            assertEquals("holder of the lease of " + disk, host.name, Placement.leaseHolder(HOSTS.dir.resolve("leases"), disk));
+        }
+        try (QemuMonitor monitor = guest.monitor(host)) {
+            assertEquals("QEMU's run state of " + name + " on " + host, "running", monitor.runState());
+            QemuMonitor.GuestStatus status = monitor.guestStatus(Installation.work());
+            assertEquals("the guest's status block", QemuMonitor.STATUS_MAGIC, status.magic());
+            assertTrue("the guest's write counter went on from " + writesBefore + ": " + status.writes(),
+                    status.writes() >= writesBefore);
+            return monitor.awaitWritesBeyond(status.writes(), Installation.work()).writes();
+        }
+    }
+}
