@@ -91,6 +91,49 @@ public class QemuRoundTripIT {
         }
     }
 
+    /**
+     * The QEMU of the stay the guest left ends late (strace holds its first unlink for 2 s, as a loaded host or a slow
+     * clean-up does) while the guest already comes back. On its way out QEMU unlinks its QMP socket, the test's and its
+     * pidfile by their paths: those of the QEMU that took the guest back in the same run directory. That guest then
+     * had neither, and the next restart of the daemon could not re-attach it.
+     */
+    @Test
+    public void theQemuOfTheStayItLeftEndingLateLeavesTheReturningOnesFilesAlone() throws Exception {
+        assertTrue("strace is not installed (.ci/install-qemu installs it)", Files.isExecutable(Path.of("/usr/bin/strace")));
+        QemuGuest guest = leasedGuest("qemu-late-exit");
+        DaemonProcess a = HOSTS.source;
+        DaemonProcess b = HOSTS.destination;
+        Process strace = null;
+        try (QemuMonitor first = guest.start(a)) {
+            long writes = first.guestStatus(Installation.work()).writes();
+            first.close();
+            long earlier = QemuProcesses.theOne(guest.uuid(), a.stateDir).pid();
+            strace = new ProcessBuilder("strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=unlink,unlinkat",
+                    "-e", "inject=unlink,unlinkat:delay_enter=2000000:when=1", "-p", Long.toString(earlier))
+                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            Poll.until("strace to trace QEMU " + earlier, () -> Files.readAllLines(Path.of("/proc", Long.toString(earlier),
+                    "status")).stream().anyMatch(line -> line.startsWith("TracerPid:") && !line.endsWith("\t0")));
+
+            a.ferryOk("migrate", "--live", "--persistent", "--unsafe", guest.name(), b.url());
+            writes = hop(guest, b, a, writes, "--live", "--persistent", "--unsafe"); // the earlier QEMU still ending
+
+            long pid = QemuProcesses.theOne(guest.uuid(), a.stateDir).pid();
+            HOSTS.source = a.restart();
+            DaemonProcess restarted = HOSTS.source;
+            Poll.until("the restarted daemon to re-attach " + guest.name(), () -> restarted.log()
+                    .contains("re-attached to QEMU of domain '" + guest.name() + "'"));
+            assertEquals("the QEMU the restarted daemon re-attached", pid,
+                    QemuProcesses.theOne(guest.uuid(), restarted.stateDir).pid());
+            assertLandedOn(guest, restarted, b, writes);
+        } finally {
+            if (strace != null) {
+                strace.destroyForcibly();
+            }
+            HOSTS.source.ferry("destroy", guest.name());
+            HOSTS.destination.ferry("destroy", guest.name());
+        }
+    }
+
     /** A dirtying guest (1 MiB: it converges at once) with a disk leased in the lease directory the hosts share. */
     private static QemuGuest leasedGuest(String name) throws Exception {
         Path disk = HOSTS.dir.resolve(name + ".img");

@@ -28,11 +28,23 @@ final class QemuQuit {
         this.exits = exits;
     }
 
+    /** How a {@link #run} ended. */
+    enum Outcome {
+        /** The process is gone. */
+        GONE,
+        /** Its guest had migrated away: the process is waited out on the executor, which then runs the clean-up. */
+        ENDING,
+        /** It outlived SIGKILL by a quit timeout. */
+        NOT_DEAD
+    }
+
     /**
-     * Asks QEMU to quit and waits for it, killing it after the quit timeout; false if it outlived that too. The QEMU of
-     * a guest that migrated away ({@code postmigrate}) is waited out on {@code exits}: true at once.
+     * Asks QEMU to quit and waits for it, killing it after the quit timeout. The QEMU of a guest that migrated away
+     * ({@code postmigrate}) is waited out on {@code exits}, which runs {@code whenEnded} once it is gone (or given up):
+     * until then its run files are still its own, since on its way out QEMU unlinks its pidfile and QMP socket by their
+     * paths, which a QEMU of the guest back in the same run directory would have.
      */
-    boolean run() {
+    Outcome run(Runnable whenEnded) {
         boolean migratedAway = false;
         try {
             long limit = Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis());
@@ -42,14 +54,18 @@ final class QemuQuit {
             // no answer to query-status: waited for and killed below; none to quit: it may have gone at once
         }
         if (!migratedAway) {
-            return awaitExit();
+            return awaitExit() ? Outcome.GONE : Outcome.NOT_DEAD;
         }
         exits.execute(() -> {
-            if (!awaitExit()) { // its block devices were handed over at the switch-over: it writes no disk of the guest
-                LOG.error("{}; its guest had migrated away", notDead());
+            try {
+                if (!awaitExit()) { // its block devices were handed over at the switch-over: it writes no disk of the guest
+                    LOG.error("{}; its guest had migrated away", notDead());
+                }
+            } finally {
+                whenEnded.run();
             }
         });
-        return true;
+        return Outcome.ENDING;
     }
 
     /**

@@ -19,7 +19,11 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -47,6 +51,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private final Supplier<List<Path>> sharedPaths;
     private final Object lifecycle = new Object();
     private volatile boolean gone;
+    /** Completed once a destroyed VM's run files, NICs and run directory are let go ({@link #release}). */
+    private final CompletableFuture<Void> released = new CompletableFuture<>();
+    private final AtomicBoolean unplugged = new AtomicBoolean();
     /** Its process outlived a destroy's SIGKILL: a later destroy only looks whether it has died since. */
     private volatile boolean outlivedSigkill;
     /** QEMU announced SHUTDOWN before it ended on its own (read once it had). */
@@ -164,7 +171,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
      * Asks QEMU to quit, kills it if it has not gone within the quit timeout, and removes its run files; the
      * log stays. Waits for the process to die, never for it to be reaped, unless the guest has already left
      * ({@code postmigrate}: a completed outgoing migration, Confirm's case): then nothing of the guest is left to
-     * lose, and a thread of its own waits out the process (and kills it after the quit timeout) while Confirm goes on.
+     * lose, and a thread of its own waits out the process (and kills it after the quit timeout) while Confirm goes on;
+     * its run files and run directory stay its own until it is gone ({@link #awaitReleased}); its switch ports go at once.
      * A QEMU still there a quit timeout after SIGKILL (in uninterruptible sleep: hung NFS, a stuck device) may write the
      * guest's disks when it wakes: as libvirt's {@code virProcessKillPainfully} fails with EBUSY, so does this, and the
      * VM stays as it is (run files, NICs, QMP), not gone. A later destroy (the core retries an aborted arrival's every
@@ -184,10 +192,19 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         }
         QemuQuit quit = new QemuQuit(spec().name(), process, qmp, settings, exits);
         boolean survived = false;
+        boolean ending = false;
         try {
-            survived = process.isAlive() && (outlivedSigkill ? !killedAgain() : !quit.run());
+            if (process.isAlive()) {
+                QemuQuit.Outcome outcome = outlivedSigkill
+                        ? (killedAgain() ? QemuQuit.Outcome.GONE : QemuQuit.Outcome.NOT_DEAD)
+                        : quit.run(this::release);
+                survived = outcome == QemuQuit.Outcome.NOT_DEAD;
+                ending = outcome == QemuQuit.Outcome.ENDING;
+            }
         } finally {
-            if (!survived) {
+            if (ending) {
+                unplugNics();
+            } else if (!survived) {
                 release();
             }
         }
@@ -206,18 +223,43 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         return !process.isAlive();
     }
 
+    /**
+     * Waits up to {@code millis} for a destroyed VM whose QEMU was still ending to be released; true if it is (or was
+     * never destroyed: a VM that runs is the caller's to refuse).
+     */
+    boolean awaitReleased(long millis) throws InterruptedException {
+        if (!gone) {
+            return true;
+        }
+        try {
+            released.get(millis, TimeUnit.MILLISECONDS);
+            return true;
+        } catch (ExecutionException | TimeoutException e) {
+            return false;
+        }
+    }
+
     /** The VM is gone: its QMP connection, NICs and run files go, and the driver forgets it. */
     private void release() {
         qmp.close();
-        for (String problem : nics.unplug(domain)) {
-            LOG.warn("cannot unplug a NIC of domain '{}': {}", spec().name(), problem);
-        }
+        unplugNics();
         try {
             files.delete();
         } catch (IOException e) {
             LOG.warn("cannot remove the run files of domain '{}': {}", spec().name(), e);
         }
         onGone.run();
+        released.complete(null);
+    }
+
+    /** Once: the ports of a guest that migrated away go at once (its switch ports follow it), its QEMU ending or not. */
+    private void unplugNics() {
+        if (!unplugged.compareAndSet(false, true)) {
+            return;
+        }
+        for (String problem : nics.unplug(domain)) {
+            LOG.warn("cannot unplug a NIC of domain '{}': {}", spec().name(), problem);
+        }
     }
 
     /** The daemon goes, the VM stays: closes the QMP connection only. */

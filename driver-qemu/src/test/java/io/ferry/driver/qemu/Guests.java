@@ -76,6 +76,14 @@ final class Guests {
         return text.substring(from, text.indexOf(end, from));
     }
 
+    /** The run files of a fake QEMU in {@code dir}, prepared, with a pidfile (its content is no process of the test's). */
+    static RunFiles preparedRunFiles(Path dir) throws IOException, HypervisorException {
+        RunFiles files = new RunFiles(dir);
+        files.prepare(null);
+        Files.writeString(files.pidfile(), "1\n");
+        return files;
+    }
+
     static QemuSettings settings(Path state) {
         return settings(state, 30_000);
     }

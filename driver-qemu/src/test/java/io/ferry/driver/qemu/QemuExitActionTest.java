@@ -5,7 +5,6 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import java.lang.ref.WeakReference;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -30,9 +29,7 @@ public class QemuExitActionTest {
     @Test
     public void aNewManagersExitActionReplacesTheOneBefore() throws Exception {
         DomainSpec spec = Guests.spec("exits", 32, "0");
-        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
-        files.prepare(null);
-        Files.writeString(files.pidfile(), "1\n");
+        RunFiles files = Guests.preparedRunFiles(tmp.newFolder("run").toPath());
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out, "{\"return\": {}, \"id\": \""
                 + FakeQmp.id(command) + "\"}\n"));

@@ -115,10 +115,7 @@ public class QemuUnkillableTest {
     }
 
     private RunFiles runFiles() throws Exception {
-        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
-        files.prepare(null);
-        Files.writeString(files.pidfile(), "1\n");
-        return files;
+        return Guests.preparedRunFiles(tmp.newFolder("run").toPath());
     }
 
     private static String execute(String command) {
