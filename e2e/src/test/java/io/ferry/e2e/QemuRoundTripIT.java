@@ -49,14 +49,7 @@ public class QemuRoundTripIT {
             writes = hop(guest, b, a, writes, "--live", "--p2p", "--tunnelled", "--persistent", "--undefinesource", "--unsafe");
             assertEquals("B no longer knows it", Optional.empty(), b.listedState(guest.name()));
 
-            long pid = QemuProcesses.theOne(guest.uuid(), a.stateDir).pid();
-            HOSTS.source = a.restart();
-            a = HOSTS.source;
-            DaemonProcess restarted = a;
-            Poll.until("the restarted daemon to re-attach " + guest.name(), () -> restarted.log()
-                    .contains("re-attached to QEMU of domain '" + guest.name() + "'"));
-            assertEquals("the QEMU the restarted daemon re-attached", pid, QemuProcesses.theOne(guest.uuid(), a.stateDir).pid());
-            assertLandedOn(guest, a, b, writes);
+            a = restartAndReattach(guest, b, writes);
             a.ferryOk("suspend", guest.name()); // its QMP is the re-attached QEMU's
             a.ferryOk("resume", guest.name());
         } finally {
@@ -99,32 +92,56 @@ public class QemuRoundTripIT {
      */
     @Test
     public void theQemuOfTheStayItLeftEndingLateLeavesTheReturningOnesFilesAlone() throws Exception {
+        backWhileTheQemuItLeftStillEnds("qemu-late-exit", false);
+    }
+
+    /**
+     * As {@link #theQemuOfTheStayItLeftEndingLateLeavesTheReturningOnesFilesAlone}, but A's daemon is killed and
+     * restarted while the QEMU the guest left still ends (stopped by the test in its held unlink, and let go on once the
+     * guest is on its way back): the restarted daemon does not know that QEMU, which still runs with the guest's command
+     * line in the guest's run directory.
+     */
+    @Test
+    public void aDaemonRestartedWhileTheQemuItLeftStillEndsLeavesTheReturningOnesFilesAlone() throws Exception {
+        backWhileTheQemuItLeftStillEnds("qemu-late-restart", true);
+    }
+
+    /**
+     * A to B, its QEMU on A held on its way out, at once back to A (A's daemon killed and restarted in between if
+     * {@code restartBetween}), then A's daemon restarted once more: it re-attaches the guest.
+     */
+    private static void backWhileTheQemuItLeftStillEnds(String name, boolean restartBetween) throws Exception {
         assertTrue("strace is not installed (.ci/install-qemu installs it)", Files.isExecutable(Path.of("/usr/bin/strace")));
-        QemuGuest guest = leasedGuest("qemu-late-exit");
-        DaemonProcess a = HOSTS.source;
+        QemuGuest guest = leasedGuest(name);
         DaemonProcess b = HOSTS.destination;
         Process strace = null;
-        try (QemuMonitor first = guest.start(a)) {
+        try (QemuMonitor first = guest.start(HOSTS.source)) {
             long writes = first.guestStatus(Installation.work()).writes();
             first.close();
-            long earlier = QemuProcesses.theOne(guest.uuid(), a.stateDir).pid();
-            strace = new ProcessBuilder("strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=unlink,unlinkat",
-                    "-e", "inject=unlink,unlinkat:delay_enter=2000000:when=1", "-p", Long.toString(earlier))
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            Poll.until("strace to trace QEMU " + earlier, () -> Files.readAllLines(Path.of("/proc", Long.toString(earlier),
-                    "status")).stream().anyMatch(line -> line.startsWith("TracerPid:") && !line.endsWith("\t0")));
+            long earlier = QemuProcesses.theOne(guest.uuid(), HOSTS.source.stateDir).pid();
+            strace = holdFirstUnlink(earlier, 2);
 
-            a.ferryOk("migrate", "--live", "--persistent", "--unsafe", guest.name(), b.url());
-            writes = hop(guest, b, a, writes, "--live", "--persistent", "--unsafe"); // the earlier QEMU still ending
+            HOSTS.source.ferryOk("migrate", "--live", "--persistent", "--unsafe", guest.name(), b.url());
+            if (!restartBetween) {
+                writes = hop(guest, b, HOSTS.source, writes, "--live", "--persistent", "--unsafe");
+            } else {
+                QemuProcesses.signal(earlier, "STOP"); // in its held unlink: nobody kills it, its daemon is gone
+                HOSTS.source.kill();
+                HOSTS.source = HOSTS.source.restart();
+                DaemonProcess a = HOSTS.source;
+                assertTrue("the QEMU the guest left still ends", ProcessHandle.of(earlier).map(ProcessHandle::isAlive)
+                        .orElse(false));
+                Installation.Running back = b.ferryInBackground("migrate", "--live", "--persistent", "--unsafe",
+                        guest.name(), a.url());
+                Poll.until("A to wait for the QEMU the guest left, or the guest back", () -> !back.isAlive()
+                        || a.log().contains("QEMU process " + earlier + " of domain '" + guest.name() + "' still runs"));
+                QemuProcesses.signal(earlier, "CONT");
+                Installation.Result result = back.await();
+                assertEquals(result.toString(), 0, result.exit());
+                writes = assertLandedOn(guest, a, b, writes);
+            }
 
-            long pid = QemuProcesses.theOne(guest.uuid(), a.stateDir).pid();
-            HOSTS.source = a.restart();
-            DaemonProcess restarted = HOSTS.source;
-            Poll.until("the restarted daemon to re-attach " + guest.name(), () -> restarted.log()
-                    .contains("re-attached to QEMU of domain '" + guest.name() + "'"));
-            assertEquals("the QEMU the restarted daemon re-attached", pid,
-                    QemuProcesses.theOne(guest.uuid(), restarted.stateDir).pid());
-            assertLandedOn(guest, restarted, b, writes);
+            restartAndReattach(guest, b, writes);
         } finally {
             if (strace != null) {
                 strace.destroyForcibly();
@@ -132,6 +149,35 @@ public class QemuRoundTripIT {
             HOSTS.source.ferry("destroy", guest.name());
             HOSTS.destination.ferry("destroy", guest.name());
         }
+    }
+
+    /**
+     * Restarts the source daemon, where the guest runs: it re-attaches the same QEMU, and the guest landed there as
+     * {@link #assertLandedOn} checks. Returns the restarted daemon.
+     */
+    private static DaemonProcess restartAndReattach(QemuGuest guest, DaemonProcess other, long writes) throws Exception {
+        long pid = QemuProcesses.theOne(guest.uuid(), HOSTS.source.stateDir).pid();
+        HOSTS.source = HOSTS.source.restart();
+        DaemonProcess restarted = HOSTS.source;
+        Poll.until("the restarted daemon to re-attach " + guest.name(), () -> restarted.log()
+                .contains("re-attached to QEMU of domain '" + guest.name() + "'"));
+        assertEquals("the QEMU the restarted daemon re-attached", pid,
+                QemuProcesses.theOne(guest.uuid(), restarted.stateDir).pid());
+        assertLandedOn(guest, restarted, other, writes);
+        return restarted;
+    }
+
+    /**
+     * Has strace hold the first unlink of process {@code pid} (its first on its way out: QEMU unlinks nothing while it
+     * runs) for {@code seconds}, as a loaded host or a slow clean-up holds it; returns strace, tracing.
+     */
+    private static Process holdFirstUnlink(long pid, int seconds) throws Exception {
+        Process strace = new ProcessBuilder("strace", "-f", "-qq", "-o", "/dev/null", "-e", "trace=unlink,unlinkat",
+                "-e", "inject=unlink,unlinkat:delay_enter=" + seconds * 1_000_000 + ":when=1", "-p", Long.toString(pid))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Poll.until("strace to trace process " + pid, () -> Files.readAllLines(Path.of("/proc", Long.toString(pid),
+                "status")).stream().anyMatch(line -> line.startsWith("TracerPid:") && !line.endsWith("\t0")));
+        return strace;
     }
 
     /** A dirtying guest (1 MiB: it converges at once) with a disk leased in the lease directory the hosts share. */

@@ -151,13 +151,14 @@ class QemuDriver implements Hypervisor {
         QemuSettings current = settings;
         QemuDomain domain = domain(spec);
         String emulator = QemuCommandLine.emulator(domain, current.emulator());
-        awaitEarlierQemu(spec, runDir);
+        RunDirHandover.awaitEarlier(vms.get(new RunFiles(runDir).dir()), spec, runDir, endBound());
         RunFiles files = claim(spec, runDir);
         QemuProcess process = null;
         Qmp qmp = null;
         NicPlumbing nics = new NicPlumbing(current.ovsdb());
         boolean plugged = false;
         try {
+            RunDirHandover.awaitUnknown(spec, files, endBound());
             files.prepare(current.user()); // whatever a previous VM left here is void from now on
             process = QemuProcess.start(QemuCommandLine.of(domain, emulator, files, incoming, current.user()), log(spec));
             QemuProcess started = process;
@@ -196,7 +197,7 @@ class QemuDriver implements Hypervisor {
     @Override
     public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) throws HypervisorException {
         QemuDomain domain = domain(spec);
-        awaitEarlierQemu(spec, runDir);
+        RunDirHandover.awaitEarlier(vms.get(new RunFiles(runDir).dir()), spec, runDir, endBound());
         QemuVirtualMachine live = vms.get(new RunFiles(runDir).dir());
         if (live != null && live.spec().uuid().equals(spec.uuid())) {
             return Optional.of(live);
@@ -261,26 +262,9 @@ class QemuDriver implements Hypervisor {
         return settings.logDir().resolve(spec.name() + ".log");
     }
 
-    /**
-     * The QEMU of a guest that migrated away from this run directory ends on its own time ({@link QemuQuit}), and on
-     * its way out unlinks its pidfile and QMP socket by their paths: the guest back at once would lose its own to it
-     * (no re-attach after the next restart). So a QEMU of the directory waits for the earlier one to be gone, at most
-     * the two quit timeouts its end is given.
-     */
-    private void awaitEarlierQemu(DomainSpec spec, Path runDir) throws HypervisorException {
-        QemuVirtualMachine earlier = vms.get(new RunFiles(runDir).dir());
-        if (earlier == null) {
-            return;
-        }
-        try {
-            if (!earlier.awaitReleased(2 * settings.quitTimeoutMillis() + 1000)) {
-                throw new HypervisorException("cannot start domain '" + spec.name() + "': the QEMU of its earlier run in "
-                        + runDir + " (pid " + earlier.process().pid() + ") has not ended yet");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HypervisorException("interrupted while the earlier QEMU of domain '" + spec.name() + "' ended", e);
-        }
+    /** How long an ending QEMU is given: the two quit timeouts {@link QemuQuit} gives it, and a second. */
+    private long endBound() {
+        return 2 * settings.quitTimeoutMillis() + 1000;
     }
 
     private RunFiles claim(DomainSpec spec, Path runDir) throws HypervisorException {

@@ -44,14 +44,19 @@ final class QemuPidfile {
      * process with this VM's command line is looked for; found, the re-attach fails, naming it.
      */
     private static void refuseIfStillRunning(Path pidfile, String uuid) throws HypervisorException {
-        long self = ProcessHandle.current().pid();
-        Optional<ProcessHandle> running = ProcessHandle.allProcesses()
-                .filter(p -> p.pid() != self && p.isAlive() && isThisVms(commandLine(p.pid()), uuid, pidfile)).findFirst();
+        Optional<ProcessHandle> running = runningWith(pidfile, uuid);
         if (running.isPresent()) {
             throw new HypervisorException("QEMU pidfile " + pidfile + " does not name a QEMU of this VM, but process "
                     + running.get().pid() + " runs with its command line (-uuid " + uuid + "): write its pid into the"
                     + " pidfile and restart the daemon to re-attach it, or stop it");
         }
+    }
+
+    /** A live process with this VM's command line ({@code -uuid UUID}, {@code -pidfile PIDFILE}), if there is one. */
+    static Optional<ProcessHandle> runningWith(Path pidfile, String uuid) {
+        long self = ProcessHandle.current().pid();
+        return ProcessHandle.allProcesses()
+                .filter(p -> p.pid() != self && p.isAlive() && isThisVms(commandLine(p.pid()), uuid, pidfile)).findFirst();
     }
 
     private static boolean isThisVms(List<String> argv, String uuid, Path pidfile) {

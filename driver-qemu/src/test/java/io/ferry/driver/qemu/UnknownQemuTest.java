@@ -1,0 +1,65 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.HypervisorException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.After;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A process with a VM's command line in its run directory ({@code -uuid UUID -pidfile RUN/qemu.pid}) that the driver
+ * does not drive: the QEMU of a guest that migrated away, still ending when the daemon restarted (on its way out it
+ * unlinks the pidfile and QMP socket of whatever QEMU then has the directory:
+ * QemuRoundTripIT.aDaemonRestartedWhileTheQemuItLeftStillEndsLeavesTheReturningOnesFilesAlone), or one of the guest
+ * that runs on. The stand-in is a shell carrying that command line.
+ */
+public class UnknownQemuTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    private Process stranger;
+    private QemuDriver driver;
+
+    @After
+    public void tearDown() {
+        if (driver != null) {
+            driver.vms().forEach(QemuVirtualMachine::destroy);
+        }
+        if (stranger != null) {
+            stranger.destroyForcibly();
+        }
+    }
+
+    @Test
+    public void aStartWaitsForAnUnknownQemuOfItsRunDirectoryAndIsRefusedWhileItRunsOn() throws Exception {
+        DomainSpec spec = Guests.spec("stranger", 32, "0");
+        Path runDir = tmp.newFolder("run").toPath();
+        RunFiles files = new RunFiles(runDir);
+        stranger = new ProcessBuilder("sh", "-c", "sleep 600", "qemu", "-uuid", spec.uuid().toString(), "-pidfile",
+                files.pidfile().toString()).start();
+        driver = new QemuDriver("qemu", Guests.settings(tmp.newFolder("state").toPath()));
+
+        HypervisorException refused = assertThrows(HypervisorException.class, () -> driver.boot(spec, runDir));
+
+        assertEquals("cannot start domain 'stranger': QEMU process " + stranger.pid() + " still runs with this domain's"
+                + " command line (-uuid " + spec.uuid() + ", -pidfile " + files.pidfile() + "), not driven by this daemon:"
+                + " stop it first", refused.getMessage());
+        assertTrue(stranger.isAlive());
+        assertFalse("a QEMU was started beside it", Files.exists(files.pidfile()));
+        assertEquals(List.of(), driver.vms());
+
+        stranger.destroy();
+        stranger.waitFor();
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(spec, runDir); // the directory is free again
+        assertEquals("running", vm.status());
+    }
+}
