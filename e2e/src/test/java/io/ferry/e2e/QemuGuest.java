@@ -29,6 +29,12 @@ record QemuGuest(String name, UUID uuid, int memoryMiB, String workingSet, Strin
         return new QemuGuest(name, UUID.randomUUID(), 32, "0", "", emulator);
     }
 
+    /** An interface that is a port of the bridge br0 in the host's OVSDB, its tap named {@code tap}. */
+    static String openvswitchNic(String tap) {
+        return "    <interface type='bridge'><mac address='52:54:00:12:34:58'/><source bridge='br0'/>"
+                + "<virtualport type='openvswitch'/><target dev='" + tap + "'/><model type='virtio'/></interface>\n";
+    }
+
     QemuGuest withDevices(String more) {
         return new QemuGuest(name, uuid, memoryMiB, workingSet, devices + more, emulator);
     }

@@ -15,12 +15,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.junit.ClassRule;
 import org.junit.Test;
 
 /**
  * Real QEMU guests that come back (A to B to A at once, live, client-managed and {@code --p2p --tunnelled}, with
- * {@code --persistent} with and without {@code --undefinesource}) and move on (A to B to C to A), as
+ * {@code --persistent} with and without {@code --undefinesource}; A's daemon restarted between hops and after the
+ * return), with an Open vSwitch port, and move on (A to B to C to A), as
  * {@link RoundTripIT} does with the embedded driver. After each hop: one live QEMU of the guest on the machine, on the
  * host it went to, whose pidfile and QMP socket are its own; the guest running on with its memory (its write counter
  * went on from where it was); its disk's lease held there; nothing left in the run directory of the host it left that a
@@ -35,7 +37,7 @@ public class QemuRoundTripIT {
             QemuMonitor.SOCKET);
 
     @Test
-    public void aGuestComesBackAtOnceDirectAndTunnelledAndIsReattachedAfterARestart() throws Exception {
+    public void aGuestComesBackDirectAndTunnelledAcrossRestarts() throws Exception {
         QemuGuest guest = leasedGuest("qemu-back");
         DaemonProcess a = HOSTS.source;
         DaemonProcess b = HOSTS.destination;
@@ -43,6 +45,9 @@ public class QemuRoundTripIT {
             long writes = first.guestStatus(Installation.work()).writes();
             first.close();
             writes = hop(guest, a, b, writes, "--live", "--persistent", "--unsafe");
+            HOSTS.source = a.restart(); // between the hops: what A keeps of the stay is no guest
+            a = HOSTS.source;
+            assertEquals("what A keeps of it", Optional.of("shut off"), a.listedState(guest.name()));
             writes = hop(guest, b, a, writes, "--live", "--persistent", "--unsafe");
             assertEquals("what B keeps of it, without --undefinesource", Optional.of("shut off"), b.listedState(guest.name()));
             writes = hop(guest, a, b, writes, "--live", "--p2p", "--tunnelled", "--persistent", "--undefinesource", "--unsafe");
@@ -81,6 +86,50 @@ public class QemuRoundTripIT {
             }
         } finally {
             HOSTS.source.ferry("destroy", guest.name());
+        }
+    }
+
+    /**
+     * An Open vSwitch NIC (each host its own ovsdb-server; each host's tap named by {@code --xml}, as two QEMUs on one
+     * machine cannot share a tap) back at once: A's port, removed when the guest left, is plugged afresh by the
+     * returning QEMU and carries the port data the guest had on B, not what A had set before.
+     */
+    @Test
+    public void anOpenvswitchPortComesBackWithThePortDataItHadElsewhere() throws Throwable {
+        int suffix = ThreadLocalRandom.current().nextInt(1000, 9999);
+        try (OvsdbServer ovsA = OvsdbServer.start("rqa"); OvsdbServer ovsB = OvsdbServer.start("rqb")) {
+            ovsA.vsctl("add-br", "br0");
+            ovsB.vsctl("add-br", "br0");
+            TwoHosts hosts = TwoHosts.forQemu(new String[] {"--ovsdb", ovsA.db()}, new String[] {"--ovsdb", ovsB.db()});
+            hosts.before();
+            try {
+                String tapA = "frta" + suffix;
+                String tapB = "frtb" + suffix;
+                QemuGuest onA = new QemuGuest("qemu-ovs-back", UUID.randomUUID(), 32, "1M",
+                        QemuGuest.openvswitchNic(tapA), hosts.emulator);
+                QemuGuest onB = new QemuGuest(onA.name(), onA.uuid(), 32, "1M", QemuGuest.openvswitchNic(tapB),
+                        hosts.emulator);
+                try (QemuMonitor first = onA.start(hosts.source)) {
+                    long writes = first.guestStatus(Installation.work()).writes();
+                    first.close();
+                    ovsA.vsctl("set", "Interface", tapA, "external_ids:PortData=from-a");
+
+                    writes = hop(onB, hosts.source, hosts.destination, writes, "--live", "--xml", onB.file().toString());
+                    assertEquals("", ovsA.vsctl("list-ports", "br0"));
+                    assertEquals("from-a", ovsB.vsctl("get", "Interface", tapB, "external_ids:PortData"));
+                    ovsB.vsctl("set", "Interface", tapB, "external_ids:PortData=from-b");
+
+                    hop(onA, hosts.destination, hosts.source, writes, "--live", "--p2p", "--xml", onA.file().toString());
+                    assertEquals("", ovsB.vsctl("list-ports", "br0"));
+                    assertEquals(tapA, ovsA.vsctl("list-ports", "br0"));
+                    assertEquals("from-b", ovsA.vsctl("get", "Interface", tapA, "external_ids:PortData"));
+                    assertEquals("\"" + onA.uuid() + "\"", ovsA.vsctl("get", "Interface", tapA, "external_ids:vm-uuid"));
+                } finally {
+                    hosts.source.ferry("destroy", onA.name());
+                }
+            } finally {
+                hosts.after();
+            }
         }
     }
 

@@ -83,9 +83,10 @@ public class QemuSectionsIT {
             TwoHosts hosts = TwoHosts.forQemu(new String[] {"--ovsdb", ovsA.db()}, new String[] {"--ovsdb", ovsB.db()});
             hosts.before();
             try {
-                QemuGuest guest = QemuGuest.idle("qemu-ovs", hosts.emulator).withDevices(nic(sourceTap));
+                QemuGuest guest = QemuGuest.idle("qemu-ovs", hosts.emulator)
+                        .withDevices(QemuGuest.openvswitchNic(sourceTap));
                 QemuGuest there = new QemuGuest(guest.name(), guest.uuid(), guest.memoryMiB(), guest.workingSet(),
-                        nic(destinationTap), guest.emulator());
+                        QemuGuest.openvswitchNic(destinationTap), guest.emulator());
                 try (QemuMonitor source = guest.start(hosts.source)) {
                     assertEquals(sourceTap, ovsA.vsctl("list-ports", "br0"));
                     ovsA.vsctl("set", "Interface", sourceTap, "external_ids:PortData=" + portData);
@@ -106,10 +107,5 @@ public class QemuSectionsIT {
                 hosts.after();
             }
         }
-    }
-
-    private static String nic(String tap) {
-        return "    <interface type='bridge'><mac address='52:54:00:12:34:58'/><source bridge='br0'/>"
-                + "<virtualport type='openvswitch'/><target dev='" + tap + "'/><model type='virtio'/></interface>\n";
     }
 }
