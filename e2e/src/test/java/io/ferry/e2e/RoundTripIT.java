@@ -300,6 +300,40 @@ public class RoundTripIT {
     }
 
     /**
+     * A guest without disks (network-booted) leases itself, as libvirt's sanlock driver leases a VM beside its disks:
+     * the definition a live --persistent migration left behind neither starts nor takes snapshots while the guest runs
+     * elsewhere. It had no lease, and its start ran a second copy beside the one on B.
+     */
+    @Test
+    public void aGuestWithoutDisksIsNotStartedOnTheHostItLeftWhileItRunsElsewhere() throws Exception {
+        SimDomain domain = SimDomain.idle("rt-diskless", 16);
+        String name = domain.name();
+        String itself = "domain:" + domain.uuid();
+        String digest = a.boot(domain);
+        a.ferryOk("migrate", "--live", "--persistent", name, b.url()); // A keeps its definition
+        assertRunsOnlyOn(b, name, digest, a, c);
+
+        Installation.Result second = a.ferry("start", name);
+        assertEquals(second.toString(), 1, second.exit());
+        assertTrue(second.err(), second.err().contains("Failed to acquire lock: resource " + itself + " is held by rt-b ("));
+        assertTrue(second.err(), second.err().contains(") for domain " + name));
+        assertEquals("shut off", a.state(name));
+        assertRunsOnlyOn(b, name, digest, a, c);
+        assertEquals("rt-b", lease(itself).getProperty("owner"));
+        Installation.Result made = a.ferry("snapshot-create-as", name, "on-a");
+        assertEquals(made.toString(), 1, made.exit());
+        assertTrue(made.err(), made.err().contains("cannot create a snapshot of domain " + name + " here while it runs"
+                + " elsewhere: resource " + itself + " is held by rt-b"));
+
+        b.ferryOk("migrate", "--live", "--persistent", "--undefinesource", name, a.url()); // back
+        assertRunsOnlyOn(a, name, digest, b, c);
+        assertEquals("true", lease(itself).getProperty("held"));
+        assertEquals("rt-a", lease(itself).getProperty("owner"));
+        a.ferryOk("destroy", name);
+        assertEquals("given back", "false", lease(itself).getProperty("held"));
+    }
+
+    /**
      * Back while the host it left has not settled the first migration (its Confirm never came, and its daemon was
      * killed and started again): the way back is refused while that host still holds the paused copy, and works once
      * it settled; the journal there holds the first migration confirmed, the second finished.
@@ -372,6 +406,7 @@ public class RoundTripIT {
         return Long.parseLong(lease(disk).getProperty("generation"));
     }
 
+    /** The lease file of a resource: a disk's source, or a domain's own ({@code domain:UUID}). */
     private static Properties lease(String disk) throws IOException {
         try (Stream<Path> files = Files.list(leases)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".lease")).toList()) {

@@ -5,8 +5,10 @@
  * 1.1: {@link io.ferry.api.lock.DomainLeases}, a migrating domain's leases as a cookie section sees them.
  * 1.2: {@link io.ferry.api.lock.LockManager#held}, leases a restarted daemon gives back.
  * 1.3: {@link io.ferry.api.lock.LockManager#heldElsewhere}, who holds a domain's leases, read without taking them.
+ * 1.4: {@link io.ferry.api.lock.LeaseRequest#domainResource}, the lease of the domain itself that every request names
+ * beside its disks'.
  */
-@Version("1.3.0")
+@Version("1.4.0")
 @Export
 package io.ferry.api.lock;
 

@@ -1,5 +1,6 @@
 package io.ferry.core.control;
 
+import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.snapshot.SnapshotStore;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
@@ -77,7 +78,7 @@ final class SnapshotsResource {
     }
 
     /**
-     * A shut-off domain whose disks another host's VM holds (the definition a live migration left on its source without
+     * A shut-off domain whose leases (its disks', its own) another host's VM holds (the definition a live migration left on its source without
      * --undefinesource) has its snapshots where it runs: those made or marked here would join the ones it brings back
      * (a name made on both hosts then refused its return here), and a snapshot of disks in use is none. Refused as a
      * start is, naming the disk and its holder, before anything changes.
@@ -88,8 +89,9 @@ final class SnapshotsResource {
         }
         Optional<String> holder = domains.leases().heldElsewhere(domain.current());
         if (holder.isPresent()) {
+            boolean itself = holder.get().contains(LeaseRequest.domainResource(domain.uuid())); // no disk's lease held
             throw new DomainException("Requested operation is not valid: cannot " + what + " of domain " + domain.name()
-                    + " here while its disks are in use elsewhere: " + holder.get()
+                    + " here while " + (itself ? "it runs" : "its disks are in use") + " elsewhere: " + holder.get()
                     + " (its snapshots are changed where it runs)");
         }
     }

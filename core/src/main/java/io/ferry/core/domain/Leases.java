@@ -7,6 +7,8 @@ import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.protocol.Xml;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -16,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The disk leases of this host's domains, through the configured lock manager ({@code lockManager},
+ * The leases of this host's domains (their disks' and each domain's own), through the configured lock manager ({@code lockManager},
  * {@code ferryd --lock-manager}): taken before a VM runs, given back when it stops or pauses for a migration's
  * switch-over.
  */
@@ -111,12 +113,12 @@ public final class Leases {
     /**
      * Why a start of the domain here would be refused by its leases now ("resource R is held by HOST (UUID) for domain
      * D"), read without taking them (a take and give-back would advance their state under a migration that released
-     * them at its switch-over), or empty: none held by another host or domain, leases off, held here, or no disk to
-     * lease (then the lock manager is not asked, and need not be there yet).
+     * them at its switch-over), or empty: none held by another host or domain, leases off, or held here. A domain
+     * without disks is asked for too: its own lease says where it runs.
      */
     public Optional<String> heldElsewhere(DomainSpec spec) throws DomainException {
         LeaseRequest request = request(spec);
-        if (request.resources().isEmpty() || held.containsKey(spec.name())) {
+        if (held.containsKey(spec.name())) {
             return Optional.empty();
         }
         Optional<LockManager> manager = manager();
@@ -131,10 +133,16 @@ public final class Leases {
         }
     }
 
+    /**
+     * The disks' leases and, last, the domain's own ({@code domain:UUID}, as libvirt's sanlock driver leases the VM
+     * itself): a domain without disks runs on one host at a time too, and two hosts that define the same UUID never run
+     * it both. Last, so that a refusal names a disk first where the domain has one, as before.
+     */
     private LeaseRequest request(DomainSpec spec) {
-        return new LeaseRequest(spec.name(), spec.uuid(),
-                spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList(),
-                settings.hostname(), settings.hostUuid());
+        List<String> resources = new ArrayList<>();
+        spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).forEach(resources::add);
+        resources.add(LeaseRequest.domainResource(spec.uuid()));
+        return new LeaseRequest(spec.name(), spec.uuid(), resources, settings.hostname(), settings.hostUuid());
     }
 
     /** Holds the lock of a domain's changes of leases until closed. */

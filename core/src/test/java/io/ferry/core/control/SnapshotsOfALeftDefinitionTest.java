@@ -26,6 +26,7 @@ import org.junit.Test;
  */
 public class SnapshotsOfALeftDefinitionTest {
     private static final String VM = "left";
+    private static final String UUID = "6a0f4c1e-55b1-4d5e-9a58-6f4e1c2b3a4d";
     private static final String DISK = "/images/left-0.img";
     private static final String HOLDER = "resource " + DISK
             + " is held by host-b (00000000-0000-4000-8000-0000000000bb) for domain left";
@@ -50,6 +51,41 @@ public class SnapshotsOfALeftDefinitionTest {
         assertEquals("nothing made", List.of("before"), after.snapshots().stream().map(Snapshot::name).toList());
         assertEquals("before", after.current());
         assertEquals("the leases were read, never taken", 0, locks.acquires);
+    }
+
+    /** A domain without disks has a lease of its own, which says where it runs: it asked nothing, and was changed here. */
+    @Test
+    public void snapshotsOfADisklessDomainAnotherHostRunsAreRefusedNamingItsLease() throws Exception {
+        String itself = "resource domain:" + UUID + " is held by host-b (00000000-0000-4000-8000-0000000000bb) for domain left";
+        List<List<String>> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+        LockManager runsOnHostB = new LockManager() {
+            @Override
+            public Lease acquire(LeaseRequest request, String state) throws LockException {
+                throw new LockException(itself);
+            }
+
+            @Override
+            public Optional<String> heldElsewhere(LeaseRequest request) {
+                asked.add(request.resources());
+                return Optional.of(itself);
+            }
+
+            @Override
+            public boolean usesState() {
+                return true;
+            }
+        };
+        TestChannel channel = TestChannel.withOneDomain();
+        channel.domains.addLockManager("file", () -> runsOnHostB);
+        channel.domains.define("<domain type='sim'><name>" + VM + "</name><uuid>" + UUID + "</uuid>"
+                + "<memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
+
+        Exception created = assertThrows(Exception.class,
+                () -> call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "x"), VM));
+        assertEquals("Requested operation is not valid: cannot create a snapshot of domain left here while it runs"
+                + " elsewhere: " + itself + " (its snapshots are changed where it runs)", created.getMessage());
+        assertEquals(List.of(List.of("domain:" + UUID)), asked);
+        assertEquals(List.of(), snapshots(channel).snapshots());
     }
 
     @Test
@@ -77,7 +113,7 @@ public class SnapshotsOfALeftDefinitionTest {
     private static TestChannel channelWithLeftDomain(LockManager locks) throws Exception {
         TestChannel channel = TestChannel.withOneDomain();
         channel.domains.addLockManager("file", () -> locks);
-        channel.domains.define("<domain type='sim'><name>" + VM + "</name><uuid>6a0f4c1e-55b1-4d5e-9a58-6f4e1c2b3a4d</uuid>"
+        channel.domains.define("<domain type='sim'><name>" + VM + "</name><uuid>" + UUID + "</uuid>"
                 + "<memory unit='KiB'>65536</memory><vcpu>1</vcpu><devices><disk type='file' device='disk'><source file='"
                 + DISK + "'/><target dev='vda'/></disk></devices></domain>");
         return channel;
@@ -97,7 +133,7 @@ public class SnapshotsOfALeftDefinitionTest {
 
         @Override
         public Optional<String> heldElsewhere(LeaseRequest request) throws LockException {
-            assertEquals(List.of(DISK), request.resources());
+            assertEquals(List.of(DISK, "domain:" + UUID), request.resources());
             if (unreachable) {
                 throw new LockException("the lease store is unreachable", new java.net.ConnectException("Connection refused"));
             }

@@ -132,7 +132,8 @@ public class ZooKeeperLockManager implements LockManager {
     /**
      * Gives back as {@link ZooKeeperLease#release} does, from the versions they were held at: a lease free and advanced
      * exactly once since is this host's own give-back, gone through unanswered before the restart (the only write that
-     * frees a lease and advances it once), and its state is handed on; one another host held since is refused.
+     * frees a lease and advances it once), and its state is handed on; one another host held since is refused. A state
+     * from before domain leases names no lease of the domain itself: it was not held with it, and is not given back.
      */
     @Override
     public Lease held(LeaseRequest request, String heldState) throws LockException {
@@ -143,6 +144,9 @@ public class ZooKeeperLockManager implements LockManager {
         Map<String, Integer> versions = new LinkedHashMap<>();
         for (String resource : request.resources().stream().distinct().toList()) {
             Integer version = byKey.get(key(resource));
+            if (version == null && resource.equals(request.domainResource())) {
+                continue; // held before domain leases (its state names none): nothing of it to give back
+            }
             if (version == null) {
                 throw new LockException("lease state '" + heldState + "' names no lease of " + resource);
             }

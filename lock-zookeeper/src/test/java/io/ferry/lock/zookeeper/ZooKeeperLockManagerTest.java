@@ -124,6 +124,34 @@ public class ZooKeeperLockManagerTest {
         assertThrows(LockException.class, () -> hostA.acquire(requestA, released)); // handed over once, to host-b
     }
 
+    /**
+     * Rolling upgrade: leases held before domain leases (a status file's or an owed record's state names none of the
+     * domain's own) are given back after the restart, not refused for lacking it; a state from before takes the
+     * domain's own lease fresh when it is free, and an earlier version given one that names it ignores it.
+     */
+    @Test
+    public void statesFromBeforeDomainLeasesAreGivenBackAndTakenWithoutTheDomainsOwn() throws Exception {
+        String held = hostA.acquire(requestA, null).state(); // disks only, as an earlier version asks
+
+        String released = hostA.held(withDomainLease(requestA), held).release();
+        assertEquals(1, ZooKeeperLockManager.parse(released).size());
+        assertEquals(Optional.empty(), hostB.heldElsewhere(withDomainLease(requestB)));
+
+        Lease taken = hostB.acquire(withDomainLease(requestB), released);
+        assertEquals(2, ZooKeeperLockManager.parse(taken.state()).size());
+        Optional<String> holder = hostA.heldElsewhere(new LeaseRequest("vm", domain, List.of(LeaseRequest.domainResource(domain)),
+                "host-a", requestA.ownerUuid()));
+        assertTrue(holder.toString(), holder.orElseThrow().startsWith("resource domain:" + domain + " is held by host-b ("));
+
+        String withItself = taken.release();
+        hostA.acquire(requestA, withItself).release(); // an earlier version: the domain's own lease ignored
+    }
+
+    private LeaseRequest withDomainLease(LeaseRequest request) {
+        return new LeaseRequest(request.domainName(), domain, List.of("/images/a.img", LeaseRequest.domainResource(domain)),
+                request.owner(), request.ownerUuid());
+    }
+
     /** Leases another host held since (an operator gave them back by hand) are no longer this host's to give back. */
     @Test
     public void leasesAnotherHostHeldSinceARestartAreNotGivenBack() throws Exception {

@@ -24,9 +24,11 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * The embedded lock manager, like libvirt's lockd: a lease per disk in a directory every host shares
- * ({@code leaseDir}, {@code ferryd --lease-dir}). A lease's state is its generation, which every acquire and
- * release advances: presenting the generation a release returned proves nobody used the disk in between.
+ * The embedded lock manager, like libvirt's lockd: a lease per resource (a disk, the domain itself) in a directory
+ * every host shares ({@code leaseDir}, {@code ferryd --lease-dir}). A lease's state is its generation, which every
+ * acquire and release advances: presenting the generation a release returned proves nobody used the disk in between.
+ * A state that names no generation of a requested resource (one from a peer or a record before domain leases) takes
+ * that lease as a free one; one that names a resource not requested (given to an earlier version) is ignored.
  */
 @Component(service = LockManager.class, property = LockManager.NAME + "=file",
         configurationPid = "io.ferry.plugin.lockstate", configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -127,9 +129,12 @@ public class FileLockManager implements LockManager {
     private Map<String, Long> change(LeaseRequest request, String what, boolean durable, Change change) throws LockException {
         CHANGES.lock();
         try (LockedLeaseFiles locked = LockedLeaseFiles.lock(directory, request.resources(), files)) {
+            Map<String, LeaseFile> before = locked.read();
             Map<String, LeaseFile> after = new HashMap<>();
-            for (LeaseFile lease : locked.read().values()) {
-                after.put(lease.resource(), change.apply(lease));
+            for (String resource : request.resources()) { // in the request's order: a refusal names its first disk
+                if (!after.containsKey(resource)) {
+                    after.put(resource, change.apply(before.get(resource)));
+                }
             }
             locked.write(after, durable);
             Map<String, Long> generations = new LinkedHashMap<>();

@@ -216,6 +216,51 @@ public class FileLockManagerTest {
         }
     }
 
+    /**
+     * Rolling upgrade: a state released before domain leases (a peer's, a journal's) names no generation of the domain's
+     * own lease, which is taken as a free one; held by another host it is refused all the same, naming it.
+     */
+    @Test
+    public void aStateFromBeforeDomainLeasesTakesTheDomainsOwnLeaseFreshWhenFree() throws Exception {
+        String before = manager.acquire(hostA, null).release(); // disks only, as an earlier version asks
+        LeaseRequest withItself = withDomainLease(hostB);
+
+        Lease taken = manager.acquire(withItself, before);
+        assertEquals(2, FileLockManager.parse(taken.state()).size());
+        Optional<String> holder = manager.heldElsewhere(withDomainLease(hostA));
+        assertTrue(holder.toString(), holder.orElseThrow().startsWith("resource /images/disk0.img is held by host-b ("));
+        String released = taken.release();
+
+        manager.acquire(new LeaseRequest("vm", domain, List.of(LeaseRequest.domainResource(domain)), "host-c",
+                UUID.randomUUID()), null); // host C runs the domain, its disks elsewhere
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(withDomainLease(hostA), released));
+        assertTrue(refused.getMessage(), refused.getMessage().startsWith("resource domain:" + domain + " is held by host-c ("));
+    }
+
+    /** An earlier version given a state that names the domain's own lease ignores it, and still checks its disks'. */
+    @Test
+    public void anEarlierVersionIgnoresTheDomainsOwnLeaseInAState() throws Exception {
+        String released = manager.acquire(withDomainLease(hostA), null).release();
+        assertEquals(2, FileLockManager.parse(released).size());
+
+        manager.acquire(hostB, released).release(); // disks only, as an earlier version asks
+        LockException stale = assertThrows(LockException.class, () -> manager.acquire(hostA, released));
+        assertTrue(stale.getMessage(), stale.getMessage().contains("changed since it was released"));
+    }
+
+    /** A refusal names the request's first resource held elsewhere: a disk before the domain's own lease. */
+    @Test
+    public void aRefusalNamesADiskBeforeTheDomainsOwnLease() throws Exception {
+        manager.acquire(withDomainLease(hostA), null);
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(withDomainLease(hostB), null));
+        assertTrue(refused.getMessage(), refused.getMessage().startsWith("resource /images/disk0.img is held by host-a ("));
+    }
+
+    private LeaseRequest withDomainLease(LeaseRequest request) {
+        return new LeaseRequest(request.domainName(), domain, List.of("/images/disk0.img", LeaseRequest.domainResource(domain)),
+                request.owner(), request.ownerUuid());
+    }
+
     private LeaseRequest twoDisks(String host, UUID hostUuid, String first, String second) {
         return new LeaseRequest("vm", domain, List.of(first, second), host, hostUuid);
     }
