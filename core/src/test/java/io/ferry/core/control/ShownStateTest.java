@@ -8,9 +8,6 @@ import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
-import io.ferry.api.lock.Lease;
-import io.ferry.api.lock.LeaseRequest;
-import io.ferry.api.lock.LockManager;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonClient;
@@ -37,7 +34,6 @@ public class ShownStateTest {
     @Before
     public void start() throws Exception {
         channel = TestChannel.withOneDomain(new OneVm(vm));
-        channel.domains.addLockManager("file", () -> new NoLeases());
         server = channel.server(channel.routes);
         server.start();
         daemon = new DaemonClient(new ControlClient(ChannelTls.url(server.address(), null)));
@@ -154,27 +150,6 @@ public class ShownStateTest {
     }
 
     /** The domain has no disk: nothing to lease. */
-    private static final class NoLeases implements LockManager {
-        @Override
-        public Lease acquire(LeaseRequest request, String state) {
-            return new Lease() {
-                @Override
-                public String state() {
-                    return null;
-                }
-
-                @Override
-                public String release() {
-                    return null;
-                }
-            };
-        }
-
-        @Override
-        public boolean usesState() {
-            return false;
-        }
-    }
 
     /** Boots the one VM. */
     private record OneVm(GuestVm vm) implements Hypervisor {

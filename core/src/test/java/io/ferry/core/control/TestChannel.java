@@ -4,6 +4,9 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.lock.Lease;
+import io.ferry.api.lock.LeaseRequest;
+import io.ferry.api.lock.LockManager;
 import io.ferry.core.TestDirectories;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.TestDaemons;
@@ -56,6 +59,8 @@ final class TestChannel {
         SnapshotFiles snapshots = new SnapshotFiles(daemon);
         DomainManager domains = new DomainManager(daemon.settings(), snapshots);
         domains.addHypervisor("sim", driver);
+        // the settings name the file lock manager: one that holds nothing, as a host whose leases are all free
+        domains.addLockManager("file", NoLeases::new);
         MigrationEngine engine = new MigrationEngine(daemon.settings(), daemon.bakery(), domains, registry,
                 new FileJournal(stateDir), new Hooks(null, null, Duration.ofSeconds(1)), snapshots, uri -> {
                     throw new ChannelException("no peers here", false);
@@ -89,6 +94,29 @@ final class TestChannel {
         @Override
         public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) {
             return Optional.empty();
+        }
+    }
+
+    /** A lock manager whose every lease is free: no other host runs anything. */
+    static final class NoLeases implements LockManager {
+        @Override
+        public Lease acquire(LeaseRequest request, String state) {
+            return new Lease() {
+                @Override
+                public String state() {
+                    return null;
+                }
+
+                @Override
+                public String release() {
+                    return null;
+                }
+            };
+        }
+
+        @Override
+        public boolean usesState() {
+            return false;
         }
     }
 }
