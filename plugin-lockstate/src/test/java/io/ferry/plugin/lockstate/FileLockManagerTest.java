@@ -248,15 +248,23 @@ public class FileLockManagerTest {
         assertTrue(stale.getMessage(), stale.getMessage().contains("changed since it was released"));
     }
 
-    /** A refusal names the request's first resource held elsewhere: a disk before the domain's own lease. */
+    /**
+     * A refusal names the request's first resource held elsewhere: a disk before the domain's own lease. The domain's
+     * UUID is one whose lease a hash map of the two resources yields first, as the leases were once gone through.
+     */
     @Test
     public void aRefusalNamesADiskBeforeTheDomainsOwnLease() throws Exception {
-        manager.acquire(withDomainLease(hostA), null);
-        LockException refused = assertThrows(LockException.class, () -> manager.acquire(withDomainLease(hostB), null));
+        UUID hashedFirst = UUID.fromString("7c9e6679-7425-40de-944b-e07fc1f90ae7");
+        manager.acquire(withDomainLease(hostA, hashedFirst), null);
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(withDomainLease(hostB, hashedFirst), null));
         assertTrue(refused.getMessage(), refused.getMessage().startsWith("resource /images/disk0.img is held by host-a ("));
     }
 
     private LeaseRequest withDomainLease(LeaseRequest request) {
+        return withDomainLease(request, domain);
+    }
+
+    private static LeaseRequest withDomainLease(LeaseRequest request, UUID domain) {
         return new LeaseRequest(request.domainName(), domain, List.of("/images/disk0.img", LeaseRequest.domainResource(domain)),
                 request.owner(), request.ownerUuid());
     }
