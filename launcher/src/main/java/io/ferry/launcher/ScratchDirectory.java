@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
  * A command's throw-away directory in the system's temporary directory, {@code PREFIX<pid>-<random>}: deleted when
@@ -65,10 +63,10 @@ public final class ScratchDirectory implements AutoCloseable {
         }
     }
 
-    /** Links themselves, never what they point to. */
     private static void delete(Path directory) {
-        try (Stream<Path> paths = Files.walk(directory)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
+        try {
+            TemporaryDirectory.empty(directory);
+            Files.delete(directory);
         } catch (IOException e) {
             // a directory left behind: the next command of its prefix deletes it
         }

@@ -44,8 +44,11 @@ final class TemporaryDirectory {
         return tmp;
     }
 
-    /** What an earlier run left: its files, and links themselves (never what they point to). */
-    private static void empty(Path tmp) throws IOException {
+    /**
+     * Deletes what {@code tmp} holds, keeping {@code tmp}: its files, and links themselves (never what they point to);
+     * stops at the first that cannot go. Also {@link ScratchDirectory}'s.
+     */
+    static void empty(Path tmp) throws IOException {
         Files.walkFileTree(tmp, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
