@@ -1,6 +1,7 @@
 package io.ferry.core.domain;
 
 import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.core.daemon.FileTrees;
 import io.ferry.protocol.Xml;
 import java.io.IOException;
 import java.nio.charset.CharacterCodingException;
@@ -17,7 +18,6 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -203,14 +203,7 @@ public final class DomainStore {
 
     /** Removes what a driver left of a VM that no longer exists. */
     public void deleteRunDir(UUID uuid) throws IOException {
-        Path dir = run.resolve(uuid.toString());
-        if (Files.exists(dir)) {
-            try (Stream<Path> paths = Files.walk(dir)) {
-                for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(path);
-                }
-            }
-        }
+        FileTrees.delete(run.resolve(uuid.toString()));
     }
 
     /** A domain's file in the state directory: the name it is stored under and where it is. */

@@ -2,6 +2,7 @@ package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.core.daemon.FileTrees;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
@@ -76,7 +77,7 @@ final class SnapshotDomains {
         Path dir = root.resolve(domain.toString());
         names.remove(domain);
         if (Files.exists(dir)) {
-            SnapshotFiles.delete(dir);
+            FileTrees.delete(dir);
             sync.force(root);
         }
     }

@@ -2,6 +2,7 @@ package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.daemon.AtomicFiles;
+import io.ferry.core.daemon.FileTrees;
 import io.ferry.core.daemon.MigrationIds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -90,7 +91,7 @@ final class SnapshotStaging {
             }
         }
         requireNoneUnlikeHere(migrationId, domain, snapshots);
-        SnapshotFiles.delete(dir);
+        FileTrees.delete(dir);
         Files.createDirectories(dir);
         // synced, files then directories: the destination's commit point comes before the snapshots' commit, and a
         // power cut between them must find the staging whole (staged at Prepare: the guest's downtime does not wait)
@@ -133,7 +134,7 @@ final class SnapshotStaging {
     void commit(String migrationId) throws IOException {
         Path dir = staging(migrationId);
         if (!Files.exists(dir.resolve(DOMAIN)) && isEmptyOrAbsent(dir)) {
-            SnapshotFiles.delete(dir); // nothing staged, or a commit cut after it deleted the domain file, its last: done
+            FileTrees.delete(dir); // nothing staged, or a commit cut after it deleted the domain file, its last: done
             return;
         }
         UUID domain = stagedDomain(migrationId, dir);
@@ -158,7 +159,7 @@ final class SnapshotStaging {
         }
         Files.deleteIfExists(dir.resolve(CURRENT));
         Files.deleteIfExists(dir.resolve(DOMAIN)); // the last of the files: a repeat finds it, or nothing left to do
-        SnapshotFiles.delete(dir);
+        FileTrees.delete(dir);
         committing.remove(domain, migrationId);
     }
 
@@ -258,7 +259,7 @@ final class SnapshotStaging {
         Path dir = staging(migrationId);
         discarded.add(migrationId);
         committing.values().remove(migrationId);
-        SnapshotFiles.delete(dir);
+        FileTrees.delete(dir);
     }
 
     List<String> staged() throws IOException {
