@@ -241,6 +241,9 @@ public final class Domain {
         } catch (HypervisorException | VmNotStoppedException | CookieException e) {
             throw new DomainException(e.getMessage(), e); // they name what failed: a driver, a cookie section
         } catch (Exception e) {
+            // no refusal that names its cause but a failure nobody foresaw: its caller may only see the message (a
+            // Confirm's, as a warning of the migrate command), so the daemon's log keeps where it came from
+            LOG.error("{} of domain {} failed", description, name(), e);
             throw new DomainException(description + " of domain " + name() + " failed: " + e.getMessage(), e);
         } finally {
             job(outer);

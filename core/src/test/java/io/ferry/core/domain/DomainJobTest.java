@@ -1,0 +1,60 @@
+package io.ferry.core.domain;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.NoSuchFileException;
+import java.util.UUID;
+import org.junit.Test;
+
+/** What a domain's job that fails tells its caller, and what the daemon's log keeps of it. */
+public class DomainJobTest {
+    private final Domain domain = new Domain("web", UUID.fromString("0a5e2ed4-9c3e-4f36-a1f2-4f3b0c8f7d11"));
+
+    /**
+     * A Confirm that failed on an I/O error reached the operator only as a warning of {@code ferry migrate} (exit 0),
+     * and the source daemon's log said nothing of it: the failure is logged there, with where it came from.
+     */
+    @Test
+    public void aFailureNobodyForesawIsLoggedWithWhereItCameFrom() throws Exception {
+        String log = logOf(() -> {
+            DomainException e = assertThrows(DomainException.class, () -> domain.runJob("migration confirm", id -> true, () -> {
+                throw new UncheckedIOException(new NoSuchFileException("/run/ferry/qmp.sock"));
+            }));
+            assertEquals("migration confirm of domain web failed: java.nio.file.NoSuchFileException: /run/ferry/qmp.sock",
+                    e.getMessage());
+        });
+        assertTrue(log, log.contains("ERROR") && log.contains("migration confirm of domain web failed"));
+        assertTrue("the stack trace: " + log, log.contains("at io.ferry.core.domain.DomainJobTest"));
+    }
+
+    /** A refusal names its cause to its caller, who reports it: nothing for the log. */
+    @Test
+    public void aRefusalIsLeftToItsCaller() throws Exception {
+        String log = logOf(() -> {
+            DomainException e = assertThrows(DomainException.class, () -> domain.runJob("start", id -> true, () -> {
+                throw new DomainException("Requested operation is not valid: domain is already running");
+            }));
+            assertEquals("Requested operation is not valid: domain is already running", e.getMessage());
+        });
+        assertFalse(log, log.contains("web"));
+    }
+
+    private static String logOf(Runnable action) {
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream err = System.err;
+        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
+        try {
+            action.run();
+        } finally {
+            System.setErr(err);
+        }
+        return log.toString(StandardCharsets.UTF_8);
+    }
+}
