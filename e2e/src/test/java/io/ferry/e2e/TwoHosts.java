@@ -2,6 +2,7 @@ package io.ferry.e2e;
 
 import io.ferry.launcher.BundleJars;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.launcher.QemuMonitor;
@@ -122,10 +123,25 @@ final class TwoHosts extends ExternalResource {
             }
         }
         if (dir != null) {
+            keepLogs();
             try (Stream<Path> paths = Files.walk(dir)) {
                 paths.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
             } catch (IOException e) {
                 // a temporary directory left behind is harmless
+            }
+        }
+    }
+
+    /** The daemons' logs outlive the temporary directory, under the tests' work directory, to read after a failure. */
+    private void keepLogs() {
+        for (DaemonProcess daemon : new DaemonProcess[] {source, destination}) {
+            if (daemon != null && Files.exists(daemon.log)) {
+                try {
+                    Path kept = Files.createDirectories(Installation.WORK.resolve("qemu-host-logs"));
+                    Files.copy(daemon.log, kept.resolve(dir.getFileName() + "-" + daemon.name + ".log"));
+                } catch (IOException e) {
+                    // a log not kept only makes a failure harder to read
+                }
             }
         }
     }
@@ -161,9 +177,14 @@ final class TwoHosts extends ExternalResource {
         return migrateOk(source, domain, flags);
     }
 
-    /** {@code ferry -c FROM migrate FLAGS… NAME OTHER}, which must exit 0: either way between the two. */
+    /**
+     * {@code ferry -c FROM migrate FLAGS… NAME OTHER}, which must exit 0 without a warning that the source's Confirm
+     * failed (the guest would stay paused there): either way between the two.
+     */
     Installation.Result migrateOk(DaemonProcess from, String domain, String... flags) throws Exception {
-        return from.ferryOk(migrateArgs(other(from), domain, flags));
+        Installation.Result migrated = from.ferryOk(migrateArgs(other(from), domain, flags));
+        assertFalse("ferry migrate " + domain + " from " + from + "\n" + migrated, migrated.err().contains("Confirm failed"));
+        return migrated;
     }
 
     /** {@link #migrate}, left running. */
