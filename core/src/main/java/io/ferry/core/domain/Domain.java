@@ -241,9 +241,13 @@ public final class Domain {
         } catch (HypervisorException | VmNotStoppedException | CookieException e) {
             throw new DomainException(e.getMessage(), e); // they name what failed: a driver, a cookie section
         } catch (Exception e) {
-            // no refusal that names its cause but a failure nobody foresaw: its caller may only see the message (a
-            // Confirm's, as a warning of the migrate command), so the daemon's log keeps where it came from
-            LOG.error("{} of domain {} failed", description, name(), e);
+            // not a refusal of the domain's own: its caller may only see the message (a Confirm's, as a warning of the
+            // migrate command), so the daemon's log keeps it, and where it came from when nobody foresaw it
+            if (e instanceof RuntimeException) {
+                LOG.error("{} of domain {} failed", description, name(), e);
+            } else {
+                LOG.warn("{} of domain {} failed: {}", description, name(), e.getMessage());
+            }
             throw new DomainException(description + " of domain " + name() + " failed: " + e.getMessage(), e);
         } finally {
             job(outer);

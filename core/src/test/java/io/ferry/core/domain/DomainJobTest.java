@@ -6,6 +6,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +33,19 @@ public class DomainJobTest {
         });
         assertTrue(log, log.contains("ERROR") && log.contains("migration confirm of domain web failed"));
         assertTrue("the stack trace: " + log, log.contains("at io.ferry.core.domain.DomainJobTest"));
+    }
+
+    /** A failure its code declares (a full disk, a hook's refusal) is logged by its message alone. */
+    @Test
+    public void aForeseenFailureIsLoggedByItsMessage() throws Exception {
+        String log = logOf(() -> {
+            DomainException e = assertThrows(DomainException.class, () -> domain.runJob("define", id -> true, () -> {
+                throw new IOException("cannot write domains/web.xml: No space left on device");
+            }));
+            assertEquals("define of domain web failed: cannot write domains/web.xml: No space left on device", e.getMessage());
+        });
+        assertTrue(log, log.contains("WARN") && log.contains("define of domain web failed: cannot write domains/web.xml"));
+        assertFalse("no stack trace: " + log, log.contains("at io.ferry"));
     }
 
     /** A refusal names its cause to its caller, who reports it: nothing for the log. */
