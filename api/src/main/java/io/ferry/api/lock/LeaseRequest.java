@@ -12,7 +12,7 @@ import java.util.UUID;
  * @param ownerUuid this host's UUID
  */
 public record LeaseRequest(String domainName, UUID domainUuid, List<String> resources, String owner, UUID ownerUuid) {
-    /** What the lease of a domain itself is named by: {@code domain:UUID}, which no disk's absolute path or device takes. */
+    /** What names the lease of a domain itself: {@code domain:UUID}, which no disk's absolute path or device takes. */
     public static final String DOMAIN_RESOURCE_PREFIX = "domain:";
 
     public LeaseRequest {

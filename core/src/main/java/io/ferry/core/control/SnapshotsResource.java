@@ -78,10 +78,10 @@ final class SnapshotsResource {
     }
 
     /**
-     * A shut-off domain whose leases (its disks', its own) another host's VM holds (the definition a live migration left on its source without
-     * --undefinesource) has its snapshots where it runs: those made or marked here would join the ones it brings back
-     * (a name made on both hosts then refused its return here), and a snapshot of disks in use is none. Refused as a
-     * start is, naming the disk and its holder, before anything changes.
+     * A shut-off domain whose leases (its disks', its own) another host's VM holds (the definition a live migration left
+     * on its source without --undefinesource) has its snapshots where it runs: those made or marked here would join the
+     * ones it brings back (a name made on both hosts then refused its return here), and a snapshot of disks in use is
+     * none. Refused as a start is, naming the disk and its holder, before anything changes.
      */
     private void requireNotRunningElsewhere(Domain domain, String what) throws DomainException {
         if (domain.isActive() || domain.current() == null) {

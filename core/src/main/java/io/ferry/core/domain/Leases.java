@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The leases of this host's domains (their disks' and each domain's own), through the configured lock manager ({@code lockManager},
- * {@code ferryd --lock-manager}): taken before a VM runs, given back when it stops or pauses for a migration's
- * switch-over.
+ * The leases of this host's domains (their disks' and each domain's own), through the configured lock manager
+ * ({@code lockManager}, {@code ferryd --lock-manager}): taken before a VM runs, given back when it stops or pauses for
+ * a migration's switch-over.
  */
 public final class Leases {
     private static final Logger LOG = LoggerFactory.getLogger(Leases.class);
@@ -117,7 +117,6 @@ public final class Leases {
      * without disks is asked for too: its own lease says where it runs.
      */
     public Optional<String> heldElsewhere(DomainSpec spec) throws DomainException {
-        LeaseRequest request = request(spec);
         if (held.containsKey(spec.name())) {
             return Optional.empty();
         }
@@ -126,7 +125,7 @@ public final class Leases {
             return Optional.empty();
         }
         try {
-            return manager.get().heldElsewhere(request).map(holder -> Xml.oneLine(holder, MAX_REFUSAL_CHARS));
+            return manager.get().heldElsewhere(request(spec)).map(holder -> Xml.oneLine(holder, MAX_REFUSAL_CHARS));
         } catch (LockException e) {
             throw new DomainException("cannot tell whether another host runs domain " + spec.name() + ": "
                     + Xml.oneLine(String.valueOf(e.getMessage()), MAX_REFUSAL_CHARS), e);

@@ -172,7 +172,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
      * log stays. Waits for the process to die, never for it to be reaped, unless the guest has already left
      * ({@code postmigrate}: a completed outgoing migration, Confirm's case): then nothing of the guest is left to
      * lose, and a thread of its own waits out the process (and kills it after the quit timeout) while Confirm goes on;
-     * its run files and run directory stay its own until it is gone ({@link #awaitReleased}); its switch ports go at once.
+     * its run files stay, and no other QEMU takes its run directory, until it is gone ({@link #awaitReleased}; the core may
+     * delete that directory meanwhile, taking what this deletes as gone); its switch ports go at once.
      * A QEMU still there a quit timeout after SIGKILL (in uninterruptible sleep: hung NFS, a stuck device) may write the
      * guest's disks when it wakes: as libvirt's {@code virProcessKillPainfully} fails with EBUSY, so does this, and the
      * VM stays as it is (run files, NICs, QMP), not gone. A later destroy (the core retries an aborted arrival's every

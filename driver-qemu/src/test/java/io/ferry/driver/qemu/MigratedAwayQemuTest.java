@@ -17,8 +17,8 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * Confirm's destroy of a QEMU whose guest migrated away ({@code postmigrate}) does not wait for the process, but on its
- * way out QEMU unlinks its pidfile and QMP socket by their paths: until it has ended, its run files and run directory
- * must stay its own, or a QEMU of the guest back at once in the same directory loses its files to it
+ * way out QEMU unlinks its pidfile and QMP socket by their paths: until it has ended, the driver must neither delete its
+ * run files nor let the directory go, or a QEMU of the guest back at once in the same directory loses its files to it
  * (QemuRoundTripIT.theQemuOfTheStayItLeftEndingLateLeavesTheReturningOnesFilesAlone). The QEMU is a fake monitor and a
  * process that ignores {@code quit}, killed after the quit timeout.
  */

@@ -88,9 +88,13 @@ public class FileLockManager implements LockManager {
                 lease.generation() + 1);
     }
 
-    /** Held, and not this host's for this domain: another domain of this host on the same disk is another writer, as lockd has it. */
+    /**
+     * Held, and not this host's for this domain: another domain of this host on the same disk is another writer, as
+     * lockd has it.
+     */
     private static boolean heldByAnother(LeaseRequest request, LeaseFile lease) {
-        return lease.held() && !(lease.ownerUuid().equals(request.ownerUuid().toString()) && lease.domain().equals(request.domainName()));
+        boolean mine = lease.ownerUuid().equals(request.ownerUuid().toString()) && lease.domain().equals(request.domainName());
+        return lease.held() && !mine;
     }
 
     private static String refusal(LeaseFile lease) {
@@ -98,7 +102,7 @@ public class FileLockManager implements LockManager {
                 + lease.domain();
     }
 
-    /** Reads the leases under their file locks and writes none: the first of the request's held by another, as a refusal. */
+    /** Reads the leases under their file locks and writes none: the first of the request's held by another, refused. */
     @Override
     public Optional<String> heldElsewhere(LeaseRequest request) throws LockException {
         Map<String, String> refusals = new HashMap<>();
