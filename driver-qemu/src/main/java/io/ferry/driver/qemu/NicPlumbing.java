@@ -11,7 +11,6 @@ import java.util.List;
  * Linux bridge.
  */
 final class NicPlumbing {
-    private final String ovsdb;
     private final VmPorts.Commands commands;
     /** Null when this host has no OVSDB. */
     private final VmPorts ovsPorts;
@@ -21,7 +20,6 @@ final class NicPlumbing {
     }
 
     NicPlumbing(String ovsdb, VmPorts.Commands commands) {
-        this.ovsdb = ovsdb;
         this.commands = commands;
         this.ovsPorts = ovsdb == null ? null : new VmPorts("ovs-vsctl", ovsdb, commands);
     }
@@ -29,7 +27,7 @@ final class NicPlumbing {
     /** Plugs every bridge NIC; a refused OVS interface fails the call before any OVS port is added. */
     void plug(QemuDomain domain) throws HypervisorException {
         List<QemuDomain.Nic> ovsNics = domain.nics().stream().filter(QemuDomain.Nic::openvswitch).toList();
-        if (!ovsNics.isEmpty() && ovsdb == null) {
+        if (!ovsNics.isEmpty() && ovsPorts == null) {
             throw new HypervisorException("interface " + ovsNics.get(0).index() + " of domain '" + domain.spec().name()
                     + "' has an openvswitch virtualport but this host has no OVSDB (setting ovsdb, ferryd --ovsdb)");
         }

@@ -117,4 +117,19 @@ public class NicPlumbingTest {
         assertEquals(TAP, ovsdb.vsctl("list-ports", "br0"));
         assertEquals("{vm-uuid=\"" + vmA.spec().uuid() + "\"}", ovsdb.vsctl("get", "Interface", TAP, "external_ids"));
     }
+
+    /** A host without an OVSDB cannot give an openvswitch NIC its port: the start fails naming the setting, runs nothing. */
+    @Test
+    public void anOpenvswitchNicOnAHostWithoutOvsdbIsRefusedNamingTheSetting() {
+        List<String> runs = new CopyOnWriteArrayList<>();
+        NicPlumbing noOvsdb = new NicPlumbing(null, command -> {
+            runs.add(String.join(" ", command));
+            return "";
+        });
+        HypervisorException e = assertThrows(HypervisorException.class, () -> noOvsdb.plug(vmB));
+        assertEquals("interface 0 of domain 'b' has an openvswitch virtualport but this host has no OVSDB (setting ovsdb,"
+                + " ferryd --ovsdb)", e.getMessage());
+        assertEquals(List.of(), noOvsdb.unplug(vmB));
+        assertEquals(List.of(), runs);
+    }
 }

@@ -177,4 +177,13 @@ public class OvsPlugTest {
         }, " "));
         hypervisor.boot(vmA(), tmp.newFolder("d").toPath()).destroy();
     }
+
+    /** An openvswitch NIC without a bridge to be a port of fails the plug before any of the VM's ports is added. */
+    @Test
+    public void anOpenvswitchNicWithoutABridgeIsRefusedBeforeAnyPortIsAdded() throws Exception {
+        DomainSpec noBridge = spec("a", UUID_A, null, "vnet7");
+        HypervisorException e = assertThrows(HypervisorException.class, () -> OvsPorts.of(PROCESSES, ovsdb.db()).plug(noBridge));
+        assertEquals("interface 2 of domain 'a' has an openvswitch virtualport but no source bridge", e.getMessage());
+        assertEquals("", ovsdb.vsctl("list-ports", "br0"));
+    }
 }
