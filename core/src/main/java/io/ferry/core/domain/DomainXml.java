@@ -70,9 +70,9 @@ public final class DomainXml {
             element.setTextContent(uuid.toString());
             domain.insertBefore(element, child(domain, "name").getNextSibling());
         } else {
-            try {
-                uuid = UUID.fromString(uuidText.trim());
-            } catch (IllegalArgumentException e) {
+            // libvirt's rule (virUUIDParse): 32 hex digits, '-' or ' ' between pairs; UUID.fromString took "1-2-3-4-5"
+            uuid = CookieCodec.libvirtUuid(uuidText.trim());
+            if (uuid == null) {
                 throw new CookieException("malformed domain uuid '" + uuidText + "'");
             }
         }

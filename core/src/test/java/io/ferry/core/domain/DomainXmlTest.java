@@ -22,6 +22,49 @@ public class DomainXmlTest {
                 e.getMessage());
     }
 
+    /**
+     * A definition's name becomes a file name in the state directory and its size the guest's memory: what is not one
+     * is refused, naming what is wrong, before anything is stored.
+     */
+    @Test
+    public void malformedDefinitionsAreRefusedNamingWhatIsWrong() {
+        String uuid = "<uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>";
+        refused("<vm type='sim'><name>a</name></vm>", "domain definition has root element <vm>, expected <domain>");
+        refused("<domain><name>a</name><memory>1</memory></domain>", "missing domain type attribute");
+        refused("<domain type='sim'><memory>1</memory></domain>", "missing domain name");
+        for (String name : new String[] {"../etc", "a/b", ".hidden", "a b", "x".repeat(65)}) {
+            refused("<domain type='sim'><name>" + name + "</name><memory>1</memory></domain>",
+                    "invalid domain name '" + name + "': letters, digits, '.', '_', '+', '-' only");
+        }
+        for (String malformed : new String[] {"1-2-3-4-5", "+1b4e28ba-2fa1-11d2-883f-0016d3cca427", "1b4e28ba-2fa1-11d2-883f-0016d3cca42"}) {
+            refused("<domain type='sim'><name>a</name><uuid>" + malformed + "</uuid><memory>1</memory></domain>",
+                    "malformed domain uuid '" + malformed + "'");
+        }
+        refused("<domain type='sim'><name>a</name>" + uuid + "</domain>", "missing memory element in domain definition");
+        refused("<domain type='sim'><name>a</name>" + uuid + "<memory unit='pages'>1</memory></domain>", "unknown memory unit 'pages'");
+        for (String size : new String[] {"0", "-1", "lots", "9223372036854775807"}) {
+            refused("<domain type='sim'><name>a</name>" + uuid + "<memory unit='GiB'>" + size + "</memory></domain>",
+                    "malformed memory size '" + size + "'");
+        }
+        refused("<domain type='sim'><name>a</name>" + uuid + "<memory>1</memory><vcpu>0</vcpu></domain>", "malformed vcpu count '0'");
+    }
+
+    /** A UUID as libvirt reads one: dashes or spaces between the pairs of its 32 hex digits, or none, either case. */
+    @Test
+    public void aUuidIsReadAsLibvirtReadsIt() throws CookieException {
+        for (String text : new String[] {"1B4E28BA-2FA1-11D2-883F-0016D3CCA427", "1b4e28ba2fa111d2883f0016d3cca427",
+                "1b 4e 28 ba 2f a1 11 d2 88 3f 00 16 d3 cc a4 27"}) {
+            DomainSpec spec = new DomainXml(new HardenedXmlParser()).parse(
+                    "<domain type='sim'><name>a</name><uuid>" + text + "</uuid><memory>1</memory></domain>");
+            assertEquals(text, java.util.UUID.fromString("1b4e28ba-2fa1-11d2-883f-0016d3cca427"), spec.uuid());
+        }
+    }
+
+    private static void refused(String xml, String message) {
+        CookieException e = assertThrows(xml, CookieException.class, () -> new DomainXml(new HardenedXmlParser()).parse(xml));
+        assertEquals(xml, message, e.getMessage());
+    }
+
     @Test
     public void theStatusFileOfADefinitionAtTheDepthLimitReadsBack() throws CookieException {
         assertStatusReadsBack(null);

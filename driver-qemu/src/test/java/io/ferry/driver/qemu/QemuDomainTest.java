@@ -102,6 +102,36 @@ public class QemuDomainTest {
         refused(domain("", "").replace("<devices>", "<metadata/><sim:x xmlns:sim='urn:x'/><devices>"), "domain/sim:x");
     }
 
+    /**
+     * Values that would reach QEMU's command line (a peer's Prepare sends the definition) are refused, naming them, where
+     * a comma or an odd value could add an option of the sender's choosing to QEMU's.
+     */
+    @Test
+    public void refusesMalformedValuesNamingThem() {
+        String bridgeNic = "<interface type='bridge'><source bridge='br0'/><target dev='t0'/>%s</interface>";
+        refused(domain("", "").replace("machine='pc'", "machine='pc,accel=kvm'"),
+                "invalid domain/os/type/@machine 'pc,accel=kvm'");
+        refused(domain("", "").replace(">hvm<", ">xen<"), "domain/os/type must be hvm for the qemu driver, not 'xen'");
+        refused(domain("", "").replace("<os><type arch='x86_64' machine='pc'>hvm</type></os>", ""),
+                "missing domain/os in the definition of domain 'vm1'");
+        refused(domain("<boot dev='floppy'/>", ""), "unsupported boot device 'floppy'");
+        refused(domain("<initrd>/boot/i</initrd>", ""), "domain/os has an initrd or a cmdline but no kernel");
+        refused(domain("", "").replace("<vcpu>", "<currentMemory unit='MiB'>32</currentMemory><vcpu>"),
+                "unsupported configuration: domain/currentMemory differs from domain/memory");
+        refused(domain("", "").replace("<devices>", "<clock offset='localtime'/><devices>"),
+                "unsupported configuration: domain/clock/@offset 'localtime'");
+        refused(domain("", String.format(bridgeNic, "<mac address='52:54:00:aa:bb'/>")), "invalid mac address '52:54:00:aa:bb'");
+        refused(domain("", String.format(bridgeNic, "<model type='virtio,romfile=/x'/>")),
+                "unsupported interface model 'virtio,romfile=/x'");
+        refused(domain("", String.format(bridgeNic, "<address type='pci' domain='0x0000' bus='0x00' slot='0x40' function='0x0'/>")),
+                "invalid PCI address in ");
+        refused(domain("", "<graphics type='vnc' listen='127.0.0.1,password=on'/>"),
+                "invalid graphics listen address '127.0.0.1,password=on'");
+        refused(domain("", "<graphics type='vnc' port='80'/>"), "invalid graphics port '80'");
+        refused(domain("", "<disk type='file'><driver name='qemu' type='vdi'/><source file='/x'/><target dev='vda'/></disk>"),
+                "unsupported disk format 'vdi'");
+    }
+
     @Test
     public void parsesSafely() {
         String external = "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>" + domain("<cmdline>&x;</cmdline>", "");
