@@ -1,7 +1,11 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Begin;
 import java.util.UUID;
 import org.junit.Test;
@@ -38,5 +42,28 @@ public class MigrationJobIdTest {
         run.confirm(false, run.finish().cookie());
         assertEquals(id, d.source.engine().jobs().lastEnded(VM).orElseThrow().migration());
         assertEquals(id, d.destination.engine().jobs().lastEnded(VM).orElseThrow().migration());
+    }
+
+    /**
+     * The id its driver chose becomes part of file names on both hosts (the journal, the snapshots' staging): one that
+     * is not a plain name, or one this host has a record of, is refused at Begin, before the domain's job is taken.
+     */
+    @Test(timeout = 60_000)
+    public void anIdThatIsNoPlainNameOrIsTakenIsRefusedAtBegin() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        for (String id : new String[] {"../../etc/passwd", "a/b", "a.xml", "", "x".repeat(65)}) {
+            ChannelException e = assertThrows(id, ChannelException.class,
+                    () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, id)));
+            assertTrue(id + ": " + e.getMessage(), e.getMessage().endsWith("invalid migration id: at most 64 letters, digits and dashes"));
+            assertFalse(id, d.source.engine().jobs().active(VM).isPresent());
+        }
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        run.perform();
+        run.confirm(false, run.finish().cookie());
+        // the way back under the same id: the destination keeps its arrival's record for good
+        ChannelException taken = assertThrows(ChannelException.class,
+                () -> d.peer(d.destination).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, run.begun.id())));
+        assertTrue(taken.getMessage(), taken.getMessage().endsWith("migration id " + run.begun.id() + " is taken on this host"));
     }
 }
