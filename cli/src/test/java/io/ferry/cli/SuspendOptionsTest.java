@@ -36,6 +36,14 @@ public class SuspendOptionsTest {
     }
 
     @Test
+    public void aBandwidthIsAWholeNumberOfMibPerSecondThatALongHoldsInBytes() {
+        for (String bad : new String[] {"-1", "fast", "1.5", "8796093022208", "99999999999999999999"}) {
+            assertEquals(bad, new CliRun(1, "", "error: invalid bandwidth '" + bad + "' (MiB/s, 0 for no cap, at most 8796093022207)\n"),
+                    CliRun.ferry("migrate", "--live", "--bandwidth", bad, "vm1", DEST));
+        }
+    }
+
+    @Test
     public void suspendTakesOneDomainName() {
         assertEquals(new CliRun(1, "", "error: missing argument: expected NAME\n"), CliRun.ferry("suspend"));
         assertEquals(new CliRun(1, "", "error: unexpected argument 'vm2'\n"), CliRun.ferry("suspend", "vm1", "vm2"));

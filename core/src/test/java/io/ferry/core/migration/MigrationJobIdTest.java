@@ -66,4 +66,22 @@ public class MigrationJobIdTest {
                 () -> d.peer(d.destination).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, run.begun.id())));
         assertTrue(taken.getMessage(), taken.getMessage().endsWith("migration id " + run.begun.id() + " is taken on this host"));
     }
+
+    /**
+     * A bandwidth cap whose bytes per second a long cannot hold (or below 0, from a client other than ferry's) would wrap
+     * round to a crawl or to no cap at all: refused at Begin, before the domain's job is taken.
+     */
+    @Test(timeout = 60_000)
+    public void aBandwidthPastWhatALongHoldsInBytesIsRefusedAtBegin() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        for (long mib : new long[] {-1, SourceBegin.MAX_BANDWIDTH_MIB + 1, Long.MAX_VALUE}) {
+            ChannelException e = assertThrows(ChannelException.class,
+                    () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, mib)));
+            assertTrue(e.getMessage(), e.getMessage().endsWith("invalid bandwidth " + mib + " MiB/s: 0 (no cap) to 8796093022207"));
+            assertFalse(d.source.engine().jobs().active(VM).isPresent());
+        }
+        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, SourceBegin.MAX_BANDWIDTH_MIB));
+        assertEquals(SourceBegin.MAX_BANDWIDTH_MIB * 1024 * 1024, d.source.engine().jobs().active(VM).orElseThrow().maxBandwidth());
+    }
 }
