@@ -23,8 +23,6 @@ import java.util.UUID;
  * suspends the domain once it ran that long, while this command's migration is under way ({@link TimeoutSuspend}).
  */
 final class MigrateCommand implements Command {
-    /** The largest bandwidth cap whose bytes per second a long holds, as the daemon takes it. */
-    private static final long MAX_BANDWIDTH_MIB = Long.MAX_VALUE / (1024 * 1024);
     private static final Set<String> FLAGS = Set.of("--live", "--p2p", "--tunnelled", "--offline", "--persistent",
             "--undefinesource", "--unsafe", "--verbose", "--v2", "--show-cookies", "--suspend", "--timeout-suspend");
 
@@ -121,12 +119,13 @@ final class MigrateCommand implements Command {
     private static long parseBandwidth(String value) throws CliException {
         try {
             long mib = Long.parseLong(value);
-            if (mib < 0 || mib > MAX_BANDWIDTH_MIB) {
+            if (mib < 0 || mib > Messages.Begin.MAX_BANDWIDTH_MIB) {
                 throw new NumberFormatException();
             }
             return mib;
         } catch (NumberFormatException e) {
-            throw new CliException("invalid bandwidth '" + value + "' (MiB/s, 0 for no cap, at most " + MAX_BANDWIDTH_MIB + ")");
+            throw new CliException("invalid bandwidth '" + value + "' (MiB/s, 0 for no cap, at most "
+                    + Messages.Begin.MAX_BANDWIDTH_MIB + ")");
         }
     }
 }

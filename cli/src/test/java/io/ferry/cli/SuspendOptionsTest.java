@@ -38,7 +38,8 @@ public class SuspendOptionsTest {
     @Test
     public void aBandwidthIsAWholeNumberOfMibPerSecondThatALongHoldsInBytes() {
         for (String bad : new String[] {"-1", "fast", "1.5", "8796093022208", "99999999999999999999"}) {
-            assertEquals(bad, new CliRun(1, "", "error: invalid bandwidth '" + bad + "' (MiB/s, 0 for no cap, at most 8796093022207)\n"),
+            assertEquals(bad, new CliRun(1, "", "error: invalid bandwidth '" + bad
+                    + "' (MiB/s, 0 for no cap, at most 8796093022207)\n"),
                     CliRun.ferry("migrate", "--live", "--bandwidth", bad, "vm1", DEST));
         }
     }

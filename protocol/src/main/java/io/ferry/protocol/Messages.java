@@ -54,6 +54,9 @@ public final class Messages {
 
     /** @param id the migration's id as its driver chose it (a UUID), or null: the source daemon chooses one */
     public record Begin(String domain, MigrationFlags flags, String dname, String xml, long bandwidthMiB, String id) {
+        /** The largest bandwidth cap in MiB/s whose bytes per second a long holds (0: no cap); migrate-setspeed's too. */
+        public static final long MAX_BANDWIDTH_MIB = Long.MAX_VALUE / (1024 * 1024);
+
         public Begin(String domain, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
             this(domain, flags, dname, xml, bandwidthMiB, null);
         }

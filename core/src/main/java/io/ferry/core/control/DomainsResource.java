@@ -13,6 +13,7 @@ import io.ferry.protocol.DomainMessages;
 import io.ferry.protocol.DomainMessages.Done;
 import io.ferry.protocol.DomainMessages.Job;
 import io.ferry.protocol.DomainMessages.JobSetting;
+import io.ferry.protocol.Messages;
 import io.ferry.protocol.Operation;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +24,6 @@ import java.util.List;
  */
 final class DomainsResource {
     private static final long MIB = 1024 * 1024;
-    /** The largest bandwidth cap in MiB/s whose bytes per second a long holds (libvirt's limit too). */
-    private static final long MAX_SPEED_MIB = Long.MAX_VALUE / MIB;
     private static final Job NO_JOB = new Job("none", null, null, null);
 
     private final DomainManager domains;
@@ -86,7 +85,7 @@ final class DomainsResource {
             return migrations.abortMigration(name, migration).toXml();
         }));
         routes.add(operator(Operation.JOB_SPEED, call -> {
-            jobs.setSpeed(domains.get(call.parameter(0)).name(), number(call, "mib", MAX_SPEED_MIB) * MIB);
+            jobs.setSpeed(domains.get(call.parameter(0)).name(), number(call, "mib", Messages.Begin.MAX_BANDWIDTH_MIB) * MIB);
             return Done.of("speed").toXml();
         }));
         routes.add(operator(Operation.JOB_MAX_DOWNTIME, call -> {

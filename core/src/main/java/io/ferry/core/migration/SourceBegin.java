@@ -23,8 +23,6 @@ import java.util.stream.Collectors;
  */
 final class SourceBegin {
     private static final long MIB = 1024 * 1024;
-    /** The largest bandwidth cap in MiB/s whose bytes per second a long holds (migrate-setspeed's limit too). */
-    static final long MAX_BANDWIDTH_MIB = Long.MAX_VALUE / MIB;
     /** The feature of the section that carries a domain's snapshots (plugin-snapshots). */
     private static final String SNAPSHOTS_FEATURE = "snapshots";
     private static final String NOT_RUNNING = "Requested operation is not valid: domain is not running";
@@ -48,10 +46,10 @@ final class SourceBegin {
         if (request.flags().tunnelled() && !request.flags().p2p()) {
             throw new MigrationException("cannot perform tunnelled migration without using peer2peer flag");
         }
-        if (request.bandwidthMiB() < 0 || request.bandwidthMiB() > MAX_BANDWIDTH_MIB) {
+        if (request.bandwidthMiB() < 0 || request.bandwidthMiB() > Begin.MAX_BANDWIDTH_MIB) {
             // past it, the cap in bytes per second wraps round: to a crawl, or to none at all
             throw new MigrationException("invalid bandwidth " + request.bandwidthMiB() + " MiB/s: 0 (no cap) to "
-                    + MAX_BANDWIDTH_MIB);
+                    + Begin.MAX_BANDWIDTH_MIB);
         }
         String id = request.id() == null ? UUID.randomUUID().toString() : requireFreshId(request.id());
         String key = DataChannel.newToken();

@@ -36,17 +36,20 @@ public class DomainXmlTest {
             refused("<domain type='sim'><name>" + name + "</name><memory>1</memory></domain>",
                     "invalid domain name '" + name + "': letters, digits, '.', '_', '+', '-' only");
         }
-        for (String malformed : new String[] {"1-2-3-4-5", "+1b4e28ba-2fa1-11d2-883f-0016d3cca427", "1b4e28ba-2fa1-11d2-883f-0016d3cca42"}) {
+        for (String malformed : new String[] {"1-2-3-4-5", "+1b4e28ba-2fa1-11d2-883f-0016d3cca427",
+                "1b4e28ba-2fa1-11d2-883f-0016d3cca42"}) {
             refused("<domain type='sim'><name>a</name><uuid>" + malformed + "</uuid><memory>1</memory></domain>",
                     "malformed domain uuid '" + malformed + "'");
         }
         refused("<domain type='sim'><name>a</name>" + uuid + "</domain>", "missing memory element in domain definition");
-        refused("<domain type='sim'><name>a</name>" + uuid + "<memory unit='pages'>1</memory></domain>", "unknown memory unit 'pages'");
+        refused("<domain type='sim'><name>a</name>" + uuid + "<memory unit='pages'>1</memory></domain>",
+                "unknown memory unit 'pages'");
         for (String size : new String[] {"0", "-1", "lots", "9223372036854775807"}) {
             refused("<domain type='sim'><name>a</name>" + uuid + "<memory unit='GiB'>" + size + "</memory></domain>",
                     "malformed memory size '" + size + "'");
         }
-        refused("<domain type='sim'><name>a</name>" + uuid + "<memory>1</memory><vcpu>0</vcpu></domain>", "malformed vcpu count '0'");
+        refused("<domain type='sim'><name>a</name>" + uuid + "<memory>1</memory><vcpu>0</vcpu></domain>",
+                "malformed vcpu count '0'");
     }
 
     /** A UUID as libvirt reads one: dashes or spaces between the pairs of its 32 hex digits, or none, either case. */

@@ -55,7 +55,8 @@ public class MigrationJobIdTest {
         for (String id : new String[] {"../../etc/passwd", "a/b", "a.xml", "", "x".repeat(65)}) {
             ChannelException e = assertThrows(id, ChannelException.class,
                     () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, id)));
-            assertTrue(id + ": " + e.getMessage(), e.getMessage().endsWith("invalid migration id: at most 64 letters, digits and dashes"));
+            assertTrue(id + ": " + e.getMessage(),
+                    e.getMessage().endsWith("invalid migration id: at most 64 letters, digits and dashes"));
             assertFalse(id, d.source.engine().jobs().active(VM).isPresent());
         }
         TwoDaemons.ByHand run = d.byHand(VM).prepare();
@@ -75,13 +76,14 @@ public class MigrationJobIdTest {
     public void aBandwidthPastWhatALongHoldsInBytesIsRefusedAtBegin() throws Exception {
         TwoDaemons d = new TwoDaemons();
         d.source.boot(VM);
-        for (long mib : new long[] {-1, SourceBegin.MAX_BANDWIDTH_MIB + 1, Long.MAX_VALUE}) {
+        for (long mib : new long[] {-1, Begin.MAX_BANDWIDTH_MIB + 1, Long.MAX_VALUE}) {
             ChannelException e = assertThrows(ChannelException.class,
                     () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, mib)));
-            assertTrue(e.getMessage(), e.getMessage().endsWith("invalid bandwidth " + mib + " MiB/s: 0 (no cap) to 8796093022207"));
+            assertTrue(e.getMessage(),
+                    e.getMessage().endsWith("invalid bandwidth " + mib + " MiB/s: 0 (no cap) to 8796093022207"));
             assertFalse(d.source.engine().jobs().active(VM).isPresent());
         }
-        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, SourceBegin.MAX_BANDWIDTH_MIB));
-        assertEquals(SourceBegin.MAX_BANDWIDTH_MIB * 1024 * 1024, d.source.engine().jobs().active(VM).orElseThrow().maxBandwidth());
+        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, Begin.MAX_BANDWIDTH_MIB));
+        assertEquals(Begin.MAX_BANDWIDTH_MIB * 1024 * 1024, d.source.engine().jobs().active(VM).orElseThrow().maxBandwidth());
     }
 }

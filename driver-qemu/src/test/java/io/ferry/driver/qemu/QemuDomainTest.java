@@ -123,7 +123,8 @@ public class QemuDomainTest {
         refused(domain("", String.format(bridgeNic, "<mac address='52:54:00:aa:bb'/>")), "invalid mac address '52:54:00:aa:bb'");
         refused(domain("", String.format(bridgeNic, "<model type='virtio,romfile=/x'/>")),
                 "unsupported interface model 'virtio,romfile=/x'");
-        refused(domain("", String.format(bridgeNic, "<address type='pci' domain='0x0000' bus='0x00' slot='0x40' function='0x0'/>")),
+        refused(domain("", String.format(bridgeNic,
+                "<address type='pci' domain='0x0000' bus='0x00' slot='0x40' function='0x0'/>")),
                 "invalid PCI address in ");
         refused(domain("", "<graphics type='vnc' listen='127.0.0.1,password=on'/>"),
                 "invalid graphics listen address '127.0.0.1,password=on'");
