@@ -48,6 +48,7 @@ public final class VmPorts {
         if (ports.isEmpty()) {
             return;
         }
+        String mine = uuid.toString();
         synchronized (OVSDB_WRITES) {
             // one transaction, which OVSDB refuses whole if any port exists: the common case is one run, no owner read
             try {
@@ -59,7 +60,7 @@ public final class VmPorts {
             List<Optional<String>> owners = owners(ports);
             for (int i = 0; i < ports.size(); i++) {
                 Optional<String> owner = owners.get(i);
-                if (owner.isPresent() && !owner.get().equals(uuid.toString())) {
+                if (owner.isPresent() && !owner.get().equals(mine)) {
                     Port port = ports.get(i);
                     throw new HypervisorException("cannot plug interface " + port.index() + " of domain '" + domain
                             + "' into bridge " + port.bridge() + ": Open vSwitch interface " + port.iface() + " exists and is "
@@ -97,6 +98,7 @@ public final class VmPorts {
             return List.of();
         }
         List<String> problems = new ArrayList<>();
+        String mine = uuid.toString();
         synchronized (OVSDB_WRITES) {
             List<String> delete = new ArrayList<>();
             try {
@@ -104,7 +106,7 @@ public final class VmPorts {
                 for (int i = 0; i < ports.size(); i++) {
                     Optional<String> owner = owners.get(i);
                     Port port = ports.get(i);
-                    if (owner.isPresent() && owner.get().equals(uuid.toString())) {
+                    if (owner.isPresent() && owner.get().equals(mine)) {
                         delete.addAll(List.of("--", "--if-exists", "del-port", port.iface()));
                     } else if (owner.isPresent()) {
                         problems.add("Open vSwitch port " + port.iface() + " of interface " + port.index() + " of domain '"

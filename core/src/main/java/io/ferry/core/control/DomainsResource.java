@@ -85,7 +85,8 @@ final class DomainsResource {
             return migrations.abortMigration(name, migration).toXml();
         }));
         routes.add(operator(Operation.JOB_SPEED, call -> {
-            jobs.setSpeed(domains.get(call.parameter(0)).name(), number(call, "mib", Messages.Begin.MAX_BANDWIDTH_MIB) * MIB);
+            long mib = number(call, "mib", Messages.Begin.MAX_BANDWIDTH_MIB);
+            jobs.setSpeed(domains.get(call.parameter(0)).name(), mib * MIB);
             return Done.of("speed").toXml();
         }));
         routes.add(operator(Operation.JOB_MAX_DOWNTIME, call -> {
