@@ -86,7 +86,7 @@ final class OutgoingMigration {
         } catch (HypervisorException | RuntimeException e) {
             cancelQuietly(e);
             restore(wasRunning, e);
-            if (e instanceof GuestShutDown || GuestShutDown.happened(vm.process(), vm.qmp())) {
+            if (e instanceof GuestShutDown || GuestShutDown.happened(vm.spec().name(), vm.process(), vm.qmp())) {
                 // libvirt's "domain is not running": not a QEMU that crashed, nor a stream that broke by itself
                 throw new HypervisorException("migration of domain '" + vm.spec().name() + "' failed: domain is not"
                         + " running: its guest shut down during the migration (it powered off, or QEMU was told to"

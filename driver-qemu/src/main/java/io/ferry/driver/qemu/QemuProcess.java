@@ -36,6 +36,8 @@ final class QemuProcess {
     private final ProcessHandle found;
     /** What {@link #kill} does: SIGKILL, or a test's stand-in for a process that outlives it. */
     private final Consumer<QemuProcess> killer;
+    /** Killed by {@link #killAfterShutdown}: its end counts as the clean exit its guest's shutdown would have been. */
+    private volatile boolean killedAfterShutdown;
 
     private QemuProcess(long pid, Path log, Process child) {
         this(pid, log, child, child != null ? null : ProcessHandle.of(pid).orElse(null), QemuProcess::sigkill);
@@ -107,14 +109,14 @@ final class QemuProcess {
 
     /**
      * Once our child has ended: whether it exited as QEMU does after an orderly shutdown (status 0: the guest powered
-     * off, or QEMU was told to quit or got SIGTERM), not killed by a signal or failing. Empty for a re-attached
-     * process, whose status only init sees.
+     * off, or QEMU was told to quit or got SIGTERM), not killed by a signal or failing; a {@link #killAfterShutdown}
+     * counts as such an exit. Empty for a re-attached process, whose status only init sees.
      */
     Optional<Boolean> exitedCleanly() {
         if (child == null || child.isAlive()) {
             return Optional.empty();
         }
-        return Optional.of(child.exitValue() == 0);
+        return Optional.of(killedAfterShutdown || child.exitValue() == 0);
     }
 
     /** {@link #exitedCleanly()}, once our child is reaped, waiting at most {@code millis} for that. */
@@ -155,6 +157,12 @@ final class QemuProcess {
     /** SIGKILL; does not wait. Never a process that merely reused a re-attached QEMU's pid. */
     void kill() {
         killer.accept(this);
+    }
+
+    /** {@link #kill} of a QEMU whose guest shut down and which did not end by itself. */
+    void killAfterShutdown() {
+        killedAfterShutdown = true;
+        kill();
     }
 
     private static void sigkill(QemuProcess process) {

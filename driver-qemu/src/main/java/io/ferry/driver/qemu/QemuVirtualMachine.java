@@ -335,7 +335,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         } catch (Qmp.CommandError e) {
             throw e; // QEMU answered
         } catch (HypervisorException e) {
-            if (!gone && !qmp.isOpen() && GuestShutDown.happened(process, qmp)) {
+            if (!gone && GuestShutDown.happened(spec().name(), process, qmp)) {
                 throw new GuestShutDown(spec().name(), e);
             }
             throw e;

@@ -1,6 +1,7 @@
 package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -12,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -56,7 +59,53 @@ public class QemuShutDownCallTest {
                     () -> qmp.execute("query-migrate", null, 200));
             assertEquals("QEMU did not answer query-migrate in time", unanswered.getMessage());
             assertTrue("a QEMU that announced SHUTDOWN and then ended with status 0 shut down",
-                    GuestShutDown.happened(process, qmp));
+                    GuestShutDown.happened("cleanup", process, qmp));
+        } finally {
+            process.kill();
+        }
+    }
+
+    /**
+     * The same QEMU stuck for good in its clean-up (CI, 2026-12-03: no answer for two minutes, until a destroy killed
+     * it): it is killed once the wait is over, and its end counts as the shutdown it announced, not a crash.
+     */
+    @Test
+    public void aQemuStuckAfterItsShutdownIsKilledAndCountsAsShutDown() throws Exception {
+        DomainSpec spec = Guests.spec("stuck", 32, "0");
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        files.prepare(null);
+        QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out,
+                "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n"));
+                Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
+            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
+                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), () -> { },
+                    Runnable::run, List::of);
+            CompletableFuture<Boolean> shutDown = new CompletableFuture<>();
+            vm.onExit(() -> shutDown.complete(vm.shutDown()));
+            assertThrows(HypervisorException.class, () -> qmp.execute("query-migrate", null, 200));
+
+            assertTrue("a QEMU that announced SHUTDOWN and never ended is taken as shut down",
+                    GuestShutDown.happened("stuck", process, qmp, 200));
+            assertFalse("it was killed", process.isAlive());
+            assertTrue("its end reads as its guest's shutdown, not a crash", shutDown.get(60, TimeUnit.SECONDS));
+        } finally {
+            process.kill();
+        }
+    }
+
+    /** A QEMU that is merely slow to answer, with no SHUTDOWN announced, is neither killed nor taken as shut down. */
+    @Test
+    public void aQemuThatAnnouncedNoShutdownIsNotKilledForAnUnansweredCall() throws Exception {
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        files.prepare(null);
+        QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> { });
+                Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
+            assertThrows(HypervisorException.class, () -> qmp.execute("query-migrate", null, 200));
+
+            assertFalse(GuestShutDown.happened("slow", process, qmp, 200));
+            assertTrue("QEMU still runs", process.isAlive());
         } finally {
             process.kill();
         }
