@@ -39,8 +39,8 @@ final class AbiCheck {
         for (int i = 0; i < source.nics().size(); i++) {
             String s = source.nics().get(i).mac();
             String t = target.nics().get(i).mac();
-            if (s != null && !s.equals(t)) {
-                throw refused("interface MAC " + t, s);
+            if (s == null ? t != null : !s.equalsIgnoreCase(t)) { // a MAC QEMU would make up is a MAC too
+                throw refused("interface MAC " + (t == null ? "none" : t), s == null ? "none" : s);
             }
         }
         if (source.graphics().size() != target.graphics().size()) {

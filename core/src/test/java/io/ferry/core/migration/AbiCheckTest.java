@@ -24,11 +24,12 @@ public class AbiCheckTest {
         return new DomainSpec(name, uuid, type, memoryKiB, vcpus, disks, nics, graphics, "<domain/>");
     }
 
+    /** Fails if any of these changes is refused; a MAC in capitals is the same MAC. */
     @Test
     public void whatTheGuestCannotSeeMayChange() throws MigrationException {
         AbiCheck.require(SOURCE, spec("renamed", UUID_A, "sim", 65536, 2,
                 List.of(new DomainSpec.Disk("/mnt/elsewhere/a.img", "vda")),
-                List.of(new DomainSpec.Nic(0, "bridge", "52:54:00:aa:bb:01", "br1", null, "vnet9")),
+                List.of(new DomainSpec.Nic(0, "bridge", "52:54:00:AA:BB:01", "br1", null, "vnet9")),
                 List.of(new DomainSpec.Graphics("vnc", 5901, "0.0.0.0"))));
     }
 
@@ -52,8 +53,24 @@ public class AbiCheckTest {
         refused(spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(),
                 List.of(new DomainSpec.Nic(0, "bridge", "52:54:00:aa:bb:02", "br0", "openvswitch", null)), SOURCE.graphics()),
                 "interface MAC 52:54:00:aa:bb:02 does not match source 52:54:00:aa:bb:01");
+        refused(spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(),
+                List.of(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", null)), SOURCE.graphics()),
+                "interface MAC none does not match source 52:54:00:aa:bb:01");
         refused(spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(), SOURCE.nics(), List.of()),
                 "graphics device count 0 does not match source 1");
+    }
+
+    /**
+     * A NIC without a MAC gets one QEMU makes up (52:54:00:12:34:56 and up, by its place): a definition that names
+     * another one changes the MAC the guest sees, as the source's QEMU knows none of it.
+     */
+    @Test
+    public void aMacMayNotBeAddedWhereTheSourceHadNone() {
+        DomainSpec source = spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(),
+                List.of(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", null)), SOURCE.graphics());
+        MigrationException e = assertThrows(MigrationException.class, () -> AbiCheck.require(source, SOURCE));
+        assertEquals("unsupported configuration: Target interface MAC 52:54:00:aa:bb:01 does not match source none"
+                + " (migrate --xml may not change the guest ABI)", e.getMessage());
     }
 
     private static void refused(DomainSpec target, String mismatch) {
