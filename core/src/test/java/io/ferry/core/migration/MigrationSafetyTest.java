@@ -146,6 +146,27 @@ public class MigrationSafetyTest {
         d.source.assertGone(VM);
     }
 
+    /**
+     * Back before the host it left settled its leaving (no Confirm yet: that host still holds the paused copy): the way
+     * back is refused, naming the migration it waits for, and the guest runs where it arrived (RoundTripIT takes it
+     * back once its first host has settled).
+     */
+    @Test
+    public void aWayBackBeforeTheSourceSettledIsRefusedNamingTheMigration() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand away = d.byHand(VM).prepare().perform();
+        away.finish();
+
+        ChannelException e = assertThrows(ChannelException.class, () -> d.driver().run(d.peer(d.destination),
+                d.peer(d.source), new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0)));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("domain " + VM + " is being migrated (migration "
+                + away.begun.id() + ")"));
+        d.destination.assertRuns(VM, digest);
+        d.source.assertPaused(VM);
+    }
+
     @Test
     public void everyCallNeedsTheMigrationsKey() throws Exception {
         TwoDaemons d = new TwoDaemons();
