@@ -9,10 +9,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.UserPrincipal;
 
 /**
- * A command's throw-away directory in the system's temporary directory, {@code PREFIX<pid>-<random>}: deleted when
- * closed or, should the JVM end first (Ctrl-C, SIGTERM), by a shutdown hook. What a command killed outright
- * (SIGKILL, a power cut) left, the next one of the same prefix deletes, its process being gone: so a host does not
- * collect them, command after command.
+ * A command's throw-away directory in the system's temporary directory, {@code PREFIX<pid namespace>-<pid>-<random>}:
+ * deleted when closed or, should the JVM end first (Ctrl-C, SIGTERM), by a shutdown hook. What a command killed
+ * outright (SIGKILL, a power cut) left, the next one of the same prefix deletes, its process being gone: so a host does
+ * not collect them, command after command. Only a directory of this PID namespace: a process id says nothing of a
+ * command in another one (a container sharing the temporary directory), which may be alive.
  */
 public final class ScratchDirectory implements AutoCloseable {
     private final Path path;
@@ -24,11 +25,30 @@ public final class ScratchDirectory implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** @param prefix such as {@code ferry-offline-}: the process id and a random part follow it */
+    /** @param prefix such as {@code ferry-offline-}: the PID namespace, the process id and a random part follow it */
     public static ScratchDirectory create(String prefix) throws IOException {
-        Path path = Files.createTempDirectory(prefix + ProcessHandle.current().pid() + "-");
-        deleteLeftBehind(path.getParent(), prefix, Files.getOwner(path));
+        return create(Path.of(System.getProperty("java.io.tmpdir")), prefix, pidNamespace());
+    }
+
+    /** @param namespace this process's PID namespace, as {@link #pidNamespace} reads it; empty: unknown */
+    static ScratchDirectory create(Path tmp, String prefix, String namespace) throws IOException {
+        String own = prefix + (namespace.isEmpty() ? "" : namespace + "-");
+        Path path = Files.createTempDirectory(tmp, own + ProcessHandle.current().pid() + "-");
+        if (!namespace.isEmpty()) { // else nothing tells which process ids are ours to look up
+            deleteLeftBehind(tmp, own, Files.getOwner(path));
+        }
         return new ScratchDirectory(path);
+    }
+
+    /** The inode number of this process's PID namespace ({@code /proc/self/ns/pid -> pid:[4026531836]}), or "". */
+    static String pidNamespace() {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString();
+            String inode = link.startsWith("pid:[") && link.endsWith("]") ? link.substring(5, link.length() - 1) : "";
+            return !inode.isEmpty() && inode.chars().allMatch(Character::isDigit) ? inode : "";
+        } catch (IOException | UnsupportedOperationException | SecurityException e) {
+            return "";
+        }
     }
 
     public Path path() {
@@ -45,7 +65,10 @@ public final class ScratchDirectory implements AutoCloseable {
         delete(path);
     }
 
-    /** This user's directories of {@code prefix} whose process is gone; in a shared /tmp, others' are not ours. */
+    /**
+     * This user's directories of {@code prefix} (with this PID namespace) whose process is gone; in a shared /tmp,
+     * others' are not ours.
+     */
     private static void deleteLeftBehind(Path tmp, String prefix, UserPrincipal user) {
         try (DirectoryStream<Path> directories = Files.newDirectoryStream(tmp, prefix + "*")) {
             for (Path directory : directories) {

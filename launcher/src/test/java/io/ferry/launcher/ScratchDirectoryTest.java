@@ -1,0 +1,73 @@
+package io.ferry.launcher;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * What a killed command left is deleted by the next one, only where a process id tells that its command is gone:
+ * in this PID namespace. A command in another one (a container sharing the temporary directory) may be alive under a
+ * process id that is free here.
+ */
+public class ScratchDirectoryTest {
+    private static final String NAMESPACE = "4026531836";
+
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    @Test
+    public void onlyTheDirectoriesOfGoneProcessesOfThisPidNamespaceAreDeleted() throws Exception {
+        Path tmp = folder.getRoot().toPath();
+        long gone = goneProcessId();
+        long alive = ProcessHandle.current().pid();
+        Path killed = Files.createDirectories(tmp.resolve("ferry-offline-" + NAMESPACE + "-" + gone + "-1").resolve("state"));
+        Path otherNamespace = Files.createDirectories(tmp.resolve("ferry-offline-4026532001-" + gone + "-2"));
+        Path living = Files.createDirectories(tmp.resolve("ferry-offline-" + NAMESPACE + "-" + alive + "-3"));
+        Path otherPrefix = Files.createDirectories(tmp.resolve("ferry-demo-" + NAMESPACE + "-" + gone + "-4"));
+
+        try (ScratchDirectory scratch = ScratchDirectory.create(tmp, "ferry-offline-", NAMESPACE)) {
+            assertTrue(scratch.path().getFileName().toString(),
+                    scratch.path().getFileName().toString().startsWith("ferry-offline-" + NAMESPACE + "-" + alive + "-"));
+            assertFalse("a gone command's directory of this namespace", Files.exists(killed));
+            assertEquals(List.of(otherPrefix, otherNamespace, living, scratch.path()).stream().sorted().toList(), list(tmp));
+        }
+        assertEquals("its own is deleted once closed", List.of(otherPrefix, otherNamespace, living).stream().sorted().toList(),
+                list(tmp));
+    }
+
+    /** Where this process's PID namespace cannot be read, nothing tells whose a process id is: nothing is deleted. */
+    @Test
+    public void withoutItsPidNamespaceACommandDeletesNothingElse() throws Exception {
+        Path tmp = folder.getRoot().toPath();
+        Path killed = Files.createDirectories(tmp.resolve("ferry-offline-" + NAMESPACE + "-" + goneProcessId() + "-1"));
+        try (ScratchDirectory scratch = ScratchDirectory.create(tmp, "ferry-offline-", "")) {
+            assertEquals(List.of(killed, scratch.path()).stream().sorted().toList(), list(tmp));
+        }
+    }
+
+    @Test
+    public void thisProcesssPidNamespaceIsRead() {
+        assertTrue(ScratchDirectory.pidNamespace(), ScratchDirectory.pidNamespace().matches("[0-9]+"));
+    }
+
+    private static long goneProcessId() throws IOException, InterruptedException {
+        Process gone = new ProcessBuilder("true").start();
+        gone.waitFor();
+        return gone.pid();
+    }
+
+    private static List<Path> list(Path directory) throws IOException {
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.sorted().toList();
+        }
+    }
+}
