@@ -147,6 +147,24 @@ public class MigrationSafetyTest {
     }
 
     /**
+     * The destination already runs the domain (two hosts without a lock manager, each with its own copy): Prepare
+     * refuses to start a second VM of it there, and both go on as they were.
+     */
+    @Test
+    public void aPrepareForADomainActiveOnTheDestinationIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String here = d.source.boot(VM);
+        String there = d.destination.boot(VM);
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().contains("Requested operation is not valid: domain '" + VM
+                + "' is already active on this host"));
+        d.source.assertRuns(VM, here);
+        d.destination.assertRuns(VM, there);
+    }
+
+    /**
      * Back before the host it left settled its leaving (no Confirm yet: that host still holds the paused copy): the way
      * back is refused, naming the migration it waits for, and the guest runs where it arrived (RoundTripIT takes it
      * back once its first host has settled).
