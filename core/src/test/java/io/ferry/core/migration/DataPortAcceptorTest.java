@@ -56,6 +56,30 @@ public class DataPortAcceptorTest {
         assertFalse("a failure was reported: " + failed.getNow(null), failed.isDone());
     }
 
+    /** One that presents another token (an earlier migration's, a guess) is dropped unread; the source's is taken. */
+    @Test
+    public void aConnectionWithAWrongTokenIsDroppedAndTheSourceStillTaken() throws Exception {
+        listen();
+        Socket impostor = DataChannel.connect(DataChannel.uri(port), null);
+        silent.add(impostor);
+        OutputStream forged = impostor.getOutputStream();
+        DataChannel.sendToken(forged, DataChannel.newToken());
+        forged.write("forged guest memory".getBytes());
+        forged.flush();
+        assertDropped(impostor);
+        assertFalse("the impostor's bytes were taken", received.isDone());
+
+        byte[] memory = "guest memory".getBytes();
+        try (Socket source = DataChannel.connect(DataChannel.uri(port), null)) {
+            OutputStream out = source.getOutputStream();
+            DataChannel.sendToken(out, token);
+            out.write(memory);
+            out.flush();
+            source.shutdownOutput();
+            assertArrayEquals(memory, awaitReceived());
+        }
+    }
+
     @Test
     public void closingThePortEndsTheWaitAndDropsWhoWaits() throws Exception {
         listen();
