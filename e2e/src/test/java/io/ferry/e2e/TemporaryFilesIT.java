@@ -52,7 +52,8 @@ public class TemporaryFilesIT {
         Path systemTmp = Files.createDirectories(Installation.WORK.resolve("cli-tmp-" + System.nanoTime()));
         Process gone = new ProcessBuilder("true").start();
         gone.waitFor();
-        String pidNamespace = Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString().replaceAll("[^0-9]", "");
+        String pidNamespace = Long.toString(Long.parseLong(Files.readSymbolicLink(Path.of("/proc/self/ns/pid")).toString()
+                .replaceAll("[^0-9]", "")), 36);
         Path leftByAKilledCommand = Files.createDirectories(systemTmp.resolve("ferry-offline-" + pidNamespace + "-" + gone.pid()
                 + "-1").resolve("state"));
         Files.writeString(leftByAKilledCommand.resolve("host-uuid"), "9d3b8d2b-8f5e-4b34-a7c5-0f6bb1e0a4d1\n");

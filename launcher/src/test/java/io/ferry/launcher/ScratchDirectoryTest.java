@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.Rule;
@@ -19,7 +20,7 @@ import org.junit.rules.TemporaryFolder;
  * process id that is free here.
  */
 public class ScratchDirectoryTest {
-    private static final String NAMESPACE = "4026531836";
+    private static final String NAMESPACE = "1ulajuk";
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
@@ -30,13 +31,14 @@ public class ScratchDirectoryTest {
         long gone = goneProcessId();
         long alive = ProcessHandle.current().pid();
         Path killed = Files.createDirectories(tmp.resolve("ferry-offline-" + NAMESPACE + "-" + gone + "-1").resolve("state"));
-        Path otherNamespace = Files.createDirectories(tmp.resolve("ferry-offline-4026532001-" + gone + "-2"));
+        Path otherNamespace = Files.createDirectories(tmp.resolve("ferry-offline-1ulak0h-" + gone + "-2"));
         Path living = Files.createDirectories(tmp.resolve("ferry-offline-" + NAMESPACE + "-" + alive + "-3"));
         Path otherPrefix = Files.createDirectories(tmp.resolve("ferry-demo-" + NAMESPACE + "-" + gone + "-4"));
 
         try (ScratchDirectory scratch = ScratchDirectory.create(tmp, "ferry-offline-", NAMESPACE)) {
-            assertTrue(scratch.path().getFileName().toString(),
-                    scratch.path().getFileName().toString().startsWith("ferry-offline-" + NAMESPACE + "-" + alive + "-"));
+            String name = scratch.path().getFileName().toString();
+            assertTrue(name, name.matches("ferry-offline-" + NAMESPACE + "-" + alive + "-[0-9a-z]{1,8}"));
+            assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(scratch.path())));
             assertFalse("a gone command's directory of this namespace", Files.exists(killed));
             assertEquals(List.of(otherPrefix, otherNamespace, living, scratch.path()).stream().sorted().toList(), list(tmp));
         }
@@ -56,7 +58,7 @@ public class ScratchDirectoryTest {
 
     @Test
     public void thisProcesssPidNamespaceIsRead() {
-        assertTrue(ScratchDirectory.pidNamespace(), ScratchDirectory.pidNamespace().matches("[0-9]+"));
+        assertTrue(ScratchDirectory.pidNamespace(), ScratchDirectory.pidNamespace().matches("[0-9a-z]+"));
     }
 
     private static long goneProcessId() throws IOException, InterruptedException {
