@@ -4,9 +4,12 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.junit.Test;
 
 /**
@@ -65,6 +68,35 @@ public class OperatorTest {
 
         assertTrue(e.getMessage(), e.getMessage().contains("does not answer") && e.getMessage().contains("ferry resume vm1"));
         d.source.assertPaused(VM);
+    }
+
+    /**
+     * On the destination, an abort that waited for the domain's job while Finish committed (Finish runs here under
+     * the job it holds, as the daemon's would): too late, the guest runs there, and stays.
+     */
+    @Test(timeout = 60_000)
+    public void domjobabortOfAnIncomingMigrationThatCommittedMeanwhileIsTooLateAndSaysSo() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        Domain domain = d.destination.domains().get(VM);
+        FutureTask<String> abort = new FutureTask<>(() -> d.destination.engine().abortJob(VM));
+        Thread aborting = new Thread(abort, "domjobabort");
+        d.destination.domains().withJob(domain, "migration finish", run.begun.id(), () -> {
+            aborting.start();
+            while (aborting.getState() != Thread.State.TIMED_WAITING) { // waiting for this job
+                Thread.sleep(5);
+            }
+            run.finish();
+            return null;
+        });
+
+        ExecutionException e = assertThrows(ExecutionException.class, abort::get);
+        assertEquals("too late to abort migration " + run.begun.id() + ": it committed, vm1 runs here",
+                e.getCause().getMessage());
+        d.destination.assertRuns(VM, digest);
+        run.confirm(false, null);
+        d.source.assertGone(VM);
     }
 
     @Test
