@@ -212,6 +212,24 @@ public class MigrationSafetyTest {
         d.destination.assertGone(VM);
     }
 
+    /**
+     * Once a migration ended, the record its destination keeps settles it only for the holder of its key (a peer's
+     * {@code fate} call is admitted by the key at the control channel, before the engine: ChannelAccessTest).
+     */
+    @Test
+    public void aRecordTellsItsFateOnlyWithTheMigrationsKey() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        run.confirm(false, run.finish().cookie());
+        String id = run.begun.id();
+        String wrong = "0".repeat(64);
+
+        ChannelException e = assertThrows(ChannelException.class, () -> d.peer(d.destination).settle(id, wrong));
+        assertTrue(e.getMessage(), e.getMessage().contains("the key does not match"));
+        assertEquals(Outcome.COMMITTED, d.peer(d.destination).settle(id, run.begun.key()).outcome());
+    }
+
     /** A Perform cannot send the memory anywhere but where the destination itself said it goes. */
     @Test
     public void aPerformTowardADataUriTheDestinationDidNotHandOutIsRefused() throws Exception {
