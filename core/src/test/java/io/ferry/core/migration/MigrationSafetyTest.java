@@ -201,7 +201,8 @@ public class MigrationSafetyTest {
             () -> d.peer(d.destination).finish(new Messages.Finish(id, wrong, true, null)),
             () -> d.peer(d.destination).settle(id, wrong),
             () -> d.peer(d.destination).endpoint(id, wrong),
-            () -> d.peer(d.source).keepalive(id, wrong)}) {
+            () -> d.peer(d.source).keepalive(id, wrong),
+            () -> d.peer(d.destination).keepalive(id, wrong)}) {
             ChannelException e = assertThrows(ChannelException.class, call::run);
             assertTrue(e.getMessage(), e.getMessage().contains("the key does not match"));
         }

@@ -1,0 +1,55 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.MigrationFlags;
+import java.util.Set;
+import org.junit.Test;
+
+/**
+ * A daemon answers only the migration protocols it speaks ({@code ferryd --protocols}): one that speaks 2 alone (as an
+ * old peer) refuses protocol 3's calls, and one that speaks 3 alone refuses protocol 2's, which has no Confirm.
+ */
+public class ProtocolVersionsTest {
+    private static final String VM = "vm1";
+    private static final MigrationFlags V2 = TwoDaemons.LIVE.withV2();
+
+    private final Network network = new Network();
+
+    @Test
+    public void aDaemonOfProtocol2RefusesProtocol3sCallsAndTheGuestStays() throws Exception {
+        TestHost source = new TestHost("source", network, null, Set.of(2, 3));
+        TestHost destination = new TestHost("destination", network, null, Set.of(2));
+        String digest = source.boot(VM);
+        Messages.Begun begun = network.peer(source.uri).begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0));
+
+        refused(3, () -> network.peer(destination.uri).prepare(new Messages.Prepare(begun.id(), begun.key(), TwoDaemons.LIVE,
+                begun.domainXml(), begun.cookie(), begun.sections(), source.uri)));
+        refused(3, () -> network.peer(destination.uri).begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0)));
+
+        network.peer(source.uri).confirm(new Messages.Confirm(begun.id(), begun.key(), true, null));
+        source.assertRuns(VM, digest);
+        destination.assertGone(VM);
+    }
+
+    @Test
+    public void aDaemonOfProtocol3AloneRefusesProtocol2sCalls() throws Exception {
+        TestHost source = new TestHost("source", network, null, Set.of(3));
+        String digest = source.boot(VM);
+
+        refused(2, () -> network.peer(source.uri).begin(new Messages.Begin(VM, V2, null, null, 0)));
+        source.assertRuns(VM, digest);
+    }
+
+    private interface Call {
+        void run() throws Exception;
+    }
+
+    private static void refused(int protocol, Call call) {
+        ChannelException e = assertThrows(ChannelException.class, call::run);
+        assertTrue(e.getMessage(), e.getMessage().contains("this daemon does not speak migration protocol " + protocol));
+    }
+}
