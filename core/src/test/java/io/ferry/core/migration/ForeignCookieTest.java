@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -29,6 +30,30 @@ public class ForeignCookieTest {
 
         assertTrue(refused.getMessage(), refused.getMessage().contains("the migration cookie is the Perform cookie of migration "
                 + earlier.begun.id() + ", not of migration " + run.begun.id()));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /**
+     * The same earlier cookie with its origin taken out, as a libvirt or an older Ferry bakes it: where the source named
+     * its origin in every cookie of this migration, one that names none is not taken for its Perform cookie.
+     */
+    @Test
+    public void aFinishWithACookieThatNamesNoOriginIsRefusedWhereTheSourceNamedItsOrigins() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand earlier = d.byHand(VM).prepare().perform();
+        String withoutOrigin = earlier.performed.cookie().replaceFirst(" migration='[^']*'", "")
+                .replaceFirst(" phase='[^']*'", "");
+        assertFalse(withoutOrigin, withoutOrigin.contains(earlier.begun.id()));
+        earlier.cancel();
+        TwoDaemons.ByHand run = failedAfterItsMemoryMoved(d);
+
+        ChannelException refused = assertThrows(ChannelException.class, () -> d.peer(d.destination).finish(
+                new Messages.Finish(run.begun.id(), run.begun.key(), false, withoutOrigin)));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("the migration cookie does not say which migration it"
+                + " was baked for, where every other cookie of migration " + run.begun.id() + " from its peer did"));
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
     }
