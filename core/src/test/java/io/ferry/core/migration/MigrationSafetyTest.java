@@ -305,6 +305,21 @@ public class MigrationSafetyTest {
         assertFalse(d.source.domain(VM).isPresent() && d.source.domain(VM).get().isActive());
     }
 
+    /** The same for one that was cancelled: a later Confirm of success does not tell its driver the guest left. */
+    @Test
+    public void repeatedConfirmsOfACancelledMigrationGetTheSameAnswer() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        run.cancel();
+        run.confirm(true, null);
+        ChannelException e = assertThrows(ChannelException.class, () -> run.confirm(false, null));
+        assertTrue(e.getMessage(), e.getMessage().contains("migration " + run.begun.id() + " was aborted: domain " + VM
+                + " stays on this host"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
     /** A mandatory section Begin baked with may not silently drop out before Perform: it fails the migration. */
     @Test
     public void aMandatorySectionThatLeavesTheSourceAfterBeginFailsTheMigrationBeforeMemoryMoves() throws Exception {
