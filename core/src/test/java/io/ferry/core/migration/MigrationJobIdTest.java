@@ -7,7 +7,6 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Begin;
-import io.ferry.protocol.MigrationFlags;
 import java.util.UUID;
 import org.junit.Test;
 
@@ -86,17 +85,5 @@ public class MigrationJobIdTest {
         }
         d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, Begin.MAX_BANDWIDTH_MIB));
         assertEquals(Begin.MAX_BANDWIDTH_MIB * 1024 * 1024, d.source.engine().jobs().active(VM).orElseThrow().maxBandwidth());
-    }
-
-    /** libvirt's rule: a tunnelled migration goes through the source daemon, so only peer to peer. */
-    @Test(timeout = 60_000)
-    public void aTunnelledMigrationThatIsNotPeerToPeerIsRefusedAtBegin() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        d.source.boot(VM);
-        MigrationFlags tunnelledOnly = new MigrationFlags(true, false, true, false, false, false, false);
-        ChannelException e = assertThrows(ChannelException.class,
-                () -> d.peer(d.source).begin(new Begin(VM, tunnelledOnly, null, null, 0)));
-        assertTrue(e.getMessage(), e.getMessage().endsWith("cannot perform tunnelled migration without using peer2peer flag"));
-        assertFalse(d.source.engine().jobs().active(VM).isPresent());
     }
 }

@@ -1,0 +1,57 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.domain.DomainState;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.MigrationFlags;
+import org.junit.Test;
+
+/**
+ * What Begin refuses by libvirt's rules before the domain's job is taken: nothing is claimed, and the domain stays as
+ * it was.
+ */
+public class BeginRefusalsTest {
+    private static final String VM = "vm1";
+
+    /** A tunnelled migration goes through the source daemon, so only peer to peer. */
+    @Test(timeout = 60_000)
+    public void aTunnelledMigrationThatIsNotPeerToPeerIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        refused(d, new MigrationFlags(true, false, true, false, false, false, false),
+                "cannot perform tunnelled migration without using peer2peer flag");
+        d.source.assertRuns(VM, digest);
+    }
+
+    /** Only an offline migration moves a domain that does not run. */
+    @Test(timeout = 60_000)
+    public void aLiveMigrationOfADomainThatDoesNotRunIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.domains().define(TestHost.definition(VM));
+        refused(d, TwoDaemons.LIVE, "Requested operation is not valid: domain is not running");
+        assertEquals(DomainState.SHUTOFF, d.source.domain(VM).orElseThrow().state());
+    }
+
+    /** An offline migration moves the definition alone: a transient domain has none to move, and needs --persistent. */
+    @Test(timeout = 60_000)
+    public void anOfflineMigrationWithoutPersistentIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.domains().define(TestHost.definition(VM));
+        refused(d, new MigrationFlags(false, false, false, true, false, false, false),
+                "offline migration requires a persistent domain and --persistent");
+        d.destination.assertGone(VM);
+    }
+
+    private static void refused(TwoDaemons d, MigrationFlags flags, String refusal) {
+        ChannelException e = assertThrows(ChannelException.class, () -> d.peer(d.source).begin(new Begin(VM, flags, null, null, 0)));
+        assertTrue(e.getMessage(), e.getMessage().endsWith(refusal));
+        assertFalse(d.source.engine().jobs().active(VM).isPresent());
+        assertNull("the domain is claimed", d.source.domain(VM).orElseThrow().migration());
+    }
+}
