@@ -150,6 +150,19 @@ public class SnapshotFilesTest {
         assertListingRefused("migrated-m5.pack is truncated or damaged: its CRC does not match");
     }
 
+    /**
+     * A pack of the first version (no CRC: its count first) whose count or a snapshot's length is negative is refused:
+     * read as no snapshots, the domain's would be lost to the listing, and to whatever it writes next.
+     */
+    @Test
+    public void aFirstVersionPackWithANegativeCountOrLengthIsRefused() throws Exception {
+        Path dir = Files.createDirectories(folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()));
+        Files.write(dir.resolve("migrated-m6.pack"), java.nio.ByteBuffer.allocate(4).putInt(-1).array());
+        assertListingRefused("migrated-m6.pack is damaged: -1 snapshots");
+        Files.write(dir.resolve("migrated-m6.pack"), java.nio.ByteBuffer.allocate(8).putInt(1).putInt(-2).array());
+        assertListingRefused("migrated-m6.pack is damaged: a snapshot of -2 bytes");
+    }
+
     /** The pack of a migration that brought one snapshot, committed. */
     private Path committedPack(String migrationId) throws Exception {
         SnapshotFiles store = store();
