@@ -51,6 +51,14 @@ public class OwnFilesTest {
                 assertThrows(IOException.class, () -> OwnFiles.readSecret(empty)).getMessage());
     }
 
+    /** Not read whole into memory: a secret's file holds a line, not a disk image someone named by mistake. */
+    @Test
+    public void aFileLargerThanASecretIsRefused() throws Exception {
+        Path large = secret("x".repeat(64 * 1024 + 1), "rw-------");
+        assertEquals(large + " holds more than 65536 bytes: not a secret's file",
+                assertThrows(IOException.class, () -> OwnFiles.readSecret(large)).getMessage());
+    }
+
     private Path secret(String content, String permissions) throws IOException {
         Path file = Files.createTempFile(folder.getRoot().toPath(), "secret", "");
         Files.writeString(file, content);

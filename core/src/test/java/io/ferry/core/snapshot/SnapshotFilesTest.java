@@ -151,8 +151,9 @@ public class SnapshotFilesTest {
     }
 
     /**
-     * A pack of the first version (no CRC: its count first) whose count or a snapshot's length is negative is refused:
-     * read as no snapshots, the domain's would be lost to the listing, and to whatever it writes next.
+     * A pack of the first version (no CRC: its count first) whose count or a snapshot's length is negative, or that ends
+     * within a snapshot, is refused: read as no snapshots, the domain's would be lost to the listing, and to whatever it
+     * writes next.
      */
     @Test
     public void aFirstVersionPackWithANegativeCountOrLengthIsRefused() throws Exception {
@@ -161,6 +162,8 @@ public class SnapshotFilesTest {
         assertListingRefused("migrated-m6.pack is damaged: -1 snapshots");
         Files.write(dir.resolve("migrated-m6.pack"), java.nio.ByteBuffer.allocate(8).putInt(1).putInt(-2).array());
         assertListingRefused("migrated-m6.pack is damaged: a snapshot of -2 bytes");
+        Files.write(dir.resolve("migrated-m6.pack"), java.nio.ByteBuffer.allocate(12).putInt(1).putInt(10).array());
+        assertListingRefused("migrated-m6.pack is truncated"); // a snapshot of 10 bytes, 4 left
     }
 
     /** The pack of a migration that brought one snapshot, committed. */

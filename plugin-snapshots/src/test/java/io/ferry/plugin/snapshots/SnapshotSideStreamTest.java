@@ -117,6 +117,18 @@ public class SnapshotSideStreamTest {
         assertTrue(destination.staged.isEmpty());
     }
 
+    /** A stream that flags two snapshots current (a hostile source's) is refused, not read as its last one. */
+    @Test
+    public void twoCurrentSnapshotsAreRefused() throws Exception {
+        FakeContext context = new FakeContext();
+        SnapshotDescriptor descriptor = bake(context, List.of(snapshot("a", null), snapshot("b", "a")), "b");
+        byte[] bytes = context.stream.bytes();
+        assertEquals("the first snapshot is not flagged current", 0, bytes[4]);
+        bytes[4] = 1;
+        context.stream.bytes = bytes;
+        assertRefused("snapshots stream flags more than one current snapshot", context, descriptor);
+    }
+
     @Test
     public void boundsAreCheckedBeforeAnythingIsAllocated() throws Exception {
         FakeContext context = new FakeContext();
