@@ -12,6 +12,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.Test;
 
 /** What a domain's job that fails tells its caller, and what the daemon's log keeps of it. */
@@ -33,6 +35,42 @@ public class DomainJobTest {
         });
         assertTrue(log, log.contains("ERROR") && log.contains("migration confirm of domain web failed"));
         assertTrue("the stack trace: " + log, log.contains("at io.ferry.core.domain.DomainJobTest"));
+    }
+
+    /**
+     * One job at a time: a second waits for the first (libvirt's 30 s) and is then refused naming the job that holds
+     * the domain, without running. Run anyway, two jobs would change the domain at once (a start beside a migration).
+     */
+    @Test(timeout = 120_000)
+    public void aJobThatCannotHaveTheDomainInTimeIsRefusedAndDoesNotRun() throws Exception {
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        Thread holder = new Thread(() -> {
+            try {
+                domain.runJob("migration perform", id -> true, () -> {
+                    held.countDown();
+                    release.await();
+                    return null;
+                });
+            } catch (DomainException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "holder");
+        holder.start();
+        held.await();
+        AtomicBoolean ran = new AtomicBoolean();
+        try {
+            DomainException e = assertThrows(DomainException.class, () -> domain.runJob("start", id -> true, () -> {
+                ran.set(true);
+                return null;
+            }));
+            assertEquals("Timed out during operation: cannot acquire state change lock (held by migration perform)",
+                    e.getMessage());
+            assertFalse("the refused job ran", ran.get());
+        } finally {
+            release.countDown();
+            holder.join();
+        }
     }
 
     /** A failure its code declares (a full disk, a hook's refusal) is logged by its message alone. */
