@@ -42,15 +42,7 @@ public class DataPortAcceptorTest {
     public void theSourceIsTakenWhileSilentConnectionsWait() throws Exception {
         listen();
         connectSilently(DataPortAcceptor.MAX_WAITING + 4); // more than may wait: the oldest are dropped
-        byte[] memory = "guest memory".getBytes();
-        try (Socket source = DataChannel.connect(DataChannel.uri(port), null)) {
-            OutputStream out = source.getOutputStream();
-            DataChannel.sendToken(out, token);
-            out.write(memory);
-            out.flush();
-            source.shutdownOutput();
-            assertArrayEquals(memory, awaitReceived());
-        }
+        assertTheSourceIsTaken();
         silent.forEach(DataPortAcceptorTest::assertDropped); // too many waited, or the source proved itself
         assertTrue("the port stays open after the source proved itself", port.isClosed());
         assertFalse("a failure was reported: " + failed.getNow(null), failed.isDone());
@@ -69,15 +61,7 @@ public class DataPortAcceptorTest {
         assertDropped(impostor);
         assertFalse("the impostor's bytes were taken", received.isDone());
 
-        byte[] memory = "guest memory".getBytes();
-        try (Socket source = DataChannel.connect(DataChannel.uri(port), null)) {
-            OutputStream out = source.getOutputStream();
-            DataChannel.sendToken(out, token);
-            out.write(memory);
-            out.flush();
-            source.shutdownOutput();
-            assertArrayEquals(memory, awaitReceived());
-        }
+        assertTheSourceIsTaken();
     }
 
     @Test
@@ -88,6 +72,19 @@ public class DataPortAcceptorTest {
         assertNotNull("closing the port reported no failure", failed.get(30, TimeUnit.SECONDS));
         silent.forEach(DataPortAcceptorTest::assertDropped);
         assertFalse("a connection that presented no token was taken", received.isDone());
+    }
+
+    /** The source connects, presents the migration's token and sends its memory: all of it arrives. */
+    private void assertTheSourceIsTaken() throws Exception {
+        byte[] memory = "guest memory".getBytes();
+        try (Socket source = DataChannel.connect(DataChannel.uri(port), null)) {
+            OutputStream out = source.getOutputStream();
+            DataChannel.sendToken(out, token);
+            out.write(memory);
+            out.flush();
+            source.shutdownOutput();
+            assertArrayEquals(memory, awaitReceived());
+        }
     }
 
     /** Closed by the port's end: an end of stream, or a reset for one it never accepted. */
