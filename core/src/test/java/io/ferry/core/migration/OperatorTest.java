@@ -147,6 +147,22 @@ public class OperatorTest {
         d.destination.assertGone(VM);
     }
 
+    /** Once the destination committed, even with --force: the guest runs there, and its copy here is stopped. */
+    @Test
+    public void resumeAfterTheDestinationCommittedIsRefusedAndStopsTheSourcesCopy() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        run.finish();
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, true));
+
+        assertEquals("cannot resume vm1: the destination committed migration " + run.begun.id()
+                + "; vm1 runs there and its copy here was stopped", e.getMessage());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
     @Test
     public void resumeRunsASourceWhoseDestinationIsGoneWhenNoOtherHostHoldsItsLeases() throws Exception {
         TwoDaemons d = new TwoDaemons();
