@@ -63,8 +63,8 @@ public class TemporaryFilesIT {
         Installation.ferryOk(Map.of("FERRY_JAVA_OPTS", "-Djava.io.tmpdir=" + systemTmp), "cookie", "bake", "--phase", "begin",
                 "--name", "vm", "--uuid", "9d3b8d2b-8f5e-4b34-a7c5-0f6bb1e0a4d1");
         assertEquals("left in java.io.tmpdir by offline commands",
-                Stream.of(anotherUsersOrAnEarlierVersions, anotherPidNamespaces).map(directory -> directory.getFileName().toString())
-                        .sorted().toList(), names(systemTmp));
+                Stream.of(anotherUsersOrAnEarlierVersions, anotherPidNamespaces)
+                        .map(directory -> directory.getFileName().toString()).sorted().toList(), names(systemTmp));
     }
 
     private static List<String> names(Path directory) throws IOException {

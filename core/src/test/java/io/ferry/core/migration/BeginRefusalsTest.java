@@ -49,7 +49,8 @@ public class BeginRefusalsTest {
     }
 
     private static void refused(TwoDaemons d, MigrationFlags flags, String refusal) {
-        ChannelException e = assertThrows(ChannelException.class, () -> d.peer(d.source).begin(new Begin(VM, flags, null, null, 0)));
+        ChannelException e = assertThrows(ChannelException.class,
+                () -> d.peer(d.source).begin(new Begin(VM, flags, null, null, 0)));
         assertTrue(e.getMessage(), e.getMessage().endsWith(refusal));
         assertFalse(d.source.engine().jobs().active(VM).isPresent());
         assertNull("the domain is claimed", d.source.domain(VM).orElseThrow().migration());

@@ -218,7 +218,7 @@ public class MigrationSafetyTest {
      * {@code fate} call is admitted by the key at the control channel, before the engine: ChannelAccessTest).
      */
     @Test
-    public void aRecordTellsItsFateOnlyWithTheMigrationsKey() throws Exception {
+    public void aRecordSettlesAMigrationOnlyForTheHolderOfItsKey() throws Exception {
         TwoDaemons d = new TwoDaemons();
         d.source.boot(VM);
         TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
