@@ -11,6 +11,7 @@ import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.daemon.TestDaemons;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -158,11 +159,11 @@ public class SnapshotFilesTest {
     @Test
     public void aFirstVersionPackWithANegativeCountOrLengthIsRefused() throws Exception {
         Path dir = Files.createDirectories(folder.getRoot().toPath().resolve("snapshots").resolve(DOMAIN.toString()));
-        Files.write(dir.resolve("migrated-m6.pack"), java.nio.ByteBuffer.allocate(4).putInt(-1).array());
+        Files.write(dir.resolve("migrated-m6.pack"), ByteBuffer.allocate(4).putInt(-1).array());
         assertListingRefused("migrated-m6.pack is damaged: -1 snapshots");
-        Files.write(dir.resolve("migrated-m6.pack"), java.nio.ByteBuffer.allocate(8).putInt(1).putInt(-2).array());
+        Files.write(dir.resolve("migrated-m6.pack"), ByteBuffer.allocate(8).putInt(1).putInt(-2).array());
         assertListingRefused("migrated-m6.pack is damaged: a snapshot of -2 bytes");
-        Files.write(dir.resolve("migrated-m6.pack"), java.nio.ByteBuffer.allocate(12).putInt(1).putInt(10).array());
+        Files.write(dir.resolve("migrated-m6.pack"), ByteBuffer.allocate(12).putInt(1).putInt(10).array());
         assertListingRefused("migrated-m6.pack is truncated"); // a snapshot of 10 bytes, 4 left
     }
 

@@ -25,6 +25,10 @@ import org.junit.rules.TemporaryFolder;
  * where libvirt says the domain is not running; a QEMU that crashed still says so, with its last words.
  */
 public class QemuShutDownCallTest {
+    /** What QEMU sends when its guest powers off. */
+    private static final String SHUTDOWN_EVENT =
+            "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n";
+
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -49,11 +53,10 @@ public class QemuShutDownCallTest {
      */
     @Test
     public void aQemuThatAnnouncedItsShutdownIsWaitedForWhileItCleansUp() throws Exception {
-        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
-        files.prepare(null);
+        RunFiles files = runFiles();
         QemuProcess process = QemuProcess.start(List.of("sh", "-c", "sleep 3; exit 0"), tmp.getRoot().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> { // announces, then answers nothing
-            FakeQmp.write(out, "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n");
+            FakeQmp.write(out, SHUTDOWN_EVENT);
         }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
             HypervisorException unanswered = assertThrows(HypervisorException.class,
                     () -> qmp.execute("query-migrate", null, 200));
@@ -72,15 +75,11 @@ public class QemuShutDownCallTest {
     @Test
     public void aQemuStuckAfterItsShutdownIsKilledAndCountsAsShutDown() throws Exception {
         DomainSpec spec = Guests.spec("stuck", 32, "0");
-        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
-        files.prepare(null);
+        RunFiles files = runFiles();
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
-        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out,
-                "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n"));
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out, SHUTDOWN_EVENT));
                 Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
-            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
-                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), () -> { },
-                    Runnable::run, List::of);
+            QemuVirtualMachine vm = vm(spec, files, process, qmp);
             CompletableFuture<Boolean> shutDown = new CompletableFuture<>();
             vm.onExit(() -> shutDown.complete(vm.shutDown()));
             assertThrows(HypervisorException.class, () -> qmp.execute("query-migrate", null, 200));
@@ -97,8 +96,7 @@ public class QemuShutDownCallTest {
     /** A QEMU that is merely slow to answer, with no SHUTDOWN announced, is neither killed nor taken as shut down. */
     @Test
     public void aQemuThatAnnouncedNoShutdownIsNotKilledForAnUnansweredCall() throws Exception {
-        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
-        files.prepare(null);
+        RunFiles files = runFiles();
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> { });
                 Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
@@ -114,28 +112,37 @@ public class QemuShutDownCallTest {
     /** A QEMU that exits with {@code status} as it is told to stop, after a SHUTDOWN event if {@code announced}. */
     private String pauseEndingQemuWith(int status, boolean announced) throws Exception {
         DomainSpec spec = Guests.spec("poweroff", 32, "0");
-        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
-        files.prepare(null);
+        RunFiles files = runFiles();
         Path off = tmp.getRoot().toPath().resolve("off");
         QemuProcess process = QemuProcess.start(List.of("sh", "-c", "while [ ! -e " + off + " ]; do sleep 0.01; done; exit "
                 + status), tmp.getRoot().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
             if (command.contains("\"stop\"")) { // QEMU ends before it answers
                 if (announced) {
-                    FakeQmp.write(out, "{\"event\": \"SHUTDOWN\", \"data\": {\"guest\": true, \"reason\": \"guest-shutdown\"}}\n");
+                    FakeQmp.write(out, SHUTDOWN_EVENT);
                 }
                 end(out, off);
             } else {
                 FakeQmp.write(out, "{\"return\": {}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
             }
         }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
-            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
-                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), () -> { }, Runnable::run,
-                    List::of);
+            QemuVirtualMachine vm = vm(spec, files, process, qmp);
             return assertThrows(IllegalStateException.class, vm::pause).getMessage();
         } finally {
             process.kill();
         }
+    }
+
+    private RunFiles runFiles() throws Exception {
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        files.prepare(null);
+        return files;
+    }
+
+    /** A VM over a stand-in QEMU: its exit actions run at once. */
+    private QemuVirtualMachine vm(DomainSpec spec, RunFiles files, QemuProcess process, Qmp qmp) throws Exception {
+        return new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
+                new NicPlumbing(null), () -> { }, Runnable::run, List::of);
     }
 
     private static void end(OutputStream monitor, Path off) {
