@@ -5,12 +5,21 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
 import java.util.Map;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /** Where a client finds its TLS files: a system property wins over the environment; the password file is mandatory. */
 public class TlsFilesTest {
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
     @Test
     public void nothingNamedIsNoTls() throws Exception {
         assertNull(TlsFiles.fromEnvironment(Map.<String, String>of()::get, Map.<String, String>of()::get));
@@ -41,5 +50,39 @@ public class TlsFilesTest {
         ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient("https://127.0.0.1:1"));
         assertTrue(e.getMessage(), e.getMessage().contains("expected ferry+tcp://HOST:PORT or ferry+tls://HOST:PORT"));
         assertEquals("ferry+tcp://127.0.0.1:1", new ControlClient("ferry+tcp://127.0.0.1:1", null).uri());
+    }
+
+    /** A daemon set up with such a keystore would start and then fail every handshake, saying nothing of its file. */
+    @Test
+    public void aKeystoreWithoutPrivateKeyIsRefusedNamingIt() throws Exception {
+        Path store = emptyStore("keys.p12");
+        TlsFiles.TlsException e = assertThrows(TlsFiles.TlsException.class, () -> new TlsFiles(store, null, password()).load());
+        assertEquals("keystore " + store + " holds no private key", e.getMessage());
+    }
+
+    @Test
+    public void aTrustStoreWithoutCertificateIsRefusedNamingIt() throws Exception {
+        Path store = emptyStore("trust.p12");
+        TlsFiles.TlsException e = assertThrows(TlsFiles.TlsException.class, () -> new TlsFiles(null, store, password()).load());
+        assertEquals("trust store " + store + " holds no trusted certificate", e.getMessage());
+    }
+
+    private Path emptyStore(String name) throws Exception {
+        KeyStore store = KeyStore.getInstance("PKCS12");
+        store.load(null, null);
+        Path file = folder.getRoot().toPath().resolve(name);
+        try (OutputStream out = Files.newOutputStream(file)) {
+            store.store(out, "changeit".toCharArray());
+        }
+        return file;
+    }
+
+    private Path password() throws Exception {
+        Path file = folder.getRoot().toPath().resolve("password");
+        if (!Files.exists(file)) {
+            Files.writeString(file, "changeit\n");
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        }
+        return file;
     }
 }

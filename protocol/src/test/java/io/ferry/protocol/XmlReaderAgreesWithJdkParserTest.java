@@ -80,6 +80,15 @@ public class XmlReaderAgreesWithJdkParserTest {
         }
     }
 
+    /** XML 1.0 allows no control character but tab and line breaks, in text, attribute values, comments, CDATA or PIs. */
+    @Test
+    public void aControlCharacterIsRefusedByBothWhereverItStands() throws Exception {
+        for (String bad : List.of("<a>\u0001</a>", "<a b='\u0001'/>", "<a b='x\u001Fy'/>", "<a b='\uFFFE'/>",
+                "<a><!--\u0001--></a>", "<a><![CDATA[\u0001]]></a>", "<a><![CDATA[\uFFFF]]></a>", "<a><?pi \u0001?></a>")) {
+            assertTrue(bad, !yardstick.agree(bad.getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
     @Test
     public void aNameThatStartsWithAColonIsRefused() {
         // the JDK reads it, and its DOM names the attribute "b": a copy of the tree refuses it, or it is another name

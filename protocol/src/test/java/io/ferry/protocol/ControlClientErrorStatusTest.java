@@ -1,0 +1,59 @@
+package io.ferry.protocol;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import org.junit.Test;
+
+/**
+ * An answer with an error status is an error whatever its body: a proxy's or the HTTP server's own error page is not
+ * a reply of the daemon's, and must not be taken as one.
+ */
+public class ControlClientErrorStatusTest {
+    @Test
+    public void anErrorPageIsAnErrorNamingTheStatus() throws Exception {
+        assertEquals("the daemon at %s answered HTTP 502",
+                refusal("502 Bad Gateway", "text/html", "<html><body>Bad Gateway</body></html>"));
+        assertEquals("the daemon at %s answered HTTP 500", refusal("500 Server Error", "text/plain", ""));
+    }
+
+    @Test
+    public void anErrorReplyOfTheDaemonsIsItsText() throws Exception {
+        assertEquals("domain 'web' is not defined", refusal("404 Not Found", "application/xml",
+                "<error>domain 'web' is not defined</error>"));
+    }
+
+    /** The message of the call's failure against a peer answering {@code status} once, with %s for the peer's URI. */
+    private static String refusal(String status, String type, String body) throws Exception {
+        try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread peer = new Thread(() -> answer(server, status, type, body), "error-peer");
+            peer.setDaemon(true);
+            peer.start();
+            String uri = "ferry+tcp://127.0.0.1:" + server.getLocalPort();
+            ChannelException e = assertThrows(ChannelException.class,
+                    () -> new ControlClient(uri).get("domains"));
+            peer.join(10_000);
+            return e.getMessage().replace(uri, "%s");
+        }
+    }
+
+    private static void answer(ServerSocket server, String status, String type, String body) {
+        try (Socket socket = server.accept()) {
+            socket.getInputStream().read(new byte[4096]); // the request, or enough of it
+            byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+            OutputStream out = socket.getOutputStream();
+            out.write(("HTTP/1.1 " + status + "\r\nContent-Type: " + type + "\r\nContent-Length: " + bytes.length
+                    + "\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.write(bytes);
+            out.flush();
+        } catch (IOException e) {
+            // the test's assertion tells what the client made of it
+        }
+    }
+}
