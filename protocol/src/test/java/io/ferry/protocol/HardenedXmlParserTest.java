@@ -164,6 +164,15 @@ public class HardenedXmlParserTest {
         assertNoSecret(message);
     }
 
+    /** A declaration smuggled inside an element is refused as the markup it is, not as an element of a strange name. */
+    @Test
+    public void aDeclarationInsideAnElementIsRefusedAsMarkup() {
+        for (String declaration : List.of("<!DOCTYPE a>", "<!ENTITY e 'x'>", "<!ELEMENT a ANY>")) {
+            String message = refusal(parser, "<qemu-migration>" + declaration + "</qemu-migration>");
+            assertTrue(message, message.endsWith("markup '<!' is not allowed inside <qemu-migration>"));
+        }
+    }
+
     @Test
     public void undeclaredEntityReferenceIsRefused() {
         String message = refusal(parser, "<qemu-migration><name>&xxe;</name></qemu-migration>");

@@ -133,6 +133,14 @@ public class QemuDomainTest {
                 "unsupported disk format 'vdi'");
     }
 
+    /** An element the driver reads, given twice, is refused: which of the two the guest would get is not its guess. */
+    @Test
+    public void refusesAnElementGivenTwice() {
+        refused(domain("", "").replace("<vcpu>", "<vcpu>2</vcpu><vcpu>"), "more than one <vcpu> in domain");
+        refused(domain("", "<interface type='bridge'><source bridge='br0'/><mac address='52:54:00:00:00:01'/>"
+                + "<mac address='52:54:00:00:00:02'/></interface>"), "more than one <mac> in domain/devices/interface");
+    }
+
     @Test
     public void parsesSafely() {
         String external = "<!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>" + domain("<cmdline>&x;</cmdline>", "");
