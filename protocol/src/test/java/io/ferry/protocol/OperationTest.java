@@ -15,7 +15,8 @@ public class OperationTest {
 
     @Test
     public void tooFewOrTooManyParametersAreRefused() {
-        assertEquals("START needs domain", assertThrows(IllegalArgumentException.class, () -> Operation.START.path()).getMessage());
+        assertEquals("START needs domain",
+                assertThrows(IllegalArgumentException.class, () -> Operation.START.path()).getMessage());
         assertEquals("START takes 1 parameters",
                 assertThrows(IllegalArgumentException.class, () -> Operation.START.path("web", "db")).getMessage());
         assertEquals("LIST_DOMAINS takes 0 parameters",

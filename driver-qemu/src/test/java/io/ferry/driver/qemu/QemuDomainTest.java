@@ -100,6 +100,15 @@ public class QemuDomainTest {
         refused(domain("", "").replace("<devices>", "<features><hyperv/></features><devices>"), "domain/features/hyperv");
         refused(domain("", "").replace("arch='x86_64'", "arch='aarch64'"), "arch 'aarch64'");
         refused(domain("", "").replace("<devices>", "<metadata/><sim:x xmlns:sim='urn:x'/><devices>"), "domain/sim:x");
+        refused(domain("", "<disk type='file'><driver name='vfio'/><source file='/x'/><target dev='vda'/></disk>"),
+                "attribute domain/devices/disk/driver/@name");
+        refused(domain("", "<interface type='user'><source bridge='br0'/></interface>"), "domain/devices/interface/source");
+        refused(domain("", "<graphics type='vnc'><listen type='socket'/></graphics>"),
+                "domain/devices/graphics/listen/@type='socket'");
+        refused(domain("", "<video><model type='vga'/></video><video><model type='vga'/></video>"), "element domain/devices/video");
+        refused(domain("", "<input type='keyboard' bus='usb'/>"), "domain/devices/input bus='usb'");
+        refused(domain("", "<interface type='user'><address type='pci' domain='0x0000' bus='0x01' slot='0x03' function='0x0'/>"
+                + "</interface>"), "element domain/devices/interface/address");
     }
 
     /**
@@ -121,6 +130,14 @@ public class QemuDomainTest {
         refused(domain("", "").replace("<devices>", "<clock offset='localtime'/><devices>"),
                 "unsupported configuration: domain/clock/@offset 'localtime'");
         refused(domain("", String.format(bridgeNic, "<mac address='52:54:00:aa:bb'/>")), "invalid mac address '52:54:00:aa:bb'");
+        for (String bridge : List.of("", "<source bridge='br0,script=/tmp/x'/>", "<source/>")) {
+            refused(domain("", "<interface type='bridge'>" + bridge + "<target dev='t0'/></interface>"),
+                    "domain/devices/interface of type bridge needs a source bridge");
+        }
+        for (String tap : List.of("", "<target dev='t0,script=/tmp/x'/>", "<target dev='a-tap-name-of-16c'/>")) {
+            refused(domain("", "<interface type='bridge'><source bridge='br0'/>" + tap + "</interface>"),
+                    "domain/devices/interface of type bridge needs a target dev");
+        }
         refused(domain("", String.format(bridgeNic, "<model type='virtio,romfile=/x'/>")),
                 "unsupported interface model 'virtio,romfile=/x'");
         refused(domain("", String.format(bridgeNic,
