@@ -6,6 +6,7 @@ import io.ferry.protocol.DaemonMessages.Checked;
 import io.ferry.protocol.DaemonMessages.CheckedSection;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -54,6 +55,13 @@ public class CookieCommandTest {
         assertEquals("without a domain, name and UUID are needed", "1 error: missing required option --name\n",
                 ferry("cookie", "bake", "--phase", "perform", "--uuid", "1b4e28ba-2fa1-11d2-883f-0016d3cca427"));
         assertEquals("1 error: option --domain-xml needs a value\n", ferry("cookie", "bake", "--phase", "perform", "--domain-xml"));
+        assertEquals("1 error: missing cookie tool: roundtrip, check or bake\n", ferry("cookie"));
+        Path huge = folder.newFile("huge.xml").toPath();
+        try (RandomAccessFile sparse = new RandomAccessFile(huge.toFile(), "rw")) {
+            sparse.setLength(CookieFiles.MAX_BYTES + 1L);
+        }
+        assertEquals("1 error: " + huge + " is larger than 67108864 bytes: not a migration cookie\n",
+                ferry("cookie", "roundtrip", huge.toString()));
     }
 
     /** ferry migrate's warnings reach stderr with or without --show-cookies; its cookies only with it. */

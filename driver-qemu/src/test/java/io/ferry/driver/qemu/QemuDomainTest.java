@@ -80,6 +80,8 @@ public class QemuDomainTest {
         refused(domain("", "<disk type='file' device='cdrom'><source file='/x.iso'/><target dev='vda'/></disk>"),
                 "device 'cdrom'");
         refused(domain("", "<disk type='file'><source file='/x'/><target dev='sda' bus='sata'/></disk>"), "target dev vdX");
+        refused(domain("", "<disk type='file'><source file='/x'/><target dev='vda' bus='sata'/></disk>"),
+                "domain/devices/disk/target bus 'sata'");
         refused(domain("", "<disk type='file'><driver name='qemu' type='vmdk'/><source file='/x'/><target dev='vda'/></disk>"),
                 "disk format 'vmdk'");
         refused(domain("", "<disk type='file'><source file='/x'/><target dev='vda'/><iotune/></disk>"),
@@ -105,7 +107,8 @@ public class QemuDomainTest {
         refused(domain("", "<interface type='user'><source bridge='br0'/></interface>"), "domain/devices/interface/source");
         refused(domain("", "<graphics type='vnc'><listen type='socket'/></graphics>"),
                 "domain/devices/graphics/listen/@type='socket'");
-        refused(domain("", "<video><model type='vga'/></video><video><model type='vga'/></video>"), "element domain/devices/video");
+        refused(domain("", "<video><model type='vga'/></video><video><model type='vga'/></video>"),
+                "element domain/devices/video");
         refused(domain("", "<input type='keyboard' bus='usb'/>"), "domain/devices/input bus='usb'");
         refused(domain("", "<interface type='user'><address type='pci' domain='0x0000' bus='0x01' slot='0x03' function='0x0'/>"
                 + "</interface>"), "element domain/devices/interface/address");
