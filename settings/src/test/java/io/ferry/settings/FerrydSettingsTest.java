@@ -69,6 +69,8 @@ public class FerrydSettingsTest {
         assertFlag("--listen 'foo' is not HOST:PORT", FerrydSettings.LISTEN, "foo");
         assertFlag("--listen '127.0.0.1:65536' has no valid port (0 to 65535)", FerrydSettings.LISTEN, "127.0.0.1:65536");
         assertFlag("--listen '127.0.0.1:http' has no valid port (0 to 65535)", FerrydSettings.LISTEN, "127.0.0.1:http");
+        assertFlag("--listen 'no-such-host.invalid:16509' names a host that does not resolve", FerrydSettings.LISTEN,
+                "no-such-host.invalid:16509"); // .invalid never resolves (RFC 2606)
         assertFlag("--confirm-wait 'soon' is not a whole number of seconds from 0 to 2147483647", FerrydSettings.CONFIRM_WAIT, "soon");
         assertFlag("--finish-wait '-5' is not a whole number of seconds from 0 to 2147483647", FerrydSettings.FINISH_WAIT, "-5");
         assertFlag("--finish-wait '99999999999' is not a whole number of seconds from 0 to 2147483647", FerrydSettings.FINISH_WAIT,
