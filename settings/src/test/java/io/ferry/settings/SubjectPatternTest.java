@@ -88,6 +88,9 @@ public class SubjectPatternTest {
                 assertThrows(IllegalArgumentException.class, () -> SubjectPattern.parseList("\"CN=a\", \"admin\"")).getMessage());
         assertEquals("has text outside the quotes at character 8: separate quoted patterns with commas",
                 assertThrows(IllegalArgumentException.class, () -> SubjectPattern.parseList("\"CN=a\" ; \"CN=b\"")).getMessage());
+        // read from the X as if it were a quote, the typo would let in every CN
+        assertEquals("has text outside the quotes at character 9: separate quoted patterns with commas",
+                assertThrows(IllegalArgumentException.class, () -> SubjectPattern.parseList("\"CN=a\", XCN=*\"")).getMessage());
         assertEquals("mixes quoted and unquoted patterns: put each pattern in double quotes",
                 assertThrows(IllegalArgumentException.class, () -> SubjectPattern.parseList("CN=a, \"CN=b\"")).getMessage());
         assertEquals("has a quote that is never closed",

@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.nio.file.Path;
 import java.util.List;
@@ -151,6 +152,14 @@ public class QemuDomainTest {
         refused(domain("", "<graphics type='vnc' port='80'/>"), "invalid graphics port '80'");
         refused(domain("", "<disk type='file'><driver name='qemu' type='vdi'/><source file='/x'/><target dev='vda'/></disk>"),
                 "unsupported disk format 'vdi'");
+    }
+
+    @Test
+    public void refusesMemoryBelowOneMebibyte() {
+        DomainSpec spec = Guests.spec(domain("", ""));
+        DomainSpec tiny = new DomainSpec(spec.name(), spec.uuid(), spec.type(), 512, 1, List.of(), List.of(), List.of(), spec.xml());
+        HypervisorException e = assertThrows(HypervisorException.class, () -> driver.validate(tiny));
+        assertEquals("memory of 512 KiB is too small for a QEMU guest (at least 1 MiB)", e.getMessage());
     }
 
     /** An element the driver reads, given twice, is refused: which of the two the guest would get is not its guess. */
