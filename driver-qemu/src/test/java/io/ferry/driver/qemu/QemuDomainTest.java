@@ -111,6 +111,7 @@ public class QemuDomainTest {
         refused(domain("", "<video><model type='vga'/></video><video><model type='vga'/></video>"),
                 "element domain/devices/video");
         refused(domain("", "<input type='keyboard' bus='usb'/>"), "domain/devices/input bus='usb'");
+        refused(domain("", "").replace("<vcpu>1</vcpu>", "<vcpu current='1'>2</vcpu>"), "attribute domain/vcpu/@current");
         refused(domain("", "<interface type='user'><address type='pci' domain='0x0000' bus='0x01' slot='0x03' function='0x0'/>"
                 + "</interface>"), "element domain/devices/interface/address");
     }
