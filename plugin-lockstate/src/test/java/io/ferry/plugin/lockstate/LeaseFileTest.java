@@ -9,6 +9,7 @@ import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import java.io.StringReader;
+import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,18 +88,41 @@ public class LeaseFileTest {
     /** Hosts share the lease directory across an upgrade: a lease the previous version wrote is honoured. */
     @Test
     public void aLeaseThePreviousVersionWroteIsRead() throws Exception {
-        Properties previous = new Properties();
-        previous.putAll(Map.of("resource", DISK, "held", "true", "owner", "host-a", "ownerUuid", hostA.ownerUuid().toString(),
+        writePreviousVersion(Map.of("resource", DISK, "held", "true", "owner", "host-a", "ownerUuid", hostA.ownerUuid().toString(),
                 "domain", "vm", "generation", "3"));
-        StringWriter text = new StringWriter();
-        previous.store(text, "Ferry disk lease");
-        Files.writeString(file, text.toString(), StandardCharsets.ISO_8859_1);
 
         LockException refused = assertThrows(LockException.class, () -> manager.acquire(hostB, null));
         assertTrue(refused.getMessage(), refused.getMessage().contains(DISK + " is held by host-a"));
         String released = manager.acquire(hostA, FileLockManager.key(DISK) + ":3").release();
         assertEquals(FileLockManager.key(DISK) + ":4", released);
         manager.acquire(hostB, released);
+    }
+
+    /** A hand-edited lease saying "yes" is not read as free (Boolean.parseBoolean would): another host would take it. */
+    @Test
+    public void aHeldFlagOtherThanTrueOrFalseIsRefused() throws Exception {
+        writePreviousVersion(Map.of("resource", DISK, "held", "yes", "owner", "host-a", "ownerUuid", hostA.ownerUuid().toString(),
+                "domain", "vm", "generation", "3"));
+
+        assertRefusedAsDamaged(() -> manager.acquire(hostB, null));
+    }
+
+    /** A free lease of another disk, copied over this one's file, does not free this disk. */
+    @Test
+    public void theLeaseOfAnotherResourceIsRefused() throws Exception {
+        writePreviousVersion(Map.of("resource", DISK + "-other", "held", "false", "owner", "", "ownerUuid", "", "domain", "",
+                "generation", "3"));
+
+        assertRefusedAsDamaged(() -> manager.acquire(hostB, null));
+    }
+
+    /** A lease as versions before the checksum wrote it: a plain properties file. */
+    private void writePreviousVersion(Map<String, String> values) throws IOException {
+        Properties previous = new Properties();
+        previous.putAll(values);
+        StringWriter text = new StringWriter();
+        previous.store(text, "Ferry disk lease");
+        Files.writeString(file, text.toString(), StandardCharsets.ISO_8859_1);
     }
 
     /**
