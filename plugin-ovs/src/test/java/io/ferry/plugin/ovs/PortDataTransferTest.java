@@ -84,6 +84,17 @@ public class PortDataTransferTest {
         assertEquals(List.of(), ovs.calls());
     }
 
+    /** Port data past ovs-vsctl's output limit is not carried cut short: the NIC goes without it, with a warning. */
+    @Test
+    public void portDataLongerThanTheOutputLimitIsNotCutShort() throws Exception {
+        TestSectionContext context = new TestSectionContext().domain(domain(OVS0));
+        ovs.answer("fedcf47dbdn0\n\"" + "k=v,".repeat(20_000) + "\"\n");
+        assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", null)))),
+                new NetworkSection(ovs.db()).bake(context));
+        assertEquals(1, context.warn.size());
+        assertTrue(context.warn.get(0), context.warn.get(0).contains("the port data of fedcf47dbdn0 is longer than 65536 bytes"));
+    }
+
     @Test
     public void noPortDataOrNoOvsOrAFailingOvsdbBakesTheNicWithoutData() throws Exception {
         TestSectionContext context = new TestSectionContext().domain(domain(OVS0));
