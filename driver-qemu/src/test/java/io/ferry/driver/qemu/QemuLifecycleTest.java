@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -204,6 +205,11 @@ public class QemuLifecycleTest {
         assertFalse(vm.process().isAlive());
         vm.destroy(); // idempotent
         assertThrows(HypervisorException.class, vm::status);
+        // the memory calls of a migration that goes on after the destroy say why they cannot, not how QMP failed
+        assertEquals("domain 'stuck' is destroyed", assertThrows(HypervisorException.class,
+                () -> vm.sendMemory(OutputStream.nullOutputStream(), new Guests.Control())).getMessage());
+        assertEquals("domain 'stuck' is destroyed", assertThrows(HypervisorException.class,
+                () -> vm.listenForMemory("127.0.0.1")).getMessage());
     }
 
     @Test
