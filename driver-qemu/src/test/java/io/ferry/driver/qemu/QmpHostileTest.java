@@ -1,13 +1,17 @@
 package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ferry.api.hypervisor.HypervisorException;
+import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
@@ -76,6 +80,28 @@ public class QmpHostileTest {
                 assertTrue("an error of " + e.getMessage().length() + " characters", e.getMessage().length() < 2000);
                 assertTrue(e.getMessage(), e.getMessage().startsWith("cont failed: boom"));
             }
+        }
+    }
+
+    /** Something else on QEMU's monitor socket (a process that took over its path) is not spoken QMP to. */
+    @Test(timeout = 20_000)
+    public void aGreetingThatIsNotQmpsIsRefusedNamingTheSocket() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)
+                .bind(UnixDomainSocketAddress.of(socket))) {
+            Thread impostor = new Thread(() -> {
+                try (SocketChannel client = server.accept()) {
+                    FakeQmp.write(Channels.newOutputStream(client), "{\"hello\": \"not QMP\"}\n");
+                    client.read(ByteBuffer.allocate(4096)); // until the client hangs up
+                } catch (IOException e) {
+                    // the client went
+                }
+            }, "impostor");
+            impostor.setDaemon(true);
+            impostor.start();
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> Qmp.connect(socket, 5_000, () -> true, () -> "").close());
+            assertEquals("unexpected QMP greeting on " + socket + ": {\"hello\":\"not QMP\"}", e.getMessage());
         }
     }
 
