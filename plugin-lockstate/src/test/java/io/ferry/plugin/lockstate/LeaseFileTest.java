@@ -13,6 +13,7 @@ import java.io.IOException;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -112,6 +113,16 @@ public class LeaseFileTest {
     public void theLeaseOfAnotherResourceIsRefused() throws Exception {
         writePreviousVersion(Map.of("resource", DISK + "-other", "held", "false", "owner", "", "ownerUuid", "", "domain", "",
                 "generation", "3"));
+
+        assertRefusedAsDamaged(() -> manager.acquire(hostB, null));
+    }
+
+    /** A lease file larger than any lease is not read, whatever it holds: it is not Ferry's writing. */
+    @Test
+    public void aFileLargerThanAnyLeaseIsRefused() throws Exception {
+        writePreviousVersion(Map.of("resource", DISK, "held", "false", "owner", "", "ownerUuid", "", "domain", "",
+                "generation", "3"));
+        Files.writeString(file, "#".repeat(64 * 1024) + "\n", StandardOpenOption.APPEND);
 
         assertRefusedAsDamaged(() -> manager.acquire(hostB, null));
     }
