@@ -36,8 +36,7 @@ public class ControlClientErrorStatusTest {
             peer.setDaemon(true);
             peer.start();
             String uri = "ferry+tcp://127.0.0.1:" + server.getLocalPort();
-            ChannelException e = assertThrows(ChannelException.class,
-                    () -> new ControlClient(uri).get("domains"));
+            ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient(uri).get("domains"));
             peer.join(10_000);
             return e.getMessage().replace(uri, "%s");
         }

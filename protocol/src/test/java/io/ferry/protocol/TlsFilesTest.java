@@ -15,7 +15,10 @@ import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
 
-/** Where a client finds its TLS files: a system property wins over the environment; the password file is mandatory. */
+/**
+ * Where a client finds its TLS files: a system property wins over the environment; the password file is mandatory; a
+ * store that holds nothing to use is refused naming it.
+ */
 public class TlsFilesTest {
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();

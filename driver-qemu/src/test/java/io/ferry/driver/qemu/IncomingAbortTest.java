@@ -42,7 +42,7 @@ public class IncomingAbortTest {
     public void anAbortStopsAFeedQemuNoLongerTakes() throws Exception {
         Guests.Control control = new Guests.Control();
         Endless feed = new Endless();
-        control.abort = feed::stalled; // asked only once the feed waits on QEMU
+        control.abort = feed::stalled; // true once the feed waits on QEMU (it read nothing for a second)
         assertEquals(ABORTED, receive(feed, control, false));
     }
 

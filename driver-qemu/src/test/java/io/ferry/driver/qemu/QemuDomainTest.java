@@ -139,7 +139,7 @@ public class QemuDomainTest {
             refused(domain("", "<interface type='bridge'>" + bridge + "<target dev='t0'/></interface>"),
                     "domain/devices/interface of type bridge needs a source bridge");
         }
-        for (String tap : List.of("", "<target dev='t0,script=/tmp/x'/>", "<target dev='a-tap-name-of-16c'/>")) {
+        for (String tap : List.of("", "<target dev='t0,script=/tmp/x'/>", "<target dev='tap-name-16-long'/>")) {
             refused(domain("", "<interface type='bridge'><source bridge='br0'/>" + tap + "</interface>"),
                     "domain/devices/interface of type bridge needs a target dev");
         }

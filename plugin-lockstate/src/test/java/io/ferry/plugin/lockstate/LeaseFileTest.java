@@ -111,8 +111,7 @@ public class LeaseFileTest {
     /** A free lease of another disk, copied over this one's file, does not free this disk. */
     @Test
     public void theLeaseOfAnotherResourceIsRefused() throws Exception {
-        writePreviousVersion(Map.of("resource", DISK + "-other", "held", "false", "owner", "", "ownerUuid", "", "domain", "",
-                "generation", "3"));
+        writePreviousVersion(free(DISK + "-other"));
 
         assertRefusedAsDamaged(() -> manager.acquire(hostB, null));
     }
@@ -120,11 +119,14 @@ public class LeaseFileTest {
     /** A lease file larger than any lease is not read, whatever it holds: it is not Ferry's writing. */
     @Test
     public void aFileLargerThanAnyLeaseIsRefused() throws Exception {
-        writePreviousVersion(Map.of("resource", DISK, "held", "false", "owner", "", "ownerUuid", "", "domain", "",
-                "generation", "3"));
+        writePreviousVersion(free(DISK));
         Files.writeString(file, "#".repeat(64 * 1024) + "\n", StandardOpenOption.APPEND);
 
         assertRefusedAsDamaged(() -> manager.acquire(hostB, null));
+    }
+
+    private static Map<String, String> free(String resource) {
+        return Map.of("resource", resource, "held", "false", "owner", "", "ownerUuid", "", "domain", "", "generation", "3");
     }
 
     /** A lease as versions before the checksum wrote it: a plain properties file. */
