@@ -81,6 +81,8 @@ public class QemuDomainTest {
         refused(domain("", "<disk type='file' device='cdrom'><source file='/x.iso'/><target dev='vda'/></disk>"),
                 "device 'cdrom'");
         refused(domain("", "<disk type='file'><source file='/x'/><target dev='sda' bus='sata'/></disk>"), "target dev vdX");
+        refused(domain("", "<disk type='file'><target dev='vda'/></disk>"), "domain/devices/disk has no source file");
+        refused(domain("", "").replace("type='qemu'", "type='sim'"), "domain type 'sim' is not handled by the qemu driver");
         refused(domain("", "<disk type='file'><source file='/x'/><target dev='vda' bus='sata'/></disk>"),
                 "domain/devices/disk/target bus 'sata'");
         refused(domain("", "<disk type='file'><driver name='qemu' type='vmdk'/><source file='/x'/><target dev='vda'/></disk>"),
