@@ -4,16 +4,21 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.TestDirectories;
+import io.ferry.core.daemon.TestDaemons;
+import io.ferry.core.domain.Domain;
 import io.ferry.core.migration.LiveJob;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.Operation;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Test;
@@ -104,6 +109,28 @@ public class ChannelRefusalTest {
         }
     }
 
+    @Test(timeout = 120_000)
+    public void aDefinitionOverTheLimitIsRefusedByItsDeclaredLengthOrWhenChunkedByTheBytesRead() throws Exception {
+        int limit = TestDaemons.settings(TestDirectories.create("limit")).cookieMaxBytes();
+        byte[] definition = ("<domain type='sim'><name>vm2</name><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>"
+                + " ".repeat(limit)).getBytes(StandardCharsets.US_ASCII);
+        String over = "domain definition is over the limit of " + limit + " bytes";
+        String define = "POST /v1/" + Operation.DEFINE.path() + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\n";
+        // a declared length over the limit is refused before a byte is read: this client sends none and waits
+        assertRefused(413, over, sendWhileReading(define + "Content-Length: " + definition.length + "\r\n\r\n", new byte[0]));
+        // a chunked body declares no length: it is refused once the bytes read pass the limit
+        ByteArrayOutputStream chunked = new ByteArrayOutputStream();
+        for (int from = 0; from < definition.length; from += 64 * 1024) {
+            int length = Math.min(64 * 1024, definition.length - from);
+            chunked.writeBytes((Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            chunked.write(definition, from, length);
+            chunked.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+        }
+        chunked.writeBytes("0\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        assertRefused(413, over, sendWhileReading(define + "Transfer-Encoding: chunked\r\n\r\n", chunked.toByteArray()));
+        assertEquals(List.of(TestChannel.DOMAIN), channel.domains.list().stream().map(Domain::name).toList());
+    }
+
     private static void assertRefused(int status, String error, Reply reply) {
         assertEquals(reply.text, status, reply.status);
         assertEquals(reply.text, error, reply.error());
@@ -121,6 +148,28 @@ public class ChannelRefusalTest {
                 socket.shutdownOutput();
             }
             String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            return new Reply(Integer.parseInt(text.split(" ", 3)[1]), text);
+        }
+    }
+
+    /**
+     * One request whose body a refusing daemon may leave unread: the body is written by another thread (its failure,
+     * once the daemon closes, is the daemon's refusal) while the reply is read.
+     */
+    private static Reply sendWhileReading(String head, byte[] body) throws Exception {
+        try (Socket socket = new Socket(server.address().getAddress(), server.address().getPort())) {
+            OutputStream out = socket.getOutputStream();
+            out.write(head.getBytes(StandardCharsets.US_ASCII));
+            Thread writer = new Thread(() -> {
+                try {
+                    out.write(body);
+                } catch (IOException closedByTheDaemon) {
+                    // the daemon answered without reading it all
+                }
+            });
+            writer.start();
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            writer.join();
             return new Reply(Integer.parseInt(text.split(" ", 3)[1]), text);
         }
     }
