@@ -14,10 +14,11 @@ import org.slf4j.LoggerFactory;
  * The source's migration job, as libvirt runs it: {@code migrate-set-capabilities} (events),
  * {@code migrate-set-parameters} ({@code max-bandwidth}, {@code downtime-limit}, applied again whenever the
  * control's values change), {@code migrate}, then progress from {@code query-migrate} (woken by MIGRATION and
- * MIGRATION_PASS events) until QEMU completes and leaves the VM paused ({@code postmigrate}). An abort or a
- * stall of the transferred bytes longer than the progress timeout cancels ({@code migrate_cancel}), and so does
- * any other failure (a QMP command that timed out): a migration left to run would pause the guest whenever it
- * converged, after the core had rolled back. Then the VM runs again if it ran before.
+ * MIGRATION_PASS events) until QEMU reports it completed, the VM paused (its run state may still be
+ * {@code finish-migrate} for a moment before {@code postmigrate}). An abort or a stall of the transferred bytes
+ * longer than the progress timeout cancels ({@code migrate_cancel}), and so does any other failure (a QMP command
+ * that timed out): a migration left to run would pause the guest whenever it converged, after the core had rolled
+ * back. Then the VM runs again if it ran before.
  */
 final class OutgoingMigration {
     private static final Logger LOG = LoggerFactory.getLogger(OutgoingMigration.class);
