@@ -87,6 +87,16 @@ public class OptionalSectionFailureTest {
         assertTrue(baked.xml(), !baked.xml().contains("graphics"));
     }
 
+    @Test
+    public void aMandatorySectionWhoseBakeThrowsFailsThePhase() {
+        SectionHandle lease = handle("lease", Mandatory.WHEN_BAKED, new IllegalStateException("lease taken"));
+        SectionHandle other = handle("other", Mandatory.NEVER, null);
+        CookieException e = assertThrows(CookieException.class, () -> new CookieBakery(TestSections.codec()).bake(
+                new CookieHeader("vm", UUID.randomUUID().toString(), "dst", HOST), TestSections.of(lease, other),
+                context(Phase.PREPARE)));
+        assertEquals("cookie section lease failed in bake: IllegalStateException: lease taken", e.getMessage());
+    }
+
     /** A section that bakes fine and whose format fails: it throws, gets a value of another type, or writes text XML cannot carry. */
     private final class BadFormat extends Section {
         private final Object baked;
