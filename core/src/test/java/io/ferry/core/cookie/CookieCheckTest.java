@@ -242,6 +242,14 @@ public class CookieCheckTest {
     }
 
     @Test
+    public void withoutADomainAMalformedUuidIsRefusedAsLibvirtRefusesIt() {
+        String cookie = cookie("<ovs>x</ovs>").replace(VM.toString(), "1b4e28ba-2fa1-11d2-883f-0016d3cca42");
+        CookieException e = assertThrows(CookieException.class,
+                () -> check(cookie, Phase.FINISH, TestSections.of(acting("ovs", Mandatory.NEVER)), Map.of()));
+        assertEquals("malformed uuid element in migration data", e.getMessage());
+    }
+
+    @Test
     public void aCheckBakeOffersStandInsOnly() throws Exception {
         DomainSpec vm1 = new DomainSpec("vm1", VM, "sim", 16384, 1, List.of(new DomainSpec.Disk("/shared/vm1.img", "vda")),
                 List.of(), List.of(), "<domain/>");
