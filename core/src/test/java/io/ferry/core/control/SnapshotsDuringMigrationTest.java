@@ -4,16 +4,14 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import io.ferry.core.domain.Domain;
-import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonMessages.Snapshot;
 import io.ferry.protocol.DaemonMessages.Snapshots;
 import io.ferry.protocol.Operation;
-import io.ferry.protocol.Xml;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.stream.Stream;
 import org.junit.Test;
 
 /**
@@ -42,7 +40,7 @@ public class SnapshotsDuringMigrationTest {
         assertEquals(refusal, assertThrows(Exception.class,
                 () -> call(channel, Operation.SNAPSHOT_SET_CURRENT, Map.of("current", "yes"), "s1")).getMessage());
 
-        Snapshots after = snapshots(channel);
+        Snapshots after = channel.snapshots(VM);
         assertEquals("the snapshots as the Begin found them", List.of("s1", "s2"), after.snapshots().stream()
                 .map(Snapshot::name).toList());
         assertEquals("s2", after.current());
@@ -72,7 +70,7 @@ public class SnapshotsDuringMigrationTest {
                 create::get);
         assertEquals("Requested operation is not valid: domain vm1 is being migrated (migration m-1)",
                 refused.getCause().getMessage());
-        assertEquals(List.of(), snapshots(channel).snapshots());
+        assertEquals(List.of(), channel.snapshots(VM).snapshots());
     }
 
     /** Until {@code thread} waits (for the domain's job) or has ended (it did not wait). */
@@ -87,13 +85,7 @@ public class SnapshotsDuringMigrationTest {
         throw new AssertionError("the snapshot-create neither waited nor ended in 10 s: " + thread.getState());
     }
 
-    private static Snapshots snapshots(TestChannel channel) throws Exception {
-        return Snapshots.fromXml(Xml.of(ControlClient.parseQuietly(call(channel, Operation.SNAPSHOT_LIST, Map.of()).xml())));
-    }
-
     private static Reply call(TestChannel channel, Operation operation, Map<String, String> query, String... more) throws Exception {
-        List<String> parameters = new ArrayList<>(List.of(VM));
-        parameters.addAll(List.of(more));
-        return channel.routes.route(operation).handler().handle(new Call(operation, Caller.operator("test"), parameters, query, null));
+        return channel.call(operation, query, Stream.concat(Stream.of(VM), Stream.of(more)).toArray(String[]::new));
     }
 }

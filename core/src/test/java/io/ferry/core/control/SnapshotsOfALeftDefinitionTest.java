@@ -8,11 +8,9 @@ import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
-import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonMessages.Snapshot;
 import io.ferry.protocol.DaemonMessages.Snapshots;
 import io.ferry.protocol.Operation;
-import io.ferry.protocol.Xml;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,19 +33,19 @@ public class SnapshotsOfALeftDefinitionTest {
     public void snapshotsOfADomainWhoseDisksAnotherHostHoldsAreRefusedNamingTheHolder() throws Exception {
         HeldByHostB locks = new HeldByHostB();
         TestChannel channel = channelWithLeftDomain(locks);
-        call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "before"), VM);
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "before"), VM);
         locks.heldElsewhere = true; // the guest left for host B, which runs it with its leases
 
         Exception created = assertThrows(Exception.class,
-                () -> call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "x"), VM));
+                () -> channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "x"), VM));
         assertEquals("Requested operation is not valid: cannot create a snapshot of domain left here while its disks are in"
                 + " use elsewhere: " + HOLDER + " (its snapshots are changed where it runs)", created.getMessage());
-        Exception marked = assertThrows(Exception.class, () -> call(channel, Operation.SNAPSHOT_SET_CURRENT,
+        Exception marked = assertThrows(Exception.class, () -> channel.call(Operation.SNAPSHOT_SET_CURRENT,
                 Map.of("current", "yes"), VM, "before"));
         assertTrue(marked.getMessage(), marked.getMessage().contains("cannot make a snapshot current of domain left here"
                 + " while its disks are in use elsewhere: " + HOLDER));
 
-        Snapshots after = snapshots(channel);
+        Snapshots after = channel.snapshots(VM);
         assertEquals("nothing made", List.of("before"), after.snapshots().stream().map(Snapshot::name).toList());
         assertEquals("before", after.current());
         assertEquals("the leases were read, never taken", 0, locks.acquires);
@@ -81,21 +79,21 @@ public class SnapshotsOfALeftDefinitionTest {
                 + "<memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
 
         Exception created = assertThrows(Exception.class,
-                () -> call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "x"), VM));
+                () -> channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "x"), VM));
         assertEquals("Requested operation is not valid: cannot create a snapshot of domain left here while it runs"
                 + " elsewhere: " + itself + " (its snapshots are changed where it runs)", created.getMessage());
         assertEquals(List.of(List.of("domain:" + UUID)), asked);
-        assertEquals(List.of(), snapshots(channel).snapshots());
+        assertEquals(List.of(), channel.snapshots(VM).snapshots());
     }
 
     @Test
     public void snapshotsOfAShutOffDomainWhoseDisksNobodyHoldsAreMadeAsBefore() throws Exception {
         HeldByHostB locks = new HeldByHostB();
         TestChannel channel = channelWithLeftDomain(locks);
-        call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
-        call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s2"), VM);
-        call(channel, Operation.SNAPSHOT_SET_CURRENT, Map.of("current", "yes"), VM, "s1");
-        assertEquals("s1", snapshots(channel).current());
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s2"), VM);
+        channel.call(Operation.SNAPSHOT_SET_CURRENT, Map.of("current", "yes"), VM, "s1");
+        assertEquals("s1", channel.snapshots(VM).current());
         assertEquals(0, locks.acquires);
     }
 
@@ -105,9 +103,9 @@ public class SnapshotsOfALeftDefinitionTest {
         TestChannel channel = channelWithLeftDomain(locks);
         locks.unreachable = true;
         Exception created = assertThrows(Exception.class,
-                () -> call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "x"), VM));
+                () -> channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "x"), VM));
         assertEquals("cannot tell whether another host runs domain left: the lease store is unreachable", created.getMessage());
-        assertEquals(List.of(), snapshots(channel).snapshots());
+        assertEquals(List.of(), channel.snapshots(VM).snapshots());
     }
 
     private static TestChannel channelWithLeftDomain(LockManager locks) throws Exception {
@@ -146,13 +144,4 @@ public class SnapshotsOfALeftDefinitionTest {
         }
     }
 
-    private static Snapshots snapshots(TestChannel channel) throws Exception {
-        return Snapshots.fromXml(Xml.of(ControlClient.parseQuietly(call(channel, Operation.SNAPSHOT_LIST, Map.of(), VM).xml())));
-    }
-
-    private static Reply call(TestChannel channel, Operation operation, Map<String, String> query, String... parameters)
-            throws Exception {
-        return channel.routes.route(operation).handler().handle(new Call(operation, Caller.operator("test"), List.of(parameters),
-                query, null));
-    }
 }

@@ -19,6 +19,10 @@ import io.ferry.core.migration.Timing;
 import io.ferry.core.section.SectionRegistry;
 import io.ferry.core.snapshot.SnapshotFiles;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DaemonMessages.Snapshots;
+import io.ferry.protocol.Operation;
+import io.ferry.protocol.Xml;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -67,6 +71,17 @@ final class TestChannel {
                 }, System::currentTimeMillis, Timing.DEFAULT, Runnable::run, daemon.settings().protocols(),
                 () -> "ferry+tcp://127.0.0.1:1", null);
         return new TestChannel(engine, domains, ControlServer.routes(daemon, registry, domains, engine, snapshots, "1.0.0"));
+    }
+
+    /** An operator's call of {@code operation}, straight to its route's handler (no socket, no body). */
+    Reply call(Operation operation, Map<String, String> query, String... parameters) throws Exception {
+        Call call = new Call(operation, Caller.operator("test"), List.of(parameters), query, null);
+        return routes.route(operation).handler().handle(call);
+    }
+
+    /** The snapshots of {@code domain}, as snapshot-list reads them. */
+    Snapshots snapshots(String domain) throws Exception {
+        return Snapshots.fromXml(Xml.of(ControlClient.parseQuietly(call(Operation.SNAPSHOT_LIST, Map.of(), domain).xml())));
     }
 
     /** A plain channel on a free loopback port serving {@code routes} (every caller an operator), not started yet. */

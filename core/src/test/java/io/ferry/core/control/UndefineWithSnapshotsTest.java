@@ -4,11 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonMessages.Snapshot;
-import io.ferry.protocol.DaemonMessages.Snapshots;
 import io.ferry.protocol.Operation;
-import io.ferry.protocol.Xml;
 import java.util.List;
 import java.util.Map;
 import org.junit.Test;
@@ -24,14 +21,14 @@ public class UndefineWithSnapshotsTest {
     @Test
     public void aShutOffDomainWithSnapshotsIsUndefinedOnlyWithItsSnapshots() throws Exception {
         TestChannel channel = TestChannel.withOneDomain();
-        call(channel, Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
 
-        Exception refused = assertThrows(Exception.class, () -> call(channel, Operation.UNDEFINE, Map.of(), VM));
+        Exception refused = assertThrows(Exception.class, () -> channel.call(Operation.UNDEFINE, Map.of(), VM));
         assertEquals("Requested operation is not valid: cannot delete inactive domain with 1 snapshots", refused.getMessage());
         assertEquals("vm1 is still defined", VM, channel.domains.get(VM).persistent().name());
         assertEquals(List.of("s1"), names(channel, VM));
 
-        call(channel, Operation.UNDEFINE, Map.of("snapshots-metadata", "yes"), VM);
+        channel.call(Operation.UNDEFINE, Map.of("snapshots-metadata", "yes"), VM);
         assertTrue(channel.domains.find(VM).isEmpty());
         channel.domains.define("<domain type='sim'><name>other</name><uuid>" + UUID
                 + "</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
@@ -41,19 +38,11 @@ public class UndefineWithSnapshotsTest {
     @Test
     public void aShutOffDomainWithoutSnapshotsIsUndefinedAsBefore() throws Exception {
         TestChannel channel = TestChannel.withOneDomain();
-        call(channel, Operation.UNDEFINE, Map.of(), VM);
+        channel.call(Operation.UNDEFINE, Map.of(), VM);
         assertTrue(channel.domains.find(VM).isEmpty());
     }
 
     private static List<String> names(TestChannel channel, String domain) throws Exception {
-        Snapshots snapshots = Snapshots.fromXml(Xml.of(ControlClient.parseQuietly(
-                call(channel, Operation.SNAPSHOT_LIST, Map.of(), domain).xml())));
-        return snapshots.snapshots().stream().map(Snapshot::name).toList();
-    }
-
-    private static Reply call(TestChannel channel, Operation operation, Map<String, String> query, String... parameters)
-            throws Exception {
-        return channel.routes.route(operation).handler().handle(new Call(operation, Caller.operator("test"), List.of(parameters),
-                query, null));
+        return channel.snapshots(domain).snapshots().stream().map(Snapshot::name).toList();
     }
 }

@@ -1,0 +1,40 @@
+package io.ferry.core.control;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import io.ferry.protocol.DaemonMessages.Snapshot;
+import io.ferry.protocol.Operation;
+import java.util.List;
+import java.util.Map;
+import org.junit.Test;
+
+/** Snapshot calls missing what they must name: refused with 400 naming the parameter, the snapshots unchanged. */
+public class SnapshotRequestsTest {
+    private static final String VM = TestChannel.DOMAIN;
+
+    @Test
+    public void aSnapshotIsMadeCurrentOnlyWhenTheCallSaysCurrent() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain();
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s2"), VM);
+        for (Map<String, String> query : List.of(Map.<String, String>of(), Map.of("current", "no"))) {
+            BadRequest refused = assertThrows(BadRequest.class,
+                    () -> channel.call(Operation.SNAPSHOT_SET_CURRENT, query, VM, "s1"));
+            assertEquals(400, refused.status);
+            assertEquals("missing parameter 'current'", refused.getMessage());
+        }
+        assertEquals("s2", channel.snapshots(VM).current());
+    }
+
+    @Test
+    public void aSnapshotWithoutANameIsRefused() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain();
+        for (Map<String, String> query : List.of(Map.<String, String>of(), Map.of("name", " "))) {
+            BadRequest refused = assertThrows(BadRequest.class, () -> channel.call(Operation.SNAPSHOT_CREATE, query, VM));
+            assertEquals(400, refused.status);
+            assertEquals("missing parameter 'name'", refused.getMessage());
+        }
+        assertEquals(List.of(), channel.snapshots(VM).snapshots().stream().map(Snapshot::name).toList());
+    }
+}
