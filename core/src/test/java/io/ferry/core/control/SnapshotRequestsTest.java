@@ -2,6 +2,7 @@ package io.ferry.core.control;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.protocol.DaemonMessages.Snapshot;
 import io.ferry.protocol.Operation;
@@ -9,7 +10,10 @@ import java.util.List;
 import java.util.Map;
 import org.junit.Test;
 
-/** Snapshot calls missing what they must name: refused with 400 naming the parameter, the snapshots unchanged. */
+/**
+ * Snapshot calls missing what they must name, or of a domain the daemon cannot read: refused with 400 naming the fault,
+ * the snapshots unchanged.
+ */
 public class SnapshotRequestsTest {
     private static final String VM = TestChannel.DOMAIN;
 
@@ -36,5 +40,18 @@ public class SnapshotRequestsTest {
             assertEquals("missing parameter 'name'", refused.getMessage());
         }
         assertEquals(List.of(), channel.snapshots(VM).snapshots().stream().map(Snapshot::name).toList());
+    }
+
+    @Test
+    public void theSnapshotsOfADomainThatCannotBeReadAreRefusedNamingWhy() throws Exception {
+        TestChannel channel = TestChannel.withOneDomainAnd(Map.of("status/drifter.xml", "")); // emptied by a power cut
+        String unreadable = "Requested operation is not valid: domain 'drifter' is unreadable: ";
+        for (Operation operation : List.of(Operation.SNAPSHOT_LIST, Operation.SNAPSHOT_CREATE, Operation.SNAPSHOT_XML,
+                Operation.SNAPSHOT_SET_CURRENT)) {
+            BadRequest refused = assertThrows(BadRequest.class,
+                    () -> channel.call(operation, Map.of("name", "s1", "current", "yes"), "drifter", "s1"));
+            assertEquals(400, refused.status);
+            assertTrue(operation + ": " + refused.getMessage(), refused.getMessage().startsWith(unreadable));
+        }
     }
 }

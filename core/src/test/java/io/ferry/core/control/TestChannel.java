@@ -24,6 +24,7 @@ import io.ferry.protocol.DaemonMessages.Snapshots;
 import io.ferry.protocol.Operation;
 import io.ferry.protocol.Xml;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -55,7 +56,23 @@ final class TestChannel {
 
     /** The same, with {@code sim} domains run by {@code driver}. */
     static TestChannel withOneDomain(Hypervisor driver) throws Exception {
+        return withOneDomain(driver, Map.of());
+    }
+
+    /**
+     * The same, over a state directory that also holds {@code files} (by path relative to it) when the daemon starts:
+     * a status file cut short, say.
+     */
+    static TestChannel withOneDomainAnd(Map<String, String> files) throws Exception {
+        return withOneDomain(new RunsNothing(), files);
+    }
+
+    private static TestChannel withOneDomain(Hypervisor driver, Map<String, String> files) throws Exception {
         Path stateDir = TestDirectories.create("control-channel");
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            Files.createDirectories(stateDir.resolve(file.getKey()).getParent());
+            Files.writeString(stateDir.resolve(file.getKey()), file.getValue());
+        }
         new DomainStore(stateDir, stateDir.resolve("run")).writeDefinition(DOMAIN, "<domain type='sim'><name>" + DOMAIN
                 + "</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
         Daemon daemon = TestDaemons.at(stateDir);
