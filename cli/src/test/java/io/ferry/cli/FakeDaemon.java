@@ -5,16 +5,29 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import org.junit.rules.ExternalResource;
 
-/** A control channel on loopback that gives fixed replies by path, to see what the command line makes of them. */
-final class FakeDaemon implements AutoCloseable {
+/**
+ * A control channel on loopback that gives fixed replies by path, to see what the command line makes of them; a test's
+ * rule, serving while each test runs.
+ */
+final class FakeDaemon extends ExternalResource {
     private final HttpServer server;
     /** The method and path of the last request answered. */
     private volatile String lastRequest;
 
-    FakeDaemon() throws IOException {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    FakeDaemon() {
+        try {
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    protected void before() {
         server.start();
     }
 
@@ -41,7 +54,7 @@ final class FakeDaemon implements AutoCloseable {
     }
 
     @Override
-    public void close() {
+    protected void after() {
         server.stop(0);
     }
 }

@@ -3,8 +3,7 @@ package io.ferry.cli;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
-import org.junit.After;
-import org.junit.Before;
+import org.junit.Rule;
 import org.junit.Test;
 
 /**
@@ -14,27 +13,16 @@ import org.junit.Test;
  */
 public class HostileReplyTest {
     private static final String CONTROLS = "&#13;Domain vm1 destroyed&#x9b;2J&#x85;";
-    private FakeDaemon daemon;
-    private String uri;
-
-    @Before
-    public void start() throws Exception {
-        daemon = new FakeDaemon()
-                .answer("/v1/domains/vm1/snapshots/s1", 200,
-                        "<domainsnapshot><name>s1</name>\u001b]0;owned\u0007\r<description>\u009b2J</description></domainsnapshot>")
-                .answer("/v1/domains/vm1", 400, "<error>no such domain" + CONTROLS + "</error>")
-                .answer("/v1/domains", 200, "<domains><domain name='vm" + CONTROLS + "' state='running" + CONTROLS + "'/></domains>");
-        uri = daemon.uri();
-    }
-
-    @After
-    public void stop() {
-        daemon.close();
-    }
+    @Rule
+    public final FakeDaemon daemon = new FakeDaemon()
+            .answer("/v1/domains/vm1/snapshots/s1", 200,
+                    "<domainsnapshot><name>s1</name>\u001b]0;owned\u0007\r<description>\u009b2J</description></domainsnapshot>")
+            .answer("/v1/domains/vm1", 400, "<error>no such domain" + CONTROLS + "</error>")
+            .answer("/v1/domains", 200, "<domains><domain name='vm" + CONTROLS + "' state='running" + CONTROLS + "'/></domains>");
 
     @Test
     public void anErrorsControlCharactersArePrintedEscaped() {
-        CliRun run = CliRun.ferry("-c", uri, "dominfo", "vm1");
+        CliRun run = CliRun.ferry("-c", daemon.uri(), "dominfo", "vm1");
         assertEquals(1, run.exit());
         assertTrue(run.err(), run.err().startsWith("error: no such domain"));
         assertNoControls(run.err());
@@ -42,7 +30,7 @@ public class HostileReplyTest {
 
     @Test
     public void aListsControlCharactersArePrintedEscaped() {
-        CliRun run = CliRun.ferry("-c", uri, "list");
+        CliRun run = CliRun.ferry("-c", daemon.uri(), "list");
         assertEquals(run.err(), 0, run.exit());
         assertTrue(run.out(), run.out().contains("vm\\u000dDomain vm1 destroyed\\u009b2J\\u0085"));
         assertNoControls(run.out());
@@ -50,7 +38,7 @@ public class HostileReplyTest {
 
     @Test
     public void aRawXmlReplysControlCharactersArePrintedAsCharacterReferences() {
-        CliRun run = CliRun.ferry("-c", uri, "snapshot-dumpxml", "vm1", "s1");
+        CliRun run = CliRun.ferry("-c", daemon.uri(), "snapshot-dumpxml", "vm1", "s1");
         assertEquals(run.err(), 0, run.exit());
         assertEquals("<domainsnapshot><name>s1</name>&#x1b;]0;owned&#x7;&#xd;<description>&#x9b;2J</description></domainsnapshot>\n",
                 run.out());

@@ -11,8 +11,8 @@ import java.util.Map;
 import org.junit.Test;
 
 /**
- * Snapshot calls missing what they must name, or of a domain the daemon cannot read: refused with 400 naming the fault,
- * the snapshots unchanged.
+ * Snapshot calls missing what they must name (refused with 400 naming the parameter, the snapshots unchanged), or of a
+ * domain the daemon cannot read (refused with 400 naming why).
  */
 public class SnapshotRequestsTest {
     private static final String VM = TestChannel.DOMAIN;
