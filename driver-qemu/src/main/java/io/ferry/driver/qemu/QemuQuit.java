@@ -40,18 +40,20 @@ final class QemuQuit {
 
     /**
      * Asks QEMU to quit and waits for it, killing it after the quit timeout. The QEMU of a guest that migrated away
-     * ({@code postmigrate}) is waited out on {@code exits}, which runs {@code whenEnded} once it is gone (or given up):
-     * until then its run files are still its own, since on its way out QEMU unlinks its pidfile and QMP socket by their
-     * paths, which a QEMU of the guest back in the same run directory would have.
+     * ({@code postmigrate}, or {@code finish-migrate} with its migration {@code completed}) is waited out on
+     * {@code exits}, which runs {@code whenEnded} once it is gone (or given up): until then its run files are still its
+     * own, since on its way out QEMU unlinks its pidfile and QMP socket by their paths, which a QEMU of the guest back
+     * in the same run directory would have.
      */
     Outcome run(Runnable whenEnded) {
         boolean migratedAway = false;
         try {
             long limit = Math.min(settings.commandTimeoutMillis(), settings.quitTimeoutMillis());
-            migratedAway = "postmigrate".equals(qmp.execute("query-status", null, limit).path("status").asText());
+            String runState = qmp.execute("query-status", null, limit).path("status").asText();
+            migratedAway = "postmigrate".equals(runState) || "finish-migrate".equals(runState) && completed(limit);
             qmp.execute("quit", null, limit);
         } catch (HypervisorException e) {
-            // no answer to query-status: waited for and killed below; none to quit: it may have gone at once
+            // no answer to query-status or query-migrate: waited for and killed below; none to quit: it may have gone at once
         }
         if (!migratedAway) {
             return awaitExit() ? Outcome.GONE : Outcome.NOT_DEAD;
@@ -66,6 +68,14 @@ final class QemuQuit {
             }
         });
         return Outcome.ENDING;
+    }
+
+    /**
+     * A Confirm may come in the moment between QEMU's {@code completed} and its run state's {@code postmigrate}
+     * ({@code finish-migrate} until then): the block devices were handed over at {@code completed}.
+     */
+    private boolean completed(long limit) throws HypervisorException {
+        return "completed".equals(qmp.execute("query-migrate", null, limit).path("status").asText());
     }
 
     /**

@@ -168,18 +168,18 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     }
 
     /**
-     * Asks QEMU to quit, kills it if it has not gone within the quit timeout, and removes its run files; the
-     * log stays. Waits for the process to die, never for it to be reaped, unless the guest has already left
-     * ({@code postmigrate}: a completed outgoing migration, Confirm's case): then nothing of the guest is left to
-     * lose, and a thread of its own waits out the process (and kills it after the quit timeout) while Confirm goes on;
-     * its run files stay, and no other QEMU takes its run directory, until it is gone ({@link #awaitReleased}; the core may
-     * delete that directory meanwhile, taking what this deletes as gone); its switch ports go at once.
-     * A QEMU still there a quit timeout after SIGKILL (in uninterruptible sleep: hung NFS, a stuck device) may write the
-     * guest's disks when it wakes: as libvirt's {@code virProcessKillPainfully} fails with EBUSY, so does this, and the
-     * VM stays as it is (run files, NICs, QMP), not gone. A later destroy (the core retries an aborted arrival's every
-     * few seconds) sends SIGKILL again, as libvirt's does on every destroy (should the first not have reached it), and
-     * fails again at once unless the process has died: no second quit nor waits holding its caller, no second warning
-     * in the log. Should the process end first, {@link #onExit} reports it.
+     * Asks QEMU to quit, kills it if it has not gone within the quit timeout, and removes its run files; the log stays.
+     * Waits for the process to die, never for it to be reaped, unless the guest has already left ({@code postmigrate},
+     * or {@code finish-migrate} with the outgoing migration {@code completed}: Confirm's case): then nothing of the
+     * guest is left to lose, and a thread of its own waits out the process (and kills it after the quit timeout) while
+     * Confirm goes on; its run files stay, and no other QEMU takes its run directory, until it is gone
+     * ({@link #awaitReleased}; the core may delete that directory meanwhile, taking what this deletes as gone); its
+     * switch ports go at once. A QEMU still there a quit timeout after SIGKILL (in uninterruptible sleep: hung NFS, a
+     * stuck device) may write the guest's disks when it wakes: as libvirt's {@code virProcessKillPainfully} fails with
+     * EBUSY, so does this, and the VM stays as it is (run files, NICs, QMP), not gone. A later destroy (the core
+     * retries an aborted arrival's every few seconds) sends SIGKILL again, as libvirt's does on every destroy (should
+     * the first not have reached it), and fails again at once unless the process has died: no second quit nor waits
+     * holding its caller, no second warning in the log. Should the process end first, {@link #onExit} reports it.
      *
      * @throws VmNotStoppedException naming the domain and the pid, if the process outlived SIGKILL
      */
