@@ -147,6 +147,37 @@ public class ZooKeeperLockManagerTest {
         hostA.acquire(requestA, withItself).release(); // an earlier version: the domain's own lease ignored
     }
 
+    /** A VM recorded without a lease state (none was taken for it) takes its leases as a start would. */
+    @Test
+    public void leasesHeldWithoutAStateAreTakenAsAStartTakesThem() throws Exception {
+        Lease lease = hostA.held(requestA, null);
+
+        assertTrue(lease.state(), lease.state().startsWith(ZooKeeperLockManager.key("/images/a.img") + ":"));
+        LockException refused = assertThrows(LockException.class, () -> hostB.acquire(requestB, null));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("/images/a.img is held by host-a"));
+    }
+
+    /** A state that names one of the domain's disks but not another was not this request's: nothing is given back. */
+    @Test
+    public void aHeldStateThatNamesNotEveryDiskIsRefusedNamingTheDisk() throws Exception {
+        String held = hostA.acquire(requestA, null).state();
+        LeaseRequest twoDisks = new LeaseRequest("vm", domain, List.of("/images/a.img", "/images/b.img"), "host-a",
+                requestA.ownerUuid());
+
+        LockException refused = assertThrows(LockException.class, () -> hostA.held(twoDisks, held));
+
+        assertEquals("lease state '" + held + "' names no lease of /images/b.img", refused.getMessage());
+        assertEquals(Optional.empty(), hostB.heldElsewhere(new LeaseRequest("vm", domain, List.of("/images/b.img"),
+                "host-b", requestB.ownerUuid())));
+    }
+
+    @Test
+    public void aManagerWithoutAnEnsembleIsRefusedSayingWhereToSetIt() {
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> manager(" "));
+        assertEquals("no ZooKeeper ensemble configured: set connect in etc/io.ferry.lock.zookeeper.cfg or start ferryd"
+                + " with --zookeeper HOST:PORT", refused.getMessage());
+    }
+
     private LeaseRequest withDomainLease(LeaseRequest request) {
         return new LeaseRequest(request.domainName(), domain, List.of("/images/a.img", LeaseRequest.domainResource(domain)),
                 request.owner(), request.ownerUuid());
