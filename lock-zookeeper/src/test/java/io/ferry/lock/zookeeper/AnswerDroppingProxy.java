@@ -8,11 +8,13 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A loopback proxy in front of a ZooKeeper server that, once armed, lets the next multi (transaction) request
  * through and cuts the connection instead of passing its answer on: the server committed, the client saw a lost
- * connection. Reads ZooKeeper's length-prefixed frames: after the connect frame, a request starts with its xid and
+ * connection (or, armed the other way, cuts it before the request: nothing committed; or lets another client write
+ * first). Reads ZooKeeper's length-prefixed frames: after the connect frame, a request starts with its xid and
  * op code, an answer with the xid it answers.
  */
 final class AnswerDroppingProxy implements AutoCloseable {
@@ -20,6 +22,8 @@ final class AnswerDroppingProxy implements AutoCloseable {
     private final ServerSocket listener;
     private final int serverPort;
     private final AtomicBoolean armed = new AtomicBoolean();
+    private final AtomicBoolean requestArmed = new AtomicBoolean();
+    private final AtomicReference<Runnable> beforeTransaction = new AtomicReference<>();
     private final AtomicInteger dropped = new AtomicInteger();
     /** Whether it stays down (refuses every connection) once it dropped an answer, until {@link #up}. */
     private volatile boolean staysDown;
@@ -39,6 +43,16 @@ final class AnswerDroppingProxy implements AutoCloseable {
 
     void dropTheNextTransactionsAnswer() {
         armed.set(true);
+    }
+
+    /** Cuts the connection instead of passing the next transaction on: the server never sees it. */
+    void dropTheNextTransaction() {
+        requestArmed.set(true);
+    }
+
+    /** Runs {@code meanwhile} when the next transaction arrives, then passes it on: another client came first. */
+    void beforeTheNextTransaction(Runnable meanwhile) {
+        beforeTransaction.set(meanwhile);
     }
 
     /** Drops the next transaction's answer, then lets no connection through until {@link #up}: ZooKeeper out of reach. */
@@ -68,6 +82,13 @@ final class AnswerDroppingProxy implements AutoCloseable {
                 Socket server = new Socket(InetAddress.getLoopbackAddress(), serverPort);
                 AtomicInteger dropXid = new AtomicInteger(Integer.MIN_VALUE);
                 pump("zk-proxy-requests", client, server, (xid, op) -> {
+                    if (op == MULTI && requestArmed.compareAndSet(true, false)) {
+                        return false;
+                    }
+                    Runnable meanwhile = op == MULTI ? beforeTransaction.getAndSet(null) : null;
+                    if (meanwhile != null) {
+                        meanwhile.run();
+                    }
                     if (op == MULTI && armed.compareAndSet(true, false)) {
                         dropXid.set(xid);
                     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryNTimes;
@@ -24,7 +25,8 @@ import org.junit.rules.TemporaryFolder;
 /**
  * A transaction the server committed but whose answer a lost connection swallowed: Curator repeats it, the repeat
  * fails, and the leases must still count as taken (or given back), not be left this host's with nothing to
- * release them, or their state advanced behind the migration's back.
+ * release them, or their state advanced behind the migration's back. And the checks that decide so must not count a
+ * transaction that never committed (its request lost, or beaten by another host's) as one that did.
  */
 public class LostAnswerTest {
     private final UUID domain = UUID.randomUUID();
@@ -55,8 +57,8 @@ public class LostAnswerTest {
 
     @Test
     public void aTakeWhoseAnswerWasLostHoldsTheLeases() throws Exception {
-        LeaseNodes a = new LeaseNodes(throughProxy, "/ferry/leases", "no credentials");
-        LeaseNodes b = new LeaseNodes(direct, "/ferry/leases", "no credentials");
+        LeaseNodes a = nodes(throughProxy);
+        LeaseNodes b = nodes(direct);
         proxy.dropTheNextTransactionsAnswer();
         Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
         assertEquals(1, proxy.dropped());
@@ -73,8 +75,8 @@ public class LostAnswerTest {
 
     @Test
     public void aGiveBackWhoseAnswerWasLostHandsOnItsState() throws Exception {
-        LeaseNodes a = new LeaseNodes(throughProxy, "/ferry/leases", "no credentials");
-        LeaseNodes b = new LeaseNodes(direct, "/ferry/leases", "no credentials");
+        LeaseNodes a = nodes(throughProxy);
+        LeaseNodes b = nodes(direct);
         Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
         proxy.dropTheNextTransactionsAnswer();
         Map<String, Integer> released = a.giveBack(hostA, taken);
@@ -91,8 +93,8 @@ public class LostAnswerTest {
     @Test
     public void aGiveBackRetriedAfterOneThatWentThroughUnansweredHandsOnItsState() throws Exception {
         try (CuratorFramework impatient = connected(proxy.connectString(), 1_000, new RetryNTimes(1, 100))) {
-            LeaseNodes a = new LeaseNodes(impatient, "/ferry/leases", "no credentials");
-            LeaseNodes b = new LeaseNodes(direct, "/ferry/leases", "no credentials");
+            LeaseNodes a = nodes(impatient);
+            LeaseNodes b = nodes(direct);
             Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
             proxy.dropTheNextTransactionsAnswerAndStayDown();
             assertThrows(LockException.class, () -> a.giveBack(hostA, taken));
@@ -114,7 +116,7 @@ public class LostAnswerTest {
     public void aRestartedDaemonsGiveBackAfterOneThatWentThroughUnansweredHandsOnItsState() throws Exception {
         Map<String, Integer> taken;
         try (CuratorFramework impatient = connected(proxy.connectString(), 1_000, new RetryNTimes(1, 100))) {
-            LeaseNodes a = new LeaseNodes(impatient, "/ferry/leases", "no credentials");
+            LeaseNodes a = nodes(impatient);
             taken = a.take(hostA, Map.of(), "attempt-1");
             proxy.dropTheNextTransactionsAnswerAndStayDown();
             assertThrows(LockException.class, () -> a.giveBack(hostA, taken));
@@ -131,6 +133,57 @@ public class LostAnswerTest {
             restartedA.close();
             b.close();
         }
+    }
+
+    /**
+     * A give-back that never reached ZooKeeper (the connection cut before it, and not repeated) fails, the leases still
+     * this host's: its check finds them held, not given back, and a later give-back hands them on.
+     */
+    @Test
+    public void aGiveBackThatNeverReachedZooKeeperFailsAndTheLeasesStayThisHosts() throws Exception {
+        try (CuratorFramework once = connected(proxy.connectString(), 10_000, new RetryNTimes(0, 0))) {
+            LeaseNodes a = nodes(once);
+            LeaseNodes b = nodes(direct);
+            Map<String, Integer> taken = a.take(hostA, Map.of(), "attempt-1");
+            proxy.dropTheNextTransaction();
+
+            LockException failed = assertThrows(LockException.class, () -> a.giveBack(hostA, taken));
+
+            assertTrue(failed.getMessage(),
+                    failed.getMessage().startsWith("cannot release the leases of domain vm in ZooKeeper"));
+            LockException held = assertThrows(LockException.class, () -> b.take(hostB, Map.of(), "attempt-2"));
+            assertTrue(held.getMessage(), held.getMessage().contains("is held by host-a"));
+            b.take(hostB, a.giveBack(hostA, taken), "attempt-3");
+        }
+    }
+
+    /**
+     * Another host takes the leases between this host's reads and its transaction: the transaction fails, and its check
+     * finds them another's, not taken by this attempt: refused, not counted as taken.
+     */
+    @Test
+    public void aTakeThatAnotherHostBeatIsRefusedNotCountedAsTaken() throws Exception {
+        LeaseNodes a = nodes(throughProxy);
+        LeaseNodes b = nodes(direct);
+        AtomicReference<Map<String, Integer>> takenByB = new AtomicReference<>();
+        proxy.beforeTheNextTransaction(() -> {
+            try {
+                takenByB.set(b.take(hostB, Map.of(), "attempt-b"));
+            } catch (LockException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+
+        LockException refused = assertThrows(LockException.class, () -> a.take(hostA, Map.of(), "attempt-a"));
+
+        assertEquals("the leases of domain vm changed while they were being taken (another host at the same moment): none"
+                + " was taken", refused.getMessage());
+        assertEquals(hostB.resources(), List.copyOf(takenByB.get().keySet()));
+        assertTrue(a.heldElsewhere(hostA).orElseThrow().contains("is held by host-b"));
+    }
+
+    private static LeaseNodes nodes(CuratorFramework client) {
+        return new LeaseNodes(client, "/ferry/leases", "no credentials");
     }
 
     private static CuratorFramework connected(String connect) throws InterruptedException {
