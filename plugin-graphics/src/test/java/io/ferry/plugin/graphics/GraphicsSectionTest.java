@@ -199,11 +199,12 @@ public class GraphicsSectionTest {
 
     /**
      * Every spelling of the wildcard address is one (libvirt's virSocketAddrIsWildcard): a client sent to "::0" or
-     * "0:0:0:0:0:0:0:0" would connect to its own host, whatever listens there.
+     * "0:0:0:0:0:0:0:0" would connect to its own host, whatever listens there. A listen of blanks names no address,
+     * as an empty one in a definition does (the destination's bake writes 0.0.0.0 for it).
      */
     @Test
     public void everySpellingOfTheWildcardUsesThePeersHostname() {
-        for (String wildcard : List.of("0:0:0:0:0:0:0:0", "::0", "[::]", "[0::0]", "0000::", "::ffff:0.0.0.0", " :: ")) {
+        for (String wildcard : List.of("0:0:0:0:0:0:0:0", "::0", "[::]", "[0::0]", "0000::", "::ffff:0.0.0.0", " :: ", "  ")) {
             TestSectionContext context = new TestSectionContext();
             FakeConsole vm = new FakeConsole(List.of());
             context.offer(vm);

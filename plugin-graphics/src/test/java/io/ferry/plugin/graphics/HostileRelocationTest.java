@@ -29,7 +29,8 @@ public class HostileRelocationTest {
     /**
      * A listen address with a line break (a character reference survives the cookie's XML) would reach the clients of
      * the embedded hypervisor as a second RELOCATE line of the peer's choosing; text that names no host (spaces, a
-     * shell's characters, 300 characters) reaches QEMU's clients as a name to resolve. Nobody is told anything.
+     * shell's characters, 300 characters, an IPv4 address with an octet past 255 or a fifth part, which a resolver
+     * would look up as a name) reaches QEMU's clients as a name to resolve. Nobody is told anything.
      */
     @Test
     public void aListenAddressThatNamesNoHostRelocatesNobody() throws Exception {
@@ -37,13 +38,23 @@ public class HostileRelocationTest {
                 "<graphics type='vnc' port='5901' listen='192.0.2.7&#10;RELOCATE 10.0.0.9 22'/>"));
         assertEquals("the cookie carries the line break", "192.0.2.7\nRELOCATE 10.0.0.9 22", injected.listen());
         for (String listen : List.of(injected.listen(), "a b", "host;reboot", "-oProxyCommand=x", "x".repeat(300),
-                "[::1", "host..example")) {
+                "[::1", "host..example", "256.1.1.1", "192.0.2.300", "192.0.2.7.9")) {
             FakeConsole console = new FakeConsole(List.of());
             TestSectionContext context = source(console);
             section.eat(context, new GraphicsRelocation("vnc", 5901, listen, null, null));
             assertEquals(listen, List.of(), console.relocations);
             assertEquals(listen, 1, context.warn.size());
         }
+    }
+
+    /** The warning quotes the peer's text with its control characters escaped: a log line cannot be split or forged. */
+    @Test
+    public void theWarningShowsThePeersTextWithControlCharactersEscaped() {
+        FakeConsole console = new FakeConsole(List.of());
+        TestSectionContext context = source(console);
+        section.eat(context, new GraphicsRelocation("vnc", 5901, "192.0.2.7\nRELOCATE\u001b[2J", null, null));
+        assertEquals(List.of("destination graphics listen on '192.0.2.7\\x0aRELOCATE\\x1b[2J', which is no host name or IP"
+                + " address: clients are not relocated"), context.warn);
     }
 
     @Test

@@ -105,6 +105,7 @@ public class PortDataTransferTest {
         ovs.fail("ovs-vsctl: unix:/run/test.sock: database connection failed (No such file or directory)\n");
         assertEquals(Optional.of(none), new NetworkSection(ovs.db()).bake(context));
         assertEquals(2, context.warn.size());
+        assertEquals("no OVSDB configured on this host: the port data of fedcf47dbdn0 stays behind", context.warn.get(0));
         assertTrue(context.warn.get(1), context.warn.get(1).contains("database connection failed"));
     }
 
