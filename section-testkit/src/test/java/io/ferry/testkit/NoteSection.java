@@ -11,13 +11,16 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.service.component.annotations.Component;
 import org.w3c.dom.Element;
 
-/** A mandatory section that notes which domain and phase baked it, and fails where a test says. */
+/** A mandatory section that notes which domain and phase baked it, fails where a test says, and may have nothing to say. */
 @Component(service = CookieSection.class, property = "service.ranking:Integer=5")
 @SectionProperties(feature = "note", element = "note", version = "1.2", mandatory = Mandatory.WHEN_BAKED,
         bakes = {Phase.BEGIN, Phase.PERFORM}, eats = {Phase.PREPARE, Phase.FINISH})
 public class NoteSection implements CookieSection<String> {
     final AtomicInteger parsed = new AtomicInteger();
     Phase failIn;
+    boolean silent;
+    /** What it eats where a cookie has no note; null: nothing. */
+    String absent;
 
     @Override
     public String parse(Element fragment) throws CookieException {
@@ -29,6 +32,11 @@ public class NoteSection implements CookieSection<String> {
     }
 
     @Override
+    public String absent() {
+        return absent;
+    }
+
+    @Override
     public void format(String value, Element fragment) {
         fragment.setAttribute("text", value);
     }
@@ -36,6 +44,9 @@ public class NoteSection implements CookieSection<String> {
     @Override
     public Optional<String> bake(SectionContext context) {
         failHere(context);
+        if (silent) {
+            return Optional.empty();
+        }
         return Optional.of(context.domainName() + "@" + context.phase().cliName());
     }
 

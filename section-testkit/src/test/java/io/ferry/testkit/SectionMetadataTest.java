@@ -8,11 +8,21 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionProperties;
+import java.util.List;
 import java.util.Set;
 import org.junit.Test;
 import org.osgi.service.component.annotations.Component;
 
 public class SectionMetadataTest {
+
+    /** A class made at run time (a proxy, a lambda) has no class file to read its annotations from: the test says so. */
+    @Test
+    public void aClassWithoutAClassFileIsNamed() {
+        Class<?> proxy = java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {Runnable.class},
+                (self, method, args) -> null).getClass();
+        assertEquals("the class file of " + proxy.getName() + " is not on the class path",
+                assertThrows(AssertionError.class, () -> SectionMetadata.of(proxy)).getMessage());
+    }
 
     @Test
     public void readsTheServicePropertiesDsRegistersFromTheClassFile() {
@@ -46,6 +56,17 @@ public class SectionMetadataTest {
                 assertThrows(AssertionError.class, () -> SectionMetadata.of(BadName.class)).getMessage());
         assertEquals("cookie section note from a test's copy of note has version '2', expected MAJOR.MINOR",
                 assertThrows(AssertionError.class, () -> SectionMetadata.of(NoteSection.class).withVersion("2")).getMessage());
+        for (Class<?> unregistered : List.of(OtherService.class, InheritedInterfaceOnly.class)) {
+            assertEquals(unregistered.getName() + " is not registered as a " + CookieSection.class.getName()
+                    + " service: @Component(service = CookieSection.class)",
+                    assertThrows(AssertionError.class, () -> SectionMetadata.of(unregistered)).getMessage());
+        }
+    }
+
+    /** A @Component naming no service is registered under the interfaces its class itself implements, as DS does. */
+    @Test
+    public void aComponentNamingNoServiceOffersTheInterfacesItsClassImplements() {
+        assertEquals("own", SectionMetadata.of(OwnInterface.class).feature());
     }
 
     static class NoComponent extends NoteSection {
@@ -53,6 +74,25 @@ public class SectionMetadataTest {
 
     @Component(service = CookieSection.class)
     static class NoProperties extends NoteSection {
+    }
+
+    @Component(service = Runnable.class)
+    @SectionProperties(feature = "other", element = "other", bakes = Phase.BEGIN, eats = Phase.PREPARE)
+    static class OtherService extends NoteSection implements Runnable {
+        @Override
+        public void run() {
+        }
+    }
+
+    /** DS registers it as nothing: NoteSection, not this class, implements CookieSection. */
+    @Component
+    @SectionProperties(feature = "inherited", element = "inherited", bakes = Phase.BEGIN, eats = Phase.PREPARE)
+    static class InheritedInterfaceOnly extends NoteSection {
+    }
+
+    @Component
+    @SectionProperties(feature = "own", element = "own", bakes = Phase.BEGIN, eats = Phase.PREPARE)
+    static class OwnInterface extends NoteSection implements CookieSection<String> {
     }
 
     @Component(service = CookieSection.class)

@@ -6,10 +6,13 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.DomainSpec;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.junit.Test;
 
 public class TwoHostsTest {
@@ -25,6 +28,9 @@ public class TwoHostsTest {
         assertEquals("openvswitch", VM1.nics().get(0).virtualPortType());
         assertEquals("a daemon refuses this domain definition: missing domain name",
                 assertThrows(AssertionError.class, () -> Domains.fromXml("<domain type='sim'/>")).getMessage());
+        assertEquals("no resource /domains/none.xml beside " + TwoHostsTest.class.getName(),
+                assertThrows(AssertionError.class, () -> Domains.fromResource(TwoHostsTest.class, "/domains/none.xml"))
+                        .getMessage());
     }
 
     @Test
@@ -37,6 +43,43 @@ public class TwoHostsTest {
         assertTrue(migration.cookie(Phase.PERFORM).orElseThrow().contains("<hostname>source</hostname>"));
         assertEquals(List.of("ate vm1@begin from source", "ate vm1@perform from source"), hosts.destination().info);
         assertEquals(List.of(), migration.notes());
+    }
+
+    /**
+     * A section eats only in the phases it declares: here an optional one whose destination bakes at Prepare as well,
+     * and whose source, which eats nothing, leaves Perform's incoming fragment alone.
+     */
+    @Test
+    public void aHostEatsOnlyInThePhasesItsSectionDeclares() throws Exception {
+        NoteSection section = new NoteSection();
+        SectionMetadata declared = SectionMetadata.of(NoteSection.class);
+        SectionMetadata bakedAtPrepareToo = new SectionMetadata(declared.feature(), declared.element(), declared.version(),
+                Mandatory.NEVER, Set.of(Phase.BEGIN, Phase.PREPARE), Set.of(Phase.PREPARE), declared.properties());
+        TwoHosts.Migration<String> migration = TwoHosts.between(section, bakedAtPrepareToo, section, bakedAtPrepareToo).migrate();
+        assertTrue(migration.cookie(Phase.PREPARE).orElseThrow().contains("text='vm@prepare'"));
+        assertEquals(Map.of(Phase.PREPARE, "vm@begin"), migration.eaten());
+        assertEquals("the fragment is parsed only where it is eaten", 1, section.parsed.get());
+    }
+
+    /** A section with nothing to say bakes no fragment, and nothing is eaten: the migration goes on without it. */
+    @Test
+    public void aSectionWithNothingToSayLeavesTheCookiesWithoutIt() throws Exception {
+        NoteSection silent = new NoteSection();
+        silent.silent = true;
+        TwoHosts.Migration<String> migration = TwoHosts.of(silent).migrate();
+        assertEquals(Map.of(), migration.cookies());
+        assertEquals(Map.of(), migration.eaten());
+        assertEquals(List.of(), migration.notes());
+    }
+
+    /** Where no fragment came, the section eats its absent value, and only in the phases it eats in. */
+    @Test
+    public void aPhaseWithoutAFragmentEatsTheAbsentValueOnlyWhereTheSectionEats() throws Exception {
+        NoteSection silent = new NoteSection();
+        silent.silent = true;
+        silent.absent = "no note";
+        TwoHosts.Migration<String> migration = TwoHosts.of(silent).migrate();
+        assertEquals(Map.of(Phase.PREPARE, "no note", Phase.FINISH, "no note"), migration.eaten());
     }
 
     @Test
@@ -79,12 +122,16 @@ public class TwoHostsTest {
         assertEquals(0, newer.parsed.get());
     }
 
+    /** A mandatory section failing before the commit, in its bake or its eat, fails the migration (an optional one: below). */
     @Test
     public void aMandatorySectionThatFailsBeforeTheCommitFailsTheMigration() {
-        NoteSection failing = new NoteSection();
-        failing.failIn = Phase.FINISH;
-        assertEquals("cookie section note failed in eat: IllegalStateException: told to fail at finish",
-                assertThrows(CookieException.class, () -> TwoHosts.of(failing).migrate()).getMessage());
+        for (Map.Entry<Phase, String> failure : Map.of(Phase.BEGIN, "bake", Phase.FINISH, "eat").entrySet()) {
+            NoteSection failing = new NoteSection();
+            failing.failIn = failure.getKey();
+            String expected = "cookie section note failed in " + failure.getValue() + ": IllegalStateException: told to fail at "
+                    + failure.getKey().cliName();
+            assertEquals(expected, assertThrows(CookieException.class, () -> TwoHosts.of(failing).migrate()).getMessage());
+        }
     }
 
     @Test

@@ -1,0 +1,47 @@
+package io.ferry.testkit;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import io.ferry.api.cookie.Phase;
+import java.util.Set;
+import org.junit.Test;
+import org.w3c.dom.Element;
+
+/** The kit's round trip fails a section's test whenever a daemon would read back something else than was written. */
+public class CookieRoundTripTest {
+    private static final SectionMetadata NOTE = SectionMetadata.of(NoteSection.class);
+    private static final SectionMetadata EATEN_AT_PREPARE = new SectionMetadata(NOTE.feature(), NOTE.element(), NOTE.version(),
+            NOTE.mandatory(), NOTE.bakes(), Set.of(Phase.PREPARE), NOTE.properties());
+
+    /** A section whose format loses what its parse needs (here the value's surrounding blanks). */
+    private static final class TrimmingNote extends NoteSection {
+        @Override
+        public void format(String value, Element fragment) {
+            super.format(value.trim(), fragment);
+        }
+    }
+
+    @Test
+    public void aFormatThatParseDoesNotUndoFailsTheRoundTripNamingThePhaseAndBothValues() {
+        CookieRoundTrip<String> trip = CookieRoundTrip.of(new TrimmingNote(), EATEN_AT_PREPARE);
+        assertEquals("a", trip.roundTrip("a"));
+        String failure = assertThrows(AssertionError.class, () -> trip.roundTrip(" a ")).getMessage();
+        assertEquals("round trip through prepare changed the value: expected < a > but was <a>",
+                failure.substring(0, failure.indexOf('\n')));
+    }
+
+    @Test
+    public void aSectionThatEatsInNoPhaseFailsTheRoundTrip() {
+        SectionMetadata eatsNothing = new SectionMetadata(NOTE.feature(), NOTE.element(), NOTE.version(), NOTE.mandatory(),
+                NOTE.bakes(), Set.of(), NOTE.properties());
+        assertEquals("cookie section note eats in no phase", assertThrows(AssertionError.class,
+                () -> CookieRoundTrip.of(new NoteSection(), eatsNothing).roundTrip("a")).getMessage());
+    }
+
+    @Test
+    public void everyPhaseThatEatsTheSectionReadsItBack() {
+        assertEquals(Set.of(Phase.PREPARE, Phase.FINISH), NOTE.eats());
+        assertEquals("x & <y>", CookieRoundTrip.of(new NoteSection()).roundTrip("x & <y>"));
+    }
+}
