@@ -10,6 +10,8 @@ import static org.junit.Assert.fail;
 import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -174,6 +176,20 @@ public class ZooKeeperLockManagerTest {
         IllegalStateException refused = assertThrows(IllegalStateException.class, () -> manager(" "));
         assertEquals("no ZooKeeper ensemble configured: set connect in etc/io.ferry.lock.zookeeper.cfg or start ferryd"
                 + " with --zookeeper HOST:PORT", refused.getMessage());
+    }
+
+    /**
+     * A daemon whose ensemble does not answer fails to start naming it (after 30 s of trying), rather than starting a
+     * lock manager that cannot take or confirm any lease.
+     */
+    @Test
+    public void aManagerWhoseEnsembleDoesNotAnswerIsRefusedNamingIt() throws Exception {
+        String connect;
+        try (ServerSocket nobody = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            connect = "127.0.0.1:" + nobody.getLocalPort(); // closed below: nothing listens there
+        }
+        IllegalStateException refused = assertThrows(IllegalStateException.class, () -> manager(connect));
+        assertEquals("cannot reach ZooKeeper at " + connect, refused.getMessage());
     }
 
     private LeaseRequest withDomainLease(LeaseRequest request) {
