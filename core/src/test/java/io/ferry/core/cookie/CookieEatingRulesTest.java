@@ -113,10 +113,15 @@ public class CookieEatingRulesTest {
         assertEquals(List.of("graphics"), parsed.features());
     }
 
+    /** Refused by the parse, and by the read of the announced features that negotiation makes before it. */
     @Test
     public void featureWithoutNameIsRefused() {
-        assertRefused("missing feature name", cookie(HEADER, "<feature/>"), at(Phase.PREPARE));
-        assertRefused("missing feature name", cookie(HEADER, "<feature name=''/>"), at(Phase.PREPARE));
+        for (String feature : List.of("<feature/>", "<feature name=''/>")) {
+            assertRefused("missing feature name", cookie(HEADER, feature), at(Phase.PREPARE));
+            byte[] xml = cookie(HEADER, feature).getBytes(StandardCharsets.UTF_8);
+            assertEquals("missing feature name",
+                    assertThrows(CookieException.class, () -> TestSections.codec().features(xml)).getMessage());
+        }
     }
 
     @Test
