@@ -23,7 +23,8 @@ import org.junit.Test;
 
 /**
  * A bake or eat that never started on a worker (its caller was interrupted, or its limit passed, while the call
- * waited for one) leaves the migration's next call of the section free to run.
+ * waited for one) leaves the migration's next call of the section free to run; one that started and overran its limit
+ * holds that migration's next calls off until it ends.
  */
 public class SectionBusyMarkTest {
     /** One worker, held by {@link #holdTheWorker} until released: a call handed to it waits, not started. */
@@ -90,5 +91,76 @@ public class SectionBusyMarkTest {
         assertEquals("the given-up bake never ran", 0, bakes.get());
         assertEquals(Optional.of("baked 1"), handle.bake(context));
         assertFalse(Thread.currentThread().isInterrupted());
+    }
+
+    /**
+     * A bake still running past its limit (deaf to the interruption, as one blocked in a native call) refuses the same
+     * migration's next call of the section, so that a plug-in is never called twice at once for one migration; another
+     * migration's call runs, and once the first bake ends, the migration's next one does too.
+     */
+    @Test
+    public void aCallStillRunningPastItsLimitRefusesTheSameMigrationsNextCall() throws Exception {
+        ExecutorService twoWorkers = Executors.newFixedThreadPool(2, task -> {
+            Thread thread = new Thread(task, "test-two-workers");
+            thread.setDaemon(true);
+            return thread;
+        });
+        CountDownLatch stuck = new CountDownLatch(1);
+        try {
+            SectionHandleTest.ScriptedSection section = new SectionHandleTest.ScriptedSection();
+            section.behaviour = () -> {
+                if (bakes.incrementAndGet() == 1) {
+                    awaitUninterruptibly(stuck);
+                }
+                return "baked " + bakes.get();
+            };
+            Duration limit = Duration.ofSeconds(1);
+            SectionHandle fixture = TestSections.handle(SectionSource.of(section), "scripted", "scripted", Mandatory.NEVER,
+                    List.of(Phase.BEGIN), List.of(Phase.PREPARE), limit);
+            SectionHandle handle = new SectionHandle(fixture.descriptor(), fixture.source(), twoWorkers, limit);
+            assertEquals("cookie section scripted did not finish bake within 1 s",
+                    assertThrows(SectionFailure.class, () -> handle.bake(context)).getMessage());
+
+            assertEquals("cookie section scripted still runs an earlier call of migration m1: bake refused",
+                    assertThrows(SectionFailure.class, () -> handle.bake(context)).getMessage());
+            assertEquals("the refused bake never reached the section", 1, bakes.get());
+            SectionContext otherMigration = MigrationSectionContext.offline(Phase.BEGIN, "m2", "vm2", UUID.randomUUID(),
+                    new SectionContext.Host("src", UUID.randomUUID()));
+            assertEquals(Optional.of("baked 2"), handle.bake(otherMigration));
+
+            stuck.countDown();
+            assertEquals(Optional.of("baked 3"), bakeOnceTheEarlierCallHasEnded(handle));
+        } finally {
+            stuck.countDown();
+            twoWorkers.shutdownNow();
+        }
+    }
+
+    private static void awaitUninterruptibly(CountDownLatch latch) {
+        boolean interrupted = false;
+        while (latch.getCount() > 0) {
+            try {
+                latch.await();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private Optional<Object> bakeOnceTheEarlierCallHasEnded(SectionHandle handle) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                return handle.bake(context);
+            } catch (SectionFailure stillRunning) {
+                if (!stillRunning.getMessage().contains("still runs an earlier call") || System.nanoTime() > deadline) {
+                    throw stillRunning;
+                }
+                Thread.sleep(10);
+            }
+        }
     }
 }
