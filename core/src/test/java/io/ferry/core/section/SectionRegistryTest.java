@@ -74,15 +74,46 @@ public class SectionRegistryTest {
                 "persistent: "), registry.registrations().stream().map(r -> r.handle().descriptor().feature() + ": " + r.why()).toList());
     }
 
+    /**
+     * Of two registrations of one feature, a higher service ranking serves though registered second, else the newer
+     * section version, and both say why (what `ferry sections` shows an operator who deployed a replacement).
+     */
+    @Test
+    public void ofTwoRegistrationsOfOneFeatureTheHigherRankingOrNewerVersionServesAndBothSayWhy() {
+        registry.addSection(reference("probe", "probe", Mandatory.NEVER, Map.of()));
+        registry.addSection(reference("probe", "probe", Mandatory.NEVER, Map.of(Constants.SERVICE_RANKING, 5)));
+        assertServesAndSays("probe", "service ranking 5 over 0");
+
+        registry.addSection(reference("clock", "clock", Mandatory.NEVER, Map.of(CookieSection.VERSION, "1.0")));
+        registry.addSection(reference("clock", "clock", Mandatory.NEVER, Map.of(CookieSection.VERSION, "1.3")));
+        assertServesAndSays("clock", "section version 1.3 over 1.0");
+    }
+
+    /** The serving registration of {@code feature} says {@code why}, and the other that it was outranked for it. */
+    private void assertServesAndSays(String feature, String why) {
+        List<SectionRegistry.Registration> both = registry.registrations().stream()
+                .filter(r -> r.handle().descriptor().feature().equals(feature)).toList();
+        assertEquals(Set.of("outranked by an unregistered bundle: " + why, why),
+                both.stream().map(SectionRegistry.Registration::why).collect(java.util.stream.Collectors.toSet()));
+        assertEquals(why, both.stream().filter(r -> r.handle() == registry.get().byFeature(feature).orElseThrow())
+                .findFirst().orElseThrow().why());
+    }
+
     private static ServiceReference<CookieSection<?>> reference(String feature, Mandatory mandatory) {
         return reference(feature, feature, mandatory);
     }
 
-    /** A service registration of a section of no bundle, with these properties. */
-    @SuppressWarnings("unchecked")
     private static ServiceReference<CookieSection<?>> reference(String feature, String element, Mandatory mandatory) {
-        Map<String, Object> properties = Map.of(CookieSection.FEATURE, feature, CookieSection.ELEMENT, element,
-                CookieSection.MANDATORY, mandatory.name(), Constants.SERVICE_ID, NEXT_ID.incrementAndGet());
+        return reference(feature, element, mandatory, Map.of());
+    }
+
+    /** A service registration of a section of no bundle, with these properties and {@code more}. */
+    @SuppressWarnings("unchecked")
+    private static ServiceReference<CookieSection<?>> reference(String feature, String element, Mandatory mandatory,
+            Map<String, Object> more) {
+        Map<String, Object> properties = new java.util.HashMap<>(more);
+        properties.putAll(Map.of(CookieSection.FEATURE, feature, CookieSection.ELEMENT, element,
+                CookieSection.MANDATORY, mandatory.name(), Constants.SERVICE_ID, NEXT_ID.incrementAndGet()));
         return (ServiceReference<CookieSection<?>>) Proxy.newProxyInstance(SectionRegistryTest.class.getClassLoader(),
                 new Class<?>[] {ServiceReference.class}, (proxy, method, args) -> switch (method.getName()) {
                     case "getPropertyKeys" -> properties.keySet().toArray(String[]::new);
