@@ -216,6 +216,15 @@ public class CookieCheckTest {
         assertEquals(List.of(), host);
     }
 
+    /** A section's warning in a check is in its report, as the would-do lines are: the operator sees what would go wrong. */
+    @Test
+    public void aSectionsWarningIsReportedWithIt() throws Exception {
+        Checked checked = check(cookie("<graphics type='vnc' port='5900' listen='a b'/>"), Phase.PERFORM,
+                TestSections.of(TestSections.graphics()), Map.of());
+        assertEquals(List.of("warning: destination graphics listen on 'a b', which is no host name or IP address: clients are"
+                + " not relocated"), section(checked, "graphics").notes());
+    }
+
     @Test
     public void whatThePhaseDoesNotEatIsSaidWithWhoWould() throws Exception {
         Checked checked = check(cookie("<graphics type='vnc' port='5900' listen='0.0.0.0'/>", "<lockstate driver='file'><leases/></lockstate>",

@@ -77,6 +77,15 @@ public class MigrationSectionContextTest {
         assertSame(vm, context.capability(GraphicsConsole.class).orElseThrow());
     }
 
+    /** A driver may offer its capabilities as other objects than the VM (and not itself): the VM is still the VM. */
+    @Test
+    public void theVmIsFoundThoughItsDriverOffersOnlyOtherObjects() {
+        VirtualMachine vm = (VirtualMachine) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> method.getName().equals("capability")
+                        ? Optional.empty() : null);
+        assertSame(vm, context(List.of(SPEC), vm, new ArrayList<>()).capability(VirtualMachine.class).orElseThrow());
+    }
+
     @Test
     public void aDriverBuiltAgainstHypervisor11StillServesTheGraphicsSection() throws Exception {
         OldDriverVm vm = new OldDriverVm();
