@@ -6,9 +6,14 @@ import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
 import io.ferry.core.cookie.CookieCodec;
+import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
+import java.util.UUID;
 import org.junit.Test;
 import org.w3c.dom.Element;
 
@@ -26,6 +31,13 @@ public class PersistentSectionTest {
         assertEquals("kvm", value.getAttribute("type"));
         assertNotSame(fragment.getOwnerDocument(), value.getOwnerDocument());
         assertSame(value, value.getOwnerDocument().getDocumentElement());
+    }
+
+    /** Without a stored definition or a running domain (a context that offers neither), there is nothing to send. */
+    @Test
+    public void withoutADefinitionNothingIsBaked() throws Exception {
+        assertEquals(Optional.empty(), new PersistentSection().bake(MigrationSectionContext.offline(Phase.BEGIN, "m1", "vm",
+                UUID.randomUUID(), new SectionContext.Host("src", UUID.randomUUID()))));
     }
 
     @Test

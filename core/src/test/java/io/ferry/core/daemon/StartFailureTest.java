@@ -59,6 +59,18 @@ public class StartFailureTest {
         assertEquals(List.of(), registered);
     }
 
+    /** Another framework's daemon (another bundle context in this JVM) starting does not withdraw this one's failure. */
+    @Test
+    public void aStartInAnotherFrameworkLeavesThisOnesFailure() throws Exception {
+        assertThrows(SettingException.class, () -> new Daemon(context, configuration("4")));
+        BundleContext another = (BundleContext) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {BundleContext.class}, (proxy, method, args) -> null);
+
+        new Daemon(another, configuration("3"));
+
+        assertEquals(1, registered.size());
+    }
+
     private Map<String, Object> configuration(String protocols) {
         Map<String, Object> configuration = new HashMap<>();
         configuration.put("protocols", protocols);
