@@ -121,6 +121,21 @@ public class HardenedXmlParserTest {
         assertEquals("vm", document.getDocumentElement().getTextContent());
     }
 
+    /** A byte order mark (as some editors write one before a definition) is read past, from bytes or from text. */
+    @Test
+    public void aByteOrderMarkIsReadPast() throws Exception {
+        String xml = "\uFEFF<?xml version='1.0'?><qemu-migration><name>vm</name></qemu-migration>";
+        assertEquals("vm", parseQuietly(parser, xml.getBytes(StandardCharsets.UTF_8)).getDocumentElement().getTextContent());
+        List<String> elements = new java.util.ArrayList<>();
+        parser.read(xml, "cookie", new org.xml.sax.helpers.DefaultHandler() {
+            @Override
+            public void startElement(String uri, String localName, String qName, org.xml.sax.Attributes attributes) {
+                elements.add(qName);
+            }
+        });
+        assertEquals(List.of("qemu-migration", "name"), elements);
+    }
+
     @Test
     public void externalEntityIsRefusedAndFileNeverRead() throws Exception {
         Path secret = secretFile();
