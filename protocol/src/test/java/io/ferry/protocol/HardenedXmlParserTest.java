@@ -259,6 +259,11 @@ public class HardenedXmlParserTest {
         assertEquals("3999", parseQuietly(parser, (prefixed + "/>").getBytes(StandardCharsets.UTF_8)).getDocumentElement()
                 .getAttributeNS("urn:3999", "x"));
         assertTrue(refusal(parser, plain + " a17='again'/>").endsWith("<r> has attribute a17 twice"));
+        assertTrue("one of those looked through before the set", refusal(parser, plain + " a3='again'/>")
+                .endsWith("<r> has attribute a3 twice"));
+        String siblings = "<w>" + plain + "/>" + plain + "/></w>"; // each tag's names are its own
+        assertEquals(2, parseQuietly(parser, siblings.getBytes(StandardCharsets.UTF_8)).getDocumentElement()
+                .getChildNodes().getLength());
         assertTrue(refusal(parser, prefixed + " xmlns:q='urn:17' q:x='again'/>")
                 .endsWith("<r> has attributes p17:x and q:x, the same name in urn:17"));
         StringBuilder many = new StringBuilder("<r");
@@ -266,6 +271,14 @@ public class HardenedXmlParserTest {
             many.append(" a").append(i).append("=''");
         }
         assertTrue(refusal(parser, many + "/>").endsWith("<r> has more than 10000 attributes"));
+    }
+
+    /** The namespace declarations XML forbids are refused saying which rule they break. */
+    @Test
+    public void aForbiddenNamespaceDeclarationIsRefusedNamingTheRule() {
+        assertTrue(refusal(parser, "<a xmlns:xmlns='urn:x'/>").endsWith("the prefix xmlns cannot be declared"));
+        assertTrue(refusal(parser, "<a xmlns:p='http://www.w3.org/2000/xmlns/'/>")
+                .endsWith("http://www.w3.org/2000/xmlns/ cannot be declared"));
     }
 
     @Test
