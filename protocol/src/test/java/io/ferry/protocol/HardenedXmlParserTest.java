@@ -273,6 +273,23 @@ public class HardenedXmlParserTest {
         assertTrue(refusal(parser, many + "/>").endsWith("<r> has more than 10000 attributes"));
     }
 
+    /** A document cut inside markup is refused, also read from text, whose characters end exactly at its array's end. */
+    @Test
+    public void aDocumentCutInsideMarkupIsRefused() {
+        for (String cut : List.of("<a><!-", "<a><![CDA", "<a></", "<?xm", "<a><?p")) {
+            assertThrows(cut, XmlException.class, () -> parser.read(cut, "cookie", new org.xml.sax.helpers.DefaultHandler()));
+            refusal(parser, cut);
+        }
+    }
+
+    /** A name may hold a character beyond U+FFFF (XML 1.0 fifth edition, as libxml2 reads names). */
+    @Test
+    public void aNameWithACharacterBeyondTheBmpIsRead() throws Exception {
+        String name = "a\uD800\uDC00";
+        assertEquals(name, parseQuietly(parser, ("<" + name + "/>").getBytes(StandardCharsets.UTF_8)).getDocumentElement()
+                .getTagName());
+    }
+
     /** The namespace declarations XML forbids are refused saying which rule they break. */
     @Test
     public void aForbiddenNamespaceDeclarationIsRefusedNamingTheRule() {
