@@ -11,8 +11,8 @@ import org.w3c.dom.Element;
 /** The kit's round trip fails a section's test whenever a daemon would read back something else than was written. */
 public class CookieRoundTripTest {
     private static final SectionMetadata NOTE = SectionMetadata.of(NoteSection.class);
-    private static final SectionMetadata EATEN_AT_PREPARE = new SectionMetadata(NOTE.feature(), NOTE.element(), NOTE.version(),
-            NOTE.mandatory(), NOTE.bakes(), Set.of(Phase.PREPARE), NOTE.properties());
+    private static final SectionMetadata EATEN_AT_PREPARE = NoteSection.metadata(NOTE.mandatory(), NOTE.bakes(),
+            Set.of(Phase.PREPARE));
 
     /** A section whose format loses what its parse needs (here the value's surrounding blanks). */
     private static final class TrimmingNote extends NoteSection {
@@ -33,8 +33,7 @@ public class CookieRoundTripTest {
 
     @Test
     public void aSectionThatEatsInNoPhaseFailsTheRoundTrip() {
-        SectionMetadata eatsNothing = new SectionMetadata(NOTE.feature(), NOTE.element(), NOTE.version(), NOTE.mandatory(),
-                NOTE.bakes(), Set.of(), NOTE.properties());
+        SectionMetadata eatsNothing = NoteSection.metadata(NOTE.mandatory(), NOTE.bakes(), Set.of());
         assertEquals("cookie section note eats in no phase", assertThrows(AssertionError.class,
                 () -> CookieRoundTrip.of(new NoteSection(), eatsNothing).roundTrip("a")).getMessage());
     }

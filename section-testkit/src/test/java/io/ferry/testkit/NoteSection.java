@@ -7,6 +7,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.service.component.annotations.Component;
 import org.w3c.dom.Element;
@@ -21,6 +22,13 @@ public class NoteSection implements CookieSection<String> {
     boolean silent;
     /** What it eats where a cookie has no note; null: nothing. */
     String absent;
+
+    /** Its metadata as declared, but for whether it is mandatory and the phases it bakes and eats in. */
+    static SectionMetadata metadata(Mandatory mandatory, Set<Phase> bakes, Set<Phase> eats) {
+        SectionMetadata declared = SectionMetadata.of(NoteSection.class);
+        return new SectionMetadata(declared.feature(), declared.element(), declared.version(), mandatory, bakes, eats,
+                declared.properties());
+    }
 
     @Override
     public String parse(Element fragment) throws CookieException {

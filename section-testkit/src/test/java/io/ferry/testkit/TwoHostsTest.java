@@ -52,9 +52,8 @@ public class TwoHostsTest {
     @Test
     public void aHostEatsOnlyInThePhasesItsSectionDeclares() throws Exception {
         NoteSection section = new NoteSection();
-        SectionMetadata declared = SectionMetadata.of(NoteSection.class);
-        SectionMetadata bakedAtPrepareToo = new SectionMetadata(declared.feature(), declared.element(), declared.version(),
-                Mandatory.NEVER, Set.of(Phase.BEGIN, Phase.PREPARE), Set.of(Phase.PREPARE), declared.properties());
+        SectionMetadata bakedAtPrepareToo = NoteSection.metadata(Mandatory.NEVER, Set.of(Phase.BEGIN, Phase.PREPARE),
+                Set.of(Phase.PREPARE));
         TwoHosts.Migration<String> migration = TwoHosts.between(section, bakedAtPrepareToo, section, bakedAtPrepareToo).migrate();
         assertTrue(migration.cookie(Phase.PREPARE).orElseThrow().contains("text='vm@prepare'"));
         assertEquals(Map.of(Phase.PREPARE, "vm@begin"), migration.eaten());
