@@ -124,6 +124,26 @@ public class BoundedProcessRunnerTest {
     }
 
     @Test
+    public void noCommandOrNoTimeIsRefusedBeforeAnythingRuns() {
+        assertEquals("cannot run hook: no command", assertThrows(IllegalArgumentException.class,
+                () -> runner.run("hook", List.of(), null, PLENTY)).getMessage());
+        for (Duration limit : List.of(Duration.ZERO, Duration.ofSeconds(-1))) {
+            assertEquals("cannot run hook: time limit " + limit, assertThrows(IllegalArgumentException.class,
+                    () -> runner.run("hook", List.of("true"), null, limit)).getMessage());
+        }
+    }
+
+    @Test
+    public void aRunWithoutStdinTakesOnlyItsTwoOutputThreads() throws Exception {
+        for (byte[] none : Arrays.asList(null, new byte[0])) {
+            try (BoundedProcessRunner twoThreads = new BoundedProcessRunner(2)) {
+                assertEquals(new Result(0, "no input\n", false, ""),
+                        twoThreads.run("echo", List.of("echo", "no input"), none, PLENTY));
+            }
+        }
+    }
+
+    @Test
     public void aProgramThatHangsWithStderrOpenIsKilledAtTheLimit() throws Exception {
         Path script = script("echo $$ > $PIDS; echo 'working on it' >&2; exec sleep 600");
         assertTimesOut(script, "<domain/>".getBytes(StandardCharsets.UTF_8));

@@ -62,6 +62,11 @@ public class FerrydSettingsTest {
         assertEquals(Path.of("/opt/ferry/var/host-a"), values.path(FerrydSettings.STATE_DIR, Path.of("/opt/ferry")));
         assertEquals(Path.of("/srv/state"), resolve(Map.of(FerrydSettings.STATE_DIR, "/srv/state"), Map.of())
                 .path(FerrydSettings.STATE_DIR, Path.of("/opt/ferry")));
+        assertNull("unset", values.path(FerrydSettings.RUN_DIR, Path.of("/opt/ferry")));
+        assertEquals("unset: the state directory's run/", Path.of("/opt/ferry/var/host-a/run"),
+                FerrydSettings.runDir(values, Path.of("/opt/ferry")));
+        assertEquals(Path.of("/run/ferry"), FerrydSettings.runDir(resolve(Map.of(FerrydSettings.RUN_DIR, "/run/ferry"), Map.of()),
+                Path.of("/opt/ferry")));
     }
 
     @Test
@@ -170,8 +175,8 @@ public class FerrydSettingsTest {
 
     @Test
     public void sharedPathsAreAbsoluteDirectoriesSeparatedByCommas() {
-        assertEquals(List.of(Path.of("/srv/images"), Path.of("/mnt/san")),
-                FerrydSettings.SHARED_PATHS.check().parse("/srv/images/, /mnt/./san,"));
+        assertEquals("blank items skipped", List.of(Path.of("/srv/images"), Path.of("/mnt/san")),
+                FerrydSettings.SHARED_PATHS.check().parse("/srv/images/, ,/mnt/./san,"));
         assertEquals("holds 'images', which is not an absolute path", assertThrows(IllegalArgumentException.class,
                 () -> FerrydSettings.SHARED_PATHS.check().parse("/srv,images")).getMessage());
         assertTrue(FerrydSettings.SHARED_PATHS.isRepeatable());
