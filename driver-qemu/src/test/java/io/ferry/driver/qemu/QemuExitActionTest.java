@@ -51,6 +51,10 @@ public class QemuExitActionTest {
             process.kill();
             assertTrue("the last manager's action ran", lastRan.await(10, TimeUnit.SECONDS));
             assertEquals("earlier managers' actions that ran", 0, earlierRan.get());
+
+            CountDownLatch lateRan = new CountDownLatch(1);
+            vm.onExit(lateRan::countDown);
+            assertTrue("a manager that came after QEMU ended is told at once", lateRan.await(10, TimeUnit.SECONDS));
         } finally {
             process.kill();
         }
