@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import org.junit.BeforeClass;
 import org.junit.Test;
 
@@ -140,28 +141,55 @@ public class DaemonSettingsIT {
         Files.writeString(home.resolve("etc/io.ferry.daemon.cfg"), lines, StandardCharsets.UTF_8);
     }
 
-    /** Refused with status 1 and exactly this one line, before the framework booted (so the log is empty). */
     /**
-     * Whoever may write where ferryd takes its bundles from runs code as ferryd: an installation whose bundle/ its
-     * group may write does not start, and the one line says what to change.
+     * Whoever may write where ferryd takes its bundles or hook script from runs code as ferryd: an installation whose
+     * bundle/ or etc/hooks/ its group may write does not start, and the one line says what to change.
      */
     @Test
-    public void aBundleDirectoryOthersMayWriteIsRefusedBeforeTheFrameworkStarts() throws Exception {
+    public void aBundleOrHookDirectoryOthersMayWriteIsRefusedBeforeTheFrameworkStarts() throws Exception {
         Path bundles = home.resolve("bundle");
         Files.setPosixFilePermissions(bundles, PosixFilePermissions.fromString("rwxrwxr-x"));
         try {
-            DaemonProcess.Refusal refusal = DaemonProcess.refused(home);
-            assertEquals(refusal.toString(), 1, refusal.exit());
-            String line = refusal.stderr();
-            assertTrue(line, line.startsWith("ferryd: the bundle directory ") && line.indexOf('\n') == line.length() - 1);
-            assertTrue(line, line.contains(" may be written by its group or others (mode 775)"));
-            assertTrue(line, line.contains("; chmod go-w " + bundles.toRealPath()));
-            assertFalse("the framework started:\n" + refusal, refusal.log().contains("INFO"));
+            assertUntrusted("bundle directory", bundles, "775");
         } finally {
             Files.setPosixFilePermissions(bundles, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
+        // etc/hooks itself is checked with etc/; what is in it, the hook script, on its own
+        Path hooks = Files.createDirectory(home.resolve("etc/hooks"));
+        Path script = Files.writeString(hooks.resolve("ferry"), "#!/bin/sh\n");
+        try {
+            Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxrwxrwx"));
+            assertUntrusted("hook directory", script, "777");
+        } finally {
+            Files.delete(script);
+            Files.delete(hooks);
+        }
     }
 
+    /** Refused with status 1 and one line naming the directory checked and the path at fault, with the fix. */
+    private static void assertUntrusted(String what, Path writable, String mode) throws Exception {
+        DaemonProcess.Refusal refusal = DaemonProcess.refused(home);
+        assertEquals(refusal.toString(), 1, refusal.exit());
+        String line = refusal.stderr();
+        assertTrue(line, line.startsWith("ferryd: the " + what + " ") && line.indexOf('\n') == line.length() - 1);
+        assertTrue(line, line.contains(" may be written by its group or others (mode " + mode + ")"));
+        assertTrue(line, line.contains("; chmod go-w " + writable.toRealPath()));
+        assertFalse("the framework started:\n" + refusal, refusal.log().contains("INFO"));
+    }
+
+    /** {@code ferryd --help} (or {@code -h}) alone prints the options and their settings, and starts nothing. */
+    @Test
+    public void helpPrintsTheOptions() throws Exception {
+        for (String help : List.of("--help", "-h")) {
+            Installation.Result usage = Installation.run(null, home.resolve("bin/ferryd").toString(), help);
+            assertEquals(usage.toString(), 0, usage.exit());
+            assertTrue(usage.toString(), usage.out().startsWith("usage: ferryd [OPTION]...\n"));
+            assertTrue(usage.toString(), usage.out().contains("--state-dir DIR"));
+            assertEquals(usage.toString(), "", usage.err());
+        }
+    }
+
+    /** Refused with status 1 and exactly this one line, before the framework booted (so the log is empty). */
     private static void assertRefusedAtOnce(String line, String... flags) throws Exception {
         DaemonProcess.Refusal refusal = DaemonProcess.refused(home, flags);
         assertEquals(refusal.toString(), 1, refusal.exit());

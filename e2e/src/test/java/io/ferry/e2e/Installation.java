@@ -2,6 +2,7 @@ package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -76,6 +77,18 @@ final class Installation {
         String command = "ferry " + String.join(" ", args) + "\n" + result;
         assertEquals(command, 0, result.exit());
         assertFalse(command, result.err().contains("Confirm failed"));
+        return result;
+    }
+
+    /** Runs {@code command} (one of an installation's programs) in {@code directory} (null: the test's) to completion. */
+    static Result run(Path directory, String... command) throws IOException, InterruptedException {
+        Path err = Files.createTempFile(work(), "err", ".txt");
+        Process process = new ProcessBuilder(command).directory(directory == null ? null : directory.toFile())
+                .redirectError(err.toFile()).start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(String.join(" ", command) + " did not finish", process.waitFor(60, TimeUnit.SECONDS));
+        Result result = new Result(process.exitValue(), out, Files.readString(err, StandardCharsets.UTF_8));
+        Files.delete(err);
         return result;
     }
 
