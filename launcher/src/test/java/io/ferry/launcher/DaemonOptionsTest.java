@@ -138,6 +138,8 @@ public class DaemonOptionsTest {
         for (Setting<?> setting : FerrydSettings.all()) {
             if (setting.flag() != null) {
                 assertTrue(setting.flag(), usage.contains("  " + setting.flag() + " "));
+            } else {
+                assertFalse("a setting without a flag is in etc/ only: " + setting.key(), usage.contains(setting.key()));
             }
         }
         assertTrue(usage, usage.contains("[io.ferry.plugin.lockstate.cfg leaseDir]"));
