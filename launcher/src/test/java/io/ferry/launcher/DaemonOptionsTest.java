@@ -132,6 +132,15 @@ public class DaemonOptionsTest {
                 .get("insecureTcp"));
     }
 
+    /** What a systemd unit runs ferryd with: each option as given (a switch alone, a value inline or after), paths absolute. */
+    @Test
+    public void theAbsoluteCommandLineKeepsEachOptionsFormAndMakesPathsAbsolute() {
+        String here = Path.of("").toAbsolutePath().toString();
+        assertEquals(List.of("--insecure-tcp", "--state-dir", here + "/var", "--shared-path=" + here + "/images", "--hostname",
+                "a"), DaemonOptions.absoluteCommandLine(List.of("--insecure-tcp", "--state-dir", "var", "--shared-path=images",
+                        "--hostname", "a"), home));
+    }
+
     @Test
     public void helpListsEveryFlag() {
         String usage = DaemonOptions.usage();
