@@ -63,6 +63,18 @@ public class TrustedDirectoriesTest {
         assertTrue(e.getMessage(), e.getMessage().contains(open.toRealPath() + " may be written"));
     }
 
+    /** Whoever may write above where a link leads may swap the directory it names, though the directory is closed. */
+    @Test
+    public void aLinkToAClosedDirectoryUnderOneOthersMayWriteIsRefused() throws Exception {
+        Path open = directory("open", "rwxrwxrwx");
+        Path closed = Files.createDirectory(open.resolve("hooks"));
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path etc = directory("etc", "rwxr-xr-x");
+        Files.createSymbolicLink(etc.resolve("hooks"), closed);
+        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("settings directory", etc, true));
+        assertTrue(e.getMessage(), e.getMessage().contains(open.toRealPath() + " may be written"));
+    }
+
     @Test
     public void aDirectoryOfAnotherUserIsRefused() throws Exception {
         Path deploy = directory("deploy", "rwxr-xr-x");
