@@ -161,6 +161,22 @@ public class QemuMigrationTest extends TwoQemuDrivers {
         assertTrue(failed.getCause().getMessage(), failed.getCause().getMessage().contains("could not load the migration stream"));
     }
 
+    /** The watchdog's 2 s count from the last growth, not from the start: a slow migration that keeps moving goes on. */
+    @Test
+    public void aSlowMigrationThatKeepsMovingOutlastsTheProgressTimeout() throws Exception {
+        QemuVirtualMachine[] vms = pair("slow", "16M");
+        Guests.Control control = new Guests.Control();
+        control.downtime = 1; // cannot converge while capped
+        control.bandwidth = 4L << 20;
+        control.when(s -> s.elapsedMillis() >= 3000, () -> {
+            control.bandwidth = 0;
+            control.downtime = 1000;
+        });
+        MigrationStats sent = Guests.direct(vms[0], vms[1], control);
+        assertTrue("it ran past the progress timeout before it could converge: " + sent, sent.elapsedMillis() >= 3000);
+        assertResumedFromTheFinalState(vms[0], vms[1], sent);
+    }
+
     @Test
     public void theWatchdogCancelsAMigrationToAStoppedDestination() throws Exception {
         QemuVirtualMachine[] vms = pair("stopped", "16M");
