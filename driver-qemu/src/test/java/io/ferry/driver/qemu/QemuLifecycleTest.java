@@ -204,7 +204,7 @@ public class QemuLifecycleTest {
         vm.destroy();
         assertFalse(vm.process().isAlive());
         vm.destroy(); // idempotent
-        assertThrows(HypervisorException.class, vm::status);
+        assertEquals("any command", "domain 'stuck' is destroyed", assertThrows(HypervisorException.class, vm::status).getMessage());
         // the memory calls of a migration that goes on after the destroy say why they cannot, not how QMP failed
         assertEquals("domain 'stuck' is destroyed", assertThrows(HypervisorException.class,
                 () -> vm.sendMemory(OutputStream.nullOutputStream(), new Guests.Control())).getMessage());
