@@ -1,0 +1,52 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+
+import io.ferry.api.hypervisor.DomainSpec;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * A destroyed VM's QEMU is asked to quit and given the quit timeout to exit by itself (it closes the guest's disks on
+ * its way out); SIGKILL is for one that does not. A fake QEMU that exits 200 ms after its quit answer shows which.
+ */
+public class QemuQuitTest {
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void aQemuThatQuitsWithinTheQuitTimeoutIsNotKilled() throws Exception {
+        DomainSpec spec = Guests.spec("quits", 32, "0");
+        RunFiles files = Guests.preparedRunFiles(tmp.newFolder("run").toPath());
+        QemuProcess real = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
+        AtomicInteger kills = new AtomicInteger();
+        QemuProcess process = real.killedBy(p -> {
+            kills.incrementAndGet();
+            real.kill();
+        });
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
+            if (command.contains("\"quit\"")) { // its own exit, a moment after the answer
+                CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS).execute(real::kill);
+            }
+            String answer = command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}" : "{}";
+            FakeQmp.write(out, "{\"return\": " + answer + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
+            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
+                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), () -> { }, Runnable::run,
+                    List::of);
+
+            vm.destroy();
+
+            assertFalse(real.isAlive());
+            assertEquals("SIGKILLs sent to a QEMU that quit within the 1000 ms quit timeout", 0, kills.get());
+        } finally {
+            real.kill();
+        }
+    }
+}
