@@ -163,7 +163,10 @@ public class QemuMigrationTest extends TwoQemuDrivers {
         assertTrue(failed.getCause().getMessage(), failed.getCause().getMessage().contains("could not load the migration stream"));
     }
 
-    /** The watchdog's 2 s count from the last growth, not from the start: a slow migration that keeps moving goes on. */
+    /**
+     * The watchdog's 2 s count from the last growth, not from the start: a slow migration that keeps moving goes on;
+     * and the destination, fed the stream, reports its progress meanwhile.
+     */
     @Test
     public void aSlowMigrationThatKeepsMovingOutlastsTheProgressTimeout() throws Exception {
         QemuVirtualMachine[] vms = pair("slow", "16M");
@@ -174,8 +177,11 @@ public class QemuMigrationTest extends TwoQemuDrivers {
             control.bandwidth = 0;
             control.downtime = 1000;
         });
-        MigrationStats sent = Guests.direct(vms[0], vms[1], control);
+        Guests.Control receiving = new Guests.Control();
+        MigrationStats sent = Guests.viaStreams(vms[0], vms[1], control, receiving);
         assertTrue("it ran past the progress timeout before it could converge: " + sent, sent.elapsedMillis() >= 3000);
+        assertTrue("the destination reported while the stream came, not only at its end: " + receiving.reports,
+                receiving.reports.size() > 1);
         assertResumedFromTheFinalState(vms[0], vms[1]);
     }
 
