@@ -42,4 +42,15 @@ public class CommandHelpTest {
         }
         assertEquals(new CliRun(1, "", "error: unknown command: 'migrat' (see 'ferry help')\n"), CliRun.ferry("help", "migrat"));
     }
+
+    @Test
+    public void helpBeforeTheCommandIsFerrysOwn() {
+        CliRun usage = CliRun.ferry("help");
+        assertEquals(usage.err(), 0, usage.exit());
+        for (String help : List.of("--help", "-h")) {
+            assertEquals(help, usage, CliRun.ferry(help));
+            assertEquals(help + " migrate", usage, CliRun.ferry(help, "migrate", "vm1"));
+        }
+        assertEquals(new CliRun(1, "", "error: unknown option '--hlep'\n"), CliRun.ferry("--hlep", "migrate"));
+    }
 }

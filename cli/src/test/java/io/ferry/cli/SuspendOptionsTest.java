@@ -42,6 +42,8 @@ public class SuspendOptionsTest {
                     + "' (MiB/s, 0 for no cap, at most 8796093022207)\n"),
                     CliRun.ferry("migrate", "--live", "--bandwidth", bad, "vm1", DEST));
         }
+        assertEquals("inline", new CliRun(1, "", "error: invalid bandwidth 'fast' (MiB/s, 0 for no cap, at most "
+                + "8796093022207)\n"), CliRun.ferry("migrate", "--live", "--bandwidth=fast", "vm1", DEST));
     }
 
     @Test
