@@ -33,6 +33,13 @@ public class JobPrinterTest {
         assertTrue(text, text.contains("Total downtime:   0 ms\n"));
     }
 
+    /** As virsh's domjobinfo on a domain without a job: its type alone, whatever figures came with it. */
+    @Test
+    public void noJobIsItsTypeAlone() throws Exception {
+        JobStats zero = new JobStats(0, 0, 0, 0, 0, 0, 0, 0, 0, 4096, false, 0);
+        assertEquals("Job type:         None\n", printed(new Job("none", null, zero, null)));
+    }
+
     @Test
     public void aCompletedJobHasNoErrorLine() throws Exception {
         JobStats done = new JobStats(900, 64 << 20, 70 << 20, 0, 1 << 20, 2000, 3, 41, 5, 4096, true, 100);
