@@ -212,6 +212,20 @@ public class QemuLifecycleTest {
                 () -> vm.listenForMemory("127.0.0.1")).getMessage());
     }
 
+    /** A re-attached QEMU is not this daemon's child: its SIGKILL goes to the process found by its pidfile. */
+    @Test
+    public void destroyKillsAReattachedQemuThatDoesNotQuit() throws Exception {
+        DomainSpec spec = Guests.spec("stuck-again", 32, "0");
+        Path dir = runDir();
+        driver.boot(spec, dir);
+        driver.detachAll();
+        restarted = new QemuDriver("qemu", Guests.settings(state));
+        QemuVirtualMachine again = (QemuVirtualMachine) restarted.reattach(spec, dir).orElseThrow();
+        Guests.signal(again.process().pid(), "STOP");
+        again.destroy();
+        assertFalse(again.process().isAlive());
+    }
+
     @Test
     public void aQemuThatDiesMidCommandFailsTheCallWithItsLastWords() throws Exception {
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("dies", 32, "0"), runDir());
