@@ -52,6 +52,15 @@ public class QemuLifecycleTest {
         return tmp.newFolder().toPath();
     }
 
+    /** {@code spec} booted by the first driver, which then goes (its QEMU stays), and re-attached by a new one. */
+    private QemuVirtualMachine bootedAndReattached(DomainSpec spec) throws Exception {
+        Path dir = runDir();
+        driver.boot(spec, dir);
+        driver.detachAll();
+        restarted = new QemuDriver("qemu", Guests.settings(state));
+        return (QemuVirtualMachine) restarted.reattach(spec, dir).orElseThrow();
+    }
+
     @Test
     public void bootsTheGuestWhichRunsAndDirtiesItsWorkingSet() throws Exception {
         DomainSpec spec = Guests.spec("boot1", 32, "4M");
@@ -162,12 +171,7 @@ public class QemuLifecycleTest {
      */
     @Test
     public void aReattachedQemuThatAnnouncedItsShutdownShutDown() throws Exception {
-        DomainSpec spec = Guests.spec("reterm", 32, "0");
-        Path dir = runDir();
-        driver.boot(spec, dir);
-        driver.detachAll();
-        restarted = new QemuDriver("qemu", Guests.settings(state));
-        QemuVirtualMachine again = (QemuVirtualMachine) restarted.reattach(spec, dir).orElseThrow();
+        QemuVirtualMachine again = bootedAndReattached(Guests.spec("reterm", 32, "0"));
         CompletableFuture<Boolean> shutDown = new CompletableFuture<>();
         again.onExit(() -> shutDown.complete(again.shutDown()));
 
@@ -215,12 +219,7 @@ public class QemuLifecycleTest {
     /** A re-attached QEMU is not this daemon's child: its SIGKILL goes to the process found by its pidfile. */
     @Test
     public void destroyKillsAReattachedQemuThatDoesNotQuit() throws Exception {
-        DomainSpec spec = Guests.spec("stuck-again", 32, "0");
-        Path dir = runDir();
-        driver.boot(spec, dir);
-        driver.detachAll();
-        restarted = new QemuDriver("qemu", Guests.settings(state));
-        QemuVirtualMachine again = (QemuVirtualMachine) restarted.reattach(spec, dir).orElseThrow();
+        QemuVirtualMachine again = bootedAndReattached(Guests.spec("stuck-again", 32, "0"));
         Guests.signal(again.process().pid(), "STOP");
         again.destroy();
         assertFalse(again.process().isAlive());
