@@ -158,6 +158,7 @@ public class DaemonSettingsIT {
         Path hooks = Files.createDirectory(home.resolve("etc/hooks"));
         Path script = Files.writeString(hooks.resolve("ferry"), "#!/bin/sh\n");
         try {
+            Files.setPosixFilePermissions(hooks, PosixFilePermissions.fromString("rwxr-xr-x")); // whatever the umask
             Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxrwxrwx"));
             assertUntrusted("hook directory", script, "777");
         } finally {
