@@ -84,6 +84,16 @@ final class Guests {
         return files;
     }
 
+    /**
+     * A VM over the test's stand-in for QEMU (its process and monitor): no NICs, no shared paths, its exit handled on
+     * the thread that sees it; {@code onGone} is the driver's forgetting it.
+     */
+    static QemuVirtualMachine vm(DomainSpec spec, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
+            Runnable onGone) throws HypervisorException {
+        return new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp, settings, new NicPlumbing(null), onGone,
+                Runnable::run, List::of);
+    }
+
     static QemuSettings settings(Path state) {
         return settings(state, 30_000);
     }
@@ -172,6 +182,14 @@ final class Guests {
                 onProgress = s -> false;
                 then.run();
             }
+        }
+
+        /** A control that never converges by itself: a 1 ms downtime limit, the bandwidth capped at {@code bytesPerSecond}. */
+        static Control capped(long bytesPerSecond) {
+            Control control = new Control();
+            control.downtime = 1;
+            control.bandwidth = bytesPerSecond;
+            return control;
         }
 
         /** Runs {@code action} once, at the first report that {@code when} accepts. */

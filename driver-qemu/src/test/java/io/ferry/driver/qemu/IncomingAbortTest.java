@@ -80,8 +80,7 @@ public class IncomingAbortTest {
             if (qemuReads) {
                 drain(incoming);
             }
-            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp, settings,
-                    new NicPlumbing(null), () -> { }, Runnable::run, List::of);
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, settings, () -> { });
             new IncomingMigration(vm, settings).receive(in, control);
             fail("the feed ended although it was aborted");
             return null;

@@ -81,8 +81,7 @@ public class MigrationPortTest {
         process = QemuProcess.start(List.of("sleep", "600"), state.resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), fakeQemu(beforeBind));
                 Qmp qmp = Qmp.connect(files.qmp(), 10_000, () -> true, () -> "")) {
-            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(Guests.spec("ports", 32, "0")), files, process,
-                    qmp, settings, new NicPlumbing(null), () -> { }, Runnable::run, List::of);
+            QemuVirtualMachine vm = Guests.vm(Guests.spec("ports", 32, "0"), files, process, qmp, settings, () -> { });
             return vm.listenForMemory("127.0.0.1");
         }
     }

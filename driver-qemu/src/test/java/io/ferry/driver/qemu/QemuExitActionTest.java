@@ -34,9 +34,8 @@ public class QemuExitActionTest {
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out, "{\"return\": {}, \"id\": \""
                 + FakeQmp.id(command) + "\"}\n"));
                 Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
-            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
-                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), () -> { }, Runnable::run,
-                    List::of);
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
+                    () -> { });
             AtomicInteger earlierRan = new AtomicInteger();
             CountDownLatch lastRan = new CountDownLatch(1);
             List<WeakReference<Runnable>> given = new ArrayList<>();

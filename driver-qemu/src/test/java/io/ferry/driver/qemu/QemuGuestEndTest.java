@@ -63,9 +63,7 @@ public class QemuGuestEndTest extends TwoQemuDrivers {
 
     /** A migration that cannot converge (1 ms downtime, capped) until told otherwise. */
     private static Guests.Control slow() {
-        Guests.Control control = new Guests.Control();
-        control.downtime = 1;
-        control.bandwidth = 32L << 20;
+        Guests.Control control = Guests.Control.capped(32L << 20);
         return control;
     }
 

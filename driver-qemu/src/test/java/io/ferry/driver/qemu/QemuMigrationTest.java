@@ -50,9 +50,7 @@ public class QemuMigrationTest extends TwoQemuDrivers {
      * migration whatever the downtime limit.
      */
     private static Guests.Control needsFourPasses() {
-        Guests.Control control = new Guests.Control();
-        control.downtime = 1;
-        control.bandwidth = 128L << 20;
+        Guests.Control control = Guests.Control.capped(128L << 20);
         return control.when(s -> s.iteration() >= 5, () -> control.downtime = 1000);
     }
 
@@ -149,9 +147,7 @@ public class QemuMigrationTest extends TwoQemuDrivers {
     @Test
     public void anAbortMidFlightLeavesTheSourceRunning() throws Exception {
         QemuVirtualMachine[] vms = pair("abort", "16M");
-        Guests.Control control = new Guests.Control();
-        control.downtime = 1; // never converges by itself
-        control.bandwidth = 128L << 20;
+        Guests.Control control = Guests.Control.capped(128L << 20);
         control.when(s -> s.iteration() >= 3, () -> control.abort = () -> true);
         String uri = vms[1].listenForMemory("127.0.0.1");
         FutureTask<MigrationStats> received = Guests.async("receiver", () -> vms[1].awaitMemory(new Guests.Control()));
@@ -170,9 +166,7 @@ public class QemuMigrationTest extends TwoQemuDrivers {
     @Test
     public void aSlowMigrationThatKeepsMovingOutlastsTheProgressTimeout() throws Exception {
         QemuVirtualMachine[] vms = pair("slow", "16M");
-        Guests.Control control = new Guests.Control();
-        control.downtime = 1; // cannot converge while capped
-        control.bandwidth = 4L << 20;
+        Guests.Control control = Guests.Control.capped(4L << 20); // cannot converge while capped
         control.when(s -> s.elapsedMillis() >= 3000, () -> {
             control.bandwidth = 0;
             control.downtime = 1000;
@@ -188,9 +182,7 @@ public class QemuMigrationTest extends TwoQemuDrivers {
     @Test
     public void theWatchdogCancelsAMigrationToAStoppedDestination() throws Exception {
         QemuVirtualMachine[] vms = pair("stopped", "16M");
-        Guests.Control control = new Guests.Control();
-        control.downtime = 1;
-        control.bandwidth = 32L << 20; // slow enough to be in flight when the destination stops
+        Guests.Control control = Guests.Control.capped(32L << 20); // slow enough to be in flight when the destination stops
         control.when(s -> s.processed() > (8L << 20), () -> {
             try {
                 Guests.signal(vms[1].process().pid(), "STOP");
@@ -221,9 +213,7 @@ public class QemuMigrationTest extends TwoQemuDrivers {
         try {
             QemuVirtualMachine dst = (QemuVirtualMachine) destination.createIncoming(spec, tmp.newFolder().toPath());
             assertTrue(Guests.eventually(() -> Guests.status(src, state).passes() > 0));
-            Guests.Control control = new Guests.Control();
-            control.downtime = 1; // never converges by itself
-            control.bandwidth = 32L << 20;
+            Guests.Control control = Guests.Control.capped(32L << 20);
             FutureTask<Void> stopped = new FutureTask<>(() -> {
                 Guests.signal(src.process().pid(), "STOP"); // longer than the 1 s QMP limit, shorter than two
                 Thread.sleep(1500);
@@ -278,9 +268,7 @@ public class QemuMigrationTest extends TwoQemuDrivers {
     @Test
     public void aDestinationThatDiesFailsTheStreamWithQemusReason() throws Exception {
         QemuVirtualMachine[] vms = pair("dies", "16M");
-        Guests.Control control = new Guests.Control();
-        control.downtime = 1;
-        control.bandwidth = 128L << 20;
+        Guests.Control control = Guests.Control.capped(128L << 20);
         control.when(s -> s.processed() > (8L << 20), () -> {
             try {
                 Guests.signal(vms[1].process().pid(), "KILL");

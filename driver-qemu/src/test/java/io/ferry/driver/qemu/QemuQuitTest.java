@@ -37,9 +37,8 @@ public class QemuQuitTest {
             String answer = command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}" : "{}";
             FakeQmp.write(out, "{\"return\": " + answer + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
         }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
-            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
-                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), () -> { }, Runnable::run,
-                    List::of);
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
+                    () -> { });
 
             vm.destroy();
 

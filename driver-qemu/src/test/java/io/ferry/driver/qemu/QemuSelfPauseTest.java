@@ -204,8 +204,7 @@ public class QemuSelfPauseTest {
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), qemuAnswers);
                 Qmp qmp = Qmp.connect(files.qmp(), 10_000, () -> true, () -> "")) {
-            check.check(new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp, settings, new NicPlumbing(null),
-                    () -> { }, Runnable::run, List::of));
+            check.check(Guests.vm(spec, files, process, qmp, settings, () -> { }));
         } finally {
             process.kill();
         }

@@ -141,8 +141,8 @@ public class QemuShutDownCallTest {
 
     /** A VM over a stand-in QEMU: its exit actions run at once. */
     private QemuVirtualMachine vm(DomainSpec spec, RunFiles files, QemuProcess process, Qmp qmp) throws Exception {
-        return new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
-                new NicPlumbing(null), () -> { }, Runnable::run, List::of);
+        return Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
+                () -> { });
     }
 
     private static void end(OutputStream monitor, Path off) {

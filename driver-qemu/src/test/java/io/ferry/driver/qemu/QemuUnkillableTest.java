@@ -42,9 +42,8 @@ public class QemuUnkillableTest {
                 + (command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}" : "{}")
                 + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n"));
                 Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
-            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
-                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), gone::incrementAndGet,
-                    Runnable::run, List::of);
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
+                    gone::incrementAndGet);
             try {
                 vm.destroy();
                 fail("destroy of a QEMU that outlived SIGKILL reported it gone");
@@ -89,9 +88,8 @@ public class QemuUnkillableTest {
             FakeQmp.write(out, "{\"return\": " + (command.contains("query-status")
                     ? "{\"status\": \"running\", \"running\": true}" : "{}") + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
         }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
-            QemuVirtualMachine vm = new QemuVirtualMachine(QemuDomain.of(spec), files, process, qmp,
-                    Guests.settings(tmp.newFolder("state").toPath()), new NicPlumbing(null), gone::incrementAndGet,
-                    Runnable::run, List::of);
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
+                    gone::incrementAndGet);
             String first = destroyFailure(vm);
             assertEquals(List.of("query-status", "quit"), List.copyOf(commands));
             assertEquals(1, kills.get());
