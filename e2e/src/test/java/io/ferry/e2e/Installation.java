@@ -2,7 +2,7 @@ package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
-import static org.junit.Assert.assertTrue;
+import static org.junit.Assert.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -82,12 +82,18 @@ final class Installation {
 
     /** Runs {@code command} (one of an installation's programs) in {@code directory} (null: the test's) to completion. */
     static Result run(Path directory, String... command) throws IOException, InterruptedException {
+        // Both streams go to files, so a program that hangs with its output open fails the wait instead of the read.
+        Path out = Files.createTempFile(work(), "out", ".txt");
         Path err = Files.createTempFile(work(), "err", ".txt");
         Process process = new ProcessBuilder(command).directory(directory == null ? null : directory.toFile())
-                .redirectError(err.toFile()).start();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(String.join(" ", command) + " did not finish", process.waitFor(60, TimeUnit.SECONDS));
-        Result result = new Result(process.exitValue(), out, Files.readString(err, StandardCharsets.UTF_8));
+                .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+        if (!process.waitFor(60, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            fail(String.join(" ", command) + " did not finish in 60 s");
+        }
+        Result result = new Result(process.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+                Files.readString(err, StandardCharsets.UTF_8));
+        Files.delete(out);
         Files.delete(err);
         return result;
     }
