@@ -70,6 +70,14 @@ public class TlsFilesTest {
         assertEquals("trust store " + store + " holds no trusted certificate", e.getMessage());
     }
 
+    /** The client's message, not the exception's bare path: which file of the three, and that it is not there. */
+    @Test
+    public void aMissingTrustStoreIsNamedAsMissing() throws Exception {
+        Path store = folder.getRoot().toPath().resolve("nowhere.p12");
+        TlsFiles.TlsException e = assertThrows(TlsFiles.TlsException.class, () -> new TlsFiles(null, store, password()).load());
+        assertEquals("cannot read trust store " + store + " (PKCS12): no such file", e.getMessage());
+    }
+
     private Path emptyStore(String name) throws Exception {
         KeyStore store = KeyStore.getInstance("PKCS12");
         store.load(null, null);

@@ -226,4 +226,15 @@ public class QmpHostileTest {
             }
         }
     }
+
+    /** QEMU ends its lines with CR LF; a line of blanks between messages is no message, and the reply after it is read. */
+    @Test
+    public void blankLinesBetweenMessagesAreSkipped() throws Exception {
+        Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> FakeQmp.write(out, "\r\n \t\r\n{\"return\": "
+                + "{\"status\": \"running\"}, \"id\": \"" + FakeQmp.id(command) + "\"}\r\n"));
+                Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            assertEquals("running", qmp.execute("query-status", null, 10_000).path("status").asText());
+        }
+    }
 }
