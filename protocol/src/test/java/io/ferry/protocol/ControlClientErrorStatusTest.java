@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import org.junit.Test;
 
 /**
@@ -29,17 +30,34 @@ public class ControlClientErrorStatusTest {
                 "<error>domain 'web' is not defined</error>"));
     }
 
-    /** The message of the call's failure against a peer answering {@code status} once, with %s for the peer's URI. */
+    /** A side stream the daemon refuses is its error too, not the transport's failure to open an error status's body. */
+    @Test
+    public void aRefusedDownloadIsTheDaemonsErrorText() throws Exception {
+        assertEquals("no side stream 'lease' for migration 7", refusal(client -> client.download("stream", Map.of()),
+                "404 Not Found", "application/xml", "<error>no side stream 'lease' for migration 7</error>"));
+        assertEquals("the daemon at %s answered HTTP 503", refusal(client -> client.download("stream", Map.of()),
+                "503 Service Unavailable", "text/plain", "busy"));
+    }
+
     private static String refusal(String status, String type, String body) throws Exception {
+        return refusal(client -> client.get("domains"), status, type, body);
+    }
+
+    /** The message of {@code call}'s failure against a peer answering {@code status} once, with %s for the peer's URI. */
+    private static String refusal(Call call, String status, String type, String body) throws Exception {
         try (ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread peer = new Thread(() -> answer(server, status, type, body), "error-peer");
             peer.setDaemon(true);
             peer.start();
             String uri = "ferry+tcp://127.0.0.1:" + server.getLocalPort();
-            ChannelException e = assertThrows(ChannelException.class, () -> new ControlClient(uri).get("domains"));
+            ChannelException e = assertThrows(ChannelException.class, () -> call.on(new ControlClient(uri)));
             peer.join(10_000);
             return e.getMessage().replace(uri, "%s");
         }
+    }
+
+    private interface Call {
+        void on(ControlClient client) throws Exception;
     }
 
     private static void answer(ServerSocket server, String status, String type, String body) {
