@@ -154,6 +154,14 @@ public class MigrationDriverTest {
     }
 
     @Test
+    public void aCommittedFinishsNoteReachesTheOperatorAsAWarning() throws Exception {
+        destination.finishNote = "the domain runs, but its definition could not be saved: No space left on device";
+        assertEquals("vm", run().domain());
+        assertEquals(List.of(destination.finishNote), warnings);
+        assertEquals(List.of("begin", "perform", "confirm"), source.calls());
+    }
+
+    @Test
     public void aFailedConfirmAfterSuccessIsOnlyAWarning() throws Exception {
         source.loses("confirm", "connection reset");
         assertEquals("vm", run().domain());

@@ -29,6 +29,8 @@ class ScriptedPeer implements Peer {
     final Map<String, ChannelException> failures = new HashMap<>();
     Outcome settleOutcome = Outcome.ABORTED;
     String cancelNote;
+    /** The note of a Finish that committed: the destination's trouble after the guest began to run there. */
+    String finishNote;
     int keepalives;
     /** Whether Begin answers that the guest was paused before its migration began. */
     boolean beginsPaused;
@@ -98,7 +100,8 @@ class ScriptedPeer implements Peer {
     @Override
     public Finished finish(Finish request) throws ChannelException {
         called(request.cancelled() ? "finish cancelled" : "finish");
-        return request.cancelled() ? new Finished(request.id(), null, null, cancelNote) : new Finished(request.id(), "vm", "<c/>", null);
+        return request.cancelled() ? new Finished(request.id(), null, null, cancelNote)
+                : new Finished(request.id(), "vm", "<c/>", finishNote);
     }
 
     @Override
