@@ -268,6 +268,33 @@ public class QemuLifecycleTest {
         assertTrue(e.getMessage(), e.getMessage().contains("QEMU exited") && e.getMessage().contains("nosuch"));
     }
 
+    /** A QEMU that started but whose start then failed (here: its monitor never answers) is killed, not left running. */
+    @Test
+    public void aQemuWhoseStartFailsAfterItRanIsKilled() throws Exception {
+        Path pidFile = state.resolve("silent.pid");
+        Path silent = tmp.newFile("silent-qemu").toPath();
+        Files.writeString(silent, "#!/bin/sh\necho $$ > " + pidFile + "\nexec sleep 600\n");
+        Files.setPosixFilePermissions(silent, PosixFilePermissions.fromString("rwx------"));
+        String xml = Guests.xml("silent", UUID.randomUUID(), 32, "0", "<emulator>" + silent + "</emulator>");
+        QemuDriver impatient = new QemuDriver("qemu", new QemuSettings(QemuSettings.DEFAULT_EMULATOR, 49152, 49215, 30_000,
+                1000, 2_000, state.resolve("qemu"), null));
+        ProcessHandle qemu = null;
+        try {
+            HypervisorException e = assertThrows(HypervisorException.class, () -> impatient.boot(Guests.spec(xml), runDir()));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("cannot start domain 'silent': QEMU's QMP socket "));
+            qemu = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElse(null);
+            ProcessHandle started = qemu;
+            assertTrue("the QEMU of the failed start runs on",
+                    Guests.eventually(() -> started == null || !started.isAlive()));
+            assertTrue("nothing is left claimed", impatient.vms().isEmpty());
+        } finally {
+            impatient.stopWatchingLogs();
+            if (qemu != null) {
+                qemu.destroyForcibly();
+            }
+        }
+    }
+
     @Test
     public void aVmFromAnotherDomainInTheRunDirectoryIsRefused() throws Exception {
         Path dir = runDir();
