@@ -63,6 +63,12 @@ final class FakeQmp implements AutoCloseable {
         }
     }
 
+    /** Whether the client, if one came, closed its connection within {@code millis}. */
+    boolean clientGone(long millis) throws InterruptedException {
+        thread.join(millis);
+        return !thread.isAlive();
+    }
+
     @Override
     public void close() throws IOException {
         server.close();

@@ -2,6 +2,7 @@ package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -122,6 +123,8 @@ public class QemuLifecycleTest {
         assertTrue(again.isRunning());
         assertFalse(pausedAgain.isRunning());
         assertEquals("paused", pausedAgain.status());
+        assertSame("a VM re-attached already is that VM, its monitor not claimed twice", pausedAgain,
+                restarted.reattach(paused, pausedDir).orElseThrow());
         long writes = Guests.status(again, state).writes();
         assertTrue("the re-attached guest still runs", Guests.eventually(() -> Guests.status(again, state).writes() > writes));
 

@@ -14,7 +14,7 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * A QEMU a guest took over, while the daemon is down, replaces its {@code qmp.sock} with a link to another VM's:
- * the restarted daemon must not drive that other VM as this one.
+ * the restarted daemon must not drive that other VM as this one, nor keep its monitor.
  */
 public class QemuReattachHostileTest {
     @Rule
@@ -43,6 +43,8 @@ public class QemuReattachHostileTest {
             } catch (HypervisorException e) {
                 assertTrue(e.getMessage(), e.getMessage().contains(otherUuid));
             }
+            // QEMU serves one monitor client: a connection kept would leave the other VM's daemon without its monitor
+            assertTrue("the other VM's monitor is still held", other.clientGone(10_000));
         } finally {
             hostile.descendants().forEach(ProcessHandle::destroyForcibly); // the sleep sh started
             hostile.destroyForcibly();
