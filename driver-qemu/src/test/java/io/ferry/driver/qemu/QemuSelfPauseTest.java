@@ -45,6 +45,23 @@ public class QemuSelfPauseTest {
         });
     }
 
+    /**
+     * A guest that panicked, QEMU's panic action being to pause it (as libvirt's {@code <on_crash>preserve}), is seen
+     * paused by its panic once the switch-over made the run state {@code postmigrate}: the event tells.
+     */
+    @Test
+    public void aPanicStillTellsOnceTheSwitchOverMadeItPostmigrate() throws Exception {
+        withVm((command, out) -> {
+            if (command.contains("query-status")) {
+                FakeQmp.write(out, "{\"event\": \"GUEST_PANICKED\", \"data\": {\"action\": \"pause\"}, \"timestamp\": "
+                        + "{\"seconds\": 1, \"microseconds\": 0}}\n");
+                reply(out, command, "{\"status\": \"postmigrate\", \"running\": false}");
+            } else {
+                reply(out, command, "{}");
+            }
+        }, vm -> assertEquals(GuestState.PausedBy.GUEST_PANICKED, vm.observe(Long.MAX_VALUE).orElseThrow().pausedBy()));
+    }
+
     /** After a switch-over QEMU's run state is {@code postmigrate}; its BLOCK_IO_ERROR since the guest last ran still tells. */
     @Test
     public void theIoErrorIsStillSeenOnceTheSwitchOverMadeItPostmigrate() throws Exception {
