@@ -7,8 +7,8 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -20,7 +20,7 @@ import org.junit.Test;
 public class DaemonClientQueryTest {
     private static final String REPLY = "<snapshot name='s1' current='yes'/>"; // what each request is answered, read or not
 
-    private final List<String> requests = new ArrayList<>();
+    private final List<String> requests = new CopyOnWriteArrayList<>();
     private HttpServer server;
     private DaemonClient client;
 
@@ -28,10 +28,8 @@ public class DaemonClientQueryTest {
     public void daemonThatRecordsEachRequest() throws Exception {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/v1/", exchange -> {
-            synchronized (requests) {
-                requests.add(exchange.getRequestURI() + " " + new String(exchange.getRequestBody().readAllBytes(),
-                        StandardCharsets.UTF_8));
-            }
+            requests.add(exchange.getRequestURI() + " " + new String(exchange.getRequestBody().readAllBytes(),
+                    StandardCharsets.UTF_8));
             byte[] reply = REPLY.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, reply.length);
             try (OutputStream out = exchange.getResponseBody()) {

@@ -39,7 +39,8 @@ public class OperatorTokensPublishTest {
 
     @Test
     public void aTokenDirectoryOpenToOthersIsClosedWhenATokenIsPublished() throws Exception {
-        Files.createDirectories(tokens, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Files.createDirectories(tokens);
+        Files.setPosixFilePermissions(tokens, PosixFilePermissions.fromString("rwxr-xr-x")); // whatever this umask is
 
         Path file = OperatorTokens.publish(address, "the-token");
 

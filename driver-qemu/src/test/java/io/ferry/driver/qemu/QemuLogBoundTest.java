@@ -49,7 +49,7 @@ public class QemuLogBoundTest {
                     Guests.eventually(() -> Files.size(log) < QemuLog.MAX_BYTES));
             qemu.write("after\n".getBytes(StandardCharsets.UTF_8));
         }
-        // the check may have emptied the log while the lines above were still being written: those after it come first
+        // the check may have emptied the log before the loop above ended: the loop's last lines then come before "after"
         assertEquals("QEMU writes on in the emptied log, from its start", "after\n",
                 Files.readString(log).replace(new String(line, StandardCharsets.UTF_8), ""));
         Path kept = QemuLog.backup(log, 1);
