@@ -35,6 +35,7 @@ public class UnknownQemuTest {
             driver.vms().forEach(QemuVirtualMachine::destroy);
         }
         if (stranger != null) {
+            stranger.descendants().forEach(ProcessHandle::destroyForcibly); // the sleep sh started
             stranger.destroyForcibly();
         }
     }
@@ -57,6 +58,7 @@ public class UnknownQemuTest {
         assertFalse("a QEMU was started beside it", Files.exists(files.pidfile()));
         assertEquals(List.of(), driver.vms());
 
+        stranger.descendants().forEach(ProcessHandle::destroyForcibly); // else left running once sh has gone
         stranger.destroy();
         stranger.waitFor();
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(spec, runDir); // the directory is free again
