@@ -2,13 +2,8 @@ package io.ferry.protocol;
 
 import static org.junit.Assert.assertEquals;
 
-import com.sun.net.httpserver.HttpServer;
-import java.io.OutputStream;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -20,29 +15,23 @@ import org.junit.Test;
 public class DaemonClientQueryTest {
     private static final String REPLY = "<snapshot name='s1' current='yes'/>"; // what each request is answered, read or not
 
-    private final List<String> requests = new CopyOnWriteArrayList<>();
-    private HttpServer server;
+    private RecordingDaemon daemon;
     private DaemonClient client;
 
     @Before
     public void daemonThatRecordsEachRequest() throws Exception {
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-        server.createContext("/v1/", exchange -> {
-            requests.add(exchange.getRequestURI() + " " + new String(exchange.getRequestBody().readAllBytes(),
-                    StandardCharsets.UTF_8));
-            byte[] reply = REPLY.getBytes(StandardCharsets.UTF_8);
-            exchange.sendResponseHeaders(200, reply.length);
-            try (OutputStream out = exchange.getResponseBody()) {
-                out.write(reply);
-            }
-        });
-        server.start();
-        client = new DaemonClient(new ControlClient("ferry+tcp://127.0.0.1:" + server.getAddress().getPort()));
+        daemon = new RecordingDaemon(REPLY);
+        client = new DaemonClient(daemon.client());
     }
 
     @After
     public void stop() {
-        server.stop(0);
+        daemon.close();
+    }
+
+    /** Each request so far as its URI and body. */
+    private List<String> requests() {
+        return daemon.requests().stream().map(request -> request.uri() + " " + request.body()).toList();
     }
 
     @Test
@@ -51,7 +40,7 @@ public class DaemonClientQueryTest {
         client.createSnapshot("web", "s2", null);
 
         assertEquals(List.of("/v1/domains/web/snapshots?name=s1&description=before+the+upgrade ",
-                "/v1/domains/web/snapshots?name=s2 "), requests);
+                "/v1/domains/web/snapshots?name=s2 "), requests());
     }
 
     @Test
@@ -62,6 +51,6 @@ public class DaemonClientQueryTest {
         client.bake("begin", null, null, domain);
 
         assertEquals(List.of("/v1/cookie/bake?phase=begin&name=web&uuid=6b3d3d0e-1b4a-4c1e-9a57-7f0e3c9b1a2d ",
-                "/v1/cookie/bake?phase=begin&domain-file=web.xml&domain-bytes=9 <domain/>"), requests);
+                "/v1/cookie/bake?phase=begin&domain-file=web.xml&domain-bytes=9 <domain/>"), requests());
     }
 }
