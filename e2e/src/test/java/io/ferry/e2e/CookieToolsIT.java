@@ -261,6 +261,22 @@ public class CookieToolsIT {
         assertTrue(result.out(), result.out().contains(" lockstate      lockstate      1.0       when-baked   begin,perform    prepare,finish    io.ferry.plugin.lockstate"));
     }
 
+    @Test
+    public void offlineSectionsListsASectionDroppedIntoDeployAndForgetsItOnceRemoved() throws Exception {
+        Path home = Installation.copyTo(Files.createDirectories(Installation.work().resolve("offline-deploy-" + System.nanoTime())));
+        String ferry = home.resolve("bin/ferry").toString();
+        Files.copy(TEST_SECTION, home.resolve("deploy/probe.jar"));
+        Installation.Result with = Installation.run(null, ferry, "sections");
+        assertEquals(with.toString(), 0, with.exit());
+        assertTrue(with.out(), with.out().contains(" io.ferry.test.section"));
+
+        Files.delete(home.resolve("deploy/probe.jar"));
+        Installation.Result without = Installation.run(null, ferry, "sections");
+        assertEquals(without.toString(), 0, without.exit());
+        assertFalse(without.out(), without.out().contains("io.ferry.test.section"));
+        assertTrue(without.out(), without.out().lines().anyMatch(line -> line.startsWith(" lockstate ")));
+    }
+
     private static Path withoutHotplug(String corpusFile) throws Exception {
         return without(corpusFile, "hotplug");
     }

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -55,5 +56,25 @@ public class SectionsIndexTest {
         Files.delete(root.resolve("deploy/section-b.jar"));
         assertEquals("<sections n='5'/>", sections());
         assertEquals("<sections n='5'/>", sections());
+    }
+
+    @Test
+    public void anInstallationThatCannotBeWrittenKeepsItsListingInTheUsersCache() throws Exception {
+        Path lib = home.root().resolve("lib");
+        Files.delete(lib);
+        Files.writeString(lib, "not a directory"); // lib/sections.index cannot be written, even by root
+        Path user = folder.newFolder("user").toPath();
+        String before = System.getProperty("user.home");
+        System.setProperty("user.home", user.toString());
+        try {
+            assertEquals("<sections n='1'/>", sections());
+            assertEquals("<sections n='1'/>", sections());
+        } finally {
+            System.setProperty("user.home", before);
+        }
+        assertEquals(1, asked.get());
+        try (Stream<Path> kept = Files.list(user.resolve(".cache/ferry"))) {
+            assertEquals(1, kept.filter(file -> file.getFileName().toString().matches("sections-[0-9a-f]{16}\\.index")).count());
+        }
     }
 }
