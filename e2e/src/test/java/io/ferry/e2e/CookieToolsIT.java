@@ -266,6 +266,8 @@ public class CookieToolsIT {
         Path home = Installation.copyTo(Files.createDirectories(Installation.work().resolve("offline-deploy-" + System.nanoTime())));
         String ferry = home.resolve("bin/ferry").toString();
         Files.copy(TEST_SECTION, home.resolve("deploy/probe.jar"));
+        // a fragment beside it (a logging or settings fragment, say) is attached, not started: starting one fails
+        BundleJars.fragment("io.ferry.test.fragment", "io.ferry.test.section", home.resolve("deploy/probe-fragment.jar"));
         Installation.Result with = Installation.run(null, ferry, "sections");
         assertEquals(with.toString(), 0, with.exit());
         assertTrue(with.out(), with.out().contains(" io.ferry.test.section"));
