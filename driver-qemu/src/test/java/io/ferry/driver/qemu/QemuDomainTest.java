@@ -116,6 +116,8 @@ public class QemuDomainTest {
         refused(domain("", "").replace("<vcpu>1</vcpu>", "<vcpu current='1'>2</vcpu>"), "attribute domain/vcpu/@current");
         refused(domain("", "<interface type='user'><address type='pci' domain='0x0000' bus='0x01' slot='0x03' function='0x0'/>"
                 + "</interface>"), "element domain/devices/interface/address");
+        refused(domain("", "<disk type='file'><source file='/x'/><target dev='vda'/><readonly mode='soft'/></disk>"),
+                "attribute domain/devices/disk/readonly/@mode");
     }
 
     /**
