@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.rules.ExternalResource;
 
 /**
@@ -17,6 +18,7 @@ final class FakeDaemon extends ExternalResource {
     private final HttpServer server;
     /** The method and path of the last request answered. */
     private volatile String lastRequest;
+    private final AtomicInteger answered = new AtomicInteger();
 
     FakeDaemon() {
         try {
@@ -35,6 +37,7 @@ final class FakeDaemon extends ExternalResource {
     FakeDaemon answer(String path, int status, String reply) {
         server.createContext(path, exchange -> {
             lastRequest = exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
+            answered.incrementAndGet();
             byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
             try (OutputStream out = exchange.getResponseBody()) {
@@ -47,6 +50,11 @@ final class FakeDaemon extends ExternalResource {
     /** "GET /v1/domains/vm1", or null before any. */
     String lastRequest() {
         return lastRequest;
+    }
+
+    /** How many requests were answered. */
+    int answered() {
+        return answered.get();
     }
 
     String uri() {
