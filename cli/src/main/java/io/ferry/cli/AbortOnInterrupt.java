@@ -76,7 +76,9 @@ final class AbortOnInterrupt implements AutoCloseable {
         while (true) {
             try {
                 Done answer = source.call(d -> d.abortMigration(domain, migration));
-                answer.message().lines().map(TerminalText::line).forEach(err::println);
+                if (answer.message() != null) { // Ferry's daemons say what they did; a reply without it is still an answer
+                    answer.message().lines().map(TerminalText::line).forEach(err::println);
+                }
                 if (DaemonClient.WITHDRAWN.equals(answer.action())) {
                     // nothing of this command's runs, and its Begin, waiting for the domain's job, will be refused
                     err.println("error: interrupted: the migration of " + domain + " had not begun");
