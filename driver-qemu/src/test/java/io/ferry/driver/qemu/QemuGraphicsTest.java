@@ -1,0 +1,69 @@
+package io.ferry.driver.qemu;
+
+import static org.junit.Assert.assertEquals;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.ferry.api.hypervisor.DomainSpec;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/**
+ * What the driver asks of QEMU to relocate a guest's SPICE clients ({@code client_migrate_info}): the destination's
+ * TLS port and certificate subject only when it has them. (A real QEMU takes both without a word whether they are
+ * there or not, so QemuMigrationTest cannot tell; a QMP stand-in records what was sent.)
+ */
+public class QemuGraphicsTest {
+    private static final DomainSpec.Graphics DESTINATION = new DomainSpec.Graphics("spice", 5900, "192.0.2.7");
+
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
+
+    @Test
+    public void theTlsPortAndCertificateSubjectAreSentWhenTheDestinationHasThem() throws Exception {
+        assertEquals("{\"protocol\":\"spice\",\"hostname\":\"192.0.2.7\",\"port\":5900,\"tls-port\":5901,"
+                + "\"cert-subject\":\"C=XX,O=Ferry,CN=destination\"}", relocation(5901, "C=XX,O=Ferry,CN=destination"));
+    }
+
+    @Test
+    public void noTlsPortOrSubjectIsSentWithoutThem() throws Exception {
+        String plain = "{\"protocol\":\"spice\",\"hostname\":\"192.0.2.7\",\"port\":5900}";
+        assertEquals(plain, relocation(-1, null));
+        assertEquals(plain, relocation(0, " "));
+    }
+
+    /** The arguments of the {@code client_migrate_info} a SPICE guest's relocation sent. */
+    private String relocation(int tlsPort, String tlsSubject) throws Exception {
+        DomainSpec spec = Guests.spec(Guests.xml("spice", UUID.randomUUID(), 32, "0",
+                "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>"));
+        RunFiles files = new RunFiles(tmp.newFolder().toPath());
+        files.prepare(null);
+        List<JsonNode> sent = new CopyOnWriteArrayList<>();
+        QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.newFolder().toPath().resolve("vm.log"));
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
+            sent.add(json(command));
+            FakeQmp.write(out, "{\"return\": {}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder().toPath()), () -> { });
+            vm.relocateGraphicsClients(DESTINATION, tlsPort, tlsSubject);
+        } finally {
+            process.kill();
+        }
+        List<JsonNode> relocations = sent.stream().filter(c -> c.path("execute").asText().equals("client_migrate_info")).toList();
+        assertEquals(sent.toString(), 1, relocations.size());
+        return relocations.get(0).path("arguments").toString();
+    }
+
+    private static JsonNode json(String command) {
+        try {
+            return Qmp.JSON.readTree(command);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
