@@ -60,6 +60,18 @@ public class QemuDomainTest {
         assertFalse(line, line.contains("-run-with"));
         assertTrue(domain.nics().get(0).openvswitch());
         assertEquals("kvm", QemuDomain.of(Guests.spec(full().replace("type='qemu'", "type='kvm'"))).accelerator());
+        assertFalse("no <boot/>, no -boot: " + line, line.contains("-boot"));
+    }
+
+    /** The boot devices in their order; a PCI address's attributes that libvirt lets out are 0 (bus 0, function 0). */
+    @Test
+    public void bootOrderAndAShortPciAddress() throws Exception {
+        QemuDomain domain = QemuDomain.of(Guests.spec(domain("<boot dev='network'/><boot dev='hd'/>",
+                "<disk type='file'><source file='/d/a.raw'/><target dev='vda'/><address type='pci' slot='0x07'/></disk>")));
+        String line = String.join(" ", QemuCommandLine.of(domain, "/usr/bin/qemu-system-x86_64", new RunFiles(Path.of("/run/x")),
+                false, null));
+        assertTrue(line, line.contains(" -boot order=nc "));
+        assertTrue(line, line.contains(" -device virtio-blk-pci,drive=drive-vda,id=vda,bus=pci.0,addr=7.0"));
     }
 
     /** QEMU's own drop to the user is a setuid: the sandbox must let it make that call (QEMU dies of SIGSYS if not). */
