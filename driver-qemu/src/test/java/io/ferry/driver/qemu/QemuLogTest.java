@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -69,6 +70,22 @@ public class QemuLogTest {
         QemuLog.rotateIfFull(log);
         assertEquals("a", mark(log));
         assertFalse(Files.exists(QemuLog.backup(log, 1)));
+
+        assertFalse("a running QEMU's log within its limit", QemuLog.truncateIfFull(log));
+        assertEquals(QemuLog.MAX_BYTES, Files.size(log));
+        assertFalse(Files.exists(QemuLog.backup(log, 1)));
+        assertFalse("no log", QemuLog.truncateIfFull(tmp.getRoot().toPath().resolve("none.log")));
+    }
+
+    /** A log replaced by a link (to a file of someone else's, say) is not followed: that file is neither copied nor emptied. */
+    @Test
+    public void aLinkInPlaceOfALogIsNotFollowed() throws Exception {
+        Path other = tmp.getRoot().toPath().resolve("other");
+        write(other, "o", QemuLog.MAX_BYTES + 1);
+        Path log = Files.createSymbolicLink(tmp.getRoot().toPath().resolve("vm.log"), other);
+        assertFalse(QemuLog.truncateIfFull(log));
+        assertEquals(QemuLog.MAX_BYTES + 1, Files.size(other));
+        assertFalse(Files.exists(QemuLog.backup(log, 1), LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test
