@@ -6,7 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** A command's arguments: {@code --flag}, {@code --option VALUE} (or {@code --option=VALUE}) and positionals. */
+/**
+ * A command's arguments: {@code --flag}, {@code --option VALUE} (or {@code --option=VALUE}) and positionals; after a
+ * {@code --}, positionals only.
+ */
 final class Args {
     private final Map<String, String> options = new HashMap<>();
     private final List<String> positionals = new ArrayList<>();
@@ -18,7 +21,11 @@ final class Args {
     Args(List<String> args, Set<String> valued, Set<String> flags) throws CliException {
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
-            if (!arg.startsWith("--") || arg.equals("--")) {
+            if (arg.equals("--")) { // the end of the options, as for -c and --help: a domain named --x may follow
+                positionals.addAll(args.subList(i + 1, args.size()));
+                break;
+            }
+            if (!arg.startsWith("--")) {
                 positionals.add(arg);
                 continue;
             }
