@@ -208,6 +208,31 @@ public class FailureBeforeTheCommitTest {
     }
 
     /**
+     * The same abort never recorded, and the guest started by hand on the destination since (its operator moved it
+     * there himself: the source's copy destroyed, the definition defined here). A restart must leave that running
+     * guest alone, and record the abort: dropped as the first migration's incoming VM, it was lost on both hosts.
+     */
+    @Test
+    public void anAbortNeverRecordedDoesNotDropAGuestStartedThereSinceAtTheNextStart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(FaultySection.failing("eat", Phase.FINISH));
+        d.destination.journal.failAt = Step.ABORTED;
+        d.migrationFails(VM);
+        d.destination.journal.failAt = null;
+        Journal.Entry first = d.source.journal.only();
+        d.source.domains().destroy(VM);
+        String digest = d.destination.boot(VM);
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals(Step.ABORTED, d.destination.journal.find(first.id()).orElseThrow().step());
+    }
+
+    /**
      * Before the domain migrates again here, the abort its earlier arrival could not record is written, and the
      * migration is refused while it cannot be: left PREPARED, a restart would drop whatever VM of the domain a later
      * migration left here for that arrival's incoming VM (a source's copy paused at its switch-over among them).
