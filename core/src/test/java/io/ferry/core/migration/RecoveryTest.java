@@ -44,6 +44,32 @@ public class RecoveryTest {
         assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
     }
 
+    /**
+     * As above, with the driver's bundle registering after the restart: recovery waits for it to re-attach the VM
+     * before it settles the migration, and the guest then runs on where it was.
+     */
+    @Test
+    public void sourceRestartedBeforeItsDriverWaitsForTheVmBeforeItSettles() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        d.source.vm(VM).atSwitchOver = () -> {
+            throw new Crash();
+        };
+        assertThrows(Crash.class, run::perform);
+
+        d.source.hypervisorLate = true;
+        d.source.restart();
+        d.network.passes(SILENCE, d.source, d.destination);
+        assertEquals("not settled without its VM", Step.PERFORMING, d.source.journal.find(run.begun.id()).orElseThrow().step());
+        d.source.registerHypervisor();
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+    }
+
     @Test
     public void sourceKilledAfterBeginReleasesTheDomainOnRestart() throws Exception {
         TwoDaemons d = new TwoDaemons();

@@ -51,6 +51,8 @@ final class TestHost {
     final List<SectionHandle> extraSections = new ArrayList<>();
     /** The shared lock manager registers with the next {@link #restart} only when this is false (a bundle that comes late). */
     volatile boolean lockManagerLate;
+    /** The hypervisor (its driver bundle) registers with the next {@link #restart} only when this is false. */
+    volatile boolean hypervisorLate;
     /** Whether the built-in persistent section is registered (without it no definition travels in the cookie). */
     volatile boolean persistentSection = true;
     /** What the host's section catalog says just left (a bundle being updated). */
@@ -93,7 +95,9 @@ final class TestHost {
         if (leases != null && !lockManagerLate) {
             registerLockManager();
         }
-        domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
+        if (!hypervisorLate) {
+            registerHypervisor();
+        }
         engine = new MigrationEngine(settings, new CookieBakery(new CookieCodec(new HardenedXmlParser())), domains,
                 new SectionCatalog() {
                     @Override
@@ -122,6 +126,11 @@ final class TestHost {
     void useFileJournal() throws IOException {
         fileJournal = new FileJournal(stateDir);
         restart();
+    }
+
+    /** The driver of the domains' VMs, which re-attaches those that ran on. */
+    void registerHypervisor() {
+        domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
     }
 
     /** The shared lock manager, in place of the file lock manager every host shares. */
