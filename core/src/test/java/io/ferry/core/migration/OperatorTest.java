@@ -317,11 +317,7 @@ public class OperatorTest {
     public void aResumeRefusedBeforeRecoveryTookTheMigrationInHandSaysWhatItWaitsFor() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare();
-        d.source.vm(VM).atSwitchOver = () -> {
-            throw new Crash();
-        };
-        assertThrows(Crash.class, run::perform);
+        TwoDaemons.ByHand run = d.sourceKilledAtTheSwitchOver(VM);
         d.source.lockManagerLate = true;
         d.source.restart();
         d.source.engine().tick();

@@ -29,11 +29,7 @@ public class RecoveryTest {
     public void sourceKilledDuringTheSwitchOverResumesTheGuestOnRestart() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare();
-        d.source.vm(VM).atSwitchOver = () -> {
-            throw new Crash();
-        };
-        assertThrows(Crash.class, run::perform);
+        TwoDaemons.ByHand run = d.sourceKilledAtTheSwitchOver(VM);
 
         d.source.restart();
         assertEquals("the driver's word, not the stale status", DomainState.PAUSED, d.source.domain(VM).orElseThrow().state());
@@ -52,11 +48,7 @@ public class RecoveryTest {
     public void sourceRestartedBeforeItsDriverWaitsForTheVmBeforeItSettles() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare();
-        d.source.vm(VM).atSwitchOver = () -> {
-            throw new Crash();
-        };
-        assertThrows(Crash.class, run::perform);
+        TwoDaemons.ByHand run = d.sourceKilledAtTheSwitchOver(VM);
 
         d.source.hypervisorLate = true;
         d.source.restart();

@@ -1,5 +1,7 @@
 package io.ferry.core.migration;
 
+import static org.junit.Assert.assertThrows;
+
 import io.ferry.core.cookie.TestSections;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
@@ -141,5 +143,15 @@ final class TwoDaemons {
 
     ByHand byHand(String guest, MigrationFlags flags) throws ChannelException {
         return new ByHand(guest, flags);
+    }
+
+    /** Begin and Prepare of {@code guest}, then its source killed in Perform's final paused round (the switch-over). */
+    ByHand sourceKilledAtTheSwitchOver(String guest) throws Exception {
+        ByHand run = byHand(guest).prepare();
+        source.vm(guest).atSwitchOver = () -> {
+            throw new Crash();
+        };
+        assertThrows(Crash.class, run::perform);
+        return run;
     }
 }

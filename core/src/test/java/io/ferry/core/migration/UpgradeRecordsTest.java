@@ -61,11 +61,7 @@ public class UpgradeRecordsTest {
     public void aSourceRestartedOntoThisBuildAtPerformingRollsBack() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare();
-        d.source.vm(VM).atSwitchOver = () -> {
-            throw new Crash();
-        };
-        assertThrows(Crash.class, run::perform);
+        TwoDaemons.ByHand run = d.sourceKilledAtTheSwitchOver(VM);
         asWrittenBefore(d.source, run.begun.id(), "source-performing");
 
         d.source.restart();
