@@ -101,6 +101,30 @@ public class AbortByIdTest {
         assertEquals("the second migration has the domain", second, domain.migration());
     }
 
+    /**
+     * {@code domjobabort NAME} while the memory leaves: the transfer stops there (as libvirt cancels the job), Perform
+     * fails, and the guest runs on here. Without the stop the abort only waited for Perform's job: the transfer went on
+     * to the switch-over and Perform succeeded.
+     */
+    @Test(timeout = 60_000)
+    public void anAbortDuringTheTransferStopsItAndPerformFails() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        FutureTask<String> abort = new FutureTask<>(() -> d.source.engine().abortJob(VM));
+        d.source.vm(VM).duringSend = () -> {
+            Thread aborting = new Thread(abort, "domjobabort");
+            aborting.start();
+            while (aborting.isAlive() && aborting.getState() != Thread.State.TIMED_WAITING) { // it waits for Perform's job
+                Thread.onSpinWait();
+            }
+        };
+
+        assertThrows(ChannelException.class, run::perform);
+        assertEquals("Migration " + run.begun.id() + " of vm1 aborted: vm1 runs here", abort.get());
+        d.source.assertRuns(VM, digest);
+    }
+
     @Test
     public void aBeginOfAWithdrawnMigrationIsRefusedAndTheDomainStaysFree() throws Exception {
         TwoDaemons d = new TwoDaemons();
