@@ -104,7 +104,8 @@ public class AbortOnInterruptTest {
             awaitAnswers(1);
         }
         assertEquals(List.of(1), exits);
-        assertTrue(printed(), printed().endsWith("withdrawn before its Begin\nerror: interrupted: the migration of vm1 had not begun\n"));
+        assertTrue(printed(), printed().endsWith("withdrawn before its Begin\n"
+                + "error: interrupted: the migration of vm1 had not begun\n"));
     }
 
     /** A daemon that says nothing of what it did (not Ferry's): its answer is still acted on. */
@@ -134,6 +135,7 @@ public class AbortOnInterruptTest {
     }
 
     private static Thread abortThread() {
-        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("ferry-abort")).findFirst().orElse(null);
+        return Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().equals("ferry-abort")).findFirst()
+                .orElse(null);
     }
 }

@@ -12,11 +12,13 @@ import org.junit.Test;
 public class EndOfOptionsTest {
     @Rule
     public final FakeDaemon daemon = new FakeDaemon().answer("/v1/domains/--odd", 200,
-            "<domain name='--odd' uuid='8f0b4c1e-2a53-4f6e-9d3a-5b2c7e1a9f10' state='running' reason='booted' persistent='yes'/>");
+            "<domain name='--odd' uuid='8f0b4c1e-2a53-4f6e-9d3a-5b2c7e1a9f10' state='running' reason='booted'"
+            + " persistent='yes'/>");
 
     @Test
     public void aNameThatLooksLikeAnOptionFollowsADoubleDash() {
-        assertEquals(new CliRun(0, "running (booted)\n", ""), CliRun.ferry("-c", daemon.uri(), "domstate", "--reason", "--", "--odd"));
+        assertEquals(new CliRun(0, "running (booted)\n", ""),
+                CliRun.ferry("-c", daemon.uri(), "domstate", "--reason", "--", "--odd"));
         assertEquals("GET /v1/domains/--odd", daemon.lastRequest());
     }
 
@@ -24,6 +26,7 @@ public class EndOfOptionsTest {
     public void anOptionAfterADoubleDashIsAnArgument() {
         assertEquals(new CliRun(1, "", "error: unexpected argument '--reason'\n"),
                 CliRun.ferry("-c", daemon.uri(), "domstate", "--", "--odd", "--reason"));
-        assertEquals(new CliRun(1, "", "error: missing argument: expected NAME\n"), CliRun.ferry("-c", daemon.uri(), "domstate", "--"));
+        assertEquals(new CliRun(1, "", "error: missing argument: expected NAME\n"),
+                CliRun.ferry("-c", daemon.uri(), "domstate", "--"));
     }
 }

@@ -27,6 +27,7 @@ public class PeerToPeerFailureTest {
         assertEquals(new CliRun(1, "", "error: " + REFUSAL + " (no cookies to show: with --p2p the source daemon drives the"
                 + " migration and hands its cookies over only when it completes; migrate without --p2p to see them up to a"
                 + " failure)\n"),
-                CliRun.ferry("-c", daemon.uri(), "migrate", "--live", "--p2p", "--show-cookies", "vm1", "ferry+tcp://127.0.0.1:1"));
+                CliRun.ferry("-c", daemon.uri(), "migrate", "--live", "--p2p", "--show-cookies", "vm1",
+                        "ferry+tcp://127.0.0.1:1"));
     }
 }

@@ -263,7 +263,8 @@ public class CookieToolsIT {
 
     @Test
     public void offlineSectionsListsASectionDroppedIntoDeployAndForgetsItOnceRemoved() throws Exception {
-        Path home = Installation.copyTo(Files.createDirectories(Installation.work().resolve("offline-deploy-" + System.nanoTime())));
+        Path home = Installation.copyTo(
+                Files.createDirectories(Installation.work().resolve("offline-deploy-" + System.nanoTime())));
         String ferry = home.resolve("bin/ferry").toString();
         Files.copy(TEST_SECTION, home.resolve("deploy/probe.jar"));
         // a fragment beside it (a logging or settings fragment, say) is attached, not started: starting one fails

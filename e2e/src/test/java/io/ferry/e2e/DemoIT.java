@@ -35,7 +35,8 @@ public class DemoIT {
         String work = "ferry-demo-";
         String own = "-" + pid + "-";
         try (Stream<Path> tmp = Files.list(Path.of(System.getProperty("java.io.tmpdir")))) {
-            assertEquals(List.of(), tmp.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(work) && n.contains(own)).toList());
+            assertEquals(List.of(), tmp.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(work) && n.contains(own))
+                    .toList());
         }
         assertEquals(List.of(), ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(List::of).orElse(List.of())
                 .stream().anyMatch(a -> a.contains(work) && a.contains(own))).map(ProcessHandle::pid).toList());

@@ -40,17 +40,18 @@ public class QemuDemoIT {
     public void theQemuDemoSaysWhatThisMachineLacks() throws Exception {
         Path bin = Files.createDirectories(Installation.work().resolve("no-qemu-" + System.nanoTime()));
         Files.createSymbolicLink(bin.resolve("dirname"), Path.of("/usr/bin/dirname")); // all bin/ferry needs besides java
-        Installation.Result noQemu = Installation.ferry(Map.of("PATH", bin.toString(), "JAVA_HOME", System.getProperty("java.home")),
-                "demo", "--qemu");
-        assertEquals(new Installation.Result(1, "", "error: demo --qemu needs qemu-system-x86_64 (QEMU >= 9, with its SPICE module)"
-                + " on the PATH: install QEMU (see docs/qemu.md)\n"), noQemu);
+        Installation.Result noQemu = Installation.ferry(
+                Map.of("PATH", bin.toString(), "JAVA_HOME", System.getProperty("java.home")), "demo", "--qemu");
+        assertEquals(new Installation.Result(1, "", "error: demo --qemu needs qemu-system-x86_64 (QEMU >= 9, with its SPICE"
+                + " module) on the PATH: install QEMU (see docs/qemu.md)\n"), noQemu);
 
-        Path home = Installation.copyTo(Files.createDirectories(Installation.work().resolve("no-guest-" + System.nanoTime())));
+        Path home = Installation.copyTo(
+                Files.createDirectories(Installation.work().resolve("no-guest-" + System.nanoTime())));
         Path guest = home.resolve("share/guest/ferry-guest.elf");
         Files.delete(guest);
         Installation.Result noGuest = Installation.run(null, home.resolve("bin/ferry").toString(), "demo", "--qemu");
         assertEquals(new Installation.Result(1, "", "error: demo --qemu needs the test guest "
-                + home.toRealPath().resolve("share/guest/ferry-guest.elf") + ", which the build makes with gcc -m32 and ld -m elf_i386: install them (Debian: gcc-multilib binutils) and"
-                + " build again\n"), noGuest);
+                + home.toRealPath().resolve("share/guest/ferry-guest.elf") + ", which the build makes with gcc -m32 and"
+                + " ld -m elf_i386: install them (Debian: gcc-multilib binutils) and build again\n"), noGuest);
     }
 }

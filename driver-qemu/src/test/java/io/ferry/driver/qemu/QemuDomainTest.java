@@ -98,7 +98,8 @@ public class QemuDomainTest {
         refused(domain("", "<disk type='file'><source file='/x'/><target dev='vda' bus='sata'/></disk>"),
                 "domain/devices/disk/target bus 'sata'");
         refused(domain("", "<disk type='file'><source file='/a'/><target dev='vda'/></disk><interface type='user'/>"
-                + "<disk type='file'><source file='/x'/><target dev='vdb' bus='sata'/></disk>"), "domain/devices/disk[2]/target bus 'sata'");
+                + "<disk type='file'><source file='/x'/><target dev='vdb' bus='sata'/></disk>"),
+                "domain/devices/disk[2]/target bus 'sata'");
         refused(domain("", "<disk type='file'><driver name='qemu' type='vmdk'/><source file='/x'/><target dev='vda'/></disk>"),
                 "disk format 'vmdk'");
         refused(domain("", "<disk type='file'><source file='/x'/><target dev='vda'/><iotune/></disk>"),
