@@ -60,10 +60,7 @@ public class AbortOnInterruptTest {
     @Test
     public void theAbortsAnswerIsPrinted() throws Exception {
         daemon.answer(ABORT, 200, "<aborted message='Migration of vm1 aborted'/>");
-        try (AbortOnInterrupt interrupt = install()) {
-            Signal.raise(INT);
-            awaitAnswers(1);
-        }
+        interruptedAndAnswered();
         assertEquals(1, daemon.answered());
         assertEquals("\ninterrupted: aborting the migration of vm1 (Ctrl-C again leaves it to the daemons)\n"
                 + "Migration of vm1 aborted\n", printed());
@@ -73,10 +70,7 @@ public class AbortOnInterruptTest {
     @Test
     public void aRefusalIsPrintedOnceNotAskedAgain() throws Exception {
         daemon.answer(ABORT, 409, "<error>migration " + MIGRATION + " cannot be aborted now</error>");
-        try (AbortOnInterrupt interrupt = install()) {
-            Signal.raise(INT);
-            awaitAnswers(1);
-        }
+        interruptedAndAnswered();
         assertEquals(1, daemon.answered());
         assertTrue(printed(), printed().endsWith("\nerror: migration " + MIGRATION + " cannot be aborted now\n"));
     }
@@ -99,10 +93,7 @@ public class AbortOnInterruptTest {
     @Test
     public void aMigrationThatHadNotBegunEndsTheCommand() throws Exception {
         daemon.answer(ABORT, 200, "<withdrawn message='Migration " + MIGRATION + " withdrawn before its Begin'/>");
-        try (AbortOnInterrupt interrupt = install()) {
-            Signal.raise(INT);
-            awaitAnswers(1);
-        }
+        interruptedAndAnswered();
         assertEquals(List.of(1), exits);
         assertTrue(printed(), printed().endsWith("withdrawn before its Begin\n"
                 + "error: interrupted: the migration of vm1 had not begun\n"));
@@ -112,10 +103,7 @@ public class AbortOnInterruptTest {
     @Test
     public void anAnswerWithoutAMessageIsActedOn() throws Exception {
         daemon.answer(ABORT, 200, "<withdrawn/>");
-        try (AbortOnInterrupt interrupt = install()) {
-            Signal.raise(INT);
-            awaitAnswers(1);
-        }
+        interruptedAndAnswered();
         assertEquals(List.of(1), exits);
         assertTrue(printed(), printed().endsWith("(Ctrl-C again leaves it to the daemons)\n"
                 + "error: interrupted: the migration of vm1 had not begun\n"));
@@ -125,6 +113,14 @@ public class AbortOnInterruptTest {
     public void theHandlerFromBeforeIsBackOnceTheCommandEnded() throws Exception {
         install().close();
         assertSame(before, Signal.handle(INT, before));
+    }
+
+    /** Ctrl-C while the command runs, the daemon's first answer, then the command's end (which waits for the abort thread). */
+    private void interruptedAndAnswered() throws Exception {
+        try (AbortOnInterrupt interrupt = install()) {
+            Signal.raise(INT);
+            awaitAnswers(1);
+        }
     }
 
     private void awaitAnswers(int count) throws InterruptedException {
