@@ -43,6 +43,23 @@ public class ForgetfulDestinationTest {
         d.destination.assertRuns(VM, digest);
     }
 
+    @Test
+    public void domjobabortOfASourceWhoseDestinationForgotSaysSoAndLeavesItPaused() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        run.finish();
+        d.destination.restartWithAnotherJournal();
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().abortJob(VM));
+        assertTrue(e.getMessage(), e.getMessage().contains("cannot abort migration " + run.begun.id() + ": the destination "
+                + d.destination.uri + " no longer knows migration " + run.begun.id()));
+        assertTrue(e.getMessage(), e.getMessage().contains("vm1 stays paused here"));
+        d.source.assertPaused(VM);
+        d.destination.assertRuns(VM, digest);
+    }
+
     /**
      * Nor may a journal whose record of the migration is damaged: it may have been the commit point. It answers "in
      * progress", and the source's operator is told so by domjobabort and resume, not that the destination "does not
