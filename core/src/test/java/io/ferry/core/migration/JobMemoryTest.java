@@ -40,6 +40,18 @@ public class JobMemoryTest {
         assertEquals(Jobs.DEFAULT_MAX_DOWNTIME_MS, job.maxDowntimeMillis());
     }
 
+    /** The destination commits only once the memory's digest matched: both hosts' completed jobs say so. */
+    @Test
+    public void theCompletedJobSaysTheMemoryWasVerifiedOnBothHosts() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+
+        d.migrate(VM);
+
+        assertTrue("source", d.source.engine().jobs().lastEnded(VM).orElseThrow().stats().memoryVerified());
+        assertTrue("destination", d.destination.engine().jobs().lastEnded(VM).orElseThrow().stats().memoryVerified());
+    }
+
     @Test
     public void whatADomainGoneFromTheHostLeftIsDropped() throws Exception {
         TwoDaemons d = new TwoDaemons();

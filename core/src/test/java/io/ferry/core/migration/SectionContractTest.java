@@ -233,6 +233,23 @@ public class SectionContractTest {
         assertEquals(0, refused.stats().processed());
     }
 
+    /** libvirt's statistics, say: the destination's word after its commit, for the source to show. */
+    @Test
+    public void aSectionTheDestinationBakesAtFinishIsEatenAtTheSourcesConfirm() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Counting here = new Counting();
+        Counting there = new Counting();
+        d.source.extraSections.add(here.handle("1.0", Mandatory.NEVER, List.of(Phase.FINISH), List.of(Phase.CONFIRM)));
+        d.destination.extraSections.add(there.handle("1.0", Mandatory.NEVER, List.of(Phase.FINISH), List.of(Phase.CONFIRM)));
+
+        d.migrate(VM);
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals("the source ate the destination's Finish fragment at Confirm", 1, here.eaten.get());
+        assertEquals("the destination eats nothing of its own", 0, there.eaten.get());
+    }
+
     @Test
     public void aSectionWhosePhasesAreOverMayLeaveWithoutHoldingTheMigrationUp() throws Exception {
         TwoDaemons d = new TwoDaemons();
