@@ -11,7 +11,8 @@ import org.junit.Test;
 
 /**
  * A daemon answers only the migration protocols it speaks ({@code ferryd --protocols}): one that speaks 2 alone (as an
- * old peer) refuses protocol 3's calls, and one that speaks 3 alone refuses protocol 2's, which has no Confirm.
+ * old peer) refuses protocol 3's calls, and one that speaks 3 alone refuses protocol 2's, which has no Confirm (its
+ * source's copy goes at the end of Perform).
  */
 public class ProtocolVersionsTest {
     private static final String VM = "vm1";
@@ -42,6 +43,18 @@ public class ProtocolVersionsTest {
 
         refused(2, () -> network.peer(source.uri).begin(new Messages.Begin(VM, V2, null, null, 0)));
         source.assertRuns(VM, digest);
+    }
+
+    /** Protocol 2 has no Confirm: the source's copy goes at the end of Perform, not at a settle seconds later. */
+    @Test
+    public void aProtocol2MigrationEndsTheSourcesCopyAtPerform() throws Exception {
+        TwoDaemons d = new TwoDaemons(false); // protocol 2 cannot carry lease state: refused with a lock manager
+        String digest = d.source.boot(VM);
+
+        d.migrate(VM, V2);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
     }
 
     private interface Call {

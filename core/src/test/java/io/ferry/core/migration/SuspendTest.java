@@ -72,6 +72,26 @@ public class SuspendTest {
         d.destination.assertGone(VM);
     }
 
+    /**
+     * The transfer fails after the suspend, and the hypervisor runs the guest again by itself as it gives the transfer
+     * up: the rollback finds it running, and the domain says so (it ran at Begin), not "paused".
+     */
+    @Test
+    public void aGuestItsHypervisorRanAgainAsTheTransferFailedAfterASuspendIsRecordedRunning() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        FakeVm vm = d.source.vm(VM);
+        AtomicReference<Done> suspended = suspendDuringPerform(d, () -> vm.failSendAfter = 0);
+
+        assertThrows(Exception.class, run::perform);
+        run.cancel();
+
+        assertEquals(DaemonClient.SUSPENDED, suspended.get().action());
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
     /** Killed after the suspend, mid-Perform: recovery rolls the migration back and resumes the guest, which ran at Begin. */
     @Test
     public void aSourceKilledAfterASuspendDuringPerformResumesTheGuestOnRestart() throws Exception {
