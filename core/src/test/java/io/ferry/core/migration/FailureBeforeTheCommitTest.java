@@ -16,12 +16,29 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.junit.Test;
 
 /**
- * A destination that fails before its commit point, in the parts of Finish that come last (the leases taken, the
- * commit record) and in its clean-up: the guest runs on the source again, and the destination keeps nothing of it.
+ * A destination that fails before its commit point, in Prepare once its incoming VM was made, in the parts of Finish
+ * that come last (the leases taken, the commit record) and in its clean-up: the guest runs on the source again, and
+ * the destination keeps nothing of it.
  */
 public class FailureBeforeTheCommitTest {
     private static final String VM = "vm1";
     private static final String DISK = "/disks/" + VM + ".img";
+
+    /** A section that fails to take the Begin cookie in at Prepare, after the incoming VM was made: it goes with the arrival. */
+    @Test
+    public void aPrepareThatFailsAfterItMadeTheIncomingVmLeavesNothingOnTheDestination() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(FaultySection.healthy());
+        d.destination.extraSections.add(FaultySection.failing("eat", Phase.PREPARE));
+
+        d.migrationFails(VM);
+
+        d.destination.assertGone(VM);
+        d.source.assertRuns(VM, digest);
+        Journal.Entry migration = d.source.journal.only();
+        assertEquals(Step.ABORTED, d.destination.journal.find(migration.id()).orElseThrow().step());
+    }
 
     /**
      * Finish took the leases with the state the source's switch-over released, then could not write its commit
