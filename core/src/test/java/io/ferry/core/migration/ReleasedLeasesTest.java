@@ -359,6 +359,41 @@ public class ReleasedLeasesTest {
         d.destination.assertGone(VM);
     }
 
+    /** As above, the daemon restarted before its driver's bundle: the guest resumes once its VM is re-attached. */
+    @Test
+    public void aRollbackWaitingForTheLeaseStoreResumesTheGuestOnceADriverLateAfterTheRestartReattachedIt() throws Exception {
+        resumedOnceWhatTheRestartLackedComes(true);
+    }
+
+    /** As above, the daemon restarted before its lock manager's bundle: the guest resumes once it is there. */
+    @Test
+    public void aRollbackWaitingForTheLeaseStoreResumesTheGuestOnceALockManagerLateAfterTheRestartIsThere() throws Exception {
+        resumedOnceWhatTheRestartLackedComes(false);
+    }
+
+    /** @param driver whether the restarted daemon lacks its driver (true) or its lock manager (false) for a while */
+    private static void resumedOnceWhatTheRestartLackedComes(boolean driver) throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        cancelledWhileTheSourceCannotReachTheLeaseStore(d);
+        d.source.hypervisorLate = driver;
+        d.source.lockManagerLate = !driver;
+        d.source.restart();
+        d.leases.unreachableFrom = null;
+        d.network.passes(1_000, d.source);
+        assertNull("no lease taken", d.leases.holder(DISK));
+
+        if (driver) {
+            d.source.registerHypervisor();
+        } else {
+            d.source.registerLockManager();
+        }
+        d.network.passes(1_000, d.source);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
     /**
      * A guest its operator paused before migrating it is not resumed by the rollback, nor by a restarted daemon
      * that finds it paused by that migration without its leases: it was not running when the migration began.
