@@ -172,6 +172,22 @@ public class AbortByIdTest {
         d.source.assertRuns(VM, digest);
     }
 
+    /** On the destination, the id names the arrival: it is aborted there, as domjobabort of the domain would. */
+    @Test
+    public void anAbortAtTheDestinationNamingTheArrivalAbortsIt() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+
+        Done done = d.destination.engine().abortMigration(VM, run.begun.id());
+
+        assertEquals(DaemonClient.ABORTED, done.action());
+        assertTrue(done.message(), done.message().startsWith("Incoming migration " + run.begun.id() + " of vm1 aborted"));
+        d.destination.assertGone(VM);
+        run.confirm(true, null);
+        d.source.assertRuns(VM, digest);
+    }
+
     @Test
     public void anAbortNamingAnotherDomainsMigrationIsRefusedAndAbortsNothing() throws Exception {
         TwoDaemons d = new TwoDaemons();

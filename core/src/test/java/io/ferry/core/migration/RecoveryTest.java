@@ -15,6 +15,7 @@ import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.junit.Test;
 
@@ -273,6 +274,22 @@ public class RecoveryTest {
         assertEquals(Step.FINISHED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
         d.destination.restart();
         assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+    }
+
+    /** An offline arrival lives in its destination's memory until Finish: restarted before it, the daemon records it aborted. */
+    @Test
+    public void anOfflineArrivalWhoseDestinationRestartedBeforeFinishIsRecordedAborted() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.domains().define(TestHost.definition(VM));
+        TwoDaemons.ByHand run = d.byHand(VM, OFFLINE).prepare();
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertEquals(Step.ABORTED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
+        assertEquals(Optional.empty(), d.destination.domain(VM));
+        d.network.passes(SILENCE, d.source, d.destination); // the driver is gone: the source settles with the destination
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
     }
 
     /**
