@@ -20,7 +20,7 @@ public class ForgetfulDestinationTest {
     public void aDestinationThatLostItsJournalAfterItCommittedDoesNotHaveTheSourcesCopyResumed() throws Exception {
         TwoDaemons d = new TwoDaemons(false); // no lock manager: nothing else keeps the source's copy from running
         String digest = d.source.boot(VM);
-        d.byHand(VM).prepare().perform().finish(); // committed: the guest runs on the destination; no Confirm comes
+        committedWithoutConfirm(d);
         d.destination.restartWithAnotherJournal();
 
         d.network.passes(SILENCE, d.source, d.destination);
@@ -33,7 +33,7 @@ public class ForgetfulDestinationTest {
     public void resumeOfASourceWhoseDestinationForgotSaysSoAndNeedsForce() throws Exception {
         TwoDaemons d = new TwoDaemons(false);
         String digest = d.source.boot(VM);
-        d.byHand(VM).prepare().perform().finish();
+        committedWithoutConfirm(d);
         d.destination.restartWithAnotherJournal();
 
         Exception e = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
@@ -47,8 +47,7 @@ public class ForgetfulDestinationTest {
     public void domjobabortOfASourceWhoseDestinationForgotSaysSoAndLeavesItPaused() throws Exception {
         TwoDaemons d = new TwoDaemons(false);
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
-        run.finish();
+        TwoDaemons.ByHand run = committedWithoutConfirm(d);
         d.destination.restartWithAnotherJournal();
         d.network.passes(SILENCE, d.source, d.destination);
 
@@ -69,8 +68,7 @@ public class ForgetfulDestinationTest {
     public void aDestinationWhoseRecordIsDamagedDoesNotHaveTheSourcesCopyResumed() throws Exception {
         TwoDaemons d = new TwoDaemons(false);
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
-        run.finish();
+        TwoDaemons.ByHand run = committedWithoutConfirm(d);
         d.destination.journal.damage(run.begun.id());
 
         d.network.passes(SILENCE, d.source, d.destination);
@@ -90,12 +88,19 @@ public class ForgetfulDestinationTest {
     public void aDestinationRestartedWithItsJournalStillSaysItCommitted() throws Exception {
         TwoDaemons d = new TwoDaemons(false);
         String digest = d.source.boot(VM);
-        d.byHand(VM).prepare().perform().finish();
+        committedWithoutConfirm(d);
         d.destination.restart();
 
         d.network.passes(SILENCE, d.source, d.destination);
 
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
+    }
+
+    /** Begin, Prepare, Perform and Finish: the guest runs on the destination, committed; no Confirm comes. */
+    private static TwoDaemons.ByHand committedWithoutConfirm(TwoDaemons d) throws Exception {
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        run.finish();
+        return run;
     }
 }
