@@ -5,6 +5,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.domain.DomainException;
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
@@ -120,6 +121,27 @@ public class OwedLeasesTest {
                         TestHost.definition(VM), header, List.of(new Messages.SectionVersion("persistent", "1.0")), null)));
 
         assertTrue(refused.getMessage(), refused.getMessage().contains("before the disk leases that aborted migration"));
+    }
+
+    /**
+     * A Finish asked again (its driver lost the first reply) of an arrival aborted owing its leases: its record stays
+     * PREPARED until they are given back, and read from there the answer was "no incoming migration on this host", as
+     * if the destination had never had it. It was aborted here, and a cancelled one is answered.
+     */
+    @Test
+    public void aFinishAskedAgainOfAnArrivalAbortedOwingItsLeasesIsToldItWasAborted() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.journal.failAt = Step.COMMITTED;
+        d.leases.releasesFailOn = "destination";
+        assertThrows(ChannelException.class, run::finish);
+        assertEquals("destination", d.leases.holder(DISK));
+
+        ChannelException again = assertThrows(ChannelException.class, run::finish);
+        assertTrue(again.getMessage(), again.getMessage().contains("migration " + run.begun.id() + " was aborted on this host"));
+        Messages.Finish cancel = new Messages.Finish(run.begun.id(), run.begun.key(), true, null);
+        assertEquals(null, d.peer(d.destination).finish(cancel).domain());
     }
 
     static String abortedWhileTheDestinationCannotGiveTheLeasesBack(TwoDaemons d) throws Exception {
