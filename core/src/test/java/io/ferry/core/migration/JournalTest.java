@@ -179,7 +179,8 @@ public class JournalTest {
         assertFalse(journal.damaged("m-1"));
         assertFalse(journal.damaged("m-none"));
         assertFalse("a power cut's, never the commit point", journal.damaged("m-zeros"));
-        assertFalse("no file name", journal.damaged("../m-half"));
+        Files.writeString(state.resolve("m-half.xml"), "<migration id='m-half' role='destination' st");
+        assertFalse("no file name, even one naming a damaged file outside the journal", journal.damaged("../m-half"));
     }
 
     /**
@@ -211,6 +212,10 @@ public class JournalTest {
         assertTrue(journal.unfinished().isEmpty());
         assertTrue(journal.find("../../etc/passwd").isEmpty());
         assertTrue(journal.find("half").isEmpty());
+        journal.record(new Journal.Entry("m-out", Journal.Role.SOURCE, Step.BEGUN, "vm", UUID.randomUUID(), null,
+                LIVE, "a".repeat(64), null, false));
+        Files.move(state.resolve("migrations/m-out.xml"), state.resolve("m-out.xml"));
+        assertTrue("a record outside the journal", journal.find("../m-out").isEmpty());
     }
 
     @Test
