@@ -13,8 +13,8 @@ import io.ferry.protocol.MigrationFlags;
 import org.junit.Test;
 
 /**
- * What Begin refuses by libvirt's rules before the domain's job is taken: nothing is claimed, and the domain stays as
- * it was.
+ * What Begin refuses by libvirt's rules before the domain's job is taken, and a Begin that fails after: nothing stays
+ * claimed, and the domain stays as it was.
  */
 public class BeginRefusalsTest {
     private static final String VM = "vm1";
@@ -46,6 +46,23 @@ public class BeginRefusalsTest {
         refused(d, new MigrationFlags(false, false, false, true, false, false, false),
                 "offline migration requires a persistent domain and --persistent");
         d.destination.assertGone(VM);
+    }
+
+    /**
+     * A Begin whose record cannot be written (a full disk) fails after it registered its migration: it must let it go,
+     * or the operator's domjobabort of the domain found that dead migration rather than say no job is active.
+     */
+    @Test(timeout = 60_000)
+    public void aBeginWhoseRecordCannotBeWrittenLeavesNoMigrationInHand() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.journal.failAt = Step.BEGUN;
+        refused(d, TwoDaemons.LIVE, "No space left on device");
+        d.source.journal.failAt = null;
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().abortJob(VM));
+        assertEquals("Requested operation is not valid: no job is active on the domain", e.getMessage());
+        d.source.assertRuns(VM, digest);
     }
 
     private static void refused(TwoDaemons d, MigrationFlags flags, String refusal) {

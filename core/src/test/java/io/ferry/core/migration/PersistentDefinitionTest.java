@@ -70,6 +70,20 @@ public class PersistentDefinitionTest {
         assertEquals("vm2", d.source.domain("vm2").orElseThrow().persistent().name());
     }
 
+    /** As above, with a definition the operator gives (--xml): that one is what the destination keeps. */
+    @Test
+    public void aDefinitionTheOperatorGivesIsTheOneTheDestinationKeepsOverOneChangedWhileTheDomainRan() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.domains().define(TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>4</vcpu>"));
+
+        d.driver().run(d.peer(d.source), d.peer(d.destination), new Messages.Migrate(VM, d.destination.uri,
+                new MigrationFlags(true, false, false, false, true, true, false), null, TestHost.definition(VM), 0));
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals("the operator's definition", 1, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+    }
+
     /**
      * A peer that prepares an offline migration of its own ("x") and puts another domain's definition ("victim",
      * disk /etc/shadow) in its Finish cookie: Finish is refused, and the victim's stored definition stays its own.
