@@ -48,6 +48,20 @@ public class BeginRefusalsTest {
         d.destination.assertGone(VM);
     }
 
+    /** A destination definition its driver gives (--xml) may not change what the guest sees (libvirt's ABI check). */
+    @Test(timeout = 60_000)
+    public void aDestinationDefinitionThatChangesTheGuestsAbiIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String xml = TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>");
+        ChannelException e = assertThrows(ChannelException.class,
+                () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, xml, 0)));
+        assertTrue(e.getMessage(), e.getMessage().endsWith("unsupported configuration: Target vCPU count 2 does not match"
+                + " source 1 (migrate --xml may not change the guest ABI)"));
+        assertNull("the domain is claimed", d.source.domain(VM).orElseThrow().migration());
+        d.source.assertRuns(VM, digest);
+    }
+
     /**
      * A Begin whose record cannot be written (a full disk) fails after it registered its migration: it must let it go,
      * or the operator's domjobabort of the domain found that dead migration rather than say no job is active.
