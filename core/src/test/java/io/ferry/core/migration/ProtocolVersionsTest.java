@@ -45,6 +45,18 @@ public class ProtocolVersionsTest {
         source.assertRuns(VM, digest);
     }
 
+    /** A Confirm is protocol 3's; a cancelled one (a driver's clean-up after a failure) is answered under either. */
+    @Test
+    public void aDaemonOfProtocol2AloneRefusesAConfirmButTakesACancelledOne() throws Exception {
+        TestHost source = new TestHost("source", network, null, Set.of(2));
+        String digest = source.boot(VM);
+        Messages.Begun begun = network.peer(source.uri).begin(new Messages.Begin(VM, V2, null, null, 0));
+
+        refused(3, () -> network.peer(source.uri).confirm(new Messages.Confirm(begun.id(), begun.key(), false, null)));
+        network.peer(source.uri).confirm(new Messages.Confirm(begun.id(), begun.key(), true, null));
+        source.assertRuns(VM, digest);
+    }
+
     /** Protocol 2 has no Confirm: the source's copy goes at the end of Perform, not at a settle seconds later. */
     @Test
     public void aProtocol2MigrationEndsTheSourcesCopyAtPerform() throws Exception {
