@@ -99,6 +99,34 @@ public class SectionContractTest {
         d.destination.assertRuns(VM, digest);
     }
 
+    /**
+     * A driver whose Prepare and Perform list no sections (no {@code <sections>}: another make of driver): the peers
+     * have no section in common and the migration goes on without; it failed on the missing list.
+     */
+    @Test
+    public void aMigrationWhoseDriverListsNoSectionsGoesOnWithNoneInCommon() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Counting source = new Counting();
+        Counting destination = new Counting();
+        d.source.extraSections.add(source.handle("1.0", Mandatory.NEVER, ALL, ALL));
+        d.destination.extraSections.add(destination.handle("1.0", Mandatory.NEVER, ALL, ALL));
+
+        Messages.Begun begun = d.peer(d.source).begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0));
+        Messages.Prepared prepared = d.peer(d.destination).prepare(new Messages.Prepare(begun.id(), begun.key(),
+                TwoDaemons.LIVE, begun.domainXml(), begun.cookie(), null, d.source.uri));
+        Messages.Performed performed = d.peer(d.source).perform(new Messages.Perform(begun.id(), begun.key(),
+                prepared.dataUri(), prepared.cookie(), d.destination.uri, null));
+        d.destination.awaitMemoryEnded(begun.id());
+        Messages.Finished finished = d.peer(d.destination).finish(new Messages.Finish(begun.id(), begun.key(), false,
+                performed.cookie()));
+        d.peer(d.source).confirm(new Messages.Confirm(begun.id(), begun.key(), false, finished.cookie()));
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertEquals(0, destination.eaten.get() + source.eaten.get());
+    }
+
     @Test
     public void aBeginWaitsForAMandatorySectionWhoseBundleIsReRegistering() throws Exception {
         TwoDaemons d = new TwoDaemons();
