@@ -48,6 +48,16 @@ public class DataPortAcceptorTest {
         assertFalse("a failure was reported: " + failed.getNow(null), failed.isDone());
     }
 
+    /** Before the source comes: once more wait than may, the oldest go, so a flood holds no thread per connection. */
+    @Test
+    public void theOldestSilentConnectionsAreDroppedOnceTooManyWait() throws Exception {
+        listen();
+        connectSilently(DataPortAcceptor.MAX_WAITING + 4);
+        silent.subList(0, 4).forEach(DataPortAcceptorTest::assertDropped);
+        assertFalse("the port closed before the source came", port.isClosed());
+        assertTheSourceIsTaken();
+    }
+
     /** One that presents another token (an earlier migration's, a guess) is dropped unread; the source's is taken. */
     @Test
     public void aConnectionWithAWrongTokenIsDroppedAndTheSourceStillTaken() throws Exception {
