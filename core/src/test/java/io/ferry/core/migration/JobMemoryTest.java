@@ -40,6 +40,20 @@ public class JobMemoryTest {
         assertEquals(Jobs.DEFAULT_MAX_DOWNTIME_MS, job.maxDowntimeMillis());
     }
 
+    /** A job that ended without succeeding, and with no reason (an exception without a message), still says it failed. */
+    @Test
+    public void aJobThatFailedWithoutAReasonSaysItFailed() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        Jobs jobs = d.source.engine().jobs();
+        LiveJob job = jobs.start(VM, "Outgoing migration", UUID.randomUUID().toString(), 0);
+        job.failed(null);
+
+        jobs.end(VM, job, false);
+
+        assertEquals("the migration failed", jobs.lastEnded(VM).orElseThrow().error());
+    }
+
     /** The destination commits only once the memory's digest matched: both hosts' completed jobs say so. */
     @Test
     public void theCompletedJobSaysTheMemoryWasVerifiedOnBothHosts() throws Exception {
