@@ -23,7 +23,7 @@ public final class Hooks {
     /** How long a hook may run, from its start to its exit and the end of its output. */
     public static final Duration DEFAULT_LIMIT = Duration.ofSeconds(60);
 
-    private static final int EVENTS_KEPT = 256;
+    static final int EVENTS_KEPT = 256;
 
     private final Path script;
     private final ProcessRunner processes;

@@ -117,6 +117,19 @@ public class HooksTest {
         assertEquals(List.of(1L, 2L, 3L), hooks.events().stream().map(Hooks.Event::sequence).toList());
     }
 
+    /** A daemon that runs for months keeps the latest events, not every one since it started. */
+    @Test
+    public void onlyTheLatestEventsAreKept() {
+        int more = 10;
+        for (int i = 0; i < Hooks.EVENTS_KEPT + more; i++) {
+            hooks.failed("vm" + i, "source", "the destination did not commit it");
+        }
+        List<Hooks.Event> kept = hooks.events();
+        assertEquals(Hooks.EVENTS_KEPT, kept.size());
+        assertEquals("vm" + more, kept.get(0).domain());
+        assertEquals(Hooks.EVENTS_KEPT + more, kept.get(kept.size() - 1).sequence());
+    }
+
     @Test
     public void theTimeLimitMustBePositive() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new Hooks(dir, processes, Duration.ZERO));
