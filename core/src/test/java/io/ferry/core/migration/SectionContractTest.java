@@ -112,15 +112,8 @@ public class SectionContractTest {
         d.source.extraSections.add(source.handle("1.0", Mandatory.NEVER, ALL, ALL));
         d.destination.extraSections.add(destination.handle("1.0", Mandatory.NEVER, ALL, ALL));
 
-        Messages.Begun begun = d.peer(d.source).begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0));
-        Messages.Prepared prepared = d.peer(d.destination).prepare(new Messages.Prepare(begun.id(), begun.key(),
-                TwoDaemons.LIVE, begun.domainXml(), begun.cookie(), null, d.source.uri));
-        Messages.Performed performed = d.peer(d.source).perform(new Messages.Perform(begun.id(), begun.key(),
-                prepared.dataUri(), prepared.cookie(), d.destination.uri, null));
-        d.destination.awaitMemoryEnded(begun.id());
-        Messages.Finished finished = d.peer(d.destination).finish(new Messages.Finish(begun.id(), begun.key(), false,
-                performed.cookie()));
-        d.peer(d.source).confirm(new Messages.Confirm(begun.id(), begun.key(), false, finished.cookie()));
+        TwoDaemons.ByHand run = d.byHand(VM).listingNoSections().prepare().perform();
+        run.confirm(false, run.finish().cookie());
 
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);

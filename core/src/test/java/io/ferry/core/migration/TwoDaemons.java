@@ -92,10 +92,17 @@ final class TwoDaemons {
         final Begun begun;
         Prepared prepared;
         Performed performed;
+        private boolean listsSections = true;
 
         ByHand(String guest, MigrationFlags flags) throws ChannelException {
             this.flags = flags;
             begun = peer(source).begin(new Begin(guest, flags, null, null, 0));
+        }
+
+        /** A driver whose Prepare and Perform list no sections (no {@code <sections>}: another make of driver). */
+        ByHand listingNoSections() {
+            listsSections = false;
+            return this;
         }
 
         ByHand prepare() throws ChannelException {
@@ -105,7 +112,7 @@ final class TwoDaemons {
         /** Prepare with flags of its own: a driver that gives Prepare other flags than it gave Begin. */
         ByHand prepare(MigrationFlags prepareFlags) throws ChannelException {
             prepared = peer(destination).prepare(new Prepare(begun.id(), begun.key(), prepareFlags, begun.domainXml(),
-                    begun.cookie(), begun.sections(), source.uri));
+                    begun.cookie(), listsSections ? begun.sections() : null, source.uri));
             return this;
         }
 
@@ -115,7 +122,8 @@ final class TwoDaemons {
          * moves the clock on at once would leave that wait to start in its future.
          */
         ByHand perform() throws ChannelException {
-            performed = peer(source).perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.cookie(), destination.uri, prepared.sections()));
+            performed = peer(source).perform(new Perform(begun.id(), begun.key(), prepared.dataUri(), prepared.cookie(),
+                    destination.uri, listsSections ? prepared.sections() : null));
             if (!flags.offline()) {
                 destination.awaitMemoryEnded(begun.id());
             }
