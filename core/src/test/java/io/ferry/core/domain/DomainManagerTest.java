@@ -163,6 +163,7 @@ public class DomainManagerTest {
         assertEquals("its VM is gone: shut off", DomainState.SHUTOFF, host.manager.get("rebooted").state());
         assertEquals(null, host.manager.get("rebooted").problem());
         assertFalse(Files.exists(host.file("status", "rebooted.xml")));
+        assertTrue("what its VM held is unknown: its leases stay this host's", host.locks.held.contains("rebooted"));
         assertEquals("its VM is found and re-attached", DomainState.RUNNING, host.manager.get("survivor").state());
         assertTrue(host.manager.get("survivor").vm() != null);
 
