@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.DomainMessages.Done;
 import java.util.concurrent.CompletableFuture;
@@ -33,6 +34,20 @@ public class SuspendTest {
         assertEquals(DaemonClient.PAUSED_ALREADY, d.source.engine().suspend(VM, null).action());
         d.source.engine().resume(VM, false);
         d.source.assertRuns(VM, null);
+    }
+
+    /** The daemon died between resuming the guest and recording it: the VM's word wins at the restart. */
+    @Test
+    public void aGuestResumedAsItsDaemonDiedIsRecordedRunningAtTheRestart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.engine().suspend(VM, null);
+        d.source.vm(VM).resume(); // its record of the resume never written
+
+        d.source.restart();
+
+        d.source.assertRuns(VM, null);
+        assertEquals(DomainState.Reason.UNPAUSED, d.source.domain(VM).orElseThrow().reason());
     }
 
     @Test

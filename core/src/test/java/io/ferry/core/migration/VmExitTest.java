@@ -103,6 +103,25 @@ public class VmExitTest {
     }
 
     /**
+     * The VM died with its host (a reboot) and the daemon, restarted, finds it gone before the lock manager's bundle
+     * registered: the leases its host held for it from before go back once the lock manager comes.
+     */
+    @Test
+    public void aVmGoneWithItsHostBeforeTheLockManagerCameGivesItsLeasesBackWhenItComes() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.vm(VM).destroy(); // with the host: the daemon, dead too, sees nothing
+        d.source.lockManagerLate = true;
+        d.source.restart();
+        assertEquals(DomainState.SHUTOFF, d.source.domain(VM).orElseThrow().state());
+        assertEquals("still held: only the lock manager can give it back", "source", d.leases.holder(DISK));
+
+        d.source.registerLockManager();
+
+        assertNull("the disk lease of the VM gone with its host", d.leases.holder(DISK));
+    }
+
+    /**
      * The source's VM ends after Perform paused it: the migration owns the domain, and its outcome is its own. Here the
      * destination had not committed: the rollback cannot resume a VM that is gone, the migration ends ABORTED, then
      * the domain is shut off and its leases (taken back by the rollback) go.
