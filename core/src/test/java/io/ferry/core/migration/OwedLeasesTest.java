@@ -65,6 +65,26 @@ public class OwedLeasesTest {
     }
 
     /**
+     * A guest destroyed while the lease store could not be reached owes its leases; started again here once the store
+     * answers, it holds them for its new VM, and the give-back tried again later must not release them under it.
+     */
+    @Test
+    public void aDomainStartedAgainWhereItOwesItsLeasesKeepsThemForItsNewVm() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.releasesFailOn = "source";
+        d.source.domains().destroy(VM);
+        d.leases.releasesFailOn = null;
+
+        d.source.domains().start(VM);
+        d.network.passes(10_000, d.source, d.destination);
+
+        d.source.assertRuns(VM, null);
+        assertEquals("the new VM's disk", "source", d.leases.holder(DISK));
+        assertThrows(DomainException.class, () -> d.destination.boot(VM));
+    }
+
+    /**
      * The destination's record of the leases its abort owes (STATE/leases-owed/UUID.xml) deleted before it restarts (an
      * operator cleaning up): it forgot them, told the source "aborted" with no state, the source's rollback was refused
      * and its guest stayed paused for good, the leases the destination's for good. Its PREPARED record names the disks.
