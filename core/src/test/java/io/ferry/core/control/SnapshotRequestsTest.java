@@ -31,6 +31,18 @@ public class SnapshotRequestsTest {
         assertEquals("s2", channel.snapshots(VM).current());
     }
 
+    /** Leases off: nothing says where a shut-off domain runs, and its snapshots are made and marked here. */
+    @Test
+    public void aShutOffDomainOnAHostWithoutLeasesHasItsSnapshotsMadeAndMarkedHere() throws Exception {
+        TestChannel channel = TestChannel.withOneDomainWithoutLeases();
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s2"), VM);
+        channel.call(Operation.SNAPSHOT_SET_CURRENT, Map.of("current", "yes"), VM, "s1");
+
+        assertEquals(List.of("s1", "s2"), channel.snapshots(VM).snapshots().stream().map(Snapshot::name).toList());
+        assertEquals("s1", channel.snapshots(VM).current());
+    }
+
     @Test
     public void aSnapshotWithoutANameIsRefused() throws Exception {
         TestChannel channel = TestChannel.withOneDomain();

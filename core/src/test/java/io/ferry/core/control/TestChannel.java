@@ -56,7 +56,7 @@ final class TestChannel {
 
     /** The same, with {@code sim} domains run by {@code driver}. */
     static TestChannel withOneDomain(Hypervisor driver) throws Exception {
-        return withOneDomain(driver, Map.of());
+        return withOneDomain(driver, Map.of(), Map.of());
     }
 
     /**
@@ -64,10 +64,16 @@ final class TestChannel {
      * a status file cut short, say.
      */
     static TestChannel withOneDomainAnd(Map<String, String> files) throws Exception {
-        return withOneDomain(new RunsNothing(), files);
+        return withOneDomain(new RunsNothing(), files, Map.of());
     }
 
-    private static TestChannel withOneDomain(Hypervisor driver, Map<String, String> files) throws Exception {
+    /** The same, on a host whose leases are off (lockManager none). */
+    static TestChannel withOneDomainWithoutLeases() throws Exception {
+        return withOneDomain(new RunsNothing(), Map.of(), Map.of("lockManager", "none"));
+    }
+
+    private static TestChannel withOneDomain(Hypervisor driver, Map<String, String> files, Map<String, Object> settings)
+            throws Exception {
         Path stateDir = TestDirectories.create("control-channel");
         for (Map.Entry<String, String> file : files.entrySet()) {
             Files.createDirectories(stateDir.resolve(file.getKey()).getParent());
@@ -75,7 +81,7 @@ final class TestChannel {
         }
         new DomainStore(stateDir, stateDir.resolve("run")).writeDefinition(DOMAIN, "<domain type='sim'><name>" + DOMAIN
                 + "</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
-        Daemon daemon = TestDaemons.at(stateDir);
+        Daemon daemon = TestDaemons.at(stateDir, settings);
         SectionRegistry registry = new SectionRegistry(TestDaemons.context(Map.of()), daemon);
         SnapshotFiles snapshots = new SnapshotFiles(daemon);
         DomainManager domains = new DomainManager(daemon.settings(), snapshots);

@@ -26,7 +26,14 @@ public final class TestDaemons {
 
     /** A {@link Daemon} with its state in {@code stateDir}. */
     public static Daemon at(Path stateDir) throws IOException {
-        return new Daemon(context(Map.of()), configuration(stateDir));
+        return at(stateDir, Map.of());
+    }
+
+    /** As {@link #at(Path)}, with {@code settings} in the place of the test's. */
+    public static Daemon at(Path stateDir, Map<String, Object> settings) throws IOException {
+        Map<String, Object> configuration = configuration(stateDir);
+        configuration.putAll(settings);
+        return new Daemon(context(Map.of()), configuration);
     }
 
     /** A bundle context that only answers {@code getProperty}, from {@code properties}. */
