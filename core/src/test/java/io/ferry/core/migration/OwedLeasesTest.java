@@ -84,6 +84,24 @@ public class OwedLeasesTest {
         assertThrows(DomainException.class, () -> d.destination.boot(VM));
     }
 
+    /** The VM died with its host, and the restarted daemon cannot reach the lease store: it gives them back once it can. */
+    @Test
+    public void aVmGoneWithItsHostWhileTheLeaseStoreIsUnreachableGivesItsLeasesBackOnceItAnswers() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.source.vm(VM).destroy(); // with the host
+        d.leases.unreachableFrom = "source";
+        d.source.restart();
+        assertEquals("source", d.leases.holder(DISK));
+
+        d.leases.unreachableFrom = null;
+        d.network.passes(10_000, d.source);
+
+        assertEquals(null, d.leases.holder(DISK));
+        d.destination.boot(VM);
+        d.destination.assertRuns(VM, null);
+    }
+
     /**
      * The destination's record of the leases its abort owes (STATE/leases-owed/UUID.xml) deleted before it restarts (an
      * operator cleaning up): it forgot them, told the source "aborted" with no state, the source's rollback was refused
