@@ -74,6 +74,7 @@ public class OwedLeasesTest {
         d.source.boot(VM);
         d.leases.releasesFailOn = "source";
         d.source.domains().destroy(VM);
+        assertTrue("its leases are owed", d.source.domains().leases().owed().owesAny());
         d.leases.releasesFailOn = null;
 
         d.source.domains().start(VM);
@@ -93,6 +94,7 @@ public class OwedLeasesTest {
         d.leases.unreachableFrom = "source";
         d.source.restart();
         assertEquals("source", d.leases.holder(DISK));
+        assertTrue("its leases are owed", d.source.domains().leases().owed().owesAny());
 
         d.leases.unreachableFrom = null;
         d.network.passes(10_000, d.source);
