@@ -146,6 +146,11 @@ final class DestinationSide {
         });
     }
 
+    /** Whether an aborted migration still waits for its leases to be given back before it is recorded. */
+    boolean abortsAwaitLeases() {
+        return records.abortsAwaitLeases();
+    }
+
     /** Gives back, if it can now, the leases aborted migrations could not give back when they ended. */
     void giveBackOwedLeases() {
         records.giveBackOwedLeases();

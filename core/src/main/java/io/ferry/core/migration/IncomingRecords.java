@@ -75,6 +75,11 @@ final class IncomingRecords {
                 + " the guest paused until they are", in.id, in.spec.name());
     }
 
+    /** Whether an aborted migration still waits for its leases to be given back before it is recorded. */
+    boolean abortsAwaitLeases() {
+        return !leasesOwed.isEmpty();
+    }
+
     /** Tries again to give back the leases of aborted migrations that could not: the watchdog's part. */
     void giveBackOwedLeases() {
         for (String id : leasesOwed.keySet()) {

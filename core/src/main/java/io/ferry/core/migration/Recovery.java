@@ -148,7 +148,10 @@ final class Recovery {
                 }
             });
         }
-        if (m.domains.leases().owed().owesAny() && givingBack.compareAndSet(false, true)) {
+        // an abort may wait for a debt settled otherwise (a new VM of the domain here took the leases over): it is
+        // recorded then, else its source hears "in progress" for good and the domain cannot migrate from here
+        boolean owing = m.domains.leases().owed().owesAny() || destination.abortsAwaitLeases();
+        if (owing && givingBack.compareAndSet(false, true)) {
             background.execute(() -> {
                 try {
                     destination.giveBackOwedLeases();

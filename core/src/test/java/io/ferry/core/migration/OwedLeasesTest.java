@@ -65,6 +65,33 @@ public class OwedLeasesTest {
     }
 
     /**
+     * While the destination owes vm1's leases, the operator starts vm1 (the same domain, defined there again) once the
+     * store answers: its new VM takes them over, which settles the debt. The abort is then recorded with no state, so
+     * the source's rollback is refused and its copy stays paused; the migration ends aborted on both hosts. It never
+     * ended: the watchdog looked for debts only, so the source heard "in progress" for good and the destination refused
+     * to migrate vm1 before "the disk leases that aborted migration took" were given back.
+     */
+    @Test
+    public void anArrivalWhoseDomainWasStartedWhereItOwesTheLeasesEndsAborted() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+        d.destination.domains().define(TestHost.definition(VM));
+        d.leases.releasesFailOn = null;
+
+        d.destination.domains().start(VM);
+        d.network.passes(1_000, d.destination, d.source);
+        d.network.passes(9_000, d.destination, d.source);
+
+        d.destination.assertRuns(VM, null);
+        d.source.assertPaused(VM);
+        assertEquals("destination", d.leases.holder(DISK));
+        Journal.Entry migration = d.source.journal.only();
+        assertEquals(Step.ABORTED, migration.step());
+        assertEquals(Step.ABORTED, d.destination.journal.find(migration.id()).orElseThrow().step());
+        d.destination.engine().begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0)); // may migrate on
+    }
+
+    /**
      * A guest destroyed while the lease store could not be reached owes its leases; started again here once the store
      * answers, it holds them for its new VM, and the give-back tried again later must not release them under it.
      */
