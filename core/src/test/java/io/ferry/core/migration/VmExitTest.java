@@ -228,7 +228,7 @@ public class VmExitTest {
         return d;
     }
 
-    private static void awaitShutOff(TestHost host, String guest) throws InterruptedException {
+    static void awaitShutOff(TestHost host, String guest) throws InterruptedException {
         for (int i = 0; i < 10_000 && host.domain(guest).orElseThrow().state() != DomainState.SHUTOFF; i++) {
             Thread.sleep(1);
         }
