@@ -124,11 +124,13 @@ final class ArrivalRecovery {
         if (entry.step().isCommitted() && m.domains.store().stagedDefinition(entry.id()).isEmpty()) {
             // no definition to come: the domain left for good since (a transient guest that ended while the daemon was
             // down, one undefined), and the snapshots it could not store go with it, as a transient domain's do; kept,
-            // they were committed as those of the next domain of its name here
+            // they were committed as those of the next domain of its name here. Or its staging was deleted: its source,
+            // asking, hears that no definition is kept here (DestinationSide#definitionLost) and keeps its own
             m.snapshots.discard(entry.id());
             m.journal.record(entry.at(Step.FINISHED));
-            LOG.warn("migration {} of {} was committed here, and its domain has left this host since: the snapshots it"
-                    + " could not store are discarded with it", entry.id(), entry.domain());
+            LOG.warn("migration {} of {} was committed here, and its domain has left this host since (or the definition it"
+                    + " staged was deleted: its source keeps its own): the snapshots it could not store are discarded with it",
+                    entry.id(), entry.domain());
         } else if (entry.step().isCommitted()) {
             // its definition could not be installed (again): what it brought stays staged for the next start
             LOG.error("migration {} of {} was committed here, but its domain is not defined: its definition and"

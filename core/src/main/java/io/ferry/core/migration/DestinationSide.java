@@ -103,12 +103,13 @@ final class DestinationSide {
     }
 
     /**
-     * Whether the definition a committed arrival brought is lost here: the migration still COMMITTED (not stored yet),
-     * its domain defined by no definition here, and what it staged gone or unreadable (a disk's error; an offline
-     * arrival's domain, known by nothing else after a restart). Its source must keep its own then, --undefinesource or not.
+     * Whether the definition a committed arrival brought is lost here: its domain defined by no definition here, and
+     * what it staged gone or unreadable (a disk's error, a file deleted; an offline arrival's domain, known by nothing
+     * else after a restart). Its source must keep its own then, --undefinesource or not. FINISHED too: a restart that
+     * found neither the domain nor its staging recorded it so, and a domain undefined here since is best kept there.
      */
     private boolean definitionLost(Journal.Entry entry) {
-        return entry.step() == Step.COMMITTED && m.domains.find(entry.domain()).map(d -> d.persistent() == null).orElse(true)
+        return entry.step().isCommitted() && m.domains.find(entry.domain()).map(d -> d.persistent() == null).orElse(true)
                 && !m.domains.migrating().stagedDefinitionReadable(entry.id());
     }
 

@@ -39,6 +39,21 @@ public class DamagedStagingTest {
      */
     @Test
     public void anOfflineArrivalWhoseStagedDefinitionIsLostLetsTheSourceKeepItsOwn() throws Exception {
+        offlineArrivalLetsTheSourceKeepItsOwn(new byte[64]);
+    }
+
+    /**
+     * As above, the staged definition deleted (an operator cleaning up): the restart found neither the domain nor its
+     * staging, recorded the arrival FINISHED and told the source it keeps the definition; the source undefined its
+     * own, and the domain was defined on neither host.
+     */
+    @Test
+    public void anOfflineArrivalWhoseStagedDefinitionIsDeletedLetsTheSourceKeepItsOwn() throws Exception {
+        offlineArrivalLetsTheSourceKeepItsOwn(null);
+    }
+
+    /** @param damage what the staged definition is overwritten with; null, it is deleted */
+    private static void offlineArrivalLetsTheSourceKeepItsOwn(byte[] damage) throws Exception {
         TwoDaemons d = new TwoDaemons();
         d.source.domains().define(TestHost.definition(VM));
         TwoDaemons.ByHand run = d.byHand(VM, new MigrationFlags(false, false, false, true, true, true, false)).prepare()
@@ -46,7 +61,12 @@ public class DamagedStagingTest {
         String id = run.begun.id();
         d.destination.journal.crashAfter = Step.COMMITTED;
         assertThrows(Crash.class, run::finish);
-        Files.write(d.destination.stateDir.resolve("incoming").resolve(id + ".xml"), new byte[64]);
+        Path staged = d.destination.stateDir.resolve("incoming").resolve(id + ".xml");
+        if (damage == null) {
+            Files.delete(staged);
+        } else {
+            Files.write(staged, damage);
+        }
 
         d.destination.restart();
         d.network.passes(1_000, d.destination);
