@@ -5,11 +5,9 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import java.io.ByteArrayOutputStream;
+import io.ferry.core.StderrLog;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -26,7 +24,7 @@ public class DomainJobTest {
      */
     @Test
     public void aFailureNobodyForesawIsLoggedWithWhereItCameFrom() throws Exception {
-        String log = logOf(() -> {
+        String log = StderrLog.of(() -> {
             DomainException e = assertThrows(DomainException.class, () -> domain.runJob("migration confirm", id -> true, () -> {
                 throw new UncheckedIOException(new NoSuchFileException("/run/ferry/qmp.sock"));
             }));
@@ -76,7 +74,7 @@ public class DomainJobTest {
     /** A failure its code declares (a full disk, a hook's refusal) is logged by its message alone. */
     @Test
     public void aForeseenFailureIsLoggedByItsMessage() throws Exception {
-        String log = logOf(() -> {
+        String log = StderrLog.of(() -> {
             DomainException e = assertThrows(DomainException.class, () -> domain.runJob("define", id -> true, () -> {
                 throw new IOException("cannot write domains/web.xml: No space left on device");
             }));
@@ -89,24 +87,12 @@ public class DomainJobTest {
     /** A refusal names its cause to its caller, who reports it: nothing for the log. */
     @Test
     public void aRefusalIsLeftToItsCaller() throws Exception {
-        String log = logOf(() -> {
+        String log = StderrLog.of(() -> {
             DomainException e = assertThrows(DomainException.class, () -> domain.runJob("start", id -> true, () -> {
                 throw new DomainException("Requested operation is not valid: domain is already running");
             }));
             assertEquals("Requested operation is not valid: domain is already running", e.getMessage());
         });
         assertFalse(log, log.contains("web"));
-    }
-
-    private static String logOf(Runnable action) {
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream err = System.err;
-        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
-        try {
-            action.run();
-        } finally {
-            System.setErr(err);
-        }
-        return log.toString(StandardCharsets.UTF_8);
     }
 }

@@ -6,15 +6,13 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.host.HostSettings;
+import io.ferry.core.StderrLog;
 import io.ferry.core.TestDirectories;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.plugin.lockstate.FileLockManager;
 import io.ferry.protocol.ChannelException;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.lang.reflect.Proxy;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.function.Function;
 import org.junit.Test;
@@ -46,16 +44,8 @@ public class PeerLeaseStateTest {
         m.performed = new io.ferry.protocol.Messages.Performed(m.performed.id(),
                 cookie.substring(0, start) + hostile + cookie.substring(cookie.indexOf("</leases>")));
 
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream stderr = System.err;
-        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8)); // slf4j-simple logs there
-        try {
-            assertThrows(ChannelException.class, m::finish);
-        } finally {
-            System.setErr(stderr);
-        }
+        String logged = StderrLog.of(() -> assertThrows(ChannelException.class, m::finish));
 
-        String logged = log.toString(StandardCharsets.UTF_8);
         assertTrue(logged, logged.contains("malformed lease state"));
         assertFalse("a line of the peer's own in the log", logged.lines().anyMatch(line -> line.startsWith(FORGED)));
         assertTrue("the log holds " + logged.length() + " characters", logged.length() < 20_000);

@@ -4,11 +4,9 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.StderrLog;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Finished;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.Test;
 
 /**
@@ -131,22 +129,16 @@ public class WatchdogTest {
         String digest = d.source.boot(VM);
         d.byHand(VM).prepare().perform();
         d.network.down(d.destination);
-        ByteArrayOutputStream log = new ByteArrayOutputStream();
-        PrintStream err = System.err;
-        System.setErr(new PrintStream(log, true, StandardCharsets.UTF_8));
-        try {
+        String log = StderrLog.of(() -> {
             d.network.passes(SILENCE, d.source); // the driver is gone: the first ask, as before
             for (int second = 0; second < 600; second++) {
                 d.network.passes(1_000, d.source);
             }
-        } finally {
-            System.setErr(err);
-        }
+        });
         int asks = d.network.calls(d.destination, "settle");
         assertTrue("asks in 10 minutes: " + asks, asks >= 20 && asks <= 30); // 1, 2, 4, 8, 16, then every 30 s
-        long warnings = log.toString(StandardCharsets.UTF_8).lines()
-                .filter(line -> line.contains("cannot learn from")).count();
-        assertEquals(log.toString(StandardCharsets.UTF_8), 1, warnings);
+        long warnings = log.lines().filter(line -> line.contains("cannot learn from")).count();
+        assertEquals(log, 1, warnings);
         d.source.assertPaused(VM);
 
         d.network.up(d.destination);
