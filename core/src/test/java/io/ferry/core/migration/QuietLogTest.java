@@ -7,10 +7,10 @@ import java.util.List;
 import org.junit.Test;
 
 /**
- * A daemon with nothing wrong to report starts without an error or a warning: such a line sends an operator looking
- * for a fault there is not, and hides the next real one among the false.
+ * Daemons with nothing wrong to report (a start, a restart, a migration) log no error and no warning: such a line
+ * sends an operator looking for a fault there is not, and hides the next real one among the false.
  */
-public class QuietStartTest {
+public class QuietLogTest {
     private static final String VM = "vm1";
 
     @Test
@@ -28,6 +28,20 @@ public class QuietStartTest {
         String log = StderrLog.of(d.source::restart);
 
         d.source.assertRuns(VM, null);
+        assertEquals(List.of(), errorsAndWarnings(log));
+    }
+
+    @Test
+    public void aMigrationWithNothingWrongLogsNoErrorNorWarningOnEitherHost() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+
+        String log = StderrLog.of(() -> {
+            d.migrate(VM, TwoDaemons.PERSISTENT);
+            d.network.passes(10_000, d.source, d.destination);
+        });
+
+        d.destination.assertRuns(VM, digest);
         assertEquals(List.of(), errorsAndWarnings(log));
     }
 
