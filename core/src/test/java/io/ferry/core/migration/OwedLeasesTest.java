@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -110,6 +111,28 @@ public class OwedLeasesTest {
         d.source.assertRuns(VM, null);
         assertEquals("the new VM's disk", "source", d.leases.holder(DISK));
         assertThrows(DomainException.class, () -> d.destination.boot(VM));
+    }
+
+    /**
+     * A guest destroyed while the lease store was unreachable owes its leases, and the daemon is restarted with leases
+     * off (lockManager none): nothing holds leases for anyone any more, so the debt is dropped. It was tried again each
+     * second for good, each try failing on the lock manager there is none of.
+     */
+    @Test
+    public void leasesOwedWhenTheDaemonRestartsWithLeasesOffAreDropped() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.releasesFailOn = "source";
+        d.source.domains().destroy(VM);
+        assertTrue("its leases are owed", d.source.domains().leases().owed().owesAny());
+        d.source.leasesOff = true;
+
+        d.source.restart();
+        d.network.passes(2_000, d.source);
+
+        assertFalse("owed no more", d.source.domains().leases().owed().owesAny());
+        d.source.domains().start(VM);
+        d.source.assertRuns(VM, null);
     }
 
     /** The VM died with its host, and the restarted daemon cannot reach the lease store: it gives them back once it can. */

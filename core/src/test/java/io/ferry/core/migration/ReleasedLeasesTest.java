@@ -138,6 +138,19 @@ public class ReleasedLeasesTest {
         assertResumedAfterItsDaemonWasKilledGivingTheLeasesBack(d);
     }
 
+    /**
+     * As above, the daemon restarted with leases off (lockManager none): no lock manager holds leases for anyone, and
+     * the guest runs on at the source. Its unconfirmed release was asked of the lock manager there is none of, and the
+     * rollback failed on it.
+     */
+    @Test
+    public void aSourceKilledBetweenTheReleaseAndItsRecordResumesWhenRestartedWithLeasesOff() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.leases.crashAfterRelease = true;
+        d.source.leasesOff = true;
+        assertResumedAfterItsDaemonWasKilledGivingTheLeasesBack(d);
+    }
+
     private static void assertResumedAfterItsDaemonWasKilledGivingTheLeasesBack(TwoDaemons d) throws Exception {
         String digest = d.source.boot(VM);
         killedGivingTheLeasesBackThenRestarted(d);

@@ -51,6 +51,8 @@ final class TestHost {
     final List<SectionHandle> extraSections = new ArrayList<>();
     /** The shared lock manager registers with the next {@link #restart} only when this is false (a bundle that comes late). */
     volatile boolean lockManagerLate;
+    /** The next {@link #restart} is configured with leases off ({@code lockManager none}), as an operator may switch them. */
+    volatile boolean leasesOff;
     /** The hypervisor (its driver bundle) registers with the next {@link #restart} only when this is false. */
     volatile boolean hypervisorLate;
     /** Whether the built-in persistent section is registered (without it no definition travels in the cookie). */
@@ -86,13 +88,13 @@ final class TestHost {
     /** A new daemon over this one's state: what it left unfinished, its recovery settles. */
     void restart() throws IOException {
         DaemonSettings settings = DaemonSettings.resolve(Map.of("listen", "127.0.0.1:0", "hostname", name,
-                "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", leases == null ? "none" : "file"),
+                "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", leases == null || leasesOff ? "none" : "file"),
                 null);
         if (domains != null) {
             domains.close(); // a daemon that dies watches its VMs no more
         }
         domains = new DomainManager(settings, snapshots);
-        if (leases != null && !lockManagerLate) {
+        if (leases != null && !lockManagerLate && !leasesOff) {
             registerLockManager();
         }
         if (!hypervisorLate) {
@@ -223,7 +225,7 @@ final class TestHost {
             assertEquals(guest + "'s memory on " + name, digest, ((FakeVm) domain.vm()).contents());
         }
         assertFree(domain);
-        if (leases != null) {
+        if (leases != null && !leasesOff) { // with leases off it takes none
             assertEquals(guest + "'s disk lease", name, leases.holder("/disks/" + guest + ".img"));
         }
     }
