@@ -98,11 +98,7 @@ public class OwedLeasesTest {
      */
     @Test
     public void aDomainStartedAgainWhereItOwesItsLeasesKeepsThemForItsNewVm() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        d.source.boot(VM);
-        d.leases.releasesFailOn = "source";
-        d.source.domains().destroy(VM);
-        assertTrue("its leases are owed", d.source.domains().leases().owed().owesAny());
+        TwoDaemons d = destroyedWhileTheStoreFailsReleases();
         d.leases.releasesFailOn = null;
 
         d.source.domains().start(VM);
@@ -120,11 +116,7 @@ public class OwedLeasesTest {
      */
     @Test
     public void leasesOwedWhenTheDaemonRestartsWithLeasesOffAreDropped() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        d.source.boot(VM);
-        d.leases.releasesFailOn = "source";
-        d.source.domains().destroy(VM);
-        assertTrue("its leases are owed", d.source.domains().leases().owed().owesAny());
+        TwoDaemons d = destroyedWhileTheStoreFailsReleases();
         d.source.leasesOff = true;
 
         d.source.restart();
@@ -232,6 +224,16 @@ public class OwedLeasesTest {
         assertTrue(again.getMessage(), again.getMessage().contains("migration " + run.begun.id() + " was aborted on this host"));
         Messages.Finish cancel = new Messages.Finish(run.begun.id(), run.begun.key(), true, null);
         assertEquals(null, d.peer(d.destination).finish(cancel).domain());
+    }
+
+    /** The source's vm1 destroyed while the lease store fails its releases: its leases are owed. */
+    private static TwoDaemons destroyedWhileTheStoreFailsReleases() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.releasesFailOn = "source";
+        d.source.domains().destroy(VM);
+        assertTrue("its leases are owed", d.source.domains().leases().owed().owesAny());
+        return d;
     }
 
     static String abortedWhileTheDestinationCannotGiveTheLeasesBack(TwoDaemons d) throws Exception {

@@ -87,9 +87,9 @@ final class TestHost {
 
     /** A new daemon over this one's state: what it left unfinished, its recovery settles. */
     void restart() throws IOException {
+        String lockManager = leases == null || leasesOff ? "none" : "file";
         DaemonSettings settings = DaemonSettings.resolve(Map.of("listen", "127.0.0.1:0", "hostname", name,
-                "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", leases == null || leasesOff ? "none" : "file"),
-                null);
+                "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", lockManager), null);
         if (domains != null) {
             domains.close(); // a daemon that dies watches its VMs no more
         }
