@@ -152,6 +152,8 @@ public class ChannelAccessTest {
         new DaemonClient(client(unlistedUrl, "stranger")).domains();
         new DaemonClient(client(unlistedUrl, "host-c")).destroy("vm1");
         assertEquals(before + 2, OPERATOR_CALLS_RUN.get());
+        assertEquals("what the start log says", "no tlsAllowOperators or tlsAllowPeers: every certificate the trust store's CA"
+                + " signed is an operator", new Callers(List.of(), List.of(), null).describe());
     }
 
     @Test
