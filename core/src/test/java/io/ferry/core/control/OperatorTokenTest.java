@@ -4,6 +4,7 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.StderrLog;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonClient;
@@ -57,13 +58,18 @@ public class OperatorTokenTest {
         assertThrows(ChannelException.class, () -> client().version()); // not even that
     }
 
+    /** Refused, and the daemon's log says so with the client's address: an operator learns who tried. */
     @Test
-    public void aWrongTokenIsRefused() throws Exception {
+    public void aWrongTokenIsRefusedAndLogged() throws Exception {
         OperatorTokens.publish(server.address(), OperatorTokens.generate());
 
-        ChannelException refused = assertThrows(ChannelException.class, () -> client().domains());
+        String log = StderrLog.of(() -> {
+            ChannelException refused = assertThrows(ChannelException.class, () -> client().domains());
+            assertTrue(refused.getMessage(), refused.getMessage().startsWith("a wrong operator token"));
+        });
 
-        assertTrue(refused.getMessage(), refused.getMessage().startsWith("a wrong operator token"));
+        assertTrue(log, log.contains("WARN io.ferry.core.control.Callers - a wrong operator token (Ferry-Operator-Token)"));
+        assertTrue(log, log.contains(" from 127.0.0.1:"));
     }
 
     @Test
