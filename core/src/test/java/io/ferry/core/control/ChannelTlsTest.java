@@ -9,6 +9,7 @@ import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.TlsFiles;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +71,16 @@ public class ChannelTlsTest {
         if (server != null) {
             server.stop();
         }
+    }
+
+    /** Listening on every address, the channel's URI names this host: 0.0.0.0 would send a peer that calls it to itself. */
+    @Test
+    public void aWildcardListenAddressIsPublishedAsThisHostsName() throws Exception {
+        String host = InetAddress.getLocalHost().getHostName();
+
+        assertEquals("ferry+tcp://" + host + ":16509", ChannelTls.url(new InetSocketAddress("0.0.0.0", 16509), null));
+        assertEquals("ferry+tls://" + host + ":16514", ChannelTls.url(new InetSocketAddress("::", 16514), SSLContext.getDefault()));
+        assertEquals("ferry+tcp://127.0.0.1:16509", ChannelTls.url(new InetSocketAddress("127.0.0.1", 16509), null));
     }
 
     @Test
