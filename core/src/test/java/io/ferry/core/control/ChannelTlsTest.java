@@ -79,7 +79,8 @@ public class ChannelTlsTest {
         String host = InetAddress.getLocalHost().getHostName();
 
         assertEquals("ferry+tcp://" + host + ":16509", ChannelTls.url(new InetSocketAddress("0.0.0.0", 16509), null));
-        assertEquals("ferry+tls://" + host + ":16514", ChannelTls.url(new InetSocketAddress("::", 16514), SSLContext.getDefault()));
+        SSLContext tls = SSLContext.getDefault();
+        assertEquals("ferry+tls://" + host + ":16514", ChannelTls.url(new InetSocketAddress("::", 16514), tls));
         assertEquals("ferry+tcp://127.0.0.1:16509", ChannelTls.url(new InetSocketAddress("127.0.0.1", 16509), null));
     }
 
