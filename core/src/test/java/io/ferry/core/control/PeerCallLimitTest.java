@@ -158,6 +158,22 @@ public class PeerCallLimitTest {
         }
     }
 
+    /**
+     * A stream that ended gives its place back: a peer streams the memory of its migrations one after another for as
+     * long as it runs. Counted out as a call, the peer's 33rd stream was refused, though none was under way.
+     */
+    @Test(timeout = 120_000)
+    public void aPeersEndedStreamsGiveTheirPlacesBack() throws Exception {
+        HttpPeer hostB = peer("host-b");
+        for (int i = 0; i <= PeerCalls.STREAMS_PER_PEER; i++) {
+            tunnel(hostB, "ended-" + i);
+        }
+        hostB.settle("ended", "k");
+
+        hold(PeerCalls.STREAMS_PER_PEER, i -> tunnel(hostB, "held-b" + i));
+        hold(PeerCalls.PER_PEER, i -> hostB.settle("held-b" + i, "k"));
+    }
+
     /** One call of a peer, numbered. */
     private interface PeerCall {
         Object call(int i) throws ChannelException;
