@@ -44,7 +44,7 @@ public class BusyVmExitTest {
 
     /**
      * The VM ends while a migration holds its domain between phases: its end is kept for the migration's end. It was
-     * tried again at once, in a loop that logged "waits for its job" thousands of times a second until the migration
+     * tried again at once, in a loop without a pause that logged "waits for its job" at each turn until the migration
      * ended.
      */
     @Test
