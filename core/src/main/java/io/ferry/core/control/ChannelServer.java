@@ -49,10 +49,14 @@ final class ChannelServer {
     private final Server server;
     private final HttpConfiguration http;
     private final ServerConnector connector;
-    private final SlowClients slowClients;
 
     /** @param tls null: plain HTTP */
     ChannelServer(InetSocketAddress listen, SSLContext tls, Handler handler) {
+        this(listen, tls, handler, HEADER_MILLIS, EVICT_ABOVE);
+    }
+
+    /** The same with its own slow-client limits ({@link SlowClients}): tests reach them without a thousand connections. */
+    ChannelServer(InetSocketAddress listen, SSLContext tls, Handler handler, long headerMillis, int evictAbove) {
         // the queue needs no bound of its own: each connection has at most a request or two waiting in it
         QueuedThreadPool workers = new QueuedThreadPool(WORKERS, 2, 60_000);
         workers.setName("ferry-control");
@@ -72,8 +76,7 @@ final class ChannelServer {
         connector.setAcceptQueueSize(128);
         connector.setAcceptedTcpNoDelay(true); // a reply never waits for the client's delayed ACK
         connector.addBean(new NetworkConnectionLimit(MAX_CONNECTIONS, connector));
-        slowClients = new SlowClients(HEADER_MILLIS, EVICT_ABOVE, server.getScheduler());
-        connector.addBean(slowClients);
+        connector.addBean(new SlowClients(headerMillis, evictAbove, server.getScheduler()));
         server.addConnector(connector);
         server.setHandler(handler);
         server.setErrorHandler(ChannelServer::error);

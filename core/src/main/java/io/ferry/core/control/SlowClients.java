@@ -5,7 +5,6 @@ import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.jetty.http.HttpParser;
 import org.eclipse.jetty.io.Connection;
 import org.eclipse.jetty.io.ssl.SslConnection;
@@ -33,7 +32,6 @@ final class SlowClients extends AbstractLifeCycle implements Connection.Listener
     private final Scheduler scheduler;
     private final Map<Connection, State> open = new ConcurrentHashMap<>();
     private final Queue<Connection> arrivals = new ConcurrentLinkedQueue<>();
-    private final AtomicLong closed = new AtomicLong();
     private volatile Scheduler.Task sweep;
 
     /** @param evictAbove how many connections may be open before a new one closes an idle newcomer */
@@ -54,11 +52,6 @@ final class SlowClients extends AbstractLifeCycle implements Connection.Listener
         if (task != null) {
             task.cancel();
         }
-    }
-
-    /** How many connections it closed, for the log. */
-    long closed() {
-        return closed.get();
     }
 
     private void schedule() {
@@ -120,7 +113,6 @@ final class SlowClients extends AbstractLifeCycle implements Connection.Listener
 
     private void close(Connection connection) {
         open.remove(connection);
-        closed.incrementAndGet();
         connection.getEndPoint().close();
     }
 
