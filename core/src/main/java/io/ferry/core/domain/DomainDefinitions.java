@@ -117,10 +117,19 @@ final class DomainDefinitions {
      * @param known the definition the domain is known by here (the one its VM runs, or the one Prepare was given), kept
      *        in place of a staged one that cannot be read; null when none is known (an offline arrival's, whose domain
      *        lived in memory only, after a restart)
+     * @param owed whether the migration staged a definition: one missing was deleted (an operator cleaning up), unless
+     *        it was installed already, and a domain that no definition defines here keeps the one it is known by
      */
-    void installIncomingDefinition(String migrationId, DomainSpec known) throws IOException, DomainException {
+    void installIncomingDefinition(String migrationId, DomainSpec known, boolean owed) throws IOException, DomainException {
         Optional<DomainStore.StoredFile> staged = store.stagedDefinition(migrationId);
         if (staged.isEmpty()) {
+            Domain domain = known == null ? null : entries.get(known.name());
+            if (owed && domain != null && domain.persistent() == null) {
+                defineByKnown(known);
+                LOG.error("domain {}: the definition migration {} brought, incoming/{}.xml, is missing: the domain is defined"
+                        + " by the definition it is known by here instead (the one it runs)", known.name(), migrationId,
+                        migrationId);
+            }
             return;
         }
         DomainSpec spec;
@@ -160,12 +169,16 @@ final class DomainDefinitions {
      */
     private void keepKnownDefinition(String migrationId, DomainStore.StoredFile staged, DomainSpec known, String why)
             throws IOException, DomainException {
-        Domain domain = entries.admit(known);
-        store.writeDefinition(known.name(), known.xml());
-        domain.persistent(known);
+        defineByKnown(known);
         Path aside = store.setAsideStagedDefinition(migrationId);
         LOG.error("domain {}: the definition migration {} brought, {}, is unreadable ({}): the domain is defined by the"
                 + " definition it is known by here instead (the one it runs); the damaged file is kept as {}", known.name(),
                 migrationId, staged.path(), why, aside);
+    }
+
+    private void defineByKnown(DomainSpec known) throws IOException, DomainException {
+        Domain domain = entries.admit(known);
+        store.writeDefinition(known.name(), known.xml());
+        domain.persistent(known);
     }
 }

@@ -53,12 +53,13 @@ public final class MigratingDomains {
 
     /**
      * After the commit: the definition migration {@code migrationId} staged, if any, becomes the domain's persistent
-     * one (its entry made if an offline migration's was lost with a restart); one that cannot be read is replaced by
-     * {@code known}, the definition the domain is known by here (null: none, and it stays staged). Caller holds the job,
-     * or recovery runs.
+     * one (its entry made if an offline migration's was lost with a restart); one that cannot be read, or is missing
+     * when {@code owed}, is replaced by {@code known}, the definition the domain is known by here (null: none, and it
+     * stays staged). Caller holds the job, or recovery runs.
      */
-    public void installIncomingDefinition(String migrationId, DomainSpec known) throws IOException, DomainException {
-        definitions.installIncomingDefinition(migrationId, known);
+    public void installIncomingDefinition(String migrationId, DomainSpec known, boolean owed) throws IOException,
+            DomainException {
+        definitions.installIncomingDefinition(migrationId, known, owed);
     }
 
     /** Whether migration {@code migrationId} staged a definition that can be read (and so can be installed). */

@@ -76,13 +76,14 @@ final class ArrivalRecovery {
 
     /**
      * An offline migration's domain lived in memory only, until the definition it brought was installed. A live one's
-     * runs here, and the definition it runs stands in for a staged one that cannot be read.
+     * runs here, and the definition it runs stands in for a staged one that cannot be read or was deleted.
      */
     void installDefinition(Journal.Entry entry) {
         DomainSpec known = m.domains.find(entry.domain()).filter(d -> d.uuid().equals(entry.uuid())).map(Domain::current)
                 .orElse(null);
         try {
-            m.domains.migrating().installIncomingDefinition(entry.id(), known);
+            m.domains.migrating().installIncomingDefinition(entry.id(), known,
+                    CommittedArrival.bringsDefinition(entry.flags()));
         } catch (Exception e) {
             LOG.error("the definition migration {} brought for {} stays staged: {}", entry.id(), entry.domain(), e.getMessage());
         }

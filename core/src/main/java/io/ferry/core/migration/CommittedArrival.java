@@ -6,6 +6,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.ShownState;
+import io.ferry.protocol.MigrationFlags;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -143,7 +144,7 @@ final class CommittedArrival {
     private String store(Incoming in) {
         String staged = null;
         try {
-            m.domains.migrating().installIncomingDefinition(in.id, in.spec);
+            m.domains.migrating().installIncomingDefinition(in.id, in.spec, bringsDefinition(in.flags));
         } catch (Exception e) {
             staged = "the destination could not store the definition of " + in.spec.name() + " (" + e.getMessage()
                     + "): it stays staged there and is stored again when the daemon restarts";
@@ -177,6 +178,14 @@ final class CommittedArrival {
      * Whether someone paused the arrived domain since its resume (recovery repeating the post-commit steps at a
      * restart, long after the migration): not the migration's to resume.
      */
+    /**
+     * Whether a migration so flagged leaves the definition it brings here: --persistent, or offline (whose domain has no
+     * other), as libvirt's; its source may undefine its own.
+     */
+    static boolean bringsDefinition(MigrationFlags flags) {
+        return flags.persistent() || flags.offline();
+    }
+
     private static boolean pausedSinceBy(Domain domain) {
         return domain.state() == DomainState.PAUSED && domain.reason() != DomainState.Reason.MIGRATION;
     }

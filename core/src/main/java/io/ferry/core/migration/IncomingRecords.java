@@ -7,7 +7,6 @@ import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Outcome;
-import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -214,8 +213,7 @@ final class IncomingRecords {
      * whose staged definition was lost here (a disk's error) with nothing else to define the domain by.
      */
     private boolean keepsDefinition(Journal.Entry entry) {
-        MigrationFlags flags = entry.flags();
-        if (!(flags.persistent() || flags.offline())) {
+        if (!CommittedArrival.bringsDefinition(entry.flags())) {
             return false;
         }
         if (definitionLost.test(entry)) {

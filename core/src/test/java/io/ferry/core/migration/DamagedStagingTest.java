@@ -12,8 +12,8 @@ import java.nio.file.Path;
 import org.junit.Test;
 
 /**
- * The definition a committed arrival staged ({@code incoming/ID.xml}) found damaged or emptied (a disk's error, a power
- * cut that a file system's lying cache let through) when recovery finishes the migration: the guest runs here, and it
+ * The definition a committed arrival staged ({@code incoming/ID.xml}) found damaged, emptied (a disk's error, a power
+ * cut that a file system's lying cache let through) or deleted when recovery finishes the migration: the guest runs here, and it
  * keeps a definition, the one it runs, never none.
  */
 public class DamagedStagingTest {
@@ -29,6 +29,16 @@ public class DamagedStagingTest {
     @Test
     public void aCommittedArrivalWhoseStagedDefinitionIsDamagedKeepsTheDefinitionItRuns() throws Exception {
         committedArrivalKeepsItsDefinition("<domain type='fake'><name>vm1</name><uu".getBytes());
+    }
+
+    /**
+     * The staged definition deleted (an operator cleaning up) while the destination was down: the domain ran there
+     * transient for good, though --persistent asked for a definition, and the source kept its own. It is defined by
+     * the definition it runs, as when the staging is damaged, and the source undefines its own.
+     */
+    @Test
+    public void aCommittedArrivalWhoseStagedDefinitionIsDeletedKeepsTheDefinitionItRuns() throws Exception {
+        committedArrivalKeepsItsDefinition(null);
     }
 
     /**
@@ -76,6 +86,7 @@ public class DamagedStagingTest {
         assertEquals("the source keeps its definition", VM, d.source.domain(VM).orElseThrow().persistent().name());
     }
 
+    /** @param damage what the staged definition is overwritten with; null, it is deleted */
     private static void committedArrivalKeepsItsDefinition(byte[] damage) throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
@@ -84,7 +95,11 @@ public class DamagedStagingTest {
         d.destination.journal.crashAfter = Step.COMMITTED;
         assertThrows(Crash.class, run::finish);
         Path staged = d.destination.stateDir.resolve("incoming").resolve(id + ".xml");
-        Files.write(staged, damage);
+        if (damage == null) {
+            Files.delete(staged);
+        } else {
+            Files.write(staged, damage);
+        }
 
         d.destination.restart();
         d.network.passes(1_000, d.destination);
@@ -96,7 +111,8 @@ public class DamagedStagingTest {
         assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
         assertEquals(Step.FINISHED, d.destination.journal.find(id).orElseThrow().step());
         assertFalse("the damaged staging is left for the next start", Files.exists(staged));
-        assertTrue("the damaged staging is kept for the operator", Files.exists(staged.resolveSibling(id + ".xml.damaged")));
+        assertEquals("the damaged staging is kept for the operator", damage != null,
+                Files.exists(staged.resolveSibling(id + ".xml.damaged")));
         d.destination.restart();
         d.destination.assertRuns(VM, digest);
         assertEquals("the definition is stored", VM, d.destination.domain(VM).orElseThrow().persistent().name());
