@@ -35,7 +35,7 @@ final class CookieCommand implements Command {
         Map<String, String> query = new LinkedHashMap<>();
         switch (tool) {
             case "roundtrip" -> {
-                byte[] cookie = CookieFiles.read(rest.positionals(1, "FILE").get(0));
+                byte[] cookie = CookieFiles.read(rest.positionals(1, "FILE").get(0), "a migration cookie");
                 String formatted = session.daemonOrOffline().call(d -> d.roundtrip(cookie));
                 out.print(TerminalText.xml(formatted));
             }
@@ -44,7 +44,7 @@ final class CookieCommand implements Command {
                 if (rest.has("--local-hostuuid")) {
                     query.put("local-hostuuid", rest.required("--local-hostuuid"));
                 }
-                byte[] cookie = CookieFiles.read(rest.positionals(1, "FILE").get(0));
+                byte[] cookie = CookieFiles.read(rest.positionals(1, "FILE").get(0), "a migration cookie");
                 DomainFile domain = domain(rest);
                 Checked checked = session.daemonOrOffline().call(d -> d.check(query, domain, cookie));
                 report(checked).forEach(line -> out.println(TerminalText.line(line)));
@@ -75,7 +75,7 @@ final class CookieCommand implements Command {
             return null;
         }
         String file = args.required("--domain-xml");
-        return new DomainFile(file, CookieFiles.read(file));
+        return new DomainFile(file, CookieFiles.read(file, "a domain definition"));
     }
 
     /** One line per section: eaten, failed with its message, or not eaten and why; then what it would have done. */

@@ -6,7 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** Reads a cookie file without ever reading an unbounded amount of it. */
+/** Reads a cookie or domain definition file without ever reading an unbounded amount of it. */
 final class CookieFiles {
     /** Far above any daemon's cookie limit; the daemon enforces the real one. */
     static final int MAX_BYTES = 64 * 1024 * 1024;
@@ -14,12 +14,13 @@ final class CookieFiles {
     private CookieFiles() {
     }
 
-    static byte[] read(String name) throws CliException {
+    /** @param what what the file should hold, for the error of one too large ("a migration cookie") */
+    static byte[] read(String name, String what) throws CliException {
         Path file = Path.of(name);
         try (InputStream in = Files.newInputStream(file)) {
             byte[] bytes = in.readNBytes(MAX_BYTES + 1);
             if (bytes.length > MAX_BYTES) {
-                throw new CliException(name + " is larger than " + MAX_BYTES + " bytes: not a migration cookie");
+                throw new CliException(name + " is larger than " + MAX_BYTES + " bytes: not " + what);
             }
             return bytes;
         } catch (NoSuchFileException e) {

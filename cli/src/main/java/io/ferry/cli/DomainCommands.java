@@ -29,7 +29,7 @@ final class DomainCommands {
     static void register(Map<String, Command> commands) {
         commands.put("define", new Simple("define FILE                    define a domain from its XML", (session, args, out) -> {
             String file = new Args(args, Set.of(), Set.of()).positionals(1, "FILE").get(0);
-            byte[] xml = CookieFiles.read(file);
+            byte[] xml = CookieFiles.read(file, "a domain definition");
             out.println("Domain '" + TerminalText.line(session.daemon().call(d -> d.define(xml)).name()) + "' defined from " + file);
             return 0;
         }));

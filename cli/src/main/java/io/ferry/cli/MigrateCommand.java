@@ -14,8 +14,8 @@ import java.util.UUID;
 
 /**
  * {@code ferry migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--unsafe] [--dname N]
- * [--xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] [--suspend] [--timeout SECONDS [--timeout-suspend]] NAME
- * DESTURI}. Without {@code --p2p} this command drives
+ * [--xml FILE] [--persistent-xml FILE] [--bandwidth MiB] [--verbose] [--show-cookies] [--suspend]
+ * [--timeout SECONDS [--timeout-suspend]] NAME DESTURI}. Without {@code --p2p} this command drives
  * the five phases against both daemons itself; with it, the source daemon does. {@code --show-cookies} prints each
  * phase with the cookie it baked: as they run without {@code --p2p}, from the source daemon's reply with it (which a
  * failed migration does not send). Ctrl-C aborts the migration, as in virsh, this command's only ({@link AbortOnInterrupt});
@@ -30,6 +30,8 @@ final class MigrateCommand implements Command {
     public String synopsis() {
         return "migrate [--live] [--p2p] [--tunnelled] [--offline] [--persistent] [--undefinesource] [--dname N]\n"
                 + "          [--xml FILE] [--bandwidth MiB] [--verbose] NAME DESTURI   migrate a domain to another host\n"
+                + "          [--persistent-xml FILE]   with --persistent: the definition the destination keeps (default: the\n"
+                + "                        domain's stored one, or --xml's)\n"
                 + "          [--unsafe]   even with a writable disk on storage the hosts may not share (a local file system)\n"
                 + "          [--show-cookies]   print each phase with the cookie it baked\n"
                 + "          [--suspend]   do not resume the domain on the destination: it arrives paused (as one paused here does)\n"
@@ -39,7 +41,7 @@ final class MigrateCommand implements Command {
 
     @Override
     public int run(Session session, List<String> arguments, PrintStream out) throws CliException {
-        Args args = new Args(arguments, Set.of("--dname", "--xml", "--bandwidth", "--timeout"), FLAGS);
+        Args args = new Args(arguments, Set.of("--dname", "--xml", "--persistent-xml", "--bandwidth", "--timeout"), FLAGS);
         List<String> positionals = args.positionals(2, "NAME DESTURI");
         MigrationFlags flags = new MigrationFlags(args.has("--live"), args.has("--p2p"), args.has("--tunnelled"),
                 args.has("--offline"), args.has("--persistent"), args.has("--undefinesource"), args.has("--v2"),
@@ -55,11 +57,15 @@ final class MigrateCommand implements Command {
         if (args.has("--timeout-suspend") && timeout == 0) {
             throw new CliException("migrate: Unexpected --timeout-* option without --timeout");
         }
-        String xml = args.has("--xml") ? new String(CookieFiles.read(args.required("--xml")), StandardCharsets.UTF_8) : null;
+        if (args.has("--persistent-xml") && !flags.persistent()) {
+            throw new CliException("migrate: --persistent-xml requires --persistent");
+        }
+        String xml = definition(args, "--xml");
+        String persistentXml = definition(args, "--persistent-xml");
         long bandwidth = args.has("--bandwidth") ? parseBandwidth(args.required("--bandwidth")) : 0;
         // the command names its migration itself: its Ctrl-C aborts, and --verbose shows, that one and no other of the domain
         Messages.Migrate request = new Messages.Migrate(positionals.get(0), positionals.get(1), flags, args.option("--dname"),
-                xml, bandwidth, UUID.randomUUID().toString());
+                xml, persistentXml, bandwidth, UUID.randomUUID().toString());
         DaemonChannel source = session.daemon();
         try (AbortOnInterrupt interrupt = AbortOnInterrupt.install(source, request.domain(), request.id(), System.err);
                 Progress progress = args.has("--verbose") ? Progress.start(source, request.domain(), request.id()) : null;
@@ -102,6 +108,12 @@ final class MigrateCommand implements Command {
             throw new CliException(e.getMessage() + " (no cookies to show: with --p2p the source daemon drives the migration"
                     + " and hands its cookies over only when it completes; migrate without --p2p to see them up to a failure)", e);
         }
+    }
+
+    /** The definition file an option names, or null without the option. */
+    private static String definition(Args args, String option) throws CliException {
+        return args.has(option)
+                ? new String(CookieFiles.read(args.required(option), "a domain definition"), StandardCharsets.UTF_8) : null;
     }
 
     private static long parseTimeout(String value) throws CliException {

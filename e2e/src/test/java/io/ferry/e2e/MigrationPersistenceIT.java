@@ -3,6 +3,7 @@ package io.ferry.e2e;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -64,6 +65,25 @@ public class MigrationPersistenceIT {
         assertEquals("yes", HOSTS.destination.dominfo(vm.name()).get("Persistent"));
         assertEquals(Optional.empty(), HOSTS.source.listedState(vm.name()));
         HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+    }
+
+    /**
+     * virsh's --persistent-xml, peer to peer: the destination keeps the definition given (more memory at the next boot),
+     * while the guest runs on as it ran.
+     */
+    @Test
+    public void aDefinitionGivenWithPersistentXmlIsTheOneTheDestinationKeeps() throws Exception {
+        SimDomain vm = SimDomain.idle("persistent-xml-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+        Path kept = vm.withMemoryMiB(32).file();
+
+        HOSTS.migrateOk(vm.name(), "--live", "--p2p", "--persistent", "--undefinesource", "--persistent-xml", kept.toString());
+
+        assertEquals("the guest runs on as it ran", "16384 KiB", HOSTS.destination.dominfo(vm.name()).get("Max memory"));
+        HOSTS.assertRunsOnlyOn(HOSTS.destination, vm.name(), digest);
+        assertEquals(Optional.empty(), HOSTS.source.listedState(vm.name()));
+        HOSTS.destination.ferryOk("destroy", vm.name());
+        assertEquals("the definition given", "32768 KiB", HOSTS.destination.dominfo(vm.name()).get("Max memory"));
     }
 
     @Test

@@ -24,51 +24,65 @@ public final class Messages {
     /**
      * What the user asked for ({@code ferry migrate}); the p2p request to the source daemon ({@code POST /v1/migrate}).
      *
+     * @param xml the definition the domain runs by at the destination ({@code --xml}), or null
+     * @param persistentXml the definition the destination keeps ({@code --persistent-xml}, libvirt's
+     *        {@code VIR_MIGRATE_PARAM_PERSIST_XML}), or null: the domain's stored one
      * @param id the migration's id as its operator chose it (a UUID), so that its Ctrl-C can name it while the source
      *        daemon still drives it ({@code domjobabort} of that migration only); null: the source daemon chooses one
      */
-    public record Migrate(String domain, String destUri, MigrationFlags flags, String dname, String xml, long bandwidthMiB,
-            String id) {
+    public record Migrate(String domain, String destUri, MigrationFlags flags, String dname, String xml, String persistentXml,
+            long bandwidthMiB, String id) {
         public Migrate(String domain, String destUri, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
-            this(domain, destUri, flags, dname, xml, bandwidthMiB, null);
+            this(domain, destUri, flags, dname, xml, null, bandwidthMiB, null);
         }
 
         public String toXml() {
             return Xml.create("migrate").attr("domain", domain).attr("dest", destUri).attr("flags", flags)
-                    .attr("dname", dname).attr("bandwidth", bandwidthMiB).attr("id", id).text("xml", xml).write();
+                    .attr("dname", dname).attr("bandwidth", bandwidthMiB).attr("id", id).text("xml", xml)
+                    .text("persistent-xml", persistentXml).write();
         }
 
         public static Migrate fromXml(Xml x) throws ChannelException {
             return new Migrate(x.required("domain"), x.required("dest"), MigrationFlags.parse(x.attr("flags")),
-                    x.attr("dname"), x.childText("xml"), x.number("bandwidth", 0), x.attr("id"));
+                    x.attr("dname"), x.childText("xml"), x.childText("persistent-xml"), x.number("bandwidth", 0), x.attr("id"));
         }
 
         public Begin begin() {
-            return new Begin(domain, flags, dname, xml, bandwidthMiB, id);
+            return begin(flags);
+        }
+
+        /** Its Begin, under {@code flags} (the protocol the driver settled on). */
+        public Begin begin(MigrationFlags flags) {
+            return new Begin(domain, flags, dname, xml, persistentXml, bandwidthMiB, id);
         }
 
         public Migrate withFlags(MigrationFlags changed) {
-            return new Migrate(domain, destUri, changed, dname, xml, bandwidthMiB, id);
+            return new Migrate(domain, destUri, changed, dname, xml, persistentXml, bandwidthMiB, id);
         }
     }
 
-    /** @param id the migration's id as its driver chose it (a UUID), or null: the source daemon chooses one */
-    public record Begin(String domain, MigrationFlags flags, String dname, String xml, long bandwidthMiB, String id) {
+    /**
+     * @param persistentXml as {@link Migrate#persistentXml}
+     * @param id the migration's id as its driver chose it (a UUID), or null: the source daemon chooses one
+     */
+    public record Begin(String domain, MigrationFlags flags, String dname, String xml, String persistentXml, long bandwidthMiB,
+            String id) {
         /** The largest bandwidth cap in MiB/s whose bytes per second a long holds (0: no cap); migrate-setspeed's too. */
         public static final long MAX_BANDWIDTH_MIB = Long.MAX_VALUE / (1024 * 1024);
 
         public Begin(String domain, MigrationFlags flags, String dname, String xml, long bandwidthMiB) {
-            this(domain, flags, dname, xml, bandwidthMiB, null);
+            this(domain, flags, dname, xml, null, bandwidthMiB, null);
         }
 
         public String toXml() {
             return Xml.create("begin").attr("domain", domain).attr("flags", flags).attr("dname", dname)
-                    .attr("bandwidth", bandwidthMiB).attr("id", id).text("xml", xml).write();
+                    .attr("bandwidth", bandwidthMiB).attr("id", id).text("xml", xml).text("persistent-xml", persistentXml)
+                    .write();
         }
 
         public static Begin fromXml(Xml x) throws ChannelException {
             return new Begin(x.required("domain"), MigrationFlags.parse(x.attr("flags")), x.attr("dname"),
-                    x.childText("xml"), x.number("bandwidth", 0), x.attr("id"));
+                    x.childText("xml"), x.childText("persistent-xml"), x.number("bandwidth", 0), x.attr("id"));
         }
     }
 
@@ -77,10 +91,6 @@ public final class Messages {
      *
      * @param key the migration's secret: only the party holding it (the one Begin answered) may drive the
      *        migration further, on both daemons; the driver hands it to the destination with Prepare
-     */
-    /**
-     * Begin's reply.
-     *
      * @param paused the domain was paused when the migration began: as libvirt's drivers do, the driver migrates it with
      *        {@code paused} so that it arrives paused (a source before this says nothing: false)
      */

@@ -69,8 +69,7 @@ public final class MigrationDriver {
         MigrationFlags flags = v3 ? request.flags() : request.flags().withV2();
         Begun begun;
         try {
-            begun = source.begin(new Begin(request.domain(), flags, request.dname(), request.xml(), request.bandwidthMiB(),
-                    request.id()));
+            begun = source.begin(request.begin(flags));
         } catch (ChannelException e) {
             throw withoutPaused(e, "source", source.uri(), request.domain(), false);
         }

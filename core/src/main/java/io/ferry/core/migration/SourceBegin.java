@@ -6,6 +6,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.ReleasedLeases;
 import io.ferry.core.section.SectionSet;
@@ -46,6 +47,10 @@ final class SourceBegin {
         if (request.flags().tunnelled() && !request.flags().p2p()) {
             throw new MigrationException("cannot perform tunnelled migration without using peer2peer flag");
         }
+        if (request.persistentXml() != null && !request.flags().persistent()) {
+            throw new MigrationException("--persistent-xml requires --persistent: without it the destination keeps no"
+                    + " definition");
+        }
         if (request.bandwidthMiB() < 0 || request.bandwidthMiB() > Begin.MAX_BANDWIDTH_MIB) {
             // past it, the cap in bytes per second wraps round: to a crawl, or to none at all
             throw new MigrationException("invalid bandwidth " + request.bandwidthMiB() + " MiB/s: 0 (no cap) to "
@@ -76,6 +81,7 @@ final class SourceBegin {
                     requireSharedStorage(domain);
                 }
                 DomainSpec destination = destinationSpec(domain, request);
+                DomainSpec persistent = persistentDefinition(domain, request);
                 SectionSet sections = awaitSections(domain, destination);
                 requireSnapshotsCarried(domain, sections);
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
@@ -85,7 +91,7 @@ final class SourceBegin {
                 // --unsafe was Begin's alone: the journal keeps the flags as they were before it
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags().withoutUnsafe(), key, null, running);
-                o = new Outgoing(entry, domain, destination, persistentDefinition(domain, request), job, sections, m.newWatch());
+                o = new Outgoing(entry, domain, destination, persistent, job, sections, m.newWatch());
                 CookieBakery.Baked baked = m.bake(Phase.BEGIN, outgoing.local(o), sections);
                 if (request.flags().v2() && !baked.features().isEmpty()) {
                     throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
@@ -211,12 +217,15 @@ final class SourceBegin {
     }
 
     /**
-     * The definition a live --persistent migration carries for the destination to keep, when it is not the one the guest
-     * runs: the domain's stored definition, redefined while it ran (libvirt's Perform carries vm->newDef). Carried as it
-     * ran, the change was lost, and with --undefinesource on both hosts. A caller's --xml stays what is carried. Null:
-     * the definition sent to the destination.
+     * The definition a --persistent migration carries for the destination to keep, when it is not the one the guest
+     * runs: the caller's --persistent-xml, or live, the domain's stored definition, redefined while it ran (libvirt's
+     * Perform carries vm->newDef). Carried as it ran, the change was lost, and with --undefinesource on both hosts. A
+     * caller's --xml stays what is carried without --persistent-xml. Null: the definition sent to the destination.
      */
     private DomainSpec persistentDefinition(Domain domain, Begin request) throws Exception {
+        if (request.persistentXml() != null) {
+            return givenPersistentDefinition(domain, request);
+        }
         DomainSpec stored = domain.persistent();
         if (!request.flags().persistent() || request.flags().offline() || request.xml() != null || stored == null
                 || stored.equals(domain.live())) {
@@ -224,6 +233,23 @@ final class SourceBegin {
         }
         boolean renamed = request.dname() != null && !request.dname().isBlank();
         return renamed ? m.domains.xml().rename(stored, request.dname()) : stored;
+    }
+
+    /** --persistent-xml: of this domain, by the name it arrives under; its hardware may differ, it is the next boot's. */
+    private DomainSpec givenPersistentDefinition(Domain domain, Begin request) throws Exception {
+        DomainSpec given;
+        try {
+            given = m.domains.parse(request.persistentXml());
+        } catch (DomainException e) {
+            throw new MigrationException("--persistent-xml: " + e.getMessage(), e);
+        }
+        boolean renamed = request.dname() != null && !request.dname().isBlank();
+        String name = renamed ? request.dname() : domain.name();
+        if (!given.name().equals(name) || !given.uuid().equals(domain.uuid())) {
+            throw new MigrationException("the --persistent-xml definition is of domain '" + given.name() + "' ("
+                    + given.uuid() + "), not of '" + name + "' (" + domain.uuid() + ") that arrives at the destination");
+        }
+        return given;
     }
 
     private DomainSpec destinationSpec(Domain domain, Begin request) throws Exception {

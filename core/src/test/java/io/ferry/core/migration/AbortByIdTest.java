@@ -50,7 +50,7 @@ public class AbortByIdTest {
         held.await();
         waitingBegin = CompletableFuture.supplyAsync(() -> {
             try {
-                d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, waiting));
+                d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, waiting));
                 return null;
             } catch (ChannelException e) {
                 return e;
@@ -93,7 +93,7 @@ public class AbortByIdTest {
                 Thread.sleep(5);
             }
             d.source.engine().abortMigration(VM, first.begun.id());
-            d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, second));
+            d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, second));
             return null;
         });
 
@@ -133,7 +133,7 @@ public class AbortByIdTest {
 
         assertEquals(DaemonClient.WITHDRAWN, d.source.engine().abortMigration(VM, id).action());
         ChannelException e = assertThrows(ChannelException.class,
-                () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, id)));
+                () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, id)));
 
         assertTrue(e.getMessage(), e.getMessage().contains("aborted by the operator (domjobabort) before it began"));
         d.source.assertRuns(VM, digest);
@@ -163,7 +163,7 @@ public class AbortByIdTest {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
         String id = UUID.randomUUID().toString();
-        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, id));
+        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, id));
 
         Done done = d.source.engine().abortMigration(VM, id);
 

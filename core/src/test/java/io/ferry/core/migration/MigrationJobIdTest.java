@@ -24,7 +24,7 @@ public class MigrationJobIdTest {
         d.source.boot(VM);
         String id = UUID.randomUUID().toString();
 
-        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, id));
+        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, id));
 
         assertEquals(id, d.source.engine().jobs().active(VM).orElseThrow().migration());
     }
@@ -54,7 +54,7 @@ public class MigrationJobIdTest {
         d.source.boot(VM);
         for (String id : new String[] {"../../etc/passwd", "a/b", "a.xml", "", "x".repeat(65)}) {
             ChannelException e = assertThrows(id, ChannelException.class,
-                    () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, id)));
+                    () -> d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, id)));
             assertTrue(id + ": " + e.getMessage(),
                     e.getMessage().endsWith("invalid migration id: at most 64 letters, digits and dashes"));
             assertFalse(id, d.source.engine().jobs().active(VM).isPresent());
@@ -64,7 +64,7 @@ public class MigrationJobIdTest {
         run.confirm(false, run.finish().cookie());
         // the way back under the same id: the destination keeps its arrival's record for good
         ChannelException taken = assertThrows(ChannelException.class,
-                () -> d.peer(d.destination).begin(new Begin(VM, TwoDaemons.LIVE, null, null, 0, run.begun.id())));
+                () -> d.peer(d.destination).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, run.begun.id())));
         assertTrue(taken.getMessage(), taken.getMessage().endsWith("migration id " + run.begun.id() + " is taken on this host"));
     }
 

@@ -1,6 +1,8 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -9,6 +11,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.core.cookie.TextSection;
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
@@ -22,6 +25,8 @@ import org.junit.Test;
 /** The persistent definition a migration brings ({@code --persistent}, offline): which one, and only the domain's. */
 public class PersistentDefinitionTest {
     private static final String VM = "vm1";
+    private static final MigrationFlags PERSISTENT_UNDEFINE_SOURCE = new MigrationFlags(true, false, false, false, true, true,
+            false);
 
     /**
      * --persistent --undefinesource with no definition in the cookie (the source's persistent section is gone, or
@@ -82,6 +87,80 @@ public class PersistentDefinitionTest {
 
         d.destination.assertRuns(VM, digest);
         assertEquals("the operator's definition", 1, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+    }
+
+    /**
+     * libvirt's --persistent-xml: the definition the destination keeps is the one the operator gives for it, whatever
+     * the guest runs and the source has stored; under --dname, it names the domain by its new name.
+     */
+    @Test
+    public void aDefinitionGivenForTheDestinationToKeepIsTheOneItKeeps() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.domains().define(TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>4</vcpu>"));
+        String kept = TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>");
+
+        d.driver().run(d.peer(d.source), d.peer(d.destination), new Messages.Migrate(VM, d.destination.uri,
+                PERSISTENT_UNDEFINE_SOURCE, null, null, kept, 0, null));
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals("the guest runs on as it was", 1, d.destination.domain(VM).orElseThrow().live().vcpus());
+        assertEquals("the definition given", 2, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+        assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
+        d.destination.restart();
+        assertEquals("stored", 2, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+
+        String renamed = definitionNamed("vm2", TestHost.uuid(VM)).replace("<vcpu>1</vcpu>", "<vcpu>3</vcpu>");
+        d.driver().run(d.peer(d.destination), d.peer(d.source), new Messages.Migrate(VM, d.source.uri,
+                PERSISTENT_UNDEFINE_SOURCE, "vm2", null, renamed, 0, null));
+        assertEquals(3, d.source.domain("vm2").orElseThrow().persistent().vcpus());
+    }
+
+    /**
+     * A definition given for the destination to keep that is not the domain's under the name it arrives by, or is no
+     * definition, or comes without --persistent (the destination would keep none), refuses Begin by what is wrong:
+     * nothing is claimed, the guest runs on, and it may migrate next.
+     */
+    @Test
+    public void aDefinitionGivenForTheDestinationToKeepThatIsNotTheDomainsIsRefusedAtBegin() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String own = TestHost.definition(VM);
+        String xxe = "<?xml version='1.0'?><!DOCTYPE domain [<!ENTITY x SYSTEM 'file:///etc/passwd'>]>"
+                + own.replace("<vcpu>1</vcpu>", "<vcpu>1</vcpu><description>&x;</description>");
+        assertBeginRefused(d, TwoDaemons.LIVE, null, own,
+                "--persistent-xml requires --persistent: without it the destination keeps no definition");
+        assertBeginRefused(d, PERSISTENT_UNDEFINE_SOURCE, null, TestHost.definition("vm2"),
+                "the --persistent-xml definition is of domain 'vm2' (" + TestHost.uuid("vm2") + "), not of 'vm1' ("
+                        + TestHost.uuid(VM) + ") that arrives at the destination");
+        assertBeginRefused(d, PERSISTENT_UNDEFINE_SOURCE, null, definitionNamed("vm1", TestHost.uuid("vm2")),
+                "the --persistent-xml definition is of domain 'vm1' (" + TestHost.uuid("vm2") + "), not of 'vm1' ("
+                        + TestHost.uuid(VM) + ") that arrives at the destination");
+        assertBeginRefused(d, PERSISTENT_UNDEFINE_SOURCE, "vm3", own,
+                "the --persistent-xml definition is of domain 'vm1' (" + TestHost.uuid(VM) + "), not of 'vm3' ("
+                        + TestHost.uuid(VM) + ") that arrives at the destination");
+        assertBeginRefused(d, PERSISTENT_UNDEFINE_SOURCE, null, xxe, "a DOCTYPE is not allowed (DTDs and entities are refused)");
+        assertBeginRefused(d, PERSISTENT_UNDEFINE_SOURCE, null, "<domain", "--persistent-xml: ");
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+        d.migrate(VM, PERSISTENT_UNDEFINE_SOURCE);
+        d.destination.assertRuns(VM, digest);
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+    }
+
+    private static void assertBeginRefused(TwoDaemons d, MigrationFlags flags, String dname, String persistentXml,
+            String refusal) {
+        ChannelException e = assertThrows(ChannelException.class, () -> d.peer(d.source).begin(
+                new Messages.Begin(VM, flags, dname, null, persistentXml, 0, null)));
+        assertTrue(e.getMessage(), e.getMessage().contains(refusal));
+        assertFalse(d.source.engine().jobs().active(VM).isPresent());
+        assertNull("the domain is claimed", d.source.domain(VM).orElseThrow().migration());
+    }
+
+    private static String definitionNamed(String name, UUID uuid) {
+        return TestHost.definition(VM).replace("<name>" + VM + "</name>", "<name>" + name + "</name>")
+                .replace(TestHost.uuid(VM).toString(), uuid.toString());
     }
 
     /**
