@@ -8,6 +8,7 @@ import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Outcome;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -158,11 +159,21 @@ final class IncomingRecords {
      * Before the domain migrates again (a Begin or a Prepare of it here): the aborts of its earlier arrivals that could
      * not be recorded are written now, and the migration is refused while they cannot be. Left PREPARED in the
      * journal, such an arrival would be taken for unfinished by a restart, which would drop whatever VM of the domain
-     * a later migration left here as its incoming VM (a source's copy paused at its switch-over among them).
+     * a later migration left here as its incoming VM (a source's copy paused at its switch-over among them). An abort
+     * whose leases are owed no more (a new VM of the domain took them over since the watchdog's last look) is recorded
+     * here and now rather than at its next; one still owing is not tried here, as a try waits on an unreachable store.
      */
     void requireAbortsRecorded(String domain, UUID uuid) throws MigrationException {
-        for (Journal.Entry owing : leasesOwed.values()) {
-            if (owing.uuid().equals(uuid)) {
+        for (Journal.Entry owing : List.copyOf(leasesOwed.values())) {
+            if (!owing.uuid().equals(uuid)) {
+                continue;
+            }
+            if (!leases.owed().owes(uuid)) {
+                try (var tag = MigrationLog.tag(owing.id())) {
+                    giveBackOwed(owing.id());
+                }
+            }
+            if (leasesOwed.containsKey(owing.id())) {
                 throw new MigrationException("cannot migrate domain " + domain + " before the disk leases that aborted"
                         + " migration " + owing.id() + " took on this host are given back (tried every second)");
             }

@@ -93,6 +93,24 @@ public class OwedLeasesTest {
     }
 
     /**
+     * As above, the domain migrating on at once: its Begin records the settled abort itself. It was refused ("before the
+     * disk leases that aborted migration ... are given back") until the watchdog's next look, up to a second later.
+     */
+    @Test
+    public void aDomainStartedWhereItsArrivalOwedTheLeasesMayMigrateOnAtOnce() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+        d.destination.domains().define(TestHost.definition(VM));
+        d.leases.releasesFailOn = null;
+        d.destination.domains().start(VM);
+
+        d.destination.engine().begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0));
+
+        String id = d.source.journal.only().id();
+        assertEquals(Step.ABORTED, d.destination.journal.find(id).orElseThrow().step());
+    }
+
+    /**
      * A guest destroyed while the lease store could not be reached owes its leases; started again here once the store
      * answers, it holds them for its new VM, and the give-back tried again later must not release them under it.
      */
