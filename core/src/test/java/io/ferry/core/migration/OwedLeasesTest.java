@@ -74,12 +74,8 @@ public class OwedLeasesTest {
      */
     @Test
     public void anArrivalWhoseDomainWasStartedWhereItOwesTheLeasesEndsAborted() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
-        d.destination.domains().define(TestHost.definition(VM));
-        d.leases.releasesFailOn = null;
+        TwoDaemons d = startedWhereItsArrivalOwesTheLeases();
 
-        d.destination.domains().start(VM);
         d.network.passes(1_000, d.destination, d.source);
         d.network.passes(9_000, d.destination, d.source);
 
@@ -98,11 +94,7 @@ public class OwedLeasesTest {
      */
     @Test
     public void aDomainStartedWhereItsArrivalOwedTheLeasesMayMigrateOnAtOnce() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
-        d.destination.domains().define(TestHost.definition(VM));
-        d.leases.releasesFailOn = null;
-        d.destination.domains().start(VM);
+        TwoDaemons d = startedWhereItsArrivalOwesTheLeases();
 
         d.destination.engine().begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0));
 
@@ -242,6 +234,16 @@ public class OwedLeasesTest {
         assertTrue(again.getMessage(), again.getMessage().contains("migration " + run.begun.id() + " was aborted on this host"));
         Messages.Finish cancel = new Messages.Finish(run.begun.id(), run.begun.key(), true, null);
         assertEquals(null, d.peer(d.destination).finish(cancel).domain());
+    }
+
+    /** An arrival aborted owing its leases, the store back, and the domain defined and started at its destination. */
+    private static TwoDaemons startedWhereItsArrivalOwesTheLeases() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+        d.destination.domains().define(TestHost.definition(VM));
+        d.leases.releasesFailOn = null;
+        d.destination.domains().start(VM);
+        return d;
     }
 
     /** The source's vm1 destroyed while the lease store fails its releases: its leases are owed. */
