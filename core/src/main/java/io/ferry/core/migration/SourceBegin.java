@@ -51,6 +51,10 @@ final class SourceBegin {
             throw new MigrationException("--persistent-xml requires --persistent: without it the destination keeps no"
                     + " definition");
         }
+        if (request.persistentXml() != null && request.flags().v2()) {
+            throw new MigrationException("--persistent-xml needs migration protocol 3, whose cookie carries the definition:"
+                    + " a daemon of this migration speaks protocol 2 only");
+        }
         if (request.bandwidthMiB() < 0 || request.bandwidthMiB() > Begin.MAX_BANDWIDTH_MIB) {
             // past it, the cap in bytes per second wraps round: to a crawl, or to none at all
             throw new MigrationException("invalid bandwidth " + request.bandwidthMiB() + " MiB/s: 0 (no cap) to "

@@ -118,8 +118,8 @@ public class PersistentDefinitionTest {
 
     /**
      * A definition given for the destination to keep that is not the domain's under the name it arrives by, or is no
-     * definition, or comes without --persistent (the destination would keep none), refuses Begin by what is wrong:
-     * nothing is claimed, the guest runs on, and it may migrate next.
+     * definition, or comes without --persistent (the destination would keep none) or under protocol 2 (no cookie would
+     * carry it), refuses Begin by what is wrong: nothing is claimed, the guest runs on, and it may migrate next.
      */
     @Test
     public void aDefinitionGivenForTheDestinationToKeepThatIsNotTheDomainsIsRefusedAtBegin() throws Exception {
@@ -130,6 +130,8 @@ public class PersistentDefinitionTest {
                 + own.replace("<vcpu>1</vcpu>", "<vcpu>1</vcpu><description>&x;</description>");
         assertBeginRefused(d, TwoDaemons.LIVE, null, own,
                 "--persistent-xml requires --persistent: without it the destination keeps no definition");
+        assertBeginRefused(d, PERSISTENT_UNDEFINE_SOURCE.withV2(), null, own, "--persistent-xml needs migration protocol 3,"
+                + " whose cookie carries the definition: a daemon of this migration speaks protocol 2 only");
         assertBeginRefused(d, PERSISTENT_UNDEFINE_SOURCE, null, TestHost.definition("vm2"),
                 "the --persistent-xml definition is of domain 'vm2' (" + TestHost.uuid("vm2") + "), not of 'vm1' ("
                         + TestHost.uuid(VM) + ") that arrives at the destination");
