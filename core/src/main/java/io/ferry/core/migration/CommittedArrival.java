@@ -175,10 +175,6 @@ final class CommittedArrival {
     }
 
     /**
-     * Whether someone paused the arrived domain since its resume (recovery repeating the post-commit steps at a
-     * restart, long after the migration): not the migration's to resume.
-     */
-    /**
      * Whether a migration so flagged leaves the definition it brings here: --persistent, or offline (whose domain has no
      * other), as libvirt's; its source may undefine its own.
      */
@@ -186,6 +182,10 @@ final class CommittedArrival {
         return flags.persistent() || flags.offline();
     }
 
+    /**
+     * Whether someone paused the arrived domain since its resume (recovery repeating the post-commit steps at a
+     * restart, long after the migration): not the migration's to resume.
+     */
     private static boolean pausedSinceBy(Domain domain) {
         return domain.state() == DomainState.PAUSED && domain.reason() != DomainState.Reason.MIGRATION;
     }
