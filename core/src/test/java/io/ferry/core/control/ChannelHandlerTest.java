@@ -116,15 +116,35 @@ public class ChannelHandlerTest {
         ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), null,
                 new ChannelHandler(routes, new Callers(List.of(), List.of(), null), (id, key) -> true));
         server.start();
+        ExecutorService raw = Executors.newSingleThreadExecutor();
         try {
+            // what any HTTP client sees of the same late error, beside the calls below (its first heartbeat sent the status)
+            Future<String> seen = raw.submit(() -> rawReply(server.address(), "POST /v1/" + Operation.DESTROY.path("vm1")));
             DaemonClient daemon = new DaemonClient(new ControlClient(ChannelTls.url(server.address(), null)).withTimeout(
                     ControlClient.HEARTBEAT_MILLIS + 1_000)); // shorter than the call: only the heartbeat keeps it
             daemon.start("vm1");
             ChannelException refused = org.junit.Assert.assertThrows(ChannelException.class, () -> daemon.destroy("vm1"));
             assertEquals("Requested operation is not valid: domain is not running", refused.getMessage());
             assertTrue(refused.refused());
+
+            String reply = seen.get(60, TimeUnit.SECONDS);
+            assertTrue(reply, reply.startsWith("HTTP/1.1 200 OK\r\n"));
+            assertTrue(reply, reply.contains("\r\nContent-Type: " + KeptAliveReply.XML + "\r\n"));
+            String body = reply.substring(reply.indexOf("\r\n\r\n") + 4);
+            assertTrue(reply, body.contains(" ") && body.contains("<error>Requested operation is not valid: domain is not"
+                    + " running</error>"));
         } finally {
+            raw.shutdownNow();
             server.stop();
+        }
+    }
+
+    /** A request's reply as it comes over the wire, the connection closed after it. */
+    private static String rawReply(InetSocketAddress server, String requestLine) throws Exception {
+        try (Socket client = new Socket(server.getAddress(), server.getPort())) {
+            String request = requestLine + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+            return new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }
