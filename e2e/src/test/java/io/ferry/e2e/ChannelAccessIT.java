@@ -67,7 +67,7 @@ public class ChannelAccessIT {
     /**
      * A daemon a test starts writes its operator token under the build (FERRY_TOKEN_DIR, set for every test JVM), where
      * the bin/ferry the test runs finds it: test runs wrote theirs to ~/.ferry/tokens, and each daemon a test killed
-     * (which removes nothing) left its file there, some 2,000 of them.
+     * (which removes nothing) left its file there, some 2,000 of them. A daemon that stops withdraws it.
      */
     @Test
     public void aTestDaemonsTokenIsWrittenUnderTheBuildNotTheUsersHome() throws Exception {
@@ -79,6 +79,9 @@ public class ChannelAccessIT {
             daemon.ferryOk("list", "--all"); // bin/ferry found it there
             assertFalse("a token in the user's home", Files.exists(Path.of(System.getProperty("user.home"), ".ferry", "tokens",
                     token.getFileName().toString())));
+
+            assertEquals("the JVM's status for a SIGTERM it handled", 143, daemon.terminate());
+            assertFalse("withdrawn when the daemon stops", Files.exists(token));
         }
     }
 
