@@ -42,10 +42,11 @@ public class ChannelAccessIT {
     /**
      * Plain TCP on loopback: another local user reaches the port but cannot read the operator token the daemon wrote
      * for its own user (here: a command that looks for it elsewhere), and may do nothing, not even define a domain.
+     * insecureTcp changes nothing on loopback, and the log says so.
      */
     @Test
     public void onPlainTcpALocalClientWithoutTheDaemonsOperatorTokenDrivesNothing() throws Exception {
-        try (DaemonProcess daemon = DaemonProcess.start("token")) {
+        try (DaemonProcess daemon = DaemonProcess.start("token", "--insecure-tcp")) {
             Path elsewhere = Files.createDirectories(Installation.WORK.resolve("tokens-" + System.nanoTime()));
             Map<String, String> otherUser = Map.of("FERRY_TOKEN_DIR", elsewhere.toString());
             SimDomain vm = SimDomain.idle("intruder", 16);
@@ -59,6 +60,8 @@ public class ChannelAccessIT {
             assertEquals(define.toString(), refusal, define.err());
             assertEquals(1, define.exit());
             assertTrue(daemon.log(), daemon.log().contains("operator token for plain TCP written to "));
+            assertTrue(daemon.log(), daemon.log().contains("insecureTcp is set but has no effect: the control channel is on"
+                    + " loopback"));
             String listed = daemon.ferryOk("list", "--all").out(); // its own user drives it
             assertTrue(listed, !listed.contains("intruder"));
         }
