@@ -109,6 +109,29 @@ public class ChannelRefusalTest {
         }
     }
 
+    /** A body that takes longer than the grace to arrive, but faster than the minimum rate all along, is read whole. */
+    @Test(timeout = 120_000)
+    public void aLongBodyThatComesFasterThanTheMinimumRateIsRead() throws Exception {
+        int perSecond = (int) MinimumBodyRate.BYTES_PER_SECOND * 3 / 2;
+        int seconds = (int) (MinimumBodyRate.GRACE_MILLIS / 1000) + 3;
+        String definition = "<domain type='sim'><name>vm-steady</name><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>";
+        byte[] body = (definition + " ".repeat(perSecond * seconds - definition.length())).getBytes(StandardCharsets.US_ASCII);
+        try (Socket client = new Socket(server.address().getAddress(), server.address().getPort())) {
+            OutputStream out = client.getOutputStream();
+            out.write(("POST /v1/" + Operation.DEFINE.path() + " HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+                    + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            for (int second = 0; second < seconds; second++) {
+                out.write(body, second * perSecond, perSecond);
+                out.flush();
+                Thread.sleep(1_000);
+            }
+            String text = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(text, text.startsWith("HTTP/1.1 200 "));
+        }
+        assertTrue(channel.domains.find("vm-steady").isPresent());
+        channel.domains.undefine("vm-steady"); // the class's other tests see vm1 alone
+    }
+
     @Test(timeout = 120_000)
     public void aDefinitionOverTheLimitIsRefusedByItsDeclaredLengthOrWhenChunkedByTheBytesRead() throws Exception {
         int limit = TestDaemons.settings(TestDirectories.create("limit")).cookieMaxBytes();
