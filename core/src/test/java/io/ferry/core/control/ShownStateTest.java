@@ -2,20 +2,11 @@ package io.ferry.core.control;
 
 import static org.junit.Assert.assertEquals;
 
-import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GuestState;
-import io.ferry.api.hypervisor.Hypervisor;
-import io.ferry.api.hypervisor.MigrationControl;
-import io.ferry.api.hypervisor.MigrationStats;
-import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.DomainMessages;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.file.Path;
-import java.util.Optional;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Test;
@@ -94,83 +85,5 @@ public class ShownStateTest {
 
         DomainMessages.Domain info = daemon.domain(TestChannel.DOMAIN);
         assertEquals("running (booted)", info.state() + " (" + info.reason() + ")");
-    }
-
-    /** A VM whose hypervisor's word on its run state the test sets. */
-    private static final class GuestVm implements VirtualMachine, GuestState {
-        volatile DomainSpec spec;
-        volatile GuestState.Observed now = new GuestState.Observed(true, null);
-        /** How long the last caller would wait for the hypervisor's word. */
-        volatile long asked;
-
-        @Override
-        public Optional<Observed> observe(long timeoutMillis) {
-            asked = timeoutMillis;
-            return Optional.ofNullable(now);
-        }
-
-        @Override
-        public DomainSpec spec() {
-            return spec;
-        }
-
-        @Override
-        public boolean isRunning() {
-            return now != null && now.running();
-        }
-
-        @Override
-        public void pause() {
-            now = new GuestState.Observed(false, null);
-        }
-
-        @Override
-        public void resume() {
-            now = new GuestState.Observed(true, null);
-        }
-
-        @Override
-        public void destroy() {
-        }
-
-        @Override
-        public String memoryDigest() {
-            return "0";
-        }
-
-        @Override
-        public MigrationStats sendMemory(OutputStream out, MigrationControl control) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public MigrationStats receiveMemory(InputStream in, MigrationControl control) {
-            throw new UnsupportedOperationException();
-        }
-    }
-
-    /** The domain has no disk: nothing to lease. */
-
-    /** Boots the one VM. */
-    private record OneVm(GuestVm vm) implements Hypervisor {
-        @Override
-        public void validate(DomainSpec spec) {
-        }
-
-        @Override
-        public VirtualMachine boot(DomainSpec spec, Path runDir) {
-            vm.spec = spec;
-            return vm;
-        }
-
-        @Override
-        public VirtualMachine createIncoming(DomainSpec spec, Path runDir) {
-            throw new UnsupportedOperationException();
-        }
-
-        @Override
-        public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) {
-            return Optional.empty();
-        }
     }
 }

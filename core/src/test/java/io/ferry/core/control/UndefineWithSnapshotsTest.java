@@ -12,7 +12,8 @@ import org.junit.Test;
 
 /**
  * As libvirt: a shut-off domain with snapshots is undefined only with {@code --snapshots-metadata}, which removes
- * them. Else they stayed on disk under its UUID, and became the snapshots of the next domain defined with it.
+ * them. Else they stayed on disk under its UUID, and became the snapshots of the next domain defined with it. A
+ * running domain's stay with it.
  */
 public class UndefineWithSnapshotsTest {
     private static final String VM = TestChannel.DOMAIN;
@@ -33,6 +34,23 @@ public class UndefineWithSnapshotsTest {
         channel.domains.define("<domain type='sim'><name>other</name><uuid>" + UUID
                 + "</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
         assertEquals("another domain with vm1's UUID has vm1's snapshots", List.of(), names(channel, "other"));
+    }
+
+    /** A running domain's snapshots stay with it, transient now, as its guest runs on (libvirt's, flag or not). */
+    @Test
+    public void aRunningDomainWithSnapshotsIsUndefinedAndKeepsThem() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain(new OneVm(new GuestVm()));
+        channel.domains.start(VM);
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
+
+        channel.call(Operation.UNDEFINE, Map.of(), VM);
+
+        assertTrue("transient now", channel.domains.get(VM).persistent() == null && channel.domains.get(VM).isActive());
+        assertEquals(List.of("s1"), names(channel, VM));
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s2"), VM);
+        channel.domains.define(channel.domains.get(VM).current().xml()); // defined again, running
+        channel.call(Operation.UNDEFINE, Map.of("snapshots-metadata", "yes"), VM);
+        assertEquals(List.of("s1", "s2"), names(channel, VM));
     }
 
     @Test
