@@ -15,6 +15,8 @@ final class GuestVm implements VirtualMachine, GuestState {
     volatile GuestState.Observed now = new GuestState.Observed(true, null);
     /** How long the last caller would wait for the hypervisor's word. */
     volatile long asked;
+    /** Whether it has a memory digest (QEMU's VMs have none). */
+    volatile boolean digests = true;
 
     @Override
     public Optional<Observed> observe(long timeoutMillis) {
@@ -48,7 +50,15 @@ final class GuestVm implements VirtualMachine, GuestState {
 
     @Override
     public String memoryDigest() {
+        if (!digests) {
+            throw new UnsupportedOperationException("no memory digest");
+        }
         return "0";
+    }
+
+    @Override
+    public boolean hasMemoryDigest() {
+        return digests;
     }
 
     @Override
