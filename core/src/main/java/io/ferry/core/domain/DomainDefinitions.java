@@ -123,8 +123,8 @@ final class DomainDefinitions {
     void installIncomingDefinition(String migrationId, DomainSpec known, boolean owed) throws IOException, DomainException {
         Optional<DomainStore.StoredFile> staged = store.stagedDefinition(migrationId);
         if (staged.isEmpty()) {
-            Domain domain = known == null ? null : entries.get(known.name());
-            if (owed && domain != null && domain.persistent() == null) {
+            Domain domain = owed && known != null ? entries.find(known.name()).orElse(null) : null;
+            if (domain != null && domain.persistent() == null) {
                 defineByKnown(known);
                 LOG.error("domain {}: the definition migration {} brought, incoming/{}.xml, is missing: the domain is defined"
                         + " by the definition it is known by here instead (the one it runs)", known.name(), migrationId,

@@ -60,6 +60,18 @@ public class DomainManagerTest {
         assertEquals(List.of("in-the-way"), Files.list(file).map(p -> p.getFileName().toString()).toList());
     }
 
+    /**
+     * A committed arrival with nothing staged, whose domain this host no longer knows (gone since), installs nothing
+     * and fails nothing, whether it staged a definition (deleted since) or none: the lookup of the domain threw.
+     */
+    @Test
+    public void anArrivalWithNothingStagedWhoseDomainIsGoneInstallsNothing() throws Exception {
+        for (boolean staged : new boolean[] {false, true}) {
+            host.manager.migrating().installIncomingDefinition("m-gone", host.manager.parse(vm("gone", U2)), staged);
+        }
+        assertEquals(List.of(), listed());
+    }
+
     @Test
     public void aUuidBelongsToOneDomainAtDefineAndOnArrival() throws Exception {
         host.manager.define(vm("first", U1));
