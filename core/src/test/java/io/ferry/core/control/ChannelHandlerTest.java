@@ -119,7 +119,8 @@ public class ChannelHandlerTest {
         ExecutorService raw = Executors.newSingleThreadExecutor();
         try {
             // what any HTTP client sees of the same late error, beside the calls below (its first heartbeat sent the status)
-            Future<String> seen = raw.submit(() -> rawReply(server.address(), "POST /v1/" + Operation.DESTROY.path("vm1")));
+            Future<String> seen = raw.submit(() -> RawHttp.exchange(server.address(), "POST /v1/" + Operation.DESTROY.path("vm1")
+                    + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", false));
             DaemonClient daemon = new DaemonClient(new ControlClient(ChannelTls.url(server.address(), null)).withTimeout(
                     ControlClient.HEARTBEAT_MILLIS + 1_000)); // shorter than the call: only the heartbeat keeps it
             daemon.start("vm1");
@@ -136,15 +137,6 @@ public class ChannelHandlerTest {
         } finally {
             raw.shutdownNow();
             server.stop();
-        }
-    }
-
-    /** A request's reply as it comes over the wire, the connection closed after it. */
-    private static String rawReply(InetSocketAddress server, String requestLine) throws Exception {
-        try (Socket client = new Socket(server.getAddress(), server.getPort())) {
-            String request = requestLine + " HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
-            client.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
-            return new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         }
     }
 }

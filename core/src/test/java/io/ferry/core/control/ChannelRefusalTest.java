@@ -165,14 +165,8 @@ public class ChannelRefusalTest {
      */
     private static Reply send(String head, String body, boolean closes) throws IOException {
         String request = (head.contains(" HTTP/") ? head : head + " HTTP/1.1") + "\r\nHost: x\r\nConnection: close\r\n\r\n" + body;
-        try (Socket socket = new Socket(server.address().getAddress(), server.address().getPort())) {
-            socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
-            if (closes) {
-                socket.shutdownOutput();
-            }
-            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            return new Reply(Integer.parseInt(text.split(" ", 3)[1]), text);
-        }
+        String text = RawHttp.exchange(server.address(), request, closes);
+        return new Reply(Integer.parseInt(text.split(" ", 3)[1]), text);
     }
 
     /**

@@ -39,7 +39,7 @@ public class SlowClientsTest {
     @Rule
     public final TemporaryFolder temp = new TemporaryFolder();
 
-    private final List<ChannelServer> servers = new ArrayList<>();
+    private ChannelServer channel;
     private final List<Socket> clients = new ArrayList<>();
 
     @After
@@ -47,7 +47,9 @@ public class SlowClientsTest {
         for (Socket client : clients) {
             client.close();
         }
-        servers.forEach(ChannelServer::stop);
+        if (channel != null) {
+            channel.stop();
+        }
     }
 
     @Test(timeout = 60_000)
@@ -125,16 +127,15 @@ public class SlowClientsTest {
     }
 
     private InetSocketAddress start(SSLContext tls, long headerMillis, int evictAbove) throws Exception {
-        ChannelServer server = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), tls, new Handler.Abstract() {
+        channel = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), tls, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 Content.Sink.write(response, true, "ok", callback);
                 return true;
             }
         }, headerMillis, evictAbove);
-        servers.add(server);
-        server.start();
-        return server.address();
+        channel.start();
+        return channel.address();
     }
 
     private Socket connect(InetSocketAddress server) throws IOException {
