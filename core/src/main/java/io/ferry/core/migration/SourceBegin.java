@@ -235,8 +235,7 @@ final class SourceBegin {
                 || stored.equals(domain.live())) {
             return null;
         }
-        boolean renamed = request.dname() != null && !request.dname().isBlank();
-        return renamed ? m.domains.xml().rename(stored, request.dname()) : stored;
+        return renamed(request) ? m.domains.xml().rename(stored, request.dname()) : stored;
     }
 
     /** --persistent-xml: of this domain, by the name it arrives under; its hardware may differ, it is the next boot's. */
@@ -247,8 +246,7 @@ final class SourceBegin {
         } catch (DomainException e) {
             throw new MigrationException("--persistent-xml: " + e.getMessage(), e);
         }
-        boolean renamed = request.dname() != null && !request.dname().isBlank();
-        String name = renamed ? request.dname() : domain.name();
+        String name = renamed(request) ? request.dname() : domain.name();
         if (!given.name().equals(name) || !given.uuid().equals(domain.uuid())) {
             throw new MigrationException("the --persistent-xml definition is of domain '" + given.name() + "' ("
                     + given.uuid() + "), not of '" + name + "' (" + domain.uuid() + ") that arrives at the destination");
@@ -263,9 +261,11 @@ final class SourceBegin {
             AbiCheck.require(destination, given);
             destination = given;
         }
-        if (request.dname() != null && !request.dname().isBlank()) {
-            destination = m.domains.xml().rename(destination, request.dname());
-        }
-        return destination;
+        return renamed(request) ? m.domains.xml().rename(destination, request.dname()) : destination;
+    }
+
+    /** --dname: the domain arrives under another name (a blank one is no rename, as virsh's). */
+    private static boolean renamed(Begin request) {
+        return request.dname() != null && !request.dname().isBlank();
     }
 }

@@ -116,6 +116,21 @@ public class PersistentDefinitionTest {
         assertEquals(3, d.source.domain("vm2").orElseThrow().persistent().vcpus());
     }
 
+    /** A blank --dname renames nothing, as virsh's: the domain and the definition given for it keep their name. */
+    @Test
+    public void aBlankNewNameKeepsTheDomainsName() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String kept = TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>2</vcpu>");
+
+        d.driver().run(d.peer(d.source), d.peer(d.destination), new Messages.Migrate(VM, d.destination.uri,
+                PERSISTENT_UNDEFINE_SOURCE, " ", null, kept, 0, null));
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().live().name());
+        assertEquals("the definition given", 2, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+    }
+
     /**
      * A definition given for the destination to keep that is not the domain's under the name it arrives by, or is no
      * definition, or comes without --persistent (the destination would keep none) or under protocol 2 (no cookie would
