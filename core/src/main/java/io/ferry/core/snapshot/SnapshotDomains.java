@@ -91,7 +91,7 @@ final class SnapshotDomains {
     long append(UUID domain, Names known, Snapshot snapshot, String current) throws IOException {
         Path dir = domainDirectory(domain);
         try {
-            SnapshotLog.append(dir.resolve(SnapshotLog.FILE), known.logBytes, snapshot, current);
+            SnapshotLog.append(dir.resolve(SnapshotLog.FILE), known.logBytes, snapshot, current, sync);
             return Files.size(dir.resolve(SnapshotLog.FILE));
         } catch (IOException e) {
             names.remove(domain);

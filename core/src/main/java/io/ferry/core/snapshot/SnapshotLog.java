@@ -119,9 +119,10 @@ final class SnapshotLog {
 
     /**
      * Appends {@code snapshot} (none if null) and the current mark {@code current} in one write and one sync, after
-     * cutting off what is not sound ({@code soundBytes}: a torn last record).
+     * cutting off what is not sound ({@code soundBytes}: a torn last record). A new log's name is synced with {@code sync}.
      */
-    static void append(Path file, long soundBytes, Snapshot snapshot, String current) throws IOException {
+    static void append(Path file, long soundBytes, Snapshot snapshot, String current, SnapshotFiles.Sync sync)
+            throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(bytes);
         if (snapshot != null) {
@@ -154,11 +155,7 @@ final class SnapshotLog {
             throw new IOException("cannot write " + file + ": " + io.ferry.core.daemon.AtomicFiles.reason(e), e);
         }
         if (created) {
-            try (FileChannel dir = FileChannel.open(file.getParent(), StandardOpenOption.READ)) {
-                dir.force(true); // the new file's name, once
-            } catch (IOException e) {
-                // some file systems cannot sync a directory
-            }
+            sync.force(file.getParent()); // the new file's name, once
         }
     }
 

@@ -1,7 +1,6 @@
 package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
-import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.core.daemon.FileTrees;
 import io.ferry.core.daemon.MigrationIds;
 import java.io.IOException;
@@ -238,7 +237,7 @@ final class SnapshotStaging {
             }
         }
         if (dropped) {
-            AtomicFiles.syncDirectory(dir);
+            sync.force(dir);
         }
     }
 

@@ -368,65 +368,6 @@ public class SnapshotFilesTest {
         assertFalse(Files.exists(staging));
     }
 
-    /** A power cut between the destination's commit point and the snapshots' commit finds the staging whole. */
-    @Test
-    public void aStagingIsSyncedFileByFileOnceWrittenThenTheDirectoriesThatHoldIt() throws Exception {
-        Path snapshots = folder.getRoot().toPath().resolve("snapshots");
-        List<String> synced = new ArrayList<>();
-        SnapshotFiles store = new SnapshotFiles(folder.getRoot().toPath(), HardenedXmlParser.DEFAULT_MAX_BYTES,
-                HardenedXmlParser.DEFAULT_MAX_DEPTH, path -> synced.add(snapshots.relativize(path)
-                        + (Files.isDirectory(path) ? "/" : " " + Files.size(path) + " bytes")));
-        synced.clear(); // the store's own directory, new in this state directory
-
-        store.stage("m7", DOMAIN, List.of(snapshot("a", null), snapshot("b", "a")), "b");
-
-        Path staging = snapshots.resolve(".staging/m7");
-        assertEquals(List.of(".staging/m7/snapshots.pack " + Files.size(staging.resolve("snapshots.pack")) + " bytes",
-                ".staging/m7/domain 36 bytes", ".staging/m7/current 1 bytes", ".staging/m7/", ".staging/", "/"), synced);
-    }
-
-    /**
-     * A domain's first snapshot made here, or its first arrival, lands in a directory new to the store: its name is
-     * synced into the store before the journal or the operator is told the snapshots are stored.
-     */
-    @Test
-    public void aDomainsNewSnapshotDirectoryIsSyncedIntoTheStoreOnce() throws Exception {
-        Path snapshots = folder.getRoot().toPath().resolve("snapshots");
-        List<String> synced = new ArrayList<>();
-        SnapshotFiles store = new SnapshotFiles(folder.getRoot().toPath(), HardenedXmlParser.DEFAULT_MAX_BYTES,
-                HardenedXmlParser.DEFAULT_MAX_DEPTH, path -> synced.add(snapshots.relativize(path) + (Files.isDirectory(path) ? "/" : "")));
-        store.stage("m10", DOMAIN, List.of(snapshot("a", null)), "a");
-        synced.clear();
-
-        store.commit("m10");
-        assertEquals("the store, which gained the domain's directory, then the directory, which gained the pack",
-                List.of("/", DOMAIN + "/"), synced);
-
-        UUID other = UUID.fromString("00000000-0000-4000-8000-0000000000d2");
-        synced.clear();
-        store.add(other, snapshot("b", null));
-        assertEquals("the store, which gained the domain's directory", List.of("/"), synced);
-        synced.clear();
-        store.add(other, snapshot("c", "b"));
-        assertEquals("nothing new in the store", List.of(), synced);
-    }
-
-    /**
-     * The store's directory, new at a host's first start, is synced into the state directory: the snapshots synced
-     * inside it later would not outlive a power cut that took its name.
-     */
-    @Test
-    public void theStoresNewDirectoryIsSyncedIntoTheStateDirectoryOnce() throws Exception {
-        Path state = folder.getRoot().toPath();
-        List<Path> synced = new ArrayList<>();
-        new SnapshotFiles(state, HardenedXmlParser.DEFAULT_MAX_BYTES, HardenedXmlParser.DEFAULT_MAX_DEPTH, synced::add);
-        assertEquals(List.of(state), synced);
-
-        synced.clear();
-        new SnapshotFiles(state, HardenedXmlParser.DEFAULT_MAX_BYTES, HardenedXmlParser.DEFAULT_MAX_DEPTH, synced::add);
-        assertEquals("nothing new in the state directory", List.of(), synced);
-    }
-
     /**
      * The domain stayed defined here after it migrated away, and a snapshot was made here with a name it was given
      * there too. Its return brought the other one: the commit kept both under one name and listed this host's alone,

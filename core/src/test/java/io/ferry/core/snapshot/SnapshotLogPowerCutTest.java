@@ -1,5 +1,6 @@
 package io.ferry.core.snapshot;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
@@ -62,6 +63,31 @@ public class SnapshotLogPowerCutTest {
         }
     }
 
+    /**
+     * A torn append longer than the next one is cut off whole by it, not overwritten in part: the log is then byte for
+     * byte the one that never saw it (what was left of it would have stayed behind every later append).
+     */
+    @Test
+    public void aTornAppendLongerThanTheNextIsCutOffWhole() throws Exception {
+        Path stateDir = folder.newFolder().toPath();
+        SnapshotFiles store = new SnapshotFiles(TestDaemons.at(stateDir));
+        store.add(DOMAIN, snapshot("a", null));
+        store.add(DOMAIN, new Snapshot("b", "a", "<domainsnapshot><name>b</name><parent><name>a</name></parent><description>"
+                + "b".repeat(4096) + "</description></domainsnapshot>"));
+        Path log = stateDir.resolve("snapshots").resolve(DOMAIN.toString()).resolve(SnapshotLog.FILE);
+        byte[] torn = Files.readAllBytes(log);
+        Files.write(log, Arrays.copyOf(torn, torn.length - 3)); // a crash inside b's current mark
+
+        new SnapshotFiles(TestDaemons.at(stateDir)).add(DOMAIN, snapshot("c", "a"));
+
+        Path neverTorn = folder.newFolder().toPath();
+        SnapshotFiles reference = new SnapshotFiles(TestDaemons.at(neverTorn));
+        reference.add(DOMAIN, snapshot("a", null));
+        reference.add(DOMAIN, snapshot("c", "a"));
+        assertArrayEquals(Files.readAllBytes(neverTorn.resolve("snapshots").resolve(DOMAIN.toString()).resolve(SnapshotLog.FILE)),
+                Files.readAllBytes(log));
+    }
+
     private static void assertRestartedAsBeforeTheCut(Path stateDir, String how) throws Exception {
         SnapshotFiles restarted = new SnapshotFiles(TestDaemons.at(stateDir));
         assertEquals(how, List.of("a"), restarted.list(DOMAIN).stream().map(Snapshot::name).toList());
@@ -72,8 +98,10 @@ public class SnapshotLogPowerCutTest {
         assertEquals(how, "b", again.current(DOMAIN).orElseThrow());
     }
 
+    /** Its text holds the type bytes of records, S and C, as a cut append's tail may: the rest is no record. */
     private static Snapshot snapshot(String name, String parent) {
         return new Snapshot(name, parent, "<domainsnapshot><name>" + name + "</name>"
-                + (parent == null ? "" : "<parent><name>" + parent + "</name></parent>") + "</domainsnapshot>");
+                + (parent == null ? "" : "<parent><name>" + parent + "</name></parent>")
+                + "<description>Sunday's Copy</description></domainsnapshot>");
     }
 }
