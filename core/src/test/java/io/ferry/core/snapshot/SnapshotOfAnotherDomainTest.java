@@ -55,7 +55,7 @@ public class SnapshotOfAnotherDomainTest {
         Snapshot own = store.read(snapshotOf("a", "<uuid>" + DOMAIN + "</uuid>"));
         Snapshot bare = new Snapshot("b", "a", "<domainsnapshot><name>b</name><parent><name>a</name></parent></domainsnapshot>");
         Snapshot noUuid = store.read("<domainsnapshot><name>c</name><parent><name>b</name></parent><domain type='sim'/>"
-                + "</domainsnapshot>");
+                + "<other><uuid>" + OTHER + "</uuid></other></domainsnapshot>"); // not in its <domain>: no definition's
         store.stage("m4", DOMAIN, List.of(own, bare, noUuid), "c");
         store.commit("m4");
         assertEquals(List.of(own, bare, noUuid), store.list(DOMAIN));
