@@ -45,16 +45,7 @@ public class SectionWorkerShareTest {
 
     @Test
     public void aSectionThatHangsForeverLeavesWorkersToTheOthers() throws Exception {
-        SectionHandle hung = handle("hung", () -> {
-            while (true) {
-                try {
-                    release.await();
-                    return "late";
-                } catch (InterruptedException deaf) {
-                    // ignores the daemon's interruption at its limit
-                }
-            }
-        });
+        SectionHandle hung = handle("hung", this::deafUntilReleased);
         SectionHandle healthy = handle("healthy", () -> "value");
         SectionFailure last = null;
         for (int i = 0; i < SectionRegistry.MAX_WORKERS; i++) {
@@ -62,6 +53,32 @@ public class SectionWorkerShareTest {
         }
         assertTrue(last.getMessage(), last.getMessage().startsWith("cookie section hung "));
         assertEquals("value", healthy.parse(fragment));
+    }
+
+    /**
+     * A section's calls past their limit hold its share of the workers only while they run: once they end, the
+     * section's calls run again (counted for good, a section that once hung past its limit was refused for good).
+     */
+    @Test
+    public void callsPastTheirLimitHoldTheSectionsShareOnlyUntilTheyEnd() throws Exception {
+        SectionHandle slow = handle("slow", this::deafUntilReleased);
+        List<CountDownLatch> ends = new ArrayList<>();
+        SectionFailure refused = null;
+        for (int i = 0; i < 10 * SectionHandle.MAX_OVERRUNNING && refused == null; i++) {
+            CountDownLatch end = new CountDownLatch(1);
+            ends.add(end);
+            SectionFailure failure = assertThrows(SectionFailure.class, () -> new SectionCalls().parse(slow, fragment)
+                    .run(end::countDown));
+            refused = failure.getMessage().contains("past their limit") ? failure : null;
+        }
+        assertEquals("cookie section slow still runs 16 calls past their limit (deaf to interruption): parse refused",
+                refused == null ? "never refused" : refused.getMessage());
+
+        release.countDown();
+        for (CountDownLatch end : ends) {
+            end.await();
+        }
+        assertEquals("late", slow.parse(fragment));
     }
 
     /** Only calls past their limit count: a busy section's calls within it are never refused, however many at once. */
@@ -85,6 +102,18 @@ public class SectionWorkerShareTest {
             }
         } finally {
             callers.shutdownNow();
+        }
+    }
+
+    /** A call that ignores the daemon's interruption at its limit, and returns once the test releases it. */
+    private Object deafUntilReleased() {
+        while (true) {
+            try {
+                release.await();
+                return "late";
+            } catch (InterruptedException deaf) {
+                // ignores the daemon's interruption at its limit
+            }
         }
     }
 }
