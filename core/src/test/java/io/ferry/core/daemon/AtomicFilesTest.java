@@ -55,6 +55,15 @@ public class AtomicFilesTest {
         assertEquals(List.of(notADirectory), list(tmp.getRoot().toPath()));
     }
 
+    /** The operating system's reason follows the file's name once: not again with the temporary file's. */
+    @Test
+    public void aFailedWriteGivesTheSystemsReasonWithoutItsPaths() throws Exception {
+        Path target = tmp.newFolder("entry.xml").toPath();
+        Files.writeString(target.resolve("inside"), "a directory with something in it");
+        IOException e = assertThrows(IOException.class, () -> AtomicFiles.write(target, bytes("one")));
+        assertEquals("cannot write " + target + ": Is a directory", e.getMessage());
+    }
+
     private static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }

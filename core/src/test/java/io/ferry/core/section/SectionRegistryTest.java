@@ -5,6 +5,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
+import io.ferry.core.StderrLog;
 import io.ferry.core.daemon.TestDaemons;
 import java.lang.reflect.Proxy;
 import java.util.List;
@@ -66,9 +67,11 @@ public class SectionRegistryTest {
     }
 
     @Test
-    public void ofTwoFeaturesWithOneElementTheFirstRegisteredServesAndTheOtherSaysWhyNot() {
+    public void ofTwoFeaturesWithOneElementTheFirstRegisteredServesAndTheOtherSaysWhyNot() throws Exception {
         registry.addSection(reference("persistent", "domain", Mandatory.NEVER));
-        registry.addSection(reference("mydomain", "domain", Mandatory.NEVER));
+        String log = StderrLog.of(() -> registry.addSection(reference("mydomain", "domain", Mandatory.NEVER)));
+        assertTrue(log, log.contains("WARN io.ferry.core.section.SectionRegistry - cookie section mydomain is not served:"
+                + " its element <domain> is served by section persistent of an unregistered bundle"));
         assertEquals(List.of("persistent"), registry.get().all().stream().map(h -> h.descriptor().feature()).toList());
         assertEquals(List.of("mydomain: its element <domain> is served by section persistent of an unregistered bundle",
                 "persistent: "), registry.registrations().stream().map(r -> r.handle().descriptor().feature() + ": " + r.why()).toList());
@@ -79,9 +82,12 @@ public class SectionRegistryTest {
      * section version, and both say why (what `ferry sections` shows an operator who deployed a replacement).
      */
     @Test
-    public void ofTwoRegistrationsOfOneFeatureTheHigherRankingOrNewerVersionServesAndBothSayWhy() {
+    public void ofTwoRegistrationsOfOneFeatureTheHigherRankingOrNewerVersionServesAndBothSayWhy() throws Exception {
         registry.addSection(reference("probe", "probe", Mandatory.NEVER, Map.of()));
-        registry.addSection(reference("probe", "probe", Mandatory.NEVER, Map.of(Constants.SERVICE_RANKING, 5)));
+        String log = StderrLog.of(() -> registry.addSection(reference("probe", "probe", Mandatory.NEVER,
+                Map.of(Constants.SERVICE_RANKING, 5))));
+        assertTrue(log, log.contains("WARN io.ferry.core.section.SectionRegistry - cookie section probe is offered by 2"
+                + " bundles (an unregistered bundle, an unregistered bundle): an unregistered bundle serves it"));
         assertServesAndSays("probe", "service ranking 5 over 0");
 
         registry.addSection(reference("clock", "clock", Mandatory.NEVER, Map.of(CookieSection.VERSION, "1.0")));
