@@ -38,12 +38,14 @@ public class SectionRegistryTest {
     }
 
     @Test
-    public void aSectionThatLeftStaysDepartedForTheWaitEvenOnceItIsBack() {
+    public void aSectionThatLeftStaysDepartedForTheWaitEvenOnceItIsBack() throws Exception {
         ServiceReference<CookieSection<?>> before = reference("probe", Mandatory.WHEN_BAKED);
         registry.addSection(before);
         assertEquals(Set.of(), registry.departedWithin(WAIT));
 
-        registry.removeSection(before); // the bundle being updated
+        String log = StderrLog.of(() -> registry.removeSection(before)); // the bundle being updated
+        assertTrue(log, log.contains("INFO io.ferry.core.section.SectionRegistry - cookie section probe removed (an unregistered"
+                + " bundle)"));
         assertEquals(Set.of("probe"), registry.departedWithin(WAIT));
         registry.addSection(reference("probe", Mandatory.WHEN_BAKED)); // its new registration
         // a Begin that took its sections while the probe was away learns here that it left, and takes them again
