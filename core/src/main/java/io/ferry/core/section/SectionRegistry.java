@@ -151,8 +151,12 @@ public class SectionRegistry implements SectionCatalog {
      * a built-in, {@code domain}), the one first registered serves, unless the other has a higher service ranking.
      */
     public SectionSet snapshot() {
+        return servingOf(Map.copyOf(handles));
+    }
+
+    private static SectionSet servingOf(Map<ServiceReference<CookieSection<?>>, SectionHandle> registered) {
         Map<String, Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> byFeature = new HashMap<>();
-        for (Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry : handles.entrySet()) {
+        for (Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry : registered.entrySet()) {
             byFeature.merge(entry.getValue().descriptor().feature(), entry, (a, b) -> PREFERRED.compare(a, b) <= 0 ? a : b);
         }
         Map<String, Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle>> byElement = new HashMap<>();
@@ -162,11 +166,15 @@ public class SectionRegistry implements SectionCatalog {
         return new SectionSet(byElement.values().stream().map(Map.Entry::getValue).toList());
     }
 
-    /** Every registration, the one that serves its feature first: what {@code ferry sections} lists. */
+    /**
+     * Every registration, the one that serves its feature first: what {@code ferry sections} lists. Of one moment: a
+     * section that comes or goes meanwhile (a hot swap) is listed as it was or not at all, never half.
+     */
     public List<Registration> registrations() {
-        SectionSet serving = snapshot();
-        return handles.entrySet().stream().sorted(PREFERRED)
-                .map(e -> new Registration(e.getValue(), serving.all().contains(e.getValue()), why(e, serving)))
+        Map<ServiceReference<CookieSection<?>>, SectionHandle> registered = Map.copyOf(handles);
+        SectionSet serving = servingOf(registered);
+        return registered.entrySet().stream().sorted(PREFERRED)
+                .map(e -> new Registration(e.getValue(), serving.all().contains(e.getValue()), why(e, registered, serving)))
                 .sorted(Comparator.comparing((Registration r) -> r.handle().descriptor().feature())
                         .thenComparing(r -> !r.serving()))
                 .toList();
@@ -195,7 +203,8 @@ public class SectionRegistry implements SectionCatalog {
         return reference.getProperty(Constants.SERVICE_RANKING) instanceof Integer ranking ? ranking : 0;
     }
 
-    private String why(Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry, SectionSet serving) {
+    private static String why(Map.Entry<ServiceReference<CookieSection<?>>, SectionHandle> entry,
+            Map<ServiceReference<CookieSection<?>>, SectionHandle> registered, SectionSet serving) {
         String feature = entry.getValue().descriptor().feature();
         SectionHandle winner = serving.byFeature(feature).orElse(null);
         if (winner == null) {
@@ -204,10 +213,10 @@ public class SectionRegistry implements SectionCatalog {
                     + owner.descriptor().bundle()).orElse("");
         }
         if (winner != entry.getValue()) {
-            var winning = handles.entrySet().stream().filter(e -> e.getValue() == winner).findFirst().orElseThrow();
+            var winning = registered.entrySet().stream().filter(e -> e.getValue() == winner).findFirst().orElseThrow();
             return "outranked by " + winner.descriptor().bundle() + ": " + decidedBy(winning, entry);
         }
-        List<String> others = handles.entrySet().stream().filter(e -> e.getValue() != winner
+        List<String> others = registered.entrySet().stream().filter(e -> e.getValue() != winner
                 && e.getValue().descriptor().feature().equals(feature)).map(e -> decidedBy(entry, e)).distinct().toList();
         return others.isEmpty() ? "" : String.join("; ", others);
     }

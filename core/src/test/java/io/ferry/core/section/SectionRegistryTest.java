@@ -1,6 +1,7 @@
 package io.ferry.core.section;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieSection;
@@ -11,6 +12,7 @@ import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.Before;
 import org.junit.Rule;
@@ -97,6 +99,30 @@ public class SectionRegistryTest {
         assertServesAndSays("clock", "section version 1.3 over 1.0");
     }
 
+    /**
+     * A section that goes while `ferry sections` lists them (a hot swap) leaves a listing of one moment: it failed with
+     * an internal error when the serving registration went between the choice of who serves and the words why.
+     */
+    @Test
+    public void aSectionThatGoesWhileTheRegistrationsAreListedLeavesAListingOfOneMoment() {
+        ServiceReference<CookieSection<?>> serving = reference("probe", Mandatory.NEVER);
+        AtomicBoolean armed = new AtomicBoolean();
+        registry.addSection(serving);
+        registry.addSection(reference("probe", "probe", Mandatory.NEVER, Map.of(), () -> {
+            if (armed.getAndSet(false)) {
+                registry.removeSection(serving); // its bundle uninstalled as the listing ranks the two
+            }
+        }));
+        armed.set(true);
+
+        List<SectionRegistry.Registration> listed = registry.registrations();
+        assertFalse("the section went during the listing", armed.get());
+        assertEquals(List.of("registered first", "outranked by an unregistered bundle: registered first"),
+                listed.stream().map(SectionRegistry.Registration::why).toList());
+        assertEquals("then the one left serves", List.of(""),
+                registry.registrations().stream().map(SectionRegistry.Registration::why).toList());
+    }
+
     /** The serving registration of {@code feature} says {@code why}, and the other that it was outranked for it. */
     private void assertServesAndSays(String feature, String why) {
         List<SectionRegistry.Registration> both = registry.registrations().stream()
@@ -115,10 +141,18 @@ public class SectionRegistryTest {
         return reference(feature, element, mandatory, Map.of());
     }
 
-    /** A service registration of a section of no bundle, with these properties and {@code more}. */
-    @SuppressWarnings("unchecked")
     private static ServiceReference<CookieSection<?>> reference(String feature, String element, Mandatory mandatory,
             Map<String, Object> more) {
+        return reference(feature, element, mandatory, more, () -> { });
+    }
+
+    /**
+     * A service registration of a section of no bundle, with these properties and {@code more}; asked for its bundle,
+     * it runs {@code bundleAsked} first.
+     */
+    @SuppressWarnings("unchecked")
+    private static ServiceReference<CookieSection<?>> reference(String feature, String element, Mandatory mandatory,
+            Map<String, Object> more, Runnable bundleAsked) {
         Map<String, Object> properties = new java.util.HashMap<>(more);
         properties.putAll(Map.of(CookieSection.FEATURE, feature, CookieSection.ELEMENT, element,
                 CookieSection.MANDATORY, mandatory.name(), Constants.SERVICE_ID, NEXT_ID.incrementAndGet()));
@@ -129,6 +163,10 @@ public class SectionRegistryTest {
                     case "equals" -> proxy == args[0];
                     case "hashCode" -> System.identityHashCode(proxy);
                     case "toString" -> "reference to " + feature;
+                    case "getBundle" -> {
+                        bundleAsked.run();
+                        yield null;
+                    }
                     case "compareTo" -> Integer.compare(System.identityHashCode(proxy), System.identityHashCode(args[0]));
                     default -> null;
                 });
