@@ -35,7 +35,8 @@ public class SnapshotFilesTest {
         return new SnapshotFiles(TestDaemons.at(folder.getRoot().toPath()));
     }
 
-    private static Snapshot snapshot(String name, String parent) {
+    /** A snapshot of {@code name}, child of {@code parent} (null: a root), holding no definition. */
+    static Snapshot snapshot(String name, String parent) {
         return new Snapshot(name, parent, "<domainsnapshot><name>" + name + "</name>"
                 + (parent == null ? "" : "<parent><name>" + parent + "</name></parent>") + "</domainsnapshot>");
     }

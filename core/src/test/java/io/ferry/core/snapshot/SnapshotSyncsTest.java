@@ -1,8 +1,8 @@
 package io.ferry.core.snapshot;
 
+import static io.ferry.core.snapshot.SnapshotFilesTest.snapshot;
 import static org.junit.Assert.assertEquals;
 
-import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -111,10 +111,5 @@ public class SnapshotSyncsTest {
 
     private Path snapshots() {
         return folder.getRoot().toPath().resolve("snapshots");
-    }
-
-    private static Snapshot snapshot(String name, String parent) {
-        return new Snapshot(name, parent, "<domainsnapshot><name>" + name + "</name>"
-                + (parent == null ? "" : "<parent><name>" + parent + "</name></parent>") + "</domainsnapshot>");
     }
 }
