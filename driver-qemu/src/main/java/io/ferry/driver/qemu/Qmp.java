@@ -49,6 +49,8 @@ final class Qmp implements Closeable {
      * 1,360 nodes, 117 KB of heap, and {@link #MAX_EVENTS} of them 30 MB of the daemon's 512 MB for each VM.
      */
     static final int MAX_EVENT_NODES = 128;
+    /** How long what QEMU wrote before it closed its end is read: it is all in the socket's buffer by then. */
+    private static final long END_READ_MILLIS = 1_000;
 
     /** A command QEMU refused: its error class and description. */
     static final class CommandError extends HypervisorException {
@@ -141,7 +143,7 @@ final class Qmp implements Closeable {
             write(ByteBuffer.wrap(JSON.writeValueAsBytes(request)), deadline, command);
             write(ByteBuffer.wrap(new byte[] {'\n'}), deadline, command);
         } catch (IOException e) {
-            throw gone(command, e);
+            throw endedBeforeWritten(command, e);
         }
         while (true) {
             JsonNode message = read(deadline, command);
@@ -304,6 +306,27 @@ final class Qmp implements Closeable {
         } catch (IOException e) {
             throw new HypervisorException("unreadable QMP message: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A command whose writing found QEMU's end closed: what QEMU wrote before it closed is read first, to that end, and
+     * its events kept, as a read that meets the end keeps them. A guest's power-off announces SHUTDOWN and then ends
+     * QEMU: a command written after the announcement lost it, and the shutdown read as a crash when QEMU took more
+     * than a second to end (CI, 2026-12-05).
+     */
+    private HypervisorException endedBeforeWritten(String command, IOException cause) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(END_READ_MILLIS);
+        try {
+            while (read(deadline, command, false) != null) {
+                // each event read is kept
+            }
+        } catch (HypervisorException end) {
+            if (closed) {
+                end.addSuppressed(cause);
+                return end; // the end met, or this connection closed by its holder: either says so
+            }
+        }
+        return gone(command, cause);
     }
 
     private HypervisorException timeout(String what) {

@@ -93,6 +93,36 @@ public class QemuShutDownCallTest {
         }
     }
 
+    /**
+     * A guest's power-off announced SHUTDOWN and QEMU closed its monitor before the next command was written (the
+     * migration job's next query-migrate): the announcement is read all the same, so a QEMU slow to end is waited for
+     * as one that shut down. The write's failure dropped it, and a QEMU still there a second later read as a crash,
+     * "QEMU exited during query-migrate: ..." (CI, 2026-12-05).
+     */
+    @Test
+    public void aShutdownAnnouncedBeforeTheMonitorClosedIsReadWhenTheNextCommandCannotBeWritten() throws Exception {
+        RunFiles files = runFiles();
+        Path log = tmp.getRoot().toPath().resolve("vm.log");
+        QemuProcess process = QemuProcess.start(List.of("sleep", "600"), log);
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> { // answers, announces, closes its monitor
+            FakeQmp.write(out, "{\"return\": {}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+            FakeQmp.write(out, SHUTDOWN_EVENT);
+            close(out);
+        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
+            qmp.execute("system_powerdown", null, 10_000);
+            assertTrue("the stand-in closed its monitor", qemu.clientGone(10_000));
+
+            HypervisorException cut = assertThrows(HypervisorException.class,
+                    () -> qmp.execute("query-migrate", null, 10_000));
+            assertEquals("QEMU exited during query-migrate: (it wrote nothing to its log " + log + " since it started)",
+                    cut.getMessage());
+            assertTrue("a QEMU that announced SHUTDOWN is waited for, then taken as shut down",
+                    GuestShutDown.happened("closed", process, qmp, 200));
+        } finally {
+            process.kill();
+        }
+    }
+
     /** A QEMU that is merely slow to answer, with no SHUTDOWN announced, is neither killed nor taken as shut down. */
     @Test
     public void aQemuThatAnnouncedNoShutdownIsNotKilledForAnUnansweredCall() throws Exception {
@@ -148,6 +178,14 @@ public class QemuShutDownCallTest {
     private static void end(OutputStream monitor, Path off) {
         try {
             Files.createFile(off);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        close(monitor);
+    }
+
+    private static void close(OutputStream monitor) {
+        try {
             monitor.close();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -6,7 +6,11 @@ import org.junit.Before;
 import org.junit.Rule;
 import org.junit.rules.TemporaryFolder;
 
-/** Tests of real QEMUs between a source and a destination driver sharing a state directory; their VMs go after each. */
+/**
+ * Tests of real QEMUs between a source and a destination driver, their VMs gone after each. The destination keeps its
+ * QEMU logs apart, as another host would: one log for both QEMUs of a domain gave the source's failures the destination's
+ * last words.
+ */
 public abstract class TwoQemuDrivers {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
@@ -19,7 +23,7 @@ public abstract class TwoQemuDrivers {
     public void setUpDrivers() throws Exception {
         state = tmp.newFolder("state").toPath();
         source = new QemuDriver("qemu", Guests.settings(state, 2000));
-        destination = new QemuDriver("qemu", Guests.settings(state, 2000));
+        destination = new QemuDriver("qemu", Guests.settings(state.resolve("destination"), 2000));
     }
 
     @After
