@@ -94,6 +94,27 @@ public class QemuShutDownCallTest {
     }
 
     /**
+     * The same QEMU outliving SIGKILL (uninterruptible sleep on hung storage): it is not taken as shut down while it
+     * is there, since it may still write the guest's disks; a destroy tells of it (QemuUnkillableTest).
+     */
+    @Test
+    public void aQemuThatOutlivesSigkillAfterItsShutdownIsNotTakenAsShutDown() throws Exception {
+        RunFiles files = runFiles();
+        QemuProcess real = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
+        QemuProcess process = real.killedBy(hung -> { }); // its SIGKILL stays pending
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out, SHUTDOWN_EVENT));
+                Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
+            assertThrows(HypervisorException.class, () -> qmp.execute("query-migrate", null, 200));
+
+            assertFalse("a QEMU still there after SIGKILL is not taken as shut down",
+                    GuestShutDown.happened("hung", process, qmp, 200));
+            assertTrue("QEMU is still there", real.isAlive());
+        } finally {
+            real.kill();
+        }
+    }
+
+    /**
      * A guest's power-off announced SHUTDOWN and QEMU closed its monitor before the next command was written (the
      * migration job's next query-migrate): the announcement is read all the same, so a QEMU slow to end is waited for
      * as one that shut down. The write's failure dropped it, and a QEMU still there a second later read as a crash,
