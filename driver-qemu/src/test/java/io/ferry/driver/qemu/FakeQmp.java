@@ -54,6 +54,15 @@ final class FakeQmp implements AutoCloseable {
         }
     }
 
+    /** The name of the command on {@code line} ({@code execute}'s value). */
+    static String command(String line) {
+        try {
+            return Qmp.JSON.readTree(line).path("execute").asText();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     static void write(OutputStream out, String text) {
         try {
             out.write(text.getBytes(StandardCharsets.UTF_8));

@@ -62,7 +62,7 @@ public class OutgoingCancelTest {
         Queue<String> sent = new ConcurrentLinkedQueue<>();
         boolean[] cancelled = {false};
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
-            String name = command.replaceFirst(".*\"execute\": *\"([^\"]+)\".*", "$1");
+            String name = FakeQmp.command(command);
             sent.add(name);
             cancelled[0] |= name.equals("migrate_cancel");
             String value = name.equals("query-migrate")

@@ -195,16 +195,8 @@ public class QemuSelfPauseTest {
     }
 
     private void reply(OutputStream out, String command, String value) {
-        sent.add(name(command));
+        sent.add(FakeQmp.command(command));
         FakeQmp.write(out, "{\"return\": " + value + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
-    }
-
-    private static String name(String command) {
-        try {
-            return Qmp.JSON.readTree(command).path("execute").asText();
-        } catch (java.io.IOException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     interface VmCheck {

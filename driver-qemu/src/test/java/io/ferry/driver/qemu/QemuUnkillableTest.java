@@ -84,7 +84,7 @@ public class QemuUnkillableTest {
         ConcurrentLinkedQueue<String> commands = new ConcurrentLinkedQueue<>();
         AtomicInteger gone = new AtomicInteger();
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
-            commands.add(execute(command));
+            commands.add(FakeQmp.command(command));
             FakeQmp.write(out, "{\"return\": " + (command.contains("query-status")
                     ? "{\"status\": \"running\", \"running\": true}" : "{}") + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
         }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
@@ -114,14 +114,6 @@ public class QemuUnkillableTest {
 
     private RunFiles runFiles() throws Exception {
         return Guests.preparedRunFiles(tmp.newFolder("run").toPath());
-    }
-
-    private static String execute(String command) {
-        try {
-            return Qmp.JSON.readTree(command).path("execute").asText();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
     }
 
     private static String destroyFailure(QemuVirtualMachine vm) {
