@@ -59,6 +59,22 @@ public class QemuExitActionTest {
         }
     }
 
+    /**
+     * A QEMU found through its pidfile that has ended before its handle was taken (between the look-up and the watch)
+     * has no end left to wait for: its exit action runs at once, before {@code onExit} returns.
+     */
+    @Test
+    public void aReattachedQemuGoneWhenFoundIsToldAtOnce() throws Exception {
+        Process ended = new ProcessBuilder("true").start();
+        ended.waitFor();
+        QemuProcess process = QemuProcess.attached(ended.pid(), tmp.getRoot().toPath().resolve("vm.log"));
+        CountDownLatch ran = new CountDownLatch(1);
+
+        process.onExit(ran::countDown);
+
+        assertEquals("exit actions still to run once onExit returned", 0, ran.getCount());
+    }
+
     /** How many of the actions given are still reachable, once the collector has had its chances to take the others. */
     private static long held(List<WeakReference<Runnable>> given) throws InterruptedException {
         for (int gc = 0; gc < 20 && given.stream().filter(r -> r.get() != null).count() > 1; gc++) {
