@@ -1,5 +1,6 @@
 package io.ferry.driver.qemu;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -47,17 +48,18 @@ final class FakeQmp implements AutoCloseable {
     }
 
     static String id(String command) {
-        try {
-            return Qmp.JSON.readTree(command).path("id").asText();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
+        return json(command).path("id").asText();
     }
 
     /** The name of the command on {@code line} ({@code execute}'s value). */
     static String command(String line) {
+        return json(line).path("execute").asText();
+    }
+
+    /** The command on {@code line}, parsed. */
+    static JsonNode json(String line) {
         try {
-            return Qmp.JSON.readTree(line).path("execute").asText();
+            return Qmp.JSON.readTree(line);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }

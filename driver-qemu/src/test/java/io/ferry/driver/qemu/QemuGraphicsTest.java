@@ -4,8 +4,6 @@ import static org.junit.Assert.assertEquals;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ferry.api.hypervisor.DomainSpec;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -46,7 +44,7 @@ public class QemuGraphicsTest {
         List<JsonNode> sent = new CopyOnWriteArrayList<>();
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.newFolder().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
-            sent.add(json(command));
+            sent.add(FakeQmp.json(command));
             FakeQmp.write(out, "{\"return\": {}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
         }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
             QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder().toPath()), () -> { });
@@ -57,13 +55,5 @@ public class QemuGraphicsTest {
         List<JsonNode> relocations = sent.stream().filter(c -> c.path("execute").asText().equals("client_migrate_info")).toList();
         assertEquals(sent.toString(), 1, relocations.size());
         return relocations.get(0).path("arguments").toString();
-    }
-
-    private static JsonNode json(String command) {
-        try {
-            return Qmp.JSON.readTree(command);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
     }
 }
