@@ -116,6 +116,22 @@ public class QemuLogTest {
         assertEquals("2026-12-02T07:00:00.000001Z qemu-system-x86_64: terminating on signal 15", QemuProcess.lastLine(log));
     }
 
+    /**
+     * QEMU's last words are its message line (its name first) and the hints it adds on lines of their own, blank lines
+     * between them left out: not what it wrote before the message (its device set-up lines), which says nothing of
+     * why it went.
+     */
+    @Test
+    public void theLastWordsAreQemusMessageWithItsHintsAndNothingWrittenBefore() throws Exception {
+        Path log = tmp.getRoot().toPath().resolve("vm.log");
+        QemuProcess.start(List.of("true", "-name", "guest=vm"), log).awaitGone(10_000);
+        Files.writeString(log, "char device redirected to /dev/pts/3 (label serial0)\nVNC server running on 127.0.0.1:5900\n"
+                + "qemu-system-x86_64: -machine q99: unsupported machine type\n\n \n\n"
+                + "Use -machine help to list supported machines\n", StandardOpenOption.APPEND);
+        assertEquals("qemu-system-x86_64: -machine q99: unsupported machine type Use -machine help to list supported machines",
+                QemuProcess.lastLine(log));
+    }
+
     @Test
     public void theLastLineQuotedInErrorsCarriesNoControlCharacters() throws Exception {
         Path log = tmp.getRoot().toPath().resolve("vm.log");
