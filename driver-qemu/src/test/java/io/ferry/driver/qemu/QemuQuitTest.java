@@ -2,8 +2,10 @@ package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
+import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -46,6 +48,38 @@ public class QemuQuitTest {
             assertEquals("SIGKILLs sent to a QEMU that quit within the 1000 ms quit timeout", 0, kills.get());
         } finally {
             real.kill();
+        }
+    }
+
+    /**
+     * A destroy of a VM already destroyed (the core retries, an operator's second {@code ferry destroy}) does nothing:
+     * the run directory may hold the next QEMU of the domain by then, whose files it must not remove, nor tell the
+     * driver again that the VM is gone (the driver would forget the new one).
+     */
+    @Test
+    public void aSecondDestroyLeavesTheNextQemusRunFilesAndTellsNothing() throws Exception {
+        DomainSpec spec = Guests.spec("twice", 32, "0");
+        RunFiles files = Guests.preparedRunFiles(tmp.newFolder("run").toPath());
+        QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
+        AtomicInteger gone = new AtomicInteger();
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
+            if (command.contains("\"quit\"")) {
+                process.kill();
+            }
+            String answer = command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}" : "{}";
+            FakeQmp.write(out, "{\"return\": " + answer + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
+                    gone::incrementAndGet);
+            vm.destroy();
+            RunFiles next = Guests.preparedRunFiles(files.dir()); // the domain's next QEMU, started in its run directory
+
+            vm.destroy();
+
+            assertEquals("times the driver was told the VM is gone", 1, gone.get());
+            assertTrue("the next QEMU's pidfile is there", Files.exists(next.pidfile()));
+        } finally {
+            process.kill();
         }
     }
 }
