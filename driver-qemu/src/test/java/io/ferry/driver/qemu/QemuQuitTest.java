@@ -5,6 +5,7 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,13 +33,9 @@ public class QemuQuitTest {
             kills.incrementAndGet();
             real.kill();
         });
-        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
-            if (command.contains("\"quit\"")) { // its own exit, a moment after the answer
-                CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS).execute(real::kill);
-            }
-            String answer = command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}" : "{}";
-            FakeQmp.write(out, "{\"return\": " + answer + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
-        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
+        // its own exit, a moment after the answer
+        try (FakeQmp qemu = quitting(files, () -> CompletableFuture.delayedExecutor(200, TimeUnit.MILLISECONDS)
+                .execute(real::kill)); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
             QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
                     () -> { });
 
@@ -62,13 +59,8 @@ public class QemuQuitTest {
         RunFiles files = Guests.preparedRunFiles(tmp.newFolder("run").toPath());
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.getRoot().toPath().resolve("vm.log"));
         AtomicInteger gone = new AtomicInteger();
-        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
-            if (command.contains("\"quit\"")) {
-                process.kill();
-            }
-            String answer = command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}" : "{}";
-            FakeQmp.write(out, "{\"return\": " + answer + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
-        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
+        try (FakeQmp qemu = quitting(files, process::kill);
+                Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, () -> "")) {
             QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder("state").toPath()),
                     gone::incrementAndGet);
             vm.destroy();
@@ -81,5 +73,16 @@ public class QemuQuitTest {
         } finally {
             process.kill();
         }
+    }
+
+    /** A stand-in QEMU whose guest runs and which does {@code onQuit} when told to quit, after its answer. */
+    private static FakeQmp quitting(RunFiles files, Runnable onQuit) throws IOException {
+        return new FakeQmp(files.qmp(), (command, out) -> {
+            String answer = command.contains("query-status") ? "{\"status\": \"running\", \"running\": true}" : "{}";
+            FakeQmp.write(out, "{\"return\": " + answer + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+            if (FakeQmp.command(command).equals("quit")) {
+                onQuit.run();
+            }
+        });
     }
 }
