@@ -91,6 +91,33 @@ public class QemuDevicesTest {
         assertEquals("\"" + owner + "\"", ovsdb.vsctl("get", "Interface", tap, "external_ids:vm-uuid"));
     }
 
+    /**
+     * A start that fails half-way through plugging (the second NIC's Linux bridge does not exist) removes the switch
+     * port it had added for the first, and its QEMU: a port left in the OVSDB would name a guest that never ran.
+     */
+    @Test
+    public void aStartWhoseSecondNicCannotJoinItsBridgeRemovesThePortOfTheFirst() throws Exception {
+        ovsdb = TestOvsdb.start(tmp.newFolder("ovs").toPath());
+        ovsdb.vsctl("add-br", "br0");
+        driver = new QemuDriver("qemu", settings(ovsdb.db()));
+        String ovsTap = "fqhalf" + suffix;
+        String bridgeTap = "fqnobr" + suffix;
+        String nics = "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/>"
+                + "<target dev='" + ovsTap + "'/><model type='virtio'/></interface>"
+                + "<interface type='bridge'><source bridge='fqmissing" + suffix + "'/><target dev='" + bridgeTap + "'/>"
+                + "<model type='virtio'/></interface>";
+        DomainSpec spec = Guests.spec(Guests.xml("half", UUID.randomUUID(), 32, "0", nics));
+
+        HypervisorException e = assertThrows(HypervisorException.class, () -> driver.boot(spec, tmp.newFolder().toPath()));
+
+        assertTrue(e.getMessage(), e.getMessage().startsWith("cannot start domain 'half': ")
+                && e.getMessage().contains("fqmissing" + suffix));
+        assertEquals("ports left on br0", "", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals(List.of(), driver.vms());
+        assertTrue("the taps go with the killed QEMU",
+                Guests.eventually(() -> !run("ip", "-o", "link", "show").contains(bridgeTap)));
+    }
+
     @Test
     public void aLinuxBridgeNicJoinsItsBridgeAndAUserNicNeedsNone() throws Exception {
         String bridge = "fqbr" + suffix;
