@@ -56,13 +56,9 @@ public class QemuDevicesTest {
 
     @Test
     public void anOpenvswitchNicIsAPortOfItsBridgeWhileTheVmExists() throws Exception {
-        ovsdb = TestOvsdb.start(tmp.newFolder("ovs").toPath());
-        ovsdb.vsctl("add-br", "br0");
-        driver = new QemuDriver("qemu", settings(ovsdb.db()));
+        driverWithBr0();
         String tap = "fqovs" + suffix;
-        String nic = "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/>"
-                + "<target dev='" + tap + "'/><model type='virtio'/></interface>";
-        DomainSpec spec = Guests.spec(Guests.xml("ovs", UUID.randomUUID(), 32, "0", nic));
+        DomainSpec spec = Guests.spec(Guests.xml("ovs", UUID.randomUUID(), 32, "0", ovsNic(tap)));
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(spec, tmp.newFolder().toPath());
 
         assertEquals(tap, ovsdb.vsctl("list-ports", "br0"));
@@ -80,9 +76,7 @@ public class QemuDevicesTest {
         ovsdb.vsctl("add-br", "br0", "--", "add-port", "br0", tap, "--", "set", "Interface", tap,
                 "external_ids:vm-uuid=" + owner); // a VM of another daemon on this host, or whose tap has gone
         driver = new QemuDriver("qemu", settings(ovsdb.db()));
-        String nic = "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/>"
-                + "<target dev='" + tap + "'/><model type='virtio'/></interface>";
-        DomainSpec spec = Guests.spec(Guests.xml("intruder", UUID.randomUUID(), 32, "0", nic));
+        DomainSpec spec = Guests.spec(Guests.xml("intruder", UUID.randomUUID(), 32, "0", ovsNic(tap)));
 
         HypervisorException e = assertThrows(HypervisorException.class, () -> driver.boot(spec, tmp.newFolder().toPath()));
         assertTrue(e.getMessage(), e.getMessage().contains(tap) && e.getMessage().contains(owner.toString()));
@@ -97,15 +91,10 @@ public class QemuDevicesTest {
      */
     @Test
     public void aStartWhoseSecondNicCannotJoinItsBridgeRemovesThePortOfTheFirst() throws Exception {
-        ovsdb = TestOvsdb.start(tmp.newFolder("ovs").toPath());
-        ovsdb.vsctl("add-br", "br0");
-        driver = new QemuDriver("qemu", settings(ovsdb.db()));
-        String ovsTap = "fqhalf" + suffix;
+        driverWithBr0();
         String bridgeTap = "fqnobr" + suffix;
-        String nics = "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/>"
-                + "<target dev='" + ovsTap + "'/><model type='virtio'/></interface>"
-                + "<interface type='bridge'><source bridge='fqmissing" + suffix + "'/><target dev='" + bridgeTap + "'/>"
-                + "<model type='virtio'/></interface>";
+        String nics = ovsNic("fqhalf" + suffix) + "<interface type='bridge'><source bridge='fqmissing" + suffix + "'/>"
+                + "<target dev='" + bridgeTap + "'/><model type='virtio'/></interface>";
         DomainSpec spec = Guests.spec(Guests.xml("half", UUID.randomUUID(), 32, "0", nics));
 
         HypervisorException e = assertThrows(HypervisorException.class, () -> driver.boot(spec, tmp.newFolder().toPath()));
@@ -173,6 +162,19 @@ public class QemuDevicesTest {
 
     /** Runs a host command to its end; returns its output without the final line end. */
     private Path outputs;
+
+    /** An ovsdb-server whose database has the bridge br0, and a driver that plugs into it. */
+    private void driverWithBr0() throws Exception {
+        ovsdb = TestOvsdb.start(tmp.newFolder("ovs").toPath());
+        ovsdb.vsctl("add-br", "br0");
+        driver = new QemuDriver("qemu", settings(ovsdb.db()));
+    }
+
+    /** A virtio NIC whose tap {@code tap} is a port of the openvswitch bridge br0. */
+    private static String ovsNic(String tap) {
+        return "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/>"
+                + "<target dev='" + tap + "'/><model type='virtio'/></interface>";
+    }
 
     private String run(String... command) throws Exception {
         if (outputs == null) {
