@@ -1,8 +1,21 @@
 package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.HttpPeer;
+import io.ferry.protocol.Messages.Begin;
+import io.ferry.protocol.Messages.Begun;
+import io.ferry.protocol.Messages.Confirm;
+import io.ferry.protocol.Messages.Finish;
+import io.ferry.protocol.Messages.Perform;
+import io.ferry.protocol.Messages.Prepare;
+import io.ferry.protocol.Messages.Prepared;
+import io.ferry.protocol.MigrationFlags;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.junit.ClassRule;
@@ -84,6 +97,34 @@ public class MigrationPersistenceIT {
         assertEquals(Optional.empty(), HOSTS.source.listedState(vm.name()));
         HOSTS.destination.ferryOk("destroy", vm.name());
         assertEquals("the definition given", "32768 KiB", HOSTS.destination.dominfo(vm.name()).get("Max memory"));
+    }
+
+    /**
+     * The same through a driver that passes no sections on (another make than Ferry's, with which a migration goes on
+     * with no section in common): Perform is refused before any memory moves. Had it gone on, the destination would
+     * have kept the definition the guest runs, and the one given would have been lost.
+     */
+    @Test
+    public void aDefinitionToKeepIsNotDroppedByADriverThatPassesNoSectionsOn() throws Exception {
+        SimDomain vm = SimDomain.idle("unlisted-persistent-xml-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+        HttpPeer source = new HttpPeer(new ControlClient(HOSTS.source.url()));
+        HttpPeer destination = new HttpPeer(new ControlClient(HOSTS.destination.url()));
+        MigrationFlags flags = MigrationFlags.parse("live,persistent,undefinesource");
+        Begun begun = source.begin(new Begin(vm.name(), flags, null, null, Files.readString(vm.withMemoryMiB(32).file()), 0,
+                null));
+        Prepared prepared = destination.prepare(new Prepare(begun.id(), begun.key(), flags, begun.domainXml(), begun.cookie(),
+                null, source.uri()));
+
+        ChannelException refused = assertThrows(ChannelException.class, () -> source.perform(new Perform(begun.id(),
+                begun.key(), prepared.dataUri(), prepared.cookie(), destination.uri(), null)));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("lack cookie section persistent"));
+        destination.finish(new Finish(begun.id(), begun.key(), true, null));
+        source.confirm(new Confirm(begun.id(), begun.key(), true, null));
+        HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
+        assertEquals("yes", HOSTS.source.dominfo(vm.name()).get("Persistent"));
+        assertEquals(Optional.empty(), HOSTS.destination.listedState(vm.name()));
     }
 
     @Test

@@ -9,6 +9,7 @@ import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.xml.XmlWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.EnumSet;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -23,6 +24,10 @@ import org.w3c.dom.Element;
 final class DestinationFinish {
     /** The destination's log lines keep the logger they had before this class was split out of it. */
     private static final Logger LOG = LoggerFactory.getLogger(DestinationSide.class);
+
+    /** The feature of the core's section that carries the definition kept here, and its element. */
+    private static final String PERSISTENT = "persistent";
+    private static final String DEFINITION_ELEMENT = "domain";
 
     private final Migrations m;
     private final IncomingMigrations incoming;
@@ -104,12 +109,16 @@ final class DestinationFinish {
                     Negotiation.requirePinned(in.pinned, m.sections, EnumSet.of(Phase.FINISH), 0), in.id, in.sourceNamesOrigins);
             in.mandatory.addAll(performed.features());
             // the definition is part of checking the cookie whole: refused, no section may have acted on the cookie
-            Optional<Object> persistent = performed.value("persistent");
+            Optional<Object> persistent = performed.value(PERSISTENT);
             if (persistent.isPresent()) {
                 DomainSpec brought = sameDomain(in, m.domains.parse(XmlWriter.write((Element) persistent.get())));
                 peerDefinitions.check(brought, in.preparedBy); // what a peer brought, whoever relays it now
                 // as libvirt: checked always (older sources always send it), kept only if --persistent asked for it
                 definition = in.flags.persistent() ? brought : null;
+            } else if (in.flags.persistent() && in.pinned.byFeature(PERSISTENT).isEmpty() && bringsDefinition(cookie)) {
+                throw new MigrationException("the Perform cookie of migration " + in.id + " brings the definition domain "
+                        + in.spec.name() + " is to keep here, but its Prepare listed no cookie section " + PERSISTENT
+                        + " (does its driver pass the sections on?): unread, the one the guest runs would be kept instead");
             }
             m.eat(Phase.FINISH, incoming.local(in), performed);
         }
@@ -137,6 +146,11 @@ final class DestinationFinish {
             throw new MigrationException("the incoming VM of domain " + in.spec.name() + " quit or does not answer"
                     + " since its memory arrived: migration " + in.id + " is not committed");
         }
+    }
+
+    /** Whether a cookie carries a definition, read or not (a section this migration did not pin leaves it unread). */
+    private boolean bringsDefinition(String cookie) throws Exception {
+        return cookie != null && m.bakery.codec().carried(cookie.getBytes(StandardCharsets.UTF_8)).contains(DEFINITION_ELEMENT);
     }
 
     /**

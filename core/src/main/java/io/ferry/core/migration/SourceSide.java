@@ -32,6 +32,8 @@ final class SourceSide {
     private static final Logger LOG = LoggerFactory.getLogger(SourceSide.class);
     /** What is left of a migration on its source once Perform began. */
     private static final Set<Phase> SOURCE_PHASES_LEFT = EnumSet.of(Phase.PERFORM, Phase.CONFIRM);
+    /** The feature of the core's section that carries the definition the destination keeps. */
+    private static final String PERSISTENT = "persistent";
 
     private final Migrations m;
     private final OutgoingMemory memory;
@@ -84,6 +86,8 @@ final class SourceSide {
             // what Begin baked with, as far as the destination has it: a section that left since must come back
             o.pinned = Negotiation.common(o.pinned, request.peerSections());
             requireMandatoryKept(o);
+            requireDefinitionCarried(o, o.pinned.byFeature(PERSISTENT).isPresent(), "the destination's sections given to Perform"
+                    + " lack cookie section " + PERSISTENT + " (does its driver pass the sections on?)");
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
                     Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()), o.id, false);
             m.eat(Phase.PERFORM, outgoing.local(o), prepared);
@@ -111,9 +115,11 @@ final class SourceSide {
         // the guest is paused: no waiting on a bundle update now
         SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, 0);
         if (!o.flags.persistent()) {
-            sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals("persistent")).toList());
+            sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals(PERSISTENT)).toList());
         }
         CookieBakery.Baked baked = m.bake(Phase.PERFORM, outgoing.local(o), sections);
+        requireDefinitionCarried(o, baked.sections().stream().anyMatch(s -> s.handle().descriptor().feature().equals(PERSISTENT)),
+                "cookie section " + PERSISTENT + " baked none into the Perform cookie (see the log)");
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
@@ -154,6 +160,19 @@ final class SourceSide {
                 throw new MigrationException("cookie section " + feature + " is mandatory for domain " + o.domain.name()
                         + " (migration " + o.id + " began with it), but the destination's sections given to Perform lack it");
             }
+        }
+    }
+
+    /**
+     * A --persistent migration that brings a definition other than the one the guest runs (--persistent-xml, or the
+     * one defined while it ran) goes only with the section that carries it: without it the destination would keep the
+     * one the guest runs, and with --undefinesource the other would be gone from both hosts. Checked before the memory
+     * moves, and again once the cookie is baked (the section's bake may fail): refused, the guest runs on here.
+     */
+    private static void requireDefinitionCarried(Outgoing o, boolean carried, String why) throws MigrationException {
+        if (o.flags.persistent() && o.persistent != null && !carried) {
+            throw new MigrationException("migration " + o.id + " brings the definition domain " + o.domain.name() + " is to"
+                    + " keep at the destination (--persistent-xml, or the one defined while it ran), but " + why);
         }
     }
 

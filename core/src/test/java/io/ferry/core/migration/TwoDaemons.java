@@ -27,6 +27,7 @@ final class TwoDaemons {
     static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, false, false, false);
     static final MigrationFlags P2P = new MigrationFlags(true, true, false, false, false, false, false);
     static final MigrationFlags PERSISTENT = new MigrationFlags(true, false, false, false, true, false, false);
+    static final MigrationFlags PERSISTENT_UNDEFINE_SOURCE = new MigrationFlags(true, false, false, false, true, true, false);
 
     final Network network = new Network();
     final SharedLeases leases = new SharedLeases();
