@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import static io.ferry.core.migration.TwoDaemons.PERSISTENT_UNDEFINE_SOURCE;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
@@ -18,8 +19,6 @@ import org.junit.Test;
  */
 public class DamagedStagingTest {
     private static final String VM = "vm1";
-    private static final MigrationFlags PERSISTENT_UNDEFINE_SOURCE = new MigrationFlags(true, false, false, false, true, true,
-            false);
 
     @Test
     public void aCommittedArrivalWhoseStagedDefinitionIsEmptiedKeepsTheDefinitionItRuns() throws Exception {

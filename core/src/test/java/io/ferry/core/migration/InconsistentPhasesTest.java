@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import static io.ferry.core.migration.TwoDaemons.PERSISTENT_UNDEFINE_SOURCE;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
@@ -85,7 +86,7 @@ public class InconsistentPhasesTest {
     public void undefineSourceKeepsTheDefinitionWhenTheDestinationWasPreparedToKeepNone() throws Exception {
         TwoDaemons d = new TwoDaemons(false);
         String digest = d.source.boot(VM);
-        TwoDaemons.ByHand run = d.byHand(VM, new MigrationFlags(true, false, false, false, true, true, false))
+        TwoDaemons.ByHand run = d.byHand(VM, PERSISTENT_UNDEFINE_SOURCE)
                 .prepare(TwoDaemons.LIVE).perform();
         Finished finished = run.finish();
         run.confirm(false, finished.cookie());

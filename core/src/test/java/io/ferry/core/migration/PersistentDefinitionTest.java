@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import static io.ferry.core.migration.TwoDaemons.PERSISTENT_UNDEFINE_SOURCE;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
@@ -25,8 +26,6 @@ import org.junit.Test;
 /** The persistent definition a migration brings ({@code --persistent}, offline): which one, and only the domain's. */
 public class PersistentDefinitionTest {
     private static final String VM = "vm1";
-    private static final MigrationFlags PERSISTENT_UNDEFINE_SOURCE = new MigrationFlags(true, false, false, false, true, true,
-            false);
 
     /**
      * --persistent --undefinesource with no definition in the cookie (the source's persistent section is gone, or
@@ -39,7 +38,7 @@ public class PersistentDefinitionTest {
         String digest = d.source.boot(VM);
         d.source.persistentSection = false;
 
-        d.migrate(VM, new MigrationFlags(true, false, false, false, true, true, false));
+        d.migrate(VM, PERSISTENT_UNDEFINE_SOURCE);
 
         d.destination.assertRuns(VM, digest);
         assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
@@ -62,7 +61,7 @@ public class PersistentDefinitionTest {
         d.source.domains().define(changed);
         assertEquals("the guest runs on as it was", 1, d.source.domain(VM).orElseThrow().live().vcpus());
 
-        d.migrate(VM, new MigrationFlags(true, false, false, false, true, true, false));
+        d.migrate(VM, PERSISTENT_UNDEFINE_SOURCE);
 
         d.destination.assertRuns(VM, digest);
         assertTrue("undefined on the source", d.source.domain(VM).isEmpty());
@@ -70,7 +69,7 @@ public class PersistentDefinitionTest {
         assertEquals("the definition stored on the source", 4, d.destination.domain(VM).orElseThrow().persistent().vcpus());
 
         d.driver().run(d.peer(d.destination), d.peer(d.source), new Messages.Migrate(VM, d.source.uri,
-                new MigrationFlags(true, false, false, false, true, true, false), "vm2", null, 0));
+                PERSISTENT_UNDEFINE_SOURCE, "vm2", null, 0));
         assertEquals(4, d.source.domain("vm2").orElseThrow().persistent().vcpus());
         assertEquals("vm2", d.source.domain("vm2").orElseThrow().persistent().name());
     }
@@ -83,7 +82,7 @@ public class PersistentDefinitionTest {
         d.source.domains().define(TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>4</vcpu>"));
 
         d.driver().run(d.peer(d.source), d.peer(d.destination), new Messages.Migrate(VM, d.destination.uri,
-                new MigrationFlags(true, false, false, false, true, true, false), null, TestHost.definition(VM), 0));
+                PERSISTENT_UNDEFINE_SOURCE, null, TestHost.definition(VM), 0));
 
         d.destination.assertRuns(VM, digest);
         assertEquals("the operator's definition", 1, d.destination.domain(VM).orElseThrow().persistent().vcpus());
