@@ -1,7 +1,9 @@
 package io.ferry.cli;
 
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.DaemonMessages.Migrated;
+import io.ferry.protocol.DaemonMessages.Version;
 import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
@@ -67,6 +69,9 @@ final class MigrateCommand implements Command {
         Messages.Migrate request = new Messages.Migrate(positionals.get(0), positionals.get(1), flags, args.option("--dname"),
                 xml, persistentXml, bandwidth, UUID.randomUUID().toString());
         DaemonChannel source = session.daemon();
+        if (persistentXml != null) {
+            requireTaken(source, Version.PERSISTENT_XML);
+        }
         try (AbortOnInterrupt interrupt = AbortOnInterrupt.install(source, request.domain(), request.id(), System.err);
                 Progress progress = args.has("--verbose") ? Progress.start(source, request.domain(), request.id()) : null;
                 TimeoutSuspend timer = timeout > 0 ? TimeoutSuspend.start(source, request.domain(), request.id(), timeout,
@@ -88,6 +93,19 @@ final class MigrateCommand implements Command {
             }
         }
         return 0;
+    }
+
+    /**
+     * A source daemon from before a request option reads the request as if it were not there (the destination would keep
+     * the definition the guest runs for --persistent-xml's): refused before anything begins.
+     */
+    private static void requireTaken(DaemonChannel source, String option) throws CliException {
+        Version version = source.call(DaemonClient::version);
+        if (!version.options().contains(option)) {
+            throw new CliException("migrate: the source daemon " + source.uri() + " (Ferry " + TerminalText.line(version.ferry())
+                    + ") does not take --" + option + ": it would migrate the domain as if it had not been given; update that"
+                    + " daemon first");
+        }
     }
 
     /** A peer-to-peer migration, which the source daemon drives; its cookies come only with its reply. */

@@ -106,11 +106,19 @@ public final class DaemonMessages {
         }
     }
 
-    /** {@code GET /v1/version}: the daemon's Ferry version and the migration protocols it speaks. */
-    public record Version(String ferry, List<Integer> protocols) {
+    /**
+     * {@code GET /v1/version}: the daemon's Ferry version, the migration protocols it speaks, and the request options it
+     * takes beyond them ({@link #PERSISTENT_XML}). A daemon from before an option reads a request that carries it as if
+     * it did not, so a driver asks first; one from before the list names none.
+     */
+    public record Version(String ferry, List<Integer> protocols, List<String> options) {
+        /** Begin and Migrate's {@code <persistent-xml>}, the definition the destination keeps. */
+        public static final String PERSISTENT_XML = "persistent-xml";
+
         public String toXml() {
             return Xml.create("version").attr("ferry", ferry)
-                    .attr("protocols", String.join(",", protocols.stream().sorted().map(String::valueOf).toList())).write();
+                    .attr("protocols", String.join(",", protocols.stream().sorted().map(String::valueOf).toList()))
+                    .attr("options", String.join(",", options)).write();
         }
 
         public static Version fromXml(Xml x) throws ChannelException {
@@ -122,7 +130,7 @@ public final class DaemonMessages {
                     throw new ChannelException("malformed <version> message: protocol '" + number + "'", false);
                 }
             }
-            return new Version(x.attr("ferry"), List.copyOf(protocols));
+            return new Version(x.attr("ferry"), List.copyOf(protocols), names(x.attr("options")));
         }
     }
 

@@ -29,7 +29,7 @@ final class SectionsResource {
     void addTo(RouteTable routes) {
         routes.add(DomainsResource.operator(Operation.SECTIONS, call -> sections()));
         routes.add(Route.of(Operation.VERSION, Route.Access.ANY, call -> Reply.xml(new DaemonMessages.Version(version,
-                List.copyOf(migrations.protocols())).toXml())));
+                List.copyOf(migrations.protocols()), List.of(DaemonMessages.Version.PERSISTENT_XML)).toXml())));
         routes.add(DomainsResource.operator(Operation.EVENTS, call -> {
             List<DaemonMessages.Event> events = new ArrayList<>();
             for (var event : migrations.events()) {
