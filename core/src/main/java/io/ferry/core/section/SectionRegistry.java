@@ -244,11 +244,15 @@ public class SectionRegistry implements SectionCatalog {
     /**
      * Why a check ({@code ferry cookie check}) must not eat this section, or null when it may: a section whose bundle
      * was built against {@code io.ferry.api.cookie} before 1.2 cannot know {@link io.ferry.api.cookie.CheckOnly}, so
-     * it might act on this host.
+     * it might act on this host. One whose registration left since the check took the sections is not eaten either.
      */
     public String uncheckable(SectionHandle handle) {
-        Bundle bundle = handles.entrySet().stream().filter(e -> e.getValue() == handle).map(e -> e.getKey().getBundle())
-                .filter(java.util.Objects::nonNull).findFirst().orElse(null);
+        Optional<ServiceReference<CookieSection<?>>> reference = handles.entrySet().stream().filter(e -> e.getValue() == handle)
+                .map(Map.Entry::getKey).findFirst();
+        if (reference.isEmpty()) {
+            return "its registration left this host while the check ran (its bundle stopped or being updated)";
+        }
+        Bundle bundle = reference.get().getBundle();
         Version built = bundle == null ? null : ApiImports.floor(bundle, CHECKED_PACKAGE);
         if (built != null && built.compareTo(CHECKS_SINCE) >= 0) {
             return null;

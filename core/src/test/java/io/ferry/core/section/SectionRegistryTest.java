@@ -70,6 +70,24 @@ public class SectionRegistryTest {
         assertTrue(registry.get().byFeature("tpm").isPresent());
     }
 
+    /**
+     * {@code ferry cookie check} does not eat a section whose registration left while it ran (a hot swap), and says
+     * so: it said the section's bundle was built against an api of an unknown version.
+     */
+    @Test
+    public void aSectionThatLeftWhileACheckRanIsNotEatenAndSaysWhy() {
+        ServiceReference<CookieSection<?>> probe = reference("probe", Mandatory.NEVER);
+        registry.addSection(probe);
+        SectionHandle handle = registry.get().byFeature("probe").orElseThrow();
+        assertTrue("a bundle that imports no api", registry.uncheckable(handle).startsWith("built against io.ferry.api.cookie"
+                + " of an unknown version"));
+
+        registry.removeSection(probe);
+
+        assertEquals("its registration left this host while the check ran (its bundle stopped or being updated)",
+                registry.uncheckable(handle));
+    }
+
     @Test
     public void ofTwoFeaturesWithOneElementTheFirstRegisteredServesAndTheOtherSaysWhyNot() throws Exception {
         registry.addSection(reference("persistent", "domain", Mandatory.NEVER));
