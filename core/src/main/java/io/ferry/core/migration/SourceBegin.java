@@ -86,6 +86,12 @@ final class SourceBegin {
                 }
                 DomainSpec destination = destinationSpec(domain, request);
                 DomainSpec persistent = persistentDefinition(domain, request);
+                if (persistent != null && request.flags().v2()) {
+                    throw new MigrationException("domain " + domain.name() + " was defined anew while it ran, and migration"
+                            + " protocol 2 carries no definition: the destination would keep the one the guest runs"
+                            + (request.flags().undefineSource() ? ", and the new one would be gone from this host too" : "")
+                            + "; migrate it with protocol 3, or without --persistent");
+                }
                 SectionSet sections = awaitSections(domain, destination);
                 requireSnapshotsCarried(domain, sections);
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {

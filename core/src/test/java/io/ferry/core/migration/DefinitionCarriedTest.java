@@ -80,6 +80,26 @@ public class DefinitionCarriedTest {
         assertKeptAtTheSource(d, digest);
     }
 
+    /**
+     * Protocol 2 carries no cookie, so no definition: the destination would keep the one the guest runs, and
+     * --undefinesource dropped the other from the source. Begin refuses, as it refuses --persistent-xml there.
+     */
+    @Test
+    public void aDomainDefinedAnewWhileItRanDoesNotMigrateWithPersistentUnderProtocol2() throws Exception {
+        TwoDaemons d = new TwoDaemons(false); // protocol 2 and a lock manager exclude each other
+        String digest = bootRedefined(d);
+
+        ChannelException refused = assertThrows(ChannelException.class, () -> d.migrate(VM, PERSISTENT_UNDEFINE_SOURCE.withV2()));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("domain vm1 was defined anew while it ran, and migration"
+                + " protocol 2 carries no definition: the destination would keep the one the guest runs, and the new one"
+                + " would be gone from this host too; migrate it with protocol 3, or without --persistent"));
+        assertKeptAtTheSource(d, digest);
+        d.migrate(VM, PERSISTENT_UNDEFINE_SOURCE);
+        assertEquals("with protocol 3 it goes, and its new definition with it", 4,
+                d.destination.domain(VM).orElseThrow().persistent().vcpus());
+    }
+
     /** Boots the domain, then defines it anew for its next boot (4 vCPUs, the guest running on with 1). */
     private static String bootRedefined(TwoDaemons d) throws Exception {
         String digest = d.source.boot(VM);
