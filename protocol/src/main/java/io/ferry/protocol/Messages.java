@@ -172,16 +172,20 @@ public final class Messages {
     /**
      * @param journal the destination journal's word for the migration ({@link Fate#journal}); null from a daemon
      *        before it said
+     * @param keepsDefinition whether the destination was prepared to keep the definition the migration brings
+     *        ({@link Fate#keepsDefinition}, asked before it commits): what a protocol-2 source, which goes at Perform, may
+     *        undefine; null from a daemon before it said
      */
-    public record Endpoint(String id, String dataUri, String token, String domain, String uuid, String journal) {
+    public record Endpoint(String id, String dataUri, String token, String domain, String uuid, String journal,
+            Boolean keepsDefinition) {
         public String toXml() {
             return Xml.create("endpoint").attr("id", id).attr("uri", dataUri).attr("token", token).attr("domain", domain)
-                    .attr("uuid", uuid).attr("journal", journal).write();
+                    .attr("uuid", uuid).attr("journal", journal).attr("keeps-definition", yesNo(keepsDefinition)).write();
         }
 
         public static Endpoint fromXml(Xml x) throws ChannelException {
             return new Endpoint(x.required("id"), x.required("uri"), x.attr("token"), x.attr("domain"), x.attr("uuid"),
-                    x.attr("journal"));
+                    x.attr("journal"), yesNo(x.attr("keeps-definition")));
         }
     }
 
@@ -299,7 +303,7 @@ public final class Messages {
         public String toXml() {
             return Xml.create("fate").attr("id", id).attr("outcome", outcome.name().toLowerCase())
                     .attr("lease-state", leaseState)
-                    .attr("keeps-definition", keepsDefinition == null ? null : keepsDefinition ? "yes" : "no")
+                    .attr("keeps-definition", yesNo(keepsDefinition))
                     .attr("journal", journal).write();
         }
 
@@ -310,10 +314,18 @@ public final class Messages {
             } catch (IllegalArgumentException e) {
                 throw new ChannelException("unknown migration outcome " + Xml.quote(x.attr("outcome")), false);
             }
-            String keeps = x.attr("keeps-definition");
-            return new Fate(x.required("id"), outcome, x.attr("lease-state"), keeps == null ? null : keeps.equals("yes"),
+            return new Fate(x.required("id"), outcome, x.attr("lease-state"), yesNo(x.attr("keeps-definition")),
                     x.attr("journal"));
         }
+    }
+
+    private static String yesNo(Boolean value) {
+        return value == null ? null : value ? "yes" : "no";
+    }
+
+    /** A yes-or-no attribute: null when absent (a daemon before it said), and anything but "yes" is no. */
+    private static Boolean yesNo(String value) {
+        return value == null ? null : value.equals("yes");
     }
 
     private static Xml writeSections(Xml message, List<SectionVersion> sections) {

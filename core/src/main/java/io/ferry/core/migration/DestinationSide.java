@@ -65,7 +65,7 @@ final class DestinationSide {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
         }
         return new Messages.Endpoint(id, in.dataUri, in.direct ? null : in.token, // QEMU's own port takes no token
-                in.spec.name(), in.spec.uuid().toString(), m.journal.identity(id));
+                in.spec.name(), in.spec.uuid().toString(), m.journal.identity(id), CommittedArrival.bringsDefinition(in.flags));
     }
 
     /** The tunnelled memory stream of a migration ({@code POST /v1/migration/ID/tunnel}). */

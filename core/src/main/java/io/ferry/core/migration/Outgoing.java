@@ -34,6 +34,8 @@ final class Outgoing {
     volatile List<String> mandatoryAtBegin = List.of();
     /** Protocol 2: the memory went out, so the destination could run the domain without any cookie. */
     volatile boolean memorySent;
+    /** Whether the destination said, before the memory went, that it keeps the definition; null if it did not say. */
+    volatile Boolean destinationKeepsDefinition;
     /** When Perform completed (this host's clock, ms), 0 before. */
     volatile long performedAt;
     private volatile Journal.Entry entry;

@@ -35,6 +35,7 @@ final class OutgoingMemory {
                     + ") under migration " + o.id + ", not " + o.destination.name() + " (" + o.destination.uuid()
                     + "): the memory of " + o.domain.name() + " goes nowhere else");
         }
+        o.destinationKeepsDefinition = endpoint.keepsDefinition();
         if (endpoint.journal() != null) {
             // before any memory leaves: from then on only that journal's "no record of it" means "never prepared"
             o.record(m.journal, e -> e.withPeerJournal(endpoint.journal()));

@@ -103,9 +103,10 @@ final class SourceSide {
         }
         if (o.flags.v2()) {
             // protocol 2 has no Confirm: the source goes now, whatever Finish will say. A copy that outlives its kill (a
-            // QEMU with its SIGKILL pending) does not fail Perform, as in libvirt: the guest would be lost on both hosts
+            // QEMU with its SIGKILL pending) does not fail Perform, as in libvirt: the guest would be lost on both hosts.
+            // Its definition goes only if the destination said it keeps one (it was asked before the memory went)
             try {
-                complete(o, null, null);
+                complete(o, null, o.destinationKeepsDefinition);
             } catch (VmNotStoppedException e) {
                 LOG.error("the memory of {} left, but its copy here cannot be stopped: {}; it stays listed, paused, until"
                         + " a settle of the migration stops it", o.domain.name(), e.getMessage());

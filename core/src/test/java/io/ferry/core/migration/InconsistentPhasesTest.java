@@ -99,6 +99,25 @@ public class InconsistentPhasesTest {
     }
 
     /**
+     * The same under protocol 2, whose source goes at Perform, before the destination's Finish: it asked the destination
+     * (with the memory's endpoint) whether it keeps the definition, and keeps its own.
+     */
+    @Test
+    public void underProtocol2UndefineSourceKeepsTheDefinitionWhenTheDestinationWasPreparedToKeepNone() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, PERSISTENT_UNDEFINE_SOURCE.withV2()).prepare(TwoDaemons.LIVE.withV2()).perform();
+
+        run.finish();
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertNull("the destination was prepared to keep no definition", d.destination.domain(VM).orElseThrow().persistent());
+        assertNotNull("the definition of vm1 is gone from both hosts",
+                d.source.domain(VM).map(Domain::persistent).orElse(null));
+    }
+
+    /**
      * A Perform cookie that names another domain (its UUID the migrating one's) is refused at Finish, as libvirt refuses
      * it, before any section eats it; the guest goes on at its source.
      */
