@@ -87,10 +87,11 @@ final class SourceBegin {
                 DomainSpec destination = destinationSpec(domain, request);
                 DomainSpec persistent = persistentDefinition(domain, request);
                 if (persistent != null && request.flags().v2()) {
-                    throw new MigrationException("domain " + domain.name() + " was defined anew while it ran, and migration"
-                            + " protocol 2 carries no definition: the destination would keep the one the guest runs"
-                            + (request.flags().undefineSource() ? ", and the new one would be gone from this host too" : "")
-                            + "; migrate it with protocol 3, or without --persistent");
+                    // defined anew while it ran, or arrived with a definition for its next boot (--persistent-xml)
+                    throw new MigrationException("the stored definition of domain " + domain.name() + " (its next boot's)"
+                            + " is not the one it runs, and migration protocol 2 carries no definition: the destination would"
+                            + " keep the one it runs" + (request.flags().undefineSource() ? ", and the stored one would be"
+                            + " gone from this host too" : "") + "; migrate it with protocol 3, or without --persistent");
                 }
                 SectionSet sections = awaitSections(domain, destination);
                 requireSnapshotsCarried(domain, sections);

@@ -173,7 +173,8 @@ final class SourceSide {
     private static void requireDefinitionCarried(Outgoing o, boolean carried, String why) throws MigrationException {
         if (o.flags.persistent() && o.persistent != null && !carried) {
             throw new MigrationException("migration " + o.id + " brings the definition domain " + o.domain.name() + " is to"
-                    + " keep at the destination (--persistent-xml, or the one defined while it ran), but " + why);
+                    + " keep at the destination (--persistent-xml's, or its stored one, which is not the one it runs), but "
+                    + why);
         }
     }
 

@@ -91,9 +91,10 @@ public class DefinitionCarriedTest {
 
         ChannelException refused = assertThrows(ChannelException.class, () -> d.migrate(VM, PERSISTENT_UNDEFINE_SOURCE.withV2()));
 
-        assertTrue(refused.getMessage(), refused.getMessage().contains("domain vm1 was defined anew while it ran, and migration"
-                + " protocol 2 carries no definition: the destination would keep the one the guest runs, and the new one"
-                + " would be gone from this host too; migrate it with protocol 3, or without --persistent"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("the stored definition of domain vm1 (its next"
+                + " boot's) is not the one it runs, and migration protocol 2 carries no definition: the destination would keep"
+                + " the one it runs, and the stored one would be gone from this host too; migrate it with protocol 3, or"
+                + " without --persistent"));
         assertKeptAtTheSource(d, digest);
         d.migrate(VM, PERSISTENT_UNDEFINE_SOURCE);
         assertEquals("with protocol 3 it goes, and its new definition with it", 4,
