@@ -61,13 +61,15 @@ class MessagesFuzzTest {
             new Kind<>(Messages.Finished::fromXml, Messages.Finished::toXml),
             new Kind<>(Messages.Confirm::fromXml, Messages.Confirm::toXml),
             new Kind<>(Messages.MigrationKey::fromXml, k -> k.toXml("settle")),
-            new Kind<>(Messages.Fate::fromXml, Messages.Fate::toXml));
+            new Kind<>(Messages.Fate::fromXml, Messages.Fate::toXml),
+            new Kind<>(Messages.Endpoint::fromXml, Messages.Endpoint::toXml));
 
     @DictionaryEntries({"<migrate", "<begin", "<begun", "<prepare", "<prepared", "<perform", "<performed", "<finish",
-            "<finished", "<confirm", "<settle", "<fate", " id='", " key='", " flags='", " domain='", " dest='", " uri='",
-            " token='", " source='", " keeps-definition='yes'", " cancelled='yes'", " outcome='", " bandwidth='", " dname='", "<sections>",
-            "<section feature='", " version='1.0'", "<cookie>", "<xml>", "<domain>", "live,p2p,tunnelled,offline",
-            "persistent,undefinesource,v2", "&#13;", "&amp;", "<![CDATA[", "]]>", "<!DOCTYPE", "/>", "</"})
+            "<finished", "<confirm", "<settle", "<fate", "<endpoint", " id='", " key='", " flags='", " domain='", " dest='",
+            " uri='", " token='", " source='", " keeps-definition='yes'", " cancelled='yes'", " outcome='", " bandwidth='",
+            " dname='", " journal='", "<sections>", "<section feature='", " version='1.0'", "<cookie>", "<xml>", "<domain>",
+            "live,p2p,tunnelled,offline", "persistent,undefinesource,v2", "&#13;", "&amp;", "<![CDATA[", "]]>", "<!DOCTYPE",
+            "/>", "</"})
     @FuzzTest(maxDuration = "2h", maxExecutions = 10_000_000)
     void everyMessageIsReadOrRefusedAndWritesBackTheSame(byte[] body) throws Exception {
         Xml message;
