@@ -22,9 +22,12 @@ import org.w3c.dom.Node;
  * from Perform to Finish so that the destination can define the VM there. It travels as XML, untouched.
  */
 @Component(service = CookieSection.class)
-@SectionProperties(feature = "persistent", element = "domain", mandatory = Mandatory.NEVER,
+@SectionProperties(feature = PersistentSection.FEATURE, element = PersistentSection.ELEMENT, mandatory = Mandatory.NEVER,
         bakes = Phase.PERFORM, eats = Phase.FINISH)
 public class PersistentSection implements CookieSection<Element> {
+    /** Its feature and element: the engine refuses a migration that must carry a definition and goes without them. */
+    public static final String FEATURE = "persistent";
+    public static final String ELEMENT = "domain";
 
     @Override
     public Element parse(Element fragment) throws CookieException {

@@ -5,6 +5,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.hypervisor.VmProcess;
+import io.ferry.core.builtin.PersistentSection;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
@@ -25,9 +26,8 @@ final class DestinationFinish {
     /** The destination's log lines keep the logger they had before this class was split out of it. */
     private static final Logger LOG = LoggerFactory.getLogger(DestinationSide.class);
 
-    /** The feature of the core's section that carries the definition kept here, and its element. */
-    private static final String PERSISTENT = "persistent";
-    private static final String DEFINITION_ELEMENT = "domain";
+    /** The feature of the core's section that carries the definition kept here. */
+    private static final String PERSISTENT = PersistentSection.FEATURE;
 
     private final Migrations m;
     private final IncomingMigrations incoming;
@@ -150,7 +150,8 @@ final class DestinationFinish {
 
     /** Whether a cookie carries a definition, read or not (a section this migration did not pin leaves it unread). */
     private boolean bringsDefinition(String cookie) throws Exception {
-        return cookie != null && m.bakery.codec().carried(cookie.getBytes(StandardCharsets.UTF_8)).contains(DEFINITION_ELEMENT);
+        return cookie != null
+                && m.bakery.codec().carried(cookie.getBytes(StandardCharsets.UTF_8)).contains(PersistentSection.ELEMENT);
     }
 
     /**

@@ -4,6 +4,7 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.hypervisor.VmNotStoppedException;
+import io.ferry.core.builtin.PersistentSection;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
@@ -33,7 +34,7 @@ final class SourceSide {
     /** What is left of a migration on its source once Perform began. */
     private static final Set<Phase> SOURCE_PHASES_LEFT = EnumSet.of(Phase.PERFORM, Phase.CONFIRM);
     /** The feature of the core's section that carries the definition the destination keeps. */
-    private static final String PERSISTENT = "persistent";
+    private static final String PERSISTENT = PersistentSection.FEATURE;
 
     private final Migrations m;
     private final OutgoingMemory memory;
