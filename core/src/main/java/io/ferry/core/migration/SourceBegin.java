@@ -231,16 +231,25 @@ final class SourceBegin {
      * The definition a --persistent migration carries for the destination to keep, when it is not the one the guest
      * runs: the caller's --persistent-xml, or live, the domain's stored definition, redefined while it ran (libvirt's
      * Perform carries vm->newDef). Carried as it ran, the change was lost, and with --undefinesource on both hosts. A
-     * caller's --xml stays what is carried without --persistent-xml. Null: the definition sent to the destination.
+     * caller's --xml stays what is carried without --persistent-xml, unless --undefinesource would drop the stored one
+     * from this host: then the caller says which the destination keeps. Null: the definition sent to the destination.
      */
     private DomainSpec persistentDefinition(Domain domain, Begin request) throws Exception {
         if (request.persistentXml() != null) {
             return givenPersistentDefinition(domain, request);
         }
         DomainSpec stored = domain.persistent();
-        if (!request.flags().persistent() || request.flags().offline() || request.xml() != null || stored == null
-                || stored.equals(domain.live())) {
+        if (!request.flags().persistent() || request.flags().offline() || stored == null || stored.equals(domain.live())) {
             return null;
+        }
+        if (request.xml() != null) {
+            if (request.flags().undefineSource()) {
+                throw new MigrationException("the stored definition of domain " + domain.name() + " (its next boot's) is"
+                        + " not the one it runs: the destination would keep the --xml definition, and --undefinesource"
+                        + " would drop the stored one from this host, gone from both; give the definition the destination"
+                        + " is to keep with --persistent-xml, or migrate without --undefinesource");
+            }
+            return null; // the caller's --xml is what the destination keeps; this host keeps its stored one
         }
         return renamed(request) ? m.domains.xml().rename(stored, request.dname()) : stored;
     }

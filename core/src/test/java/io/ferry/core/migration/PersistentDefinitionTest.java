@@ -74,18 +74,34 @@ public class PersistentDefinitionTest {
         assertEquals("vm2", d.source.domain("vm2").orElseThrow().persistent().name());
     }
 
-    /** As above, with a definition the operator gives (--xml): that one is what the destination keeps. */
+    /**
+     * As above, with a definition the operator gives (--xml): that one is what the destination keeps, and the source
+     * keeps its stored one. With --undefinesource the stored one would be gone from both hosts (it used to be): Begin
+     * refuses, under either protocol, until the operator says with --persistent-xml which the destination keeps.
+     */
     @Test
     public void aDefinitionTheOperatorGivesIsTheOneTheDestinationKeepsOverOneChangedWhileTheDomainRan() throws Exception {
-        TwoDaemons d = new TwoDaemons();
+        TwoDaemons d = new TwoDaemons(false); // no leases: protocol 2 too
         String digest = d.source.boot(VM);
         d.source.domains().define(TestHost.definition(VM).replace("<vcpu>1</vcpu>", "<vcpu>4</vcpu>"));
+        String given = TestHost.definition(VM);
+        String refusal = "the stored definition of domain vm1 (its next boot's) is not the one it runs: the destination"
+                + " would keep the --xml definition, and --undefinesource would drop the stored one from this host, gone"
+                + " from both; give the definition the destination is to keep with --persistent-xml";
+        for (MigrationFlags flags : List.of(PERSISTENT_UNDEFINE_SOURCE, PERSISTENT_UNDEFINE_SOURCE.withV2())) {
+            ChannelException e = assertThrows(ChannelException.class, () -> d.peer(d.source).begin(
+                    new Messages.Begin(VM, flags, null, given, null, 0, null)));
+            assertTrue(e.getMessage(), e.getMessage().contains(refusal));
+            assertNull("the domain is claimed", d.source.domain(VM).orElseThrow().migration());
+        }
+        assertEquals("still stored", 4, d.source.domain(VM).orElseThrow().persistent().vcpus());
 
         d.driver().run(d.peer(d.source), d.peer(d.destination), new Messages.Migrate(VM, d.destination.uri,
-                PERSISTENT_UNDEFINE_SOURCE, null, TestHost.definition(VM), 0));
+                new MigrationFlags(true, false, false, false, true, false, false), null, given, 0));
 
         d.destination.assertRuns(VM, digest);
         assertEquals("the operator's definition", 1, d.destination.domain(VM).orElseThrow().persistent().vcpus());
+        assertEquals("the source's stored one stays", 4, d.source.domain(VM).orElseThrow().persistent().vcpus());
     }
 
     /**
