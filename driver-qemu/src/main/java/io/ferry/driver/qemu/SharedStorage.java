@@ -15,9 +15,9 @@ import java.util.Set;
  * virFileIsSharedFS: a writable file disk migrates live without being copied only from a file system that every host
  * mounts alike (NFS, SMB/CIFS, Ceph, GFS2, OCFS2, GPFS, AFS, ACFS, BeeGFS, GlusterFS and Quobyte over FUSE), or from
  * under a directory the operator names as shared ({@code sharedPaths}: storage whose type says nothing, such as a
- * cluster's block device with a local file system that only one host mounts at a time). Read-only disks are never
- * written, so they are skipped. A disk file that does not exist (yet, or any more) is judged by the nearest directory
- * above it that does, as libvirt does.
+ * cluster's block device with a local file system that only one host mounts at a time), judged where the disk's path
+ * leads through its links. Read-only disks are never written, so they are skipped. A disk file that does not exist
+ * (yet, or any more) is judged by the nearest directory above it that does, as libvirt does.
  */
 final class SharedStorage {
     /**
@@ -93,9 +93,10 @@ final class SharedStorage {
             throw cannotTell(file, "nothing of its path exists", null);
         }
         try {
-            // through symbolic links, as the destination's QEMU would open it
+            // through symbolic links, as the destination's QEMU would open it: a link under a shared path may lead to
+            // a file of this host's own, which the destination's QEMU would take for one of its host's
             Path real = existing.toRealPath().resolve(existing.relativize(path));
-            if (underSharedPath(path) || underSharedPath(real)) {
+            if (underSharedPath(real)) {
                 return null;
             }
             String type = types.of(existing);

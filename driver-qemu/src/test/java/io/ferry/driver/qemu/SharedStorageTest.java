@@ -134,6 +134,25 @@ public class SharedStorageTest {
         assertEquals(List.of(), unshared(List.of(san), disk(sanLink.resolve("vm.img"), false)));
     }
 
+    /**
+     * A link under a shared path is shared storage only where it leads: the destination's QEMU opens the same name and
+     * follows the link there, to a file of its own host's that is not this one. Taken for shared, the guest ran on at
+     * the destination on another disk, or on none.
+     */
+    @Test
+    public void aLinkUnderASharedPathToALocalFileIsNotShared() throws Exception {
+        Path san = mount("san", "xfs");
+        Path local = file(Files.createDirectories(root.resolve("images")), "vm.img");
+        Path link = Files.createSymbolicLink(san.resolve("vm.img"), local);
+        assertEquals(List.of(new Unshared(link.toString(), "ext4")), unshared(List.of(san), disk(link, false)));
+        Path dirLink = Files.createSymbolicLink(san.resolve("images"), local.getParent());
+        assertEquals(List.of(new Unshared(dirLink.resolve("gone.img").toString(), "ext4")),
+                unshared(List.of(san), disk(dirLink.resolve("gone.img"), false)));
+
+        Path inside = Files.createSymbolicLink(san.resolve("alias.img"), file(san, "real.img"));
+        assertEquals("a link that stays under the shared path", List.of(), unshared(List.of(san), disk(inside, false)));
+    }
+
     @Test
     public void aDiskWhoseFileSystemCannotBeToldIsNamed() throws Exception {
         Path disk = file(root, "vm.img");
