@@ -7,6 +7,8 @@ import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.protocol.Xml;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -139,9 +141,26 @@ public final class Leases {
      */
     private LeaseRequest request(DomainSpec spec) {
         List<String> resources = new ArrayList<>();
-        spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).forEach(resources::add);
+        spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).map(Leases::diskResource)
+                .forEach(resources::add);
         resources.add(LeaseRequest.domainResource(spec.uuid()));
         return new LeaseRequest(spec.name(), spec.uuid(), resources, settings.hostname(), settings.hostUuid());
+    }
+
+    /**
+     * A disk's lease, by its absolute path in normal form: "/d//a.img", "/d/./a.img", "/d/x/../a.img" and "/d/a.img/"
+     * name one file, and leased as spelt, two domains wrote it at once. Two paths that meet through symbolic links stay
+     * two leases, as with libvirt's lock managers; a source that is no absolute path is its own name.
+     */
+    private static String diskResource(String source) {
+        if (!source.startsWith("/")) {
+            return source;
+        }
+        try {
+            return Path.of(source).normalize().toString();
+        } catch (InvalidPathException e) {
+            return source;
+        }
     }
 
     /** Holds the lock of a domain's changes of leases until closed. */

@@ -4,17 +4,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.ferry.api.host.HostSettings;
 import io.ferry.core.TestDirectories;
-import io.ferry.core.cookie.TestSections;
 import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
-import io.ferry.plugin.lockstate.FileLockManager;
 import io.ferry.protocol.MigrationFlags;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
-import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -34,7 +28,7 @@ public class DisklessDomainLeaseTest {
 
     @Test
     public void theDefinitionALiveMigrationLeftBehindDoesNotStartWhileTheGuestRunsElsewhere() throws Exception {
-        TwoDaemons d = withFileLeases();
+        TwoDaemons d = TwoDaemons.withFileLeases();
         d.source.domains().define(DISKLESS);
         d.source.domains().start(VM);
         String digest = d.source.digest(VM);
@@ -57,7 +51,7 @@ public class DisklessDomainLeaseTest {
 
     @Test
     public void twoHostsDefiningTheSameDisklessDomainRunItOnOneAtATime() throws Exception {
-        TwoDaemons d = withFileLeases();
+        TwoDaemons d = TwoDaemons.withFileLeases();
         d.source.domains().define(DISKLESS);
         d.destination.domains().define(DISKLESS);
         d.source.domains().start(VM);
@@ -74,7 +68,7 @@ public class DisklessDomainLeaseTest {
     @Test
     public void aGuestRunningSinceBeforeDomainLeasesTakesItsOwnAtReattach() throws Exception {
         Path leases = TestDirectories.create("ferry-domain-leases");
-        TwoDaemons d = withFileLeases(leases);
+        TwoDaemons d = TwoDaemons.withFileLeases(leases);
         d.source.domains().define(DISKLESS);
         d.source.domains().start(VM);
         String digest = d.source.digest(VM);
@@ -91,7 +85,7 @@ public class DisklessDomainLeaseTest {
 
         d.source.lockManagerLate = true;
         d.source.restart();
-        d.source.domains().addLockManager("file", () -> fileLockManager(leases));
+        d.source.domains().addLockManager("file", () -> TwoDaemons.fileLockManager(leases));
 
         assertEquals(DomainState.RUNNING, d.source.domain(VM).orElseThrow().state());
         assertEquals(digest, d.source.digest(VM));
@@ -100,31 +94,4 @@ public class DisklessDomainLeaseTest {
         assertTrue(refused.getMessage(), refused.getMessage().contains("resource domain:" + ID + " is held by source ("));
     }
 
-    /** Both hosts on one lease directory through the file lock manager, carrying the lease state in the cookies. */
-    private static TwoDaemons withFileLeases() throws Exception {
-        return withFileLeases(TestDirectories.create("ferry-domain-leases"));
-    }
-
-    private static TwoDaemons withFileLeases(Path leases) throws Exception {
-        TwoDaemons d = new TwoDaemons().carryingLeaseState();
-        for (TestHost host : new TestHost[] {d.source, d.destination}) {
-            FileLockManager manager = fileLockManager(leases);
-            host.domains().addLockManager("file", () -> manager);
-        }
-        return d;
-    }
-
-    private static FileLockManager fileLockManager(Path leases) {
-        HostSettings host = proxy(HostSettings.class, args -> Path.of((String) args[0]));
-        try {
-            return new FileLockManager(host, proxy(FileLockManager.Config.class, args -> leases.toString()));
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static <T> T proxy(Class<T> type, java.util.function.Function<Object[], Object> answer) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                (instance, method, args) -> answer.apply(args)));
-    }
 }

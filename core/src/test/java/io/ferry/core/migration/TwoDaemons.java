@@ -2,7 +2,10 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertThrows;
 
+import io.ferry.api.host.HostSettings;
+import io.ferry.core.TestDirectories;
 import io.ferry.core.cookie.TestSections;
+import io.ferry.plugin.lockstate.FileLockManager;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Begin;
@@ -15,6 +18,10 @@ import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.MigrationFlags;
 import io.ferry.protocol.Peer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -45,6 +52,35 @@ final class TwoDaemons {
     }
 
     /** Both hosts have the lockstate section: the lease state goes in the cookies, and Finish presents it. */
+    /** Two daemons whose leases are the embedded lock manager's, in a new directory of the test's. */
+    static TwoDaemons withFileLeases() throws Exception {
+        return withFileLeases(TestDirectories.create("ferry-domain-leases"));
+    }
+
+    /** Both hosts on one lease directory through the file lock manager, carrying the lease state in the cookies. */
+    static TwoDaemons withFileLeases(Path leases) throws Exception {
+        TwoDaemons d = new TwoDaemons().carryingLeaseState();
+        for (TestHost host : new TestHost[] {d.source, d.destination}) {
+            FileLockManager manager = fileLockManager(leases);
+            host.domains().addLockManager("file", () -> manager);
+        }
+        return d;
+    }
+
+    static FileLockManager fileLockManager(Path leases) {
+        HostSettings host = proxy(HostSettings.class, args -> Path.of((String) args[0]));
+        try {
+            return new FileLockManager(host, proxy(FileLockManager.Config.class, args -> leases.toString()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static <T> T proxy(Class<T> type, java.util.function.Function<Object[], Object> answer) {
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                (instance, method, args) -> answer.apply(args)));
+    }
+
     TwoDaemons carryingLeaseState() {
         source.extraSections.add(TestSections.lockstate());
         destination.extraSections.add(TestSections.lockstate());
