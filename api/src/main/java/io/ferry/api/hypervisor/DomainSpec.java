@@ -20,8 +20,17 @@ public record DomainSpec(String name, UUID uuid, String type, long memoryKiB, in
         graphics = List.copyOf(graphics);
     }
 
-    /** A {@code <disk>}: its {@code <source file|dev>} and {@code <target dev>}. */
-    public record Disk(String source, String target) {
+    /**
+     * A {@code <disk>}: its {@code <source file|dev>} and {@code <target dev>}.
+     *
+     * @param readOnly it has {@code <readonly/>}: the guest never writes it, so it holds no lease (as libvirt's lock
+     *        managers take none for a read-only disk), and guests on any hosts may share it (since 1.9)
+     */
+    public record Disk(String source, String target, boolean readOnly) {
+        /** A disk the guest may write. */
+        public Disk(String source, String target) {
+            this(source, target, false);
+        }
     }
 
     /**

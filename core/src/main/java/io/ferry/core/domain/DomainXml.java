@@ -173,7 +173,7 @@ public final class DomainXml {
         Element target = child(disk, "target");
         String path = source == null ? null : !source.getAttribute("file").isEmpty() ? source.getAttribute("file")
                 : source.getAttribute("dev");
-        return new DomainSpec.Disk(path, target == null ? null : target.getAttribute("dev"));
+        return new DomainSpec.Disk(path, target == null ? null : target.getAttribute("dev"), child(disk, "readonly") != null);
     }
 
     private static DomainSpec.Nic nic(Element nic, int index) {

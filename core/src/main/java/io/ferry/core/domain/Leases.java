@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -141,10 +140,15 @@ public final class Leases {
      */
     private LeaseRequest request(DomainSpec spec) {
         List<String> resources = new ArrayList<>();
-        spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).map(Leases::diskResource)
-                .forEach(resources::add);
+        leasedDisks(spec).stream().map(Leases::diskResource).forEach(resources::add);
         resources.add(LeaseRequest.domainResource(spec.uuid()));
         return new LeaseRequest(spec.name(), spec.uuid(), resources, settings.hostname(), settings.hostUuid());
+    }
+
+    /** The disks that hold leases: those with a source the guest may write (libvirt's lock managers skip read-only ones). */
+    public static List<String> leasedDisks(DomainSpec spec) {
+        return spec.disks().stream().filter(disk -> disk.source() != null && !disk.readOnly()).map(DomainSpec.Disk::source)
+                .toList();
     }
 
     /**

@@ -32,6 +32,10 @@ final class AbiCheck {
             if (s == null ? t != null : !s.equals(t)) {
                 throw refused("disk target " + t, s);
             }
+            boolean readOnly = source.disks().get(i).readOnly();
+            if (target.disks().get(i).readOnly() != readOnly) { // and a disk made read-only would hold no lease there
+                throw refused("disk " + t + " access mode " + access(!readOnly), access(readOnly));
+            }
         }
         if (source.nics().size() != target.nics().size()) {
             throw refused("interface count " + target.nics().size(), Integer.toString(source.nics().size()));
@@ -46,6 +50,10 @@ final class AbiCheck {
         if (source.graphics().size() != target.graphics().size()) {
             throw refused("graphics device count " + target.graphics().size(), Integer.toString(source.graphics().size()));
         }
+    }
+
+    private static String access(boolean readOnly) {
+        return readOnly ? "read-only" : "read-write";
     }
 
     private static MigrationException refused(String target, String source) {

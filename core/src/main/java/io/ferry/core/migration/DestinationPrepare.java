@@ -7,6 +7,7 @@ import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.Leases;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 
 /**
  * The destination's Prepare ({@link DestinationSide}): the migration's id reserved, the definition checked, the
@@ -187,6 +187,6 @@ final class DestinationPrepare {
 
     /** The disks whose leases the arrival's Finish takes (none offline): what a restart gives back by. */
     private static List<String> leasedDisks(DomainSpec spec, MigrationFlags flags) {
-        return flags.offline() ? List.of() : spec.disks().stream().map(DomainSpec.Disk::source).filter(Objects::nonNull).toList();
+        return flags.offline() ? List.of() : Leases.leasedDisks(spec);
     }
 }

@@ -48,6 +48,8 @@ public class AbiCheckTest {
                 "disk count 0 does not match source 1");
         refused(spec("vm", UUID_A, "sim", 65536, 2, List.of(new DomainSpec.Disk("/images/a.img", "vdb")), SOURCE.nics(),
                 SOURCE.graphics()), "disk target vdb does not match source vda");
+        refused(spec("vm", UUID_A, "sim", 65536, 2, List.of(new DomainSpec.Disk("/images/a.img", "vda", true)), SOURCE.nics(),
+                SOURCE.graphics()), "disk vda access mode read-only does not match source read-write");
         refused(spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(), List.of(), SOURCE.graphics()),
                 "interface count 0 does not match source 1");
         refused(spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(),
