@@ -44,7 +44,9 @@ final class QemuDevices {
             }
         }
         Element source = child(disk, "source");
-        if (source == null || attribute(source, "file") == null || attribute(source, "file").isEmpty()) {
+        // as written, not trimmed: the core leases the disk by this name, and QEMU must open the file leased
+        String file = source == null ? "" : source.getAttribute("file");
+        if (file.isBlank()) {
             throw new HypervisorException(path(disk) + " has no source file");
         }
         onlyAttributes(source, Set.of("file"));
@@ -61,7 +63,7 @@ final class QemuDevices {
         if (readOnly != null) {
             onlyAttributes(readOnly, Set.of());
         }
-        return new QemuDomain.Disk(attribute(source, "file"), format, attribute(target, "dev"), readOnly != null,
+        return new QemuDomain.Disk(file, format, attribute(target, "dev"), readOnly != null,
                 pciAddress(child(disk, "address")));
     }
 

@@ -197,6 +197,20 @@ public class QemuDomainTest {
         assertTrue(e.getMessage(), e.getMessage().startsWith("invalid domain XML") && e.getMessage().contains("DOCTYPE"));
     }
 
+    /**
+     * A disk's file is its source as written, spaces and all, as the core leases it: read trimmed, QEMU opened
+     * "/d/a.raw" for a disk leased as "/d/a.raw ", and a second domain naming it "/d/a.raw" ran on it beside the first.
+     */
+    @Test
+    public void aDiskIsTheFileItsSourceNamesAsWritten() throws Exception {
+        for (String file : List.of("/d/a.raw ", " /d/a.raw")) {
+            QemuDomain domain = QemuDomain.of(Guests.spec(domain("", "<disk type='file'><source file='" + file + "'/>"
+                    + "<target dev='vda'/></disk>")));
+            assertEquals(file, domain.disks().get(0).file());
+        }
+        refused(domain("", "<disk type='file'><source file=' '/><target dev='vda'/></disk>"), "has no source file");
+    }
+
     @Test
     public void refusesAnotherDriversType() {
         HypervisorException e = assertThrows(HypervisorException.class,
