@@ -25,11 +25,12 @@ public record DomainSpec(String name, UUID uuid, String type, long memoryKiB, in
      *
      * @param readOnly it has {@code <readonly/>}: the guest never writes it, so it holds no lease (as libvirt's lock
      *        managers take none for a read-only disk), and guests on any hosts may share it (since 1.9)
+     * @param format its {@code <driver type>} (raw, qcow2), or null when it names none (since 1.9)
      */
-    public record Disk(String source, String target, boolean readOnly) {
-        /** A disk the guest may write. */
+    public record Disk(String source, String target, boolean readOnly, String format) {
+        /** A disk the guest may write, of no format named. */
         public Disk(String source, String target) {
-            this(source, target, false);
+            this(source, target, false, null);
         }
     }
 

@@ -18,7 +18,8 @@
  * hypervisor paused it by itself (an I/O error, a panic).
  * 1.8: {@link io.ferry.api.hypervisor.VmProcess#onExit} replaces the action an earlier call gave (the contract, not the
  * signature, changed): a core that re-attaches to a running VM must not leave the earlier cores' actions held.
- * 1.9: {@link io.ferry.api.hypervisor.DomainSpec.Disk#readOnly}, a disk the guest never writes, which holds no lease.
+ * 1.9: {@link io.ferry.api.hypervisor.DomainSpec.Disk#readOnly}, a disk the guest never writes, which holds no lease,
+ * and {@link io.ferry.api.hypervisor.DomainSpec.Disk#format}, its {@code <driver type>}.
  */
 @Version("1.9.0")
 @Export

@@ -173,7 +173,10 @@ public final class DomainXml {
         Element target = child(disk, "target");
         String path = source == null ? null : !source.getAttribute("file").isEmpty() ? source.getAttribute("file")
                 : source.getAttribute("dev");
-        return new DomainSpec.Disk(path, target == null ? null : target.getAttribute("dev"), child(disk, "readonly") != null);
+        Element driver = child(disk, "driver");
+        String format = driver == null || !driver.hasAttribute("type") ? null : driver.getAttribute("type");
+        return new DomainSpec.Disk(path, target == null ? null : target.getAttribute("dev"), child(disk, "readonly") != null,
+                format);
     }
 
     private static DomainSpec.Nic nic(Element nic, int index) {

@@ -36,6 +36,13 @@ final class AbiCheck {
             if (target.disks().get(i).readOnly() != readOnly) { // and a disk made read-only would hold no lease there
                 throw refused("disk " + t + " access mode " + access(!readOnly), access(readOnly));
             }
+            // the same file read as another format: a qcow2 image read as raw shows the guest its container, and the
+            // guest's writes destroy it
+            String sourceFormat = format(source.disks().get(i));
+            String targetFormat = format(target.disks().get(i));
+            if (!sourceFormat.equals(targetFormat)) {
+                throw refused("disk " + t + " format " + targetFormat, sourceFormat);
+            }
         }
         if (source.nics().size() != target.nics().size()) {
             throw refused("interface count " + target.nics().size(), Integer.toString(source.nics().size()));
@@ -50,6 +57,11 @@ final class AbiCheck {
         if (source.graphics().size() != target.graphics().size()) {
             throw refused("graphics device count " + target.graphics().size(), Integer.toString(source.graphics().size()));
         }
+    }
+
+    /** A disk's format; one that names none is raw, as libvirt's default without format probing. */
+    private static String format(DomainSpec.Disk disk) {
+        return disk.format() == null ? "raw" : disk.format();
     }
 
     private static String access(boolean readOnly) {

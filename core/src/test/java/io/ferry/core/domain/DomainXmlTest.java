@@ -63,6 +63,18 @@ public class DomainXmlTest {
         }
     }
 
+    /** A disk's source, target, access mode and format, as the leases and the --xml check read them. */
+    @Test
+    public void aDiskIsReadWithItsAccessModeAndFormat() throws CookieException {
+        DomainSpec spec = new DomainXml(new HardenedXmlParser()).parse("<domain type='sim'><name>a</name>"
+                + "<uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><memory>1</memory><devices>"
+                + "<disk type='file'><driver name='qemu' type='qcow2'/><source file='/d/a.qcow2'/><target dev='vda'/></disk>"
+                + "<disk type='file'><source file='/d/b.iso'/><target dev='vdb'/><readonly/></disk>"
+                + "<disk type='block'><source dev='/dev/sdc'/><target dev='vdc'/></disk></devices></domain>");
+        assertEquals(java.util.List.of(new DomainSpec.Disk("/d/a.qcow2", "vda", false, "qcow2"),
+                new DomainSpec.Disk("/d/b.iso", "vdb", true, null), new DomainSpec.Disk("/dev/sdc", "vdc")), spec.disks());
+    }
+
     private static void refused(String xml, String message) {
         CookieException e = assertThrows(xml, CookieException.class, () -> new DomainXml(new HardenedXmlParser()).parse(xml));
         assertEquals(xml, message, e.getMessage());

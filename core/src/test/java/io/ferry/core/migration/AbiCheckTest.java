@@ -28,7 +28,7 @@ public class AbiCheckTest {
     @Test
     public void whatTheGuestCannotSeeMayChange() throws MigrationException {
         AbiCheck.require(SOURCE, spec("renamed", UUID_A, "sim", 65536, 2,
-                List.of(new DomainSpec.Disk("/mnt/elsewhere/a.img", "vda")),
+                List.of(new DomainSpec.Disk("/mnt/elsewhere/a.img", "vda", false, "raw")), // raw is the format named none
                 List.of(new DomainSpec.Nic(0, "bridge", "52:54:00:AA:BB:01", "br1", null, "vnet9")),
                 List.of(new DomainSpec.Graphics("vnc", 5901, "0.0.0.0"))));
     }
@@ -48,8 +48,10 @@ public class AbiCheckTest {
                 "disk count 0 does not match source 1");
         refused(spec("vm", UUID_A, "sim", 65536, 2, List.of(new DomainSpec.Disk("/images/a.img", "vdb")), SOURCE.nics(),
                 SOURCE.graphics()), "disk target vdb does not match source vda");
-        refused(spec("vm", UUID_A, "sim", 65536, 2, List.of(new DomainSpec.Disk("/images/a.img", "vda", true)), SOURCE.nics(),
-                SOURCE.graphics()), "disk vda access mode read-only does not match source read-write");
+        refused(spec("vm", UUID_A, "sim", 65536, 2, List.of(new DomainSpec.Disk("/images/a.img", "vda", true, null)),
+                SOURCE.nics(), SOURCE.graphics()), "disk vda access mode read-only does not match source read-write");
+        refused(spec("vm", UUID_A, "sim", 65536, 2, List.of(new DomainSpec.Disk("/images/a.img", "vda", false, "qcow2")),
+                SOURCE.nics(), SOURCE.graphics()), "disk vda format qcow2 does not match source raw");
         refused(spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(), List.of(), SOURCE.graphics()),
                 "interface count 0 does not match source 1");
         refused(spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(),
