@@ -171,6 +171,21 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
         return b != null && unitA.equalsIgnoreCase(unitB) && text(a).equals(text(b));
     }
 
+    /**
+     * Each disk's file is an absolute path: QEMU reads a name with a colon before any slash as a protocol and its
+     * target (nbd:, json: with any driver and file), which is not the file the core leases, and a relative name from its
+     * own working directory. Checked before a QEMU opens them (define, start), not of a running one re-attached.
+     */
+    void requireAbsoluteDiskFiles() throws HypervisorException {
+        for (Disk disk : disks) {
+            if (!disk.file().startsWith("/")) {
+                throw new HypervisorException("disk " + disk.target() + "'s source file '" + UntrustedText.of(disk.file())
+                        + "' is not an absolute path (QEMU would read a name with a colon as a protocol, and a relative one"
+                        + " from its own directory)");
+            }
+        }
+    }
+
     /** The KVM accelerator for {@code <domain type='kvm'>}, TCG for {@code qemu}. */
     String accelerator() {
         return spec.type().equals("kvm") ? "kvm" : "tcg";

@@ -211,6 +211,22 @@ public class QemuDomainTest {
         refused(domain("", "<disk type='file'><source file=' '/><target dev='vda'/></disk>"), "has no source file");
     }
 
+    /**
+     * QEMU reads a disk name with a colon before any slash as a protocol (nbd:, json: with a driver and file of its
+     * own), not the file the core leases, and a relative one from its working directory: refused at define and at
+     * start, before any QEMU runs.
+     */
+    @Test
+    public void aDiskFileIsAnAbsolutePath() {
+        for (String file : List.of("nbd://10.0.0.9/export", "json:{\"driver\":\"raw\"}", "images/vm.img")) {
+            String xml = domain("", "<disk type='file'><source file='" + file + "'/><target dev='vda'/></disk>");
+            refused(xml, "disk vda's source file '" + file + "' is not an absolute path");
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> driver.boot(Guests.spec(xml), Path.of("/tmp/unused/run")));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("disk vda's source file '" + file + "' is not an absolute"));
+        }
+    }
+
     @Test
     public void refusesAnotherDriversType() {
         HypervisorException e = assertThrows(HypervisorException.class,
