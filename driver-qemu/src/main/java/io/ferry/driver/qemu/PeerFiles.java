@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermission;
  * <li>or, read only (a read-only disk, the kernel, the initrd), one that every user of this host may read (readable by
  * others, in directories others may enter): no secret of this host.</li>
  * </ul>
+ * A qcow2 image's header names more files QEMU opens (its backing chain, its data file), held to the same rules.
  * Whoever may write where such a file is could swap it for a link between this check and QEMU's open: on shared
  * storage, the hosts that share it (docs/qemu.md). The program itself, the definition's {@code <emulator>} (which the
  * core has already held to a QEMU binary's name), runs as root: it must be one only this host's root or ferryd's user
@@ -28,6 +29,9 @@ import java.nio.file.attribute.PosixFilePermission;
  * a peer host that writes a shared file system could put a program of its own named {@code qemu-system-x86_64} there.
  */
 final class PeerFiles {
+    /** How far down a qcow2 image's backing chain a peer's image may reach (QEMU's own limit is far deeper). */
+    private static final int MAX_BACKING_DEPTH = 16;
+
     private final SharedStorage storage;
 
     PeerFiles(SharedStorage storage) {
@@ -44,18 +48,74 @@ final class PeerFiles {
             requireOwnProgram(emulator);
         }
         for (QemuDomain.Disk disk : domain.disks()) {
-            require("disk " + disk.target() + "'s source", disk.file(), !disk.readOnly());
+            String named = "disk " + disk.target() + "'s source '" + UntrustedText.of(disk.file()) + "'";
+            Path real = require(named, disk.file(), !disk.readOnly());
+            if ("qcow2".equals(disk.format())) {
+                requireReferences(named, disk.file(), real, !disk.readOnly(), 0);
+            }
         }
         if (domain.kernel() != null) {
-            require("kernel", domain.kernel(), false);
+            require("kernel '" + UntrustedText.of(domain.kernel()) + "'", domain.kernel(), false);
         }
         if (domain.initrd() != null) {
-            require("initrd", domain.initrd(), false);
+            require("initrd '" + UntrustedText.of(domain.initrd()) + "'", domain.initrd(), false);
         }
     }
 
-    private void require(String what, String file, boolean written) throws HypervisorException {
-        String named = what + " '" + UntrustedText.of(file) + "'";
+    /**
+     * The files a qcow2 image has QEMU open beside it ({@link Qcow2References}), held to the same rules: its data file
+     * as the image, its backing file as a file read (and its own, down the chain). Their names are in the image's
+     * bytes, which a host that writes the shared storage it is on chose: a backing file {@code /etc/shadow} was read
+     * out through the guest as a read-only disk naming it would have been. A backing file whose format the image does
+     * not record is refused (QEMU would guess it, and a guessed format may name files of its own), as is one of another
+     * format than raw or qcow2.
+     *
+     * @param named the image, as messages name it
+     * @param file the image's name as QEMU opens it: relative names in it are relative to that name
+     */
+    private void requireReferences(String named, String file, Path real, boolean written, int depth)
+            throws HypervisorException {
+        Qcow2References references = Qcow2References.of(real, named);
+        if (references.dataFile() != null) {
+            String data = resolved(named, file, references.dataFile());
+            require("data file '" + UntrustedText.of(data) + "' of " + named, data, written);
+        }
+        if (references.backingFile() == null) {
+            return;
+        }
+        String backing = resolved(named, file, references.backingFile());
+        String backingNamed = "backing file '" + UntrustedText.of(backing) + "' of " + named;
+        if (depth == MAX_BACKING_DEPTH) {
+            throw new HypervisorException(backingNamed + " is more than " + MAX_BACKING_DEPTH + " images down its chain");
+        }
+        Path backingReal = require(backingNamed, backing, false);
+        String format = references.backingFormat();
+        if (format == null) {
+            throw new HypervisorException(backingNamed + " has no format recorded in the image, which QEMU would guess"
+                    + " (qemu-img rebase -u -F FORMAT records it)");
+        }
+        if (format.equals("qcow2")) {
+            requireReferences(backingNamed, backing, backingReal, false, depth + 1);
+        } else if (!format.equals("raw")) {
+            throw new HypervisorException(backingNamed + " is of format '" + UntrustedText.of(format) + "': a peer's image"
+                    + " may have a raw or qcow2 backing file only");
+        }
+    }
+
+    /** A file name in an image, as QEMU takes it: relative to the image's own name; a colon before any slash is a protocol. */
+    private static String resolved(String named, String image, String name) throws HypervisorException {
+        int colon = name.indexOf(':');
+        int slash = name.indexOf('/');
+        if (colon >= 0 && (slash < 0 || colon < slash)) {
+            throw new HypervisorException(named + " names '" + UntrustedText.of(name) + "', which QEMU would read as a"
+                    + " protocol: a peer's image may name files only");
+        }
+        Path parent = Path.of(image).getParent();
+        return name.startsWith("/") || parent == null ? name : parent.resolve(name).toString();
+    }
+
+    /** @param named the file, as messages name it; returns where the file leads */
+    private Path require(String named, String file, boolean written) throws HypervisorException {
         Path real;
         PosixFileAttributes attributes;
         try {
@@ -83,7 +143,7 @@ final class PeerFiles {
             throw new HypervisorException("cannot tell whether " + where + " is on shared storage: " + e, e);
         }
         if (type == null) {
-            return;
+            return real;
         }
         if (written) {
             throw new HypervisorException(where + " is on a file system not known to be shared (" + type + "): a peer's"
@@ -95,6 +155,7 @@ final class PeerFiles {
                     + " readable by every user of this host: a peer's definition may have this host read only files on"
                     + " shared storage (a shared file system, or under sharedPaths) or readable by everyone");
         }
+        return real;
     }
 
     private void requireOwnProgram(String file) throws HypervisorException {

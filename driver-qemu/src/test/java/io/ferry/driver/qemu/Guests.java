@@ -1,5 +1,6 @@
 package io.ferry.driver.qemu;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -17,6 +18,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -60,6 +62,16 @@ final class Guests {
 
     static DomainSpec spec(String name, int memoryMiB, String workingSet) {
         return spec(xml(name, UUID.randomUUID(), memoryMiB, workingSet, ""));
+    }
+
+    /** Runs a command of the host (ip, qemu-img), which must succeed within 30 s; its output, in {@code outputs}. */
+    static String run(Path outputs, String... command) throws Exception {
+        Path out = Files.createTempFile(outputs, "cmd", ".out");
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertTrue(String.join(" ", command) + " finishes", process.waitFor(30, TimeUnit.SECONDS));
+        String output = Files.readString(out, StandardCharsets.UTF_8).strip();
+        assertEquals(String.join(" ", command) + ": " + output, 0, process.exitValue());
+        return output;
     }
 
     /** A spec as the core would make it from {@code xml} (the driver reads only name, uuid, type, memory, vcpus). */

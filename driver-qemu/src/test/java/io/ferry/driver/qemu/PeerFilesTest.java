@@ -58,6 +58,70 @@ public class PeerFilesTest {
         return assertThrows(HypervisorException.class, () -> peerFiles().check(domain, null)).getMessage();
     }
 
+    /** A qcow2 image made by qemu-img in {@code dir}, writable by all (its bytes are its host's choice). */
+    private Path qcow2(Path dir, String name, String... options) throws Exception {
+        Path image = dir.resolve(name);
+        List<String> command = new java.util.ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-u"));
+        command.addAll(List.of(options));
+        command.addAll(List.of(image.toString(), "8M"));
+        Guests.run(tmp.newFolder().toPath(), command.toArray(String[]::new));
+        return image;
+    }
+
+    private static QemuDomain.Disk qcow2Disk(Path file, boolean readOnly) {
+        return new QemuDomain.Disk(file.toString(), "qcow2", "vda", readOnly, null);
+    }
+
+    /**
+     * A qcow2 image names other files in its bytes, which a host writing the shared storage it is on chose: its
+     * backing file, down its chain, is held to the rules of a file read, its data file to those of the image. A
+     * backing file /etc/shadow under an image on NFS was opened by QEMU as root and read out through the guest.
+     */
+    @Test
+    public void aQcow2ImageNamesOnlyFilesAPeerMayName() throws Exception {
+        Path secret = file(local, "shadow", "rw-r-----");
+        Path image = qcow2(nfs, "vm.qcow2", "-b", secret.toString(), "-F", "raw");
+        String readOnly = " is on a file system not known to be shared (ext4) and not readable by every user of this host: a"
+                + " peer's definition may have this host read only files on shared storage (a shared file system, or under"
+                + " sharedPaths) or readable by everyone";
+        assertEquals("backing file '" + secret + "' of disk vda's source '" + image + "'" + readOnly,
+                refusal(domain(null, null, qcow2Disk(image, false))));
+
+        Path middle = qcow2(nfs, "middle.qcow2", "-b", secret.toString(), "-F", "raw");
+        Path top = qcow2(nfs, "top.qcow2", "-b", "middle.qcow2", "-F", "qcow2"); // relative: to the image's own name
+        assertEquals("backing file '" + secret + "' of backing file '" + middle + "' of disk vda's source '" + top + "'"
+                + readOnly, refusal(domain(null, null, qcow2Disk(top, true))));
+
+        Path data = qcow2(nfs, "data.qcow2", "-o", "data_file=" + file(local, "data.raw", "rw-r--r--"));
+        assertEquals("data file '" + local.resolve("data.raw") + "' of disk vda's source '" + data + "' is on a file system"
+                + " not known to be shared (ext4): a peer's definition may have this host write only files on shared storage"
+                + " (a shared file system, or under sharedPaths)", refusal(domain(null, null, qcow2Disk(data, false))));
+
+        Path network = qcow2(nfs, "nbd.qcow2", "-b", "nbd://10.0.0.9/export", "-F", "raw");
+        assertEquals("disk vda's source '" + network + "' names 'nbd://10.0.0.9/export', which QEMU would read as a protocol:"
+                + " a peer's image may name files only", refusal(domain(null, null, qcow2Disk(network, false))));
+
+        Path base = file(nfs, "base.raw", "rw-------");
+        Path overlay = qcow2(nfs, "overlay.qcow2", "-b", "base.raw", "-F", "raw");
+        peerFiles().check(domain(null, null, qcow2Disk(overlay, false)), null); // all on shared storage: fine
+        byte[] bytes = Files.readAllBytes(overlay);
+        int at = indexOf(bytes, new byte[] {(byte) 0xe2, 0x79, 0x2a, (byte) 0xca}); // the backing format's extension
+        bytes[at] = 0x12; // now one QEMU does not know: the backing file's format is not recorded
+        Files.write(overlay, bytes);
+        assertEquals("backing file '" + base + "' of disk vda's source '" + overlay + "' has no format recorded in the image,"
+                + " which QEMU would guess (qemu-img rebase -u -F FORMAT records it)",
+                refusal(domain(null, null, qcow2Disk(overlay, false))));
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (java.util.Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not in the image");
+    }
+
     @Test
     public void aRootOnlyFileOfThisHostIsRefusedWhateverItIsNamedAs() throws Exception {
         Path secret = file(local, "shadow", "rw-r-----");

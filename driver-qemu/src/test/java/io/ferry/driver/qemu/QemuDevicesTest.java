@@ -7,14 +7,12 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.TimeUnit;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -180,11 +178,6 @@ public class QemuDevicesTest {
         if (outputs == null) {
             outputs = tmp.newFolder("out").toPath();
         }
-        Path out = Files.createTempFile(outputs, "cmd", ".out");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(out.toFile()).start();
-        assertTrue(String.join(" ", command) + " finishes", process.waitFor(30, TimeUnit.SECONDS));
-        String output = Files.readString(out, StandardCharsets.UTF_8).strip();
-        assertEquals(String.join(" ", command) + ": " + output, 0, process.exitValue());
-        return output;
+        return Guests.run(outputs, command);
     }
 }
