@@ -76,8 +76,12 @@ final class DomainXml {
         return found;
     }
 
+    /**
+     * An attribute as written, not trimmed, as libvirt and the core read it: the core leases a disk, names a tap's
+     * switch port and relocates graphics clients by these values, and the driver must use the same.
+     */
     static String attribute(Element element, String name) {
-        return element.hasAttribute(name) ? element.getAttribute(name).trim() : null;
+        return element.hasAttribute(name) ? element.getAttribute(name) : null;
     }
 
     static String text(Element element) {

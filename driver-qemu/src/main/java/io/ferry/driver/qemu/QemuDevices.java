@@ -44,9 +44,8 @@ final class QemuDevices {
             }
         }
         Element source = child(disk, "source");
-        // as written, not trimmed: the core leases the disk by this name, and QEMU must open the file leased
-        String file = source == null ? "" : source.getAttribute("file");
-        if (file.isBlank()) {
+        String file = source == null ? null : attribute(source, "file");
+        if (file == null || file.isBlank()) {
             throw new HypervisorException(path(disk) + " has no source file");
         }
         onlyAttributes(source, Set.of("file"));

@@ -158,7 +158,9 @@ public class QemuDomainTest {
             refused(domain("", "<interface type='bridge'>" + bridge + "<target dev='t0'/></interface>"),
                     "domain/devices/interface of type bridge needs a source bridge");
         }
-        for (String tap : List.of("", "<target dev='t0,script=/tmp/x'/>", "<target dev='tap-name-16-long'/>")) {
+        // as written, as the core names the tap's switch port: " t0" was read as "t0", and its port data went nowhere
+        for (String tap : List.of("", "<target dev='t0,script=/tmp/x'/>", "<target dev='tap-name-16-long'/>",
+                "<target dev=' t0'/>")) {
             refused(domain("", "<interface type='bridge'><source bridge='br0'/>" + tap + "</interface>"),
                     "domain/devices/interface of type bridge needs a target dev");
         }
@@ -170,6 +172,7 @@ public class QemuDomainTest {
         refused(domain("", "<graphics type='vnc' listen='127.0.0.1,password=on'/>"),
                 "invalid graphics listen address '127.0.0.1,password=on'");
         refused(domain("", "<graphics type='vnc' port='80'/>"), "invalid graphics port '80'");
+        refused(domain("", "<graphics type='vnc' listen=' 127.0.0.1'/>"), "invalid graphics listen address ' 127.0.0.1'");
         refused(domain("", "<disk type='file'><driver name='qemu' type='vdi'/><source file='/x'/><target dev='vda'/></disk>"),
                 "unsupported disk format 'vdi'");
     }
