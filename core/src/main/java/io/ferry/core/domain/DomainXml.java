@@ -171,8 +171,9 @@ public final class DomainXml {
     private static DomainSpec.Disk disk(Element disk) {
         Element source = child(disk, "source");
         Element target = child(disk, "target");
+        // none given is no source (an empty drive): leased as "", every such disk was one resource
         String path = source == null ? null : !source.getAttribute("file").isEmpty() ? source.getAttribute("file")
-                : source.getAttribute("dev");
+                : !source.getAttribute("dev").isEmpty() ? source.getAttribute("dev") : null;
         Element driver = child(disk, "driver");
         String format = driver == null || !driver.hasAttribute("type") ? null : driver.getAttribute("type");
         return new DomainSpec.Disk(path, target == null ? null : target.getAttribute("dev"), child(disk, "readonly") != null,

@@ -53,6 +53,18 @@ public class DiskLeasesTest {
                 + " destination ("));
     }
 
+    /** A disk without a source (an empty drive) holds no lease: leased as "", every such disk was one resource. */
+    @Test
+    public void aDiskWithoutASourceHoldsNoLease() throws Exception {
+        TwoDaemons d = TwoDaemons.withFileLeases();
+        for (String guest : List.of("vm1", "vm2")) {
+            d.source.domains().define(TestHost.definition(guest).replace("</devices>",
+                    "<disk type='file'><source/><target dev='vdb'/></disk></devices>"));
+            d.source.domains().start(guest);
+            assertEquals(DomainState.RUNNING, d.source.domain(guest).orElseThrow().state());
+        }
+    }
+
     /**
      * A read-only disk (an installation image, a shared base) holds no lease, as libvirt's lock managers take none:
      * guests on both hosts attach it, and one migrates to where the other runs. Leased, the second guest's start was
