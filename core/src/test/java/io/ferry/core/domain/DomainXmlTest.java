@@ -6,6 +6,7 @@ import static org.junit.Assert.assertThrows;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.protocol.xml.HardenedXmlParser;
+import java.util.List;
 import org.junit.Test;
 
 /** What the domain parser accepts, the daemon can store and read again. */
@@ -71,7 +72,7 @@ public class DomainXmlTest {
                 + "<disk type='file'><driver name='qemu' type='qcow2'/><source file='/d/a.qcow2'/><target dev='vda'/></disk>"
                 + "<disk type='file'><source file='/d/b.iso'/><target dev='vdb'/><readonly/></disk>"
                 + "<disk type='block'><source dev='/dev/sdc'/><target dev='vdc'/></disk></devices></domain>");
-        assertEquals(java.util.List.of(new DomainSpec.Disk("/d/a.qcow2", "vda", false, "qcow2"),
+        assertEquals(List.of(new DomainSpec.Disk("/d/a.qcow2", "vda", false, "qcow2"),
                 new DomainSpec.Disk("/d/b.iso", "vdb", true, null), new DomainSpec.Disk("/dev/sdc", "vdc")), spec.disks());
     }
 

@@ -5,16 +5,8 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import io.ferry.api.host.HostSettings;
 import io.ferry.core.StderrLog;
-import io.ferry.core.TestDirectories;
-import io.ferry.core.cookie.TestSections;
-import io.ferry.plugin.lockstate.FileLockManager;
 import io.ferry.protocol.ChannelException;
-import java.io.IOException;
-import java.lang.reflect.Proxy;
-import java.nio.file.Path;
-import java.util.function.Function;
 import org.junit.Test;
 
 /**
@@ -28,13 +20,7 @@ public class PeerLeaseStateTest {
 
     @Test
     public void aPeersLeaseStateCannotForgeLogLinesNorFillTheDestinationsEvents() throws Exception {
-        TwoDaemons d = new TwoDaemons();
-        Path leases = TestDirectories.create("ferry-leases");
-        for (TestHost host : new TestHost[] {d.source, d.destination}) {
-            FileLockManager manager = fileLockManager(leases);
-            host.domains().addLockManager("file", () -> manager);
-            host.extraSections.add(TestSections.lockstate());
-        }
+        TwoDaemons d = TwoDaemons.withFileLeases();
         d.source.boot(VM);
         TwoDaemons.ByHand m = d.byHand(VM).prepare().perform();
         String hostile = "x\n" + FORGED + "\n" + "A".repeat(2_000_000);
@@ -57,20 +43,5 @@ public class PeerLeaseStateTest {
         assertTrue("the job's error holds " + jobError.length() + " characters", jobError.length() < 2_000);
         assertEquals("the VM stays on its source", 1, d.source.domains().list().stream()
                 .filter(domain -> domain.name().equals(VM)).count());
-    }
-
-    /**
-     * The file lock manager on a shared lease directory: its settings name the directory by its absolute path, which
-     * the host resolves to itself.
-     */
-    private static FileLockManager fileLockManager(Path leases) throws IOException {
-        HostSettings host = proxy(HostSettings.class, args -> Path.of((String) args[0]));
-        return new FileLockManager(host, proxy(FileLockManager.Config.class, args -> leases.toString()));
-    }
-
-    /** An instance of {@code type} whose one method in use answers {@code answer}. */
-    private static <T> T proxy(Class<T> type, Function<Object[], Object> answer) {
-        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
-                (instance, method, args) -> answer.apply(args)));
     }
 }

@@ -51,7 +51,6 @@ final class TwoDaemons {
         destination = new TestHost("destination", network, withLeases ? leases : null);
     }
 
-    /** Both hosts have the lockstate section: the lease state goes in the cookies, and Finish presents it. */
     /** Two daemons whose leases are the embedded lock manager's, in a new directory of the test's. */
     static TwoDaemons withFileLeases() throws Exception {
         return withFileLeases(TestDirectories.create("ferry-domain-leases"));
@@ -67,6 +66,10 @@ final class TwoDaemons {
         return d;
     }
 
+    /**
+     * The file lock manager on a shared lease directory: its settings name the directory by its absolute path, which
+     * the host resolves to itself.
+     */
     static FileLockManager fileLockManager(Path leases) {
         HostSettings host = proxy(HostSettings.class, args -> Path.of((String) args[0]));
         try {
@@ -76,11 +79,13 @@ final class TwoDaemons {
         }
     }
 
+    /** An instance of {@code type} whose one method in use answers {@code answer}. */
     private static <T> T proxy(Class<T> type, java.util.function.Function<Object[], Object> answer) {
         return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
                 (instance, method, args) -> answer.apply(args)));
     }
 
+    /** Both hosts have the lockstate section: the lease state goes in the cookies, and Finish presents it. */
     TwoDaemons carryingLeaseState() {
         source.extraSections.add(TestSections.lockstate());
         destination.extraSections.add(TestSections.lockstate());

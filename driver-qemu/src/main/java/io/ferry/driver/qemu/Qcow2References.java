@@ -28,15 +28,6 @@ record Qcow2References(String backingFile, String backingFormat, String dataFile
     private static final int EXTENSION_BACKING_FORMAT = 0xe2792aca;
     private static final int EXTENSION_DATA_FILE = 0x44415441;
 
-    /** Whether {@code file} starts as a qcow2 image does (what QEMU's format probe would find). */
-    static boolean isQcow2(Path file) throws IOException {
-        try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
-            ByteBuffer magic = ByteBuffer.allocate(4);
-            channel.read(magic, 0);
-            return magic.position() == 4 && magic.getInt(0) == MAGIC;
-        }
-    }
-
     /** Reads the names {@code image}'s header gives; {@code named} is the image as messages name it. */
     static Qcow2References of(Path image, String named) throws HypervisorException {
         ByteBuffer header = ByteBuffer.allocate(MAX_HEADER_BYTES);

@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.Before;
 import org.junit.Rule;
@@ -61,7 +63,7 @@ public class PeerFilesTest {
     /** A qcow2 image made by qemu-img in {@code dir}, writable by all (its bytes are its host's choice). */
     private Path qcow2(Path dir, String name, String... options) throws Exception {
         Path image = dir.resolve(name);
-        List<String> command = new java.util.ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-u"));
+        List<String> command = new ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-u"));
         command.addAll(List.of(options));
         command.addAll(List.of(image.toString(), "8M"));
         Guests.run(tmp.newFolder().toPath(), command.toArray(String[]::new));
@@ -115,7 +117,7 @@ public class PeerFilesTest {
 
     private static int indexOf(byte[] bytes, byte[] part) {
         for (int i = 0; i + part.length <= bytes.length; i++) {
-            if (java.util.Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+            if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
                 return i;
             }
         }
