@@ -172,16 +172,44 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
     }
 
     /**
+     * What is checked before a QEMU starts (define, start), not of a running one re-attached, which an upgrade must
+     * leave managed: the disks' files ({@link #requireAbsoluteDiskFiles}) and the NICs' addresses.
+     */
+    void requireStartable() throws HypervisorException {
+        requireAbsoluteDiskFiles();
+        requireUnicastMacs();
+    }
+
+    /**
      * Each disk's file is an absolute path: QEMU reads a name with a colon before any slash as a protocol and its
      * target (nbd:, json: with any driver and file), which is not the file the core leases, and a relative name from its
-     * own working directory. Checked before a QEMU opens them (define, start), not of a running one re-attached.
+     * own working directory.
      */
-    void requireAbsoluteDiskFiles() throws HypervisorException {
+    private void requireAbsoluteDiskFiles() throws HypervisorException {
         for (Disk disk : disks) {
             if (!disk.file().startsWith("/")) {
                 throw new HypervisorException("disk " + disk.target() + "'s source file '" + UntrustedText.of(disk.file())
                         + "' is not an absolute path (QEMU would read a name with a colon as a protocol, and a relative one"
                         + " from its own directory)");
+            }
+        }
+    }
+
+    /**
+     * Each NIC's MAC address is unicast, as libvirt requires: a bridge drops every frame sent from a multicast address.
+     * QEMU takes 00:00:00:00:00:00 for none and gives the NIC its default, which the first NIC of every guest has.
+     */
+    private void requireUnicastMacs() throws HypervisorException {
+        for (Nic nic : nics) {
+            String mac = nic.mac();
+            if (mac != null && (Integer.parseInt(mac.substring(0, 2), 16) & 1) != 0) {
+                throw new HypervisorException("expected unicast mac address, found multicast '" + mac + "' for interface "
+                        + nic.index());
+            }
+            if (mac != null && mac.equals("00:00:00:00:00:00")) {
+                throw new HypervisorException("mac address 00:00:00:00:00:00 of interface " + nic.index() + " is none to"
+                        + " QEMU, which would give it the address the first NIC of every guest has: name another, or none"
+                        + " for one to be given at define");
             }
         }
     }

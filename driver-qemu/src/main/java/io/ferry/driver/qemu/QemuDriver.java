@@ -108,7 +108,7 @@ class QemuDriver implements Hypervisor {
     @Override
     public void validate(DomainSpec spec) throws HypervisorException {
         QemuDomain domain = domain(spec);
-        domain.requireAbsoluteDiskFiles();
+        domain.requireStartable();
         QemuCommandLine.emulator(domain, settings.emulator());
     }
 
@@ -151,7 +151,7 @@ class QemuDriver implements Hypervisor {
     private VirtualMachine start(DomainSpec spec, Path runDir, boolean incoming) throws HypervisorException {
         QemuSettings current = settings;
         QemuDomain domain = domain(spec);
-        domain.requireAbsoluteDiskFiles();
+        domain.requireStartable();
         String emulator = QemuCommandLine.emulator(domain, current.emulator());
         RunDirHandover.awaitEarlier(vms.get(new RunFiles(runDir).dir()), spec, runDir, endBound());
         RunFiles files = claim(spec, runDir);

@@ -230,6 +230,25 @@ public class QemuDomainTest {
         }
     }
 
+    /**
+     * A multicast MAC address (a bridge drops every frame sent from one) and the zero one (QEMU's none, for which it
+     * gives the address the first NIC of every guest has) are refused at define and at start, before any QEMU runs;
+     * a unicast one is taken.
+     */
+    @Test
+    public void aNicsMacAddressIsUnicastAndNotZero() throws Exception {
+        for (String mac : List.of("01:00:5e:00:00:01", "33:33:00:00:00:01", "FF:FF:FF:FF:FF:FF", "00:00:00:00:00:00")) {
+            String xml = domain("", "<interface type='user'><mac address='" + mac + "'/></interface>");
+            String named = mac.startsWith("00") ? "mac address 00:00:00:00:00:00 of interface 0 is none to QEMU"
+                    : "expected unicast mac address, found multicast '" + mac + "' for interface 0";
+            refused(xml, named);
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> driver.boot(Guests.spec(xml), Path.of("/tmp/unused/run")));
+            assertTrue(e.getMessage(), e.getMessage().startsWith(named));
+        }
+        driver.validate(Guests.spec(domain("", "<interface type='user'><mac address='52:54:00:0A:0B:0C'/></interface>")));
+    }
+
     @Test
     public void refusesAnotherDriversType() {
         HypervisorException e = assertThrows(HypervisorException.class,
