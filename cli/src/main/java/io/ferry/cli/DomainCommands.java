@@ -9,7 +9,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** virsh's domain life-cycle commands: define, undefine, start, destroy, resume, suspend, list, dominfo, domstate. */
+/**
+ * virsh's domain life-cycle commands: define, dumpxml, undefine, start, destroy, resume, suspend, list, dominfo,
+ * domstate.
+ */
 final class DomainCommands {
     private DomainCommands() {
     }
@@ -33,6 +36,13 @@ final class DomainCommands {
             out.println("Domain '" + TerminalText.line(session.daemon().call(d -> d.define(xml)).name()) + "' defined from " + file);
             return 0;
         }));
+        commands.put("dumpxml", new Simple("dumpxml NAME [--inactive]      show a domain's XML (--inactive: its stored one)",
+                (session, args, out) -> {
+                    Args parsed = new Args(args, Set.of(), Set.of("--inactive"));
+                    String name = parsed.positionals(1, "NAME").get(0);
+                    out.print(TerminalText.xmlDocument(session.daemon().call(d -> d.domainXml(name, parsed.has("--inactive")))));
+                    return 0;
+                }));
         commands.put("undefine", new Simple("undefine NAME [--snapshots-metadata]\n"
                 + "                                 remove a domain's persistent definition (and a shut-off one's snapshots)", (session, args, out) -> {
             Args parsed = new Args(args, Set.of(), Set.of("--snapshots-metadata"));

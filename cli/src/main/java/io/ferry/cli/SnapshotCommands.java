@@ -66,13 +66,13 @@ final class SnapshotCommands {
                         throw new CliException("the domain does not have a current snapshot");
                     }
                     out.print(parsed.has("--name") ? TerminalText.line(current) + "\n"
-                            : TerminalText.xml(withNewline(session.daemon().call(d -> d.snapshotXml(name, current)))));
+                            : TerminalText.xmlDocument(session.daemon().call(d -> d.snapshotXml(name, current))));
                     return 0;
                 }));
         commands.put("snapshot-dumpxml", new Simple(
                 "snapshot-dumpxml NAME SNAP     show a snapshot's XML", (session, args, out) -> {
                     List<String> names = new Args(args, Set.of(), Set.of()).positionals(2, "NAME SNAP");
-                    out.print(TerminalText.xml(withNewline(session.daemon().call(d -> d.snapshotXml(names.get(0), names.get(1))))));
+                    out.print(TerminalText.xmlDocument(session.daemon().call(d -> d.snapshotXml(names.get(0), names.get(1)))));
                     return 0;
                 }));
     }
@@ -134,9 +134,5 @@ final class SnapshotCommands {
     }
 
     private record Node(String name, boolean root, boolean last, String indent) {
-    }
-
-    private static String withNewline(String text) {
-        return text.endsWith("\n") ? text : text + "\n";
     }
 }

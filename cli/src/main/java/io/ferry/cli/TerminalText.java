@@ -16,6 +16,11 @@ final class TerminalText {
         return text == null ? null : Xml.escapeControls(text);
     }
 
+    /** {@link #xml}, ending in a line break as a document printed alone does. */
+    static String xmlDocument(String document) {
+        return xml(document.endsWith("\n") ? document : document + "\n");
+    }
+
     /** An XML document, its lines kept: other control characters as character references, which read back the same. */
     static String xml(String document) {
         StringBuilder safe = new StringBuilder(document.length());

@@ -18,6 +18,8 @@ final class FakeDaemon extends ExternalResource {
     private final HttpServer server;
     /** The method and path of the last request answered. */
     private volatile String lastRequest;
+    /** The query of the last request answered, or null without one. */
+    private volatile String lastQuery;
     private final AtomicInteger answered = new AtomicInteger();
 
     FakeDaemon() {
@@ -37,6 +39,7 @@ final class FakeDaemon extends ExternalResource {
     FakeDaemon answer(String path, int status, String reply) {
         server.createContext(path, exchange -> {
             lastRequest = exchange.getRequestMethod() + " " + exchange.getRequestURI().getPath();
+            lastQuery = exchange.getRequestURI().getRawQuery();
             answered.incrementAndGet();
             byte[] bytes = reply.getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(status, bytes.length);
@@ -50,6 +53,11 @@ final class FakeDaemon extends ExternalResource {
     /** "GET /v1/domains/vm1", or null before any. */
     String lastRequest() {
         return lastRequest;
+    }
+
+    /** "inactive=yes", or null for a request without a query (or before any). */
+    String lastQuery() {
+        return lastQuery;
     }
 
     /** How many requests were answered. */

@@ -78,7 +78,7 @@ public class QemuFinishIT {
                 """);
         Files.setPosixFilePermissions(stripping, PosixFilePermissions.fromString("rwxr-xr-x"));
         QemuGuest guest = QemuGuest.dirtying("qemu-late-fail", hosts.emulator)
-                .withDevices("    <interface type='user'><model type='virtio'/></interface>\n");
+                .withDevices("    <interface type='user'><mac address='52:54:00:12:35:01'/><model type='virtio'/></interface>\n");
         try (QemuMonitor source = guest.start(hosts.source)) {
             Installation.Result result = hosts.migrate(guest.name(), "--live", "--xml",
                     guest.withEmulator(stripping).file().toString());

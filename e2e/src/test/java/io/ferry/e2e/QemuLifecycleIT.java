@@ -1,11 +1,15 @@
 package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.launcher.QemuMonitor;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.Rule;
 import org.junit.Test;
 
@@ -39,6 +43,37 @@ public class QemuLifecycleIT {
             assertEquals(1, QemuProcesses.of(guest.uuid()).size());
         } finally {
             hosts.source.ferry("destroy", guest.name());
+        }
+    }
+
+    /**
+     * Two guests defined with an interface that names no MAC address run with two addresses, given at define and shown
+     * by {@code dumpxml}: QEMU had given the first NIC of each {@code 52:54:00:12:34:56}, one address on one bridge.
+     */
+    @Test
+    public void twoGuestsDefinedWithoutMacAddressesRunWithTheTwoTheirDefinitionsShow() throws Exception {
+        List<String> names = List.of("qemu-mac-a", "qemu-mac-b");
+        List<String> macs = new ArrayList<>();
+        try {
+            for (String name : names) {
+                QemuGuest guest = QemuGuest.idle(name, hosts.emulator)
+                        .withDevices("    <interface type='user'><model type='virtio'/></interface>\n");
+                try (QemuMonitor monitor = guest.start(hosts.source)) {
+                    String definition = hosts.source.ferryOk("dumpxml", name).out();
+                    Matcher mac = Pattern.compile("<mac address='(52:54:00(:[0-9a-f]{2}){3})'/>").matcher(definition);
+                    assertTrue(definition, mac.find());
+                    macs.add(mac.group(1));
+                    assertEquals(definition, hosts.source.ferryOk("dumpxml", name, "--inactive").out());
+                    String network = monitor.execute("human-monitor-command",
+                            QemuMonitor.arguments().put("command-line", "info network")).asText();
+                    assertTrue(network, network.contains("macaddr=" + mac.group(1)));
+                }
+            }
+            assertNotEquals(macs.get(0), macs.get(1));
+        } finally {
+            for (String name : names) {
+                hosts.source.ferry("destroy", name);
+            }
         }
     }
 

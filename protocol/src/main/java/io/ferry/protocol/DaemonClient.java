@@ -55,6 +55,15 @@ public final class DaemonClient {
         return Domain.fromXml(call(Operation.DOMAIN_INFO, Map.of(), null, name));
     }
 
+    /**
+     * A domain's definition ({@code virsh dumpxml}): the one it runs while active, else its stored one.
+     *
+     * @param inactive the stored one, the next boot's, even while it runs (a transient domain has only the one it runs)
+     */
+    public String domainXml(String name, boolean inactive) throws ChannelException {
+        return client.exchange(Operation.DOMAIN_XML, inactive ? Map.of("inactive", "yes") : Map.of(), Map.of(), null, name);
+    }
+
     public Defined define(byte[] xml) throws ChannelException {
         return Defined.fromXml(call(Operation.DEFINE, Map.of(), xml));
     }

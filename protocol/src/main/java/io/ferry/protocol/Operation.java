@@ -16,6 +16,7 @@ public enum Operation {
     LIST_DOMAINS("GET", "domains", false),
     DEFINE("POST", "domains", true),
     DOMAIN_INFO("GET", "domains/{domain}", false),
+    DOMAIN_XML("GET", "domains/{domain}/xml", false),
     UNDEFINE("DELETE", "domains/{domain}", true),
     START("POST", "domains/{domain}/start", true),
     DESTROY("POST", "domains/{domain}/destroy", true),

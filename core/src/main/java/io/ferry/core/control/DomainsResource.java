@@ -1,5 +1,6 @@
 package io.ferry.core.control;
 
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
@@ -19,8 +20,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Domains on the control channel: list, define, info, undefine, start, destroy, resume, suspend, and the migration job
- * (info, abort, speed, max downtime). Operators only.
+ * Domains on the control channel: list, define, info, definition, undefine, start, destroy, resume, suspend, and the
+ * migration job (info, abort, speed, max downtime). Operators only.
  */
 final class DomainsResource {
     private static final long MIB = 1024 * 1024;
@@ -52,6 +53,8 @@ final class DomainsResource {
             return new DomainMessages.Defined(domain.name(), domain.uuid() == null ? null : domain.uuid().toString()).toXml();
         }).body(maxBytes, "domain definition"));
         routes.add(operator(Operation.DOMAIN_INFO, call -> describe(domains.get(call.parameter(0)), true).toXml()));
+        routes.add(operator(Operation.DOMAIN_XML, call -> definition(domains.get(call.parameter(0)),
+                "yes".equals(call.query("inactive")))));
         routes.add(operator(Operation.UNDEFINE, call -> {
             boolean withSnapshots = "yes".equals(call.query("snapshots-metadata"));
             domains.undefine(call.parameter(0), domain -> snapshotsGo(domain, withSnapshots));
@@ -163,6 +166,18 @@ final class DomainsResource {
             }
         }
         snapshots.forget(domain.uuid());
+    }
+
+    /**
+     * virsh dumpxml: the definition the domain runs while active, else its stored one; {@code inactive}, the stored one
+     * (the next boot's) even while it runs, as libvirt's {@code --inactive} (a transient domain has only the one it runs).
+     */
+    private static String definition(Domain domain, boolean inactive) throws DomainException {
+        DomainSpec spec = inactive && domain.persistent() != null ? domain.persistent() : domain.current();
+        if (spec == null) {
+            throw DomainException.unreadable(domain);
+        }
+        return spec.xml();
     }
 
     private static DomainMessages.JobStats stats(MigrationStats s) {

@@ -27,7 +27,7 @@ final class DomainDefinitions {
     }
 
     Domain define(String definition) throws DomainException {
-        DomainSpec spec = parse(definition);
+        DomainSpec spec = parse(definition, true);
         Domain domain = entries.admit(spec);
         try {
             return manager.withJob(domain, "define", () -> {
@@ -89,8 +89,13 @@ final class DomainDefinitions {
     }
 
     DomainSpec parse(String definition) throws DomainException {
+        return parse(definition, false);
+    }
+
+    /** @param newDefinition an operator's, to be kept: interfaces without a MAC address get one ({@link DomainXml#parseNew}) */
+    DomainSpec parse(String definition, boolean newDefinition) throws DomainException {
         try {
-            DomainSpec spec = xml.parse(definition);
+            DomainSpec spec = newDefinition ? xml.parseNew(definition) : xml.parse(definition);
             manager.hypervisor(spec.type()).validate(spec);
             return spec;
         } catch (CookieException | HypervisorException e) {

@@ -188,8 +188,9 @@ public class DomainManager {
     }
 
     /**
-     * Parses, checks with the driver and stores a persistent definition ({@code virsh define}). A definition that
-     * cannot be stored leaves no trace: a new domain is not listed, a redefined one keeps its previous definition.
+     * Parses, checks with the driver and stores a persistent definition ({@code virsh define}); an interface without a
+     * MAC address is given one ({@link #parseNew}). A definition that cannot be stored leaves no trace: a new domain is
+     * not listed, a redefined one keeps its previous definition.
      */
     public Domain define(String definition) throws DomainException {
         return definitions.define(definition);
@@ -197,6 +198,11 @@ public class DomainManager {
 
     public DomainSpec parse(String definition) throws DomainException {
         return definitions.parse(definition);
+    }
+
+    /** As {@link #parse}, for a definition an operator gives to be kept: interfaces without a MAC address get one. */
+    public DomainSpec parseNew(String definition) throws DomainException {
+        return definitions.parse(definition, true);
     }
 
     /** Removes the persistent definition; an active domain goes on, transient, until it stops. */

@@ -40,6 +40,19 @@ public final class DomainXml {
      * @throws CookieException naming what is missing or malformed
      */
     public DomainSpec parse(String xml) throws CookieException {
+        return parse(xml, false);
+    }
+
+    /**
+     * Parses and checks a definition an operator defines: as {@link #parse}, and each interface without a MAC address
+     * gets one ({@link InterfaceMacs}), as libvirt's define gives it. Not for definitions stored or brought by a
+     * migration: a guest defined before this keeps the address QEMU gave it.
+     */
+    public DomainSpec parseNew(String xml) throws CookieException {
+        return parse(xml, true);
+    }
+
+    private DomainSpec parse(String xml, boolean newDefinition) throws CookieException {
         Document document = CookieCodec.document(parser, xml.getBytes(StandardCharsets.UTF_8), "domain definition");
         Element domain = document.getDocumentElement();
         if (!domain.getTagName().equals("domain")) {
@@ -87,7 +100,12 @@ public final class DomainXml {
                 if (node instanceof Element device) {
                     switch (device.getTagName()) {
                         case "disk" -> disks.add(disk(device));
-                        case "interface" -> nics.add(nic(device, nics.size()));
+                        case "interface" -> {
+                            if (newDefinition) {
+                                InterfaceMacs.give(device);
+                            }
+                            nics.add(nic(device, nics.size()));
+                        }
                         case "graphics" -> graphics.add(graphics(device));
                         default -> {
                         }

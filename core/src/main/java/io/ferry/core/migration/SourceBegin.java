@@ -258,7 +258,7 @@ final class SourceBegin {
     private DomainSpec givenPersistentDefinition(Domain domain, Begin request) throws Exception {
         DomainSpec given;
         try {
-            given = m.domains.parse(request.persistentXml());
+            given = m.domains.parseNew(request.persistentXml());
         } catch (DomainException e) {
             throw new MigrationException("--persistent-xml: " + e.getMessage(), e);
         }

@@ -58,8 +58,8 @@ class ControlRequestFuzzTest {
     private static final long MIB = 1024 * 1024;
     /** The handlers run as in production: none acts on a migration or changes a domain. */
     private static final Set<Operation> REAL = Set.of(Operation.COOKIE_TOOL, Operation.SECTIONS, Operation.VERSION, Operation.EVENTS,
-            Operation.LIST_DOMAINS, Operation.DOMAIN_INFO, Operation.JOB_INFO, Operation.JOB_SPEED, Operation.JOB_MAX_DOWNTIME,
-            Operation.SNAPSHOT_LIST, Operation.SNAPSHOT_XML);
+            Operation.LIST_DOMAINS, Operation.DOMAIN_INFO, Operation.DOMAIN_XML, Operation.JOB_INFO, Operation.JOB_SPEED,
+            Operation.JOB_MAX_DOWNTIME, Operation.SNAPSHOT_LIST, Operation.SNAPSHOT_XML);
     /** The last call a real handler ran. */
     private static final AtomicReference<Call> RAN = new AtomicReference<>();
     private static final Channel CHANNEL = Channel.start();

@@ -131,6 +131,25 @@ public class PersistentDefinitionTest {
         assertEquals(3, d.source.domain("vm2").orElseThrow().persistent().vcpus());
     }
 
+    /**
+     * An interface of the --persistent-xml definition that names no MAC address gets one, as one defined does: the
+     * destination keeps the definition for the guest's next boot, where QEMU would give it the address every guest's
+     * first NIC has (52:54:00:12:34:56).
+     */
+    @Test
+    public void anInterfaceWithoutAnAddressInTheDefinitionGivenToKeepGetsOne() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        String kept = TestHost.definition(VM).replace("</devices>", "<interface type='user'/></devices>");
+
+        d.driver().run(d.peer(d.source), d.peer(d.destination), new Messages.Migrate(VM, d.destination.uri,
+                PERSISTENT_UNDEFINE_SOURCE, null, null, kept, 0, null));
+
+        String mac = d.destination.domain(VM).orElseThrow().persistent().nics().get(0).mac();
+        assertTrue(mac, mac != null && mac.matches("52:54:00:[0-9a-f]{2}:[0-9a-f]{2}:[0-9a-f]{2}"));
+        assertTrue("the guest runs on as it was", d.destination.domain(VM).orElseThrow().live().nics().isEmpty());
+    }
+
     /** A blank --dname renames nothing, as virsh's: the domain and the definition given for it keep their name. */
     @Test
     public void aBlankNewNameKeepsTheDomainsName() throws Exception {
