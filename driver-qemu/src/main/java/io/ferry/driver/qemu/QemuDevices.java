@@ -7,8 +7,10 @@ import static io.ferry.driver.qemu.DomainXml.onlyChildren;
 import static io.ferry.driver.qemu.DomainXml.path;
 import static io.ferry.driver.qemu.DomainXml.unsupported;
 
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.util.Set;
+import java.util.UUID;
 import org.w3c.dom.Element;
 
 /** The {@code <devices>} the qemu driver honours, each read and checked; the rest is refused by path. */
@@ -66,7 +68,8 @@ final class QemuDevices {
                 pciAddress(child(disk, "address")));
     }
 
-    static QemuDomain.Nic nic(Element nic, int index) throws HypervisorException {
+    /** @param domain the domain's UUID, which names a tap its definition does not name */
+    static QemuDomain.Nic nic(Element nic, int index, UUID domain) throws HypervisorException {
         onlyAttributes(nic, Set.of("type"));
         onlyChildren(nic, Set.of("mac", "source", "virtualport", "target", "model", "address", "alias"));
         String type = attribute(nic, "type");
@@ -114,11 +117,16 @@ final class QemuDevices {
                 }
                 openvswitch = true;
             }
-            if (target == null || attribute(target, "dev") == null || !attribute(target, "dev").matches(IFNAME)) {
-                throw new HypervisorException(path(nic) + " of type bridge needs a target dev (its tap's name, at most 15 characters)");
+            if (target == null) { // as every host names it (libvirt makes up vnetN), and the network section looks it up
+                tap = new DomainSpec.Nic(index, type, mac, bridge, null, null).hostInterface(domain);
+            } else {
+                onlyAttributes(target, Set.of("dev"));
+                tap = attribute(target, "dev");
+                if (tap == null || !tap.matches(IFNAME)) {
+                    throw new HypervisorException(path(target) + " dev " + (tap == null ? "is missing"
+                            : "'" + UntrustedText.of(tap) + "' is no interface name") + " (a tap's, at most 15 characters)");
+                }
             }
-            onlyAttributes(target, Set.of("dev"));
-            tap = attribute(target, "dev");
         } else if (source != null || virtualPort != null || target != null) {
             throw unsupported(path(nic) + "/" + (source != null ? "source" : virtualPort != null ? "virtualport" : "target"),
                     "element");

@@ -123,7 +123,7 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
                 switch (device.getLocalName()) {
                     case "emulator" -> emulator = text(device);
                     case "disk" -> disks.add(QemuDevices.disk(device));
-                    case "interface" -> nics.add(QemuDevices.nic(device, nics.size()));
+                    case "interface" -> nics.add(QemuDevices.nic(device, nics.size(), spec.uuid()));
                     case "graphics" -> graphics.add(QemuDevices.graphics(device));
                     case "video" -> video = QemuDevices.video(device, video);
                     case "controller" -> QemuDevices.implicitController(device);

@@ -106,7 +106,7 @@ public class QemuDevicesTest {
     }
 
     @Test
-    public void aLinuxBridgeNicJoinsItsBridgeAndAUserNicNeedsNone() throws Exception {
+    public void aLinuxBridgeNicJoinsItsBridgeWhetherItNamesItsTapOrNotAndAUserNicNeedsNone() throws Exception {
         String bridge = "fqbr" + suffix;
         run("ip", "link", "add", bridge, "type", "bridge");
         links.add(bridge);
@@ -114,16 +114,21 @@ public class QemuDevicesTest {
         String tap = "fqtap" + suffix;
         String nics = "<interface type='bridge'><mac address='52:54:00:12:34:01'/><source bridge='" + bridge + "'/>"
                 + "<target dev='" + tap + "'/><model type='e1000'/></interface>"
-                + "<interface type='user'><model type='virtio'/></interface>";
+                + "<interface type='user'><model type='virtio'/></interface>"
+                + "<interface type='bridge'><source bridge='" + bridge + "'/><model type='virtio'/></interface>";
+        UUID uuid = UUID.randomUUID();
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(
-                Guests.spec(Guests.xml("bridged", UUID.randomUUID(), 32, "0", nics)), tmp.newFolder().toPath());
+                Guests.spec(Guests.xml("bridged", uuid, 32, "0", nics)), tmp.newFolder().toPath());
 
         assertTrue(run("ip", "link", "show", tap).contains("master " + bridge));
+        String unnamed = "fe" + uuid.toString().substring(0, 8) + "n2"; // no target dev: the name every host gives it
+        assertTrue(run("ip", "link", "show", unnamed).contains("master " + bridge));
         String info = vm.execute("human-monitor-command", Qmp.JSON.createObjectNode().put("command-line", "info network"))
                 .asText();
         assertTrue(info, info.contains("macaddr=52:54:00:12:34:01") && info.contains("user"));
         vm.destroy();
         assertFalse("the tap goes with QEMU", run("ip", "-o", "link", "show").contains(tap));
+        assertFalse("the tap goes with QEMU", run("ip", "-o", "link", "show").contains(unnamed));
     }
 
     @Test

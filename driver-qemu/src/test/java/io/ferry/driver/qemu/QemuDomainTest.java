@@ -159,10 +159,11 @@ public class QemuDomainTest {
                     "domain/devices/interface of type bridge needs a source bridge");
         }
         // as written, as the core names the tap's switch port: " t0" was read as "t0", and its port data went nowhere
-        for (String tap : List.of("", "<target dev='t0,script=/tmp/x'/>", "<target dev='tap-name-16-long'/>",
-                "<target dev=' t0'/>")) {
-            refused(domain("", "<interface type='bridge'><source bridge='br0'/>" + tap + "</interface>"),
-                    "domain/devices/interface of type bridge needs a target dev");
+        refused(domain("", "<interface type='bridge'><source bridge='br0'/><target/></interface>"),
+                "domain/devices/interface/target dev is missing");
+        for (String tap : List.of("t0,script=/tmp/x", "tap-name-16-long", " t0")) {
+            refused(domain("", "<interface type='bridge'><source bridge='br0'/><target dev='" + tap + "'/></interface>"),
+                    "domain/devices/interface/target dev '" + tap + "' is no interface name");
         }
         refused(domain("", String.format(bridgeNic, "<model type='virtio,romfile=/x'/>")),
                 "unsupported interface model 'virtio,romfile=/x'");
@@ -247,6 +248,20 @@ public class QemuDomainTest {
             assertTrue(e.getMessage(), e.getMessage().startsWith(named));
         }
         driver.validate(Guests.spec(domain("", "<interface type='user'><mac address='52:54:00:0A:0B:0C'/></interface>")));
+    }
+
+    /**
+     * A bridge NIC that names no tap has the one every host gives it, made from the domain's UUID and the NIC's index
+     * (libvirt makes up vnetN): the name the network section looks its switch port up by.
+     */
+    @Test
+    public void aBridgeNicWithoutATargetDevHasTheTapEveryHostNamesIt() throws Exception {
+        DomainSpec spec = Guests.spec(domain("", "<interface type='user'/><interface type='bridge'><source bridge='br0'/>"
+                + "</interface><interface type='bridge'><source bridge='br0'/><target dev='vnet7'/></interface>"));
+        List<QemuDomain.Nic> nics = QemuDomain.of(spec).nics();
+        assertEquals("fe6f1d5c0en1", nics.get(1).tap());
+        assertEquals(new DomainSpec.Nic(1, "bridge", null, "br0", null, null).hostInterface(spec.uuid()), nics.get(1).tap());
+        assertEquals("vnet7", nics.get(2).tap());
     }
 
     @Test
