@@ -4,9 +4,12 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.launcher.QemuMonitor;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A QEMU domain ({@code <domain type='qemu'>}) that boots the test guest, which the build makes from driver-qemu's
@@ -18,6 +21,11 @@ record QemuGuest(String name, UUID uuid, int memoryMiB, String workingSet, Strin
     static final String QEMU = "qemu-system-x86_64";
     /** The bound of every wait on a QEMU, as {@link Poll}'s. */
     static final long WAIT_MILLIS = 60_000;
+    /**
+     * The machine QEMU's alias {@code pc} stands for here, which the guests name: a running guest's live definition names
+     * it, and a definition given with {@code migrate --xml} must name the machine the guest runs.
+     */
+    static final String MACHINE = machineOfAlias("pc");
 
     /** 64 MiB, 16 MiB of it dirtied without pause: pre-copy needs passes until the downtime limit lets it end. */
     static QemuGuest dirtying(String name, Path emulator) {
@@ -59,10 +67,23 @@ record QemuGuest(String name, UUID uuid, int memoryMiB, String workingSet, Strin
         return kernel;
     }
 
+    /** What {@code qemu-system-x86_64 -machine help} says {@code alias} stands for ("pc ... (alias of pc-i440fx-10.0)"). */
+    static String machineOfAlias(String alias) {
+        try {
+            Process help = new ProcessBuilder(QEMU, "-machine", "help").redirectErrorStream(true).start();
+            String out = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            Matcher line = Pattern.compile("(?m)^" + Pattern.quote(alias) + "\\s.*\\(alias of ([^)]+)\\)").matcher(out);
+            assertTrue(QEMU + " -machine help names no alias " + alias + ":\n" + out, help.waitFor() == 0 && line.find());
+            return line.group(1);
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError(QEMU + " -machine help: " + e, e);
+        }
+    }
+
     String xml() {
         return "<domain type='qemu'>\n  <name>" + name + "</name>\n  <uuid>" + uuid + "</uuid>\n"
                 + "  <memory unit='MiB'>" + memoryMiB + "</memory>\n  <vcpu>1</vcpu>\n"
-                + "  <os>\n    <type arch='x86_64' machine='pc'>hvm</type>\n    <kernel>" + kernel() + "</kernel>\n"
+                + "  <os>\n    <type arch='x86_64' machine='" + MACHINE + "'>hvm</type>\n    <kernel>" + kernel() + "</kernel>\n"
                 + "    <cmdline>working-set=" + workingSet + "</cmdline>\n  </os>\n"
                 + "  <devices>\n    <emulator>" + emulator + "</emulator>\n" + devices + "  </devices>\n</domain>\n";
     }

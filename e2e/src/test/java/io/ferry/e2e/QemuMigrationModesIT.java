@@ -2,9 +2,13 @@ package io.ferry.e2e;
 
 import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.launcher.QemuMonitor;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.ClassRule;
@@ -52,6 +56,45 @@ public class QemuMigrationModesIT {
         }
         HOSTS.assertRunsOnlyOn(HOSTS.destination, guest.name(), null);
         HOSTS.destination.ferryOk("destroy", guest.name());
+    }
+
+    /**
+     * A guest defined with QEMU's alias {@code pc} goes to a host whose QEMU reads {@code pc} as another machine, as a
+     * QEMU of another version does (a wrapper stands in for it, turning {@code pc} into {@code pc-i440fx-9.2}; the
+     * operator's --xml, made from dumpxml, names it): the live and stored definitions name the machine the source's QEMU
+     * runs, and the destination's starts that one. Recorded as defined, the alias made the destination's QEMU refuse the
+     * memory ("Machine type received is 'pc-i440fx-10.0' and local is 'pc-i440fx-9.2'").
+     */
+    @Test
+    public void aGuestDefinedWithAMachineAliasMigratesToAQemuThatReadsTheAliasAsAnotherMachine() throws Exception {
+        String older = "pc-i440fx-9.2";
+        assertNotEquals(older, QemuGuest.MACHINE);
+        Path otherQemu = Installation.file("qemu-other-pc", ".sh", "#!/bin/bash\nargs=()\nfor a in \"$@\"; do\n"
+                + "  [ \"$a\" = pc ] && a=" + older + "\n  args+=(\"$a\")\ndone\nexec " + QemuGuest.QEMU + " \"${args[@]}\"\n");
+        Files.setPosixFilePermissions(otherQemu, PosixFilePermissions.fromString("rwxr-xr-x"));
+        QemuGuest guest = QemuGuest.idle("qemu-alias", HOSTS.emulator);
+        Path aliased = Installation.file(guest.name(), ".xml",
+                guest.xml().replace("machine='" + QemuGuest.MACHINE + "'", "machine='pc'"));
+        HOSTS.source.ferryOk("define", aliased.toString());
+        HOSTS.source.ferryOk("start", guest.name());
+        try (QemuMonitor source = guest.monitor(HOSTS.source)) {
+            source.awaitBooted(false, Installation.work());
+            String live = HOSTS.source.ferryOk("dumpxml", guest.name()).out();
+            assertTrue(live, live.contains("machine='" + QemuGuest.MACHINE + "'"));
+            assertEquals("the stored definition the guest started from names it too", live,
+                    HOSTS.source.ferryOk("dumpxml", guest.name(), "--inactive").out());
+            Path there = Installation.file(guest.name() + "-there", ".xml",
+                    live.replace("<emulator>" + HOSTS.emulator + "</emulator>", "<emulator>" + otherQemu + "</emulator>"));
+
+            HOSTS.migrateOk(guest.name(), "--live", "--xml", there.toString());
+
+            HOSTS.assertRunsOnlyOn(HOSTS.destination, guest.name(), null);
+            String arrived = QemuProcesses.theOne(guest.uuid(), HOSTS.destination.stateDir).commandLine();
+            assertTrue(arrived, arrived.contains(" -machine " + QemuGuest.MACHINE + " "));
+        } finally {
+            HOSTS.source.ferry("destroy", guest.name());
+            HOSTS.destination.ferry("destroy", guest.name());
+        }
     }
 
     /**

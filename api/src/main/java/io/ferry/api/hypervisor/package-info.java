@@ -20,8 +20,10 @@
  * signature, changed): a core that re-attaches to a running VM must not leave the earlier cores' actions held.
  * 1.9: {@link io.ferry.api.hypervisor.DomainSpec.Disk#readOnly}, a disk the guest never writes, which holds no lease,
  * and {@link io.ferry.api.hypervisor.DomainSpec.Disk#format}, its {@code <driver type>}.
+ * 1.10: {@link io.ferry.api.hypervisor.MachineType}, the machine type a VM runs with no alias, which the core records
+ * in the live definition.
  */
-@Version("1.9.0")
+@Version("1.10.0")
 @Export
 package io.ferry.api.hypervisor;
 

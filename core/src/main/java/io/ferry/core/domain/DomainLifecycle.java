@@ -1,5 +1,6 @@
 package io.ferry.core.domain;
 
+import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -48,6 +49,7 @@ final class DomainLifecycle {
             try {
                 vm = hypervisor.boot(spec, store.runDir(spec.uuid()));
                 activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
+                keepStoredAsRunning(store, domain, spec);
             } catch (Throwable e) {
                 VmNotStoppedException unstopped = undoStart(domain, spec, vm, e);
                 if (unstopped != null) {
@@ -122,9 +124,44 @@ final class DomainLifecycle {
 
     void activate(Domain domain, DomainSpec spec, VirtualMachine vm, DomainState state, DomainState.Reason reason)
             throws IOException {
-        domain.live(spec, vm);
+        domain.live(running(manager.xml(), domain, spec, vm), vm);
         setState(domain, state, reason);
         exits.watch(domain, vm);
+    }
+
+    /**
+     * The definition {@code vm} runs ({@link DomainXml#running}); {@code spec}, logged, if it cannot be written: the
+     * guest runs either way, and a destination's hypervisor that reads the machine type's alias as this one does
+     * starts the same machine.
+     */
+    static DomainSpec running(DomainXml xml, Domain domain, DomainSpec spec, VirtualMachine vm) {
+        try {
+            return xml.running(spec, vm);
+        } catch (CookieException | RuntimeException e) {
+            LOG.warn("domain {}: the machine type its VM runs is not recorded in its live definition: {}", domain.name(),
+                    e.getMessage());
+            return spec;
+        }
+    }
+
+    /**
+     * Where the guest runs its stored definition ({@code started}) and the live one records the machine type its alias
+     * stood for, the stored one records it too, as libvirt's define expands the alias: the guest keeps its machine from
+     * boot to boot and host to host, and the stored definition stays the one it runs (a --persistent migration carries
+     * a stored one only if it was redefined since). Logged if it cannot be written: the live one has it.
+     */
+    static void keepStoredAsRunning(DomainStore store, Domain domain, DomainSpec started) {
+        DomainSpec live = domain.live();
+        if (live == started || !started.equals(domain.persistent())) {
+            return;
+        }
+        try {
+            store.writeDefinition(domain.name(), live.xml());
+            domain.persistent(live);
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("domain {}: the machine type its VM runs is not recorded in its stored definition: {}", domain.name(),
+                    e.getMessage());
+        }
     }
 
     /**

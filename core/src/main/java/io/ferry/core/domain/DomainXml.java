@@ -2,6 +2,8 @@ package io.ferry.core.domain;
 
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.api.hypervisor.MachineType;
+import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.cookie.CookieCodec;
 import io.ferry.protocol.xml.XmlWriter;
 import io.ferry.protocol.xml.HardenedXmlParser;
@@ -136,6 +138,38 @@ public final class DomainXml {
             }
         }
         return deepest + 1;
+    }
+
+    /**
+     * The definition {@code vm} runs, as libvirt's live definition has it: {@code spec} with the machine type the VM's
+     * hypervisor says it runs ({@link MachineType}: an alias such as QEMU's {@code pc} resolved, one chosen for a
+     * definition that names none), so that a destination starts that machine whatever its own hypervisor's aliases
+     * mean; {@code spec} itself where the two do not differ, or the VM or the definition names no machine.
+     */
+    public DomainSpec running(DomainSpec spec, VirtualMachine vm) throws CookieException {
+        String machine = vm.capability(MachineType.class).map(MachineType::machine).orElse(null);
+        if (machine == null) {
+            return spec;
+        }
+        Document document = CookieCodec.document(parser, spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition");
+        Element type = osType(document.getDocumentElement());
+        if (type == null || machine.equals(type.getAttribute("machine"))) {
+            return spec;
+        }
+        type.setAttribute("machine", machine);
+        return parse(XmlWriter.write(document.getDocumentElement()));
+    }
+
+    /** The machine type {@code spec} names ({@code <os><type machine>}), or null for none. */
+    public String machine(DomainSpec spec) throws CookieException {
+        Document document = CookieCodec.document(parser, spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition");
+        Element type = osType(document.getDocumentElement());
+        return type == null || !type.hasAttribute("machine") ? null : type.getAttribute("machine");
+    }
+
+    private static Element osType(Element domain) {
+        Element os = child(domain, "os");
+        return os == null ? null : child(os, "type");
     }
 
     /** The same definition under another name ({@code migrate --dname}). */

@@ -139,7 +139,9 @@ final class Reattachment {
                             .reattach(domain.live(), manager.store().runDir(domain.uuid()));
                     if (vm.isPresent()) {
                         statusEmptied.remove(domain);
-                        domain.live(domain.live(), vm.get());
+                        DomainSpec started = domain.live();
+                        domain.live(DomainLifecycle.running(xml, domain, started, vm.get()), vm.get());
+                        DomainLifecycle.keepStoredAsRunning(manager.store(), domain, started);
                         recordRunState(domain, vm.get());
                         exits.watch(domain, vm.get());
                         LOG.info("domain {} re-attached, {}{}", domain.name(), domain.state().display(),

@@ -1,6 +1,9 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.core.domain.DomainXml;
+import java.util.Objects;
 
 /**
  * libvirt's rule for a caller-supplied destination definition ({@code migrate --xml}): it may change what the
@@ -10,12 +13,19 @@ final class AbiCheck {
     private AbiCheck() {
     }
 
-    static void require(DomainSpec source, DomainSpec target) throws MigrationException {
+    /** @param xml reads each definition's machine type, which the guest sees as its chipset and firmware tables */
+    static void require(DomainSpec source, DomainSpec target, DomainXml xml) throws MigrationException {
         if (!source.uuid().equals(target.uuid())) {
             throw refused("domain uuid " + target.uuid(), source.uuid().toString());
         }
         if (!source.type().equals(target.type())) {
             throw refused("domain type " + target.type(), source.type());
+        }
+        String sourceMachine = machine(source, xml);
+        String targetMachine = machine(target, xml);
+        if (!Objects.equals(sourceMachine, targetMachine)) { // the source's, with any alias resolved (DomainXml#running)
+            throw refused("domain machine type " + (targetMachine == null ? "none" : targetMachine),
+                    sourceMachine == null ? "none" : sourceMachine);
         }
         if (source.memoryKiB() != target.memoryKiB()) {
             throw refused("memory size " + target.memoryKiB() + " KiB", source.memoryKiB() + " KiB");
@@ -66,6 +76,14 @@ final class AbiCheck {
 
     private static String access(boolean readOnly) {
         return readOnly ? "read-only" : "read-write";
+    }
+
+    private static String machine(DomainSpec spec, DomainXml xml) throws MigrationException {
+        try {
+            return xml.machine(spec);
+        } catch (CookieException e) {
+            throw new MigrationException("the definition of domain '" + spec.name() + "' cannot be read: " + e.getMessage(), e);
+        }
     }
 
     private static MigrationException refused(String target, String source) {

@@ -274,7 +274,7 @@ final class SourceBegin {
         DomainSpec destination = request.flags().offline() ? domain.persistent() : domain.live();
         if (request.xml() != null) {
             DomainSpec given = m.domains.parse(request.xml());
-            AbiCheck.require(destination, given);
+            AbiCheck.require(destination, given, m.domains.xml());
             destination = given;
         }
         return renamed(request) ? m.domains.xml().rename(destination, request.dname()) : destination;

@@ -3,6 +3,7 @@ package io.ferry.core.domain;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MachineType;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -64,6 +65,8 @@ final class TestHost {
         volatile String failReattach;
         /** While set, a destroy fails and leaves the VM, as a QEMU in uninterruptible sleep outlives SIGKILL. */
         volatile boolean unkillable;
+        /** The machine type its VMs say they run ({@link MachineType}); null: they do not say. */
+        volatile String machine;
 
         @Override
         public void validate(DomainSpec spec) {
@@ -101,7 +104,7 @@ final class TestHost {
         }
     }
 
-    static final class Vm implements VirtualMachine {
+    static final class Vm implements VirtualMachine, MachineType {
         private final DomainSpec spec;
         private final Path runDir;
         private final Driver driver;
@@ -121,6 +124,11 @@ final class TestHost {
         @Override
         public boolean isRunning() {
             return !destroyed;
+        }
+
+        @Override
+        public String machine() {
+            return driver.machine;
         }
 
         @Override

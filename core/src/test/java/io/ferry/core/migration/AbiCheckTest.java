@@ -4,6 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 
 import io.ferry.api.hypervisor.DomainSpec;
+import io.ferry.core.domain.DomainXml;
+import io.ferry.protocol.xml.HardenedXmlParser;
 import java.util.List;
 import java.util.UUID;
 import org.junit.Test;
@@ -13,6 +15,7 @@ import org.junit.Test;
  * ABI, nor its UUID: the domain lease and every record go by the UUID, so another one would let the guest run twice.
  */
 public class AbiCheckTest {
+    private static final DomainXml XML = new DomainXml(new HardenedXmlParser());
     private static final UUID UUID_A = UUID.fromString("1b4e28ba-2fa1-11d2-883f-0016d3cca427");
     private static final DomainSpec SOURCE = spec("vm", UUID_A, "sim", 65536, 2,
             List.of(new DomainSpec.Disk("/images/a.img", "vda")),
@@ -30,7 +33,29 @@ public class AbiCheckTest {
         AbiCheck.require(SOURCE, spec("renamed", UUID_A, "sim", 65536, 2,
                 List.of(new DomainSpec.Disk("/mnt/elsewhere/a.img", "vda", false, "raw")), // raw is the format named none
                 List.of(new DomainSpec.Nic(0, "bridge", "52:54:00:AA:BB:01", "br1", null, "vnet9")),
-                List.of(new DomainSpec.Graphics("vnc", 5901, "0.0.0.0"))));
+                List.of(new DomainSpec.Graphics("vnc", 5901, "0.0.0.0"))), XML);
+    }
+
+    /**
+     * The machine type is the guest's chipset and firmware tables: the source's, its alias resolved, or the destination
+     * starts another machine (a QEMU refuses the memory of one that differs). Named the same, or neither naming one, passes.
+     */
+    @Test
+    public void theMachineTypeMayNotChange() throws MigrationException {
+        DomainSpec resolved = withOs(SOURCE, "<os><type arch='x86_64' machine='pc-i440fx-10.0'>hvm</type></os>");
+        AbiCheck.require(resolved, withOs(SOURCE, "<os><type machine='pc-i440fx-10.0'>hvm</type></os>"), XML);
+        AbiCheck.require(SOURCE, withOs(SOURCE, "<os><type>hvm</type></os>"), XML);
+        for (String os : new String[] {"<os><type arch='x86_64' machine='pc'>hvm</type></os>", ""}) {
+            MigrationException e = assertThrows(MigrationException.class,
+                    () -> AbiCheck.require(resolved, withOs(SOURCE, os), XML));
+            assertEquals("unsupported configuration: Target domain machine type " + (os.isEmpty() ? "none" : "pc")
+                    + " does not match source pc-i440fx-10.0 (migrate --xml may not change the guest ABI)", e.getMessage());
+        }
+    }
+
+    private static DomainSpec withOs(DomainSpec spec, String os) {
+        return new DomainSpec(spec.name(), spec.uuid(), spec.type(), spec.memoryKiB(), spec.vcpus(), spec.disks(), spec.nics(),
+                spec.graphics(), "<domain type='sim'>" + os + "</domain>");
     }
 
     @Test
@@ -72,13 +97,13 @@ public class AbiCheckTest {
     public void aMacMayNotBeAddedWhereTheSourceHadNone() {
         DomainSpec source = spec("vm", UUID_A, "sim", 65536, 2, SOURCE.disks(),
                 List.of(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", null)), SOURCE.graphics());
-        MigrationException e = assertThrows(MigrationException.class, () -> AbiCheck.require(source, SOURCE));
+        MigrationException e = assertThrows(MigrationException.class, () -> AbiCheck.require(source, SOURCE, XML));
         assertEquals("unsupported configuration: Target interface MAC 52:54:00:aa:bb:01 does not match source none"
                 + " (migrate --xml may not change the guest ABI)", e.getMessage());
     }
 
     private static void refused(DomainSpec target, String mismatch) {
-        MigrationException e = assertThrows(mismatch, MigrationException.class, () -> AbiCheck.require(SOURCE, target));
+        MigrationException e = assertThrows(mismatch, MigrationException.class, () -> AbiCheck.require(SOURCE, target, XML));
         assertEquals("unsupported configuration: Target " + mismatch + " (migrate --xml may not change the guest ABI)",
                 e.getMessage());
     }

@@ -8,6 +8,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.GuestState;
 import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MachineType;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
@@ -36,7 +37,7 @@ import org.slf4j.LoggerFactory;
  * {@link QemuRunState}, its memory's migrations are {@link QemuMemory}'s, its graphics clients' {@link QemuGraphics}'s.
  */
 final class QemuVirtualMachine implements VirtualMachine, DirectMigration, GraphicsConsole, VmProcess, DiskStorage,
-        GuestState {
+        GuestState, MachineType {
     private static final Logger LOG = LoggerFactory.getLogger(QemuVirtualMachine.class);
 
     private final QemuDomain domain;
@@ -85,6 +86,11 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     @Override
     public DomainSpec spec() {
         return domain.spec();
+    }
+
+    @Override
+    public String machine() {
+        return QemuMachine.of(this);
     }
 
     /** {@link QemuRunState#isRunning}. */

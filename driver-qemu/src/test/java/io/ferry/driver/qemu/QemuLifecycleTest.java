@@ -2,12 +2,14 @@ package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.MachineType;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -60,6 +62,23 @@ public class QemuLifecycleTest {
         driver.detachAll();
         restarted = new QemuDriver("qemu", Guests.settings(state));
         return (QemuVirtualMachine) restarted.reattach(spec, dir).orElseThrow();
+    }
+
+    /**
+     * A VM says the machine its QEMU runs with no alias ({@code pc} is the newest pc-i440fx-X.Y), also once re-attached
+     * by a restarted daemon's driver; an answer that names no machine type is none.
+     */
+    @Test
+    public void aVmSaysTheMachineItRunsWithNoAlias() throws Exception {
+        QemuVirtualMachine vm = bootedAndReattached(Guests.spec("machine1", 32, "0"));
+        assertTrue(vm.machine(), vm.machine().matches("pc-i440fx-[0-9]+\\.[0-9]+"));
+        assertEquals(vm.machine(), vm.capability(MachineType.class).orElseThrow().machine());
+
+        assertEquals("pc-q35-9.2", QemuMachine.name(Qmp.JSON.getNodeFactory().textNode("pc-q35-9.2-machine")));
+        for (String answer : new String[] {"pc-i440fx-10.0", "-machine", "pc,accel=kvm-machine", "pc'/><x-machine", ""}) {
+            assertNull(answer, QemuMachine.name(Qmp.JSON.getNodeFactory().textNode(answer)));
+        }
+        assertNull(QemuMachine.name(Qmp.JSON.createObjectNode().put("type", "pc-machine")));
     }
 
     @Test
