@@ -7,7 +7,7 @@ import java.util.Objects;
 
 /**
  * libvirt's rule for a caller-supplied destination definition ({@code migrate --xml}): it may change what the
- * guest cannot see (name, host-side sources), never its ABI: memory size, vCPUs, devices.
+ * guest cannot see (name, host-side sources), never its ABI: machine type, memory size, vCPUs, devices.
  */
 final class AbiCheck {
     private AbiCheck() {
