@@ -88,10 +88,6 @@ final class DomainDefinitions {
         }
     }
 
-    DomainSpec parse(String definition) throws DomainException {
-        return parse(definition, false);
-    }
-
     /** @param newDefinition an operator's, to be kept: interfaces without a MAC address get one ({@link DomainXml#parseNew}) */
     DomainSpec parse(String definition, boolean newDefinition) throws DomainException {
         try {

@@ -197,7 +197,7 @@ public class DomainManager {
     }
 
     public DomainSpec parse(String definition) throws DomainException {
-        return definitions.parse(definition);
+        return definitions.parse(definition, false);
     }
 
     /** As {@link #parse}, for a definition an operator gives to be kept: interfaces without a MAC address get one. */

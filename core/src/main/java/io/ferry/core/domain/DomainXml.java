@@ -55,7 +55,7 @@ public final class DomainXml {
     }
 
     private DomainSpec parse(String xml, boolean newDefinition) throws CookieException {
-        Document document = CookieCodec.document(parser, xml.getBytes(StandardCharsets.UTF_8), "domain definition");
+        Document document = document(xml);
         Element domain = document.getDocumentElement();
         if (!domain.getTagName().equals("domain")) {
             throw new CookieException("domain definition has root element <" + domain.getTagName() + ">, expected <domain>");
@@ -151,7 +151,7 @@ public final class DomainXml {
         if (machine == null) {
             return spec;
         }
-        Document document = CookieCodec.document(parser, spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition");
+        Document document = document(spec.xml());
         Element type = osType(document.getDocumentElement());
         if (type == null || machine.equals(type.getAttribute("machine"))) {
             return spec;
@@ -162,9 +162,13 @@ public final class DomainXml {
 
     /** The machine type {@code spec} names ({@code <os><type machine>}), or null for none. */
     public String machine(DomainSpec spec) throws CookieException {
-        Document document = CookieCodec.document(parser, spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition");
+        Document document = document(spec.xml());
         Element type = osType(document.getDocumentElement());
         return type == null || !type.hasAttribute("machine") ? null : type.getAttribute("machine");
+    }
+
+    private Document document(String xml) throws CookieException {
+        return CookieCodec.document(parser, xml.getBytes(StandardCharsets.UTF_8), "domain definition");
     }
 
     private static Element osType(Element domain) {
@@ -174,7 +178,7 @@ public final class DomainXml {
 
     /** The same definition under another name ({@code migrate --dname}). */
     public DomainSpec rename(DomainSpec spec, String newName) throws CookieException {
-        Document document = CookieCodec.document(parser, spec.xml().getBytes(StandardCharsets.UTF_8), "domain definition");
+        Document document = document(spec.xml());
         child(document.getDocumentElement(), "name").setTextContent(newName);
         return parse(XmlWriter.write(document.getDocumentElement()));
     }
