@@ -103,7 +103,8 @@ final class CookieToolsResource {
             SectionContext.Host local = new SectionContext.Host(settings.hostname(), settings.hostUuid());
             MigrationSectionContext context = MigrationSectionContext.check(phase, migrationId, name, uuid, domain, local, checkHost());
             CookieHeader header = new CookieHeader(name, uuid.toString(), settings.hostname(), settings.hostUuid());
-            return daemon.bakery().bake(header, registry.snapshot(), context).xml();
+            // a section updated meanwhile: what is registered now, as the next Begin would find it
+            return daemon.bakery().bake(header, registry.snapshot(), context, left -> registry.snapshot()).xml();
         }
     }
 

@@ -4,6 +4,7 @@ import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionFailure;
+import io.ferry.core.section.SectionGone;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import java.util.ArrayList;
@@ -30,8 +31,41 @@ public final class CookieBakery {
         return codec;
     }
 
+    /** Bakes a phase at most this many times when its sections keep leaving mid-bake (a bundle updated again and again). */
+    static final int MAX_BAKES = 3;
+
     /** A baked cookie, and what went into it. */
     public record Baked(String xml, List<String> features, List<ParsedCookie.Section> sections) {
+    }
+
+    /** Takes a phase's sections again after one of them left mid-bake (its bundle was updated): as the phase allows. */
+    @FunctionalInterface
+    public interface Retake {
+        /** @param left the sections of the bake that found one of them gone */
+        SectionSet sections(SectionSet left) throws CookieException;
+    }
+
+    /**
+     * {@link #bake(CookieHeader, SectionSet, MigrationSectionContext)}, baked anew from the sections {@code retake}
+     * gives when a section's registration went away between the caller's taking the sections and its call (an update
+     * of its bundle): the call never ran, and an update must not fail the phase if its new registration can take over.
+     * Bakes read and offer; they act on nothing, so a second bake is as good as the first.
+     */
+    public Baked bake(CookieHeader header, SectionSet sections, MigrationSectionContext context, Retake retake)
+            throws CookieException {
+        SectionSet from = sections;
+        for (int bakes = 1; ; bakes++) {
+            try {
+                return bake(header, from, context);
+            } catch (SectionGone e) {
+                if (bakes == MAX_BAKES) {
+                    throw e;
+                }
+                LOG.info("baking the {} cookie again with the sections registered now: {}", context.phase().cliName(),
+                        e.getMessage());
+                from = retake.sections(from);
+            }
+        }
     }
 
     /**

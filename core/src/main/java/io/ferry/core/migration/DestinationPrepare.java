@@ -149,7 +149,8 @@ final class DestinationPrepare {
                 if (begin != null) {
                     m.eat(Phase.PREPARE, incoming.local(in), begin);
                 }
-                String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, incoming.local(in), pinned).xml();
+                String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, incoming.local(in), pinned,
+                        m.timing.sectionWaitMillis()).xml();
                 // no token: the hypervisor's own data connection carries none, and the source sees it by that
                 return new Prepared(id, dataUri, in.direct ? null : in.token, cookie, Negotiation.versions(local));
             } catch (Exception e) {

@@ -20,6 +20,7 @@ import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -90,12 +91,17 @@ final class Migrations {
                 Optional.empty(), "", null);
     }
 
-    /** Bakes this phase's cookie from the given sections. */
-    CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections) throws CookieException {
+    /**
+     * Bakes this phase's cookie from the given sections. A section whose bundle is updated meanwhile is baked by the
+     * registration that replaces it ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: 0 while
+     * the guest is paused.
+     */
+    CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections, long waitMillis) throws CookieException {
         DomainSpec spec = local.spec();
         CookieHeader header = new CookieHeader(spec.name(), spec.uuid().toString(), settings.hostname(), settings.hostUuid(),
                 new CookieHeader.Origin(local.migrationId(), phase));
-        return bakery.bake(header, sections, context(phase, local));
+        return bakery.bake(header, sections, context(phase, local),
+                left -> Negotiation.requirePinned(left, this.sections, EnumSet.of(phase), waitMillis));
     }
 
     /**

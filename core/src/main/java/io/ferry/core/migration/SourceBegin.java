@@ -103,7 +103,7 @@ final class SourceBegin {
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags().withoutUnsafe(), key, null, running);
                 o = new Outgoing(entry, domain, destination, persistent, job, sections, m.newWatch());
-                CookieBakery.Baked baked = m.bake(Phase.BEGIN, outgoing.local(o), sections);
+                CookieBakery.Baked baked = m.bake(Phase.BEGIN, outgoing.local(o), sections, m.timing.sectionWaitMillis());
                 if (request.flags().v2() && !baked.features().isEmpty()) {
                     throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
                             + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");

@@ -119,7 +119,7 @@ final class SourceSide {
         if (!o.flags.persistent()) {
             sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals(PERSISTENT)).toList());
         }
-        CookieBakery.Baked baked = m.bake(Phase.PERFORM, outgoing.local(o), sections);
+        CookieBakery.Baked baked = m.bake(Phase.PERFORM, outgoing.local(o), sections, 0);
         requireDefinitionCarried(o, baked.sections().stream().anyMatch(s -> s.handle().descriptor().feature().equals(PERSISTENT)),
                 "cookie section " + PERSISTENT + " baked none into the Perform cookie (see the log)");
         o.moveTo(Step.PERFORMED, m.journal);

@@ -204,7 +204,10 @@ public final class SectionCalls {
         }
         Throwable cause = failed.getCause();
         SectionHandle handle = steps.get(failed.step).handle();
-        if (cause instanceof SectionFailure failure) { // the section was gone, or holds too many workers: its own failure too
+        if (cause instanceof SectionGone gone) { // its caller may take the sections again: still a SectionGone
+            return new SectionGone(gone, handle);
+        }
+        if (cause instanceof SectionFailure failure) { // the section holds too many workers: its own failure too
             return new SectionFailure(failure.getMessage(), failure, handle);
         }
         if (cause instanceof CookieException cookie && failed.message != null) {

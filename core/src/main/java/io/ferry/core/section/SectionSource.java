@@ -4,8 +4,8 @@ import io.ferry.api.cookie.CookieSection;
 
 /** Where a handle gets its section object for one call, and gives it back after. */
 public interface SectionSource {
-    /** @throws SectionFailure if the section has gone (its bundle stopped or was updated away) */
-    CookieSection<Object> acquire() throws SectionFailure;
+    /** @throws SectionGone if the section has gone (its bundle stopped or was updated away) */
+    CookieSection<Object> acquire() throws SectionGone;
 
     void release(CookieSection<Object> section);
 

@@ -19,11 +19,12 @@ final class ServiceObjectsSource implements SectionSource {
 
     @Override
     @SuppressWarnings("unchecked")
-    public CookieSection<Object> acquire() throws SectionFailure {
+    public CookieSection<Object> acquire() throws SectionGone {
         ServiceObjects<CookieSection<?>> objects = context.getServiceObjects(reference);
         CookieSection<?> section = objects == null ? null : objects.getService();
         if (section == null) {
-            throw new SectionFailure("cookie section " + feature + " is no longer registered (its bundle was stopped, updated or uninstalled)");
+            throw new SectionGone("cookie section " + feature + " is no longer registered (its bundle was stopped, updated or"
+                    + " uninstalled)");
         }
         return (CookieSection<Object>) section;
     }

@@ -4,9 +4,11 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.core.cookie.TestSections;
+import io.ferry.core.section.SectionGone;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSource;
 import io.ferry.protocol.ChannelException;
@@ -62,6 +64,71 @@ public class SectionUpdateMidMigrationTest {
 
         assertTrue(refused.getMessage(), refused.getMessage().contains("cookie section fault was updated during the migration"
                 + " to element <fault> and policy NEVER, where the migration pinned element <fault> and policy WHEN_BAKED"));
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * A registration of section tpm that its bundle's update takes away once a phase has taken its sections, before
+     * its call: {@code update} is what the framework does meanwhile.
+     */
+    private static SectionHandle updatedAway(Phase bakes, Phase eats, Runnable update) {
+        SectionSource source = new SectionSource() {
+            @Override
+            public CookieSection<Object> acquire() throws SectionGone {
+                update.run();
+                throw new SectionGone("cookie section tpm is no longer registered (its bundle was stopped, updated or"
+                        + " uninstalled)");
+            }
+
+            @Override
+            public void release(CookieSection<Object> section) {
+            }
+        };
+        return TestSections.handle(source, "tpm", "tpm", "1.0", Mandatory.WHEN_BAKED, List.of(bakes), List.of(eats),
+                TestSections.TIMEOUT);
+    }
+
+    @Test
+    public void aSectionUpdatedWhileBeginBakesIsBakedByItsNewRegistration() throws Exception {
+        migratesWithTheSectionUpdatedAsItBakes(Phase.BEGIN, Phase.PREPARE);
+    }
+
+    @Test
+    public void aSectionUpdatedWhilePerformBakesIsBakedByItsNewRegistrationAlreadyThere() throws Exception {
+        migratesWithTheSectionUpdatedAsItBakes(Phase.PERFORM, Phase.FINISH);
+    }
+
+    /** Section tpm, baked in {@code bakes} and eaten in {@code eats}, is updated as the source's phase bakes it. */
+    private static void migratesWithTheSectionUpdatedAsItBakes(Phase bakes, Phase eats) throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        SectionContractTest.Counting eater = new SectionContractTest.Counting();
+        d.destination.extraSections.add(eater.handle("1.0", Mandatory.WHEN_BAKED, List.of(bakes), List.of(eats)));
+        SectionHandle updated = new SectionContractTest.Counting().handle("1.4", Mandatory.WHEN_BAKED, List.of(bakes),
+                List.of(eats));
+        d.source.extraSections.add(updatedAway(bakes, eats, () -> d.source.extraSections.set(0, updated)));
+
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        run.confirm(false, run.perform().finish().cookie());
+
+        assertEquals("the destination ate the fragment the new registration baked", 1, eater.eaten.get());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void aSectionRemovedWhilePerformBakesIsNotWaitedForAndTheGuestStaysOnTheSource() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.extraSections.add(new SectionContractTest.Counting().handle("1.0", Mandatory.WHEN_BAKED,
+                List.of(Phase.PERFORM), List.of(Phase.FINISH)));
+        d.source.extraSections.add(updatedAway(Phase.PERFORM, Phase.FINISH, d.source.extraSections::clear));
+
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        ChannelException refused = assertThrows(ChannelException.class, run::perform);
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cookie section tpm was removed during the migration"
+                + " and no replacement registered; it is needed for this domain"));
         d.source.assertRuns(VM, digest);
     }
 

@@ -237,8 +237,8 @@ public class SectionHandleTest {
         AtomicInteger released = new AtomicInteger();
         SectionSource gone = new SectionSource() {
             @Override
-            public CookieSection<Object> acquire() throws SectionFailure {
-                throw new SectionFailure("cookie section scripted has gone");
+            public CookieSection<Object> acquire() throws SectionGone {
+                throw new SectionGone("cookie section scripted has gone");
             }
 
             @Override
@@ -248,8 +248,10 @@ public class SectionHandleTest {
         };
         SectionHandle handle = TestSections.handle(gone, "scripted", "scripted", Mandatory.NEVER, List.of(),
                 List.of(), TestSections.TIMEOUT);
-        SectionFailure failure = assertThrows(SectionFailure.class, () -> handle.parse(fragment));
+        // still a SectionGone past the worker, naming its handle: its caller may take the sections again
+        SectionGone failure = assertThrows(SectionGone.class, () -> handle.parse(fragment));
         assertEquals("cookie section scripted has gone", failure.getMessage());
+        assertSame(handle, failure.section().orElseThrow());
         assertEquals(0, released.get());
     }
 

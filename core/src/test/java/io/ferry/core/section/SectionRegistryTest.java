@@ -8,12 +8,10 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.core.StderrLog;
 import io.ferry.core.daemon.TestDaemons;
-import java.lang.reflect.Proxy;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -27,7 +25,6 @@ import org.osgi.framework.ServiceReference;
  */
 public class SectionRegistryTest {
     private static final long WAIT = 60_000;
-    private static final AtomicLong NEXT_ID = new AtomicLong();
 
     @Rule
     public TemporaryFolder folder = new TemporaryFolder();
@@ -164,29 +161,8 @@ public class SectionRegistryTest {
         return reference(feature, element, mandatory, more, () -> { });
     }
 
-    /**
-     * A service registration of a section of no bundle, with these properties and {@code more}; asked for its bundle,
-     * it runs {@code bundleAsked} first.
-     */
-    @SuppressWarnings("unchecked")
     private static ServiceReference<CookieSection<?>> reference(String feature, String element, Mandatory mandatory,
             Map<String, Object> more, Runnable bundleAsked) {
-        Map<String, Object> properties = new java.util.HashMap<>(more);
-        properties.putAll(Map.of(CookieSection.FEATURE, feature, CookieSection.ELEMENT, element,
-                CookieSection.MANDATORY, mandatory.name(), Constants.SERVICE_ID, NEXT_ID.incrementAndGet()));
-        return (ServiceReference<CookieSection<?>>) Proxy.newProxyInstance(SectionRegistryTest.class.getClassLoader(),
-                new Class<?>[] {ServiceReference.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "getPropertyKeys" -> properties.keySet().toArray(String[]::new);
-                    case "getProperty" -> properties.get((String) args[0]);
-                    case "equals" -> proxy == args[0];
-                    case "hashCode" -> System.identityHashCode(proxy);
-                    case "toString" -> "reference to " + feature;
-                    case "getBundle" -> {
-                        bundleAsked.run();
-                        yield null;
-                    }
-                    case "compareTo" -> Integer.compare(System.identityHashCode(proxy), System.identityHashCode(args[0]));
-                    default -> null;
-                });
+        return TestRegistrations.reference(feature, element, mandatory, more, bundleAsked);
     }
 }

@@ -36,7 +36,7 @@ public class ServiceObjectsSourceTest {
     @Test
     public void aSectionNoLongerRegisteredFailsTheCallNamingIt() {
         ServiceObjectsSource source = new ServiceObjectsSource(unregistered(), reference(), "graphics");
-        SectionFailure gone = assertThrows(SectionFailure.class, source::acquire);
+        SectionGone gone = assertThrows(SectionGone.class, source::acquire);
         assertEquals("cookie section graphics is no longer registered (its bundle was stopped, updated or uninstalled)",
                 gone.getMessage());
     }
