@@ -152,10 +152,12 @@ final class Negotiation {
             }
             if (System.nanoTime() - deadline >= 0) {
                 SectionDescriptor wanted = pinned.byFeature(missing.get()).orElseThrow().descriptor();
-                Optional<SectionDescriptor> changed = registered.get().byFeature(missing.get()).map(SectionHandle::descriptor)
-                        .filter(d -> d.majorVersion() == wanted.majorVersion());
-                throw new CookieException(changed.map(d -> changedMidway(d, wanted)).orElse("cookie section " + missing.get()
-                        + " was removed during the migration and no replacement registered") + "; it is needed for this domain");
+                Optional<SectionDescriptor> serving = registered.get().byFeature(missing.get()).map(SectionHandle::descriptor);
+                throw new CookieException(serving.map(d -> d.majorVersion() == wanted.majorVersion() ? changedMidway(d, wanted)
+                        : "cookie section " + wanted.feature() + " was updated during the migration to version " + d.version()
+                                + ", where the migration pinned version " + wanted.version() + " (another major version)")
+                        .orElse("cookie section " + missing.get() + " was removed during the migration and no replacement"
+                                + " registered") + "; it is needed for this domain");
             }
             pause(missing.get());
         }

@@ -31,20 +31,37 @@ public class SectionUpdateMidMigrationTest {
 
     @Test
     public void anUpdateThatRenamedTheElementOfAMandatorySectionFailsFinishAndTheGuestStaysOnTheSource() throws Exception {
+        SectionContractTest.Counting updated = new SectionContractTest.Counting();
+        finishRefusedOnceTheDestinationsSectionIs(tpm(updated, "tpm-state", Mandatory.WHEN_BAKED), "cookie section tpm was"
+                + " updated during the migration to element <tpm-state> and policy WHEN_BAKED, where the migration pinned element"
+                + " <tpm> and policy WHEN_BAKED");
+        assertEquals("the renamed section never ate", 0, updated.eaten.get());
+    }
+
+    /** It said the section was removed, where the operator had deployed its next major version. */
+    @Test
+    public void anUpdateToAnotherMajorVersionFailsFinishSayingSoAndTheGuestStaysOnTheSource() throws Exception {
+        SectionContractTest.Counting updated = new SectionContractTest.Counting();
+        finishRefusedOnceTheDestinationsSectionIs(TestSections.handle(SectionSource.of(updated), "tpm", "tpm", "2.0",
+                Mandatory.WHEN_BAKED, List.of(Phase.PERFORM), List.of(Phase.FINISH), TestSections.TIMEOUT), "cookie section tpm"
+                + " was updated during the migration to version 2.0, where the migration pinned version 1.0 (another major"
+                + " version); it is needed for this domain");
+        assertEquals("the 2.0 section never saw the 1.0 fragment", 0, updated.parsed.get() + updated.eaten.get());
+    }
+
+    /** Section tpm, mandatory on both hosts, is {@code updated} on the destination after Prepare: Finish says {@code why}. */
+    private static void finishRefusedOnceTheDestinationsSectionIs(SectionHandle updated, String why) throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
         d.source.extraSections.add(tpm(new SectionContractTest.Counting(), "tpm", Mandatory.WHEN_BAKED));
         d.destination.extraSections.add(tpm(new SectionContractTest.Counting(), "tpm", Mandatory.WHEN_BAKED));
         TwoDaemons.ByHand run = d.byHand(VM).prepare();
-        SectionContractTest.Counting updated = new SectionContractTest.Counting();
-        d.destination.extraSections.set(0, tpm(updated, "tpm-state", Mandatory.WHEN_BAKED));
+        d.destination.extraSections.set(0, updated);
 
         run.perform();
         ChannelException refused = assertThrows(ChannelException.class, run::finish);
 
-        assertEquals("the renamed section never ate", 0, updated.eaten.get());
-        assertTrue(refused.getMessage(), refused.getMessage().contains("cookie section tpm was updated during the migration"
-                + " to element <tpm-state> and policy WHEN_BAKED, where the migration pinned element <tpm> and policy WHEN_BAKED"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains(why));
         run.confirm(true, null);
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
