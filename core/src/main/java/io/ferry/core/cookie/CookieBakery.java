@@ -8,8 +8,10 @@ import io.ferry.core.section.SectionGone;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,6 +117,47 @@ public final class CookieBakery {
     /** Lets every parsed section act on its value, in canonical order. */
     public void eat(ParsedCookie cookie, MigrationSectionContext context) throws CookieException {
         eat(cookie, context, EatListener.NONE);
+    }
+
+    /**
+     * {@link #eat(ParsedCookie, MigrationSectionContext)}; a section whose registration went away before its eat (its
+     * bundle updated since the cookie was parsed) never ate, so the cookie is parsed again with the sections {@code retake}
+     * gives (the value was read by the old registration's classes) and the sections that have not eaten yet eat, up to
+     * {@link #MAX_BAKES} times. Those that ate do not eat again: an eat acts.
+     */
+    public void eat(ParsedCookie cookie, MigrationSectionContext context, Retake retake) throws CookieException {
+        Set<String> done = new HashSet<>();
+        EatListener record = new EatListener() {
+            @Override
+            public void eaten(SectionHandle section) {
+                done.add(section.descriptor().feature());
+            }
+
+            @Override
+            public void failed(SectionHandle section, CookieException failure, boolean fatal) {
+                if (!fatal) { // an optional section that failed was skipped: not run twice
+                    done.add(section.descriptor().feature());
+                }
+            }
+        };
+        ParsedCookie left = cookie;
+        for (int eats = 1; ; eats++) {
+            try {
+                eat(left, context, record);
+                return;
+            } catch (SectionGone e) {
+                if (eats == MAX_BAKES || cookie.source() == null) {
+                    throw e;
+                }
+                LOG.info("the {} cookie's sections that have not eaten yet eat with the sections registered now: {}",
+                        context.phase().cliName(), e.getMessage());
+                SectionSet sections = retake.sections(new SectionSet(left.sections().stream().map(ParsedCookie.Section::handle)
+                        .toList()));
+                ParsedCookie again = codec.parse(cookie.source().xml(), cookie.source().rules(), sections);
+                left = new ParsedCookie(again.header(), again.features(), again.sections().stream()
+                        .filter(section -> !done.contains(section.handle().descriptor().feature())).toList(), again.source());
+            }
+        }
     }
 
     /**

@@ -80,7 +80,7 @@ public final class CookieCodec {
                         + handle.descriptor().feature() + " as mandatory", null, handle);
             }
         }
-        return new ParsedCookie(header, features, parsed);
+        return new ParsedCookie(header, features, parsed, new ParsedCookie.Source(xml, rules));
     }
 
     /**

@@ -8,12 +8,22 @@ import java.util.Optional;
  * A cookie that passed every check, with the values of the sections its eater accepts, in canonical order.
  *
  * @param features the {@code <feature>} names it announced, in its order
+ * @param source what it was parsed from, to parse it again with other registrations of its sections; null when it was
+ *        not parsed from a cookie (or is a part of one)
  */
-public record ParsedCookie(CookieHeader header, List<String> features, List<Section> sections) {
+public record ParsedCookie(CookieHeader header, List<String> features, List<Section> sections, Source source) {
 
     public ParsedCookie {
         features = List.copyOf(features);
         sections = List.copyOf(sections);
+    }
+
+    public ParsedCookie(CookieHeader header, List<String> features, List<Section> sections) {
+        this(header, features, sections, null);
+    }
+
+    /** The cookie's bytes and the rules it was parsed by. */
+    public record Source(byte[] xml, EatRules rules) {
     }
 
     public Optional<Object> value(String feature) {

@@ -120,7 +120,7 @@ final class DestinationFinish {
                         + in.spec.name() + " is to keep here, but its Prepare listed no cookie section " + PERSISTENT
                         + " (does its driver pass the sections on?): unread, the one the guest runs would be kept instead");
             }
-            m.eat(Phase.FINISH, incoming.local(in), performed);
+            m.eat(Phase.FINISH, incoming.local(in), performed, 0);
         }
         if (definition == null && (in.flags.persistent() || in.flags.offline() && in.domain.persistent() == null)) {
             definition = in.spec; // as libvirt: without a definition in the cookie, the one the domain runs

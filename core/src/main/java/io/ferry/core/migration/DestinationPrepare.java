@@ -147,7 +147,7 @@ final class DestinationPrepare {
                 String dataUri = offline ? null : startIncoming(in, request.flags().tunnelled());
                 in.dataUri = dataUri;
                 if (begin != null) {
-                    m.eat(Phase.PREPARE, incoming.local(in), begin);
+                    m.eat(Phase.PREPARE, incoming.local(in), begin, m.timing.sectionWaitMillis());
                 }
                 String cookie = request.flags().v2() ? null : m.bake(Phase.PREPARE, incoming.local(in), pinned,
                         m.timing.sectionWaitMillis()).xml();

@@ -136,9 +136,15 @@ final class Migrations {
         return parsed;
     }
 
-    void eat(Phase phase, Local local, ParsedCookie cookie) throws CookieException {
+    /**
+     * Lets the cookie's sections act on it. A section whose bundle is updated after the parse eats through the
+     * registration that replaces it ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: 0 while
+     * the guest is paused.
+     */
+    void eat(Phase phase, Local local, ParsedCookie cookie, long waitMillis) throws CookieException {
         SectionContext.Host remote = new SectionContext.Host(cookie.header().hostname(), cookie.header().hostUuid());
-        bakery.eat(cookie, context(phase, local).withRemote(remote));
+        bakery.eat(cookie, context(phase, local).withRemote(remote),
+                left -> Negotiation.requirePinned(left, this.sections, EnumSet.of(phase), waitMillis));
     }
 
     /** The domain's leases as the lockstate section sees them, or empty when no lock manager is configured. */

@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.SectionSet;
 import java.io.IOException;
@@ -39,7 +40,8 @@ final class SourceCompletion {
         if (finishCookie != null) {
             try {
                 SectionSet sections = Negotiation.current(o.pinned, m.sections.get());
-                m.eat(Phase.CONFIRM, outgoing.local(o), m.parse(Phase.CONFIRM, finishCookie, o.destination, sections, o.id, false));
+                ParsedCookie finished = m.parse(Phase.CONFIRM, finishCookie, o.destination, sections, o.id, false);
+                m.eat(Phase.CONFIRM, outgoing.local(o), finished, 0);
             } catch (Exception e) {
                 // the destination committed: the domain runs there, so the source goes whatever the cookie says
                 LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());

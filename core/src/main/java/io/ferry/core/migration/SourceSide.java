@@ -91,7 +91,7 @@ final class SourceSide {
                     + " lack cookie section " + PERSISTENT + " (does its driver pass the sections on?)");
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
                     Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()), o.id, false);
-            m.eat(Phase.PERFORM, outgoing.local(o), prepared);
+            m.eat(Phase.PERFORM, outgoing.local(o), prepared, m.timing.sectionWaitMillis());
         }
         if (!o.flags.offline()) {
             pauseUnlessLive(o);

@@ -13,6 +13,7 @@ import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSource;
 import io.ferry.protocol.ChannelException;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Test;
 
 /**
@@ -25,8 +26,13 @@ public class SectionUpdateMidMigrationTest {
     private static final String VM = "vm1";
 
     private static SectionHandle tpm(SectionContractTest.Counting section, String element, Mandatory mandatory) {
-        return TestSections.handle(SectionSource.of(section), "tpm", element, "1.0", mandatory, List.of(Phase.PERFORM),
-                List.of(Phase.FINISH), TestSections.TIMEOUT);
+        return tpm(section, element, mandatory, Phase.PERFORM, Phase.FINISH);
+    }
+
+    private static SectionHandle tpm(SectionContractTest.Counting section, String element, Mandatory mandatory, Phase bakes,
+            Phase eats) {
+        return TestSections.handle(SectionSource.of(section), "tpm", element, "1.0", mandatory, List.of(bakes), List.of(eats),
+                TestSections.TIMEOUT);
     }
 
     @Test
@@ -89,9 +95,19 @@ public class SectionUpdateMidMigrationTest {
      * its call: {@code update} is what the framework does meanwhile.
      */
     private static SectionHandle updatedAway(Phase bakes, Phase eats, Runnable update) {
+        return updatedAway(bakes, eats, null, update);
+    }
+
+    /** The same, once {@code first} has served one call: the registration that parsed a cookie, gone for its eat. */
+    private static SectionHandle updatedAway(Phase bakes, Phase eats, CookieSection<?> first, Runnable update) {
+        AtomicInteger calls = new AtomicInteger();
         SectionSource source = new SectionSource() {
             @Override
+            @SuppressWarnings("unchecked")
             public CookieSection<Object> acquire() throws SectionGone {
+                if (first != null && calls.getAndIncrement() == 0) {
+                    return (CookieSection<Object>) first;
+                }
                 update.run();
                 throw new SectionGone("cookie section tpm is no longer registered (its bundle was stopped, updated or"
                         + " uninstalled)");
@@ -129,6 +145,28 @@ public class SectionUpdateMidMigrationTest {
         run.confirm(false, run.perform().finish().cookie());
 
         assertEquals("the destination ate the fragment the new registration baked", 1, eater.eaten.get());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    @Test
+    public void aSectionUpdatedBetweenPreparesParseAndItsEatEatsThroughItsNewRegistration() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(tpm(new SectionContractTest.Counting(), "tpm", Mandatory.WHEN_BAKED, Phase.BEGIN,
+                Phase.PREPARE));
+        SectionContractTest.Counting old = new SectionContractTest.Counting();
+        SectionContractTest.Counting updated = new SectionContractTest.Counting();
+        SectionHandle replacement = tpm(updated, "tpm", Mandatory.WHEN_BAKED, Phase.BEGIN, Phase.PREPARE);
+        d.destination.extraSections.add(updatedAway(Phase.BEGIN, Phase.PREPARE, old,
+                () -> d.destination.extraSections.set(0, replacement)));
+
+        d.migrate(VM);
+
+        assertEquals("the old registration parsed the Begin cookie, and never ate", List.of(1, 0),
+                List.of(old.parsed.get(), old.eaten.get()));
+        assertEquals("its new registration parsed it again and ate", List.of(1, 1),
+                List.of(updated.parsed.get(), updated.eaten.get()));
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
     }

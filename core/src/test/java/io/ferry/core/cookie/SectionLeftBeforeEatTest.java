@@ -1,0 +1,109 @@
+package io.ferry.core.cookie;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+
+import io.ferry.api.cookie.CookieSection;
+import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SectionContext;
+import io.ferry.core.section.MigrationSectionContext;
+import io.ferry.core.section.SectionGone;
+import io.ferry.core.section.SectionHandle;
+import io.ferry.core.section.SectionSet;
+import io.ferry.core.section.SectionSource;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.Test;
+
+/**
+ * A section whose bundle is updated after the cookie was parsed and before the section ate: it never ate, so the
+ * cookie is parsed again with the registration that replaced it, which eats; the sections that ate already do not
+ * eat again (an eat acts: a port created, snapshots staged).
+ */
+public class SectionLeftBeforeEatTest {
+    private static final UUID DOMAIN = UUID.randomUUID();
+    private final List<String> ate = new ArrayList<>();
+    private final CookieBakery bakery = new CookieBakery(TestSections.codec());
+    private final MigrationSectionContext context = MigrationSectionContext.offline(Phase.PREPARE, "m1", "vm", DOMAIN,
+            new SectionContext.Host("dst", UUID.randomUUID()));
+
+    /** A section eaten in Prepare that records who ate what. */
+    private CookieSection<String> eater(String who) {
+        return new TextSection() {
+            @Override
+            public Optional<String> bake(SectionContext context) {
+                return Optional.of("state of " + who.split(" ")[0]);
+            }
+
+            @Override
+            public void eat(SectionContext context, String value) {
+                ate.add(who + " ate " + value);
+            }
+        };
+    }
+
+    private static SectionHandle handle(SectionSource source, String feature) {
+        return TestSections.handle(source, feature, feature, Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE),
+                TestSections.TIMEOUT);
+    }
+
+    /** The registration of {@code section} that its bundle's update takes away after {@code calls} calls: a parse, say. */
+    private static SectionSource leavingAfter(int calls, CookieSection<String> section) {
+        return new SectionSource() {
+            private int left = calls;
+
+            @Override
+            @SuppressWarnings("unchecked")
+            public CookieSection<Object> acquire() throws SectionGone {
+                if (left-- <= 0) {
+                    throw new SectionGone("cookie section probe is no longer registered (its bundle was stopped, updated or"
+                            + " uninstalled)");
+                }
+                return (CookieSection<Object>) (CookieSection<?>) section;
+            }
+
+            @Override
+            public void release(CookieSection<Object> section) {
+            }
+        };
+    }
+
+    private ParsedCookie beginCookie(SectionSet eating) throws Exception {
+        SectionSet baking = TestSections.of(handle(SectionSource.of(eater("lease")), "lease"),
+                handle(SectionSource.of(eater("probe")), "probe"));
+        SectionContext.Host source = new SectionContext.Host("src", UUID.randomUUID());
+        String xml = bakery.bake(new CookieHeader("vm", DOMAIN.toString(), "src", source.uuid()), baking,
+                MigrationSectionContext.offline(Phase.BEGIN, "m1", "vm", DOMAIN, source)).xml();
+        return bakery.codec().parse(xml.getBytes(StandardCharsets.UTF_8), new EatRules(Phase.PREPARE, UUID.randomUUID(), "vm",
+                DOMAIN.toString()), eating);
+    }
+
+    @Test
+    public void aSectionUpdatedAwayBeforeItAteEatsThroughItsNewRegistrationAndTheOthersEatOnce() throws Exception {
+        SectionHandle lease = handle(SectionSource.of(eater("lease")), "lease");
+        ParsedCookie cookie = beginCookie(TestSections.of(lease, handle(leavingAfter(1, eater("old probe")), "probe")));
+        SectionHandle updated = handle(SectionSource.of(eater("new probe")), "probe");
+
+        bakery.eat(cookie, context, left -> TestSections.of(lease, updated));
+
+        assertEquals(List.of("lease ate state of lease", "new probe ate state of probe"), ate);
+    }
+
+    @Test
+    public void aCookieNotParsedFromItsBytesCannotBeParsedAgainAndTheGoneSectionFailsThePhase() throws Exception {
+        ParsedCookie parsed = beginCookie(TestSections.of(handle(SectionSource.of(eater("lease")), "lease"),
+                handle(leavingAfter(1, eater("old probe")), "probe")));
+        ParsedCookie part = new ParsedCookie(parsed.header(), parsed.features(), parsed.sections());
+
+        SectionGone failure = assertThrows(SectionGone.class, () -> bakery.eat(part, context,
+                left -> TestSections.of(handle(SectionSource.of(eater("new probe")), "probe"))));
+
+        assertEquals("cookie section probe is no longer registered (its bundle was stopped, updated or uninstalled)",
+                failure.getMessage());
+        assertEquals(List.of("lease ate state of lease"), ate);
+    }
+}
