@@ -151,7 +151,8 @@ public final class CookieBakery {
                 }
                 LOG.info("the {} cookie's sections that have not eaten yet eat with the sections registered now: {}",
                         context.phase().cliName(), e.getMessage());
-                SectionSet sections = retake.sections(new SectionSet(left.sections().stream().map(ParsedCookie.Section::handle)
+                // all the cookie's sections, those that ate too: a parse without an announced feature's section refuses it
+                SectionSet sections = retake.sections(new SectionSet(cookie.sections().stream().map(ParsedCookie.Section::handle)
                         .toList()));
                 ParsedCookie again = codec.parse(cookie.source().xml(), cookie.source().rules(), sections);
                 left = new ParsedCookie(again.header(), again.features(), again.sections().stream()

@@ -14,9 +14,12 @@ import io.ferry.core.section.SectionSet;
 import io.ferry.core.section.SectionSource;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.Test;
 
 /**
@@ -53,6 +56,11 @@ public class SectionLeftBeforeEatTest {
 
     /** The registration of {@code section} that its bundle's update takes away after {@code calls} calls: a parse, say. */
     private static SectionSource leavingAfter(int calls, CookieSection<String> section) {
+        return leavingAfter(calls, section, () -> { });
+    }
+
+    /** The same, running {@code update} (the new registration's coming) as it finds itself gone. */
+    private static SectionSource leavingAfter(int calls, CookieSection<String> section, Runnable update) {
         return new SectionSource() {
             private int left = calls;
 
@@ -60,6 +68,7 @@ public class SectionLeftBeforeEatTest {
             @SuppressWarnings("unchecked")
             public CookieSection<Object> acquire() throws SectionGone {
                 if (left-- <= 0) {
+                    update.run();
                     throw new SectionGone("cookie section probe is no longer registered (its bundle was stopped, updated or"
                             + " uninstalled)");
                 }
@@ -73,8 +82,12 @@ public class SectionLeftBeforeEatTest {
     }
 
     private ParsedCookie beginCookie(SectionSet eating) throws Exception {
-        SectionSet baking = TestSections.of(handle(SectionSource.of(eater("lease")), "lease"),
-                handle(SectionSource.of(eater("probe")), "probe"));
+        return beginCookie(eating, "lease", "probe");
+    }
+
+    /** A Begin cookie baked by sections of these features, parsed by {@code eating}. */
+    private ParsedCookie beginCookie(SectionSet eating, String... features) throws Exception {
+        SectionSet baking = new SectionSet(Stream.of(features).map(f -> handle(SectionSource.of(eater(f)), f)).toList());
         SectionContext.Host source = new SectionContext.Host("src", UUID.randomUUID());
         String xml = bakery.bake(new CookieHeader("vm", DOMAIN.toString(), "src", source.uuid()), baking,
                 MigrationSectionContext.offline(Phase.BEGIN, "m1", "vm", DOMAIN, source)).xml();
@@ -91,6 +104,27 @@ public class SectionLeftBeforeEatTest {
         bakery.eat(cookie, context, left -> TestSections.of(lease, updated));
 
         assertEquals(List.of("lease ate state of lease", "new probe ate state of probe"), ate);
+    }
+
+    /**
+     * Two sections updated one after the other: the second parse again is of the whole cookie, as the first. Of the
+     * sections not eaten yet it said the announced feature of one that had eaten was unknown.
+     */
+    @Test
+    public void twoSectionsUpdatedOneAfterTheOtherEatThroughTheirNewRegistrations() throws Exception {
+        Map<String, SectionHandle> registered = new HashMap<>();
+        registered.put("lease", handle(SectionSource.of(eater("lease")), "lease"));
+        registered.put("probe", handle(leavingAfter(1, eater("old probe"), () -> registered.put("probe",
+                handle(SectionSource.of(eater("new probe")), "probe"))), "probe"));
+        // parsed twice (the cookie, then again for the probe's new registration) before its eat finds it gone
+        registered.put("tpm", handle(leavingAfter(2, eater("old tpm"), () -> registered.put("tpm",
+                handle(SectionSource.of(eater("new tpm")), "tpm"))), "tpm"));
+        ParsedCookie cookie = beginCookie(new SectionSet(List.copyOf(registered.values())), "lease", "probe", "tpm");
+
+        bakery.eat(cookie, context, left -> new SectionSet(left.all().stream()
+                .map(h -> registered.get(h.descriptor().feature())).toList()));
+
+        assertEquals(List.of("lease ate state of lease", "new probe ate state of probe", "new tpm ate state of tpm"), ate);
     }
 
     @Test
