@@ -33,17 +33,17 @@ public final class CookieBakery {
         return codec;
     }
 
-    /** Bakes a phase at most this many times when its sections keep leaving mid-bake (a bundle updated again and again). */
-    static final int MAX_BAKES = 3;
+    /** How often a phase takes its sections, when they keep leaving before their calls (a bundle updated again and again). */
+    static final int MAX_TAKES = 3;
 
     /** A baked cookie, and what went into it. */
     public record Baked(String xml, List<String> features, List<ParsedCookie.Section> sections) {
     }
 
-    /** Takes a phase's sections again after one of them left mid-bake (its bundle was updated): as the phase allows. */
+    /** Takes a phase's sections again after one of them left before its call (its bundle was updated): as the phase allows. */
     @FunctionalInterface
     public interface Retake {
-        /** @param left the sections of the bake that found one of them gone */
+        /** @param left the sections of the bake or eat that found one of them gone */
         SectionSet sections(SectionSet left) throws CookieException;
     }
 
@@ -60,7 +60,7 @@ public final class CookieBakery {
             try {
                 return bake(header, from, context);
             } catch (SectionGone e) {
-                if (bakes == MAX_BAKES) {
+                if (bakes == MAX_TAKES) {
                     throw e;
                 }
                 LOG.info("baking the {} cookie again with the sections registered now: {}", context.phase().cliName(),
@@ -123,7 +123,7 @@ public final class CookieBakery {
      * {@link #eat(ParsedCookie, MigrationSectionContext)}; a section whose registration went away before its eat (its
      * bundle updated since the cookie was parsed) never ate, so the cookie is parsed again with the sections {@code retake}
      * gives (the value was read by the old registration's classes) and the sections that have not eaten yet eat, up to
-     * {@link #MAX_BAKES} times. Those that ate do not eat again: an eat acts.
+     * {@link #MAX_TAKES} times. Those that ate do not eat again: an eat acts.
      */
     public void eat(ParsedCookie cookie, MigrationSectionContext context, Retake retake) throws CookieException {
         Set<String> done = new HashSet<>();
@@ -146,7 +146,7 @@ public final class CookieBakery {
                 eat(left, context, record);
                 return;
             } catch (SectionGone e) {
-                if (eats == MAX_BAKES || cookie.source() == null) {
+                if (eats == MAX_TAKES || cookie.source() == null) {
                     throw e;
                 }
                 LOG.info("the {} cookie's sections that have not eaten yet eat with the sections registered now: {}",

@@ -92,7 +92,7 @@ public class SectionLeftMidBakeTest {
 
         assertEquals("cookie section probe is no longer registered (its bundle was stopped, updated or uninstalled)",
                 failure.getMessage());
-        assertEquals("baked " + CookieBakery.MAX_BAKES + " times, taken again in between", CookieBakery.MAX_BAKES - 1,
+        assertEquals("baked " + CookieBakery.MAX_TAKES + " times, taken again in between", CookieBakery.MAX_TAKES - 1,
                 retaken.size());
     }
 
