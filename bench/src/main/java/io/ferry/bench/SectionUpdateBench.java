@@ -15,6 +15,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,6 +29,8 @@ public final class SectionUpdateBench {
     private static final String NAME = "update-vm";
     private static final Pattern PROBE_VERSION = Pattern.compile("<probe bundle-version='([^']+)'");
     private static final DateTimeFormatter LOG_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS");
+    /** The migrations that failed while sections were updated, by their error (migration ids left out). */
+    private static final Map<String, Integer> FAILURES = new TreeMap<>();
 
     private SectionUpdateBench() {
     }
@@ -80,6 +83,11 @@ public final class SectionUpdateBench {
             System.out.printf("FileInstall polls every 1000 ms; then the old version left and the new one served in a median"
                     + " %d ms, and the next migration began %d ms later (median; it waits for the one in flight)%n",
                     median(swaps), median(waits));
+            synchronized (runs) {
+                System.out.printf("%d migrations succeeded, %d failed%s%n", runs.size(),
+                        FAILURES.values().stream().mapToInt(Integer::intValue).sum(), FAILURES.isEmpty() ? "" : ":");
+                FAILURES.forEach((why, count) -> System.out.printf("  %3d x %s%n", count, why));
+            }
         } finally {
             Bench.deleteTree(work);
         }
@@ -136,7 +144,11 @@ public final class SectionUpdateBench {
                 }
                 from = 1 - from;
             } catch (Exception e) {
-                // refused while the section was away: the next try goes on
+                // refused while the section was away: the next try goes on, and the reason is counted
+                synchronized (runs) {
+                    FAILURES.merge(String.valueOf(e.getMessage()).replaceAll("[0-9a-f]{8}-[0-9a-f-]{27}", "ID"), 1,
+                            Integer::sum);
+                }
             }
         }
     }
