@@ -107,6 +107,11 @@ final class ChannelServer {
         return workers.getIdleThreads() == 0 && workers.getThreads() == workers.getMaxThreads() && workers.getQueueSize() > 0;
     }
 
+    /** How many network connections the slow-client guard has seen open and not closed (tests). */
+    int watchedConnections() {
+        return connector.getBean(SlowClients.class).watched();
+    }
+
     void start() throws Exception {
         server.start();
     }

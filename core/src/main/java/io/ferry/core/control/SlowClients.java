@@ -75,6 +75,11 @@ final class SlowClients extends AbstractLifeCycle implements Connection.Listener
         }
     }
 
+    /** How many network connections it watches: those it was told of and has not seen closed (tests). */
+    int watched() {
+        return open.size();
+    }
+
     @Override
     public void onClosed(Connection connection) {
         open.remove(connection);
