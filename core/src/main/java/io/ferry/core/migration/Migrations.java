@@ -100,8 +100,7 @@ final class Migrations {
         DomainSpec spec = local.spec();
         CookieHeader header = new CookieHeader(spec.name(), spec.uuid().toString(), settings.hostname(), settings.hostUuid(),
                 new CookieHeader.Origin(local.migrationId(), phase));
-        return bakery.bake(header, sections, context(phase, local),
-                left -> Negotiation.requirePinned(left, this.sections, EnumSet.of(phase), waitMillis));
+        return bakery.bake(header, sections, context(phase, local), retake(phase, waitMillis));
     }
 
     /**
@@ -143,8 +142,12 @@ final class Migrations {
      */
     void eat(Phase phase, Local local, ParsedCookie cookie, long waitMillis) throws CookieException {
         SectionContext.Host remote = new SectionContext.Host(cookie.header().hostname(), cookie.header().hostUuid());
-        bakery.eat(cookie, context(phase, local).withRemote(remote),
-                left -> Negotiation.requirePinned(left, this.sections, EnumSet.of(phase), waitMillis));
+        bakery.eat(cookie, context(phase, local).withRemote(remote), retake(phase, waitMillis));
+    }
+
+    /** A phase's sections as registered now, by the rule of its later phases ({@link Negotiation#requirePinned}). */
+    private CookieBakery.Retake retake(Phase phase, long waitMillis) {
+        return left -> Negotiation.requirePinned(left, sections, EnumSet.of(phase), waitMillis);
     }
 
     /** The domain's leases as the lockstate section sees them, or empty when no lock manager is configured. */
