@@ -4,7 +4,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 
-/** What the tests' logger (slf4j-simple, which writes to standard error) logged while an action ran. */
+/** What the tests' logger (logback, writing to standard error as logback-test.xml has it) logged while an action ran. */
 public final class StderrLog {
     public interface Action {
         void run() throws Exception;

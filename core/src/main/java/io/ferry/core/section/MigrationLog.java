@@ -10,7 +10,26 @@ public final class MigrationLog {
     private MigrationLog() {
     }
 
-    public static MDC.MDCCloseable tag(String migrationId) {
-        return MDC.putCloseable(KEY, migrationId);
+    /** A tag in force; closing it gives the thread back the tag it had before (none, or an outer migration's). */
+    public interface Tag extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Tags the thread's lines with {@code migrationId}. Tags nest: a call that tags its own lines inside another's (a
+     * daemon calling itself, a phase's own bookkeeping) leaves the outer tag in force when it ends, not the lines after
+     * it untagged.
+     */
+    public static Tag tag(String migrationId) {
+        String outer = MDC.get(KEY);
+        MDC.put(KEY, migrationId);
+        return () -> {
+            if (outer == null) {
+                MDC.remove(KEY);
+            } else {
+                MDC.put(KEY, outer);
+            }
+        };
     }
 }

@@ -10,14 +10,19 @@ import io.ferry.core.cookie.TestSections;
 import io.ferry.core.section.SectionHandleTest.CountingSource;
 import io.ferry.protocol.xml.Documents;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.After;
 import org.junit.Test;
+import org.slf4j.MDC;
 import org.w3c.dom.Element;
 
 /**
@@ -112,5 +117,42 @@ public class SectionCallsTest {
     @Test
     public void nothingToRunIsNoResult() throws Exception {
         assertEquals(List.of(), new SectionCalls().run());
+    }
+
+    @Test
+    public void callsLogUnderTheCallersMigrationAndLeaveTheirWorkerUntagged() throws Exception {
+        ExecutorService oneWorker = Executors.newSingleThreadExecutor();
+        try {
+            List<String> tags = Collections.synchronizedList(new ArrayList<>());
+            for (CountingSource source : List.of(first, second, third)) {
+                source.section.behaviour = () -> {
+                    tags.add(MDC.get(MigrationLog.KEY));
+                    return null;
+                };
+            }
+            try (MigrationLog.Tag tag = MigrationLog.tag("mig-7")) {
+                calls(oneWorker).run();
+            }
+            assertEquals("each section's lines carry the migration of the phase that called it",
+                    List.of("mig-7", "mig-7", "mig-7"), tags);
+            tags.clear();
+            MDC.clear(); // a caller that has never logged for a migration: no logging context at all to pass on
+            calls(oneWorker).run();
+            assertEquals("the same worker, called outside a migration, logs untagged", Arrays.asList(null, null, null),
+                    tags);
+        } finally {
+            oneWorker.shutdownNow();
+        }
+    }
+
+    /** The three calls of {@link #threeCalls}, on {@code workers}. */
+    private SectionCalls calls(ExecutorService workers) {
+        return new SectionCalls().parse(on(first, "first", workers), fragment).absent(on(second, "second", workers))
+                .format(on(third, "third", workers), "value", fragment);
+    }
+
+    private static SectionHandle on(CountingSource source, String feature, ExecutorService workers) {
+        return new SectionHandle(handle(source, feature, TestSections.TIMEOUT).descriptor(), source, workers,
+                TestSections.TIMEOUT);
     }
 }
