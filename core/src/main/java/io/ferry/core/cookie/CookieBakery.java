@@ -2,6 +2,7 @@ package io.ferry.core.cookie;
 
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Mandatory;
+import io.ferry.api.cookie.Phase;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionFailure;
 import io.ferry.core.section.SectionGone;
@@ -43,7 +44,7 @@ public final class CookieBakery {
     /** Takes a phase's sections again after one of them left before its call (its bundle was updated): as the phase allows. */
     @FunctionalInterface
     public interface Retake {
-        /** @param left the sections of the bake or eat that found one of them gone */
+        /** @param left the sections of the bake, parse or eat that found one of them gone */
         SectionSet sections(SectionSet left) throws CookieException;
     }
 
@@ -55,16 +56,26 @@ public final class CookieBakery {
      */
     public Baked bake(CookieHeader header, SectionSet sections, MigrationSectionContext context, Retake retake)
             throws CookieException {
+        return retaking("baking", context.phase(), sections, retake, from -> bake(header, from, context));
+    }
+
+    /** A bake or a parse with the sections given. */
+    private interface Take<T> {
+        T with(SectionSet sections) throws CookieException;
+    }
+
+    /** Runs {@code take}, again with the sections {@code retake} gives while a section is gone, {@link #MAX_TAKES} times. */
+    private static <T> T retaking(String what, Phase phase, SectionSet sections, Retake retake, Take<T> take)
+            throws CookieException {
         SectionSet from = sections;
-        for (int bakes = 1; ; bakes++) {
+        for (int takes = 1; ; takes++) {
             try {
-                return bake(header, from, context);
+                return take.with(from);
             } catch (SectionGone e) {
-                if (bakes == MAX_TAKES) {
+                if (takes == MAX_TAKES) {
                     throw e;
                 }
-                LOG.info("baking the {} cookie again with the sections registered now: {}", context.phase().cliName(),
-                        e.getMessage());
+                LOG.info("{} the {} cookie again with the sections registered now: {}", what, phase.cliName(), e.getMessage());
                 from = retake.sections(from);
             }
         }
@@ -85,6 +96,8 @@ public final class CookieBakery {
             Optional<Object> value;
             try {
                 value = handle.bake(context.forSection(handle.descriptor().feature()));
+            } catch (SectionGone e) {
+                throw e; // never ran, an optional section's neither: taken again, not left out for its bundle's update
             } catch (CookieException e) {
                 if (handle.descriptor().mandatory() != Mandatory.NEVER) {
                     throw e;
@@ -103,6 +116,8 @@ public final class CookieBakery {
         while (true) {
             try {
                 return new Baked(codec.format(header, features, baked), features, baked);
+            } catch (SectionGone e) {
+                throw e;
             } catch (SectionFailure e) {
                 // a format that fails is the section's bake failing: an optional section is left out, as above
                 SectionHandle failed = e.section().filter(h -> h.descriptor().mandatory() == Mandatory.NEVER).orElseThrow(() -> e);
@@ -112,6 +127,15 @@ public final class CookieBakery {
                 }
             }
         }
+    }
+
+    /**
+     * Parses a cookie with {@code sections}; parsed again with the sections {@code retake} gives when one of them went
+     * away before its parse call (its bundle updated since the phase took it), up to {@link #MAX_TAKES} times. A parse
+     * reads: a second is as good as the first.
+     */
+    public ParsedCookie parse(byte[] xml, EatRules rules, SectionSet sections, Retake retake) throws CookieException {
+        return retaking("parsing", rules.phase(), sections, retake, from -> codec.parse(xml, rules, from));
     }
 
     /** Lets every parsed section act on its value, in canonical order. */
@@ -154,7 +178,7 @@ public final class CookieBakery {
                 // all the cookie's sections, those that ate too: a parse without an announced feature's section refuses it
                 SectionSet sections = retake.sections(new SectionSet(cookie.sections().stream().map(ParsedCookie.Section::handle)
                         .toList()));
-                ParsedCookie again = codec.parse(cookie.source().xml(), cookie.source().rules(), sections);
+                ParsedCookie again = parse(cookie.source().xml(), cookie.source().rules(), sections, retake);
                 left = new ParsedCookie(again.header(), again.features(), again.sections().stream()
                         .filter(section -> !done.contains(section.handle().descriptor().feature())).toList(), again.source());
             }
@@ -176,7 +200,8 @@ public final class CookieBakery {
                     continue;
                 }
                 boolean announced = cookie.features().contains(handle.descriptor().feature());
-                if (announced || handle.descriptor().mandatory() != Mandatory.NEVER) {
+                // a section gone never ate: an optional one's eat is taken again too (eat with a Retake), not skipped
+                if (e instanceof SectionGone || announced || handle.descriptor().mandatory() != Mandatory.NEVER) {
                     listener.failed(handle, e, true);
                     throw e;
                 }

@@ -106,7 +106,8 @@ final class DestinationFinish {
         if (!in.flags.v2()) {
             // the source's guest is paused: no waiting on a bundle update now
             ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec,
-                    Negotiation.requirePinned(in.pinned, m.sections, EnumSet.of(Phase.FINISH), 0), in.id, in.sourceNamesOrigins);
+                    Negotiation.requirePinned(in.pinned, m.sections, EnumSet.of(Phase.FINISH), 0), in.id,
+                    in.sourceNamesOrigins, 0);
             in.mandatory.addAll(performed.features());
             // the definition is part of checking the cookie whole: refused, no section may have acted on the cookie
             Optional<Object> persistent = performed.value(PERSISTENT);

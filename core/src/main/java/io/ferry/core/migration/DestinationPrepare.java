@@ -129,7 +129,7 @@ final class DestinationPrepare {
                             : m.bakery.codec().features(request.cookie().getBytes(StandardCharsets.UTF_8));
                     local = Negotiation.requireMandatory(announced, m.sections, request.sections(), m.timing.sectionWaitMillis());
                     pinned = Negotiation.common(local, request.sections());
-                    begin = m.parse(Phase.PREPARE, request.cookie(), spec, pinned, id, false);
+                    begin = m.parse(Phase.PREPARE, request.cookie(), spec, pinned, id, false, m.timing.sectionWaitMillis());
                 }
                 m.hooks.begin(spec.name(), "destination", spec.xml());
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.DESTINATION, Step.PREPARED, spec.name(), spec.uuid(),

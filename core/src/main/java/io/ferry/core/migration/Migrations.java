@@ -109,15 +109,19 @@ final class Migrations {
      * guest, and an earlier migration's Perform cookie (or this one's Begin cookie) would commit a Finish whose source
      * never gave the guest up.
      *
+     * A section whose bundle is updated before its parse call parses through the registration that replaces it
+     * ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: 0 while the guest is paused.
+     *
      * @param originRequired whether a cookie that names no origin is refused: its peer names it in every cookie
      */
     ParsedCookie parse(Phase phase, String cookie, DomainSpec spec, SectionSet sections, String migrationId,
-            boolean originRequired) throws CookieException {
+            boolean originRequired, long waitMillis) throws CookieException {
         if (cookie == null) {
             throw new CookieException("the peer sent no migration cookie");
         }
-        ParsedCookie parsed = bakery.codec().parse(cookie.getBytes(StandardCharsets.UTF_8),
-                new EatRules(phase, settings.hostUuid(), spec.name(), spec.uuid().toString()), sections);
+        ParsedCookie parsed = bakery.parse(cookie.getBytes(StandardCharsets.UTF_8),
+                new EatRules(phase, settings.hostUuid(), spec.name(), spec.uuid().toString()), sections,
+                retake(phase, waitMillis));
         Phase expected = Phase.values()[phase.ordinal() - 1];
         CookieHeader.Origin origin = parsed.header().origin();
         if (origin == null) {

@@ -40,7 +40,7 @@ final class SourceCompletion {
         if (finishCookie != null) {
             try {
                 SectionSet sections = Negotiation.current(o.pinned, m.sections.get());
-                ParsedCookie finished = m.parse(Phase.CONFIRM, finishCookie, o.destination, sections, o.id, false);
+                ParsedCookie finished = m.parse(Phase.CONFIRM, finishCookie, o.destination, sections, o.id, false, 0);
                 m.eat(Phase.CONFIRM, outgoing.local(o), finished, 0);
             } catch (Exception e) {
                 // the destination committed: the domain runs there, so the source goes whatever the cookie says

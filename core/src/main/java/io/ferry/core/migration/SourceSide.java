@@ -90,7 +90,8 @@ final class SourceSide {
             requireDefinitionCarried(o, o.pinned.byFeature(PERSISTENT).isPresent(), "the destination's sections given to Perform"
                     + " lack cookie section " + PERSISTENT + " (does its driver pass the sections on?)");
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
-                    Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()), o.id, false);
+                    Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, m.timing.sectionWaitMillis()), o.id, false,
+                    m.timing.sectionWaitMillis());
             m.eat(Phase.PERFORM, outgoing.local(o), prepared, m.timing.sectionWaitMillis());
         }
         if (!o.flags.offline()) {

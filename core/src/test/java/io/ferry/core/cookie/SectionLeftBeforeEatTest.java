@@ -23,12 +23,13 @@ import java.util.stream.Stream;
 import org.junit.Test;
 
 /**
- * A section whose bundle is updated after the cookie was parsed and before the section ate: it never ate, so the
- * cookie is parsed again with the registration that replaced it, which eats; the sections that ate already do not
- * eat again (an eat acts: a port created, snapshots staged).
+ * A section whose bundle is updated after the phase took it and before it parsed the cookie, or after the parse and
+ * before it ate: it never ran that call, so the cookie is parsed again with the registration that replaced it, which
+ * eats; the sections that ate already do not eat again (an eat acts: a port created, snapshots staged).
  */
 public class SectionLeftBeforeEatTest {
     private static final UUID DOMAIN = UUID.randomUUID();
+    private static final EatRules PREPARE_RULES = new EatRules(Phase.PREPARE, UUID.randomUUID(), "vm", DOMAIN.toString());
     private final List<String> ate = new ArrayList<>();
     private final CookieBakery bakery = new CookieBakery(TestSections.codec());
     private final MigrationSectionContext context = MigrationSectionContext.offline(Phase.PREPARE, "m1", "vm", DOMAIN,
@@ -50,7 +51,11 @@ public class SectionLeftBeforeEatTest {
     }
 
     private static SectionHandle handle(SectionSource source, String feature) {
-        return TestSections.handle(source, feature, feature, Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE),
+        return handle(source, feature, Mandatory.WHEN_BAKED);
+    }
+
+    private static SectionHandle handle(SectionSource source, String feature, Mandatory mandatory) {
+        return TestSections.handle(source, feature, feature, mandatory, List.of(Phase.BEGIN), List.of(Phase.PREPARE),
                 TestSections.TIMEOUT);
     }
 
@@ -87,12 +92,51 @@ public class SectionLeftBeforeEatTest {
 
     /** A Begin cookie baked by sections of these features, parsed by {@code eating}. */
     private ParsedCookie beginCookie(SectionSet eating, String... features) throws Exception {
-        SectionSet baking = new SectionSet(Stream.of(features).map(f -> handle(SectionSource.of(eater(f)), f)).toList());
+        return bakery.codec().parse(beginXml(features), PREPARE_RULES, eating);
+    }
+
+    /** A Begin cookie baked by sections of these features. */
+    private byte[] beginXml(String... features) throws Exception {
+        return beginXml(new SectionSet(Stream.of(features).map(f -> handle(SectionSource.of(eater(f)), f)).toList()));
+    }
+
+    private byte[] beginXml(SectionSet baking) throws Exception {
         SectionContext.Host source = new SectionContext.Host("src", UUID.randomUUID());
-        String xml = bakery.bake(new CookieHeader("vm", DOMAIN.toString(), "src", source.uuid()), baking,
-                MigrationSectionContext.offline(Phase.BEGIN, "m1", "vm", DOMAIN, source)).xml();
-        return bakery.codec().parse(xml.getBytes(StandardCharsets.UTF_8), new EatRules(Phase.PREPARE, UUID.randomUUID(), "vm",
-                DOMAIN.toString()), eating);
+        return bakery.bake(new CookieHeader("vm", DOMAIN.toString(), "src", source.uuid()), baking,
+                MigrationSectionContext.offline(Phase.BEGIN, "m1", "vm", DOMAIN, source)).xml().getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    public void aSectionUpdatedAwayBeforeItParsedParsesAndEatsThroughItsNewRegistration() throws Exception {
+        SectionHandle lease = handle(SectionSource.of(eater("lease")), "lease");
+        SectionHandle updated = handle(SectionSource.of(eater("new probe")), "probe");
+        List<SectionSet> retaken = new ArrayList<>();
+
+        ParsedCookie cookie = bakery.parse(beginXml("lease", "probe"), PREPARE_RULES,
+                TestSections.of(lease, handle(leavingAfter(0, eater("old probe")), "probe")), left -> {
+                    retaken.add(left);
+                    return TestSections.of(lease, updated);
+                });
+        bakery.eat(cookie, context);
+
+        assertEquals("taken again once", 1, retaken.size());
+        assertEquals(List.of("lease ate state of lease", "new probe ate state of probe"), ate);
+    }
+
+    @Test
+    public void aSectionThatKeepsLeavingAsItParsesFailsTheParseAfterThreeTakes() throws Exception {
+        SectionHandle lease = handle(SectionSource.of(eater("lease")), "lease");
+        List<SectionSet> retaken = new ArrayList<>();
+
+        SectionGone failure = assertThrows(SectionGone.class, () -> bakery.parse(beginXml("lease", "probe"), PREPARE_RULES,
+                TestSections.of(lease, handle(leavingAfter(0, eater("probe 1")), "probe")), left -> {
+                    retaken.add(left);
+                    return TestSections.of(lease, handle(leavingAfter(0, eater("probe " + (retaken.size() + 1))), "probe"));
+                }));
+
+        assertEquals("cookie section probe is no longer registered (its bundle was stopped, updated or uninstalled)",
+                failure.getMessage());
+        assertEquals("three takes: the first and two more", CookieBakery.MAX_TAKES - 1, retaken.size());
     }
 
     @Test
@@ -100,6 +144,20 @@ public class SectionLeftBeforeEatTest {
         SectionHandle lease = handle(SectionSource.of(eater("lease")), "lease");
         ParsedCookie cookie = beginCookie(TestSections.of(lease, handle(leavingAfter(1, eater("old probe")), "probe")));
         SectionHandle updated = handle(SectionSource.of(eater("new probe")), "probe");
+
+        bakery.eat(cookie, context, left -> TestSections.of(lease, updated));
+
+        assertEquals(List.of("lease ate state of lease", "new probe ate state of probe"), ate);
+    }
+
+    /** An optional section (Open vSwitch port data, say) is not skipped for its update: it never failed. */
+    @Test
+    public void anOptionalSectionUpdatedAwayBeforeItAteEatsThroughItsNewRegistration() throws Exception {
+        SectionHandle lease = handle(SectionSource.of(eater("lease")), "lease");
+        byte[] xml = beginXml(TestSections.of(lease, handle(SectionSource.of(eater("probe")), "probe", Mandatory.NEVER)));
+        ParsedCookie cookie = bakery.codec().parse(xml, PREPARE_RULES, TestSections.of(lease,
+                handle(leavingAfter(1, eater("old probe")), "probe", Mandatory.NEVER)));
+        SectionHandle updated = handle(SectionSource.of(eater("new probe")), "probe", Mandatory.NEVER);
 
         bakery.eat(cookie, context, left -> TestSections.of(lease, updated));
 

@@ -34,12 +34,20 @@ public class SectionLeftMidBakeTest {
     private final List<SectionSet> retaken = new ArrayList<>();
 
     private static SectionHandle probe(SectionSource source) {
-        return TestSections.handle(source, "probe", "probe", Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE),
+        return probe(source, Mandatory.WHEN_BAKED);
+    }
+
+    private static SectionHandle probe(SectionSource source, Mandatory mandatory) {
+        return TestSections.handle(source, "probe", "probe", mandatory, List.of(Phase.BEGIN), List.of(Phase.PREPARE),
                 TestSections.TIMEOUT);
     }
 
     private static SectionHandle baking(String value) {
-        return probe(SectionSource.of(new TextSection() {
+        return probe(baker(value));
+    }
+
+    private static SectionSource baker(String value) {
+        return SectionSource.of(new TextSection() {
             @Override
             public Optional<String> bake(SectionContext context) {
                 return Optional.of(value);
@@ -48,14 +56,24 @@ public class SectionLeftMidBakeTest {
             @Override
             public void eat(SectionContext context, String value) {
             }
-        }));
+        });
     }
 
     /** A registration that went away: as the framework's, it never hands out its section. */
     private static SectionHandle gone() {
-        return probe(new SectionSource() {
+        return probe(goneAfter(0, null), Mandatory.WHEN_BAKED);
+    }
+
+    /** The registration of {@code served}, gone once it has served {@code calls} calls (a bake, then its format). */
+    private static SectionSource goneAfter(int calls, SectionSource served) {
+        return new SectionSource() {
+            private int left = calls;
+
             @Override
             public CookieSection<Object> acquire() throws SectionGone {
+                if (left-- > 0) {
+                    return served.acquire();
+                }
                 throw new SectionGone("cookie section probe is no longer registered (its bundle was stopped, updated or"
                         + " uninstalled)");
             }
@@ -63,7 +81,27 @@ public class SectionLeftMidBakeTest {
             @Override
             public void release(CookieSection<Object> section) {
             }
-        });
+        };
+    }
+
+    /**
+     * An optional section gone at its bake, or at its format after it baked, is taken again as a mandatory one: it never
+     * ran that call, and leaving it out (graphics relocation, a port's data) would be the update's doing, not a failure.
+     */
+    @Test
+    public void anOptionalSectionUpdatedAwayMidBakeIsBakedByItsNewRegistrationNotLeftOut() throws Exception {
+        for (int calls = 0; calls <= 1; calls++) {
+            retaken.clear();
+            SectionSet taken = TestSections.of(probe(goneAfter(calls, baker("1.0.0")), Mandatory.NEVER));
+
+            CookieBakery.Baked baked = bakery.bake(header, taken, context, left -> {
+                retaken.add(left);
+                return TestSections.of(probe(baker("2.0.0"), Mandatory.NEVER));
+            });
+
+            assertTrue("gone after " + calls + " calls: " + baked.xml(), baked.xml().contains("<probe>2.0.0</probe>"));
+            assertEquals(1, retaken.size());
+        }
     }
 
     @Test

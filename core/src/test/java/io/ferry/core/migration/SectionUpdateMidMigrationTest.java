@@ -123,28 +123,45 @@ public class SectionUpdateMidMigrationTest {
 
     @Test
     public void aSectionUpdatedWhileBeginBakesIsBakedByItsNewRegistration() throws Exception {
-        migratesWithTheSectionUpdatedAsItBakes(Phase.BEGIN, Phase.PREPARE);
+        migratesWithTheSectionUpdatedAtItsFirstCall(Phase.BEGIN, Phase.PREPARE, false);
     }
 
     @Test
     public void aSectionUpdatedWhilePerformBakesIsBakedByItsNewRegistrationAlreadyThere() throws Exception {
-        migratesWithTheSectionUpdatedAsItBakes(Phase.PERFORM, Phase.FINISH);
+        migratesWithTheSectionUpdatedAtItsFirstCall(Phase.PERFORM, Phase.FINISH, false);
     }
 
-    /** Section tpm, baked in {@code bakes} and eaten in {@code eats}, is updated as the source's phase bakes it. */
-    private static void migratesWithTheSectionUpdatedAsItBakes(Phase bakes, Phase eats) throws Exception {
+    @Test
+    public void aSectionUpdatedAsPrepareParsesParsesAndEatsThroughItsNewRegistration() throws Exception {
+        migratesWithTheSectionUpdatedAtItsFirstCall(Phase.BEGIN, Phase.PREPARE, true);
+    }
+
+    @Test
+    public void aSectionUpdatedAsFinishParsesParsesAndEatsThroughItsNewRegistrationAlreadyThere() throws Exception {
+        migratesWithTheSectionUpdatedAtItsFirstCall(Phase.PERFORM, Phase.FINISH, true);
+    }
+
+    /**
+     * Section tpm, baked in {@code bakes} and eaten in {@code eats}, is updated on one host as its first call there
+     * comes: the source's bake, or (on the destination) the parse of the cookie.
+     */
+    private static void migratesWithTheSectionUpdatedAtItsFirstCall(Phase bakes, Phase eats, boolean onDestination)
+            throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
-        SectionContractTest.Counting eater = new SectionContractTest.Counting();
-        d.destination.extraSections.add(eater.handle("1.0", Mandatory.WHEN_BAKED, List.of(bakes), List.of(eats)));
-        SectionHandle updated = new SectionContractTest.Counting().handle("1.4", Mandatory.WHEN_BAKED, List.of(bakes),
-                List.of(eats));
-        d.source.extraSections.add(updatedAway(bakes, eats, () -> d.source.extraSections.set(0, updated)));
+        TestHost updating = onDestination ? d.destination : d.source;
+        SectionContractTest.Counting kept = new SectionContractTest.Counting();
+        SectionContractTest.Counting updated = new SectionContractTest.Counting();
+        (onDestination ? d.source : d.destination).extraSections.add(kept.handle("1.0", Mandatory.WHEN_BAKED,
+                List.of(bakes), List.of(eats)));
+        SectionHandle replacement = updated.handle("1.4", Mandatory.WHEN_BAKED, List.of(bakes), List.of(eats));
+        updating.extraSections.add(updatedAway(bakes, eats, () -> updating.extraSections.set(0, replacement)));
 
-        TwoDaemons.ByHand run = d.byHand(VM).prepare();
-        run.confirm(false, run.perform().finish().cookie());
+        d.migrate(VM);
 
-        assertEquals("the destination ate the fragment the new registration baked", 1, eater.eaten.get());
+        SectionContractTest.Counting eater = onDestination ? updated : kept;
+        assertEquals("the destination's tpm (the new registration where it was updated) parsed the cookie and ate it",
+                List.of(1, 1), List.of(eater.parsed.get(), eater.eaten.get()));
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
     }
