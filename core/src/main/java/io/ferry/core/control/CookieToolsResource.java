@@ -8,7 +8,6 @@ import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.CookieCheck;
 import io.ferry.core.cookie.CookieHeader;
 import io.ferry.core.cookie.EatRules;
-import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.daemon.Daemon;
 import io.ferry.core.daemon.DaemonSettings;
 import io.ferry.core.domain.DomainException;
@@ -21,7 +20,6 @@ import io.ferry.protocol.DaemonMessages.Checked;
 import io.ferry.protocol.Operation;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -54,8 +52,7 @@ final class CookieToolsResource {
         try {
             switch (call.parameter(0)) {
                 case "roundtrip" -> {
-                    ParsedCookie parsed = bakery.codec().parse(call.body(), EatRules.roundTrip(), registry.snapshot());
-                    return bakery.codec().format(parsed.header(), List.of(), parsed.sections());
+                    return bakery.roundTrip(call.body(), registry.snapshot(), left -> registry.snapshot());
                 }
                 case "check" -> {
                     return check(phase(call), call);
@@ -78,7 +75,7 @@ final class CookieToolsResource {
         byte[] cookie = Arrays.copyOfRange(call.body(), split, call.body().length);
         EatRules rules = new EatRules(phase, local, null, domain.map(d -> d.uuid().toString()).orElse(null));
         Checked checked = new CookieCheck(daemon.bakery(), registry::uncheckable).check(cookie, rules, registry.snapshot(),
-                domain, new SectionContext.Host(daemon.settings().hostname(), local), checkHost());
+                left -> registry.snapshot(), domain, new SectionContext.Host(daemon.settings().hostname(), local), checkHost());
         if (checked.refusal() != null && !"sections".equals(call.query("report"))) {
             throw new BadRequest(400, checked.refusal()); // a client that reads only <accepted>
         }

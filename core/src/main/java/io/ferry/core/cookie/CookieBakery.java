@@ -64,7 +64,11 @@ public final class CookieBakery {
         T with(SectionSet sections) throws CookieException;
     }
 
-    /** Runs {@code take}, again with the sections {@code retake} gives while a section is gone, {@link #MAX_TAKES} times. */
+    /**
+     * Runs {@code take}, again with the sections {@code retake} gives while a section is gone, {@link #MAX_TAKES} times.
+     *
+     * @param phase the cookie's phase, for the log; null for a cookie of no phase (a round trip)
+     */
     private static <T> T retaking(String what, Phase phase, SectionSet sections, Retake retake, Take<T> take)
             throws CookieException {
         SectionSet from = sections;
@@ -75,7 +79,8 @@ public final class CookieBakery {
                 if (takes == MAX_TAKES) {
                     throw e;
                 }
-                LOG.info("{} the {} cookie again with the sections registered now: {}", what, phase.cliName(), e.getMessage());
+                LOG.info("{} the {}cookie again with the sections registered now: {}", what,
+                        phase == null ? "" : phase.cliName() + " ", e.getMessage());
                 from = retake.sections(from);
             }
         }
@@ -136,6 +141,17 @@ public final class CookieBakery {
      */
     public ParsedCookie parse(byte[] xml, EatRules rules, SectionSet sections, Retake retake) throws CookieException {
         return retaking("parsing", rules.phase(), sections, retake, from -> codec.parse(xml, rules, from));
+    }
+
+    /**
+     * libvirt's round trip of a cookie ({@code ferry cookie roundtrip}): parsed with every section and formatted again,
+     * both again with the sections {@code retake} gives when a section is gone, as a parse is.
+     */
+    public String roundTrip(byte[] xml, SectionSet sections, Retake retake) throws CookieException {
+        return retaking("round-tripping", null, sections, retake, from -> {
+            ParsedCookie parsed = codec.parse(xml, EatRules.roundTrip(), from);
+            return codec.format(parsed.header(), List.of(), parsed.sections());
+        });
     }
 
     /** Lets every parsed section act on its value, in canonical order. */

@@ -40,13 +40,14 @@ public final class CookieCheck {
 
     /**
      * @param rules what the phase checks the cookie against, as in a migration
+     * @param retake the sections to parse with again when one of them is gone (its bundle updated), as a migration does
      * @param domain the domain's definition, offered to the sections as in a migration; empty: none
      * @throws CookieException when the phase refuses the cookie before any section eats: malformed, its header or a
      *         feature refused, a section's parse failed
      */
-    public Checked check(byte[] cookie, EatRules rules, SectionSet sections, Optional<DomainSpec> domain, Host localHost,
-            CheckHost host) throws CookieException {
-        ParsedCookie parsed = bakery.codec().parse(cookie, rules, sections);
+    public Checked check(byte[] cookie, EatRules rules, SectionSet sections, CookieBakery.Retake retake,
+            Optional<DomainSpec> domain, Host localHost, CheckHost host) throws CookieException {
+        ParsedCookie parsed = bakery.parse(cookie, rules, sections, retake);
         Phase phase = rules.phase();
         Map<String, CheckedSection> outcomes = new LinkedHashMap<>();
         List<ParsedCookie.Section> edible = new ArrayList<>();

@@ -16,6 +16,7 @@ import io.ferry.core.section.TestRegistrations;
 import io.ferry.core.snapshot.SnapshotFiles;
 import io.ferry.protocol.Operation;
 import java.lang.reflect.Proxy;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,11 +27,11 @@ import org.osgi.framework.ServiceObjects;
 import org.osgi.framework.ServiceReference;
 
 /**
- * {@code ferry cookie bake} while an operator updates a section bundle (a jar copied over the old one in deploy/): a
- * bake that took the sections just before the old registration went bakes with the new one, as a migration's Begin
- * does; it failed saying the section was no longer registered.
+ * The cookie tools while an operator updates a section bundle (a jar copied over the old one in deploy/): a bake, a
+ * round trip or a check that took the sections just before the old registration went runs with the new one, as a
+ * migration's phases do; each failed saying the section was no longer registered.
  */
-public class CookieBakeHotSwapTest {
+public class CookieToolsHotSwapTest {
     private static final Map<String, Object> BAKES_AT_BEGIN = Map.of(CookieSection.BAKES, new String[] {"BEGIN"},
             CookieSection.EATS, new String[] {"PREPARE"});
 
@@ -56,21 +57,48 @@ public class CookieBakeHotSwapTest {
                 return args[0] == after ? serviceObjects(new Probe("2.0.0")) : null;
             });
 
-    @Test
-    public void aSectionUpdatedWhileItsCookieIsBakedIsBakedByItsNewRegistration() throws Exception {
-        Daemon daemon = TestDaemons.at(TestDirectories.create("cookie-bake-hot-swap"), Map.of("lockManager", "none"));
+    private static final String COOKIE = "<qemu-migration><name>hotswap-vm</name>"
+            + "<uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid><hostname>src</hostname>"
+            + "<hostuuid>2c5f39cb-3fa2-11d2-883f-0016d3cca428</hostuuid><feature name='probe'/><probe>1.0.0</probe>"
+            + "</qemu-migration>";
+
+    /** What the daemon's cookie tool answers to {@code tool} with {@code query} and {@code body}. */
+    private String tool(String tool, Map<String, String> query, String body) throws Exception {
+        Daemon daemon = TestDaemons.at(TestDirectories.create("cookie-tools-hot-swap"), Map.of("lockManager", "none"));
         registry = new SectionRegistry(framework, daemon);
         TestRegistrations.add(registry, before);
         RouteTable routes = new RouteTable();
         new CookieToolsResource(daemon, registry, new DomainManager(daemon.settings(), new SnapshotFiles(daemon))).addTo(routes);
+        Call call = new Call(Operation.COOKIE_TOOL, Caller.operator("test"), List.of(tool), query, null);
+        call.body(body.getBytes(StandardCharsets.UTF_8));
+        String answer = routes.route(Operation.COOKIE_TOOL).handler().handle(call).xml();
+        assertEquals("the update came between the tool's taking its sections and the probe's first call", 1, updates.get());
+        return answer;
+    }
 
-        Call bake = new Call(Operation.COOKIE_TOOL, Caller.operator("test"), List.of("bake"),
-                Map.of("phase", "begin", "name", "hotswap-vm", "uuid", "1b4e28ba-2fa1-11d2-883f-0016d3cca427"), null);
-        String cookie = routes.route(Operation.COOKIE_TOOL).handler().handle(bake).xml();
+    @Test
+    public void aSectionUpdatedWhileItsCookieIsBakedIsBakedByItsNewRegistration() throws Exception {
+        String cookie = tool("bake", Map.of("phase", "begin", "name", "hotswap-vm", "uuid",
+                "1b4e28ba-2fa1-11d2-883f-0016d3cca427"), "");
 
-        assertEquals("the update came between the bake's taking its sections and the probe's bake", 1, updates.get());
         assertTrue(cookie, cookie.contains("<feature name='probe'/>"));
         assertTrue(cookie, cookie.contains("<probe>2.0.0</probe>"));
+    }
+
+    @Test
+    public void aSectionUpdatedWhileACookieRoundTripsIsParsedAndFormattedByItsNewRegistration() throws Exception {
+        String cookie = tool("roundtrip", Map.of(), COOKIE);
+
+        assertTrue(cookie, cookie.contains("<probe>1.0.0</probe>"));
+    }
+
+    @Test
+    public void aSectionUpdatedWhileACookieIsCheckedIsCheckedByItsNewRegistration() throws Exception {
+        String report = tool("check", Map.of("phase", "prepare", "report", "sections"), COOKIE);
+
+        // parsed: the report lists the probe (a test registration names no api version, so it is not eaten in a check)
+        assertTrue(report, report.startsWith("<accepted phase='prepare' sections=''>"));
+        assertTrue(report, report.contains(" name='probe' "));
     }
 
     private static final class Probe extends TextSection {
@@ -92,7 +120,7 @@ public class CookieBakeHotSwapTest {
 
     @SuppressWarnings("unchecked")
     private static ServiceObjects<CookieSection<?>> serviceObjects(CookieSection<?> section) {
-        return (ServiceObjects<CookieSection<?>>) Proxy.newProxyInstance(CookieBakeHotSwapTest.class.getClassLoader(),
+        return (ServiceObjects<CookieSection<?>>) Proxy.newProxyInstance(CookieToolsHotSwapTest.class.getClassLoader(),
                 new Class<?>[] {ServiceObjects.class},
                 (proxy, method, args) -> method.getName().equals("getService") ? section : null);
     }
