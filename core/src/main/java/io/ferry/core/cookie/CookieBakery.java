@@ -44,8 +44,11 @@ public final class CookieBakery {
     /** Takes a phase's sections again after one of them left before its call (its bundle was updated): as the phase allows. */
     @FunctionalInterface
     public interface Retake {
-        /** @param left the sections of the bake, parse or eat that found one of them gone */
-        SectionSet sections(SectionSet left) throws CookieException;
+        /**
+         * @param left the sections of the bake, parse or eat that found one of them gone
+         * @param gone the feature of the section found gone, or null when the failure did not say
+         */
+        SectionSet sections(SectionSet left, String gone) throws CookieException;
     }
 
     /**
@@ -57,6 +60,10 @@ public final class CookieBakery {
     public Baked bake(CookieHeader header, SectionSet sections, MigrationSectionContext context, Retake retake)
             throws CookieException {
         return retaking("baking", context.phase(), sections, retake, from -> bake(header, from, context));
+    }
+
+    private static String feature(SectionGone gone) {
+        return gone.section().map(section -> section.descriptor().feature()).orElse(null);
     }
 
     /** A bake or a parse with the sections given. */
@@ -81,7 +88,7 @@ public final class CookieBakery {
                 }
                 LOG.info("{} the {}cookie again with the sections registered now: {}", what,
                         phase == null ? "" : phase.cliName() + " ", e.getMessage());
-                from = retake.sections(from);
+                from = retake.sections(from, feature(e));
             }
         }
     }
@@ -193,7 +200,7 @@ public final class CookieBakery {
                         context.phase().cliName(), e.getMessage());
                 // all the cookie's sections, those that ate too: a parse without an announced feature's section refuses it
                 SectionSet sections = retake.sections(new SectionSet(cookie.sections().stream().map(ParsedCookie.Section::handle)
-                        .toList()));
+                        .toList()), feature(e));
                 ParsedCookie again = parse(cookie.source().xml(), cookie.source().rules(), sections, retake);
                 left = new ParsedCookie(again.header(), again.features(), again.sections().stream()
                         .filter(section -> !done.contains(section.handle().descriptor().feature())).toList(), again.source());

@@ -151,7 +151,7 @@ final class Migrations {
 
     /** A phase's sections as registered now, by the rule of its later phases ({@link Negotiation#requirePinned}). */
     private CookieBakery.Retake retake(Phase phase, long waitMillis) {
-        return left -> Negotiation.requirePinned(left, sections, EnumSet.of(phase), waitMillis);
+        return (left, gone) -> Negotiation.requirePinned(left, sections, EnumSet.of(phase), waitMillis, gone);
     }
 
     /** The domain's leases as the lockstate section sees them, or empty when no lock manager is configured. */

@@ -139,16 +139,32 @@ final class Negotiation {
      */
     static SectionSet requirePinned(SectionSet pinned, Supplier<SectionSet> registered, Set<Phase> remaining, long waitMillis)
             throws CookieException {
+        return requirePinned(pinned, registered, remaining, waitMillis, null);
+    }
+
+    /**
+     * {@link #requirePinned(SectionSet, Supplier, Set, long)} after section {@code gone} was found gone at its call (its
+     * bundle being updated): it is waited for too, even when optional, since its call never ran and its new registration
+     * is usually milliseconds away; an optional one that is not back within the wait is left out, as one removed is.
+     */
+    static SectionSet requirePinned(SectionSet pinned, Supplier<SectionSet> registered, Set<Phase> remaining, long waitMillis,
+            String gone) throws CookieException {
         List<String> needed = pinned.all().stream().map(SectionHandle::descriptor)
                 .filter(d -> d.mandatory() != Mandatory.NEVER)
                 .filter(d -> remaining.stream().anyMatch(p -> d.bakesIn(p) || d.eatsIn(p)))
                 .map(SectionDescriptor::feature).toList();
+        boolean awaitGone = gone != null && pinned.byFeature(gone).isPresent();
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (true) {
             SectionSet now = current(pinned, registered.get());
             Optional<String> missing = needed.stream().filter(f -> now.byFeature(f).isEmpty()).findFirst();
-            if (missing.isEmpty()) {
+            boolean goneAway = awaitGone && now.byFeature(gone).isEmpty();
+            if (missing.isEmpty() && (!goneAway || System.nanoTime() - deadline >= 0)) {
                 return now;
+            }
+            if (missing.isEmpty()) {
+                pause(gone);
+                continue;
             }
             if (System.nanoTime() - deadline >= 0) {
                 SectionDescriptor wanted = pinned.byFeature(missing.get()).orElseThrow().descriptor();

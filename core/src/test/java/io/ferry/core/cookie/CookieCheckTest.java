@@ -128,7 +128,7 @@ public class CookieCheckTest {
             Optional<DomainSpec> domain) throws CookieException {
         CookieCheck check = new CookieCheck(new CookieBakery(TestSections.codec()), uncheckable::get);
         EatRules rules = new EatRules(phase, HERE, null, domain.map(d -> d.uuid().toString()).orElse(null));
-        return check.check(cookie.getBytes(StandardCharsets.UTF_8), rules, sections, left -> sections, domain, LOCAL,
+        return check.check(cookie.getBytes(StandardCharsets.UTF_8), rules, sections, (left, gone) -> sections, domain, LOCAL,
                 new CheckHost("file", name -> name.equals("vm1") ? "held-state" : null));
     }
 

@@ -113,7 +113,7 @@ public class SectionLeftBeforeEatTest {
         List<SectionSet> retaken = new ArrayList<>();
 
         ParsedCookie cookie = bakery.parse(beginXml("lease", "probe"), PREPARE_RULES,
-                TestSections.of(lease, handle(leavingAfter(0, eater("old probe")), "probe")), left -> {
+                TestSections.of(lease, handle(leavingAfter(0, eater("old probe")), "probe")), (left, gone) -> {
                     retaken.add(left);
                     return TestSections.of(lease, updated);
                 });
@@ -129,7 +129,7 @@ public class SectionLeftBeforeEatTest {
         List<SectionSet> retaken = new ArrayList<>();
 
         SectionGone failure = assertThrows(SectionGone.class, () -> bakery.parse(beginXml("lease", "probe"), PREPARE_RULES,
-                TestSections.of(lease, handle(leavingAfter(0, eater("probe 1")), "probe")), left -> {
+                TestSections.of(lease, handle(leavingAfter(0, eater("probe 1")), "probe")), (left, gone) -> {
                     retaken.add(left);
                     return TestSections.of(lease, handle(leavingAfter(0, eater("probe " + (retaken.size() + 1))), "probe"));
                 }));
@@ -145,7 +145,7 @@ public class SectionLeftBeforeEatTest {
         ParsedCookie cookie = beginCookie(TestSections.of(lease, handle(leavingAfter(1, eater("old probe")), "probe")));
         SectionHandle updated = handle(SectionSource.of(eater("new probe")), "probe");
 
-        bakery.eat(cookie, context, left -> TestSections.of(lease, updated));
+        bakery.eat(cookie, context, (left, gone) -> TestSections.of(lease, updated));
 
         assertEquals(List.of("lease ate state of lease", "new probe ate state of probe"), ate);
     }
@@ -159,7 +159,7 @@ public class SectionLeftBeforeEatTest {
                 handle(leavingAfter(1, eater("old probe")), "probe", Mandatory.NEVER)));
         SectionHandle updated = handle(SectionSource.of(eater("new probe")), "probe", Mandatory.NEVER);
 
-        bakery.eat(cookie, context, left -> TestSections.of(lease, updated));
+        bakery.eat(cookie, context, (left, gone) -> TestSections.of(lease, updated));
 
         assertEquals(List.of("lease ate state of lease", "new probe ate state of probe"), ate);
     }
@@ -179,7 +179,7 @@ public class SectionLeftBeforeEatTest {
                 handle(SectionSource.of(eater("new tpm")), "tpm"))), "tpm"));
         ParsedCookie cookie = beginCookie(new SectionSet(List.copyOf(registered.values())), "lease", "probe", "tpm");
 
-        bakery.eat(cookie, context, left -> new SectionSet(left.all().stream()
+        bakery.eat(cookie, context, (left, gone) -> new SectionSet(left.all().stream()
                 .map(h -> registered.get(h.descriptor().feature())).toList()));
 
         assertEquals(List.of("lease ate state of lease", "new probe ate state of probe", "new tpm ate state of tpm"), ate);
@@ -192,7 +192,7 @@ public class SectionLeftBeforeEatTest {
         ParsedCookie part = new ParsedCookie(parsed.header(), parsed.features(), parsed.sections());
 
         SectionGone failure = assertThrows(SectionGone.class, () -> bakery.eat(part, context,
-                left -> TestSections.of(handle(SectionSource.of(eater("new probe")), "probe"))));
+                (left, gone) -> TestSections.of(handle(SectionSource.of(eater("new probe")), "probe"))));
 
         assertEquals("cookie section probe is no longer registered (its bundle was stopped, updated or uninstalled)",
                 failure.getMessage());

@@ -94,7 +94,7 @@ public class SectionLeftMidBakeTest {
             retaken.clear();
             SectionSet taken = TestSections.of(probe(goneAfter(calls, baker("1.0.0")), Mandatory.NEVER));
 
-            CookieBakery.Baked baked = bakery.bake(header, taken, context, left -> {
+            CookieBakery.Baked baked = bakery.bake(header, taken, context, (left, gone) -> {
                 retaken.add(left);
                 return TestSections.of(probe(baker("2.0.0"), Mandatory.NEVER));
             });
@@ -109,7 +109,7 @@ public class SectionLeftMidBakeTest {
         SectionSet taken = TestSections.of(gone());
         SectionSet now = TestSections.of(baking("2.0.0"));
 
-        CookieBakery.Baked baked = bakery.bake(header, taken, context, left -> {
+        CookieBakery.Baked baked = bakery.bake(header, taken, context, (left, gone) -> {
             retaken.add(left);
             return now;
         });
@@ -123,7 +123,7 @@ public class SectionLeftMidBakeTest {
     @Test
     public void aSectionThatKeepsLeavingFailsThePhaseNamingIt() {
         SectionGone failure = assertThrows(SectionGone.class, () -> bakery.bake(header, TestSections.of(gone()), context,
-                left -> {
+                (left, gone) -> {
                     retaken.add(left);
                     return TestSections.of(gone());
                 }));
@@ -148,7 +148,7 @@ public class SectionLeftMidBakeTest {
         }));
 
         SectionFailure failure = assertThrows(SectionFailure.class, () -> bakery.bake(header, TestSections.of(throwing), context,
-                left -> {
+                (left, gone) -> {
                     retaken.add(left);
                     return TestSections.of(baking("2.0.0"));
                 }));

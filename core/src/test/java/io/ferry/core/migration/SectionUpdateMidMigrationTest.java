@@ -95,11 +95,17 @@ public class SectionUpdateMidMigrationTest {
      * its call: {@code update} is what the framework does meanwhile.
      */
     private static SectionHandle updatedAway(Phase bakes, Phase eats, Runnable update) {
-        return updatedAway(bakes, eats, null, update);
+        return updatedAway(bakes, eats, Mandatory.WHEN_BAKED, null, update);
     }
 
     /** The same, once {@code first} has served one call: the registration that parsed a cookie, gone for its eat. */
     private static SectionHandle updatedAway(Phase bakes, Phase eats, CookieSection<?> first, Runnable update) {
+        return updatedAway(bakes, eats, Mandatory.WHEN_BAKED, first, update);
+    }
+
+    /** The same, of a section as mandatory as {@code mandatory}. */
+    private static SectionHandle updatedAway(Phase bakes, Phase eats, Mandatory mandatory, CookieSection<?> first,
+            Runnable update) {
         AtomicInteger calls = new AtomicInteger();
         SectionSource source = new SectionSource() {
             @Override
@@ -117,8 +123,39 @@ public class SectionUpdateMidMigrationTest {
             public void release(CookieSection<Object> section) {
             }
         };
-        return TestSections.handle(source, "tpm", "tpm", "1.0", Mandatory.WHEN_BAKED, List.of(bakes), List.of(eats),
+        return TestSections.handle(source, "tpm", "tpm", "1.0", mandatory, List.of(bakes), List.of(eats),
                 TestSections.TIMEOUT);
+    }
+
+    /**
+     * An optional section is waited for as a mandatory one is when its call found it gone: its new registration comes
+     * a few looks later (FileInstall stops the old bundle, then starts the new one), and left out it would not carry its
+     * fragment (graphics relocation, a port's data) in this migration.
+     */
+    @Test
+    public void anOptionalSectionUpdatedWhileBeginBakesIsWaitedForAndBakedByItsNewRegistration() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        SectionContractTest.Counting eater = new SectionContractTest.Counting();
+        d.destination.extraSections.add(eater.handle("1.0", Mandatory.NEVER, List.of(Phase.BEGIN), List.of(Phase.PREPARE)));
+        SectionHandle replacement = new SectionContractTest.Counting().handle("1.4", Mandatory.NEVER, List.of(Phase.BEGIN),
+                List.of(Phase.PREPARE));
+        AtomicInteger looks = new AtomicInteger();
+        d.source.extraSections.add(updatedAway(Phase.BEGIN, Phase.PREPARE, Mandatory.NEVER, null, () -> {
+            d.source.extraSections.clear();
+            d.source.onSectionsLook = () -> {
+                if (looks.incrementAndGet() == 3) {
+                    d.source.extraSections.add(replacement);
+                }
+            };
+        }));
+
+        d.migrate(VM);
+
+        assertEquals("the destination parsed and ate the fragment the new registration baked", List.of(1, 1),
+                List.of(eater.parsed.get(), eater.eaten.get()));
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
     }
 
     @Test

@@ -49,6 +49,8 @@ final class TestHost {
     private FileJournal fileJournal;
     final FakeSnapshots snapshots = new FakeSnapshots();
     final List<SectionHandle> extraSections = new ArrayList<>();
+    /** Runs each time the daemon looks at its registered sections: a bundle update that lands on a later look. */
+    Runnable onSectionsLook = () -> { };
     /** The shared lock manager registers with the next {@link #restart} only when this is false (a bundle that comes late). */
     volatile boolean lockManagerLate;
     /** The next {@link #restart} is configured with leases off ({@code lockManager none}), as an operator may switch them. */
@@ -147,6 +149,7 @@ final class TestHost {
     }
 
     private SectionSet sections() {
+        onSectionsLook.run();
         List<SectionHandle> all = new ArrayList<>(List.of(TestSections.statistics(), TestSections.capabilities()));
         if (persistentSection) {
             all.add(TestSections.persistent());
