@@ -52,7 +52,7 @@ final class CookieToolsResource {
         try {
             switch (call.parameter(0)) {
                 case "roundtrip" -> {
-                    return bakery.roundTrip(call.body(), registry.snapshot(), (left, gone) -> registry.snapshot());
+                    return bakery.roundTrip(call.body(), registry.snapshot(), registeredNow());
                 }
                 case "check" -> {
                     return check(phase(call), call);
@@ -75,8 +75,7 @@ final class CookieToolsResource {
         byte[] cookie = Arrays.copyOfRange(call.body(), split, call.body().length);
         EatRules rules = new EatRules(phase, local, null, domain.map(d -> d.uuid().toString()).orElse(null));
         Checked checked = new CookieCheck(daemon.bakery(), registry::uncheckable).check(cookie, rules, registry.snapshot(),
-                (left, gone) -> registry.snapshot(), domain, new SectionContext.Host(daemon.settings().hostname(), local),
-                checkHost());
+                registeredNow(), domain, new SectionContext.Host(daemon.settings().hostname(), local), checkHost());
         if (checked.refusal() != null && !"sections".equals(call.query("report"))) {
             throw new BadRequest(400, checked.refusal()); // a client that reads only <accepted>
         }
@@ -102,8 +101,13 @@ final class CookieToolsResource {
             MigrationSectionContext context = MigrationSectionContext.check(phase, migrationId, name, uuid, domain, local, checkHost());
             CookieHeader header = new CookieHeader(name, uuid.toString(), settings.hostname(), settings.hostUuid());
             // a section updated meanwhile: what is registered now, as the next Begin would find it
-            return daemon.bakery().bake(header, registry.snapshot(), context, (left, gone) -> registry.snapshot()).xml();
+            return daemon.bakery().bake(header, registry.snapshot(), context, registeredNow()).xml();
         }
+    }
+
+    /** A section gone at a tool's call (its bundle updated): the tool runs again with what is registered now. */
+    private CookieBakery.Retake registeredNow() {
+        return (left, gone) -> registry.snapshot();
     }
 
     /** Leases that name this host's lock manager and hand out the state of those it holds, acquiring nothing. */

@@ -159,14 +159,11 @@ final class Negotiation {
             SectionSet now = current(pinned, registered.get());
             Optional<String> missing = needed.stream().filter(f -> now.byFeature(f).isEmpty()).findFirst();
             boolean goneAway = awaitGone && now.byFeature(gone).isEmpty();
-            if (missing.isEmpty() && (!goneAway || System.nanoTime() - deadline >= 0)) {
+            boolean expired = System.nanoTime() - deadline >= 0;
+            if (missing.isEmpty() && (!goneAway || expired)) {
                 return now;
             }
-            if (missing.isEmpty()) {
-                pause(gone);
-                continue;
-            }
-            if (System.nanoTime() - deadline >= 0) {
+            if (missing.isPresent() && expired) {
                 SectionDescriptor wanted = pinned.byFeature(missing.get()).orElseThrow().descriptor();
                 Optional<SectionDescriptor> serving = registered.get().byFeature(missing.get()).map(SectionHandle::descriptor);
                 throw new CookieException(serving.map(d -> d.majorVersion() == wanted.majorVersion() ? changedMidway(d, wanted)
@@ -175,7 +172,7 @@ final class Negotiation {
                         .orElse("cookie section " + missing.get() + " was removed during the migration and no replacement"
                                 + " registered") + "; it is needed for this domain");
             }
-            pause(missing.get());
+            pause(missing.orElse(gone));
         }
     }
 
