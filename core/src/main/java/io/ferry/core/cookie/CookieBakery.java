@@ -163,37 +163,32 @@ public final class CookieBakery {
 
     /** Lets every parsed section act on its value, in canonical order. */
     public void eat(ParsedCookie cookie, MigrationSectionContext context) throws CookieException {
-        eat(cookie, context, EatListener.NONE);
+        eatOnce(cookie, context, EatListener.NONE);
+    }
+
+    /** {@link #eat(ParsedCookie, MigrationSectionContext, Retake, EatListener)}, telling no listener. */
+    public void eat(ParsedCookie cookie, MigrationSectionContext context, Retake retake) throws CookieException {
+        eat(cookie, context, retake, EatListener.NONE);
     }
 
     /**
      * {@link #eat(ParsedCookie, MigrationSectionContext)}; a section whose registration went away before its eat (its
      * bundle updated since the cookie was parsed) never ate, so the cookie is parsed again with the sections {@code retake}
      * gives (the value was read by the old registration's classes) and the sections that have not eaten yet eat, up to
-     * {@link #MAX_TAKES} times. Those that ate do not eat again: an eat acts.
+     * {@link #MAX_TAKES} times. Those that ate do not eat again: an eat acts. {@code listener} hears what became of each
+     * section (the cookie check's report): a section found gone is not a failure unless it is still gone at the last take.
      */
-    public void eat(ParsedCookie cookie, MigrationSectionContext context, Retake retake) throws CookieException {
-        Set<String> done = new HashSet<>();
-        EatListener record = new EatListener() {
-            @Override
-            public void eaten(SectionHandle section) {
-                done.add(section.descriptor().feature());
-            }
-
-            @Override
-            public void failed(SectionHandle section, CookieException failure, boolean fatal) {
-                if (!fatal) { // an optional section that failed was skipped: not run twice
-                    done.add(section.descriptor().feature());
-                }
-            }
-        };
+    public void eat(ParsedCookie cookie, MigrationSectionContext context, Retake retake, EatListener listener)
+            throws CookieException {
+        Retaken record = new Retaken(listener);
         ParsedCookie left = cookie;
         for (int eats = 1; ; eats++) {
             try {
-                eat(left, context, record);
+                eatOnce(left, context, record);
                 return;
             } catch (SectionGone e) {
                 if (eats == MAX_TAKES || cookie.source() == null) {
+                    listener.failed(record.gone, e, true);
                     throw e;
                 }
                 LOG.info("the {} cookie's sections that have not eaten yet eat with the sections registered now: {}",
@@ -201,20 +196,71 @@ public final class CookieBakery {
                 // all the cookie's sections, those that ate too: a parse without an announced feature's section refuses it
                 SectionSet sections = retake.sections(new SectionSet(cookie.sections().stream().map(ParsedCookie.Section::handle)
                         .toList()), feature(e));
-                ParsedCookie again = parse(cookie.source().xml(), cookie.source().rules(), sections, retake);
+                ParsedCookie again;
+                try {
+                    again = parse(cookie.source().xml(), cookie.source().rules(), sections, retake);
+                } catch (CookieException refused) { // the gone section's eat cannot go on: its failure
+                    listener.failed(refused instanceof SectionFailure f ? f.section().orElse(record.gone) : record.gone,
+                            refused, true);
+                    throw refused;
+                }
                 left = new ParsedCookie(again.header(), again.features(), again.sections().stream()
-                        .filter(section -> !done.contains(section.handle().descriptor().feature())).toList(), again.source());
+                        .filter(section -> !record.done.contains(section.handle().descriptor().feature())).toList(), again.source());
             }
         }
     }
 
-    /**
-     * {@link #eat(ParsedCookie, MigrationSectionContext)}, telling {@code listener} what became of each section: the
-     * cookie check's report.
-     */
-    public void eat(ParsedCookie cookie, MigrationSectionContext context, EatListener listener) throws CookieException {
+    /** Passes an eat's outcomes on to its listener but for a section found gone; notes which sections are done. */
+    private static final class Retaken implements EatListener {
+        private final EatListener listener;
+        private final Set<String> done = new HashSet<>();
+        private SectionHandle gone;
+
+        Retaken(EatListener listener) {
+            this.listener = listener;
+        }
+
+        @Override
+        public boolean eats(SectionHandle section) {
+            return listener.eats(section);
+        }
+
+        @Override
+        public void eaten(SectionHandle section) {
+            done.add(section.descriptor().feature());
+            listener.eaten(section);
+        }
+
+        @Override
+        public boolean passesOver(SectionHandle section, CookieException failure) {
+            boolean passed = listener.passesOver(section, failure);
+            if (passed) {
+                done.add(section.descriptor().feature());
+            }
+            return passed;
+        }
+
+        @Override
+        public void failed(SectionHandle section, CookieException failure, boolean fatal) {
+            if (failure instanceof SectionGone) { // taken again, or told the listener when it is not
+                gone = section;
+                return;
+            }
+            if (!fatal) { // an optional section that failed was skipped: not run twice
+                done.add(section.descriptor().feature());
+            }
+            listener.failed(section, failure, fatal);
+        }
+    }
+
+    /** One eat of {@code cookie}'s sections, telling {@code listener} what became of each. */
+    private static void eatOnce(ParsedCookie cookie, MigrationSectionContext context, EatListener listener)
+            throws CookieException {
         for (ParsedCookie.Section section : cookie.sections()) {
             SectionHandle handle = section.handle();
+            if (!listener.eats(handle)) {
+                continue;
+            }
             try {
                 handle.eat(context.forSection(handle.descriptor().feature()), section.value());
                 listener.eaten(handle);
@@ -239,6 +285,11 @@ public final class CookieBakery {
     public interface EatListener {
         EatListener NONE = new EatListener() {
         };
+
+        /** Whether the section eats at all: a check eats no section that cannot know it is in one. */
+        default boolean eats(SectionHandle section) {
+            return true;
+        }
 
         /** The section acted on its value. */
         default void eaten(SectionHandle section) {

@@ -26,9 +26,13 @@ import java.util.function.Function;
  * eating rules, the sections in the same order, a mandatory section's failure failing the phase and an optional
  * one's skipped: {@link CookieBakery#eat}) in a context whose stand-ins act on nothing ({@link CheckHost}), and
  * reported section by section. A section that failed once it asked for its side stream is not eaten, its data
- * coming through the migration's side stream; a section that cannot know it is in a check is not eaten at all.
+ * coming through the migration's side stream; a section that cannot know it is in a check is not eaten at all. A
+ * section updated during the check is parsed and eaten by its new registration, as in a migration.
  */
 public final class CookieCheck {
+    /** Why a section the check parsed did not eat when nothing stopped the eat: it was found gone and did not come back. */
+    static final String LEFT = "its section was no longer registered when it was to eat (its bundle removed during the check)";
+
     private final CookieBakery bakery;
     private final Function<SectionHandle, String> uncheckable;
 
@@ -50,14 +54,10 @@ public final class CookieCheck {
         ParsedCookie parsed = bakery.parse(cookie, rules, sections, retake);
         Phase phase = rules.phase();
         Map<String, CheckedSection> outcomes = new LinkedHashMap<>();
-        List<ParsedCookie.Section> edible = new ArrayList<>();
+        Recorder recorder = new Recorder(outcomes, host, uncheckable);
         for (ParsedCookie.Section section : parsed.sections()) {
-            String feature = section.handle().descriptor().feature();
-            String why = uncheckable.apply(section.handle());
-            outcomes.put(feature, why == null ? null : notEaten(feature, why));
-            if (why == null) {
-                edible.add(section);
-            }
+            outcomes.put(section.handle().descriptor().feature(), null);
+            recorder.eats(section.handle()); // said for every section, those after a failure too
         }
         String id = "check-" + UUID.randomUUID().toString().substring(0, 8);
         MigrationSectionContext context = MigrationSectionContext.check(phase, id, name(parsed.header(), domain),
@@ -65,7 +65,7 @@ public final class CookieCheck {
                 .withRemote(new Host(parsed.header().hostname(), parsed.header().hostUuid()));
         String refusal = null;
         try (var tag = MigrationLog.tag(id)) {
-            bakery.eat(new ParsedCookie(parsed.header(), parsed.features(), edible), context, new Recorder(outcomes, host));
+            bakery.eat(parsed, context, retake, recorder);
         } catch (CookieException e) {
             refusal = e.getMessage();
         }
@@ -73,8 +73,8 @@ public final class CookieCheck {
                 .map(CheckedSection::name).findFirst().orElse(null);
         List<CheckedSection> report = new ArrayList<>();
         for (Map.Entry<String, CheckedSection> entry : outcomes.entrySet()) {
-            CheckedSection outcome = entry.getValue() != null ? entry.getValue()
-                    : notEaten(entry.getKey(), phase.cliName() + " stopped at " + stoppedAt);
+            CheckedSection outcome = entry.getValue() != null ? entry.getValue() : notEaten(entry.getKey(),
+                    stoppedAt != null ? phase.cliName() + " stopped at " + stoppedAt : LEFT);
             report.add(new CheckedSection(outcome.name(), outcome.outcome(), outcome.detail(), host.notes(outcome.name())));
         }
         report.addAll(uneaten(bakery.codec().carried(cookie), outcomes.keySet(), sections, phase));
@@ -123,7 +123,17 @@ public final class CookieCheck {
     }
 
     /** Notes each section's outcome as the eat goes. */
-    private record Recorder(Map<String, CheckedSection> outcomes, CheckHost host) implements CookieBakery.EatListener {
+    private record Recorder(Map<String, CheckedSection> outcomes, CheckHost host,
+            Function<SectionHandle, String> uncheckable) implements CookieBakery.EatListener {
+        @Override
+        public boolean eats(SectionHandle section) {
+            String why = uncheckable.apply(section);
+            if (why != null) {
+                put(section, CheckedSection.NOT_EATEN, why);
+            }
+            return why == null;
+        }
+
         @Override
         public void eaten(SectionHandle section) {
             put(section, CheckedSection.EATEN, null);

@@ -18,6 +18,7 @@ import io.ferry.core.section.CheckHost;
 import io.ferry.core.section.MigrationSectionContext;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
+import io.ferry.core.section.SectionSource;
 import io.ferry.core.snapshot.SnapshotReader;
 import io.ferry.plugin.snapshots.SnapshotsSection;
 import io.ferry.protocol.DaemonMessages.Checked;
@@ -126,9 +127,15 @@ public class CookieCheckTest {
 
     private static Checked check(String cookie, Phase phase, SectionSet sections, Map<SectionHandle, String> uncheckable,
             Optional<DomainSpec> domain) throws CookieException {
+        return check(cookie, phase, sections, (left, gone) -> sections, uncheckable, domain);
+    }
+
+    /** @param retake the sections registered when the check finds one gone (its bundle updated) */
+    private static Checked check(String cookie, Phase phase, SectionSet sections, CookieBakery.Retake retake,
+            Map<SectionHandle, String> uncheckable, Optional<DomainSpec> domain) throws CookieException {
         CookieCheck check = new CookieCheck(new CookieBakery(TestSections.codec()), uncheckable::get);
         EatRules rules = new EatRules(phase, HERE, null, domain.map(d -> d.uuid().toString()).orElse(null));
-        return check.check(cookie.getBytes(StandardCharsets.UTF_8), rules, sections, (left, gone) -> sections, domain, LOCAL,
+        return check.check(cookie.getBytes(StandardCharsets.UTF_8), rules, sections, retake, domain, LOCAL,
                 new CheckHost("file", name -> name.equals("vm1") ? "held-state" : null));
     }
 
@@ -194,9 +201,9 @@ public class CookieCheckTest {
         assertEquals(List.of(), host);
     }
 
-    @Test
-    public void aSectionThatCannotKnowChecksIsNotEatenAtAll() throws Exception {
-        SectionHandle old = TestSections.handle(new TextSection() {
+    /** A section built before checks: it acts on "the host" whenever it eats. */
+    private SectionHandle uncheckableOld() {
+        return TestSections.handle(new TextSection() {
             @Override
             public Optional<String> bake(SectionContext context) {
                 return Optional.empty();
@@ -207,6 +214,11 @@ public class CookieCheckTest {
                 host.add("the old section acted");
             }
         }, "old", "old", Mandatory.WHEN_BAKED, List.of(Phase.PERFORM), List.of(Phase.FINISH));
+    }
+
+    @Test
+    public void aSectionThatCannotKnowChecksIsNotEatenAtAll() throws Exception {
+        SectionHandle old = uncheckableOld();
         Checked checked = check(cookie("<feature name='old'/>", "<old>x</old>"), Phase.FINISH, TestSections.of(old),
                 Map.of(old, "built against io.ferry.api.cookie 1.1, before 1.2: it cannot know a check from a migration"));
         assertNull(checked.refusal());
@@ -214,6 +226,65 @@ public class CookieCheckTest {
                 "built against io.ferry.api.cookie 1.1, before 1.2: it cannot know a check from a migration", List.of()),
                 section(checked, "old"));
         assertEquals(List.of(), host);
+    }
+
+    /** A section whose bundle is updated between the check's parse and its eat: it never ate, and so eats in a migration. */
+    @Test
+    public void aSectionUpdatedBeforeItsEatIsCheckedByItsNewRegistrationAndAnUncheckableOneStaysUneaten() throws Exception {
+        SectionHandle old = uncheckableOld();
+        SectionHandle updated = acting("ovs", Mandatory.NEVER);
+        List<SectionSet> retaken = new ArrayList<>();
+        Checked checked = check(cookie("<feature name='old'/>", "<old>x</old>", "<ovs>port-data</ovs>"), Phase.FINISH,
+                TestSections.of(old, updatedAfterItsParse("ovs", new Acting())), (left, gone) -> {
+                    retaken.add(left);
+                    return TestSections.of(old, updated);
+                }, Map.of(old, "built before checks"), Optional.empty());
+
+        assertEquals("taken again once", 1, retaken.size());
+        assertNull(checked.refusal());
+        assertEquals(List.of("ovs"), checked.eaten());
+        assertEquals(new CheckedSection("ovs", CheckedSection.EATEN, null, List.of("would write port-data for vm1")),
+                section(checked, "ovs"));
+        assertEquals(new CheckedSection("old", CheckedSection.NOT_EATEN, "built before checks", List.of()), section(checked, "old"));
+        assertEquals(List.of(), host);
+    }
+
+    @Test
+    public void aSectionGoneAtEveryTakeIsReportedFailedAndRefusesTheCookie() throws Exception {
+        String gone = "cookie section ovs is no longer registered (its bundle was stopped, updated or uninstalled)";
+        Checked checked = check(cookie("<ovs>port-data</ovs>"), Phase.FINISH, TestSections.of(updatedAfterItsParse("ovs",
+                new Acting())), (left, feature) -> TestSections.of(updatedAfterItsParse("ovs", new Acting())), Map.of(),
+                Optional.empty());
+
+        assertEquals(gone, checked.refusal());
+        assertEquals(new CheckedSection("ovs", CheckedSection.FAILED, gone, List.of()), section(checked, "ovs"));
+    }
+
+    /** An optional section removed as the check was to eat it is left out, as in a migration, and said so. */
+    @Test
+    public void anOptionalSectionRemovedBeforeItsEatIsReportedNotEaten() throws Exception {
+        Checked checked = check(cookie("<ovs>port-data</ovs>"), Phase.FINISH, TestSections.of(updatedAfterItsParse("ovs",
+                new Acting())), (left, feature) -> TestSections.of(), Map.of(), Optional.empty());
+
+        assertNull(checked.refusal());
+        assertEquals(new CheckedSection("ovs", CheckedSection.NOT_EATEN, CookieCheck.LEFT, List.of()), section(checked, "ovs"));
+    }
+
+    /** A section removed as the check was to eat it, its feature announced: the parse again refuses, the section fails. */
+    @Test
+    public void anAnnouncedSectionRemovedBeforeItsEatFailsTheCheckWithTheRefusal() throws Exception {
+        Checked checked = check(cookie("<feature name='ovs'/>", "<ovs>port-data</ovs>"), Phase.FINISH,
+                TestSections.of(updatedAfterItsParse("ovs", new Acting())), (left, feature) -> TestSections.of(), Map.of(),
+                Optional.empty());
+
+        assertEquals("Unknown migration cookie feature ovs", checked.refusal());
+        assertEquals(new CheckedSection("ovs", CheckedSection.FAILED, checked.refusal(), List.of()), section(checked, "ovs"));
+    }
+
+    /** An optional section of {@code feature} whose registration is gone once it has parsed. */
+    private static SectionHandle updatedAfterItsParse(String feature, TextSection section) {
+        return TestSections.handle(TestSections.goneAfter(feature, 1, SectionSource.of(section)), feature, feature,
+                Mandatory.NEVER, List.of(Phase.PERFORM), List.of(Phase.FINISH), TestSections.TIMEOUT);
     }
 
     /** A section's warning in a check is in its report, as the would-do lines are: the operator sees what would go wrong. */

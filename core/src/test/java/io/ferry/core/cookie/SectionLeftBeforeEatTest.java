@@ -66,24 +66,7 @@ public class SectionLeftBeforeEatTest {
 
     /** The same, running {@code update} (the new registration's coming) as it finds itself gone. */
     private static SectionSource leavingAfter(int calls, CookieSection<String> section, Runnable update) {
-        return new SectionSource() {
-            private int left = calls;
-
-            @Override
-            @SuppressWarnings("unchecked")
-            public CookieSection<Object> acquire() throws SectionGone {
-                if (left-- <= 0) {
-                    update.run();
-                    throw new SectionGone("cookie section probe is no longer registered (its bundle was stopped, updated or"
-                            + " uninstalled)");
-                }
-                return (CookieSection<Object>) (CookieSection<?>) section;
-            }
-
-            @Override
-            public void release(CookieSection<Object> section) {
-            }
-        };
+        return TestSections.goneAfter("probe", calls, SectionSource.of(section), update);
     }
 
     private ParsedCookie beginCookie(SectionSet eating) throws Exception {

@@ -61,27 +61,7 @@ public class SectionLeftMidBakeTest {
 
     /** A registration that went away: as the framework's, it never hands out its section. */
     private static SectionHandle gone() {
-        return probe(goneAfter(0, null), Mandatory.WHEN_BAKED);
-    }
-
-    /** The registration of {@code served}, gone once it has served {@code calls} calls (a bake, then its format). */
-    private static SectionSource goneAfter(int calls, SectionSource served) {
-        return new SectionSource() {
-            private int left = calls;
-
-            @Override
-            public CookieSection<Object> acquire() throws SectionGone {
-                if (left-- > 0) {
-                    return served.acquire();
-                }
-                throw new SectionGone("cookie section probe is no longer registered (its bundle was stopped, updated or"
-                        + " uninstalled)");
-            }
-
-            @Override
-            public void release(CookieSection<Object> section) {
-            }
-        };
+        return probe(TestSections.goneAfter("probe", 0, null), Mandatory.WHEN_BAKED);
     }
 
     /**
@@ -92,7 +72,7 @@ public class SectionLeftMidBakeTest {
     public void anOptionalSectionUpdatedAwayMidBakeIsBakedByItsNewRegistrationNotLeftOut() throws Exception {
         for (int calls = 0; calls <= 1; calls++) {
             retaken.clear();
-            SectionSet taken = TestSections.of(probe(goneAfter(calls, baker("1.0.0")), Mandatory.NEVER));
+            SectionSet taken = TestSections.of(probe(TestSections.goneAfter("probe", calls, baker("1.0.0")), Mandatory.NEVER));
 
             CookieBakery.Baked baked = bakery.bake(header, taken, context, (left, gone) -> {
                 retaken.add(left);

@@ -8,6 +8,7 @@ import io.ferry.core.builtin.CapabilitiesSection;
 import io.ferry.core.builtin.PersistentSection;
 import io.ferry.core.builtin.StatisticsSection;
 import io.ferry.core.section.SectionDescriptor;
+import io.ferry.core.section.SectionGone;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import io.ferry.core.section.SectionSource;
@@ -107,6 +108,36 @@ public final class TestSections {
         properties.put(CookieSection.EATS, eats.stream().map(Phase::name).toArray(String[]::new));
         SectionDescriptor descriptor = SectionDescriptor.fromProperties(properties, "test/" + feature + "/0.0.0");
         return new SectionHandle(descriptor, source, WORKERS, timeout);
+    }
+
+    /**
+     * The registration of {@code served} that its bundle's update takes away once it has served {@code calls} calls (a
+     * parse, say): as the framework's, it then never hands out its section. {@code update} runs as it finds itself gone
+     * (the new registration's coming).
+     */
+    public static SectionSource goneAfter(String feature, int calls, SectionSource served, Runnable update) {
+        return new SectionSource() {
+            private int left = calls;
+
+            @Override
+            public CookieSection<Object> acquire() throws SectionGone {
+                if (left-- > 0) {
+                    return served.acquire();
+                }
+                update.run();
+                throw new SectionGone("cookie section " + feature + " is no longer registered (its bundle was stopped,"
+                        + " updated or uninstalled)");
+            }
+
+            @Override
+            public void release(CookieSection<Object> section) {
+            }
+        };
+    }
+
+    /** {@link #goneAfter(String, int, SectionSource, Runnable)} with no new registration coming. */
+    public static SectionSource goneAfter(String feature, int calls, SectionSource served) {
+        return goneAfter(feature, calls, served, () -> { });
     }
 
     public static CookieCodec codec() {
