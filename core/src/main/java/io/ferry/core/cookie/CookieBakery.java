@@ -205,7 +205,8 @@ public final class CookieBakery {
                     throw refused;
                 }
                 left = new ParsedCookie(again.header(), again.features(), again.sections().stream()
-                        .filter(section -> !record.done.contains(section.handle().descriptor().feature())).toList(), again.source());
+                        .filter(section -> !record.done.contains(section.handle().descriptor().feature())).toList(),
+                        again.source());
             }
         }
     }

@@ -245,7 +245,8 @@ public class CookieCheckTest {
         assertEquals(List.of("ovs"), checked.eaten());
         assertEquals(new CheckedSection("ovs", CheckedSection.EATEN, null, List.of("would write port-data for vm1")),
                 section(checked, "ovs"));
-        assertEquals(new CheckedSection("old", CheckedSection.NOT_EATEN, "built before checks", List.of()), section(checked, "old"));
+        assertEquals(new CheckedSection("old", CheckedSection.NOT_EATEN, "built before checks", List.of()),
+                section(checked, "old"));
         assertEquals(List.of(), host);
     }
 
