@@ -225,16 +225,19 @@ public final class MigrationEngine {
      * writer runs as the section's calls do: on a section worker, with a time limit, its section held meanwhile.
      */
     public SideStream.Writer sideStream(String id, String key, String feature) {
-        SideStream.Writer writer = m.streams.offered(id, key, feature);
-        if (writer == null) {
+        SideStreams.Offer offer = m.streams.offered(id, key, feature);
+        if (offer == null) {
             return null;
         }
         return out -> {
             SectionHandle handle = m.sections.get().byFeature(feature)
                     .orElseThrow(() -> new IOException("cookie section " + feature + " is no longer registered"));
             try (var tag = MigrationLog.tag(id)) {
+                // the old registration's writer is its bundle's code, whose classes go once the framework refreshes it
+                SideStream.Writer writer = offer.by() == null || offer.by() == handle ? offer.writer()
+                        : source.reoffer(id, key, handle);
                 handle.stream(id, writer, out);
-            } catch (CookieException e) {
+            } catch (CookieException | MigrationException e) {
                 throw new IOException(e.getMessage(), e);
             }
         };

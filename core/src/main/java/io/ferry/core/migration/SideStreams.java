@@ -1,6 +1,8 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.cookie.SideStream;
+import io.ferry.core.section.SectionCalls;
+import io.ferry.core.section.SectionHandle;
 import io.ferry.protocol.ChannelException;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,7 +15,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * key ({@code GET /v1/migration/ID/stream/FEATURE}).
  */
 final class SideStreams {
-    private record Offer(String key, SideStream.Writer writer) {
+    /** A section's offer: its writer, and the registration whose bake offered it (null if not offered in a call). */
+    record Offer(String key, SideStream.Writer writer, SectionHandle by) {
     }
 
     private final Map<String, Offer> offered = new ConcurrentHashMap<>();
@@ -28,7 +31,7 @@ final class SideStreams {
         return new SideStream() {
             @Override
             public void offer(Writer writer) {
-                offered.put(id + "/" + feature, new Offer(key, writer));
+                offered.put(id + "/" + feature, new Offer(key, writer, SectionCalls.running().orElse(null)));
             }
 
             @Override
@@ -45,10 +48,10 @@ final class SideStreams {
         };
     }
 
-    /** The writer a section offered, if {@code key} is the migration's; null otherwise. */
-    SideStream.Writer offered(String id, String key, String feature) {
+    /** What a section offered, if {@code key} is the migration's; null otherwise. */
+    Offer offered(String id, String key, String feature) {
         Offer offer = offered.get(id + "/" + feature);
-        return offer != null && Migrations.keyMatches(offer.key(), key) ? offer.writer() : null;
+        return offer != null && Migrations.keyMatches(offer.key(), key) ? offer : null;
     }
 
     void forget(String id) {

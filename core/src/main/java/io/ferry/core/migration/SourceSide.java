@@ -1,6 +1,8 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Phase;
+import io.ferry.api.cookie.SideStream;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.hypervisor.VmNotStoppedException;
@@ -10,6 +12,7 @@ import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.ReleasedLeases;
+import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.Begin;
 import io.ferry.protocol.Messages.Begun;
@@ -236,6 +239,25 @@ final class SourceSide {
     /** The migration, if the caller presents its key; refused otherwise. */
     Outgoing require(String id, String key) throws MigrationException {
         return outgoing.require(id, key);
+    }
+
+    /**
+     * The side stream of {@code now}'s feature as {@code now} offers it: the registration that replaced the one whose
+     * Begin bake offered the stream (its bundle updated since). Begin's bake of that section alone runs again, as it ran
+     * in Begin; the destination's section checks what it reads against its Begin fragment (the snapshots: their count and
+     * digest), as it would the first offer's.
+     */
+    SideStream.Writer reoffer(String id, String key, SectionHandle now) throws MigrationException, CookieException {
+        Outgoing o = outgoing.require(id, key);
+        String feature = now.descriptor().feature();
+        LOG.info("cookie section {} was updated since Begin offered its stream: its new registration offers it", feature);
+        m.bake(Phase.BEGIN, outgoing.local(o), new SectionSet(List.of(now)), 0);
+        SideStreams.Offer offer = m.streams.offered(id, key, feature);
+        if (offer == null || offer.by() != now) {
+            throw new CookieException("cookie section " + feature + " was updated since Begin offered its stream, and its"
+                    + " new registration offers none for migration " + id);
+        }
+        return offer.writer();
     }
 
     static MigrationException outOfOrder(String phase, Outgoing o) {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
@@ -69,6 +70,17 @@ public final class SectionCalls {
     private final AtomicReference<Object> overrun = new AtomicReference<>();
     private static final Object STARTED = new Object();
     private static final Object ENDED = new Object();
+    /** The section whose call runs on this thread, while it runs. */
+    private static final ThreadLocal<SectionHandle> RUNNING = new ThreadLocal<>();
+
+    /**
+     * The registration whose call runs on this thread, if a section's call runs on it: what the core's services a
+     * section calls back into (its side stream's offer) know it by.
+     */
+    public static Optional<SectionHandle> running() {
+        return Optional.ofNullable(RUNNING.get());
+    }
+
     /** Run once the calls have really ended, by the worker; by the caller when it gave up before they started. */
     private Runnable ended = () -> { };
 
@@ -138,9 +150,11 @@ public final class SectionCalls {
                 try {
                     step.handle().requireWorkersLeft(step.what());
                     CookieSection<Object> section = step.handle().source().acquire();
+                    RUNNING.set(step.handle());
                     try {
                         results[i] = step.call().apply(section);
                     } finally {
+                        RUNNING.remove();
                         step.handle().source().release(section); // only now: a timed-out call keeps its object until it ends
                     }
                 } catch (Throwable t) { // a section's Error (stack overflow, say) must fail its call, not the worker
