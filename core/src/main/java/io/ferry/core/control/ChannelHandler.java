@@ -108,11 +108,12 @@ final class ChannelHandler extends Handler.Abstract {
             }
             Reply answer = route.handler().handle(call);
             if (answer.stream() != null) {
-                stream(answer.stream(), response, callback);
+                String cut = stream(answer.stream(), response, callback);
+                Audit.record(call, cut == null ? "ok" : "failed: cut off: " + cut);
             } else {
                 reply.ok(answer.xml());
+                Audit.record(call, "ok");
             }
-            Audit.record(call, "ok");
         } catch (BadRequest e) {
             fail(reply, call, e.status, e.getMessage(), "refused: ");
         } catch (XmlChars.Refused e) {
@@ -211,17 +212,30 @@ final class ChannelHandler extends Handler.Abstract {
         return out.toByteArray();
     }
 
-    private static void stream(Reply.Stream stream, Response response, Callback callback) {
+    /**
+     * Writes a stream reply. A writer that fails before anything was sent throws, and the call is refused with its
+     * reason; one that fails after the reply began cuts it off (the connection closes without the body's end), so that
+     * its reader sees a stream cut short, never a shorter one that looks whole.
+     *
+     * @return null when the stream was written whole; why it was cut off otherwise
+     */
+    private static String stream(Reply.Stream stream, Response response, Callback callback) throws IOException {
         response.setStatus(200);
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/octet-stream");
-        try (OutputStream out = Content.Sink.asOutputStream(response)) {
+        OutputStream out = Content.Sink.asOutputStream(response);
+        try {
             stream.writeTo(out);
+            out.close(); // the body's end: not written for a writer that failed (closing it in a finally did)
         } catch (IOException | RuntimeException e) {
-            LOG.warn("stream reply failed: {}", e.toString());
+            if (!response.isCommitted()) {
+                throw e;
+            }
+            LOG.warn("stream reply cut off: {}", message(e));
             callback.failed(e);
-            return;
+            return message(e);
         }
         callback.succeeded();
+        return null;
     }
 
     private static Map<String, String> query(Request request) throws BadRequest {
