@@ -90,6 +90,35 @@ public class DeployHotSwapIT {
         }
     }
 
+    /**
+     * A section updated in place between Begin, whose bake offered its side stream, and the destination's Prepare, which
+     * reads it: the old bundle's class loader can no longer load the writer's class (the test section's probe writes
+     * with a class of its own), so the new bundle offers the stream again and the migration goes on.
+     */
+    @Test
+    public void aSectionUpdatedAfterBeginOfferedItsStreamHasTheNewBundleWriteIt() throws Exception {
+        Path v2 = BundleJars.withVersion(TEST_SECTION, "2.0.0", Files.createTempFile(Installation.WORK, "probe-2", ".jar"));
+        try (DaemonProcess source = DaemonProcess.start("stream-src");
+                DaemonProcess destination = DaemonProcess.start("stream-dst")) {
+            for (DaemonProcess host : new DaemonProcess[] {source, destination}) {
+                BundleJars.dropInto(TEST_SECTION, host.deployDir, "probe.jar");
+                Poll.until("probe on " + host, () -> sections(host.url()).contains("io.ferry.test.section 0.1.0.SNAPSHOT"));
+            }
+            String digest = source.boot(SimDomain.idle("stream-vm", 16));
+
+            Phases phases = Phases.begun(source, destination, "stream-vm");
+            BundleJars.dropInto(v2, source.deployDir, "probe.jar");
+            Poll.until("probe 2.0.0 to replace 0.1.0 on the source", () -> sections(source.url())
+                    .contains("io.ferry.test.section 2.0.0") && !sections(source.url()).contains("io.ferry.test.section 0.1.0"));
+            phases.prepare().perform();
+            phases.confirm(phases.finish(false));
+
+            assertTrue(destination.log(), destination.log().contains("probe: probe baked by version 0.1.0.SNAPSHOT"));
+            assertTrue(destination.log(), destination.log().contains("probe: probe stream written by version 2.0.0"));
+            Placement.assertRunsOnlyOn(destination, source, "stream-vm", digest);
+        }
+    }
+
     private static String sections(String url) throws Exception {
         Installation.Result result = Installation.ferry("-c", url, "sections");
         assertEquals(result.toString(), 0, result.exit());

@@ -25,15 +25,28 @@ final class Phases {
     final HttpPeer destination;
     final String id;
     final String key;
-    final Prepared prepared;
+    private final Begun begun;
+    Prepared prepared;
     private Performed performed;
 
-    private Phases(HttpPeer source, HttpPeer destination, Begun begun, Prepared prepared) {
+    private Phases(HttpPeer source, HttpPeer destination, Begun begun) {
         this.source = source;
         this.destination = destination;
+        this.begun = begun;
         this.id = begun.id();
         this.key = begun.key();
-        this.prepared = prepared;
+    }
+
+    /** Begin on the source: the migration's cookie baked, nothing yet on the destination. */
+    static Phases begun(DaemonProcess from, DaemonProcess to, String domain) throws Exception {
+        return begun(from, to, domain, 0);
+    }
+
+    /** ... with the memory's bandwidth capped at {@code bandwidthMiB} MiB/s (0: none). */
+    static Phases begun(DaemonProcess from, DaemonProcess to, String domain, long bandwidthMiB) throws Exception {
+        HttpPeer source = new HttpPeer(new ControlClient(from.url()));
+        return new Phases(source, new HttpPeer(new ControlClient(to.url())),
+                source.begin(new Begin(domain, LIVE, null, null, bandwidthMiB)));
     }
 
     /** Begin on the source, Prepare on the destination: the incoming VM waits for its memory. */
@@ -43,12 +56,14 @@ final class Phases {
 
     /** ... with the memory's bandwidth capped at {@code bandwidthMiB} MiB/s (0: none). */
     static Phases throughPrepare(DaemonProcess from, DaemonProcess to, String domain, long bandwidthMiB) throws Exception {
-        HttpPeer source = new HttpPeer(new ControlClient(from.url()));
-        HttpPeer destination = new HttpPeer(new ControlClient(to.url()));
-        Begun begun = source.begin(new Begin(domain, LIVE, null, null, bandwidthMiB));
-        Prepared prepared = destination.prepare(new Prepare(begun.id(), begun.key(), LIVE, begun.domainXml(), begun.cookie(),
-                begun.sections(), source.uri()));
-        return new Phases(source, destination, begun, prepared);
+        return begun(from, to, domain, bandwidthMiB).prepare();
+    }
+
+    /** Prepare on the destination, after Begin. */
+    Phases prepare() throws ChannelException {
+        prepared = destination.prepare(new Prepare(id, key, LIVE, begun.domainXml(), begun.cookie(), begun.sections(),
+                source.uri()));
+        return this;
     }
 
     /** ... and Perform on the source: the VM is paused on both hosts. */
