@@ -21,8 +21,11 @@ final class StatusXml {
 
     /** The wrapper's tags: at most about 70 bytes. */
     private static final int WRAPPER_BYTES = 256;
-    /** A released (or held) lease state: as large as the migration journal, which keeps one too, can read back. */
-    private static final int RELEASED_LEASES_BYTES = 64 * 1024;
+    /**
+     * A released (or held) lease state: as large as the migration journal, which keeps one too, can read back
+     * ({@code FileJournal.MAX_RECORD_BYTES}).
+     */
+    private static final int RELEASED_LEASES_BYTES = 1024 * 1024;
 
     /** @param parser the limits of a definition; the wrapper gets the room it needs above them */
     StatusXml(HardenedXmlParser parser, DomainXml domainXml) {

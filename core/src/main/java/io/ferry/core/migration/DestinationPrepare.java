@@ -29,6 +29,12 @@ final class DestinationPrepare {
      * silent, and a peer keeps alive those it prepared. Those an operator prepares are not counted.
      */
     static final int MAX_ARRIVING_PER_PEER = 32;
+    /**
+     * What the journal records of a Prepare's key (a source makes 64 hex digits) and source URI: a peer padding them
+     * made each of its records, kept long after an abort, as large as it liked.
+     */
+    static final int MAX_KEY_CHARS = 256;
+    static final int MAX_SOURCE_URI_CHARS = 4096;
     private final Migrations m;
     private final IncomingMigrations incoming;
     private final IncomingMemory memory;
@@ -97,8 +103,12 @@ final class DestinationPrepare {
 
     private Prepared prepareReserved(Prepare request, String peer) throws Exception {
         String id = request.id();
-        if (request.key() == null || request.key().length() < 32) {
+        if (request.key() == null || request.key().length() < 32 || request.key().length() > MAX_KEY_CHARS) {
             throw new MigrationException("Prepare of migration " + id + " carried no valid key");
+        }
+        if (request.sourceUri() != null && request.sourceUri().length() > MAX_SOURCE_URI_CHARS) {
+            throw new MigrationException("Prepare of migration " + id + " carried a source URI of "
+                    + request.sourceUri().length() + " characters, over the " + MAX_SOURCE_URI_CHARS + " this host records");
         }
         if (request.domainXml() == null) {
             throw new MigrationException("Prepare carried no domain definition");

@@ -50,9 +50,15 @@ public final class FileJournal implements Journal {
     static final int ABORTED_ARRIVALS_KEPT_PER_PEER = 2000;
     /** The key of the journal's {@link #identity}, beside its records. */
     static final String KEY_FILE = "journal-key";
+    /**
+     * The largest record written, and read back: a guest's leased disks are listed in its records (and their lease
+     * state at the commit), so a guest of many disks makes a large one. A record is refused when written rather than
+     * set aside as damaged when read, which left its migration unsettled for good (its source told "in progress").
+     */
+    static final int MAX_RECORD_BYTES = 1024 * 1024;
 
     private final Path directory;
-    private final HardenedXmlParser parser = new HardenedXmlParser(64 * 1024, 8);
+    private final HardenedXmlParser parser = new HardenedXmlParser(MAX_RECORD_BYTES, 8);
     private final LongSupplier clock;
     /** Syncs the directory of a record that must outlive a power cut (a test sees which). */
     private final AtomicFiles.DirectorySync sync;
@@ -89,7 +95,7 @@ public final class FileJournal implements Journal {
 
     @Override
     public void record(Entry entry) throws IOException {
-        write(entry.step(), file(entry.id()), JournalRecordXml.write(entry));
+        write(file(entry.id()), entry);
         LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
                 entry.step().display());
         if (AbortedArrivals.counted(entry)) {
@@ -102,12 +108,18 @@ public final class FileJournal implements Journal {
         }
     }
 
-    private void write(Step step, Path file, String xml) throws IOException {
-        if (outlivesThePower(step)) {
-            AtomicFiles.write(file, xml.getBytes(StandardCharsets.UTF_8), sync);
+    private void write(Path file, Entry entry) throws IOException {
+        byte[] bytes = JournalRecordXml.write(entry).getBytes(StandardCharsets.UTF_8);
+        if (bytes.length > MAX_RECORD_BYTES) {
+            throw new IOException("the journal record of migration " + entry.id() + " at " + entry.step().display()
+                    + " would be " + bytes.length + " bytes (its guest has " + entry.disks().size() + " leased disks),"
+                    + " over the " + MAX_RECORD_BYTES + " this daemon reads back: not recorded");
+        }
+        if (outlivesThePower(entry.step())) {
+            AtomicFiles.write(file, bytes, sync);
         } else {
             // the other steps only matter while the VMs live, and they die with the host
-            AtomicFiles.replace(file, xml.getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.replace(file, bytes);
         }
     }
 
@@ -123,7 +135,7 @@ public final class FileJournal implements Journal {
                 return;
             }
             FileTime ended = Files.getLastModifiedTime(file);
-            write(entry.step(), file, JournalRecordXml.write(entry));
+            write(file, entry);
             Files.setLastModifiedTime(file, ended);
             LOG.info("journal: record of {} {} rewritten with its flag 'paused' where earlier builds read it",
                     entry.role().name().toLowerCase(), entry.id());
