@@ -130,7 +130,13 @@ public class GraphicsSection implements CookieSection<GraphicsRelocation> {
                 context.warn("destination graphics listen on " + host + " and its hostname is unknown: clients are not relocated");
                 return;
             }
-            host = remote.get().hostname();
+            host = remote.get().hostname(); // the peer's text too: its cookie's header
+            if (host == null || !ReconnectTarget.isHost(host)) {
+                context.warn("destination graphics listen on " + value.listen().trim() + " and its hostname "
+                        + ReconnectTarget.printable(String.valueOf(host)) + " is no host name or IP address: clients are"
+                        + " not relocated");
+                return;
+            }
         }
         if (check.isPresent()) {
             check.get().wouldDo("tell the " + value.type() + " clients to reconnect to " + host + ":" + value.port());

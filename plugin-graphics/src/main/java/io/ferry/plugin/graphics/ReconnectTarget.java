@@ -55,7 +55,8 @@ final class ReconnectTarget {
                 && ipv6Literal(ipv6.group(1)).map(InetAddress::isAnyLocalAddress).orElse(false);
     }
 
-    private static boolean isHost(String text) {
+    /** Whether {@code text} is a host name or an IP address, and nothing else. */
+    static boolean isHost(String text) {
         if (IPV4_SHAPE.matcher(text).matches()) {
             return isIpv4(text);
         }

@@ -47,6 +47,28 @@ public class HostileRelocationTest {
         }
     }
 
+    /**
+     * A destination that listens on a wildcard address is named by its cookie's hostname, which is the peer's text as
+     * much as its listen address: a line break in it reached the embedded hypervisor's clients as a second RELOCATE
+     * line. Nobody is told anything, and the warning escapes it.
+     */
+    @Test
+    public void aWildcardListenersHostnameThatNamesNoHostRelocatesNobody() {
+        for (String hostname : java.util.Arrays.asList("b.example\nRELOCATE 10.0.0.9 22", "a b", "x".repeat(300), "", null)) {
+            FakeConsole console = new FakeConsole(List.of());
+            TestSectionContext context = new TestSectionContext();
+            context.offer(console);
+            context.remoteHost(new SectionContext.Host(hostname, UUID.randomUUID()));
+            section.eat(context, new GraphicsRelocation("vnc", 5901, "0.0.0.0", null, null));
+            assertEquals(hostname, List.of(), console.relocations);
+            assertEquals(hostname, 1, context.warn.size());
+            if (hostname != null && hostname.contains("\n")) {
+                assertEquals("destination graphics listen on 0.0.0.0 and its hostname 'b.example\\x0aRELOCATE 10.0.0.9 22'"
+                        + " is no host name or IP address: clients are not relocated", context.warn.get(0));
+            }
+        }
+    }
+
     /** The warning quotes the peer's text with its control characters escaped: a log line cannot be split or forged. */
     @Test
     public void theWarningShowsThePeersTextWithControlCharactersEscaped() {
