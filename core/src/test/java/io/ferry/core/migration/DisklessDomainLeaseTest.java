@@ -62,6 +62,29 @@ public class DisklessDomainLeaseTest {
     }
 
     /**
+     * A destination without leases cannot honour the domain's own lease: the lease state goes in the cookie for a
+     * diskless guest too, so Prepare refuses it. Without it the guest arrived, its lease was left free at the source,
+     * and the definition left behind there started a second copy.
+     */
+    @Test
+    public void aDestinationWithoutLeasesRefusesADisklessGuestAtPrepare() throws Exception {
+        TwoDaemons d = TwoDaemons.withFileLeases();
+        d.destination.leasesOff = true;
+        d.destination.restart();
+        d.source.domains().define(DISKLESS);
+        d.source.domains().start(VM);
+        String digest = d.source.digest(VM);
+
+        String refusal = d.migrationFails(VM).getMessage();
+
+        assertTrue(refusal, refusal.contains("the source leases " + VM + " with lock manager file, and this host has no"
+                + " lock manager"));
+        assertEquals(DomainState.RUNNING, d.source.domain(VM).orElseThrow().state());
+        assertEquals(digest, d.source.digest(VM));
+        assertTrue(d.destination.domain(VM).isEmpty());
+    }
+
+    /**
      * Upgrade: a guest that runs since before domain leases has a status whose held state names none (an earlier
      * version took none); re-attached by the upgraded daemon, it takes its own lease fresh, not paused for lacking it.
      */

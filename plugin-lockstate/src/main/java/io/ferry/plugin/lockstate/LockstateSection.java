@@ -6,7 +6,6 @@ import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
-import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.lock.DomainLeases;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
@@ -47,15 +46,19 @@ public class LockstateSection implements CookieSection<LeaseState> {
         fragment.appendChild(leases);
     }
 
+    /**
+     * Whenever the domain is leased, with or without disks: a domain leases itself too ({@code domain:UUID}), and a
+     * destination with no lock manager, or another one, that took a diskless guest left its lease free at the source,
+     * where the definition left behind then started a second copy.
+     */
     @Override
     public Optional<LeaseState> bake(SectionContext context) {
-        boolean hasDisks = context.capability(DomainSpec.class).map(d -> !d.disks().isEmpty()).orElse(false);
-        return context.capability(DomainLeases.class).filter(leases -> hasDisks).map(leases -> new LeaseState(leases.manager(), leases.state()));
+        return context.capability(DomainLeases.class).map(leases -> new LeaseState(leases.manager(), leases.state()));
     }
 
     @Override
     public void eat(SectionContext context, LeaseState value) throws CookieException {
-        DomainLeases leases = context.capability(DomainLeases.class).orElseThrow(() -> new CookieException("the source guards the disks of "
+        DomainLeases leases = context.capability(DomainLeases.class).orElseThrow(() -> new CookieException("the source leases "
                 + context.domainName() + " with lock manager " + value.driver() + ", and this host has no lock manager"));
         if (!leases.manager().equals(value.driver())) {
             throw new CookieException("lock manager mismatch: the source uses " + value.driver() + ", this host "

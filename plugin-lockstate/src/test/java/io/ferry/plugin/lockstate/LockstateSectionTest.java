@@ -136,6 +136,15 @@ public class LockstateSectionTest {
         assertEquals(Optional.of(new LeaseState("file", "abc:2")), section.bake(context));
     }
 
+    /** A domain without disks leases itself: its state goes too, and a destination must take the lease as the disks'. */
+    @Test
+    public void bakeCarriesTheStateOfADomainWithoutDisks() throws Exception {
+        DomainSpec diskless = new DomainSpec("vm", DOMAIN, "sim", 1024, 1, List.of(), List.of(), List.of(), "<domain/>");
+        TestSectionContext context = new TestSectionContext().phase(Phase.BEGIN).domain(diskless)
+                .leases(new RecordingLeases("file", "domain:" + DOMAIN + ":1"));
+        assertEquals(Optional.of(new LeaseState("file", "domain:" + DOMAIN + ":1")), section.bake(context));
+    }
+
     @Test
     public void prepareRefusesAnotherLockManager() {
         TestSectionContext context = at(Phase.PREPARE, new RecordingLeases("zookeeper", null));
