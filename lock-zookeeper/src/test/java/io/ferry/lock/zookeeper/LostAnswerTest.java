@@ -70,7 +70,7 @@ public class LostAnswerTest {
             assertTrue(e.getMessage(), e.getMessage().contains("is held by host-a"));
         }
         Map<String, Integer> released = a.giveBack(hostA, taken);
-        b.take(hostB, released, "attempt-3"); // the state handed on is good: nothing moved behind it
+        b.take(hostB, handedOn(released), "attempt-3"); // the state handed on is good: nothing moved behind it
     }
 
     @Test
@@ -81,7 +81,7 @@ public class LostAnswerTest {
         proxy.dropTheNextTransactionsAnswer();
         Map<String, Integer> released = a.giveBack(hostA, taken);
         assertEquals(1, proxy.dropped());
-        b.take(hostB, released, "attempt-2");
+        b.take(hostB, handedOn(released), "attempt-2");
     }
 
     /**
@@ -103,7 +103,7 @@ public class LostAnswerTest {
 
             Map<String, Integer> released = a.giveBack(hostA, taken);
 
-            b.take(hostB, released, "attempt-2");
+            b.take(hostB, handedOn(released), "attempt-2");
         }
     }
 
@@ -136,6 +136,32 @@ public class LostAnswerTest {
     }
 
     /**
+     * A take of released leases (a rollback's, a Finish's) went through, its answer lost and ZooKeeper out of reach long
+     * enough for the client's repeat to fail: the host does not know whether it took them, and presents the same state
+     * again once ZooKeeper answers. The retry must see its own take: refused ("another host used it meanwhile"), the
+     * guest was declared lost, its leases this host's for good though nobody else ever held them.
+     */
+    @Test
+    public void aTakeRetriedAfterOneThatWentThroughUnansweredHoldsTheLeases() throws Exception {
+        try (CuratorFramework impatient = connected(proxy.connectString(), 1_000, new RetryNTimes(1, 100))) {
+            LeaseNodes a = nodes(impatient);
+            LeaseNodes b = nodes(direct);
+            Map<String, Integer> released = b.giveBack(hostB, b.take(hostB, Map.of(), "attempt-1"));
+            proxy.dropTheNextTransactionsAnswerAndStayDown();
+            assertThrows(LockException.class, () -> a.take(hostA, handedOn(released), "attempt-2"));
+            assertEquals(1, proxy.dropped());
+            proxy.up();
+
+            Map<String, Integer> taken = a.take(hostA, handedOn(released), "attempt-3");
+
+            assertEquals(hostA.resources(), List.copyOf(taken.keySet()));
+            LockException held = assertThrows(LockException.class, () -> b.take(hostB, handedOn(released), "attempt-4"));
+            assertTrue(held.getMessage(), held.getMessage().contains("is held by host-a"));
+            b.take(hostB, handedOn(a.giveBack(hostA, taken)), "attempt-5"); // the state handed on is good
+        }
+    }
+
+    /**
      * A give-back that never reached ZooKeeper (the connection cut before it, and not repeated) fails, the leases still
      * this host's: its check finds them held, not given back, and a later give-back hands them on.
      */
@@ -153,7 +179,7 @@ public class LostAnswerTest {
                     failed.getMessage().startsWith("cannot release the leases of domain vm in ZooKeeper"));
             LockException held = assertThrows(LockException.class, () -> b.take(hostB, Map.of(), "attempt-2"));
             assertTrue(held.getMessage(), held.getMessage().contains("is held by host-a"));
-            b.take(hostB, a.giveBack(hostA, taken), "attempt-3");
+            b.take(hostB, handedOn(a.giveBack(hostA, taken)), "attempt-3");
         }
     }
 
@@ -180,6 +206,11 @@ public class LostAnswerTest {
                 + " was taken", refused.getMessage());
         assertEquals(hostB.resources(), List.copyOf(takenByB.get().keySet()));
         assertTrue(a.heldElsewhere(hostA).orElseThrow().contains("is held by host-b"));
+    }
+
+    /** Released versions as another host presents them: the lease state's form, keyed by resource digest. */
+    private static Map<String, Integer> handedOn(Map<String, Integer> released) throws LockException {
+        return ZooKeeperLockManager.parse(ZooKeeperLockManager.format(released));
     }
 
     private static LeaseNodes nodes(CuratorFramework client) {
