@@ -7,6 +7,8 @@ import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.hypervisor.VmProcess;
 import io.ferry.core.builtin.PersistentSection;
 import io.ferry.core.cookie.ParsedCookie;
+import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.Leases;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.xml.XmlWriter;
@@ -130,7 +132,12 @@ final class DestinationFinish {
             m.domains.migrating().stageIncomingDefinition(in.id, definition);
         }
         if (!in.flags.offline()) {
-            m.domains.leases().acquire(in.spec, in.leaseState);
+            try {
+                m.domains.leases().acquire(in.spec, in.leaseState);
+            } catch (DomainException e) {
+                in.leasesUnknown = Leases.unreachable(e);
+                throw e;
+            }
             requireResponding(in);
         }
         return stats;

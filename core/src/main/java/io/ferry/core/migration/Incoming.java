@@ -54,6 +54,11 @@ final class Incoming {
     volatile String failure;
     /** Taken in hand again after a restart: whether its Finish took the leases before the daemon died is not known. */
     volatile boolean recovered;
+    /**
+     * Its Finish's take of the leases failed unanswered (the lock manager out of reach): it may have gone through, and
+     * the leases be this host's with no VM here to hold them, so the abort gives back what it may hold.
+     */
+    volatile boolean leasesUnknown;
     /** Why it was aborted, while its incoming VM outlived its kill and the abort waits to be tried again; else null. */
     volatile String abortPending;
     /** When the watchdog tries that abort again (the engine's clock). */

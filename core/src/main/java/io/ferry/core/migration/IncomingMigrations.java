@@ -46,7 +46,7 @@ final class IncomingMigrations {
             in.memory.cancel(true);
             String released = in.domain.isActive()
                     ? m.domains.migrating().deactivate(in.domain, DomainState.Reason.MIGRATED, in.id) : null;
-            if (in.recovered && !in.flags.offline()) {
+            if ((in.recovered || in.leasesUnknown) && !in.flags.offline()) {
                 released = m.domains.leases().releaseAfterRestart(in.spec, in.id);
             }
             if (m.domains.leases().owed().owes(in.spec.uuid())) {

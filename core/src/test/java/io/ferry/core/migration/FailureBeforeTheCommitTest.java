@@ -133,6 +133,26 @@ public class FailureBeforeTheCommitTest {
     }
 
     /**
+     * The destination's Finish takes the leases, and the take goes through but its answer is lost (ZooKeeper out of
+     * reach right after it committed it): Finish fails. The abort took the take for one that never happened, gave
+     * nothing back and told the source "aborted"; the leases stayed the destination's with no VM there, the source's
+     * rollback was refused ("held by destination") and its guest stayed paused, declared lost. The abort now gives back
+     * what the destination may hold, and the source's guest runs on.
+     */
+    @Test
+    public void aFinishWhoseTakeWentThroughUnansweredLetsTheSourceRun() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.leases.acquireAnswerLostOnceOn = "destination";
+
+        d.migrationFails(VM);
+        d.network.passes(1_000, d.destination, d.source);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /**
      * A migration whose Finish takes the leases, then cannot write its commit record (a full disk), and whose abort
      * cannot give the leases back: the destination cannot reach the lease store. Returns the guest's memory digest.
      */

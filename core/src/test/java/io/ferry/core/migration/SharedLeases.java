@@ -34,6 +34,11 @@ final class SharedLeases implements LockManager {
      * reach before its answer (and the client's check) comes back; null: none.
      */
     volatile String releaseAnswersLostOn;
+    /**
+     * The host whose next acquire goes through but fails all the same (ZooKeeper committed the take and went out of
+     * reach before its answer came back); null: none. Once: the store answers again after it.
+     */
+    volatile String acquireAnswerLostOnceOn;
 
     @Override
     public synchronized Lease acquire(LeaseRequest request, String state) throws LockException {
@@ -57,6 +62,11 @@ final class SharedLeases implements LockManager {
             leases.put(disk, new Holder(request.owner(), request.ownerUuid().toString(), generation, true));
         }
         long taken = generation;
+        if (request.owner().equals(acquireAnswerLostOnceOn)) {
+            acquireAnswerLostOnceOn = null;
+            throw new LockException("cannot take the leases of domain " + request.domainName() + ": connection lost before"
+                    + " the answer", new java.net.SocketException("Connection reset"));
+        }
         return new Lease() {
             @Override
             public String state() {
