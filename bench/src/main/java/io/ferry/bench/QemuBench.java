@@ -39,7 +39,7 @@ public final class QemuBench {
         Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
         Path kernel = home.resolve("share/guest/ferry-guest.elf");
         if (!Files.isRegularFile(kernel)) {
-            System.err.println("bench/run-qemu needs the test guest " + kernel + " (built with gcc -m32) and QEMU >= 9");
+            System.err.println("bench/run-qemu needs the test guest " + kernel + " (built with gcc -m32) and QEMU >= 9.1");
             System.exit(1);
         }
         Path work = Files.createTempDirectory("ferry-qb-");

@@ -51,7 +51,7 @@ final class DemoCommand implements Command {
     @Override
     public String synopsis() {
         return "demo [--qemu]                  two daemons, one VM, one live migration with every section (--qemu: a real\n"
-                + "                                 QEMU guest; needs QEMU >= 9 and the guest this build made with gcc -m32)";
+                + "                                 QEMU guest; needs QEMU >= 9.1 and the guest this build made with gcc -m32)";
     }
 
     @Override

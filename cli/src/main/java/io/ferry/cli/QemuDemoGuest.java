@@ -50,7 +50,7 @@ final class QemuDemoGuest implements DemoCommand.Guest {
         boolean qemu = Arrays.stream(path.split(File.pathSeparator)).filter(dir -> !dir.isEmpty())
                 .map(dir -> Path.of(dir, "qemu-system-x86_64")).anyMatch(Files::isExecutable);
         if (!qemu) {
-            throw new CliException("demo --qemu needs qemu-system-x86_64 (QEMU >= 9, with its SPICE module) on the PATH:"
+            throw new CliException("demo --qemu needs qemu-system-x86_64 (QEMU >= 9.1, with its SPICE module) on the PATH:"
                     + " install QEMU (see docs/qemu.md)");
         }
         return new QemuDemoGuest(kernel);

@@ -42,7 +42,7 @@ public class QemuDemoIT {
         Files.createSymbolicLink(bin.resolve("dirname"), Path.of("/usr/bin/dirname")); // all bin/ferry needs besides java
         Installation.Result noQemu = Installation.ferry(
                 Map.of("PATH", bin.toString(), "JAVA_HOME", System.getProperty("java.home")), "demo", "--qemu");
-        assertEquals(new Installation.Result(1, "", "error: demo --qemu needs qemu-system-x86_64 (QEMU >= 9, with its SPICE"
+        assertEquals(new Installation.Result(1, "", "error: demo --qemu needs qemu-system-x86_64 (QEMU >= 9.1, with its SPICE"
                 + " module) on the PATH: install QEMU (see docs/qemu.md)\n"), noQemu);
 
         Path home = Installation.copyTo(

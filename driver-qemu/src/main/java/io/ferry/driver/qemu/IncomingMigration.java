@@ -1,6 +1,8 @@
 package io.ferry.driver.qemu;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
@@ -39,7 +41,7 @@ final class IncomingMigration {
      * listen, and a failed {@code migrate-incoming} cannot be retried (QEMU's incoming state stays behind).
      */
     String listen(String host) throws HypervisorException {
-        vm.execute("migrate-set-capabilities", OutgoingMigration.eventsCapability());
+        vm.execute("migrate-set-capabilities", capabilities());
         String address = host.contains(":") ? "[" + host + "]" : host;
         try {
             vm.execute("migrate-incoming", incoming("tcp:" + address + ":" + settings.firstPort() + ",to="
@@ -66,14 +68,27 @@ final class IncomingMigration {
                 + ", but QEMU did not say at which port of " + settings.firstPort() + "-" + settings.lastPort());
     }
 
+    /**
+     * The migration's events, and the disks activated at Finish's {@code cont} rather than when the memory has loaded
+     * ({@code late-block-activate}, as libvirt always asks of a destination): before QEMU 10, a destination that had
+     * loaded the memory took the disks' write locks though Finish never came, and the source's rollback could not run
+     * its guest again ({@code Failed to get "write" lock}).
+     */
+    private static ObjectNode capabilities() {
+        ObjectNode arguments = OutgoingMigration.eventsCapability();
+        ((ArrayNode) arguments.get("capabilities")).addObject()
+                .put("capability", "late-block-activate").put("state", true);
+        return arguments;
+    }
+
     /** QEMU stays after a failed load (exit-on-error off), so that its reason can be asked and reported. */
-    private static com.fasterxml.jackson.databind.node.ObjectNode incoming(String uri) {
+    private static ObjectNode incoming(String uri) {
         return Qmp.JSON.createObjectNode().put("uri", uri).put("exit-on-error", false);
     }
 
     /** Feeds {@code in} to QEMU through a unix socket, then waits for QEMU to have loaded it. */
     MigrationStats receive(InputStream in, MigrationControl control) throws IOException, HypervisorException {
-        vm.execute("migrate-set-capabilities", OutgoingMigration.eventsCapability());
+        vm.execute("migrate-set-capabilities", capabilities());
         vm.execute("migrate-incoming", incoming("unix:" + vm.files().incoming()));
         start = System.nanoTime();
         long received = 0;

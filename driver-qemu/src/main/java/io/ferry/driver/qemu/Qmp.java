@@ -51,6 +51,13 @@ final class Qmp implements Closeable {
     static final int MAX_EVENT_NODES = 128;
     /** How long what QEMU wrote before it closed its end is read: it is all in the socket's buffer by then. */
     private static final long END_READ_MILLIS = 1_000;
+    /**
+     * The oldest QEMU the driver drives: {@code migrate-incoming}'s {@code exit-on-error} (which keeps a failed load's
+     * reason to ask) and {@code -run-with user=} came with 9.1; an older one failed each Prepare, or each start, with
+     * QEMU's words for one parameter.
+     */
+    static final int OLDEST_MAJOR = 9;
+    static final int OLDEST_MINOR = 1;
 
     /** A command QEMU refused: its error class and description. */
     static final class CommandError extends HypervisorException {
@@ -110,6 +117,7 @@ final class Qmp implements Closeable {
                         throw new HypervisorException("unexpected QMP greeting on " + socket + ": "
                                 + UntrustedText.of(greeting.toString()));
                     }
+                    requireSupported(greeting.path("QMP").path("version").path("qemu"));
                     qmp.execute("qmp_capabilities", null, timeoutMillis);
                     return qmp;
                 } catch (HypervisorException | RuntimeException e) {
@@ -127,6 +135,17 @@ final class Qmp implements Closeable {
                 }
                 sleep(1); // QEMU makes its socket 30-40 ms after it starts: a coarser retry would add half its period to Prepare
             }
+        }
+    }
+
+    private static void requireSupported(JsonNode version) throws HypervisorException {
+        int major = version.path("major").asInt(-1);
+        int minor = version.path("minor").asInt(-1);
+        if (major < OLDEST_MAJOR || major == OLDEST_MAJOR && minor < OLDEST_MINOR) {
+            String named = major < 0 ? "a QEMU whose QMP greeting names no version" : "QEMU " + major + "." + minor + "."
+                    + version.path("micro").asInt(0);
+            throw new HypervisorException(named + " is older than " + OLDEST_MAJOR + "." + OLDEST_MINOR + ", the oldest"
+                    + " this driver drives (see docs/qemu.md)");
         }
     }
 

@@ -22,19 +22,27 @@ final class FakeQmp implements AutoCloseable {
     private final ServerSocketChannel server;
     private final Thread thread;
 
+    /** QEMU 10.0.2's greeting. */
+    static final String GREETING = "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 2, \"minor\": 0, \"major\": 10},"
+            + " \"package\": \"\"}, \"capabilities\": []}}";
+
     FakeQmp(Path socket, BiConsumer<String, OutputStream> answer) throws IOException {
+        this(socket, GREETING, answer);
+    }
+
+    FakeQmp(Path socket, String greeting, BiConsumer<String, OutputStream> answer) throws IOException {
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX).bind(UnixDomainSocketAddress.of(socket));
-        thread = new Thread(() -> serve(answer), "fake-qmp");
+        thread = new Thread(() -> serve(greeting, answer), "fake-qmp");
         thread.setDaemon(true);
         thread.start();
     }
 
-    private void serve(BiConsumer<String, OutputStream> answer) {
+    private void serve(String greeting, BiConsumer<String, OutputStream> answer) {
         try (SocketChannel client = server.accept()) {
             OutputStream out = Channels.newOutputStream(client);
             BufferedReader in = new BufferedReader(new InputStreamReader(Channels.newInputStream(client),
                     StandardCharsets.UTF_8));
-            write(out, "{\"QMP\": {\"version\": {}, \"capabilities\": []}}\n");
+            write(out, greeting + "\n");
             for (String line; (line = in.readLine()) != null;) {
                 if (line.contains("qmp_capabilities")) {
                     write(out, "{\"return\": {}, \"id\": \"" + id(line) + "\"}\n");
