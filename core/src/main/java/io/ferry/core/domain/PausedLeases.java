@@ -131,7 +131,7 @@ public final class PausedLeases {
         try {
             leases.acquire(spec, heldState);
         } catch (DomainException e) {
-            lost(domain, e);
+            lost(domain, e, heldState);
             try {
                 manager.setState(domain, domain.state(), domain.reason());
             } catch (IOException written) {
@@ -141,10 +141,17 @@ public final class PausedLeases {
         }
     }
 
-    /** Another host holds the leases of a re-attached VM, which was paused for it: it must never take them free. */
-    void lost(Domain domain, DomainException refusal) {
-        if (refusal.getCause() instanceof LockException) { // not a lock manager that is away: that says nothing of the disks
+    /**
+     * The leases of a VM re-attached (or an arrival recovered) could not be taken again, and it was paused for it.
+     * Refused by the lock manager, another host held them: it must never take them free. A lock manager that is away
+     * or cannot reach its store says nothing of the disks: the state they were held with is kept, which a resume
+     * presents again (refused if another host held them meanwhile); marked lost, the guest stayed paused for good.
+     */
+    void lost(Domain domain, DomainException refusal, String heldState) {
+        if (refusal.getCause() instanceof LockException && !Leases.unreachable(refusal)) {
             domain.releasedLeases(ReleasedLeases.lostTo(refusal.getMessage()));
+        } else if (heldState != null) {
+            domain.releasedLeases(ReleasedLeases.withState(heldState, null));
         }
     }
 

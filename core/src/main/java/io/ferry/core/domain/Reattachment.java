@@ -247,7 +247,7 @@ final class Reattachment {
         } catch (DomainException e) {
             LOG.error("domain {} cannot retake its leases ({}): pausing it", domain.name(), e.getMessage());
             domain.vm().pause();
-            manager.pausedLeases().lost(domain, e);
+            manager.pausedLeases().lost(domain, e, domain.heldLeases());
             manager.setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
         }
     }

@@ -202,6 +202,44 @@ public class ReleasedLeasesTest {
     }
 
     /**
+     * The lease store out of reach as the restarted daemon re-attaches a running VM (ZooKeeper away, a hung NFS lease
+     * directory): the VM is paused, since nothing can tell whether another host holds its leases, but that says nothing
+     * of the disks. It was marked lost, its resume refused for good as if another host had held them; it now keeps the
+     * state they were held with, which its resume presents once the store answers.
+     */
+    @Test
+    public void aVmReattachedWhileTheLeaseStoreIsOutOfReachResumesOnceItAnswers() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.leases.unreachableFrom = "source";
+
+        d.source.restart();
+
+        d.source.assertPaused(VM);
+        Exception away = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+        assertTrue(away.getMessage(), away.getMessage().contains("the lock manager cannot reach its lease store"));
+        d.leases.unreachableFrom = null;
+        d.source.restart(); // the kept state outlives a restart
+        d.source.assertPaused(VM);
+        assertEquals("Domain 'vm1' resumed", d.source.engine().resume(VM, false));
+        d.source.assertRuns(VM, digest);
+    }
+
+    /** As above, but another host held the leases meanwhile: the state kept is refused, and the VM stays paused. */
+    @Test
+    public void aVmReattachedWhileTheLeaseStoreIsOutOfReachStaysPausedIfAnotherHostHeldItsLeasesSince() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        d.leases.unreachableFrom = "source";
+        d.source.restart();
+        d.leases.unreachableFrom = null;
+        d.leases.forgetHolder(DISK);
+        d.leases.takenBy("intruder", DISK).release();
+
+        assertResumeRefused(d);
+    }
+
+    /**
      * As above, but the other host gave the leases back before the source's daemon restarted: free again, they say
      * nothing of the disks, which it may have written. The re-attached VM presents the state its leases were held
      * with, which the lock manager refuses, and it is paused: never does it run on over disks another host wrote.
