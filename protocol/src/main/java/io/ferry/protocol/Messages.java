@@ -44,7 +44,8 @@ public final class Messages {
 
         public static Migrate fromXml(Xml x) throws ChannelException {
             return new Migrate(x.required("domain"), x.required("dest"), MigrationFlags.parse(x.attr("flags")),
-                    x.attr("dname"), x.childText("xml"), x.childText("persistent-xml"), x.number("bandwidth", 0), x.attr("id"));
+                    x.attr("dname"), x.childText("xml"), x.childText("persistent-xml"), x.requestNumber("bandwidth", 0),
+                    x.attr("id"));
         }
 
         public Begin begin() {
@@ -82,7 +83,7 @@ public final class Messages {
 
         public static Begin fromXml(Xml x) throws ChannelException {
             return new Begin(x.required("domain"), MigrationFlags.parse(x.attr("flags")), x.attr("dname"),
-                    x.childText("xml"), x.childText("persistent-xml"), x.number("bandwidth", 0), x.attr("id"));
+                    x.childText("xml"), x.childText("persistent-xml"), x.requestNumber("bandwidth", 0), x.attr("id"));
         }
     }
 

@@ -67,6 +67,21 @@ public final class Xml {
         return value;
     }
 
+    /**
+     * A numeric attribute of a request: {@code absent} when it is absent, and refused when it is anything but a number
+     * ({@code '100M'}, {@code ' 100'}), which {@link #number} would read as its fallback: a cap or limit silently lifted.
+     */
+    public long requestNumber(String name, long absent) throws ChannelException {
+        String value = attr(name);
+        try {
+            return value == null ? absent : Long.parseLong(value);
+        } catch (NumberFormatException e) {
+            throw new ChannelException("malformed <" + element.getTagName() + "> message: " + name + " " + quote(value)
+                    + " is not a number", false);
+        }
+    }
+
+    /** A numeric attribute of a reply (a figure to show): {@code fallback} when absent or not a number. */
     public long number(String name, long fallback) {
         String value = attr(name);
         try {
