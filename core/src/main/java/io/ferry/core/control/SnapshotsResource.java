@@ -124,8 +124,9 @@ final class SnapshotsResource {
         Xml xml = Xml.create("domainsnapshot").text("name", name).text("description", description)
                 .text("state", domain.state().name().toLowerCase()).text("creationTime", Long.toString(System.currentTimeMillis() / 1000));
         parent.ifPresent(p -> xml.child("parent").text("name", p));
-        // the definition at this point, as libvirt keeps it inside the snapshot
-        String withDomain = xml.write().replace("</domainsnapshot>", domain.current().xml().indent(2) + "</domainsnapshot>");
+        // the definition at this point, kept verbatim as libvirt does: not indented, that would change the text of
+        // multi-line elements, for every later migration of the snapshot too
+        String withDomain = xml.write().replace("</domainsnapshot>", domain.current().xml() + "</domainsnapshot>");
         try {
             snapshots.add(domain.uuid(), new SnapshotStore.Snapshot(name, parent.orElse(null), withDomain));
         } catch (IOException e) {
