@@ -4,7 +4,6 @@ import io.ferry.settings.SettingException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -67,16 +66,10 @@ public final class Ferryd {
 
     /** Where ferryd takes code and settings from, and keeps its state: none another user may write. */
     private static void requireTrusted(FerryHome home, DaemonOptions options) throws IOException {
-        TrustedDirectories.check("library directory", home.root().resolve("lib"), true);
-        TrustedDirectories.check("bundle directory", home.bundles(), true);
-        TrustedDirectories.check("settings directory", home.etc(), true);
-        Path hooks = home.etc().resolve("hooks");
-        if (Files.isDirectory(hooks)) {
-            TrustedDirectories.check("hook directory", hooks, true);
-        }
-        TrustedDirectories.check("deploy directory", options.deployDir(), true);
-        TrustedDirectories.check("state directory", options.stateDir(), false);
-        TrustedDirectories.check("run directory", options.runDir(), false);
+        TrustedDirectories.checkInstallation("ferryd", home);
+        TrustedDirectories.check("ferryd", "deploy directory", options.deployDir(), true);
+        TrustedDirectories.check("ferryd", "state directory", options.stateDir(), false);
+        TrustedDirectories.check("ferryd", "run directory", options.runDir(), false);
     }
 
     private static void createDirectory(String what, Path directory) {

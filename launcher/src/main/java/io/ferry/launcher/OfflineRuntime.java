@@ -27,6 +27,7 @@ public final class OfflineRuntime implements AutoCloseable {
     }
 
     public static OfflineRuntime start(FerryHome home) throws Exception {
+        requireTrusted(home);
         SPI_FLY.setLevel(java.util.logging.Level.WARNING);
         ScratchDirectory scratch = ScratchDirectory.create("ferry-offline-");
         Path noDeploy = Files.createDirectories(scratch.path().resolve("deploy"));
@@ -45,6 +46,17 @@ public final class OfflineRuntime implements AutoCloseable {
             }
             scratch.close();
             throw e;
+        }
+    }
+
+    /**
+     * What the framework will run, as ferryd requires before its own: the offline runtime runs it as whoever runs
+     * {@code ferry}, root with sudo. The deploy directory is the installation's, and ferry does not make it.
+     */
+    static void requireTrusted(FerryHome home) throws IOException {
+        TrustedDirectories.checkInstallation("ferry", home);
+        if (Files.isDirectory(home.deploy())) {
+            TrustedDirectories.check("ferry", "deploy directory", home.deploy(), true);
         }
     }
 

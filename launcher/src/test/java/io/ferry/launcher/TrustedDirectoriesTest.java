@@ -21,13 +21,14 @@ public class TrustedDirectoriesTest {
     public void aDirectoryOnlyItsOwnerWritesIsTrusted() throws Exception {
         Path deploy = directory("deploy", "rwxr-xr-x");
         Files.writeString(deploy.resolve("section.jar"), "jar");
-        TrustedDirectories.check("deploy directory", deploy, true);
+        TrustedDirectories.check("ferryd", "deploy directory", deploy, true);
     }
 
     @Test
     public void aDirectoryItsGroupMayWriteIsRefusedNamingTheFix() throws Exception {
         Path deploy = directory("deploy", "rwxrwxr-x");
-        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("deploy directory", deploy, true));
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "deploy directory", deploy, true));
         assertTrue(e.getMessage(), e.getMessage().contains("may be written by its group or others (mode 775)"));
         assertTrue(e.getMessage(), e.getMessage().contains("chmod go-w " + deploy.toRealPath()));
     }
@@ -37,7 +38,8 @@ public class TrustedDirectoriesTest {
         Path deploy = directory("deploy", "rwxr-xr-x");
         Path jar = Files.writeString(deploy.resolve("section.jar"), "jar");
         Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("rw-rw-rw-"));
-        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("deploy directory", deploy, true));
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "deploy directory", deploy, true));
         assertTrue(e.getMessage(), e.getMessage().contains(jar.toRealPath() + " may be written"));
     }
 
@@ -47,11 +49,12 @@ public class TrustedDirectoriesTest {
         Path above = directory("shared", "rwxrwxrwx");
         Path deploy = Files.createDirectory(above.resolve("deploy"));
         Files.setPosixFilePermissions(deploy, PosixFilePermissions.fromString("rwx------"));
-        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("deploy directory", deploy, false));
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "deploy directory", deploy, false));
         assertTrue(e.getMessage(), e.getMessage().contains(above.toRealPath() + " may be written"));
 
         Files.setAttribute(above, "unix:mode", 01777); // as /tmp: nobody renames what is not theirs
-        TrustedDirectories.check("deploy directory", deploy, false);
+        TrustedDirectories.check("ferryd", "deploy directory", deploy, false);
     }
 
     @Test
@@ -59,7 +62,8 @@ public class TrustedDirectoriesTest {
         Path open = directory("open", "rwxrwxrwx");
         Path etc = directory("etc", "rwxr-xr-x");
         Files.createSymbolicLink(etc.resolve("hooks"), open);
-        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("settings directory", etc, true));
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "settings directory", etc, true));
         assertTrue(e.getMessage(), e.getMessage().contains(open.toRealPath() + " may be written"));
     }
 
@@ -71,7 +75,8 @@ public class TrustedDirectoriesTest {
         Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwxr-xr-x"));
         Path etc = directory("etc", "rwxr-xr-x");
         Files.createSymbolicLink(etc.resolve("hooks"), closed);
-        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("settings directory", etc, true));
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "settings directory", etc, true));
         assertTrue(e.getMessage(), e.getMessage().contains(open.toRealPath() + " may be written"));
     }
 
@@ -80,7 +85,8 @@ public class TrustedDirectoriesTest {
         Path deploy = directory("deploy", "rwxr-xr-x");
         UserPrincipal nobody = deploy.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
         Files.setOwner(deploy, nobody);
-        IOException e = assertThrows(IOException.class, () -> TrustedDirectories.check("deploy directory", deploy, false));
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "deploy directory", deploy, false));
         assertTrue(e.getMessage(), e.getMessage().contains("neither root nor ferryd's user"));
     }
 
