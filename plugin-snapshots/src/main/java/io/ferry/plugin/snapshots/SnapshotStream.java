@@ -62,7 +62,8 @@ final class SnapshotStream {
     /**
      * Reads a whole stream, within bounds, and checks it against the cookie's descriptor.
      *
-     * @param share the daemon's budget for incoming streams, taken as the bytes arrive (they are held until staged)
+     * @param share the daemon's budget for incoming streams, taken for the count announced, then as the bytes arrive
+     *     (all held until staged)
      * @throws CookieException when the stream is out of bounds or over the budget, truncated, too long, or does not match
      */
     static Contents read(InputStream in, SnapshotDescriptor expected, IncomingBudget.Share share) throws IOException, CookieException {
@@ -77,6 +78,7 @@ final class SnapshotStream {
                 throw new CookieException("snapshots stream carries " + count + " snapshots but the migration cookie's"
                         + " descriptor says " + expected.count());
             }
+            share.takeSnapshots(count);
             List<String> xmls = new ArrayList<>(Math.min(count, 65_536));
             int current = -1;
             for (int i = 0; i < count; i++) {

@@ -5,16 +5,22 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.Test;
 
 /**
  * The daemon holds at most {@link IncomingBudget#BYTES} of incoming snapshot streams at once: a stream within its
  * per-snapshot bounds but larger than the daemon's heap bears (63 snapshots of 4 MiB whose XML is outside Latin-1,
- * 8 MiB each as Strings) is refused as it goes over, not read whole into an OutOfMemoryError; streams of several
- * migrations share the budget.
+ * 8 MiB each as Strings) is refused as it goes over, not read whole into an OutOfMemoryError; so is one of many tiny
+ * snapshots (each costs the destination hundreds of bytes beside its text, {@link IncomingBudget#PER_SNAPSHOT});
+ * streams of several migrations share the budget.
  */
 public class IncomingBudgetTest {
     @Test
@@ -35,6 +41,68 @@ public class IncomingBudgetTest {
         assertEquals("given back", 0, budget.held());
     }
 
+    /** A million snapshots of 50 bytes took 55 MB of the budget and several hundred MB of the destination's heap. */
+    @Test
+    public void aMillionTinySnapshotsAreRefusedByTheirCountBeforeAnyIsRead() {
+        IncomingBudget budget = new IncomingBudget(IncomingBudget.BYTES);
+        Tiny stream = new Tiny(SnapshotStream.MAX_COUNT);
+
+        CookieException refused;
+        try (IncomingBudget.Share share = budget.open()) {
+            refused = assertThrows(CookieException.class, () -> SnapshotStream.read(stream,
+                    new SnapshotDescriptor(SnapshotStream.MAX_COUNT, "sha256:" + "0".repeat(64)), share));
+        }
+
+        assertEquals("snapshots stream announces 1000000 snapshots, more than this daemon holds at once (at most 131072:"
+                + " 512 bytes each beside their text within its 67108864 bytes for incoming snapshots)", refused.getMessage());
+        assertTrue("refused before its snapshots were read: " + stream.position, stream.position <= 4 + 64 * 1024);
+        assertEquals("given back", 0, budget.held());
+    }
+
+    @Test
+    public void tinySnapshotsTakeTheirShareBesideOtherMigrations() throws Exception {
+        IncomingBudget budget = new IncomingBudget(IncomingBudget.BYTES);
+        IncomingBudget.Share other = budget.open();
+        other.take(IncomingBudget.BYTES - 1_000 * IncomingBudget.PER_SNAPSHOT);
+
+        CookieException refused;
+        try (IncomingBudget.Share share = budget.open()) {
+            SnapshotDescriptor descriptor = new SnapshotDescriptor(1_001, "sha256:" + "0".repeat(64));
+            refused = assertThrows(CookieException.class, () -> SnapshotStream.read(new Tiny(1_001), descriptor, share));
+        }
+
+        assertEquals("snapshots stream: with this one's 1001 snapshots (512 bytes each beside their text) this daemon would"
+                + " hold over 67108864 bytes of incoming snapshots at once (other migrations' included); migrate again once"
+                + " they are staged", refused.getMessage());
+        other.close();
+        assertEquals(0, budget.held());
+    }
+
+    /** The bench's 10,000 snapshots (5.0 MiB of stream, a chain) migrate, several such migrations at once. */
+    @Test
+    public void tenThousandSnapshotsOfTheBenchsSizeFitWithRoomForOthers() throws Exception {
+        List<Snapshot> chain = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            String name = String.format("s%05d", i);
+            String xml = "<domainsnapshot><name>" + name + "</name><description>benchmark snapshot " + i + "</description>"
+                    + (i == 0 ? "" : "<parent><name>" + chain.get(i - 1).name() + "</name></parent>")
+                    + "<state>running</state><domain type='sim'><name>snapshots-vm</name>" + " ".repeat(320) + "</domain>"
+                    + "</domainsnapshot>";
+            chain.add(new Snapshot(name, i == 0 ? null : chain.get(i - 1).name(), xml));
+        }
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        SnapshotStream.write(bytes, chain, "s09999");
+        assertTrue("the bench's stream: " + bytes.size(), bytes.size() >= 5 * 1024 * 1024);
+        IncomingBudget budget = new IncomingBudget(IncomingBudget.BYTES);
+
+        try (IncomingBudget.Share share = budget.open()) {
+            SnapshotStream.Contents contents = SnapshotStream.read(new ByteArrayInputStream(bytes.toByteArray()),
+                    new SnapshotDescriptor(10_000, SnapshotStream.digest(chain, "s09999")), share);
+            assertEquals(10_000, contents.xmls().size());
+            assertTrue("held " + budget.held(), budget.held() < IncomingBudget.BYTES / 4);
+        }
+    }
+
     @Test
     public void migrationsShareTheBudgetAndAClosedShareGivesItsBytesBack() throws Exception {
         IncomingBudget budget = new IncomingBudget(100);
@@ -50,6 +118,36 @@ public class IncomingBudgetTest {
         assertEquals(100, budget.held());
         second.close();
         assertEquals(0, budget.held());
+    }
+
+    /** A count, then per snapshot: flag 0, its length, 50 bytes of XML with a name of its own; made as it is read. */
+    static final class Tiny extends InputStream {
+        private final int count;
+        private byte[] next;
+        private int at;
+        private int made;
+        long position;
+
+        Tiny(int count) {
+            this.count = count;
+            this.next = ByteBuffer.allocate(4).putInt(count).array();
+        }
+
+        @Override
+        public int read() {
+            if (at == next.length) {
+                if (made == count) {
+                    return -1;
+                }
+                String name = Integer.toString(made++, 36);
+                byte[] xml = ("<domainsnapshot><name>" + "0".repeat(4 - name.length()) + name + "</name></domainsnapshot>")
+                        .getBytes(StandardCharsets.UTF_8);
+                next = ByteBuffer.allocate(5 + xml.length).put((byte) 0).putInt(xml.length).put(xml).array();
+                at = 0;
+            }
+            position++;
+            return next[at++] & 0xff;
+        }
     }
 
     /** A count, then per snapshot: flag 0, its length, and XML with one character outside Latin-1; made as it is read. */
