@@ -10,6 +10,10 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.DigestInputStream;
 import java.security.DigestOutputStream;
@@ -80,6 +84,8 @@ final class SnapshotStream {
             }
             share.takeSnapshots(count);
             List<String> xmls = new ArrayList<>(Math.min(count, 65_536));
+            CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT);
             int current = -1;
             for (int i = 0; i < count; i++) {
                 int flag = data.readUnsignedByte();
@@ -97,7 +103,7 @@ final class SnapshotStream {
                 }
                 byte[] xml = new byte[length];
                 data.readFully(xml);
-                xmls.add(new String(xml, StandardCharsets.UTF_8));
+                xmls.add(utf8(utf8, xml, i));
             }
             if (data.read() != -1) {
                 throw new CookieException("snapshots stream carries data after its " + count + " snapshots");
@@ -110,6 +116,24 @@ final class SnapshotStream {
             return new Contents(xmls, current);
         } catch (EOFException e) {
             throw new CookieException("snapshots stream ended early: expected " + expected.count() + " snapshots");
+        }
+    }
+
+    /**
+     * The text of snapshot {@code i}: invalid UTF-8 is refused, as Ferry's XML reader refuses it, not replaced with U+FFFD
+     * (the digest is of the bytes sent, so a replacement would stage other text than they say).
+     */
+    private static String utf8(CharsetDecoder decoder, byte[] xml, int i) throws CookieException {
+        String text = new String(xml, StandardCharsets.UTF_8); // the JDK's fast path, for what is almost always valid
+        if (text.indexOf('\uFFFD') < 0) {
+            return text; // nothing was replaced
+        }
+        ByteBuffer bytes = ByteBuffer.wrap(xml);
+        try {
+            return decoder.decode(bytes).toString();
+        } catch (CharacterCodingException e) {
+            throw new CookieException(String.format("snapshots stream: snapshot %d is not UTF-8: its byte %d is 0x%02X, which"
+                    + " is not UTF-8 there", i + 1, bytes.position() + 1, xml[bytes.position()] & 0xFF), e);
         }
     }
 

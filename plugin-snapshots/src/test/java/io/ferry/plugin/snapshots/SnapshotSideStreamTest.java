@@ -15,8 +15,10 @@ import io.ferry.testkit.TwoHosts;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import org.junit.Test;
 
@@ -129,6 +131,29 @@ public class SnapshotSideStreamTest {
         assertRefused("snapshots stream flags more than one current snapshot", context, descriptor);
     }
 
+    /**
+     * A peer's snapshot whose bytes are not UTF-8 (C3 28 in its description, with a digest of those bytes) was staged as
+     * other text (U+FFFD in their place); Ferry's XML reader refuses such bytes, and so now does the stream.
+     */
+    @Test
+    public void aSnapshotThatIsNotUtf8IsRefusedNotStagedAsOtherText() throws Exception {
+        FakeContext context = new FakeContext();
+        bake(context, List.of(snapshot("a", null), new Snapshot("b", "a", "<domainsnapshot><name>b</name><parent><name>a"
+                + "</name></parent><description>x!</description></domainsnapshot>")), "b");
+        byte[] bytes = context.stream.bytes();
+        int at = indexOf(bytes, utf8("x!</"));
+        bytes[at] = (byte) 0xC3;
+        bytes[at + 1] = 0x28;
+        context.stream.bytes = bytes;
+        assertRefused("snapshots stream: snapshot 2 is not UTF-8: its byte 75 is 0xC3, which is not UTF-8 there", context,
+                matching(2, bytes));
+        bytes[at] = (byte) 'x';
+        bytes[at + 1] = (byte) '!';
+        bytes[bytes.length - 1] = (byte) 0xC3; // a sequence cut short by the snapshot's end
+        assertRefused("snapshots stream: snapshot 2 is not UTF-8: its byte 107 is 0xC3, which is not UTF-8 there", context,
+                matching(2, bytes));
+    }
+
     @Test
     public void boundsAreCheckedBeforeAnythingIsAllocated() throws Exception {
         FakeContext context = new FakeContext();
@@ -198,6 +223,21 @@ public class SnapshotSideStreamTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         new DataOutputStream(bytes).writeInt(count);
         return bytes.toByteArray();
+    }
+
+    /** A peer's descriptor of {@code bytes}: their count and digest. */
+    private static SnapshotDescriptor matching(int count, byte[] bytes) throws Exception {
+        byte[] digest = MessageDigest.getInstance("SHA-256").digest(bytes);
+        return new SnapshotDescriptor(count, "sha256:" + HexFormat.of().formatHex(digest));
+    }
+
+    private static int indexOf(byte[] bytes, byte[] part) {
+        for (int i = 0; i + part.length <= bytes.length; i++) {
+            if (Arrays.equals(bytes, i, i + part.length, part, 0, part.length)) {
+                return i;
+            }
+        }
+        throw new AssertionError("not found");
     }
 
     static byte[] utf8(String text) {
