@@ -16,8 +16,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,8 +29,6 @@ import org.slf4j.LoggerFactory;
 public final class DomainStore {
     private static final Logger LOG = LoggerFactory.getLogger(DomainStore.class);
     private static final String RUN_DIR_RECORD = "run-dir";
-    private static final Pattern UUID_ELEMENT = Pattern.compile("<uuid>\\s*(\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-"
-            + "\\p{XDigit}{4}-\\p{XDigit}{12})\\s*</uuid>");
 
     private final Path domains;
     private final Path status;
@@ -96,13 +92,13 @@ public final class DomainStore {
      */
     private static boolean holdsTheirVms(Path runDir, List<StoredFile> active) {
         for (StoredFile file : active) {
-            Matcher uuid;
+            UUID uuid;
             try {
-                uuid = UUID_ELEMENT.matcher(file.read());
+                uuid = DomainXml.uuidIn(file.read());
             } catch (IOException e) {
                 return false;
             }
-            if (!uuid.find() || !Files.isDirectory(runDir.resolve(uuid.group(1)))) {
+            if (uuid == null || !Files.isDirectory(runDir.resolve(uuid.toString()))) {
                 return false;
             }
         }

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
@@ -29,6 +30,7 @@ public final class DomainXml {
     /** Elements that the documents carrying a definition put around it. */
     static final int WRAPPING_LEVELS = 1;
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._+-]{0,63}");
+    private static final Pattern UUID_ELEMENT = Pattern.compile("<uuid>([^<]{1,80})</uuid>");
 
     private final HardenedXmlParser parser;
 
@@ -282,5 +284,15 @@ public final class DomainXml {
             }
         }
         return element.getTextContent().trim();
+    }
+
+    /**
+     * The UUID of the first {@code <uuid>} of a definition or status file read as text, in any spelling a definition
+     * may use (libvirt's: upper case, no dashes), or null: what finds a domain's run directory, named by the canonical
+     * form, when the file cannot be parsed or the run directory's record is gone.
+     */
+    static UUID uuidIn(String text) {
+        Matcher uuid = text == null ? null : UUID_ELEMENT.matcher(text);
+        return uuid != null && uuid.find() ? CookieCodec.libvirtUuid(uuid.group(1).trim()) : null;
     }
 }

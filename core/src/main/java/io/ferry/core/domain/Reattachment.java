@@ -10,8 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -22,8 +20,6 @@ import org.slf4j.LoggerFactory;
  */
 final class Reattachment {
     private static final Logger LOG = LoggerFactory.getLogger(Reattachment.class);
-    private static final Pattern UUID_ELEMENT = Pattern.compile("<uuid>\\s*(\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-"
-            + "\\p{XDigit}{4}-\\p{XDigit}{12})\\s*</uuid>");
 
     private final DomainManager manager;
     private final DomainXml xml;
@@ -114,16 +110,10 @@ final class Reattachment {
     private static void unreadable(Map<String, Domain> domains, DomainStore.StoredFile file, String text, String why) {
         String problem = "cannot read " + file.path() + ": " + why;
         LOG.error("domain {} is unreadable and takes no job; its files are kept as they are: {}", file.name(), problem);
-        Domain domain = domains.computeIfAbsent(file.name(), n -> new Domain(n, uuidIn(text)));
+        Domain domain = domains.computeIfAbsent(file.name(), n -> new Domain(n, DomainXml.uuidIn(text)));
         if (domain.problem() == null) {
             domain.unreadable(problem);
         }
-    }
-
-    /** The first {@code <uuid>} of a file that does not parse: what keeps its run directory apart; null if none. */
-    private static UUID uuidIn(String text) {
-        Matcher uuid = text == null ? null : UUID_ELEMENT.matcher(text);
-        return uuid != null && uuid.find() ? UUID.fromString(uuid.group(1)) : null;
     }
 
     /** Finds again the VMs of the active domains of one type, now that its driver is there. */

@@ -99,11 +99,34 @@ public class RunDirTest {
         assertEquals(first + "\n", Files.readString(state.resolve("run-dir"), StandardCharsets.UTF_8));
     }
 
-    private void activeDomainRunningFrom(Path runDir) throws IOException {
-        DomainStore store = new DomainStore(state, runDir);
+    /**
+     * A definition may spell its UUID as libvirt reads it (upper case, no dashes, spaces), which its status file keeps
+     * as written; its run directory is named by the canonical form. Looked for as written, its VM was not found, and
+     * the daemon did not start, with any --run-dir.
+     */
+    @Test
+    public void aRecordIsFoundAgainFromTheRunDirectoriesOfDomainsWhoseUuidIsSpeltOtherwise() throws Exception {
         UUID uuid = UUID.randomUUID();
+        String hex = uuid.toString().replace("-", "");
+        for (String spelt : new String[] {uuid.toString().toUpperCase(), hex, " " + hex.toUpperCase() + " "}) {
+            activeDomainRunningFrom(first, uuid, spelt);
+            Files.delete(state.resolve("run-dir"));
+
+            new DomainStore(state, first);
+
+            assertEquals(spelt, first + "\n", Files.readString(state.resolve("run-dir"), StandardCharsets.UTF_8));
+        }
+    }
+
+    private void activeDomainRunningFrom(Path runDir) throws IOException {
+        UUID uuid = UUID.randomUUID();
+        activeDomainRunningFrom(runDir, uuid, uuid.toString());
+    }
+
+    private void activeDomainRunningFrom(Path runDir, UUID uuid, String spelt) throws IOException {
+        DomainStore store = new DomainStore(state, runDir);
         store.runDir(uuid);
         store.writeStatus("web", "<domstatus state='running' reason='booted'><domain type='sim'><name>web</name><uuid>"
-                + uuid + "</uuid></domain></domstatus>");
+                + spelt + "</uuid></domain></domstatus>");
     }
 }
