@@ -90,11 +90,14 @@ public final class Leases {
     /** Takes the domain's leases; with {@code state}, only if nobody held them since it was released. */
     public void acquire(DomainSpec spec, String state) throws DomainException {
         Optional<LockManager> manager = manager();
-        if (manager.isEmpty() || held.containsKey(spec.name())) {
+        if (manager.isEmpty()) {
             return;
         }
         LeaseRequest request = request(spec);
         try (DomainLocks.Held lock = changing(spec.name())) {
+            if (held.containsKey(spec.name())) { // looked at under the lock: a give-back may hold them for a moment
+                return;
+            }
             owedGiveBack.requireNoneOwedByAnother(request);
             try {
                 held.put(spec.name(), new Held(manager.get().acquire(request, state), request));
@@ -269,10 +272,27 @@ public final class Leases {
     }
 
     /**
+     * Gives back what this host held, before its daemon restarted, for a VM found gone then: as {@link
+     * #releaseAfterRestart}, with the state they were recorded held with, unless a VM of the domain started here since
+     * (once the lock manager came, before this ran) and holds them: they are its now. Given back, its VM ran on with
+     * its leases free, which another host's start of the domain could then take.
+     */
+    String giveBackForVmGone(DomainSpec spec, String heldState) {
+        try (DomainLocks.Held lock = changing(spec.name())) {
+            if (held.containsKey(spec.name())) {
+                LOG.info("domain {}: started again before its earlier VM's leases were given back: they are its new VM's",
+                        spec.name());
+                return null;
+            }
+            return releaseAfterRestart(spec, heldState, null);
+        }
+    }
+
+    /**
      * @param heldState the state they were recorded held with: given back only if nobody held them since; null: any
      * @param migration the aborted migration whose source waits for them, or null
      */
-    String releaseAfterRestart(DomainSpec spec, String heldState, String migration) {
+    private String releaseAfterRestart(DomainSpec spec, String heldState, String migration) {
         try {
             acquire(spec, heldState);
         } catch (DomainException e) {

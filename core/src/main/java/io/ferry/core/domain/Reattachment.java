@@ -190,7 +190,7 @@ final class Reattachment {
             return;
         }
         releasesPending.remove(held);
-        manager.leases().releaseAfterRestart(held.spec(), held.state(), null);
+        manager.leases().giveBackForVmGone(held.spec(), held.state());
     }
 
     /** The lock manager arrived: the VMs waiting for it take their leases, those found gone give theirs back. */
@@ -213,8 +213,8 @@ final class Reattachment {
      * host holds them now, or held them since (an operator gave them back while this daemon was down, and another
      * host ran the domain), it must not run here, nor ever on their word that they are free again. A paused VM that
      * gave them back takes none: its resume presents the state they were released with. One that ended or was
-     * destroyed before the lock manager came gives back what this host held for it from before the restart (nothing
-     * could start a domain here meanwhile: a start needs the lock manager).
+     * destroyed before the lock manager came gives back what this host held for it from before the restart, unless a
+     * start once the lock manager came took them first (they are its new VM's: {@link Leases#giveBackForVmGone}).
      */
     private void retakeLeases(Domain domain) throws IOException {
         if (domain.releasedLeases() != null) {

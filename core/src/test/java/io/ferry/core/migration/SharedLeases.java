@@ -8,6 +8,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /**
  * A lock manager every test host shares, as hosts share a lease directory: a lease per disk with a generation
@@ -40,8 +41,20 @@ final class SharedLeases implements LockManager {
      */
     volatile String acquireAnswerLostOnceOn;
 
+    /** Runs once, before the next acquire takes the store's lock: another call may then come first. */
+    volatile Consumer<LeaseRequest> beforeNextAcquire;
+
     @Override
-    public synchronized Lease acquire(LeaseRequest request, String state) throws LockException {
+    public Lease acquire(LeaseRequest request, String state) throws LockException {
+        Consumer<LeaseRequest> hook = beforeNextAcquire;
+        if (hook != null) {
+            beforeNextAcquire = null;
+            hook.accept(request);
+        }
+        return take(request, state);
+    }
+
+    private synchronized Lease take(LeaseRequest request, String state) throws LockException {
         if (request.owner().equals(unreachableFrom)) {
             throw new LockException("cannot take the leases of domain " + request.domainName() + ": the lease store is"
                     + " unreachable", new java.net.ConnectException("Connection refused"));
