@@ -55,8 +55,10 @@ public final class CheckHost {
         note(feature, "warning: " + message);
     }
 
+    /** One line each: what a section would do may quote its peer, as its warnings may. */
     private void note(String feature, String text) {
-        notes.computeIfAbsent(feature, f -> java.util.Collections.synchronizedList(new ArrayList<>())).add(text);
+        notes.computeIfAbsent(feature, f -> java.util.Collections.synchronizedList(new ArrayList<>()))
+                .add(SectionCalls.oneLine(text));
     }
 
     /** What the section of {@code feature} said it would do, and its warnings, in order. */

@@ -92,16 +92,21 @@ public record MigrationSectionContext(Phase phase, String migrationId, String do
         return own;
     }
 
+    /**
+     * A section's words may quote its peer's (a cookie's hostname or attribute, where a character reference makes a
+     * line break): one line each, cut short, as its failures are, so that a peer cannot write a log line of its own.
+     */
     @Override
     public void info(String message) {
-        LOG.info("{}: {}", feature, message);
+        LOG.info("{}: {}", feature, SectionCalls.oneLine(String.valueOf(message)));
     }
 
     @Override
     public void warn(String message) {
-        LOG.warn("{}: {}", feature, message);
+        String line = SectionCalls.oneLine(String.valueOf(message));
+        LOG.warn("{}: {}", feature, line);
         if (check != null) {
-            check.warned(feature, message);
+            check.warned(feature, line);
         }
     }
 

@@ -4,6 +4,10 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import io.ferry.api.cookie.CheckOnly;
 import io.ferry.api.cookie.MigrationJob;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
@@ -20,6 +24,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.Test;
+import org.slf4j.LoggerFactory;
 
 /** What a section finds with {@code capability}: what the core offered, the side stream of its feature, the VM's own. */
 public class MigrationSectionContextTest {
@@ -169,5 +174,33 @@ public class MigrationSectionContextTest {
         public MigrationStats receiveMemory(InputStream in, MigrationControl control) {
             throw new UnsupportedOperationException();
         }
+    }
+
+    /**
+     * A section logs what its peer sent (the graphics section the peer's hostname, the example section an attribute):
+     * a line break in it, which a character reference carries through the cookie's XML, made a log line of the peer's
+     * choosing, and a note of its own in a check's report. One line each now, as a section's failures are.
+     */
+    @Test
+    public void whatASectionSaysStaysOneLineInTheLogAndInACheck() {
+        Logger sections = (Logger) LoggerFactory.getLogger("io.ferry.section");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        sections.addAppender(lines);
+        CheckHost check = new CheckHost(null, name -> null);
+        String forged = "peer h\n2026-12-06 10:00:00 INFO  io.ferry.audit - forged";
+        try {
+            MigrationSectionContext context = MigrationSectionContext.check(Phase.PERFORM, "m1", "vm", SPEC.uuid(),
+                    Optional.of(SPEC), HERE, check).forSection("clock");
+            context.info(forged);
+            context.warn(forged);
+            context.capability(CheckOnly.class).orElseThrow().wouldDo(forged);
+        } finally {
+            sections.detachAppender(lines);
+        }
+        String oneLine = "peer h\\u000a2026-12-06 10:00:00 INFO  io.ferry.audit - forged";
+        assertEquals(List.of("clock: " + oneLine, "clock: " + oneLine),
+                lines.list.stream().map(ILoggingEvent::getFormattedMessage).toList());
+        assertEquals(List.of("warning: " + oneLine, "would " + oneLine), check.notes("clock"));
     }
 }
