@@ -250,6 +250,12 @@ final class SourceSide {
     SideStream.Writer reoffer(String id, String key, SectionHandle now) throws MigrationException, CookieException {
         Outgoing o = outgoing.require(id, key);
         String feature = now.descriptor().feature();
+        if (Negotiation.current(o.pinned, new SectionSet(List.of(now))).byFeature(feature).isEmpty()) {
+            // another major version (or element, or policy): its data is not what the destination's section reads
+            throw new CookieException("cookie section " + feature + " was updated since Begin offered its stream, to version "
+                    + now.descriptor().version() + ", which migration " + id + " cannot use (it began with the section's"
+                    + " version " + o.pinned.byFeature(feature).map(h -> h.descriptor().version()).orElse("none") + ")");
+        }
         LOG.info("cookie section {} was updated since Begin offered its stream: its new registration offers it", feature);
         m.bake(Phase.BEGIN, outgoing.local(o), new SectionSet(List.of(now)), 0);
         SideStreams.Offer offer = m.streams.offered(id, key, feature);

@@ -121,6 +121,30 @@ public class SideStreamAfterUpdateTest {
         d.destination.assertRuns(VM, digest);
     }
 
+    /**
+     * An update to another major version since Begin offered the stream: its data is not what the destination's section
+     * of the pinned version reads, and the migration's later phases leave it out. Its Begin was baked again and its
+     * stream served to the destination all the same; the stream is refused now, naming both versions.
+     */
+    @Test
+    public void anUpdateToAnotherMajorVersionFailsPrepareAndTheGuestStaysOnTheSource() throws Exception {
+        Bulk old = new Bulk("1.0", true);
+        TwoDaemons.ByHand run = begun(old);
+        Bulk updated = new Bulk("2.0", true);
+        update(old, updated);
+
+        ChannelException refused = assertThrows(ChannelException.class, run::prepare);
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cookie section bulk was updated since Begin offered"
+                + " its stream, to version 2.0, which migration " + run.begun.id() + " cannot use (it began with the"
+                + " section's version 1.0)"));
+        assertEquals("the new major version baked nothing for it", 0, updated.bakes.get());
+        assertEquals(List.of(), ate);
+        run.confirm(true, null);
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
     @Test
     public void anUpdateWhoseNewRegistrationOffersNoStreamFailsPrepareAndTheGuestStaysOnTheSource() throws Exception {
         Bulk old = new Bulk("1.0", true);
