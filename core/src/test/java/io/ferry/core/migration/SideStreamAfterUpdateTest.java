@@ -85,18 +85,22 @@ public class SideStreamAfterUpdateTest {
         return d.byHand(VM);
     }
 
-    /** The source's section bundle updated: {@code replacement} registered, {@code old}'s classes gone. */
-    private void update(Bulk old, Bulk replacement) {
+    /**
+     * The guest's migration begun with the section at 1.0, then the source's section bundle updated: {@code replacement}
+     * registered, the old one's classes gone.
+     */
+    private TwoDaemons.ByHand begunThenUpdated(Bulk replacement) throws Exception {
+        Bulk old = new Bulk("1.0", true);
+        TwoDaemons.ByHand run = begun(old);
         d.source.extraSections.set(0, bulk(replacement, replacement.version));
         old.refreshed = true;
+        return run;
     }
 
     @Test
     public void aSectionUpdatedAfterItsBeginOfferedItsStreamHasItsNewRegistrationWriteIt() throws Exception {
-        Bulk old = new Bulk("1.0", true);
-        TwoDaemons.ByHand run = begun(old);
         Bulk updated = new Bulk("1.1", true);
-        update(old, updated);
+        TwoDaemons.ByHand run = begunThenUpdated(updated);
 
         run.prepare().perform();
         run.confirm(false, run.finish().cookie());
@@ -128,10 +132,8 @@ public class SideStreamAfterUpdateTest {
      */
     @Test
     public void anUpdateToAnotherMajorVersionFailsPrepareAndTheGuestStaysOnTheSource() throws Exception {
-        Bulk old = new Bulk("1.0", true);
-        TwoDaemons.ByHand run = begun(old);
         Bulk updated = new Bulk("2.0", true);
-        update(old, updated);
+        TwoDaemons.ByHand run = begunThenUpdated(updated);
 
         ChannelException refused = assertThrows(ChannelException.class, run::prepare);
 
@@ -147,9 +149,7 @@ public class SideStreamAfterUpdateTest {
 
     @Test
     public void anUpdateWhoseNewRegistrationOffersNoStreamFailsPrepareAndTheGuestStaysOnTheSource() throws Exception {
-        Bulk old = new Bulk("1.0", true);
-        TwoDaemons.ByHand run = begun(old);
-        update(old, new Bulk("1.1", false));
+        TwoDaemons.ByHand run = begunThenUpdated(new Bulk("1.1", false));
 
         ChannelException refused = assertThrows(ChannelException.class, run::prepare);
 
