@@ -120,12 +120,19 @@ public final class SectionCalls {
         this.ended = ended;
         current = 0;
         startedNanos = System.nanoTime();
+        Step first = steps.get(0);
+        try {
+            first.handle().admit(first.what()); // here, not on a worker: a refused call takes none, not even for a moment
+        } catch (SectionFailure refused) {
+            ended.run();
+            throw refused;
+        }
         Future<Object[]> future;
         try {
-            future = steps.get(0).handle().workers().submit(() -> runSteps(logContext));
+            future = first.handle().workers().submit(() -> runSteps(logContext));
         } catch (RejectedExecutionException e) {
+            first.handle().callEnded();
             ended.run();
-            Step first = steps.get(0);
             throw new SectionFailure("cookie section " + first.handle().descriptor().feature() + " cannot run " + first.what()
                     + ": every section worker of this daemon is busy");
         }
@@ -139,6 +146,7 @@ public final class SectionCalls {
         if (logContext != null) {
             MDC.setContextMap(logContext);
         }
+        SectionHandle admitted = steps.get(0).handle(); // the call counted in and not yet out: the first, by run()
         try {
             Object[] results = new Object[steps.size()];
             for (int i = 0; i < results.length && !abandoned; i++) {
@@ -148,7 +156,10 @@ public final class SectionCalls {
                 }
                 Step step = steps.get(i);
                 try {
-                    step.handle().requireWorkersLeft(step.what());
+                    if (admitted == null) {
+                        step.handle().admit(step.what());
+                        admitted = step.handle();
+                    }
                     CookieSection<Object> section = step.handle().source().acquire();
                     RUNNING.set(step.handle());
                     try {
@@ -159,10 +170,18 @@ public final class SectionCalls {
                     }
                 } catch (Throwable t) { // a section's Error (stack overflow, say) must fail its call, not the worker
                     throw new StepFailed(i, t);
+                } finally {
+                    if (admitted != null) {
+                        admitted.callEnded();
+                        admitted = null;
+                    }
                 }
             }
             return results;
         } finally {
+            if (admitted != null) { // the first call never ran: its caller gave up as it was handed over
+                admitted.callEnded();
+            }
             if (overrun.getAndSet(ENDED) instanceof SectionHandle overran) {
                 overran.overrunEnded();
             }
@@ -208,6 +227,7 @@ public final class SectionCalls {
     private void giveUp(Future<Object[]> future) {
         future.cancel(true);
         if (overrun.compareAndSet(null, ENDED)) {
+            steps.get(0).handle().callEnded(); // counted in by run()
             ended.run();
         }
     }

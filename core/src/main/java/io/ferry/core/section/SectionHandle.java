@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.w3c.dom.Element;
 
 /**
@@ -22,25 +21,39 @@ import org.w3c.dom.Element;
  */
 public final class SectionHandle {
     /**
-     * The calls of one section that may outlive their limit at once (deaf to interruption, they still hold a worker):
-     * beyond this many, its further calls fail at once, and the daemon's other workers stay with the other sections.
+     * The calls of one section that may be under way at once while one of them outlives its limit (deaf to
+     * interruption, it still holds a worker): a quarter of the registry's workers (the testkit embeds this class alone).
      */
-    public static final int MAX_OVERRUNNING = 16; // a quarter of the registry's workers (the testkit embeds this class alone)
+    public static final int MAX_OVERRUNNING = 16;
+    /**
+     * The calls of one section under way at once, whatever they do: the registry's 64 workers less a share, which the
+     * other sections and the built-ins keep. Calls of a section that hangs all pass the share until the first reaches
+     * its limit (30 s by default), so only this bounds them. Above PeerCalls.ALL_PEERS (40): every peer's Prepare at
+     * once, and 8 of this host's own migrations beside them, of a healthy section still run (a cap at the share
+     * refused them).
+     */
+    public static final int MAX_IN_FLIGHT = 48;
 
     private final SectionDescriptor descriptor;
     private final SectionSource source;
-    private final ExecutorService workers;
+    private final SectionWorkers workers;
     private final Duration timeout;
     /** The migrations that have a bake, eat or stream of this section under way. */
     private final Set<String> busy = ConcurrentHashMap.newKeySet();
-    /** This section's calls whose caller stopped waiting at their limit and that have not ended yet. */
-    private final AtomicInteger overrunning = new AtomicInteger();
+    /** This section's calls under way, its feature's over all its handles on these workers. */
+    private final SectionWorkers.Share share;
 
+    /** A handle whose calls are counted alone: the testkit's and the benchmarks', on a pool of their own. */
     public SectionHandle(SectionDescriptor descriptor, SectionSource source, ExecutorService workers, Duration timeout) {
+        this(descriptor, source, new SectionWorkers(workers), timeout);
+    }
+
+    public SectionHandle(SectionDescriptor descriptor, SectionSource source, SectionWorkers workers, Duration timeout) {
         this.descriptor = descriptor;
         this.source = source;
         this.workers = workers;
         this.timeout = timeout;
+        this.share = workers.share(descriptor.feature());
     }
 
     public SectionDescriptor descriptor() {
@@ -52,29 +65,49 @@ public final class SectionHandle {
     }
 
     ExecutorService workers() {
-        return workers;
+        return workers.pool();
     }
 
     SectionSource source() {
         return source;
     }
 
-    /** Refuses a call of a section that already holds {@link #MAX_OVERRUNNING} workers with calls past their limit. */
-    void requireWorkersLeft(String what) throws SectionFailure {
-        if (overrunning.get() >= MAX_OVERRUNNING) {
-            throw new SectionFailure("cookie section " + descriptor.feature() + " still runs " + MAX_OVERRUNNING
-                    + " calls past their limit (deaf to interruption): " + what + " refused");
+    /**
+     * Counts a call of this section in, or refuses it: once one of its calls outlived its limit and still runs, beyond
+     * {@link #MAX_OVERRUNNING} under way; beyond {@link #MAX_IN_FLIGHT} in any case. A healthy section (no call past its
+     * limit) is refused only at the latter. Each call counted in is counted out by {@link #callEnded()}.
+     */
+    void admit(String what) throws SectionFailure {
+        while (true) {
+            int running = share.inFlight.get();
+            int overrunning = share.overrunning.get();
+            if (running >= MAX_IN_FLIGHT || overrunning > 0 && running >= MAX_OVERRUNNING) {
+                String why = running >= MAX_IN_FLIGHT
+                        ? "already runs " + running + " calls, the most one section may (the others keep the rest of the workers)"
+                        : "still runs " + running + " calls" + (overrunning < running ? ", " + overrunning + " of them" : "")
+                                + " past their limit (deaf to interruption)";
+                throw new SectionFailure("cookie section " + descriptor.feature() + " " + why + ": " + what + " refused", null,
+                        this);
+            }
+            if (share.inFlight.compareAndSet(running, running + 1)) {
+                return;
+            }
         }
+    }
+
+    /** A call {@link #admit} counted in has ended. */
+    void callEnded() {
+        share.inFlight.decrementAndGet();
     }
 
     /** A call of this section outlived its limit and still runs. */
     void overran() {
-        overrunning.incrementAndGet();
+        share.overrunning.incrementAndGet();
     }
 
     /** A call that had outlived its limit has ended. */
     void overrunEnded() {
-        overrunning.decrementAndGet();
+        share.overrunning.decrementAndGet();
     }
 
     /** One pure call: {@link SectionCalls} runs a cookie's together. */

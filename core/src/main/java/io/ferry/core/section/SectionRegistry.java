@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.HashMap;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -48,7 +47,7 @@ public class SectionRegistry implements SectionCatalog {
 
     private final BundleContext context;
     private final Duration timeout;
-    private final ExecutorService workers;
+    private final SectionWorkers workers;
     private final Map<ServiceReference<CookieSection<?>>, SectionHandle> handles = new ConcurrentHashMap<>();
     /** When each feature that may be mandatory lost its last registration (System.nanoTime), until one comes back. */
     private final Map<String, Long> departures = new ConcurrentHashMap<>();
@@ -62,15 +61,16 @@ public class SectionRegistry implements SectionCatalog {
 
     /**
      * The daemon's section workers, bounded: sections that hang use up at most this many threads (one section at most
-     * {@link SectionHandle#MAX_OVERRUNNING} with calls past their limit); calls beyond it fail at once, naming the section.
+     * {@link SectionHandle#MAX_IN_FLIGHT}, and {@link SectionHandle#MAX_OVERRUNNING} once a call of it outlived its
+     * limit); calls beyond it fail at once, naming the section. Counted by feature: a bundle's update takes no more.
      */
-    static ExecutorService newWorkers() {
+    static SectionWorkers newWorkers() {
         AtomicInteger threads = new AtomicInteger();
-        return new ThreadPoolExecutor(0, MAX_WORKERS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
+        return new SectionWorkers(new ThreadPoolExecutor(0, MAX_WORKERS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), task -> {
             Thread thread = new Thread(task, "ferry-section-" + threads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
-        });
+        }));
     }
 
     @Reference(service = CookieSection.class, cardinality = ReferenceCardinality.MULTIPLE,
