@@ -123,16 +123,19 @@ final class ClientTls {
             this.timedOut = timedOut;
         }
 
-        private Socket configure(Socket socket) {
+        private Socket configure(Socket socket) throws IOException {
             if (socket instanceof SSLSocket ssl) {
                 SSLParameters parameters = ssl.getSSLParameters();
                 parameters.setProtocols(TlsFiles.PROTOCOLS.toArray(String[]::new));
                 parameters.setEndpointIdentificationAlgorithm("HTTPS");
                 ssl.setSSLParameters(parameters);
+                // a close (an upload's stall guard) waits for the record lock a blocked write holds, to send close_notify:
+                // for ever without SO_LINGER (JDK 17); with it, 1 s, then it shuts the TCP output, which ends the write
+                ssl.setSoLinger(true, 1);
                 Future<?> deadline = WATCHDOG.schedule(() -> {
                     if (!ssl.isClosed()) {
                         timedOut.set(true);
-                        close(ssl);
+                        StalledWrites.aside(() -> close(ssl));
                     }
                 }, HANDSHAKE_SECONDS, TimeUnit.SECONDS);
                 ssl.addHandshakeCompletedListener(event -> deadline.cancel(false));

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * A stream that gives up on a peer that stopped reading (a streamed request body, a migration's data connection):
  * a socket has no write timeout, so a write blocked for longer than the limit makes a watchdog close the
- * connection, which ends the write with an error. One check a second per stream, shared by all of them on one thread.
+ * connection, which ends the write with an error. One check a second per stream, shared by all of them on one thread;
+ * the close itself runs on a thread of its own.
  */
 public final class StalledWrites extends FilterOutputStream {
     /** Also ends TLS handshakes that do not finish ({@link ClientTls}). */
@@ -52,8 +53,18 @@ public final class StalledWrites extends FilterOutputStream {
         if (since != 0 && System.nanoTime() - since > limitNanos) {
             stalled = true;
             stopWatching();
-            disconnect.run();
+            aside(disconnect);
         }
+    }
+
+    /**
+     * Runs {@code close} on a thread of its own: a close that blocks (a TLS socket's, waiting for a lock the stalled
+     * write holds) must not stop the watchdog, which all the other streams' checks and handshake deadlines share.
+     */
+    static void aside(Runnable close) {
+        Thread thread = new Thread(close, "ferry-channel-close");
+        thread.setDaemon(true);
+        thread.start();
     }
 
     /** Whether the watchdog closed the connection. */

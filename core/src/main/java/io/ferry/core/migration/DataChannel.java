@@ -126,12 +126,27 @@ final class DataChannel {
         }
     }
 
+    /** The source's data connection: the socket of its stream and the TCP socket under it (the same one on plain TCP). */
+    record Connection(Socket socket, Socket tcp) implements java.io.Closeable {
+        @Override
+        public void close() throws IOException {
+            try {
+                socket.close();
+            } finally {
+                tcp.close();
+            }
+        }
+    }
+
     /**
      * The source's side of a data connection: writes that block longer than {@code silenceMillis} (the destination
      * stopped reading) close the socket, and the write that was under way fails saying so.
      */
-    static OutputStream sending(Socket socket, long silenceMillis) throws IOException {
-        StalledWrites guarded = StalledWrites.guard(socket.getOutputStream(), (int) silenceMillis, () -> closeQuietly(socket));
+    static OutputStream sending(Connection connection, long silenceMillis) throws IOException {
+        // the TCP socket: closing the SSLSocket would wait (JDK 17, to send close_notify) for the record lock that the
+        // blocked write holds, so neither would ever end
+        StalledWrites guarded = StalledWrites.guard(connection.socket().getOutputStream(), (int) silenceMillis,
+                () -> closeQuietly(connection.tcp()));
         return new java.io.FilterOutputStream(new java.io.BufferedOutputStream(guarded, 256 * 1024)) {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
@@ -195,7 +210,7 @@ final class DataChannel {
      * Connects to {@code tcp:HOST:PORT}; with {@code tls}, completes the handshake and checks the certificate
      * names {@code HOST}.
      */
-    static Socket connect(String uri, SSLContext tls) throws IOException {
+    static Connection connect(String uri, SSLContext tls) throws IOException {
         if (uri == null || !uri.startsWith("tcp:")) {
             throw new IOException("unsupported migration URI '" + uri + "'");
         }
@@ -207,7 +222,7 @@ final class DataChannel {
         socket.setTcpNoDelay(true);
         socket.connect(new InetSocketAddress(host, port), 10_000);
         if (tls == null) {
-            return socket;
+            return new Connection(socket, socket);
         }
         SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
         SSLParameters parameters = secure.getSSLParameters();
@@ -222,6 +237,6 @@ final class DataChannel {
                     + " whose control channel is TLS streams memory over TLS: the destination must be a ferry+tls:// daemon too,"
                     + " with a certificate of a CA this host trusts)", e);
         }
-        return secure;
+        return new Connection(secure, socket);
     }
 }

@@ -6,7 +6,6 @@ import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Perform;
 import java.io.OutputStream;
-import java.net.Socket;
 
 /**
  * How an outgoing migration's memory leaves: by the VM's own connection (QEMU to QEMU), the core's data channel or
@@ -76,12 +75,12 @@ final class OutgoingMemory {
                 throw e;
             }
         }
-        try (Socket socket = DataChannel.connect(endpoint.dataUri(), m.dataTls);
-                OutputStream out = DataChannel.sending(socket, m.timing.dataSilenceMillis())) {
+        try (DataChannel.Connection connection = DataChannel.connect(endpoint.dataUri(), m.dataTls);
+                OutputStream out = DataChannel.sending(connection, m.timing.dataSilenceMillis())) {
             DataChannel.sendToken(out, endpoint.token());
             MigrationStats stats = vm.sendMemory(out, o.job);
             out.flush();
-            socket.shutdownOutput();
+            connection.socket().shutdownOutput();
             return stats;
         }
     }

@@ -2,13 +2,18 @@ package io.ferry.core.control;
 
 import io.ferry.protocol.TlsFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLSocket;
 
 /** A throw-away CA in a directory, made with the JDK's keytool (what bin/ferry-make-test-ca does, with chosen SANs). */
 public final class TestPki {
@@ -61,5 +66,18 @@ public final class TestPki {
         if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
             throw new IOException("keytool " + String.join(" ", args) + " failed:\n" + output);
         }
+    }
+
+    /** A peer that stopped reading: accepts one TLS connection on {@code server}, completes the handshake, and reads nothing. */
+    public static CompletableFuture<Socket> acceptAndNeverRead(ServerSocket server) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                SSLSocket socket = (SSLSocket) server.accept();
+                socket.startHandshake();
+                return socket;
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
     }
 }

@@ -4,6 +4,8 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.core.TestDirectories;
+import io.ferry.core.control.TestPki;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -11,11 +13,19 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import org.junit.BeforeClass;
 import org.junit.Test;
 
 /** A data connection whose peer vanished without closing it: neither end waits on it for ever. */
 public class DataChannelSilenceTest {
     private static final long SILENCE_MILLIS = 300;
+    private static TestPki pki;
+
+    @BeforeClass
+    public static void makePki() throws Exception {
+        pki = new TestPki(TestDirectories.create("data-silence"), "secret");
+    }
 
     @Test
     public void aSourceThatFallsSilentIsGivenUpByTheDestination() throws Exception {
@@ -24,7 +34,7 @@ public class DataChannelSilenceTest {
         ServerSocket server = DataChannel.listen(InetAddress.getLoopbackAddress(), null);
         DataChannel.acceptInBackground(server, token, "silent-source", SILENCE_MILLIS, in -> in.readAllBytes(),
                 failure::complete);
-        try (Socket source = DataChannel.connect(DataChannel.uri(server), null)) {
+        try (Socket source = DataChannel.connect(DataChannel.uri(server), null).socket()) {
             OutputStream out = source.getOutputStream();
             DataChannel.sendToken(out, token);
             out.write(new byte[4096]);
@@ -41,15 +51,33 @@ public class DataChannelSilenceTest {
         try (ServerSocket destination = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
                 Socket socket = new Socket(InetAddress.getLoopbackAddress(), destination.getLocalPort());
                 Socket accepted = destination.accept()) { // accepted, never read: the socket buffers fill up
-            OutputStream out = DataChannel.sending(socket, SILENCE_MILLIS);
-            byte[] page = new byte[1 << 20];
-            IOException e = assertThrows(IOException.class, () -> {
-                for (int i = 0; i < 4096; i++) { // 4 GiB: far beyond what the buffers of both ends hold
-                    out.write(page);
-                }
-            });
-            assertEquals("the destination read nothing for 300 ms: its host is taken for gone", e.getMessage());
+            assertGivenUp(new DataChannel.Connection(socket, socket));
             assertTrue("the connection was closed", socket.isClosed());
         }
+    }
+
+    /** On TLS, a write blocked in the SSLSocket holds its lock: the source closes the TCP socket under it instead. */
+    @Test(timeout = 60_000) // a hang guard only
+    public void aTlsDestinationThatStopsReadingIsGivenUpByTheSource() throws Exception {
+        SSLContext tls = pki.files(pki.issue("host-a", "ip:127.0.0.1")).load();
+        try (ServerSocket destination = DataChannel.listen(InetAddress.getLoopbackAddress(), tls)) {
+            CompletableFuture<Socket> accepted = TestPki.acceptAndNeverRead(destination);
+            try (DataChannel.Connection connection = DataChannel.connect(DataChannel.uri(destination), tls);
+                    Socket unread = accepted.get()) {
+                assertGivenUp(connection);
+            }
+        }
+    }
+
+    /** Writes far beyond what the buffers of both ends hold, to a destination that reads nothing. */
+    private static void assertGivenUp(DataChannel.Connection connection) throws IOException {
+        OutputStream out = DataChannel.sending(connection, SILENCE_MILLIS);
+        byte[] page = new byte[1 << 20];
+        IOException e = assertThrows(IOException.class, () -> {
+            for (int i = 0; i < 4096; i++) { // 4 GiB
+                out.write(page);
+            }
+        });
+        assertEquals("the destination read nothing for 300 ms: its host is taken for gone", e.getMessage());
     }
 }
