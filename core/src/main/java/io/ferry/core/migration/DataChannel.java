@@ -208,9 +208,9 @@ final class DataChannel {
 
     /**
      * Connects to {@code tcp:HOST:PORT}; with {@code tls}, completes the handshake and checks the certificate
-     * names {@code HOST}.
+     * names {@code HOST}. A handshake the destination leaves unanswered for {@code silenceMillis} fails.
      */
-    static Connection connect(String uri, SSLContext tls) throws IOException {
+    static Connection connect(String uri, SSLContext tls, long silenceMillis) throws IOException {
         if (uri == null || !uri.startsWith("tcp:")) {
             throw new IOException("unsupported migration URI '" + uri + "'");
         }
@@ -229,7 +229,15 @@ final class DataChannel {
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         secure.setSSLParameters(parameters);
         try {
+            // the silence limit, not the destination's 5 s token wait: the handshake is the connection's first bytes, and a
+            // destination that stalls (a long GC) as long as the memory stream survives must not fail it here
+            secure.setSoTimeout((int) silenceMillis);
             secure.startHandshake();
+            secure.setSoTimeout(0);
+        } catch (SocketTimeoutException e) {
+            closeQuietly(socket);
+            throw new IOException("TLS handshake with the destination's data port " + uri + " failed: the destination answered"
+                    + " nothing for " + silenceMillis + " ms: its host is taken for gone", e);
         } catch (SSLException e) {
             secure.close();
             // a plain-TCP destination reads the ClientHello as a wrong token and hangs up: "Remote host terminated the handshake"

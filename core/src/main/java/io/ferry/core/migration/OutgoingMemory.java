@@ -75,8 +75,9 @@ final class OutgoingMemory {
                 throw e;
             }
         }
-        try (DataChannel.Connection connection = DataChannel.connect(endpoint.dataUri(), m.dataTls);
-                OutputStream out = DataChannel.sending(connection, m.timing.dataSilenceMillis())) {
+        long silenceMillis = m.timing.dataSilenceMillis();
+        try (DataChannel.Connection connection = DataChannel.connect(endpoint.dataUri(), m.dataTls, silenceMillis);
+                OutputStream out = DataChannel.sending(connection, silenceMillis)) {
             DataChannel.sendToken(out, endpoint.token());
             MigrationStats stats = vm.sendMemory(out, o.job);
             out.flush();

@@ -8,6 +8,7 @@ import io.ferry.core.TestDirectories;
 import io.ferry.core.control.TestPki;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -20,11 +21,13 @@ import org.junit.Test;
 /** A data connection whose peer vanished without closing it: neither end waits on it for ever. */
 public class DataChannelSilenceTest {
     private static final long SILENCE_MILLIS = 300;
-    private static TestPki pki;
+    /** Both ends' identity: a certificate for 127.0.0.1. */
+    private static SSLContext tls;
 
     @BeforeClass
     public static void makePki() throws Exception {
-        pki = new TestPki(TestDirectories.create("data-silence"), "secret");
+        TestPki pki = new TestPki(TestDirectories.create("data-silence"), "secret");
+        tls = pki.files(pki.issue("host-a", "ip:127.0.0.1")).load();
     }
 
     @Test
@@ -34,7 +37,7 @@ public class DataChannelSilenceTest {
         ServerSocket server = DataChannel.listen(InetAddress.getLoopbackAddress(), null);
         DataChannel.acceptInBackground(server, token, "silent-source", SILENCE_MILLIS, in -> in.readAllBytes(),
                 failure::complete);
-        try (Socket source = DataChannel.connect(DataChannel.uri(server), null).socket()) {
+        try (Socket source = DataChannel.connect(DataChannel.uri(server), null, SILENCE_MILLIS).socket()) {
             OutputStream out = source.getOutputStream();
             DataChannel.sendToken(out, token);
             out.write(new byte[4096]);
@@ -59,13 +62,33 @@ public class DataChannelSilenceTest {
     /** On TLS, a write blocked in the SSLSocket holds its lock: the source closes the TCP socket under it instead. */
     @Test(timeout = 60_000) // a hang guard only
     public void aTlsDestinationThatStopsReadingIsGivenUpByTheSource() throws Exception {
-        SSLContext tls = pki.files(pki.issue("host-a", "ip:127.0.0.1")).load();
         try (ServerSocket destination = DataChannel.listen(InetAddress.getLoopbackAddress(), tls)) {
             CompletableFuture<Socket> accepted = TestPki.acceptAndNeverRead(destination);
-            try (DataChannel.Connection connection = DataChannel.connect(DataChannel.uri(destination), tls);
+            try (DataChannel.Connection connection = DataChannel.connect(DataChannel.uri(destination), tls, SILENCE_MILLIS);
                     Socket unread = accepted.get()) {
                 assertGivenUp(connection);
             }
+        }
+    }
+
+    /** A destination that accepts the connection and never answers the handshake (its daemon stopped, a hostile peer). */
+    @Test(timeout = 60_000) // a hang guard only
+    public void aDestinationThatNeverAnswersTheHandshakeIsGivenUpByTheSource() throws Exception {
+        try (ServerSocket destination = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String uri = DataChannel.uri(destination);
+            CompletableFuture<Socket> accepted = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return destination.accept(); // and then not a word
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+
+            IOException e = assertThrows(IOException.class, () -> DataChannel.connect(uri, tls, SILENCE_MILLIS).close());
+
+            accepted.get().close();
+            assertEquals("TLS handshake with the destination's data port " + uri + " failed: the destination answered nothing"
+                    + " for 300 ms: its host is taken for gone", e.getMessage());
         }
     }
 

@@ -27,7 +27,7 @@ public class DataChannelTlsMismatchTest {
         try (plainDestination) {
             String uri = DataChannel.uri(plainDestination);
 
-            IOException e = assertThrows(IOException.class, () -> DataChannel.connect(uri, source).close());
+            IOException e = assertThrows(IOException.class, () -> DataChannel.connect(uri, source, 10_000).close());
 
             assertTrue(e.getMessage(), e.getMessage().startsWith("TLS handshake with the destination's data port " + uri + " failed: "));
             assertTrue(e.getMessage(), e.getMessage().endsWith("(a daemon whose control channel is TLS streams memory over TLS: the"

@@ -62,7 +62,7 @@ public class DataPortAcceptorTest {
     @Test
     public void aConnectionWithAWrongTokenIsDroppedAndTheSourceStillTaken() throws Exception {
         listen();
-        Socket impostor = DataChannel.connect(DataChannel.uri(port), null).socket();
+        Socket impostor = DataChannel.connect(DataChannel.uri(port), null, 10_000).socket();
         silent.add(impostor);
         OutputStream forged = impostor.getOutputStream();
         DataChannel.sendToken(forged, DataChannel.newToken());
@@ -87,7 +87,7 @@ public class DataPortAcceptorTest {
     /** The source connects, presents the migration's token and sends its memory: all of it arrives. */
     private void assertTheSourceIsTaken() throws Exception {
         byte[] memory = "guest memory".getBytes();
-        try (Socket source = DataChannel.connect(DataChannel.uri(port), null).socket()) {
+        try (Socket source = DataChannel.connect(DataChannel.uri(port), null, 10_000).socket()) {
             OutputStream out = source.getOutputStream();
             DataChannel.sendToken(out, token);
             out.write(memory);
