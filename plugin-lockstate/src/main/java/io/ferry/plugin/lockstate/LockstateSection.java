@@ -6,6 +6,7 @@ import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.lock.DomainLeases;
 import java.util.Optional;
 import org.osgi.service.component.annotations.Component;
@@ -49,10 +50,14 @@ public class LockstateSection implements CookieSection<LeaseState> {
     /**
      * Whenever the domain is leased, with or without disks: a domain leases itself too ({@code domain:UUID}), and a
      * destination with no lock manager, or another one, that took a diskless guest left its lease free at the source,
-     * where the definition left behind then started a second copy.
+     * where the definition left behind then started a second copy. A domain is leased by its definition: without one
+     * (the cookie tools' bake of a name alone) there is nothing to say.
      */
     @Override
     public Optional<LeaseState> bake(SectionContext context) {
+        if (context.capability(DomainSpec.class).isEmpty()) {
+            return Optional.empty();
+        }
         return context.capability(DomainLeases.class).map(leases -> new LeaseState(leases.manager(), leases.state()));
     }
 

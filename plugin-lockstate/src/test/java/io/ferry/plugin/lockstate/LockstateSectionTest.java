@@ -145,6 +145,13 @@ public class LockstateSectionTest {
         assertEquals(Optional.of(new LeaseState("file", "domain:" + DOMAIN + ":1")), section.bake(context));
     }
 
+    /** The cookie tools bake for a name alone: with no definition, no lease of it to speak of. */
+    @Test
+    public void bakeHasNothingToSayWithoutTheDomainsDefinition() throws Exception {
+        TestSectionContext context = new TestSectionContext().phase(Phase.BEGIN).leases(new RecordingLeases("file", null));
+        assertEquals(Optional.empty(), section.bake(context));
+    }
+
     @Test
     public void prepareRefusesAnotherLockManager() {
         TestSectionContext context = at(Phase.PREPARE, new RecordingLeases("zookeeper", null));
