@@ -14,9 +14,11 @@ import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Perform;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
+import io.ferry.protocol.Messages.SectionVersion;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import org.junit.ClassRule;
 import org.junit.Test;
@@ -25,6 +27,8 @@ import org.junit.Test;
 public class MigrationPersistenceIT {
     @ClassRule
     public static final TwoHosts HOSTS = TwoHosts.standard();
+    /** live, persistent, undefinesource */
+    private static final MigrationFlags FLAGS = new MigrationFlags(true, false, false, false, true, true, false);
 
     @Test
     public void offlineMigrationDefinesTheDomainOnTheDestinationAndTheSourceKeepsIt() throws Exception {
@@ -100,28 +104,61 @@ public class MigrationPersistenceIT {
     }
 
     /**
-     * The same through a driver that passes no sections on (another make than Ferry's, with which a migration goes on
-     * with no section in common): Perform is refused before any memory moves. Had it gone on, the destination would
-     * have kept the definition the guest runs, and the one given would have been lost.
+     * The same through a driver that passes every section on but persistent: Perform is refused before any memory
+     * moves. Had it gone on, the destination would have kept the definition the guest runs, and the one given would
+     * have been lost.
      */
     @Test
-    public void aDefinitionToKeepIsNotDroppedByADriverThatPassesNoSectionsOn() throws Exception {
+    public void aDefinitionToKeepIsNotDroppedByADriverThatDropsThePersistentSection() throws Exception {
         SimDomain vm = SimDomain.idle("unlisted-persistent-xml-vm", 16);
         String digest = HOSTS.source.boot(vm);
         HttpPeer source = new HttpPeer(new ControlClient(HOSTS.source.url()));
         HttpPeer destination = new HttpPeer(new ControlClient(HOSTS.destination.url()));
-        MigrationFlags flags = MigrationFlags.parse("live,persistent,undefinesource");
-        Begun begun = source.begin(new Begin(vm.name(), flags, null, null, Files.readString(vm.withMemoryMiB(32).file()), 0,
-                null));
-        Prepared prepared = destination.prepare(new Prepare(begun.id(), begun.key(), flags, begun.domainXml(), begun.cookie(),
-                null, source.uri()));
+        Begun begun = begunWithDefinitionToKeep(source, vm);
+        Prepared prepared = destination.prepare(new Prepare(begun.id(), begun.key(), FLAGS, begun.domainXml(),
+                begun.cookie(), allButPersistent(begun.sections()), source.uri()));
 
         ChannelException refused = assertThrows(ChannelException.class, () -> source.perform(new Perform(begun.id(),
-                begun.key(), prepared.dataUri(), prepared.cookie(), destination.uri(), null)));
+                begun.key(), prepared.dataUri(), prepared.cookie(), destination.uri(), allButPersistent(prepared.sections()))));
 
         assertTrue(refused.getMessage(), refused.getMessage().contains("lack cookie section persistent"));
         destination.finish(new Finish(begun.id(), begun.key(), true, null));
         source.confirm(new Confirm(begun.id(), begun.key(), true, null));
+        assertRunsOnTheSourceWithItsDefinition(vm, digest);
+    }
+
+    /**
+     * A driver that passes no sections on (another make than Ferry's) is refused at Prepare: the Begin cookie carries
+     * the guest's lease state, which is mandatory and which the destination then shares no section to read (a diskless
+     * guest's too, since its own lease travels).
+     */
+    @Test
+    public void aDriverThatPassesNoSectionsOnIsRefusedAtPrepare() throws Exception {
+        SimDomain vm = SimDomain.idle("no-sections-vm", 16);
+        String digest = HOSTS.source.boot(vm);
+        HttpPeer source = new HttpPeer(new ControlClient(HOSTS.source.url()));
+        HttpPeer destination = new HttpPeer(new ControlClient(HOSTS.destination.url()));
+        Begun begun = begunWithDefinitionToKeep(source, vm);
+
+        ChannelException refused = assertThrows(ChannelException.class, () -> destination.prepare(new Prepare(begun.id(),
+                begun.key(), FLAGS, begun.domainXml(), begun.cookie(), null, source.uri())));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("Unknown migration cookie feature lockstate"));
+        source.confirm(new Confirm(begun.id(), begun.key(), true, null));
+        assertRunsOnTheSourceWithItsDefinition(vm, digest);
+    }
+
+    /** Begun with a definition to keep that differs from the one the guest runs (32 MiB, where it runs with 16). */
+    private static Begun begunWithDefinitionToKeep(HttpPeer source, SimDomain vm) throws Exception {
+        return source.begin(new Begin(vm.name(), FLAGS, null, null, Files.readString(vm.withMemoryMiB(32).file()), 0,
+                null));
+    }
+
+    private static List<SectionVersion> allButPersistent(List<SectionVersion> sections) {
+        return sections.stream().filter(section -> !section.feature().equals("persistent")).toList();
+    }
+
+    private static void assertRunsOnTheSourceWithItsDefinition(SimDomain vm, String digest) throws Exception {
         HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
         assertEquals("yes", HOSTS.source.dominfo(vm.name()).get("Persistent"));
         assertEquals(Optional.empty(), HOSTS.destination.listedState(vm.name()));
