@@ -110,21 +110,18 @@ public class MigrationPersistenceIT {
      */
     @Test
     public void aDefinitionToKeepIsNotDroppedByADriverThatDropsThePersistentSection() throws Exception {
-        SimDomain vm = SimDomain.idle("unlisted-persistent-xml-vm", 16);
-        String digest = HOSTS.source.boot(vm);
-        HttpPeer source = new HttpPeer(new ControlClient(HOSTS.source.url()));
-        HttpPeer destination = new HttpPeer(new ControlClient(HOSTS.destination.url()));
-        Begun begun = begunWithDefinitionToKeep(source, vm);
-        Prepared prepared = destination.prepare(new Prepare(begun.id(), begun.key(), FLAGS, begun.domainXml(),
-                begun.cookie(), allButPersistent(begun.sections()), source.uri()));
+        ByHand m = ByHand.begunWithDefinitionToKeep("unlisted-persistent-xml-vm");
+        Begun begun = m.begun();
+        Prepared prepared = m.destination().prepare(new Prepare(begun.id(), begun.key(), FLAGS, begun.domainXml(),
+                begun.cookie(), allButPersistent(begun.sections()), m.source().uri()));
 
-        ChannelException refused = assertThrows(ChannelException.class, () -> source.perform(new Perform(begun.id(),
-                begun.key(), prepared.dataUri(), prepared.cookie(), destination.uri(), allButPersistent(prepared.sections()))));
+        ChannelException refused = assertThrows(ChannelException.class, () -> m.source().perform(new Perform(begun.id(),
+                begun.key(), prepared.dataUri(), prepared.cookie(), m.destination().uri(),
+                allButPersistent(prepared.sections()))));
 
         assertTrue(refused.getMessage(), refused.getMessage().contains("lack cookie section persistent"));
-        destination.finish(new Finish(begun.id(), begun.key(), true, null));
-        source.confirm(new Confirm(begun.id(), begun.key(), true, null));
-        assertRunsOnTheSourceWithItsDefinition(vm, digest);
+        m.destination().finish(new Finish(begun.id(), begun.key(), true, null));
+        m.cancelledRunsOnTheSourceWithItsDefinition();
     }
 
     /**
@@ -134,34 +131,41 @@ public class MigrationPersistenceIT {
      */
     @Test
     public void aDriverThatPassesNoSectionsOnIsRefusedAtPrepare() throws Exception {
-        SimDomain vm = SimDomain.idle("no-sections-vm", 16);
-        String digest = HOSTS.source.boot(vm);
-        HttpPeer source = new HttpPeer(new ControlClient(HOSTS.source.url()));
-        HttpPeer destination = new HttpPeer(new ControlClient(HOSTS.destination.url()));
-        Begun begun = begunWithDefinitionToKeep(source, vm);
+        ByHand m = ByHand.begunWithDefinitionToKeep("no-sections-vm");
+        Begun begun = m.begun();
 
-        ChannelException refused = assertThrows(ChannelException.class, () -> destination.prepare(new Prepare(begun.id(),
-                begun.key(), FLAGS, begun.domainXml(), begun.cookie(), null, source.uri())));
+        ChannelException refused = assertThrows(ChannelException.class, () -> m.destination().prepare(new Prepare(
+                begun.id(), begun.key(), FLAGS, begun.domainXml(), begun.cookie(), null, m.source().uri())));
 
         assertTrue(refused.getMessage(), refused.getMessage().contains("Unknown migration cookie feature lockstate"));
-        source.confirm(new Confirm(begun.id(), begun.key(), true, null));
-        assertRunsOnTheSourceWithItsDefinition(vm, digest);
+        m.cancelledRunsOnTheSourceWithItsDefinition();
     }
 
-    /** Begun with a definition to keep that differs from the one the guest runs (32 MiB, where it runs with 16). */
-    private static Begun begunWithDefinitionToKeep(HttpPeer source, SimDomain vm) throws Exception {
-        return source.begin(new Begin(vm.name(), FLAGS, null, null, Files.readString(vm.withMemoryMiB(32).file()), 0,
-                null));
+    /**
+     * An idle guest booted on the source and its migration begun, phase by phase over the control channel, with a
+     * definition to keep that differs from the one the guest runs (32 MiB, where it runs with 16).
+     */
+    private record ByHand(SimDomain vm, String digest, HttpPeer source, HttpPeer destination, Begun begun) {
+        static ByHand begunWithDefinitionToKeep(String name) throws Exception {
+            SimDomain vm = SimDomain.idle(name, 16);
+            String digest = HOSTS.source.boot(vm);
+            HttpPeer source = new HttpPeer(new ControlClient(HOSTS.source.url()));
+            Begun begun = source.begin(new Begin(vm.name(), FLAGS, null, null,
+                    Files.readString(vm.withMemoryMiB(32).file()), 0, null));
+            return new ByHand(vm, digest, source, new HttpPeer(new ControlClient(HOSTS.destination.url())), begun);
+        }
+
+        /** The source told the migration failed: the guest runs there alone, with its definition. */
+        void cancelledRunsOnTheSourceWithItsDefinition() throws Exception {
+            source.confirm(new Confirm(begun.id(), begun.key(), true, null));
+            HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
+            assertEquals("yes", HOSTS.source.dominfo(vm.name()).get("Persistent"));
+            assertEquals(Optional.empty(), HOSTS.destination.listedState(vm.name()));
+        }
     }
 
     private static List<SectionVersion> allButPersistent(List<SectionVersion> sections) {
         return sections.stream().filter(section -> !section.feature().equals("persistent")).toList();
-    }
-
-    private static void assertRunsOnTheSourceWithItsDefinition(SimDomain vm, String digest) throws Exception {
-        HOSTS.assertRunsOnlyOn(HOSTS.source, vm.name(), digest);
-        assertEquals("yes", HOSTS.source.dominfo(vm.name()).get("Persistent"));
-        assertEquals(Optional.empty(), HOSTS.destination.listedState(vm.name()));
     }
 
     @Test
