@@ -18,8 +18,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.regex.Pattern;
+import javax.xml.XMLConstants;
+import org.w3c.dom.Attr;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
+import org.w3c.dom.NamedNodeMap;
 import org.w3c.dom.Node;
 
 /**
@@ -35,6 +38,7 @@ public final class CookieCodec {
     private static final String PHASE = "phase";
     private static final Pattern LIBVIRT_UUID = Pattern.compile("(?:[- ]*\\p{XDigit}{2}){16}");
     private static final Pattern UUID_SEPARATORS = Pattern.compile("[- ]");
+    private static final String XMLNS = XMLConstants.XMLNS_ATTRIBUTE_NS_URI;
     private final HardenedXmlParser parser;
 
     public CookieCodec(HardenedXmlParser parser) {
@@ -61,7 +65,7 @@ public final class CookieCodec {
             } else if (elements.size() > 1) {
                 throw new CookieException("Too many " + handle.descriptor().element() + " elements in migration cookie");
             } else {
-                calls.parse(handle, detached(elements.get(0)));
+                calls.parse(handle, detached(withInheritedNamespaces(elements.get(0))));
             }
             read.add(handle);
         }
@@ -177,6 +181,25 @@ public final class CookieCodec {
     private static Element detached(Element element) {
         Document own = Documents.create();
         return (Element) own.appendChild(own.adoptNode(element));
+    }
+
+    /**
+     * {@code fragment} declaring the namespaces it inherits from the cookie (a root's {@code xmlns:qemu}, say):
+     * detached, it would use prefixes nothing binds, and a definition written from it could not be read back. Its own
+     * and its nearer ancestors' declarations win.
+     */
+    private static Element withInheritedNamespaces(Element fragment) {
+        for (Node up = fragment.getParentNode(); up instanceof Element ancestor; up = ancestor.getParentNode()) {
+            NamedNodeMap attributes = ancestor.getAttributes();
+            for (int i = 0; i < attributes.getLength(); i++) {
+                Attr attribute = (Attr) attributes.item(i);
+                String name = attribute.getName();
+                if (XMLNS.equals(attribute.getNamespaceURI()) && !fragment.hasAttribute(name)) {
+                    fragment.setAttributeNS(XMLNS, name, attribute.getValue());
+                }
+            }
+        }
+        return fragment;
     }
 
     /** The migration and phase the root names, or null when it names none (libvirt's cookies). */

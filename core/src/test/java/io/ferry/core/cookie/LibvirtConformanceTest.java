@@ -10,6 +10,8 @@ import io.ferry.api.cookie.CookieException;
 import io.ferry.core.builtin.MigrationCapabilities;
 import io.ferry.core.section.SectionSet;
 import io.ferry.plugin.graphics.GraphicsRelocation;
+import io.ferry.protocol.xml.HardenedXmlParser;
+import io.ferry.protocol.xml.XmlWriter;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URISyntaxException;
@@ -199,6 +201,27 @@ public class LibvirtConformanceTest {
         @Test
         public void modernDomSourceCookieParsesAndItsGraphicsRoundTrip() throws Exception {
             assertModernDomGraphicsRoundTrip("modern-dom-out-source.xml");
+        }
+
+        /**
+         * XML lets a cookie declare on its root a prefix its definition uses (libvirt writes it on {@code <domain>}):
+         * the definition read from it keeps the binding, so the destination can define what it writes out.
+         */
+        @Test
+        public void aPrefixTheRootDeclaresStaysBoundInTheDefinition() throws Exception {
+            String qemu = "http://libvirt.org/schemas/domain/qemu/1.0";
+            String cookie = "<qemu-migration xmlns:qemu='" + qemu + "'><name>vm</name>"
+                    + "<uuid>4dea22b3-1d52-d8f3-2516-782e98a23fa0</uuid><hostname>src</hostname>"
+                    + "<hostuuid>8b4b5aa4-3d24-4a5e-8a91-2b3d5f2b7f3e</hostuuid><domain type='kvm'><name>vm</name>"
+                    + "<qemu:commandline><qemu:arg value='-no-hpet'/></qemu:commandline></domain></qemu-migration>";
+            Element definition = (Element) parseRoundTrip(cookie).value("persistent").orElseThrow();
+            Element read = CookieCodec.document(new HardenedXmlParser(),
+                    XmlWriter.write(definition).getBytes(StandardCharsets.UTF_8), "definition").getDocumentElement();
+            Element arg = (Element) read.getElementsByTagName("qemu:arg").item(0);
+            assertEquals(qemu, arg.getNamespaceURI());
+            assertEquals("-no-hpet", arg.getAttribute("value"));
+            assertEquals(qemu, ((Element) parseRoundTrip(reformat(parseRoundTrip(cookie))).value("persistent")
+                    .orElseThrow()).getElementsByTagName("qemu:commandline").item(0).getNamespaceURI());
         }
 
         private static void assertModernDomGraphicsRoundTrip(String file) throws Exception {
