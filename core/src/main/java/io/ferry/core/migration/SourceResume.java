@@ -36,9 +36,11 @@ final class SourceResume {
         Domain domain = m.domains.get(domainName);
         Optional<Outgoing> out = source.ofDomain(domainName);
         if (out.isPresent()) {
+            String resumed;
             try (var tag = MigrationLog.tag(out.get().id)) {
-                return resume(out.get(), force);
+                resumed = resume(out.get(), force);
             }
+            return resumed != null ? resumed : resume(domainName, force); // rolled back meanwhile: asked again
         }
         Optional<Incoming> in = destination.ofDomain(domainName);
         if (in.isPresent()) {
@@ -54,11 +56,19 @@ final class SourceResume {
 
     /**
      * {@code ferry resume NAME} of a source whose migration cannot be settled: the destination is asked first; if
-     * it cannot say, the domain runs here only if no other host holds its leases.
+     * it cannot say, the domain runs here only if no other host holds its leases. Null when the migration rolled back
+     * while this waited for its job (its Confirm, the watchdog's settlement): the domain is no longer its to answer for.
      */
     private String resume(Outgoing o, boolean force) throws Exception {
         return m.domains.withJob(o.domain, "resume", o.id, () -> {
             String name = o.domain.name();
+            if (source.find(o.id).isEmpty()) {
+                if (o.step() == Step.CONFIRMED) {
+                    throw new MigrationException("cannot resume " + name + ": migration " + o.id + " ended while this"
+                            + " waited for it, and " + name + " runs on its destination");
+                }
+                return null;
+            }
             if (o.mayRollBackAlone()) {
                 throw new MigrationException("Requested operation is not valid: domain " + name + " is being migrated "
                         + "(migration " + o.id + ", at " + o.step().display() + "); domjobabort stops it" + endsAlone(o));

@@ -99,6 +99,60 @@ public class OperatorTest {
         d.source.assertGone(VM);
     }
 
+    /**
+     * On the source, a resume that waited for the domain's job while the migration ended (its Confirm here, the
+     * watchdog's settlement alike) answers for the migration as it ended, not as it was when the resume came: it
+     * committed, so the guest runs on the destination and its copy here was stopped.
+     */
+    @Test(timeout = 60_000)
+    public void resumeThatWaitedWhileTheMigrationCommittedSaysItRunsOnTheDestination() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        run.finish();
+
+        Exception refused = resumeWhile(d, run, () -> {
+            run.confirm(false, null);
+            return null;
+        });
+
+        assertEquals("cannot resume vm1: migration " + run.begun.id() + " ended while this waited for it, and vm1 runs on"
+                + " its destination", refused.getMessage());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    /** ... and when it rolled back meanwhile, the guest runs here again, which the resume says. */
+    @Test(timeout = 60_000)
+    public void resumeThatWaitedWhileTheMigrationRolledBackSaysTheGuestRunsHere() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+
+        Exception refused = resumeWhile(d, run, () -> d.source.engine().abortJob(VM));
+
+        assertEquals("Requested operation is not valid: domain is already running", refused.getMessage());
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /** Runs {@code meanwhile} under the source's job for the migration once a resume of its domain waits for that job. */
+    private static Exception resumeWhile(TwoDaemons d, TwoDaemons.ByHand run, java.util.concurrent.Callable<?> meanwhile)
+            throws Exception {
+        Domain domain = d.source.domains().get(VM);
+        FutureTask<String> resume = new FutureTask<>(() -> d.source.engine().resume(VM, false));
+        Thread resuming = new Thread(resume, "resume");
+        d.source.domains().withJob(domain, "migration confirm", run.begun.id(), () -> {
+            resuming.start();
+            while (resuming.getState() != Thread.State.TIMED_WAITING) { // waiting for this job
+                Thread.sleep(5);
+            }
+            return meanwhile.call();
+        });
+        ExecutionException e = assertThrows(ExecutionException.class, resume::get);
+        return (Exception) e.getCause();
+    }
+
     @Test
     public void domjobabortOfAnIncomingMigration() throws Exception {
         TwoDaemons d = new TwoDaemons();
