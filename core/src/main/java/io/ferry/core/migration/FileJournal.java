@@ -115,7 +115,7 @@ public final class FileJournal implements Journal {
                     + " would be " + bytes.length + " bytes (its guest has " + entry.disks().size() + " leased disks),"
                     + " over the " + MAX_RECORD_BYTES + " this daemon reads back: not recorded");
         }
-        if (outlivesThePower(entry.step())) {
+        if (outlivesThePower(entry)) {
             AtomicFiles.write(file, bytes, sync);
         } else {
             // the other steps only matter while the VMs live, and they die with the host
@@ -186,10 +186,14 @@ public final class FileJournal implements Journal {
      * over it (FINISHED): a rename whose data a power cut lost leaves an empty file, which reads as no record at all.
      * And so must a destination's PREPARED, on which its Finish takes the disk leases, durably: emptied, it was removed
      * at the next start, nothing gave back the leases the incoming VM (gone with the host) held, and the source, told
-     * "unknown", presented the leases' released state, was refused and kept its guest paused for good.
+     * "unknown", presented the leases' released state, was refused and kept its guest paused for good. And so must the
+     * ABORTED record written over that PREPARED one: it carries the state the abort released the leases with, which the
+     * source presents to run its guest again; emptied, it was the same "unknown".
      */
-    static boolean outlivesThePower(Step step) {
-        return step.isCommitted() || step == Step.PREPARED;
+    static boolean outlivesThePower(Entry entry) {
+        Step step = entry.step();
+        return step.isCommitted() || step == Step.PREPARED
+                || step == Step.ABORTED && entry.role() == Journal.Role.DESTINATION;
     }
 
     @Override

@@ -220,9 +220,17 @@ public class JournalTest {
 
     @Test
     public void theCommitPointAndWhatIsWrittenOverItOutliveAPowerCut() {
-        assertTrue(FileJournal.outlivesThePower(Step.COMMITTED));
-        assertTrue("FINISHED replaces COMMITTED's file", FileJournal.outlivesThePower(Step.FINISHED));
-        assertFalse("the source's guest dies with its host", FileJournal.outlivesThePower(Step.PERFORMED));
+        assertTrue(FileJournal.outlivesThePower(entry(Journal.Role.DESTINATION, Step.COMMITTED)));
+        assertTrue("FINISHED replaces COMMITTED's file", FileJournal.outlivesThePower(entry(Journal.Role.DESTINATION,
+                Step.FINISHED)));
+        assertFalse("the source's guest dies with its host", FileJournal.outlivesThePower(entry(Journal.Role.SOURCE,
+                Step.PERFORMED)));
+        assertFalse("nothing else holds the source's leases", FileJournal.outlivesThePower(entry(Journal.Role.SOURCE,
+                Step.ABORTED)));
+    }
+
+    private static Journal.Entry entry(Journal.Role role, Step step) {
+        return new Journal.Entry("m-1", role, step, "vm", UUID.randomUUID(), null, LIVE, "a".repeat(64), null, false);
     }
 
     /**
@@ -238,6 +246,23 @@ public class JournalTest {
         synced.clear();
         journal.record(new Journal.Entry("m-1", Journal.Role.DESTINATION, Step.PREPARED, "vm", UUID.randomUUID(), null,
                 LIVE, "a".repeat(64), null, false));
+        assertEquals(List.of(state.resolve("migrations")), synced);
+    }
+
+    /**
+     * The abort of an arrival whose Finish took the disk leases records, over its PREPARED record, the state it gave
+     * them back with: emptied by a power cut, the record was removed at the next start, the source was told "unknown",
+     * presented its switch-over's state (two takes and a release old) and kept its guest paused for good.
+     */
+    @Test
+    public void anAbortedArrivalsRecordOutlivesAPowerCut() throws Exception {
+        Path state = TestDirectories.create("journal");
+        List<Path> synced = new ArrayList<>();
+        FileJournal journal = new FileJournal(state, synced::add, System::currentTimeMillis);
+        Journal.Entry prepared = entry(Journal.Role.DESTINATION, Step.PREPARED);
+        journal.record(prepared);
+        synced.clear();
+        journal.record(prepared.at(Step.ABORTED).withLeaseState("released-state"));
         assertEquals(List.of(state.resolve("migrations")), synced);
     }
 
