@@ -111,6 +111,12 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
         if (kernel == null && (initrd != null || cmdline != null)) {
             throw new HypervisorException("domain/os has an initrd or a cmdline but no kernel");
         }
+        if (initrd != null && initrd.indexOf(',') >= 0) {
+            // QEMU reads a multiboot kernel's -initrd as a list of modules ("a,b"), each opened as root and handed to
+            // the guest: a peer's path with a comma passed its file checks as one and named a second file of this host
+            throw new HypervisorException("domain/os/initrd '" + UntrustedText.of(initrd) + "' has a comma, which QEMU"
+                    + " reads as a list of files");
+        }
         Element devices = child(domain, "devices");
         List<Disk> disks = new ArrayList<>();
         List<Nic> nics = new ArrayList<>();

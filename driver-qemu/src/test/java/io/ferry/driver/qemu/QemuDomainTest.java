@@ -149,6 +149,8 @@ public class QemuDomainTest {
                 "missing domain/os in the definition of domain 'vm1'");
         refused(domain("<boot dev='floppy'/>", ""), "unsupported boot device 'floppy'");
         refused(domain("<initrd>/boot/i</initrd>", ""), "domain/os has an initrd or a cmdline but no kernel");
+        refused(domain("<kernel>/nfs/k</kernel><initrd>/nfs/x,/etc/shadow</initrd>", ""),
+                "domain/os/initrd '/nfs/x,/etc/shadow' has a comma, which QEMU reads as a list of files");
         refused(domain("", "").replace("<vcpu>", "<currentMemory unit='MiB'>32</currentMemory><vcpu>"),
                 "unsupported configuration: domain/currentMemory differs from domain/memory");
         refused(domain("", "").replace("<devices>", "<clock offset='localtime'/><devices>"),
