@@ -31,24 +31,30 @@ final class AbortById {
     Done abort(String domainName, String id) throws Exception {
         Optional<Outgoing> out = source.find(id);
         if (out.isPresent()) {
-            return aborted(settlement.abort(requireOf(domainName, id, out.get().domain.name(), out.get())));
+            return abortOutgoing(domainName, id, out.get());
         }
         Optional<Incoming> in = destination.find(id);
         if (in.isPresent()) {
             return aborted(destination.abortByOperator(requireOf(domainName, id, in.get().domain.name(), in.get())));
         }
-        Optional<Journal.Entry> ended = m.journal.find(id);
-        if (ended.isPresent()) {
-            return ended(domainName, id, ended.get());
+        Optional<Journal.Entry> recorded = m.journal.find(id);
+        if (recorded.isPresent()) {
+            // a Begin registers its migration before it records it: one recorded since the look-up above is found now
+            out = recorded.get().step().isFinal() ? Optional.empty() : source.find(id);
+            return out.isPresent() ? abortOutgoing(domainName, id, out.get()) : ended(domainName, id, recorded.get());
         }
         out = source.findOrWithdraw(id);
         if (out.isPresent()) { // its Begin registered it a moment ago
-            return aborted(settlement.abort(requireOf(domainName, id, out.get().domain.name(), out.get())));
+            return abortOutgoing(domainName, id, out.get());
         }
         String holder = m.domains.get(domainName).migration();
         LOG.info("migration {} of {} withdrawn by the operator before it began", id, domainName);
         return new Done(DaemonClient.WITHDRAWN, "Migration " + id + " of " + domainName + " had not begun: it will not begin"
                 + " now" + (holder == null ? "" : "; migration " + holder + " of " + domainName + " goes on"));
+    }
+
+    private Done abortOutgoing(String domainName, String id, Outgoing out) throws Exception {
+        return aborted(settlement.abort(requireOf(domainName, id, out.domain.name(), out)));
     }
 
     private static <T> T requireOf(String domainName, String id, String itsDomain, T migration) throws MigrationException {

@@ -73,6 +73,31 @@ public class AbortByIdTest {
     }
 
     /**
+     * A Begin registers its migration, then records it: one registered after the abort looked for it among those under
+     * way, and recorded before it looked in the journal, was taken for one that had ended ("not under way on this host:
+     * nothing was aborted"), and the Ctrl-C's migration went on.
+     */
+    @Test(timeout = 60_000)
+    public void anAbortThatFindsItsMigrationRecordedAsItBeganAbortsIt() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String id = UUID.randomUUID().toString();
+        d.source.journal.beforeFind = looked -> {
+            try {
+                d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, id));
+            } catch (ChannelException e) {
+                throw new AssertionError(e);
+            }
+        };
+
+        Done done = d.source.engine().abortMigration(VM, id);
+
+        assertEquals(done.message(), DaemonClient.ABORTED, done.action());
+        assertEquals(Outcome.ABORTED, d.source.engine().fate(id).outcome());
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
      * {@code domjobabort NAME} stops the migration's transfer and waits for the domain's job; the migration rolls back
      * and a Begin that waited for the domain takes it first: the abort, refused as the new migration's, told the
      * operator it failed although it had done what it was asked. Here the first migration ends, and the second

@@ -22,6 +22,8 @@ final class MemoryJournal implements Journal {
     volatile Step crashAfter;
     /** The daemon dies right before recording this step (null: it does not). */
     volatile Step crashBefore;
+    /** Runs once, with the id, at the next look-up of a record (null: nothing). */
+    volatile java.util.function.Consumer<String> beforeFind;
 
     @Override
     public String identity(String migrationId) {
@@ -66,6 +68,11 @@ final class MemoryJournal implements Journal {
 
     @Override
     public Optional<Entry> find(String id) {
+        java.util.function.Consumer<String> hook = beforeFind;
+        if (hook != null) {
+            beforeFind = null;
+            hook.accept(id);
+        }
         return Optional.ofNullable(entries.get(id));
     }
 
