@@ -8,10 +8,11 @@ import java.util.UUID;
 
 /**
  * A VM's Open vSwitch ports in this host's OVSDB, as libvirt adds them when QEMU starts (virNetDevOpenvswitchAddPort)
- * and removes them when it ends. Only the database is written ({@code ovs-vsctl --no-wait}). A port is the VM's whose
- * {@code external_ids:vm-uuid} is its UUID: plug refuses a port of another VM or of nobody (the host's, an operator's)
- * instead of taking it over, and unplug removes the VM's own ports only. Embedded in each driver bundle that plugs
- * ports (bnd's {@code -conditionalpackage}), so that both drivers follow one rule.
+ * and removes them when it ends. Only the database is written ({@code ovs-vsctl --no-wait}). A port is the VM's when,
+ * as plug makes it, its one interface has its name and that interface's {@code external_ids:vm-uuid} is the VM's UUID:
+ * plug refuses a port of another VM or of nobody (the host's, an operator's, a bond) instead of taking it over, and
+ * unplug removes the VM's own ports only. Embedded in each driver bundle that plugs ports (bnd's
+ * {@code -conditionalpackage}), so that both drivers follow one rule.
  */
 public final class VmPorts {
     /**
@@ -52,35 +53,40 @@ public final class VmPorts {
         synchronized (OVSDB_WRITES) {
             // one transaction, which OVSDB refuses whole if any port exists: the common case is one run, no owner read
             try {
-                ovsVsctl(addPorts(ports, uuid, false));
+                ovsVsctl(addPorts(ports, uuid, List.of()));
                 return;
             } catch (HypervisorException refused) {
                 // a port exists (the VM's own, left by its earlier run, or not its own), or the add failed for another reason
             }
             List<Optional<String>> owners = owners(ports);
+            List<Port> own = new ArrayList<>();
             for (int i = 0; i < ports.size(); i++) {
                 Optional<String> owner = owners.get(i);
+                Port port = ports.get(i);
                 if (owner.isPresent() && !owner.get().equals(mine)) {
-                    Port port = ports.get(i);
                     throw new HypervisorException("cannot plug interface " + port.index() + " of domain '" + domain
                             + "' into bridge " + port.bridge() + ": Open vSwitch interface " + port.iface() + " exists and is "
                             + ownerText(owner.get()));
                 }
+                if (owner.isPresent()) {
+                    own.add(port);
+                }
             }
-            ovsVsctl(addPorts(ports, uuid, true));
+            ovsVsctl(addPorts(ports, uuid, own));
         }
     }
 
     /**
-     * @param replaceOwn the VM's own ports may exist: each is removed and added afresh in the same transaction, since
-     *        a port its earlier run left (an unplug that failed, a daemon that died first) keeps what was set on it
-     *        then: the port data of a VM that has been elsewhere since, which the network section would not overwrite
-     *        when the VM brings none. libvirt's virNetDevOpenvswitchAddPort takes such a port as it is (--may-exist)
+     * @param own the VM's own ports that exist, and no other: each is removed and added afresh in the same
+     *        transaction, since a port its earlier run left (an unplug that failed, a daemon that died first) keeps
+     *        what was set on it then: the port data of a VM that has been elsewhere since, which the network section
+     *        would not overwrite when the VM brings none. libvirt's virNetDevOpenvswitchAddPort takes such a port as
+     *        it is (--may-exist)
      */
-    private static List<String> addPorts(List<Port> ports, UUID uuid, boolean replaceOwn) {
+    private static List<String> addPorts(List<Port> ports, UUID uuid, List<Port> own) {
         List<String> args = new ArrayList<>();
         for (Port port : ports) {
-            if (replaceOwn) {
+            if (own.contains(port)) {
                 args.addAll(List.of("--", "--if-exists", "del-port", port.iface()));
             }
             args.addAll(List.of("--", "add-port", port.bridge(), port.iface(),
@@ -124,24 +130,42 @@ public final class VmPorts {
     }
 
     /**
-     * The {@code external_ids:vm-uuid} of each port's interface, read in one {@code ovs-vsctl} run: "" if it has none,
-     * empty if no such interface.
+     * Whose each port is, read in one {@code ovs-vsctl} run from the Port and the Interface of its name: empty if there
+     * is neither; the interface's {@code external_ids:vm-uuid} ("" if it has none) if the port is that one interface,
+     * as plug makes it; else "", no VM's: a port without an interface of its name (a bond, which {@code add-bond}
+     * makes of other interfaces; del-port would remove them all), or an interface of a port named otherwise.
      */
     private List<Optional<String>> owners(List<Port> ports) throws HypervisorException {
         List<String> args = new ArrayList<>();
         for (Port port : ports) {
-            args.addAll(List.of("--", "--if-exists", "get", "Interface", port.iface(), "name", "external_ids:vm-uuid"));
+            args.addAll(List.of("--", "--if-exists", "get", "Port", port.iface(), "name", "interfaces",
+                    "--", "--if-exists", "get", "Interface", port.iface(), "name", "_uuid", "external_ids:vm-uuid"));
         }
-        // per interface that exists, in order: a line for its name, one for the key (empty when the key is missing)
+        // per record that exists, in order: its name, then the port's interfaces ("[UUID, ...]", a set never bare as a
+        // UUID is), or the interface's UUID and key (an empty line when the key is missing)
         List<String> lines = ovsVsctl(args).lines().map(VmPorts::unquoted).toList();
         List<Optional<String>> owners = new ArrayList<>();
         int next = 0;
         for (Port port : ports) {
-            boolean exists = next < lines.size() && lines.get(next).equals(port.iface());
-            owners.add(exists ? Optional.of(next + 1 < lines.size() ? lines.get(next + 1) : "") : Optional.empty());
-            next += exists ? 2 : 0;
+            boolean portExists = line(lines, next).equals(port.iface()) && line(lines, next + 1).startsWith("[");
+            String interfaces = portExists ? line(lines, next + 1) : null;
+            next += portExists ? 2 : 0;
+            boolean ifaceExists = line(lines, next).equals(port.iface());
+            if (!portExists && !ifaceExists) {
+                owners.add(Optional.empty());
+            } else if (portExists && ifaceExists && interfaces.equals("[" + line(lines, next + 1) + "]")) {
+                owners.add(Optional.of(line(lines, next + 2)));
+            } else {
+                owners.add(Optional.of(""));
+            }
+            next += ifaceExists ? 3 : 0;
         }
         return owners;
+    }
+
+    /** The line at {@code index}, or "" past the end (ovs-vsctl's last line, an empty key, may not be there). */
+    private static String line(List<String> lines, int index) {
+        return index < lines.size() ? lines.get(index) : "";
     }
 
     private static String unquoted(String value) {

@@ -83,6 +83,25 @@ public class NicPlumbingTest {
         assertEquals(TAP, ovsdb.vsctl("list-ports", "br0"));
     }
 
+    /**
+     * A port is removed only when the owner read found it the VM's: an add that failed with nothing of that name in
+     * the OVSDB (no bridge, or a port the read does not show) is tried again as it was, without a del-port.
+     */
+    @Test
+    public void aNameTheOwnerReadDoesNotShowIsNeverDeleted() {
+        List<String> runs = new CopyOnWriteArrayList<>();
+        NicPlumbing blind = new NicPlumbing("unix:/nowhere", command -> {
+            runs.add(String.join(" ", command));
+            if (command.contains("add-port")) {
+                throw new HypervisorException("ovs-vsctl: cannot create a port named " + TAP);
+            }
+            return ""; // the owner read prints nothing
+        });
+        assertThrows(HypervisorException.class, () -> blind.plug(vmB));
+        assertEquals(runs.toString(), 3, runs.size());
+        assertTrue(runs.toString(), runs.stream().noneMatch(run -> run.contains("del-port")));
+    }
+
     @Test
     public void aVmsPortsArePluggedInOneOvsVsctlRunAndUnpluggedInTwo() throws Exception {
         List<String> runs = new CopyOnWriteArrayList<>();

@@ -129,6 +129,23 @@ public class OvsPlugTest {
         assertEquals("vnet7", ovsdb.vsctl("list-ports", "br0"));
     }
 
+    /**
+     * A bond is a port with no interface of its own name ({@code add-bond} makes port bond0 of eth0 and eth1): a NIC
+     * naming it finds no interface bond0, and the port is still no VM's, as much as the host's uplink.
+     */
+    @Test
+    public void aBondOfTheHostIsRefusedAndLeftInPlace() throws Exception {
+        ovsdb.vsctl("add-br", "br-ex");
+        ovsdb.vsctl("add-bond", "br-ex", "bond0", "eth0", "eth1");
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> hypervisor.boot(spec("a", UUID_A, "br0", "bond0"), tmp.newFolder("a").toPath()));
+        assertEquals("cannot plug interface 2 of domain 'a' into bridge br0: Open vSwitch interface bond0 exists and is"
+                + " no VM's (no external_ids:vm-uuid: a port of the host or an operator)", e.getMessage());
+        assertEquals("bond0", ovsdb.vsctl("list-ports", "br-ex"));
+        assertEquals("eth0\neth1", ovsdb.vsctl("list-ifaces", "br-ex"));
+        assertEquals("nothing of a's is left", "", ovsdb.vsctl("list-ports", "br0"));
+    }
+
     @Test
     public void aVmsPortsArePluggedInOneOvsVsctlRunAndUnpluggedInTwo() throws Exception {
         List<String> runs = new CopyOnWriteArrayList<>();
