@@ -26,7 +26,8 @@ import org.osgi.service.component.annotations.Reference;
 /**
  * The embedded lock manager, like libvirt's lockd: a lease per resource (a disk, the domain itself) in a directory
  * every host shares ({@code leaseDir}, {@code ferryd --lease-dir}). A lease's state is its generation, which every
- * acquire and release advances: presenting the generation a release returned proves nobody used the disk in between.
+ * acquire and release advances: presenting the generation a release returned proves nobody used the disk in between,
+ * and a lease this host holds for the domain one generation past it was taken by the very take presented again.
  * A state that names no generation of a requested resource (one from a peer or a record before domain leases) takes
  * that lease as a free one; one that names a resource not requested (given to an earlier version) is ignored.
  */
@@ -77,12 +78,17 @@ public class FileLockManager implements LockManager {
         if (heldByAnother(request, lease)) {
             throw new LockException(refusal(lease));
         }
-        if (expectedGeneration != null && lease.generation() != expectedGeneration) {
+        // held, and not by another: this host's for this domain. One past the released state, it is a take of its own
+        // that its daemon, killed before recording it, repeats: each change advances the lease once, so nothing else
+        // came between (as ZooKeeper's take repeated after its answer was lost)
+        boolean tookItUnanswered = lease.held() && expectedGeneration != null
+                && lease.generation() == expectedGeneration + 1;
+        if (expectedGeneration != null && lease.generation() != expectedGeneration && !tookItUnanswered) {
             throw new LockException("lease of " + lease.resource() + " changed since it was released (generation "
                     + lease.generation() + ", expected " + expectedGeneration + "): another host used it meanwhile");
         }
         if (lease.held()) {
-            return lease; // already ours (a restarted daemon taking its running VM's leases again)
+            return lease; // already ours (a restarted daemon taking its running VM's leases again, or repeating a take)
         }
         return new LeaseFile(lease.resource(), true, request.owner(), request.ownerUuid().toString(), request.domainName(),
                 lease.generation() + 1);

@@ -98,6 +98,50 @@ public class FileLockManagerTest {
     }
 
     /**
+     * A source daemon killed -9 after its rollback took its paused guest's leases back, before its status file said
+     * so: restarted, the rollback presents the state the switch-over released again, and finds the lease this host's
+     * for this domain, advanced once since (as every change advances it): the take it repeats, not another's use.
+     */
+    @Test
+    public void aTakeOfReleasedLeasesRepeatedByItsKilledDaemonIsItsOwn() throws Exception {
+        String released = manager.acquire(hostA, null).release();
+        Lease taken = manager.acquire(hostA, released); // dropped unreleased, as a daemon killed -9 leaves it
+
+        assertEquals(taken.state(), manager.acquire(hostA, released).state());
+    }
+
+    /** Only this host's take of this domain right after the release is repeated: any other use is refused as it was. */
+    @Test
+    public void aTakeIsRepeatedOnlyByItsHostAndDomainRightAfterTheRelease() throws Exception {
+        String released = manager.acquire(hostA, null).release();
+        long generation = FileLockManager.parse(released).values().iterator().next();
+        Lease taken = manager.acquire(hostA, released);
+        Map<String, String> takenOnce = leaseFiles();
+        LeaseRequest clone = new LeaseRequest("vm-clone", UUID.randomUUID(), List.of("/images/disk0.img"), "host-a",
+                hostA.ownerUuid());
+
+        assertRefused("is held by host-a", hostB, released);
+        assertRefused("is held by host-a", clone, released);
+        assertRefused("changed since it was released", hostA, generation("/images/disk0.img", generation - 1));
+        assertEquals("nothing written", takenOnce, leaseFiles());
+
+        taken.release(); // free, two past the released state
+        assertRefused("changed since it was released", hostA, released);
+        manager.acquire(hostB, null).release();
+        manager.acquire(hostA, null); // this host's again, after host B used it
+        assertRefused("changed since it was released", hostA, released);
+    }
+
+    private void assertRefused(String why, LeaseRequest request, String state) {
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(request, state));
+        assertTrue(refused.getMessage(), refused.getMessage().contains(why));
+    }
+
+    private static String generation(String resource, long generation) {
+        return FileLockManager.format(Map.of(resource, generation));
+    }
+
+    /**
      * The documented way to give back the leases of a host gone for good is to remove its lease files. A lease file
      * made anew must not count its generations from where the removed one did: a domain booted and stopped on the
      * disk since would bring the generation back to the one the old state names, and a host presenting that stale
