@@ -8,18 +8,17 @@ import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.ByteBuffer;
-import java.nio.channels.SelectionKey;
-import java.nio.channels.Selector;
-import java.nio.channels.SocketChannel;
+import java.io.OutputStream;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
- * The destination's side: QEMU was started with {@code -incoming defer}; {@code migrate-incoming} makes it
- * listen, on a unix socket the driver feeds from the core's stream, or on a TCP port of the configured range that
- * the source's QEMU connects to. QEMU reports no byte counts while it receives, so the figures are the stream's.
+ * The destination's side: QEMU was started with {@code -incoming defer}; {@code migrate-incoming} has it read its
+ * standard input, a pipe the driver feeds from the core's stream ({@link IncomingFeed}), or listen on a TCP port of
+ * the configured range that the source's QEMU connects to. QEMU reports no byte counts while it receives, so the
+ * figures are the stream's.
  */
 final class IncomingMigration {
     private static final int BUFFER_BYTES = 256 * 1024;
@@ -86,20 +85,23 @@ final class IncomingMigration {
         return Qmp.JSON.createObjectNode().put("uri", uri).put("exit-on-error", false);
     }
 
-    /** Feeds {@code in} to QEMU through a unix socket, then waits for QEMU to have loaded it. */
+    /**
+     * Feeds {@code in} to QEMU through the pipe that is its standard input ({@code fd:0}), then waits for QEMU to have
+     * loaded it. No name in the file system leads to that pipe: another QEMU of the driver's user, one a guest took
+     * over, can neither take the stream in QEMU's place nor add to it.
+     */
     MigrationStats receive(InputStream in, MigrationControl control) throws IOException, HypervisorException {
+        OutputStream pipe = vm.process().incomingPipe().orElseThrow(() -> failed("its QEMU was not started by this"
+                + " daemon, and the pipe to it closed with the daemon that started it"));
         vm.execute("migrate-set-capabilities", capabilities());
-        vm.execute("migrate-incoming", incoming("unix:" + vm.files().incoming()));
+        vm.execute("migrate-incoming", incoming("fd:0"));
         start = System.nanoTime();
         long received = 0;
-        try (SocketChannel qemu = SocketChannel.open(StandardProtocolFamily.UNIX); Selector writable = Selector.open()) {
-            qemu.connect(UnixDomainSocketAddress.of(vm.files().incoming()));
-            qemu.configureBlocking(false); // a QEMU that stops reading must not keep the feed from seeing an abort
-            qemu.register(writable, SelectionKey.OP_WRITE);
+        try (IncomingFeed qemu = new IncomingFeed(pipe, vm.spec().name())) {
             byte[] buffer = new byte[BUFFER_BYTES];
             long nextProgress = System.nanoTime() + PROGRESS_NANOS;
             for (int n; (n = in.read(buffer)) >= 0;) {
-                write(qemu, writable, ByteBuffer.wrap(buffer, 0, n), control, received);
+                await(qemu, qemu.write(buffer, n), control, received);
                 received += n;
                 if (control.aborted()) {
                     throw new HypervisorException("migration aborted by user");
@@ -109,35 +111,37 @@ final class IncomingMigration {
                     nextProgress = System.nanoTime() + PROGRESS_NANOS;
                 }
             }
-            qemu.shutdownOutput();
-            return await(control, received);
+            await(qemu, qemu.end(), control, received);
         }
+        if (received == 0 && !control.aborted()) {
+            // QEMU begins its load at the first byte: a pipe closed before any only hangs up, which QEMU waits past
+            throw failed("the stream ended before any of it came");
+        }
+        return await(control, received);
     }
 
-    /** Writes {@code bytes} to QEMU, seeing an abort, and a QEMU that takes nothing for the progress timeout, meanwhile. */
-    private void write(SocketChannel qemu, Selector writable, ByteBuffer bytes, MigrationControl control, long received)
-            throws IOException, HypervisorException {
-        long tookAt = System.nanoTime();
-        while (bytes.hasRemaining()) {
-            int n;
+    /** Waits for {@code step} of the feed, seeing an abort, and a QEMU that takes nothing for the progress timeout. */
+    private void await(IncomingFeed qemu, Future<?> step, MigrationControl control, long received)
+            throws HypervisorException {
+        while (true) {
             try {
-                n = qemu.write(bytes);
-            } catch (IOException e) {
+                step.get(OutgoingMigration.POLL_MILLIS, TimeUnit.MILLISECONDS);
+                return;
+            } catch (ExecutionException e) {
                 throw failed("QEMU stopped taking the stream after " + received + " bytes: " + reason());
-            }
-            if (n > 0) {
-                tookAt = System.nanoTime();
-                continue;
+            } catch (TimeoutException e) {
+                // QEMU has not taken it all yet
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw failed("interrupted after " + received + " bytes");
             }
             if (control.aborted()) {
                 throw new HypervisorException("migration aborted by user");
             }
-            if (OutgoingMigration.millis(System.nanoTime() - tookAt) >= settings.progressTimeoutMillis()) {
+            if (OutgoingMigration.millis(System.nanoTime() - qemu.tookAt()) >= settings.progressTimeoutMillis()) {
                 throw failed("QEMU took nothing of the stream for " + settings.progressTimeoutMillis() / 1000.0
                         + " s after " + received + " bytes");
             }
-            writable.select(OutgoingMigration.POLL_MILLIS);
-            writable.selectedKeys().clear();
         }
     }
 

@@ -162,7 +162,8 @@ class QemuDriver implements Hypervisor {
         try {
             RunDirHandover.awaitUnknown(spec, files, endBound());
             files.prepare(current.user()); // whatever a previous VM left here is void from now on
-            process = QemuProcess.start(QemuCommandLine.of(domain, emulator, files, incoming, current.user()), log(spec));
+            List<String> argv = QemuCommandLine.of(domain, emulator, files, incoming, current.user());
+            process = QemuProcess.start(argv, log(spec), incoming); // an incoming one reads its memory from the daemon
             QemuProcess started = process;
             qmp = Qmp.connect(files.qmp(), current.commandTimeoutMillis(), started::isAlive, started::lastLogLine);
             plugged = true; // before: a plug that fails half-way leaves ports to remove

@@ -3,6 +3,7 @@ package io.ferry.driver.qemu;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.File;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,19 +37,23 @@ final class QemuProcess {
     private final ProcessHandle found;
     /** What {@link #kill} does: SIGKILL, or a test's stand-in for a process that outlives it. */
     private final Consumer<QemuProcess> killer;
+    /** The write end of the pipe that is an incoming QEMU's standard input; null for a re-attached or other QEMU. */
+    private final OutputStream stdin;
     /** Killed by {@link #killAfterShutdown}: its end counts as the clean exit its guest's shutdown would have been. */
     private volatile boolean killedAfterShutdown;
 
-    private QemuProcess(long pid, Path log, Process child) {
-        this(pid, log, child, child != null ? null : ProcessHandle.of(pid).orElse(null), QemuProcess::sigkill);
+    private QemuProcess(long pid, Path log, Process child, OutputStream stdin) {
+        this(pid, log, child, child != null ? null : ProcessHandle.of(pid).orElse(null), QemuProcess::sigkill, stdin);
     }
 
-    private QemuProcess(long pid, Path log, Process child, ProcessHandle found, Consumer<QemuProcess> killer) {
+    private QemuProcess(long pid, Path log, Process child, ProcessHandle found, Consumer<QemuProcess> killer,
+            OutputStream stdin) {
         this.pid = pid;
         this.log = log;
         this.child = child;
         this.found = found;
         this.killer = killer;
+        this.stdin = stdin;
     }
 
     /**
@@ -56,22 +61,32 @@ final class QemuProcess {
      * uninterruptible sleep on hung storage), which no signal a test may send can make of a process.
      */
     QemuProcess killedBy(Consumer<QemuProcess> killer) {
-        return new QemuProcess(pid, log, child, found, killer);
+        return new QemuProcess(pid, log, child, found, killer, stdin);
     }
 
-    /** Starts {@code argv} with its stdout and stderr appended to {@code log} ({@link QemuLog}). */
+    /** Starts {@code argv}, reading nothing, with its stdout and stderr appended to {@code log} ({@link QemuLog}). */
     static QemuProcess start(List<String> argv, Path log) throws HypervisorException {
+        return start(argv, log, false);
+    }
+
+    /**
+     * {@link #start(List, Path)}, the standard input of an {@code incoming} process a pipe whose write end only this
+     * daemon holds ({@link #incomingPipe}): the JDK closes every other descriptor in the programs it starts, so no
+     * other QEMU inherits it.
+     */
+    static QemuProcess start(List<String> argv, Path log, boolean incoming) throws HypervisorException {
         try {
             writeHeader(log, argv);
             List<String> command = new ArrayList<>();
             command.add("setsid");
             command.addAll(argv);
             Process process = new ProcessBuilder(command)
-                    .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+                    .redirectInput(incoming ? ProcessBuilder.Redirect.PIPE
+                            : ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                     .start();
-            return new QemuProcess(process.pid(), log, process);
+            return new QemuProcess(process.pid(), log, process, incoming ? process.getOutputStream() : null);
         } catch (IOException e) {
             throw new HypervisorException("cannot start " + argv.get(0) + ": " + e.getMessage(), e);
         }
@@ -94,7 +109,15 @@ final class QemuProcess {
 
     /** A process this daemon did not start, found running with pid {@code pid} ({@link QemuPidfile#find}). */
     static QemuProcess attached(long pid, Path log) {
-        return new QemuProcess(pid, log, null);
+        return new QemuProcess(pid, log, null, null);
+    }
+
+    /**
+     * The pipe to the standard input of an incoming process this daemon started; empty for any other (a re-attached
+     * QEMU's pipe closed with the daemon that started it).
+     */
+    Optional<OutputStream> incomingPipe() {
+        return Optional.ofNullable(stdin);
     }
 
     /** Runs {@code action} once the process has ended (at once if it had when found), on a thread of the JDK's. */

@@ -44,8 +44,8 @@ record QemuUser(String name, UserPrincipal user, GroupPrincipal group) {
     }
 
     /**
-     * Refuses a run directory this user could not reach: QEMU makes and opens its migration sockets there after it
-     * dropped to this user, so a directory on the way that denies it search fails every migration, not the boot.
+     * Refuses a run directory this user could not reach: QEMU connects to its outgoing migration socket there after
+     * it dropped to this user, so a directory on the way that denies it search fails every migration, not the boot.
      */
     void checkCanReach(Path runDir) throws HypervisorException {
         for (Path dir = runDir.toAbsolutePath().getParent(); dir != null; dir = dir.getParent()) {
@@ -69,13 +69,5 @@ record QemuUser(String name, UserPrincipal user, GroupPrincipal group) {
     /** Gives {@code path} to this user's group ({@code path} is not followed if it is a link). */
     void giveGroup(Path path) throws IOException {
         Files.getFileAttributeView(path, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS).setGroup(group);
-    }
-
-    /** Gives {@code path} to this user and its group ({@code path} is not followed if it is a link). */
-    void own(Path path) throws IOException {
-        PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class,
-                LinkOption.NOFOLLOW_LINKS);
-        view.setOwner(user);
-        view.setGroup(group);
     }
 }

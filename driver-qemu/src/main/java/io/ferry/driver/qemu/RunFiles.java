@@ -4,18 +4,15 @@ import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Comparator;
-import java.util.stream.Stream;
 
 /**
- * A VM's files in the run directory the core gives it, all gone with the VM: {@code qmp.sock}, {@code qemu.pid},
- * and the unix sockets of a memory transfer through the core's streams ({@code out.sock}, {@code qemu/in.sock}).
- * QEMU makes {@code in.sock} after it may have dropped to its user ({@link QemuUser}), so in a directory of that
- * user's, {@code qemu/}; the rest stays the daemon's, in a directory that user may enter but neither list nor change,
- * so that a QEMU a guest took over cannot put links where the daemon writes.
+ * A VM's files in the run directory the core gives it, all gone with the VM: {@code qmp.sock}, {@code qemu.pid}, and
+ * the unix socket the source's QEMU sends its memory to through the core's stream ({@code out.sock}; the destination's
+ * QEMU reads its own from a pipe, {@link IncomingFeed}). The directory stays the daemon's, which its QEMU's user
+ * ({@link QemuUser}) may enter but neither list nor change, so that a QEMU a guest took over cannot put links where
+ * the daemon writes.
  */
 record RunFiles(Path dir) {
     /** A unix socket's path holds at most 107 bytes (sun_path). */
@@ -37,31 +34,21 @@ record RunFiles(Path dir) {
         return dir.resolve("out.sock");
     }
 
-    /** QEMU's own directory: its user's alone. */
-    Path qemuDir() {
-        return dir.resolve("qemu");
-    }
-
-    Path incoming() {
-        return qemuDir().resolve("in.sock");
-    }
-
+    /** Refuses a run directory too long for its sockets, qmp.sock and out.sock (as long as each other). */
     void check() throws HypervisorException {
-        if (incoming().toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
+        if (outgoing().toString().getBytes(StandardCharsets.UTF_8).length > MAX_SOCKET_PATH) {
             throw new HypervisorException("the run directory " + dir + " is too long for QEMU's unix sockets (at most "
-                    + (MAX_SOCKET_PATH - "/qemu/in.sock".length()) + " bytes): use a shorter state directory");
+                    + (MAX_SOCKET_PATH - "/out.sock".length()) + " bytes): use a shorter state directory");
         }
     }
 
     /**
-     * Deletes what a previous VM left and makes QEMU's directory; with a {@code user}, the run directory becomes
-     * enterable by that user's group ({@code rwx--x---}: no listing) and QEMU's directory that user's ({@code rwx------}).
+     * Deletes what a previous VM left; with a {@code user}, the run directory becomes enterable by that user's group
+     * ({@code rwx--x---}: no listing).
      */
     void prepare(QemuUser user) throws IOException, HypervisorException {
         Files.createDirectories(dir);
         delete();
-        deleteQemuDir(); // made afresh: its user may have changed, and what a QEMU left there is not read
-        Files.createDirectory(qemuDir(), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         if (user == null) {
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
             return;
@@ -69,19 +56,6 @@ record RunFiles(Path dir) {
         user.checkCanReach(dir);
         user.giveGroup(dir);
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x---"));
-        user.own(qemuDir());
-    }
-
-    /** Deletes QEMU's directory and what is in it, following no link. */
-    private void deleteQemuDir() throws IOException {
-        if (!Files.exists(qemuDir(), LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(qemuDir())) {
-            for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(path);
-            }
-        }
     }
 
     /** Lets {@code user} (if any) connect to {@code out.sock}, which the daemon listens on; the others stay out. */
@@ -93,7 +67,7 @@ record RunFiles(Path dir) {
     }
 
     void delete() throws IOException {
-        for (Path file : new Path[] {qmp(), pidfile(), outgoing(), incoming()}) {
+        for (Path file : new Path[] {qmp(), pidfile(), outgoing()}) {
             Files.deleteIfExists(file);
         }
     }

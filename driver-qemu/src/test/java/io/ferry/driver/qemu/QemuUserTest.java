@@ -18,6 +18,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -49,7 +50,8 @@ public class QemuUserTest {
         Files.setPosixFilePermissions(tmp.getRoot().toPath(), PosixFilePermissions.fromString("rwx--x--x"));
         state = tmp.newFolder("state").toPath();
         shared = tmp.newFolder("shared").toPath();
-        user.own(shared);
+        Files.setOwner(shared, user.user());
+        user.giveGroup(shared);
         QemuSettings settings = Guests.settings(state).withUser(user);
         source = new QemuDriver("qemu", settings);
         destination = new QemuDriver("qemu", settings);
@@ -81,23 +83,40 @@ public class QemuUserTest {
     }
 
     /**
-     * The run directory: the daemon's, entered by the user's group and listed by nobody else; QEMU's own directory,
-     * where it makes its incoming socket, the user's alone. A QEMU cannot put a link where the daemon writes.
+     * The run directory: the daemon's, entered by the user's group and listed by nobody else, nothing in it the user's.
+     * A QEMU cannot put a link where the daemon writes, nor a socket where the daemon connects.
      */
     @Test
-    public void theRunDirectoryStaysTheDaemonsAndOnlyQemusOwnDirectoryIsTheUsers() throws Exception {
+    public void theRunDirectoryAndAllInItStayTheDaemons() throws Exception {
         Path runDir = runDir("layout");
         source.boot(Guests.spec("layout", MEMORY_MIB, "0"), runDir);
         PosixFileAttributes dir = Files.readAttributes(runDir, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         assertEquals("rwx--x---", PosixFilePermissions.toString(dir.permissions()));
         assertEquals(user.group(), dir.group());
         assertFalse("owned by the daemon's user", dir.owner().equals(user.user()));
-        PosixFileAttributes own = Files.readAttributes(runDir.resolve("qemu"), PosixFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS);
-        assertEquals("rwx------", PosixFilePermissions.toString(own.permissions()));
-        assertEquals(user.user(), own.owner());
-        assertFalse("the monitor socket QEMU made before it dropped is not the user's",
-                Files.getOwner(runDir.resolve("qmp.sock"), LinkOption.NOFOLLOW_LINKS).equals(user.user()));
+        try (var files = Files.list(runDir)) {
+            for (Path file : files.toList()) {
+                assertFalse(file + " is not the user's (the monitor socket QEMU made before it dropped among them)",
+                        Files.getOwner(file, LinkOption.NOFOLLOW_LINKS).equals(user.user()));
+            }
+        }
+    }
+
+    /**
+     * An arriving QEMU reads its memory from a pipe the daemon holds: another QEMU of the user, one a guest took over,
+     * cannot open it through {@code /proc} (a process that dropped to its user is not dumpable, so its descriptors
+     * are root's), to read the memory or to add to it.
+     */
+    @Test
+    public void anotherQemuOfTheUserCannotReachTheArrivingOnesPipe() throws Exception {
+        DomainSpec spec = Guests.spec("arriving", MEMORY_MIB, "0");
+        QemuVirtualMachine vm = (QemuVirtualMachine) destination.createIncoming(spec, runDir("arriving"));
+        Path pipe = Path.of("/proc", Long.toString(vm.process().pid()), "fd", "0");
+        Process open = new ProcessBuilder("runuser", "-u", USER, "--", "sh", "-c",
+                "exec 3>" + pipe + " || exec 3<" + pipe).redirectErrorStream(true).start();
+        assertTrue(open.waitFor(30, TimeUnit.SECONDS));
+        String said = new String(open.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(said, open.exitValue() != 0 && said.contains("Permission denied"));
     }
 
     @Test
