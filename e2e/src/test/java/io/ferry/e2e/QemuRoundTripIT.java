@@ -33,7 +33,7 @@ public class QemuRoundTripIT {
     public static final TwoHosts HOSTS = TwoHosts.forQemu();
 
     /** The run files of a stay (docs/qemu.md), the test monitor's socket among them. */
-    private static final List<String> RUN_FILES = List.of("qemu.pid", "qmp.sock", "out.sock", "qemu/in.sock",
+    private static final List<String> RUN_FILES = List.of("qemu.pid", "qmp.sock", "out.sock",
             QemuMonitor.SOCKET);
 
     @Test
