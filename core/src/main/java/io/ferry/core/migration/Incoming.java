@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.MigrationFlags;
@@ -35,6 +36,12 @@ final class Incoming {
     /** When the memory stream ended, well or not (this host's clock, ms), 0 before. */
     volatile long memoryEndedAt;
     volatile ServerSocket listener;
+    /**
+     * The incoming VM Prepare made, where its memory goes; null for one recovered after a restart (no stream comes).
+     * Not the domain's VM at the time a stream proves itself: by then the arrival may have been aborted and the domain,
+     * defined here, have the next arrival's VM.
+     */
+    volatile VirtualMachine vm;
     /** Where the memory goes, as Prepare handed it out ({@code tcp:HOST:PORT}, or {@code tunnel}); null offline. */
     volatile String dataUri;
     /** The incoming VM listens for its memory itself (DirectMigration): no token, no listener of the core's. */

@@ -33,6 +33,7 @@ final class IncomingMemory {
      * TLS: that connection carries the memory in the clear, so such a daemon keeps to the core's own.
      */
     String listen(Incoming in, VirtualMachine vm, boolean tunnelled) throws Exception {
+        in.vm = vm;
         if (tunnelled) {
             return "tunnel";
         }
@@ -63,10 +64,15 @@ final class IncomingMemory {
 
     /** Receives the memory stream (after its token was checked); completes the migration's memory future. */
     void receive(Incoming in, InputStream stream) throws Exception {
-        if (!in.streamTaken.compareAndSet(false, true)) {
-            throw new MigrationException("the memory of migration " + in.id + " is already arriving");
+        if (!in.streamTaken.compareAndSet(false, true)) { // an abort takes it too: a stream late for it goes nowhere
+            throw new MigrationException("the memory of migration " + in.id + " is already arriving, or the migration"
+                    + " ended");
         }
-        arrive(in, () -> in.domain.vm().receiveMemory(stream, in.job));
+        VirtualMachine vm = in.vm;
+        if (vm == null) {
+            throw new MigrationException("migration " + in.id + " has no incoming VM on this host to take its memory");
+        }
+        arrive(in, () -> vm.receiveMemory(stream, in.job));
     }
 
     /** Runs the transfer into the incoming VM and completes the migration's memory future, or records its failure. */

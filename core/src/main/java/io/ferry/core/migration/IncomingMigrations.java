@@ -41,6 +41,7 @@ final class IncomingMigrations {
      */
     void abort(Incoming in, String why) {
         boolean dropped = true;
+        in.streamTaken.set(true); // a stream that proves itself after this (a tunnel's token held back) is refused
         try {
             DataChannel.closeQuietly(in.listener);
             in.memory.cancel(true);
