@@ -116,6 +116,13 @@ final class DomainLifecycle {
             if (!domain.isActive()) {
                 throw new DomainException("Requested operation is not valid: domain is not running");
             }
+            if (domain.vm() == null) {
+                // a restarted daemon's, before its driver came: the VM may run, and its run files and status are all
+                // that leads to it (its driver, once there, re-attaches only a domain still active)
+                throw new DomainException("Requested operation is not valid: the VM of domain '" + name + "' has not"
+                        + " been re-attached since the daemon's start (its driver, for domain type '"
+                        + domain.current().type() + "', is not there yet) and may still run: try again once it is");
+            }
             deactivate(domain, DomainState.Reason.DESTROYED, null);
             LOG.info("domain {} destroyed", name);
             return null;

@@ -272,4 +272,29 @@ public class DomainManagerTest {
         assertEquals(DomainState.SHUTOFF, host.manager.get("lost").state());
         assertEquals("given back", Set.of(), host.locks.held);
     }
+
+    /**
+     * A restarted daemon answers before its driver came and re-attached the VMs the status files name: a destroy then
+     * deleted a running VM's status, pidfile and monitor socket and reported it destroyed; the driver, once there,
+     * found the domain shut off and left its VM running unseen, and a start booted a second VM on the same disks.
+     */
+    @Test
+    public void aDestroyBeforeTheDriverReattachedTheVmIsRefusedAndChangesNothing() throws Exception {
+        UUID uuid = UUID.fromString("00000000-0000-4000-8000-0000000000a2");
+        host.manager.define(vm("early", uuid));
+        host.manager.start("early");
+        Path vm = host.file("run", uuid.toString(), "vm");
+        host.restartWithoutItsDriver();
+
+        DomainException destroy = assertThrows(DomainException.class, () -> host.manager.destroy("early"));
+
+        assertEquals("Requested operation is not valid: the VM of domain 'early' has not been re-attached since the"
+                + " daemon's start (its driver, for domain type 'sim', is not there yet) and may still run: try again"
+                + " once it is", destroy.getMessage());
+        assertTrue("its run directory is kept", Files.exists(vm));
+        host.registerDriver();
+        assertEquals(DomainState.RUNNING, host.manager.get("early").state());
+        host.manager.destroy("early");
+        assertEquals(DomainState.SHUTOFF, host.manager.get("early").state());
+    }
 }

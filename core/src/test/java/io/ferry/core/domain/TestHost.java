@@ -46,10 +46,19 @@ final class TestHost {
 
     /** A new manager on the same state directory, as a restarted daemon's. */
     void restart() throws Exception {
+        restartWithoutItsDriver();
+        registerDriver();
+    }
+
+    /** {@link #restart}, its driver bundle not started yet: the domains are loaded, their VMs not re-attached. */
+    void restartWithoutItsDriver() throws Exception {
         manager = new DomainManager(hostUuidOfTheStateDirectory ? TestDaemons.settingsOfTheStateDirectorysHost(stateDir)
                 : TestDaemons.settings(stateDir));
         LockManager given = lockManager;
         manager.addLockManager("file", () -> given); // in the place of the configured (file) lock manager
+    }
+
+    void registerDriver() {
         manager.addHypervisor("sim", driver);
     }
 
