@@ -133,8 +133,13 @@ public class DomainManager {
     void removeLockManager(ServiceReference<LockManager> manager) {
         Supplier<LockManager> lazy = lockManagers.remove(manager);
         if (lazy != null) {
-            leases.removeManager(String.valueOf(manager.getProperty(LockManager.NAME)), lazy);
+            removeLockManager(String.valueOf(manager.getProperty(LockManager.NAME)), lazy);
         }
+    }
+
+    /** A lock manager added by {@link #addLockManager(String, Supplier)} goes (its bundle stopped or updated). */
+    public void removeLockManager(String name, Supplier<LockManager> manager) {
+        leases.removeManager(name, manager);
     }
 
     public Leases leases() {

@@ -78,9 +78,21 @@ public final class Leases {
         Supplier<LockManager> reference = managers.get(name);
         LockManager manager = reference == null ? null : reference.get();
         if (manager == null) {
-            throw new DomainException("lock manager '" + name + "' is not available (is its bundle started and configured? see the log)");
+            throw new ManagerAway(name);
         }
         return Optional.of(manager);
+    }
+
+    /**
+     * The configured lock manager is not there (its bundle stopped or being updated, or its component cannot start):
+     * nothing was asked of it, which says nothing of the disks ({@link #unreachable}).
+     */
+    public static final class ManagerAway extends DomainException {
+        private static final long serialVersionUID = 1L;
+
+        ManagerAway(String name) {
+            super("lock manager '" + name + "' is not available (is its bundle started and configured? see the log)");
+        }
     }
 
     public String managerName() {
@@ -249,12 +261,16 @@ public final class Leases {
     }
 
     /**
-     * Whether a failure (or the failure it wraps) is a lock manager's that could not reach or write its store (it gives
-     * that failure as the cause, {@link LockException}), not its refusal: a refusal (another host holds the leases, or
-     * held them since) says something of the disks and leaves nothing of this host's to give back; this says nothing.
+     * Whether a failure (or the failure it wraps) says nothing of the disks: the lock manager is not there ({@link
+     * ManagerAway}), or could not reach or write its store (it gives that failure as the cause, {@link LockException}).
+     * Not its refusal: a refusal (another host holds the leases, or held them since) says something of the disks and
+     * leaves nothing of this host's to give back.
      */
     public static boolean unreachable(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof ManagerAway) {
+                return true;
+            }
             if (t instanceof LockException refused) {
                 return refused.getCause() != null;
             }

@@ -59,8 +59,8 @@ public final class PausedLeases {
      * Takes the leases of a paused VM back, before it resumes: with {@code state} when given (one a later release
      * returned: the destination's, which held them at Finish), otherwise with the kept one; with none when the VM
      * keeps none (it holds them, or leases are off). A refusal (another host held them since) keeps the state
-     * presented, in the status file too, and says what happened (a lock manager that cannot reach its store, said as
-     * such, says nothing of the disks); the caller says what the operator may do.
+     * presented, in the status file too, and says what happened (a lock manager that is not there or cannot reach its
+     * store, said as such, says nothing of the disks); the caller says what the operator may do.
      * Caller holds the job.
      */
     public void takeBack(Domain domain, String state) throws DomainException {
@@ -81,8 +81,10 @@ public final class PausedLeases {
             }
             keep(domain, presented, e);
             if (Leases.unreachable(e)) { // says nothing of the disks: the same state is presented again later
+                String why = e instanceof Leases.ManagerAway ? e.getMessage()
+                        : "the lock manager cannot reach its lease store (" + e.getMessage() + ")";
                 throw new DomainException("the disk leases of " + domain.name() + ", given back while it stayed paused here,"
-                        + " cannot be taken back now: the lock manager cannot reach its lease store (" + e.getMessage() + ")", e);
+                        + " cannot be taken back now: " + why, e);
             }
             throw new DomainException("the disk leases of " + domain.name() + ", given back while it stayed paused here, cannot"
                     + " be taken back as they were released (" + e.getMessage() + "): its disks may have been written by"

@@ -135,7 +135,8 @@ final class DestinationFinish {
             try {
                 m.domains.leases().acquire(in.spec, in.leaseState);
             } catch (DomainException e) {
-                in.leasesUnknown = Leases.unreachable(e);
+                // a lock manager that is not there was asked nothing: the take did not go through
+                in.leasesUnknown = Leases.unreachable(e) && !(e instanceof Leases.ManagerAway);
                 throw e;
             }
             requireResponding(in);

@@ -17,16 +17,16 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The guests a source's rollback resumes: their leases, given back at the switch-over, are taken back first. One whose
- * leases cannot be taken back because the lock manager cannot reach its store (which says nothing of the disks) stays
- * paused, and the watchdog tries again every second with the same state until it resumes it. A restarted daemon finds
- * such guests again ({@link #findAfterRestart}): paused for the migration their released leases name, which its
- * journal says rolled back here and found them running.
+ * leases cannot be taken back because the lock manager is not there or cannot reach its store (which says nothing of
+ * the disks) stays paused, and the watchdog tries again every second with the same state until it resumes it. A
+ * restarted daemon finds such guests again ({@link #findAfterRestart}): paused for the migration their released leases
+ * name, which its journal says rolled back here and found them running.
  */
 final class RolledBackGuests {
     private static final Logger LOG = LoggerFactory.getLogger(RolledBackGuests.class);
 
     private final Migrations m;
-    /** Guests left paused by a rollback that could not reach the lock manager's store, by name: resumed once it can. */
+    /** Guests left paused by a rollback that could not reach the lock manager or its store, by name: resumed later. */
     private final Map<String, Domain> toResume = new ConcurrentHashMap<>();
 
     RolledBackGuests(Migrations migrations) {
@@ -125,7 +125,7 @@ final class RolledBackGuests {
     /**
      * Resumes the guests whose leases can be taken back now: the watchdog's part. One resumed by the operator
      * meanwhile, migrating again, or gone is left as it is; one whose leases another host took meanwhile stays paused
-     * for good. After a restart, tries none before the lock manager is there, nor one whose VM is not re-attached yet.
+     * for good. Tries none while the lock manager is not there, nor one whose VM is not re-attached yet (a restart).
      */
     void retry() {
         if (!m.domains.leases().ready()) {

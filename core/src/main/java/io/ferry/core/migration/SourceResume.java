@@ -204,7 +204,8 @@ final class SourceResume {
             }
             if (Leases.unreachable(e)) {
                 throw new MigrationException("cannot resume " + name + " now: " + e.getMessage() + "; it stays paused: resume it"
-                        + " once the lock manager reaches its store (a rolled back migration's guest resumes by itself then)", e);
+                        + " once the lock manager is there and reaches its store (a rolled back migration's guest"
+                        + " resumes by itself then)", e);
             }
             LOG.error("domain {} stays paused: {}", name, e.getMessage());
             throw new MigrationException("cannot resume " + name + ": " + e.getMessage() + "; its copy here must not run: destroy"

@@ -44,7 +44,7 @@ final class SourceSide {
     private final OutgoingMigrations outgoing;
     private final SourceBegin beginning;
     private final SourceCompletion completion;
-    /** What rollbacks resume, at once or once the lock manager reaches its store. */
+    /** What rollbacks resume, at once or once the lock manager is there and reaches its store. */
     final RolledBackGuests rolledBack;
 
     SourceSide(Migrations migrations, DestinationSide.MigratesAgain arrivals) {

@@ -13,6 +13,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.junit.Test;
 
 /**
@@ -46,6 +47,15 @@ public class ReleasedLeasesTest {
         assertTrue(e.getMessage(), e.getMessage().contains(DISK) && e.getMessage().contains(says));
         d.source.assertPaused(VM);
         assertNull("no lease was taken", d.leases.holder(DISK));
+    }
+
+    /** A resume says why the guest waits, without telling to destroy it; it stays paused as the watchdog looks. */
+    private static void assertResumeWaits(TwoDaemons d, String says) {
+        Exception refused = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+        assertTrue(refused.getMessage(), refused.getMessage().contains(says));
+        assertFalse(refused.getMessage(), refused.getMessage().contains("destroy"));
+        d.network.passes(1_000, d.source);
+        d.source.assertPaused(VM);
     }
 
     @Test
@@ -372,13 +382,44 @@ public class ReleasedLeasesTest {
         cancelledWhileTheSourceCannotReachTheLeaseStore(d);
         d.source.assertPaused(VM);
 
-        Exception refused = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
-        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot reach its lease store"));
-        assertFalse(refused.getMessage(), refused.getMessage().contains("destroy"));
-        d.network.passes(1_000, d.source);
-        d.source.assertPaused(VM);
+        assertResumeWaits(d, "cannot reach its lease store");
 
         d.leases.unreachableFrom = null;
+        d.network.passes(1_000, d.source);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /**
+     * The source's lock manager goes as the migration is cancelled after its switch-over (its bundle updated or stopped
+     * meanwhile): that says nothing of the disks, so the guest stays paused until the lock manager is there, a resume
+     * says so without telling the operator to destroy it, and it runs on by itself once the lock manager is back. It
+     * was taken for another host's use of the disks: the guest stayed paused for good, its resume told to destroy it.
+     */
+    @Test
+    public void aRollbackWhileTheLockManagerIsAwayResumesTheGuestOnceItIsBack() throws Exception {
+        resumedOnceTheLockManagerIsBack(TestHost::unregisterLockManager);
+    }
+
+    /** As above, the lock manager registered but its service not to be got (its component cannot activate). */
+    @Test
+    public void aRollbackWhileTheLockManagerCannotBeGotResumesTheGuestOnceItCan() throws Exception {
+        resumedOnceTheLockManagerIsBack(TestHost::lockManagerCannotBeGot);
+    }
+
+    private static void resumedOnceTheLockManagerIsBack(Consumer<TestHost> away) throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        away.accept(d.source);
+        run.cancel();
+        d.source.assertPaused(VM);
+
+        assertResumeWaits(d, "lock manager 'file' is not available");
+        assertNull("no lease taken", d.leases.holder(DISK));
+
+        d.source.registerLockManager();
         d.network.passes(1_000, d.source);
 
         d.source.assertRuns(VM, digest);

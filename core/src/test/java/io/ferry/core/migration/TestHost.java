@@ -5,6 +5,7 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.lock.LockManager;
 import io.ferry.core.TestDirectories;
 import io.ferry.core.cookie.CookieBakery;
 import io.ferry.core.cookie.CookieCodec;
@@ -30,6 +31,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -63,6 +65,8 @@ final class TestHost {
     volatile Set<String> departed = Set.of();
     private final Network network;
     private final SharedLeases leases;
+    /** The shared lock manager as last registered. */
+    private Supplier<LockManager> lockManager;
     final UUID hostUuid = UUID.randomUUID();
     private final Set<Integer> protocols;
     private DomainManager domains;
@@ -139,7 +143,22 @@ final class TestHost {
 
     /** The shared lock manager, in place of the file lock manager every host shares. */
     void registerLockManager() {
-        domains.addLockManager("file", () -> leases);
+        lockManager = () -> leases;
+        domains.addLockManager("file", lockManager);
+    }
+
+    /** The shared lock manager goes, as when its bundle is stopped or updated, until {@link #registerLockManager}. */
+    void unregisterLockManager() {
+        domains.removeLockManager("file", lockManager);
+    }
+
+    /**
+     * The shared lock manager stays registered, but its service object cannot be got (its component cannot activate:
+     * ZooKeeper away as the ZooKeeper lock manager starts), until {@link #registerLockManager}.
+     */
+    void lockManagerCannotBeGot() {
+        lockManager = () -> null;
+        domains.addLockManager("file", lockManager);
     }
 
     /** The daemon anew, with a mutual TLS identity (its data connections are TLS: its peer needs one too). */
