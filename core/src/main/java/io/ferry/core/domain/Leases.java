@@ -38,7 +38,15 @@ public final class Leases {
     private final DomainLocks changing = new DomainLocks();
 
     /** A domain's held leases, and what they were taken for: what a release that fails leaves owed. */
-    private record Held(Lease lease, LeaseRequest request) {
+    private record Held(Handed handed, LeaseRequest request) {
+    }
+
+    /**
+     * Leases as the lock manager instance that handed them out: a bundle update or a new configuration replaces it,
+     * and it may close its client to the store (the ZooKeeper lock manager), so they are given back through the one
+     * there now ({@link #inHand}).
+     */
+    record Handed(Lease lease, LockManager by) {
     }
 
     public Leases(DaemonSettings settings) {
@@ -75,12 +83,17 @@ public final class Leases {
         if (name.equals("none")) {
             return Optional.empty();
         }
-        Supplier<LockManager> reference = managers.get(name);
-        LockManager manager = reference == null ? null : reference.get();
+        LockManager manager = current();
         if (manager == null) {
             throw new ManagerAway(name);
         }
         return Optional.of(manager);
+    }
+
+    /** The configured manager's instance there now, or null. */
+    private LockManager current() {
+        Supplier<LockManager> reference = managers.get(settings.lockManager());
+        return reference == null ? null : reference.get();
     }
 
     /**
@@ -112,7 +125,8 @@ public final class Leases {
             }
             owedGiveBack.requireNoneOwedByAnother(request);
             try {
-                held.put(spec.name(), new Held(manager.get().acquire(request, state), request));
+                Handed taken = new Handed(manager.get().acquire(request, state), manager.get());
+                held.put(spec.name(), new Held(taken, request));
             } catch (LockException e) {
                 // the state may be a peer's (a Perform cookie's, a destination's answer), which the refusal may quote
                 throw new DomainException("Failed to acquire lock: " + Xml.oneLine(String.valueOf(e.getMessage()),
@@ -199,7 +213,7 @@ public final class Leases {
     /** The state of the held leases, or null. */
     public String state(String domain) {
         Held leases = held.get(domain);
-        return leases == null ? null : leases.lease().state();
+        return leases == null ? null : leases.handed().lease().state();
     }
 
     /** Gives the leases back; returns the state to re-acquire them with, or null when none were held. */
@@ -209,10 +223,28 @@ public final class Leases {
             return null;
         }
         try {
-            return leases.lease().release();
+            return inHand(leases.handed(), leases.request(), leases.handed().lease().state()).lease().release();
         } catch (LockException e) {
             throw new DomainException("Failed to release lock: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Held leases to give back: as {@code handed}, by the lock manager instance there now (or by the one that handed
+     * them out while none is there: it may still give them back). Handed out by an instance replaced since (its bundle
+     * updated or reconfigured: it may have closed its client to the store, and a give-back through it would fail for
+     * good), or not in hand (null: after a restart), they are as the one there now finds them held with {@code
+     * heldState} ({@link LockManager#held}).
+     */
+    Handed inHand(Handed handed, LeaseRequest request, String heldState) throws DomainException, LockException {
+        LockManager current = current();
+        if (handed != null && (current == null || current == handed.by())) {
+            return handed;
+        }
+        if (current == null) {
+            throw new ManagerAway(settings.lockManager());
+        }
+        return new Handed(current.held(request, heldState), current);
     }
 
     /**
@@ -245,12 +277,12 @@ public final class Leases {
     String releaseQuietly(String domain, String migration) {
         try (DomainLocks.Held lock = changing(domain)) {
             Held leases = held.get(domain);
-            String heldState = leases == null ? null : leases.lease().state();
+            String heldState = leases == null ? null : leases.handed().lease().state();
             try {
                 return release(domain);
             } catch (DomainException e) {
                 if (leases != null && unreachable(e)) {
-                    owed.put(new OwedLeases.Owed(leases.request(), heldState, leases.lease(), migration));
+                    owed.put(new OwedLeases.Owed(leases.request(), heldState, leases.handed(), migration));
                     LOG.error("domain {}: {}; its VM is gone, and this host gives them back once it can", domain, e.getMessage());
                 } else {
                     LOG.error("domain {}: {}", domain, e.getMessage());

@@ -78,17 +78,20 @@ public final class OwedLeaseGiveBack {
             if (o == null) {
                 return Optional.empty();
             }
-            Optional<LockManager> manager = leases.manager();
-            if (manager.isEmpty()) { // leases are off now: nothing holds them for anyone
+            if (leases.manager().isEmpty()) { // leases are off now: nothing holds them for anyone
                 owed.remove(o);
                 return Optional.empty();
             }
             try {
-                if (o.lease() == null) { // after a restart: as this host held them (its release may have gone through)
-                    o = o.withLease(manager.get().held(o.request(), o.heldState()));
+                // after a restart, or handed out by a lock manager replaced since: as this host held them (its release
+                // may have gone through)
+                Leases.Handed handed = leases.inHand(o.handed(), o.request(), o.heldState());
+                if (handed != o.handed()) {
+                    o = o.withLease(handed);
                     owed.put(o);
                 }
-                String released = o.lease().release(); // idempotent: a release that took effect before answers its state
+                // idempotent: a release that took effect before answers its state
+                String released = handed.lease().release();
                 owed.remove(o);
                 LOG.info("domain {}: the disk leases its VM could not give back when it went are given back now", domain);
                 return Optional.of(released);

@@ -1,6 +1,5 @@
 package io.ferry.core.domain;
 
-import io.ferry.api.lock.Lease;
 import io.ferry.api.lock.LeaseRequest;
 import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.protocol.Xml;
@@ -31,12 +30,12 @@ final class OwedLeases {
     private static final Logger LOG = LoggerFactory.getLogger(OwedLeases.class);
 
     /**
-     * @param lease the held leases as the lock manager handed them, or null after a restart (then given back as
+     * @param handed the held leases as the lock manager instance handed them, or null after a restart (given back as
      *        the lock manager finds them from {@code heldState}: {@link io.ferry.api.lock.LockManager#held})
      * @param migration the id of the aborted migration whose source waits for them, or null
      */
-    record Owed(LeaseRequest request, String heldState, Lease lease, String migration) {
-        Owed withLease(Lease taken) {
+    record Owed(LeaseRequest request, String heldState, Leases.Handed handed, String migration) {
+        Owed withLease(Leases.Handed taken) {
             return new Owed(request, heldState, taken, migration);
         }
     }

@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -18,6 +19,7 @@ import org.junit.Test;
 /**
  * The disk leases a destination owes (its abort could not give back what Finish took) belong to the domain that took
  * them, by its UUID: another domain given its name, and the records of what is owed, must not make them be forgotten.
+ * Leases a lock manager instance handed out, replaced since, are given back through the one there now.
  */
 public class OwedLeasesTest {
     private static final String VM = "vm1";
@@ -234,6 +236,82 @@ public class OwedLeasesTest {
         assertTrue(again.getMessage(), again.getMessage().contains("migration " + run.begun.id() + " was aborted on this host"));
         Messages.Finish cancel = new Messages.Finish(run.begun.id(), run.begun.key(), true, null);
         assertEquals(null, d.peer(d.destination).finish(cancel).domain());
+    }
+
+    /**
+     * The lock manager's bundle is updated (or reconfigured) while a VM runs: the instance that took its leases closes
+     * its client to the store, and another takes its place. Destroyed then, the VM gives its leases back through the
+     * new one, as this host holds them. They were given back through the closed one, which failed as if the store were
+     * out of reach and was tried again through it for good: no host could start the domain until the daemon restarted.
+     */
+    @Test
+    public void theLeasesOfAVmDestroyedAfterItsLockManagerWasReplacedAreGivenBack() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        bootedThenItsLockManagerReplaced(d);
+
+        d.source.domains().destroy(VM);
+        d.network.passes(1_000, d.source);
+
+        assertNull(d.leases.holder(DISK));
+        d.destination.boot(VM);
+        d.destination.assertRuns(VM, null);
+    }
+
+    /**
+     * As above, the VM destroyed while the store could not be reached, before the update: its leases are owed, and
+     * given back through the new instance once the store answers. They were tried through the closed one for good.
+     */
+    @Test
+    public void leasesOwedWhenTheLockManagerIsReplacedAreGivenBackThroughTheNewOne() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        SharedLeases.Instance before = d.leases.instance();
+        d.source.registerLockManager(before);
+        d.source.boot(VM);
+        d.leases.releasesFailOn = "source";
+        d.source.domains().destroy(VM);
+        assertTrue("its leases are owed", d.source.domains().leases().owed().owesAny());
+        replaceLockManager(d, before);
+        d.leases.releasesFailOn = null;
+
+        d.network.passes(1_000, d.source);
+
+        assertNull(d.leases.holder(DISK));
+        assertFalse("owed no more", d.source.domains().leases().owed().owesAny());
+    }
+
+    /**
+     * As above, the VM migrated after the update: its switch-over gives the leases back through the new instance. It
+     * gave them back through the closed one, which failed: every first migration after the update failed, rolled
+     * back.
+     */
+    @Test
+    public void aVmMigratesAfterItsLockManagerWasReplaced() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = bootedThenItsLockManagerReplaced(d);
+
+        d.migrate(VM);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    /**
+     * The source's vm1 boots with its leases from one lock manager instance, which another then replaces; returns its
+     * memory digest.
+     */
+    private static String bootedThenItsLockManagerReplaced(TwoDaemons d) throws Exception {
+        SharedLeases.Instance before = d.leases.instance();
+        d.source.registerLockManager(before);
+        String digest = d.source.boot(VM);
+        replaceLockManager(d, before);
+        return digest;
+    }
+
+    /** As a bundle update: the instance goes and is closed, and a new one over the same store comes. */
+    private static void replaceLockManager(TwoDaemons d, SharedLeases.Instance before) {
+        d.source.unregisterLockManager();
+        before.close();
+        d.source.registerLockManager(d.leases.instance());
     }
 
     /** An arrival aborted owing its leases, the store back, and the domain defined and started at its destination. */

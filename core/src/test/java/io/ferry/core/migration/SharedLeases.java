@@ -162,6 +162,63 @@ final class SharedLeases implements LockManager {
         return generation;
     }
 
+    /** A lock manager instance over this store, as its bundle's component makes one, until an update closes it. */
+    Instance instance() {
+        return new Instance();
+    }
+
+    /**
+     * One instance of the lock manager, as the ZooKeeper lock manager's component is: closed (its bundle updated or
+     * reconfigured), it closes its client to the store, and the leases it handed out can no longer be given back
+     * through it, as the store cannot be reached from it. The store keeps them as they are.
+     */
+    final class Instance implements LockManager {
+        private volatile boolean closed;
+
+        void close() {
+            closed = true;
+        }
+
+        @Override
+        public Lease acquire(LeaseRequest request, String state) throws LockException {
+            requireOpen(request);
+            return through(request, SharedLeases.this.acquire(request, state));
+        }
+
+        @Override
+        public Lease held(LeaseRequest request, String heldState) throws LockException {
+            requireOpen(request);
+            return through(request, SharedLeases.this.held(request, heldState));
+        }
+
+        private Lease through(LeaseRequest request, Lease lease) {
+            return new Lease() {
+                @Override
+                public String state() {
+                    return lease.state();
+                }
+
+                @Override
+                public String release() throws LockException {
+                    requireOpen(request);
+                    return lease.release();
+                }
+            };
+        }
+
+        private void requireOpen(LeaseRequest request) throws LockException {
+            if (closed) {
+                throw new LockException("cannot reach the lease store for domain " + request.domainName() + ": this"
+                        + " lock manager's client is closed", new IllegalStateException("client closed"));
+            }
+        }
+
+        @Override
+        public boolean usesState() {
+            return true;
+        }
+    }
+
     /** Another host takes the disk's lease, as it does to run a VM on the disk; it gives it back with release(). */
     Lease takenBy(String host, String disk) throws LockException {
         return acquire(new LeaseRequest("other-" + host, UUID.randomUUID(), List.of(disk), host, UUID.randomUUID()), null);

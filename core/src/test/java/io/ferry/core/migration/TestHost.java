@@ -143,7 +143,12 @@ final class TestHost {
 
     /** The shared lock manager, in place of the file lock manager every host shares. */
     void registerLockManager() {
-        lockManager = () -> leases;
+        registerLockManager(leases);
+    }
+
+    /** An instance of the lock manager every host shares, in the place of the one registered. */
+    void registerLockManager(LockManager instance) {
+        lockManager = () -> instance;
         domains.addLockManager("file", lockManager);
     }
 
