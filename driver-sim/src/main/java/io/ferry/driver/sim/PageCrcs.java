@@ -46,10 +46,10 @@ final class PageCrcs {
 
     /** The CRCs of what {@code memory} holds now: reads every page it ever wrote; the others are zero, and not read. */
     static PageCrcs of(GuestMemory memory) throws IOException {
-        PageCrcs crcs = new PageCrcs(memory.pageCount());
-        byte[] pages = new byte[DirtyBitmap.WORD_PAGES * PAGE];
-        CRC32C crc = new CRC32C();
-        try (GuestMemory.PageReader reader = memory.reader()) {
+        try (GuestMemory.PageReader reader = memory.reader()) { // first: a released memory's table is not made
+            PageCrcs crcs = new PageCrcs(memory.pageCount());
+            byte[] pages = new byte[DirtyBitmap.WORD_PAGES * PAGE];
+            CRC32C crc = new CRC32C();
             for (long word = 0; word << 6 < memory.pageCount(); word++) {
                 long written = memory.written(word);
                 while (written != 0) { // runs of written pages, read at once
@@ -65,8 +65,8 @@ final class PageCrcs {
                     written = to >= DirtyBitmap.WORD_PAGES ? 0 : written & (-1L << to);
                 }
             }
+            return crcs;
         }
-        return crcs;
     }
 
     void set(long page, int crc) {

@@ -32,6 +32,8 @@ public class SimHypervisor implements Hypervisor {
     static final long MAX_MEMORY_KIB = 64L * 1024 * 1024;
 
     private final int chunkBytes;
+    /** The heap the VMs' and transfers' per-page tables may take. */
+    private final PageTableBudget tables;
     /** Run directories with a VM in this daemon, or one being set up. */
     private final Set<Path> claimed = ConcurrentHashMap.newKeySet();
     private final Map<Path, SimVirtualMachine> vms = new ConcurrentHashMap<>();
@@ -47,7 +49,13 @@ public class SimHypervisor implements Hypervisor {
 
     /** With memory mapped in chunks of {@code chunkBytes}, a power of two: tests use small ones. */
     SimHypervisor(int chunkBytes) {
+        this(chunkBytes, PageTableBudget.DEFAULT_BYTES);
+    }
+
+    /** Tests: with {@code tableBytes} for the per-page tables ({@link PageTableBudget}). */
+    SimHypervisor(int chunkBytes, long tableBytes) {
         this.chunkBytes = chunkBytes;
+        this.tables = new PageTableBudget(tableBytes);
     }
 
     /** The OVSDB is the network section's (same PID, etc/io.ferry.plugin.ovs.cfg, where ferryd puts --ovsdb). */
@@ -110,11 +118,20 @@ public class SimHypervisor implements Hypervisor {
      * A new VM in {@code runDir}. A set-up that fails leaves nothing: no memory file (its blocks freed), no state,
      * and the run directory removed if nothing else is in it. A VM whose memory does not fit the free space is
      * refused before anything is written ("No space left on device"); one that a concurrent writer crowds out
-     * fails on the write that finds the disk full.
+     * fails on the write that finds the disk full. A VM whose page tables the heap has no room for
+     * ({@link PageTableBudget}) is refused before anything is made.
      */
     private VirtualMachine create(DomainSpec spec, Path runDir, boolean boot) throws HypervisorException {
         DomainXml.Workload workload = workload(spec);
-        RunDir dir = claim(spec, runDir);
+        PageTableBudget.Share share = tables.take(spec, boot ? "boot" : "create the incoming VM of",
+                PageTableBudget.mapAndCrcBytes(spec.memoryKiB() * 1024 / GuestMemory.PAGE_SIZE));
+        RunDir dir;
+        try {
+            dir = claim(spec, runDir);
+        } catch (HypervisorException e) {
+            share.close();
+            throw e;
+        }
         GuestMemory memory = null;
         boolean plugged = false;
         try {
@@ -130,9 +147,10 @@ public class SimHypervisor implements Hypervisor {
             dir.writeState(boot);
             plugged = true; // before: a plug that fails half-way leaves ports to remove (del-port --if-exists)
             ovs.plug(spec);
-            return register(dir, SimVirtualMachine.start(spec, dir, memory, workload.dirtyPagesPerSecond(), boot, !random,
-                    () -> gone(dir, spec)));
+            return register(dir, SimVirtualMachine.start(spec, dir, memory, share, workload.dirtyPagesPerSecond(), boot,
+                    !random, () -> gone(dir, spec)));
         } catch (IOException | HypervisorException | RuntimeException | Error e) {
+            share.close();
             claimed.remove(dir.path());
             if (plugged) {
                 unplug(spec);
@@ -187,10 +205,13 @@ public class SimHypervisor implements Hypervisor {
             // memory without a recorded state: a crash while it was being set up; do not run what may be half-made
             boolean running = dir.readState().orElse(false);
             GuestMemory memory = GuestMemory.open(dir.memory(), spec.memoryKiB() * 1024, chunkBytes);
+            // counted, never refused: the VM is there already, and it was within the budget when it came
+            PageTableBudget.Share share = tables.takeAnyway(spec, PageTableBudget.mapAndCrcBytes(memory.pageCount()));
             try {
-                return Optional.of(register(dir, SimVirtualMachine.start(spec, dir, memory, rate, running, false,
+                return Optional.of(register(dir, SimVirtualMachine.start(spec, dir, memory, share, rate, running, false,
                         () -> gone(dir, spec))));
             } catch (HypervisorException | RuntimeException e) {
+                share.close();
                 memory.close(false);
                 throw e;
             }

@@ -25,6 +25,8 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
     private final DomainSpec spec;
     private final RunDir runDir;
     private final GuestMemory memory;
+    /** The page tables' share of the driver's budget: the VM's own, and more for each transfer. */
+    private final PageTableBudget.Share tables;
     private final long dirtyPagesPerSecond;
     private final List<GraphicsServer> graphics;
     private final Runnable onGone;
@@ -41,25 +43,27 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
      */
     private volatile PageCrcs arrivals;
 
-    private SimVirtualMachine(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
-            List<GraphicsServer> graphics, Runnable onGone, boolean zeroMemory) {
+    private SimVirtualMachine(DomainSpec spec, RunDir runDir, GuestMemory memory, PageTableBudget.Share tables,
+            long dirtyPagesPerSecond, List<GraphicsServer> graphics, Runnable onGone, boolean zeroMemory) {
         this.arrivals = zeroMemory ? new PageCrcs(memory.pageCount()) : null;
         this.spec = spec;
         this.runDir = runDir;
         this.memory = memory;
+        this.tables = tables;
         this.dirtyPagesPerSecond = dirtyPagesPerSecond;
         this.graphics = graphics;
         this.onGone = onGone;
     }
 
     /**
-     * Brings up a VM on memory already in place, in the run state already recorded. On failure the caller
-     * still owns (and cleans up) the memory.
+     * Brings up a VM on memory already in place, in the run state already recorded, its page tables taken from the
+     * budget as {@code tables}, which it gives back when it is released. On failure the caller still owns (and cleans
+     * up) the memory and the tables' share.
      *
      * @param zeroMemory the memory was just made and holds nothing but zeros
      */
-    static SimVirtualMachine start(DomainSpec spec, RunDir runDir, GuestMemory memory, long dirtyPagesPerSecond,
-            boolean running, boolean zeroMemory, Runnable onGone) throws HypervisorException {
+    static SimVirtualMachine start(DomainSpec spec, RunDir runDir, GuestMemory memory, PageTableBudget.Share tables,
+            long dirtyPagesPerSecond, boolean running, boolean zeroMemory, Runnable onGone) throws HypervisorException {
         List<GraphicsServer> servers = new ArrayList<>();
         try {
             for (DomainSpec.Graphics g : spec.graphics()) {
@@ -71,8 +75,8 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
             servers.forEach(GraphicsServer::close);
             throw e;
         }
-        SimVirtualMachine vm = new SimVirtualMachine(spec, runDir, memory, dirtyPagesPerSecond, List.copyOf(servers),
-                onGone, zeroMemory);
+        SimVirtualMachine vm = new SimVirtualMachine(spec, runDir, memory, tables, dirtyPagesPerSecond,
+                List.copyOf(servers), onGone, zeroMemory);
         synchronized (vm.lock) {
             vm.running = running;
             if (running) {
@@ -156,6 +160,9 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot remove the files of domain ''{0}'' in {1}: {2}",
                     spec.name(), runDir.path(), e.toString());
+        } finally {
+            arrivals = null; // goes with its share of the budget (a transfer under way keeps its own till it ends)
+            tables.close();
         }
     }
 
@@ -181,7 +188,8 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
     public MigrationStats sendMemory(OutputStream out, MigrationControl control)
             throws IOException, HypervisorException {
         checkUsable();
-        try {
+        try (PageTableBudget.Share transfer = tables.more("send the memory of",
+                PageTableBudget.mapAndCrcBytes(memory.pageCount()))) {
             return new MemorySender(this, control, Throttle.system()).send(out);
         } catch (IllegalStateException e) {
             throw destroyedMeanwhile(e);
@@ -195,7 +203,8 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
         if (running) {
             throw new HypervisorException("domain '" + spec.name() + "' is running: it cannot receive memory");
         }
-        try {
+        try (PageTableBudget.Share transfer = tables.more("receive the memory of",
+                PageTableBudget.mapBytes(memory.pageCount()))) {
             return new MemoryReceiver(this, control).receive(in);
         } catch (IllegalStateException e) {
             throw destroyedMeanwhile(e);
@@ -262,7 +271,7 @@ final class SimVirtualMachine implements VirtualMachine, GraphicsConsole {
         }
         known = PageCrcs.of(memory);
         synchronized (lock) {
-            if (quiet && workload == null && workloadStarts == starts && arrivals == null) {
+            if (quiet && workload == null && workloadStarts == starts && arrivals == null && !gone) {
                 arrivals = known;
             }
             return arrivals != null ? arrivals : known;

@@ -12,12 +12,14 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.nio.ByteBuffer;
+import java.io.ByteArrayOutputStream;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -277,6 +279,51 @@ public class SimHypervisorTest {
         assertTrue(e.getMessage(), e.getMessage().contains("has 8388608 bytes, the domain 16777216"));
         assertFalse(restarted.reattach(spec("ghost", uuid, 8 * MIB_KIB, 0), dir).orElseThrow().isRunning());
         restarted.deactivate();
+    }
+
+    /**
+     * A guest's memory is a file outside the heap, its per-page tables are not (about a thousandth of it): a peer that
+     * Prepared seven arrivals of 64 GiB filled ferryd's heap, and the OutOfMemoryError struck whatever thread came
+     * next, past its clean-up. A VM or transfer beyond the driver's budget for them is refused
+     * before anything is made, naming what it needs and what is left.
+     */
+    @Test
+    public void vmsAndTransfersBeyondTheBudgetForPageTablesAreRefusedBeforeAnythingIsMade() throws Exception {
+        SimHypervisor small = new SimHypervisor(Sim.TEST_CHUNK, 4 << 20); // a 1 GiB guest's tables: 1056 KiB
+        try {
+            List<VirtualMachine> arrivals = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                arrivals.add(small.createIncoming(spec("in" + i, UUID.randomUUID(), 1024 * MIB_KIB, 0, "zero"),
+                        tmp.newFolder().toPath()));
+            }
+            Path dir = tmp.getRoot().toPath().resolve("in3");
+            HypervisorException e = assertThrows(HypervisorException.class, () -> small.createIncoming(
+                    spec("in3", UUID.randomUUID(), 1024 * MIB_KIB, 0, "zero"), dir));
+            assertEquals("cannot create the incoming VM of domain 'in3': its 1048576 KiB of memory need 1056 KiB of"
+                    + " page tables on the daemon's heap, and 928 KiB of the sim driver's 4096 KiB for them are left",
+                    e.getMessage());
+            assertFalse("nothing made", Files.exists(dir));
+            e = assertThrows(HypervisorException.class, () -> small.boot(
+                    spec("booted", UUID.randomUUID(), 1024 * MIB_KIB, 0, "zero"), dir));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("cannot boot domain 'booted': its 1048576 KiB"));
+            assertFalse(Files.exists(dir));
+
+            ByteArrayOutputStream sent = new ByteArrayOutputStream();
+            e = assertThrows(HypervisorException.class, () -> arrivals.get(0).sendMemory(sent, new Sim.Control()));
+            assertTrue(e.getMessage(), e.getMessage().startsWith("cannot send the memory of domain 'in0': its 1048576"
+                    + " KiB of memory need 1056 KiB of page tables"));
+            assertEquals("nothing sent", 0, sent.size());
+
+            arrivals.remove(0).destroy();
+            arrivals.get(0).sendMemory(sent, new Sim.Control());
+            assertTrue("sent", sent.size() > 0);
+            // given back by the destroy and by the transfer's end: there is room for one more VM, and no more
+            small.createIncoming(spec("in3", UUID.randomUUID(), 1024 * MIB_KIB, 0, "zero"), dir);
+            assertThrows(HypervisorException.class, () -> small.createIncoming(
+                    spec("in4", UUID.randomUUID(), 1024 * MIB_KIB, 0, "zero"), tmp.newFolder().toPath()));
+        } finally {
+            small.deactivate();
+        }
     }
 
     @Test
