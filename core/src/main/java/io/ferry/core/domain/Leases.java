@@ -341,20 +341,55 @@ public final class Leases {
      * @param migration the aborted migration whose source waits for them, or null
      */
     private String releaseAfterRestart(DomainSpec spec, String heldState, String migration) {
-        try {
-            acquire(spec, heldState);
-        } catch (DomainException e) {
-            if (unreachable(e)) { // this host may hold them: tried again until the lock manager answers
-                try (DomainLocks.Held lock = changing(spec.name())) {
-                    owed.put(new OwedLeases.Owed(request(spec), heldState, null, migration));
-                }
-                LOG.error("domain {}: its VM is gone, and this host gives back what leases it may hold once it can: {}",
-                        spec.name(), e.getMessage());
-            } else {
-                LOG.info("domain {}: no lease of this host's to give back ({})", spec.name(), e.getMessage());
+        // held from the take to the release: a start of the name in between found them held and took none of its own
+        try (DomainLocks.Held lock = changing(spec.name())) {
+            Held another = held.get(spec.name());
+            if (another != null && !another.request().domainUuid().equals(spec.uuid())) {
+                return releaseBeside(another.request(), spec, heldState, migration);
             }
+            try {
+                acquire(spec, heldState);
+            } catch (DomainException e) {
+                owedIfUnreachable(request(spec), heldState, null, migration, e);
+                return null;
+            }
+            return releaseQuietly(spec.name(), migration);
+        }
+    }
+
+    /**
+     * {@link #releaseAfterRestart} while another domain of the name (another UUID, defined and started here since)
+     * holds its leases here: taken and released apart from them, leaving out the resources it holds (a disk both name
+     * stays with its VM). Through the name's held leases, its were released and the ones asked for kept.
+     */
+    private String releaseBeside(LeaseRequest another, DomainSpec spec, String heldState, String migration) {
+        LeaseRequest all = request(spec);
+        List<String> notItsOwn = all.resources().stream().filter(resource -> !another.resources().contains(resource))
+                .toList();
+        LeaseRequest apart = new LeaseRequest(all.domainName(), all.domainUuid(), notItsOwn, all.owner(),
+                all.ownerUuid());
+        Handed taken = null;
+        try {
+            Optional<LockManager> manager = manager();
+            if (manager.isEmpty()) {
+                return null;
+            }
+            taken = new Handed(manager.get().acquire(apart, heldState), manager.get());
+            return taken.lease().release();
+        } catch (LockException | DomainException e) {
+            owedIfUnreachable(apart, heldState, taken, migration, e); // taken: its release failed
             return null;
         }
-        return releaseQuietly(spec.name(), migration);
+    }
+
+    /** A give-back that failed: owed while the lock manager could not answer (this host may hold them), else none. */
+    private void owedIfUnreachable(LeaseRequest request, String heldState, Handed taken, String migration, Exception e) {
+        if (unreachable(e)) { // this host may hold them: tried again until the lock manager answers
+            owed.put(new OwedLeases.Owed(request, heldState, taken, migration));
+            LOG.error("domain {}: its VM is gone, and this host gives back what leases it may hold once it can: {}",
+                    request.domainName(), e.getMessage());
+        } else {
+            LOG.info("domain {}: no lease of this host's to give back ({})", request.domainName(), e.getMessage());
+        }
     }
 }

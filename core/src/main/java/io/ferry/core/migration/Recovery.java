@@ -82,7 +82,7 @@ final class Recovery {
         if (entry.role() == Journal.Role.DESTINATION && entry.step() == Step.COMMITTED) {
             arrivals.installDefinition(entry);
         }
-        Optional<Domain> domain = m.domains.find(entry.domain());
+        Optional<Domain> domain = domainOf(entry);
         if (domain.isEmpty() && ArrivalRecovery.givesBackLeases(entry) && !m.domains.leases().ready()) {
             pending.add(entry); // its Finish's leases are given back once the lock manager is there
             return;
@@ -201,7 +201,7 @@ final class Recovery {
 
     /** @return true once the entry is taken in hand */
     private boolean settleAfterRestart(Journal.Entry entry) throws Exception {
-        Domain domain = m.domains.find(entry.domain()).orElse(null);
+        Domain domain = domainOf(entry).orElse(null);
         if (domain == null && ArrivalRecovery.givesBackLeases(entry) && !m.domains.leases().ready()) {
             return false;
         }
@@ -230,8 +230,19 @@ final class Recovery {
     }
 
     /**
+     * The migration's domain: the one of its name, unless that is another domain (another UUID: the migration's went,
+     * and an operator defined the name anew since), which the migration's recovery never touches. An unreadable one may
+     * not tell its UUID, or tell its definition's while its status was the migration's: it counts as the migration's.
+     */
+    private Optional<Domain> domainOf(Journal.Entry entry) {
+        return m.domains.find(entry.domain())
+                .filter(domain -> domain.problem() != null || entry.uuid().equals(domain.uuid()));
+    }
+
+    /**
      * Settles a migration whose domain this host no longer knows (an offline one's incoming domain lives in memory
-     * until Finish): aborted, unless it was committed here ({@link ArrivalRecovery#abortGone} for an arrival).
+     * until Finish), or whose name another domain took since ({@link #domainOf}): aborted, unless it was committed here
+     * ({@link ArrivalRecovery#abortGone} for an arrival).
      */
     private void abortGone(Journal.Entry entry) throws Exception {
         if (entry.role() == Journal.Role.DESTINATION) {

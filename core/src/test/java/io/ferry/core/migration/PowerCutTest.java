@@ -2,13 +2,18 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.lock.LeaseRequest;
+import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
+import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ChannelException;
+import java.nio.file.Files;
 import java.util.List;
+import java.util.UUID;
 import org.junit.Test;
 
 /**
@@ -18,6 +23,11 @@ import org.junit.Test;
 public class PowerCutTest {
     private static final String VM = "vm1";
     private static final String DISK = "/disks/" + VM + ".img";
+    private static final UUID ANOTHER_UUID = UUID.randomUUID();
+    private static final String ANOTHER_DISK = "/disks/another.img";
+    /** A domain of the name with another UUID and disk. */
+    private static final String ANOTHER = TestHost.definition(VM).replace(TestHost.uuid(VM).toString(),
+            ANOTHER_UUID.toString()).replace(DISK, ANOTHER_DISK);
 
     /**
      * The destination's Finish took the leases, failed, and its abort gave them back and recorded ABORTED with the state
@@ -72,6 +82,95 @@ public class PowerCutTest {
         DomainException refused = assertThrows(DomainException.class, () -> d.source.domains().start(VM));
         assertTrue(refused.getMessage(), refused.getMessage().contains("held by destination"));
         d.destination.assertRuns(VM, digest);
+    }
+
+    /**
+     * The destination's power cut after its Finish took the leases, before the commit record, took the incoming
+     * domain's status (written without a sync); while its lock manager was late, an operator defined a domain of the
+     * name with another UUID. Recovery took that domain for the arrival's: it gave back that one's leases, not those
+     * the record names, and the source, refused them, kept its guest paused for good.
+     */
+    @Test
+    public void anotherDomainOfTheNameDefinedAfterTheRestartIsNotTakenForTheArrival() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String id = destinationPowerCutAfterFinishTookTheLeases(d);
+        Files.delete(d.destination.stateDir.resolve("status/" + VM + ".xml")); // lost with the power
+        d.destination.lockManagerLate = true;
+        d.destination.restart();
+        d.destination.domains().define(ANOTHER);
+        d.destination.registerLockManager();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(9_000, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest);
+        assertEquals(Step.ABORTED, d.destination.journal.find(id).orElseThrow().step());
+        Domain another = d.destination.domain(VM).orElseThrow();
+        assertEquals("the other domain is still defined", ANOTHER_UUID, another.persistent().uuid());
+        assertEquals(DomainState.SHUTOFF, another.state());
+        assertNull("the other domain's disk lease was taken", d.leases.holder(ANOTHER_DISK));
+        assertEquals("the other domain's lease was taken and given back", 0, d.leases.generation(ANOTHER_DISK));
+    }
+
+    /**
+     * As above, the other domain started once the lock manager came, before recovery settled the arrival: it was taken
+     * for the incoming VM and destroyed, and the give-back of the record's leases, by the domain's name, let go of the
+     * leases it ran with.
+     */
+    @Test
+    public void anotherDomainOfTheNameStartedAfterTheRestartRunsOnWithItsLeases() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        anotherDomainOfTheNameStartedAfterTheRestart(d, ANOTHER_DISK);
+
+        d.source.assertRuns(VM, digest);
+        assertEquals("the other domain's disk lease", "destination", d.leases.holder(ANOTHER_DISK));
+    }
+
+    /** As above, the other domain on the arrival's disk: that lease stays with its VM, the source's guest paused. */
+    @Test
+    public void anotherDomainOfTheNameOnTheArrivalsDiskKeepsItsLease() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        anotherDomainOfTheNameStartedAfterTheRestart(d, DISK);
+
+        d.source.assertPaused(VM);
+        assertEquals("the other domain's disk lease", "destination", d.leases.holder(DISK));
+    }
+
+    /**
+     * The destination's power cut after its Finish took the leases took the incoming domain's status too; after its
+     * restart, with the lock manager late, a domain of the name with another UUID and {@code disk} is defined and
+     * started.
+     * It runs on, with its own lease.
+     */
+    private static void anotherDomainOfTheNameStartedAfterTheRestart(TwoDaemons d, String disk) throws Exception {
+        destinationPowerCutAfterFinishTookTheLeases(d);
+        Files.delete(d.destination.stateDir.resolve("status/" + VM + ".xml"));
+        d.destination.lockManagerLate = true;
+        d.destination.restart();
+        d.destination.domains().define(ANOTHER.replace(ANOTHER_DISK, disk));
+        d.destination.registerLockManager();
+        d.destination.domains().start(VM);
+        d.network.passes(1_000, d.destination);
+        d.network.passes(9_000, d.source, d.destination);
+
+        Domain another = d.destination.domain(VM).orElseThrow();
+        assertEquals(ANOTHER_UUID, another.uuid());
+        assertEquals("the other domain on destination", DomainState.RUNNING, another.state());
+        assertTrue("the other domain's VM runs", another.vm() != null && another.vm().isRunning());
+        assertEquals("the other domain's own lease", "destination",
+                d.leases.holder(LeaseRequest.domainResource(ANOTHER_UUID)));
+    }
+
+    /** Begin, Prepare and Perform; the destination's power cut after its Finish took the leases, before its commit. */
+    private static String destinationPowerCutAfterFinishTookTheLeases(TwoDaemons d) throws Exception {
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.journal.crashBefore = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        assertEquals("the destination took the leases", "destination", d.leases.holder(DISK));
+        d.destination.vm(VM).destroy();
+        return run.begun.id();
     }
 
     private static void destinationPowerCutAfterItsAbort(boolean releaseLost) throws Exception {

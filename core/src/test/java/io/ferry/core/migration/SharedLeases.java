@@ -232,6 +232,12 @@ final class SharedLeases implements LockManager {
         }
     }
 
+    /** How often the disk's lease was taken from free or given back: 0 if never. */
+    synchronized long generation(String disk) {
+        Holder holder = leases.get(disk);
+        return holder == null ? 0 : holder.generation();
+    }
+
     /** The host holding the disk's lease, or null. */
     synchronized String holder(String disk) {
         Holder holder = leases.get(disk);
