@@ -57,9 +57,12 @@ final class ArrivalRecovery {
      * has lived on here since (it arrived again, or was started). An incoming VM is paused for the migration until
      * the commit, so a domain that runs, or was paused for another reason, is not this migration's: it is left alone
      * and the abort recorded now. Dropping it as the incoming VM would destroy a guest whose source let it go.
+     * Only the state of a VM the driver re-attached tells: not that of an unreadable domain, nor the running of one
+     * whose emptied status is a guess until its VM is looked for ({@link #waitsForItsFiles}).
      */
     boolean outlivedBy(Journal.Entry entry, Domain domain) {
         if (entry.role() != Journal.Role.DESTINATION || entry.step().isCommitted() || !domain.isActive()
+                || domain.problem() != null || domain.vm() == null
                 || domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION) {
             return false;
         }
@@ -71,6 +74,25 @@ final class ArrivalRecovery {
         } catch (IOException e) {
             LOG.error("cannot record the abort of migration {} yet: {}", entry.id(), e.getMessage());
         }
+        return true;
+    }
+
+    /**
+     * Whether an uncommitted arrival's domain is unreadable here (its status damaged, or emptied by a power cut with
+     * nothing else to find its VM by, or its VM not re-attached in time): its incoming VM may still run for all this
+     * daemon can tell, with the leases its Finish may have taken. They stay this host's, given back by nobody, its record
+     * {@code PREPARED} and its source told "in progress" (it keeps its copy paused), until the operator repairs the
+     * file, or removes it once the VM is known not to run, and restarts the daemon, which gives them back then. Given
+     * back now, the source would resume the guest with a VM of it perhaps still here.
+     */
+    boolean waitsForItsFiles(Journal.Entry entry, Domain domain) {
+        if (entry.role() != Journal.Role.DESTINATION || entry.step().isCommitted() || domain.problem() == null) {
+            return false;
+        }
+        LOG.error("migration {} of {} was left at {}, and the domain is unreadable here ({}): its incoming VM may still"
+                + " run, so the leases its Finish may have taken stay this host's and its source keeps the guest paused"
+                + " until the file is repaired, or removed once that VM is known not to run, and the daemon restarted",
+                entry.id(), entry.domain(), entry.step().display(), domain.problem());
         return true;
     }
 

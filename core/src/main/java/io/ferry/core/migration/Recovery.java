@@ -101,7 +101,10 @@ final class Recovery {
         }
         m.domains.migrating().claim(domain.get(), entry.id());
         pending.add(entry);
-        LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(), entry.step().display());
+        if (!arrivals.waitsForItsFiles(entry, domain.get())) {
+            LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(),
+                    entry.step().display());
+        }
     }
 
     void tick() {
@@ -210,7 +213,7 @@ final class Recovery {
             return true;
         }
         if (domain.isActive() && domain.vm() == null) {
-            return false; // its driver has not re-attached the VM yet
+            return false; // its driver has not re-attached the VM yet (an unreadable domain's: never, until a restart)
         }
         if (!m.domains.leases().ready()) {
             return false; // a rollback takes the leases back, an abort gives back what Finish took: not without the manager
@@ -223,6 +226,10 @@ final class Recovery {
                     return null;
                 });
             } // otherwise only the destination can say: the watchdog asks it when no driver claims the migration
+            return true;
+        }
+        if (arrivals.outlivedBy(entry, domain)) { // told by the VM its driver re-attached since
+            m.domains.migrating().release(domain, entry.id());
             return true;
         }
         arrivals.settle(entry, domain);

@@ -12,6 +12,7 @@ import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ChannelException;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
 import org.junit.Test;
@@ -161,6 +162,70 @@ public class PowerCutTest {
         assertTrue("the other domain's VM runs", another.vm() != null && another.vm().isRunning());
         assertEquals("the other domain's own lease", "destination",
                 d.leases.holder(LeaseRequest.domainResource(ANOTHER_UUID)));
+    }
+
+    /**
+     * The destination's power cut after its Finish took the leases, before the commit record, emptied the incoming
+     * domain's status (NUL bytes): a transient domain, it is unreadable at the restart, and its VM, which only its
+     * status described, may still run for all the daemon can tell. It was taken for a domain that lived on since: the
+     * abort was recorded with no lease state and the leases kept, so the source was refused them and kept its guest
+     * paused for good, even once the operator removed the file. The leases stay the destination's while its VM may run,
+     * the source hears "in progress", and once the file is removed (the VM known not to run) the next start gives them
+     * back.
+     */
+    @Test
+    public void anArrivalWhoseStatusAPowerCutEmptiedKeepsItsLeasesUntilTheFileIsRemoved() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String id = destinationPowerCutAfterFinishTookTheLeases(d);
+        Path status = emptied(d.destination);
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(9_000, d.source, d.destination);
+
+        d.source.assertPaused(VM);
+        assertEquals("its source is told \"in progress\"", Step.PREPARED,
+                d.destination.journal.find(id).orElseThrow().step());
+        assertEquals("the leases Finish took", "destination", d.leases.holder(DISK));
+
+        Files.delete(status); // the operator, once the VM is known not to run
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(9_000, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest);
+        assertEquals(Step.ABORTED, d.destination.journal.find(id).orElseThrow().step());
+    }
+
+    /**
+     * As above, the domain defined on the destination, and its driver registering after the restart: its VM is looked
+     * for by its definition, and the domain was taken, as running until then, for one that lived on since the abort.
+     * Its VM gone with the power, the arrival is dropped and the leases Finish took are given back.
+     */
+    @Test
+    public void anArrivalOfADefinedDomainWhoseStatusAPowerCutEmptiedWaitsForItsVmToBeLookedFor() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.domains().define(TestHost.definition(VM));
+        String id = destinationPowerCutAfterFinishTookTheLeases(d);
+        emptied(d.destination);
+        d.destination.hypervisorLate = true;
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.destination.registerHypervisor();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(9_000, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+        assertEquals(Step.ABORTED, d.destination.journal.find(id).orElseThrow().step());
+    }
+
+    /** The host's status of the guest, as a power cut leaves one written without a sync: NUL bytes. */
+    private static Path emptied(TestHost host) throws Exception {
+        Path status = host.stateDir.resolve("status/" + VM + ".xml");
+        Files.write(status, new byte[(int) Files.size(status)]);
+        return status;
     }
 
     /** Begin, Prepare and Perform; the destination's power cut after its Finish took the leases, before its commit. */
