@@ -1,7 +1,10 @@
 package io.ferry.lock.zookeeper;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Collections;
 import java.util.List;
 import org.apache.curator.framework.CuratorFramework;
@@ -9,6 +12,7 @@ import org.apache.curator.framework.api.ACLProvider;
 import org.apache.zookeeper.KeeperException;
 import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
 import org.apache.zookeeper.data.Stat;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,16 +57,36 @@ final class LeaseAcls {
             }
             return new Credentials(line.getBytes(StandardCharsets.UTF_8), "the credentials of " + file + " (user " + line.substring(0, colon) + ")");
         }
+
+        /**
+         * The identity ZooKeeper gives a session that authenticated with them, as its ACLs name it: {@code digest},
+         * {@code user:} and the base64 SHA-1 of {@code user:password} (the digest scheme's, as zkCli's setAcl takes
+         * it).
+         */
+        Id identity() {
+            String userAndPassword = new String(this.userAndPassword, StandardCharsets.UTF_8);
+            try {
+                byte[] hash = MessageDigest.getInstance("SHA-1").digest(this.userAndPassword);
+                return new Id("digest", userAndPassword.substring(0, userAndPassword.indexOf(':')) + ":"
+                        + Base64.getEncoder().encodeToString(hash));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /**
-     * Makes the lease root the hosts' (creating it if missing), and closes each lease node and holder an earlier
-     * version (or a host without credentials) left open to every client: only its ACL changes, not its data nor its
-     * data version, so every lease keeps its holder and its state.
+     * Makes the lease root the hosts' (creating it if missing), and closes each lease node and holder that another
+     * client may change: one an earlier version (or a host without credentials) left open to every client, or one
+     * another client of the ensemble made with its own ACL (ZooKeeper's {@code /} lets anyone make nodes, the lease
+     * root among them, before the hosts' first start). Only its ACL changes, not its data nor its data version, so
+     * every lease keeps its holder and its state.
      *
-     * @throws IllegalStateException when ZooKeeper refuses the credentials: another user:password secured the leases
+     * @throws IllegalStateException when ZooKeeper refuses the credentials: another user:password secured the leases,
+     *         or another client keeps the lease root writable and the hosts may not change its ACL
      */
     static void secure(CuratorFramework client, String root, Credentials credentials) throws Exception {
+        Id hosts = credentials.identity();
         int closed;
         try {
             if (client.checkExists().forPath(root) == null) {
@@ -72,7 +96,6 @@ final class LeaseAcls {
                     // another host made it first
                 }
             }
-            closed = close(client, root) ? 1 : 0;
             client.setData().forPath(root, new byte[0]); // changes nothing the leases use; refused to other credentials
         } catch (KeeperException.NoAuthException e) {
             String node = e.getPath() != null ? e.getPath() : root;
@@ -81,24 +104,59 @@ final class LeaseAcls {
                     + aclOf(client, node) + "): the leases were secured with other credentials;"
                     + " every host must use the same user:password");
         }
+        try {
+            closed = close(client, root, hosts) ? 1 : 0;
+        } catch (KeeperException.NoAuthException e) {
+            throw rootKeptWritable(client, root, credentials);
+        }
         for (String lease : client.getChildren().forPath(root)) {
             String node = root + "/" + lease;
-            closed += close(client, node) ? 1 : 0; // before its children are listed: no open holder is made after
+            closed += closeOrWarn(client, node, hosts); // before its children are listed: no open holder is made after
             for (String child : children(client, node)) {
-                closed += close(client, node + "/" + child) ? 1 : 0;
+                closed += closeOrWarn(client, node + "/" + child, hosts);
             }
         }
         if (closed > 0) {
-            LOG.warn("{} lease nodes under {} were open to every ZooKeeper client (made by an earlier version or a host"
-                    + " without credentials); they are now writable with {} only", closed, root, credentials.description());
+            LOG.warn("{} lease nodes under {} were writable by other ZooKeeper clients (made by an earlier version, a"
+                    + " host without credentials or another client); they are now writable with {} only", closed, root,
+                    credentials.description());
         }
     }
 
-    /** Sets {@link #HOSTS_ONLY} on {@code node} if any client may change it; true if it did. */
-    private static boolean close(CuratorFramework client, String node) throws Exception {
+    /**
+     * The refusal to start on a lease root that other clients may change and the hosts may not close: whoever may
+     * delete a free lease node there may make it anew with its own ACL, and delete the holder a host makes in it later.
+     */
+    private static IllegalStateException rootKeptWritable(CuratorFramework client, String root, Credentials credentials)
+            throws Exception {
+        List<ACL> acl = client.getACL().forPath(root);
+        return new IllegalStateException("ZooKeeper refuses " + credentials.description() + " to make the lease root "
+                + root + " the hosts' (NoAuth; its ACL: " + describe(acl) + "): other clients may delete and make lease"
+                + " nodes there (" + String.join(", ", entries(writableByOthers(acl, credentials.identity())))
+                + "); set its ACL by hand (docs/migration.md, Who may change the ZooKeeper leases)");
+    }
+
+    /** As {@link #close}, 1 if it closed the node; a node the hosts may not close is said in the log. */
+    private static int closeOrWarn(CuratorFramework client, String node, Id hosts) throws Exception {
+        try {
+            return close(client, node, hosts) ? 1 : 0;
+        } catch (KeeperException.NoAuthException e) {
+            LOG.warn("lease node {} is writable by other ZooKeeper clients, but its ACL ({}) does not let the hosts"
+                    + " change it: set it by hand (docs/migration.md, Who may change the ZooKeeper leases)", node,
+                    aclOf(client, node));
+            return 0;
+        }
+    }
+
+    /**
+     * Sets {@link #HOSTS_ONLY} on {@code node} if another client than the hosts may change it; true if it did.
+     *
+     * @throws KeeperException.NoAuthException the hosts may not change its ACL
+     */
+    private static boolean close(CuratorFramework client, String node, Id hosts) throws Exception {
         Stat stat = new Stat();
         try {
-            if (!isOpen(client.getACL().storingStatIn(stat).forPath(node))) {
+            if (writableByOthers(client.getACL().storingStatIn(stat).forPath(node), hosts).isEmpty()) {
                 return false;
             }
         } catch (KeeperException.NoNodeException | KeeperException.NoAuthException e) {
@@ -109,10 +167,6 @@ final class LeaseAcls {
             return true;
         } catch (KeeperException.NoNodeException | KeeperException.BadVersionException e) {
             return false; // deleted, or closed by another host starting at the same moment
-        } catch (KeeperException.NoAuthException e) {
-            LOG.warn("lease node {} is open to every ZooKeeper client, but its ACL ({}) lets nobody change it: set it by"
-                    + " hand (docs/migration.md, Who may change the ZooKeeper leases)", node, aclOf(client, node));
-            return false;
         }
     }
 
@@ -124,10 +178,13 @@ final class LeaseAcls {
         }
     }
 
-    /** Any client may do more than read it. */
-    static boolean isOpen(List<ACL> acl) {
-        return acl.stream().anyMatch(entry -> entry.getId().equals(ZooDefs.Ids.ANYONE_ID_UNSAFE)
-                && (entry.getPerms() & ~ZooDefs.Perms.READ) != 0);
+    /**
+     * The entries of {@code acl} that let another identity than the hosts' do more than read: any client's
+     * ({@code world:anyone}), an address's ({@code ip}) or another user's.
+     */
+    static List<ACL> writableByOthers(List<ACL> acl, Id hosts) {
+        return acl.stream().filter(entry -> !entry.getId().equals(hosts))
+                .filter(entry -> (entry.getPerms() & ~ZooDefs.Perms.READ) != 0).toList();
     }
 
     private static String aclOf(CuratorFramework client, String node) {
@@ -139,8 +196,13 @@ final class LeaseAcls {
     }
 
     static String describe(List<ACL> acl) {
+        return entries(acl).toString();
+    }
+
+    /** Each entry as SCHEME:ID:PERMS. */
+    private static List<String> entries(List<ACL> acl) {
         return acl.stream().map(entry -> entry.getId().getScheme() + ":" + entry.getId().getId() + ":" + perms(entry.getPerms()))
-                .toList().toString();
+                .toList();
     }
 
     private static String perms(int perms) {

@@ -18,7 +18,10 @@ import org.apache.curator.framework.CuratorFrameworkFactory;
 import org.apache.curator.retry.RetryOneTime;
 import org.apache.curator.test.TestingServer;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.ZooDefs;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.data.ACL;
+import org.apache.zookeeper.data.Id;
 import org.junit.After;
 import org.junit.Before;
 import org.junit.Rule;
@@ -145,6 +148,53 @@ public class LeaseAclTest {
         hostA.acquire(otherDisk, null).release(); // the holder made before the upgrade still host-a's
     }
 
+    /**
+     * ZooKeeper's {@code /} lets every client make nodes: one that made the lease root before the hosts' first start
+     * with credentials gave it its own ACL, which lets it delete a free lease node (a delete is checked against the
+     * parent's ACL), make it anew with that ACL, and later delete the holder a host made there.
+     */
+    @Test
+    public void aLeaseRootAnotherClientMadeBeforehandBecomesTheHosts() throws Exception {
+        stranger.create().creatingParentsIfNeeded().withACL(everyAddress(ZooDefs.Perms.ALL)).forPath("/ferry/leases");
+        startHosts();
+        hostA.acquire(requestA, null).release(); // a free lease
+        try {
+            stranger.delete().forPath(NODE);
+            stranger.create().withACL(everyAddress(ZooDefs.Perms.ALL))
+                    .forPath(NODE, LeaseNode.newData("/images/a.img"));
+        } catch (KeeperException.NoAuthException refused) {
+            // as it should
+        }
+        hostA.acquire(requestA, null);
+        try {
+            stranger.delete().forPath(NODE + "/holder");
+        } catch (KeeperException.NoAuthException refused) {
+            // as it should
+        }
+        LockException e = assertThrows("host-b took the disk of a VM that runs on host-a", LockException.class,
+                () -> hostB.acquire(requestB, null));
+        assertTrue(e.getMessage(), e.getMessage().contains("/images/a.img is held by host-a"));
+        assertRefused(() -> stranger.create().forPath("/ferry/leases/planted"));
+        assertRefused(() -> stranger.setACL().withACL(everyAddress(ZooDefs.Perms.ALL)).forPath("/ferry/leases"));
+        // as ZooKeeper names the hosts (to another client it shows digest:ferry:x): their own nodes are not closed anew
+        LeaseAcls.Credentials hosts = LeaseAcls.Credentials.parse("ferry:s3cret", "a file");
+        assertEquals(List.of(), LeaseAcls.writableByOthers(hostA.client().getACL().forPath(NODE), hosts.identity()));
+    }
+
+    @Test
+    public void aLeaseRootAnotherClientKeepsWritableRefusesTheStartNamingIt() throws Exception {
+        int allButAdmin = ZooDefs.Perms.ALL & ~ZooDefs.Perms.ADMIN;
+        stranger.create().creatingParentsIfNeeded().withACL(everyAddress(allButAdmin)).forPath("/ferry/leases");
+        String file = credentials("ferry:s3cret");
+        IllegalStateException e = assertThrows(IllegalStateException.class,
+                () -> manager(server.getConnectString(), file));
+        assertEquals("ZooKeeper refuses the credentials of " + file + " (user ferry) to make the lease root"
+                + " /ferry/leases the hosts' (NoAuth; its ACL: [ip:0.0.0.0/0:rwcd]): other clients may delete and make"
+                + " lease nodes there (ip:0.0.0.0/0:rwcd); set its ACL by hand (docs/migration.md, Who may change the"
+                + " ZooKeeper leases)",
+                e.getMessage());
+    }
+
     @Test
     public void aCredentialsFileWithoutAPasswordIsRefusedNamingIt() throws Exception {
         String file = credentials("ferry");
@@ -155,6 +205,11 @@ public class LeaseAclTest {
 
     private LeaseRequest diskA(String host) {
         return new LeaseRequest("vm", vm, List.of("/images/a.img"), host, UUID.randomUUID());
+    }
+
+    /** The ACL of a client that grants {@code perms} to every IPv4 address, the hosts' among them. */
+    private static List<ACL> everyAddress(int perms) {
+        return List.of(new ACL(perms, new Id("ip", "0.0.0.0/0")));
     }
 
     private static long sessionOf(ZooKeeperLockManager manager) throws Exception {
