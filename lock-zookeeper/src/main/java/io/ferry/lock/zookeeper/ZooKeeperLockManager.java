@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Disk leases in ZooKeeper, for hosts that share no file system. A lease's state is its node's data version, which
  * every acquire and release advances, counted from a random base the node was made with ({@link LeaseNode}); its
- * holder outlives the daemon's session ({@link LeaseNodes}). With
- * credentials, only the hosts may change the nodes ({@link LeaseAcls}).
+ * holder outlives the daemon's session ({@link LeaseNodes}) and names its host by UUID, which no other running daemon
+ * may have ({@link HostRuns}). With credentials, only the hosts may change the nodes ({@link LeaseAcls}).
  */
 @Component(service = LockManager.class, property = LockManager.NAME + "=zookeeper",
         configurationPid = "io.ferry.lock.zookeeper", configurationPolicy = ConfigurationPolicy.OPTIONAL)
@@ -55,6 +55,7 @@ public class ZooKeeperLockManager implements LockManager {
 
     private final CuratorFramework client;
     private final LeaseNodes nodes;
+    private final HostRuns runs;
 
     @Activate
     public ZooKeeperLockManager(@Reference HostSettings host, Config config) throws Exception {
@@ -80,6 +81,7 @@ public class ZooKeeperLockManager implements LockManager {
             if (credentials != null) {
                 LeaseAcls.secure(client, config.root(), credentials);
             }
+            this.runs = new HostRuns(client, config.root());
         } catch (Exception e) {
             client.close();
             LOG.error("the zookeeper lock manager cannot start: {}", e.getMessage());
@@ -121,11 +123,13 @@ public class ZooKeeperLockManager implements LockManager {
     @Override
     public Lease acquire(LeaseRequest request, String state) throws LockException {
         Map<String, Integer> expected = state == null ? Map.of() : parse(state);
-        return new ZooKeeperLease(nodes, request, nodes.take(request, expected, UUID.randomUUID().toString()));
+        runs.alone(request);
+        return new ZooKeeperLease(nodes, runs, request, nodes.take(request, expected, UUID.randomUUID().toString()));
     }
 
     @Override
     public Optional<String> heldElsewhere(LeaseRequest request) throws LockException {
+        runs.alone(request);
         return nodes.heldElsewhere(request);
     }
 
@@ -137,6 +141,7 @@ public class ZooKeeperLockManager implements LockManager {
      */
     @Override
     public Lease held(LeaseRequest request, String heldState) throws LockException {
+        runs.note(request); // another daemon of this host's UUID refuses its give-back, not this running guest
         if (heldState == null) {
             return acquire(request, null);
         }
@@ -152,7 +157,7 @@ public class ZooKeeperLockManager implements LockManager {
             }
             versions.put(resource, version);
         }
-        return new ZooKeeperLease(nodes, request, versions);
+        return new ZooKeeperLease(nodes, runs, request, versions);
     }
 
     static String key(String resource) {

@@ -252,11 +252,66 @@ public class ZooKeeperLockManagerTest {
             assertTrue(e.getMessage(), e.getMessage().contains("/images/a.img is held by host-a (" + requestA.ownerUuid()
                     + ") for domain vm"));
         }
-        ZooKeeperLockManager restarted = manager(server.getConnectString()); // its daemon, restarted
+        hostA.close();
+        hostA = manager(server.getConnectString()); // its daemon, restarted
+        assertEquals("taken again as it is, not advanced", taken, hostA.acquire(requestA, null).state());
+    }
+
+    /**
+     * A daemon whose host UUID is another's (its hypervisor's image cloned after ferryd ran, the state directory with
+     * it) would take that host's leases as its own: a start would boot a second VM on the disks of one that runs, and
+     * a give-back of its copied statuses' leases delete the running VM's holders. Both daemons are refused, each
+     * naming the other, until one of them is gone.
+     */
+    @Test
+    public void aSecondDaemonWithTheSameHostUuidIsRefusedNamingTheOther() throws Exception {
+        String held = hostA.acquire(requestA, null).state();
+        LeaseRequest cloned = new LeaseRequest("vm", domain, requestA.resources(), "host-c", requestA.ownerUuid());
+        ZooKeeperLockManager clone = manager(server.getConnectString());
         try {
-            assertEquals("taken again as it is, not advanced", taken, restarted.acquire(requestA, null).state());
+            LockException refused = assertThrows("a second VM on the disks of one that runs", LockException.class,
+                    () -> clone.acquire(cloned, null));
+            assertTrue(refused.getMessage(), refused.getMessage().startsWith("another daemon runs with this host's"
+                    + " UUID " + requestA.ownerUuid() + ": host host-a ("));
+            assertTrue(refused.getMessage(), refused.getMessage().contains("remove STATE/host-uuid there"));
+            assertThrows(LockException.class, () -> clone.held(cloned, held).release());
+            refused = assertThrows(LockException.class, () -> hostA.heldElsewhere(requestA));
+            assertTrue(refused.getMessage(), refused.getMessage().contains(": host host-c ("));
         } finally {
-            restarted.close();
+            clone.close();
+        }
+        assertEquals("host-a's, as it held them", held, hostA.acquire(requestA, null).state());
+    }
+
+    /**
+     * A daemon that crashed leaves its run's node until its session expires: restarted, the same host waits for it
+     * to go, and takes its own leases again.
+     */
+    @Test
+    public void aDaemonRestartedAfterACrashTakesItsOwnLeases() throws Exception {
+        String held = hostA.acquire(requestA, null).state();
+        String runs = "/ferry/leases/hosts/" + requestA.ownerUuid();
+        try (CuratorFramework crashed = CuratorFrameworkFactory.newClient(server.getConnectString(),
+                new RetryOneTime(100))) {
+            crashed.start();
+            crashed.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+                    .forPath(runs + "/run-", "host-a|its nonce".getBytes(StandardCharsets.UTF_8));
+            hostA.close();
+            hostA = manager(server.getConnectString());
+            Thread sessionExpires = new Thread(() -> {
+                try {
+                    while (crashed.getChildren().forPath(runs).size() < 2) { // the restarted run's node made beside it
+                        Thread.sleep(50);
+                    }
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                } finally {
+                    crashed.close();
+                }
+            });
+            sessionExpires.start();
+            assertEquals("host-a's, as it held them", held, hostA.acquire(requestA, null).state());
+            sessionExpires.join();
         }
     }
 
