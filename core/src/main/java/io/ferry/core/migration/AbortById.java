@@ -29,21 +29,18 @@ final class AbortById {
 
     /** @return {@link DaemonClient#ABORTED} or {@link DaemonClient#WITHDRAWN}, with what was done */
     Done abort(String domainName, String id) throws Exception {
-        Optional<Outgoing> out = source.find(id);
-        if (out.isPresent()) {
-            return abortOutgoing(domainName, id, out.get());
-        }
-        Optional<Incoming> in = destination.find(id);
-        if (in.isPresent()) {
-            return aborted(destination.abortByOperator(requireOf(domainName, id, in.get().domain.name(), in.get())));
+        Optional<Done> underWay = abortUnderWay(domainName, id);
+        if (underWay.isPresent()) {
+            return underWay.get();
         }
         Optional<Journal.Entry> recorded = m.journal.find(id);
         if (recorded.isPresent()) {
-            // a Begin registers its migration before it records it: one recorded since the look-up above is found now
-            out = recorded.get().step().isFinal() ? Optional.empty() : source.find(id);
-            return out.isPresent() ? abortOutgoing(domainName, id, out.get()) : ended(domainName, id, recorded.get());
+            // a Begin registers its migration, then records it, a Prepare the other way round: one whose record was
+            // written since the look-up above is looked for again
+            Optional<Done> since = recorded.get().step().isFinal() ? Optional.empty() : abortUnderWay(domainName, id);
+            return since.isPresent() ? since.get() : ended(domainName, id, recorded.get());
         }
-        out = source.findOrWithdraw(id);
+        Optional<Outgoing> out = source.findOrWithdraw(id);
         if (out.isPresent()) { // its Begin registered it a moment ago
             return abortOutgoing(domainName, id, out.get());
         }
@@ -51,6 +48,20 @@ final class AbortById {
         LOG.info("migration {} of {} withdrawn by the operator before it began", id, domainName);
         return new Done(DaemonClient.WITHDRAWN, "Migration " + id + " of " + domainName + " had not begun: it will not begin"
                 + " now" + (holder == null ? "" : "; migration " + holder + " of " + domainName + " goes on"));
+    }
+
+    /** Aborts migration {@code id} if it is under way here, either side. */
+    private Optional<Done> abortUnderWay(String domainName, String id) throws Exception {
+        Optional<Outgoing> out = source.find(id);
+        if (out.isPresent()) {
+            return Optional.of(abortOutgoing(domainName, id, out.get()));
+        }
+        Optional<Incoming> in = destination.find(id);
+        if (in.isPresent()) {
+            return Optional.of(aborted(destination.abortByOperator(requireOf(domainName, id, in.get().domain.name(),
+                    in.get()))));
+        }
+        return Optional.empty();
     }
 
     private Done abortOutgoing(String domainName, String id, Outgoing out) throws Exception {
