@@ -120,6 +120,17 @@ final class QemuProcess {
         return Optional.ofNullable(stdin);
     }
 
+    /** Closes the pipe to an incoming process's standard input, if any: for a VM that does not read its memory there. */
+    void closeIncomingPipe() {
+        if (stdin != null) {
+            try {
+                stdin.close();
+            } catch (IOException e) {
+                // the process went: its pipe is closed anyway
+            }
+        }
+    }
+
     /** Runs {@code action} once the process has ended (at once if it had when found), on a thread of the JDK's. */
     void onExit(Runnable action) {
         ProcessHandle handle = child != null ? child.toHandle() : found;

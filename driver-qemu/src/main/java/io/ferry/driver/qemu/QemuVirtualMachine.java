@@ -300,6 +300,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     @Override
     public String listenForMemory(String host) throws HypervisorException {
         checkPresent();
+        process.closeIncomingPipe(); // its memory comes from the source's QEMU: the pipe would only hold a descriptor
         return memory.listen(host);
     }
 

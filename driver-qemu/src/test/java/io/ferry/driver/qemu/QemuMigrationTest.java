@@ -161,6 +161,13 @@ public class QemuMigrationTest extends TwoQemuDrivers {
             uris.add(uri.get(60, TimeUnit.SECONDS));
         }
         assertEquals(uris.toString(), 4, uris.size());
+        for (QemuVirtualMachine vm : incoming) { // QEMU to QEMU: no pipe of the daemon's is left open to each
+            java.io.OutputStream pipe = vm.process().incomingPipe().orElseThrow();
+            assertThrows(IOException.class, () -> {
+                pipe.write(0);
+                pipe.flush();
+            });
+        }
     }
 
     @Test
