@@ -383,7 +383,8 @@ public final class Leases {
     }
 
     /** A give-back that failed: owed while the lock manager could not answer (this host may hold them), else none. */
-    private void owedIfUnreachable(LeaseRequest request, String heldState, Handed taken, String migration, Exception e) {
+    private void owedIfUnreachable(LeaseRequest request, String heldState, Handed taken, String migration,
+            Exception e) {
         if (unreachable(e)) { // this host may hold them: tried again until the lock manager answers
             owed.put(new OwedLeases.Owed(request, heldState, taken, migration));
             LOG.error("domain {}: its VM is gone, and this host gives back what leases it may hold once it can: {}",

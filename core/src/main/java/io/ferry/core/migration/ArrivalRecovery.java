@@ -19,6 +19,8 @@ final class ArrivalRecovery {
 
     private final Migrations m;
     private final DestinationSide destination;
+    /** The arrivals {@link #waitsForItsFiles} said wait for their domain's files. */
+    private final Set<String> waitingForFiles = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ArrivalRecovery(Migrations migrations, DestinationSide destination) {
         this.m = migrations;
@@ -80,14 +82,18 @@ final class ArrivalRecovery {
     /**
      * Whether an uncommitted arrival's domain is unreadable here (its status damaged, or emptied by a power cut with
      * nothing else to find its VM by, or its VM not re-attached in time): its incoming VM may still run for all this
-     * daemon can tell, with the leases its Finish may have taken. They stay this host's, given back by nobody, its record
-     * {@code PREPARED} and its source told "in progress" (it keeps its copy paused), until the operator repairs the
-     * file, or removes it once the VM is known not to run, and restarts the daemon, which gives them back then. Given
-     * back now, the source would resume the guest with a VM of it perhaps still here.
+     * daemon can tell, with the leases its Finish may have taken. They stay this host's, given back by nobody, its
+     * record {@code PREPARED} and its source told "in progress" (it keeps its copy paused), until the operator repairs
+     * the file, or removes it once the VM is known not to run, and restarts the daemon, which gives them back then.
+     * Given back now, the source would resume the guest with a VM of it perhaps still here. Says so in the log, once
+     * a migration (when it is taken in hand, or when its VM could not be re-attached since).
      */
     boolean waitsForItsFiles(Journal.Entry entry, Domain domain) {
         if (entry.role() != Journal.Role.DESTINATION || entry.step().isCommitted() || domain.problem() == null) {
             return false;
+        }
+        if (!waitingForFiles.add(entry.id())) {
+            return true;
         }
         LOG.error("migration {} of {} was left at {}, and the domain is unreadable here ({}): its incoming VM may still"
                 + " run, so the leases its Finish may have taken stay this host's and its source keeps the guest paused"

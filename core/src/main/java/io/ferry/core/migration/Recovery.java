@@ -212,7 +212,7 @@ final class Recovery {
             abortGone(entry);
             return true;
         }
-        if (domain.isActive() && domain.vm() == null) {
+        if (arrivals.waitsForItsFiles(entry, domain) || domain.isActive() && domain.vm() == null) {
             return false; // its driver has not re-attached the VM yet (an unreadable domain's: never, until a restart)
         }
         if (!m.domains.leases().ready()) {

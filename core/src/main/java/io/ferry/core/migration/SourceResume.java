@@ -57,7 +57,8 @@ final class SourceResume {
     /**
      * {@code ferry resume NAME} of a source whose migration cannot be settled: the destination is asked first; if
      * it cannot say, the domain runs here only if no other host holds its leases. Null when the migration rolled back
-     * while this waited for its job (its Confirm, the watchdog's settlement): the domain is no longer its to answer for.
+     * while this waited for its job (its Confirm, the watchdog's settlement): the domain is no longer its to answer
+     * for.
      */
     private String resume(Outgoing o, boolean force) throws Exception {
         return m.domains.withJob(o.domain, "resume", o.id, () -> {

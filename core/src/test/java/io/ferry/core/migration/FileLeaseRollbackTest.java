@@ -47,8 +47,8 @@ public class FileLeaseRollbackTest {
         assertEquals(DomainState.RUNNING, d.source.domain(VM).orElseThrow().state());
         assertTrue("its VM runs", d.source.vm(VM).isRunning());
         assertEquals(digest, d.source.digest(VM));
-        LeaseRequest elsewhere = new LeaseRequest(VM, TestHost.uuid(VM), List.of("/disks/" + VM + ".img"), "destination",
-                UUID.randomUUID());
+        LeaseRequest elsewhere = new LeaseRequest(VM, TestHost.uuid(VM), List.of("/disks/" + VM + ".img"),
+                "destination", UUID.randomUUID());
         String holder = TwoDaemons.fileLockManager(leases).heldElsewhere(elsewhere).orElseThrow();
         assertTrue(holder, holder.startsWith("resource /disks/" + VM + ".img is held by source ("));
         d.destination.assertGone(VM);

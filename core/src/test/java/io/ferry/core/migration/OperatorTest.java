@@ -8,6 +8,7 @@ import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import org.junit.Test;
@@ -116,8 +117,8 @@ public class OperatorTest {
             return null;
         });
 
-        assertEquals("cannot resume vm1: migration " + run.begun.id() + " ended while this waited for it, and vm1 runs on"
-                + " its destination", refused.getMessage());
+        assertEquals("cannot resume vm1: migration " + run.begun.id() + " ended while this waited for it, and vm1 runs"
+                + " on its destination", refused.getMessage());
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
     }
@@ -136,9 +137,8 @@ public class OperatorTest {
         d.destination.assertGone(VM);
     }
 
-    /** Runs {@code meanwhile} under the source's job for the migration once a resume of its domain waits for that job. */
-    private static Exception resumeWhile(TwoDaemons d, TwoDaemons.ByHand run, java.util.concurrent.Callable<?> meanwhile)
-            throws Exception {
+    /** Runs {@code meanwhile} under the source's job for the migration once a resume of its domain waits for it. */
+    private static Exception resumeWhile(TwoDaemons d, TwoDaemons.ByHand run, Callable<?> meanwhile) throws Exception {
         Domain domain = d.source.domains().get(VM);
         FutureTask<String> resume = new FutureTask<>(() -> d.source.engine().resume(VM, false));
         Thread resuming = new Thread(resume, "resume");
