@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.ReleasedLeases;
 import java.io.IOException;
 import java.util.Set;
 import java.util.TreeSet;
@@ -65,7 +66,8 @@ final class ArrivalRecovery {
     boolean outlivedBy(Journal.Entry entry, Domain domain) {
         if (entry.role() != Journal.Role.DESTINATION || entry.step().isCommitted() || !domain.isActive()
                 || domain.problem() != null || domain.vm() == null
-                || domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION) {
+                || domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION
+                        && !pausedByAnother(entry, domain)) {
             return false;
         }
         LOG.warn("migration {} of {} was left at {}, but the domain is {} ({}) here since: not its incoming VM, which"
@@ -77,6 +79,15 @@ final class ArrivalRecovery {
             LOG.error("cannot record the abort of migration {} yet: {}", entry.id(), e.getMessage());
         }
         return true;
+    }
+
+    /**
+     * A guest paused for a migration away from here since (at its switch-over, its leases given back for that
+     * migration): not the arrival's incoming VM, which gave back none.
+     */
+    private static boolean pausedByAnother(Journal.Entry entry, Domain domain) {
+        ReleasedLeases released = domain.releasedLeases();
+        return released != null && released.migration() != null && !released.migration().equals(entry.id());
     }
 
     /**

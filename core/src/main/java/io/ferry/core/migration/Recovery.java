@@ -99,8 +99,11 @@ final class Recovery {
         if (arrivals.outlivedBy(entry, domain.get())) {
             return;
         }
-        m.domains.migrating().claim(domain.get(), entry.id());
         pending.add(entry);
+        if (heldByAnother(entry, domain.get())) {
+            return;
+        }
+        m.domains.migrating().claim(domain.get(), entry.id());
         if (!arrivals.waitsForItsFiles(entry, domain.get())) {
             LOG.info("migration {} of {} was left at {}: settling it", entry.id(), entry.domain(),
                     entry.step().display());
@@ -215,6 +218,10 @@ final class Recovery {
         if (arrivals.waitsForItsFiles(entry, domain) || domain.isActive() && domain.vm() == null) {
             return false; // its driver has not re-attached the VM yet (an unreadable domain's: never, until a restart)
         }
+        if (heldByAnother(entry, domain)) {
+            return false;
+        }
+        m.domains.migrating().claim(domain, entry.id()); // once the other migration of it that held it was settled
         if (!m.domains.leases().ready()) {
             return false; // a rollback takes the leases back, an abort gives back what Finish took: not without the manager
         }
@@ -233,6 +240,20 @@ final class Recovery {
             return true;
         }
         arrivals.settle(entry, domain);
+        return true;
+    }
+
+    /**
+     * Whether another unfinished migration of the domain holds it (an arrival of it that never committed, and its
+     * migration away since): settled one after the other, each seeing the domain as the other left it. The second
+     * taken in hand was dropped, its guest left paused.
+     */
+    private static boolean heldByAnother(Journal.Entry entry, Domain domain) {
+        if (domain.migration() == null || domain.migration().equals(entry.id())) {
+            return false;
+        }
+        LOG.info("migration {} of {} was left at {}: settled once migration {} of it is", entry.id(), entry.domain(),
+                entry.step().display(), domain.migration());
         return true;
     }
 
