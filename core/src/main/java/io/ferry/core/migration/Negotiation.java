@@ -58,6 +58,66 @@ final class Negotiation {
     }
 
     /**
+     * The sections Perform's cookie is baked with: those pinned with the peer ({@code common}), and those of Begin's
+     * ({@code began}) the peer lacks or has in another major version that may be mandatory and bake at Perform (vTPM
+     * state, baked with the guest paused). Begin announced nothing of them, so Prepare could not refuse them; left out,
+     * what they bake would be lost with the source's copy. Baked, the cookie announces them and the peer refuses it
+     * before its commit ("Unknown migration cookie feature"); one that bakes nothing announces nothing.
+     */
+    static SectionSet bakedAtPerform(SectionSet began, SectionSet common) {
+        return new SectionSet(began.all().stream().filter(h -> common.byFeature(h.descriptor().feature()).isPresent()
+                || h.descriptor().mandatory() != Mandatory.NEVER && h.descriptor().bakesIn(Phase.PERFORM)).toList());
+    }
+
+    /**
+     * Perform's check, before any memory moves, of the features a domain is known to need ({@link MandatorySections})
+     * whose sections bake at Perform alone: each must be at the peer in this host's major version. Prepare checks those
+     * Begin's cookie announced (a section that bakes at Begin announces itself there when it has something to carry);
+     * one baked at Perform alone would otherwise be refused only once the memory moved.
+     *
+     * @param local the sections the migration began with
+     * @param domain the domain's name, for the refusal
+     */
+    static void requireAtPeer(Collection<String> needed, SectionSet local, List<SectionVersion> peer, String domain)
+            throws CookieException {
+        for (String feature : needed) {
+            Optional<SectionHandle> mine = local.byFeature(feature);
+            if (mine.isPresent() && !bakesAtPerformAlone(mine.get().descriptor())) {
+                continue;
+            }
+            Optional<SectionVersion> theirs = peer == null ? Optional.empty() : find(peer, feature);
+            if (mine.isEmpty() || theirs.isEmpty() || theirs.get().major() != mine.get().descriptor().majorVersion()) {
+                String ours = mine.map(h -> h.descriptor().version()).orElse("none");
+                throw new CookieException("cookie section " + feature + " is mandatory for domain " + domain + " (its"
+                        + " definition or its last migration says so), but the destination has " + theirs
+                                .map(t -> "version " + t.version() + " and this host " + ours)
+                                .orElse("no such section (this host has version " + ours + ")")
+                        + ": refused before its memory moves");
+            }
+        }
+    }
+
+    /**
+     * Why protocol 2, which has no Perform cookie, cannot carry what a domain may need: a feature it is known to need
+     * ({@code needed}), or a registered section that may be mandatory and bakes at Perform but not at Begin (whose bake
+     * there would say). Empty if nothing mandatory could travel at Perform.
+     */
+    static Optional<String> needsProtocol3(Collection<String> needed, SectionSet registered, String domain) {
+        Optional<String> remembered = needed.stream().filter(f -> registered.byFeature(f)
+                .map(h -> bakesAtPerformAlone(h.descriptor())).orElse(true)).findFirst()
+                .map(f -> "cookie section " + f + " is mandatory for domain " + domain);
+        return remembered.or(() -> registered.all().stream().map(SectionHandle::descriptor)
+                .filter(d -> d.mandatory() != Mandatory.NEVER && bakesAtPerformAlone(d))
+                .findFirst().map(d -> "cookie section " + d.feature() + " may be mandatory for domain " + domain
+                        + " (it bakes at Perform, which protocol 2 gives no cookie)"));
+    }
+
+    /** A section whose Begin bake cannot announce it: what it carries is known only at Perform, the guest paused. */
+    private static boolean bakesAtPerformAlone(SectionDescriptor section) {
+        return section.bakesIn(Phase.PERFORM) && !section.bakesIn(Phase.BEGIN);
+    }
+
+    /**
      * The registered sections once every one of {@code features} is among them, waiting up to {@code waitMillis}
      * for those that are away (a bundle being updated); refused naming the first still missing.
      *

@@ -98,6 +98,13 @@ final class SourceBegin {
                 if (request.flags().v2() && m.domains.leases().manager().map(l -> l.usesState()).orElse(false)) {
                     throw new MigrationException("Cannot use migrate v2 protocol with lock manager " + m.domains.leases().managerName());
                 }
+                if (request.flags().v2()) {
+                    Optional<String> needing = Negotiation.needsProtocol3(m.mandatory.of(destination), sections,
+                            domain.name());
+                    if (needing.isPresent()) {
+                        throw v2Refused(needing.get());
+                    }
+                }
                 boolean running = domain.vm() != null && domain.vm().isRunning();
                 // --unsafe was Begin's alone: the journal keeps the flags as they were before it
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
@@ -105,8 +112,8 @@ final class SourceBegin {
                 o = new Outgoing(entry, domain, destination, persistent, job, sections, m.newWatch());
                 CookieBakery.Baked baked = m.bake(Phase.BEGIN, outgoing.local(o), sections, m.timing.sectionWaitMillis());
                 if (request.flags().v2() && !baked.features().isEmpty()) {
-                    throw new MigrationException("Cannot use migrate v2 protocol: cookie section " + baked.features().get(0)
-                            + " is mandatory for domain " + domain.name() + " and needs the cookies of protocol v3");
+                    throw v2Refused("cookie section " + baked.features().get(0) + " is mandatory for domain "
+                            + domain.name());
                 }
                 m.hooks.begin(domain.name(), "source", destination.xml());
                 m.mandatory.add(domain.uuid(), baked.features());
@@ -130,6 +137,12 @@ final class SourceBegin {
                 throw e;
             }
         });
+    }
+
+    /** Protocol 2 refused for {@code what} a domain needs (libvirt's words for a mandatory cookie feature). */
+    private static MigrationException v2Refused(String what) {
+        return new MigrationException("Cannot use migrate v2 protocol: " + what
+                + " and needs the cookies of protocol v3");
     }
 
     /**

@@ -86,10 +86,12 @@ final class SourceSide {
     }
 
     private Performed performInJob(Outgoing o, Perform request) throws Exception {
+        SectionSet began = o.pinned;
         if (!o.flags.v2()) {
             // what Begin baked with, as far as the destination has it: a section that left since must come back
             o.pinned = Negotiation.common(o.pinned, request.peerSections());
             requireMandatoryKept(o);
+            Negotiation.requireAtPeer(m.mandatory.of(o.destination), began, request.peerSections(), o.domain.name());
             requireDefinitionCarried(o, o.pinned.byFeature(PERSISTENT).isPresent(), "the destination's sections given to Perform"
                     + " lack cookie section " + PERSISTENT + " (does its driver pass the sections on?)");
             ParsedCookie prepared = m.parse(Phase.PERFORM, request.cookie(), o.destination,
@@ -119,7 +121,8 @@ final class SourceSide {
             return new Performed(o.id, null);
         }
         // the guest is paused: no waiting on a bundle update now
-        SectionSet sections = Negotiation.requirePinned(o.pinned, m.sections, SOURCE_PHASES_LEFT, 0);
+        SectionSet sections = Negotiation.requirePinned(Negotiation.bakedAtPerform(began, o.pinned), m.sections,
+                SOURCE_PHASES_LEFT, 0);
         if (!o.flags.persistent()) {
             sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals(PERSISTENT)).toList());
         }

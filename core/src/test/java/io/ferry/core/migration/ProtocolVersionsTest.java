@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -67,6 +68,47 @@ public class ProtocolVersionsTest {
 
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
+    }
+
+    /**
+     * Protocol 2 has no Perform cookie: a domain that migrated with a mandatory section baked at Perform (vTPM state)
+     * would go without it, its state lost with the source's copy at the end of Perform. Begin refuses.
+     */
+    @Test
+    public void aDomainThatCarriedAMandatorySectionIsRefusedProtocol2() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        SectionContractTest.Counting here = new SectionContractTest.Counting();
+        d.source.extraSections.add(here.bakedAtPerform("1.0"));
+        d.destination.extraSections.add(new SectionContractTest.Counting().bakedAtPerform("1.0"));
+        d.migrate(VM);
+
+        ChannelException e = assertThrows(ChannelException.class, () -> d.driver().run(d.peer(d.destination),
+                d.peer(d.source), new Messages.Migrate(VM, d.source.uri, V2, null, null, 0)));
+
+        assertEquals("Cannot use migrate v2 protocol: cookie section tpm is mandatory for domain vm1 and needs the"
+                + " cookies of protocol v3", e.getMessage());
+        assertEquals(0, here.eaten.get());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    /** What a section baked at Perform alone carries cannot be known before the memory moves: protocol 2 is refused. */
+    @Test
+    public void aMandatorySectionBakedAtPerformAloneRefusesProtocol2() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(new SectionContractTest.Counting().bakedAtPerform("1.0"));
+        SectionContractTest.Counting there = new SectionContractTest.Counting();
+        d.destination.extraSections.add(there.bakedAtPerform("1.0"));
+
+        ChannelException e = assertThrows(ChannelException.class, () -> d.migrate(VM, V2));
+
+        assertEquals("Cannot use migrate v2 protocol: cookie section tpm may be mandatory for domain vm1 (it bakes at"
+                + " Perform, which protocol 2 gives no cookie) and needs the cookies of protocol v3", e.getMessage());
+        assertEquals(0, there.eaten.get());
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 
     private interface Call {

@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -39,6 +40,11 @@ public class SectionContractTest {
 
         SectionHandle handle(String version, Mandatory mandatory, List<Phase> bakes, List<Phase> eats) {
             return TestSections.handle(SectionSource.of(this), "tpm", "tpm", version, mandatory, bakes, eats, TestSections.TIMEOUT);
+        }
+
+        /** vTPM state, say: mandatory when baked, baked at Perform (guest paused), eaten at Finish. */
+        SectionHandle bakedAtPerform(String version) {
+            return handle(version, Mandatory.WHEN_BAKED, List.of(Phase.PERFORM), List.of(Phase.FINISH));
         }
 
         @Override
@@ -203,6 +209,78 @@ public class SectionContractTest {
         assertEquals("cookie section tpm is mandatory for domain vm1 (its definition or its last migration says so), but"
                 + " no bundle on this host offers it", e.getMessage());
         d.destination.assertRuns(VM, digest);
+    }
+
+    /**
+     * A section baked at Perform alone (vTPM state: baked with the guest paused) is announced by no Begin cookie, so
+     * Prepare cannot refuse it: the Perform cookie announces it, and a destination without it refuses before its
+     * commit.
+     * It was left out of the Perform cookie, and the state lost with the source's copy.
+     */
+    @Test
+    public void aMandatorySectionBakedAtPerformFailsTheMigrationToAHostWithoutIt() throws Exception {
+        assertPerformSectionRefused(null, "Unknown migration cookie feature tpm");
+    }
+
+    @Test
+    public void aMandatorySectionBakedAtPerformFailsTheMigrationToAHostOfAnotherMajorVersion() throws Exception {
+        assertPerformSectionRefused("2.0", "Unknown migration cookie feature tpm");
+    }
+
+    private static void assertPerformSectionRefused(String versionThere, String why) throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(new Counting().bakedAtPerform("1.0"));
+        Counting there = new Counting();
+        if (versionThere != null) {
+            d.destination.extraSections.add(there.bakedAtPerform(versionThere));
+        }
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().contains(why));
+        assertEquals("the destination's section never saw the fragment", 0, there.parsed.get() + there.eaten.get());
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /** A domain known to need a section baked at Perform is refused before its memory moves to a host without it. */
+    @Test
+    public void aDomainThatCarriedAMandatorySectionAtPerformIsRefusedBeforeItsMemoryMovesToAHostWithoutIt()
+            throws Exception {
+        assertRefusedOnTheWayBack(null, "cookie section tpm is mandatory for domain vm1 (its definition or its last"
+                + " migration says so), but the destination has no such section (this host has version 1.0): refused"
+                + " before its memory moves");
+    }
+
+    @Test
+    public void aDomainThatCarriedAMandatorySectionAtPerformIsRefusedBeforeItsMemoryMovesToAnotherMajorVersion()
+            throws Exception {
+        assertRefusedOnTheWayBack("2.0", "cookie section tpm is mandatory for domain vm1 (its definition or its last"
+                + " migration says so), but the destination has version 2.0 and this host 1.0: refused before its"
+                + " memory moves");
+    }
+
+    private static void assertRefusedOnTheWayBack(String versionThere, String why) throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(new Counting().bakedAtPerform("1.0"));
+        d.destination.extraSections.add(new Counting().bakedAtPerform("1.0"));
+        d.migrate(VM); // the domain needs tpm from now on, and the host it came from loses it
+        d.source.extraSections.clear();
+        Counting back = new Counting();
+        if (versionThere != null) {
+            d.source.extraSections.add(back.bakedAtPerform(versionThere));
+        }
+
+        ChannelException e = assertThrows(ChannelException.class, () -> d.driver().run(d.peer(d.destination),
+                d.peer(d.source), new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0)));
+
+        assertTrue(e.getMessage(), e.getMessage().contains(why));
+        assertNull("the memory never left", d.destination.vm(VM).runningWhenMemoryLeft);
+        assertEquals(0, back.parsed.get() + back.eaten.get());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
     }
 
     /** {@code ferry events} on {@code host} shows the migration of {@link #VM} failed on {@code side}, saying why. */
