@@ -120,7 +120,7 @@ final class QemuProcess {
         return Optional.ofNullable(stdin);
     }
 
-    /** Closes the pipe to an incoming process's standard input, if any: for a VM that does not read its memory there. */
+    /** Closes the pipe to an incoming process's standard input, if any: its VM does not read its memory there. */
     void closeIncomingPipe() {
         if (stdin != null) {
             try {
