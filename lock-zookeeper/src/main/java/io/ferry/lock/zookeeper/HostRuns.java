@@ -41,6 +41,8 @@ final class HostRuns {
     private final String nonce = UUID.randomUUID().toString();
     /** Until then a node of another run may be this host's own, from before a crash, whose session has not expired. */
     private final long previousRunGoneBy;
+    /** This run's node in each host UUID's directory, by the UUID: its name, once made. */
+    private final Map<UUID, String> nodes = new ConcurrentHashMap<>();
     /** This daemon's host name by host UUID, as its requests named them. */
     private final Map<UUID, String> names = new ConcurrentHashMap<>();
     /** The other runs already logged. */
@@ -108,20 +110,32 @@ final class HostRuns {
 
     /**
      * Makes this run's node if it is not there; the host name of another run's, if there is one, one of another name
-     * than {@code name} first.
+     * than {@code name} first. A take reads the directory's names, and the data of other runs' nodes only.
      */
     private synchronized Optional<String> register(UUID uuid, String name) throws Exception {
         String dir = hosts + "/" + uuid;
-        if (!runs(dir).mine()) {
-            // made before the others are read again: of two daemons registering at once, each sees the other's
+        List<String> runs = children(dir);
+        String own = nodes.get(uuid);
+        if (own == null || !runs.contains(own)) { // not made yet, or gone with an expired session
             try {
-                client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
+                String made = client.create().creatingParentsIfNeeded().withMode(CreateMode.EPHEMERAL_SEQUENTIAL)
                         .forPath(dir + "/run-", (name + "|" + nonce).getBytes(StandardCharsets.UTF_8));
+                own = made.substring(made.lastIndexOf('/') + 1);
+                nodes.put(uuid, own);
+                runs = children(dir); // read again once made: of two daemons registering at once, each sees the other's
             } catch (KeeperException.NoAuthException e) {
                 // a host without the hosts' credentials: it reads the leases, and its takes say why they are refused
             }
         }
-        List<String> others = runs(dir).others();
+        List<String> others = new ArrayList<>();
+        for (String run : runs) {
+            String data = run.equals(own) ? "" : data(dir + "/" + run);
+            int bar = data.lastIndexOf('|');
+            // empty: this run's, or gone with its session meanwhile; this run's nonce: a create Curator repeated
+            if (!data.isEmpty() && !data.substring(bar + 1).equals(nonce)) {
+                others.add(bar > 0 ? data.substring(0, bar) : run);
+            }
+        }
         return others.stream().filter(host -> !host.equals(name)).findFirst().or(() -> others.stream().findFirst());
     }
 
@@ -137,25 +151,6 @@ final class HostRuns {
     /** A run of this host's name may be its daemon's before a crash, its session not expired yet. */
     private boolean mayBeEarlierRun(String otherHost, String name) {
         return otherHost.equals(name) && System.nanoTime() - previousRunGoneBy < 0;
-    }
-
-    /** Whether this run has a node in a host UUID's directory, and the host names of the other runs' nodes there. */
-    private record Runs(boolean mine, List<String> others) {
-    }
-
-    private Runs runs(String dir) throws Exception {
-        boolean mine = false;
-        List<String> others = new ArrayList<>();
-        for (String run : children(dir)) {
-            String data = data(dir + "/" + run);
-            int bar = data.lastIndexOf('|');
-            if (data.substring(bar + 1).equals(nonce)) {
-                mine = true;
-            } else if (!data.isEmpty()) { // empty: gone with its session meanwhile
-                others.add(bar > 0 ? data.substring(0, bar) : run);
-            }
-        }
-        return new Runs(mine, others);
     }
 
     private List<String> children(String dir) throws Exception {
