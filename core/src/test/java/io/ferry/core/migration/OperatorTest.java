@@ -80,21 +80,10 @@ public class OperatorTest {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
         TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
-        Domain domain = d.destination.domains().get(VM);
-        FutureTask<String> abort = new FutureTask<>(() -> d.destination.engine().abortJob(VM));
-        Thread aborting = new Thread(abort, "domjobabort");
-        d.destination.domains().withJob(domain, "migration finish", run.begun.id(), () -> {
-            aborting.start();
-            while (aborting.getState() != Thread.State.TIMED_WAITING) { // waiting for this job
-                Thread.sleep(5);
-            }
-            run.finish();
-            return null;
-        });
+        Exception refused = failureOfWhile(d.destination, run, () -> d.destination.engine().abortJob(VM), run::finish);
 
-        ExecutionException e = assertThrows(ExecutionException.class, abort::get);
         assertEquals("too late to abort migration " + run.begun.id() + ": it committed, vm1 runs here",
-                e.getCause().getMessage());
+                refused.getMessage());
         d.destination.assertRuns(VM, digest);
         run.confirm(false, null);
         d.source.assertGone(VM);
@@ -137,19 +126,26 @@ public class OperatorTest {
         d.destination.assertGone(VM);
     }
 
-    /** Runs {@code meanwhile} under the source's job for the migration once a resume of its domain waits for it. */
     private static Exception resumeWhile(TwoDaemons d, TwoDaemons.ByHand run, Callable<?> meanwhile) throws Exception {
-        Domain domain = d.source.domains().get(VM);
-        FutureTask<String> resume = new FutureTask<>(() -> d.source.engine().resume(VM, false));
-        Thread resuming = new Thread(resume, "resume");
-        d.source.domains().withJob(domain, "migration confirm", run.begun.id(), () -> {
-            resuming.start();
-            while (resuming.getState() != Thread.State.TIMED_WAITING) { // waiting for this job
+        return failureOfWhile(d.source, run, () -> d.source.engine().resume(VM, false), meanwhile);
+    }
+
+    /**
+     * Runs {@code meanwhile} under {@code host}'s job of the migration's domain once {@code command} waits for that
+     * job, and returns the command's failure, which must come.
+     */
+    private static Exception failureOfWhile(TestHost host, TwoDaemons.ByHand run, Callable<String> command,
+            Callable<?> meanwhile) throws Exception {
+        FutureTask<String> task = new FutureTask<>(command);
+        Thread waiting = new Thread(task, "command");
+        host.domains().withJob(host.domains().get(VM), "migration job", run.begun.id(), () -> {
+            waiting.start();
+            while (waiting.getState() != Thread.State.TIMED_WAITING) { // waiting for this job
                 Thread.sleep(5);
             }
             return meanwhile.call();
         });
-        ExecutionException e = assertThrows(ExecutionException.class, resume::get);
+        ExecutionException e = assertThrows(ExecutionException.class, task::get);
         return (Exception) e.getCause();
     }
 
