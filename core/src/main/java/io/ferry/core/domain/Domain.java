@@ -40,6 +40,7 @@ public final class Domain {
     private volatile String problem;
     private volatile ReleasedLeases releasedLeases;
     private volatile String heldLeases;
+    private volatile String pausedFor;
     /**
      * The domain's VM, if its process ended on its own, and how; dropped once the domain has another VM or none (then it
      * no longer counts, and it held the ended VM, its process and monitor state, until the next VM of the domain ended).
@@ -162,6 +163,19 @@ public final class Domain {
 
     void releasedLeases(ReleasedLeases kept) {
         this.releasedLeases = kept;
+    }
+
+    /**
+     * The migration away from here that paused the VM (without --live before its memory moved, or at its switch-over),
+     * while the domain stays paused for a migration, as its status file records it; null otherwise, and when a status
+     * file of an earlier version names none. An arrival's incoming VM is paused for no migration away.
+     */
+    public String pausedFor() {
+        return pausedFor;
+    }
+
+    void pausedFor(String migration) {
+        this.pausedFor = migration;
     }
 
     /**

@@ -204,19 +204,31 @@ final class DomainLifecycle {
 
     void setState(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
         synchronized (domain.runState()) {
-            record(domain, state, reason);
+            record(domain, state, reason, domain.pausedFor());
         }
     }
 
-    private void record(Domain domain, DomainState state, DomainState.Reason reason) throws IOException {
+    /** {@link MigratingDomains#pausedFor}. */
+    void pausedFor(Domain domain, String migration) throws IOException {
+        synchronized (domain.runState()) {
+            record(domain, DomainState.PAUSED, DomainState.Reason.MIGRATION, migration);
+        }
+    }
+
+    private void record(Domain domain, DomainState state, DomainState.Reason reason, String pausedFor)
+            throws IOException {
         ReleasedLeases released = state == DomainState.RUNNING ? null : domain.releasedLeases();
         // leases not taken again yet since a restart (the lock manager comes later) keep the state recorded before
         String taken = leases.state(domain.name());
         String held = released != null ? null : taken != null ? taken : domain.heldLeases();
-        store.writeStatus(domain.name(), statusXml.write(domain.live(), state, reason, released, held));
+        // the migration's pause lasts until the domain is recorded otherwise (running, paused by its operator)
+        String pausing = state == DomainState.PAUSED && reason == DomainState.Reason.MIGRATION ? pausedFor : null;
+        store.writeStatus(domain.name(),
+                statusXml.write(new StatusXml.Status(domain.live(), state, reason, released, held, pausing)));
         domain.state(state, reason);
         domain.releasedLeases(released);
         domain.heldLeases(held);
+        domain.pausedFor(pausing);
     }
 
     /** @param migration the aborted migration whose source waits for the leases of this incoming VM, or null */
@@ -240,6 +252,7 @@ final class DomainLifecycle {
         domain.live(null, null);
         domain.releasedLeases(null);
         domain.heldLeases(null);
+        domain.pausedFor(null);
         domain.state(DomainState.SHUTOFF, reason);
         entries.forgetIfGone(domain);
         return released;

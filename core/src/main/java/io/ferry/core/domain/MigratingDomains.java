@@ -89,6 +89,15 @@ public final class MigratingDomains {
     }
 
     /**
+     * Records the VM paused for migration {@code migrationId} away from here (without --live before its memory moves,
+     * or at its switch-over), in its status file too, until the domain is recorded otherwise: a restarted daemon tells
+     * it by that from an old arrival's incoming VM, which that arrival's recovery drops. Caller holds the job.
+     */
+    public void pausedFor(Domain domain, String migrationId) throws IOException {
+        lifecycle.pausedFor(domain, migrationId);
+    }
+
+    /**
      * As {@link DomainManager#deactivate(Domain, DomainState.Reason)}, for the incoming VM of an aborted migration: leases whose
      * release fails stay owed for {@code migration}, whose source waits for the state their release returns.
      */

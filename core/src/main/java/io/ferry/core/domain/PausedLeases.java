@@ -27,29 +27,29 @@ public final class PausedLeases {
     }
 
     /**
-     * Records the VM paused for {@code reason} and gives its leases back; returns the state their release returned,
-     * or null when it held none; {@code migration}, the migration whose switch-over gives them back (or null), is kept
-     * with the state. The status says they are away before they go, with the state they are held with and their
-     * release unconfirmed, until the state it returned replaces it: a daemon killed anywhere after that never lets the
-     * VM take free leases. Unconfirmed (killed between the release and that record, or the lock manager lost its store's
-     * answer), the release is confirmed before they are taken back: the lock manager gives them back as held, or sees
-     * its own release went through and hands on its state, or refuses if another host held them since; one that
-     * cannot tell takes them with the held state, and a release that went through leaves the VM paused for good, which
-     * is safe. Caller holds the job.
+     * Records the VM paused for {@code migration} ({@link MigratingDomains#pausedFor}), whose switch-over gives its
+     * leases back, and gives them back; returns the state their release returned, or null when it held none (leases
+     * off); the migration is kept with the state. The status says they are away before they go, with the state they
+     * are held with and their release unconfirmed, until the state it returned replaces it: a daemon killed anywhere
+     * after that never lets the VM take free leases. Unconfirmed (killed between the release and that record, or the
+     * lock manager lost its store's answer), the release is confirmed before they are taken back: the lock manager
+     * gives them back as held, or sees its own release went through and hands on its state, or refuses if another
+     * host held them since; one that cannot tell takes them with the held state, and a release that went through
+     * leaves the VM paused for good, which is safe. Caller holds the job.
      */
-    public String release(Domain domain, DomainState.Reason reason, String migration) throws IOException, DomainException {
+    public String release(Domain domain, String migration) throws IOException, DomainException {
         boolean holds = leases.holds(domain.name());
         if (holds) {
             domain.releasedLeases(ReleasedLeases.releasing(leases.state(domain.name()), migration));
         }
-        manager.setState(domain, DomainState.PAUSED, reason);
+        manager.migrating().pausedFor(domain, migration);
         if (!holds) {
             return null; // leases are off
         }
         String released = leases.release(domain.name());
         // before its record: what a rollback presents if that fails
         domain.releasedLeases(ReleasedLeases.withState(released, migration));
-        manager.setState(domain, DomainState.PAUSED, reason);
+        manager.migrating().pausedFor(domain, migration);
         LOG.info("domain {}: disk leases given back while it stays paused here; their state is kept to take them back with",
                 domain.name());
         return released;

@@ -78,6 +78,7 @@ final class Reattachment {
                     domain.state(parsed.state(), parsed.reason());
                     domain.releasedLeases(parsed.releasedLeases());
                     domain.heldLeases(parsed.heldLeases());
+                    domain.pausedFor(parsed.pausedFor());
                 }
             } catch (IOException | CookieException e) {
                 unreadable(domains, file, text, e.getMessage());

@@ -11,7 +11,8 @@ import org.w3c.dom.Element;
 
 /**
  * The live status file of an active domain: {@code <domstatus state reason><domain …/></domstatus>}, with
- * {@code <released-leases state|lost [migration] [release='unconfirmed']/>} before the domain while its paused VM
+ * {@code <paused-for migration/>} before the domain while its VM stays paused for the migration away that paused it,
+ * {@code <released-leases state|lost [migration] [release='unconfirmed']/>} while its paused VM
  * stays here without its leases, and
  * {@code <held-leases state/>} while it holds them: the state a restarted daemon presents to take them again.
  */
@@ -19,7 +20,7 @@ final class StatusXml {
     private final HardenedXmlParser parser;
     private final DomainXml domainXml;
 
-    /** The wrapper's tags: at most about 70 bytes. */
+    /** The wrapper's tags: at most about 170 bytes (a migration id in {@code <paused-for>} among them). */
     private static final int WRAPPER_BYTES = 256;
     /**
      * A released (or held) lease state: as large as the migration journal, which keeps one too, can read back
@@ -36,25 +37,32 @@ final class StatusXml {
     /**
      * @param releasedLeases null while the VM holds its leases
      * @param heldLeases the state of the leases the VM holds; null when it holds none, or the file is older
+     * @param pausedFor the migration away that paused the VM ({@link Domain#pausedFor}); null when none, or the file
+     *        is older
      */
     record Status(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases releasedLeases,
-            String heldLeases) {
+            String heldLeases, String pausedFor) {
         Status(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases releasedLeases) {
-            this(spec, state, reason, releasedLeases, null);
+            this(spec, state, reason, releasedLeases, null, null);
         }
     }
 
     String write(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases released) {
-        return write(spec, state, reason, released, null);
+        return write(new Status(spec, state, reason, released));
     }
 
-    String write(DomainSpec spec, DomainState state, DomainState.Reason reason, ReleasedLeases released, String held) {
+    String write(Status status) {
+        ReleasedLeases released = status.releasedLeases();
+        String held = status.heldLeases();
         String leases = released != null ? Xml.create("released-leases").attr("state", released.state())
                 .attr("lost", released.lost()).attr("migration", released.migration())
                 .attr("release", released.unconfirmed() ? "unconfirmed" : null).write()
                 : held != null ? Xml.create("held-leases").attr("state", held).write() : "";
-        return "<domstatus state='" + state.name().toLowerCase() + "' reason='" + reason.display() + "'>\n"
-                + leases + spec.xml() + "</domstatus>\n"; // not indented: that would change the text of multi-line elements
+        String pausedFor = status.pausedFor() == null ? ""
+                : Xml.create("paused-for").attr("migration", status.pausedFor()).write();
+        // not indented: that would change the text of multi-line elements
+        return "<domstatus state='" + status.state().name().toLowerCase() + "' reason='" + status.reason().display()
+                + "'>\n" + pausedFor + leases + status.spec().xml() + "</domstatus>\n";
     }
 
     Status read(String text) throws CookieException {
@@ -67,11 +75,13 @@ final class StatusXml {
         ReleasedLeases released = leases == null ? null : new ReleasedLeases(attribute(leases, "state"),
                 attribute(leases, "lost"), attribute(leases, "migration"), "unconfirmed".equals(attribute(leases, "release")));
         Element held = released != null ? null : DomainXml.child(root, "held-leases");
+        Element pausedFor = DomainXml.child(root, "paused-for");
         try {
             return new Status(domainXml.parse(XmlWriter.write(domain)),
                     DomainState.valueOf(root.getAttribute("state").toUpperCase()),
                     DomainState.Reason.valueOf(root.getAttribute("reason").toUpperCase()), released,
-                    held == null ? null : attribute(held, "state"));
+                    held == null ? null : attribute(held, "state"),
+                    pausedFor == null ? null : attribute(pausedFor, "migration"));
         } catch (IllegalArgumentException e) {
             throw new CookieException("unknown state in domain status: " + root.getAttribute("state") + "/" + root.getAttribute("reason"));
         }

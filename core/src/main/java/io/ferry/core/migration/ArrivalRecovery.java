@@ -58,8 +58,9 @@ final class ArrivalRecovery {
     /**
      * Whether an uncommitted arrival's entry is stale: its abort could not be recorded (a full disk) and the domain
      * has lived on here since (it arrived again, or was started). An incoming VM is paused for the migration until
-     * the commit, so a domain that runs, or was paused for another reason, is not this migration's: it is left alone
-     * and the abort recorded now. Dropping it as the incoming VM would destroy a guest whose source let it go.
+     * the commit, so a domain that runs, or was paused for another reason (a migration away from here among them), is
+     * not this migration's: it is left alone and the abort recorded now. Dropping it as the incoming VM would destroy a
+     * guest whose source let it go.
      * Only the state of a VM the driver re-attached tells: not that of an unreadable domain, nor the running of one
      * whose emptied status is a guess until its VM is looked for ({@link #waitsForItsFiles}).
      */
@@ -82,12 +83,15 @@ final class ArrivalRecovery {
     }
 
     /**
-     * A guest paused for a migration away from here since (at its switch-over, its leases given back for that
-     * migration): not the arrival's incoming VM, which gave back none.
+     * A guest paused for a migration away from here since (without --live before its memory moved, or at its
+     * switch-over, leases on or off): not the arrival's incoming VM, which is paused for no migration away. A status
+     * file of an earlier version names that migration only with the leases its switch-over gave back.
      */
     private static boolean pausedByAnother(Journal.Entry entry, Domain domain) {
         ReleasedLeases released = domain.releasedLeases();
-        return released != null && released.migration() != null && !released.migration().equals(entry.id());
+        String pausedFor = domain.pausedFor() != null ? domain.pausedFor()
+                : released == null ? null : released.migration();
+        return pausedFor != null && !pausedFor.equals(entry.id());
     }
 
     /**

@@ -140,20 +140,21 @@ final class SourceSide {
      * (Begin refused one without): taken free, they would prove nothing of who held them since.
      */
     private String switchOver(Outgoing o) throws Exception {
-        String released = m.domains.pausedLeases().release(o.domain, DomainState.Reason.MIGRATION, o.id);
+        String released = m.domains.pausedLeases().release(o.domain, o.id);
         ReleasedLeases kept = o.domain.releasedLeases();
         return released == null && kept != null ? kept.state() : released;
     }
 
     /**
      * Without {@code --live}, as libvirt: the guest stops before its memory moves (one pass, nothing dirtied meanwhile),
-     * not only at the switch-over. A rollback resumes it (it ran when the migration began).
+     * not only at the switch-over. A rollback resumes it (it ran when the migration began). Recorded paused for this
+     * migration: a restart's recovery of an old arrival of the domain must not take it for its incoming VM.
      */
     private void pauseUnlessLive(Outgoing o) throws Exception {
         VirtualMachine vm = o.domain.vm();
         if (!o.flags.live() && vm != null && vm.isRunning()) {
             vm.pause();
-            m.domains.setState(o.domain, DomainState.PAUSED, DomainState.Reason.MIGRATION);
+            m.domains.migrating().pausedFor(o.domain, o.id);
             LOG.info("domain {} paused for its migration (not --live)", o.domain.name());
         }
     }

@@ -13,6 +13,9 @@ import org.junit.Test;
 public class DomainXmlTest {
     private static final String ONE_LINE = "<domain type='sim'><name>a</name><uuid>1b4e28ba-2fa1-11d2-883f-0016d3cca427</uuid>"
             + "<memory>1</memory><devices><disk/><disk/><disk/><disk/></devices></domain>";
+    /** Domain, devices, disk: the deepest definition a limit of 4 accepts, its status file one level deeper. */
+    private static final HardenedXmlParser PARSER = new HardenedXmlParser(4096, 4);
+    private static final DomainXml DOMAINS = new DomainXml(PARSER);
 
     @Test
     public void aDefinitionOverTheLimitOnceFormattedIsRefusedNamingBothSizes() {
@@ -95,12 +98,28 @@ public class DomainXmlTest {
         assertStatusReadsBack(ReleasedLeases.lostTo("resource /disks/a'b\".img is held by <other> & co"));
     }
 
+    /**
+     * The migration away that paused a VM reads back as written, with the leases its switch-over released or without
+     * (leases off, or paused before its memory moved); a status file of an earlier version, which has none, names none.
+     */
+    @Test
+    public void theMigrationAPausedVmIsPausedForReadsBack() throws CookieException {
+        StatusXml status = new StatusXml(PARSER, DOMAINS);
+        DomainSpec spec = DOMAINS.parse(ONE_LINE);
+        for (ReleasedLeases released : new ReleasedLeases[] {null, ReleasedLeases.withState("3f2a:7", "m-1")}) {
+            String held = released == null ? "3f2a:6" : null;
+            StatusXml.Status paused = new StatusXml.Status(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION,
+                    released, held, "m-1");
+            assertEquals(paused, status.read(status.write(paused)));
+        }
+        String earlier = "<domstatus state='paused' reason='migration'>\n" + ONE_LINE + "</domstatus>\n";
+        assertEquals(new StatusXml.Status(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION, null),
+                status.read(earlier));
+    }
+
     private static void assertStatusReadsBack(ReleasedLeases released) throws CookieException {
-        // domain, devices, disk: the deepest definition a limit of 4 accepts, its status file one level deeper
-        HardenedXmlParser parser = new HardenedXmlParser(4096, 4);
-        DomainXml domains = new DomainXml(parser);
-        StatusXml status = new StatusXml(parser, domains);
-        DomainSpec spec = domains.parse(ONE_LINE);
+        StatusXml status = new StatusXml(PARSER, DOMAINS);
+        DomainSpec spec = DOMAINS.parse(ONE_LINE);
         assertEquals(new StatusXml.Status(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION, released),
                 status.read(status.write(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION, released)));
     }

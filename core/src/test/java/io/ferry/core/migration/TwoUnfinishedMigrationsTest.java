@@ -1,40 +1,85 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
+import io.ferry.protocol.MigrationFlags;
 import java.util.List;
 import java.util.UUID;
 import org.junit.Test;
 
 /**
  * A restarted daemon whose journal holds two unfinished migrations of one domain: an arrival of it that never
- * committed (left while the lock manager was late, the domain started here since) and its migration away since, at
- * its switch-over when the daemon died. The arrival's recovery took the guest, paused for the migration away, for its
- * incoming VM and destroyed it, though that migration's destination had not committed it; and the second taken in hand
- * was dropped ("not taken in hand"), its guest left paused. A guest paused for another migration is not the arrival's,
- * and each waits for the other's turn.
+ * committed (left while the lock manager was late, the domain started here since) and its migration away since, the
+ * guest paused for it when the daemon died. The arrival's recovery took the guest, paused for the migration away, for
+ * its incoming VM and destroyed it, though that migration's destination had not committed it; and the second taken in
+ * hand was dropped ("not taken in hand"), its guest left paused. A guest paused for another migration is not the
+ * arrival's, however that migration paused it (without --live before its memory moved, at its switch-over with leases
+ * off), and each waits for the other's turn.
  */
 public class TwoUnfinishedMigrationsTest {
     private static final String VM = "vm1";
     private static final long SILENCE = 9_000; // beyond the driver timeout
+    private static final MigrationFlags NOT_LIVE = new MigrationFlags(false, false, false, false, false, false, false);
 
     @Test
     public void anOldArrivalOfTheDomainWaitsForItsMigrationAwayToBeSettled() throws Exception {
+        assertAMigrationAwayPausedAtItsSwitchOverIsSettledOnTheSource(new TwoDaemons());
+    }
+
+    @Test
+    public void aGuestPausedWithoutLiveIsNotAnOldArrivalsIncomingVm() throws Exception {
         TwoDaemons d = new TwoDaemons();
         String digest = d.source.boot(VM);
+        String arrival = oldArrival(d);
+        TwoDaemons.ByHand away = d.byHand(VM, NOT_LIVE).prepare();
+        d.source.vm(VM).duringSend = () -> {
+            throw new Crash();
+        };
+        assertThrows(Crash.class, away::perform);
+        d.source.assertPaused(VM);
+
+        restartWithItsDriverLate(d);
+
+        assertSettledOnTheSource(d, digest, away, arrival);
+    }
+
+    @Test
+    public void aGuestPausedAtItsSwitchOverWithLeasesOffIsNotAnOldArrivalsIncomingVm() throws Exception {
+        assertAMigrationAwayPausedAtItsSwitchOverIsSettledOnTheSource(new TwoDaemons(false));
+    }
+
+    /** The guest's migration away performed, its daemon restarted before Confirm with an old arrival in its journal. */
+    private static void assertAMigrationAwayPausedAtItsSwitchOverIsSettledOnTheSource(TwoDaemons d) throws Exception {
+        String digest = d.source.boot(VM);
+        String arrival = oldArrival(d);
+        TwoDaemons.ByHand away = d.byHand(VM).prepare().perform();
+        d.source.assertPaused(VM);
+
+        restartWithItsDriverLate(d);
+
+        assertSettledOnTheSource(d, digest, away, arrival);
+    }
+
+    /** An arrival of the guest recorded here before it, never committed: its record names the guest's disk. */
+    private static String oldArrival(TwoDaemons d) throws Exception {
         String arrival = UUID.randomUUID().toString();
         d.source.journal.record(new Journal.Entry(arrival, Journal.Role.DESTINATION, Step.PREPARED, VM,
                 TestHost.uuid(VM), "ferry+tcp://127.0.0.1:1", TwoDaemons.LIVE, "a".repeat(64), null, false, null,
                 List.of("/disks/" + VM + ".img")));
-        TwoDaemons.ByHand away = d.byHand(VM).prepare().perform();
-        d.source.assertPaused(VM);
+        return arrival;
+    }
 
+    /** The source daemon restarted, its VMs re-attached once recovery took the journal in hand; time passes. */
+    private static void restartWithItsDriverLate(TwoDaemons d) throws Exception {
         d.source.hypervisorLate = true;
         d.source.restart();
         d.source.registerHypervisor();
         d.network.passes(SILENCE, d.source, d.destination);
         d.network.passes(SILENCE, d.source, d.destination);
+    }
 
+    private static void assertSettledOnTheSource(TwoDaemons d, String digest, TwoDaemons.ByHand away, String arrival) {
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
         assertEquals(Step.ABORTED, d.source.journal.find(away.begun.id()).orElseThrow().step());
