@@ -4,7 +4,6 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.ReleasedLeases;
-import java.io.IOException;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -59,8 +58,9 @@ final class ArrivalRecovery {
      * Whether an uncommitted arrival's entry is stale: its abort could not be recorded (a full disk) and the domain
      * has lived on here since (it arrived again, or was started). An incoming VM is paused for the migration until
      * the commit, so a domain that runs, or was paused for another reason (a migration away from here among them), is
-     * not this migration's: it is left alone and the abort recorded now. Dropping it as the incoming VM would destroy a
-     * guest whose source let it go.
+     * not this migration's: it is left alone and the abort recorded now, or kept until it can be, the domain migrating
+     * again only once it is ({@link DestinationSide#recordAbort}). Dropping it as the incoming VM would destroy a guest
+     * whose source let it go.
      * Only the state of a VM the driver re-attached tells: not that of an unreadable domain, nor the running of one
      * whose emptied status is a guess until its VM is looked for ({@link #waitsForItsFiles}).
      */
@@ -74,11 +74,7 @@ final class ArrivalRecovery {
         LOG.warn("migration {} of {} was left at {}, but the domain is {} ({}) here since: not its incoming VM, which"
                 + " was dropped when it aborted", entry.id(), entry.domain(), entry.step().display(), domain.state().display(),
                 domain.reason().display());
-        try {
-            m.journal.record(entry.at(Step.ABORTED));
-        } catch (IOException e) {
-            LOG.error("cannot record the abort of migration {} yet: {}", entry.id(), e.getMessage());
-        }
+        destination.recordAbort(entry.at(Step.ABORTED));
         return true;
     }
 

@@ -113,6 +113,11 @@ final class DestinationSide {
                 && !m.domains.migrating().stagedDefinitionReadable(entry.id());
     }
 
+    /** {@link IncomingRecords#recordAbort}: the abort of an arrival no longer in hand (a restart's recovery). */
+    void recordAbort(Journal.Entry aborted) {
+        records.recordAbort(aborted);
+    }
+
     /** Drops the incoming domain, not committed: {@link IncomingMigrations#abort}. */
     void abort(Incoming in, String why) {
         incoming.abort(in, why);

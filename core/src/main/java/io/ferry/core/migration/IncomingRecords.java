@@ -51,12 +51,21 @@ final class IncomingRecords {
      * this one.
      */
     void aborted(Incoming in, String releasedLeases) {
-        Journal.Entry aborted = in.abortInMemory(releasedLeases);
+        recordAbort(in.abortInMemory(releasedLeases));
+    }
+
+    /**
+     * Records an arrival's abort; one that cannot be recorded (a full disk) is kept here, answered as recorded, and
+     * written at the next question that finds room. The domain migrates again only once it is
+     * ({@link #requireAbortsRecorded}).
+     */
+    void recordAbort(Journal.Entry aborted) {
         try {
             journal.record(aborted);
         } catch (IOException e) {
-            abortedUnrecorded.put(in.id, aborted);
-            LOG.error("cannot record the abort of migration {} (its source is told when it asks): {}", in.id, e.getMessage());
+            abortedUnrecorded.put(aborted.id(), aborted);
+            LOG.error("cannot record the abort of migration {} (its source is told when it asks): {}", aborted.id(),
+                    e.getMessage());
         }
     }
 
@@ -144,13 +153,7 @@ final class IncomingRecords {
             }
             // empty, none left to give back (this host took them again for a new VM of the domain, or another host holds
             // them): the source must not take them, and presents the switch-over's state, which the lock manager refuses
-            Journal.Entry settled = aborted.withLeaseState(released.orElse(null));
-            try {
-                journal.record(settled);
-            } catch (IOException e) {
-                abortedUnrecorded.put(id, settled);
-                LOG.error("cannot record the abort of migration {} (its source is told when it asks): {}", id, e.getMessage());
-            }
+            recordAbort(aborted.withLeaseState(released.orElse(null)));
             leasesOwed.remove(id, aborted);
         }
     }

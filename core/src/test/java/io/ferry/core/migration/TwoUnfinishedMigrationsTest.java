@@ -2,7 +2,9 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.MigrationFlags;
 import java.util.List;
 import java.util.UUID;
@@ -15,7 +17,8 @@ import org.junit.Test;
  * its incoming VM and destroyed it, though that migration's destination had not committed it; and the second taken in
  * hand was dropped ("not taken in hand"), its guest left paused. A guest paused for another migration is not the
  * arrival's, however that migration paused it (without --live before its memory moved, at its switch-over with leases
- * off), and each waits for the other's turn.
+ * off), and each waits for the other's turn. The arrival's abort, once it cannot be recorded, keeps the domain from
+ * migrating again until it is.
  */
 public class TwoUnfinishedMigrationsTest {
     private static final String VM = "vm1";
@@ -47,6 +50,27 @@ public class TwoUnfinishedMigrationsTest {
     @Test
     public void aGuestPausedAtItsSwitchOverWithLeasesOffIsNotAnOldArrivalsIncomingVm() throws Exception {
         assertAMigrationAwayPausedAtItsSwitchOverIsSettledOnTheSource(new TwoDaemons(false));
+    }
+
+    @Test
+    public void anOldArrivalsAbortThatCannotBeRecordedRefusesTheNextBeginUntilItIs() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        String arrival = oldArrival(d);
+        d.source.journal.failAt = Step.ABORTED;
+        d.source.restart();
+        d.network.passes(SILENCE, d.source);
+
+        ChannelException refused = assertThrows(ChannelException.class, () -> d.byHand(VM));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot migrate domain " + VM
+                + " before the abort of migration " + arrival + " is recorded on this host: No space left on device"));
+        d.source.assertRuns(VM, digest);
+        assertEquals(Step.PREPARED, d.source.journal.find(arrival).orElseThrow().step());
+
+        d.source.journal.failAt = null;
+        d.migrate(VM);
+        d.destination.assertRuns(VM, digest);
+        assertEquals(Step.ABORTED, d.source.journal.find(arrival).orElseThrow().step());
     }
 
     /** The guest's migration away performed, its daemon restarted before Confirm with an old arrival in its journal. */
