@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
@@ -29,10 +28,9 @@ import java.nio.file.attribute.PosixFilePermission;
  * a peer host that writes a shared file system could put a program of its own named {@code qemu-system-x86_64} there.
  */
 final class PeerFiles {
-    /** How far down a qcow2 image's backing chain a peer's image may reach (QEMU's own limit is far deeper). */
-    private static final int MAX_BACKING_DEPTH = 16;
-
     private final SharedStorage storage;
+    /** A qcow2 image's references, held to the same rules: its data file as the image, its backing files as read. */
+    private final Qcow2Chain references = new Qcow2Chain(this::require, "a peer's image");
 
     PeerFiles(SharedStorage storage) {
         this.storage = storage;
@@ -48,10 +46,10 @@ final class PeerFiles {
             requireOwnProgram(emulator);
         }
         for (QemuDomain.Disk disk : domain.disks()) {
-            String named = "disk " + disk.target() + "'s source '" + UntrustedText.of(disk.file()) + "'";
+            String named = Qcow2Chain.named(disk);
             Path real = require(named, disk.file(), !disk.readOnly());
             if ("qcow2".equals(disk.format())) {
-                requireReferences(named, disk.file(), real, !disk.readOnly(), 0);
+                references.require(named, disk.file(), real, !disk.readOnly());
             }
         }
         if (domain.kernel() != null) {
@@ -62,77 +60,16 @@ final class PeerFiles {
         }
     }
 
-    /**
-     * The files a qcow2 image has QEMU open beside it ({@link Qcow2References}), held to the same rules: its data file
-     * as the image, its backing file as a file read (and its own, down the chain). Their names are in the image's
-     * bytes, which a host that writes the shared storage it is on chose: a backing file {@code /etc/shadow} was read
-     * out through the guest as a read-only disk naming it would have been. A backing file whose format the image does
-     * not record is refused (QEMU would guess it, and a guessed format may name files of its own), as is one of another
-     * format than raw or qcow2.
-     *
-     * @param named the image, as messages name it
-     * @param file the image's name as QEMU opens it: relative names in it are relative to that name
-     */
-    private void requireReferences(String named, String file, Path real, boolean written, int depth)
-            throws HypervisorException {
-        Qcow2References references = Qcow2References.of(real, named);
-        if (references.dataFile() != null) {
-            String data = resolved(named, file, references.dataFile());
-            require("data file '" + UntrustedText.of(data) + "' of " + named, data, written);
-        }
-        if (references.backingFile() == null) {
-            return;
-        }
-        String backing = resolved(named, file, references.backingFile());
-        String backingNamed = "backing file '" + UntrustedText.of(backing) + "' of " + named;
-        if (depth == MAX_BACKING_DEPTH) {
-            throw new HypervisorException(backingNamed + " is more than " + MAX_BACKING_DEPTH + " images down its chain");
-        }
-        Path backingReal = require(backingNamed, backing, false);
-        String format = references.backingFormat();
-        if (format == null) {
-            throw new HypervisorException(backingNamed + " has no format recorded in the image, which QEMU would guess"
-                    + " (qemu-img rebase -u -F FORMAT records it)");
-        }
-        if (format.equals("qcow2")) {
-            requireReferences(backingNamed, backing, backingReal, false, depth + 1);
-        } else if (!format.equals("raw")) {
-            throw new HypervisorException(backingNamed + " is of format '" + UntrustedText.of(format) + "': a peer's image"
-                    + " may have a raw or qcow2 backing file only");
-        }
-    }
-
-    /** A file name in an image, as QEMU takes it: relative to the image's own name; a colon before any slash is a protocol. */
-    private static String resolved(String named, String image, String name) throws HypervisorException {
-        int colon = name.indexOf(':');
-        int slash = name.indexOf('/');
-        if (colon >= 0 && (slash < 0 || colon < slash)) {
-            throw new HypervisorException(named + " names '" + UntrustedText.of(name) + "', which QEMU would read as a"
-                    + " protocol: a peer's image may name files only");
-        }
-        Path parent = Path.of(image).getParent();
-        return name.startsWith("/") || parent == null ? name : parent.resolve(name).toString();
-    }
-
     /** @param named the file, as messages name it; returns where the file leads */
     private Path require(String named, String file, boolean written) throws HypervisorException {
-        Path real;
+        Path real = Qcow2Chain.realPath(named, file);
         PosixFileAttributes attributes;
         try {
-            Path path = Path.of(file);
-            if (!path.isAbsolute()) {
-                throw new HypervisorException(named + " is not an absolute path");
-            }
-            real = path.toRealPath();
             attributes = Files.readAttributes(real, PosixFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-        } catch (InvalidPathException e) {
-            throw new HypervisorException(named + " is not a path: " + e.getReason());
-        } catch (NoSuchFileException e) {
-            throw new HypervisorException(named + " does not exist on this host");
         } catch (IOException e) {
             throw new HypervisorException(named + " cannot be read: " + e, e);
         }
-        String where = real.toString().equals(file) ? named : named + " (" + UntrustedText.of(real.toString()) + ")";
+        String where = Qcow2Chain.where(named, file, real);
         if (!attributes.isRegularFile()) {
             throw new HypervisorException(where + " is not a regular file: a peer's definition names regular files only");
         }

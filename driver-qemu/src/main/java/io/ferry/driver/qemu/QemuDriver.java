@@ -162,6 +162,10 @@ class QemuDriver implements Hypervisor {
         try {
             RunDirHandover.awaitUnknown(spec, files, endBound());
             files.prepare(current.user()); // whatever a previous VM left here is void from now on
+            // without a user QEMU runs as root throughout: what an image's header names grants it nothing more
+            if (current.user() != null) {
+                current.user().checkCanOpenReferences(domain);
+            }
             List<String> argv = QemuCommandLine.of(domain, emulator, files, incoming, current.user());
             process = QemuProcess.start(argv, log(spec), incoming); // an incoming one reads its memory from the daemon
             QemuProcess started = process;

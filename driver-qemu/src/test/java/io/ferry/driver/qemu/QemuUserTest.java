@@ -15,9 +15,11 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.After;
 import org.junit.Before;
@@ -33,6 +35,9 @@ import org.junit.rules.TemporaryFolder;
 public class QemuUserTest {
     static final String USER = "ferry-qemu";
     private static final int MEMORY_MIB = 32;
+    /** Why a file an image names is refused, as a refusal ends. */
+    private static final String WHY = "QEMU opens the files an image's header names as root, before it drops to that"
+            + " user; give that user access to them, as libvirt's DAC labelling does";
 
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
@@ -156,6 +161,82 @@ public class QemuUserTest {
                 + ", or start ferryd with a --run-dir it can reach)", e.getMessage());
         assertFalse("no QEMU was started", Files.exists(runDir.resolve("qemu.pid")));
         assertTrue(source.vms().isEmpty());
+    }
+
+    /**
+     * A QEMU a guest took over holds its image open read-write and may rewrite its header, which names the files QEMU
+     * opens beside it at its next start, here or on the host the guest next arrives on, as root: a backing file or a
+     * data file the QEMU user could not open itself is refused there, naming it.
+     */
+    @Test
+    public void aBackingFileTheUserCannotReadIsRefusedAtBootAndArrival() throws Exception {
+        Path secret = rootOnly("secret.key");
+        Path image = qcow2("backed.qcow2", "-b", secret.toString(), "-F", "raw");
+        DomainSpec spec = Guests.spec(Guests.xml("backed", UUID.randomUUID(), MEMORY_MIB, "0", disk(image)));
+        String why = "backing file '" + secret + "' of disk vda's source '" + image + "' cannot be read by the QEMU"
+                + " user '" + USER + "' itself (" + secret + " is mode 0600, owner 0, group 0): " + WHY;
+        HypervisorException boot = assertThrows(HypervisorException.class, () -> source.boot(spec, runDir("boot")));
+        assertEquals("cannot start domain 'backed': " + why, boot.getMessage());
+        HypervisorException arrival = assertThrows(HypervisorException.class,
+                () -> destination.createIncoming(spec, runDir("arrival")));
+        assertEquals("cannot start domain 'backed': " + why, arrival.getMessage());
+
+        Path link = Files.createSymbolicLink(tmp.getRoot().toPath().resolve("innocent.raw"), secret);
+        Path linked = qcow2("linked.qcow2", "-b", link.toString(), "-F", "raw");
+        DomainSpec viaLink = Guests.spec(Guests.xml("linked", UUID.randomUUID(), MEMORY_MIB, "0", disk(linked)));
+        HypervisorException e = assertThrows(HypervisorException.class, () -> source.boot(viaLink, runDir("linked")));
+        assertTrue("judged where the link leads: " + e.getMessage(), e.getMessage().startsWith("cannot start domain"
+                + " 'linked': backing file '" + link + "' of disk vda's source '" + linked + "' (" + secret + ")"
+                + " cannot be read by the QEMU user '" + USER + "' itself (" + secret + " is mode 0600"));
+        assertTrue("no QEMU was started", source.vms().isEmpty() && destination.vms().isEmpty());
+    }
+
+    @Test
+    public void aDataFileTheUserCannotReadAndWriteIsRefusedAtBoot() throws Exception {
+        Path secret = tmp.getRoot().toPath().resolve("passwd");
+        Path image = qcow2("data.qcow2", "-o", "data_file=" + secret);
+        Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-r--r--")); // the user reads it only
+        DomainSpec spec = Guests.spec(Guests.xml("data", UUID.randomUUID(), MEMORY_MIB, "0", disk(image)));
+        HypervisorException e = assertThrows(HypervisorException.class, () -> source.boot(spec, runDir("data")));
+        assertEquals("cannot start domain 'data': data file '" + secret + "' of disk vda's source '" + image
+                + "' cannot be read and written by the QEMU user '" + USER + "' itself (" + secret + " is mode 0644,"
+                + " owner 0, group 0): " + WHY, e.getMessage());
+        assertTrue("no QEMU was started", source.vms().isEmpty());
+    }
+
+    /** The rule costs an operator nothing where the user may read the backing file, as libvirt would have it. */
+    @Test
+    public void aBackingFileTheUserCanReadStillBoots() throws Exception {
+        Path base = Files.write(tmp.getRoot().toPath().resolve("base.raw"), new byte[1 << 20]);
+        Files.setPosixFilePermissions(base, PosixFilePermissions.fromString("rw-r-----"));
+        user.giveGroup(base);
+        Path image = qcow2("overlay.qcow2", "-b", base.toString(), "-F", "raw");
+        QemuVirtualMachine vm = (QemuVirtualMachine) source.boot(
+                Guests.spec(Guests.xml("overlay", UUID.randomUUID(), MEMORY_MIB, "0", disk(image))), runDir("overlay"));
+        assertEquals(base.toString(), vm.execute("query-block", null).get(0).path("inserted").path("image")
+                .path("backing-image").path("filename").asText());
+    }
+
+    /** A file only root may read, in the test's directory (which the user may enter). */
+    private Path rootOnly(String name) throws IOException {
+        Path file = Files.writeString(tmp.getRoot().toPath().resolve(name), "the daemon's secret\n");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        return file;
+    }
+
+    /** A qcow2 image of 1 MiB made by qemu-img in the test's directory with {@code options}. */
+    private Path qcow2(String name, String... options) throws Exception {
+        Path image = tmp.getRoot().toPath().resolve(name);
+        List<String> command = new ArrayList<>(List.of("qemu-img", "create", "-q", "-f", "qcow2", "-u"));
+        command.addAll(List.of(options));
+        command.addAll(List.of(image.toString(), "1M"));
+        Guests.run(tmp.newFolder().toPath(), command.toArray(String[]::new));
+        return image;
+    }
+
+    private static String disk(Path image) {
+        return "<disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='" + image + "'/>"
+                + "<target dev='vda' bus='virtio'/></disk>";
     }
 
     private Path runDir(String name) throws IOException {
