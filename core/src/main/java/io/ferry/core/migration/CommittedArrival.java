@@ -7,6 +7,7 @@ import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.ShownState;
 import io.ferry.protocol.MigrationFlags;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -34,9 +35,10 @@ final class CommittedArrival {
     }
 
     /**
-     * The post-commit steps that recovery also runs after a restart: resume, definition, snapshots, journal
-     * FINISHED, end hook. Returns what went wrong, for the driver, or null. A definition or snapshots that could not
-     * be stored stay staged and the migration COMMITTED, so that the next start of the daemon stores them.
+     * The post-commit steps that recovery also runs after a restart: resume, the domain's mandatory sections,
+     * definition, snapshots, journal FINISHED, end hook. Returns what went wrong, for the driver, or null. A definition
+     * or snapshots that could not be stored stay staged and the migration COMMITTED, so that the next start of the
+     * daemon stores them.
      */
     String complete(Incoming in) {
         String note = null;
@@ -80,6 +82,7 @@ final class CommittedArrival {
                 LOG.error(note);
             }
         }
+        rememberMandatory(in);
         String staged = store(in);
         if (staged != null) {
             LOG.error(staged);
@@ -87,6 +90,18 @@ final class CommittedArrival {
         }
         m.hooks.end(in.spec.name(), "destination", in.spec.xml());
         return note;
+    }
+
+    /**
+     * What the domain needs from now on: the features the migration carried as mandatory, kept with its commit. Before
+     * FINISHED, which a restart does not repeat the steps after; after the resume, which waits for no file written.
+     * Nothing for a commit a build before recorded without them.
+     */
+    private void rememberMandatory(Incoming in) {
+        List<String> mandatory = in.entry().mandatory();
+        if (mandatory != null) {
+            m.mandatory.replace(in.spec.uuid(), mandatory);
+        }
     }
 
     /**

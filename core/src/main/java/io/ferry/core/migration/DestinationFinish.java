@@ -191,7 +191,6 @@ final class DestinationFinish {
                 LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());
             }
         }
-        m.mandatory.replace(in.spec.uuid(), in.mandatory);
         incoming.end(in, true);
         LOG.info("domain {} arrived and {} here (migration {}, memory verified: {})", in.spec.name(),
                 in.flags.paused() ? "stays paused" : "runs", in.id, stats == null ? "n/a" : stats.memoryVerified());

@@ -108,11 +108,12 @@ final class Incoming {
 
     /**
      * Records the commit point, with the state of the leases Finish took (null: none): what a restarted daemon takes
-     * them again with, refused if another host held them meanwhile.
+     * them again with, refused if another host held them meanwhile; and with the features the migration carried as
+     * mandatory, which a restarted daemon remembers for the domain as this one would have at the arrival's end.
      */
     synchronized void commit(Journal journal, String heldLeases) throws IOException {
         Outgoing.requireMove(entry.step(), Step.COMMITTED, id);
-        Journal.Entry committed = entry.withLeaseState(heldLeases).at(Step.COMMITTED);
+        Journal.Entry committed = entry.withLeaseState(heldLeases).withMandatory(mandatory).at(Step.COMMITTED);
         journal.record(committed);
         entry = committed;
     }

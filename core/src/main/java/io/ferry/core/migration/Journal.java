@@ -2,8 +2,10 @@ package io.ferry.core.migration;
 
 import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -31,11 +33,24 @@ public interface Journal {
      * @param preparedBy destination: the certificate subject of the peer daemon whose Prepare began it (what its journal
      *        keeps of that peer's aborted arrivals is bounded, {@link FileJournal#ABORTED_ARRIVALS_KEPT_PER_PEER}); null
      *        for an operator's, on a source, or in a record written before
+     * @param mandatory destination, COMMITTED and after: the features the arrival carried as mandatory, sorted (what
+     *        the domain needs from now on, {@link MandatorySections#replace}), recorded with the commit so that a
+     *        restart before the arrival's end remembers them too; null before the commit, on a source, or in a record
+     *        written before
      */
     record Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
-            String key, String leaseState, boolean wasRunning, String peerJournal, List<String> disks, String preparedBy) {
+            String key, String leaseState, boolean wasRunning, String peerJournal, List<String> disks,
+            String preparedBy, List<String> mandatory) {
         public Entry {
             disks = disks == null ? List.of() : List.copyOf(disks);
+            mandatory = mandatory == null ? null : List.copyOf(new TreeSet<>(mandatory));
+        }
+
+        public Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
+                String key, String leaseState, boolean wasRunning, String peerJournal, List<String> disks,
+                String preparedBy) {
+            this(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks, preparedBy,
+                    null);
         }
 
         public Entry(String id, Role role, Step step, String domain, UUID uuid, String peer, MigrationFlags flags,
@@ -54,23 +69,33 @@ public interface Journal {
         }
 
         public Entry at(Step next) {
-            return new Entry(id, role, next, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks, preparedBy);
+            return new Entry(id, role, next, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks,
+                    preparedBy, mandatory);
         }
 
         public Entry withPeer(String uri) {
-            return new Entry(id, role, step, domain, uuid, uri, flags, key, leaseState, wasRunning, peerJournal, disks, preparedBy);
+            return new Entry(id, role, step, domain, uuid, uri, flags, key, leaseState, wasRunning, peerJournal, disks,
+                    preparedBy, mandatory);
         }
 
         public Entry withLeaseState(String state) {
-            return new Entry(id, role, step, domain, uuid, peer, flags, key, state, wasRunning, peerJournal, disks, preparedBy);
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, state, wasRunning, peerJournal, disks,
+                    preparedBy, mandatory);
         }
 
         public Entry withPreparedBy(String subject) {
-            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks, subject);
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks,
+                    subject, mandatory);
         }
 
         public Entry withPeerJournal(String journal) {
-            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, journal, disks, preparedBy);
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, journal, disks,
+                    preparedBy, mandatory);
+        }
+
+        public Entry withMandatory(Collection<String> features) {
+            return new Entry(id, role, step, domain, uuid, peer, flags, key, leaseState, wasRunning, peerJournal, disks,
+                    preparedBy, List.copyOf(features));
         }
     }
 

@@ -22,6 +22,11 @@ final class JournalRecordXml {
      * earlier build's reader passes over it: it then resumes the arrival, as that build resumed every arrival.
      */
     static final String ARRIVES_PAUSED = "arrives-paused";
+    /**
+     * A committed arrival's mandatory features, comma-separated ({@link Entry#mandatory}): empty when it carried none,
+     * absent when not recorded (before the commit, or by a build before it), which an earlier build passes over.
+     */
+    static final String MANDATORY = "mandatory-sections";
 
     private JournalRecordXml() {
     }
@@ -32,7 +37,8 @@ final class JournalRecordXml {
                 .attr("peer", entry.peer()).attr("flags", flagsAnEarlierBuildReads(entry.flags())).attr("key", entry.key())
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
                 .attr("peer-journal", entry.peerJournal()).attr(ARRIVES_PAUSED, entry.flags().paused() ? "yes" : null)
-                .attr("prepared-by", entry.preparedBy());
+                .attr("prepared-by", entry.preparedBy())
+                .attr(MANDATORY, entry.mandatory() == null ? null : String.join(",", entry.mandatory()));
         entry.disks().forEach(disk -> record.child("disk").attr("source", disk));
         return record.write();
     }
@@ -46,7 +52,7 @@ final class JournalRecordXml {
         return new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
                 Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
                 x.attr("peer"), flags(x), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")),
-                x.attr("peer-journal"), disks(x), x.attr("prepared-by"));
+                x.attr("peer-journal"), disks(x), x.attr("prepared-by"), mandatory(x));
     }
 
     /** Whether a record keeps {@code paused} among its flags, as the builds from 1daf737 until 8cfc380 wrote it. */
@@ -68,6 +74,15 @@ final class JournalRecordXml {
     private static MigrationFlags flags(Xml record) throws ChannelException {
         MigrationFlags flags = MigrationFlags.parse(record.attr("flags"));
         return "yes".equals(record.attr(ARRIVES_PAUSED)) ? flags.withPaused() : flags;
+    }
+
+    /**
+     * Null for a record that kept none ({@link #MANDATORY}); a name that is no feature is left out where it is read
+     * back ({@link MandatorySections}), not held against the whole record, which is a commit point.
+     */
+    private static List<String> mandatory(Xml record) {
+        String features = record.attr(MANDATORY);
+        return features == null ? null : Arrays.stream(features.split(",")).filter(f -> !f.isBlank()).toList();
     }
 
     private static List<String> disks(Xml record) throws ChannelException {

@@ -2,6 +2,7 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -89,10 +90,7 @@ public class JournalTest {
     public void aRecordWithThePausedFlagAmongItsFlagsIsRewrittenWhereTheBuildBeforeItReadsIt() throws Exception {
         Path state = TestDirectories.create("journal");
         Path migrations = Files.createDirectories(state.resolve("migrations"));
-        String written;
-        try (var in = JournalTest.class.getResourceAsStream("earlier-records/cec2632/destination-committed-paused.xml")) {
-            written = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        }
+        String written = committedByAnEarlierBuild();
         Files.writeString(migrations.resolve("m-upgrade.xml"), written);
         Files.writeString(migrations.resolve("m-ended.xml"), written.replace("m-upgrade", "m-ended")
                 .replace("step='committed'", "step='finished'"));
@@ -108,6 +106,41 @@ public class JournalTest {
         assertEquals(committed, new FileJournal(state).find("m-upgrade").orElseThrow());
         assertTrue(new FileJournal(state).find("m-ended").orElseThrow().flags().paused());
         assertEquals("its end's date", ended, Files.getLastModifiedTime(migrations.resolve("m-ended.xml")));
+    }
+
+    /** The record of a committed arrival as cec2632 wrote it (as m-upgrade, in {@code earlier-records/}). */
+    private static String committedByAnEarlierBuild() throws java.io.IOException {
+        String name = "earlier-records/cec2632/destination-committed-paused.xml";
+        try (var in = JournalTest.class.getResourceAsStream(name)) {
+            return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
+    /**
+     * A committed arrival's record keeps the features it carried as mandatory, none kept as none: what a restart before
+     * its end remembers for the domain. A record of a build before reads as not saying, and the restart leaves what the
+     * host remembers of the domain as it was.
+     */
+    @Test
+    public void aCommittedArrivalKeepsTheSectionsItCarriedAsMandatoryAndAnEarlierBuildsRecordSaysNothing()
+            throws Exception {
+        Path state = TestDirectories.create("journal");
+        UUID uuid = UUID.randomUUID();
+        Journal.Entry carried = new Journal.Entry("m-1", Journal.Role.DESTINATION, Step.COMMITTED, "vm", uuid, null,
+                LIVE, "c".repeat(64), "8", false, null, List.of("/disks/a.img"))
+                .withMandatory(Set.of("tpm", "lockstate"));
+        Journal.Entry none = new Journal.Entry("m-2", Journal.Role.DESTINATION, Step.COMMITTED, "vm", uuid, null,
+                LIVE, "d".repeat(64), null, false).withMandatory(Set.of());
+        new FileJournal(state).record(carried);
+        new FileJournal(state).record(none);
+        Files.writeString(state.resolve("migrations").resolve("m-upgrade.xml"), committedByAnEarlierBuild());
+
+        FileJournal reread = new FileJournal(state);
+        assertEquals(carried, reread.find("m-1").orElseThrow());
+        assertEquals(List.of("lockstate", "tpm"), reread.find("m-1").orElseThrow().mandatory());
+        assertEquals(List.of(), reread.find("m-2").orElseThrow().mandatory());
+        assertNull(reread.find("m-upgrade").orElseThrow().mandatory());
+        assertEquals("its end keeps them", carried.mandatory(), carried.at(Step.FINISHED).mandatory());
     }
 
     /** 87ad4d9's MigrationFlags.parse accepted these flags and refused any other, and the record with it. */

@@ -283,6 +283,34 @@ public class SectionContractTest {
         d.source.assertGone(VM);
     }
 
+    /**
+     * The destination killed after its commit, before the arrival's end was recorded: what the domain needs from now on
+     * was remembered only at that end, so the restart that resumed it forgot the section it needs, and it left again
+     * without it (its state lost with the copy the section's absence left behind).
+     */
+    @Test
+    public void aDomainWhoseDestinationWasKilledAfterItsCommitStillNeedsTheSectionItCarriedAtPerform()
+            throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.source.extraSections.add(new Counting().bakedAtPerform("1.0"));
+        d.destination.extraSections.add(new Counting().bakedAtPerform("1.0"));
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.journal.crashBefore = Step.FINISHED;
+        assertThrows(Crash.class, run::finish);
+        d.destination.restart();
+        d.network.passes(1_000, d.destination, d.source);
+        d.destination.assertRuns(VM, digest);
+        d.destination.extraSections.clear(); // and the section's bundle leaves for good
+
+        ChannelException e = assertThrows("vm1 left without its tpm state", ChannelException.class,
+                () -> d.peer(d.destination).begin(new Messages.Begin(VM, TwoDaemons.LIVE, null, null, 0)));
+
+        assertEquals("cookie section tpm is mandatory for domain vm1 (its definition or its last migration says so),"
+                + " but no bundle on this host offers it", e.getMessage());
+        d.destination.assertRuns(VM, digest);
+    }
+
     /** {@code ferry events} on {@code host} shows the migration of {@link #VM} failed on {@code side}, saying why. */
     private static void assertFailedEvent(TestHost host, String side, String why) {
         assertTrue(host.engine().events().toString(), host.engine().events().stream().anyMatch(ev -> ev.domain().equals(VM)
