@@ -123,17 +123,33 @@ final class RolledBackGuests {
     }
 
     /**
+     * Whether the guest waits here for its leases to resume by itself: it ran before its rollback paused it, so a
+     * migration of it counts it as running (resumed where its leases are taken, or by its own rollback). Caller holds
+     * the job.
+     */
+    boolean waitsToResume(Domain domain) {
+        return toResume.get(domain.name()) == domain && pausedForAMigration(domain);
+    }
+
+    /** The guest's migration committed: it runs on its destination, and never again by a resume from here. */
+    void forget(Domain domain) {
+        toResume.remove(domain.name(), domain);
+    }
+
+    /**
      * Resumes the guests whose leases can be taken back now: the watchdog's part. One resumed by the operator
-     * meanwhile, migrating again, or gone is left as it is; one whose leases another host took meanwhile stays paused
-     * for good. Tries none while the lock manager is not there, nor one whose VM is not re-attached yet (a restart).
+     * meanwhile, or gone, is left as it is; one whose leases another host took meanwhile stays paused for good. Tries
+     * none while the lock manager is not there, nor one whose VM is not re-attached yet (a restart), nor one a
+     * migration claims: that migration's end decides (committed, it is forgotten; rolled back, its rollback resumes it
+     * or it waits here again).
      */
     void retry() {
         if (!m.domains.leases().ready()) {
             return;
         }
         for (Domain domain : toResume.values()) {
-            if (domain.isActive() && domain.vm() == null) {
-                continue; // its driver has not re-attached the VM yet
+            if (domain.isActive() && domain.vm() == null || domain.migration() != null) {
+                continue; // its driver has not re-attached the VM yet, or a migration claims it
             }
             try {
                 m.domains.withJob(domain, "migration rollback", () -> {
@@ -145,7 +161,7 @@ final class RolledBackGuests {
                 });
                 toResume.remove(domain.name(), domain);
             } catch (Exception e) {
-                if (!Leases.unreachable(e)) {
+                if (!Leases.unreachable(e) && domain.migration() == null) { // claimed since the look above: kept
                     toResume.remove(domain.name(), domain);
                     LOG.error("domain {} stays paused: {}", domain.name(), e.getMessage());
                 }

@@ -35,11 +35,15 @@ final class SourceBegin {
     private final OutgoingMigrations outgoing;
     /** What the domains' arrivals here could not write yet, written before they migrate on. */
     private final DestinationSide.MigratesAgain arrivals;
+    /** The guests that rollbacks left paused until their leases can be taken back: they migrate as running. */
+    private final RolledBackGuests rolledBack;
 
-    SourceBegin(Migrations migrations, OutgoingMigrations outgoing, DestinationSide.MigratesAgain arrivals) {
+    SourceBegin(Migrations migrations, OutgoingMigrations outgoing, DestinationSide.MigratesAgain arrivals,
+            RolledBackGuests rolledBack) {
         this.m = migrations;
         this.outgoing = outgoing;
         this.arrivals = arrivals;
+        this.rolledBack = rolledBack;
     }
 
     Begun begin(Begin request) throws Exception {
@@ -105,7 +109,9 @@ final class SourceBegin {
                         throw v2Refused(needing.get());
                     }
                 }
-                boolean running = domain.vm() != null && domain.vm().isRunning();
+                // a rolled back guest that waits for its leases runs once it has them: it migrates as running, resumed
+                // where Finish takes them or by its rollback here (migrated paused, it stayed paused for good)
+                boolean running = domain.vm() != null && (domain.vm().isRunning() || rolledBack.waitsToResume(domain));
                 // --unsafe was Begin's alone: the journal keeps the flags as they were before it
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags().withoutUnsafe(), key, null, running);

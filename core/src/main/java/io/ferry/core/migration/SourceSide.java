@@ -51,9 +51,9 @@ final class SourceSide {
         this.m = migrations;
         this.memory = new OutgoingMemory(migrations);
         this.outgoing = new OutgoingMigrations(migrations);
-        this.beginning = new SourceBegin(migrations, outgoing, arrivals);
-        this.completion = new SourceCompletion(migrations, outgoing);
         this.rolledBack = new RolledBackGuests(migrations);
+        this.beginning = new SourceBegin(migrations, outgoing, arrivals, rolledBack);
+        this.completion = new SourceCompletion(migrations, outgoing);
     }
 
     Begun begin(Begin request) throws Exception {
@@ -189,6 +189,7 @@ final class SourceSide {
 
     /** {@link SourceCompletion#complete}: the destination committed, the copy here goes. */
     void complete(Outgoing o, String finishCookie, Boolean destinationKeepsDefinition) throws Exception {
+        rolledBack.forget(o.domain); // first: whatever fails next, the copy here must not run
         completion.complete(o, finishCookie, destinationKeepsDefinition);
     }
 

@@ -382,6 +382,11 @@ public class ReleasedLeasesTest {
         cancelledWhileTheSourceCannotReachTheLeaseStore(d);
         d.source.assertPaused(VM);
 
+        assertResumedOnceTheLeaseStoreAnswers(d, digest);
+    }
+
+    /** The guest waits for its leases while its source cannot reach the lease store, and runs there once it can. */
+    private static void assertResumedOnceTheLeaseStoreAnswers(TwoDaemons d, String digest) {
         assertResumeWaits(d, "cannot reach its lease store");
 
         d.leases.unreachableFrom = null;
@@ -487,6 +492,43 @@ public class ReleasedLeasesTest {
     }
 
     /**
+     * A rollback left the guest paused until its source can reach the lease store, and its operator migrates it
+     * meanwhile: it ran before the rollback paused it, so it migrates as running and runs on the destination once
+     * Finish took its leases there; its source forgets it. It arrived paused as if its operator had paused it
+     * (paused='yes'), and stayed so for good.
+     */
+    @Test
+    public void aRolledBackGuestWaitingForItsLeasesRunsOnTheDestinationItMigratesTo() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = waitingForTheLeaseStoreAfterARollback(d);
+
+        d.migrate(VM);
+
+        d.destination.assertRuns(VM, digest);
+        d.leases.unreachableFrom = null;
+        d.network.passes(1_000, d.source, d.destination);
+        d.source.assertGone(VM);
+        d.destination.assertRuns(VM, digest);
+        assertEquals("destination", d.leases.holder(DISK));
+    }
+
+    /**
+     * As above, but that migration fails too (the destination cannot write its commit record once Finish took the
+     * leases): the guest waits for its leases again, and runs on its source once the store answers. It was taken for
+     * a guest paused before the migration began: paused (user), resumed by nobody.
+     */
+    @Test
+    public void aRolledBackGuestWaitingForItsLeasesWhoseNextMigrationFailsRunsOnItsSourceOnceItCan() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = waitingForTheLeaseStoreAfterARollback(d);
+        d.destination.journal.failAt = Step.COMMITTED;
+
+        d.migrationFails(VM);
+
+        assertResumedOnceTheLeaseStoreAnswers(d, digest);
+    }
+
+    /**
      * A guest its operator paused before migrating it is not resumed by the rollback, nor by a restarted daemon
      * that finds it paused by that migration without its leases: it was not running when the migration began.
      */
@@ -531,6 +573,14 @@ public class ReleasedLeasesTest {
         d.leases.unreachableFrom = "source";
         run.cancel();
         return run;
+    }
+
+    /** The guest booted, then {@link #cancelledWhileTheSourceCannotReachTheLeaseStore}: it waits paused. Its digest. */
+    private static String waitingForTheLeaseStoreAfterARollback(TwoDaemons d) throws Exception {
+        String digest = d.source.boot(VM);
+        cancelledWhileTheSourceCannotReachTheLeaseStore(d);
+        d.source.assertPaused(VM);
+        return digest;
     }
 
     /** Perform, the source daemon killed as its switch-over gives the leases back; restarted, it settles. */
