@@ -107,7 +107,9 @@ public final class MigratingDomains {
 
     /**
      * Runs a change of the VM's run state with its record ({@code vm.resume()}, then {@link DomainManager#setState}) as one
-     * step for {@link DomainManager#suspend}, which may run without the job while a migration holds it. Caller holds the job.
+     * step for {@link DomainManager#suspend}, which may run without the job while a migration holds it. Caller holds
+     * the job, or is such a suspend: its look-up of the migration and its pause run in here (reentrant), one step with
+     * the migration's end.
      */
     public <T> T changingRunState(Domain domain, DomainManager.Job<T> change) throws Exception {
         synchronized (domain.runState()) {

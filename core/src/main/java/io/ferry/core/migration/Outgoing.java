@@ -38,6 +38,11 @@ final class Outgoing {
     volatile Boolean destinationKeepsDefinition;
     /** When Perform completed (this host's clock, ms), 0 before. */
     volatile long performedAt;
+    /**
+     * Its end began: its rollback restores the run state from before Begin, or its copy here goes. Set in the domain's
+     * run-state lock, where a suspend for it ({@code migrate --timeout}) looks it up: from then on that no longer acts.
+     */
+    volatile boolean ending;
     private volatile Journal.Entry entry;
 
     Outgoing(Journal.Entry entry, Domain domain, DomainSpec destination, DomainSpec persistent, LiveJob job, SectionSet pinned,

@@ -37,6 +37,8 @@ final class SourceCompletion {
      *        says when it settles; null when it did not say
      */
     void complete(Outgoing o, String finishCookie, Boolean destinationKeepsDefinition) throws Exception {
+        // from now on migrate --timeout's suspend finds the migration not under way, not the copy this stops shut off
+        m.domains.migrating().changingRunState(o.domain, () -> o.ending = true);
         if (finishCookie != null) {
             try {
                 SectionSet sections = Negotiation.current(o.pinned, m.sections.get());

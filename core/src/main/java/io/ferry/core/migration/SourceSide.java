@@ -208,9 +208,12 @@ final class SourceSide {
      */
     Exception rollback(Outgoing o, String why, String destinationLeases) throws Exception {
         // as libvirt's qemuMigrationSrcRestoreDomainState: the state from before Begin, whoever paused it since (the
-        // switch-over, or its operator's suspend to make it converge); one step for a suspend that runs meanwhile
-        Exception notResumed = m.domains.migrating()
-                .changingRunState(o.domain, () -> restoreRunState(o, destinationLeases));
+        // switch-over, or its operator's suspend to make it converge); one step for a suspend that runs meanwhile, and
+        // migrate --timeout's suspend that waited for it finds the migration ending, not a guest to pause again
+        Exception notResumed = m.domains.migrating().changingRunState(o.domain, () -> {
+            o.ending = true;
+            return restoreRunState(o, destinationLeases);
+        });
         o.moveTo(Step.ABORTED, m.journal);
         if (o.job != null) {
             o.job.failed(why);

@@ -35,10 +35,24 @@ final class Suspension {
      */
     Done suspend(String name, String migrationId) throws Exception {
         Domain domain = m.domains.get(name);
-        Optional<Outgoing> out = source.ofDomain(name);
-        if (migrationId != null && out.map(o -> !o.id.equals(migrationId)).orElse(true)) {
-            return new Done(DaemonClient.NOT_UNDER_WAY, "migration " + migrationId + " of " + name + " is not under way here");
+        if (migrationId == null) {
+            return suspend(domain, source.ofDomain(name));
         }
+        // looked up and paused in one step with the migration's end, which marks it ending in this lock: a pause that
+        // waited for its rollback to resume the guest would leave it paused (user) here for good
+        return m.domains.migrating().changingRunState(domain, () -> {
+            Optional<Outgoing> out = source.ofDomain(name).filter(o -> o.id.equals(migrationId) && !o.ending);
+            if (out.isEmpty()) {
+                return new Done(DaemonClient.NOT_UNDER_WAY, "migration " + migrationId + " of " + name
+                        + " is not under way here");
+            }
+            return suspend(domain, out);
+        });
+    }
+
+    /** @param out the domain's migration out of this host, if any: the pause goes without the job it holds */
+    private Done suspend(Domain domain, Optional<Outgoing> out) throws Exception {
+        String name = domain.name();
         Optional<Incoming> in = destination.ofDomain(name);
         if (in.isPresent()) {
             throw new MigrationException("Requested operation is not valid: domain " + name + " is arriving by migration "

@@ -56,6 +56,8 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     volatile Runnable beforeResume;
     /** Runs after each resume that succeeded (a guest that powers off as soon as it runs again). */
     volatile Runnable afterResume;
+    /** Runs once as a destroy begins (a QEMU slow to die). */
+    volatile Runnable beforeDestroy;
     /** Whether the guest ran as its memory began to leave (a live migration's), or null before any. */
     volatile Boolean runningWhenMemoryLeft;
     /** Its process ended on its own (killed, crashed): it answers nothing. */
@@ -195,6 +197,11 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
 
     @Override
     public void destroy() {
+        Runnable before = beforeDestroy;
+        beforeDestroy = null;
+        if (before != null) {
+            before.run();
+        }
         if (unkillable && !exited) {
             throw new VmNotStoppedException("QEMU of domain '" + spec.name() + "' (pid 4242) did not die after SIGKILL");
         }

@@ -7,8 +7,13 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.DomainMessages.Done;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.Test;
 
 /**
@@ -163,6 +168,86 @@ public class SuspendTest {
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
         assertEquals(DaemonClient.NOT_UNDER_WAY, d.source.engine().suspend(VM, run.begun.id()).action());
+    }
+
+    /**
+     * migrate --timeout's suspend that comes as its migration rolls back, the rollback resuming the guest: the
+     * migration is no longer under way, and the guest runs on here, as the command says. Paused after the resume, it
+     * stayed paused (user) for good.
+     */
+    @Test(timeout = 60_000)
+    public void aSuspendForAMigrationThatComesAsItRollsBackLeavesTheGuestRunning() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+
+        Done done = suspendForAsItEnds(d, run, hold -> d.source.vm(VM).beforeResume = hold, run::cancel);
+
+        assertEquals(DaemonClient.NOT_UNDER_WAY, done.action());
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /** ... and one that comes as its Confirm stops the copy here: not under way either, not "not running". */
+    @Test(timeout = 60_000)
+    public void aSuspendForAMigrationThatComesAsItsConfirmStopsTheCopyHereIsNotUnderWay() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        String finished = run.finish().cookie();
+
+        Done done = suspendForAsItEnds(d, run, hold -> d.source.vm(VM).beforeDestroy = hold,
+                () -> run.confirm(false, finished));
+
+        assertEquals(DaemonClient.NOT_UNDER_WAY, done.action());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    /** A migration's end, as its driver calls it. */
+    private interface End {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code ending} (the migration's end) on a thread of its own until it reaches the VM call that {@code at}
+     * hooks {@code hold} into, holding the domain's run state there; then asks for the suspend of the migration, lets
+     * the end go on once the suspend waits for it, and returns the suspend's answer.
+     */
+    private static Done suspendForAsItEnds(TwoDaemons d, TwoDaemons.ByHand run, Consumer<Runnable> at, End ending)
+            throws Exception {
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch goOn = new CountDownLatch(1);
+        at.accept(() -> {
+            reached.countDown();
+            try {
+                goOn.await();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        });
+        FutureTask<Void> end = new FutureTask<>(() -> {
+            ending.run();
+            return null;
+        });
+        Thread endingThread = new Thread(end, "migration end");
+        endingThread.start();
+        reached.await();
+        FutureTask<Done> suspend = new FutureTask<>(() -> d.source.engine().suspend(VM, run.begun.id()));
+        Thread suspending = new Thread(suspend, "migrate --timeout");
+        suspending.start();
+        while (suspending.isAlive() && !waitsForALockOf(suspending, endingThread)) {
+            Thread.onSpinWait();
+        }
+        goOn.countDown();
+        end.get();
+        return suspend.get();
+    }
+
+    /** Whether {@code waiting} waits for a monitor {@code holder} holds (the domain's run state, here). */
+    private static boolean waitsForALockOf(Thread waiting, Thread holder) {
+        ThreadInfo info = ManagementFactory.getThreadMXBean().getThreadInfo(waiting.getId());
+        return info != null && info.getLockOwnerId() == holder.getId();
     }
 
     /** The operator suspends the guest, from a thread of its own, as its memory leaves; its answer lands in the result. */
