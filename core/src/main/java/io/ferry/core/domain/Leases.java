@@ -133,8 +133,8 @@ public final class Leases {
                         MAX_REFUSAL_CHARS), e);
             }
             Optional<OwedLeases.Owed> before = owed.of(spec.uuid());
-            if (before.isPresent()) { // this host's still: taken again, they are the domain's new VM's now
-                owed.remove(before.get());
+            // this host's still: those taken again are the domain's new VM's now
+            if (before.isPresent() && owed.takenOver(before.get(), request)) {
                 LOG.info("domain {}: the disk leases its earlier VM could not give back are held again", spec.name());
             }
         }

@@ -109,6 +109,27 @@ final class OwedLeases {
         }
     }
 
+    /**
+     * Owed leases this host took again (still its own, the lock manager hands them over): they are the domain's new
+     * VM's now, and the debt keeps only those the take left out. A take by other disks (a definition changed since,
+     * the stored one of an aborted arrival) met the debt by the domain's UUID and dropped it whole: the disks it did
+     * not name stayed this host's for good, and the debt's give-back must not release the leases the new VM holds.
+     * Returns whether none are left owed.
+     */
+    boolean takenOver(Owed owed, LeaseRequest taken) {
+        List<String> left = owed.request().resources().stream().filter(r -> !taken.resources().contains(r)).toList();
+        if (left.isEmpty()) {
+            remove(owed);
+            return true;
+        }
+        if (left.size() < owed.request().resources().size()) { // given back as held, the lease in hand being the whole
+            LeaseRequest request = owed.request();
+            put(new Owed(new LeaseRequest(request.domainName(), request.domainUuid(), left, request.owner(),
+                    request.ownerUuid()), owed.heldState(), null, owed.migration()));
+        }
+        return false;
+    }
+
     void remove(Owed owed) {
         if (!byDomain.remove(owed.request().domainUuid(), owed)) {
             return;

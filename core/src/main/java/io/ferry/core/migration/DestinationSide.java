@@ -172,8 +172,7 @@ final class DestinationSide {
      * may have taken, by the disks its record names ({@link IncomingRecords#abortedGone}).
      */
     void abortedGone(Journal.Entry entry) throws IOException {
-        DomainSpec leased = new DomainSpec(entry.domain(), entry.uuid(), "", 0, 0,
-                entry.disks().stream().map(disk -> new DomainSpec.Disk(disk, null)).toList(), List.of(), List.of(), "");
+        DomainSpec leased = IncomingMigrations.leasedBy(entry);
         records.abortedGone(entry, () -> m.domains.leases().releaseAfterRestart(leased, entry.id()));
     }
 

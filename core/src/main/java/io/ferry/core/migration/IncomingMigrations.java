@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VmNotStoppedException;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
@@ -47,8 +48,8 @@ final class IncomingMigrations {
             in.memory.cancel(true);
             String released = in.domain.isActive()
                     ? m.domains.migrating().deactivate(in.domain, DomainState.Reason.MIGRATED, in.id) : null;
-            if ((in.recovered || in.leasesUnknown) && !in.flags.offline()) {
-                released = m.domains.leases().releaseAfterRestart(in.spec, in.id);
+            if ((in.recovered || in.leasesUnknown) && !in.flags.offline() && !records.owesLeasesOf(in.id)) {
+                released = m.domains.leases().releaseAfterRestart(leasedAtFinish(in), in.id);
             }
             if (m.domains.leases().owed().owes(in.spec.uuid())) {
                 records.abortedOwingLeases(in);
@@ -74,6 +75,21 @@ final class IncomingMigrations {
                 LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
             }
         }
+    }
+
+    /**
+     * The domain as its Finish took the leases: by the disks its record names, as after a restart the domain here may
+     * be its stored definition, with other disks (the source's copy gained one since it left). A record that names none
+     * (written by an earlier version) leaves the domain's own.
+     */
+    private static DomainSpec leasedAtFinish(Incoming in) {
+        return in.entry().disks().isEmpty() ? in.spec : leasedBy(in.entry());
+    }
+
+    /** The domain of an arrival as the leases its Finish takes: the disks its record names, and its UUID. */
+    static DomainSpec leasedBy(Journal.Entry entry) {
+        return new DomainSpec(entry.domain(), entry.uuid(), "", 0, 0,
+                entry.disks().stream().map(disk -> new DomainSpec.Disk(disk, null)).toList(), List.of(), List.of(), "");
     }
 
     /**

@@ -84,6 +84,14 @@ final class IncomingRecords {
                 + " the guest paused until they are", in.id, in.spec.name());
     }
 
+    /**
+     * Whether the migration's abort waits for the leases its Finish took to be given back: their record names them
+     * (read again after a restart), and the watchdog gives them back.
+     */
+    boolean owesLeasesOf(String id) {
+        return leasesOwed.containsKey(id);
+    }
+
     /** Whether an aborted migration still waits for its leases to be given back before it is recorded. */
     boolean abortsAwaitLeases() {
         return !leasesOwed.isEmpty();
@@ -119,7 +127,7 @@ final class IncomingRecords {
      * progress", as for any owed leases.
      */
     void abortedGone(Journal.Entry entry, Supplier<String> giveBack) throws IOException {
-        if (leasesOwed.containsKey(entry.id())) {
+        if (owesLeasesOf(entry.id())) {
             return; // their record names them: the watchdog gives them back
         }
         String released = entry.disks().isEmpty() ? null : giveBack.get();

@@ -23,6 +23,8 @@ import org.junit.Test;
 public class FailureBeforeTheCommitTest {
     private static final String VM = "vm1";
     private static final String DISK = "/disks/" + VM + ".img";
+    /** The disk of the domain's definition on the destination, from before the source's copy changed disks. */
+    private static final String OLD_DISK = "/disks/old.img";
 
     /** A section that fails to take the Begin cookie in at Prepare, after the incoming VM was made: it goes with the arrival. */
     @Test
@@ -90,8 +92,36 @@ public class FailureBeforeTheCommitTest {
     @Test
     public void aDestinationRestartedBeforeItCouldGiveTheLeasesBackStillGivesThemBack() throws Exception {
         TwoDaemons d = new TwoDaemons();
-        String digest = abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
+        String digest = restartedBeforeItCouldGiveTheLeasesBack(d);
 
+        d.destination.restart(); // nothing left owed
+        d.network.passes(1_000, d.destination);
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * As above, the domain defined on the destination with another disk (the source's copy gained one since it left):
+     * after the restart its abort took and gave back the stored definition's leases, which met the debt by the domain's
+     * UUID and deleted it, and the leases the arrival's Finish took stayed the destination's for good, the source's
+     * rollback refused ("held by destination").
+     */
+    @Test
+    public void aDestinationRestartedBeforeItCouldGiveTheLeasesBackGivesBackThoseOfTheArrivalsDisks() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.destination.domains().define(TestHost.definition(VM).replace(DISK, OLD_DISK));
+
+        restartedBeforeItCouldGiveTheLeasesBack(d); // the source's guest runs: its disk's lease taken back
+
+        assertNull("the stored definition's disk lease", d.leases.holder(OLD_DISK));
+    }
+
+    /**
+     * A migration aborted while the destination cannot give the leases back, and the destination's daemon restarted
+     * then: the source's guest stays paused while the destination holds them, and runs once the store answers again.
+     * Returns the guest's memory digest.
+     */
+    private static String restartedBeforeItCouldGiveTheLeasesBack(TwoDaemons d) throws Exception {
+        String digest = abortedWhileTheDestinationCannotGiveTheLeasesBack(d);
         d.destination.restart();
         d.network.passes(9_000, d.destination, d.source);
 
@@ -99,9 +129,7 @@ public class FailureBeforeTheCommitTest {
         d.leases.releasesFailOn = null;
         d.network.passes(1_000, d.destination, d.source);
         d.source.assertRuns(VM, digest);
-        d.destination.restart(); // nothing left owed
-        d.network.passes(1_000, d.destination);
-        d.source.assertRuns(VM, digest);
+        return digest;
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.lock.LeaseRequest;
 import io.ferry.core.domain.DomainException;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
@@ -24,6 +25,7 @@ import org.junit.Test;
 public class OwedLeasesTest {
     private static final String VM = "vm1";
     private static final String DISK = "/disks/" + VM + ".img";
+    private static final String NEW_DISK = "/disks/new.img";
 
     /**
      * While the destination owes vm1's leases, vm1 is defined anew there with another UUID and another disk, and started
@@ -119,6 +121,27 @@ public class OwedLeasesTest {
         d.source.assertRuns(VM, null);
         assertEquals("the new VM's disk", "source", d.leases.holder(DISK));
         assertThrows(DomainException.class, () -> d.destination.boot(VM));
+    }
+
+    /**
+     * As above, the domain defined anew with another disk before it starts again: its start took the debt, met by the
+     * domain's UUID, for settled whole, and the old disk's lease stayed this host's for good. It keeps what the start
+     * took (its own lease among them) and gives back the rest.
+     */
+    @Test
+    public void aDomainStartedAgainWithAnotherDiskWhereItOwesItsLeasesGivesBackTheOldDisks() throws Exception {
+        TwoDaemons d = destroyedWhileTheStoreFailsReleases();
+        d.source.domains().define(definition(VM, TestHost.uuid(VM), NEW_DISK));
+        d.leases.releasesFailOn = null;
+
+        d.source.domains().start(VM);
+        d.network.passes(10_000, d.source, d.destination);
+
+        assertNull("the old disk", d.leases.holder(DISK));
+        assertEquals("the new VM's disk", "source", d.leases.holder(NEW_DISK));
+        assertEquals("the new VM's own lease", "source",
+                d.leases.holder(LeaseRequest.domainResource(TestHost.uuid(VM))));
+        assertFalse("owed no more", d.source.domains().leases().owed().owesAny());
     }
 
     /**

@@ -26,6 +26,8 @@ public class PowerCutTest {
     private static final String DISK = "/disks/" + VM + ".img";
     private static final UUID ANOTHER_UUID = UUID.randomUUID();
     private static final String ANOTHER_DISK = "/disks/another.img";
+    /** The disk of the domain's definition on the destination, from before the source's copy changed disks. */
+    private static final String OLD_DISK = "/disks/old.img";
     /** A domain of the name with another UUID and disk. */
     private static final String ANOTHER = TestHost.definition(VM).replace(TestHost.uuid(VM).toString(),
             ANOTHER_UUID.toString()).replace(DISK, ANOTHER_DISK);
@@ -219,6 +221,27 @@ public class PowerCutTest {
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
         assertEquals(Step.ABORTED, d.destination.journal.find(id).orElseThrow().step());
+    }
+
+    /**
+     * The destination's power cut after its Finish took the leases of the arriving definition's disks, the domain
+     * defined there with another disk (the source's copy gained one since it left). The restart shut the domain off,
+     * and its abort gave back the leases of the stored definition's disk, not those the record names: the arrival's
+     * stayed the destination's, and the source, refused them, kept its guest paused for good.
+     */
+    @Test
+    public void anArrivalOfADomainDefinedWithOtherDisksGivesBackTheLeasesItsFinishTook() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        d.destination.domains().define(TestHost.definition(VM).replace(DISK, OLD_DISK));
+        String id = destinationPowerCutAfterFinishTookTheLeases(d);
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        d.network.passes(9_000, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest); // its disk's lease taken back
+        assertEquals(Step.ABORTED, d.destination.journal.find(id).orElseThrow().step());
+        assertNull("the stored definition's disk lease", d.leases.holder(OLD_DISK));
     }
 
     /** The host's status of the guest, as a power cut leaves one written without a sync: NUL bytes. */
