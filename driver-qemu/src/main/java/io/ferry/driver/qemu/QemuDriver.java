@@ -168,6 +168,7 @@ class QemuDriver implements Hypervisor {
             }
             List<String> argv = QemuCommandLine.of(domain, emulator, files, incoming, current.user());
             process = QemuProcess.start(argv, log(spec), incoming); // an incoming one reads its memory from the daemon
+            StartRecord.of(process).write(files); // before the guest runs: the next daemon's way back to this QEMU
             QemuProcess started = process;
             qmp = Qmp.connect(files.qmp(), current.commandTimeoutMillis(), started::isAlive, started::lastLogLine);
             plugged = true; // before: a plug that fails half-way leaves ports to remove
@@ -198,8 +199,9 @@ class QemuDriver implements Hypervisor {
     }
 
     /**
-     * Finds the QEMU of a VM through the pidfile in its run directory and connects to its QMP socket; empty if
-     * that QEMU is gone. The VM keeps the run state QEMU has.
+     * Finds the QEMU of a VM through the daemon's record of it in its run directory (or, in an earlier build's, the
+     * pidfile: {@link QemuPidfile}) and connects to its QMP socket; empty if that QEMU is gone. The VM keeps the run
+     * state QEMU has.
      */
     @Override
     public Optional<VirtualMachine> reattach(DomainSpec spec, Path runDir) throws HypervisorException {
@@ -212,7 +214,7 @@ class QemuDriver implements Hypervisor {
         RunFiles files = claim(spec, runDir);
         Qmp qmp = null;
         try {
-            Optional<QemuProcess> found = QemuPidfile.find(files.pidfile(), spec.uuid().toString(), log(spec));
+            Optional<QemuProcess> found = QemuPidfile.find(files, spec.uuid().toString(), log(spec));
             if (found.isEmpty()) {
                 claimed.remove(files.dir());
                 files.delete();
@@ -221,6 +223,7 @@ class QemuDriver implements Hypervisor {
             QemuProcess process = found.get();
             qmp = Qmp.connect(files.qmp(), settings.commandTimeoutMillis(), process::isAlive, process::lastLogLine);
             checkIdentity(qmp, spec, files);
+            StartRecord.recordFound(files, process, spec.name());
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, settings,
                     new NicPlumbing(settings.ovsdb()), () -> gone(files), exits, () -> settings().sharedPaths());
             OutgoingMigration.cancelLeftOver(vm, vm.status());

@@ -2,32 +2,41 @@ package io.ferry.driver.qemu;
 
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
- * A VM's QEMU found again through its pidfile when the daemon restarts ({@link QemuDriver#reattach}): the pid is taken
- * only if its process carries the VM's command line, and a QEMU of the VM that the pidfile does not name is not taken
- * for gone.
+ * A VM's QEMU found again when the daemon restarts ({@link QemuDriver#reattach}): through the daemon's record of the
+ * process it started ({@link StartRecord}), which a guest that took QEMU over cannot forge; in a run directory without
+ * one (an earlier build's), through its pidfile, the pid taken only if its process carries the VM's command line, and
+ * a QEMU of the VM that the pidfile does not name is not taken for gone.
  */
 final class QemuPidfile {
     private static final int MAX_PIDFILE_BYTES = 32;
+    private static final Pattern PID = Pattern.compile("[0-9]{1,18}");
 
     private QemuPidfile() {
     }
 
     /**
-     * The QEMU whose pid {@code pidfile} holds, if it still runs and its command line is the one this driver gave it
+     * The QEMU of the VM with {@code uuid} in the run directory of {@code files}, if it still runs. Where the daemon
+     * recorded the QEMU it started, that process, if alive with its recorded start time, whatever its command line (a
+     * guest that took QEMU over may rewrite it): it is never taken for gone, and no other process is taken for it.
+     * Without a record, the QEMU whose pid the pidfile holds, if its command line is the one this driver gave it
      * ({@code -uuid UUID}, {@code -pidfile PIDFILE}): a pid reused by another process, or one a hostile QEMU wrote
-     * there, is not it. The pidfile is QEMU's writing: read only if a regular file, and at most a few bytes of it.
+     * there, is not it.
      */
-    static Optional<QemuProcess> find(Path pidfile, String uuid, Path log) throws HypervisorException {
+    static Optional<QemuProcess> find(RunFiles files, String uuid, Path log) throws HypervisorException {
+        Optional<StartRecord> started = StartRecord.read(files);
+        if (started.isPresent()) {
+            QemuProcess process = QemuProcess.attached(started.get().pid(), log); // its handle first, then the check
+            return started.get().isRunning() ? Optional.of(process) : Optional.empty();
+        }
+        Path pidfile = files.pidfile();
         long pid = readPid(pidfile);
         QemuProcess process = pid < 0 ? null : QemuProcess.attached(pid, log);
         if (process == null || pid <= 1 || pid == ProcessHandle.current().pid() || !process.isAlive()
@@ -40,8 +49,9 @@ final class QemuPidfile {
 
     /**
      * A pidfile deleted (an operator cleaning up) or naming another pid while the VM's QEMU runs on must not have it
-     * taken for gone: its run files would be deleted and its disk leases given back while the guest runs. So a live
-     * process with this VM's command line is looked for; found, the re-attach fails, naming it.
+     * taken for gone: its run files would be deleted and its disk leases given back while the guest runs. So, in a run
+     * directory without the daemon's record, a live process with this VM's command line is looked for; found, the
+     * re-attach fails, naming it.
      */
     private static void refuseIfStillRunning(Path pidfile, String uuid) throws HypervisorException {
         Optional<ProcessHandle> running = runningWith(pidfile, uuid);
@@ -52,7 +62,10 @@ final class QemuPidfile {
         }
     }
 
-    /** A live process with this VM's command line ({@code -uuid UUID}, {@code -pidfile PIDFILE}), if there is one. */
+    /**
+     * A live process with this VM's command line ({@code -uuid UUID}, {@code -pidfile PIDFILE}), if there is one: a
+     * QEMU of the VM in a run directory without the daemon's record, or any process that copied that command line.
+     */
     static Optional<ProcessHandle> runningWith(Path pidfile, String uuid) {
         long self = ProcessHandle.current().pid();
         return ProcessHandle.allProcesses()
@@ -65,26 +78,8 @@ final class QemuPidfile {
 
     /** The pid in {@code pidfile}; -1 if there is none. */
     private static long readPid(Path pidfile) throws HypervisorException {
-        if (!Files.isRegularFile(pidfile, LinkOption.NOFOLLOW_LINKS)) { // a FIFO would block, /dev/zero never end
-            if (!Files.exists(pidfile, LinkOption.NOFOLLOW_LINKS)) {
-                return -1;
-            }
-            throw new HypervisorException("QEMU pidfile " + pidfile + " is not a regular file");
-        }
-        byte[] head;
-        try (InputStream in = Files.newInputStream(pidfile, LinkOption.NOFOLLOW_LINKS)) {
-            head = in.readNBytes(MAX_PIDFILE_BYTES + 1);
-        } catch (NoSuchFileException e) {
-            return -1;
-        } catch (IOException e) {
-            throw new HypervisorException("unreadable QEMU pidfile " + pidfile + ": " + e.getMessage(), e);
-        }
-        String text = new String(head, StandardCharsets.US_ASCII).trim();
-        if (head.length > MAX_PIDFILE_BYTES || !text.matches("[0-9]{1,18}")) {
-            throw new HypervisorException("QEMU pidfile " + pidfile + " holds no pid: '"
-                    + text.substring(0, Math.min(text.length(), MAX_PIDFILE_BYTES)).replaceAll("[^ -~]", "?") + "'");
-        }
-        return Long.parseLong(text);
+        return RunFiles.read(pidfile, "QEMU pidfile", PID, "holds no pid", MAX_PIDFILE_BYTES)
+                .map(pid -> Long.parseLong(pid.group())).orElse(-1L);
     }
 
     private static boolean hasOption(List<String> argv, String option, String value) {

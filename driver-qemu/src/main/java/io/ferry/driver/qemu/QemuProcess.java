@@ -178,14 +178,20 @@ final class QemuProcess {
         if (child != null && !child.isAlive() || child == null && (found == null || !found.isAlive())) {
             return false;
         }
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"), StandardCharsets.US_ASCII);
-            int end = stat.lastIndexOf(')'); // the command name may hold spaces and parentheses
-            char state = end < 0 || end + 2 >= stat.length() ? 'X' : stat.charAt(end + 2);
-            return state != 'Z' && state != 'X' && state != 'x';
-        } catch (IOException e) {
-            return false;
+        return ProcStat.of(pid).filter(ProcStat::isAlive).isPresent();
+    }
+
+    /**
+     * The kernel's start time of this process ({@link ProcStat#startTime}), which no process can change: read, then
+     * the process found alive, so that its pid was not yet another process's when read (our child is not reaped, a
+     * re-attached one's handle knows its start time).
+     */
+    long startTime() throws HypervisorException {
+        Optional<ProcStat> stat = ProcStat.of(pid);
+        if (stat.isEmpty() || !isAlive()) {
+            throw new HypervisorException("QEMU process " + pid + " has ended: " + lastLogLine());
         }
+        return stat.get().startTime();
     }
 
     /** SIGKILL; does not wait. Never a process that merely reused a re-attached QEMU's pid. */

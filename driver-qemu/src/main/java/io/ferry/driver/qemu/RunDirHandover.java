@@ -40,13 +40,17 @@ final class RunDirHandover {
     }
 
     /**
-     * A QEMU with this VM's command line in this run directory that this daemon does not drive: the QEMU of a guest
-     * that migrated away, still ending when the daemon restarted, or one of the guest that runs while the daemon took
-     * it for stopped (a second would run the guest twice). It is given {@code millis} to end; still there, the start
-     * is refused naming it.
+     * A QEMU of this VM's run directory that this daemon does not drive: the QEMU of a guest that migrated away, still
+     * ending when the daemon restarted, or one of the guest that runs while the daemon took it for stopped (a second
+     * would run the guest twice). It is the process the daemon's record names, alive with its recorded start time
+     * ({@link StartRecord}), whatever its command line: another process's copy of the VM's command line holds no start;
+     * in a directory without a record, any process with the VM's command line. It is given {@code millis} to end; still
+     * there, the start is refused naming it.
      */
     static void awaitUnknown(DomainSpec spec, RunFiles files, long millis) throws HypervisorException {
-        Optional<ProcessHandle> running = QemuPidfile.runningWith(files.pidfile(), spec.uuid().toString());
+        Optional<StartRecord> recorded = StartRecord.read(files);
+        Optional<ProcessHandle> running = recorded.isPresent() ? recorded.get().running()
+                : QemuPidfile.runningWith(files.pidfile(), spec.uuid().toString());
         if (running.isEmpty()) {
             return;
         }
@@ -60,8 +64,10 @@ final class RunDirHandover {
             throw new HypervisorException("interrupted while QEMU process " + pid + " of domain '" + spec.name()
                     + "' ended", e);
         } catch (ExecutionException | TimeoutException e) {
-            throw new HypervisorException("QEMU process " + pid + " still runs with this domain's command line (-uuid "
-                    + spec.uuid() + ", -pidfile " + files.pidfile() + "), not driven by this daemon: stop it first");
+            String which = recorded.isPresent() ? " that " + files.started() + " records still runs"
+                    : " still runs with this domain's command line (-uuid " + spec.uuid() + ", -pidfile "
+                            + files.pidfile() + ")";
+            throw new HypervisorException("QEMU process " + pid + which + ", not driven by this daemon: stop it first");
         }
     }
 }

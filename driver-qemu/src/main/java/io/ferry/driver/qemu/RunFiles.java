@@ -2,17 +2,23 @@ package io.ferry.driver.qemu;
 
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * A VM's files in the run directory the core gives it, all gone with the VM: {@code qmp.sock}, {@code qemu.pid}, and
- * the unix socket the source's QEMU sends its memory to through the core's stream ({@code out.sock}; the destination's
- * QEMU reads its own from a pipe, {@link IncomingFeed}). The directory stays the daemon's, which its QEMU's user
- * ({@link QemuUser}) may enter but neither list nor change, so that a QEMU a guest took over cannot put links where
- * the daemon writes.
+ * A VM's files in the run directory the core gives it, all gone with the VM: {@code qmp.sock}, {@code qemu.pid}, the
+ * daemon's record of the QEMU it started ({@code qemu.started}, {@link StartRecord}), and the unix socket the source's
+ * QEMU sends its memory to through the core's stream ({@code out.sock}; the destination's QEMU reads its own from a
+ * pipe, {@link IncomingFeed}). The directory stays the daemon's, which its QEMU's user ({@link QemuUser}) may enter
+ * but neither list nor change, so that a QEMU a guest took over cannot put links, or records, where the daemon writes.
  */
 record RunFiles(Path dir) {
     /** A unix socket's path holds at most 107 bytes (sun_path). */
@@ -32,6 +38,11 @@ record RunFiles(Path dir) {
 
     Path outgoing() {
         return dir.resolve("out.sock");
+    }
+
+    /** The daemon's record of the QEMU it started here ({@link StartRecord}). */
+    Path started() {
+        return dir.resolve("qemu.started");
     }
 
     /** Refuses a run directory too long for its sockets, qmp.sock and out.sock (as long as each other). */
@@ -67,8 +78,39 @@ record RunFiles(Path dir) {
     }
 
     void delete() throws IOException {
-        for (Path file : new Path[] {qmp(), pidfile(), outgoing()}) {
+        for (Path file : new Path[] {qmp(), pidfile(), started(), outgoing()}) {
             Files.deleteIfExists(file);
         }
+    }
+
+    /**
+     * The text of {@code file} (the {@code what} of a VM, such as its {@code QEMU pidfile}) if it matches
+     * {@code format}; empty if there is no such file. A file QEMU writes is a guest's to write once it took QEMU over:
+     * it is read only if a regular file (a FIFO would block, /dev/zero never end), and at most {@code maxBytes} of it;
+     * other text is an error quoting at most that much, saying the file {@code isNot} what it should be.
+     */
+    static Optional<Matcher> read(Path file, String what, Pattern format, String isNot, int maxBytes)
+            throws HypervisorException {
+        if (!Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+            if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty();
+            }
+            throw new HypervisorException(what + " " + file + " is not a regular file");
+        }
+        byte[] head;
+        try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+            head = in.readNBytes(maxBytes + 1);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new HypervisorException("unreadable " + what + " " + file + ": " + e.getMessage(), e);
+        }
+        String text = new String(head, StandardCharsets.US_ASCII).trim();
+        Matcher matcher = format.matcher(text);
+        if (head.length > maxBytes || !matcher.matches()) {
+            throw new HypervisorException(what + " " + file + " " + isNot + ": '"
+                    + text.substring(0, Math.min(text.length(), maxBytes)).replaceAll("[^ -~]", "?") + "'");
+        }
+        return Optional.of(matcher);
     }
 }

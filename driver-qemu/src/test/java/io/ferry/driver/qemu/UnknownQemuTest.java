@@ -20,13 +20,15 @@ import org.junit.rules.TemporaryFolder;
  * does not drive: the QEMU of a guest that migrated away, still ending when the daemon restarted (on its way out it
  * unlinks the pidfile and QMP socket of whatever QEMU then has the directory:
  * QemuRoundTripIT.aDaemonRestartedWhileTheQemuItLeftStillEndsLeavesTheReturningOnesFilesAlone), or one of the guest
- * that runs on. The stand-in is a shell carrying that command line.
+ * that runs on. The stand-in is a shell carrying that command line. Where the daemon recorded the QEMU it started in
+ * the directory ({@link StartRecord}), that record says which process it is, whatever command lines say.
  */
 public class UnknownQemuTest {
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
     private Process stranger;
+    private QemuProcess standIn;
     private QemuDriver driver;
 
     @After
@@ -37,6 +39,9 @@ public class UnknownQemuTest {
         if (stranger != null) {
             stranger.descendants().forEach(ProcessHandle::destroyForcibly); // the sleep sh started
             stranger.destroyForcibly();
+        }
+        if (standIn != null) {
+            standIn.kill();
         }
     }
 
@@ -63,5 +68,46 @@ public class UnknownQemuTest {
         stranger.waitFor();
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(spec, runDir); // the directory is free again
         assertEquals("running", vm.status());
+    }
+
+    /**
+     * The recorded QEMU of the directory runs on with its command line rewritten (a guest took it over): a start
+     * took it for gone and ran the guest twice.
+     */
+    @Test
+    public void aStartIsRefusedWhileTheRecordedQemuRunsOnWithItsCommandLineRewritten() throws Exception {
+        DomainSpec spec = Guests.spec("hijacked", 32, "0");
+        Path state = tmp.newFolder("state").toPath();
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        standIn = StandInQemu.rewritingItsCommandLine(files, spec.uuid().toString(), state.resolve("stand-in.log"));
+        StartRecord.of(standIn).write(files);
+        StandInQemu.awaitRewritten(standIn);
+        driver = new QemuDriver("qemu", Guests.settings(state));
+
+        HypervisorException refused = assertThrows(HypervisorException.class, () -> driver.boot(spec, files.dir()));
+
+        assertEquals("cannot start domain 'hijacked': QEMU process " + standIn.pid() + " that " + files.started()
+                + " records still runs, not driven by this daemon: stop it first", refused.getMessage());
+        assertTrue(standIn.isAlive());
+        assertEquals(List.of(), driver.vms());
+    }
+
+    /**
+     * A QEMU a guest took over copies this VM's command line: once the QEMU the directory records is gone, the copy
+     * does not hold the VM's start.
+     */
+    @Test
+    public void aCopyOfTheCommandLineDoesNotHoldAStartOnceTheRecordedQemuIsGone() throws Exception {
+        DomainSpec spec = Guests.spec("copied", 32, "0");
+        Path state = tmp.newFolder("state").toPath();
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        StandInQemu.recordedAndEnded(files, spec.uuid().toString(), state.resolve("stand-in.log"));
+        standIn = StandInQemu.start(files, spec.uuid().toString(), state.resolve("stand-in.log"));
+        driver = new QemuDriver("qemu", Guests.settings(state));
+
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(spec, files.dir());
+
+        assertEquals("running", vm.status());
+        assertTrue(standIn.isAlive());
     }
 }
