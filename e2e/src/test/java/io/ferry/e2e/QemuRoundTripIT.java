@@ -33,7 +33,7 @@ public class QemuRoundTripIT {
     public static final TwoHosts HOSTS = TwoHosts.forQemu();
 
     /** The run files of a stay (docs/qemu.md), the test monitor's socket among them. */
-    private static final List<String> RUN_FILES = List.of("qemu.pid", "qmp.sock", "out.sock",
+    private static final List<String> RUN_FILES = List.of("qemu.pid", "qemu.started", "qmp.sock", "out.sock",
             QemuMonitor.SOCKET);
 
     @Test
@@ -264,7 +264,7 @@ public class QemuRoundTripIT {
         Poll.until("one QEMU of " + name + " on the machine", () -> QemuProcesses.of(guest.uuid()).size() == 1);
         long pid = QemuProcesses.theOne(guest.uuid(), host.stateDir).pid();
         Path runDir = guest.runDir(host);
-        for (String file : List.of("qemu.pid", "qmp.sock", QemuMonitor.SOCKET)) {
+        for (String file : List.of("qemu.pid", "qemu.started", "qmp.sock", QemuMonitor.SOCKET)) {
             assertTrue(file + " of " + name + " on " + host, Files.exists(runDir.resolve(file), LinkOption.NOFOLLOW_LINKS));
         }
         assertEquals("the pidfile of " + name + " on " + host, Long.toString(pid),
