@@ -51,6 +51,9 @@ final class DomainLifecycle {
                 activate(domain, spec, vm, DomainState.RUNNING, DomainState.Reason.BOOTED);
                 keepStoredAsRunning(store, domain, spec);
             } catch (Throwable e) {
+                if (vm == null && e instanceof VmNotStoppedException running) {
+                    throw keepForTheVmThatRuns(domain, running);
+                }
                 VmNotStoppedException unstopped = undoStart(domain, spec, vm, e);
                 if (unstopped != null) {
                     throw new DomainException("start of domain " + name + " failed: " + e.getMessage() + "; and "
@@ -61,6 +64,22 @@ final class DomainLifecycle {
             LOG.info("domain {} started", name);
             return domain;
         });
+    }
+
+    /**
+     * The driver refused the start because a VM of the domain that it does not drive runs: a QEMU that a daemon killed
+     * in a start left before writing the status, so that the restarted one took the domain for shut off. The leases
+     * this start took (this host's since the killed one) and the run directory that leads to that VM guard it, and
+     * stay: given back, they let another host start the domain on the same disks. They are let go of in hand, not given
+     * back, as a restarted daemon finds them, so that the domain's next start here takes them again for the disks it is
+     * defined with then.
+     */
+    private DomainException keepForTheVmThatRuns(Domain domain, VmNotStoppedException refusal) {
+        leases.leaveHeld(domain.name());
+        String kept = "the leases of domain " + domain.name() + " and its run directory stay this host's while that VM"
+                + " runs";
+        LOG.error("domain {}: {}; {}", domain.name(), refusal.getMessage(), kept);
+        return new DomainException(refusal.getMessage() + "; " + kept, refusal);
     }
 
     /**

@@ -143,6 +143,40 @@ public class DomainManagerTest {
         assertEquals(Set.of(), host.locks.held);
     }
 
+    /**
+     * A daemon killed in a start after it spawned the VM and before it wrote the status: restarted, it finds the domain
+     * shut off while that VM runs on, which its driver does not drive and refuses the next start for. That refusal
+     * undid the start as one that left nothing: it deleted the running VM's run files and gave back its leases, and
+     * another host that defines the domain could start it on the same disks.
+     */
+    @Test
+    public void aStartRefusedWhileAVmOfTheDomainRunsUndrivenKeepsItsLeasesAndRunDirectory() throws Exception {
+        host.manager.define(vm("orphan", U1));
+        host.manager.start("orphan");
+        Files.delete(host.file("status", "orphan.xml")); // the daemon was killed before it wrote it
+        host.restart();
+        Domain domain = host.manager.get("orphan");
+        assertEquals(DomainState.SHUTOFF, domain.state());
+        host.driver.strayVm = "QEMU process 4242 that RUN/qemu.started records still runs, not driven by this daemon:"
+                + " stop it first";
+
+        DomainException e = assertThrows(DomainException.class, () -> host.manager.start("orphan"));
+
+        assertEquals("the leases of the VM that runs on", Set.of("orphan"), host.locks.held);
+        assertTrue("its run files", Files.exists(host.file("run", U1.toString(), "vm")));
+        assertEquals(host.driver.strayVm + "; the leases of domain orphan and its run directory stay this host's while"
+                + " that VM runs", e.getMessage());
+        assertEquals(DomainState.SHUTOFF, domain.state());
+        assertFalse("in hand for a domain shut off, they would stand for those of whatever it is defined as next",
+                host.manager.leases().holds("orphan"));
+
+        host.driver.strayVm = null; // its operator stopped it
+        host.manager.start("orphan");
+        assertEquals(DomainState.RUNNING, domain.state());
+        host.manager.destroy("orphan");
+        assertEquals(Set.of(), host.locks.held);
+    }
+
     @Test
     public void aDefinitionOneLevelBelowTheLimitRunsOnAfterARestartAndOneDeeperIsRefused() throws Exception {
         assertEquals("domain definition nests 64 elements deep, over the limit of 63 (the status file, snapshots and "

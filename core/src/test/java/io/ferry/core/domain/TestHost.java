@@ -76,6 +76,11 @@ final class TestHost {
         volatile boolean unkillable;
         /** The machine type its VMs say they run ({@link MachineType}); null: they do not say. */
         volatile String machine;
+        /**
+         * While set, a boot is refused with it as a {@link VmNotStoppedException}, as QEMU's driver refuses one while a
+         * QEMU of the domain it does not drive runs (left by a daemon killed in a start); nothing is written.
+         */
+        volatile String strayVm;
 
         @Override
         public void validate(DomainSpec spec) {
@@ -83,6 +88,9 @@ final class TestHost {
 
         @Override
         public VirtualMachine boot(DomainSpec spec, Path runDir) throws HypervisorException {
+            if (strayVm != null) {
+                throw new VmNotStoppedException(strayVm);
+            }
             return create(spec, runDir);
         }
 

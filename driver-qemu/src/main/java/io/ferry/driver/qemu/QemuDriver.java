@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -191,6 +192,9 @@ class QemuDriver implements Hypervisor {
                 nics.unplug(domain).forEach(p -> e.addSuppressed(new HypervisorException(p)));
             }
             claimed.remove(files.dir());
+            if (e instanceof VmNotStoppedException running) { // its type kept: the core keeps what guards that VM
+                throw new VmNotStoppedException("cannot start domain '" + spec.name() + "': " + running.getMessage());
+            }
             if (e instanceof HypervisorException h) {
                 throw new HypervisorException("cannot start domain '" + spec.name() + "': " + h.getMessage(), h);
             }

@@ -2,6 +2,7 @@ package io.ferry.driver.qemu;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -46,6 +47,8 @@ final class RunDirHandover {
      * ({@link StartRecord}), whatever its command line: another process's copy of the VM's command line holds no start;
      * in a directory without a record, any process with the VM's command line. It is given {@code millis} to end; still
      * there, the start is refused naming it.
+     *
+     * @throws VmNotStoppedException that QEMU still runs: the core keeps the leases and run files that guard it
      */
     static void awaitUnknown(DomainSpec spec, RunFiles files, long millis) throws HypervisorException {
         Optional<StartRecord> recorded = StartRecord.read(files);
@@ -67,7 +70,8 @@ final class RunDirHandover {
             String which = recorded.isPresent() ? " that " + files.started() + " records still runs"
                     : " still runs with this domain's command line (-uuid " + spec.uuid() + ", -pidfile "
                             + files.pidfile() + ")";
-            throw new HypervisorException("QEMU process " + pid + which + ", not driven by this daemon: stop it first");
+            throw new VmNotStoppedException("QEMU process " + pid + which + ", not driven by this daemon: stop it"
+                    + " first");
         }
     }
 }

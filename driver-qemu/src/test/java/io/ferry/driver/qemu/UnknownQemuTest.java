@@ -6,7 +6,7 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.hypervisor.DomainSpec;
-import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -54,7 +54,7 @@ public class UnknownQemuTest {
                 files.pidfile().toString()).start();
         driver = new QemuDriver("qemu", Guests.settings(tmp.newFolder("state").toPath()));
 
-        HypervisorException refused = assertThrows(HypervisorException.class, () -> driver.boot(spec, runDir));
+        VmNotStoppedException refused = assertThrows(VmNotStoppedException.class, () -> driver.boot(spec, runDir));
 
         assertEquals("cannot start domain 'stranger': QEMU process " + stranger.pid() + " still runs with this domain's"
                 + " command line (-uuid " + spec.uuid() + ", -pidfile " + files.pidfile() + "), not driven by this daemon:"
@@ -84,7 +84,7 @@ public class UnknownQemuTest {
         StandInQemu.awaitRewritten(standIn);
         driver = new QemuDriver("qemu", Guests.settings(state));
 
-        HypervisorException refused = assertThrows(HypervisorException.class, () -> driver.boot(spec, files.dir()));
+        VmNotStoppedException refused = assertThrows(VmNotStoppedException.class, () -> driver.boot(spec, files.dir()));
 
         assertEquals("cannot start domain 'hijacked': QEMU process " + standIn.pid() + " that " + files.started()
                 + " records still runs, not driven by this daemon: stop it first", refused.getMessage());
