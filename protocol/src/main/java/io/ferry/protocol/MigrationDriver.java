@@ -22,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * failure of Finish the driver asks the destination to settle the migration (abort it unless it committed)
  * and follows its answer, so a Finish that failed after the commit never leads to a second running copy; unless it
  * committed, Confirm with cancelled=1 follows, as in libvirt, and the source settles it with the destination itself.
+ * Under protocol 2, whose Perform stops the source's copy, a Perform whose reply was lost is finished or cancelled on
+ * the source's word, never cancelled blindly.
  * While it runs it keeps both daemons told that it is alive ({@link Keepalive}). The CLI runs it against two
  * daemons (client-managed), a source daemon against itself and its peer (peer-to-peer).
  */
@@ -163,7 +165,8 @@ public final class MigrationDriver {
         Prepared prepared = prepare(source, destination, new Prepare(id, key, flags, begun.domainXml(), null, null, source.uri()),
                 request.domain(), pausedHere);
         listener.step("prepare", destination.uri(), null);
-        perform(source, destination, new Perform(id, key, prepared.dataUri(), null, destination.uri(), null));
+        performV2(source, destination, new Perform(id, key, prepared.dataUri(), null, destination.uri(), null),
+                request.domain());
         listener.step("perform", source.uri(), null);
         Finished finished = destination.finish(new Finish(id, key, false, null));
         listener.step("finish", destination.uri(), null);
@@ -217,9 +220,46 @@ public final class MigrationDriver {
         try {
             return source.perform(request);
         } catch (ChannelException e) {
-            ChannelException reported = finishCancelled(destination, request.id(), request.key(), e);
-            confirmQuietly(source, request.id(), request.key(), reported);
-            throw reported;
+            throw cancel(source, destination, request, e);
+        }
+    }
+
+    /** Cancels a migration whose Perform failed on both daemons; returns the error to report. */
+    private static ChannelException cancel(Peer source, Peer destination, Perform request, ChannelException e) {
+        ChannelException reported = finishCancelled(destination, request.id(), request.key(), e);
+        confirmQuietly(source, request.id(), request.key(), reported);
+        return reported;
+    }
+
+    /**
+     * Protocol 2's Perform stops the source's copy once the memory has left, and answers only then (as libvirt's,
+     * which returns success once the source is stopped); Finish is its only commit. A refusal leaves the source's copy
+     * to go on (the source says so only while it can), and the migration is cancelled. A reply that was lost (the
+     * connection dropped, the source restarted) may come of a Perform that stopped it: cancelled, the destination would
+     * drop the only copy. The source is asked what became of it until it can say: Finish follows if its copy is gone,
+     * the migration is cancelled if it was rolled back, and left to the two daemons while it cannot say.
+     */
+    private void performV2(Peer source, Peer destination, Perform request, String domain) throws ChannelException {
+        try {
+            source.perform(request);
+            return;
+        } catch (ChannelException e) {
+            if (e.refused()) {
+                throw cancel(source, destination, request, e);
+            }
+            Outcome outcome = asked(() -> source.fate(request.id(), request.key()).outcome(), true);
+            if (outcome == Outcome.COMMITTED) {
+                listener.warning("Perform failed (" + e.getMessage() + "), but the source stopped its copy of domain "
+                        + domain + ": the destination finishes the migration");
+                return;
+            }
+            if (outcome == Outcome.ABORTED) {
+                throw cancel(source, destination, request, e);
+            }
+            throw new ChannelException(e.getMessage() + "; the source " + source.uri() + " does not say whether it"
+                    + " stopped its copy of domain " + domain + ", so migration " + request.id() + " is neither"
+                    + " finished nor cancelled: the destination drops what it received once it hears no more of this"
+                    + " driver, and the source resumes its copy if it still has one", false, e);
         }
     }
 
@@ -238,11 +278,29 @@ public final class MigrationDriver {
      * it, which is as good as aborted.
      */
     private Outcome settle(Peer destination, String id, String key) {
+        return asked(() -> {
+            Outcome outcome = destination.settle(id, key).outcome();
+            return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
+        }, false);
+    }
+
+    private interface Question {
+        Outcome ask() throws ChannelException;
+    }
+
+    /**
+     * {@code question}'s answer, asked again while the daemon cannot be reached (and, {@code untilFinal}, while it
+     * answers that the migration is under way) until the settle wait is over; {@link Outcome#IN_PROGRESS} when it
+     * never said more, or refused.
+     */
+    private Outcome asked(Question question, boolean untilFinal) {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settleWaitMillis);
         while (true) {
             try {
-                Outcome outcome = destination.settle(id, key).outcome();
-                return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
+                Outcome outcome = question.ask();
+                if (!untilFinal || outcome != Outcome.IN_PROGRESS || System.nanoTime() - deadline > 0) {
+                    return outcome;
+                }
             } catch (ChannelException e) {
                 if (e.refused() || System.nanoTime() - deadline > 0) {
                     return Outcome.IN_PROGRESS;

@@ -22,6 +22,14 @@ public class MigrationDriverTest {
     private final List<String> warnings = new ArrayList<>();
 
     private Finished run() throws ChannelException {
+        return run(LIVE);
+    }
+
+    private Finished runV2() throws ChannelException {
+        return run(LIVE.withV2());
+    }
+
+    private Finished run(MigrationFlags flags) throws ChannelException {
         return new MigrationDriver(new MigrationDriver.Listener() {
             @Override
             public void step(String phase, String host, String cookieOut) {
@@ -31,7 +39,7 @@ public class MigrationDriverTest {
             public void warning(String message) {
                 warnings.add(message);
             }
-        }, Duration.ofMillis(10), 0).run(source, destination, new Migrate("vm", "dst", LIVE, null, null, 0));
+        }, Duration.ofMillis(10), 0).run(source, destination, new Migrate("vm", "dst", flags, null, null, 0));
     }
 
     /** --unsafe goes to the source's Begin; the destination's Prepare never sees it (an older one would refuse it). */
@@ -186,6 +194,50 @@ public class MigrationDriverTest {
         assertEquals("vm", finished.domain());
         assertEquals(List.of("begin", "perform"), source.calls()); // no Confirm in protocol 2
         assertEquals(List.of("prepare", "finish"), old.calls());
+    }
+
+    /**
+     * Protocol 2's Perform stops the source's copy before it answers: one whose reply was lost is finished when the
+     * source says its copy went, where the driver cancelled it and the destination dropped the only copy.
+     */
+    @Test
+    public void aLostProtocol2PerformTheSourceCompletedIsFinished() throws Exception {
+        source.loses("perform", "connection reset");
+        source.settleOutcome = Outcome.COMMITTED; // its record: CONFIRMED
+        assertEquals("vm", runV2().domain());
+        assertEquals(List.of("begin", "perform", "fate"), source.calls());
+        assertEquals(List.of("prepare", "finish"), destination.calls());
+        assertTrue(warnings.toString(), warnings.get(0).contains("the source stopped its copy of domain vm"));
+    }
+
+    @Test
+    public void aLostProtocol2PerformTheSourceRolledBackIsCancelled() {
+        source.loses("perform", "connection reset");
+        ChannelException e = assertThrows(ChannelException.class, this::runV2);
+        assertEquals("connection reset", e.getMessage());
+        assertEquals(List.of("begin", "perform", "fate", "confirm cancelled"), source.calls());
+        assertEquals(List.of("prepare", "finish cancelled"), destination.calls());
+    }
+
+    /** Neither is safe while the source cannot say: its copy may be the only one, or the destination's may be. */
+    @Test
+    public void aLostProtocol2PerformTheSourceCannotSayOfIsNeitherFinishedNorCancelled() {
+        source.loses("perform", "connection reset");
+        source.loses("fate", "connection refused");
+        ChannelException e = assertThrows(ChannelException.class, this::runV2);
+        assertEquals("connection reset; the source src does not say whether it stopped its copy of domain vm, so"
+                + " migration m1 is neither finished nor cancelled: the destination drops what it received once it"
+                + " hears no more of this driver, and the source resumes its copy if it still has one", e.getMessage());
+        assertEquals(List.of("prepare"), destination.calls());
+    }
+
+    /** A refusal is the source's word that it did not stop its copy: cancelled, as before. */
+    @Test
+    public void aRefusedProtocol2PerformIsCancelledWithoutAsking() {
+        source.refuses("perform", "Broken pipe");
+        assertThrows(ChannelException.class, this::runV2);
+        assertEquals(List.of("begin", "perform", "confirm cancelled"), source.calls());
+        assertEquals(List.of("prepare", "finish cancelled"), destination.calls());
     }
 
     @Test

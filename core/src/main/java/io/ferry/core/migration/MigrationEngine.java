@@ -195,7 +195,14 @@ public final class MigrationEngine {
         return m.journal.find(id).map(entry -> Migrations.keyMatches(entry.key(), key)).orElse(true);
     }
 
+    /**
+     * What became of migration {@code id} here. A source whose completion stopped its copy and could not record
+     * CONFIRMED yet says committed: a protocol-2 driver whose Perform reply was lost finishes on that word.
+     */
     public Fate fate(String id) {
+        if (source.find(id).filter(o -> o.stoppedHere).isPresent()) {
+            return new Fate(id, Outcome.COMMITTED).from(m.journal.identity(id));
+        }
         Optional<Journal.Entry> entry = m.journal.find(id);
         if (entry.isEmpty()) {
             // a damaged record may have been the commit point: "no record" would have its source resume its copy

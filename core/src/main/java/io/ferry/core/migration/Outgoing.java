@@ -36,6 +36,12 @@ final class Outgoing {
     volatile boolean memorySent;
     /** Whether the destination said, before the memory went, that it keeps the definition; null if it did not say. */
     volatile Boolean destinationKeepsDefinition;
+    /**
+     * Its completion stopped the copy here (an offline migration's has none to stop): the guest can go on only at the
+     * destination, so the migration ends completed, never rolled back, and its fate says so before CONFIRMED is
+     * recorded (protocol 2's Perform answers that it performed whatever failed after).
+     */
+    volatile boolean stoppedHere;
     /** When Perform completed (this host's clock, ms), 0 before. */
     volatile long performedAt;
     /**
@@ -77,9 +83,13 @@ final class Outgoing {
 
     /**
      * Whether this side may give up the migration without asking the destination: it can, as long as nothing
-     * that lets the destination run the domain has left (the Perform cookie in protocol 3, the memory in 2).
+     * that lets the destination run the domain has left (the Perform cookie in protocol 3, the memory in 2), and its
+     * completion has not stopped the copy here.
      */
     boolean mayRollBackAlone() {
+        if (stoppedHere) {
+            return false;
+        }
         return flags.v2() ? !memorySent && step() != Step.PERFORMED : step() != Step.PERFORMED;
     }
 

@@ -76,6 +76,7 @@ final class SourceCompletion {
         if (o.domain.isActive() && !o.flags.offline()) {
             m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);
         }
+        o.stoppedHere = true;
         if (undefine) {
             m.domains.migrating().dropPersistent(o.domain);
         }

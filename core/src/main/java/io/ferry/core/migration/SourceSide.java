@@ -109,15 +109,7 @@ final class SourceSide {
                     stats.processed(), stats.elapsedMillis(), stats.iteration(), stats.downtimeMillis());
         }
         if (o.flags.v2()) {
-            // protocol 2 has no Confirm: the source goes now, whatever Finish will say. A copy that outlives its kill (a
-            // QEMU with its SIGKILL pending) does not fail Perform, as in libvirt: the guest would be lost on both hosts.
-            // Its definition goes only if the destination said it keeps one (it was asked before the memory went)
-            try {
-                complete(o, null, o.destinationKeepsDefinition);
-            } catch (VmNotStoppedException e) {
-                LOG.error("the memory of {} left, but its copy here cannot be stopped: {}; it stays listed, paused, until"
-                        + " a settle of the migration stops it", o.domain.name(), e.getMessage());
-            }
+            completeAtPerform(o);
             return new Performed(o.id, null);
         }
         // the guest is paused: no waiting on a bundle update now
@@ -132,6 +124,29 @@ final class SourceSide {
         o.moveTo(Step.PERFORMED, m.journal);
         o.performedAt = m.clock.getAsLong();
         return new Performed(o.id, baked.xml());
+    }
+
+    /**
+     * Protocol 2 has no Confirm: the source goes at the end of Perform, whatever Finish will say, and its definition
+     * only if the destination said it keeps one (it was asked before the memory went). A failed Perform has the driver
+     * cancel Finish and the destination drop its copy, so Perform fails only while the copy here can go on: a copy that
+     * outlives its kill (a QEMU with its SIGKILL pending) would be lost when it wakes, as in libvirt, and once the copy
+     * here is stopped the destination's is the only one. A failure after that (the CONFIRMED record on a full disk)
+     * leaves the migration at PERFORMING, and its settle with the destination completes it again.
+     */
+    private void completeAtPerform(Outgoing o) throws Exception {
+        try {
+            complete(o, null, o.destinationKeepsDefinition);
+        } catch (VmNotStoppedException e) {
+            LOG.error("the memory of {} left, but its copy here cannot be stopped: {}; it stays listed, paused, until"
+                    + " a settle of the migration stops it", o.domain.name(), e.getMessage());
+        } catch (Exception e) {
+            if (!o.stoppedHere) {
+                throw e;
+            }
+            LOG.error("the memory of {} left and its copy here is stopped, but migration {} cannot end here: {};"
+                    + " it ends at its settle with the destination", o.domain.name(), o.id, e.getMessage());
+        }
     }
 
     /**

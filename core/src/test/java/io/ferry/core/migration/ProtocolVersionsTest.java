@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -68,6 +69,82 @@ public class ProtocolVersionsTest {
 
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
+    }
+
+    /**
+     * Once Perform has stopped the source's copy, the guest can only run at the destination: a failure after that (the
+     * source's disk full as it records the end) had Perform fail, the driver cancel Finish and the destination drop the
+     * only copy. Perform answers that it performed, the destination runs the guest, and the source records the end at
+     * the migration's settle, once its disk has room.
+     */
+    @Test
+    public void aProtocol2SourceThatCannotRecordItsEndLetsTheDestinationRunTheGuest() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.source.journal.failAt = Step.CONFIRMED;
+
+        d.migrate(VM, V2);
+
+        d.destination.assertRuns(VM, digest);
+        assertEquals(Step.PERFORMING, d.source.journal.only().step());
+        d.source.journal.failAt = null;
+        d.network.passes(9_000, d.source, d.destination); // beyond the driver timeout: the source settles it
+        d.source.assertGone(VM);
+        assertEquals(Step.CONFIRMED, d.source.journal.only().step());
+        d.destination.assertRuns(VM, digest);
+    }
+
+    /** The same under --persistent --undefinesource: the definition the source dropped is kept at the destination. */
+    @Test
+    public void aProtocol2SourceThatCannotRecordItsEndAfterUndefiningKeepsTheDefinitionAtTheDestination()
+            throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.source.journal.failAt = Step.CONFIRMED;
+
+        d.migrate(VM, TwoDaemons.PERSISTENT_UNDEFINE_SOURCE.withV2());
+
+        d.destination.assertRuns(VM, digest);
+        assertNotNull("the destination keeps its definition", d.destination.domain(VM).orElseThrow().persistent());
+        d.source.journal.failAt = null;
+        d.network.passes(9_000, d.source, d.destination);
+        assertTrue("still defined on the source", d.source.domain(VM).isEmpty());
+        assertNotNull("the destination keeps its definition", d.destination.domain(VM).orElseThrow().persistent());
+    }
+
+    /**
+     * A Perform whose reply is lost (the driver's link to the source dropped) may have stopped the source's copy: the
+     * driver asks the source what became of it, and finishes the migration the source completed, where it cancelled
+     * it and the destination dropped the only copy.
+     */
+    @Test
+    public void aProtocol2PerformWhoseReplyIsLostIsFinishedOnTheSourcesWord() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.network.loseReplyOf(d.source, "perform");
+
+        d.migrate(VM, V2);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertTrue(d.warnings.toString(), d.warnings.get(0).contains("the source stopped its copy"));
+    }
+
+    /** Both: the source answers that its copy stopped before it can record the end, and the driver finishes. */
+    @Test
+    public void aProtocol2PerformWhoseReplyIsLostAndWhoseEndIsUnrecordedIsFinished() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.source.journal.failAt = Step.CONFIRMED;
+        d.network.loseReplyOf(d.source, "perform");
+
+        d.migrate(VM, V2);
+
+        d.destination.assertRuns(VM, digest);
+        d.source.journal.failAt = null;
+        d.network.passes(9_000, d.source, d.destination);
+        d.source.assertGone(VM);
+        assertEquals(Step.CONFIRMED, d.source.journal.only().step());
     }
 
     /**
