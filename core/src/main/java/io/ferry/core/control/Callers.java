@@ -66,6 +66,14 @@ final class Callers {
         return caller;
     }
 
+    /**
+     * Whether a connection's client is known to be no operator: a peer, or a caller refused here. Known once it has
+     * sent a request; an operator by the token is not recorded, and counts as one.
+     */
+    static boolean notAnOperator(ConnectionMetaData connection) {
+        return connection.getAttribute(ATTRIBUTE) instanceof Caller caller && caller.role() != Caller.Role.OPERATOR;
+    }
+
     private Caller byToken(String presented, ConnectionMetaData connection) {
         String who = address(connection.getRemoteSocketAddress());
         if (presented != null && MessageDigest.isEqual(presented.getBytes(StandardCharsets.US_ASCII), operatorToken)) {

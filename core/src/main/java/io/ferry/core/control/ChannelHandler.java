@@ -50,6 +50,10 @@ final class ChannelHandler extends Handler.Abstract {
     public boolean handle(Request request, Response response, Callback callback) {
         KeptAliveReply reply = new KeptAliveReply(response, callback);
         Caller caller = callers.of(request);
+        if (caller.refusal() != null) {
+            // whatever it asks is refused: kept alive, its connections would fill the channel and lock operators out
+            response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        }
         Call call = null;
         boolean counted = false;
         String stream = null; // a peer's stream, counted apart from its calls

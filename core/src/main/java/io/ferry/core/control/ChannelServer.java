@@ -2,6 +2,7 @@ package io.ferry.core.control;
 
 import java.net.InetSocketAddress;
 import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
@@ -33,7 +34,10 @@ final class ChannelServer {
      */
     static final int WORKERS = PeerCalls.ALL_PEERS + PeerCalls.STREAMS_ALL_PEERS + OPERATOR_WORKERS + JETTY_OWN;
     static final int MAX_CONNECTIONS = 1024;
-    /** Room kept free for clients that send their request at once: beyond this, newcomers that do not are closed. */
+    /**
+     * Room kept free for clients that send their request at once: beyond this, each newcomer closes one that did not,
+     * or else an idle connection of a client that is no operator ({@link SlowClients}).
+     */
     static final int EVICT_ABOVE = MAX_CONNECTIONS - 64;
     static final long IDLE_MILLIS = 30_000;
     static final long HEADER_MILLIS = 10_000;
@@ -82,10 +86,15 @@ final class ChannelServer {
         server.setErrorHandler(ChannelServer::error);
     }
 
-    /** What Jetty refuses itself (a malformed request, headers over the limit) goes out as the channel's one-line error. */
+    /**
+     * What Jetty refuses itself (a malformed request, headers over the limit) goes out as the channel's one-line error,
+     * and the connection closes after it: refused before anyone asks who sent it, a caller refused here (no operator
+     * token) kept its connection by asking that again and again.
+     */
     private static boolean error(Request request, Response response, Callback callback) {
         Object status = request.getAttribute(ErrorHandler.ERROR_STATUS);
         Object message = request.getAttribute(ErrorHandler.ERROR_MESSAGE);
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         new KeptAliveReply(response, callback).error(status instanceof Integer code ? code : 400,
                 message != null ? message.toString() : "bad request");
         return true;

@@ -1,5 +1,7 @@
 package io.ferry.core.control;
 
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -16,8 +18,10 @@ import org.eclipse.jetty.util.thread.Scheduler;
  * Keeps clients that never finish a request from holding the channel (slowloris): a connection whose request
  * headers (or TLS handshake and first request) are not complete {@code headerTimeout} after they began is closed,
  * and when the connections near their limit, each new one closes the oldest that has not yet completed a first
- * request, so a client that sends its request at once is always accepted. Checked once a second on the server's
- * scheduler: no thread per connection.
+ * request, or else the oldest idle one of a client that is no operator (a peer's: it opens another when it needs
+ * one), so a client that sends its request at once is accepted however many connections peers keep alive. An
+ * operator's connection that completed a request is never closed for another. Checked once a second on the
+ * server's scheduler: no thread per connection.
  */
 final class SlowClients extends AbstractLifeCycle implements Connection.Listener {
     /** A network connection's progress. */
@@ -71,7 +75,7 @@ final class SlowClients extends AbstractLifeCycle implements Connection.Listener
         open.put(connection, new State());
         arrivals.add(connection);
         if (open.size() > evictAbove) {
-            evictOldestNewcomer();
+            makeRoomFor(connection);
         }
     }
 
@@ -85,13 +89,44 @@ final class SlowClients extends AbstractLifeCycle implements Connection.Listener
         open.remove(connection);
     }
 
-    private void evictOldestNewcomer() {
-        for (Connection oldest; (oldest = arrivals.poll()) != null;) {
-            if (open.containsKey(oldest) && messagesIn(oldest) == 0) {
-                close(oldest);
-                return;
-            }
+    /**
+     * Closes a connection to keep room: the oldest newcomer that came before {@code arrived}, else the oldest idle one
+     * of a client that is no operator, else {@code arrived} itself.
+     */
+    private void makeRoomFor(Connection arrived) {
+        Connection evicted = oldestNewcomerBefore(arrived);
+        if (evicted == null) {
+            evicted = oldestIdleNonOperator();
         }
+        close(evicted != null ? evicted : arrived);
+    }
+
+    private Connection oldestNewcomerBefore(Connection arrived) {
+        for (Iterator<Connection> queued = arrivals.iterator(); queued.hasNext();) {
+            Connection newcomer = queued.next();
+            if (newcomer == arrived) {
+                return null; // the rest came after it
+            }
+            if (open.containsKey(newcomer) && messagesIn(newcomer) == 0) {
+                return newcomer;
+            }
+            queued.remove(); // closed, or it sent a request
+        }
+        return null;
+    }
+
+    /**
+     * The connection opened first of those that wait for a next request (none under way, nothing of one read) and
+     * whose client is no operator: closing it costs its client a new connection, nothing it asked.
+     */
+    private Connection oldestIdleNonOperator() {
+        return open.entrySet().stream().filter(entry -> idleNonOperator(http(entry.getKey())))
+                .min(Comparator.comparingLong(entry -> entry.getValue().openedAt)).map(Map.Entry::getKey).orElse(null);
+    }
+
+    private static boolean idleNonOperator(HttpConnection http) {
+        // the parser starts again only once the reply to the last request is complete
+        return http != null && http.getMessagesIn() > 0 && http.getParser().isStart() && Callers.notAnOperator(http);
     }
 
     private void sweep() {

@@ -16,6 +16,7 @@ import io.ferry.protocol.Operation;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.settings.SubjectPattern;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -146,6 +147,16 @@ public class ChannelAccessTest {
         assertEquals("Ambiguous URI path separator", malformed.getMessage()); // Jetty's refusal, as the channel's error
     }
 
+    /** Refused on every request, a certificate in neither list keeps no connection that others need. */
+    @Test(timeout = 60_000)
+    public void aCertificateInNeitherListIsRefusedAndItsConnectionClosed() throws Exception {
+        InetSocketAddress address = listed.address();
+        SSLContext tls = tls("stranger");
+        try (Socket stranger = tls.getSocketFactory().createSocket(address.getAddress(), address.getPort())) {
+            RawHttp.assertRefusedAndClosed(stranger);
+        }
+    }
+
     @Test
     public void withoutListsEveryCertificateOfTheCaIsAnOperator() throws Exception {
         int before = OPERATOR_CALLS_RUN.get();
@@ -176,11 +187,16 @@ public class ChannelAccessTest {
     }
 
     private static ControlClient client(String url, String subject) throws Exception {
+        return new ControlClient(url, tls(subject));
+    }
+
+    /** The TLS identity {@code CN=subject}, its certificate issued on first use. */
+    private static SSLContext tls(String subject) throws Exception {
         Path store = pki.dir.resolve(subject + ".p12");
         if (!store.toFile().exists()) {
             pki.issue(subject, "dns:" + subject);
         }
-        return new ControlClient(url, pki.files(store).load());
+        return pki.files(store).load();
     }
 
     /** A call of the channel, for {@link #assertRefused}. */

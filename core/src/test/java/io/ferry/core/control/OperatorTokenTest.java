@@ -10,6 +10,7 @@ import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.OperatorTokens;
 import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -70,6 +71,24 @@ public class OperatorTokenTest {
 
         assertTrue(log, log.contains("WARN io.ferry.core.control.Callers - a wrong operator token (Ferry-Operator-Token)"));
         assertTrue(log, log.contains(" from 127.0.0.1:"));
+    }
+
+    /** A refused client keeps no connection: kept alive, a local user's could fill the channel's connections. */
+    @Test(timeout = 60_000)
+    public void aClientWithoutTheTokenIsRefusedAndItsConnectionClosed() throws Exception {
+        InetSocketAddress address = server.address();
+        try (Socket client = new Socket(address.getAddress(), address.getPort())) {
+            RawHttp.assertRefusedAndClosed(client);
+        }
+    }
+
+    /** Nor with a request Jetty refuses before anyone asks who sent it (a path with an escaped slash, say). */
+    @Test(timeout = 60_000)
+    public void aRequestJettyRefusesKeepsNoConnection() throws Exception {
+        InetSocketAddress address = server.address();
+        try (Socket client = new Socket(address.getAddress(), address.getPort())) {
+            RawHttp.assertRefusedAndClosed(client, "GET /v1/domains/a%2Fb HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", 400);
+        }
     }
 
     @Test

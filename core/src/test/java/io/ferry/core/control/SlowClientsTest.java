@@ -4,16 +4,23 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
-import java.io.ByteArrayOutputStream;
+import io.ferry.protocol.ControlClient;
+import io.ferry.protocol.DaemonClient;
+import io.ferry.protocol.Operation;
+import io.ferry.settings.SubjectPattern;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import org.eclipse.jetty.io.Content;
@@ -29,10 +36,13 @@ import org.junit.rules.TemporaryFolder;
 /**
  * Slow clients against the channel's server over real sockets, with limits small enough to reach: a client that does
  * not finish its request headers in time is closed, one that does is served however long it then keeps its connection,
- * and near the connection limit a newcomer closes the oldest connection that has not yet sent a request.
+ * and near the connection limit a newcomer closes the oldest connection that has not yet sent a request, or else the
+ * oldest idle one of a caller who is not an operator.
  */
 public class SlowClientsTest {
     private static final String REQUEST = "GET /probe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    /** Connections a server of these tests holds before a newcomer closes another. */
+    private static final int EVICT_ABOVE = 4;
     /** Far beyond each test's waits: only the limit under test closes a connection. */
     private static final long NEVER = 600_000;
 
@@ -40,10 +50,13 @@ public class SlowClientsTest {
     public final TemporaryFolder temp = new TemporaryFolder();
 
     private ChannelServer channel;
+    private TestPki pki;
     private final List<Socket> clients = new ArrayList<>();
+    private final ScheduledExecutorService askingAgain = Executors.newSingleThreadScheduledExecutor();
 
     @After
     public void stop() throws IOException {
+        askingAgain.shutdownNow();
         for (Socket client : clients) {
             client.close();
         }
@@ -83,7 +96,7 @@ public class SlowClientsTest {
                 Thread.sleep(830);
             }
         }
-        assertOk(readReply(client));
+        assertOk(RawHttp.reply(client));
     }
 
     @Test(timeout = 60_000)
@@ -111,18 +124,15 @@ public class SlowClientsTest {
         Socket newcomer = connect(server); // the third connection, over the two allowed before evicting
         assertServed(newcomer);
 
-        assertClosed(silent);
+        RawHttp.assertClosed(silent);
         assertServed(served); // a client that sent its request is never the one evicted
     }
 
     /** Over TLS the network connection counts once, not again for the HTTP connection it carries. */
     @Test(timeout = 60_000)
     public void aTlsConnectionCountsOnceTowardsTheLimit() throws Exception {
-        String password = UUID.randomUUID().toString();
-        TestPki pki = new TestPki(temp.newFolder("ca").toPath(), password);
-        SSLContext serverTls = pki.files(pki.issue("daemon", "ip:127.0.0.1")).load();
-        SSLContext clientTls = pki.files(pki.issue("client", "dns:client")).load();
-        InetSocketAddress server = start(serverTls, NEVER, 2);
+        SSLContext clientTls = tls("client");
+        InetSocketAddress server = start(tls("daemon"), NEVER, 2);
         Socket first = connect(clientTls, server); // handshaken, no request yet
 
         Socket second = connect(clientTls, server);
@@ -131,14 +141,101 @@ public class SlowClientsTest {
         assertServed(first); // two connections, not four: nobody was evicted
     }
 
+    /**
+     * A caller refused here, whose every request is answered 403, keeps no connection: kept alive and asking again
+     * every second, such callers held every connection there was, and the operator's could not be had.
+     */
+    @Test(timeout = 120_000)
+    public void callersRefusedHereHoldNoConnectionAnOperatorNeeds() throws Exception {
+        InetSocketAddress server = startWithRoles(EVICT_ABOVE);
+
+        holdConnections(server, "stranger", EVICT_ABOVE + 2);
+
+        assertEquals(List.of(3), operator(server).version().protocols());
+    }
+
+    /**
+     * Nor can peers hold every connection: near the limit, a newcomer closes the oldest idle connection of a peer
+     * (they open another when they need one), never an operator's.
+     */
+    @Test(timeout = 120_000)
+    public void peersHoldingEveryConnectionMakeRoomForAnOperatorAndKeepTheOperatorsOwn() throws Exception {
+        InetSocketAddress server = startWithRoles(EVICT_ABOVE);
+        Socket operatorsIdle = connect(tls("admin"), server);
+        assertOk(RawHttp.exchange(operatorsIdle, RawHttp.VERSION));
+
+        holdConnections(server, "host-b", EVICT_ABOVE + 2);
+
+        assertEquals(List.of(3), operator(server).version().protocols());
+        assertOk(RawHttp.exchange(operatorsIdle, RawHttp.VERSION)); // the oldest idle connection of all, kept
+    }
+
+    /**
+     * A channel over TLS that serves {@code version} to anyone admitted: {@code CN=admin} is an operator,
+     * {@code CN=host-*} a peer, any other certificate of the CA refused.
+     */
+    private InetSocketAddress startWithRoles(int evictAbove) throws Exception {
+        RouteTable routes = new RouteTable().add(Route.of(Operation.VERSION, Route.Access.ANY,
+                call -> Reply.xml("<version ferry='1' protocols='3'/>")));
+        List<SubjectPattern> operators = List.of(SubjectPattern.parse("CN=admin"));
+        Callers callers = new Callers(operators, List.of(SubjectPattern.parse("CN=host-*")), null);
+        return start(tls("daemon"), NEVER, evictAbove, new ChannelHandler(routes, callers, (id, key) -> true));
+    }
+
+    /**
+     * {@code count} connections of {@code subject}, each asking for the version at once and again every second until
+     * the test ends, as a client set on holding them would; one the server closes stays closed.
+     */
+    private void holdConnections(InetSocketAddress server, String subject, int count) throws Exception {
+        SSLContext tls = tls(subject);
+        List<Socket> held = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            try {
+                Socket client = connect(tls, server);
+                RawHttp.exchange(client, RawHttp.VERSION);
+                held.add(client);
+            } catch (IOException | AssertionError closed) { // RawHttp fails a reply cut short
+                // the server closed it: all the better
+            }
+        }
+        askingAgain.scheduleWithFixedDelay(() -> held.forEach(client -> {
+            try {
+                RawHttp.exchange(client, RawHttp.VERSION);
+            } catch (IOException | AssertionError closed) {
+                // closed since
+            }
+        }), 1, 1, TimeUnit.SECONDS);
+    }
+
+    private DaemonClient operator(InetSocketAddress server) throws Exception {
+        return new DaemonClient(new ControlClient(ChannelTls.url(server, tls("daemon")), tls("admin")));
+    }
+
+    /** The TLS identity {@code CN=subject} (its certificate issued on first use), of one CA for the whole test. */
+    private SSLContext tls(String subject) throws Exception {
+        if (pki == null) {
+            pki = new TestPki(temp.newFolder("ca").toPath(), UUID.randomUUID().toString());
+        }
+        Path store = pki.dir.resolve(subject + ".p12");
+        if (!Files.exists(store)) {
+            pki.issue(subject, subject.equals("daemon") ? "ip:127.0.0.1" : "dns:" + subject);
+        }
+        return pki.files(store).load();
+    }
+
     private InetSocketAddress start(SSLContext tls, long headerMillis, int evictAbove) throws Exception {
-        channel = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), tls, new Handler.Abstract() {
+        return start(tls, headerMillis, evictAbove, new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
                 Content.Sink.write(response, true, "ok", callback);
                 return true;
             }
-        }, headerMillis, evictAbove);
+        });
+    }
+
+    private InetSocketAddress start(SSLContext tls, long headerMillis, int evictAbove, Handler handler)
+            throws Exception {
+        channel = new ChannelServer(new InetSocketAddress("127.0.0.1", 0), tls, handler, headerMillis, evictAbove);
         channel.start();
         return channel.address();
     }
@@ -157,9 +254,7 @@ public class SlowClientsTest {
     }
 
     private static void assertServed(Socket client) throws IOException {
-        client.getOutputStream().write(REQUEST.getBytes(StandardCharsets.US_ASCII));
-        client.getOutputStream().flush();
-        assertOk(readReply(client));
+        assertOk(RawHttp.exchange(client, REQUEST));
     }
 
     /** Sends {@code text} a byte every 200 ms (40 s at most) until the server closes the connection. */
@@ -180,39 +275,6 @@ public class SlowClientsTest {
             }
         }
         fail("still open after " + text.length() + " bytes trickled over " + text.length() / 5 + " s");
-    }
-
-    /** The server closed the connection: the read ends rather than waiting (5 s at most). */
-    private static void assertClosed(Socket client) throws IOException {
-        client.setSoTimeout(5_000);
-        try {
-            assertEquals("end of stream", -1, client.getInputStream().read());
-        } catch (SocketTimeoutException open) {
-            fail("the connection is still open");
-        } catch (IOException reset) {
-            assertTrue(reset.getMessage(), reset.getMessage().contains("reset"));
-        }
-    }
-
-    /** A reply, headers and body, read off the connection so that the next reply follows. */
-    private static String readReply(Socket client) throws IOException {
-        InputStream in = client.getInputStream();
-        ByteArrayOutputStream head = new ByteArrayOutputStream();
-        while (!head.toString(StandardCharsets.US_ASCII).endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                fail("connection closed before a reply; got: " + head.toString(StandardCharsets.US_ASCII));
-            }
-            head.write(b);
-        }
-        String reply = head.toString(StandardCharsets.US_ASCII);
-        for (String line : reply.split("\r\n")) {
-            if (line.toLowerCase().startsWith("content-length:")) {
-                int length = Integer.parseInt(line.substring("content-length:".length()).trim());
-                reply += new String(in.readNBytes(length), StandardCharsets.US_ASCII);
-            }
-        }
-        return reply;
     }
 
     private static void assertOk(String reply) {
