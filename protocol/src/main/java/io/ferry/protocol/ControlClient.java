@@ -32,7 +32,8 @@ import org.w3c.dom.Element;
  * when the daemon sends nothing for {@value #READ_MILLIS} ms. A call that runs longer (a Perform moving gigabytes,
  * a Finish waiting for the memory) is kept alive by the daemon, which sends a space every
  * {@value #HEARTBEAT_MILLIS} ms ahead of its reply; such a reply, sent under status 200, may be an
- * {@code <error>}. A streamed upload gives up when the daemon takes no data for {@value #READ_MILLIS} ms.
+ * {@code <error>}. A streamed upload gives up when the daemon takes no data for {@value #READ_MILLIS} ms. A client
+ * {@link #withDeadline with a deadline} also gives up on a call that runs longer in all, heartbeat or not.
  */
 public final class ControlClient {
     /** How long a connection may take to be made. */
@@ -53,6 +54,8 @@ public final class ControlClient {
     private final List<Path> tokenFiles;
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
+    /** How long a call may take in all ({@link CallDeadline}); 0: as long as the daemon keeps it alive. */
+    private final int deadlineMillis;
 
     /** A client of the command line: for {@code ferry+tls://}, the files of {@link TlsFiles#fromEnvironment}. */
     public ControlClient(String uri) throws ChannelException {
@@ -85,20 +88,30 @@ public final class ControlClient {
         this.tokenFiles = secure ? List.of() : OperatorTokens.files(parsed.getHost(), parsed.getPort());
         this.connectTimeoutMillis = CONNECT_MILLIS;
         this.readTimeoutMillis = READ_MILLIS;
+        this.deadlineMillis = 0;
     }
 
-    private ControlClient(ControlClient other, int connectTimeoutMillis, int readTimeoutMillis) {
+    private ControlClient(ControlClient other, int connectTimeoutMillis, int readTimeoutMillis, int deadlineMillis) {
         this.uri = other.uri;
         this.base = other.base;
         this.tls = other.tls;
         this.tokenFiles = other.tokenFiles;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.readTimeoutMillis = readTimeoutMillis;
+        this.deadlineMillis = deadlineMillis;
     }
 
     /** The same daemon, with calls that give up sooner: when the connection or the next byte takes over {@code millis}. */
     public ControlClient withTimeout(int millis) {
-        return new ControlClient(this, Math.min(millis, connectTimeoutMillis), millis);
+        return new ControlClient(this, Math.min(millis, connectTimeoutMillis), millis, deadlineMillis);
+    }
+
+    /**
+     * The same daemon, with calls that give up once they took {@code millis} in all, however long the daemon keeps
+     * their reply alive: the connection is closed, and the call fails as lost (what it did there is unknown).
+     */
+    public ControlClient withDeadline(int millis) {
+        return new ControlClient(this, connectTimeoutMillis, readTimeoutMillis, millis);
     }
 
     public String uri() {
@@ -281,8 +294,10 @@ public final class ControlClient {
 
     private String exchange(String method, String path, Map<String, String> query, Map<String, String> headers, byte[] body,
             Optional<String> token) throws ChannelException {
+        CallDeadline deadline = CallDeadline.NONE;
         try {
             HttpURLConnection connection = open(method, path, query, token);
+            deadline = CallDeadline.start(deadlineMillis, connection::disconnect);
             headers.forEach(connection::setRequestProperty);
             if (body != null) {
                 // buffered, not streamed: before a streamed body the JDK probes its kept-alive connection (a read with a
@@ -296,7 +311,11 @@ public final class ControlClient {
             }
             return reply(connection);
         } catch (IOException e) {
-            throw lost(e);
+            throw deadline.passed() ? overdue(e) : lost(e);
+        } catch (ChannelException e) {
+            throw deadline.passed() ? overdue(e) : e;
+        } finally {
+            deadline.close();
         }
     }
 
@@ -357,6 +376,12 @@ public final class ControlClient {
         String hint = !answered && tls == null && String.valueOf(e.getMessage()).startsWith("Unexpected end of file")
                 ? " (no HTTP answer: is it a ferry+tls:// channel?)" : "";
         return new ChannelException("connection to " + uri + " lost: " + e.getMessage() + hint, false, e);
+    }
+
+    /** A call its deadline ended: whatever the closed connection surfaced as, that is why it failed. */
+    private ChannelException overdue(Exception e) {
+        return new ChannelException("the daemon at " + uri + " did not answer within " + deadlineMillis / 1000
+                + " s; the call was dropped", false, e);
     }
 
     private static String errorText(String reply, String fallback) {

@@ -22,11 +22,29 @@ public final class HttpPeer implements Peer {
     public static final String KEY_HEADER = "Ferry-Migration-Key";
     /** Keepalives go every {@link Keepalive#INTERVAL}; one that takes longer is lost anyway. */
     static final int KEEPALIVE_TIMEOUT_MILLIS = 4_000;
+    /**
+     * How long a settle, fate or endpoint call may take in all. The daemon keeps a call's reply alive with its
+     * heartbeat, so no read timeout ends one whose handler hangs (on a lock manager's hung store) or a hostile peer's
+     * that beats for ever; the source's watchdog and settlement, and the domain's job they hold, would wait for good.
+     * Above the most an honest destination takes to settle: 30 s for the domain's job, then its abort (the incoming VM
+     * killed, its hooks run, its leases given back).
+     */
+    public static final int ANSWER_DEADLINE_MILLIS = 120_000;
 
     private final ControlClient client;
+    /** For the questions the source's watchdog and settlement ask: bounded by {@link #ANSWER_DEADLINE_MILLIS}. */
+    private final ControlClient questions;
+    private final ControlClient keepalives;
 
     public HttpPeer(ControlClient client) {
+        this(client, ANSWER_DEADLINE_MILLIS);
+    }
+
+    /** @param answerDeadlineMillis {@link #ANSWER_DEADLINE_MILLIS}, which tests shorten */
+    HttpPeer(ControlClient client, int answerDeadlineMillis) {
         this.client = client;
+        this.questions = client.withDeadline(answerDeadlineMillis);
+        this.keepalives = client.withTimeout(KEEPALIVE_TIMEOUT_MILLIS).withDeadline(KEEPALIVE_TIMEOUT_MILLIS);
     }
 
     public ControlClient client() {
@@ -45,49 +63,54 @@ public final class HttpPeer implements Peer {
 
     @Override
     public Begun begin(Begin request) throws ChannelException {
-        return Begun.fromXml(call(Operation.BEGIN, request.toXml()));
+        return Begun.fromXml(call(client, Operation.BEGIN, request.toXml()));
     }
 
     @Override
     public Prepared prepare(Prepare request) throws ChannelException {
-        return Prepared.fromXml(call(Operation.PREPARE, request.toXml()));
+        return Prepared.fromXml(call(client, Operation.PREPARE, request.toXml()));
     }
 
     @Override
     public Performed perform(Perform request) throws ChannelException {
-        return Performed.fromXml(call(Operation.PERFORM, request.toXml()));
+        return Performed.fromXml(call(client, Operation.PERFORM, request.toXml()));
     }
 
     @Override
     public Finished finish(Finish request) throws ChannelException {
-        return Finished.fromXml(call(Operation.FINISH, request.toXml()));
+        return Finished.fromXml(call(client, Operation.FINISH, request.toXml()));
     }
 
     @Override
     public void confirm(Confirm request) throws ChannelException {
-        call(Operation.CONFIRM, request.toXml());
+        call(client, Operation.CONFIRM, request.toXml());
     }
 
     @Override
     public Fate fate(String migrationId, String key) throws ChannelException {
-        return Fate.fromXml(Xml.of(ControlClient.parse(client.exchange(Operation.FATE, Map.of(), key(key), null, migrationId))));
+        String reply = questions.exchange(Operation.FATE, Map.of(), key(key), null, migrationId);
+        return Fate.fromXml(Xml.of(ControlClient.parse(reply)));
     }
 
     @Override
     public Fate settle(String migrationId, String key) throws ChannelException {
-        return Fate.fromXml(call(Operation.SETTLE, new MigrationKey(migrationId, key).toXml("settle")));
+        return Fate.fromXml(call(questions, Operation.SETTLE, new MigrationKey(migrationId, key).toXml("settle")));
     }
 
-    /** Within the keepalive's own interval: a frozen daemon must not keep the other one from hearing its driver. */
+    /**
+     * Within the keepalive's own interval, in all: a frozen daemon, or one that keeps its reply alive, must not keep
+     * the other one from hearing its driver.
+     */
     @Override
     public void keepalive(String migrationId, String key) throws ChannelException {
         byte[] body = new MigrationKey(migrationId, key).toXml("keepalive").getBytes(StandardCharsets.UTF_8);
-        client.withTimeout(KEEPALIVE_TIMEOUT_MILLIS).exchange(Operation.KEEPALIVE, Map.of(), Map.of(), body);
+        keepalives.exchange(Operation.KEEPALIVE, Map.of(), Map.of(), body);
     }
 
     @Override
     public Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException {
-        return Messages.Endpoint.fromXml(call(Operation.ENDPOINT, new MigrationKey(migrationId, key).toXml("endpoint")));
+        String request = new MigrationKey(migrationId, key).toXml("endpoint");
+        return Messages.Endpoint.fromXml(call(questions, Operation.ENDPOINT, request));
     }
 
     @Override
@@ -104,7 +127,8 @@ public final class HttpPeer implements Peer {
         return key == null ? Map.of() : Map.of(KEY_HEADER, key);
     }
 
-    private Xml call(Operation operation, String body) throws ChannelException {
-        return Xml.of(ControlClient.parse(client.exchange(operation, Map.of(), Map.of(), body.getBytes(StandardCharsets.UTF_8))));
+    private static Xml call(ControlClient via, Operation operation, String body) throws ChannelException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return Xml.of(ControlClient.parse(via.exchange(operation, Map.of(), Map.of(), bytes)));
     }
 }

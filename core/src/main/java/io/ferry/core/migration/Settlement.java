@@ -14,7 +14,10 @@ import org.slf4j.LoggerFactory;
  * destination knows whether it committed, so Confirm, the watchdog, recovery after a restart and the operator
  * ({@code domjobabort}, {@code resume}: {@link SourceResume}) all end it here the same way: ask the destination to
  * settle it (abort it unless it committed), then stop the copy here if it committed, resume it if it did not, and
- * keep it paused while nobody can say.
+ * keep it paused while nobody can say. The destination is asked before the domain's job is taken: its answer may take
+ * minutes ({@link io.ferry.protocol.HttpPeer#ANSWER_DEADLINE_MILLIS}), and the operator's commands on the domain must
+ * not wait for it. Committed and aborted are final, so the answer still holds once the job is taken; the migration is
+ * looked up again there, as another of them may have ended it meanwhile.
  */
 final class Settlement {
     private static final Logger LOG = LoggerFactory.getLogger(Settlement.class);
@@ -66,9 +69,18 @@ final class Settlement {
         return new Fate(o.id, Outcome.ABORTED);
     }
 
-    /** Ends the migration by the failure matrix, if anyone can say how. Caller holds the job. */
-    Outcome settleInJob(Outgoing o) throws Exception {
-        Fate fate = o.mayRollBackAlone() ? new Fate(o.id, Outcome.ABORTED) : ask(o);
+    /** The destination's word, asked before the job is taken; null when there is no need to ask (yet). */
+    Fate askFirst(Outgoing o) {
+        return o.mayRollBackAlone() || source.find(o.id).isEmpty() ? null : ask(o);
+    }
+
+    /**
+     * Ends the migration by the failure matrix, if anyone can say how. Caller holds the job.
+     *
+     * @param asked what {@link #askFirst} answered; null: asked now (the migration's Perform ended in the meantime)
+     */
+    Outcome settleInJob(Outgoing o, Fate asked) throws Exception {
+        Fate fate = o.mayRollBackAlone() ? new Fate(o.id, Outcome.ABORTED) : asked != null ? asked : ask(o);
         switch (fate.outcome()) {
             case COMMITTED -> source.complete(o, null, fate.keepsDefinition());
             case ABORTED -> source.rollback(o, o.mayRollBackAlone() ? "it ended before the destination could commit it"
@@ -80,16 +92,21 @@ final class Settlement {
     }
 
     /**
-     * The watchdog's settlement: takes the job and ends the migration, unless it ended meanwhile. Only its asks space
-     * themselves out ({@link PeerBackoff}); the driver's Confirm and the operator's ask at once and leave them be.
+     * The watchdog's settlement: asks the destination, then takes the job and ends the migration by its word, unless it
+     * ended meanwhile or its driver came back (a Confirm asks again itself). Only its asks space themselves out
+     * ({@link PeerBackoff}); the driver's Confirm and the operator's ask at once and leave them be.
      */
     void settle(Outgoing o, String why) throws DomainException {
+        if (source.find(o.id).isEmpty() || o.driver.inCall()) {
+            return;
+        }
+        if (o.asks.fresh()) { // its repeats, while the destination cannot say, are not worth a line each
+            LOG.info("settling migration {} of {} at {}: {}", o.id, o.domain.name(), o.step().display(), why);
+        }
+        Fate asked = askFirst(o);
         m.domains.withJob(o.domain, "migration settlement", o.id, () -> {
             if (source.find(o.id).isPresent() && !o.driver.inCall()) {
-                if (o.asks.fresh()) { // its repeats, while the destination cannot say, are not worth a line each
-                    LOG.info("settling migration {} of {} at {}: {}", o.id, o.domain.name(), o.step().display(), why);
-                }
-                if (settleInJob(o) == Outcome.IN_PROGRESS) {
+                if (settleInJob(o, asked) == Outcome.IN_PROGRESS) {
                     o.asks.undecided(m.clock.getAsLong()); // nobody can say yet: asked again later, each time later still
                 }
             }
@@ -105,6 +122,8 @@ final class Settlement {
         }
         Outgoing o = source.require(request.id(), request.key());
         try (DriverWatch.Call call = o.driver.enter()) {
+            // only at PERFORMED: an out-of-order Confirm must not have the destination abort the migration
+            Fate asked = o.step() == Step.PERFORMED ? askFirst(o) : null;
             m.domains.withJob(o.domain, "migration confirm", o.id, () -> {
                 if (source.find(o.id).isEmpty()) {
                     confirmSettled(request);
@@ -117,7 +136,7 @@ final class Settlement {
                 if (o.step() != Step.PERFORMED) {
                     throw SourceSide.outOfOrder("Confirm", o);
                 }
-                Fate fate = ask(o);
+                Fate fate = asked != null ? asked : ask(o);
                 Outcome outcome = fate.outcome();
                 if (outcome == Outcome.COMMITTED) {
                     source.complete(o, request.cookie(), fate.keepsDefinition());
@@ -166,8 +185,9 @@ final class Settlement {
         if (o.step() == Step.PERFORMING && o.job != null) {
             o.job.abort(); // the transfer stops; Perform fails and rolls back
         }
+        Fate asked = askFirst(o);
         try {
-            return m.domains.withJob(o.domain, "domjobabort", o.id, () -> abortInJob(o));
+            return m.domains.withJob(o.domain, "domjobabort", o.id, () -> abortInJob(o, asked));
         } catch (DomainException e) {
             if (source.find(o.id).isPresent()) {
                 throw e;
@@ -178,7 +198,7 @@ final class Settlement {
         }
     }
 
-    private String abortInJob(Outgoing o) throws Exception {
+    private String abortInJob(Outgoing o, Fate asked) throws Exception {
         String name = o.domain.name();
         if (source.find(o.id).isEmpty()) {
             return ended(o);
@@ -187,7 +207,7 @@ final class Settlement {
             source.rollback(o, "aborted by the operator (domjobabort)");
             return "Migration " + o.id + " of " + name + " aborted before any memory moved: " + name + " runs here";
         }
-        Outcome outcome = settleInJob(o);
+        Outcome outcome = settleInJob(o, asked);
         return switch (outcome) {
             case ABORTED -> "Migration " + o.id + " of " + name + " aborted: the destination had not committed it, "
                     + name + " runs here";

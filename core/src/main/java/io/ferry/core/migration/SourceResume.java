@@ -6,6 +6,7 @@ import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.GuestCalls;
 import io.ferry.core.domain.Leases;
 import io.ferry.core.section.MigrationLog;
+import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Outcome;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -61,6 +62,7 @@ final class SourceResume {
      * for.
      */
     private String resume(Outgoing o, boolean force) throws Exception {
+        Fate asked = settlement.askFirst(o);
         return m.domains.withJob(o.domain, "resume", o.id, () -> {
             String name = o.domain.name();
             if (source.find(o.id).isEmpty()) {
@@ -74,7 +76,7 @@ final class SourceResume {
                 throw new MigrationException("Requested operation is not valid: domain " + name + " is being migrated "
                         + "(migration " + o.id + ", at " + o.step().display() + "); domjobabort stops it" + endsAlone(o));
             }
-            Outcome outcome = settlement.settleInJob(o);
+            Outcome outcome = settlement.settleInJob(o, asked);
             if (outcome == Outcome.ABORTED) {
                 // a rollback that could not take the leases back left it paused: the plain resume says why
                 return o.domain.state() == DomainState.RUNNING ? "Domain '" + name + "' resumed" : resumePaused(o.domain);

@@ -2,12 +2,10 @@ package io.ferry.core.control;
 
 import static org.junit.Assert.assertThrows;
 
-import io.ferry.core.TestDirectories;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.Peer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -23,10 +21,8 @@ import org.junit.Test;
 public class StalledUploadTlsTest {
     @Test(timeout = 60_000) // a hang guard only
     public void anUploadTheDaemonStopsReadingIsGivenUp() throws Exception {
-        TestPki pki = new TestPki(TestDirectories.create("stalled-upload"), "secret");
-        SSLContext tls = pki.files(pki.issue("host-a", "ip:127.0.0.1")).load();
-        try (SSLServerSocket daemon = (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(0, 1,
-                InetAddress.getLoopbackAddress())) {
+        SSLContext tls = TestPki.loopbackIdentity("stalled-upload");
+        try (SSLServerSocket daemon = TestPki.listen(tls)) {
             CompletableFuture<Socket> accepted = TestPki.acceptAndNeverRead(daemon);
             String uri = "ferry+tls://127.0.0.1:" + daemon.getLocalPort();
             Peer.Upload upload = new ControlClient(uri, tls).withTimeout(1_000).upload("migrations/m/tunnel", Map.of());

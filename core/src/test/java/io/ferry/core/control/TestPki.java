@@ -1,8 +1,10 @@
 package io.ferry.core.control;
 
+import io.ferry.core.TestDirectories;
 import io.ferry.protocol.TlsFiles;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLServerSocket;
 import javax.net.ssl.SSLSocket;
 
 /** A throw-away CA in a directory, made with the JDK's keytool (what bin/ferry-make-test-ca does, with chosen SANs). */
@@ -66,6 +70,18 @@ public final class TestPki {
         if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
             throw new IOException("keytool " + String.join(" ", args) + " failed:\n" + output);
         }
+    }
+
+    /** One daemon's identity on loopback: host-a's certificate for 127.0.0.1, from a new CA in a new directory. */
+    public static SSLContext loopbackIdentity(String directory) throws Exception {
+        TestPki pki = new TestPki(TestDirectories.create(directory), "secret");
+        return pki.files(pki.issue("host-a", "ip:127.0.0.1")).load();
+    }
+
+    /** A peer daemon's TLS channel as a test plays it: a server socket on loopback (any port, a backlog of one). */
+    public static SSLServerSocket listen(SSLContext tls) throws IOException {
+        InetAddress loopback = InetAddress.getLoopbackAddress();
+        return (SSLServerSocket) tls.getServerSocketFactory().createServerSocket(0, 1, loopback);
     }
 
     /** A peer that stopped reading: accepts one TLS connection on {@code server}, completes the handshake, and reads nothing. */

@@ -5,6 +5,7 @@ import io.ferry.protocol.Peer;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The test hosts and what stands between them: a host can be down (calls to it are lost before they arrive)
@@ -20,6 +21,7 @@ final class Network implements Peers {
     private final Set<String> namingNoJournal = ConcurrentHashMap.newKeySet();
     private final Set<String> lostReplies = ConcurrentHashMap.newKeySet();
     private final Map<String, Integer> calls = new ConcurrentHashMap<>();
+    private final Map<String, Hold> holds = new ConcurrentHashMap<>();
 
     void add(TestHost host) {
         hosts.put(host.uri, host);
@@ -71,6 +73,19 @@ final class Network implements Peers {
         lostReplies.add(host.uri + "/" + call);
     }
 
+    /** A call held where it arrived, as by a handler that hangs (on a lock manager's hung store), until released. */
+    static final class Hold {
+        final CountDownLatch arrived = new CountDownLatch(1);
+        final CountDownLatch released = new CountDownLatch(1);
+    }
+
+    /** The next {@code call} ("settle", ...) to {@code host} hangs there until the hold is released. */
+    Hold holdNext(TestHost host, String call) {
+        Hold hold = new Hold();
+        holds.put(host.uri + "/" + call, hold);
+        return hold;
+    }
+
     /** How many {@code call}s ("settle", ...) were made to {@code host}, whether it was up or not. */
     int calls(TestHost host, String call) {
         return calls.getOrDefault(host.uri + "/" + call, 0);
@@ -80,6 +95,16 @@ final class Network implements Peers {
         calls.merge(uri + "/" + call, 1, Integer::sum);
         if (down.contains(uri) || !hosts.containsKey(uri)) {
             throw new ChannelException("cannot connect to " + uri + ": Connection refused", false);
+        }
+        Hold hold = holds.remove(uri + "/" + call);
+        if (hold != null) {
+            hold.arrived.countDown();
+            try {
+                hold.released.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ChannelException("connection to " + uri + " lost: interrupted", false);
+            }
         }
     }
 
