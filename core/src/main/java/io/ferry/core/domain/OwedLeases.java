@@ -122,7 +122,9 @@ final class OwedLeases {
             remove(owed);
             return true;
         }
-        if (left.size() < owed.request().resources().size()) { // given back as held, the lease in hand being the whole
+        if (left.size() < owed.request().resources().size()) {
+            // the rest stays owed with no lease in hand: the one in hand was for the whole set, and now stands for the
+            // new VM's; the rest is given back through the lock manager's held leases, with the state recorded
             LeaseRequest request = owed.request();
             put(new Owed(new LeaseRequest(request.domainName(), request.domainUuid(), left, request.owner(),
                     request.ownerUuid()), owed.heldState(), null, owed.migration()));

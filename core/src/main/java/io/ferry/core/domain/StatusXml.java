@@ -20,8 +20,11 @@ final class StatusXml {
     private final HardenedXmlParser parser;
     private final DomainXml domainXml;
 
-    /** The wrapper's tags: at most about 170 bytes (a migration id in {@code <paused-for>} among them). */
-    private static final int WRAPPER_BYTES = 256;
+    /**
+     * The wrapper's tags and attributes beside the lease states: under 300 bytes with migration ids of 64 characters in
+     * both {@code <paused-for>} and {@code <released-leases>}; room to spare.
+     */
+    private static final int WRAPPER_BYTES = 512;
     /**
      * A released (or held) lease state: as large as the migration journal, which keeps one too, can read back
      * ({@code FileJournal.MAX_RECORD_BYTES}).

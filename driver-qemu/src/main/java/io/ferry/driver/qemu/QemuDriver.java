@@ -193,7 +193,10 @@ class QemuDriver implements Hypervisor {
             }
             claimed.remove(files.dir());
             if (e instanceof VmNotStoppedException running) { // its type kept: the core keeps what guards that VM
-                throw new VmNotStoppedException("cannot start domain '" + spec.name() + "': " + running.getMessage());
+                VmNotStoppedException refused = new VmNotStoppedException("cannot start domain '" + spec.name() + "': "
+                        + running.getMessage());
+                refused.initCause(running);
+                throw refused;
             }
             if (e instanceof HypervisorException h) {
                 throw new HypervisorException("cannot start domain '" + spec.name() + "': " + h.getMessage(), h);
