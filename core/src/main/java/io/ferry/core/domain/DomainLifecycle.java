@@ -252,16 +252,28 @@ final class DomainLifecycle {
 
     /** @param migration the aborted migration whose source waits for the leases of this incoming VM, or null */
     String deactivate(Domain domain, DomainState.Reason reason, String migration) throws IOException {
+        return deactivate(domain, reason, migration, () -> { });
+    }
+
+    /**
+     * @param stopped runs once the VM is destroyed, or at once if the domain has none (a VM that outlives its kill
+     *        is not destroyed), before its leases and files go: a failure of those leaves a domain recorded active
+     *        whose VM no longer runs
+     */
+    String deactivate(Domain domain, DomainState.Reason reason, String migration, Runnable stopped)
+            throws IOException {
         synchronized (domain.runState()) {
-            return stop(domain, reason, migration);
+            return stop(domain, reason, migration, stopped);
         }
     }
 
-    private String stop(Domain domain, DomainState.Reason reason, String migration) throws IOException {
+    private String stop(Domain domain, DomainState.Reason reason, String migration, Runnable stopped)
+            throws IOException {
         VirtualMachine vm = domain.vm();
         if (vm != null) {
             vm.destroy();
         }
+        stopped.run();
         String released = leases.releaseQuietly(domain.name(), migration);
         if (domain.persistent() == null) {
             manager.snapshotsGoWith(domain); // before its status: a daemon killed between finds it and repeats this

@@ -106,6 +106,16 @@ public final class MigratingDomains {
     }
 
     /**
+     * As {@link DomainManager#deactivate(Domain, DomainState.Reason)}, for the copy of a domain that migrated away:
+     * {@code stopped} runs once its VM is destroyed, before its leases and run files go. A failure of those (its status
+     * file not removable) leaves the guest running only at the destination all the same, which the migration must
+     * then finish; a VM that outlives its kill does not run it. Caller holds the job.
+     */
+    public void stopMigratedAway(Domain domain, Runnable stopped) throws IOException {
+        lifecycle.deactivate(domain, DomainState.Reason.MIGRATED, null, stopped);
+    }
+
+    /**
      * Runs a change of the VM's run state with its record ({@code vm.resume()}, then {@link DomainManager#setState}) as one
      * step for {@link DomainManager#suspend}, which may run without the job while a migration holds it. Caller holds
      * the job, or is such a suspend: its look-up of the migration and its pause run in here (reentrant), one step with

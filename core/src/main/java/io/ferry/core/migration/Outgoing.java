@@ -37,9 +37,10 @@ final class Outgoing {
     /** Whether the destination said, before the memory went, that it keeps the definition; null if it did not say. */
     volatile Boolean destinationKeepsDefinition;
     /**
-     * Its completion stopped the copy here (an offline migration's has none to stop): the guest can go on only at the
-     * destination, so the migration ends completed, never rolled back, and its fate says so before CONFIRMED is
-     * recorded (protocol 2's Perform answers that it performed whatever failed after).
+     * Its completion stopped the copy here (destroyed its VM, whose run files may fail to go after), or, in an offline
+     * migration, whose guest stays here, came to the drop of its definition under --undefinesource, which leaves the
+     * destination's staged one the only one: the migration ends completed, never rolled back, and its fate says so
+     * before CONFIRMED is recorded (protocol 2's Perform answers that it performed whatever failed after).
      */
     volatile boolean stoppedHere;
     /** When Perform completed (this host's clock, ms), 0 before. */

@@ -4,7 +4,6 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.cookie.ParsedCookie;
-import io.ferry.core.domain.DomainState;
 import io.ferry.core.section.SectionSet;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -74,8 +73,10 @@ final class SourceCompletion {
             forgetSnapshots(o); // first: a daemon killed after it finds the domain still here, and repeats this
         }
         if (o.domain.isActive() && !o.flags.offline()) {
-            m.domains.deactivate(o.domain, DomainState.Reason.MIGRATED);
+            // stopped once its VM is destroyed: the removal of its run files may fail after that
+            m.domains.migrating().stopMigratedAway(o.domain, () -> o.stoppedHere = true);
         }
+        // no copy runs here now; an offline migration's definition may go next, the destination's then the only one
         o.stoppedHere = true;
         if (undefine) {
             m.domains.migrating().dropPersistent(o.domain);
