@@ -9,8 +9,9 @@ package io.ferry.api.hypervisor;
  * {@code destroy} tries again. A driver refuses {@link Hypervisor#boot} and {@link Hypervisor#createIncoming} with
  * it too, having started nothing, while a VM of the domain that it does not drive still runs (a QEMU that a daemon
  * killed in a start left): that VM may write the disks as well, so the core keeps what guards it (a refused start,
- * the domain's leases and its run directory), as libvirt's leases, held by the QEMU process itself, stay held as long
- * as it lives. The message names the domain and the process, and is shown to the user as it is.
+ * the domain's leases and its run directory; a refused arrival, its run directory), as libvirt's leases, held by the
+ * QEMU process itself, stay held as long as it lives. The message names the domain and the process, and is shown to
+ * the user as it is.
  *
  * @since 1.6
  */

@@ -76,10 +76,10 @@ final class DomainLifecycle {
      */
     private DomainException keepForTheVmThatRuns(Domain domain, VmNotStoppedException refusal) {
         leases.leaveHeld(domain.name());
-        String kept = "the leases of domain " + domain.name() + " and its run directory stay this host's while that VM"
-                + " runs";
-        LOG.error("domain {}: {}; {}", domain.name(), refusal.getMessage(), kept);
-        return new DomainException(refusal.getMessage() + "; " + kept, refusal);
+        DomainException refused = DomainException.refusedForTheVmThatRuns(refusal,
+                "the leases of domain " + domain.name() + " and its run directory stay this host's");
+        LOG.error("domain {}: {}", domain.name(), refused.getMessage());
+        return refused;
     }
 
     /**

@@ -3,9 +3,11 @@ package io.ferry.core.migration;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import io.ferry.core.cookie.ParsedCookie;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.Leases;
 import io.ferry.core.section.SectionSet;
@@ -178,12 +180,18 @@ final class DestinationPrepare {
     /**
      * Creates the paused incoming VM and where its memory arrives; returns the data URI. A VM that could not be made
      * leaves no run directory: the domain is not active, so the abort's stop, which removes it, does not run, and each
-     * failed arrival of another guest left one for good.
+     * failed arrival of another guest left one for good. Unless the driver refused because a VM of the domain that it
+     * does not drive runs here: the directory is that VM's (its record, pidfile and monitor), and without it the next
+     * start here finds that VM only by its command line, which its guest may have rewritten, and starts a second one.
+     * No leases are kept: Finish takes them.
      */
     private String startIncoming(Incoming in, boolean tunnelled) throws Exception {
         VirtualMachine vm;
         try {
             vm = m.domains.hypervisor(in.spec.type()).createIncoming(in.spec, m.domains.store().runDir(in.spec.uuid()));
+        } catch (VmNotStoppedException running) { // the abort logs it
+            throw DomainException.refusedForTheVmThatRuns(running,
+                    "the run directory of domain " + in.spec.name() + " stays this host's");
         } catch (Exception e) {
             try {
                 m.domains.store().deleteRunDir(in.spec.uuid()); // the domain is not active: the directory is nobody's

@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.HypervisorException;
+import io.ferry.api.hypervisor.VmNotStoppedException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -21,6 +22,11 @@ final class FakeHypervisor implements Hypervisor {
 
     /** Incoming VMs fail to be made with this, as a QEMU that cannot start (null: they are made). */
     volatile HypervisorException createFailure;
+    /**
+     * While set, an incoming VM is refused with it as a {@link VmNotStoppedException}, as QEMU's driver refuses one
+     * while a QEMU of the domain that it does not drive runs (left by a daemon killed in a start); nothing is made.
+     */
+    volatile String strayVm;
 
     /** A peer's definition that names this is refused, as a driver refuses a host file a peer may not name (null: none). */
     volatile String peerMayNotName;
@@ -48,6 +54,9 @@ final class FakeHypervisor implements Hypervisor {
     public FakeVm createIncoming(DomainSpec spec, Path runDir) throws HypervisorException {
         if (createFailure != null) {
             throw createFailure;
+        }
+        if (strayVm != null) {
+            throw new VmNotStoppedException(strayVm);
         }
         FakeVm vm = direct ? new FakeDirectVm(spec, false) : new FakeVm(spec, false);
         vm.receiveFailure = receiveFailure;
