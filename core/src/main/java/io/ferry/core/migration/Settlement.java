@@ -14,10 +14,13 @@ import org.slf4j.LoggerFactory;
  * destination knows whether it committed, so Confirm, the watchdog, recovery after a restart and the operator
  * ({@code domjobabort}, {@code resume}: {@link SourceResume}) all end it here the same way: ask the destination to
  * settle it (abort it unless it committed), then stop the copy here if it committed, resume it if it did not, and
- * keep it paused while nobody can say. The destination is asked before the domain's job is taken: its answer may take
- * minutes ({@link io.ferry.protocol.HttpPeer#ANSWER_DEADLINE_MILLIS}), and the operator's commands on the domain must
- * not wait for it. Committed and aborted are final, so the answer still holds once the job is taken; the migration is
- * looked up again there, as another of them may have ended it meanwhile.
+ * keep it paused while nobody can say. Once the migration is PERFORMED, the destination is asked before the domain's
+ * job is taken: its answer may take minutes ({@link io.ferry.protocol.HttpPeer#ANSWER_DEADLINE_MILLIS}), and the
+ * operator's commands on the domain must not wait for it. Before then a Perform may hold the job and still stop the
+ * copy here (protocol 2's, once the memory left), so the destination is asked in the job, once Perform has ended.
+ * Committed and aborted are final, so such an answer still holds once the job is taken; "cannot say yet" is not, and a
+ * forced resume that would act on it asks again in the job ({@link SourceResume}). The migration is looked up again
+ * there, as another of them may have ended it meanwhile.
  */
 final class Settlement {
     private static final Logger LOG = LoggerFactory.getLogger(Settlement.class);
@@ -69,9 +72,21 @@ final class Settlement {
         return new Fate(o.id, Outcome.ABORTED);
     }
 
-    /** The destination's word, asked before the job is taken; null when there is no need to ask (yet). */
+    /**
+     * The destination's word, asked before the job is taken; null when it is not asked then. Only at PERFORMED: before,
+     * a Perform may hold the job and still stop the copy here (protocol 2, once its memory left), and a settle would
+     * have the destination drop the only other one; the job's holder asks in it once that Perform has ended.
+     */
     Fate askFirst(Outgoing o) {
-        return o.mayRollBackAlone() || source.find(o.id).isEmpty() ? null : ask(o);
+        return o.step() != Step.PERFORMED || source.find(o.id).isEmpty() ? null : ask(o);
+    }
+
+    /**
+     * What {@link #askFirst} answered, if it is final (committed, aborted); null for an answer that the destination
+     * cannot say yet, or cannot be reached: by the time the job is taken, the driver's Finish may have committed there.
+     */
+    static Fate decided(Fate asked) {
+        return asked == null || asked.outcome() == Outcome.IN_PROGRESS ? null : asked;
     }
 
     /**
@@ -123,7 +138,7 @@ final class Settlement {
         Outgoing o = source.require(request.id(), request.key());
         try (DriverWatch.Call call = o.driver.enter()) {
             // only at PERFORMED: an out-of-order Confirm must not have the destination abort the migration
-            Fate asked = o.step() == Step.PERFORMED ? askFirst(o) : null;
+            Fate asked = askFirst(o);
             m.domains.withJob(o.domain, "migration confirm", o.id, () -> {
                 if (source.find(o.id).isEmpty()) {
                     confirmSettled(request);

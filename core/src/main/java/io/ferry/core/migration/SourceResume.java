@@ -76,7 +76,8 @@ final class SourceResume {
                 throw new MigrationException("Requested operation is not valid: domain " + name + " is being migrated "
                         + "(migration " + o.id + ", at " + o.step().display() + "); domjobabort stops it" + endsAlone(o));
             }
-            Outcome outcome = settlement.settleInJob(o, asked);
+            // with nothing but the destination's word to guard the disks, --force must not act on a stale "cannot say"
+            Outcome outcome = settlement.settleInJob(o, force && unguarded() ? Settlement.decided(asked) : asked);
             if (outcome == Outcome.ABORTED) {
                 // a rollback that could not take the leases back left it paused: the plain resume says why
                 return o.domain.state() == DomainState.RUNNING ? "Domain '" + name + "' resumed" : resumePaused(o.domain);
@@ -127,7 +128,7 @@ final class SourceResume {
             return giveUp(o, force);
         }
         String risk = "if " + name + " runs there, resuming it here runs it on two hosts at once";
-        if (m.domains.leases().managerName().equals("none") && !force) {
+        if (unguarded() && !force) {
             String unsaid = o.forgotten.get() ? "the daemon at " + o.peer() + " no longer knows migration " + o.id + " (its"
                     + " journal is not the one that prepared it)" : Settlement.unsaid(o, "it");
             throw new MigrationException("cannot resume " + name + ": " + unsaid
@@ -151,7 +152,7 @@ final class SourceResume {
                     + (notResumed == null ? "; see the log" : ": " + notResumed.getMessage()));
         }
         return "Domain '" + name + "' resumed\nwarning: the destination " + o.peer() + " did not say whether it runs "
-                + name + " (" + (m.domains.leases().managerName().equals("none") ? "no lock manager guards its disks"
+                + name + " (" + (unguarded() ? "no lock manager guards its disks"
                 : "no other host holds its leases") + "): " + risk;
     }
 
@@ -164,7 +165,7 @@ final class SourceResume {
      */
     private String giveUp(Outgoing o, boolean force) throws Exception {
         String name = o.domain.name();
-        boolean unguarded = m.domains.leases().managerName().equals("none");
+        boolean unguarded = unguarded();
         if (unguarded && !force) {
             throw new MigrationException("cannot resume " + name + ": it has no VM here, and " + Settlement.unsaid(o, "it")
                     + "; no lock manager guards its disks, so a start here could run it"
@@ -179,6 +180,11 @@ final class SourceResume {
                 + " boots it here" + (unguarded ? "\nwarning: no lock manager guards its disks: if the destination " + o.peer()
                 + " runs it, a start here runs it on two hosts at once" : ", which its disk leases refuse while another host"
                 + " runs it");
+    }
+
+    /** No lock manager guards the domain's disks: only the destination's word says whether the guest runs there. */
+    private boolean unguarded() {
+        return m.domains.leases().managerName().equals("none");
     }
 
     /** Resume of a domain no migration holds. */

@@ -1,8 +1,12 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
 
+import io.ferry.core.domain.Domain;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import org.junit.Test;
 
 /**
@@ -10,7 +14,8 @@ import org.junit.Test;
  * reply alive) while the source's watchdog asks it: the ask holds the watchdog's settlement, not the domain's job, so
  * the operator's domjobabort and resume, which ask the destination themselves, get an answer. They waited 30 s for the
  * job and failed ("cannot acquire state change lock") for as long as the ask hung. The timeouts only guard against a
- * hang.
+ * hang. That the destination cannot say yet is no final answer: a forced resume that would act on it asks again in the
+ * job.
  */
 public class HungDestinationTest {
     private static final String VM = "vm1";
@@ -51,5 +56,34 @@ public class HungDestinationTest {
         watchdog.join();
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
+    }
+
+    /**
+     * A forced resume with no lock manager whose ask, before it got the job, found the destination unreachable, while
+     * the job's holder (the watchdog's settlement) kept it waiting and the driver's Finish committed there: it resumed
+     * the guest here on that stale answer, and the guest ran on two hosts. It asks again in the job, and hears that the
+     * migration committed.
+     */
+    @Test(timeout = 120_000)
+    public void aForcedResumeAsksAgainInTheJobAndFindsTheMigrationCommitted() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        Domain domain = d.source.domain(VM).orElseThrow();
+        d.network.down(d.destination);
+        FutureTask<String> resume = new FutureTask<>(() -> d.source.engine().resume(VM, true));
+
+        d.source.domains().withJob(domain, "migration settlement", run.begun.id(), () -> {
+            TwoDaemons.startWaiting(resume, "resume"); // it asked, and waits for the job
+            d.network.up(d.destination);
+            run.finish();
+            return null;
+        });
+
+        ExecutionException refused = assertThrows(ExecutionException.class, resume::get);
+        assertEquals("cannot resume vm1: the destination committed migration " + run.begun.id() + "; vm1 runs there and"
+                + " its copy here was stopped", refused.getCause().getMessage());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
     }
 }

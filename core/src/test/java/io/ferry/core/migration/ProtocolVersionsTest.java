@@ -14,6 +14,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.function.Function;
 import org.junit.Test;
 
 /**
@@ -175,6 +179,51 @@ public class ProtocolVersionsTest {
         d.network.passes(9_000, d.source, d.destination);
         d.source.assertGone(VM);
         assertEquals(Step.CONFIRMED, d.source.journal.only().step());
+    }
+
+    /**
+     * A domjobabort once the memory has left, while Perform still holds the job to stop the copy here: it asked the
+     * destination to settle before it waited for the job, the destination (which commits only at Finish) dropped its
+     * copy, and Perform stopped this one all the same: the guest ran nowhere. It waits for the job, as before, and
+     * answers that it is too late; the driver's Finish runs the guest at the destination.
+     */
+    @Test(timeout = 60_000)
+    public void aProtocol2AbortOnceTheMemoryLeftLetsTheDestinationRunTheGuest() throws Exception {
+        assertRefusedDuringTheCompletion(d -> () -> d.source.engine().abortJob(VM),
+                "too late to abort migration %s: it completed, domain vm1 runs on the destination");
+    }
+
+    /** The same of a ferry resume: it waits for Perform's job, and the guest runs at the destination. */
+    @Test(timeout = 60_000)
+    public void aProtocol2ResumeOnceTheMemoryLeftLetsTheDestinationRunTheGuest() throws Exception {
+        assertRefusedDuringTheCompletion(d -> () -> d.source.engine().resume(VM, false),
+                "cannot resume vm1: migration %s ended while this waited for it, and vm1 runs on its destination");
+    }
+
+    /**
+     * A protocol-2 migration whose {@code operator} calls once the memory has left and the destination has taken it
+     * in, as Perform's completion begins to stop the copy here (in the domain's job): the call waits for that job and
+     * is refused with {@code refusal} (%s: the migration's id), and the driver's Finish runs the guest at the
+     * destination.
+     */
+    private static void assertRefusedDuringTheCompletion(Function<TwoDaemons, Callable<String>> operator,
+            String refusal) throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, V2).prepare();
+        FutureTask<String> call = new FutureTask<>(operator.apply(d));
+        d.source.vm(VM).beforeDestroy = () -> {
+            d.destination.awaitMemoryEnded(run.begun.id());
+            TwoDaemons.startWaiting(call, "operator"); // for Perform's job
+        };
+
+        run.perform();
+        run.finish();
+
+        ExecutionException refused = assertThrows(ExecutionException.class, call::get);
+        assertEquals(String.format(refusal, run.begun.id()), refused.getCause().getMessage());
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
     }
 
     /**

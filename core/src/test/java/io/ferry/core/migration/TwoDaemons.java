@@ -195,6 +195,18 @@ final class TwoDaemons {
         return new ByHand(guest, flags);
     }
 
+    /**
+     * Runs {@code call} on a thread of its own, and returns once that waits with a time limit (for a domain's job its
+     * caller holds) or has ended.
+     */
+    static void startWaiting(Runnable call, String name) {
+        Thread calling = new Thread(call, name);
+        calling.start();
+        while (calling.isAlive() && calling.getState() != Thread.State.TIMED_WAITING) {
+            Thread.onSpinWait();
+        }
+    }
+
     /** Begin and Prepare of {@code guest}, then its source killed in Perform's final paused round (the switch-over). */
     ByHand sourceKilledAtTheSwitchOver(String guest) throws Exception {
         ByHand run = byHand(guest).prepare();
