@@ -305,11 +305,15 @@ public final class ControlClient {
                 // one fails before the reply (ControlClientConnectionTest); one the daemon had taken is then refused as done
                 connection.setDoOutput(true);
                 connection.setRequestProperty("Content-Type", "application/xml");
+            }
+            connection.connect();
+            deadline.check(); // the watchdog's close, while the connection was being made, found none to close
+            if (body != null) {
                 try (OutputStream out = connection.getOutputStream()) {
                     out.write(body);
                 }
             }
-            return reply(connection);
+            return reply(connection, deadline);
         } catch (IOException e) {
             throw deadline.passed() ? overdue(e) : lost(e);
         } catch (ChannelException e) {
@@ -342,10 +346,15 @@ public final class ControlClient {
     }
 
     private String reply(HttpURLConnection connection) throws IOException, ChannelException {
+        return reply(connection, CallDeadline.NONE);
+    }
+
+    private String reply(HttpURLConnection connection, CallDeadline deadline) throws IOException, ChannelException {
         int status = connection.getResponseCode();
         String reply;
         try {
-            InputStream stream = status < 400 ? connection.getInputStream() : connection.getErrorStream();
+            InputStream body = status < 400 ? connection.getInputStream() : connection.getErrorStream();
+            InputStream stream = deadline.guard(body);
             reply = stream == null ? "" : read(stream).stripLeading(); // the heartbeat's spaces
         } catch (IOException e) {
             throw lost(e, true);

@@ -25,14 +25,19 @@ public final class HttpPeer implements Peer {
     /**
      * How long a settle, fate or endpoint call may take in all. The daemon keeps a call's reply alive with its
      * heartbeat, so no read timeout ends one whose handler hangs (on a lock manager's hung store) or a hostile peer's
-     * that beats for ever; the source's watchdog and settlement, and the domain's job they hold, would wait for good.
-     * Above the most an honest destination takes to settle: 30 s for the domain's job, then its abort (the incoming VM
-     * killed, its hooks run, its leases given back).
+     * that beats for ever: the source's settlement (and the domain's job it may hold), the driver waiting for the
+     * source's fate and a Perform asking where the memory goes would wait for good. Above what most honest settles
+     * take (30 s for the destination's job, then its abort: the incoming VM killed, its hooks run, its leases given
+     * back), not above all of them: an answer dropped at the deadline leaves the guest paused until it is asked again.
      */
     public static final int ANSWER_DEADLINE_MILLIS = 120_000;
 
     private final ControlClient client;
-    /** For the questions the source's watchdog and settlement ask: bounded by {@link #ANSWER_DEADLINE_MILLIS}. */
+    /**
+     * For the questions whose answer need not run long: the settlement's settle, the fate the driver asks of the
+     * source, the endpoint a Perform asks (and then again, to watch the destination while the memory moves); bounded by
+     * {@link #ANSWER_DEADLINE_MILLIS}.
+     */
     private final ControlClient questions;
     private final ControlClient keepalives;
 

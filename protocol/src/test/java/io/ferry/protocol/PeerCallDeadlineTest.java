@@ -38,6 +38,24 @@ public class PeerCallDeadlineTest {
         }
     }
 
+    /**
+     * A heartbeat that comes regularly, if slower (a space every 300 ms, each read waiting up to 30 s): the deadline's
+     * close of the connection waits for the lock the blocked read holds, and may lose it to the next read each time a
+     * space wakes it, so the call could run for as long as the peer kept beating. The reading thread stops at the
+     * deadline itself.
+     */
+    @Test(timeout = 20_000)
+    public void aSteadySlowerHeartbeatCannotKeepTheCallPastItsDeadline() throws Exception {
+        try (Trickling peer = Trickling.body(300)) {
+            HttpPeer destination = new HttpPeer(peer.client(), DEADLINE_MILLIS);
+
+            ChannelException e = assertThrows(ChannelException.class, () -> destination.settle("m-1", KEY));
+
+            assertEquals("the daemon at " + peer.uri() + " did not answer within 1 s; the call was dropped",
+                    e.getMessage());
+        }
+    }
+
     @Test(timeout = 30_000)
     public void theFateAndEndpointCallsAndTheKeepaliveAreBoundedToo() throws Exception {
         try (Trickling peer = Trickling.body()) {
@@ -93,12 +111,12 @@ public class PeerCallDeadlineTest {
         }
     }
 
-    /** A stand-in daemon that answers 200 at once and then sends a space every 100 ms ahead of its reply. */
+    /** A stand-in daemon that answers 200 at once, then sends a space every 100 ms (or as told) ahead of its reply. */
     private static final class Trickling implements AutoCloseable {
         private final HttpServer server;
 
         /** @param spaces how many spaces come before {@code reply}; -1: spaces for ever */
-        private Trickling(int spaces, String reply) throws IOException {
+        private Trickling(int spaces, String reply, long intervalMillis) throws IOException {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             server.createContext("/v1/", exchange -> {
                 exchange.getRequestBody().readAllBytes();
@@ -107,7 +125,7 @@ public class PeerCallDeadlineTest {
                     for (int sent = 0; spaces < 0 || sent < spaces; sent++) {
                         out.write(' ');
                         out.flush();
-                        Thread.sleep(100);
+                        Thread.sleep(intervalMillis);
                     }
                     out.write(reply.getBytes(StandardCharsets.UTF_8));
                 } catch (IOException | InterruptedException e) {
@@ -118,11 +136,15 @@ public class PeerCallDeadlineTest {
         }
 
         static Trickling body() throws IOException {
-            return new Trickling(-1, null);
+            return body(100);
+        }
+
+        static Trickling body(long intervalMillis) throws IOException {
+            return new Trickling(-1, null, intervalMillis);
         }
 
         static Trickling thenReply(int spaces, String reply) throws IOException {
-            return new Trickling(spaces, reply);
+            return new Trickling(spaces, reply, 100);
         }
 
         String uri() {
