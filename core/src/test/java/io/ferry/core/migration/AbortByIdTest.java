@@ -111,12 +111,8 @@ public class AbortByIdTest {
         Domain domain = d.source.domains().get(VM);
         String second = UUID.randomUUID().toString();
         FutureTask<String> abort = new FutureTask<>(() -> d.source.engine().abortJob(VM));
-        Thread aborting = new Thread(abort, "domjobabort");
         d.source.domains().withJob(domain, "migration perform", first.begun.id(), () -> {
-            aborting.start();
-            while (aborting.getState() != Thread.State.TIMED_WAITING) { // waiting for this job
-                Thread.sleep(5);
-            }
+            TwoDaemons.startWaiting(abort, "domjobabort"); // for this job
             d.source.engine().abortMigration(VM, first.begun.id());
             d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, second));
             return null;
@@ -137,13 +133,7 @@ public class AbortByIdTest {
         String digest = d.source.boot(VM);
         TwoDaemons.ByHand run = d.byHand(VM).prepare();
         FutureTask<String> abort = new FutureTask<>(() -> d.source.engine().abortJob(VM));
-        d.source.vm(VM).duringSend = () -> {
-            Thread aborting = new Thread(abort, "domjobabort");
-            aborting.start();
-            while (aborting.isAlive() && aborting.getState() != Thread.State.TIMED_WAITING) { // it waits for Perform's job
-                Thread.onSpinWait();
-            }
-        };
+        d.source.vm(VM).duringSend = () -> TwoDaemons.startWaiting(abort, "domjobabort"); // for Perform's job
 
         assertThrows(ChannelException.class, run::perform);
         assertEquals("Migration " + run.begun.id() + " of vm1 aborted: vm1 runs here", abort.get());

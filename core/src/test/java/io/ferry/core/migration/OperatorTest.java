@@ -137,12 +137,8 @@ public class OperatorTest {
     private static Exception failureOfWhile(TestHost host, TwoDaemons.ByHand run, Callable<String> command,
             Callable<?> meanwhile) throws Exception {
         FutureTask<String> task = new FutureTask<>(command);
-        Thread waiting = new Thread(task, "command");
         host.domains().withJob(host.domains().get(VM), "migration job", run.begun.id(), () -> {
-            waiting.start();
-            while (waiting.getState() != Thread.State.TIMED_WAITING) { // waiting for this job
-                Thread.sleep(5);
-            }
+            TwoDaemons.startWaiting(task, "command"); // for this job
             return meanwhile.call();
         });
         ExecutionException e = assertThrows(ExecutionException.class, task::get);
