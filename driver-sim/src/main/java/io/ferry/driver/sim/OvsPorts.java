@@ -5,6 +5,9 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.ovsports.VmPorts;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -18,6 +21,9 @@ final class OvsPorts {
     /** No OVSDB configured on this host: nothing is plugged. */
     static final OvsPorts NONE = new OvsPorts(null);
     private static final Duration LIMIT = Duration.ofSeconds(10);
+    /** A Linux interface name, as the QEMU driver reads a tap's: at most 15 characters, none of '/', ':', whitespace. */
+    private static final String IFNAME = "[A-Za-z0-9_.+-]{1,15}";
+    private static final Path HOST_DEVICES = Path.of("/sys/class/net");
 
     /** Null when there is no OVSDB. */
     private final VmPorts ports;
@@ -38,13 +44,23 @@ final class OvsPorts {
         }));
     }
 
-    /** Plugs every NIC; a refused interface fails the call before any port is added. */
+    /**
+     * Plugs every NIC; a refused interface fails the call before any port is added. The simulated VM makes no device,
+     * so a port named after one of this host's (a definition's {@code <target dev='eth1'/>}, an operator's or a peer's)
+     * would have ovs-vswitchd take the host's card into the bridge, its traffic lost to the host: refused, whoever's
+     * the port is in the OVSDB (a VM that took the card under an earlier build is its owner there).
+     */
     void plug(DomainSpec spec) throws HypervisorException {
         List<DomainSpec.Nic> nics = ovsNics(spec);
         for (DomainSpec.Nic nic : nics) {
             if (nic.bridge() == null) {
                 throw new HypervisorException("interface " + nic.index() + " of domain '" + spec.name()
                         + "' has an openvswitch virtualport but no source bridge");
+            }
+            String refused = refusal(nic.hostInterface(spec.uuid()));
+            if (refused != null) {
+                throw new HypervisorException("cannot plug interface " + nic.index() + " of domain '" + spec.name()
+                        + "' into bridge " + nic.bridge() + ": " + refused);
             }
         }
         if (!nics.isEmpty()) {
@@ -63,6 +79,18 @@ final class OvsPorts {
 
     private List<DomainSpec.Nic> ovsNics(DomainSpec spec) {
         return ports == null ? List.of() : spec.nics().stream().filter(n -> "openvswitch".equals(n.virtualPortType())).toList();
+    }
+
+    /** Why {@code iface} may not be a sim VM's port, or null. */
+    private static String refusal(String iface) {
+        if (!iface.matches(IFNAME)) {
+            String shown = iface.length() > 32 ? iface.substring(0, 32) + "…" : iface;
+            return "target dev '" + shown + "' is no interface name (at most 15 characters of A-Z, a-z, 0-9, '_', '.',"
+                    + " '+', '-')";
+        }
+        Path device = HOST_DEVICES.resolve(iface);
+        return Files.exists(device, LinkOption.NOFOLLOW_LINKS) ? iface + " is a network device of this host (" + device
+                + "), not the VM's: a sim VM has none, and the port would take its traffic" : null;
     }
 
     private static List<VmPorts.Port> ports(DomainSpec spec, List<DomainSpec.Nic> nics) {

@@ -195,6 +195,35 @@ public class OvsPlugTest {
         hypervisor.boot(vmA(), tmp.newFolder("d").toPath()).destroy();
     }
 
+    /**
+     * A sim VM makes no network device: a NIC naming one of this host's ({@code lo} is on every host; eth1 would be the
+     * host's card, which ovs-vswitchd takes into the bridge) fails the start and the arrival before any port is added.
+     */
+    @Test
+    public void aDeviceOfTheHostIsRefusedAsAPort() throws Exception {
+        DomainSpec loopback = spec("a", UUID_A, "br0", "lo");
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> hypervisor.boot(loopback, tmp.newFolder("a").toPath()));
+        assertEquals("cannot plug interface 2 of domain 'a' into bridge br0: lo is a network device of this host"
+                + " (/sys/class/net/lo), not the VM's: a sim VM has none, and the port would take its traffic", e.getMessage());
+        e = assertThrows(HypervisorException.class, () -> hypervisor.createIncoming(loopback, tmp.newFolder("b").toPath()));
+        assertTrue(e.getMessage(), e.getMessage().contains("lo is a network device of this host"));
+        assertEquals("nothing of a's was added", "", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("no interface lo", "", ovsdb.vsctl("--columns=name", "find", "Interface", "name=lo"));
+        hypervisor.boot(vmA(), tmp.newFolder("c").toPath()).destroy(); // the run directory was released
+    }
+
+    @Test
+    public void aTargetDevThatIsNoInterfaceNameIsRefused() throws Exception {
+        for (String name : List.of("vnet7:0", "../lo", "a-name-of-16-chr")) {
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> hypervisor.boot(spec("a", UUID_A, "br0", name), tmp.newFolder().toPath()));
+            assertEquals("cannot plug interface 2 of domain 'a' into bridge br0: target dev '" + name + "' is no interface"
+                    + " name (at most 15 characters of A-Z, a-z, 0-9, '_', '.', '+', '-')", e.getMessage());
+        }
+        assertEquals("", ovsdb.vsctl("list-ports", "br0"));
+    }
+
     /** An openvswitch NIC without a bridge to be a port of fails the plug before any of the VM's ports is added. */
     @Test
     public void anOpenvswitchNicWithoutABridgeIsRefusedBeforeAnyPortIsAdded() throws Exception {
