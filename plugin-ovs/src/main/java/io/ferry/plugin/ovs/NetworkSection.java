@@ -111,19 +111,23 @@ public class NetworkSection implements CookieSection<PortData> {
         }
     }
 
-    /** Source, Perform (VM paused): every NIC with a virtualport, with the port data of the OVS ones. */
+    /**
+     * Source, Perform (VM paused): every NIC with a virtualport, with the port data of the OVS ones, read from the
+     * running VM's interfaces. Without that VM (an offline migration of an inactive domain) nothing is baked: the
+     * definition is the destination's, which --xml may rename, and the cookie goes to the peer and the command line's
+     * user. In a check ({@link CheckOnly}), which has no VM, the definition's NICs are baked without port data, and it
+     * says what it would read where.
+     */
     @Override
     public Optional<PortData> bake(SectionContext context) {
-        // this host's interface names are the running VM's: domain() is the definition for the destination,
-        // which a migration's --xml may have renamed
-        Optional<DomainSpec> here = context.capability(VirtualMachine.class).map(VirtualMachine::spec)
-                .or(() -> context.capability(DomainSpec.class));
+        Optional<CheckOnly> check = context.capability(CheckOnly.class);
+        Optional<DomainSpec> here = here(context, check);
         if (here.isEmpty()) {
             return Optional.empty();
         }
         List<DomainSpec.Nic> nics = here.get().nics().stream()
                 .filter(nic -> nic.virtualPortType() != null && !nic.virtualPortType().isBlank()).toList();
-        Map<String, String> portData = ovsPortData(context, nics);
+        Map<String, String> portData = ovsPortData(context, nics, check);
         List<PortData.Interface> interfaces = new ArrayList<>();
         for (DomainSpec.Nic nic : nics) {
             String data = OPENVSWITCH.equals(nic.virtualPortType()) ? portData.get(nic.hostInterface(context.domainUuid())) : null;
@@ -132,8 +136,21 @@ public class NetworkSection implements CookieSection<PortData> {
         return interfaces.isEmpty() ? Optional.empty() : Optional.of(new PortData(interfaces));
     }
 
-    /** The port data of the OVS NICs' interfaces, by interface; none (a warning said why) when it cannot be read. */
-    private Map<String, String> ovsPortData(SectionContext context, List<DomainSpec.Nic> nics) {
+    /**
+     * The definition this host's interfaces are named by: the domain's VM's, or in a check (no VM) the one given; empty
+     * without the VM, since a port named by a definition alone may be another VM's, or the host's.
+     */
+    private static Optional<DomainSpec> here(SectionContext context, Optional<CheckOnly> check) {
+        return check.isPresent() ? context.capability(DomainSpec.class)
+                : context.capability(VirtualMachine.class).map(VirtualMachine::spec);
+    }
+
+    /**
+     * The port data of the OVS NICs' interfaces, by interface; none (a warning said why) when it cannot be read, nor in
+     * a check.
+     */
+    private Map<String, String> ovsPortData(SectionContext context, List<DomainSpec.Nic> nics,
+            Optional<CheckOnly> check) {
         List<String> ifaces = nics.stream().filter(nic -> OPENVSWITCH.equals(nic.virtualPortType()))
                 .map(nic -> nic.hostInterface(context.domainUuid())).toList();
         if (ifaces.isEmpty()) {
@@ -142,6 +159,10 @@ public class NetworkSection implements CookieSection<PortData> {
         OvsDb db = ovs;
         if (db == null) {
             context.warn("no OVSDB configured on this host: the port data of " + String.join(", ", ifaces) + " stays behind");
+            return Map.of();
+        }
+        if (check.isPresent()) {
+            check.get().wouldDo("read the port data of " + String.join(", ", ifaces) + " in " + db.db());
             return Map.of();
         }
         try {
@@ -161,8 +182,7 @@ public class NetworkSection implements CookieSection<PortData> {
     @Override
     public void eat(SectionContext context, PortData value) {
         Optional<CheckOnly> check = context.capability(CheckOnly.class);
-        Optional<DomainSpec> here = check.isPresent() ? context.capability(DomainSpec.class)
-                : context.capability(VirtualMachine.class).map(VirtualMachine::spec);
+        Optional<DomainSpec> here = here(context, check);
         List<DomainSpec.Nic> nics = here.map(DomainSpec::nics).orElse(List.of());
         OvsDb db = ovs;
         long carried = value.interfaces().stream().filter(nic -> nic.portData() != null)

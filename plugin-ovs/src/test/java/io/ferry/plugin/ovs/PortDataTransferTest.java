@@ -48,6 +48,11 @@ public class PortDataTransferTest {
                 });
     }
 
+    /** Perform's context on the source of a live migration: the definition, and the paused VM running by it. */
+    private static TestSectionContext performing(DomainSpec spec) {
+        return new TestSectionContext().domain(spec).vm(running(spec));
+    }
+
     /** Finish's context on the destination of a live migration: the definition, and the incoming VM running by it. */
     private static TestSectionContext arrived(DomainSpec spec) {
         return new TestSectionContext().domain(spec).vm(running(spec));
@@ -60,7 +65,7 @@ public class PortDataTransferTest {
     @Test
     public void bakeReadsPortDataOfOvsNicsOnlyAndListsOtherVirtualPorts() throws Exception {
         ovs.answer("fedcf47dbdn0\n\"key=value, other\"\n");
-        Optional<PortData> baked = new NetworkSection(ovs.db()).bake(new TestSectionContext().domain(domain(OVS0, PLAIN1, MIDONET2)));
+        Optional<PortData> baked = new NetworkSection(ovs.db()).bake(performing(domain(OVS0, PLAIN1, MIDONET2)));
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"key=value, other\""),
                 new PortData.Interface(2, "midonet", null)))), baked);
         assertEquals(List.of(DB + "-- --if-exists get Interface fedcf47dbdn0 name external_ids:PortData"), ovs.calls());
@@ -79,15 +84,43 @@ public class PortDataTransferTest {
     @Test
     public void bakeWithoutVirtualPortsOrDomainHasNothingToSay() throws Exception {
         NetworkSection section = new NetworkSection(ovs.db());
-        assertEquals(Optional.empty(), section.bake(new TestSectionContext().domain(domain(PLAIN1))));
+        assertEquals(Optional.empty(), section.bake(performing(domain(PLAIN1))));
         assertEquals(Optional.empty(), section.bake(new TestSectionContext()));
         assertEquals(List.of(), ovs.calls());
+    }
+
+    /**
+     * At the source's Perform of an offline migration of an inactive domain there is no VM, and the definition is the
+     * destination's (--xml may rename its interfaces): a NIC named vnet-b there is a running VM's port, whose port data
+     * must not go into the cookie to the peer and the command line's user. libvirt relocates port data only live.
+     */
+    @Test
+    public void withoutTheDomainsVmHereNoPortDataIsRead() throws Exception {
+        DomainSpec.Nic othersPort = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-b");
+        TestSectionContext offline = new TestSectionContext().domain(domain(othersPort, MIDONET2));
+        ovs.answer("vnet-b\n\"another VM's\"\n");
+        Optional<PortData> baked = new NetworkSection(ovs.db()).bake(offline);
+        assertEquals("ovs-vsctl runs", List.of(), ovs.calls());
+        assertEquals(Optional.empty(), baked);
+    }
+
+    /** A check ({@code ferry cookie bake --domain-xml}) has no VM either: the definition's NICs, no port data read. */
+    @Test
+    public void aCheckReadsNoPortDataAndSaysWhatItWould() throws Exception {
+        DomainSpec.Nic othersPort = new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", "vnet-b");
+        TestSectionContext check = new TestSectionContext().domain(domain(OVS0, othersPort, MIDONET2)).checkOnly();
+        assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", null),
+                new PortData.Interface(1, "openvswitch", null), new PortData.Interface(2, "midonet", null)))),
+                new NetworkSection(ovs.db()).bake(check));
+        assertEquals("OVSDB not even asked", List.of(), ovs.calls());
+        assertEquals(List.of("read the port data of fedcf47dbdn0, vnet-b in unix:/run/test.sock"), check.wouldDo);
+        assertEquals(List.of(), check.warn);
     }
 
     /** Port data past ovs-vsctl's output limit is not carried cut short: the NIC goes without it, with a warning. */
     @Test
     public void portDataLongerThanTheOutputLimitIsNotCutShort() throws Exception {
-        TestSectionContext context = new TestSectionContext().domain(domain(OVS0));
+        TestSectionContext context = performing(domain(OVS0));
         ovs.answer("fedcf47dbdn0\n\"" + "k=v,".repeat(20_000) + "\"\n");
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", null)))),
                 new NetworkSection(ovs.db()).bake(context));
@@ -97,7 +130,7 @@ public class PortDataTransferTest {
 
     @Test
     public void noPortDataOrNoOvsOrAFailingOvsdbBakesTheNicWithoutData() throws Exception {
-        TestSectionContext context = new TestSectionContext().domain(domain(OVS0));
+        TestSectionContext context = performing(domain(OVS0));
         PortData none = new PortData(List.of(new PortData.Interface(0, "openvswitch", null)));
         ovs.answer("fedcf47dbdn0\n\n");
         assertEquals(Optional.of(none), new NetworkSection(ovs.db()).bake(context));
@@ -125,7 +158,7 @@ public class PortDataTransferTest {
         DomainSpec.Nic ovs1 = new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", "vnet-b");
         DomainSpec.Nic ovs2 = new DomainSpec.Nic(2, "bridge", null, "br0", "openvswitch", "vnet-c");
         ovs.answer("fedcf47dbdn0\nx\n\"vnet-c\"\n\"z w\"\n"); // vnet-b is absent
-        Optional<PortData> baked = new NetworkSection(ovs.db()).bake(new TestSectionContext().domain(domain(OVS0, ovs1, ovs2)));
+        Optional<PortData> baked = new NetworkSection(ovs.db()).bake(performing(domain(OVS0, ovs1, ovs2)));
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", "x"),
                 new PortData.Interface(1, "openvswitch", null), new PortData.Interface(2, "openvswitch", "\"z w\"")))), baked);
         assertEquals(1, ovs.calls().size());
