@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -231,7 +232,7 @@ public final class BenchReport {
         int mib = 64;
         List<String> names = new ArrayList<>();
         for (int i = 1; i <= count; i++) {
-            names.add(String.format("c%02d", i));
+            names.add(String.format(Locale.ROOT, "c%02d", i));
             onDisk.start(names.get(i - 1), mib, 0, "random");
             onTmpfs.start(names.get(i - 1), mib, 0, "random");
         }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -50,7 +51,7 @@ public final class ConcurrentBench {
             Migrations m = new Migrations(a, b);
             List<String> names = new ArrayList<>();
             for (int i = 1; i <= count; i++) {
-                names.add(String.format("c%02d", i));
+                names.add(String.format(Locale.ROOT, "c%02d", i));
                 m.start(names.get(i - 1), mib, 0, "random");
             }
             System.out.printf("%d guests of %d MiB random memory, run directories %s, %s; the first batch warms the daemons up%n",

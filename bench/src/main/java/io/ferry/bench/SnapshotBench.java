@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -90,7 +91,7 @@ public final class SnapshotBench {
 
             long start = System.nanoTime();
             for (int i = 0; i < count; i++) {
-                source.post("domains/snapshots-vm/snapshots", Map.of("name", String.format("s%05d", i),
+                source.post("domains/snapshots-vm/snapshots", Map.of("name", String.format(Locale.ROOT, "s%05d", i),
                         "description", "benchmark snapshot " + i), new byte[0]);
             }
             long createNanos = System.nanoTime() - start;
@@ -244,14 +245,15 @@ public final class SnapshotBench {
         UUID domain = UUID.fromString(WITH);
         List<SnapshotStore.Snapshot> chain = new java.util.ArrayList<>();
         for (int i = 0; i < before; i++) {
-            chain.add(snapshot(String.format("p%05d", i), i == 0 ? null : String.format("p%05d", i - 1)));
+            chain.add(snapshot(String.format(Locale.ROOT, "p%05d", i),
+                    i == 0 ? null : String.format(Locale.ROOT, "p%05d", i - 1)));
         }
         store.stage("bench", domain, chain, chain.isEmpty() ? null : chain.get(before - 1).name());
         store.commit("bench");
         String parent = before == 0 ? null : chain.get(before - 1).name();
         long start = System.nanoTime();
         for (int i = 0; i < added; i++) {
-            SnapshotStore.Snapshot s = snapshot(String.format("s%05d", i), parent);
+            SnapshotStore.Snapshot s = snapshot(String.format(Locale.ROOT, "s%05d", i), parent);
             store.add(domain, s);
             parent = s.name();
         }

@@ -2,6 +2,7 @@ package io.ferry.cli;
 
 import io.ferry.protocol.MigrationDriver;
 import java.io.PrintStream;
+import java.util.Locale;
 
 /** Each phase of a migration with the cookie it baked, as {@code ferry demo} and {@code ferry migrate --show-cookies} print it. */
 class CookieTranscript implements MigrationDriver.Listener {
@@ -14,7 +15,8 @@ class CookieTranscript implements MigrationDriver.Listener {
     @Override
     public void step(String phase, String host, String cookie) {
         out.println();
-        out.println("== " + phase.substring(0, 1).toUpperCase() + phase.substring(1) + " on " + TerminalText.line(host)
+        out.println("== " + phase.substring(0, 1).toUpperCase(Locale.ROOT) + phase.substring(1) + " on "
+                + TerminalText.line(host)
                 + (cookie == null ? " (no cookie out)" : ", cookie out:"));
         if (cookie != null) {
             out.print(TerminalText.xml(cookie));

@@ -302,7 +302,7 @@ public final class Messages {
         }
 
         public String toXml() {
-            return Xml.create("fate").attr("id", id).attr("outcome", outcome.name().toLowerCase())
+            return Xml.create("fate").attr("id", id).attr("outcome", Xml.keyword(outcome))
                     .attr("lease-state", leaseState)
                     .attr("keeps-definition", yesNo(keepsDefinition))
                     .attr("journal", journal).write();
@@ -311,7 +311,7 @@ public final class Messages {
         public static Fate fromXml(Xml x) throws ChannelException {
             Outcome outcome;
             try {
-                outcome = Outcome.valueOf(x.required("outcome").toUpperCase());
+                outcome = Xml.keyword(Outcome.class, x.required("outcome"));
             } catch (IllegalArgumentException e) {
                 throw new ChannelException("unknown migration outcome " + Xml.quote(x.attr("outcome")), false);
             }

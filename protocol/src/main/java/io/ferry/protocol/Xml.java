@@ -4,6 +4,7 @@ import io.ferry.protocol.xml.Documents;
 import io.ferry.protocol.xml.XmlWriter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.w3c.dom.Document;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
@@ -112,6 +113,24 @@ public final class Xml {
             }
         }
         return children;
+    }
+
+    /**
+     * An enum constant as the messages and the files on disk name it: in lower case, the same in every locale (a
+     * Turkish one lower-cases I to a dotless ı).
+     */
+    public static String keyword(Enum<?> constant) {
+        return constant.name().toLowerCase(Locale.ROOT);
+    }
+
+    /**
+     * The constant of {@code type} that {@code keyword} names, in either case; also as a build before {@link
+     * #keyword(Enum)} wrote it in a Turkish locale, with a dotless ı for each i.
+     *
+     * @throws IllegalArgumentException when it names none
+     */
+    public static <E extends Enum<E>> E keyword(Class<E> type, String keyword) {
+        return Enum.valueOf(type, keyword.replace('\u0130', 'I').toUpperCase(Locale.ROOT));
     }
 
     /** {@code text} in single quotes for an error message, its control characters escaped so it stays one line. */

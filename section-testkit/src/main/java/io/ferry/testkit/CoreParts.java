@@ -15,6 +15,7 @@ import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
@@ -67,6 +68,6 @@ final class CoreParts {
     }
 
     static UUID uuid(int n) {
-        return UUID.fromString(String.format("00000000-0000-4000-8000-%012d", n));
+        return UUID.fromString(String.format(Locale.ROOT, "00000000-0000-4000-8000-%012d", n));
     }
 }

@@ -122,7 +122,8 @@ final class SnapshotsResource {
         requireNotRunningElsewhere(domain, "create a snapshot");
         Optional<String> parent = snapshots.current(domain.uuid());
         Xml xml = Xml.create("domainsnapshot").text("name", name).text("description", description)
-                .text("state", domain.state().name().toLowerCase()).text("creationTime", Long.toString(System.currentTimeMillis() / 1000));
+                .text("state", Xml.keyword(domain.state()))
+                .text("creationTime", Long.toString(System.currentTimeMillis() / 1000));
         parent.ifPresent(p -> xml.child("parent").text("name", p));
         // the definition at this point, kept verbatim as libvirt does: not indented, that would change the text of
         // multi-line elements, for every later migration of the snapshot too

@@ -1,6 +1,7 @@
 package io.ferry.core.domain;
 
 import java.security.SecureRandom;
+import java.util.Locale;
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 import org.w3c.dom.Text;
@@ -37,6 +38,6 @@ final class InterfaceMacs {
     private static String random() {
         byte[] bytes = new byte[3];
         RANDOM.nextBytes(bytes);
-        return String.format("52:54:00:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2]);
+        return String.format(Locale.ROOT, "52:54:00:%02x:%02x:%02x", bytes[0], bytes[1], bytes[2]);
     }
 }

@@ -64,7 +64,7 @@ final class StatusXml {
         String pausedFor = status.pausedFor() == null ? ""
                 : Xml.create("paused-for").attr("migration", status.pausedFor()).write();
         // not indented: that would change the text of multi-line elements
-        return "<domstatus state='" + status.state().name().toLowerCase() + "' reason='" + status.reason().display()
+        return "<domstatus state='" + Xml.keyword(status.state()) + "' reason='" + Xml.keyword(status.reason())
                 + "'>\n" + pausedFor + leases + status.spec().xml() + "</domstatus>\n";
     }
 
@@ -81,8 +81,8 @@ final class StatusXml {
         Element pausedFor = DomainXml.child(root, "paused-for");
         try {
             return new Status(domainXml.parse(XmlWriter.write(domain)),
-                    DomainState.valueOf(root.getAttribute("state").toUpperCase()),
-                    DomainState.Reason.valueOf(root.getAttribute("reason").toUpperCase()), released,
+                    Xml.keyword(DomainState.class, root.getAttribute("state")),
+                    Xml.keyword(DomainState.Reason.class, root.getAttribute("reason")), released,
                     held == null ? null : attribute(held, "state"),
                     pausedFor == null ? null : attribute(pausedFor, "migration"));
         } catch (IllegalArgumentException e) {

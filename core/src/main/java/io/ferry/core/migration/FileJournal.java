@@ -96,7 +96,7 @@ public final class FileJournal implements Journal {
     @Override
     public void record(Entry entry) throws IOException {
         write(file(entry.id()), entry);
-        LOG.info("journal: {} {} of {} at {}", entry.role().name().toLowerCase(), entry.id(), entry.domain(),
+        LOG.info("journal: {} {} of {} at {}", Xml.keyword(entry.role()), entry.id(), entry.domain(),
                 entry.step().display());
         if (AbortedArrivals.counted(entry)) {
             abortedArrivals.recorded(entry);
@@ -138,7 +138,7 @@ public final class FileJournal implements Journal {
             write(file, entry);
             Files.setLastModifiedTime(file, ended);
             LOG.info("journal: record of {} {} rewritten with its flag 'paused' where earlier builds read it",
-                    entry.role().name().toLowerCase(), entry.id());
+                    Xml.keyword(entry.role()), entry.id());
         } catch (IOException | XmlException e) {
             LOG.warn("cannot rewrite migration journal {} with its flag 'paused' where earlier builds read it: {}", file,
                     e.getMessage());
@@ -172,7 +172,7 @@ public final class FileJournal implements Journal {
             if (entry.step().isFinal() && entry.step() != Step.FINISHED) {
                 Files.delete(file);
                 abortedArrivals.removed(entry);
-                LOG.info("journal: record of {} {} of {}, {} more than {} days ago, removed", entry.role().name().toLowerCase(),
+                LOG.info("journal: record of {} {} of {}, {} more than {} days ago, removed", Xml.keyword(entry.role()),
                         entry.id(), entry.domain(), entry.step().display(), ENDED_RECORDS_KEPT.toDays());
             }
         } catch (IOException | XmlException | ChannelException | IllegalArgumentException e) {

@@ -32,8 +32,8 @@ final class JournalRecordXml {
     }
 
     static String write(Entry entry) {
-        Xml record = Xml.create("migration").attr("id", entry.id()).attr("role", entry.role().name().toLowerCase())
-                .attr("step", entry.step().display()).attr("domain", entry.domain()).attr("uuid", entry.uuid())
+        Xml record = Xml.create("migration").attr("id", entry.id()).attr("role", Xml.keyword(entry.role()))
+                .attr("step", Xml.keyword(entry.step())).attr("domain", entry.domain()).attr("uuid", entry.uuid())
                 .attr("peer", entry.peer()).attr("flags", flagsAnEarlierBuildReads(entry.flags())).attr("key", entry.key())
                 .attr("leases", entry.leaseState()).attr("was-running", entry.wasRunning() ? "yes" : null)
                 .attr("peer-journal", entry.peerJournal()).attr(ARRIVES_PAUSED, entry.flags().paused() ? "yes" : null)
@@ -49,8 +49,8 @@ final class JournalRecordXml {
         if (!MigrationIds.isValid(id) || !file.getFileName().toString().equals(id + ".xml")) { // it could not be recorded again
             throw new IllegalArgumentException("it names migration " + Xml.quote(id));
         }
-        return new Entry(id, Role.valueOf(x.required("role").toUpperCase()),
-                Step.valueOf(x.required("step").toUpperCase()), x.required("domain"), UUID.fromString(x.required("uuid")),
+        return new Entry(id, Xml.keyword(Role.class, x.required("role")),
+                Xml.keyword(Step.class, x.required("step")), x.required("domain"), UUID.fromString(x.required("uuid")),
                 x.attr("peer"), flags(x), x.attr("key"), x.attr("leases"), "yes".equals(x.attr("was-running")),
                 x.attr("peer-journal"), disks(x), x.attr("prepared-by"), mandatory(x));
     }

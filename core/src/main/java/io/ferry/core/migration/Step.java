@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import java.util.EnumSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -42,6 +43,6 @@ public enum Step {
     }
 
     public String display() {
-        return name().toLowerCase();
+        return name().toLowerCase(Locale.ROOT);
     }
 }

@@ -7,6 +7,7 @@ import io.ferry.api.cookie.CookieException;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.util.List;
+import java.util.Locale;
 import org.junit.Test;
 
 /** What the domain parser accepts, the daemon can store and read again. */
@@ -115,6 +116,36 @@ public class DomainXmlTest {
         String earlier = "<domstatus state='paused' reason='migration'>\n" + ONE_LINE + "</domstatus>\n";
         assertEquals(new StatusXml.Status(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION, null),
                 status.read(earlier));
+    }
+
+    /**
+     * In a Turkish locale "migrated" upper-cases to "MİGRATED" (dotted capital I) and "running" lower-cases to
+     * "runnıng": a guest that arrived by migration, an incoming VM and a source paused for a migration were unreadable
+     * at the daemon's next start. The file is the same in every locale, and one an earlier build wrote there reads
+     * back.
+     */
+    @Test
+    public void aStatusFileIsTheSameInATurkishLocale() throws CookieException {
+        StatusXml status = new StatusXml(PARSER, DOMAINS);
+        DomainSpec spec = DOMAINS.parse(ONE_LINE);
+        StatusXml.Status arrived = new StatusXml.Status(spec, DomainState.RUNNING, DomainState.Reason.MIGRATED, null);
+        StatusXml.Status paused = new StatusXml.Status(spec, DomainState.PAUSED, DomainState.Reason.MIGRATION, null,
+                "3f2a:6", "m-1");
+        StatusXml.Status canceled = new StatusXml.Status(spec, DomainState.RUNNING,
+                DomainState.Reason.MIGRATION_CANCELED, null);
+        String written = status.write(arrived);
+        Locale before = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+        try {
+            assertEquals("what a daemon in another locale wrote", arrived, status.read(written));
+            assertEquals(written, status.write(arrived));
+            assertEquals(paused, status.read(status.write(paused)));
+            assertEquals(canceled, status.read(status.write(canceled)));
+        } finally {
+            Locale.setDefault(before);
+        }
+        String earlierInTurkish = "<domstatus state='runn\u0131ng' reason='migrated'>\n" + ONE_LINE + "</domstatus>\n";
+        assertEquals(arrived, status.read(earlierInTurkish));
     }
 
     private static void assertStatusReadsBack(ReleasedLeases released) throws CookieException {

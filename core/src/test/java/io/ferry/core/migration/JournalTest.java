@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -340,6 +341,36 @@ public class JournalTest {
         restarted.record(new Journal.Entry("newest", Journal.Role.SOURCE, Step.ABORTED, "vm", uuid, null, LIVE, key, null, true));
         assertEquals(List.of("newer.xml", "newest.xml", "old-finished.xml", "old-performed.xml"), names(migrations));
         assertEquals(Step.PERFORMED, restarted.find("old-performed").orElseThrow().step());
+    }
+
+    /**
+     * A record is the same in every locale: in a Turkish one "destination" upper-cased to "DESTİNATİON", so a daemon
+     * started there set aside as damaged the records written in another (a committed arrival's too), and wrote
+     * "commıtted" itself. What an earlier build wrote there reads back.
+     */
+    @Test
+    public void aRecordIsTheSameInATurkishLocale() throws Exception {
+        Path state = TestDirectories.create("journal");
+        Path file = state.resolve("migrations").resolve("m-1.xml");
+        Journal.Entry arrival = new Journal.Entry("m-1", Journal.Role.DESTINATION, Step.COMMITTED, "vm",
+                UUID.randomUUID(), null, LIVE, "c".repeat(64), "8", false, null, List.of("/disks/a.img"));
+        new FileJournal(state).record(arrival);
+        String written = Files.readString(file);
+        Locale before = Locale.getDefault();
+        Locale.setDefault(Locale.forLanguageTag("tr-TR"));
+        try {
+            assertEquals("what a daemon in another locale wrote", arrival,
+                    new FileJournal(state).find("m-1").orElseThrow());
+            new FileJournal(state).record(arrival);
+            assertEquals(written, Files.readString(file));
+        } finally {
+            Locale.setDefault(before);
+        }
+        String earlierInTurkish = written.replace("'destination'", "'dest\u0131nat\u0131on'")
+                .replace("'committed'", "'comm\u0131tted'");
+        assertTrue(earlierInTurkish.contains("'comm\u0131tted'"));
+        Files.writeString(file, earlierInTurkish);
+        assertEquals(arrival, new FileJournal(state).find("m-1").orElseThrow());
     }
 
     /** The records in the journal's directory, beside its identity. */

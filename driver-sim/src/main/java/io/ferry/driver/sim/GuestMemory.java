@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -281,7 +282,7 @@ final class GuestMemory {
 
     /** The digest's text: {@code crc32c:<hex>/<pages>}. */
     static String digest(int crc, long pages) {
-        return String.format("crc32c:%08x/%d", crc, pages);
+        return String.format(Locale.ROOT, "crc32c:%08x/%d", crc, pages);
     }
 
     /**

@@ -17,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Locale;
 import java.util.UUID;
 import org.junit.Before;
 import org.junit.Rule;
@@ -63,6 +64,33 @@ public class MemoryStreamTest {
     private static String refusal(VirtualMachine vm, byte[] bytes) {
         return assertThrows(HypervisorException.class,
                 () -> vm.receiveMemory(new ByteArrayInputStream(bytes), new Sim.Control())).getMessage();
+    }
+
+    /**
+     * In an Arabic or Persian locale {@code %d} prints Arabic-Indic digits: the destination refused the digest they
+     * made ("U+0662"), or, where only one side had such a locale, found the memory differed. Its digits are ASCII in
+     * every locale.
+     */
+    @Test
+    public void theDigestIsTheSameInALocaleOfOtherDigits() throws Exception {
+        String digest = source.memoryDigest();
+        Locale before = Locale.getDefault();
+        for (String locale : new String[] {"ar-SA", "fa-IR"}) {
+            Locale.setDefault(Locale.forLanguageTag(locale));
+            try {
+                VirtualMachine incoming = hypervisor.createIncoming(spec, tmp.newFolder().toPath());
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                source.sendMemory(out, new Sim.Control());
+                MigrationStats received = incoming.receiveMemory(new ByteArrayInputStream(out.toByteArray()),
+                        new Sim.Control());
+                assertTrue(locale, received.memoryVerified());
+                assertEquals(locale, digest, incoming.memoryDigest());
+                incoming.destroy();
+            } finally {
+                Locale.setDefault(before);
+            }
+        }
+        assertTrue(digest, digest.matches("crc32c:[0-9a-f]{8}/[0-9]+"));
     }
 
     @Test

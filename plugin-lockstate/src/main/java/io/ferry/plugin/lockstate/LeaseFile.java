@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.Locale;
 import java.util.Properties;
 import java.util.zip.CRC32;
 
@@ -121,7 +122,7 @@ record LeaseFile(String resource, boolean held, String owner, String ownerUuid, 
     private String checksum() {
         CRC32 crc = new CRC32();
         crc.update(String.join("\n", lines()).getBytes(StandardCharsets.ISO_8859_1));
-        return String.format("crc32:%08x", crc.getValue());
+        return String.format(Locale.ROOT, "crc32:%08x", crc.getValue());
     }
 
     /** A properties line: every character but printable ASCII (and a leading space) as a Unicode escape. */
@@ -132,7 +133,7 @@ record LeaseFile(String resource, boolean held, String owner, String ownerUuid, 
             if (c == '\\') {
                 line.append("\\\\");
             } else if (c < 0x20 || c > 0x7e || c == ' ' && i == 0) {
-                line.append(String.format("\\u%04x", (int) c));
+                line.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
             } else {
                 line.append(c);
             }
