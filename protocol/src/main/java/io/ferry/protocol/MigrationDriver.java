@@ -106,10 +106,7 @@ public final class MigrationDriver {
             }
             return afterFailedFinish(e, source, request, id, key);
         }
-        if (finished.note() != null) {
-            listener.warning(finished.note());
-        }
-        listener.step("finish", destination.uri(), finished.cookie());
+        finishStep(destination, finished, finished.cookie());
         confirm(source, new Confirm(id, key, false, finished.cookie()));
         listener.step("confirm", source.uri(), null);
         return finished;
@@ -169,8 +166,16 @@ public final class MigrationDriver {
                 request.domain());
         listener.step("perform", source.uri(), null);
         Finished finished = destination.finish(new Finish(id, key, false, null));
-        listener.step("finish", destination.uri(), null);
+        finishStep(destination, finished, null);
         return finished;
+    }
+
+    /** A committed Finish's note (the destination's trouble once the guest was its) is a warning to the operator. */
+    private void finishStep(Peer destination, Finished finished, String cookie) {
+        if (finished.note() != null) {
+            listener.warning(finished.note());
+        }
+        listener.step("finish", destination.uri(), cookie);
     }
 
     /** @param pausedHere whether the driver added the flag paused because the source said the guest was paused */

@@ -169,6 +169,14 @@ public class MigrationDriverTest {
         assertEquals(List.of("begin", "perform", "confirm"), source.calls());
     }
 
+    /** Protocol 2's Finish notes the same trouble: the command warned of it only under protocol 3. */
+    @Test
+    public void aCommittedProtocol2FinishsNoteReachesTheOperatorAsAWarning() throws Exception {
+        destination.finishNote = "the destination committed domain vm, but it is not running there: its VM is gone";
+        assertEquals("vm", runV2().domain());
+        assertEquals(List.of(destination.finishNote), warnings);
+    }
+
     @Test
     public void aFailedConfirmAfterSuccessIsOnlyAWarning() throws Exception {
         source.loses("confirm", "connection reset");
