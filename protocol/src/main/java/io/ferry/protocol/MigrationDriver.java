@@ -14,6 +14,7 @@ import io.ferry.protocol.Messages.Prepared;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 
 /**
  * Runs one migration across two daemons, as libvirt's virDomainMigrateVersion3 and doPeer2PeerMigrate3 do:
@@ -23,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  * and follows its answer, so a Finish that failed after the commit never leads to a second running copy; unless it
  * committed, Confirm with cancelled=1 follows, as in libvirt, and the source settles it with the destination itself.
  * Under protocol 2, whose Perform stops the source's copy, a Perform whose reply was lost is finished or cancelled on
- * the source's word, never cancelled blindly.
+ * the source's word, never cancelled blindly, and a failed Finish is never settled: one whose reply was lost is sent
+ * again.
  * While it runs it keeps both daemons told that it is alive ({@link Keepalive}). The CLI runs it against two
  * daemons (client-managed), a source daemon against itself and its peer (peer-to-peer).
  */
@@ -113,8 +115,7 @@ public final class MigrationDriver {
     }
 
     private Finished committedDespite(ChannelException e, Peer source, Migrate request, String id, String key) {
-        listener.warning("Finish failed (" + e.getMessage() + "), but the destination committed the migration: "
-                + "the domain runs there");
+        warnCommittedDespite(e);
         confirm(source, new Confirm(id, key, false, null));
         return new Finished(id, request.dname() != null ? request.dname() : request.domain(), null, e.getMessage());
     }
@@ -144,6 +145,11 @@ public final class MigrationDriver {
                 + " stays on its source " + source.uri(), e.refused(), e);
     }
 
+    private void warnCommittedDespite(ChannelException e) {
+        listener.warning("Finish failed (" + e.getMessage() + "), but the destination committed the migration: "
+                + "the domain runs there");
+    }
+
     /** The source's record of the migration once its Confirm was refused; IN_PROGRESS when it cannot say. */
     private static Outcome sourceSays(Peer source, String id, String key) {
         try {
@@ -165,9 +171,44 @@ public final class MigrationDriver {
         performV2(source, destination, new Perform(id, key, prepared.dataUri(), null, destination.uri(), null),
                 request.domain());
         listener.step("perform", source.uri(), null);
-        Finished finished = destination.finish(new Finish(id, key, false, null));
+        Finished finished;
+        try {
+            finished = destination.finish(new Finish(id, key, false, null));
+        } catch (ChannelException e) {
+            finished = finishedAgain(e, source, destination, request, id, key);
+        }
         finishStep(destination, finished, null);
         return finished;
+    }
+
+    /**
+     * Protocol 2's Finish failed after Perform stopped the source's copy: the destination's is the only one, so it is
+     * neither settled nor cancelled (either would drop it). A refusal dropped it there: the guest runs on neither host.
+     * A lost reply may come of a Finish that committed: Finish is sent again while the destination cannot be reached
+     * (one after the commit is answered as committed), and the migration completes if it is answered.
+     */
+    private Finished finishedAgain(ChannelException e, Peer source, Peer destination, Migrate request, String id,
+            String key) throws ChannelException {
+        String stopped = "the source " + source.uri() + " stopped its copy of domain " + request.domain()
+                + " at Perform";
+        if (e.refused()) {
+            throw new ChannelException(e.getMessage() + "; " + stopped + " and the destination did not commit"
+                    + " migration " + id + ": the domain runs on neither host", true, e);
+        }
+        Finished again;
+        try {
+            again = askedUntil(() -> destination.finish(new Finish(id, key, false, null)), answered -> true);
+        } catch (ChannelException retried) {
+            String destinationSays = retried.refused() ? " refused the Finish sent again (" + retried.getMessage() + ")"
+                    : " does not answer whether it committed migration " + id;
+            ChannelException reported = new ChannelException(e.getMessage() + "; " + stopped + ", and the destination "
+                    + destination.uri() + destinationSays + ": the domain may run on neither host; do not start it on"
+                    + " the source before checking the destination", false, e);
+            reported.addSuppressed(retried);
+            throw reported;
+        }
+        warnCommittedDespite(e);
+        return again;
     }
 
     /** A committed Finish's note (the destination's trouble once the guest was its) is a warning to the operator. */
@@ -289,8 +330,8 @@ public final class MigrationDriver {
         }, false);
     }
 
-    private interface Question {
-        Outcome ask() throws ChannelException;
+    private interface Question<T> {
+        T ask() throws ChannelException;
     }
 
     /**
@@ -298,24 +339,43 @@ public final class MigrationDriver {
      * answers that the migration is under way) until the settle wait is over; {@link Outcome#IN_PROGRESS} when it
      * never said more, or refused.
      */
-    private Outcome asked(Question question, boolean untilFinal) {
+    private Outcome asked(Question<Outcome> question, boolean untilFinal) {
+        try {
+            return askedUntil(question, outcome -> !untilFinal || outcome != Outcome.IN_PROGRESS);
+        } catch (ChannelException e) {
+            return Outcome.IN_PROGRESS;
+        }
+    }
+
+    /**
+     * {@code question}'s first answer that is {@code enough}, asked again while the daemon cannot be reached or its
+     * answer is not, until the settle wait is over: then its last answer. Throws a refusal, or the loss once the wait
+     * is over.
+     */
+    private <T> T askedUntil(Question<T> question, Predicate<T> enough) throws ChannelException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settleWaitMillis);
         while (true) {
+            T answer = null;
+            ChannelException lost = null;
             try {
-                Outcome outcome = question.ask();
-                if (!untilFinal || outcome != Outcome.IN_PROGRESS || System.nanoTime() - deadline > 0) {
-                    return outcome;
+                answer = question.ask();
+                if (enough.test(answer) || System.nanoTime() - deadline > 0) {
+                    return answer;
                 }
             } catch (ChannelException e) {
                 if (e.refused() || System.nanoTime() - deadline > 0) {
-                    return Outcome.IN_PROGRESS;
+                    throw e;
                 }
+                lost = e;
             }
             try {
                 Thread.sleep(Math.min(500, settleWaitMillis));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return Outcome.IN_PROGRESS;
+                if (lost != null) {
+                    throw lost;
+                }
+                return answer;
             }
         }
     }

@@ -248,6 +248,55 @@ public class MigrationDriverTest {
         assertEquals(List.of("prepare", "finish cancelled"), destination.calls());
     }
 
+    /**
+     * Protocol 2's Perform stopped the source's copy: a Finish whose reply was lost may have committed the only one.
+     * It is sent again (one after the commit is answered as committed), never settled or cancelled, and the command
+     * succeeds with a warning, where it failed on the lost reply, which taught an operator to start the source's copy.
+     */
+    @Test
+    public void aLostProtocol2FinishIsSentAgainAndTheCommittedMigrationCompletes() throws Exception {
+        destination.loses("finish", "connection reset").thenAnswers("finish");
+        assertEquals("vm", runV2().domain());
+        assertEquals(List.of("prepare", "finish", "finish"), destination.calls());
+        assertEquals(List.of("begin", "perform"), source.calls());
+        assertTrue(warnings.toString(), warnings.get(0).contains("Finish failed (connection reset), but the destination"
+                + " committed the migration"));
+    }
+
+    /** Nobody can say whether the destination committed: the command says that the source's copy is gone. */
+    @Test
+    public void aProtocol2FinishLostForGoodSaysTheSourcesCopyStopped() {
+        destination.loses("finish", "connection reset");
+        ChannelException e = assertThrows(ChannelException.class, this::runV2);
+        assertEquals("connection reset; the source src stopped its copy of domain vm at Perform, and the destination"
+                + " dst does not answer whether it committed migration m1: the domain may run on neither host; do not"
+                + " start it on the source before checking the destination", e.getMessage());
+        assertEquals(List.of("prepare", "finish", "finish"), destination.calls());
+        assertEquals(List.of("begin", "perform"), source.calls());
+    }
+
+    /** A lost Finish the destination then refuses (it aborted meanwhile) is reported with its word. */
+    @Test
+    public void aLostProtocol2FinishRefusedWhenSentAgainSaysSo() {
+        destination.loses("finish", "connection reset").refuses("finish", "migration m1 was aborted on this host");
+        ChannelException e = assertThrows(ChannelException.class, this::runV2);
+        assertEquals("connection reset; the source src stopped its copy of domain vm at Perform, and the destination"
+                + " dst refused the Finish sent again (migration m1 was aborted on this host): the domain may run on"
+                + " neither host; do not start it on the source before checking the destination", e.getMessage());
+        assertEquals(List.of("prepare", "finish", "finish"), destination.calls());
+    }
+
+    /** A refused protocol-2 Finish dropped the only copy: the command says so, not only the destination's reason. */
+    @Test
+    public void aRefusedProtocol2FinishSaysTheGuestRunsOnNeitherHost() {
+        destination.refuses("finish", "the incoming VM of domain vm quit");
+        ChannelException e = assertThrows(ChannelException.class, this::runV2);
+        assertEquals("the incoming VM of domain vm quit; the source src stopped its copy of domain vm at Perform and"
+                + " the destination did not commit migration m1: the domain runs on neither host", e.getMessage());
+        assertEquals(List.of("prepare", "finish"), destination.calls());
+        assertEquals(List.of("begin", "perform"), source.calls());
+    }
+
     @Test
     public void bothDaemonsHearTheDriverWhileItRuns() throws Exception {
         ScriptedPeer slowSource = new ScriptedPeer("src", Set.of(2, 3)) {

@@ -26,7 +26,8 @@ class ScriptedPeer implements Peer {
     private final String uri;
     private final Set<Integer> protocols;
     final List<String> calls = new ArrayList<>();
-    final Map<String, ChannelException> failures = new HashMap<>();
+    /** Each call's failures in turn, the last of which stays (null: the call is answered). */
+    private final Map<String, List<ChannelException>> failures = new HashMap<>();
     Outcome settleOutcome = Outcome.ABORTED;
     String cancelNote;
     /** The note of a Finish that committed: the destination's trouble after the guest began to run there. */
@@ -44,19 +45,28 @@ class ScriptedPeer implements Peer {
 
     /** The call named {@code call} is refused (the daemon ran it and said no). */
     ScriptedPeer refuses(String call, String message) {
-        failures.put(call, new ChannelException(message, true));
-        return this;
+        return then(call, new ChannelException(message, true));
     }
 
     /** The call named {@code call} is lost (no answer: the outcome is unknown). */
     ScriptedPeer loses(String call, String message) {
-        failures.put(call, new ChannelException(message, false));
+        return then(call, new ChannelException(message, false));
+    }
+
+    /** The call named {@code call}, once it has failed as scripted so far, is answered. */
+    ScriptedPeer thenAnswers(String call) {
+        return then(call, null);
+    }
+
+    private synchronized ScriptedPeer then(String call, ChannelException failure) {
+        failures.computeIfAbsent(call, c -> new ArrayList<>()).add(failure);
         return this;
     }
 
     private synchronized void called(String call) throws ChannelException {
         calls.add(call);
-        ChannelException failure = failures.get(call);
+        List<ChannelException> script = failures.getOrDefault(call, List.of());
+        ChannelException failure = script.size() > 1 ? script.remove(0) : script.isEmpty() ? null : script.get(0);
         if (failure != null) {
             throw failure;
         }
