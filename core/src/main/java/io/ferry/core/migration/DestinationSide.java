@@ -132,7 +132,12 @@ final class DestinationSide {
         records.requireAbortsRecorded(domain.name(), domain.uuid());
     }
 
-    /** {@code domjobabort} of an incoming migration; returns what was done. */
+    /**
+     * {@code domjobabort} of an incoming migration; returns what was done. One of protocol 2, whose source stops its
+     * copy at Perform and whose destination commits only at Finish, is refused (as libvirt refuses the domjobabort of
+     * any incoming migration): this host cannot know whether the source's copy is gone, and aborted here the guest
+     * would run on neither host. Its source knows. One whose abort is already under way is tried again.
+     */
     String abortByOperator(Incoming in) throws Exception {
         return m.domains.withJob(in.domain, "domjobabort", in.id, () -> {
             String name = in.spec.name();
@@ -140,6 +145,11 @@ final class DestinationSide {
                     ? m.journal.find(in.id).map(e -> e.step().isCommitted()).orElse(false) : in.step().isCommitted();
             if (committed) {
                 throw new MigrationException("too late to abort migration " + in.id + ": it committed, " + name + " runs here");
+            }
+            if (in.flags.v2() && in.abortPending == null) {
+                throw new MigrationException("Requested operation is not valid: migration " + in.id + " of " + name
+                        + " is of protocol 2, whose source stops its copy at Perform: abort it on its source, which"
+                        + " knows whether it did (aborted here, " + name + " could run on neither host)");
             }
             if (incoming.holds(in.id)) {
                 abort(in, "aborted by the operator (domjobabort)");

@@ -201,6 +201,32 @@ public class ProtocolVersionsTest {
     }
 
     /**
+     * A domjobabort on the destination of a protocol-2 migration once the source's copy stopped at Perform dropped
+     * the only copy, and said the guest went on at its source. The destination cannot know whether the source
+     * stopped its copy (it commits only at Finish): as libvirt's domjobabort of an incoming migration, it refuses,
+     * by domain or by id, and the driver's Finish runs the guest at the destination.
+     */
+    @Test(timeout = 60_000)
+    public void aProtocol2AbortOnTheDestinationIsRefusedAndTheGuestRunsThere() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, V2).prepare().perform();
+        String id = run.begun.id();
+
+        String refusal = "Requested operation is not valid: migration " + id + " of vm1 is of protocol 2, whose source"
+                + " stops its copy at Perform: abort it on its source, which knows whether it did (aborted here, vm1"
+                + " could run on neither host)";
+        assertEquals(refusal, assertThrows(MigrationException.class, () -> d.destination.engine().abortJob(VM))
+                .getMessage());
+        assertEquals(refusal, assertThrows(MigrationException.class,
+                () -> d.destination.engine().abortMigration(VM, id)).getMessage());
+        run.finish();
+
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    /**
      * A protocol-2 migration whose {@code operator} calls once the memory has left and the destination has taken it
      * in, as Perform's completion begins to stop the copy here (in the domain's job): the call waits for that job and
      * is refused with {@code refusal} (%s: the migration's id), and the driver's Finish runs the guest at the
