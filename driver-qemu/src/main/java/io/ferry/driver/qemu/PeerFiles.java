@@ -8,6 +8,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 
 /**
  * Which files of this host a peer daemon's definition may have QEMU open ({@code Hypervisor.validatePeerDefinition}).
@@ -26,8 +30,13 @@ import java.nio.file.attribute.PosixFilePermission;
  * core has already held to a QEMU binary's name), runs as root: it must be one only this host's root or ferryd's user
  * could have put there, owned by one of them in directories only they may write, on a file system that is not shared:
  * a peer host that writes a shared file system could put a program of its own named {@code qemu-system-x86_64} there.
+ * QEMU is run by the name, not by where it leads: each link on the way (the name, a directory of its path) is held to
+ * the same, else a peer host could repoint a link on shared storage at a program of its own once it is checked.
  */
 final class PeerFiles {
+    /** The links the kernel follows on one path before it gives up (Linux's MAXSYMLINKS). */
+    private static final int MAX_LINKS = 40;
+
     private final SharedStorage storage;
     /** A qcow2 image's references, held to the same rules: its data file as the image, its backing files as read. */
     private final Qcow2Chain references = new Qcow2Chain(this::require, "a peer's image");
@@ -107,17 +116,65 @@ final class PeerFiles {
         String whyNot;
         try {
             whyNot = storage.unsharedTypeOf(real) == null ? "it is on shared storage" : writableByOthers(real);
+            if (whyNot == null) {
+                whyNot = changeableLink(Path.of(file));
+            }
         } catch (IOException e) {
             throw new HypervisorException("cannot tell who may write " + where + ": " + e, e);
         }
         if (whyNot != null) {
-            throw new HypervisorException(where + " is not a program of this host's own (" + whyNot + "): a peer's definition"
-                    + " may have this host run only a program owned by root or ferryd's user, in directories only they may"
-                    + " write, on a file system that is not shared");
+            throw new HypervisorException(where + " is not a program of this host's own (" + UntrustedText.of(whyNot)
+                    + "): a peer's definition may have this host run only a program owned by root or ferryd's user, in"
+                    + " directories only they may write, on a file system that is not shared, named through links"
+                    + " likewise");
         }
     }
 
-    /** What lets others than root and ferryd's user write {@code real} or a directory above it; null: nothing. */
+    /**
+     * What lets others than root and ferryd's user change a link on the way from {@code named} to its program, the
+     * file named or a directory of its path, each link as the kernel meets it; null: nothing. QEMU is run by the name:
+     * whoever may repoint a link on it (a peer host, on shared storage) chooses the program after this check.
+     */
+    private String changeableLink(Path named) throws IOException {
+        Path at = named.toAbsolutePath().getRoot();
+        Deque<Path> rest = new ArrayDeque<>();
+        named.toAbsolutePath().forEach(rest::addLast);
+        for (int links = 0; !rest.isEmpty(); ) {
+            Path name = rest.removeFirst();
+            if (name.toString().equals(".")) {
+                continue;
+            }
+            if (name.toString().equals("..")) {
+                at = at.getParent() == null ? at : at.getParent(); // `at` has no links: its parent is the real one
+                continue;
+            }
+            Path next = at.resolve(name);
+            if (!Files.isSymbolicLink(next)) {
+                at = next;
+                continue;
+            }
+            if (++links > MAX_LINKS) {
+                throw new IOException(named + ": too many levels of symbolic links");
+            }
+            String why = storage.unsharedTypeOf(at) == null ? "that is on shared storage" : writableByOthers(next);
+            if (why != null) {
+                return "it is named through the link " + next + ", and " + why;
+            }
+            Path target = Files.readSymbolicLink(next);
+            List<Path> names = new ArrayList<>();
+            target.forEach(names::add);
+            for (int i = names.size() - 1; i >= 0; i--) {
+                rest.addFirst(names.get(i));
+            }
+            at = target.isAbsolute() ? target.getRoot() : at;
+        }
+        return null;
+    }
+
+    /**
+     * What lets others than root and ferryd's user write {@code real} (a program, or a link: the directories above it
+     * have no links) or a directory above it; null: nothing.
+     */
     private static String writableByOthers(Path real) throws IOException {
         String self = System.getProperty("user.name");
         for (Path path = real; path != null; path = path.getParent()) {
@@ -125,6 +182,10 @@ final class PeerFiles {
             String owner = attributes.owner().getName();
             if (!owner.equals("root") && !owner.equals(self)) {
                 return path + " belongs to " + owner;
+            }
+            // a link's mode is always rwxrwxrwx and means nothing: its owner and directories say who may change it
+            if (attributes.isSymbolicLink()) {
+                continue;
             }
             boolean sticky = !path.equals(real) && sticky(path); // others may add there, not replace what the owner owns
             if (attributes.permissions().contains(PosixFilePermission.GROUP_WRITE) && !sticky) {

@@ -6,7 +6,9 @@ import static org.junit.Assert.assertThrows;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -208,7 +210,7 @@ public class PeerFilesTest {
         peerFiles().check(domain(null, null), qemu.toString());
 
         String rule = ": a peer's definition may have this host run only a program owned by root or ferryd's user, in"
-                + " directories only they may write, on a file system that is not shared";
+                + " directories only they may write, on a file system that is not shared, named through links likewise";
         Path planted = file(nfs, "qemu-system-x86_64", "rwxr-xr-x");
         assertEquals("emulator '" + planted + "' is not a program of this host's own (it is on shared storage)" + rule,
                 emulatorRefusal(planted.toString()));
@@ -227,6 +229,38 @@ public class PeerFilesTest {
         Files.setOwner(qemu, qemu.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
         assertEquals("emulator '" + qemu + "' is not a program of this host's own (" + qemu + " belongs to nobody)" + rule,
                 emulatorRefusal(qemu.toString()));
+        Files.setOwner(qemu, bin.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root"));
+
+        // the path as named runs: a link a peer host may repoint (on shared storage, or another user's) is its program
+        String through = "' (" + qemu + ") is not a program of this host's own (it is named through the link ";
+        Path onShared = Files.createSymbolicLink(sharedPath.resolve("qemu-system-x86_64"), qemu);
+        assertEquals("emulator '" + onShared + through + onShared + ", and that is on shared storage)" + rule,
+                emulatorRefusal(onShared.toString()));
+        Path dirOnNfs = Files.createSymbolicLink(nfs.resolve("x"), bin);
+        assertEquals("emulator '" + dirOnNfs + "/qemu-system-x86_64" + through + dirOnNfs + ", and that is on shared"
+                + " storage)" + rule, emulatorRefusal(dirOnNfs + "/qemu-system-x86_64"));
+        Path viaNfs = Files.createSymbolicLink(bin.resolve("kvm-via-nfs"), dirOnNfs.resolve("qemu-system-x86_64"));
+        assertEquals("emulator '" + viaNfs + through + dirOnNfs + ", and that is on shared storage)" + rule,
+                emulatorRefusal(viaNfs.toString()));
+        Path sticky = Files.createDirectories(local.resolve("sticky"));
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        Path users = Files.createSymbolicLink(sticky.resolve("qemu-system-x86_64"), qemu);
+        Files.getFileAttributeView(users, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setOwner(bin.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody"));
+        assertEquals("emulator '" + users + through + users + ", and " + users + " belongs to nobody)" + rule,
+                emulatorRefusal(users.toString()));
+        Path open = Files.createDirectories(local.resolve("open"));
+        Files.setPosixFilePermissions(open, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path inOpen = Files.createSymbolicLink(open.resolve("kvm"), qemu);
+        assertEquals("emulator '" + inOpen + through + inOpen + ", and " + open + " is writable by its group)" + rule,
+                emulatorRefusal(inOpen.toString()));
+
+        // links only root made where only root writes, as /usr/bin/kvm -> qemu-system-x86_64 and /bin -> usr/bin
+        Path kvm = Files.createSymbolicLink(bin.resolve("kvm"), Path.of("qemu-system-x86_64"));
+        Path usrBin = Files.createSymbolicLink(local.resolve("usr-bin"), Path.of("bin"));
+        peerFiles().check(domain(null, null), kvm.toString());
+        peerFiles().check(domain(null, null), usrBin.resolve("kvm").toString());
+        peerFiles().check(domain(null, null), usrBin.resolve("./../bin/kvm").toString());
     }
 
     /** /tmp is everyone's to add to, sticky: nobody else may replace what root made there. */
@@ -237,7 +271,8 @@ public class PeerFilesTest {
         Path qemu = file(sticky, "qemu-system-x86_64", "rwxr-xr-x");
         assertEquals("emulator '" + qemu + "' is not a program of this host's own (" + sticky + " is writable by its group)"
                 + ": a peer's definition may have this host run only a program owned by root or ferryd's user, in"
-                + " directories only they may write, on a file system that is not shared", emulatorRefusal(qemu.toString()));
+                + " directories only they may write, on a file system that is not shared, named through links likewise",
+                emulatorRefusal(qemu.toString()));
         Files.setAttribute(sticky, "unix:mode", 01777);
         peerFiles().check(domain(null, null), qemu.toString());
     }
