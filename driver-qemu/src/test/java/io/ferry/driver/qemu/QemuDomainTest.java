@@ -151,6 +151,11 @@ public class QemuDomainTest {
         refused(domain("<initrd>/boot/i</initrd>", ""), "domain/os has an initrd or a cmdline but no kernel");
         refused(domain("<kernel>/nfs/k</kernel><initrd>/nfs/x,/etc/shadow</initrd>", ""),
                 "domain/os/initrd '/nfs/x,/etc/shadow' has a comma, which QEMU reads as a list of files");
+        // a multiboot module's name ends at its first space, its parameters follow: QEMU would open /nfs/l, not '/nfs/l x'
+        for (String spaced : List.of("/nfs/l x", "/nfs/l\tx", "/nfs/l\nx")) {
+            refused(domain("<kernel>/nfs/k</kernel><initrd>" + spaced + "</initrd>", ""), "domain/os/initrd '"
+                    + spaced.replaceAll("[\t\n]", "?") + "' has whitespace, where QEMU ends a multiboot module's file name");
+        }
         refused(domain("", "").replace("<vcpu>", "<currentMemory unit='MiB'>32</currentMemory><vcpu>"),
                 "unsupported configuration: domain/currentMemory differs from domain/memory");
         refused(domain("", "").replace("<devices>", "<clock offset='localtime'/><devices>"),
