@@ -13,8 +13,6 @@ import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.Predicate;
 
 /**
  * Runs one migration across two daemons, as libvirt's virDomainMigrateVersion3 and doPeer2PeerMigrate3 do:
@@ -26,6 +24,8 @@ import java.util.function.Predicate;
  * Under protocol 2, whose Perform stops the source's copy, a Perform whose reply was lost is finished or cancelled on
  * the source's word, never cancelled blindly, and a failed Finish is never settled: one whose reply was lost is sent
  * again.
+ * The protocol-2 steps are {@link ProtocolTwoSteps}; what is asked again of a daemon that cannot be reached is
+ * {@link FateQuestions}.
  * While it runs it keeps both daemons told that it is alive ({@link Keepalive}). The CLI runs it against two
  * daemons (client-managed), a source daemon against itself and its peer (peer-to-peer).
  */
@@ -54,7 +54,8 @@ public final class MigrationDriver {
 
     private final Listener listener;
     private final Duration keepalive;
-    private final long settleWaitMillis;
+    private final FateQuestions questions;
+    private final ProtocolTwoSteps protocolTwo;
 
     public MigrationDriver(Listener listener) {
         this(listener, Keepalive.INTERVAL, SETTLE_WAIT_MILLIS);
@@ -64,7 +65,8 @@ public final class MigrationDriver {
     public MigrationDriver(Listener listener, Duration keepalive, long settleWaitMillis) {
         this.listener = listener;
         this.keepalive = keepalive;
-        this.settleWaitMillis = settleWaitMillis;
+        this.questions = new FateQuestions(settleWaitMillis);
+        this.protocolTwo = new ProtocolTwoSteps(listener, questions);
     }
 
     public Finished run(Peer source, Peer destination, Migrate request) throws ChannelException {
@@ -84,7 +86,7 @@ public final class MigrationDriver {
             // the flag came of the guest being paused, not of --suspend: a refusal of it says so
             boolean pausedHere = migrating != request;
             return v3 ? afterBeginV3(source, destination, migrating, begun, pausedHere)
-                    : afterBeginV2(source, destination, migrating, begun, pausedHere);
+                    : protocolTwo.afterBegin(source, destination, migrating, begun, pausedHere);
         }
     }
 
@@ -103,19 +105,19 @@ public final class MigrationDriver {
         try {
             finished = destination.finish(new Finish(id, key, false, performed.cookie()));
         } catch (ChannelException e) {
-            if (settle(destination, id, key) == Outcome.COMMITTED) {
+            if (questions.settle(destination, id, key) == Outcome.COMMITTED) {
                 return committedDespite(e, source, request, id, key);
             }
             return afterFailedFinish(e, source, request, id, key);
         }
-        finishStep(destination, finished, finished.cookie());
+        finishStep(listener, destination, finished, finished.cookie());
         confirm(source, new Confirm(id, key, false, finished.cookie()));
         listener.step("confirm", source.uri(), null);
         return finished;
     }
 
     private Finished committedDespite(ChannelException e, Peer source, Migrate request, String id, String key) {
-        warnCommittedDespite(e);
+        warnCommittedDespite(listener, e);
         confirm(source, new Confirm(id, key, false, null));
         return new Finished(id, request.dname() != null ? request.dname() : request.domain(), null, e.getMessage());
     }
@@ -133,7 +135,8 @@ public final class MigrationDriver {
         try {
             source.confirm(new Confirm(id, key, true, null, e.getMessage()));
         } catch (ChannelException refused) {
-            if (sourceSays(source, id, key) == Outcome.COMMITTED) { // the source reached the destination, which committed
+            // the source reached the destination, which committed
+            if (FateQuestions.sourceSays(source, id, key) == Outcome.COMMITTED) {
                 return committedDespite(e, source, request, id, key);
             }
             ChannelException reported = new ChannelException(e.getMessage() + "; on the source " + source.uri() + ": "
@@ -145,74 +148,14 @@ public final class MigrationDriver {
                 + " stays on its source " + source.uri(), e.refused(), e);
     }
 
-    private void warnCommittedDespite(ChannelException e) {
+    /** Finish failed, but the destination committed: the migration succeeded, which the operator is warned of. */
+    static void warnCommittedDespite(Listener listener, ChannelException e) {
         listener.warning("Finish failed (" + e.getMessage() + "), but the destination committed the migration: "
                 + "the domain runs there");
     }
 
-    /** The source's record of the migration once its Confirm was refused; IN_PROGRESS when it cannot say. */
-    private static Outcome sourceSays(Peer source, String id, String key) {
-        try {
-            return source.fate(id, key).outcome();
-        } catch (ChannelException e) {
-            return Outcome.IN_PROGRESS;
-        }
-    }
-
-    /** Protocol 2: no cookies, and the source is stopped by Perform, so a failed Finish loses the domain. */
-    private Finished afterBeginV2(Peer source, Peer destination, Migrate request, Begun begun, boolean pausedHere)
-            throws ChannelException {
-        String id = begun.id();
-        String key = begun.key();
-        MigrationFlags flags = request.flags().withV2().withoutUnsafe();
-        Prepared prepared = prepare(source, destination, new Prepare(id, key, flags, begun.domainXml(), null, null, source.uri()),
-                request.domain(), pausedHere);
-        listener.step("prepare", destination.uri(), null);
-        performV2(source, destination, new Perform(id, key, prepared.dataUri(), null, destination.uri(), null),
-                request.domain());
-        listener.step("perform", source.uri(), null);
-        Finished finished;
-        try {
-            finished = destination.finish(new Finish(id, key, false, null));
-        } catch (ChannelException e) {
-            finished = finishedAgain(e, source, destination, request, id, key);
-        }
-        finishStep(destination, finished, null);
-        return finished;
-    }
-
-    /**
-     * Protocol 2's Finish failed after Perform stopped the source's copy: the destination's is the only one, so it is
-     * neither settled nor cancelled (either would drop it). A refusal dropped it there: the guest runs on neither host.
-     * A lost reply may come of a Finish that committed: Finish is sent again while the destination cannot be reached
-     * (one after the commit is answered as committed), and the migration completes if it is answered.
-     */
-    private Finished finishedAgain(ChannelException e, Peer source, Peer destination, Migrate request, String id,
-            String key) throws ChannelException {
-        String stopped = "the source " + source.uri() + " stopped its copy of domain " + request.domain()
-                + " at Perform";
-        if (e.refused()) {
-            throw new ChannelException(e.getMessage() + "; " + stopped + " and the destination did not commit"
-                    + " migration " + id + ": the domain runs on neither host", true, e);
-        }
-        Finished again;
-        try {
-            again = askedUntil(() -> destination.finish(new Finish(id, key, false, null)), answered -> true);
-        } catch (ChannelException retried) {
-            String destinationSays = retried.refused() ? " refused the Finish sent again (" + retried.getMessage() + ")"
-                    : " does not answer whether it committed migration " + id;
-            ChannelException reported = new ChannelException(e.getMessage() + "; " + stopped + ", and the destination "
-                    + destination.uri() + destinationSays + ": the domain may run on neither host; do not start it on"
-                    + " the source before checking the destination", false, e);
-            reported.addSuppressed(retried);
-            throw reported;
-        }
-        warnCommittedDespite(e);
-        return again;
-    }
-
     /** A committed Finish's note (the destination's trouble once the guest was its) is a warning to the operator. */
-    private void finishStep(Peer destination, Finished finished, String cookie) {
+    static void finishStep(Listener listener, Peer destination, Finished finished, String cookie) {
         if (finished.note() != null) {
             listener.warning(finished.note());
         }
@@ -220,7 +163,7 @@ public final class MigrationDriver {
     }
 
     /** @param pausedHere whether the driver added the flag paused because the source said the guest was paused */
-    private Prepared prepare(Peer source, Peer destination, Prepare request, String domain, boolean pausedHere)
+    static Prepared prepare(Peer source, Peer destination, Prepare request, String domain, boolean pausedHere)
             throws ChannelException {
         try {
             return destination.prepare(request);
@@ -271,42 +214,10 @@ public final class MigrationDriver {
     }
 
     /** Cancels a migration whose Perform failed on both daemons; returns the error to report. */
-    private static ChannelException cancel(Peer source, Peer destination, Perform request, ChannelException e) {
+    static ChannelException cancel(Peer source, Peer destination, Perform request, ChannelException e) {
         ChannelException reported = finishCancelled(destination, request.id(), request.key(), e);
         confirmQuietly(source, request.id(), request.key(), reported);
         return reported;
-    }
-
-    /**
-     * Protocol 2's Perform stops the source's copy once the memory has left, and answers only then (as libvirt's,
-     * which returns success once the source is stopped); Finish is its only commit. A refusal leaves the source's copy
-     * to go on (the source says so only while it can), and the migration is cancelled. A reply that was lost (the
-     * connection dropped, the source restarted) may come of a Perform that stopped it: cancelled, the destination would
-     * drop the only copy. The source is asked what became of it until it can say: Finish follows if its copy is gone,
-     * the migration is cancelled if it was rolled back, and left to the two daemons while it cannot say.
-     */
-    private void performV2(Peer source, Peer destination, Perform request, String domain) throws ChannelException {
-        try {
-            source.perform(request);
-            return;
-        } catch (ChannelException e) {
-            if (e.refused()) {
-                throw cancel(source, destination, request, e);
-            }
-            Outcome outcome = asked(() -> source.fate(request.id(), request.key()).outcome(), true);
-            if (outcome == Outcome.COMMITTED) {
-                listener.warning("Perform failed (" + e.getMessage() + "), but the source stopped its copy of domain "
-                        + domain + ": the destination finishes the migration");
-                return;
-            }
-            if (outcome == Outcome.ABORTED) {
-                throw cancel(source, destination, request, e);
-            }
-            throw new ChannelException(e.getMessage() + "; the source " + source.uri() + " does not say whether it"
-                    + " stopped its copy of domain " + domain + ", so migration " + request.id() + " is neither"
-                    + " finished nor cancelled: the destination drops what it received once it hears no more of this"
-                    + " driver, and the source resumes its copy if it still has one", false, e);
-        }
     }
 
     private void confirm(Peer source, Confirm confirm) {
@@ -315,68 +226,6 @@ public final class MigrationDriver {
         } catch (ChannelException e) {
             listener.warning("the domain runs on the destination, but Confirm failed on the source (" + e.getMessage()
                     + "); the source daemon finishes the clean-up itself");
-        }
-    }
-
-    /**
-     * The destination's answer to "abort unless committed", asked again while it cannot be reached; {@link
-     * Outcome#IN_PROGRESS} when it never answered. A destination with no record of the migration never prepared
-     * it, which is as good as aborted.
-     */
-    private Outcome settle(Peer destination, String id, String key) {
-        return asked(() -> {
-            Outcome outcome = destination.settle(id, key).outcome();
-            return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
-        }, false);
-    }
-
-    private interface Question<T> {
-        T ask() throws ChannelException;
-    }
-
-    /**
-     * {@code question}'s answer, asked again while the daemon cannot be reached (and, {@code untilFinal}, while it
-     * answers that the migration is under way) until the settle wait is over; {@link Outcome#IN_PROGRESS} when it
-     * never said more, or refused.
-     */
-    private Outcome asked(Question<Outcome> question, boolean untilFinal) {
-        try {
-            return askedUntil(question, outcome -> !untilFinal || outcome != Outcome.IN_PROGRESS);
-        } catch (ChannelException e) {
-            return Outcome.IN_PROGRESS;
-        }
-    }
-
-    /**
-     * {@code question}'s first answer that is {@code enough}, asked again while the daemon cannot be reached or its
-     * answer is not, until the settle wait is over: then its last answer. Throws a refusal, or the loss once the wait
-     * is over.
-     */
-    private <T> T askedUntil(Question<T> question, Predicate<T> enough) throws ChannelException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(settleWaitMillis);
-        while (true) {
-            T answer = null;
-            ChannelException lost = null;
-            try {
-                answer = question.ask();
-                if (enough.test(answer) || System.nanoTime() - deadline > 0) {
-                    return answer;
-                }
-            } catch (ChannelException e) {
-                if (e.refused() || System.nanoTime() - deadline > 0) {
-                    throw e;
-                }
-                lost = e;
-            }
-            try {
-                Thread.sleep(Math.min(500, settleWaitMillis));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                if (lost != null) {
-                    throw lost;
-                }
-                return answer;
-            }
         }
     }
 
