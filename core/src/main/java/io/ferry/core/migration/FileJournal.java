@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -59,24 +60,25 @@ public final class FileJournal implements Journal {
 
     private final Path directory;
     private final HardenedXmlParser parser = new HardenedXmlParser(MAX_RECORD_BYTES, 8);
-    private final LongSupplier clock;
+    private final RecordDates dates;
     /** Syncs the directory of a record that must outlive a power cut (a test sees which). */
     private final AtomicFiles.DirectorySync sync;
-    /** When a migration's end next looks for long-ended records (the clock's milliseconds). */
+    /** When a migration's end next looks for long-ended records (the monotonic clock's milliseconds). */
     private final AtomicLong nextCleanUp = new AtomicLong(Long.MIN_VALUE);
     private final JournalKey key;
     private final AbortedArrivals abortedArrivals;
 
     public FileJournal(Path stateDir) throws IOException {
-        this(stateDir, AtomicFiles.FSYNC, System::currentTimeMillis);
+        this(stateDir, AtomicFiles.FSYNC, System::currentTimeMillis, () -> System.nanoTime() / 1_000_000);
     }
 
     /**
      * @param sync syncs a new journal directory into the state directory: the commit point is written in it
      * @param clock the wall clock, in milliseconds
+     * @param monotonic a clock no step moves, in milliseconds
      */
-    FileJournal(Path stateDir, AtomicFiles.DirectorySync sync, LongSupplier clock) throws IOException {
-        this.clock = clock;
+    FileJournal(Path stateDir, AtomicFiles.DirectorySync sync, LongSupplier clock, LongSupplier monotonic)
+            throws IOException {
         this.sync = sync;
         this.directory = AtomicFiles.createDirectories(stateDir.resolve("migrations"), sync);
         try {
@@ -85,6 +87,7 @@ public final class FileJournal implements Journal {
             // not a POSIX file system: its own access rules apply
         }
         this.key = JournalKey.load(directory.resolve(KEY_FILE));
+        this.dates = new RecordDates(directory, clock, monotonic);
         this.abortedArrivals = new AbortedArrivals(directory, ABORTED_ARRIVALS_KEPT_PER_PEER, this::parse);
     }
 
@@ -96,15 +99,16 @@ public final class FileJournal implements Journal {
     @Override
     public void record(Entry entry) throws IOException {
         write(file(entry.id()), entry);
+        dates.dated(file(entry.id()));
         LOG.info("journal: {} {} of {} at {}", Xml.keyword(entry.role()), entry.id(), entry.domain(),
                 entry.step().display());
         if (AbortedArrivals.counted(entry)) {
             abortedArrivals.recorded(entry);
         }
-        long now = clock.getAsLong();
+        long now = dates.monotonicMillis();
         long due = nextCleanUp.get();
         if (entry.step().isFinal() && now >= due && nextCleanUp.compareAndSet(due, now + CLEAN_UP_EVERY.toMillis())) {
-            removeLongEnded(now); // a file's date per record, and parsing only the old ones
+            removeLongEnded(); // a file's date per record, and parsing only the old ones
         }
     }
 
@@ -149,12 +153,17 @@ public final class FileJournal implements Journal {
      * Removes the records of the migrations that ended more than {@link #ENDED_RECORDS_KEPT} ago, but for committed
      * arrivals ({@link Step#FINISHED}): a source asks a destination the fate of a migration it has not settled, however
      * late (its daemon down, its guest paused), and takes "unknown" for aborted, which would resume its copy of a
-     * guest that runs here. Every other ended record answers as "unknown" does.
+     * guest that runs here. Every other ended record answers as "unknown" does. None goes while the wall clock,
+     * which dates them, stepped since the start ({@link RecordDates}).
      */
-    private void removeLongEnded(long now) {
+    private void removeLongEnded() {
+        OptionalLong cutoff = dates.endedBefore(ENDED_RECORDS_KEPT);
+        if (cutoff.isEmpty()) {
+            return;
+        }
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
             for (Path file : files) {
-                removeIfLongEnded(file, now - ENDED_RECORDS_KEPT.toMillis());
+                removeIfLongEnded(file, cutoff.getAsLong());
             }
         } catch (IOException e) {
             LOG.warn("cannot list the migration journal {} for records of long-ended migrations: {}", directory,
@@ -257,9 +266,8 @@ public final class FileJournal implements Journal {
 
     @Override
     public List<Entry> unfinished() throws IOException {
-        long now = clock.getAsLong();
-        nextCleanUp.set(now + CLEAN_UP_EVERY.toMillis());
-        removeLongEnded(now);
+        nextCleanUp.set(dates.monotonicMillis() + CLEAN_UP_EVERY.toMillis());
+        removeLongEnded();
         List<Entry> entries = new ArrayList<>();
         try (DirectoryStream<Path> files = Files.newDirectoryStream(directory, "*.xml")) {
             for (Path file : files) {

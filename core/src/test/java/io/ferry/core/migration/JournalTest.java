@@ -18,6 +18,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
@@ -180,11 +181,11 @@ public class JournalTest {
     public void theJournalsNewDirectoryIsSyncedIntoTheStateDirectoryOnce() throws Exception {
         Path state = TestDirectories.create("journal");
         List<Path> synced = new ArrayList<>();
-        new FileJournal(state, synced::add, System::currentTimeMillis);
+        new FileJournal(state, synced::add, System::currentTimeMillis, JournalTest::monotonic);
         assertEquals(List.of(state), synced);
 
         synced.clear();
-        new FileJournal(state, synced::add, System::currentTimeMillis);
+        new FileJournal(state, synced::add, System::currentTimeMillis, JournalTest::monotonic);
         assertEquals("nothing new in the state directory", List.of(), synced);
     }
 
@@ -276,7 +277,7 @@ public class JournalTest {
     public void aPreparedRecordOutlivesAPowerCut() throws Exception {
         Path state = TestDirectories.create("journal");
         List<Path> synced = new ArrayList<>();
-        FileJournal journal = new FileJournal(state, synced::add, System::currentTimeMillis);
+        FileJournal journal = new FileJournal(state, synced::add, System::currentTimeMillis, JournalTest::monotonic);
         synced.clear();
         journal.record(new Journal.Entry("m-1", Journal.Role.DESTINATION, Step.PREPARED, "vm", UUID.randomUUID(), null,
                 LIVE, "a".repeat(64), null, false));
@@ -292,7 +293,7 @@ public class JournalTest {
     public void anAbortedArrivalsRecordOutlivesAPowerCut() throws Exception {
         Path state = TestDirectories.create("journal");
         List<Path> synced = new ArrayList<>();
-        FileJournal journal = new FileJournal(state, synced::add, System::currentTimeMillis);
+        FileJournal journal = new FileJournal(state, synced::add, System::currentTimeMillis, JournalTest::monotonic);
         Journal.Entry prepared = entry(Journal.Role.DESTINATION, Step.PREPARED);
         journal.record(prepared);
         synced.clear();
@@ -327,7 +328,7 @@ public class JournalTest {
         }
 
         AtomicLong clock = new AtomicLong(System.currentTimeMillis());
-        FileJournal restarted = new FileJournal(state, AtomicFiles.FSYNC, clock::get);
+        FileJournal restarted = new FileJournal(state, AtomicFiles.FSYNC, clock::get, clock::get);
         assertEquals(List.of(stuck), restarted.unfinished());
         assertEquals("a committed arrival stays: its source may ask its fate whenever it comes back",
                 List.of("old-finished.xml", "old-performed.xml", "recent.xml"), names(migrations));
@@ -371,6 +372,67 @@ public class JournalTest {
         assertTrue(earlierInTurkish.contains("'comm\u0131tted'"));
         Files.writeString(file, earlierInTurkish);
         assertEquals(arrival, new FileJournal(state).find("m-1").orElseThrow());
+    }
+
+    /**
+     * The wall clock stepped forward while the daemon ran ({@code date -s} with a wrong year, a host resumed after a
+     * long suspend): judged by it, the record of an arrival aborted minutes before looked over 30 days old and went at
+     * the next migration's end; its source, told "unknown", took the leases back with its own released state, which the
+     * lock manager refused (the destination's Finish had moved them on), and kept its guest paused. Records are not
+     * judged by a wall clock that moved against the monotonic one since the start; both moving 31 days, they are.
+     */
+    @Test
+    public void aWallClockSteppedForwardRemovesNoRecordButTimeThatPassedDoes() throws Exception {
+        for (boolean stepped : List.of(true, false)) {
+            Path state = TestDirectories.create("journal");
+            AtomicLong wall = new AtomicLong(System.currentTimeMillis());
+            AtomicLong monotonic = new AtomicLong();
+            FileJournal journal = new FileJournal(state, AtomicFiles.FSYNC, wall::get, monotonic::get);
+            Journal.Entry aborted = entry(Journal.Role.DESTINATION, Step.ABORTED).withLeaseState("released-state");
+            journal.record(aborted);
+            long monthLater = Duration.ofDays(31).toMillis();
+            wall.addAndGet(monthLater);
+            monotonic.addAndGet(stepped ? FileJournal.CLEAN_UP_EVERY.toMillis() : monthLater);
+            journal.record(ended("m-2", Step.FINISHED));
+
+            assertEquals(stepped ? Optional.of(aborted) : Optional.empty(), journal.find("m-1"));
+            assertTrue(journal.find("m-2").isPresent());
+        }
+    }
+
+    /**
+     * A host that booted with its clock behind (a bad RTC, until chrony stepped it) dated the records it wrote then in
+     * the past; once the clock was right, the next start removed them as long ended. A record is dated no earlier than
+     * the newest the journal holds, and one dated in the future of the clock is never removed.
+     */
+    @Test
+    public void aRecordWrittenWhileTheClockWasBehindIsDatedNoEarlierThanTheNewestBeforeIt() throws Exception {
+        Path state = TestDirectories.create("journal");
+        long behind = System.currentTimeMillis(); // the test's own clock plays the host's clock at boot
+        long right = behind + Duration.ofDays(365).toMillis();
+        new FileJournal(state).record(ended("m-0", Step.ABORTED));
+        Path before = state.resolve("migrations").resolve("m-0.xml");
+        Files.setLastModifiedTime(before, FileTime.fromMillis(right - Duration.ofDays(1).toMillis()));
+
+        FileJournal booted = new FileJournal(state, AtomicFiles.FSYNC, () -> behind, JournalTest::monotonic);
+        booted.unfinished();
+        Journal.Entry aborted = entry(Journal.Role.DESTINATION, Step.ABORTED).withLeaseState("released-state");
+        booted.record(aborted);
+        assertTrue("in the future of the clock: kept", Files.exists(before));
+
+        FileJournal restarted = new FileJournal(state, AtomicFiles.FSYNC, () -> right, JournalTest::monotonic);
+        restarted.unfinished();
+        assertEquals(aborted, restarted.find("m-1").orElseThrow());
+        assertTrue(restarted.find("m-0").isPresent());
+    }
+
+    private static Journal.Entry ended(String id, Step step) {
+        return new Journal.Entry(id, Journal.Role.DESTINATION, step, "vm", UUID.randomUUID(), null, LIVE,
+                "b".repeat(64), null, false);
+    }
+
+    private static long monotonic() {
+        return System.nanoTime() / 1_000_000;
     }
 
     /** The records in the journal's directory, beside its identity. */
