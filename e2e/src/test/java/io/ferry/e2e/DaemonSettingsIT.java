@@ -47,7 +47,7 @@ public class DaemonSettingsIT {
         assertRefusedAtOnce("ferryd: --confirm-wait 'soon' is not a whole number of seconds from 0 to 2147483647",
                 "--confirm-wait", "soon");
         assertRefusedAtOnce("ferryd: --finish-wait '-5' is not a whole number of seconds from 0 to 2147483647", "--finish-wait", "-5");
-        assertRefusedAtOnce("ferryd: --section-timeout '0' is not a whole number of seconds from 1 to 2147483647",
+        assertRefusedAtOnce("ferryd: --section-timeout '0' is not a whole number of seconds from 1 to 86400",
                 "--section-timeout", "0");
         assertRefusedAtOnce("ferryd: --hook-timeout 'x' is not a whole number of seconds from 1 to 2147483647", "--hook-timeout", "x");
         assertRefusedAtOnce("ferryd: --host-uuid 'not-a-uuid' is not a UUID", "--host-uuid", "not-a-uuid");

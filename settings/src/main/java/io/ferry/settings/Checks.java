@@ -35,12 +35,17 @@ public final class Checks {
 
     /** A whole number of seconds, at least {@code minimum}. */
     public static Setting.Check<Duration> seconds(int minimum) {
-        return text -> Duration.ofSeconds(whole(text, minimum, "seconds"));
+        return seconds(minimum, Integer.MAX_VALUE);
+    }
+
+    /** A whole number of seconds from {@code minimum} to {@code maximum}. */
+    public static Setting.Check<Duration> seconds(int minimum, int maximum) {
+        return text -> Duration.ofSeconds(whole(text, minimum, maximum, "seconds"));
     }
 
     /** A whole number, at least {@code minimum}. */
     public static Setting.Check<Integer> atLeast(int minimum) {
-        return text -> whole(text, minimum, null);
+        return text -> whole(text, minimum, Integer.MAX_VALUE, null);
     }
 
     public static Setting.Check<String> oneOf(String... choices) {
@@ -53,17 +58,17 @@ public final class Checks {
         };
     }
 
-    private static int whole(String text, int minimum, String unit) {
+    private static int whole(String text, int minimum, int maximum, String unit) {
         try {
             int value = Integer.parseInt(text);
-            if (value >= minimum) {
+            if (value >= minimum && value <= maximum) {
                 return value;
             }
         } catch (NumberFormatException e) {
             // said below
         }
         throw new IllegalArgumentException("is not a whole number" + (unit == null ? "" : " of " + unit) + " from " + minimum
-                + " to " + Integer.MAX_VALUE);
+                + " to " + maximum);
     }
 
     private static Path path(String text) {

@@ -41,8 +41,9 @@ public final class FerrydSettings {
             Checks.PATH, "the hot-deployment directory FileInstall watches");
     public static final Setting<Set<Integer>> PROTOCOLS = add(DAEMON, "protocols", "--protocols", "2,3", "2,3",
             Checks.PROTOCOLS, "the migration protocols spoken (2 imitates an old peer)");
+    /** A day at most: a side stream's writer gets ten times it, which must still fit in a long of nanoseconds. */
     public static final Setting<Duration> SECTION_TIMEOUT = add(DAEMON, "sectionTimeout", "--section-timeout", "SECONDS", "30",
-            Checks.seconds(1), "the longest a cookie section's call may take");
+            Checks.seconds(1, 86_400), "the longest a cookie section's call may take (a side stream's: ten times it)");
     public static final Setting<Duration> CONFIRM_WAIT = add(DAEMON, "confirmWait", "--confirm-wait", "SECONDS", "60",
             Checks.seconds(0), "a source's wait after Perform for Confirm, then it asks the destination");
     public static final Setting<Duration> FINISH_WAIT = add(DAEMON, "finishWait", "--finish-wait", "SECONDS", "120",

@@ -80,7 +80,8 @@ public class FerrydSettingsTest {
         assertFlag("--finish-wait '-5' is not a whole number of seconds from 0 to 2147483647", FerrydSettings.FINISH_WAIT, "-5");
         assertFlag("--finish-wait '99999999999' is not a whole number of seconds from 0 to 2147483647", FerrydSettings.FINISH_WAIT,
                 "99999999999");
-        assertFlag("--section-timeout '0' is not a whole number of seconds from 1 to 2147483647", FerrydSettings.SECTION_TIMEOUT, "0");
+        assertFlag("--section-timeout '0' is not a whole number of seconds from 1 to 86400", FerrydSettings.SECTION_TIMEOUT,
+                "0");
         assertFlag("--hook-timeout '1.5' is not a whole number of seconds from 1 to 2147483647", FerrydSettings.HOOK_TIMEOUT, "1.5");
         assertFlag("--protocols '4' names migration protocol 4, but Ferry speaks only 2 and 3", FerrydSettings.PROTOCOLS, "4");
         assertFlag("--protocols '2,x' is not a comma-separated list of migration protocol versions (2,3)", FerrydSettings.PROTOCOLS, "2,x");
@@ -95,6 +96,17 @@ public class FerrydSettingsTest {
                 assertThrows(SettingException.class, () -> resolve(Map.of(), Map.of("confirmWait", "soon"))).getMessage());
         assertEquals("etc/io.ferry.daemon.cfg: cookieMaxBytes '0' is not a whole number from 1 to 2147483647",
                 assertThrows(SettingException.class, () -> resolve(Map.of(), Map.of("cookieMaxBytes", "0"))).getMessage());
+    }
+
+    @Test
+    public void theSectionTimeoutIsADayAtMostSoThatTenTimesItStillFitsInNanoseconds() {
+        Setting<Duration> timeout = FerrydSettings.SECTION_TIMEOUT;
+        assertFlag("--section-timeout '922337204' is not a whole number of seconds from 1 to 86400", timeout, "922337204");
+        assertFlag("--section-timeout '86401' is not a whole number of seconds from 1 to 86400", timeout, "86401");
+        assertEquals("etc/io.ferry.daemon.cfg: sectionTimeout '2147483647' is not a whole number of seconds from 1 to 86400",
+                assertThrows(SettingException.class, () -> resolve(Map.of(), Map.of("sectionTimeout", "2147483647")))
+                        .getMessage());
+        assertEquals(Duration.ofDays(1), resolve(Map.of(timeout, "86400"), Map.of()).get(timeout));
     }
 
     @Test

@@ -19,9 +19,9 @@ import org.w3c.dom.Element;
  * same way.</li>
  * <li><b>Time limit.</b> Each call ({@code parse}, {@code format}, {@code absent}, {@code bake}, {@code eat}, a side
  * stream's writer) may take at most the daemon's section timeout: 30 s unless {@code ferryd --section-timeout
- * SECONDS} (or {@code sectionTimeout} in {@code etc/io.ferry.daemon.cfg}) says otherwise; a side stream's writer ten
- * times that. At the limit the call fails as if it had thrown, and its thread is interrupted: a section that blocks
- * should answer interruption. Perform bakes while the guest is paused; keep that short.</li>
+ * SECONDS} (or {@code sectionTimeout} in {@code etc/io.ferry.daemon.cfg}, a day at most) says otherwise; a side
+ * stream's writer ten times that. At the limit the call fails as if it had thrown, and its thread is interrupted: a
+ * section that blocks should answer interruption. Perform bakes while the guest is paused; keep that short.</li>
  * <li><b>Concurrency.</b> At most one {@code bake}, {@code eat} or side-stream writer of one section runs for one
  * migration at a time: a call that comes while an earlier one of the same migration still runs (it outlived its
  * limit) fails at once. Calls for different migrations, the pure calls ({@code parse}, {@code format},

@@ -70,6 +70,7 @@ public final class SectionCalls {
     private final AtomicReference<Object> overrun = new AtomicReference<>();
     private static final Object STARTED = new Object();
     private static final Object ENDED = new Object();
+    private static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE);
     /** The section whose call runs on this thread, while it runs. */
     private static final ThreadLocal<SectionHandle> RUNNING = new ThreadLocal<>();
 
@@ -194,7 +195,7 @@ public final class SectionCalls {
         while (true) {
             int step = current;
             long started = startedNanos;
-            long left = started + steps.get(step).limit().toNanos() - System.nanoTime();
+            long left = started + nanos(steps.get(step).limit()) - System.nanoTime(); // may wrap: the difference holds
             try {
                 if (left <= 0 && !future.isDone()) {
                     if (step == current && started == startedNanos) {
@@ -221,6 +222,11 @@ public final class SectionCalls {
                 throw new SectionFailure("interrupted while cookie section " + feature(current) + " ran " + steps.get(current).what());
             }
         }
+    }
+
+    /** A limit in nanoseconds; one a long cannot hold (over 292 years) as the longest it can, which never comes. */
+    private static long nanos(Duration limit) {
+        return limit.compareTo(LONGEST) < 0 ? limit.toNanos() : Long.MAX_VALUE;
     }
 
     /** Stops the run; if no worker started it, it never will, and its end is now (a section's busy mark, say). */

@@ -5,6 +5,7 @@ import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
 import java.io.OutputStream;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -138,10 +139,12 @@ public final class SectionHandle {
 
     /**
      * Runs the writer of this section's side stream for migration {@code migrationId} under the same rules as its
-     * other calls, with ten times their time limit (a stream carries bulk).
+     * other calls, with ten times their time limit (a stream carries bulk), or the longest a {@link Duration} holds.
      */
     public void stream(String migrationId, SideStream.Writer writer, OutputStream out) throws CookieException {
-        call("stream", migrationId, timeout.multipliedBy(10), section -> {
+        Duration longest = ChronoUnit.FOREVER.getDuration();
+        Duration limit = timeout.compareTo(longest.dividedBy(10)) > 0 ? longest : timeout.multipliedBy(10);
+        call("stream", migrationId, limit, section -> {
             writer.writeTo(out);
             return null;
         });

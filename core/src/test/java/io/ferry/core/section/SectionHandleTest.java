@@ -1,5 +1,6 @@
 package io.ferry.core.section;
 
+import static org.junit.Assert.assertArrayEquals;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotSame;
@@ -14,8 +15,10 @@ import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.protocol.xml.Documents;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -230,6 +233,17 @@ public class SectionHandleTest {
             Thread.sleep(10);
         }
         assertBalanced(1);
+    }
+
+    @Test
+    public void aStreamLimitBeyondWhatNanosecondsHoldIsNoLimit() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        // ten times this is past Long.MAX_VALUE ns (292 years); as TwoHosts.timeout may be given
+        handle(Duration.ofSeconds(922_337_204)).stream("m-1", sink -> sink.write(7), out);
+        assertArrayEquals(new byte[] {7}, out.toByteArray());
+        handle(ChronoUnit.FOREVER.getDuration()).stream("m-2", sink -> sink.write(8), out);
+        assertEquals("value", handle(ChronoUnit.FOREVER.getDuration()).parse(fragment));
+        assertArrayEquals(new byte[] {7, 8}, out.toByteArray());
     }
 
     @Test
