@@ -27,13 +27,16 @@ public class QemuHypervisor extends QemuDriver {
         /** The ports a destination listens on for a direct migration (libvirt's migration_port_min-max). */
         String migrationPorts() default QemuSettings.DEFAULT_PORTS;
 
-        /** A migration whose transferred bytes have not grown for this long is cancelled (ferryd --progress-timeout). */
+        /**
+         * A migration whose transferred bytes have not grown for this long is cancelled (ferryd --progress-timeout): 1
+         * to 2147483647.
+         */
         long progressTimeoutSeconds() default 30;
 
-        /** How long destroy lets QEMU quit before it kills it. */
+        /** How long destroy lets QEMU quit before it kills it: 1 to 86400000 (a day). */
         long quitTimeoutMillis() default 3000;
 
-        /** The time limit of one QMP command. */
+        /** The time limit of one QMP command: 1 to 86400000 (a day). */
         long commandTimeoutMillis() default 10_000;
 
         /** This host's OVSDB (shared with the network section); ferryd --ovsdb overrides it. */
@@ -76,10 +79,12 @@ public class QemuHypervisor extends QemuDriver {
         int[] ports = QemuSettings.ports(config.migrationPorts());
         String ovsdb = config.ovsdb();
         long progressTimeout = QemuSettings.seconds(Long.toString(config.progressTimeoutSeconds()), "progress timeout");
+        long quitTimeout = QemuSettings.millis(config.quitTimeoutMillis(), "quitTimeoutMillis");
+        long commandTimeout = QemuSettings.millis(config.commandTimeoutMillis(), "commandTimeoutMillis");
         return new QemuSettings(config.emulator().isBlank() ? QemuSettings.DEFAULT_EMULATOR : config.emulator().trim(),
-                ports[0], ports[1], progressTimeout * 1000, config.quitTimeoutMillis(),
-                config.commandTimeoutMillis(), host.stateDir().resolve("qemu"),
-                ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim(), QemuSettings.sharedPaths(config.sharedPaths()),
+                ports[0], ports[1], progressTimeout * 1000, quitTimeout, commandTimeout,
+                host.stateDir().resolve("qemu"), ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim(),
+                QemuSettings.sharedPaths(config.sharedPaths()),
                 config.user().isBlank() ? null : QemuUser.lookup(config.user().strip()));
     }
 

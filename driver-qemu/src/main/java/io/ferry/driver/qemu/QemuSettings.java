@@ -25,6 +25,8 @@ record QemuSettings(String emulator, int firstPort, int lastPort, long progressT
         long commandTimeoutMillis, Path logDir, String ovsdb, List<Path> sharedPaths, QemuUser user) {
     static final String DEFAULT_EMULATOR = "qemu-system-x86_64";
     static final String DEFAULT_PORTS = "49152-49215";
+    /** The longest time limit in milliseconds: a day. */
+    static final long MAX_MILLIS = 86_400_000;
 
     QemuSettings {
         sharedPaths = List.copyOf(sharedPaths);
@@ -79,16 +81,34 @@ record QemuSettings(String emulator, int firstPort, int lastPort, long progressT
         throw new HypervisorException("invalid migration port range '" + range + "': expected FIRST-LAST within 1-65535");
     }
 
-    /** Parses a positive number of seconds, the setting named {@code what}. */
+    /**
+     * Parses a number of seconds, the setting named {@code what}: from 1 to 2147483647, as ferryd's flags take them, so
+     * that its milliseconds fit in a long.
+     */
     static long seconds(String value, String what) throws HypervisorException {
         try {
             long seconds = Long.parseLong(value.trim());
-            if (seconds > 0) {
+            if (seconds > 0 && seconds <= Integer.MAX_VALUE) {
                 return seconds;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new HypervisorException("invalid " + what + " '" + value + "': expected a positive number of seconds");
+        throw new HypervisorException("invalid " + what + " '" + value + "': expected a whole number of seconds from 1"
+                + " to " + Integer.MAX_VALUE);
+    }
+
+    /**
+     * Checks a time limit in milliseconds, the property {@code key} of {@code etc/io.ferry.driver.qemu.cfg}: from 1 ms
+     * to a day. Less waits for nothing (destroy killed QEMU at once and found it still there; every QMP command timed
+     * out at once); a day keeps the deadlines made from it (twice the quit timeout, nanoseconds) far from overflow,
+     * which wrapped them into the past.
+     */
+    static long millis(long value, String key) throws HypervisorException {
+        if (value >= 1 && value <= MAX_MILLIS) {
+            return value;
+        }
+        throw new HypervisorException("invalid " + key + " '" + value + "' in etc/" + QemuHypervisor.PID
+                + ".cfg: expected a whole number of milliseconds from 1 to " + MAX_MILLIS + " (a day)");
     }
 }

@@ -22,13 +22,42 @@ public class QemuSettingsTest {
     }
 
     @Test
-    public void aProgressTimeoutThatIsNoPositiveNumberIsRefusedByName() {
-        // ferryd's --progress-timeout reaches the driver as this configuration (the settings table checks the flag)
-        for (long bad : new long[] {0, -1}) {
+    public void aProgressTimeoutOutsideTheFlagsRangeIsRefusedByName() throws Exception {
+        // ferryd's --progress-timeout reaches the driver as this configuration (the settings table checks the flag);
+        // from 9223372036854776 s on, its milliseconds overflowed negative and cancelled every migration at once
+        for (long bad : new long[] {0, -1, 2_147_483_648L, 9_223_372_036_854_776L, Long.MAX_VALUE}) {
             HypervisorException e = assertThrows(HypervisorException.class,
                     () -> QemuHypervisor.settings(host(Map.of()), config(bad)));
-            assertEquals("invalid progress timeout '" + bad + "': expected a positive number of seconds", e.getMessage());
+            assertEquals("invalid progress timeout '" + bad + "': expected a whole number of seconds from 1 to 2147483647",
+                    e.getMessage());
         }
+        assertEquals(2_147_483_647_000L, QemuHypervisor.settings(host(Map.of()), config(2_147_483_647)).progressTimeoutMillis());
+    }
+
+    /**
+     * Unchecked, a quit timeout of 0 or less let destroy kill QEMU at once and report it alive (awaitGone waited for
+     * nothing), and Long.MAX_VALUE overflowed into the same. A command timeout of 0 timed every QMP command out at once;
+     * Long.MAX_VALUE (a wrapped deadline) failed the connection to a starting QEMU at its first try, and let a command
+     * to a hung one wait for good.
+     */
+    @Test
+    public void quitAndCommandTimeoutsOutsideAMillisecondToADayAreRefusedByName() throws Exception {
+        for (long bad : new long[] {0, -1, 86_400_001, Long.MAX_VALUE}) {
+            HypervisorException quit = assertThrows(HypervisorException.class,
+                    () -> QemuHypervisor.settings(host(Map.of()), timeouts(bad, 10_000)));
+            assertEquals("invalid quitTimeoutMillis '" + bad + "' in etc/io.ferry.driver.qemu.cfg: expected a whole number "
+                    + "of milliseconds from 1 to 86400000 (a day)", quit.getMessage());
+            HypervisorException command = assertThrows(HypervisorException.class,
+                    () -> QemuHypervisor.settings(host(Map.of()), timeouts(3000, bad)));
+            assertEquals("invalid commandTimeoutMillis '" + bad + "' in etc/io.ferry.driver.qemu.cfg: expected a whole "
+                    + "number of milliseconds from 1 to 86400000 (a day)", command.getMessage());
+        }
+        QemuSettings least = QemuHypervisor.settings(host(Map.of()), timeouts(1, 1));
+        assertEquals(1, least.quitTimeoutMillis());
+        assertEquals(1, least.commandTimeoutMillis());
+        QemuSettings most = QemuHypervisor.settings(host(Map.of()), timeouts(86_400_000, 86_400_000));
+        assertEquals(86_400_000, most.quitTimeoutMillis());
+        assertEquals(86_400_000, most.commandTimeoutMillis());
     }
 
     @Test
@@ -114,6 +143,15 @@ public class QemuSettingsTest {
     }
 
     private static QemuHypervisor.Config config(long progressTimeoutSeconds, String sharedPaths, String user) {
+        return config(progressTimeoutSeconds, sharedPaths, user, 3000, 10_000);
+    }
+
+    private static QemuHypervisor.Config timeouts(long quitTimeoutMillis, long commandTimeoutMillis) {
+        return config(30, "", "", quitTimeoutMillis, commandTimeoutMillis);
+    }
+
+    private static QemuHypervisor.Config config(long progressTimeoutSeconds, String sharedPaths, String user,
+            long quitTimeoutMillis, long commandTimeoutMillis) {
         return new QemuHypervisor.Config() {
             @Override
             public String emulator() {
@@ -132,12 +170,12 @@ public class QemuSettingsTest {
 
             @Override
             public long quitTimeoutMillis() {
-                return 3000;
+                return quitTimeoutMillis;
             }
 
             @Override
             public long commandTimeoutMillis() {
-                return 10_000;
+                return commandTimeoutMillis;
             }
 
             @Override
