@@ -29,6 +29,8 @@ class QemuDriver implements Hypervisor {
     private final String type;
     private volatile QemuSettings settings;
     private final Set<Path> claimed = ConcurrentHashMap.newKeySet();
+    /** The memory and vCPUs arrivals may take, asked before an arriving QEMU starts (the qemu and kvm drivers'). */
+    private final ArrivalRoom room;
     private final Map<Path, QemuVirtualMachine> vms = new ConcurrentHashMap<>();
     /** Where a QEMU whose guest migrated away is waited out after {@code quit}: a thread of its own each. */
     private final Executor exits;
@@ -52,9 +54,15 @@ class QemuDriver implements Hypervisor {
     }
 
     QemuDriver(String type, QemuSettings settings, Executor exits) {
+        this(type, settings, exits, ArrivalRoom.HOST);
+    }
+
+    /** Tests: with the room for arrivals {@code room}. */
+    QemuDriver(String type, QemuSettings settings, Executor exits, ArrivalRoom room) {
         this.type = type;
         this.settings = settings;
         this.exits = exits;
+        this.room = room;
         if (settings != null) {
             watchLogs();
         }
@@ -155,7 +163,14 @@ class QemuDriver implements Hypervisor {
         domain.requireStartable();
         String emulator = QemuCommandLine.emulator(domain, current.emulator());
         RunDirHandover.awaitEarlier(vms.get(new RunFiles(runDir).dir()), spec, runDir, endBound());
-        RunFiles files = claim(spec, runDir);
+        ArrivalRoom.Promise promise = incoming ? room.promise(spec) : ArrivalRoom.Promise.NONE;
+        RunFiles files;
+        try {
+            files = claim(spec, runDir);
+        } catch (HypervisorException e) {
+            promise.close();
+            throw e;
+        }
         QemuProcess process = null;
         Qmp qmp = null;
         NicPlumbing nics = new NicPlumbing(current.ovsdb());
@@ -176,12 +191,14 @@ class QemuDriver implements Hypervisor {
             nics.plug(domain);
             QemuVirtualMachine vm = new QemuVirtualMachine(domain, files, process, qmp, current, nics,
                     () -> gone(files), exits, () -> settings().sharedPaths());
+            vm.promised(promise);
             if (!incoming) {
                 vm.execute("cont", null);
             }
             vms.put(files.dir(), vm);
             return vm;
         } catch (IOException | HypervisorException | RuntimeException e) {
+            promise.close();
             if (qmp != null) {
                 qmp.close();
             }

@@ -66,6 +66,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
     private final QemuRunState runState;
     private final QemuGraphics graphics;
     private final QemuMemory memory;
+    /** The host memory an arrival was promised ({@link ArrivalRoom}): given back once it has loaded, or it is gone. */
+    private volatile ArrivalRoom.Promise promise = ArrivalRoom.Promise.NONE;
 
     QemuVirtualMachine(QemuDomain domain, RunFiles files, QemuProcess process, Qmp qmp, QemuSettings settings,
             NicPlumbing nics, Runnable onGone, Executor exits, Supplier<List<Path>> sharedPaths) {
@@ -256,6 +258,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
             LOG.warn("cannot remove the run files of domain '{}': {}", spec().name(), e);
         }
         onGone.run();
+        promise.close();
         released.complete(null);
     }
 
@@ -291,10 +294,17 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         return memory.send(out, control);
     }
 
+    /** The driver's promise of this arrival's memory, kept until its memory has loaded or it is gone. */
+    void promised(ArrivalRoom.Promise arrival) {
+        promise = arrival;
+    }
+
     @Override
     public MigrationStats receiveMemory(InputStream in, MigrationControl control) throws IOException, HypervisorException {
         checkPresent();
-        return memory.receive(in, control);
+        MigrationStats loaded = memory.receive(in, control);
+        promise.close(); // QEMU holds what it loaded: the host's available memory tells it from now on
+        return loaded;
     }
 
     @Override
@@ -306,7 +316,9 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
 
     @Override
     public MigrationStats awaitMemory(MigrationControl control) throws HypervisorException {
-        return memory.await(control);
+        MigrationStats loaded = memory.await(control);
+        promise.close();
+        return loaded;
     }
 
     @Override
