@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
+import java.net.UnknownHostException;
 import java.nio.ByteBuffer;
 import java.nio.channels.CancelledKeyException;
 import java.nio.channels.SelectionKey;
@@ -16,6 +17,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.regex.Pattern;
 
 /**
  * A stand-in for a VNC or SPICE server: a real listening socket that greets each client with
@@ -28,6 +30,9 @@ final class GraphicsServer {
     static final String DEFAULT_LISTEN = "127.0.0.1";
     /** The clients one server keeps at once. */
     static final int MAX_CLIENTS = 32;
+    private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    private static final Pattern IPV4 = Pattern.compile("(" + OCTET + "\\.){3}" + OCTET);
+    private static final Pattern IPV6 = Pattern.compile("[0-9A-Fa-f:][0-9A-Fa-f:.]*:[0-9A-Fa-f:.]*");
 
     private final String type;
     private final String domain;
@@ -54,9 +59,52 @@ final class GraphicsServer {
         return "vnc".equals(graphics.type()) || "spice".equals(graphics.type());
     }
 
-    /** Listens where the definition says: its address (loopback if none), its port (any with autoport). */
+    /**
+     * Refuses a server that would listen elsewhere than the QEMU driver's may (its QemuDevices.graphics): at a port
+     * below 5900 (the privileged ones among them: 80, 443, 53) or on anything but an IP address. A peer's arrival took
+     * such a port on any address for as long as it lived, and a name was looked up in DNS at its Prepare. Stricter than
+     * QEMU's rule on the address, which lets QEMU resolve a name.
+     */
+    static void check(DomainSpec.Graphics graphics, String domain) throws HypervisorException {
+        String of = "' of domain '" + domain + "' (" + graphics.type() + "): ";
+        if (graphics.port() != -1 && (graphics.port() < 5900 || graphics.port() > 65535)) {
+            throw new HypervisorException("invalid graphics port '" + graphics.port() + of
+                    + "-1 (autoport) or 5900-65535");
+        }
+        String listen = graphics.listen();
+        if (!isDefault(listen) && !isIpAddress(listen)) {
+            String shown = (listen.length() > 64 ? listen.substring(0, 64) + "…" : listen)
+                    .replaceAll("\\p{Cntrl}", "?");
+            throw new HypervisorException("invalid graphics listen address '" + shown + of + "an IP address (a name"
+                    + " would be looked up in DNS)");
+        }
+    }
+
+    private static boolean isDefault(String listen) {
+        return listen == null || listen.isBlank();
+    }
+
+    /**
+     * Dotted-quad IPv4, or IPv6: the JDK parses a text with a colon that begins with a hex digit or a colon as an
+     * address, and looks up no name.
+     */
+    private static boolean isIpAddress(String listen) {
+        if (IPV4.matcher(listen).matches()) {
+            return true;
+        }
+        try {
+            return IPV6.matcher(listen).matches() && InetAddress.getByName(listen) != null;
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Listens where the definition, {@link #check checked}, says: its address (loopback if none), its port (any with
+     * autoport).
+     */
     static GraphicsServer open(DomainSpec.Graphics graphics, String domain) throws HypervisorException {
-        String listen = graphics.listen() == null || graphics.listen().isBlank() ? DEFAULT_LISTEN : graphics.listen();
+        String listen = isDefault(graphics.listen()) ? DEFAULT_LISTEN : graphics.listen();
         int port = graphics.port() > 0 ? graphics.port() : 0;
         ServerSocketChannel server = null;
         Selector selector = null;

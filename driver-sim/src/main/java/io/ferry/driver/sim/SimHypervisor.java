@@ -76,6 +76,19 @@ public class SimHypervisor implements Hypervisor {
     @Override
     public void validate(DomainSpec spec) throws HypervisorException {
         workload(spec);
+        requireGraphicsRule(spec);
+    }
+
+    /**
+     * Each graphics server listens where the QEMU driver's may ({@link GraphicsServer#check}). Checked before a VM is
+     * made (define, boot, arrival), not of one re-attached, which an upgrade must leave managed.
+     */
+    private static void requireGraphicsRule(DomainSpec spec) throws HypervisorException {
+        for (DomainSpec.Graphics graphics : spec.graphics()) {
+            if (GraphicsServer.serves(graphics)) {
+                GraphicsServer.check(graphics, spec.name());
+            }
+        }
     }
 
     /** Checks the definition; returns its workload. */
@@ -123,6 +136,7 @@ public class SimHypervisor implements Hypervisor {
      */
     private VirtualMachine create(DomainSpec spec, Path runDir, boolean boot) throws HypervisorException {
         DomainXml.Workload workload = workload(spec);
+        requireGraphicsRule(spec);
         PageTableBudget.Share share = tables.take(spec, boot ? "boot" : "create the incoming VM of",
                 PageTableBudget.mapAndCrcBytes(spec.memoryKiB() * 1024 / GuestMemory.PAGE_SIZE));
         RunDir dir;

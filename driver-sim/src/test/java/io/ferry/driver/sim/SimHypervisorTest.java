@@ -73,6 +73,38 @@ public class SimHypervisorTest {
                 + " and a thread)", refusal(spec("x", uuid, 8 * MIB_KIB, "<domain/>", many), hypervisor));
     }
 
+    /**
+     * A graphics server listens where the QEMU driver's would: port -1 (autoport) or 5900-65535, on an IP address. A
+     * peer's arrival took port 80 of any address while it lived, and a host name was looked up in DNS at its Prepare.
+     */
+    @Test
+    public void graphicsListenOnAnIpAddressAtAPortOfTheVncRangeOnly() throws Exception {
+        UUID uuid = UUID.randomUUID();
+        assertEquals("invalid graphics port '80' of domain 'x' (vnc): -1 (autoport) or 5900-65535",
+                refusal(spec("x", uuid, 8 * MIB_KIB, 0, new DomainSpec.Graphics("vnc", 80, "127.0.0.1")), hypervisor));
+        assertEquals("invalid graphics port '0' of domain 'x' (spice): -1 (autoport) or 5900-65535",
+                refusal(spec("x", uuid, 8 * MIB_KIB, 0, new DomainSpec.Graphics("spice", 0, null)), hypervisor));
+        assertEquals("invalid graphics listen address 'example.com' of domain 'x' (vnc): an IP address (a name would be"
+                + " looked up in DNS)", refusal(spec("x", uuid, 8 * MIB_KIB, 0,
+                        new DomainSpec.Graphics("vnc", -1, "example.com")), hypervisor));
+        assertEquals("invalid graphics listen address 'a?RELOCATE' of domain 'x' (vnc): an IP address (a name would be"
+                + " looked up in DNS)", refusal(spec("x", uuid, 8 * MIB_KIB, 0,
+                        new DomainSpec.Graphics("vnc", -1, "a\nRELOCATE")), hypervisor));
+        for (String listen : List.of("999.0.0.1", "127.1", "[::1]", "fe80::1%lo", "1::2::3", " 127.0.0.1")) {
+            assertTrue(listen, refusal(spec("x", uuid, 8 * MIB_KIB, 0, new DomainSpec.Graphics("vnc", -1, listen)),
+                    hypervisor).startsWith("invalid graphics listen address '" + listen + "'"));
+        }
+        hypervisor.validate(spec("ok", uuid, 8 * MIB_KIB, 0, new DomainSpec.Graphics("vnc", 5901, "127.0.0.1"),
+                new DomainSpec.Graphics("spice", 65535, "::1"), new DomainSpec.Graphics("vnc", -1, "0.0.0.0"),
+                new DomainSpec.Graphics("vnc", -1, null), new DomainSpec.Graphics("sdl", 80, "example.com")));
+        Path dir = tmp.newFolder().toPath();
+        HypervisorException arrival = assertThrows(HypervisorException.class, () -> hypervisor.createIncoming(
+                spec("in", uuid, 8 * MIB_KIB, 0, new DomainSpec.Graphics("vnc", 443, "0.0.0.0")), dir));
+        assertEquals("invalid graphics port '443' of domain 'in' (vnc): -1 (autoport) or 5900-65535",
+                arrival.getMessage());
+        assertFalse(Files.exists(dir.resolve("memory")));
+    }
+
     @Test
     public void workloadRateDefaultsAndIgnoresOtherNamespaces() throws Exception {
         assertEquals(256, DomainXml.dirtyPagesPerSecond("<domain/>"));
