@@ -52,7 +52,7 @@ final class ArrivalRoom {
                     + " at most " + maxVcpus + " (" + VCPUS_PER_CPU + " for each of the " + cpus.getAsInt()
                     + " CPUs this host gives ferryd)");
         }
-        long needs = spec.memoryKiB() * 1024;
+        long needs = spec.memoryKiB() > Long.MAX_VALUE / 1024 ? Long.MAX_VALUE : spec.memoryKiB() * 1024;
         long available = available(refused);
         if (needs > available - promised) {
             throw new HypervisorException(refused + "it needs " + size(needs) + " of memory and this host has "

@@ -42,6 +42,13 @@ public class ArrivalRoomTest extends TwoQemuDrivers {
                 + " (MemAvailable), 1 GiB of it promised to arrivals under way", refused.getMessage());
     }
 
+    /** A size whose bytes do not fit a long must not wrap to a negative need that anything fits. */
+    @Test
+    public void anArrivalWhoseBytesOverflowIsRefused() throws Exception {
+        ArrivalRoom room = room(3250586);
+        assertThrows(HypervisorException.class, () -> room.promise(spec("vast", Long.MAX_VALUE / 1024, 1)));
+    }
+
     @Test
     public void ofTwoArrivalsThatFitAloneButNotTogetherTheSecondIsRefused() throws Exception {
         ArrivalRoom room = room(2 << 20);
