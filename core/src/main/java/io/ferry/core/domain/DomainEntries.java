@@ -34,13 +34,21 @@ final class DomainEntries {
     /**
      * The entry of the domain {@code spec} defines, created if new. As libvirt's domain list, refused when the
      * name belongs to another UUID or the UUID to another name: a UUID names a VM's run directory and its
-     * snapshots, which two domains must never share.
+     * snapshots, which two domains must never share. A new name is refused while an unreadable domain's UUID is unknown
+     * (a transient one whose status a power cut emptied): the UUID given may be that one's.
      */
     Domain admit(DomainSpec spec) throws DomainException {
         synchronized (domains) {
             Domain existing = domains.get(spec.name());
             if (existing != null && existing.problem() != null) {
                 throw DomainException.unreadable(existing);
+            }
+            Optional<Domain> unknown = existing != null ? Optional.empty() : unreadableOfUnknownUuid();
+            if (unknown.isPresent()) {
+                throw new DomainException("operation failed: domain '" + spec.name() + "' cannot be added while"
+                        + " domain '" + unknown.get().name() + "' is unreadable and its UUID unknown (it may be "
+                        + spec.uuid() + ", which would give the new domain its run directory and snapshots): "
+                        + unknown.get().problem() + "; repair or remove what is named, then restart ferryd");
             }
             if (existing != null && !spec.uuid().equals(existing.uuid())) {
                 throw new DomainException("operation failed: domain '" + spec.name() + "' already exists with uuid "
@@ -57,6 +65,10 @@ final class DomainEntries {
     Optional<Domain> otherWithUuid(DomainSpec spec) {
         return domains.values().stream()
                 .filter(d -> !d.name().equals(spec.name()) && spec.uuid().equals(d.uuid())).findFirst();
+    }
+
+    private Optional<Domain> unreadableOfUnknownUuid() {
+        return domains.values().stream().filter(d -> d.problem() != null && d.uuid() == null).findFirst();
     }
 
     static DomainException sameUuid(Domain other) {

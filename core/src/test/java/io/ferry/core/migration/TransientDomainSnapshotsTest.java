@@ -2,9 +2,11 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.core.domain.DomainException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Finished;
 import java.nio.file.Files;
@@ -118,6 +120,30 @@ public class TransientDomainSnapshotsTest {
         d.destination.restart();
         d.network.passes(1_000, d.destination);
         assertFalse("committed as the snapshots of the domain defined since", d.destination.snapshots.committed.contains(arrived.id()));
+    }
+
+    /**
+     * A power cut emptied the status of a running transient domain: unreadable at the restart, its UUID is unknown, and
+     * a domain of another name given that UUID (an arrival, a define) was admitted. Its snapshots, kept by UUID alone,
+     * were that domain's: inherited, or removed with it when its arrival aborted.
+     */
+    @Test
+    public void noDomainIsAdmittedWhileAnUnreadableOnesUuidIsUnknown() throws Exception {
+        TestHost host = runningWithSnapshots();
+        host.domains().undefine(VM);
+        Path status = host.stateDir.resolve("status/" + VM + ".xml");
+        Files.write(status, new byte[(int) Files.size(status)]); // as a power cut leaves it
+        host.restart();
+        String another = TestHost.definition(VM).replace("<name>" + VM + "</name>", "<name>vm2</name>");
+
+        DomainException arrival = assertThrows(DomainException.class,
+                () -> host.domains().migrating().incoming(host.domains().parse(another)));
+        DomainException define = assertThrows(DomainException.class, () -> host.domains().define(another));
+
+        assertTrue(arrival.getMessage(), arrival.getMessage().contains("domain '" + VM + "' is unreadable"));
+        assertEquals(arrival.getMessage(), define.getMessage());
+        assertTrue("not listed", host.domain("vm2").isEmpty());
+        assertEquals("the unreadable domain's", SNAPSHOTS, host.snapshots.list(TestHost.uuid(VM)));
     }
 
     /** A host running the guest, which has snapshots there. */
