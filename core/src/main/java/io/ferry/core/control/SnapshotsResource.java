@@ -120,16 +120,19 @@ final class SnapshotsResource {
             throw new BadRequest(400, "domain " + domain.name() + " has no definition to snapshot");
         }
         requireNotRunningElsewhere(domain, "create a snapshot");
-        Optional<String> parent = snapshots.current(domain.uuid());
-        Xml xml = Xml.create("domainsnapshot").text("name", name).text("description", description)
-                .text("state", Xml.keyword(domain.state()))
-                .text("creationTime", Long.toString(System.currentTimeMillis() / 1000));
-        parent.ifPresent(p -> xml.child("parent").text("name", p));
-        // the definition at this point, kept verbatim as libvirt does: not indented, that would change the text of
-        // multi-line elements, for every later migration of the snapshot too
-        String withDomain = xml.write().replace("</domainsnapshot>", domain.current().xml() + "</domainsnapshot>");
+        String state = Xml.keyword(domain.state());
+        String definition = domain.current().xml();
         try {
-            snapshots.add(domain.uuid(), new SnapshotStore.Snapshot(name, parent.orElse(null), withDomain));
+            // the parent read by the store, once the snapshots of an arrival it could not commit yet are
+            snapshots.add(domain.uuid(), name, parent -> {
+                Xml xml = Xml.create("domainsnapshot").text("name", name).text("description", description)
+                        .text("state", state).text("creationTime", Long.toString(System.currentTimeMillis() / 1000));
+                parent.ifPresent(p -> xml.child("parent").text("name", p));
+                // the definition at this point, kept verbatim as libvirt does: not indented, that would change the
+                // text of multi-line elements, for every later migration of the snapshot too
+                String withDomain = xml.write().replace("</domainsnapshot>", definition + "</domainsnapshot>");
+                return new SnapshotStore.Snapshot(name, parent.orElse(null), withDomain);
+            });
         } catch (IOException e) {
             throw new BadRequest(400, e.getMessage());
         }

@@ -14,9 +14,12 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.WeakHashMap;
+import java.util.function.Function;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Snapshot metadata in the state directory, per domain {@code snapshots/UUID/}: {@code local.log} for the
@@ -31,6 +34,8 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = {SnapshotStore.class, SnapshotFiles.class})
 public class SnapshotFiles implements SnapshotStore {
+    private static final Logger LOG = LoggerFactory.getLogger(SnapshotFiles.class);
+
     private final SnapshotReader reader;
     /**
      * What {@link #read} returned, by value, while its caller holds it, with the UUID text of the definition it holds:
@@ -71,14 +76,27 @@ public class SnapshotFiles implements SnapshotStore {
         return read.snapshot();
     }
 
+    /** Those an arrival could not commit yet (a full disk) committed first if they can be, else without them. */
     @Override
     public synchronized List<Snapshot> list(UUID domain) throws IOException {
+        tryCommitFirst(domain);
         return domains.list(domain);
     }
 
+    /** As {@link #list}, the arrival's current mark first. */
     @Override
     public synchronized Optional<String> current(UUID domain) throws IOException {
+        tryCommitFirst(domain);
         return Optional.ofNullable(domains.names(domain).current);
+    }
+
+    private void tryCommitFirst(UUID domain) {
+        try {
+            staging.commitFirst(domain);
+        } catch (IOException e) {
+            LOG.warn("the snapshots of domain {} are read without those an arrival brought: {}", domain,
+                    e.getMessage());
+        }
     }
 
     /**
@@ -86,11 +104,25 @@ public class SnapshotFiles implements SnapshotStore {
      * store could not read back is refused, and the snapshot and its mark are one append, one sync.
      */
     public synchronized void add(UUID domain, Snapshot snapshot) throws IOException {
-        SnapshotReader.requireName(snapshot.name());
+        add(domain, snapshot.name(), parent -> snapshot);
+    }
+
+    /**
+     * As {@link #add(UUID, Snapshot)}, the snapshot {@code name} made by {@code child} from its parent, the current one
+     * (none for a domain's first), read once the snapshots an arrival could not commit yet are: the current one may be
+     * theirs.
+     */
+    public synchronized void add(UUID domain, String name, Function<Optional<String>, Snapshot> child)
+            throws IOException {
+        SnapshotReader.requireName(name);
         staging.commitFirst(domain);
         SnapshotDomains.Names known = domains.names(domain);
-        if (known.all.contains(snapshot.name())) {
-            throw new IOException("domain snapshot '" + snapshot.name() + "' already exists");
+        if (known.all.contains(name)) {
+            throw new IOException("domain snapshot '" + name + "' already exists");
+        }
+        Snapshot snapshot = child.apply(Optional.ofNullable(known.current));
+        if (!snapshot.name().equals(name)) {
+            throw new IllegalArgumentException("snapshot '" + snapshot.name() + "' made for '" + name + "'");
         }
         reader.readBack(snapshot.xml(), "snapshot '" + snapshot.name() + "'");
         known.logBytes = domains.append(domain, known, snapshot, snapshot.name());

@@ -42,12 +42,17 @@ final class TestChannel {
 
     final MigrationEngine engine;
     final DomainManager domains;
+    final SnapshotFiles snapshots;
     final RouteTable routes;
+    final Path stateDir;
 
-    private TestChannel(MigrationEngine engine, DomainManager domains, RouteTable routes) {
+    private TestChannel(MigrationEngine engine, DomainManager domains, SnapshotFiles snapshots, RouteTable routes,
+            Path stateDir) {
         this.engine = engine;
         this.domains = domains;
+        this.snapshots = snapshots;
         this.routes = routes;
+        this.stateDir = stateDir;
     }
 
     static TestChannel withOneDomain() throws Exception {
@@ -93,7 +98,8 @@ final class TestChannel {
                     throw new ChannelException("no peers here", false);
                 }, System::currentTimeMillis, Timing.DEFAULT, Runnable::run, daemon.settings().protocols(),
                 () -> "ferry+tcp://127.0.0.1:1", null);
-        return new TestChannel(engine, domains, ControlServer.routes(daemon, registry, domains, engine, snapshots, "1.0.0"));
+        return new TestChannel(engine, domains, snapshots,
+                ControlServer.routes(daemon, registry, domains, engine, snapshots, "1.0.0"), stateDir);
     }
 
     /** An operator's call of {@code operation}, straight to its route's handler (no socket, no body). */

@@ -16,7 +16,8 @@ import org.junit.rules.TemporaryFolder;
 
 /**
  * The snapshots an arrival committed past its commit point but could not store yet (a full disk: they stay staged
- * until the next try) are the domain's: an undefine counts them, and {@code --snapshots-metadata} takes them too.
+ * until the next try) are the domain's: an undefine counts them, {@code --snapshots-metadata} takes them too, and the
+ * next snapshot made is a child of their current one.
  */
 public class SnapshotsNotCommittedYetTest {
     private static final UUID DOMAIN = UUID.fromString("00000000-0000-4000-8000-0000000000d2");
@@ -65,6 +66,17 @@ public class SnapshotsNotCommittedYetTest {
         assertEquals(1, store.count(DOMAIN));
         assertEquals(List.of(), store.staged());
         assertEquals("arrived", store.current(DOMAIN).orElseThrow());
+    }
+
+    /** The parent of the next snapshot made is read once they are committed: the arrival's current one. */
+    @Test
+    public void theNextSnapshotIsAChildOfTheirCurrentOne() throws Exception {
+        full = false;
+        store.add(DOMAIN, "new", parent -> new Snapshot("new", parent.orElse(null), "<domainsnapshot><name>new</name>"
+                + parent.map(p -> "<parent><name>" + p + "</name></parent>").orElse("") + "</domainsnapshot>"));
+
+        assertEquals(List.of("arrived", "new"), store.list(DOMAIN).stream().map(Snapshot::name).toList());
+        assertEquals("arrived", store.list(DOMAIN).get(1).parent());
     }
 
     private static Snapshot snapshot(String name) {
