@@ -16,14 +16,18 @@ import io.ferry.protocol.DomainMessages.Job;
 import io.ferry.protocol.DomainMessages.JobSetting;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Operation;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Domains on the control channel: list, define, info, definition, undefine, start, destroy, resume, suspend, and the
  * migration job (info, abort, speed, max downtime). Operators only.
  */
 final class DomainsResource {
+    private static final Logger LOG = LoggerFactory.getLogger(DomainsResource.class);
     private static final long MIB = 1024 * 1024;
     private static final Job NO_JOB = new Job("none", null, null, null);
 
@@ -57,7 +61,7 @@ final class DomainsResource {
                 "yes".equals(call.query("inactive")))));
         routes.add(operator(Operation.UNDEFINE, call -> {
             boolean withSnapshots = "yes".equals(call.query("snapshots-metadata"));
-            domains.undefine(call.parameter(0), domain -> snapshotsGo(domain, withSnapshots));
+            domains.undefine(call.parameter(0), new SnapshotsGo(withSnapshots));
             return Done.of("undefined").toXml();
         }));
         routes.add(operator(Operation.START, call -> {
@@ -153,19 +157,43 @@ final class DomainsResource {
     /**
      * As libvirt: a shut-off domain's snapshots go with its definition, when asked to ({@code --snapshots-metadata});
      * else its undefine is refused, since left behind they would be the snapshots of the next domain given its UUID.
-     * An active domain's stay with it, transient, as the guest runs on.
+     * An active domain's stay with it, transient, as the guest runs on. They go once the definition is gone: a failure
+     * to delete it left the domain defined without them.
      */
-    private void snapshotsGo(Domain domain, boolean withSnapshots) throws Exception {
-        if (domain.isActive()) {
-            return;
+    private final class SnapshotsGo implements DomainManager.Undefining {
+        private final boolean withSnapshots;
+
+        SnapshotsGo(boolean withSnapshots) {
+            this.withSnapshots = withSnapshots;
         }
-        if (!withSnapshots) {
-            int count = snapshots.count(domain.uuid());
-            if (count > 0) {
-                throw new DomainException("Requested operation is not valid: cannot delete inactive domain with " + count + " snapshots");
+
+        @Override
+        public void before(Domain domain) throws Exception {
+            if (!domain.isActive() && !withSnapshots) {
+                int count = snapshots.count(domain.uuid());
+                if (count > 0) {
+                    throw new DomainException("Requested operation is not valid: cannot delete inactive domain with "
+                            + count + " snapshots");
+                }
             }
         }
-        snapshots.forget(domain.uuid());
+
+        /** Nothing names the snapshots of an undefined domain again but its UUID: the operator is told, and logged. */
+        @Override
+        public void after(Domain domain) throws DomainException {
+            if (domain.isActive()) {
+                return;
+            }
+            try {
+                snapshots.forget(domain.uuid());
+            } catch (IOException e) {
+                DomainException stayed = new DomainException("domain " + domain.name() + " is undefined, but its"
+                        + " snapshots stay (" + e.getMessage() + "): remove them by hand before a domain is given its"
+                        + " UUID " + domain.uuid(), e);
+                LOG.error(stayed.getMessage());
+                throw stayed;
+            }
+        }
     }
 
     /**

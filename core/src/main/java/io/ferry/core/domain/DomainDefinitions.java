@@ -99,17 +99,21 @@ final class DomainDefinitions {
         }
     }
 
-    void undefine(String name, DomainManager.Undefining first) throws DomainException {
+    void undefine(String name, DomainManager.Undefining with) throws DomainException {
         Domain domain = entries.get(name);
         manager.withJob(domain, "undefine", () -> {
             if (domain.persistent() == null) {
                 throw new DomainException("Requested operation is not valid: cannot undefine transient domain");
             }
-            first.before(domain);
+            with.before(domain);
             store.deleteDefinition(name);
             domain.persistent(null);
-            discardStagedDefinitions(name);
-            entries.forgetIfGone(domain);
+            try {
+                discardStagedDefinitions(name);
+                with.after(domain); // while the entry still holds the name and UUID: no domain given them meanwhile
+            } finally {
+                entries.forgetIfGone(domain);
+            }
             return null;
         });
     }

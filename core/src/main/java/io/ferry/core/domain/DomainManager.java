@@ -216,12 +216,20 @@ public class DomainManager {
         });
     }
 
-    /** What goes with a definition, under the domain's job, before it goes (it may refuse, and nothing goes). */
+    /** What goes with a definition, under the domain's job. */
     public interface Undefining {
+        /** Before the definition goes: it may refuse, and nothing goes. */
         void before(Domain domain) throws Exception;
+
+        /**
+         * Once the definition is gone (a failure to delete it leaves everything in place): a failure here leaves the
+         * domain undefined all the same.
+         */
+        default void after(Domain domain) throws Exception {
+        }
     }
 
-    /** As {@link #undefine(String)}, {@code first} run before the definition goes. */
+    /** As {@link #undefine(String)}, with what goes with the definition. */
     public void undefine(String name, Undefining first) throws DomainException {
         definitions.undefine(name, first);
     }

@@ -77,8 +77,12 @@ final class SnapshotDomains {
         Path dir = root.resolve(domain.toString());
         names.remove(domain);
         if (Files.exists(dir)) {
-            FileTrees.delete(dir);
-            sync.force(root);
+            try {
+                FileTrees.delete(dir);
+                sync.force(root);
+            } catch (IOException e) {
+                throw new IOException("cannot remove " + dir + ": " + e.getMessage(), e);
+            }
         }
     }
 

@@ -6,6 +6,8 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.protocol.DaemonMessages.Snapshot;
 import io.ferry.protocol.Operation;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.Test;
@@ -34,6 +36,24 @@ public class UndefineWithSnapshotsTest {
         channel.domains.define("<domain type='sim'><name>other</name><uuid>" + UUID
                 + "</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
         assertEquals("another domain with vm1's UUID has vm1's snapshots", List.of(), names(channel, "other"));
+    }
+
+    /**
+     * An undefine whose definition could not be deleted (a disk's error; here a directory in its way) leaves the domain
+     * defined, and its snapshots with it: they were removed first, and the domain stayed defined without them.
+     */
+    @Test
+    public void anUndefineThatCannotDeleteTheDefinitionKeepsTheSnapshots() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain();
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
+        Path definition = channel.stateDir.resolve("domains").resolve(VM + ".xml");
+        Files.delete(definition);
+        Files.createDirectories(definition.resolve("in-the-way"));
+
+        assertThrows(Exception.class, () -> channel.call(Operation.UNDEFINE, Map.of("snapshots-metadata", "yes"), VM));
+
+        assertEquals("vm1 is still defined", VM, channel.domains.get(VM).persistent().name());
+        assertEquals(List.of("s1"), names(channel, VM));
     }
 
     /** A running domain's snapshots stay with it, transient now, as its guest runs on (libvirt's, flag or not). */
