@@ -2,7 +2,10 @@ package io.ferry.launcher;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.stream.Stream;
 
 /**
@@ -11,12 +14,16 @@ import java.util.stream.Stream;
  * into {@code deploy/}, a hook script, Config Admin's files) or rewrites its journal. So, as sshd's StrictModes, each
  * must be its user's or root's and closed to writes by its group and others, and so must what is directly in the code
  * and settings directories and every directory above each (a sticky one, {@code /tmp}, may be others' to write: none
- * of them can rename what is not theirs there). A directory ferryd made itself is its user's alone already. The CLI's
- * offline runtime runs the same code, as whoever runs {@code ferry} (root, with sudo), so it is held to the same.
+ * of them can rename what is not theirs there). ferryd keeps using each directory by the path it was given, so each
+ * link on that path is held to the same: root's or its user's, in directories only they may write (a sticky one
+ * aside). A directory ferryd made itself is its user's alone already. The CLI's offline runtime runs the same code, as
+ * whoever runs {@code ferry} (root, with sudo), so it is held to the same.
  */
 final class TrustedDirectories {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
     private static final int STICKY = 01000;
+    /** The links the kernel follows on one path before it gives up (Linux's MAXSYMLINKS). */
+    private static final int MAX_LINKS = 40;
 
     private TrustedDirectories() {
     }
@@ -41,6 +48,7 @@ final class TrustedDirectories {
     static void check(String runner, String what, Path directory, boolean withEntries) throws IOException {
         int self = uid(Path.of("/proc/self"));
         Path real = directory.toRealPath();
+        requireFixedLinks(runner, what, directory, directory, self);
         for (Path above = real.getParent(); above != null; above = above.getParent()) {
             int mode = mode(above);
             if ((mode & STICKY) == 0) {
@@ -51,6 +59,7 @@ final class TrustedDirectories {
         if (withEntries) {
             try (Stream<Path> entries = Files.list(real)) {
                 for (Path entry : (Iterable<Path>) entries::iterator) {
+                    requireFixedLinks(runner, what, directory, entry, self);
                     Path target = entry.toRealPath();
                     require(runner, what, directory, target, self, mode(target));
                     if (Files.isDirectory(target) && !target.startsWith(real)) {
@@ -59,6 +68,67 @@ final class TrustedDirectories {
                 }
             }
         }
+    }
+
+    /**
+     * Refuses {@code named} if a link on the way to it, each as the kernel meets it (the name, or a directory of its
+     * path), could be repointed by a user other than root and {@code runner}'s: its owner, or whoever may write a
+     * directory above it. The path is used as named after this check: such a user would choose where it leads then.
+     */
+    private static void requireFixedLinks(String runner, String what, Path directory, Path named, int self)
+            throws IOException {
+        Path at = named.toAbsolutePath().getRoot();
+        Deque<Path> rest = new ArrayDeque<>();
+        named.toAbsolutePath().forEach(rest::addLast);
+        for (int links = 0; !rest.isEmpty(); ) {
+            String name = rest.removeFirst().toString();
+            if (name.equals(".")) {
+                continue;
+            }
+            if (name.equals("..")) {
+                at = at.getParent() == null ? at : at.getParent(); // `at` has no links: its parent is the real one
+                continue;
+            }
+            Path next = at.resolve(name);
+            if (!Files.isSymbolicLink(next)) {
+                at = next;
+                continue;
+            }
+            if (++links > MAX_LINKS) {
+                throw new IOException(named + ": too many levels of symbolic links");
+            }
+            String why = whoMayRepoint(runner, next, self);
+            if (why != null) {
+                throw new IOException("the " + what + " " + directory + " cannot be trusted: it is named through the"
+                        + " link " + next + ", " + why + ", who could repoint it after this check at a directory of"
+                        + " their own and have " + runner + " use that; name the directory it leads to, not the link");
+            }
+            Path target = Files.readSymbolicLink(next);
+            Deque<Path> names = new ArrayDeque<>();
+            target.forEach(names::push); // its last name first, so that its first ends first in the rest
+            names.forEach(rest::addFirst);
+            at = target.isAbsolute() ? target.getRoot() : at;
+        }
+    }
+
+    /** Who other than root and {@code runner}'s user may replace {@code link} (no links above it); null: none. */
+    private static String whoMayRepoint(String runner, Path link, int self) throws IOException {
+        int owner = (Integer) Files.getAttribute(link, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+        if (owner != 0 && owner != self) {
+            return "which belongs to user " + owner + ", neither root nor " + runner + "'s user";
+        }
+        for (Path dir = link.getParent(); dir != null; dir = dir.getParent()) {
+            int mode = mode(dir);
+            int dirOwner = uid(dir);
+            if (dirOwner != 0 && dirOwner != self) {
+                return "and " + dir + " belongs to user " + dirOwner + ", neither root nor " + runner + "'s user";
+            }
+            if ((mode & GROUP_OR_OTHER_WRITE) != 0 && (mode & STICKY) == 0) { // sticky: none replaces others' links
+                return "and " + dir + " may be written by its group or others (mode "
+                        + Integer.toOctalString(mode & 07777) + ")";
+            }
+        }
+        return null;
     }
 
     private static void require(String runner, String what, Path directory, Path path, int self, int mode)

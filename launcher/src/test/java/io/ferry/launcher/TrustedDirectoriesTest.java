@@ -5,7 +5,9 @@ import static org.junit.Assert.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipal;
 import org.junit.Rule;
@@ -53,8 +55,42 @@ public class TrustedDirectoriesTest {
                 TrustedDirectories.check("ferryd", "deploy directory", deploy, false));
         assertTrue(e.getMessage(), e.getMessage().contains(above.toRealPath() + " may be written"));
 
-        Files.setAttribute(above, "unix:mode", 01777); // as /tmp: nobody renames what is not theirs
+        Files.setAttribute(above, "unix:mode", 01777); // as /tmp: nobody renames what is not theirs (links: below)
         TrustedDirectories.check("ferryd", "deploy directory", deploy, false);
+    }
+
+    /**
+     * ferryd keeps using the path as named, not where it led at the check: whoever may repoint a link on it (theirs in
+     * a sticky directory such as /dev/shm, or any in a directory they may write) chooses the directory afterwards.
+     */
+    @Test
+    public void aLinkOthersMayRepointIsRefusedWhereverItLeads() throws Exception {
+        Path sticky = directory("shm", "rwxrwxrwx");
+        Files.setAttribute(sticky, "unix:mode", 01777);
+        Path closed = directory("root", "rwx------");
+        Path planted = Files.createSymbolicLink(sticky.resolve("ferry"), closed);
+        Files.getFileAttributeView(planted, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                .setOwner(user("nobody"));
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "run directory", planted, false));
+        assertTrue(e.getMessage(), e.getMessage().contains("the run directory " + planted + " cannot be trusted: it is"
+                + " named through the link " + sticky.toRealPath().resolve("ferry") + ", which belongs to user 65534,"
+                + " neither root nor ferryd's user, who could repoint it after this check"));
+
+        Path open = directory("open", "rwxrwxrwx");
+        Path inOpen = Files.createSymbolicLink(open.resolve("ferry"), closed);
+        e = assertThrows(IOException.class, () -> TrustedDirectories.check("ferryd", "run directory", inOpen, false));
+        assertTrue(e.getMessage(), e.getMessage().contains("it is named through the link "
+                + open.toRealPath().resolve("ferry") + ", and " + open.toRealPath() + " may be written by its group or"
+                + " others (mode 777)"));
+
+        // links root made where only root may replace them (as /var/run -> ../run): where they lead is judged
+        Files.delete(planted);
+        Path rootOwned = Files.createSymbolicLink(sticky.resolve("ferry"), closed);
+        TrustedDirectories.check("ferryd", "run directory", rootOwned, false);
+        Path relative = Files.createSymbolicLink(temp.getRoot().toPath().resolve("run"), Path.of("shm/./ferry"));
+        TrustedDirectories.check("ferryd", "run directory", relative, false);
+        TrustedDirectories.check("ferryd", "run directory", relative.resolve("../root"), false);
     }
 
     @Test
@@ -83,11 +119,14 @@ public class TrustedDirectoriesTest {
     @Test
     public void aDirectoryOfAnotherUserIsRefused() throws Exception {
         Path deploy = directory("deploy", "rwxr-xr-x");
-        UserPrincipal nobody = deploy.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
-        Files.setOwner(deploy, nobody);
+        Files.setOwner(deploy, user("nobody"));
         IOException e = assertThrows(IOException.class, () ->
                 TrustedDirectories.check("ferryd", "deploy directory", deploy, false));
         assertTrue(e.getMessage(), e.getMessage().contains("neither root nor ferryd's user"));
+    }
+
+    private static UserPrincipal user(String name) throws IOException {
+        return Path.of("/").getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName(name);
     }
 
     private Path directory(String name, String permissions) throws IOException {
