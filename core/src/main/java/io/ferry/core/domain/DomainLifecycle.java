@@ -39,6 +39,10 @@ final class DomainLifecycle {
                 throw new DomainException("Requested operation is not valid: domain is already running");
             }
             DomainSpec spec = domain.persistent();
+            if (spec == null) { // an arrival's entry before its migration claims it
+                throw new DomainException("Requested operation is not valid: domain '" + name
+                        + "' has no persistent definition to start");
+            }
             Optional<Domain> sharing = entries.otherWithUuid(spec);
             if (sharing.isPresent()) { // possible only in a state directory from before define refused it
                 throw DomainEntries.sameUuid(sharing.get());

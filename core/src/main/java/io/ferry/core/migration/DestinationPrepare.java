@@ -119,17 +119,16 @@ final class DestinationPrepare {
         peerDefinitions.check(spec, peer);
         Domain domain = m.domains.migrating().incoming(spec);
         return m.domains.withJob(domain, "migration prepare", () -> {
-            if (m.domains.find(spec.name()).orElse(null) != domain) {
-                // dropped while this Prepare waited for its job (undefined, an earlier migration's clean-up): a VM on
-                // it would run unlisted, and the host would boot a second one of the domain beside it
-                throw new MigrationException("operation failed: domain '" + spec.name() + "' changed while migration "
-                        + id + " waited for it; migrate it again");
+            try {
+                requireMayArrive(domain, spec, id);
+                m.domains.migrating().claim(domain, id);
+            } catch (Exception e) {
+                // an entry admitted for this arrival alone, no definition or VM in it: left, it stayed listed, and held
+                // the name and the UUID against every define and arrival, until ferryd restarted. Under the job: a
+                // Prepare waiting for it finds the entry dropped
+                m.domains.forgetIfGone(domain);
+                throw e;
             }
-            if (domain.isActive()) {
-                throw new MigrationException("Requested operation is not valid: domain '" + spec.name() + "' is already active on this host");
-            }
-            migratesAgain.check(domain);
-            m.domains.migrating().claim(domain, id);
             Incoming in = null;
             try {
                 SectionSet local = m.sections.get();
@@ -175,6 +174,21 @@ final class DestinationPrepare {
                 throw e;
             }
         });
+    }
+
+    /** Refuses the arrival of a domain the host no longer lists, one active here, or one not ready to migrate again. */
+    private void requireMayArrive(Domain domain, DomainSpec spec, String id) throws MigrationException {
+        if (m.domains.find(spec.name()).orElse(null) != domain) {
+            // dropped while this Prepare waited for its job (undefined, an earlier migration's clean-up): a VM on
+            // it would run unlisted, and the host would boot a second one of the domain beside it
+            throw new MigrationException("operation failed: domain '" + spec.name() + "' changed while migration "
+                    + id + " waited for it; migrate it again");
+        }
+        if (domain.isActive()) {
+            throw new MigrationException("Requested operation is not valid: domain '" + spec.name()
+                    + "' is already active on this host");
+        }
+        migratesAgain.check(domain);
     }
 
     /**

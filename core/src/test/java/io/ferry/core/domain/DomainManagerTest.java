@@ -86,6 +86,14 @@ public class DomainManagerTest {
         assertEquals(U1, host.manager.define(vm("first", U1)).uuid()); // redefining the same domain is fine
     }
 
+    /** An entry with neither a definition nor a VM (an arrival's, before its migration claims it) is not started. */
+    @Test
+    public void aStartOfAnEntryWithoutADefinitionIsRefusedNamingIt() throws Exception {
+        host.manager.migrating().incoming(host.manager.parse(vm("arriving", U1)));
+        assertEquals("Requested operation is not valid: domain 'arriving' has no persistent definition to start",
+                assertThrows(DomainException.class, () -> host.manager.start("arriving")).getMessage());
+    }
+
     @Test
     public void aStartTheDriverFailsGivesBackTheLeaseAndTheRunDirectory() throws Exception {
         host.manager.define(vm("unlucky", U1));

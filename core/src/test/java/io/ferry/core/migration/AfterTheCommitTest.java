@@ -183,6 +183,40 @@ public class AfterTheCommitTest {
         d.destination.assertRuns(VM, digest);
     }
 
+    /**
+     * The arrival's definition could not be stored (it stays staged, for the next try), and its transient guest was
+     * destroyed since; the guest comes back under another name (--dname): refused, the staged definition naming its
+     * UUID for the old name. The entry its Prepare admitted for the new name stayed, listed shut off and holding the
+     * UUID: every later arrival of the guest was refused until ferryd restarted.
+     */
+    @Test
+    public void anArrivalRefusedUnderAnotherNameLeavesNoEntryBehind() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        Path stored = d.destination.stateDir.resolve("domains").resolve(VM + ".xml");
+        Path inTheWay = Files.createDirectories(stored.resolve("x"));
+        Finished arrived = d.migrate(VM, TwoDaemons.PERSISTENT);
+        assertTrue(arrived.note(), arrived.note().contains("the destination could not store the definition of vm1"));
+        d.destination.domains().destroy(VM);
+        Files.delete(inTheWay);
+        Files.delete(stored); // room again
+        String digest = d.source.boot(VM);
+        Messages.Migrate renamed = new Messages.Migrate(VM, d.destination.uri, TwoDaemons.LIVE, "vm2", null, 0);
+
+        ChannelException refused = assertThrows(ChannelException.class,
+                () -> d.driver().run(d.peer(d.source), d.peer(d.destination), renamed));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("before what migration " + arrived.id()
+                + " brought is stored"));
+        assertTrue("the refused arrival left an entry of vm2", d.destination.domain("vm2").isEmpty());
+        d.source.assertRuns(VM, digest);
+
+        d.migrate(VM);
+        d.destination.assertRuns(VM, digest);
+        assertEquals("the staged definition, installed", VM,
+                d.destination.domain(VM).orElseThrow().persistent().name());
+        assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+    }
+
     /** Migrates the guest to a destination whose snapshot commit fails like a full disk. */
     private static Finished migrateWithSnapshotsThatCannotBeCommitted(TwoDaemons d) throws Exception {
         d.destination.snapshots.failCommit = true;

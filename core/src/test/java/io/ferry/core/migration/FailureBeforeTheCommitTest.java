@@ -318,6 +318,11 @@ public class FailureBeforeTheCommitTest {
         ChannelException refused = d.migrationFails(VM); // the disk is still full
         assertTrue(refused.getMessage(), refused.getMessage().contains("abort of migration " + first.id()));
         d.source.assertRuns(VM, null);
+        // the refused Prepare leaves no entry behind, which would hold the name and the UUID until a restart
+        assertTrue("the refused arrival left an entry of " + VM, d.destination.domain(VM).isEmpty());
+        String otherName = TestHost.definition(VM).replace("<name>" + VM + "</name>", "<name>other</name>");
+        d.destination.domains().define(otherName);
+        d.destination.domains().undefine("other");
 
         d.destination.journal.failAt = null;
         d.migrate(VM);
@@ -343,7 +348,7 @@ public class FailureBeforeTheCommitTest {
         assertEquals(2, d.destination.domain("vm2").orElseThrow().persistent().vcpus());
         d.destination.restart();
         assertEquals("the stored definition", 2, d.destination.domain("vm2").orElseThrow().persistent().vcpus());
-        assertTrue(d.destination.domain(VM).isEmpty());
+        assertTrue("the refused arrival left an entry of " + VM, d.destination.domain(VM).isEmpty());
     }
 
     /**
@@ -380,7 +385,7 @@ public class FailureBeforeTheCommitTest {
 
         assertTrue("Prepare went on with an entry the host dropped", failure.get() instanceof ChannelException);
         assertTrue(failure.get().getMessage(), failure.get().getMessage().contains("changed while migration"));
-        assertTrue(d.destination.domain(VM).isEmpty());
+        assertTrue("the refused arrival left an entry of " + VM, d.destination.domain(VM).isEmpty());
         assertTrue("no VM of vm1 on the destination", d.destination.vm(VM) == null || d.destination.vm(VM).isDestroyed());
         run.confirm(true, null); // the driver gives up at the source, then migrates again: the guest arrives
         Finished again = d.migrate(VM);
