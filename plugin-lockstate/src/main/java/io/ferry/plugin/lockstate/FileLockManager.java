@@ -7,16 +7,21 @@ import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -46,19 +51,57 @@ public class FileLockManager implements LockManager {
      * channel of a file may drop every lock the JVM holds on it.
      */
     private static final ReentrantLock CHANGES = new ReentrantLock();
+    /**
+     * How long a change waits for a lease file another process holds a lock on (another host's change of it, which
+     * takes moments): well within the 30 s a domain's job is waited for, with two changes in one job.
+     */
+    static final Duration WAIT = Duration.ofSeconds(10);
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     private final Path directory;
     private final LockedLeaseFiles.Opener files;
+    private final Duration wait;
 
     @Activate
     public FileLockManager(@Reference HostSettings host, Config config) throws IOException {
-        this(Files.createDirectories(host.resolve(config.leaseDir().isBlank() ? "var/leases" : config.leaseDir().trim())),
-                LockedLeaseFiles.FILES);
+        this(leaseDirectory(host.resolve(config.leaseDir().isBlank() ? "var/leases" : config.leaseDir().trim())),
+                LockedLeaseFiles.FILES, WAIT);
     }
 
     FileLockManager(Path directory, LockedLeaseFiles.Opener files) {
+        this(directory, files, WAIT);
+    }
+
+    FileLockManager(Path directory, LockedLeaseFiles.Opener files, Duration wait) {
         this.directory = directory;
         this.files = files;
+        this.wait = wait;
+    }
+
+    /**
+     * The lease directory, made its user's alone when it is not there. One that is (an NFS mount, an operator's) is
+     * taken as it is: its lease files are closed to others all the same ({@link LockedLeaseFiles#FILES}).
+     */
+    private static Path leaseDirectory(Path directory) throws IOException {
+        if (Files.isDirectory(directory)) {
+            return directory;
+        }
+        Path parent = directory.toAbsolutePath().getParent();
+        if (parent != null) {
+            Files.createDirectories(parent);
+        }
+        try {
+            if (directory.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+                Files.createDirectory(directory, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            } else {
+                Files.createDirectory(directory);
+            }
+        } catch (FileAlreadyExistsException e) {
+            if (!Files.isDirectory(directory)) {
+                throw e;
+            }
+        }
+        return directory;
     }
 
     @Override
@@ -135,10 +178,42 @@ public class FileLockManager implements LockManager {
         LeaseFile apply(LeaseFile lease) throws LockException;
     }
 
-    /** Changes each lease of the request, or none; returns each one's generation after, in the request's order. */
+    /**
+     * Changes each lease of the request, or none; returns each one's generation after, in the request's order. A lease
+     * file another process holds a lock on is tried again, the other changes of this daemon going on meanwhile, for
+     * {@link #WAIT} at most: it fails then as a store that cannot be reached (with a cause), not as a refusal. It
+     * says nothing of who holds the lease, nothing changed, and a release that fails so is owed and tried again: as a
+     * refusal, this host's leases of a gone VM were forgotten, and a paused guest's taken again at a restart were
+     * marked lost.
+     */
     private Map<String, Long> change(LeaseRequest request, String what, boolean durable, Change change) throws LockException {
+        String cannot = "cannot " + what + " the leases of domain " + request.domainName() + " in " + directory + ": ";
+        long deadline = System.nanoTime() + wait.toNanos();
+        for (;;) {
+            try {
+                return changeOnce(request, cannot, durable, change);
+            } catch (LockedLeaseFiles.LockedElsewhere e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new LockException(cannot + e.getMessage() + " for more than " + wait.toMillis() / 1000.0
+                            + " s (another host changing it, or a process of any user who can open it); no lease was"
+                            + " changed", e);
+                }
+            }
+            try {
+                Thread.sleep(LockedLeaseFiles.RETRY.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new LockException(cannot + "interrupted while waiting for a lease file another process holds"
+                        + " a lock on", e);
+            }
+        }
+    }
+
+    /** @throws LockedLeaseFiles.LockedElsewhere another process holds a lock on a lease file: nothing changed */
+    private Map<String, Long> changeOnce(LeaseRequest request, String cannot, boolean durable, Change change)
+            throws LockException, LockedLeaseFiles.LockedElsewhere {
         CHANGES.lock();
-        try (LockedLeaseFiles locked = LockedLeaseFiles.lock(directory, request.resources(), files)) {
+        try (LockedLeaseFiles locked = LockedLeaseFiles.lock(directory, request.resources(), files, wait)) {
             Map<String, LeaseFile> before = locked.read();
             Map<String, LeaseFile> after = new HashMap<>();
             for (String resource : request.resources()) { // in the request's order: a refusal names its first disk
@@ -150,10 +225,11 @@ public class FileLockManager implements LockManager {
             Map<String, Long> generations = new LinkedHashMap<>();
             request.resources().forEach(resource -> generations.put(resource, after.get(resource).generation()));
             return generations;
+        } catch (LockedLeaseFiles.LockedElsewhere e) {
+            throw e;
         } catch (IOException | RuntimeException e) {
             // unchecked too (a lease file locked through a channel of this JVM other than the manager's)
-            throw new LockException("cannot " + what + " the leases of domain " + request.domainName() + " in " + directory
-                    + ": " + e, e);
+            throw new LockException(cannot + e, e);
         } finally {
             CHANGES.unlock();
         }
