@@ -150,8 +150,10 @@ public final class MigrationDriver {
 
     /** Finish failed, but the destination committed: the migration succeeded, which the operator is warned of. */
     static void warnCommittedDespite(Listener listener, ChannelException e) {
+        // a Finish answered again once committed says no more: the note of a guest paused or gone there was lost
         listener.warning("Finish failed (" + e.getMessage() + "), but the destination committed the migration: "
-                + "the domain runs there");
+                + "the domain is there now; what its Finish said of the guest was lost with the reply, so check it"
+                + " there");
     }
 
     /** A committed Finish's note (the destination's trouble once the guest was its) is a warning to the operator. */

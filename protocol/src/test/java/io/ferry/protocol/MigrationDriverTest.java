@@ -261,6 +261,8 @@ public class MigrationDriverTest {
         assertEquals(List.of("begin", "perform"), source.calls());
         assertTrue(warnings.toString(), warnings.get(0).contains("Finish failed (connection reset), but the destination"
                 + " committed the migration"));
+        // answered again, the Finish says nothing of the guest (paused or gone there): the warning does not say it runs
+        assertTrue(warnings.toString(), warnings.get(0).endsWith("was lost with the reply, so check it there"));
     }
 
     /** Nobody can say whether the destination committed: the command says that the source's copy is gone. */

@@ -120,8 +120,8 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
         if (initrd != null && initrd.chars().anyMatch(Character::isWhitespace)) {
             // and each module's name ends at its first space, what follows being its parameters: QEMU would open
             // '/nfs/l' (a link to /etc/shadow, say) where the peer's checks passed '/nfs/l x'
-            throw new HypervisorException("domain/os/initrd '" + UntrustedText.of(initrd) + "' has whitespace, where QEMU"
-                    + " ends a multiboot module's file name");
+            throw new HypervisorException("domain/os/initrd '" + UntrustedText.of(initrd) + "' has whitespace, where"
+                    + " QEMU ends a multiboot module's file name");
         }
         Element devices = child(domain, "devices");
         List<Disk> disks = new ArrayList<>();

@@ -21,7 +21,7 @@ final class OvsPorts {
     /** No OVSDB configured on this host: nothing is plugged. */
     static final OvsPorts NONE = new OvsPorts(null);
     private static final Duration LIMIT = Duration.ofSeconds(10);
-    /** A Linux interface name, as the QEMU driver reads a tap's: at most 15 characters, none of '/', ':', whitespace. */
+    /** A Linux interface name, as the QEMU driver reads a tap's: at most 15 characters, no '/', ':', whitespace. */
     private static final String IFNAME = "[A-Za-z0-9_.+-]{1,15}";
     private static final Path HOST_DEVICES = Path.of("/sys/class/net");
 
