@@ -3,6 +3,7 @@ package io.ferry.driver.qemu;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,7 +18,10 @@ import java.util.function.IntSupplier;
  * arrival's memory must fit what the kernel can give without swapping ({@code MemAvailable} of {@code /proc/meminfo})
  * less what the arrivals under way were promised: an arrival's whole memory counts until it has loaded (pages it took
  * count twice meanwhile) or its VM is gone. Its vCPUs, a thread each, are at most {@link #VCPUS_PER_CPU} for each CPU
- * the daemon may use. A boot is not checked, as libvirt checks none: its operator chose the guest.
+ * the daemon may use. A host that overcommits its memory on purpose (KSM, guests mostly idle, one being emptied for
+ * maintenance) lets arrivals take a multiple of {@code MemAvailable}: the driver's {@code arrivalMemoryOvercommit}
+ * ({@link QemuSettings#overcommit}), passed with each arrival, as the qemu and kvm drivers share this room but not
+ * their settings' instances. A boot is not checked, as libvirt checks none: its operator chose the guest.
  */
 final class ArrivalRoom {
     static final Path MEMINFO = Path.of("/proc/meminfo");
@@ -42,9 +46,10 @@ final class ArrivalRoom {
 
     /**
      * Promises {@code spec}'s arrival its memory, kept until {@link Promise#close}, or refuses it, naming what it
-     * needs and what this host has.
+     * needs and what this host has: the arrivals under way take at most {@code overcommit} (1 to
+     * {@link QemuSettings#MAX_OVERCOMMIT}) times the memory available.
      */
-    synchronized Promise promise(DomainSpec spec) throws HypervisorException {
+    synchronized Promise promise(DomainSpec spec, double overcommit) throws HypervisorException {
         String refused = "cannot receive domain '" + spec.name() + "': ";
         int maxVcpus = VCPUS_PER_CPU * cpus.getAsInt();
         if (spec.vcpus() > maxVcpus) {
@@ -54,13 +59,24 @@ final class ArrivalRoom {
         }
         long needs = spec.memoryKiB() > Long.MAX_VALUE / 1024 ? Long.MAX_VALUE : spec.memoryKiB() * 1024;
         long available = available(refused);
-        if (needs > available - promised) {
+        long room = (long) (available * overcommit); // at most 4 x 10^18: MemAvailable has at most 15 digits of kB
+        if (needs > room - promised) {
             throw new HypervisorException(refused + "it needs " + size(needs) + " of memory and this host has "
-                    + size(available) + " available (MemAvailable)" + (promised == 0 ? ""
-                    : ", " + size(promised) + " of it promised to arrivals under way"));
+                    + size(available) + " available (MemAvailable)" + beyond(overcommit, promised));
         }
         promised += needs;
         return new Promise(this, needs);
+    }
+
+    /** A refusal's end: the overcommit and the promises, and the way out to an operator whose arrivals take none. */
+    private static String beyond(double overcommit, long promised) {
+        String promises = promised == 0 ? "" : ", " + size(promised) + " of %s promised to arrivals under way";
+        String setting = QemuSettings.OVERCOMMIT + " in " + QemuSettings.CFG;
+        if (overcommit == 1) {
+            return promises.formatted("it") + "; set " + setting + " to let arrivals overcommit";
+        }
+        return " and lets arrivals take " + BigDecimal.valueOf(overcommit).stripTrailingZeros().toPlainString()
+                + " times it (" + setting + ")" + promises.formatted("that");
     }
 
     /** {@code MemAvailable}, in bytes; none to be read refuses the arrival (an unknown room is no room). */

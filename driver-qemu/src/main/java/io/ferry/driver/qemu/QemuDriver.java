@@ -105,9 +105,11 @@ class QemuDriver implements Hypervisor {
 
     void settings(QemuSettings settings) {
         this.settings = settings;
-        LOG.info("QEMU driver of domain type '{}': emulator {}, migration ports {}-{}, progress timeout {} s{}", type,
+        LOG.info("QEMU driver of domain type '{}': emulator {}, migration ports {}-{}, progress timeout {} s{}{}", type,
                 settings.emulator(), settings.firstPort(), settings.lastPort(), settings.progressTimeoutMillis() / 1000,
-                settings.sharedPaths().isEmpty() ? "" : ", shared paths " + settings.sharedPaths());
+                settings.sharedPaths().isEmpty() ? "" : ", shared paths " + settings.sharedPaths(),
+                settings.arrivalMemoryOvercommit() == 1 ? ""
+                        : ", arrivals may take " + settings.arrivalMemoryOvercommit() + " times the memory available");
     }
 
     QemuSettings settings() {
@@ -163,7 +165,8 @@ class QemuDriver implements Hypervisor {
         domain.requireStartable();
         String emulator = QemuCommandLine.emulator(domain, current.emulator());
         RunDirHandover.awaitEarlier(vms.get(new RunFiles(runDir).dir()), spec, runDir, endBound());
-        ArrivalRoom.Promise promise = incoming ? room.promise(spec) : ArrivalRoom.Promise.NONE;
+        ArrivalRoom.Promise promise = incoming ? room.promise(spec, current.arrivalMemoryOvercommit())
+                : ArrivalRoom.Promise.NONE;
         RunFiles files;
         try {
             files = claim(spec, runDir);

@@ -54,6 +54,12 @@ public class QemuHypervisor extends QemuDriver {
          * daemon's own user. Needs a daemon running as root, and a run directory that user can reach.
          */
         String user() default "";
+
+        /**
+         * How many times the memory available (MemAvailable) the arrivals under way may take, for a host that
+         * overcommits its memory on purpose (KSM, guests mostly idle): a decimal ratio from 1, none, to 4.
+         */
+        String arrivalMemoryOvercommit() default "1.0";
     }
 
     /** Package-private: SCR injects it into {@link KvmHypervisor} too, which it cannot with a private field. */
@@ -85,7 +91,8 @@ public class QemuHypervisor extends QemuDriver {
                 ports[0], ports[1], progressTimeout * 1000, quitTimeout, commandTimeout,
                 host.stateDir().resolve("qemu"), ovsdb == null || ovsdb.isBlank() ? null : ovsdb.trim(),
                 QemuSettings.sharedPaths(config.sharedPaths()),
-                config.user().isBlank() ? null : QemuUser.lookup(config.user().strip()));
+                config.user().isBlank() ? null : QemuUser.lookup(config.user().strip()),
+                QemuSettings.overcommit(config.arrivalMemoryOvercommit()));
     }
 
     @Deactivate

@@ -20,13 +20,24 @@ import java.util.List;
  * @param ovsdb this host's OVSDB for openvswitch NICs ({@code unix:PATH}), or null for none
  * @param sharedPaths directories whose files count as shared storage whatever their file system ({@link SharedStorage})
  * @param user the user QEMU drops to once started, or null: it stays the daemon's user
+ * @param arrivalMemoryOvercommit how many times the memory available the arrivals under way may take ({@link
+ *        ArrivalRoom}): 1, none, to {@link #MAX_OVERCOMMIT}
  */
 record QemuSettings(String emulator, int firstPort, int lastPort, long progressTimeoutMillis, long quitTimeoutMillis,
-        long commandTimeoutMillis, Path logDir, String ovsdb, List<Path> sharedPaths, QemuUser user) {
+        long commandTimeoutMillis, Path logDir, String ovsdb, List<Path> sharedPaths, QemuUser user,
+        double arrivalMemoryOvercommit) {
     static final String DEFAULT_EMULATOR = "qemu-system-x86_64";
     static final String DEFAULT_PORTS = "49152-49215";
     /** The longest time limit in milliseconds: a day. */
     static final long MAX_MILLIS = 86_400_000;
+    /** The driver's configuration file, as errors name it. */
+    static final String CFG = "etc/" + QemuHypervisor.PID + ".cfg";
+    static final String OVERCOMMIT = "arrivalMemoryOvercommit";
+    /**
+     * The most arrivals may overcommit the memory available: past it an arrival's pages, not the check, would decide
+     * whether the OOM killer takes other guests.
+     */
+    static final double MAX_OVERCOMMIT = 4;
 
     QemuSettings {
         sharedPaths = List.copyOf(sharedPaths);
@@ -36,13 +47,13 @@ record QemuSettings(String emulator, int firstPort, int lastPort, long progressT
     QemuSettings(String emulator, int firstPort, int lastPort, long progressTimeoutMillis, long quitTimeoutMillis,
             long commandTimeoutMillis, Path logDir, String ovsdb) {
         this(emulator, firstPort, lastPort, progressTimeoutMillis, quitTimeoutMillis, commandTimeoutMillis, logDir, ovsdb,
-                List.of(), null);
+                List.of(), null, 1.0);
     }
 
     /** These settings with QEMU dropping to {@code qemuUser} (null: the daemon's user). */
     QemuSettings withUser(QemuUser qemuUser) {
         return new QemuSettings(emulator, firstPort, lastPort, progressTimeoutMillis, quitTimeoutMillis, commandTimeoutMillis,
-                logDir, ovsdb, sharedPaths, qemuUser);
+                logDir, ovsdb, sharedPaths, qemuUser, arrivalMemoryOvercommit);
     }
 
     /** Parses {@code sharedPaths}: absolute directories, separated by commas; blank: none. */
@@ -108,7 +119,25 @@ record QemuSettings(String emulator, int firstPort, int lastPort, long progressT
         if (value >= 1 && value <= MAX_MILLIS) {
             return value;
         }
-        throw new HypervisorException("invalid " + key + " '" + value + "' in etc/" + QemuHypervisor.PID
-                + ".cfg: expected a whole number of milliseconds from 1 to " + MAX_MILLIS + " (a day)");
+        throw new HypervisorException("invalid " + key + " '" + value + "' in " + CFG
+                + ": expected a whole number of milliseconds from 1 to " + MAX_MILLIS + " (a day)");
+    }
+
+    /**
+     * Parses {@code arrivalMemoryOvercommit}: a decimal ratio from 1 to {@link #MAX_OVERCOMMIT}, blank 1. Digits and a
+     * point only: Double.parseDouble's NaN, Infinity and exponents would lift the bound or drop it unseen.
+     */
+    static double overcommit(String value) throws HypervisorException {
+        if (value.isBlank()) {
+            return 1;
+        }
+        if (value.strip().matches("[0-9]{1,3}(\\.[0-9]{1,6})?")) {
+            double ratio = Double.parseDouble(value.strip());
+            if (ratio >= 1 && ratio <= MAX_OVERCOMMIT) {
+                return ratio;
+            }
+        }
+        throw new HypervisorException("invalid " + OVERCOMMIT + " '" + value + "' in " + CFG + ": expected a decimal"
+                + " ratio from 1 (arrivals take at most the memory available) to " + (long) MAX_OVERCOMMIT);
     }
 }

@@ -24,7 +24,8 @@ public class QemuPeerDefinitionTest {
     public void aPeersGuestMayNotHaveQemusUserModeNetwork() throws Exception {
         // the test guest's kernel is counted as shared storage, so that only the NICs decide
         QemuDriver driver = new QemuDriver("qemu", new QemuSettings(QemuSettings.DEFAULT_EMULATOR, 49152, 49215, 30_000, 1000,
-                10_000, tmp.getRoot().toPath(), null, List.of(Guests.kernel().getParent()), null));
+                10_000, tmp.getRoot().toPath(), null, List.of(Guests.kernel().getParent()), null,
+                1.0));
         DomainSpec user = Guests.spec(Guests.xml("nat", UUID.randomUUID(), 32, "0",
                 "<interface type='bridge'><source bridge='br0'/><target dev='tap-nat'/></interface>"
                         + "<interface type='user'><model type='virtio'/></interface>"));

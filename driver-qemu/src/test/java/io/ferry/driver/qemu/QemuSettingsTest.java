@@ -60,6 +60,27 @@ public class QemuSettingsTest {
         assertEquals(86_400_000, most.commandTimeoutMillis());
     }
 
+    /**
+     * Arrivals may overcommit the memory available by a decimal ratio from 1 (none: the default, also blank) to 4: less
+     * would refuse arrivals that fit, and anything else (a typo, NaN, an exponent) must not lift or drop the bound.
+     */
+    @Test
+    public void anArrivalMemoryOvercommitOutsideOneToFourIsRefusedByName() throws Exception {
+        assertEquals(1.0, QemuHypervisor.settings(host(Map.of()), config(30)).arrivalMemoryOvercommit(), 0);
+        assertEquals(1.0, QemuHypervisor.settings(host(Map.of()), overcommit(" ")).arrivalMemoryOvercommit(), 0);
+        for (String good : new String[] {"1", "1.0", " 1.5 ", "2.25", "4", "4.000"}) {
+            assertEquals(Double.parseDouble(good),
+                    QemuHypervisor.settings(host(Map.of()), overcommit(good)).arrivalMemoryOvercommit(), 0);
+        }
+        for (String bad : new String[] {"0", "0.99", "-1", "4.01", "5", "1,5", "1.5x", "NaN", "Infinity", "1e0",
+                "off", ".5", "1."}) {
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> QemuHypervisor.settings(host(Map.of()), overcommit(bad)));
+            assertEquals("invalid arrivalMemoryOvercommit '" + bad + "' in etc/io.ferry.driver.qemu.cfg: expected a"
+                    + " decimal ratio from 1 (arrivals take at most the memory available) to 4", e.getMessage());
+        }
+    }
+
     @Test
     public void sharedPathsAreAbsoluteDirectoriesSeparatedByCommas() throws Exception {
         assertEquals(List.of(), QemuHypervisor.settings(host(Map.of()), config(30)).sharedPaths());
@@ -143,15 +164,19 @@ public class QemuSettingsTest {
     }
 
     private static QemuHypervisor.Config config(long progressTimeoutSeconds, String sharedPaths, String user) {
-        return config(progressTimeoutSeconds, sharedPaths, user, 3000, 10_000);
+        return config(progressTimeoutSeconds, sharedPaths, user, 3000, 10_000, "1.0");
     }
 
     private static QemuHypervisor.Config timeouts(long quitTimeoutMillis, long commandTimeoutMillis) {
-        return config(30, "", "", quitTimeoutMillis, commandTimeoutMillis);
+        return config(30, "", "", quitTimeoutMillis, commandTimeoutMillis, "1.0");
+    }
+
+    private static QemuHypervisor.Config overcommit(String arrivalMemoryOvercommit) {
+        return config(30, "", "", 3000, 10_000, arrivalMemoryOvercommit);
     }
 
     private static QemuHypervisor.Config config(long progressTimeoutSeconds, String sharedPaths, String user,
-            long quitTimeoutMillis, long commandTimeoutMillis) {
+            long quitTimeoutMillis, long commandTimeoutMillis, String arrivalMemoryOvercommit) {
         return new QemuHypervisor.Config() {
             @Override
             public String emulator() {
@@ -191,6 +216,11 @@ public class QemuSettingsTest {
             @Override
             public String user() {
                 return user;
+            }
+
+            @Override
+            public String arrivalMemoryOvercommit() {
+                return arrivalMemoryOvercommit;
             }
 
             @Override
