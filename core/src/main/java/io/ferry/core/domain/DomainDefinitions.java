@@ -109,13 +109,31 @@ final class DomainDefinitions {
             store.deleteDefinition(name);
             domain.persistent(null);
             try {
-                discardStagedDefinitions(name);
-                with.after(domain); // while the entry still holds the name and UUID: no domain given them meanwhile
+                afterTheDefinition(domain, with);
             } finally {
                 entries.forgetIfGone(domain);
             }
             return null;
         });
+    }
+
+    /**
+     * While the entry still holds the name and UUID (no domain given them meanwhile): what goes with the definition
+     * goes first, the domain being undefined whatever the discard of its staged definitions meets (a disk's error),
+     * and each runs though the other fails.
+     */
+    private void afterTheDefinition(Domain domain, DomainManager.Undefining with) throws Exception {
+        try {
+            with.after(domain);
+        } catch (Exception e) {
+            try {
+                discardStagedDefinitions(domain.name());
+            } catch (IOException discard) {
+                e.addSuppressed(discard);
+            }
+            throw e;
+        }
+        discardStagedDefinitions(domain.name());
     }
 
     /**

@@ -56,6 +56,31 @@ public class UndefineWithSnapshotsTest {
         assertEquals(List.of("s1"), names(channel, VM));
     }
 
+    /**
+     * An undefine whose definition is gone but whose staged definitions cannot be looked through (a disk's error;
+     * here a file in the way of their directory) still removes the snapshots: the domain is undefined, and snapshots
+     * left under its UUID would be the next domain's given it.
+     */
+    @Test
+    public void anUndefineThatCannotDiscardStagedDefinitionsRemovesTheSnapshots() throws Exception {
+        TestChannel channel = TestChannel.withOneDomain();
+        channel.call(Operation.SNAPSHOT_CREATE, Map.of("name", "s1"), VM);
+        Path incoming = channel.stateDir.resolve("incoming");
+        Files.delete(incoming);
+        Files.writeString(incoming, "in the way");
+
+        Exception failed = assertThrows(Exception.class,
+                () -> channel.call(Operation.UNDEFINE, Map.of("snapshots-metadata", "yes"), VM));
+
+        assertTrue(failed.getMessage(), failed.getMessage().contains(incoming.toString()));
+        assertTrue("vm1 is undefined", channel.domains.find(VM).isEmpty());
+        Files.delete(incoming);
+        Files.createDirectory(incoming);
+        channel.domains.define("<domain type='sim'><name>other</name><uuid>" + UUID
+                + "</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu></domain>");
+        assertEquals("another domain with vm1's UUID has vm1's snapshots", List.of(), names(channel, "other"));
+    }
+
     /** A running domain's snapshots stay with it, transient now, as its guest runs on (libvirt's, flag or not). */
     @Test
     public void aRunningDomainWithSnapshotsIsUndefinedAndKeepsThem() throws Exception {
