@@ -166,7 +166,7 @@ final class DomainDefinitions {
             keepKnownDefinition(migrationId, staged.get(), known, e.getMessage());
             return;
         }
-        Domain domain = entries.admit(spec);
+        Domain domain = entries.admitCommitted(spec);
         store.installStagedDefinition(migrationId, spec.name());
         domain.persistent(spec);
     }
@@ -200,7 +200,7 @@ final class DomainDefinitions {
     }
 
     private void defineByKnown(DomainSpec known) throws IOException, DomainException {
-        Domain domain = entries.admit(known);
+        Domain domain = entries.admitCommitted(known);
         store.writeDefinition(known.name(), known.xml());
         domain.persistent(known);
     }

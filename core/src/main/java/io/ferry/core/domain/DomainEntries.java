@@ -38,12 +38,26 @@ final class DomainEntries {
      * (a transient one whose status a power cut emptied): the UUID given may be that one's.
      */
     Domain admit(DomainSpec spec) throws DomainException {
+        return admit(spec, false);
+    }
+
+    /**
+     * As {@link #admit(DomainSpec)}, for the definition of an arrival committed here: its UUID was admitted at its
+     * Prepare, against the UUIDs then known, and its source was told the domain is kept here (it may have undefined
+     * its own). An unreadable domain whose UUID is unknown since (a power cut emptied its status) does not keep it out:
+     * it would be defined on neither host.
+     */
+    Domain admitCommitted(DomainSpec spec) throws DomainException {
+        return admit(spec, true);
+    }
+
+    private Domain admit(DomainSpec spec, boolean committedHere) throws DomainException {
         synchronized (domains) {
             Domain existing = domains.get(spec.name());
             if (existing != null && existing.problem() != null) {
                 throw DomainException.unreadable(existing);
             }
-            Optional<Domain> unknown = existing != null ? Optional.empty() : unreadableOfUnknownUuid();
+            Optional<Domain> unknown = existing != null || committedHere ? Optional.empty() : unreadableOfUnknownUuid();
             if (unknown.isPresent()) {
                 throw new DomainException("operation failed: domain '" + spec.name() + "' cannot be added while"
                         + " domain '" + unknown.get().name() + "' is unreadable and its UUID unknown (it may be "

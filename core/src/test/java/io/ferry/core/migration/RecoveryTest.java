@@ -276,6 +276,31 @@ public class RecoveryTest {
         assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
     }
 
+    /**
+     * As above, while a power cut emptied the status of another, transient, domain there: unreadable at the restart,
+     * its UUID unknown. The committed arrival's UUID was admitted at Prepare, against that domain's then known: its
+     * definition was still refused, staged, and the domain defined on neither host (its source told it is kept here).
+     */
+    @Test
+    public void anOfflineArrivalCommittedBeforeTheRestartIsDefinedWhileAnotherDomainIsUnreadable() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.destination.boot("vm2");
+        d.destination.domains().undefine("vm2");
+        d.source.domains().define(TestHost.definition(VM));
+        TwoDaemons.ByHand run = d.byHand(VM, OFFLINE).prepare().perform();
+        d.destination.journal.crashAfter = Step.COMMITTED;
+        assertThrows(Crash.class, run::finish);
+        Path status = d.destination.stateDir.resolve("status/vm2.xml");
+        Files.write(status, new byte[(int) Files.size(status)]); // as a power cut leaves it
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertTrue("vm2 unreadable", d.destination.domain("vm2").orElseThrow().problem() != null);
+        assertEquals(VM, d.destination.domain(VM).orElseThrow().persistent().name());
+        assertEquals(Step.FINISHED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
+    }
+
     /** An offline arrival lives in its destination's memory until Finish: restarted before it, the daemon records it aborted. */
     @Test
     public void anOfflineArrivalWhoseDestinationRestartedBeforeFinishIsRecordedAborted() throws Exception {
