@@ -6,6 +6,7 @@ import io.ferry.api.lock.LeaseRequest;
 import io.ferry.api.lock.LockException;
 import io.ferry.api.lock.LockManager;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
@@ -193,18 +194,17 @@ public class FileLockManager implements LockManager {
             try {
                 return changeOnce(request, cannot, durable, change);
             } catch (LockedLeaseFiles.LockedElsewhere e) {
-                if (System.nanoTime() - deadline >= 0) {
+                boolean again;
+                try {
+                    again = LockedLeaseFiles.pausedBeforeRetry(deadline);
+                } catch (InterruptedIOException interrupted) {
+                    throw new LockException(cannot + interrupted.getMessage(), interrupted);
+                }
+                if (!again) {
                     throw new LockException(cannot + e.getMessage() + " for more than " + wait.toMillis() / 1000.0
                             + " s (another host changing it, or a process of any user who can open it); no lease was"
                             + " changed", e);
                 }
-            }
-            try {
-                Thread.sleep(LockedLeaseFiles.RETRY.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new LockException(cannot + "interrupted while waiting for a lease file another process holds"
-                        + " a lock on", e);
             }
         }
     }

@@ -182,6 +182,24 @@ final class LockedLeaseFiles implements AutoCloseable {
     }
 
     /**
+     * Waits {@link #RETRY} before the next try at a lease file another process holds a lock on; false, without
+     * waiting, once {@code deadline} (of {@link System#nanoTime}) has passed.
+     */
+    static boolean pausedBeforeRetry(long deadline) throws InterruptedIOException {
+        if (System.nanoTime() - deadline >= 0) {
+            return false;
+        }
+        try {
+            Thread.sleep(RETRY.toMillis());
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for a lease file another process holds a lock"
+                    + " on");
+        }
+    }
+
+    /**
      * An interrupt closed the file's channel, and its lock went with it: another host may have changed the file
      * since. Locks it again, waiting for another process's lock at most as long as a change does; true when it still
      * holds this change's lease (or the previous one, not yet overwritten).
@@ -190,14 +208,8 @@ final class LockedLeaseFiles implements AutoCloseable {
         file.channel = opener.open(file.path);
         long deadline = System.nanoTime() + wait.toNanos();
         while (file.channel.tryLock() == null) {
-            if (System.nanoTime() - deadline >= 0) {
+            if (!pausedBeforeRetry(deadline)) {
                 throw new LockedElsewhere(file.path, file.resource);
-            }
-            try {
-                Thread.sleep(RETRY.toMillis());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for the lock of " + file.path);
             }
         }
         try {
