@@ -5,6 +5,8 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -26,9 +28,13 @@ final class DomainDefinitions {
         this.xml = xml;
     }
 
+    /** A definition an arrival left staged, read: migration {@code migrationId}'s. */
+    record Staged(String migrationId, DomainSpec spec) {
+    }
+
     Domain define(String definition) throws DomainException {
         DomainSpec spec = parse(definition, true);
-        Domain domain = entries.admit(spec);
+        Domain domain = admit(spec);
         try {
             return manager.withJob(domain, "define", () -> {
                 if (entries.map().get(spec.name()) != domain) {
@@ -52,17 +58,11 @@ final class DomainDefinitions {
      * domain is in no migration (the caller holds its job), so no staged definition of it is still to be committed.
      */
     private void discardStagedDefinitions(String name) throws IOException {
-        for (DomainStore.StoredFile staged : store.stagedDefinitions()) {
-            String stagedName;
-            try {
-                stagedName = xml.parse(staged.read()).name();
-            } catch (CookieException | IOException e) {
-                continue; // not this host's to judge: an unreadable one stays for the operator to mend
-            }
-            if (stagedName.equals(name)) {
-                store.discardStagedDefinitionDurably(staged.name());
+        for (Staged staged : readableStaged()) {
+            if (staged.spec().name().equals(name)) {
+                store.discardStagedDefinitionDurably(staged.migrationId());
                 LOG.warn("domain {}: the definition migration {} brought and could not store is discarded, the domain"
-                        + " being defined or undefined since", name, staged.name());
+                        + " being defined or undefined since", name, staged.migrationId());
             }
         }
     }
@@ -73,19 +73,43 @@ final class DomainDefinitions {
      */
     boolean installsLater(String name) {
         try {
-            for (DomainStore.StoredFile staged : store.stagedDefinitions()) {
-                try {
-                    if (xml.parse(staged.read()).name().equals(name)) {
-                        return true;
-                    }
-                } catch (CookieException | IOException e) {
-                    // not this host's to judge: an unreadable one stays for the operator to mend
-                }
-            }
-            return false;
+            return readableStaged().stream().anyMatch(staged -> staged.spec().name().equals(name));
         } catch (IOException e) {
             return true; // unknown: kept
         }
+    }
+
+    /**
+     * The entry of a domain defined or arriving ({@link DomainEntries#admit}), refused too when a staged definition
+     * gives its UUID to another domain: one an arrival committed here could not store, whose domain may have no entry
+     * left to hold the UUID (a transient guest destroyed since); installed later, it makes the UUID, and the snapshots
+     * kept under it, that domain's again. Read before the entries' lock: an arrival stages its definition only once
+     * its entry holds the UUID, and that entry goes only after its commit, so no definition staged meanwhile is missed.
+     */
+    Domain admit(DomainSpec spec) throws DomainException {
+        Optional<Staged> stagedWithUuid;
+        try {
+            stagedWithUuid = readableStaged().stream().filter(staged -> staged.spec().uuid().equals(spec.uuid())
+                    && !staged.spec().name().equals(spec.name())).findFirst();
+        } catch (IOException e) {
+            throw new DomainException("operation failed: domain '" + spec.name() + "' cannot be added: the definitions"
+                    + " arrivals left staged, which may give its UUID to another domain, cannot be listed: "
+                    + e.getMessage(), e);
+        }
+        return entries.admit(spec, stagedWithUuid);
+    }
+
+    /** The staged definitions that can be read: one that cannot is not this host's to judge, left to the operator. */
+    private List<Staged> readableStaged() throws IOException {
+        List<Staged> readable = new ArrayList<>();
+        for (DomainStore.StoredFile staged : store.stagedDefinitions()) {
+            try {
+                readable.add(new Staged(staged.name(), xml.parse(staged.read())));
+            } catch (CookieException | IOException e) {
+                // an unreadable one stays for the operator to mend
+            }
+        }
+        return readable;
     }
 
     /** @param newDefinition an operator's, to be kept: interfaces without a MAC address get one ({@link DomainXml#parseNew}) */

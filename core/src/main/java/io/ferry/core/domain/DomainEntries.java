@@ -35,23 +35,28 @@ final class DomainEntries {
      * The entry of the domain {@code spec} defines, created if new. As libvirt's domain list, refused when the
      * name belongs to another UUID or the UUID to another name: a UUID names a VM's run directory and its
      * snapshots, which two domains must never share. A new name is refused while an unreadable domain's UUID is unknown
-     * (a transient one whose status a power cut emptied): the UUID given may be that one's.
+     * (a transient one whose status a power cut emptied): the UUID given may be that one's. Refused too when
+     * {@code staged}, a definition an arrival committed here left staged, gives the UUID to another domain, read by
+     * the caller ({@link DomainDefinitions#admit}) so that no file is read under the lock.
      */
-    Domain admit(DomainSpec spec) throws DomainException {
-        return admit(spec, false);
+    Domain admit(DomainSpec spec, Optional<DomainDefinitions.Staged> staged) throws DomainException {
+        return admit(spec, false, staged);
     }
 
     /**
-     * As {@link #admit(DomainSpec)}, for the definition of an arrival committed here: its UUID was admitted at its
-     * Prepare, against the UUIDs then known, and its source was told the domain is kept here (it may have undefined
-     * its own). An unreadable domain whose UUID is unknown since (a power cut emptied its status) does not keep it out:
-     * it would be defined on neither host.
+     * As {@link #admit}, for the definition of an arrival committed here: its source was told the domain is kept here
+     * (it may have undefined its own). Its UUID was admitted at its Prepare, but the entry that held it may be gone
+     * since (a transient guest destroyed while its definition waited to be stored): what keeps the UUID for it then is
+     * that {@link #admit} refuses it to any other name while its definition is staged. An unreadable domain whose UUID
+     * is unknown since (a power cut emptied its status) does not keep it out: it would be defined on neither host. The
+     * name and UUID clash checks hold.
      */
     Domain admitCommitted(DomainSpec spec) throws DomainException {
-        return admit(spec, true);
+        return admit(spec, true, Optional.empty());
     }
 
-    private Domain admit(DomainSpec spec, boolean committedHere) throws DomainException {
+    private Domain admit(DomainSpec spec, boolean committedHere, Optional<DomainDefinitions.Staged> staged)
+            throws DomainException {
         synchronized (domains) {
             Domain existing = domains.get(spec.name());
             if (existing != null && existing.problem() != null) {
@@ -72,6 +77,9 @@ final class DomainEntries {
             if (sharing.isPresent()) {
                 throw sameUuid(sharing.get());
             }
+            if (staged.isPresent()) {
+                throw stagedWithUuid(spec, staged.get());
+            }
             return domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
         }
     }
@@ -87,6 +95,15 @@ final class DomainEntries {
 
     static DomainException sameUuid(Domain other) {
         return new DomainException("operation failed: domain '" + other.name() + "' is already defined with uuid " + other.uuid());
+    }
+
+    private static DomainException stagedWithUuid(DomainSpec spec, DomainDefinitions.Staged staged) {
+        String owner = staged.spec().name();
+        return new DomainException("operation failed: domain '" + spec.name() + "' cannot be given UUID " + spec.uuid()
+                + ": the definition of '" + owner + "' that migration " + staged.migrationId() + " brought is staged"
+                + " for it (it could not be stored) and is installed at ferryd's next start or when '" + owner
+                + "' arrives again, its snapshots kept for it; give '" + spec.name() + "' another UUID, or let that"
+                + " definition be installed (room on the disk, then restart ferryd) and undefine '" + owner + "'");
     }
 
     /**

@@ -77,9 +77,12 @@ public final class MigratingDomains {
         domain.persistent(null);
     }
 
-    /** The domain entry for an incoming domain, created if new; refused if its name or UUID belongs to another. */
+    /**
+     * The domain entry for an incoming domain, created if new; refused if its name or UUID belongs to another (a
+     * definition an arrival left staged included).
+     */
     public Domain incoming(DomainSpec spec) throws DomainException {
-        return entries.admit(spec);
+        return definitions.admit(spec);
     }
 
     /** Records a VM as this domain's active instance, watched for its end. Caller holds the job. */

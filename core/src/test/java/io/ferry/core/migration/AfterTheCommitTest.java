@@ -6,6 +6,8 @@ import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.api.snapshot.SnapshotStore.Snapshot;
+import io.ferry.core.domain.DomainException;
 import io.ferry.core.domain.DomainState;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
@@ -13,6 +15,7 @@ import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.MigrationFlags;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.Test;
 
 /**
@@ -192,21 +195,15 @@ public class AfterTheCommitTest {
     @Test
     public void anArrivalRefusedUnderAnotherNameLeavesNoEntryBehind() throws Exception {
         TwoDaemons d = new TwoDaemons();
-        d.source.boot(VM);
-        Path stored = d.destination.stateDir.resolve("domains").resolve(VM + ".xml");
-        Path inTheWay = Files.createDirectories(stored.resolve("x"));
-        Finished arrived = d.migrate(VM, TwoDaemons.PERSISTENT);
-        assertTrue(arrived.note(), arrived.note().contains("the destination could not store the definition of vm1"));
-        d.destination.domains().destroy(VM);
-        Files.delete(inTheWay);
-        Files.delete(stored); // room again
+        Finished arrived = arrivedWithItsDefinitionStagedThenDestroyed(d, List.of());
         String digest = d.source.boot(VM);
         Messages.Migrate renamed = new Messages.Migrate(VM, d.destination.uri, TwoDaemons.LIVE, "vm2", null, 0);
 
         ChannelException refused = assertThrows(ChannelException.class,
                 () -> d.driver().run(d.peer(d.source), d.peer(d.destination), renamed));
-        assertTrue(refused.getMessage(), refused.getMessage().contains("before what migration " + arrived.id()
-                + " brought is stored"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("domain 'vm2' cannot be given UUID "
+                + TestHost.uuid(VM) + ": the definition of 'vm1' that migration " + arrived.id()
+                + " brought is staged"));
         assertTrue("the refused arrival left an entry of vm2", d.destination.domain("vm2").isEmpty());
         d.source.assertRuns(VM, digest);
 
@@ -215,6 +212,53 @@ public class AfterTheCommitTest {
         assertEquals("the staged definition, installed", VM,
                 d.destination.domain(VM).orElseThrow().persistent().name());
         assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+    }
+
+    /**
+     * The arrival's definition could not be stored (it stays staged, for the next try), and its transient guest was
+     * destroyed since, its snapshots kept for it; the operator then defined another domain with its UUID. No entry
+     * held the UUID, so the define was let through: the new domain had the old one's snapshots, the staged definition
+     * could never be installed (its UUID taken) and every migration of the new domain was refused for it.
+     */
+    @Test
+    public void aDefineCannotTakeTheUuidOfADefinitionStillToBeInstalled() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        List<Snapshot> snapshots = List.of(new Snapshot("s1", null,
+                "<domainsnapshot><name>s1</name></domainsnapshot>"));
+        Finished arrived = arrivedWithItsDefinitionStagedThenDestroyed(d, snapshots);
+
+        String sameUuid = TestHost.definition("vm2").replace(TestHost.uuid("vm2").toString(),
+                TestHost.uuid(VM).toString());
+        DomainException refused = assertThrows(DomainException.class, () -> d.destination.domains().define(sameUuid));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("domain 'vm2' cannot be given UUID "
+                + TestHost.uuid(VM) + ": the definition of 'vm1' that migration " + arrived.id()
+                + " brought is staged"));
+        assertTrue("the refused define left an entry of vm2", d.destination.domain("vm2").isEmpty());
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+        assertEquals("the staged definition, installed", VM,
+                d.destination.domain(VM).orElseThrow().persistent().name());
+        assertEquals("vm1's snapshots", snapshots, d.destination.snapshots.list(TestHost.uuid(VM)));
+        assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+    }
+
+    /**
+     * Migrates the guest --persistent to a destination that cannot store its definition (it stays staged), then
+     * destroys it there, {@code snapshots} kept for it, and makes room again.
+     */
+    private static Finished arrivedWithItsDefinitionStagedThenDestroyed(TwoDaemons d, List<Snapshot> snapshots)
+            throws Exception {
+        d.source.boot(VM);
+        Path stored = d.destination.stateDir.resolve("domains").resolve(VM + ".xml");
+        Path inTheWay = Files.createDirectories(stored.resolve("x"));
+        Finished arrived = d.migrate(VM, TwoDaemons.PERSISTENT);
+        assertTrue(arrived.note(), arrived.note().contains("the destination could not store the definition of vm1"));
+        d.destination.snapshots.domains.put(TestHost.uuid(VM), snapshots);
+        d.destination.domains().destroy(VM);
+        Files.delete(inTheWay);
+        Files.delete(stored); // room again
+        return arrived;
     }
 
     /** Migrates the guest to a destination whose snapshot commit fails like a full disk. */
