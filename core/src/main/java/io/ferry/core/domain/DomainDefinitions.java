@@ -83,20 +83,32 @@ final class DomainDefinitions {
      * The entry of a domain defined or arriving ({@link DomainEntries#admit}), refused too when a staged definition
      * gives its UUID to another domain: one an arrival committed here could not store, whose domain may have no entry
      * left to hold the UUID (a transient guest destroyed since); installed later, it makes the UUID, and the snapshots
-     * kept under it, that domain's again. Read before the entries' lock: an arrival stages its definition only once
-     * its entry holds the UUID, and that entry goes only after its commit, so no definition staged meanwhile is missed.
+     * kept under it, that domain's again. Read before the entries' lock, and for a new entry read again once it holds
+     * the UUID (no definition can be staged with it from then on): one staged in between, its arrival's entry dropped
+     * before this admit, is not missed.
      */
     Domain admit(DomainSpec spec) throws DomainException {
-        Optional<Staged> stagedWithUuid;
+        boolean known = entries.find(spec.name()).isPresent();
+        Domain admitted = entries.admit(spec, stagedUnderAnotherName(spec));
+        if (!known) {
+            Optional<Staged> since = stagedUnderAnotherName(spec);
+            if (since.isPresent()) {
+                entries.forgetIfGone(admitted);
+                throw DomainEntries.stagedWithUuid(spec, since.get());
+            }
+        }
+        return admitted;
+    }
+
+    private Optional<Staged> stagedUnderAnotherName(DomainSpec spec) throws DomainException {
         try {
-            stagedWithUuid = readableStaged().stream().filter(staged -> staged.spec().uuid().equals(spec.uuid())
+            return readableStaged().stream().filter(staged -> staged.spec().uuid().equals(spec.uuid())
                     && !staged.spec().name().equals(spec.name())).findFirst();
         } catch (IOException e) {
             throw new DomainException("operation failed: domain '" + spec.name() + "' cannot be added: the definitions"
                     + " arrivals left staged, which may give its UUID to another domain, cannot be listed: "
                     + e.getMessage(), e);
         }
-        return entries.admit(spec, stagedWithUuid);
     }
 
     /** The staged definitions that can be read: one that cannot is not this host's to judge, left to the operator. */

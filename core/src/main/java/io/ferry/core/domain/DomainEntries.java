@@ -77,7 +77,7 @@ final class DomainEntries {
             if (sharing.isPresent()) {
                 throw sameUuid(sharing.get());
             }
-            if (staged.isPresent()) {
+            if (existing == null && staged.isPresent()) { // an entry of the name holds the UUID already
                 throw stagedWithUuid(spec, staged.get());
             }
             return domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
@@ -97,13 +97,14 @@ final class DomainEntries {
         return new DomainException("operation failed: domain '" + other.name() + "' is already defined with uuid " + other.uuid());
     }
 
-    private static DomainException stagedWithUuid(DomainSpec spec, DomainDefinitions.Staged staged) {
+    static DomainException stagedWithUuid(DomainSpec spec, DomainDefinitions.Staged staged) {
         String owner = staged.spec().name();
         return new DomainException("operation failed: domain '" + spec.name() + "' cannot be given UUID " + spec.uuid()
                 + ": the definition of '" + owner + "' that migration " + staged.migrationId() + " brought is staged"
-                + " for it (it could not be stored) and is installed at ferryd's next start or when '" + owner
-                + "' arrives again, its snapshots kept for it; give '" + spec.name() + "' another UUID, or let that"
-                + " definition be installed (room on the disk, then restart ferryd) and undefine '" + owner + "'");
+                + " for it (it could not be stored) and is installed at ferryd's next start (discarded then if that"
+                + " migration did not commit) or when '" + owner + "' arrives again, its snapshots kept for it; give '"
+                + spec.name() + "' another UUID, or let that definition be installed (room on the disk, then restart"
+                + " ferryd) and undefine '" + owner + "'");
     }
 
     /**

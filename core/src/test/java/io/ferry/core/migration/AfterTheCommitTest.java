@@ -244,6 +244,23 @@ public class AfterTheCommitTest {
     }
 
     /**
+     * A domain that holds the UUID of a staged definition already (an earlier build let its define through) is
+     * redefined: its entry holds the UUID, and refusing it protects nothing.
+     */
+    @Test
+    public void aDomainHoldingAStagedDefinitionsUuidAlreadyIsRedefined() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        arrivedWithItsDefinitionStagedThenDestroyed(d, List.of());
+        String sameUuid = TestHost.definition("vm2").replace(TestHost.uuid("vm2").toString(),
+                TestHost.uuid(VM).toString());
+        Files.writeString(d.destination.stateDir.resolve("domains").resolve("vm2.xml"), sameUuid);
+        d.destination.restart();
+
+        d.destination.domains().define(sameUuid.replace("</domain>", "<description>again</description></domain>"));
+        assertTrue(d.destination.domain("vm2").orElseThrow().persistent().xml().contains("again"));
+    }
+
+    /**
      * Migrates the guest --persistent to a destination that cannot store its definition (it stays staged), then
      * destroys it there, {@code snapshots} kept for it, and makes room again.
      */
