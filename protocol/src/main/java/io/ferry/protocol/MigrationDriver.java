@@ -117,7 +117,7 @@ public final class MigrationDriver {
     }
 
     private Finished committedDespite(ChannelException e, Peer source, Migrate request, String id, String key) {
-        warnCommittedDespite(listener, e);
+        warnCommittedDespite(listener, e, null);
         confirm(source, new Confirm(id, key, false, null));
         return new Finished(id, request.dname() != null ? request.dname() : request.domain(), null, e.getMessage());
     }
@@ -148,12 +148,16 @@ public final class MigrationDriver {
                 + " stays on its source " + source.uri(), e.refused(), e);
     }
 
-    /** Finish failed, but the destination committed: the migration succeeded, which the operator is warned of. */
-    static void warnCommittedDespite(Listener listener, ChannelException e) {
-        // a Finish answered again once committed says no more: the note of a guest paused or gone there was lost
-        listener.warning("Finish failed (" + e.getMessage() + "), but the destination committed the migration: "
-                + "the domain is there now; what its Finish said of the guest was lost with the reply, so check it"
-                + " there");
+    /**
+     * Finish failed, but the destination committed: the migration succeeded, which the operator is warned of. {@code
+     * answered}: a Finish of it that did answer (protocol 2's, sent again), whose note, if any, follows; null when
+     * none did, or one answered once it had committed, which says no more: the note of a guest paused or gone there was
+     * lost with the first reply.
+     */
+    static void warnCommittedDespite(Listener listener, ChannelException e, Finished answered) {
+        String committed = "Finish failed (" + e.getMessage() + "), but the destination committed the migration";
+        listener.warning(answered != null && answered.note() != null ? committed : committed + ": the domain is there"
+                + " now; what its Finish said of the guest was lost with the reply, so check it there");
     }
 
     /** A committed Finish's note (the destination's trouble once the guest was its) is a warning to the operator. */

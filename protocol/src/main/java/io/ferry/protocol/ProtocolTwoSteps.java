@@ -105,7 +105,7 @@ final class ProtocolTwoSteps {
             reported.addSuppressed(retried);
             throw reported;
         }
-        MigrationDriver.warnCommittedDespite(listener, e);
+        MigrationDriver.warnCommittedDespite(listener, e, again);
         return again;
     }
 }

@@ -265,6 +265,16 @@ public class MigrationDriverTest {
         assertTrue(warnings.toString(), warnings.get(0).endsWith("was lost with the reply, so check it there"));
     }
 
+    /** The first Finish never arrived; the one sent again ran and says what went wrong there: no "lost" wording. */
+    @Test
+    public void aProtocol2FinishAnsweredOnlyWhenSentAgainPassesItsNoteOn() throws Exception {
+        destination.finishNote = "the destination committed domain vm, but it is not running there: its VM is gone";
+        destination.loses("finish", "connection reset").thenAnswers("finish");
+        runV2();
+        assertEquals(List.of("Finish failed (connection reset), but the destination committed the migration",
+                destination.finishNote), warnings);
+    }
+
     /** Nobody can say whether the destination committed: the command says that the source's copy is gone. */
     @Test
     public void aProtocol2FinishLostForGoodSaysTheSourcesCopyStopped() {

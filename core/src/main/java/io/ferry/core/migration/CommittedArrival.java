@@ -116,8 +116,8 @@ final class CommittedArrival {
         }
         String staged = store(in);
         if (staged != null) {
-            throw new MigrationException("cannot migrate domain " + domain.name() + " on before what migration " + in.id
-                    + " brought is stored: " + staged);
+            throw new MigrationException("cannot migrate domain " + domain.name() + " before what migration " + in.id
+                    + " brought here is stored: " + staged);
         }
     }
 

@@ -64,8 +64,9 @@ public class AfterTheCommitTest {
 
         ChannelException refused = assertThrows(ChannelException.class,
                 () -> d.driver().run(d.peer(d.destination), d.peer(d.source), back));
-        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot migrate domain vm1 on before what migration "
-                + arrived.id() + " brought is stored: the snapshots of vm1 arrived but could not be committed (No space left on device)"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot migrate domain vm1 before what"
+                + " migration " + arrived.id() + " brought here is stored: the snapshots of vm1 arrived but could not"
+                + " be committed (No space left on device)"));
         d.destination.assertRuns(VM, digest);
 
         d.destination.snapshots.failCommit = false; // room again
