@@ -117,6 +117,18 @@ public class TrustedDirectoriesTest {
     }
 
     @Test
+    public void aLinkToAClosedFileInADirectoryOthersMayWriteIsRefused() throws Exception {
+        Path open = directory("scripts", "rwxrwxrwx"); // not sticky: anyone may rename their own file over the hook
+        Path hook = Files.createFile(open.resolve("ferry"));
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path hooks = directory("hooks", "rwxr-xr-x");
+        Files.createSymbolicLink(hooks.resolve("ferry"), hook);
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "hook directory", hooks, true));
+        assertTrue(e.getMessage(), e.getMessage().contains(open.toRealPath() + " may be written"));
+    }
+
+    @Test
     public void aDirectoryOfAnotherUserIsRefused() throws Exception {
         Path deploy = directory("deploy", "rwxr-xr-x");
         Files.setOwner(deploy, user("nobody"));
