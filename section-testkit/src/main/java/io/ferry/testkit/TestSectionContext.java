@@ -4,11 +4,15 @@ import io.ferry.api.cookie.CheckOnly;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
+import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -27,6 +31,9 @@ public class TestSectionContext implements SectionContext {
     public final List<String> warn = new ArrayList<>();
     /** What the section said it would do in a {@linkplain #checkOnly check}, in order. */
     public final List<String> wouldDo = new ArrayList<>();
+
+    /** What the daemons refuse a section of the VM ({@code SectionVm}, in the core). */
+    private static final Set<String> CHANGES = Set.of("pause", "resume", "destroy", "sendMemory", "receiveMemory");
 
     private final List<Object> offered = new ArrayList<>();
     private Phase phase = Phase.BEGIN;
@@ -146,7 +153,30 @@ public class TestSectionContext implements SectionContext {
         if (vm == null) {
             return Optional.empty();
         }
-        return type == VirtualMachine.class ? Optional.of(type.cast(vm)) : vm.capability(type);
+        if (type == VirtualMachine.class) {
+            return Optional.of(type.cast(readOnly(vm)));
+        }
+        return type == DirectMigration.class ? Optional.empty() : vm.capability(type);
+    }
+
+    /** The VM as the daemons offer it to a section: its run state and memory are the migration's to change. */
+    private static VirtualMachine readOnly(VirtualMachine vm) {
+        return (VirtualMachine) Proxy.newProxyInstance(TestSectionContext.class.getClassLoader(),
+                new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> {
+                    if (CHANGES.contains(method.getName())) {
+                        throw new UnsupportedOperationException("a cookie section may not call " + method.getName()
+                                + " on the VM of domain '" + vm.spec().name() + "': the migration does");
+                    }
+                    if (method.getName().equals("capability") && (args[0] == VirtualMachine.class
+                            || args[0] == DirectMigration.class)) {
+                        return args[0] == VirtualMachine.class ? Optional.of(proxy) : Optional.empty();
+                    }
+                    try {
+                        return method.invoke(vm, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @Override

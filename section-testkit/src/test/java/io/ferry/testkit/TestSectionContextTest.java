@@ -2,12 +2,16 @@ package io.ferry.testkit;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.SideStream;
+import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.VirtualMachine;
 import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.Test;
@@ -46,8 +50,31 @@ public class TestSectionContextTest {
         TestSectionContext context = new TestSectionContext().domain(VM1).sideStream(stream).vm(vm);
         assertSame(VM1, context.capability(DomainSpec.class).orElseThrow());
         assertSame(stream, context.capability(SideStream.class).orElseThrow());
-        assertSame(vm, context.capability(VirtualMachine.class).orElseThrow());
+        VirtualMachine seen = context.capability(VirtualMachine.class).orElseThrow();
+        assertSame(console, seen.capability(GraphicsConsole.class).orElseThrow());
+        assertSame(seen, seen.capability(VirtualMachine.class).orElseThrow());
         assertSame(console, context.capability(GraphicsConsole.class).orElseThrow());
         assertEquals(Optional.empty(), context.capability(Runnable.class));
+    }
+
+    /** As the daemons: a section that paused, resumed or stopped the VM would change what the migration judges. */
+    @Test
+    public void theVmIsReadOnlyAsInTheDaemons() {
+        List<String> calls = new ArrayList<>();
+        VirtualMachine vm = (VirtualMachine) Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {VirtualMachine.class, DirectMigration.class}, (proxy, method, args) -> {
+                    calls.add(method.getName());
+                    return method.getName().equals("spec") ? VM1 : method.getName().equals("isRunning") ? true : null;
+                });
+        VirtualMachine seen = new TestSectionContext().vm(vm).capability(VirtualMachine.class).orElseThrow();
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, seen::resume);
+        assertTrue(e.getMessage(), e.getMessage().startsWith("a cookie section may not call resume on the VM of"));
+        assertThrows(UnsupportedOperationException.class, seen::pause);
+        assertThrows(UnsupportedOperationException.class, seen::destroy);
+        assertTrue(seen.isRunning());
+        assertEquals(Optional.empty(), new TestSectionContext().vm(vm).capability(DirectMigration.class));
+        assertEquals(Optional.empty(), seen.capability(DirectMigration.class));
+        assertEquals("only the spec (naming the domain) and isRunning reached the VM", List.of("spec", "spec", "spec",
+                "isRunning"), calls);
     }
 }

@@ -28,6 +28,11 @@ import org.w3c.dom.Element;
  * {@code absent}) and the cookie tools' calls may run at the same time on different threads, on the same object: a
  * section keeps no state of a migration in fields, or keeps it thread-safe and keyed by
  * {@link SectionContext#migrationId()}.</li>
+ * <li><b>What acts.</b> {@code bake} reads and offers: the core may call it again in the same phase (when a section
+ * of the cookie was replaced by a bundle update meanwhile, or when the destination asks for the section's side stream
+ * again) and sends the last value, so a bake must change nothing a second bake would repeat. {@code eat} acts, once a
+ * phase. Neither changes the domain's VM's run state or moves its memory: the VM a context offers refuses that (see
+ * {@link SectionContext#capability}).</li>
  * <li><b>Exceptions.</b> A {@link CookieException}'s message is shown as it is; any other exception is reported as
  * {@code cookie section FEATURE failed in STEP: TYPE: MESSAGE}. From {@code parse}, it refuses the whole cookie: the
  * phase fails as for any malformed cookie. From {@code bake} or {@code eat} <em>before the destination's commit</em>

@@ -37,14 +37,18 @@ public interface SectionContext {
      * {@code --dname}, or the caller's {@code --xml})</td><td>in a migration; in {@code ferry cookie check} and
      * {@code bake} with {@code --domain-xml}</td></tr>
      * <tr><td>{@link VirtualMachine}</td><td>the domain's VM on this host, whose {@code spec()} is the running
-     * definition here</td><td>when this host has one (not in offline migrations, nor before Prepare made it)</td></tr>
+     * definition here, to read: its {@code pause}, {@code resume}, {@code destroy} and memory transfers throw
+     * {@link UnsupportedOperationException} (the migration changes its run state at the steps it needs, and judges
+     * them by what it did), and it offers no {@link io.ferry.api.hypervisor.DirectMigration}</td><td>when this host
+     * has one (not in offline migrations, nor before Prepare made it)</td></tr>
      * <tr><td>{@link GraphicsConsole}</td><td>that VM's graphics servers, and relocation of their clients</td>
      * <td>with the VM</td></tr>
      * <tr><td>{@link io.ferry.api.lock.DomainLeases}</td><td>the domain's disk leases on this host</td><td>in a
      * migration, when a lock manager is configured</td></tr>
      * <tr><td>{@link SideStream}</td><td>this section's side stream in this migration</td><td>in a migration</td></tr>
-     * <tr><td>{@link MigrationJob}</td><td>the job's figures on this host</td><td>once memory moved: source
-     * Perform, destination Finish</td></tr>
+     * <tr><td>{@link MigrationJob}</td><td>the job's figures on this host, which count memory once it moves
+     * (source Perform, destination Finish)</td><td>in a migration, from the source's Begin and the destination's
+     * Prepare</td></tr>
      * <tr><td>{@link CheckOnly}</td><td>this call is a check that must change nothing on this host</td><td>in
      * {@code ferry cookie check} and {@code bake} (since 1.2)</td></tr>
      * </table>

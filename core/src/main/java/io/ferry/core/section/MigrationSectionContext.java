@@ -3,6 +3,7 @@ package io.ferry.core.section;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
+import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.HypervisorException;
@@ -82,8 +83,8 @@ public record MigrationSectionContext(Phase phase, String migrationId, String do
         if (vm.isEmpty()) {
             return Optional.empty();
         }
-        if (type == VirtualMachine.class) {
-            return Optional.of(type.cast(vm.get()));
+        if (type == VirtualMachine.class || type == DirectMigration.class) {
+            return new SectionVm(vm.get(), feature).capability(type);
         }
         Optional<T> own = vm.get().capability(type);
         if (own.isEmpty() && type == GraphicsConsole.class) {

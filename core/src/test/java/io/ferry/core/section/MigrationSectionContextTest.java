@@ -2,6 +2,7 @@ package io.ferry.core.section;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertSame;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import ch.qos.logback.classic.Logger;
@@ -12,6 +13,7 @@ import io.ferry.api.cookie.MigrationJob;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
+import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.MigrationControl;
@@ -24,6 +26,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.Test;
+import org.junit.function.ThrowingRunnable;
 import org.slf4j.LoggerFactory;
 
 /** What a section finds with {@code capability}: what the core offered, the side stream of its feature, the VM's own. */
@@ -78,8 +81,34 @@ public class MigrationSectionContextTest {
     public void aVmsGraphicsAreItsOwnWhenItOffersThem() {
         NewDriverVm vm = new NewDriverVm();
         MigrationSectionContext context = context(List.of(SPEC), vm, new ArrayList<>());
-        assertSame(vm, context.capability(VirtualMachine.class).orElseThrow());
+        assertSame(SPEC, context.capability(VirtualMachine.class).orElseThrow().spec());
         assertSame(vm, context.capability(GraphicsConsole.class).orElseThrow());
+        assertSame(vm, context.capability(VirtualMachine.class).orElseThrow().capability(GraphicsConsole.class)
+                .orElseThrow());
+    }
+
+    /**
+     * A section that resumed the source's guest after the switch-over gave its leases back (a "pause, read, resume"
+     * habit) had it run without them, or beside its copy at the destination: the VM a section finds is read-only.
+     */
+    @Test
+    public void aSectionCannotChangeTheVmsRunStateNorMoveItsMemory() {
+        NewDriverVm vm = new NewDriverVm();
+        VirtualMachine seen = context(List.of(SPEC), vm, new ArrayList<>()).capability(VirtualMachine.class)
+                .orElseThrow();
+        List<ThrowingRunnable> changes = List.of(seen::pause, seen::resume, seen::destroy,
+                () -> seen.sendMemory(OutputStream.nullOutputStream(), null),
+                () -> seen.receiveMemory(InputStream.nullInputStream(), null));
+        for (ThrowingRunnable change : changes) {
+            UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, change);
+            assertTrue(e.getMessage(), e.getMessage().startsWith("cookie section clock may not "));
+            assertTrue(e.getMessage(), e.getMessage().contains("the VM of domain 'vm'"));
+        }
+        assertEquals("nothing reached the VM", List.of(), vm.calls);
+        assertTrue(seen.isRunning());
+        assertSame(seen, seen.capability(VirtualMachine.class).orElseThrow());
+        assertEquals(Optional.empty(), context(List.of(SPEC), vm, new ArrayList<>()).capability(DirectMigration.class));
+        assertEquals(Optional.empty(), seen.capability(DirectMigration.class));
     }
 
     /** A driver may offer its capabilities as other objects than the VM (and not itself): the VM is still the VM. */
@@ -88,7 +117,8 @@ public class MigrationSectionContextTest {
         VirtualMachine vm = (VirtualMachine) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> method.getName().equals("capability")
                         ? Optional.empty() : null);
-        assertSame(vm, context(List.of(SPEC), vm, new ArrayList<>()).capability(VirtualMachine.class).orElseThrow());
+        assertEquals(Optional.empty(), vm.capability(DomainSpec.class));
+        assertTrue(context(List.of(SPEC), vm, new ArrayList<>()).capability(VirtualMachine.class).isPresent());
     }
 
     @Test
@@ -123,7 +153,27 @@ public class MigrationSectionContextTest {
         }
     }
 
-    private static class NewDriverVm implements VirtualMachine, GraphicsConsole {
+    private static class NewDriverVm implements VirtualMachine, GraphicsConsole, DirectMigration {
+        final List<String> calls = new ArrayList<>();
+
+        @Override
+        public String listenForMemory(String host) {
+            calls.add("listen");
+            return "tcp:" + host + ":1";
+        }
+
+        @Override
+        public MigrationStats awaitMemory(MigrationControl control) {
+            calls.add("await");
+            return MigrationStats.NONE;
+        }
+
+        @Override
+        public MigrationStats sendMemory(String dataUri, MigrationControl control) {
+            calls.add("send " + dataUri);
+            return MigrationStats.NONE;
+        }
+
         @Override
         public List<DomainSpec.Graphics> listeners() {
             return List.of();
@@ -150,14 +200,17 @@ public class MigrationSectionContextTest {
 
         @Override
         public void pause() {
+            calls.add("pause");
         }
 
         @Override
         public void resume() {
+            calls.add("resume");
         }
 
         @Override
         public void destroy() {
+            calls.add("destroy");
         }
 
         @Override
