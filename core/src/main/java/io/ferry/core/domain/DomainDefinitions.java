@@ -20,12 +20,24 @@ final class DomainDefinitions {
     private final DomainEntries entries;
     private final DomainStore store;
     private final DomainXml xml;
+    private final StagedListing staged;
 
     DomainDefinitions(DomainManager manager, DomainEntries entries, DomainStore store, DomainXml xml) {
+        this(manager, entries, store, xml, store::stagedDefinitions);
+    }
+
+    /** @param staged lists the definitions arrivals left staged: the store's, in tests one that fails */
+    DomainDefinitions(DomainManager manager, DomainEntries entries, DomainStore store, DomainXml xml,
+            StagedListing staged) {
         this.manager = manager;
         this.entries = entries;
         this.store = store;
         this.xml = xml;
+        this.staged = staged;
+    }
+
+    interface StagedListing {
+        List<DomainStore.StoredFile> list() throws IOException;
     }
 
     /** A definition an arrival left staged, read: migration {@code migrationId}'s. */
@@ -85,16 +97,21 @@ final class DomainDefinitions {
      * left to hold the UUID (a transient guest destroyed since); installed later, it makes the UUID, and the snapshots
      * kept under it, that domain's again. Read before the entries' lock, and for a new entry read again once it holds
      * the UUID (no definition can be staged with it from then on): one staged in between, its arrival's entry dropped
-     * before this admit, is not missed.
+     * before this admit, is not missed. A new entry this admit cannot keep, that read failing too, is forgotten: left,
+     * it held the UUID against every other name until ferryd restarted.
      */
     Domain admit(DomainSpec spec) throws DomainException {
-        boolean known = entries.find(spec.name()).isPresent();
-        Domain admitted = entries.admit(spec, stagedUnderAnotherName(spec));
-        if (!known) {
-            Optional<Staged> since = stagedUnderAnotherName(spec);
-            if (since.isPresent()) {
+        DomainEntries.Admission admission = entries.admit(spec, stagedUnderAnotherName(spec));
+        Domain admitted = admission.domain();
+        if (admission.created()) {
+            try {
+                Optional<Staged> since = stagedUnderAnotherName(spec);
+                if (since.isPresent()) {
+                    throw DomainEntries.stagedWithUuid(spec, since.get());
+                }
+            } catch (DomainException e) {
                 entries.forgetIfGone(admitted);
-                throw DomainEntries.stagedWithUuid(spec, since.get());
+                throw e;
             }
         }
         return admitted;
@@ -114,9 +131,9 @@ final class DomainDefinitions {
     /** The staged definitions that can be read: one that cannot is not this host's to judge, left to the operator. */
     private List<Staged> readableStaged() throws IOException {
         List<Staged> readable = new ArrayList<>();
-        for (DomainStore.StoredFile staged : store.stagedDefinitions()) {
+        for (DomainStore.StoredFile file : staged.list()) {
             try {
-                readable.add(new Staged(staged.name(), xml.parse(staged.read())));
+                readable.add(new Staged(file.name(), xml.parse(file.read())));
             } catch (CookieException | IOException e) {
                 // an unreadable one stays for the operator to mend
             }

@@ -39,8 +39,12 @@ final class DomainEntries {
      * {@code staged}, a definition an arrival committed here left staged, gives the UUID to another domain, read by
      * the caller ({@link DomainDefinitions#admit}) so that no file is read under the lock.
      */
-    Domain admit(DomainSpec spec, Optional<DomainDefinitions.Staged> staged) throws DomainException {
+    Admission admit(DomainSpec spec, Optional<DomainDefinitions.Staged> staged) throws DomainException {
         return admit(spec, false, staged);
+    }
+
+    /** An admitted entry, and whether this admission created it (its name had none, or the one it had was dropped). */
+    record Admission(Domain domain, boolean created) {
     }
 
     /**
@@ -52,10 +56,10 @@ final class DomainEntries {
      * name and UUID clash checks hold.
      */
     Domain admitCommitted(DomainSpec spec) throws DomainException {
-        return admit(spec, true, Optional.empty());
+        return admit(spec, true, Optional.empty()).domain();
     }
 
-    private Domain admit(DomainSpec spec, boolean committedHere, Optional<DomainDefinitions.Staged> staged)
+    private Admission admit(DomainSpec spec, boolean committedHere, Optional<DomainDefinitions.Staged> staged)
             throws DomainException {
         synchronized (domains) {
             Domain existing = domains.get(spec.name());
@@ -80,7 +84,8 @@ final class DomainEntries {
             if (existing == null && staged.isPresent()) { // an entry of the name holds the UUID already
                 throw stagedWithUuid(spec, staged.get());
             }
-            return domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
+            Domain admitted = domains.computeIfAbsent(spec.name(), n -> new Domain(n, spec.uuid()));
+            return new Admission(admitted, admitted != existing);
         }
     }
 

@@ -5,11 +5,14 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
@@ -84,6 +87,57 @@ public class DomainManagerTest {
         assertEquals(List.of("first"), listed());
         assertFalse(Files.exists(host.file("domains", "second.xml")));
         assertEquals(U1, host.manager.define(vm("first", U1)).uuid()); // redefining the same domain is fine
+    }
+
+    /**
+     * A define or arrival whose second read of the staged definitions (once its new entry holds the UUID) fails, a
+     * transient EIO or EMFILE, leaves no entry: one left was listed shut off, with no definition, and held the UUID
+     * against every other name until ferryd restarted.
+     */
+    @Test
+    public void anAdmissionWhoseSecondReadOfTheStagedDefinitionsFailsLeavesNoEntry() throws Exception {
+        AtomicInteger listings = new AtomicInteger();
+        Set<Integer> failing = Set.of(2, 4); // the second read of the define, then of the arrival
+        DomainEntries entries = new DomainEntries();
+        DomainDefinitions definitions = new DomainDefinitions(host.manager, entries, host.manager.store(),
+                host.manager.xml(), () -> {
+                    if (failing.contains(listings.incrementAndGet())) {
+                        throw new IOException("Input/output error");
+                    }
+                    return host.manager.store().stagedDefinitions();
+                });
+        assertTrue(assertThrows(DomainException.class, () -> definitions.define(vm("vm2", U1))).getMessage()
+                .endsWith("cannot be listed: Input/output error"));
+        assertEquals(Optional.empty(), entries.find("vm2"));
+        assertThrows(DomainException.class, () -> definitions.admit(host.manager.parse(vm("vm2", U1))));
+        assertEquals(Optional.empty(), entries.find("vm2"));
+        assertEquals(U1, definitions.define(vm("vm3", U1)).uuid());
+    }
+
+    /**
+     * A define whose name's entry (an arrival's, refused) is dropped after the define looked at the entries and before
+     * it holds their lock, another arrival staging a definition with the UUID in between: the entry the define
+     * creates reads the staged definitions again. Told by whether it was known before, it read them no more.
+     */
+    @Test
+    public void anEntryCreatedInPlaceOfOneDroppedMeanwhileReadsTheStagedDefinitionsAgain() throws Exception {
+        AtomicInteger listings = new AtomicInteger();
+        DomainEntries entries = new DomainEntries();
+        DomainDefinitions definitions = new DomainDefinitions(host.manager, entries, host.manager.store(),
+                host.manager.xml(), () -> {
+                    List<DomainStore.StoredFile> listed = host.manager.store().stagedDefinitions();
+                    if (listings.incrementAndGet() == 3) { // the define's first read
+                        entries.forgetIfGone(entries.find("vm2").orElseThrow());
+                        host.manager.store().stageDefinition("m1", vm("vm1", U1));
+                    }
+                    return listed;
+                });
+        definitions.admit(host.manager.parse(vm("vm2", U1))); // the arrival's entry, not claimed yet
+        String refused = assertThrows(DomainException.class, () -> definitions.define(vm("vm2", U1))).getMessage();
+        assertTrue(refused, refused.startsWith("operation failed: domain 'vm2' cannot be given UUID " + U1
+                + ": the definition of 'vm1' that migration m1 brought is staged for it"));
+        assertEquals(Optional.empty(), entries.find("vm2"));
+        assertFalse(Files.exists(host.file("domains", "vm2.xml")));
     }
 
     /** An entry with neither a definition nor a VM (an arrival's, before its migration claims it) is not started. */
