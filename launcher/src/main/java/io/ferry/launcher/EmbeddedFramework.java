@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +19,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.felix.framework.Felix;
 import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Filter;
 import org.osgi.framework.FrameworkEvent;
@@ -38,10 +40,14 @@ public final class EmbeddedFramework implements AutoCloseable {
     /** Service property by which the core says why the daemon cannot start (io.ferry.core.daemon.StartFailure). */
     private static final String START_FAILURE = "ferry.start.failure";
     private static final String CONFIG_ADMIN = "org.apache.felix.configadmin";
+    private static final String CORE = "io.ferry.core";
+    /** What a stop may take in all, the core's own included. */
+    private static final long STOP_TIMEOUT_MILLIS = TimeUnit.SECONDS.toMillis(30);
 
     private final Felix framework;
 
-    private EmbeddedFramework(Felix framework) {
+    /** Around a framework that runs (tests: one of their own). */
+    EmbeddedFramework(Felix framework) {
         this.framework = framework;
     }
 
@@ -164,21 +170,63 @@ public final class EmbeddedFramework implements AutoCloseable {
         framework.waitForStop(0);
     }
 
-    /** Stops every bundle in reverse start order (their {@code @Deactivate} runs) and waits for the end. */
+    /**
+     * Stops the core, then every other bundle in reverse start order (their {@code @Deactivate} runs), and waits for
+     * the end.
+     */
     @Override
     public void close() {
         stopQuietly(framework);
     }
 
     private static void stopQuietly(Felix felix) {
+        long deadline = System.currentTimeMillis() + STOP_TIMEOUT_MILLIS;
         try {
+            stopCore(felix, deadline);
             felix.stop();
-            FrameworkEvent event = felix.waitForStop(TimeUnit.SECONDS.toMillis(30));
+            // waitForStop(0) would wait for ever
+            FrameworkEvent event = felix.waitForStop(Math.max(1, deadline - System.currentTimeMillis()));
             if (event.getType() == FrameworkEvent.WAIT_TIMEDOUT) {
-                System.err.println("ferry: the framework did not stop within 30 s");
+                System.err.println("ferry: the framework did not stop within " + STOP_TIMEOUT_MILLIS / 1000 + " s");
             }
         } catch (BundleException | InterruptedException e) {
             System.err.println("ferry: stopping the framework failed: " + e);
+        }
+    }
+
+    /**
+     * The core alone first, while everything it uses still runs. The framework stops a level's bundles by descending
+     * id, SCR (installed after Ferry's, by name) first, and SCR deactivates every bundle's components in no set
+     * order: the QEMU driver or the lock manager could go while the core served on, which took the failures of their
+     * going for outcomes and journalled them (ABORTED, FINISHED), where a killed daemon's next start resumed the guest.
+     */
+    private static void stopCore(Felix felix, long deadline) throws InterruptedException {
+        BundleContext context = felix.getBundleContext();
+        List<Bundle> cores;
+        try {
+            cores = context == null ? List.of()
+                    : Arrays.stream(context.getBundles()).filter(b -> CORE.equals(b.getSymbolicName())).toList();
+        } catch (IllegalStateException stopped) {
+            return;
+        }
+        if (cores.isEmpty()) {
+            return;
+        }
+        // on a thread of its own, so that a deactivation that hangs cannot hold the stop past its time
+        Thread stopping = new Thread(() -> {
+            for (Bundle core : cores) {
+                try {
+                    core.stop(Bundle.STOP_TRANSIENT);
+                } catch (BundleException | IllegalStateException e) {
+                    System.err.println("ferry: stopping " + CORE + " failed: " + e);
+                }
+            }
+        }, "ferry-core-stop");
+        stopping.setDaemon(true);
+        stopping.start();
+        stopping.join(Math.max(1, deadline - System.currentTimeMillis()));
+        if (stopping.isAlive()) {
+            System.err.println("ferry: " + CORE + " did not stop within " + STOP_TIMEOUT_MILLIS / 1000 + " s");
         }
     }
 
