@@ -28,6 +28,7 @@ public class SystemdUnitIT {
         assertTrue(printed.out(), lines.contains("ExecStart=\"" + home.resolve("bin/ferryd") + "\" \"--state-dir\""
                 + " \"/var/lib/ferry %%h$$HOME\\\"x\\\\\" \"--hostname\" \"host-a\""));
         assertTrue("ferryd alone is stopped, its QEMUs stay:\n" + printed.out(), lines.contains("KillMode=process"));
+        assertTrue("a stop by SIGTERM is a success:\n" + printed.out(), lines.contains("SuccessExitStatus=143"));
 
         Path unit = Files.writeString(home.resolve("ferryd.service"), printed.out(), StandardCharsets.UTF_8);
         Result verified = Installation.run(null, "systemd-analyze", "verify", unit.toString());
