@@ -140,7 +140,9 @@ final class DataChannel {
 
     /**
      * The source's side of a data connection: writes that block longer than {@code silenceMillis} (the destination
-     * stopped reading) close the socket, and the write that was under way fails saying so.
+     * stopped reading) close the socket, and the write that was under way fails saying so. The watch lasts until the
+     * stream's final flush has ended: a close waits for a write blocked on the connection (QEMU's pump, once an abort
+     * gave up the send), and would otherwise wait for as long as the destination reads nothing.
      */
     static OutputStream sending(Connection connection, long silenceMillis) throws IOException {
         // the TCP socket: closing the SSLSocket would wait (JDK 17, to send close_notify) for the record lock that the
@@ -164,12 +166,6 @@ final class DataChannel {
                 } catch (IOException e) {
                     throw guarded.stalled() ? stalled(silenceMillis) : e;
                 }
-            }
-
-            @Override
-            public void close() throws IOException {
-                guarded.stopWatching();
-                super.close();
             }
         };
     }

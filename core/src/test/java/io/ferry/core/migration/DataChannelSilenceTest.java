@@ -6,12 +6,16 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.TestDirectories;
 import io.ferry.core.control.TestPki;
+import io.ferry.protocol.StalledWrites;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
@@ -57,6 +61,54 @@ public class DataChannelSilenceTest {
             assertGivenUp(new DataChannel.Connection(socket, socket));
             assertTrue("the connection was closed", socket.isClosed());
         }
+    }
+
+    /**
+     * A send given up while QEMU's pump is blocked writing to the connection (an abort, QEMU's progress timeout): the
+     * close waits for the stream the write holds, and the watchdog still ends that write once the silence limit passes.
+     */
+    @Test(timeout = 60_000) // a hang guard only
+    public void aStreamClosedWhileAWriteIsBlockedIsGivenUpByTheSource() throws Exception {
+        try (ServerSocket destination = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+                SocketChannel channel = SocketChannel.open(destination.getLocalSocketAddress());
+                Socket accepted = destination.accept()) { // accepted, never read
+            fillTheBuffers(channel);
+            OutputStream out = DataChannel.sending(new DataChannel.Connection(channel.socket(), channel.socket()),
+                    SILENCE_MILLIS);
+            CompletableFuture<IOException> failed = new CompletableFuture<>();
+            Thread pump = new Thread(() -> {
+                try {
+                    out.write(new byte[1 << 20]);
+                    failed.complete(null);
+                } catch (IOException e) {
+                    failed.complete(e);
+                }
+            });
+            pump.start();
+            while (!writingToTheSocket(pump)) {
+                Thread.sleep(10);
+            }
+
+            out.close();
+
+            IOException e = failed.get(60, TimeUnit.SECONDS);
+            assertEquals("the destination read nothing for 300 ms: its host is taken for gone", e.getMessage());
+        }
+    }
+
+    private static boolean writingToTheSocket(Thread thread) {
+        return Arrays.stream(thread.getStackTrace())
+                .anyMatch(frame -> frame.getClassName().equals(StalledWrites.class.getName()));
+    }
+
+    /** Writes without blocking until the connection's socket buffers, of both ends, take no more. */
+    private static void fillTheBuffers(SocketChannel channel) throws IOException {
+        channel.configureBlocking(false);
+        ByteBuffer page = ByteBuffer.allocate(1 << 20);
+        while (channel.write(page.clear()) > 0) {
+            // until full
+        }
+        channel.configureBlocking(true);
     }
 
     /** On TLS, a write blocked in the SSLSocket holds its lock: the source closes the TCP socket under it instead. */
