@@ -48,7 +48,7 @@ final class DomainLifecycle {
                 throw DomainEntries.sameUuid(sharing.get());
             }
             Hypervisor hypervisor = manager.hypervisor(spec.type());
-            leases.acquire(spec, null);
+            leases.acquireToBoot(spec, store.runDirLeft(spec.uuid()));
             VirtualMachine vm = null;
             try {
                 vm = hypervisor.boot(spec, store.runDir(spec.uuid()));

@@ -55,6 +55,7 @@ final class LeaseNodes {
         List<CuratorOp> ops = new ArrayList<>();
         Map<String, Integer> versions = new LinkedHashMap<>();
         Set<String> creating = new HashSet<>();
+        boolean sent = false;
         try {
             Map<String, LeaseNode> read = new LinkedHashMap<>();
             for (String resource : resources) {
@@ -87,21 +88,50 @@ final class LeaseNodes {
                 ops.add(client.transactionOp().setData().withVersion(lease.version()).forPath(node, lease.data()));
                 creating.add(resource);
             }
+            sent = true;
             statesSet(client.transaction().forOperations(ops), read, versions);
             return versions;
         } catch (LockException e) {
             throw e;
         } catch (KeeperException.NodeExistsException | KeeperException.BadVersionException | KeeperException.NoNodeException e) {
-            Map<String, Integer> taken = takenOnce(attempt, creating, resources);
+            Map<String, Integer> taken;
+            try {
+                taken = takenOnce(attempt, creating, resources);
+            } catch (Exception unread) { // a repeat's failure: the first may have committed
+                throw cannotTake(request, unread, sent);
+            }
             if (taken != null) {
                 return taken;
             }
             throw new LockException("the leases of domain " + request.domainName() + " changed while they were being"
                     + " taken (another host at the same moment): none was taken");
         } catch (Exception e) {
-            throw new LockException("cannot take the leases of domain " + request.domainName() + " in ZooKeeper: "
-                    + reason(e) + "; none was taken", e);
+            throw cannotTake(request, e, sent && answerMayBeLost(e));
         }
+    }
+
+    /**
+     * A take that failed as ZooKeeper could not be reached (a failure with a cause: the daemon owes what it may hold).
+     *
+     * @param mayHaveGone its transaction may have committed: only its answer may be what was lost
+     */
+    private LockException cannotTake(LeaseRequest request, Exception e, boolean mayHaveGone) {
+        return new LockException("cannot take the leases of domain " + request.domainName() + " in ZooKeeper: "
+                + reason(e) + (mayHaveGone ? "; they may have been taken" : "; none was taken"), e);
+    }
+
+    /**
+     * Whether a transaction that failed so may have committed all the same: not ZooKeeper's own refusal of it (NoAuth,
+     * a bad version), but a connection or session lost, or a failure of the client's, before its answer came.
+     */
+    private static boolean answerMayBeLost(Exception e) {
+        if (!(e instanceof KeeperException refused)) {
+            return true;
+        }
+        return switch (refused.code()) {
+            case CONNECTIONLOSS, SESSIONEXPIRED, OPERATIONTIMEOUT, SESSIONMOVED, REQUESTTIMEOUT -> true;
+            default -> false;
+        };
     }
 
     /**
@@ -206,19 +236,20 @@ final class LeaseNodes {
         }
     }
 
-    /** After a failed take: the versions if a first, swallowed transaction of this attempt took them, else null. */
-    private Map<String, Integer> takenOnce(String attempt, Set<String> creating, List<String> resources) {
-        try {
-            for (String resource : creating) {
-                Holder holder = holder(node(resource));
-                if (holder == null || !holder.attempt().equals(attempt)) {
-                    return null;
-                }
+    /**
+     * After a failed take: the versions if a first, swallowed transaction of this attempt took them, else null.
+     *
+     * @throws Exception the holders cannot be read: whether it took them is not known
+     */
+    private Map<String, Integer> takenOnce(String attempt, Set<String> creating, List<String> resources)
+            throws Exception {
+        for (String resource : creating) {
+            Holder holder = holder(node(resource));
+            if (holder == null || !holder.attempt().equals(attempt)) {
+                return null;
             }
-            return creating.isEmpty() ? null : currentVersions(resources);
-        } catch (Exception e) {
-            return null;
         }
+        return creating.isEmpty() ? null : currentVersions(resources);
     }
 
     private Map<String, Integer> currentVersions(Iterable<String> resources) throws Exception {

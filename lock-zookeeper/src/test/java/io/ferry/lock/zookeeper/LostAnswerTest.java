@@ -162,6 +162,48 @@ public class LostAnswerTest {
     }
 
     /**
+     * A start's take of free leases went through, its answer lost and ZooKeeper out of reach long enough for the
+     * client's repeat to fail: the holders stay, and the failure said "none was taken", though they were. The daemon
+     * owes them and gives them back once ZooKeeper answers, as its host holds them ({@code held} with no state).
+     */
+    @Test
+    public void aStartsTakeThatWentThroughUnansweredMayHaveTakenTheLeasesAndIsGivenBackLater() throws Exception {
+        try (CuratorFramework impatient = connected(proxy.connectString(), 1_000, new RetryNTimes(1, 100))) {
+            LeaseNodes a = nodes(impatient);
+            LeaseNodes b = nodes(direct);
+            proxy.dropTheNextTransactionsAnswerAndStayDown();
+
+            LockException failed = assertThrows(LockException.class, () -> a.take(hostA, Map.of(), "attempt-1"));
+
+            assertEquals(1, proxy.dropped());
+            assertTrue(failed.getMessage(), failed.getMessage().startsWith("cannot take the leases of domain vm in"
+                    + " ZooKeeper: ") && failed.getMessage().endsWith("; they may have been taken"));
+            proxy.up();
+            LockException held = assertThrows(LockException.class, () -> b.take(hostB, Map.of(), "attempt-2"));
+            assertTrue(held.getMessage(), held.getMessage().contains("is held by host-a"));
+        }
+        ZooKeeperLockManager owingA = Managers.manager(server.getConnectString());
+        try {
+            owingA.held(hostA, null).release();
+        } finally {
+            owingA.close();
+        }
+        nodes(direct).take(hostB, Map.of(), "attempt-3");
+    }
+
+    /** A take whose reads failed (its client closed) never sent its transaction: nothing was taken, as it says. */
+    @Test
+    public void aTakeThatNeverSentItsTransactionSaysNoneWasTaken() throws Exception {
+        CuratorFramework closed = connected(server.getConnectString());
+        closed.close();
+        LeaseNodes a = nodes(closed);
+
+        LockException failed = assertThrows(LockException.class, () -> a.take(hostA, Map.of(), "attempt-1"));
+
+        assertTrue(failed.getMessage(), failed.getMessage().endsWith("; none was taken"));
+    }
+
+    /**
      * A give-back that never reached ZooKeeper (the connection cut before it, and not repeated) fails, the leases still
      * this host's: its check finds them held, not given back, and a later give-back hands them on.
      */

@@ -77,6 +77,21 @@ public class FileLockManagerTest {
         manager.acquire(hostB, released); // the state the release returned still takes them
     }
 
+    /**
+     * A start whose take failed as a lease file stayed locked elsewhere took nothing, but its daemon owes what it may
+     * hold: paid once another host took the leases, it is refused as a refusal (no cause: the debt is dropped), and
+     * that host keeps them.
+     */
+    @Test
+    public void aGiveBackOwedAfterATakeThatTookNothingLeavesAnotherHostsLeases() throws Exception {
+        manager.acquire(hostB, null);
+
+        LockException refused = assertThrows(LockException.class, () -> manager.held(hostA, null).release());
+
+        assertEquals(null, refused.getCause());
+        assertTrue(manager.heldElsewhere(hostA).orElseThrow().contains("is held by host-b"));
+    }
+
     @Test
     public void releasedStateLetsTheNextHostContinue() throws Exception {
         Lease lease = manager.acquire(hostA, null);
