@@ -176,17 +176,21 @@ public final class Messages {
      * @param keepsDefinition whether the destination was prepared to keep the definition the migration brings
      *        ({@link Fate#keepsDefinition}, asked before it commits): what a protocol-2 source, which goes at Perform, may
      *        undefine; null from a daemon before it said
+     * @param acknowledges whether the destination answers its data port's stream, once the memory is in its VM, with
+     *        one byte the source waits for before Perform ends: a protocol-2 source stops its copy at Perform, and
+     *        bytes the kernel took are not yet memory arrived; null from a daemon before it did, or for another way
      */
     public record Endpoint(String id, String dataUri, String token, String domain, String uuid, String journal,
-            Boolean keepsDefinition) {
+            Boolean keepsDefinition, Boolean acknowledges) {
         public String toXml() {
             return Xml.create("endpoint").attr("id", id).attr("uri", dataUri).attr("token", token).attr("domain", domain)
-                    .attr("uuid", uuid).attr("journal", journal).attr("keeps-definition", yesNo(keepsDefinition)).write();
+                    .attr("uuid", uuid).attr("journal", journal).attr("keeps-definition", yesNo(keepsDefinition))
+                    .attr("acknowledges", yesNo(acknowledges)).write();
         }
 
         public static Endpoint fromXml(Xml x) throws ChannelException {
             return new Endpoint(x.required("id"), x.required("uri"), x.attr("token"), x.attr("domain"), x.attr("uuid"),
-                    x.attr("journal"), yesNo(x.attr("keeps-definition")));
+                    x.attr("journal"), yesNo(x.attr("keeps-definition")), yesNo(x.attr("acknowledges")));
         }
     }
 

@@ -37,6 +37,8 @@ final class DataChannel {
     private static final int TOKEN_WAIT_MILLIS = 5_000;
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int TOKEN_BYTES = 32;
+    /** The destination's one byte back: the memory is in its VM. */
+    private static final int ARRIVED = 'A';
 
     private DataChannel() {
     }
@@ -77,7 +79,43 @@ final class DataChannel {
         new DataPortAcceptor(server, token, migrationId, TOKEN_WAIT_MILLIS).runInBackground(socket -> {
             socket.setSoTimeout((int) silenceMillis);
             receiver.receive(new SilentSource(socket.getInputStream(), silenceMillis));
+            acknowledge(socket, migrationId);
         }, failed);
+    }
+
+    /**
+     * Tells the source the memory is in the VM (digest checked, or QEMU completed): it waits for this byte before its
+     * Perform ends ({@link #awaitArrived}). A source from before it did has closed the connection already.
+     */
+    private static void acknowledge(Socket socket, String migrationId) {
+        try {
+            OutputStream out = socket.getOutputStream();
+            out.write(ARRIVED);
+            out.flush();
+        } catch (IOException e) {
+            LOG.debug("migration {}: the source did not wait for the word that its memory arrived: {}", migrationId,
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * The source's wait, its stream ended, for the destination's word that the memory is in its VM: until then the
+     * kernel has only taken bytes, which a destination that fails on the last of them (a digest that differs, a full
+     * disk, QEMU refusing the stream) never takes into its VM. A protocol-2 source stops its copy once Perform ends.
+     */
+    static void awaitArrived(Connection connection, long silenceMillis) throws IOException {
+        int answer;
+        try {
+            connection.socket().setSoTimeout((int) silenceMillis);
+            answer = connection.socket().getInputStream().read();
+        } catch (SocketTimeoutException e) {
+            throw new IOException("the destination said nothing for " + silenceMillis + " ms once the memory was sent:"
+                    + " its host is taken for gone");
+        }
+        if (answer != ARRIVED) {
+            throw new IOException("the destination ended the data connection without taking the memory into its VM (its"
+                    + " log says why)");
+        }
     }
 
     /** Whether the connection presents the token in time; closes it if not. */

@@ -64,8 +64,10 @@ final class DestinationSide {
         if (!Migrations.keyMatches(in.key(), key)) {
             throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
         }
-        return new Messages.Endpoint(id, in.dataUri, in.direct ? null : in.token, // QEMU's own port takes no token
-                in.spec.name(), in.spec.uuid().toString(), m.journal.identity(id), CommittedArrival.bringsDefinition(in.flags));
+        boolean dataPort = !in.direct && !in.flags.tunnelled(); // QEMU's own port takes no token; the tunnel answers
+        return new Messages.Endpoint(id, in.dataUri, in.direct ? null : in.token, in.spec.name(),
+                in.spec.uuid().toString(), m.journal.identity(id), CommittedArrival.bringsDefinition(in.flags),
+                dataPort ? Boolean.TRUE : null);
     }
 
     /** The tunnelled memory stream of a migration ({@code POST /v1/migration/ID/tunnel}). */

@@ -82,6 +82,9 @@ final class OutgoingMemory {
             MigrationStats stats = vm.sendMemory(out, o.job);
             out.flush();
             connection.socket().shutdownOutput();
+            if (Boolean.TRUE.equals(endpoint.acknowledges())) {
+                DataChannel.awaitArrived(connection, silenceMillis);
+            }
             return stats;
         }
     }

@@ -129,7 +129,7 @@ final class EnginePeer implements Peer {
     public Messages.Endpoint endpoint(String migrationId, String key) throws ChannelException {
         Messages.Endpoint endpoint = call("endpoint", e -> e.endpoint(migrationId, key));
         return network.namesNoJournal(uri) ? new Messages.Endpoint(endpoint.id(), endpoint.dataUri(), endpoint.token(),
-                endpoint.domain(), endpoint.uuid(), null, null) : endpoint;
+                endpoint.domain(), endpoint.uuid(), null, null, null) : endpoint;
     }
 
     /** A build before journal words says the same with none ({@link Network#namesNoJournal}). */

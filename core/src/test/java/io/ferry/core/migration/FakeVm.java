@@ -260,15 +260,15 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
 
     @Override
     public MigrationStats receiveMemory(InputStream in, MigrationControl control) throws IOException, HypervisorException {
-        if (receiveFailure != null) {
-            throw receiveFailure;
-        }
         DataInputStream data = new DataInputStream(in);
         if (data.readInt() != SIZE) {
             throw new HypervisorException("memory size differs");
         }
         data.readFully(memory);
         String digest = data.readUTF();
+        if (receiveFailure != null) { // on the last pages, all of the stream read
+            throw receiveFailure;
+        }
         if (!digest.equals(contents())) {
             throw new HypervisorException("memory digest differs");
         }

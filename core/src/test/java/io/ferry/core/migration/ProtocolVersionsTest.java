@@ -81,6 +81,25 @@ public class ProtocolVersionsTest {
     }
 
     /**
+     * Over the data port, a protocol-2 source took the bytes its kernel accepted for memory arrived and stopped its
+     * copy at Perform: a destination that then failed on them (its disk full) dropped the only one, the domain on
+     * neither host. Perform now ends once the destination says the memory is in its VM; failing, it leaves the guest
+     * running here.
+     */
+    @Test
+    public void aProtocol2SourceKeepsItsCopyUntilTheDestinationHasTheMemory() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        d.destination.hypervisor.receiveFailure = new java.io.IOException("No space left on device");
+
+        ChannelException e = assertThrows(ChannelException.class, () -> d.migrate(VM, V2));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("without taking the memory into its VM"));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+    }
+
+    /**
      * Once Perform has stopped the source's copy, the guest can only run at the destination: a failure after that (the
      * source's disk full as it records the end) had Perform fail, the driver cancel Finish and the destination drop the
      * only copy. Perform answers that it performed, the destination runs the guest, and the source records the end at
