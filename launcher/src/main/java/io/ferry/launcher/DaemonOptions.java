@@ -18,7 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * What ferryd hands the framework, from its command line and {@code etc/}: for each configuration of
@@ -47,6 +49,7 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
     static DaemonOptions parse(List<String> args, FerryHome home) {
         Map<Setting<?>, String> flags = flags(args);
         Layer commandLine = Layer.flags(flags);
+        requireNoFactoryFiles(home);
         Map<String, Map<String, Object>> configurations = new LinkedHashMap<>();
         SettingValues daemon = null;
         for (String pid : FerrydSettings.configurations()) {
@@ -192,6 +195,31 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
         Map<String, String> values = new LinkedHashMap<>();
         properties.stringPropertyNames().stream().sorted().forEach(key -> values.put(key, properties.getProperty(key)));
         return values;
+    }
+
+    /**
+     * FileInstall takes {@code etc/PID-NAME.cfg} for a factory configuration of PID (its name split at the first
+     * {@code -}), and SCR configures a component from its factory configurations whenever there are any, never from
+     * the one ferryd put there: a backup such as {@code io.ferry.plugin.lockstate-orig.cfg} would run in place of
+     * what was checked, without the flags (another lease directory: a VM started on two hosts).
+     */
+    private static void requireNoFactoryFiles(FerryHome home) {
+        Pattern factoryFile = Pattern.compile("(" + FerrydSettings.configurations().stream().map(Pattern::quote)
+                .collect(Collectors.joining("|")) + ")-.*\\.cfg");
+        String name;
+        try (Stream<Path> files = Files.list(home.etc())) {
+            name = files.map(f -> f.getFileName().toString()).filter(n -> factoryFile.matcher(n).matches()).sorted()
+                    .findFirst().orElse(null);
+        } catch (NoSuchFileException e) {
+            return; // no etc/: nothing for FileInstall either
+        } catch (IOException e) {
+            throw new SettingException("cannot list etc/: " + e);
+        }
+        if (name != null) {
+            throw new SettingException("etc/" + name + " would be taken as a factory configuration of "
+                    + name.substring(0, name.indexOf('-')) + " in place of the settings ferryd checked: rename it so"
+                    + " that it does not end in .cfg (e.g. " + name + ".bak) or remove it");
+        }
     }
 
     /** A misspelt key would silently leave its setting at the default. */

@@ -84,6 +84,34 @@ public class DaemonOptionsTest {
                 assertThrows(SettingException.class, DaemonOptionsTest.this::parse).getMessage());
     }
 
+    /**
+     * FileInstall takes etc/PID-NAME.cfg for a factory configuration of PID, and SCR configures a component from its
+     * factory configurations whenever there are any: a backup would run in place of the file and flags checked here.
+     */
+    @Test
+    public void aBackupFileInstallWouldTakeForAFactoryConfigurationOfFerrydsOwnIsRefused() throws Exception {
+        etc("io.ferry.daemon.cfg", "listen = 127.0.0.1:16571\n");
+        etc("io.ferry.daemon-old.cfg", "listen = 0.0.0.0:16570\n");
+        assertEquals("etc/io.ferry.daemon-old.cfg would be taken as a factory configuration of io.ferry.daemon in place"
+                + " of the settings ferryd checked: rename it so that it does not end in .cfg (e.g."
+                + " io.ferry.daemon-old.cfg.bak) or remove it",
+                assertThrows(SettingException.class, () -> parse()).getMessage());
+        Files.move(home.etc().resolve("io.ferry.daemon-old.cfg"), home.etc().resolve("io.ferry.daemon-old.cfg.bak"));
+        etc("io.ferry.plugin.lockstate-orig.cfg", "leaseDir = var/leases\n");
+        assertEquals("etc/io.ferry.plugin.lockstate-orig.cfg would be taken as a factory configuration of"
+                + " io.ferry.plugin.lockstate in place of the settings ferryd checked: rename it so that it does not"
+                + " end in .cfg (e.g. io.ferry.plugin.lockstate-orig.cfg.bak) or remove it",
+                assertThrows(SettingException.class, () -> parse("--lease-dir", "/shared/leases")).getMessage());
+        Files.delete(home.etc().resolve("io.ferry.plugin.lockstate-orig.cfg"));
+        // not ferryd's: FileInstall's own factory configuration, another plug-in's, files FileInstall does not read
+        for (String other : List.of("org.apache.felix.fileinstall-deploy.cfg", "io.ferry.plugin.graphics-old.cfg",
+                "io.ferry.daemonic-old.cfg", "io.ferry.daemon.cfg.orig", "io.ferry.daemon-old.config",
+                "io.ferry.daemon-")) {
+            etc(other, "");
+        }
+        assertEquals(Map.of("listen", "127.0.0.1:16571"), parse().configurations().get(FerrydSettings.DAEMON));
+    }
+
     @Test
     public void anUnknownOptionOrAMissingValueIsAUsageError() {
         assertEquals("unknown option '--bogus' (ferryd --help lists them)",
