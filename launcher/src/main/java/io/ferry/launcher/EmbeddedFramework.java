@@ -131,10 +131,14 @@ public final class EmbeddedFramework implements AutoCloseable {
         return level;
     }
 
-    /** FileInstall loads every other {@code etc/*.cfg}, and keeps following them; ferryd's own it reads at start only. */
-    private static String configFilesExceptFerryds() {
+    /**
+     * FileInstall loads every other {@code etc/*.cfg}, and keeps following them; ferryd's own it reads at start only,
+     * nor a {@code PID-NAME.cfg} of theirs, a factory configuration that would stand in for them (refused at the start:
+     * {@link DaemonOptions}), put there while ferryd runs.
+     */
+    static String configFilesExceptFerryds() {
         return "(?!(" + FerrydSettings.configurations().stream().map(Pattern::quote).collect(Collectors.joining("|"))
-                + ")\\.cfg$).*\\.cfg";
+                + ")(-.*)?\\.cfg$).*\\.cfg";
     }
 
     /**

@@ -112,6 +112,20 @@ public class DaemonOptionsTest {
         assertEquals(Map.of("listen", "127.0.0.1:16571"), parse().configurations().get(FerrydSettings.DAEMON));
     }
 
+    /** One put there while ferryd runs: FileInstall, which follows etc/, does not read it either. */
+    @Test
+    public void fileInstallReadsNoFactoryConfigurationOfFerrydsOwn() {
+        java.util.regex.Pattern read = java.util.regex.Pattern.compile(EmbeddedFramework.configFilesExceptFerryds());
+        for (String ferryds : List.of("io.ferry.daemon.cfg", "io.ferry.daemon-old.cfg",
+                "io.ferry.plugin.lockstate-orig.cfg")) {
+            assertFalse(ferryds, read.matcher(ferryds).matches());
+        }
+        for (String other : List.of("io.ferry.plugin.graphics.cfg", "io.ferry.plugin.graphics-old.cfg",
+                "io.ferry.daemonic-old.cfg", "org.apache.felix.fileinstall-deploy.cfg")) {
+            assertTrue(other, read.matcher(other).matches());
+        }
+    }
+
     @Test
     public void anUnknownOptionOrAMissingValueIsAUsageError() {
         assertEquals("unknown option '--bogus' (ferryd --help lists them)",
