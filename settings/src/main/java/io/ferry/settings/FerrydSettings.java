@@ -34,7 +34,7 @@ public final class FerrydSettings {
     public static final Setting<InetSocketAddress> LISTEN = add(DAEMON, "listen", "--listen", "HOST:PORT", "127.0.0.1:16570",
             Checks.LISTEN, "the control channel's address (port 0: any free port)");
     public static final Setting<UUID> HOST_UUID = add(DAEMON, "hostUuid", "--host-uuid", "UUID", "", Checks.UUID,
-            "this host's UUID; unset: made once, kept in the state directory");
+            "this host's UUID, kept in the state directory (one in use refuses another); unset: made once");
     public static final Setting<String> HOSTNAME = add(DAEMON, "hostname", "--hostname", "NAME", "", Checks.TEXT,
             "this host's name in cookies; unset: the machine's host name");
     public static final Setting<Path> DEPLOY_DIR = add(FRAMEWORK, "ferry.deploy.dir", "--deploy-dir", "DIR", "deploy",

@@ -63,7 +63,7 @@ public final class DaemonSettings {
         UUID hostUuid = values.get(FerrydSettings.HOST_UUID);
         Path keystore = values.path(FerrydSettings.TLS_KEYSTORE, home);
         return new DaemonSettings(values, stateDir, FerrydSettings.runDir(values, home), hostname == null ? localHostName() : hostname,
-                hostUuid == null ? persistentHostUuid(stateDir) : hostUuid,
+                hostUuid == null ? persistentHostUuid(stateDir) : givenHostUuid(stateDir, hostUuid),
                 keystore == null ? null : new TlsFiles(keystore, values.path(FerrydSettings.TLS_TRUSTSTORE, home),
                         values.path(FerrydSettings.TLS_PASSWORD_FILE, home)));
     }
@@ -157,21 +157,58 @@ public final class DaemonSettings {
     private static UUID persistentHostUuid(Path stateDir) throws IOException {
         Path file = stateDir.resolve(HOST_UUID_FILE);
         if (Files.exists(file)) {
-            String text = Files.readString(file, StandardCharsets.US_ASCII).trim();
-            try {
-                return UUID.fromString(text);
-            } catch (IllegalArgumentException e) {
+            String text = keptText(file);
+            UUID kept = uuidOrNull(text);
+            if (kept == null) {
                 throw new IOException(file + " holds '" + text + "', which is not a UUID: " + RESTORE_HOST_UUID);
             }
+            return kept;
         }
         Optional<Path> inUse = stateInUse(stateDir);
         if (inUse.isPresent()) {
             throw new IOException(file + " is missing, but the state directory is in use (" + inUse.get() + "): "
                     + RESTORE_HOST_UUID);
         }
-        UUID generated = UUID.randomUUID();
-        AtomicFiles.write(file, (generated + "\n").getBytes(StandardCharsets.US_ASCII));
-        return generated;
+        return keep(file, UUID.randomUUID());
+    }
+
+    /**
+     * A given UUID is kept in the state directory too, so that the host stays itself once it is no longer given. One
+     * other than the UUID a state directory in use keeps is refused, for the reason one made anew is: the leases of
+     * its guests name the kept one. A missing or unreadable one is restored from it.
+     */
+    private static UUID givenHostUuid(Path stateDir, UUID given) throws IOException {
+        Path file = stateDir.resolve(HOST_UUID_FILE);
+        UUID kept = Files.exists(file) ? uuidOrNull(keptText(file)) : null;
+        if (given.equals(kept)) {
+            return given;
+        }
+        Optional<Path> inUse = kept == null ? Optional.empty() : stateInUse(stateDir);
+        if (inUse.isPresent()) {
+            throw new IOException("--host-uuid (hostUuid) " + given + " differs from " + kept + " in " + file
+                    + ", the UUID this host's state directory is in use under (" + inUse.get() + "): the disk leases"
+                    + " this host holds and its migrations name " + kept + ", and under " + given + " its guests would"
+                    + " be refused their leases; give " + kept + ", or, to change the host's UUID, shut off its guests,"
+                    + " let its migrations end and write " + given + " into " + file);
+        }
+        return keep(file, given);
+    }
+
+    private static String keptText(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.US_ASCII).trim();
+    }
+
+    private static UUID uuidOrNull(String text) {
+        try {
+            return UUID.fromString(text);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private static UUID keep(Path file, UUID uuid) throws IOException {
+        AtomicFiles.write(file, (uuid + "\n").getBytes(StandardCharsets.US_ASCII));
+        return uuid;
     }
 
     private static final String RESTORE_HOST_UUID = "the disk leases this host holds name its UUID, and one made anew would"

@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.protocol.TlsFiles;
 import io.ferry.settings.SettingException;
+import java.io.IOException;
 import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,6 +28,8 @@ import org.osgi.framework.BundleContext;
 public class DaemonSettingsTest {
     @Rule
     public TemporaryFolder temp = new TemporaryFolder();
+
+    private static final UUID GIVEN = UUID.fromString("5a1e0c1d-7f3b-4e6a-9d2c-1f00d00000a1");
 
     private final Map<String, Object> configuration = new HashMap<>();
 
@@ -78,6 +81,64 @@ public class DaemonSettingsTest {
         assertEquals(first + "\n", Files.readString(temp.getRoot().toPath().resolve("host-uuid")));
     }
 
+    /** Given, it is kept too: the host stays itself once no longer given, its leases and migrations naming it. */
+    @Test
+    public void aGivenHostUuidIsKeptForWhenItIsNoLongerGiven() throws Exception {
+        configuration.put("hostUuid", GIVEN.toString());
+        assertEquals(GIVEN, resolve(null).hostUuid());
+        assertEquals(GIVEN + "\n", Files.readString(hostUuidFile()));
+        assertEquals("the same", GIVEN, resolve(null).hostUuid());
+
+        configuration.remove("hostUuid");
+        assertEquals("no longer given", GIVEN, resolve(null).hostUuid());
+    }
+
+    /**
+     * One that differs from the UUID a state directory in use was kept under is refused: the disk leases of its
+     * running guests name the kept one, so each re-attached guest would be refused them, paused for good.
+     */
+    @Test
+    public void aGivenHostUuidOtherThanTheOneAStateDirectoryInUseKeepsIsRefused() throws Exception {
+        UUID kept = resolve(null).hostUuid();
+        Path domain = Files.createDirectories(temp.getRoot().toPath().resolve("domains")).resolve("web.xml");
+        Files.writeString(domain, "<domain/>");
+        configuration.put("hostUuid", GIVEN.toString());
+
+        IOException refused = assertThrows(IOException.class, () -> resolve(null));
+        assertEquals("--host-uuid (hostUuid) " + GIVEN + " differs from " + kept + " in " + hostUuidFile()
+                + ", the UUID this host's state directory is in use under (" + domain + "): the disk leases this host"
+                + " holds and its migrations name " + kept + ", and under " + GIVEN + " its guests would be refused"
+                + " their leases; give " + kept + ", or, to change the host's UUID, shut off its guests, let its"
+                + " migrations end and write " + GIVEN + " into " + hostUuidFile(), refused.getMessage());
+        assertEquals("unchanged", kept + "\n", Files.readString(hostUuidFile()));
+
+        configuration.put("hostUuid", kept.toString().toUpperCase());
+        assertEquals("the kept one given", kept, resolve(null).hostUuid());
+    }
+
+    /** Where nothing names the kept UUID (no domain, no migration, no lease owed), the given one replaces it. */
+    @Test
+    public void aGivenHostUuidReplacesTheOneAnUnusedStateDirectoryKeeps() throws Exception {
+        resolve(null);
+        configuration.put("hostUuid", GIVEN.toString());
+        assertEquals(GIVEN, resolve(null).hostUuid());
+        assertEquals(GIVEN + "\n", Files.readString(hostUuidFile()));
+    }
+
+    /** An unreadable one is restored from the given one, as its refusal says to. */
+    @Test
+    public void aGivenHostUuidRestoresAnUnreadableOne() throws Exception {
+        Files.createDirectories(temp.getRoot().toPath().resolve("status"));
+        Files.writeString(temp.getRoot().toPath().resolve("status/web.xml"), "<status/>");
+        Files.write(hostUuidFile(), new byte[] {(byte) 0xff, 0});
+        assertTrue(assertThrows(IOException.class, () -> resolve(null)).getMessage()
+                .startsWith(hostUuidFile() + " holds '\ufffd', which is not a UUID: "));
+
+        configuration.put("hostUuid", GIVEN.toString());
+        assertEquals(GIVEN, resolve(null).hostUuid());
+        assertEquals(GIVEN + "\n", Files.readString(hostUuidFile()));
+    }
+
     @Test
     public void aBadValueNamesTheConfiguration() {
         configuration.put("finishWait", "-5");
@@ -119,6 +180,10 @@ public class DaemonSettingsTest {
         synced.clear();
         DaemonSettings.resolve(configuration, null, synced::add);
         assertEquals("nothing new", List.of(), synced);
+    }
+
+    private Path hostUuidFile() {
+        return temp.getRoot().toPath().resolve("host-uuid");
     }
 
     private DaemonSettings resolve(Path home) throws Exception {

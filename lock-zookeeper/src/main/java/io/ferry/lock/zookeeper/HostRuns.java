@@ -172,8 +172,8 @@ final class HostRuns {
     private String clash(UUID uuid, String otherHost) {
         return "another daemon runs with this host's UUID " + uuid + ": host " + otherHost + " (its lock manager's"
                 + " node in " + hosts + "/" + uuid + "), and each would take the other's leases as its own; give the"
-                + " one whose state directory was copied from the other's (a cloned image) a UUID of its own (remove"
-                + " STATE/host-uuid there and restart its daemon, or --host-uuid): until then this host takes and gives"
-                + " back no lease in ZooKeeper";
+                + " one whose state directory was copied from the other's (a cloned image) a UUID of its own (write it"
+                + " into STATE/host-uuid there, and as its --host-uuid if one is given, and restart its daemon): until"
+                + " then this host takes and gives back no lease in ZooKeeper";
     }
 }

@@ -273,7 +273,7 @@ public class ZooKeeperLockManagerTest {
                     () -> clone.acquire(cloned, null));
             assertTrue(refused.getMessage(), refused.getMessage().startsWith("another daemon runs with this host's"
                     + " UUID " + requestA.ownerUuid() + ": host host-a ("));
-            assertTrue(refused.getMessage(), refused.getMessage().contains("remove STATE/host-uuid there"));
+            assertTrue(refused.getMessage(), refused.getMessage().contains("write it into STATE/host-uuid there"));
             assertThrows(LockException.class, () -> clone.held(cloned, held).release());
             refused = assertThrows(LockException.class, () -> hostA.heldElsewhere(requestA));
             assertTrue(refused.getMessage(), refused.getMessage().contains(": host host-c ("));
