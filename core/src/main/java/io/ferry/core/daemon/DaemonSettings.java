@@ -185,11 +185,13 @@ public final class DaemonSettings {
         }
         Optional<Path> inUse = kept == null ? Optional.empty() : stateInUse(stateDir);
         if (inUse.isPresent()) {
+            // an earlier build kept no given UUID: one that ran under it since has its leases under the given one
             throw new IOException("--host-uuid (hostUuid) " + given + " differs from " + kept + " in " + file
-                    + ", the UUID this host's state directory is in use under (" + inUse.get() + "): the disk leases"
-                    + " this host holds and its migrations name " + kept + ", and under " + given + " its guests would"
-                    + " be refused their leases; give " + kept + ", or, to change the host's UUID, shut off its guests,"
-                    + " let its migrations end and write " + given + " into " + file);
+                    + ", and the state directory is in use (" + inUse.get() + "): the disk leases this host holds and"
+                    + " its migrations name the UUID it ran under, and under another its guests would be refused their"
+                    + " leases; if it ran under " + kept + ", give " + kept + "; if under " + given + " (a build before"
+                    + " this one kept a given UUID nowhere), write " + given + " into " + file + "; to change the"
+                    + " host's UUID, shut off its guests and let its migrations end first");
         }
         return keep(file, given);
     }

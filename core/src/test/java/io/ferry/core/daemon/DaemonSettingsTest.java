@@ -106,10 +106,11 @@ public class DaemonSettingsTest {
 
         IOException refused = assertThrows(IOException.class, () -> resolve(null));
         assertEquals("--host-uuid (hostUuid) " + GIVEN + " differs from " + kept + " in " + hostUuidFile()
-                + ", the UUID this host's state directory is in use under (" + domain + "): the disk leases this host"
-                + " holds and its migrations name " + kept + ", and under " + GIVEN + " its guests would be refused"
-                + " their leases; give " + kept + ", or, to change the host's UUID, shut off its guests, let its"
-                + " migrations end and write " + GIVEN + " into " + hostUuidFile(), refused.getMessage());
+                + ", and the state directory is in use (" + domain + "): the disk leases this host holds and its"
+                + " migrations name the UUID it ran under, and under another its guests would be refused their leases;"
+                + " if it ran under " + kept + ", give " + kept + "; if under " + GIVEN + " (a build before this one"
+                + " kept a given UUID nowhere), write " + GIVEN + " into " + hostUuidFile() + "; to change the host's"
+                + " UUID, shut off its guests and let its migrations end first", refused.getMessage());
         assertEquals("unchanged", kept + "\n", Files.readString(hostUuidFile()));
 
         configuration.put("hostUuid", kept.toString().toUpperCase());
