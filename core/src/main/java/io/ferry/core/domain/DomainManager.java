@@ -79,6 +79,7 @@ public class DomainManager {
             this.xml = new DomainXml(parser);
             this.statusXml = new StatusXml(parser, xml);
             this.leases = new Leases(settings);
+            LockManagerRecord.require(settings.stateDir(), settings.lockManager(), store, leases);
             this.pausedLeases = new PausedLeases(this, leases);
             this.definitions = new DomainDefinitions(this, entries, store, xml);
             this.lifecycle = new DomainLifecycle(this, entries, store, statusXml, leases, exits);

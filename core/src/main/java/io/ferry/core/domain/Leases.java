@@ -60,6 +60,11 @@ public final class Leases {
         return owedGiveBack;
     }
 
+    /** The domains whose gone VMs' leases this host owes, an earlier run's debts among them. */
+    List<String> owingDomains() {
+        return owed.all().stream().map(debt -> debt.request().domainName()).toList();
+    }
+
     /** @param manager gets the manager when it is needed (a service object is got only then) */
     public void addManager(String name, Supplier<LockManager> manager) {
         managers.put(name, manager);

@@ -57,6 +57,12 @@ final class TestHost {
     volatile boolean lockManagerLate;
     /** The next {@link #restart} is configured with leases off ({@code lockManager none}), as an operator may switch them. */
     volatile boolean leasesOff;
+    /**
+     * The lock manager the next {@link #restart} is configured with, and registers: {@code file}, the one every host
+     * shares, unless {@link #switchLockManager} names another, as an operator may switch it.
+     */
+    private volatile String lockManagerName = "file";
+    private volatile LockManager switchedTo;
     /** The hypervisor (its driver bundle) registers with the next {@link #restart} only when this is false. */
     volatile boolean hypervisorLate;
     /** Whether the built-in persistent section is registered (without it no definition travels in the cookie). */
@@ -93,7 +99,7 @@ final class TestHost {
 
     /** A new daemon over this one's state: what it left unfinished, its recovery settles. */
     void restart() throws IOException {
-        String lockManager = leases == null || leasesOff ? "none" : "file";
+        String lockManager = leases == null || leasesOff ? "none" : lockManagerName;
         DaemonSettings settings = DaemonSettings.resolve(Map.of("listen", "127.0.0.1:0", "hostname", name,
                 "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", lockManager), null);
         if (domains != null) {
@@ -141,20 +147,29 @@ final class TestHost {
         domains.addHypervisor(FakeHypervisor.TYPE, hypervisor);
     }
 
-    /** The shared lock manager, in place of the file lock manager every host shares. */
+    /** The shared lock manager, in place of the file lock manager every host shares (or the one switched to). */
     void registerLockManager() {
-        registerLockManager(leases);
+        registerLockManager(switchedTo != null ? switchedTo : leases);
+    }
+
+    /**
+     * The next {@link #restart} is configured with lock manager {@code name}, {@code manager} registered as it (null:
+     * the shared one).
+     */
+    void switchLockManager(String name, LockManager manager) {
+        lockManagerName = name;
+        switchedTo = manager;
     }
 
     /** An instance of the lock manager every host shares, in the place of the one registered. */
     void registerLockManager(LockManager instance) {
         lockManager = () -> instance;
-        domains.addLockManager("file", lockManager);
+        domains.addLockManager(lockManagerName, lockManager);
     }
 
     /** The shared lock manager goes, as when its bundle is stopped or updated, until {@link #registerLockManager}. */
     void unregisterLockManager() {
-        domains.removeLockManager("file", lockManager);
+        domains.removeLockManager(lockManagerName, lockManager);
     }
 
     /**
@@ -163,7 +178,7 @@ final class TestHost {
      */
     void lockManagerCannotBeGot() {
         lockManager = () -> null;
-        domains.addLockManager("file", lockManager);
+        domains.addLockManager(lockManagerName, lockManager);
     }
 
     /** The daemon anew, with a mutual TLS identity (its data connections are TLS: its peer needs one too). */
