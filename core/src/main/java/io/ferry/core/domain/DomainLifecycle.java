@@ -5,7 +5,9 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.Hypervisor;
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.hypervisor.VmNotStoppedException;
+import io.ferry.core.daemon.AtomicFiles;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -255,24 +257,21 @@ final class DomainLifecycle {
     }
 
     /** @param migration the aborted migration whose source waits for the leases of this incoming VM, or null */
-    String deactivate(Domain domain, DomainState.Reason reason, String migration) throws IOException {
+    String deactivate(Domain domain, DomainState.Reason reason, String migration) {
         return deactivate(domain, reason, migration, () -> { });
     }
 
     /**
      * @param stopped runs once the VM is destroyed, or at once if the domain has none (a VM that outlives its kill
-     *        is not destroyed), before its leases and files go: a failure of those leaves a domain recorded active
-     *        whose VM no longer runs
+     *        is not destroyed), before its leases and files go
      */
-    String deactivate(Domain domain, DomainState.Reason reason, String migration, Runnable stopped)
-            throws IOException {
+    String deactivate(Domain domain, DomainState.Reason reason, String migration, Runnable stopped) {
         synchronized (domain.runState()) {
             return stop(domain, reason, migration, stopped);
         }
     }
 
-    private String stop(Domain domain, DomainState.Reason reason, String migration, Runnable stopped)
-            throws IOException {
+    private String stop(Domain domain, DomainState.Reason reason, String migration, Runnable stopped) {
         VirtualMachine vm = domain.vm();
         if (vm != null) {
             vm.destroy();
@@ -282,8 +281,7 @@ final class DomainLifecycle {
         if (domain.persistent() == null) {
             manager.snapshotsGoWith(domain); // before its status: a daemon killed between finds it and repeats this
         }
-        store.deleteStatus(domain.name());
-        store.deleteRunDir(domain.uuid());
+        removeFilesOfStopped(domain);
         domain.live(null, null);
         domain.releasedLeases(null);
         domain.heldLeases(null);
@@ -291,5 +289,35 @@ final class DomainLifecycle {
         domain.state(DomainState.SHUTOFF, reason);
         entries.forgetIfGone(domain);
         return released;
+    }
+
+    /**
+     * The files of a VM destroyed, its leases gone: one that cannot be removed (a state directory remounted read-only)
+     * is logged and left, and the domain shut off all the same. Thrown, it lost what was done: the state the release
+     * returned, which an aborted arrival's source takes the leases back with, and the domain stayed listed active. A
+     * status left names a VM that is gone: the daemon's next start finds it so, shuts the domain off and removes it.
+     */
+    private void removeFilesOfStopped(Domain domain) {
+        removeOrLog(domain, "status", store.statusFile(domain.name()), () -> store.deleteStatus(domain.name()),
+                "the daemon's next start finds that VM gone and removes it");
+        removeOrLog(domain, "run directory", store.runDirOf(domain.uuid()), () -> store.deleteRunDir(domain.uuid()),
+                "remove it by hand, nothing runs from it");
+    }
+
+    private interface Removal {
+        void run() throws IOException;
+    }
+
+    private static void removeOrLog(Domain domain, String what, Path path, Removal removal, String then) {
+        try {
+            removal.run();
+        } catch (IOException | RuntimeException e) {
+            LOG.error("domain {}: its VM is destroyed, but its {} {} cannot be removed ({}): it is shut off all the"
+                    + " same; {}", domain.name(), what, path, reason(e), then);
+        }
+    }
+
+    private static String reason(Exception e) {
+        return e instanceof IOException io ? AtomicFiles.reason(io) : e.toString();
     }
 }

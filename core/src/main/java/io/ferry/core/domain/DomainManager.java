@@ -282,10 +282,11 @@ public class DomainManager {
     }
 
     /**
-     * Stops the VM for good and forgets the live instance. Caller holds the job. Returns the state the release of
-     * its leases returned, or null when it held none (or their release failed, which is logged).
+     * Stops the VM for good and forgets the live instance, even where its status file or run directory cannot be
+     * removed then (logged, left for the next start). Caller holds the job. Returns the state the release of its
+     * leases returned, or null when it held none (or their release failed, which is logged).
      */
-    public String deactivate(Domain domain, DomainState.Reason reason) throws IOException {
+    public String deactivate(Domain domain, DomainState.Reason reason) {
         return lifecycle.deactivate(domain, reason, null);
     }
 

@@ -173,11 +173,16 @@ public final class DomainStore {
 
     public void writeStatus(String name, String xml) throws IOException {
         // a status only matters while the domain's VM lives, and it dies with the host
-        AtomicFiles.replace(status.resolve(name + ".xml"), xml.getBytes(StandardCharsets.UTF_8));
+        AtomicFiles.replace(statusFile(name), xml.getBytes(StandardCharsets.UTF_8));
     }
 
     public void deleteStatus(String name) throws IOException {
-        Files.deleteIfExists(status.resolve(name + ".xml"));
+        Files.deleteIfExists(statusFile(name));
+    }
+
+    /** Where the live status of domain {@code name} is kept while its VM runs. */
+    Path statusFile(String name) {
+        return status.resolve(name + ".xml");
     }
 
     public List<StoredFile> statuses() throws IOException {
@@ -189,7 +194,7 @@ public final class DomainStore {
      * there is the guest's (its memory, a QEMU's monitor).
      */
     public Path runDir(UUID uuid) throws IOException {
-        Path dir = run.resolve(uuid.toString());
+        Path dir = runDirOf(uuid);
         if (!dir.getFileSystem().supportedFileAttributeViews().contains("posix")) {
             return Files.createDirectories(dir);
         }
@@ -202,12 +207,17 @@ public final class DomainStore {
      * (a start cut short by the daemon's death); a VM that stops, and a start that fails, remove it.
      */
     boolean runDirLeft(UUID uuid) {
-        return Files.isDirectory(run.resolve(uuid.toString()));
+        return Files.isDirectory(runDirOf(uuid));
     }
 
     /** Removes what a driver left of a VM that no longer exists. */
     public void deleteRunDir(UUID uuid) throws IOException {
-        FileTrees.delete(run.resolve(uuid.toString()));
+        FileTrees.delete(runDirOf(uuid));
+    }
+
+    /** The run directory of VM {@code uuid}, there or not. */
+    Path runDirOf(UUID uuid) {
+        return run.resolve(uuid.toString());
     }
 
     /** A domain's file in the state directory: the name it is stored under and where it is. */

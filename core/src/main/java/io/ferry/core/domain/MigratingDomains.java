@@ -104,17 +104,17 @@ public final class MigratingDomains {
      * As {@link DomainManager#deactivate(Domain, DomainState.Reason)}, for the incoming VM of an aborted migration: leases whose
      * release fails stay owed for {@code migration}, whose source waits for the state their release returns.
      */
-    public String deactivate(Domain domain, DomainState.Reason reason, String migration) throws IOException {
+    public String deactivate(Domain domain, DomainState.Reason reason, String migration) {
         return lifecycle.deactivate(domain, reason, migration);
     }
 
     /**
      * As {@link DomainManager#deactivate(Domain, DomainState.Reason)}, for the copy of a domain that migrated away:
-     * {@code stopped} runs once its VM is destroyed, before its leases and run files go. A failure of those (its status
-     * file not removable) leaves the guest running only at the destination all the same, which the migration must
-     * then finish; a VM that outlives its kill does not run it. Caller holds the job.
+     * {@code stopped} runs once its VM is destroyed, before its leases and run files go (a file that cannot be removed
+     * is logged and left: the guest runs only at the destination all the same); a VM that outlives its kill does not
+     * run it. Caller holds the job.
      */
-    public void stopMigratedAway(Domain domain, Runnable stopped) throws IOException {
+    public void stopMigratedAway(Domain domain, Runnable stopped) {
         lifecycle.deactivate(domain, DomainState.Reason.MIGRATED, null, stopped);
     }
 

@@ -2,7 +2,6 @@ package io.ferry.core.domain;
 
 import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.api.hypervisor.VmProcess;
-import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -100,7 +99,7 @@ final class VmExits {
                 reason == DomainState.Reason.SHUTDOWN ? "shut down" : "killed or crashed", reason.display());
         try {
             manager.deactivate(domain, reason);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.error("domain {}: cannot shut off the domain whose VM ended: {}", domain.name(), e.getMessage());
         }
     }

@@ -73,7 +73,7 @@ final class SourceCompletion {
             forgetSnapshots(o); // first: a daemon killed after it finds the domain still here, and repeats this
         }
         if (o.domain.isActive() && !o.flags.offline()) {
-            // stopped once its VM is destroyed: the removal of its run files may fail after that
+            // stopped once its VM is destroyed, whatever fails after that
             m.domains.migrating().stopMigratedAway(o.domain, () -> o.stoppedHere = true);
         }
         // no copy runs here now; an offline migration's definition may go next, the destination's then the only one

@@ -1,17 +1,21 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.Phase;
+import io.ferry.core.daemon.FileTrees;
 import io.ferry.core.domain.Domain;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Finished;
 import io.ferry.protocol.Messages.Migrate;
 import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Peer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.Test;
 
@@ -178,6 +182,68 @@ public class FailureBeforeTheCommitTest {
 
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
+    }
+
+    /**
+     * Finish took the leases and could not write its commit record, and its abort, the incoming VM destroyed and the
+     * leases given back, cannot remove the domain's status file (the state directory remounted read-only). The abort
+     * lost the state their release returned: its source heard "in progress" for good and kept the guest paused, and
+     * the destination listed the domain active with its VM destroyed.
+     */
+    @Test
+    public void anAbortThatCannotRemoveTheStatusFileStillLetsTheSourceRun() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+
+        abortedWithAStatusFileLeft(d);
+
+        d.source.assertRuns(VM, digest); // its leases taken back with the state the destination's release returned
+        d.destination.assertGone(VM);
+        assertEquals(Step.ABORTED, d.destination.journal.find(d.source.journal.only().id()).orElseThrow().step());
+    }
+
+    /**
+     * As above, the abort's record lost with the status file's removal (the read-only state directory kept the
+     * arrival as PREPARED): the destination's next start finds the VM that file names gone, shuts the domain off and
+     * removes the file, and records the abort, leaving the leases, which the source's guest holds, alone.
+     */
+    @Test
+    public void theStatusFileAnAbortLeftIsRemovedAtTheNextStart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        Path status = abortedWithAStatusFileLeft(d);
+        String id = d.source.journal.only().id();
+        Journal.Entry aborted = d.destination.journal.find(id).orElseThrow();
+        d.destination.journal.record(aborted.withLeaseState(null).at(Step.PREPARED));
+
+        d.destination.restart();
+        d.network.passes(1_000, d.destination, d.source);
+
+        assertFalse("the status file left by the abort", Files.exists(status));
+        d.destination.assertGone(VM);
+        d.source.assertRuns(VM, digest);
+        assertEquals(Step.ABORTED, d.destination.journal.find(id).orElseThrow().step());
+    }
+
+    /**
+     * A migration whose Finish takes the leases, then cannot write its commit record, and whose abort cannot remove the
+     * incoming domain's status file once its VM is destroyed; the driver cancels it at the source. Returns the status
+     * file, as the read-only state directory kept it, now writable again.
+     */
+    private static Path abortedWithAStatusFileLeft(TwoDaemons d) throws Exception {
+        d.destination.journal.failAt = Step.COMMITTED;
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        Path status = d.destination.status(VM);
+        String kept = Files.readString(status);
+        d.destination.vm(VM).beforeDestroy = () -> d.destination.statusUndeletable(VM);
+
+        assertThrows(ChannelException.class, run::finish);
+        run.confirm(true, null);
+
+        d.destination.journal.failAt = null;
+        FileTrees.delete(status);
+        Files.writeString(status, kept);
+        return status;
     }
 
     /**

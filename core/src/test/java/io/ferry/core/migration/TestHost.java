@@ -22,6 +22,7 @@ import io.ferry.protocol.xml.HardenedXmlParser;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -251,6 +252,21 @@ final class TestHost {
 
     FakeVm vm(String guest) {
         return hypervisor.vm(uuid(guest));
+    }
+
+    /** The status file of {@code guest} here, there or not. */
+    Path status(String guest) {
+        return stateDir.resolve("status").resolve(guest + ".xml");
+    }
+
+    /** The status file of {@code guest} cannot be deleted from now on: a non-empty directory stands in its place. */
+    void statusUndeletable(String guest) {
+        try {
+            Files.delete(status(guest));
+            Files.createDirectories(status(guest).resolve("entry"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     String digest(String guest) {
