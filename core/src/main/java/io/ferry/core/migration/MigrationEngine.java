@@ -292,12 +292,19 @@ public final class MigrationEngine {
         return destination.find(id);
     }
 
-    /** The watchdog: settles what no driver will (called every second). */
+    /**
+     * The watchdog: settles what no driver will (called every second). It throws nothing, not even an Error: a
+     * scheduled task that throws is never run again, and what the watchdog settles would wait for a restart.
+     */
     public void tick() {
         try {
             recovery.tick();
-        } catch (RuntimeException e) {
-            LOG.error("migration watchdog: {}", e.toString());
+        } catch (Throwable e) {
+            if (e instanceof Error) {
+                LOG.error("migration watchdog: {}", e.toString(), e);
+            } else {
+                LOG.error("migration watchdog: {}", e.toString());
+            }
         }
     }
 

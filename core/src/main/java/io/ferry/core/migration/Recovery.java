@@ -116,8 +116,8 @@ final class Recovery {
                 if (settleAfterRestart(entry)) {
                     pending.remove(entry);
                 }
-            } catch (Exception e) {
-                LOG.error("recovery of migration {}: {}", entry.id(), e.getMessage());
+            } catch (Throwable e) { // an Error too: the entry stays pending, tried again at the next look
+                logFailure("recovery of migration " + entry.id(), e);
             }
         }
         long now = m.clock.getAsLong();
@@ -129,43 +129,28 @@ final class Recovery {
             }
             boolean overdue = o.step() == Step.PERFORMED && now - o.performedAt > m.timing.confirmWaitMillis();
             if (!o.driver.inCall() && (silent || overdue) && o.asks.due(now)) {
-                inBackground(o.id, o.settling, () -> settlement.settle(o, silent ? "its driver is gone" : "no Confirm came"));
+                inBackground(o.id, "settling migration " + o.id, o.settling,
+                        () -> settlement.settle(o, silent ? "its driver is gone" : "no Confirm came"));
             }
         }
         for (Incoming in : destination.all()) {
             String why = abortDue(in, now);
             if (why != null) {
-                inBackground(in.id, in.settling, () -> m.domains.withJob(in.domain, "migration clean-up", in.id, () -> {
-                    if (destination.find(in.id).isPresent() && !in.driver.inCall()
-                            && (in.step() == Step.PREPARED || in.abortPending != null)) {
-                        destination.abort(in, why);
-                    }
-                    return null;
-                }));
+                inBackground(in.id, "settling migration " + in.id, in.settling, () -> drop(in, why));
             }
         }
         destination.committed.dropLeftForGood();
-        if (source.rolledBack.any() && resuming.compareAndSet(false, true)) {
-            background.execute(() -> {
-                try {
-                    source.rolledBack.retry();
-                } finally {
-                    resuming.set(false);
-                }
-            });
+        if (source.rolledBack.any()) {
+            inBackground(null, "resuming rolled back guests", resuming, source.rolledBack::retry);
         }
         // an abort may wait for a debt settled otherwise (a new VM of the domain here took the leases over): it is
         // recorded then, else its source hears "in progress" for good and the domain cannot migrate from here
         boolean owing = m.domains.leases().owed().owesAny() || destination.abortsAwaitLeases();
-        if (owing && givingBack.compareAndSet(false, true)) {
-            background.execute(() -> {
-                try {
-                    destination.giveBackOwedLeases();
-                    // a destroyed or ended VM's
-                    m.domains.leases().owed().giveBackOwed(id -> m.journal.find(id).isPresent());
-                } finally {
-                    givingBack.set(false);
-                }
+        if (owing) {
+            inBackground(null, "giving back owed leases", givingBack, () -> {
+                destination.giveBackOwedLeases();
+                // a destroyed or ended VM's
+                m.domains.leases().owed().giveBackOwed(id -> m.journal.find(id).isPresent());
             });
         }
     }
@@ -190,19 +175,51 @@ final class Recovery {
         return in.step() != Step.PREPARED ? null : silent ? "its driver is gone" : overdue ? "no Finish came" : null;
     }
 
-    private void inBackground(String id, AtomicBoolean busy, Task task) {
+    private void drop(Incoming in, String why) throws Exception {
+        m.domains.withJob(in.domain, "migration clean-up", in.id, () -> {
+            if (destination.find(in.id).isPresent() && !in.driver.inCall()
+                    && (in.step() == Step.PREPARED || in.abortPending != null)) {
+                destination.abort(in, why);
+            }
+            return null;
+        });
+    }
+
+    /**
+     * Runs {@code task} in the background unless the one {@code busy} marks still runs. Its failure is logged, an
+     * Error's too (its thread would die unseen); a task the executor refuses (shut down, no thread to be had) is not
+     * marked under way: the next look tries again.
+     *
+     * @param id the migration to tag its log lines with; null for none
+     * @param what what the task does, for the log
+     */
+    private void inBackground(String id, String what, AtomicBoolean busy, Task task) {
         if (!busy.compareAndSet(false, true)) {
             return;
         }
-        background.execute(() -> {
-            try (var tag = MigrationLog.tag(id)) {
-                task.run();
-            } catch (Exception e) {
-                LOG.error("settling migration {}: {}", id, e.getMessage());
-            } finally {
-                busy.set(false);
-            }
-        });
+        try {
+            background.execute(() -> {
+                try (var tag = id == null ? null : MigrationLog.tag(id)) {
+                    task.run();
+                } catch (Throwable e) {
+                    logFailure(what, e);
+                } finally {
+                    busy.set(false);
+                }
+            });
+        } catch (Throwable e) {
+            busy.set(false);
+            logFailure(what + " cannot start now (tried again at the next look)", e);
+        }
+    }
+
+    /** An Exception says what went wrong; an Error (a limit reached, a bug) is named, with where it came from. */
+    private static void logFailure(String what, Throwable e) {
+        if (e instanceof Exception) {
+            LOG.error("{}: {}", what, e.getMessage());
+        } else {
+            LOG.error("{}: {}", what, e.toString(), e);
+        }
     }
 
     /** @return true once the entry is taken in hand */

@@ -576,7 +576,7 @@ public class ReleasedLeasesTest {
     }
 
     /** The guest booted, then {@link #cancelledWhileTheSourceCannotReachTheLeaseStore}: it waits paused. Its digest. */
-    private static String waitingForTheLeaseStoreAfterARollback(TwoDaemons d) throws Exception {
+    static String waitingForTheLeaseStoreAfterARollback(TwoDaemons d) throws Exception {
         String digest = d.source.boot(VM);
         cancelledWhileTheSourceCannotReachTheLeaseStore(d);
         d.source.assertPaused(VM);

@@ -32,6 +32,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -68,6 +69,8 @@ final class TestHost {
     volatile boolean hypervisorLate;
     /** Whether the built-in persistent section is registered (without it no definition travels in the cookie). */
     volatile boolean persistentSection = true;
+    /** Where the engine runs its settlements and give-backs: on the watchdog's thread unless a test says otherwise. */
+    volatile Executor background = Runnable::run;
     /** What the host's section catalog says just left (a bundle being updated). */
     volatile Set<String> departed = Set.of();
     private final Network network;
@@ -124,7 +127,9 @@ final class TestHost {
                     public Set<String> departedWithin(long millis) {
                         return departed;
                     }
-                }, fileJournal != null ? fileJournal : journal, new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network, network.clock::get, network.timing, Runnable::run,
+                }, fileJournal != null ? fileJournal : journal,
+                new Hooks(stateDir.resolve("hooks"), PROCESSES, Duration.ofSeconds(1)), snapshots, network,
+                network.clock::get, network.timing, task -> background.execute(task),
                 protocols, () -> uri, tls);
     }
 
