@@ -88,6 +88,21 @@ public class DaemonSettingsIT {
     }
 
     /**
+     * An OutOfMemoryError ends ferryd's JVM (exit status 3) rather than leaving a daemon half alive, whatever thread it
+     * struck gone for good (the migration watchdog's): its init system restarts it, and the restart's recovery settles.
+     */
+    @Test
+    public void anOutOfMemoryErrorEndsTheDaemon() throws Exception {
+        configure("");
+        try (DaemonProcess daemon = DaemonProcess.start(home, "oom")) {
+            daemon.url(); // up: bin/ferryd's shell has become the JVM
+            byte[] cmdline = Files.readAllBytes(Path.of("/proc/" + daemon.pid() + "/cmdline"));
+            List<String> arguments = List.of(new String(cmdline, StandardCharsets.UTF_8).split("\0"));
+            assertTrue(arguments.toString(), arguments.contains("-XX:+ExitOnOutOfMemoryError"));
+        }
+    }
+
+    /**
      * {@code --run-dir}: each VM's files go there (its memory on tmpfs, say); the run and state directories are one
      * daemon's alone (a second daemon given either does not start: on the run directory it would create its incoming
      * VMs over the first one's); and a daemon restarted with another run directory while domains are active refuses
