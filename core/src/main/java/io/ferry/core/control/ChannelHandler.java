@@ -11,7 +11,6 @@ import java.io.OutputStream;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.BiPredicate;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.io.EndPoint;
@@ -37,10 +36,16 @@ final class ChannelHandler extends Handler.Abstract {
     private final RouteTable routes;
     private final Callers callers;
     /** Whether a migration's key admits a peer: it is its key, or this daemon has no such migration. */
-    private final BiPredicate<String, String> admits;
+    private final Admission admits;
+
+    /** Whether {@code key} may act on migration {@code id}; fails when that cannot be told (its record unreadable). */
+    @FunctionalInterface
+    interface Admission {
+        boolean admits(String id, String key) throws IOException;
+    }
     private final PeerCalls peerCalls = new PeerCalls();
 
-    ChannelHandler(RouteTable routes, Callers callers, BiPredicate<String, String> admits) {
+    ChannelHandler(RouteTable routes, Callers callers, Admission admits) {
         this.routes = routes;
         this.callers = callers;
         this.admits = admits;
@@ -149,7 +154,7 @@ final class ChannelHandler extends Handler.Abstract {
 
     private void requireParty(Route route, Call call) throws Exception {
         MigrationKey key = route.party().of(call);
-        if (key != null && !admits.test(key.id(), key.key())) {
+        if (key != null && !admits.admits(key.id(), key.key())) {
             throw new BadRequest(403, "certificate subject '" + call.caller().who() + "' is a peer that does not take part in "
                     + "migration " + key.id());
         }

@@ -33,7 +33,7 @@ final class AbortById {
         if (underWay.isPresent()) {
             return underWay.get();
         }
-        Optional<Journal.Entry> recorded = m.journal.find(id);
+        Optional<Journal.Entry> recorded = m.journal.findOrRefuse(id);
         if (recorded.isPresent()) {
             // a Begin registers its migration, then records it, a Prepare the other way round: one whose record was
             // written since the look-up above is looked for again

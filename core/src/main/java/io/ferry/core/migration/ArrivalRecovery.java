@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
 import io.ferry.core.domain.ReleasedLeases;
+import java.io.IOException;
 import java.util.Set;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -42,7 +43,7 @@ final class ArrivalRecovery {
             LOG.error("cannot list what arrivals staged: {}", e.getMessage());
         }
         for (String id : staged) {
-            if (m.journal.lost(id) || m.journal.find(id).map(entry -> entry.step().isFinal()).orElse(false)) {
+            if (m.journal.lost(id) || ended(id)) {
                 try {
                     m.domains.migrating().discardIncomingDefinition(id);
                     m.snapshots.discard(id);
@@ -51,6 +52,16 @@ final class ArrivalRecovery {
                     LOG.error("cannot discard what migration {} staged: {}", id, e.getMessage());
                 }
             }
+        }
+    }
+
+    /** Whether the journal records migration {@code id} as ended; not one whose record cannot be read now. */
+    private boolean ended(String id) {
+        try {
+            return m.journal.find(id).map(entry -> entry.step().isFinal()).orElse(false);
+        } catch (IOException e) {
+            LOG.error("{}: what it staged here is kept", e.getMessage());
+            return false;
         }
     }
 

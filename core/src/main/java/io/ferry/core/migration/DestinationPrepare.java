@@ -78,7 +78,7 @@ final class DestinationPrepare {
             preparing.put(id, peer == null ? BY_AN_OPERATOR : peer);
         }
         try {
-            if (incoming.holds(id) || m.journal.find(id).isPresent()) {
+            if (incoming.holds(id) || m.journal.findOrRefuse(id).isPresent()) {
                 throw alreadyKnown(id);
             }
             return prepareReserved(request, peer);

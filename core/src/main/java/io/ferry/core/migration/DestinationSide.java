@@ -144,7 +144,8 @@ final class DestinationSide {
         return m.domains.withJob(in.domain, "domjobabort", in.id, () -> {
             String name = in.spec.name();
             boolean committed = !incoming.holds(in.id)
-                    ? m.journal.find(in.id).map(e -> e.step().isCommitted()).orElse(false) : in.step().isCommitted();
+                    ? m.journal.findOrRefuse(in.id).map(e -> e.step().isCommitted()).orElse(false)
+                    : in.step().isCommitted();
             if (committed) {
                 throw new MigrationException("too late to abort migration " + in.id + ": it committed, " + name + " runs here");
             }

@@ -67,6 +67,13 @@ public final class FileJournal implements Journal {
     private final AtomicLong nextCleanUp = new AtomicLong(Long.MIN_VALUE);
     private final JournalKey key;
     private final AbortedArrivals abortedArrivals;
+    /** Reads a record's bytes (a test has a read fail, as a disk's error or a full file table does). */
+    volatile RecordReader reader = Files::readAllBytes;
+
+    @FunctionalInterface
+    interface RecordReader {
+        byte[] read(Path file) throws IOException;
+    }
 
     public FileJournal(Path stateDir) throws IOException {
         this(stateDir, AtomicFiles.FSYNC, System::currentTimeMillis, () -> System.nanoTime() / 1_000_000);
@@ -134,7 +141,7 @@ public final class FileJournal implements Journal {
      */
     private void rewriteForEarlierBuilds(Path file, Entry entry) {
         try {
-            Xml record = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
+            Xml record = Xml.of(parser.parse(reader.read(file), "migration journal").getDocumentElement());
             if (!JournalRecordXml.keepsPausedAmongFlags(record)) {
                 return;
             }
@@ -206,12 +213,22 @@ public final class FileJournal implements Journal {
     }
 
     @Override
-    public Optional<Entry> find(String id) {
+    public Optional<Entry> find(String id) throws IOException {
         if (!MigrationIds.isValid(id)) {
             return Optional.empty();
         }
         Path file = file(id);
-        return Files.exists(file) ? read(file) : Optional.empty();
+        try {
+            return Optional.of(parse(file));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (XmlException | ChannelException | IllegalArgumentException e) {
+            LOG.error("unreadable migration journal {}: {}", file, e.getMessage());
+            return Optional.empty(); // damaged: what damaged(id) answers
+        } catch (IOException e) {
+            throw new IOException("cannot read the journal record of migration " + id + ": " + AtomicFiles.reason(e),
+                    e);
+        }
     }
 
     /** No file, or one of nothing but NUL bytes (a file system may keep a renamed file's length and not its data). */
@@ -224,7 +241,7 @@ public final class FileJournal implements Journal {
             return false; // a damaged record: the operator's to judge
         }
         try {
-            return blank(Files.readAllBytes(file(id))); // otherwise a record, readable or damaged
+            return blank(reader.read(file(id))); // otherwise a record, readable or damaged
         } catch (NoSuchFileException e) {
             return true;
         } catch (IOException e) {
@@ -242,7 +259,7 @@ public final class FileJournal implements Journal {
             return true;
         }
         try {
-            byte[] content = Files.readAllBytes(file);
+            byte[] content = reader.read(file);
             if (blank(content)) {
                 return false; // emptied by a power cut: written without a sync, never the commit point
             }
@@ -295,7 +312,7 @@ public final class FileJournal implements Journal {
      */
     private void setAside(Path file, String reason) {
         try {
-            if (blank(Files.readAllBytes(file))) {
+            if (blank(reader.read(file))) {
                 Files.delete(file);
                 LOG.warn("migration journal {} was emptied by a power cut (a step recorded without a sync): removed", file);
             } else {
@@ -312,17 +329,8 @@ public final class FileJournal implements Journal {
         return file.resolveSibling(file.getFileName() + ".damaged");
     }
 
-    private Optional<Entry> read(Path file) {
-        try {
-            return Optional.of(parse(file));
-        } catch (IOException | XmlException | ChannelException | IllegalArgumentException e) {
-            LOG.error("unreadable migration journal {}: {}", file, e.getMessage());
-            return Optional.empty();
-        }
-    }
-
     private Entry parse(Path file) throws IOException, XmlException, ChannelException {
-        Xml x = Xml.of(parser.parse(Files.readAllBytes(file), "migration journal").getDocumentElement());
+        Xml x = Xml.of(parser.parse(reader.read(file), "migration journal").getDocumentElement());
         return JournalRecordXml.read(x, file);
     }
 

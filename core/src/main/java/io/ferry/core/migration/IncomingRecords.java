@@ -112,9 +112,14 @@ final class IncomingRecords {
      * the abort's) is settled as aborted all the same.
      */
     void adoptOwedLeases() {
-        leases.owed().owedForMigrations().forEach(id -> journal.find(id)
-                .filter(e -> e.role() == Journal.Role.DESTINATION && !e.step().isCommitted())
-                .ifPresent(e -> leasesOwed.put(id, e.at(Step.ABORTED))));
+        for (String id : leases.owed().owedForMigrations()) {
+            try {
+                journal.find(id).filter(e -> e.role() == Journal.Role.DESTINATION && !e.step().isCommitted())
+                        .ifPresent(e -> leasesOwed.put(id, e.at(Step.ABORTED)));
+            } catch (IOException e) {
+                LOG.error("{}: the disk leases this host owes for it wait for the next start", e.getMessage());
+            }
+        }
     }
 
     /**
@@ -211,7 +216,14 @@ final class IncomingRecords {
             // lock manager's client takes to give up on its store
             return new Fate(id, Outcome.IN_PROGRESS);
         }
-        Optional<Journal.Entry> entry = find(id);
+        Optional<Journal.Entry> entry;
+        try {
+            entry = find(id);
+        } catch (IOException e) {
+            LOG.error("{}: its source is told it is in progress (it keeps its copy paused) and asks again",
+                    e.getMessage());
+            return new Fate(id, Outcome.IN_PROGRESS);
+        }
         if (entry.isEmpty() && journal.damaged(id)) {
             if (reportedDamaged.add(id)) {
                 LOG.error("the record of migration {} is damaged: its source is told nothing (it keeps its copy paused)"
@@ -248,7 +260,12 @@ final class IncomingRecords {
 
     /** A Finish for a migration this host no longer has in hand. */
     Finished settledFinish(Finish request) throws MigrationException {
-        Optional<Journal.Entry> entry = find(request.id());
+        Optional<Journal.Entry> entry;
+        try {
+            entry = find(request.id());
+        } catch (IOException e) {
+            throw new MigrationException(e.getMessage(), e);
+        }
         if (entry.isPresent() && entry.get().role() == Journal.Role.DESTINATION
                 && Migrations.keyMatches(entry.get().key(), request.key())) {
             if (entry.get().step().isCommitted()) {
@@ -266,11 +283,15 @@ final class IncomingRecords {
 
     /** The domain of the migration {@code id} as this host's journal has it. */
     Optional<String> domainOf(String id) {
-        return find(id).map(Journal.Entry::domain);
+        try {
+            return find(id).map(Journal.Entry::domain);
+        } catch (IOException e) {
+            return Optional.empty(); // only for a note: the Finish's answer stands without it
+        }
     }
 
     /** The journal's entry, or the abort it does not have yet (written again now if it can be). */
-    private Optional<Journal.Entry> find(String id) {
+    private Optional<Journal.Entry> find(String id) throws IOException {
         Journal.Entry owing = leasesOwed.get(id);
         if (owing != null) {
             return Optional.of(owing); // aborted; its record stays PREPARED until the leases are given back

@@ -113,7 +113,22 @@ public interface Journal {
      */
     void record(Entry entry) throws IOException;
 
-    Optional<Entry> find(String id);
+    /**
+     * The record of migration {@code id}; empty when this journal has none, or only a damaged one ({@link #damaged}).
+     *
+     * @throws IOException when the record cannot be read now (a disk's error, a full file table): it may be the commit
+     *         point, so nothing may be decided as if there were none
+     */
+    Optional<Entry> find(String id) throws IOException;
+
+    /** {@link #find}, for a step that is refused while the record cannot be read. */
+    default Optional<Entry> findOrRefuse(String id) throws MigrationException {
+        try {
+            return find(id);
+        } catch (IOException e) {
+            throw new MigrationException(e.getMessage(), e);
+        }
+    }
 
     /**
      * Whether this journal has no record of migration {@code id}, or one a power cut emptied: a step recorded without

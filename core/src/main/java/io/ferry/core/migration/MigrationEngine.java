@@ -190,8 +190,10 @@ public final class MigrationEngine {
      * Whether {@code key} may act on migration {@code id} here: it is the migration's key, or this daemon has no such
      * migration (a Prepare makes the caller its party; the engine refuses or answers "unknown" to the rest). The
      * control channel asks this for the calls of peer daemons.
+     *
+     * @throws IOException when its record cannot be read now: it may be another party's
      */
-    public boolean admits(String id, String key) {
+    public boolean admits(String id, String key) throws IOException {
         return m.journal.find(id).map(entry -> Migrations.keyMatches(entry.key(), key)).orElse(true);
     }
 
@@ -203,7 +205,13 @@ public final class MigrationEngine {
         if (source.find(id).filter(o -> o.stoppedHere).isPresent()) {
             return new Fate(id, Outcome.COMMITTED).from(m.journal.identity(id));
         }
-        Optional<Journal.Entry> entry = m.journal.find(id);
+        Optional<Journal.Entry> entry;
+        try {
+            entry = m.journal.find(id);
+        } catch (IOException e) {
+            LOG.error("{}: it is answered as in progress", e.getMessage());
+            return new Fate(id, Outcome.IN_PROGRESS).from(m.journal.identity(id));
+        }
         if (entry.isEmpty()) {
             // a damaged record may have been the commit point: "no record" would have its source resume its copy
             return new Fate(id, m.journal.damaged(id) ? Outcome.IN_PROGRESS : Outcome.UNKNOWN).from(m.journal.identity(id));

@@ -150,8 +150,18 @@ final class Recovery {
             inBackground(null, "giving back owed leases", givingBack, () -> {
                 destination.giveBackOwedLeases();
                 // a destroyed or ended VM's
-                m.domains.leases().owed().giveBackOwed(id -> m.journal.find(id).isPresent());
+                m.domains.leases().owed().giveBackOwed(this::recorded);
             });
+        }
+    }
+
+    /** Whether the journal records migration {@code id}; one whose record cannot be read now may. */
+    private boolean recorded(String id) {
+        try {
+            return m.journal.find(id).isPresent();
+        } catch (IOException e) {
+            LOG.warn("{}: the disk leases owed for it are not given back yet", e.getMessage());
+            return true;
         }
     }
 

@@ -9,6 +9,7 @@ import io.ferry.core.domain.Leases;
 import io.ferry.core.domain.ReleasedLeases;
 import io.ferry.core.domain.ShownState;
 import io.ferry.core.section.MigrationLog;
+import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -103,11 +104,7 @@ final class RolledBackGuests {
                     || !pausedForAMigration(domain)) {
                 continue;
             }
-            boolean rolledBack = m.journal.find(released.migration())
-                    .filter(e -> e.role() == Journal.Role.SOURCE && e.step() == Step.ABORTED && e.wasRunning()
-                            && e.domain().equals(domain.name()) && e.uuid().equals(domain.uuid()))
-                    .isPresent();
-            if (rolledBack) {
+            if (rolledBack(released.migration(), domain)) {
                 toResume.put(domain.name(), domain);
                 try (var tag = MigrationLog.tag(released.migration())) {
                     LOG.warn("domain {} was left paused without its disk leases by migration {}, rolled back here: it"
@@ -115,6 +112,18 @@ final class RolledBackGuests {
                             released.migration());
                 }
             }
+        }
+    }
+
+    /** Whether the journal records migration {@code id} as rolled back here from {@code domain} that ran. */
+    private boolean rolledBack(String id, Domain domain) {
+        try {
+            return m.journal.find(id).filter(e -> e.role() == Journal.Role.SOURCE && e.step() == Step.ABORTED
+                    && e.wasRunning() && e.domain().equals(domain.name()) && e.uuid().equals(domain.uuid()))
+                    .isPresent();
+        } catch (IOException e) {
+            LOG.error("{}: domain {} waits for ferry resume", e.getMessage(), domain.name());
+            return false;
         }
     }
 

@@ -176,7 +176,7 @@ final class Settlement {
 
     /** Confirm of a migration that already ended here: repeated calls get the same answer. */
     private void confirmSettled(Confirm request) throws MigrationException {
-        Optional<Journal.Entry> entry = m.journal.find(request.id()).filter(e -> e.role() == Journal.Role.SOURCE
+        Optional<Journal.Entry> entry = m.journal.findOrRefuse(request.id()).filter(e -> e.role() == Journal.Role.SOURCE
                 && Migrations.keyMatches(e.key(), request.key()));
         if (entry.isPresent() && entry.get().step() == Step.CONFIRMED) {
             if (request.cancelled()) {
@@ -235,7 +235,7 @@ final class Settlement {
     /** The answer of an abort of a migration that has ended here: aborted, or too late. */
     private String ended(Outgoing o) throws MigrationException {
         String name = o.domain.name();
-        Step end = m.journal.find(o.id).map(Journal.Entry::step).orElse(Step.ABORTED);
+        Step end = m.journal.findOrRefuse(o.id).map(Journal.Entry::step).orElse(Step.ABORTED);
         if (end == Step.CONFIRMED) {
             throw new MigrationException("too late to abort migration " + o.id + ": it completed, domain " + name
                     + " runs on the destination");

@@ -188,7 +188,7 @@ final class SourceBegin {
         if (!MigrationIds.isValid(id)) {
             throw new MigrationException("invalid migration id: at most 64 letters, digits and dashes");
         }
-        if (m.journal.find(id).isPresent()) {
+        if (m.journal.findOrRefuse(id).isPresent()) {
             throw new MigrationException("migration id " + id + " is taken on this host");
         }
         return id;

@@ -48,7 +48,8 @@ final class SourceResume {
             throw new MigrationException("Requested operation is not valid: domain " + domainName + " is arriving by migration "
                     + in.get().id + " and cannot run here before the migration commits");
         }
-        Optional<Journal.Entry> claimed = Optional.ofNullable(domain.migration()).flatMap(m.journal::find);
+        Optional<Journal.Entry> claimed = domain.migration() == null ? Optional.empty()
+                : m.journal.findOrRefuse(domain.migration());
         if (claimed.isPresent() && !claimed.get().step().isFinal()) { // recovery claimed it, and takes it in hand once it can
             throw new MigrationException(awaitingRecovery(domainName, claimed.get()));
         }

@@ -1,9 +1,13 @@
 package io.ferry.core.migration;
 
-import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.Outcome;
 import org.junit.Test;
 
 /**
@@ -95,6 +99,60 @@ public class ForgetfulDestinationTest {
 
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
+    }
+
+    /**
+     * Nor may a journal that cannot read the record this once (a full file table, a disk's error): Confirm's settle
+     * found no record and the damaged check after it read the record well, so the source heard "unknown", took it for
+     * aborted and resumed its copy of the guest that runs on. It hears "in progress", and the watchdog's settle after
+     * it hears the commit.
+     */
+    @Test
+    public void aConfirmWhoseSettleCannotReadTheRecordOnceDoesNotResumeTheSourcesCopy() throws Exception {
+        TwoDaemons d = withTheDestinationsJournalOnDisk();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        Messages.Finished finished = run.finish();
+
+        TestHost.failsNextRead(d.destination.fileJournal());
+        Exception confirm = assertThrows(ChannelException.class, () -> run.confirm(false, finished.cookie()));
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        assertTrue(confirm.getMessage(), confirm.getMessage().contains("answers that migration " + run.begun.id()
+                + " is still under way there"));
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+    }
+
+    /** What the destination answers and admits of a committed arrival whose record it cannot read this once. */
+    @Test
+    public void aRecordThatCannotBeReadNowIsNeitherNoneNorOpenToAnotherParty() throws Exception {
+        TwoDaemons d = withTheDestinationsJournalOnDisk();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = committedWithoutConfirm(d);
+        String id = run.begun.id();
+        FileJournal journal = d.destination.fileJournal();
+
+        TestHost.failsNextRead(journal);
+        assertEquals(Outcome.IN_PROGRESS, d.destination.engine().fate(id).outcome());
+        TestHost.failsNextRead(journal);
+        Exception admits = assertThrows(Exception.class,
+                () -> d.destination.engine().admits(id, "another party's key"));
+        TestHost.failsNextRead(journal);
+        Exception prepare = assertThrows(Exception.class, run::prepare);
+
+        String unreadable = "cannot read the journal record of migration " + id + ": Too many open files";
+        assertTrue(admits.getMessage(), admits.getMessage().contains(unreadable));
+        assertTrue(prepare.getMessage(), prepare.getMessage().contains(unreadable));
+        assertEquals(Outcome.COMMITTED, d.destination.engine().fate(id).outcome());
+        d.destination.assertRuns(VM, digest);
+    }
+
+    /** Two daemons with no lock manager, the destination's journal in its state directory. */
+    private static TwoDaemons withTheDestinationsJournalOnDisk() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        d.destination.useFileJournal();
+        return d;
     }
 
     /** Begin, Prepare, Perform and Finish: the guest runs on the destination, committed; no Confirm comes. */

@@ -9,6 +9,7 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.core.TestDirectories;
 import io.ferry.core.daemon.AtomicFiles;
 import io.ferry.protocol.MigrationFlags;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -237,6 +238,26 @@ public class JournalTest {
         assertTrue("set aside, still damaged", journal.damaged("m-half"));
         assertTrue(journal.lost("m-zeros"));
         assertTrue(journal.find("m-half").isEmpty());
+    }
+
+    /**
+     * A record whose read fails (a full file table, a disk's error) may be the commit point: it is not taken for none,
+     * which a settling source hears as "aborted", nor for damaged once the read after it reads it.
+     */
+    @Test
+    public void aRecordThatCannotBeReadNowIsNotTakenForNone() throws Exception {
+        FileJournal journal = new FileJournal(TestDirectories.create("journal"));
+        Journal.Entry finished = entry(Journal.Role.DESTINATION, Step.FINISHED);
+        journal.record(finished);
+
+        TestHost.failsNextRead(journal);
+        IOException e = assertThrows(IOException.class, () -> journal.find(finished.id()));
+
+        assertTrue(e.getMessage(), e.getMessage().contains("cannot read the journal record of migration "
+                + finished.id() + ": Too many open files"));
+        assertEquals(Optional.of(finished), journal.find(finished.id()));
+        assertFalse(journal.damaged(finished.id()));
+        assertEquals("no record at all", Optional.empty(), journal.find("m-none"));
     }
 
     @Test

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,6 +34,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
 
@@ -146,6 +148,26 @@ final class TestHost {
     void useFileJournal() throws IOException {
         fileJournal = new FileJournal(stateDir);
         restart();
+    }
+
+    /** The journal in the state directory, once {@link #useFileJournal}. */
+    FileJournal fileJournal() {
+        return fileJournal;
+    }
+
+    /**
+     * The next read of a record by {@code journal} fails as the kernel's file table, full, fails it; the file stays as
+     * it was, and the read after reads it.
+     */
+    static void failsNextRead(FileJournal journal) {
+        FileJournal.RecordReader disk = journal.reader;
+        AtomicBoolean failed = new AtomicBoolean();
+        journal.reader = file -> {
+            if (failed.compareAndSet(false, true)) {
+                throw new FileSystemException(file.toString(), null, "Too many open files");
+            }
+            return disk.read(file);
+        };
     }
 
     /** The driver of the domains' VMs, which re-attaches those that ran on. */
