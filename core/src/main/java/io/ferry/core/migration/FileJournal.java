@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -226,6 +227,9 @@ public final class FileJournal implements Journal {
             LOG.error("unreadable migration journal {}: {}", file, e.getMessage());
             return Optional.empty(); // damaged: what damaged(id) answers
         } catch (IOException e) {
+            if (Files.notExists(file, LinkOption.NOFOLLOW_LINKS)) {
+                return Optional.empty(); // a full file table fails the open before the path is looked up
+            }
             throw new IOException("cannot read the journal record of migration " + id + ": " + AtomicFiles.reason(e),
                     e);
         }

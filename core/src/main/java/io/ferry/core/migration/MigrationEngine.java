@@ -191,9 +191,16 @@ public final class MigrationEngine {
      * migration (a Prepare makes the caller its party; the engine refuses or answers "unknown" to the rest). The
      * control channel asks this for the calls of peer daemons.
      *
-     * @throws IOException when its record cannot be read now: it may be another party's
+     * A migration in hand is judged by its key in memory: its record's read could fail (a full file table), and the
+     * refusal its caller then hears is no answer of the engine's (a protocol-2 driver would take its Finish for dropped).
+     *
+     * @throws IOException when the record of a migration no longer in hand cannot be read now: it may be another party's
      */
     public boolean admits(String id, String key) throws IOException {
+        Optional<String> inHand = destination.find(id).map(Incoming::key).or(() -> source.find(id).map(Outgoing::key));
+        if (inHand.isPresent()) {
+            return Migrations.keyMatches(inHand.get(), key);
+        }
         return m.journal.find(id).map(entry -> Migrations.keyMatches(entry.key(), key)).orElse(true);
     }
 

@@ -148,6 +148,23 @@ public class ForgetfulDestinationTest {
         d.destination.assertRuns(VM, digest);
     }
 
+    /**
+     * A peer's call on a migration in hand is admitted by its key in memory: a record's read that failed at admission
+     * answered the call with a refusal the engine never gave (a protocol-2 driver took its Finish for dropped there,
+     * and the domain for gone from both hosts).
+     */
+    @Test
+    public void aMigrationInHandIsAdmittedByItsKeyThoughItsRecordCannotBeRead() throws Exception {
+        TwoDaemons d = withTheDestinationsJournalOnDisk();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        FileJournal journal = d.destination.fileJournal();
+
+        TestHost.failsNextRead(journal);
+        assertTrue(d.destination.engine().admits(run.begun.id(), run.begun.key()));
+        assertFalse(d.destination.engine().admits(run.begun.id(), "another party's key"));
+    }
+
     /** Two daemons with no lock manager, the destination's journal in its state directory. */
     private static TwoDaemons withTheDestinationsJournalOnDisk() throws Exception {
         TwoDaemons d = new TwoDaemons(false);

@@ -258,6 +258,9 @@ public class JournalTest {
         assertEquals(Optional.of(finished), journal.find(finished.id()));
         assertFalse(journal.damaged(finished.id()));
         assertEquals("no record at all", Optional.empty(), journal.find("m-none"));
+        TestHost.failsNextRead(journal);
+        assertEquals("no record at all, the open failing before its path is looked up", Optional.empty(),
+                journal.find("m-none"));
     }
 
     @Test
