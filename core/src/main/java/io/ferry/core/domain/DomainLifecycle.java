@@ -50,7 +50,7 @@ final class DomainLifecycle {
                 throw DomainEntries.sameUuid(sharing.get());
             }
             Hypervisor hypervisor = manager.hypervisor(spec.type());
-            leases.acquireToBoot(spec, store.runDirLeft(spec.uuid()));
+            leases.acquire(spec, null);
             VirtualMachine vm = null;
             try {
                 vm = hypervisor.boot(spec, store.runDir(spec.uuid()));

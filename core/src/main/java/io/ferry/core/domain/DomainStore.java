@@ -202,14 +202,6 @@ public final class DomainStore {
                 PosixFilePermissions.fromString("rwx------")));
     }
 
-    /**
-     * Whether a VM's run directory is there: left by a VM of the domain that may still run, not driven by this daemon
-     * (a start cut short by the daemon's death); a VM that stops, and a start that fails, remove it.
-     */
-    boolean runDirLeft(UUID uuid) {
-        return Files.isDirectory(runDirOf(uuid));
-    }
-
     /** Removes what a driver left of a VM that no longer exists. */
     public void deleteRunDir(UUID uuid) throws IOException {
         FileTrees.delete(runDirOf(uuid));

@@ -146,29 +146,6 @@ public final class Leases {
     }
 
     /**
-     * Takes free leases for a VM to boot. A take that failed as the lock manager could not reach its store ({@link
-     * #unreachable}) may have gone through all the same (ZooKeeper committed it, its answer lost): held with no VM,
-     * they would refuse every other host's start of the domain for good. So they are owed, given back once the store
-     * answers, as this host then holds them (another host's meanwhile stay its own). Not with {@code vmMayRun}: a VM
-     * of the domain that no daemon drives may run here ({@link DomainStore#runDirLeft}), which leases this host held
-     * before the take guard.
-     */
-    void acquireToBoot(DomainSpec spec, boolean vmMayRun) throws DomainException {
-        try (DomainLocks.Held lock = changing(spec.name())) {
-            try {
-                acquire(spec, null);
-            } catch (DomainException e) {
-                if (!vmMayRun && !(e instanceof ManagerAway) && unreachable(e)) {
-                    owed.putUnconfirmedTake(request(spec));
-                    LOG.error("domain {}: its start cannot tell whether it took its leases ({}); this host gives back"
-                            + " what it may hold of them once the lock manager answers", spec.name(), e.getMessage());
-                }
-                throw e;
-            }
-        }
-    }
-
-    /**
      * Why a start of the domain here would be refused by its leases now ("resource R is held by HOST (UUID) for domain
      * D"), read without taking them (a take and give-back would advance their state under a migration that released
      * them at its switch-over), or empty: none held by another host or domain, leases off, or held here. A domain

@@ -110,35 +110,6 @@ final class OwedLeases {
     }
 
     /**
-     * Owes the leases of a take that may have gone through unanswered, with no state: given back as this host then
-     * holds them ({@link io.ferry.api.lock.LockManager#held}), those another host holds left alone. A debt of the
-     * domain that names them all already stays as it is; a gone VM's that names fewer takes them in, its state dropped
-     * (nothing waits for the state its release returns). An aborted arrival's keeps its state, whose release its source
-     * waits for: the rest is logged.
-     */
-    void putUnconfirmedTake(LeaseRequest taken) {
-        Owed before = byDomain.get(taken.domainUuid());
-        if (before == null) {
-            put(new Owed(taken, null, null, null));
-            return;
-        }
-        List<String> left = taken.resources().stream().filter(r -> !before.request().resources().contains(r)).toList();
-        if (left.isEmpty()) {
-            return;
-        }
-        if (before.migration() != null) {
-            LOG.error("domain {}: this host may hold the leases of {} with no VM; owing those of migration {}, it"
-                    + " does not owe these: they stay this host's until the domain starts here again or an operator"
-                    + " gives them back", taken.domainName(), left, before.migration());
-            return;
-        }
-        List<String> all = new ArrayList<>(before.request().resources());
-        all.addAll(left);
-        put(new Owed(new LeaseRequest(taken.domainName(), taken.domainUuid(), all, taken.owner(), taken.ownerUuid()),
-                null, null, null));
-    }
-
-    /**
      * Owed leases this host took again (still its own, the lock manager hands them over): they are the domain's new
      * VM's now, and the debt keeps only those the take left out. A take by other disks (a definition changed since,
      * the stored one of an aborted arrival) met the debt by the domain's UUID and dropped it whole: the disks it did

@@ -113,14 +113,10 @@ final class SharedLeases implements LockManager {
 
     /**
      * As the ZooKeeper lock manager: given back if still this host's; free and advanced exactly once since held, this
-     * host's own release went through unanswered, and its generation is handed on; otherwise refused. With no state
-     * (a take left unconfirmed), taken as a start takes them, to be given back.
+     * host's own release went through unanswered, and its generation is handed on; otherwise refused.
      */
     @Override
-    public Lease held(LeaseRequest request, String heldState) throws LockException {
-        if (heldState == null) {
-            return acquire(request, null);
-        }
+    public Lease held(LeaseRequest request, String heldState) {
         return new Lease() {
             @Override
             public String state() {
