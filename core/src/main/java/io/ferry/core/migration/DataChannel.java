@@ -88,6 +88,9 @@ final class DataChannel {
      * Perform ends ({@link #awaitArrived}). A source from before it did has closed the connection already.
      */
     private static void acknowledge(Socket socket, String migrationId) {
+        if (!halfCloses(socket)) {
+            return;
+        }
         try {
             OutputStream out = socket.getOutputStream();
             out.write(ARRIVED);
@@ -96,6 +99,15 @@ final class DataChannel {
             LOG.debug("migration {}: the source did not wait for the word that its memory arrived: {}", migrationId,
                     e.getMessage());
         }
+    }
+
+    /**
+     * Whether the connection stays open one way once the source ended its stream: plain TCP, or TLS 1.3. Under TLS 1.2
+     * the source's close_notify has the destination close its side as well, so no answer can come (and none is waited
+     * for: as before the answer was, the kernel's taking the bytes ends the source's send).
+     */
+    static boolean halfCloses(Socket socket) {
+        return !(socket instanceof SSLSocket tls) || "TLSv1.3".equals(tls.getSession().getProtocol());
     }
 
     /**

@@ -82,7 +82,7 @@ final class OutgoingMemory {
             MigrationStats stats = vm.sendMemory(out, o.job);
             out.flush();
             connection.socket().shutdownOutput();
-            if (Boolean.TRUE.equals(endpoint.acknowledges())) {
+            if (Boolean.TRUE.equals(endpoint.acknowledges()) && DataChannel.halfCloses(connection.socket())) {
                 DataChannel.awaitArrived(connection, silenceMillis);
             }
             return stats;
