@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import org.slf4j.Logger;
@@ -22,6 +23,8 @@ final class LockManagerRecord {
     private static final Logger LOG = LoggerFactory.getLogger(LockManagerRecord.class);
     private static final String RECORD = "lock-manager";
     private static final String NONE = "none";
+    /** The record's second line where an earlier build's state directory was recorded with domains in it. */
+    private static final String UNCHECKED = "unchecked";
 
     private LockManagerRecord() {
     }
@@ -38,31 +41,37 @@ final class LockManagerRecord {
             return;
         }
         Path record = stateDir.resolve(RECORD);
-        String recorded = recorded(record);
+        List<String> lines = recorded(record);
+        String recorded = lines.isEmpty() ? null : lines.get(0);
         if (configured.equals(recorded)) {
             return;
         }
-        if (recorded != null && !recorded.equals(NONE)) {
-            SortedSet<String> holders = new TreeSet<>(leases.owingDomains());
-            store.statuses().forEach(status -> holders.add(status.name()));
-            if (!holders.isEmpty()) {
-                String names = String.join(", ", holders);
-                boolean one = holders.size() == 1;
-                throw new IOException((one ? "domain " + names + " holds" : "domains " + names + " hold") + " leases of"
-                        + " lock manager '" + recorded + "', not of '" + configured + "': start the daemon with"
-                        + " --lock-manager " + recorded + " (lockManager) until " + (one ? "it is" : "they are")
-                        + " shut off or migrated away");
-            }
+        SortedSet<String> holders = new TreeSet<>(leases.owingDomains());
+        store.statuses().forEach(status -> holders.add(status.name()));
+        if (recorded != null && !recorded.equals(NONE) && !holders.isEmpty()) {
+            String names = String.join(", ", holders);
+            boolean one = holders.size() == 1;
+            String unchecked = lines.contains(UNCHECKED) ? " (recorded unchecked at the first start of a build that"
+                    + " records it: if " + (one ? "it" : "they") + " ran under another before that start, write that"
+                    + " one's name into " + record + " instead)" : "";
+            throw new IOException((one ? "domain " + names + " holds" : "domains " + names + " hold") + " leases of"
+                    + " lock manager '" + recorded + "', not of '" + configured + "'" + unchecked + ": start the daemon"
+                    + " with --lock-manager " + recorded + " (lockManager) until " + (one ? "it is" : "they are")
+                    + " shut off or migrated away");
+        }
+        if (recorded != null) {
             LOG.info("lock manager '{}' in place of '{}': no domain holds leases of that one", configured, recorded);
         }
-        AtomicFiles.write(record, (configured + "\n").getBytes(StandardCharsets.UTF_8));
+        // an earlier build's state directory: its domains' leases are taken to be the configured manager's, unchecked
+        String text = configured + "\n" + (recorded == null && !holders.isEmpty() ? UNCHECKED + "\n" : "");
+        AtomicFiles.write(record, text.getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The manager {@code record} names, or null when there is none (an earlier build's state directory). */
-    private static String recorded(Path record) throws IOException {
+    /** The lines of {@code record}, the manager's name first; none when there is none (an earlier build's). */
+    private static List<String> recorded(Path record) throws IOException {
         try {
-            String name = Files.exists(record) ? Files.readString(record, StandardCharsets.UTF_8).trim() : "";
-            return name.isEmpty() ? null : name;
+            String text = Files.exists(record) ? Files.readString(record, StandardCharsets.UTF_8).trim() : "";
+            return text.isEmpty() ? List.of() : text.lines().map(String::trim).toList();
         } catch (IOException e) {
             throw new IOException("cannot read the lock manager record " + record + ": " + AtomicFiles.reason(e), e);
         }
