@@ -29,6 +29,8 @@ public class SystemdUnitIT {
                 + " \"/var/lib/ferry %%h$$HOME\\\"x\\\\\" \"--hostname\" \"host-a\""));
         assertTrue("ferryd alone is stopped, its QEMUs stay:\n" + printed.out(), lines.contains("KillMode=process"));
         assertTrue("a stop by SIGTERM is a success:\n" + printed.out(), lines.contains("SuccessExitStatus=143"));
+        assertTrue("the QEMUs' threads count against no limit of systemd's:\n" + printed.out(),
+                lines.contains("TasksMax=infinity"));
 
         Path unit = Files.writeString(home.resolve("ferryd.service"), printed.out(), StandardCharsets.UTF_8);
         Result verified = Installation.run(null, "systemd-analyze", "verify", unit.toString());
