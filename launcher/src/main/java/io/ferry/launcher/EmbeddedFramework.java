@@ -39,6 +39,8 @@ public final class EmbeddedFramework implements AutoCloseable {
     private static final String CONTROL_URL = "ferry.control.url";
     /** Service property by which the core says why the daemon cannot start (io.ferry.core.daemon.StartFailure). */
     private static final String START_FAILURE = "ferry.start.failure";
+    /** A {@link Runnable} of the core's that a stop runs before it stops the core: it freezes the journal. */
+    private static final String STOPPING = "ferry.stopping";
     private static final String CONFIG_ADMIN = "org.apache.felix.configadmin";
     private static final String CORE = "io.ferry.core";
     /** What a stop may take in all, the core's own included. */
@@ -218,6 +220,7 @@ public final class EmbeddedFramework implements AutoCloseable {
         }
         // on a thread of its own, so that a deactivation that hangs cannot hold the stop past its time
         Thread stopping = new Thread(() -> {
+            runStoppingHooks(context);
             for (Bundle core : cores) {
                 try {
                     core.stop(Bundle.STOP_TRANSIENT);
@@ -231,6 +234,32 @@ public final class EmbeddedFramework implements AutoCloseable {
         stopping.join(Math.max(1, deadline - System.currentTimeMillis()));
         if (stopping.isAlive()) {
             System.err.println("ferry: " + CORE + " did not stop within " + STOP_TIMEOUT_MILLIS / 1000 + " s");
+        }
+    }
+
+    /**
+     * First the core's {@value #STOPPING} hooks: its journal records nothing from now on, so that a call still running
+     * when the driver, the lock manager and the host's settings go with the core's components (SCR disposes them one
+     * by one, and an HTTP call is not waited for) leaves each migration at its last step, as a crash would.
+     */
+    private static void runStoppingHooks(BundleContext context) {
+        try {
+            ServiceReference<?>[] hooks = context.getServiceReferences(Runnable.class.getName(),
+                    "(" + STOPPING + "=true)");
+            for (ServiceReference<?> reference : hooks == null ? new ServiceReference<?>[0] : hooks) {
+                Object hook = context.getService(reference);
+                try {
+                    if (hook instanceof Runnable runnable) {
+                        runnable.run();
+                    }
+                } finally {
+                    if (hook != null) {
+                        context.ungetService(reference);
+                    }
+                }
+            }
+        } catch (InvalidSyntaxException | RuntimeException e) {
+            System.err.println("ferry: the core's stopping hook failed: " + e);
         }
     }
 

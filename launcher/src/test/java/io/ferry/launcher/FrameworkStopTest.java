@@ -5,6 +5,8 @@ import static org.junit.Assert.assertEquals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -17,6 +19,7 @@ import org.junit.Before;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleEvent;
 import org.osgi.framework.SynchronousBundleListener;
 
@@ -57,6 +60,22 @@ public class FrameworkStopTest {
         install("io.ferry.core", "io.ferry.driver.qemu", "org.apache.felix.scr");
         new EmbeddedFramework(felix).close();
         assertEquals(List.of("stopping io.ferry.core", "stopped io.ferry.core",
+                "stopping org.apache.felix.scr", "stopped org.apache.felix.scr",
+                "stopping io.ferry.driver.qemu", "stopped io.ferry.driver.qemu"), events);
+    }
+
+    /** The core's stopping hook (it freezes the journal) runs before the core's components start to go. */
+    @Test
+    public void theCoresStoppingHookRunsBeforeTheCoreStops() throws Exception {
+        install("io.ferry.core", "io.ferry.driver.qemu", "org.apache.felix.scr");
+        Bundle core = Arrays.stream(felix.getBundleContext().getBundles())
+                .filter(b -> "io.ferry.core".equals(b.getSymbolicName())).findFirst().orElseThrow();
+        core.getBundleContext().registerService(Runnable.class, () -> events.add("stopping hook"),
+                new Hashtable<>(Map.of("ferry.stopping", "true")));
+        core.getBundleContext().registerService(Runnable.class, () -> events.add("another runnable"),
+                new Hashtable<>(Map.of("other", "true")));
+        new EmbeddedFramework(felix).close();
+        assertEquals(List.of("stopping hook", "stopping io.ferry.core", "stopped io.ferry.core",
                 "stopping org.apache.felix.scr", "stopped org.apache.felix.scr",
                 "stopping io.ferry.driver.qemu", "stopped io.ferry.driver.qemu"), events);
     }

@@ -84,6 +84,16 @@ public final class MigrationEngine {
         recovery.load();
     }
 
+    /**
+     * The daemon stops: nothing more is recorded in the journal ({@link StoppingJournal}), so that the calls still
+     * running, which lose the driver and the lock manager as the core's components go, leave each migration at its
+     * last step, as a crash would, for the next start to settle.
+     */
+    public void stopping() {
+        m.journal.freeze();
+        LOG.info("ferryd is stopping: the migration journal records no more steps");
+    }
+
     public Jobs jobs() {
         return m.jobs;
     }

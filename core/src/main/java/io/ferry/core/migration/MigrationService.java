@@ -9,12 +9,14 @@ import io.ferry.core.section.SectionRegistry;
 import io.ferry.protocol.HttpPeer;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Hashtable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -26,9 +28,15 @@ import org.osgi.service.component.annotations.Reference;
  */
 @Component(service = MigrationService.class)
 public class MigrationService {
+    /**
+     * The property of the {@link Runnable} the launcher runs before it stops the core bundle: the components the
+     * calls still running use go with the core's, and no step they take after that may be recorded.
+     */
+    public static final String STOPPING_PROPERTY = "ferry.stopping";
     private final MigrationEngine engine;
     private final ScheduledExecutorService watchdog;
     private final ExecutorService settlements;
+    private final ServiceRegistration<Runnable> stopping;
 
     @Activate
     public MigrationService(BundleContext context, @Reference Daemon daemon, @Reference DomainManager domains,
@@ -47,6 +55,9 @@ public class MigrationService {
                 settings.protocols(), daemon::controlUrl, daemon.tls());
         this.watchdog = Executors.newSingleThreadScheduledExecutor(task -> daemonThread(task, "ferry-migration-watchdog"));
         watchdog.scheduleWithFixedDelay(engine::tick, 1, 1, TimeUnit.SECONDS);
+        Hashtable<String, Object> properties = new Hashtable<>();
+        properties.put(STOPPING_PROPERTY, "true");
+        this.stopping = context.registerService(Runnable.class, engine::stopping, properties);
     }
 
     /**
@@ -60,6 +71,12 @@ public class MigrationService {
 
     @Deactivate
     void deactivate() {
+        engine.stopping(); // first: a stop that did not come through the launcher (the core bundle's update)
+        try {
+            stopping.unregister();
+        } catch (IllegalStateException alreadyGone) {
+            // the bundle's services went with it
+        }
         watchdog.shutdownNow();
         settlements.shutdownNow();
     }

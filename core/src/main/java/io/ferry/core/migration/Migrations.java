@@ -34,7 +34,8 @@ final class Migrations {
     final CookieBakery bakery;
     final DomainManager domains;
     final SectionCatalog sections;
-    final Journal journal;
+    /** Frozen by a graceful stop ({@link MigrationEngine#stopping}). */
+    final StoppingJournal journal;
     final Jobs jobs;
     final Hooks hooks;
     final SideStreams streams;
@@ -56,7 +57,7 @@ final class Migrations {
         this.bakery = bakery;
         this.domains = domains;
         this.sections = sections;
-        this.journal = journal;
+        this.journal = new StoppingJournal(journal);
         this.jobs = new Jobs(domains::find);
         this.hooks = hooks;
         this.streams = new SideStreams(peers);

@@ -1,0 +1,59 @@
+package io.ferry.core.migration;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The journal the engine writes through, which a graceful stop freezes before anything the migrations use goes: the
+ * QEMU driver, the lock manager and the host's settings go with the core's own components, and a call still running
+ * would take their going for an outcome and record it (ABORTED, FINISHED) where a killed daemon's next start settles
+ * the migration from its last step. Frozen, every later step is refused as unrecorded; reads go on.
+ */
+final class StoppingJournal implements Journal {
+    private final Journal journal;
+    private volatile boolean frozen;
+
+    StoppingJournal(Journal journal) {
+        this.journal = journal;
+    }
+
+    /** From now on nothing is recorded: the journal stays as a crash at this moment would leave it. */
+    void freeze() {
+        frozen = true;
+    }
+
+    @Override
+    public void record(Entry entry) throws IOException {
+        if (frozen) {
+            throw new IOException("ferryd is stopping: step " + entry.step().display() + " of migration " + entry.id()
+                    + " is not recorded; the next start settles it from its last record");
+        }
+        journal.record(entry);
+    }
+
+    @Override
+    public String identity(String migrationId) {
+        return journal.identity(migrationId);
+    }
+
+    @Override
+    public Optional<Entry> find(String id) throws IOException {
+        return journal.find(id);
+    }
+
+    @Override
+    public boolean lost(String id) {
+        return journal.lost(id);
+    }
+
+    @Override
+    public boolean damaged(String id) {
+        return journal.damaged(id);
+    }
+
+    @Override
+    public List<Entry> unfinished() throws IOException {
+        return journal.unfinished();
+    }
+}

@@ -1,0 +1,73 @@
+package io.ferry.core.migration;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
+
+import io.ferry.core.TestDirectories;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.MigrationFlags;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import org.junit.Test;
+
+/**
+ * A graceful stop freezes the journal before the core's components go (the QEMU driver, the lock manager): a call
+ * still running that loses them then leaves its migration at its last step, as a killed daemon would, and the next
+ * start settles it, rather than record the loss as an outcome the next start trusts.
+ */
+public class GracefulStopTest {
+    private static final String VM = "vm1";
+    private static final long SILENCE = 9_000; // beyond the driver timeout
+    private static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, true, false, false);
+
+    @Test
+    public void aFrozenJournalRefusesEveryStepAndStillReads() throws Exception {
+        Path state = TestDirectories.create("ferry-stopping-journal");
+        StoppingJournal journal = new StoppingJournal(new FileJournal(state));
+        Journal.Entry begun = new Journal.Entry("m-1", Journal.Role.SOURCE, Step.BEGUN, "vm", UUID.randomUUID(), null,
+                LIVE, "key", null, true);
+        journal.record(begun);
+        journal.freeze();
+
+        IOException refused = assertThrows(IOException.class, () -> journal.record(begun.at(Step.PERFORMING)));
+
+        assertEquals("ferryd is stopping: step performing of migration m-1 is not recorded; the next start settles it"
+                + " from its last record", refused.getMessage());
+        assertEquals(Step.BEGUN, journal.find("m-1").orElseThrow().step());
+        assertEquals(List.of(begun), journal.unfinished());
+        assertEquals(Step.BEGUN, new FileJournal(state).find("m-1").orElseThrow().step());
+    }
+
+    /**
+     * The stop begins during Perform's switch-over, and the driver's QMP connection goes with the core's components:
+     * the Perform fails, while QEMU completes the migration and stays paused. Recorded ABORTED, the next start skipped
+     * it and the guest stayed paused for good; left at PERFORMING, the next start rolls it back and resumes the guest.
+     */
+    @Test
+    public void aPerformThatLosesItsDriverDuringTheStopLeavesItsRecordForTheNextStart() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        FakeVm vm = d.source.vm(VM);
+        vm.atSwitchOver = () -> {
+            d.source.engine().stopping();
+            throw new IllegalStateException("QMP connection lost");
+        };
+
+        ChannelException failed = assertThrows(ChannelException.class, run::perform);
+
+        assertEquals(Step.PERFORMING, d.source.journal.find(run.begun.id()).orElseThrow().step());
+        assertTrue(failed.getMessage(), failed.getMessage().contains("ferryd is stopping: step aborted of migration "
+                + run.begun.id() + " is not recorded"));
+        vm.running = false; // QEMU completed the migration all the same: paused in postmigrate
+        d.source.restart();
+        d.network.passes(SILENCE, d.source, d.destination);
+
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+        assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+    }
+}
