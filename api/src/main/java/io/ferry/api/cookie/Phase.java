@@ -12,7 +12,12 @@ public enum Phase {
     PERFORM,
     /** Destination: eats the Perform cookie, resumes the VM on success or kills it on failure. */
     FINISH,
-    /** Source: eats the Finish cookie, kills the source VM on success or resumes it on failure. */
+    /**
+     * Source: eats the Finish cookie, kills the source VM on success or resumes it on failure. Sections eat only where
+     * the driver's Confirm reports the commit with the Finish cookie: a migration settled otherwise (the source's
+     * watchdog, an operator, a restart's recovery) or rolled back eats nothing at Confirm, so a section must not leave
+     * its clean-up to this eat alone.
+     */
     CONFIRM;
 
     /** The lower-case name used on command lines and in messages. */
