@@ -8,7 +8,7 @@ import java.util.Optional;
  * The journal the engine writes through, which a graceful stop freezes before anything the migrations use goes: the
  * QEMU driver, the lock manager and the host's settings go with the core's own components, and a call still running
  * would take their going for an outcome and record it (ABORTED, FINISHED) where a killed daemon's next start settles
- * the migration from its last step. Frozen, every later step is refused as unrecorded; reads go on.
+ * the migration from its last step. Frozen, every later step but a commit is refused as unrecorded; reads go on.
  */
 final class StoppingJournal implements Journal {
     private final Journal journal;
@@ -23,9 +23,13 @@ final class StoppingJournal implements Journal {
         frozen = true;
     }
 
+    /**
+     * The destination's commit point goes through: refused, its Finish would drop the incoming VM, which under protocol
+     * 2 holds the only copy (its source stopped its own at Perform); recorded, the next start resumes the guest there.
+     */
     @Override
     public void record(Entry entry) throws IOException {
-        if (frozen) {
+        if (frozen && entry.step() != Step.COMMITTED) {
             throw new IOException("ferryd is stopping: step " + entry.step().display() + " of migration " + entry.id()
                     + " is not recorded; the next start settles it from its last record");
         }

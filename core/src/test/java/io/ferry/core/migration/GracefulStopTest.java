@@ -70,4 +70,26 @@ public class GracefulStopTest {
         d.destination.assertGone(VM);
         assertEquals(Step.ABORTED, d.source.journal.find(run.begun.id()).orElseThrow().step());
     }
+
+    /**
+     * The stop begins while a protocol-2 Finish runs: its source stopped its copy at Perform, so the destination's is
+     * the only one. Its commit refused as unrecorded, the Finish dropped it: the guest on neither host. The commit is
+     * recorded, the guest runs there, and the steps after it (FINISHED) are left for the next start.
+     */
+    @Test
+    public void aProtocol2FinishDuringTheStopCommitsTheOnlyCopy() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, TwoDaemons.LIVE.withV2()).prepare().perform();
+        d.source.assertGone(VM);
+        d.destination.engine().stopping();
+
+        run.finish();
+
+        assertTrue("the guest runs at the destination", d.destination.vm(VM).running);
+        assertEquals(Step.COMMITTED, d.destination.journal.find(run.begun.id()).orElseThrow().step());
+        d.destination.restart();
+        d.network.passes(SILENCE, d.source, d.destination);
+        d.destination.assertRuns(VM, digest);
+    }
 }
