@@ -7,6 +7,7 @@ import io.ferry.api.cookie.SideStream;
 import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
@@ -156,7 +157,7 @@ public class TestSectionContext implements SectionContext {
         if (type == VirtualMachine.class) {
             return Optional.of(type.cast(readOnly(vm)));
         }
-        return type == DirectMigration.class ? Optional.empty() : vm.capability(type);
+        return type == DirectMigration.class || type == VmProcess.class ? Optional.empty() : vm.capability(type);
     }
 
     /** The VM as the daemons offer it to a section: its run state and memory are the migration's to change. */
@@ -168,7 +169,7 @@ public class TestSectionContext implements SectionContext {
                                 + " on the VM of domain '" + vm.spec().name() + "': the migration does");
                     }
                     if (method.getName().equals("capability") && (args[0] == VirtualMachine.class
-                            || args[0] == DirectMigration.class)) {
+                            || args[0] == DirectMigration.class || args[0] == VmProcess.class)) {
                         return args[0] == VirtualMachine.class ? Optional.of(proxy) : Optional.empty();
                     }
                     try {

@@ -10,6 +10,7 @@ import io.ferry.api.hypervisor.DirectMigration;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
@@ -62,7 +63,8 @@ public class TestSectionContextTest {
     public void theVmIsReadOnlyAsInTheDaemons() {
         List<String> calls = new ArrayList<>();
         VirtualMachine vm = (VirtualMachine) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {VirtualMachine.class, DirectMigration.class}, (proxy, method, args) -> {
+                new Class<?>[] {VirtualMachine.class, DirectMigration.class, VmProcess.class},
+                (proxy, method, args) -> {
                     calls.add(method.getName());
                     return method.getName().equals("spec") ? VM1 : method.getName().equals("isRunning") ? true : null;
                 });
@@ -74,6 +76,7 @@ public class TestSectionContextTest {
         assertTrue(seen.isRunning());
         assertEquals(Optional.empty(), new TestSectionContext().vm(vm).capability(DirectMigration.class));
         assertEquals(Optional.empty(), seen.capability(DirectMigration.class));
+        assertEquals(Optional.empty(), new TestSectionContext().vm(vm).capability(VmProcess.class));
         assertEquals("only the spec (naming the domain) and isRunning reached the VM", List.of("spec", "spec", "spec",
                 "isRunning"), calls);
     }

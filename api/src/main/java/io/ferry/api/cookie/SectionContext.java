@@ -39,7 +39,8 @@ public interface SectionContext {
      * <tr><td>{@link VirtualMachine}</td><td>the domain's VM on this host, whose {@code spec()} is the running
      * definition here, to read: its {@code pause}, {@code resume}, {@code destroy} and memory transfers throw
      * {@link UnsupportedOperationException} (the migration changes its run state at the steps it needs, and judges
-     * them by what it did), and it offers no {@link io.ferry.api.hypervisor.DirectMigration}</td><td>when this host
+     * them by what it did), and it offers no {@link io.ferry.api.hypervisor.DirectMigration} nor
+     * {@link io.ferry.api.hypervisor.VmProcess}</td><td>when this host
      * has one (not in offline migrations, nor before Prepare made it)</td></tr>
      * <tr><td>{@link GraphicsConsole}</td><td>that VM's graphics servers, and relocation of their clients</td>
      * <td>with the VM</td></tr>

@@ -8,6 +8,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -83,7 +84,7 @@ public record MigrationSectionContext(Phase phase, String migrationId, String do
         if (vm.isEmpty()) {
             return Optional.empty();
         }
-        if (type == VirtualMachine.class || type == DirectMigration.class) {
+        if (type == VirtualMachine.class || type == DirectMigration.class || type == VmProcess.class) {
             return new SectionVm(vm.get(), feature).capability(type);
         }
         Optional<T> own = vm.get().capability(type);

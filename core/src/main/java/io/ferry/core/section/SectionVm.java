@@ -5,6 +5,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.Optional;
@@ -69,13 +70,17 @@ final class SectionVm implements VirtualMachine {
         throw refused("receive the memory of");
     }
 
-    /** What the VM offers but this view itself, and its memory's own connection ({@link DirectMigration}). */
+    /**
+     * What the VM offers but this view itself, its memory's own connection ({@link DirectMigration}) and its process
+     * ({@link VmProcess}: a section's {@code onExit} would replace the core's, and a VM that quits stay listed
+     * running).
+     */
     @Override
     public <T> Optional<T> capability(Class<T> type) {
         if (type == VirtualMachine.class) {
             return Optional.of(type.cast(this));
         }
-        if (type == DirectMigration.class) {
+        if (type == DirectMigration.class || type == VmProcess.class) {
             return Optional.empty();
         }
         return vm.capability(type);

@@ -19,6 +19,7 @@ import io.ferry.api.hypervisor.GraphicsConsole;
 import io.ferry.api.hypervisor.MigrationControl;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.api.hypervisor.VmProcess;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -109,6 +110,8 @@ public class MigrationSectionContextTest {
         assertSame(seen, seen.capability(VirtualMachine.class).orElseThrow());
         assertEquals(Optional.empty(), context(List.of(SPEC), vm, new ArrayList<>()).capability(DirectMigration.class));
         assertEquals(Optional.empty(), seen.capability(DirectMigration.class));
+        assertEquals(Optional.empty(), context(List.of(SPEC), vm, new ArrayList<>()).capability(VmProcess.class));
+        assertEquals(Optional.empty(), seen.capability(VmProcess.class));
     }
 
     /** A driver may offer its capabilities as other objects than the VM (and not itself): the VM is still the VM. */
@@ -153,8 +156,18 @@ public class MigrationSectionContextTest {
         }
     }
 
-    private static class NewDriverVm implements VirtualMachine, GraphicsConsole, DirectMigration {
+    private static class NewDriverVm implements VirtualMachine, GraphicsConsole, DirectMigration, VmProcess {
         final List<String> calls = new ArrayList<>();
+
+        @Override
+        public boolean responds() {
+            return true;
+        }
+
+        @Override
+        public void onExit(Runnable action) {
+            calls.add("onExit");
+        }
 
         @Override
         public String listenForMemory(String host) {
