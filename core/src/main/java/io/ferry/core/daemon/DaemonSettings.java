@@ -191,7 +191,8 @@ public final class DaemonSettings {
                     + " its migrations name the UUID it ran under, and under another its guests would be refused their"
                     + " leases; if it ran under " + kept + ", give " + kept + "; if under " + given + " (a build before"
                     + " this one kept a given UUID nowhere), write " + given + " into " + file + "; to change the"
-                    + " host's UUID, shut off its guests and let its migrations end first");
+                    + " host's UUID, shut off its guests, let its migrations end, then write " + given + " into "
+                    + file);
         }
         return keep(file, given);
     }

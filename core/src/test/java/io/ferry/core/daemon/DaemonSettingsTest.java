@@ -110,7 +110,8 @@ public class DaemonSettingsTest {
                 + " migrations name the UUID it ran under, and under another its guests would be refused their leases;"
                 + " if it ran under " + kept + ", give " + kept + "; if under " + GIVEN + " (a build before this one"
                 + " kept a given UUID nowhere), write " + GIVEN + " into " + hostUuidFile() + "; to change the host's"
-                + " UUID, shut off its guests and let its migrations end first", refused.getMessage());
+                + " UUID, shut off its guests, let its migrations end, then write " + GIVEN + " into " + hostUuidFile(),
+                refused.getMessage());
         assertEquals("unchanged", kept + "\n", Files.readString(hostUuidFile()));
 
         configuration.put("hostUuid", kept.toString().toUpperCase());

@@ -163,8 +163,9 @@ public class LostAnswerTest {
 
     /**
      * A start's take of free leases went through, its answer lost and ZooKeeper out of reach long enough for the
-     * client's repeat to fail: the holders stay, and the failure said "none was taken", though they were. The daemon
-     * owes them and gives them back once ZooKeeper answers, as its host holds them ({@code held} with no state).
+     * client's repeat to fail: the holders stay, and the failure said "none was taken", though they were. It says
+     * they may have been taken now; the lock manager alone is checked here (a start owes nothing: its leases stay its
+     * host's until the domain starts there again, as the give-back at the end does by hand).
      */
     @Test
     public void aStartsTakeThatWentThroughUnansweredMayHaveTakenTheLeasesAndIsGivenBackLater() throws Exception {

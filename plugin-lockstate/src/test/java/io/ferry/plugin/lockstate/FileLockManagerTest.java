@@ -78,9 +78,9 @@ public class FileLockManagerTest {
     }
 
     /**
-     * A start whose take failed as a lease file stayed locked elsewhere took nothing, but its daemon owes what it may
-     * hold: paid once another host took the leases, it is refused as a refusal (no cause: the debt is dropped), and
-     * that host keeps them.
+     * A take that failed as a lease file stayed locked elsewhere took nothing: a give-back of them afterwards (an owed
+     * one of a daemon, say), once another host took the leases, is refused as a refusal (no cause), and that host
+     * keeps them.
      */
     @Test
     public void aGiveBackOwedAfterATakeThatTookNothingLeavesAnotherHostsLeases() throws Exception {
