@@ -12,8 +12,8 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -34,7 +34,8 @@ public class TestSectionContext implements SectionContext {
     public final List<String> wouldDo = new ArrayList<>();
 
     /** What the daemons refuse a section of the VM ({@code SectionVm}, in the core). */
-    private static final Set<String> CHANGES = Set.of("pause", "resume", "destroy", "sendMemory", "receiveMemory");
+    private static final Map<String, String> CHANGES = Map.of("pause", "pause", "resume", "resume", "destroy",
+            "destroy", "sendMemory", "send the memory of", "receiveMemory", "receive the memory of");
 
     private final List<Object> offered = new ArrayList<>();
     private Phase phase = Phase.BEGIN;
@@ -164,9 +165,11 @@ public class TestSectionContext implements SectionContext {
     private static VirtualMachine readOnly(VirtualMachine vm) {
         return (VirtualMachine) Proxy.newProxyInstance(TestSectionContext.class.getClassLoader(),
                 new Class<?>[] {VirtualMachine.class}, (proxy, method, args) -> {
-                    if (CHANGES.contains(method.getName())) {
-                        throw new UnsupportedOperationException("a cookie section may not call " + method.getName()
-                                + " on the VM of domain '" + vm.spec().name() + "': the migration does");
+                    String change = CHANGES.get(method.getName());
+                    if (change != null) {
+                        throw new UnsupportedOperationException("a cookie section may not " + change + " the VM of"
+                                + " domain '" + vm.spec().name() + "': the migration pauses, resumes and stops it,"
+                                + " at the steps the migration needs");
                     }
                     if (method.getName().equals("capability") && (args[0] == VirtualMachine.class
                             || args[0] == DirectMigration.class || args[0] == VmProcess.class)) {

@@ -70,7 +70,8 @@ public class TestSectionContextTest {
                 });
         VirtualMachine seen = new TestSectionContext().vm(vm).capability(VirtualMachine.class).orElseThrow();
         UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class, seen::resume);
-        assertTrue(e.getMessage(), e.getMessage().startsWith("a cookie section may not call resume on the VM of"));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("a cookie section may not resume the VM of domain 'vm1':"
+                + " the migration pauses,"));
         assertThrows(UnsupportedOperationException.class, seen::pause);
         assertThrows(UnsupportedOperationException.class, seen::destroy);
         assertTrue(seen.isRunning());

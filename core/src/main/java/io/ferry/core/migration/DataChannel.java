@@ -111,11 +111,24 @@ final class DataChannel {
     }
 
     /**
+     * The source's end of its stream: the rest flushed, its side of the connection closed, and, where the destination
+     * said it answers ({@code acknowledged}) and the connection stays open its way, the wait for that answer.
+     */
+    static void endSend(Connection connection, OutputStream out, boolean acknowledged, long silenceMillis)
+            throws IOException {
+        out.flush();
+        connection.socket().shutdownOutput();
+        if (acknowledged && halfCloses(connection.socket())) {
+            awaitArrived(connection, silenceMillis);
+        }
+    }
+
+    /**
      * The source's wait, its stream ended, for the destination's word that the memory is in its VM: until then the
      * kernel has only taken bytes, which a destination that fails on the last of them (a digest that differs, a full
      * disk, QEMU refusing the stream) never takes into its VM. A protocol-2 source stops its copy once Perform ends.
      */
-    static void awaitArrived(Connection connection, long silenceMillis) throws IOException {
+    private static void awaitArrived(Connection connection, long silenceMillis) throws IOException {
         int answer;
         try {
             connection.socket().setSoTimeout((int) silenceMillis);

@@ -85,13 +85,14 @@ public final class MigrationEngine {
     }
 
     /**
-     * The daemon stops: nothing more is recorded in the journal ({@link StoppingJournal}), so that the calls still
-     * running, which lose the driver and the lock manager as the core's components go, leave each migration at its
-     * last step, as a crash would, for the next start to settle.
+     * The daemon stops: no step but a destination's commit is recorded in the journal from now on
+     * ({@link StoppingJournal}), so that the calls still running, which lose the driver and the lock manager as the
+     * core's components go, leave each migration at its last step, as a crash would, for the next start to settle.
      */
     public void stopping() {
-        m.journal.freeze();
-        LOG.info("ferryd is stopping: the migration journal records no more steps");
+        if (m.journal.freeze()) {
+            LOG.info("ferryd is stopping: the migration journal records no more steps but a destination's commit");
+        }
     }
 
     public Jobs jobs() {

@@ -80,11 +80,7 @@ final class OutgoingMemory {
                 OutputStream out = DataChannel.sending(connection, silenceMillis)) {
             DataChannel.sendToken(out, endpoint.token());
             MigrationStats stats = vm.sendMemory(out, o.job);
-            out.flush();
-            connection.socket().shutdownOutput();
-            if (Boolean.TRUE.equals(endpoint.acknowledges()) && DataChannel.halfCloses(connection.socket())) {
-                DataChannel.awaitArrived(connection, silenceMillis);
-            }
+            DataChannel.endSend(connection, out, Boolean.TRUE.equals(endpoint.acknowledges()), silenceMillis);
             return stats;
         }
     }

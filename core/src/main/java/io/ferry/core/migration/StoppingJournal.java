@@ -18,9 +18,14 @@ final class StoppingJournal implements Journal {
         this.journal = journal;
     }
 
-    /** From now on nothing is recorded: the journal stays as a crash at this moment would leave it. */
-    void freeze() {
+    /**
+     * From now on nothing but a commit is recorded: the journal stays as a crash at this moment would leave it.
+     * Returns whether it was not frozen yet (the launcher's hook and the service's deactivation both freeze it).
+     */
+    boolean freeze() {
+        boolean first = !frozen;
         frozen = true;
+        return first;
     }
 
     /**

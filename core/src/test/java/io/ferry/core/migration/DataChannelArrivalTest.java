@@ -89,11 +89,7 @@ public class DataChannelArrivalTest {
                 OutputStream out = DataChannel.sending(connection, 30_000)) {
             DataChannel.sendToken(out, token);
             out.write(MEMORY);
-            out.flush();
-            connection.socket().shutdownOutput();
-            if (DataChannel.halfCloses(connection.socket())) {
-                DataChannel.awaitArrived(connection, 30_000);
-            }
+            DataChannel.endSend(connection, out, true, 30_000);
         } finally {
             DataChannel.closeQuietly(destination);
         }

@@ -24,7 +24,7 @@ public class GracefulStopTest {
     private static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, true, false, false);
 
     @Test
-    public void aFrozenJournalRefusesEveryStepAndStillReads() throws Exception {
+    public void aFrozenJournalRefusesEveryStepButACommitAndStillReads() throws Exception {
         Path state = TestDirectories.create("ferry-stopping-journal");
         StoppingJournal journal = new StoppingJournal(new FileJournal(state));
         Journal.Entry begun = new Journal.Entry("m-1", Journal.Role.SOURCE, Step.BEGUN, "vm", UUID.randomUUID(), null,
@@ -39,6 +39,11 @@ public class GracefulStopTest {
         assertEquals(Step.BEGUN, journal.find("m-1").orElseThrow().step());
         assertEquals(List.of(begun), journal.unfinished());
         assertEquals(Step.BEGUN, new FileJournal(state).find("m-1").orElseThrow().step());
+        Journal.Entry prepared = new Journal.Entry("m-2", Journal.Role.DESTINATION, Step.PREPARED, "vm",
+                UUID.randomUUID(), null, LIVE, "key", null, true);
+        new FileJournal(state).record(prepared);
+        journal.record(prepared.at(Step.COMMITTED));
+        assertEquals(Step.COMMITTED, new FileJournal(state).find("m-2").orElseThrow().step());
     }
 
     /**

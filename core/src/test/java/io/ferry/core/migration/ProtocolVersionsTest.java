@@ -305,7 +305,6 @@ public class ProtocolVersionsTest {
         d.destination.assertGone(VM);
     }
 
-    /** A directory with an entry in the place of {@code file}: its deletion fails, as on a disk that answers EIO. */
     private interface Call {
         void run() throws Exception;
     }

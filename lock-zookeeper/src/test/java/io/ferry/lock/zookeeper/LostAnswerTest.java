@@ -168,7 +168,7 @@ public class LostAnswerTest {
      * host's until the domain starts there again, as the give-back at the end does by hand).
      */
     @Test
-    public void aStartsTakeThatWentThroughUnansweredMayHaveTakenTheLeasesAndIsGivenBackLater() throws Exception {
+    public void aStartsTakeThatWentThroughUnansweredSaysTheLeasesMayHaveBeenTaken() throws Exception {
         try (CuratorFramework impatient = connected(proxy.connectString(), 1_000, new RetryNTimes(1, 100))) {
             LeaseNodes a = nodes(impatient);
             LeaseNodes b = nodes(direct);
