@@ -13,11 +13,12 @@ import java.util.stream.Stream;
  * with its hook script) and keeps its state and guests in: whoever may write one runs code as ferryd (a bundle dropped
  * into {@code deploy/}, a hook script, Config Admin's files) or rewrites its journal. So, as sshd's StrictModes, each
  * must be its user's or root's and closed to writes by its group and others, and so must what is directly in the code
- * and settings directories, every directory above each, and above where an entry's link leads (a sticky one,
- * {@code /tmp}, may be others' to write: none of them can rename what is not theirs there). ferryd keeps using each
- * directory by the path it was given, so each link on that path is held to the same: root's or its user's, in
- * directories only they may write (a sticky one aside). A directory ferryd made itself is its user's alone already. The
- * CLI's offline runtime runs the same code, as whoever runs {@code ferry} (root, with sudo), so it is held to the same.
+ * and settings directories, every directory above each, and above where an entry's link leads, out of the directory or
+ * deeper in it (a sticky one, {@code /tmp}, may be others' to write: none of them can rename what is not theirs there).
+ * ferryd keeps using each directory by the path it was given, so each link on that path is held to the same: root's or
+ * its user's, in directories only they may write (a sticky one aside). A directory ferryd made itself is its user's
+ * alone already. The CLI's offline runtime runs the same code, as whoever runs {@code ferry} (root, with sudo), so it
+ * is held to the same.
  */
 final class TrustedDirectories {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
@@ -49,7 +50,7 @@ final class TrustedDirectories {
         int self = uid(Path.of("/proc/self"));
         Path real = directory.toRealPath();
         requireFixedLinks(runner, what, directory, directory, self);
-        requireAbove(runner, what, directory, real, self);
+        requireAbove(runner, what, directory, real, null, self);
         require(runner, what, directory, real, self, mode(real));
         if (withEntries) {
             try (Stream<Path> entries = Files.list(real)) {
@@ -59,18 +60,21 @@ final class TrustedDirectories {
                     require(runner, what, directory, target, self, mode(target));
                     if (Files.isDirectory(target) && !target.startsWith(real)) {
                         check(runner, what, target, false); // a link out of the directory: where it leads must be as safe
-                    } else if (!target.startsWith(real)) {
-                        requireAbove(runner, what, directory, target, self); // else its directory's writers replace it
+                    } else { // where a link leads, in the directory or out: else its directories' writers replace it
+                        requireAbove(runner, what, directory, target, real, self); // (none between for the rest)
                     }
                 }
             }
         }
     }
 
-    /** Refuses each directory above {@code real} (no links in it) that another user could write, a sticky one aside. */
-    private static void requireAbove(String runner, String what, Path directory, Path real, int self)
+    /**
+     * Refuses each directory above {@code real} (no links in it) that another user could write, a sticky one aside, up
+     * to the root or, if {@code checked} (already judged with what is above it) is above it, up to {@code checked}.
+     */
+    private static void requireAbove(String runner, String what, Path directory, Path real, Path checked, int self)
             throws IOException {
-        for (Path above = real.getParent(); above != null; above = above.getParent()) {
+        for (Path above = real.getParent(); above != null && !above.equals(checked); above = above.getParent()) {
             int mode = mode(above);
             if ((mode & STICKY) == 0) {
                 require(runner, what, directory, above, self, mode);

@@ -128,6 +128,27 @@ public class TrustedDirectoriesTest {
         assertTrue(e.getMessage(), e.getMessage().contains(open.toRealPath() + " may be written"));
     }
 
+    /** A link may lead deeper into the directory: whoever may write a directory on the way there replaces the file. */
+    @Test
+    public void aLinkToAClosedFileDeeperInTheDirectoryIsRefusedIfADirectoryOnTheWayIsOpen() throws Exception {
+        Path etc = directory("etc", "rwxr-xr-x");
+        Path sub = Files.createDirectory(etc.resolve("sub"));
+        Files.setPosixFilePermissions(sub, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path deep = Files.createDirectory(sub.resolve("deep"));
+        Files.setPosixFilePermissions(deep, PosixFilePermissions.fromString("rwxrwxrwx"));
+        Path cfg = Files.writeString(deep.resolve("x.cfg"), "leaseDir=/srv/leases");
+        Files.setPosixFilePermissions(cfg, PosixFilePermissions.fromString("rw-r--r--"));
+        Files.createSymbolicLink(etc.resolve("x.cfg"), cfg);
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "settings directory", etc, true));
+        assertTrue(e.getMessage(), e.getMessage().contains(deep.toRealPath() + " may be written by its group or"
+                + " others (mode 777)"));
+        assertTrue(e.getMessage(), e.getMessage().contains("chmod go-w " + deep.toRealPath()));
+
+        Files.setPosixFilePermissions(deep, PosixFilePermissions.fromString("rwxr-xr-x"));
+        TrustedDirectories.check("ferryd", "settings directory", etc, true);
+    }
+
     @Test
     public void aDirectoryOfAnotherUserIsRefused() throws Exception {
         Path deploy = directory("deploy", "rwxr-xr-x");
