@@ -13,8 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.SortedSet;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,9 +63,13 @@ public final class Leases {
         return owedGiveBack;
     }
 
-    /** The domains whose gone VMs' leases this host owes, an earlier run's debts among them. */
-    List<String> owingDomains() {
-        return owed.all().stream().map(debt -> debt.request().domainName()).toList();
+    /**
+     * The domains whose gone VMs' leases this host owes, an earlier run's debts among them, each with the records of
+     * its debts ({@code STATE/leases-owed/UUID.xml}: one per domain UUID, and a name may have had two).
+     */
+    Map<String, SortedSet<Path>> owingDomains() {
+        return owed.all().stream().collect(Collectors.groupingBy(debt -> debt.request().domainName(),
+                Collectors.mapping(debt -> owed.record(debt.request()), Collectors.toCollection(TreeSet::new))));
     }
 
     /** @param manager gets the manager when it is needed (a service object is got only then) */

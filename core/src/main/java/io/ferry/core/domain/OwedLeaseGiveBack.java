@@ -80,6 +80,8 @@ public final class OwedLeaseGiveBack {
             }
             if (leases.manager().isEmpty()) { // leases are off now: nothing holds them for anyone
                 owed.remove(o);
+                LOG.info("domain {}: the disk leases its VM could not give back are given up, as leases are off (they"
+                        + " stay held in the store of the lock manager before)", domain);
                 return Optional.empty();
             }
             try {

@@ -102,7 +102,7 @@ final class OwedLeases {
         owed.request().resources().forEach(disk -> xml.child("disk").attr("source", disk));
         try {
             AtomicFiles.createDirectories(directory);
-            AtomicFiles.write(file(owed.request()), xml.write().getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(record(owed.request()), xml.write().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
             LOG.error("domain {}: cannot record the disk leases it owes (a restart would forget them): {}",
                     owed.request().domainName(), AtomicFiles.reason(e));
@@ -137,14 +137,15 @@ final class OwedLeases {
             return;
         }
         try {
-            Files.deleteIfExists(file(owed.request()));
+            Files.deleteIfExists(record(owed.request()));
         } catch (IOException e) {
             LOG.error("domain {}: cannot delete its record of disk leases to give back: {}", owed.request().domainName(),
                     AtomicFiles.reason(e));
         }
     }
 
-    private Path file(LeaseRequest request) {
+    /** The record of the domain's debt, {@code STATE/leases-owed/UUID.xml}. */
+    Path record(LeaseRequest request) {
         return directory.resolve(request.domainUuid() + ".xml");
     }
 
