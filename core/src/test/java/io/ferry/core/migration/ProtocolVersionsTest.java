@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -124,15 +125,46 @@ public class ProtocolVersionsTest {
             throws Exception {
         TwoDaemons d = new TwoDaemons(false);
         String digest = d.source.boot(VM);
+
+        undefinedWithItsEndUnrecorded(d, TwoDaemons.PERSISTENT_UNDEFINE_SOURCE.withV2(),
+                () -> d.destination.assertRuns(VM, digest));
+    }
+
+    /**
+     * Offline, nothing stops at the source: the migration counts as done once its completion drops the definition
+     * there, the destination's staged one then the only one. Were a failure after that (the end's record, on a full
+     * disk) to fail Perform, the driver would cancel Finish and the destination drop its staged definition: the
+     * definition on neither host.
+     */
+    @Test
+    public void anOfflineProtocol2SourceThatCannotRecordItsEndAfterUndefiningKeepsTheDefinitionAtTheDestination()
+            throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        d.source.domains().define(TestHost.definition(VM));
+
+        undefinedWithItsEndUnrecorded(d, MigrationFlags.parse("offline,persistent,undefinesource,v2"),
+                () -> assertFalse("runs at the destination", d.destination.domain(VM).orElseThrow().isActive()));
+    }
+
+    /**
+     * A protocol-2 migration of {@code flags} (--persistent --undefinesource) whose source cannot record its end: the
+     * definition goes from the source and is kept at the destination, where {@code atTheDestination} holds, before
+     * and after the source's settle records the end.
+     */
+    private static void undefinedWithItsEndUnrecorded(TwoDaemons d, MigrationFlags flags, Call atTheDestination)
+            throws Exception {
         d.source.journal.failAt = Step.CONFIRMED;
 
-        d.migrate(VM, TwoDaemons.PERSISTENT_UNDEFINE_SOURCE.withV2());
+        d.migrate(VM, flags);
 
-        d.destination.assertRuns(VM, digest);
+        atTheDestination.run();
         assertNotNull("the destination keeps its definition", d.destination.domain(VM).orElseThrow().persistent());
+        assertEquals(Step.PERFORMING, d.source.journal.only().step());
         d.source.journal.failAt = null;
         d.network.passes(9_000, d.source, d.destination);
         assertTrue("still defined on the source", d.source.domain(VM).isEmpty());
+        assertEquals(Step.CONFIRMED, d.source.journal.only().step());
+        atTheDestination.run();
         assertNotNull("the destination keeps its definition", d.destination.domain(VM).orElseThrow().persistent());
     }
 

@@ -237,6 +237,28 @@ public class UnkillableVmTest {
      */
     @Test
     public void aProtocolTwoSourceCopyThatOutlivesItsKillStillLetsTheDestinationRunTheGuest() throws Exception {
+        protocolTwoSourceCopyOutlivesItsKill(d -> { });
+    }
+
+    /**
+     * The same, the source daemon restarted while its copy lives on: protocol 2 leaves no record that the memory
+     * left, so its recovery must assume it did and settle with the destination, which runs the guest. Rolled back
+     * alone, it would resume the paused copy here: with leases off (protocol 2 needs that) the guest on two hosts.
+     */
+    @Test
+    public void aProtocolTwoSourceRestartedWhileItsCopyOutlivesItsKillNeverResumesIt() throws Exception {
+        protocolTwoSourceCopyOutlivesItsKill(d -> {
+            d.source.restart();
+            d.network.passes(9_000, d.source, d.destination);
+            d.source.assertPaused(VM);
+        });
+    }
+
+    /**
+     * A protocol-2 migration whose source's copy outlives its kill at Perform: the destination runs the guest, the
+     * copy here stays paused through {@code meanwhile}, and goes at the migration's settle once it dies.
+     */
+    private static void protocolTwoSourceCopyOutlivesItsKill(TestStep meanwhile) throws Exception {
         TwoDaemons d = new TwoDaemons(false); // protocol 2 is refused with a lock manager that carries state
         String digest = d.source.boot(VM);
         d.source.vm(VM).unkillable = true;
@@ -245,10 +267,18 @@ public class UnkillableVmTest {
 
         d.destination.assertRuns(VM, digest);
         assertFalse("the source's copy runs too", d.source.vm(VM).isRunning());
+        meanwhile.run(d);
+        assertFalse("the source's copy runs too", d.source.vm(VM).isRunning());
+        d.destination.assertRuns(VM, digest);
         d.source.vm(VM).unkillable = false;
         d.network.passes(9_000, d.source, d.destination);
         d.network.passes(9_000, d.source, d.destination);
         d.source.assertGone(VM);
+        assertEquals(Step.CONFIRMED, d.source.journal.only().step());
         d.destination.assertRuns(VM, digest);
+    }
+
+    private interface TestStep {
+        void run(TwoDaemons d) throws Exception;
     }
 }
