@@ -33,6 +33,21 @@ public final class ConcurrentBench {
         double medianStreamMillis() {
             return runs.isEmpty() ? Double.NaN : BenchReport.median(runs.stream().mapToDouble(Migrations.Measured::streamMillis).toArray());
         }
+
+        /** The memory of the guests that moved and were verified, MiB: a failed or unverified migration moved none. */
+        double verifiedMiB(int mibPerGuest) {
+            return (double) verified * mibPerGuest;
+        }
+
+        /** The aggregate throughput, MiB/s: {@link #verifiedMiB} over the batch's wall time. */
+        double aggregateMiBs(int mibPerGuest) {
+            return verifiedMiB(mibPerGuest) / seconds;
+        }
+
+        /** How many of the batch's migrations failed or arrived unverified: left out of {@link #aggregateMiBs}. */
+        int notVerified() {
+            return runs.size() + failures.size() - verified;
+        }
     }
 
     /** @param args the installation, then optionally COUNT (16), MIB (64), BATCHES (5) and options: "tmpfs", "tunnelled" or both, comma-separated */
@@ -66,11 +81,12 @@ public final class ConcurrentBench {
                     printThreads("a", threadsA, ProcCpu.byThread(a.pid()));
                     printThreads("b", threadsB, ProcCpu.byThread(b.pid()));
                 }
-                double aggregate = count * mib / batch.seconds();
-                System.out.printf("%s %2d of %d verified in %5.2f s: %5.0f MiB/s = %.2fx raw loopback (%4.0f MiB/s); CPU %.2f s + %.2f s;"
-                        + " each migration %4.0f ms, its stream %4.0f ms (medians)%n", i == 0 ? "warm-up" : "batch  ",
-                        batch.verified(), count, batch.seconds(), aggregate, aggregate / raw, raw, batch.cpuSeconds()[0],
-                        batch.cpuSeconds()[1], batch.medianWallMillis(), batch.medianStreamMillis());
+                double aggregate = batch.aggregateMiBs(mib);
+                System.out.printf("%s %2d of %d verified in %5.2f s: %5.0f MiB/s of their memory = %.2fx raw"
+                        + " loopback (%4.0f MiB/s); CPU %.2f s + %.2f s; each migration %4.0f ms, its stream %4.0f ms"
+                        + " (medians)%n", i == 0 ? "warm-up" : "batch  ", batch.verified(), count, batch.seconds(),
+                        aggregate, aggregate / raw, raw, batch.cpuSeconds()[0], batch.cpuSeconds()[1],
+                        batch.medianWallMillis(), batch.medianStreamMillis());
                 batch.failures().forEach(f -> System.out.println("  failed: " + f));
             }
         } finally {

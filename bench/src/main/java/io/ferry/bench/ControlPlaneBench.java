@@ -14,13 +14,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The control plane: an idle 64 MiB VM with a leased disk, an Open vSwitch NIC and graphics (every shipped section
- * bakes) migrated back and forth between two real ferryd processes; each phase timed from the migration driver,
- * as libvirt's virsh would see it. Prints the median and 90th percentile of each phase and of the five together once
+ * The control plane: an idle 64 MiB VM with a leased disk, an Open vSwitch NIC and graphics migrated back and forth
+ * between two real ferryd processes; each phase timed from the migration driver, as libvirt's virsh would see it.
+ * The daemons have no OVS database configured (no {@code --ovsdb}): the network section bakes the NIC without its
+ * port data, and no port is plugged: the source's read of the port data at Perform, the destination's plug of the
+ * incoming VM's port at Prepare and its write of the port data at Finish, the source's unplug at the end (each an
+ * {@code ovs-vsctl} run) are not measured. The VM has no snapshots, so the snapshots section bakes nothing
+ * (SnapshotBench measures them). Prints the median and 90th percentile of each phase and of the five together once
  * the daemons have warmed up (a daemon runs for weeks), the median of the fresh daemons' first migrations apart,
  * beside the in-run baseline of one control-channel round trip ({@code version} on a kept-alive connection: a reply
- * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing. With
- * {@code FERRY_BENCH_KEEP} set, the daemons' directories (their logs) are kept.
+ * held back by Nagle against the client's delayed ACK would show here as 40 ms); asserts nothing. With {@code
+ * FERRY_BENCH_KEEP} set, the daemons' directories (their logs) are kept.
  */
 public final class ControlPlaneBench {
     private static final List<String> PHASES = List.of("begin", "prepare", "perform", "finish", "confirm");
@@ -49,14 +53,24 @@ public final class ControlPlaneBench {
 
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args.length > 0 ? args[0] : "distribution/target/ferry").toAbsolutePath();
-        int runs = args.length > 1 ? Integer.parseInt(args[1]) : 200;
-        int warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+        int runs;
+        int warmUp;
+        try {
+            runs = args.length > 1 ? Integer.parseInt(args[1]) : 200;
+            warmUp = args.length > 2 ? Integer.parseInt(args[2]) : 1000;
+            requireCounts(warmUp, runs);
+        } catch (IllegalArgumentException e) { // a number that is none too
+            System.err.println(e.getMessage() + "\nusage: bench/run-control-plane [RUNS [WARM-UP]]: RUNS migrations"
+                    + " measured (default 200) after WARM-UP to warm the daemons up (default 1000), each at least 1");
+            System.exit(2);
+            return;
+        }
         // FERRYD_JAVA_OPTS reaches both daemons: a flight recording of each, say, to see where the milliseconds go
         Map<String, String> env = System.getenv("FERRYD_JAVA_OPTS") == null ? Map.of()
                 : Map.of("FERRYD_JAVA_OPTS", System.getenv("FERRYD_JAVA_OPTS"));
         Result r = measure(home, warmUp, runs, env);
-        System.out.printf("control plane of an idle 64 MiB VM, every shipped section, %d migrations after %d to warm up%n", r.runs(),
-                r.warmUp());
+        System.out.printf("control plane of an idle 64 MiB VM (leased disk, OVS NIC without an OVS database,"
+                + " graphics; no snapshots), %d migrations after %d to warm up%n", r.runs(), r.warmUp());
         System.out.printf("baseline, one control-channel round trip (version): %6.2f ms%n", r.roundTripMillis());
         System.out.printf("fresh daemons, their first %d migrations: median %6.2f ms%n", r.fresh().length, r.freshMedian());
         for (Map.Entry<String, long[]> phase : r.phases().entrySet()) {
@@ -74,6 +88,7 @@ public final class ControlPlaneBench {
      * measured ones.
      */
     static Result measure(Path home, int warmUp, int runs, Map<String, String> env) throws Exception {
+        requireCounts(warmUp, runs);
         Path work = Files.createTempDirectory("ferry-bench-cp-");
         List<String> leases = List.of("--lease-dir", work.resolve("leases").toString());
         try (LocalDaemon a = LocalDaemon.start(home, work, "cp-a", leases, env);
@@ -109,6 +124,21 @@ public final class ControlPlaneBench {
                     (ProcCpu.seconds(b.pid()) - cpuBefore[1]) * 1000 / runs);
         } finally {
             Bench.deleteUnlessKept(work);
+        }
+    }
+
+    /**
+     * Refuses a count below 1 before anything runs: the figures are percentiles of the measured migrations and of the
+     * warm-up's first ones, and an empty set has none.
+     */
+    static void requireCounts(int warmUp, int runs) {
+        requireAtLeastOne("warm-up migrations", warmUp);
+        requireAtLeastOne("measured migrations", runs);
+    }
+
+    private static void requireAtLeastOne(String what, int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException(what + ": " + count + ", where at least 1 is needed");
         }
     }
 

@@ -10,8 +10,10 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -51,11 +53,17 @@ public final class QemuBench {
                     "added", "ratio", "CLI+Begin", "Prepare", "Perform", "Finish", "Confirm", "exit",
                     "QEMU total/downtime/passes: raw | ferry");
             try (LocalDaemon a = daemon(home, work, "qb-a"); LocalDaemon b = daemon(home, work, "qb-b")) {
-                ferry(home, work, kernel, a, b, "qb-warm-up", 64, "0"); // the daemons' first migration loads their code
-                for (int mib : SIZES_MIB) {
-                    for (String workingSet : WORKLOADS) {
-                        row(home, work, kernel, a, b, mib, workingSet);
+                Set<String> started = new LinkedHashSet<>();
+                try {
+                    // the daemons' first migration loads their code
+                    ferry(home, work, kernel, a, b, started, "qb-warm-up", 64, "0");
+                    for (int mib : SIZES_MIB) {
+                        for (String workingSet : WORKLOADS) {
+                            row(home, work, kernel, a, b, started, mib, workingSet);
+                        }
                     }
+                } finally {
+                    destroyQuietly(home, started, a, b);
                 }
             }
             System.out.println();
@@ -69,15 +77,16 @@ public final class QemuBench {
         }
     }
 
-    private static void row(Path home, Path work, Path kernel, LocalDaemon a, LocalDaemon b, int mib, String workingSet)
-            throws Exception {
+    private static void row(Path home, Path work, Path kernel, LocalDaemon a, LocalDaemon b, Set<String> started,
+            int mib, String workingSet) throws Exception {
         boolean idle = workingSet.equals("0");
         String label = (mib >= 1024 ? mib / 1024 + " GiB" : mib + " MiB") + (idle ? " idle" : " dirty 16M");
         RawQmpMigration.Result raw;
         try (RawQmpMigration migration = new RawQmpMigration()) {
             raw = migration.migrate(kernel, mib, workingSet, work, WARM_UP_MILLIS);
         }
-        Ferry ferry = ferry(home, work, kernel, a, b, "qb-" + mib + "-" + (idle ? "idle" : "dirty"), mib, workingSet);
+        Ferry ferry = ferry(home, work, kernel, a, b, started, "qb-" + mib + "-" + (idle ? "idle" : "dirty"), mib,
+                workingSet);
         Map<String, Long> at = ferry.steps();
         System.out.printf("%-17s %6d ms %6d ms %+6d ms %6.1fx | %6d ms %5d ms %5d ms %4d ms %5d ms %2d ms | %d/%d/%d | %s/%s/%s%n",
                 label, raw.wallMillis(), ferry.wall(), ferry.wall() - raw.wallMillis(),
@@ -95,22 +104,44 @@ public final class QemuBench {
     private record Ferry(long started, long wall, Map<String, Long> steps, String job) {
     }
 
-    /** Defines and starts the guest on {@code a}, lets it run, migrates it to {@code b}, destroys it there. */
-    private static Ferry ferry(Path home, Path work, Path kernel, LocalDaemon a, LocalDaemon b, String name, int mib,
-            String workingSet) throws Exception {
+    /**
+     * Defines and starts the guest on {@code a}, lets it run, migrates it to {@code b}, destroys it there; {@code
+     * started} holds its name from its start to that destroy.
+     */
+    private static Ferry ferry(Path home, Path work, Path kernel, LocalDaemon a, LocalDaemon b, Set<String> started,
+            String name, int mib, String workingSet) throws Exception {
         Path xml = Files.writeString(work.resolve(name + ".xml"), "<domain type='qemu'><name>" + name + "</name><uuid>"
                 + UUID.randomUUID() + "</uuid><memory unit='MiB'>" + mib + "</memory><vcpu>1</vcpu><os><type arch='x86_64'"
                 + " machine='pc'>hvm</type><kernel>" + kernel + "</kernel><cmdline>working-set=" + workingSet
                 + "</cmdline></os></domain>");
         command(home, "-c", a.uri(), "define", xml.toString());
+        started.add(name);
         command(home, "-c", a.uri(), "start", name);
         Thread.sleep(WARM_UP_MILLIS + 200); // as long as the raw guest ran (its boot is awaited there)
-        long started = System.currentTimeMillis();
+        long startMillis = System.currentTimeMillis();
         long wall = command(home, "-c", a.uri(), "migrate", "--live", "--p2p", name, b.uri());
         Map<String, Long> steps = journal(a.logFile(), b.logFile(), name);
         String job = new ControlClient(a.uri()).get("domains/" + name + "/job?completed=yes");
         command(home, "-c", b.uri(), "destroy", name);
-        return new Ferry(started, wall, steps, job);
+        started.remove(name);
+        return new Ferry(startMillis, wall, steps, job);
+    }
+
+    /**
+     * After a failure: {@code ferry destroy} of each guest still {@code started}, on both hosts, whatever it says (the
+     * guest is on one of them at most). A QEMU outlives its daemon, and once the work directory (its QMP socket) is
+     * deleted no daemon re-attaches to it: it would run on, a core busy, until someone kills it.
+     */
+    private static void destroyQuietly(Path home, Set<String> started, LocalDaemon a, LocalDaemon b) {
+        for (String name : started) {
+            for (LocalDaemon host : List.of(a, b)) {
+                try {
+                    command(home, "-c", host.uri(), "destroy", name);
+                } catch (Exception e) {
+                    // not on this host, or gone already
+                }
+            }
+        }
     }
 
     /** When each side's journal first recorded each step of the migration of {@code domain} (epoch ms). */

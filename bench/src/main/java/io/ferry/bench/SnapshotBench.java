@@ -8,6 +8,7 @@ import io.ferry.protocol.HttpPeer;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.MigrationDriver;
 import io.ferry.protocol.MigrationFlags;
+import io.ferry.protocol.Peer;
 import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.ByteArrayOutputStream;
@@ -35,6 +36,8 @@ public final class SnapshotBench {
     private static final String WITHOUT = "00000000-0000-4000-8000-00000000c002";
     /** Round trips after the first migration of each VM, the later arrivals measured. */
     static final int ROUND_TRIPS = 3;
+    /** How long a failed migration waits for its watcher to see the interrupt (a poll under way ends first). */
+    private static final long WATCHER_STOP_MILLIS = 10_000;
 
     private SnapshotBench() {
     }
@@ -170,20 +173,32 @@ public final class SnapshotBench {
      * the memory switch-over.
      */
     private static String migrate(ControlClient source, ControlClient destination, String name, String destUri) throws Exception {
+        return migrate(new HttpPeer(source), new HttpPeer(destination), destination, name, destUri);
+    }
+
+    /**
+     * {@link #migrate(ControlClient, ControlClient, String, String)} between two peers, {@code watched} the
+     * destination's client. The watcher of the domain running there, which polls until it is, ends with the migration,
+     * a failed one too (the destination may never show it running); a daemon thread, it never holds the JVM up.
+     */
+    static String migrate(Peer source, Peer destination, ControlClient watched, String name, String destUri)
+            throws Exception {
         Messages.Migrate request = new Messages.Migrate(name, destUri,
                 new MigrationFlags(true, false, false, false, false, false, false), null, null, 0);
         StringBuilder phases = new StringBuilder();
         long[] last = {System.nanoTime()};
         long[] running = {0};
         Thread[] watcher = {null};
-        new MigrationDriver(new MigrationDriver.Listener() {
+        MigrationDriver driver = new MigrationDriver(new MigrationDriver.Listener() {
             @Override
             public void step(String phase, String host, String cookieOut) {
                 long now = System.nanoTime();
                 phases.append(phases.length() == 0 ? "" : ", ").append(phase).append(' ').append((now - last[0]) / 1_000_000).append(" ms");
                 last[0] = now;
                 if (phase.equals("perform")) {
-                    watcher[0] = new Thread(() -> running[0] = awaitRunning(destination, name) - now);
+                    watcher[0] = new Thread(() -> running[0] = awaitRunning(watched, name) - now,
+                            "running-watcher-" + name);
+                    watcher[0].setDaemon(true);
                     watcher[0].start();
                 }
             }
@@ -191,8 +206,16 @@ public final class SnapshotBench {
             @Override
             public void warning(String message) {
             }
-        }).run(new HttpPeer(source), new HttpPeer(destination), request);
-        watcher[0].join();
+        });
+        try {
+            driver.run(source, destination, request);
+            watcher[0].join();
+        } finally {
+            if (watcher[0] != null) {
+                watcher[0].interrupt();
+                watcher[0].join(WATCHER_STOP_MILLIS);
+            }
+        }
         return phases + "; destination running " + running[0] / 1_000_000 + " ms after Perform";
     }
 
