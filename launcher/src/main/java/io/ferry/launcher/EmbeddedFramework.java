@@ -238,10 +238,10 @@ public final class EmbeddedFramework implements AutoCloseable {
     }
 
     /**
-     * First the core's {@value #STOPPING} hooks: its journal records no step but a commit from now on, so that a call
-     * still running when the driver, the lock manager and the host's settings go with the core's components (SCR
-     * disposes them one by one, and an HTTP call is not waited for) leaves each migration at its last step, as a
-     * crash would.
+     * First the core's {@value #STOPPING} hooks: from now on its journal records no step but the points of no return
+     * (a destination's commit, a source's end once its copy is stopped), so that a call still running when the driver,
+     * the lock manager and the host's settings go with the core's components (SCR disposes them one by one, and an
+     * HTTP call is not waited for) leaves each migration at its last step, as a crash would.
      */
     private static void runStoppingHooks(BundleContext context) {
         try {

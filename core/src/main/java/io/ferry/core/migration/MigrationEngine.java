@@ -85,13 +85,15 @@ public final class MigrationEngine {
     }
 
     /**
-     * The daemon stops: no step but a destination's commit is recorded in the journal from now on
-     * ({@link StoppingJournal}), so that the calls still running, which lose the driver and the lock manager as the
-     * core's components go, leave each migration at its last step, as a crash would, for the next start to settle.
+     * The daemon stops: no step but the points of no return (a destination's commit, a source's end once its copy is
+     * stopped) is recorded in the journal from now on ({@link StoppingJournal}), so that the calls still running, which
+     * lose the driver and the lock manager as the core's components go, leave each migration at its last step, as a
+     * crash would, for the next start to settle.
      */
     public void stopping() {
         if (m.journal.freeze()) {
-            LOG.info("ferryd is stopping: the migration journal records no more steps but a destination's commit");
+            LOG.info("ferryd is stopping: the migration journal records no more steps but a destination's commit and"
+                    + " a source's end once its copy is stopped");
         }
     }
 

@@ -30,7 +30,8 @@ import org.osgi.service.component.annotations.Reference;
 public class MigrationService {
     /**
      * The property of the {@link Runnable} the launcher runs before it stops the core bundle: the components the
-     * calls still running use go with the core's, and no step they take after that but a commit may be recorded.
+     * calls still running use go with the core's, and no step they take after that may be recorded but a destination's
+     * commit and a source's end once its copy is stopped.
      */
     public static final String STOPPING_PROPERTY = "ferry.stopping";
     private final MigrationEngine engine;

@@ -8,7 +8,8 @@ import java.util.Optional;
  * The journal the engine writes through, which a graceful stop freezes before anything the migrations use goes: the
  * QEMU driver, the lock manager and the host's settings go with the core's own components, and a call still running
  * would take their going for an outcome and record it (ABORTED, FINISHED) where a killed daemon's next start settles
- * the migration from its last step. Frozen, every later step but a commit is refused as unrecorded; reads go on.
+ * the migration from its last step. Frozen, every later step but the two points of no return (a destination's commit,
+ * a source's end once its copy is stopped) is refused as unrecorded; reads go on.
  */
 final class StoppingJournal implements Journal {
     private final Journal journal;
@@ -19,8 +20,9 @@ final class StoppingJournal implements Journal {
     }
 
     /**
-     * From now on nothing but a commit is recorded: the journal stays as a crash at this moment would leave it.
-     * Returns whether it was not frozen yet (the launcher's hook and the service's deactivation both freeze it).
+     * From now on nothing but a point of no return is recorded: but for those, the journal stays as a crash at this
+     * moment would leave it. Returns whether it was not frozen yet (the launcher's hook and the service's deactivation
+     * both freeze it).
      */
     boolean freeze() {
         boolean first = !frozen;
@@ -29,12 +31,16 @@ final class StoppingJournal implements Journal {
     }
 
     /**
-     * The destination's commit point goes through: refused, its Finish would drop the incoming VM, which under protocol
-     * 2 holds the only copy (its source stopped its own at Perform); recorded, the next start resumes the guest there.
+     * The points of no return go through, each written only once what it records happened. The destination's commit:
+     * refused, its Finish would drop the incoming VM, which under protocol 2 holds the only copy (its source stopped
+     * its own at Perform); recorded, the next start resumes the guest there. The source's CONFIRMED, once its copy is
+     * stopped on the destination's word of its commit, or by a protocol-2 Perform (or found gone by recovery at
+     * PERFORMED): refused, a protocol-2 source restarted at PERFORMING answered its driver's fate question with ABORTED
+     * (its domain gone: transient, or undefined) or could not say, and its destination dropped the only copy.
      */
     @Override
     public void record(Entry entry) throws IOException {
-        if (frozen && entry.step() != Step.COMMITTED) {
+        if (frozen && entry.step() != Step.COMMITTED && entry.step() != Step.CONFIRMED) {
             throw new IOException("ferryd is stopping: step " + entry.step().display() + " of migration " + entry.id()
                     + " is not recorded; the next start settles it from its last record");
         }

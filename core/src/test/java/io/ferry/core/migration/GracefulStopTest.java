@@ -1,11 +1,14 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.TestDirectories;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages;
+import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -24,7 +27,7 @@ public class GracefulStopTest {
     private static final MigrationFlags LIVE = new MigrationFlags(true, false, false, false, true, false, false);
 
     @Test
-    public void aFrozenJournalRefusesEveryStepButACommitAndStillReads() throws Exception {
+    public void aFrozenJournalRefusesEveryStepButThePointsOfNoReturnAndStillReads() throws Exception {
         Path state = TestDirectories.create("ferry-stopping-journal");
         StoppingJournal journal = new StoppingJournal(new FileJournal(state));
         Journal.Entry begun = new Journal.Entry("m-1", Journal.Role.SOURCE, Step.BEGUN, "vm", UUID.randomUUID(), null,
@@ -44,6 +47,8 @@ public class GracefulStopTest {
         new FileJournal(state).record(prepared);
         journal.record(prepared.at(Step.COMMITTED));
         assertEquals(Step.COMMITTED, new FileJournal(state).find("m-2").orElseThrow().step());
+        journal.record(begun.at(Step.PERFORMING).at(Step.CONFIRMED));
+        assertEquals(Step.CONFIRMED, new FileJournal(state).find("m-1").orElseThrow().step());
     }
 
     /**
@@ -96,5 +101,56 @@ public class GracefulStopTest {
         d.destination.restart();
         d.network.passes(SILENCE, d.source, d.destination);
         d.destination.assertRuns(VM, digest);
+    }
+
+    /**
+     * The stop begins as a protocol-2 Perform stops the copy here (after up to 3 s waiting for the graphics clients),
+     * and the reply is lost as the daemon goes. Its CONFIRMED record refused, the next start found the migration at
+     * PERFORMING with the domain shut off, and its fate could not say: the driver gave up and the source's settle had
+     * the destination drop the only copy. Recorded, its fate says committed, and the driver's Finish runs it there.
+     */
+    @Test
+    public void aProtocol2PerformThatStopsTheCopyAsTheStopBeginsLetsTheDestinationRunTheGuest() throws Exception {
+        TwoDaemons d = performLosingItsReplyToTheStop(TwoDaemons.LIVE);
+
+        assertNotNull("the source keeps its definition", d.source.domain(VM).orElseThrow().persistent());
+    }
+
+    /**
+     * The same under --persistent --undefinesource: the domain gone, the next start recorded ABORTED, and the driver
+     * cancelled the Finish on that word: the guest and its definition on neither host.
+     */
+    @Test
+    public void aProtocol2PerformThatUndefinesTheSourceAsTheStopBeginsKeepsTheDefinitionAtTheDestination()
+            throws Exception {
+        TwoDaemons d = performLosingItsReplyToTheStop(TwoDaemons.PERSISTENT_UNDEFINE_SOURCE);
+
+        assertTrue("still defined on the source", d.source.domain(VM).isEmpty());
+        assertNotNull("the destination keeps its definition", d.destination.domain(VM).orElseThrow().persistent());
+    }
+
+    /**
+     * A protocol-2 migration of {@code flags} whose source begins to stop as Perform destroys the copy there, and whose
+     * Perform reply is lost; the source restarted, the driver asks its fate and, as protocol 2's does, finishes on its
+     * word.
+     */
+    private static TwoDaemons performLosingItsReplyToTheStop(MigrationFlags flags) throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM, flags.withV2()).prepare();
+        d.source.vm(VM).beforeDestroy = () -> d.source.engine().stopping();
+        d.network.loseReplyOf(d.source, "perform");
+
+        assertThrows(ChannelException.class, run::perform);
+        d.destination.awaitMemoryEnded(run.begun.id());
+        d.source.restart();
+
+        assertEquals(Outcome.COMMITTED, d.peer(d.source).fate(run.begun.id(), run.begun.key()).outcome());
+        d.peer(d.destination).finish(new Messages.Finish(run.begun.id(), run.begun.key(), false, null));
+        d.network.passes(SILENCE, d.source, d.destination);
+        d.destination.assertRuns(VM, digest);
+        d.source.assertGone(VM);
+        assertEquals(Step.CONFIRMED, d.source.journal.find(run.begun.id()).orElseThrow().step());
+        return d;
     }
 }
