@@ -201,17 +201,35 @@ final class DaemonProcess implements AutoCloseable {
         return digest;
     }
 
-    /** "running", "paused", "shut off"…, or null if this host has no such domain. */
+    /** "running", "paused", "shut off"…, or null if this host says it has no such domain. */
     String state(String domain) throws Exception {
-        Installation.Result info = ferry("dominfo", domain);
-        if (info.exit() != 0) {
+        String info = dominfoIfKnown(domain);
+        if (info == null) {
             return null;
         }
-        return info.out().lines().filter(line -> line.startsWith("State:")).map(line -> line.substring(6).trim()
-                .replaceFirst(" \\(.*\\)$", "")).findFirst().orElse(null);
+        return info.lines().filter(line -> line.startsWith("State:")).map(line -> line.substring(6).trim()
+                .replaceFirst(" \\(.*\\)$", "")).findFirst()
+                .orElseThrow(() -> new AssertionError("no State: in dominfo " + domain + " on " + this + ":\n" + info));
     }
 
-    /** Waits until the domain is in {@code state} here (null: gone). */
+    /**
+     * What {@code ferry dominfo NAME} printed, or null if this daemon answered that it has no such domain. Any other
+     * failure (the daemon down, its answer late or garbled) fails the test: a host that does not answer may run a
+     * copy of the guest (a QEMU outlives its daemon), so its silence is never "not there".
+     */
+    String dominfoIfKnown(String domain) throws Exception {
+        Installation.Result info = ferry("dominfo", domain);
+        if (info.exit() == 0) {
+            return info.out();
+        }
+        String notFound = "error: Domain not found: no domain with matching name '" + domain + "'";
+        if (info.exit() == 1 && info.err().lines().anyMatch(notFound::equals)) { // the JVM may warn on its own lines
+            return null;
+        }
+        throw new AssertionError("ferry dominfo " + domain + " on " + this + " failed: " + info);
+    }
+
+    /** Waits until the domain is in {@code state} here (null: gone, as the daemon says; one down fails at once). */
     void awaitState(String domain, String state) throws Exception {
         Poll.until(domain + " to be " + state + " on " + this, () -> Objects.equals(state, state(domain)));
     }

@@ -2,6 +2,7 @@ package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.protocol.Messages.Finished;
@@ -29,7 +30,10 @@ public class KillIT {
             Installation.Result result = migrate.await();
             assertEquals(result.toString(), 1, result.exit());
             assertOneLineError(result);
-            Placement.assertRunsOnlyOn(source, destination, VM, digest);
+            Placement.assertRuns(source, VM, digest); // the destination's side is checked once it is back
+            AssertionError silent = assertThrows(AssertionError.class, () -> destination.state(VM));
+            String says = silent.getMessage();
+            assertTrue(says, says.startsWith("ferry dominfo " + VM + " on " + destination + " failed"));
 
             try (DaemonProcess restarted = destination.restart()) {
                 restarted.awaitState(VM, null); // recovery aborted the incoming VM, which never ran there

@@ -9,6 +9,7 @@ final class Poll {
     private Poll() {
     }
 
+    /** A condition that throws (a daemon that does not answer, say) ends the wait at once with its exception. */
     static void until(String what, Callable<Boolean> condition) throws Exception {
         long deadline = System.currentTimeMillis() + LIMIT_MILLIS;
         while (!condition.call()) {
