@@ -29,9 +29,10 @@ import java.util.stream.Stream;
  * what was checked is what the daemon and the plug-ins get.
  *
  * @param configurations by PID, as Config Admin takes them
+ * @param qemuUser the user QEMU drops to ({@link FerrydSettings#QEMU_USER}); null: it stays ferryd's
  */
 record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<String, Object>> configurations, Path stateDir,
-        Path runDir, Path deployDir) {
+        Path runDir, Path deployDir, String qemuUser) {
 
     /** A command line ferryd cannot read: an unknown option, a missing value. */
     static final class UsageException extends IllegalArgumentException {
@@ -52,6 +53,7 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
         requireNoFactoryFiles(home);
         Map<String, Map<String, Object>> configurations = new LinkedHashMap<>();
         SettingValues daemon = null;
+        String qemuUser = null;
         for (String pid : FerrydSettings.configurations()) {
             String origin = "etc/" + pid + ".cfg";
             Map<String, String> file = read(home.etc().resolve(pid + ".cfg"), origin);
@@ -67,6 +69,8 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
             });
             if (pid.equals(FerrydSettings.DAEMON)) {
                 daemon = values;
+            } else if (pid.equals(FerrydSettings.QEMU)) {
+                qemuUser = values.get(FerrydSettings.QEMU_USER);
             }
             // every one, even empty: Felix SCR ignores all the configurations of a component with several PIDs
             // (the QEMU driver's: its own and the OVS one) as long as one of them does not exist
@@ -75,7 +79,8 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
         SettingValues framework = FerrydSettings.resolve(FerrydSettings.FRAMEWORK, List.of(commandLine));
         Path deployDir = framework.path(FerrydSettings.DEPLOY_DIR, home.root());
         return new DaemonOptions(Map.of(FerrydSettings.DEPLOY_DIR.key(), deployDir.toString()), configurations,
-                daemon.path(FerrydSettings.STATE_DIR, home.root()), FerrydSettings.runDir(daemon, home.root()), deployDir);
+                daemon.path(FerrydSettings.STATE_DIR, home.root()), FerrydSettings.runDir(daemon, home.root()),
+                deployDir, qemuUser);
     }
 
     /** {@code ferryd --help}, from the table of settings. */

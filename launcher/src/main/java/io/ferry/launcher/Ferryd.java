@@ -35,9 +35,7 @@ public final class Ferryd {
                 return;
             }
             options = DaemonOptions.parse(List.of(args), home);
-            createDirectory("state directory", options.stateDir());
-            createDirectory("run directory", options.runDir());
-            createDirectory("deploy directory", options.deployDir());
+            createDirectories(options);
             requireTrusted(home, options);
             DirectoryLock state = DirectoryLock.take(options.stateDir(), "state directory", "--state-dir (stateDir)");
             held = options.runDir().equals(options.stateDir()) ? List.of(state)
@@ -72,9 +70,21 @@ public final class Ferryd {
         TrustedDirectories.check("ferryd", "run directory", options.runDir(), false);
     }
 
-    private static void createDirectory(String what, Path directory) {
+    /**
+     * The state, run and deploy directories, those that do not exist yet ({@link PrivateDirectories}). QEMU dropped
+     * to its user reaches its VM's directory in the run directory: one on a tmpfs ({@code /run}) is made anew at each
+     * boot, so what that user needs of it cannot be an operator's one-time step.
+     */
+    static void createDirectories(DaemonOptions options) {
+        createDirectory("state directory", options.stateDir(), PrivateDirectories.OWNER_ONLY);
+        createDirectory("run directory", options.runDir(),
+                options.qemuUser() == null ? PrivateDirectories.OWNER_ONLY : PrivateDirectories.ENTERABLE);
+        createDirectory("deploy directory", options.deployDir(), PrivateDirectories.OWNER_ONLY);
+    }
+
+    private static void createDirectory(String what, Path directory, String permissions) {
         try {
-            PrivateDirectories.create(directory);
+            PrivateDirectories.create(directory, permissions);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the " + what + " " + directory + ": " + e, e);
         }

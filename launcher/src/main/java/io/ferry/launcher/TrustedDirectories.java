@@ -16,9 +16,9 @@ import java.util.stream.Stream;
  * and settings directories, every directory above each, and above where an entry's link leads, out of the directory or
  * deeper in it (a sticky one, {@code /tmp}, may be others' to write: none of them can rename what is not theirs there).
  * ferryd keeps using each directory by the path it was given, so each link on that path is held to the same: root's or
- * its user's, in directories only they may write (a sticky one aside). A directory ferryd made itself is its user's
- * alone already. The CLI's offline runtime runs the same code, as whoever runs {@code ferry} (root, with sudo), so it
- * is held to the same.
+ * its user's, in directories only they may write (a sticky one aside). A directory ferryd made itself is closed to
+ * others' writes already ({@link PrivateDirectories}). The CLI's offline runtime runs the same code, as whoever runs
+ * {@code ferry} (root, with sudo), so it is held to the same.
  */
 final class TrustedDirectories {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
