@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
  * source       BEGUN                 roll back                  roll back
  * source       PERFORMING (v3)       roll back (no cookie left) stop the transfer (Perform then rolls back)
  * source       PERFORMING (v2)       ask the destination        -
+ *              (no copy left)        completed: CONFIRMED       -
  * source       PERFORMED             ask the destination        ask the destination
  * destination  PREPARED, FINISHING   drop the incoming VM       drop the incoming VM
  * destination  COMMITTED             resume, finish             -
@@ -249,6 +250,13 @@ final class Recovery {
             return false;
         }
         m.domains.migrating().claim(domain, entry.id()); // once the other migration of it that held it was settled
+        if (stoppedByProtocol2(entry, domain)) {
+            m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
+                completedWithItsCopyGone(entry, domain);
+                return null;
+            });
+            return true;
+        }
         if (!m.domains.leases().ready()) {
             return false; // a rollback takes the leases back, an abort gives back what Finish took: not without the manager
         }
@@ -268,6 +276,32 @@ final class Recovery {
         }
         arrivals.settle(entry, domain);
         return true;
+    }
+
+    /**
+     * Whether a protocol-2 source at PERFORMING has no copy left here: its domain shut off (Perform's completion
+     * destroyed the VM, or it died) while a live migration's memory left. Only the destination's incoming VM may hold
+     * the guest: settled with it, the destination would drop it.
+     */
+    private static boolean stoppedByProtocol2(Journal.Entry entry, Domain domain) {
+        return entry.role() == Journal.Role.SOURCE && entry.step() == Step.PERFORMING && entry.flags().v2()
+                && !entry.flags().offline() && domain.problem() == null && !domain.isActive();
+    }
+
+    /**
+     * Records CONFIRMED for a protocol-2 source whose copy is gone ({@link #abortGone}, {@link #stoppedByProtocol2}):
+     * the destination's Finish runs the guest if its memory all arrived, and fails on its own checks if not. A
+     * definition kept here stays, --undefinesource or not: that Finish may fail and drop the destination's.
+     */
+    private void completedWithItsCopyGone(Journal.Entry entry, Domain domain) throws IOException {
+        String kept = domain == null || domain.persistent() == null ? "" : " (its definition stays here)";
+        LOG.warn("migration {} of {} was left at {} under protocol 2 with no copy of it here: its Perform stopped"
+                + " it, or it died; the destination's Finish decides{}", entry.id(), entry.domain(),
+                entry.step().display(), kept);
+        m.journal.record(entry.at(Step.CONFIRMED));
+        if (domain != null) {
+            m.domains.migrating().release(domain, entry.id());
+        }
     }
 
     /**
@@ -297,7 +331,8 @@ final class Recovery {
     /**
      * Settles a migration whose domain this host no longer knows (an offline one's incoming domain lives in memory
      * until Finish), or whose name another domain took since ({@link #domainOf}): aborted, unless it was committed here
-     * ({@link ArrivalRecovery#abortGone} for an arrival).
+     * ({@link ArrivalRecovery#abortGone} for an arrival) or its copy here was stopped (a source PERFORMED, or
+     * PERFORMING under protocol 2).
      */
     private void abortGone(Journal.Entry entry) throws Exception {
         if (entry.role() == Journal.Role.DESTINATION) {
@@ -306,6 +341,10 @@ final class Recovery {
             // a source stops and forgets its domain only once the destination committed (Confirm's clean-up, cut
             // short before its record): the migration completed, whatever its driver asks later
             m.journal.record(entry.at(Step.CONFIRMED));
+        } else if (entry.step() == Step.PERFORMING && entry.flags().v2()) {
+            // protocol 2's Perform stops the copy here, and drops a definition, before its record (a kill in
+            // between), or the VM died: aborted, its driver would have the destination drop the only copy
+            completedWithItsCopyGone(entry, null);
         } else if (!entry.step().isCommitted()) {
             m.journal.record(entry.at(Step.ABORTED));
         }
