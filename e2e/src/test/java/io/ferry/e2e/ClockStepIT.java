@@ -1,10 +1,12 @@
 package io.ferry.e2e;
 
 import static org.junit.Assert.assertEquals;
-import static org.junit.Assert.assertFalse;
 
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages.Finished;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,11 +34,19 @@ public class ClockStepIT {
         }
     }
 
+    /**
+     * The test section holds Perform on the source (its eat of the Prepare cookie, before the memory moves), so the
+     * clock surely steps during Perform; the memory then moves for seconds on the stepped clock, watched every
+     * second by a daemon that hears nothing of the driver.
+     */
     @Test
-    public void aSourceWhoseClockStepsForwardWhileTheMemoryMovesCompletesTheMigration() throws Exception {
+    public void aSourceWhoseClockStepsForwardDuringPerformCompletesTheMigration() throws Exception {
         WallClock clock = new WallClock("src");
-        try (DaemonProcess source = DaemonProcess.start("src", clock.env());
-                DaemonProcess destination = DaemonProcess.start("dst")) {
+        Path work = Files.createTempDirectory(Installation.work(), "clock-step");
+        FaultOrders orders = new FaultOrders(work.resolve("source-orders"));
+        FaultOrders none = new FaultOrders(work.resolve("destination-orders")); // its peer needs the section too
+        try (DaemonProcess source = orders.startDaemon("src", clock.env());
+                DaemonProcess destination = none.startDaemon("dst", Map.of())) {
             String digest = source.boot(SimDomain.idle("forward-vm", 16));
             Phases phases = Phases.throughPrepare(source, destination, "forward-vm", 4); // seconds of memory
             // the driver speaks up to the destination only: the source must not take its silence for its absence
@@ -48,6 +58,7 @@ public class ClockStepIT {
                     // the test's checks below say what went wrong
                 }
             }, 1, 1, TimeUnit.SECONDS);
+            orders.give("hold eat:perform");
             CompletableFuture<Phases> perform = CompletableFuture.supplyAsync(() -> {
                 try {
                     return phases.perform();
@@ -55,10 +66,9 @@ public class ClockStepIT {
                     throw new IllegalStateException("Perform failed: " + e.getMessage(), e);
                 }
             });
-            Poll.until("the memory to be moving",
-                    () -> source.ferry("domjobinfo", "forward-vm").out().matches("(?s).*Memory processed: +(?!0\\.000 ).*"));
+            orders.awaitHeld(perform);
             clock.step("+2h");
-            assertFalse("Perform ended before the clock stepped", perform.isDone());
+            orders.release();
 
             Finished finished;
             try {

@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -55,10 +56,14 @@ public class MigrationSafetyTest {
         d.source.extraSections.add(FaultySection.healthy());
         d.destination.extraSections.add(FaultySection.failing("bake", Phase.FINISH));
 
-        d.migrate(VM);
+        Finished finished = d.migrate(VM);
 
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
+        // both troubles happened: the snapshots are left staged, and Confirm went on without the Finish cookie
+        assertNotNull("Finish said nothing of the snapshots", finished.note());
+        assertTrue(finished.note(), finished.note().contains("could not be committed (No space left on device)"));
+        assertNull("the Finish cookie was baked: " + finished.cookie(), finished.cookie());
     }
 
     /** Finding 1, the other way: Finish's reply is lost after the commit; the driver asks instead of guessing. */
