@@ -184,8 +184,13 @@ final class DaemonProcess implements AutoCloseable {
 
     /** What a command that prints "Label: value" lines ({@code dominfo}, {@code domjobinfo}) printed, as label → value. */
     Map<String, String> fields(String... args) throws Exception {
+        return fields(ferryOk(args));
+    }
+
+    /** The "Label: value" lines a command printed, as label → value. */
+    static Map<String, String> fields(Installation.Result printed) {
         Map<String, String> fields = new LinkedHashMap<>();
-        for (String line : ferryOk(args).out().split("\n")) {
+        for (String line : printed.out().split("\n")) {
             int colon = line.indexOf(':');
             if (colon > 0) {
                 fields.put(line.substring(0, colon), line.substring(colon + 1).trim());
