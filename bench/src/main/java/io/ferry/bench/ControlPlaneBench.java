@@ -90,7 +90,7 @@ public final class ControlPlaneBench {
     static Result measure(Path home, int warmUp, int runs, Map<String, String> env) throws Exception {
         requireCounts(warmUp, runs);
         Path work = Files.createTempDirectory("ferry-bench-cp-");
-        List<String> leases = List.of("--lease-dir", work.resolve("leases").toString());
+        List<String> leases = LocalDaemon.sharedLeases(work);
         try (LocalDaemon a = LocalDaemon.start(home, work, "cp-a", leases, env);
                 LocalDaemon b = LocalDaemon.start(home, work, "cp-b", leases, env)) {
             ControlClient[] hosts = {new ControlClient(a.uri()), new ControlClient(b.uri())};

@@ -178,6 +178,6 @@ public final class QemuBench {
     }
 
     private static LocalDaemon daemon(Path home, Path work, String name) throws Exception {
-        return LocalDaemon.start(home, work, name, List.of("--lease-dir", work.resolve("leases").toString()), Map.of());
+        return LocalDaemon.start(home, work, name, LocalDaemon.sharedLeases(work), Map.of());
     }
 }

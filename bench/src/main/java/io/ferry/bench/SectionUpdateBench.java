@@ -46,7 +46,7 @@ public final class SectionUpdateBench {
         Path work = Files.createTempDirectory("ferry-bench-update-");
         Path probe = BundleJars.withoutComponent(BundleJars.withoutComponent(section, "io.ferry.testsection.FaultSection",
                 work.resolve("probe-0.jar")), "io.ferry.testsection.GateSection", work.resolve("probe.jar"));
-        List<String> flags = List.of("--lease-dir", work.resolve("leases").toString());
+        List<String> flags = LocalDaemon.sharedLeases(work);
         try (LocalDaemon a = LocalDaemon.start(home, work, "upd-a", flags, Map.of());
                 LocalDaemon b = LocalDaemon.start(home, work, "upd-b", flags, Map.of())) {
             String first = "1.0." + System.currentTimeMillis() % 100_000;

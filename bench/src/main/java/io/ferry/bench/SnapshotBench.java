@@ -84,7 +84,7 @@ public final class SnapshotBench {
 
     /** Creates {@code count} snapshots of an idle VM through the API, then migrates it beside one without. */
     static Result measure(Path home, Path work, int count) throws Exception {
-        List<String> flags = List.of("--lease-dir", Files.createDirectories(work.resolve("leases")).toString());
+        List<String> flags = LocalDaemon.sharedLeases(work);
         try (LocalDaemon a = LocalDaemon.start(home, work, "snap-a", flags, Map.of());
                 LocalDaemon b = LocalDaemon.start(home, work, "snap-b", flags, Map.of())) {
             ControlClient source = new ControlClient(a.uri());

@@ -35,7 +35,7 @@ public final class SoakRun {
         int count = args.length > 3 ? Integer.parseInt(args[3]) : 1000;
         int every = args.length > 4 ? Integer.parseInt(args[4]) : 50;
         Path work = Files.createTempDirectory("ferry-soak-");
-        List<String> flags = List.of("--lease-dir", work.resolve("leases").toString());
+        List<String> flags = LocalDaemon.sharedLeases(work);
         try (LocalDaemon a = LocalDaemon.start(home, work, "soak-a", flags, Map.of());
                 LocalDaemon b = LocalDaemon.start(home, work, "soak-b", flags, Map.of())) {
             List<LocalDaemon> hosts = List.of(a, b);

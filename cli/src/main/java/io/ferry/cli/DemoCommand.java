@@ -127,7 +127,7 @@ final class DemoCommand implements Command {
     private static LocalDaemon daemon(FerryHome home, Path work, String name) throws CliException, InterruptedException {
         try {
             // both hosts share one lease directory, as hosts share an NFS mount
-            return LocalDaemon.start(home.root(), work, name, List.of("--lease-dir", work.resolve("leases").toString()), Map.of());
+            return LocalDaemon.start(home.root(), work, name, LocalDaemon.sharedLeases(work), Map.of());
         } catch (IOException e) {
             throw new CliException("cannot start ferryd for the demo: " + e.getMessage());
         }

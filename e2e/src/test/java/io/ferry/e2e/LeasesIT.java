@@ -41,7 +41,7 @@ public class LeasesIT {
     @Test
     public void fileLeasesKeepADomainOnOneHost() throws Exception {
         Path work = Files.createTempDirectory(Installation.work(), "leases-file");
-        List<String> flags = List.of("--lease-dir", work.resolve("leases").toString());
+        List<String> flags = LocalDaemon.sharedLeases(work);
         try (LocalDaemon a = LocalDaemon.start(Installation.HOME, work, "host-a", flags, Map.of());
                 LocalDaemon b = LocalDaemon.start(Installation.HOME, work, "host-b", flags, Map.of())) {
             neverTwice(a, b, "leased-file", "6c0a1f8e-0b2e-4e0f-9a51-2f3c4d5e6f01");
@@ -96,8 +96,8 @@ public class LeasesIT {
     public void differentLockManagersRefuseTheMigrationAtPrepare() throws Exception {
         Path work = Files.createTempDirectory(Installation.work(), "leases-mismatch");
         try (TestingServer zookeeper = zooKeeper(work);
-                LocalDaemon a = LocalDaemon.start(Installation.HOME, work, "host-a",
-                        List.of("--lease-dir", work.resolve("leases").toString()), Map.of());
+                LocalDaemon a = LocalDaemon.start(Installation.HOME, work, "host-a", LocalDaemon.sharedLeases(work),
+                        Map.of());
                 LocalDaemon b = LocalDaemon.start(Installation.HOME, work, "host-b",
                         List.of("--lock-manager", "zookeeper", "--zookeeper", zookeeper.getConnectString()), Map.of())) {
             String name = "leased-mismatch";

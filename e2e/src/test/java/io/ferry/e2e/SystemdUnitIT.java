@@ -14,19 +14,25 @@ import org.junit.Test;
 /**
  * bin/ferryd-systemd-unit: the unit it prints is one systemd takes without a word (systemd-analyze verify, which
  * also checks that ExecStart names an executable), for an installation whose path holds a space, and it stops
- * ferryd alone, never the QEMUs it started: systemd's default kill mode would take every guest down with it.
+ * ferryd alone, never the QEMUs it started: systemd's default kill mode would take every guest down with it. It
+ * starts ferryd once its state, run and lease directories are mounted.
  */
 public class SystemdUnitIT {
     @Test
     public void theUnitRunsThisInstallationsFerrydAndStopsItAlone() throws Exception {
         Path home = Installation.copyTo(Files.createDirectories(Installation.work().resolve("unit " + System.nanoTime())));
-        Result printed = unit(null, home, "--state-dir", "/var/lib/ferry %h$HOME\"x\\", "--hostname", "host-a");
+        Result printed = unit(null, home, "--state-dir", "/var/lib/ferry %h$HOME\"x\\", "--hostname", "host-a",
+                "--lease-dir", "/mnt/share/leases");
         assertEquals(printed.toString(), 0, printed.exit());
         assertEquals(printed.toString(), "", printed.err());
 
         List<String> lines = printed.out().lines().toList();
         assertTrue(printed.out(), lines.contains("ExecStart=\"" + home.resolve("bin/ferryd") + "\" \"--state-dir\""
-                + " \"/var/lib/ferry %%h$$HOME\\\"x\\\\\" \"--hostname\" \"host-a\""));
+                + " \"/var/lib/ferry %%h$$HOME\\\"x\\\\\" \"--hostname\" \"host-a\" \"--lease-dir\""
+                + " \"/mnt/share/leases\""));
+        assertTrue("started once the lease directory's share is mounted:\n" + printed.out(), lines.contains(
+                "RequiresMountsFor=\"/var/lib/ferry %%h$HOME\\\"x\\\\\" \"/var/lib/ferry %%h$HOME\\\"x\\\\/run\""
+                        + " \"/mnt/share/leases\""));
         assertTrue("ferryd alone is stopped, its QEMUs stay:\n" + printed.out(), lines.contains("KillMode=process"));
         assertTrue("a stop by SIGTERM is a success:\n" + printed.out(), lines.contains("SuccessExitStatus=143"));
         assertTrue("the QEMUs' threads count against no limit of systemd's:\n" + printed.out(),

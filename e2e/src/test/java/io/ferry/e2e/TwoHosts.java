@@ -4,6 +4,7 @@ import io.ferry.launcher.BundleJars;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
+import io.ferry.launcher.LocalDaemon;
 import io.ferry.launcher.QemuMonitor;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -90,11 +91,10 @@ final class TwoHosts extends ExternalResource {
         dir = Files.createTempDirectory("ferry-q");
         emulator = QemuMonitor.wrapper(dir);
         gate = Files.createDirectories(dir.resolve("gate"));
-        String leases = dir.resolve("leases").toString();
-        List<String> flags = new ArrayList<>(List.of("--lease-dir", leases));
+        List<String> flags = new ArrayList<>(LocalDaemon.sharedLeases(dir));
         flags.addAll(List.of(sourceFlags));
         source = DaemonProcess.startIn(dir.resolve("src"), "source", Map.of(), flags.toArray(String[]::new));
-        List<String> destinationFlags = new ArrayList<>(List.of("--lease-dir", leases));
+        List<String> destinationFlags = new ArrayList<>(LocalDaemon.sharedLeases(dir));
         destinationFlags.addAll(List.of(this.destinationFlags));
         destination = DaemonProcess.startIn(dir.resolve("dst"), "destination",
                 Map.of("FERRYD_JAVA_OPTS", "-Dferry.test.gate=" + gate), destinationFlags.toArray(String[]::new));

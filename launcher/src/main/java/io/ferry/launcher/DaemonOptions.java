@@ -29,10 +29,14 @@ import java.util.stream.Stream;
  * what was checked is what the daemon and the plug-ins get.
  *
  * @param configurations by PID, as Config Admin takes them
+ * @param leaseDir the file lock manager's lease directory; null when another lock manager (or none) guards the leases
  * @param qemuUser the user QEMU drops to ({@link FerrydSettings#QEMU_USER}); null: it stays ferryd's
  */
 record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<String, Object>> configurations, Path stateDir,
-        Path runDir, Path deployDir, String qemuUser) {
+        Path runDir, Path deployDir, Path leaseDir, String qemuUser) {
+
+    /** The file lock manager's lease directory when its setting is unset (FileLockManager's default). */
+    private static final String DEFAULT_LEASE_DIR = "var/leases";
 
     /** A command line ferryd cannot read: an unknown option, a missing value. */
     static final class UsageException extends IllegalArgumentException {
@@ -54,6 +58,7 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
         Map<String, Map<String, Object>> configurations = new LinkedHashMap<>();
         SettingValues daemon = null;
         String qemuUser = null;
+        Path leaseDir = null;
         for (String pid : FerrydSettings.configurations()) {
             String origin = "etc/" + pid + ".cfg";
             Map<String, String> file = read(home.etc().resolve(pid + ".cfg"), origin);
@@ -71,6 +76,8 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
                 daemon = values;
             } else if (pid.equals(FerrydSettings.QEMU)) {
                 qemuUser = values.get(FerrydSettings.QEMU_USER);
+            } else if (pid.equals(FerrydSettings.LOCKSTATE)) {
+                leaseDir = values.path(FerrydSettings.LEASE_DIR, home.root());
             }
             // every one, even empty: Felix SCR ignores all the configurations of a component with several PIDs
             // (the QEMU driver's: its own and the OVS one) as long as one of them does not exist
@@ -78,9 +85,20 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
         }
         SettingValues framework = FerrydSettings.resolve(FerrydSettings.FRAMEWORK, List.of(commandLine));
         Path deployDir = framework.path(FerrydSettings.DEPLOY_DIR, home.root());
+        boolean fileLeases = daemon.get(FerrydSettings.LOCK_MANAGER).equals("file");
         return new DaemonOptions(Map.of(FerrydSettings.DEPLOY_DIR.key(), deployDir.toString()), configurations,
                 daemon.path(FerrydSettings.STATE_DIR, home.root()), FerrydSettings.runDir(daemon, home.root()),
-                deployDir, qemuUser);
+                deployDir, !fileLeases ? null : leaseDir != null ? leaseDir : home.root().resolve(DEFAULT_LEASE_DIR),
+                qemuUser);
+    }
+
+    /**
+     * The directories ferryd needs on their own file systems, if they have one, before it starts (a systemd unit's
+     * {@code RequiresMountsFor=}): a lease directory on a share not mounted yet would be refused, and a state or run
+     * directory taken for empty.
+     */
+    List<Path> mountedDirectories() {
+        return Stream.of(stateDir, runDir, leaseDir).filter(d -> d != null).distinct().toList();
     }
 
     /** {@code ferryd --help}, from the table of settings. */

@@ -61,6 +61,17 @@ public final class LocalDaemon implements AutoCloseable {
         this.process = process;
     }
 
+    /**
+     * The flags of daemons that share one lease directory, {@code work/leases}, as hosts share an NFS mount: made here
+     * first, since ferryd makes no lease directory but its default (one configured and not there is a share not
+     * mounted).
+     */
+    public static List<String> sharedLeases(Path work) throws IOException {
+        Path leases = work.resolve("leases");
+        PrivateDirectories.create(leases);
+        return List.of("--lease-dir", leases.toString());
+    }
+
     /** Starts a daemon on an ephemeral loopback port and waits until it publishes its control URI. */
     public static LocalDaemon start(Path home, Path work, String name, List<String> extraFlags, Map<String, String> environment)
             throws IOException, InterruptedException {

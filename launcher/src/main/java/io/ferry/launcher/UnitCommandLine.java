@@ -1,13 +1,16 @@
 package io.ferry.launcher;
 
 import io.ferry.settings.SettingException;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
  * {@code bin/ferryd-systemd-unit}'s check of the flags it writes into a unit: ferryd's own, so that a misspelt option or
  * a bad value is refused when the unit is printed rather than at each of systemd's restarts; and with every path made
  * absolute, as the operator meant it here (systemd starts ferryd in /). Prints each argument on a line of its own after
- * a {@code +} (so an empty one is kept); exits 2 for an unknown option and 1 for a bad value, as ferryd does.
+ * a {@code +} (so an empty one is kept), then each directory the unit requires mounted after a {@code =}
+ * ({@link DaemonOptions#mountedDirectories}); exits 2 for an unknown option and 1 for a bad value, as ferryd does.
  */
 public final class UnitCommandLine {
     private UnitCommandLine() {
@@ -15,14 +18,27 @@ public final class UnitCommandLine {
 
     public static void main(String[] args) {
         try {
-            for (String argument : DaemonOptions.absoluteCommandLine(List.of(args), FerryHome.fromSystemProperty())) {
-                System.out.println("+" + argument);
-            }
+            lines(List.of(args), FerryHome.fromSystemProperty()).forEach(System.out::println);
         } catch (DaemonOptions.UsageException e) {
             refuse(e.getMessage(), 2);
         } catch (SettingException | IllegalStateException e) {
             refuse(e.getMessage(), 1);
         }
+    }
+
+    static List<String> lines(List<String> args, FerryHome home) {
+        List<String> lines = new ArrayList<>();
+        for (String argument : DaemonOptions.absoluteCommandLine(args, home)) {
+            lines.add("+" + argument);
+        }
+        for (Path directory : DaemonOptions.parse(args, home).mountedDirectories()) {
+            if (directory.toString().matches("(?s).*[\n\r].*")) { // from etc/: the command line's are checked before
+                throw new SettingException("the directory " + directory.toString().replaceAll("[\n\r]", "\\\\n")
+                        + " holds a line break, which a unit file cannot carry");
+            }
+            lines.add("=" + directory);
+        }
+        return lines;
     }
 
     private static void refuse(String message, int status) {

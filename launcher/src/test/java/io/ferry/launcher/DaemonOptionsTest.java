@@ -183,6 +183,36 @@ public class DaemonOptionsTest {
                         "--hostname", "a"), home));
     }
 
+    /**
+     * What bin/ferryd-systemd-unit writes into a unit after ferryd's arguments: the directories whose file systems it is
+     * started after (RequiresMountsFor=), since the file lock manager refuses a lease directory whose share is not there.
+     */
+    @Test
+    public void theUnitIsStartedAfterTheMountsOfTheStateRunAndLeaseDirectories() {
+        assertEquals(List.of("+--state-dir", "+/var/lib/ferry", "+--lease-dir=/mnt/share/leases", "=/var/lib/ferry",
+                "=/var/lib/ferry/run", "=/mnt/share/leases"),
+                UnitCommandLine.lines(List.of("--state-dir", "/var/lib/ferry", "--lease-dir=/mnt/share/leases"), home));
+        Path root = home.root();
+        assertEquals(List.of("=" + root.resolve("var"), "=" + root.resolve("var/run"), "=" + root.resolve("var/leases")),
+                UnitCommandLine.lines(List.of(), home));
+    }
+
+    @Test
+    public void aLeaseDirectoryOfTheSettingsIsTheInstallationsAndNoneIsNeededWithoutFileLeases() throws Exception {
+        etc("io.ferry.plugin.lockstate.cfg", "leaseDir = shared/leases\n");
+        assertEquals("=" + home.root().resolve("shared/leases"), UnitCommandLine.lines(List.of(), home).get(2));
+
+        assertEquals(List.of("+--lock-manager", "+zookeeper", "+--run-dir", "+/run/ferry", "=" + home.root().resolve("var"),
+                "=/run/ferry"), UnitCommandLine.lines(List.of("--lock-manager", "zookeeper", "--run-dir", "/run/ferry"), home));
+    }
+
+    @Test
+    public void aDirectoryWithALineBreakIsRefused() throws Exception {
+        etc("io.ferry.plugin.lockstate.cfg", "leaseDir = /mnt/a\\nb\n");
+        assertEquals("the directory /mnt/a\\nb holds a line break, which a unit file cannot carry",
+                assertThrows(SettingException.class, () -> UnitCommandLine.lines(List.of(), home)).getMessage());
+    }
+
     @Test
     public void helpListsEveryFlag() {
         String usage = DaemonOptions.usage();

@@ -28,6 +28,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The embedded lock manager, like libvirt's lockd: a lease per resource (a disk, the domain itself) in a directory
@@ -42,7 +44,10 @@ import org.osgi.service.component.annotations.Reference;
 public class FileLockManager implements LockManager {
     /** The configuration of the file lock manager. */
     public @interface Config {
-        /** The shared lease directory (ferryd --lease-dir); relative to the installation. Empty: var/leases of the installation. */
+        /**
+         * The shared lease directory (ferryd --lease-dir), relative to the installation; it must be there unless it
+         * is the default. Empty: var/leases of the installation.
+         */
         String leaseDir() default "";
     }
 
@@ -57,6 +62,9 @@ public class FileLockManager implements LockManager {
      * takes moments): well within the 30 s a domain's job is waited for, with two changes in one job.
      */
     static final Duration WAIT = Duration.ofSeconds(10);
+    /** The lease directory when none is configured, relative to the installation: the only one this manager makes. */
+    private static final String DEFAULT_DIRECTORY = "var/leases";
+    private static final Logger LOG = LoggerFactory.getLogger(FileLockManager.class);
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rwx------");
 
     private final Path directory;
@@ -65,7 +73,7 @@ public class FileLockManager implements LockManager {
 
     @Activate
     public FileLockManager(@Reference HostSettings host, Config config) throws IOException {
-        this(leaseDirectory(host.resolve(config.leaseDir().isBlank() ? "var/leases" : config.leaseDir().trim())),
+        this(leaseDirectory(host, config.leaseDir().isBlank() ? DEFAULT_DIRECTORY : config.leaseDir().trim()),
                 LockedLeaseFiles.FILES, WAIT);
     }
 
@@ -80,12 +88,24 @@ public class FileLockManager implements LockManager {
     }
 
     /**
-     * The lease directory, made its user's alone when it is not there. One that is (an NFS mount, an operator's) is
-     * taken as it is: its lease files are closed to others all the same ({@link LockedLeaseFiles#FILES}).
+     * The lease directory. The default, var/leases, is made its user's alone when it is not there. Any other is the
+     * directory the hosts share, and must be there: one missing is a share not mounted (yet), and a directory made in
+     * its place would be this host's alone, whose leases keep no other host from running the same guest. One that is
+     * there (an NFS mount, an operator's) is taken as it is: its lease files are closed to others all the same
+     * ({@link LockedLeaseFiles#FILES}).
      */
-    private static Path leaseDirectory(Path directory) throws IOException {
+    private static Path leaseDirectory(HostSettings host, String configured) throws IOException {
+        Path directory = host.resolve(configured);
         if (Files.isDirectory(directory)) {
             return directory;
+        }
+        if (!normal(directory).equals(normal(host.resolve(DEFAULT_DIRECTORY)))) {
+            String problem = Files.exists(directory) ? " is not a directory"
+                    : " (leaseDir, --lease-dir) does not exist: the directory every host shares must be there"
+                            + " before ferryd starts (is its share mounted?); ferryd makes only its default, "
+                            + DEFAULT_DIRECTORY;
+            LOG.error("the file lock manager cannot start: lease directory {}{}", directory, problem);
+            throw new IOException("lease directory " + directory + problem);
         }
         Path parent = directory.toAbsolutePath().getParent();
         if (parent != null) {
@@ -103,6 +123,10 @@ public class FileLockManager implements LockManager {
             }
         }
         return directory;
+    }
+
+    private static Path normal(Path path) {
+        return path.toAbsolutePath().normalize();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.ferry.plugin.lockstate;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
@@ -16,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -317,6 +319,49 @@ public class FileLockManagerTest {
         manager.acquire(withDomainLease(hostA, hashedFirst), null);
         LockException refused = assertThrows(LockException.class, () -> manager.acquire(withDomainLease(hostB, hashedFirst), null));
         assertTrue(refused.getMessage(), refused.getMessage().startsWith("resource /images/disk0.img is held by host-a ("));
+    }
+
+    /**
+     * A lease directory configured and not there is the hosts' share not mounted (yet): one made here would be this
+     * host's alone, and its leases would keep no other host from running the same guest.
+     */
+    @Test
+    public void aConfiguredLeaseDirectoryThatIsNotThereIsRefusedAndNotMade() throws Exception {
+        Path home = folder.newFolder("ferry").toPath();
+        Path share = folder.getRoot().toPath().resolve("mnt/share/leases");
+
+        for (Path missing : List.of(share, home.resolve("shared/leases"))) {
+            IOException refused = assertThrows(IOException.class,
+                    () -> LeaseDirectory.manager(home, missing.equals(share) ? share.toString() : "shared/leases"));
+            assertEquals("lease directory " + missing + " (leaseDir, --lease-dir) does not exist: the directory every"
+                    + " host shares must be there before ferryd starts (is its share mounted?); ferryd makes only its"
+                    + " default, var/leases", refused.getMessage());
+            assertFalse("not made: " + missing, Files.exists(missing));
+        }
+        assertFalse("nor the directories above it", Files.exists(folder.getRoot().toPath().resolve("mnt")));
+    }
+
+    /** Unset, or set to it (the distribution's etc/ names it), the default var/leases is made in the installation. */
+    @Test
+    public void theDefaultLeaseDirectoryIsMade() throws Exception {
+        for (String leaseDir : List.of("", " var/leases ")) {
+            Path home = folder.newFolder().toPath();
+            LeaseDirectory.manager(home, leaseDir).acquire(hostA, null);
+            assertTrue(leaseDir, Files.isDirectory(home.resolve("var/leases")));
+        }
+    }
+
+    @Test
+    public void aConfiguredLeaseDirectoryThatIsThereIsTakenAsItIs() throws Exception {
+        Path share = folder.newFolder("share").toPath();
+        Files.setPosixFilePermissions(share, PosixFilePermissions.fromString("rwxr-x---"));
+
+        LeaseDirectory.manager(folder.newFolder("ferry").toPath(), share.toString()).acquire(hostA, null);
+
+        assertEquals("rwxr-x---", PosixFilePermissions.toString(Files.getPosixFilePermissions(share)));
+        try (Stream<Path> files = Files.list(share)) {
+            assertEquals("the lease file", 1, files.count());
+        }
     }
 
     private LeaseRequest withDomainLease(LeaseRequest request) {

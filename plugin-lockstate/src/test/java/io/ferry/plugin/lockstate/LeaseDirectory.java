@@ -11,7 +11,13 @@ final class LeaseDirectory {
     private LeaseDirectory() {
     }
 
+    /** On {@code leases}, configured by its absolute path. */
     static FileLockManager manager(Path leases) throws IOException {
+        return manager(leases.getParent(), leases.toString());
+    }
+
+    /** Of an installation in {@code home}, whose {@code leaseDir} is {@code leaseDir} (blank: unset). */
+    static FileLockManager manager(Path home, String leaseDir) throws IOException {
         return new FileLockManager(new HostSettings() {
             @Override
             public Optional<String> override(String key) {
@@ -20,12 +26,12 @@ final class LeaseDirectory {
 
             @Override
             public Path resolve(String path) {
-                return Path.of(path);
+                return home.resolve(path);
             }
 
             @Override
             public Path stateDir() {
-                return leases.getParent();
+                return home.resolve("var");
             }
         }, new FileLockManager.Config() {
             @Override
@@ -35,7 +41,7 @@ final class LeaseDirectory {
 
             @Override
             public String leaseDir() {
-                return leases.toString();
+                return leaseDir;
             }
         });
     }

@@ -73,7 +73,7 @@ public class LeaseFileAccessTest {
     public void theLeaseDirectoryTheManagerMakesIsItsOwnersAlone() throws Exception {
         Path made = folder.getRoot().toPath().resolve("var/leases");
 
-        LeaseDirectory.manager(made).acquire(hostA, null);
+        LeaseDirectory.manager(folder.getRoot().toPath(), "").acquire(hostA, null);
 
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(made)));
     }
