@@ -2,6 +2,7 @@ package io.ferry.core.control;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.MigrationStats;
+import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.core.daemon.MigrationIds;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainException;
@@ -17,6 +18,7 @@ import io.ferry.protocol.DomainMessages.JobSetting;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Operation;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -213,6 +215,18 @@ final class DomainsResource {
                 s.iteration(), s.downtimeMillis(), s.setupMillis(), s.pageSize(), s.memoryVerified(), s.percent());
     }
 
+    /**
+     * The VM's memory digest; none while a stop that destroyed it (its memory released) deals with its leases and files
+     * before the domain lets go of it: the VM is going, not the daemon failing.
+     */
+    private static String digestOf(VirtualMachine vm) {
+        try {
+            return vm.memoryDigest();
+        } catch (IllegalStateException | UncheckedIOException e) {
+            return null;
+        }
+    }
+
     private static DomainMessages.Domain describe(Domain domain, boolean details) {
         String uuid = domain.uuid() == null ? null : domain.uuid().toString();
         ShownState shown = ShownState.of(domain);
@@ -223,11 +237,12 @@ final class DomainsResource {
         }
         List<DomainMessages.Graphics> graphics = new ArrayList<>();
         String digest = null;
-        if (domain.vm() != null) {
-            if (domain.vm().hasMemoryDigest()) { // QEMU's VMs have none
-                digest = domain.vm().memoryDigest();
+        VirtualMachine vm = domain.vm();
+        if (vm != null) {
+            if (vm.hasMemoryDigest()) { // QEMU's VMs have none
+                digest = digestOf(vm);
             }
-            domain.vm().graphicsListeners().forEach(g -> graphics.add(new DomainMessages.Graphics(g.type(), g.port(), g.listen())));
+            vm.graphicsListeners().forEach(g -> graphics.add(new DomainMessages.Graphics(g.type(), g.port(), g.listen())));
         }
         return new DomainMessages.Domain(brief.name(), uuid, brief.state(), brief.reason(), brief.persistent(), brief.problem(),
                 domain.current().type(), domain.current().memoryKiB(), domain.current().vcpus(), domain.migration(), digest,

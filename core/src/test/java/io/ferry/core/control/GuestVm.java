@@ -17,6 +17,8 @@ final class GuestVm implements VirtualMachine, GuestState {
     volatile long asked;
     /** Whether it has a memory digest (QEMU's VMs have none). */
     volatile boolean digests = true;
+    /** Whether its memory is released: destroyed, while the daemon's stop of it goes on (as the sim's VM says then). */
+    volatile boolean released;
 
     @Override
     public Optional<Observed> observe(long timeoutMillis) {
@@ -52,6 +54,9 @@ final class GuestVm implements VirtualMachine, GuestState {
     public String memoryDigest() {
         if (!digests) {
             throw new UnsupportedOperationException("no memory digest");
+        }
+        if (released) {
+            throw new IllegalStateException("guest memory is released");
         }
         return "0";
     }
