@@ -113,7 +113,9 @@ final class SourceResume {
      * for and that the migration then ends by itself.
      */
     private static String awaitingRecovery(String domain, Journal.Entry entry) {
-        String then = entry.role() == Journal.Role.SOURCE && entry.step() == Step.PERFORMED
+        boolean askTheDestination = entry.step() == Step.PERFORMED // or protocol 2's memory left (Recovery's table)
+                || entry.step() == Step.PERFORMING && entry.flags().v2() && !entry.flags().offline();
+        String then = entry.role() == Journal.Role.SOURCE && askTheDestination
                 ? "it is then settled with its destination by itself, which says where " + domain + " runs"
                 : entry.role() == Journal.Role.SOURCE ? "it then rolls back by itself, and " + domain + (entry.wasRunning()
                         ? " runs here again" : " stays paused here as it was before the migration began (ferry resume "

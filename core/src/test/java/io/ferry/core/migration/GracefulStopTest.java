@@ -143,6 +143,8 @@ public class GracefulStopTest {
 
         assertThrows(ChannelException.class, run::perform);
         d.destination.awaitMemoryEnded(run.begun.id());
+        // through the frozen journal: a restart would record it too when the domain is gone, not when it is kept
+        assertEquals(Step.CONFIRMED, d.source.journal.find(run.begun.id()).orElseThrow().step());
         d.source.restart();
 
         assertEquals(Outcome.COMMITTED, d.peer(d.source).fate(run.begun.id(), run.begun.key()).outcome());

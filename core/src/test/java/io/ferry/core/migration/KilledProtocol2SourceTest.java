@@ -91,6 +91,11 @@ public class KilledProtocol2SourceTest {
         assertEquals(Step.PERFORMING, d.source.journal.only().step());
 
         d.source.restart();
+        if (!transientDomain && !flags.undefineSource()) { // claimed until recovery's first look: not a rollback
+            Exception refused = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+            assertTrue(refused.getMessage(), refused.getMessage().endsWith("(see the log): it is then settled with its"
+                    + " destination by itself, which says where vm1 runs"));
+        }
         d.source.engine().tick(); // recovery's first look
 
         assertEquals(Outcome.COMMITTED, d.peer(d.source).fate(run.begun.id(), run.begun.key()).outcome());
