@@ -14,11 +14,11 @@ import java.util.stream.Stream;
  * into {@code deploy/}, a hook script, Config Admin's files) or rewrites its journal. So, as sshd's StrictModes, each
  * must be its user's or root's and closed to writes by its group and others, and so must what is directly in the code
  * and settings directories, every directory above each, and above where an entry's link leads, out of the directory or
- * deeper in it (a sticky one, {@code /tmp}, may be others' to write: none of them can rename what is not theirs there).
- * ferryd keeps using each directory by the path it was given, so each link on that path is held to the same: root's or
- * its user's, in directories only they may write (a sticky one aside). A directory ferryd made itself is closed to
- * others' writes already ({@link PrivateDirectories}). The CLI's offline runtime runs the same code, as whoever runs
- * {@code ferry} (root, with sudo), so it is held to the same.
+ * deeper in it (a sticky one, {@code /tmp}, may be others' to write, but root's or its user's: none of its writers can
+ * rename what is not theirs there, its owner can). ferryd keeps using each directory by the path it was given, so each
+ * link on that path is held to the same: root's or its user's, in directories only they may write (a sticky one
+ * aside). A directory ferryd made itself is closed to others' writes already ({@link PrivateDirectories}). The CLI's
+ * offline runtime runs the same code, as whoever runs {@code ferry} (root, with sudo), so it is held to the same.
  */
 final class TrustedDirectories {
     private static final int GROUP_OR_OTHER_WRITE = 0022;
@@ -69,16 +69,15 @@ final class TrustedDirectories {
     }
 
     /**
-     * Refuses each directory above {@code real} (no links in it) that another user could write, a sticky one aside, up
-     * to the root or, if {@code checked} (already judged with what is above it) is above it, up to {@code checked}.
+     * Refuses each directory above {@code real} (no links in it) that another user could write, up to the root or, if
+     * {@code checked} (already judged with what is above it) is above it, up to {@code checked}. A sticky one may be
+     * others' to write, not to own: its owner may rename or delete anything in it, and chmod it.
      */
     private static void requireAbove(String runner, String what, Path directory, Path real, Path checked, int self)
             throws IOException {
         for (Path above = real.getParent(); above != null && !above.equals(checked); above = above.getParent()) {
             int mode = mode(above);
-            if ((mode & STICKY) == 0) {
-                require(runner, what, directory, above, self, mode);
-            }
+            require(runner, what, directory, above, self, (mode & STICKY) == 0 ? mode : mode & ~GROUP_OR_OTHER_WRITE);
         }
     }
 

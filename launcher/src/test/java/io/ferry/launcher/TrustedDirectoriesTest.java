@@ -149,6 +149,34 @@ public class TrustedDirectoriesTest {
         TrustedDirectories.check("ferryd", "settings directory", etc, true);
     }
 
+    /** A sticky directory's owner may rename or delete anything in it, and chmod it: root or ferryd's user only. */
+    @Test
+    public void aStickyDirectoryAboveALinksTargetIsRefusedIfAnotherUserOwnsIt() throws Exception {
+        Path drop = directory("drop", "rwxrwxrwx");
+        Files.setAttribute(drop, "unix:mode", 01777);
+        Path cfg = Files.writeString(drop.resolve("x.cfg"), "leaseDir=/srv/leases");
+        Files.setPosixFilePermissions(cfg, PosixFilePermissions.fromString("rw-r--r--"));
+        Path etc = directory("etc", "rwxr-xr-x");
+        Files.createSymbolicLink(etc.resolve("x.cfg"), cfg);
+        TrustedDirectories.check("ferryd", "settings directory", etc, true); // root's, as /tmp
+
+        Files.setOwner(drop, user("nobody"));
+        IOException e = assertThrows(IOException.class, () ->
+                TrustedDirectories.check("ferryd", "settings directory", etc, true));
+        assertTrue(e.getMessage(), e.getMessage().contains("the settings directory " + etc + " cannot be trusted: "
+                + drop.toRealPath() + " belongs to user 65534, neither root nor ferryd's user"));
+
+        Files.delete(etc.resolve("x.cfg")); // deeper in the directory: etc/x.cfg -> sub/drop/x.cfg
+        Path sub = Files.createDirectory(etc.resolve("sub"));
+        Files.setPosixFilePermissions(sub, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path deep = Files.createDirectory(sub.resolve("drop"));
+        Files.setAttribute(deep, "unix:mode", 01777);
+        Files.setOwner(deep, user("nobody"));
+        Files.createSymbolicLink(etc.resolve("x.cfg"), Files.writeString(deep.resolve("x.cfg"), "leaseDir=/srv"));
+        e = assertThrows(IOException.class, () -> TrustedDirectories.check("ferryd", "settings directory", etc, true));
+        assertTrue(e.getMessage(), e.getMessage().contains(deep.toRealPath() + " belongs to user 65534"));
+    }
+
     @Test
     public void aDirectoryOfAnotherUserIsRefused() throws Exception {
         Path deploy = directory("deploy", "rwxr-xr-x");
