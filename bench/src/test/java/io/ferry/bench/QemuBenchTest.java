@@ -70,7 +70,9 @@ public class QemuBenchTest {
                   shift
                 done
                 if [ "$host" = qb-a ]; then port=1; else port=2; fi
-                printf 'ferry+tcp://127.0.0.1:%s' "$port" > "$state/control-url"
+                # as ferryd: written aside, then moved in (`>` makes it empty first; LocalDaemon reads it once there)
+                printf 'ferry+tcp://127.0.0.1:%s' "$port" > "$state/control-url.tmp"
+                mv "$state/control-url.tmp" "$state/control-url"
                 exec sleep 600
                 """);
         return home;
