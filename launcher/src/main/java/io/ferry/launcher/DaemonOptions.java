@@ -95,10 +95,25 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
     /**
      * The directories ferryd needs on their own file systems, if they have one, before it starts (a systemd unit's
      * {@code RequiresMountsFor=}): a lease directory on a share not mounted yet would be refused, and a state or run
-     * directory taken for empty.
+     * directory taken for empty. Each also where its links lead, since systemd follows none: a lease directory that
+     * is a link onto a share would wait for nothing.
      */
     List<Path> mountedDirectories() {
-        return Stream.of(stateDir, runDir, leaseDir).filter(d -> d != null).distinct().toList();
+        return Stream.of(stateDir, runDir, leaseDir).filter(d -> d != null).flatMap(d -> Stream.of(d, realPath(d)))
+                .distinct().toList();
+    }
+
+    /** {@code directory} with the links on its way resolved, as far as it is there (one not made yet, below it). */
+    private static Path realPath(Path directory) {
+        Path normal = directory.toAbsolutePath().normalize();
+        for (Path there = normal; there != null; there = there.getParent()) {
+            try {
+                return there.toRealPath().resolve(there.relativize(normal));
+            } catch (IOException e) {
+                // not there (yet), or not to be read: where the links above it lead
+            }
+        }
+        return normal;
     }
 
     /** {@code ferryd --help}, from the table of settings. */

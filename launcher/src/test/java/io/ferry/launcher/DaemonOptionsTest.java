@@ -188,13 +188,22 @@ public class DaemonOptionsTest {
      * started after (RequiresMountsFor=), since the file lock manager refuses a lease directory whose share is not there.
      */
     @Test
-    public void theUnitIsStartedAfterTheMountsOfTheStateRunAndLeaseDirectories() {
+    public void theUnitIsStartedAfterTheMountsOfTheStateRunAndLeaseDirectories() throws Exception {
         assertEquals(List.of("+--state-dir", "+/var/lib/ferry", "+--lease-dir=/mnt/share/leases", "=/var/lib/ferry",
                 "=/var/lib/ferry/run", "=/mnt/share/leases"),
                 UnitCommandLine.lines(List.of("--state-dir", "/var/lib/ferry", "--lease-dir=/mnt/share/leases"), home));
         Path root = home.root();
         assertEquals(List.of("=" + root.resolve("var"), "=" + root.resolve("var/run"), "=" + root.resolve("var/leases")),
                 UnitCommandLine.lines(List.of(), home));
+
+        // systemd follows no link of RequiresMountsFor=: where one leads is named too, there or not there yet
+        Path share = Files.createDirectories(temp.getRoot().toPath().toRealPath().resolve("mnt/share"));
+        Path leases = Files.createSymbolicLink(temp.getRoot().toPath().resolve("leases"), share);
+        Path state = Files.createSymbolicLink(temp.getRoot().toPath().resolve("state"), share);
+        assertEquals(List.of("=" + state.resolve("host-a"), "=" + share.resolve("host-a"), "=" + state.resolve("run"),
+                "=" + share.resolve("run"), "=" + leases, "=" + share), UnitCommandLine.lines(List.of("--state-dir",
+                state.resolve("host-a").toString(), "--run-dir", state.resolve("run").toString(), "--lease-dir",
+                leases.toString()), home).stream().filter(line -> line.startsWith("=")).toList());
     }
 
     @Test

@@ -73,7 +73,11 @@ public class FileLockManager implements LockManager {
 
     @Activate
     public FileLockManager(@Reference HostSettings host, Config config) throws IOException {
-        this(leaseDirectory(host, config.leaseDir().isBlank() ? DEFAULT_DIRECTORY : config.leaseDir().trim()),
+        this(host, config, UnmountedShares.SYSTEM);
+    }
+
+    FileLockManager(HostSettings host, Config config, UnmountedShares shares) throws IOException {
+        this(leaseDirectory(host, config.leaseDir().isBlank() ? DEFAULT_DIRECTORY : config.leaseDir().trim(), shares),
                 LockedLeaseFiles.FILES, WAIT);
     }
 
@@ -90,22 +94,29 @@ public class FileLockManager implements LockManager {
     /**
      * The lease directory. The default, var/leases, is made its user's alone when it is not there. Any other is the
      * directory the hosts share, and must be there: one missing is a share not mounted (yet), and a directory made in
-     * its place would be this host's alone, whose leases keep no other host from running the same guest. One that is
-     * there (an NFS mount, an operator's) is taken as it is: its lease files are closed to others all the same
-     * ({@link LockedLeaseFiles#FILES}).
+     * its place would be this host's alone, whose leases keep no other host from running the same guest. So would the
+     * mount point of a share of fstab not mounted, a local directory that is there all the same, and one under it.
+     * One that is there (an NFS mount, an operator's) is taken as it is: its lease files are closed to others all the
+     * same ({@link LockedLeaseFiles#FILES}).
      */
-    private static Path leaseDirectory(HostSettings host, String configured) throws IOException {
+    private static Path leaseDirectory(HostSettings host, String configured, UnmountedShares shares)
+            throws IOException {
         Path directory = host.resolve(configured);
-        if (Files.isDirectory(directory)) {
-            return directory;
-        }
-        if (!normal(directory).equals(normal(host.resolve(DEFAULT_DIRECTORY)))) {
+        if (!Files.isDirectory(directory) && !normal(directory).equals(normal(host.resolve(DEFAULT_DIRECTORY)))) {
             String problem = Files.exists(directory) ? " is not a directory"
                     : " (leaseDir, --lease-dir) does not exist: the directory every host shares must be there"
                             + " before ferryd starts (is its share mounted?); ferryd makes only its default, "
                             + DEFAULT_DIRECTORY;
-            LOG.error("the file lock manager cannot start: lease directory {}{}", directory, problem);
-            throw new IOException("lease directory " + directory + problem);
+            throw refusal(directory + problem);
+        }
+        Optional<Path> unmounted = shares.under(directory);
+        if (unmounted.isPresent()) {
+            throw refusal(directory + " is on " + unmounted.get() + ", which " + shares.fstab() + " mounts and which is"
+                    + " not mounted: the directory every host shares must be mounted before ferryd starts (mount it;"
+                    + " the unit bin/ferryd-systemd-unit prints waits for it)");
+        }
+        if (Files.isDirectory(directory)) {
+            return directory;
         }
         Path parent = directory.toAbsolutePath().getParent();
         if (parent != null) {
@@ -123,6 +134,12 @@ public class FileLockManager implements LockManager {
             }
         }
         return directory;
+    }
+
+    /** Logged as the ZooKeeper manager logs its start refusals, and thrown: the component does not activate. */
+    private static IOException refusal(String problem) {
+        LOG.error("the file lock manager cannot start: lease directory {}", problem);
+        return new IOException("lease directory " + problem);
     }
 
     private static Path normal(Path path) {

@@ -364,6 +364,67 @@ public class FileLockManagerTest {
         }
     }
 
+    /**
+     * A share's mount point is a local directory while the share is not mounted (a late mount, a failed one): a lease
+     * directory that is the mount point or under it, configured or the default, is refused as a missing one is.
+     */
+    @Test
+    public void aLeaseDirectoryOnAShareOfFstabThatIsNotMountedIsRefused() throws Exception {
+        Path home = folder.newFolder("ferry").toPath();
+        Path share = Files.createDirectories(folder.getRoot().toPath().resolve("mnt/share/leases")).getParent();
+        Path defaultLeases = Files.createDirectories(home.resolve("var/leases"));
+
+        for (Path mountPoint : List.of(share, defaultLeases)) {
+            UnmountedShares unmounted = shares(mountPoint, "");
+            for (Path leases : List.of(mountPoint, mountPoint.resolve("leases"))) {
+                String leaseDir = mountPoint.equals(defaultLeases) ? "" : leases.toString();
+                IOException refused = assertThrows(IOException.class,
+                        () -> LeaseDirectory.manager(home, leaseDir, unmounted));
+                assertEquals("lease directory " + (leaseDir.isEmpty() ? defaultLeases : leases) + " is on " + mountPoint
+                        + ", which " + unmounted.fstab() + " mounts and which is not mounted: the directory every host"
+                        + " shares must be mounted before ferryd starts (mount it; the unit bin/ferryd-systemd-unit"
+                        + " prints waits for it)", refused.getMessage());
+                if (leaseDir.isEmpty()) {
+                    break;
+                }
+            }
+        }
+        try (Stream<Path> inShare = Files.list(share); Stream<Path> inDefault = Files.list(defaultLeases)) {
+            assertEquals("no lease file", List.of(share.resolve("leases")), inShare.toList());
+            assertEquals("no lease file", List.of(), inDefault.toList());
+        }
+    }
+
+    @Test
+    public void aLeaseDirectoryOnAMountedShareOrWithoutFstabIsTaken() throws Exception {
+        Path home = folder.newFolder("ferry").toPath();
+        Path share = folder.newFolder("share").toPath();
+        Path mountinfo = Files.writeString(folder.getRoot().toPath().resolve("mountinfo"), mountinfoLine(share));
+
+        LeaseDirectory.manager(home, share.toString(), shares(share, mountinfoLine(share))).acquire(hostA, null);
+        LeaseDirectory.manager(home, share.toString(), new UnmountedShares(home.resolve("no-fstab"), mountinfo))
+                .acquire(withDomainLease(hostA), null);
+
+        try (Stream<Path> files = Files.list(share)) {
+            assertEquals("the disk's and the domain's lease files", 2, files.count());
+        }
+    }
+
+    /** A host whose fstab mounts an NFS share on {@code mountPoint} (besides swap), and whose mounts are these. */
+    private UnmountedShares shares(Path mountPoint, String mountinfo) throws IOException {
+        Path dir = folder.newFolder().toPath();
+        Files.writeString(dir.resolve("fstab"), "# <file system> <mount point> <type> <options> <dump> <pass>\n"
+                + "/dev/sda1 / ext4 defaults 0 1\nUUID=5c1e none swap sw 0 0\n"
+                + "nfs.example:/leases\t" + mountPoint + "  nfs4 defaults,_netdev 0 0\n");
+        return new UnmountedShares(dir.resolve("fstab"), Files.writeString(dir.resolve("mountinfo"),
+                "21 26 0:20 / /proc rw,relatime - proc proc rw\n26 1 8:1 / / rw,relatime - ext4 /dev/sda1 rw\n"
+                        + mountinfo));
+    }
+
+    private static String mountinfoLine(Path mountPoint) {
+        return "36 26 0:50 / " + mountPoint + " rw,relatime shared:1 - nfs4 nfs.example:/leases rw\n";
+    }
+
     private LeaseRequest withDomainLease(LeaseRequest request) {
         return withDomainLease(request, domain);
     }

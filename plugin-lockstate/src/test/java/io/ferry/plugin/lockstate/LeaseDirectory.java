@@ -18,6 +18,11 @@ final class LeaseDirectory {
 
     /** Of an installation in {@code home}, whose {@code leaseDir} is {@code leaseDir} (blank: unset). */
     static FileLockManager manager(Path home, String leaseDir) throws IOException {
+        return manager(home, leaseDir, UnmountedShares.SYSTEM);
+    }
+
+    /** The same, on a host whose fstab and mounts are {@code shares}'. */
+    static FileLockManager manager(Path home, String leaseDir, UnmountedShares shares) throws IOException {
         return new FileLockManager(new HostSettings() {
             @Override
             public Optional<String> override(String key) {
@@ -43,6 +48,6 @@ final class LeaseDirectory {
             public String leaseDir() {
                 return leaseDir;
             }
-        });
+        }, shares);
     }
 }

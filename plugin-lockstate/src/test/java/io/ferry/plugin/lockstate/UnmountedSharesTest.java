@@ -1,0 +1,97 @@
+package io.ferry.plugin.lockstate;
+
+import static org.junit.Assert.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.Before;
+import org.junit.Rule;
+import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
+
+/** Which directories are on a share of fstab that is not mounted, as the files of a host say. */
+public class UnmountedSharesTest {
+    @Rule
+    public TemporaryFolder folder = new TemporaryFolder();
+
+    private Path root;
+    private Path fstab;
+    private Path mountinfo;
+
+    @Before
+    public void files() throws IOException {
+        root = folder.getRoot().toPath().toRealPath();
+        fstab = root.resolve("fstab");
+        mountinfo = root.resolve("mountinfo");
+    }
+
+    @Test
+    public void theNearestMountPointOfFstabAboveADirectoryMustBeMounted() throws Exception {
+        Path mnt = Files.createDirectories(root.resolve("mnt/share/leases")).getParent().getParent();
+        fstab("/dev/sda1 / ext4 defaults 0 1", "nfs.example:/all " + mnt + " nfs defaults 0 0",
+                "  #nfs.example:/old " + mnt.resolve("share/leases") + " nfs defaults 0 0",
+                "nfs.example:/leases " + mnt.resolve("share/") + " nfs4 noauto 0 0", "/swapfile none swap sw 0 0",
+                "/swapfile2 swap swap sw 0 0", "");
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw", "36 26 0:50 / " + mnt + " rw - nfs nfs.example:/all rw");
+
+        assertEquals(Optional.of(mnt.resolve("share")), under(mnt.resolve("share")));
+        assertEquals(Optional.of(mnt.resolve("share")), under(mnt.resolve("share/leases/../leases")));
+        assertEquals("on the mounted one above it", Optional.empty(), under(mnt.resolve("other")));
+        assertEquals("the root is always mounted", Optional.empty(), under(root.resolve("srv/leases")));
+
+        mountinfo("36 26 0:50 / " + mnt.resolve("share") + " rw - nfs nfs.example:/leases rw");
+        assertEquals("mounted", Optional.empty(), under(mnt.resolve("share/leases")));
+        mountinfo("36 26 0:50 / " + mnt.resolve("share/leases") + " rw - tmpfs tmpfs rw");
+        assertEquals("mounted deeper, on the way", Optional.empty(), under(mnt.resolve("share/leases")));
+        assertEquals(Optional.of(mnt.resolve("share")), under(mnt.resolve("share/other")));
+    }
+
+    @Test
+    public void spacesAndTabsAreOctalEscapesInBothFiles() throws Exception {
+        Path share = Files.createDirectories(root.resolve("my share\tone"));
+        String escaped = root + "/my\\040share\\011one";
+        fstab("nfs.example:/leases\t" + escaped + "\tnfs\tdefaults\t0\t0");
+        mountinfo("36 26 0:50 / " + root + "/my\\040share rw - nfs nfs.example:/other rw");
+        assertEquals(Optional.of(share), under(share.resolve("leases")));
+
+        mountinfo("36 26 0:50 / " + escaped + " rw - nfs nfs.example:/leases rw");
+        assertEquals(Optional.empty(), under(share.resolve("leases")));
+    }
+
+    /** A link onto the mount point leads where the leases would be written: the local directory. */
+    @Test
+    public void aLinkIsFollowed() throws Exception {
+        Path share = Files.createDirectories(root.resolve("mnt/share"));
+        Path link = Files.createSymbolicLink(root.resolve("leases"), share);
+        fstab("nfs.example:/leases " + share + " nfs defaults 0 0");
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw");
+
+        assertEquals(Optional.of(share), under(link));
+    }
+
+    /** A container has no fstab; a host whose mounts cannot be read is not checked, as before (warned). */
+    @Test
+    public void withoutFstabOrMountsNothingIsUnmounted() throws Exception {
+        Path share = Files.createDirectories(root.resolve("mnt/share"));
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw");
+        assertEquals(Optional.empty(), under(share));
+
+        fstab("nfs.example:/leases " + share + " nfs defaults 0 0");
+        Files.delete(mountinfo);
+        assertEquals(Optional.empty(), under(share));
+    }
+
+    private Optional<Path> under(Path directory) {
+        return new UnmountedShares(fstab, mountinfo).under(directory);
+    }
+
+    private void fstab(String... lines) throws IOException {
+        Files.writeString(fstab, String.join("\n", lines) + "\n");
+    }
+
+    private void mountinfo(String... lines) throws IOException {
+        Files.writeString(mountinfo, String.join("\n", lines) + "\n");
+    }
+}
