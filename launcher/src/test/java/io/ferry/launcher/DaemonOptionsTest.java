@@ -206,6 +206,15 @@ public class DaemonOptionsTest {
                 leases.toString()), home).stream().filter(line -> line.startsWith("=")).toList());
     }
 
+    /** ExecStart= gets relative directories made absolute against the working directory: the mounts waited for too. */
+    @Test
+    public void relativeDirectoriesAreWaitedForWhereExecStartHasThem() {
+        Path here = Path.of("").toAbsolutePath();
+        assertEquals(List.of("+--state-dir", "+" + here.resolve("state"), "+--lease-dir=" + here.resolve("share/leases"),
+                "=" + here.resolve("state"), "=" + here.resolve("state/run"), "=" + here.resolve("share/leases")),
+                UnitCommandLine.lines(List.of("--state-dir", "state", "--lease-dir=share/leases"), home));
+    }
+
     @Test
     public void aLeaseDirectoryOfTheSettingsIsTheInstallationsAndNoneIsNeededWithoutFileLeases() throws Exception {
         etc("io.ferry.plugin.lockstate.cfg", "leaseDir = shared/leases\n");

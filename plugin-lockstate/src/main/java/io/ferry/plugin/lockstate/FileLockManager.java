@@ -46,7 +46,7 @@ public class FileLockManager implements LockManager {
     public @interface Config {
         /**
          * The shared lease directory (ferryd --lease-dir), relative to the installation; it must be there unless it
-         * is the default. Empty: var/leases of the installation.
+         * is the default, and mounted when fstab mounts it. Empty: var/leases of the installation.
          */
         String leaseDir() default "";
     }

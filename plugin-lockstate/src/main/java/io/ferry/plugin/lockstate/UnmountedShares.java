@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The mount points of /etc/fstab that are not mounted. A share's mount point is a local directory while the share is
- * not mounted (mounted late by a script, a failed mount, ferryd started outside its unit): a lease directory that is
- * the mount point, or under it, is there all the same, and leases taken in it would be this host's alone.
+ * not mounted (a failed mount, ferryd started outside its unit): a lease directory that is the mount point, or under
+ * it, is there all the same, and leases taken in it would be this host's alone. fstab's entries alone: not a systemd
+ * .mount unit, an autofs map, nor a bind mount whose source is not mounted.
  */
 final class UnmountedShares {
     /** This host's: its fstab, and the mounts of ferryd's mount namespace. */
@@ -39,24 +40,20 @@ final class UnmountedShares {
     }
 
     /**
-     * The mount point of fstab that {@code directory} (as named, or where its links lead) is on and that is not
-     * mounted, nor anything between it and the directory; empty when there is none. The root is always mounted. No
+     * The mount point of fstab (as it names it) that {@code directory} (as named, or where its links lead) is on and
+     * that is not mounted, nor anything between it and the directory; empty when there is none. mountinfo names mount
+     * points by where their links lead: fstab's are compared so. The root is always mounted. No
      * fstab (a container's) has none; mounts that cannot be read are no check at all: warned, and empty, as before
      * there was one.
      */
     Optional<Path> under(Path directory) {
-        List<Path> entries = fstabMountPoints();
-        List<Path> named = new ArrayList<>(List.of(directory.toAbsolutePath().normalize()));
-        try {
-            named.add(directory.toRealPath());
-        } catch (IOException e) {
-            // not there (yet): as named
-        }
+        List<MountPoint> entries = fstabMountPoints();
+        Path normal = directory.toAbsolutePath().normalize();
         Set<Path> mounted = null;
-        for (Path path : named) {
-            Optional<Path> entry = entries.stream().filter(path::startsWith)
-                    .max(Comparator.comparingInt(Path::getNameCount));
-            if (entry.isEmpty() || entry.get().equals(ROOT)) {
+        for (Path path : new LinkedHashSet<>(List.of(normal, realPath(normal)))) {
+            Optional<MountPoint> entry = entries.stream().filter(e -> e.onWay(path) != null)
+                    .max(Comparator.comparingInt(e -> e.onWay(path).getNameCount()));
+            if (entry.isEmpty() || entry.get().real().equals(ROOT)) {
                 continue;
             }
             if (mounted == null) {
@@ -64,30 +61,42 @@ final class UnmountedShares {
                     mounted = mountPoints();
                 } catch (IOException e) {
                     LOG.warn("the mounts cannot be read from {} ({}): lease directory {} is taken without checking that"
-                            + " its share, {} in {}, is mounted", mountinfo, e, directory, entry.get(), fstab);
+                            + " its share, {} in {}, is mounted", mountinfo, e, directory, entry.get().named(), fstab);
                     return Optional.empty();
                 }
             }
-            // a file system mounted on the entry's mount point, or deeper on the way to the directory, holds it
-            if (mounted.stream().noneMatch(m -> path.startsWith(m) && m.startsWith(entry.get()))) {
-                return entry;
+            // mountinfo has real paths: a file system mounted on the entry's, or deeper on the way, holds the directory
+            Path real = entry.get().real();
+            Path there = real.resolve(entry.get().onWay(path).relativize(path));
+            if (mounted.stream().noneMatch(m -> there.startsWith(m) && m.startsWith(real))) {
+                return Optional.of(entry.get().named());
             }
         }
         return Optional.empty();
     }
 
+    /** An fstab mount point as written, and where its links lead (mountinfo names it so). */
+    private record MountPoint(Path named, Path real) {
+        /** The form of this mount point {@code path} is on or under, the deeper; null when neither. */
+        Path onWay(Path path) {
+            Path deeper = real.getNameCount() > named.getNameCount() ? real : named;
+            Path other = deeper == real ? named : real;
+            return path.startsWith(deeper) ? deeper : path.startsWith(other) ? other : null;
+        }
+    }
+
     /** The mount points of fstab's entries, but swap; none when there is no fstab, or it cannot be read. */
-    private List<Path> fstabMountPoints() {
+    private List<MountPoint> fstabMountPoints() {
         List<String> lines;
         try {
-            lines = Files.readAllLines(fstab, StandardCharsets.UTF_8);
+            lines = lines(fstab);
         } catch (NoSuchFileException e) {
             return List.of();
         } catch (IOException e) {
             LOG.warn("{} cannot be read ({}): no share of it is checked to be mounted", fstab, e);
             return List.of();
         }
-        List<Path> mountPoints = new ArrayList<>();
+        List<MountPoint> mountPoints = new ArrayList<>();
         for (String line : lines) {
             String[] fields = line.trim().split("\\s+");
             if (fields.length < 2 || fields[0].startsWith("#") || fields.length > 2 && fields[2].equals("swap")) {
@@ -95,22 +104,43 @@ final class UnmountedShares {
             }
             String mountPoint = unescape(fields[1]);
             if (mountPoint.startsWith("/")) { // not none, nor swap
-                mountPoints.add(Path.of(mountPoint).normalize());
+                Path named = Path.of(mountPoint).normalize();
+                mountPoints.add(new MountPoint(named, realPath(named)));
             }
         }
         return mountPoints;
     }
 
-    /** The mount points of mountinfo, its fifth field. */
+    /** The mount points of mountinfo, its fifth field: real paths, the kernel's. */
     private Set<Path> mountPoints() throws IOException {
         Set<Path> mountPoints = new LinkedHashSet<>();
-        for (String line : Files.readAllLines(mountinfo, StandardCharsets.UTF_8)) {
+        for (String line : lines(mountinfo)) {
             String[] fields = line.split(" ");
             if (fields.length > 4) {
                 mountPoints.add(Path.of(unescape(fields[4])).normalize());
             }
         }
         return mountPoints;
+    }
+
+    /** Leniently: a byte that is not UTF-8 (a USB stick's Latin-1 label) spoils its line alone, not the check. */
+    private static List<String> lines(Path file) throws IOException {
+        return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
+    }
+
+    /**
+     * {@code path} (absolute, normal) with the links on its way resolved, as far as it is there (one not made yet, below
+     * it). A copy of the launcher's DaemonOptions.realPath, which a plug-in may not import.
+     */
+    private static Path realPath(Path path) {
+        for (Path there = path; there != null; there = there.getParent()) {
+            try {
+                return there.toRealPath().resolve(there.relativize(path));
+            } catch (IOException e) {
+                // not there (yet), or not to be read: where the links above it lead
+            }
+        }
+        return path;
     }
 
     /** Undoes the octal escapes both files write a space, a tab, a line break and a backslash with ({@code \040}). */

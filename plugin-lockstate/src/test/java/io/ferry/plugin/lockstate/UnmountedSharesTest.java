@@ -69,6 +69,34 @@ public class UnmountedSharesTest {
         mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw");
 
         assertEquals(Optional.of(share), under(link));
+        assertEquals("not there yet: resolved as far as it is", Optional.of(share), under(link.resolve("not/made")));
+    }
+
+    /** mountinfo names mount points with their links resolved; fstab as written: both are compared by real path. */
+    @Test
+    public void anFstabMountPointThroughALinkIsMatchedByWhereItLeads() throws Exception {
+        Path share = Files.createDirectories(root.resolve("mnt/share"));
+        Path lnk = Files.createSymbolicLink(root.resolve("lnk"), root.resolve("mnt"));
+        fstab("nfs.example:/leases " + lnk.resolve("share") + " nfs defaults 0 0");
+        mountinfo("36 26 0:50 / " + share + " rw - nfs nfs.example:/leases rw");
+        assertEquals("mounted, asked as fstab names it", Optional.empty(), under(lnk.resolve("share/leases")));
+        assertEquals("mounted, asked by its real path", Optional.empty(), under(share.resolve("leases")));
+
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw");
+        assertEquals(Optional.of(lnk.resolve("share")), under(lnk.resolve("share/leases")));
+        assertEquals(Optional.of(lnk.resolve("share")), under(share.resolve("leases")));
+    }
+
+    /** One byte that is not UTF-8 (a USB stick's Latin-1 label) spoils its line alone, not the whole check. */
+    @Test
+    public void aLineThatIsNotUtf8SpoilsItselfAlone() throws Exception {
+        Path share = Files.createDirectories(root.resolve("mnt/share"));
+        byte[] label = ("nfs.example:/leases " + share + " nfs defaults 0 0\n/dev/sdb1 /media/\u00ff vfat 0 0\n")
+                .getBytes(java.nio.charset.StandardCharsets.ISO_8859_1);
+        Files.write(fstab, label);
+        Files.write(mountinfo, ("26 1 8:1 / / rw - ext4 /dev/sda1 rw\n40 26 8:17 / /media/\u00ff rw - vfat /dev/sdb1"
+                + " rw\n").getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+        assertEquals(Optional.of(share), under(share.resolve("leases")));
     }
 
     /** A container has no fstab; a host whose mounts cannot be read is not checked, as before (warned). */
