@@ -295,9 +295,9 @@ final class Recovery {
      */
     private void completedWithItsCopyGone(Journal.Entry entry, Domain domain) throws IOException {
         String kept = domain == null || domain.persistent() == null ? "" : " (its definition stays here)";
-        LOG.warn("migration {} of {} was left at {} under protocol 2 with no copy of it here: its Perform stopped"
-                + " it, or it died; the destination's Finish decides{}", entry.id(), entry.domain(),
-                entry.step().display(), kept);
+        String why = entry.flags().offline() ? "its Perform undefined it" : "its Perform stopped it, or it died";
+        LOG.warn("migration {} of {} was left at {} under protocol 2 with no copy of it here: {}; the destination's"
+                + " Finish decides{}", entry.id(), entry.domain(), entry.step().display(), why, kept);
         m.journal.record(entry.at(Step.CONFIRMED));
         if (domain != null) {
             m.domains.migrating().release(domain, entry.id());
@@ -342,8 +342,9 @@ final class Recovery {
             // short before its record): the migration completed, whatever its driver asks later
             m.journal.record(entry.at(Step.CONFIRMED));
         } else if (entry.step() == Step.PERFORMING && entry.flags().v2()) {
-            // protocol 2's Perform stops the copy here, and drops a definition, before its record (a kill in
-            // between), or the VM died: aborted, its driver would have the destination drop the only copy
+            // protocol 2's Perform stops the copy here (an offline one's undefines it), and drops a definition,
+            // before its record (a kill in between), or the VM died: not aborted, since its driver would then have
+            // the destination drop the only copy
             completedWithItsCopyGone(entry, null);
         } else if (!entry.step().isCommitted()) {
             m.journal.record(entry.at(Step.ABORTED));

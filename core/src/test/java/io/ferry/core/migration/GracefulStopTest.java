@@ -143,7 +143,7 @@ public class GracefulStopTest {
 
         assertThrows(ChannelException.class, run::perform);
         d.destination.awaitMemoryEnded(run.begun.id());
-        // through the frozen journal: a restart would record it too when the domain is gone, not when it is kept
+        // through the frozen journal: a restart's recovery would record it too, the domain gone or its definition kept
         assertEquals(Step.CONFIRMED, d.source.journal.find(run.begun.id()).orElseThrow().step());
         d.source.restart();
 
