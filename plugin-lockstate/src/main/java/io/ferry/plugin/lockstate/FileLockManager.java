@@ -70,6 +70,7 @@ public class FileLockManager implements LockManager {
     private final Path directory;
     private final LockedLeaseFiles.Opener files;
     private final Duration wait;
+    private final UnmountedShares shares;
 
     @Activate
     public FileLockManager(@Reference HostSettings host, Config config) throws IOException {
@@ -78,7 +79,7 @@ public class FileLockManager implements LockManager {
 
     FileLockManager(HostSettings host, Config config, UnmountedShares shares) throws IOException {
         this(leaseDirectory(host, config.leaseDir().isBlank() ? DEFAULT_DIRECTORY : config.leaseDir().trim(), shares),
-                LockedLeaseFiles.FILES, WAIT);
+                LockedLeaseFiles.FILES, WAIT, shares);
     }
 
     FileLockManager(Path directory, LockedLeaseFiles.Opener files) {
@@ -86,9 +87,14 @@ public class FileLockManager implements LockManager {
     }
 
     FileLockManager(Path directory, LockedLeaseFiles.Opener files, Duration wait) {
+        this(directory, files, wait, UnmountedShares.SYSTEM);
+    }
+
+    private FileLockManager(Path directory, LockedLeaseFiles.Opener files, Duration wait, UnmountedShares shares) {
         this.directory = directory;
         this.files = files;
         this.wait = wait;
+        this.shares = shares;
     }
 
     /**
@@ -109,11 +115,9 @@ public class FileLockManager implements LockManager {
                             + DEFAULT_DIRECTORY;
             throw refusal(directory + problem);
         }
-        Optional<Path> unmounted = shares.under(directory);
+        Optional<String> unmounted = unmounted(directory, shares);
         if (unmounted.isPresent()) {
-            throw refusal(directory + " is on " + unmounted.get() + ", which " + shares.fstab() + " mounts and which is"
-                    + " not mounted: the directory every host shares must be mounted before ferryd starts (mount it;"
-                    + " the unit bin/ferryd-systemd-unit prints waits for it)");
+            throw refusal(unmounted.get());
         }
         if (Files.isDirectory(directory)) {
             return directory;
@@ -134,6 +138,13 @@ public class FileLockManager implements LockManager {
             }
         }
         return directory;
+    }
+
+    /** Why {@code directory} is not the share's, if it is on a mount point of fstab that is not mounted. */
+    private static Optional<String> unmounted(Path directory, UnmountedShares shares) {
+        return shares.under(directory).map(mountPoint -> directory + " is on " + mountPoint + ", which "
+                + shares.fstab() + " mounts and which is not mounted: the directory every host shares must be mounted"
+                + " before ferryd starts (mount it; the unit bin/ferryd-systemd-unit prints waits for it)");
     }
 
     /** Logged as the ZooKeeper manager logs its start refusals, and thrown: the component does not activate. */
@@ -230,6 +241,12 @@ public class FileLockManager implements LockManager {
      */
     private Map<String, Long> change(LeaseRequest request, String what, boolean durable, Change change) throws LockException {
         String cannot = "cannot " + what + " the leases of domain " + request.domainName() + " in " + directory + ": ";
+        // a share unmounted since the start (maintenance, umount -l) leaves its mount point, a local directory
+        Optional<String> unmounted = unmounted(directory, shares);
+        if (unmounted.isPresent()) { // as a store that cannot be reached: a release is owed, not forgotten
+            throw new LockException(cannot + "lease directory " + unmounted.get() + "; no lease was changed",
+                    new IOException(unmounted.get()));
+        }
         long deadline = System.nanoTime() + wait.toNanos();
         for (;;) {
             try {

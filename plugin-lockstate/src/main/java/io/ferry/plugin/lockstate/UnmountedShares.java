@@ -3,6 +3,7 @@ package io.ferry.plugin.lockstate;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -104,8 +105,12 @@ final class UnmountedShares {
             }
             String mountPoint = unescape(fields[1]);
             if (mountPoint.startsWith("/")) { // not none, nor swap
-                Path named = Path.of(mountPoint).normalize();
-                mountPoints.add(new MountPoint(named, realPath(named)));
+                try {
+                    Path named = Path.of(mountPoint).normalize();
+                    mountPoints.add(new MountPoint(named, realPath(named)));
+                } catch (InvalidPathException e) { // a NUL, a name the JVM's path encoding cannot hold: above no
+                    continue; // lease directory the JVM can name
+                }
             }
         }
         return mountPoints;
@@ -117,7 +122,11 @@ final class UnmountedShares {
         for (String line : lines(mountinfo)) {
             String[] fields = line.split(" ");
             if (fields.length > 4) {
-                mountPoints.add(Path.of(unescape(fields[4])).normalize());
+                try {
+                    mountPoints.add(Path.of(unescape(fields[4])).normalize());
+                } catch (InvalidPathException e) { // as in fstab: above no lease directory the JVM can name
+                    continue;
+                }
             }
         }
         return mountPoints;

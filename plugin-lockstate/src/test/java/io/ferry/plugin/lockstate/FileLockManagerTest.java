@@ -3,6 +3,7 @@ package io.ferry.plugin.lockstate;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotEquals;
+import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
@@ -407,6 +408,29 @@ public class FileLockManagerTest {
 
         try (Stream<Path> files = Files.list(share)) {
             assertEquals("the disk's and the domain's lease files", 2, files.count());
+        }
+    }
+
+    /**
+     * A share unmounted while the daemon runs (maintenance, umount -l: lease files are opened per change) leaves its
+     * mount point, a local directory, which the check at the start alone took for the share at every later change.
+     */
+    @Test
+    public void aShareUnmountedSinceTheStartIsRefusedAtTheNextChangeAsUnreachable() throws Exception {
+        Path home = folder.newFolder("ferry").toPath();
+        Path share = folder.newFolder("share").toPath();
+        UnmountedShares shares = shares(share, mountinfoLine(share));
+        FileLockManager manager = LeaseDirectory.manager(home, share.toString(), shares);
+        manager.acquire(hostA, null);
+
+        Files.writeString(shares.fstab().resolveSibling("mountinfo"), "26 1 8:1 / / rw - ext4 /dev/sda1 rw\n");
+        LockException refused = assertThrows(LockException.class, () -> manager.acquire(withDomainLease(hostA), null));
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains(share + ", which " + shares.fstab()
+                + " mounts and which is not mounted"));
+        assertNotNull("a store that cannot be reached, not a refusal", refused.getCause());
+        try (Stream<Path> files = Files.list(share)) {
+            assertEquals("the disk's lease file alone", 1, files.count());
         }
     }
 

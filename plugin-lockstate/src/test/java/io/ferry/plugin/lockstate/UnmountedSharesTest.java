@@ -60,6 +60,19 @@ public class UnmountedSharesTest {
         assertEquals(Optional.empty(), under(share.resolve("leases")));
     }
 
+    /**
+     * A mount point the JVM cannot name as a path (a NUL escaped; under a locale without UTF-8, any name that is not
+     * ASCII) threw InvalidPathException out of the file lock manager's start: every start and arrival refused.
+     */
+    @Test
+    public void aMountPointThatIsNoPathSpoilsItsLineAlone() throws Exception {
+        Path share = Files.createDirectories(root.resolve("mnt/share"));
+        fstab("/dev/sdb1 /media/a\\000b vfat defaults 0 0", "nfs.example:/leases " + share + " nfs defaults 0 0");
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw", "40 26 8:17 / /media/a\\000b rw - vfat /dev/sdb1 rw");
+
+        assertEquals(Optional.of(share), under(share.resolve("leases")));
+    }
+
     /** A link onto the mount point leads where the leases would be written: the local directory. */
     @Test
     public void aLinkIsFollowed() throws Exception {
