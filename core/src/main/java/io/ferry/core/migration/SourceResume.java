@@ -114,7 +114,7 @@ final class SourceResume {
      */
     private static String awaitingRecovery(String domain, Journal.Entry entry) {
         boolean askTheDestination = entry.step() == Step.PERFORMED // or protocol 2's memory left (Recovery's table)
-                || entry.step() == Step.PERFORMING && entry.flags().v2() && !entry.flags().offline();
+                || entry.step() == Step.PERFORMING && entry.flags().v2();
         String then = entry.role() == Journal.Role.SOURCE && askTheDestination
                 ? "it is then settled with its destination by itself, which says where " + domain + " runs"
                 : entry.role() == Journal.Role.SOURCE ? "it then rolls back by itself, and " + domain + (entry.wasRunning()

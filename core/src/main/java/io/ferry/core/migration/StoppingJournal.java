@@ -35,9 +35,8 @@ final class StoppingJournal implements Journal {
      * refused, its Finish would drop the incoming VM, which under protocol 2 holds the only copy (its source stopped
      * its own at Perform); recorded, the next start resumes the guest there. The source's CONFIRMED, once its copy is
      * stopped on the destination's word of its commit, or by a protocol-2 Perform (or found gone by recovery at
-     * PERFORMED, or at a protocol-2 PERFORMING): refused, a protocol-2 source restarted at PERFORMING answered its
-     * driver's fate question with ABORTED (its domain gone: transient, or undefined) or could not say, and its
-     * destination dropped the only copy.
+     * PERFORMED, or at a protocol-2 PERFORMING): refused, the migration stays at PERFORMING until the next start's
+     * recovery records it (its copy gone), and the driver asking the source's fate meanwhile hears nothing sure.
      */
     @Override
     public void record(Entry entry) throws IOException {

@@ -105,9 +105,9 @@ public class GracefulStopTest {
 
     /**
      * The stop begins as a protocol-2 Perform stops the copy here (after up to 3 s waiting for the graphics clients),
-     * and the reply is lost as the daemon goes. Its CONFIRMED record refused, the next start found the migration at
-     * PERFORMING with the domain shut off, and its fate could not say: the driver gave up and the source's settle had
-     * the destination drop the only copy. Recorded, its fate says committed, and the driver's Finish runs it there.
+     * and the reply is lost as the daemon goes. Its CONFIRMED record went through the frozen journal (refused, the
+     * migration waited at PERFORMING for the next start's recovery): its fate says committed, and the driver's Finish
+     * runs the guest there.
      */
     @Test
     public void aProtocol2PerformThatStopsTheCopyAsTheStopBeginsLetsTheDestinationRunTheGuest() throws Exception {
@@ -117,8 +117,7 @@ public class GracefulStopTest {
     }
 
     /**
-     * The same under --persistent --undefinesource: the domain gone, the next start recorded ABORTED, and the driver
-     * cancelled the Finish on that word: the guest and its definition on neither host.
+     * The same under --persistent --undefinesource: the definition dropped here, the destination's is the only one.
      */
     @Test
     public void aProtocol2PerformThatUndefinesTheSourceAsTheStopBeginsKeepsTheDefinitionAtTheDestination()

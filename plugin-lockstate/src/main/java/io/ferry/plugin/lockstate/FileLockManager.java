@@ -117,7 +117,8 @@ public class FileLockManager implements LockManager {
         }
         Optional<String> unmounted = unmounted(directory, shares);
         if (unmounted.isPresent()) {
-            throw refusal(unmounted.get());
+            throw refusal(unmounted.get() + ": the directory every host shares must be mounted before ferryd starts"
+                    + " (mount it; the unit bin/ferryd-systemd-unit prints waits for it)");
         }
         if (Files.isDirectory(directory)) {
             return directory;
@@ -143,8 +144,7 @@ public class FileLockManager implements LockManager {
     /** Why {@code directory} is not the share's, if it is on a mount point of fstab that is not mounted. */
     private static Optional<String> unmounted(Path directory, UnmountedShares shares) {
         return shares.under(directory).map(mountPoint -> directory + " is on " + mountPoint + ", which "
-                + shares.fstab() + " mounts and which is not mounted: the directory every host shares must be mounted"
-                + " before ferryd starts (mount it; the unit bin/ferryd-systemd-unit prints waits for it)");
+                + shares.fstab() + " mounts and which is not mounted");
     }
 
     /** Logged as the ZooKeeper manager logs its start refusals, and thrown: the component does not activate. */
@@ -244,7 +244,8 @@ public class FileLockManager implements LockManager {
         // a share unmounted since the start (maintenance, umount -l) leaves its mount point, a local directory
         Optional<String> unmounted = unmounted(directory, shares);
         if (unmounted.isPresent()) { // as a store that cannot be reached: a release is owed, not forgotten
-            throw new LockException(cannot + "lease directory " + unmounted.get() + "; no lease was changed",
+            throw new LockException(cannot + "lease directory " + unmounted.get() + ": mount it again (the leases are"
+                    + " the share's); no lease was changed",
                     new IOException(unmounted.get()));
         }
         long deadline = System.nanoTime() + wait.toNanos();

@@ -107,7 +107,11 @@ final class UnmountedShares {
             if (mountPoint.startsWith("/")) { // not none, nor swap
                 try {
                     Path named = Path.of(mountPoint).normalize();
-                    mountPoints.add(new MountPoint(named, realPath(named)));
+                    // by its parent's links: a look at the mount point itself would ask its file system, and a hard
+                    // NFS mount whose server is down (any of fstab's, used here or not) would hang every lease change
+                    Path real = named.getParent() == null ? named
+                            : realPath(named.getParent()).resolve(named.getFileName());
+                    mountPoints.add(new MountPoint(named, real));
                 } catch (InvalidPathException e) { // a NUL, a name the JVM's path encoding cannot hold: above no
                     continue; // lease directory the JVM can name
                 }
