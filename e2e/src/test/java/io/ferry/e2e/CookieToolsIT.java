@@ -280,6 +280,17 @@ public class CookieToolsIT {
         assertTrue(without.out(), without.out().lines().anyMatch(line -> line.startsWith(" lockstate ")));
     }
 
+    @Test
+    public void anInstallationWhosePathHoldsASpaceRuns() throws Exception {
+        // the start script's class-data archive option was split at the space: java took its tail for the class
+        Path home = Installation.copyTo(
+                Files.createDirectories(Installation.work().resolve("ferry " + System.nanoTime())));
+        assertTrue("the class-data archive is shipped", Files.isReadable(home.resolve("lib/ferry-cli.jsa")));
+        Installation.Result sections = Installation.run(null, home.resolve("bin/ferry").toString(), "sections");
+        assertEquals(sections.toString(), 0, sections.exit());
+        assertTrue(sections.out(), sections.out().lines().anyMatch(line -> line.startsWith(" lockstate ")));
+    }
+
     private static Path withoutHotplug(String corpusFile) throws Exception {
         return without(corpusFile, "hotplug");
     }
