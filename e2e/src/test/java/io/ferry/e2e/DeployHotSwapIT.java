@@ -86,7 +86,13 @@ public class DeployHotSwapIT {
             Files.delete(daemon.deployDir.resolve("graphics.jar"));
             Poll.until("the shipped graphics section back", () -> !sections(url).contains("io.ferry.plugin.graphics 0.2.0")
                     && serves(sections(url), "io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
-            assertFalse(daemon.log(), daemon.log().contains("Uninstalling bundle") && !sections(url).contains(" graphics "));
+            // never stopped nor updated by FileInstall: the shipped section was added once and never removed
+            assertEquals(daemon.log(), 1, countOf(daemon.log(),
+                    "added by io.ferry.plugin.graphics 0.1.0.SNAPSHOT"));
+            assertEquals(daemon.log(), 1, countOf(daemon.log(),
+                    "cookie section graphics removed (io.ferry.plugin.graphics 0.2.0)"));
+            assertEquals(daemon.log(), 0, countOf(daemon.log(),
+                    "cookie section graphics removed (io.ferry.plugin.graphics 0.1.0.SNAPSHOT)"));
         }
     }
 
