@@ -26,6 +26,8 @@ final class UnmountedShares {
     static final UnmountedShares SYSTEM = new UnmountedShares(Path.of("/etc/fstab"), Path.of("/proc/self/mountinfo"));
     private static final Logger LOG = LoggerFactory.getLogger(UnmountedShares.class);
     private static final Path ROOT = Path.of("/");
+    /** The links the kernel follows on one path before it gives up (MAXSYMLINKS). */
+    private static final int MAX_LINKS = 40;
 
     private final Path fstab;
     private final Path mountinfo;
@@ -43,14 +45,20 @@ final class UnmountedShares {
     /**
      * The mount point of fstab (as it names it) that {@code directory} (as named, or where its links lead) is on and
      * that is not mounted, nor anything between it and the directory; empty when there is none. mountinfo names mount
-     * points by where their links lead: fstab's are compared so. The root is always mounted. No
-     * fstab (a container's) has none; mounts that cannot be read are no check at all: warned, and empty, as before
-     * there was one.
+     * points by where their links lead, the mount point's own too (mount(8) follows it): fstab's are compared so. The
+     * root is always mounted. No fstab (a container's) has none; mounts that cannot be read are no check at all:
+     * warned, and empty, as before there was one.
      */
     Optional<Path> under(Path directory) {
-        List<MountPoint> entries = fstabMountPoints();
-        Path normal = directory.toAbsolutePath().normalize();
         Set<Path> mounted = null;
+        IOException unreadable = null;
+        try {
+            mounted = mountPoints();
+        } catch (IOException e) { // no check: warned if the directory is on a share
+            unreadable = e;
+        }
+        List<MountPoint> entries = fstabMountPoints(mounted);
+        Path normal = directory.toAbsolutePath().normalize();
         for (Path path : new LinkedHashSet<>(List.of(normal, realPath(normal)))) {
             Optional<MountPoint> entry = entries.stream().filter(e -> e.onWay(path) != null)
                     .max(Comparator.comparingInt(e -> e.onWay(path).getNameCount()));
@@ -58,13 +66,10 @@ final class UnmountedShares {
                 continue;
             }
             if (mounted == null) {
-                try {
-                    mounted = mountPoints();
-                } catch (IOException e) {
-                    LOG.warn("the mounts cannot be read from {} ({}): lease directory {} is taken without checking that"
-                            + " its share, {} in {}, is mounted", mountinfo, e, directory, entry.get().named(), fstab);
-                    return Optional.empty();
-                }
+                LOG.warn("the mounts cannot be read from {} ({}): lease directory {} is taken without checking that"
+                        + " its share, {} in {}, is mounted", mountinfo, unreadable, directory, entry.get().named(),
+                        fstab);
+                return Optional.empty();
             }
             // mountinfo has real paths: a file system mounted on the entry's, or deeper on the way, holds the directory
             Path real = entry.get().real();
@@ -86,8 +91,11 @@ final class UnmountedShares {
         }
     }
 
-    /** The mount points of fstab's entries, but swap; none when there is no fstab, or it cannot be read. */
-    private List<MountPoint> fstabMountPoints() {
+    /**
+     * The mount points of fstab's entries, but swap; none when there is no fstab, or it cannot be read.
+     * {@code mounted}: mountinfo's, null when it cannot be read.
+     */
+    private List<MountPoint> fstabMountPoints(Set<Path> mounted) {
         List<String> lines;
         try {
             lines = lines(fstab);
@@ -107,11 +115,7 @@ final class UnmountedShares {
             if (mountPoint.startsWith("/")) { // not none, nor swap
                 try {
                     Path named = Path.of(mountPoint).normalize();
-                    // by its parent's links: a look at the mount point itself would ask its file system, and a hard
-                    // NFS mount whose server is down (any of fstab's, used here or not) would hang every lease change
-                    Path real = named.getParent() == null ? named
-                            : realPath(named.getParent()).resolve(named.getFileName());
-                    mountPoints.add(new MountPoint(named, real));
+                    mountPoints.add(new MountPoint(named, realMountPoint(named, mounted)));
                 } catch (InvalidPathException e) { // a NUL, a name the JVM's path encoding cannot hold: above no
                     continue; // lease directory the JVM can name
                 }
@@ -136,14 +140,37 @@ final class UnmountedShares {
         return mountPoints;
     }
 
+    /**
+     * Where mount(8) mounts {@code named}: its parent's links resolved, then its own name's, a chain of them too, but
+     * only while nothing is mounted there ({@code mounted} null: not known). A look at a mount point asks the file
+     * system mounted on it, and a hard NFS mount whose server is down (any of fstab's, used here or not) would hang
+     * every lease change; where nothing is, it asks the parent's.
+     */
+    private static Path realMountPoint(Path named, Set<Path> mounted) {
+        Path real = named;
+        for (int links = 0; real.getParent() != null; links++) {
+            real = realPath(real.getParent()).resolve(real.getFileName()).normalize(); // a link to .. too
+            // past MAX_LINKS (a loop), mount(8) fails: no mount point, whichever is taken
+            if (mounted == null || mounted.contains(real) || links == MAX_LINKS || !Files.isSymbolicLink(real)) {
+                return real;
+            }
+            try {
+                real = real.getParent().resolve(Files.readSymbolicLink(real));
+            } catch (IOException e) { // gone since: as it was
+                return real;
+            }
+        }
+        return real;
+    }
+
     /** Leniently: a byte that is not UTF-8 (a USB stick's Latin-1 label) spoils its line alone, not the check. */
     private static List<String> lines(Path file) throws IOException {
         return new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
     }
 
     /**
-     * {@code path} (absolute, normal) with the links on its way resolved, as far as it is there (one not made yet, below
-     * it). A copy of the launcher's DaemonOptions.realPath, which a plug-in may not import.
+     * {@code path} (absolute; normal, or with a link's ..) with the links on its way resolved, as far as it is there
+     * (one not made yet, below it). A copy of the launcher's DaemonOptions.realPath, which a plug-in may not import.
      */
     private static Path realPath(Path path) {
         for (Path there = path; there != null; there = there.getParent()) {

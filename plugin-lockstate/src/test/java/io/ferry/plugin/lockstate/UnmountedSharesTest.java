@@ -100,6 +100,52 @@ public class UnmountedSharesTest {
         assertEquals(Optional.of(lnk.resolve("share")), under(share.resolve("leases")));
     }
 
+    /**
+     * An fstab mount point that is itself a link (/srv/leases -> /data/leases) is mounted where the link leads, as
+     * mountinfo names it: asked by either name, the share was taken for unmounted while it was, and the local directory
+     * taken for the share while it was not.
+     */
+    @Test
+    public void anFstabMountPointThatIsALinkIsMatchedByWhereItLeads() throws Exception {
+        Path data = Files.createDirectories(root.resolve("data/leases"));
+        Files.createDirectories(root.resolve("srv"));
+        Path srv = Files.createSymbolicLink(root.resolve("srv/leases"), Path.of("../var/leases"));
+        Files.createDirectories(root.resolve("var")); // a chain of links, relative too, one through a linked parent
+        Files.createSymbolicLink(root.resolve("var/leases"), root.resolve("opt/leases"));
+        Files.createSymbolicLink(root.resolve("opt"), Path.of("data"));
+        fstab("nfs.example:/leases " + srv + " nfs defaults 0 0");
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw", "36 26 0:50 / " + data + " rw - nfs nfs.example:/leases rw");
+        assertEquals("mounted, asked as fstab names it", Optional.empty(), under(srv));
+        assertEquals("mounted, asked where it leads", Optional.empty(), under(data));
+
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw");
+        assertEquals(Optional.of(srv), under(srv.resolve("not/made")));
+        assertEquals(Optional.of(srv), under(data));
+        assertEquals(Optional.of(srv), under(Files.createSymbolicLink(root.resolve("leases"), data)));
+    }
+
+    /**
+     * A look at a mount point asks the file system mounted there, and a hard NFS mount whose server is down hangs it:
+     * one mountinfo lists is never looked at. A link stands for that file system here: looked at, it would lead away.
+     */
+    @Test
+    public void aMountedMountPointIsNeverLookedAt() throws Exception {
+        Files.createDirectories(root.resolve("srv"));
+        Path srv = Files.createSymbolicLink(root.resolve("srv/leases"), Files.createDirectories(root.resolve("data")));
+        fstab("nfs.example:/leases " + srv + " nfs defaults 0 0");
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw", "36 26 0:50 / " + srv + " rw - nfs nfs.example:/leases rw");
+        assertEquals(Optional.empty(), under(srv));
+    }
+
+    /** A loop of links is no mount point the kernel mounts on: given up, not followed for ever. */
+    @Test
+    public void aLoopOfLinksIsGivenUp() throws Exception {
+        Path loop = Files.createSymbolicLink(root.resolve("loop"), root.resolve("loop"));
+        fstab("nfs.example:/leases " + loop + " nfs defaults 0 0");
+        mountinfo("26 1 8:1 / / rw - ext4 /dev/sda1 rw");
+        assertEquals(Optional.of(loop), under(loop));
+    }
+
     /** One byte that is not UTF-8 (a USB stick's Latin-1 label) spoils its line alone, not the whole check. */
     @Test
     public void aLineThatIsNotUtf8SpoilsItselfAlone() throws Exception {
