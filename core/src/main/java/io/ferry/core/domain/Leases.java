@@ -181,7 +181,7 @@ public final class Leases {
      */
     private LeaseRequest request(DomainSpec spec) {
         List<String> resources = new ArrayList<>();
-        leasedDisks(spec).stream().map(Leases::diskResource).forEach(resources::add);
+        leasedDisks(spec).stream().map(Leases::diskResources).forEach(resources::addAll);
         resources.add(LeaseRequest.domainResource(spec.uuid()));
         return new LeaseRequest(spec.name(), spec.uuid(), resources, settings.hostname(), settings.hostUuid());
     }
@@ -190,6 +190,16 @@ public final class Leases {
     public static List<String> leasedDisks(DomainSpec spec) {
         return spec.disks().stream().filter(disk -> disk.source() != null && !disk.readOnly()).map(DomainSpec.Disk::source)
                 .toList();
+    }
+
+    /**
+     * A disk's leases: its file's ({@link #diskResource}), and, for a source spelt otherwise, the spelling's too, which
+     * builds before normal names (87ad4d9) lease alone: without it, a host of such a build and one of this build each
+     * took a free lease of their own for the same guest, and both ran it. The normal one first: a refusal names it.
+     */
+    private static List<String> diskResources(String source) {
+        String normal = diskResource(source);
+        return normal.equals(source) ? List.of(normal) : List.of(normal, source);
     }
 
     /**
