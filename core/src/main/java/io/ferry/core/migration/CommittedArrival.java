@@ -130,12 +130,13 @@ final class CommittedArrival {
      * An arrival whose domain left this host for good while what it brought waited to be stored (a transient guest
      * that powered off or was destroyed; no definition of it is staged): the snapshots it staged go with the domain,
      * as a transient domain's do, and the migration is FINISHED. Kept, the next store (a Begin of the domain defined
-     * here again, the next start) committed them as the snapshots of that other domain of its name and UUID. Returns
-     * whether it was such an arrival.
+     * here again, the next start) committed them as the snapshots of that other domain of its name and UUID. Not one
+     * {@link #definedSince}: those are that domain's. Returns whether it was such an arrival.
      */
     private boolean dropIfLeftForGood(Incoming in) {
         if (m.domains.find(in.spec.name()).filter(domain -> domain == in.domain).isPresent()
-                || m.domains.store().stagedDefinition(in.id).isPresent() || !unstored.remove(in.spec.uuid(), in)) {
+                || m.domains.store().stagedDefinition(in.id).isPresent() || definedSince(in)
+                || !unstored.remove(in.spec.uuid(), in)) {
             return false;
         }
         try {
@@ -158,8 +159,9 @@ final class CommittedArrival {
      */
     private String store(Incoming in) {
         String staged = null;
+        boolean owed = bringsDefinition(in.flags) && !definedSince(in);
         try {
-            m.domains.migrating().installIncomingDefinition(in.id, in.spec, bringsDefinition(in.flags));
+            m.domains.migrating().installIncomingDefinition(in.id, in.spec, owed);
         } catch (Exception e) {
             staged = "the destination could not store the definition of " + in.spec.name() + " (" + e.getMessage()
                     + "): it stays staged there and is stored again when the daemon restarts";
@@ -187,6 +189,17 @@ final class CommittedArrival {
         }
         unstored.remove(in.spec.uuid(), in);
         return null;
+    }
+
+    /**
+     * Whether the domain of an arrival that brought a definition is defined here since, its name and UUID, under an
+     * entry not the arrival's: its transient guest stopped while that definition waited (its snapshots kept for it),
+     * and the operator's define took the definition's place (it discards a staged one of its name). The same domain:
+     * the snapshots are committed to it by the next store, and the definition it is known by is not installed again.
+     */
+    private boolean definedSince(Incoming in) {
+        return bringsDefinition(in.flags) && m.domains.find(in.spec.name())
+                .filter(domain -> domain != in.domain && in.spec.uuid().equals(domain.uuid())).isPresent();
     }
 
     /**

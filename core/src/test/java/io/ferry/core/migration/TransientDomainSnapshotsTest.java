@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.domain.DomainException;
+import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Finished;
 import java.nio.file.Files;
@@ -162,9 +163,7 @@ public class TransientDomainSnapshotsTest {
         d.driver().run(d.peer(d.destination), d.peer(d.source),
                 new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0));
 
-        assertFalse("committed as the snapshots of the domain defined since", d.destination.snapshots.committed.contains(arrived.id()));
-        assertTrue("discarded with the guest that left", d.destination.snapshots.discarded.contains(arrived.id()));
-        assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+        assertDiscardedWithTheDomainThatLeft(d, arrived);
     }
 
     /** The same, the domain defined there again and the daemon restarted: its start committed them as that domain's. */
@@ -178,9 +177,71 @@ public class TransientDomainSnapshotsTest {
         d.destination.restart();
         d.network.passes(1_000, d.destination);
 
-        assertFalse("committed as the snapshots of the domain defined since", d.destination.snapshots.committed.contains(arrived.id()));
-        assertTrue("discarded with the guest that left", d.destination.snapshots.discarded.contains(arrived.id()));
+        assertDiscardedWithTheDomainThatLeft(d, arrived);
+    }
+
+    /**
+     * A --persistent --undefinesource arrival could store neither its definition nor its snapshots (both stay staged),
+     * and its guest, transient until then, was destroyed: the snapshots are kept for the definition to come. The
+     * operator defined the domain, its name and UUID, which discards the staged definition; the watchdog's next look
+     * took the domain for gone and discarded the snapshots, which its source had forgotten at Confirm: lost on both.
+     */
+    @Test
+    public void aPersistentArrivalsUnstoredSnapshotsAreTheDomainsDefinedAgainUnderItsNameAndUuid() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        Finished arrived = arrivedWithNothingStoredThenDestroyed(d);
+
+        d.destination.domains().define(TestHost.definition(VM));
+        d.network.passes(1_000, d.destination); // the watchdog's look
+        assertFalse("discarded", d.destination.snapshots.discarded.contains(arrived.id()));
+        d.destination.domains().start(VM);
+        Messages.Migrate onward = new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0);
+        ChannelException refused = assertThrows(ChannelException.class,
+                () -> d.driver().run(d.peer(d.destination), d.peer(d.source), onward));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot migrate domain vm1 before what"
+                + " migration " + arrived.id() + " brought here is stored: the snapshots of vm1 arrived but could not"
+                + " be committed"));
+
+        d.destination.snapshots.failCommit = false; // room again
+        d.driver().run(d.peer(d.destination), d.peer(d.source), onward);
+
+        assertTrue("committed to the domain before it left", d.destination.snapshots.committed.contains(arrived.id()));
         assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
+    }
+
+    /** The same, the domain defined under its name with another UUID: another domain, which does not get them. */
+    @Test
+    public void aPersistentArrivalsUnstoredSnapshotsAreNotThoseOfADomainOfItsNameWithAnotherUuid() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        Finished arrived = arrivedWithNothingStoredThenDestroyed(d);
+
+        d.destination.domains().define(TestHost.definition(VM).replace(TestHost.uuid(VM).toString(),
+                TestHost.uuid("vm2").toString()));
+        d.network.passes(1_000, d.destination); // the watchdog's look
+        d.destination.snapshots.failCommit = false;
+        d.destination.restart();
+        d.network.passes(1_000, d.destination);
+
+        assertDiscardedWithTheDomainThatLeft(d, arrived);
+    }
+
+    /**
+     * Migrates the guest --persistent --undefinesource to a destination that can store neither its definition nor its
+     * snapshots (both stay staged), destroys it there, and makes room for a definition again.
+     */
+    private static Finished arrivedWithNothingStoredThenDestroyed(TwoDaemons d) throws Exception {
+        d.source.boot(VM);
+        Path stored = d.destination.stateDir.resolve("domains").resolve(VM + ".xml");
+        Path inTheWay = Files.createDirectories(stored.resolve("x"));
+        d.destination.snapshots.failCommit = true;
+        Finished arrived = d.migrate(VM, TwoDaemons.PERSISTENT_UNDEFINE_SOURCE);
+        assertTrue(arrived.note(), arrived.note().contains("the destination could not store the definition of vm1"));
+        assertTrue(arrived.note(), arrived.note().contains("the snapshots of vm1 arrived but could not be committed"));
+        d.destination.domains().destroy(VM);
+        assertTrue("a transient guest destroyed is gone", d.destination.domain(VM).isEmpty());
+        Files.delete(inTheWay);
+        Files.delete(stored);
+        return arrived;
     }
 
     private static Finished arrivedWithItsSnapshotsUnstoredThenPoweredOff(TwoDaemons d) throws Exception {
@@ -196,6 +257,13 @@ public class TransientDomainSnapshotsTest {
         }
         assertTrue("a transient guest that powered off is gone", d.destination.domain(VM).isEmpty());
         return arrived;
+    }
+
+    private static void assertDiscardedWithTheDomainThatLeft(TwoDaemons d, Finished arrived) throws Exception {
+        assertFalse("committed as the snapshots of the domain defined since",
+                d.destination.snapshots.committed.contains(arrived.id()));
+        assertTrue("discarded with the domain that left", d.destination.snapshots.discarded.contains(arrived.id()));
+        assertEquals(Step.FINISHED, d.destination.journal.find(arrived.id()).orElseThrow().step());
     }
 
     private static TestHost runningWithSnapshots() throws Exception {
