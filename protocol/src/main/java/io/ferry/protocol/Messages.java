@@ -94,23 +94,36 @@ public final class Messages {
      *        migration further, on both daemons; the driver hands it to the destination with Prepare
      * @param paused the domain was paused when the migration began: as libvirt's drivers do, the driver migrates it with
      *        {@code paused} so that it arrives paused (a source before this says nothing: false)
+     * @param sourceUri the source daemon's own control URL, the one a peer-to-peer destination calls it back at: the
+     *        driver names it in Prepare, where the destination fetches the side streams (null: a source before this)
      */
-    public record Begun(String id, String key, String domainXml, String cookie, List<SectionVersion> sections, boolean paused) {
+    public record Begun(String id, String key, String domainXml, String cookie, List<SectionVersion> sections,
+            boolean paused, String sourceUri) {
         public Begun(String id, String key, String domainXml, String cookie, List<SectionVersion> sections) {
             this(id, key, domainXml, cookie, sections, false);
         }
 
+        public Begun(String id, String key, String domainXml, String cookie, List<SectionVersion> sections,
+                boolean paused) {
+            this(id, key, domainXml, cookie, sections, paused, null);
+        }
+
+        public Begun withSourceUri(String uri) {
+            return new Begun(id, key, domainXml, cookie, sections, paused, uri);
+        }
+
         public String toXml() {
             return writeSections(Xml.create("begun").attr("id", id).attr("key", key).attr("paused", paused ? "yes" : null)
-                    .text("domain", domainXml).text("cookie", cookie), sections).write();
+                    .attr("source", sourceUri).text("domain", domainXml).text("cookie", cookie), sections).write();
         }
 
         public static Begun fromXml(Xml x) throws ChannelException {
             return new Begun(x.required("id"), x.required("key"), x.childText("domain"), x.childText("cookie"), readSections(x),
-                    "yes".equals(x.attr("paused")));
+                    "yes".equals(x.attr("paused")), x.attr("source"));
         }
     }
 
+    /** @param sourceUri the source daemon's control URL, where the destination fetches the side streams */
     public record Prepare(String id, String key, MigrationFlags flags, String domainXml, String cookie,
             List<SectionVersion> sections, String sourceUri) {
         public String toXml() {

@@ -95,8 +95,9 @@ public final class MigrationDriver {
         String id = begun.id();
         String key = begun.key();
         // --unsafe is the source's Begin's alone: the destination gets the flags as they were before it
-        Prepared prepared = prepare(source, destination, new Prepare(id, key, request.flags().withoutUnsafe(), begun.domainXml(),
-                begun.cookie(), begun.sections(), source.uri()), request.domain(), pausedHere);
+        Prepare prepare = new Prepare(id, key, request.flags().withoutUnsafe(), begun.domainXml(), begun.cookie(),
+                begun.sections(), SourceAddress.forPrepare(source, begun));
+        Prepared prepared = prepare(source, destination, prepare, request.domain(), pausedHere);
         listener.step("prepare", destination.uri(), prepared.cookie());
         Performed performed = perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.cookie(),
                 destination.uri(), prepared.sections()));

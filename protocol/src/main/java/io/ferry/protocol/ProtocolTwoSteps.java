@@ -31,8 +31,9 @@ final class ProtocolTwoSteps {
         String id = begun.id();
         String key = begun.key();
         MigrationFlags flags = request.flags().withV2().withoutUnsafe();
-        Prepared prepared = MigrationDriver.prepare(source, destination,
-                new Prepare(id, key, flags, begun.domainXml(), null, null, source.uri()), request.domain(), pausedHere);
+        String from = SourceAddress.forPrepare(source, begun);
+        Prepare prepare = new Prepare(id, key, flags, begun.domainXml(), null, null, from);
+        Prepared prepared = MigrationDriver.prepare(source, destination, prepare, request.domain(), pausedHere);
         listener.step("prepare", destination.uri(), null);
         perform(source, destination, new Perform(id, key, prepared.dataUri(), null, destination.uri(), null),
                 request.domain());

@@ -37,6 +37,10 @@ class ScriptedPeer implements Peer {
     boolean beginsPaused;
     /** The flags of each Begin and Prepare as their messages write them ("begin live,unsafe"). */
     final List<String> flags = new ArrayList<>();
+    /** The daemon's own address, which its Begin names (null: none, as a daemon of an earlier build). */
+    String ownUri;
+    /** The source address each Prepare named. */
+    final List<String> prepareSources = new ArrayList<>();
 
     ScriptedPeer(String uri, Set<Integer> protocols) {
         this.uri = uri;
@@ -91,13 +95,14 @@ class ScriptedPeer implements Peer {
         called("begin");
         flags.add("begin " + request.flags());
         return new Begun("m1", "k".repeat(64), "<domain/>", request.flags().v2() ? null : "<qemu-migration/>", List.of(),
-                beginsPaused);
+                beginsPaused, ownUri);
     }
 
     @Override
     public Prepared prepare(Prepare request) throws ChannelException {
         called("prepare");
         flags.add("prepare " + request.flags());
+        prepareSources.add(request.sourceUri());
         return new Prepared(request.id(), "tcp:127.0.0.1:1", "t", "<qemu-migration/>", List.of());
     }
 

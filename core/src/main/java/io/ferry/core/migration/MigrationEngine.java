@@ -64,7 +64,7 @@ public final class MigrationEngine {
      * @param clock milliseconds, for the watchdog's waits
      * @param background where settlements with peers run
      * @param protocols the protocol versions this daemon speaks
-     * @param selfUri this daemon's control URI, which peers of its peer-to-peer migrations call back
+     * @param selfUri this daemon's control URI, which peers of its peer-to-peer migrations call back and its Begin names
      * @param tls the daemon's mutual TLS identity, also for the data connections; null when its channel is plain
      */
     public MigrationEngine(DaemonSettings settings, CookieBakery bakery, DomainManager domains, SectionCatalog sections,
@@ -112,7 +112,9 @@ public final class MigrationEngine {
     public Begun begin(Begin request) throws Exception {
         requireProtocol(request.flags().v2() ? 2 : 3);
         try (var tag = MigrationLog.tag("begin:" + request.domain())) {
-            Begun begun = source.begin(request);
+            // this daemon's own address, where the destination fetches the side streams: the driver's may be a name
+            // only its own host resolves (localhost)
+            Begun begun = source.begin(request).withSourceUri(selfUri.get());
             LOG.info("migration {} of {} begun", begun.id(), request.domain());
             return begun;
         }

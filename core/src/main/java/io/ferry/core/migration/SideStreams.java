@@ -42,7 +42,8 @@ final class SideStreams {
                 try {
                     return peers.peer(peerUri).sideStream(id, key, feature);
                 } catch (ChannelException e) {
-                    throw new IOException("cannot fetch the " + feature + " stream of migration " + id + ": " + e.getMessage(), e);
+                    throw new IOException("cannot fetch the " + feature + " stream of migration " + id + " from "
+                            + peerUri + ": " + e.getMessage(), e);
                 }
             }
         };

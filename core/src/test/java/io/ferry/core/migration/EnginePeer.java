@@ -32,20 +32,31 @@ final class EnginePeer implements Peer {
 
     /** Calls this caller cannot get through to the daemon (its own path to it is down), though other hosts can. */
     private final Set<String> cutOff;
+    /** The address this caller knows the daemon by, which other hosts may not reach it at. */
+    private final String shownAs;
 
     EnginePeer(Network network, String uri) {
-        this(network, uri, Set.of());
+        this(network, uri, Set.of(), uri);
     }
 
-    private EnginePeer(Network network, String uri, Set<String> cutOff) {
+    private EnginePeer(Network network, String uri, Set<String> cutOff, String shownAs) {
         this.network = network;
         this.uri = uri;
         this.cutOff = cutOff;
+        this.shownAs = shownAs;
     }
 
     /** This daemon as seen by a caller whose {@code calls} ("finish", "settle") never reach it, where other hosts' do. */
     EnginePeer cutOffFor(String... calls) {
-        return new EnginePeer(network, uri, Set.of(calls));
+        return new EnginePeer(network, uri, Set.of(calls), shownAs);
+    }
+
+    /**
+     * This daemon as a caller reaches it at {@code alias}, its own name for it (an operator's {@code localhost}, a name
+     * only its resolver knows): its calls arrive, and its {@link #uri()} is the alias.
+     */
+    EnginePeer seenAs(String alias) {
+        return new EnginePeer(network, uri, cutOff, alias);
     }
 
     private interface Call<T> {
@@ -71,7 +82,7 @@ final class EnginePeer implements Peer {
 
     @Override
     public String uri() {
-        return uri;
+        return shownAs;
     }
 
     @Override

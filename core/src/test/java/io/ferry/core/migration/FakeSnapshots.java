@@ -1,6 +1,8 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.snapshot.SnapshotStore;
+import io.ferry.core.snapshot.SnapshotReader;
+import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +11,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** A snapshot store that records what migrations committed and discarded; its commit can fail like a full disk. */
+/**
+ * A snapshot store that records what migrations committed and discarded; its commit can fail like a full disk. What a
+ * migration stages is its domain's once committed.
+ */
 final class FakeSnapshots implements SnapshotStore {
     final Set<String> committed = ConcurrentHashMap.newKeySet();
     final Set<String> discarded = ConcurrentHashMap.newKeySet();
@@ -18,6 +23,7 @@ final class FakeSnapshots implements SnapshotStore {
     volatile boolean failCommit;
     /** The snapshots each domain has here (none unless a test says). */
     final Map<UUID, List<Snapshot>> domains = new ConcurrentHashMap<>();
+    private final Map<String, Map.Entry<UUID, List<Snapshot>>> stagedSnapshots = new ConcurrentHashMap<>();
 
     @Override
     public List<Snapshot> list(UUID domain) {
@@ -30,13 +36,14 @@ final class FakeSnapshots implements SnapshotStore {
     }
 
     @Override
-    public Snapshot read(String xml) {
-        throw new UnsupportedOperationException("the engine reads no snapshot");
+    public Snapshot read(String xml) throws IOException {
+        return new SnapshotReader(HardenedXmlParser.DEFAULT_MAX_BYTES, HardenedXmlParser.DEFAULT_MAX_DEPTH).read(xml);
     }
 
     @Override
     public void stage(String migrationId, UUID domain, List<Snapshot> snapshots, String current) {
         staged.add(migrationId);
+        stagedSnapshots.put(migrationId, Map.entry(domain, List.copyOf(snapshots)));
     }
 
     @Override
@@ -51,6 +58,10 @@ final class FakeSnapshots implements SnapshotStore {
         }
         committed.add(migrationId);
         staged.remove(migrationId);
+        Map.Entry<UUID, List<Snapshot>> arrived = stagedSnapshots.remove(migrationId);
+        if (arrived != null) {
+            domains.put(arrived.getKey(), arrived.getValue());
+        }
     }
 
     @Override
@@ -62,5 +73,6 @@ final class FakeSnapshots implements SnapshotStore {
     public void discard(String migrationId) {
         discarded.add(migrationId);
         staged.remove(migrationId);
+        stagedSnapshots.remove(migrationId);
     }
 }
