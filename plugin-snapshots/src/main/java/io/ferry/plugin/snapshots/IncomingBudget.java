@@ -10,7 +10,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * hundreds more ({@link #PER_SNAPSHOT}, charged for the stream's count before it is read): a peer, or a few migrations
  * at once, must not be able to fill the daemon's heap with streams each within its own bound, whether of large
  * snapshots or of many tiny ones. A stream that would go over fails its migration, which leaves the domain on its
- * source, with a message that says why.
+ * source, with a message that says why. Every Ferry daemon has the same budget, so a stream over it alone can never
+ * migrate: the source refuses its domain at Begin ({@link #requireTakeable}), before any destination is asked.
  */
 final class IncomingBudget {
     /** The bytes held at most, and so also the most one stream may carry. */
@@ -25,12 +26,44 @@ final class IncomingBudget {
      * 131,072 snapshots in all), where a million tiny ones took 55 MB of it and several hundred MB of heap.
      */
     static final long PER_SNAPSHOT = 512;
+    /** How a domain whose snapshots no daemon can take migrates all the same. */
+    static final String FEWER_SNAPSHOTS = "migrate the domain with fewer snapshots (Ferry has no snapshot-delete:"
+            + " `ferry undefine NAME --snapshots-metadata` on the source removes a shut-off domain with all of its"
+            + " snapshots, to be defined again)";
 
     private final long limit;
     private final AtomicLong held = new AtomicLong();
 
     IncomingBudget(long limit) {
         this.limit = limit;
+    }
+
+    /**
+     * What a stream of {@code count} snapshots, {@code length} bytes as {@link SnapshotStream} writes it, holds at its
+     * destination once read: its bytes but the count before them, and {@link #PER_SNAPSHOT} a snapshot.
+     */
+    static long need(int count, long length) {
+        return length - SnapshotStream.HEADER + count * PER_SNAPSHOT;
+    }
+
+    /**
+     * The source's refusal, at Begin, of a domain whose snapshots no Ferry daemon can take: {@code count} of them, in a
+     * stream of {@code length} bytes (negative: not measured yet, their count alone is checked).
+     */
+    static void requireTakeable(String domain, int count, long length) throws CookieException {
+        if (count > BYTES / PER_SNAPSHOT) {
+            throw new CookieException("domain " + domain + " cannot migrate: its " + count + " snapshots are more than"
+                    + " any Ferry daemon takes in one migration (at most " + BYTES / PER_SNAPSHOT + ": " + PER_SNAPSHOT
+                    + " bytes each beside their text within the " + BYTES + " bytes of incoming snapshots it holds at"
+                    + " once); " + FEWER_SNAPSHOTS);
+        }
+        if (length >= 0 && need(count, length) > BYTES) {
+            throw new CookieException("domain " + domain + " cannot migrate: its " + count + " snapshots make a"
+                    + " snapshots stream of " + length + " bytes, which a destination holds with " + PER_SNAPSHOT
+                    + " bytes a snapshot beside their text, " + need(count, length) + " bytes in all: over the " + BYTES
+                    + " bytes of incoming snapshots every Ferry daemon holds at once, so no destination can take them; "
+                    + FEWER_SNAPSHOTS);
+        }
     }
 
     /** A stream's share, taken as it is read and given back when it is closed (staged or failed). */
@@ -53,7 +86,8 @@ final class IncomingBudget {
             if (count > limit / PER_SNAPSHOT) {
                 throw new CookieException("snapshots stream announces " + count + " snapshots, more than this daemon holds"
                         + " at once (at most " + limit / PER_SNAPSHOT + ": " + PER_SNAPSHOT + " bytes each beside their text"
-                        + " within its " + limit + " bytes for incoming snapshots)");
+                        + " within its " + limit + " bytes for incoming snapshots), as every Ferry daemon: it can never"
+                        + " be taken; " + FEWER_SNAPSHOTS);
             }
             take(count * PER_SNAPSHOT, "'s " + count + " snapshots (" + PER_SNAPSHOT + " bytes each beside their text)");
         }
@@ -64,6 +98,12 @@ final class IncomingBudget {
         }
 
         private void take(long more, String what) throws CookieException {
+            if (bytes + more > limit) {
+                throw new CookieException("snapshots stream: this one" + what + " are over the " + limit + " bytes of"
+                        + " incoming snapshots this daemon holds at once, as every Ferry daemon, with no other"
+                        + " migration counted: it can never be taken, however often it is migrated again; "
+                        + FEWER_SNAPSHOTS);
+            }
             long now = held.addAndGet(more);
             if (now > limit) {
                 held.addAndGet(-more);

@@ -29,6 +29,8 @@ import java.util.List;
  * descriptor's digest is {@code sha256:} and the hex SHA-256 of all of the stream's bytes.
  */
 final class SnapshotStream {
+    /** The bytes before the first snapshot: the count. */
+    static final int HEADER = 4;
     /** At most this many snapshots in one migration. */
     static final int MAX_COUNT = 1_000_000;
     /** At most this many bytes of XML per snapshot: the cookie size cap. */
@@ -54,13 +56,18 @@ final class SnapshotStream {
         data.flush();
     }
 
-    /** The descriptor's digest of what {@link #write} writes. */
-    static String digest(List<Snapshot> snapshots, String current) throws IOException {
+    /** What {@link #write} writes, seen without keeping it: the descriptor's digest, and its length in bytes. */
+    record Written(String digest, long length) {
+    }
+
+    /** The {@link Written} of {@code snapshots}, flagging {@code current}: one pass through their bytes. */
+    static Written measure(List<Snapshot> snapshots, String current) throws IOException {
         MessageDigest sha = sha256();
-        try (DigestOutputStream out = new DigestOutputStream(OutputStream.nullOutputStream(), sha)) {
+        Counting counted = new Counting();
+        try (DigestOutputStream out = new DigestOutputStream(counted, sha)) {
             write(out, snapshots, current);
         }
-        return "sha256:" + HexFormat.of().formatHex(sha.digest());
+        return new Written("sha256:" + HexFormat.of().formatHex(sha.digest()), counted.length);
     }
 
     /**
@@ -134,6 +141,21 @@ final class SnapshotStream {
         } catch (CharacterCodingException e) {
             throw new CookieException(String.format("snapshots stream: snapshot %d is not UTF-8: its byte %d is 0x%02X, which"
                     + " is not UTF-8 there", i + 1, bytes.position() + 1, xml[bytes.position()] & 0xFF), e);
+        }
+    }
+
+    /** Counts what is written to it, and keeps none of it. */
+    private static final class Counting extends OutputStream {
+        long length;
+
+        @Override
+        public void write(int b) {
+            length++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            length += len;
         }
     }
 

@@ -58,19 +58,22 @@ public class SnapshotsSection implements CookieSection<SnapshotDescriptor> {
 
     /**
      * Source, Begin: the descriptor of the domain's snapshots as they are now, and their bodies offered on the
-     * side stream; nothing (the feature is not announced) when the domain has none.
+     * side stream; nothing (the feature is not announced) when the domain has none. Refused, the domain staying here,
+     * when no Ferry daemon could take them.
      */
     @Override
-    public Optional<SnapshotDescriptor> bake(SectionContext context) throws IOException {
+    public Optional<SnapshotDescriptor> bake(SectionContext context) throws IOException, CookieException {
         List<Snapshot> snapshots = store.list(context.domainUuid());
         if (snapshots.isEmpty()) {
             return Optional.empty();
         }
+        IncomingBudget.requireTakeable(context.domainName(), snapshots.size(), -1); // before hashing a million
         String current = store.current(context.domainUuid()).orElse(null);
-        String digest = SnapshotStream.digest(snapshots, current);
+        SnapshotStream.Written written = SnapshotStream.measure(snapshots, current);
+        IncomingBudget.requireTakeable(context.domainName(), snapshots.size(), written.length());
         context.capability(SideStream.class).ifPresent(stream -> stream.offer(out -> SnapshotStream.write(out, snapshots, current)));
         context.info("offers " + snapshots.size() + " snapshots (current: " + current + ")");
-        return Optional.of(new SnapshotDescriptor(snapshots.size(), digest));
+        return Optional.of(new SnapshotDescriptor(snapshots.size(), written.digest()));
     }
 
     /**

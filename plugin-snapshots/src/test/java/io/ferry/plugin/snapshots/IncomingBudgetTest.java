@@ -1,6 +1,7 @@
 package io.ferry.plugin.snapshots;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -34,8 +35,12 @@ public class IncomingBudgetTest {
                     () -> SnapshotStream.read(stream, new SnapshotDescriptor(63, "sha256:" + "0".repeat(64)), share));
         }
 
-        assertTrue(refused.getMessage(), refused.getMessage().startsWith("snapshots stream: with this one's "));
-        assertTrue(refused.getMessage(), refused.getMessage().contains("would hold over " + IncomingBudget.BYTES + " bytes"));
+        // alone on an idle daemon: waiting for other migrations cannot help it
+        assertTrue(refused.getMessage(), refused.getMessage().startsWith("snapshots stream: this one's "));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("over the " + IncomingBudget.BYTES + " bytes"));
+        assertTrue(refused.getMessage(), refused.getMessage().contains("it can never be taken"));
+        assertTrue(refused.getMessage(), refused.getMessage().endsWith(IncomingBudget.FEWER_SNAPSHOTS));
+        assertFalse(refused.getMessage(), refused.getMessage().contains("migrate again"));
         assertTrue("refused before the 17th snapshot was read: " + stream.position,
                 stream.position <= 4 + 16L * (5 + SnapshotStream.MAX_LENGTH));
         assertEquals("given back", 0, budget.held());
@@ -54,7 +59,11 @@ public class IncomingBudgetTest {
         }
 
         assertEquals("snapshots stream announces 1000000 snapshots, more than this daemon holds at once (at most 131072:"
-                + " 512 bytes each beside their text within its 67108864 bytes for incoming snapshots)", refused.getMessage());
+                + " 512 bytes each beside their text within its 67108864 bytes for incoming snapshots), as every Ferry"
+                + " daemon: it can never be taken; " + IncomingBudget.FEWER_SNAPSHOTS, refused.getMessage());
+        assertEquals("migrate the domain with fewer snapshots (Ferry has no snapshot-delete: `ferry undefine NAME"
+                + " --snapshots-metadata` on the source removes a shut-off domain with all of its snapshots, to be"
+                + " defined again)", IncomingBudget.FEWER_SNAPSHOTS);
         assertTrue("refused before its snapshots were read: " + stream.position, stream.position <= 4 + 64 * 1024);
         assertEquals("given back", 0, budget.held());
     }
@@ -78,6 +87,28 @@ public class IncomingBudgetTest {
         assertEquals(0, budget.held());
     }
 
+    /**
+     * The source refuses at Begin, by {@link IncomingBudget#need}, a stream no destination can take: what it reckons
+     * is what a destination holds of that stream once read, to the byte.
+     */
+    @Test
+    public void whatTheSourceReckonsIsWhatTheDestinationHolds() throws Exception {
+        List<Snapshot> snapshots = List.of(SnapshotSideStreamTest.snapshot("a", null), new Snapshot("b", "a",
+                "<domainsnapshot><name>b</name><description>\u20ac</description></domainsnapshot>"),
+                SnapshotSideStreamTest.snapshot("c", "a"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        SnapshotStream.write(bytes, snapshots, "c");
+        SnapshotStream.Written written = SnapshotStream.measure(snapshots, "c");
+        assertEquals(bytes.size(), written.length());
+        IncomingBudget budget = new IncomingBudget(IncomingBudget.BYTES);
+
+        try (IncomingBudget.Share share = budget.open()) {
+            SnapshotDescriptor descriptor = new SnapshotDescriptor(3, written.digest());
+            SnapshotStream.read(new ByteArrayInputStream(bytes.toByteArray()), descriptor, share);
+            assertEquals(IncomingBudget.need(3, written.length()), budget.held());
+        }
+    }
+
     /** The bench's 10,000 snapshots (5.0 MiB of stream, a chain) migrate, several such migrations at once. */
     @Test
     public void tenThousandSnapshotsOfTheBenchsSizeFitWithRoomForOthers() throws Exception {
@@ -97,7 +128,7 @@ public class IncomingBudgetTest {
 
         try (IncomingBudget.Share share = budget.open()) {
             SnapshotStream.Contents contents = SnapshotStream.read(new ByteArrayInputStream(bytes.toByteArray()),
-                    new SnapshotDescriptor(10_000, SnapshotStream.digest(chain, "s09999")), share);
+                    new SnapshotDescriptor(10_000, SnapshotStream.measure(chain, "s09999").digest()), share);
             assertEquals(10_000, contents.xmls().size());
             assertTrue("held " + budget.held(), budget.held() < IncomingBudget.BYTES / 4);
         }

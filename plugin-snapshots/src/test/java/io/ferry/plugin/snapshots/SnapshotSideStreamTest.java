@@ -94,6 +94,47 @@ public class SnapshotSideStreamTest {
         assertEquals("s9999", destination.staged.get("m1").get(9_999).name());
     }
 
+    /**
+     * A domain whose snapshots make a stream no Ferry daemon takes (each holds 64 MiB of incoming ones at once, and
+     * each snapshot keeps the whole definition: 11,000 of 6 KB) is refused at Begin, naming it, and offers no stream.
+     * It was offered, and every destination failed it mid-stream telling the operator to migrate again.
+     */
+    @Test
+    public void snapshotsNoDaemonCanTakeAreRefusedAtBegin() throws Exception {
+        List<Snapshot> many = new ArrayList<>();
+        for (int i = 0; i < 11_000; i++) {
+            String name = String.format("s%05d", i);
+            many.add(new Snapshot(name, null, "<domainsnapshot><name>" + name + "</name><domain type='sim'><name>vm"
+                    + "</name>" + " ".repeat(6_000) + "</domain></domainsnapshot>"));
+        }
+        FakeContext context = new FakeContext();
+
+        CookieException e = assertThrows(CookieException.class, () -> bake(context, many, "s10999"));
+
+        // 4 + 11,000 x (5 + 6,095) bytes of stream, and 512 bytes a snapshot beside
+        assertEquals("domain vm cannot migrate: its 11000 snapshots make a snapshots stream of 67100004 bytes, which a"
+                + " destination holds with 512 bytes a snapshot beside their text, 72732000 bytes in all: over the"
+                + " 67108864 bytes of incoming snapshots every Ferry daemon holds at once, so no destination can take"
+                + " them; " + IncomingBudget.FEWER_SNAPSHOTS, e.getMessage());
+        assertEquals(null, context.stream.offered);
+    }
+
+    @Test
+    public void moreSnapshotsThanAnyDaemonTakesAreRefusedAtBeginByTheirCount() throws Exception {
+        List<Snapshot> many = new ArrayList<>();
+        for (int i = 0; i <= IncomingBudget.BYTES / IncomingBudget.PER_SNAPSHOT; i++) {
+            many.add(snapshot("s" + i, null));
+        }
+        FakeContext context = new FakeContext();
+
+        CookieException e = assertThrows(CookieException.class, () -> bake(context, many, null));
+
+        assertEquals("domain vm cannot migrate: its 131073 snapshots are more than any Ferry daemon takes in one"
+                + " migration (at most 131072: 512 bytes each beside their text within the 67108864 bytes of incoming"
+                + " snapshots it holds at once); " + IncomingBudget.FEWER_SNAPSHOTS, e.getMessage());
+        assertEquals(null, context.stream.offered);
+    }
+
     @Test
     public void noSnapshotsNoDescriptorNoStream() throws Exception {
         FakeContext context = new FakeContext();

@@ -46,13 +46,13 @@ class SnapshotStreamFuzzTest {
         }
         FakeContext again = new FakeContext();
         InMemorySnapshotStore next = new InMemorySnapshotStore();
-        var descriptor = new SnapshotsSection(source).bake(again);
-        if (descriptor.isPresent()) {
-            try {
+        try {
+            var descriptor = new SnapshotsSection(source).bake(again);
+            if (descriptor.isPresent()) {
                 new SnapshotsSection(next).eat(again, descriptor.get());
-            } catch (CookieException e) {
-                throw new AssertionError("a staged hierarchy does not migrate again: " + e.getMessage(), e);
             }
+        } catch (CookieException e) {
+            throw new AssertionError("a staged hierarchy does not migrate again: " + e.getMessage(), e);
         }
         assertEquals(destination.staged.get("m1").isEmpty() ? null : destination.staged.get("m1"), next.staged.get("m1"),
                 "what migrates again stages differently");
