@@ -7,11 +7,13 @@ import java.util.concurrent.atomic.AtomicLong;
  * How many bytes of incoming snapshot streams a daemon holds at once, all migrations together. A stream is held
  * whole until it is staged (its digest comes at its end), and each of its bytes costs up to four on the heap (a
  * String of UTF-16 for XML outside Latin-1, the staged pack and its copy), and each snapshot, however small, some
- * hundreds more ({@link #PER_SNAPSHOT}, charged for the stream's count before it is read): a peer, or a few migrations
- * at once, must not be able to fill the daemon's heap with streams each within its own bound, whether of large
- * snapshots or of many tiny ones. A stream that would go over fails its migration, which leaves the domain on its
- * source, with a message that says why. Every Ferry daemon has the same budget, so a stream over it alone can never
- * migrate: the source refuses its domain at Begin ({@link #requireTakeable}), before any destination is asked.
+ * hundreds more ({@link #PER_SNAPSHOT}): a peer, or a few migrations at once, must not be able to fill the daemon's
+ * heap with streams each within its own bound, whether of large snapshots or of many tiny ones. A stream is charged
+ * as each of its snapshots is read, not for the count it announces: one that announces many and sends few (a slow
+ * peer, or one that would shut the others out) holds what it sent. A stream that would go over fails its migration,
+ * which leaves the domain on its source, with a message that says why. Every Ferry daemon has the same budget, so a
+ * stream over it alone can never migrate: the source refuses its domain at Begin ({@link #requireTakeable}), before
+ * any destination is asked.
  */
 final class IncomingBudget {
     /** The bytes held at most, and so also the most one stream may carry. */
@@ -77,41 +79,49 @@ final class IncomingBudget {
 
     final class Share implements AutoCloseable {
         private long bytes;
+        private int snapshots;
 
         /**
-         * Takes the fixed share of a stream's {@code count} snapshots, before any is read: a count the budget cannot
-         * hold even alone is refused as such, naming it.
+         * Checks the {@code count} of snapshots a stream announces against what the budget holds of so many, taking
+         * nothing for them: each is taken as it is read ({@link #takeSnapshot}), so that a stream holds what it was
+         * sent, not what it announced. A count the budget cannot hold even alone is refused as such, naming it.
          */
-        void takeSnapshots(int count) throws CookieException {
+        void allow(int count) throws CookieException {
             if (count > limit / PER_SNAPSHOT) {
                 throw new CookieException("snapshots stream announces " + count + " snapshots, more than this daemon holds"
                         + " at once (at most " + limit / PER_SNAPSHOT + ": " + PER_SNAPSHOT + " bytes each beside their text"
                         + " within its " + limit + " bytes for incoming snapshots), as every Ferry daemon: it can never"
                         + " be taken; " + FEWER_SNAPSHOTS);
             }
-            take(count * PER_SNAPSHOT, "'s " + count + " snapshots (" + PER_SNAPSHOT + " bytes each beside their text)");
+        }
+
+        /** Takes a snapshot's share as it is read: its {@code length} bytes, its framing and {@link #PER_SNAPSHOT}. */
+        void takeSnapshot(int length) throws CookieException {
+            snapshots++;
+            take(SnapshotStream.FRAMING + length + PER_SNAPSHOT);
         }
 
         /** Takes {@code more} bytes for the stream, or refuses if the daemon would hold more than its limit. */
         void take(long more) throws CookieException {
-            take(more, "'s " + (bytes + more) + " bytes so far");
-        }
-
-        private void take(long more, String what) throws CookieException {
             if (bytes + more > limit) {
-                throw new CookieException("snapshots stream: this one" + what + " are over the " + limit + " bytes of"
-                        + " incoming snapshots this daemon holds at once, as every Ferry daemon, with no other"
+                throw new CookieException("snapshots stream: this one" + soFar(more) + " are over the " + limit
+                        + " bytes of incoming snapshots this daemon holds at once, as every Ferry daemon, with no other"
                         + " migration counted: it can never be taken, however often it is migrated again; "
                         + FEWER_SNAPSHOTS);
             }
             long now = held.addAndGet(more);
             if (now > limit) {
                 held.addAndGet(-more);
-                throw new CookieException("snapshots stream: with this one" + what + " this daemon would hold over " + limit
-                        + " bytes of incoming snapshots at once (other migrations' included);"
+                throw new CookieException("snapshots stream: with this one" + soFar(more) + " this daemon would hold"
+                        + " over " + limit + " bytes of incoming snapshots at once (other migrations' included);"
                         + " migrate again once they are staged");
             }
             bytes += more;
+        }
+
+        private String soFar(long more) {
+            return "'s " + (bytes + more) + " bytes so far" + (snapshots == 0 ? "" : " (" + snapshots + " snapshots, "
+                    + PER_SNAPSHOT + " bytes each beside their text)");
         }
 
         @Override

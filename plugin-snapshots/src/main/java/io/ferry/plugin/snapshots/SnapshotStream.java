@@ -31,6 +31,8 @@ import java.util.List;
 final class SnapshotStream {
     /** The bytes before the first snapshot: the count. */
     static final int HEADER = 4;
+    /** The bytes before each snapshot's text: its flag and its length. */
+    static final int FRAMING = 5;
     /** At most this many snapshots in one migration. */
     static final int MAX_COUNT = 1_000_000;
     /** At most this many bytes of XML per snapshot: the cookie size cap. */
@@ -73,8 +75,8 @@ final class SnapshotStream {
     /**
      * Reads a whole stream, within bounds, and checks it against the cookie's descriptor.
      *
-     * @param share the daemon's budget for incoming streams, taken for the count announced, then as the bytes arrive
-     *     (all held until staged)
+     * @param share the daemon's budget for incoming streams: the count announced checked against it, and each
+     *     snapshot's share taken as it arrives (all held until staged)
      * @throws CookieException when the stream is out of bounds or over the budget, truncated, too long, or does not match
      */
     static Contents read(InputStream in, SnapshotDescriptor expected, IncomingBudget.Share share) throws IOException, CookieException {
@@ -89,8 +91,9 @@ final class SnapshotStream {
                 throw new CookieException("snapshots stream carries " + count + " snapshots but the migration cookie's"
                         + " descriptor says " + expected.count());
             }
-            share.takeSnapshots(count);
-            List<String> xmls = new ArrayList<>(Math.min(count, 65_536));
+            share.allow(count);
+            // grown as snapshots come (each one's share covers its slot): nothing held for those not sent
+            List<String> xmls = new ArrayList<>(Math.min(count, 1_024));
             CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT);
             int current = -1;
@@ -101,7 +104,7 @@ final class SnapshotStream {
                     throw new CookieException("snapshots stream: snapshot " + (i + 1) + " is malformed (flag " + flag
                             + ", length " + length + ", limit " + MAX_LENGTH + ")");
                 }
-                share.take(5L + length);
+                share.takeSnapshot(length);
                 if (flag == 1) {
                     if (current >= 0) {
                         throw new CookieException("snapshots stream flags more than one current snapshot");

@@ -9,11 +9,16 @@ import io.ferry.api.cookie.CookieException;
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.Test;
 
 /**
@@ -68,6 +73,7 @@ public class IncomingBudgetTest {
         assertEquals("given back", 0, budget.held());
     }
 
+    /** Each of 50 bytes takes 567 (its framing and its share beside): the 903rd goes over what others left. */
     @Test
     public void tinySnapshotsTakeTheirShareBesideOtherMigrations() throws Exception {
         IncomingBudget budget = new IncomingBudget(IncomingBudget.BYTES);
@@ -80,11 +86,53 @@ public class IncomingBudgetTest {
             refused = assertThrows(CookieException.class, () -> SnapshotStream.read(new Tiny(1_001), descriptor, share));
         }
 
-        assertEquals("snapshots stream: with this one's 1001 snapshots (512 bytes each beside their text) this daemon would"
-                + " hold over 67108864 bytes of incoming snapshots at once (other migrations' included); migrate again once"
-                + " they are staged", refused.getMessage());
+        assertEquals("snapshots stream: with this one's 512001 bytes so far (903 snapshots, 512 bytes each beside their"
+                + " text) this daemon would hold over 67108864 bytes of incoming snapshots at once (other migrations'"
+                + " included); migrate again once they are staged", refused.getMessage());
         other.close();
         assertEquals(0, budget.held());
+    }
+
+    /**
+     * A stream that announces the most snapshots and then sends nothing (a slow peer, or a hostile one, up to 32
+     * Prepares at once) took their share, the whole budget, before its first snapshot came, and held it until its
+     * section's time limit: every other arrival with snapshots failed meanwhile. It holds what it was sent.
+     */
+    @Test
+    public void aStreamThatAnnouncesTheMostSnapshotsAndSendsNoneLeavesTheBudgetToOthers() throws Exception {
+        IncomingBudget budget = new IncomingBudget(IncomingBudget.BYTES);
+        int most = (int) (IncomingBudget.BYTES / IncomingBudget.PER_SNAPSHOT);
+        Stalled stalled = new Stalled(most);
+        AtomicReference<Throwable> ended = new AtomicReference<>();
+        Thread reading = new Thread(() -> {
+            try (IncomingBudget.Share share = budget.open()) {
+                SnapshotStream.read(stalled, new SnapshotDescriptor(most, "sha256:" + "0".repeat(64)), share);
+            } catch (Throwable e) {
+                ended.set(e);
+            }
+        });
+        reading.start();
+        try {
+            assertTrue("the stalled stream's header was read", stalled.waiting.await(10, TimeUnit.SECONDS));
+            assertEquals("held for snapshots not sent", 0, budget.held());
+
+            List<Snapshot> ten = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                ten.add(SnapshotSideStreamTest.snapshot("s" + i, i == 0 ? null : "s" + (i - 1)));
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            SnapshotStream.write(bytes, ten, "s9");
+            try (IncomingBudget.Share share = budget.open()) {
+                SnapshotStream.Contents contents = SnapshotStream.read(new ByteArrayInputStream(bytes.toByteArray()),
+                        new SnapshotDescriptor(10, SnapshotStream.measure(ten, "s9").digest()), share);
+                assertEquals(10, contents.xmls().size());
+            }
+        } finally {
+            stalled.release.countDown();
+            reading.join(10_000);
+        }
+        assertEquals("snapshots stream ended early: expected " + most + " snapshots", ended.get().getMessage());
+        assertEquals("given back", 0, budget.held());
     }
 
     /**
@@ -149,6 +197,41 @@ public class IncomingBudgetTest {
         assertEquals(100, budget.held());
         second.close();
         assertEquals(0, budget.held());
+    }
+
+    /** A count, then nothing until {@link #release}d, then its end; {@link #waiting} once asked for more. */
+    static final class Stalled extends InputStream {
+        final CountDownLatch waiting = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+        private final byte[] header;
+        private boolean sent;
+
+        Stalled(int count) {
+            header = ByteBuffer.allocate(4).putInt(count).array();
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (!sent && len >= header.length) {
+                sent = true;
+                System.arraycopy(header, 0, b, off, header.length);
+                return header.length;
+            }
+            waiting.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException();
+            }
+            return -1;
+        }
     }
 
     /** A count, then per snapshot: flag 0, its length, 50 bytes of XML with a name of its own; made as it is read. */
