@@ -60,7 +60,9 @@ public final class CookieCodec {
                 continue;
             }
             List<Element> elements = children.get(handle.descriptor().element());
-            if (elements == null) {
+            if (elements == null && header.origin() != null && features.contains(handle.descriptor().feature())) {
+                throw renamed(handle);
+            } else if (elements == null) {
                 calls.absent(handle);
             } else if (elements.size() > 1) {
                 throw new CookieException("Too many " + handle.descriptor().element() + " elements in migration cookie");
@@ -77,7 +79,7 @@ public final class CookieCodec {
             } else if (features.contains(read.get(i).descriptor().feature())
                     && children.containsKey(read.get(i).descriptor().element())) {
                 // a mandatory fragment its section made nothing of would be passed over; an announced feature without
-                // its element is libvirt's (a lock driver with no state to carry), and eaten as absent
+                // its element in libvirt's cookie (a lock driver with no state to carry) is eaten as absent
                 SectionHandle handle = read.get(i);
                 throw new SectionFailure("cookie section " + handle.descriptor().feature() + " read its <"
                         + handle.descriptor().element() + "> element as nothing, but the migration cookie announces feature "
@@ -85,6 +87,20 @@ public final class CookieCodec {
             }
         }
         return new ParsedCookie(header, features, parsed, new ParsedCookie.Source(xml, rules));
+    }
+
+    /**
+     * A daemon's cookie (one that names its origin) announces a feature only when its section wrote its element: one
+     * without it comes from a section that writes another element (renamed in a minor version, or another bundle's
+     * section of the feature's name), and eaten as absent its mandatory fragment would be lost. libvirt's cookies
+     * announce lockstate without its element when the lock driver has no state: those are eaten as absent.
+     */
+    private static SectionFailure renamed(SectionHandle handle) {
+        String feature = handle.descriptor().feature();
+        return new SectionFailure("the migration cookie announces feature " + feature + " as mandatory but carries no <"
+                + handle.descriptor().element() + "> element, which this host's section " + feature + " reads: the"
+                + " other host's section " + feature + " writes another element (update the section on both hosts"
+                + " alike)", null, handle);
     }
 
     /**

@@ -21,7 +21,8 @@ import org.w3c.dom.Element;
 
 /**
  * A fragment of a feature the cookie announces as mandatory must give its section something to eat: a section that
- * reads it as nothing refuses the cookie, naming itself, instead of being passed over.
+ * reads it as nothing refuses the cookie, naming itself, instead of being passed over; so does a daemon's cookie that
+ * announces the feature without the element this host's section reads.
  */
 public class AnnouncedSectionWithoutValueTest {
     /** Lease state whose parse reads an empty fragment as nothing. */
@@ -63,6 +64,24 @@ public class AnnouncedSectionWithoutValueTest {
     public void anAnnouncedFeatureWithoutItsElementIsEatenAsAbsentAsLibvirtDoes() throws Exception {
         // libvirt announces lockstate without a <lockstate> when its lock driver has no state to carry
         assertEquals(List.of(), parse(cookie(HEADER, "<feature name='leases'/>"), leases("leases", Mandatory.WHEN_BAKED)).sections());
+        assertEquals(List.of(), parse(cookie(HEADER, "<feature name='leases'/>", "<leases2>l1</leases2>"),
+                leases("leases", Mandatory.WHEN_BAKED)).sections());
+    }
+
+    /**
+     * A daemon's cookie (it names its origin) announces a feature only when its section wrote its element: one it lacks
+     * was written under another name (the section updated on one host alone), and eaten as absent it would be lost.
+     */
+    @Test
+    public void anAnnouncedFeatureWhoseElementADaemonWroteUnderAnotherNameRefusesTheCookie() {
+        SectionHandle leases = leases("leases", Mandatory.WHEN_BAKED);
+        String xml = cookie(HEADER, "<feature name='leases'/>", "<leases2>l1</leases2>")
+                .replace("<qemu-migration>", "<qemu-migration migration='m-1' phase='perform'>");
+        SectionFailure refused = assertThrows(SectionFailure.class, () -> parse(xml, leases));
+        assertEquals("the migration cookie announces feature leases as mandatory but carries no <leases> element,"
+                + " which this host's section leases reads: the other host's section leases writes another element"
+                + " (update the section on both hosts alike)", refused.getMessage());
+        assertSame(leases, refused.section().orElseThrow());
     }
 
     @Test
