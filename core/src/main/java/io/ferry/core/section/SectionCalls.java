@@ -250,8 +250,8 @@ public final class SectionCalls {
         if (cause instanceof SectionFailure failure) { // the section holds too many workers: its own failure too
             return new SectionFailure(failure.getMessage(), failure, handle);
         }
-        if (cause instanceof CookieException cookie && failed.message != null) {
-            return new CookieException(failed.message, cookie);
+        if (cause instanceof CookieException cookie && failed.message != null) { // its message as the section wrote it
+            return new SectionFailure(failed.message, cookie, handle);
         }
         return new SectionFailure("cookie section " + feature(failed.step) + " failed in " + steps.get(failed.step).what() + ": "
                 + failed.described, cause, handle);

@@ -3,7 +3,10 @@ package io.ferry.core.section;
 import io.ferry.api.cookie.CookieException;
 import java.util.Optional;
 
-/** A section that threw, timed out or vanished; the message names the section and what it was doing. */
+/**
+ * A section that threw, timed out or vanished; the message names the section and what it was doing, or is the
+ * section's own when it refused with a {@link CookieException} (its cause then).
+ */
 public class SectionFailure extends CookieException {
     private static final long serialVersionUID = 1L;
 

@@ -97,7 +97,10 @@ public class OptionalSectionFailureTest {
         assertEquals("cookie section lease failed in bake: IllegalStateException: lease taken", e.getMessage());
     }
 
-    /** A section that bakes fine and whose format fails: it throws, gets a value of another type, or writes text XML cannot carry. */
+    /**
+     * A section that bakes fine and whose format fails: it throws, throws a CookieException its signature does not
+     * declare (as Kotlin's may), gets a value of another type, or writes text XML cannot carry.
+     */
     private final class BadFormat extends Section {
         private final Object baked;
 
@@ -117,14 +120,22 @@ public class OptionalSectionFailureTest {
             if (value.equals("throw")) {
                 throw new IllegalStateException("no format today");
             }
+            if (value.equals("cookie")) {
+                OptionalSectionFailureTest.<RuntimeException>sneaky(new CookieException("no format today"));
+            }
             super.format(value, fragment);
         }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> void sneaky(Throwable thrown) throws T {
+        throw (T) thrown;
     }
 
     @Test
     public void anOptionalSectionWhoseFormatFailsIsLeftOutOfTheCookie() throws Exception {
         SectionHandle other = handle("other", Mandatory.NEVER, null);
-        for (Object baked : List.of("throw", 42, "bell \u0007")) {
+        for (Object baked : List.of("throw", "cookie", 42, "bell \u0007")) {
             SectionHandle bad = TestSections.handle(new BadFormat(baked), "alpha", "alpha", Mandatory.NEVER, List.of(Phase.PREPARE),
                     List.of(Phase.PERFORM));
             CookieBakery.Baked cookie = new CookieBakery(TestSections.codec()).bake(
@@ -142,6 +153,12 @@ public class OptionalSectionFailureTest {
         CookieException e = assertThrows(CookieException.class, () -> new CookieBakery(TestSections.codec()).bake(
                 new CookieHeader("vm", UUID.randomUUID().toString(), "dst", HOST), TestSections.of(bad), context(Phase.PREPARE)));
         assertEquals("cookie section alpha failed in format: IllegalStateException: no format today", e.getMessage());
+        SectionHandle cookie = TestSections.handle(new BadFormat("cookie"), "alpha", "alpha", Mandatory.WHEN_BAKED,
+                List.of(Phase.PREPARE), List.of(Phase.PERFORM));
+        e = assertThrows(CookieException.class, () -> new CookieBakery(TestSections.codec()).bake(
+                new CookieHeader("vm", UUID.randomUUID().toString(), "dst", HOST), TestSections.of(cookie),
+                context(Phase.PREPARE)));
+        assertEquals("the section's message, as it wrote it", "no format today", e.getMessage());
     }
 
     @Test
