@@ -3,7 +3,6 @@ package io.ferry.cli;
 import io.ferry.protocol.ChannelException;
 import io.ferry.protocol.ControlClient;
 import io.ferry.protocol.DaemonClient;
-import java.net.ConnectException;
 
 /** A daemon's control channel as commands use it: typed calls whose failures become one-line CLI errors. */
 final class DaemonChannel {
@@ -40,7 +39,7 @@ final class DaemonChannel {
         try {
             return request.to(daemon);
         } catch (ChannelException e) {
-            throw new CliException(e.getMessage() + (e.getCause() instanceof ConnectException ? unreachable : ""), e);
+            throw new CliException(e.getMessage() + (ControlClient.unreachable(e) ? unreachable : ""), e);
         }
     }
 }

@@ -295,6 +295,7 @@ public final class ControlClient {
     private String exchange(String method, String path, Map<String, String> query, Map<String, String> headers, byte[] body,
             Optional<String> token) throws ChannelException {
         CallDeadline deadline = CallDeadline.NONE;
+        boolean sent = false;
         try {
             HttpURLConnection connection = open(method, path, query, token);
             deadline = CallDeadline.start(deadlineMillis, connection::disconnect);
@@ -302,7 +303,8 @@ public final class ControlClient {
             if (body != null) {
                 // buffered, not streamed: before a streamed body the JDK probes its kept-alive connection (a read with a
                 // 1 ms timeout: 1-3 ms a call). A buffered call may be sent once more on a new connection when its kept-alive
-                // one fails before the reply (ControlClientConnectionTest); one the daemon had taken is then refused as done
+                // one fails before the reply (ControlClientConnectionTest); one the daemon had taken is then refused as
+                // done, or, the daemon gone, finds nothing listening (lostAfterSending)
                 connection.setDoOutput(true);
                 connection.setRequestProperty("Content-Type", "application/xml");
             }
@@ -313,9 +315,11 @@ public final class ControlClient {
                     out.write(body);
                 }
             }
+            sent = true;
             return reply(connection, deadline);
         } catch (IOException e) {
-            throw deadline.passed() ? overdue(e) : lost(e);
+            throw deadline.passed() ? overdue(e)
+                    : sent && e instanceof ConnectException refused ? lostAfterSending(refused) : lost(e);
         } catch (ChannelException e) {
             throw deadline.passed() ? overdue(e) : e;
         } finally {
@@ -378,13 +382,29 @@ public final class ControlClient {
         if (tlsFailure != null) {
             return tlsFailure;
         }
-        if (e instanceof ConnectException) {
-            return new ChannelException("cannot connect to " + uri + ": " + e.getMessage(), false, e);
+        if (e instanceof ConnectException refused) {
+            return new Unreachable("cannot connect to " + uri + ": " + e.getMessage(), refused);
         }
         // what a ferry+tls:// channel does to a plain request
         String hint = !answered && tls == null && String.valueOf(e.getMessage()).startsWith("Unexpected end of file")
                 ? " (no HTTP answer: is it a ferry+tls:// channel?)" : "";
         return new ChannelException("connection to " + uri + " lost: " + e.getMessage() + hint, false, e);
+    }
+
+    /**
+     * A connection refused once the call was connected and its body written: the JDK sending it once more on a new
+     * connection, as the first ended before the reply (an EOF, a reset). The daemon stopped or restarted, having taken
+     * the call or not (a kept-alive connection it had closed): not "cannot connect", which tells a caller it never got
+     * there, but lost, its outcome unknown.
+     */
+    private ChannelException lostAfterSending(ConnectException e) {
+        return new ChannelException("connection to " + uri + " lost after the call was sent (the daemon stopped or"
+                + " restarted?): what it did there is unknown", false, e);
+    }
+
+    /** Whether {@code e} is a call that could not connect at all: it never reached the daemon, which may not run. */
+    public static boolean unreachable(ChannelException e) {
+        return e instanceof Unreachable;
     }
 
     /** A call its deadline ended: whatever the closed connection surfaced as, that is why it failed. */
@@ -415,6 +435,15 @@ public final class ControlClient {
                         + " MiB; its reply was dropped", false);
             }
             return new String(reply, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** A call that found nothing listening: "cannot connect". */
+    private static final class Unreachable extends ChannelException {
+        private static final long serialVersionUID = 1L;
+
+        Unreachable(String message, ConnectException cause) {
+            super(message, false, cause);
         }
     }
 

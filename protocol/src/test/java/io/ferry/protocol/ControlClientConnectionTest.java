@@ -1,6 +1,8 @@
 package io.ferry.protocol;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
+import static org.junit.Assert.assertThrows;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -14,7 +16,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Test;
 
-/** A call whose kept-alive connection the daemon closed in the meantime (an idle timeout, a restart) still gets through. */
+/**
+ * A call whose kept-alive connection the daemon closed in the meantime (an idle timeout, a restart) still gets through;
+ * one the daemon took and then died with is not said to have found nobody there.
+ */
 public class ControlClientConnectionTest {
 
     @Test
@@ -47,6 +52,41 @@ public class ControlClientConnectionTest {
             assertEquals("each call reached the daemon once", 2, requests.get());
             assertEquals("the second call went over a new connection", 2, connections.get());
         }
+    }
+
+    /**
+     * The JDK sends a call once more on a new connection when its connection ends before the reply; the daemon gone,
+     * that gets "Connection refused", which said "cannot connect" of a call the daemon had taken (and may have begun).
+     */
+    @Test
+    public void aCallTheDaemonTookBeforeItDiedIsLostNotUnreachable() throws Exception {
+        AtomicInteger requests = new AtomicInteger();
+        ServerSocket server = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        String uri = "ferry+tcp://127.0.0.1:" + server.getLocalPort();
+        Thread daemon = new Thread(() -> {
+            // takes one call and dies before it answers: nothing listens any more once its connection ends
+            try (server; Socket socket = server.accept()) {
+                if (readRequest(socket.getInputStream())) {
+                    requests.incrementAndGet();
+                }
+                server.close();
+            } catch (IOException e) {
+                // the test's assertions tell
+            }
+        }, "dying-daemon");
+        daemon.setDaemon(true);
+        daemon.start();
+        ControlClient client = new ControlClient(uri);
+        byte[] body = "<abort/>".getBytes(StandardCharsets.UTF_8);
+
+        ChannelException lost = assertThrows(ChannelException.class,
+                () -> client.post("domains/vm1/abort", Map.of(), body));
+        assertEquals("connection to " + uri + " lost after the call was sent (the daemon stopped or restarted?):"
+                + " what it did there is unknown", lost.getMessage());
+        assertFalse("not a refusal: the outcome is unknown", lost.refused());
+        assertFalse("not a call that found nobody there", ControlClient.unreachable(lost));
+        daemon.join(5_000);
+        assertEquals("the daemon took the call once", 1, requests.get());
     }
 
     /** Reads one request's headers and its Content-Length body; false when the connection ended first. */
