@@ -85,11 +85,13 @@ final class DomainsResource {
         }));
         routes.add(operator(Operation.JOB_INFO, call -> job(domains.get(call.parameter(0)), "yes".equals(call.query("completed")))));
         routes.add(operator(Operation.JOB_ABORT, call -> {
-            String name = domains.get(call.parameter(0)).name();
+            String name = call.parameter(0);
             String migration = migrationOf(call); // ferry migrate's Ctrl-C: that migration only
             if (migration == null) {
-                return new Done("aborted", migrations.abortJob(name)).toXml();
+                return new Done("aborted", migrations.abortJob(domains.get(name).name())).toXml();
             }
+            // not looked up here: the migration may have taken the domain away (a transient one's Confirm), and its
+            // record still answers "too late"; the engine requires the domain where the record does not answer
             call.target("domain " + name + ", migration " + migration);
             return migrations.abortMigration(name, migration).toXml();
         }));

@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import io.ferry.core.domain.Domain;
 import io.ferry.protocol.DaemonClient;
 import io.ferry.protocol.DomainMessages.Done;
 import java.util.Optional;
@@ -10,7 +11,8 @@ import org.slf4j.LoggerFactory;
  * {@code domjobabort} of one migration of a domain, named by its id: the Ctrl-C of the {@code ferry migrate} that chose
  * that id. Another migration that holds the domain (while this one's Begin waits for the domain's job), or one begun
  * after this one ended, is another operator's and is left alone. A migration this host has no record of has not begun:
- * it is withdrawn, so its Begin, still on its way or waiting for the job, is refused.
+ * it is withdrawn, so its Begin, still on its way or waiting for the job, is refused. The domain need not be here
+ * still when its migration answers (a transient one a completed migration took away): otherwise it must be.
  */
 final class AbortById {
     private static final Logger LOG = LoggerFactory.getLogger(AbortById.class);
@@ -40,11 +42,13 @@ final class AbortById {
             Optional<Done> since = recorded.get().step().isFinal() ? Optional.empty() : abortUnderWay(domainName, id);
             return since.isPresent() ? since.get() : ended(domainName, id, recorded.get());
         }
+        // looked up before the withdrawal: an id withdrawn under a name no domain has would refuse any domain's Begin
+        Domain domain = m.domains.get(domainName);
         Optional<Outgoing> out = source.findOrWithdraw(id);
         if (out.isPresent()) { // its Begin registered it a moment ago
             return abortOutgoing(domainName, id, out.get());
         }
-        String holder = m.domains.get(domainName).migration();
+        String holder = domain.migration();
         LOG.info("migration {} of {} withdrawn by the operator before it began", id, domainName);
         return new Done(DaemonClient.WITHDRAWN, "Migration " + id + " of " + domainName + " had not begun: it will not begin"
                 + " now" + (holder == null ? "" : "; migration " + holder + " of " + domainName + " goes on"));
@@ -68,8 +72,10 @@ final class AbortById {
         return aborted(settlement.abort(requireOf(domainName, id, out.domain.name(), out)));
     }
 
-    private static <T> T requireOf(String domainName, String id, String itsDomain, T migration) throws MigrationException {
+    /** {@code migration}, if it is of {@code domainName}; refused as of a domain not found when none has that name. */
+    private <T> T requireOf(String domainName, String id, String itsDomain, T migration) throws Exception {
         if (!itsDomain.equals(domainName)) {
+            m.domains.get(domainName);
             throw new MigrationException("migration " + id + " is not a migration of domain " + domainName + " (it is "
                     + itsDomain + "'s): nothing was aborted");
         }
@@ -81,7 +87,7 @@ final class AbortById {
     }
 
     /** The answer for a migration that ended here: aborted already, or too late. */
-    private Done ended(String domainName, String id, Journal.Entry entry) throws MigrationException {
+    private Done ended(String domainName, String id, Journal.Entry entry) throws Exception {
         requireOf(domainName, id, entry.domain(), entry);
         Step step = entry.step();
         if (step == Step.ABORTED) {

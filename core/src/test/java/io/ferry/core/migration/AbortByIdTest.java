@@ -218,4 +218,36 @@ public class AbortByIdTest {
         run.confirm(false, run.finish().cookie());
         d.destination.assertRuns(VM, digest);
     }
+
+    /**
+     * Ctrl-C as Confirm removes the transient domain it migrated: the journal answers, as for a domain still here. The
+     * channel looked the domain up first and answered "Domain not found".
+     */
+    @Test
+    public void anAbortOfAMigrationThatTookItsTransientDomainAwayIsTooLate() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        run.perform();
+        run.confirm(false, run.finish().cookie());
+        d.source.assertGone(VM);
+
+        Exception e = assertThrows(MigrationException.class,
+                () -> d.source.engine().abortMigration(VM, run.begun.id()));
+
+        assertEquals("too late to abort migration " + run.begun.id() + ": it completed", e.getMessage());
+    }
+
+    /** An id withdrawn under a name no domain has would refuse that id's Begin of any domain. */
+    @Test
+    public void anAbortOfAnUnknownMigrationOfNoDomainHereWithdrawsNothing() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        String id = UUID.randomUUID().toString();
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().abortMigration("nobody", id));
+
+        assertEquals("Domain not found: no domain with matching name 'nobody'", e.getMessage());
+        d.peer(d.source).begin(new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, id));
+    }
 }
