@@ -141,7 +141,8 @@ final class ArrivalRecovery {
 
     /**
      * Settles an arrival the journal left unfinished, its domain here: committed, it is resumed and finished; otherwise
-     * its incoming VM is dropped.
+     * its incoming VM is dropped. The domain was claimed without its job: a start that held it then, the domain shut
+     * off, booted a VM since, which {@link #outlivedBy} tells again in the job, and which is not the arrival's.
      */
     void settle(Journal.Entry entry, Domain domain) throws Exception {
         Incoming in = destination.adopt(entry, domain);
@@ -149,6 +150,8 @@ final class ArrivalRecovery {
             if (entry.step() == Step.COMMITTED) {
                 LOG.info("domain {} was committed here before the restart: resuming it", domain.name());
                 destination.committed.complete(in);
+                destination.forget(in);
+            } else if (outlivedBy(entry, domain)) { // the guest and its leases are that start's: left alone
                 destination.forget(in);
             } else {
                 destination.abort(in, "the daemon restarted before the migration was committed");

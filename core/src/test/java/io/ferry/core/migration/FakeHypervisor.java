@@ -28,6 +28,9 @@ final class FakeHypervisor implements Hypervisor {
      */
     volatile String strayVm;
 
+    /** Runs as a start boots a VM, before it is made: a boot held there holds the start's job (null: none). */
+    volatile Runnable whileBooting;
+
     /** A peer's definition that names this is refused, as a driver refuses a host file a peer may not name (null: none). */
     volatile String peerMayNotName;
 
@@ -45,6 +48,10 @@ final class FakeHypervisor implements Hypervisor {
 
     @Override
     public FakeVm boot(DomainSpec spec, Path runDir) {
+        Runnable booting = whileBooting;
+        if (booting != null) {
+            booting.run();
+        }
         FakeVm vm = direct ? new FakeDirectVm(spec, true) : new FakeVm(spec, true);
         vms.put(spec.uuid(), vm);
         return vm;

@@ -53,7 +53,7 @@ public class InconsistentPhasesTest {
         AtomicReference<ChannelException> secondRefusal = new AtomicReference<>();
         d.destination.domains().withJob(waiting, "operator", () -> {
             first.start();
-            awaitWaitingForAJob(first);
+            TwoDaemons.awaitWaitingForAJob(first);
             try {
                 d.peer(d.destination).prepare(new Prepare(run.begun.id(), run.begun.key(), TwoDaemons.LIVE, other.domainXml(),
                         other.cookie(), other.sections(), d.source.uri));
@@ -189,13 +189,5 @@ public class InconsistentPhasesTest {
         run.cancel();
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
-    }
-
-    /** Waits until {@code thread} waits for a domain's job, or ended (the assertions then say why). */
-    private static void awaitWaitingForAJob(Thread thread) throws InterruptedException {
-        while (thread.getState() != Thread.State.TERMINATED && !(thread.getState() == Thread.State.TIMED_WAITING
-                && java.util.Arrays.stream(thread.getStackTrace()).anyMatch(f -> f.getMethodName().equals("runJob")))) {
-            Thread.sleep(1);
-        }
     }
 }

@@ -207,6 +207,14 @@ final class TwoDaemons {
         }
     }
 
+    /** Waits until {@code thread} waits for a domain's job, or ended (the assertions then say why). */
+    static void awaitWaitingForAJob(Thread thread) throws InterruptedException {
+        while (thread.getState() != Thread.State.TERMINATED && !(thread.getState() == Thread.State.TIMED_WAITING
+                && java.util.Arrays.stream(thread.getStackTrace()).anyMatch(f -> f.getMethodName().equals("runJob")))) {
+            Thread.sleep(1);
+        }
+    }
+
     /** Begin and Prepare of {@code guest}, then its source killed in Perform's final paused round (the switch-over). */
     ByHand sourceKilledAtTheSwitchOver(String guest) throws Exception {
         ByHand run = byHand(guest).prepare();

@@ -73,6 +73,40 @@ public class TwoUnfinishedMigrationsTest {
         assertEquals(Step.ABORTED, d.source.journal.find(arrival).orElseThrow().step());
     }
 
+    /**
+     * The migration away rolled back, the guest destroyed and started by its operator before the watchdog's next look,
+     * which, mid-boot, found the domain shut off and took it for the old arrival: its settlement waited for the start's
+     * job, then dropped the guest just started as that arrival's incoming VM, and gave its leases back.
+     */
+    @Test
+    public void aGuestStartedWhileAnOldArrivalWaitsIsNotItsIncomingVm() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand away = d.byHand(VM).prepare().perform();
+        String arrival = oldArrival(d); // listed after the migration away, which a restart claims the domain for first
+        restartWithItsDriverLate(d); // the migration away is rolled back once its destination dropped it
+        assertEquals(Step.ABORTED, d.source.journal.find(away.begun.id()).orElseThrow().step());
+        assertEquals(Step.PREPARED, d.source.journal.find(arrival).orElseThrow().step());
+
+        d.source.domains().destroy(VM);
+        Thread[] watchdog = new Thread[1];
+        d.source.hypervisor.whileBooting = () -> {
+            d.source.hypervisor.whileBooting = null;
+            watchdog[0] = new Thread(() -> d.network.passes(0, d.source), "watchdog");
+            watchdog[0].start();
+            try {
+                TwoDaemons.awaitWaitingForAJob(watchdog[0]);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        };
+        d.source.domains().start(VM);
+        watchdog[0].join();
+
+        d.source.assertRuns(VM, null);
+        assertEquals(Step.ABORTED, d.source.journal.find(arrival).orElseThrow().step());
+    }
+
     /** The guest's migration away performed, its daemon restarted before Confirm with an old arrival in its journal. */
     private static void assertAMigrationAwayPausedAtItsSwitchOverIsSettledOnTheSource(TwoDaemons d) throws Exception {
         String digest = d.source.boot(VM);
