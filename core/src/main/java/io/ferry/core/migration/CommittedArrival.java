@@ -111,8 +111,8 @@ final class CommittedArrival {
      */
     void requireStored(Domain domain) throws MigrationException {
         Incoming in = unstored.get(domain.uuid());
-        if (in == null || dropIfLeftForGood(in)) {
-            return;
+        if (in == null || dropIfLeftForGood(in) || unstored.get(domain.uuid()) != in) {
+            return; // not waiting, or gone since: another took it (the watchdog dropping it) and ends it
         }
         String staged = store(in);
         if (staged != null) {
@@ -131,13 +131,18 @@ final class CommittedArrival {
      * that powered off or was destroyed; no definition of it is staged): the snapshots it staged go with the domain,
      * as a transient domain's do, and the migration is FINISHED. Kept, the next store (a Begin of the domain defined
      * here again, the next start) committed them as the snapshots of that other domain of its name and UUID. Not one
-     * {@link #definedSince}: those are that domain's. Returns whether it was such an arrival.
+     * {@link #definedSince}: those are that domain's. Returns whether it was such an arrival, dropped here or by
+     * another that removed it from {@link #unstored} first (the watchdog's look and a Begin of the next domain): that
+     * one discards and records it, and a store of it here would commit the snapshots to that domain and fail to
+     * record FINISHED a second time.
      */
     private boolean dropIfLeftForGood(Incoming in) {
         if (m.domains.find(in.spec.name()).filter(domain -> domain == in.domain).isPresent()
-                || m.domains.store().stagedDefinition(in.id).isPresent() || definedSince(in)
-                || !unstored.remove(in.spec.uuid(), in)) {
+                || m.domains.store().stagedDefinition(in.id).isPresent() || definedSince(in)) {
             return false;
+        }
+        if (!unstored.remove(in.spec.uuid(), in)) {
+            return true;
         }
         try {
             m.snapshots.discard(in.id);

@@ -73,6 +73,8 @@ final class TestHost {
     volatile boolean persistentSection = true;
     /** Where the engine runs its settlements and give-backs: on the watchdog's thread unless a test says otherwise. */
     volatile Executor background = Runnable::run;
+    /** Runs with the name, before the daemon looks a domain up by it (null: nothing). */
+    volatile java.util.function.Consumer<String> beforeFind;
     /** What the host's section catalog says just left (a bundle being updated). */
     volatile Set<String> departed = Set.of();
     private final Network network;
@@ -111,7 +113,16 @@ final class TestHost {
         if (domains != null) {
             domains.close(); // a daemon that dies watches its VMs no more
         }
-        domains = new DomainManager(settings, snapshots);
+        domains = new DomainManager(settings, snapshots) {
+            @Override
+            public Optional<Domain> find(String name) {
+                java.util.function.Consumer<String> hook = beforeFind;
+                if (hook != null) {
+                    hook.accept(name);
+                }
+                return super.find(name);
+            }
+        };
         if (leases != null && !lockManagerLate && !leasesOff) {
             registerLockManager();
         }

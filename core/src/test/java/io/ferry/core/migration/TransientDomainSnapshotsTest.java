@@ -13,6 +13,7 @@ import io.ferry.protocol.Messages.Finished;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.Test;
 
 /**
@@ -164,6 +165,44 @@ public class TransientDomainSnapshotsTest {
                 new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0));
 
         assertDiscardedWithTheDomainThatLeft(d, arrived);
+    }
+
+    /**
+     * The same, the watchdog's look dropping the arrival while the Begin looks at it: the look removed it from those
+     * waiting to be stored, and the Begin, finding it gone, took it for one to store. It committed the snapshots as
+     * the next domain's, then failed to record FINISHED a second time and was refused, and the arrival, put back, had
+     * every look after fail the same (an ERROR line a second until a restart).
+     */
+    @Test
+    public void aBeginThatTheWatchdogBeatToATransientArrivalThatPoweredOffLeavesItToTheWatchdog() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        Finished arrived = arrivedWithItsSnapshotsUnstoredThenPoweredOff(d);
+        d.source.domains().undefine(VM);
+        d.destination.boot(VM); // another domain of its name and UUID, defined there within the same second
+        AtomicBoolean looked = new AtomicBoolean();
+        d.destination.beforeFind = name -> {
+            boolean inTheBegin = StackWalker.getInstance()
+                    .walk(frames -> frames.anyMatch(frame -> frame.getMethodName().equals("requireStored")));
+            if (inTheBegin && looked.compareAndSet(false, true)) {
+                Thread watchdog = new Thread(() -> d.network.passes(0, d.destination), "watchdog");
+                watchdog.start();
+                try {
+                    watchdog.join();
+                } catch (InterruptedException e) {
+                    throw new AssertionError(e);
+                }
+            }
+        };
+
+        d.driver().run(d.peer(d.destination), d.peer(d.source),
+                new Messages.Migrate(VM, d.source.uri, TwoDaemons.LIVE, null, null, 0));
+        d.destination.beforeFind = null;
+
+        assertTrue("the watchdog looked in the Begin", looked.get());
+        assertDiscardedWithTheDomainThatLeft(d, arrived);
+        d.destination.snapshots.discarded.clear();
+        d.network.passes(1_000, d.destination);
+        assertTrue("dropped again at the next look", d.destination.snapshots.discarded.isEmpty());
     }
 
     /** The same, the domain defined there again and the daemon restarted: its start committed them as that domain's. */
