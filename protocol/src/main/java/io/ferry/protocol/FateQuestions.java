@@ -21,15 +21,16 @@ final class FateQuestions {
     }
 
     /**
-     * The destination's answer to "abort unless committed", asked again while it cannot be reached; {@link
-     * Outcome#IN_PROGRESS} when it never answered. A destination with no record of the migration never prepared
-     * it, which is as good as aborted.
+     * The destination's answer to "abort unless committed", asked again while it cannot be reached or answers that the
+     * migration is under way (the Finish whose reply was lost still holds its job there); {@link Outcome#IN_PROGRESS}
+     * when it never said more. A destination with no record of the migration never prepared it, which is as good as
+     * aborted.
      */
     Outcome settle(Peer destination, String id, String key) {
         return asked(() -> {
             Outcome outcome = destination.settle(id, key).outcome();
             return outcome == Outcome.UNKNOWN ? Outcome.ABORTED : outcome;
-        }, false);
+        }, true);
     }
 
     /** The source's record of the migration once its Confirm was refused; IN_PROGRESS when it cannot say. */

@@ -108,6 +108,24 @@ public class MigrationDriverTest {
         assertTrue(warnings.toString(), warnings.get(0).contains("the destination committed the migration"));
     }
 
+    /**
+     * A lost Finish whose destination answers "in progress" (that Finish still holds its job there: its end hook, the
+     * guest's resume) is asked again within the settle wait: the driver gave up at the first such answer, and had the
+     * source keep the guest paused, refused with words an operator took for a destination that does not answer.
+     */
+    @Test
+    public void aLostFinishWhoseDestinationSaysItIsUnderWayIsAskedAgainUntilItCommits() throws Exception {
+        destination.loses("finish", "connection reset");
+        destination.settleFirst.addAll(List.of(Outcome.IN_PROGRESS, Outcome.IN_PROGRESS));
+        destination.settleOutcome = Outcome.COMMITTED;
+        MigrationDriver driver = new MigrationDriver(MigrationDriver.Listener.NONE, Duration.ofMillis(10), 60_000);
+
+        assertEquals("vm", driver.run(source, destination, new Migrate("vm", "dst", LIVE, null, null, 0)).domain());
+
+        assertEquals(List.of("prepare", "finish", "settle", "settle", "settle"), destination.calls());
+        assertEquals(List.of("begin", "perform", "confirm"), source.calls());
+    }
+
     @Test
     public void aFailedFinishThatTheDestinationAbortedRollsBackAndReportsTheFinishError() {
         destination.refuses("finish", "cookie section fault failed");

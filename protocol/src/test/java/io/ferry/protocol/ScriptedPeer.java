@@ -29,6 +29,8 @@ class ScriptedPeer implements Peer {
     /** Each call's failures in turn, the last of which stays (null: the call is answered). */
     private final Map<String, List<ChannelException>> failures = new HashMap<>();
     Outcome settleOutcome = Outcome.ABORTED;
+    /** What settle answers first, one a call, before {@link #settleOutcome}. */
+    final List<Outcome> settleFirst = new ArrayList<>();
     String cancelNote;
     /** The note of a Finish that committed: the destination's trouble after the guest began to run there. */
     String finishNote;
@@ -133,7 +135,9 @@ class ScriptedPeer implements Peer {
     @Override
     public Fate settle(String migrationId, String key) throws ChannelException {
         called("settle");
-        return new Fate(migrationId, settleOutcome);
+        synchronized (this) {
+            return new Fate(migrationId, settleFirst.isEmpty() ? settleOutcome : settleFirst.remove(0));
+        }
     }
 
     @Override

@@ -225,20 +225,39 @@ public final class Domain {
      * @param mayRun whether the job may run while the given migration owns the domain
      */
     <T> T runJob(String description, Predicate<String> mayRun, DomainManager.Job<T> job) throws DomainException {
+        if (!lock.tryLock() && !awaitJob(description)) {
+            throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
+                    + job() + ")");
+        }
+        return runLocked(description, mayRun, job);
+    }
+
+    /** {@link #runJob} if the job is free now: false, having run nothing, while another job holds it. */
+    boolean runJobIfFree(String description, Predicate<String> mayRun, DomainManager.Job<?> job)
+            throws DomainException {
+        if (!lock.tryLock()) {
+            return false;
+        }
+        runLocked(description, mayRun, job);
+        return true;
+    }
+
+    /** Waits for the job lock, held by another job; false when it was not had in time. */
+    private boolean awaitJob(String description) throws DomainException {
+        // an operator who sees a command hang learns from the log what it waits for
+        LOG.info("{} of domain {} waits up to {} s for its job (held by {})", description, name(), JOB_WAIT_SECONDS,
+                job());
         try {
-            boolean locked = lock.tryLock();
-            if (!locked) { // an operator who sees a command hang learns from the log what it waits for
-                LOG.info("{} of domain {} waits up to {} s for its job (held by {})", description, name(), JOB_WAIT_SECONDS, job());
-                locked = lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS);
-            }
-            if (!locked) {
-                throw new DomainException("Timed out during operation: cannot acquire state change lock (held by "
-                        + job() + ")");
-            }
+            return lock.tryLock(JOB_WAIT_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DomainException("interrupted while waiting for domain " + name());
         }
+    }
+
+    /** Runs a job, the job lock held: released at its end. */
+    private <T> T runLocked(String description, Predicate<String> mayRun, DomainManager.Job<T> job)
+            throws DomainException {
         String outer = job();
         job(outer.isEmpty() ? description : outer);
         try {

@@ -266,6 +266,15 @@ public class DomainManager {
     }
 
     /**
+     * {@link #withJob} if the domain's job is free now: false, having run nothing, while another job holds it (for an
+     * answer that must not wait on a job that may run for minutes).
+     */
+    public boolean withJobIfFree(Domain domain, String description, String migrationId, Job<?> job)
+            throws DomainException {
+        return domain.runJobIfFree(description, owner -> owner.equals(migrationId), job);
+    }
+
+    /**
      * {@code ferry suspend}: pauses a running domain for its operator, recorded paused (user); false when it was paused
      * already. Caller holds the job, or the domain's own migration does (it takes turns with {@link MigratingDomains#changingRunState}).
      */

@@ -6,6 +6,7 @@ import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.HardenedXmlParser;
@@ -13,6 +14,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The destination's phases: Prepare ({@link DestinationPrepare}: incoming VM paused, data endpoint) and Finish
@@ -20,6 +23,8 @@ import java.util.Optional;
  * incoming migration (its endpoint, its tunnelled memory, its fate, domjobabort).
  */
 final class DestinationSide {
+    private static final Logger LOG = LoggerFactory.getLogger(DestinationSide.class);
+
     private final Migrations m;
     private final IncomingMemory memory;
     private final IncomingMigrations incoming;
@@ -85,8 +90,11 @@ final class DestinationSide {
     }
 
     /**
-     * Aborts the migration unless it committed, and says which it is; waits for a Finish under way. What a
-     * source asks before it resumes or stops its copy.
+     * Aborts the migration unless it committed, and says which it is. What a source asks before it resumes or stops its
+     * copy, and a driver whose Finish reply was lost. A committed one is answered by its record, which the commit wrote
+     * before any step after it: those (the guest's resume, storing what it brought, the end hook) hold the job, for
+     * minutes at worst. One whose job another holds (its Finish before the commit, its Prepare) is under way: answered
+     * so at once, aborting nothing, and asked again; waited for, the ask failed after 30 s, as from a host gone.
      */
     Fate settle(String id, String key) throws Exception {
         Incoming in = incoming.find(id).orElse(null);
@@ -94,12 +102,20 @@ final class DestinationSide {
             if (!Migrations.keyMatches(in.key(), key)) {
                 throw new MigrationException("migration " + id + " belongs to another party: the key does not match");
             }
-            m.domains.withJob(in.domain, "migration settlement", in.id, () -> {
+            if (in.step().isCommitted()) {
+                return records.fate(id, key);
+            }
+            boolean settled = m.domains.withJobIfFree(in.domain, "migration settlement", in.id, () -> {
                 if (incoming.holds(id) && !in.step().isCommitted()) {
                     abort(in, "its source settled it before it committed");
                 }
                 return null;
             });
+            if (!settled) {
+                LOG.debug("migration {} is answered as under way: {} holds domain {}", id, in.domain.job(),
+                        in.spec.name());
+                return new Fate(id, Outcome.IN_PROGRESS);
+            }
         }
         return records.fate(id, key);
     }

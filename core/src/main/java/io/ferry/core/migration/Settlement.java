@@ -264,6 +264,11 @@ final class Settlement {
                     : " stays paused here; once you know it does not run on the destination host, ferry resume " + name
                     + " runs it here");
         }
+        if (o.asks.saidInProgress()) { // it is up: no "gone for good" to act on, and resume --force refuses it
+            return unsaid(o, "domain " + name) + (o.domain.vm() == null ? ", and no VM of it is left here; it stays"
+                    + " claimed until the destination says (this host asks again by itself)" : ", so it stays paused"
+                    + " here until it does (this host asks again by itself)");
+        }
         String here = o.domain.vm() == null ? ", and no VM of it is left here; once you know the destination is gone for"
                 + " good, ferry resume " + name + " gives the migration up" : ", so it stays paused here until it does; once"
                 + " you know the destination is gone for good, ferry resume " + name + " runs it here";
@@ -272,7 +277,8 @@ final class Settlement {
 
     /**
      * Why the destination's word is missing: it does not answer, or it answered that the migration is still under way
-     * there (a record it cannot read, leases it still has to give back), which an operator must not take for a host gone.
+     * there (its Finish or Prepare holds the job, a record it cannot read, leases it still has to give back), which an
+     * operator must not take for a host gone.
      */
     static String unsaid(Outgoing o, String what) {
         return o.asks.saidInProgress() ? "the destination " + o.peer() + " answers that migration " + o.id + " is still under"

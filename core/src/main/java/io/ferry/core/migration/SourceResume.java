@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code ferry resume NAME}: a paused domain runs again only if that cannot make it run on two hosts. A migration's
  * source is settled with its destination first ({@link Settlement}); while the destination cannot say, the guest runs
- * here only if no other host holds its leases (with no lock manager, on the operator's {@code --force}).
+ * here only if no other host holds its leases (with no lock manager, on the operator's {@code --force}, and only while
+ * the destination does not answer: one that says the migration is under way there is up, and may yet commit it).
  */
 final class SourceResume {
     private static final Logger LOG = LoggerFactory.getLogger(SourceResume.class);
@@ -127,6 +128,9 @@ final class SourceResume {
 
     private String forceResume(Outgoing o, boolean force) throws Exception {
         String name = o.domain.name();
+        if (unguarded() && o.asks.saidInProgress() && !o.forgotten.get()) {
+            throw new MigrationException(underWay(o));
+        }
         if (o.domain.vm() == null || o.domain.vmEnded().isPresent()) { // its process ended: nothing here to resume
             return giveUp(o, force);
         }
@@ -157,6 +161,21 @@ final class SourceResume {
         return "Domain '" + name + "' resumed\nwarning: the destination " + o.peer() + " did not say whether it runs "
                 + name + " (" + (unguarded() ? "no lock manager guards its disks"
                 : "no other host holds its leases") + "): " + risk;
+    }
+
+    /**
+     * {@code ferry resume [--force]} without a lock manager while the destination answers that the migration is under
+     * way there (its Finish holds the job, a record it cannot read): it is up, not gone for good, and may yet commit,
+     * so the guest resumed here (or booted after a give-up) could run on both hosts.
+     */
+    private String underWay(Outgoing o) {
+        String name = o.domain.name();
+        String stays = o.domain.vm() == null ? "claimed" : "paused";
+        return "cannot resume " + name + ": " + Settlement.unsaid(o, "it") + ": it is up and may still commit it, and"
+                + " no lock manager guards the disks of " + name + ", so resumed here it could run on two hosts at"
+                + " once. It stays " + stays + " here until the destination says (this host asks again by itself):"
+                + " wait for that, or abort the migration on the destination (ferry domjobabort " + name + " there)"
+                + " if it has not committed";
     }
 
     /**

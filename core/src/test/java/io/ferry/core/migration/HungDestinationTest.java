@@ -1,10 +1,18 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.domain.Domain;
+import io.ferry.core.domain.DomainException;
+import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Fate;
+import io.ferry.protocol.Messages.Finished;
+import io.ferry.protocol.Messages.Outcome;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import org.junit.Test;
@@ -85,5 +93,124 @@ public class HungDestinationTest {
                 + " its copy here was stopped", refused.getCause().getMessage());
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
+    }
+
+    /**
+     * A Finish holds the job after its commit (its end hook, its cookie, the guest's resume, storing what it brought)
+     * while the driver that sent it lost its connection and asks: the settle waited 30 s for the job and failed
+     * ("cannot acquire state change lock"), which every asker took for a destination that does not answer, and `ferry
+     * resume --force` without a lock manager then ran the guest on both hosts. Its commit record answers at once.
+     */
+    @Test(timeout = 120_000)
+    public void aSettleWhileACommittedFinishHoldsTheJobAnswersCommitted() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        Network.Hold afterCommit = new Network.Hold();
+        d.destination.vm(VM).beforeResume = () -> hold(afterCommit);
+        CompletableFuture<Finished> finish = CompletableFuture.supplyAsync(() -> finish(run));
+        afterCommit.arrived.await();
+
+        Fate fate = d.destination.engine().settle(run.begun.id(), run.begun.key());
+
+        assertEquals(Outcome.COMMITTED, fate.outcome());
+        afterCommit.released.countDown();
+        assertEquals(VM, finish.join().domain());
+        d.destination.assertRuns(VM, digest);
+    }
+
+    /**
+     * Before its commit, a Finish (or a Prepare) that holds the job keeps its migration under way: the settle says so
+     * rather than fail for want of the job, and aborts nothing; once the job is free, it aborts as before.
+     */
+    @Test(timeout = 120_000)
+    public void aSettleWhileAFinishHoldsTheJobBeforeItsCommitAnswersInProgress() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        HeldJob finishing = new HeldJob(d.destination, run.begun.id());
+
+        Fate fate = d.destination.engine().settle(run.begun.id(), run.begun.key());
+
+        assertEquals(Outcome.IN_PROGRESS, fate.outcome());
+        d.destination.assertPaused(VM);
+        finishing.release();
+        assertEquals(Outcome.ABORTED, d.destination.engine().settle(run.begun.id(), run.begun.key()).outcome());
+        d.destination.assertGone(VM);
+        run.confirm(true, null);
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * A destination that answers "in progress" is there, not gone for good: without a lock manager, `ferry resume
+     * --force` resumed the guest on that answer (while the destination's Finish could still commit it), and domjobabort
+     * told the operator the destination "does not answer" and to resume once it is gone for good. Both are refused,
+     * saying it is still under way there, and the guest stays paused.
+     */
+    @Test(timeout = 120_000)
+    public void aForcedResumeIsRefusedWhileTheDestinationSaysTheMigrationIsUnderWay() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        HeldJob finishing = new HeldJob(d.destination, run.begun.id());
+
+        Exception resume = assertThrows(Exception.class, () -> d.source.engine().resume(VM, true));
+        Exception abort = assertThrows(Exception.class, () -> d.source.engine().abortJob(VM));
+
+        String said = "the destination " + d.destination.uri + " answers that migration " + run.begun.id()
+                + " is still under way there";
+        assertTrue(resume.getMessage(), resume.getMessage().startsWith("cannot resume vm1: " + said));
+        assertTrue(resume.getMessage(), resume.getMessage().contains("wait"));
+        assertTrue(abort.getMessage(), abort.getMessage().contains(said));
+        for (Exception e : new Exception[] {resume, abort}) {
+            assertFalse(e.getMessage(), e.getMessage().contains("does not answer"));
+            assertFalse(e.getMessage(), e.getMessage().contains("gone for good"));
+        }
+        d.source.assertPaused(VM);
+        finishing.release();
+    }
+
+    /** A job held, as its migration's Finish would hold it, on a thread of its own until released. */
+    private static final class HeldJob {
+        private final Network.Hold hold = new Network.Hold();
+        private final Thread holder;
+
+        HeldJob(TestHost host, String id) throws InterruptedException {
+            Domain domain = host.domain(VM).orElseThrow();
+            holder = new Thread(() -> {
+                try {
+                    host.domains().withJob(domain, "migration finish", id, () -> {
+                        hold(hold);
+                        return null;
+                    });
+                } catch (DomainException e) {
+                    throw new IllegalStateException(e);
+                }
+            }, "finish");
+            holder.start();
+            hold.arrived.await();
+        }
+
+        void release() throws InterruptedException {
+            hold.released.countDown();
+            holder.join();
+        }
+    }
+
+    private static void hold(Network.Hold hold) {
+        hold.arrived.countDown();
+        try {
+            hold.released.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static Finished finish(TwoDaemons.ByHand run) {
+        try {
+            return run.finish();
+        } catch (ChannelException e) {
+            throw new CompletionException(e);
+        }
     }
 }
