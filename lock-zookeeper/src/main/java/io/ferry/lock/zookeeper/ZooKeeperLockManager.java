@@ -137,7 +137,9 @@ public class ZooKeeperLockManager implements LockManager {
      * Gives back as {@link ZooKeeperLease#release} does, from the versions they were held at: a lease free and advanced
      * exactly once since is this host's own give-back, gone through unanswered before the restart (the only write that
      * frees a lease and advances it once), and its state is handed on; one another host held since is refused. A state
-     * from before domain leases names no lease of the domain itself: it was not held with it, and is not given back.
+     * that names no lease of a resource requested now was not held with it, and that lease is not given back: the
+     * domain's own lease in a state from before domain leases, a disk's spelling in one from before spellings were
+     * leased (e09d3a84 to this build): refused, a paused guest whose release went unanswered stayed paused for good.
      */
     @Override
     public Lease held(LeaseRequest request, String heldState) throws LockException {
@@ -149,13 +151,9 @@ public class ZooKeeperLockManager implements LockManager {
         Map<String, Integer> versions = new LinkedHashMap<>();
         for (String resource : request.resources().stream().distinct().toList()) {
             Integer version = byKey.get(key(resource));
-            if (version == null && resource.equals(request.domainResource())) {
-                continue; // held before domain leases (its state names none): nothing of it to give back
+            if (version != null) { // none: not held with this state, nothing of it to give back
+                versions.put(resource, version);
             }
-            if (version == null) {
-                throw new LockException("lease state '" + heldState + "' names no lease of " + resource);
-            }
-            versions.put(resource, version);
         }
         return new ZooKeeperLease(nodes, runs, request, versions);
     }

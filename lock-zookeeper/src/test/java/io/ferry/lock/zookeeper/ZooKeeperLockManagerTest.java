@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -159,16 +160,27 @@ public class ZooKeeperLockManagerTest {
         assertTrue(refused.getMessage(), refused.getMessage().contains("/images/a.img is held by host-a"));
     }
 
-    /** A state that names one of the domain's disks but not another was not this request's: refused before a give-back. */
+    /**
+     * Rolling upgrade: a disk spelt otherwise (/images//a.img) is leased by its spelling too since this build, and a
+     * state held before (a paused guest's release that went unanswered, given back after the restart) names its normal
+     * lease alone: the spelling, not held with that state, is left as it is, the rest given back. Refused, the guest
+     * stayed paused for good with "names no lease of /images//a.img".
+     */
     @Test
-    public void aHeldStateThatNamesNotEveryDiskIsRefusedNamingTheDisk() throws Exception {
-        String held = hostA.acquire(requestA, null).state();
-        LeaseRequest twoDisks = new LeaseRequest("vm", domain, List.of("/images/a.img", "/images/b.img"), "host-a",
+    public void aHeldStateThatNamesNotEveryLeaseGivesBackWhatItNames() throws Exception {
+        String held = hostA.acquire(requestA, null).state(); // the normal name alone, as builds before ask
+        LeaseRequest withSpelling = new LeaseRequest("vm", domain, List.of("/images/a.img", "/images//a.img"), "host-a",
                 requestA.ownerUuid());
+        hostB.acquire(new LeaseRequest("other", UUID.randomUUID(), List.of("/images//a.img"), "host-b",
+                requestB.ownerUuid()), null); // held by another host: a give-back here must not touch it
 
-        LockException refused = assertThrows(LockException.class, () -> hostA.held(twoDisks, held));
+        String released = hostA.held(withSpelling, held).release();
 
-        assertEquals("lease state '" + held + "' names no lease of /images/b.img", refused.getMessage());
+        assertEquals(Set.of(ZooKeeperLockManager.key("/images/a.img")), ZooKeeperLockManager.parse(released).keySet());
+        assertEquals(Optional.empty(), hostB.heldElsewhere(requestB));
+        Optional<String> spelling = hostA.heldElsewhere(withSpelling);
+        assertTrue(spelling.toString(),
+                spelling.orElseThrow().startsWith("resource /images//a.img is held by host-b ("));
     }
 
     @Test
