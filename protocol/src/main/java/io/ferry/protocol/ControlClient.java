@@ -413,10 +413,16 @@ public final class ControlClient {
                 + " s; the call was dropped", false, e);
     }
 
+    /**
+     * The daemon's {@code <error>} text, as this daemon's own error replies write it: one line, its control characters
+     * escaped. A peer's words go on into this daemon's log and its callers' errors, where a line break would forge
+     * lines.
+     */
     private static String errorText(String reply, String fallback) {
         try {
             Element root = parse(reply);
-            return root.getTagName().equals("error") && !root.getTextContent().isBlank() ? root.getTextContent().trim() : fallback;
+            return root.getTagName().equals("error") && !root.getTextContent().isBlank()
+                    ? Xml.escapeControls(root.getTextContent().trim()) : fallback;
         } catch (ChannelException e) {
             return fallback;
         }

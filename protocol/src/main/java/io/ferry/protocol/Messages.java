@@ -241,7 +241,10 @@ public final class Messages {
         }
 
         public static Finished fromXml(Xml x) throws ChannelException {
-            return new Finished(x.required("id"), x.attr("domain"), x.childText("cookie"), x.attr("note"));
+            // the destination's words, which the source logs and joins to its errors: one line, as errorText
+            String note = x.attr("note");
+            return new Finished(x.required("id"), x.attr("domain"), x.childText("cookie"),
+                    note == null ? null : Xml.escapeControls(note));
         }
     }
 

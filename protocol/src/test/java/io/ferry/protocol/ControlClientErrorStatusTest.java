@@ -30,6 +30,16 @@ public class ControlClientErrorStatusTest {
                 "<error>domain 'web' is not defined</error>"));
     }
 
+    /**
+     * A peer's error text reaches this daemon's log and its callers' messages: its line breaks and other control
+     * characters come escaped, as this daemon's own error replies have them, so that it cannot forge a log line.
+     */
+    @Test
+    public void anErrorReplyIsOneLine() throws Exception {
+        assertEquals("x\\u000aFORGED\\u000d\\u0085: ok", refusal("409 Conflict", "application/xml",
+                "<error>\n x&#10;FORGED&#13;&#133;: ok\n</error>"));
+    }
+
     /** A side stream the daemon refuses is its error too, not the transport's failure to open an error status's body. */
     @Test
     public void aRefusedDownloadIsTheDaemonsErrorText() throws Exception {

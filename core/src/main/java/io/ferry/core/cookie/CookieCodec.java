@@ -36,6 +36,8 @@ public final class CookieCodec {
     /** The root's attributes that say which migration and phase the cookie was baked for ({@link CookieHeader.Origin}). */
     private static final String MIGRATION = "migration";
     private static final String PHASE = "phase";
+    /** The most of a peer's name, UUID or feature a refusal quotes. */
+    private static final int MAX_QUOTED_CHARS = 256;
     private static final Pattern LIBVIRT_UUID = Pattern.compile("(?:[- ]*\\p{XDigit}{2}){16}");
     private static final Pattern UUID_SEPARATORS = Pattern.compile("[- ]");
     private static final String XMLNS = XMLConstants.XMLNS_ATTRIBUTE_NS_URI;
@@ -242,11 +244,13 @@ public final class CookieCodec {
             throws CookieException {
         String name = text(children, "name");
         if (rules.expectedName() != null && !rules.expectedName().equals(name)) {
-            throw new CookieException("Incoming cookie data had unexpected name " + name + " vs " + rules.expectedName());
+            throw new CookieException("Incoming cookie data had unexpected name " + peers(name) + " vs "
+                    + rules.expectedName());
         }
         String uuid = text(children, "uuid");
         if (rules.expectedUuid() != null && !rules.expectedUuid().equalsIgnoreCase(uuid)) {
-            throw new CookieException("Incoming cookie data had unexpected UUID " + uuid + " vs " + rules.expectedUuid());
+            throw new CookieException("Incoming cookie data had unexpected UUID " + peers(uuid) + " vs "
+                    + rules.expectedUuid());
         }
         String hostname = text(children, "hostname");
         String hostUuidText = text(children, "hostuuid");
@@ -279,13 +283,21 @@ public final class CookieCodec {
                 throw new CookieException("missing feature name");
             }
             SectionHandle handle = sections.byFeature(name)
-                    .orElseThrow(() -> new CookieException("Unknown migration cookie feature " + name));
+                    .orElseThrow(() -> new CookieException("Unknown migration cookie feature " + peers(name)));
             if (!rules.accepts(handle.descriptor())) {
                 throw new CookieException("Unsupported migration cookie feature " + name);
             }
             names.add(name);
         }
         return names;
+    }
+
+    /**
+     * The peer's text in a refusal in libvirt's words, which do not quote it: one line (its control characters escaped,
+     * where CookieException would only make a line feed a space), of bounded length.
+     */
+    private static String peers(String text) {
+        return Xml.oneLine(text, MAX_QUOTED_CHARS);
     }
 
     private static String text(Map<String, List<Element>> children, String element) throws CookieException {

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import io.ferry.api.host.ProcessRunner;
+import io.ferry.protocol.Xml;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -24,6 +25,8 @@ public final class Hooks {
     public static final Duration DEFAULT_LIMIT = Duration.ofSeconds(60);
 
     static final int EVENTS_KEPT = 256;
+    /** The most of a failure's reason a log line quotes. */
+    static final int MAX_LOGGED_REASON_CHARS = 2000;
 
     private final Path script;
     private final ProcessRunner processes;
@@ -56,8 +59,16 @@ public final class Hooks {
 
     /** A migration of {@code domain} failed on this {@code side}: the event says why (no hook runs: libvirt has none). */
     public void failed(String domain, String side, String reason) {
-        LOG.warn("event: domain {} migration failed ({}): {}", domain, side, reason);
+        LOG.warn("event: domain {} migration failed ({}): {}", domain, side, loggable(reason));
         record(new Event(0, System.currentTimeMillis(), domain, "failed", side, reason));
+    }
+
+    /**
+     * A failure's reason as a log line quotes it: one line of bounded length. Reasons quote the peers' words (a
+     * cookie's text, the other daemon's error, its driver's reason to cancel), whose line breaks would forge log lines.
+     */
+    static String loggable(String reason) {
+        return Xml.oneLine(String.valueOf(reason), MAX_LOGGED_REASON_CHARS);
     }
 
     /** The most recent events, oldest first. */

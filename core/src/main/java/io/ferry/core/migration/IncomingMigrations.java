@@ -72,7 +72,8 @@ final class IncomingMigrations {
                 if (in.abortPending == null) { // else its failed event came when its VM first outlived its kill
                     m.hooks.failed(in.spec.name(), "destination", why);
                 }
-                LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(), why);
+                LOG.warn("incoming migration {} of {} failed and was dropped: {}", in.id, in.spec.name(),
+                        Hooks.loggable(why));
             }
         }
     }

@@ -235,7 +235,7 @@ final class SourceSide {
         }
         outgoing.end(o, false);
         m.hooks.failed(o.domain.name(), "source", why);
-        LOG.warn("migration {} of {} failed and was rolled back: {}", o.id, o.domain.name(), why);
+        LOG.warn("migration {} of {} failed and was rolled back: {}", o.id, o.domain.name(), Hooks.loggable(why));
         return notResumed;
     }
 
