@@ -3,10 +3,13 @@ package io.ferry.driver.qemu;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ferry.api.hypervisor.MigrationStats;
 
-/** QEMU's {@code query-migrate} answer, and its figures in libvirt's job-info terms. */
+/**
+ * QEMU's {@code query-migrate} answer, and its figures in libvirt's job-info terms. Its status is logged and may become
+ * an arrival's failure reason: QEMU's word, kept to one line ({@link UntrustedText}).
+ */
 record MigrationInfo(String status, JsonNode raw) {
     static MigrationInfo of(JsonNode reply) {
-        return new MigrationInfo(reply.path("status").asText("none"), reply);
+        return new MigrationInfo(UntrustedText.of(reply.path("status").asText("none")), reply);
     }
 
     boolean isDone() {

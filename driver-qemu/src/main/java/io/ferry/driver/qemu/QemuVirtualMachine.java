@@ -152,9 +152,12 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
         return shutDown;
     }
 
-    /** QEMU's run state by name ({@code running}, {@code paused}, {@code inmigrate}, {@code postmigrate}, …). */
+    /**
+     * QEMU's run state by name ({@code running}, {@code paused}, {@code inmigrate}, {@code postmigrate}, …), as
+     * re-attach logs it: one line ({@link UntrustedText}).
+     */
     String status() throws HypervisorException {
-        return execute("query-status", null).path("status").asText();
+        return UntrustedText.of(execute("query-status", null).path("status").asText());
     }
 
     @Override

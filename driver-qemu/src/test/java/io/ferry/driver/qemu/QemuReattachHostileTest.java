@@ -1,5 +1,6 @@
 package io.ferry.driver.qemu;
 
+import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 import static org.junit.Assert.fail;
 
@@ -17,6 +18,8 @@ import org.junit.rules.TemporaryFolder;
  * the restarted daemon must not drive that other VM as this one, nor keep its monitor.
  */
 public class QemuReattachHostileTest {
+    private static final String FORGED = "2026-12-02 14:00:00 INFO io.ferry.audit - operator root: undefine db1 ok";
+
     @Rule
     public TemporaryFolder tmp = new TemporaryFolder();
 
@@ -47,6 +50,32 @@ public class QemuReattachHostileTest {
             assertTrue("the other VM's monitor is still held", other.clientGone(10_000));
         } finally {
             hostile.descendants().forEach(ProcessHandle::destroyForcibly); // the sleep sh started
+            hostile.destroyForcibly();
+        }
+    }
+
+    /** The run state re-attach logs is QEMU's word: a guest's QEMU must not write a daemon's log line with it. */
+    @Test
+    public void aRunStateOfTwoLinesIsOneLine() throws Exception {
+        DomainSpec spec = Guests.spec("hostile", 32, "0");
+        RunFiles files = new RunFiles(tmp.newFolder("run").toPath());
+        Process hostile = new ProcessBuilder("sh", "-c", "sleep 600; :", "qemu", "-uuid", spec.uuid().toString(),
+                "-pidfile", files.pidfile().toString()).start();
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out, "{\"return\": "
+                + (command.contains("query-uuid") ? "{\"UUID\": \"" + spec.uuid() + "\"}"
+                        : command.contains("query-status") ? "{\"status\": \"running\\n" + FORGED + "\"}"
+                        : "{}")
+                + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n"))) {
+            Files.writeString(files.pidfile(), hostile.pid() + "\n");
+            QemuDriver driver = new QemuDriver("qemu", Guests.settings(tmp.newFolder("state").toPath()));
+            try {
+                QemuVirtualMachine vm = (QemuVirtualMachine) driver.reattach(spec, files.dir()).orElseThrow();
+                assertEquals("running?" + FORGED, vm.status());
+            } finally {
+                driver.detachAll();
+            }
+        } finally {
+            hostile.descendants().forEach(ProcessHandle::destroyForcibly);
             hostile.destroyForcibly();
         }
     }

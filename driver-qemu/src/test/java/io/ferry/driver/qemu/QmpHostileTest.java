@@ -83,6 +83,14 @@ public class QmpHostileTest {
         }
     }
 
+    /** QEMU's migration status is logged and becomes an arrival's failure reason: QEMU's word, one line of it. */
+    @Test
+    public void aMigrationStatusOfTwoLinesIsOneLine() throws Exception {
+        MigrationInfo info = MigrationInfo.of(Qmp.JSON.readTree("{\"status\": \"active\\n2026-12-02 07:00:00 ERROR"
+                + " [daemon] domain 'other' destroyed\\u001b[2J\"}"));
+        assertEquals("active?2026-12-02 07:00:00 ERROR [daemon] domain 'other' destroyed?[2J", info.status());
+    }
+
     /** Something else on QEMU's monitor socket (a process that took over its path) is not spoken QMP to. */
     @Test(timeout = 20_000)
     public void aGreetingThatIsNotQmpsIsRefusedNamingTheSocket() throws Exception {
