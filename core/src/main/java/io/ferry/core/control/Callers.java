@@ -1,6 +1,7 @@
 package io.ferry.core.control;
 
 import io.ferry.protocol.OperatorTokens;
+import io.ferry.protocol.Xml;
 import io.ferry.settings.SubjectPattern;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -110,8 +111,9 @@ final class Callers {
         if (peers.stream().anyMatch(p -> p.matches(subject))) {
             return new Caller(subject, Caller.Role.PEER, null);
         }
-        return new Caller(subject, Caller.Role.PEER, "certificate subject '" + subject
-                + "' is neither an operator nor a peer of this daemon (tlsAllowOperators, tlsAllowPeers)");
+        // the client's text (RFC 2253 keeps control characters other than its escapes), logged once per connection
+        return new Caller(subject, Caller.Role.PEER, "certificate subject " + Xml.quote(subject)
+                + " is neither an operator nor a peer of this daemon (tlsAllowOperators, tlsAllowPeers)");
     }
 
     private static String address(SocketAddress address) {

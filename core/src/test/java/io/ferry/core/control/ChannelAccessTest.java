@@ -147,6 +147,14 @@ public class ChannelAccessTest {
         assertEquals("Ambiguous URI path separator", malformed.getMessage()); // Jetty's refusal, as the channel's error
     }
 
+    /** A refused subject is the client's text (RFC 2253 keeps control characters): logged, it stays one line. */
+    @Test
+    public void aRefusedSubjectIsQuotedOnOneLine() {
+        Callers callers = new Callers(List.of(SubjectPattern.parse("CN=admin")), List.of(), null);
+        assertEquals("certificate subject 'CN=a\\u000aFORGED' is neither an operator nor a peer of this daemon "
+                + "(tlsAllowOperators, tlsAllowPeers)", callers.role("CN=a\nFORGED").refusal());
+    }
+
     /** Refused on every request, a certificate in neither list keeps no connection that others need. */
     @Test(timeout = 60_000)
     public void aCertificateInNeitherListIsRefusedAndItsConnectionClosed() throws Exception {
