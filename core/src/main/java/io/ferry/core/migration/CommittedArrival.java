@@ -111,7 +111,9 @@ final class CommittedArrival {
      */
     void requireStored(Domain domain) throws MigrationException {
         Incoming in = unstored.get(domain.uuid());
-        if (in == null || dropIfLeftForGood(in) || unstored.get(domain.uuid()) != in) {
+        // taken out before the store, which puts it back while it cannot be stored: the watchdog's look, without the
+        // job, finds it neither left for good nor its to drop in between
+        if (in == null || dropIfLeftForGood(in) || !unstored.remove(domain.uuid(), in)) {
             return; // not waiting, or gone since: another took it (the watchdog dropping it) and ends it
         }
         String staged = store(in);
