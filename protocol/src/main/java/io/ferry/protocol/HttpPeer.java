@@ -27,8 +27,9 @@ public final class HttpPeer implements Peer {
      * heartbeat, so no read timeout ends one whose handler hangs (on a lock manager's hung store) or a hostile peer's
      * that beats for ever: the source's settlement (and the domain's job it may hold), the driver waiting for the
      * source's fate and a Perform asking where the memory goes would wait for good. Above what most honest settles
-     * take (30 s for the destination's job, then its abort: the incoming VM killed, its hooks run, its leases given
-     * back), not above all of them: an answer dropped at the deadline leaves the guest paused until it is asked again.
+     * take (the destination's abort: the incoming VM killed, its hooks run, its leases given back; a busy job is
+     * answered "in progress" at once), not above all of them: an answer dropped at the deadline leaves the guest paused
+     * until it is asked again.
      */
     public static final int ANSWER_DEADLINE_MILLIS = 120_000;
 
