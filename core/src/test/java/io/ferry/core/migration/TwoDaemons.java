@@ -207,12 +207,24 @@ final class TwoDaemons {
         }
     }
 
-    /** Waits until {@code thread} waits for a domain's job, or ended (the assertions then say why). */
+    /**
+     * Waits until {@code thread} waits for a domain's job lock (not any wait of a thread that runs a job), or ended (the
+     * assertions then say why); a minute at most, a hang guard: a thread that never gets there fails the test.
+     */
     static void awaitWaitingForAJob(Thread thread) throws InterruptedException {
-        while (thread.getState() != Thread.State.TERMINATED && !(thread.getState() == Thread.State.TIMED_WAITING
-                && java.util.Arrays.stream(thread.getStackTrace()).anyMatch(f -> f.getMethodName().equals("runJob")))) {
+        long giveUp = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
+        while (thread.getState() != Thread.State.TERMINATED && !waitsForAJob(thread)) {
+            if (System.nanoTime() > giveUp) {
+                throw new AssertionError(thread.getName() + " never waited for a domain's job");
+            }
             Thread.sleep(1);
         }
+    }
+
+    private static boolean waitsForAJob(Thread thread) {
+        return thread.getState() == Thread.State.TIMED_WAITING && java.util.Arrays.stream(thread.getStackTrace())
+                .filter(frame -> frame.getClassName().startsWith("io.ferry.")).findFirst()
+                .map(frame -> frame.getMethodName().equals("awaitJob")).orElse(false);
     }
 
     /** Begin and Prepare of {@code guest}, then its source killed in Perform's final paused round (the switch-over). */

@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -101,7 +102,8 @@ public class TwoUnfinishedMigrationsTest {
             }
         };
         d.source.domains().start(VM);
-        watchdog[0].join();
+        watchdog[0].join(60_000); // a hang guard
+        assertFalse("the watchdog's look never ended", watchdog[0].isAlive());
 
         d.source.assertRuns(VM, null);
         assertEquals(Step.ABORTED, d.source.journal.find(arrival).orElseThrow().step());
