@@ -64,7 +64,8 @@ public final class MigrationEngine {
      * @param clock milliseconds, for the watchdog's waits
      * @param background where settlements with peers run
      * @param protocols the protocol versions this daemon speaks
-     * @param selfUri this daemon's control URI, which peers of its peer-to-peer migrations call back and its Begin names
+     * @param selfUri this daemon's control URI, which peers of its peer-to-peer migrations call back and its Begin
+     *        names
      * @param tls the daemon's mutual TLS identity, also for the data connections; null when its channel is plain
      */
     public MigrationEngine(DaemonSettings settings, CookieBakery bakery, DomainManager domains, SectionCatalog sections,
