@@ -96,7 +96,7 @@ public final class MigrationDriver {
         String key = begun.key();
         // --unsafe is the source's Begin's alone: the destination gets the flags as they were before it
         Prepare prepare = new Prepare(id, key, request.flags().withoutUnsafe(), begun.domainXml(), begun.cookie(),
-                begun.sections(), SourceAddress.forPrepare(source, begun));
+                begun.sections(), SourceAddress.forPrepare(source, destination, begun));
         Prepared prepared = prepare(source, destination, prepare, request.domain(), pausedHere);
         listener.step("prepare", destination.uri(), prepared.cookie());
         Performed performed = perform(source, destination, new Perform(id, key, prepared.dataUri(), prepared.cookie(),

@@ -31,7 +31,7 @@ final class ProtocolTwoSteps {
         String id = begun.id();
         String key = begun.key();
         MigrationFlags flags = request.flags().withV2().withoutUnsafe();
-        String from = SourceAddress.forPrepare(source, begun);
+        String from = SourceAddress.forPrepare(source, destination, begun);
         Prepare prepare = new Prepare(id, key, flags, begun.domainXml(), null, null, from);
         Prepared prepared = MigrationDriver.prepare(source, destination, prepare, request.domain(), pausedHere);
         listener.step("prepare", destination.uri(), null);

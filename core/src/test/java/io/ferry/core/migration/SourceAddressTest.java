@@ -22,9 +22,10 @@ import org.junit.Test;
 
 /**
  * A client-managed migration's Prepare names its source daemon to the destination, which fetches the side streams
- * (the snapshots' bodies) from it. The command line knows the source by a name of its own ({@code -c
- * ferry+tls://localhost:16570}, a name only its resolver knows): given that, the destination fetched from itself or
- * from nowhere, and every migration of a domain with snapshots was refused at Prepare. Prepare names the address the
+ * (the snapshots' bodies) from it. Prepare names it as the command line does (the operator's name, which the
+ * destination may reach too and the certificate names), unless that reaches it from the command line's host alone
+ * ({@code -c ferry+tls://localhost:16570}) or is the destination's own address: the destination fetched from nowhere
+ * or from itself, and every migration of a domain with snapshots was refused at Prepare. Then it names the address the
  * source daemon gave in its Begin, as peer to peer.
  */
 public class SourceAddressTest {
@@ -46,15 +47,15 @@ public class SourceAddressTest {
         d.source.snapshots.domains.put(TestHost.uuid(VM), SNAPSHOTS);
     }
 
-    /** Without the fix: "cannot fetch the snapshots stream of migration ...: cannot connect to test://localhost". */
+    /** Prepare naming the driver's address: "cannot fetch the snapshots stream of migration ...: cannot connect to". */
     @Test
-    public void aSourceTheDriverReachesByANameNoOtherHostResolvesSendsItsSnapshots() throws Exception {
+    public void aSourceTheDriverReachesAtLocalhostSendsItsSnapshots() throws Exception {
         Finished arrived = migrateFrom(d.network.peer(d.source.uri).seenAs("test://localhost"));
 
         assertArrivedWithItsSnapshots(arrived);
     }
 
-    /** The driver's localhost is the destination's own address there. Without the fix: "offers no snapshots stream". */
+    /** The driver names the source by the destination's address. Prepare naming it: "offers no snapshots stream". */
     @Test
     public void aSourceTheDriverNamesByAnAddressThatIsTheDestinationsSendsItsSnapshots() throws Exception {
         Finished arrived = migrateFrom(d.network.peer(d.source.uri).seenAs(d.destination.uri));
@@ -62,10 +63,22 @@ public class SourceAddressTest {
         assertArrivedWithItsSnapshots(arrived);
     }
 
+    /**
+     * The source daemon names itself by a name the destination does not resolve (a wildcard listen's short host name,
+     * a container id), the driver by one it reaches: the driver's. Prepare naming Begin's: "cannot connect to".
+     */
+    @Test
+    public void aSourceWhoseDaemonNamesItselfByANameTheDestinationCannotReachIsNamedAsTheDriverNamesIt()
+            throws Exception {
+        Finished arrived = migrateFrom(namingItself(d.peer(d.source), "test://3f2a9c0b71de"));
+
+        assertArrivedWithItsSnapshots(arrived);
+    }
+
     /** A source daemon of an earlier build names no address in its Begin: Prepare names the driver's, as before. */
     @Test
     public void aSourceOfAnEarlierBuildIsNamedAsTheDriverNamesIt() throws Exception {
-        Finished arrived = migrateFrom(ofAnEarlierBuild(d.peer(d.source)));
+        Finished arrived = migrateFrom(namingItself(d.peer(d.source), null));
 
         assertArrivedWithItsSnapshots(arrived);
     }
@@ -75,9 +88,10 @@ public class SourceAddressTest {
     public void aSourceOfAnEarlierBuildTheDestinationCannotReachAsTheDriverNamesItIsRefusedNamingThatAddress()
             throws Exception {
         ChannelException refused = assertThrows(ChannelException.class,
-                () -> migrateFrom(ofAnEarlierBuild(d.network.peer(d.source.uri).seenAs("test://localhost"))));
+                () -> migrateFrom(namingItself(d.network.peer(d.source.uri).seenAs("test://localhost"), null)));
 
-        assertTrue(refused.getMessage(), refused.getMessage().contains("cannot fetch the snapshots stream of migration "));
+        assertTrue(refused.getMessage(),
+                refused.getMessage().contains("cannot fetch the snapshots stream of migration "));
         assertTrue(refused.getMessage(), refused.getMessage().contains(" from test://localhost: cannot connect to"));
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
@@ -88,16 +102,17 @@ public class SourceAddressTest {
                 new Messages.Migrate(VM, d.destination.uri, TwoDaemons.LIVE, null, null, 0));
     }
 
-    /** {@code peer} as a daemon before Begin named its own address answers. */
-    private static Peer ofAnEarlierBuild(Peer peer) {
-        return (Peer) Proxy.newProxyInstance(Peer.class.getClassLoader(), new Class<?>[] {Peer.class}, (p, method, args) -> {
+    /** {@code peer} as a daemon whose Begin names it {@code own} answers (null: a build before Begin named it). */
+    private static Peer namingItself(Peer peer, String own) {
+        Class<?>[] peerClass = {Peer.class};
+        return (Peer) Proxy.newProxyInstance(Peer.class.getClassLoader(), peerClass, (p, method, args) -> {
             Object answer;
             try {
                 answer = method.invoke(peer, args);
             } catch (InvocationTargetException e) {
                 throw e.getCause();
             }
-            return answer instanceof Begun b ? b.withSourceUri(null) : answer;
+            return answer instanceof Begun b ? b.withSourceUri(own) : answer;
         });
     }
 
