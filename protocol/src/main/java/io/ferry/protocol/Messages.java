@@ -302,29 +302,39 @@ public final class Messages {
      *        journal's own key): a daemon whose state directory was wiped or replaced, or another daemon at the
      *        destination's address, answers from another journal, and its "unknown" says nothing of the migration;
      *        null from a daemon before it said
+     * @param busy with {@link Outcome#IN_PROGRESS}: the migration's Finish or Prepare holds the domain at the
+     *        destination right now, and ends soon, committing it or not; false for any other "in progress" (a record
+     *        it cannot read, leases it still has to give back), which may last, and from a daemon before it said
      */
-    public record Fate(String id, Outcome outcome, String leaseState, Boolean keepsDefinition, String journal) {
+    public record Fate(String id, Outcome outcome, String leaseState, Boolean keepsDefinition, String journal,
+            boolean busy) {
         public Fate(String id, Outcome outcome) {
-            this(id, outcome, null, null, null);
+            this(id, outcome, null, null, null, false);
         }
 
         public Fate(String id, Outcome outcome, String leaseState) {
-            this(id, outcome, leaseState, null, null);
+            this(id, outcome, leaseState, null, null, false);
         }
 
         public Fate(String id, Outcome outcome, String leaseState, Boolean keepsDefinition) {
-            this(id, outcome, leaseState, keepsDefinition, null);
+            this(id, outcome, leaseState, keepsDefinition, null, false);
+        }
+
+        /** {@link Outcome#IN_PROGRESS} because the migration's Finish or Prepare holds the domain right now. */
+        public static Fate busy(String id) {
+            return new Fate(id, Outcome.IN_PROGRESS, null, null, null, true);
         }
 
         /** The same answer, said from the journal {@code journalId}. */
         public Fate from(String journalId) {
-            return new Fate(id, outcome, leaseState, keepsDefinition, journalId);
+            return new Fate(id, outcome, leaseState, keepsDefinition, journalId, busy);
         }
 
         public String toXml() {
             return Xml.create("fate").attr("id", id).attr("outcome", Xml.keyword(outcome))
                     .attr("lease-state", leaseState)
                     .attr("keeps-definition", yesNo(keepsDefinition))
+                    .attr("busy", busy ? "yes" : null)
                     .attr("journal", journal).write();
         }
 
@@ -336,7 +346,7 @@ public final class Messages {
                 throw new ChannelException("unknown migration outcome " + Xml.quote(x.attr("outcome")), false);
             }
             return new Fate(x.required("id"), outcome, x.attr("lease-state"), yesNo(x.attr("keeps-definition")),
-                    x.attr("journal"));
+                    x.attr("journal"), "yes".equals(x.attr("busy")));
         }
     }
 

@@ -69,7 +69,7 @@ class MessagesFuzzTest {
             " uri='", " token='", " source='", " keeps-definition='yes'", " cancelled='yes'", " outcome='", " bandwidth='",
             " dname='", " journal='", "<sections>", "<section feature='", " version='1.0'", "<cookie>", "<xml>", "<domain>",
             "live,p2p,tunnelled,offline", "persistent,undefinesource,v2", "&#13;", "&amp;", "<![CDATA[", "]]>", "<!DOCTYPE",
-            "/>", "</"})
+            "/>", "</", " busy='yes'"})
     @FuzzTest(maxDuration = "2h", maxExecutions = 10_000_000)
     void everyMessageIsReadOrRefusedAndWritesBackTheSame(byte[] body) throws Exception {
         Xml message;

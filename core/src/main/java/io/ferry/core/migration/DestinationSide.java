@@ -6,7 +6,6 @@ import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Fate;
 import io.ferry.protocol.Messages.Finish;
 import io.ferry.protocol.Messages.Finished;
-import io.ferry.protocol.Messages.Outcome;
 import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.HardenedXmlParser;
@@ -94,7 +93,8 @@ final class DestinationSide {
      * copy, and a driver whose Finish reply was lost. A committed one is answered by its record, which the commit wrote
      * before any step after it: those (the guest's resume, storing what it brought, the end hook) hold the job, for
      * minutes at worst. One whose job another holds (its Finish before the commit, its Prepare) is under way: answered
-     * so at once, aborting nothing, and asked again; waited for, the ask failed after 30 s, as from a host gone.
+     * so at once, busy (soon over, unlike a record it cannot read), aborting nothing, and asked again; waited for, the
+     * ask failed after 30 s, as from a host gone.
      */
     Fate settle(String id, String key) throws Exception {
         Incoming in = incoming.find(id).orElse(null);
@@ -114,7 +114,7 @@ final class DestinationSide {
             if (!settled) {
                 LOG.debug("migration {} is answered as under way: {} holds domain {}", id, in.domain.job(),
                         in.spec.name());
-                return new Fate(id, Outcome.IN_PROGRESS);
+                return Fate.busy(id);
             }
         }
         return records.fate(id, key);

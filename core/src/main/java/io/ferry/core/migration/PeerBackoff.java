@@ -13,6 +13,8 @@ final class PeerBackoff {
 
     /** What {@link #changed} is given when the destination answers that the migration is still under way. */
     static final String IN_PROGRESS = "in progress";
+    /** ... still under way because its Finish or Prepare holds the domain there right now ({@code Fate.busy}). */
+    static final String BUSY = "in progress, the domain busy there";
 
     private long delay;
     private long nextAt;
@@ -48,7 +50,12 @@ final class PeerBackoff {
 
     /** Whether the destination's last word was that the migration is still under way there (not silence). */
     synchronized boolean saidInProgress() {
-        return IN_PROGRESS.equals(said);
+        return IN_PROGRESS.equals(said) || BUSY.equals(said);
+    }
+
+    /** Whether it was so because the migration's Finish or Prepare held the domain there: soon over, either way. */
+    synchronized boolean saidBusy() {
+        return BUSY.equals(said);
     }
 
     /** The delay before the next ask, 0 while none was left undecided. */

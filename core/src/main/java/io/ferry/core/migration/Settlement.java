@@ -53,9 +53,10 @@ final class Settlement {
             return new Fate(o.id, Outcome.IN_PROGRESS);
         }
         if (fate.outcome() == Outcome.IN_PROGRESS) {
-            if (o.asks.changed(PeerBackoff.IN_PROGRESS)) {
-                LOG.info("the destination {} cannot say yet what became of migration {}: {} stays paused until it does",
-                        o.peer(), o.id, o.domain.name());
+            if (o.asks.changed(fate.busy() ? PeerBackoff.BUSY : PeerBackoff.IN_PROGRESS)) {
+                LOG.info("the destination {} cannot say yet what became of migration {}{}: {} stays paused until it"
+                        + " does", o.peer(), o.id, fate.busy() ? " (its Finish or Prepare holds the domain there)" : "",
+                        o.domain.name());
             }
             return fate;
         }
@@ -264,10 +265,13 @@ final class Settlement {
                     : " stays paused here; once you know it does not run on the destination host, ferry resume " + name
                     + " runs it here");
         }
-        if (o.asks.saidInProgress()) { // it is up: no "gone for good" to act on, and resume --force refuses it
-            return unsaid(o, "domain " + name) + (o.domain.vm() == null ? ", and no VM of it is left here; it stays"
-                    + " claimed until the destination says (this host asks again by itself)" : ", so it stays paused"
-                    + " here until it does (this host asks again by itself)");
+        if (o.asks.saidInProgress()) { // it is up: no "gone for good" to act on
+            String stays = o.domain.vm() == null ? ", and no VM of it is left here; it stays claimed until the"
+                    + " destination says" : ", so it stays paused here until it does";
+            // a busy one ends in a moment, and resume --force refuses it meanwhile; another may last (a damaged record)
+            String decide = o.asks.saidBusy() ? "" : "; once you know it does not run on the destination host, ferry"
+                    + " resume " + name + (o.domain.vm() == null ? " gives the migration up" : " runs it here");
+            return unsaid(o, "domain " + name) + stays + " (this host asks again by itself)" + decide;
         }
         String here = o.domain.vm() == null ? ", and no VM of it is left here; once you know the destination is gone for"
                 + " good, ferry resume " + name + " gives the migration up" : ", so it stays paused here until it does; once"
@@ -277,12 +281,13 @@ final class Settlement {
 
     /**
      * Why the destination's word is missing: it does not answer, or it answered that the migration is still under way
-     * there (its Finish or Prepare holds the job, a record it cannot read, leases it still has to give back), which an
-     * operator must not take for a host gone.
+     * there (its Finish or Prepare holds the domain there right now, a record it cannot read, leases it still has to
+     * give back), which an operator must not take for a host gone.
      */
     static String unsaid(Outgoing o, String what) {
+        String busy = o.asks.saidBusy() ? " (its Finish or Prepare holds the domain there right now)" : "";
         return o.asks.saidInProgress() ? "the destination " + o.peer() + " answers that migration " + o.id + " is still under"
-                + " way there and cannot say yet whether it runs " + what : "the destination " + o.peer()
+                + " way there" + busy + " and cannot say yet whether it runs " + what : "the destination " + o.peer()
                 + " does not answer whether it runs " + what;
     }
 }

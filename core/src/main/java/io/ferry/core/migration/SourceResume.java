@@ -15,8 +15,8 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code ferry resume NAME}: a paused domain runs again only if that cannot make it run on two hosts. A migration's
  * source is settled with its destination first ({@link Settlement}); while the destination cannot say, the guest runs
- * here only if no other host holds its leases (with no lock manager, on the operator's {@code --force}, and only while
- * the destination does not answer: one that says the migration is under way there is up, and may yet commit it).
+ * here only if no other host holds its leases (with no lock manager, on the operator's {@code --force}, but not while
+ * the destination's Finish or Prepare holds the domain there: that one may commit it in a moment).
  */
 final class SourceResume {
     private static final Logger LOG = LoggerFactory.getLogger(SourceResume.class);
@@ -128,8 +128,8 @@ final class SourceResume {
 
     private String forceResume(Outgoing o, boolean force) throws Exception {
         String name = o.domain.name();
-        if (unguarded() && o.asks.saidInProgress() && !o.forgotten.get()) {
-            throw new MigrationException(underWay(o));
+        if (unguarded() && o.asks.saidBusy() && !o.forgotten.get()) {
+            throw new MigrationException(busy(o));
         }
         if (o.domain.vm() == null || o.domain.vmEnded().isPresent()) { // its process ended: nothing here to resume
             return giveUp(o, force);
@@ -164,18 +164,18 @@ final class SourceResume {
     }
 
     /**
-     * {@code ferry resume [--force]} without a lock manager while the destination answers that the migration is under
-     * way there (its Finish holds the job, a record it cannot read): it is up, not gone for good, and may yet commit,
-     * so the guest resumed here (or booted after a give-up) could run on both hosts.
+     * {@code ferry resume [--force]} without a lock manager while the destination's Finish or Prepare holds the domain
+     * there: it may commit the migration in a moment, so the guest resumed here (or booted after a give-up) could run
+     * on both hosts. Its answer is a matter of moments; any other "in progress" (a record it cannot read) may last, and
+     * is the operator's to decide with {@code --force}.
      */
-    private String underWay(Outgoing o) {
+    private String busy(Outgoing o) {
         String name = o.domain.name();
         String stays = o.domain.vm() == null ? "claimed" : "paused";
-        return "cannot resume " + name + ": " + Settlement.unsaid(o, "it") + ": it is up and may still commit it, and"
-                + " no lock manager guards the disks of " + name + ", so resumed here it could run on two hosts at"
-                + " once. It stays " + stays + " here until the destination says (this host asks again by itself):"
-                + " wait for that, or abort the migration on the destination (ferry domjobabort " + name + " there)"
-                + " if it has not committed";
+        return "cannot resume " + name + ": " + Settlement.unsaid(o, "it") + ", and may commit it in a moment; no lock"
+                + " manager guards the disks of " + name + ", so resumed here it could run on two hosts at once. It"
+                + " stays " + stays + " here until the destination says (this host asks again by itself): wait a moment"
+                + " and try again";
     }
 
     /**

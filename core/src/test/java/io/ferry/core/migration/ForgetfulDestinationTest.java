@@ -84,8 +84,33 @@ public class ForgetfulDestinationTest {
         String said = "the destination " + d.destination.uri + " answers that migration " + run.begun.id()
                 + " is still under way there and cannot say yet whether it runs ";
         assertTrue(abort.getMessage(), abort.getMessage().contains(said + "domain vm1"));
+        assertTrue(abort.getMessage(), abort.getMessage().contains("once you know it does not run on the destination host,"
+                + " ferry resume vm1 runs it here"));
         assertTrue(resume.getMessage(), resume.getMessage().contains(said + "it"));
         assertFalse(resume.getMessage(), resume.getMessage().contains("does not answer"));
+    }
+
+    /**
+     * A damaged record answers "in progress" for as long as it stays damaged, so the source's operator decides: once
+     * they know the guest does not run on the destination, resume --force runs it here. It was refused as for a
+     * destination whose Finish holds the domain right now ("this host asks again by itself"), and the migration could
+     * be neither resumed nor given up.
+     */
+    @Test
+    public void aForcedResumeRunsTheGuestHereThoughTheDestinationsRecordIsDamaged() throws Exception {
+        TwoDaemons d = new TwoDaemons(false);
+        String digest = d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.destination.engine().abortJob(VM); // its operator dropped the arrival there
+        d.destination.journal.damage(run.begun.id());
+
+        Exception refused = assertThrows(Exception.class, () -> d.source.engine().resume(VM, false));
+        String resumed = d.source.engine().resume(VM, true);
+
+        assertTrue(refused.getMessage(), refused.getMessage().contains("ferry resume --force vm1"));
+        assertTrue(resumed, resumed.startsWith("Domain 'vm1' resumed\nwarning: "));
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
     }
 
     @Test
