@@ -220,8 +220,16 @@ final class DomainDefinitions {
             return;
         }
         Domain domain = entries.admitCommitted(spec);
-        store.installStagedDefinition(migrationId, spec.name());
+        DomainSpec before = domain.persistent();
+        // marked first: a settle, which answers a committed arrival without the job, found neither the domain defined
+        // nor the file staged between the rename and the mark, and told its source the definition was lost
         domain.persistent(spec);
+        try {
+            store.installStagedDefinition(migrationId, spec.name());
+        } catch (IOException e) { // not renamed: it stays staged, and the domain is what it was
+            domain.persistent(before);
+            throw e;
+        }
     }
 
     /** Whether migration {@code migrationId} staged a definition that can be read. */

@@ -127,8 +127,10 @@ final class DestinationSide {
      * found neither the domain nor its staging recorded it so, and a domain undefined here since is best kept there.
      */
     private boolean definitionLost(Journal.Entry entry) {
-        return entry.step().isCommitted() && m.domains.find(entry.domain()).map(d -> d.persistent() == null).orElse(true)
-                && !m.domains.migrating().stagedDefinitionReadable(entry.id());
+        // the staged file first: a Finish under way (this answers without its job) marks the domain defined, then
+        // renames the file into place, so a file gone means a mark this sees
+        return entry.step().isCommitted() && !m.domains.migrating().stagedDefinitionReadable(entry.id())
+                && m.domains.find(entry.domain()).map(d -> d.persistent() == null).orElse(true);
     }
 
     /** {@link IncomingRecords#recordAbort}: the abort of an arrival no longer in hand (a restart's recovery). */

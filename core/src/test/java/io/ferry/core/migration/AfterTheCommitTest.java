@@ -3,6 +3,7 @@ package io.ferry.core.migration;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
+import static org.junit.Assert.assertNull;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -173,6 +174,8 @@ public class AfterTheCommitTest {
         Finished finished = d.migrate(VM, TwoDaemons.PERSISTENT);
         assertNotNull("Finish said nothing of the definition", finished.note());
         assertTrue(finished.note(), finished.note().contains("the destination could not store the definition of vm1"));
+        // marked defined before the rename (a settle meanwhile must see one or the other), and unmarked when it failed
+        assertNull("vm1 defined by a definition not stored", d.destination.domain(VM).orElseThrow().persistent());
         Files.delete(inTheWay);
         Files.delete(stored);
 
