@@ -199,8 +199,9 @@ final class DomainLifecycle {
     /**
      * {@code ferry suspend}: pauses the running VM, recorded paused (user), which nothing resumes but its operator;
      * returns false when it was paused already (nothing changes, as libvirt's suspend of a paused domain), except a rolled
-     * back migration's guest that waits to resume once its leases can be taken back, which then stays paused. Runs with
-     * the job, or without it while the domain's own migration holds it ({@link Domain#runState}).
+     * back migration's guest that waits to resume once its leases can be taken back, which then stays paused. Refused,
+     * nothing changed, when its hypervisor does not say whether the guest runs. Runs with the job, or without it while
+     * the domain's own migration holds it ({@link Domain#runState}).
      */
     boolean suspend(Domain domain) throws IOException, DomainException {
         synchronized (domain.runState()) {
@@ -210,7 +211,7 @@ final class DomainLifecycle {
                         + domain.state().display() + ")");
             }
             GuestCalls.requireNotEnded(domain); // else taken for paused already
-            if (!vm.isRunning()) {
+            if (!GuestCalls.runsOrRefuse(domain)) {
                 if (domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION
                         && domain.migration() == null) {
                     // a rolled back migration's guest waiting for its leases to resume by itself: its operator's now

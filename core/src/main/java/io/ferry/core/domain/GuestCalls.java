@@ -95,11 +95,31 @@ public final class GuestCalls {
         }
     }
 
+    /**
+     * Whether the guest of {@code vm} runs, as its hypervisor says now; empty when it does not answer within its command
+     * timeout (a QEMU busy or hung), which {@link VirtualMachine#isRunning} says as it says a paused guest: false. A VM
+     * without {@link GuestState} answers by {@code isRunning}.
+     */
+    public static Optional<Boolean> runs(VirtualMachine vm) {
+        Optional<GuestState> guest = vm.capability(GuestState.class);
+        return guest.isPresent() ? guest.get().observe(Long.MAX_VALUE).map(GuestState.Observed::running)
+                : Optional.of(vm.isRunning());
+    }
+
+    /**
+     * Whether the guest of the domain's VM runs, for a call that acts on the answer: a guest taken for paused while its
+     * hypervisor did not answer was left running by a suspend ("paused already"), and migrated paused for good.
+     *
+     * @throws DomainException when its hypervisor does not answer
+     */
+    public static boolean runsOrRefuse(Domain domain) throws DomainException {
+        return runs(domain.vm()).orElseThrow(() -> new DomainException("the hypervisor of domain " + domain.name()
+                + " does not answer whether its guest runs (its QEMU is busy or hung): nothing was changed; try again"));
+    }
+
     private static void requireRunning(Domain domain, VirtualMachine vm, boolean running, String call, String then,
             RuntimeException failure) throws Unanswered, NotRunning {
-        Optional<GuestState> guest = vm.capability(GuestState.class);
-        Optional<Boolean> runs = guest.isPresent() ? guest.get().observe(Long.MAX_VALUE).map(GuestState.Observed::running)
-                : Optional.of(vm.isRunning());
+        Optional<Boolean> runs = runs(vm);
         if (runs.isEmpty()) {
             Optional<DomainState.Reason> ended = vm.capability(VmProcess.class).isPresent()
                     ? domain.awaitVmEnded(EXIT_NOTICE_MILLIS) : Optional.empty();

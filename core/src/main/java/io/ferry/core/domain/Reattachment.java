@@ -166,10 +166,18 @@ final class Reattachment {
     /**
      * The state file says what the daemon last recorded; the driver says what the VM does. A daemon that died
      * between pausing a VM and recording it (a migration's switch-over) left "running" for a paused guest: the
-     * driver's word wins, and recovery resumes the guest or reports it as it is.
+     * driver's word wins, and recovery resumes the guest or reports it as it is (it asks the VM itself). A VM that
+     * does not answer (a QEMU busy since re-attach asked it) keeps the record: taken for paused, a running guest was
+     * recorded paused; showing the domain asks the VM again.
      */
     private void recordRunState(Domain domain, VirtualMachine vm) throws IOException {
-        boolean running = vm.isRunning();
+        Optional<Boolean> answered = GuestCalls.runs(vm);
+        if (answered.isEmpty()) {
+            LOG.warn("domain {}: its hypervisor does not answer whether its guest runs; recorded {} as before",
+                    domain.name(), domain.state().display());
+            return;
+        }
+        boolean running = answered.get();
         if (running && domain.state() == DomainState.PAUSED) {
             LOG.warn("domain {} was recorded paused but its VM runs", domain.name());
             manager.setState(domain, DomainState.RUNNING, DomainState.Reason.UNPAUSED);

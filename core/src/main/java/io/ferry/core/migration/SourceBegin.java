@@ -111,7 +111,9 @@ final class SourceBegin {
                 }
                 // a rolled back guest that waits for its leases runs once it has them: it migrates as running, resumed
                 // where Finish takes them or by its rollback here (migrated paused, it stayed paused for good)
-                boolean running = domain.vm() != null && (domain.vm().isRunning() || rolledBack.waitsToResume(domain));
+                // refused when its hypervisor does not say (taken for paused, a running guest migrated paused for good)
+                boolean running = domain.vm() != null
+                        && (rolledBack.waitsToResume(domain) || GuestCalls.runsOrRefuse(domain));
                 // --unsafe was Begin's alone: the journal keeps the flags as they were before it
                 Journal.Entry entry = new Journal.Entry(id, Journal.Role.SOURCE, Step.BEGUN, domain.name(), domain.uuid(), null,
                         request.flags().withoutUnsafe(), key, null, running);

@@ -46,12 +46,17 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
     volatile boolean failedCallsTakeEffect;
     /** Pausing fails with this (null: never); with {@link #failedCallsTakeEffect}, the guest is paused all the same. */
     volatile RuntimeException pauseFailure;
-    /** It answers nothing while its process lives on (a QEMU too busy or stopped), as {@link GuestState} says. */
+    /**
+     * It answers nothing while its process lives on (a QEMU too busy or stopped), as {@link GuestState} says; its
+     * {@link #isRunning} says false then, as a QEMU's whose {@code query-status} timed out.
+     */
     volatile boolean silent;
     /** Runs once while the memory leaves, the guest as it was (an operator's call during Perform). */
     volatile Runnable duringSend;
     /** Runs at switch-over, with the guest paused, before the last bytes go. */
     volatile Runnable atSwitchOver;
+    /** Runs once as a pause begins (a QEMU that stops answering as it is told to stop). */
+    volatile Runnable beforePause;
     /** Runs once as a resume begins (a guest that powers off as it is resumed). */
     volatile Runnable beforeResume;
     /** Runs after each resume that succeeded (a guest that powers off as soon as it runs again). */
@@ -88,7 +93,7 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
 
     @Override
     public boolean isRunning() {
-        return running && !destroyed;
+        return running && !destroyed && !silent;
     }
 
     boolean isDestroyed() {
@@ -119,7 +124,8 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
 
     @Override
     public Optional<Observed> observe(long timeoutMillis) {
-        return responds() && !silent ? Optional.of(new Observed(isRunning(), isRunning() ? null : pausedBy)) : Optional.empty();
+        return responds() && !silent ? Optional.of(new Observed(isRunning(), isRunning() ? null : pausedBy))
+                : Optional.empty();
     }
 
     @Override
@@ -160,6 +166,11 @@ class FakeVm implements VirtualMachine, VmProcess, GuestState {
 
     @Override
     public void pause() {
+        Runnable before = beforePause;
+        beforePause = null;
+        if (before != null) {
+            before.run();
+        }
         if (pauseFailure != null) {
             running = running && !failedCallsTakeEffect;
             throw pauseFailure;

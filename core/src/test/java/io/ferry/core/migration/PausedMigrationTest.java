@@ -2,9 +2,11 @@ package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.protocol.ChannelException;
 import org.junit.Test;
 
 /**
@@ -81,6 +83,29 @@ public class PausedMigrationTest {
         d.network.passes(20_000, d.destination);
         d.destination.assertPausedByItsOperator(VM);
         d.destination.engine().resume(VM, false);
+        d.destination.assertRuns(VM, digest);
+    }
+
+    /**
+     * A QEMU too busy to answer {@code query-status} within its command timeout (a loaded host) said "not running", as
+     * a paused one does: the guest migrated paused and stayed paused (user) on the destination for good. Begin is
+     * refused now, and nothing changes.
+     */
+    @Test
+    public void aBeginWhoseHypervisorDoesNotSayWhetherTheGuestRunsIsRefusedAndChangesNothing() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        FakeVm vm = d.source.silence(VM);
+
+        ChannelException e = d.migrationFails(VM);
+
+        assertTrue(e.getMessage(), e.getMessage().endsWith("the hypervisor of domain vm1 does not answer whether its"
+                + " guest runs (its QEMU is busy or hung): nothing was changed; try again"));
+        vm.silent = false;
+        d.source.assertRuns(VM, digest);
+        d.destination.assertGone(VM);
+        assertTrue("recorded: " + d.source.journal.all(), d.source.journal.all().isEmpty());
+        d.migrate(VM);
         d.destination.assertRuns(VM, digest);
     }
 

@@ -23,6 +23,8 @@ import org.junit.Test;
  */
 public class SuspendTest {
     private static final String VM = "vm1";
+    private static final String NOT_ANSWERED = "the hypervisor of domain vm1 does not answer whether its guest runs (its"
+            + " QEMU is busy or hung): nothing was changed; try again";
 
     @Test
     public void aSuspendedGuestStaysPausedAcrossARestart() throws Exception {
@@ -53,6 +55,50 @@ public class SuspendTest {
 
         d.source.assertRuns(VM, null);
         assertEquals(DomainState.Reason.UNPAUSED, d.source.domain(VM).orElseThrow().reason());
+    }
+
+    /**
+     * A QEMU that answers re-attach and then not whether its guest runs (busy a moment later) had its running guest
+     * recorded paused (unknown): the record stays as it is, and showing the domain asks the VM again.
+     */
+    @Test
+    public void aRunningGuestWhoseHypervisorDoesNotSayWhetherItRunsAtTheRestartKeepsItsRecord() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        DomainState.Reason booted = d.source.domain(VM).orElseThrow().reason();
+        FakeVm vm = d.source.silence(VM);
+
+        d.source.restart();
+
+        assertEquals(DomainState.RUNNING, d.source.domain(VM).orElseThrow().state());
+        assertEquals(booted, d.source.domain(VM).orElseThrow().reason());
+        vm.silent = false;
+        d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * A QEMU too busy to answer whether its guest runs was taken for one whose guest is paused: "paused already", no
+     * stop sent, the guest running on. Refused now, for migrate --timeout's suspend too.
+     */
+    @Test
+    public void aSuspendOfAGuestWhoseHypervisorDoesNotSayWhetherItRunsIsRefused() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String digest = d.source.boot(VM);
+        FakeVm vm = d.source.silence(VM);
+
+        Exception e = assertThrows(Exception.class, () -> d.source.engine().suspend(VM, null));
+
+        assertEquals(NOT_ANSWERED, e.getMessage());
+        vm.silent = false;
+        d.source.assertRuns(VM, digest);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare();
+        vm.silent = true;
+        e = assertThrows(Exception.class, () -> d.source.engine().suspend(VM, run.begun.id()));
+        assertEquals(NOT_ANSWERED, e.getMessage());
+        vm.silent = false;
+        run.perform();
+        run.confirm(false, run.finish().cookie());
+        d.destination.assertRuns(VM, digest);
     }
 
     @Test

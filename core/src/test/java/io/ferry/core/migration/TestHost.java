@@ -292,6 +292,13 @@ final class TestHost {
         return hypervisor.vm(uuid(guest));
     }
 
+    /** The guest's VM answers nothing from now on (a QEMU busy past its command timeout) until its silent is unset. */
+    FakeVm silence(String guest) {
+        FakeVm vm = vm(guest);
+        vm.silent = true;
+        return vm;
+    }
+
     /** The status file of {@code guest} here, there or not. */
     Path status(String guest) {
         return stateDir.resolve("status").resolve(guest + ".xml");
