@@ -38,8 +38,9 @@ public final class CookieRoundTrip<T> {
     /** The cookie a daemon sends with {@code value} baked (its feature announced when the section is mandatory). */
     public String cookie(T value) {
         try {
+            Phase bakedIn = metadata.bakes().stream().sorted().findFirst().orElse(Phase.BEGIN);
             return CoreParts.cookie(handle, value, metadata.mandatory() != Mandatory.NEVER,
-                    new TestSectionContext().localHost(BAKER));
+                    new TestSectionContext().localHost(BAKER).phase(bakedIn));
         } catch (CookieException e) {
             throw new AssertionError("the cookie cannot be written: " + e.getMessage(), e);
         }

@@ -47,10 +47,14 @@ final class CoreParts {
         return new SectionHandle(metadata.descriptor(), SectionSource.of(section), WORKERS, timeout);
     }
 
-    /** A whole cookie with one section's fragment, as {@code baker} would send it; the feature announced if asked. */
+    /**
+     * A whole cookie with one section's fragment, as {@code baker} would send it in its migration and phase (a daemon's
+     * cookie names them, and is read by the daemon's rules for such a cookie); the feature announced if asked.
+     */
     static String cookie(SectionHandle handle, Object value, boolean announce, SectionContext baker) throws CookieException {
         CookieHeader header = new CookieHeader(baker.domainName(), baker.domainUuid().toString(),
-                baker.localHost().hostname(), baker.localHost().uuid());
+                baker.localHost().hostname(), baker.localHost().uuid(),
+                new CookieHeader.Origin(baker.migrationId(), baker.phase()));
         return CODEC.format(header, announce ? List.of(handle.descriptor().feature()) : List.of(),
                 List.of(new ParsedCookie.Section(handle, value)));
     }

@@ -2,6 +2,7 @@ package io.ferry.testkit;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
+import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.Phase;
 import java.util.Set;
@@ -29,6 +30,13 @@ public class CookieRoundTripTest {
         String failure = assertThrows(AssertionError.class, () -> trip.roundTrip(" a ")).getMessage();
         assertEquals("round trip through prepare changed the value: expected < a > but was <a>",
                 failure.substring(0, failure.indexOf('\n')));
+    }
+
+    @Test
+    public void theCookieNamesItsMigrationAndThePhaseTheSectionBakesInFirst() {
+        SectionMetadata bakedAtPerform = NoteSection.metadata(NOTE.mandatory(), Set.of(Phase.PERFORM), NOTE.eats());
+        String cookie = CookieRoundTrip.of(new NoteSection(), bakedAtPerform).cookie("a");
+        assertTrue(cookie, cookie.startsWith("<qemu-migration migration='test' phase='perform'>"));
     }
 
     @Test

@@ -6,6 +6,8 @@ import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SectionProperties;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +30,16 @@ public class NoteSection implements CookieSection<String> {
         SectionMetadata declared = SectionMetadata.of(NoteSection.class);
         return new SectionMetadata(declared.feature(), declared.element(), declared.version(), mandatory, bakes, eats,
                 declared.properties());
+    }
+
+    /** Its metadata as declared, but for its element and version (its properties too, which the daemon reads). */
+    static SectionMetadata metadata(String element, String version) {
+        SectionMetadata declared = SectionMetadata.of(NoteSection.class);
+        Map<String, Object> properties = new HashMap<>(declared.properties());
+        properties.put(CookieSection.ELEMENT, element);
+        properties.put(CookieSection.VERSION, version);
+        return new SectionMetadata(declared.feature(), element, version, declared.mandatory(), declared.bakes(),
+                declared.eats(), properties);
     }
 
     @Override

@@ -41,6 +41,8 @@ public class TwoHostsTest {
         assertEquals(Optional.of("vm1@perform"), migration.eaten(Phase.FINISH));
         assertTrue(migration.cookie(Phase.BEGIN).orElseThrow().contains("<feature name='note'/>"));
         assertTrue(migration.cookie(Phase.PERFORM).orElseThrow().contains("<hostname>source</hostname>"));
+        assertTrue("a daemon's cookie names its migration and phase", migration.cookie(Phase.PERFORM).orElseThrow()
+                .startsWith("<qemu-migration migration='test' phase='perform'>"));
         assertEquals(List.of("ate vm1@begin from source", "ate vm1@perform from source"), hosts.destination().info);
         assertEquals(List.of(), migration.notes());
     }
@@ -98,6 +100,19 @@ public class TwoHostsTest {
         TwoHosts.Migration<String> migration = TwoHosts.between(older, SectionMetadata.of(NoteSection.class).withVersion("1.0"),
                 new NoteSection(), SectionMetadata.of(NoteSection.class)).migrate();
         assertEquals(Optional.of("vm@perform"), migration.eaten(Phase.FINISH));
+    }
+
+    /**
+     * A daemon's cookie names its migration and phase, so a mandatory fragment under another element (renamed in a
+     * minor version) is refused at its parse, as a daemon refuses it, rather than eaten as if nothing had been baked.
+     */
+    @Test
+    public void aMandatoryFragmentUnderAnotherElementIsRefused() {
+        TwoHosts<String> hosts = TwoHosts.between(new NoteSection(), NoteSection.metadata("x", "1.0"),
+                new NoteSection(), NoteSection.metadata("y", "1.1"));
+        assertEquals("the migration cookie announces feature note as mandatory but carries no <y> element, which this"
+                + " host's section note reads: the other host's section note writes another element (update the section"
+                + " on both hosts alike)", assertThrows(CookieException.class, hosts::migrate).getMessage());
     }
 
     @Test
