@@ -16,8 +16,9 @@ import java.util.UUID;
 /**
  * A snapshot store kept in memory that reads snapshots as a daemon's store does (the core's reader, the daemon's
  * default limits): what a domain has and what each migration staged, for a test to set and look at. Staging checks
- * each snapshot reads back, names itself and its parent as the caller says and holds no other domain's definition, as
- * the daemon's store does; nothing is the domain's before {@link #commit}. Not thread-safe.
+ * each snapshot reads back, names itself and its parent as the caller says, holds no other domain's definition and is
+ * not another snapshot under the name of one the domain has here; a migration whose staging was discarded stages
+ * nothing: as the daemon's store does. Nothing is the domain's before {@link #commit}. Not thread-safe.
  */
 public class InMemorySnapshotStore implements SnapshotStore {
     private static final SnapshotReader READER = new SnapshotReader(HardenedXmlParser.DEFAULT_MAX_BYTES,
@@ -32,6 +33,8 @@ public class InMemorySnapshotStore implements SnapshotStore {
     /** The current snapshot each migration staged, by migration id. */
     public final Map<String, String> stagedCurrent = new HashMap<>();
     private final Map<String, UUID> stagedDomain = new HashMap<>();
+    /** The migrations whose staging was discarded: a section call that outlived its migration stages nothing. */
+    private final Set<String> discarded = new HashSet<>();
 
     @Override
     public List<Snapshot> list(UUID domain) {
@@ -50,17 +53,40 @@ public class InMemorySnapshotStore implements SnapshotStore {
 
     @Override
     public void stage(String migrationId, UUID domain, List<Snapshot> list, String currentName) throws IOException {
+        if (discarded.contains(migrationId)) {
+            throw new IOException("migration " + migrationId + " has ended and its staging was discarded: its snapshots"
+                    + " are not staged");
+        }
         for (Snapshot snapshot : list) {
             READER.requireAsClaimed(snapshot, domain, "snapshot '" + snapshot.name() + "' of migration " + migrationId);
         }
+        requireNoneUnlikeHere(migrationId, domain, list);
         staged.put(migrationId, new ArrayList<>(list));
         stagedCurrent.put(migrationId, currentName);
         stagedDomain.put(migrationId, domain);
     }
 
     /**
-     * The domain that staged the snapshots gets them, after those it had (one it had by the same name gives way), and
-     * their current one if there is one.
+     * The daemon's rule (its store's staging, private to the core's file store, so mirrored here): a snapshot with the
+     * name of one the domain has here but another snapshot (made on each host while the domain was defined on both)
+     * is refused, since listed by one name one of them would be lost. The same snapshot coming back is none.
+     */
+    private void requireNoneUnlikeHere(String migrationId, UUID domain, List<Snapshot> arriving) throws IOException {
+        Map<String, Snapshot> here = new HashMap<>();
+        list(domain).forEach(s -> here.put(s.name(), s));
+        for (Snapshot snapshot : arriving) {
+            Snapshot mine = here.get(snapshot.name());
+            if (mine != null && !mine.equals(snapshot)) {
+                throw new IOException("domain snapshot '" + snapshot.name() + "' that migration " + migrationId
+                        + " brings is not the snapshot '" + snapshot.name() + "' this host has of the domain:"
+                        + " committing it would lose one of them");
+            }
+        }
+    }
+
+    /**
+     * The domain that staged the snapshots gets them, after those it had (one it had by the same name, the same
+     * snapshot as staging requires, gives way), and their current one if there is one.
      */
     @Override
     public void commit(String migrationId) {
@@ -87,6 +113,7 @@ public class InMemorySnapshotStore implements SnapshotStore {
 
     @Override
     public void discard(String migrationId) {
+        discarded.add(migrationId);
         staged.remove(migrationId);
         stagedCurrent.remove(migrationId);
         stagedDomain.remove(migrationId);

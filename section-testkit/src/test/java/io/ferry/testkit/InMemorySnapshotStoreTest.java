@@ -46,6 +46,30 @@ public class InMemorySnapshotStoreTest {
         assertTrue(store.staged.isEmpty());
     }
 
+    /** A snapshot made on each host under one name (the domain defined on both): one of them would be lost. */
+    @Test
+    public void aSnapshotUnlikeTheOneHereOfItsNameIsNotStaged() throws Exception {
+        store.snapshots.put(DOMAIN, List.of(new Snapshot("a", null, xml("a", null))));
+        Snapshot other = store.read("<domainsnapshot><name>a</name><description>there</description></domainsnapshot>");
+        IOException e = assertThrows(IOException.class, () -> store.stage("m3", DOMAIN, List.of(other), "a"));
+        assertEquals("domain snapshot 'a' that migration m3 brings is not the snapshot 'a' this host has of the domain:"
+                + " committing it would lose one of them", e.getMessage());
+        assertTrue(store.staged.isEmpty());
+        store.commit("m3");
+        assertEquals(List.of(new Snapshot("a", null, xml("a", null))), store.list(DOMAIN));
+    }
+
+    /** A section call that outlived its migration stages nothing a commit would never take. */
+    @Test
+    public void nothingIsStagedForAMigrationWhoseStagingWasDiscarded() throws Exception {
+        store.discard("m4");
+        List<Snapshot> a = List.of(store.read(xml("a", null)));
+        IOException e = assertThrows(IOException.class, () -> store.stage("m4", DOMAIN, a, "a"));
+        assertEquals("migration m4 has ended and its staging was discarded: its snapshots are not staged",
+                e.getMessage());
+        assertTrue(store.staged.isEmpty());
+    }
+
     private List<String> names() {
         return store.list(DOMAIN).stream().map(Snapshot::name).toList();
     }
