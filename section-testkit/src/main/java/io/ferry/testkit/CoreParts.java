@@ -49,12 +49,16 @@ final class CoreParts {
 
     /**
      * A whole cookie with one section's fragment, as {@code baker} would send it in its migration and phase (a daemon's
-     * cookie names them, and is read by the daemon's rules for such a cookie); the feature announced if asked.
+     * cookie names them, and is read by the daemon's rules for such a cookie); the feature announced if asked. Without
+     * the fragment (and the feature) when {@code value} is null: a daemon's cookie when the section baked nothing.
      */
     static String cookie(SectionHandle handle, Object value, boolean announce, SectionContext baker) throws CookieException {
         CookieHeader header = new CookieHeader(baker.domainName(), baker.domainUuid().toString(),
                 baker.localHost().hostname(), baker.localHost().uuid(),
                 new CookieHeader.Origin(baker.migrationId(), baker.phase()));
+        if (value == null) {
+            return CODEC.format(header, List.of(), List.of());
+        }
         return CODEC.format(header, announce ? List.of(handle.descriptor().feature()) : List.of(),
                 List.of(new ParsedCookie.Section(handle, value)));
     }

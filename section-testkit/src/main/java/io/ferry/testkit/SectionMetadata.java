@@ -82,7 +82,8 @@ public record SectionMetadata(String feature, String element, String version, Ma
         return SectionDescriptor.fromProperties(properties, "the test");
     }
 
-    private static SectionMetadata from(Map<String, Object> properties, String origin) {
+    /** The metadata of these service properties, checked by the core's rules (the kit's tests build variants). */
+    static SectionMetadata from(Map<String, Object> properties, String origin) {
         SectionDescriptor descriptor;
         try {
             descriptor = SectionDescriptor.fromProperties(properties, origin);

@@ -85,9 +85,12 @@ public final class TwoHosts<T> {
         boolean pinned = source.metadata.majorVersion() == destination.metadata.majorVersion();
         if (!pinned) {
             String versions = "the source has version " + source.metadata.version() + " and this host " + destination.metadata.version();
-            if (source.metadata.mandatory() == Mandatory.WHEN_BAKED && source.metadata.bakes().contains(Phase.BEGIN)
-                    && run.bake(Phase.BEGIN, source, run.sourceHandle) != null) {
-                throw new CookieException("cookie section " + feature + " is mandatory for this domain, but " + versions);
+            if (source.metadata.mandatory() == Mandatory.WHEN_BAKED && source.metadata.bakes().contains(Phase.BEGIN)) {
+                run.bake(Phase.BEGIN, source, run.sourceHandle);
+                if (run.cookies.containsKey(Phase.BEGIN)) { // its fragment baked: announced
+                    throw new CookieException("cookie section " + feature + " is mandatory for this domain, but "
+                            + versions);
+                }
             }
             run.notes.add("cookie section " + feature + ": the peer has version " + source.metadata.version() + " and this host "
                     + destination.metadata.version() + ": not used in this migration");
@@ -101,7 +104,7 @@ public final class TwoHosts<T> {
             if (phase != Phase.BEGIN) {
                 run.eat(phase, here, handle, incoming);
             }
-            incoming = here.metadata.bakes().contains(phase) ? run.bake(phase, here, handle) : null;
+            incoming = run.bake(phase, here, handle);
         }
         return run.result();
     }
@@ -109,7 +112,7 @@ public final class TwoHosts<T> {
     /**
      * What a migration left.
      *
-     * @param cookies the cookie each phase baked, by phase
+     * @param cookies the cookie each phase baked with the section's fragment, by phase
      * @param eaten the value each phase ate, by phase
      * @param notes what the daemons would log: skipped optional sections, failures after the commit, dropped versions
      */
@@ -142,44 +145,65 @@ public final class TwoHosts<T> {
             this.destinationHandle = destinationHandle;
         }
 
-        /** Bakes {@code phase}'s cookie; null when the section had nothing to say, or failed and may be skipped. */
+        /**
+         * Bakes {@code phase}'s cookie, as a daemon does in every phase: without the section's fragment when it bakes
+         * nothing now, had nothing to say, or failed and is optional; null, no cookie at all, when it failed at Finish
+         * and is mandatory (the daemon's Finish cookie fails whole, past the commit, and Confirm eats nothing).
+         */
         String bake(Phase phase, Host here, SectionHandle handle) throws CookieException {
             Mandatory mandatory = here.metadata.mandatory();
+            here.context.phase(phase).remoteHost(null);
             try {
-                Optional<Object> value = handle.bake(here.context.phase(phase).remoteHost(null));
-                if (value.isEmpty()) {
-                    return null;
-                }
-                String cookie = CoreParts.cookie(handle, value.get(), mandatory == Mandatory.WHEN_BAKED, here.context);
-                cookies.put(phase, cookie);
+                Optional<Object> value = here.metadata.bakes().contains(phase) ? handle.bake(here.context)
+                        : Optional.empty();
+                String cookie = CoreParts.cookie(handle, value.orElse(null), mandatory == Mandatory.WHEN_BAKED,
+                        here.context);
+                value.ifPresent(baked -> cookies.put(phase, cookie));
                 return cookie;
             } catch (CookieException e) {
-                if (mandatory != Mandatory.NEVER && phase != Phase.FINISH) {
+                if (mandatory == Mandatory.NEVER) {
+                    notes.add("skipping optional cookie section " + here.metadata.feature() + " at " + phase.cliName()
+                            + ": " + e.getMessage());
+                    return CoreParts.cookie(handle, null, false, here.context);
+                }
+                if (phase != Phase.FINISH) {
                     throw e;
                 }
-                notes.add((phase == Phase.FINISH ? "after the commit, " : "skipping optional ") + "cookie section "
-                        + here.metadata.feature() + " at " + phase.cliName() + ": " + e.getMessage());
+                notes.add("after the commit, the Finish cookie could not be baked: " + e.getMessage());
                 return null;
             }
         }
 
-        /** Parses the incoming cookie as a daemon does (whether or not the section eats now), then eats. */
+        /**
+         * Parses the incoming cookie as a daemon does (whether or not the section eats now), then eats what the parse
+         * gave: the fragment's value, or the absent value where the cookie has no fragment, or nothing (a fragment read
+         * as nothing, no Finish cookie). After the commit a cookie Confirm cannot read is only noted.
+         */
         @SuppressWarnings("unchecked")
         void eat(Phase phase, Host here, SectionHandle handle, String cookie) throws CookieException {
-            CoreParts.Parsed parsed = cookie == null ? null : CoreParts.parse(cookie, phase, handle, here.context);
-            if (!here.metadata.eats().contains(phase)) {
+            if (cookie == null) {
                 return;
             }
-            Object value = parsed != null && parsed.value().isPresent() ? parsed.value().get() : handle.absent();
-            if (value == null) {
+            CoreParts.Parsed parsed;
+            try {
+                parsed = CoreParts.parse(cookie, phase, handle, here.context);
+            } catch (CookieException e) {
+                if (phase != Phase.CONFIRM) {
+                    throw e;
+                }
+                notes.add("after the commit, the Finish cookie could not be eaten: " + e.getMessage());
                 return;
             }
-            here.context.phase(phase).remoteHost(parsed == null ? null : parsed.baker());
+            if (!here.metadata.eats().contains(phase) || parsed.value().isEmpty()) {
+                return;
+            }
+            Object value = parsed.value().get();
+            here.context.phase(phase).remoteHost(parsed.baker());
             try {
                 handle.eat(here.context, value);
                 eaten.put(phase, (T) value);
             } catch (CookieException e) {
-                boolean announced = parsed != null && parsed.announced();
+                boolean announced = parsed.announced();
                 if (phase != Phase.CONFIRM && (announced || here.metadata.mandatory() != Mandatory.NEVER)) {
                     throw e;
                 }

@@ -24,22 +24,29 @@ public class NoteSection implements CookieSection<String> {
     boolean silent;
     /** What it eats where a cookie has no note; null: nothing. */
     String absent;
+    /** Whether it reads a note as nothing. */
+    boolean readsNothing;
 
     /** Its metadata as declared, but for whether it is mandatory and the phases it bakes and eats in. */
     static SectionMetadata metadata(Mandatory mandatory, Set<Phase> bakes, Set<Phase> eats) {
-        SectionMetadata declared = SectionMetadata.of(NoteSection.class);
-        return new SectionMetadata(declared.feature(), declared.element(), declared.version(), mandatory, bakes, eats,
-                declared.properties());
+        return metadata(Map.of(CookieSection.MANDATORY, mandatory.name(), CookieSection.BAKES, names(bakes),
+                CookieSection.EATS, names(eats)));
     }
 
-    /** Its metadata as declared, but for its element and version (its properties too, which the daemon reads). */
+    /** Its metadata as declared, but for its element and version. */
     static SectionMetadata metadata(String element, String version) {
-        SectionMetadata declared = SectionMetadata.of(NoteSection.class);
-        Map<String, Object> properties = new HashMap<>(declared.properties());
-        properties.put(CookieSection.ELEMENT, element);
-        properties.put(CookieSection.VERSION, version);
-        return new SectionMetadata(declared.feature(), element, version, declared.mandatory(), declared.bakes(),
-                declared.eats(), properties);
+        return metadata(Map.of(CookieSection.ELEMENT, element, CookieSection.VERSION, version));
+    }
+
+    /** Its metadata as declared, but for the service properties given, as the daemon reads them. */
+    static SectionMetadata metadata(Map<String, Object> changed) {
+        Map<String, Object> properties = new HashMap<>(SectionMetadata.of(NoteSection.class).properties());
+        properties.putAll(changed);
+        return SectionMetadata.from(properties, "a test's note section");
+    }
+
+    static String[] names(Set<Phase> phases) {
+        return phases.stream().map(Phase::name).toArray(String[]::new);
     }
 
     @Override
@@ -48,7 +55,7 @@ public class NoteSection implements CookieSection<String> {
         if (!fragment.hasAttribute("text")) {
             throw new CookieException("missing text attribute in note section");
         }
-        return fragment.getAttribute("text");
+        return readsNothing ? null : fragment.getAttribute("text");
     }
 
     @Override

@@ -6,9 +6,11 @@ import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
 import io.ferry.api.cookie.CookieException;
+import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.DomainSpec;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -20,6 +22,12 @@ public class TwoHostsTest {
             + "<uuid>11111111-2222-4333-8444-555555555555</uuid><memory unit='MiB'>1</memory><vcpu>1</vcpu>"
             + "<devices><interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/></interface>"
             + "</devices></domain>");
+
+    private static Map<String, Object> with(Map<String, Object> properties, String element) {
+        Map<String, Object> changed = new HashMap<>(properties);
+        changed.put(CookieSection.ELEMENT, element);
+        return changed;
+    }
 
     @Test
     public void aDomainFromXmlIsWhatTheDaemonReads() {
@@ -81,6 +89,62 @@ public class TwoHostsTest {
         silent.absent = "no note";
         TwoHosts.Migration<String> migration = TwoHosts.of(silent).migrate();
         assertEquals(Map.of(Phase.PREPARE, "no note", Phase.FINISH, "no note"), migration.eaten());
+    }
+
+    /**
+     * A mandatory section failing in Finish's bake fails the daemon's whole Finish cookie (past the commit), so the
+     * source's Confirm eats nothing, not even the absent value; an optional one is left out of the cookie, which
+     * Confirm eats: its absent value.
+     */
+    @Test
+    public void aFinishCookieThatCannotBeBakedLeavesConfirmNothingToEat() throws Exception {
+        Set<Phase> bakes = Set.of(Phase.BEGIN, Phase.FINISH);
+        Set<Phase> eats = Set.of(Phase.PREPARE, Phase.CONFIRM);
+        NoteSection failing = new NoteSection();
+        failing.failIn = Phase.FINISH;
+        failing.absent = "no note";
+        SectionMetadata mandatory = NoteSection.metadata(Mandatory.WHEN_BAKED, bakes, eats);
+        TwoHosts.Migration<String> migration = TwoHosts.between(failing, mandatory, failing, mandatory).migrate();
+        assertEquals(Map.of(Phase.PREPARE, "vm@begin"), migration.eaten());
+        assertEquals(List.of("after the commit, the Finish cookie could not be baked: cookie section note failed in"
+                + " bake: IllegalStateException: told to fail at finish"), migration.notes());
+        SectionMetadata optional = NoteSection.metadata(Mandatory.NEVER, bakes, eats);
+        migration = TwoHosts.between(failing, optional, failing, optional).migrate();
+        assertEquals(Map.of(Phase.PREPARE, "vm@begin", Phase.CONFIRM, "no note"), migration.eaten());
+        assertEquals(List.of("skipping optional cookie section note at finish: cookie section note failed in bake:"
+                + " IllegalStateException: told to fail at finish"), migration.notes());
+    }
+
+    /** A Finish cookie Confirm cannot read is only noted, as the daemon's source logs it: the domain left. */
+    @Test
+    public void aFinishCookieThatConfirmRefusesIsNoted() throws Exception {
+        Map<String, Object> finishToConfirm = Map.of(CookieSection.BAKES, new String[] {"FINISH"}, CookieSection.EATS,
+                new String[] {"CONFIRM"});
+        SectionMetadata atSource = NoteSection.metadata(with(finishToConfirm, "x"));
+        SectionMetadata atDestination = NoteSection.metadata(with(finishToConfirm, "y"));
+        TwoHosts.Migration<String> migration = TwoHosts.between(new NoteSection(), atSource, new NoteSection(),
+                atDestination).migrate();
+        assertEquals(Map.of(), migration.eaten());
+        assertEquals(List.of("after the commit, the Finish cookie could not be eaten: the migration cookie announces"
+                + " feature note as mandatory but carries no <x> element, which this host's section note reads: the"
+                + " other host's section note writes another element (update the section on both hosts alike)"),
+                migration.notes());
+    }
+
+    /**
+     * A fragment that is there but not announced, which its section reads as nothing, is left out of the parsed
+     * cookie, as the daemon's codec does: nothing is eaten, not the absent value.
+     */
+    @Test
+    public void aFragmentReadAsNothingIsNotEaten() throws Exception {
+        NoteSection blind = new NoteSection();
+        blind.readsNothing = true;
+        blind.absent = "no note";
+        SectionMetadata optional = NoteSection.metadata(Mandatory.NEVER, Set.of(Phase.BEGIN, Phase.PERFORM),
+                Set.of(Phase.PREPARE, Phase.FINISH));
+        TwoHosts.Migration<String> migration = TwoHosts.between(blind, optional, blind, optional).migrate();
+        assertTrue(migration.cookie(Phase.BEGIN).isPresent());
+        assertEquals(Map.of(), migration.eaten());
     }
 
     @Test
