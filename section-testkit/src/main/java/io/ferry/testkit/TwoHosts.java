@@ -13,6 +13,7 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A migration of one section between two hosts: the source's section bakes, the real cookie codec carries its
@@ -39,10 +40,28 @@ public final class TwoHosts<T> {
                 new SectionContext.Host("destination", CoreParts.uuid(2))).sideStream(stream));
     }
 
-    /** The same section, with the metadata its class declares, on both hosts. */
+    /**
+     * The same section, with the metadata its class declares, on both hosts: both hosts call this one instance. Their
+     * contexts have one migration id, as two daemons' do, so what the section keeps between calls (by migration id,
+     * say) is the source's and the destination's at once, as it never is between daemons: {@link #of(Supplier)} gives
+     * each host its own instance.
+     */
     public static <T> TwoHosts<T> of(CookieSection<T> section) {
         SectionMetadata metadata = SectionMetadata.of(section.getClass());
         return new TwoHosts<>(section, metadata, section, metadata);
+    }
+
+    /**
+     * A section of its own on each host, as each daemon has: {@code sections} makes the source's, then the
+     * destination's, each with the metadata its class declares.
+     *
+     * @since 1.4
+     */
+    public static <T> TwoHosts<T> of(Supplier<? extends CookieSection<T>> sections) {
+        CookieSection<T> atSource = sections.get();
+        CookieSection<T> atDestination = sections.get();
+        return new TwoHosts<>(atSource, SectionMetadata.of(atSource.getClass()), atDestination,
+                SectionMetadata.of(atDestination.getClass()));
     }
 
     /** Two sections, e.g. two versions of one ({@link SectionMetadata#withVersion}). */

@@ -10,6 +10,7 @@ import io.ferry.api.cookie.CookieSection;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.DomainSpec;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,6 +69,19 @@ public class TwoHostsTest {
         assertTrue(migration.cookie(Phase.PREPARE).orElseThrow().contains("text='vm@prepare'"));
         assertEquals(Map.of(Phase.PREPARE, "vm@begin"), migration.eaten());
         assertEquals("the fragment is parsed only where it is eaten", 1, section.parsed.get());
+    }
+
+    /** Each host its own instance, as each daemon has its own: what one keeps (by migration id) the other has not. */
+    @Test
+    public void aSupplierGivesEachHostItsOwnSection() throws Exception {
+        List<NoteSection> made = new ArrayList<>();
+        TwoHosts.of(() -> {
+            made.add(new NoteSection());
+            return made.get(made.size() - 1);
+        }).migrate();
+        assertEquals(2, made.size());
+        assertEquals("the source's section parses nothing", 0, made.get(0).parsed.get());
+        assertEquals(2, made.get(1).parsed.get());
     }
 
     /** A section with nothing to say bakes no fragment, and nothing is eaten: the migration goes on without it. */
