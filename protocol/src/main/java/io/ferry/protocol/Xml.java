@@ -146,12 +146,21 @@ public final class Xml {
         return escapeControls(text.length() > max ? text.substring(0, max) + "…" : text);
     }
 
-    /** {@code text} with its control characters (line breaks among them) written as {@code \\uXXXX}. */
+    /**
+     * {@code text} with its control characters (line breaks among them) and Unicode's line and paragraph separators
+     * (U+2028, U+2029: XML carries them, and a log reader splitting at line breaks takes them for one) written as
+     * {@code \\uXXXX}.
+     */
     public static String escapeControls(String text) {
         StringBuilder escaped = new StringBuilder(text.length());
-        text.codePoints().forEach(c -> escaped.append(Character.isISOControl(c) ? String.format("\\u%04x", c)
+        text.codePoints().forEach(c -> escaped.append(breaksALine(c) ? String.format("\\u%04x", c)
                 : new String(Character.toChars(c))));
         return escaped.toString();
+    }
+
+    /** Whether {@code c} is a control character or one of Unicode's line and paragraph separators. */
+    private static boolean breaksALine(int c) {
+        return Character.isISOControl(c) || c == 0x2028 || c == 0x2029;
     }
 
     public String write() {

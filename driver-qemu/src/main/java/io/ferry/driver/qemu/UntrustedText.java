@@ -14,7 +14,9 @@ final class UntrustedText {
     static String of(String text) {
         String bounded = text.length() > MAX_CHARS ? text.substring(0, MAX_CHARS) + "…" : text;
         StringBuilder clean = new StringBuilder(bounded.length());
-        bounded.codePoints().forEach(c -> clean.appendCodePoint(Character.isISOControl(c) ? '?' : c));
+        // U+2028 and U+2029, Unicode's line and paragraph separators, break a line for a log reader too
+        bounded.codePoints().forEach(c -> clean.appendCodePoint(
+                Character.isISOControl(c) || c == 0x2028 || c == 0x2029 ? '?' : c));
         return clean.toString();
     }
 }

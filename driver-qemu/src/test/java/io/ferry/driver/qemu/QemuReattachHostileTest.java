@@ -63,14 +63,15 @@ public class QemuReattachHostileTest {
                 "-pidfile", files.pidfile().toString()).start();
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out, "{\"return\": "
                 + (command.contains("query-uuid") ? "{\"UUID\": \"" + spec.uuid() + "\"}"
-                        : command.contains("query-status") ? "{\"status\": \"running\\n" + FORGED + "\"}"
+                        : command.contains("query-status") // a line feed, and Unicode's line separator
+                                ? "{\"status\": \"running\\n" + FORGED + "\\u2028" + FORGED + "\"}"
                         : "{}")
                 + ", \"id\": \"" + FakeQmp.id(command) + "\"}\n"))) {
             Files.writeString(files.pidfile(), hostile.pid() + "\n");
             QemuDriver driver = new QemuDriver("qemu", Guests.settings(tmp.newFolder("state").toPath()));
             try {
                 QemuVirtualMachine vm = (QemuVirtualMachine) driver.reattach(spec, files.dir()).orElseThrow();
-                assertEquals("running?" + FORGED, vm.status());
+                assertEquals("running?" + FORGED + "?" + FORGED, vm.status());
             } finally {
                 driver.detachAll();
             }
