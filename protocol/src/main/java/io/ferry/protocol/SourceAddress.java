@@ -49,7 +49,8 @@ final class SourceAddress {
 
     /**
      * Whether {@code uri} names a loopback host: {@code localhost}, a name under it ({@code *.localhost}, RFC 6761),
-     * {@code localhost.localdomain}, or a loopback address (127/8, ::1), told without asking a resolver.
+     * {@code localhost.localdomain}, a loopback address (127/8, ::1) or the wildcard (0.0.0.0, ::, which reach this
+     * host alone too), told without asking a resolver.
      */
     static boolean loopback(String uri) {
         URI parsed = parse(uri);
@@ -67,7 +68,9 @@ final class SourceAddress {
             return false; // a name: the destination's resolver says where it leads
         }
         try {
-            return InetAddress.getByName(host).isLoopbackAddress(); // a literal: parsed, never looked up
+            // a literal: parsed, never looked up; the wildcard (0.0.0.0, ::) reaches this host's own daemon too
+            InetAddress address = InetAddress.getByName(host);
+            return address.isLoopbackAddress() || address.isAnyLocalAddress();
         } catch (UnknownHostException e) {
             return false;
         }

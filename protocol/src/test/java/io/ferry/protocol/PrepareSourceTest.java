@@ -88,7 +88,7 @@ public class PrepareSourceTest {
         for (String uri : List.of("ferry+tcp://localhost:1", "ferry+tls://LOCALHOST:1", "ferry+tcp://127.0.0.1:1",
                 "ferry+tcp://127.1.2.3:1", "ferry+tls://[::1]:1", "ferry+tls://[0:0:0:0:0:0:0:1]:1",
                 "ferry+tls://localhost.localdomain:1", "ferry+tls://host-a.localhost:1", "ferry+tls://a.LocalHost.:1",
-                "ferry+tls://localhost.:1")) {
+                "ferry+tls://localhost.:1", "ferry+tcp://0.0.0.0:1", "ferry+tls://[::]:1")) {
             assertTrue(uri, SourceAddress.loopback(uri));
         }
         for (String uri : List.of("ferry+tls://host-a:1", "ferry+tls://127.example:1", "ferry+tls://10.0.0.1:1",
