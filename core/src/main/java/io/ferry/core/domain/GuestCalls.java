@@ -96,9 +96,9 @@ public final class GuestCalls {
     }
 
     /**
-     * Whether the guest of {@code vm} runs, as its hypervisor says now; empty when it does not answer within its command
-     * timeout (a QEMU busy or hung), which {@link VirtualMachine#isRunning} says as it says a paused guest: false. A VM
-     * without {@link GuestState} answers by {@code isRunning}.
+     * Whether the guest of {@code vm} runs, as its hypervisor says now; empty when it does not answer within its
+     * command timeout (a QEMU busy or hung, or gone), which {@link VirtualMachine#isRunning} says as it says a paused
+     * guest: false. A VM without {@link GuestState} answers by {@code isRunning}.
      */
     public static Optional<Boolean> runs(VirtualMachine vm) {
         Optional<GuestState> guest = vm.capability(GuestState.class);
@@ -110,27 +110,37 @@ public final class GuestCalls {
      * Whether the guest of the domain's VM runs, for a call that acts on the answer: a guest taken for paused while its
      * hypervisor did not answer was left running by a suspend ("paused already"), and migrated paused for good.
      *
-     * @throws DomainException when its hypervisor does not answer
+     * @throws DomainException when its hypervisor does not answer, or its VM ended ({@link NotRunning})
      */
     public static boolean runsOrRefuse(Domain domain) throws DomainException {
-        return runs(domain.vm()).orElseThrow(() -> new DomainException("the hypervisor of domain " + domain.name()
-                + " does not answer whether its guest runs (its QEMU is busy or hung): nothing was changed; try again"));
+        Optional<Boolean> runs = runs(domain.vm());
+        if (runs.isEmpty()) {
+            requireNotEndedSince(domain, domain.vm(), null);
+            throw new DomainException("the hypervisor of domain " + domain.name() + " does not answer whether its"
+                    + " guest runs (its QEMU is busy or hung): nothing was changed; try again");
+        }
+        return runs.get();
     }
 
     private static void requireRunning(Domain domain, VirtualMachine vm, boolean running, String call, String then,
             RuntimeException failure) throws Unanswered, NotRunning {
         Optional<Boolean> runs = runs(vm);
         if (runs.isEmpty()) {
-            Optional<DomainState.Reason> ended = vm.capability(VmProcess.class).isPresent()
-                    ? domain.awaitVmEnded(EXIT_NOTICE_MILLIS) : Optional.empty();
-            if (ended.isPresent()) {
-                throw new NotRunning(domain.name(), ended.get(), failure);
-            }
+            requireNotEndedSince(domain, vm, failure);
             throw new Unanswered(domain.name(), call, then, failure);
         }
         if (runs.get() != running) {
             throw failure;
         }
         LOG.warn("domain {}: its {} failed ({}), but took effect", domain.name(), call, failure.getMessage());
+    }
+
+    /** A VM that does not answer whether it runs may have ended: its process's end is waited for a moment, and told. */
+    private static void requireNotEndedSince(Domain domain, VirtualMachine vm, Exception failure) throws NotRunning {
+        Optional<DomainState.Reason> ended = vm.capability(VmProcess.class).isPresent()
+                ? domain.awaitVmEnded(EXIT_NOTICE_MILLIS) : Optional.empty();
+        if (ended.isPresent()) {
+            throw new NotRunning(domain.name(), ended.get(), failure);
+        }
     }
 }

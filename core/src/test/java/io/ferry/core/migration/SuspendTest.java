@@ -23,8 +23,8 @@ import org.junit.Test;
  */
 public class SuspendTest {
     private static final String VM = "vm1";
-    private static final String NOT_ANSWERED = "the hypervisor of domain vm1 does not answer whether its guest runs (its"
-            + " QEMU is busy or hung): nothing was changed; try again";
+    private static final String NOT_ANSWERED = "the hypervisor of domain vm1 does not answer whether its guest runs"
+            + " (its QEMU is busy or hung): nothing was changed; try again";
 
     @Test
     public void aSuspendedGuestStaysPausedAcrossARestart() throws Exception {
@@ -195,6 +195,28 @@ public class SuspendTest {
         d.source.assertPausedByItsOperator(VM);
         d.source.engine().resume(VM, false);
         d.source.assertRuns(VM, digest);
+    }
+
+    /**
+     * The same while its QEMU does not answer: the guest is paused by the rollback, which the record says; not asked
+     * of its hypervisor (as Begin does not), it was refused "try again" and the rollback could resume it meanwhile.
+     */
+    @Test
+    public void aGuestWhoseRollbackWaitsIsSuspendedWhileItsHypervisorDoesNotAnswer() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.leases.unreachableFrom = "source";
+        run.cancel();
+        d.source.assertPaused(VM);
+        FakeVm vm = d.source.silence(VM);
+
+        assertEquals(DaemonClient.SUSPENDED, d.source.engine().suspend(VM, null).action());
+        vm.silent = false;
+        d.leases.unreachableFrom = null;
+        d.network.passes(1_000, d.source);
+
+        d.source.assertPausedByItsOperator(VM);
     }
 
     /** migrate --timeout's suspend: of its own migration only, while it is under way; it arrives running, as it ran. */
