@@ -84,7 +84,8 @@ public class ForgetfulDestinationTest {
         String said = "the destination " + d.destination.uri + " answers that migration " + run.begun.id()
                 + " is still under way there and cannot say yet whether it runs ";
         assertTrue(abort.getMessage(), abort.getMessage().contains(said + "domain vm1"));
-        assertTrue(abort.getMessage(), abort.getMessage().contains("once you know it does not run on the destination host,"
+        assertTrue(abort.getMessage(), abort.getMessage().contains(
+                "once you know it does not run on the destination host,"
                 + " ferry resume vm1 runs it here"));
         assertTrue(resume.getMessage(), resume.getMessage().contains(said + "it"));
         assertFalse(resume.getMessage(), resume.getMessage().contains("does not answer"));

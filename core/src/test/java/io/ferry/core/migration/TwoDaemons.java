@@ -208,8 +208,8 @@ final class TwoDaemons {
     }
 
     /**
-     * Waits until {@code thread} waits for a domain's job lock (not any wait of a thread that runs a job), or ended (the
-     * assertions then say why); a minute at most, a hang guard: a thread that never gets there fails the test.
+     * Waits until {@code thread} waits for a domain's job lock (not any wait of a thread that runs a job), or ended
+     * (the assertions then say why); a minute at most, a hang guard: a thread that never gets there fails the test.
      */
     static void awaitWaitingForAJob(Thread thread) throws InterruptedException {
         long giveUp = System.nanoTime() + java.util.concurrent.TimeUnit.MINUTES.toNanos(1);
