@@ -213,14 +213,16 @@ final class DomainLifecycle {
             GuestCalls.requireNotEnded(domain); // else taken for paused already
             if (domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION
                     && domain.migration() == null) {
-                // a rolled back migration's guest waiting for its leases to resume by itself: its operator's now (not
-                // asked of its hypervisor first, as Begin does not: a QEMU slow to answer kept it the watcher's)
-                setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
-                LOG.info("domain {} suspended by its operator: its rolled back migration no longer resumes it",
-                        domain.name());
-                return true;
-            }
-            if (!GuestCalls.runsOrRefuse(domain)) {
+                // a rolled back migration's guest waiting for its leases to resume by itself: its operator's now, also
+                // while its QEMU does not answer (refused, the watcher could resume it meanwhile); one that runs (a
+                // resume whose answer was lost took effect late) is paused below
+                if (!GuestCalls.runs(vm).orElse(false)) {
+                    setState(domain, DomainState.PAUSED, DomainState.Reason.USER);
+                    LOG.info("domain {} suspended by its operator: its rolled back migration no longer resumes it",
+                            domain.name());
+                    return true;
+                }
+            } else if (!GuestCalls.runsOrRefuse(domain)) {
                 return false;
             }
             GuestCalls.pause(domain);

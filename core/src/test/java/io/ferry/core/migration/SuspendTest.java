@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -216,6 +217,27 @@ public class SuspendTest {
         d.leases.unreachableFrom = null;
         d.network.passes(1_000, d.source);
 
+        d.source.assertPausedByItsOperator(VM);
+    }
+
+    /**
+     * A rolled back guest recorded paused for its migration that runs all the same (the rollback's resume went
+     * unanswered, and QEMU took it late) is paused by its operator's suspend, not only recorded so.
+     */
+    @Test
+    public void aGuestWhoseRollbackWaitsButRunsIsPausedBySuspend() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        d.source.boot(VM);
+        TwoDaemons.ByHand run = d.byHand(VM).prepare().perform();
+        d.leases.unreachableFrom = "source";
+        run.cancel();
+        d.source.assertPaused(VM);
+        FakeVm vm = d.source.vm(VM);
+        vm.running = true;
+
+        assertEquals(DaemonClient.SUSPENDED, d.source.engine().suspend(VM, null).action());
+
+        assertFalse("suspended, and running still", vm.isRunning());
         d.source.assertPausedByItsOperator(VM);
     }
 
