@@ -11,9 +11,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * heap with streams each within its own bound, whether of large snapshots or of many tiny ones. A stream is charged
  * as each of its snapshots is read, not for the count it announces: one that announces many and sends few (a slow
  * peer, or one that would shut the others out) holds what it sent. A stream that would go over fails its migration,
- * which leaves the domain on its source, with a message that says why. Every Ferry daemon has the same budget, so a
- * stream over it alone can never migrate: the source refuses its domain at Begin ({@link #requireTakeable}), before
- * any destination is asked.
+ * which leaves the domain on its source, with a message that says why. Every daemon of this build has the same
+ * budget, so a stream over it alone can never migrate to one: the source refuses its domain at Begin ({@link
+ * #requireTakeable}), before any destination is asked (one of 87ad4d9, which charges a snapshot its bytes alone, would
+ * take some: docs/migration.md, "Mixed versions").
  */
 final class IncomingBudget {
     /** The bytes held at most, and so also the most one stream may carry. */
@@ -49,22 +50,22 @@ final class IncomingBudget {
     }
 
     /**
-     * The source's refusal, at Begin, of a domain whose snapshots no Ferry daemon can take: {@code count} of them, in a
-     * stream of {@code length} bytes (negative: not measured yet, their count alone is checked).
+     * The source's refusal, at Begin, of a domain whose snapshots no daemon of this build can take: {@code count} of
+     * them, in a stream of {@code length} bytes (negative: not measured yet, their count alone is checked).
      */
     static void requireTakeable(String domain, int count, long length) throws CookieException {
         if (count > BYTES / PER_SNAPSHOT) {
             throw new CookieException("domain " + domain + " cannot migrate: its " + count + " snapshots are more than"
-                    + " any Ferry daemon takes in one migration (at most " + BYTES / PER_SNAPSHOT + ": " + PER_SNAPSHOT
-                    + " bytes each beside their text within the " + BYTES + " bytes of incoming snapshots it holds at"
-                    + " once); " + FEWER_SNAPSHOTS);
+                    + " any Ferry daemon of this build takes in one migration (at most " + BYTES / PER_SNAPSHOT + ": "
+                    + PER_SNAPSHOT + " bytes each beside their text within the " + BYTES + " bytes of incoming"
+                    + " snapshots it holds at once); " + FEWER_SNAPSHOTS);
         }
         if (length >= 0 && need(count, length) > BYTES) {
             throw new CookieException("domain " + domain + " cannot migrate: its " + count + " snapshots make a"
                     + " snapshots stream of " + length + " bytes, which a destination holds with " + PER_SNAPSHOT
                     + " bytes a snapshot beside their text, " + need(count, length) + " bytes in all: over the " + BYTES
-                    + " bytes of incoming snapshots every Ferry daemon holds at once, so no destination can take them; "
-                    + FEWER_SNAPSHOTS);
+                    + " bytes of incoming snapshots every Ferry daemon of this build holds at once, so no destination of"
+                    + " this build can take them; " + FEWER_SNAPSHOTS);
         }
     }
 
@@ -90,8 +91,8 @@ final class IncomingBudget {
             if (count > limit / PER_SNAPSHOT) {
                 throw new CookieException("snapshots stream announces " + count + " snapshots, more than this daemon holds"
                         + " at once (at most " + limit / PER_SNAPSHOT + ": " + PER_SNAPSHOT + " bytes each beside their text"
-                        + " within its " + limit + " bytes for incoming snapshots), as every Ferry daemon: it can never"
-                        + " be taken; " + FEWER_SNAPSHOTS);
+                        + " within its " + limit + " bytes for incoming snapshots), as every Ferry daemon of this build:"
+                        + " it can never be taken here; " + FEWER_SNAPSHOTS);
             }
         }
 
@@ -105,8 +106,9 @@ final class IncomingBudget {
         void take(long more) throws CookieException {
             if (bytes + more > limit) {
                 throw new CookieException("snapshots stream: this one" + soFar(more) + " are over the " + limit
-                        + " bytes of incoming snapshots this daemon holds at once, as every Ferry daemon, with no other"
-                        + " migration counted: it can never be taken, however often it is migrated again; "
+                        + " bytes of incoming snapshots this daemon holds at once, as every Ferry daemon of this build,"
+                        + " with no other migration counted: it can never be taken here, however often it is migrated"
+                        + " again; "
                         + FEWER_SNAPSHOTS);
             }
             long now = held.addAndGet(more);

@@ -65,7 +65,8 @@ public class IncomingBudgetTest {
 
         assertEquals("snapshots stream announces 1000000 snapshots, more than this daemon holds at once (at most 131072:"
                 + " 512 bytes each beside their text within its 67108864 bytes for incoming snapshots), as every Ferry"
-                + " daemon: it can never be taken; " + IncomingBudget.FEWER_SNAPSHOTS, refused.getMessage());
+                + " daemon of this build: it can never be taken here; " + IncomingBudget.FEWER_SNAPSHOTS,
+                refused.getMessage());
         assertEquals("migrate the domain with fewer snapshots (Ferry has no snapshot-delete: `ferry undefine NAME"
                 + " --snapshots-metadata` on the source removes a shut-off domain with all of its snapshots, to be"
                 + " defined again)", IncomingBudget.FEWER_SNAPSHOTS);

@@ -114,8 +114,8 @@ public class SnapshotSideStreamTest {
         // 4 + 11,000 x (5 + 6,095) bytes of stream, and 512 bytes a snapshot beside
         assertEquals("domain vm cannot migrate: its 11000 snapshots make a snapshots stream of 67100004 bytes, which a"
                 + " destination holds with 512 bytes a snapshot beside their text, 72732000 bytes in all: over the"
-                + " 67108864 bytes of incoming snapshots every Ferry daemon holds at once, so no destination can take"
-                + " them; " + IncomingBudget.FEWER_SNAPSHOTS, e.getMessage());
+                + " 67108864 bytes of incoming snapshots every Ferry daemon of this build holds at once, so no"
+                + " destination of this build can take them; " + IncomingBudget.FEWER_SNAPSHOTS, e.getMessage());
         assertEquals(null, context.stream.offered);
     }
 
@@ -129,9 +129,9 @@ public class SnapshotSideStreamTest {
 
         CookieException e = assertThrows(CookieException.class, () -> bake(context, many, null));
 
-        assertEquals("domain vm cannot migrate: its 131073 snapshots are more than any Ferry daemon takes in one"
-                + " migration (at most 131072: 512 bytes each beside their text within the 67108864 bytes of incoming"
-                + " snapshots it holds at once); " + IncomingBudget.FEWER_SNAPSHOTS, e.getMessage());
+        assertEquals("domain vm cannot migrate: its 131073 snapshots are more than any Ferry daemon of this build takes"
+                + " in one migration (at most 131072: 512 bytes each beside their text within the 67108864 bytes of"
+                + " incoming snapshots it holds at once); " + IncomingBudget.FEWER_SNAPSHOTS, e.getMessage());
         assertEquals(null, context.stream.offered);
     }
 
