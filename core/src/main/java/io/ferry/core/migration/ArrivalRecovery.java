@@ -147,6 +147,9 @@ final class ArrivalRecovery {
     void settle(Journal.Entry entry, Domain domain) throws Exception {
         Incoming in = destination.adopt(entry, domain);
         m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
+            if (destination.find(in.id).filter(held -> held == in).isEmpty()) {
+                return null; // its source's settle, which took the job first, dropped it and recorded the abort
+            }
             if (entry.step() == Step.COMMITTED) {
                 LOG.info("domain {} was committed here before the restart: resuming it", domain.name());
                 destination.committed.complete(in);
