@@ -30,12 +30,17 @@ final class TrustedDirectories {
     }
 
     /**
-     * Refuses the installation's code and settings ({@code lib/}, {@code bundle/}, {@code etc/} and {@code etc/hooks/})
-     * if another user could write them. The deploy directory each caller checks: where it is, and whether it must exist, differ.
+     * Refuses the installation's code and settings ({@code bin/}, {@code lib/}, {@code bundle/}, {@code etc/} and
+     * {@code etc/hooks/}) if another user could write them: root runs {@code bin/} (the unit, {@code sudo ferry}).
+     * The deploy directory each caller checks: where it is, and whether it must exist, differ.
      *
      * @param runner what runs the code, as the refusal names it: {@code ferryd}, or {@code ferry} offline
      */
     static void checkInstallation(String runner, FerryHome home) throws IOException {
+        Path scripts = home.root().resolve("bin");
+        if (Files.isDirectory(scripts)) { // the tests' installations have none
+            check(runner, "script directory", scripts, true);
+        }
         check(runner, "library directory", home.root().resolve("lib"), true);
         check(runner, "bundle directory", home.bundles(), true);
         check(runner, "settings directory", home.etc(), true);

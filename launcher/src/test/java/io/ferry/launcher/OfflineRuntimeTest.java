@@ -66,6 +66,23 @@ public class OfflineRuntimeTest {
         assertRefused("bundle directory", home.bundles());
     }
 
+    /** The scripts root runs (systemd's ExecStart, {@code sudo ferry}): whoever may rewrite them runs as root. */
+    @Test
+    public void aScriptDirectoryOthersMayWriteIsRefused() throws Exception {
+        Path bin = Files.createDirectories(home.root().resolve("bin"));
+        assertRefused("script directory", bin);
+    }
+
+    @Test
+    public void aScriptOthersMayRewriteIsRefused() throws Exception {
+        Path bin = Files.createDirectories(home.root().resolve("bin"));
+        Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path ferryd = Files.writeString(bin.resolve("ferryd"), "#!/bin/sh\n");
+        Files.setPosixFilePermissions(ferryd, PosixFilePermissions.fromString("rwxrwxr-x"));
+        IOException e = assertThrows(IOException.class, () -> OfflineRuntime.start(home).close());
+        assertTrue(e.getMessage(), e.getMessage().contains(ferryd.toRealPath() + " may be written by its group"));
+    }
+
     /** What ferryd would take is taken offline too; an installation without deploy/ has none to check. */
     @Test
     public void aTrustedInstallationIsLetStart() throws Exception {
