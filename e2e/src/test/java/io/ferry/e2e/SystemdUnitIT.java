@@ -37,6 +37,8 @@ public class SystemdUnitIT {
         assertTrue("a stop by SIGTERM is a success:\n" + printed.out(), lines.contains("SuccessExitStatus=143"));
         assertTrue("the QEMUs' threads count against no limit of systemd's:\n" + printed.out(),
                 lines.contains("TasksMax=infinity"));
+        assertTrue("a guest's QEMU killed by the kernel's OOM killer does not stop ferryd:\n" + printed.out(),
+                lines.contains("OOMPolicy=continue"));
 
         Path unit = Files.writeString(home.resolve("ferryd.service"), printed.out(), StandardCharsets.UTF_8);
         Result verified = Installation.run(null, "systemd-analyze", "verify", unit.toString());
