@@ -4,6 +4,7 @@ import io.ferry.settings.SettingException;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,9 +38,7 @@ public final class Ferryd {
             options = DaemonOptions.parse(List.of(args), home);
             createDirectories(options);
             requireTrusted(home, options);
-            DirectoryLock state = DirectoryLock.take(options.stateDir(), "state directory", "--state-dir (stateDir)");
-            held = options.runDir().equals(options.stateDir()) ? List.of(state)
-                    : List.of(state, DirectoryLock.take(options.runDir(), "run directory", "--run-dir (runDir)"));
+            held = lockDirectories(options);
             TemporaryDirectory.claim(options.stateDir(), options.runDir());
         } catch (DaemonOptions.UsageException e) {
             exit(stderr, e.getMessage(), 2);
@@ -59,6 +58,21 @@ public final class Ferryd {
             exit(stderr, e.getMessage(), 1);
         } catch (Exception e) {
             exit(stderr, "cannot start: " + e.getMessage(), 1);
+        }
+    }
+
+    /**
+     * Takes the state and run directories for this process. One directory named two ways ({@code /var/lib/ferry/.}, a
+     * link) is taken once: taken twice, it would be refused as held by another ferryd, this one.
+     */
+    static List<DirectoryLock> lockDirectories(DaemonOptions options) throws IOException {
+        DirectoryLock state = DirectoryLock.take(options.stateDir(), "state directory", "--state-dir (stateDir)");
+        try {
+            return Files.isSameFile(options.runDir(), options.stateDir()) ? List.of(state)
+                    : List.of(state, DirectoryLock.take(options.runDir(), "run directory", "--run-dir (runDir)"));
+        } catch (IOException | RuntimeException e) {
+            state.close();
+            throw e;
         }
     }
 

@@ -68,6 +68,22 @@ public class FerrydDirectoriesTest {
         assertEquals("rwx------", mode(run));
     }
 
+    @Test
+    public void aStateDirectoryNamedAgainThroughALinkAsTheRunDirectoryIsTakenOnce() throws Exception {
+        Files.createDirectories(state);
+        Path link = Files.createSymbolicLink(temp.getRoot().toPath().resolve("state-link"), state);
+        DaemonOptions options = DaemonOptions.parse(
+                List.of("--state-dir", state.toString(), "--run-dir", link.toString()), home);
+        List<DirectoryLock> held = Ferryd.lockDirectories(options);
+        try {
+            assertEquals(1, held.size());
+        } finally {
+            for (DirectoryLock lock : held) {
+                lock.close();
+            }
+        }
+    }
+
     private DaemonOptions options(String... more) {
         List<String> args = new ArrayList<>(List.of("--state-dir", state.toString(), "--run-dir", run.toString()));
         args.addAll(List.of(more));
