@@ -2,8 +2,6 @@ package io.ferry.core.migration;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.core.domain.Domain;
-import io.ferry.core.domain.DomainState;
-import io.ferry.core.domain.ReleasedLeases;
 import java.io.IOException;
 import java.util.Set;
 import java.util.TreeSet;
@@ -22,6 +20,8 @@ final class ArrivalRecovery {
     private final DestinationSide destination;
     /** The arrivals {@link #waitsForItsFiles} said wait for their domain's files. */
     private final Set<String> waitingForFiles = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** The arrivals {@link #settle} adopted and has not settled: its wait for the domain's job ended unserved. */
+    private final Set<String> leftInHand = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     ArrivalRecovery(Migrations migrations, DestinationSide destination) {
         this.m = migrations;
@@ -66,42 +66,6 @@ final class ArrivalRecovery {
     }
 
     /**
-     * Whether an uncommitted arrival's entry is stale: its abort could not be recorded (a full disk) and the domain
-     * has lived on here since (it arrived again, or was started). An incoming VM is paused for the migration until
-     * the commit, so a domain that runs, or was paused for another reason (a migration away from here among them), is
-     * not this migration's: it is left alone and the abort recorded now, or kept until it can be, the domain migrating
-     * again only once it is ({@link DestinationSide#recordAbort}). Dropping it as the incoming VM would destroy a guest
-     * whose source let it go.
-     * Only the state of a VM the driver re-attached tells: not that of an unreadable domain, nor the running of one
-     * whose emptied status is a guess until its VM is looked for ({@link #waitsForItsFiles}).
-     */
-    boolean outlivedBy(Journal.Entry entry, Domain domain) {
-        if (entry.role() != Journal.Role.DESTINATION || entry.step().isCommitted() || !domain.isActive()
-                || domain.problem() != null || domain.vm() == null
-                || domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION
-                        && !pausedByAnother(entry, domain)) {
-            return false;
-        }
-        LOG.warn("migration {} of {} was left at {}, but the domain is {} ({}) here since: not its incoming VM, which"
-                + " was dropped when it aborted", entry.id(), entry.domain(), entry.step().display(), domain.state().display(),
-                domain.reason().display());
-        destination.recordAbort(entry.at(Step.ABORTED));
-        return true;
-    }
-
-    /**
-     * A guest paused for a migration away from here since (without --live before its memory moved, or at its
-     * switch-over, leases on or off): not the arrival's incoming VM, which is paused for no migration away. A status
-     * file of an earlier version names that migration only with the leases its switch-over gave back.
-     */
-    private static boolean pausedByAnother(Journal.Entry entry, Domain domain) {
-        ReleasedLeases released = domain.releasedLeases();
-        String pausedFor = domain.pausedFor() != null ? domain.pausedFor()
-                : released == null ? null : released.migration();
-        return pausedFor != null && !pausedFor.equals(entry.id());
-    }
-
-    /**
      * Whether an uncommitted arrival's domain is unreadable here (its status damaged, or emptied by a power cut with
      * nothing else to find its VM by, or its VM not re-attached in time): its incoming VM may still run for all this
      * daemon can tell, with the leases its Finish may have taken. They stay this host's, given back by nobody, its
@@ -141,26 +105,35 @@ final class ArrivalRecovery {
 
     /**
      * Settles an arrival the journal left unfinished, its domain here: committed, it is resumed and finished; otherwise
-     * its incoming VM is dropped. The domain was claimed without its job: a start that held it then, the domain shut
-     * off, booted a VM since, which {@link #outlivedBy} tells again in the job, and which is not the arrival's.
+     * its incoming VM is dropped. The domain was claimed without its job: another caller may drop the arrival first
+     * (its source's settle), and a start that held the job then, the domain shut off, may boot a guest that is not the
+     * arrival's; the drop ({@link IncomingMigrations#abort}) tells both, whoever comes first.
      */
     void settle(Journal.Entry entry, Domain domain) throws Exception {
-        Incoming in = destination.adopt(entry, domain);
+        // one a look before left in hand is taken up: adopted anew, the one left would be a second to drop
+        Incoming in = destination.find(entry.id()).orElseGet(() -> destination.adopt(entry, domain));
+        leftInHand.add(entry.id());
         m.domains.withJob(domain, "migration recovery", entry.id(), () -> {
-            if (destination.find(in.id).filter(held -> held == in).isEmpty()) {
-                return null; // its source's settle, which took the job first, dropped it and recorded the abort
-            }
             if (entry.step() == Step.COMMITTED) {
                 LOG.info("domain {} was committed here before the restart: resuming it", domain.name());
                 destination.committed.complete(in);
-                destination.forget(in);
-            } else if (outlivedBy(entry, domain)) { // the guest and its leases are that start's: left alone
                 destination.forget(in);
             } else {
                 destination.abort(in, "the daemon restarted before the migration was committed");
             }
             return null;
         });
+        leftInHand.remove(entry.id());
+    }
+
+    /**
+     * Whether an arrival {@link #settle} left in hand, its wait for the domain's job ended unserved (a start's long
+     * boot held it), was dropped since by another caller (its source's settle, the watchdog, domjobabort), its abort
+     * recorded: settled again, it would be dropped twice, its leases given back past the state that abort recorded.
+     */
+    boolean droppedSince(Journal.Entry entry) {
+        return leftInHand.contains(entry.id()) && destination.find(entry.id()).isEmpty()
+                && leftInHand.remove(entry.id());
     }
 
     /** An uncommitted arrival whose record names the disks whose leases its Finish may have taken. */

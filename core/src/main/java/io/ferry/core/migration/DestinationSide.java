@@ -133,9 +133,9 @@ final class DestinationSide {
                 && m.domains.find(entry.domain()).map(d -> d.persistent() == null).orElse(true);
     }
 
-    /** {@link IncomingRecords#recordAbort}: the abort of an arrival no longer in hand (a restart's recovery). */
-    void recordAbort(Journal.Entry aborted) {
-        records.recordAbort(aborted);
+    /** Whether an uncommitted arrival's domain lived on here since: {@link IncomingMigrations#outlivedBy}. */
+    boolean outlivedBy(Journal.Entry entry, Domain domain) {
+        return incoming.outlivedBy(entry, domain);
     }
 
     /** Drops the incoming domain, not committed: {@link IncomingMigrations#abort}. */

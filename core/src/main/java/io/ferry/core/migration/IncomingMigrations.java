@@ -4,6 +4,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.VmNotStoppedException;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.domain.DomainState;
+import io.ferry.core.domain.ReleasedLeases;
 import io.ferry.core.section.SectionSet;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +40,21 @@ final class IncomingMigrations {
     /**
      * Drops the incoming domain: it never ran here. Caller holds the job (or runs before anyone could), and
      * the migration is not committed. An incoming VM that outlives its kill is not dropped ({@link #keepUntilItsVmStops}).
+     * Each of its callers (its Prepare, its Finish, the watchdog, its source's settle, domjobabort, a restart's
+     * recovery) may find it after another dropped it: an arrival no longer in hand is left, as its leases, given back
+     * twice, would move past the state the first abort recorded. An arrival a restart's recovery took in hand again was
+     * adopted without the domain's job, and a start that held the job then may have booted a guest since
+     * ({@link #outlivedBy}): that guest and its leases are the start's, and only the abort is recorded.
      */
     void abort(Incoming in, String why) {
+        if (find(in.id).orElse(null) != in) {
+            LOG.debug("migration {} is no longer in hand here: not dropped again ({})", in.id, Hooks.loggable(why));
+            return;
+        }
+        if (in.recovered && outlivedBy(in.entry(), in.domain)) {
+            end(in, false);
+            return;
+        }
         boolean dropped = true;
         in.streamTaken.set(true); // a stream that proves itself after this (a tunnel's token held back) is refused
         try {
@@ -76,6 +90,42 @@ final class IncomingMigrations {
                         Hooks.loggable(why));
             }
         }
+    }
+
+    /**
+     * Whether an uncommitted arrival's entry is stale: its abort could not be recorded (a full disk) and the domain
+     * has lived on here since (it arrived again, or was started). An incoming VM is paused for the migration until
+     * the commit, so a domain that runs, or was paused for another reason (a migration away from here among them), is
+     * not this migration's: it is left alone and the abort recorded now, or kept until it can be, the domain migrating
+     * again only once it is ({@link IncomingRecords#recordAbort}). Dropping it as the incoming VM would destroy a guest
+     * whose source let it go.
+     * Only the state of a VM the driver re-attached tells: not that of an unreadable domain, nor the running of one
+     * whose emptied status is a guess until its VM is looked for ({@link ArrivalRecovery#waitsForItsFiles}).
+     */
+    boolean outlivedBy(Journal.Entry entry, Domain domain) {
+        if (entry.role() != Journal.Role.DESTINATION || entry.step().isCommitted() || !domain.isActive()
+                || domain.problem() != null || domain.vm() == null
+                || domain.state() == DomainState.PAUSED && domain.reason() == DomainState.Reason.MIGRATION
+                        && !pausedByAnother(entry, domain)) {
+            return false;
+        }
+        LOG.warn("migration {} of {} was left at {}, but the domain is {} ({}) here since: not its incoming VM, which"
+                + " was dropped when it aborted", entry.id(), entry.domain(), entry.step().display(),
+                domain.state().display(), domain.reason().display());
+        records.recordAbort(entry.at(Step.ABORTED));
+        return true;
+    }
+
+    /**
+     * A guest paused for a migration away from here since (without --live before its memory moved, or at its
+     * switch-over, leases on or off): not the arrival's incoming VM, which is paused for no migration away. A status
+     * file of an earlier version names that migration only with the leases its switch-over gave back.
+     */
+    private static boolean pausedByAnother(Journal.Entry entry, Domain domain) {
+        ReleasedLeases released = domain.releasedLeases();
+        String pausedFor = domain.pausedFor() != null ? domain.pausedFor()
+                : released == null ? null : released.migration();
+        return pausedFor != null && !pausedFor.equals(entry.id());
     }
 
     /**

@@ -97,7 +97,7 @@ final class Recovery {
             }
             return;
         }
-        if (arrivals.outlivedBy(entry, domain.get())) {
+        if (destination.outlivedBy(entry, domain.get())) {
             return;
         }
         pending.add(entry);
@@ -235,6 +235,9 @@ final class Recovery {
 
     /** @return true once the entry is taken in hand */
     private boolean settleAfterRestart(Journal.Entry entry) throws Exception {
+        if (arrivals.droppedSince(entry)) {
+            return true;
+        }
         Domain domain = domainOf(entry).orElse(null);
         if (domain == null && ArrivalRecovery.givesBackLeases(entry) && !m.domains.leases().ready()) {
             return false;
@@ -270,7 +273,9 @@ final class Recovery {
             } // otherwise only the destination can say: the watchdog asks it when no driver claims the migration
             return true;
         }
-        if (arrivals.outlivedBy(entry, domain)) { // told by the VM its driver re-attached since
+        // told by the VM its driver re-attached since. One a look before left in hand, its wait for the job ended
+        // unserved, is settled by the drop in the job (IncomingMigrations#abort) instead, which lets go of it
+        if (destination.find(entry.id()).isEmpty() && destination.outlivedBy(entry, domain)) {
             m.domains.migrating().release(domain, entry.id());
             return true;
         }
