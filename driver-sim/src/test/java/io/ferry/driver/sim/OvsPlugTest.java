@@ -9,10 +9,17 @@ import io.ferry.api.host.ProcessRunner;
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import io.ferry.api.hypervisor.VirtualMachine;
+import io.ferry.plugin.ovs.NetworkSection;
+import io.ferry.plugin.ovs.PortData;
 import io.ferry.process.BoundedProcessRunner;
+import io.ferry.testkit.TestSectionContext;
+import java.lang.reflect.Field;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.After;
@@ -24,7 +31,8 @@ import org.junit.rules.TemporaryFolder;
 /**
  * openvswitch NICs are plugged into their bridge in a real ovsdb-server when a VM starts or arrives, and
  * unplugged when it goes; a port is its VM's ({@code external_ids:vm-uuid}): a VM whose definition names another
- * VM's interface (a peer's Prepare can) neither takes the port over nor removes it.
+ * VM's interface (a peer's Prepare can) neither takes the port over nor removes it. The network section reads and
+ * writes the port data of the ports plugged so.
  */
 public class OvsPlugTest {
     private static final UUID UUID_A = UUID.fromString("0a1b2c3d-0000-4000-8000-000000000001");
@@ -65,6 +73,27 @@ public class OvsPlugTest {
 
     private String owner(String iface) throws Exception {
         return ovsdb.vsctl("get", "Interface", iface, "external_ids:vm-uuid");
+    }
+
+    /** The network section of a daemon with this OVSDB, activated as the framework does (its runner, its setting). */
+    private NetworkSection networkSection(ProcessRunner processes) throws Exception {
+        NetworkSection section = new NetworkSection();
+        Field runner = NetworkSection.class.getDeclaredField("processes");
+        runner.setAccessible(true);
+        runner.set(section, processes);
+        Method configure = NetworkSection.class.getDeclaredMethod("configure", NetworkSection.Config.class);
+        configure.setAccessible(true);
+        configure.invoke(section, Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {NetworkSection.Config.class}, (proxy, method, args) -> ovsdb.db()));
+        return section;
+    }
+
+    /**
+     * The first 8 hex digits of the _uuid of interface {@code iface}: as a record's name, ovs-vsctl takes them (4 or
+     * more) for a prefix of that UUID when no row has the name.
+     */
+    private String uuidPrefixOf(String iface) throws Exception {
+        return ovsdb.vsctl("get", "Interface", iface, "_uuid").substring(0, 8);
     }
 
     @Test
@@ -231,5 +260,42 @@ public class OvsPlugTest {
         HypervisorException e = assertThrows(HypervisorException.class, () -> OvsPorts.of(PROCESSES, ovsdb.db()).plug(noBridge));
         assertEquals("interface 2 of domain 'a' has an openvswitch virtualport but no source bridge", e.getMessage());
         assertEquals("", ovsdb.vsctl("list-ports", "br0"));
+    }
+
+    /**
+     * A VM's interface named by hex digits ({@code <target dev>}, which a peer chooses), whose port an operator removed
+     * before Finish: the peer's port data is not written on the interface whose _uuid begins with that name, another
+     * VM's (or the host's), and the section does not say it wrote it.
+     */
+    @Test
+    public void portDataIsNotWrittenOnTheInterfaceWhoseUuidTheNameOfAGoneOneBegins() throws Exception {
+        hypervisor.boot(vmA(), tmp.newFolder("a").toPath());
+        String prefix = uuidPrefixOf("vnet7");
+        VirtualMachine b = hypervisor.createIncoming(spec("b", UUID_B, "br0", prefix), tmp.newFolder("b").toPath());
+        ovsdb.vsctl("del-port", prefix);
+        TestSectionContext finish = new TestSectionContext().domain(b.spec()).vm(b);
+        PortData sent = new PortData(List.of(new PortData.Interface(2, "openvswitch", "b-data")));
+        networkSection(PROCESSES).eat(finish, sent);
+        assertEquals("{vm-uuid=\"" + UUID_A + "\"}", ovsdb.vsctl("get", "Interface", "vnet7", "external_ids"));
+        assertEquals(List.of(), finish.info);
+        assertEquals(List.of("unable to provide network data for relocation on " + prefix + ": no interface " + prefix
+                + " in " + ovsdb.db()), finish.warn);
+    }
+
+    /** The NICs read after one whose hex-named interface is gone (as above) keep their port data. */
+    @Test
+    public void theNicsReadAfterAGoneInterfaceNamedByHexDigitsKeepTheirPortData() throws Exception {
+        hypervisor.boot(vmA(), tmp.newFolder("a").toPath());
+        ovsdb.vsctl("set", "Interface", "vnet7", "external_ids:PortData=a-data");
+        String prefix = uuidPrefixOf("vnet7");
+        DomainSpec spec = new DomainSpec("b", UUID_B, "sim", 4 * Sim.MIB_KIB, 1, List.of(), List.of(
+                new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", prefix),
+                new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", null)), List.of(), "<domain/>");
+        VirtualMachine b = hypervisor.boot(spec, tmp.newFolder("b").toPath());
+        ovsdb.vsctl("set", "Interface", "fe0b1b2c3dn1", "external_ids:PortData=b-data");
+        ovsdb.vsctl("del-port", prefix);
+        Optional<PortData> baked = networkSection(PROCESSES).bake(new TestSectionContext().domain(spec).vm(b));
+        assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", null),
+                new PortData.Interface(1, "openvswitch", "b-data")))), baked);
     }
 }

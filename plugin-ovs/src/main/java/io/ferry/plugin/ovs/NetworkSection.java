@@ -113,10 +113,10 @@ public class NetworkSection implements CookieSection<PortData> {
 
     /**
      * Source, Perform (VM paused): every NIC with a virtualport, with the port data of the OVS ones, read from the
-     * running VM's interfaces. Without that VM (an offline migration of an inactive domain) nothing is baked: the
-     * definition is the destination's, which --xml may rename, and the cookie goes to the peer and the command line's
-     * user. In a check ({@link CheckOnly}), which has no VM, the definition's NICs are baked without port data, and it
-     * says what it would read where.
+     * running VM's interfaces (its own by their {@code external_ids:vm-uuid}). Without that VM (an offline migration
+     * of an inactive domain) nothing is baked: the definition is the destination's, which --xml may rename, and the
+     * cookie goes to the peer and the command line's user. In a check ({@link CheckOnly}), which has no VM, the
+     * definition's NICs are baked without port data, and it says what it would read where.
      */
     @Override
     public Optional<PortData> bake(SectionContext context) {
@@ -166,7 +166,7 @@ public class NetworkSection implements CookieSection<PortData> {
             return Map.of();
         }
         try {
-            return db.portData(ifaces);
+            return db.portData(context.domainUuid(), ifaces);
         } catch (Exception e) {
             context.warn("cannot read the port data of " + String.join(", ", ifaces) + ": " + e.getMessage());
             return Map.of();
@@ -175,7 +175,8 @@ public class NetworkSection implements CookieSection<PortData> {
 
     /**
      * Destination, Finish (VM not yet resumed): writes each OVS NIC's port data on the incoming VM's interface of the
-     * NIC with the same index (the destination's definition may name its interfaces differently). Without that VM
+     * NIC with the same index (the destination's definition may name its interfaces differently), its own by its
+     * {@code external_ids:vm-uuid}. Without that VM
      * (an offline migration) the domain has no port here, and nothing is written. In a check ({@link CheckOnly}),
      * which has no VM, it writes nothing, and says what it would write where by the definition.
      */
@@ -219,7 +220,7 @@ public class NetworkSection implements CookieSection<PortData> {
             return;
         }
         try {
-            db.setPortData(writes); // one transaction: the guest stays paused until Finish ends
+            db.setPortData(context.domainUuid(), writes); // one transaction: the guest stays paused until Finish ends
             nicOf.forEach((iface, index) -> context.info("port data of interface " + index + " written on " + iface));
         } catch (Exception e) {
             context.warn("unable to provide network data for relocation on " + String.join(", ", writes.keySet()) + ": "

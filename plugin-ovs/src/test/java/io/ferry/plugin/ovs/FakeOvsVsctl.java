@@ -8,10 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * A stand-in for {@code ovs-vsctl}: a shell script that appends its arguments to {@code calls}, prints the
- * content of {@code get.out} for a run with any {@code get}, and fails with {@code fail.err} on stderr when that file exists.
+ * content of {@code find.out} for a run with any {@code find}, and fails with {@code fail.err} on stderr when that file
+ * exists.
  */
 final class FakeOvsVsctl {
     /** What the core offers the plug-in in a framework; one for the whole test run, as a daemon has one. */
@@ -28,7 +30,7 @@ final class FakeOvsVsctl {
                 d=$(dirname "$0")
                 echo "$*" >> "$d/calls"
                 if [ -f "$d/fail.err" ]; then cat "$d/fail.err" >&2; exit 1; fi
-                for a in "$@"; do [ "$a" = get ] && [ -f "$d/get.out" ] && cat "$d/get.out" && break; done
+                for a in "$@"; do [ "$a" = find ] && [ -f "$d/find.out" ] && cat "$d/find.out" && break; done
                 exit 0
                 """);
         Files.setPosixFilePermissions(program, PosixFilePermissions.fromString("rwx------"));
@@ -38,8 +40,27 @@ final class FakeOvsVsctl {
         return new OvsDb(PROCESSES, program.toString(), "unix:/run/test.sock");
     }
 
-    void answer(String getOutput) throws IOException {
-        Files.writeString(dir.resolve("get.out"), getOutput);
+    /** What each run with a {@code find} prints: the rows it lists, {@link #row}'s. */
+    void answer(String... rows) throws IOException {
+        Files.writeString(dir.resolve("find.out"), String.join("\n", rows));
+    }
+
+    /**
+     * Interface {@code name} as ovs-vsctl lists it, the row's _uuid made of its name.
+     *
+     * @param vm its external_ids:vm-uuid, or null without
+     * @param portData its external_ids:PortData as printed, or null without
+     */
+    static String row(String name, UUID vm, String portData) {
+        String ids = (portData == null ? "" : "PortData=" + portData) + (portData != null && vm != null ? ", " : "")
+                + (vm == null ? "" : "vm-uuid=\"" + vm + "\"");
+        return "name                : " + name + "\n_uuid               : " + uuidOf(name) + "\nexternal_ids        : {"
+                + ids + "}\n";
+    }
+
+    /** The _uuid of interface {@code name}'s {@link #row}. */
+    static UUID uuidOf(String name) {
+        return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8));
     }
 
     void fail(String stderr) throws IOException {

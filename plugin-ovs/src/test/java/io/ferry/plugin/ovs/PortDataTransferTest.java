@@ -12,6 +12,7 @@ import io.ferry.testkit.Fragments;
 import io.ferry.testkit.TestSectionContext;
 import java.io.IOException;
 import java.lang.reflect.Proxy;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -24,6 +25,7 @@ import org.junit.rules.TemporaryFolder;
 public class PortDataTransferTest {
     private static final UUID UUID_ = UUID.fromString("dcf47dbd-46d1-4d5b-b442-262a806a333a");
     private static final String DB = "--db=unix:/run/test.sock --no-wait --timeout=5 ";
+    private static final String FIND = "-- --columns=name,_uuid,external_ids find Interface ";
 
     @Rule
     public final TemporaryFolder folder = new TemporaryFolder();
@@ -36,6 +38,11 @@ public class PortDataTransferTest {
 
     private static DomainSpec domain(DomainSpec.Nic... nics) {
         return new DomainSpec("vm", UUID_, "sim", 16384, 1, List.of(), List.of(nics), List.of(), "<domain/>");
+    }
+
+    /** Interface {@code name} of the domain's VM as ovs-vsctl lists it, {@code portData} as printed (null: none). */
+    private static String row(String name, String portData) {
+        return FakeOvsVsctl.row(name, UUID_, portData);
     }
 
     /** The domain's VM on this host, running by {@code spec}. */
@@ -64,11 +71,11 @@ public class PortDataTransferTest {
 
     @Test
     public void bakeReadsPortDataOfOvsNicsOnlyAndListsOtherVirtualPorts() throws Exception {
-        ovs.answer("fedcf47dbdn0\n\"key=value, other\"\n");
+        ovs.answer(row("fedcf47dbdn0", "\"key=value, other\""));
         Optional<PortData> baked = new NetworkSection(ovs.db()).bake(performing(domain(OVS0, PLAIN1, MIDONET2)));
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"key=value, other\""),
                 new PortData.Interface(2, "midonet", null)))), baked);
-        assertEquals(List.of(DB + "-- --if-exists get Interface fedcf47dbdn0 name external_ids:PortData"), ovs.calls());
+        assertEquals(List.of(DB + FIND + "name=\"fedcf47dbdn0\""), ovs.calls());
     }
 
     @Test
@@ -76,9 +83,9 @@ public class PortDataTransferTest {
         DomainSpec renamedForDestination = domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst"));
         TestSectionContext context = new TestSectionContext().domain(renamedForDestination);
         context.vm(running(domain(new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-src"))));
-        ovs.answer("vnet-src\np\n");
+        ovs.answer(row("vnet-src", "p"));
         new NetworkSection(ovs.db()).bake(context);
-        assertEquals(List.of(DB + "-- --if-exists get Interface vnet-src name external_ids:PortData"), ovs.calls());
+        assertEquals(List.of(DB + FIND + "name=\"vnet-src\""), ovs.calls());
     }
 
     @Test
@@ -98,7 +105,7 @@ public class PortDataTransferTest {
     public void withoutTheDomainsVmHereNoPortDataIsRead() throws Exception {
         DomainSpec.Nic othersPort = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-b");
         TestSectionContext offline = new TestSectionContext().domain(domain(othersPort, MIDONET2));
-        ovs.answer("vnet-b\n\"another VM's\"\n");
+        ovs.answer(row("vnet-b", "\"another VM's\""));
         Optional<PortData> baked = new NetworkSection(ovs.db()).bake(offline);
         assertEquals("ovs-vsctl runs", List.of(), ovs.calls());
         assertEquals(Optional.empty(), baked);
@@ -121,7 +128,7 @@ public class PortDataTransferTest {
     @Test
     public void portDataLongerThanTheOutputLimitIsNotCutShort() throws Exception {
         TestSectionContext context = performing(domain(OVS0));
-        ovs.answer("fedcf47dbdn0\n\"" + "k=v,".repeat(20_000) + "\"\n");
+        ovs.answer(row("fedcf47dbdn0", "\"" + "k=v,".repeat(20_000) + "\""));
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", null)))),
                 new NetworkSection(ovs.db()).bake(context));
         assertEquals(1, context.warn.size());
@@ -132,7 +139,7 @@ public class PortDataTransferTest {
     public void noPortDataOrNoOvsOrAFailingOvsdbBakesTheNicWithoutData() throws Exception {
         TestSectionContext context = performing(domain(OVS0));
         PortData none = new PortData(List.of(new PortData.Interface(0, "openvswitch", null)));
-        ovs.answer("fedcf47dbdn0\n\n");
+        ovs.answer(row("fedcf47dbdn0", null));
         assertEquals(Optional.of(none), new NetworkSection(ovs.db()).bake(context));
         assertEquals(Optional.of(none), new NetworkSection().bake(context));
         ovs.fail("ovs-vsctl: unix:/run/test.sock: database connection failed (No such file or directory)\n");
@@ -146,27 +153,35 @@ public class PortDataTransferTest {
     public void eatWritesPortDataOnTheInterfaceOfTheSameIndex() throws Exception {
         DomainSpec.Nic renamed = new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", "vnet-dst");
         TestSectionContext context = arrived(domain(renamed, PLAIN1, MIDONET2));
+        ovs.answer(row("vnet-dst", null));
         new NetworkSection(ovs.db()).eat(context, new PortData(List.of(new PortData.Interface(0, "openvswitch", "\"a b\""),
                 new PortData.Interface(2, "midonet", null))));
-        assertEquals(List.of(DB + "-- set Interface vnet-dst external_ids:PortData=\"a b\""), ovs.calls());
+        assertEquals(List.of(DB + FIND + "name=\"vnet-dst\"", DB + "-- set Interface " + FakeOvsVsctl.uuidOf("vnet-dst")
+                + " external_ids:PortData=\"a b\""), ovs.calls());
         assertEquals(List.of(), context.warn);
     }
 
-    /** The guest is paused while port data is read (Perform) and written (Finish): one run each, whatever the NICs. */
+    /**
+     * The guest is paused while port data is read (Perform) and written (Finish): one run to read, two to write (the
+     * rows found, then set by their _uuid), whatever the NICs.
+     */
     @Test
-    public void thePortDataOfEveryNicIsReadInOneRunAndWrittenInOne() throws Exception {
+    public void thePortDataOfEveryNicIsReadInOneRunAndWrittenInTwo() throws Exception {
         DomainSpec.Nic ovs1 = new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", "vnet-b");
         DomainSpec.Nic ovs2 = new DomainSpec.Nic(2, "bridge", null, "br0", "openvswitch", "vnet-c");
-        ovs.answer("fedcf47dbdn0\nx\n\"vnet-c\"\n\"z w\"\n"); // vnet-b is absent
+        ovs.answer(row("fedcf47dbdn0", "x"), row("vnet-c", "\"z w\"")); // vnet-b is absent
         Optional<PortData> baked = new NetworkSection(ovs.db()).bake(performing(domain(OVS0, ovs1, ovs2)));
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", "x"),
                 new PortData.Interface(1, "openvswitch", null), new PortData.Interface(2, "openvswitch", "\"z w\"")))), baked);
-        assertEquals(1, ovs.calls().size());
+        assertEquals(List.of(DB + FIND + "name=\"fedcf47dbdn0\" " + FIND + "name=\"vnet-b\" " + FIND
+                + "name=\"vnet-c\""), ovs.calls());
 
         TestSectionContext context = arrived(domain(OVS0, ovs1, ovs2));
         new NetworkSection(ovs.db()).eat(context, baked.get());
-        assertEquals(List.of(DB + "-- set Interface fedcf47dbdn0 external_ids:PortData=x"
-                + " -- set Interface vnet-c external_ids:PortData=\"z w\""), ovs.calls().subList(1, ovs.calls().size()));
+        assertEquals(List.of(DB + FIND + "name=\"fedcf47dbdn0\" " + FIND + "name=\"vnet-c\"",
+                DB + "-- set Interface " + FakeOvsVsctl.uuidOf("fedcf47dbdn0") + " external_ids:PortData=x"
+                        + " -- set Interface " + FakeOvsVsctl.uuidOf("vnet-c") + " external_ids:PortData=\"z w\""),
+                ovs.calls().subList(1, 3));
         assertEquals(List.of("port data of interface 0 written on fedcf47dbdn0", "port data of interface 2 written on vnet-c"),
                 context.info);
     }
@@ -233,6 +248,7 @@ public class PortDataTransferTest {
         TestSectionContext noOvs = arrived(domain(OVS0, PLAIN1));
         new NetworkSection().eat(noOvs, sent);
         assertEquals(2, noOvs.warn.size());
+        ovs.answer(row("fedcf47dbdn0", null));
         TestSectionContext plainSecondNic = arrived(domain(OVS0, PLAIN1));
         new NetworkSection(ovs.db()).eat(plainSecondNic, sent);
         assertEquals(1, plainSecondNic.warn.size());
@@ -242,12 +258,47 @@ public class PortDataTransferTest {
         assertTrue(refused.warn.toString(), refused.warn.stream().anyMatch(warning -> warning.contains("no row")));
     }
 
+    /**
+     * An interface of the VM's name that is not its own (another VM's, one of no VM, as an operator's that took the
+     * name of a port removed meanwhile) gives no port data to the peer, and takes none: nothing is set.
+     */
+    @Test
+    public void anInterfaceThatIsNotTheVmsIsNeitherReadNorWritten() throws Exception {
+        UUID another = UUID.fromString("0b1b2c3d-0000-4000-8000-000000000002");
+        PortData none = new PortData(List.of(new PortData.Interface(0, "openvswitch", null)));
+        PortData sent = new PortData(List.of(new PortData.Interface(0, "openvswitch", "peer's")));
+        for (UUID owner : Arrays.asList(another, null)) {
+            ovs.answer(FakeOvsVsctl.row("fedcf47dbdn0", owner, "\"theirs\""));
+            assertEquals(Optional.of(none), new NetworkSection(ovs.db()).bake(performing(domain(OVS0))));
+            TestSectionContext context = arrived(domain(OVS0));
+            new NetworkSection(ovs.db()).eat(context, sent);
+            assertEquals(List.of("unable to provide network data for relocation on fedcf47dbdn0: interface"
+                    + " fedcf47dbdn0 is not the VM's: " + (owner == null ? "it has no external_ids:vm-uuid"
+                            : "its external_ids:vm-uuid is " + owner)), context.warn);
+        }
+        assertEquals("finds only", List.of(), ovs.calls().stream().filter(call -> !call.contains(" find ")).toList());
+    }
+
+    /** An interface that is not there (its port removed meanwhile) has nothing set, nor does any other of the VM's. */
+    @Test
+    public void noPortDataIsSetWhenAnInterfaceIsNotThere() throws Exception {
+        DomainSpec.Nic ovs1 = new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", "cafe");
+        ovs.answer(row("fedcf47dbdn0", null));
+        TestSectionContext context = arrived(domain(OVS0, ovs1));
+        new NetworkSection(ovs.db()).eat(context, new PortData(List.of(new PortData.Interface(0, "openvswitch", "x"),
+                new PortData.Interface(1, "openvswitch", "y"))));
+        assertEquals(List.of(DB + FIND + "name=\"fedcf47dbdn0\" " + FIND + "name=\"cafe\""), ovs.calls());
+        assertEquals(List.of("unable to provide network data for relocation on fedcf47dbdn0, cafe: no interface cafe in"
+                + " unix:/run/test.sock"), context.warn);
+        assertEquals(List.of(), context.info);
+    }
+
     @Test
     public void aMissingProgramIsAnIoError() {
         String nowhere = folder.getRoot().toPath().resolve("nowhere").toString();
         OvsDb missing = new OvsDb(FakeOvsVsctl.PROCESSES, nowhere, "unix:/x");
-        IOException e = assertThrows(IOException.class, () -> missing.portData(List.of("eth0")));
-        assertEquals("cannot run " + nowhere + " --db=unix:/x --no-wait --timeout=5 -- --if-exists get Interface eth0"
-                + " name external_ids:PortData: No such file or directory", e.getMessage());
+        IOException e = assertThrows(IOException.class, () -> missing.portData(UUID_, List.of("eth0")));
+        assertEquals("cannot run " + nowhere + " --db=unix:/x --no-wait --timeout=5 " + FIND + "name=\"eth0\":"
+                + " No such file or directory", e.getMessage());
     }
 }
