@@ -298,4 +298,33 @@ public class OvsPlugTest {
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", null),
                 new PortData.Interface(1, "openvswitch", "b-data")))), baked);
     }
+
+    /**
+     * Port data past ASCII comes back as it went, and ovs-vsctl is given ASCII alone: the JVM passes a command's
+     * arguments in the encoding of its locale, ASCII under LANG=C (ferryd's unit sets none), making '?' of the rest.
+     */
+    @Test
+    public void portDataPastAsciiGoesThereAndBackInAsciiArguments() throws Exception {
+        List<String> pastAscii = new CopyOnWriteArrayList<>();
+        NetworkSection section = networkSection((label, command, stdin, limit) -> {
+            command.stream().filter(argument -> !argument.chars().allMatch(c -> c < 0x7f)).forEach(pastAscii::add);
+            return PROCESSES.run(label, command, stdin, limit);
+        });
+        VirtualMachine a = hypervisor.boot(vmA(), tmp.newFolder("a").toPath());
+        // "Zürich 😀", escaped: this JVM's arguments may be ASCII alone too
+        ovsdb.vsctl("set", "Interface", "vnet7", "external_ids:PortData=\"Z\\u00fcrich \\ud83d\\ude00\"");
+        String printed = ovsdb.vsctl("get", "Interface", "vnet7", "external_ids:PortData");
+        assertEquals("\"Z\u00fcrich \ud83d\ude00\"", printed);
+        Optional<PortData> baked = section.bake(new TestSectionContext().domain(vmA()).vm(a));
+        assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", null),
+                new PortData.Interface(2, "openvswitch", printed)))), baked);
+        a.destroy();
+
+        VirtualMachine back = hypervisor.createIncoming(vmA(), tmp.newFolder("back").toPath());
+        TestSectionContext finish = new TestSectionContext().domain(vmA()).vm(back);
+        section.eat(finish, baked.get());
+        assertEquals(List.of(), finish.warn);
+        assertEquals(printed, ovsdb.vsctl("get", "Interface", "vnet7", "external_ids:PortData"));
+        assertEquals("arguments past ASCII", List.of(), pastAscii);
+    }
 }

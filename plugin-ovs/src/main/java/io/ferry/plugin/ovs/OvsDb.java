@@ -13,7 +13,8 @@ import java.util.UUID;
 /**
  * This host's OVSDB, through {@code ovs-vsctl} as libvirt talks to it (virnetdevopenvswitch.c). Every call
  * uses {@code --no-wait}: only the database is touched, so no kernel module or ovs-vswitchd is needed.
- * Values are carried as ovs-vsctl prints them (OVSDB syntax, quoted when needed) and handed back verbatim.
+ * Values are carried as ovs-vsctl prints them (OVSDB syntax, quoted when needed) and handed back as they are, in
+ * ASCII alone ({@link OvsdbSyntax#ascii}).
  */
 final class OvsDb {
     private static final Duration LIMIT = Duration.ofSeconds(10);
@@ -68,7 +69,8 @@ final class OvsDb {
                 throw new IOException("interface " + iface + " is not the VM's: " + (row.vmUuid() == null
                         ? "it has no external_ids:vm-uuid" : "its external_ids:vm-uuid is " + row.vmUuid()));
             }
-            args.addAll(List.of("--", "set", "Interface", row.uuid(), "external_ids:PortData=" + write.getValue()));
+            args.addAll(List.of("--", "set", "Interface", row.uuid(),
+                    "external_ids:PortData=" + OvsdbSyntax.ascii(write.getValue())));
         }
         run(args); // a row removed since it was found is no row: ovs-vsctl fails the whole transaction
     }

@@ -12,20 +12,59 @@ final class OvsdbSyntax {
     private OvsdbSyntax() {
     }
 
-    /** {@code value} quoted, which ovs-vsctl reads as exactly it, whatever its characters. */
+    /** {@code value} quoted, in ASCII alone (see {@link #ascii}), which ovs-vsctl reads as exactly it. */
     static String quoted(String value) {
         StringBuilder out = new StringBuilder(value.length() + 2).append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if (c == '"' || c == '\\') {
                 out.append('\\').append(c);
-            } else if (c < 0x20) {
-                out.append(String.format("\\u%04x", (int) c));
             } else {
-                out.append(c);
+                escaped(c, out);
             }
         }
         return out.append('"').toString();
+    }
+
+    /**
+     * A value as printed (bare, or quoted), to be given back to ovs-vsctl, in ASCII alone: the JVM passes a command's
+     * arguments in the encoding of its locale, ASCII under LANG=C (bin/ferryd and its systemd unit set none), which
+     * makes '?' of any other character. In a quoted value each character past '~' becomes a JSON escape (two for one
+     * past U+FFFF, as Java holds it), which ovs-vsctl reads back as it; a bare one with such characters is quoted.
+     */
+    static String ascii(String printed) throws IOException {
+        if (printed.chars().allMatch(c -> c <= 0x7e)) {
+            return printed;
+        }
+        if (!printed.startsWith("\"")) {
+            return quoted(printed);
+        }
+        if (printed.length() < 2 || !printed.endsWith("\"")) { // as ovs-vsctl refuses it
+            throw new IOException("malformed string (no closing quote): " + printed);
+        }
+        StringBuilder out = new StringBuilder(printed.length() + 16).append('"');
+        for (int i = 1; i < printed.length() - 1; i++) {
+            char c = printed.charAt(i);
+            if (c == '\\' && i + 1 < printed.length() - 1) {
+                char next = printed.charAt(++i);
+                if (next > 0x7e) { // an escape ovs-vsctl refuses; escaping the character would make it another value
+                    throw new IOException("malformed string (a backslash before '" + next + "'): " + printed);
+                }
+                out.append(c).append(next);
+            } else {
+                escaped(c, out);
+            }
+        }
+        return out.append('"').toString();
+    }
+
+    /** Appends {@code c} as it is, or its JSON escape when it is a control character or past '~'. */
+    private static void escaped(char c, StringBuilder out) {
+        if (c < 0x20 || c > 0x7e) {
+            out.append(String.format("\\u%04x", (int) c));
+        } else {
+            out.append(c);
+        }
     }
 
     /** The string a printed value stands for: a bare one itself, a quoted one unescaped. */

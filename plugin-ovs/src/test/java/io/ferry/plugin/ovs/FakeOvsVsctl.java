@@ -28,7 +28,7 @@ final class FakeOvsVsctl {
         Files.writeString(program, """
                 #!/bin/sh
                 d=$(dirname "$0")
-                echo "$*" >> "$d/calls"
+                printf '%s\n' "$*" >> "$d/calls"
                 if [ -f "$d/fail.err" ]; then cat "$d/fail.err" >&2; exit 1; fi
                 for a in "$@"; do [ "$a" = find ] && [ -f "$d/find.out" ] && cat "$d/find.out" && break; done
                 exit 0

@@ -39,9 +39,27 @@ public class OvsdbSyntaxTest {
 
     @Test
     public void aQuotedNameIsReadBackAsItIs() throws Exception {
-        for (String name : new String[] {"vnet1", "cafe", "a\"b,c", "back\\slash", "tab\there", ""}) {
+        for (String name : new String[] {"vnet1", "cafe", "a\"b,c", "back\\slash", "tab\there", "", "Z\u00fcrich"}) {
             assertEquals(name, OvsdbSyntax.string(OvsdbSyntax.quoted(name)));
         }
         assertEquals("\"a\\\"b\\\\c\\u0009\"", OvsdbSyntax.quoted("a\"b\\c\t"));
+    }
+
+    /** ASCII alone goes to ovs-vsctl (under LANG=C the JVM makes '?' of the rest), meaning what was printed. */
+    @Test
+    public void aValueIsGivenBackInAsciiAlone() throws Exception {
+        for (String ascii : new String[] {"x", "\"z w\"", "a\"b", "\"\\u00fc\"", "\"\""}) {
+            assertEquals(ascii, OvsdbSyntax.ascii(ascii));
+        }
+        assertEquals("\"Z\\u00fcrich \\\"\\u00e9\\\" \\\\ \\ud83d\\ude00 \\u007f\"",
+                OvsdbSyntax.ascii("\"Z\u00fcrich \\\"\u00e9\\\" \\\\ \ud83d\ude00 \u007f\""));
+        assertEquals("bare, quoted first", "\"\\u00fc \\\"\\\\\"", OvsdbSyntax.ascii("\u00fc \"\\"));
+        for (String value : new String[] {"Z\u00fcrich \ud83d\ude00", "\u00fc\""}) {
+            assertEquals(value, OvsdbSyntax.string(OvsdbSyntax.ascii(value)));
+        }
+        IOException e = assertThrows(IOException.class, () -> OvsdbSyntax.ascii("\"a\\\u00fc\""));
+        assertEquals("malformed string (a backslash before '\u00fc'): \"a\\\u00fc\"", e.getMessage());
+        e = assertThrows(IOException.class, () -> OvsdbSyntax.ascii("\"\u00fc"));
+        assertEquals("malformed string (no closing quote): \"\u00fc", e.getMessage());
     }
 }

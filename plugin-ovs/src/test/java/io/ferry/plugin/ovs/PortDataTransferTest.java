@@ -186,6 +186,28 @@ public class PortDataTransferTest {
                 context.info);
     }
 
+    /**
+     * A JVM passes a command's arguments in the encoding of its locale, ASCII under LANG=C (ferryd's unit sets none):
+     * port data past ASCII goes quoted, with JSON's escapes for it, which ovs-vsctl reads back as the characters.
+     */
+    @Test
+    public void portDataPastAsciiIsWrittenAsEscapes() throws Exception {
+        DomainSpec.Nic ovs1 = new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", "vnet-b");
+        DomainSpec.Nic ovs2 = new DomainSpec.Nic(2, "bridge", null, "br0", "openvswitch", "vnet-c");
+        ovs.answer(row("fedcf47dbdn0", null), row("vnet-b", null), row("vnet-c", null));
+        TestSectionContext context = arrived(domain(OVS0, ovs1, ovs2));
+        new NetworkSection(ovs.db()).eat(context, new PortData(List.of(
+                new PortData.Interface(0, "openvswitch", "\"Z\u00fcrich \\\"\u00e9t\u00e9\\\"\""), // as printed
+                new PortData.Interface(1, "openvswitch", "Z\u00fcrich \"\\x"), // bare: quoted first
+                new PortData.Interface(2, "openvswitch", "\"\ud83d\ude00\""))));
+        assertEquals(List.of(DB + "-- set Interface " + FakeOvsVsctl.uuidOf("fedcf47dbdn0")
+                + " external_ids:PortData=\"Z\\u00fcrich \\\"\\u00e9t\\u00e9\\\"\" -- set Interface "
+                + FakeOvsVsctl.uuidOf("vnet-b") + " external_ids:PortData=\"Z\\u00fcrich \\\"\\\\x\" -- set Interface "
+                + FakeOvsVsctl.uuidOf("vnet-c") + " external_ids:PortData=\"\\ud83d\\ude00\""),
+                ovs.calls().subList(1, 2));
+        assertEquals(List.of(), context.warn);
+    }
+
     @Test
     public void aCookieNamingOneNicOverAndOverRunsNoOvsVsctl() throws Exception {
         NetworkSection section = new NetworkSection(ovs.db());
