@@ -21,7 +21,10 @@ public interface SideStream {
         void writeTo(OutputStream out) throws IOException;
     }
 
-    /** Source, while baking: makes {@code writer}'s data available to the destination for this migration. */
+    /**
+     * Source, while baking: makes {@code writer}'s data available to the destination for this migration. An offer that
+     * comes once the migration has ended (a bake that outlived its time limit) is dropped.
+     */
     void offer(Writer writer);
 
     /**

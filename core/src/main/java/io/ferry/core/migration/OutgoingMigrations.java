@@ -1,8 +1,8 @@
 package io.ferry.core.migration;
 
+import io.ferry.core.daemon.LatestIds;
 import io.ferry.core.domain.Domain;
 import io.ferry.core.section.SectionSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,13 +18,8 @@ final class OutgoingMigrations {
 
     private final Migrations m;
     private final Map<String, Outgoing> outgoing = new ConcurrentHashMap<>();
-    /** Guarded by this: ids withdrawn before their Begin registered them, oldest first. */
-    private final Map<String, Boolean> withdrawn = new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > WITHDRAWN_KEPT;
-        }
-    };
+    /** Ids withdrawn before their Begin registered them; looked at and added under this, atomic with add. */
+    private final LatestIds withdrawn = new LatestIds(WITHDRAWN_KEPT);
 
     OutgoingMigrations(Migrations migrations) {
         this.m = migrations;
@@ -39,7 +34,7 @@ final class OutgoingMigrations {
     }
 
     synchronized void requireNotWithdrawn(String id, String domain) throws MigrationException {
-        if (withdrawn.containsKey(id)) {
+        if (withdrawn.contains(id)) {
             throw new MigrationException("migration " + id + " of " + domain + " was aborted by the operator (domjobabort)"
                     + " before it began");
         }
@@ -53,7 +48,7 @@ final class OutgoingMigrations {
     synchronized Optional<Outgoing> findOrWithdraw(String id) {
         Outgoing o = outgoing.get(id);
         if (o == null) {
-            withdrawn.put(id, Boolean.TRUE);
+            withdrawn.add(id);
         }
         return Optional.ofNullable(o);
     }

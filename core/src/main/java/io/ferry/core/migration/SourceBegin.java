@@ -184,13 +184,14 @@ final class SourceBegin {
 
     /**
      * The id its driver chose for the migration ({@code ferry migrate}, to abort it by its id): one a destination takes
-     * (it becomes part of file names), and none this host has a record of.
+     * (it becomes part of file names), and none this host has a record of, nor one of a Begin that failed here (its
+     * bake, outliving its time limit, may still offer a side stream, which is dropped: {@link SideStreams#forget}).
      */
     private String requireFreshId(String id) throws MigrationException {
         if (!MigrationIds.isValid(id)) {
             throw new MigrationException("invalid migration id: at most 64 letters, digits and dashes");
         }
-        if (m.journal.findOrRefuse(id).isPresent()) {
+        if (m.journal.findOrRefuse(id).isPresent() || m.streams.forgotten(id)) {
             throw new MigrationException("migration id " + id + " is taken on this host");
         }
         return id;

@@ -2,16 +2,15 @@ package io.ferry.core.snapshot;
 
 import io.ferry.api.snapshot.SnapshotStore.Snapshot;
 import io.ferry.core.daemon.FileTrees;
+import io.ferry.core.daemon.LatestIds;
 import io.ferry.core.daemon.MigrationIds;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,14 +37,7 @@ final class SnapshotStaging {
      * The latest migrations whose staging was discarded: a section call that outlived its time limit may stage after
      * its migration failed and was cleaned up, which would leave a pack no commit ever takes. Ids are never reused.
      */
-    private final Set<String> discarded = Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 4096;
-        }
-    });
+    private final LatestIds discarded = new LatestIds(4096);
 
     /**
      * By domain, the migration whose commit failed (a full disk): committed past its commit point, its snapshots come

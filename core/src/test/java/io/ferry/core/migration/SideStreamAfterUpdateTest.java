@@ -1,6 +1,7 @@
 package io.ferry.core.migration;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
@@ -9,17 +10,22 @@ import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
 import io.ferry.api.cookie.SideStream;
+import io.ferry.core.Latches;
 import io.ferry.core.cookie.TestSections;
 import io.ferry.core.cookie.TextSection;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSource;
 import io.ferry.protocol.ChannelException;
+import io.ferry.protocol.Messages.Begin;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Test;
 
@@ -33,7 +39,7 @@ public class SideStreamAfterUpdateTest {
     private final List<String> ate = new CopyOnWriteArrayList<>();
 
     /** A section that bakes a descriptor in Begin and offers its data on the side stream; Prepare eats both. */
-    private final class Bulk extends TextSection {
+    private class Bulk extends TextSection {
         private final String version;
         private final boolean offers;
         /** Set when its bundle is refreshed away: its writer's classes can no longer load. */
@@ -159,5 +165,41 @@ public class SideStreamAfterUpdateTest {
         run.confirm(true, null);
         d.source.assertRuns(VM, digest);
         d.destination.assertGone(VM);
+    }
+
+    /**
+     * Begin given up at its section timeout (a large or stalled snapshot store) while its bake goes on: the bake's
+     * offer, which comes after Begin forgot the migration's streams, is not kept (its writer holds all the domain's
+     * snapshots), and the id is not begun again, its stream being refused.
+     */
+    @Test(timeout = 60_000)
+    public void aBakeThatOutlivesItsGivenUpBeginOffersNothingAndItsIdDoesNotBeginAgain() throws Exception {
+        CountDownLatch store = new CountDownLatch(1);
+        CountDownLatch offered = new CountDownLatch(1);
+        Bulk slow = new Bulk("1.0", true) {
+            @Override
+            public Optional<String> bake(SectionContext context) {
+                Latches.awaitUninterruptibly(store); // a stalled store's read
+                Optional<String> baked = super.bake(context);
+                offered.countDown();
+                return baked;
+            }
+        };
+        d = new TwoDaemons();
+        digest = d.source.boot(VM);
+        d.source.extraSections.add(TestSections.handle(SectionSource.of(slow), "bulk", "bulk", "1.0",
+                Mandatory.WHEN_BAKED, List.of(Phase.BEGIN), List.of(Phase.PREPARE), Duration.ofMillis(300)));
+        Begin begin = new Begin(VM, TwoDaemons.LIVE, null, null, null, 0, "given-up-begin");
+
+        ChannelException givenUp = assertThrows(ChannelException.class, () -> d.peer(d.source).begin(begin));
+        store.countDown();
+        assertTrue(offered.await(10, TimeUnit.SECONDS));
+
+        assertTrue(givenUp.getMessage(), givenUp.getMessage().contains("cookie section bulk"));
+        ChannelException again = assertThrows(ChannelException.class, () -> d.peer(d.source).begin(begin));
+        assertTrue(again.getMessage(),
+                again.getMessage().endsWith("migration id given-up-begin is taken on this host"));
+        assertFalse(d.source.engine().jobs().active(VM).isPresent());
+        d.source.assertRuns(VM, digest);
     }
 }

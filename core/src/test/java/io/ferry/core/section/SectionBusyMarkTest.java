@@ -8,6 +8,7 @@ import static org.junit.Assert.assertTrue;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.cookie.SectionContext;
+import io.ferry.core.Latches;
 import io.ferry.core.cookie.TestSections;
 import java.time.Duration;
 import java.util.List;
@@ -110,7 +111,7 @@ public class SectionBusyMarkTest {
             SectionHandleTest.ScriptedSection section = new SectionHandleTest.ScriptedSection();
             section.behaviour = () -> {
                 if (bakes.incrementAndGet() == 1) {
-                    awaitUninterruptibly(stuck);
+                    Latches.awaitUninterruptibly(stuck);
                 }
                 return "baked " + bakes.get();
             };
@@ -133,20 +134,6 @@ public class SectionBusyMarkTest {
         } finally {
             stuck.countDown();
             twoWorkers.shutdownNow();
-        }
-    }
-
-    private static void awaitUninterruptibly(CountDownLatch latch) {
-        boolean interrupted = false;
-        while (latch.getCount() > 0) {
-            try {
-                latch.await();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
