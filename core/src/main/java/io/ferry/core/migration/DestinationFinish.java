@@ -106,10 +106,11 @@ final class DestinationFinish {
         MigrationStats stats = in.flags.offline() ? null : IncomingMemory.await(in);
         DomainSpec definition = null;
         if (!in.flags.v2()) {
-            // the source's guest is paused: no waiting on a bundle update now
+            // the source's guest is paused: a bundle update's gap is waited for, briefly
+            long wait = m.timing.pausedSectionWaitMillis();
             ParsedCookie performed = m.parse(Phase.FINISH, cookie, in.spec,
-                    Negotiation.requirePinned(in.pinned, m.sections, EnumSet.of(Phase.FINISH), 0), in.id,
-                    in.sourceNamesOrigins, 0);
+                    Negotiation.requirePinned(in.pinned, m.sections, EnumSet.of(Phase.FINISH), wait), in.id,
+                    in.sourceNamesOrigins, wait);
             in.mandatory.addAll(performed.features());
             // the definition is part of checking the cookie whole: refused, no section may have acted on the cookie
             Optional<Object> persistent = performed.value(PERSISTENT);
@@ -123,7 +124,7 @@ final class DestinationFinish {
                         + in.spec.name() + " is to keep here, but its Prepare listed no cookie section " + PERSISTENT
                         + " (does its driver pass the sections on?): unread, the one the guest runs would be kept instead");
             }
-            m.eat(Phase.FINISH, incoming.local(in), performed, 0);
+            m.eat(Phase.FINISH, incoming.local(in), performed, wait);
         }
         if (definition == null && (in.flags.persistent() || in.flags.offline() && in.domain.persistent() == null)) {
             definition = in.spec; // as libvirt: without a definition in the cookie, the one the domain runs

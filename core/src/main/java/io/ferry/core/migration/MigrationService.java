@@ -46,7 +46,8 @@ public class MigrationService {
         String home = context.getProperty("ferry.home");
         DaemonSettings settings = daemon.settings();
         Timing timing = new Timing(Timing.DEFAULT.driverTimeoutMillis(), settings.confirmWait().toMillis(),
-                settings.finishWait().toMillis(), Timing.DEFAULT.sectionWaitMillis(), Timing.DEFAULT.dataSilenceMillis());
+                settings.finishWait().toMillis(), Timing.DEFAULT.sectionWaitMillis(),
+                Timing.DEFAULT.pausedSectionWaitMillis(), Timing.DEFAULT.dataSilenceMillis());
         AtomicInteger threads = new AtomicInteger();
         this.settlements = Executors.newFixedThreadPool(4, task -> daemonThread(task, "ferry-settlement-" + threads.incrementAndGet()));
         this.engine = new MigrationEngine(settings, daemon.bakery(), domains, registry,

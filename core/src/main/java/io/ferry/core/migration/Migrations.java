@@ -94,8 +94,8 @@ final class Migrations {
 
     /**
      * Bakes this phase's cookie from the given sections. A section whose bundle is updated meanwhile is baked by the
-     * registration that replaces it ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: 0 while
-     * the guest is paused.
+     * registration that replaces it ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: shorter
+     * while the guest is paused.
      */
     CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections, long waitMillis) throws CookieException {
         DomainSpec spec = local.spec();
@@ -111,7 +111,8 @@ final class Migrations {
      * never gave the guest up.
      *
      * A section whose bundle is updated before its parse call parses through the registration that replaces it
-     * ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: 0 while the guest is paused.
+     * ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: shorter while the guest is
+     * paused.
      *
      * @param originRequired whether a cookie that names no origin is refused: its peer names it in every cookie
      */
@@ -142,8 +143,8 @@ final class Migrations {
 
     /**
      * Lets the cookie's sections act on it. A section whose bundle is updated after the parse eats through the
-     * registration that replaces it ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: 0 while
-     * the guest is paused.
+     * registration that replaces it ({@link Negotiation#requirePinned}), waited for up to {@code waitMillis}: shorter
+     * while the guest is paused.
      */
     void eat(Phase phase, Local local, ParsedCookie cookie, long waitMillis) throws CookieException {
         SectionContext.Host remote = new SectionContext.Host(cookie.header().hostname(), cookie.header().hostUuid());

@@ -23,8 +23,8 @@ import org.slf4j.LoggerFactory;
  * a migration pins the sections both have in the same major version, so later phases bake only what the peer
  * can eat and no section ever parses a fragment of another major version. A feature the source announced as
  * mandatory that the peer lacks, or has in another major version, fails the migration at Prepare, before any
- * memory moves. A section that is away (its bundle being updated) is waited for while the guest runs, never while
- * it is paused, and only if it still has a phase to run.
+ * memory moves. A section that is away (its bundle being updated) is waited for, only if it still has a phase to
+ * run: up to 10 s while the guest runs, 2 s while it is paused (an update's gap is tens of milliseconds).
  */
 final class Negotiation {
     private static final Logger LOG = LoggerFactory.getLogger(Negotiation.class);
@@ -193,8 +193,8 @@ final class Negotiation {
 
     /**
      * {@link #current}, but a pinned section that can be mandatory and still has a phase to run on this host
-     * ({@code remaining}) may not be away: its replacement is waited for up to {@code waitMillis} (0 while the
-     * guest is paused: it does not wait on a bundle update), then the migration fails. A section whose phases are
+     * ({@code remaining}) may not be away: its replacement is waited for up to {@code waitMillis} (shorter while the
+     * guest is paused: {@link Timing#pausedSectionWaitMillis}), then the migration fails. A section whose phases are
      * over may come and go as it likes.
      */
     static SectionSet requirePinned(SectionSet pinned, Supplier<SectionSet> registered, Set<Phase> remaining, long waitMillis)

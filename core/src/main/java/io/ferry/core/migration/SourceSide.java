@@ -112,13 +112,14 @@ final class SourceSide {
             completeAtPerform(o);
             return new Performed(o.id, null);
         }
-        // the guest is paused: no waiting on a bundle update now
+        // the guest is paused: a bundle update's gap is waited for, briefly
+        long wait = m.timing.pausedSectionWaitMillis();
         SectionSet sections = Negotiation.requirePinned(Negotiation.bakedAtPerform(began, o.pinned), m.sections,
-                SOURCE_PHASES_LEFT, 0);
+                SOURCE_PHASES_LEFT, wait);
         if (!o.flags.persistent()) {
             sections = new SectionSet(sections.all().stream().filter(h -> !h.descriptor().feature().equals(PERSISTENT)).toList());
         }
-        CookieBakery.Baked baked = m.bake(Phase.PERFORM, outgoing.local(o), sections, 0);
+        CookieBakery.Baked baked = m.bake(Phase.PERFORM, outgoing.local(o), sections, wait);
         requireDefinitionCarried(o, baked.sections().stream().anyMatch(s -> s.handle().descriptor().feature().equals(PERSISTENT)),
                 "cookie section " + PERSISTENT + " baked none into the Perform cookie (see the log)");
         o.moveTo(Step.PERFORMED, m.journal);

@@ -14,7 +14,7 @@ import java.util.concurrent.CountDownLatch;
 final class Network implements Peers {
     /** The hosts' clock, which tests move on by hand. */
     final java.util.concurrent.atomic.AtomicLong clock = new java.util.concurrent.atomic.AtomicLong(1_000_000);
-    final Timing timing = new Timing(8_000, 60_000, 120_000, 300, 30_000);
+    final Timing timing = new Timing(8_000, 60_000, 120_000, 300, 300, 30_000);
 
     private final Map<String, TestHost> hosts = new ConcurrentHashMap<>();
     private final Set<String> down = ConcurrentHashMap.newKeySet();
