@@ -9,6 +9,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.ConnectException;
 import java.net.HttpURLConnection;
+import java.net.InetAddress;
 import java.net.Proxy;
 import java.net.URI;
 import java.net.URL;
@@ -52,6 +53,10 @@ public final class ControlClient {
     private final ClientTls tls;
     /** Plain TCP: where this user would find the daemon's operator token ({@link OperatorTokens}); read at each call. */
     private final List<Path> tokenFiles;
+    /** Plain TCP: where the daemon listens; on loopback, who holds it is checked first ({@link LoopbackListener}). */
+    private final String host;
+    private final int port;
+    private final LoopbackListener listeners;
     private final int connectTimeoutMillis;
     private final int readTimeoutMillis;
     /** How long a call may take in all ({@link CallDeadline}); 0: as long as the daemon keeps it alive. */
@@ -86,16 +91,23 @@ public final class ControlClient {
         this.base = (secure ? "https://" : "http://") + parsed.getHost() + ":" + parsed.getPort() + "/v1/";
         this.tls = !secure ? null : fromEnvironment ? ClientTls.fromEnvironment(uri) : ClientTls.of(uri, context);
         this.tokenFiles = secure ? List.of() : OperatorTokens.files(parsed.getHost(), parsed.getPort());
+        this.host = parsed.getHost();
+        this.port = parsed.getPort();
+        this.listeners = LoopbackListener.SYSTEM;
         this.connectTimeoutMillis = CONNECT_MILLIS;
         this.readTimeoutMillis = READ_MILLIS;
         this.deadlineMillis = 0;
     }
 
-    private ControlClient(ControlClient other, int connectTimeoutMillis, int readTimeoutMillis, int deadlineMillis) {
+    private ControlClient(ControlClient other, LoopbackListener listeners, int connectTimeoutMillis,
+            int readTimeoutMillis, int deadlineMillis) {
         this.uri = other.uri;
         this.base = other.base;
         this.tls = other.tls;
         this.tokenFiles = other.tokenFiles;
+        this.host = other.host;
+        this.port = other.port;
+        this.listeners = listeners;
         this.connectTimeoutMillis = connectTimeoutMillis;
         this.readTimeoutMillis = readTimeoutMillis;
         this.deadlineMillis = deadlineMillis;
@@ -103,7 +115,7 @@ public final class ControlClient {
 
     /** The same daemon, with calls that give up sooner: when the connection or the next byte takes over {@code millis}. */
     public ControlClient withTimeout(int millis) {
-        return new ControlClient(this, Math.min(millis, connectTimeoutMillis), millis, deadlineMillis);
+        return new ControlClient(this, listeners, Math.min(millis, connectTimeoutMillis), millis, deadlineMillis);
     }
 
     /**
@@ -111,7 +123,12 @@ public final class ControlClient {
      * their reply alive: the connection is closed, and the call fails as lost (what it did there is unknown).
      */
     public ControlClient withDeadline(int millis) {
-        return new ControlClient(this, connectTimeoutMillis, readTimeoutMillis, millis);
+        return new ControlClient(this, listeners, connectTimeoutMillis, readTimeoutMillis, millis);
+    }
+
+    /** The same daemon, its loopback listener looked up in other tables than this host's (a test's). */
+    ControlClient checkingListenersIn(LoopbackListener listeners) {
+        return new ControlClient(this, listeners, connectTimeoutMillis, readTimeoutMillis, deadlineMillis);
     }
 
     public String uri() {
@@ -327,12 +344,16 @@ public final class ControlClient {
         }
     }
 
-    private HttpURLConnection open(String method, String path, Map<String, String> query) throws IOException {
+    private HttpURLConnection open(String method, String path, Map<String, String> query)
+            throws IOException, ChannelException {
         return open(method, path, query, OperatorTokens.read(tokenFiles)); // read at each call: a daemon that restarted has a new one
     }
 
     private HttpURLConnection open(String method, String path, Map<String, String> query, Optional<String> token)
-            throws IOException {
+            throws IOException, ChannelException {
+        if (tls == null) { // the address a connection goes to: the host's first
+            listeners.check(InetAddress.getByName(host), port, token.isPresent());
+        }
         String target = base + path + (query.isEmpty() ? "" : "?" + query.entrySet().stream()
                 .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&")));
         // plain TCP goes to the daemon itself, never through a proxy this JVM is set up with (http.proxyHost): it would be

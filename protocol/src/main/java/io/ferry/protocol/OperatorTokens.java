@@ -25,7 +25,8 @@ import java.util.Set;
  * random token, readable by its own user only, to {@code ~/.ferry/tokens/ADDRESS_PORT} when it starts; the {@code
  * ferry} command and the daemons of the same user (a peer-to-peer source calling its destination on this host)
  * present it in the {@value #HEADER} header. So, as with libvirt's root-only socket, another local user reaching the
- * port drives nothing. The directory: the system property {@code ferry.token.dir}, else the environment's {@code
+ * port drives nothing; nor, holding the port while the daemon is down, is it given the token
+ * ({@link LoopbackListener}). The directory: the system property {@code ferry.token.dir}, else the environment's {@code
  * FERRY_TOKEN_DIR}, else {@code .ferry/tokens} in the user's home.
  */
 public final class OperatorTokens {
