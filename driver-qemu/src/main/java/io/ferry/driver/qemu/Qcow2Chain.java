@@ -9,7 +9,8 @@ import java.nio.file.Path;
 /**
  * The files a qcow2 disk's image has QEMU open beside it ({@link Qcow2References}), each held to a rule of the
  * caller's: its data file as the image (written unless the disk is read only), its backing file as a file read, and
- * the backing file's own, down the chain. Their names are in the image's bytes, which whoever writes the image chose:
+ * the backing file's own, down the chain; a data file named by a relative path is refused (QEMU opens it from its
+ * working directory, not beside the image). Their names are in the image's bytes, which whoever writes the image chose:
  * a host that writes the shared storage it is on ({@link PeerFiles}), or the image's own QEMU once its guest took it
  * over ({@link QemuUser#checkCanOpenReferences}). A backing file whose format the image does not record is refused
  * (QEMU would guess it, and a guessed format may name files of its own), as is one of another format than raw or
@@ -52,7 +53,7 @@ final class Qcow2Chain {
     private void require(String named, String file, Path real, boolean written, int depth) throws HypervisorException {
         Qcow2References references = Qcow2References.of(real, named);
         if (references.dataFile() != null) {
-            String data = resolved(named, file, references.dataFile());
+            String data = dataFile(named, references.dataFile());
             rule.require("data file '" + UntrustedText.of(data) + "' of " + named, data, written);
         }
         if (references.backingFile() == null) {
@@ -78,19 +79,35 @@ final class Qcow2Chain {
         }
     }
 
-    /**
-     * A file name in an image, as QEMU takes it: relative to the image's own name; a colon before any slash is a
-     * protocol.
-     */
+    /** A backing file's name in an image, as QEMU takes it: relative to the image's own name. */
     private String resolved(String named, String image, String name) throws HypervisorException {
+        requireFile(named, name);
+        Path parent = Path.of(image).getParent();
+        return name.startsWith("/") || parent == null ? name : parent.resolve(name).toString();
+    }
+
+    /**
+     * A data file's name in an image, which must be absolute: QEMU opens it as written, a relative one from its own
+     * working directory (as root, before it drops to its user), not beside the image as a backing file.
+     */
+    private String dataFile(String named, String name) throws HypervisorException {
+        requireFile(named, name);
+        if (!name.startsWith("/")) {
+            throw new HypervisorException("data file '" + UntrustedText.of(name) + "' of " + named + " is not an"
+                    + " absolute path: QEMU opens an image's data file from its own working directory, not beside the"
+                    + " image (qemu-img amend -o data_file=/ABSOLUTE/PATH IMAGE names it so)");
+        }
+        return name;
+    }
+
+    /** Refuses a name QEMU would read as a protocol: a colon before any slash. */
+    private void requireFile(String named, String name) throws HypervisorException {
         int colon = name.indexOf(':');
         int slash = name.indexOf('/');
         if (colon >= 0 && (slash < 0 || colon < slash)) {
             throw new HypervisorException(named + " names '" + UntrustedText.of(name) + "', which QEMU would read as a"
                     + " protocol: " + whose + " may name files only");
         }
-        Path parent = Path.of(image).getParent();
-        return name.startsWith("/") || parent == null ? name : parent.resolve(name).toString();
     }
 
     /** Where {@code file}, an absolute name, leads, as QEMU opens it (links followed); {@code named} names it. */

@@ -186,7 +186,8 @@ class QemuDriver implements Hypervisor {
                 current.user().checkCanOpenReferences(domain);
             }
             List<String> argv = QemuCommandLine.of(domain, emulator, files, incoming, current.user());
-            process = QemuProcess.start(argv, log(spec), incoming); // an incoming one reads its memory from the daemon
+            // an incoming one reads its memory from the daemon
+            process = QemuProcess.start(argv, log(spec), incoming, files.dir());
             StartRecord.of(process).write(files); // before the guest runs: the next daemon's way back to this QEMU
             QemuProcess started = process;
             qmp = Qmp.connect(files.qmp(), current.commandTimeoutMillis(), started::isAlive, started::lastLogLine);

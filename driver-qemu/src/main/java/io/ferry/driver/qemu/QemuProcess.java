@@ -64,23 +64,28 @@ final class QemuProcess {
         return new QemuProcess(pid, log, child, found, killer, stdin);
     }
 
-    /** Starts {@code argv}, reading nothing, with its stdout and stderr appended to {@code log} ({@link QemuLog}). */
+    /**
+     * Starts {@code argv} in the log's directory, reading nothing, with its stdout and stderr appended to {@code log}
+     * ({@link QemuLog}).
+     */
     static QemuProcess start(List<String> argv, Path log) throws HypervisorException {
-        return start(argv, log, false);
+        return start(argv, log, false, log.toAbsolutePath().getParent());
     }
 
     /**
-     * {@link #start(List, Path)}, the standard input of an {@code incoming} process a pipe whose write end only this
-     * daemon holds ({@link #incomingPipe}): the JDK closes every other descriptor in the programs it starts, so no
-     * other QEMU inherits it.
+     * {@link #start(List, Path)} in the working directory {@code dir}, the standard input of an {@code incoming}
+     * process a pipe whose write end only this daemon holds ({@link #incomingPipe}): the JDK closes every other
+     * descriptor in the programs it starts, so no other QEMU inherits it. QEMU opens a relative name from {@code dir},
+     * as root until it drops to its user: its VM's run directory, never the daemon's own (/ under systemd).
      */
-    static QemuProcess start(List<String> argv, Path log, boolean incoming) throws HypervisorException {
+    static QemuProcess start(List<String> argv, Path log, boolean incoming, Path dir) throws HypervisorException {
         try {
             writeHeader(log, argv);
             List<String> command = new ArrayList<>();
             command.add("setsid");
             command.addAll(argv);
             Process process = new ProcessBuilder(command)
+                    .directory(dir.toFile())
                     .redirectInput(incoming ? ProcessBuilder.Redirect.PIPE
                             : ProcessBuilder.Redirect.from(new File("/dev/null")))
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))

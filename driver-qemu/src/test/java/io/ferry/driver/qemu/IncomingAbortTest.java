@@ -157,7 +157,8 @@ public class IncomingAbortTest {
 
     /** A stand-in for an incoming QEMU running {@code argv}, its standard input the daemon's pipe; killed after. */
     private QemuProcess qemu(List<String> argv) throws HypervisorException {
-        QemuProcess qemu = QemuProcess.start(argv, tmp.getRoot().toPath().resolve("vm.log"), true);
+        Path dir = tmp.getRoot().toPath();
+        QemuProcess qemu = QemuProcess.start(argv, dir.resolve("vm.log"), true, dir);
         qemus.add(qemu);
         return qemu;
     }

@@ -78,8 +78,9 @@ public class PeerFilesTest {
 
     /**
      * A qcow2 image names other files in its bytes, which a host writing the shared storage it is on chose: its
-     * backing file, down its chain, is held to the rules of a file read, its data file to those of the image. A
-     * backing file /etc/shadow under an image on NFS was opened by QEMU as root and read out through the guest.
+     * backing file, down its chain, is held to the rules of a file read, its data file to those of the image and named
+     * by an absolute path. A backing file /etc/shadow under an image on NFS was opened by QEMU as root and read out
+     * through the guest.
      */
     @Test
     public void aQcow2ImageNamesOnlyFilesAPeerMayName() throws Exception {
@@ -100,6 +101,16 @@ public class PeerFilesTest {
         assertEquals("data file '" + local.resolve("data.raw") + "' of disk vda's source '" + data + "' is on a file system"
                 + " not known to be shared (ext4): a peer's definition may have this host write only files on shared storage"
                 + " (a shared file system, or under sharedPaths)", refusal(domain(null, null, qcow2Disk(data, false))));
+
+        // QEMU opens a relative data file from its own working directory (ferryd's: / under systemd), not beside the
+        // image as a backing file: etc/crontab beside an image on NFS passed, and root's QEMU wrote /etc/crontab
+        file(Files.createDirectories(nfs.resolve("etc")), "crontab", "rw-r--r--");
+        Path relative = qcow2(nfs, "relative.qcow2", "-o", "data_file=" + file(nfs, "relative.raw", "rw-------")
+                + ",data_file_raw=on");
+        Guests.run(tmp.newFolder().toPath(), "qemu-img", "amend", "-o", "data_file=etc/crontab", relative.toString());
+        assertEquals("data file 'etc/crontab' of disk vda's source '" + relative + "' is not an absolute path: QEMU opens"
+                + " an image's data file from its own working directory, not beside the image (qemu-img amend -o"
+                + " data_file=/ABSOLUTE/PATH IMAGE names it so)", refusal(domain(null, null, qcow2Disk(relative, false))));
 
         Path network = qcow2(nfs, "nbd.qcow2", "-b", "nbd://10.0.0.9/export", "-F", "raw");
         assertEquals("disk vda's source '" + network + "' names 'nbd://10.0.0.9/export', which QEMU would read as a protocol:"

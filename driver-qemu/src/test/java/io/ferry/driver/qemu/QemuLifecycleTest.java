@@ -99,6 +99,18 @@ public class QemuLifecycleTest {
         assertFalse("no memory digest: the core must not ask for one", vm.hasMemoryDigest());
     }
 
+    /**
+     * QEMU opens a relative name (an image's data file, a unix socket's path) from its working directory, as root
+     * before it drops to its user: its VM's run directory, which is the daemon's, never the daemon's own (/ under
+     * systemd), where a data file 'etc/crontab' was /etc/crontab.
+     */
+    @Test
+    public void qemuRunsInItsRunDirectoryNotTheDaemons() throws Exception {
+        Path dir = runDir();
+        QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("cwd", 32, "0"), dir);
+        assertEquals(dir.toRealPath(), Files.readSymbolicLink(Path.of("/proc", Long.toString(vm.process().pid()), "cwd")));
+    }
+
     @Test
     public void qemuRunsUnderASeccompSandboxThatForbidsSpawningProcesses() throws Exception {
         // as libvirt's seccomp_sandbox: a guest that escaped into QEMU must not exec what it likes as the daemon's user

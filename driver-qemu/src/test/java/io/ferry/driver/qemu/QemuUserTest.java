@@ -201,6 +201,16 @@ public class QemuUserTest {
         assertEquals("cannot start domain 'data': data file '" + secret + "' of disk vda's source '" + image
                 + "' cannot be read and written by the QEMU user '" + USER + "' itself (" + secret + " is mode 0644,"
                 + " owner 0, group 0): " + WHY, e.getMessage());
+
+        // a guest that took its QEMU over rewrites the header to a relative name, which QEMU opens from its own
+        // working directory as root, whatever the file of that name beside the image
+        Path beside = Files.writeString(tmp.getRoot().toPath().resolve("vm.raw"), "");
+        Files.setOwner(beside, user.user());
+        Guests.run(tmp.newFolder().toPath(), "qemu-img", "amend", "-o", "data_file=vm.raw", image.toString());
+        e = assertThrows(HypervisorException.class, () -> source.boot(spec, runDir("relative")));
+        assertEquals("cannot start domain 'data': data file 'vm.raw' of disk vda's source '" + image + "' is not an"
+                + " absolute path: QEMU opens an image's data file from its own working directory, not beside the image"
+                + " (qemu-img amend -o data_file=/ABSOLUTE/PATH IMAGE names it so)", e.getMessage());
         assertTrue("no QEMU was started", source.vms().isEmpty());
     }
 
