@@ -16,8 +16,9 @@ import java.util.Set;
  * mounts alike (NFS, SMB/CIFS, Ceph, GFS2, OCFS2, GPFS, AFS, ACFS, BeeGFS, GlusterFS and Quobyte over FUSE), or from
  * under a directory the operator names as shared ({@code sharedPaths}: storage whose type says nothing, such as a
  * cluster's block device with a local file system that only one host mounts at a time), judged where the disk's path
- * leads through its links. Read-only disks are never written, so they are skipped. A disk file that does not exist
- * (yet, or any more) is judged by the nearest directory above it that does, as libvirt does.
+ * leads through its links (a {@code ..} after a link goes up from where the link leads, as the kernel walks it).
+ * Read-only disks are never written, so they are skipped. A disk file that does not exist (yet, or any more) is judged
+ * by the nearest directory above it that does, as libvirt does; a {@code ..} past that cannot be told.
  */
 final class SharedStorage {
     /**
@@ -84,7 +85,7 @@ final class SharedStorage {
         if (!path.isAbsolute()) {
             throw cannotTell(file, "its path is relative", null);
         }
-        path = path.normalize();
+        // the path as written, not normalized: the kernel goes up ('..') from where a link leads, not from the link
         Path existing = path;
         while (existing != null && !Files.exists(existing)) {
             existing = existing.getParent();
@@ -92,14 +93,22 @@ final class SharedStorage {
         if (existing == null) {
             throw cannotTell(file, "nothing of its path exists", null);
         }
+        Path rest = existing.getNameCount() == path.getNameCount() ? Path.of("")
+                : path.subpath(existing.getNameCount(), path.getNameCount());
+        for (Path name : rest) {
+            if (name.toString().equals("..")) {
+                throw cannotTell(file, "it goes up ('..') past " + existing.resolve(rest.getName(0))
+                        + ", which does not exist", null);
+            }
+        }
         try {
             // through symbolic links, as the destination's QEMU would open it: a link under a shared path may lead to
             // a file of this host's own, which the destination's QEMU would take for one of its host's
-            Path real = existing.toRealPath().resolve(existing.relativize(path));
-            if (underSharedPath(real)) {
+            Path realExisting = existing.toRealPath();
+            if (underSharedPath(realExisting.resolve(rest).normalize())) {
                 return null;
             }
-            String type = types.of(existing);
+            String type = types.of(realExisting);
             return SHARED_TYPES.contains(type) ? null : type;
         } catch (IOException | RuntimeException e) {
             throw cannotTell(file, e.toString(), e);

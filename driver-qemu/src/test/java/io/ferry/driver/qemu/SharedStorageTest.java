@@ -153,6 +153,38 @@ public class SharedStorageTest {
         assertEquals("a link that stays under the shared path", List.of(), unshared(List.of(san), disk(inside, false)));
     }
 
+    /**
+     * The kernel goes up from where a link leads: {@code /nfs/vms/local/../vm1.img}, {@code local} a link to a local
+     * {@code /var/lib/local/dir}, is {@code /var/lib/local/vm1.img}, not {@code /nfs/vms/vm1.img} as the path reads.
+     * Judged as it reads, a live migration without --unsafe went ahead, and the destination's guest ran on its own
+     * host's disk of that name.
+     */
+    @Test
+    public void aParentOfALinkIsWhereTheLinkLeadsUpNotWhereThePathReads() throws Exception {
+        Path nfs = mount("nfs", "nfs4");
+        Path vms = Files.createDirectories(nfs.resolve("vms"));
+        file(vms, "vm1.img");
+        Path localDir = Files.createDirectories(root.resolve("var/lib/local/dir"));
+        file(localDir.getParent(), "vm1.img");
+        Files.createSymbolicLink(vms.resolve("local"), localDir);
+        Path upward = Path.of(vms + "/local/../vm1.img");
+        assertEquals(List.of(new Unshared(upward.toString(), "ext4")), unshared(List.of(), disk(upward, false)));
+        Path san = mount("san", "xfs");
+        Files.createSymbolicLink(san.resolve("local"), localDir);
+        Path upwardFromSan = Path.of(san + "/local/../vm1.img");
+        assertEquals(List.of(new Unshared(upwardFromSan.toString(), "ext4")),
+                unshared(List.of(san), disk(upwardFromSan, false)));
+        Path notYet = Path.of(vms + "/local/../not-yet.img"); // judged by the directory the kernel would create it in
+        assertEquals(List.of(new Unshared(notYet.toString(), "ext4")), unshared(List.of(), disk(notYet, false)));
+
+        // what does not exist has no links to follow: a '..' past it cannot be told from the path
+        String past = vms + "/gone/../vm1.img";
+        HypervisorException e = assertThrows(HypervisorException.class, () -> unshared(List.of(),
+                new QemuDomain.Disk(past, "raw", "vda", false, null)));
+        assertEquals("cannot tell whether disk " + past + " is on shared storage: it goes up ('..') past " + vms
+                + "/gone, which does not exist", e.getMessage());
+    }
+
     @Test
     public void aDiskWhoseFileSystemCannotBeToldIsNamed() throws Exception {
         Path disk = file(root, "vm.img");
