@@ -157,6 +157,23 @@ public class QemuDevicesTest {
         assertTrue(listeners.get(1).port() > 0);
     }
 
+    /**
+     * A VNC server listening on 'unix' was QEMU's {@code -vnc unix:1}: a unix socket '1', which QEMU unlinked and bound
+     * as root in its working directory (ferryd's: / under systemd). Refused before QEMU starts.
+     */
+    @Test
+    public void aVncServerOnAUnixSocketIsRefusedBeforeQemuStarts() throws Exception {
+        driver = new QemuDriver("qemu", settings(null));
+        Path runDir = tmp.newFolder().toPath();
+        String devices = "<graphics type='vnc' port='5901' listen='unix'/>";
+        HypervisorException e = assertThrows(HypervisorException.class, () -> driver.boot(
+                Guests.spec(Guests.xml("unix", UUID.randomUUID(), 32, "0", devices)), runDir));
+        assertEquals("invalid graphics listen address 'unix' in domain/devices/graphics: QEMU reads 'unix:' as a unix"
+                + " socket's path, which it creates as root: an IP address or a host name", e.getMessage());
+        assertFalse("no socket '1'", Files.exists(runDir.resolve("1")));
+        assertTrue("no QEMU was started", driver.vms().isEmpty());
+    }
+
     private QemuSettings settings(String db) {
         QemuSettings base = Guests.settings(state);
         return new QemuSettings(base.emulator(), base.firstPort(), base.lastPort(), base.progressTimeoutMillis(),

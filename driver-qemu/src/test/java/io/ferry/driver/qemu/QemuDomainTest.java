@@ -181,6 +181,16 @@ public class QemuDomainTest {
                 "invalid graphics listen address '127.0.0.1,password=on'");
         refused(domain("", "<graphics type='vnc' port='80'/>"), "invalid graphics port '80'");
         refused(domain("", "<graphics type='vnc' listen=' 127.0.0.1'/>"), "invalid graphics listen address ' 127.0.0.1'");
+        // -vnc unix:1: QEMU, as root, unlinked and bound the socket '1' in its working directory
+        for (String unix : List.of("unix", "UNIX", "unix:", "unix:1", "unix:run:x")) {
+            for (String type : List.of("vnc", "spice")) {
+                refused(domain("", "<graphics type='" + type + "' port='5901' listen='" + unix + "'/>"),
+                        "invalid graphics listen address '" + unix + "' in domain/devices/graphics: QEMU reads 'unix:'"
+                        + " as a unix socket's path, which it creates as root: an IP address or a host name");
+            }
+        }
+        refused(domain("", "<graphics type='vnc'><listen type='address' address='unix'/></graphics>"),
+                "invalid graphics listen address 'unix' in domain/devices/graphics: QEMU reads 'unix:'");
         refused(domain("", "<disk type='file'><driver name='qemu' type='vdi'/><source file='/x'/><target dev='vda'/></disk>"),
                 "unsupported disk format 'vdi'");
     }
