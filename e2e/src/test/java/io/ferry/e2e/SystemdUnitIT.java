@@ -72,6 +72,16 @@ public class SystemdUnitIT {
                 "ferryd-systemd-unit: --finish-wait '-5' is not a whole number of seconds from 0 to 2147483647\n"), bad);
     }
 
+    /** The unit outlives the installation: an upgrade installed beside it would start with none of its state. */
+    @Test
+    public void aStateDirectoryInsideTheInstallationIsRefused() throws Exception {
+        Result refused = unit(null, Installation.HOME, "--hostname", "host-a");
+        assertEquals(refused.toString(), 1, refused.exit());
+        assertEquals(refused.toString(), "", refused.out());
+        assertTrue(refused.toString(), refused.err().startsWith("ferryd-systemd-unit: the state directory "
+                + Installation.HOME.toRealPath().resolve("var") + " is inside the installation "));
+    }
+
     @Test
     public void aRelativePathIsTheOneTheOperatorMeantNotOneUnderRoot() throws Exception {
         Path here = Files.createDirectories(Installation.work().resolve("unit-cwd " + System.nanoTime()));

@@ -31,7 +31,9 @@ public final class UnitCommandLine {
         for (String argument : DaemonOptions.absoluteCommandLine(args, home)) {
             lines.add("+" + argument);
         }
-        for (Path directory : DaemonOptions.parse(args, home).mountedDirectories()) {
+        DaemonOptions options = DaemonOptions.parse(args, home);
+        requireStateOutside(home, options.stateDir());
+        for (Path directory : options.mountedDirectories()) {
             if (directory.toString().matches("(?s).*[\n\r].*")) { // from etc/: the command line's are checked before
                 throw new SettingException("the directory " + directory.toString().replaceAll("[\n\r]", "\\\\n")
                         + " holds a line break, which a unit file cannot carry");
@@ -39,6 +41,21 @@ public final class UnitCommandLine {
             lines.add("=" + directory);
         }
         return lines;
+    }
+
+    /**
+     * Refuses a state directory inside the installation (the default is): a unit outlives it, and the next build
+     * installed beside it (a new directory, the unit printed again) would start its ferryd empty, the guests running
+     * here unknown to it, and a definition written again and started would boot a second copy on the same disks.
+     */
+    private static void requireStateOutside(FerryHome home, Path stateDir) {
+        Path root = home.root().toAbsolutePath().normalize();
+        if (stateDir.toAbsolutePath().normalize().startsWith(root)) {
+            throw new SettingException("the state directory " + stateDir + " is inside the installation " + root
+                    + ", which a unit outlives (an upgrade installed beside it would start with none of its state: the"
+                    + " guests running here unknown, their definitions and journal gone): name one outside it with"
+                    + " --state-dir (stateDir), e.g. /var/lib/ferry");
+        }
     }
 
     private static void refuse(String message, int status) {
