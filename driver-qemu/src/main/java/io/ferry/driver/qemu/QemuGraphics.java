@@ -6,6 +6,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -13,9 +14,17 @@ import org.slf4j.LoggerFactory;
 final class QemuGraphics {
     private static final Logger LOG = LoggerFactory.getLogger(QemuGraphics.class);
 
+    /**
+     * How long asking where the servers listen waits, for all of them: {@code dominfo} waits for it, as for the guest's
+     * state ({@code ferry list}'s second a domain), and waited the command timeout for each server of a hung QEMU.
+     */
+    static final long ASK_MILLIS = 1_000;
+
     private final QemuVirtualMachine vm;
     private final QemuDomain domain;
     private volatile boolean spiceRelocated;
+    /** Where the servers listen, once each answered: QEMU takes their ports at its start and keeps them. */
+    private volatile List<DomainSpec.Graphics> listening;
 
     QemuGraphics(QemuVirtualMachine vm, QemuDomain domain) {
         this.vm = vm;
@@ -23,16 +32,25 @@ final class QemuGraphics {
     }
 
     List<DomainSpec.Graphics> listeners() {
+        List<DomainSpec.Graphics> known = listening;
+        if (known != null) {
+            return known;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ASK_MILLIS);
         List<DomainSpec.Graphics> listeners = new ArrayList<>();
         for (QemuDomain.Graphics g : domain.graphics()) {
             try {
-                JsonNode info = vm.execute("query-" + g.type(), null);
+                long left = Math.max(0, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime()));
+                JsonNode info = vm.execute("query-" + g.type(), null, left);
                 int port = g.type().equals("vnc") ? Integer.parseInt(info.path("service").asText("-1"))
                         : info.path("port").asInt(-1);
                 listeners.add(new DomainSpec.Graphics(g.type(), port, g.listen()));
             } catch (HypervisorException | NumberFormatException e) {
                 LOG.warn("cannot query the {} server of domain '{}': {}", g.type(), domain.spec().name(), e.getMessage());
             }
+        }
+        if (listeners.size() == domain.graphics().size()) {
+            listening = List.copyOf(listeners);
         }
         return listeners;
     }

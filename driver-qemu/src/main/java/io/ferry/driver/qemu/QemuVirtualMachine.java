@@ -332,7 +332,7 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
 
     @Override
     public List<DomainSpec.Graphics> listeners() {
-        return graphics.listeners();
+        return gone ? List.of() : graphics.listeners(); // not the ports it kept: a destroyed VM listens nowhere
     }
 
     @Override
@@ -349,11 +349,16 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
 
     /** A QMP command with the configured time limit; one that QEMU's exit after its guest shut down fails says so. */
     JsonNode execute(String command, ObjectNode arguments) throws HypervisorException {
+        return execute(command, arguments, settings.commandTimeoutMillis());
+    }
+
+    /** {@link #execute(String, ObjectNode)} within {@code timeoutMillis}, if shorter than the configured limit. */
+    JsonNode execute(String command, ObjectNode arguments, long timeoutMillis) throws HypervisorException {
         if (!command.equals("quit")) {
             checkPresent();
         }
         try {
-            return qmp.execute(command, arguments, settings.commandTimeoutMillis());
+            return qmp.execute(command, arguments, Math.min(timeoutMillis, settings.commandTimeoutMillis()));
         } catch (Qmp.CommandError e) {
             throw e; // QEMU answered
         } catch (HypervisorException e) {

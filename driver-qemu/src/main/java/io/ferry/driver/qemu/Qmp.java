@@ -18,11 +18,10 @@ import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Deque;
-import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 
@@ -30,7 +29,8 @@ import java.util.function.Supplier;
  * A QMP connection: JSON through Jackson, one command at a time, each with a time limit. Whoever holds the
  * connection reads it (no thread of its own): events that arrive between or amid replies are kept, the last
  * {@link #MAX_EVENTS} of them, for {@link #awaitEvent}. When QEMU goes away mid-command, the call fails with
- * what {@code lastWords} says (the last line of QEMU's log).
+ * what {@code lastWords} says (the last line of QEMU's log). The wait for the connection counts against the caller's
+ * time limit: callers of a hung QEMU each fail in their own time, not one after another's.
  */
 final class Qmp implements Closeable {
     /**
@@ -77,7 +77,15 @@ final class Qmp implements Closeable {
     private ByteArrayOutputStream line = new ByteArrayOutputStream();
     /** Past a message over {@link #MAX_LINE_BYTES}: its bytes are dropped up to its end. */
     private boolean skippingLine;
-    private final Deque<JsonNode> events = new ArrayDeque<>();
+    private final QmpEvents events = new QmpEvents(MAX_EVENTS);
+    /**
+     * Held by whoever writes or reads the connection, taken in the order asked for (fair) within the taker's own time
+     * limit. A monitor was taken for as long as the calls ahead held it: behind a hung QEMU, the k-th of concurrent
+     * calls waited k × their limits, and {@code ferry list}'s second a domain became minutes.
+     */
+    private final ReentrantLock connection = new ReentrantLock(true);
+    /** What the connection's holder waits for: named to a caller that could not take it in time. */
+    private volatile String heldFor = "another command";
     private long nextId;
     private volatile boolean closed;
 
@@ -150,8 +158,17 @@ final class Qmp implements Closeable {
     }
 
     /** Runs a command; returns its {@code return} value. */
-    synchronized JsonNode execute(String command, ObjectNode arguments, long timeoutMillis) throws HypervisorException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    JsonNode execute(String command, ObjectNode arguments, long timeoutMillis) throws HypervisorException {
+        long deadline = deadline(timeoutMillis);
+        take(deadline, command);
+        try {
+            return executeHeld(command, arguments, deadline);
+        } finally {
+            connection.unlock();
+        }
+    }
+
+    private JsonNode executeHeld(String command, ObjectNode arguments, long deadline) throws HypervisorException {
         String id = "ferry-" + ++nextId;
         ObjectNode request = JSON.createObjectNode().put("execute", command);
         if (arguments != null) {
@@ -181,22 +198,29 @@ final class Qmp implements Closeable {
      * The first kept event that {@code matches}, removed; reads for more until {@code timeoutMillis}. Null when
      * none came in time.
      */
-    synchronized JsonNode awaitEvent(Predicate<JsonNode> matches, long timeoutMillis) throws HypervisorException {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
-        while (true) {
-            for (Iterator<JsonNode> it = events.iterator(); it.hasNext();) {
-                JsonNode event = it.next();
-                if (matches.test(event)) {
-                    it.remove();
+    JsonNode awaitEvent(Predicate<JsonNode> matches, long timeoutMillis) throws HypervisorException {
+        long deadline = deadline(timeoutMillis);
+        JsonNode kept = events.take(matches);
+        if (kept != null) {
+            return kept;
+        }
+        try {
+            take(deadline, "an event");
+        } catch (HypervisorException busy) {
+            return events.take(matches); // its holder may have read it meanwhile
+        }
+        try {
+            while (true) {
+                JsonNode event = events.take(matches);
+                if (event != null) {
                     return event;
                 }
+                if (System.nanoTime() >= deadline || read(deadline, "an event", false) == null) {
+                    return null;
+                }
             }
-            if (System.nanoTime() >= deadline) {
-                return null;
-            }
-            if (read(deadline, "an event", false) == null) {
-                return null;
-            }
+        } finally {
+            connection.unlock();
         }
     }
 
@@ -204,21 +228,45 @@ final class Qmp implements Closeable {
      * After QEMU ended: whether it announced {@code SHUTDOWN} before it closed its end (what it wrote is read here to
      * that end, at most {@code timeoutMillis}), as libvirt's end-of-monitor handler tells a shutdown from a crash.
      */
-    synchronized boolean announcedShutdown(long timeoutMillis) {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    boolean announcedShutdown(long timeoutMillis) {
+        long deadline = deadline(timeoutMillis);
         try {
-            while (!closed && read(deadline, "the end of QMP", false) != null) {
-                // each event read is kept
+            // a holder meets QEMU's end at once and lets go: waited for (a second at least), for the events it read
+            take(Math.max(deadline, deadline(END_READ_MILLIS)), "the end of QMP");
+            try {
+                while (!closed && read(deadline, "the end of QMP", false) != null) {
+                    // each event read is kept
+                }
+            } finally {
+                connection.unlock();
             }
         } catch (HypervisorException e) {
-            // the end of the connection, or what QEMU wrote last was cut: the events kept so far tell
+            // the end of the connection, what QEMU wrote last was cut, or a holder still reads: the events kept tell
         }
-        return events.stream().anyMatch(event -> "SHUTDOWN".equals(event.path("event").asText()));
+        return events().stream().anyMatch(event -> "SHUTDOWN".equals(event.path("event").asText()));
     }
 
     /** The events kept so far, oldest first, without removing them. */
-    synchronized List<JsonNode> events() {
-        return new ArrayList<>(events);
+    List<JsonNode> events() {
+        return events.list();
+    }
+
+    private static long deadline(long timeoutMillis) {
+        return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+    }
+
+    /** Takes the connection by {@code deadline}, or fails as QEMU's silence does: {@code what} not answered in time. */
+    private void take(long deadline, String what) throws HypervisorException {
+        try {
+            if (!connection.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                throw new HypervisorException("QEMU did not answer " + what + " in time: its monitor was busy with "
+                        + heldFor);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new HypervisorException("the wait for QEMU's monitor to send " + what + " was interrupted", e);
+        }
+        heldFor = what;
     }
 
     private void write(ByteBuffer bytes, long deadline, String command) throws IOException, HypervisorException {
@@ -255,11 +303,8 @@ final class Qmp implements Closeable {
                             continue;
                         }
                         if (message.has("event")) {
-                            events.addLast(oversized || exceedsNodes(message, MAX_EVENT_NODES)
+                            events.keep(oversized || exceedsNodes(message, MAX_EVENT_NODES)
                                     ? JSON.createObjectNode().put("event", message.path("event").asText()) : message);
-                            if (events.size() > MAX_EVENTS) {
-                                events.removeFirst();
-                            }
                         }
                         return message;
                     }

@@ -7,6 +7,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -33,6 +34,36 @@ public class QemuGraphicsTest {
         String plain = "{\"protocol\":\"spice\",\"hostname\":\"192.0.2.7\",\"port\":5900}";
         assertEquals(plain, relocation(-1, null));
         assertEquals(plain, relocation(0, " "));
+    }
+
+    /**
+     * Where the graphics servers listen is fixed at QEMU's start: asked once, as {@code dominfo} and Prepare's graphics
+     * section do, it is not asked again of a QEMU that may since have hung ({@code dominfo} waited the command timeout
+     * for each server, on the connection {@code ferry list}'s second a domain and migrations' calls wait for).
+     */
+    @Test
+    public void theListenersOnceAnsweredAreNotAskedAgain() throws Exception {
+        DomainSpec spec = Guests.spec(Guests.xml("spice", UUID.randomUUID(), 32, "0",
+                "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>"));
+        RunFiles files = new RunFiles(tmp.newFolder().toPath());
+        files.prepare(null);
+        AtomicInteger asked = new AtomicInteger();
+        QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.newFolder().toPath().resolve("vm.log"));
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
+            if (asked.incrementAndGet() == 1) { // then it hangs
+                FakeQmp.write(out, "{\"return\": {\"port\": 5930}, \"id\": \"" + FakeQmp.id(command) + "\"}\n");
+            }
+        }); Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
+            QemuSettings settings = Guests.settings(tmp.newFolder().toPath());
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, settings, () -> { });
+            List<DomainSpec.Graphics> first = vm.listeners();
+            assertEquals(List.of(new DomainSpec.Graphics("spice", 5930, "127.0.0.1")), first);
+
+            assertEquals("after QEMU hung", first, vm.listeners());
+            assertEquals("commands sent", 1, asked.get());
+        } finally {
+            process.kill();
+        }
     }
 
     /** The arguments of the {@code client_migrate_info} a SPICE guest's relocation sent. */
