@@ -71,8 +71,8 @@ final class DataChannel {
     /**
      * Accepts connections on {@code server} until one presents {@code token} ({@link DataPortAcceptor}), then closes
      * the listener and hands that connection's stream to {@code receiver}, on a thread of its own. A connection that
-     * does not present the token is dropped and logged; the migration goes on waiting for its source. Closing the
-     * listener (the migration was aborted) ends the wait and reports the failure.
+     * does not present the token is dropped (the first logged, the rest summed up); the migration goes on waiting for
+     * its source. Closing the listener (the migration was aborted) ends the wait and reports the failure.
      */
     static void acceptInBackground(ServerSocket server, String token, String migrationId, long silenceMillis,
             Receiver receiver, Consumer<Exception> failed) {
@@ -140,20 +140,6 @@ final class DataChannel {
         if (answer != ARRIVED) {
             throw new IOException("the destination ended the data connection without taking the memory into its VM (its"
                     + " log says why)");
-        }
-    }
-
-    /** Whether the connection presents the token in time; closes it if not. */
-    static boolean proves(Socket socket, String token, String migrationId, int waitMillis) {
-        try {
-            socket.setSoTimeout(waitMillis);
-            expectToken(socket.getInputStream(), token);
-            return true;
-        } catch (IOException e) {
-            LOG.warn("migration {}: dropped a connection to its data port from {}: {}", migrationId,
-                    socket.getRemoteSocketAddress(), e.getMessage());
-            closeQuietly(socket);
-            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package io.ferry.core.migration;
 
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -7,19 +8,21 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Waits on a migration's data port for the connection that presents the migration's token. Connections are
- * proven side by side, each on a thread of its own: proven one after the other, anyone who reached the port and
- * kept connecting without a word held each of the source's attempts back for the token wait, until its writes
- * stalled and the migration failed. At most {@link #MAX_WAITING} wait at once; a newer connection drops the
- * oldest, so the source, which presents its token as soon as it connects, is the last to go.
+ * proven side by side: proven one after the other, anyone who reached the port and kept connecting without a word
+ * held each of the source's attempts back for the token wait, until its writes stalled and the migration failed. At
+ * most {@link #MAX_WAITING} wait at once, each proven by one of as many threads; a newer connection drops the oldest,
+ * so the source, which presents its token as soon as it connects, is the last to go. The threads are kept across
+ * connections, and the drops logged once and then summed up ({@link DataPortRefusals}): connecting and hanging up
+ * at will costs neither a thread nor a log line each.
  */
 final class DataPortAcceptor {
-    private static final Logger LOG = LoggerFactory.getLogger(DataPortAcceptor.class);
     static final int MAX_WAITING = 16;
 
     /** What a proven connection is given to, on its own thread; the acceptor is done with it then. */
@@ -31,6 +34,8 @@ final class DataPortAcceptor {
     private final String token;
     private final String migrationId;
     private final int tokenWaitMillis;
+    private final DataPortRefusals refusals;
+    private final ThreadPoolExecutor provers;
     private final Deque<Socket> waiting = new ArrayDeque<>(); // guarded by this
     private boolean settled; // guarded by this: a connection proved itself, or the port was closed
 
@@ -40,6 +45,15 @@ final class DataPortAcceptor {
         this.token = token;
         this.migrationId = migrationId;
         this.tokenWaitMillis = tokenWaitMillis;
+        this.refusals = new DataPortRefusals(migrationId);
+        // a task per connection; one whose connection was dropped before its turn ends at once
+        this.provers = new ThreadPoolExecutor(MAX_WAITING, MAX_WAITING, 10, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(), task -> {
+                    Thread thread = new Thread(task, "ferry-data-port-" + shortId());
+                    thread.setDaemon(true);
+                    return thread;
+                });
+        provers.allowCoreThreadTimeOut(true);
     }
 
     /** {@link #run} on a thread of its own. */
@@ -73,23 +87,34 @@ final class DataPortAcceptor {
                 dropped = waiting.removeFirst();
             }
             waiting.addLast(socket);
+            provers.execute(() -> prove(socket, proven, failed));
         }
         if (dropped != null) {
-            LOG.warn("migration {}: dropped a connection to its data port from {}: {} others connected after it without"
-                    + " presenting the token", migrationId, dropped.getRemoteSocketAddress(), MAX_WAITING);
+            refusals.dropped(dropped.getRemoteSocketAddress(), MAX_WAITING + " others connected after it without"
+                    + " presenting the token");
             DataChannel.closeQuietly(dropped);
         }
-        Thread prover = new Thread(() -> prove(socket, proven, failed), "ferry-data-port-" + shortId());
-        prover.setDaemon(true);
-        prover.start();
     }
 
     private void prove(Socket socket, Proven proven, Consumer<Exception> failed) {
-        boolean proved = DataChannel.proves(socket, token, migrationId, tokenWaitMillis);
         synchronized (this) {
-            waiting.remove(socket);
+            if (!waiting.contains(socket)) {
+                return; // dropped before its turn: counted then
+            }
         }
-        if (!proved || !settle(socket)) {
+        String wrong = wrongToken(socket);
+        boolean stillWaiting;
+        synchronized (this) {
+            stillWaiting = waiting.remove(socket);
+        }
+        if (wrong != null) {
+            if (stillWaiting) { // else dropped while proven (counted then) or closed by the wait's end
+                refusals.dropped(socket.getRemoteSocketAddress(), wrong);
+            }
+            DataChannel.closeQuietly(socket);
+            return;
+        }
+        if (!settle(socket)) {
             DataChannel.closeQuietly(socket);
             return;
         }
@@ -98,6 +123,19 @@ final class DataPortAcceptor {
             proven.take(socket);
         } catch (Exception e) {
             failed.accept(e);
+        }
+    }
+
+    /** Why the connection did not present the token in time; null: it did. */
+    private String wrongToken(Socket socket) {
+        try {
+            socket.setSoTimeout(tokenWaitMillis);
+            DataChannel.expectToken(socket.getInputStream(), token);
+            return null;
+        } catch (EOFException e) {
+            return "it ended before presenting the token";
+        } catch (IOException e) {
+            return e.getMessage();
         }
     }
 
@@ -111,9 +149,14 @@ final class DataPortAcceptor {
             settled = true;
             others = new ArrayList<>(waiting);
             waiting.clear();
+            provers.shutdown(); // the winner's transfer goes on
         }
         DataChannel.closeQuietly(server);
-        others.stream().filter(socket -> socket != winner).forEach(DataChannel::closeQuietly);
+        others.stream().filter(socket -> socket != winner).forEach(socket -> {
+            refusals.dropped(socket.getRemoteSocketAddress(), "it had presented no token when the wait ended");
+            DataChannel.closeQuietly(socket);
+        });
+        refusals.summarize();
         return true;
     }
 

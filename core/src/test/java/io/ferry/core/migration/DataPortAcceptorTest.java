@@ -6,9 +6,14 @@ import static org.junit.Assert.assertFalse;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -21,11 +26,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.After;
 import org.junit.Test;
+import org.slf4j.LoggerFactory;
 
 /** Whoever reaches a migration's data port cannot hold its source back by connecting and saying nothing. */
 public class DataPortAcceptorTest {
     /** Far longer than the test waits: a connection proven in turn behind a silent one would never be reached. */
     private static final int TOKEN_WAIT_MILLIS = 600_000;
+    private static final int FLOOD = 200;
     private final String token = DataChannel.newToken();
     private final List<Socket> silent = new ArrayList<>();
     private final CompletableFuture<byte[]> received = new CompletableFuture<>();
@@ -82,6 +89,41 @@ public class DataPortAcceptorTest {
         assertNotNull("closing the port reported no failure", failed.get(30, TimeUnit.SECONDS));
         silent.forEach(DataPortAcceptorTest::assertDropped);
         assertFalse("a connection that presented no token was taken", received.isDone());
+    }
+
+    /**
+     * Anyone who reaches the port may connect and hang up at will: each connection had a thread of its own and one or
+     * two warnings, burying the migration's own lines. The first is logged, the rest summed up; a few threads prove.
+     */
+    @Test
+    public void aFloodOfConnectionsIsLoggedOnceAndSummedUpAndProvedOnFewThreads() throws Exception {
+        Logger migration = (Logger) LoggerFactory.getLogger("io.ferry.core.migration");
+        ListAppender<ILoggingEvent> lines = new ListAppender<>();
+        lines.start();
+        migration.addAppender(lines);
+        long threadsBefore = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount();
+        try {
+            listen();
+            for (int i = 0; i < FLOOD; i++) {
+                try (Socket stray = new Socket(port.getInetAddress(), port.getLocalPort())) {
+                    if (i % 2 == 0) { // garbage; the others say nothing
+                        stray.getOutputStream().write(new byte[DataChannel.newToken().length()]);
+                    }
+                }
+            }
+            assertTheSourceIsTaken();
+        } finally {
+            migration.detachAppender(lines);
+        }
+        long threadsStarted = ManagementFactory.getThreadMXBean().getTotalStartedThreadCount() - threadsBefore;
+        List<String> warnings = lines.list.stream().filter(line -> line.getLevel() == Level.WARN)
+                .map(ILoggingEvent::getFormattedMessage).filter(line -> line.contains("crowded-port")).toList();
+        assertTrue("a warning or two per connection: " + warnings.size() + " of them", warnings.size() <= 3);
+        assertTrue(warnings.toString(), warnings.get(0).startsWith("migration crowded-port: dropped a connection to its"
+                + " data port from /127.0.0.1:"));
+        assertTrue(warnings.toString(), warnings.stream().anyMatch(line -> line.contains(" more connections to its data"
+                + " port were dropped without presenting its token, from 127.0.0.1")));
+        assertTrue("a thread per connection: " + threadsStarted + " started", threadsStarted < FLOOD / 2);
     }
 
     /** The source connects, presents the migration's token and sends its memory: all of it arrives. */
