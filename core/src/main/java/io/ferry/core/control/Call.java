@@ -5,6 +5,9 @@ import io.ferry.protocol.Xml;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import io.ferry.protocol.xml.XmlException;
 import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +61,12 @@ final class Call {
             throw new BadRequest(400, "missing parameter '" + key + "'");
         }
         return value;
+    }
+
+    /** The address of this host the caller's connection reached; null without a connection. */
+    InetAddress reached() {
+        SocketAddress local = request == null ? null : request.getConnectionMetaData().getLocalSocketAddress();
+        return local instanceof InetSocketAddress inet ? inet.getAddress() : null;
     }
 
     String header(String name) {

@@ -43,7 +43,7 @@ final class MigrationResource {
             return service.begin(begin).toXml();
         }));
         routes.add(message(Operation.PREPARE, Route.Access.PARTY, call -> service.prepare(Messages.Prepare.fromXml(xml(call)),
-                peer(call)).toXml()).party(inBody));
+                peer(call), call.reached()).toXml()).party(inBody));
         routes.add(message(Operation.PERFORM, Route.Access.OPERATOR, call -> service.perform(Messages.Perform.fromXml(xml(call))).toXml()));
         routes.add(message(Operation.FINISH, Route.Access.PARTY, call -> service.finish(Messages.Finish.fromXml(xml(call))).toXml())
                 .party(inBody));

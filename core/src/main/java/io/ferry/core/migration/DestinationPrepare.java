@@ -15,6 +15,7 @@ import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.MigrationFlags;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.List;
@@ -65,8 +66,9 @@ final class DestinationPrepare {
      * leave the other's incoming VM out of the journal and out of reach of Finish, paused here for good.
      *
      * @param peer the certificate subject of the peer daemon that drives it; null: an operator does
+     * @param reached the address of this host the caller's connection reached; null: a caller without one
      */
-    Prepared prepare(Prepare request, String peer) throws Exception {
+    Prepared prepare(Prepare request, String peer, InetAddress reached) throws Exception {
         String id = request.id();
         synchronized (preparing) {
             if (!MigrationIds.isValid(id) || preparing.containsKey(id)) {
@@ -81,7 +83,7 @@ final class DestinationPrepare {
             if (incoming.holds(id) || m.journal.findOrRefuse(id).isPresent()) {
                 throw alreadyKnown(id);
             }
-            return prepareReserved(request, peer);
+            return prepareReserved(request, peer, reached);
         } finally {
             synchronized (preparing) {
                 preparing.remove(id);
@@ -103,7 +105,7 @@ final class DestinationPrepare {
         return new MigrationException("migration id '" + id + "' is invalid or already known on this host");
     }
 
-    private Prepared prepareReserved(Prepare request, String peer) throws Exception {
+    private Prepared prepareReserved(Prepare request, String peer, InetAddress reached) throws Exception {
         String id = request.id();
         if (request.key() == null || request.key().length() < 32 || request.key().length() > MAX_KEY_CHARS) {
             throw new MigrationException("Prepare of migration " + id + " carried no valid key");
@@ -115,6 +117,9 @@ final class DestinationPrepare {
         if (request.domainXml() == null) {
             throw new MigrationException("Prepare carried no domain definition");
         }
+        boolean tunnelled = request.flags().tunnelled();
+        InetAddress dataHost = request.flags().offline() || tunnelled ? null
+                : DataAddress.forArrival(id, m.settings.listen(), reached, request.sourceUri());
         DomainSpec spec = m.domains.parse(request.domainXml());
         peerDefinitions.check(spec, peer);
         Domain domain = m.domains.migrating().incoming(spec);
@@ -155,7 +160,7 @@ final class DestinationPrepare {
                     in.sourceNamesOrigins = begin.header().origin() != null;
                 }
                 incoming.add(in);
-                String dataUri = offline ? null : startIncoming(in, request.flags().tunnelled());
+                String dataUri = offline ? null : startIncoming(in, tunnelled, dataHost);
                 in.dataUri = dataUri;
                 if (begin != null) {
                     m.eat(Phase.PREPARE, incoming.local(in), begin, m.timing.sectionWaitMillis());
@@ -199,7 +204,7 @@ final class DestinationPrepare {
      * start here finds that VM only by its command line, which its guest may have rewritten, and starts a second one.
      * No leases are kept: Finish takes them.
      */
-    private String startIncoming(Incoming in, boolean tunnelled) throws Exception {
+    private String startIncoming(Incoming in, boolean tunnelled, InetAddress dataHost) throws Exception {
         VirtualMachine vm;
         try {
             vm = m.domains.hypervisor(in.spec.type()).createIncoming(in.spec, m.domains.store().runDir(in.spec.uuid()));
@@ -215,7 +220,7 @@ final class DestinationPrepare {
             throw e;
         }
         m.domains.migrating().activate(in.domain, in.spec, vm, DomainState.PAUSED, DomainState.Reason.MIGRATION);
-        return memory.listen(in, vm, tunnelled);
+        return memory.listen(in, vm, tunnelled, dataHost);
     }
 
     /** The disks whose leases the arrival's Finish takes (none offline): what a restart gives back by. */

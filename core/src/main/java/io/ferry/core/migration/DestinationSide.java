@@ -11,6 +11,7 @@ import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.xml.HardenedXmlParser;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -55,8 +56,8 @@ final class DestinationSide {
     }
 
     /** Prepares an incoming migration: {@link DestinationPrepare#prepare}. */
-    Prepared prepare(Prepare request, String peer) throws Exception {
-        return preparing.prepare(request, peer);
+    Prepared prepare(Prepare request, String peer, InetAddress reached) throws Exception {
+        return preparing.prepare(request, peer, reached);
     }
 
     /** Where the memory of a migration goes, and its token: what the source daemon asks before it sends it. */

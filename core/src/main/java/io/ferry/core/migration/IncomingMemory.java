@@ -31,14 +31,16 @@ final class IncomingMemory {
      * Listens for the memory of the paused incoming VM; returns the data URI. A VM that moves its memory over a
      * connection of its own ({@link DirectMigration}: QEMU to QEMU) listens itself, unless the control channel is
      * TLS: that connection carries the memory in the clear, so such a daemon keeps to the core's own.
+     *
+     * @param host where either listens ({@link DataAddress}); null when tunnelled
      */
-    String listen(Incoming in, VirtualMachine vm, boolean tunnelled) throws Exception {
+    String listen(Incoming in, VirtualMachine vm, boolean tunnelled, InetAddress host) throws Exception {
         in.vm = vm;
         if (tunnelled) {
             return "tunnel";
         }
         if (vm instanceof DirectMigration direct && m.dataTls == null) {
-            String uri = direct.listenForMemory(dataHost().getHostAddress());
+            String uri = direct.listenForMemory(host.getHostAddress());
             in.direct = true;
             Thread receiver = new Thread(() -> {
                 try {
@@ -51,15 +53,10 @@ final class IncomingMemory {
             receiver.start();
             return uri;
         }
-        in.listener = DataChannel.listen(dataHost(), m.dataTls);
+        in.listener = DataChannel.listen(host, m.dataTls);
         DataChannel.acceptInBackground(in.listener, in.token, in.id, m.timing.dataSilenceMillis(), stream -> receive(in, stream),
                 failure -> failed(in, failure));
         return DataChannel.uri(in.listener);
-    }
-
-    private InetAddress dataHost() throws Exception {
-        InetAddress listen = m.settings.listen().getAddress();
-        return listen.isAnyLocalAddress() ? InetAddress.getLocalHost() : listen;
     }
 
     /** Receives the memory stream (after its token was checked); completes the migration's memory future. */

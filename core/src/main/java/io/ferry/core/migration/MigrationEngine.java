@@ -28,6 +28,7 @@ import io.ferry.protocol.Messages.Prepare;
 import io.ferry.protocol.Messages.Prepared;
 import io.ferry.protocol.MigrationDriver;
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -130,13 +131,21 @@ public final class MigrationEngine {
      * source that drives it peer to peer), which alone of the peers keeps it alive then.
      */
     public Prepared prepare(Prepare request, String peer) throws Exception {
+        return prepare(request, peer, null);
+    }
+
+    /**
+     * As {@link #prepare(Prepare, String)}, over a connection that reached this host at {@code reached} (null: a caller
+     * without one): a daemon listening on a wildcard address names its data port by that address.
+     */
+    public Prepared prepare(Prepare request, String peer, InetAddress reached) throws Exception {
         requireProtocol(request.flags().v2() ? 2 : 3);
         try (var tag = MigrationLog.tag(request.id())) {
             if (source.find(request.id()).isPresent()) {
                 // the destination URI names this daemon: as libvirt, say so (the cookie's check says the same)
                 throw new MigrationException("Attempt to migrate guest to the same host " + m.settings.hostUuid());
             }
-            return destination.prepare(request, peer);
+            return destination.prepare(request, peer, reached);
         }
     }
 

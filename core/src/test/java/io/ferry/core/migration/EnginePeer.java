@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
+import java.net.InetAddress;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -34,21 +35,29 @@ final class EnginePeer implements Peer {
     private final Set<String> cutOff;
     /** The address this caller knows the daemon by, which other hosts may not reach it at. */
     private final String shownAs;
+    /** The daemon's local address this caller's connection reaches (the test hosts listen on 127.0.0.1). */
+    private final InetAddress reached;
 
     EnginePeer(Network network, String uri) {
-        this(network, uri, Set.of(), uri);
+        this(network, uri, Set.of(), uri, InetAddress.getLoopbackAddress());
     }
 
-    private EnginePeer(Network network, String uri, Set<String> cutOff, String shownAs) {
+    private EnginePeer(Network network, String uri, Set<String> cutOff, String shownAs, InetAddress reached) {
         this.network = network;
         this.uri = uri;
         this.cutOff = cutOff;
         this.shownAs = shownAs;
+        this.reached = reached;
     }
 
     /** This daemon as seen by a caller whose {@code calls} ("finish", "settle") never reach it, where other hosts' do. */
     EnginePeer cutOffFor(String... calls) {
-        return new EnginePeer(network, uri, Set.of(calls), shownAs);
+        return new EnginePeer(network, uri, Set.of(calls), shownAs, reached);
+    }
+
+    /** This daemon as a caller whose connection reaches it at {@code address}, one of its host's (on a wildcard). */
+    EnginePeer reachingIt(InetAddress address) {
+        return new EnginePeer(network, uri, cutOff, shownAs, address);
     }
 
     /**
@@ -56,7 +65,7 @@ final class EnginePeer implements Peer {
      * only its resolver knows): its calls arrive, and its {@link #uri()} is the alias.
      */
     EnginePeer seenAs(String alias) {
-        return new EnginePeer(network, uri, cutOff, alias);
+        return new EnginePeer(network, uri, cutOff, alias, reached);
     }
 
     private interface Call<T> {
@@ -97,7 +106,7 @@ final class EnginePeer implements Peer {
 
     @Override
     public Prepared prepare(Prepare request) throws ChannelException {
-        return call("prepare", e -> e.prepare(request));
+        return call("prepare", e -> e.prepare(request, null, reached));
     }
 
     @Override

@@ -69,6 +69,8 @@ final class TestHost {
     private volatile LockManager switchedTo;
     /** The hypervisor (its driver bundle) registers with the next {@link #restart} only when this is false. */
     volatile boolean hypervisorLate;
+    /** The listen setting the next {@link #restart} is configured with (off loopback, with insecureTcp). */
+    volatile String listen = "127.0.0.1:0";
     /** Whether the built-in persistent section is registered (without it no definition travels in the cookie). */
     volatile boolean persistentSection = true;
     /** Where the engine runs its settlements and give-backs: on the watchdog's thread unless a test says otherwise. */
@@ -108,8 +110,9 @@ final class TestHost {
     /** A new daemon over this one's state: what it left unfinished, its recovery settles. */
     void restart() throws IOException {
         String lockManager = leases == null || leasesOff ? "none" : lockManagerName;
-        DaemonSettings settings = DaemonSettings.resolve(Map.of("listen", "127.0.0.1:0", "hostname", name,
-                "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", lockManager), null);
+        DaemonSettings settings = DaemonSettings.resolve(Map.of("listen", listen, "hostname", name,
+                "hostUuid", hostUuid.toString(), "stateDir", stateDir.toString(), "lockManager", lockManager,
+                "insecureTcp", String.valueOf(!listen.startsWith("127."))), null);
         if (domains != null) {
             domains.close(); // a daemon that dies watches its VMs no more
         }
