@@ -13,7 +13,9 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
+import java.security.cert.CertificateException;
 import java.util.HexFormat;
+import java.util.Objects;
 import java.util.function.Consumer;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
@@ -27,9 +29,10 @@ import org.slf4j.LoggerFactory;
  * The direct data connection of a migration ({@code tcp:HOST:PORT}, libvirt's uri_out): the destination
  * listens for one connection, and the source proves with the token from Prepare that it is the source. When
  * the daemons' control channel is mutual TLS, so is this connection, with the same identities: guest memory
- * never crosses a network in the clear, and the source checks it talks to the host its data URI names. A
- * connection that moves no byte for the migration's {@link Timing#dataSilenceMillis} has lost its peer: the
- * destination stops reading and the source stops writing, so neither waits on a host that vanished.
+ * never crosses a network in the clear, and the source checks it talks to the host the destination's control URI
+ * names (the data URI names an address, which a certificate need not name). A connection that moves no byte for
+ * the migration's {@link Timing#dataSilenceMillis} has lost its peer: the destination stops reading and the source
+ * stops writing, so neither waits on a host that vanished.
  */
 final class DataChannel {
     private static final Logger LOG = LoggerFactory.getLogger(DataChannel.class);
@@ -253,9 +256,10 @@ final class DataChannel {
 
     /**
      * Connects to {@code tcp:HOST:PORT}; with {@code tls}, completes the handshake and checks the certificate
-     * names {@code HOST}. A handshake the destination leaves unanswered for {@code silenceMillis} fails.
+     * names {@code expectedHost}, the host of the destination's control URI, not {@code HOST}. A handshake the
+     * destination leaves unanswered for {@code silenceMillis} fails.
      */
-    static Connection connect(String uri, SSLContext tls, long silenceMillis) throws IOException {
+    static Connection connect(String uri, String expectedHost, SSLContext tls, long silenceMillis) throws IOException {
         if (uri == null || !uri.startsWith("tcp:")) {
             throw new IOException("unsupported migration URI '" + uri + "'");
         }
@@ -269,7 +273,9 @@ final class DataChannel {
         if (tls == null) {
             return new Connection(socket, socket);
         }
-        SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, host, port, true);
+        Objects.requireNonNull(expectedHost, "the host the destination's certificate must name");
+        // the host the handshake checks the certificate against; the socket stays connected to the data URI's address
+        SSLSocket secure = (SSLSocket) tls.getSocketFactory().createSocket(socket, expectedHost, port, true);
         SSLParameters parameters = secure.getSSLParameters();
         parameters.setEndpointIdentificationAlgorithm("HTTPS");
         secure.setSSLParameters(parameters);
@@ -286,10 +292,26 @@ final class DataChannel {
         } catch (SSLException e) {
             secure.close();
             // a plain-TCP destination reads the ClientHello as a wrong token and hangs up: "Remote host terminated the handshake"
-            throw new IOException("TLS handshake with the destination's data port " + uri + " failed: " + e.getMessage() + " (a daemon"
-                    + " whose control channel is TLS streams memory over TLS: the destination must be a ferry+tls:// daemon too,"
-                    + " with a certificate of a CA this host trusts)", e);
+            String hint = namesAnotherHost(e)
+                    ? "the destination's certificate must name " + expectedHost + ", the host of the destination's URI"
+                    : "a daemon whose control channel is TLS streams memory over TLS: the destination must be a"
+                            + " ferry+tls:// daemon too, with a certificate of a CA this host trusts";
+            throw new IOException("TLS handshake with the destination's data port " + uri + " failed: " + e.getMessage()
+                    + " (" + hint + ")", e);
         }
         return new Connection(secure, socket);
+    }
+
+    /**
+     * Whether the handshake failed on the certificate's names: the JDK's endpoint identification throws a bare
+     * CertificateException, a chain this host does not trust a subclass of it (ValidatorException).
+     */
+    private static boolean namesAnotherHost(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause.getClass() == CertificateException.class) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -6,6 +6,7 @@ import io.ferry.api.hypervisor.VirtualMachine;
 import io.ferry.protocol.Messages;
 import io.ferry.protocol.Messages.Perform;
 import java.io.OutputStream;
+import java.net.URI;
 
 /**
  * How an outgoing migration's memory leaves: by the VM's own connection (QEMU to QEMU), the core's data channel or
@@ -76,12 +77,33 @@ final class OutgoingMemory {
             }
         }
         long silenceMillis = m.timing.dataSilenceMillis();
-        try (DataChannel.Connection connection = DataChannel.connect(endpoint.dataUri(), m.dataTls, silenceMillis);
+        String certifiedHost = certifiedHost(request.destUri());
+        try (DataChannel.Connection connection = DataChannel.connect(endpoint.dataUri(), certifiedHost, m.dataTls,
+                silenceMillis);
                 OutputStream out = DataChannel.sending(connection, silenceMillis)) {
             DataChannel.sendToken(out, endpoint.token());
             MigrationStats stats = vm.sendMemory(out, o.job);
             DataChannel.endSend(connection, out, Boolean.TRUE.equals(endpoint.acknowledges()), silenceMillis);
             return stats;
         }
+    }
+
+    /**
+     * The host the destination's data port must be certified for: the one of its URI, the operator's name for it,
+     * which the control channel checked. The data URI the destination hands out names the address it listens at,
+     * which a certificate naming its host by name alone (the README's "the host of the URI") does not name.
+     */
+    private static String certifiedHost(String destinationUri) throws MigrationException {
+        String host;
+        try {
+            host = URI.create(destinationUri).getHost();
+        } catch (IllegalArgumentException e) {
+            host = null;
+        }
+        if (host == null) {
+            throw new MigrationException("the destination's URI '" + destinationUri + "' names no host its data port's"
+                    + " certificate could be checked against");
+        }
+        return host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
     }
 }

@@ -85,7 +85,8 @@ public class DataChannelArrivalTest {
         String token = DataChannel.newToken();
         ServerSocket destination = DataChannel.listen(InetAddress.getLoopbackAddress(), destinationTls);
         DataChannel.acceptInBackground(destination, token, "arrival", 30_000, receiver, failure -> { });
-        try (DataChannel.Connection connection = DataChannel.connect(DataChannel.uri(destination), sourceTls, 30_000);
+        try (DataChannel.Connection connection = DataChannel.connect(DataChannel.uri(destination), "127.0.0.1",
+                sourceTls, 30_000);
                 OutputStream out = DataChannel.sending(connection, 30_000)) {
             DataChannel.sendToken(out, token);
             out.write(MEMORY);

@@ -41,7 +41,7 @@ public class DataChannelSilenceTest {
         ServerSocket server = DataChannel.listen(InetAddress.getLoopbackAddress(), null);
         DataChannel.acceptInBackground(server, token, "silent-source", SILENCE_MILLIS, in -> in.readAllBytes(),
                 failure::complete);
-        try (Socket source = DataChannel.connect(DataChannel.uri(server), null, SILENCE_MILLIS).socket()) {
+        try (Socket source = DataChannel.connect(DataChannel.uri(server), null, null, SILENCE_MILLIS).socket()) {
             OutputStream out = source.getOutputStream();
             DataChannel.sendToken(out, token);
             out.write(new byte[4096]);
@@ -116,7 +116,8 @@ public class DataChannelSilenceTest {
     public void aTlsDestinationThatStopsReadingIsGivenUpByTheSource() throws Exception {
         try (ServerSocket destination = DataChannel.listen(InetAddress.getLoopbackAddress(), tls)) {
             CompletableFuture<Socket> accepted = TestPki.acceptAndNeverRead(destination);
-            try (DataChannel.Connection connection = DataChannel.connect(DataChannel.uri(destination), tls, SILENCE_MILLIS);
+            try (DataChannel.Connection connection = DataChannel.connect(DataChannel.uri(destination), "127.0.0.1",
+                    tls, SILENCE_MILLIS);
                     Socket unread = accepted.get()) {
                 assertGivenUp(connection);
             }
@@ -136,7 +137,8 @@ public class DataChannelSilenceTest {
                 }
             });
 
-            IOException e = assertThrows(IOException.class, () -> DataChannel.connect(uri, tls, SILENCE_MILLIS).close());
+            IOException e = assertThrows(IOException.class,
+                    () -> DataChannel.connect(uri, "127.0.0.1", tls, SILENCE_MILLIS).close());
 
             accepted.get().close();
             assertEquals("TLS handshake with the destination's data port " + uri + " failed: the destination answered nothing"

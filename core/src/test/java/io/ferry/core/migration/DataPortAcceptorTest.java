@@ -69,7 +69,7 @@ public class DataPortAcceptorTest {
     @Test
     public void aConnectionWithAWrongTokenIsDroppedAndTheSourceStillTaken() throws Exception {
         listen();
-        Socket impostor = DataChannel.connect(DataChannel.uri(port), null, 10_000).socket();
+        Socket impostor = DataChannel.connect(DataChannel.uri(port), null, null, 10_000).socket();
         silent.add(impostor);
         OutputStream forged = impostor.getOutputStream();
         DataChannel.sendToken(forged, DataChannel.newToken());
@@ -129,7 +129,7 @@ public class DataPortAcceptorTest {
     /** The source connects, presents the migration's token and sends its memory: all of it arrives. */
     private void assertTheSourceIsTaken() throws Exception {
         byte[] memory = "guest memory".getBytes();
-        try (Socket source = DataChannel.connect(DataChannel.uri(port), null, 10_000).socket()) {
+        try (Socket source = DataChannel.connect(DataChannel.uri(port), null, null, 10_000).socket()) {
             OutputStream out = source.getOutputStream();
             DataChannel.sendToken(out, token);
             out.write(memory);

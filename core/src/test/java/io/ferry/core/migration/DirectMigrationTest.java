@@ -113,7 +113,8 @@ public class DirectMigrationTest {
         TwoDaemons d = direct();
         java.nio.file.Path dir = TestDirectories.create("direct-tls");
         io.ferry.core.control.TestPki pki = new io.ferry.core.control.TestPki(dir, "secret");
-        javax.net.ssl.SSLContext identity = pki.files(pki.issue("daemon", "ip:127.0.0.1")).load();
+        // named as the destination's URI names it (test://destination), not by the data URI's address
+        javax.net.ssl.SSLContext identity = pki.files(pki.issue("daemon", "dns:destination")).load();
         d.source.withTls(identity);
         d.destination.withTls(identity);
         String contents = d.source.boot(VM);
