@@ -186,7 +186,8 @@ final class DestinationFinish {
         String cookie = null;
         if (!in.flags.v2()) {
             try {
-                cookie = m.bake(Phase.FINISH, incoming.local(in), Negotiation.current(in.pinned, m.sections.get()), 0).xml();
+                // resumed above: a wait on a section's bundle update adds nothing to the guest's downtime
+                cookie = m.bakeCommitted(Phase.FINISH, incoming.local(in), in.pinned).xml();
             } catch (Exception e) {
                 // committed: the domain runs here whatever a section says now; Confirm does without this cookie
                 LOG.warn("the Finish cookie of {} could not be baked: {}", in.id, e.getMessage());

@@ -98,10 +98,33 @@ final class Migrations {
      * while the guest is paused.
      */
     CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections, long waitMillis) throws CookieException {
+        return bake(phase, local, sections, retake(phase, waitMillis));
+    }
+
+    private CookieBakery.Baked bake(Phase phase, Local local, SectionSet sections, CookieBakery.Retake retake)
+            throws CookieException {
         DomainSpec spec = local.spec();
         CookieHeader header = new CookieHeader(spec.name(), spec.uuid().toString(), settings.hostname(), settings.hostUuid(),
                 new CookieHeader.Origin(local.migrationId(), phase));
-        return bakery.bake(header, sections, context(phase, local), retake(phase, waitMillis));
+        return bakery.bake(header, sections, context(phase, local), retake);
+    }
+
+    /**
+     * Bakes this phase's cookie after the commit (the destination's Finish cookie) from the pinned sections that bake
+     * in it, by the rule of {@link #committed}.
+     */
+    CookieBakery.Baked bakeCommitted(Phase phase, Local local, SectionSet pinned) throws CookieException {
+        CookieBakery.Retake retake = committed(phase);
+        SectionSet bakers = new SectionSet(pinned.all().stream().filter(h -> h.descriptor().bakesIn(phase)).toList());
+        return bake(phase, local, retake.sections(bakers, null), retake);
+    }
+
+    /** Parses and eats this phase's cookie after the commit (the source's Confirm), by {@link #committed}'s rule. */
+    void eatCommitted(Phase phase, Local local, String cookie, SectionSet pinned) throws CookieException {
+        CookieBakery.Retake retake = committed(phase);
+        SectionSet sections = retake.sections(pinned, null);
+        ParsedCookie parsed = parse(phase, cookie, local.spec(), sections, local.migrationId(), false, retake);
+        eat(phase, local, parsed, retake);
     }
 
     /**
@@ -118,12 +141,16 @@ final class Migrations {
      */
     ParsedCookie parse(Phase phase, String cookie, DomainSpec spec, SectionSet sections, String migrationId,
             boolean originRequired, long waitMillis) throws CookieException {
+        return parse(phase, cookie, spec, sections, migrationId, originRequired, retake(phase, waitMillis));
+    }
+
+    private ParsedCookie parse(Phase phase, String cookie, DomainSpec spec, SectionSet sections, String migrationId,
+            boolean originRequired, CookieBakery.Retake retake) throws CookieException {
         if (cookie == null) {
             throw new CookieException("the peer sent no migration cookie");
         }
         ParsedCookie parsed = bakery.parse(cookie.getBytes(StandardCharsets.UTF_8),
-                new EatRules(phase, settings.hostUuid(), spec.name(), spec.uuid().toString()), sections,
-                retake(phase, waitMillis));
+                new EatRules(phase, settings.hostUuid(), spec.name(), spec.uuid().toString()), sections, retake);
         Phase expected = Phase.values()[phase.ordinal() - 1];
         CookieHeader.Origin origin = parsed.header().origin();
         if (origin == null) {
@@ -147,13 +174,26 @@ final class Migrations {
      * while the guest is paused.
      */
     void eat(Phase phase, Local local, ParsedCookie cookie, long waitMillis) throws CookieException {
+        eat(phase, local, cookie, retake(phase, waitMillis));
+    }
+
+    private void eat(Phase phase, Local local, ParsedCookie cookie, CookieBakery.Retake retake) throws CookieException {
         SectionContext.Host remote = new SectionContext.Host(cookie.header().hostname(), cookie.header().hostUuid());
-        bakery.eat(cookie, context(phase, local).withRemote(remote), retake(phase, waitMillis));
+        bakery.eat(cookie, context(phase, local).withRemote(remote), retake);
     }
 
     /** A phase's sections as registered now, by the rule of its later phases ({@link Negotiation#requirePinned}). */
     private CookieBakery.Retake retake(Phase phase, long waitMillis) {
         return (left, gone) -> Negotiation.requirePinned(left, sections, EnumSet.of(phase), waitMillis, gone);
+    }
+
+    /**
+     * A phase's sections after the commit: the guest runs on the destination, so a section away (its bundle being
+     * updated) is waited for as while it runs, and one that does not come back is left out, never failing a migration
+     * that is committed ({@link Negotiation#awaitPinned}).
+     */
+    private CookieBakery.Retake committed(Phase phase) {
+        return (left, gone) -> Negotiation.awaitPinned(left, sections, phase, timing.sectionWaitMillis(), gone);
     }
 
     /** The domain's leases as the lockstate section sees them, or empty when no lock manager is configured. */

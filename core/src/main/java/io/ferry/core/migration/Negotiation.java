@@ -3,12 +3,14 @@ package io.ferry.core.migration;
 import io.ferry.api.cookie.CookieException;
 import io.ferry.api.cookie.Mandatory;
 import io.ferry.api.cookie.Phase;
+import io.ferry.core.cookie.CookieHeader;
 import io.ferry.core.section.SectionDescriptor;
 import io.ferry.core.section.SectionHandle;
 import io.ferry.core.section.SectionSet;
 import io.ferry.protocol.Messages.SectionVersion;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -233,6 +235,21 @@ final class Negotiation {
                                 + " registered") + "; it is needed for this domain");
             }
             pause(missing.orElse(gone));
+        }
+    }
+
+    /**
+     * {@link #requirePinned(SectionSet, Supplier, Set, long, String)} after the commit, which nothing may undo: a
+     * section still away when the wait ends is left out of the phase, as one removed for good is, with a warning.
+     */
+    static SectionSet awaitPinned(SectionSet pinned, Supplier<SectionSet> registered, Phase phase, long waitMillis,
+            String gone) {
+        try {
+            return requirePinned(pinned, registered, EnumSet.of(phase), waitMillis, gone);
+        } catch (CookieException e) {
+            LOG.warn("{}, but the migration is committed: its {} goes on without it", e.getMessage(),
+                    CookieHeader.display(phase));
+            return current(pinned, registered.get());
         }
     }
 

@@ -3,8 +3,6 @@ package io.ferry.core.migration;
 import io.ferry.api.cookie.Phase;
 import io.ferry.api.hypervisor.MigrationStats;
 import io.ferry.api.hypervisor.VirtualMachine;
-import io.ferry.core.cookie.ParsedCookie;
-import io.ferry.core.section.SectionSet;
 import java.io.IOException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,9 +38,9 @@ final class SourceCompletion {
         m.domains.migrating().changingRunState(o.domain, () -> o.ending = true);
         if (finishCookie != null) {
             try {
-                SectionSet sections = Negotiation.current(o.pinned, m.sections.get());
-                ParsedCookie finished = m.parse(Phase.CONFIRM, finishCookie, o.destination, sections, o.id, false, 0);
-                m.eat(Phase.CONFIRM, outgoing.local(o), finished, 0);
+                // the guest runs on the destination: waiting on a section's bundle update only keeps the copy here
+                // paused a little longer
+                m.eatCommitted(Phase.CONFIRM, outgoing.local(o), finishCookie, o.pinned);
             } catch (Exception e) {
                 // the destination committed: the domain runs there, so the source goes whatever the cookie says
                 LOG.warn("the Finish cookie of {} could not be eaten: {}", o.id, e.getMessage());

@@ -192,6 +192,20 @@ public class SectionUpdateMidMigrationTest {
         migratesWithTheSectionUpdatedAtItsFirstCall(Phase.PERFORM, Phase.FINISH, true, 4);
     }
 
+    /**
+     * After the commit the guest runs on the destination: the Finish bake and the source's Confirm waited for no update
+     * either, the one leaving the section's fragment out of the Finish cookie, the other leaving it uneaten.
+     */
+    @Test
+    public void aSectionUpdatedWhileFinishBakesIsWaitedForAfterTheCommit() throws Exception {
+        migratesWithTheSectionUpdatedAtItsFirstCall(Phase.FINISH, Phase.CONFIRM, true, 4);
+    }
+
+    @Test
+    public void aSectionUpdatedAsConfirmParsesIsWaitedFor() throws Exception {
+        migratesWithTheSectionUpdatedAtItsFirstCall(Phase.FINISH, Phase.CONFIRM, false, 4);
+    }
+
     private static void migratesWithTheSectionUpdatedAtItsFirstCall(Phase bakes, Phase eats, boolean onDestination)
             throws Exception {
         migratesWithTheSectionUpdatedAtItsFirstCall(bakes, eats, onDestination, 1);
@@ -199,8 +213,8 @@ public class SectionUpdateMidMigrationTest {
 
     /**
      * Section tpm, baked in {@code bakes} and eaten in {@code eats}, is updated on one host as its first call there
-     * comes: the source's bake, or (on the destination) the parse of the cookie. Its new registration comes with the
-     * {@code look}th look at the registered sections from then (1: at once).
+     * comes: the bake on the host that bakes it, or the parse of the cookie on the one that eats it. Its new
+     * registration comes with the {@code look}th look at the registered sections from then (1: at once).
      */
     private static void migratesWithTheSectionUpdatedAtItsFirstCall(Phase bakes, Phase eats, boolean onDestination,
             int look) throws Exception {
@@ -225,8 +239,9 @@ public class SectionUpdateMidMigrationTest {
 
         d.migrate(VM);
 
-        SectionContractTest.Counting eater = onDestination ? updated : kept;
-        assertEquals("the destination's tpm (the new registration where it was updated) parsed the cookie and ate it",
+        boolean eatenOnDestination = eats != Phase.CONFIRM;
+        SectionContractTest.Counting eater = onDestination == eatenOnDestination ? updated : kept;
+        assertEquals("the eating host's tpm (the new registration where it was updated) parsed the cookie and ate it",
                 List.of(1, 1), List.of(eater.parsed.get(), eater.eaten.get()));
         d.destination.assertRuns(VM, digest);
         d.source.assertGone(VM);
