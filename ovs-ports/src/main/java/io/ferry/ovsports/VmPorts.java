@@ -58,7 +58,7 @@ public final class VmPorts {
             } catch (HypervisorException refused) {
                 // a port exists (the VM's own, left by its earlier run, or not its own), or the add failed for another reason
             }
-            List<Optional<String>> owners = owners(ports);
+            List<Optional<String>> owners = PortOwners.read(uuid, ports, this::ovsVsctl);
             List<Port> own = new ArrayList<>();
             for (int i = 0; i < ports.size(); i++) {
                 Optional<String> owner = owners.get(i);
@@ -108,7 +108,7 @@ public final class VmPorts {
         synchronized (OVSDB_WRITES) {
             List<String> delete = new ArrayList<>();
             try {
-                List<Optional<String>> owners = owners(ports);
+                List<Optional<String>> owners = PortOwners.read(uuid, ports, this::ovsVsctl);
                 for (int i = 0; i < ports.size(); i++) {
                     Optional<String> owner = owners.get(i);
                     Port port = ports.get(i);
@@ -127,51 +127,6 @@ public final class VmPorts {
             }
         }
         return problems;
-    }
-
-    /**
-     * Whose each port is, read in one {@code ovs-vsctl} run from the Port and the Interface of its name: empty if there
-     * is neither; the interface's {@code external_ids:vm-uuid} ("" if it has none) if the port is that one interface,
-     * as plug makes it; else "", no VM's: a port without an interface of its name (a bond, which {@code add-bond}
-     * makes of other interfaces; del-port would remove them all), or an interface of a port named otherwise.
-     */
-    private List<Optional<String>> owners(List<Port> ports) throws HypervisorException {
-        List<String> args = new ArrayList<>();
-        for (Port port : ports) {
-            args.addAll(List.of("--", "--if-exists", "get", "Port", port.iface(), "name", "interfaces",
-                    "--", "--if-exists", "get", "Interface", port.iface(), "name", "_uuid", "external_ids:vm-uuid"));
-        }
-        // per record that exists, in order: its name, then the port's interfaces ("[UUID, ...]", a set never bare as a
-        // UUID is), or the interface's UUID and key (an empty line when the key is missing)
-        List<String> lines = ovsVsctl(args).lines().map(VmPorts::unquoted).toList();
-        List<Optional<String>> owners = new ArrayList<>();
-        int next = 0;
-        for (Port port : ports) {
-            boolean portExists = line(lines, next).equals(port.iface()) && line(lines, next + 1).startsWith("[");
-            String interfaces = portExists ? line(lines, next + 1) : null;
-            next += portExists ? 2 : 0;
-            boolean ifaceExists = line(lines, next).equals(port.iface());
-            if (!portExists && !ifaceExists) {
-                owners.add(Optional.empty());
-            } else if (portExists && ifaceExists && interfaces.equals("[" + line(lines, next + 1) + "]")) {
-                owners.add(Optional.of(line(lines, next + 2)));
-            } else {
-                owners.add(Optional.of(""));
-            }
-            next += ifaceExists ? 3 : 0;
-        }
-        return owners;
-    }
-
-    /** The line at {@code index}, or "" past the end (ovs-vsctl's last line, an empty key, may not be there). */
-    private static String line(List<String> lines, int index) {
-        return index < lines.size() ? lines.get(index) : "";
-    }
-
-    private static String unquoted(String value) {
-        String stripped = value.strip();
-        boolean quoted = stripped.length() >= 2 && stripped.startsWith("\"") && stripped.endsWith("\"");
-        return quoted ? stripped.substring(1, stripped.length() - 1) : stripped;
     }
 
     private static String ownerText(String owner) {

@@ -20,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.After;
@@ -94,6 +95,13 @@ public class OvsPlugTest {
      */
     private String uuidPrefixOf(String iface) throws Exception {
         return ovsdb.vsctl("get", "Interface", iface, "_uuid").substring(0, 8);
+    }
+
+    /** VM b with two NICs on br0: NIC 0 named {@code first}, NIC 1 with a generated name (fe0b1b2c3dn1). */
+    private static DomainSpec hexNamedFirst(String first) {
+        return new DomainSpec("b", UUID_B, "sim", 4 * Sim.MIB_KIB, 1, List.of(), List.of(
+                new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", first),
+                new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", null)), List.of(), "<domain/>");
     }
 
     @Test
@@ -288,15 +296,53 @@ public class OvsPlugTest {
         hypervisor.boot(vmA(), tmp.newFolder("a").toPath());
         ovsdb.vsctl("set", "Interface", "vnet7", "external_ids:PortData=a-data");
         String prefix = uuidPrefixOf("vnet7");
-        DomainSpec spec = new DomainSpec("b", UUID_B, "sim", 4 * Sim.MIB_KIB, 1, List.of(), List.of(
-                new DomainSpec.Nic(0, "bridge", null, "br0", "openvswitch", prefix),
-                new DomainSpec.Nic(1, "bridge", null, "br0", "openvswitch", null)), List.of(), "<domain/>");
+        DomainSpec spec = hexNamedFirst(prefix);
         VirtualMachine b = hypervisor.boot(spec, tmp.newFolder("b").toPath());
         ovsdb.vsctl("set", "Interface", "fe0b1b2c3dn1", "external_ids:PortData=b-data");
         ovsdb.vsctl("del-port", prefix);
         Optional<PortData> baked = networkSection(PROCESSES).bake(new TestSectionContext().domain(spec).vm(b));
         assertEquals(Optional.of(new PortData(List.of(new PortData.Interface(0, "openvswitch", null),
                 new PortData.Interface(1, "openvswitch", "b-data")))), baked);
+    }
+
+    /**
+     * Boots a, plugs b's ports ({@link #hexNamedFirst}, NIC 0 named by the first hex digits of the _uuid of a's vnet7,
+     * NIC 1 given port data) and removes NIC 0's, as an operator may; returns NIC 0's name.
+     */
+    private String plugBWithAGoneHexNamedNic(OvsPorts ports) throws Exception {
+        hypervisor.boot(vmA(), tmp.newFolder("a").toPath());
+        String prefix = uuidPrefixOf("vnet7");
+        ports.plug(hexNamedFirst(prefix));
+        ovsdb.vsctl("set", "Interface", "fe0b1b2c3dn1", "external_ids:PortData=left-behind");
+        ovsdb.vsctl("del-port", prefix);
+        return prefix;
+    }
+
+    /**
+     * A VM's first NIC named by hex digits (a peer chooses {@code <target dev>}), its port removed by an operator: the
+     * owner read does not take the name for a prefix of another VM's interface's _uuid, and the VM's port after it is
+     * still found its own and removed, the other VM's ports left alone.
+     */
+    @Test
+    public void theVmsPortAfterAGoneOneNamedByHexDigitsIsUnplugged() throws Exception {
+        OvsPorts ports = OvsPorts.of(PROCESSES, ovsdb.db());
+        String prefix = plugBWithAGoneHexNamedNic(ports);
+        assertEquals(List.of(), ports.unplug(hexNamedFirst(prefix)));
+        assertEquals("fe0a1b2c3dn0\nvnet7", ovsdb.vsctl("list-ports", "br0"));
+        assertEquals("{vm-uuid=\"" + UUID_A + "\"}", ovsdb.vsctl("get", "Interface", "vnet7", "external_ids"));
+    }
+
+    /** As above, the VM's port after the gone one left behind by its earlier run: plugged afresh beside it. */
+    @Test
+    public void theVmsPortLeftBehindAfterAGoneOneNamedByHexDigitsIsPluggedAgain() throws Exception {
+        OvsPorts ports = OvsPorts.of(PROCESSES, ovsdb.db());
+        String prefix = plugBWithAGoneHexNamedNic(ports);
+        ports.plug(hexNamedFirst(prefix));
+        assertEquals(Set.of("fe0a1b2c3dn0", "fe0b1b2c3dn1", prefix, "vnet7"),
+                Set.of(ovsdb.vsctl("list-ports", "br0").split("\n")));
+        assertEquals("\"" + UUID_B + "\"", owner(prefix));
+        assertEquals("{vm-uuid=\"" + UUID_B + "\"}", ovsdb.vsctl("get", "Interface", "fe0b1b2c3dn1", "external_ids"));
+        assertEquals("{vm-uuid=\"" + UUID_A + "\"}", ovsdb.vsctl("get", "Interface", "vnet7", "external_ids"));
     }
 
     /**
