@@ -1,7 +1,6 @@
 package io.ferry.protocol;
 
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -24,8 +23,9 @@ import java.util.List;
  * presents, or by root (whose ferryd refuses another user's calls, and says why).
  *
  * <p>On Linux, from the kernel's socket tables ({@code /proc/net/tcp} and {@code tcp6}): when they cannot be read,
- * the call is refused. Elsewhere (a developer's macOS; ferryd's hosts run Linux) nothing is checked. Nothing
- * listening is met as the connection would meet it: refused. Not seen: a squatter that binds between this look and
+ * the call is refused. Elsewhere (a developer's macOS; ferryd's hosts run Linux) nothing is checked. With nothing
+ * listening the connection goes ahead (refused, or forwarded by the kernel). Not seen: a squatter that binds between
+ * this look and
  * the connection, or the JDK's resend of a call on a new connection when its kept-alive one broke (each within a
  * millisecond or so of ferryd's end). Nor can anything here keep a squatter from holding the port so that ferryd
  * cannot start: only a privileged port or a unix socket would.
@@ -49,11 +49,13 @@ final class LoopbackListener {
      * Whether the client may talk to {@code address:port}: off loopback, it may (TLS there, or plain TCP the operator
      * chose to leave open); on loopback, when the port's listener is held by this user or root.
      *
+     * Nothing listening there lets the connection go ahead, to meet what it meets: refused, or a port the kernel
+     * forwards elsewhere (a container's published port, an iptables redirect), which no local socket shows.
+     *
      * @param token whether the client would present its user's operator token
-     * @throws ConnectException nothing listens there
      * @throws ChannelException another user holds the port, or who holds it cannot be told
      */
-    void check(InetAddress address, int port, boolean token) throws ConnectException, ChannelException {
+    void check(InetAddress address, int port, boolean token) throws ChannelException {
         if (proc == null || !address.isLoopbackAddress()) {
             return;
         }
@@ -68,16 +70,14 @@ final class LoopbackListener {
             throw new ChannelException("refusing to talk to " + where + ": cannot tell who holds the port ("
                     + e.getMessage() + "); another local user may be posing as ferryd there", true, e);
         }
-        if (listeners.isEmpty()) {
-            throw new ConnectException("Connection refused");
-        }
         String user = System.getProperty("user.name") + ", uid " + me;
         for (Listener listener : listeners) {
             if (listener.uid() != me && listener.uid() != ROOT) {
                 String expected = token ? "the user (" + user + ") whose ferryd published its operator token there"
                         : "this user (" + user + ") or root";
                 throw new ChannelException("refusing to talk to " + where + ": the port is held by uid "
-                        + listener.uid() + ", not by " + expected + "; another local user may be posing as ferryd",
+                        + listener.uid() + ", not by " + expected + ": if ferryd runs as uid " + listener.uid()
+                        + ", run ferry as that user; otherwise another local user may be posing as ferryd",
                         true);
             }
         }

@@ -10,7 +10,6 @@ import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertThrows;
 import static org.junit.Assert.assertTrue;
 
-import java.net.ConnectException;
 import java.net.InetAddress;
 import org.junit.Before;
 import org.junit.Rule;
@@ -51,8 +50,8 @@ public class LoopbackListenerTest {
         proc.v4(LOOPBACK_V4, PORT, LISTEN, SQUATTER);
 
         assertEquals("refusing to talk to 127.0.0.1:16570: the port is held by uid 1001, not by the user (" + USER
-                + ", uid 1000) whose ferryd published its operator token there; another local user may be posing as"
-                + " ferryd", refusal("127.0.0.1", true));
+                + ", uid 1000) whose ferryd published its operator token there: if ferryd runs as uid 1001, run ferry"
+                + " as that user; otherwise another local user may be posing as ferryd", refusal("127.0.0.1", true));
     }
 
     @Test
@@ -93,7 +92,8 @@ public class LoopbackListenerTest {
         proc.v4(LOOPBACK_V4, PORT, LISTEN, SQUATTER);
         String refusal = refusal("127.0.0.1", false);
         assertTrue(refusal, refusal.startsWith("refusing to talk to 127.0.0.1:16570: the port is held by uid 1001,"
-                + " not by this user (" + USER + ", uid 1000) or root;"));
+                + " not by this user (" + USER + ", uid 1000) or root: if ferryd runs as uid 1001, run ferry as that"
+                + " user;"));
 
         proc.clear().v4(LOOPBACK_V4, PORT, LISTEN, 0); // root's ferryd, driven by another user: it refuses, saying why
         check("127.0.0.1", false);
@@ -127,12 +127,11 @@ public class LoopbackListenerTest {
     }
 
     @Test
-    public void nothingListeningIsWhatTheConnectionWouldHaveMet() throws Exception {
+    public void nothingListeningLetsTheConnectionMeetWhatItMeets() throws Exception {
         proc.v4(LOOPBACK_V4, PORT + 1, LISTEN, OPERATOR);
         proc.v4(LOOPBACK_V4, PORT, "06", SQUATTER);
 
-        ConnectException refused = assertThrows(ConnectException.class, () -> check("127.0.0.1", true));
-        assertEquals("Connection refused", refused.getMessage());
+        check("127.0.0.1", true); // refused, or a port the kernel forwards (a container's), which no socket shows
     }
 
     @Test
