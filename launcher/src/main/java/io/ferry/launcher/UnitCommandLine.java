@@ -1,9 +1,12 @@
 package io.ferry.launcher;
 
 import io.ferry.settings.SettingException;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * {@code bin/ferryd-systemd-unit}'s check of the flags it writes into a unit: ferryd's own, so that a misspelt option or
@@ -49,12 +52,37 @@ public final class UnitCommandLine {
      * here unknown to it, and a definition written again and started would boot a second copy on the same disks.
      */
     private static void requireStateOutside(FerryHome home, Path stateDir) {
-        Path root = home.root().toAbsolutePath().normalize();
-        if (stateDir.toAbsolutePath().normalize().startsWith(root)) {
+        Path root = real(home.root());
+        if (real(stateDir).startsWith(root)) {
+            boolean kept = Files.isDirectory(stateDir) && !isEmpty(stateDir);
             throw new SettingException("the state directory " + stateDir + " is inside the installation " + root
                     + ", which a unit outlives (an upgrade installed beside it would start with none of its state: the"
                     + " guests running here unknown, their definitions and journal gone): name one outside it with"
-                    + " --state-dir (stateDir), e.g. /var/lib/ferry");
+                    + " --state-dir (stateDir), e.g. /var/lib/ferry" + (kept ? "; this one holds a ferryd's state: stop"
+                    + " that ferryd and move the directory there first (mv " + stateDir + " /var/lib/ferry), or the"
+                    + " new one starts without it" : ""));
+        }
+    }
+
+    /** Where {@code path} leads: its nearest existing ancestor's real path, with the rest of it (links followed). */
+    private static Path real(Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        Path existing = absolute;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        try {
+            return existing == null ? absolute : existing.toRealPath().resolve(existing.relativize(absolute));
+        } catch (IOException e) {
+            return absolute;
+        }
+    }
+
+    private static boolean isEmpty(Path directory) {
+        try (Stream<Path> entries = Files.list(directory)) {
+            return entries.findAny().isEmpty();
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -41,6 +41,27 @@ public class UnitCommandLineTest {
                 + " with --state-dir (stateDir), e.g. /var/lib/ferry", e.getMessage());
     }
 
+    /** The refusal's advice must not lose the state it protects: a state directory in use is to be moved first. */
+    @Test
+    public void aStateDirectoryInUseIsToBeMovedNotLeft() throws Exception {
+        Files.createDirectories(home.root().resolve("var/domains"));
+        SettingException e = assertThrows(SettingException.class,
+                () -> UnitCommandLine.lines(List.of("--hostname", "host-a"), home));
+        assertTrue(e.getMessage(), e.getMessage().endsWith("; this one holds a ferryd's state: stop that ferryd and"
+                + " move the directory there first (mv " + home.root().resolve("var") + " /var/lib/ferry), or the new"
+                + " one starts without it"));
+    }
+
+    /** An installation reached through a link (/opt/ferry -> /opt/ferry-1.2) is the same installation. */
+    @Test
+    public void aStateDirectoryInsideTheInstallationThroughALinkIsRefused() throws Exception {
+        Path link = Files.createSymbolicLink(temp.getRoot().toPath().resolve("ferry-link"), home.root());
+        SettingException e = assertThrows(SettingException.class,
+                () -> UnitCommandLine.lines(List.of("--state-dir", link.resolve("var").toString()), home));
+        assertTrue(e.getMessage(), e.getMessage().startsWith("the state directory " + link.resolve("var")
+                + " is inside the installation "));
+    }
+
     @Test
     public void aStateDirectoryOutsideTheInstallationIsWrittenIntoTheUnit() {
         List<String> lines = UnitCommandLine.lines(List.of("--state-dir", outside.toString(), "--lock-manager", "none"),
