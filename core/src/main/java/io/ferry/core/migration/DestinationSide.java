@@ -180,7 +180,9 @@ final class DestinationSide {
                 throw new MigrationException("cannot abort migration " + in.id + " yet: " + in.vmNotStopped
                         + "; the abort is tried again, and until it goes through the source does not resume " + name);
             }
-            return "Incoming migration " + in.id + " of " + name + " aborted: " + name + " goes on at its source";
+            String left = in.outlived ? " runs here since a start after the daemon's restart, not as the migration's"
+                    + " incoming VM" : " goes on at its source";
+            return "Incoming migration " + in.id + " of " + name + " aborted: " + name + left;
         });
     }
 

@@ -61,6 +61,8 @@ final class Incoming {
     volatile String failure;
     /** Taken in hand again after a restart: whether its Finish took the leases before the daemon died is not known. */
     volatile boolean recovered;
+    /** Its drop found the domain running here since (a start after the restart): only its abort was recorded. */
+    volatile boolean outlived;
     /**
      * Its Finish's take of the leases failed unanswered (the lock manager out of reach): it may have gone through, and
      * the leases be this host's with no VM here to hold them, so the abort gives back what it may hold.

@@ -52,6 +52,7 @@ final class IncomingMigrations {
             return;
         }
         if (in.recovered && outlivedBy(in.entry(), in.domain)) {
+            in.outlived = true;
             end(in, false);
             return;
         }

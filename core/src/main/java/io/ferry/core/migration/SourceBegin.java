@@ -191,8 +191,12 @@ final class SourceBegin {
         if (!MigrationIds.isValid(id)) {
             throw new MigrationException("invalid migration id: at most 64 letters, digits and dashes");
         }
-        if (m.journal.findOrRefuse(id).isPresent() || m.streams.forgotten(id)) {
+        if (m.journal.findOrRefuse(id).isPresent()) {
             throw new MigrationException("migration id " + id + " is taken on this host");
+        }
+        if (m.streams.forgotten(id)) {
+            throw new MigrationException("migration id " + id + " was used by a Begin that failed here: choose"
+                    + " another");
         }
         return id;
     }

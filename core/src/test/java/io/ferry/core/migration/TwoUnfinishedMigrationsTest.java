@@ -122,6 +122,18 @@ public class TwoUnfinishedMigrationsTest {
         assertLeftToItsStart(d, arrival);
     }
 
+    /** As above, the operator's domjobabort dropping it: told that the guest runs here, not that it goes on there. */
+    @Test
+    public void aDomjobabortOfAnOldArrivalAGuestStartedOutlivedSaysItRunsHere() throws Exception {
+        TwoDaemons d = new TwoDaemons();
+        String arrival = destroyedWithAnOldArrivalLeft(d);
+        startedWithALookMidBoot(d, TwoUnfinishedMigrationsTest::endsUnserved);
+
+        assertEquals("Incoming migration " + arrival + " of " + VM + " aborted: " + VM + " runs here since a start"
+                + " after the daemon's restart, not as the migration's incoming VM", d.source.engine().abortJob(VM));
+        assertLeftToItsStart(d, arrival);
+    }
+
     /**
      * As above, the start failing, the domain shut off: its source's settle drops the arrival recovery left in hand,
      * and recovery's next look dropped it again, giving back its leases past the state the first abort recorded.
