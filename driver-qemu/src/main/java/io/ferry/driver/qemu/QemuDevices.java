@@ -9,7 +9,6 @@ import static io.ferry.driver.qemu.DomainXml.unsupported;
 
 import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
-import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 import org.w3c.dom.Element;
@@ -153,12 +152,6 @@ final class QemuDevices {
         }
         if (listen != null && !listen.matches("[A-Za-z0-9.:-]+")) {
             throw new HypervisorException("invalid graphics listen address '" + listen + "' in " + path(graphics));
-        }
-        // -vnc unix:1 is a socket '1' in QEMU's working directory, which QEMU unlinks and binds as root
-        if (listen != null && listen.toLowerCase(Locale.ROOT).matches("unix(:.*)?")) {
-            throw new HypervisorException("invalid graphics listen address '" + listen + "' in " + path(graphics)
-                    + ": QEMU reads 'unix:' as a unix socket's path, which it creates as root: an IP address or a"
-                    + " host name");
         }
         int port = -1;
         if (!"yes".equals(attribute(graphics, "autoport")) && attribute(graphics, "port") != null) {

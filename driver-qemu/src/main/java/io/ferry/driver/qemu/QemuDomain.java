@@ -13,6 +13,7 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import org.w3c.dom.Element;
@@ -185,11 +186,13 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
 
     /**
      * What is checked before a QEMU starts (define, start), not of a running one re-attached, which an upgrade must
-     * leave managed: the disks' files ({@link #requireAbsoluteDiskFiles}) and the NICs' addresses.
+     * leave managed: the disks' files ({@link #requireAbsoluteDiskFiles}), the NICs' addresses and the graphics
+     * servers' listen addresses.
      */
     void requireStartable() throws HypervisorException {
         requireAbsoluteDiskFiles();
         requireUnicastMacs();
+        requireNetworkListeners();
     }
 
     /**
@@ -222,6 +225,17 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
                 throw new HypervisorException("mac address 00:00:00:00:00:00 of interface " + nic.index() + " is none to"
                         + " QEMU, which would give it the address the first NIC of every guest has: name another, or none"
                         + " for one to be given at define");
+            }
+        }
+    }
+
+    /** No graphics server listens on 'unix': {@code -vnc unix:1} is a socket '1' QEMU unlinks and binds as root. */
+    private void requireNetworkListeners() throws HypervisorException {
+        for (Graphics g : graphics) {
+            if (g.listen().toLowerCase(Locale.ROOT).matches("unix(:.*)?")) {
+                throw new HypervisorException("invalid graphics listen address '" + g.listen() + "' in"
+                        + " domain/devices/graphics: QEMU reads 'unix:' as a unix socket's path, which it creates as root:"
+                        + " an IP address or a host name");
             }
         }
     }

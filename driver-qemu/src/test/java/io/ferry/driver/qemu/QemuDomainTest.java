@@ -9,11 +9,16 @@ import io.ferry.api.hypervisor.DomainSpec;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import org.junit.Rule;
 import org.junit.Test;
+import org.junit.rules.TemporaryFolder;
 
 /** What the driver honours of libvirt's domain XML, and what it refuses at define, by name. */
 public class QemuDomainTest {
     private static final String UUID_TEXT = "6f1d5c0e-3a52-4f4e-9d42-1b2c3d4e5f60";
+    @Rule
+    public TemporaryFolder tmp = new TemporaryFolder();
     private final QemuDriver driver = new QemuDriver("qemu", Guests.settings(Path.of("/tmp/unused")));
 
     private static String domain(String os, String devices) {
@@ -246,6 +251,27 @@ public class QemuDomainTest {
                     () -> driver.boot(Guests.spec(xml), Path.of("/tmp/unused/run")));
             assertTrue(e.getMessage(), e.getMessage().startsWith("disk vda's source file '" + file + "' is not an absolute"));
         }
+    }
+
+    /**
+     * A graphics server on 'unix' ({@code -vnc unix:1}: a socket '1' QEMU binds as root in its working directory) is
+     * refused at define, start and arrival, but a running guest's definition that has it is still read: a re-attach
+     * after an upgrade keeps such a guest managed (its jobs, destroy among them), as for the disks' files.
+     */
+    @Test
+    public void aGraphicsServerOnAUnixSocketIsRefusedAtStartButReattached() throws Exception {
+        DomainSpec spec = Guests.spec(domain("", "<graphics type='vnc' port='5901' listen='unix'/>"));
+        assertEquals("unix", QemuDomain.of(spec).graphics().get(0).listen());
+        QemuDriver reattaching = new QemuDriver("qemu", Guests.settings(tmp.newFolder("state").toPath()));
+        assertEquals("no QEMU runs there: nothing to re-attach, and no refusal", Optional.empty(),
+                reattaching.reattach(spec, tmp.newFolder("run").toPath()));
+        String refusal = "invalid graphics listen address 'unix' in domain/devices/graphics: QEMU reads 'unix:' as a"
+                + " unix socket's path, which it creates as root: an IP address or a host name";
+        refused(spec.xml(), refusal);
+        Path runDir = Path.of("/tmp/unused/run");
+        assertEquals(refusal, assertThrows(HypervisorException.class, () -> driver.boot(spec, runDir)).getMessage());
+        assertEquals("an arrival", refusal,
+                assertThrows(HypervisorException.class, () -> driver.createIncoming(spec, runDir)).getMessage());
     }
 
     /**
