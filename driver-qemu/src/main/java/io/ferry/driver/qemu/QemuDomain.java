@@ -186,27 +186,41 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
 
     /**
      * What is checked before a QEMU starts (define, start), not of a running one re-attached, which an upgrade must
-     * leave managed: the disks' files ({@link #requireAbsoluteDiskFiles}), the NICs' addresses and the graphics
+     * leave managed: the files QEMU opens ({@link #requireAbsoluteFiles}), the NICs' addresses and the graphics
      * servers' listen addresses.
      */
     void requireStartable() throws HypervisorException {
-        requireAbsoluteDiskFiles();
+        requireAbsoluteFiles();
         requireUnicastMacs();
         requireNetworkListeners();
     }
 
     /**
-     * Each disk's file is an absolute path: QEMU reads a name with a colon before any slash as a protocol and its
-     * target (nbd:, json: with any driver and file), which is not the file the core leases, and a relative name from its
-     * own working directory.
+     * Each disk's file, the kernel, the initrd and an emulator named by a path are absolute paths: QEMU reads a disk
+     * name with a colon before any slash as a protocol and its target (nbd:, json: with any driver and file), which is
+     * not the file the core leases, and QEMU runs in the VM's run directory, where a relative name would be looked for.
      */
-    private void requireAbsoluteDiskFiles() throws HypervisorException {
+    private void requireAbsoluteFiles() throws HypervisorException {
         for (Disk disk : disks) {
-            if (!disk.file().startsWith("/")) {
-                throw new HypervisorException("disk " + disk.target() + "'s source file '" + UntrustedText.of(disk.file())
-                        + "' is not an absolute path (QEMU would read a name with a colon as a protocol, and a relative one"
-                        + " from its own directory)");
-            }
+            requireAbsolute("disk " + disk.target() + "'s source file", disk.file(),
+                    "QEMU would read a name with a colon as a protocol, and a relative one from its own directory");
+        }
+        String fromRunDir = "QEMU runs in the VM's run directory, where a relative one would be looked for";
+        if (kernel != null) {
+            requireAbsolute("domain/os/kernel", kernel, fromRunDir);
+        }
+        if (initrd != null) {
+            requireAbsolute("domain/os/initrd", initrd, fromRunDir);
+        }
+        if (emulator != null && emulator.contains("/")) { // a bare name is looked up on the PATH
+            requireAbsolute("domain/devices/emulator", emulator, fromRunDir + "; a bare name is looked up on the PATH");
+        }
+    }
+
+    private static void requireAbsolute(String named, String file, String why) throws HypervisorException {
+        if (!file.startsWith("/")) {
+            throw new HypervisorException(named + " '" + UntrustedText.of(file) + "' is not an absolute path (" + why
+                    + ")");
         }
     }
 

@@ -275,6 +275,30 @@ public class QemuDomainTest {
     }
 
     /**
+     * QEMU runs in its VM's run directory: a relative kernel or initrd, which it opens itself, would be looked for there,
+     * and a relative emulator was checked from the daemon's working directory but run from there. Refused at define
+     * and at start, before any QEMU runs; a bare emulator name is looked up on the PATH, as before.
+     */
+    @Test
+    public void theKernelInitrdAndEmulatorAreAbsolutePaths() throws Exception {
+        List<List<String>> relative = List.of(
+                List.of("<kernel>boot/k</kernel>", "", "domain/os/kernel 'boot/k' is not an absolute path"),
+                List.of("<kernel>/boot/k</kernel><initrd>i.img</initrd>", "",
+                        "domain/os/initrd 'i.img' is not an absolute path"),
+                List.of("", "<emulator>bin/qemu-system-x86_64</emulator>",
+                        "domain/devices/emulator 'bin/qemu-system-x86_64' is not an absolute path"));
+        for (List<String> c : relative) {
+            String xml = domain(c.get(0), c.get(1));
+            refused(xml, c.get(2));
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> driver.boot(Guests.spec(xml), Path.of("/tmp/unused/run")));
+            assertTrue(e.getMessage(), e.getMessage().startsWith(c.get(2)));
+        }
+        driver.validate(Guests.spec(domain("<kernel>" + Guests.kernel() + "</kernel>",
+                "<emulator>qemu-system-x86_64</emulator>")));
+    }
+
+    /**
      * A multicast MAC address (a bridge drops every frame sent from one) and the zero one (QEMU's none, for which it
      * gives the address the first NIC of every guest has) are refused at define and at start, before any QEMU runs;
      * a unicast one is taken.
