@@ -29,8 +29,9 @@ import java.util.function.Supplier;
  * A QMP connection: JSON through Jackson, one command at a time, each with a time limit. Whoever holds the
  * connection reads it (no thread of its own): events that arrive between or amid replies are kept, the last
  * {@link #MAX_EVENTS} of them, for {@link #awaitEvent}. When QEMU goes away mid-command, the call fails with
- * what {@code lastWords} says (the last line of QEMU's log). The wait for the connection counts against the caller's
- * time limit: callers of a hung QEMU each fail in their own time, not one after another's.
+ * what {@code lastWords} says (the last line of QEMU's log). A caller waits at most its time limit for the connection,
+ * then its limit again for QEMU's reply: callers of a hung QEMU each fail in their own time, not one after another's,
+ * and one queued behind a slow command still has its whole limit for its own reply.
  */
 final class Qmp implements Closeable {
     /**
@@ -80,7 +81,7 @@ final class Qmp implements Closeable {
     private final QmpEvents events = new QmpEvents(MAX_EVENTS);
     /**
      * Held by whoever writes or reads the connection, taken in the order asked for (fair) within the taker's own time
-     * limit. A monitor was taken for as long as the calls ahead held it: behind a hung QEMU, the k-th of concurrent
+     * limit, an interrupt notwithstanding (a migration interrupted still cancels QEMU's). A monitor was taken for as long as the calls ahead held it: behind a hung QEMU, the k-th of concurrent
      * calls waited k × their limits, and {@code ferry list}'s second a domain became minutes.
      */
     private final ReentrantLock connection = new ReentrantLock(true);
@@ -157,12 +158,14 @@ final class Qmp implements Closeable {
         }
     }
 
-    /** Runs a command; returns its {@code return} value. */
+    /**
+     * Runs a command; returns its {@code return} value. The connection is waited for at most {@code timeoutMillis}, and
+     * the reply as long again from when it is held.
+     */
     JsonNode execute(String command, ObjectNode arguments, long timeoutMillis) throws HypervisorException {
-        long deadline = deadline(timeoutMillis);
-        take(deadline, command);
+        take(deadline(timeoutMillis), command);
         try {
-            return executeHeld(command, arguments, deadline);
+            return executeHeld(command, arguments, deadline(timeoutMillis));
         } finally {
             connection.unlock();
         }
@@ -255,18 +258,31 @@ final class Qmp implements Closeable {
         return System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
     }
 
-    /** Takes the connection by {@code deadline}, or fails as QEMU's silence does: {@code what} not answered in time. */
+    /**
+     * Takes the connection by {@code deadline}, or fails as QEMU's silence does: {@code what} not answered in time. An
+     * interrupt does not end the wait (OutgoingMigration, interrupted, cancels QEMU's migration through here); it is
+     * kept for the caller.
+     */
     private void take(long deadline, String what) throws HypervisorException {
+        boolean interrupted = false;
         try {
-            if (!connection.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
-                throw new HypervisorException("QEMU did not answer " + what + " in time: its monitor was busy with "
-                        + heldFor);
+            while (true) {
+                try {
+                    if (connection.tryLock(deadline - System.nanoTime(), TimeUnit.NANOSECONDS)) {
+                        heldFor = what;
+                        return;
+                    }
+                    throw new HypervisorException("QEMU did not answer " + what + " in time: its monitor was busy with "
+                            + heldFor);
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new HypervisorException("the wait for QEMU's monitor to send " + what + " was interrupted", e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
-        heldFor = what;
     }
 
     private void write(ByteBuffer bytes, long deadline, String command) throws IOException, HypervisorException {

@@ -8,7 +8,6 @@ import static org.junit.Assert.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ferry.api.hypervisor.HypervisorException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.FutureTask;
@@ -58,19 +57,70 @@ public class QmpBusyTest {
         }
     }
 
+    /**
+     * A migration's thread that was interrupted (OutgoingMigration keeps the flag) still sends migrate_cancel and
+     * cont: a lock taken interruptibly failed them at once, and QEMU's migration went on.
+     */
     @Test
-    public void callersOfAQemuThatNeverAnswersEachFailAsTimedOut() throws Exception {
+    public void anInterruptedCallerIsStillAnsweredAndKeepsItsInterrupt() throws Exception {
+        assertTrue("answered, and the interrupt kept for its caller", behindAHolder(0, 0, qmp -> {
+            Thread.currentThread().interrupt();
+            qmp.execute("migrate_cancel", null, 10_000); // waits for the holder, interrupted
+            return Thread.currentThread().isInterrupted();
+        }));
+    }
+
+    /**
+     * The wait for the connection and the wait for QEMU's reply have a limit each: a migration's query-migrate queued
+     * behind another command still has its whole limit for its own reply once it has the connection (a QEMU slow to
+     * answer each, not hung, answered them all). The holder keeps the connection for less than the caller's limit.
+     */
+    @Test
+    public void aCallerHasItsWholeLimitForTheReplyOnceItHasTheConnection() throws Exception {
+        JsonNode reply = behindAHolder(2_500, 2_500, qmp -> qmp.execute("query-migrate", null, 4_000));
+        assertEquals("active", reply.path("status").asText());
+    }
+
+    /** A call to make of {@link Qmp}. */
+    private interface QmpCall<T> {
+        T on(Qmp qmp) throws Exception;
+    }
+
+    /**
+     * Makes {@code call} on a thread of its own while query-spice holds the connection, which QEMU answers
+     * {@code holdMillis} after the call began; QEMU answers each other command {@code replyMillis} after it came.
+     */
+    private <T> T behindAHolder(long holdMillis, long replyMillis, QmpCall<T> call) throws Exception {
         Path socket = tmp.getRoot().toPath().resolve("qmp.sock");
-        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> { }); // takes each command, answers none
-                Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
-            List<FutureTask<String>> calls = new ArrayList<>();
-            for (int i = 0; i < 5; i++) {
-                calls.add(Guests.async("caller-" + i, () -> assertThrows(HypervisorException.class,
-                        () -> qmp.execute("query-status", null, 1_000)).getMessage()));
+        CountDownLatch held = new CountDownLatch(1);
+        CountDownLatch answer = new CountDownLatch(1);
+        try (FakeQmp qemu = new FakeQmp(socket, (command, out) -> {
+            if (FakeQmp.command(command).equals("query-spice")) {
+                held.countDown();
+                awaitQuietly(answer);
+            } else {
+                sleepQuietly(replyMillis);
             }
-            for (FutureTask<String> call : calls) {
-                assertTrue(call.get(), call.get().startsWith("QEMU did not answer query-status in time"));
-            }
+            FakeQmp.write(out, "{\"return\": {\"status\": \"active\"}, \"id\": \"" + FakeQmp.id(command)
+                    + "\"}\n");
+        }); Qmp qmp = Qmp.connect(socket, 10_000, () -> true, () -> "")) {
+            FutureTask<JsonNode> holder = Guests.async("holder", () -> qmp.execute("query-spice", null, 60_000));
+            held.await();
+            FutureTask<T> queued = Guests.async("queued", () -> call.on(qmp));
+            sleepQuietly(holdMillis);
+            answer.countDown();
+            holder.get();
+            return queued.get();
+        } finally {
+            answer.countDown();
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
