@@ -332,7 +332,8 @@ final class QemuVirtualMachine implements VirtualMachine, DirectMigration, Graph
 
     @Override
     public List<DomainSpec.Graphics> listeners() {
-        return gone ? List.of() : graphics.listeners(); // not the ports it kept: a destroyed VM listens nowhere
+        // not the ports it kept: a destroyed VM, or one whose QEMU ended by itself, listens nowhere
+        return gone || !process.isAlive() ? List.of() : graphics.listeners();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.ferry.driver.qemu;
 
 import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.ferry.api.hypervisor.DomainSpec;
@@ -43,10 +44,8 @@ public class QemuGraphicsTest {
      */
     @Test
     public void theListenersOnceAnsweredAreNotAskedAgain() throws Exception {
-        DomainSpec spec = Guests.spec(Guests.xml("spice", UUID.randomUUID(), 32, "0",
-                "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>"));
-        RunFiles files = new RunFiles(tmp.newFolder().toPath());
-        files.prepare(null);
+        DomainSpec spec = spiceGuest();
+        RunFiles files = runFiles();
         AtomicInteger asked = new AtomicInteger();
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.newFolder().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
@@ -66,12 +65,34 @@ public class QemuGraphicsTest {
         }
     }
 
+    /**
+     * A QEMU that ended by itself (it crashed, or its guest powered off while a migration held the domain, so no
+     * destroy came) listens nowhere: its ports, kept once answered, are not listed any more.
+     */
+    @Test
+    public void aQemuThatEndedListsNoListeners() throws Exception {
+        DomainSpec spec = spiceGuest();
+        RunFiles files = runFiles();
+        QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.newFolder().toPath().resolve("vm.log"));
+        try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> FakeQmp.write(out,
+                "{\"return\": {\"port\": 5930}, \"id\": \"" + FakeQmp.id(command) + "\"}\n"));
+                Qmp qmp = Qmp.connect(files.qmp(), 10_000, process::isAlive, process::lastLogLine)) {
+            QemuVirtualMachine vm = Guests.vm(spec, files, process, qmp, Guests.settings(tmp.newFolder().toPath()),
+                    () -> { });
+            assertEquals(List.of(new DomainSpec.Graphics("spice", 5930, "127.0.0.1")), vm.listeners());
+
+            process.kill();
+            assertTrue("ended", process.awaitGone(10_000));
+            assertEquals("after QEMU ended", List.of(), vm.listeners());
+        } finally {
+            process.kill();
+        }
+    }
+
     /** The arguments of the {@code client_migrate_info} a SPICE guest's relocation sent. */
     private String relocation(int tlsPort, String tlsSubject) throws Exception {
-        DomainSpec spec = Guests.spec(Guests.xml("spice", UUID.randomUUID(), 32, "0",
-                "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>"));
-        RunFiles files = new RunFiles(tmp.newFolder().toPath());
-        files.prepare(null);
+        DomainSpec spec = spiceGuest();
+        RunFiles files = runFiles();
         List<JsonNode> sent = new CopyOnWriteArrayList<>();
         QemuProcess process = QemuProcess.start(List.of("sleep", "600"), tmp.newFolder().toPath().resolve("vm.log"));
         try (FakeQmp qemu = new FakeQmp(files.qmp(), (command, out) -> {
@@ -86,5 +107,16 @@ public class QemuGraphicsTest {
         List<JsonNode> relocations = sent.stream().filter(c -> c.path("execute").asText().equals("client_migrate_info")).toList();
         assertEquals(sent.toString(), 1, relocations.size());
         return relocations.get(0).path("arguments").toString();
+    }
+
+    private static DomainSpec spiceGuest() {
+        return Guests.spec(Guests.xml("spice", UUID.randomUUID(), 32, "0",
+                "<graphics type='spice' autoport='yes' listen='127.0.0.1'/>"));
+    }
+
+    private RunFiles runFiles() throws Exception {
+        RunFiles files = new RunFiles(tmp.newFolder().toPath());
+        files.prepare(null);
+        return files;
     }
 }
