@@ -248,8 +248,8 @@ record QemuDomain(DomainSpec spec, String arch, String machine, String kernel, S
         for (Graphics g : graphics) {
             if (g.listen().toLowerCase(Locale.ROOT).matches("unix(:.*)?")) {
                 throw new HypervisorException("invalid graphics listen address '" + g.listen() + "' in"
-                        + " domain/devices/graphics: QEMU reads 'unix:' as a unix socket's path, which it creates as root:"
-                        + " an IP address or a host name");
+                        + " domain/devices/graphics: QEMU reads 'unix:' as a unix socket's path, which it creates as"
+                        + " root: an IP address or a host name");
             }
         }
     }

@@ -81,8 +81,9 @@ final class Qmp implements Closeable {
     private final QmpEvents events = new QmpEvents(MAX_EVENTS);
     /**
      * Held by whoever writes or reads the connection, taken in the order asked for (fair) within the taker's own time
-     * limit, an interrupt notwithstanding (a migration interrupted still cancels QEMU's). A monitor was taken for as long as the calls ahead held it: behind a hung QEMU, the k-th of concurrent
-     * calls waited k × their limits, and {@code ferry list}'s second a domain became minutes.
+     * limit, an interrupt notwithstanding (a migration interrupted still cancels QEMU's). A monitor was taken for as
+     * long as the calls ahead held it: behind a hung QEMU, the k-th of concurrent calls waited k × their limits, and
+     * {@code ferry list}'s second a domain became minutes.
      */
     private final ReentrantLock connection = new ReentrantLock(true);
     /** What the connection's holder waits for: named to a caller that could not take it in time. */

@@ -108,9 +108,10 @@ public class PeerFilesTest {
         Path relative = qcow2(nfs, "relative.qcow2", "-o", "data_file=" + file(nfs, "relative.raw", "rw-------")
                 + ",data_file_raw=on");
         Guests.run(tmp.newFolder().toPath(), "qemu-img", "amend", "-o", "data_file=etc/crontab", relative.toString());
-        assertEquals("data file 'etc/crontab' of disk vda's source '" + relative + "' is not an absolute path: QEMU opens"
-                + " an image's data file from its own working directory, not beside the image (qemu-img amend -o"
-                + " data_file=/ABSOLUTE/PATH IMAGE names it so)", refusal(domain(null, null, qcow2Disk(relative, false))));
+        assertEquals("data file 'etc/crontab' of disk vda's source '" + relative + "' is not an absolute path: QEMU"
+                + " opens an image's data file from its own working directory, not beside the image (qemu-img amend -o"
+                + " data_file=/ABSOLUTE/PATH IMAGE names it so)",
+                refusal(domain(null, null, qcow2Disk(relative, false))));
 
         Path network = qcow2(nfs, "nbd.qcow2", "-b", "nbd://10.0.0.9/export", "-F", "raw");
         assertEquals("disk vda's source '" + network + "' names 'nbd://10.0.0.9/export', which QEMU would read as a protocol:"

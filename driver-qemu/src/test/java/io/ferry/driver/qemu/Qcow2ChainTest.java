@@ -63,7 +63,7 @@ public class Qcow2ChainTest {
         }
         assertEquals("the rule is not asked about a file beside the image", List.of(), asked);
         Path protocol = image("nbd:10.0.0.9:10809");
-        assertEquals("the image names 'nbd:10.0.0.9:10809', which QEMU would read as a protocol: a test's image may name"
-                + " files only", assertThrows(HypervisorException.class, () -> require(protocol)).getMessage());
+        assertEquals("the image names 'nbd:10.0.0.9:10809', which QEMU would read as a protocol: a test's image may"
+                + " name files only", assertThrows(HypervisorException.class, () -> require(protocol)).getMessage());
     }
 }

@@ -275,9 +275,9 @@ public class QemuDomainTest {
     }
 
     /**
-     * QEMU runs in its VM's run directory: a relative kernel or initrd, which it opens itself, would be looked for there,
-     * and a relative emulator was checked from the daemon's working directory but run from there. Refused at define
-     * and at start, before any QEMU runs; a bare emulator name is looked up on the PATH, as before.
+     * QEMU runs in its VM's run directory: a relative kernel or initrd, which it opens itself, would be looked for
+     * there, and a relative emulator was checked from the daemon's working directory but run from there. Refused at
+     * define and at start, before any QEMU runs; a bare emulator name is looked up on the PATH, as before.
      */
     @Test
     public void theKernelInitrdAndEmulatorAreAbsolutePaths() throws Exception {

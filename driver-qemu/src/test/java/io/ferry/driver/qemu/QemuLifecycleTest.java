@@ -75,7 +75,8 @@ public class QemuLifecycleTest {
         assertEquals(vm.machine(), vm.capability(MachineType.class).orElseThrow().machine());
 
         assertEquals("pc-q35-9.2", QemuMachine.name(Qmp.JSON.getNodeFactory().textNode("pc-q35-9.2-machine")));
-        for (String answer : new String[] {"pc-i440fx-10.0", "-machine", "pc,accel=kvm-machine", "pc'/><x-machine", ""}) {
+        for (String answer : new String[] {"pc-i440fx-10.0", "-machine", "pc,accel=kvm-machine", "pc'/><x-machine",
+                ""}) {
             assertNull(answer, QemuMachine.name(Qmp.JSON.getNodeFactory().textNode(answer)));
         }
         assertNull(QemuMachine.name(Qmp.JSON.createObjectNode().put("type", "pc-machine")));
@@ -95,7 +96,8 @@ public class QemuLifecycleTest {
             return s.magic() == Guests.STATUS_MAGIC && s.passes() > 2;
         }));
         assertEquals(1024, Guests.status(vm, state).workingSetPages());
-        assertTrue(Files.readString(state.resolve("qemu/boot1.log")).contains("-nodefaults -no-user-config -display none"));
+        assertTrue(Files.readString(state.resolve("qemu/boot1.log"))
+                .contains("-nodefaults -no-user-config -display none"));
         assertFalse("no memory digest: the core must not ask for one", vm.hasMemoryDigest());
     }
 
@@ -108,7 +110,8 @@ public class QemuLifecycleTest {
     public void qemuRunsInItsRunDirectoryNotTheDaemons() throws Exception {
         Path dir = runDir();
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("cwd", 32, "0"), dir);
-        assertEquals(dir.toRealPath(), Files.readSymbolicLink(Path.of("/proc", Long.toString(vm.process().pid()), "cwd")));
+        assertEquals(dir.toRealPath(),
+                Files.readSymbolicLink(Path.of("/proc", Long.toString(vm.process().pid()), "cwd")));
     }
 
     @Test
@@ -157,11 +160,13 @@ public class QemuLifecycleTest {
         assertSame("a VM re-attached already is that VM, its monitor not claimed twice", pausedAgain,
                 restarted.reattach(paused, pausedDir).orElseThrow());
         long writes = Guests.status(again, state).writes();
-        assertTrue("the re-attached guest still runs", Guests.eventually(() -> Guests.status(again, state).writes() > writes));
+        assertTrue("the re-attached guest still runs",
+                Guests.eventually(() -> Guests.status(again, state).writes() > writes));
 
         again.destroy();
         assertFalse(again.process().isAlive());
-        assertFalse("the run files go", Files.exists(runningDir.resolve("qmp.sock")) || Files.exists(runningDir.resolve("qemu.pid")));
+        assertFalse("the run files go",
+                Files.exists(runningDir.resolve("qmp.sock")) || Files.exists(runningDir.resolve("qemu.pid")));
         assertTrue("the log stays", Files.exists(state.resolve("qemu/re-running.log")));
         assertEquals(Optional.empty(), restarted.reattach(running, runningDir));
     }
@@ -221,7 +226,8 @@ public class QemuLifecycleTest {
     @Test
     public void aGuestThatPoweredOffShutDown() throws Exception {
         QemuVirtualMachine vm = (QemuVirtualMachine) driver.boot(Guests.spec("poweroff", 32, "1M"), runDir());
-        assertTrue("the guest booted and writes its working set", Guests.eventually(() -> Guests.status(vm, state).passes() > 0));
+        assertTrue("the guest booted and writes its working set",
+                Guests.eventually(() -> Guests.status(vm, state).passes() > 0));
         CompletableFuture<Boolean> shutDown = new CompletableFuture<>();
         vm.onExit(() -> shutDown.complete(vm.shutDown()));
 
@@ -242,7 +248,8 @@ public class QemuLifecycleTest {
         vm.destroy();
         assertFalse(vm.process().isAlive());
         vm.destroy(); // idempotent
-        assertEquals("any command", "domain 'stuck' is destroyed", assertThrows(HypervisorException.class, vm::status).getMessage());
+        assertEquals("any command", "domain 'stuck' is destroyed",
+                assertThrows(HypervisorException.class, vm::status).getMessage());
         // the memory calls of a migration that goes on after the destroy say why they cannot, not how QMP failed
         assertEquals("domain 'stuck' is destroyed", assertThrows(HypervisorException.class,
                 () -> vm.sendMemory(OutputStream.nullOutputStream(), new Guests.Control())).getMessage());
@@ -274,14 +281,16 @@ public class QemuLifecycleTest {
 
     @Test
     public void aMissingQemuBinaryIsAClearErrorAtDefine() throws Exception {
-        String xml = Guests.xml("nobinary", UUID.randomUUID(), 32, "0", "<emulator>/nonexistent/qemu-system-x86_64</emulator>");
+        String xml = Guests.xml("nobinary", UUID.randomUUID(), 32, "0",
+                "<emulator>/nonexistent/qemu-system-x86_64</emulator>");
         HypervisorException e = assertThrows(HypervisorException.class, () -> driver.validate(Guests.spec(xml)));
         assertEquals("the QEMU binary /nonexistent/qemu-system-x86_64 of domain 'nobinary' is not an executable file",
                 e.getMessage());
         QemuDriver none = new QemuDriver("qemu", new QemuSettings("no-such-qemu", 49152, 49215, 30_000, 1000, 10_000,
                 state.resolve("qemu"), null));
         e = assertThrows(HypervisorException.class, () -> none.boot(Guests.spec("nobinary2", 32, "0"), runDir()));
-        assertTrue(e.getMessage(), e.getMessage().contains("'no-such-qemu'") && e.getMessage().contains("not on the PATH"));
+        assertTrue(e.getMessage(),
+                e.getMessage().contains("'no-such-qemu'") && e.getMessage().contains("not on the PATH"));
     }
 
     @Test
@@ -297,12 +306,15 @@ public class QemuLifecycleTest {
         assertTrue("nothing is left claimed", driver.vms().isEmpty());
 
         // a real QEMU refusing its configuration: the message is QEMU's own
-        String badMachine = Guests.xml("badmachine", UUID.randomUUID(), 32, "0", "").replace("machine='pc'", "machine='nosuch'");
+        String badMachine = Guests.xml("badmachine", UUID.randomUUID(), 32, "0", "")
+                .replace("machine='pc'", "machine='nosuch'");
         e = assertThrows(HypervisorException.class, () -> driver.boot(Guests.spec(badMachine), runDir()));
         assertTrue(e.getMessage(), e.getMessage().contains("QEMU exited") && e.getMessage().contains("nosuch"));
     }
 
-    /** A QEMU that started but whose start then failed (here: its monitor never answers) is killed, not left running. */
+    /**
+     * A QEMU that started but whose start then failed (here: its monitor never answers) is killed, not left running.
+     */
     @Test
     public void aQemuWhoseStartFailsAfterItRanIsKilled() throws Exception {
         Path pidFile = state.resolve("silent.pid");
@@ -310,11 +322,12 @@ public class QemuLifecycleTest {
         Files.writeString(silent, "#!/bin/sh\necho $$ > " + pidFile + "\nexec sleep 600\n");
         Files.setPosixFilePermissions(silent, PosixFilePermissions.fromString("rwx------"));
         String xml = Guests.xml("silent", UUID.randomUUID(), 32, "0", "<emulator>" + silent + "</emulator>");
-        QemuDriver impatient = new QemuDriver("qemu", new QemuSettings(QemuSettings.DEFAULT_EMULATOR, 49152, 49215, 30_000,
-                1000, 2_000, state.resolve("qemu"), null));
+        QemuDriver impatient = new QemuDriver("qemu", new QemuSettings(QemuSettings.DEFAULT_EMULATOR, 49152, 49215,
+                30_000, 1000, 2_000, state.resolve("qemu"), null));
         ProcessHandle qemu = null;
         try {
-            HypervisorException e = assertThrows(HypervisorException.class, () -> impatient.boot(Guests.spec(xml), runDir()));
+            HypervisorException e = assertThrows(HypervisorException.class,
+                    () -> impatient.boot(Guests.spec(xml), runDir()));
             assertTrue(e.getMessage(), e.getMessage().startsWith("cannot start domain 'silent': QEMU's QMP socket "));
             qemu = ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim())).orElse(null);
             ProcessHandle started = qemu;
@@ -333,7 +346,8 @@ public class QemuLifecycleTest {
     public void aVmFromAnotherDomainInTheRunDirectoryIsRefused() throws Exception {
         Path dir = runDir();
         VirtualMachine vm = driver.boot(Guests.spec("first", 32, "0"), dir);
-        HypervisorException e = assertThrows(HypervisorException.class, () -> driver.boot(Guests.spec("second", 32, "0"), dir));
+        HypervisorException e = assertThrows(HypervisorException.class,
+                () -> driver.boot(Guests.spec("second", 32, "0"), dir));
         assertTrue(e.getMessage(), e.getMessage().contains("in use by another domain"));
         assertTrue("the first one is untouched", vm.isRunning());
     }
