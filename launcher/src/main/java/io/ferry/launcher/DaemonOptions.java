@@ -104,7 +104,7 @@ record DaemonOptions(Map<String, String> frameworkProperties, Map<String, Map<St
     }
 
     /** {@code directory} with the links on its way resolved, as far as it is there (one not made yet, below it). */
-    private static Path realPath(Path directory) {
+    static Path realPath(Path directory) {
         Path normal = directory.toAbsolutePath().normalize();
         for (Path there = normal; there != null; there = there.getParent()) {
             try {

@@ -52,29 +52,16 @@ public final class UnitCommandLine {
      * here unknown to it, and a definition written again and started would boot a second copy on the same disks.
      */
     private static void requireStateOutside(FerryHome home, Path stateDir) {
-        Path root = real(home.root());
-        if (real(stateDir).startsWith(root)) {
+        Path root = DaemonOptions.realPath(home.root());
+        if (DaemonOptions.realPath(stateDir).startsWith(root)) {
             boolean kept = Files.isDirectory(stateDir) && !isEmpty(stateDir);
             throw new SettingException("the state directory " + stateDir + " is inside the installation " + root
                     + ", which a unit outlives (an upgrade installed beside it would start with none of its state: the"
                     + " guests running here unknown, their definitions and journal gone): name one outside it with"
                     + " --state-dir (stateDir), e.g. /var/lib/ferry" + (kept ? "; this one holds a ferryd's state: stop"
-                    + " that ferryd and move the directory there first (mv " + stateDir + " /var/lib/ferry), or the"
-                    + " new one starts without it" : ""));
-        }
-    }
-
-    /** Where {@code path} leads: its nearest existing ancestor's real path, with the rest of it (links followed). */
-    private static Path real(Path path) {
-        Path absolute = path.toAbsolutePath().normalize();
-        Path existing = absolute;
-        while (existing != null && !Files.exists(existing)) {
-            existing = existing.getParent();
-        }
-        try {
-            return existing == null ? absolute : existing.toRealPath().resolve(existing.relativize(absolute));
-        } catch (IOException e) {
-            return absolute;
+                    + " that ferryd and move the directory there first, within its file system (a copy breaks the"
+                    + " running guests' monitor sockets) and to a name not taken yet (mv -T " + stateDir
+                    + " /var/lib/ferry), or the new one starts without it" : ""));
         }
     }
 

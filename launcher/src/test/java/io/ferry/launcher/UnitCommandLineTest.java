@@ -48,8 +48,9 @@ public class UnitCommandLineTest {
         SettingException e = assertThrows(SettingException.class,
                 () -> UnitCommandLine.lines(List.of("--hostname", "host-a"), home));
         assertTrue(e.getMessage(), e.getMessage().endsWith("; this one holds a ferryd's state: stop that ferryd and"
-                + " move the directory there first (mv " + home.root().resolve("var") + " /var/lib/ferry), or the new"
-                + " one starts without it"));
+                + " move the directory there first, within its file system (a copy breaks the running guests' monitor"
+                + " sockets) and to a name not taken yet (mv -T " + home.root().resolve("var") + " /var/lib/ferry), or"
+                + " the new one starts without it"));
     }
 
     /** An installation reached through a link (/opt/ferry -> /opt/ferry-1.2) is the same installation. */
