@@ -195,8 +195,8 @@ final class SourceBegin {
             throw new MigrationException("migration id " + id + " is taken on this host");
         }
         if (m.streams.forgotten(id)) {
-            throw new MigrationException("migration id " + id + " was used by a Begin that failed here: choose"
-                    + " another");
+            throw new MigrationException("migration id " + id + " was used by a migration here (one that ended, or a"
+                    + " Begin that failed): choose another");
         }
         return id;
     }

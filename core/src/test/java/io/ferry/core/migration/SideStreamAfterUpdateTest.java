@@ -198,8 +198,8 @@ public class SideStreamAfterUpdateTest {
         assertTrue(givenUp.getMessage(), givenUp.getMessage().contains("cookie section bulk"));
         ChannelException again = assertThrows(ChannelException.class, () -> d.peer(d.source).begin(begin));
         assertTrue(again.getMessage(),
-                again.getMessage().endsWith("migration id given-up-begin was used by a Begin that failed here:"
-                        + " choose another"));
+                again.getMessage().endsWith("migration id given-up-begin was used by a migration here (one that"
+                        + " ended, or a Begin that failed): choose another"));
         assertFalse(d.source.engine().jobs().active(VM).isPresent());
         d.source.assertRuns(VM, digest);
     }
