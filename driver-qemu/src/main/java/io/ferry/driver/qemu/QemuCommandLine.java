@@ -104,12 +104,12 @@ final class QemuCommandLine {
                 throw new HypervisorException("the QEMU binary " + name + " of domain '" + domain.spec().name()
                         + "' is not an executable file");
             }
-            return name;
+            return Path.of(name).toAbsolutePath().toString(); // the setting's may be relative: QEMU runs elsewhere
         }
         String path = System.getenv("PATH");
         for (String dir : (path == null ? "" : path).split(File.pathSeparator)) {
             if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name)) && !Files.isDirectory(Path.of(dir, name))) {
-                return Path.of(dir, name).toString();
+                return Path.of(dir, name).toAbsolutePath().toString(); // a PATH entry may be relative too
             }
         }
         throw new HypervisorException("the QEMU binary '" + name + "' of domain '" + domain.spec().name()

@@ -43,6 +43,16 @@ public class QemuDomainTest {
                 + "<input type='mouse' bus='ps2'/>");
     }
 
+    /** QEMU runs in its VM's run directory: a relative emulator setting is the one ferryd's directory has. */
+    @Test
+    public void aRelativeEmulatorSettingIsGivenAbsolute() throws Exception {
+        Path dir = java.nio.file.Files.createDirectories(Path.of("target", "relative-emulator"));
+        Path qemu = java.nio.file.Files.writeString(dir.resolve("qemu"), "#!/bin/sh\n");
+        assertTrue(qemu.toFile().setExecutable(true));
+        assertEquals(qemu.toAbsolutePath().toString(),
+                QemuCommandLine.emulator(QemuDomain.of(Guests.spec(domain("", ""))), qemu.toString()));
+    }
+
     @Test
     public void readsWhatItHonoursIntoTheCommandLine() throws Exception {
         QemuDomain domain = QemuDomain.of(Guests.spec(full()));
