@@ -1,12 +1,9 @@
 package io.ferry.launcher;
 
 import io.ferry.settings.SettingException;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * {@code bin/ferryd-systemd-unit}'s check of the flags it writes into a unit: ferryd's own, so that a misspelt option or
@@ -50,28 +47,23 @@ public final class UnitCommandLine {
      * Refuses a state directory inside the installation (the default is): a unit outlives it, and the next build
      * installed beside it (a new directory, the unit printed again) would start its ferryd empty, the guests running
      * here unknown to it, and a definition written again and started would boot a second copy on the same disks.
+     * The state a ferryd already keeps in an installation (this one's, or the one its unit runs now) is to be moved
+     * only once no guest runs on the host: the run directory its record names holds their monitors.
      */
     private static void requireStateOutside(FerryHome home, Path stateDir) {
         Path root = DaemonOptions.realPath(home.root());
         if (DaemonOptions.realPath(stateDir).startsWith(root)) {
-            boolean kept = Files.isDirectory(stateDir) && !isEmpty(stateDir);
             throw new SettingException("the state directory " + stateDir + " is inside the installation " + root
                     + ", which a unit outlives (an upgrade installed beside it would start with none of its state: the"
                     + " guests running here unknown, their definitions and journal gone): name one outside it with"
-                    + " --state-dir (stateDir), e.g. /var/lib/ferry" + (kept ? "; this one holds a ferryd's state: stop"
-                    + " that ferryd and move the directory there first, within its file system (a copy breaks the"
-                    + " running guests' monitor sockets) and to a name not taken yet (mv -T " + stateDir
-                    + " /var/lib/ferry), or the new one starts without it" : ""));
+                    + " --state-dir (stateDir), e.g. /var/lib/ferry. A ferryd whose state is in an installation's var/"
+                    + " (this one's, or the one its unit runs now) starts empty there unless that state is moved first,"
+                    + " and only once no guest runs on this host (shut off or migrated away: the run directory the"
+                    + " state records holds their monitors): stop that ferryd, then mv -T INSTALLATION/var"
+                    + " /var/lib/ferry (a name not taken yet)");
         }
     }
 
-    private static boolean isEmpty(Path directory) {
-        try (Stream<Path> entries = Files.list(directory)) {
-            return entries.findAny().isEmpty();
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     private static void refuse(String message, int status) {
         System.err.println("ferryd-systemd-unit: " + String.valueOf(message).replaceAll("\\s*\\R\\s*", " "));
